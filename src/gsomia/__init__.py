@@ -1,0 +1,3 @@
+"""gsomia: exchange classified military information under security agreements."""
+
+__version__ = "0.1.0"

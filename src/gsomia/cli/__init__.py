@@ -1,0 +1,25 @@
+"""The `gsomia` command: thin Typer wiring over the node's use cases.
+
+Each concept has its own module that registers its commands on `app` when imported; the
+imports below are the CLI's table of contents. `main` is the one place that turns a gsomia
+`Error` into a readable message and an exit code.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from gsomia.cli.app import app, err_console
+from gsomia.errors import Error, exit_code
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    try:
+        app()
+    except Error as error:
+        err_console.print(f"[bold red]error:[/] {error.message}")
+        if error.hint:
+            err_console.print(f"[yellow]hint:[/] {error.hint}")
+        sys.exit(exit_code(error))
