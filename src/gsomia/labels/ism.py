@@ -148,6 +148,18 @@ class Banner:
         return tuple(out)
 
 
+def _classification(head: str, *, portion: bool) -> str:
+    if not portion:
+        return head  # Banner checks the word
+    classification = _FROM_ABBREVIATION.get(head)
+    if classification is None:
+        raise InvalidBanner(
+            f"portion classification {head!r} is not one of TS, S, C, U",
+            hint="foreign (//KOR S) portions are not supported yet",
+        )
+    return classification
+
+
 def _parse(text: str, *, portion: bool) -> Banner:
     if not text.strip():
         raise InvalidBanner("marking is empty")
@@ -158,15 +170,7 @@ def _parse(text: str, *, portion: bool) -> Banner:
     head, separator, rest = text.strip().partition("//")
     if separator and not rest.strip():
         raise InvalidBanner(f"marking {text!r} ends with a separator")
-    if portion:
-        classification = _FROM_ABBREVIATION.get(head)
-        if classification is None:
-            raise InvalidBanner(
-                f"portion classification {head!r} is not one of TS, S, C, U",
-                hint="foreign (//KOR S) portions are not supported yet",
-            )
-    else:
-        classification = head
+    classification = _classification(head, portion=portion)
     caveats: set[str] = set()
     nations: set[str] = set()
     seen: set[str] = set()
