@@ -1,0 +1,75 @@
+"""Engines and migrations: SQLite (WAL) by default, PostgreSQL for production.
+
+Schema changes only ever go through Alembic; `migrate` is called on every start, so a node
+upgraded in place brings its database along before it serves anything.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+from gsomia.errors import UsageError
+
+_MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def normalise_url(url: str) -> str:
+    """Accept the URLs operators write (`postgresql://…`) and pick the driver gsomia ships."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """An engine for `url`, with SQLite tuned for durability under concurrent readers."""
+    try:
+        parsed = make_url(normalise_url(url))
+    except Exception as exc:  # sqlalchemy raises ArgumentError with no useful hierarchy
+        raise UsageError(
+            f"database URL {url!r} is not valid: {exc}",
+            hint="use sqlite:///PATH or postgresql://USER@HOST:PORT/DB",
+        ) from exc
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(
+            parsed, echo=echo, connect_args={"timeout": 30, "check_same_thread": False}
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; take it over.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=10)
+    raise UsageError(
+        f"database backend {parsed.get_backend_name()!r} is not supported",
+        hint="gsomia runs on SQLite or PostgreSQL",
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers (API reads, the SSE stream) proceed while the delivery worker writes;
+    # synchronous=FULL keeps a committed receipt on disk even if the machine loses power.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the database to the newest schema (idempotent)."""
+    command.upgrade(alembic_config(engine), "head")

@@ -1,0 +1,187 @@
+"""The node's tables. Every table lives on `gsomia.store.schema.metadata`.
+
+Rows hold primitive values (marking text, nation codes, JSON); the treaty core turns them
+into typed values, so the store never decides anything.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+)
+
+from gsomia.store.schema import metadata
+from gsomia.store.types import UTCDateTime
+
+users = Table(
+    "users",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("nationality", String(4), nullable=False),
+    Column("clearance", String(64), nullable=False),  # native marking in the node's scheme
+    Column("clearance_expires", Date, nullable=False),
+    Column("communities", JSON, nullable=False),
+    Column("roles", JSON, nullable=False),
+    Column("registered", Boolean, nullable=False),
+    Column("password_hash", Text),
+    Column("language", String(8), nullable=False, server_default="en"),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),  # SHA-256 of a 256-bit random token
+    Column("user_name", ForeignKey("users.name"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+)
+
+peers = Table(
+    "peers",
+    metadata,
+    Column("nation", String(4), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("fingerprint", String(128), nullable=False),
+    Column("card", JSON, nullable=False),
+    Column("endpoint", Text),
+    Column("added_at", UTCDateTime, nullable=False),
+)
+
+agreement_events = Table(
+    "agreement_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("agreement_id", String(64), nullable=False, index=True),
+    Column("event", JSON, nullable=False),
+    Column("source_nation", String(4), nullable=False),  # who recorded or sent it
+    Column("signature", Text),  # the sending node's signed message, for peer-sent events
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+release_rules = Table(
+    "release_rules",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("feed", String(100), nullable=False),
+    Column("to_nations", JSON, nullable=False),
+    Column("max_level", String(64), nullable=False),
+    Column("purpose", String(200), nullable=False),
+    Column("officer", ForeignKey("users.name"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime),
+)
+
+items = Table(
+    "items",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("originator", String(4), nullable=False),
+    Column("level", String(64), nullable=False),
+    Column("releasable_to", JSON, nullable=False),
+    Column("purpose", String(200), nullable=False),
+    Column("precedence", String(16), nullable=False),
+    Column("caveats", JSON, nullable=False),
+    Column("feed", String(100)),
+    Column("media_type", String(200), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("label", JSON, nullable=False),
+    Column("author", ForeignKey("users.name"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("state", String(16), nullable=False),  # draft | released
+    Column("released_by", String(100)),
+    Column("released_at", UTCDateTime),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    # Every message to a peer (a sealed item, an agreement event, a consent request...) is
+    # written here in the same transaction as the change that causes it; the delivery worker
+    # sends FLASH first and settles a row only on the peer's signed answer.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("message_id", String(64), nullable=False, unique=True),
+    Column("kind", String(32), nullable=False),  # item | agreement_event | ...
+    Column("peer", String(4), nullable=False),
+    Column("item_id", String(36), index=True),
+    Column("agreement_id", String(64)),
+    Column("agreement_version", Integer),
+    Column("priority", Integer, nullable=False),  # 0 FLASH … 3 ROUTINE
+    Column("body", LargeBinary, nullable=False),
+    Column("state", String(16), nullable=False),  # queued | received | rejected
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("settled_at", UTCDateTime),
+    Column("answer", JSON),  # the peer's signed receipt or rejection
+    Index("ix_outbox_queue", "state", "priority", "id"),
+)
+
+inbox = Table(
+    "inbox",
+    metadata,
+    # One row per message applied; a repeated delivery finds its row and gets the same answer.
+    Column("message_id", String(64), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("sender", String(4), nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("answer", JSON, nullable=False),
+)
+
+holdings = Table(
+    "holdings",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("envelope_id", String(64), nullable=False, unique=True),
+    Column("item_id", String(36), nullable=False, index=True),
+    Column("originator", String(4), nullable=False),
+    Column("sender", String(4), nullable=False),
+    Column("agreement_id", String(64), nullable=False),
+    Column("agreement_version", Integer, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("original_label", JSON, nullable=False),
+    Column("local_label", JSON, nullable=False),
+    Column("local_level", String(64), nullable=False),
+    Column("purpose", String(200), nullable=False),
+    Column("precedence", String(16), nullable=False),
+    Column("media_type", String(200), nullable=False),
+    Column("envelope", LargeBinary, nullable=False),  # plaintext only ever via a verified open
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("state", String(16), nullable=False),  # held | destroyed
+)
+
+rejections = Table(
+    "rejections",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("envelope_id", String(64)),
+    Column("sender", String(4)),
+    Column("reason", Text, nullable=False),
+    Column("article", String(64)),
+    Column("at", UTCDateTime, nullable=False),
+)
+
+access_log = Table(
+    "access_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("subject", String(64), nullable=False, index=True),
+    Column("allowed", Boolean, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("article", String(64), nullable=False),
+)
