@@ -1,0 +1,131 @@
+"""The transactional outbox: what this node owes its peers, FLASH first, never lost.
+
+Rows are written in the caller's transaction, next to the change that causes them, so a
+crash either keeps both or neither. A row is settled only on the peer's signed answer; until
+then it is sent again, and the peer's inbox makes the repeat harmless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select, update
+
+from gsomia.exchange.backoff import next_attempt
+from gsomia.store.tables import outbox
+
+QUEUED = "queued"
+RECEIVED = "received"
+REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A message waiting to be delivered."""
+
+    id: int
+    message_id: str
+    kind: str
+    peer: str
+    priority: int
+    body: bytes
+    attempts: int
+
+
+def enqueue(
+    conn: Connection,
+    *,
+    message_id: str,
+    kind: str,
+    peer: str,
+    priority: int,
+    body: bytes,
+    now: datetime,
+    item_id: str | None = None,
+    agreement_id: str | None = None,
+    agreement_version: int | None = None,
+) -> None:
+    conn.execute(
+        outbox.insert().values(
+            message_id=message_id,
+            kind=kind,
+            peer=peer,
+            priority=priority,
+            body=body,
+            state=QUEUED,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+            item_id=item_id,
+            agreement_id=agreement_id,
+            agreement_version=agreement_version,
+        )
+    )
+
+
+def due(conn: Connection, now: datetime, limit: int) -> list[Pending]:
+    """Queued messages whose time has come, most urgent first, oldest first within a level."""
+    rows = conn.execute(
+        select(
+            outbox.c.id,
+            outbox.c.message_id,
+            outbox.c.kind,
+            outbox.c.peer,
+            outbox.c.priority,
+            outbox.c.body,
+            outbox.c.attempts,
+        )
+        .where(outbox.c.state == QUEUED, outbox.c.next_attempt_at <= now)
+        .order_by(outbox.c.priority, outbox.c.id)
+        .limit(limit)
+    )
+    return [Pending(*row) for row in rows]
+
+
+def next_due_at(conn: Connection) -> datetime | None:
+    """When the earliest queued message becomes due, or None if nothing is queued."""
+    value = conn.execute(
+        select(func.min(outbox.c.next_attempt_at)).where(outbox.c.state == QUEUED)
+    ).scalar_one_or_none()
+    return value if isinstance(value, datetime) else None
+
+
+def settle(
+    conn: Connection, ids_answers: Sequence[tuple[int, str, dict[str, Any]]], now: datetime
+) -> None:
+    """Record each peer answer: `(id, state, answer)` with state received or rejected."""
+    for row_id, state, answer in ids_answers:
+        conn.execute(
+            update(outbox)
+            .where(outbox.c.id == row_id, outbox.c.state == QUEUED)
+            .values(state=state, answer=answer, settled_at=now, last_error=None)
+        )
+
+
+def retry_later(
+    conn: Connection, pending: Sequence[Pending], error: str, now: datetime, draw: float
+) -> None:
+    """The peer could not be reached: count the try and push the rows back."""
+    for row in pending:
+        conn.execute(
+            update(outbox)
+            .where(outbox.c.id == row.id, outbox.c.state == QUEUED)
+            .values(
+                attempts=row.attempts + 1,
+                last_error=error[:500],
+                next_attempt_at=next_attempt(row.attempts, now, draw),
+            )
+        )
+
+
+def depth_by_priority(conn: Connection) -> dict[int, int]:
+    """How many messages wait, per priority: the queue-depth metric."""
+    rows = conn.execute(
+        select(outbox.c.priority, func.count())
+        .where(outbox.c.state == QUEUED)
+        .group_by(outbox.c.priority)
+    )
+    return {int(priority): int(count) for priority, count in rows}
