@@ -1,0 +1,160 @@
+"""Security events and their canonical encoding: the bytes a log leaf is made of.
+
+A leaf must be reproducible byte for byte years later by anyone holding the event, so the
+encoding is RFC 8785 (JSON Canonicalization Scheme) restricted to values whose JCS form is
+unambiguous: objects with string keys sorted by UTF-16 code units, arrays, strings, booleans,
+null and integers within ±(2**53 - 1). Floats are refused rather than canonicalised: a treaty
+record has no need for them, and refusing closes a class of cross-language mismatches.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from gsomia.errors import InputError
+
+FORMAT_VERSION = 1
+_MAX_SAFE_INTEGER = 2**53 - 1
+_FIELDS = {"v", "kind", "time", "actor", "subjects", "body"}
+
+JSONValue = None | bool | int | str | Sequence["JSONValue"] | Mapping[str, "JSONValue"]
+
+
+class EventKind(StrEnum):
+    """What happened (R39 and issue 6): every security-relevant event has one kind."""
+
+    DECISION = "decision"  # access or release decision, allowed or denied, with its article
+    PUBLICATION = "publication"
+    RELEASE = "release"
+    TRANSFER = "transfer"
+    RECEIPT = "receipt"
+    REJECTION = "rejection"
+    CONSENT = "consent"  # creation or revocation
+    CLASSIFICATION_CHANGE = "classification_change"
+    COPY = "copy"
+    TRANSLATION = "translation"
+    DESTRUCTION = "destruction"
+    COMPROMISE = "compromise"  # loss or compromise report (Art. 17)
+    AGREEMENT = "agreement"
+    USER_ADMIN = "user_admin"
+    KEY_ADMIN = "key_admin"
+    WITNESS = "witness"  # a partner checkpoint cosigned or refused
+
+
+def _encode_string(value: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(
+            "an event string holds a lone surrogate, which UTF-8 cannot carry"
+        ) from None
+    # json.dumps with ensure_ascii=False escapes exactly what RFC 8785 §3.2.2.2 asks.
+    return json.dumps(value, ensure_ascii=False)
+
+
+_LITERALS = {None: "null", True: "true", False: "false"}
+
+
+def _encode(value: object, path: str) -> str:
+    if value is None or isinstance(value, bool):
+        return _LITERALS[value]
+    if isinstance(value, int):
+        if abs(value) > _MAX_SAFE_INTEGER:
+            raise InputError(f"event value at {path} is an integer beyond ±2**53-1")
+        return str(value)
+    if isinstance(value, str):
+        return _encode_string(value)
+    if isinstance(value, Mapping):
+        items = []
+        for key in value:
+            if not isinstance(key, str):
+                raise InputError(f"event object at {path} has a non-string key {key!r}")
+            items.append(key)
+        items.sort(key=lambda k: k.encode("utf-16-be", "surrogatepass"))  # RFC 8785 §3.2.3
+        return (
+            "{"
+            + ",".join(f"{_encode_string(k)}:{_encode(value[k], f'{path}.{k}')}" for k in items)
+            + "}"
+        )
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(_encode(v, f"{path}[{i}]") for i, v in enumerate(value)) + "]"
+    raise InputError(
+        f"event value at {path} is a {type(value).__name__}, which the log cannot encode",
+        hint="log strings, integers, booleans, null, lists and objects only",
+    )
+
+
+def canonical_json(value: object) -> bytes:
+    """RFC 8785 canonical UTF-8 JSON of `value` (InputError for what JCS cannot fix)."""
+    return _encode(value, "$").encode("utf-8")
+
+
+def _format_time(when: datetime) -> str:
+    if when.tzinfo is None:
+        raise InputError("an event time must carry its time zone", hint="pass an aware UTC time")
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class LogEvent:
+    """One security event: what, when, who did it, to which things, and the details."""
+
+    kind: EventKind
+    time: datetime
+    actor: str
+    subjects: tuple[str, ...] = ()
+    body: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.kind not in EventKind.__members__.values():
+            raise InputError(f"unknown event kind {self.kind!r}")
+        # decoded JSON can hold any type in any field, whatever the annotations say
+        actor: object = self.actor
+        subjects: tuple[object, ...] = self.subjects
+        body: object = self.body
+        if not isinstance(actor, str) or not actor:
+            raise InputError("an event needs a non-empty actor name")
+        if not all(isinstance(s, str) and s for s in subjects):
+            raise InputError("event subjects must be non-empty identifiers (strings)")
+        if not isinstance(body, Mapping):
+            raise InputError("an event body must be a JSON object")
+
+    def encode(self) -> bytes:
+        """The canonical bytes that become the leaf (RFC 9162 leaf input)."""
+        return canonical_json(
+            {
+                "v": FORMAT_VERSION,
+                "kind": str(EventKind(self.kind)),
+                "time": _format_time(self.time),
+                "actor": self.actor,
+                "subjects": list(self.subjects),
+                "body": self.body,
+            }
+        )
+
+    @classmethod
+    def decode(cls, data: bytes) -> LogEvent:
+        """Parse leaf bytes strictly: they must be exactly the canonical encoding."""
+        try:
+            raw = json.loads(data.decode("utf-8"))
+            event = cls(
+                kind=EventKind(raw["kind"]),
+                time=datetime.strptime(raw["time"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC),
+                actor=raw["actor"],
+                subjects=tuple(raw["subjects"]),
+                body=raw["body"],
+            )
+            valid = raw["v"] == FORMAT_VERSION and set(raw) == _FIELDS
+        except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+            raise InputError(f"log entry is not an event: {exc}") from None
+        if not valid or event.encode() != data:
+            raise InputError(
+                "log entry is not in canonical form",
+                hint="a leaf must be exactly the canonical encoding of its event",
+            )
+        return event
