@@ -1,0 +1,280 @@
+"""Agreements: parties, versioned equivalence tables, channels, terms and history (R1–R3, R45).
+
+Each agreement ships as one TOML file under `treaty/data/agreements/` (ADR 0003). Its markings
+are read in the parties' schemes in force on each version's effective date, so a table that names
+a level its scheme does not have fails to load. An amendment makes a new version; it takes effect
+only once both parties' written consents are recorded (Art. 21.2), and items keep the version
+they were provided under.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from importlib import resources
+from typing import Any
+
+from gsomia.errors import Conflict, InputError, NotFound
+from gsomia.treaty.calendar import DeadlineConvention, Terms
+from gsomia.treaty.lifecycle import Event, EventKind, Rules, State, Status, replay
+from gsomia.treaty.schemes import Level, SchemeRegistry, load_schemes
+
+__all__ = [
+    "Agreement",
+    "AgreementRegistry",
+    "AgreementVersion",
+    "EquivalenceRow",
+    "load_agreements",
+    "parse_agreement",
+    "state_at",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class EquivalenceRow:
+    """One row of an equivalence table: each party's levels (first = primary) and the English."""
+
+    english: str
+    levels: Mapping[str, tuple[Level, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementVersion:
+    """The equivalence table of one version of an agreement, from its effective date."""
+
+    number: int
+    effective: date
+    basis: str
+    rows: tuple[EquivalenceRow, ...]
+    _by_level: Mapping[Level, EquivalenceRow] = field(repr=False, compare=False)
+
+    def row_for(self, level: Level) -> EquivalenceRow | None:
+        return self._by_level.get(level)
+
+    def covers(self, level: Level) -> bool:
+        """True if `level` is a level this version covers (Art. 4.1)."""
+        return level in self._by_level
+
+    def covered(self, nation: str) -> tuple[Level, ...]:
+        return tuple(level for row in self.rows for level in row.levels.get(nation, ()))
+
+
+def make_version(
+    number: int, effective: date, basis: str, rows: tuple[EquivalenceRow, ...]
+) -> AgreementVersion:
+    """An agreement version, refusing a level that appears in two rows."""
+    index: dict[Level, EquivalenceRow] = {}
+    for row in rows:
+        for levels in row.levels.values():
+            for level in levels:
+                if level in index:
+                    raise InputError(f"{level} appears in two rows of version {number}")
+                index[level] = row
+    return AgreementVersion(number, effective, basis, rows, index)
+
+
+@dataclass(frozen=True, eq=False)
+class Agreement:
+    """A bilateral security agreement and everything recorded about it."""
+
+    id: str
+    title: str
+    parties: tuple[str, str]
+    versions: tuple[AgreementVersion, ...]
+    channels: frozenset[str]
+    terms: Terms
+    procedures: Mapping[str, tuple[str, ...]]
+    history: tuple[Event, ...] = ()
+    visit_lead_time_days: int = 0
+    classic_crypto_allowed: bool = False
+
+    def __post_init__(self) -> None:
+        status = self.status_at(None)
+        for version in self.versions[1:]:
+            if status.amendment_consents.get(version.number, frozenset()) != set(self.parties):
+                raise Conflict(
+                    f"{self.id} version {version.number} lacks the written consent of both "
+                    "parties (Art. 21.2)",
+                    hint="record an amendment_consent event from each party for that version",
+                )
+
+    @property
+    def rules(self) -> Rules:
+        return Rules(self.parties, self.procedures, self.terms)
+
+    def status_at(self, day: date | None) -> Status:
+        """The lifecycle status on `day` (after every recorded event when None)."""
+        return replay(self.history, self.rules, day)
+
+    def state_at(self, day: date) -> State:
+        return self.status_at(day).state
+
+    def version(self, number: int) -> AgreementVersion:
+        for version in self.versions:
+            if version.number == number:
+                return version
+        raise NotFound(
+            f"{self.id} has no version {number}",
+            hint=f"versions: {', '.join(str(v.number) for v in self.versions)}",
+        )
+
+    def version_at(self, day: date) -> AgreementVersion:
+        """The version whose table applies to provisions made on `day`."""
+        applicable = [v for v in self.versions if v.effective <= day]
+        if not applicable:
+            raise NotFound(f"{self.id} had no version in effect on {day.isoformat()}")
+        return applicable[-1]
+
+    @property
+    def latest(self) -> AgreementVersion:
+        return self.versions[-1]
+
+    def other_party(self, nation: str) -> str:
+        first, second = self.parties
+        return second if nation == first else first
+
+    def record(self, event: Event) -> Agreement:
+        """A copy with `event` appended; `Conflict` if the lifecycle forbids it."""
+        return replace(self, history=(*self.history, event))
+
+    def amend(
+        self,
+        rows: tuple[EquivalenceRow, ...],
+        *,
+        effective: date,
+        consents: Mapping[str, Event],
+        basis: str = "Art. 21.2 amendment",
+    ) -> Agreement:
+        """A new version of the table, given each party's dated written consent (R45)."""
+        missing = [party for party in self.parties if party not in consents]
+        if missing:
+            raise Conflict(
+                f"amending {self.id} needs the written consent of both parties; "
+                f"{', '.join(missing)} has not consented (Art. 21.2)",
+                hint="record each party's consent note before amending",
+            )
+        number = self.latest.number + 1
+        events = tuple(
+            replace(consents[p], kind=EventKind.AMENDMENT_CONSENT, party=p, version=number)
+            for p in self.parties
+        )
+        events = tuple(sorted(events, key=lambda e: e.on))
+        version = make_version(number, effective, basis, rows)
+        return replace(self, versions=(*self.versions, version), history=(*self.history, *events))
+
+
+def state_at(agreement: Agreement, now: date | datetime) -> State:
+    """The lifecycle state of `agreement` at `now` (terminated once the effective day passed)."""
+    day = now.date() if isinstance(now, datetime) else now
+    return agreement.state_at(day)
+
+
+def _get(data: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
+    value = data.get(key)
+    if not isinstance(value, kind):
+        raise InputError(f"{where}: {key!r} must be a {kind.__name__}, got {value!r}")
+    return value
+
+
+def parse_agreement(text: str, schemes: SchemeRegistry) -> Agreement:
+    """Read an agreement from its TOML text, resolving markings in the parties' schemes."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise InputError(f"agreement file is not valid TOML: {error}") from None
+    ident = _get(data, "id", str, "agreement")
+    parties = tuple(_get(data, "parties", list, ident))
+    if len(parties) != 2 or len(set(parties)) != 2:
+        raise InputError(f"{ident}: an agreement has exactly two distinct parties")
+    versions = []
+    for raw in _get(data, "versions", list, ident):
+        effective = _get(raw, "effective", date, ident)
+        rows = []
+        for row in _get(raw, "rows", list, ident):
+            unknown = set(row) - {"english", *parties}
+            if unknown:
+                raise InputError(f"{ident}: table row names non-parties {sorted(unknown)}")
+            levels = {
+                nation: tuple(schemes.parse(nation, m, effective) for m in row.get(nation, ()))
+                for nation in parties
+            }
+            rows.append(EquivalenceRow(_get(row, "english", str, ident), levels))
+        number = _get(raw, "number", int, ident)
+        versions.append(make_version(number, effective, raw.get("basis", ""), tuple(rows)))
+    history = []
+    for raw in data.get("history", []):
+        try:
+            kind = EventKind(raw["kind"])
+        except (KeyError, ValueError):
+            raise InputError(
+                f"{ident}: unknown lifecycle event {raw.get('kind')!r}",
+                hint=f"events: {', '.join(k.value for k in EventKind)}",
+            ) from None
+        history.append(
+            Event(
+                kind,
+                _get(raw, "on", date, ident),
+                _get(raw, "note", str, ident),
+                raw.get("party"),
+                raw.get("step"),
+                raw.get("version"),
+            )
+        )
+    terms = Terms(
+        term_years=data.get("term_years", 1),
+        automatic_renewal=data.get("automatic_renewal", True),
+        notice_days=data.get("notice_days", 90),
+        convention=DeadlineConvention(data.get("notice_deadline", "exclusive")),
+    )
+    procedures = _get(data, "procedures", dict, ident)
+    return Agreement(
+        id=ident,
+        title=data.get("title", ident),
+        parties=(parties[0], parties[1]),
+        versions=tuple(sorted(versions, key=lambda v: v.number)),
+        channels=frozenset(_get(data, "channels", list, ident)),
+        terms=terms,
+        procedures={party: tuple(procedures.get(party, ())) for party in parties},
+        history=tuple(history),
+        visit_lead_time_days=data.get("visit_lead_time_days", 0),
+        classic_crypto_allowed=bool(data.get("classic_crypto_allowed", False)),
+    )
+
+
+@dataclass(frozen=True)
+class AgreementRegistry:
+    """The agreements a node knows, by id."""
+
+    by_id: Mapping[str, Agreement]
+
+    def get(self, agreement_id: str) -> Agreement:
+        try:
+            return self.by_id[agreement_id]
+        except KeyError:
+            raise NotFound(
+                f"no agreement {agreement_id!r}",
+                hint=f"known agreements: {', '.join(sorted(self.by_id))}",
+            ) from None
+
+    def all(self) -> tuple[Agreement, ...]:
+        return tuple(self.by_id[key] for key in sorted(self.by_id))
+
+    def between(self, first: str, second: str) -> tuple[Agreement, ...]:
+        """The agreements whose parties are exactly `first` and `second`."""
+        return tuple(a for a in self.all() if set(a.parties) == {first, second})
+
+
+@functools.cache
+def load_agreements() -> AgreementRegistry:
+    """The agreements shipped with gsomia (read once per process)."""
+    schemes = load_schemes()
+    folder = resources.files("gsomia.treaty").joinpath("data", "agreements")
+    agreements = [
+        parse_agreement(entry.read_text(encoding="utf-8"), schemes)
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith(".toml")
+    ]
+    return AgreementRegistry({a.id: a for a in agreements})
