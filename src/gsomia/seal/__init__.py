@@ -1,1 +1,65 @@
-"""gsomia.seal."""
+"""Sealed envelopes and node keys: the only package of gsomia that imports crypto libraries.
+
+Importing it checks that `cryptography` can do ML-KEM, ML-DSA and hybrid HPKE, and refuses
+(UsageError) otherwise. The node calls:
+
+* `generate_node_keys`, `write_node_keys`, `load_node_keys` — its own keys;
+* `make_card`, `parse_card`, `fingerprint_groups` — identity cards, its own and partners';
+* `seal_envelope` / `open_envelope` — items in memory;
+* `seal_stream` / `open_stream` / `open_file` — content of any size, bounded memory.
+"""
+
+from __future__ import annotations
+
+from gsomia.seal.profiles import require_crypto_support
+
+require_crypto_support()
+
+from gsomia.seal.encoding import canonical_json  # noqa: E402
+from gsomia.seal.envelope import (  # noqa: E402
+    DEFAULT_MEDIA_TYPE,
+    EnvelopeError,
+    Opened,
+    open_envelope,
+    seal_envelope,
+)
+from gsomia.seal.identity import IdentityCard, fingerprint_groups, make_card, parse_card  # noqa: E402
+from gsomia.seal.keys import (  # noqa: E402
+    NodeKeys,
+    PublicKeys,
+    generate_node_keys,
+    load_node_keys,
+    write_node_keys,
+)
+from gsomia.seal.profiles import (  # noqa: E402
+    ALL_PROFILES,
+    CLASSIC,
+    CNSA2,
+    DEFAULT_PROFILE,
+    POST_QUANTUM_PROFILES,
+    PQ,
+)
+
+__all__ = [
+    "ALL_PROFILES",
+    "CLASSIC",
+    "CNSA2",
+    "DEFAULT_MEDIA_TYPE",
+    "DEFAULT_PROFILE",
+    "POST_QUANTUM_PROFILES",
+    "PQ",
+    "EnvelopeError",
+    "IdentityCard",
+    "NodeKeys",
+    "Opened",
+    "PublicKeys",
+    "canonical_json",
+    "fingerprint_groups",
+    "generate_node_keys",
+    "load_node_keys",
+    "make_card",
+    "open_envelope",
+    "parse_card",
+    "seal_envelope",
+    "write_node_keys",
+]

@@ -1,0 +1,87 @@
+"""The byte encodings every JOSE object in gsomia uses: base64url without padding, canonical JSON.
+
+Canonical JSON here is the JCS-like subset gsomia needs (RFC 8785 for strings, integers, objects
+and arrays; no floats): keys sorted by code point, no insignificant whitespace, UTF-8.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from gsomia.errors import InputError
+
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
+def b64u(data: bytes) -> str:
+    """Base64url without padding (RFC 7515 §2)."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64u_decode(text: object, *, what: str = "value") -> bytes:
+    """Strict base64url decoding: no padding, no stray characters, canonical trailing bits."""
+    if not isinstance(text, str) or not _B64URL.fullmatch(text) or len(text) % 4 == 1:
+        raise InputError(f"{what} is not base64url")
+    try:
+        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError) as error:
+        raise InputError(f"{what} is not base64url") from error
+    if b64u(data) != text:  # non-zero padding bits would make two encodings of one value
+        raise InputError(f"{what} is not canonical base64url")
+    return data
+
+
+def canonical_json(value: Mapping[str, Any] | list[Any]) -> bytes:
+    """Canonical UTF-8 JSON of `value`; raises InputError for floats or non-JSON values."""
+    _reject_floats(value)
+    try:
+        text = json.dumps(
+            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
+    except (TypeError, ValueError) as error:
+        raise InputError(f"not JSON-serialisable: {error}") from error
+    return text.encode("utf-8")
+
+
+def _reject_floats(value: object) -> None:
+    if isinstance(value, float):
+        raise InputError("floats are not allowed in canonical JSON (their text is ambiguous)")
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InputError("JSON object keys must be strings")
+            _reject_floats(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _reject_floats(item)
+
+
+def parse_json_object(data: bytes | str, *, what: str, limit: int) -> dict[str, Any]:
+    """Parse a JSON object of at most `limit` bytes, rejecting duplicate keys and constants."""
+    if len(data) > limit:
+        raise InputError(f"{what} is larger than {limit} bytes")
+    try:
+        value = json.loads(data, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as error:
+        raise InputError(f"{what} is not valid JSON: {error}") from error
+    if not isinstance(value, dict):
+        raise InputError(f"{what} is not a JSON object")
+    return value
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate key {key!r}")
+        result[key] = value
+    return result
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")

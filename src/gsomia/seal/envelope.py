@@ -1,0 +1,245 @@
+"""Seal and open envelopes held in memory (items up to a few MiB; larger ones: `seal.stream`).
+
+An envelope is one JSON object::
+
+    {"gsomia": "envelope/1",
+     "jwe": <JWE General JSON: content under a fresh CEK, one recipient entry per node>,
+     "jws": <JWS General JSON: the binding, signed with every algorithm of the profile>}
+
+Opening checks, in order, and returns nothing until all passed: structure; the signer is a
+trusted, unrevoked node; every signature; the binding against the JWE (profile, sender,
+recipients, JWE header digest, label digest); that this node is a recipient; decryption of the
+CEK and the content; the content's digest, length and media type. Any failure is one
+`EnvelopeError` whose message is the same for every cause; `reason` says which step failed, for
+the local log only (never send it back to the sender: it would be an oracle).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import os
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NoReturn
+
+from gsomia.errors import Error, UsageError, VerificationError
+from gsomia.seal import jose
+from gsomia.seal.binding import (
+    Binding,
+    LabelCanon,
+    check_binding,
+    jwe_digest,
+    make_binding,
+    parse_binding,
+)
+from gsomia.seal.encoding import b64u, b64u_decode, canonical_json, parse_json_object
+from gsomia.seal.identity import IdentityCard
+from gsomia.seal.keys import NodeKeys
+from gsomia.seal.profiles import ALL_PROFILES, POST_QUANTUM_PROFILES, Profile, profile
+
+ENVELOPE_TYPE = "envelope/1"
+DEFAULT_MEDIA_TYPE = "application/octet-stream"
+MAX_ENVELOPE = 64 << 20  # in-memory envelopes; bigger content goes through seal.stream
+GENERIC_MESSAGE = "envelope could not be opened"
+
+
+class EnvelopeError(VerificationError):
+    """An envelope did not open. `message` is the same for every cause; `reason` is for the log."""
+
+    code = "envelope_rejected"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(GENERIC_MESSAGE)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Opened:
+    """What a verified envelope held."""
+
+    content: bytes
+    label: dict[str, Any]
+    media_type: str
+    envelope_id: str
+    profile: str
+    sealed_at: datetime
+    sender: IdentityCard
+    recipients: tuple[str, ...]
+
+
+def _fail(reason: str, error: BaseException | None = None) -> NoReturn:
+    raise EnvelopeError(reason) from error
+
+
+def check_recipients(
+    keys: NodeKeys, recipients: Sequence[IdentityCard], allowed_profiles: Collection[str]
+) -> Profile:
+    """The profile to seal with; UsageError for no recipients, duplicates, or a profile clash."""
+    prof = profile(keys.profile)
+    if prof.name not in allowed_profiles:
+        raise UsageError(f"profile {prof.name} is not allowed here")
+    if not recipients:
+        raise UsageError("an envelope needs at least one recipient")
+    kids = [card.key_id for card in recipients]
+    if len(set(kids)) != len(kids):
+        raise UsageError("the same recipient is named twice")
+    for card in recipients:
+        if card.profile != prof.name:
+            raise UsageError(
+                f"recipient {card.nation} {card.name!r} uses profile {card.profile}, "
+                f"this node {prof.name}",
+                hint="both nodes of an exchange need keys of the same profile",
+            )
+    return prof
+
+
+def seal_envelope(
+    content: bytes,
+    *,
+    label: Mapping[str, Any],
+    keys: NodeKeys,
+    recipients: Sequence[IdentityCard],
+    now: datetime,
+    media_type: str = DEFAULT_MEDIA_TYPE,
+    allowed_profiles: Collection[str] = ALL_PROFILES,
+    canonical_label: LabelCanon = canonical_json,
+    envelope_id: str | None = None,
+    _cek: bytes | None = None,
+    _iv: bytes | None = None,
+) -> bytes:
+    """Seal `content` under `label` for `recipients`, signed by `keys`; the envelope's JSON bytes.
+
+    `_cek` and `_iv` are a private hook for deterministic test vectors; never pass them.
+    """
+    prof = check_recipients(keys, recipients, allowed_profiles)
+    envelope_id = envelope_id or b64u(os.urandom(16))
+    protected = {"enc": prof.enc, "cty": media_type}
+    jwe = jose.encrypt_jwe(content, [c.keys for c in recipients], prof, protected, cek=_cek, iv=_iv)
+    payload = make_binding(
+        envelope_id=envelope_id,
+        prof=prof,
+        sealed_at=now,
+        sender=keys.key_id,
+        recipients=[c.key_id for c in recipients],
+        label=label,
+        canonical_label=canonical_label,
+        digest=prof.hasher()(content).digest(),
+        length=len(content),
+        media_type=media_type,
+        jwe_digest=jwe_digest(jwe, prof),
+    )
+    envelope = {"gsomia": ENVELOPE_TYPE, "jwe": jwe, "jws": jose.sign_jws(payload, keys, prof)}
+    return json.dumps(envelope, separators=(",", ":")).encode("ascii")
+
+
+def trusted_signer(
+    jws: Any,
+    *,
+    senders: Iterable[IdentityCard],
+    revoked: Collection[str],
+    allowed_profiles: Collection[str],
+    canonical_label: LabelCanon,
+    jwe: Mapping[str, Any],
+) -> tuple[Binding, IdentityCard, Profile]:
+    """Verify the JWS against the trusted sender it names and the binding against the JWE."""
+    try:
+        signatures = jws["signatures"]
+        header = json.loads(b64u_decode(signatures[0]["protected"], what="header"))
+        kid = header["kid"]
+    except (Error, ValueError, KeyError, IndexError, TypeError) as error:
+        _fail("JWS is malformed", error)
+    by_kid = {card.key_id: card for card in senders}
+    if kid not in by_kid:
+        _fail(f"signer {kid!r} is not a trusted sender")
+    if kid in revoked:
+        _fail(f"signer {kid!r} is revoked")
+    card = by_kid[kid]
+    prof = profile(card.profile)
+    if prof.name not in allowed_profiles:
+        _fail(f"profile {prof.name} is not allowed here")
+    try:
+        payload = jose.verify_jws(jws, card.keys, prof)
+        binding = parse_binding(payload)
+        check_binding(binding, prof=prof, jwe=jwe, sender=kid, canonical_label=canonical_label)
+    except Error as error:
+        _fail(error.message, error)
+    return binding, card, prof
+
+
+def parse_envelope(data: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The `jwe` and `jws` members of an envelope, structurally checked."""
+    try:
+        raw = parse_json_object(data, what="envelope", limit=MAX_ENVELOPE)
+    except Error as error:
+        _fail(error.message, error)
+    if set(raw) != {"gsomia", "jwe", "jws"} or raw["gsomia"] != ENVELOPE_TYPE:
+        _fail("envelope members are wrong")
+    jwe, jws = raw["jwe"], raw["jws"]
+    jwe_members = {"protected", "recipients", "iv", "ciphertext", "tag"}
+    if not isinstance(jwe, dict) or set(jwe) != jwe_members or not isinstance(jws, dict):
+        _fail("JWE members are wrong")
+    recipients = jwe["recipients"]
+    if not isinstance(recipients, list) or not recipients:
+        _fail("JWE recipients are wrong")
+    for entry in recipients:
+        if not isinstance(entry, dict) or set(entry) != {"header", "encrypted_key"}:
+            _fail("JWE recipient entry members are wrong")
+        if not isinstance(entry["header"], dict):
+            _fail("JWE recipient header is not an object")
+    if not all(isinstance(jwe[k], str) for k in jwe_members - {"recipients"}):
+        _fail("JWE members must be strings")
+    return jwe, jws
+
+
+def open_envelope(
+    data: bytes,
+    *,
+    keys: NodeKeys,
+    senders: Iterable[IdentityCard],
+    revoked: Collection[str] = frozenset(),
+    allowed_profiles: Collection[str] = POST_QUANTUM_PROFILES,
+    canonical_label: Callable[[Mapping[str, Any]], bytes] = canonical_json,
+) -> Opened:
+    """Verify and open an envelope addressed to `keys`, sent by one of `senders`.
+
+    `revoked` holds key ids no longer trusted. `allowed_profiles` defaults to the post-quantum
+    ones: pass `ALL_PROFILES` only where an agreement accepts `classic`.
+    """
+    jwe, jws = parse_envelope(data)
+    binding, card, prof = trusted_signer(
+        jws,
+        senders=senders,
+        revoked=revoked,
+        allowed_profiles=allowed_profiles,
+        canonical_label=canonical_label,
+        jwe=jwe,
+    )
+    if keys.key_id not in binding.recipients:
+        _fail("this node is not a recipient")
+    if keys.profile != prof.name:
+        _fail("this node's keys are of another profile")
+    try:
+        protected = json.loads(b64u_decode(jwe["protected"], what="protected"))
+    except (Error, ValueError) as error:
+        _fail("JWE protected header is malformed", error)
+    if protected != {"enc": prof.enc, "cty": binding.media_type}:
+        _fail("JWE protected header does not match the binding")
+    try:
+        content = jose.decrypt_jwe(jwe, keys, prof)
+    except Error as error:
+        _fail(error.message, error)
+    digest = b64u(prof.hasher()(content).digest())
+    if len(content) != binding.length or not hmac.compare_digest(digest, binding.digest):
+        _fail("content does not match the signed digest")
+    return Opened(
+        content=content,
+        label=binding.label,
+        media_type=binding.media_type,
+        envelope_id=binding.envelope_id,
+        profile=prof.name,
+        sealed_at=binding.sealed_at,
+        sender=card,
+        recipients=binding.recipients,
+    )

@@ -1,0 +1,158 @@
+"""A node's public identity card: who it is, its public keys, where to reach it, a fingerprint.
+
+```json
+{"type": "gsomia-identity/1", "nation": "KOR", "name": "MND Seoul", "profile": "pq",
+ "keys": {"kem": {...JWK...}, "sig": [{...JWK...}, ...]}, "key_id": "…",
+ "endpoints": ["https://…"], "created": "2026-11-27T09:00:00Z", "fingerprint": "…"}
+```
+
+`fingerprint` is SHA-256 over the canonical JSON of the card without `fingerprint`, in hex; read
+it out grouped (`fingerprint_groups`) over a second channel before trusting a card. `key_id`
+names the node's keys in envelopes. Loading a card checks every member and both digests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from gsomia.errors import InputError
+from gsomia.seal.encoding import canonical_json, parse_json_object
+from gsomia.seal.keys import NodeKeys, PublicKeys, key_id, parse_public_jwks
+
+CARD_TYPE = "gsomia-identity/1"
+_NATION = re.compile(r"[A-Z]{3}|NATO")
+_ENDPOINT = re.compile(r"https?://[^\s]{1,2040}")
+_MEMBERS = {"type", "nation", "name", "profile", "keys", "key_id", "endpoints", "created"}
+_CARD_LIMIT = 64 * 1024
+
+
+@dataclass(frozen=True)
+class IdentityCard:
+    """A partner's (or our own) public identity. Build with `make_card`, read with `parse_card`."""
+
+    nation: str
+    name: str
+    created: datetime
+    endpoints: tuple[str, ...]
+    keys: PublicKeys
+
+    @property
+    def profile(self) -> str:
+        return self.keys.profile
+
+    @property
+    def key_id(self) -> str:
+        return self.keys.key_id
+
+    def body(self) -> dict[str, Any]:
+        """The card's members without `fingerprint`."""
+        return {
+            "type": CARD_TYPE,
+            "nation": self.nation,
+            "name": self.name,
+            "profile": self.profile,
+            "keys": self.keys.jwks,
+            "key_id": self.key_id,
+            "endpoints": list(self.endpoints),
+            "created": self.created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+
+    @property
+    def fingerprint(self) -> str:
+        return hashlib.sha256(canonical_json(self.body())).hexdigest()
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.body(), "fingerprint": self.fingerprint}
+
+    def to_bytes(self) -> bytes:
+        """The card file: indented JSON, UTF-8, keys sorted."""
+        text = json.dumps(self.to_json(), indent=2, sort_keys=True, ensure_ascii=False)
+        return (text + "\n").encode("utf-8")
+
+
+def fingerprint_groups(fingerprint: str) -> str:
+    """`ab12cd34…` → `AB12 CD34 …`, for reading aloud over a second channel."""
+    upper = fingerprint.upper()
+    return " ".join(upper[i : i + 4] for i in range(0, len(upper), 4))
+
+
+def _check_nation(nation: object) -> str:
+    if not isinstance(nation, str) or not _NATION.fullmatch(nation):
+        raise InputError(f"nation {nation!r} is not an ISO 3166 alpha-3 code or NATO")
+    return nation
+
+
+def _check_name(name: object) -> str:
+    if not isinstance(name, str) or not name.strip() or len(name) > 200:
+        raise InputError("name must be a non-empty string of at most 200 characters")
+    return name
+
+
+def _check_endpoints(endpoints: object) -> tuple[str, ...]:
+    if not isinstance(endpoints, list | tuple) or len(endpoints) > 32:
+        raise InputError("endpoints must be a list of at most 32 URLs")
+    for url in endpoints:
+        if not isinstance(url, str) or not _ENDPOINT.fullmatch(url):
+            raise InputError(f"endpoint {url!r} is not an http(s) URL")
+    return tuple(endpoints)
+
+
+def make_card(
+    keys: NodeKeys, *, nation: str, name: str, created: datetime, endpoints: Sequence[str] = ()
+) -> IdentityCard:
+    """The public card for `keys` (seconds precision, UTC)."""
+    if created.tzinfo is None:
+        raise InputError("created must be timezone-aware")
+    return IdentityCard(
+        nation=_check_nation(nation),
+        name=_check_name(name),
+        created=created.astimezone(UTC).replace(microsecond=0),
+        endpoints=_check_endpoints(list(endpoints)),
+        keys=parse_public_jwks(keys.profile, keys.public),
+    )
+
+
+def parse_card(data: bytes | str) -> IdentityCard:
+    """Read and fully validate a card; InputError names the first problem found."""
+    raw = parse_json_object(data, what="identity card", limit=_CARD_LIMIT)
+    if set(raw) != {*_MEMBERS, "fingerprint"}:
+        missing = sorted({*_MEMBERS, "fingerprint"} - set(raw))
+        extra = sorted(set(raw) - {*_MEMBERS, "fingerprint"})
+        raise InputError(f"identity card members wrong (missing {missing}, unexpected {extra})")
+    if raw["type"] != CARD_TYPE:
+        raise InputError(f"identity card type must be {CARD_TYPE!r}")
+    if not isinstance(raw["profile"], str):
+        raise InputError("identity card profile must be a string")
+    created = raw["created"]
+    if not isinstance(created, str) or not re.fullmatch(
+        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", created
+    ):
+        raise InputError("created must be an RFC 3339 UTC time like 2026-01-31T12:00:00Z")
+    try:
+        when = datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError as error:
+        raise InputError(f"created is not a valid time: {created}") from error
+    try:
+        keys = parse_public_jwks(raw["profile"], raw["keys"])
+    except InputError:
+        raise
+    except Exception as error:  # UsageError for an unknown profile is the partner's input here
+        raise InputError(f"identity card: {error}") from error
+    card = IdentityCard(
+        nation=_check_nation(raw["nation"]),
+        name=_check_name(raw["name"]),
+        created=when,
+        endpoints=_check_endpoints(raw["endpoints"]),
+        keys=keys,
+    )
+    if raw["key_id"] != key_id(raw["keys"]):
+        raise InputError("identity card key_id does not match its keys")
+    if raw["fingerprint"] != card.fingerprint:
+        raise InputError("identity card fingerprint does not match its contents")
+    return card

@@ -1,0 +1,56 @@
+"""Node keys on disk: encrypted PKCS#8, mode 0600, no default or empty passphrase."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from gsomia.errors import UsageError
+from gsomia.seal import generate_node_keys, load_node_keys, write_node_keys
+from gsomia.seal.keys import KEM_FILES, SIGN_FILES
+
+
+@pytest.mark.parametrize("profile", ["pq", "cnsa2", "classic"])
+def test_keys_round_trip_through_encrypted_pkcs8(tmp_path: Path, profile: str) -> None:
+    keys = generate_node_keys(profile)
+    write_node_keys(tmp_path / "keys", keys, "correct horse")
+    loaded = load_node_keys(tmp_path / "keys", "correct horse", profile)
+    assert loaded.key_id == keys.key_id
+    assert stat.S_IMODE((tmp_path / "keys").stat().st_mode) == 0o700
+    for name in KEM_FILES[profile] + SIGN_FILES[profile]:
+        path = tmp_path / "keys" / name
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert path.read_bytes().startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+
+
+def test_empty_passphrase_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="empty passphrase"):
+        write_node_keys(tmp_path / "keys", generate_node_keys("classic"), "")
+
+
+def test_wrong_passphrase_is_a_usage_error(tmp_path: Path) -> None:
+    write_node_keys(tmp_path / "keys", generate_node_keys("classic"), "right")
+    with pytest.raises(UsageError, match="cannot decrypt"):
+        load_node_keys(tmp_path / "keys", "wrong", "classic")
+
+
+def test_key_file_readable_by_others_is_refused(tmp_path: Path) -> None:
+    write_node_keys(tmp_path / "keys", generate_node_keys("classic"), "pw")
+    os.chmod(tmp_path / "keys" / "sig-ed25519.pem", 0o644)
+    with pytest.raises(UsageError, match="readable by others"):
+        load_node_keys(tmp_path / "keys", "pw", "classic")
+
+
+def test_missing_key_file_is_named(tmp_path: Path) -> None:
+    write_node_keys(tmp_path / "keys", generate_node_keys("classic"), "pw")
+    with pytest.raises(UsageError, match=r"kem-mlkem768\.pem"):
+        load_node_keys(tmp_path / "keys", "pw", "pq")
+
+
+def test_existing_key_file_is_never_overwritten(tmp_path: Path) -> None:
+    write_node_keys(tmp_path / "keys", generate_node_keys("classic"), "pw")
+    with pytest.raises(FileExistsError):
+        write_node_keys(tmp_path / "keys", generate_node_keys("classic"), "pw")
