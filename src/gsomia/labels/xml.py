@@ -12,6 +12,7 @@ examples use) for signing and binding.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -52,6 +53,7 @@ LABELSET_NAMESPACE = "urn:gsomia:labelset:1"
 
 _N = "{" + NAMESPACE + "}"
 _NSMAP = {"slab": NAMESPACE}
+_XML_SPACE = re.compile(r"[ \t\r\n]+")  # xs:token whitespace; not U+3000 or U+00A0
 _ROOTS = {_N + role.value: role for role in LabelRole}
 
 
@@ -164,7 +166,7 @@ def _text(element: etree._Element, *, token: bool = False) -> str:
         raise LabelFormatError(f"{_local(element)} must hold text, not elements")
     text = element.text or ""
     # xs:token collapses XML whitespace; GenericValue (xs:string) is taken as written.
-    return " ".join(text.split()) if token else text
+    return " ".join(_XML_SPACE.split(text.strip(" \t\r\n"))) if token else text
 
 
 def _children(element: etree._Element, order: Sequence[str]) -> list[tuple[str, etree._Element]]:
