@@ -16,7 +16,7 @@ LABEL = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # short reprs keep Hypothesis reports readable
 class Node:
     keys: NodeKeys
     card: IdentityCard
@@ -26,3 +26,10 @@ def make_node(profile: str, nation: str, name: str) -> Node:
     keys = generate_node_keys(profile)
     card = make_card(keys, nation=nation, name=name, created=NOW)
     return Node(keys, parse_card(card.to_bytes()))
+
+
+class Blob(bytes):
+    """Bytes with a short repr (a sealed envelope shown in a Hypothesis report)."""
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} bytes>"

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from seal_fixtures import LABEL, NOW, Node
+from seal_fixtures import LABEL, NOW, Blob, Node
 
 from gsomia.errors import UsageError, VerificationError
 from gsomia.seal import ALL_PROFILES, EnvelopeError, open_envelope, seal_envelope
@@ -71,7 +71,7 @@ def test_any_content_and_label_round_trip(
 
 @pytest.fixture(scope="module")
 def sealed_pq(nodes: Nodes) -> bytes:
-    return seal(nodes, to=("JPN", "USA"))
+    return Blob(seal(nodes, to=("JPN", "USA")))
 
 
 @settings(

@@ -43,6 +43,8 @@ ENVELOPE_TYPE = "envelope/1"
 DEFAULT_MEDIA_TYPE = "application/octet-stream"
 MAX_ENVELOPE = 64 << 20  # in-memory envelopes; bigger content goes through seal.stream
 GENERIC_MESSAGE = "envelope could not be opened"
+#: Python errors that malformed partner input can raise deep in parsing; all mean "reject".
+MALFORMED = (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError)
 
 
 class EnvelopeError(VerificationError):
@@ -69,7 +71,8 @@ class Opened:
     recipients: tuple[str, ...]
 
 
-def _fail(reason: str, error: BaseException | None = None) -> NoReturn:
+def reject(reason: str, error: BaseException | None = None) -> NoReturn:
+    """Raise the one EnvelopeError, with `reason` for the log."""
     raise EnvelopeError(reason) from error
 
 
@@ -148,23 +151,25 @@ def trusted_signer(
         signatures = jws["signatures"]
         header = json.loads(b64u_decode(signatures[0]["protected"], what="header"))
         kid = header["kid"]
-    except (Error, ValueError, KeyError, IndexError, TypeError) as error:
-        _fail("JWS is malformed", error)
+    except (Error, *MALFORMED) as error:
+        reject("JWS is malformed", error)
     by_kid = {card.key_id: card for card in senders}
     if kid not in by_kid:
-        _fail(f"signer {kid!r} is not a trusted sender")
+        reject(f"signer {kid!r} is not a trusted sender")
     if kid in revoked:
-        _fail(f"signer {kid!r} is revoked")
+        reject(f"signer {kid!r} is revoked")
     card = by_kid[kid]
     prof = profile(card.profile)
     if prof.name not in allowed_profiles:
-        _fail(f"profile {prof.name} is not allowed here")
+        reject(f"profile {prof.name} is not allowed here")
     try:
         payload = jose.verify_jws(jws, card.keys, prof)
         binding = parse_binding(payload)
         check_binding(binding, prof=prof, jwe=jwe, sender=kid, canonical_label=canonical_label)
     except Error as error:
-        _fail(error.message, error)
+        reject(error.message, error)
+    except MALFORMED as error:  # a shape the checks above did not foresee: still a rejection
+        reject(f"envelope is malformed ({type(error).__name__})", error)
     return binding, card, prof
 
 
@@ -173,23 +178,23 @@ def parse_envelope(data: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
     try:
         raw = parse_json_object(data, what="envelope", limit=MAX_ENVELOPE)
     except Error as error:
-        _fail(error.message, error)
+        reject(error.message, error)
     if set(raw) != {"gsomia", "jwe", "jws"} or raw["gsomia"] != ENVELOPE_TYPE:
-        _fail("envelope members are wrong")
+        reject("envelope members are wrong")
     jwe, jws = raw["jwe"], raw["jws"]
     jwe_members = {"protected", "recipients", "iv", "ciphertext", "tag"}
     if not isinstance(jwe, dict) or set(jwe) != jwe_members or not isinstance(jws, dict):
-        _fail("JWE members are wrong")
+        reject("JWE members are wrong")
     recipients = jwe["recipients"]
     if not isinstance(recipients, list) or not recipients:
-        _fail("JWE recipients are wrong")
+        reject("JWE recipients are wrong")
     for entry in recipients:
         if not isinstance(entry, dict) or set(entry) != {"header", "encrypted_key"}:
-            _fail("JWE recipient entry members are wrong")
+            reject("JWE recipient entry members are wrong")
         if not isinstance(entry["header"], dict):
-            _fail("JWE recipient header is not an object")
+            reject("JWE recipient header is not an object")
     if not all(isinstance(jwe[k], str) for k in jwe_members - {"recipients"}):
-        _fail("JWE members must be strings")
+        reject("JWE members must be strings")
     return jwe, jws
 
 
@@ -217,22 +222,24 @@ def open_envelope(
         jwe=jwe,
     )
     if keys.key_id not in binding.recipients:
-        _fail("this node is not a recipient")
+        reject("this node is not a recipient")
     if keys.profile != prof.name:
-        _fail("this node's keys are of another profile")
+        reject("this node's keys are of another profile")
     try:
         protected = json.loads(b64u_decode(jwe["protected"], what="protected"))
-    except (Error, ValueError) as error:
-        _fail("JWE protected header is malformed", error)
+    except (Error, *MALFORMED) as error:
+        reject("JWE protected header is malformed", error)
     if protected != {"enc": prof.enc, "cty": binding.media_type}:
-        _fail("JWE protected header does not match the binding")
+        reject("JWE protected header does not match the binding")
     try:
         content = jose.decrypt_jwe(jwe, keys, prof)
     except Error as error:
-        _fail(error.message, error)
+        reject(error.message, error)
+    except MALFORMED as error:
+        reject(f"envelope is malformed ({type(error).__name__})", error)
     digest = b64u(prof.hasher()(content).digest())
     if len(content) != binding.length or not hmac.compare_digest(digest, binding.digest):
-        _fail("content does not match the signed digest")
+        reject("content does not match the signed digest")
     return Opened(
         content=content,
         label=binding.label,

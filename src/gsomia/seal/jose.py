@@ -27,6 +27,7 @@ from joserfc import jwe as jf_jwe
 from joserfc import jws as jf_jws
 from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
+from joserfc.registry import HeaderParameter
 
 from gsomia.errors import VerificationError
 from gsomia.seal.encoding import b64u, b64u_decode
@@ -46,6 +47,15 @@ _ENC_LEN = {
     "HPKE-MLKEM1024P384-SHA384-A256GCM-KE": hpke.KEM.MLKEM1024_P384.enc_length(),
 }
 _CLASSIC_ALGS = ["ECDH-ES+A256KW", "A256GCM"]
+# gsomia's own protected header parameters (stream envelopes), registered so joserfc's strict
+# header check accepts them; a name outside this list is still refused.
+_CLASSIC_REGISTRY = jf_jwe.JWERegistry(
+    header_registry={
+        "chunk_size": HeaderParameter("Stream chunk size", "int"),
+        "nonce_prefix": HeaderParameter("Stream nonce prefix", "str"),
+    },
+    algorithms=_CLASSIC_ALGS,
+)
 
 
 class Mismatch(VerificationError):
@@ -105,7 +115,7 @@ def _encrypt_classic(
     for recipient in recipients:
         key = OKPKey.import_key(recipient.jwks["kem"])
         obj.add_recipient({"alg": "ECDH-ES+A256KW", "kid": recipient.key_id}, key)
-    return dict(jf_jwe.encrypt_json(obj, None, algorithms=_CLASSIC_ALGS))
+    return dict(jf_jwe.encrypt_json(obj, None, registry=_CLASSIC_REGISTRY))
 
 
 def own_entry(jwe: dict[str, Any], kid: str) -> dict[str, Any]:
@@ -173,7 +183,7 @@ def _decrypt_classic(jwe: dict[str, Any], keys: NodeKeys) -> bytes:
         "d": b64u(private.private_bytes_raw()),
     }
     try:
-        obj = jf_jwe.decrypt_json(flattened, OKPKey.import_key(jwk), algorithms=_CLASSIC_ALGS)  # type: ignore[arg-type]
+        obj = jf_jwe.decrypt_json(flattened, OKPKey.import_key(jwk), registry=_CLASSIC_REGISTRY)  # type: ignore[arg-type]
     except (JoseError, ValueError, KeyError, TypeError) as error:
         raise Mismatch(f"classic JWE did not decrypt: {error}") from error
     if obj.plaintext is None:

@@ -1,0 +1,339 @@
+"""Envelopes for content of any size, sealed and opened with bounded memory (docs/adr/0022).
+
+A sealed stream is a sequence of typed frames after a magic line::
+
+    stream  = "GSOMIA-STREAM/1\\n" frame(H) frame(C)* frame(F) frame(S)
+    frame   = type (1 byte) || length (4 bytes, big-endian) || bytes
+
+* `H` — JSON `{"jwe": …}`: a JWE General JSON whose plaintext is the 32-byte stream key, one
+  recipient entry per node, exactly as in an in-memory envelope. Its protected header carries
+  `chunk_size` and the 7-byte `nonce_prefix`.
+* `C`/`F` — content chunks in the STREAM construction (Hoang et al., 2015): chunk *i* is
+  AES-256-GCM under the stream key with nonce `nonce_prefix || u32(i) || flag`, flag 1 only on
+  the last chunk (`F`), AAD = the JWE's encoded protected header. Reordering, dropping,
+  truncating or extending the chunk sequence fails authentication. Every `C` chunk holds
+  exactly `chunk_size` bytes of content; `F` holds the rest (possibly none).
+* `S` — JSON `{"jws": …}`: the signed binding, as for in-memory envelopes, whose
+  `jwe_digest` covers the header JWE and whose content digest covers the whole plaintext.
+
+Opening decrypts into a spool the caller cannot see (an anonymous temporary file, or a
+temporary file beside the destination that is renamed into place) and releases nothing until
+the trailer's signatures, the binding and the content digest all verified.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import json
+import os
+import shutil
+import struct
+import tempfile
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from gsomia.errors import Error, UsageError
+from gsomia.seal import jose
+from gsomia.seal.binding import LabelCanon, jwe_digest, make_binding
+from gsomia.seal.encoding import b64u, b64u_decode, canonical_json, parse_json_object
+from gsomia.seal.envelope import (
+    DEFAULT_MEDIA_TYPE,
+    MALFORMED,
+    check_recipients,
+    reject,
+    trusted_signer,
+)
+from gsomia.seal.identity import IdentityCard
+from gsomia.seal.keys import NodeKeys
+from gsomia.seal.profiles import ALL_PROFILES, POST_QUANTUM_PROFILES, Profile, profile
+
+MAGIC = b"GSOMIA-STREAM/1\n"
+KEY_CTY = "application/vnd.gsomia.stream-key"
+DEFAULT_CHUNK = 1 << 20
+MIN_CHUNK, MAX_CHUNK = 64 << 10, 1 << 20
+_TAG = 16
+_FRAME = struct.Struct(">cI")
+_JSON_LIMIT = 1 << 20
+
+
+@dataclass(frozen=True)
+class StreamOpened:
+    """What a verified stream held, except the content (which went to the destination)."""
+
+    label: dict[str, Any]
+    media_type: str
+    envelope_id: str
+    profile: str
+    sealed_at: datetime
+    sender: IdentityCard
+    recipients: tuple[str, ...]
+    length: int
+
+
+def _nonce(prefix: bytes, index: int, last: bool) -> bytes:
+    return prefix + index.to_bytes(4, "big") + (b"\x01" if last else b"\x00")
+
+
+def _read_full(src: BinaryIO, size: int) -> bytes:
+    """Up to `size` bytes, fewer only at end of stream (pipes may return short reads)."""
+    parts, missing = [], size
+    while missing:
+        part = src.read(missing)
+        if not part:
+            break
+        parts.append(part)
+        missing -= len(part)
+    return b"".join(parts)
+
+
+def _frame(kind: bytes, payload: bytes) -> bytes:
+    return _FRAME.pack(kind, len(payload)) + payload
+
+
+def seal_stream(
+    src: BinaryIO,
+    dst: BinaryIO,
+    *,
+    label: Mapping[str, Any],
+    keys: NodeKeys,
+    recipients: list[IdentityCard],
+    now: datetime,
+    media_type: str = DEFAULT_MEDIA_TYPE,
+    allowed_profiles: Collection[str] = ALL_PROFILES,
+    canonical_label: LabelCanon = canonical_json,
+    chunk_size: int = DEFAULT_CHUNK,
+    envelope_id: str | None = None,
+) -> str:
+    """Seal everything `src` yields into `dst` as a stream envelope; return the envelope id.
+
+    Memory stays at about two chunks whatever the content size.
+    """
+    prof = check_recipients(keys, recipients, allowed_profiles)
+    if not MIN_CHUNK <= chunk_size <= MAX_CHUNK:
+        raise UsageError(f"chunk_size must be within {MIN_CHUNK}..{MAX_CHUNK} bytes")
+    envelope_id = envelope_id or b64u(os.urandom(16))
+    stream_key, prefix = AESGCM.generate_key(256), os.urandom(7)
+    protected = {
+        "enc": prof.enc,
+        "cty": KEY_CTY,
+        "chunk_size": chunk_size,
+        "nonce_prefix": b64u(prefix),
+    }
+    key_jwe = jose.encrypt_jwe(stream_key, [c.keys for c in recipients], prof, protected)
+    aad = key_jwe["protected"].encode("ascii")
+    dst.write(MAGIC + _frame(b"H", json.dumps({"jwe": key_jwe}).encode("ascii")))
+    aead, digest, length, index = AESGCM(stream_key), prof.hasher()(b""), 0, 0
+    chunk = _read_full(src, chunk_size)
+    while True:
+        following = _read_full(src, chunk_size) if len(chunk) == chunk_size else b""
+        last = not following
+        digest.update(chunk)
+        length += len(chunk)
+        sealed = aead.encrypt(_nonce(prefix, index, last), chunk, aad)
+        dst.write(_frame(b"F" if last else b"C", sealed))
+        if last:
+            break
+        chunk, index = following, index + 1
+    payload = make_binding(
+        envelope_id=envelope_id,
+        prof=prof,
+        sealed_at=now,
+        sender=keys.key_id,
+        recipients=[c.key_id for c in recipients],
+        label=label,
+        canonical_label=canonical_label,
+        digest=digest.digest(),
+        length=length,
+        media_type=media_type,
+        jwe_digest=jwe_digest(key_jwe, prof),
+    )
+    trailer = {"jws": jose.sign_jws(payload, keys, prof)}
+    dst.write(_frame(b"S", json.dumps(trailer).encode("ascii")))
+    return envelope_id
+
+
+def _read_frame(src: BinaryIO, limit: int) -> tuple[bytes, bytes]:
+    head = _read_full(src, _FRAME.size)
+    if len(head) != _FRAME.size:
+        reject("stream is truncated")
+    kind, size = _FRAME.unpack(head)
+    if size > limit:
+        reject("stream frame is too large")
+    body = _read_full(src, size)
+    if len(body) != size:
+        reject("stream is truncated")
+    return kind, body
+
+
+def _read_json(src: BinaryIO, kind: bytes, member: str) -> dict[str, Any]:
+    got, body = _read_frame(src, _JSON_LIMIT)
+    if got != kind:
+        reject(f"expected a {kind.decode()} frame")
+    try:
+        raw = parse_json_object(body, what="stream frame", limit=_JSON_LIMIT)
+    except Error as error:
+        reject(error.message, error)
+    if set(raw) != {member} or not isinstance(raw[member], dict):
+        reject(f"{kind.decode()} frame members are wrong")
+    value: dict[str, Any] = raw[member]
+    return value
+
+
+def _read_header(
+    src: BinaryIO, keys: NodeKeys, prof: Profile
+) -> tuple[dict[str, Any], int, bytes, bytes]:
+    """The header JWE, chunk size, nonce prefix and stream key of a stream."""
+    if _read_full(src, len(MAGIC)) != MAGIC:
+        reject("not a gsomia stream")
+    key_jwe = _read_json(src, b"H", "jwe")
+    try:
+        protected = json.loads(b64u_decode(key_jwe.get("protected"), what="protected"))
+        chunk_size = protected["chunk_size"]
+        prefix = b64u_decode(protected["nonce_prefix"], what="nonce_prefix")
+        expected = {"enc": prof.enc, "cty": KEY_CTY, "chunk_size": chunk_size}
+        if protected != {**expected, "nonce_prefix": protected["nonce_prefix"]}:
+            reject("stream header does not match the profile")
+        if not isinstance(chunk_size, int) or not MIN_CHUNK <= chunk_size <= MAX_CHUNK:
+            reject("stream chunk size is out of range")
+        if len(prefix) != 7:
+            reject("stream nonce prefix has the wrong length")
+        stream_key = jose.decrypt_jwe(key_jwe, keys, prof)
+    except (Error, *MALFORMED) as error:
+        reason = error.message if isinstance(error, Error) else "stream header is malformed"
+        reject(reason, error)
+    if len(stream_key) != 32:
+        reject("stream key has the wrong length")
+    return key_jwe, chunk_size, prefix, stream_key
+
+
+def _open_into(
+    src: BinaryIO,
+    out: BinaryIO,
+    *,
+    keys: NodeKeys,
+    senders: Iterable[IdentityCard],
+    revoked: Collection[str],
+    allowed_profiles: Collection[str],
+    canonical_label: LabelCanon,
+) -> StreamOpened:
+    prof = profile(keys.profile)
+    if prof.name not in allowed_profiles:
+        reject(f"profile {prof.name} is not allowed here")
+    key_jwe, chunk_size, prefix, stream_key = _read_header(src, keys, prof)
+    aead, aad = AESGCM(stream_key), key_jwe["protected"].encode("ascii")
+    digest, length, index = prof.hasher()(b""), 0, 0
+    while True:
+        kind, body = _read_frame(src, chunk_size + _TAG)
+        if kind not in (b"C", b"F"):
+            reject("stream ends before its last chunk")
+        last = kind == b"F"
+        if not last and len(body) != chunk_size + _TAG:
+            reject("stream chunk has the wrong size")
+        try:
+            chunk = aead.decrypt(_nonce(prefix, index, last), body, aad)
+        except Exception as error:  # InvalidTag: altered, reordered or foreign chunk
+            reject(f"stream chunk {index} did not authenticate", error)
+        digest.update(chunk)
+        length += len(chunk)
+        out.write(chunk)
+        if last:
+            break
+        index += 1
+    jws = _read_json(src, b"S", "jws")
+    if src.read(1):
+        reject("stream has data after its signature")
+    binding, card, _ = trusted_signer(
+        jws,
+        senders=senders,
+        revoked=revoked,
+        allowed_profiles=allowed_profiles,
+        canonical_label=canonical_label,
+        jwe=key_jwe,
+    )
+    if keys.key_id not in binding.recipients:
+        reject("this node is not a recipient")
+    if length != binding.length or not hmac.compare_digest(b64u(digest.digest()), binding.digest):
+        reject("content does not match the signed digest")
+    return StreamOpened(
+        label=binding.label,
+        media_type=binding.media_type,
+        envelope_id=binding.envelope_id,
+        profile=prof.name,
+        sealed_at=binding.sealed_at,
+        sender=card,
+        recipients=binding.recipients,
+        length=length,
+    )
+
+
+def open_stream(
+    src: BinaryIO,
+    dst: BinaryIO,
+    *,
+    keys: NodeKeys,
+    senders: Iterable[IdentityCard],
+    revoked: Collection[str] = frozenset(),
+    allowed_profiles: Collection[str] = POST_QUANTUM_PROFILES,
+    canonical_label: LabelCanon = canonical_json,
+    spool_dir: Path | None = None,
+) -> StreamOpened:
+    """Verify a stream envelope and only then copy its content to `dst`.
+
+    The content is decrypted into an anonymous temporary file in `spool_dir` (default: the
+    system's), which disappears on close; `dst` receives nothing if anything fails.
+    """
+    with tempfile.TemporaryFile(dir=spool_dir) as spool:
+        opened = _open_into(
+            src,
+            spool,
+            keys=keys,
+            senders=senders,
+            revoked=revoked,
+            allowed_profiles=allowed_profiles,
+            canonical_label=canonical_label,
+        )
+        spool.seek(0)
+        shutil.copyfileobj(spool, dst, MAX_CHUNK)
+    return opened
+
+
+def open_file(
+    src: Path,
+    dst: Path,
+    *,
+    keys: NodeKeys,
+    senders: Iterable[IdentityCard],
+    revoked: Collection[str] = frozenset(),
+    allowed_profiles: Collection[str] = POST_QUANTUM_PROFILES,
+    canonical_label: LabelCanon = canonical_json,
+) -> StreamOpened:
+    """Verify the stream envelope in file `src` and write its content to `dst` (mode 0600).
+
+    Decrypts into a temporary file beside `dst` and renames it into place only after every
+    check passed; on failure the temporary file is removed and `dst` is untouched.
+    """
+    fd, tmp_name = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.", suffix=".part")
+    tmp = Path(tmp_name)
+    try:
+        with src.open("rb") as source, os.fdopen(fd, "wb") as spool:
+            opened = _open_into(
+                source,
+                spool,
+                keys=keys,
+                senders=senders,
+                revoked=revoked,
+                allowed_profiles=allowed_profiles,
+                canonical_label=canonical_label,
+            )
+        tmp.replace(dst)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    return opened

@@ -1,0 +1,143 @@
+"""Stream envelopes: any size, bounded memory, nothing released before verification."""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+from pathlib import Path
+from typing import Any
+
+import pytest
+from seal_fixtures import LABEL, NOW, Node
+
+from gsomia.errors import UsageError
+from gsomia.seal import ALL_PROFILES, EnvelopeError
+from gsomia.seal.stream import MAGIC, MIN_CHUNK, open_file, open_stream, seal_stream
+
+Nodes = dict[tuple[str, str], Node]
+CHUNK = MIN_CHUNK
+
+
+def seal(nodes: Nodes, content: bytes, profile: str = "pq", **kw: Any) -> bytes:
+    out = io.BytesIO()
+    seal_stream(
+        io.BytesIO(content),
+        out,
+        label=LABEL,
+        keys=nodes[profile, "KOR"].keys,
+        recipients=[nodes[profile, "JPN"].card],
+        now=NOW,
+        chunk_size=kw.pop("chunk_size", CHUNK),
+        **kw,
+    )
+    return out.getvalue()
+
+
+def open_(nodes: Nodes, data: bytes, profile: str = "pq", **kw: Any) -> tuple[bytes, Any]:
+    out = io.BytesIO()
+    kw.setdefault("senders", [nodes[profile, "KOR"].card])
+    opened = open_stream(
+        io.BytesIO(data), out, keys=nodes[profile, "JPN"].keys, allowed_profiles=ALL_PROFILES, **kw
+    )
+    return out.getvalue(), opened
+
+
+def frames(data: bytes) -> list[tuple[bytes, bytes]]:
+    """Split a sealed stream into its (type, body) frames."""
+    result, pos = [], len(MAGIC)
+    while pos < len(data):
+        kind, size = struct.unpack(">cI", data[pos : pos + 5])
+        result.append((kind, data[pos + 5 : pos + 5 + size]))
+        pos += 5 + size
+    return result
+
+
+def join(parts: list[tuple[bytes, bytes]]) -> bytes:
+    return MAGIC + b"".join(struct.pack(">cI", k, len(b)) + b for k, b in parts)
+
+
+@pytest.mark.parametrize("size", [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK])
+@pytest.mark.parametrize("profile", ["pq", "classic"])
+def test_round_trip_at_chunk_boundaries(nodes: Nodes, size: int, profile: str) -> None:
+    content = os.urandom(size)
+    data = seal(nodes, content, profile)
+    kinds = [k for k, _ in frames(data)]
+    assert kinds == [b"H"] + [b"C"] * (
+        size // CHUNK if size % CHUNK else max(size // CHUNK - 1, 0)
+    ) + [b"F", b"S"]
+    plain, opened = open_(nodes, data, profile)
+    assert plain == content
+    assert opened.length == size
+    assert opened.label == LABEL
+
+
+@pytest.fixture(scope="module")
+def three_chunks(nodes: Nodes) -> bytes:
+    return seal(nodes, os.urandom(3 * CHUNK + 10))
+
+
+def _rejects(nodes: Nodes, data: bytes, reason: str) -> None:
+    out = io.BytesIO()
+    with pytest.raises(EnvelopeError) as caught:
+        open_stream(
+            io.BytesIO(data), out, keys=nodes["pq", "JPN"].keys, senders=[nodes["pq", "KOR"].card]
+        )
+    assert reason in caught.value.reason
+    assert out.getvalue() == b"", "no plaintext may reach the caller"
+
+
+def test_truncated_stream_fails(nodes: Nodes, three_chunks: bytes) -> None:
+    parts = frames(three_chunks)
+    _rejects(nodes, join(parts[:3]), "truncated")
+    _rejects(nodes, three_chunks[:-10], "truncated")
+    # Dropping the last chunk and relabelling the previous one as final: nonce flag differs.
+    _rejects(nodes, join([*parts[:2], (b"F", parts[2][1]), parts[-1]]), "did not authenticate")
+
+
+def test_reordered_chunks_fail(nodes: Nodes, three_chunks: bytes) -> None:
+    parts = frames(three_chunks)
+    _rejects(nodes, join([parts[0], parts[2], parts[1], *parts[3:]]), "chunk 0 did not auth")
+
+
+def test_tampered_chunk_fails_before_anything_is_released(
+    nodes: Nodes, three_chunks: bytes
+) -> None:
+    data = bytearray(three_chunks)
+    data[len(data) // 2] ^= 0x40
+    _rejects(nodes, bytes(data), "did not authenticate")
+
+
+def test_extra_data_after_signature_fails(nodes: Nodes, three_chunks: bytes) -> None:
+    _rejects(nodes, three_chunks + b"\x00", "after its signature")
+
+
+def test_stream_from_an_untrusted_sender_releases_nothing(nodes: Nodes) -> None:
+    data = seal(nodes, b"secret")
+    out = io.BytesIO()
+    with pytest.raises(EnvelopeError):
+        open_stream(io.BytesIO(data), out, keys=nodes["pq", "JPN"].keys, senders=[])
+    assert out.getvalue() == b""
+
+
+def test_open_file_renames_only_after_verification(nodes: Nodes, tmp_path: Path) -> None:
+    data = seal(nodes, b"a" * (CHUNK + 5))
+    (tmp_path / "env.gss").write_bytes(data)
+    opened = open_file(
+        tmp_path / "env.gss", tmp_path / "out.bin",
+        keys=nodes["pq", "JPN"].keys, senders=[nodes["pq", "KOR"].card],
+    )  # fmt: skip
+    assert (tmp_path / "out.bin").read_bytes() == b"a" * (CHUNK + 5)
+    assert opened.length == CHUNK + 5
+    (tmp_path / "bad.gss").write_bytes(data[:-1])
+    with pytest.raises(EnvelopeError):
+        open_file(
+            tmp_path / "bad.gss", tmp_path / "bad.bin",
+            keys=nodes["pq", "JPN"].keys, senders=[nodes["pq", "KOR"].card],
+        )  # fmt: skip
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.gss", "env.gss", "out.bin"]
+
+
+def test_chunk_size_out_of_range_is_a_usage_error(nodes: Nodes) -> None:
+    with pytest.raises(UsageError, match="chunk_size"):
+        seal(nodes, b"x", chunk_size=1024)
