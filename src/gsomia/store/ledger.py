@@ -1,0 +1,355 @@
+"""The tamper-evident log in SQL: entries, subtree hashes, checkpoints, cosignatures, witness.
+
+Layout (ADR 0030): `log_leaves` holds each entry with its leaf hash; `log_nodes` the hash of
+every complete perfect subtree above level 0, keyed by one integer `(level << 56) | index`;
+`log_state` the size and right-edge frontier, so an append reads one row and writes an
+amortised two. A proof reads O(log n) hashes by primary key in two queries.
+
+`SqlLog` works inside the caller's transaction (a `Connection` with a transaction begun), so
+an event is logged atomically with the change it records. It never commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    bindparam,
+    insert,
+    select,
+    update,
+)
+
+from gsomia.errors import Conflict, NotFound
+from gsomia.ledger import merkle
+from gsomia.ledger.audit import AuditReport, audit_log
+from gsomia.ledger.checkpoint import Checkpoint, SignedCheckpoint, parse_checkpoint, sign_checkpoint
+from gsomia.ledger.events import LogEvent
+from gsomia.ledger.frontier import Frontier
+from gsomia.ledger.merkle import NodeId
+from gsomia.ledger.note import Note, NoteSignature, NoteSigner, NoteVerifier, open_note
+from gsomia.ledger.witness import Refused, WitnessState
+from gsomia.store.schema import metadata
+
+LEVEL_SHIFT = 56
+
+log_leaves = Table(
+    "log_leaves",
+    metadata,
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("kind", String(32), nullable=False),
+    Column("leaf_hash", LargeBinary(32), nullable=False),
+    Column("entry", LargeBinary, nullable=False),
+)
+log_nodes = Table(
+    "log_nodes",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),  # (level << 56) | index
+    Column("hash", LargeBinary(32), nullable=False),
+)
+log_state = Table(
+    "log_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),  # always 1: one log per node
+    Column("size", BigInteger, nullable=False),
+    Column("frontier", LargeBinary, nullable=False),
+)
+log_checkpoints = Table(
+    "log_checkpoints",
+    metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("root", LargeBinary(32), nullable=False),
+    Column("note", LargeBinary, nullable=False),
+    Column("issued_at", BigInteger, nullable=False),  # Unix seconds
+)
+log_cosignatures = Table(
+    "log_cosignatures",
+    metadata,
+    Column("size", BigInteger, ForeignKey("log_checkpoints.size"), primary_key=True),
+    Column("witness", String(255), primary_key=True),
+    Column("key_hash", LargeBinary(4), nullable=False),
+    Column("signature", LargeBinary, nullable=False),  # timestamp || Ed25519 signature
+)
+witness_state = Table(
+    "witness_state",
+    metadata,
+    Column("origin", String(255), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("root", LargeBinary(32), nullable=False),
+    Column("checkpoint", LargeBinary, nullable=False),
+    Column("cosigned_at", BigInteger, nullable=False),
+)
+witness_refusals = Table(
+    "witness_refusals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("origin", String(255)),
+    Column("reason", String(32), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("refused_at", BigInteger, nullable=False),
+    Column("cosigned", LargeBinary),
+    Column("offered", LargeBinary),
+    Column("old_size", BigInteger),
+    Column("proof", LargeBinary),  # concatenated 32-byte hashes
+)
+
+
+def node_key(level: int, index: int) -> int:
+    return (level << LEVEL_SHIFT) | index
+
+
+@dataclass(frozen=True)
+class StoredRefusal:
+    origin: str | None
+    reason: str
+    message: str
+    refused_at: int
+
+
+class SqlLog:
+    """The node's log over one SQLAlchemy connection, inside the caller's transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    # --- appending -------------------------------------------------------------------------
+
+    def frontier(self, *, for_update: bool = False) -> Frontier:
+        query = select(log_state.c.size, log_state.c.frontier).where(log_state.c.id == 1)
+        row = self.conn.execute(query.with_for_update() if for_update else query).first()
+        return Frontier(0) if row is None else Frontier.from_bytes(row.size, row.frontier)
+
+    def size(self) -> int:
+        return self.frontier().size
+
+    def append(self, events: Sequence[LogEvent]) -> list[int]:
+        """Append events (one batch) and return their indices; locks the log row until commit."""
+        if not events:
+            return []
+        entries = [event.encode() for event in events]
+        hashes = [merkle.hash_leaf(entry) for entry in entries]
+        old = self.frontier(for_update=True)
+        new, created = old.append(hashes)
+        self.conn.execute(
+            insert(log_leaves),
+            [
+                {"idx": old.size + i, "kind": str(e.kind), "leaf_hash": h, "entry": entry}
+                for i, (e, h, entry) in enumerate(zip(events, hashes, entries, strict=True))
+            ],
+        )
+        interior = [{"id": node_key(lv, ix), "hash": h} for lv, ix, h in created if lv]
+        if interior:
+            self.conn.execute(insert(log_nodes), interior)
+        values = {"size": new.size, "frontier": new.to_bytes()}
+        if old.size == 0:
+            self.conn.execute(insert(log_state).values(id=1, **values))
+        else:
+            self.conn.execute(update(log_state).where(log_state.c.id == 1).values(**values))
+        return list(range(old.size, new.size))
+
+    # --- reading and proving ---------------------------------------------------------------
+
+    def read_hashes(self, ids: Sequence[NodeId]) -> list[bytes]:
+        """`HashReader`: stored perfect-subtree hashes, in two primary-key queries."""
+        leaves = sorted({ix for lv, ix in ids if lv == 0})
+        keys = sorted({node_key(lv, ix) for lv, ix in ids if lv})
+        found: dict[NodeId, bytes] = {}
+        if leaves:
+            q = select(log_leaves.c.idx, log_leaves.c.leaf_hash).where(
+                log_leaves.c.idx.in_(bindparam("ids", expanding=True))
+            )
+            found.update(((0, r[0]), r[1]) for r in self.conn.execute(q, {"ids": leaves}))
+        if keys:
+            q = select(log_nodes.c.id, log_nodes.c.hash).where(
+                log_nodes.c.id.in_(bindparam("ids", expanding=True))
+            )
+            mask = (1 << LEVEL_SHIFT) - 1
+            found.update(
+                ((r[0] >> LEVEL_SHIFT, r[0] & mask), r[1])
+                for r in self.conn.execute(q, {"ids": keys})
+            )
+        missing = [node for node in ids if node not in found]
+        if missing:
+            raise NotFound(
+                f"log subtree {missing[0]} is not stored", hint="run `gsomia audit verify`"
+            )
+        return [found[node] for node in ids]
+
+    def read_node_range(self, level: int, first: int, last: int) -> Mapping[int, bytes]:
+        q = select(log_nodes.c.id, log_nodes.c.hash).where(
+            log_nodes.c.id.between(node_key(level, first), node_key(level, last))
+        )
+        mask = (1 << LEVEL_SHIFT) - 1
+        return {r[0] & mask: r[1] for r in self.conn.execute(q)}
+
+    def _check_size(self, size: int) -> None:
+        current = self.size()
+        if size > current:
+            raise NotFound(f"the log has {current} entries, not {size}")
+
+    def entry(self, index: int) -> LogEvent:
+        row = self.conn.execute(select(log_leaves.c.entry).where(log_leaves.c.idx == index)).first()
+        if row is None:
+            raise NotFound(f"no log entry {index}")
+        return LogEvent.decode(row.entry)
+
+    def root(self, size: int | None = None) -> bytes:
+        frontier = self.frontier()
+        if size is None or size == frontier.size:
+            return frontier.root()
+        self._check_size(size)
+        return merkle.root_at(self, size)
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        self._check_size(size)
+        return merkle.inclusion_proof(self, index, size)
+
+    def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
+        self._check_size(new_size)
+        return merkle.consistency_proof(self, old_size, new_size)
+
+    # --- checkpoints and cosignatures ------------------------------------------------------
+
+    def issue_checkpoint(self, signer: NoteSigner, *, origin: str, now: int) -> SignedCheckpoint:
+        """Sign the current tree head and store it (once per size; the same note again after)."""
+        frontier = self.frontier()
+        existing = self.checkpoint_at(frontier.size)
+        if existing is not None:
+            return existing
+        signed = sign_checkpoint(Checkpoint(origin, frontier.size, frontier.root()), signer)
+        self.conn.execute(
+            insert(log_checkpoints).values(
+                size=frontier.size, root=frontier.root(), note=signed.to_bytes(), issued_at=now
+            )
+        )
+        return signed
+
+    def checkpoint_at(self, size: int) -> SignedCheckpoint | None:
+        row = self.conn.execute(
+            select(log_checkpoints.c.note).where(log_checkpoints.c.size == size)
+        ).first()
+        return None if row is None else parse_checkpoint(row.note)
+
+    def latest_checkpoint(self) -> SignedCheckpoint | None:
+        row = self.conn.execute(
+            select(log_checkpoints.c.note).order_by(log_checkpoints.c.size.desc()).limit(1)
+        ).first()
+        return None if row is None else parse_checkpoint(row.note)
+
+    def add_cosignature(self, size: int, line: NoteSignature, witness: NoteVerifier) -> None:
+        """Store a partner's cosignature of our checkpoint at `size`, after verifying it."""
+        signed = self.checkpoint_at(size)
+        if signed is None:
+            raise NotFound(f"no checkpoint at size {size}")
+        open_note(Note(signed.note.text, (line,)), [witness])
+        self.conn.execute(
+            insert(log_cosignatures).values(
+                size=size, witness=line.name, key_hash=line.key_hash, signature=line.signature
+            )
+        )
+
+    def cosigned_checkpoint(self, size: int) -> SignedCheckpoint:
+        """Our checkpoint with every cosignature stored for it, as one note."""
+        signed = self.checkpoint_at(size)
+        if signed is None:
+            raise NotFound(f"no checkpoint at size {size}")
+        rows = self.conn.execute(
+            select(log_cosignatures).where(log_cosignatures.c.size == size).order_by("witness")
+        )
+        lines = tuple(NoteSignature(r.witness, r.key_hash, r.signature) for r in rows)
+        return SignedCheckpoint(
+            signed.checkpoint, Note(signed.note.text, signed.note.signatures + lines)
+        )
+
+    # --- verification ----------------------------------------------------------------------
+
+    def _leaves(self, batch: int = 4096) -> Iterator[tuple[int, bytes, bytes]]:
+        after = -1
+        while True:
+            rows = self.conn.execute(
+                select(log_leaves.c.idx, log_leaves.c.entry, log_leaves.c.leaf_hash)
+                .where(log_leaves.c.idx > after)
+                .order_by(log_leaves.c.idx)
+                .limit(batch)
+            ).all()
+            yield from ((r[0], r[1], r[2]) for r in rows)
+            if len(rows) < batch:
+                return
+            after = rows[-1][0]
+
+    def _checkpoints(self, batch: int = 256) -> Iterator[tuple[int, bytes]]:
+        after = -1
+        while True:
+            rows = self.conn.execute(
+                select(log_checkpoints.c.size, log_checkpoints.c.note)
+                .where(log_checkpoints.c.size > after)
+                .order_by(log_checkpoints.c.size)
+                .limit(batch)
+            ).all()
+            yield from ((r[0], r[1]) for r in rows)
+            if len(rows) < batch:
+                return
+            after = rows[-1][0]
+
+    def verify_all(self, log_verifier: NoteVerifier, *, origin: str | None = None) -> AuditReport:
+        """Recompute the tree from the stored entries; `TamperedLog` names the first bad index."""
+        return audit_log(
+            self._leaves(), self, self._checkpoints(), self.frontier(), log_verifier, origin=origin
+        )
+
+    # --- witnessing partners ---------------------------------------------------------------
+
+    def witness_state(self, origin: str, *, for_update: bool = True) -> WitnessState | None:
+        query = select(witness_state).where(witness_state.c.origin == origin)
+        row = self.conn.execute(query.with_for_update() if for_update else query).first()
+        if row is None:
+            return None
+        return WitnessState(row.origin, row.size, row.root, row.checkpoint, row.cosigned_at)
+
+    def save_witness_state(self, state: WitnessState, *, previous: WitnessState | None) -> None:
+        """Persist a new cosigned state; Conflict if another transaction moved it meanwhile."""
+        values = {
+            "size": state.size,
+            "root": state.root,
+            "checkpoint": state.checkpoint,
+            "cosigned_at": state.cosigned_at,
+        }
+        if previous is None:
+            self.conn.execute(insert(witness_state).values(origin=state.origin, **values))
+            return
+        done = self.conn.execute(
+            update(witness_state)
+            .where(witness_state.c.origin == state.origin, witness_state.c.size == previous.size)
+            .values(**values)
+        )
+        if done.rowcount != 1:
+            raise Conflict(f"witness state for {state.origin} changed meanwhile", hint="retry")
+
+    def record_refusal(self, refused: Refused, *, now: int) -> None:
+        evidence = refused.evidence
+        self.conn.execute(
+            insert(witness_refusals).values(
+                origin=refused.origin,
+                reason=str(refused.reason),
+                message=refused.message,
+                refused_at=now,
+                cosigned=None if evidence is None else evidence.cosigned,
+                offered=None if evidence is None else evidence.offered,
+                old_size=None if evidence is None else evidence.old_size,
+                proof=None if evidence is None else b"".join(evidence.proof),
+            )
+        )
+
+    def refusals(self) -> list[StoredRefusal]:
+        rows = self.conn.execute(select(witness_refusals).order_by(witness_refusals.c.id))
+        return [StoredRefusal(r.origin, r.reason, r.message, r.refused_at) for r in rows]
