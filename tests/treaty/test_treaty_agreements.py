@@ -25,11 +25,13 @@ def level(nation: str, text: str):  # type: ignore[no-untyped-def]
 def test_R1_korea_japan_table_is_art_4_exactly() -> None:
     table = KJ.version(1)
     assert KJ.parties == ("KOR", "JPN")
-    assert [(r.english, [str(x) for x in r.levels["KOR"]], [str(x) for x in r.levels["JPN"]])
-            for r in table.rows] == [
+    assert [
+        (r.english, [str(x) for x in r.levels["KOR"]], [str(x) for x in r.levels["JPN"]])
+        for r in table.rows
+    ] == [
         ("SECRET", ["군사II급비밀"], ["極秘", "特定秘密"]),
         ("CONFIDENTIAL", ["군사III급비밀"], ["秘"]),
-    ]  # fmt: skip
+    ]
     assert table.basis == "Art. 4"
     assert [str(x) for x in table.covered("KOR")] == ["군사II급비밀", "군사III급비밀"]
     assert KJ.terms.notice_days == 90
@@ -156,3 +158,13 @@ def test_malformed_agreement_files_are_refused(
 ) -> None:
     with pytest.raises(error, match=message):
         parse_agreement(text, SCHEMES)
+
+
+def test_row_without_target_level_is_denied() -> None:
+    text = BASE + (
+        '[[versions]]\nnumber = 1\neffective = 2016-11-23\nbasis = "Art. 4"\n'
+        'rows = [{english = "SECRET", KOR = ["군사II급비밀"]}]\n'
+    )
+    one_sided = parse_agreement(text, SCHEMES)
+    with pytest.raises(PolicyDenied, match="maps 군사II급비밀 to no JPN level"):
+        translate(one_sided, level("KOR", "군사II급비밀"), "JPN")

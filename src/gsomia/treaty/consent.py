@@ -1,0 +1,59 @@
+"""Written undertakings between the parties: originator consent (R12) and assurances (R22).
+
+Whether a consent's signature by the originator's competent authority verifies is decided by
+the shell (`gsomia.seal`); the core reads the outcome as `verified`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from gsomia.errors import InputError
+from gsomia.treaty.people import require_aware
+from gsomia.treaty.schemes import Level
+
+__all__ = ["Assurance", "Consent"]
+
+
+@dataclass(frozen=True, slots=True)
+class Consent:
+    """The originator's prior written approval to release items to a third nation (R12).
+
+    It names the items (`item_ids`) or a class of them (`item_class`, matched against an item's
+    community), the party it is given to (`holder`), the third nation (`recipient`) and the
+    purpose; it expires and may be revoked.
+    """
+
+    id: str
+    originator: str
+    holder: str
+    recipient: str
+    purpose: str
+    expires_at: datetime
+    item_ids: frozenset[str] = frozenset()
+    item_class: str = ""
+    revoked_at: datetime | None = None
+    verified: bool = False
+
+    def __post_init__(self) -> None:
+        require_aware(self.expires_at, "consent expiry")
+        if self.revoked_at is not None:
+            require_aware(self.revoked_at, "consent revocation")
+        if not self.item_ids and not self.item_class:
+            raise InputError(f"consent {self.id} names neither items nor a class of items")
+
+
+@dataclass(frozen=True, slots=True)
+class Assurance:
+    """The receiving party's assurance before its representative is handed CMI (Art. 7.5)."""
+
+    receiving_party: str
+    representative_id: str
+    clearance: Level
+    purpose: str
+    equivalent_protection: bool
+    given_at: datetime
+
+    def __post_init__(self) -> None:
+        require_aware(self.given_at, "assurance time")
