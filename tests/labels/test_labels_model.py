@@ -10,12 +10,14 @@ import pytest
 from gsomia.errors import Conflict, InputError, NotFound
 from gsomia.labels import (
     CAVEATS,
+    TAG_ORIGINATING_GOVERNMENT,
     Category,
     CategoryType,
     ConfidentialityLabel,
     InvalidLabel,
     LabelSet,
     Originator,
+    make_alternative,
     make_label,
     national_policy,
 )
@@ -173,3 +175,23 @@ def test_labelset_never_replaces_a_label() -> None:
 def test_labelset_equality_ignores_alternative_order() -> None:
     nato = make_label(policy="NATO", classification="NATO SECRET", originator="KOR", created_at=T0)
     assert LabelSet(kor_label(), (jpn_label(), nato)) == LabelSet(kor_label(), (nato, jpn_label()))
+
+
+def test_alternative_label_names_the_originating_government() -> None:
+    """R7: the receiver adds the originating government and its equivalent classification,
+    and keeps the originator's label unchanged."""
+    original = kor_label(caveats=["ORCON"], review_at=T0 + timedelta(days=3650))
+    alternative = make_alternative(
+        original, policy=JPN, classification="極秘", originator="JPN", created_at=T0
+    )
+    assert alternative.classification == "極秘"
+    assert alternative.originator == Originator("JPN")
+    assert alternative.releasable_to == original.releasable_to
+    assert alternative.caveats == {"ORCON"}
+    assert alternative.purposes == original.purposes
+    government = alternative.category(TAG_ORIGINATING_GOVERNMENT)
+    assert government is not None
+    assert government.values == ("KOR",)
+    assert alternative.review_at == original.review_at
+    labels = LabelSet(original).with_alternative(alternative)
+    assert labels.original is original

@@ -25,7 +25,7 @@ from gsomia.labels.json import (
     labelset_to_json,
     labelset_to_obj,
 )
-from gsomia.labels.labelset import LabelSet
+from gsomia.labels.labelset import TAG_ORIGINATING_GOVERNMENT, LabelSet, make_alternative
 from gsomia.labels.model import (
     CAVEATS,
     NAMESPACE,
@@ -55,6 +55,7 @@ __all__ = [
     "CAVEATS",
     "NAMESPACE",
     "TAG_CAVEATS",
+    "TAG_ORIGINATING_GOVERNMENT",
     "TAG_PURPOSE",
     "TAG_RELEASABLE_TO",
     "Banner",
@@ -83,6 +84,7 @@ __all__ = [
     "labelset_to_json",
     "labelset_to_obj",
     "labelset_to_xml",
+    "make_alternative",
     "make_label",
     "national_policy",
     "parse_banner",

@@ -8,11 +8,21 @@ uses the originator label if its own policy matches, else the matching alternati
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from gsomia.errors import Conflict, NotFound
-from gsomia.labels.model import ConfidentialityLabel, InvalidLabel
+from gsomia.labels.model import (
+    Category,
+    CategoryType,
+    ConfidentialityLabel,
+    InvalidLabel,
+    Originator,
+)
 
-__all__ = ["MAX_ALTERNATIVES", "LabelSet"]
+__all__ = ["MAX_ALTERNATIVES", "TAG_ORIGINATING_GOVERNMENT", "LabelSet", "make_alternative"]
+
+#: Informative category an alternative label uses to name the originating government (R7).
+TAG_ORIGINATING_GOVERNMENT = "Originating Government"
 
 MAX_ALTERNATIVES = 16
 
@@ -75,6 +85,33 @@ class LabelSet:
                 hint="the originator label is never modified; re-marking makes a new alternative",
             )
         return LabelSet(self.original, (*self.alternatives, label))
+
+
+def make_alternative(
+    original: ConfidentialityLabel,
+    *,
+    policy: str,
+    classification: str,
+    originator: str | Originator,
+    created_at: datetime,
+    review_at: datetime | None = None,
+) -> ConfidentialityLabel:
+    """The receiver's alternative label for `original` (R7): the receiver's policy and its
+    equivalent `classification` (resolved by the caller under the agreement), the original's
+    categories unchanged, and an informative `Originating Government` naming the originator's
+    nation. `originator` is who makes this label, normally the receiving nation."""
+    kept = tuple(c for c in original.categories if c.tag_name != TAG_ORIGINATING_GOVERNMENT)
+    government = Category(
+        TAG_ORIGINATING_GOVERNMENT, CategoryType.INFORMATIVE, (original.originator.nation,)
+    )
+    return ConfidentialityLabel(
+        policy=policy,
+        classification=classification,
+        originator=originator if isinstance(originator, Originator) else Originator(originator),
+        created_at=created_at,
+        categories=(*kept, government),
+        review_at=review_at if review_at is not None else original.review_at,
+    )
 
 
 def _policy(label: ConfidentialityLabel) -> str:
