@@ -1,8 +1,8 @@
 """The JOSE pieces of an envelope: JWE General JSON (RFC 7516 §7.2.1) with one recipient entry
 per node, and JWS General JSON (RFC 7515 §7.2.1) with one signature per algorithm.
 
-`classic` goes through joserfc (ECDH-ES+A256KW, A256GCM, Ed25519). What joserfc lacks is written
-here, small and explicit (docs/adr/0020):
+`classic` is sealed and signed by joserfc (ECDH-ES+A256KW, A256GCM, Ed25519). What joserfc
+lacks or gets wrong is written here, small and explicit (docs/adr/0020):
 
 * HPKE key encryption after draft-ietf-jose-hpke-encrypt-14: the recipient header carries
   `alg`, `kid` and `ek` (the HPKE encapsulated key); the JWE Encrypted Key is the HPKE ciphertext
@@ -11,6 +11,8 @@ here, small and explicit (docs/adr/0020):
 * ML-DSA signatures (draft-ietf-cose-dilithium JOSE names `ML-DSA-65`/`ML-DSA-87`, pure mode,
   empty context) and ES384 (RFC 7518 §3.4, r || s) beside Ed25519 (RFC 9864 name for
   RFC 8037 EdDSA over Ed25519).
+* Opening `classic` (ECDH-ES+A256KW unwrap, then AES-GCM over the received protected header):
+  joserfc 1.8 recomputes the AAD from its own re-serialised header and rejects other producers.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, hpke
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, utils
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, utils, x25519
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.concatkdf import ConcatKDFHash
+from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
 from joserfc import jwe as jf_jwe
 from joserfc import jws as jf_jws
 from joserfc.errors import JoseError
@@ -150,15 +154,54 @@ def unwrap_cek(jwe: dict[str, Any], keys: NodeKeys, prof: Profile) -> bytes:
     return cek
 
 
+def unwrap_classic_cek(jwe: dict[str, Any], keys: NodeKeys) -> bytes:
+    """The CEK from this node's ECDH-ES+A256KW entry (RFC 7518 §4.6, X25519 per RFC 8037).
+
+    Written out rather than left to joserfc 1.8, whose JSON decryption recomputes the content
+    AAD from its own re-serialisation of the protected header instead of the received bytes,
+    and so rejects valid JWEs from other producers (jwcrypto writes `{"enc": "A256GCM"}` with a
+    space). See docs/adr/0020.
+    """
+    entry = own_entry(jwe, keys.key_id)
+    header = entry["header"]
+    if header.get("alg") != "ECDH-ES+A256KW" or not {"alg", "kid", "epk"} <= set(header) <= {
+        "alg", "kid", "epk", "apu", "apv",
+    }:  # fmt: skip
+        raise Mismatch("recipient header does not match the profile")
+    epk = header["epk"]
+    if not isinstance(epk, dict) or {k: epk.get(k) for k in ("kty", "crv")} != {
+        "kty": "OKP",
+        "crv": "X25519",
+    }:
+        raise Mismatch("epk is not an X25519 key")
+    try:
+        shared = keys.kem[0].exchange(
+            x25519.X25519PublicKey.from_public_bytes(b64u_decode(epk.get("x"), what="epk"))
+        )
+        other_info = b"".join(
+            len(part).to_bytes(4, "big") + part
+            for part in (
+                b"ECDH-ES+A256KW",
+                b64u_decode(header.get("apu", ""), what="apu"),
+                b64u_decode(header.get("apv", ""), what="apv"),
+            )
+        ) + (256).to_bytes(4, "big")
+        kek = ConcatKDFHash(hashes.SHA256(), 32, other_info).derive(shared)
+        return aes_key_unwrap(kek, b64u_decode(entry["encrypted_key"], what="encrypted_key"))
+    except (ValueError, InvalidUnwrap) as error:
+        raise Mismatch("ECDH-ES+A256KW unwrap of the CEK failed") from error
+
+
 def decrypt_jwe(jwe: dict[str, Any], keys: NodeKeys, prof: Profile) -> bytes:
-    """The plaintext of `jwe` for this node; Mismatch (or InputError) when anything is off."""
-    if prof.name == CLASSIC:
-        return _decrypt_classic(jwe, keys)
-    cek = unwrap_cek(jwe, keys, prof)
+    """The plaintext of `jwe` for this node; Mismatch (or InputError) when anything is off.
+
+    The content AAD is the received encoded protected header, byte for byte (RFC 7516 §5.2).
+    """
+    cek = unwrap_classic_cek(jwe, keys) if prof.name == CLASSIC else unwrap_cek(jwe, keys, prof)
     iv = b64u_decode(jwe["iv"], what="iv")
     tag = b64u_decode(jwe["tag"], what="tag")
-    if len(iv) != 12 or len(tag) != 16:
-        raise Mismatch("iv or tag has the wrong length")
+    if len(iv) != 12 or len(tag) != 16 or len(cek) != 32:
+        raise Mismatch("iv, tag or CEK has the wrong length")
     try:
         return AESGCM(cek).decrypt(
             iv,
@@ -167,28 +210,6 @@ def decrypt_jwe(jwe: dict[str, Any], keys: NodeKeys, prof: Profile) -> bytes:
         )
     except Exception as error:
         raise Mismatch("content decryption failed") from error
-
-
-def _decrypt_classic(jwe: dict[str, Any], keys: NodeKeys) -> bytes:
-    entry = own_entry(jwe, keys.key_id)
-    if entry["header"].get("alg") != "ECDH-ES+A256KW":
-        raise Mismatch("recipient header does not match the profile")
-    flattened = {k: v for k, v in jwe.items() if k != "recipients"}
-    flattened.update(header=entry["header"], encrypted_key=entry["encrypted_key"])
-    private = keys.kem[0]
-    jwk = {
-        "kty": "OKP",
-        "crv": "X25519",
-        "x": b64u(private.public_key().public_bytes_raw()),
-        "d": b64u(private.private_bytes_raw()),
-    }
-    try:
-        obj = jf_jwe.decrypt_json(flattened, OKPKey.import_key(jwk), registry=_CLASSIC_REGISTRY)  # type: ignore[arg-type]
-    except (JoseError, ValueError, KeyError, TypeError) as error:
-        raise Mismatch(f"classic JWE did not decrypt: {error}") from error
-    if obj.plaintext is None:
-        raise Mismatch("classic JWE has no plaintext")
-    return obj.plaintext
 
 
 # --- JWS ------------------------------------------------------------------------------------
