@@ -65,7 +65,7 @@ def translate(
     if row is None:
         covered = ", ".join(str(lv) for lv in table.covered(level.nation))
         raise PolicyDenied(
-            f"{level} is not covered by {agreement.id} (version {table.number})",
+            f"{level} is not covered by {agreement.id} (version {table.number}, {ARTICLE})",
             article=ARTICLE,
             hint=f"{level.nation} levels covered: {covered}",
         )

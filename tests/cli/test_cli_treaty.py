@@ -1,0 +1,99 @@
+"""The treaty commands, through Typer's runner and, for exit codes, the installed `gsomia`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import gsomia.cli
+from gsomia.errors import NotFound, PolicyDenied, UsageError
+
+RUNNER = CliRunner()
+GSOMIA = Path(sys.executable).with_name("gsomia")
+
+
+def run(*args: str) -> str:
+    result = RUNNER.invoke(
+        gsomia.cli.app, list(args), catch_exceptions=False, env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_schemes_lists_every_nation_in_its_script() -> None:
+    out = run("schemes")
+    for marking in ("군사II급비밀", "特定秘密", "COSMIC TOP SECRET", "TRÈS SECRET", "PROTECTED"):
+        assert marking in out
+    assert "防衛秘密" not in out
+    assert "防衛秘密" in run("schemes", "--all")
+
+
+def test_scheme_at_a_date() -> None:
+    assert "防衛秘密" in run("scheme", "JPN", "--at", "2013-01-01")
+    assert "特定秘密" in run("scheme", "jpn")
+
+
+def test_translate_prints_primary_and_alternative() -> None:
+    out = run("translate", "--agreement", "KOR-JPN-2016", "KOR", "군사Ⅱ급비밀", "JPN")
+    assert out.splitlines()[0] == "極秘"
+    assert "alternative: 特定秘密" in out
+    assert "SECRET" in out
+
+
+def test_translate_top_secret_is_denied() -> None:
+    result = RUNNER.invoke(
+        gsomia.cli.app, ["translate", "--agreement", "KOR-JPN-2016", "KOR", "군사I급비밀", "JPN"]
+    )
+    assert isinstance(result.exception, PolicyDenied)
+    assert "not covered by KOR-JPN-2016" in str(result.exception)
+
+
+@pytest.mark.parametrize(
+    ("at", "expected"),
+    [
+        ("2019-09-01", ["termination_notified", "notice takes effect on: 2019-11-23"]),
+        ("2020-09-01", ["termination_notice_suspended", "disputed"]),
+        ("2024-06-01", ["in_force", "next anniversary: 2024-11-23", "deadline: 2024-08-24"]),
+        ("2024-09-01", ["next anniversary: 2025-11-23", "deadline: 2025-08-24"]),
+        ("2016-11-01", ["draft"]),
+    ],
+)
+def test_agreement_show(at: str, expected: list[str]) -> None:
+    out = run("agreement", "show", "KOR-JPN-2016", "--at", at)
+    for text in [*expected, "KOR", "JPN", "極秘 / 特定秘密", "군사III급비밀", "[NHK-2016]"]:
+        assert text in out
+
+
+def test_agreement_show_today_and_list() -> None:
+    assert "next notice deadline" in run("agreement", "show", "KOR-JPN-2016")
+    out = run("agreements", "--at", "2024-01-01")
+    for ident in ("KOR-JPN-2016", "KOR-USA-1987", "JPN-USA-2007"):
+        assert ident in out
+
+
+def test_bad_inputs_raise_gsomia_errors() -> None:
+    unknown = RUNNER.invoke(gsomia.cli.app, ["agreement", "show", "KOR-CHN-2030"])
+    assert isinstance(unknown.exception, NotFound)
+    bad_day = RUNNER.invoke(gsomia.cli.app, ["agreements", "--at", "yesterday"])
+    assert isinstance(bad_day.exception, UsageError)
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "needle"),
+    [
+        (
+            ["translate", "--agreement", "KOR-JPN-2016", "KOR", "군사I급비밀", "JPN"],
+            4,
+            "not covered",
+        ),
+        (["scheme", "XYZ"], 2, "no classification scheme"),
+    ],
+)
+def test_exit_codes_through_main(args: list[str], code: int, needle: str) -> None:
+    done = subprocess.run([str(GSOMIA), *args], capture_output=True, text=True, check=False)
+    assert done.returncode == code
+    assert needle in done.stderr
