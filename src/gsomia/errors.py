@@ -5,6 +5,7 @@ Error
 ├── InputError          bad input from outside (a partner, a user, a file): names the problem
 │   ├── NotFound        the thing asked for does not exist here
 │   └── Conflict        the request contradicts the current state (illegal transition, duplicate)
+├── Unauthenticated     no valid credential came with the request
 ├── VerificationError   a signature, binding, proof or envelope did not verify; no oracle
 ├── PolicyDenied        a treaty decision said no; carries the decision's reason and article
 ├── UsageError          local misuse by the operator: bad config, missing key, wrong passphrase
@@ -46,6 +47,12 @@ class NotFound(InputError):
 
 class Conflict(InputError):
     code = "conflict"
+
+
+class Unauthenticated(Error):
+    """The request carries no valid credential."""
+
+    code = "unauthenticated"
 
 
 class VerificationError(Error):
@@ -95,6 +102,7 @@ _HTTP_STATUS: dict[type[Error], int] = {
     InputError: 400,
     NotFound: 404,
     Conflict: 409,
+    Unauthenticated: 401,
     VerificationError: 422,
     PolicyDenied: 403,
     UsageError: 400,
@@ -106,6 +114,7 @@ _EXIT_CODE: dict[type[Error], int] = {
     InputError: 2,
     NotFound: 2,
     Conflict: 2,
+    Unauthenticated: 77,
     VerificationError: 3,
     PolicyDenied: 4,
     UsageError: 64,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 
-import gsomia.store.tables  # noqa: F401  (registers every table on the shared metadata)
+from gsomia.store import ledger, tables
 from gsomia.store.schema import metadata
+
+TABLE_MODULES = (ledger, tables)  # importing each registers its tables on the metadata
 
 engine = context.config.attributes["engine"]
 

@@ -1,0 +1,47 @@
+"""The node's web application: user API, peer API, operations; the worker runs alongside."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from gsomia import __version__
+from gsomia.api import errors, ops, peer, users
+from gsomia.node.runtime import Node
+
+log = logging.getLogger("gsomia.node")
+
+
+def create_app(node: Node, *, run_worker: bool = True) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        node.migrate()
+        node.alerts.bind(asyncio.get_running_loop())
+        stop = asyncio.Event()
+        worker = asyncio.create_task(node.worker.run(stop)) if run_worker else None
+        log.info("node %s ready", node.nation)
+        try:
+            yield
+        finally:
+            # Rows in flight stay queued and are sent again on restart; the peer's inbox
+            # makes the repeat harmless, so stopping at any point loses nothing.
+            stop.set()
+            if worker is not None:
+                await worker
+
+    app = FastAPI(
+        title=f"gsomia node {node.nation}",
+        version=__version__,
+        summary="Exchange of classified military information under security agreements",
+        lifespan=lifespan,
+    )
+    app.state.node = node
+    errors.install(app)
+    app.include_router(users.router)
+    app.include_router(peer.router)
+    app.include_router(ops.router)
+    return app

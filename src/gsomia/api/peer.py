@@ -1,0 +1,42 @@
+"""The peer API: partner nodes deliver batches here and get signed answers back."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+
+from gsomia.api.deps import NodeDep
+from gsomia.errors import InputError
+from gsomia.exchange.wire import PATH, parse_batch
+from gsomia.node.live import push_flash
+from gsomia.node.receive import receive_batch
+
+router = APIRouter(tags=["peers"])
+
+MAX_BODY = 96 << 20
+
+
+@router.post(PATH)
+async def deliver(request: Request, node: NodeDep) -> dict[str, Any]:
+    """Apply a batch of messages from a partner; answer each, signed once for the batch."""
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        raise InputError(f"a batch of {len(body)} bytes exceeds the {MAX_BODY}-byte limit")
+    try:
+        data = json.loads(body)
+    except ValueError as exc:
+        raise InputError("the batch is not JSON") from exc
+    sender, messages = parse_batch(data)
+    document, accepted = await run_in_threadpool(receive_batch, node, sender, messages)
+    if accepted:
+        await run_in_threadpool(push_flash, node, accepted)
+    return document
+
+
+@router.get("/peer/v1/card")
+def card(node: NodeDep) -> dict[str, Any]:
+    """This node's identity card (public keys and fingerprint), for partners to pin."""
+    return node.card.to_json()

@@ -1,0 +1,153 @@
+"""The user API: analysts publish and read, officers release, everyone sees their transfers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import StreamingResponse
+
+from gsomia.api.deps import NodeDep, UserDep
+from gsomia.api.models import (
+    DecisionOut,
+    HoldingOut,
+    ItemOut,
+    PublishRequest,
+    ReleaseOutcomeOut,
+    TransferOut,
+)
+from gsomia.node import publish as publishing
+from gsomia.node import read, transfers
+
+router = APIRouter(prefix="/api/v1", tags=["users"])
+
+KEEPALIVE_SECONDS = 15.0
+
+
+@router.get("/me")
+def me(user: UserDep, node: NodeDep) -> dict[str, Any]:
+    """Who the token belongs to, on which node."""
+    return {
+        "name": user.name,
+        "nationality": user.nationality,
+        "clearance": user.clearance,
+        "clearance_expires": user.clearance_expires.isoformat(),
+        "communities": list(user.communities),
+        "roles": list(user.roles),
+        "node": {"nation": node.nation, "name": node.card.name},
+    }
+
+
+@router.post("/items", status_code=201)
+def publish_item(body: PublishRequest, user: UserDep, node: NodeDep) -> dict[str, str]:
+    """Submit an item; it waits as a draft until an officer releases it (R50)."""
+    item_id = publishing.publish(node, user, body.draft())
+    return {"id": item_id, "state": "draft"}
+
+
+@router.post("/items/{item_id}/release")
+def release_item(item_id: str, user: UserDep, node: NodeDep) -> list[ReleaseOutcomeOut]:
+    """Release an item to every partner it is releasable to; one decision per partner."""
+    outcomes = publishing.release(node, user, item_id)
+    return [
+        ReleaseOutcomeOut(
+            nation=o.nation,
+            decision=DecisionOut(
+                allowed=o.decision.allowed,
+                reason=o.decision.reason,
+                article=o.decision.article,
+                requirement=o.decision.requirement,
+            ),
+            message_id=o.message_id,
+        )
+        for o in outcomes
+    ]
+
+
+def _transfer_out(t: transfers.Transfer) -> TransferOut:
+    return TransferOut(**t.__dict__)
+
+
+@router.get("/items")
+def list_items(user: UserDep, node: NodeDep) -> list[ItemOut]:
+    """This node's own items, newest first."""
+    del user  # any authenticated user of the originating node sees its own item list
+    return [ItemOut(**_item_fields(row)) for row in transfers.list_items(node)]
+
+
+def _item_fields(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: row[k] for k in ItemOut.model_fields if k in row}
+
+
+@router.get("/items/{item_id}")
+def show_item(item_id: str, user: UserDep, node: NodeDep) -> ItemOut:
+    del user
+    row = transfers.get_item(node, item_id)
+    journeys = [_transfer_out(t) for t in transfers.list_transfers(node, item_id)]
+    return ItemOut(**_item_fields(row), transfers=journeys)
+
+
+@router.get("/transfers")
+def list_transfers(user: UserDep, node: NodeDep) -> list[TransferOut]:
+    """Each transfer's state: queued, received (with the partner's marking) or rejected."""
+    del user
+    return [_transfer_out(t) for t in transfers.list_transfers(node)]
+
+
+@router.get("/holdings")
+def list_holdings(user: UserDep, node: NodeDep) -> list[HoldingOut]:
+    """What partners sent, with both markings; reading the content is a separate decision."""
+    del user
+    return [HoldingOut(**_holding_fields(v)) for v in read.list_holdings(node)]
+
+
+def _holding_fields(view: read.HoldingView) -> dict[str, Any]:
+    return {k: getattr(view, k) for k in HoldingOut.model_fields}
+
+
+@router.get("/holdings/{holding_id}")
+def show_holding(holding_id: str, user: UserDep, node: NodeDep) -> dict[str, Any]:
+    del user
+    view = read.get_holding(node, holding_id)
+    return {
+        **_holding_fields(view),
+        "original_label": view.original_label,
+        "local_label": view.local_label,
+    }
+
+
+@router.get("/holdings/{holding_id}/content")
+def read_holding(holding_id: str, user: UserDep, node: NodeDep) -> Response:
+    """The content, if the access decision allows this user; every answer is logged."""
+    view, content, decision = read.read_holding(node, user, holding_id)
+    return Response(
+        content,
+        media_type=view.media_type,
+        headers={
+            "X-Gsomia-Marking": view.marking.encode().hex(),
+            "X-Gsomia-Decision": f"{decision.article} {decision.requirement}",
+        },
+    )
+
+
+@router.get("/alerts")
+async def alerts(request: Request, user: UserDep, node: NodeDep) -> StreamingResponse:
+    """Server-Sent Events: FLASH items this user may read, the moment they arrive."""
+
+    async def stream() -> AsyncIterator[str]:
+        async with node.alerts.subscribe(user.name) as queue:
+            yield "event: ready\ndata: {}\n\n"
+            while not await request.is_disconnected():
+                try:
+                    event = await asyncio.wait_for(queue.get(), timeout=KEEPALIVE_SECONDS)
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+                    continue
+                yield f"event: flash\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
+
+    return StreamingResponse(
+        stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"}
+    )

@@ -1,0 +1,195 @@
+"""The delivery worker: sends the outbox to peers, FLASH first, until each is answered.
+
+Two lanes run side by side. The FLASH lane sends each FLASH message alone the moment it is
+queued; the bulk lane sends everything else in batches. So a FLASH track never waits behind
+10,000 queued ROUTINE reports, neither here nor in the partner's inbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+from sqlalchemy import Engine
+
+from gsomia.errors import Error, VerificationError
+from gsomia.exchange import outbox
+from gsomia.exchange.answers import verify_answers
+from gsomia.exchange.wire import MAX_BATCH, PATH, REJECTED, WireMessage
+from gsomia.seal import IdentityCard
+
+log = logging.getLogger("gsomia.delivery")
+
+FLASH = 0
+_draw = secrets.SystemRandom().random  # jitter must differ between nodes, not be predictable
+BULK_BATCH = 64  # small enough that a partner's inbox transaction stays short
+
+
+@dataclass(frozen=True)
+class PeerAddress:
+    nation: str
+    endpoint: str
+    card: IdentityCard
+
+
+Settled = Callable[[str, list[tuple[outbox.Pending, dict[str, Any]]]], None]
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        sender: str,
+        resolve: Callable[[str], PeerAddress | None],
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        on_settled: Settled | None = None,
+        on_failure: Callable[[str], None] | None = None,
+    ) -> None:
+        self._engine = engine
+        self._sender = sender
+        self._resolve = resolve
+        self._clock = clock
+        self._on_settled = on_settled
+        self._on_failure = on_failure
+        self._wake_flash = asyncio.Event()
+        self._wake_bulk = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def wake(self, priority: int) -> None:
+        """Tell the worker there is new work; callable from any thread."""
+        if self._loop is None:
+            return
+        event = self._wake_flash if priority == FLASH else self._wake_bulk
+        self._loop.call_soon_threadsafe(event.set)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        self._loop = asyncio.get_running_loop()
+        timeout = aiohttp.ClientTimeout(total=30, connect=3)
+        connector = aiohttp.TCPConnector(limit_per_host=8)
+        async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+            lanes = [
+                asyncio.create_task(self._lane(session, stop, flash=True)),
+                asyncio.create_task(self._lane(session, stop, flash=False)),
+            ]
+            await stop.wait()
+            for lane in lanes:
+                lane.cancel()
+            await asyncio.gather(*lanes, return_exceptions=True)
+
+    async def _lane(
+        self, session: aiohttp.ClientSession, stop: asyncio.Event, *, flash: bool
+    ) -> None:
+        wake = self._wake_flash if flash else self._wake_bulk
+        while not stop.is_set():
+            wake.clear()
+            rows = await asyncio.to_thread(self._due, flash)
+            if rows:
+                await self._send_all(session, rows, flash=flash)
+                continue
+            delay = await asyncio.to_thread(self._idle_delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), timeout=delay)
+
+    def _due(self, flash: bool) -> list[outbox.Pending]:
+        with self._engine.begin() as conn:
+            rows = outbox.due(conn, self._clock(), limit=4 * MAX_BATCH)
+        return [row for row in rows if (row.priority == FLASH) == flash]
+
+    def _idle_delay(self) -> float:
+        with self._engine.begin() as conn:
+            when = outbox.next_due_at(conn)
+        if when is None:
+            return 1.0
+        return min(1.0, max(0.01, (when - self._clock()).total_seconds()))
+
+    async def _send_all(
+        self, session: aiohttp.ClientSession, rows: Sequence[outbox.Pending], *, flash: bool
+    ) -> None:
+        by_peer: dict[str, list[outbox.Pending]] = defaultdict(list)
+        for row in rows:
+            by_peer[row.peer].append(row)
+        size = 1 if flash else BULK_BATCH
+        sends = [
+            self._send(session, peer, batch[i : i + size])
+            for peer, batch in by_peer.items()
+            for i in range(0, len(batch), size)
+        ]
+        await asyncio.gather(*sends)
+
+    async def _send(
+        self, session: aiohttp.ClientSession, peer: str, rows: Sequence[outbox.Pending]
+    ) -> None:
+        address = self._resolve(peer)
+        if address is None:
+            await asyncio.to_thread(self._retry, rows, f"peer {peer} has no endpoint")
+            return
+        batch = {
+            "sender": self._sender,
+            "messages": [WireMessage(r.message_id, r.kind, r.body).to_json() for r in rows],
+        }
+        try:
+            async with session.post(address.endpoint.rstrip("/") + PATH, json=batch) as response:
+                document = await response.json(content_type=None)
+                if response.status != 200:
+                    raise aiohttp.ClientResponseError(
+                        response.request_info,
+                        (),
+                        status=response.status,
+                        message=str(document)[:300],
+                    )
+            answers = verify_answers(document, signer=address.card)
+        except (aiohttp.ClientError, TimeoutError, ValueError, VerificationError) as exc:
+            log.warning("delivery to %s failed: %s", peer, exc)
+            if self._on_failure:
+                self._on_failure(peer)
+            await asyncio.to_thread(self._retry, rows, f"{type(exc).__name__}: {exc}")
+            return
+        await asyncio.to_thread(self._settle, peer, rows, answers)
+
+    def _retry(self, rows: Sequence[outbox.Pending], error: str) -> None:
+        with self._engine.begin() as conn:
+            outbox.retry_later(conn, rows, error, self._clock(), _draw())
+
+    def _settle(
+        self, peer: str, rows: Sequence[outbox.Pending], answers: list[dict[str, Any]]
+    ) -> None:
+        by_id = {entry["answer"].get("id"): entry for entry in answers}
+        settled: list[tuple[outbox.Pending, dict[str, Any]]] = []
+        unanswered: list[outbox.Pending] = []
+        for row in rows:
+            entry = by_id.get(row.message_id)
+            if entry is None:
+                unanswered.append(row)
+            else:
+                settled.append((row, entry))
+        now = self._clock()
+        try:
+            with self._engine.begin() as conn:
+                outbox.settle(
+                    conn,
+                    [
+                        (
+                            row.id,
+                            REJECTED if e["answer"]["status"] == REJECTED else outbox.RECEIVED,
+                            e,
+                        )
+                        for row, e in settled
+                    ],
+                    now,
+                )
+                if unanswered:
+                    outbox.retry_later(conn, unanswered, "no answer for this message", now, _draw())
+        except Error:
+            log.exception("could not record answers from %s", peer)
+            return
+        if self._on_settled and settled:
+            self._on_settled(peer, settled)

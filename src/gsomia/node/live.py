@@ -1,0 +1,50 @@
+"""Push received FLASH items to the open screens of the users allowed to read them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from gsomia.node.people import to_person
+from gsomia.node.read import access_decision
+from gsomia.node.receive import Accepted
+from gsomia.node.runtime import Node
+from gsomia.store.tables import holdings
+from gsomia.store.users import get_user
+from gsomia.treaty.items import Precedence
+
+
+def push_flash(node: Node, accepted: Sequence[Accepted]) -> None:
+    """Alert each connected user whom the access decision allows, for each FLASH item."""
+    flash = [a for a in accepted if a.item.precedence is Precedence.FLASH]
+    watching = node.alerts.users
+    if not flash or not watching:
+        return
+    now = node.clock()
+    scheme = node.scheme(now.date())
+    with node.engine.connect() as conn:
+        people = [to_person(get_user(conn, name), scheme) for name in sorted(watching)]
+        rows = {
+            row.id: row
+            for row in conn.execute(
+                select(holdings).where(holdings.c.id.in_([a.holding_id for a in flash]))
+            )
+        }
+    for accepted_item in flash:
+        row = rows[accepted_item.holding_id]
+        allowed = {p.id for p in people if access_decision(node, p, row, now).allowed}
+        if allowed:
+            node.alerts.publish(
+                allowed,
+                {
+                    "holding": accepted_item.holding_id,
+                    "item": accepted_item.item.id,
+                    "title": accepted_item.title,
+                    "marking": accepted_item.local_level,
+                    "original_marking": accepted_item.item.level.native,
+                    "originator": accepted_item.item.originator,
+                    "precedence": "FLASH",
+                    "received_at": now.isoformat(),
+                },
+            )

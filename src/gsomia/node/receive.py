@@ -1,0 +1,255 @@
+"""Receive a batch of messages from a partner's node (R7, R25, R28, Art. 4.2).
+
+Each envelope is verified and opened before anything is believed; the item is then checked
+against this node's own reading of the agreement and re-marked in this nation's scheme. An
+accepted item becomes a holding with both labels; a refused one leaves only its rejection and
+the decision in the log. A message already applied gets the answer it got the first time.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlalchemy.exc import IntegrityError
+
+from gsomia.errors import Error, InputError, PolicyDenied
+from gsomia.exchange.answers import sign_answers
+from gsomia.exchange.wire import RECEIVED, REJECTED, WireMessage
+from gsomia.labels import label_from_obj, label_to_obj, national_policy
+from gsomia.labels.labelset import make_alternative
+from gsomia.node import audit
+from gsomia.node.publish import ITEM_HEADER
+from gsomia.node.runtime import CHANNEL, Node
+from gsomia.seal import EnvelopeError, IdentityCard, Opened, open_envelope
+from gsomia.store.tables import holdings, inbox, rejections
+from gsomia.treaty.decision import Decision
+from gsomia.treaty.items import Item, Precedence, receive
+from gsomia.treaty.receipt import may_accept
+
+log = logging.getLogger("gsomia.receive")
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A received item ready to store."""
+
+    message: WireMessage
+    holding_id: str
+    item: Item
+    title: str
+    local_level: str
+    original_label: dict[str, Any]
+    local_label: dict[str, Any]
+    media_type: str
+    decision: Decision
+
+
+@dataclass(frozen=True)
+class Refused:
+    message: WireMessage
+    reason: str
+    article: str
+
+
+def item_from_header(node: Node, opened: Opened) -> tuple[Item, str]:
+    """The treaty item an envelope's authenticated header describes, and its title."""
+    header = opened.label
+    if header.get("type") != ITEM_HEADER:
+        raise InputError("the envelope does not carry an item header")
+    meta = header.get("item")
+    if not isinstance(meta, dict):
+        raise InputError("the item header has no item member")
+    label = label_from_obj(header.get("label"))
+    originator = label.originator.nation
+    if label.label_id != meta.get("id"):
+        raise InputError("the label's id differs from the item's id")
+    level = node.schemes.parse(originator, label.classification, at=label.created_at.date())
+    purposes = sorted(label.purposes)
+    if len(purposes) != 1:
+        raise InputError("an item's label names exactly one purpose")
+    try:
+        precedence = Precedence[str(meta.get("precedence"))]
+        version = int(meta["version"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError("the item header's precedence or version is malformed") from exc
+    item = Item(
+        id=str(meta["id"]),
+        originator=originator,
+        level=level,
+        purpose=purposes[0],
+        agreement_id=str(meta.get("agreement", "")),
+        agreement_version=version,
+        releasable_to=label.releasable_to,
+        precedence=precedence,
+        caveats=label.caveats,
+        created_at=label.created_at,
+    )
+    return item, str(meta.get("title", ""))
+
+
+def _examine(
+    node: Node, card: IdentityCard, message: WireMessage, now: datetime
+) -> Accepted | Refused:
+    if message.kind != "item":
+        return Refused(message, f"unknown message kind {message.kind!r}", "Art. 9")
+    try:
+        opened = open_envelope(message.body, keys=node.keys, senders=[card])
+        if opened.envelope_id != message.id:
+            raise InputError("the envelope's id differs from the message id")
+        item, title = item_from_header(node, opened)
+        agreement = node.agreements.get(item.agreement_id)
+        decision = may_accept(item, node.nation, card.nation, agreement, now, channel=CHANNEL)
+        if not decision.allowed:
+            return Refused(message, decision.reason, f"{decision.article} {decision.requirement}")
+        holding = receive(item, node.nation, agreement)
+    except EnvelopeError as error:
+        log.warning("envelope %s from %s refused: %s", message.id, card.nation, error.reason)
+        return Refused(message, error.message, "Art. 9")
+    except PolicyDenied as error:
+        return Refused(message, error.message, error.article)
+    except Error as error:
+        return Refused(message, error.message, "Art. 4")
+    original = label_from_obj(opened.label["label"])
+    scheme = node.scheme(now.date())
+    # Art. 4.2: the receiver marks the item with the originator's name and its own equivalent.
+    local = make_alternative(
+        original,
+        policy=national_policy(node.nation, scheme.effective or now.date()),
+        classification=holding.level.native,
+        originator=node.nation,
+        created_at=now,
+    )
+    return Accepted(
+        message=message,
+        holding_id=str(uuid.uuid4()),
+        item=item,
+        title=title,
+        local_level=holding.level.native,
+        original_label=opened.label["label"],
+        local_label=label_to_obj(local),
+        media_type=opened.media_type,
+        decision=decision,
+    )
+
+
+def _store(
+    conn: Connection, sender: str, results: list[Accepted | Refused], now: datetime
+) -> list[dict[str, Any]]:
+    answers = []
+    for result in results:
+        message = result.message
+        if isinstance(result, Accepted):
+            item = result.item
+            conn.execute(
+                holdings.insert().values(
+                    id=result.holding_id,
+                    envelope_id=message.id,
+                    item_id=item.id,
+                    originator=item.originator,
+                    sender=sender,
+                    agreement_id=item.agreement_id,
+                    agreement_version=item.agreement_version,
+                    title=result.title,
+                    original_label=result.original_label,
+                    local_label=result.local_label,
+                    local_level=result.local_level,
+                    purpose=item.purpose,
+                    precedence=item.precedence.name,
+                    media_type=result.media_type,
+                    envelope=message.body,
+                    received_at=now,
+                    state="held",
+                )
+            )
+            audit.record(
+                conn,
+                actor=sender,
+                action="receive",
+                subject=item.id,
+                decision=result.decision,
+                now=now,
+            )
+            answer = {
+                "id": message.id,
+                "status": RECEIVED,
+                "item": item.id,
+                "holding": result.holding_id,
+                "marked": result.local_level,
+                "at": now.isoformat(),
+            }
+        else:
+            conn.execute(
+                rejections.insert().values(
+                    envelope_id=message.id,
+                    sender=sender,
+                    reason=result.reason,
+                    article=result.article,
+                    at=now,
+                )
+            )
+            answer = {
+                "id": message.id,
+                "status": REJECTED,
+                "reason": result.reason,
+                "article": result.article,
+                "at": now.isoformat(),
+            }
+        conn.execute(
+            inbox.insert().values(
+                message_id=message.id,
+                kind=message.kind,
+                sender=sender,
+                received_at=now,
+                answer=answer,
+            )
+        )
+        answers.append(answer)
+    return answers
+
+
+def receive_batch(
+    node: Node, sender: str, messages: list[WireMessage]
+) -> tuple[dict[str, Any], list[Accepted]]:
+    """Apply a partner's batch; the signed answer document, and what was newly accepted."""
+    card = node.peer_card(sender)
+    if card is None:
+        raise InputError(
+            f"{sender} is not a registered partner of this node",
+            hint="an operator adds the partner's identity card with `gsomia peer add`",
+        )
+    now = node.clock()
+    for attempt in range(2):
+        with node.engine.connect() as conn:
+            seen = {
+                row.message_id: row.answer
+                for row in conn.execute(
+                    select(inbox.c.message_id, inbox.c.answer).where(
+                        inbox.c.message_id.in_([m.id for m in messages])
+                    )
+                )
+            }
+        fresh = [m for m in {m.id: m for m in messages}.values() if m.id not in seen]
+        results = [_examine(node, card, m, now) for m in fresh]
+        try:
+            with node.engine.begin() as conn:
+                stored = dict(
+                    zip((m.id for m in fresh), _store(conn, sender, results, now), strict=True)
+                )
+            break
+        except IntegrityError:
+            # The same message arrived twice at once; the second pass finds it applied.
+            if attempt:
+                raise
+    answers = [seen.get(m.id) or stored[m.id] for m in messages]
+    for result in results:
+        outcome = "accepted" if isinstance(result, Accepted) else "rejected"
+        node.metrics.decisions.labels("receive", outcome).inc()
+        if isinstance(result, Refused):
+            node.metrics.rejections.labels(result.reason[:60]).inc()
+    accepted = [r for r in results if isinstance(r, Accepted)]
+    return sign_answers(answers, keys=node.keys, now=now), accepted

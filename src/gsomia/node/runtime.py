@@ -1,0 +1,101 @@
+"""One running node: its home, database, registries, peers, worker and live alerts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+
+from gsomia.api.metrics import Metrics
+from gsomia.exchange.worker import DeliveryWorker, PeerAddress
+from gsomia.node.alerts import AlertBroker
+from gsomia.node.home import NodeHome
+from gsomia.seal import IdentityCard, parse_card
+from gsomia.store.db import make_engine, migrate
+from gsomia.store.tables import peers
+from gsomia.treaty.agreements import Agreement, AgreementRegistry, load_agreements
+from gsomia.treaty.schemes import Scheme, SchemeRegistry, load_schemes
+
+#: The channel every transfer of this software uses: node to node over the agreement's network.
+CHANNEL = "gsomia-node"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Node:
+    """Everything a use case needs, built once per process."""
+
+    def __init__(self, home: NodeHome, *, clock: Callable[[], datetime] = utcnow) -> None:
+        self.home = home
+        self.nation = home.config.nation
+        self.keys = home.keys
+        self.card = home.card
+        self.clock = clock
+        self.engine = make_engine(home.config.database_url)
+        self.schemes: SchemeRegistry = load_schemes()
+        self.agreements: AgreementRegistry = load_agreements()
+        self.alerts = AlertBroker()
+        self.metrics = Metrics()
+        self._peers: dict[str, tuple[IdentityCard, str | None]] | None = None
+        self.worker = DeliveryWorker(
+            self.engine,
+            sender=self.nation,
+            resolve=self.peer_address,
+            clock=clock,
+            on_failure=lambda peer: self.metrics.delivery_failures.labels(peer).inc(),
+        )
+
+    def migrate(self) -> None:
+        migrate(self.engine)
+
+    def scheme(self, day: date | None = None) -> Scheme:
+        """This node's national scheme in force on `day` (today by default)."""
+        return self.schemes.scheme(self.nation, at=day or self.clock().date())
+
+    # Peers ---------------------------------------------------------------------------------
+
+    def forget_peers(self) -> None:
+        self._peers = None
+
+    def _load_peers(self) -> dict[str, tuple[IdentityCard, str | None]]:
+        if self._peers is None:
+            with self.engine.connect() as conn:
+                rows = conn.execute(select(peers.c.nation, peers.c.card, peers.c.endpoint))
+                self._peers = {
+                    nation: (parse_card(_card_bytes(card)), endpoint)
+                    for nation, card, endpoint in rows
+                }
+        return self._peers
+
+    def peer_card(self, nation: str) -> IdentityCard | None:
+        entry = self._load_peers().get(nation)
+        return entry[0] if entry else None
+
+    def peer_cards(self) -> list[IdentityCard]:
+        return [card for card, _ in self._load_peers().values()]
+
+    def peer_address(self, nation: str) -> PeerAddress | None:
+        entry = self._load_peers().get(nation)
+        if entry is None or not entry[1]:
+            return None
+        return PeerAddress(nation, entry[1], entry[0])
+
+    # Agreements ----------------------------------------------------------------------------
+
+    def agreement_with(self, nation: str, now: datetime) -> Agreement | None:
+        """This node's agreement with `nation`: the one in force now, else the newest."""
+        found = self.agreements.between(self.nation, nation)
+        if not found:
+            return None
+        for agreement in found:
+            if agreement.status_at(now.date()).state.in_force:
+                return agreement
+        return found[-1]
+
+
+def _card_bytes(card: object) -> bytes:
+    return json.dumps(card, ensure_ascii=False).encode()

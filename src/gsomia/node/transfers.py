@@ -1,0 +1,70 @@
+"""What the sender sees of its items' journeys: queued, received, rejected with the reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from gsomia.errors import NotFound
+from gsomia.node.runtime import Node
+from gsomia.store.tables import items, outbox
+from gsomia.treaty.items import Precedence
+
+
+@dataclass(frozen=True)
+class Transfer:
+    message_id: str
+    item_id: str | None
+    peer: str
+    precedence: str
+    state: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    settled_at: datetime | None
+    reason: str | None
+    marked: str | None
+
+
+def _transfer(m: Any) -> Transfer:
+    answer = (m["answer"] or {}).get("answer", {})
+    return Transfer(
+        message_id=m["message_id"],
+        item_id=m["item_id"],
+        peer=m["peer"],
+        precedence=Precedence(int(Precedence.FLASH) - m["priority"]).name,
+        state=m["state"],
+        attempts=m["attempts"],
+        last_error=m["last_error"],
+        created_at=m["created_at"],
+        settled_at=m["settled_at"],
+        reason=answer.get("reason"),
+        marked=answer.get("marked"),
+    )
+
+
+def list_transfers(node: Node, item_id: str | None = None, limit: int = 500) -> list[Transfer]:
+    query = select(outbox).where(outbox.c.kind == "item").order_by(outbox.c.id.desc()).limit(limit)
+    if item_id is not None:
+        query = query.where(outbox.c.item_id == item_id)
+    with node.engine.connect() as conn:
+        return [_transfer(row._mapping) for row in conn.execute(query)]
+
+
+def list_items(node: Node, limit: int = 200) -> list[dict[str, Any]]:
+    with node.engine.connect() as conn:
+        rows = conn.execute(
+            select(items).order_by(items.c.created_at.desc()).limit(limit)
+        ).mappings()
+        return [dict(row) for row in rows]
+
+
+def get_item(node: Node, item_id: str) -> dict[str, Any]:
+    with node.engine.connect() as conn:
+        row = conn.execute(select(items).where(items.c.id == item_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"no item {item_id}", hint="`gsomia item list` shows this node's items")
+    return dict(row)

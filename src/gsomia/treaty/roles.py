@@ -1,0 +1,60 @@
+"""What a person's role lets them ask of their own node (R16, R39, R50).
+
+Roles open doors to workflows; they never open an item. Reading an item is `may_access`,
+which ignores roles altogether (Art. 7.1, R20).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from gsomia.treaty.decision import Decision
+from gsomia.treaty.people import RELEASE_AUTHORITY, SECURITY_OFFICER, Person
+
+__all__ = ["ADMIN", "ANALYST", "AUDITOR", "ROLE_GRANTS", "Action", "may_perform"]
+
+ANALYST = "analyst"
+AUDITOR = "auditor"
+ADMIN = "admin"
+OFFICER = "officer"
+
+
+class Action(StrEnum):
+    PUBLISH = "publish"
+    RELEASE = "release"
+    SET_RELEASE_RULE = "set_release_rule"
+    RECORD_AGREEMENT_EVENT = "record_agreement_event"
+    VIEW_TRANSFERS = "view_transfers"
+    READ_AUDIT = "read_audit"
+    ADMINISTER = "administer"
+
+
+#: The roles `gsomia user add --role` accepts, and the treaty roles each one carries.
+ROLE_GRANTS: dict[str, frozenset[str]] = {
+    ANALYST: frozenset({ANALYST}),
+    OFFICER: frozenset({SECURITY_OFFICER, RELEASE_AUTHORITY}),
+    AUDITOR: frozenset({AUDITOR}),
+    ADMIN: frozenset({ADMIN}),
+}
+
+_NEEDS: dict[Action, tuple[frozenset[str], str, str]] = {
+    Action.PUBLISH: (frozenset({ANALYST, SECURITY_OFFICER}), "Art. 2(a)", "R6"),
+    Action.RELEASE: (frozenset({RELEASE_AUTHORITY}), "Art. 1", "R50"),
+    Action.SET_RELEASE_RULE: (frozenset({RELEASE_AUTHORITY}), "Art. 1", "R50"),
+    Action.RECORD_AGREEMENT_EVENT: (frozenset({SECURITY_OFFICER}), "Art. 21", "R41"),
+    Action.VIEW_TRANSFERS: (frozenset({ANALYST, SECURITY_OFFICER, AUDITOR}), "Art. 6(f)", "R17"),
+    Action.READ_AUDIT: (frozenset({AUDITOR, SECURITY_OFFICER}), "Art. 6(f)", "R39"),
+    Action.ADMINISTER: (frozenset({ADMIN}), "Art. 6(e)", "R16"),
+}
+
+
+def may_perform(person: Person, action: Action) -> Decision:
+    """May `person` perform `action` on their own node? Decided by role alone."""
+    roles, article, requirement = _NEEDS[action]
+    if person.roles & roles:
+        return Decision.allow(f"{person.id} may {action.value}", article, requirement)
+    return Decision.deny(
+        f"{person.id} may not {action.value}: it needs the role " + " or ".join(sorted(roles)),
+        article,
+        requirement,
+    )
