@@ -24,6 +24,7 @@ from gsomia.seal.envelope import (  # noqa: E402
     seal_envelope,
 )
 from gsomia.seal.identity import IdentityCard, fingerprint_groups, make_card, parse_card  # noqa: E402
+from gsomia.seal.inspect import Summary, describe_envelope, describe_stream  # noqa: E402
 from gsomia.seal.keys import (  # noqa: E402
     NodeKeys,
     PublicKeys,
@@ -39,6 +40,15 @@ from gsomia.seal.profiles import (  # noqa: E402
     POST_QUANTUM_PROFILES,
     PQ,
 )
+from gsomia.seal.stream import (  # noqa: E402
+    MAGIC as STREAM_MAGIC,
+)
+from gsomia.seal.stream import (  # noqa: E402
+    StreamOpened,
+    open_file,
+    open_stream,
+    seal_stream,
+)
 
 __all__ = [
     "ALL_PROFILES",
@@ -48,18 +58,26 @@ __all__ = [
     "DEFAULT_PROFILE",
     "POST_QUANTUM_PROFILES",
     "PQ",
+    "STREAM_MAGIC",
     "EnvelopeError",
     "IdentityCard",
     "NodeKeys",
     "Opened",
     "PublicKeys",
+    "StreamOpened",
+    "Summary",
     "canonical_json",
+    "describe_envelope",
+    "describe_stream",
     "fingerprint_groups",
     "generate_node_keys",
     "load_node_keys",
     "make_card",
     "open_envelope",
+    "open_file",
+    "open_stream",
     "parse_card",
     "seal_envelope",
+    "seal_stream",
     "write_node_keys",
 ]

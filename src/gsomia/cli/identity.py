@@ -1,0 +1,87 @@
+"""`gsomia init` and `gsomia identity export`: make a node home, hand out its identity card.
+
+The passphrase comes from `GSOMIA_PASSPHRASE` or a hidden prompt; there is no default.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from gsomia.cli.app import app, console, err_console
+from gsomia.errors import UsageError
+from gsomia.node.home import CARD, init_home, read_config
+from gsomia.seal import DEFAULT_PROFILE, fingerprint_groups, parse_card
+
+identity_app = typer.Typer(help="The node's public identity card.")
+app.add_typer(identity_app, name="identity")
+
+PASSPHRASE_ENV = "GSOMIA_PASSPHRASE"  # noqa: S105 - the variable's name, not a secret
+
+
+def passphrase(*, confirm: bool = False) -> str:
+    """The key passphrase: from GSOMIA_PASSPHRASE, else a hidden prompt. Never empty."""
+    value = os.environ.get(PASSPHRASE_ENV)
+    if value is None:
+        value = typer.prompt("Key passphrase", hide_input=True, confirmation_prompt=confirm)
+    if not value:
+        raise UsageError(
+            "an empty passphrase is not allowed",
+            hint=f"set {PASSPHRASE_ENV} or type a passphrase at the prompt",
+        )
+    return value
+
+
+@app.command("init")
+def init(  # noqa: PLR0917 - Typer maps parameters to options
+    directory: Annotated[Path, typer.Argument(help="New, empty directory for the node home.")],
+    nation: Annotated[str, typer.Option(help="ISO 3166 alpha-3 code of this node's nation.")],
+    name: Annotated[str, typer.Option(help="Name of this node, e.g. the ministry and site.")],
+    profile: Annotated[
+        str, typer.Option(help="Envelope profile: pq (default), cnsa2 or classic.")
+    ] = DEFAULT_PROFILE,
+    database: Annotated[
+        str | None, typer.Option(help="Database URL; SQLite inside the home by default.")
+    ] = None,
+    endpoint: Annotated[
+        list[str] | None, typer.Option(help="URL partners reach this node at (repeatable).")
+    ] = None,
+) -> None:
+    """Create a node home: configuration, fresh keys (encrypted), identity card."""
+    home = init_home(
+        directory,
+        nation,
+        name,
+        passphrase(confirm=True),
+        profile=profile,
+        database_url=database,
+        endpoints=tuple(endpoint or ()),
+    )
+    console.print(f"node home created in [bold]{escape(str(home.path))}[/]")
+    console.print(f"profile {home.config.profile}, key id {home.card.key_id}")
+    console.print(f"fingerprint [bold]{fingerprint_groups(home.card.fingerprint)}[/]")
+
+
+@identity_app.command("export")
+def export(
+    home: Annotated[Path, typer.Option(help="The node home.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the card here, not stdout.")
+    ] = None,
+) -> None:
+    """Print (or write) this node's identity card; its fingerprint goes to stderr."""
+    read_config(home)  # a clear error when `home` is not a node home
+    card = parse_card((home / CARD).read_bytes())
+    if output is None:
+        typer.echo(card.to_bytes().decode("utf-8"), nl=False)
+    else:
+        output.write_bytes(card.to_bytes())
+        err_console.print(f"card written to {escape(str(output))}")
+    err_console.print(
+        f"{escape(card.nation)} {escape(card.name)} — fingerprint "
+        f"[bold]{fingerprint_groups(card.fingerprint)}[/] (check it with the partner by phone)"
+    )
