@@ -11,6 +11,8 @@ import sys
 
 from gsomia.cli import envelope as _envelope  # noqa: F401
 from gsomia.cli import identity as _identity  # noqa: F401
+from gsomia.cli import items as _items  # noqa: F401
+from gsomia.cli import node as _node  # noqa: F401
 from gsomia.cli import treaty as _treaty  # noqa: F401
 from gsomia.cli.app import app, err_console
 from gsomia.errors import Error, exit_code
