@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gsomia.errors import InputError, VerificationError
-from gsomia.ledger.frontier import Frontier
+from gsomia.ledger.frontier import Frontier, subtree_row
 from gsomia.ledger.memory import MemoryHashes
 from gsomia.ledger.merkle import (
     EMPTY_ROOT,
@@ -230,3 +230,18 @@ def test_damaged_frontier_is_refused() -> None:
         Frontier(3, (SOME_HASH,))
     with pytest.raises(InputError, match="whole number"):
         Frontier.from_bytes(1, b"abc")
+
+
+@given(st.integers(0, 70), st.integers(1, 70))
+def test_append_rows_stores_every_subtree_where_subtree_row_finds_it(first: int, more: int) -> None:
+    leaves = [hash_leaf(i.to_bytes(2, "big")) for i in range(first + more)]
+    reference = _tree(leaves)
+    head, rows_a = Frontier(0).append_rows(leaves[:first])
+    tail, rows_b = head.append_rows(leaves[first:])
+    rows = rows_a + rows_b
+    assert tail == reference.frontier
+    for level in range(1, (first + more).bit_length()):
+        for index in range((first + more) >> level):
+            row, offset = subtree_row(level, index)
+            assert rows[row][offset : offset + 32] == reference.read_hashes([(level, index)])[0]
+    assert sum(len(r) for r in rows) // 32 == sum((first + more) >> lv for lv in range(1, 8))

@@ -27,7 +27,6 @@ from gsomia.store.ledger import (
     log_checkpoints,
     log_cosignatures,
     log_leaves,
-    log_nodes,
     log_state,
     witness_refusals,
     witness_state,
@@ -36,7 +35,6 @@ from gsomia.store.schema import metadata
 
 TABLES = [
     log_leaves,
-    log_nodes,
     log_state,
     log_checkpoints,
     log_cosignatures,
@@ -245,10 +243,17 @@ def test_edited_checkpoint_and_extra_rows(engine: Engine) -> None:
     assert "does not verify" in _first_bad(engine).message
 
 
-def test_node_table_edits_are_named(engine: Engine) -> None:
+def test_stored_subtree_edits_are_named(engine: Engine) -> None:
     _fill(engine, [8, 13], checkpoint_every_batch=False)
-    _tamper(engine, update(log_nodes).where(log_nodes.c.id == (2 << 56) | 1).values(hash=b"y" * 32))
-    assert _first_bad(engine).index == 4
+    with engine.connect() as conn:
+        row = conn.execute(select(log_leaves.c.subtrees).where(log_leaves.c.idx == 7)).one()
+    blob = bytes(row.subtrees)  # entry 7 completed the subtrees over 6..7, 4..7 and 0..7
+    assert len(blob) == 3 * 32
+    edited = blob[:32] + b"y" * 32 + blob[64:]
+    _tamper(engine, update(log_leaves).where(log_leaves.c.idx == 7).values(subtrees=edited))
+    bad = _first_bad(engine)
+    assert bad.index == 4
+    assert "4..7" in bad.message
 
 
 def test_witness_state_is_saved_atomically(engine: Engine) -> None:

@@ -1,7 +1,8 @@
 """Recompute a stored log from its entries and find the first place it was altered.
 
-The store keeps, for every entry, its bytes and its leaf hash, the hashes of every complete
-perfect subtree above level 0, the right-edge frontier, and signed checkpoints. `audit_log`
+The store keeps, for every entry, its bytes, its leaf hash and the hashes of the perfect
+subtrees it completed (`Frontier.append_rows`), plus the right-edge frontier and signed
+checkpoints. `audit_log`
 streams the entries in index order, rebuilds the tree through a `Frontier`, and compares what
 it computes with what is stored, in the order that names the earliest damage:
 
@@ -16,15 +17,14 @@ Memory stays bounded: entries arrive as an iterator and are processed a segment 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
-from typing import Protocol
 
 from gsomia.errors import InputError, VerificationError
 from gsomia.ledger.checkpoint import open_checkpoint
 from gsomia.ledger.frontier import Frontier
-from gsomia.ledger.merkle import hash_leaf
+from gsomia.ledger.merkle import HASH_SIZE, hash_leaf
 from gsomia.ledger.note import NoteVerifier
 
 SEGMENT = 4096
@@ -41,12 +41,6 @@ class TamperedLog(VerificationError):
         self.index = index
 
 
-class NodeRangeReader(Protocol):
-    def read_node_range(self, level: int, first: int, last: int) -> Mapping[int, bytes]:
-        """Stored hashes of perfect subtrees at `level` (>= 1) with index in [first, last]."""
-        ...
-
-
 @dataclass(frozen=True)
 class AuditReport:
     size: int
@@ -54,39 +48,42 @@ class AuditReport:
     checkpoints: int
 
 
-def _check_segment(
-    frontier: Frontier, rows: list[tuple[int, bytes, bytes]], nodes: NodeRangeReader
-) -> Frontier:
-    for offset, (index, event, stored_hash) in enumerate(rows):
+Row = tuple[int, bytes, bytes, bytes]
+"""(index, entry bytes, stored leaf hash, stored subtree hashes completed by this leaf)."""
+
+
+def _first_bad_level(stored: bytes, computed: bytes) -> int:
+    """The lowest subtree level (1, 2, …) whose stored hash differs from the computed one."""
+    for level in range(1, len(computed) // HASH_SIZE + 1):
+        span = slice((level - 1) * HASH_SIZE, level * HASH_SIZE)
+        if stored[span] != computed[span]:
+            return level
+    return 0  # only extra bytes stored: blame the row itself
+
+
+def _check_segment(frontier: Frontier, rows: list[Row]) -> Frontier:
+    for offset, (index, entry, leaf_hash, _) in enumerate(rows):
         expected = frontier.size + offset
         if index != expected:
             raise TamperedLog(
                 f"log entry {expected} is missing (next stored index is {index})", index=expected
             )
-        if hash_leaf(event) != stored_hash:
+        if hash_leaf(entry) != leaf_hash:
             raise TamperedLog(f"log entry {index} does not match its leaf hash", index=index)
-    new, created = frontier.append(stored for _, _, stored in rows)
-    by_level: dict[int, list[tuple[int, bytes]]] = {}
-    for level, index, h in created:
-        if level:
-            by_level.setdefault(level, []).append((index, h))
-    for level in sorted(by_level):
-        computed = by_level[level]
-        stored = nodes.read_node_range(level, computed[0][0], computed[-1][0])
-        for index, h in computed:
-            if stored.get(index) != h:
-                first = index << level
-                raise TamperedLog(
-                    f"stored subtree over entries {first}..{first + (1 << level) - 1} "
-                    "does not match the entries",
-                    index=first,
-                )
+    new, blobs = frontier.append_rows(row[2] for row in rows)
+    for (index, _, _, stored), computed in zip(rows, blobs, strict=True):
+        if stored != computed:
+            level = _first_bad_level(stored, computed)
+            first = index + 1 - (1 << level)
+            raise TamperedLog(
+                f"stored subtree over entries {first}..{index} does not match the entries",
+                index=first,
+            )
     return new
 
 
 def audit_log(
-    leaves: Iterable[tuple[int, bytes, bytes]],
-    nodes: NodeRangeReader,
+    leaves: Iterable[Row],
     checkpoints: Iterable[tuple[int, bytes]],
     state: Frontier,
     log_verifier: NoteVerifier,
@@ -95,15 +92,15 @@ def audit_log(
 ) -> AuditReport:
     """Check every entry, stored hash and checkpoint; raise `TamperedLog` at the first damage.
 
-    `leaves` yields (index, entry bytes, stored leaf hash) by ascending index; `checkpoints`
+    `leaves` yields `Row`s by ascending index; `checkpoints`
     yields (size, signed note) by ascending size; `state` is the stored frontier.
     """
-    rows: Iterator[tuple[int, bytes, bytes]] = iter(leaves)
+    rows: Iterator[Row] = iter(leaves)
     frontier = Frontier(0)
     trusted = 0  # entries below this index are covered by a verified checkpoint
     count = 0
     for size, note in checkpoints:
-        frontier = _advance(frontier, rows, size, nodes)
+        frontier = _advance(frontier, rows, size)
         try:
             signed, _ = open_checkpoint(note, log_verifier, origin=origin)
         except (InputError, VerificationError) as exc:
@@ -117,7 +114,7 @@ def audit_log(
                 index=trusted,
             )
         trusted, count = size, count + 1
-    frontier = _advance(frontier, rows, None, nodes)
+    frontier = _advance(frontier, rows, None)
     if frontier.size != state.size or frontier != state:
         index = min(frontier.size, state.size)
         raise TamperedLog(
@@ -129,16 +126,15 @@ def audit_log(
 
 def _advance(
     frontier: Frontier,
-    rows: Iterator[tuple[int, bytes, bytes]],
+    rows: Iterator[Row],
     until: int | None,
-    nodes: NodeRangeReader,
 ) -> Frontier:
     """Consume entries up to index `until` (all if None), checking each segment."""
     while until is None or frontier.size < until:
         want = SEGMENT if until is None else min(SEGMENT, until - frontier.size)
         segment = list(islice(rows, want))
         if segment:
-            frontier = _check_segment(frontier, segment, nodes)
+            frontier = _check_segment(frontier, segment)
         if len(segment) < want:
             if until is not None:
                 raise TamperedLog(

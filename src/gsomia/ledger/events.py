@@ -89,15 +89,61 @@ def _encode(value: object, path: str) -> str:
     )
 
 
+def _needs_utf16_sort(value: object, path: str) -> bool:
+    """Validate `value` for JCS; True if some key holds a character beyond U+FFFF.
+
+    Only such keys sort differently by UTF-16 code units (RFC 8785) than by code points
+    (Python), so every other value can take `json.dumps(sort_keys=True)`, which is faster.
+    """
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return False
+    if kind is int:
+        if not -_MAX_SAFE_INTEGER <= value <= _MAX_SAFE_INTEGER:  # type: ignore[operator]
+            raise InputError(f"event value at {path} is an integer beyond ±2**53-1")
+        return False
+    if isinstance(value, Mapping):
+        slow = False
+        for key, item in value.items():
+            if type(key) is not str:
+                raise InputError(f"event object at {path} has a non-string key {key!r}")
+            if not key.isascii() and max(key) > "\uffff":
+                slow = True
+            if type(item) is not str and _needs_utf16_sort(item, f"{path}.{key}"):
+                slow = True
+        return slow
+    if isinstance(value, list | tuple):
+        return any(_needs_utf16_sort(v, f"{path}[{i}]") for i, v in enumerate(value))
+    raise InputError(
+        f"event value at {path} is a {type(value).__name__}, which the log cannot encode",
+        hint="log strings, integers, booleans, null, lists and objects only",
+    )
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _canonical_text(value: object) -> str:
+    return _encode(value, "$") if _needs_utf16_sort(value, "$") else _dumps(value)
+
+
+def _utf8(text: str) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError("an event string holds a lone surrogate, UTF-8 cannot carry it") from None
+
+
 def canonical_json(value: object) -> bytes:
     """RFC 8785 canonical UTF-8 JSON of `value` (InputError for what JCS cannot fix)."""
-    return _encode(value, "$").encode("utf-8")
+    return _utf8(_canonical_text(value))
 
 
 def _format_time(when: datetime) -> str:
     if when.tzinfo is None:
         raise InputError("an event time must carry its time zone", hint="pass an aware UTC time")
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return when.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 @dataclass(frozen=True)
@@ -126,16 +172,14 @@ class LogEvent:
 
     def encode(self) -> bytes:
         """The canonical bytes that become the leaf (RFC 9162 leaf input)."""
-        return canonical_json(
-            {
-                "v": FORMAT_VERSION,
-                "kind": str(EventKind(self.kind)),
-                "time": _format_time(self.time),
-                "actor": self.actor,
-                "subjects": list(self.subjects),
-                "body": self.body,
-            }
+        # The envelope's keys are ASCII and fixed, so their RFC 8785 order is known; only the
+        # body needs the general canonicaliser. Same bytes as canonical_json(whole), faster.
+        text = (
+            f'{{"actor":{_dumps(self.actor)},"body":{_canonical_text(self.body)},'
+            f'"kind":"{EventKind(self.kind).value}","subjects":{_dumps(list(self.subjects))},'
+            f'"time":"{_format_time(self.time)}","v":{FORMAT_VERSION}}}'
         )
+        return _utf8(text)
 
     @classmethod
     def decode(cls, data: bytes) -> LogEvent:

@@ -4,8 +4,8 @@ A tree of size n is the fold of at most ⌈log2 n⌉ + 1 perfect subtrees, one p
 (largest first); that list is the *frontier* (a "compact range" [0, n) in transparency-dev's
 words). Appending a leaf pushes its hash and merges equal-level neighbours, which completes
 new perfect subtrees: those are exactly the hashes to store for later proofs. So appends never
-read the tree, store an amortised two hashes per leaf, and the frontier stays at most 64
-hashes whatever the size.
+read the tree, store an amortised one interior hash per leaf, and the frontier stays at most
+64 hashes whatever the size.
 """
 
 from __future__ import annotations
@@ -15,6 +15,14 @@ from dataclasses import dataclass
 
 from gsomia.errors import InputError
 from gsomia.ledger.merkle import EMPTY_ROOT, HASH_SIZE, NodeId, hash_children
+
+
+def subtree_row(level: int, index: int) -> tuple[int, int]:
+    """Where `append_rows` put subtree (level, index): (leaf row, byte offset in its blob).
+
+    Level 0 is the leaf's own hash, kept beside the blob rather than in it.
+    """
+    return ((index + 1) << level) - 1, (level - 1) * HASH_SIZE
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,32 @@ class Frontier:
             levels.append(level)
             size += 1
         return Frontier(size, tuple(stack)), created
+
+    def append_rows(self, leaf_hashes: Iterable[bytes]) -> tuple[Frontier, list[bytes]]:
+        """Append leaves; for each, the subtrees it completed (levels 1, 2, …) concatenated.
+
+        Leaf i completes the subtrees (L, i >> L) for L = 1 … (trailing one bits of i), so each
+        perfect subtree above level 0 is stored exactly once, beside the leaf that closed it:
+        `subtree_row` finds it again.
+        """
+        size = self.size
+        stack = list(self.hashes)
+        levels = [level for level, _ in self.nodes]
+        rows: list[bytes] = []
+        for leaf in leaf_hashes:
+            if len(leaf) != HASH_SIZE:
+                raise InputError(f"leaf hash {size} is {len(leaf)} bytes, not 32")
+            h, level, completed = leaf, 0, []
+            while levels and levels[-1] == level:
+                h = hash_children(stack.pop(), h)
+                levels.pop()
+                level += 1
+                completed.append(h)
+            stack.append(h)
+            levels.append(level)
+            rows.append(b"".join(completed))
+            size += 1
+        return Frontier(size, tuple(stack)), rows
 
     def to_bytes(self) -> bytes:
         """The hashes concatenated, for storage beside `size`."""
