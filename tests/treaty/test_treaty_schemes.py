@@ -88,8 +88,9 @@ def test_R4_nfkc_forms_compare_equal() -> None:
     [
         ("KOR", "군사IV급비밀", "군사I급비밀"),
         ("JPN", "防衛秘密", "特定秘密"),  # abolished on 10 Dec 2014
-        ("NATO", "NATO TOP SECRET", "NATO SECRET"),  # R48: top secret is COSMIC, not NATO
+        ("NATO", "NATO TOP SECRET", "NATO SECRET"),  # top secret is COSMIC, not NATO
     ],
+    ids=["R4-deny-no-fourth-level", "R5-deny-abolished-marking", "R48-deny-nato-top-secret"],
 )
 def test_R4_unknown_marking_names_scheme_and_closest(nation: str, text: str, closest: str) -> None:
     with pytest.raises(UnknownMarking) as caught:
