@@ -1,7 +1,10 @@
-"""A small synchronous client of a node's user API, for the CLI and the demo."""
+"""A small synchronous client of a node's user API and its live alerts, for the CLI and demo."""
 
 from __future__ import annotations
 
+import json
+import threading
+import time
 from typing import Any
 
 import httpx
@@ -88,3 +91,47 @@ def _error(response: httpx.Response) -> Error:
     if status == 503:
         return Unavailable(message, hint=hint)
     return Error(f"node answered {status}: {message}", hint=hint)
+
+
+class AlertWatcher:
+    """Holds an open `/api/v1/alerts` stream and records each FLASH event with its arrival time."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.events: list[tuple[float, dict[str, Any]]] = []
+        self.ready = threading.Event()
+        self._arrived = threading.Condition()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(url, token), daemon=True)
+        self._thread.start()
+
+    def _run(self, url: str, token: str) -> None:
+        try:
+            self._listen(url, token)
+        except httpx.HTTPError:
+            return  # the node stopped or the connection dropped: no more alerts on this screen
+
+    def _listen(self, url: str, token: str) -> None:
+        headers = {"Authorization": f"Bearer {token}", "Accept": "text/event-stream"}
+        with httpx.stream(
+            "GET", f"{url}/api/v1/alerts", headers=headers, timeout=httpx.Timeout(5, read=None)
+        ) as response:
+            event = ""
+            for line in response.iter_lines():
+                if self._stop.is_set():
+                    return
+                if line.startswith("event:"):
+                    event = line.split(":", 1)[1].strip()
+                    if event == "ready":
+                        self.ready.set()
+                elif line.startswith("data:") and event == "flash":
+                    with self._arrived:
+                        self.events.append((time.perf_counter(), json.loads(line[5:])))
+                        self._arrived.notify_all()
+
+    def wait_for(self, count: int, timeout: float) -> bool:
+        """True once `count` events arrived, False if `timeout` seconds passed first."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: len(self.events) >= count, timeout)
+
+    def close(self) -> None:
+        self._stop.set()

@@ -95,7 +95,8 @@ def _authorise(node: Node, user: UserRecord, action: Action, subject: str) -> Pe
 
 def publish(node: Node, user: UserRecord, draft: Draft) -> str:
     """Store a new item as a draft in the originator's marking; return its id."""
-    item_id = str(uuid.uuid4())
+    # The id doubles as the label's XML id (an NCName), so it starts with the nation code.
+    item_id = f"{node.nation}-{uuid.uuid4()}"
     _authorise(node, user, Action.PUBLISH, item_id)
     now = node.clock()
     scheme = node.scheme(now.date())

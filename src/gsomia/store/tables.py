@@ -85,7 +85,7 @@ release_rules = Table(
 items = Table(
     "items",
     metadata,
-    Column("id", String(36), primary_key=True),
+    Column("id", String(64), primary_key=True),
     Column("title", Text, nullable=False),
     Column("originator", String(4), nullable=False),
     Column("level", String(64), nullable=False),
@@ -114,7 +114,7 @@ outbox = Table(
     Column("message_id", String(64), nullable=False, unique=True),
     Column("kind", String(32), nullable=False),  # item | agreement_event | ...
     Column("peer", String(4), nullable=False),
-    Column("item_id", String(36), index=True),
+    Column("item_id", String(64), index=True),
     Column("agreement_id", String(64)),
     Column("agreement_version", Integer),
     Column("priority", Integer, nullable=False),  # 0 FLASH … 3 ROUTINE
@@ -143,9 +143,9 @@ inbox = Table(
 holdings = Table(
     "holdings",
     metadata,
-    Column("id", String(36), primary_key=True),
+    Column("id", String(64), primary_key=True),
     Column("envelope_id", String(64), nullable=False, unique=True),
-    Column("item_id", String(36), nullable=False, index=True),
+    Column("item_id", String(64), nullable=False, index=True),
     Column("originator", String(4), nullable=False),
     Column("sender", String(4), nullable=False),
     Column("agreement_id", String(64), nullable=False),

@@ -51,9 +51,9 @@ def upgrade() -> None:
 
     op.create_table(
         "holdings",
-        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("envelope_id", sa.String(length=64), nullable=False),
-        sa.Column("item_id", sa.String(length=36), nullable=False),
+        sa.Column("item_id", sa.String(length=64), nullable=False),
         sa.Column("originator", sa.String(length=4), nullable=False),
         sa.Column("sender", sa.String(length=4), nullable=False),
         sa.Column("agreement_id", sa.String(length=64), nullable=False),
@@ -118,7 +118,7 @@ def upgrade() -> None:
         sa.Column("message_id", sa.String(length=64), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("peer", sa.String(length=4), nullable=False),
-        sa.Column("item_id", sa.String(length=36), nullable=True),
+        sa.Column("item_id", sa.String(length=64), nullable=True),
         sa.Column("agreement_id", sa.String(length=64), nullable=True),
         sa.Column("agreement_version", sa.Integer(), nullable=True),
         sa.Column("priority", sa.Integer(), nullable=False),
@@ -206,7 +206,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "items",
-        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("title", sa.Text(), nullable=False),
         sa.Column("originator", sa.String(length=4), nullable=False),
         sa.Column("level", sa.String(length=64), nullable=False),
