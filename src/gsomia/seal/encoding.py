@@ -9,13 +9,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from gsomia.errors import InputError
-
-_B64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 
 def b64u(data: bytes) -> str:
@@ -23,15 +20,30 @@ def b64u(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
+_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_UNUSED_BITS = {2: 0x0F, 3: 0x03}  # low bits of the last character that must be zero
+
+
 def b64u_decode(text: object, *, what: str = "value") -> bytes:
-    """Strict base64url decoding: no padding, no stray characters, canonical trailing bits."""
-    if not isinstance(text, str) or not _B64URL.fullmatch(text) or len(text) % 4 == 1:
+    """Strict base64url decoding: no padding, no stray characters, canonical trailing bits.
+
+    Canonical means one encoding per value: the unused low bits of the last character are
+    zero, so a flipped padding bit cannot pass as the same bytes.
+    """
+    if not isinstance(text, str) or not text.isascii() or len(text) % 4 == 1:
+        raise InputError(f"{what} is not base64url")
+    raw = text.encode("ascii")
+    if b"+" in raw or b"/" in raw or b"=" in raw:
         raise InputError(f"{what} is not base64url")
     try:
-        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        data = binascii.a2b_base64(
+            raw.translate(_TO_STANDARD) + b"=" * (-len(raw) % 4), strict_mode=True
+        )
     except (binascii.Error, ValueError) as error:
         raise InputError(f"{what} is not base64url") from error
-    if b64u(data) != text:  # non-zero padding bits would make two encodings of one value
+    rest = len(text) % 4
+    if rest and _ALPHABET.index(text[-1]) & _UNUSED_BITS[rest]:
         raise InputError(f"{what} is not canonical base64url")
     return data
 

@@ -144,7 +144,7 @@ def unwrap_cek(jwe: dict[str, Any], keys: NodeKeys, prof: Profile) -> bytes:
     try:
         cek = _SUITES[prof.key_alg].decrypt(
             sealed,
-            keys.hpke_private(),
+            keys.hpke,
             info=recipient_structure(prof.enc),
         )
     except Exception as error:  # InvalidTag or a malformed encapsulation: both mean "not ours"

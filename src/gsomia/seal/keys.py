@@ -12,6 +12,7 @@ import hashlib
 import os
 import stat
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -60,14 +61,19 @@ class NodeKeys:
     kem: tuple[Any, ...]
     signers: tuple[SignPrivate, ...]
 
-    @property
+    @cached_property
     def public(self) -> dict[str, Any]:
         """The public keys as JWKs: `{"kem": jwk, "sig": [jwk, ...]}` (goes on the card)."""
         return public_jwks(self)
 
-    @property
+    @cached_property
     def key_id(self) -> str:
         return key_id(self.public)
+
+    @cached_property
+    def hpke(self) -> HpkePrivate:
+        """The private key HPKE decapsulates with (built once)."""
+        return self.hpke_private()
 
     def hpke_private(self) -> HpkePrivate:
         if self.profile == PQ:
@@ -220,7 +226,7 @@ class PublicKeys:
     verifiers: tuple[SignPublic, ...] = field(compare=False)
     jwks: dict[str, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def key_id(self) -> str:
         return key_id(self.jwks)
 

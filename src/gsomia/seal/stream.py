@@ -34,7 +34,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -60,6 +60,7 @@ MIN_CHUNK, MAX_CHUNK = 64 << 10, 1 << 20
 _TAG = 16
 _FRAME = struct.Struct(">cI")
 _JSON_LIMIT = 1 << 20
+SPOOL_IN_MEMORY = 32 << 20
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,11 @@ def _read_full(src: BinaryIO, size: int) -> bytes:
 
 def _frame(kind: bytes, payload: bytes) -> bytes:
     return _FRAME.pack(kind, len(payload)) + payload
+
+
+def _write_frame(dst: BinaryIO, kind: bytes, payload: bytes) -> None:
+    dst.write(_FRAME.pack(kind, len(payload)))  # two writes: no copy of a 1 MiB chunk
+    dst.write(payload)
 
 
 def seal_stream(
@@ -136,7 +142,7 @@ def seal_stream(
         digest.update(chunk)
         length += len(chunk)
         sealed = aead.encrypt(_nonce(prefix, index, last), chunk, aad)
-        dst.write(_frame(b"F" if last else b"C", sealed))
+        _write_frame(dst, b"F" if last else b"C", sealed)
         if last:
             break
         chunk, index = following, index + 1
@@ -214,7 +220,7 @@ def _read_header(
 
 def _open_into(
     src: BinaryIO,
-    out: BinaryIO,
+    out: IO[bytes],
     *,
     keys: NodeKeys,
     senders: Iterable[IdentityCard],
@@ -285,10 +291,14 @@ def open_stream(
 ) -> StreamOpened:
     """Verify a stream envelope and only then copy its content to `dst`.
 
-    The content is decrypted into an anonymous temporary file in `spool_dir` (default: the
-    system's), which disappears on close; `dst` receives nothing if anything fails.
+    The content is decrypted into a spool — memory up to 32 MiB, beyond that an anonymous
+    temporary file in `spool_dir` (default: the system's) that disappears on close — and `dst`
+    receives nothing if anything fails.
     """
-    with tempfile.TemporaryFile(dir=spool_dir) as spool:
+    # Content up to SPOOL_IN_MEMORY stays in memory, beyond it spills to an anonymous file.
+    with tempfile.SpooledTemporaryFile(
+        SPOOL_IN_MEMORY, dir=None if spool_dir is None else str(spool_dir)
+    ) as spool:
         opened = _open_into(
             src,
             spool,
