@@ -174,7 +174,8 @@ class SqlLog:
     def read_hashes(self, ids: Sequence[NodeId]) -> list[bytes]:
         """`HashReader`: stored perfect-subtree hashes, from their leaf rows in one query."""
         rows = sorted({subtree_row(level, index)[0] for level, index in ids})
-        stored = {r[0]: (r[1], r[2]) for r in self.conn.execute(_READ_ROWS, {"rows": rows})}
+        result = self.conn.execute(_READ_ROWS, {"rows": rows}).all()
+        stored = {r[0]: (r[1], r[2]) for r in result}
         hashes = []
         for level, index in ids:
             row, offset = subtree_row(level, index)
