@@ -1,0 +1,73 @@
+"""Test vectors in tests/vectors/seal/envelopes.json (made by make_vectors.py beside them):
+cards from fixed seeds keep their fingerprints, each stored envelope still opens, and the
+content encryption under the fixed CEK and IV is reproduced byte for byte."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gsomia.seal import ALL_PROFILES, make_card, open_envelope, parse_card, seal_envelope
+from gsomia.seal.jose import recipient_structure
+
+VECTORS = Path(__file__).parents[1] / "vectors" / "seal"
+sys.path.insert(0, str(VECTORS))
+from make_vectors import keys_from_seeds  # noqa: E402
+
+DATA: dict[str, Any] = json.loads((VECTORS / "envelopes.json").read_text(encoding="utf-8"))
+NOW = datetime.fromisoformat(DATA["sealed_at"])
+
+
+def test_recipient_structure_matches_the_draft_layout() -> None:
+    assert DATA["recipient_structure_A256GCM"] == recipient_structure("A256GCM").hex()
+    assert bytes.fromhex(DATA["recipient_structure_A256GCM"]) == b"JOSE-HPKE rcpt\xffA256GCM\xff"
+
+
+@pytest.mark.parametrize("profile", ["pq", "cnsa2", "classic"])
+def test_cards_from_seeds_keep_their_fingerprints(profile: str) -> None:
+    for role in ("sender", "recipient"):
+        node = DATA["profiles"][profile][role]
+        keys = keys_from_seeds(profile, node["seeds"])
+        card = make_card(
+            keys, nation=node["card"]["nation"], name=node["card"]["name"], created=NOW
+        )
+        assert card.to_json() == node["card"]
+        assert parse_card(json.dumps(node["card"])).fingerprint == node["card"]["fingerprint"]
+
+
+@pytest.mark.parametrize("profile", ["pq", "cnsa2", "classic"])
+def test_stored_envelope_opens(profile: str) -> None:
+    vector = DATA["profiles"][profile]
+    opened = open_envelope(
+        json.dumps(vector["envelope"]).encode(),
+        keys=keys_from_seeds(profile, vector["recipient"]["seeds"]),
+        senders=[parse_card(json.dumps(vector["sender"]["card"]))],
+        allowed_profiles=ALL_PROFILES,
+    )
+    assert opened.content == bytes.fromhex(DATA["content"])
+    assert opened.label == DATA["label"]
+    assert opened.envelope_id == f"vector-{profile}"
+
+
+@pytest.mark.parametrize("profile", ["pq", "cnsa2"])
+def test_content_encryption_is_reproduced(profile: str) -> None:
+    vector = DATA["profiles"][profile]
+    again = seal_envelope(
+        bytes.fromhex(DATA["content"]),
+        label=DATA["label"],
+        keys=keys_from_seeds(profile, vector["sender"]["seeds"]),
+        recipients=[parse_card(json.dumps(vector["recipient"]["card"]))],
+        now=NOW,
+        media_type="text/plain",
+        envelope_id=f"vector-{profile}",
+        _cek=bytes.fromhex(DATA["cek"]),
+        _iv=bytes.fromhex(DATA["iv"]),
+    )
+    jwe, stored = json.loads(again)["jwe"], vector["envelope"]["jwe"]
+    for member in ("protected", "iv", "ciphertext", "tag"):
+        assert jwe[member] == stored[member]
