@@ -3,19 +3,35 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from seal_fixtures import LABEL, NOW, Blob, Node
 
 from gsomia.errors import UsageError, VerificationError
 from gsomia.seal import ALL_PROFILES, EnvelopeError, open_envelope, seal_envelope
 from gsomia.seal.encoding import b64u, b64u_decode
 from gsomia.seal.envelope import GENERIC_MESSAGE
 
-Nodes = dict[tuple[str, str], Node]
+NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)  # as in conftest.py
+LABEL = {
+    "policy": "urn:gsomia:policy:KOR-JPN:2016",
+    "classification": "군사II급비밀",
+    "releasable_to": ["JPN", "KOR"],
+    "purpose": "missile warning",
+}
+
+
+class Blob(bytes):
+    """Bytes with a short repr (a sealed envelope shown in a Hypothesis report)."""
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} bytes>"
+
+
+Nodes = dict[tuple[str, str], Any]  # conftest.Node: keys and card
 
 
 def seal(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -16,7 +17,6 @@ from jwcrypto import jwe as jc_jwe
 from jwcrypto import jwk as jc_jwk
 from jwcrypto import jws as jc_jws
 from kyber_py.ml_kem import ML_KEM_768
-from seal_fixtures import LABEL, NOW, Node
 
 from gsomia.seal import ALL_PROFILES, open_envelope, seal_envelope
 from gsomia.seal.binding import jwe_digest, make_binding
@@ -24,7 +24,15 @@ from gsomia.seal.encoding import b64u, b64u_decode, canonical_json
 from gsomia.seal.keys import NodeKeys
 from gsomia.seal.profiles import PROFILES
 
-Nodes = dict[tuple[str, str], Node]
+NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)  # as in conftest.py
+LABEL = {
+    "policy": "urn:gsomia:policy:KOR-JPN:2016",
+    "classification": "군사II급비밀",
+    "releasable_to": ["JPN", "KOR"],
+    "purpose": "missile warning",
+}
+
+Nodes = dict[tuple[str, str], Any]  # conftest.Node: keys and card
 
 
 def _okp_private(keys: NodeKeys, which: str) -> jc_jwk.JWK:
@@ -56,7 +64,7 @@ def test_classic_envelope_from_gsomia_opens_in_jwcrypto(nodes: Nodes) -> None:
     assert b64u_decode(binding["content"]["digest"]) == hashlib.sha256(b"launch track").digest()
 
 
-def _jwcrypto_seal(kor: Node, recipients: list[Node], content: bytes) -> bytes:
+def _jwcrypto_seal(kor: Any, recipients: list[Any], content: bytes) -> bytes:
     """An envelope made by jwcrypto alone, apart from gsomia's binding JSON."""
     token = jc_jwe.JWE(content, protected=json.dumps({"enc": "A256GCM", "cty": "text/plain"}))
     for node in recipients:

@@ -5,17 +5,25 @@ from __future__ import annotations
 import io
 import os
 import struct
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from seal_fixtures import LABEL, NOW, Node
 
 from gsomia.errors import UsageError
 from gsomia.seal import ALL_PROFILES, EnvelopeError
 from gsomia.seal.stream import MAGIC, MIN_CHUNK, open_file, open_stream, seal_stream
 
-Nodes = dict[tuple[str, str], Node]
+NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)  # as in conftest.py
+LABEL = {
+    "policy": "urn:gsomia:policy:KOR-JPN:2016",
+    "classification": "군사II급비밀",
+    "releasable_to": ["JPN", "KOR"],
+    "purpose": "missile warning",
+}
+
+Nodes = dict[tuple[str, str], Any]  # conftest.Node: keys and card
 CHUNK = MIN_CHUNK
 
 

@@ -4,8 +4,8 @@ content encryption under the fixed CEK and IV is reproduced byte for byte."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
-import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,8 +16,12 @@ from gsomia.seal import ALL_PROFILES, make_card, open_envelope, parse_card, seal
 from gsomia.seal.jose import recipient_structure
 
 VECTORS = Path(__file__).parents[1] / "vectors" / "seal"
-sys.path.insert(0, str(VECTORS))
-from make_vectors import keys_from_seeds  # noqa: E402
+_SPEC = importlib.util.spec_from_file_location("make_vectors", VECTORS / "make_vectors.py")
+assert _SPEC is not None
+assert _SPEC.loader is not None
+_MAKER = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(_MAKER)
+keys_from_seeds: Any = _MAKER.keys_from_seeds  # the same derivation the vectors were made with
 
 DATA: dict[str, Any] = json.loads((VECTORS / "envelopes.json").read_text(encoding="utf-8"))
 NOW = datetime.fromisoformat(DATA["sealed_at"])
