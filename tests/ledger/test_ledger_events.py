@@ -133,3 +133,9 @@ def test_event_encoding_is_the_canonical_json_of_its_fields(
         "body": body,
     }
     assert data == canonical_json(whole)
+
+
+def test_kind_may_be_given_as_its_name_but_not_invented() -> None:
+    assert LogEvent("copy", WHEN, "u").kind is EventKind.COPY  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="unknown event kind"):
+        LogEvent("gossip", WHEN, "u")  # type: ignore[arg-type]
