@@ -1,0 +1,175 @@
+"""The transactional outbox on SQLite and PostgreSQL: FLASH first, settled only once, retried."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+
+from gsomia.exchange import outbox
+from gsomia.exchange.backoff import next_attempt
+from gsomia.store.db import make_engine, migrate
+from gsomia.store.tables import outbox as outbox_table
+
+NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+FLASH, IMMEDIATE, PRIORITY, ROUTINE = 0, 1, 2, 3
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+def put(engine: Engine, message_id: str, priority: int, *, peer: str = "JPN") -> None:
+    with engine.begin() as conn:
+        outbox.enqueue(
+            conn,
+            message_id=message_id,
+            kind="item",
+            peer=peer,
+            priority=priority,
+            body=message_id.encode(),
+            now=NOW,
+            item_id=f"KOR-{message_id}",
+            agreement_id="KOR-JPN-2016",
+            agreement_version=1,
+        )
+
+
+def due(engine: Engine, now: datetime = NOW, limit: int = 100) -> list[outbox.Pending]:
+    with engine.begin() as conn:
+        return outbox.due(conn, now, limit)
+
+
+def row(engine: Engine, message_id: str) -> dict[str, Any]:
+    with engine.connect() as conn:
+        found = conn.execute(
+            select(outbox_table).where(outbox_table.c.message_id == message_id)
+        ).one()
+    return dict(found._mapping)
+
+
+def test_enqueue_writes_a_queued_row(engine: Engine) -> None:
+    put(engine, "a", FLASH)
+    stored = row(engine, "a")
+    assert stored["state"] == outbox.QUEUED
+    assert stored["attempts"] == 0
+    assert stored["next_attempt_at"] == NOW
+    assert stored["created_at"] == NOW
+    assert (stored["item_id"], stored["agreement_id"], stored["agreement_version"]) == (
+        "KOR-a",
+        "KOR-JPN-2016",
+        1,
+    )
+    [pending] = due(engine)
+    assert (pending.message_id, pending.kind, pending.peer, pending.body) == (
+        "a",
+        "item",
+        "JPN",
+        b"a",
+    )
+
+
+def test_due_is_flash_first_then_oldest_first(engine: Engine) -> None:
+    for message_id, priority in [
+        ("r1", ROUTINE),
+        ("p1", PRIORITY),
+        ("f1", FLASH),
+        ("r2", ROUTINE),
+        ("i1", IMMEDIATE),
+        ("f2", FLASH),
+    ]:
+        put(engine, message_id, priority)
+    assert [p.message_id for p in due(engine)] == ["f1", "f2", "i1", "p1", "r1", "r2"]
+    assert [p.message_id for p in due(engine, limit=3)] == ["f1", "f2", "i1"]
+
+
+def test_nothing_is_due_before_its_time(engine: Engine) -> None:
+    put(engine, "a", ROUTINE)
+    assert due(engine, NOW - timedelta(microseconds=1)) == []
+    assert len(due(engine, NOW)) == 1
+
+
+def test_settle_records_the_answer_once(engine: Engine) -> None:
+    put(engine, "a", FLASH)
+    put(engine, "b", ROUTINE)
+    [a, b] = due(engine)
+    later = NOW + timedelta(seconds=2)
+    with engine.begin() as conn:
+        outbox.settle(
+            conn,
+            [(a.id, outbox.RECEIVED, {"answer": {"id": "a", "status": "received"}})],
+            later,
+        )
+    stored = row(engine, "a")
+    assert stored["state"] == outbox.RECEIVED
+    assert stored["settled_at"] == later
+    assert stored["answer"] == {"answer": {"id": "a", "status": "received"}}
+    assert [p.message_id for p in due(engine, later)] == ["b"]
+    # A second answer for a settled row changes nothing: the first signed answer stands.
+    with engine.begin() as conn:
+        outbox.settle(conn, [(a.id, outbox.REJECTED, {"other": True})], later + timedelta(1))
+    assert row(engine, "a")["state"] == outbox.RECEIVED
+    assert row(engine, "a")["answer"] == {"answer": {"id": "a", "status": "received"}}
+    assert b.message_id == "b"
+
+
+def test_retry_later_counts_and_pushes_back(engine: Engine) -> None:
+    put(engine, "a", FLASH)
+    put(engine, "b", FLASH)
+    pending = due(engine)
+    with engine.begin() as conn:
+        outbox.retry_later(conn, pending[:1], "connection refused " + "x" * 600, NOW, 0.5)
+    stored = row(engine, "a")
+    assert stored["attempts"] == 1
+    assert stored["next_attempt_at"] == next_attempt(0, NOW, 0.5)
+    assert stored["next_attempt_at"] > NOW
+    assert isinstance(stored["last_error"], str)
+    assert stored["last_error"].startswith("connection refused")
+    assert len(stored["last_error"]) == 500
+    assert [p.message_id for p in due(engine)] == ["b"]
+    [again] = due(engine, next_attempt(0, NOW, 0.5), limit=1)
+    assert (again.message_id, again.attempts) == ("a", 1)
+    # The second failure waits longer for the same draw.
+    with engine.begin() as conn:
+        outbox.retry_later(conn, [again], "still down", NOW, 0.5)
+    assert row(engine, "a")["attempts"] == 2
+    assert row(engine, "a")["next_attempt_at"] == next_attempt(1, NOW, 0.5)
+
+
+def test_retry_later_leaves_settled_rows_alone(engine: Engine) -> None:
+    put(engine, "a", FLASH)
+    [a] = due(engine)
+    with engine.begin() as conn:
+        outbox.settle(conn, [(a.id, outbox.REJECTED, {"reason": "no"})], NOW)
+        outbox.retry_later(conn, [a], "late failure", NOW, 0.9)
+    stored = row(engine, "a")
+    assert (stored["state"], stored["attempts"], stored["last_error"]) == ("rejected", 0, None)
+
+
+def test_depth_and_next_due(engine: Engine) -> None:
+    with engine.connect() as conn:
+        assert outbox.depth_by_priority(conn) == {}
+        assert outbox.next_due_at(conn) is None
+    for message_id, priority in [("f1", FLASH), ("f2", FLASH), ("r1", ROUTINE), ("r2", ROUTINE)]:
+        put(engine, message_id, priority)
+    pending = {p.message_id: p for p in due(engine)}
+    with engine.begin() as conn:
+        outbox.settle(conn, [(pending["r2"].id, outbox.RECEIVED, {})], NOW)
+        outbox.retry_later(conn, [pending["f1"]], "down", NOW, 0.5)
+    with engine.connect() as conn:
+        assert outbox.depth_by_priority(conn) == {FLASH: 2, ROUTINE: 1}
+        assert outbox.next_due_at(conn) == NOW
+    with engine.begin() as conn:
+        outbox.settle(
+            conn, [(pending["f2"].id, "received", {}), (pending["r1"].id, "received", {})], NOW
+        )
+    with engine.connect() as conn:
+        assert outbox.depth_by_priority(conn) == {FLASH: 1}
+        assert outbox.next_due_at(conn) == next_attempt(0, NOW, 0.5)
