@@ -13,8 +13,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, create_engine, delete, select, text, update
 from sqlalchemy.exc import OperationalError
 
-from gsomia.errors import Conflict, NotFound, VerificationError
+from gsomia.errors import Conflict, InputError, NotFound, VerificationError
 from gsomia.ledger.audit import TamperedLog
+from gsomia.ledger.bundle import ProofBundle
 from gsomia.ledger.checkpoint import Checkpoint, sign_checkpoint
 from gsomia.ledger.events import EventKind, LogEvent
 from gsomia.ledger.memory import MemoryHashes
@@ -294,3 +295,32 @@ def test_witness_state_is_saved_atomically(engine: Engine) -> None:
         assert isinstance(rollback, Refused)
         log.record_refusal(rollback, now=6)
         assert [(r.reason, r.origin) for r in log.refusals()] == [("rollback", partner_key.name)]
+
+
+def test_proof_bundle_verifies_offline_and_status_shows_witnesses(engine: Engine) -> None:
+    _fill(engine, [6], checkpoint_every_batch=False)
+    witness = CosignatureV1Signer("jpn.gsomia.example/witness", Ed25519PrivateKey.generate())
+    with engine.begin() as conn:
+        log = SqlLog(conn)
+        with pytest.raises(NotFound, match="no checkpoint covers"):
+            log.prove(2)
+        signed = log.issue_checkpoint(KEY, origin=ORIGIN, now=1)
+        line = witness.cosign(signed.note.text.encode(), 2)
+        log.add_cosignature(6, line, verifier_from_key(witness.verifier_key()))
+        bundle = log.prove(2)
+        status = log.status()
+    assert (status.size, status.checkpoint_size) == (6, 6)
+    assert status.cosigned_by == {witness.name: 6}
+    again = ProofBundle.from_json(bundle.to_json())
+    assert again == bundle
+    assert again.verify([VERIFIER], origin=ORIGIN) == _event(2)
+    forged = ProofBundle(3, bundle.entry, bundle.proof, bundle.checkpoint)
+    with pytest.raises(VerificationError):
+        forged.verify([VERIFIER], origin=ORIGIN)
+    stranger = verifier_from_key(
+        ed25519_signer(ORIGIN, Ed25519PrivateKey.generate()).verifier_key()
+    )
+    with pytest.raises(VerificationError, match="checkpoint does not verify"):
+        bundle.verify([stranger], origin=ORIGIN)
+    with pytest.raises(InputError, match="malformed"):
+        ProofBundle.from_json('{"format": "gsomia-inclusion-proof/v1", "index": 1}')

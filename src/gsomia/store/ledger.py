@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     bindparam,
+    func,
     insert,
     select,
     update,
@@ -35,6 +36,7 @@ from sqlalchemy.engine import Dialect
 from gsomia.errors import Conflict, NotFound
 from gsomia.ledger import merkle
 from gsomia.ledger.audit import AuditReport, Row, audit_log
+from gsomia.ledger.bundle import ProofBundle
 from gsomia.ledger.checkpoint import Checkpoint, SignedCheckpoint, parse_checkpoint, sign_checkpoint
 from gsomia.ledger.events import LogEvent
 from gsomia.ledger.frontier import Frontier, subtree_row
@@ -108,6 +110,14 @@ witness_refusals = Table(
     Column("old_size", BigInteger),
     Column("proof", LargeBinary),  # concatenated 32-byte hashes
 )
+
+
+@dataclass(frozen=True)
+class LogStatus:
+    size: int
+    checkpoint_size: int | None
+    cosigned_by: dict[str, int]  # witness name -> largest size it cosigned
+    witnessing: dict[str, int]  # partner log origin -> size we last cosigned
 
 
 @dataclass(frozen=True)
@@ -258,6 +268,39 @@ class SqlLog:
         lines = tuple(NoteSignature(r.witness, r.key_hash, r.signature) for r in rows)
         return SignedCheckpoint(
             signed.checkpoint, Note(signed.note.text, signed.note.signatures + lines)
+        )
+
+    def prove(self, index: int) -> ProofBundle:
+        """Entry `index` with its inclusion proof under the latest checkpoint that covers it."""
+        signed = self.latest_checkpoint()
+        if signed is None or signed.checkpoint.size <= index:
+            raise NotFound(
+                f"no checkpoint covers log entry {index} yet",
+                hint="issue a checkpoint, then prove again",
+            )
+        size = signed.checkpoint.size
+        row = self.conn.execute(select(log_leaves.c.entry).where(log_leaves.c.idx == index)).first()
+        if row is None:
+            raise NotFound(f"no log entry {index}")
+        proof = tuple(self.inclusion_proof(index, size))
+        return ProofBundle(
+            index, bytes(row.entry), proof, self.cosigned_checkpoint(size).to_bytes()
+        )
+
+    def status(self) -> LogStatus:
+        """Size, latest checkpoint, who cosigned what, and what we witness: `audit status`."""
+        latest = self.latest_checkpoint()
+        cosigned = self.conn.execute(
+            select(log_cosignatures.c.witness, func.max(log_cosignatures.c.size)).group_by(
+                log_cosignatures.c.witness
+            )
+        ).all()
+        witnessed = self.conn.execute(select(witness_state.c.origin, witness_state.c.size)).all()
+        return LogStatus(
+            size=self.size(),
+            checkpoint_size=None if latest is None else latest.checkpoint.size,
+            cosigned_by={r[0]: r[1] for r in cosigned},
+            witnessing={r[0]: r[1] for r in witnessed},
         )
 
     # --- verification ----------------------------------------------------------------------
