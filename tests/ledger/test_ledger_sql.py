@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -324,3 +325,32 @@ def test_proof_bundle_verifies_offline_and_status_shows_witnesses(engine: Engine
         bundle.verify([stranger], origin=ORIGIN)
     with pytest.raises(InputError, match="malformed"):
         ProofBundle.from_json('{"format": "gsomia-inclusion-proof/v1", "index": 1}')
+
+
+@pytest.fixture
+def pg_engine() -> Iterator[Engine]:
+    yield from _postgres()
+
+
+def _writer(engine: Engine, errors: list[BaseException]) -> None:
+    try:
+        for _ in range(15):
+            with engine.begin() as conn:
+                SqlLog(conn).append([_event(7)] * 5)
+    except BaseException as exc:  # reported by the test
+        errors.append(exc)
+
+
+@pytest.mark.postgres
+def test_concurrent_appenders_serialise_on_postgresql(pg_engine: Engine) -> None:
+    """Two writers at once: the state row lock keeps indices dense and the tree whole."""
+    _fill(pg_engine, [1], checkpoint_every_batch=False)
+    errors: list[BaseException] = []
+    threads = [threading.Thread(target=_writer, args=(pg_engine, errors)) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with pg_engine.connect() as conn:
+        assert SqlLog(conn).verify_all(VERIFIER).size == 1 + 2 * 15 * 5

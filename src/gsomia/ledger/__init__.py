@@ -1,1 +1,12 @@
-"""gsomia.ledger."""
+"""gsomia.ledger: the tamper-evident log, pure (no I/O, no clock).
+
+- `merkle`: RFC 6962/9162 hashing; proofs planned over stored perfect subtrees; verification.
+- `frontier`: the right edge of the tree; appends and the subtrees each leaf completes.
+- `events`: `LogEvent` and its RFC 8785 canonical bytes (the leaf).
+- `note`, `checkpoint`, `cosignature`: C2SP signed-note, tlog-checkpoint, tlog-cosignature.
+- `note_keys`: Ed25519 signers/verifiers for notes and cosignatures (the one crypto import).
+- `witness`: the tlog-witness decision: cosign a consistent extension, or refuse with evidence.
+- `audit`: recompute a stored log and name the first altered entry.
+- `bundle`: an inclusion proof with its checkpoint, verifiable offline.
+- `memory`: an in-memory log for tests and tools. The SQL log is `gsomia.store.ledger.SqlLog`.
+"""
