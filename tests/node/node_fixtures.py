@@ -1,0 +1,133 @@
+"""Nodes of KOR, JPN and USA in one process, wired as operators wire them (DESIGN.md's cast).
+
+Messages go from the sender's outbox (`outbox.due`) straight to the receiver's `receive_batch`:
+the wire and the worker are tested on their own, so these tests stay in-process and fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from gsomia.exchange import outbox
+from gsomia.exchange.wire import WireMessage
+from gsomia.node import publish, receive
+from gsomia.node.home import init_home
+from gsomia.node.peers import add_peer
+from gsomia.node.publish import Draft, Outcome
+from gsomia.node.runtime import Node
+from gsomia.store.tables import access_log
+from gsomia.store.users import UserRecord, add_user, get_user
+
+VALID = date(2099, 12, 31)
+LAUNCH = "missile-warning"
+
+#: (name, nationality, clearance, expires, communities, role, registered) per node.
+PEOPLE: dict[str, tuple[tuple[str, str, str, date, tuple[str, ...], str, bool], ...]] = {
+    "KOR": (
+        ("kim", "KOR", "군사II급비밀", VALID, (LAUNCH,), "analyst", True),
+        ("park", "KOR", "군사I급비밀", VALID, (LAUNCH,), "officer", True),
+        ("yoon", "KOR", "군사I급비밀", VALID, (LAUNCH,), "auditor", True),
+    ),
+    "JPN": (
+        ("sato", "JPN", "極秘", VALID, (LAUNCH,), "analyst", True),
+        ("suzuki", "JPN", "秘", VALID, (LAUNCH,), "analyst", True),
+        ("tanaka", "JPN", "機密", VALID, (LAUNCH,), "officer", True),
+        # 機密 is above 極秘, but logistics duties give no need-to-know for a launch track.
+        ("nakamura", "JPN", "機密", VALID, ("logistics",), "analyst", True),
+        ("unlisted", "JPN", "機密", VALID, (LAUNCH,), "analyst", False),
+        ("lapsed", "JPN", "機密", date(2020, 1, 1), (LAUNCH,), "analyst", True),
+        # A US liaison officer on the JPN node: cleared and on the register, but not Japanese.
+        ("miller", "USA", "機密", VALID, (LAUNCH,), "analyst", True),
+    ),
+    "USA": (
+        ("smith", "USA", "TOP SECRET", VALID, (LAUNCH,), "analyst", True),
+        ("jones", "USA", "TOP SECRET", VALID, (LAUNCH,), "officer", True),
+    ),
+}
+NAMES = {"KOR": "ROK MND", "JPN": "Japan MOD", "USA": "US DoD"}
+
+
+@dataclass
+class Cast:
+    """The nodes and a few helpers to move their messages."""
+
+    nodes: dict[str, Node]
+    delivered: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def __getitem__(self, nation: str) -> Node:
+        return self.nodes[nation]
+
+    def user(self, nation: str, name: str) -> UserRecord:
+        with self.nodes[nation].engine.connect() as conn:
+            return get_user(conn, name)
+
+    def publish(self, nation: str, author: str, **fields: Any) -> str:
+        draft = Draft(
+            **{
+                "title": "DPRK launch track",
+                "level": "군사II급비밀",
+                "releasable_to": ("JPN",),
+                "purpose": LAUNCH,
+                "precedence": "FLASH",
+                "content": b"track 1",
+                **fields,
+            }
+        )
+        return publish.publish(self.nodes[nation], self.user(nation, author), draft)
+
+    def release(self, nation: str, officer: str, item_id: str) -> list[Outcome]:
+        return publish.release(self.nodes[nation], self.user(nation, officer), item_id)
+
+    def queued(self, sender: str, outcomes: Iterable[Outcome], peer: str) -> list[WireMessage]:
+        """The messages for `peer` among `outcomes`, as the sender's outbox hands them out."""
+        wanted = {o.message_id for o in outcomes if o.nation == peer and o.message_id}
+        node = self.nodes[sender]
+        with node.engine.begin() as conn:
+            due = outbox.due(conn, node.clock(), 10_000)
+        return [WireMessage(p.message_id, p.kind, p.body) for p in due if p.message_id in wanted]
+
+    def send(
+        self, sender: str, receiver: str, outcomes: Iterable[Outcome]
+    ) -> tuple[dict[str, Any], list[receive.Accepted]]:
+        messages = self.queued(sender, outcomes, receiver)
+        assert messages, f"nothing queued from {sender} to {receiver}"
+        return receive.receive_batch(self.nodes[receiver], sender, messages)
+
+    def log(self, nation: str, subject: str) -> list[dict[str, Any]]:
+        with self.nodes[nation].engine.connect() as conn:
+            rows = conn.execute(
+                select(access_log).where(access_log.c.subject == subject).order_by(access_log.c.id)
+            )
+            return [dict(row._mapping) for row in rows]
+
+
+def build_cast(
+    root: Path, nations: tuple[str, ...] = ("KOR", "JPN", "USA"), *, pin: bool = True
+) -> Cast:
+    """Homes under `root`, the people of `PEOPLE`, and (if `pin`) every pair of cards pinned."""
+    nodes = {}
+    for nation in nations:
+        home = init_home(root / nation.lower(), nation, NAMES[nation], f"pw-{nation}-0123456789")
+        node = Node(home)
+        node.migrate()
+        with node.engine.begin() as conn:
+            for name, nationality, clearance, expires, communities, role, registered in PEOPLE[
+                nation
+            ]:
+                record = UserRecord(
+                    name, nationality, clearance, expires, communities, (role,), registered
+                )
+                add_user(conn, record, node.clock())
+        nodes[nation] = node
+    if pin:
+        for nation, node in nodes.items():
+            for other, peer in nodes.items():
+                if other != nation:
+                    add_peer(node, peer.card.to_bytes(), f"http://{other.lower()}.invalid")
+    return Cast(nodes)
