@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from gsomia import __version__
 from gsomia.api import errors, ops, peer, users
 from gsomia.node.runtime import Node
+from gsomia.web import install as install_web
 
 log = logging.getLogger("gsomia.node")
 
@@ -44,4 +45,5 @@ def create_app(node: Node, *, run_worker: bool = True) -> FastAPI:
     app.include_router(users.router)
     app.include_router(peer.router)
     app.include_router(ops.router)
+    install_web(app)  # pages and static files (gsomia.web)
     return app

@@ -1,0 +1,150 @@
+"""Who is asking: the session cookie, the signed-in user, the CSRF check, the role guard.
+
+Routes declare what they need as dependencies (`SignedIn`, `Posted`, `requires(Action)`);
+none of them checks a role inline. The role answer is always `may_perform`'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from gsomia.errors import InputError, NotFound, Unauthenticated
+from gsomia.node import audit
+from gsomia.node.people import to_person
+from gsomia.node.runtime import Node
+from gsomia.store.users import UserRecord, get_user
+from gsomia.treaty.roles import Action, may_perform
+from gsomia.web.i18n import Translator, pick_language
+from gsomia.web.pages import permissions
+from gsomia.web.session import COOKIE, CSRF_FIELD, Session, SessionSigner, load_key
+
+
+class LoginRequired(Unauthenticated):
+    """A page for signed-in users was asked for without a live session."""
+
+
+class CsrfRefused(InputError):
+    """A form was posted without this session's CSRF token."""
+
+
+def signer(request: Request) -> SessionSigner:
+    """The app's session signer, keyed from the node home on first use."""
+    state = request.app.state
+    found: SessionSigner | None = getattr(state, "web_signer", None)
+    if found is None:
+        node: Node = state.node
+        found = SessionSigner(load_key(node.home.path))
+        state.web_signer = found
+    return found
+
+
+@dataclass
+class Page:
+    """One request's view of its session: the node, the user if any, their words."""
+
+    request: Request
+    node: Node
+    session: Session
+    user: UserRecord | None
+    t: Translator
+    may: dict[str, bool] = field(default_factory=dict)
+    new_cookie: bool = False
+
+    @property
+    def csrf(self) -> str:
+        return self.session.csrf
+
+
+def load_page(request: Request) -> Page:
+    node: Node = request.app.state.node
+    session = signer(request).loads(request.cookies.get(COOKIE))
+    new = session is None
+    if session is None:
+        session = Session.fresh()
+    user = None
+    if session.user is not None:
+        try:
+            with node.engine.connect() as conn:
+                user = get_user(conn, session.user)
+        except NotFound:
+            user = None  # removed since login: the session ends with them
+            session, new = Session.fresh(), True
+    language = user.language if user else pick_language(request.headers.get("accept-language", ""))
+    may = permissions(node, user) if user else {}
+    return Page(request, node, session, user, Translator(language), may, new)
+
+
+AnyPage = Annotated[Page, Depends(load_page)]
+
+
+def signed_in(page: AnyPage) -> Page:
+    if page.user is None:
+        raise LoginRequired("sign in first", hint="open /login")
+    return page
+
+
+SignedIn = Annotated[Page, Depends(signed_in)]
+
+
+async def posted(request: Request, page: AnyPage) -> Page:
+    """A POST whose form carries this session's CSRF token; refused (403) otherwise."""
+    form = await request.form()
+    token = form.get(CSRF_FIELD)
+    if not page.session.csrf_matches(token if isinstance(token, str) else None):
+        raise CsrfRefused(
+            "this form was refused: it does not carry this session's security token (CSRF)",
+            hint="reload the page and submit the form again",
+        )
+    return page
+
+
+Posted = Annotated[Page, Depends(posted)]
+
+
+def posted_signed_in(page: Posted) -> Page:
+    return signed_in(page)
+
+
+PostedSignedIn = Annotated[Page, Depends(posted_signed_in)]
+
+
+def requires(action: Action, *, log: bool = False) -> Callable[[Page], Awaitable[Page]]:
+    """A dependency that lets the request through only if `may_perform` allows `action`."""
+
+    async def guard(page: SignedIn) -> Page:
+        user = page.user
+        assert user is not None  # signed_in made sure
+        node = page.node
+        decision = may_perform(to_person(user, node.scheme()), action)
+        if log:
+            with node.engine.begin() as conn:
+                audit.record(
+                    conn,
+                    actor=user.name,
+                    action=action.value,
+                    subject="web",
+                    decision=decision,
+                    now=node.clock(),
+                )
+        decision.enforce()
+        return page
+
+    return guard
+
+
+__all__ = [
+    "AnyPage",
+    "CsrfRefused",
+    "LoginRequired",
+    "Page",
+    "Posted",
+    "PostedSignedIn",
+    "SignedIn",
+    "load_page",
+    "requires",
+    "signer",
+]

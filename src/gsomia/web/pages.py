@@ -1,0 +1,191 @@
+"""What the pages show, gathered from the node's use cases and tables; no HTTP here.
+
+Everything a page displays about an item's protection comes from the node: the markings as
+stored, the transfers as the outbox records them, the decisions as the access log holds them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from gsomia.errors import Error
+from gsomia.labels import label_from_obj, render_banner
+from gsomia.node import read
+from gsomia.node.people import to_person
+from gsomia.node.runtime import Node
+from gsomia.store.tables import access_log, holdings, items
+from gsomia.store.users import UserRecord
+from gsomia.treaty import Agreement, State, last_notice_day, next_anniversary
+from gsomia.treaty.roles import Action, may_perform
+from gsomia.web.marking import Marking, marking, tier_of
+
+
+def permissions(node: Node, user: UserRecord) -> dict[str, bool]:
+    """What `user`'s role lets them do here, action by action, as `may_perform` answers."""
+    try:
+        person = to_person(user, node.scheme())
+    except Error:
+        return {action.value: False for action in Action}  # an unplaceable clearance: nothing
+    return {action.value: may_perform(person, action).allowed for action in Action}
+
+
+@dataclass(frozen=True)
+class AgreementLine:
+    id: str
+    title: str
+    partner: str
+    state: str
+    in_force: bool
+    next_anniversary: date | None
+    notice_deadline: date | None
+
+
+def notice_dates(agreement: Agreement, day: date) -> tuple[date | None, date | None]:
+    """The next anniversary and the last day to give notice for it, as `gsomia agreement show`."""
+    status = agreement.status_at(day)
+    entry = status.entry_into_force
+    if entry is None or status.state not in (State.IN_FORCE, State.TERMINATION_NOTICE_SUSPENDED):
+        return None, None
+    upcoming = next_anniversary(entry, day, agreement.terms)
+    deadline = last_notice_day(upcoming, agreement.terms)
+    if deadline < day:
+        upcoming = next_anniversary(entry, upcoming, agreement.terms)
+        deadline = last_notice_day(upcoming, agreement.terms)
+    return upcoming, deadline
+
+
+def agreement_lines(node: Node, day: date) -> list[AgreementLine]:
+    lines = []
+    for agreement in node.agreements.all():
+        if node.nation not in agreement.parties:
+            continue
+        state = agreement.status_at(day).state
+        upcoming, deadline = notice_dates(agreement, day)
+        lines.append(
+            AgreementLine(
+                agreement.id,
+                agreement.title,
+                agreement.other_party(node.nation),
+                state.value,
+                state.in_force,
+                upcoming,
+                deadline,
+            )
+        )
+    return lines
+
+
+def partners(node: Node, day: date) -> list[str]:
+    """Nations this node has an agreement with: the releasable-to choices of the publish form."""
+    return sorted({line.partner for line in agreement_lines(node, day)})
+
+
+def drafts(node: Node) -> list[dict[str, Any]]:
+    """Items waiting for an officer's release (R50), oldest first."""
+    with node.engine.connect() as conn:
+        rows = conn.execute(
+            select(items.c.id, items.c.title, items.c.level, items.c.precedence, items.c.author)
+            .where(items.c.state == "draft")
+            .order_by(items.c.created_at)
+        ).mappings()
+        return [dict(row) for row in rows]
+
+
+def flash_for(node: Node, user: UserRecord, now: datetime, limit: int = 20) -> list[str]:
+    """Ids of recent FLASH holdings `user` may read (the same decision the live push takes)."""
+    try:
+        person = to_person(user, node.scheme(now.date()))
+    except Error:
+        return []
+    with node.engine.connect() as conn:
+        rows = list(
+            conn.execute(
+                select(holdings)
+                .where(holdings.c.precedence == "FLASH")
+                .order_by(holdings.c.received_at.desc())
+                .limit(limit)
+            )
+        )
+    return [row.id for row in rows if read.access_decision(node, person, row, now).allowed]
+
+
+def decisions_on(node: Node, subjects: list[str], limit: int = 200) -> list[dict[str, Any]]:
+    """The access-log rows about these subjects (an item and its holding), oldest first."""
+    with node.engine.connect() as conn:
+        rows = conn.execute(
+            select(access_log)
+            .where(access_log.c.subject.in_(subjects))
+            .order_by(access_log.c.id)
+            .limit(limit)
+        ).mappings()
+        return [dict(row) for row in rows]
+
+
+def audit_trail(node: Node, limit: int = 200) -> list[dict[str, Any]]:
+    """The newest access-log rows: every decision, both kinds (R39)."""
+    with node.engine.connect() as conn:
+        rows = conn.execute(
+            select(access_log).order_by(access_log.c.id.desc()).limit(limit)
+        ).mappings()
+        return [dict(row) for row in rows]
+
+
+def label_fields(obj: dict[str, Any]) -> list[tuple[str, str]]:
+    """A STANAG 4774 label (JSON form) as rows of field and value, in document order."""
+    info = obj.get("ConfidentialityInformation", {})
+    fields = [
+        ("Policy", str(info.get("PolicyIdentifier", ""))),
+        ("Classification", str(info.get("Classification", ""))),
+    ]
+    for category in info.get("Category", []):
+        values = ", ".join(str(v) for v in category.get("GenericValues", []))
+        fields.append((f"{category.get('TagName', '?')} ({category.get('Type', '?')})", values))
+    fields.append(("Originator", str(obj.get("OriginatorID", {}).get("Value", ""))))
+    fields.append(("Created", str(obj.get("CreationTime", ""))))
+    fields.append(("Id", str(obj.get("Id", ""))))
+    return fields
+
+
+def us_banner(label_obj: dict[str, Any], english: str) -> str | None:
+    """The CAPCO banner line of a label at the agreement's English level, if it has one."""
+    words = english.upper()
+    for word in ("TOP SECRET", "SECRET", "CONFIDENTIAL"):
+        if word in words:
+            try:
+                return render_banner(label_from_obj(label_obj), word)
+            except Error:
+                return None
+    return None
+
+
+@dataclass(frozen=True)
+class Markings:
+    """The reader's marking first, the originator's beside it (Art. 4.2)."""
+
+    local: Marking
+    original: Marking | None
+    shared_english: str
+
+
+def holding_markings(node: Node, view: read.HoldingView) -> Markings:
+    received = view.received_at.date()
+    local = marking(node.schemes, node.nation, view.marking, received)
+    original = marking(node.schemes, view.originator, view.original_marking)
+    english = ""
+    agreement_id = view.agreement.rsplit(" v", 1)[0]
+    try:
+        agreement = node.agreements.get(agreement_id)
+        level = node.schemes.parse(node.nation, view.marking, received)
+        row = agreement.version_at(received).row_for(level)
+        english = row.english if row else ""
+    except Error:
+        english = ""
+    if english:
+        # Both banners take the colour of the level they share under the agreement's table.
+        local = Marking(local.nation, local.native, local.english, tier_of(english))
+        original = Marking(original.nation, original.native, original.english, tier_of(english))
+    return Markings(local, original, english)

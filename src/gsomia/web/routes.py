@@ -1,0 +1,390 @@
+"""The pages: login, dashboard, items and holdings, publish and release, agreements, audit.
+
+Thin: each route gathers what its page shows from `gsomia.node` (through `web.pages`) and
+renders a template. Every action goes through the same use case the JSON API calls, so the
+treaty's decision is taken and logged the same way whichever door a person uses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine
+from importlib import resources
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, PackageLoader
+from starlette.datastructures import UploadFile
+
+from gsomia.api.users import KEEPALIVE_SECONDS
+from gsomia.errors import Error, InputError, NotFound, PolicyDenied, http_status
+from gsomia.labels import CAVEATS
+from gsomia.node import publish as publishing
+from gsomia.node import read, transfers
+from gsomia.store.users import check_password
+from gsomia.treaty.items import Precedence
+from gsomia.treaty.roles import Action
+from gsomia.web import pages
+from gsomia.web.auth import (
+    AnyPage,
+    CsrfRefused,
+    LoginRequired,
+    Page,
+    Posted,
+    PostedSignedIn,
+    SignedIn,
+    load_page,
+    requires,
+    signer,
+)
+from gsomia.web.marking import marking
+from gsomia.web.session import COOKIE, Session
+
+log = logging.getLogger("gsomia.web")
+
+LANG_OF_NATION = {"KOR": "ko", "JPN": "ja"}
+HEADERS = {
+    # Classified pages must not be cached, framed or fetch anything from elsewhere.
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+        "frame-ancestors 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+_env = Environment(loader=PackageLoader("gsomia.web", "templates"), autoescape=True)
+_env.globals["lang_of"] = lambda nation: LANG_OF_NATION.get(nation, "en")
+templates = Jinja2Templates(env=_env)
+
+
+def _status_of(error: Error) -> int:
+    if isinstance(error, CsrfRefused | PolicyDenied):
+        return 403
+    if isinstance(error, NotFound):
+        return 404
+    if isinstance(error, InputError):
+        return 400
+    return http_status(error)
+
+
+class PageRoute(APIRoute):
+    """A route whose gsomia errors become a page (or a trip to the login form), not JSON."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except LoginRequired:
+                return RedirectResponse("/login", status_code=303)
+            except Error as error:
+                status = _status_of(error)
+                log.info("page refused", extra={"path": request.url.path, "status": status})
+                page = load_page(request)
+                return render(page, "error.html", status=status, error=error)
+
+        return guarded
+
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+
+def _set_cookie(response: Response, page: Page, session: Session) -> None:
+    response.set_cookie(
+        COOKIE,
+        signer(page.request).dumps(session),
+        max_age=signer(page.request).max_age,
+        httponly=True,
+        samesite="strict",
+        secure=page.request.url.scheme == "https",
+        path="/",
+    )
+
+
+def render(page: Page, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
+    response = templates.TemplateResponse(
+        page.request,
+        template,
+        {
+            "page": page,
+            "t": page.t,
+            "user": page.user,
+            "may": page.may,
+            "csrf": page.csrf,
+            "nation": page.node.nation,
+            "node_name": page.node.card.name,
+            **context,
+        },
+        status_code=status,
+        headers=HEADERS,
+    )
+    if page.new_cookie:
+        _set_cookie(response, page, page.session)
+    return response
+
+
+def _redirect(page: Page, to: str, session: Session | None = None) -> RedirectResponse:
+    response = RedirectResponse(to, status_code=303, headers=HEADERS)
+    if session is not None:
+        _set_cookie(response, page, session)
+    elif page.new_cookie:
+        _set_cookie(response, page, page.session)
+    return response
+
+
+# Sign in and out ---------------------------------------------------------------------------
+
+
+@router.get("/login")
+def login_form(page: AnyPage) -> Response:
+    if page.user is not None:
+        return _redirect(page, "/")
+    return render(page, "login.html")
+
+
+@router.post("/login")
+async def login(page: Posted) -> Response:
+    form = await page.request.form()
+    name, password = str(form.get("name", "")), str(form.get("password", ""))
+    with page.node.engine.connect() as conn:
+        user = check_password(conn, name, password)
+    if user is None:
+        log.info("sign-in refused", extra={"user": name})
+        return render(page, "login.html", status=401, failed=True, name=name)
+    signer(page.request).end(page.session)
+    log.info("signed in", extra={"user": user.name})
+    return _redirect(page, "/", Session.fresh(user.name))
+
+
+@router.post("/logout")
+def logout(page: Posted) -> Response:
+    signer(page.request).end(page.session)
+    response = RedirectResponse("/login", status_code=303, headers=HEADERS)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+# Dashboard ---------------------------------------------------------------------------------
+
+
+@router.get("/")
+def dashboard(page: SignedIn) -> Response:
+    node, user = page.node, page.user
+    assert user is not None
+    now = node.clock()
+    held = [(view, pages.holding_markings(node, view)) for view in read.list_holdings(node)]
+    own = [
+        (row, marking(node.schemes, node.nation, row["level"], row["created_at"].date()))
+        for row in transfers.list_items(node, limit=50)
+    ]
+    return render(
+        page,
+        "dashboard.html",
+        agreements=pages.agreement_lines(node, now.date()),
+        holdings=held,
+        items=own,
+        outbox=transfers.list_transfers(node, limit=50) if page.may["view_transfers"] else [],
+        drafts=pages.drafts(node) if page.may["release"] else [],
+        flash=set(pages.flash_for(node, user, now)),
+        today=now.date(),
+    )
+
+
+# Publish and release -----------------------------------------------------------------------
+
+
+def _form_context(page: Page) -> dict[str, Any]:
+    node = page.node
+    today = node.clock().date()
+    return {
+        "levels": node.scheme(today).levels,
+        "partners": pages.partners(node, today),
+        "precedences": [p.name for p in sorted(Precedence, reverse=True)],
+        "caveats": CAVEATS,
+        "communities": page.user.communities if page.user else (),
+    }
+
+
+@router.get("/items/new", dependencies=[Depends(requires(Action.PUBLISH))])
+def publish_form(page: SignedIn) -> Response:
+    return render(page, "publish.html", values={"precedence": "ROUTINE"}, **_form_context(page))
+
+
+@router.post("/items")
+async def publish(page: PostedSignedIn) -> Response:
+    assert page.user is not None
+    form = await page.request.form()
+    upload = form.get("file")
+    text = str(form.get("text", ""))
+    content, media_type = text.encode(), "text/plain; charset=utf-8"
+    if isinstance(upload, UploadFile) and upload.filename:
+        content = await upload.read()
+        media_type = upload.content_type or "application/octet-stream"
+    values = {key: form.get(key, "") for key in ("title", "level", "purpose", "precedence")}
+    draft = publishing.Draft(
+        title=str(values["title"]),
+        level=str(values["level"]),
+        releasable_to=tuple(str(v) for v in form.getlist("releasable_to")),
+        purpose=str(values["purpose"]),
+        precedence=str(values["precedence"] or "ROUTINE"),
+        caveats=tuple(str(v) for v in form.getlist("caveats")),
+        media_type=media_type,
+        content=content,
+    )
+    try:
+        item_id = publishing.publish(page.node, page.user, draft)
+    except InputError as error:
+        return render(
+            page,
+            "publish.html",
+            status=400,
+            error=error,
+            values={**values, "text": text, "releasable_to": draft.releasable_to},
+            **_form_context(page),
+        )
+    return _redirect(page, f"/items/{item_id}")
+
+
+@router.get("/items/{item_id}")
+def item_page(item_id: str, page: SignedIn) -> Response:
+    node = page.node
+    row = transfers.get_item(node, item_id)
+    level = marking(node.schemes, row["originator"], row["level"], row["created_at"].date())
+    return render(
+        page,
+        "item.html",
+        item=row,
+        marking=level,
+        label=pages.label_fields(row["label"]),
+        journeys=transfers.list_transfers(node, item_id),
+        decisions=pages.decisions_on(node, [item_id]),
+    )
+
+
+@router.post("/items/{item_id}/release")
+def release(item_id: str, page: PostedSignedIn) -> Response:
+    assert page.user is not None
+    publishing.release(page.node, page.user, item_id)
+    return _redirect(page, f"/items/{item_id}")
+
+
+# Holdings ----------------------------------------------------------------------------------
+
+
+def _holding(page: Page, holding_id: str, *, status: int = 200, **extra: Any) -> Response:
+    node = page.node
+    view = read.get_holding(node, holding_id)
+    marks = pages.holding_markings(node, view)
+    return render(
+        page,
+        "holding.html",
+        status=status,
+        holding=view,
+        marks=marks,
+        local_label=pages.label_fields(view.local_label),
+        original_label=pages.label_fields(view.original_label),
+        capco=pages.us_banner(view.original_label, marks.shared_english),
+        decisions=pages.decisions_on(node, [view.id, view.item_id]),
+        **extra,
+    )
+
+
+@router.get("/holdings/{holding_id}")
+def holding_page(holding_id: str, page: SignedIn) -> Response:
+    return _holding(page, holding_id)
+
+
+@router.post("/holdings/{holding_id}/read")
+def read_content(holding_id: str, page: PostedSignedIn) -> Response:
+    """Read through `node.read.read_holding`: the decision is taken and logged first."""
+    assert page.user is not None
+    try:
+        view, content, decision = read.read_holding(page.node, page.user, holding_id)
+    except PolicyDenied as denial:
+        return _holding(page, holding_id, status=403, refused=denial)
+    text = None
+    if view.media_type.startswith("text/"):
+        text = content.decode("utf-8", errors="replace")
+    return _holding(page, holding_id, content=text, size=len(content), decision=decision)
+
+
+@router.post("/holdings/{holding_id}/download")
+def download(holding_id: str, page: PostedSignedIn) -> Response:
+    assert page.user is not None
+    view, content, _ = read.read_holding(page.node, page.user, holding_id)
+    return Response(
+        content,
+        media_type=view.media_type,
+        headers={**HEADERS, "Content-Disposition": f'attachment; filename="{view.id}"'},
+    )
+
+
+# Agreements and audit ----------------------------------------------------------------------
+
+
+@router.get("/agreements/{agreement_id}")
+def agreement_page(agreement_id: str, page: SignedIn) -> Response:
+    node = page.node
+    agreement = node.agreements.get(agreement_id)
+    today = node.clock().date()
+    status = agreement.status_at(today)
+    upcoming, deadline = pages.notice_dates(agreement, today)
+    return render(
+        page,
+        "agreement.html",
+        agreement=agreement,
+        lifecycle=status,
+        upcoming=upcoming,
+        deadline=deadline,
+        today=today,
+    )
+
+
+@router.get("/audit", dependencies=[Depends(requires(Action.READ_AUDIT, log=True))])
+def audit_page(page: SignedIn) -> Response:
+    return render(page, "audit.html", rows=pages.audit_trail(page.node))
+
+
+# Live alerts -------------------------------------------------------------------------------
+
+
+@router.get("/events")
+async def events(page: SignedIn) -> StreamingResponse:
+    """Server-Sent Events for this session's user: FLASH items the node decided they may read.
+
+    The decision is `node.live.push_flash`'s (the treaty's access decision per user); this
+    stream only carries it to the screen, as `/api/v1/alerts` does for token holders.
+    """
+    assert page.user is not None
+    request, node, name = page.request, page.node, page.user.name
+
+    async def stream() -> AsyncIterator[str]:
+        async with node.alerts.subscribe(name) as queue:
+            yield "event: ready\ndata: {}\n\n"
+            while not await request.is_disconnected():
+                try:
+                    event = await asyncio.wait_for(queue.get(), timeout=KEEPALIVE_SECONDS)
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+                    continue
+                yield f"event: flash\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
+
+    return StreamingResponse(
+        stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"}
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Serve the pages and their static files from `app` (the node's own application)."""
+    static = resources.files("gsomia.web").joinpath("static")
+    app.mount("/static", StaticFiles(directory=str(static)), name="web-static")
+    app.include_router(router)

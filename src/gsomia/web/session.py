@@ -1,0 +1,85 @@
+"""Browser sessions: a signed cookie naming the user, with a per-session CSRF token.
+
+The cookie holds `{sid, user, csrf}`, signed (HMAC-SHA256 via itsdangerous) with a 256-bit key
+kept in the node home (`web-session.key`, mode 0600, made on first use), and expires after
+`MAX_AGE` seconds. A session without a user exists before login, so the login form carries a
+CSRF token too; logging in issues a new session id and token (no fixation). Logging out
+forgets the session id in this process, so a copied cookie stops working at once; a restart
+forgets that list, and the cookie's age bounds what remains (ADR 0050).
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+COOKIE = "gsomia_session"
+MAX_AGE = 8 * 3600  # one working shift
+KEY_FILE = "web-session.key"
+CSRF_FIELD = "csrf"
+
+
+@dataclass(frozen=True)
+class Session:
+    """What the cookie says: the session's id, its user (None before login), its CSRF token."""
+
+    sid: str
+    user: str | None
+    csrf: str
+
+    @staticmethod
+    def fresh(user: str | None = None) -> Session:
+        return Session(secrets.token_urlsafe(16), user, secrets.token_urlsafe(32))
+
+    def csrf_matches(self, token: str | None) -> bool:
+        return bool(token) and hmac.compare_digest(self.csrf, token or "")
+
+
+def load_key(home: Path) -> bytes:
+    """The node's cookie-signing key, created with owner-only permissions on first use."""
+    path = home / KEY_FILE
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes()
+    key = secrets.token_bytes(32)
+    with os.fdopen(fd, "wb") as out:
+        out.write(key)
+    return key
+
+
+class SessionSigner:
+    """Signs and checks session cookies; remembers the sessions ended in this process."""
+
+    def __init__(self, key: bytes, *, max_age: int = MAX_AGE) -> None:
+        self._serializer = URLSafeTimedSerializer(key, salt="gsomia-web-session")
+        self.max_age = max_age
+        self._ended: set[str] = set()
+
+    def dumps(self, session: Session) -> str:
+        return self._serializer.dumps({"sid": session.sid, "u": session.user, "c": session.csrf})
+
+    def loads(self, cookie: str | None) -> Session | None:
+        """The session in `cookie`, or None if it is absent, forged, expired or ended."""
+        if not cookie:
+            return None
+        try:
+            data = self._serializer.loads(cookie, max_age=self.max_age)
+        except BadSignature:
+            return None
+        if not isinstance(data, dict):
+            return None
+        sid, user, csrf = data.get("sid"), data.get("u"), data.get("c")
+        if not isinstance(sid, str) or not isinstance(csrf, str) or sid in self._ended:
+            return None
+        if user is not None and not isinstance(user, str):
+            return None
+        return Session(sid, user, csrf)
+
+    def end(self, session: Session) -> None:
+        self._ended.add(session.sid)

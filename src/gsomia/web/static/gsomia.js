@@ -1,0 +1,76 @@
+// FLASH alerts on every open page of a signed-in user: Server-Sent Events from /events (the
+// node decides who may see each one), kept in localStorage until acknowledged, so an alert
+// stays on every tab and across page changes. No sound; text only, never innerHTML.
+(function () {
+  "use strict";
+  const body = document.body;
+  const user = body.dataset.user;
+  const region = document.getElementById("alerts");
+  if (!user || !region) return;
+  const key = "gsomia-alerts:" + user;
+  const baseTitle = document.title;
+
+  function load() {
+    try { return JSON.parse(localStorage.getItem(key) || "[]"); } catch (e) { return []; }
+  }
+  function save(alerts) { localStorage.setItem(key, JSON.stringify(alerts)); }
+
+  function span(text, cls, lang) {
+    const el = document.createElement(cls === "flash" ? "strong" : "span");
+    el.textContent = text;
+    if (cls) el.className = cls;
+    if (lang) el.lang = lang;
+    return el;
+  }
+  const langOf = { KOR: "ko", JPN: "ja" };
+
+  function card(alert) {
+    const box = document.createElement("div");
+    box.className = "alert";
+    box.setAttribute("role", "alert");
+    box.dataset.holding = alert.holding;
+    box.append(span(region.dataset.flash, "flash"));
+    box.append(span(alert.marking, "alert-marking", langOf[body.dataset.nation]));
+    box.append(span(region.dataset.originator + " " + alert.originator + ": ", "alert-orig"));
+    box.lastChild.append(span(alert.original_marking, "", langOf[alert.originator]));
+    box.append(span(alert.title, "alert-title"));
+    const link = document.createElement("a");
+    link.href = "/holdings/" + encodeURIComponent(alert.holding);
+    link.textContent = region.dataset.open;
+    box.append(link);
+    const ack = document.createElement("button");
+    ack.type = "button";
+    ack.className = "ack";
+    ack.textContent = region.dataset.ack;
+    ack.addEventListener("click", function () {
+      save(load().filter(function (a) { return a.holding !== alert.holding; }));
+      render();
+    });
+    box.append(ack);
+    return box;
+  }
+
+  function render() {
+    const alerts = load();
+    region.replaceChildren.apply(region, alerts.map(card));
+    document.title = alerts.length ? "⚑ FLASH (" + alerts.length + ") " + baseTitle : baseTitle;
+  }
+
+  window.addEventListener("storage", function (e) { if (e.key === key) render(); });
+  const logout = document.getElementById("logout");
+  if (logout) logout.addEventListener("submit", function () { localStorage.removeItem(key); });
+
+  const source = new EventSource("/events");
+  source.addEventListener("ready", function () { body.dataset.live = "ready"; });
+  source.addEventListener("flash", function (e) {
+    const alert = JSON.parse(e.data);
+    const alerts = load();
+    if (!alerts.some(function (a) { return a.holding === alert.holding; })) {
+      alerts.push(alert);
+      save(alerts);
+    }
+    render();
+  });
+  source.addEventListener("error", function () { body.dataset.live = "reconnecting"; });
+  render();
+})();

@@ -1,0 +1,301 @@
+"""The pages in-process: sign-in, sessions, CSRF, pages by role, markings, reading, languages."""
+
+from __future__ import annotations
+
+import re
+import stat
+
+import pytest
+from sqlalchemy import func, select
+from tests.web.conftest import PASSWORD, Site, csrf_of, sign_in
+
+from gsomia.exchange.wire import WireMessage
+from gsomia.node import publish as publishing
+from gsomia.node.receive import receive_batch
+from gsomia.store.tables import access_log, items
+from gsomia.store.users import get_user
+from gsomia.web.session import COOKIE, KEY_FILE
+
+TRACK = "DPRK launch track: launched 05:57 KST from Sunan, impact in the East Sea 05:59 KST."
+
+
+def _set_cookie_header(answer: object) -> str:
+    headers = answer.headers  # type: ignore[attr-defined]
+    found = [v for v in headers.get_list("set-cookie") if v.startswith(COOKIE + "=")]
+    assert found, "no session cookie was set"
+    return str(found[-1]).lower()
+
+
+def test_login_page_sets_a_strict_httponly_cookie(sites: dict[str, Site]) -> None:
+    answer = sites["KOR"].client().get("/login")
+    assert answer.status_code == 200
+    cookie = _set_cookie_header(answer)
+    assert "httponly" in cookie
+    assert "samesite=strict" in cookie
+    assert "secure" not in cookie.replace("samesite", "")
+    assert answer.headers["cache-control"] == "no-store"
+    assert "default-src 'self'" in answer.headers["content-security-policy"]
+
+
+def test_cookie_is_secure_over_https(sites: dict[str, Site]) -> None:
+    cookie = _set_cookie_header(sites["KOR"].client(https=True).get("/login"))
+    assert "; secure" in cookie
+
+
+def test_signing_key_lives_in_the_node_home_readable_by_its_owner_only(
+    sites: dict[str, Site],
+) -> None:
+    sites["KOR"].client().get("/login")
+    key = sites["KOR"].node.home.path / KEY_FILE
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert len(key.read_bytes()) == 32
+
+
+def test_pages_need_a_session(sites: dict[str, Site]) -> None:
+    client = sites["KOR"].client()
+    for path in ("/", "/items/new", "/audit", "/agreements/KOR-JPN-2016"):
+        answer = client.get(path, follow_redirects=False)
+        assert answer.status_code == 303
+        assert answer.headers["location"] == "/login"
+
+
+def test_login_without_csrf_token_is_refused(sites: dict[str, Site]) -> None:
+    client = sites["KOR"].client()
+    client.get("/login")
+    answer = client.post("/login", data={"name": "kim", "password": PASSWORD})
+    assert answer.status_code == 403
+    assert "CSRF" in answer.text
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_wrong_password_is_refused_without_saying_which_part(sites: dict[str, Site]) -> None:
+    client = sites["KOR"].client()
+    token = csrf_of(client.get("/login").text)
+    for name, password in (("kim", "wrong"), ("nobody", PASSWORD)):
+        answer = client.post("/login", data={"csrf": token, "name": name, "password": password})
+        assert answer.status_code == 401
+        assert "The name or the password is wrong." in answer.text
+
+
+def test_login_issues_a_new_session_and_logout_ends_it(sites: dict[str, Site]) -> None:
+    client = sites["KOR"].client()
+    before = csrf_of(client.get("/login").text)
+    after = sign_in(client, "kim")
+    assert after != before  # no session fixation: a new id and token on login
+    stolen = client.cookies[COOKIE]
+    assert client.post("/logout", data={"csrf": after}, follow_redirects=False).status_code == 303
+    replay = sites["KOR"].client()
+    replay.cookies.set(COOKIE, stolen)
+    assert replay.cookies[COOKIE] == stolen
+    assert replay.get("/", follow_redirects=False).status_code == 303
+
+
+def test_forged_cookie_is_no_session(sites: dict[str, Site]) -> None:
+    client = sites["KOR"].client()
+    sign_in(client, "kim")
+    payload, stamp, signature = client.cookies[COOKIE].split(".")
+    client.cookies.clear()
+    client.cookies.set(COOKIE, f"{payload}.{stamp}.{signature[::-1]}")
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("name", "sees_publish", "sees_drafts", "audit_status"),
+    [
+        ("kim", True, False, 403),  # analyst: publishes, may not release or read the audit log
+        ("park", True, True, 200),  # officer: releases (R50) and reads the log (R39)
+    ],
+)
+def test_pages_follow_the_role(
+    sites: dict[str, Site], name: str, sees_publish: bool, sees_drafts: bool, audit_status: int
+) -> None:
+    client = sites["KOR"].client()
+    sign_in(client, name)
+    home = client.get("/").text
+    assert ('href="/items/new"' in home) is sees_publish
+    assert ('id="h-waiting"' in home) is sees_drafts
+    assert client.get("/audit").status_code == audit_status
+
+
+def test_audit_page_refusal_gives_the_article_and_is_logged(sites: dict[str, Site]) -> None:
+    client = sites["KOR"].client()
+    sign_in(client, "kim")
+    answer = client.get("/audit")
+    assert "Art. 6(f)" in answer.text
+    with sites["KOR"].node.engine.connect() as conn:
+        refused = conn.execute(
+            select(func.count())
+            .select_from(access_log)
+            .where(
+                access_log.c.actor == "kim",
+                access_log.c.action == "read_audit",
+                access_log.c.allowed.is_(False),
+            )
+        ).scalar_one()
+    assert refused >= 1
+
+
+def _publish_form(client: object, token: str, **extra: object) -> object:
+    data = {
+        "csrf": token,
+        "title": "DPRK launch track",
+        "level": "군사Ⅱ급비밀",
+        "releasable_to": "JPN",
+        "purpose": "missile-warning",
+        "precedence": "FLASH",
+        "text": TRACK,
+        **extra,
+    }
+    return client.post("/items", data=data, follow_redirects=False)  # type: ignore[attr-defined]
+
+
+def _item_count(site: Site) -> int:
+    with site.node.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(items)).scalar_one())
+
+
+def test_publish_without_csrf_token_changes_nothing(sites: dict[str, Site]) -> None:
+    client = sites["KOR"].client()
+    sign_in(client, "kim")
+    before = _item_count(sites["KOR"])
+    answer = _publish_form(client, "")
+    assert answer.status_code == 403  # type: ignore[attr-defined]
+    assert _item_count(sites["KOR"]) == before
+
+
+def test_publish_form_offers_this_nations_levels_only(sites: dict[str, Site]) -> None:
+    client = sites["KOR"].client()
+    sign_in(client, "kim")
+    form = client.get("/items/new").text
+    assert '<option value="군사II급비밀"' in form
+    assert "極秘" not in form
+    assert re.search(r'<label for="title">', form)
+
+
+def test_publish_then_release_through_the_pages(sites: dict[str, Site]) -> None:
+    kim = sites["KOR"].client()
+    answer = _publish_form(kim, sign_in(kim, "kim"))
+    assert answer.status_code == 303  # type: ignore[attr-defined]
+    page_path = answer.headers["location"]  # type: ignore[attr-defined]
+    page = kim.get(page_path).text
+    assert page.count('class="banner tier-secret') == 2  # top and bottom
+    assert "군사II급비밀" in page
+    assert 'id="release"' not in page  # an analyst may not release (R50)
+
+    park = sites["KOR"].client()
+    token = sign_in(park, "park")
+    assert 'id="release"' in park.get(page_path).text
+    released = park.post(page_path + "/release", data={"csrf": token})
+    assert released.status_code == 200
+    assert 'data-state="released"' in released.text
+    assert "may go to JPN" in released.text  # the decision, from the access log
+
+
+@pytest.fixture(scope="module")
+def holding_id(sites: dict[str, Site]) -> str:
+    """A FLASH item published and released on KOR, received in-process by JPN."""
+    kor, jpn = sites["KOR"].node, sites["JPN"].node
+    with kor.engine.connect() as conn:
+        kim, park = get_user(conn, "kim"), get_user(conn, "park")
+    draft = publishing.Draft(
+        title="DPRK launch track",
+        level="군사II급비밀",
+        releasable_to=("JPN",),
+        purpose="missile-warning",
+        precedence="FLASH",
+        content=TRACK.encode(),
+    )
+    item_id = publishing.publish(kor, kim, draft)
+    [outcome] = publishing.release(kor, park, item_id)
+    assert outcome.envelope is not None
+    assert outcome.message_id is not None
+    _, accepted = receive_batch(
+        jpn, "KOR", [WireMessage(outcome.message_id, "item", outcome.envelope)]
+    )
+    return accepted[0].holding_id
+
+
+def test_holding_shows_both_markings_top_and_bottom(
+    sites: dict[str, Site], holding_id: str
+) -> None:
+    client = sites["JPN"].client()
+    sign_in(client, "sato")
+    page = client.get(f"/holdings/{holding_id}").text
+    assert page.count('data-marking="極秘"') == 2
+    assert page.count('data-original-marking="군사II급비밀"') == 2
+    assert 'class="banner tier-secret banner-top"' in page
+    assert "SECRET//REL TO JPN, KOR" in page  # the CAPCO line at the shared level
+    assert "urn:gsomia:originator:KOR" in page  # the label in full
+
+
+def test_cleared_reader_reads_and_the_read_is_logged(
+    sites: dict[str, Site], holding_id: str
+) -> None:
+    client = sites["JPN"].client()
+    token = sign_in(client, "sato")
+    answer = client.post(f"/holdings/{holding_id}/read", data={"csrf": token})
+    assert answer.status_code == 200
+    assert TRACK in answer.text
+    assert "sato" in answer.text  # the decision row
+
+
+def test_reader_cleared_below_is_refused_with_reason_and_article(
+    sites: dict[str, Site], holding_id: str
+) -> None:
+    client = sites["JPN"].client()
+    token = sign_in(client, "suzuki")
+    answer = client.post(f"/holdings/{holding_id}/read", data={"csrf": token})
+    assert answer.status_code == 403
+    assert TRACK not in answer.text
+    assert 'id="refusal-reason"' in answer.text
+    assert "clearance below" in answer.text
+    assert "Art. 7.2" in answer.text
+
+
+def test_read_without_csrf_token_is_refused(sites: dict[str, Site], holding_id: str) -> None:
+    client = sites["JPN"].client()
+    sign_in(client, "sato")
+    answer = client.post(f"/holdings/{holding_id}/read", data={})
+    assert answer.status_code == 403
+    assert TRACK not in answer.text
+
+
+@pytest.mark.parametrize(
+    ("nation", "name", "words"),
+    [
+        ("KOR", "kim", ("로그아웃", "대시보드", "협정")),
+        ("JPN", "sato", ("ログアウト", "ダッシュボード", "協定")),
+    ],
+)
+def test_each_user_sees_their_language(
+    sites: dict[str, Site], nation: str, name: str, words: tuple[str, ...]
+) -> None:
+    client = sites[nation].client()
+    sign_in(client, name)
+    page = client.get("/").text
+    assert f'<html lang="{"ko" if nation == "KOR" else "ja"}">' in page
+    for word in words:
+        assert word in page
+
+
+def test_login_page_follows_accept_language(sites: dict[str, Site]) -> None:
+    answer = sites["JPN"].client().get("/login", headers={"Accept-Language": "ja,en;q=0.5"})
+    assert "ログイン" in answer.text
+
+
+def test_agreement_page_shows_lifecycle_and_table(sites: dict[str, Site]) -> None:
+    client = sites["KOR"].client()
+    sign_in(client, "park")
+    page = client.get("/agreements/KOR-JPN-2016").text
+    assert "極秘 / 特定秘密" in page
+    assert "군사II급비밀" in page
+    assert "법제처 심사" in page  # a domestic approval step in the lifecycle
+    assert client.get("/agreements/NOPE").status_code == 404
+
+
+def test_static_files_are_served_locally(sites: dict[str, Site]) -> None:
+    client = sites["KOR"].client()
+    css = client.get("/static/gsomia.css")
+    assert css.status_code == 200
+    assert "Noto Sans CJK KR" in css.text
+    assert client.get("/static/gsomia.js").status_code == 200
