@@ -245,6 +245,14 @@ def test_edited_checkpoint_and_extra_rows(engine: Engine) -> None:
     assert "does not verify" in _first_bad(engine).message
 
 
+def test_damaged_state_row_is_reported(engine: Engine) -> None:
+    _fill(engine, [8, 5])
+    _tamper(engine, update(log_state).values(frontier=b"short"))
+    assert _first_bad(engine).index == 13
+    _tamper(engine, update(log_state).values(size=12, frontier=b"z" * 64))
+    assert _first_bad(engine).index == 12
+
+
 def test_stored_subtree_edits_are_named(engine: Engine) -> None:
     _fill(engine, [8, 13], checkpoint_every_batch=False)
     with engine.connect() as conn:

@@ -85,7 +85,7 @@ def _check_segment(frontier: Frontier, rows: list[Row]) -> Frontier:
 def audit_log(
     leaves: Iterable[Row],
     checkpoints: Iterable[tuple[int, bytes]],
-    state: Frontier,
+    state: Frontier | None,
     log_verifier: NoteVerifier,
     *,
     origin: str | None = None,
@@ -93,7 +93,8 @@ def audit_log(
     """Check every entry, stored hash and checkpoint; raise `TamperedLog` at the first damage.
 
     `leaves` yields `Row`s by ascending index; `checkpoints`
-    yields (size, signed note) by ascending size; `state` is the stored frontier.
+    yields (size, signed note) by ascending size; `state` is the stored frontier (None if it
+    could not be read).
     """
     rows: Iterator[Row] = iter(leaves)
     frontier = Frontier(0)
@@ -115,11 +116,12 @@ def audit_log(
             )
         trusted, count = size, count + 1
     frontier = _advance(frontier, rows, None)
-    if frontier.size != state.size or frontier != state:
-        index = min(frontier.size, state.size)
+    if state is None:
+        raise TamperedLog("the stored log state is unreadable", index=frontier.size)
+    if frontier != state:
         raise TamperedLog(
             f"stored log state (size {state.size}) does not match the {frontier.size} entries",
-            index=index,
+            index=min(frontier.size, state.size),
         )
     return AuditReport(frontier.size, frontier.root(), count)
 

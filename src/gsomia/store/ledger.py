@@ -33,7 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 
-from gsomia.errors import Conflict, NotFound
+from gsomia.errors import Conflict, InputError, NotFound
 from gsomia.ledger import merkle
 from gsomia.ledger.audit import AuditReport, Row, audit_log
 from gsomia.ledger.bundle import ProofBundle
@@ -336,9 +336,11 @@ class SqlLog:
 
     def verify_all(self, log_verifier: NoteVerifier, *, origin: str | None = None) -> AuditReport:
         """Recompute the tree from the stored entries; `TamperedLog` names the first bad index."""
-        return audit_log(
-            self._leaves(), self._checkpoints(), self.frontier(), log_verifier, origin=origin
-        )
+        try:
+            state: Frontier | None = self.frontier()
+        except InputError:  # damaged state row: still audit the entries, then report it
+            state = None
+        return audit_log(self._leaves(), self._checkpoints(), state, log_verifier, origin=origin)
 
     # --- witnessing partners ---------------------------------------------------------------
 
