@@ -15,6 +15,7 @@ from gsomia.cli import identity as _identity  # noqa: F401
 from gsomia.cli import items as _items  # noqa: F401
 from gsomia.cli import node as _node  # noqa: F401
 from gsomia.cli import treaty as _treaty  # noqa: F401
+from gsomia.cli import web as _web  # noqa: F401
 from gsomia.cli.app import app, err_console
 from gsomia.errors import Error, exit_code
 

@@ -1,0 +1,42 @@
+"""`gsomia user passwd`: set a person's password for the node's web pages (Argon2id)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gsomia.cli.app import console
+from gsomia.cli.node import HomeOpt, user_app
+from gsomia.errors import InputError
+from gsomia.node.home import read_config
+from gsomia.store.db import make_engine, migrate
+from gsomia.store.users import set_password
+
+PASSWORD_ENV = "GSOMIA_USER_PASSWORD"  # noqa: S105 - the name of a variable, not a secret
+MIN_LENGTH = 12
+
+
+def _password() -> str:
+    password = os.environ.get(PASSWORD_ENV)
+    if password is None:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_LENGTH:
+        raise InputError(
+            f"a password needs at least {MIN_LENGTH} characters",
+            hint="a passphrase of several words is easiest to remember",
+        )
+    return password
+
+
+@user_app.command("passwd")
+def user_passwd(home: HomeOpt, name: Annotated[str, typer.Argument()]) -> None:
+    """Set a person's web sign-in password (from $GSOMIA_USER_PASSWORD or a hidden prompt)."""
+    engine = make_engine(read_config(Path(home)).database_url)
+    migrate(engine)
+    with engine.begin() as conn:
+        set_password(conn, name, _password())
+    engine.dispose()
+    console.print(f"[green]password set[/] for {name}")

@@ -1,0 +1,51 @@
+"""`gsomia user passwd`: the password reaches the node's user table as an Argon2 hash."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gsomia.cli import app
+from gsomia.node.home import init_home, read_config
+from gsomia.node.runtime import utcnow
+from gsomia.store.db import make_engine, migrate
+from gsomia.store.users import UserRecord, add_user, check_password
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    path = tmp_path / "kor"
+    init_home(path, "KOR", "ROK MND", "passphrase-for-tests")
+    engine = make_engine(read_config(path).database_url)
+    migrate(engine)
+    with engine.begin() as conn:
+        record = UserRecord(
+            "kim", "KOR", "군사II급비밀", date(2030, 1, 1), ("x",), ("analyst",), True
+        )
+        add_user(conn, record, utcnow())
+    engine.dispose()
+    return path
+
+
+def test_passwd_from_the_environment(home: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["user", "passwd", "--home", str(home), "kim"],
+        env={"GSOMIA_USER_PASSWORD": "a long enough passphrase"},
+    )
+    assert result.exit_code == 0, result.output
+    engine = make_engine(read_config(home).database_url)
+    with engine.connect() as conn:
+        assert check_password(conn, "kim", "a long enough passphrase") is not None
+        assert check_password(conn, "kim", "another passphrase") is None
+    engine.dispose()
+
+
+def test_short_password_is_refused(home: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["user", "passwd", "--home", str(home), "kim"], env={"GSOMIA_USER_PASSWORD": "short"}
+    )
+    assert result.exit_code != 0
