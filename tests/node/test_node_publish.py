@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from tests.node.node_fixtures import Cast, build_cast
 
-from gsomia.errors import InputError, NotFound, PolicyDenied
+from gsomia.errors import Conflict, InputError, NotFound, PolicyDenied
 from gsomia.node import publish, transfers
 from gsomia.node.home import init_home
 from gsomia.node.peers import add_peer, list_peers, remove_peer
@@ -240,3 +241,17 @@ def test_agreement_with(pair: Cast) -> None:
     assert kor.scheme().nation == "KOR"
     with kor.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(outbox)).scalar_one() == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: release() of an already released item seals and queues a second envelope for "
+    "every partner (publish.py release: no check of items.state or of existing outbox rows); "
+    "the partner then stores a second holding of the same item",
+)
+def test_a_second_release_sends_nothing_twice(cast: Cast) -> None:
+    item_id = cast.publish("KOR", "kim")
+    cast.release("KOR", "park", item_id)
+    with contextlib.suppress(Conflict):  # refusing the second release outright is also correct
+        cast.release("KOR", "park", item_id)
+    assert outbox_rows(cast, "KOR", item_id) == [("JPN", "queued", 0)]

@@ -1,0 +1,230 @@
+"""Receiving a partner's batch (R7, R12, R25, Art. 4.2): verify, decide again, re-mark, answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from tests.node.node_fixtures import Cast
+
+from gsomia.errors import InputError
+from gsomia.exchange import outbox
+from gsomia.exchange.answers import verify_answers
+from gsomia.exchange.wire import WireMessage
+from gsomia.node import read, transfers
+from gsomia.node.publish import ITEM_HEADER
+from gsomia.node.receive import receive_batch
+from gsomia.seal import seal_envelope
+from gsomia.store.tables import holdings, inbox, rejections
+from gsomia.store.tables import outbox as outbox_table
+
+
+def count(cast: Cast, nation: str, table: Any, **where: str) -> int:
+    query = select(func.count()).select_from(table)
+    for column, value in where.items():
+        query = query.where(table.c[column] == value)
+    with cast[nation].engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def rejection(cast: Cast, nation: str, message_id: str) -> dict[str, Any]:
+    with cast[nation].engine.connect() as conn:
+        row = conn.execute(select(rejections).where(rejections.c.envelope_id == message_id)).one()
+    return dict(row._mapping)
+
+
+def test_flash_item_is_accepted_and_re_marked(cast: Cast) -> None:
+    item_id = cast.publish("KOR", "kim", content=b"track 1")
+    outcomes = cast.release("KOR", "park", item_id)
+    document, accepted = cast.send("KOR", "JPN", outcomes)
+    [entry] = verify_answers(document, signer=cast["JPN"].card)
+    answer = entry["answer"]
+    assert (answer["status"], answer["item"], answer["marked"]) == ("received", item_id, "極秘")
+    [got] = accepted
+    assert (got.holding_id, got.local_level, got.title) == (
+        answer["holding"],
+        "極秘",
+        "DPRK launch track",
+    )
+    assert got.decision.requirement == "R7"
+    view = read.get_holding(cast["JPN"], got.holding_id)
+    assert (view.marking, view.original_marking) == ("極秘", "군사II급비밀")
+    assert (view.originator, view.sender, view.precedence) == ("KOR", "KOR", "FLASH")
+    assert view.agreement == "KOR-JPN-2016 v1"
+    # Both labels are kept: the originator's unchanged, and JPN's naming the originator (R7).
+    assert view.original_label["ConfidentialityInformation"]["Classification"] == "군사II급비밀"
+    assert view.local_label["ConfidentialityInformation"]["Classification"] == "極秘"
+    assert (
+        view.original_label["ConfidentialityInformation"]["PolicyIdentifier"]
+        != (view.local_label["ConfidentialityInformation"]["PolicyIdentifier"])
+    )
+    assert read.get_holding(cast["JPN"], item_id).id == got.holding_id  # by item id too
+    assert got.holding_id in [h.id for h in read.list_holdings(cast["JPN"])]
+    [logged] = cast.log("JPN", item_id)
+    assert (logged["actor"], logged["action"], logged["allowed"]) == ("KOR", "receive", True)
+
+
+def test_the_sender_records_the_signed_answer(cast: Cast) -> None:
+    item_id = cast.publish("KOR", "kim")
+    outcomes = cast.release("KOR", "park", item_id)
+    document, _ = cast.send("KOR", "JPN", outcomes)
+    [entry] = verify_answers(document, signer=cast["KOR"].peer_card("JPN"))  # type: ignore[arg-type]
+    kor = cast["KOR"]
+    with kor.engine.begin() as conn:
+        [row_id] = conn.execute(
+            select(outbox_table.c.id).where(outbox_table.c.item_id == item_id)
+        ).scalars()
+        outbox.settle(conn, [(row_id, outbox.RECEIVED, entry)], kor.clock())
+    [journey] = transfers.list_transfers(kor, item_id)
+    assert (journey.state, journey.marked, journey.reason) == ("received", "極秘", None)
+    assert journey.settled_at is not None
+
+
+def test_the_same_batch_twice_is_applied_once(cast: Cast) -> None:
+    first_id = cast.publish("KOR", "kim", precedence="ROUTINE")
+    second_id = cast.publish("KOR", "kim", precedence="ROUTINE", content=b"report 2")
+    outcomes = cast.release("KOR", "park", first_id) + cast.release("KOR", "park", second_id)
+    messages = cast.queued("KOR", outcomes, "JPN")
+    assert len(messages) == 2
+    jpn = cast["JPN"]
+    first, accepted = receive_batch(jpn, "KOR", messages)
+    again, accepted_again = receive_batch(jpn, "KOR", messages)
+    assert len(accepted) == 2
+    assert accepted_again == []
+    answers = [e["answer"] for e in verify_answers(first, signer=jpn.card)]
+    assert [e["answer"] for e in verify_answers(again, signer=jpn.card)] == answers
+    # A repeat inside one batch, and in a different order, still gets the first answers.
+    mixed, _ = receive_batch(jpn, "KOR", [messages[1], messages[0], messages[1]])
+    assert [e["answer"] for e in verify_answers(mixed, signer=jpn.card)] == [
+        answers[1],
+        answers[0],
+        answers[1],
+    ]
+    for item_id in (first_id, second_id):
+        assert count(cast, "JPN", holdings, item_id=item_id) == 1
+    for message in messages:
+        assert count(cast, "JPN", inbox, message_id=message.id) == 1
+
+
+def test_an_unknown_sender_is_refused(cast: Cast) -> None:
+    with pytest.raises(InputError, match="FRA is not a registered partner") as caught:
+        receive_batch(cast["JPN"], "FRA", [WireMessage("m", "item", b"x")])
+    assert caught.value.hint is not None
+
+
+def _flip(data: bytes, at: int) -> bytes:
+    return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :]
+
+
+def _tampered(cast: Cast) -> list[tuple[str, WireMessage]]:
+    item_id = cast.publish("KOR", "kim")
+    [message] = cast.queued("KOR", cast.release("KOR", "park", item_id), "JPN")
+    body = message.body
+    return [
+        ("garbage", WireMessage("garbage-1", "item", b"this is not an envelope")),
+        ("empty", WireMessage("empty-1", "item", b"")),
+        ("bit-flip-middle", WireMessage(message.id, "item", _flip(body, len(body) // 2))),
+        ("bit-flip-end", WireMessage(message.id + "e", "item", _flip(body, len(body) - 3))),
+        ("truncated", WireMessage("truncated-1", "item", body[: len(body) // 2])),
+        ("other-id", WireMessage("other-id-1", "item", body)),
+        ("unknown-kind", WireMessage("kind-1", "agreement_event", body)),
+    ]
+
+
+def test_damaged_messages_are_rejected_and_nothing_is_held(cast: Cast) -> None:
+    jpn = cast["JPN"]
+    cases = _tampered(cast)
+    held_before = count(cast, "JPN", holdings)
+    document, accepted = receive_batch(jpn, "KOR", [m for _, m in cases])
+    assert accepted == []
+    assert count(cast, "JPN", holdings) == held_before
+    entries = verify_answers(document, signer=jpn.card)
+    for (name, message), entry in zip(cases, entries, strict=True):
+        answer = entry["answer"]
+        assert answer["status"] == "rejected", name
+        assert answer["id"] == message.id
+        assert answer["reason"], name
+        stored = rejection(cast, "JPN", message.id)
+        assert (stored["sender"], stored["reason"]) == ("KOR", answer["reason"])
+    by_name = {name: e["answer"] for (name, _), e in zip(cases, entries, strict=True)}
+    assert "differs from the message id" in by_name["other-id"]["reason"]
+    assert by_name["unknown-kind"]["reason"] == "unknown message kind 'agreement_event'"
+
+
+def test_an_envelope_sealed_for_usa_is_rejected_by_jpn(cast: Cast) -> None:
+    item_id = cast.publish("KOR", "kim", releasable_to=("USA",))
+    [for_usa] = cast.queued("KOR", cast.release("KOR", "park", item_id), "USA")
+    document, accepted = receive_batch(cast["JPN"], "KOR", [for_usa])
+    assert accepted == []
+    [entry] = verify_answers(document, signer=cast["JPN"].card)
+    assert entry["answer"]["status"] == "rejected"
+    assert entry["answer"]["article"] == "Art. 9"
+    assert count(cast, "JPN", holdings, item_id=item_id) == 0
+
+
+def _sealed(cast: Cast, *, agreement: str, releasable_to: list[str], message_id: str) -> bytes:
+    """A KOR envelope for JPN whose authenticated header names `agreement`."""
+    item_id = cast.publish("KOR", "kim", releasable_to=tuple(releasable_to))
+    label = dict(transfers.get_item(cast["KOR"], item_id)["label"])
+    header = {
+        "type": ITEM_HEADER,
+        "label": label,
+        "item": {
+            "id": item_id,
+            "title": "forged agreement",
+            "agreement": agreement,
+            "version": 1,
+            "precedence": "FLASH",
+        },
+    }
+    kor = cast["KOR"]
+    card = kor.peer_card("JPN")
+    assert card is not None
+    return seal_envelope(
+        b"x",
+        label=header,
+        keys=kor.keys,
+        recipients=[card],
+        now=kor.clock(),
+        media_type="text/plain",
+        envelope_id=message_id,
+    )
+
+
+@pytest.mark.parametrize(
+    ("agreement", "reason", "article"),
+    [
+        ("KOR-USA-1987", "KOR-USA-1987 covers provision between KOR and USA", "Art. 5 R12"),
+        ("JPN-USA-2007", "JPN-USA-2007 covers provision between JPN and USA", "Art. 5 R12"),
+        ("KOR-FRA-2099", "no agreement 'KOR-FRA-2099'", "Art. 4"),
+    ],
+)
+def test_an_item_under_another_agreement_is_rejected(
+    cast: Cast, agreement: str, reason: str, article: str
+) -> None:
+    message_id = f"forged-{agreement}"
+    body = _sealed(cast, agreement=agreement, releasable_to=["JPN", "USA"], message_id=message_id)
+    document, accepted = receive_batch(cast["JPN"], "KOR", [WireMessage(message_id, "item", body)])
+    assert accepted == []
+    [entry] = verify_answers(document, signer=cast["JPN"].card)
+    assert entry["answer"]["status"] == "rejected"
+    assert reason in entry["answer"]["reason"]
+    assert entry["answer"]["article"] == article
+    assert rejection(cast, "JPN", message_id)["article"] == article
+
+
+def test_usa_receives_an_item_under_kor_usa_1987(cast: Cast) -> None:
+    item_id = cast.publish("KOR", "kim", releasable_to=("USA", "JPN"), precedence="IMMEDIATE")
+    outcomes = cast.release("KOR", "park", item_id)
+    document, [got] = cast.send("KOR", "USA", outcomes)
+    [entry] = verify_answers(document, signer=cast["USA"].card)
+    assert entry["answer"]["marked"] == "SECRET"
+    view = read.get_holding(cast["USA"], got.holding_id)
+    assert (view.marking, view.original_marking) == ("SECRET", "군사II급비밀")
+    assert view.agreement == "KOR-USA-1987 v1"
+    assert view.precedence == "IMMEDIATE"
+    # JPN's copy of the same item is marked in JPN's scheme under the other agreement.
+    _, [jpn_copy] = cast.send("KOR", "JPN", outcomes)
+    assert jpn_copy.local_level == "極秘"
+    assert jpn_copy.item.agreement_id == "KOR-JPN-2016"

@@ -1,0 +1,109 @@
+"""People and their credentials in the node's store, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import Engine, select
+
+from gsomia.errors import Conflict, NotFound
+from gsomia.store.db import make_engine, migrate
+from gsomia.store.tables import api_tokens, users
+from gsomia.store.users import (
+    UserRecord,
+    add_user,
+    check_password,
+    get_user,
+    issue_token,
+    list_users,
+    revoke_tokens,
+    set_password,
+    user_for_token,
+)
+
+NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+SATO = UserRecord("sato", "JPN", "極秘", date(2030, 1, 1), ("missile-warning",), ("analyst",), True)
+TANAKA = UserRecord(
+    "tanaka", "JPN", "機密", date(2030, 1, 1), ("missile-warning", "c2"), ("officer",), True, "ja"
+)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    migrate(engine)
+    with engine.begin() as conn:
+        add_user(conn, SATO, NOW)
+        add_user(conn, TANAKA, NOW)
+    yield engine
+    engine.dispose()
+
+
+def test_add_get_list_and_duplicates(engine: Engine) -> None:
+    with engine.connect() as conn:
+        assert get_user(conn, "sato") == SATO
+        assert get_user(conn, "tanaka") == TANAKA
+        assert list_users(conn) == [SATO, TANAKA]
+        with pytest.raises(NotFound, match="no user named 'kato'"):
+            get_user(conn, "kato")
+    with pytest.raises(Conflict, match="already exists"), engine.begin() as conn:
+        add_user(conn, SATO, NOW)
+    with engine.connect() as conn:
+        assert [u.name for u in list_users(conn)] == ["sato", "tanaka"]
+
+
+def test_tokens_issue_lookup_revoke(engine: Engine) -> None:
+    with engine.begin() as conn:
+        first = issue_token(conn, "sato", NOW)
+        second = issue_token(conn, "sato", NOW)
+        other = issue_token(conn, "tanaka", NOW)
+    assert first.startswith("gsm_")
+    assert len({first, second, other}) == 3
+    with engine.connect() as conn:
+        assert user_for_token(conn, first) == SATO
+        assert user_for_token(conn, second) == SATO
+        assert user_for_token(conn, other) == TANAKA
+        assert user_for_token(conn, first + "x") is None
+        assert user_for_token(conn, "") is None
+        # Only a digest is kept, never the token itself.
+        stored = set(conn.execute(select(api_tokens.c.token_hash)).scalars())
+        assert first not in stored
+        assert all(len(h) == 64 for h in stored)
+    with engine.begin() as conn:
+        revoke_tokens(conn, "sato", NOW)
+    with engine.connect() as conn:
+        assert user_for_token(conn, first) is None
+        assert user_for_token(conn, second) is None
+        assert user_for_token(conn, other) == TANAKA
+    with engine.begin() as conn:
+        fresh = issue_token(conn, "sato", NOW)
+        with pytest.raises(NotFound):
+            issue_token(conn, "kato", NOW)
+    with engine.connect() as conn:
+        assert user_for_token(conn, fresh) == SATO
+
+
+def test_passwords(engine: Engine) -> None:
+    with engine.begin() as conn:
+        add_user(conn, replace(SATO, name="kato"), NOW, password="correct horse battery staple")
+        set_password(conn, "tanaka", "correct horse battery staple")
+    with engine.connect() as conn:
+        assert check_password(conn, "tanaka", "correct horse battery staple") == TANAKA
+        assert check_password(conn, "tanaka", "Correct horse battery staple") is None
+        assert check_password(conn, "sato", "") is None  # no password set
+        assert check_password(conn, "nobody", "correct horse battery staple") is None
+        assert check_password(conn, "kato", "correct horse battery staple") == replace(
+            SATO, name="kato"
+        )
+        stored = conn.execute(select(users.c.password_hash).where(users.c.name == "tanaka"))
+        assert stored.scalar_one().startswith("$argon2id$")
+    with engine.begin() as conn:
+        set_password(conn, "sato", "another long passphrase")
+        with pytest.raises(NotFound):
+            set_password(conn, "nobody", "x")
+    with engine.connect() as conn:
+        assert check_password(conn, "sato", "another long passphrase") == SATO
+        assert check_password(conn, "sato", "correct horse battery staple") is None
