@@ -101,20 +101,19 @@ class AlertWatcher:
         self.ready = threading.Event()
         self._arrived = threading.Condition()
         self._stop = threading.Event()
+        self._http = httpx.Client(timeout=httpx.Timeout(5, read=None))
         self._thread = threading.Thread(target=self._run, args=(url, token), daemon=True)
         self._thread.start()
 
     def _run(self, url: str, token: str) -> None:
         try:
             self._listen(url, token)
-        except httpx.HTTPError:
-            return  # the node stopped or the connection dropped: no more alerts on this screen
+        except (httpx.HTTPError, RuntimeError, OSError):
+            return  # closed, or the node stopped: no more alerts on this screen
 
     def _listen(self, url: str, token: str) -> None:
         headers = {"Authorization": f"Bearer {token}", "Accept": "text/event-stream"}
-        with httpx.stream(
-            "GET", f"{url}/api/v1/alerts", headers=headers, timeout=httpx.Timeout(5, read=None)
-        ) as response:
+        with self._http.stream("GET", f"{url}/api/v1/alerts", headers=headers) as response:
             event = ""
             for line in response.iter_lines():
                 if self._stop.is_set():
@@ -134,4 +133,7 @@ class AlertWatcher:
             return self._arrived.wait_for(lambda: len(self.events) >= count, timeout)
 
     def close(self) -> None:
+        """Stop listening: closing the client ends the blocked read in the listening thread."""
         self._stop.set()
+        self._http.close()
+        self._thread.join(timeout=5)

@@ -88,6 +88,7 @@ class DevNet:
         self.passphrase = passphrase or secrets.token_urlsafe(16)
         self.database_urls = database_urls or {}
         self.cast = cast if cast is not None else CAST
+        self._clients: dict[tuple[str, str], NodeClient] = {}
         self.nodes = {
             nation: NodeProcess(
                 nation, workdir / nation.lower(), free_port(), workdir / f"{nation.lower()}.log"
@@ -212,12 +213,19 @@ class DevNet:
         return code
 
     def close(self) -> None:
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()
         for nation in self.nodes:
             self.stop(nation)
 
     def client(self, nation: str, user: str) -> NodeClient:
-        proc = self.nodes[nation]
-        return NodeClient(proc.url, proc.tokens[user])
+        """A client of `nation`'s node acting as `user` (kept open until `close`)."""
+        key = (nation, user)
+        if key not in self._clients:
+            proc = self.nodes[nation]
+            self._clients[key] = NodeClient(proc.url, proc.tokens[user])
+        return self._clients[key]
 
     def __enter__(self) -> DevNet:
         return self

@@ -81,7 +81,7 @@ def run_story(net: DevNet) -> Story:
     )
     console.print(f"  kim (KOR, 군사II급비밀) → item [bold]{item_id}[/], REL TO JPN, FLASH")
     console.print(
-        "  marking typed as [italic]군사Ⅱ급비밀[/] (Roman numeral Ⅱ), read as 군사II급비밀"
+        "  typed as [italic]군사Ⅱ급비밀[/] (Roman numeral Ⅱ), read as 군사II급비밀 (NFKC)"
     )
     story.check(
         "the item waits as a draft: nothing is shared automatically (R50)",

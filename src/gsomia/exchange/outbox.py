@@ -33,6 +33,8 @@ class Pending:
     priority: int
     body: bytes
     attempts: int
+    item_id: str | None
+    created_at: datetime
 
 
 def enqueue(
@@ -77,6 +79,8 @@ def due(conn: Connection, now: datetime, limit: int) -> list[Pending]:
             outbox.c.priority,
             outbox.c.body,
             outbox.c.attempts,
+            outbox.c.item_id,
+            outbox.c.created_at,
         )
         .where(outbox.c.state == QUEUED, outbox.c.next_attempt_at <= now)
         .order_by(outbox.c.priority, outbox.c.id)

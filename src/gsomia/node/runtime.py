@@ -5,17 +5,22 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import select
 
 from gsomia.api.metrics import Metrics
+from gsomia.exchange.outbox import Pending
+from gsomia.exchange.wire import RECEIVED
 from gsomia.exchange.worker import DeliveryWorker, PeerAddress
+from gsomia.node import audit
 from gsomia.node.alerts import AlertBroker
 from gsomia.node.home import NodeHome
 from gsomia.seal import IdentityCard, parse_card
 from gsomia.store.db import make_engine, migrate
 from gsomia.store.tables import peers
 from gsomia.treaty.agreements import Agreement, AgreementRegistry, load_agreements
+from gsomia.treaty.decision import Decision
 from gsomia.treaty.schemes import Scheme, SchemeRegistry, load_schemes
 
 #: The channel every transfer of this software uses: node to node over the agreement's network.
@@ -47,7 +52,39 @@ class Node:
             resolve=self.peer_address,
             clock=clock,
             on_failure=lambda peer: self.metrics.delivery_failures.labels(peer).inc(),
+            on_settled=self._settled,
         )
+
+    def _settled(self, peer: str, settled: list[tuple[Pending, dict[str, Any]]]) -> None:
+        """Log each partner's answer on this side too: a refusal is logged by both (R39)."""
+        now = self.clock()
+        with self.engine.begin() as conn:
+            for row, entry in settled:
+                answer = entry["answer"]
+                received = answer["status"] == RECEIVED
+                self.metrics.deliveries.labels(peer, answer["status"]).inc()
+                self.metrics.delivery_latency.labels(str(row.priority)).observe(
+                    max(0.0, (now - row.created_at).total_seconds())
+                )
+                decision = (
+                    Decision.allow(
+                        f"{peer} received it, marked {answer.get('marked')}", "Art. 12", "R28"
+                    )
+                    if received
+                    else Decision.deny(
+                        f"{peer} refused it: {answer.get('reason')}",
+                        str(answer.get("article", "")),
+                        "R28",
+                    )
+                )
+                audit.record(
+                    conn,
+                    actor=peer,
+                    action=f"answer:{row.kind}",
+                    subject=row.item_id or row.message_id,
+                    decision=decision,
+                    now=now,
+                )
 
     def migrate(self) -> None:
         migrate(self.engine)

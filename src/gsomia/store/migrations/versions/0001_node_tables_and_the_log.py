@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+import gsomia.store.ledger
 import gsomia.store.types
 
 revision = "0001"
@@ -95,21 +96,16 @@ def upgrade() -> None:
         "log_leaves",
         sa.Column("idx", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
-        sa.Column("leaf_hash", sa.LargeBinary(length=32), nullable=False),
-        sa.Column("entry", sa.LargeBinary(), nullable=False),
+        sa.Column("leaf_hash", gsomia.store.ledger.Bytes(length=32), nullable=False),
+        sa.Column("subtrees", gsomia.store.ledger.Bytes(), nullable=False),
+        sa.Column("entry", gsomia.store.ledger.Bytes(), nullable=False),
         sa.PrimaryKeyConstraint("idx", name=op.f("pk_log_leaves")),
-    )
-    op.create_table(
-        "log_nodes",
-        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("hash", sa.LargeBinary(length=32), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_log_nodes")),
     )
     op.create_table(
         "log_state",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("size", sa.BigInteger(), nullable=False),
-        sa.Column("frontier", sa.LargeBinary(), nullable=False),
+        sa.Column("frontier", gsomia.store.ledger.Bytes(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_log_state")),
     )
     op.create_table(
@@ -274,7 +270,6 @@ def downgrade() -> None:
 
     op.drop_table("outbox")
     op.drop_table("log_state")
-    op.drop_table("log_nodes")
     op.drop_table("log_leaves")
     op.drop_table("log_checkpoints")
     op.drop_table("inbox")
