@@ -243,12 +243,6 @@ def test_agreement_with(pair: Cast) -> None:
         assert conn.execute(select(func.count()).select_from(outbox)).scalar_one() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: release() of an already released item seals and queues a second envelope for "
-    "every partner (publish.py release: no check of items.state or of existing outbox rows); "
-    "the partner then stores a second holding of the same item",
-)
 def test_a_second_release_sends_nothing_twice(cast: Cast) -> None:
     item_id = cast.publish("KOR", "kim")
     cast.release("KOR", "park", item_id)

@@ -12,9 +12,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 
-from gsomia.errors import InputError, NotFound
+from gsomia.errors import Conflict, InputError, NotFound
 from gsomia.exchange import outbox
 from gsomia.labels import label_to_obj, make_label, national_policy
 from gsomia.node import audit
@@ -22,6 +22,7 @@ from gsomia.node.people import to_person
 from gsomia.node.runtime import CHANNEL, Node
 from gsomia.seal import seal_envelope
 from gsomia.store.tables import items
+from gsomia.store.tables import outbox as outbox_table
 from gsomia.store.users import UserRecord
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.decisions import may_provide
@@ -148,19 +149,34 @@ def publish(node: Node, user: UserRecord, draft: Draft) -> str:
     return item_id
 
 
+def _already_released(conn: Connection, item_id: str) -> set[str]:
+    """Partners that have, or are owed, this item: they are not sent it again."""
+    query = select(outbox_table.c.peer).where(
+        outbox_table.c.item_id == item_id, outbox_table.c.state != "rejected"
+    )
+    return set(conn.execute(query).scalars())
+
+
 def release(node: Node, officer: UserRecord, item_id: str) -> list[Outcome]:
     """An officer releases a drafted item to each partner it is releasable to (R50)."""
     person = _authorise(node, officer, Action.RELEASE, item_id)
     now = node.clock()
     with node.engine.connect() as conn:
         row = conn.execute(select(items).where(items.c.id == item_id)).first()
+        already = _already_released(conn, item_id)
     if row is None:
         raise NotFound(f"no item {item_id}", hint="`gsomia item list` shows this node's items")
     item = row._mapping
+    remaining = [nation for nation in item["releasable_to"] if nation not in already]
+    if not remaining:
+        raise Conflict(
+            f"item {item_id} is already released to {', '.join(sorted(already))}",
+            hint="`gsomia transfers` shows where it stands",
+        )
     level = node.schemes.scheme(node.nation, at=item["created_at"].date()).parse(item["level"])
     precedence = Precedence[item["precedence"]]
     outcomes: list[Outcome] = []
-    for nation in item["releasable_to"]:
+    for nation in remaining:
         agreement = node.agreement_with(nation, now)
         if agreement is None:
             decision = Decision.deny(
@@ -220,6 +236,10 @@ def release(node: Node, officer: UserRecord, item_id: str) -> list[Outcome]:
         )
         outcomes.append(Outcome(nation, decision, message_id, envelope, agreement.id, version))
     with node.engine.begin() as conn:
+        # Lock the item, then look again: a release racing this one must not send it twice.
+        conn.execute(select(items.c.id).where(items.c.id == item_id).with_for_update())
+        raced = _already_released(conn, item_id) - already
+        outcomes = [o for o in outcomes if o.nation not in raced]
         for outcome in outcomes:
             audit.record(
                 conn,

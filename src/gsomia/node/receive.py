@@ -143,7 +143,27 @@ def _store(
     answers = []
     for result in results:
         message = result.message
-        if isinstance(result, Accepted):
+        held = (
+            conn.execute(
+                select(holdings.c.id).where(
+                    holdings.c.item_id == result.item.id,
+                    holdings.c.originator == result.item.originator,
+                )
+            ).scalar_one_or_none()
+            if isinstance(result, Accepted)
+            else None
+        )
+        if isinstance(result, Accepted) and held is not None:
+            # The same item in a new envelope: this party holds it already; keep one holding.
+            answer = {
+                "id": message.id,
+                "status": RECEIVED,
+                "item": result.item.id,
+                "holding": held,
+                "marked": result.local_level,
+                "at": now.isoformat(),
+            }
+        elif isinstance(result, Accepted):
             item = result.item
             conn.execute(
                 holdings.insert().values(
