@@ -1,0 +1,267 @@
+"""The delivery worker against a partner node in process: a fake HTTP session carries each
+batch to the partner's `receive_batch`, so every answer is really signed and verified."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from types import SimpleNamespace
+from typing import Any
+
+import aiohttp
+import pytest
+from sqlalchemy import delete, select
+from tests.node.node_fixtures import Cast, build_cast
+
+from gsomia.exchange import outbox
+from gsomia.exchange.answers import sign_answers
+from gsomia.exchange.wire import PATH, parse_batch
+from gsomia.exchange.worker import DeliveryWorker
+from gsomia.node.receive import receive_batch
+from gsomia.store.tables import outbox as outbox_table
+
+Handler = Callable[[str, dict[str, Any]], tuple[int, Any]]
+
+
+class FakeResponse:
+    def __init__(self, status: int, document: Any) -> None:
+        self.status = status
+        self.document = document
+        self.request_info: Any = SimpleNamespace(real_url="http://jpn.invalid" + PATH)
+
+    async def json(self, content_type: str | None = None) -> Any:
+        return self.document
+
+    async def __aenter__(self) -> FakeResponse:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        return None
+
+
+class FakeSession:
+    """Stands in for `aiohttp.ClientSession`; `handler` plays the partner."""
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+        self.batches: list[tuple[str, dict[str, Any]]] = []
+
+    def post(self, url: str, *, json: dict[str, Any]) -> FakeResponse:
+        self.batches.append((url, json))
+        status, document = self.handler(url, json)
+        return FakeResponse(status, document)
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cast]:
+    built = build_cast(tmp_path_factory.mktemp("worker"), ("KOR", "JPN"))
+    yield built
+    for node in built.nodes.values():
+        node.engine.dispose()
+
+
+@pytest.fixture
+def kor(pair: Cast) -> Cast:
+    """The pair with KOR's outbox emptied before each test."""
+    with pair["KOR"].engine.begin() as conn:
+        conn.execute(delete(outbox_table))
+    return pair
+
+
+def jpn_answers(pair: Cast) -> Handler:
+    def handle(url: str, batch: dict[str, Any]) -> tuple[int, Any]:
+        assert url == "http://jpn.invalid" + PATH
+        sender, messages = parse_batch(batch)
+        document, _ = receive_batch(pair["JPN"], sender, messages)
+        return 200, document
+
+    return handle
+
+
+def worker(pair: Cast, **hooks: Any) -> DeliveryWorker:
+    kor = pair["KOR"]
+    return DeliveryWorker(
+        kor.engine, sender="KOR", resolve=kor.peer_address, clock=kor.clock, **hooks
+    )
+
+
+def release(pair: Cast, **fields: Any) -> str:
+    item_id = pair.publish("KOR", "kim", **fields)
+    pair.release("KOR", "park", item_id)
+    return item_id
+
+
+def rows(pair: Cast) -> list[dict[str, Any]]:
+    with pair["KOR"].engine.connect() as conn:
+        found = conn.execute(select(outbox_table).order_by(outbox_table.c.id))
+        return [dict(r._mapping) for r in found]
+
+
+def send(pair: Cast, session: FakeSession, *, flash: bool, **hooks: Any) -> DeliveryWorker:
+    w = worker(pair, **hooks)
+    due = w._due(flash)
+    asyncio.run(w._send_all(session, due, flash=flash))  # type: ignore[arg-type]
+    return w
+
+
+def test_flash_and_bulk_lanes_split_the_queue(kor: Cast) -> None:
+    release(kor, precedence="FLASH")
+    release(kor, precedence="ROUTINE")
+    release(kor, precedence="IMMEDIATE")
+    w = worker(kor)
+    assert [r.priority for r in w._due(True)] == [0]
+    assert [r.priority for r in w._due(False)] == [1, 3]
+
+
+def test_delivered_rows_are_settled_with_the_signed_answer(kor: Cast) -> None:
+    settled: list[tuple[str, int]] = []
+    session = FakeSession(jpn_answers(kor))
+    for _ in range(3):
+        release(kor, precedence="ROUTINE")
+    send(kor, session, flash=False, on_settled=lambda peer, done: settled.append((peer, len(done))))
+    assert len(session.batches) == 1  # the bulk lane batches
+    assert settled == [("JPN", 3)]
+    for row in rows(kor):
+        assert row["state"] == outbox.RECEIVED
+        assert row["answer"]["answer"]["marked"] == "極秘"
+        assert row["answer"]["head"]["signer"] == kor["JPN"].card.key_id
+
+
+def test_flash_goes_one_message_per_batch(kor: Cast) -> None:
+    session = FakeSession(jpn_answers(kor))
+    release(kor, precedence="FLASH")
+    release(kor, precedence="FLASH")
+    send(kor, session, flash=True)
+    assert [len(batch["messages"]) for _, batch in session.batches] == [1, 1]
+    assert {r["state"] for r in rows(kor)} == {outbox.RECEIVED}
+
+
+def test_a_rejection_settles_the_row_as_rejected(kor: Cast) -> None:
+    jpn = kor["JPN"]
+
+    def tamper(url: str, batch: dict[str, Any]) -> tuple[int, Any]:
+        for message in batch["messages"]:
+            message["body"] = message["body"][:-8] + "AAAAAAAA"
+        return jpn_answers(kor)(url, batch)
+
+    release(kor)
+    send(kor, FakeSession(tamper), flash=True)
+    [row] = rows(kor)
+    assert row["state"] == outbox.REJECTED
+    assert row["answer"]["answer"]["status"] == "rejected"
+    assert jpn.card.key_id == row["answer"]["head"]["signer"]
+
+
+def _unreachable(url: str, batch: dict[str, Any]) -> tuple[int, Any]:
+    raise aiohttp.ClientConnectionError("connection refused")
+
+
+def _server_error(url: str, batch: dict[str, Any]) -> tuple[int, Any]:
+    return 500, {"error": "error", "message": "database down"}
+
+
+def _not_json(url: str, batch: dict[str, Any]) -> tuple[int, Any]:
+    raise ValueError("Expecting value: line 1 column 1")
+
+
+@pytest.mark.parametrize(
+    ("handler", "error"),
+    [
+        (_unreachable, "ClientConnectionError"),
+        (_server_error, "ClientResponseError"),
+        (_not_json, "ValueError"),
+    ],
+    ids=["unreachable", "http-500", "not-json"],
+)
+def test_failures_are_retried_later(kor: Cast, handler: Handler, error: str) -> None:
+    failures: list[str] = []
+    release(kor)
+    send(kor, FakeSession(handler), flash=True, on_failure=failures.append)
+    [row] = rows(kor)
+    assert (row["state"], row["attempts"]) == (outbox.QUEUED, 1)
+    assert row["last_error"].startswith(error)
+    assert row["next_attempt_at"] > row["created_at"]
+    assert failures == ["JPN"]
+
+
+@pytest.mark.parametrize("forgery", ["other-signer", "unsigned"])
+def test_an_answer_not_signed_by_the_partner_is_not_evidence(kor: Cast, forgery: str) -> None:
+    # The answers are JPN's, but signed by KOR's own keys, or carry a bogus signature.
+    real = jpn_answers(kor)
+
+    def forged(url: str, batch: dict[str, Any]) -> tuple[int, Any]:
+        status, document = real(url, batch)
+        if forgery == "unsigned":
+            document["jws"] = "eyJhbGciOiJub25lIn0.e30."
+            return status, document
+        said = [entry["answer"] for entry in document["answers"]]
+        return status, sign_answers(said, keys=kor["KOR"].keys, now=kor["KOR"].clock())
+
+    failures: list[str] = []
+    release(kor)
+    send(kor, FakeSession(forged), flash=True, on_failure=failures.append)
+    [row] = rows(kor)
+    assert (row["state"], row["attempts"], row["answer"]) == (outbox.QUEUED, 1, None)
+    assert failures == ["JPN"]
+
+
+def test_unanswered_messages_are_retried(kor: Cast) -> None:
+    jpn = kor["JPN"]
+
+    def first_only(url: str, batch: dict[str, Any]) -> tuple[int, Any]:
+        sender, messages = parse_batch(batch)
+        document, _ = receive_batch(jpn, sender, messages[:1])
+        return 200, document
+
+    release(kor, precedence="ROUTINE")
+    release(kor, precedence="ROUTINE")
+    send(kor, FakeSession(first_only), flash=False)
+    first, second = rows(kor)
+    assert first["state"] == outbox.RECEIVED
+    assert (second["state"], second["attempts"]) == (outbox.QUEUED, 1)
+    assert second["last_error"] == "no answer for this message"
+
+
+def test_a_peer_without_endpoint_is_retried(kor: Cast) -> None:
+    release(kor)
+    w = DeliveryWorker(kor["KOR"].engine, sender="KOR", resolve=lambda nation: None)
+    session = FakeSession(_unreachable)
+    asyncio.run(w._send_all(session, w._due(True), flash=True))  # type: ignore[arg-type]
+    [row] = rows(kor)
+    assert row["last_error"] == "peer JPN has no endpoint"
+    assert session.batches == []
+
+
+def test_idle_delay(kor: Cast) -> None:
+    w = worker(kor)
+    assert w._idle_delay() == 1.0  # nothing queued: look again in a second
+    release(kor)
+    assert w._idle_delay() == 0.01  # already due: at once (the floor)
+
+
+def test_run_sends_on_wake_and_stops(kor: Cast, monkeypatch: pytest.MonkeyPatch) -> None:
+    w = worker(kor)
+    w.wake(0)  # before run: no loop yet, nothing to wake
+    seen: list[tuple[bool, int]] = []
+
+    async def fake_send_all(session: Any, due: Any, *, flash: bool) -> None:
+        seen.append((flash, len(due)))
+        w._settle("JPN", due, [])  # answered with nothing: the rows go back with a delay
+
+    monkeypatch.setattr(w, "_send_all", fake_send_all)
+
+    async def scenario() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(w.run(stop))
+        await asyncio.sleep(0.05)
+        await asyncio.to_thread(release, kor, precedence="FLASH")
+        w.wake(0)
+        for _ in range(200):
+            if seen:
+                break
+            await asyncio.sleep(0.01)
+        stop.set()
+        await asyncio.wait_for(task, timeout=5)
+
+    asyncio.run(scenario())
+    assert seen[0] == (True, 1)
