@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from gsomia.exchange import outbox
 from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.wire import WireMessage
 from gsomia.node import read, transfers
+from gsomia.node.live import push_flash
 from gsomia.node.publish import ITEM_HEADER
 from gsomia.node.receive import receive_batch
 from gsomia.seal import seal_envelope
@@ -163,9 +165,16 @@ def test_an_envelope_sealed_for_usa_is_rejected_by_jpn(cast: Cast) -> None:
     assert count(cast, "JPN", holdings, item_id=item_id) == 0
 
 
-def _sealed(cast: Cast, *, agreement: str, releasable_to: list[str], message_id: str) -> bytes:
+def _sealed(
+    cast: Cast,
+    *,
+    agreement: str,
+    releasable_to: list[str],
+    message_id: str,
+    item_id: str | None = None,
+) -> bytes:
     """A KOR envelope for JPN whose authenticated header names `agreement`."""
-    item_id = cast.publish("KOR", "kim", releasable_to=tuple(releasable_to))
+    item_id = item_id or cast.publish("KOR", "kim", releasable_to=tuple(releasable_to))
     label = dict(transfers.get_item(cast["KOR"], item_id)["label"])
     header = {
         "type": ITEM_HEADER,
@@ -228,3 +237,30 @@ def test_usa_receives_an_item_under_kor_usa_1987(cast: Cast) -> None:
     _, [jpn_copy] = cast.send("KOR", "JPN", outcomes)
     assert jpn_copy.local_level == "極秘"
     assert jpn_copy.item.agreement_id == "KOR-JPN-2016"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: receive_batch returns an item JPN already holds, arriving in a new envelope, "
+    "among the newly accepted with a holding id that was never stored; push_flash then raises "
+    "KeyError (live.py rows[holding_id]) and the peer API answers 500 after committing",
+)
+def test_a_held_item_in_a_new_envelope_is_not_newly_accepted(cast: Cast) -> None:
+    item_id = cast.publish("KOR", "kim")
+    _, [first] = cast.send("KOR", "JPN", cast.release("KOR", "park", item_id))
+    body = _sealed(
+        cast, agreement="KOR-JPN-2016", releasable_to=["JPN"], message_id="again", item_id=item_id
+    )
+    jpn = cast["JPN"]
+    document, accepted = receive_batch(jpn, "KOR", [WireMessage("again", "item", body)])
+    [entry] = verify_answers(document, signer=jpn.card)
+    assert entry["answer"]["holding"] == first.holding_id  # one holding per item
+    assert count(cast, "JPN", holdings, item_id=item_id) == 1
+
+    async def watch() -> None:
+        jpn.alerts.bind(asyncio.get_running_loop())
+        async with jpn.alerts.subscribe("sato"):
+            push_flash(jpn, accepted)  # what the peer API does next
+
+    asyncio.run(watch())
+    assert accepted == []
