@@ -32,10 +32,10 @@ def test_never_shrinks_as_attempts_grow(first: int, second: int, draw: float) ->
 
 @pytest.mark.parametrize(
     ("tries", "seconds"),
-    [(0, BASE_SECONDS / 2), (1, BASE_SECONDS), (2, 2 * BASE_SECONDS), (6, 16.0), (7, 30.0)],
+    [(0, BASE_SECONDS / 2), (1, BASE_SECONDS), (2, 2 * BASE_SECONDS), (5, 3.2), (6, 5.0)],
 )
 def test_ceiling_doubles_until_the_cap(tries: int, seconds: float) -> None:
-    # With the draw at one half the wait is half the ceiling: 0.5 s · 2^attempts, capped at 60 s.
+    # With the draw at one half the wait is half the ceiling: 0.2 s · 2^attempts, capped at 10 s.
     assert next_attempt(tries, NOW, 0.5) == NOW + timedelta(seconds=seconds)
 
 

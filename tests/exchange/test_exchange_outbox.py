@@ -125,7 +125,9 @@ def test_retry_later_counts_and_pushes_back(engine: Engine) -> None:
     put(engine, "b", FLASH)
     pending = due(engine)
     with engine.begin() as conn:
-        outbox.retry_later(conn, pending[:1], "connection refused " + "x" * 600, NOW, 0.5)
+        outbox.retry_later(
+            conn, pending[:1], "connection refused " + "x" * 600, next_attempt(0, NOW, 0.5)
+        )
     stored = row(engine, "a")
     assert stored["attempts"] == 1
     assert stored["next_attempt_at"] == next_attempt(0, NOW, 0.5)
@@ -136,9 +138,9 @@ def test_retry_later_counts_and_pushes_back(engine: Engine) -> None:
     assert [p.message_id for p in due(engine)] == ["b"]
     [again] = due(engine, next_attempt(0, NOW, 0.5), limit=1)
     assert (again.message_id, again.attempts) == ("a", 1)
-    # The second failure waits longer for the same draw.
+    # The caller (the worker's per-peer back-off) decides how long; the row keeps count.
     with engine.begin() as conn:
-        outbox.retry_later(conn, [again], "still down", NOW, 0.5)
+        outbox.retry_later(conn, [again], "still down", next_attempt(1, NOW, 0.5))
     assert row(engine, "a")["attempts"] == 2
     assert row(engine, "a")["next_attempt_at"] == next_attempt(1, NOW, 0.5)
 
@@ -148,7 +150,7 @@ def test_retry_later_leaves_settled_rows_alone(engine: Engine) -> None:
     [a] = due(engine)
     with engine.begin() as conn:
         outbox.settle(conn, [(a.id, outbox.REJECTED, {"reason": "no"})], NOW)
-        outbox.retry_later(conn, [a], "late failure", NOW, 0.9)
+        outbox.retry_later(conn, [a], "late failure", next_attempt(0, NOW, 0.9))
     stored = row(engine, "a")
     assert (stored["state"], stored["attempts"], stored["last_error"]) == ("rejected", 0, None)
 
@@ -162,7 +164,7 @@ def test_depth_and_next_due(engine: Engine) -> None:
     pending = {p.message_id: p for p in due(engine)}
     with engine.begin() as conn:
         outbox.settle(conn, [(pending["r2"].id, outbox.RECEIVED, {})], NOW)
-        outbox.retry_later(conn, [pending["f1"]], "down", NOW, 0.5)
+        outbox.retry_later(conn, [pending["f1"]], "down", next_attempt(0, NOW, 0.5))
     with engine.connect() as conn:
         assert outbox.depth_by_priority(conn) == {FLASH: 2, ROUTINE: 1}
         assert outbox.next_due_at(conn) == NOW

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gsomia.api.deps import NodeDep
 from gsomia.errors import InputError
-from gsomia.exchange.wire import PATH, parse_batch
+from gsomia.exchange.wire import HELLO_PATH, PATH, parse_batch
 from gsomia.node.live import push_flash
 from gsomia.node.receive import receive_batch
 
@@ -34,6 +34,18 @@ async def deliver(request: Request, node: NodeDep) -> dict[str, Any]:
     if accepted:
         await run_in_threadpool(push_flash, node, accepted)
     return document
+
+
+@router.post(HELLO_PATH, status_code=204)
+def hello(body: dict[str, str], node: NodeDep) -> None:
+    """A partner node says it is up: retry what is queued for it now rather than later.
+
+    Unauthenticated on purpose: the worst a forged hello can do is trigger an early retry.
+    """
+    sender = body.get("sender", "")
+    if node.peer_card(sender) is None:
+        raise InputError(f"{sender!r} is not a registered partner of this node")
+    node.worker.peer_is_back(sender)
 
 
 @router.get("/peer/v1/card")

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-BASE_SECONDS = 0.5
-CAP_SECONDS = 60.0
+BASE_SECONDS = 0.2
+#: A partner that is down is probed at least this often: an early warning must not wait long
+#: after the link comes back, and a node that restarts says hello to skip the wait entirely.
+CAP_SECONDS = 10.0
 
 
 def next_attempt(attempts: int, now: datetime, draw: float) -> datetime:

@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
-from gsomia.exchange.backoff import next_attempt
 from gsomia.store.tables import outbox
 
 QUEUED = "queued"
@@ -109,20 +108,24 @@ def settle(
         )
 
 
-def retry_later(
-    conn: Connection, pending: Sequence[Pending], error: str, now: datetime, draw: float
-) -> None:
-    """The peer could not be reached: count the try and push the rows back."""
+def retry_later(conn: Connection, pending: Sequence[Pending], error: str, until: datetime) -> None:
+    """The peer could not be reached: count the try and hold the rows until `until`."""
     for row in pending:
         conn.execute(
             update(outbox)
             .where(outbox.c.id == row.id, outbox.c.state == QUEUED)
-            .values(
-                attempts=row.attempts + 1,
-                last_error=error[:500],
-                next_attempt_at=next_attempt(row.attempts, now, draw),
-            )
+            .values(attempts=row.attempts + 1, last_error=error[:500], next_attempt_at=until)
         )
+
+
+def retry_now(conn: Connection, peer: str, now: datetime) -> int:
+    """A peer said it is back: everything queued for it is due at once. Returns the count."""
+    result = conn.execute(
+        update(outbox)
+        .where(outbox.c.peer == peer, outbox.c.state == QUEUED, outbox.c.next_attempt_at > now)
+        .values(next_attempt_at=now)
+    )
+    return int(result.rowcount)
 
 
 def depth_by_priority(conn: Connection) -> dict[int, int]:

@@ -20,6 +20,8 @@ from typing import Any
 from gsomia.errors import InputError
 
 PATH = "/peer/v1/messages"
+#: A node that starts says hello to its partners; they retry what they queued for it at once.
+HELLO_PATH = "/peer/v1/hello"
 MAX_BATCH = 256
 RECEIVED = "received"
 REJECTED = "rejected"

@@ -23,7 +23,8 @@ from sqlalchemy import Engine
 from gsomia.errors import Error, VerificationError
 from gsomia.exchange import outbox
 from gsomia.exchange.answers import verify_answers
-from gsomia.exchange.wire import MAX_BATCH, PATH, REJECTED, WireMessage
+from gsomia.exchange.backoff import next_attempt
+from gsomia.exchange.wire import HELLO_PATH, MAX_BATCH, PATH, REJECTED, WireMessage
 from gsomia.seal import IdentityCard
 
 log = logging.getLogger("gsomia.delivery")
@@ -31,6 +32,7 @@ log = logging.getLogger("gsomia.delivery")
 FLASH = 0
 _draw = secrets.SystemRandom().random  # jitter must differ between nodes, not be predictable
 BULK_BATCH = 64  # small enough that a partner's inbox transaction stays short
+HELLO_DELAY = 0.5
 
 
 @dataclass(frozen=True)
@@ -53,13 +55,16 @@ class DeliveryWorker:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         on_settled: Settled | None = None,
         on_failure: Callable[[str], None] | None = None,
+        peers: Callable[[], list[str]] = list,
     ) -> None:
         self._engine = engine
+        self._peers = peers
         self._sender = sender
         self._resolve = resolve
         self._clock = clock
         self._on_settled = on_settled
         self._on_failure = on_failure
+        self._down: dict[str, tuple[int, datetime]] = {}  # peer -> (failures, retry at)
         self._wake_flash = asyncio.Event()
         self._wake_bulk = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -71,6 +76,14 @@ class DeliveryWorker:
         event = self._wake_flash if priority == FLASH else self._wake_bulk
         self._loop.call_soon_threadsafe(event.set)
 
+    def peer_is_back(self, peer: str) -> None:
+        """A partner announced it is up again: forget its back-off and send at once."""
+        self._down.pop(peer, None)
+        with self._engine.begin() as conn:
+            outbox.retry_now(conn, peer, self._clock())
+        self.wake(FLASH)
+        self.wake(FLASH + 1)
+
     async def run(self, stop: asyncio.Event) -> None:
         self._loop = asyncio.get_running_loop()
         timeout = aiohttp.ClientTimeout(total=30, connect=3)
@@ -79,6 +92,7 @@ class DeliveryWorker:
             lanes = [
                 asyncio.create_task(self._lane(session, stop, flash=True)),
                 asyncio.create_task(self._lane(session, stop, flash=False)),
+                asyncio.create_task(self._say_hello(session)),
             ]
             await stop.wait()
             for lane in lanes:
@@ -99,10 +113,26 @@ class DeliveryWorker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout=delay)
 
+    async def _say_hello(self, session: aiohttp.ClientSession) -> None:
+        """Tell each partner this node is up, so what they queued for it comes at once."""
+        await asyncio.sleep(HELLO_DELAY)  # the server starts listening just after the worker
+        for peer in self._peers():
+            address = self._resolve(peer)
+            if address is None:
+                continue
+            with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                await session.post(
+                    address.endpoint.rstrip("/") + HELLO_PATH,
+                    json={"sender": self._sender},
+                    timeout=aiohttp.ClientTimeout(total=2),
+                )
+
     def _due(self, flash: bool) -> list[outbox.Pending]:
+        now = self._clock()
         with self._engine.begin() as conn:
-            rows = outbox.due(conn, self._clock(), limit=4 * MAX_BATCH)
-        return [row for row in rows if (row.priority == FLASH) == flash]
+            rows = outbox.due(conn, now, limit=4 * MAX_BATCH)
+        resting = {peer for peer, (_, until) in self._down.items() if until > now}
+        return [row for row in rows if (row.priority == FLASH) == flash and row.peer not in resting]
 
     def _idle_delay(self) -> float:
         with self._engine.begin() as conn:
@@ -153,11 +183,18 @@ class DeliveryWorker:
                 self._on_failure(peer)
             await asyncio.to_thread(self._retry, rows, f"{type(exc).__name__}: {exc}")
             return
+        self._down.pop(peer, None)
         await asyncio.to_thread(self._settle, peer, rows, answers)
 
     def _retry(self, rows: Sequence[outbox.Pending], error: str) -> None:
+        # The peer is what failed, not the message: one back-off per peer, shared by its rows.
+        now = self._clock()
+        peer = rows[0].peer
+        failures = self._down.get(peer, (0, now))[0] + 1
+        until = next_attempt(failures - 1, now, _draw())
+        self._down[peer] = (failures, until)
         with self._engine.begin() as conn:
-            outbox.retry_later(conn, rows, error, self._clock(), _draw())
+            outbox.retry_later(conn, rows, error, until)
 
     def _settle(
         self, peer: str, rows: Sequence[outbox.Pending], answers: list[dict[str, Any]]
@@ -187,7 +224,8 @@ class DeliveryWorker:
                     now,
                 )
                 if unanswered:
-                    outbox.retry_later(conn, unanswered, "no answer for this message", now, _draw())
+                    until = next_attempt(0, now, _draw())
+                    outbox.retry_later(conn, unanswered, "no answer for this message", until)
         except Error:
             log.exception("could not record answers from %s", peer)
             return

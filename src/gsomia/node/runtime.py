@@ -53,6 +53,7 @@ class Node:
             clock=clock,
             on_failure=lambda peer: self.metrics.delivery_failures.labels(peer).inc(),
             on_settled=self._settled,
+            peers=lambda: sorted(self._load_peers()),
         )
 
     def _settled(self, peer: str, settled: list[tuple[Pending, dict[str, Any]]]) -> None:
