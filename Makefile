@@ -31,5 +31,8 @@ bench: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/gsomia serve --home $${GSOMIA_HOME:-.gsomia/node}
 
+screenshots: $(STAMP)
+	$(BIN)/python scripts/screenshots.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage
