@@ -239,12 +239,6 @@ def test_usa_receives_an_item_under_kor_usa_1987(cast: Cast) -> None:
     assert jpn_copy.item.agreement_id == "KOR-JPN-2016"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: receive_batch returns an item JPN already holds, arriving in a new envelope, "
-    "among the newly accepted with a holding id that was never stored; push_flash then raises "
-    "KeyError (live.py rows[holding_id]) and the peer API answers 500 after committing",
-)
 def test_a_held_item_in_a_new_envelope_is_not_newly_accepted(cast: Cast) -> None:
     item_id = cast.publish("KOR", "kim")
     _, [first] = cast.send("KOR", "JPN", cast.release("KOR", "park", item_id))
@@ -264,3 +258,14 @@ def test_a_held_item_in_a_new_envelope_is_not_newly_accepted(cast: Cast) -> None
 
     asyncio.run(watch())
     assert accepted == []
+
+
+def test_a_forged_message_cannot_pre_empt_the_genuine_one(cast: Cast) -> None:
+    item_id = cast.publish("KOR", "kim")
+    [genuine] = cast.queued("KOR", cast.release("KOR", "park", item_id), "JPN")
+    jpn = cast["JPN"]
+    receive_batch(jpn, "KOR", [WireMessage(genuine.id, "item", b"garbage")])
+    document, accepted = receive_batch(jpn, "KOR", [genuine])
+    [entry] = verify_answers(document, signer=jpn.card)
+    assert entry["answer"]["status"] == "received"
+    assert len(accepted) == 1

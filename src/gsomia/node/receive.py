@@ -51,9 +51,13 @@ class Accepted:
 
 @dataclass(frozen=True)
 class Refused:
+    """A refused message. Only a verified one (the sender's signature held) is remembered as
+    answered: otherwise anyone who guessed a message id could pre-empt the genuine envelope."""
+
     message: WireMessage
     reason: str
     article: str
+    verified: bool = False
 
 
 def item_from_header(node: Node, opened: Opened) -> tuple[Item, str]:
@@ -92,28 +96,38 @@ def item_from_header(node: Node, opened: Opened) -> tuple[Item, str]:
     return item, str(meta.get("title", ""))
 
 
-def _examine(
-    node: Node, card: IdentityCard, message: WireMessage, now: datetime
-) -> Accepted | Refused:
+def _verify(node: Node, card: IdentityCard, message: WireMessage) -> Opened | Refused:
+    """The opened envelope, if the sender's signatures and the binding verified."""
     if message.kind != "item":
         return Refused(message, f"unknown message kind {message.kind!r}", "Art. 9")
     try:
         opened = open_envelope(message.body, keys=node.keys, senders=[card])
-        if opened.envelope_id != message.id:
-            raise InputError("the envelope's id differs from the message id")
+    except EnvelopeError as error:
+        log.warning("envelope %s from %s refused: %s", message.id, card.nation, error.reason)
+        return Refused(message, error.message, "Art. 9")
+    if opened.envelope_id != message.id:
+        return Refused(message, "the envelope's id differs from the message id", "Art. 9")
+    return opened
+
+
+def _examine(
+    node: Node, card: IdentityCard, message: WireMessage, now: datetime
+) -> Accepted | Refused:
+    opened = _verify(node, card, message)
+    if isinstance(opened, Refused):
+        return opened
+    try:
         item, title = item_from_header(node, opened)
         agreement = node.agreements.get(item.agreement_id)
         decision = may_accept(item, node.nation, card.nation, agreement, now, channel=CHANNEL)
         if not decision.allowed:
-            return Refused(message, decision.reason, f"{decision.article} {decision.requirement}")
+            article = f"{decision.article} {decision.requirement}"
+            return Refused(message, decision.reason, article, verified=True)
         holding = receive(item, node.nation, agreement)
-    except EnvelopeError as error:
-        log.warning("envelope %s from %s refused: %s", message.id, card.nation, error.reason)
-        return Refused(message, error.message, "Art. 9")
     except PolicyDenied as error:
-        return Refused(message, error.message, error.article)
+        return Refused(message, error.message, error.article, verified=True)
     except Error as error:
-        return Refused(message, error.message, "Art. 4")
+        return Refused(message, error.message, "Art. 4", verified=True)
     original = label_from_obj(opened.label["label"])
     scheme = node.scheme(now.date())
     # Art. 4.2: the receiver marks the item with the originator's name and its own equivalent.
@@ -139,8 +153,10 @@ def _examine(
 
 def _store(
     conn: Connection, sender: str, results: list[Accepted | Refused], now: datetime
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], list[Accepted]]:
+    """Apply `results`; the answers in order, and the items that became new holdings."""
     answers = []
+    stored: list[Accepted] = []
     for result in results:
         message = result.message
         held = (
@@ -165,6 +181,7 @@ def _store(
             }
         elif isinstance(result, Accepted):
             item = result.item
+            stored.append(result)
             conn.execute(
                 holdings.insert().values(
                     id=result.holding_id,
@@ -219,6 +236,9 @@ def _store(
                 "article": result.article,
                 "at": now.isoformat(),
             }
+        if isinstance(result, Refused) and not result.verified:
+            answers.append(answer)
+            continue
         conn.execute(
             inbox.insert().values(
                 message_id=message.id,
@@ -229,7 +249,7 @@ def _store(
             )
         )
         answers.append(answer)
-    return answers
+    return answers, stored
 
 
 def receive_batch(
@@ -257,9 +277,8 @@ def receive_batch(
         results = [_examine(node, card, m, now) for m in fresh]
         try:
             with node.engine.begin() as conn:
-                stored = dict(
-                    zip((m.id for m in fresh), _store(conn, sender, results, now), strict=True)
-                )
+                fresh_answers, accepted = _store(conn, sender, results, now)
+            stored = dict(zip((m.id for m in fresh), fresh_answers, strict=True))
             break
         except IntegrityError:
             # The same message arrived twice at once; the second pass finds it applied.
@@ -271,5 +290,4 @@ def receive_batch(
         node.metrics.decisions.labels("receive", outcome).inc()
         if isinstance(result, Refused):
             node.metrics.rejections.labels(result.reason[:60]).inc()
-    accepted = [r for r in results if isinstance(r, Accepted)]
     return sign_answers(answers, keys=node.keys, now=now), accepted
