@@ -175,3 +175,19 @@ def test_depth_and_next_due(engine: Engine) -> None:
     with engine.connect() as conn:
         assert outbox.depth_by_priority(conn) == {FLASH: 1}
         assert outbox.next_due_at(conn) == next_attempt(0, NOW, 0.5)
+
+
+def test_retry_now_makes_a_peers_waiting_rows_due(engine: Engine) -> None:
+    put(engine, "a", FLASH)
+    put(engine, "b", ROUTINE)
+    put(engine, "u", ROUTINE, peer="USA")
+    later = NOW + timedelta(seconds=30)
+    pending = due(engine)
+    with engine.begin() as conn:
+        outbox.retry_later(conn, pending, "down", later)
+    assert due(engine) == []
+    with engine.begin() as conn:
+        assert outbox.retry_now(conn, "JPN", NOW) == 2
+        assert outbox.retry_now(conn, "JPN", NOW) == 0  # nothing left waiting
+    assert [p.message_id for p in due(engine)] == ["a", "b"]
+    assert row(engine, "u")["next_attempt_at"] == later

@@ -4,7 +4,7 @@ batch to the partner's `receive_batch`, so every answer is really signed and ver
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -14,8 +14,9 @@ from sqlalchemy import delete, select
 from tests.node.node_fixtures import Cast, build_cast
 
 from gsomia.exchange import outbox
+from gsomia.exchange import worker as worker_module
 from gsomia.exchange.answers import sign_answers
-from gsomia.exchange.wire import PATH, parse_batch
+from gsomia.exchange.wire import HELLO_PATH, PATH, parse_batch
 from gsomia.exchange.worker import DeliveryWorker
 from gsomia.node.receive import receive_batch
 from gsomia.store.tables import outbox as outbox_table
@@ -38,6 +39,12 @@ class FakeResponse:
     async def __aexit__(self, *_: object) -> None:
         return None
 
+    def __await__(self) -> Generator[Any, None, FakeResponse]:
+        async def itself() -> FakeResponse:
+            return self
+
+        return itself().__await__()
+
 
 class FakeSession:
     """Stands in for `aiohttp.ClientSession`; `handler` plays the partner."""
@@ -46,7 +53,7 @@ class FakeSession:
         self.handler = handler
         self.batches: list[tuple[str, dict[str, Any]]] = []
 
-    def post(self, url: str, *, json: dict[str, Any]) -> FakeResponse:
+    def post(self, url: str, *, json: dict[str, Any], timeout: object = None) -> FakeResponse:
         self.batches.append((url, json))
         status, document = self.handler(url, json)
         return FakeResponse(status, document)
@@ -265,3 +272,45 @@ def test_run_sends_on_wake_and_stops(kor: Cast, monkeypatch: pytest.MonkeyPatch)
 
     asyncio.run(scenario())
     assert seen[0] == (True, 1)
+
+
+def test_a_failed_peer_rests_until_its_back_off_or_its_hello(kor: Cast) -> None:
+    release(kor)
+    w = worker(kor)
+    asyncio.run(w._send_all(FakeSession(_unreachable), w._due(True), flash=True))  # type: ignore[arg-type]
+    [row] = rows(kor)
+    assert row["attempts"] == 1
+    # The whole partner rests, not just the row: a new FLASH item for JPN waits too.
+    release(kor)
+    assert w._due(True) == []
+    # A second failure doubles the partner's back-off (same draw bounds, one more attempt).
+    w._retry(worker(kor)._due(True), "still down")
+    assert w._down["JPN"][0] == 2
+    # JPN says hello: its rows are due at once and the back-off is forgotten.
+    w.peer_is_back("JPN")
+    assert "JPN" not in w._down
+    assert len(w._due(True)) == 2
+    with kor["KOR"].engine.connect() as conn:
+        assert outbox.next_due_at(conn) is not None
+    send(kor, FakeSession(jpn_answers(kor)), flash=True)
+    assert {r["state"] for r in rows(kor)} == {outbox.RECEIVED}
+
+
+def test_hello_goes_to_every_partner_with_an_endpoint(
+    kor: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(worker_module, "HELLO_DELAY", 0)
+    w = DeliveryWorker(
+        kor["KOR"].engine,
+        sender="KOR",
+        resolve=kor["KOR"].peer_address,
+        peers=lambda: ["JPN", "USA"],  # no USA card is pinned: skipped
+    )
+
+    def refuse(url: str, batch: dict[str, Any]) -> tuple[int, Any]:
+        raise aiohttp.ClientConnectionError("down")  # a partner that is down is not an error
+
+    for handler in (lambda url, batch: (204, None), refuse):
+        session = FakeSession(handler)
+        asyncio.run(w._say_hello(session))  # type: ignore[arg-type]
+        assert session.batches == [("http://jpn.invalid" + HELLO_PATH, {"sender": "KOR"})]
