@@ -1,0 +1,58 @@
+"""Engines: the URLs operators write, the backends gsomia supports, UTC instants only."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, Table, insert, select
+from sqlalchemy.exc import StatementError
+
+from gsomia.errors import UsageError
+from gsomia.store.db import make_engine, normalise_url
+from gsomia.store.types import UTCDateTime
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://gsomia@db/kor", "postgresql+psycopg://gsomia@db/kor"),
+        ("postgres://gsomia@db/kor", "postgresql+psycopg://gsomia@db/kor"),
+        ("postgresql+psycopg://gsomia@db/kor", "postgresql+psycopg://gsomia@db/kor"),
+        ("sqlite:///node.db", "sqlite:///node.db"),
+    ],
+)
+def test_normalise_url(url: str, expected: str) -> None:
+    assert normalise_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [("not a url", "is not valid"), ("mysql://root@db/x", "'mysql' is not supported")],
+)
+def test_unusable_urls_are_usage_errors(url: str, problem: str) -> None:
+    with pytest.raises(UsageError, match=problem) as caught:
+        make_engine(url)
+    assert caught.value.hint is not None
+
+
+def test_utc_datetime_stores_instants_and_refuses_naive_times(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    table = Table(
+        "t", MetaData(), Column("id", Integer, primary_key=True), Column("at", UTCDateTime)
+    )
+    table.metadata.create_all(engine)
+    seoul = timezone(timedelta(hours=9))
+    instant = datetime(2026, 11, 27, 18, 0, tzinfo=seoul)
+    with engine.begin() as conn:
+        conn.execute(insert(table).values(id=1, at=instant))
+        conn.execute(insert(table).values(id=2, at=None))
+        with pytest.raises(StatementError, match="naive datetime"):
+            conn.execute(insert(table).values(id=3, at=datetime(2026, 11, 27, 9, 0)))
+    with engine.connect() as conn:
+        stored = dict(conn.execute(select(table.c.id, table.c.at)).all())
+    assert stored[1] == instant
+    assert stored[1].tzinfo == UTC
+    assert stored[2] is None
+    engine.dispose()
