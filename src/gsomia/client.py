@@ -48,6 +48,12 @@ class NodeClient:
     def publish(self, **fields: Any) -> str:
         return str(self._call("POST", "/api/v1/items", json=fields).json()["id"])
 
+    def publish_batch(self, items: list[dict[str, Any]]) -> list[dict[str, str]]:
+        return list(self._call("POST", "/api/v1/items:batch", json=items).json())
+
+    def set_release_rule(self, **fields: Any) -> int:
+        return int(self._call("POST", "/api/v1/release-rules", json=fields).json()["id"])
+
     def release(self, item_id: str) -> list[dict[str, Any]]:
         return list(self._call("POST", f"/api/v1/items/{item_id}/release").json())
 

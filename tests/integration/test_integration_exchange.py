@@ -22,7 +22,7 @@ from gsomia.exchange import outbox as queue
 from gsomia.exchange.wire import PATH, WireMessage
 from gsomia.labels import label_to_obj, make_label, national_policy
 from gsomia.node.home import load_home
-from gsomia.node.publish import ITEM_HEADER
+from gsomia.node.release import ITEM_HEADER
 from gsomia.node.runtime import Node
 from gsomia.seal import seal_envelope
 from gsomia.store.tables import access_log, holdings, outbox, rejections

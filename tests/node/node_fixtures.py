@@ -16,10 +16,11 @@ from sqlalchemy import select
 
 from gsomia.exchange import outbox
 from gsomia.exchange.wire import WireMessage
-from gsomia.node import publish, receive
+from gsomia.node import publish, receive, release
 from gsomia.node.home import init_home
 from gsomia.node.peers import add_peer
-from gsomia.node.publish import Draft, Outcome
+from gsomia.node.publish import Draft
+from gsomia.node.release import Outcome
 from gsomia.node.runtime import Node
 from gsomia.store.tables import access_log
 from gsomia.store.users import UserRecord, add_user, get_user
@@ -82,7 +83,7 @@ class Cast:
         return publish.publish(self.nodes[nation], self.user(nation, author), draft)
 
     def release(self, nation: str, officer: str, item_id: str) -> list[Outcome]:
-        return publish.release(self.nodes[nation], self.user(nation, officer), item_id)
+        return release.release(self.nodes[nation], self.user(nation, officer), item_id)
 
     def queued(self, sender: str, outcomes: Iterable[Outcome], peer: str) -> list[WireMessage]:
         """The messages for `peer` among `outcomes`, as the sender's outbox hands them out."""

@@ -13,7 +13,8 @@ from gsomia.errors import Conflict, InputError, NotFound, PolicyDenied
 from gsomia.node import publish, transfers
 from gsomia.node.home import init_home
 from gsomia.node.peers import add_peer, list_peers, remove_peer
-from gsomia.node.publish import Draft, parse_precedence, priority
+from gsomia.node.publish import Draft, parse_precedence
+from gsomia.node.release import priority
 from gsomia.store.tables import access_log, outbox
 from gsomia.treaty.items import Precedence
 

@@ -15,8 +15,8 @@ from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.wire import WireMessage
 from gsomia.node import read, transfers
 from gsomia.node.live import push_flash
-from gsomia.node.publish import ITEM_HEADER
 from gsomia.node.receive import receive_batch
+from gsomia.node.release import ITEM_HEADER
 from gsomia.seal import seal_envelope
 from gsomia.store.tables import holdings, inbox, rejections
 from gsomia.store.tables import outbox as outbox_table

@@ -11,6 +11,7 @@ from tests.web.conftest import PASSWORD, Site, csrf_of, sign_in
 
 from gsomia.exchange.wire import WireMessage
 from gsomia.node import publish as publishing
+from gsomia.node import release as releasing
 from gsomia.node.receive import receive_batch
 from gsomia.store.tables import access_log, items
 from gsomia.store.users import get_user
@@ -206,7 +207,7 @@ def holding_id(sites: dict[str, Site]) -> str:
         content=TRACK.encode(),
     )
     item_id = publishing.publish(kor, kim, draft)
-    [outcome] = publishing.release(kor, park, item_id)
+    [outcome] = releasing.release(kor, park, item_id)
     assert outcome.envelope is not None
     assert outcome.message_id is not None
     _, accepted = receive_batch(

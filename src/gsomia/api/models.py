@@ -47,6 +47,14 @@ class PublishRequest(BaseModel):
         )
 
 
+class ReleaseRuleRequest(BaseModel):
+    feed: str = Field(min_length=1, max_length=100)
+    to_nations: list[str] = Field(min_length=1)
+    ceiling: str = Field(description="highest level released, in this node's scheme")
+    purpose: str = Field(min_length=1, max_length=200)
+    valid_until: datetime
+
+
 class DecisionOut(BaseModel):
     allowed: bool
     reason: str

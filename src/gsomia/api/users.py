@@ -17,10 +17,13 @@ from gsomia.api.models import (
     ItemOut,
     PublishRequest,
     ReleaseOutcomeOut,
+    ReleaseRuleRequest,
     TransferOut,
 )
 from gsomia.node import publish as publishing
 from gsomia.node import read, transfers
+from gsomia.node import release as releasing
+from gsomia.node.release import RuleDraft
 
 router = APIRouter(prefix="/api/v1", tags=["users"])
 
@@ -43,15 +46,36 @@ def me(user: UserDep, node: NodeDep) -> dict[str, Any]:
 
 @router.post("/items", status_code=201)
 def publish_item(body: PublishRequest, user: UserDep, node: NodeDep) -> dict[str, str]:
-    """Submit an item; it waits as a draft until an officer releases it (R50)."""
-    item_id = publishing.publish(node, user, body.draft())
-    return {"id": item_id, "state": "draft"}
+    """Submit an item; it waits as a draft until an officer releases it (R50), unless its feed
+    has a standing release rule."""
+    [published] = publishing.publish_batch(node, user, [body.draft()])
+    return {"id": published.id, "state": published.state}
+
+
+@router.post("/items:batch", status_code=201)
+def publish_items(body: list[PublishRequest], user: UserDep, node: NodeDep) -> list[dict[str, str]]:
+    """Submit up to 1,000 items in one transaction (a sensor feed's burst)."""
+    published = publishing.publish_batch(node, user, [request.draft() for request in body])
+    return [{"id": p.id, "state": p.state} for p in published]
+
+
+@router.post("/release-rules", status_code=201)
+def set_release_rule(body: ReleaseRuleRequest, user: UserDep, node: NodeDep) -> dict[str, int]:
+    """An officer sets a standing release rule for a feed: its items go out on publication."""
+    rule = RuleDraft(
+        feed=body.feed,
+        to_nations=tuple(body.to_nations),
+        ceiling=body.ceiling,
+        purpose=body.purpose,
+        valid_until=body.valid_until,
+    )
+    return {"id": releasing.set_release_rule(node, user, rule)}
 
 
 @router.post("/items/{item_id}/release")
 def release_item(item_id: str, user: UserDep, node: NodeDep) -> list[ReleaseOutcomeOut]:
     """Release an item to every partner it is releasable to; one decision per partner."""
-    outcomes = publishing.release(node, user, item_id)
+    outcomes = releasing.release(node, user, item_id)
     return [
         ReleaseOutcomeOut(
             nation=o.nation,

@@ -23,7 +23,7 @@ from gsomia.exchange.wire import RECEIVED, REJECTED, WireMessage
 from gsomia.labels import label_from_obj, label_to_obj, national_policy
 from gsomia.labels.labelset import make_alternative
 from gsomia.node import audit
-from gsomia.node.publish import ITEM_HEADER
+from gsomia.node.release import ITEM_HEADER
 from gsomia.node.runtime import CHANNEL, Node
 from gsomia.seal import EnvelopeError, IdentityCard, Opened, open_envelope
 from gsomia.store.tables import holdings, inbox, rejections

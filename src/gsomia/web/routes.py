@@ -27,6 +27,7 @@ from gsomia.errors import Error, InputError, NotFound, PolicyDenied, http_status
 from gsomia.labels import CAVEATS
 from gsomia.node import publish as publishing
 from gsomia.node import read, transfers
+from gsomia.node import release as releasing
 from gsomia.store.users import check_password
 from gsomia.treaty.items import Precedence
 from gsomia.treaty.roles import Action
@@ -273,7 +274,7 @@ def item_page(item_id: str, page: SignedIn) -> Response:
 @router.post("/items/{item_id}/release")
 def release(item_id: str, page: PostedSignedIn) -> Response:
     assert page.user is not None
-    publishing.release(page.node, page.user, item_id)
+    releasing.release(page.node, page.user, item_id)
     return _redirect(page, f"/items/{item_id}")
 
 

@@ -1,0 +1,300 @@
+"""Release items to partners: an officer's decision or a standing rule, per partner (R50).
+
+Each allowed partner gets an envelope sealed for its node alone. Sealing (the costly part)
+happens before the write transaction; the decisions, the outbox rows and the item's new
+state are then written together, under a lock on the item so no partner is sent it twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from gsomia.errors import Conflict, InputError, NotFound
+from gsomia.exchange import outbox
+from gsomia.node import audit
+from gsomia.node.people import to_person
+from gsomia.node.runtime import CHANNEL, Node
+from gsomia.seal import seal_envelope
+from gsomia.store.tables import items, release_rules
+from gsomia.store.tables import outbox as outbox_table
+from gsomia.store.users import UserRecord, get_user
+from gsomia.treaty.decision import Decision
+from gsomia.treaty.decisions import may_provide
+from gsomia.treaty.items import Item, Precedence
+from gsomia.treaty.people import Person
+from gsomia.treaty.release import OfficerRelease, Release, StandingRelease
+from gsomia.treaty.roles import Action, may_perform
+
+ITEM_HEADER = "gsomia-item/1"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a release to one partner; an envelope only if the decision allowed it."""
+
+    nation: str
+    decision: Decision
+    message_id: str | None = None
+    envelope: bytes | None = None
+    agreement_id: str = ""
+    agreement_version: int = 0
+
+
+def priority(precedence: Precedence) -> int:
+    """Outbox priority: 0 for FLASH … 3 for ROUTINE, so an ascending sort is most urgent first."""
+    return int(Precedence.FLASH) - int(precedence)
+
+
+def authorise(
+    node: Node, user: UserRecord, action: Action, subject: str
+) -> tuple[Person, Decision]:
+    """The user as a treaty person and the role decision; a denial is logged and raised here.
+
+    An allowed decision is returned for the caller to log in its own transaction, next to
+    the change it allowed.
+    """
+    person = to_person(user, node.scheme())
+    decision = may_perform(person, action)
+    if not decision.allowed:
+        with node.engine.begin() as conn:
+            audit.record(
+                conn,
+                actor=user.name,
+                action=action.value,
+                subject=subject,
+                decision=decision,
+                now=node.clock(),
+            )
+        decision.enforce()
+    return person, decision
+
+
+def plan(
+    node: Node,
+    item: Mapping[str, Any],
+    nations: Iterable[str],
+    release_for: Callable[[str], Release | None],
+    now: datetime,
+) -> list[Outcome]:
+    """Decide for each partner and seal for the allowed ones (no database writes)."""
+    level = node.schemes.scheme(node.nation, at=item["created_at"].date()).parse(item["level"])
+    precedence = Precedence[item["precedence"]]
+    outcomes: list[Outcome] = []
+    for nation in nations:
+        agreement = node.agreement_with(nation, now)
+        if agreement is None:
+            decision = Decision.deny(
+                f"{node.nation} has no agreement with {nation}", "Art. 1", "R1"
+            )
+            outcomes.append(Outcome(nation, decision))
+            continue
+        version = agreement.version_at(now.date()).number
+        treaty_item = Item(
+            id=item["id"],
+            originator=node.nation,
+            level=level,
+            purpose=item["purpose"],
+            agreement_id=agreement.id,
+            agreement_version=version,
+            releasable_to=frozenset(item["releasable_to"]),
+            precedence=precedence,
+            caveats=frozenset(item["caveats"]),
+            created_at=item["created_at"],
+        )
+        decision = may_provide(
+            treaty_item, nation, agreement, release_for(nation), now, channel=CHANNEL
+        )
+        card = node.peer_card(nation)
+        if decision.allowed and card is None:
+            decision = Decision.deny(
+                f"no identity card of a {nation} node is registered here", "Art. 9", "R25"
+            )
+        if not decision.allowed or card is None:
+            outcomes.append(Outcome(nation, decision))
+            continue
+        message_id = uuid.uuid4().hex
+        header = {
+            "type": ITEM_HEADER,
+            "label": item["label"],
+            "item": {
+                "id": item["id"],
+                "title": item["title"],
+                "agreement": agreement.id,
+                "version": version,
+                "precedence": precedence.name,
+            },
+        }
+        envelope = seal_envelope(
+            item["content"],
+            label=header,
+            keys=node.keys,
+            recipients=[card],
+            now=now,
+            media_type=item["media_type"],
+            envelope_id=message_id,
+        )
+        outcomes.append(Outcome(nation, decision, message_id, envelope, agreement.id, version))
+    return outcomes
+
+
+def released_to(conn: Connection, item_id: str) -> set[str]:
+    """Partners that have, or are owed, this item: they are not sent it again."""
+    query = select(outbox_table.c.peer).where(
+        outbox_table.c.item_id == item_id, outbox_table.c.state != "rejected"
+    )
+    return set(conn.execute(query).scalars())
+
+
+def commit(
+    conn: Connection,
+    item: Mapping[str, Any],
+    outcomes: list[Outcome],
+    *,
+    actor: str,
+    now: datetime,
+) -> list[Outcome]:
+    """Write the decisions and the outbox rows; the outcomes actually recorded."""
+    conn.execute(select(items.c.id).where(items.c.id == item["id"]).with_for_update())
+    raced = released_to(conn, item["id"])
+    kept = [o for o in outcomes if not (o.envelope is not None and o.nation in raced)]
+    precedence = Precedence[item["precedence"]]
+    for outcome in kept:
+        audit.record(
+            conn,
+            actor=actor,
+            action=f"provide:{outcome.nation}",
+            subject=item["id"],
+            decision=outcome.decision,
+            now=now,
+        )
+        if outcome.envelope is not None and outcome.message_id is not None:
+            outbox.enqueue(
+                conn,
+                message_id=outcome.message_id,
+                kind="item",
+                peer=outcome.nation,
+                priority=priority(precedence),
+                body=outcome.envelope,
+                now=now,
+                item_id=item["id"],
+                agreement_id=outcome.agreement_id,
+                agreement_version=outcome.agreement_version,
+            )
+    if any(o.envelope for o in kept):
+        conn.execute(
+            update(items)
+            .where(items.c.id == item["id"])
+            .values(state="released", released_by=actor, released_at=now)
+        )
+    return kept
+
+
+def release(node: Node, officer: UserRecord, item_id: str) -> list[Outcome]:
+    """An officer releases an item to each partner it is releasable to and not yet sent."""
+    person, allowed = authorise(node, officer, Action.RELEASE, item_id)
+    now = node.clock()
+    with node.engine.connect() as conn:
+        row = conn.execute(select(items).where(items.c.id == item_id)).first()
+        already = released_to(conn, item_id)
+    if row is None:
+        raise NotFound(f"no item {item_id}", hint="`gsomia item list` shows this node's items")
+    item = dict(row._mapping)
+    remaining = [nation for nation in item["releasable_to"] if nation not in already]
+    if not remaining:
+        raise Conflict(
+            f"item {item_id} is already released to {', '.join(sorted(already))}",
+            hint="`gsomia transfers` shows where it stands",
+        )
+    outcomes = plan(
+        node, item, remaining, lambda nation: OfficerRelease(item_id, nation, person, now), now
+    )
+    with node.engine.begin() as conn:
+        audit.record(
+            conn,
+            actor=officer.name,
+            action=Action.RELEASE.value,
+            subject=item_id,
+            decision=allowed,
+            now=now,
+        )
+        kept = commit(conn, item, outcomes, actor=officer.name, now=now)
+    node.worker.wake(priority(Precedence[item["precedence"]]))
+    return kept
+
+
+# Standing rules ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleDraft:
+    feed: str
+    to_nations: tuple[str, ...]
+    ceiling: str
+    purpose: str
+    valid_until: datetime
+
+
+def set_release_rule(node: Node, officer: UserRecord, draft: RuleDraft) -> int:
+    """An officer sets a standing release rule for a feed (R50); its id."""
+    _, allowed = authorise(node, officer, Action.SET_RELEASE_RULE, f"feed:{draft.feed}")
+    now = node.clock()
+    ceiling = node.scheme(now.date()).parse(draft.ceiling)
+    nations = tuple(sorted({n.strip().upper() for n in draft.to_nations}))
+    if not nations or node.nation in nations:
+        raise InputError("a standing rule names the partner nations it releases to")
+    if draft.valid_until <= now:
+        raise InputError("a standing rule must end in the future")
+    with node.engine.begin() as conn:
+        audit.record(
+            conn,
+            actor=officer.name,
+            action=Action.SET_RELEASE_RULE.value,
+            subject=f"feed:{draft.feed}",
+            decision=allowed,
+            now=now,
+        )
+        result = conn.execute(
+            release_rules.insert().values(
+                feed=draft.feed,
+                to_nations=list(nations),
+                max_level=ceiling.native,
+                purpose=draft.purpose,
+                officer=officer.name,
+                created_at=now,
+                expires_at=draft.valid_until,
+            )
+        )
+    key = result.inserted_primary_key
+    assert key is not None  # an INSERT with an autoincrement key always has one
+    return int(key[0])
+
+
+def standing_releases(
+    conn: Connection, node: Node, feed: str, now: datetime
+) -> dict[str, StandingRelease]:
+    """The standing release per partner nation for `feed` in force now (newest rule wins)."""
+    rows = conn.execute(
+        select(release_rules).where(release_rules.c.feed == feed).order_by(release_rules.c.id)
+    ).mappings()
+    scheme = node.scheme(now.date())
+    found: dict[str, StandingRelease] = {}
+    for rule in rows:
+        officer = to_person(get_user(conn, rule["officer"]), scheme)
+        for nation in rule["to_nations"]:
+            found[nation] = StandingRelease(
+                rule_id=str(rule["id"]),
+                originator=node.nation,
+                to_nation=nation,
+                purpose=rule["purpose"],
+                ceiling=scheme.parse(rule["max_level"]),
+                valid_from=rule["created_at"],
+                valid_until=rule["expires_at"],
+                approved_by=officer,
+            )
+    return found
