@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, Table, insert, select
+from sqlalchemy import Column, Integer, MetaData, Table, event, insert, select
 from sqlalchemy.exc import StatementError
 
 from gsomia.errors import UsageError
@@ -56,3 +57,29 @@ def test_utc_datetime_stores_instants_and_refuses_naive_times(tmp_path: Path) ->
     assert stored[1].tzinfo == UTC
     assert stored[2] is None
     engine.dispose()
+
+
+def _no_waiting(dbapi_connection: Any, _record: Any) -> None:
+    # Fail at once instead of waiting 30 s for a lock, so the test shows who holds it.
+    dbapi_connection.execute("PRAGMA busy_timeout=0")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: store/db.py makes every SQLite transaction BEGIN IMMEDIATE, reads through "
+    "engine.connect() included, so a reader takes the write lock: two readers (an API read and "
+    "the worker's due query) exclude each other and wait up to 30 s, contrary to the WAL "
+    "comment; reads should BEGIN DEFERRED, writes (engine.begin()) IMMEDIATE",
+)
+def test_sqlite_readers_do_not_block_each_other(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    event.listen(engine, "connect", _no_waiting)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+        conn.exec_driver_sql("INSERT INTO t VALUES (1)")
+    try:
+        with engine.connect() as first, engine.connect() as second:
+            assert first.exec_driver_sql("SELECT x FROM t").scalar_one() == 1
+            assert second.exec_driver_sql("SELECT x FROM t").scalar_one() == 1
+    finally:
+        engine.dispose()
