@@ -7,9 +7,11 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
+from argon2 import PasswordHasher, Type
 from sqlalchemy import Engine, select
 
 from gsomia.errors import Conflict, NotFound
+from gsomia.store import users as users_module
 from gsomia.store.db import make_engine, migrate
 from gsomia.store.tables import api_tokens, users
 from gsomia.store.users import (
@@ -86,6 +88,23 @@ def test_tokens_issue_lookup_revoke(engine: Engine) -> None:
         assert user_for_token(conn, fresh) == SATO
 
 
+def test_the_password_hasher_is_argon2id_with_owasp_parameters() -> None:
+    # OWASP password storage cheat sheet: Argon2id, at least 19 MiB, 2 iterations.
+    assert users_module._hasher.type is Type.ID
+    assert users_module._hasher.memory_cost >= 19 * 1024
+    assert users_module._hasher.time_cost >= 2
+    assert users_module._DUMMY_HASH.startswith("$argon2id$")
+
+
+@pytest.fixture
+def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same logic with a cheap Argon2id: the parameters are checked above, once."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    monkeypatch.setattr(users_module, "_hasher", cheap)
+    monkeypatch.setattr(users_module, "_DUMMY_HASH", cheap.hash("gsomia-no-such-user"))
+
+
+@pytest.mark.usefixtures("cheap_hashes")
 def test_passwords(engine: Engine) -> None:
     with engine.begin() as conn:
         add_user(conn, replace(SATO, name="kato"), NOW, password="correct horse battery staple")
