@@ -314,3 +314,28 @@ def test_hello_goes_to_every_partner_with_an_endpoint(
         session = FakeSession(handler)
         asyncio.run(w._say_hello(session))  # type: ignore[arg-type]
         assert session.batches == [("http://jpn.invalid" + HELLO_PATH, {"sender": "KOR"})]
+
+
+def test_the_nodes_worker_logs_each_partners_answer(kor: Cast) -> None:
+    # The node's own worker logs the answer on the sender's side too (R28, R39).
+    node = kor["KOR"]
+    received_id = release(kor)
+    w = node.worker
+    asyncio.run(w._send_all(FakeSession(jpn_answers(kor)), w._due(True), flash=True))  # type: ignore[arg-type]
+    [entry] = [e for e in kor.log("KOR", received_id) if e["action"] == "answer:item"]
+    assert (entry["actor"], entry["allowed"], entry["article"]) == ("JPN", True, "Art. 12 R28")
+    assert "marked 極秘" in entry["reason"]
+    deliveries = node.metrics.deliveries.labels("JPN", "received")._value.get()
+    assert deliveries >= 1
+
+    def tamper(url: str, batch: dict[str, Any]) -> tuple[int, Any]:
+        for message in batch["messages"]:
+            message["body"] = message["body"][:-8] + "AAAAAAAA"
+        return jpn_answers(kor)(url, batch)
+
+    refused_id = release(kor)
+    asyncio.run(w._send_all(FakeSession(tamper), w._due(True), flash=True))  # type: ignore[arg-type]
+    [entry] = [e for e in kor.log("KOR", refused_id) if e["action"] == "answer:item"]
+    assert (entry["actor"], entry["allowed"]) == ("JPN", False)
+    assert entry["reason"].startswith("JPN refused it:")
+    assert entry["article"].endswith("R28")
