@@ -1,0 +1,31 @@
+"""A partner's node gets new keys: what JPN already holds from it stays readable (R17)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.node.node_fixtures import Cast, build_cast
+
+from gsomia.node import read
+from gsomia.node.home import init_home
+from gsomia.node.peers import add_peer
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: read.read_holding re-opens the stored envelope against the sender's *current* "
+    "card only (node.peer_card); once an operator replaces KOR's card (add_peer replaces it), "
+    "every holding KOR sent before is unreadable for everyone (VerificationError), though "
+    "it was verified on receipt; keep the card that verified it (or its keys) with the holding",
+)
+def test_holdings_stay_readable_after_the_partner_rekeys(tmp_path: Path) -> None:
+    cast: Cast = build_cast(tmp_path / "cast", ("KOR", "JPN"))
+    item_id = cast.publish("KOR", "kim", content=b"track 1")
+    _, [held] = cast.send("KOR", "JPN", cast.release("KOR", "park", item_id))
+    # KOR's node is rebuilt with new keys; JPN's operator pins the new card.
+    rebuilt = init_home(tmp_path / "kor-new", "KOR", "ROK MND", "pw-KOR-0123456789")
+    add_peer(cast["JPN"], rebuilt.card.to_bytes(), "http://kor.invalid")
+    _, content, decision = read.read_holding(cast["JPN"], cast.user("JPN", "sato"), held.holding_id)
+    assert decision.allowed
+    assert content == b"track 1"
