@@ -1,0 +1,109 @@
+"""Identifiers longer than their columns, on both databases: refused cleanly, never a crash.
+
+SQLite does not enforce VARCHAR lengths; PostgreSQL does, so these only fail there.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from tests.node.node_fixtures import LAUNCH, VALID, Cast, build_cast
+
+from gsomia.exchange.answers import verify_answers
+from gsomia.exchange.wire import WireMessage
+from gsomia.node import release, transfers
+from gsomia.node.home import init_home
+from gsomia.node.peers import add_peer
+from gsomia.node.receive import receive_batch
+from gsomia.node.release import ITEM_HEADER, RuleDraft
+from gsomia.node.runtime import Node
+from gsomia.seal import seal_envelope
+from gsomia.store.users import UserRecord, add_user
+
+
+def _on(database_url: str, tmp_path: Path, nation: str, name: str) -> Node:
+    home = init_home(tmp_path / nation, nation, name, "pw-0123456789", database_url=database_url)
+    node = Node(home)
+    node.migrate()
+    return node
+
+
+def _pg_bug(request: pytest.FixtureRequest, database_url: str, reason: str) -> None:
+    if database_url.startswith("postgresql"):
+        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+
+
+def test_a_long_item_id_is_answered_not_a_crash(
+    request: pytest.FixtureRequest, database_url: str, tmp_path: Path
+) -> None:
+    _pg_bug(
+        request,
+        database_url,
+        "BUG: receive.py stores the sender's item id in holdings.item_id and access_log.subject "
+        "(VARCHAR 64) unchecked; on PostgreSQL an authenticated item with a longer id raises "
+        "DataError for the whole batch (500, retried forever, blocking the batch's other "
+        "messages) instead of a rejection",
+    )
+    cast: Cast = build_cast(tmp_path / "kor", ("KOR",), pin=False)
+    kor = cast["KOR"]
+    jpn = _on(database_url, tmp_path, "JPN", "Japan MOD")
+    add_peer(kor, jpn.card.to_bytes(), "http://jpn.invalid")
+    add_peer(jpn, kor.card.to_bytes(), "http://kor.invalid")
+    item_id = cast.publish("KOR", "kim")
+    label = copy.deepcopy(transfers.get_item(kor, item_id)["label"])
+    long_id = "KOR-" + "x" * 80
+    label["Id"] = long_id
+    header = {
+        "type": ITEM_HEADER,
+        "label": label,
+        "item": {
+            "id": long_id,
+            "title": "t",
+            "agreement": "KOR-JPN-2016",
+            "version": 1,
+            "precedence": "ROUTINE",
+        },
+    }
+    body = seal_envelope(
+        b"x",
+        label=header,
+        keys=kor.keys,
+        recipients=[jpn.card],
+        now=kor.clock(),
+        media_type="text/plain",
+        envelope_id="long-id",
+    )
+    [good] = cast.queued("KOR", cast.release("KOR", "park", item_id), "JPN")
+    document, accepted = receive_batch(jpn, "KOR", [WireMessage("long-id", "item", body), good])
+    answers = [e["answer"] for e in verify_answers(document, signer=jpn.card)]
+    # Rejected or kept, either is an answer; what must not happen is losing the whole batch.
+    assert answers[0]["status"] in ("received", "rejected")
+    assert answers[1]["status"] == "received"
+    assert item_id in [a.item.id for a in accepted]
+
+
+def test_a_long_feed_name_makes_a_rule(
+    request: pytest.FixtureRequest, database_url: str, tmp_path: Path
+) -> None:
+    _pg_bug(
+        request,
+        database_url,
+        "BUG: release.set_release_rule logs subject f'feed:{feed}' into access_log.subject "
+        "(VARCHAR 64) while feeds may be 100 characters (release_rules.feed, the API model); "
+        "on PostgreSQL a feed of 60+ characters raises DataError (500)",
+    )
+    kor = _on(database_url, tmp_path, "KOR", "ROK MND")
+    park = UserRecord("park", "KOR", "군사I급비밀", VALID, (LAUNCH,), ("officer",), True)
+    with kor.engine.begin() as conn:
+        add_user(conn, park, kor.clock())
+    draft = RuleDraft(
+        feed="f" * 100,
+        to_nations=("JPN",),
+        ceiling="군사II급비밀",
+        purpose=LAUNCH,
+        valid_until=kor.clock() + timedelta(days=1),
+    )
+    assert release.set_release_rule(kor, park, draft) >= 1
