@@ -6,10 +6,12 @@ SQLite does not enforce VARCHAR lengths; PostgreSQL does, so these only fail the
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 from tests.node.node_fixtures import LAUNCH, VALID, Cast, build_cast
 
 from gsomia.exchange.answers import verify_answers
@@ -24,9 +26,19 @@ from gsomia.seal import seal_envelope
 from gsomia.store.users import UserRecord, add_user
 
 
-def _on(database_url: str, tmp_path: Path, nation: str, name: str) -> Node:
+@pytest.fixture
+def engines() -> Iterator[list[Engine]]:
+    """Engines to dispose after the test, so no connection is left to the garbage collector."""
+    made: list[Engine] = []
+    yield made
+    for engine in made:
+        engine.dispose()
+
+
+def _on(database_url: str, tmp_path: Path, nation: str, name: str, engines: list[Engine]) -> Node:
     home = init_home(tmp_path / nation, nation, name, "pw-0123456789", database_url=database_url)
     node = Node(home)
+    engines.append(node.engine)
     node.migrate()
     return node
 
@@ -37,7 +49,7 @@ def _pg_bug(request: pytest.FixtureRequest, database_url: str, reason: str) -> N
 
 
 def test_a_long_item_id_is_answered_not_a_crash(
-    request: pytest.FixtureRequest, database_url: str, tmp_path: Path
+    request: pytest.FixtureRequest, database_url: str, tmp_path: Path, engines: list[Engine]
 ) -> None:
     _pg_bug(
         request,
@@ -49,7 +61,8 @@ def test_a_long_item_id_is_answered_not_a_crash(
     )
     cast: Cast = build_cast(tmp_path / "kor", ("KOR",), pin=False)
     kor = cast["KOR"]
-    jpn = _on(database_url, tmp_path, "JPN", "Japan MOD")
+    engines.append(kor.engine)
+    jpn = _on(database_url, tmp_path, "JPN", "Japan MOD", engines)
     add_peer(kor, jpn.card.to_bytes(), "http://jpn.invalid")
     add_peer(jpn, kor.card.to_bytes(), "http://kor.invalid")
     item_id = cast.publish("KOR", "kim")
@@ -86,7 +99,7 @@ def test_a_long_item_id_is_answered_not_a_crash(
 
 
 def test_a_long_feed_name_makes_a_rule(
-    request: pytest.FixtureRequest, database_url: str, tmp_path: Path
+    request: pytest.FixtureRequest, database_url: str, tmp_path: Path, engines: list[Engine]
 ) -> None:
     _pg_bug(
         request,
@@ -95,7 +108,7 @@ def test_a_long_feed_name_makes_a_rule(
         "(VARCHAR 64) while feeds may be 100 characters (release_rules.feed, the API model); "
         "on PostgreSQL a feed of 60+ characters raises DataError (500)",
     )
-    kor = _on(database_url, tmp_path, "KOR", "ROK MND")
+    kor = _on(database_url, tmp_path, "KOR", "ROK MND", engines)
     park = UserRecord("park", "KOR", "군사I급비밀", VALID, (LAUNCH,), ("officer",), True)
     with kor.engine.begin() as conn:
         add_user(conn, park, kor.clock())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -193,9 +194,12 @@ def test_draft_defaults() -> None:
 
 
 @pytest.fixture(scope="module")
-def pair(tmp_path_factory: pytest.TempPathFactory) -> Cast:
+def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cast]:
     """KOR and JPN pinned to each other; KOR has no card of a USA node."""
-    return build_cast(tmp_path_factory.mktemp("pair"), ("KOR", "JPN"))
+    built = build_cast(tmp_path_factory.mktemp("pair"), ("KOR", "JPN"))
+    yield built
+    for node in built.nodes.values():
+        node.engine.dispose()
 
 
 def test_release_without_the_partners_card_is_denied(pair: Cast) -> None:

@@ -21,6 +21,14 @@ from gsomia.node.peers import add_peer
 )
 def test_holdings_stay_readable_after_the_partner_rekeys(tmp_path: Path) -> None:
     cast: Cast = build_cast(tmp_path / "cast", ("KOR", "JPN"))
+    try:
+        _rekey_and_read(cast, tmp_path)
+    finally:
+        for node in cast.nodes.values():
+            node.engine.dispose()
+
+
+def _rekey_and_read(cast: Cast, tmp_path: Path) -> None:
     item_id = cast.publish("KOR", "kim", content=b"track 1")
     _, [held] = cast.send("KOR", "JPN", cast.release("KOR", "park", item_id))
     # KOR's node is rebuilt with new keys; JPN's operator pins the new card.
