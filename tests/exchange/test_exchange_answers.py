@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gsomia.errors import VerificationError
 from gsomia.exchange.answers import BATCH_TYPE, sign_answers, verify_answers
@@ -161,3 +163,29 @@ def test_a_signed_head_of_another_type_or_signer_is_refused(
     document = _signed({**good["head"], **change}, good["answers"])
     with pytest.raises(VerificationError, match=problem):
         verify_answers(document, signer=CARD)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+answer_lists = st.lists(st.dictionaries(st.text(max_size=8), json_values, max_size=4), max_size=9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(answer_lists, st.data())
+def test_any_answers_round_trip_and_any_change_is_caught(
+    said: list[dict[str, Any]], data: st.DataObject
+) -> None:
+    document = sign_answers(said, keys=KEYS, now=NOW)
+    assert [v["answer"] for v in verify_answers(document, signer=CARD)] == said
+    if said:
+        index = data.draw(st.integers(0, len(said) - 1))
+        forged = copy.deepcopy(document)
+        # Keys drawn above are at most 8 characters, so this one is always new.
+        forged["answers"][index]["answer"] = {**said[index], "forged-by-test": True}
+        with pytest.raises(VerificationError):
+            verify_answers(forged, signer=CARD)

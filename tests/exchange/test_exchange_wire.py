@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gsomia.errors import InputError
 from gsomia.exchange.wire import MAX_BATCH, WireMessage, parse_batch
@@ -71,3 +74,13 @@ def test_largest_batch_and_longest_id_pass() -> None:
     _, parsed = parse_batch({"sender": "USA", "messages": messages})
     assert len(parsed) == MAX_BATCH
     assert parsed[0].body == b"hello"
+
+
+ids = st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=64)
+messages = st.builds(WireMessage, ids, st.sampled_from(["item", "agreement_event"]), st.binary())
+
+
+@given(st.lists(messages, min_size=1, max_size=8))
+def test_any_batch_survives_the_wire(sent: list[WireMessage]) -> None:
+    data = json.loads(json.dumps({"sender": "JPN", "messages": [m.to_json() for m in sent]}))
+    assert parse_batch(data) == ("JPN", sent)
