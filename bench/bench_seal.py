@@ -11,21 +11,16 @@ measures.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import tempfile
-import time
 import tracemalloc
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cryptography.hazmat.primitives import hpke
-from cryptography.hazmat.primitives.asymmetric import ed25519, mldsa, mlkem, x25519
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from bench.figures import Figure
+from bench.floors import rate as _rate
+from bench.floors import seal_open_floor as _floor
 from gsomia.seal import (
     generate_node_keys,
     make_card,
@@ -37,46 +32,6 @@ from gsomia.seal import (
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 LABEL = {"classification": "군사II급비밀", "releasable_to": ["JPN", "KOR"], "purpose": "bench"}
-
-
-def _rate(action: Callable[[], object], seconds: float) -> float:
-    """Operations per second of `action`, best of three rounds of about `seconds` / 3."""
-    action()
-    best = 0.0
-    for _ in range(3):
-        count, start = 0, time.perf_counter()
-        while (elapsed := time.perf_counter() - start) < seconds / 3:
-            action()
-            count += 1
-        best = max(best, count / elapsed)
-    return best
-
-
-def _floor(size: int) -> Callable[[], object]:
-    content = os.urandom(size)
-    recipient = hpke.MLKEM768X25519PrivateKey(
-        mlkem.MLKEM768PrivateKey.generate(), x25519.X25519PrivateKey.generate()
-    )
-    public = recipient.public_key()
-    suite = hpke.Suite(hpke.KEM.MLKEM768_X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
-    ed, ml = ed25519.Ed25519PrivateKey.generate(), mldsa.MLDSA65PrivateKey.generate()
-    ed_pub, ml_pub = ed.public_key(), ml.public_key()
-
-    def once() -> object:
-        cek, iv = AESGCM.generate_key(256), os.urandom(12)
-        sealed = AESGCM(cek).encrypt(iv, content, None)
-        wrapped = suite.encrypt(cek, public)
-        digest = hashlib.sha256(content).digest()
-        sigs = ed.sign(digest), ml.sign(digest)
-        # the receiving side
-        key = suite.decrypt(wrapped, recipient)
-        plain = AESGCM(key).decrypt(iv, sealed, None)
-        check = hashlib.sha256(plain).digest()
-        ed_pub.verify(sigs[0], check)
-        ml_pub.verify(sigs[1], check)
-        return plain
-
-    return once
 
 
 def run() -> dict[str, Figure]:

@@ -14,12 +14,15 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from gsomia.client import NodeClient
 from gsomia.errors import Unavailable
@@ -50,6 +53,51 @@ CAST: dict[str, tuple[tuple[str, str, tuple[str, ...], str], ...]] = {
         ("jones", "TOP SECRET", ("missile-warning",), "officer"),
     ),
 }
+
+
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def postgres_admin_url_or_none() -> str | None:
+    """The PostgreSQL server to test against; None (skip) only outside CI when unreachable.
+
+    CI exports GSOMIA_TEST_POSTGRES; there a missing server is an error, not a skip.
+    """
+    configured = os.environ.get("GSOMIA_TEST_POSTGRES")
+    url = configured or DEFAULT_POSTGRES
+    try:
+        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception:
+        if configured:
+            raise
+        return None
+    return url
+
+
+def fresh_postgres_database(admin_url: str) -> tuple[str, str]:
+    """Create an empty database; return its URL and name (for `drop_postgres_database`)."""
+    name = f"gsomia_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(
+        admin_url.replace("postgresql://", "postgresql+psycopg://", 1),
+        isolation_level="AUTOCOMMIT",
+    )
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return str(make_url(admin_url).set(database=name).render_as_string(False)), name
+
+
+def drop_postgres_database(admin_url: str, name: str) -> None:
+    engine = create_engine(
+        admin_url.replace("postgresql://", "postgresql+psycopg://", 1),
+        isolation_level="AUTOCOMMIT",
+    )
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
 
 
 def free_port() -> int:

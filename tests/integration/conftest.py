@@ -6,9 +6,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from tests.conftest import drop_postgres_database, fresh_postgres_database
 
-from gsomia.devnet import DevNet
+from gsomia.devnet import DevNet, drop_postgres_database, fresh_postgres_database
 
 MakeNet = Callable[..., DevNet]
 

@@ -36,8 +36,7 @@ class Pending:
     created_at: datetime
 
 
-def enqueue(
-    conn: Connection,
+def row(
     *,
     message_id: str,
     kind: str,
@@ -48,23 +47,33 @@ def enqueue(
     item_id: str | None = None,
     agreement_id: str | None = None,
     agreement_version: int | None = None,
-) -> None:
-    conn.execute(
-        outbox.insert().values(
-            message_id=message_id,
-            kind=kind,
-            peer=peer,
-            priority=priority,
-            body=body,
-            state=QUEUED,
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-            item_id=item_id,
-            agreement_id=agreement_id,
-            agreement_version=agreement_version,
-        )
-    )
+) -> dict[str, Any]:
+    """A new queued row, for `enqueue_all`."""
+    return {
+        "message_id": message_id,
+        "kind": kind,
+        "peer": peer,
+        "priority": priority,
+        "body": body,
+        "state": QUEUED,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "item_id": item_id,
+        "agreement_id": agreement_id,
+        "agreement_version": agreement_version,
+    }
+
+
+def enqueue_all(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Queue `rows` (made by `row`) in one statement, in the caller's transaction."""
+    if rows:
+        conn.execute(outbox.insert(), list(rows))
+
+
+def enqueue(conn: Connection, **fields: Any) -> None:
+    """Queue one message; the fields are those of `row`."""
+    enqueue_all(conn, [row(**fields)])
 
 
 def due(conn: Connection, now: datetime, limit: int) -> list[Pending]:

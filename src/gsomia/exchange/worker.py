@@ -147,13 +147,21 @@ class DeliveryWorker:
         by_peer: dict[str, list[outbox.Pending]] = defaultdict(list)
         for row in rows:
             by_peer[row.peer].append(row)
-        size = 1 if flash else BULK_BATCH
-        sends = [
-            self._send(session, peer, batch[i : i + size])
-            for peer, batch in by_peer.items()
-            for i in range(0, len(batch), size)
-        ]
-        await asyncio.gather(*sends)
+        if flash:
+            # Each FLASH message alone and at once: none waits for another.
+            await asyncio.gather(*(self._send(session, row.peer, [row]) for row in rows))
+            return
+        # Bulk: one batch in flight per partner, so its inbox is never flooded and a FLASH
+        # message arriving there meanwhile finds the partner's node free to take it.
+        await asyncio.gather(
+            *(self._send_in_turn(session, peer, batch) for peer, batch in by_peer.items())
+        )
+
+    async def _send_in_turn(
+        self, session: aiohttp.ClientSession, peer: str, rows: Sequence[outbox.Pending]
+    ) -> None:
+        for i in range(0, len(rows), BULK_BATCH):
+            await self._send(session, peer, rows[i : i + BULK_BATCH])
 
     async def _send(
         self, session: aiohttp.ClientSession, peer: str, rows: Sequence[outbox.Pending]

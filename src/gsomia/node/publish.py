@@ -126,21 +126,26 @@ def publish_batch(node: Node, user: UserRecord, drafts: Sequence[Draft]) -> list
         else []
         for row in rows
     ]
-    published: list[Published] = []
     with node.engine.begin() as conn:
         conn.execute(items.insert(), rows)
-        for row, outcomes in zip(rows, plans, strict=True):
-            audit.record(
-                conn,
-                actor=user.name,
-                action=Action.PUBLISH.value,
-                subject=row["id"],
-                decision=allowed,
-                now=now,
+        audit.record_all(
+            conn,
+            [audit.Entry(user.name, Action.PUBLISH.value, r["id"], allowed) for r in rows],
+            now,
+        )
+        planned = [(row, outcomes) for row, outcomes in zip(rows, plans, strict=True) if outcomes]
+        kept = dict(
+            zip(
+                (row["id"] for row, _ in planned),
+                commit(conn, planned, actor=user.name, now=now) if planned else [],
+                strict=True,
             )
-            kept = commit(conn, row, outcomes, actor=user.name, now=now) if outcomes else []
-            state = "released" if any(o.envelope for o in kept) else "draft"
-            published.append(Published(row["id"], state, tuple(kept)))
+        )
+    published = []
+    for row in rows:
+        outcomes = tuple(kept.get(row["id"], ()))
+        state = "released" if any(o.envelope for o in outcomes) else "draft"
+        published.append(Published(row["id"], state, outcomes))
     for precedence in {row["precedence"] for row, p in zip(rows, plans, strict=True) if p}:
         node.worker.wake(priority(Precedence[precedence]))
     return published

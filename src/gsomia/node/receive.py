@@ -151,105 +151,99 @@ def _examine(
     )
 
 
+def _answer(message: WireMessage, now: datetime, **fields: Any) -> dict[str, Any]:
+    return {"id": message.id, **fields, "at": now.isoformat()}
+
+
 def _store(
     conn: Connection, sender: str, results: list[Accepted | Refused], now: datetime
 ) -> tuple[list[dict[str, Any]], list[Accepted]]:
-    """Apply `results`; the answers in order, and the items that became new holdings."""
-    answers = []
+    """Apply `results`; the answers in order, and the items that became new holdings.
+
+    One statement per table for the whole batch: a partner's burst costs one transaction.
+    """
+    accepted = [r for r in results if isinstance(r, Accepted)]
+    held = dict(
+        conn.execute(
+            select(holdings.c.item_id, holdings.c.id).where(
+                holdings.c.item_id.in_([r.item.id for r in accepted])
+            )
+        ).all()
+    )
+    answers: list[dict[str, Any]] = []
     stored: list[Accepted] = []
+    new_holdings, entries, refused, remembered = [], [], [], []
     for result in results:
         message = result.message
-        held = (
-            conn.execute(
-                select(holdings.c.id).where(
-                    holdings.c.item_id == result.item.id,
-                    holdings.c.originator == result.item.originator,
-                )
-            ).scalar_one_or_none()
-            if isinstance(result, Accepted)
-            else None
-        )
-        if isinstance(result, Accepted) and held is not None:
-            # The same item in a new envelope: this party holds it already; keep one holding.
-            answer = {
-                "id": message.id,
-                "status": RECEIVED,
-                "item": result.item.id,
-                "holding": held,
-                "marked": result.local_level,
-                "at": now.isoformat(),
-            }
-        elif isinstance(result, Accepted):
+        if isinstance(result, Accepted):
             item = result.item
-            stored.append(result)
-            conn.execute(
-                holdings.insert().values(
-                    id=result.holding_id,
-                    envelope_id=message.id,
-                    item_id=item.id,
-                    originator=item.originator,
-                    sender=sender,
-                    agreement_id=item.agreement_id,
-                    agreement_version=item.agreement_version,
-                    title=result.title,
-                    original_label=result.original_label,
-                    local_label=result.local_label,
-                    local_level=result.local_level,
-                    purpose=item.purpose,
-                    precedence=item.precedence.name,
-                    media_type=result.media_type,
-                    envelope=message.body,
-                    received_at=now,
-                    state="held",
-                )
+            # The same item in a new envelope: this party holds it already; keep one holding.
+            holding_id = held.get(item.id)
+            if holding_id is None:
+                holding_id = held[item.id] = result.holding_id
+                stored.append(result)
+                new_holdings.append(_holding_row(result, sender, now))
+                entries.append(audit.Entry(sender, "receive", item.id, result.decision))
+            answer = _answer(
+                message,
+                now,
+                status=RECEIVED,
+                item=item.id,
+                holding=holding_id,
+                marked=result.local_level,
             )
-            audit.record(
-                conn,
-                actor=sender,
-                action="receive",
-                subject=item.id,
-                decision=result.decision,
-                now=now,
-            )
-            answer = {
-                "id": message.id,
-                "status": RECEIVED,
-                "item": item.id,
-                "holding": result.holding_id,
-                "marked": result.local_level,
-                "at": now.isoformat(),
-            }
         else:
-            conn.execute(
-                rejections.insert().values(
-                    envelope_id=message.id,
-                    sender=sender,
-                    reason=result.reason,
-                    article=result.article,
-                    at=now,
-                )
+            refused.append(
+                {
+                    "envelope_id": message.id,
+                    "sender": sender,
+                    "reason": result.reason,
+                    "article": result.article,
+                    "at": now,
+                }
             )
-            answer = {
-                "id": message.id,
-                "status": REJECTED,
-                "reason": result.reason,
-                "article": result.article,
-                "at": now.isoformat(),
-            }
-        if isinstance(result, Refused) and not result.verified:
-            answers.append(answer)
-            continue
-        conn.execute(
-            inbox.insert().values(
-                message_id=message.id,
-                kind=message.kind,
-                sender=sender,
-                received_at=now,
-                answer=answer,
+            answer = _answer(
+                message, now, status=REJECTED, reason=result.reason, article=result.article
             )
-        )
         answers.append(answer)
+        if isinstance(result, Accepted) or result.verified:
+            remembered.append(
+                {
+                    "message_id": message.id,
+                    "kind": message.kind,
+                    "sender": sender,
+                    "received_at": now,
+                    "answer": answer,
+                }
+            )
+    for table, rows in ((holdings, new_holdings), (rejections, refused), (inbox, remembered)):
+        if rows:
+            conn.execute(table.insert(), rows)
+    audit.record_all(conn, entries, now)
     return answers, stored
+
+
+def _holding_row(result: Accepted, sender: str, now: datetime) -> dict[str, Any]:
+    item = result.item
+    return {
+        "id": result.holding_id,
+        "envelope_id": result.message.id,
+        "item_id": item.id,
+        "originator": item.originator,
+        "sender": sender,
+        "agreement_id": item.agreement_id,
+        "agreement_version": item.agreement_version,
+        "title": result.title,
+        "original_label": result.original_label,
+        "local_label": result.local_label,
+        "local_level": result.local_level,
+        "purpose": item.purpose,
+        "precedence": item.precedence.name,
+        "media_type": result.media_type,
+        "envelope": result.message.body,
+        "received_at": now,
+        "state": "held",
+    }
 
 
 def receive_batch(

@@ -8,7 +8,7 @@ state are then written together, under a lock on the item so no partner is sent 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -143,56 +143,68 @@ def plan(
     return outcomes
 
 
-def released_to(conn: Connection, item_id: str) -> set[str]:
-    """Partners that have, or are owed, this item: they are not sent it again."""
-    query = select(outbox_table.c.peer).where(
-        outbox_table.c.item_id == item_id, outbox_table.c.state != "rejected"
+def released_to(conn: Connection, item_ids: Sequence[str]) -> dict[str, set[str]]:
+    """Per item, the partners that have or are owed it: they are not sent it again."""
+    query = select(outbox_table.c.item_id, outbox_table.c.peer).where(
+        outbox_table.c.item_id.in_(item_ids), outbox_table.c.state != "rejected"
     )
-    return set(conn.execute(query).scalars())
+    found: dict[str, set[str]] = {item_id: set() for item_id in item_ids}
+    for item_id, peer in conn.execute(query).all():
+        found[item_id].add(peer)
+    return found
 
 
 def commit(
     conn: Connection,
-    item: Mapping[str, Any],
-    outcomes: list[Outcome],
+    planned: Sequence[tuple[Mapping[str, Any], list[Outcome]]],
     *,
     actor: str,
     now: datetime,
-) -> list[Outcome]:
-    """Write the decisions and the outbox rows; the outcomes actually recorded."""
-    conn.execute(select(items.c.id).where(items.c.id == item["id"]).with_for_update())
-    raced = released_to(conn, item["id"])
-    kept = [o for o in outcomes if not (o.envelope is not None and o.nation in raced)]
-    precedence = Precedence[item["precedence"]]
-    for outcome in kept:
-        audit.record(
-            conn,
-            actor=actor,
-            action=f"provide:{outcome.nation}",
-            subject=item["id"],
-            decision=outcome.decision,
-            now=now,
-        )
-        if outcome.envelope is not None and outcome.message_id is not None:
-            outbox.enqueue(
-                conn,
-                message_id=outcome.message_id,
-                kind="item",
-                peer=outcome.nation,
-                priority=priority(precedence),
-                body=outcome.envelope,
-                now=now,
-                item_id=item["id"],
-                agreement_id=outcome.agreement_id,
-                agreement_version=outcome.agreement_version,
-            )
-    if any(o.envelope for o in kept):
+) -> list[list[Outcome]]:
+    """Write the decisions and outbox rows of `planned` items; per item, what was recorded.
+
+    The items are locked first and looked at again: a release racing this one must not send
+    an item to a partner twice.
+    """
+    ids = [item["id"] for item, _ in planned]
+    conn.execute(select(items.c.id).where(items.c.id.in_(ids)).with_for_update())
+    raced = released_to(conn, ids)
+    entries: list[audit.Entry] = []
+    queued: list[dict[str, Any]] = []
+    kept_all: list[list[Outcome]] = []
+    for item, outcomes in planned:
+        kept = [o for o in outcomes if not (o.envelope and o.nation in raced[item["id"]])]
+        kept_all.append(kept)
+        for o in kept:
+            entries.append(audit.Entry(actor, f"provide:{o.nation}", item["id"], o.decision))
+            if o.envelope is not None and o.message_id is not None:
+                queued.append(
+                    outbox.row(
+                        message_id=o.message_id,
+                        kind="item",
+                        peer=o.nation,
+                        priority=priority(Precedence[item["precedence"]]),
+                        body=o.envelope,
+                        now=now,
+                        item_id=item["id"],
+                        agreement_id=o.agreement_id,
+                        agreement_version=o.agreement_version,
+                    )
+                )
+    audit.record_all(conn, entries, now)
+    outbox.enqueue_all(conn, queued)
+    released = [
+        item["id"]
+        for (item, _), kept in zip(planned, kept_all, strict=True)
+        if any(o.envelope for o in kept)
+    ]
+    if released:
         conn.execute(
             update(items)
-            .where(items.c.id == item["id"])
+            .where(items.c.id.in_(released))
             .values(state="released", released_by=actor, released_at=now)
         )
-    return kept
+    return kept_all
 
 
 def release(node: Node, officer: UserRecord, item_id: str) -> list[Outcome]:
@@ -201,7 +213,7 @@ def release(node: Node, officer: UserRecord, item_id: str) -> list[Outcome]:
     now = node.clock()
     with node.engine.connect() as conn:
         row = conn.execute(select(items).where(items.c.id == item_id)).first()
-        already = released_to(conn, item_id)
+        already = released_to(conn, [item_id])[item_id]
     if row is None:
         raise NotFound(f"no item {item_id}", hint="`gsomia item list` shows this node's items")
     item = dict(row._mapping)
@@ -223,7 +235,7 @@ def release(node: Node, officer: UserRecord, item_id: str) -> list[Outcome]:
             decision=allowed,
             now=now,
         )
-        kept = commit(conn, item, outcomes, actor=officer.name, now=now)
+        [kept] = commit(conn, [(item, outcomes)], actor=officer.name, now=now)
     node.worker.wake(priority(Precedence[item["precedence"]]))
     return kept
 
