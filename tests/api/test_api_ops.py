@@ -14,7 +14,7 @@ from gsomia.api.app import create_app
 from gsomia.exchange.wire import PATH
 from gsomia.node.home import init_home
 from gsomia.node.runtime import Node
-from gsomia.store.db import make_engine
+from gsomia.store.db import make_engine, reader
 
 
 @pytest.fixture(scope="module")
@@ -36,13 +36,14 @@ def test_the_worker_starts_and_stops_with_the_app(lone: Node) -> None:
 
 def test_readyz_is_503_when_the_database_is_gone(lone: Node, tmp_path: Path) -> None:
     with TestClient(create_app(lone, run_worker=False)) as client:
-        working = lone.engine
+        working = lone.engine, lone.reader
         lone.engine = make_engine(f"sqlite:///{tmp_path / 'missing' / 'node.db'}")
+        lone.reader = reader(lone.engine)
         try:
             response = client.get("/readyz")
         finally:
             lone.engine.dispose()
-            lone.engine = working
+            lone.engine, lone.reader = working
     assert response.status_code == 503
     assert response.json()["error"] == "unavailable"
     assert "database unreachable" in response.json()["message"]

@@ -22,7 +22,7 @@ def current_user(request: Request, node: Annotated[Node, Depends(get_node)]) -> 
     token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
     token = token or request.query_params.get("token", "")
     if token:
-        with node.engine.connect() as conn:
+        with node.reader.connect() as conn:
             user = user_for_token(conn, token)
         if user is not None:
             return user

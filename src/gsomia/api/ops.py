@@ -24,7 +24,7 @@ def healthz() -> dict[str, str]:
 def readyz(node: NodeDep) -> dict[str, str]:
     """The database answers; the node can take work."""
     try:
-        with node.engine.connect() as conn:
+        with node.reader.connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:
         raise Unavailable(f"database unreachable: {exc}") from exc
@@ -34,7 +34,7 @@ def readyz(node: NodeDep) -> dict[str, str]:
 @router.get("/metrics")
 def metrics(node: NodeDep) -> Response:
     """Prometheus text format: queue depth by precedence, deliveries, rejections, latencies."""
-    with node.engine.connect() as conn:
+    with node.reader.connect() as conn:
         depth = outbox.depth_by_priority(conn)
     for precedence in Precedence:
         level = int(Precedence.FLASH) - int(precedence)

@@ -26,6 +26,7 @@ from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.backoff import next_attempt
 from gsomia.exchange.wire import HELLO_PATH, MAX_BATCH, PATH, REJECTED, WireMessage
 from gsomia.seal import IdentityCard
+from gsomia.store.db import reader
 
 log = logging.getLogger("gsomia.delivery")
 
@@ -58,6 +59,7 @@ class DeliveryWorker:
         peers: Callable[[], list[str]] = list,
     ) -> None:
         self._engine = engine
+        self._reader = reader(engine)
         self._peers = peers
         self._sender = sender
         self._resolve = resolve
@@ -129,13 +131,13 @@ class DeliveryWorker:
 
     def _due(self, flash: bool) -> list[outbox.Pending]:
         now = self._clock()
-        with self._engine.begin() as conn:
+        with self._reader.connect() as conn:
             rows = outbox.due(conn, now, limit=4 * MAX_BATCH)
         resting = {peer for peer, (_, until) in self._down.items() if until > now}
         return [row for row in rows if (row.priority == FLASH) == flash and row.peer not in resting]
 
     def _idle_delay(self) -> float:
-        with self._engine.begin() as conn:
+        with self._reader.connect() as conn:
             when = outbox.next_due_at(conn)
         if when is None:
             return 1.0

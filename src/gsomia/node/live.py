@@ -23,7 +23,7 @@ def push_flash(node: Node, accepted: Sequence[Accepted]) -> None:
         return
     now = node.clock()
     scheme = node.scheme(now.date())
-    with node.engine.connect() as conn:
+    with node.reader.connect() as conn:
         people = [to_person(get_user(conn, name), scheme) for name in sorted(watching)]
         rows = {
             row.id: row

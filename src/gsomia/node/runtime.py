@@ -17,7 +17,7 @@ from gsomia.node import audit
 from gsomia.node.alerts import AlertBroker
 from gsomia.node.home import NodeHome
 from gsomia.seal import IdentityCard, parse_card
-from gsomia.store.db import make_engine, migrate
+from gsomia.store.db import make_engine, migrate, reader
 from gsomia.store.tables import peers
 from gsomia.treaty.agreements import Agreement, AgreementRegistry, load_agreements
 from gsomia.treaty.decision import Decision
@@ -41,6 +41,8 @@ class Node:
         self.card = home.card
         self.clock = clock
         self.engine = make_engine(home.config.database_url)
+        #: The same database for reads: `engine.begin()` writes, `reader.connect()` reads.
+        self.reader = reader(self.engine)
         self.schemes: SchemeRegistry = load_schemes()
         self.agreements: AgreementRegistry = load_agreements()
         self.alerts = AlertBroker()
@@ -101,7 +103,7 @@ class Node:
 
     def _load_peers(self) -> dict[str, tuple[IdentityCard, str | None]]:
         if self._peers is None:
-            with self.engine.connect() as conn:
+            with self.reader.connect() as conn:
                 rows = conn.execute(select(peers.c.nation, peers.c.card, peers.c.endpoint))
                 self._peers = {
                     nation: (parse_card(_card_bytes(card)), endpoint)

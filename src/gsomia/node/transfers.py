@@ -50,12 +50,12 @@ def list_transfers(node: Node, item_id: str | None = None, limit: int = 500) -> 
     query = select(outbox).where(outbox.c.kind == "item").order_by(outbox.c.id.desc()).limit(limit)
     if item_id is not None:
         query = query.where(outbox.c.item_id == item_id)
-    with node.engine.connect() as conn:
+    with node.reader.connect() as conn:
         return [_transfer(row._mapping) for row in conn.execute(query)]
 
 
 def list_items(node: Node, limit: int = 200) -> list[dict[str, Any]]:
-    with node.engine.connect() as conn:
+    with node.reader.connect() as conn:
         rows = conn.execute(
             select(items).order_by(items.c.created_at.desc()).limit(limit)
         ).mappings()
@@ -63,7 +63,7 @@ def list_items(node: Node, limit: int = 200) -> list[dict[str, Any]]:
 
 
 def get_item(node: Node, item_id: str) -> dict[str, Any]:
-    with node.engine.connect() as conn:
+    with node.reader.connect() as conn:
         row = conn.execute(select(items).where(items.c.id == item_id)).mappings().first()
     if row is None:
         raise NotFound(f"no item {item_id}", hint="`gsomia item list` shows this node's items")

@@ -11,7 +11,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from gsomia.errors import UsageError
@@ -40,8 +40,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             parsed, echo=echo, connect_args={"timeout": 30, "check_same_thread": False}
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; take it over.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     if parsed.get_backend_name() == "postgresql":
         return create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=10)
@@ -49,6 +48,19 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         f"database backend {parsed.get_backend_name()!r} is not supported",
         hint="gsomia runs on SQLite or PostgreSQL",
     )
+
+
+def reader(engine: Engine) -> Engine:
+    """The same database for read-only work: on SQLite it never takes the write lock."""
+    return engine.execution_options(gsomia_read_only=True)
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; take it over.
+    # A writer takes the lock up front (IMMEDIATE): a deferred writer that read first could
+    # find its snapshot stale at its first write. A reader never needs the lock (WAL).
+    read_only = conn.get_execution_options().get("gsomia_read_only", False)
+    conn.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -68,7 +68,7 @@ def load_page(request: Request) -> Page:
     user = None
     if session.user is not None:
         try:
-            with node.engine.connect() as conn:
+            with node.reader.connect() as conn:
                 user = get_user(conn, session.user)
         except NotFound:
             user = None  # removed since login: the session ends with them

@@ -86,7 +86,7 @@ def partners(node: Node, day: date) -> list[str]:
 
 def drafts(node: Node) -> list[dict[str, Any]]:
     """Items waiting for an officer's release (R50), oldest first."""
-    with node.engine.connect() as conn:
+    with node.reader.connect() as conn:
         rows = conn.execute(
             select(items.c.id, items.c.title, items.c.level, items.c.precedence, items.c.author)
             .where(items.c.state == "draft")
@@ -101,7 +101,7 @@ def flash_for(node: Node, user: UserRecord, now: datetime, limit: int = 20) -> l
         person = to_person(user, node.scheme(now.date()))
     except Error:
         return []
-    with node.engine.connect() as conn:
+    with node.reader.connect() as conn:
         rows = list(
             conn.execute(
                 select(holdings)
@@ -115,7 +115,7 @@ def flash_for(node: Node, user: UserRecord, now: datetime, limit: int = 20) -> l
 
 def decisions_on(node: Node, subjects: list[str], limit: int = 200) -> list[dict[str, Any]]:
     """The access-log rows about these subjects (an item and its holding), oldest first."""
-    with node.engine.connect() as conn:
+    with node.reader.connect() as conn:
         rows = conn.execute(
             select(access_log)
             .where(access_log.c.subject.in_(subjects))
@@ -127,7 +127,7 @@ def decisions_on(node: Node, subjects: list[str], limit: int = 200) -> list[dict
 
 def audit_trail(node: Node, limit: int = 200) -> list[dict[str, Any]]:
     """The newest access-log rows: every decision, both kinds (R39)."""
-    with node.engine.connect() as conn:
+    with node.reader.connect() as conn:
         rows = conn.execute(
             select(access_log).order_by(access_log.c.id.desc()).limit(limit)
         ).mappings()

@@ -156,7 +156,7 @@ def login_form(page: AnyPage) -> Response:
 async def login(page: Posted) -> Response:
     form = await page.request.form()
     name, password = str(form.get("name", "")), str(form.get("password", ""))
-    with page.node.engine.connect() as conn:
+    with page.node.reader.connect() as conn:
         user = check_password(conn, name, password)
     if user is None:
         log.info("sign-in refused", extra={"user": name})
