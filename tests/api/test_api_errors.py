@@ -27,12 +27,6 @@ def test_problem_bodies(error: Error, body: dict[str, str]) -> None:
     assert problem(error) == body
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a request body that fails the pydantic schema gets FastAPI's default 422 "
-    "{'detail': [...]} instead of the error body (api/errors.py installs a handler for gsomia "
-    "Error only), so client._error reports 'Unprocessable Entity' without naming the field",
-)
 def test_a_schema_violation_names_the_field(site: Site) -> None:
     response = site.clients["KOR"].post(
         "/api/v1/items", json={"title": "x"}, headers=site.auth("kim")

@@ -28,13 +28,6 @@ def officers(cast: Cast) -> Cast:
     return cast
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: release checks the officer's role only (roles.may_perform, and "
-    "decisions._release_denial checks nationality and role): an officer who is off the "
-    "facility's register (R16) or whose clearance has lapsed still releases CMI to a partner "
-    "(R50 requires an authorised official)",
-)
 @pytest.mark.parametrize("officer", [o.name for o in OFFICERS])
 def test_only_a_registered_cleared_officer_releases(officers: Cast, officer: str) -> None:
     item_id = officers.publish("KOR", "kim")

@@ -43,22 +43,9 @@ def _on(database_url: str, tmp_path: Path, nation: str, name: str, engines: list
     return node
 
 
-def _pg_bug(request: pytest.FixtureRequest, database_url: str, reason: str) -> None:
-    if database_url.startswith("postgresql"):
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
-
-
 def test_a_long_item_id_is_answered_not_a_crash(
-    request: pytest.FixtureRequest, database_url: str, tmp_path: Path, engines: list[Engine]
+    database_url: str, tmp_path: Path, engines: list[Engine]
 ) -> None:
-    _pg_bug(
-        request,
-        database_url,
-        "BUG: receive.py stores the sender's item id in holdings.item_id and access_log.subject "
-        "(VARCHAR 64) unchecked; on PostgreSQL an authenticated item with a longer id raises "
-        "DataError for the whole batch (500, retried forever, blocking the batch's other "
-        "messages) instead of a rejection",
-    )
     cast: Cast = build_cast(tmp_path / "kor", ("KOR",), pin=False)
     kor = cast["KOR"]
     engines.append(kor.engine)
@@ -99,15 +86,8 @@ def test_a_long_item_id_is_answered_not_a_crash(
 
 
 def test_a_long_feed_name_makes_a_rule(
-    request: pytest.FixtureRequest, database_url: str, tmp_path: Path, engines: list[Engine]
+    database_url: str, tmp_path: Path, engines: list[Engine]
 ) -> None:
-    _pg_bug(
-        request,
-        database_url,
-        "BUG: release.set_release_rule logs subject f'feed:{feed}' into access_log.subject "
-        "(VARCHAR 64) while feeds may be 100 characters (release_rules.feed, the API model); "
-        "on PostgreSQL a feed of 60+ characters raises DataError (500)",
-    )
     kor = _on(database_url, tmp_path, "KOR", "ROK MND", engines)
     park = UserRecord("park", "KOR", "군사I급비밀", VALID, (LAUNCH,), ("officer",), True)
     with kor.engine.begin() as conn:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from tests.node.node_fixtures import Cast, build_cast
 
 from gsomia.node import read
@@ -12,13 +11,6 @@ from gsomia.node.home import init_home
 from gsomia.node.peers import add_peer
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: read.read_holding re-opens the stored envelope against the sender's *current* "
-    "card only (node.peer_card); once an operator replaces KOR's card (add_peer replaces it), "
-    "every holding KOR sent before is unreadable for everyone (VerificationError), though "
-    "it was verified on receipt; keep the card that verified it (or its keys) with the holding",
-)
 def test_holdings_stay_readable_after_the_partner_rekeys(tmp_path: Path) -> None:
     cast: Cast = build_cast(tmp_path / "cast", ("KOR", "JPN"))
     try:

@@ -76,7 +76,14 @@ ITEM = Item(
     created_at=NOW - timedelta(hours=1),
 )
 HOLDING = receive(ITEM, "JPN", KJ)
-OFFICER = Person("kor-officer", "KOR", roles=frozenset({RELEASE_AUTHORITY}), registered=True)
+OFFICER = Person(
+    "kor-officer",
+    "KOR",
+    lv("KOR", "군사I급비밀"),
+    NOW + YEAR,
+    roles=frozenset({RELEASE_AUTHORITY}),
+    registered=True,
+)
 RELEASE = OfficerRelease(ITEM.id, "JPN", OFFICER, NOW - timedelta(minutes=5))
 READER = Person(
     "jpn-analyst", "JPN", lv("JPN", "極秘"), NOW + YEAR, frozenset({WARNING}), registered=True
@@ -119,6 +126,18 @@ PROVIDE: list[tuple[str, dict[str, Any], bool, str]] = [
     (
         "R50-deny-unauthorised-officer",
         {"release": replace(RELEASE, officer=replace(OFFICER, roles=frozenset()))},
+        False,
+        "R50",
+    ),
+    (
+        "R16-deny-officer-off-the-register",
+        {"release": replace(RELEASE, officer=replace(OFFICER, registered=False))},
+        False,
+        "R16",
+    ),
+    (
+        "R50-deny-officer-whose-clearance-lapsed",
+        {"release": replace(RELEASE, officer=replace(OFFICER, clearance_expires=NOW))},
         False,
         "R50",
     ),

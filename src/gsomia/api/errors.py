@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from gsomia.errors import Error, PolicyDenied, http_status
+from gsomia.errors import Error, InputError, PolicyDenied, http_status
 
 log = logging.getLogger("gsomia.api")
 
@@ -22,7 +23,35 @@ def problem(error: Error) -> dict[str, str]:
     return body
 
 
+def _field_problems(error: RequestValidationError) -> str:
+    problems = []
+    for problem in error.errors()[:5]:
+        where = ".".join(str(part) for part in problem.get("loc", ()) if part != "body")
+        problems.append(f"{where or 'body'}: {problem.get('msg', 'invalid')}")
+    return "; ".join(problems)
+
+
 def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        # The same error body as every other refusal, naming the fields that are wrong.
+        body = problem(
+            InputError(
+                f"the request is not valid: {_field_problems(error)}",
+                hint=f"see /docs for the shape of {request.url.path}",
+            )
+        )
+        log.info(
+            "request refused",
+            extra={
+                "path": request.url.path,
+                "status": 422,
+                "error": "bad_input",
+                "reason": body["message"],
+            },
+        )
+        return JSONResponse(body, status_code=422)
+
     @app.exception_handler(Error)
     async def _handle(request: Request, error: Error) -> JSONResponse:
         status = http_status(error)

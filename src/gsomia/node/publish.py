@@ -118,7 +118,7 @@ def publish_batch(node: Node, user: UserRecord, drafts: Sequence[Draft]) -> list
     now = node.clock()
     rows = [_row(node, user, draft, now) for draft in drafts]
     feeds = {row["feed"] for row in rows if row["feed"]}
-    with node.engine.connect() as conn:
+    with node.reader.connect() as conn:
         rules = {feed: standing_releases(conn, node, feed, now) for feed in feeds}
     plans = [
         plan(node, row, row["releasable_to"], rules[row["feed"]].get, now)

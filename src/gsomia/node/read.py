@@ -7,6 +7,7 @@ full verification of the envelope.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,7 +19,7 @@ from gsomia.labels import label_from_obj
 from gsomia.node import audit
 from gsomia.node.people import to_person
 from gsomia.node.runtime import Node
-from gsomia.seal import open_envelope
+from gsomia.seal import open_envelope, parse_card
 from gsomia.store.tables import holdings
 from gsomia.store.users import UserRecord
 from gsomia.treaty.access import may_access
@@ -70,13 +71,13 @@ def _view(row: Any) -> HoldingView:
 
 
 def list_holdings(node: Node) -> list[HoldingView]:
-    with node.engine.connect() as conn:
+    with node.reader.connect() as conn:
         rows = conn.execute(select(holdings).order_by(holdings.c.received_at.desc()))
         return [_view(row) for row in rows]
 
 
 def _row(node: Node, holding_id: str) -> Any:
-    with node.engine.connect() as conn:
+    with node.reader.connect() as conn:
         row = conn.execute(
             select(holdings).where(
                 (holdings.c.id == holding_id) | (holdings.c.item_id == holding_id)
@@ -136,8 +137,8 @@ def read_holding(
         )
     node.metrics.decisions.labels("read", str(decision.allowed).lower()).inc()
     decision.enforce()
-    card = node.peer_card(row.sender)
-    if card is None:
-        raise NotFound(f"the identity card of {row.sender}'s node is no longer registered")
+    # The card that verified it on receipt: a partner's later re-keying must not lock readers
+    # out of what it already provided.
+    card = parse_card(json.dumps(row.sender_card).encode())
     opened = open_envelope(row.envelope, keys=node.keys, senders=[card])
     return _view(row), opened.content, decision

@@ -33,6 +33,8 @@ from gsomia.treaty.receipt import may_accept
 
 log = logging.getLogger("gsomia.receive")
 
+MAX_ID = 64  # the width of the id columns
+
 
 @dataclass(frozen=True)
 class Accepted:
@@ -47,6 +49,7 @@ class Accepted:
     local_label: dict[str, Any]
     media_type: str
     decision: Decision
+    sender_card: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,9 @@ def item_from_header(node: Node, opened: Opened) -> tuple[Item, str]:
     meta = header.get("item")
     if not isinstance(meta, dict):
         raise InputError("the item header has no item member")
+    item_id = meta.get("id")
+    if not isinstance(item_id, str) or not 1 <= len(item_id) <= MAX_ID:
+        raise InputError(f"an item id is a string of 1 to {MAX_ID} characters")
     label = label_from_obj(header.get("label"))
     originator = label.originator.nation
     if label.label_id != meta.get("id"):
@@ -148,6 +154,7 @@ def _examine(
         local_label=label_to_obj(local),
         media_type=opened.media_type,
         decision=decision,
+        sender_card=opened.sender.to_json(),
     )
 
 
@@ -241,6 +248,7 @@ def _holding_row(result: Accepted, sender: str, now: datetime) -> dict[str, Any]
         "precedence": item.precedence.name,
         "media_type": result.media_type,
         "envelope": result.message.body,
+        "sender_card": result.sender_card,
         "received_at": now,
         "state": "held",
     }
@@ -258,7 +266,7 @@ def receive_batch(
         )
     now = node.clock()
     for attempt in range(2):
-        with node.engine.connect() as conn:
+        with node.reader.connect() as conn:
             seen = {
                 row.message_id: row.answer
                 for row in conn.execute(

@@ -211,7 +211,7 @@ def release(node: Node, officer: UserRecord, item_id: str) -> list[Outcome]:
     """An officer releases an item to each partner it is releasable to and not yet sent."""
     person, allowed = authorise(node, officer, Action.RELEASE, item_id)
     now = node.clock()
-    with node.engine.connect() as conn:
+    with node.reader.connect() as conn:
         row = conn.execute(select(items).where(items.c.id == item_id)).first()
         already = released_to(conn, [item_id])[item_id]
     if row is None:

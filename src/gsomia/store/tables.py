@@ -158,6 +158,7 @@ holdings = Table(
     Column("precedence", String(16), nullable=False),
     Column("media_type", String(200), nullable=False),
     Column("envelope", LargeBinary, nullable=False),  # plaintext only ever via a verified open
+    Column("sender_card", JSON, nullable=False),  # the card that verified it, kept for reads
     Column("received_at", UTCDateTime, nullable=False),
     Column("state", String(16), nullable=False),  # held | destroyed
 )
@@ -180,7 +181,7 @@ access_log = Table(
     Column("at", UTCDateTime, nullable=False),
     Column("actor", String(100), nullable=False),
     Column("action", String(32), nullable=False),
-    Column("subject", String(64), nullable=False, index=True),
+    Column("subject", String(200), nullable=False, index=True),
     Column("allowed", Boolean, nullable=False),
     Column("reason", Text, nullable=False),
     Column("article", String(64), nullable=False),

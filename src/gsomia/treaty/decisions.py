@@ -82,6 +82,14 @@ def _release_denial(
             "Art. 1",
             "R50",
         )
+    # An authorised official is one still on the register with a clearance in force (R16).
+    if not officer.registered:
+        return deny(
+            f"{officer.id} is not on the register of authorised officials", "Art. 6(e)", "R16"
+        )
+    expires = officer.clearance_expires
+    if officer.clearance is None or expires is None or expires <= now:
+        return deny(f"{officer.id} holds no clearance in force", "Art. 7.2", "R50")
     return None
 
 
