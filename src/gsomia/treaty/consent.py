@@ -22,7 +22,8 @@ class Consent:
 
     It names the items (`item_ids`) or a class of them (`item_class`, matched against an item's
     community), the party it is given to (`holder`), the third nation (`recipient`) and the
-    purpose; it expires and may be revoked.
+    purpose; it expires and may be revoked. `ceiling`, a level of the originator's scheme, caps
+    the items a consent for a class covers: an item above it is not covered.
     """
 
     id: str
@@ -35,9 +36,14 @@ class Consent:
     item_class: str = ""
     revoked_at: datetime | None = None
     verified: bool = False
+    ceiling: Level | None = None
 
     def __post_init__(self) -> None:
         require_aware(self.expires_at, "consent expiry")
+        if self.ceiling is not None and self.ceiling.nation != self.originator:
+            raise InputError(
+                f"consent {self.id}: its ceiling {self.ceiling} is not an {self.originator} level"
+            )
         if self.revoked_at is not None:
             require_aware(self.revoked_at, "consent revocation")
         if not self.item_ids and not self.item_class:

@@ -165,6 +165,10 @@ def _consent_denial(
             item.id not in consent.item_ids and consent.item_class != item.community,
             f"it does not name {item.id} or its class",
         ),
+        (
+            consent.ceiling is not None and not consent.ceiling.dominates(item.level),
+            f"{item.level} is above its ceiling {consent.ceiling}",
+        ),
         (consent.purpose != purpose, f"it is for {consent.purpose!r}, not {purpose!r}"),
         (consent.expires_at <= now, "it has expired"),
         (consent.revoked_at is not None and consent.revoked_at <= now, "it was revoked"),

@@ -38,6 +38,9 @@ class Item:
     """A unit of CMI: originator, classification in the originator's scheme, purpose, agreement.
 
     `community` is the need-to-know community a reader must belong to; it defaults to `purpose`.
+    `copy_limit` is the most copies the originator allows a holder to make (R29; none when None,
+    and the `NO REPRODUCTION` caveat forbids any); `purpose_ends` is when the purpose it was
+    provided for ends, after which it is returned or destroyed (Art. 6(h); R18).
     """
 
     id: str
@@ -51,6 +54,8 @@ class Item:
     caveats: frozenset[str] = frozenset()
     community: str = ""
     created_at: datetime | None = None
+    copy_limit: int | None = None
+    purpose_ends: datetime | None = None
 
     def __post_init__(self) -> None:
         for name in ("id", "originator", "purpose", "agreement_id"):
@@ -68,6 +73,10 @@ class Item:
             raise MissingField(f"item {self.id} names no agreement version (R45)")
         if self.created_at is not None:
             require_aware(self.created_at, "item creation time")
+        if self.purpose_ends is not None:
+            require_aware(self.purpose_ends, "purpose end")
+        if self.copy_limit is not None and self.copy_limit < 0:
+            raise MissingField(f"item {self.id}: a copy limit cannot be negative (R29)")
         if not self.community:
             object.__setattr__(self, "community", self.purpose)
 
@@ -77,7 +86,9 @@ class Holding:
     """A party's copy of an item, at `level` in the holder's scheme.
 
     `approved_purposes` are further purposes the originator approved in writing (R13).
-    The fields after `destroyed` are derived once so that access decisions read flat values.
+    `consent_id` names the originator's consent a third nation holds the item under (an onward
+    transfer, R12): that nation then counts among those the item is releasable to.
+    The fields after `consent_id` are derived once so that access decisions read flat values.
     """
 
     id: str
@@ -86,6 +97,7 @@ class Holding:
     level: Level
     approved_purposes: frozenset[str] = frozenset()
     destroyed: bool = False
+    consent_id: str = ""
     rank: int = field(init=False, repr=False, compare=False)
     nationalities: frozenset[str] = field(init=False, repr=False, compare=False)
     community: str = field(init=False, repr=False, compare=False)
@@ -96,6 +108,8 @@ class Holding:
             raise InputError(f"holding {self.id}: {self.level} is not a {self.holder} level")
         item = self.item
         allowed = item.releasable_to | {item.originator}
+        if self.consent_id:
+            allowed |= {self.holder}
         if self.holder not in allowed:
             raise InputError(
                 f"holding {self.id}: item {item.id} is not releasable to {self.holder}"
