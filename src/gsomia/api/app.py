@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,6 +12,8 @@ from fastapi import FastAPI
 
 from gsomia import __version__
 from gsomia.api import errors, ops, peer, users
+from gsomia.api import log as log_api
+from gsomia.node.ledger import keep_log
 from gsomia.node.runtime import Node
 from gsomia.web import install as install_web
 
@@ -24,6 +27,8 @@ def create_app(node: Node, *, run_worker: bool = True) -> FastAPI:
         node.alerts.bind(asyncio.get_running_loop())
         stop = asyncio.Event()
         worker = asyncio.create_task(node.worker.run(stop)) if run_worker else None
+        # Checkpoints and partners' cosignatures, beside the worker (issue 6).
+        keeper = asyncio.create_task(keep_log(node, stop)) if run_worker else None
         log.info("node %s ready", node.nation)
         try:
             yield
@@ -33,6 +38,10 @@ def create_app(node: Node, *, run_worker: bool = True) -> FastAPI:
             stop.set()
             if worker is not None:
                 await worker
+            if keeper is not None:
+                keeper.cancel()  # nothing it does is lost: the next start offers again
+                with contextlib.suppress(asyncio.CancelledError):
+                    await keeper
 
     app = FastAPI(
         title=f"gsomia node {node.nation}",
@@ -44,6 +53,7 @@ def create_app(node: Node, *, run_worker: bool = True) -> FastAPI:
     errors.install(app)
     app.include_router(users.router)
     app.include_router(peer.router)
+    app.include_router(log_api.router)
     app.include_router(ops.router)
     install_web(app)  # pages and static files (gsomia.web)
     return app

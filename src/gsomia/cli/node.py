@@ -18,7 +18,10 @@ from gsomia.api.app import create_app
 from gsomia.cli.app import app, console
 from gsomia.cli.identity import passphrase
 from gsomia.errors import InputError, UsageError
+from gsomia.ledger.events import EventKind
+from gsomia.node import audit
 from gsomia.node.home import load_home, read_config
+from gsomia.node.ledger import admin_event
 from gsomia.node.peers import add_peer, list_peers
 from gsomia.node.runtime import Node, utcnow
 from gsomia.seal import fingerprint_groups
@@ -32,6 +35,8 @@ user_app = typer.Typer(help="People of this node: clearance, need-to-know, role,
 app.add_typer(peer_app, name="peer")
 app.add_typer(user_app, name="user")
 
+#: Who the log names for what an operator does at the console.
+OPERATOR = "operator"
 HomeOpt = Annotated[Path, typer.Option("--home", help="the node home directory")]
 
 
@@ -101,6 +106,20 @@ def peer_add(
     node = Node(load_home(home, passphrase()))
     node.migrate()
     pinned = add_peer(node, card.read_bytes(), endpoint)
+    # Logged just after the pin, in its own transaction: `add_peer` owns the pin's.
+    with node.engine.begin() as conn:
+        audit.record_event(
+            conn,
+            admin_event(
+                EventKind.KEY_ADMIN,
+                actor=OPERATOR,
+                action="peer:add",
+                subject=pinned.nation,
+                now=node.clock(),
+                fingerprint=pinned.fingerprint,
+                endpoint=endpoint or (pinned.endpoints[0] if pinned.endpoints else ""),
+            ),
+        )
     console.print(f"[green]added[/] {pinned.nation} — {pinned.name}")
     console.print(f"fingerprint  [bold]{fingerprint_groups(pinned.fingerprint)}[/]")
     console.print(
@@ -152,16 +171,37 @@ def user_add(  # noqa: PLR0917 - Typer maps parameters to options
         registered=not unregistered,
         language=language,
     )
+    now = utcnow()
     with _engine(home).begin() as conn:
-        add_user(conn, record, utcnow())
+        add_user(conn, record, now)
+        audit.record_event(
+            conn,
+            admin_event(
+                EventKind.USER_ADMIN,
+                actor=OPERATOR,
+                action="user:add",
+                subject=name,
+                now=now,
+                nationality=record.nationality,
+                clearance=record.clearance,
+                clearance_expires=expires.isoformat(),
+                role=role,
+                registered=str(record.registered).lower(),
+            ),
+        )
     console.print(f"[green]added[/] {name} ({record.nationality}, {level.native}, {role})")
 
 
 @user_app.command("token")
 def user_token(home: HomeOpt, name: Annotated[str, typer.Argument()]) -> None:
     """Issue an API token for a person (shown once)."""
+    now = utcnow()
     with _engine(home).begin() as conn:
-        token = issue_token(conn, name, utcnow())
+        token = issue_token(conn, name, now)
+        event = admin_event(
+            EventKind.KEY_ADMIN, actor=OPERATOR, action="user:token", subject=name, now=now
+        )
+        audit.record_event(conn, event)
     typer.echo(token)
 
 

@@ -1,5 +1,8 @@
 """Signed answers to a batch of peer messages: one signature, a Merkle proof per answer.
 
+A "received" answer may carry, in its `log` member, the receiver's proof that its log holds
+the receipt (`gsomia.exchange.witness.verify_receipts`); it is checked here too.
+
 Post-quantum signatures cost about a millisecond each here, so a receiver signs the RFC 6962
 root over all answers of a batch once, and every answer carries its inclusion proof. A single
 stored answer (with the batch head and its signatures) is still non-repudiable proof of what
@@ -15,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from gsomia.errors import VerificationError
+from gsomia.exchange.witness import verify_receipts
 from gsomia.ledger.events import canonical_json
 from gsomia.ledger.memory import MemoryHashes
 from gsomia.ledger.merkle import hash_leaf, verify_inclusion
@@ -78,6 +82,8 @@ def verify_answers(document: Any, *, signer: IdentityCard) -> list[dict[str, Any
             proof = [_unb64(p) for p in entry["proof"]]
             verify_inclusion(entry["index"], head["size"], leaf, proof, root)
             verified.append({**entry, "head": head, "jws": jws})
+        # A "received" answer carries the receiver's proof that it logged the receipt.
+        verify_receipts(verified, signer)
     except VerificationError:
         raise
     except Exception as exc:  # any malformed member: the peer's answer is not evidence

@@ -49,12 +49,19 @@ class NodeConfig:
     listen: str = DEFAULT_LISTEN
     database_url: str = ""
     endpoints: tuple[str, ...] = field(default=())
+    #: `[log]`: sign a checkpoint after this many new events, or this many seconds (issue 6).
+    checkpoint_events: int = 1000
+    checkpoint_seconds: float = 5.0
 
     def to_toml(self) -> dict[str, Any]:
         return {
             "node": {"nation": self.nation, "name": self.name, "profile": self.profile},
             "server": {"listen": self.listen, "endpoints": list(self.endpoints)},
             "database": {"url": self.database_url},
+            "log": {
+                "checkpoint_events": self.checkpoint_events,
+                "checkpoint_seconds": self.checkpoint_seconds,
+            },
         }
 
 
@@ -110,6 +117,7 @@ def read_config(path: Path) -> NodeConfig:
         raise UsageError(f"{path / CONFIG} is not valid TOML: {error}") from error
     try:
         node, server, database = raw["node"], raw.get("server", {}), raw.get("database", {})
+        log = raw.get("log", {})
         return NodeConfig(
             nation=str(node["nation"]),
             name=str(node["name"]),
@@ -117,8 +125,10 @@ def read_config(path: Path) -> NodeConfig:
             listen=str(server.get("listen", DEFAULT_LISTEN)),
             database_url=str(database.get("url") or f"sqlite:///{(path / 'node.db').resolve()}"),
             endpoints=tuple(str(e) for e in server.get("endpoints", [])),
+            checkpoint_events=int(log.get("checkpoint_events", 1000)),
+            checkpoint_seconds=float(log.get("checkpoint_seconds", 5.0)),
         )
-    except (KeyError, TypeError, AttributeError) as error:
+    except (KeyError, TypeError, AttributeError, ValueError) as error:
         raise UsageError(f"{path / CONFIG} lacks {error}") from error
 
 

@@ -20,9 +20,12 @@ from sqlalchemy.exc import IntegrityError
 from gsomia.errors import Error, InputError, PolicyDenied
 from gsomia.exchange.answers import sign_answers
 from gsomia.exchange.wire import RECEIVED, REJECTED, WireMessage
+from gsomia.exchange.witness import RECEIPT_MEMBER, receipt_member
 from gsomia.labels import label_from_obj, label_to_obj, national_policy
 from gsomia.labels.labelset import make_alternative
+from gsomia.ledger.events import EventKind, LogEvent
 from gsomia.node import audit
+from gsomia.node.ledger import NodeLedger
 from gsomia.node.release import ITEM_HEADER
 from gsomia.node.runtime import CHANNEL, Node
 from gsomia.seal import EnvelopeError, IdentityCard, Opened, open_envelope
@@ -32,6 +35,7 @@ from gsomia.treaty.items import Item, Precedence, receive
 from gsomia.treaty.receipt import may_accept
 
 log = logging.getLogger("gsomia.receive")
+RECEIPT = EventKind.RECEIPT
 
 MAX_ID = 64  # the width of the id columns
 
@@ -163,11 +167,17 @@ def _answer(message: WireMessage, now: datetime, **fields: Any) -> dict[str, Any
 
 
 def _store(
-    conn: Connection, sender: str, results: list[Accepted | Refused], now: datetime
+    conn: Connection,
+    sender: str,
+    results: list[Accepted | Refused],
+    now: datetime,
+    ledger: NodeLedger,
 ) -> tuple[list[dict[str, Any]], list[Accepted]]:
     """Apply `results`; the answers in order, and the items that became new holdings.
 
     One statement per table for the whole batch: a partner's burst costs one transaction.
+    Every message answered "received" gets a receipt event in the log, and its answer the
+    proof of that event under a checkpoint signed in this transaction (issue 6).
     """
     accepted = [r for r in results if isinstance(r, Accepted)]
     held = dict(
@@ -180,25 +190,41 @@ def _store(
     answers: list[dict[str, Any]] = []
     stored: list[Accepted] = []
     new_holdings, entries, refused, remembered = [], [], [], []
+    also: list[LogEvent] = []  # receipts of items held already, and rejections
+    receipted: list[dict[str, Any]] = []  # answers of `entries`, then of `also`'s receipts
+    again: list[dict[str, Any]] = []
     for result in results:
         message = result.message
         if isinstance(result, Accepted):
             item = result.item
             # The same item in a new envelope: this party holds it already; keep one holding.
             holding_id = held.get(item.id)
-            if holding_id is None:
-                holding_id = held[item.id] = result.holding_id
-                stored.append(result)
-                new_holdings.append(_holding_row(result, sender, now))
-                entries.append(audit.Entry(sender, "receive", item.id, result.decision))
             answer = _answer(
                 message,
                 now,
                 status=RECEIVED,
                 item=item.id,
-                holding=holding_id,
+                holding=holding_id or result.holding_id,
                 marked=result.local_level,
             )
+            if holding_id is None:
+                holding_id = held[item.id] = result.holding_id
+                stored.append(result)
+                new_holdings.append(_holding_row(result, sender, now))
+                entries.append(
+                    audit.Entry(
+                        sender,
+                        "receive",
+                        item.id,
+                        result.decision,
+                        also=(message.id, holding_id),
+                        details={"marked": result.local_level},
+                    )
+                )
+                receipted.append(answer)
+            else:
+                also.append(_event(EventKind.RECEIPT, sender, (item.id, message.id), now, answer))
+                again.append(answer)
         else:
             refused.append(
                 {
@@ -212,6 +238,7 @@ def _store(
             answer = _answer(
                 message, now, status=REJECTED, reason=result.reason, article=result.article
             )
+            also.append(_event(EventKind.REJECTION, sender, (message.id,), now, answer))
         answers.append(answer)
         if isinstance(result, Accepted) or result.verified:
             remembered.append(
@@ -223,11 +250,28 @@ def _store(
                     "answer": answer,
                 }
             )
-    for table, rows in ((holdings, new_holdings), (rejections, refused), (inbox, remembered)):
+    for table, rows in ((holdings, new_holdings), (rejections, refused)):
         if rows:
             conn.execute(table.insert(), rows)
-    audit.record_all(conn, entries, now)
+    indices = audit.record_all(conn, entries, now, also=also)
+    # Entries come first, then `also`; receipts in the order of `receipted + again`.
+    receipts = [(i, audit.to_event(e, now)) for i, e in zip(indices, entries, strict=False)]
+    receipts += [
+        (i, e) for i, e in zip(indices[len(entries) :], also, strict=True) if e.kind is RECEIPT
+    ]
+    bundles = ledger.receipts(conn, receipts, now)  # none if this node cannot sign checkpoints
+    for answer, bundle in zip(receipted + again, bundles, strict=False):
+        answer[RECEIPT_MEMBER] = receipt_member(bundle)
+    if remembered:
+        conn.execute(inbox.insert(), remembered)
     return answers, stored
+
+
+def _event(
+    kind: EventKind, sender: str, subjects: tuple[str, ...], now: datetime, answer: dict[str, Any]
+) -> LogEvent:
+    body = {k: v for k, v in answer.items() if k not in ("id", "at")}
+    return LogEvent(kind, now, sender, subjects, body)
 
 
 def _holding_row(result: Accepted, sender: str, now: datetime) -> dict[str, Any]:
@@ -279,7 +323,7 @@ def receive_batch(
         results = [_examine(node, card, m, now) for m in fresh]
         try:
             with node.engine.begin() as conn:
-                fresh_answers, accepted = _store(conn, sender, results, now)
+                fresh_answers, accepted = _store(conn, sender, results, now, node.ledger)
             stored = dict(zip((m.id for m in fresh), fresh_answers, strict=True))
             break
         except IntegrityError:

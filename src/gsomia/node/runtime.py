@@ -12,10 +12,12 @@ from sqlalchemy import select
 from gsomia.api.metrics import Metrics
 from gsomia.exchange.outbox import Pending
 from gsomia.exchange.wire import RECEIVED
+from gsomia.exchange.witness import RECEIPT_MEMBER
 from gsomia.exchange.worker import DeliveryWorker, PeerAddress
 from gsomia.node import audit
 from gsomia.node.alerts import AlertBroker
 from gsomia.node.home import NodeHome
+from gsomia.node.ledger import LogPolicy, NodeLedger
 from gsomia.seal import IdentityCard, parse_card
 from gsomia.store.db import make_engine, migrate, reader
 from gsomia.store.tables import peers
@@ -40,6 +42,12 @@ class Node:
         self.keys = home.keys
         self.card = home.card
         self.clock = clock
+        #: The node's Merkle log: origin, checkpoint keys and policy (gsomia.node.ledger).
+        self.ledger = NodeLedger(
+            self.keys,
+            self.card,
+            LogPolicy(home.config.checkpoint_events, home.config.checkpoint_seconds),
+        )
         self.engine = make_engine(home.config.database_url)
         #: The same database for reads: `engine.begin()` writes, `reader.connect()` reads.
         self.reader = reader(self.engine)
@@ -61,33 +69,38 @@ class Node:
     def _settled(self, peer: str, settled: list[tuple[Pending, dict[str, Any]]]) -> None:
         """Log each partner's answer on this side too: a refusal is logged by both (R39)."""
         now = self.clock()
+        entries = []
+        for row, entry in settled:
+            answer = entry["answer"]
+            received = answer["status"] == RECEIVED
+            self.metrics.deliveries.labels(peer, answer["status"]).inc()
+            self.metrics.delivery_latency.labels(str(row.priority)).observe(
+                max(0.0, (now - row.created_at).total_seconds())
+            )
+            decision = (
+                Decision.allow(
+                    f"{peer} received it, marked {answer.get('marked')}", "Art. 12", "R28"
+                )
+                if received
+                else Decision.deny(
+                    f"{peer} refused it: {answer.get('reason')}",
+                    str(answer.get("article", "")),
+                    "R28",
+                )
+            )
+            receipt = answer.get(RECEIPT_MEMBER) or {}
+            entries.append(
+                audit.Entry(
+                    peer,
+                    f"answer:{row.kind}",
+                    row.item_id or row.message_id,
+                    decision,
+                    also=(row.message_id,) if row.item_id else (),
+                    details={"receipt_index": receipt["index"]} if receipt else {},
+                )
+            )
         with self.engine.begin() as conn:
-            for row, entry in settled:
-                answer = entry["answer"]
-                received = answer["status"] == RECEIVED
-                self.metrics.deliveries.labels(peer, answer["status"]).inc()
-                self.metrics.delivery_latency.labels(str(row.priority)).observe(
-                    max(0.0, (now - row.created_at).total_seconds())
-                )
-                decision = (
-                    Decision.allow(
-                        f"{peer} received it, marked {answer.get('marked')}", "Art. 12", "R28"
-                    )
-                    if received
-                    else Decision.deny(
-                        f"{peer} refused it: {answer.get('reason')}",
-                        str(answer.get("article", "")),
-                        "R28",
-                    )
-                )
-                audit.record(
-                    conn,
-                    actor=peer,
-                    action=f"answer:{row.kind}",
-                    subject=row.item_id or row.message_id,
-                    decision=decision,
-                    now=now,
-                )
+            audit.record_all(conn, entries, now)
 
     def migrate(self) -> None:
         migrate(self.engine)

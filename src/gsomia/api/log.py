@@ -1,0 +1,158 @@
+"""The node's log over HTTP: checkpoints and proofs for partners, the witness, the auditors' view.
+
+Partners may fetch the latest checkpoint and any inclusion or consistency proof: these reveal
+hashes only, never an event. Events themselves are for this node's auditors and officers
+(`/api/v1/audit/...`, role-checked and logged like every decision).
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from gsomia.api.deps import NodeDep, UserDep
+from gsomia.errors import InputError, NotFound
+from gsomia.exchange.witness import ADD_CHECKPOINT_PATH
+from gsomia.ledger.events import LogEvent
+from gsomia.node import audit
+from gsomia.node.ledger import witness_checkpoint
+from gsomia.node.people import to_person
+from gsomia.store.ledger import SqlLog, log_leaves
+from gsomia.treaty.roles import Action, may_perform
+
+router = APIRouter(tags=["log"])
+
+MAX_BODY = 64 << 10
+MAX_EVENTS = 1000
+NOTE_TYPE = "text/plain; charset=utf-8"
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+@router.get("/peer/v1/log/checkpoint")
+def checkpoint(node: NodeDep) -> Response:
+    """The latest signed checkpoint (C2SP tlog-checkpoint), with the partners' cosignatures."""
+    with node.reader.connect() as conn:
+        log = SqlLog(conn)
+        latest = log.latest_checkpoint()
+        if latest is None:
+            raise NotFound("this node has not signed a checkpoint yet", hint="retry shortly")
+        note = log.cosigned_checkpoint(latest.checkpoint.size).to_bytes()
+    return Response(note, media_type=NOTE_TYPE)
+
+
+def _size_below(node: NodeDep, size: int) -> None:
+    with node.reader.connect() as conn:
+        current = SqlLog(conn).size()
+    if size > current:
+        raise InputError(f"the log has {current} entries, not {size}", hint="ask for a size ≤ it")
+
+
+@router.get("/peer/v1/log/proof/inclusion")
+def inclusion(
+    node: NodeDep, index: Annotated[int, Query(ge=0)], size: Annotated[int, Query(ge=1)]
+) -> dict[str, Any]:
+    """RFC 9162 inclusion proof of entry `index` in the tree of `size` entries."""
+    _size_below(node, size)
+    with node.reader.connect() as conn:
+        proof = SqlLog(conn).inclusion_proof(index, size)
+    return {"index": index, "size": size, "proof": [_b64(h) for h in proof]}
+
+
+@router.get("/peer/v1/log/proof/consistency")
+def consistency(
+    node: NodeDep, old: Annotated[int, Query(ge=0)], new: Annotated[int, Query(ge=0)]
+) -> dict[str, Any]:
+    """RFC 9162 consistency proof from the tree of `old` entries to the tree of `new`."""
+    _size_below(node, new)
+    with node.reader.connect() as conn:
+        proof = SqlLog(conn).consistency_proof(old, new)
+    return {"old": old, "new": new, "proof": [_b64(h) for h in proof]}
+
+
+@router.post(ADD_CHECKPOINT_PATH)
+async def add_checkpoint(request: Request, node: NodeDep) -> Response:
+    """C2SP tlog-witness add-checkpoint: a partner asks this node to cosign its checkpoint."""
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        return Response(b"request too large\n", status_code=413, media_type=NOTE_TYPE)
+    answer = await run_in_threadpool(witness_checkpoint, node, body)
+    return Response(answer.body, status_code=answer.status, media_type=answer.content_type)
+
+
+def _audit_allowed(node: NodeDep, user: UserDep, subject: str) -> None:
+    decision = may_perform(to_person(user, node.scheme()), Action.READ_AUDIT)
+    with node.engine.begin() as conn:
+        audit.record(
+            conn,
+            actor=user.name,
+            action=Action.READ_AUDIT.value,
+            subject=subject,
+            decision=decision,
+            now=node.clock(),
+        )
+    decision.enforce()
+
+
+@router.get("/api/v1/audit/status")
+def status(node: NodeDep, user: UserDep) -> dict[str, Any]:
+    """Size, latest checkpoint, who cosigned up to where, whom we witness, refusals."""
+    _audit_allowed(node, user, "log:status")
+    with node.reader.connect() as conn:
+        log = SqlLog(conn)
+        state = log.status()
+        latest = log.latest_checkpoint()
+        refusals = log.refusals()
+        note = (
+            None
+            if latest is None
+            else log.cosigned_checkpoint(latest.checkpoint.size).to_bytes().decode()
+        )
+    return {
+        "origin": node.ledger.origin,
+        "size": state.size,
+        "checkpoint_size": state.checkpoint_size,
+        "checkpoint": note,
+        "cosigned_by": state.cosigned_by,
+        "witnessing": state.witnessing,
+        "refusals": [
+            {"origin": r.origin, "reason": r.reason, "message": r.message, "at": r.refused_at}
+            for r in refusals
+        ],
+    }
+
+
+@router.get("/api/v1/audit/events")
+def events(
+    node: NodeDep,
+    user: UserDep,
+    start: Annotated[int, Query(alias="from", ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_EVENTS)] = 100,
+) -> dict[str, Any]:
+    """Log entries from index `from`, each decoded, with its index (for `audit prove`)."""
+    _audit_allowed(node, user, f"log:events:{start}")
+    with node.reader.connect() as conn:
+        rows = conn.execute(
+            log_leaves.select()
+            .with_only_columns(log_leaves.c.idx, log_leaves.c.entry)
+            .where(log_leaves.c.idx >= start)
+            .order_by(log_leaves.c.idx)
+            .limit(limit)
+        ).all()
+    return {"from": start, "events": [_event(r.idx, LogEvent.decode(r.entry)) for r in rows]}
+
+
+def _event(index: int, event: LogEvent) -> dict[str, Any]:
+    return {
+        "index": index,
+        "kind": event.kind.value,
+        "time": event.time.isoformat(),
+        "actor": event.actor,
+        "subjects": list(event.subjects),
+        "body": dict(event.body),
+    }

@@ -1,0 +1,324 @@
+"""The node's Merkle log wired in: decisions and receipts logged, checkpoints, witnessing.
+
+In process (the cast of DESIGN.md); the HTTP binding and real processes are tested elsewhere.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+from tests.node.node_fixtures import Cast, build_cast
+
+from gsomia.errors import UsageError, VerificationError
+from gsomia.exchange.answers import sign_answers, verify_answers
+from gsomia.exchange.witness import RECEIPT_MEMBER, log_origin, parse_size
+from gsomia.ledger.checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint
+from gsomia.ledger.events import EventKind, LogEvent
+from gsomia.ledger.witness import AddCheckpoint
+from gsomia.node import audit
+from gsomia.node.ledger import (
+    LogPolicy,
+    checkpoint_offer,
+    store_cosignatures,
+    witness_checkpoint,
+)
+from gsomia.store.ledger import SqlLog, log_leaves, witness_refusals
+from gsomia.store.tables import access_log
+from gsomia.treaty.decision import Decision
+
+
+@pytest.fixture(scope="module")
+def cast(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cast]:
+    built = build_cast(tmp_path_factory.mktemp("ledger-node"), ("KOR", "JPN"))
+    yield built
+    for node in built.nodes.values():
+        node.engine.dispose()
+
+
+def _events(cast: Cast, nation: str, kind: EventKind | None = None) -> list[LogEvent]:
+    with cast[nation].engine.connect() as conn:
+        rows = conn.execute(select(log_leaves.c.entry).order_by(log_leaves.c.idx)).scalars()
+        events = [LogEvent.decode(r) for r in rows]
+    return [e for e in events if kind is None or e.kind is kind]
+
+
+@pytest.mark.parametrize(
+    ("action", "allowed", "kind"),
+    [
+        ("publish", True, EventKind.PUBLICATION),
+        ("publish", False, EventKind.DECISION),
+        ("provide:JPN", True, EventKind.RELEASE),
+        ("release", True, EventKind.RELEASE),
+        ("receive", True, EventKind.RECEIPT),
+        ("receive", False, EventKind.REJECTION),
+        ("answer:item", True, EventKind.TRANSFER),
+        ("answer:item", False, EventKind.TRANSFER),
+        ("read", True, EventKind.DECISION),
+        ("read", False, EventKind.DECISION),
+    ],
+)
+def test_each_decision_has_the_kind_of_what_happened(
+    action: str, allowed: bool, kind: EventKind
+) -> None:
+    assert audit.event_kind(action, allowed) is kind
+
+
+@pytest.mark.parametrize(
+    ("size", "last_size", "last_at", "now", "due"),
+    [
+        (0, None, None, 100.0, False),  # nothing to sign
+        (1, None, None, 100.0, True),  # the first checkpoint
+        (10, 10, 0.0, 100.0, False),  # no growth, however long ago
+        (11, 10, 99.0, 100.0, False),  # grew, but neither N events nor T seconds
+        (11, 10, 95.0, 100.0, True),  # T seconds
+        (1010, 10, 99.0, 100.0, True),  # N events
+    ],
+)
+def test_checkpoint_policy(
+    size: int, last_size: int | None, last_at: float | None, now: float, due: bool
+) -> None:
+    policy = LogPolicy(checkpoint_events=1000, checkpoint_seconds=5)
+    assert policy.due(size=size, last_size=last_size, last_at=last_at, now=now) is due
+
+
+@pytest.mark.parametrize(("events", "seconds"), [(0, 5.0), (10, 0.0), (10, -1.0)])
+def test_a_policy_that_never_signs_is_refused(events: int, seconds: float) -> None:
+    with pytest.raises(UsageError):
+        LogPolicy(events, seconds)
+
+
+def test_every_decision_goes_to_both_logs_in_one_transaction(cast: Cast) -> None:
+    kor = cast["KOR"]
+    with kor.engine.connect() as conn:
+        before = (SqlLog(conn).size(), conn.execute(select(func.count()).select_from(access_log)))
+        size_before, rows_before = before[0], int(before[1].scalar_one())
+    item = cast.publish("KOR", "kim")
+    cast.release("KOR", "park", item)
+    events = _events(cast, "KOR")[size_before:]
+    with kor.engine.connect() as conn:
+        rows = int(conn.execute(select(func.count()).select_from(access_log)).scalar_one())
+    assert len(events) == rows - rows_before
+    kinds = [e.kind for e in events if item in e.subjects]
+    assert EventKind.PUBLICATION in kinds
+    assert EventKind.RELEASE in kinds
+    publication = next(e for e in events if e.kind is EventKind.PUBLICATION)
+    assert publication.actor == "kim"
+    assert publication.body["allowed"] is True
+    assert publication.body["article"]
+
+
+def test_a_failed_transaction_logs_nothing(cast: Cast) -> None:
+    kor = cast["KOR"]
+    with kor.engine.connect() as conn:
+        size = SqlLog(conn).size()
+    decision = Decision.allow("test", "Art. 1", "R1")
+
+    def fail_after_logging() -> None:
+        with kor.engine.begin() as conn:
+            audit.record(
+                conn, actor="kim", action="x", subject="y", decision=decision, now=kor.clock()
+            )
+            raise RuntimeError("roll back")
+
+    with pytest.raises(RuntimeError):
+        fail_after_logging()
+    with kor.engine.connect() as conn:
+        assert SqlLog(conn).size() == size
+
+
+def _received(cast: Cast) -> tuple[str, dict[str, Any]]:
+    item = cast.publish("KOR", "kim")
+    document, _ = cast.send("KOR", "JPN", cast.release("KOR", "park", item))
+    return item, document
+
+
+def test_a_receipt_proves_the_receivers_event_under_its_checkpoint(cast: Cast) -> None:
+    item, document = _received(cast)
+    [entry] = verify_answers(document, signer=cast["KOR"].peer_card("JPN"))  # type: ignore[arg-type]
+    member = entry["answer"][RECEIPT_MEMBER]
+    event = LogEvent.decode(base64.b64decode(member["entry"]))
+    assert event.kind is EventKind.RECEIPT
+    assert item in event.subjects
+    assert entry["answer"]["id"] in event.subjects
+    checkpoint = parse_checkpoint(member["checkpoint"].encode())
+    assert checkpoint.checkpoint.origin == log_origin(cast["JPN"].card)
+    assert member["index"] < checkpoint.checkpoint.size
+
+
+def _tampered(document: dict[str, Any], change: str) -> dict[str, Any]:
+    forged = copy.deepcopy(document)
+    member = forged["answers"][0]["answer"][RECEIPT_MEMBER]
+    if change == "index":
+        member["index"] += 1
+    elif change == "proof":
+        member["proof"] = member["proof"][1:] or ["AAAA"]
+    elif change == "checkpoint":
+        member["checkpoint"] = member["checkpoint"].replace("\n", "\nx", 1)
+    return forged
+
+
+@pytest.mark.parametrize("change", ["index", "proof", "checkpoint"])
+def test_a_receipt_that_does_not_prove_its_event_is_refused(cast: Cast, change: str) -> None:
+    _, document = _received(cast)
+    forged = _tampered(document, change)
+    # The batch signature covers the answers, so re-sign as the receiver would have to.
+    answers = [e["answer"] for e in forged["answers"]]
+    resigned = sign_answers(answers, keys=cast["JPN"].keys, now=cast["JPN"].clock())
+    with pytest.raises(VerificationError):
+        verify_answers(resigned, signer=cast["KOR"].peer_card("JPN"))  # type: ignore[arg-type]
+
+
+def test_a_receipt_under_another_nodes_key_is_refused(cast: Cast) -> None:
+    _, document = _received(cast)
+    with pytest.raises(VerificationError):
+        verify_answers(document, signer=cast["KOR"].card)
+
+
+def _checkpoint(cast: Cast, nation: str) -> None:
+    node = cast[nation]
+    with node.engine.begin() as conn:
+        SqlLog(conn).append([LogEvent(EventKind.DECISION, node.clock(), "test", ("tick",), {})])
+        node.ledger.receipts(conn, [], node.clock())
+        SqlLog(conn).issue_checkpoint(
+            node.ledger.signer,  # type: ignore[arg-type]
+            origin=node.ledger.origin,
+            now=int(node.clock().timestamp()),
+        )
+
+
+def _witness(cast: Cast, body: bytes) -> tuple[int, bytes]:
+    answer = witness_checkpoint(cast["JPN"], body)
+    return answer.status, answer.body
+
+
+def _cosign(cast: Cast) -> int:
+    """KOR offers its latest checkpoint to JPN as the keeper does: one retry after a 409."""
+    kor, jpn_card = cast["KOR"], cast["JPN"].card
+    old = None
+    for _ in range(2):
+        offer = checkpoint_offer(kor, jpn_card, old)
+        assert offer is not None
+        size, text, body = offer
+        status, answer = _witness(cast, body)
+        if status == 409:
+            old = parse_size(answer)
+            continue
+        assert status == 200, answer
+        assert store_cosignatures(kor, jpn_card, size, text, answer) == 1
+        return size
+    raise AssertionError("JPN did not cosign after a retry")
+
+
+def test_the_partner_cosigns_a_consistent_checkpoint_and_the_log_keeps_it(cast: Cast) -> None:
+    kor, jpn_card = cast["KOR"], cast["JPN"].card
+    for _ in range(2):  # a first checkpoint, then one that must extend it
+        _checkpoint(cast, "KOR")
+        size = _cosign(cast)
+        assert checkpoint_offer(kor, jpn_card) is None  # up to date
+    with kor.engine.connect() as conn:
+        assert SqlLog(conn).status().cosigned_by == {log_origin(jpn_card): size}
+    with cast["JPN"].engine.connect() as conn:
+        assert SqlLog(conn).status().witnessing == {kor.ledger.origin: size}
+
+
+def test_a_lost_cosignature_gets_the_witness_size_to_retry_from(cast: Cast) -> None:
+    kor, jpn_card = cast["KOR"], cast["JPN"].card
+    _checkpoint(cast, "KOR")
+    _cosign(cast)
+    _checkpoint(cast, "KOR")
+    offer = checkpoint_offer(kor, jpn_card)
+    assert offer is not None
+    assert _witness(cast, offer[2])[0] == 200  # cosigned, but the answer never came back
+    _checkpoint(cast, "KOR")
+    stale = checkpoint_offer(kor, jpn_card)
+    assert stale is not None
+    status, answer = _witness(cast, stale[2])
+    assert status == 409
+    assert parse_size(answer) == offer[0]
+    assert _cosign(cast) == stale[0]
+
+
+def _fork_body(cast: Cast, *, grow: int) -> bytes:
+    """A checkpoint KOR's key signed over a log rebuilt differently (a fork or a rollback)."""
+    kor = cast["KOR"]
+    with cast["JPN"].engine.connect() as conn:
+        state = SqlLog(conn).witness_state(kor.ledger.origin, for_update=False)
+    assert state is not None
+    rebuilt = Checkpoint(kor.ledger.origin, state.size + grow, b"\x07" * 32)
+    signed = sign_checkpoint(rebuilt, kor.ledger.signer)  # type: ignore[arg-type]
+    old = state.size if grow >= 0 else 0
+    return AddCheckpoint(old, (b"\x01" * 32,), signed.to_bytes()).to_bytes()
+
+
+@pytest.mark.parametrize(("grow", "status", "reason"), [(3, 422, "fork"), (-1, 409, "rollback")])
+def test_a_log_rebuilt_differently_is_refused_with_evidence(
+    cast: Cast, grow: int, status: int, reason: str
+) -> None:
+    _checkpoint(cast, "KOR")
+    _cosign(cast)
+    jpn = cast["JPN"]
+    with jpn.engine.connect() as conn:
+        refusals = len(SqlLog(conn).refusals())
+    got, _ = _witness(cast, _fork_body(cast, grow=grow))
+    assert got == status
+    with jpn.engine.connect() as conn:
+        stored = SqlLog(conn).refusals()
+        evidence = conn.execute(
+            select(witness_refusals.c.cosigned, witness_refusals.c.offered).order_by(
+                witness_refusals.c.id.desc()
+            )
+        ).first()
+    assert len(stored) == refusals + 1
+    assert stored[-1].reason == reason
+    assert evidence is not None
+    assert evidence.cosigned
+    assert evidence.offered
+    [event] = _events(cast, "JPN", EventKind.WITNESS)[-1:]
+    assert event.body["action"] == f"witness:{reason}"
+    assert cast["KOR"].ledger.origin in event.subjects
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b"not a request", 400),
+        (b"old 0\n\nnot a checkpoint\n", 400),
+    ],
+)
+def test_malformed_offers_are_refused(cast: Cast, body: bytes, status: int) -> None:
+    assert _witness(cast, body)[0] == status
+
+
+def test_an_unknown_log_is_not_witnessed(cast: Cast, tmp_path: Path) -> None:
+    stranger = build_cast(tmp_path, ("USA",), pin=False)["USA"]
+    try:
+        with stranger.engine.begin() as conn:
+            SqlLog(conn).append([LogEvent(EventKind.DECISION, stranger.clock(), "t", (), {})])
+            signed = SqlLog(conn).issue_checkpoint(
+                stranger.ledger.signer,  # type: ignore[arg-type]
+                origin=stranger.ledger.origin,
+                now=1,
+            )
+        body = AddCheckpoint(0, (), signed.to_bytes()).to_bytes()
+        assert _witness(cast, body)[0] == 404
+    finally:
+        stranger.engine.dispose()
+
+
+@given(st.dictionaries(st.text(min_size=1, max_size=8), st.integers(-(2**53) + 1, 2**53 - 1)))
+def test_decision_events_round_trip(details: dict[str, int]) -> None:
+    entry = audit.Entry("kim", "read", "h1", Decision.deny("no", "Art. 7", "R20"), (), details)
+    event = audit.to_event(entry, datetime(2026, 11, 27, tzinfo=UTC))
+    again = LogEvent.decode(event.encode())
+    assert again == event
+    assert json.loads(event.encode())["body"]["allowed"] is False
