@@ -53,6 +53,8 @@ class _JsonFormatter(logging.Formatter):
         for key in ("path", "status", "error", "reason"):
             if key in record.__dict__:
                 entry[key] = record.__dict__[key]
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
 
 

@@ -31,9 +31,12 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import Executable
 
-from gsomia.errors import Conflict, InputError, NotFound
+from gsomia.errors import Conflict, InputError, NotFound, UsageError
 from gsomia.ledger import merkle
 from gsomia.ledger.audit import AuditReport, Row, audit_log
 from gsomia.ledger.bundle import ProofBundle
@@ -155,6 +158,7 @@ class SqlLog:
             return []
         entries = [event.encode() for event in events]
         hashes = [merkle.hash_leaf(entry) for entry in entries]
+        self._ensure_state_row()
         old = self.frontier(for_update=True)
         new, subtrees = old.append_rows(hashes)
         self.conn.execute(
@@ -173,11 +177,24 @@ class SqlLog:
             ],
         )
         values = {"size": new.size, "frontier": new.to_bytes()}
-        if old.size == 0:
-            self.conn.execute(insert(log_state).values(id=1, **values))
-        else:
-            self.conn.execute(update(log_state).where(log_state.c.id == 1).values(**values))
+        self.conn.execute(update(log_state).where(log_state.c.id == 1).values(**values))
         return list(range(old.size, new.size))
+
+    def _ensure_state_row(self) -> None:
+        """Create the empty state row if missing, so two first appends queue on its lock.
+
+        Without it, two first appends on PostgreSQL both see no row and both write entry 0.
+        """
+        dialect = self.conn.dialect.name
+        empty = {"id": 1, "size": 0, "frontier": Frontier(0).to_bytes()}
+        statement: Executable
+        if dialect == "postgresql":
+            statement = pg_insert(log_state).values(**empty).on_conflict_do_nothing()
+        elif dialect == "sqlite":
+            statement = sqlite_insert(log_state).values(**empty).on_conflict_do_nothing()
+        else:  # pragma: no cover - gsomia runs on SQLite and PostgreSQL only
+            raise UsageError(f"the log does not support {dialect}")
+        self.conn.execute(statement)
 
     # --- reading and proving ---------------------------------------------------------------
 
