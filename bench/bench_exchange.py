@@ -28,7 +28,6 @@ from gsomia.devnet import (
     fresh_postgres_database,
     postgres_admin_url_or_none,
 )
-from gsomia.node.home import load_home
 from gsomia.node.runtime import Node, utcnow
 from gsomia.store.tables import outbox
 
@@ -72,7 +71,7 @@ def _network(root: Path, urls: dict[str, str] | None = None) -> DevNet:
 
 
 def _throughput(net: DevNet) -> float:
-    kor = Node(load_home(net.nodes["KOR"].home, net.passphrase))
+    kor = net.node("KOR")
     kim = net.client("KOR", "kim")
     start = time.perf_counter()
     for first in range(0, ITEMS, BURST):
@@ -80,7 +79,6 @@ def _throughput(net: DevNet) -> float:
     while _settled(kor) < ITEMS:
         time.sleep(0.05)
     elapsed = time.perf_counter() - start
-    kor.engine.dispose()
     return ITEMS / elapsed
 
 

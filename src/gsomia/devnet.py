@@ -137,6 +137,7 @@ class DevNet:
         self.database_urls = database_urls or {}
         self.cast = cast if cast is not None else CAST
         self._clients: dict[tuple[str, str], NodeClient] = {}
+        self._nodes: dict[str, Node] = {}
         self.nodes = {
             nation: NodeProcess(
                 nation, workdir / nation.lower(), free_port(), workdir / f"{nation.lower()}.log"
@@ -260,10 +261,19 @@ class DevNet:
         proc.process = None
         return code
 
+    def node(self, nation: str) -> Node:
+        """Direct access to a node's home and database (kept open until `close`)."""
+        if nation not in self._nodes:
+            self._nodes[nation] = Node(load_home(self.nodes[nation].home, self.passphrase))
+        return self._nodes[nation]
+
     def close(self) -> None:
         for client in self._clients.values():
             client.close()
         self._clients.clear()
+        for node in self._nodes.values():
+            node.engine.dispose()
+        self._nodes.clear()
         for nation in self.nodes:
             self.stop(nation)
 

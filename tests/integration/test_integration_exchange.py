@@ -21,7 +21,6 @@ from gsomia.devnet import DevNet
 from gsomia.exchange import outbox as queue
 from gsomia.exchange.wire import PATH, WireMessage
 from gsomia.labels import label_to_obj, make_label, national_policy
-from gsomia.node.home import load_home
 from gsomia.node.release import ITEM_HEADER
 from gsomia.node.runtime import Node
 from gsomia.seal import seal_envelope
@@ -30,11 +29,6 @@ from gsomia.store.tables import access_log, holdings, outbox, rejections
 pytestmark = pytest.mark.integration
 
 ITEMS = 1000
-
-
-def _node(net: DevNet, nation: str) -> Node:
-    """Direct access to a node's database, to count what really is there."""
-    return Node(load_home(net.nodes[nation].home, net.passphrase))
 
 
 def _count(node: Node, query: object) -> int:
@@ -86,11 +80,11 @@ def test_receiver_down_gets_every_item_exactly_once_when_back(make_net: MakeNet)
     net = make_net()
     net.start("KOR")
     item_ids = _publish_many(net, ITEMS)
-    kor = _node(net, "KOR")
+    kor = net.node("KOR")
     assert _count(kor, select(func.count()).where(outbox.c.state == "queued")) == ITEMS
     net.start("JPN")
     _wait(lambda: _settled(kor) == ITEMS, 180, "every transfer to be answered")
-    jpn = _node(net, "JPN")
+    jpn = net.node("JPN")
     assert _count(jpn, select(func.count()).select_from(holdings)) == ITEMS
     assert _count(jpn, select(func.count(func.distinct(holdings.c.item_id)))) == ITEMS
     assert _count(kor, select(func.count()).where(outbox.c.state == "received")) == ITEMS
@@ -104,14 +98,14 @@ def test_sender_killed_mid_transfer_loses_nothing_and_sends_nothing_twice(
     net = make_net()
     net.start("KOR")
     _publish_many(net, ITEMS)
-    kor = _node(net, "KOR")
+    kor = net.node("KOR")
     net.start("JPN")
     _wait(lambda: _settled(kor) > 0, 120, "the first answers")
     assert net.stop("KOR", signal.SIGKILL) == -signal.SIGKILL
     assert _settled(kor) <= ITEMS
     net.start("KOR")
     _wait(lambda: _settled(kor) == ITEMS, 180, "every transfer to be answered after restart")
-    jpn = _node(net, "JPN")
+    jpn = net.node("JPN")
     assert _count(jpn, select(func.count()).select_from(holdings)) == ITEMS
     assert _count(jpn, select(func.count(func.distinct(holdings.c.envelope_id)))) == ITEMS
     with kor.engine.connect() as conn:
@@ -123,7 +117,7 @@ def test_same_envelope_posted_twice_is_applied_once(make_net: MakeNet) -> None:
     net = make_net()
     net.start("KOR")
     _publish_many(net, 1, precedence="IMMEDIATE")
-    kor = _node(net, "KOR")
+    kor = net.node("KOR")
     with kor.engine.connect() as conn:
         row = conn.execute(select(outbox)).one()
     batch = {"sender": "KOR", "messages": [WireMessage(row.message_id, "item", row.body).to_json()]}
@@ -134,7 +128,7 @@ def test_same_envelope_posted_twice_is_applied_once(make_net: MakeNet) -> None:
     assert first["answers"][0]["answer"] == second["answers"][0]["answer"]
     assert first["answers"][0]["answer"]["status"] == "received"
     _wait(lambda: _settled(kor) == 1, 60, "KOR's own delivery of the same envelope")
-    jpn = _node(net, "JPN")
+    jpn = net.node("JPN")
     assert _count(jpn, select(func.count()).select_from(holdings)) == 1
 
 
@@ -143,7 +137,7 @@ def test_a_refused_item_is_answered_with_the_reason_and_logged_on_both_sides(
 ) -> None:
     net = make_net(("KOR", "JPN"))
     net.start_all()
-    kor = _node(net, "KOR")
+    kor = net.node("KOR")
     # An envelope that claims the KOR–USA agreement but is sent to JPN: JPN must refuse it.
     now = kor.clock()
     label = label_to_obj(
@@ -195,7 +189,7 @@ def test_a_refused_item_is_answered_with_the_reason_and_logged_on_both_sides(
     assert row.state == "rejected"
     assert "KOR-USA-1987" in row.answer["answer"]["reason"]
     assert any("refused" in reason for reason in sender_log)
-    jpn = _node(net, "JPN")
+    jpn = net.node("JPN")
     assert _count(jpn, select(func.count()).select_from(holdings)) == 0
     with jpn.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(rejections)).scalar_one() == 1
