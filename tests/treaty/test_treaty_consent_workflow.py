@@ -34,6 +34,7 @@ from tests.treaty.test_treaty_world import (
 
 from gsomia.errors import Conflict, InputError, PolicyDenied
 from gsomia.treaty import (
+    Consent,
     ConsentCase,
     ConsentRequest,
     ConsentStatus,
@@ -51,6 +52,7 @@ from gsomia.treaty import (
     refuse_consent,
     revoke_consent,
 )
+from gsomia.treaty.agreements import make_version
 
 REQUEST = ConsentRequest(
     "req-1",
@@ -67,6 +69,16 @@ CLASS_REQUEST = replace(
     REQUEST,
     id="req-2",
     item_ids=frozenset(),
+    item_class=WARNING,
+    ceiling=lv("KOR", "군사II급비밀"),
+)
+CONSENT_FOR_CEILING = Consent(
+    "c",
+    "KOR",
+    "JPN",
+    "USA",
+    WARNING,
+    NOW + YEAR,
     item_class=WARNING,
     ceiling=lv("KOR", "군사II급비밀"),
 )
@@ -202,6 +214,24 @@ def test_may_grant_consent(change: dict[str, Any], allowed: bool, requirement: s
     )
     assert decision.allowed is allowed, decision.reason
     assert decision.requirement == requirement
+
+
+def test_R12_deny_grant_beyond_the_holder_third_table_or_after_the_request_lapsed() -> None:
+    v1 = JU.versions[0]
+    ju_no_confidential = replace(JU, versions=(make_version(1, v1.effective, "", v1.rows[:2]),))
+    request = replace(REQUEST, item_ids=frozenset({LOW_ITEM.id}))
+    decision = may_grant_consent(
+        KOR_OFFICER, request, [LOW_ITEM], NOW, origin_agreement=KJ, holder_third=ju_no_confidential
+    )
+    assert not decision.allowed
+    assert "beyond what JPN may pass to USA" in decision.reason
+    short = replace(REQUEST, until=NOW + DAY)
+    lapsed = may_grant_consent(
+        KOR_OFFICER, short, [ITEM], NOW + 2 * DAY, origin_agreement=KJ, holder_third=JU
+    )
+    assert "lapsed" in lapsed.reason
+    with pytest.raises(InputError):
+        replace(CONSENT_FOR_CEILING, ceiling=lv("JPN", "秘"))
 
 
 def test_R12_deny_grant_when_holder_third_agreement_not_in_force() -> None:

@@ -89,6 +89,11 @@ def test_R29_copies_carry_every_marking_and_a_number() -> None:
         replace(copy, number=0)
 
 
+def test_R29_copy_limit_cannot_be_negative() -> None:
+    with pytest.raises(InputError):
+        replace(ITEM, copy_limit=-1)
+
+
 @given(st.integers(min_value=0, max_value=5), st.integers(min_value=0, max_value=8))
 def test_R29_never_more_copies_than_the_limit(limit: int, attempts: int) -> None:
     holding = receive(replace(ITEM, copy_limit=limit), "JPN", KJ)

@@ -99,6 +99,15 @@ def test_may_submit_visit(change: dict[str, Any], allowed: bool, requirement: st
     assert decision.requirement == requirement
 
 
+def test_R23_R24_requests_that_do_not_fit_the_agreement_or_the_calendar() -> None:
+    usa_visits = replace(REQUEST, visiting_party="USA", submitted_by=USA_OFFICER.id)
+    assert "does not bind" in may_submit_visit(USA_OFFICER, usa_visits, KJ, NOW).reason
+    past_emergency = replace(REQUEST, kind=VisitKind.EMERGENCY, starts=NOW - HOUR)
+    decision = may_submit_visit(JPN_OFFICER, past_emergency, KJ, NOW)
+    assert not decision.allowed
+    assert decision.requirement == "R24"
+
+
 def test_R23_deny_under_an_agreement_not_in_force() -> None:
     request = replace(
         REQUEST, agreement_id=JU.id, host_party="USA", highest_level=lv("USA", "SECRET")
@@ -115,7 +124,7 @@ def test_R23_deny_under_an_agreement_not_in_force() -> None:
         (KOR_OFFICER, NOW, True),
         (JPN_OFFICER, NOW, False),
         (replace(KOR_OFFICER, roles=frozenset()), NOW, False),
-        (KOR_OFFICER, NOW + YEAR, False),
+        (KOR_OFFICER, NOW + 5 * DAY, False),
     ],
     ids=["R23-allow-host", "R23-deny-visitor-approves", "R23-deny-host-analyst", "R23-deny-over"],
 )
