@@ -95,7 +95,7 @@ def test_me_and_token_in_the_query(site: Site) -> None:
 def test_release_answers_one_decision_per_partner(site: Site) -> None:
     kor = site.clients["KOR"]
     fields = {**TRACK, "level": "군사I급비밀", "releasable_to": ["JPN", "FRA"]}
-    item_id = kor.post("/api/v1/items", json=fields, headers=site.auth("kim")).json()["id"]
+    item_id = kor.post("/api/v1/items", json=fields, headers=site.auth("park")).json()["id"]
     outcomes = kor.post(f"/api/v1/items/{item_id}/release", headers=site.auth("park")).json()
     decisions = {o["nation"]: o["decision"] for o in outcomes}
     assert decisions["JPN"]["allowed"] is False

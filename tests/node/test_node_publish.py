@@ -151,7 +151,7 @@ def test_release_to_a_nation_without_agreement_is_denied(cast: Cast) -> None:
 
 def test_top_secret_to_jpn_is_not_covered(cast: Cast) -> None:
     # KOR-JPN-2016 does not cover 군사I급비밀 (Art. 4); KOR-USA-1987 does.
-    item_id = cast.publish("KOR", "kim", level="군사I급비밀", releasable_to=("JPN", "USA"))
+    item_id = cast.publish("KOR", "park", level="군사I급비밀", releasable_to=("JPN", "USA"))
     outcomes = {o.nation: o for o in cast.release("KOR", "park", item_id)}
     assert not outcomes["JPN"].decision.allowed
     assert outcomes["JPN"].decision.requirement == "R2"
@@ -254,3 +254,20 @@ def test_a_second_release_sends_nothing_twice(cast: Cast) -> None:
     with contextlib.suppress(Conflict):  # refusing the second release outright is also correct
         cast.release("KOR", "park", item_id)
     assert outbox_rows(cast, "KOR", item_id) == [("JPN", "queued", 0)]
+
+
+def test_an_analyst_cannot_mark_above_their_own_clearance(cast: Cast) -> None:
+    # kim is cleared 군사II급비밀: an item at 군사I급비밀 would be beyond kim's own reach (R19).
+    with pytest.raises(PolicyDenied, match="below 군사I급비밀"):
+        cast.publish("KOR", "kim", level="군사I급비밀", releasable_to=("USA",))
+    with cast["KOR"].engine.connect() as conn:
+        refusals = (
+            conn.execute(
+                select(access_log.c.reason).where(
+                    access_log.c.actor == "kim", access_log.c.allowed.is_(False)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert any("below 군사I급비밀" in reason for reason in refusals)

@@ -22,6 +22,9 @@ MAX_BODY = 96 << 20
 @router.post(PATH)
 async def deliver(request: Request, node: NodeDep) -> dict[str, Any]:
     """Apply a batch of messages from a partner; answer each, signed once for the batch."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:  # refuse before reading it
+        raise InputError(f"a batch of {declared} bytes exceeds the {MAX_BODY}-byte limit")
     body = await request.body()
     if len(body) > MAX_BODY:
         raise InputError(f"a batch of {len(body)} bytes exceeds the {MAX_BODY}-byte limit")

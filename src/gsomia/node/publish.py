@@ -21,7 +21,7 @@ from gsomia.node.runtime import Node
 from gsomia.store.tables import items
 from gsomia.store.users import UserRecord
 from gsomia.treaty.items import Precedence
-from gsomia.treaty.roles import Action
+from gsomia.treaty.roles import Action, may_originate
 
 MAX_CONTENT = 32 << 20  # larger files go through the streaming envelope (`gsomia envelope`)
 MAX_BATCH = 1000
@@ -114,9 +114,23 @@ def publish_batch(node: Node, user: UserRecord, drafts: Sequence[Draft]) -> list
     """Store `drafts` as items; release those whose feed has a standing rule, in one go."""
     if not 1 <= len(drafts) <= MAX_BATCH:
         raise InputError(f"publish 1 to {MAX_BATCH} items at a time")
-    _, allowed = authorise(node, user, Action.PUBLISH, "batch" if len(drafts) > 1 else "item")
+    person, allowed = authorise(node, user, Action.PUBLISH, "batch" if len(drafts) > 1 else "item")
     now = node.clock()
     rows = [_row(node, user, draft, now) for draft in drafts]
+    scheme = node.scheme(now.date())
+    for row in rows:
+        marking = may_originate(person, scheme.parse(row["level"]), now)
+        if not marking.allowed:
+            with node.engine.begin() as conn:
+                audit.record(
+                    conn,
+                    actor=user.name,
+                    action=Action.PUBLISH.value,
+                    subject=row["id"],
+                    decision=marking,
+                    now=now,
+                )
+            marking.enforce()
     feeds = {row["feed"] for row in rows if row["feed"]}
     with node.reader.connect() as conn:
         rules = {feed: standing_releases(conn, node, feed, now) for feed in feeds}

@@ -290,9 +290,11 @@ def set_release_rule(node: Node, officer: UserRecord, draft: RuleDraft) -> int:
 def standing_releases(
     conn: Connection, node: Node, feed: str, now: datetime
 ) -> dict[str, StandingRelease]:
-    """The standing release per partner nation for `feed` in force now (newest rule wins)."""
+    """The standing release per partner nation for `feed` in force now (newest unexpired wins)."""
     rows = conn.execute(
-        select(release_rules).where(release_rules.c.feed == feed).order_by(release_rules.c.id)
+        select(release_rules)
+        .where(release_rules.c.feed == feed, release_rules.c.expires_at > now)
+        .order_by(release_rules.c.id)
     ).mappings()
     scheme = node.scheme(now.date())
     found: dict[str, StandingRelease] = {}

@@ -6,10 +6,12 @@ which ignores roles altogether (Art. 7.1, R20).
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.people import RELEASE_AUTHORITY, SECURITY_OFFICER, Person
+from gsomia.treaty.schemes import Level
 
 __all__ = ["ADMIN", "ANALYST", "AUDITOR", "ROLE_GRANTS", "Action", "may_perform"]
 
@@ -46,6 +48,22 @@ _NEEDS: dict[Action, tuple[frozenset[str], str, str]] = {
     Action.READ_AUDIT: (frozenset({AUDITOR, SECURITY_OFFICER}), "Art. 6(f)", "R39"),
     Action.ADMINISTER: (frozenset({ADMIN}), "Art. 6(e)", "R16"),
 }
+
+
+def may_originate(person: Person, level: Level, now: datetime) -> Decision:
+    """May `person` mark an item at `level`? Only at or below a clearance in force (Art. 7.2).
+
+    An analyst cannot create what they could not read: marking above one's own clearance
+    would put information above the person's reach into their hands.
+    """
+    clearance, expires = person.clearance, person.clearance_expires
+    if clearance is None or expires is None or expires <= now:
+        return Decision.deny(f"{person.id} holds no clearance in force", "Art. 7.2", "R19")
+    if not clearance.dominates(level):
+        return Decision.deny(
+            f"{person.id} is cleared to {clearance}, below {level}", "Art. 7.2", "R19"
+        )
+    return Decision.allow(f"{person.id} is cleared to {clearance}", "Art. 7.2", "R19")
 
 
 def may_perform(person: Person, action: Action) -> Decision:
