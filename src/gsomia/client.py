@@ -54,6 +54,13 @@ class NodeClient:
     def set_release_rule(self, **fields: Any) -> int:
         return int(self._call("POST", "/api/v1/release-rules", json=fields).json()["id"])
 
+    def agreement(self, agreement_id: str) -> dict[str, Any]:
+        return dict(self._call("GET", f"/api/v1/agreements/{agreement_id}").json())
+
+    def record_agreement_event(self, agreement_id: str, **event: Any) -> dict[str, Any]:
+        path = f"/api/v1/agreements/{agreement_id}/events"
+        return dict(self._call("POST", path, json=event).json())
+
     def release(self, item_id: str) -> list[dict[str, Any]]:
         return list(self._call("POST", f"/api/v1/items/{item_id}/release").json())
 

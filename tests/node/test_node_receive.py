@@ -130,7 +130,7 @@ def _tampered(cast: Cast) -> list[tuple[str, WireMessage]]:
         ("bit-flip-end", WireMessage(message.id + "e", "item", _flip(body, len(body) - 3))),
         ("truncated", WireMessage("truncated-1", "item", body[: len(body) // 2])),
         ("other-id", WireMessage("other-id-1", "item", body)),
-        ("unknown-kind", WireMessage("kind-1", "agreement_event", body)),
+        ("unknown-kind", WireMessage("kind-1", "telegram", body)),
     ]
 
 
@@ -151,7 +151,7 @@ def test_damaged_messages_are_rejected_and_nothing_is_held(cast: Cast) -> None:
         assert (stored["sender"], stored["reason"]) == ("KOR", answer["reason"])
     by_name = {name: e["answer"] for (name, _), e in zip(cases, entries, strict=True)}
     assert "differs from the message id" in by_name["other-id"]["reason"]
-    assert by_name["unknown-kind"]["reason"] == "unknown message kind 'agreement_event'"
+    assert by_name["unknown-kind"]["reason"] == "unknown message kind 'telegram'"
 
 
 def test_an_envelope_sealed_for_usa_is_rejected_by_jpn(cast: Cast) -> None:

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from gsomia import __version__
-from gsomia.api import errors, ops, peer, users
+from gsomia.api import agreements, errors, ops, peer, users
 from gsomia.api import log as log_api
 from gsomia.node.ledger import keep_log
 from gsomia.node.runtime import Node
@@ -52,6 +52,7 @@ def create_app(node: Node, *, run_worker: bool = True) -> FastAPI:
     app.state.node = node
     errors.install(app)
     app.include_router(users.router)
+    app.include_router(agreements.router)
     app.include_router(peer.router)
     app.include_router(log_api.router)
     app.include_router(ops.router)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 
+from gsomia.cli import agreements as _agreements  # noqa: F401
 from gsomia.cli import audit as _audit  # noqa: F401
 from gsomia.cli import demo as _demo  # noqa: F401
 from gsomia.cli import envelope as _envelope  # noqa: F401

@@ -24,7 +24,7 @@ from gsomia.exchange.witness import RECEIPT_MEMBER, receipt_member
 from gsomia.labels import label_from_obj, label_to_obj, national_policy
 from gsomia.labels.labelset import make_alternative
 from gsomia.ledger.events import EventKind, LogEvent
-from gsomia.node import audit
+from gsomia.node import agreements, audit
 from gsomia.node.ledger import NodeLedger
 from gsomia.node.release import ITEM_HEADER
 from gsomia.node.runtime import CHANNEL, Node
@@ -128,7 +128,7 @@ def _examine(
         return opened
     try:
         item, title = item_from_header(node, opened)
-        agreement = node.agreements.get(item.agreement_id)
+        agreement = node.agreement(item.agreement_id)
         decision = may_accept(item, node.nation, card.nation, agreement, now, channel=CHANNEL)
         if not decision.allowed:
             article = f"{decision.article} {decision.requirement}"
@@ -255,9 +255,8 @@ def _store(
             conn.execute(table.insert(), rows)
     indices = audit.record_all(conn, entries, now, also=also)
     # Entries come first, then `also`; receipts in the order of `receipted + again`.
-    receipts = [(i, audit.to_event(e, now)) for i, e in zip(indices, entries, strict=False)]
-    receipts += [
-        (i, e) for i, e in zip(indices[len(entries) :], also, strict=True) if e.kind is RECEIPT
+    receipts = indices[: len(entries)] + [
+        i for i, e in zip(indices[len(entries) :], also, strict=True) if e.kind is RECEIPT
     ]
     bundles = ledger.receipts(conn, receipts, now)  # none if this node cannot sign checkpoints
     for answer, bundle in zip(receipted + again, bundles, strict=False):
@@ -319,7 +318,10 @@ def receive_batch(
                     )
                 )
             }
-        fresh = [m for m in {m.id: m for m in messages}.values() if m.id not in seen]
+        unique = [m for m in {m.id: m for m in messages}.values() if m.id not in seen]
+        steps = [m for m in unique if m.kind == agreements.KIND]
+        fresh = [m for m in unique if m.kind != agreements.KIND]
+        seen |= agreements.receive_events(node, card, steps, now) if steps else {}
         results = [_examine(node, card, m, now) for m in fresh]
         try:
             with node.engine.begin() as conn:

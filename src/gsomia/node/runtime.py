@@ -20,9 +20,11 @@ from gsomia.node.home import NodeHome
 from gsomia.node.ledger import LogPolicy, NodeLedger
 from gsomia.seal import IdentityCard, parse_card
 from gsomia.store.db import make_engine, migrate, reader
-from gsomia.store.tables import peers
+from gsomia.store.tables import agreement_events, peers
 from gsomia.treaty.agreements import Agreement, AgreementRegistry, load_agreements
 from gsomia.treaty.decision import Decision
+from gsomia.treaty.lifecycle import Event
+from gsomia.treaty.records import event_from_json
 from gsomia.treaty.schemes import Scheme, SchemeRegistry, load_schemes
 
 #: The channel every transfer of this software uses: node to node over the agreement's network.
@@ -56,6 +58,7 @@ class Node:
         self.alerts = AlertBroker()
         self.metrics = Metrics()
         self._peers: dict[str, tuple[IdentityCard, str | None]] | None = None
+        self._recorded: dict[str, list[Event]] | None = None
         self.worker = DeliveryWorker(
             self.engine,
             sender=self.nation,
@@ -139,9 +142,33 @@ class Node:
 
     # Agreements ----------------------------------------------------------------------------
 
+    def forget_agreements(self) -> None:
+        self._recorded = None
+
+    def _recorded_events(self) -> dict[str, list[Event]]:
+        if self._recorded is None:
+            recorded: dict[str, list[Event]] = {}
+            with self.reader.connect() as conn:
+                rows = conn.execute(
+                    select(agreement_events.c.agreement_id, agreement_events.c.event).order_by(
+                        agreement_events.c.id
+                    )
+                )
+                for agreement_id, event in rows:
+                    recorded.setdefault(agreement_id, []).append(event_from_json(event))
+            self._recorded = recorded
+        return self._recorded
+
+    def agreement(self, agreement_id: str) -> Agreement:
+        """An agreement as this node knows it: shipped history plus every step recorded since."""
+        agreement = self.agreements.get(agreement_id)
+        for event in self._recorded_events().get(agreement_id, ()):
+            agreement = agreement.record(event)
+        return agreement
+
     def agreement_with(self, nation: str, now: datetime) -> Agreement | None:
         """This node's agreement with `nation`: the one in force now, else the newest."""
-        found = self.agreements.between(self.nation, nation)
+        found = [self.agreement(a.id) for a in self.agreements.between(self.nation, nation)]
         if not found:
             return None
         for agreement in found:

@@ -178,7 +178,7 @@ def holding_markings(node: Node, view: read.HoldingView) -> Markings:
     english = ""
     agreement_id = view.agreement.rsplit(" v", 1)[0]
     try:
-        agreement = node.agreements.get(agreement_id)
+        agreement = node.agreement(agreement_id)
         level = node.schemes.parse(node.nation, view.marking, received)
         row = agreement.version_at(received).row_for(level)
         english = row.english if row else ""

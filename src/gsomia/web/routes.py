@@ -335,7 +335,7 @@ def download(holding_id: str, page: PostedSignedIn) -> Response:
 @router.get("/agreements/{agreement_id}")
 def agreement_page(agreement_id: str, page: SignedIn) -> Response:
     node = page.node
-    agreement = node.agreements.get(agreement_id)
+    agreement = node.agreement(agreement_id)
     today = node.clock().date()
     status = agreement.status_at(today)
     upcoming, deadline = pages.notice_dates(agreement, today)

@@ -1,0 +1,57 @@
+"""The agreements as this node knows them, and officers recording their nation's steps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from gsomia.api.deps import NodeDep, UserDep
+from gsomia.node.agreements import record_event
+from gsomia.treaty.agreements import Agreement
+from gsomia.treaty.records import event_from_json, event_to_json
+
+router = APIRouter(prefix="/api/v1/agreements", tags=["agreements"])
+
+
+def _summary(agreement: Agreement, node: Any) -> dict[str, Any]:
+    status = agreement.status_at(node.clock().date())
+    return {
+        "id": agreement.id,
+        "title": agreement.title,
+        "parties": list(agreement.parties),
+        "state": status.state.value,
+        "entry_into_force": status.entry_into_force.isoformat()
+        if status.entry_into_force
+        else None,
+        "termination_effective": (
+            status.termination_effective.isoformat() if status.termination_effective else None
+        ),
+        "version": agreement.latest.number,
+        "history": [event_to_json(event) for event in agreement.history],
+    }
+
+
+@router.get("")
+def list_agreements(user: UserDep, node: NodeDep) -> list[dict[str, Any]]:
+    """Every agreement this node's nation is party to, with its state today."""
+    del user
+    return [
+        _summary(node.agreement(a.id), node)
+        for a in node.agreements.all()
+        if node.nation in a.parties
+    ]
+
+
+@router.get("/{agreement_id}")
+def show_agreement(agreement_id: str, user: UserDep, node: NodeDep) -> dict[str, Any]:
+    del user
+    return _summary(node.agreement(agreement_id), node)
+
+
+@router.post("/{agreement_id}/events", status_code=201)
+def record(agreement_id: str, body: dict[str, Any], user: UserDep, node: NodeDep) -> dict[str, Any]:
+    """An officer records one of this nation's lifecycle steps (a dated note); the partner's
+    node is sent it, and an illegal step is refused with the reason."""
+    updated = record_event(node, user, agreement_id, event_from_json(body))
+    return _summary(updated, node)

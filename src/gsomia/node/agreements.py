@@ -1,0 +1,212 @@
+"""Agreement lifecycle steps recorded by an officer and carried to the partner's node (R41–R45).
+
+Both nodes hold the same record: the shipped history of the agreement plus every step either
+party recorded since. A step is validated by the treaty's lifecycle (an illegal transition is
+a Conflict with its reason), logged, and sent to the partner sealed and signed; the partner
+applies it under the same rules, so an agreement is in force only once both have notified.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from gsomia.errors import Error, InputError
+from gsomia.exchange import outbox
+from gsomia.exchange.wire import RECEIVED, REJECTED, WireMessage
+from gsomia.node import audit
+from gsomia.node.release import authorise, priority
+from gsomia.node.runtime import Node
+from gsomia.seal import EnvelopeError, IdentityCard, open_envelope, seal_envelope
+from gsomia.store.tables import agreement_events, inbox, rejections
+from gsomia.store.users import UserRecord
+from gsomia.treaty.agreements import Agreement
+from gsomia.treaty.decision import Decision
+from gsomia.treaty.items import Precedence
+from gsomia.treaty.lifecycle import Event
+from gsomia.treaty.records import event_from_json, event_to_json, is_recorded, may_record_event
+from gsomia.treaty.roles import Action
+
+log = logging.getLogger("gsomia.agreements")
+
+AGREEMENT_EVENT = "gsomia-agreement-event/1"
+KIND = "agreement_event"
+
+
+def record_event(node: Node, officer: UserRecord, agreement_id: str, event: Event) -> Agreement:
+    """An officer records one of this nation's steps; the partner's node is sent it."""
+    _, allowed = authorise(node, officer, Action.RECORD_AGREEMENT_EVENT, agreement_id)
+    now = node.clock()
+    current = node.agreement(agreement_id)
+    decision = may_record_event(node.nation, current, event)
+    if not decision.allowed:
+        with node.engine.begin() as conn:
+            audit.record(
+                conn,
+                actor=officer.name,
+                action="agreement_event",
+                subject=agreement_id,
+                decision=decision,
+                now=now,
+            )
+        decision.enforce()
+    if is_recorded(current, event):
+        return current
+    updated = current.record(event)  # Conflict with the reason if the lifecycle forbids it
+    partner = current.other_party(node.nation)
+    card = node.peer_card(partner)
+    message_id = uuid.uuid4().hex
+    body = None
+    if card is not None:
+        body = seal_envelope(
+            json.dumps(event_to_json(event)).encode(),
+            label={"type": AGREEMENT_EVENT, "agreement": agreement_id},
+            keys=node.keys,
+            recipients=[card],
+            now=now,
+            media_type="application/json",
+            envelope_id=message_id,
+        )
+    with node.engine.begin() as conn:
+        conn.execute(
+            agreement_events.insert().values(
+                agreement_id=agreement_id,
+                event=event_to_json(event),
+                source_nation=node.nation,
+                signature=None,
+                recorded_at=now,
+            )
+        )
+        audit.record_all(
+            conn,
+            [
+                audit.Entry(
+                    officer.name, Action.RECORD_AGREEMENT_EVENT.value, agreement_id, allowed
+                ),
+                audit.Entry(officer.name, "agreement_event", agreement_id, decision),
+            ],
+            now,
+        )
+        if body is not None:
+            outbox.enqueue(
+                conn,
+                message_id=message_id,
+                kind=KIND,
+                peer=partner,
+                priority=priority(Precedence.IMMEDIATE),
+                body=body,
+                now=now,
+                agreement_id=agreement_id,
+            )
+    node.forget_agreements()
+    node.worker.wake(priority(Precedence.IMMEDIATE))
+    return updated
+
+
+def receive_events(
+    node: Node, card: IdentityCard, messages: Sequence[WireMessage], now: datetime
+) -> dict[str, dict[str, Any]]:
+    """Apply a partner's recorded steps in order; each message id's answer.
+
+    The partner may record only its own acts (and joint ones); an illegal step is refused
+    with the lifecycle's reason. A message that did not verify is answered but not remembered.
+    """
+    answers: dict[str, dict[str, Any]] = {}
+    current: dict[str, Agreement] = {}
+    rows, entries, remembered, refused = [], [], [], []
+    for message in messages:
+        answer, event, agreement_id, decision = _examine_event(node, card, message, now, current)
+        answers[message.id] = answer
+        if decision is not None:
+            subject = agreement_id or message.id
+            entries.append(audit.Entry(card.nation, "agreement_event", subject, decision))
+        if event is not None:
+            rows.append(
+                {
+                    "agreement_id": agreement_id,
+                    "event": event_to_json(event),
+                    "source_nation": card.nation,
+                    "signature": message.body.decode("ascii"),
+                    "recorded_at": now,
+                }
+            )
+        if answer["status"] == REJECTED:
+            refused.append(
+                {
+                    "envelope_id": message.id,
+                    "sender": card.nation,
+                    "reason": answer["reason"],
+                    "article": answer["article"],
+                    "at": now,
+                }
+            )
+        if decision is not None:  # verified: remember the answer for a repeated delivery
+            remembered.append(
+                {
+                    "message_id": message.id,
+                    "kind": message.kind,
+                    "sender": card.nation,
+                    "received_at": now,
+                    "answer": answer,
+                }
+            )
+    with node.engine.begin() as conn:
+        if rows:
+            conn.execute(agreement_events.insert(), rows)
+        if remembered:
+            conn.execute(inbox.insert(), remembered)
+        if refused:
+            conn.execute(rejections.insert(), refused)
+        audit.record_all(conn, entries, now)
+    node.forget_agreements()
+    return answers
+
+
+def _examine_event(
+    node: Node,
+    card: IdentityCard,
+    message: WireMessage,
+    now: datetime,
+    current: dict[str, Agreement],
+) -> tuple[dict[str, Any], Event | None, str, Decision | None]:
+    def answer(status: str, **fields: Any) -> dict[str, Any]:
+        return {"id": message.id, "status": status, **fields, "at": now.isoformat()}
+
+    try:
+        opened = open_envelope(message.body, keys=node.keys, senders=[card])
+    except EnvelopeError as error:
+        log.warning("agreement event %s refused: %s", message.id, error.reason)
+        return answer(REJECTED, reason=error.message, article="Art. 9"), None, "", None
+    agreement_id = str(opened.label.get("agreement", ""))
+    try:
+        if opened.label.get("type") != AGREEMENT_EVENT or opened.envelope_id != message.id:
+            raise InputError("the envelope does not carry an agreement event for this message")
+        event = event_from_json(json.loads(opened.content))
+        agreement = current.get(agreement_id) or node.agreement(agreement_id)
+        decision = may_record_event(card.nation, agreement, event)
+        if not decision.allowed:
+            return (
+                answer(REJECTED, reason=decision.reason, article=decision.article),
+                None,
+                agreement_id,
+                decision,
+            )
+        if is_recorded(agreement, event):
+            state = agreement.status_at(now.date()).state.value
+            return (
+                answer(RECEIVED, agreement=agreement_id, state=state),
+                None,
+                agreement_id,
+                decision,
+            )
+        current[agreement_id] = agreement = agreement.record(event)
+    except (Error, ValueError) as error:
+        reason = error.message if isinstance(error, Error) else f"malformed event: {error}"
+        refusal = Decision.deny(reason, "Art. 21", "R43")
+        return answer(REJECTED, reason=reason, article="Art. 21"), None, agreement_id, refusal
+    state = agreement.status_at(now.date()).state.value
+    return answer(RECEIVED, agreement=agreement_id, state=state), event, agreement_id, decision

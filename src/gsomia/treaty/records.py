@@ -1,0 +1,71 @@
+"""Who may record a step of an agreement's lifecycle, and whether it is new (R41, R43, R45).
+
+Each party records its own acts — its domestic approvals, its written notification, its
+notices — and either party may record a joint act (initialling, signature). The partner's
+node applies the same rule to what it is sent, so neither side can write the other's steps.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from gsomia.errors import InputError
+from gsomia.treaty.agreements import Agreement
+from gsomia.treaty.decision import Decision
+from gsomia.treaty.lifecycle import Event, EventKind
+
+__all__ = ["event_from_json", "event_to_json", "is_recorded", "may_record_event"]
+
+
+def is_recorded(agreement: Agreement, event: Event) -> bool:
+    """True if the same step (kind, day, party, step, version) is already in the record."""
+    key = (event.kind, event.on, event.party, event.step, event.version)
+    return any((e.kind, e.on, e.party, e.step, e.version) == key for e in agreement.history)
+
+
+def may_record_event(recorder: str, agreement: Agreement, event: Event) -> Decision:
+    """May the node of `recorder` add `event` to `agreement`'s record?"""
+    if recorder not in agreement.parties:
+        return Decision.deny(f"{recorder} is not a party to {agreement.id}", "Art. 21", "R41")
+    if event.party is not None and event.party != recorder:
+        return Decision.deny(
+            f"{recorder} may not record {event.party}'s {event.kind.value}: each party records "
+            "its own acts",
+            "Art. 21",
+            "R43",
+        )
+    return Decision.allow(
+        f"{recorder} records its {event.kind.value} of {event.on.isoformat()}", "Art. 21", "R43"
+    )
+
+
+def event_to_json(event: Event) -> dict[str, Any]:
+    return {
+        "kind": event.kind.value,
+        "on": event.on.isoformat(),
+        "note": event.note,
+        "party": event.party,
+        "step": event.step,
+        "version": event.version,
+    }
+
+
+def event_from_json(data: Any) -> Event:
+    """An event from its JSON form; InputError naming what is wrong."""
+    if not isinstance(data, dict):
+        raise InputError("an agreement event is a JSON object")
+    try:
+        return Event(
+            kind=EventKind(data["kind"]),
+            on=date.fromisoformat(data["on"]),
+            note=str(data["note"]),
+            party=data.get("party"),
+            step=data.get("step"),
+            version=data.get("version"),
+        )
+    except (KeyError, ValueError, TypeError) as exc:
+        kinds = ", ".join(kind.value for kind in EventKind)
+        raise InputError(
+            f"the agreement event is malformed: {exc}", hint=f"kind is one of {kinds}"
+        ) from exc

@@ -1,0 +1,84 @@
+"""Agreement lifecycle steps recorded by one party's officer reach the other's node (R41–R45)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from tests.node.node_fixtures import Cast, build_cast
+
+from gsomia.errors import Conflict, PolicyDenied
+from gsomia.exchange import outbox
+from gsomia.exchange.answers import verify_answers
+from gsomia.exchange.wire import WireMessage
+from gsomia.node import agreements
+from gsomia.node.receive import receive_batch
+from gsomia.store.tables import agreement_events
+from gsomia.treaty.lifecycle import Event, EventKind, State
+
+NOTICE = Event(EventKind.TERMINATION_NOTICE, date(2026, 8, 20), "note verbale 2026-08-20", "KOR")
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> Cast:
+    return build_cast(tmp_path / "pair", ("KOR", "JPN"))
+
+
+def _deliver(cast: Cast, sender: str, receiver: str) -> list[dict[str, object]]:
+    node = cast[sender]
+    with node.engine.begin() as conn:
+        due = outbox.due(conn, node.clock(), 100)
+    messages = [WireMessage(p.message_id, p.kind, p.body) for p in due if p.peer == receiver]
+    document, _ = receive_batch(cast[receiver], sender, messages)
+    return [e["answer"] for e in verify_answers(document, signer=cast[receiver].card)]
+
+
+def test_a_termination_notice_reaches_the_partner_and_both_hold_the_same_record(
+    pair: Cast,
+) -> None:
+    park = pair.user("KOR", "park")
+    updated = agreements.record_event(pair["KOR"], park, "KOR-JPN-2016", NOTICE)
+    assert updated.status_at(date(2026, 9, 1)).state is State.TERMINATION_NOTIFIED
+    [answer] = _deliver(pair, "KOR", "JPN")
+    assert answer["status"] == "received"
+    kor, jpn = pair["KOR"].agreement("KOR-JPN-2016"), pair["JPN"].agreement("KOR-JPN-2016")
+    assert kor.history == jpn.history
+    # The notice of 20 Aug 2026 is in time for the 23 Nov 2026 anniversary (R42).
+    assert jpn.status_at(date(2026, 11, 24)).state is State.TERMINATED
+    assert [a["status"] for a in _deliver(pair, "KOR", "JPN")] == ["received"]  # repeat: once
+    with pair["JPN"].engine.connect() as conn:
+        count = conn.execute(select(func.count()).select_from(agreement_events)).scalar_one()
+    assert count == 1
+
+
+def test_a_party_records_only_its_own_acts(pair: Cast) -> None:
+    jpn_notice = Event(EventKind.TERMINATION_NOTICE, date(2026, 8, 20), "note", "JPN")
+    with pytest.raises(PolicyDenied, match="each party records its own acts"):
+        agreements.record_event(pair["KOR"], pair.user("KOR", "park"), "KOR-JPN-2016", jpn_notice)
+
+
+def test_an_illegal_step_is_refused_with_the_lifecycle_reason(pair: Cast) -> None:
+    withdrawal = Event(EventKind.NOTICE_WITHDRAWN, date(2026, 8, 20), "note", "KOR")
+    with pytest.raises(Conflict):
+        agreements.record_event(pair["KOR"], pair.user("KOR", "park"), "KOR-JPN-2016", withdrawal)
+
+
+def test_an_analyst_cannot_record_a_step(pair: Cast) -> None:
+    with pytest.raises(PolicyDenied, match="needs the role"):
+        agreements.record_event(pair["KOR"], pair.user("KOR", "kim"), "KOR-JPN-2016", NOTICE)
+
+
+def test_after_termination_new_provisions_are_refused_on_both_sides(pair: Cast) -> None:
+    agreements.record_event(pair["KOR"], pair.user("KOR", "park"), "KOR-JPN-2016", NOTICE)
+    _deliver(pair, "KOR", "JPN")
+    after = pair["KOR"].agreement("KOR-JPN-2016").status_at(date(2026, 12, 1))
+    assert after.state is State.TERMINATED
+    assert after.termination_effective == date(2026, 11, 23)
+    # Today (after 23 Nov 2026) a new provision under it is refused (R44).
+    if pair["KOR"].clock().date() > after.termination_effective:
+        item_id = pair.publish("KOR", "kim")
+        [outcome] = pair.release("KOR", "park", item_id)
+        assert not outcome.decision.allowed
+        assert outcome.decision.requirement == "R44"
