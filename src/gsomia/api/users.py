@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -20,6 +17,7 @@ from gsomia.api.models import (
     ReleaseRuleRequest,
     TransferOut,
 )
+from gsomia.api.sse import alert_stream
 from gsomia.node import publish as publishing
 from gsomia.node import read, transfers
 from gsomia.node import release as releasing
@@ -27,7 +25,6 @@ from gsomia.node.release import RuleDraft
 
 router = APIRouter(prefix="/api/v1", tags=["users"])
 
-KEEPALIVE_SECONDS = 15.0
 
 
 @router.get("/me")
@@ -160,18 +157,4 @@ def read_holding(holding_id: str, user: UserDep, node: NodeDep) -> Response:
 @router.get("/alerts")
 async def alerts(request: Request, user: UserDep, node: NodeDep) -> StreamingResponse:
     """Server-Sent Events: FLASH items this user may read, the moment they arrive."""
-
-    async def stream() -> AsyncIterator[str]:
-        async with node.alerts.subscribe(user.name) as queue:
-            yield "event: ready\ndata: {}\n\n"
-            while not await request.is_disconnected():
-                try:
-                    event = await asyncio.wait_for(queue.get(), timeout=KEEPALIVE_SECONDS)
-                except TimeoutError:
-                    yield ": keep-alive\n\n"
-                    continue
-                yield f"event: flash\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
-
-    return StreamingResponse(
-        stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"}
-    )
+    return alert_stream(request, node.alerts, user.name)

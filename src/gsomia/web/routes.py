@@ -7,10 +7,8 @@ treaty's decision is taken and logged the same way whichever door a person uses.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from importlib import resources
 from typing import Any
 
@@ -22,7 +20,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader
 from starlette.datastructures import UploadFile
 
-from gsomia.api.users import KEEPALIVE_SECONDS
+from gsomia.api.sse import alert_stream
 from gsomia.errors import Error, InputError, NotFound, PolicyDenied, http_status
 from gsomia.labels import CAVEATS
 from gsomia.node import publish as publishing
@@ -366,22 +364,7 @@ async def events(page: SignedIn) -> StreamingResponse:
     stream only carries it to the screen, as `/api/v1/alerts` does for token holders.
     """
     assert page.user is not None
-    request, node, name = page.request, page.node, page.user.name
-
-    async def stream() -> AsyncIterator[str]:
-        async with node.alerts.subscribe(name) as queue:
-            yield "event: ready\ndata: {}\n\n"
-            while not await request.is_disconnected():
-                try:
-                    event = await asyncio.wait_for(queue.get(), timeout=KEEPALIVE_SECONDS)
-                except TimeoutError:
-                    yield ": keep-alive\n\n"
-                    continue
-                yield f"event: flash\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
-
-    return StreamingResponse(
-        stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"}
-    )
+    return alert_stream(page.request, page.node.alerts, page.user.name)
 
 
 def install(app: FastAPI) -> None:
