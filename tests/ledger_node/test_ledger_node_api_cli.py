@@ -51,7 +51,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     cast.send("KOR", "JPN", cast.release("KOR", "park", item))
     kor = cast["KOR"]
     with kor.engine.begin() as conn:
-        kor.ledger.receipts(conn, [], kor.clock())
         SqlLog(conn).issue_checkpoint(
             kor.ledger.signer,  # type: ignore[arg-type]
             origin=kor.ledger.origin,

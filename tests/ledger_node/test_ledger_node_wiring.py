@@ -188,7 +188,6 @@ def _checkpoint(cast: Cast, nation: str) -> None:
     node = cast[nation]
     with node.engine.begin() as conn:
         SqlLog(conn).append([LogEvent(EventKind.DECISION, node.clock(), "test", ("tick",), {})])
-        node.ledger.receipts(conn, [], node.clock())
         SqlLog(conn).issue_checkpoint(
             node.ledger.signer,  # type: ignore[arg-type]
             origin=node.ledger.origin,

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine
 from gsomia.cli.app import app, console, err_console
 from gsomia.errors import UsageError, VerificationError, exit_code
 from gsomia.exchange.witness import cosignature_verifier, log_origin, log_verifier
-from gsomia.ledger.audit import TamperedLog
+from gsomia.ledger.audit import AuditReport, TamperedLog
 from gsomia.ledger.bundle import ProofBundle
 from gsomia.ledger.checkpoint import parse_checkpoint
 from gsomia.ledger.cosignature import Cosignature
@@ -27,7 +27,7 @@ from gsomia.ledger.note import Note, open_note
 from gsomia.node.home import CARD, read_config
 from gsomia.seal import IdentityCard, fingerprint_groups, parse_card
 from gsomia.store.db import make_engine
-from gsomia.store.ledger import SqlLog
+from gsomia.store.ledger import LogStatus, SqlLog
 from gsomia.store.tables import peers
 
 audit_app = typer.Typer(help="The node's tamper-evident log: verify, prove, check, status.")
@@ -36,13 +36,16 @@ app.add_typer(audit_app, name="audit")
 HomeOpt = Annotated[Path, typer.Option("--home", help="the node home directory")]
 
 
-def _home(home: Path) -> tuple[Engine, IdentityCard]:
-    config = read_config(home)
+def _home_card(home: Path) -> IdentityCard:
     try:
-        card = parse_card((home / CARD).read_bytes())
+        return parse_card((home / CARD).read_bytes())
     except FileNotFoundError:
         raise UsageError(f"{home / CARD} is missing") from None
-    return make_engine(config.database_url), card
+
+
+def _home(home: Path) -> tuple[Engine, IdentityCard]:
+    config = read_config(home)
+    return make_engine(config.database_url), _home_card(home)
 
 
 def _partners(conn: Connection) -> dict[str, str]:
@@ -54,19 +57,36 @@ def _partners(conn: Connection) -> dict[str, str]:
     return names
 
 
-@audit_app.command("verify")
-def verify(home: HomeOpt) -> None:
-    """Recompute the log from the database and check every signed checkpoint against it."""
+def verify_home(home: Path) -> AuditReport:
+    """`gsomia audit verify` without the output: the report, or `TamperedLog`."""
     engine, card = _home(home)
     try:
         with engine.connect() as conn:
-            report = SqlLog(conn).verify_all(log_verifier(card), origin=log_origin(card))
+            return SqlLog(conn).verify_all(log_verifier(card), origin=log_origin(card))
+    finally:
+        engine.dispose()
+
+
+def log_status(home: Path) -> tuple[LogStatus, dict[str, str]]:
+    """The log's status and the nation of each partner log origin it names."""
+    engine, _ = _home(home)
+    try:
+        with engine.connect() as conn:
+            return SqlLog(conn).status(), _partners(conn)
+    finally:
+        engine.dispose()
+
+
+@audit_app.command("verify")
+def verify(home: HomeOpt) -> None:
+    """Recompute the log from the database and check every signed checkpoint against it."""
+    try:
+        report = verify_home(home)
     except TamperedLog as tampered:
         err_console.print(f"[bold red]log altered:[/] {tampered.message}")
         err_console.print(f"first bad index: [bold]{tampered.index}[/]")
         raise typer.Exit(exit_code(tampered)) from None
-    finally:
-        engine.dispose()
+    card = _home_card(home)
     console.print(
         Panel.fit(
             f"origin        {log_origin(card)}\n"

@@ -2,7 +2,8 @@
 
 Steps 1–5 of "one item's way" (DESIGN.md): a KOR analyst publishes a launch track at
 군사II급비밀 for JPN; a KOR officer releases it; it reaches JPN at once and is re-marked 極秘; a
-JPN reader cleared 極秘 reads it, one cleared only 秘 is refused; USA never receives it.
+JPN reader cleared 極秘 reads it, one cleared only 秘 is refused; USA never receives it. Step 10
+last: each log verifies, and KOR and JPN hold each other's cosigned checkpoints.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from rich.panel import Panel
 from rich.table import Table
 
 from gsomia.cli.app import app, console
+from gsomia.cli.audit import log_status, verify_home
 from gsomia.client import AlertWatcher, NodeClient
 from gsomia.devnet import DevNet
 from gsomia.errors import PolicyDenied
+from gsomia.ledger.audit import TamperedLog
 
 TRACK = (
     "DPRK launch track 27-11: ballistic missile launched 05:57 KST from Sunan, "
@@ -157,6 +160,45 @@ def run_story(net: DevNet) -> Story:
     usa = [h for h in smith.holdings() if h["item_id"] == item_id]
     console.print(f"  USA's node holds {len(usa)} copies of it")
     story.check("USA never receives it (not releasable to USA)", not usa)
+    return _audit_step(net, story)
+
+
+def _cosigned(net: DevNet, nation: str, partner: str) -> int:
+    status, names = log_status(net.nodes[nation].home)
+    return max(
+        (size for o, size in status.cosigned_by.items() if names.get(o) == partner), default=0
+    )
+
+
+def _audit_step(net: DevNet, story: Story, timeout: float = 30.0) -> Story:
+    _step(6, "Each log verified, and cosigned by the partner (issue 6)")
+    pair = [n for n in ("KOR", "JPN") if n in net.nodes]
+    sizes = {n: log_status(net.nodes[n].home)[0].size for n in pair}
+    verified = 0
+    for nation in pair:
+        try:
+            report = verify_home(net.nodes[nation].home)
+        except TamperedLog as tampered:
+            console.print(f"  {nation}: [red]{tampered.message}[/]")
+            continue
+        verified += 1
+        console.print(
+            f"  {nation}: {report.size} entries, {report.checkpoints} signed checkpoints verified"
+        )
+    story.check("`gsomia audit verify` passes on KOR and JPN", verified == len(pair))
+    deadline = time.monotonic() + timeout
+    with console.status("waiting for each partner to cosign the latest checkpoint…"):
+        while True:
+            held = {n: _cosigned(net, n, p) for n, p in zip(pair, reversed(pair), strict=True)}
+            if all(held[n] >= sizes[n] for n in pair) or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+    for nation, partner in zip(pair, reversed(pair), strict=True):
+        console.print(f"  {nation}'s log cosigned by {partner} up to size {held[nation]}")
+    story.check(
+        "KOR and JPN hold each other's cosignatures of their logs (gsomia audit status)",
+        all(held[n] >= sizes[n] > 0 for n in pair),
+    )
     return story
 
 

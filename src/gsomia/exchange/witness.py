@@ -23,6 +23,7 @@ from typing import Any
 import aiohttp
 
 from gsomia.errors import InputError, UsageError, VerificationError
+from gsomia.ledger.bundle import FORMAT as BUNDLE_FORMAT
 from gsomia.ledger.bundle import ProofBundle
 from gsomia.ledger.checkpoint import Checkpoint, open_checkpoint
 from gsomia.ledger.events import EventKind, LogEvent
@@ -95,8 +96,13 @@ def parse_size(body: bytes) -> int:
 
 def receipt_member(bundle: ProofBundle) -> dict[str, Any]:
     """The `log` member of a "received" answer: the receiver's event, proof and checkpoint."""
-    member: dict[str, Any] = json.loads(bundle.to_json())
-    return member
+    return {
+        "format": BUNDLE_FORMAT,
+        "index": bundle.index,
+        "entry": base64.b64encode(bundle.entry).decode("ascii"),
+        "proof": [base64.b64encode(h).decode("ascii") for h in bundle.proof],
+        "checkpoint": bundle.checkpoint.decode("utf-8"),
+    }
 
 
 def verify_receipts(
