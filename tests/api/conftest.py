@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from tests.api.api_fixtures import Site
 from tests.node.node_fixtures import build_cast
 
-from gsomia.api.app import create_app
+from gsomia.app import create_app
 from gsomia.store.users import issue_token
 
 

@@ -9,9 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.api.api_fixtures import Site
 
-from gsomia.api import peer, sse
-from gsomia.api.app import create_app
+from gsomia.api import peer
+from gsomia.app import create_app
 from gsomia.exchange.wire import PATH
+from gsomia.node import live
 from gsomia.node.home import init_home
 from gsomia.node.runtime import Node
 from gsomia.store.db import make_engine, reader
@@ -59,7 +60,7 @@ def test_an_oversized_batch_is_refused(site: Site, monkeypatch: pytest.MonkeyPat
 def test_an_idle_alert_stream_sends_keep_alives(
     site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sse, "KEEPALIVE_SECONDS", 0.01)
+    monkeypatch.setattr(live, "KEEPALIVE_SECONDS", 0.01)
     seen = []
     with site.clients["JPN"].stream(
         "GET", "/api/v1/alerts", params={"token": site.tokens["sato"]}

@@ -13,7 +13,7 @@ from sqlalchemy import update
 from tests.node.node_fixtures import Cast, build_cast
 from typer.testing import CliRunner
 
-from gsomia.api.app import create_app
+from gsomia.app import create_app
 from gsomia.cli import app
 from gsomia.exchange.witness import ADD_CHECKPOINT_PATH, log_verifier
 from gsomia.ledger.bundle import ProofBundle

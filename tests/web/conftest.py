@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from gsomia.api.app import create_app
+from gsomia.app import create_app
 from gsomia.devnet import DevNet
 from gsomia.node.home import load_home
 from gsomia.node.runtime import Node

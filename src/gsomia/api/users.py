@@ -17,14 +17,13 @@ from gsomia.api.models import (
     ReleaseRuleRequest,
     TransferOut,
 )
-from gsomia.api.sse import alert_stream
 from gsomia.node import publish as publishing
 from gsomia.node import read, transfers
 from gsomia.node import release as releasing
+from gsomia.node.live import alert_events
 from gsomia.node.release import RuleDraft
 
 router = APIRouter(prefix="/api/v1", tags=["users"])
-
 
 
 @router.get("/me")
@@ -157,4 +156,7 @@ def read_holding(holding_id: str, user: UserDep, node: NodeDep) -> Response:
 @router.get("/alerts")
 async def alerts(request: Request, user: UserDep, node: NodeDep) -> StreamingResponse:
     """Server-Sent Events: FLASH items this user may read, the moment they arrive."""
-    return alert_stream(request, node.alerts, user.name)
+    events = alert_events(node, user.name, request.is_disconnected)
+    return StreamingResponse(
+        events, media_type="text/event-stream", headers={"Cache-Control": "no-store"}
+    )

@@ -14,7 +14,7 @@ import uvicorn
 from rich.table import Table
 from sqlalchemy import Engine
 
-from gsomia.api.app import create_app
+from gsomia.app import create_app
 from gsomia.cli.app import app, console
 from gsomia.cli.identity import passphrase
 from gsomia.errors import InputError, UsageError

@@ -1,8 +1,14 @@
-"""Push received FLASH items to the open screens of the users allowed to read them."""
+"""Push received FLASH items to the open screens of the users allowed to read them.
+
+`push_flash` decides who may see each alert (the treaty's access decision per user);
+`alert_events` is one screen's stream of them in the Server-Sent Events format.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from sqlalchemy import select
 
@@ -48,3 +54,21 @@ def push_flash(node: Node, accepted: Sequence[Accepted]) -> None:
                     "received_at": now.isoformat(),
                 },
             )
+
+
+KEEPALIVE_SECONDS = 15.0
+
+
+async def alert_events(
+    node: Node, user: str, is_disconnected: Callable[[], Awaitable[bool]]
+) -> AsyncIterator[str]:
+    """`user`'s alerts as `text/event-stream` chunks, with keep-alives, until disconnected."""
+    async with node.alerts.subscribe(user) as queue:
+        yield "event: ready\ndata: {}\n\n"
+        while not await is_disconnected():
+            try:
+                event = await asyncio.wait_for(queue.get(), timeout=KEEPALIVE_SECONDS)
+            except TimeoutError:
+                yield ": keep-alive\n\n"
+                continue
+            yield f"event: flash\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"

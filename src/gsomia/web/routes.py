@@ -20,12 +20,12 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader
 from starlette.datastructures import UploadFile
 
-from gsomia.api.sse import alert_stream
 from gsomia.errors import Error, InputError, NotFound, PolicyDenied, http_status
 from gsomia.labels import CAVEATS
 from gsomia.node import publish as publishing
 from gsomia.node import read, transfers
 from gsomia.node import release as releasing
+from gsomia.node.live import alert_events
 from gsomia.store.users import check_password
 from gsomia.treaty.items import Precedence
 from gsomia.treaty.roles import Action
@@ -364,7 +364,10 @@ async def events(page: SignedIn) -> StreamingResponse:
     stream only carries it to the screen, as `/api/v1/alerts` does for token holders.
     """
     assert page.user is not None
-    return alert_stream(page.request, page.node.alerts, page.user.name)
+    events = alert_events(page.node, page.user.name, page.request.is_disconnected)
+    return StreamingResponse(
+        events, media_type="text/event-stream", headers={"Cache-Control": "no-store"}
+    )
 
 
 def install(app: FastAPI) -> None:

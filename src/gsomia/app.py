@@ -1,4 +1,7 @@
-"""The node's web application: user API, peer API, operations; the worker runs alongside."""
+"""The node's application: user API, peer API, web pages, operations, with the worker alongside.
+
+Assembled above `api` and `web`, which both build on `node`, so neither imports the other.
+"""
 
 from __future__ import annotations
 
