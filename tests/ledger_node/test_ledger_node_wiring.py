@@ -16,12 +16,13 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from tests.node.node_fixtures import Cast, build_cast
 
 from gsomia.errors import UsageError, VerificationError
 from gsomia.exchange.answers import sign_answers, verify_answers
 from gsomia.exchange.witness import RECEIPT_MEMBER, log_origin, parse_size
+from gsomia.ledger.audit import TamperedLog
 from gsomia.ledger.checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint
 from gsomia.ledger.events import EventKind, LogEvent
 from gsomia.ledger.witness import AddCheckpoint
@@ -30,6 +31,7 @@ from gsomia.node.ledger import (
     LogPolicy,
     checkpoint_offer,
     store_cosignatures,
+    verify_log,
     witness_checkpoint,
 )
 from gsomia.store.ledger import SqlLog, log_leaves, witness_refusals
@@ -321,3 +323,38 @@ def test_decision_events_round_trip(details: dict[str, int]) -> None:
     again = LogEvent.decode(event.encode())
     assert again == event
     assert json.loads(event.encode())["body"]["allowed"] is False
+
+
+def test_an_entry_moved_across_a_checkpoint_is_named_itself(tmp_path: Path) -> None:
+    """A checkpoint only bounds the damage; the stored subtrees then name the entry (k = 2)."""
+    node = build_cast(tmp_path, ("USA",), pin=False)["USA"]
+    signer, origin = node.ledger.signer, node.ledger.origin
+    assert signer is not None
+    verifier = node.ledger.require_verifier()
+    try:
+        with node.engine.begin() as conn:
+            log = SqlLog(conn)
+            events = [
+                LogEvent(EventKind.DECISION, node.clock(), "t", (f"e{i}",), {}) for i in range(6)
+            ]
+            log.append(events[:3])
+            log.issue_checkpoint(signer, origin=origin, now=1)  # size 3: entries 0..2
+            log.append(events[3:])
+            log.issue_checkpoint(signer, origin=origin, now=2)
+        with node.engine.begin() as conn:
+            rows = {r.idx: r for r in conn.execute(select(log_leaves))}
+            for a, b in ((2, 3), (3, 2)):
+                conn.execute(
+                    update(log_leaves)
+                    .where(log_leaves.c.idx == a)
+                    .values(entry=rows[b].entry, leaf_hash=rows[b].leaf_hash)
+                )
+        with node.engine.connect() as conn:
+            with pytest.raises(TamperedLog) as bounded:
+                SqlLog(conn).verify_all(verifier, origin=origin)
+            with pytest.raises(TamperedLog) as exact:
+                verify_log(conn, verifier, origin=origin)
+        assert bounded.value.index == 0  # the library's bound: after the last good checkpoint
+        assert exact.value.index == 2
+    finally:
+        node.engine.dispose()

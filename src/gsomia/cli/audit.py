@@ -25,6 +25,7 @@ from gsomia.ledger.checkpoint import parse_checkpoint
 from gsomia.ledger.cosignature import Cosignature
 from gsomia.ledger.note import Note, open_note
 from gsomia.node.home import CARD, read_config
+from gsomia.node.ledger import verify_log
 from gsomia.seal import IdentityCard, fingerprint_groups, parse_card
 from gsomia.store.db import make_engine
 from gsomia.store.ledger import LogStatus, SqlLog
@@ -62,7 +63,7 @@ def verify_home(home: Path) -> AuditReport:
     engine, card = _home(home)
     try:
         with engine.connect() as conn:
-            return SqlLog(conn).verify_all(log_verifier(card), origin=log_origin(card))
+            return verify_log(conn, log_verifier(card), origin=log_origin(card))
     finally:
         engine.dispose()
 

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, cast
@@ -34,10 +34,12 @@ from gsomia.exchange.witness import (
     post_add_checkpoint,
 )
 from gsomia.ledger import merkle
+from gsomia.ledger.audit import AuditReport, Row, TamperedLog, audit_log
 from gsomia.ledger.bundle import ProofBundle
 from gsomia.ledger.checkpoint import SignedCheckpoint
 from gsomia.ledger.events import EventKind, LogEvent
 from gsomia.ledger.merkle import NodeId
+from gsomia.ledger.note import NoteVerifier
 from gsomia.ledger.note_keys import CallableSigner, CosignatureV1Signer, Ed25519NoteVerifier
 from gsomia.ledger.witness import AddCheckpoint, Cosigned, RefusalReason, Refused, add_checkpoint
 from gsomia.node import audit
@@ -427,3 +429,40 @@ async def _offer_all(node: Node, session: aiohttp.ClientSession) -> None:
     for (card, _), result in zip(partners, results, strict=True):
         if isinstance(result, BaseException):
             log.info("%s did not cosign at %s: %s", card.nation, now.isoformat(), result)
+
+
+# --- auditing the node's own log -------------------------------------------------------------
+
+
+def _rows(conn: Connection, batch: int = 4096) -> Iterator[Row]:
+    after = -1
+    columns = (log_leaves.c.idx, log_leaves.c.entry, log_leaves.c.leaf_hash, log_leaves.c.subtrees)
+    while True:
+        rows = conn.execute(
+            select(*columns).where(log_leaves.c.idx > after).order_by(log_leaves.c.idx).limit(batch)
+        ).all()
+        yield from ((r[0], bytes(r[1]), bytes(r[2]), bytes(r[3])) for r in rows)
+        if len(rows) < batch:
+            return
+        after = rows[-1][0]
+
+
+def verify_log(conn: Connection, verifier: NoteVerifier, *, origin: str) -> AuditReport:
+    """`SqlLog.verify_all`, naming the altered entry itself where the stored hashes can.
+
+    A checkpoint that no longer matches only bounds the damage (at or after the last checkpoint
+    that did); when that happens the entries and stored subtree hashes are checked again without
+    the checkpoints, which names the first altered entry exactly unless every hash was rewritten
+    to match (then only the partner's cosigned checkpoints can tell, ADR 0033).
+    """
+    try:
+        return SqlLog(conn).verify_all(verifier, origin=origin)
+    except TamperedLog as bounded:
+        try:
+            audit_log(_rows(conn), [], SqlLog(conn).frontier(), verifier, origin=origin)
+        except TamperedLog as exact:
+            if exact.index >= bounded.index:
+                raise exact from None
+        except InputError:
+            pass
+        raise
