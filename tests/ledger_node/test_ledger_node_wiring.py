@@ -5,6 +5,7 @@ In process (the cast of DESIGN.md); the HTTP binding and real processes are test
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import copy
 import json
@@ -358,3 +359,33 @@ def test_an_entry_moved_across_a_checkpoint_is_named_itself(tmp_path: Path) -> N
         assert exact.value.index == 2
     finally:
         node.engine.dispose()
+
+
+def test_a_fork_is_pushed_to_connected_officers_only(tmp_path: Path) -> None:
+    # Its own nodes: the alert broker is bound to this test's event loop, which then closes.
+    cast = build_cast(tmp_path, ("KOR", "JPN"))
+    _checkpoint(cast, "KOR")
+    _cosign(cast)
+    jpn = cast["JPN"]
+    body = _fork_body(cast, grow=2)
+
+    async def watch() -> tuple[dict[str, Any], bool]:
+        jpn.alerts.bind(asyncio.get_running_loop())
+        async with (
+            jpn.alerts.subscribe("tanaka") as officer,
+            jpn.alerts.subscribe("sato") as analyst,
+        ):
+            await asyncio.to_thread(witness_checkpoint, jpn, body)
+            alert = await asyncio.wait_for(officer.get(), timeout=5)
+            await asyncio.sleep(0.05)
+            return alert, analyst.empty()
+
+    try:
+        alert, analyst_saw_nothing = asyncio.run(watch())
+    finally:
+        for node in cast.nodes.values():
+            node.engine.dispose()
+    assert alert["alert"] == "log-fork"
+    assert alert["partner"] == "KOR"
+    assert alert["origin"] == cast["KOR"].ledger.origin
+    assert analyst_saw_nothing
