@@ -389,3 +389,24 @@ def test_a_fork_is_pushed_to_connected_officers_only(tmp_path: Path) -> None:
     assert alert["partner"] == "KOR"
     assert alert["origin"] == cast["KOR"].ledger.origin
     assert analyst_saw_nothing
+
+
+def test_a_receipt_proving_some_other_event_of_the_receiver_is_refused(cast: Cast) -> None:
+    _, document = _received(cast)
+    jpn = cast["JPN"]
+    with jpn.engine.connect() as conn:
+        member = document["answers"][0]["answer"][RECEIPT_MEMBER]
+        other = SqlLog(conn).entry(member["index"] - 1)
+        index = member["index"] - 1
+        size = parse_checkpoint(member["checkpoint"].encode()).checkpoint.size
+        proof = SqlLog(conn).inclusion_proof(index, size)
+    forged = copy.deepcopy(document)
+    forged["answers"][0]["answer"][RECEIPT_MEMBER] |= {
+        "index": index,
+        "entry": base64.b64encode(other.encode()).decode(),
+        "proof": [base64.b64encode(h).decode() for h in proof],
+    }
+    answers = [e["answer"] for e in forged["answers"]]
+    resigned = sign_answers(answers, keys=jpn.keys, now=jpn.clock())
+    with pytest.raises(VerificationError, match="another event"):
+        verify_answers(resigned, signer=cast["KOR"].peer_card("JPN"))  # type: ignore[arg-type]
