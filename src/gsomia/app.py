@@ -30,7 +30,7 @@ def create_app(node: Node, *, run_worker: bool = True) -> FastAPI:
         node.alerts.bind(asyncio.get_running_loop())
         stop = asyncio.Event()
         worker = asyncio.create_task(node.worker.run(stop)) if run_worker else None
-        # Checkpoints and partners' cosignatures, beside the worker (issue 6).
+        # Checkpoints, and offering them to partners for their cosignature, beside the worker.
         keeper = asyncio.create_task(keep_log(node, stop)) if run_worker else None
         log.info("node %s ready", node.nation)
         try:

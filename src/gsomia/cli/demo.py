@@ -171,7 +171,7 @@ def _cosigned(net: DevNet, nation: str, partner: str) -> int:
 
 
 def _audit_step(net: DevNet, story: Story, timeout: float = 30.0) -> Story:
-    _step(6, "Each log verified, and cosigned by the partner (issue 6)")
+    _step(6, "Each log verified, and cosigned by the partner")
     pair = [n for n in ("KOR", "JPN") if n in net.nodes]
     sizes = {n: log_status(net.nodes[n].home)[0].size for n in pair}
     verified = 0
