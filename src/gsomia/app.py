@@ -14,7 +14,18 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from gsomia import __version__
-from gsomia.api import agreements, errors, ops, peer, users
+from gsomia.api import (
+    agreements,
+    compromise,
+    consent,
+    custody,
+    errors,
+    notices,
+    ops,
+    peer,
+    users,
+    visits,
+)
 from gsomia.api import log as log_api
 from gsomia.node.ledger import keep_log
 from gsomia.node.runtime import Node
@@ -56,6 +67,8 @@ def create_app(node: Node, *, run_worker: bool = True) -> FastAPI:
     errors.install(app)
     app.include_router(users.router)
     app.include_router(agreements.router)
+    for workflow in (consent, notices, custody, compromise, visits):
+        app.include_router(workflow.router)
     app.include_router(peer.router)
     app.include_router(log_api.router)
     app.include_router(ops.router)

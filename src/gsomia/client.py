@@ -42,6 +42,14 @@ class NodeClient:
             raise _error(response)
         return response
 
+    def get(self, path: str, **params: Any) -> Any:
+        """GET a user-API path (e.g. "/api/v1/consents"); the decoded JSON."""
+        return self._call("GET", path, params=params or None).json()
+
+    def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        """POST `body` as JSON to a user-API path; the decoded JSON answer."""
+        return self._call("POST", path, json=body or {}).json()
+
     def me(self) -> dict[str, Any]:
         return dict(self._call("GET", "/api/v1/me").json())
 

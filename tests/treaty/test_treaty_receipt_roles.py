@@ -205,6 +205,19 @@ MAY: dict[Action, set[str]] = {
     Action.VIEW_TRANSFERS: {"analyst", "officer", "auditor"},
     Action.READ_AUDIT: {"auditor", "officer"},  # R39
     Action.ADMINISTER: {"admin"},
+    Action.REQUEST_CONSENT: {"officer"},
+    Action.DECIDE_CONSENT: {"officer"},  # R12: the originator's competent authority
+    Action.RELEASE_ONWARD: {"officer"},
+    Action.CHANGE_CLASSIFICATION: {"officer"},
+    Action.ACKNOWLEDGE_NOTICE: {"officer"},
+    Action.REPRODUCE: {"analyst", "officer"},
+    Action.DISPOSE: {"officer"},
+    Action.REPORT_COMPROMISE: {"analyst", "officer", "auditor", "admin"},  # R37: anyone
+    Action.INVESTIGATE: {"officer"},
+    Action.RECORD_DISPUTE: {"officer"},
+    Action.REQUEST_VISIT: {"officer"},
+    Action.DECIDE_VISIT: {"officer"},
+    Action.CONFIGURE_HUB: {"officer"},
 }
 REQUIREMENT = {
     Action.PUBLISH: "R6",
@@ -214,6 +227,19 @@ REQUIREMENT = {
     Action.VIEW_TRANSFERS: "R17",
     Action.READ_AUDIT: "R39",
     Action.ADMINISTER: "R16",
+    Action.REQUEST_CONSENT: "R12",
+    Action.DECIDE_CONSENT: "R12",
+    Action.RELEASE_ONWARD: "R12",
+    Action.CHANGE_CLASSIFICATION: "R14",
+    Action.ACKNOWLEDGE_NOTICE: "R14",
+    Action.REPRODUCE: "R29",
+    Action.DISPOSE: "R31",
+    Action.REPORT_COMPROMISE: "R37",
+    Action.INVESTIGATE: "R37",
+    Action.RECORD_DISPUTE: "R46",
+    Action.REQUEST_VISIT: "R23",
+    Action.DECIDE_VISIT: "R23",
+    Action.CONFIGURE_HUB: "R47",
 }
 
 

@@ -11,12 +11,17 @@ import sys
 
 from gsomia.cli import agreements as _agreements  # noqa: F401
 from gsomia.cli import audit as _audit  # noqa: F401
+from gsomia.cli import compromise as _compromise  # noqa: F401
+from gsomia.cli import consent as _consent  # noqa: F401
+from gsomia.cli import custody as _custody  # noqa: F401
 from gsomia.cli import demo as _demo  # noqa: F401
 from gsomia.cli import envelope as _envelope  # noqa: F401
 from gsomia.cli import identity as _identity  # noqa: F401
 from gsomia.cli import items as _items  # noqa: F401
 from gsomia.cli import node as _node  # noqa: F401
+from gsomia.cli import notices as _notices  # noqa: F401
 from gsomia.cli import treaty as _treaty  # noqa: F401
+from gsomia.cli import visits as _visits  # noqa: F401
 from gsomia.cli import web as _web  # noqa: F401
 from gsomia.cli.app import app, err_console
 from gsomia.errors import Error, exit_code

@@ -26,6 +26,7 @@ from gsomia.labels.labelset import make_alternative
 from gsomia.ledger.events import EventKind, LogEvent
 from gsomia.node import agreements, audit
 from gsomia.node.ledger import NodeLedger
+from gsomia.node.messages import handlers, receive_messages
 from gsomia.node.release import ITEM_HEADER
 from gsomia.node.runtime import CHANNEL, Node
 from gsomia.seal import EnvelopeError, IdentityCard, Opened, open_envelope
@@ -308,6 +309,7 @@ def receive_batch(
             hint="an operator adds the partner's identity card with `gsomia peer add`",
         )
     now = node.clock()
+    workflow_kinds = handlers()
     for attempt in range(2):
         with node.reader.connect() as conn:
             seen = {
@@ -320,8 +322,10 @@ def receive_batch(
             }
         unique = [m for m in {m.id: m for m in messages}.values() if m.id not in seen]
         steps = [m for m in unique if m.kind == agreements.KIND]
-        fresh = [m for m in unique if m.kind != agreements.KIND]
+        acts = [m for m in unique if m.kind in workflow_kinds]
+        fresh = [m for m in unique if m.kind != agreements.KIND and m.kind not in workflow_kinds]
         seen |= agreements.receive_events(node, card, steps, now) if steps else {}
+        seen |= receive_messages(node, card, acts, now) if acts else {}
         results = [_examine(node, card, m, now) for m in fresh]
         try:
             with node.engine.begin() as conn:

@@ -160,7 +160,11 @@ holdings = Table(
     Column("envelope", LargeBinary, nullable=False),  # plaintext only ever via a verified open
     Column("sender_card", JSON, nullable=False),  # the card that verified it, kept for reads
     Column("received_at", UTCDateTime, nullable=False),
-    Column("state", String(16), nullable=False),  # held | destroyed
+    Column("state", String(16), nullable=False),  # held | destroyed | returned
+    # An onward transfer's holding names the originator's consent it is held under (R12).
+    Column("consent_id", String(64)),
+    # Further purposes the originator approved in writing (R13).
+    Column("approved_purposes", JSON, nullable=False, server_default="[]"),
 )
 
 rejections = Table(
@@ -185,4 +189,101 @@ access_log = Table(
     Column("allowed", Boolean, nullable=False),
     Column("reason", Text, nullable=False),
     Column("article", String(64), nullable=False),
+)
+
+# The originator-stays-in-control workflows (consent, purpose approvals, classification
+# notices, compromise, disputes, visits) are cases: one row holding the treaty core's current
+# state as JSON, and one step per act, each naming the signed message that carried it.
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("kind", String(32), nullable=False),  # consent | purpose | notice | compromise | ...
+    Column("item_id", String(64), index=True),
+    Column("originator", String(4)),  # the nation whose item or decision it is
+    Column("counterpart", String(4), nullable=False),  # the other nation of the case
+    Column("opened_by", String(4), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("document", JSON, nullable=False),  # the treaty core's state, serialised
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_cases_kind_status", "kind", "status"),
+)
+
+case_steps = Table(
+    "case_steps",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", ForeignKey("cases.id"), nullable=False, index=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(100), nullable=False),  # a user here, or the partner nation
+    Column("nation", String(4), nullable=False),
+    Column("step", String(32), nullable=False),
+    Column("document", JSON, nullable=False),
+    Column("message_id", String(64)),
+    Column("signature", Text),  # the partner's signed message, for steps that came by wire
+)
+
+transfers = Table(
+    "transfers",
+    metadata,
+    # Every movement of an item between nations this node knows of: its own provisions,
+    # onward transfers it made or received, and those holders reported to it as originator.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", String(64), nullable=False, index=True),
+    Column("from_nation", String(4), nullable=False),
+    Column("to_nation", String(4), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("level", String(64), nullable=False),  # the marking in the receiver's scheme
+    Column("basis", String(64), nullable=False),  # the agreement it moved under
+    Column("consent_id", String(64)),
+    Column("hub", String(4)),
+    Column("message_id", String(64)),
+    Column("reported_by", String(4), nullable=False),
+    Index("ix_transfers_unique", "item_id", "from_nation", "to_nation", unique=True),
+)
+
+copies = Table(
+    "copies",
+    metadata,
+    # Numbered reproductions, translations and derivatives of an item or holding (R15–R18).
+    Column("id", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),  # copy | translation | derivative
+    Column("item_id", String(64), nullable=False, index=True),
+    Column("holding_id", String(64), index=True),  # none for the originator's own item
+    Column("number", Integer, nullable=False),
+    Column("level", String(64), nullable=False),
+    Column("label", JSON, nullable=False),
+    Column("details", JSON, nullable=False),  # language, translator, sources, originators
+    Column("content", LargeBinary),  # sealed to this node's own key; emptied on destruction
+    Column("made_by", String(100), nullable=False),
+    Column("made_at", UTCDateTime, nullable=False),
+    Column("state", String(16), nullable=False),  # held | destroyed | returned
+)
+
+destructions = Table(
+    "destructions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("subject_kind", String(16), nullable=False),  # holding | copy | item
+    Column("subject_id", String(64), nullable=False, index=True),
+    Column("item_id", String(64), nullable=False, index=True),
+    Column("method", String(100), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("officials", JSON, nullable=False),
+    Column("witnesses", JSON, nullable=False),
+    Column("recorded_by", String(100), nullable=False),
+    Column("record", JSON, nullable=False),
+)
+
+hub_rules = Table(
+    "hub_rules",
+    metadata,
+    # A hub arrangement this node forwards under (R47), e.g. the 2014 TISA.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("arrangement", String(64), nullable=False),
+    Column("participants", JSON, nullable=False),
+    Column("topics", JSON, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
 )

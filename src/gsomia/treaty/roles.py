@@ -29,6 +29,20 @@ class Action(StrEnum):
     VIEW_TRANSFERS = "view_transfers"
     READ_AUDIT = "read_audit"
     ADMINISTER = "administer"
+    # The originator stays in control (issue 5).
+    REQUEST_CONSENT = "request_consent"
+    DECIDE_CONSENT = "decide_consent"
+    RELEASE_ONWARD = "release_onward"
+    CHANGE_CLASSIFICATION = "change_classification"
+    ACKNOWLEDGE_NOTICE = "acknowledge_notice"
+    REPRODUCE = "reproduce"
+    DISPOSE = "dispose"
+    REPORT_COMPROMISE = "report_compromise"
+    INVESTIGATE = "investigate"
+    RECORD_DISPUTE = "record_dispute"
+    REQUEST_VISIT = "request_visit"
+    DECIDE_VISIT = "decide_visit"
+    CONFIGURE_HUB = "configure_hub"
 
 
 #: The roles `gsomia user add --role` accepts, and the treaty roles each one carries.
@@ -47,6 +61,25 @@ _NEEDS: dict[Action, tuple[frozenset[str], str, str]] = {
     Action.VIEW_TRANSFERS: (frozenset({ANALYST, SECURITY_OFFICER, AUDITOR}), "Art. 6(f)", "R17"),
     Action.READ_AUDIT: (frozenset({AUDITOR, SECURITY_OFFICER}), "Art. 6(f)", "R39"),
     Action.ADMINISTER: (frozenset({ADMIN}), "Art. 6(e)", "R16"),
+    Action.REQUEST_CONSENT: (frozenset({SECURITY_OFFICER, RELEASE_AUTHORITY}), "Art. 5", "R12"),
+    Action.DECIDE_CONSENT: (frozenset({RELEASE_AUTHORITY}), "Art. 5", "R12"),
+    Action.RELEASE_ONWARD: (frozenset({RELEASE_AUTHORITY}), "Art. 5", "R12"),
+    Action.CHANGE_CLASSIFICATION: (frozenset({RELEASE_AUTHORITY}), "Art. 6(g)", "R14"),
+    Action.ACKNOWLEDGE_NOTICE: (frozenset({SECURITY_OFFICER}), "Art. 6(g)", "R14"),
+    # Copies, translations and derivatives are made by those who work with the item.
+    Action.REPRODUCE: (frozenset({ANALYST, SECURITY_OFFICER}), "Art. 14", "R29"),
+    Action.DISPOSE: (frozenset({SECURITY_OFFICER}), "Art. 6(h)", "R31"),
+    # Anyone may report a loss: an auditor who notices one included (R37).
+    Action.REPORT_COMPROMISE: (
+        frozenset({ANALYST, SECURITY_OFFICER, AUDITOR, ADMIN}),
+        "Art. 17",
+        "R37",
+    ),
+    Action.INVESTIGATE: (frozenset({SECURITY_OFFICER}), "Art. 17", "R37"),
+    Action.RECORD_DISPUTE: (frozenset({SECURITY_OFFICER}), "Art. 20", "R46"),
+    Action.REQUEST_VISIT: (frozenset({SECURITY_OFFICER}), "Art. 8", "R23"),
+    Action.DECIDE_VISIT: (frozenset({SECURITY_OFFICER}), "Art. 8", "R23"),
+    Action.CONFIGURE_HUB: (frozenset({SECURITY_OFFICER}), "Art. 5", "R47"),
 }
 
 

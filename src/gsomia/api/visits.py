@@ -1,0 +1,7 @@
+"""(filled in by its workflow)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/v1", tags=["visits"])

@@ -1,0 +1,3 @@
+"""(filled in by its workflow)."""
+
+from __future__ import annotations

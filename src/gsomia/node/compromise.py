@@ -1,0 +1,7 @@
+"""(filled in by its workflow)."""
+
+from __future__ import annotations
+
+from gsomia.node.messages import Handler
+
+HANDLERS: dict[str, Handler] = {}

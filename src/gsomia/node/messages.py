@@ -1,0 +1,268 @@
+"""Signed workflow messages between nodes: consent, notices, reports, visits (issue 5).
+
+Every act one nation's node tells another's (a consent request, a grant, a classification
+notice, its acknowledgement, a compromise report, a visit approval...) is a JSON document
+sealed and signed for the partner's node key, queued in the outbox in the same transaction as
+the change that causes it, and answered with a signed receipt. The receiving node verifies the
+envelope before believing a word, then hands the document to the handler registered for its
+kind; the handler's changes, the inbox row that makes a repeat harmless and the decision in
+the log commit together, or, when the handler refuses, only the refusal does.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from gsomia.errors import Error, InputError, NotFound
+from gsomia.exchange import outbox
+from gsomia.exchange.wire import RECEIVED, REJECTED, WireMessage
+from gsomia.node import audit
+from gsomia.node.runtime import Node
+from gsomia.seal import EnvelopeError, IdentityCard, open_envelope, seal_envelope
+from gsomia.store.tables import inbox, rejections
+from gsomia.treaty.decision import Decision
+from gsomia.treaty.items import Precedence
+
+log = logging.getLogger("gsomia.messages")
+
+MESSAGE = "gsomia-message/1"
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A verified message: who signed it, what it says, and the signed bytes themselves."""
+
+    id: str
+    kind: str
+    sender: str
+    card: IdentityCard
+    document: Mapping[str, Any]
+    signed: bytes
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a handler decided about a message: the decision to log, on what subject, and any
+    further fields for the signed answer."""
+
+    decision: Decision
+    subject: str
+    answer: Mapping[str, Any] = field(default_factory=dict)
+
+
+#: A handler applies a verified message in the caller's transaction, or raises an `Error`
+#: (then nothing it wrote is kept and the sender is told the error's message).
+Handler = Callable[[Connection, Node, Incoming], Outcome]
+
+
+def handlers() -> dict[str, Handler]:
+    """Every message kind this node understands, by kind."""
+    # Imported here: each workflow module imports this one to send.
+    from gsomia.node import workflows  # noqa: PLC0415
+
+    return workflows.HANDLERS
+
+
+def send(
+    conn: Connection,
+    node: Node,
+    *,
+    kind: str,
+    peer: str,
+    document: Mapping[str, Any],
+    precedence: Precedence = Precedence.IMMEDIATE,
+    item_id: str | None = None,
+    now: datetime,
+) -> str:
+    """Seal `document` for `peer` and queue it in the caller's transaction; its message id.
+
+    Raises `NotFound` when `peer` is not a registered partner: nothing is queued for a
+    nation this node cannot verify or reach.
+    """
+    card = node.peer_card(peer)
+    if card is None:
+        raise NotFound(
+            f"{peer} is not a registered partner of this node",
+            hint="an operator adds the partner's identity card with `gsomia peer add`",
+        )
+    message_id = uuid.uuid4().hex
+    body = seal_envelope(
+        json.dumps(dict(document), ensure_ascii=False, sort_keys=True).encode(),
+        label={"type": MESSAGE, "kind": kind},
+        keys=node.keys,
+        recipients=[card],
+        now=now,
+        media_type="application/json",
+        envelope_id=message_id,
+    )
+    outbox.enqueue(
+        conn,
+        message_id=message_id,
+        kind=kind,
+        peer=peer,
+        priority=int(Precedence.FLASH) - int(precedence),
+        body=body,
+        now=now,
+        item_id=item_id,
+    )
+    return message_id
+
+
+def wake(node: Node, precedence: Precedence = Precedence.IMMEDIATE) -> None:
+    """Tell the delivery worker a message of `precedence` is waiting."""
+    node.worker.wake(int(Precedence.FLASH) - int(precedence))
+
+
+def receive_messages(
+    node: Node, card: IdentityCard, messages: Sequence[WireMessage], now: datetime
+) -> dict[str, dict[str, Any]]:
+    """Apply a partner's workflow messages in order, one transaction each; each id's answer."""
+    known = handlers()
+    return {m.id: _receive_one(node, card, m, now, known) for m in messages}
+
+
+def _receive_one(
+    node: Node,
+    card: IdentityCard,
+    message: WireMessage,
+    now: datetime,
+    known: Mapping[str, Handler],
+) -> dict[str, Any]:
+    def answer(status: str, **fields: Any) -> dict[str, Any]:
+        return {"id": message.id, "status": status, **fields, "at": now.isoformat()}
+
+    incoming = _verify(node, card, message, now)
+    if isinstance(incoming, str):
+        refused = answer(REJECTED, reason=incoming, article="Art. 9")
+        with node.engine.begin() as conn:
+            _reject(conn, card.nation, message, refused, now)
+        return refused
+    handler = known[message.kind]
+    try:
+        with node.engine.begin() as conn:
+            outcome = handler(conn, node, incoming)
+            if not outcome.decision.allowed:
+                raise _Refusal(outcome)
+            accepted = answer(RECEIVED, **outcome.answer)
+            _remember(conn, card.nation, message, accepted, now)
+            entry = audit.Entry(
+                card.nation,
+                f"receive:{message.kind}",
+                outcome.subject,
+                outcome.decision,
+                also=(message.id,),
+            )
+            audit.record_all(conn, [entry], now)
+            return accepted
+    except _Refusal as refusal:
+        decision, subject = refusal.outcome.decision, refusal.outcome.subject
+    except Error as error:
+        article = getattr(error, "article", "") or "Art. 9"
+        decision, subject = Decision.deny(error.message, article, "R28"), message.id
+    log.info("%s %s from %s refused: %s", message.kind, message.id, card.nation, decision.reason)
+    refused = answer(REJECTED, reason=decision.reason, article=decision.article)
+    with node.engine.begin() as conn:
+        _reject(conn, card.nation, message, refused, now)
+        _remember(conn, card.nation, message, refused, now)
+        entry = audit.Entry(
+            card.nation, f"receive:{message.kind}", subject, decision, also=(message.id,)
+        )
+        audit.record_all(conn, [entry], now)
+    return refused
+
+
+class _Refusal(Exception):
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome.decision.reason)
+        self.outcome = outcome
+
+
+def _verify(node: Node, card: IdentityCard, message: WireMessage, now: datetime) -> Incoming | str:
+    """The verified message, or why it is not one (then it is not remembered: anyone who
+    guessed a message id could otherwise pre-empt the genuine envelope)."""
+    try:
+        opened = open_envelope(message.body, keys=node.keys, senders=[card])
+    except EnvelopeError as error:
+        log.warning("%s %s refused: %s", message.kind, message.id, error.reason)
+        return error.message
+    if opened.envelope_id != message.id:
+        return "the envelope's id differs from the message id"
+    if opened.label.get("type") != MESSAGE or opened.label.get("kind") != message.kind:
+        return f"the envelope does not carry a {message.kind} message"
+    try:
+        document = json.loads(opened.content)
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        return f"the {message.kind} message is not a JSON object"
+    return Incoming(message.id, message.kind, card.nation, card, document, message.body, now)
+
+
+def _remember(
+    conn: Connection, sender: str, message: WireMessage, answer: dict[str, Any], now: datetime
+) -> None:
+    conn.execute(
+        inbox.insert().values(
+            message_id=message.id,
+            kind=message.kind,
+            sender=sender,
+            received_at=now,
+            answer=answer,
+        )
+    )
+
+
+def _reject(
+    conn: Connection, sender: str, message: WireMessage, answer: dict[str, Any], now: datetime
+) -> None:
+    conn.execute(
+        rejections.insert().values(
+            envelope_id=message.id,
+            sender=sender,
+            reason=answer["reason"],
+            article=answer["article"],
+            at=now,
+        )
+    )
+
+
+# Reading documents ---------------------------------------------------------------------------
+
+
+def text(document: Mapping[str, Any], key: str, *, limit: int = 200, empty: bool = False) -> str:
+    """A string member of a partner's document, checked; `InputError` names a bad one."""
+    value = document.get(key, "" if empty else None)
+    if not isinstance(value, str) or len(value) > limit or (not value and not empty):
+        raise InputError(f"the message's {key!r} must be a string of up to {limit} characters")
+    return value
+
+
+def when(document: Mapping[str, Any], key: str) -> datetime:
+    """An aware datetime member of a partner's document."""
+    raw = text(document, key, limit=40)
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise InputError(f"the message's {key!r} is not an ISO 8601 time") from exc
+    if value.tzinfo is None:
+        raise InputError(f"the message's {key!r} names no time zone")
+    return value
+
+
+def texts(document: Mapping[str, Any], key: str, *, limit: int = 200) -> list[str]:
+    """A list-of-strings member of a partner's document."""
+    value = document.get(key, [])
+    if not isinstance(value, list) or not all(
+        isinstance(v, str) and len(v) <= limit for v in value
+    ):
+        raise InputError(f"the message's {key!r} must be a list of strings")
+    return list(value)
