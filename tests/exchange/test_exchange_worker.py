@@ -255,7 +255,7 @@ def test_run_sends_on_wake_and_stops(kor: Cast, monkeypatch: pytest.MonkeyPatch)
 
     async def fake_send_all(session: Any, due: Any, *, flash: bool) -> None:
         seen.append((flash, len(due)))
-        w._settle("JPN", due, [])  # answered with nothing: the rows go back with a delay
+        w.settle("JPN", due, [])  # answered with nothing: the rows go back with a delay
         sent.set()
 
     monkeypatch.setattr(w, "_send_all", fake_send_all)

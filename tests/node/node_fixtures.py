@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from gsomia.exchange import outbox
+from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.wire import WireMessage
 from gsomia.node import publish, receive, release
 from gsomia.node.home import init_home
@@ -99,6 +100,37 @@ class Cast:
         messages = self.queued(sender, outcomes, receiver)
         assert messages, f"nothing queued from {sender} to {receiver}"
         return receive.receive_batch(self.nodes[receiver], sender, messages)
+
+    def deliver(self, sender: str, receiver: str | None = None) -> int:
+        """Hand everything due in `sender`'s outbox (for `receiver`, or for every peer of the
+        cast) to the receiving node, and settle the signed answers as the worker does.
+        The number of messages delivered."""
+        node = self.nodes[sender]
+        with node.engine.begin() as conn:
+            due = outbox.due(conn, node.clock(), 10_000)
+        count = 0
+        for peer in sorted({p.peer for p in due}):
+            if peer not in self.nodes or receiver not in (None, peer):
+                continue
+            rows = [p for p in due if p.peer == peer]
+            document, _ = receive.receive_batch(
+                self.nodes[peer],
+                sender,
+                [WireMessage(p.message_id, p.kind, p.body) for p in rows],
+            )
+            node.worker.settle(peer, rows, verify_answers(document, signer=self.nodes[peer].card))
+            count += len(rows)
+        return count
+
+    def settle_all(self, rounds: int = 10) -> int:
+        """Deliver between every pair until nothing is due (a reply may cause a reply)."""
+        total = 0
+        for _ in range(rounds):
+            moved = sum(self.deliver(nation) for nation in self.nodes)
+            total += moved
+            if not moved:
+                return total
+        raise AssertionError(f"messages still flowing after {rounds} rounds")
 
     def log(self, nation: str, subject: str) -> list[dict[str, Any]]:
         with self.nodes[nation].engine.connect() as conn:

@@ -194,7 +194,7 @@ class DeliveryWorker:
             await asyncio.to_thread(self._retry, rows, f"{type(exc).__name__}: {exc}")
             return
         self._down.pop(peer, None)
-        await asyncio.to_thread(self._settle, peer, rows, answers)
+        await asyncio.to_thread(self.settle, peer, rows, answers)
 
     def _retry(self, rows: Sequence[outbox.Pending], error: str) -> None:
         # The peer is what failed, not the message: one back-off per peer, shared by its rows.
@@ -206,9 +206,10 @@ class DeliveryWorker:
         with self._engine.begin() as conn:
             outbox.retry_later(conn, rows, error, until)
 
-    def _settle(
+    def settle(
         self, peer: str, rows: Sequence[outbox.Pending], answers: list[dict[str, Any]]
     ) -> None:
+        """Record `peer`'s verified answers to `rows`; a row it did not answer is tried again."""
         by_id = {entry["answer"].get("id"): entry for entry in answers}
         settled: list[tuple[outbox.Pending, dict[str, Any]]] = []
         unanswered: list[outbox.Pending] = []

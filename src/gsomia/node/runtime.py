@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from gsomia.api.metrics import Metrics
 from gsomia.exchange.outbox import Pending
@@ -20,7 +20,7 @@ from gsomia.node.home import NodeHome
 from gsomia.node.ledger import LogPolicy, NodeLedger
 from gsomia.seal import IdentityCard, parse_card
 from gsomia.store.db import make_engine, migrate, reader
-from gsomia.store.tables import agreement_events, peers
+from gsomia.store.tables import agreement_events, outbox, peers, transfers
 from gsomia.treaty.agreements import Agreement, AgreementRegistry, load_agreements
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.lifecycle import Event
@@ -104,6 +104,7 @@ class Node:
             )
         with self.engine.begin() as conn:
             audit.record_all(conn, entries, now)
+            record_provisions(conn, self.nation, peer, settled)
 
     def migrate(self) -> None:
         migrate(self.engine)
@@ -175,6 +176,59 @@ class Node:
             if agreement.status_at(now.date()).state.in_force:
                 return agreement
         return found[-1]
+
+
+def record_provisions(
+    conn: Connection,
+    nation: str,
+    peer: str,
+    settled: list[tuple[Pending, dict[str, Any]]],
+) -> None:
+    """Custody passes when the partner records receipt (R28): each item it received becomes a
+    link of the item's chain of custody (R17), once, whatever the number of deliveries."""
+    received = {
+        row.message_id: (row.item_id, entry["answer"])
+        for row, entry in settled
+        if row.kind == "item" and row.item_id and entry["answer"]["status"] == RECEIVED
+    }
+    if not received:
+        return
+    basis = dict(
+        conn.execute(
+            select(outbox.c.message_id, outbox.c.agreement_id).where(
+                outbox.c.message_id.in_(received)
+            )
+        ).all()
+    )
+    known = {
+        item_id
+        for (item_id,) in conn.execute(
+            select(transfers.c.item_id).where(
+                transfers.c.item_id.in_({item for item, _ in received.values()}),
+                transfers.c.from_nation == nation,
+                transfers.c.to_nation == peer,
+            )
+        )
+    }
+    rows = []
+    for message_id, (item_id, answer) in received.items():
+        if item_id in known:
+            continue
+        known.add(item_id)
+        rows.append(
+            {
+                "item_id": item_id,
+                "from_nation": nation,
+                "to_nation": peer,
+                "at": datetime.fromisoformat(answer["at"]),
+                "level": str(answer.get("marked", "")),
+                "basis": basis.get(message_id) or "",
+                "message_id": message_id,
+                "reported_by": nation,
+            }
+        )
+    if rows:
+        conn.execute(transfers.insert(), rows)
 
 
 def _card_bytes(card: object) -> bytes:
