@@ -1,7 +1,74 @@
-"""(filled in by its workflow)."""
+"""Classification changes: the originator's officer re-marks its item and every holder follows
+(R14). A holder's own attempt is refused, with the reason and the article, and logged."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from fastapi import APIRouter
 
+from gsomia.api.deps import NodeDep, UserDep
+from gsomia.errors import InputError
+from gsomia.node import notices
+
 router = APIRouter(prefix="/api/v1", tags=["notices"])
+
+
+def _effective(body: dict[str, Any]) -> datetime | None:
+    raw = body.get("effective")
+    if raw is None or raw == "":
+        return None
+    try:
+        value = datetime.fromisoformat(str(raw))
+    except ValueError as exc:
+        raise InputError("'effective' is not an ISO 8601 time") from exc
+    if value.tzinfo is None:
+        raise InputError("'effective' names no time zone", hint="e.g. 2026-05-01T09:00:00+09:00")
+    return value
+
+
+def _text(body: dict[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    if value is not None and not isinstance(value, str):
+        raise InputError(f"{key!r} must be a string")
+    return value
+
+
+@router.post("/items/{item_id}/classification", status_code=201)
+def change_classification(
+    item_id: str, body: dict[str, Any], user: UserDep, node: NodeDep
+) -> dict[str, Any]:
+    """The originator's officer downgrades, upgrades or declassifies one of this nation's
+    items; every known holder is sent the signed notice. Body: {"change", "level",
+    "effective"}."""
+    change = _text(body, "change")
+    if not change:
+        raise InputError("'change' is required", hint="downgrade, upgrade or declassify")
+    view = notices.reclassify(
+        node, user, item_id, change=change, level=_text(body, "level"), effective=_effective(body)
+    )
+    return view.to_json()
+
+
+@router.post("/holdings/{holding_id}/classification", status_code=201)
+def change_holding_classification(
+    holding_id: str, body: dict[str, Any], user: UserDep, node: NodeDep
+) -> dict[str, Any]:
+    """A holder cannot change the classification of what it received: always refused (R14)."""
+    del body
+    notices.refuse_holder_change(node, user, holding_id)
+    return {}  # pragma: no cover - refuse_holder_change always raises
+
+
+@router.get("/notices")
+def list_notices(user: UserDep, node: NodeDep) -> list[dict[str, Any]]:
+    """Every classification notice this node sent or received, newest first."""
+    del user
+    return [view.to_json() for view in notices.list_notices(node)]
+
+
+@router.get("/notices/{notice_id}")
+def show_notice(notice_id: str, user: UserDep, node: NodeDep) -> dict[str, Any]:
+    del user
+    return notices.get_notice(node, notice_id).to_json()
