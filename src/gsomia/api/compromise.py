@@ -1,7 +1,105 @@
-"""(filled in by its workflow)."""
+"""Loss or compromise cases (R37) and disputes between the parties (R46)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from gsomia.api.deps import NodeDep, UserDep
+from gsomia.errors import InputError
+from gsomia.node import compromise, disputes
 
 router = APIRouter(prefix="/api/v1", tags=["compromise"])
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CompromiseRequest(_Body):
+    holding_id: str | None = Field(None, max_length=64, description="a holding (or its item id)")
+    item_id: str | None = Field(None, max_length=64, description="an item of this node, or held")
+    description: str = Field(min_length=1, max_length=4000)
+    actual: bool = Field(False, description="true for an actual loss, false for a possible one")
+
+
+class FindingsRequest(_Body):
+    result: str = Field(min_length=1, max_length=8000, description="the investigation result")
+    measures: str = Field(min_length=1, max_length=8000, description="measures against recurrence")
+
+
+class DisputeRequest(_Body):
+    agreement_id: str = Field(min_length=1, max_length=64)
+    subject: str = Field(min_length=1, max_length=4000)
+
+
+class NoteRequest(_Body):
+    note: str = Field(min_length=1, max_length=4000)
+
+
+class ReferRequest(_Body):
+    to: str = Field("a third party", max_length=100)
+
+
+@router.post("/compromises", status_code=201)
+def report(body: CompromiseRequest, user: UserDep, node: NodeDep) -> dict[str, Any]:
+    """Anyone reports an actual or possible loss; the originator is notified at FLASH."""
+    if (body.holding_id is None) == (body.item_id is None):
+        raise InputError("give exactly one of holding_id and item_id")
+    target = body.holding_id or body.item_id or ""
+    return compromise.report(node, user, target, body.description, actual=body.actual)
+
+
+@router.get("/compromises")
+def list_compromises(user: UserDep, node: NodeDep) -> list[dict[str, Any]]:
+    return compromise.list_cases(node, user)
+
+
+@router.get("/compromises/{case_id}")
+def show_compromise(case_id: str, user: UserDep, node: NodeDep) -> dict[str, Any]:
+    return compromise.get_case(node, user, case_id)
+
+
+@router.post("/compromises/{case_id}/findings")
+def findings(case_id: str, body: FindingsRequest, user: UserDep, node: NodeDep) -> dict[str, Any]:
+    """The holder's officer sends the result and the measures to the originator."""
+    return compromise.record_findings(
+        node, user, case_id, result=body.result, measures=body.measures
+    )
+
+
+@router.post("/compromises/{case_id}/close")
+def close(case_id: str, user: UserDep, node: NodeDep) -> dict[str, Any]:
+    """Refused (403, Art. 17) until the originator acknowledged the findings."""
+    return compromise.close(node, user, case_id)
+
+
+@router.post("/disputes", status_code=201)
+def open_dispute(body: DisputeRequest, user: UserDep, node: NodeDep) -> dict[str, Any]:
+    return disputes.open_case(node, user, body.agreement_id, body.subject)
+
+
+@router.get("/disputes")
+def list_disputes(user: UserDep, node: NodeDep) -> list[dict[str, Any]]:
+    return disputes.list_cases(node, user)
+
+
+@router.post("/disputes/{case_id}/consultations", status_code=201)
+def consult(case_id: str, body: NoteRequest, user: UserDep, node: NodeDep) -> dict[str, Any]:
+    return disputes.consult(node, user, case_id, body.note)
+
+
+@router.post("/disputes/{case_id}/settle")
+def settle(case_id: str, body: NoteRequest, user: UserDep, node: NodeDep) -> dict[str, Any]:
+    return disputes.settle(node, user, case_id, body.note)
+
+
+@router.post("/disputes/{case_id}/refer")
+def refer(
+    case_id: str, user: UserDep, node: NodeDep, body: ReferRequest | None = None
+) -> dict[str, Any]:
+    """Always refused (403, Art. 20): disputes are settled only between the parties."""
+    disputes.refer(node, user, case_id, body.to if body else "a third party")
+    return {}  # pragma: no cover - refer always raises

@@ -1,0 +1,227 @@
+"""Loss or compromise between real nodes: FLASH to the originator, findings, close (R37)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from tests.node.node_fixtures import Cast
+
+from gsomia.errors import Conflict, NotFound, PolicyDenied
+from gsomia.node import compromise, messages
+from gsomia.store.tables import access_log, case_steps, outbox
+from gsomia.treaty.items import Precedence
+
+
+def _held_by_jpn(cast: Cast) -> str:
+    item_id = cast.publish("KOR", "kim", title="lost track")
+    cast.release("KOR", "park", item_id)
+    cast.deliver("KOR", "JPN")
+    return item_id
+
+
+def _report(cast: Cast, item_id: str, *, actual: bool = False) -> dict[str, Any]:
+    return compromise.report(
+        cast["JPN"], cast.user("JPN", "sato"), item_id, "briefcase left on a train", actual=actual
+    )
+
+
+def test_a_report_reaches_the_originator_at_flash_and_the_delay_is_recorded(cast: Cast) -> None:
+    item_id = _held_by_jpn(cast)
+    case = _report(cast, item_id, actual=True)
+    assert (case["status"], case["originator"], case["reported_by"]) == ("reported", "KOR", "sato")
+    assert case["notified_at"] is None
+    assert case["notification_seconds"] is None
+    with cast["JPN"].engine.connect() as conn:
+        [(priority, _)] = conn.execute(
+            select(outbox.c.priority, outbox.c.kind).where(
+                outbox.c.kind == "compromise_report", outbox.c.item_id == item_id
+            )
+        )
+    assert priority == int(Precedence.FLASH) - int(Precedence.FLASH) == 0
+
+    assert cast.deliver("JPN", "KOR") >= 1
+    theirs = compromise.get_case(cast["KOR"], cast.user("KOR", "park"), case["id"])
+    assert (theirs["side"], theirs["holder"], theirs["status"]) == (
+        "originator",
+        "JPN",
+        "originator_notified",
+    )
+    ours = compromise.get_case(cast["JPN"], cast.user("JPN", "tanaka"), case["id"])
+    assert ours["status"] == "originator_notified"
+    # The notification time is the originator's receipt, from its signed answer.
+    assert ours["notified_at"] == theirs["notified_at"]
+    assert 0 <= ours["notification_seconds"] < ours["sla_seconds"]
+    assert ours["within_sla"] is True
+    assert [s["step"] for s in ours["steps"]] == ["reported", "originator_notified"]
+    assert ours["steps"][1]["signed"]
+    # The report is a loss report in the log (R39).
+    assert any(r["action"] == "report_compromise" for r in cast.log("JPN", case["id"]))
+
+
+def test_anyone_may_report_even_a_possibility(cast: Cast) -> None:
+    item_id = _held_by_jpn(cast)
+    for name in ("suzuki", "nakamura"):  # below the level, or no need-to-know: still a reporter
+        case = compromise.report(
+            cast["JPN"], cast.user("JPN", name), item_id, "possible exposure", actual=False
+        )
+        assert case["actual"] is False
+        assert case["reported_by"] == name
+
+
+def test_a_report_must_name_something_held_and_describe_it(cast: Cast) -> None:
+    with pytest.raises(NotFound, match="no holding or item"):
+        _report(cast, "no-such-thing")
+    item_id = _held_by_jpn(cast)
+    with pytest.raises(Exception, match="describe the loss"):
+        compromise.report(cast["JPN"], cast.user("JPN", "sato"), item_id, "  ", actual=True)
+
+
+def test_the_case_closes_only_after_the_originator_acknowledged_the_findings(cast: Cast) -> None:
+    jpn, tanaka = cast["JPN"], cast.user("JPN", "tanaka")
+    case = _report(cast, _held_by_jpn(cast))
+    # Before the originator even has the report: no findings yet, no closing.
+    with pytest.raises(Conflict, match="is reported"):
+        compromise.record_findings(jpn, tanaka, case["id"], result="r", measures="m")
+    with pytest.raises(PolicyDenied, match="must first be sent to the originator") as refused:
+        compromise.close(jpn, tanaka, case["id"])
+    assert refused.value.article == "Art. 17"
+    cast.deliver("JPN", "KOR")
+
+    # Only an officer investigates (Action.INVESTIGATE), and both parts are needed.
+    with pytest.raises(PolicyDenied, match="investigate"):
+        compromise.record_findings(
+            jpn, cast.user("JPN", "sato"), case["id"], result="r", measures="m"
+        )
+    with pytest.raises(Exception, match="measures"):
+        compromise.record_findings(jpn, tanaka, case["id"], result="found", measures=" ")
+
+    sent = compromise.record_findings(
+        jpn, tanaka, case["id"], result="left on a train; recovered sealed", measures="two-person"
+    )
+    assert sent["status"] == "investigating"
+    assert sent["findings_pending"]
+    # Sent but not yet acknowledged: still refused, with the reason and article.
+    with pytest.raises(PolicyDenied, match="must first be sent") as refused:
+        compromise.close(jpn, tanaka, case["id"])
+    assert refused.value.article == "Art. 17"
+    denials = [r for r in cast.log("JPN", case["id"]) if r["action"] == "close_compromise"]
+    assert denials
+    assert not any(r["allowed"] for r in denials)
+    assert denials[0]["article"] == "Art. 17 R37"
+
+    cast.deliver("JPN", "KOR")
+    theirs = compromise.get_case(cast["KOR"], cast.user("KOR", "park"), case["id"])
+    assert theirs["status"] == "findings_sent"
+    assert (theirs["findings"], theirs["measures"]) == (
+        "left on a train; recovered sealed",
+        "two-person",
+    )
+    closed = compromise.close(jpn, tanaka, case["id"])
+    assert closed["status"] == "closed"
+    assert closed["closed_at"]
+    assert closed["findings_sent_at"] == theirs["findings_sent_at"]
+    cast.deliver("JPN", "KOR")
+    assert (
+        compromise.get_case(cast["KOR"], cast.user("KOR", "park"), case["id"])["status"] == "closed"
+    )
+    with pytest.raises(Conflict):
+        compromise.close(jpn, tanaka, case["id"])
+
+
+def test_the_originator_does_not_investigate_or_close_the_holders_case(cast: Cast) -> None:
+    case = _report(cast, _held_by_jpn(cast))
+    cast.deliver("JPN", "KOR")
+    kor, park = cast["KOR"], cast.user("KOR", "park")
+    with pytest.raises(PolicyDenied, match="the holder investigates"):
+        compromise.record_findings(kor, park, case["id"], result="r", measures="m")
+    with pytest.raises(PolicyDenied, match="which investigates it"):
+        compromise.close(kor, park, case["id"])
+
+
+def test_a_loss_of_an_own_item_notifies_its_own_officers_on_the_spot(cast: Cast) -> None:
+    kor = cast["KOR"]
+    item_id = cast.publish("KOR", "kim", title="own draft")
+
+    async def scenario() -> tuple[dict[str, Any], list[dict[str, Any]], bool]:
+        kor.alerts.bind(asyncio.get_running_loop())
+        async with kor.alerts.subscribe("park") as park, kor.alerts.subscribe("kim") as kim:
+            case = await asyncio.to_thread(
+                compromise.report, kor, cast.user("KOR", "kim"), item_id, "lost USB", actual=True
+            )
+            alert = await asyncio.wait_for(park.get(), timeout=5)
+            await asyncio.sleep(0)
+            return case, [alert], kim.empty()
+
+    case, [alert], analyst_saw_nothing = asyncio.run(scenario())
+    assert case["status"] == "originator_notified"
+    assert case["notification_seconds"] == 0
+    assert (alert["alert"], alert["case"], alert["precedence"]) == (
+        "compromise",
+        case["id"],
+        "FLASH",
+    )
+    assert analyst_saw_nothing
+    park = cast.user("KOR", "park")
+    compromise.record_findings(kor, park, case["id"], result="found", measures="locks")
+    assert compromise.close(kor, park, case["id"])["status"] == "closed"
+
+
+def test_the_originators_officers_are_alerted_when_the_report_arrives(cast: Cast) -> None:
+    kor = cast["KOR"]
+    item_id = _held_by_jpn(cast)
+    case = _report(cast, item_id)
+
+    async def scenario() -> dict[str, Any]:
+        kor.alerts.bind(asyncio.get_running_loop())
+        async with kor.alerts.subscribe("park") as park:
+            await asyncio.to_thread(cast.deliver, "JPN", "KOR")
+            alert: dict[str, Any] = await asyncio.wait_for(park.get(), timeout=5)
+            return alert
+
+    alert = asyncio.run(scenario())
+    assert (alert["case"], alert["holder"], alert["item"]) == (case["id"], "JPN", item_id)
+
+
+def test_a_report_is_refused_when_the_sender_is_not_the_holder_it_names(cast: Cast) -> None:
+    item_id = _held_by_jpn(cast)
+    jpn = cast["JPN"]
+    now = jpn.clock()
+    with jpn.engine.begin() as conn:
+        message_id = messages.send(
+            conn,
+            jpn,
+            kind="compromise_report",
+            peer="KOR",
+            document={
+                "case_id": "forged-1",
+                "item_ids": [item_id],
+                "originator": "KOR",
+                "holder": "USA",
+                "reported_by": "sato",
+                "reported_at": now.isoformat(),
+                "actual": True,
+                "circumstances": "not ours to report",
+            },
+            precedence=Precedence.FLASH,
+            now=now,
+        )
+    cast.deliver("JPN", "KOR")
+    with jpn.engine.connect() as conn:
+        state, answer = conn.execute(
+            select(outbox.c.state, outbox.c.answer).where(outbox.c.message_id == message_id)
+        ).one()
+    assert state == "rejected"
+    assert "a holder reports its own" in answer["answer"]["reason"]
+    with cast["KOR"].engine.connect() as conn:
+        assert not conn.execute(
+            select(case_steps).where(case_steps.c.case_id == "forged-1")
+        ).first()
+        refusals = conn.execute(
+            select(access_log).where(
+                access_log.c.action == "receive:compromise_report", ~access_log.c.allowed
+            )
+        ).all()
+    assert refusals
