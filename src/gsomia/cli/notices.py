@@ -1,3 +1,129 @@
-"""(filled in by its workflow)."""
+"""`gsomia item reclassify` and `gsomia notice list | show`: classification changes (R14).
+
+Only the originator's officer re-marks one of its items; every holder is sent the notice,
+re-marks its holding and acknowledges. A holder's own attempt is refused with the reason.
+"""
 
 from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from gsomia.cli.app import app, console
+from gsomia.cli.items import As, Home, Token, Url, connect, item_app
+
+notice_app = typer.Typer(help="Classification notices: sent to holders, received from originators.")
+app.add_typer(notice_app, name="notice")
+
+DIRECTION_STYLE = {"sent": "cyan", "received": "magenta"}
+
+
+def _level(value: str | None) -> str:
+    return value if value else "[bold]declassified[/]"
+
+
+def _summary(notice: dict[str, Any]) -> str:
+    return f"{notice['previous']} → {_level(notice['level'])}"
+
+
+def _print_notice(notice: dict[str, Any]) -> None:
+    direction = notice["direction"]
+    console.print(
+        f"[bold]{notice['id']}[/] ({notice['change']}) of {notice['item_id']} by "
+        f"{notice['originator']}: {_summary(notice)}, effective {notice['effective'][:19]}, "
+        f"[{DIRECTION_STYLE.get(direction, 'white')}]{direction}[/]"
+    )
+    if direction == "received":
+        console.print(
+            f"holding {notice['holding_id']} re-marked "
+            f"{notice['local_previous']} → {_level(notice['local_level'])}; acknowledged"
+        )
+        return
+    acknowledged = {a["holder"]: a for a in notice["acknowledged"]}
+    refused = {r["holder"]: r for r in notice.get("refused", [])}
+    table = Table("holder", "state", "holding", "re-marked as", "at / reason", title="holders")
+    for holder in notice["holders"]:
+        if holder in acknowledged:
+            a = acknowledged[holder]
+            table.add_row(
+                holder, "[green]acknowledged[/]", a["holding_id"], _level(a["level"]), a["at"][:19]
+            )
+        elif holder in refused:
+            r = refused[holder]
+            table.add_row(
+                holder, "[red]refused[/]", "", "", f"{r['reason']} ({r['article']})".strip()
+            )
+        else:
+            table.add_row(holder, "[yellow]outstanding[/]", "", "", "")
+    console.print(table)
+    if notice["outstanding"]:
+        console.print(f"[yellow]outstanding:[/] {', '.join(notice['outstanding'])}")
+    elif notice["holders"]:
+        console.print("[green]every holder acknowledged[/]")
+    else:
+        console.print("no partner holds this item")
+
+
+@item_app.command("reclassify")
+def reclassify(  # noqa: PLR0917 - Typer maps parameters to options
+    item_id: Annotated[str, typer.Argument(help="one of this nation's own items")],
+    change: Annotated[str, typer.Option(help="downgrade | upgrade | declassify")],
+    level: Annotated[
+        str | None, typer.Option(help="the new marking in your scheme, e.g. 군사III급비밀")
+    ] = None,
+    effective: Annotated[
+        str | None, typer.Option(help="ISO time it takes effect (default: now)")
+    ] = None,
+    home: Home = None,
+    user: As = None,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    """Change the classification of one of your items (officers of the originator only); every
+    holder is sent the notice and must acknowledge."""
+    body: dict[str, Any] = {"change": change}
+    if level is not None:
+        body["level"] = level
+    if effective is not None:
+        body["effective"] = effective
+    with connect(home, user, url, token) as client:
+        notice = client.post(f"/api/v1/items/{item_id}/classification", body)
+    console.print(f"[green]notice issued[/] {notice['id']}")
+    _print_notice(notice)
+
+
+@notice_app.command("list")
+def list_notices(home: Home = None, user: As = None, url: Url = None, token: Token = None) -> None:
+    """Every classification notice this node sent or received."""
+    with connect(home, user, url, token) as client:
+        notices = client.get("/api/v1/notices")
+    table = Table("id", "item", "direction", "change", "marking", "acknowledged", "outstanding")
+    for n in notices:
+        direction = n["direction"]
+        outstanding = ", ".join(n["outstanding"])
+        table.add_row(
+            n["id"],
+            n["item_id"],
+            f"[{DIRECTION_STYLE.get(direction, 'white')}]{direction}[/]",
+            n["change"],
+            _summary(n),
+            f"[green]{', '.join(a['holder'] for a in n['acknowledged'])}[/]",
+            f"[yellow]{outstanding}[/]" if outstanding else "[green]none[/]",
+        )
+    console.print(table)
+
+
+@notice_app.command("show")
+def show(
+    notice_id: Annotated[str, typer.Argument()],
+    home: Home = None,
+    user: As = None,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    """One notice: its holders, who acknowledged and who is outstanding."""
+    with connect(home, user, url, token) as client:
+        notice = client.get(f"/api/v1/notices/{notice_id}")
+    _print_notice(notice)
