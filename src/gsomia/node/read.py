@@ -8,24 +8,37 @@ full verification of the envelope.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from gsomia.errors import NotFound
-from gsomia.labels import label_from_obj
+from gsomia.labels import ConfidentialityLabel, label_from_obj
 from gsomia.node import audit
 from gsomia.node.people import to_person
 from gsomia.node.runtime import Node
 from gsomia.seal import open_envelope, parse_card
 from gsomia.store.tables import holdings
 from gsomia.store.users import UserRecord
-from gsomia.treaty.access import may_access
 from gsomia.treaty.decision import Decision
+from gsomia.treaty.destruction import may_read
 from gsomia.treaty.items import Holding, Item, Precedence
 from gsomia.treaty.people import Person
+
+log = logging.getLogger("gsomia.read")
+
+#: Informative label categories by which an originator sets handling terms that travel with
+#: the item's signed label (R18, R29, R15): further caveats the label's Caveats category does
+#: not know (NO REPRODUCTION, PATENT, COPYRIGHT, TRADE SECRET), the most copies a holder may
+#: make, and when the purpose the item was provided for ends.
+TAG_HANDLING = "Handling"
+TAG_COPY_LIMIT = "Copy Limit"
+TAG_PURPOSE_ENDS = "Purpose Ends"
+#: What a malformed purpose end reads as: already ended, so access is suspended (fail closed).
+_ENDED = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -88,17 +101,62 @@ def _row(node: Node, holding_id: str) -> Any:
     return row
 
 
+def holding_row(node: Node, holding_id: str) -> Any:
+    """The holdings row with this id or item id; `NotFound` otherwise."""
+    return _row(node, holding_id)
+
+
+def view_of(row: Any) -> HoldingView:
+    return _view(row)
+
+
 def get_holding(node: Node, holding_id: str) -> HoldingView:
     return _view(_row(node, holding_id))
 
 
+def _values(label: ConfidentialityLabel, tag: str) -> tuple[str, ...]:
+    category = label.category(tag)
+    return category.values if category is not None else ()
+
+
+def item_terms(
+    label: ConfidentialityLabel,
+) -> tuple[frozenset[str], int | None, datetime | None]:
+    """The caveats, copy limit and purpose end the originator's label sets (fail closed: a
+    malformed copy limit allows no copy, a malformed purpose end has already passed)."""
+    caveats = label.caveats | frozenset(_values(label, TAG_HANDLING))
+    copy_limit: int | None = None
+    limits = _values(label, TAG_COPY_LIMIT)
+    if limits:
+        try:
+            copy_limit = min(int(value) for value in limits)
+        except ValueError:
+            log.warning("label %s: copy limit %r is malformed", label.label_id, limits)
+            copy_limit = 0
+        copy_limit = max(copy_limit, 0)
+    ends: datetime | None = None
+    endings = _values(label, TAG_PURPOSE_ENDS)
+    if endings:
+        try:
+            parsed = [datetime.fromisoformat(value) for value in endings]
+            if any(value.tzinfo is None for value in parsed):
+                raise ValueError("no time zone")
+            ends = min(parsed)
+        except ValueError:
+            log.warning("label %s: purpose end %r is malformed", label.label_id, endings)
+            ends = _ENDED
+    return caveats, copy_limit, ends
+
+
 def treaty_holding(node: Node, row: Any) -> Holding:
-    """The holding as the access rules see it: levels parsed, releasability from the label."""
+    """The holding as the access rules see it: levels parsed, releasability, caveats, copy
+    limit and purpose end from the originator's label, the purposes it approved since (R13),
+    and returned holdings counted as gone (R18)."""
     m = row._mapping
     original = label_from_obj(m["original_label"])
     created = original.created_at
     level = node.schemes.parse(m["originator"], original.classification, at=created.date())
-    releasable = original.releasable_to
+    caveats, copy_limit, purpose_ends = item_terms(original)
     item = Item(
         id=m["item_id"],
         originator=m["originator"],
@@ -106,31 +164,44 @@ def treaty_holding(node: Node, row: Any) -> Holding:
         purpose=m["purpose"],
         agreement_id=m["agreement_id"],
         agreement_version=m["agreement_version"],
-        releasable_to=releasable,
+        releasable_to=original.releasable_to,
         precedence=Precedence[m["precedence"]],
+        caveats=caveats,
         created_at=created,
+        copy_limit=copy_limit,
+        purpose_ends=purpose_ends,
     )
     return Holding(
         id=m["id"],
         item=item,
         holder=node.nation,
         level=node.schemes.parse(node.nation, m["local_level"], at=m["received_at"].date()),
-        destroyed=m["state"] == "destroyed",
+        approved_purposes=frozenset(m["approved_purposes"] or ()),
+        destroyed=m["state"] != "held",
+        consent_id=m["consent_id"] or "",
     )
 
 
-def access_decision(node: Node, person: Person, row: Any, now: datetime) -> Decision:
-    return may_access(person, treaty_holding(node, row), now)
+def access_decision(
+    node: Node, person: Person, row: Any, now: datetime, purpose: str | None = None
+) -> Decision:
+    """`may_read`: the access decision, refused for a destroyed or returned holding and while
+    the item's purpose has ended (R18, R31); `purpose` other than the item's needs the
+    originator's approval (R13)."""
+    return may_read(person, treaty_holding(node, row), now, purpose)
 
 
 def read_holding(
-    node: Node, user: UserRecord, holding_id: str
+    node: Node, user: UserRecord, holding_id: str, *, purpose: str | None = None
 ) -> tuple[HoldingView, bytes, Decision]:
-    """The content of a holding for `user`, if the treaty allows; the decision is logged first."""
+    """The content of a holding for `user`, if the treaty allows; the decision is logged first.
+
+    `purpose` is what the reader needs it for, the item's own purpose when None (R13).
+    """
     row = _row(node, holding_id)
     now = node.clock()
     person = to_person(user, node.scheme(now.date()))
-    decision = access_decision(node, person, row, now)
+    decision = access_decision(node, person, row, now, purpose)
     with node.engine.begin() as conn:
         audit.record(
             conn, actor=user.name, action="read", subject=row.id, decision=decision, now=now
