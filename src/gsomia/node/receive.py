@@ -24,7 +24,7 @@ from gsomia.exchange.witness import RECEIPT_MEMBER, receipt_member
 from gsomia.labels import label_from_obj, label_to_obj, national_policy
 from gsomia.labels.labelset import make_alternative
 from gsomia.ledger.events import EventKind, LogEvent
-from gsomia.node import agreements, audit
+from gsomia.node import agreements, audit, onward
 from gsomia.node.ledger import NodeLedger
 from gsomia.node.messages import handlers, receive_messages
 from gsomia.node.release import ITEM_HEADER
@@ -55,6 +55,8 @@ class Accepted:
     media_type: str
     decision: Decision
     sender_card: dict[str, Any]
+    consent_id: str = ""  # an onward release: the originator's consent it came under (R12)
+    approved_purposes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,12 +131,15 @@ def _examine(
         return opened
     try:
         item, title = item_from_header(node, opened)
-        agreement = node.agreement(item.agreement_id)
-        decision = may_accept(item, node.nation, card.nation, agreement, now, channel=CHANNEL)
-        if not decision.allowed:
-            article = f"{decision.article} {decision.requirement}"
-            return Refused(message, decision.reason, article, verified=True)
-        holding = receive(item, node.nation, agreement)
+        if item.originator != card.nation:  # onward, with the originator's consent (R12, R47)
+            decision, holding = onward.accept(node, card.nation, opened, item, now)
+        else:
+            agreement = node.agreement(item.agreement_id)
+            decision = may_accept(item, node.nation, card.nation, agreement, now, channel=CHANNEL)
+            if not decision.allowed:
+                article = f"{decision.article} {decision.requirement}"
+                return Refused(message, decision.reason, article, verified=True)
+            holding = receive(item, node.nation, agreement)
     except PolicyDenied as error:
         return Refused(message, error.message, error.article, verified=True)
     except Error as error:
@@ -160,6 +165,8 @@ def _examine(
         media_type=opened.media_type,
         decision=decision,
         sender_card=opened.sender.to_json(),
+        consent_id=holding.consent_id,
+        approved_purposes=tuple(sorted(holding.approved_purposes)),
     )
 
 
@@ -295,6 +302,8 @@ def _holding_row(result: Accepted, sender: str, now: datetime) -> dict[str, Any]
         "sender_card": result.sender_card,
         "received_at": now,
         "state": "held",
+        "consent_id": result.consent_id or None,
+        "approved_purposes": list(result.approved_purposes),
     }
 
 
