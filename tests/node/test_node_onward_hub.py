@@ -1,0 +1,74 @@
+"""Hub mode (R47): USA forwards a KOR item to JPN only under a configured rule and topic,
+only to the participant KOR named, re-marked under the JPN–USA agreement; non-binding."""
+
+from __future__ import annotations
+
+import pytest
+from tests.node.consent_fixtures import deliver, holding_of
+from tests.node.node_fixtures import LAUNCH, Cast
+
+from gsomia.errors import PolicyDenied
+from gsomia.node import onward
+
+
+def _at_hub(cast: Cast, rel: tuple[str, ...]) -> tuple[str, str]:
+    """A KOR item provided to USA only (the hub): (item id, USA holding id)."""
+    item_id = cast.publish("KOR", "kim", releasable_to=rel)
+    cast.release("KOR", "park", item_id)
+    [answer] = [a for a in deliver(cast, "KOR", "USA") if a.get("item") == item_id]
+    assert answer["status"] == "received", answer
+    return item_id, str(answer["holding"])
+
+
+@pytest.fixture(scope="module")
+def hub(cast: Cast) -> Cast:
+    rule = onward.add_hub_rule(
+        cast["USA"], cast.user("USA", "jones"), "TISA 2014", ["KOR", "JPN"], [LAUNCH]
+    )
+    assert rule["binding"] is False
+    return cast
+
+
+def test_the_hub_forwards_a_configured_topic_to_the_intended_participant(hub: Cast) -> None:
+    item_id, holding_id = _at_hub(hub, ("USA", "JPN"))
+    result = onward.forward(hub["USA"], hub.user("USA", "jones"), holding_id, "JPN")
+    transfer = result["transfer"]
+    assert isinstance(transfer, dict)
+    assert (transfer["hub"], transfer["basis"], transfer["level"]) == (
+        "USA",
+        "JPN-USA-2007",
+        "極秘",
+    )
+    [answer] = deliver(hub, "USA", "JPN")
+    assert (answer["status"], answer["marked"]) == ("received", "極秘")
+    held = holding_of(hub, "JPN", item_id)
+    assert held is not None
+    assert held["sender"] == "USA"
+    deliver(hub, "USA", "KOR")
+    chain = onward.custody(hub["KOR"], hub.user("KOR", "park"), item_id)
+    assert chain["paths"]["JPN"] == ["KOR", "USA", "JPN"]
+
+
+def test_the_hub_does_not_forward_to_a_participant_the_originator_did_not_name(hub: Cast) -> None:
+    item_id, holding_id = _at_hub(hub, ("USA",))
+    with pytest.raises(PolicyDenied, match="not the intended participant"):
+        onward.forward(hub["USA"], hub.user("USA", "jones"), holding_id, "JPN")
+    assert [e for e in hub.log("USA", item_id) if not e["allowed"]]
+
+
+def test_the_hub_does_not_forward_an_unconfigured_topic(hub: Cast) -> None:
+    # The rule names the launch-warning topic; a rule for another topic does not open it either.
+    onward.add_hub_rule(hub["USA"], hub.user("USA", "jones"), "other", ["KOR", "JPN"], ["cyber"])
+    item_id = hub.publish("KOR", "kim", releasable_to=("USA", "JPN"), purpose="logistics")
+    hub.release("KOR", "park", item_id)
+    [answer] = [a for a in deliver(hub, "KOR", "USA") if a.get("item") == item_id]
+    with pytest.raises(PolicyDenied, match="topic 'logistics' is not configured"):
+        onward.forward(hub["USA"], hub.user("USA", "jones"), str(answer["holding"]), "JPN")
+
+
+def test_an_analyst_cannot_configure_a_hub_or_forward(hub: Cast) -> None:
+    with pytest.raises(PolicyDenied, match="needs the role"):
+        onward.add_hub_rule(hub["USA"], hub.user("USA", "smith"), "x", ["KOR", "JPN"], [LAUNCH])
+    _, holding_id = _at_hub(hub, ("USA", "JPN"))
+    with pytest.raises(PolicyDenied, match="needs the role"):
+        onward.forward(hub["USA"], hub.user("USA", "smith"), holding_id, "JPN")
