@@ -1,7 +1,100 @@
-"""(filled in by its workflow)."""
+"""Visits (R23, R24): requested by the visiting party's officer, decided by the host's."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from gsomia.api.deps import NodeDep, UserDep
+from gsomia.node import visits
 
 router = APIRouter(prefix="/api/v1", tags=["visits"])
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class VisitRequestBody(_Body):
+    host: str = Field(min_length=3, max_length=4, description="the host nation, alpha-3")
+    visitor: str | list[str] = Field(description="the visitor(s), by name")
+    facility: str = Field(min_length=1, max_length=500)
+    subject: str = Field(min_length=1, max_length=200, description="the need-to-know subject")
+    scope: str = Field("", max_length=2000)
+    start: datetime
+    end: datetime
+    max_level: str = Field(description="the highest level asked, in the host's scheme")
+    kind: str = Field("one-time", description="one-time, recurring or emergency")
+
+
+class ApproveBody(_Body):
+    max_level: str | None = Field(None, description="lower than asked, if the host wishes")
+
+
+class RefuseBody(_Body):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class DisclosureBody(_Body):
+    visitor: str = Field(min_length=1, max_length=100)
+    item_id: str = Field(min_length=1, max_length=64, description="a holding or own item")
+    nationality: str | None = Field(None, max_length=4)
+
+
+@router.post("/visits", status_code=201)
+def request_visit(body: VisitRequestBody, user: UserDep, node: NodeDep) -> dict[str, Any]:
+    """Refused (403) unless `may_submit_visit` allows; the host's node is sent the request."""
+    return visits.request_visit(
+        node,
+        user,
+        host=body.host,
+        visitors=[body.visitor] if isinstance(body.visitor, str) else body.visitor,
+        facility=body.facility,
+        subject=body.subject,
+        scope=body.scope,
+        start=body.start,
+        end=body.end,
+        max_level=body.max_level,
+        kind=body.kind,
+    )
+
+
+@router.get("/visits")
+def list_visits(user: UserDep, node: NodeDep) -> list[dict[str, Any]]:
+    return visits.list_visits(node, user)
+
+
+@router.post("/visits/{visit_id}/approve")
+def approve(
+    visit_id: str, user: UserDep, node: NodeDep, body: ApproveBody | None = None
+) -> dict[str, Any]:
+    """Only the host's officer approves (403 otherwise); the visiting node is sent it."""
+    return visits.approve(node, user, visit_id, body.max_level if body else None)
+
+
+@router.post("/visits/{visit_id}/refuse")
+def refuse(visit_id: str, body: RefuseBody, user: UserDep, node: NodeDep) -> dict[str, Any]:
+    return visits.refuse(node, user, visit_id, body.reason)
+
+
+@router.post("/visits/{visit_id}/disclosures")
+def disclose(visit_id: str, body: DisclosureBody, user: UserDep, node: NodeDep) -> dict[str, Any]:
+    """May the host show an item to a visitor now? 200 if so, 403 with the reason if not."""
+    decision = visits.may_show(
+        node,
+        user,
+        visit_id,
+        visitor=body.visitor,
+        target=body.item_id,
+        nationality=body.nationality,
+    )
+    decision.enforce()
+    return {
+        "allowed": True,
+        "reason": decision.reason,
+        "article": decision.article,
+        "requirement": decision.requirement,
+    }
