@@ -1,3 +1,337 @@
-"""(filled in by its workflow)."""
+"""`gsomia consent …`, `gsomia purpose …`, `gsomia hub …`, `gsomia item onward|custody`.
+
+The holder's officer asks the originator for consent and releases onward with it; the
+originator's officer grants, refuses or revokes; anyone who may see transfers sees an item's
+custody chain. Refusals print the reason and the article, and say what to do.
+"""
 
 from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from gsomia.cli.app import app, console
+from gsomia.cli.items import As, Home, Token, Url, connect, item_app
+
+consent_app = typer.Typer(help="Consent of the originator to release an item onward (R12).")
+app.add_typer(consent_app, name="consent")
+purpose_app = typer.Typer(help="New purposes for a holding, approved by the originator (R13).")
+app.add_typer(purpose_app, name="purpose")
+hub_app = typer.Typer(help="Hub mode: forward between participants on configured topics (R47).")
+app.add_typer(hub_app, name="hub")
+
+STATUS_STYLE = {
+    "requested": "yellow",
+    "granted": "green",
+    "approved": "green",
+    "refused": "red",
+    "revoked": "red",
+    "expired": "dim",
+}
+
+
+def _status(value: str) -> str:
+    style = STATUS_STYLE.get(value)
+    return f"[{style}]{value}[/]" if style else value
+
+
+def _show_case(case: dict[str, Any]) -> None:
+    table = Table(show_header=False, title=f"consent {case['id']}")
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    for key in (
+        "status",
+        "originator",
+        "holder",
+        "recipient",
+        "purpose",
+        "item_ids",
+        "until",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+        "decided_at",
+        "expires_at",
+        "revoked_at",
+        "reason",
+    ):
+        value = case.get(key)
+        if value in (None, "", []):
+            continue
+        text = ", ".join(value) if isinstance(value, list) else str(value)
+        table.add_row(key, _status(text) if key == "status" else text)
+    console.print(table)
+
+
+@consent_app.command("request")
+def request(  # noqa: PLR0917 - Typer maps parameters to options
+    holding: Annotated[str, typer.Argument(help="the holding (or item) id")],
+    to: Annotated[str, typer.Option("--to", help="the third nation, e.g. USA")],
+    purpose: Annotated[str, typer.Option(help="what the third nation will use it for")],
+    until: Annotated[str, typer.Option(help="end of the consent, ISO 8601 with time zone")],
+    item_class: Annotated[str, typer.Option(help="ask for a class of items instead")] = "",
+    home: Home = None,
+    user: As = None,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    """Ask the originator for consent to release a holding to a third nation."""
+    body = {"holding_id": holding, "recipient": to, "purpose": purpose, "until": until}
+    if item_class:
+        body["item_class"] = item_class
+    with connect(home, user, url, token) as client:
+        case = client.post("/api/v1/consents", body)
+    console.print(
+        f"[green]asked[/] {case['originator']} for consent {case['id']}: "
+        f"to {case['recipient']} for {case['purpose']!r}; its officer decides"
+    )
+
+
+@consent_app.command("list")
+def list_cases(home: Home = None, user: As = None, url: Url = None, token: Token = None) -> None:
+    """Consent requests this node asked for or was asked."""
+    with connect(home, user, url, token) as client:
+        found = client.get("/api/v1/consents")
+    table = Table("id", "status", "originator", "holder", "to", "purpose", "items", "until")
+    for case in found:
+        table.add_row(
+            case["id"],
+            _status(case["status"]),
+            case["originator"],
+            case["holder"],
+            case["recipient"],
+            case["purpose"],
+            ", ".join(case["item_ids"]) or case.get("item_class", ""),
+            case["until"][:16],
+        )
+    console.print(table)
+
+
+@consent_app.command("show")
+def show(
+    case_id: str, home: Home = None, user: As = None, url: Url = None, token: Token = None
+) -> None:
+    """One consent request and what became of it."""
+    with connect(home, user, url, token) as client:
+        _show_case(client.get(f"/api/v1/consents/{case_id}"))
+
+
+@consent_app.command("grant")
+def grant(  # noqa: PLR0917 - Typer maps parameters to options
+    case_id: str,
+    expires: Annotated[str | None, typer.Option(help="end earlier than asked (ISO 8601)")] = None,
+    home: Home = None,
+    user: As = None,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    """Grant (originator's officer): a consent signed by this node goes to the holder."""
+    body = {"expires_at": expires} if expires else {}
+    with connect(home, user, url, token) as client:
+        _show_case(client.post(f"/api/v1/consents/{case_id}/grant", body))
+
+
+@consent_app.command("refuse")
+def refuse(  # noqa: PLR0917 - Typer maps parameters to options
+    case_id: str,
+    reason: Annotated[str, typer.Option(help="told to the holder")],
+    home: Home = None,
+    user: As = None,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    """Refuse (originator's officer), with the reason."""
+    with connect(home, user, url, token) as client:
+        _show_case(client.post(f"/api/v1/consents/{case_id}/refuse", {"reason": reason}))
+
+
+@consent_app.command("revoke")
+def revoke(  # noqa: PLR0917 - Typer maps parameters to options
+    case_id: str,
+    reason: Annotated[str, typer.Option(help="told to the holder")],
+    home: Home = None,
+    user: As = None,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    """Revoke a granted consent from now on (originator's officer)."""
+    with connect(home, user, url, token) as client:
+        _show_case(client.post(f"/api/v1/consents/{case_id}/revoke", {"reason": reason}))
+
+
+def _onward(holding: str, to: str, consent: str, client: Any) -> None:
+    result = client.post(f"/api/v1/holdings/{holding}/onward", {"to": to, "consent_id": consent})
+    transfer = result["transfer"]
+    console.print(
+        f"[green]released onward[/] {transfer['item_id']} {transfer['from']} → {transfer['to']}, "
+        f"marked [bold]{transfer['level']}[/] under {transfer['basis']} "
+        f"with consent {transfer['consent_id']}"
+    )
+
+
+@item_app.command("onward")
+def item_onward(  # noqa: PLR0917 - Typer maps parameters to options
+    holding: Annotated[str, typer.Argument(help="the holding (or item) id")],
+    to: Annotated[str, typer.Option("--to", help="the third nation")],
+    consent: Annotated[str, typer.Option("--consent", help="the originator's consent id")],
+    home: Home = None,
+    user: As = None,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    """Release a holding to a third nation with the originator's consent."""
+    with connect(home, user, url, token) as client:
+        _onward(holding, to, consent, client)
+
+
+@consent_app.command("onward")
+def consent_onward(  # noqa: PLR0917 - Typer maps parameters to options
+    holding: Annotated[str, typer.Argument(help="the holding (or item) id")],
+    to: Annotated[str, typer.Option("--to", help="the third nation")],
+    consent: Annotated[str, typer.Option("--consent", help="the originator's consent id")],
+    home: Home = None,
+    user: As = None,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    """Same as `gsomia item onward`."""
+    with connect(home, user, url, token) as client:
+        _onward(holding, to, consent, client)
+
+
+@item_app.command("custody")
+def item_custody(
+    item_id: str, home: Home = None, user: As = None, url: Url = None, token: Token = None
+) -> None:
+    """Every nation known to hold an item, and by which path."""
+    with connect(home, user, url, token) as client:
+        chain = client.get(f"/api/v1/items/{item_id}/custody")
+    table = Table("from", "to", "at", "marked", "under", "consent", "hub", title=item_id)
+    for t in chain["transfers"]:
+        table.add_row(
+            t["from"],
+            t["to"],
+            t["at"][:19],
+            t["level"],
+            t["basis"],
+            t["consent_id"] or "",
+            t["hub"] or "",
+        )
+    console.print(table)
+    for nation, path in chain["paths"].items():
+        console.print(f"  [bold]{nation}[/]: {' → '.join(path)}")
+
+
+# Purposes and hub -----------------------------------------------------------------------------
+
+
+@purpose_app.command("request")
+def purpose_request(  # noqa: PLR0917 - Typer maps parameters to options
+    holding: str,
+    purpose: Annotated[str, typer.Option(help="the new purpose")],
+    home: Home = None,
+    user: As = None,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    """Ask the originator to approve a new purpose for a holding."""
+    with connect(home, user, url, token) as client:
+        case = client.post("/api/v1/purposes", {"holding_id": holding, "purpose": purpose})
+    console.print(f"[green]asked[/] {case['originator']} to approve {purpose!r}: {case['id']}")
+
+
+@purpose_app.command("list")
+def purpose_list(home: Home = None, user: As = None, url: Url = None, token: Token = None) -> None:
+    with connect(home, user, url, token) as client:
+        found = client.get("/api/v1/purposes")
+    table = Table("id", "status", "originator", "holder", "purpose", "items")
+    for case in found:
+        table.add_row(
+            case["id"],
+            _status(case["status"]),
+            case["originator"],
+            case["holder"] or "",
+            case["purpose"],
+            ", ".join(case["item_ids"]),
+        )
+    console.print(table)
+
+
+@purpose_app.command("approve")
+def purpose_approve(
+    case_id: str, home: Home = None, user: As = None, url: Url = None, token: Token = None
+) -> None:
+    with connect(home, user, url, token) as client:
+        case = client.post(f"/api/v1/purposes/{case_id}/approve")
+    console.print(f"{_status(case['status'])} {case['purpose']!r} for {case['holder']}")
+
+
+@purpose_app.command("refuse")
+def purpose_refuse(  # noqa: PLR0917 - Typer maps parameters to options
+    case_id: str,
+    reason: Annotated[str, typer.Option(help="told to the holder")],
+    home: Home = None,
+    user: As = None,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    with connect(home, user, url, token) as client:
+        case = client.post(f"/api/v1/purposes/{case_id}/refuse", {"reason": reason})
+    console.print(f"{_status(case['status'])} {case['purpose']!r} for {case['holder']}")
+
+
+@hub_app.command("rule")
+def hub_rule(  # noqa: PLR0917 - Typer maps parameters to options
+    arrangement: Annotated[str, typer.Option(help="e.g. 'TISA 2014'")],
+    participant: Annotated[list[str], typer.Option(help="participant nation (repeat)")],
+    topic: Annotated[list[str], typer.Option(help="topic / community (repeat)")],
+    home: Home = None,
+    user: As = None,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    """Configure a (non-binding) hub arrangement this node forwards under."""
+    body = {"arrangement": arrangement, "participants": participant, "topics": topic}
+    with connect(home, user, url, token) as client:
+        rule = client.post("/api/v1/hub/rules", body)
+    console.print(
+        f"[green]hub rule {rule['id']}[/] {rule['arrangement']} (non-binding): "
+        f"{', '.join(rule['participants'])} on {', '.join(rule['topics'])}"
+    )
+
+
+@hub_app.command("rules")
+def hub_rules(home: Home = None, user: As = None, url: Url = None, token: Token = None) -> None:
+    with connect(home, user, url, token) as client:
+        found = client.get("/api/v1/hub/rules")
+    table = Table("id", "arrangement", "participants", "topics", "by")
+    for rule in found:
+        table.add_row(
+            str(rule["id"]),
+            rule["arrangement"],
+            ", ".join(rule["participants"]),
+            ", ".join(rule["topics"]),
+            rule["created_by"],
+        )
+    console.print(table)
+
+
+@hub_app.command("forward")
+def hub_forward(  # noqa: PLR0917 - Typer maps parameters to options
+    holding: str,
+    to: Annotated[str, typer.Option("--to", help="the intended participant")],
+    home: Home = None,
+    user: As = None,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    """Forward a holding to the intended participant under a configured hub rule."""
+    with connect(home, user, url, token) as client:
+        result = client.post(f"/api/v1/holdings/{holding}/forward", {"to": to})
+    t = result["transfer"]
+    console.print(
+        f"[green]forwarded[/] {t['item_id']} {t['from']} → {t['to']}, marked [bold]{t['level']}[/]"
+        f" under {t['basis']} (hub arrangement, non-binding)"
+    )
