@@ -99,7 +99,11 @@ def list_notices(home: Home = None, user: As = None, url: Url = None, token: Tok
     """Every classification notice this node sent or received."""
     with connect(home, user, url, token) as client:
         notices = client.get("/api/v1/notices")
-    table = Table("id", "item", "direction", "change", "marking", "acknowledged", "outstanding")
+    table = Table(title="classification notices")
+    table.add_column("id", no_wrap=True)
+    table.add_column("item", no_wrap=True, max_width=14)
+    for header in ("direction", "change", "marking", "acknowledged", "outstanding"):
+        table.add_column(header, overflow="fold")
     for n in notices:
         direction = n["direction"]
         outstanding = ", ".join(n["outstanding"])
