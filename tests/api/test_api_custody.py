@@ -115,3 +115,56 @@ def test_return_to_the_originator(site: Site, officer: dict[str, str]) -> None:
     assert [e["kind"] for e in mine.json()["chain"]] == ["handed_over", "returned"]
     readers = kor.get(f"/api/v1/items/{item_id}/readers", headers=site.auth("park"))
     assert readers.json() == {"item": item_id, "readers": []}
+
+
+def test_the_cli_commands_ask_the_node(
+    site: Site, officer: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient  # noqa: PLC0415
+    from typer.testing import CliRunner  # noqa: PLC0415
+
+    from gsomia.cli import custody as cli_custody  # noqa: PLC0415
+    from gsomia.cli.app import app  # noqa: PLC0415
+    from gsomia.client import NodeClient  # noqa: PLC0415
+    from gsomia.errors import PolicyDenied  # noqa: PLC0415
+
+    who = {"headers": site.auth("sato")}
+
+    def connect(*_: object) -> NodeClient:
+        client = NodeClient("http://testserver", "unused")
+        client._http = TestClient(site.clients["JPN"].app, headers=who["headers"])  # type: ignore[assignment]
+        return client
+
+    monkeypatch.setattr(cli_custody, "connect", connect)
+    held = provide(site.cast, terms={"copy_limit": 2})
+    runner = CliRunner()
+    made = runner.invoke(app, ["item", "copy", held, "--count", "2"])
+    assert made.exit_code == 0, made.output
+    assert f"copies of {held}" in made.output
+    assert made.output.count("│ copy ") == 2
+    refused = runner.invoke(app, ["item", "copy", held])
+    assert isinstance(refused.exception, PolicyDenied)
+    who["headers"] = officer
+    destroyed = runner.invoke(
+        app,
+        [
+            "item",
+            "destroy",
+            held,
+            "--method",
+            "shredding",
+            "--official",
+            "tanaka",
+            "--official",
+            "sato",
+            "--witness",
+            "yamada",
+            "--dependants",
+        ],
+    )
+    assert destroyed.exit_code == 0, destroyed.output
+    assert "cross-cut shredding" in destroyed.output
+    shown = runner.invoke(app, ["item", "inventory", held])
+    assert shown.exit_code == 0, shown.output
+    assert "destruction records" in shown.output
+    assert "destroyed" in shown.output

@@ -1,3 +1,221 @@
-"""(filled in by its workflow)."""
+"""`gsomia item copy | translate | derive | destroy | return | inventory`: custody of holdings.
+
+Every command asks the node (`/api/v1/holdings/...`, `/api/v1/derivatives`), where the treaty
+decides and logs; a refusal is printed with its reason and article and exits non-zero.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from gsomia.cli.app import console
+from gsomia.cli.items import As, Home, Token, Url, connect, item_app
+from gsomia.errors import UsageError
+
+STATE_STYLE = {"held": "green", "destroyed": "red", "returned": "yellow"}
+KIND_STYLE = {"destroyed": "red", "returned": "yellow", "received": "green"}
+
+
+def _text(file: Path) -> str:
+    try:
+        return file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(
+            f"cannot read {file} as UTF-8 text: {error}", hint="give a UTF-8 text file"
+        ) from error
+
+
+def _styled(value: str, styles: dict[str, str]) -> str:
+    style = styles.get(value)
+    return f"[{style}]{value}[/]" if style else value
+
+
+def _copies_table(rows: list[dict[str, Any]], title: str) -> Table:
+    table = Table(
+        "id", "kind", "no.", "marking", "originator", "made by", "made at", "state", title=title
+    )
+    for row in rows:
+        label = row.get("label", {})
+        originator = label.get("originator") or ", ".join(label.get("originators", []))
+        table.add_row(
+            row["id"],
+            row["kind"],
+            str(row["number"]),
+            f"[bold]{row['level']}[/]",
+            originator,
+            row["made_by"],
+            row["made_at"][:19],
+            _styled(row["state"], STATE_STYLE),
+        )
+    return table
+
+
+@item_app.command("copy")
+def copy(  # noqa: PLR0917 - Typer maps parameters to options
+    holding: Annotated[str, typer.Argument(help="holding (or item) id")],
+    count: Annotated[int, typer.Option(help="how many copies")] = 1,
+    home: Home = None,
+    user: As = None,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    """Make numbered copies of a holding (refused beyond the originator's copy limit)."""
+    with connect(home, user, url, token) as client:
+        made = client.post(f"/api/v1/holdings/{holding}/copies", {"count": count})
+    console.print(_copies_table(made, f"copies of {holding}"))
+
+
+@item_app.command("translate")
+def translate(  # noqa: PLR0917 - Typer maps parameters to options
+    holding: Annotated[str, typer.Argument(help="holding (or item) id")],
+    translator: Annotated[str, typer.Option(help="a cleared person of this node")],
+    language: Annotated[str, typer.Option(help="language of the translation, e.g. ja")],
+    file: Annotated[Path, typer.Option(help="the translated text (UTF-8)")],
+    source_language: Annotated[str, typer.Option(help="the original's language")] = "ko",
+    home: Home = None,
+    user: As = None,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    """Record a translation by a cleared translator; it is counted and controlled as a copy."""
+    body = {
+        "translator": translator,
+        "language": language,
+        "source_language": source_language,
+        "content": _text(file),
+    }
+    with connect(home, user, url, token) as client:
+        made = client.post(f"/api/v1/holdings/{holding}/translations", body)
+    console.print(_copies_table([made], f"translation of {holding}"))
+
+
+@item_app.command("derive")
+def derive(  # noqa: PLR0917 - Typer maps parameters to options
+    source: Annotated[list[str], typer.Option(help="a holding or own item id (repeat)")],
+    kind: Annotated[str, typer.Option(help="extract | summary | compilation")],
+    title: Annotated[str, typer.Option(help="the derivative's title")],
+    file: Annotated[Path, typer.Option(help="the derivative's text (UTF-8)")],
+    level: Annotated[str | None, typer.Option(help="a marking at or above the sources'")] = None,
+    home: Home = None,
+    user: As = None,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    """Make an extract, summary or compilation, marked at least at its highest source."""
+    body: dict[str, Any] = {
+        "sources": source,
+        "kind": kind,
+        "title": title,
+        "content": _text(file),
+    }
+    if level:
+        body["level"] = level
+    with connect(home, user, url, token) as client:
+        made = client.post("/api/v1/derivatives", body)
+    console.print(_copies_table([made], f"{kind} of {', '.join(source)}"))
+
+
+@item_app.command("destroy")
+def destroy(  # noqa: PLR0917 - Typer maps parameters to options
+    holding: Annotated[str, typer.Argument(help="holding (or item) id")],
+    method: Annotated[str, typer.Option(help="shredding, burning, cryptographic erasure, …")],
+    official: Annotated[list[str], typer.Option(help="executing official (repeat)")],
+    witness: Annotated[list[str] | None, typer.Option(help="witness (repeat)")] = None,
+    dependants: Annotated[
+        bool, typer.Option("--dependants", help="destroy its copies and derivatives with it")
+    ] = False,
+    home: Home = None,
+    user: As = None,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    """Destroy a holding and record it; its content is erased from the node's store."""
+    body = {
+        "method": method,
+        "officials": official,
+        "witnesses": witness or [],
+        "dispose_dependants": dependants,
+    }
+    with connect(home, user, url, token) as client:
+        record = client.post(f"/api/v1/holdings/{holding}/destroy", body)
+    console.print(
+        f"[red]destroyed[/] {record['holding_id']} by {record['method']} at {record['at'][:19]}; "
+        f"officials {', '.join(record['officials'])}"
+        + (f"; witnesses {', '.join(record['witnesses'])}" if record["witnesses"] else "")
+    )
+    if record["covers"]:
+        console.print("with it: " + ", ".join(record["covers"]))
+
+
+@item_app.command("return")
+def return_(  # noqa: PLR0917 - Typer maps parameters to options
+    holding: Annotated[str, typer.Argument(help="holding (or item) id")],
+    dependants: Annotated[
+        bool, typer.Option("--dependants", help="return its copies and derivatives with it")
+    ] = False,
+    home: Home = None,
+    user: As = None,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    """Give a holding back to its originator; the originator's node is notified."""
+    with connect(home, user, url, token) as client:
+        done = client.post(f"/api/v1/holdings/{holding}/return", {"dispose_dependants": dependants})
+    console.print(f"[yellow]returned[/] {done['holding_id']} to {done['to']} (notice queued)")
+
+
+@item_app.command("inventory")
+def inventory(
+    holding: Annotated[str, typer.Argument(help="holding or own item id")],
+    home: Home = None,
+    user: As = None,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    """Chain of custody, copies, destruction records and readers of a holding or own item."""
+    with connect(home, user, url, token) as client:
+        found = client.get(f"/api/v1/holdings/{holding}/inventory")
+    subject = found["holding"]
+    console.print(
+        f"[bold]{subject['id']}[/] {subject.get('title', '')} — marked "
+        f"[bold]{subject['marking']}[/], originator {subject['originator']}, "
+        + _styled(subject["state"], STATE_STYLE)
+    )
+    chain = Table("at", "event", "object", "custodian", "location", title="chain of custody")
+    for event in found["chain"]:
+        chain.add_row(
+            event["at"][:19],
+            _styled(event["kind"], KIND_STYLE),
+            event["object"],
+            event["custodian"],
+            event["location"],
+        )
+    console.print(chain)
+    if found["copies"]:
+        console.print(_copies_table(found["copies"], "copies, translations, derivatives"))
+    if found["destructions"]:
+        table = Table(
+            "subject",
+            "method",
+            "at",
+            "officials",
+            "witnesses",
+            "recorded by",
+            title="destruction records",
+        )
+        for d in found["destructions"]:
+            table.add_row(
+                d["subject_id"],
+                d["method"],
+                d["at"][:19],
+                ", ".join(d["officials"]),
+                ", ".join(d["witnesses"]),
+                d["recorded_by"],
+            )
+        console.print(table)
+    readers = ", ".join(found["readers"]) or "[dim]nobody[/]"
+    console.print(f"read by: {readers}")
