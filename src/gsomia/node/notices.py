@@ -624,7 +624,12 @@ def _on_notice(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
         return Outcome(
             Decision.allow(f"notice {notice_id} was applied already", ARTICLE, "R14"),
             row["id"],
-            {"notice": notice_id, "holding": row["id"], "level": kept.get("local_level") or ""},
+            {
+                "notice": notice_id,
+                "holding": row["id"],
+                "level": kept.get("local_level") or "",
+                "marked": kept.get("local_level") or "",
+            },
         )
     holding = _held(node, row)
     origin = may_change_classification(incoming.sender, holding.item)
@@ -723,7 +728,7 @@ def _on_notice(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     return Outcome(
         decision,
         row["id"],
-        {"notice": notice.id, "holding": row["id"], "level": ack.level},
+        {"notice": notice.id, "holding": row["id"], "level": ack.level, "marked": local},
     )
 
 
