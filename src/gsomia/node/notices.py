@@ -313,13 +313,17 @@ def _notice_doc(notice: ClassificationNotice) -> dict[str, Any]:
     }
 
 
-def _copy_rows(conn: Connection, item_id: str, holding_id: str | None) -> list[dict[str, Any]]:
-    """Copies, translations and derivatives of `item_id` (or made from `holding_id`)."""
+def _copy_rows(conn: Connection, item_id: str, source_id: str) -> list[dict[str, Any]]:
+    """Copies and translations of `item_id`, and derivatives made from `source_id` (a holding,
+    or the originator's own item)."""
     rows = conn.execute(select(copies).where(copies.c.state != "destroyed")).mappings()
     found = []
     for row in rows:
-        sources = row["details"].get("sources", []) if isinstance(row["details"], dict) else []
-        if row["item_id"] == item_id or (holding_id is not None and holding_id in sources):
+        details = row["details"] if isinstance(row["details"], dict) else {}
+        if row["kind"] == "derivative":
+            if source_id in details.get("sources", ()) or row["item_id"] == item_id:
+                found.append(dict(row))
+        elif row["item_id"] == item_id:
             found.append(dict(row))
     return found
 
@@ -446,7 +450,7 @@ def reclassify(
             .where(items.c.id == item_id)
             .values(level=marking, label=_relabel(row["label"], marking))
         )
-        remarked = _remark_own_copies(conn, node, item_id, marking)
+        remarked = _remark_own_copies(conn, node, item, new_level)
         case_doc = {
             **document,
             "direction": "sent",
@@ -494,18 +498,34 @@ def reclassify(
     return get_notice(node, notice.id)
 
 
-def _remark_own_copies(conn: Connection, node: Node, item_id: str, marking: str) -> list[str]:
-    """The originator's own copies of its item follow the item's new marking."""
-    del node
+def _remark_own_copies(
+    conn: Connection, node: Node, before: Item, after: Level | None
+) -> list[str]:
+    """The originator's own copies and derivatives of its item follow its new marking."""
+    marking = after.native if after is not None else DECLASSIFIED
+    own = Holding(before.id, before, node.nation, before.level)
+    current = (
+        Holding(before.id, replace(before, level=after), node.nation, after) if after else None
+    )
     changed = []
-    for row in _copy_rows(conn, item_id, None):
-        if row["holding_id"] is None and row["kind"] != "derivative":
-            conn.execute(
-                update(copies)
-                .where(copies.c.id == row["id"])
-                .values(level=marking, label=_relabel_any(row["label"], {row["level"]: marking}))
+    for row in _copy_rows(conn, before.id, before.id):
+        if row["kind"] == "derivative":
+            level = _derivative_level(conn, node, row, own, current)
+        elif row["holding_id"] is None:
+            level = marking
+        else:
+            continue
+        conn.execute(
+            update(copies)
+            .where(copies.c.id == row["id"])
+            .values(
+                level=level,
+                label=_relabel_any(
+                    row["label"], {before.level.native: marking, row["level"]: level}
+                ),
             )
-            changed.append(row["id"])
+        )
+        changed.append(row["id"])
     return changed
 
 
@@ -782,31 +802,45 @@ def _derivative_level(
     source_ids = [str(s) for s in details.get("sources", [])] or [before.id]
     sources: list[Holding] = []
     for source_id in source_ids:
-        if source_id == before.id:
+        if source_id in {before.id, before.item.id}:
             if after is not None:
                 sources.append(after)
             continue
-        found = conn.execute(select(holdings).where(holdings.c.id == source_id)).mappings().first()
-        if found is None:
+        source = _source(conn, node, source_id)
+        if source is None:
             raise Conflict(f"derivative {row['id']} names a source {source_id} not held here")
-        if found["local_level"] != DECLASSIFIED:
-            sources.append(_held(node, found))
+        if isinstance(source, Holding):
+            sources.append(source)
     if not sources:
         return DECLASSIFIED
-    marking = derivative_marking(sources)
+    kinds = {k.value for k in DerivativeKind}
+    kind = details.get("kind")
     derivative = Derivative(
         row["id"],
-        DerivativeKind(details.get("derivative_kind", DerivativeKind.EXTRACT.value))
-        if details.get("derivative_kind") in {k.value for k in DerivativeKind}
-        else DerivativeKind.EXTRACT,
+        DerivativeKind(kind) if kind in kinds else DerivativeKind.COMPILATION,
         node.nation,
-        marking,
+        derivative_marking(sources),
         tuple(s.id for s in sources),
         tuple(s.item.id for s in sources),
         row["made_by"],
         row["made_at"],
     )
     return remark_derivative(derivative, sources).marking.level.native
+
+
+def _source(conn: Connection, node: Node, source_id: str) -> Holding | str | None:
+    """Another source of a derivative as it stands: a holding, this node's own item (as the
+    originator's holding), DECLASSIFIED, or None if unknown here."""
+    held = conn.execute(select(holdings).where(holdings.c.id == source_id)).mappings().first()
+    if held is not None:
+        return DECLASSIFIED if held["local_level"] == DECLASSIFIED else _held(node, held)
+    own = conn.execute(select(items).where(items.c.id == source_id)).mappings().first()
+    if own is None:
+        return None
+    if own["level"] == DECLASSIFIED:
+        return DECLASSIFIED
+    item = _own_item(node, own)
+    return Holding(item.id, item, node.nation, item.level)
 
 
 # Acknowledgements back at the originator -----------------------------------------------------
