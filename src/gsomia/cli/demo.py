@@ -2,8 +2,10 @@
 
 Steps 1–5 of "one item's way" (DESIGN.md): a KOR analyst publishes a launch track at
 군사II급비밀 for JPN; a KOR officer releases it; it reaches JPN at once and is re-marked 極秘; a
-JPN reader cleared 極秘 reads it, one cleared only 秘 is refused; USA never receives it. Step 10
-last: each log verifies, and KOR and JPN hold each other's cosigned checkpoints.
+JPN reader cleared 極秘 reads it, one cleared only 秘 is refused; USA never receives it. Steps
+6–9 (`gsomia.cli.demo_control`): consent to USA, a downgrade, a compromise report, notice of
+termination. Step 10 last: each log verifies, and KOR and JPN hold each other's cosigned
+checkpoints.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import signal
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,6 +22,8 @@ from rich.table import Table
 
 from gsomia.cli.app import app, console
 from gsomia.cli.audit import log_status, verify_home
+from gsomia.cli.demo_control import originator_in_control
+from gsomia.cli.demo_story import Story, step
 from gsomia.client import AlertWatcher, NodeClient
 from gsomia.devnet import DevNet
 from gsomia.errors import PolicyDenied
@@ -30,28 +33,6 @@ TRACK = (
     "DPRK launch track 27-11: ballistic missile launched 05:57 KST from Sunan, "
     "apogee 1,100 km, impact in the East Sea 05:59 KST outside the EEZ."
 )
-
-
-@dataclass
-class Story:
-    """Each step's check, so `--exit` can say which one failed."""
-
-    checks: list[tuple[str, bool]] = field(default_factory=list)
-
-    def check(self, what: str, ok: bool) -> bool:
-        self.checks.append((what, ok))
-        mark = "[green]✓[/]" if ok else "[bold red]✗[/]"
-        console.print(f"  {mark} {what}")
-        return ok
-
-    @property
-    def passed(self) -> bool:
-        return all(ok for _, ok in self.checks)
-
-
-def _step(number: int, title: str) -> None:
-    console.print()
-    console.rule(f"[bold]{number}. {title}")
 
 
 def _wait_settled(client: NodeClient, item_id: str, timeout: float = 20.0) -> list[dict[str, Any]]:
@@ -73,7 +54,7 @@ def run_story(net: DevNet) -> Story:
     screen = AlertWatcher(net.nodes["JPN"].url, net.nodes["JPN"].tokens["sato"])
     screen.ready.wait(10)
 
-    _step(1, "A KOR analyst publishes a FLASH launch track for JPN")
+    step(1, "A KOR analyst publishes a FLASH launch track for JPN")
     item_id = kim.publish(
         title="DPRK launch track",
         level="군사Ⅱ급비밀",
@@ -91,7 +72,7 @@ def run_story(net: DevNet) -> Story:
         kim.item(item_id)["state"] == "draft",
     )
 
-    _step(2, "A KOR officer releases it; the treaty decides for each partner")
+    step(2, "A KOR officer releases it; the treaty decides for each partner")
     started = time.perf_counter()
     outcomes = park.release(item_id)
     table = Table("partner", "decision", "reason", "article")
@@ -109,7 +90,7 @@ def run_story(net: DevNet) -> Story:
         [o["nation"] for o in outcomes if o["decision"]["allowed"]] == ["JPN"],
     )
 
-    _step(3, "Delivery: FLASH first, a signed receipt back")
+    step(3, "Delivery: FLASH first, a signed receipt back")
     transfers = _wait_settled(park, item_id)
     for t in transfers:
         console.print(f"  → {t['peer']}: [bold]{t['state']}[/], marked there as {t.get('marked')}")
@@ -126,7 +107,7 @@ def run_story(net: DevNet) -> Story:
     )
     screen.close()
 
-    _step(4, "JPN holds it under its own marking, the originator's beside it (Art. 4.2)")
+    step(4, "JPN holds it under its own marking, the originator's beside it (Art. 4.2)")
     held = [h for h in sato.holdings() if h["item_id"] == item_id]
     if held:
         h = held[0]
@@ -145,7 +126,7 @@ def run_story(net: DevNet) -> Story:
         and held[0]["original_marking"] == "군사II급비밀",
     )
 
-    _step(5, "Who may read it in JPN")
+    step(5, "Who may read it in JPN")
     holding_id = held[0]["id"] if held else item_id
     content, _ = sato.read(holding_id)
     console.print(f"  sato (JPN, 極秘, missile-warning) reads: [italic]{content.decode()[:60]}…[/]")
@@ -158,8 +139,9 @@ def run_story(net: DevNet) -> Story:
     console.print(f"  suzuki (JPN, 秘) is refused: [red]{refused}[/]")
     story.check("a reader cleared only 秘 is refused, with the reason", bool(refused))
     usa = [h for h in smith.holdings() if h["item_id"] == item_id]
-    console.print(f"  USA's node holds {len(usa)} copies of it")
-    story.check("USA never receives it (not releasable to USA)", not usa)
+    story.check(f"USA never receives it (not releasable to USA): {len(usa)} held", not usa)
+
+    originator_in_control(net, story, item_id, holding_id)
     return _audit_step(net, story)
 
 
@@ -171,7 +153,7 @@ def _cosigned(net: DevNet, nation: str, partner: str) -> int:
 
 
 def _audit_step(net: DevNet, story: Story, timeout: float = 30.0) -> Story:
-    _step(6, "Each log verified, and cosigned by the partner")
+    step(10, "Each log verified, and cosigned by the partner")
     pair = [n for n in ("KOR", "JPN") if n in net.nodes]
     sizes = {n: log_status(net.nodes[n].home)[0].size for n in pair}
     verified = 0
