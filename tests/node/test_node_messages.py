@@ -38,7 +38,10 @@ def _handler(conn: Connection, node: Node, incoming: messages.Incoming) -> messa
         return messages.Outcome(
             Decision.deny("notes saying refuse are refused", "Art. 5", "R0"), note
         )
-    return messages.Outcome(Decision.allow("noted", "Art. 5", "R0"), note, {"noted": note})
+    # A handler's "status" cannot pass for the answer's own.
+    return messages.Outcome(
+        Decision.allow("noted", "Art. 5", "R0"), note, {"noted": note, "status": "rejected"}
+    )
 
 
 @pytest.fixture

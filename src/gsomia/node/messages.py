@@ -137,12 +137,13 @@ def _receive_one(
     now: datetime,
     known: Mapping[str, Handler],
 ) -> dict[str, Any]:
-    def answer(status: str, **fields: Any) -> dict[str, Any]:
-        return {"id": message.id, "status": status, **fields, "at": now.isoformat()}
+    def answer(status: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+        # The frame of the answer is this module's: a handler's fields cannot overwrite it.
+        return {**fields, "id": message.id, "status": status, "at": now.isoformat()}
 
     incoming = _verify(node, card, message, now)
     if isinstance(incoming, str):
-        refused = answer(REJECTED, reason=incoming, article="Art. 9")
+        refused = answer(REJECTED, {"reason": incoming, "article": "Art. 9"})
         with node.engine.begin() as conn:
             _reject(conn, card.nation, message, refused, now)
         return refused
@@ -152,7 +153,7 @@ def _receive_one(
             outcome = handler(conn, node, incoming)
             if not outcome.decision.allowed:
                 raise _Refusal(outcome)
-            accepted = answer(RECEIVED, **outcome.answer)
+            accepted = answer(RECEIVED, outcome.answer)
             _remember(conn, card.nation, message, accepted, now)
             entry = audit.Entry(
                 card.nation,
@@ -169,7 +170,7 @@ def _receive_one(
         article = getattr(error, "article", "") or "Art. 9"
         decision, subject = Decision.deny(error.message, article, "R28"), message.id
     log.info("%s %s from %s refused: %s", message.kind, message.id, card.nation, decision.reason)
-    refused = answer(REJECTED, reason=decision.reason, article=decision.article)
+    refused = answer(REJECTED, {"reason": decision.reason, "article": decision.article})
     with node.engine.begin() as conn:
         _reject(conn, card.nation, message, refused, now)
         _remember(conn, card.nation, message, refused, now)
