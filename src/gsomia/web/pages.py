@@ -6,22 +6,27 @@ stored, the transfers as the outbox records them, the decisions as the access lo
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
-from gsomia.errors import Error
+from gsomia.errors import Error, PolicyDenied
 from gsomia.labels import label_from_obj, render_banner
-from gsomia.node import read
+from gsomia.node import compromise, consent, custody, notices, onward, read, visits
 from gsomia.node.people import to_person
 from gsomia.node.runtime import Node
 from gsomia.store.tables import access_log, holdings, items
 from gsomia.store.users import UserRecord
 from gsomia.treaty import Agreement, State, last_notice_day, next_anniversary
+from gsomia.treaty.destruction import DestructionMethod
 from gsomia.treaty.roles import Action, may_perform
+from gsomia.web.chain import render_svg
 from gsomia.web.marking import Marking, marking, tier_of
+
+T = TypeVar("T")
 
 
 def permissions(node: Node, user: UserRecord) -> dict[str, bool]:
@@ -189,3 +194,61 @@ def holding_markings(node: Node, view: read.HoldingView) -> Markings:
         local = Marking(local.nation, local.native, local.english, tier_of(english))
         original = Marking(original.nation, original.native, original.english, tier_of(english))
     return Markings(local, original, english)
+
+
+# The originator stays in control (issue 5) ---------------------------------------------------
+
+
+def refused_or(call: Callable[[], T]) -> tuple[T | None, PolicyDenied | None]:
+    """`call()`, or the refusal it raised: a page shows the refusal in place of the section."""
+    try:
+        return call(), None
+    except PolicyDenied as denial:
+        return None, denial
+
+
+def holding_control(node: Node, user: UserRecord, view: read.HoldingView) -> dict[str, Any]:
+    """What the holding page shows beside the content: consents asked for it, its custody."""
+    asked = [c for c in consent.list_consents(node) if c["holding_id"] == view.id]
+    stock, stock_refused = refused_or(lambda: custody.inventory(node, user, view.id).to_json())
+    return {
+        "consents": asked,
+        "granted": [c for c in asked if c["status"] == "granted"],
+        "inventory": stock,
+        "inventory_refused": stock_refused,
+        "third_nations": [n for n in partners(node, node.clock().date()) if n != view.originator],
+        "methods": [m.value for m in DestructionMethod],
+        "gone": view.state in ("destroyed", "returned"),
+    }
+
+
+def item_control(node: Node, user: UserRecord, row: Mapping[str, Any], t: Any) -> dict[str, Any]:
+    """What the item page shows of an own item's control: notices, custody as a picture."""
+    sent = [n for n in notices.list_notices(node) if n.item_id == row["id"]]
+    chain, chain_refused = refused_or(lambda: onward.custody(node, user, str(row["id"])))
+    picture = None
+    if chain is not None:
+        picture = render_svg(chain, title=t("chain_title"), consent_word=t("consent_short"))
+    return {
+        "notices": sent,
+        "chain": chain,
+        "chain_refused": chain_refused,
+        "chain_svg": picture,
+        "changes": ("downgrade", "upgrade", "declassify"),
+        "levels": node.scheme(node.clock().date()).levels,
+        "declassified": row["level"] == notices.DECLASSIFIED,
+    }
+
+
+def control_lists(node: Node, user: UserRecord) -> dict[str, Any]:
+    """The control page: consents, classification notices, compromise cases, visits."""
+    cases, cases_refused = refused_or(lambda: compromise.list_cases(node, user))
+    found_visits, visits_refused = refused_or(lambda: visits.list_visits(node, user))
+    return {
+        "consents": consent.list_consents(node),
+        "notices": notices.list_notices(node),
+        "compromises": cases or [],
+        "compromises_refused": cases_refused,
+        "visits": found_visits or [],
+        "visits_refused": visits_refused,
+    }

@@ -131,6 +131,33 @@ def render(page: Page, template: str, *, status: int = 200, **context: Any) -> H
     return response
 
 
+#: The confirmations a page shows after an act redirected back with `?done=` (no others).
+DONE = frozenset(
+    {
+        "consent_requested",
+        "onward_sent",
+        "compromise_reported",
+        "copies_made",
+        "destroyed",
+        "returned",
+        "reclassified",
+        "consent_granted",
+        "consent_refused",
+        "consent_revoked",
+        "findings_sent",
+        "case_closed",
+        "visit_approved",
+        "visit_refused",
+    }
+)
+
+
+def done_of(page: Page) -> str | None:
+    """The confirmation named by `?done=`, if it is one of ours."""
+    done = page.request.query_params.get("done")
+    return done if done in DONE else None
+
+
 def _redirect(page: Page, to: str, session: Session | None = None) -> RedirectResponse:
     response = RedirectResponse(to, status_code=303, headers=HEADERS)
     if session is not None:
@@ -253,20 +280,29 @@ async def publish(page: PostedSignedIn) -> Response:
     return _redirect(page, f"/items/{item_id}")
 
 
-@router.get("/items/{item_id}")
-def item_page(item_id: str, page: SignedIn) -> Response:
-    node = page.node
+def _item(page: Page, item_id: str, *, status: int = 200, **extra: Any) -> Response:
+    node, user = page.node, page.user
+    assert user is not None
     row = transfers.get_item(node, item_id)
     level = marking(node.schemes, row["originator"], row["level"], row["created_at"].date())
     return render(
         page,
         "item.html",
+        status=status,
         item=row,
         marking=level,
         label=pages.label_fields(row["label"]),
         journeys=transfers.list_transfers(node, item_id),
         decisions=pages.decisions_on(node, [item_id]),
+        done=done_of(page),
+        **pages.item_control(node, user, row, page.t),
+        **extra,
     )
+
+
+@router.get("/items/{item_id}")
+def item_page(item_id: str, page: SignedIn) -> Response:
+    return _item(page, item_id)
 
 
 @router.post("/items/{item_id}/release")
@@ -280,7 +316,8 @@ def release(item_id: str, page: PostedSignedIn) -> Response:
 
 
 def _holding(page: Page, holding_id: str, *, status: int = 200, **extra: Any) -> Response:
-    node = page.node
+    node, user = page.node, page.user
+    assert user is not None
     view = read.get_holding(node, holding_id)
     marks = pages.holding_markings(node, view)
     return render(
@@ -293,6 +330,9 @@ def _holding(page: Page, holding_id: str, *, status: int = 200, **extra: Any) ->
         original_label=pages.label_fields(view.original_label),
         capco=pages.us_banner(view.original_label, marks.shared_english),
         decisions=pages.decisions_on(node, [view.id, view.item_id]),
+        done=done_of(page),
+        today=node.clock().date(),
+        **pages.holding_control(node, user, view),
         **extra,
     )
 
@@ -373,5 +413,8 @@ async def events(page: SignedIn) -> StreamingResponse:
 def install(app: FastAPI) -> None:
     """Serve the pages and their static files from `app` (the node's own application)."""
     static = resources.files("gsomia.web").joinpath("static")
+    from gsomia.web import control  # noqa: PLC0415 - control builds on this module
+
     app.mount("/static", StaticFiles(directory=str(static)), name="web-static")
     app.include_router(router)
+    app.include_router(control.router)
