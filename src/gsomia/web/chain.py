@@ -18,6 +18,8 @@ from markupsafe import Markup, escape
 BOX_W, BOX_H = 96, 44
 COL_GAP, ROW_GAP = 190, 40
 MARGIN = 24
+#: The language of each nation's markings, so CJK glyphs come from the right regional font.
+LANG = {"KOR": "ko", "JPN": "ja"}
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,8 @@ def render_svg(custody: Mapping[str, Any], *, title: str, consent_word: str) -> 
             f'data-to="{e(a.target.nation)}" data-consent="{e(a.consent_id or "")}">'
             f'<line x1="{x1}" y1="{y1}" x2="{x2 - 2}" y2="{y2}" class="chain-arrow" '
             'marker-end="url(#chain-head)"/>'
-            f'<text x="{mx}" y="{my - 8}" text-anchor="middle" class="chain-marking">'
+            f'<text x="{mx}" y="{my - 8}" text-anchor="middle" class="chain-marking" '
+            f'lang="{LANG.get(a.target.nation, "en")}">'
             f"{e(a.marking)}</text>"
         )
         if a.consent_id:
