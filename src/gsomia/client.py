@@ -87,8 +87,9 @@ class NodeClient:
     def holding(self, holding_id: str) -> dict[str, Any]:
         return dict(self._call("GET", f"/api/v1/holdings/{holding_id}").json())
 
-    def read(self, holding_id: str) -> tuple[bytes, str]:
-        response = self._call("GET", f"/api/v1/holdings/{holding_id}/content")
+    def read(self, holding_id: str, purpose: str | None = None) -> tuple[bytes, str]:
+        params = {"purpose": purpose} if purpose else None
+        response = self._call("GET", f"/api/v1/holdings/{holding_id}/content", params=params)
         return response.content, response.headers.get("content-type", "")
 
 

@@ -126,6 +126,10 @@ def test_refusals_name_the_reason_and_article(trio: Site) -> None:
 
 def test_purpose_approval_over_http(trio: Site) -> None:
     _, holding_id = provided(trio.cast)
+    content = f"/api/v1/holdings/{holding_id}/content"
+    before = _get(trio, "JPN", "sato", content + "?purpose=drill")
+    assert before.status_code == 403
+    assert "R13" in before.json()["message"]
     asked = _post(
         trio, "JPN", "tanaka", "/api/v1/purposes", {"holding_id": holding_id, "purpose": "drill"}
     )
@@ -140,6 +144,8 @@ def test_purpose_approval_over_http(trio: Site) -> None:
         p for p in _get(trio, "JPN", "tanaka", "/api/v1/purposes").json() if p["id"] == case_id
     ]
     assert mine["status"] == "approved"
+    assert _get(trio, "JPN", "sato", content + "?purpose=drill").status_code == 200
+    assert _get(trio, "JPN", "sato", content + "?purpose=other").status_code == 403
 
 
 def test_hub_rules_and_forwarding_over_http(trio: Site) -> None:

@@ -155,11 +155,16 @@ def test_copies_are_destroyed_with_the_holding_or_block_it(cast: Cast) -> None:
         assert [r["subject_kind"] for r in _records(cast, made.id)] == ["copy"]
 
 
-def test_reads_are_suspended_once_the_purpose_ends_until_disposal(cast: Cast) -> None:
-    now = cast["JPN"].clock()
-    ended = provide(cast, terms={"purpose_ends": now - timedelta(days=1)})
-    running = provide(cast, terms={"purpose_ends": now + timedelta(days=30)})
+def test_reads_are_suspended_once_the_purpose_ends_until_disposal(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
     jpn, sato = cast["JPN"], cast.user("JPN", "sato")
+    now = jpn.clock()
+    ended = provide(cast, terms={"purpose_ends": now + timedelta(days=1)})
+    running = provide(cast, terms={"purpose_ends": now + timedelta(days=30)})
+    assert read.read_holding(jpn, sato, ended)[2].allowed  # until its purpose ends
+    # Two days on, at JPN: the first purpose has ended, the second runs.
+    monkeypatch.setattr(jpn, "clock", lambda: now + timedelta(days=2))
     assert read.read_holding(jpn, sato, running)[2].allowed
     with pytest.raises(PolicyDenied, match=r"purpose of .* ended") as caught:
         read.read_holding(jpn, sato, ended)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,12 +12,14 @@ from sqlalchemy import func, select
 from tests.node.node_fixtures import Cast, build_cast
 
 from gsomia.errors import Conflict, InputError, NotFound, PolicyDenied
+from gsomia.labels import label_from_obj
 from gsomia.node import publish, transfers
 from gsomia.node.home import init_home
 from gsomia.node.peers import add_peer, list_peers, remove_peer
 from gsomia.node.publish import Draft, parse_precedence
+from gsomia.node.read import item_terms
 from gsomia.node.release import priority
-from gsomia.store.tables import access_log, outbox
+from gsomia.store.tables import access_log, items, outbox
 from gsomia.treaty.items import Precedence
 
 
@@ -74,12 +77,46 @@ def test_releasable_to_names_partners_only(cast: Cast, partners: tuple[str, ...]
         ({"purpose": ""}, "title and a purpose"),
         ({"precedence": "URGENT"}, "unknown precedence"),
         ({"content": b"x" * (publish.MAX_CONTENT + 1)}, "seal larger files|bytes"),
+        ({"copy_limit": -1}, "copy limit"),
+        ({"purpose_ends": datetime(2099, 1, 1)}, "time zone"),
+        ({"purpose_ends": datetime(2020, 1, 1, tzinfo=UTC)}, "already passed"),
     ],
-    ids=["no-title", "no-purpose", "bad-precedence", "too-large"],
+    ids=[
+        "no-title",
+        "no-purpose",
+        "bad-precedence",
+        "too-large",
+        "negative-copies",
+        "naive-end",
+        "past-end",
+    ],
 )
 def test_malformed_drafts(cast: Cast, fields: dict[str, object], problem: str) -> None:
     with pytest.raises(InputError, match=problem):
         cast.publish("KOR", "kim", **fields)
+
+
+def test_handling_terms_travel_in_the_signed_label(cast: Cast) -> None:
+    ends = datetime(2099, 6, 30, tzinfo=UTC)
+    item_id = cast.publish(
+        "KOR", "kim", handling=("no reproduction", "PATENT"), copy_limit=0, purpose_ends=ends
+    )
+    with cast["KOR"].engine.connect() as conn:
+        label = label_from_obj(
+            conn.execute(select(items.c.label).where(items.c.id == item_id)).scalar_one()
+        )
+    caveats, copy_limit, purpose_ends = item_terms(label)
+    assert {"NO REPRODUCTION", "PATENT"} <= caveats
+    assert (copy_limit, purpose_ends) == (0, ends)
+
+
+def test_an_item_without_terms_carries_none(cast: Cast) -> None:
+    item_id = cast.publish("KOR", "kim")
+    with cast["KOR"].engine.connect() as conn:
+        label = label_from_obj(
+            conn.execute(select(items.c.label).where(items.c.id == item_id)).scalar_one()
+        )
+    assert item_terms(label)[1:] == (None, None)
 
 
 def test_auditor_may_not_publish_and_the_denial_is_logged(cast: Cast) -> None:

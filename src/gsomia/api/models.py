@@ -23,6 +23,9 @@ class PublishRequest(BaseModel):
     text: str | None = None
     content_b64: str | None = Field(None, description="content of any media type, base64")
     feed: str | None = None
+    handling: list[str] = Field([], description="e.g. NO REPRODUCTION, PATENT (R15, R29)")
+    copy_limit: int | None = Field(None, ge=0, description="most copies a holder may make")
+    purpose_ends: datetime | None = Field(None, description="then return or destroy (R18)")
 
     def draft(self) -> Draft:
         if (self.text is None) == (self.content_b64 is None):
@@ -44,6 +47,9 @@ class PublishRequest(BaseModel):
             media_type=self.media_type,
             content=content,
             feed=self.feed,
+            handling=tuple(self.handling),
+            copy_limit=self.copy_limit,
+            purpose_ends=self.purpose_ends,
         )
 
 

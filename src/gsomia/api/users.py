@@ -140,9 +140,13 @@ def show_holding(holding_id: str, user: UserDep, node: NodeDep) -> dict[str, Any
 
 
 @router.get("/holdings/{holding_id}/content")
-def read_holding(holding_id: str, user: UserDep, node: NodeDep) -> Response:
-    """The content, if the access decision allows this user; every answer is logged."""
-    view, content, decision = read.read_holding(node, user, holding_id)
+def read_holding(
+    holding_id: str, user: UserDep, node: NodeDep, purpose: str | None = None
+) -> Response:
+    """The content, if the access decision allows this user for `purpose` (the item's own
+    when absent; another one only once the originator approved it, R13); every answer is
+    logged."""
+    view, content, decision = read.read_holding(node, user, holding_id, purpose=purpose)
     return Response(
         content,
         media_type=view.media_type,

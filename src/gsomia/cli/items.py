@@ -69,6 +69,15 @@ def publish(  # noqa: PLR0917 - Typer maps parameters to options
     file: Annotated[Path | None, typer.Option(help="the content, from a file")] = None,
     media_type: Annotated[str | None, typer.Option(help="media type of --file")] = None,
     caveat: Annotated[list[str] | None, typer.Option(help="caveat (repeat): ORCON …")] = None,
+    handling: Annotated[
+        list[str] | None, typer.Option(help="handling term (repeat): 'NO REPRODUCTION', PATENT …")
+    ] = None,
+    copy_limit: Annotated[
+        int | None, typer.Option(min=0, help="most copies a holder may make (0: none)")
+    ] = None,
+    purpose_ends: Annotated[
+        str | None, typer.Option(help="when the purpose ends (ISO, with zone): return or destroy")
+    ] = None,
     home: Home = None,
     user: As = None,
     url: Url = None,
@@ -82,6 +91,9 @@ def publish(  # noqa: PLR0917 - Typer maps parameters to options
         "purpose": purpose,
         "precedence": precedence,
         "caveats": caveat or [],
+        "handling": handling or [],
+        "copy_limit": copy_limit,
+        "purpose_ends": purpose_ends,
     }
     if (text is None) == (file is None):
         raise UsageError("give exactly one of --text and --file")
@@ -176,8 +188,12 @@ def show(
 
 
 @item_app.command("read")
-def read(
+def read(  # noqa: PLR0917 - Typer maps parameters to options
     holding_id: Annotated[str, typer.Argument()],
+    purpose: Annotated[
+        str | None,
+        typer.Option(help="what you need it for, if not its own purpose (needs approval, R13)"),
+    ] = None,
     home: Home = None,
     user: As = None,
     url: Url = None,
@@ -185,7 +201,7 @@ def read(
 ) -> None:
     """Read a holding's content, if the access decision allows you (it is logged either way)."""
     with connect(home, user, url, token) as client:
-        content, _ = client.read(holding_id)
+        content, _ = client.read(holding_id, purpose)
     sys.stdout.buffer.write(content)
 
 

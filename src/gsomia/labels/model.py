@@ -49,6 +49,11 @@ NAMESPACE = "urn:nato:stanag:4774:confidentialitymetadatalabel:1:0"
 TAG_RELEASABLE_TO = "Releasable To"
 TAG_CAVEATS = "Caveats"
 TAG_PURPOSE = "Purpose"
+# The originator's handling terms (informative categories, R15, R18, R29): restrictions the
+# Caveats category has no value for (NO REPRODUCTION, PATENT...), a copy limit, a purpose end.
+TAG_HANDLING = "Handling"
+TAG_COPY_LIMIT = "Copy Limit"
+TAG_PURPOSE_ENDS = "Purpose Ends"
 
 #: The caveats gsomia understands, in CAPCO register order (CVEnumISMDissem). Unknown caveats
 #: are refused: a control nobody here can enforce must not pass silently.

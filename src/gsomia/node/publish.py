@@ -10,11 +10,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from gsomia.errors import InputError
-from gsomia.labels import label_to_obj, make_label, national_policy
+from gsomia.labels import (
+    TAG_COPY_LIMIT,
+    TAG_HANDLING,
+    TAG_PURPOSE_ENDS,
+    label_to_obj,
+    make_label,
+    national_policy,
+)
 from gsomia.node import audit
 from gsomia.node.release import Outcome, authorise, commit, plan, priority, standing_releases
 from gsomia.node.runtime import Node
@@ -40,6 +47,13 @@ class Draft:
     media_type: str = "text/plain; charset=utf-8"
     content: bytes = b""
     feed: str | None = None
+    #: The originator's handling terms, carried in the signed label to every holder:
+    #: restrictions such as NO REPRODUCTION or PATENT (R15, R29), the most copies a holder
+    #: may make (R29), and when the purpose ends, after which the holder returns or destroys
+    #: it (R18).
+    handling: tuple[str, ...] = ()
+    copy_limit: int | None = None
+    purpose_ends: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +93,7 @@ def _row(node: Node, user: UserRecord, draft: Draft, now: datetime) -> dict[str,
             "releasable-to must name the partner nations, not this node's own",
             hint="for example --rel JPN",
         )
+    terms = _handling_terms(draft, now)
     # The id doubles as the label's XML id (an NCName), so it starts with the nation code.
     item_id = f"{node.nation}-{uuid.uuid4()}"
     label = make_label(
@@ -89,6 +104,7 @@ def _row(node: Node, user: UserRecord, draft: Draft, now: datetime) -> dict[str,
         releasable_to=(node.nation, *partners),
         caveats=draft.caveats,
         purposes=(draft.purpose,),
+        informative=terms,
         label_id=item_id,
     )
     return {
@@ -108,6 +124,26 @@ def _row(node: Node, user: UserRecord, draft: Draft, now: datetime) -> dict[str,
         "created_at": now,
         "state": "draft",
     }
+
+
+def _handling_terms(draft: Draft, now: datetime) -> dict[str, tuple[str, ...]]:
+    """The label's informative categories for `draft`'s handling terms, checked."""
+    terms: dict[str, tuple[str, ...]] = {}
+    handling = tuple(sorted({h.strip().upper() for h in draft.handling if h.strip()}))
+    if handling:
+        terms[TAG_HANDLING] = handling
+    if draft.copy_limit is not None:
+        if draft.copy_limit < 0:
+            raise InputError("a copy limit is 0 (no reproduction) or more copies")
+        terms[TAG_COPY_LIMIT] = (str(draft.copy_limit),)
+    if draft.purpose_ends is not None:
+        ends = draft.purpose_ends
+        if ends.tzinfo is None:
+            raise InputError("the purpose end needs a time zone", hint="e.g. 2027-06-30T00:00Z")
+        if ends <= now:
+            raise InputError("the purpose end has already passed")
+        terms[TAG_PURPOSE_ENDS] = (ends.astimezone(UTC).isoformat(),)
+    return terms
 
 
 def publish_batch(node: Node, user: UserRecord, drafts: Sequence[Draft]) -> list[Published]:

@@ -16,7 +16,13 @@ from typing import Any
 from sqlalchemy import select
 
 from gsomia.errors import NotFound
-from gsomia.labels import ConfidentialityLabel, label_from_obj
+from gsomia.labels import (
+    TAG_COPY_LIMIT,
+    TAG_HANDLING,
+    TAG_PURPOSE_ENDS,
+    ConfidentialityLabel,
+    label_from_obj,
+)
 from gsomia.node import audit
 from gsomia.node.people import to_person
 from gsomia.node.runtime import Node
@@ -30,13 +36,6 @@ from gsomia.treaty.people import Person
 
 log = logging.getLogger("gsomia.read")
 
-#: Informative label categories by which an originator sets handling terms that travel with
-#: the item's signed label (R18, R29, R15): further caveats the label's Caveats category does
-#: not know (NO REPRODUCTION, PATENT, COPYRIGHT, TRADE SECRET), the most copies a holder may
-#: make, and when the purpose the item was provided for ends.
-TAG_HANDLING = "Handling"
-TAG_COPY_LIMIT = "Copy Limit"
-TAG_PURPOSE_ENDS = "Purpose Ends"
 #: What a malformed purpose end reads as: already ended, so access is suspended (fail closed).
 _ENDED = datetime(1970, 1, 1, tzinfo=UTC)
 
