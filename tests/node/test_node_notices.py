@@ -28,6 +28,7 @@ from gsomia.node.notices import (
     reclassify,
     refuse_holder_change,
 )
+from gsomia.node.read import read_holding
 from gsomia.store.tables import case_steps, copies, holdings, items, transfers
 
 
@@ -162,6 +163,10 @@ def test_declassification_marks_the_holding_declassified(cast: Cast) -> None:
     done = get_notice(cast["KOR"], sent["id"])
     assert done.outstanding == []
     assert done.acknowledged[0]["level"] == ""
+    # No longer classified: a reader on the register without the clearance reads it now.
+    _, content, decision = read_holding(cast["JPN"], cast.user("JPN", "suzuki"), held["id"])
+    assert content
+    assert decision.requirement == "R14"
     # Declassified is final: there is no level left to change.
     with pytest.raises(Conflict, match="declassified"):
         change(cast, item_id, "upgrade", "군사II급비밀")

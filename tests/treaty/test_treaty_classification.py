@@ -50,6 +50,8 @@ from gsomia.treaty import (
     remark_derivative,
     translate,
 )
+from gsomia.treaty.classification import may_read_declassified
+from gsomia.treaty.people import Person
 
 SECRET, CONFIDENTIAL, TOP = (lv("KOR", m) for m in ("군사II급비밀", "군사III급비밀", "군사I급비밀"))
 DOWNGRADE = ClassificationNotice(
@@ -230,3 +232,25 @@ def test_R14_holder_level_is_always_the_tables_equivalent_of_the_new_level(
         assert remarking.holding is None
     else:
         assert remarking.level == translate(KJ, new, "JPN", version=1).primary
+
+
+# Reading what the originator declassified (R14, R16, R31) -----------------------------------
+UNCLEARED = Person("visitor-clerk", "JPN", registered=True)
+
+
+@pytest.mark.parametrize(
+    ("person", "disposed", "allowed", "requirement"),
+    [
+        (UNCLEARED, False, True, "R14"),  # no clearance or need-to-know asked any more
+        (JPN_LOW, False, True, "R14"),
+        (replace(UNCLEARED, registered=False), False, False, "R16"),
+        (JPN_READER, True, False, "R31"),  # destroyed or returned stays gone
+    ],
+    ids=["uncleared", "low", "not-on-register", "disposed"],
+)
+def test_may_read_declassified(
+    person: Person, disposed: bool, allowed: bool, requirement: str
+) -> None:
+    decision = may_read_declassified(person, ITEM.id, disposed=disposed)
+    assert decision.allowed is allowed
+    assert decision.requirement == requirement

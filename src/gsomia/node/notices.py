@@ -32,6 +32,7 @@ from gsomia.store.tables import case_steps, cases, copies, holdings, items, outb
 from gsomia.store.users import UserRecord
 from gsomia.treaty.agreements import Agreement
 from gsomia.treaty.classification import (
+    DECLASSIFIED,
     Acknowledgement,
     ChangeKind,
     ClassificationNotice,
@@ -71,8 +72,6 @@ NOTICE = "classification_notice"
 ACK = "notice_acknowledgement"
 CASE = "notice"
 ARTICLE = "Art. 6(g)"
-#: The marking a declassified item, holding or copy carries: no scheme has a level for it.
-DECLASSIFIED = "DECLASSIFIED"
 OPEN, DONE, APPLIED = "awaiting acknowledgements", "acknowledged", "applied"
 
 

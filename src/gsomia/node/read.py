@@ -29,6 +29,7 @@ from gsomia.node.runtime import Node
 from gsomia.seal import open_envelope, parse_card
 from gsomia.store.tables import holdings
 from gsomia.store.users import UserRecord
+from gsomia.treaty.classification import DECLASSIFIED, may_read_declassified
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.destruction import may_read
 from gsomia.treaty.items import Holding, Item, Precedence
@@ -186,7 +187,9 @@ def access_decision(
 ) -> Decision:
     """`may_read`: the access decision, refused for a destroyed or returned holding and while
     the item's purpose has ended (R18, R31); `purpose` other than the item's needs the
-    originator's approval (R13)."""
+    originator's approval (R13). A declassified holding is read without clearance (R14)."""
+    if row.local_level == DECLASSIFIED:
+        return may_read_declassified(person, row.item_id, disposed=row.state != "held")
     return may_read(person, treaty_holding(node, row), now, purpose)
 
 

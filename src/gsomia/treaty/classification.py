@@ -29,6 +29,7 @@ from gsomia.treaty.people import Person, require_aware
 from gsomia.treaty.schemes import Level
 
 __all__ = [
+    "DECLASSIFIED",
     "Acknowledgement",
     "ChangeKind",
     "ClassificationNotice",
@@ -37,10 +38,13 @@ __all__ = [
     "apply_notice",
     "may_apply_notice",
     "may_issue_notice",
+    "may_read_declassified",
     "outstanding_acknowledgements",
 ]
 
 ARTICLE = "Art. 6(g)"
+#: The marking a declassified item, holding or copy carries: no scheme has a level for it.
+DECLASSIFIED = "DECLASSIFIED"
 deny, allow = Decision.deny, Decision.allow
 
 
@@ -233,3 +237,19 @@ def outstanding_acknowledgements(
         if nation != notice.originator and (notice.id, nation) not in done
     }
     return tuple(sorted(waiting))
+
+
+def may_read_declassified(person: Person, item_id: str, *, disposed: bool) -> Decision:
+    """May `person` read a holding its originator declassified (R14)?
+
+    It is no longer classified information: no clearance or need-to-know is asked. It is
+    still held at a facility, so only people on that facility's register read it (R16), and a
+    destroyed or returned holding stays gone (R31).
+    """
+    if disposed:
+        return deny(
+            f"{item_id} was destroyed or returned; nothing remains to read", "Art. 13", "R31"
+        )
+    if not person.registered:
+        return deny(f"{person.id} is not on this facility's register", "Art. 6(e)", "R16")
+    return allow(f"{item_id} was declassified by its originator", ARTICLE, "R14")
