@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
+from tests.node import consent_fixtures
 from tests.node.node_fixtures import Cast
 
 from gsomia.errors import Conflict, NotFound, PolicyDenied
+from gsomia.exchange import outbox as outbox_queue
+from gsomia.exchange.answers import verify_answers
+from gsomia.exchange.wire import WireMessage
 from gsomia.node import compromise, messages
-from gsomia.store.tables import access_log, case_steps, outbox
+from gsomia.node.receive import receive_batch
+from gsomia.store.tables import access_log, case_steps, cases, outbox
 from gsomia.treaty.items import Precedence
 
 
@@ -225,3 +231,98 @@ def test_a_report_is_refused_when_the_sender_is_not_the_holder_it_names(cast: Ca
             )
         ).all()
     assert refusals
+
+
+# The reporter's case learns of the originator's answers when they settle --------------------
+
+
+def _stored(cast: Cast, case_id: str) -> tuple[str, datetime, list[tuple[str, bool]]]:
+    """The JPN case row as stored: (status, updated_at, [(step, signed)])."""
+    with cast["JPN"].engine.connect() as conn:
+        status, updated = conn.execute(
+            select(cases.c.status, cases.c.updated_at).where(cases.c.id == case_id)
+        ).one()
+        steps = conn.execute(
+            select(case_steps.c.step, case_steps.c.signature)
+            .where(case_steps.c.case_id == case_id)
+            .order_by(case_steps.c.id)
+        ).all()
+    return status, updated, [(s, signature is not None) for s, signature in steps]
+
+
+def test_the_case_is_brought_up_to_date_when_the_answer_settles(cast: Cast) -> None:
+    case = _report(cast, _held_by_jpn(cast))
+    assert _stored(cast, case["id"])[0] == "reported"
+    cast.deliver("JPN", "KOR")  # nothing reads the case: the settled answer alone moves it
+    status, _, steps = _stored(cast, case["id"])
+    assert status == "originator_notified"
+    assert steps == [("reported", False), ("originator_notified", True)]
+
+
+def test_reading_a_case_writes_nothing_and_an_act_takes_an_answer_it_missed(cast: Cast) -> None:
+    """An answer settled without the hook (before it existed, or while it failed) is taken up
+    when the officer next acts on the case; a read shows the case as stored."""
+    jpn = cast["JPN"]
+    case = _report(cast, _held_by_jpn(cast))
+    with jpn.engine.begin() as conn:
+        due = [p for p in outbox_queue.due(conn, jpn.clock(), 100) if p.peer == "KOR"]
+    document, _ = receive_batch(
+        cast["KOR"], "JPN", [WireMessage(p.message_id, p.kind, p.body) for p in due]
+    )
+    entries = {e["answer"]["id"]: e for e in verify_answers(document, signer=cast["KOR"].card)}
+    with jpn.engine.begin() as conn:  # the outbox alone, as an older node settled it
+        outbox_queue.settle(
+            conn, [(p.id, "received", entries[p.message_id]) for p in due], jpn.clock()
+        )
+    before = _stored(cast, case["id"])
+    tanaka = cast.user("JPN", "tanaka")
+    assert compromise.get_case(jpn, tanaka, case["id"])["status"] == "reported"
+    assert [c["status"] for c in compromise.list_cases(jpn, tanaka) if c["id"] == case["id"]] == [
+        "reported"
+    ]
+    assert _stored(cast, case["id"]) == before
+    sent = compromise.record_findings(jpn, tanaka, case["id"], result="found", measures="locks")
+    assert sent["status"] == "investigating"
+    assert sent["notified_at"] is not None
+    assert [s for s, _ in _stored(cast, case["id"])[2]] == [
+        "reported",
+        "originator_notified",
+        "findings_sent",
+    ]
+
+
+def test_findings_the_originator_refuses_are_kept_as_refused_and_may_be_sent_again(
+    cast: Cast,
+) -> None:
+    jpn, tanaka = cast["JPN"], cast.user("JPN", "tanaka")
+    case = _report(cast, _held_by_jpn(cast))
+    cast.deliver("JPN", "KOR")
+    compromise.record_findings(jpn, tanaka, case["id"], result="found", measures="locks")
+    kor = cast["KOR"]
+    # KOR's node no longer knows the case as JPN's (its row names another holder): it refuses.
+    with kor.engine.begin() as conn:
+        conn.execute(update(cases).where(cases.c.id == case["id"]).values(counterpart="USA"))
+    try:
+        [answer] = consent_fixtures.deliver(cast, "JPN", "KOR")
+    finally:
+        with kor.engine.begin() as conn:
+            conn.execute(update(cases).where(cases.c.id == case["id"]).values(counterpart="JPN"))
+    assert answer["status"] == "rejected"
+    status, _, steps = _stored(cast, case["id"])
+    assert status == "investigating"
+    assert steps[-1] == ("findings_refused", True)
+    shown = compromise.get_case(jpn, tanaka, case["id"])
+    assert "KOR refused the findings" in shown["refusal"]
+    assert shown["findings_pending"] is False
+    refused = [
+        r for r in cast.log("JPN", case["id"]) if r["action"] == "compromise_findings_refused"
+    ]
+    assert refused
+    assert not refused[0]["allowed"]
+    with pytest.raises(PolicyDenied, match="must first be sent"):
+        compromise.close(jpn, tanaka, case["id"])
+    # Sent again, acknowledged this time: then it closes.
+    compromise.record_findings(jpn, tanaka, case["id"], result="found", measures="locks")
+    cast.deliver("JPN", "KOR")
+    assert _stored(cast, case["id"])[0] == "findings_sent"
+    assert compromise.close(jpn, tanaka, case["id"])["status"] == "closed"

@@ -23,8 +23,12 @@ from tests.node.consent_fixtures import (
 from tests.node.node_fixtures import Cast, build_cast
 
 from gsomia.errors import PolicyDenied
+from gsomia.exchange import outbox as queue
+from gsomia.exchange.answers import verify_answers
+from gsomia.exchange.wire import WireMessage
 from gsomia.node import agreements, consent, onward
-from gsomia.store.tables import cases, holdings
+from gsomia.node.receive import receive_batch
+from gsomia.store.tables import cases, holdings, outbox, transfers
 from gsomia.treaty.lifecycle import Event, EventKind
 
 
@@ -220,3 +224,121 @@ def test_without_a_jpn_usa_agreement_in_force_the_release_is_refused(tmp_path: P
     finally:
         for node in cast.nodes.values():
             node.engine.dispose()
+
+
+# Custody passes on receipt (R28): the third nation's signed answer decides ------------------
+
+
+def _transfers(cast: Cast, nation: str, item_id: str) -> list[tuple[str, str, str, str, str]]:
+    with cast[nation].engine.connect() as conn:
+        rows = conn.execute(
+            select(transfers).where(transfers.c.item_id == item_id).order_by(transfers.c.id)
+        ).all()
+    return [(r.from_nation, r.to_nation, r.level, r.basis, r.consent_id or "") for r in rows]
+
+
+def _reports(cast: Cast, item_id: str) -> list[str]:
+    """The transfer reports JPN queued or sent about `item_id`."""
+    with cast["JPN"].engine.connect() as conn:
+        return list(
+            conn.execute(
+                select(outbox.c.message_id).where(
+                    outbox.c.item_id == item_id, outbox.c.kind == "transfer_report"
+                )
+            ).scalars()
+        )
+
+
+def test_the_transfer_is_recorded_and_reported_only_when_usa_received_it(cast: Cast) -> None:
+    item_id, holding_id = provided(cast)
+    case_id = granted(cast, holding_id)
+    sent = _onward(cast, holding_id, case_id)
+    assert sent["status"] == "sent"
+    tanaka = cast.user("JPN", "tanaka")
+    # Sent, not received: JPN still holds custody alone and has told KOR nothing.
+    assert _transfers(cast, "JPN", item_id) == []
+    assert _reports(cast, item_id) == []
+    release = onward.get_release(cast["JPN"], tanaka, str(sent["case_id"]))
+    assert (release["status"], release["to"], release["refusal"]) == ("sent", "USA", None)
+
+    [answer] = deliver(cast, "JPN", "USA")
+    assert answer["status"] == "received"
+    # The answer settled: the transfer, marked as USA says, with the consent it went under.
+    assert _transfers(cast, "JPN", item_id) == [("JPN", "USA", "SECRET", "JPN-USA-2007", case_id)]
+    assert len(_reports(cast, item_id)) == 1
+    release = onward.get_release(cast["JPN"], tanaka, str(sent["case_id"]))
+    assert release["status"] == "received"
+    assert [s["step"] for s in release["steps"]] == ["release_onward", "received", "reported"]
+    assert release["steps"][1]["signed"]
+    assert any(e["action"] == "release_onward_received:USA" for e in cast.log("JPN", item_id))
+
+    assert _transfers(cast, "KOR", item_id) == [("KOR", "JPN", "極秘", "KOR-JPN-2016", "")]
+    assert [a["status"] for a in deliver(cast, "JPN", "KOR")] == ["received"]
+    assert _transfers(cast, "KOR", item_id) == [
+        ("KOR", "JPN", "極秘", "KOR-JPN-2016", ""),
+        ("JPN", "USA", "SECRET", "JPN-USA-2007", case_id),
+    ]
+    release = onward.get_release(cast["JPN"], tanaka, str(sent["case_id"]))
+    assert release["report"]["status"] == "acknowledged"
+    # JPN's own view of the chain: from KOR, through itself, to USA.
+    chain = onward.custody(cast["JPN"], tanaka, item_id)
+    assert chain["paths"]["USA"] == ["KOR", "JPN", "USA"]
+    assert [r["status"] for r in chain["releases"]] == ["received"]
+
+
+def test_usa_refuses_the_item_so_nothing_passes_and_jpn_sees_why(cast: Cast) -> None:
+    """USA judges KOR's consent for itself: expired by its clock, it refuses the item."""
+    item_id, holding_id = provided(cast)
+    now = cast["JPN"].clock()
+    case_id = granted(cast, holding_id, expires_at=later(now, days=2))
+    sent = _onward(cast, holding_id, case_id)
+    usa = cast["USA"]
+    clock = usa.clock
+    usa.clock = lambda: later(clock(), days=3)
+    try:
+        [answer] = deliver(cast, "JPN", "USA")
+    finally:
+        usa.clock = clock
+    assert answer["status"] == "rejected"
+    assert "expired" in answer["reason"]
+    assert holding_of(cast, "USA", item_id) is None
+    # No link at JPN, no report to KOR, and KOR's chain ends at JPN.
+    assert _transfers(cast, "JPN", item_id) == []
+    assert _reports(cast, item_id) == []
+    assert deliver(cast, "JPN", "KOR") == []
+    assert [t[:2] for t in _transfers(cast, "KOR", item_id)] == [("KOR", "JPN")]
+    assert onward.custody(cast["KOR"], cast.user("KOR", "park"), item_id)["holders"] == [
+        "JPN",
+        "KOR",
+    ]
+    # JPN's officer sees the release refused, with USA's reason and article.
+    tanaka = cast.user("JPN", "tanaka")
+    release = onward.get_release(cast["JPN"], tanaka, str(sent["case_id"]))
+    assert release["status"] == "refused"
+    assert release["refusal"]["by"] == "USA"
+    assert "expired" in release["refusal"]["reason"]
+    assert release["refusal"]["article"] == "Art. 5"
+    assert [s["step"] for s in release["steps"]] == ["release_onward", "refused"]
+    [shown] = onward.custody(cast["JPN"], tanaka, item_id)["releases"]
+    assert (shown["status"], shown["refusal"]["by"]) == ("refused", "USA")
+    refusals = [e for e in cast.log("JPN", item_id) if e["action"] == "release_onward_refused:USA"]
+    assert refusals
+    assert not refusals[0]["allowed"]
+    assert "expired" in refusals[0]["reason"]
+
+
+def test_an_answer_settled_twice_makes_one_transfer_and_one_report(cast: Cast) -> None:
+    item_id, holding_id = provided(cast)
+    case_id = granted(cast, holding_id)
+    _onward(cast, holding_id, case_id)
+    jpn = cast["JPN"]
+    with jpn.engine.begin() as conn:
+        due = [p for p in queue.due(conn, jpn.clock(), 10_000) if p.peer == "USA"]
+    document, _ = receive_batch(
+        cast["USA"], "JPN", [WireMessage(p.message_id, p.kind, p.body) for p in due]
+    )
+    entries = verify_answers(document, signer=cast["USA"].card)
+    jpn.worker.settle("USA", due, entries)
+    jpn.worker.settle("USA", due, entries)  # the hook sees the answer again; nothing changes
+    assert _transfers(cast, "JPN", item_id) == [("JPN", "USA", "SECRET", "JPN-USA-2007", case_id)]
+    assert len(_reports(cast, item_id)) == 1

@@ -3,12 +3,16 @@ only to the participant KOR named, re-marked under the JPN–USA agreement; non-
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
+from sqlalchemy import select
 from tests.node.consent_fixtures import deliver, holding_of
 from tests.node.node_fixtures import LAUNCH, Cast
 
 from gsomia.errors import PolicyDenied
 from gsomia.node import onward
+from gsomia.store.tables import transfers
 
 
 def _at_hub(cast: Cast, rel: tuple[str, ...]) -> tuple[str, str]:
@@ -72,3 +76,49 @@ def test_an_analyst_cannot_configure_a_hub_or_forward(hub: Cast) -> None:
     _, holding_id = _at_hub(hub, ("USA", "JPN"))
     with pytest.raises(PolicyDenied, match="needs the role"):
         onward.forward(hub["USA"], hub.user("USA", "smith"), holding_id, "JPN")
+
+
+def _links(cast: Cast, nation: str, item_id: str) -> list[tuple[str, str, str]]:
+    with cast[nation].engine.connect() as conn:
+        rows = conn.execute(select(transfers).where(transfers.c.item_id == item_id)).all()
+    return [(r.from_nation, r.to_nation, r.hub or "") for r in rows]
+
+
+def test_the_hub_records_the_forwarding_when_jpn_received_it(hub: Cast) -> None:
+    item_id, holding_id = _at_hub(hub, ("USA", "JPN"))
+    sent = onward.forward(hub["USA"], hub.user("USA", "jones"), holding_id, "JPN")
+    assert sent["status"] == "sent"
+    assert _links(hub, "USA", item_id) == []
+    assert deliver(hub, "USA", "KOR") == []  # no report before JPN has it
+    [answer] = deliver(hub, "USA", "JPN")
+    assert answer["status"] == "received"
+    assert _links(hub, "USA", item_id) == [("USA", "JPN", "USA")]
+    release = onward.get_release(hub["USA"], hub.user("USA", "jones"), str(sent["case_id"]))
+    assert (release["action"], release["status"]) == ("forward", "received")
+    assert [a["status"] for a in deliver(hub, "USA", "KOR")] == ["received"]
+    assert ("USA", "JPN", "USA") in _links(hub, "KOR", item_id)
+
+
+def test_a_forwarding_jpn_refuses_is_not_recorded_or_reported(hub: Cast) -> None:
+    """JPN judges the forwarding by its own clock: on a day before JPN–USA, it refuses."""
+    item_id, holding_id = _at_hub(hub, ("USA", "JPN"))
+    sent = onward.forward(hub["USA"], hub.user("USA", "jones"), holding_id, "JPN")
+    jpn = hub["JPN"]
+    clock = jpn.clock
+    jpn.clock = lambda: datetime(2000, 1, 1, tzinfo=UTC)
+    try:
+        [answer] = deliver(hub, "USA", "JPN")
+    finally:
+        jpn.clock = clock
+    assert answer["status"] == "rejected"
+    assert "JPN-USA-2007 is not in force" in answer["reason"]
+    assert holding_of(hub, "JPN", item_id) is None
+    assert _links(hub, "USA", item_id) == []
+    assert deliver(hub, "USA", "KOR") == []
+    assert ("USA", "JPN", "USA") not in _links(hub, "KOR", item_id)
+    release = onward.get_release(hub["USA"], hub.user("USA", "jones"), str(sent["case_id"]))
+    assert release["status"] == "refused"
+    assert release["refusal"]["reason"] == answer["reason"]
+    assert any(
+        e["action"] == "forward_refused:JPN" and not e["allowed"] for e in hub.log("USA", item_id)
+    )

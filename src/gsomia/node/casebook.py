@@ -1,5 +1,5 @@
-"""Cases of the compromise, dispute and visit workflows: one `cases` row holding the treaty
-core's state as JSON, and one `case_steps` row per act (R37, R46, R23).
+"""Cases of the compromise, dispute, visit and onward-release workflows: one `cases` row
+holding the treaty core's state as JSON, and one `case_steps` row per act (R37, R46, R23, R12).
 
 Both nations' nodes hold a case under the same id; a step that came by wire keeps the
 partner's signed message beside it.
@@ -7,13 +7,14 @@ partner's signed message beside it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, select, update
 
 from gsomia.errors import NotFound
+from gsomia.node.settlement import Answered
 from gsomia.store.tables import case_steps, cases
 
 
@@ -124,3 +125,30 @@ def iso(value: datetime | None) -> str | None:
 
 def parse(value: Any) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def awaiting(
+    conn: Connection, kind: str, answers: Sequence[Answered]
+) -> list[tuple[Any, str, Answered]]:
+    """The cases of `kind` that sent the messages `answers` answer: (case row, the name the
+    case keeps the message under in its document's "messages", answer), in answer order.
+
+    A case keeps the id of each message it sends in `document["messages"][name]`, and sends it
+    with the case's item id, by which it is found here (an indexed column).
+    """
+    wanted = {a.message_id: a for a in answers if a.item_id}
+    if not wanted:
+        return []
+    rows = conn.execute(
+        select(cases).where(
+            cases.c.kind == kind,
+            cases.c.item_id.in_({a.item_id for a in wanted.values()}),
+        )
+    ).all()
+    found: dict[str, tuple[Any, str]] = {}
+    for row in rows:
+        sent = row.document.get("messages") if isinstance(row.document, Mapping) else None
+        for name, message_id in (sent or {}).items():
+            if message_id in wanted:
+                found[message_id] = (row, name)
+    return [(*found[a.message_id], a) for a in answers if a.message_id in found]

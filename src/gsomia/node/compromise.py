@@ -11,27 +11,30 @@ The holder's officer records the investigation result and the measures against r
 they travel as `compromise_findings`, and count as sent (the core's `send_findings`) only once
 the originator's node acknowledged them. Only then does `may_close_case` allow closing.
 
-The reporter's node learns of the answers from the outbox, where the delivery worker stores
-each signed answer: a case is brought up to date from there whenever it is read or acted on
-(`_catch_up`), so no hook in the worker is needed and the recorded times are the originator's.
+The reporter's node learns of the originator's signed answers as the delivery worker settles
+them: the answer hook (`ANSWERED`, called by `Node._settled` in the transaction that logs the
+answer) brings the case up to date, so reading a case never writes and the recorded times are
+the originator's. A refusal of the report or of the findings is kept on the case with its
+reason, and the officer may send again.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, select
 
 from gsomia.errors import Conflict, InputError, NotFound, PolicyDenied
-from gsomia.exchange.outbox import QUEUED, RECEIVED
+from gsomia.exchange.outbox import QUEUED
 from gsomia.ledger.events import EventKind, LogEvent
 from gsomia.node import audit, casebook, disputes, messages
 from gsomia.node.messages import Handler, Incoming, Outcome
 from gsomia.node.release import authorise
 from gsomia.node.runtime import Node
+from gsomia.node.settlement import Answered, AnswerHook, from_outbox
 from gsomia.store.tables import holdings, items, outbox
 from gsomia.store.users import UserRecord, get_user
 from gsomia.treaty.compromise import (
@@ -307,91 +310,91 @@ def _alert_officers(node: Node, event: dict[str, Any]) -> None:
 # Keeping the reporter's case up to date from the originator's signed answers ---------------
 
 
-def _answer(conn: Connection, message_id: str | None) -> tuple[str, dict[str, Any]] | None:
-    """(state, signed answer entry) of a settled outbox message, or None while queued."""
-    if not message_id:
-        return None
-    row = conn.execute(
-        select(outbox.c.state, outbox.c.answer).where(outbox.c.message_id == message_id)
-    ).first()
-    if row is None or row.state == QUEUED or not isinstance(row.answer, dict):
-        return None
-    return str(row.state), row.answer
+def _answered(conn: Connection, node: Node, answers: Sequence[Answered]) -> None:
+    """The originator's signed answer to a report or to findings, applied when it arrives."""
+    for found, name, answer in casebook.awaiting(conn, KIND, answers):
+        _apply(conn, node, casebook.load(conn, KIND, found.id), name, answer)
 
 
-def _catch_up(conn: Connection, node: Node, row: Any) -> Any:
-    """Apply the originator's answers that arrived since the case was last written."""
+def _apply(conn: Connection, node: Node, row: Any, name: str, answer: Answered) -> Any:
+    """Apply `answer`, to the message the case keeps as `name`, if the case still waits for
+    it; the case row as it then is."""
     doc = dict(row.document)
-    if doc.get("side") != HOLDER:
+    sent = dict(doc.get("messages") or {})
+    if (
+        doc.get("side") != HOLDER
+        or answer.peer != row.originator
+        or name not in sent
+        or sent[name] != answer.message_id
+    ):
         return row
     case = _from_json(doc["case"])
-    sent = dict(doc.get("messages") or {})
-    changed = False
-    if case.state is CaseState.REPORTED:
-        settled = _answer(conn, sent.get("report"))
-        if settled is not None:
-            state, entry = settled
-            answer = entry["answer"]
-            at = datetime.fromisoformat(answer["at"])
-            if state == RECEIVED:
-                case = notify_originator(case, max(at, case.report.reported_at))
-                doc["refusal"] = None
-                name = "originator_notified"
-            else:
-                doc["refusal"] = f"{row.originator} refused the report: {answer.get('reason')}"
-                sent.pop("report", None)
-                name = "report_refused"
-            _settled_step(conn, row, name, entry=entry, message_id=sent.get("report"), at=at)
-            changed = True
+    at = max(answer.at, case.report.reported_at)
     pending = doc.get("pending")
-    if case.state is CaseState.INVESTIGATING and pending:
-        settled = _answer(conn, sent.get("findings"))
-        if settled is not None:
-            state, entry = settled
-            answer = entry["answer"]
-            at = datetime.fromisoformat(answer["at"])
-            message_id = sent.pop("findings", None)
-            doc["pending"] = None
-            if state == RECEIVED:
-                case = send_findings(
-                    case,
-                    max(at, case.report.reported_at),
-                    result=pending["result"],
-                    measures=pending["measures"],
-                )
-                doc["refusal"] = None
-                name = "findings_acknowledged"
-            else:
-                doc["refusal"] = f"{row.originator} refused the findings: {answer.get('reason')}"
-                name = "findings_refused"
-            _settled_step(conn, row, name, entry=entry, message_id=message_id, at=at)
-            changed = True
-    if not changed:
+    if name == "report" and case.state is CaseState.REPORTED:
+        if answer.received:
+            case = notify_originator(case, at)
+            doc["refusal"] = None
+            step = "originator_notified"
+        else:
+            doc["refusal"] = f"{row.originator} refused the report: {answer.reason}"
+            sent.pop("report", None)
+            step = "report_refused"
+    elif name == "findings" and case.state is CaseState.INVESTIGATING and pending:
+        sent.pop("findings", None)
+        doc["pending"] = None
+        if answer.received:
+            case = send_findings(case, at, result=pending["result"], measures=pending["measures"])
+            doc["refusal"] = None
+            step = "findings_acknowledged"
+        else:
+            doc["refusal"] = f"{row.originator} refused the findings: {answer.reason}"
+            step = "findings_refused"
+    else:
         return row
+    _settled_step(conn, row, step, answer=answer)
     doc["messages"] = sent
     casebook.save(conn, row.id, case.state.value, _document(case, doc), node.clock())
+    if not answer.received:
+        refused = Decision.deny(str(doc["refusal"]), answer.article or ARTICLE, "R37")
+        audit.record_all(
+            conn,
+            [audit.Entry(answer.peer, f"compromise_{step}", row.id, refused, (answer.message_id,))],
+            node.clock(),
+        )
     return casebook.load(conn, KIND, row.id)
 
 
-def _settled_step(
-    conn: Connection,
-    row: Any,
-    name: str,
-    *,
-    entry: Mapping[str, Any],
-    message_id: str | None,
-    at: datetime,
-) -> None:
+def _catch_up(conn: Connection, node: Node, row: Any) -> Any:
+    """Apply answers the outbox holds that the case has not taken: settled before the answer
+    hook existed, or while it failed (its writes undone, the answer kept). Run only before an
+    officer acts on the case, which writes anyway; reads show the case as it is."""
+    sent = dict(row.document.get("messages") or {}) if row.document.get("side") == HOLDER else {}
+    for name in ("report", "findings"):
+        message_id = sent.get(name)
+        if not message_id:
+            continue
+        settled = conn.execute(
+            select(
+                outbox.c.message_id, outbox.c.kind, outbox.c.peer, outbox.c.item_id, outbox.c.answer
+            ).where(outbox.c.message_id == message_id, outbox.c.state != QUEUED)
+        ).first()
+        if settled is not None:
+            row = _apply(conn, node, row, name, from_outbox(settled, node.clock()))
+    return row
+
+
+def _settled_step(conn: Connection, row: Any, name: str, *, answer: Answered) -> None:
     casebook.step(
         conn,
         row.id,
-        at=at,
+        at=answer.at,
         actor=str(row.originator),
         nation=str(row.originator),
         name=name,
-        document={"answer": dict(entry["answer"])},
-        message_id=message_id,
-        signature=str(entry.get("jws") or "") or None,
+        document={"answer": dict(answer.answer)},
+        message_id=answer.message_id,
+        signature=answer.signature,
     )
 
 
@@ -403,15 +406,14 @@ def _open_case(node: Node, case_id: str) -> Any:
 def list_cases(node: Node, user: UserRecord) -> list[dict[str, Any]]:
     """Every compromise case this node holds, on either side, newest first."""
     authorise(node, user, Action.REPORT_COMPROMISE, KIND)
-    with node.engine.begin() as conn:
-        return [view(_catch_up(conn, node, row)) for row in casebook.all_of(conn, KIND)]
+    with node.reader.connect() as conn:
+        return [view(row) for row in casebook.all_of(conn, KIND)]
 
 
 def get_case(node: Node, user: UserRecord, case_id: str) -> dict[str, Any]:
     authorise(node, user, Action.REPORT_COMPROMISE, case_id)
-    with node.engine.begin() as conn:
-        row = _catch_up(conn, node, casebook.load(conn, KIND, case_id))
-        return view(row, casebook.steps(conn, case_id))
+    with node.reader.connect() as conn:
+        return view(casebook.load(conn, KIND, case_id), casebook.steps(conn, case_id))
 
 
 # Investigation and closing --------------------------------------------------------------------
@@ -715,6 +717,8 @@ def _on_closed(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     return Outcome(decision, row.id, {"case": row.id})
 
 
+ANSWERED: dict[str, AnswerHook] = {"compromise_report": _answered, "compromise_findings": _answered}
+
 HANDLERS: dict[str, Handler] = {
     "compromise_report": _on_report,
     "compromise_findings": _on_findings,
@@ -724,6 +728,7 @@ HANDLERS: dict[str, Handler] = {
 }
 
 __all__ = [
+    "ANSWERED",
     "HANDLERS",
     "NOTIFICATION_SLA",
     "close",

@@ -5,9 +5,14 @@ a consent of the originator that verifies, names the item, the third nation and 
 has neither expired nor been revoked; and the holder's own agreement with the third nation in
 force, covering the level. The item is then sealed from this node to the third nation's with
 a header carrying the original label and the originator's signed consent, which the third
-nation verifies against the originator's identity card before it re-marks and stores it. The
-holder reports the transfer to the originator, so the originator sees every nation holding
-its item and by which path.
+nation verifies against the originator's identity card before it re-marks and stores it.
+
+Custody passes on receipt (R28): the release opens a case of kind "onward" on the holder's
+node, and only when the third nation's signed answer settles (the answer hook `ANSWERED`,
+called by `Node._settled`) does the holder record the transfer, marked as the third nation
+says, and report it to the originator, so the originator sees every nation holding its item
+and by which path. A refusal is kept on the case with the third nation's reason and logged;
+nothing is recorded or reported. `custody` shows the holder's releases with their state.
 
 A hub (R47) forwards an item it holds only under a configured rule: topics, participants,
 the participant the originator named; it re-marks under its own bilateral agreement.
@@ -17,7 +22,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +30,7 @@ from sqlalchemy import Connection, select
 
 from gsomia.errors import InputError, NotFound, PolicyDenied, VerificationError
 from gsomia.exchange import outbox as queue
-from gsomia.node import audit, messages
+from gsomia.node import audit, casebook, messages
 from gsomia.node.consent import (
     agreement_between,
     consent_from_document,
@@ -37,6 +42,7 @@ from gsomia.node.messages import Handler, Incoming, Outcome
 from gsomia.node.read import treaty_holding
 from gsomia.node.release import ITEM_HEADER, authorise, priority
 from gsomia.node.runtime import Node
+from gsomia.node.settlement import Answered, AnswerHook
 from gsomia.seal import Opened, open_envelope, parse_card, seal_envelope
 from gsomia.store.tables import cases, holdings, hub_rules, items, outbox, transfers
 from gsomia.store.users import UserRecord
@@ -55,6 +61,11 @@ from gsomia.treaty.roles import Action
 
 THIRD_PARTY = "Art. 5"
 HUB_ARTICLE = "TISA (2014)"
+
+#: The case of one onward release or forwarding, kept by the releasing node.
+ONWARD = "onward"
+RELEASE, FORWARD = "release_onward", "forward"
+SENT, RECEIVED, REFUSED = "sent", "received", "refused"
 
 
 def _transfer_json(t: Transfer) -> dict[str, Any]:
@@ -176,7 +187,12 @@ def _finish(
     agreement_id: str,
     agreement_version: int,
 ) -> dict[str, Any]:
+    """Send the item and open the release's case. Custody passes only when the third nation's
+    signed answer says it received it (R28): then `_item_answered` records the transfer and
+    reports it to the originator; a refusal is recorded on the case instead."""
     now = transfer.at
+    action = FORWARD if transfer.hub else RELEASE
+    case_id = uuid.uuid4().hex
     with node.engine.begin() as conn:
         message_id = _send_item(
             conn,
@@ -188,19 +204,35 @@ def _finish(
             agreement_version=agreement_version,
             now=now,
         )
-        _record(conn, transfer, message_id=message_id, reported_by=node.nation)
-        report = None
-        if node.peer_card(row.originator) is not None:
-            report = messages.send(
-                conn,
-                node,
-                kind="transfer_report",
-                peer=row.originator,
-                document=_transfer_json(transfer),
-                item_id=row.item_id,
-                now=now,
-            )
-        action = "forward" if transfer.hub else "release_onward"
+        casebook.insert(
+            conn,
+            case_id=case_id,
+            kind=ONWARD,
+            item_id=row.item_id,
+            originator=row.originator,
+            counterpart=transfer.to_nation,
+            opened_by=node.nation,
+            status=SENT,
+            document={
+                "action": action,
+                "transfer": _transfer_json(transfer),
+                "released_by": user.name,
+                "messages": {"item": message_id},
+                "refusal": None,
+                "report": None,
+            },
+            now=now,
+        )
+        casebook.step(
+            conn,
+            case_id,
+            at=now,
+            actor=user.name,
+            nation=node.nation,
+            name=action,
+            document={"transfer": _transfer_json(transfer)},
+            message_id=message_id,
+        )
         audit.record_all(
             conn,
             [
@@ -210,14 +242,19 @@ def _finish(
                     f"{action}:{transfer.to_nation}",
                     row.item_id,
                     decision,
-                    also=tuple(m for m in (message_id, report) if m),
+                    also=(message_id, case_id),
                     details={"marked": transfer.level},
                 ),
             ],
             now,
         )
     messages.wake(node, Precedence[row.precedence])
-    return {"transfer": _transfer_json(transfer), "message_id": message_id, "report_id": report}
+    return {
+        "case_id": case_id,
+        "status": SENT,
+        "transfer": _transfer_json(transfer),
+        "message_id": message_id,
+    }
 
 
 def release_onward_to(
@@ -263,6 +300,239 @@ def release_onward_to(
         agreement_id=agreement.id,
         agreement_version=version,
     )
+
+
+# The third nation answers -------------------------------------------------------------------
+
+
+def _item_answered(conn: Connection, node: Node, answers: Sequence[Answered]) -> None:
+    """The third nation's signed answer to an item this node released onward or forwarded.
+
+    "received": custody passes (R28) — the transfer is recorded, marked as the third nation
+    says, and reported to the originator. "rejected": the refusal and its reason are recorded
+    on the release's case and logged; no transfer, nothing reported. An item that is not an
+    onward release (an originator's own provision) has no case here and is left alone.
+    """
+    for found, name, answer in casebook.awaiting(conn, ONWARD, answers):
+        row = casebook.load(conn, ONWARD, found.id)
+        if name != "item" or row.status != SENT or answer.peer != row.counterpart:
+            continue
+        if answer.received:
+            _received(conn, node, row, answer)
+        else:
+            _refused(conn, node, row, answer)
+
+
+def _received(conn: Connection, node: Node, row: Any, answer: Answered) -> None:
+    doc = dict(row.document)
+    planned = doc["transfer"]
+    action = str(doc.get("action") or RELEASE)
+    marked = str(answer.answer.get("marked") or planned["level"])
+    transfer = Transfer(
+        item_id=str(row.item_id),
+        from_nation=node.nation,
+        to_nation=answer.peer,
+        at=answer.at,
+        level=marked,
+        basis=str(planned["basis"]),
+        consent_id=str(planned.get("consent_id") or ""),
+        hub=str(planned.get("hub") or ""),
+    )
+    now = node.clock()
+    _record(conn, transfer, message_id=answer.message_id, reported_by=node.nation)
+    originator = str(row.originator or "")
+    report = None
+    if originator and originator != node.nation and node.peer_card(originator) is not None:
+        report = messages.send(
+            conn,
+            node,
+            kind="transfer_report",
+            peer=originator,
+            document=_transfer_json(transfer),
+            item_id=transfer.item_id,
+            now=now,
+        )
+        doc["report"] = {"status": "sent", "to": originator}
+    else:
+        doc["report"] = {"status": "unsent", "reason": f"{originator} is not a registered partner"}
+    doc["messages"] = {**doc.get("messages", {}), "report": report}
+    doc["transfer"] = _transfer_json(transfer)
+    casebook.save(conn, row.id, RECEIVED, doc, now)
+    casebook.step(
+        conn,
+        row.id,
+        at=answer.at,
+        actor=answer.peer,
+        nation=answer.peer,
+        name="received",
+        document={"answer": dict(answer.answer)},
+        message_id=answer.message_id,
+        signature=answer.signature,
+    )
+    if report is not None:
+        casebook.step(
+            conn,
+            row.id,
+            at=now,
+            actor=node.nation,
+            nation=node.nation,
+            name="reported",
+            document=_transfer_json(transfer),
+            message_id=report,
+        )
+    differs = "" if marked == planned["level"] else f" (not {planned['level']} as expected)"
+    told = f"; reported to {originator}" if report else f"; {originator} could not be told"
+    decision = Decision.allow(
+        f"{answer.peer} received {transfer.item_id}, marked {marked}{differs}: custody passed "
+        f"from {node.nation} under {transfer.basis}{told}",
+        HUB_ARTICLE if transfer.hub else THIRD_PARTY,
+        "R28",
+    )
+    entry = audit.Entry(
+        answer.peer,
+        f"{action}_received:{answer.peer}",
+        transfer.item_id,
+        decision,
+        also=tuple(m for m in (answer.message_id, row.id, report) if m),
+        details={"marked": marked},
+    )
+    audit.record_all(conn, [entry], now)
+
+
+def _refused(conn: Connection, node: Node, row: Any, answer: Answered) -> None:
+    doc = dict(row.document)
+    action = str(doc.get("action") or RELEASE)
+    hub = bool(doc["transfer"].get("hub"))
+    now = node.clock()
+    doc["refusal"] = {
+        "by": answer.peer,
+        "reason": answer.reason,
+        "article": answer.article or None,
+        "at": answer.at.isoformat(),
+    }
+    casebook.save(conn, row.id, REFUSED, doc, now)
+    casebook.step(
+        conn,
+        row.id,
+        at=answer.at,
+        actor=answer.peer,
+        nation=answer.peer,
+        name="refused",
+        document={"answer": dict(answer.answer)},
+        message_id=answer.message_id,
+        signature=answer.signature,
+    )
+    decision = Decision.deny(
+        f"{answer.peer} refused {row.item_id}: {answer.reason}. {node.nation} keeps custody; "
+        f"no transfer is recorded or reported to {row.originator}",
+        answer.article or (HUB_ARTICLE if hub else THIRD_PARTY),
+        "R28",
+    )
+    entry = audit.Entry(
+        answer.peer,
+        f"{action}_refused:{answer.peer}",
+        str(row.item_id),
+        decision,
+        also=(answer.message_id, row.id),
+    )
+    audit.record_all(conn, [entry], now)
+
+
+def _report_answered(conn: Connection, node: Node, answers: Sequence[Answered]) -> None:
+    """The originator's answer to this node's report of an onward transfer (R12, R17)."""
+    for found, name, answer in casebook.awaiting(conn, ONWARD, answers):
+        row = casebook.load(conn, ONWARD, found.id)
+        doc = dict(row.document)
+        report = doc.get("report") or {}
+        if name != "report" or report.get("status") != "sent":
+            continue
+        now = node.clock()
+        if answer.received:
+            doc["report"] = {**report, "status": "acknowledged", "at": answer.at.isoformat()}
+            step = "report_acknowledged"
+        else:
+            doc["report"] = {
+                **report,
+                "status": "refused",
+                "reason": answer.reason,
+                "at": answer.at.isoformat(),
+            }
+            step = "report_refused"
+            refused = Decision.deny(
+                f"{answer.peer} refused the report of passing {row.item_id} to "
+                f"{row.counterpart}: {answer.reason}",
+                answer.article or THIRD_PARTY,
+                "R12",
+            )
+            audit.record_all(
+                conn,
+                [
+                    audit.Entry(
+                        answer.peer,
+                        "transfer_report_refused",
+                        str(row.item_id),
+                        refused,
+                        also=(answer.message_id, row.id),
+                    )
+                ],
+                now,
+            )
+        casebook.save(conn, row.id, row.status, doc, now)
+        casebook.step(
+            conn,
+            row.id,
+            at=answer.at,
+            actor=answer.peer,
+            nation=answer.peer,
+            name=step,
+            document={"answer": dict(answer.answer)},
+            message_id=answer.message_id,
+            signature=answer.signature,
+        )
+
+
+def _release_view(row: Any) -> dict[str, Any]:
+    doc = row.document
+    return {
+        "id": row.id,
+        "action": doc.get("action"),
+        "item_id": row.item_id,
+        "to": row.counterpart,
+        "status": row.status,
+        "transfer": doc.get("transfer"),
+        "released_by": doc.get("released_by"),
+        "released_at": row.opened_at.isoformat(),
+        "updated_at": row.updated_at.isoformat(),
+        "refusal": doc.get("refusal"),
+        "report": doc.get("report"),
+    }
+
+
+def _releases(conn: Connection, item_id: str) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        select(cases)
+        .where(cases.c.kind == ONWARD, cases.c.item_id == item_id)
+        .order_by(cases.c.opened_at)
+    ).all()
+    return [_release_view(r) for r in rows]
+
+
+def get_release(node: Node, user: UserRecord, case_id: str) -> dict[str, Any]:
+    """An onward release or forwarding this node made, with its history: sent, then received
+    by the third nation (custody passed) or refused with its reason."""
+    authorise(node, user, Action.VIEW_TRANSFERS, case_id)
+    with node.reader.connect() as conn:
+        row = casebook.load(conn, ONWARD, case_id)
+        return {**_release_view(row), "steps": casebook.steps(conn, case_id)}
+
+
+def list_releases(node: Node, user: UserRecord, item_id: str | None = None) -> list[dict[str, Any]]:
+    """The onward releases and forwardings this node made (of `item_id`), newest first."""
+    authorise(node, user, Action.VIEW_TRANSFERS, item_id or ONWARD)
+    with node.reader.connect() as conn:
+        if item_id:
+            return list(reversed(_releases(conn, item_id)))
+        return [_release_view(r) for r in casebook.all_of(conn, ONWARD)]
 
 
 # The third nation receives -----------------------------------------------------------------
@@ -421,6 +691,10 @@ def custody(node: Node, user: UserRecord, item_id: str) -> dict[str, Any]:
                 outbox.c.item_id == item_id, outbox.c.kind == "item", outbox.c.state == "received"
             )
         ).all()
+        held = conn.execute(
+            select(holdings).where(holdings.c.item_id == item_id).order_by(holdings.c.received_at)
+        ).first()
+        releases = _releases(conn, item_id)
     found = [
         Transfer(
             r.item_id,
@@ -440,6 +714,24 @@ def custody(node: Node, user: UserRecord, item_id: str) -> dict[str, Any]:
             if (node.nation, peer) not in have and settled_at is not None:
                 marked = str(((answer or {}).get("answer") or {}).get("marked", ""))
                 found.append(Transfer(item_id, node.nation, peer, settled_at, marked, basis or ""))
+    if (
+        held is not None
+        and held.sender == originator
+        and not any(t.to_nation == node.nation for t in found)
+    ):
+        # The holder's own link, as the originator provided it: its releases follow from it.
+        # (An item that came onward or by a hub carries the original agreement, not the path.)
+        found.append(
+            Transfer(
+                item_id,
+                held.sender,
+                node.nation,
+                held.received_at,
+                held.local_level,
+                held.agreement_id,
+                held.consent_id or "",
+            )
+        )
     chain = CustodyChain(item_id, originator)
     for transfer in sorted(found, key=lambda t: t.at):
         if transfer.from_nation in chain.holders() and transfer.to_nation not in chain.holders():
@@ -455,6 +747,8 @@ def custody(node: Node, user: UserRecord, item_id: str) -> dict[str, Any]:
         "holders": sorted(chain.holders()),
         "transfers": [_transfer_json(t) for t in chain.transfers],
         "paths": {nation: list(chain.path_to(nation)) for nation in sorted(chain.holders())},
+        # This node's onward releases of the item, received or refused or still on their way.
+        "releases": releases,
     }
 
 
@@ -565,3 +859,4 @@ def forward(node: Node, officer: UserRecord, holding_id: str, to: str) -> dict[s
 
 
 HANDLERS: dict[str, Handler] = {"transfer_report": _on_report}
+ANSWERED: dict[str, AnswerHook] = {"item": _item_answered, "transfer_report": _report_answered}

@@ -70,7 +70,8 @@ class Node:
         )
 
     def _settled(self, peer: str, settled: list[tuple[Pending, dict[str, Any]]]) -> None:
-        """Log each partner's answer on this side too: a refusal is logged by both (R39)."""
+        """Log each partner's answer on this side too (a refusal is logged by both, R39) and
+        hand it to the workflow that sent the message."""
         now = self.clock()
         entries = []
         for row, entry in settled:
@@ -102,8 +103,15 @@ class Node:
                     details={"receipt_index": receipt["index"]} if receipt else {},
                 )
             )
+        # Imported here: the workflow modules import this one.
+        from gsomia.node import workflows  # noqa: PLC0415
+
         with self.engine.begin() as conn:
             audit.record_all(conn, entries, now)
+            # The workflow that sent each message learns its answer (custody of an onward
+            # release passes now, R28). Before `record_provisions`: an onward item's hook
+            # records its transfer with the consent, and `record_provisions` then knows it.
+            workflows.settled(conn, self, peer, settled)
             record_provisions(conn, self.nation, peer, settled)
 
     def migrate(self) -> None:

@@ -2,12 +2,29 @@
 
 Each workflow module registers the kinds it receives in its `HANDLERS`; `receive_batch`
 routes every message whose kind is listed here to `gsomia.node.messages.receive_messages`.
+
+A module that must learn how a partner answered what it sent registers answer hooks by kind
+in its `ANSWERED` (`gsomia.node.settlement`); `Node._settled` calls `settled` below for every
+batch of answers the delivery worker settles, in the transaction that logs them.
 """
 
 from __future__ import annotations
 
-from gsomia.node import compromise, consent, custody, disposal, notices, onward, visits
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection
+
+from gsomia.errors import Error
+from gsomia.exchange.outbox import Pending
+from gsomia.node import audit, compromise, consent, custody, disposal, notices, onward, visits
 from gsomia.node.messages import Handler
+from gsomia.node.runtime import Node
+from gsomia.node.settlement import Answered, AnswerHook, answered
+from gsomia.treaty.decision import Decision
+
+log = logging.getLogger("gsomia.workflows")
 
 HANDLERS: dict[str, Handler] = {
     **consent.HANDLERS,
@@ -18,3 +35,49 @@ HANDLERS: dict[str, Handler] = {
     **compromise.HANDLERS,
     **visits.HANDLERS,
 }
+
+
+def _by_kind(*tables: Mapping[str, AnswerHook]) -> dict[str, tuple[AnswerHook, ...]]:
+    """Every module's hooks for a kind, in module order: two workflows may send one kind."""
+    hooks: dict[str, tuple[AnswerHook, ...]] = {}
+    for table in tables:
+        for kind, hook in table.items():
+            hooks[kind] = (*hooks.get(kind, ()), hook)
+    return hooks
+
+
+ANSWERED: dict[str, tuple[AnswerHook, ...]] = _by_kind(onward.ANSWERED, compromise.ANSWERED)
+
+
+def settled(
+    conn: Connection, node: Node, peer: str, rows: Sequence[tuple[Pending, Mapping[str, Any]]]
+) -> None:
+    """Hand `peer`'s settled answers to the hooks of their kinds, in the caller's transaction.
+
+    Each hook runs in a savepoint: one that fails (`Error`) loses only its own writes, and the
+    failure is logged beside the answer, which the outbox keeps in any case.
+    """
+    now = node.clock()
+    by_kind: dict[str, list[Answered]] = {}
+    for answer in answered(peer, rows, now):
+        if answer.kind in ANSWERED:
+            by_kind.setdefault(answer.kind, []).append(answer)
+    for kind, batch in by_kind.items():
+        for hook in ANSWERED[kind]:
+            try:
+                with conn.begin_nested():
+                    hook(conn, node, batch)
+            except Error as error:
+                log.exception("%s answers from %s not applied", kind, peer)
+                failed = Decision.deny(
+                    f"{peer}'s answers to {len(batch)} {kind} message(s) could not be applied "
+                    f"to their case: {error.message}",
+                    getattr(error, "article", "") or "Art. 12",
+                    "R28",
+                )
+                subjects = tuple(a.message_id for a in batch)
+                audit.record_all(
+                    conn,
+                    [audit.Entry(peer, f"answered:{kind}", subjects[0], failed, subjects[1:])],
+                    now,
+                )
