@@ -23,6 +23,7 @@ from gsomia.store.db import make_engine, migrate, reader
 from gsomia.store.tables import agreement_events, outbox, peers, transfers
 from gsomia.treaty.agreements import Agreement, AgreementRegistry, load_agreements
 from gsomia.treaty.decision import Decision
+from gsomia.treaty.items import Precedence
 from gsomia.treaty.lifecycle import Event
 from gsomia.treaty.records import event_from_json
 from gsomia.treaty.schemes import Scheme, SchemeRegistry, load_schemes
@@ -111,8 +112,10 @@ class Node:
             # The workflow that sent each message learns its answer (custody of an onward
             # release passes now, R28). Before `record_provisions`: an onward item's hook
             # records its transfer with the consent, and `record_provisions` then knows it.
-            workflows.settled(conn, self, peer, settled)
+            followed = workflows.settled(conn, self, peer, settled)
             record_provisions(conn, self.nation, peer, settled)
+        if followed:  # a hook may have queued a reply (a transfer report): send it now
+            self.worker.wake(int(Precedence.FLASH) - int(Precedence.IMMEDIATE))
 
     def migrate(self) -> None:
         migrate(self.engine)

@@ -51,8 +51,9 @@ ANSWERED: dict[str, tuple[AnswerHook, ...]] = _by_kind(onward.ANSWERED, compromi
 
 def settled(
     conn: Connection, node: Node, peer: str, rows: Sequence[tuple[Pending, Mapping[str, Any]]]
-) -> None:
-    """Hand `peer`'s settled answers to the hooks of their kinds, in the caller's transaction.
+) -> bool:
+    """Hand `peer`'s settled answers to the hooks of their kinds, in the caller's transaction;
+    whether any hook ran.
 
     Each hook runs in a savepoint: one that fails (`Error`) loses only its own writes, and the
     failure is logged beside the answer, which the outbox keeps in any case.
@@ -81,3 +82,4 @@ def settled(
                     [audit.Entry(peer, f"answered:{kind}", subjects[0], failed, subjects[1:])],
                     now,
                 )
+    return bool(by_kind)
