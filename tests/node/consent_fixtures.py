@@ -11,7 +11,7 @@ from tests.node.node_fixtures import Cast
 from gsomia.exchange import outbox
 from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.wire import WireMessage
-from gsomia.node import consent
+from gsomia.node.control import consent
 from gsomia.node.receive import receive_batch
 from gsomia.store.tables import holdings
 

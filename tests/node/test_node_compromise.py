@@ -15,7 +15,7 @@ from gsomia.errors import Conflict, NotFound, PolicyDenied
 from gsomia.exchange import outbox as outbox_queue
 from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.wire import WireMessage
-from gsomia.node import compromise, messages
+from gsomia.node.control import compromise, messages
 from gsomia.node.receive import receive_batch
 from gsomia.store.tables import access_log, case_steps, cases, outbox
 from gsomia.treaty.items import Precedence

@@ -12,7 +12,7 @@ from tests.node.consent_fixtures import PURPOSE, UNTIL, asked, deliver, granted,
 from tests.node.node_fixtures import Cast
 
 from gsomia.errors import Conflict, PolicyDenied
-from gsomia.node import consent
+from gsomia.node.control import consent
 from gsomia.store.tables import case_steps, cases
 
 
@@ -111,7 +111,7 @@ def test_a_repeated_request_is_applied_once(cast: Cast) -> None:
 
 def test_a_grant_only_from_the_originator_is_believed(cast: Cast) -> None:
     """USA's node sends JPN a "grant" for KOR's consent request: refused, nothing changes."""
-    from gsomia.node import messages  # noqa: PLC0415
+    from gsomia.node.control import messages  # noqa: PLC0415
 
     _, holding_id = provided(cast)
     case_id = asked(cast, holding_id)

@@ -12,7 +12,8 @@ from tests.node.custody_fixtures import provide
 from tests.node.node_fixtures import Cast
 
 from gsomia.errors import InputError, PolicyDenied
-from gsomia.node import custody, disposal, read
+from gsomia.node import read
+from gsomia.node.control import custody, disposal
 from gsomia.seal import open_envelope
 from gsomia.store.tables import copies
 

@@ -17,7 +17,8 @@ from tests.node.node_fixtures import Cast
 
 from gsomia.errors import NotFound, PolicyDenied
 from gsomia.exchange import outbox
-from gsomia.node import custody, disposal, messages, read
+from gsomia.node import read
+from gsomia.node.control import custody, disposal, messages
 from gsomia.store.tables import copies, destructions, holdings, transfers
 
 CONFIDENTIAL = "군사III급비밀"

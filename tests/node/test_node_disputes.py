@@ -9,7 +9,7 @@ import pytest
 from tests.node.node_fixtures import Cast
 
 from gsomia.errors import Conflict, InputError, PolicyDenied
-from gsomia.node import disputes
+from gsomia.node.control import disputes
 from gsomia.node.read import read_holding
 from gsomia.store.tables import holdings
 

@@ -1,5 +1,5 @@
 """Signed workflow messages: verified before believed, applied once, refused without a trace
-of the refused change (gsomia.node.messages)."""
+of the refused change (gsomia.node.control.messages)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from gsomia.errors import InputError, NotFound
 from gsomia.exchange import outbox
 from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.wire import WireMessage
-from gsomia.node import messages, workflows
+from gsomia.node.control import messages, workflows
 from gsomia.node.receive import receive_batch
 from gsomia.node.runtime import Node
 from gsomia.store.tables import access_log, inbox, rejections, transfers

@@ -19,8 +19,9 @@ from gsomia.exchange import outbox
 from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.wire import WireMessage
 from gsomia.labels import label_from_obj
-from gsomia.node import messages, receive
-from gsomia.node.notices import (
+from gsomia.node import receive
+from gsomia.node.control import messages
+from gsomia.node.control.notices import (
     DECLASSIFIED,
     NOTICE,
     get_notice,

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from tests.node.consent_fixtures import deliver, provided
 from tests.node.node_fixtures import Cast
 
-from gsomia.node import custody
-from gsomia.node.notices import reclassify
+from gsomia.node.control import custody
+from gsomia.node.control.notices import reclassify
 from gsomia.store.tables import copies
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from tests.node.consent_fixtures import deliver, granted, holding_of, provided
 from tests.node.node_fixtures import Cast
 
-from gsomia.node import messages, onward
-from gsomia.node.notices import get_notice, reclassify
+from gsomia.node.control import messages, onward
+from gsomia.node.control.notices import get_notice, reclassify
 
 
 def test_a_consented_third_nation_holder_remarks_and_acknowledges(cast: Cast) -> None:

@@ -26,7 +26,8 @@ from gsomia.errors import PolicyDenied
 from gsomia.exchange import outbox as queue
 from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.wire import WireMessage
-from gsomia.node import agreements, consent, onward
+from gsomia.node import agreements
+from gsomia.node.control import consent, onward
 from gsomia.node.receive import receive_batch
 from gsomia.store.tables import cases, holdings, outbox, transfers
 from gsomia.treaty.lifecycle import Event, EventKind

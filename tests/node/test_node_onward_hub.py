@@ -11,7 +11,7 @@ from tests.node.consent_fixtures import deliver, holding_of
 from tests.node.node_fixtures import LAUNCH, Cast
 
 from gsomia.errors import PolicyDenied
-from gsomia.node import onward
+from gsomia.node.control import onward
 from gsomia.store.tables import transfers
 
 

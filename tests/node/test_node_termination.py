@@ -19,7 +19,8 @@ from tests.node.custody_fixtures import provide
 from tests.node.node_fixtures import LAUNCH, Cast, build_cast
 
 from gsomia.errors import PolicyDenied
-from gsomia.node import agreements, custody, disposal, read
+from gsomia.node import agreements, read
+from gsomia.node.control import custody, disposal
 from gsomia.node.runtime import Node
 from gsomia.store.tables import destructions
 from gsomia.treaty.classification import ClassificationNotice, may_apply_notice

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from tests.node.node_fixtures import LAUNCH, Cast
 
 from gsomia.errors import Conflict, InputError, PolicyDenied
-from gsomia.node import messages, visits
+from gsomia.node.control import messages, visits
 from gsomia.store.tables import outbox
 from gsomia.treaty.agreements import Agreement
 

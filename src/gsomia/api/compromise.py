@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gsomia.api.deps import NodeDep, UserDep
 from gsomia.errors import InputError
-from gsomia.node import compromise, disputes
+from gsomia.node.control import compromise, disputes
 
 router = APIRouter(prefix="/api/v1", tags=["compromise"])
 

@@ -15,7 +15,7 @@ from fastapi import APIRouter
 
 from gsomia.api.deps import NodeDep, UserDep
 from gsomia.errors import InputError
-from gsomia.node import consent, onward
+from gsomia.node.control import consent, onward
 
 router = APIRouter(prefix="/api/v1", tags=["consent"])
 

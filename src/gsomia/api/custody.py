@@ -1,7 +1,7 @@
 """Copies, translations, derivatives, destruction, return and the inventory of what is held.
 
-Each route calls `gsomia.node.custody` or `gsomia.node.disposal`, where the treaty decides and
-every decision is logged; a refusal answers 403 with its reason and article.
+Each route calls `gsomia.node.control.custody` or `gsomia.node.control.disposal`, where the
+treaty decides and every decision is logged; a refusal answers 403 with its reason and article.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from gsomia.api.deps import NodeDep, UserDep
-from gsomia.node import custody, disposal
+from gsomia.node.control import custody, disposal
 
 router = APIRouter(prefix="/api/v1", tags=["custody"])
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter
 
 from gsomia.api.deps import NodeDep, UserDep
 from gsomia.errors import InputError
-from gsomia.node import notices
+from gsomia.node.control import notices
 
 router = APIRouter(prefix="/api/v1", tags=["notices"])
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from gsomia.api.deps import NodeDep, UserDep
-from gsomia.node import visits
+from gsomia.node.control import visits
 
 router = APIRouter(prefix="/api/v1", tags=["visits"])
 

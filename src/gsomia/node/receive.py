@@ -24,9 +24,10 @@ from gsomia.exchange.witness import RECEIPT_MEMBER, receipt_member
 from gsomia.labels import label_from_obj, label_to_obj, national_policy
 from gsomia.labels.labelset import make_alternative
 from gsomia.ledger.events import EventKind, LogEvent
-from gsomia.node import agreements, audit, onward
+from gsomia.node import agreements, audit
+from gsomia.node.control import onward
+from gsomia.node.control.messages import handlers, receive_messages
 from gsomia.node.ledger import NodeLedger
-from gsomia.node.messages import handlers, receive_messages
 from gsomia.node.release import ITEM_HEADER
 from gsomia.node.runtime import CHANNEL, Node
 from gsomia.seal import EnvelopeError, IdentityCard, Opened, open_envelope

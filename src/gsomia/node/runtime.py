@@ -105,7 +105,7 @@ class Node:
                 )
             )
         # Imported here: the workflow modules import this one.
-        from gsomia.node import workflows  # noqa: PLC0415
+        from gsomia.node.control import workflows  # noqa: PLC0415
 
         with self.engine.begin() as conn:
             audit.record_all(conn, entries, now)

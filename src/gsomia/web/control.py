@@ -18,7 +18,7 @@ from fastapi import APIRouter, Response
 from starlette.datastructures import FormData
 
 from gsomia.errors import Error, InputError, PolicyDenied
-from gsomia.node import compromise, consent, custody, disposal, notices, onward, visits
+from gsomia.node.control import compromise, consent, custody, disposal, notices, onward, visits
 from gsomia.web import pages
 from gsomia.web.auth import Page, PostedSignedIn, SignedIn
 from gsomia.web.routes import PageRoute, _holding, _item, _redirect, _status_of, done_of, render

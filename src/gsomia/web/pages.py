@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from gsomia.errors import Error, PolicyDenied
 from gsomia.labels import label_from_obj, render_banner
-from gsomia.node import compromise, consent, custody, notices, onward, read, visits
+from gsomia.node import read
+from gsomia.node.control import compromise, consent, custody, notices, onward, visits
 from gsomia.node.people import to_person
 from gsomia.node.runtime import Node
 from gsomia.store.tables import access_log, holdings, items

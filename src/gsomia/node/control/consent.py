@@ -25,8 +25,9 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, select, update
 
 from gsomia.errors import Conflict, Error, InputError, NotFound, PolicyDenied, VerificationError
-from gsomia.node import audit, messages
-from gsomia.node.messages import Handler, Incoming, Outcome
+from gsomia.node import audit
+from gsomia.node.control import messages
+from gsomia.node.control.messages import Handler, Incoming, Outcome
 from gsomia.node.people import to_person
 from gsomia.node.read import treaty_holding
 from gsomia.node.release import authorise

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from gsomia.errors import NotFound
-from gsomia.node.settlement import Answered
+from gsomia.node.control.settlement import Answered
 from gsomia.store.tables import case_steps, cases
 
 

@@ -30,19 +30,20 @@ from sqlalchemy import Connection, select
 
 from gsomia.errors import InputError, NotFound, PolicyDenied, VerificationError
 from gsomia.exchange import outbox as queue
-from gsomia.node import audit, casebook, messages
-from gsomia.node.consent import (
+from gsomia.node import audit
+from gsomia.node.control import casebook, messages
+from gsomia.node.control.consent import (
     agreement_between,
     consent_from_document,
     held_consent,
     logged,
     verify_document,
 )
-from gsomia.node.messages import Handler, Incoming, Outcome
+from gsomia.node.control.messages import Handler, Incoming, Outcome
+from gsomia.node.control.settlement import Answered, AnswerHook
 from gsomia.node.read import treaty_holding
 from gsomia.node.release import ITEM_HEADER, authorise, priority
 from gsomia.node.runtime import Node
-from gsomia.node.settlement import Answered, AnswerHook
 from gsomia.seal import Opened, open_envelope, parse_card, seal_envelope
 from gsomia.store.tables import cases, holdings, hub_rules, items, outbox, transfers
 from gsomia.store.users import UserRecord

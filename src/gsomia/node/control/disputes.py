@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy import Connection
 
 from gsomia.errors import InputError, NotFound, PolicyDenied
-from gsomia.node import audit, casebook, messages
-from gsomia.node.messages import Handler, Incoming, Outcome
+from gsomia.node import audit
+from gsomia.node.control import casebook, messages
+from gsomia.node.control.messages import Handler, Incoming, Outcome
 from gsomia.node.release import authorise
 from gsomia.node.runtime import Node
 from gsomia.store.users import UserRecord

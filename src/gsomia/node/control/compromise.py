@@ -30,11 +30,12 @@ from sqlalchemy import Connection, select
 from gsomia.errors import Conflict, InputError, NotFound, PolicyDenied
 from gsomia.exchange.outbox import QUEUED
 from gsomia.ledger.events import EventKind, LogEvent
-from gsomia.node import audit, casebook, disputes, messages
-from gsomia.node.messages import Handler, Incoming, Outcome
+from gsomia.node import audit
+from gsomia.node.control import casebook, disputes, messages
+from gsomia.node.control.messages import Handler, Incoming, Outcome
+from gsomia.node.control.settlement import Answered, AnswerHook, from_outbox
 from gsomia.node.release import authorise
 from gsomia.node.runtime import Node
-from gsomia.node.settlement import Answered, AnswerHook, from_outbox
 from gsomia.store.tables import holdings, items, outbox
 from gsomia.store.users import UserRecord, get_user
 from gsomia.treaty.compromise import (

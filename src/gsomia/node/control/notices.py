@@ -25,7 +25,7 @@ from sqlalchemy import Connection, select, update
 from gsomia.errors import Conflict, InputError, NotFound, PolicyDenied
 from gsomia.labels import label_from_obj, label_to_obj
 from gsomia.node import audit
-from gsomia.node.messages import Handler, Incoming, Outcome, send, text, texts, wake, when
+from gsomia.node.control.messages import Handler, Incoming, Outcome, send, text, texts, wake, when
 from gsomia.node.release import authorise
 from gsomia.node.runtime import Node
 from gsomia.store.tables import case_steps, cases, copies, holdings, items, outbox, transfers

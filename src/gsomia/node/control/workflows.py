@@ -1,11 +1,11 @@
 """The workflow message kinds this node understands: the table of contents of issue 5.
 
 Each workflow module registers the kinds it receives in its `HANDLERS`; `receive_batch`
-routes every message whose kind is listed here to `gsomia.node.messages.receive_messages`.
+routes every message whose kind is listed here to `gsomia.node.control.messages.receive_messages`.
 
 A module that must learn how a partner answered what it sent registers answer hooks by kind
-in its `ANSWERED` (`gsomia.node.settlement`); `Node._settled` calls `settled` below for every
-batch of answers the delivery worker settles, in the transaction that logs them.
+in its `ANSWERED` (`gsomia.node.control.settlement`); `Node._settled` calls `settled` below
+for every batch of answers the delivery worker settles, in the transaction that logs them.
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from sqlalchemy import Connection
 
 from gsomia.errors import Error
 from gsomia.exchange.outbox import Pending
-from gsomia.node import audit, compromise, consent, custody, disposal, notices, onward, visits
-from gsomia.node.messages import Handler
+from gsomia.node import audit
+from gsomia.node.control import compromise, consent, custody, disposal, notices, onward, visits
+from gsomia.node.control.messages import Handler
+from gsomia.node.control.settlement import Answered, AnswerHook, answered
 from gsomia.node.runtime import Node
-from gsomia.node.settlement import Answered, AnswerHook, answered
 from gsomia.treaty.decision import Decision
 
 log = logging.getLogger("gsomia.workflows")

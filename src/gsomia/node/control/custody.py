@@ -21,7 +21,7 @@ from sqlalchemy import Connection, func, select
 from gsomia.errors import Conflict, InputError, NotFound, PolicyDenied
 from gsomia.labels import label_from_obj
 from gsomia.node import audit, read
-from gsomia.node.messages import Handler
+from gsomia.node.control.messages import Handler
 from gsomia.node.people import to_person
 from gsomia.node.release import authorise
 from gsomia.node.runtime import Node
@@ -626,5 +626,5 @@ def _holding_json(view: read.HoldingView) -> dict[str, Any]:
 
 
 #: Copies and derivatives stay on this node: no message kinds of their own (returns and
-#: their notices are in `gsomia.node.disposal`).
+#: their notices are in `gsomia.node.control.disposal`).
 HANDLERS: dict[str, Handler] = {}

@@ -67,7 +67,7 @@ Handler = Callable[[Connection, Node, Incoming], Outcome]
 def handlers() -> dict[str, Handler]:
     """Every message kind this node understands, by kind."""
     # Imported here: each workflow module imports this one to send.
-    from gsomia.node import workflows  # noqa: PLC0415
+    from gsomia.node.control import workflows  # noqa: PLC0415
 
     return workflows.HANDLERS
 

@@ -21,9 +21,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select, update
 
 from gsomia.errors import Conflict, InputError, NotFound
-from gsomia.node import audit, messages, read
-from gsomia.node.custody import dependants
-from gsomia.node.messages import Handler, Incoming, Outcome
+from gsomia.node import audit, read
+from gsomia.node.control import messages
+from gsomia.node.control.custody import dependants
+from gsomia.node.control.messages import Handler, Incoming, Outcome
 from gsomia.node.people import to_person
 from gsomia.node.release import authorise
 from gsomia.node.runtime import Node

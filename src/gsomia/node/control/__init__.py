@@ -1,0 +1,15 @@
+"""The originator stays in control after its item has left (issue 5; ADR 0060).
+
+Each workflow is one module: what an officer or user asks of this node, the signed messages it
+sends the partner (`messages.send`), the handler that applies the partner's (`HANDLERS`) and
+the hook that learns the partner's answer (`ANSWERED`); `workflows` is their table of contents.
+Cases and their steps are kept by `casebook`.
+
+- `consent`: consent to onward release, and approvals of new purposes (R12, R13)
+- `onward`: onward release with consent, hub forwarding, the chain of custody (R12, R17, R47)
+- `notices`: classification changes by the originator, applied by every holder (R14)
+- `custody`: copies, translations, derivatives and the inventory (R8, R15-R17, R29, R30)
+- `disposal`: destruction and return to the originator (R18, R31, R32)
+- `compromise`, `disputes`: loss reports and consultation cases (R37, R46)
+- `visits`: visit requests approved by the host only (R23, R24)
+"""
