@@ -127,7 +127,11 @@ def receive_messages(
 ) -> dict[str, dict[str, Any]]:
     """Apply a partner's workflow messages in order, one transaction each; each id's answer."""
     known = handlers()
-    return {m.id: _receive_one(node, card, m, now, known) for m in messages}
+    answers = {m.id: _receive_one(node, card, m, now, known) for m in messages}
+    # A handler may have queued a reply (an acknowledgement, a report): the worker would
+    # otherwise find it only on its next idle poll, up to a second later.
+    wake(node)
+    return answers
 
 
 def _receive_one(
