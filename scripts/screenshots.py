@@ -15,7 +15,9 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import update
 
 from gsomia.cli.app import console, err_console
-from gsomia.cli.demo import run_story
+from gsomia.cli.demo import audit, delivery
+from gsomia.cli.demo_control import originator_in_control
+from gsomia.cli.demo_story import Story
 from gsomia.devnet import DevNet
 from gsomia.node.home import load_home
 from gsomia.node.runtime import Node
@@ -66,6 +68,24 @@ def shot(page: Page, name: str, *, full: bool = False) -> None:
     console.print(f"  saved {path.relative_to(OUT.parent.parent)}")
 
 
+def control(net: DevNet, story: Story, held: tuple[str, str], park: Page, tanaka: Page) -> bool:
+    """Steps 6-10 (consent to USA, a downgrade, a compromise report, termination notice, the
+    logs), then the pages where the originator stays in control."""
+    item_id, holding_id = held
+    originator_in_control(net, story, item_id, holding_id)
+    if not audit(net, story).passed:
+        err_console.print("the demo story failed; see above")
+        return False
+    kor, jpn = net.nodes["KOR"].url, net.nodes["JPN"].url
+    park.goto(f"{kor}/items/{item_id}")
+    shot(park, "10-kor-item-chain-of-custody-ko", full=True)
+    park.goto(f"{kor}/control")
+    shot(park, "11-kor-control-ko", full=True)
+    tanaka.goto(f"{jpn}/holdings/{holding_id}")
+    shot(tanaka, "12-jpn-holding-custody-ja", full=True)
+    return True
+
+
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     with DevNet(Path(tempfile.mkdtemp(prefix="gsomia-shots-"))) as net:
@@ -81,7 +101,8 @@ def main() -> int:
             sato = sign_in(browser, jpn, "sato")
             sato.wait_for_selector("body[data-live=ready]")
 
-            story = run_story(net)  # the demo: publish, release, deliver, read, refuse
+            story = Story()  # the demo's steps 1-5: publish, release, deliver, read, refuse
+            item_id, holding_id = delivery(net, story)
             if not story.passed:
                 err_console.print("the demo story failed; see above")
                 return 1
@@ -126,6 +147,9 @@ def main() -> int:
             shot(tanaka, "08-jpn-agreement-ja", full=True)
             tanaka.goto(f"{jpn}/audit")
             shot(tanaka, "09-jpn-audit-ja")
+
+            if not control(net, story, (item_id, holding_id), park, tanaka):
+                return 1
             browser.close()
     return 0
 

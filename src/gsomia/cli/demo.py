@@ -47,7 +47,15 @@ def _wait_settled(client: NodeClient, item_id: str, timeout: float = 20.0) -> li
 
 
 def run_story(net: DevNet) -> Story:
+    """The whole story, steps 1 to 10; each step's checks are in the `Story`."""
     story = Story()
+    item_id, holding_id = delivery(net, story)
+    originator_in_control(net, story, item_id, holding_id)
+    return audit(net, story)
+
+
+def delivery(net: DevNet, story: Story) -> tuple[str, str]:
+    """Steps 1–5: the item's way to JPN; its id and JPN's holding id."""
     kim, park = net.client("KOR", "kim"), net.client("KOR", "park")
     sato, suzuki = net.client("JPN", "sato"), net.client("JPN", "suzuki")
     smith = net.client("USA", "smith")
@@ -140,9 +148,7 @@ def run_story(net: DevNet) -> Story:
     story.check("a reader cleared only 秘 is refused, with the reason", bool(refused))
     usa = [h for h in smith.holdings() if h["item_id"] == item_id]
     story.check(f"USA never receives it (not releasable to USA): {len(usa)} held", not usa)
-
-    originator_in_control(net, story, item_id, holding_id)
-    return _audit_step(net, story)
+    return item_id, holding_id
 
 
 def _cosigned(net: DevNet, nation: str, partner: str) -> int:
@@ -152,7 +158,8 @@ def _cosigned(net: DevNet, nation: str, partner: str) -> int:
     )
 
 
-def _audit_step(net: DevNet, story: Story, timeout: float = 30.0) -> Story:
+def audit(net: DevNet, story: Story, timeout: float = 30.0) -> Story:
+    """Step 10: each log verifies, and the partners cosigned each other's."""
     step(10, "Each log verified, and cosigned by the partner")
     pair = [n for n in ("KOR", "JPN") if n in net.nodes]
     sizes = {n: log_status(net.nodes[n].home)[0].size for n in pair}
