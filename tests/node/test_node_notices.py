@@ -21,16 +21,12 @@ from gsomia.exchange.wire import WireMessage
 from gsomia.labels import label_from_obj
 from gsomia.node import receive
 from gsomia.node.control import messages
-from gsomia.node.control.notices import (
-    DECLASSIFIED,
-    NOTICE,
-    get_notice,
-    list_notices,
-    reclassify,
-    refuse_holder_change,
-)
+from gsomia.node.control.notice_case import NOTICE, get_notice, list_notices
+from gsomia.node.control.notices import reclassify
+from gsomia.node.control.remarking import refuse_holder_change
 from gsomia.node.read import read_holding
 from gsomia.store.tables import case_steps, copies, holdings, items, transfers
+from gsomia.treaty.classification import DECLASSIFIED
 
 
 def pump(cast: Cast, sender: str, receiver: str) -> list[dict[str, Any]]:

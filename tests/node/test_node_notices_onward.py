@@ -11,7 +11,8 @@ from tests.node.consent_fixtures import deliver, granted, holding_of, provided
 from tests.node.node_fixtures import Cast
 
 from gsomia.node.control import messages, onward
-from gsomia.node.control.notices import get_notice, reclassify
+from gsomia.node.control.notice_case import get_notice
+from gsomia.node.control.notices import reclassify
 
 
 def test_a_consented_third_nation_holder_remarks_and_acknowledges(cast: Cast) -> None:

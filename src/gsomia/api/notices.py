@@ -10,7 +10,7 @@ from fastapi import APIRouter
 
 from gsomia.api.deps import NodeDep, UserDep
 from gsomia.errors import InputError
-from gsomia.node.control import notices
+from gsomia.node.control import notice_case, notices, remarking
 
 router = APIRouter(prefix="/api/v1", tags=["notices"])
 
@@ -57,7 +57,7 @@ def change_holding_classification(
 ) -> dict[str, Any]:
     """A holder cannot change the classification of what it received: always refused (R14)."""
     del body
-    notices.refuse_holder_change(node, user, holding_id)
+    remarking.refuse_holder_change(node, user, holding_id)
     return {}  # pragma: no cover - refuse_holder_change always raises
 
 
@@ -65,10 +65,10 @@ def change_holding_classification(
 def list_notices(user: UserDep, node: NodeDep) -> list[dict[str, Any]]:
     """Every classification notice this node sent or received, newest first."""
     del user
-    return [view.to_json() for view in notices.list_notices(node)]
+    return [view.to_json() for view in notice_case.list_notices(node)]
 
 
 @router.get("/notices/{notice_id}")
 def show_notice(notice_id: str, user: UserDep, node: NodeDep) -> dict[str, Any]:
     del user
-    return notices.get_notice(node, notice_id).to_json()
+    return notice_case.get_notice(node, notice_id).to_json()

@@ -16,12 +16,13 @@ from sqlalchemy import select
 from gsomia.errors import Error, PolicyDenied
 from gsomia.labels import label_from_obj, render_banner
 from gsomia.node import read
-from gsomia.node.control import compromise, consent, custody, notices, onward, visits
+from gsomia.node.control import compromise, consent, custody, notice_case, onward, visits
 from gsomia.node.people import to_person
 from gsomia.node.runtime import Node
 from gsomia.store.tables import access_log, holdings, items
 from gsomia.store.users import UserRecord
 from gsomia.treaty import Agreement, State, last_notice_day, next_anniversary
+from gsomia.treaty.classification import DECLASSIFIED
 from gsomia.treaty.destruction import DestructionMethod
 from gsomia.treaty.roles import Action, may_perform
 from gsomia.web.chain import render_svg
@@ -225,7 +226,7 @@ def holding_control(node: Node, user: UserRecord, view: read.HoldingView) -> dic
 
 def item_control(node: Node, user: UserRecord, row: Mapping[str, Any], t: Any) -> dict[str, Any]:
     """What the item page shows of an own item's control: notices, custody as a picture."""
-    sent = [n for n in notices.list_notices(node) if n.item_id == row["id"]]
+    sent = [n for n in notice_case.list_notices(node) if n.item_id == row["id"]]
     chain, chain_refused = refused_or(lambda: onward.custody(node, user, str(row["id"])))
     picture = None
     if chain is not None:
@@ -237,7 +238,7 @@ def item_control(node: Node, user: UserRecord, row: Mapping[str, Any], t: Any) -
         "chain_svg": picture,
         "changes": ("downgrade", "upgrade", "declassify"),
         "levels": node.scheme(node.clock().date()).levels,
-        "declassified": row["level"] == notices.DECLASSIFIED,
+        "declassified": row["level"] == DECLASSIFIED,
     }
 
 
@@ -247,7 +248,7 @@ def control_lists(node: Node, user: UserRecord) -> dict[str, Any]:
     found_visits, visits_refused = refused_or(lambda: visits.list_visits(node, user))
     return {
         "consents": consent.list_consents(node),
-        "notices": notices.list_notices(node),
+        "notices": notice_case.list_notices(node),
         "compromises": cases or [],
         "compromises_refused": cases_refused,
         "visits": found_visits or [],

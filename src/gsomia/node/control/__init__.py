@@ -7,7 +7,10 @@ Cases and their steps are kept by `casebook`.
 
 - `consent`: consent to onward release, and approvals of new purposes (R12, R13)
 - `onward`: onward release with consent, hub forwarding, the chain of custody (R12, R17, R47)
-- `notices`: classification changes by the originator, applied by every holder (R14)
+- `notices`: classification changes by the originator, and the holders' acknowledgements (R14)
+- `remarking`: a holder applies the originator's notice; its own change is refused (R14)
+- `notice_case`: the notice case both sides keep, and its view (R14)
+- `marks`: labels, copies, translations and derivatives re-marked by a change (R8, R14)
 - `custody`: copies, translations, derivatives and the inventory (R8, R15-R17, R29, R30)
 - `disposal`: destruction and return to the originator (R18, R31, R32)
 - `compromise`, `disputes`: loss reports and consultation cases (R37, R46)

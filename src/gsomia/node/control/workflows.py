@@ -19,7 +19,16 @@ from sqlalchemy import Connection
 from gsomia.errors import Error
 from gsomia.exchange.outbox import Pending
 from gsomia.node import audit
-from gsomia.node.control import compromise, consent, custody, disposal, notices, onward, visits
+from gsomia.node.control import (
+    compromise,
+    consent,
+    custody,
+    disposal,
+    notices,
+    onward,
+    remarking,
+    visits,
+)
 from gsomia.node.control.messages import Handler
 from gsomia.node.control.settlement import Answered, AnswerHook, answered
 from gsomia.node.runtime import Node
@@ -31,6 +40,7 @@ HANDLERS: dict[str, Handler] = {
     **consent.HANDLERS,
     **onward.HANDLERS,
     **notices.HANDLERS,
+    **remarking.HANDLERS,
     **custody.HANDLERS,
     **disposal.HANDLERS,
     **compromise.HANDLERS,

@@ -1,0 +1,238 @@
+"""The holder's side of a classification change: applying the originator's notice (R14).
+
+A holder's node checks that a `classification_notice` comes from the item's originator, lets
+the treaty core re-mark its holding through the chain of agreements the item travelled,
+re-marks its copies, translations and derivatives (`marks`), keeps the notice as a case and
+sends back a signed `notice_acknowledgement`. A holder's own attempt to change a
+classification is refused and logged. The originator's side is `notices`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from gsomia.errors import InputError, NotFound, PolicyDenied
+from gsomia.node import audit
+from gsomia.node.control import casebook
+from gsomia.node.control.marks import held, parse_level, relabel, remark_copies
+from gsomia.node.control.messages import Handler, Incoming, Outcome, send, text, texts, wake, when
+from gsomia.node.control.notice_case import ACK, APPLIED, ARTICLE, CASE, NOTICE, ack_json
+from gsomia.node.runtime import Node
+from gsomia.store.tables import cases, holdings, transfers
+from gsomia.store.users import UserRecord
+from gsomia.treaty.agreements import Agreement
+from gsomia.treaty.classification import (
+    DECLASSIFIED,
+    ClassificationNotice,
+    acknowledge,
+    apply_notice,
+    may_apply_notice,
+)
+from gsomia.treaty.decision import Decision
+from gsomia.treaty.decisions import may_change_classification
+from gsomia.treaty.items import Holding, Precedence
+
+__all__ = ["HANDLERS", "refuse_holder_change"]
+
+
+def refuse_holder_change(node: Node, user: UserRecord, holding_id: str) -> None:
+    """A holder tries to change the classification of an item it received: always refused
+    (R14), and logged. `NotFound` when this node neither holds nor originated it."""
+    now = node.clock()
+    with node.reader.connect() as conn:
+        row = conn.execute(
+            select(holdings).where(
+                (holdings.c.id == holding_id) | (holdings.c.item_id == holding_id)
+            )
+        ).first()
+    if row is None:
+        raise NotFound(
+            f"no item or holding {holding_id} here",
+            hint="`gsomia item list` shows this node's items and holdings",
+        )
+    decision = may_change_classification(node.nation, held(node, row).item)
+    with node.engine.begin() as conn:
+        audit.record(
+            conn,
+            actor=user.name,
+            action="reclassify",
+            subject=row.id,
+            decision=decision,
+            now=now,
+        )
+    decision.enforce()
+    raise PolicyDenied(  # pragma: no cover - a holder is never the originator of what it holds
+        f"{node.nation} holds {row.item_id} and did not originate it", article=ARTICLE
+    )
+
+
+def _notice_from(
+    node: Node, incoming: Incoming, holding: Holding
+) -> tuple[ClassificationNotice, list[str]]:
+    doc = incoming.document
+    item = holding.item
+    created = item.created_at or incoming.at
+    notice_id = text(doc, "notice", limit=64)
+    if text(doc, "item_id", limit=64) != item.id:
+        raise InputError(f"notice {notice_id} names another item than {item.id}")
+    if text(doc, "originator", limit=4) != incoming.sender:
+        raise InputError(f"notice {notice_id} was signed by {incoming.sender}, not its originator")
+    new = text(doc, "level", limit=64, empty=True)
+    notice = ClassificationNotice(
+        id=notice_id,
+        item_id=item.id,
+        originator=incoming.sender,
+        previous=parse_level(node, incoming.sender, text(doc, "previous", limit=64), created),
+        new_level=parse_level(node, incoming.sender, new, created) if new else None,
+        effective=when(doc, "effective"),
+        issued_at=when(doc, "issued_at"),
+        issued_by=text(doc, "issued_by", limit=100),
+        verified=True,  # the envelope verified under the sender's card before this ran
+    )
+    return notice, texts(doc, "via", limit=64)
+
+
+def _via(conn: Connection, node: Node, holding: Holding, via: Sequence[str]) -> list[Agreement]:
+    """The agreements the item moved on under to reach this nation, checked against the
+    transfer this node recorded when it received the item, if it recorded one."""
+    own = conn.execute(
+        select(transfers.c.basis).where(
+            transfers.c.item_id == holding.item.id, transfers.c.to_nation == node.nation
+        )
+    ).scalar_one_or_none()
+    if own is not None and own != holding.item.agreement_id and (not via or via[-1] != own):
+        raise PolicyDenied(
+            f"the notice's path {list(via)} does not end with {own}, "
+            f"the agreement {holding.item.id} reached {node.nation} under",
+            article=ARTICLE,
+        )
+    return [node.agreement(agreement_id) for agreement_id in via]
+
+
+def _applied_already(row: Any, notice_id: str, kept: dict[str, Any]) -> Outcome:
+    """The same notice in another message: applied once, answered as it was."""
+    return Outcome(
+        Decision.allow(f"notice {notice_id} was applied already", ARTICLE, "R14"),
+        row.id,
+        {
+            "notice": notice_id,
+            "holding": row.id,
+            "level": kept.get("local_level") or "",
+            "marked": kept.get("local_level") or "",
+        },
+    )
+
+
+def _on_notice(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
+    doc = incoming.document
+    item_id = text(doc, "item_id", limit=64)
+    row = conn.execute(select(holdings).where(holdings.c.item_id == item_id)).first()
+    if row is None:
+        raise NotFound(f"{node.nation} holds no {item_id}")
+    notice_id = text(doc, "notice", limit=64)
+    # Any case kind: a case id is taken once, whichever workflow took it.
+    seen = conn.execute(select(cases.c.document).where(cases.c.id == notice_id)).first()
+    if seen is not None:
+        return _applied_already(row, notice_id, seen.document)
+    holding = held(node, row)
+    origin = may_change_classification(incoming.sender, holding.item)
+    if not origin.allowed:
+        return Outcome(origin, row.id)
+    notice, via_ids = _notice_from(node, incoming, holding)
+    via = _via(conn, node, holding, via_ids)
+    agreement = node.agreement(holding.item.agreement_id)
+    now = incoming.at
+    decision = may_apply_notice(holding, notice, agreement, now, via=via)
+    if not decision.allowed:
+        return Outcome(decision, row.id)
+    remarking = apply_notice(holding, notice, agreement, now, via=via)
+    original = notice.new_level.native if notice.new_level is not None else DECLASSIFIED
+    local = remarking.level.native if remarking.level is not None else DECLASSIFIED
+    conn.execute(
+        update(holdings)
+        .where(holdings.c.id == row.id)
+        .values(
+            local_level=local,
+            local_label=relabel(row.local_label, local),
+            original_label=relabel(row.original_label, original),
+        )
+    )
+    remarked = remark_copies(
+        conn, node, before=holding, after=remarking.holding, original=original, local=local
+    )
+    ack = acknowledge(remarking, node.nation, now)
+    document = {
+        **{k: doc[k] for k in ("previous", "level", "effective", "issued_at", "issued_by")},
+        "change": notice.kind.value,
+        "direction": "received",
+        "holders": [node.nation],
+        "acknowledged": [ack_json(ack)],
+        "outstanding": [],
+        "holding_id": row.id,
+        "local_previous": holding.level.native,
+        "local_level": local,
+        "via": via_ids,
+        "copies": remarked,
+    }
+    casebook.insert(
+        conn,
+        case_id=notice.id,
+        kind=CASE,
+        item_id=item_id,
+        originator=incoming.sender,
+        counterpart=incoming.sender,
+        opened_by=incoming.sender,
+        status=APPLIED,
+        document=document,
+        now=now,
+    )
+    casebook.step(
+        conn,
+        notice.id,
+        at=now,
+        actor=incoming.sender,
+        nation=incoming.sender,
+        name="applied",
+        document={"holding": row.id, "from": holding.level.native, "to": local},
+        message_id=incoming.id,
+        signature=incoming.signed.decode("ascii"),
+    )
+    send(
+        conn,
+        node,
+        kind=ACK,
+        peer=incoming.sender,
+        document={
+            "notice": ack.notice_id,
+            "item_id": item_id,
+            "holder": ack.holder,
+            "holding": ack.holding_id,
+            "level": ack.level,
+            "at": ack.at.isoformat(),
+        },
+        precedence=Precedence.IMMEDIATE,
+        now=now,
+    )
+    entries = [
+        audit.Entry(
+            incoming.sender,
+            "remark",
+            copy_id,
+            Decision.allow(f"{copy_id} follows {row.id}: {local}", ARTICLE, "R14"),
+            (notice.id,),
+        )
+        for copy_id in remarked
+    ]
+    audit.record_all(conn, entries, now)
+    wake(node, Precedence.IMMEDIATE)  # the worker also finds it on its next look
+    return Outcome(
+        decision,
+        row.id,
+        {"notice": notice.id, "holding": row.id, "level": ack.level, "marked": local},
+    )
+
+
+HANDLERS: dict[str, Handler] = {NOTICE: _on_notice}
