@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from gsomia.cli.app import console
-from gsomia.cli.items import As, Home, Token, Url, connect
+from gsomia.cli.common import As, Home, Token, Url, connect
 from gsomia.cli.treaty import agreement_app
 
 

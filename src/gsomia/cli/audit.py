@@ -17,6 +17,7 @@ from rich.table import Table
 from sqlalchemy import Connection, Engine
 
 from gsomia.cli.app import app, console, err_console
+from gsomia.cli.common import HomeOpt
 from gsomia.errors import UsageError, VerificationError, exit_code
 from gsomia.exchange.witness import cosignature_verifier, log_origin, log_verifier
 from gsomia.ledger.audit import AuditReport, TamperedLog
@@ -33,8 +34,6 @@ from gsomia.store.tables import peers
 
 audit_app = typer.Typer(help="The node's tamper-evident log: verify, prove, check, status.")
 app.add_typer(audit_app, name="audit")
-
-HomeOpt = Annotated[Path, typer.Option("--home", help="the node home directory")]
 
 
 def _home_card(home: Path) -> IdentityCard:

@@ -8,28 +8,12 @@ import typer
 from rich.table import Table
 
 from gsomia.cli.app import app, console
-from gsomia.cli.items import As, Home, Token, Url, connect
+from gsomia.cli.common import As, Home, Token, Url, connect, grid, moment, styled
 
 compromise_app = typer.Typer(help="Loss or compromise: report, findings, close (Art. 17).")
 app.add_typer(compromise_app, name="compromise")
 dispute_app = typer.Typer(help="Disputes, settled by consultation between the parties (Art. 20).")
 app.add_typer(dispute_app, name="dispute")
-
-STATUS_STYLE = {
-    "reported": "bold red",
-    "originator_notified": "yellow",
-    "investigating": "yellow",
-    "findings_sent": "cyan",
-    "closed": "green",
-    "open": "yellow",
-    "consultations": "yellow",
-    "settled": "green",
-}
-
-
-def _status(value: str) -> str:
-    style = STATUS_STYLE.get(value)
-    return f"[{style}]{value}[/]" if style else value
 
 
 def delay(case: dict[str, Any]) -> str:
@@ -42,21 +26,21 @@ def delay(case: dict[str, Any]) -> str:
 
 
 def _case_table(cases: list[dict[str, Any]]) -> Table:
-    table = Table(title="Compromise cases")
-    for column in ("case", "item", "side", "status", "originator", "reported", "notification"):
-        table.add_column(column)
-    for case in cases:
-        table.add_row(
+    rows = (
+        (
             case["id"][:12],
             case["item_id"] or "",
             case.get("side") or "",
-            _status(case["status"]),
+            styled(case["status"]),
             case["originator"],
-            f"{case['reported_at'][:19]} by {case['reported_by']}"
+            f"{moment(case['reported_at'])} by {case['reported_by']}"
             + (" [red](actual)[/]" if case.get("actual") else " (possible)"),
             delay(case),
         )
-    return table
+        for case in cases
+    )
+    columns = ("case", "item", "side", "status", "originator", "reported", "notification")
+    return grid(columns, rows, title="Compromise cases")
 
 
 def _show(case: dict[str, Any]) -> None:
@@ -73,7 +57,7 @@ def _show(case: dict[str, Any]) -> None:
     for step in case.get("steps", []):
         signed = " [green](signed)[/]" if step.get("signed") else ""
         console.print(
-            f"  {step['at'][:19]}  {step['nation']} {step['actor']}: {step['step']}{signed}"
+            f"  {moment(step['at'])}  {step['nation']} {step['actor']}: {step['step']}{signed}"
         )
 
 
@@ -146,27 +130,27 @@ def close(
     """Close a case; refused until the originator acknowledged the findings."""
     with connect(home, user, url, token) as client:
         case = client.post(f"/api/v1/compromises/{case_id}/close")
-    console.print(f"[green]closed[/] {case['id']} at {case['closed_at'][:19]}")
+    console.print(f"[green]closed[/] {case['id']} at {moment(case['closed_at'])}")
 
 
 # Disputes -------------------------------------------------------------------------------------
 
 
 def _dispute_table(cases: list[dict[str, Any]]) -> Table:
-    table = Table(title="Disputes")
-    for column in ("case", "agreement", "with", "status", "subject", "consultations", "outcome"):
-        table.add_column(column)
-    for case in cases:
-        table.add_row(
+    rows = (
+        (
             case["id"][:12],
             case["agreement_id"],
             case["counterpart"],
-            _status(case["state"]),
+            styled(case["state"]),
             case["subject"],
             str(len(case["consultations"])),
             case.get("outcome") or "",
         )
-    return table
+        for case in cases
+    )
+    columns = ("case", "agreement", "with", "status", "subject", "consultations", "outcome")
+    return grid(columns, rows, title="Disputes")
 
 
 @dispute_app.command("open")

@@ -10,10 +10,22 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from gsomia.cli.app import app, console
-from gsomia.cli.items import As, Home, Token, Url, connect, item_app
+from gsomia.cli.common import (
+    As,
+    Home,
+    Token,
+    Url,
+    connect,
+    fields,
+    grid,
+    listed,
+    minute,
+    moment,
+    styled,
+)
+from gsomia.cli.items import item_app
 
 consent_app = typer.Typer(help="Consent of the originator to release an item onward (R12).")
 app.add_typer(consent_app, name="consent")
@@ -22,47 +34,17 @@ app.add_typer(purpose_app, name="purpose")
 hub_app = typer.Typer(help="Hub mode: forward between participants on configured topics (R47).")
 app.add_typer(hub_app, name="hub")
 
-STATUS_STYLE = {
-    "requested": "yellow",
-    "granted": "green",
-    "approved": "green",
-    "refused": "red",
-    "revoked": "red",
-    "expired": "dim",
-}
-
-
-def _status(value: str) -> str:
-    style = STATUS_STYLE.get(value)
-    return f"[{style}]{value}[/]" if style else value
+#: What `consent show` and each decision print about a case, in this order (unset ones skipped).
+# fmt: off
+CASE_FIELDS = (
+    "status", "originator", "holder", "recipient", "purpose", "item_ids", "until", "requested_by",
+    "requested_at", "decided_by", "decided_at", "expires_at", "revoked_at", "reason",
+)
+# fmt: on
 
 
 def _show_case(case: dict[str, Any]) -> None:
-    table = Table(show_header=False, title=f"consent {case['id']}")
-    table.add_column("field", style="bold")
-    table.add_column("value")
-    for key in (
-        "status",
-        "originator",
-        "holder",
-        "recipient",
-        "purpose",
-        "item_ids",
-        "until",
-        "requested_by",
-        "requested_at",
-        "decided_by",
-        "decided_at",
-        "expires_at",
-        "revoked_at",
-        "reason",
-    ):
-        value = case.get(key)
-        if value in (None, "", []):
-            continue
-        text = ", ".join(value) if isinstance(value, list) else str(value)
-        table.add_row(key, _status(text) if key == "status" else text)
-    console.print(table)
+    console.print(fields(case, CASE_FIELDS, title=f"consent {case['id']}"))
 
 
 @consent_app.command("request")
@@ -94,19 +76,22 @@ def list_cases(home: Home = None, user: As = None, url: Url = None, token: Token
     """Consent requests this node asked for or was asked."""
     with connect(home, user, url, token) as client:
         found = client.get("/api/v1/consents")
-    table = Table("id", "status", "originator", "holder", "to", "purpose", "items", "until")
-    for case in found:
-        table.add_row(
+    rows = (
+        (
             case["id"],
-            _status(case["status"]),
+            styled(case["status"]),
             case["originator"],
             case["holder"],
             case["recipient"],
             case["purpose"],
-            ", ".join(case["item_ids"]) or case.get("item_class", ""),
-            case["until"][:16],
+            listed(case["item_ids"]) or case.get("item_class", ""),
+            minute(case["until"]),
         )
-    console.print(table)
+        for case in found
+    )
+    console.print(
+        grid(("id", "status", "originator", "holder", "to", "purpose", "items", "until"), rows)
+    )
 
 
 @consent_app.command("show")
@@ -133,46 +118,28 @@ def grant(  # noqa: PLR0917 - Typer maps parameters to options
         _show_case(client.post(f"/api/v1/consents/{case_id}/grant", body))
 
 
-@consent_app.command("refuse")
-def refuse(  # noqa: PLR0917 - Typer maps parameters to options
-    case_id: str,
-    reason: Annotated[str, typer.Option(help="told to the holder")],
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
-) -> None:
-    """Refuse (originator's officer), with the reason."""
-    with connect(home, user, url, token) as client:
-        _show_case(client.post(f"/api/v1/consents/{case_id}/refuse", {"reason": reason}))
+def _answer(verb: str, summary: str) -> None:
+    """Register `consent VERB CASE --reason …`: refusing and revoking differ only in the verb."""
+
+    def answer(  # noqa: PLR0917 - Typer maps parameters to options
+        case_id: str,
+        reason: Annotated[str, typer.Option(help="told to the holder")],
+        home: Home = None,
+        user: As = None,
+        url: Url = None,
+        token: Token = None,
+    ) -> None:
+        with connect(home, user, url, token) as client:
+            _show_case(client.post(f"/api/v1/consents/{case_id}/{verb}", {"reason": reason}))
+
+    consent_app.command(verb, help=summary)(answer)
 
 
-@consent_app.command("revoke")
-def revoke(  # noqa: PLR0917 - Typer maps parameters to options
-    case_id: str,
-    reason: Annotated[str, typer.Option(help="told to the holder")],
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
-) -> None:
-    """Revoke a granted consent from now on (originator's officer)."""
-    with connect(home, user, url, token) as client:
-        _show_case(client.post(f"/api/v1/consents/{case_id}/revoke", {"reason": reason}))
+_answer("refuse", "Refuse (originator's officer), with the reason.")
+_answer("revoke", "Revoke a granted consent from now on (originator's officer).")
 
 
-def _onward(holding: str, to: str, consent: str, client: Any) -> None:
-    result = client.post(f"/api/v1/holdings/{holding}/onward", {"to": to, "consent_id": consent})
-    transfer = result["transfer"]
-    console.print(
-        f"[green]released onward[/] {transfer['item_id']} {transfer['from']} → {transfer['to']}, "
-        f"marked [bold]{transfer['level']}[/] under {transfer['basis']} "
-        f"with consent {transfer['consent_id']}"
-    )
-
-
-@item_app.command("onward")
-def item_onward(  # noqa: PLR0917 - Typer maps parameters to options
+def onward(  # noqa: PLR0917 - Typer maps parameters to options
     holding: Annotated[str, typer.Argument(help="the holding (or item) id")],
     to: Annotated[str, typer.Option("--to", help="the third nation")],
     consent: Annotated[str, typer.Option("--consent", help="the originator's consent id")],
@@ -183,22 +150,19 @@ def item_onward(  # noqa: PLR0917 - Typer maps parameters to options
 ) -> None:
     """Release a holding to a third nation with the originator's consent."""
     with connect(home, user, url, token) as client:
-        _onward(holding, to, consent, client)
+        result = client.post(
+            f"/api/v1/holdings/{holding}/onward", {"to": to, "consent_id": consent}
+        )
+    transfer = result["transfer"]
+    console.print(
+        f"[green]released onward[/] {transfer['item_id']} {transfer['from']} → {transfer['to']}, "
+        f"marked [bold]{transfer['level']}[/] under {transfer['basis']} "
+        f"with consent {transfer['consent_id']}"
+    )
 
 
-@consent_app.command("onward")
-def consent_onward(  # noqa: PLR0917 - Typer maps parameters to options
-    holding: Annotated[str, typer.Argument(help="the holding (or item) id")],
-    to: Annotated[str, typer.Option("--to", help="the third nation")],
-    consent: Annotated[str, typer.Option("--consent", help="the originator's consent id")],
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
-) -> None:
-    """Same as `gsomia item onward`."""
-    with connect(home, user, url, token) as client:
-        _onward(holding, to, consent, client)
+item_app.command("onward")(onward)
+consent_app.command("onward", help="Same as `gsomia item onward`.")(onward)
 
 
 @item_app.command("custody")
@@ -208,18 +172,19 @@ def item_custody(
     """Every nation known to hold an item, and by which path."""
     with connect(home, user, url, token) as client:
         chain = client.get(f"/api/v1/items/{item_id}/custody")
-    table = Table("from", "to", "at", "marked", "under", "consent", "hub", title=item_id)
-    for t in chain["transfers"]:
-        table.add_row(
+    rows = (
+        (
             t["from"],
             t["to"],
-            t["at"][:19],
+            moment(t["at"]),
             t["level"],
             t["basis"],
             t["consent_id"] or "",
             t["hub"] or "",
         )
-    console.print(table)
+        for t in chain["transfers"]
+    )
+    console.print(grid(("from", "to", "at", "marked", "under", "consent", "hub"), rows, item_id))
     for nation, path in chain["paths"].items():
         console.print(f"  [bold]{nation}[/]: {' → '.join(path)}")
 
@@ -246,17 +211,22 @@ def purpose_request(  # noqa: PLR0917 - Typer maps parameters to options
 def purpose_list(home: Home = None, user: As = None, url: Url = None, token: Token = None) -> None:
     with connect(home, user, url, token) as client:
         found = client.get("/api/v1/purposes")
-    table = Table("id", "status", "originator", "holder", "purpose", "items")
-    for case in found:
-        table.add_row(
+    rows = (
+        (
             case["id"],
-            _status(case["status"]),
+            styled(case["status"]),
             case["originator"],
             case["holder"] or "",
             case["purpose"],
-            ", ".join(case["item_ids"]),
+            listed(case["item_ids"]),
         )
-    console.print(table)
+        for case in found
+    )
+    console.print(grid(("id", "status", "originator", "holder", "purpose", "items"), rows))
+
+
+def _decided(case: dict[str, Any]) -> None:
+    console.print(f"{styled(case['status'])} {case['purpose']!r} for {case['holder']}")
 
 
 @purpose_app.command("approve")
@@ -265,7 +235,7 @@ def purpose_approve(
 ) -> None:
     with connect(home, user, url, token) as client:
         case = client.post(f"/api/v1/purposes/{case_id}/approve")
-    console.print(f"{_status(case['status'])} {case['purpose']!r} for {case['holder']}")
+    _decided(case)
 
 
 @purpose_app.command("refuse")
@@ -279,7 +249,7 @@ def purpose_refuse(  # noqa: PLR0917 - Typer maps parameters to options
 ) -> None:
     with connect(home, user, url, token) as client:
         case = client.post(f"/api/v1/purposes/{case_id}/refuse", {"reason": reason})
-    console.print(f"{_status(case['status'])} {case['purpose']!r} for {case['holder']}")
+    _decided(case)
 
 
 @hub_app.command("rule")
@@ -298,7 +268,7 @@ def hub_rule(  # noqa: PLR0917 - Typer maps parameters to options
         rule = client.post("/api/v1/hub/rules", body)
     console.print(
         f"[green]hub rule {rule['id']}[/] {rule['arrangement']} (non-binding): "
-        f"{', '.join(rule['participants'])} on {', '.join(rule['topics'])}"
+        f"{listed(rule['participants'])} on {listed(rule['topics'])}"
     )
 
 
@@ -306,16 +276,17 @@ def hub_rule(  # noqa: PLR0917 - Typer maps parameters to options
 def hub_rules(home: Home = None, user: As = None, url: Url = None, token: Token = None) -> None:
     with connect(home, user, url, token) as client:
         found = client.get("/api/v1/hub/rules")
-    table = Table("id", "arrangement", "participants", "topics", "by")
-    for rule in found:
-        table.add_row(
+    rows = (
+        (
             str(rule["id"]),
             rule["arrangement"],
-            ", ".join(rule["participants"]),
-            ", ".join(rule["topics"]),
+            listed(rule["participants"]),
+            listed(rule["topics"]),
             rule["created_by"],
         )
-    console.print(table)
+        for rule in found
+    )
+    console.print(grid(("id", "arrangement", "participants", "topics", "by"), rows))
 
 
 @hub_app.command("forward")

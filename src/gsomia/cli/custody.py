@@ -13,11 +13,9 @@ import typer
 from rich.table import Table
 
 from gsomia.cli.app import console
-from gsomia.cli.items import As, Home, Token, Url, connect, item_app
+from gsomia.cli.common import As, Home, Token, Url, connect, grid, listed, moment, styled
+from gsomia.cli.items import item_app
 from gsomia.errors import UsageError
-
-STATE_STYLE = {"held": "green", "destroyed": "red", "returned": "yellow"}
-KIND_STYLE = {"destroyed": "red", "returned": "yellow", "received": "green"}
 
 
 def _text(file: Path) -> str:
@@ -29,29 +27,23 @@ def _text(file: Path) -> str:
         ) from error
 
 
-def _styled(value: str, styles: dict[str, str]) -> str:
-    style = styles.get(value)
-    return f"[{style}]{value}[/]" if style else value
+def _copy_row(row: dict[str, Any]) -> tuple[str, ...]:
+    label = row.get("label", {})
+    return (
+        row["id"],
+        row["kind"],
+        str(row["number"]),
+        f"[bold]{row['level']}[/]",
+        label.get("originator") or listed(label.get("originators", [])),
+        row["made_by"],
+        moment(row["made_at"]),
+        styled(row["state"]),
+    )
 
 
 def _copies_table(rows: list[dict[str, Any]], title: str) -> Table:
-    table = Table(
-        "id", "kind", "no.", "marking", "originator", "made by", "made at", "state", title=title
-    )
-    for row in rows:
-        label = row.get("label", {})
-        originator = label.get("originator") or ", ".join(label.get("originators", []))
-        table.add_row(
-            row["id"],
-            row["kind"],
-            str(row["number"]),
-            f"[bold]{row['level']}[/]",
-            originator,
-            row["made_by"],
-            row["made_at"][:19],
-            _styled(row["state"], STATE_STYLE),
-        )
-    return table
+    columns = ("id", "kind", "no.", "marking", "originator", "made by", "made at", "state")
+    return grid(columns, map(_copy_row, rows), title)
 
 
 @item_app.command("copy")
@@ -143,12 +135,12 @@ def destroy(  # noqa: PLR0917 - Typer maps parameters to options
     with connect(home, user, url, token) as client:
         record = client.post(f"/api/v1/holdings/{holding}/destroy", body)
     console.print(
-        f"[red]destroyed[/] {record['holding_id']} by {record['method']} at {record['at'][:19]}; "
-        f"officials {', '.join(record['officials'])}"
-        + (f"; witnesses {', '.join(record['witnesses'])}" if record["witnesses"] else "")
+        f"{styled('destroyed')} {record['holding_id']} by {record['method']} "
+        f"at {moment(record['at'])}; officials {listed(record['officials'])}"
+        + (f"; witnesses {listed(record['witnesses'])}" if record["witnesses"] else "")
     )
     if record["covers"]:
-        console.print("with it: " + ", ".join(record["covers"]))
+        console.print("with it: " + listed(record["covers"]))
 
 
 @item_app.command("return")
@@ -165,7 +157,7 @@ def return_(  # noqa: PLR0917 - Typer maps parameters to options
     """Give a holding back to its originator; the originator's node is notified."""
     with connect(home, user, url, token) as client:
         done = client.post(f"/api/v1/holdings/{holding}/return", {"dispose_dependants": dependants})
-    console.print(f"[yellow]returned[/] {done['holding_id']} to {done['to']} (notice queued)")
+    console.print(f"{styled('returned')} {done['holding_id']} to {done['to']} (notice queued)")
 
 
 @item_app.command("inventory")
@@ -183,39 +175,30 @@ def inventory(
     console.print(
         f"[bold]{subject['id']}[/] {subject.get('title', '')} — marked "
         f"[bold]{subject['marking']}[/], originator {subject['originator']}, "
-        + _styled(subject["state"], STATE_STYLE)
+        + styled(subject["state"])
     )
-    chain = Table("at", "event", "object", "custodian", "location", title="chain of custody")
-    for event in found["chain"]:
-        chain.add_row(
-            event["at"][:19],
-            _styled(event["kind"], KIND_STYLE),
-            event["object"],
-            event["custodian"],
-            event["location"],
-        )
-    console.print(chain)
+    chain = (
+        (moment(e["at"]), styled(e["kind"]), e["object"], e["custodian"], e["location"])
+        for e in found["chain"]
+    )
+    console.print(
+        grid(("at", "event", "object", "custodian", "location"), chain, "chain of custody")
+    )
     if found["copies"]:
         console.print(_copies_table(found["copies"], "copies, translations, derivatives"))
     if found["destructions"]:
-        table = Table(
-            "subject",
-            "method",
-            "at",
-            "officials",
-            "witnesses",
-            "recorded by",
-            title="destruction records",
-        )
-        for d in found["destructions"]:
-            table.add_row(
+        records = (
+            (
                 d["subject_id"],
                 d["method"],
-                d["at"][:19],
-                ", ".join(d["officials"]),
-                ", ".join(d["witnesses"]),
+                moment(d["at"]),
+                listed(d["officials"]),
+                listed(d["witnesses"]),
                 d["recorded_by"],
             )
-        console.print(table)
-    readers = ", ".join(found["readers"]) or "[dim]nobody[/]"
+            for d in found["destructions"]
+        )
+        heads = ("subject", "method", "at", "officials", "witnesses", "recorded by")
+        console.print(grid(heads, records, "destruction records"))
+    readers = listed(found["readers"]) or "[dim]nobody[/]"
     console.print(f"read by: {readers}")

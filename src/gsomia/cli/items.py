@@ -1,7 +1,7 @@
-"""`gsomia item … | transfers`: work with a running node as one of its people.
+"""`gsomia item publish | release | list | show | read` and `gsomia transfers`.
 
-Either `--url` and `--token` (or GSOMIA_URL / GSOMIA_TOKEN), or `--home DIR --as USER` on the
-node's own machine, where the CLI issues USER a token from the node's database.
+The commands a person of the node uses every day: put an item up for release, see what the node
+publishes and holds, read a holding. How to say which node and who you are: `gsomia.cli.common`.
 """
 
 from __future__ import annotations
@@ -15,45 +15,22 @@ import typer
 from rich.table import Table
 
 from gsomia.cli.app import app, console
-from gsomia.client import NodeClient
+from gsomia.cli.common import (
+    PRECEDENCE_STYLE,
+    As,
+    Home,
+    Token,
+    Url,
+    connect,
+    grid,
+    listed,
+    moment,
+    styled,
+)
 from gsomia.errors import NotFound, UsageError
-from gsomia.node.home import read_config
-from gsomia.node.runtime import utcnow
-from gsomia.store.db import make_engine, migrate
-from gsomia.store.users import issue_token
 
 item_app = typer.Typer(help="Items: publish, release, list, show, read.")
 app.add_typer(item_app, name="item")
-
-Home = Annotated[Path | None, typer.Option("--home", help="node home (with --as)")]
-As = Annotated[str | None, typer.Option("--as", help="act as this user (with --home)")]
-Url = Annotated[str | None, typer.Option(envvar="GSOMIA_URL", help="node URL")]
-Token = Annotated[str | None, typer.Option(envvar="GSOMIA_TOKEN", help="API token")]
-
-PRECEDENCE_STYLE = {"FLASH": "bold white on red", "IMMEDIATE": "bold red", "PRIORITY": "yellow"}
-STATE_STYLE = {"received": "green", "rejected": "red", "queued": "yellow", "released": "green"}
-
-
-def connect(home: Path | None, user: str | None, url: str | None, token: str | None) -> NodeClient:
-    if home is not None and user is not None:
-        config = read_config(home)
-        engine = make_engine(config.database_url)
-        migrate(engine)
-        with engine.begin() as conn:
-            token = issue_token(conn, user, utcnow())
-        engine.dispose()
-        return NodeClient(url or f"http://{config.listen}", token)
-    if url and token:
-        return NodeClient(url, token)
-    raise UsageError(
-        "say which node and who you are",
-        hint="use --home DIR --as USER on the node's machine, or --url and --token",
-    )
-
-
-def _styled(value: str, styles: dict[str, str]) -> str:
-    style = styles.get(value)
-    return f"[{style}]{value}[/]" if style else value
 
 
 @item_app.command("publish")
@@ -122,7 +99,7 @@ def release(
     table = Table("partner", "decision", "reason", "article", title=f"release of {item_id}")
     for outcome in outcomes:
         d = outcome["decision"]
-        verdict = "[green]released[/]" if d["allowed"] else "[red]refused[/]"
+        verdict = styled("released" if d["allowed"] else "refused")
         table.add_row(outcome["nation"], verdict, d["reason"], f"{d['article']} {d['requirement']}")
     console.print(table)
     if not any(o["decision"]["allowed"] for o in outcomes):
@@ -134,38 +111,41 @@ def list_items(home: Home = None, user: As = None, url: Url = None, token: Token
     """This node's own items and what it holds from partners."""
     with connect(home, user, url, token) as client:
         own, held = client.items(), client.holdings()
-    mine = Table("id", "title", "marking", "rel to", "precedence", "state", title="published here")
-    for item in own:
-        mine.add_row(
-            item["id"][:8],
-            item["title"],
-            item["level"],
-            ", ".join(item["releasable_to"]),
-            _styled(item["precedence"], PRECEDENCE_STYLE),
-            _styled(item["state"], STATE_STYLE),
+    console.print(
+        grid(
+            ("id", "title", "marking", "rel to", "precedence", "state"),
+            title="published here",
+            rows=(
+                (
+                    item["id"][:8],
+                    item["title"],
+                    item["level"],
+                    listed(item["releasable_to"]),
+                    styled(item["precedence"], PRECEDENCE_STYLE),
+                    styled(item["state"]),
+                )
+                for item in own
+            ),
         )
-    theirs = Table(
-        "id",
-        "title",
-        "marking",
-        "originator's marking",
-        "from",
-        "precedence",
-        "received",
-        title="held from partners",
     )
-    for h in held:
-        theirs.add_row(
-            h["id"][:8],
-            h["title"],
-            f"[bold]{h['marking']}[/]",
-            h["original_marking"],
-            h["originator"],
-            _styled(h["precedence"], PRECEDENCE_STYLE),
-            h["received_at"][:19],
+    console.print(
+        grid(
+            ("id", "title", "marking", "originator's marking", "from", "precedence", "received"),
+            title="held from partners",
+            rows=(
+                (
+                    h["id"][:8],
+                    h["title"],
+                    f"[bold]{h['marking']}[/]",
+                    h["original_marking"],
+                    h["originator"],
+                    styled(h["precedence"], PRECEDENCE_STYLE),
+                    moment(h["received_at"]),
+                )
+                for h in held
+            ),
         )
-    console.print(mine)
-    console.print(theirs)
+    )
 
 
 @item_app.command("show")
@@ -210,14 +190,18 @@ def transfers(home: Home = None, user: As = None, url: Url = None, token: Token 
     """Each transfer of this node's items: queued, received (and marked how) or rejected."""
     with connect(home, user, url, token) as client:
         rows = client.transfers()
-    table = Table("item", "to", "precedence", "state", "attempts", "marked as / reason")
-    for t in rows:
-        table.add_row(
-            (t["item_id"] or "")[:8],
-            t["peer"],
-            _styled(t["precedence"], PRECEDENCE_STYLE),
-            _styled(t["state"], STATE_STYLE),
-            str(t["attempts"]),
-            t.get("marked") or t.get("reason") or t.get("last_error") or "",
-        )
+    table = grid(
+        ("item", "to", "precedence", "state", "attempts", "marked as / reason"),
+        rows=(
+            (
+                (t["item_id"] or "")[:8],
+                t["peer"],
+                styled(t["precedence"], PRECEDENCE_STYLE),
+                styled(t["state"]),
+                str(t["attempts"]),
+                t.get("marked") or t.get("reason") or t.get("last_error") or "",
+            )
+            for t in rows
+        ),
+    )
     console.print(table)

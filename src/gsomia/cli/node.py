@@ -5,17 +5,16 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
 from rich.table import Table
-from sqlalchemy import Engine
 
 from gsomia.app import create_app
 from gsomia.cli.app import app, console
+from gsomia.cli.common import HomeOpt, iso_day, open_engine
 from gsomia.cli.identity import passphrase
 from gsomia.errors import InputError, UsageError
 from gsomia.ledger.events import EventKind
@@ -25,7 +24,6 @@ from gsomia.node.ledger import admin_event
 from gsomia.node.peers import add_peer, list_peers
 from gsomia.node.runtime import Node, utcnow
 from gsomia.seal import fingerprint_groups
-from gsomia.store.db import make_engine, migrate
 from gsomia.store.users import UserRecord, add_user, issue_token, list_users
 from gsomia.treaty import load_schemes
 from gsomia.treaty.roles import ROLE_GRANTS
@@ -37,7 +35,6 @@ app.add_typer(user_app, name="user")
 
 #: Who the log names for what an operator does at the console.
 OPERATOR = "operator"
-HomeOpt = Annotated[Path, typer.Option("--home", help="the node home directory")]
 
 
 class _JsonFormatter(logging.Formatter):
@@ -92,12 +89,6 @@ def serve(
     )
 
 
-def _engine(home: Path) -> Engine:
-    engine = make_engine(read_config(home).database_url)
-    migrate(engine)
-    return engine
-
-
 @peer_app.command("add")
 def peer_add(
     home: HomeOpt,
@@ -132,7 +123,7 @@ def peer_add(
 @peer_app.command("list")
 def peer_list(home: HomeOpt) -> None:
     """Partner nodes this node trusts."""
-    with _engine(home).connect() as conn:
+    with open_engine(home).connect() as conn:
         peers = list_peers(conn)
     table = Table("nation", "name", "endpoint", "fingerprint")
     for peer in peers:
@@ -159,10 +150,7 @@ def user_add(  # noqa: PLR0917 - Typer maps parameters to options
     level = load_schemes().scheme(config.nation).parse(clearance)
     if role not in ROLE_GRANTS:
         raise InputError(f"unknown role {role!r}", hint="use " + ", ".join(ROLE_GRANTS))
-    try:
-        expires = date.fromisoformat(clearance_expires)
-    except ValueError as exc:
-        raise InputError(f"--clearance-expires {clearance_expires!r} is not YYYY-MM-DD") from exc
+    expires = iso_day(clearance_expires, "--clearance-expires", InputError)
     record = UserRecord(
         name=name,
         nationality=nationality.upper(),
@@ -174,7 +162,7 @@ def user_add(  # noqa: PLR0917 - Typer maps parameters to options
         language=language,
     )
     now = utcnow()
-    with _engine(home).begin() as conn:
+    with open_engine(home).begin() as conn:
         add_user(conn, record, now)
         audit.record_event(
             conn,
@@ -198,7 +186,7 @@ def user_add(  # noqa: PLR0917 - Typer maps parameters to options
 def user_token(home: HomeOpt, name: Annotated[str, typer.Argument()]) -> None:
     """Issue an API token for a person (shown once)."""
     now = utcnow()
-    with _engine(home).begin() as conn:
+    with open_engine(home).begin() as conn:
         token = issue_token(conn, name, now)
         event = admin_event(
             EventKind.KEY_ADMIN, actor=OPERATOR, action="user:token", subject=name, now=now
@@ -210,7 +198,7 @@ def user_token(home: HomeOpt, name: Annotated[str, typer.Argument()]) -> None:
 @user_app.command("list")
 def user_list(home: HomeOpt) -> None:
     """People of this node."""
-    with _engine(home).connect() as conn:
+    with open_engine(home).connect() as conn:
         users = list_users(conn)
     table = Table("name", "nationality", "clearance", "expires", "communities", "role", "register")
     for user in users:

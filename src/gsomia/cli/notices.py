@@ -12,7 +12,8 @@ import typer
 from rich.table import Table
 
 from gsomia.cli.app import app, console
-from gsomia.cli.items import As, Home, Token, Url, connect, item_app
+from gsomia.cli.common import As, Home, Token, Url, connect, listed, moment, styled
+from gsomia.cli.items import item_app
 
 notice_app = typer.Typer(help="Classification notices: sent to holders, received from originators.")
 app.add_typer(notice_app, name="notice")
@@ -32,8 +33,8 @@ def _print_notice(notice: dict[str, Any]) -> None:
     direction = notice["direction"]
     console.print(
         f"[bold]{notice['id']}[/] ({notice['change']}) of {notice['item_id']} by "
-        f"{notice['originator']}: {_summary(notice)}, effective {notice['effective'][:19]}, "
-        f"[{DIRECTION_STYLE.get(direction, 'white')}]{direction}[/]"
+        f"{notice['originator']}: {_summary(notice)}, effective {moment(notice['effective'])}, "
+        + styled(direction, DIRECTION_STYLE)
     )
     if direction == "received":
         console.print(
@@ -48,18 +49,18 @@ def _print_notice(notice: dict[str, Any]) -> None:
         if holder in acknowledged:
             a = acknowledged[holder]
             table.add_row(
-                holder, "[green]acknowledged[/]", a["holding_id"], _level(a["level"]), a["at"][:19]
+                holder, styled("acknowledged"), a["holding_id"], _level(a["level"]), moment(a["at"])
             )
         elif holder in refused:
             r = refused[holder]
             table.add_row(
-                holder, "[red]refused[/]", "", "", f"{r['reason']} ({r['article']})".strip()
+                holder, styled("refused"), "", "", f"{r['reason']} ({r['article']})".strip()
             )
         else:
-            table.add_row(holder, "[yellow]outstanding[/]", "", "", "")
+            table.add_row(holder, styled("outstanding"), "", "", "")
     console.print(table)
     if notice["outstanding"]:
-        console.print(f"[yellow]outstanding:[/] {', '.join(notice['outstanding'])}")
+        console.print(f"[yellow]outstanding:[/] {listed(notice['outstanding'])}")
     elif notice["holders"]:
         console.print("[green]every holder acknowledged[/]")
     else:
@@ -106,14 +107,14 @@ def list_notices(home: Home = None, user: As = None, url: Url = None, token: Tok
         table.add_column(header, overflow="fold")
     for n in notices:
         direction = n["direction"]
-        outstanding = ", ".join(n["outstanding"])
+        outstanding = listed(n["outstanding"])
         table.add_row(
             n["id"],
             n["item_id"],
-            f"[{DIRECTION_STYLE.get(direction, 'white')}]{direction}[/]",
+            styled(direction, DIRECTION_STYLE),
             n["change"],
             _summary(n),
-            f"[green]{', '.join(a['holder'] for a in n['acknowledged'])}[/]",
+            f"[green]{listed(a['holder'] for a in n['acknowledged'])}[/]",
             f"[yellow]{outstanding}[/]" if outstanding else "[green]none[/]",
         )
     console.print(table)

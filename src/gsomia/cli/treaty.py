@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from gsomia.cli.app import app, console
-from gsomia.errors import UsageError
+from gsomia.cli.common import iso_day
 from gsomia.treaty import (
     Agreement,
     Scheme,
@@ -34,10 +34,7 @@ AT_HELP = "Day to answer for (YYYY-MM-DD); today by default."
 def _day(at: str | None) -> date:
     if at is None:
         return date.today()  # the shell picks the day; the core never reads a clock
-    try:
-        return date.fromisoformat(at)
-    except ValueError:
-        raise UsageError(f"{at!r} is not a date", hint="write it as YYYY-MM-DD") from None
+    return iso_day(at, "--at")
 
 
 def _scheme_table(schemes: list[Scheme]) -> Table:

@@ -8,34 +8,29 @@ import typer
 from rich.table import Table
 
 from gsomia.cli.app import app, console
-from gsomia.cli.items import As, Home, Token, Url, connect
+from gsomia.cli.common import As, Home, Token, Url, connect, grid, listed, minute, styled
 
 visit_app = typer.Typer(help="Visits: requested by the visiting party, approved by the host.")
 app.add_typer(visit_app, name="visit")
 
-STATUS_STYLE = {"requested": "yellow", "approved": "green", "refused": "red"}
+
+def _row(v: dict[str, Any]) -> tuple[str, ...]:
+    return (
+        v["id"][:12],
+        v["side"],
+        v["host"],
+        listed(v["visitors"]),
+        v["facility"],
+        v["subject"],
+        f"{minute(v['start'])} → {minute(v['end'])} ({v['kind']})",
+        v["max_level"] or f"{v['requested_level']} (asked)",
+        styled(v["status"]) + (f": {v['refusal']}" if v.get("refusal") else ""),
+    )
 
 
 def _table(rows: list[dict[str, Any]]) -> Table:
-    table = Table(title="Visits")
-    for column in ("visit", "side", "host", "visitors", "facility", "subject", "dates", "level"):
-        table.add_column(column)
-    table.add_column("status")
-    for v in rows:
-        level = v["max_level"] or f"{v['requested_level']} (asked)"
-        style = STATUS_STYLE.get(v["status"], "")
-        table.add_row(
-            v["id"][:12],
-            v["side"],
-            v["host"],
-            ", ".join(v["visitors"]),
-            v["facility"],
-            v["subject"],
-            f"{v['start'][:16]} → {v['end'][:16]} ({v['kind']})",
-            level,
-            f"[{style}]{v['status']}[/]" + (f": {v['refusal']}" if v.get("refusal") else ""),
-        )
-    return table
+    columns = ("visit", "side", "host", "visitors", "facility", "subject", "dates", "level")
+    return grid((*columns, "status"), map(_row, rows), title="Visits")
 
 
 @visit_app.command("request")
@@ -94,7 +89,7 @@ def approve(  # noqa: PLR0917 - Typer maps parameters to options
     """Approve a visit to this nation's facility (host officers only)."""
     with connect(home, user, url, token) as client:
         visit = client.post(f"/api/v1/visits/{visit_id}/approve", {"max_level": max_level})
-    console.print(f"[green]approved[/] up to [bold]{visit['max_level']}[/]")
+    console.print(f"{styled('approved')} up to [bold]{visit['max_level']}[/]")
     console.print(_table([visit]))
 
 
@@ -109,4 +104,4 @@ def refuse(  # noqa: PLR0917 - Typer maps parameters to options
 ) -> None:
     with connect(home, user, url, token) as client:
         visit = client.post(f"/api/v1/visits/{visit_id}/refuse", {"reason": reason})
-    console.print(f"[red]refused[/] visit {visit['id']}: {visit['refusal']}")
+    console.print(f"{styled('refused')} visit {visit['id']}: {visit['refusal']}")

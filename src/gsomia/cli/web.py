@@ -9,10 +9,9 @@ from typing import Annotated
 import typer
 
 from gsomia.cli.app import console
-from gsomia.cli.node import HomeOpt, user_app
+from gsomia.cli.common import HomeOpt, open_engine
+from gsomia.cli.node import user_app
 from gsomia.errors import InputError
-from gsomia.node.home import read_config
-from gsomia.store.db import make_engine, migrate
 from gsomia.store.users import set_password
 
 PASSWORD_ENV = "GSOMIA_USER_PASSWORD"  # noqa: S105 - the name of a variable, not a secret
@@ -34,8 +33,7 @@ def _password() -> str:
 @user_app.command("passwd")
 def user_passwd(home: HomeOpt, name: Annotated[str, typer.Argument()]) -> None:
     """Set a person's web sign-in password (from $GSOMIA_USER_PASSWORD or a hidden prompt)."""
-    engine = make_engine(read_config(Path(home)).database_url)
-    migrate(engine)
+    engine = open_engine(Path(home))
     with engine.begin() as conn:
         set_password(conn, name, _password())
     engine.dispose()

@@ -1,0 +1,145 @@
+"""What the CLI's modules share: reaching a node as one of its people, and how answers look.
+
+Every command that asks a running node takes the same four options and opens the same client;
+every table colours a state the same way and shows a time to the second. Keeping these in one
+place keeps the commands short and the output consistent from one workflow to the next.
+
+Either `--url` and `--token` (or GSOMIA_URL / GSOMIA_TOKEN), or `--home DIR --as USER` on the
+node's own machine, where the CLI issues USER a token from the node's database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from sqlalchemy import Engine
+
+from gsomia.client import NodeClient
+from gsomia.errors import Error, UsageError
+from gsomia.node.home import read_config
+from gsomia.node.runtime import utcnow
+from gsomia.store.db import make_engine, migrate
+from gsomia.store.users import issue_token
+
+# Who you are, at which node ------------------------------------------------------------------
+
+Home = Annotated[Path | None, typer.Option("--home", help="node home (with --as)")]
+As = Annotated[str | None, typer.Option("--as", help="act as this user (with --home)")]
+Url = Annotated[str | None, typer.Option(envvar="GSOMIA_URL", help="node URL")]
+Token = Annotated[str | None, typer.Option(envvar="GSOMIA_TOKEN", help="API token")]
+#: The node home, for commands run on the node's own machine (no token: they open its database).
+HomeOpt = Annotated[Path, typer.Option("--home", help="the node home directory")]
+
+
+def open_engine(home: Path) -> Engine:
+    """The node's database, migrated to the current schema; the caller disposes of it."""
+    engine = make_engine(read_config(home).database_url)
+    migrate(engine)
+    return engine
+
+
+def connect(home: Path | None, user: str | None, url: str | None, token: str | None) -> NodeClient:
+    if home is not None and user is not None:
+        config = read_config(home)
+        engine = open_engine(home)
+        with engine.begin() as conn:
+            token = issue_token(conn, user, utcnow())
+        engine.dispose()
+        return NodeClient(url or f"http://{config.listen}", token)
+    if url and token:
+        return NodeClient(url, token)
+    raise UsageError(
+        "say which node and who you are",
+        hint="use --home DIR --as USER on the node's machine, or --url and --token",
+    )
+
+
+# How answers look ----------------------------------------------------------------------------
+
+PRECEDENCE_STYLE = {"FLASH": "bold white on red", "IMMEDIATE": "bold red", "PRIORITY": "yellow"}
+#: One colour per state word, whichever workflow it comes from: green is done or allowed, yellow
+#: is waiting on someone, red is refused, lost or gone.
+STATE_STYLE = {
+    # transfers and items
+    "queued": "yellow",
+    "released": "green",
+    "received": "green",
+    "rejected": "red",
+    # holdings and their custody
+    "held": "green",
+    "returned": "yellow",
+    "destroyed": "red",
+    # requests: consent, purposes, visits, notices
+    "requested": "yellow",
+    "outstanding": "yellow",
+    "granted": "green",
+    "approved": "green",
+    "acknowledged": "green",
+    "refused": "red",
+    "revoked": "red",
+    "expired": "dim",
+    # compromise cases and disputes
+    "reported": "bold red",
+    "originator_notified": "yellow",
+    "investigating": "yellow",
+    "findings_sent": "cyan",
+    "closed": "green",
+    "open": "yellow",
+    "consultations": "yellow",
+    "settled": "green",
+}
+
+
+def styled(value: str, styles: Mapping[str, str] = STATE_STYLE) -> str:
+    """`value` in its colour; a word without one is shown plain."""
+    style = styles.get(value)
+    return f"[{style}]{value}[/]" if style else value
+
+
+def moment(iso: str) -> str:
+    """An ISO 8601 time to the second, without fractions or zone: `2026-05-01T10:20:30`."""
+    return iso[:19]
+
+
+def minute(iso: str) -> str:
+    """An ISO 8601 time to the minute: `2026-05-01T10:20`."""
+    return iso[:16]
+
+
+def listed(values: Iterable[str]) -> str:
+    return ", ".join(values)
+
+
+def grid(columns: Sequence[str], rows: Iterable[Sequence[str]], title: str | None = None) -> Table:
+    """A table with a header row of `columns` and one line per row."""
+    table = Table(*columns, title=title)
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def fields(record: Mapping[str, Any], keys: Iterable[str], title: str) -> Table:
+    """One case as a two-column table of its set fields, in `keys` order; its status coloured."""
+    table = Table(show_header=False, title=title)
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    for key in keys:
+        value = record.get(key)
+        if value in (None, "", []):
+            continue
+        text = listed(value) if isinstance(value, list) else str(value)
+        table.add_row(key, styled(text) if key == "status" else text)
+    return table
+
+
+def iso_day(text: str, option: str, error: type[Error] = UsageError) -> date:
+    """A day given as YYYY-MM-DD, or `error` naming the option and the expected form."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise error(f"{option} {text!r} is not a date", hint="write it as YYYY-MM-DD") from None
