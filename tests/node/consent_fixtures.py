@@ -11,7 +11,7 @@ from tests.node.node_fixtures import Cast
 from gsomia.exchange import outbox
 from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.wire import WireMessage
-from gsomia.node.control import consent
+from gsomia.node.control import consent, consent_decisions
 from gsomia.node.receive import receive_batch
 from gsomia.store.tables import holdings
 
@@ -57,7 +57,7 @@ def asked(cast: Cast, holding_id: str, recipient: str = "USA", **fields: Any) ->
 def granted(cast: Cast, holding_id: str, **grant: Any) -> str:
     """A consent asked for and granted, known to JPN. Its id."""
     case_id = asked(cast, holding_id)
-    consent.grant(cast["KOR"], cast.user("KOR", "park"), case_id, **grant)
+    consent_decisions.grant(cast["KOR"], cast.user("KOR", "park"), case_id, **grant)
     assert [a["status"] for a in deliver(cast, "KOR", "JPN")] == ["received"]
     return case_id
 

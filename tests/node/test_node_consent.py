@@ -12,23 +12,23 @@ from tests.node.consent_fixtures import PURPOSE, UNTIL, asked, deliver, granted,
 from tests.node.node_fixtures import Cast
 
 from gsomia.errors import Conflict, PolicyDenied
-from gsomia.node.control import consent
+from gsomia.node.control import consent, consent_cases, consent_decisions, purposes
 from gsomia.store.tables import case_steps, cases
 
 
 def test_a_grant_reaches_the_holder_signed_by_the_originator(cast: Cast) -> None:
     item_id, holding_id = provided(cast)
     case_id = asked(cast, holding_id)
-    at_kor = consent.get_consent(cast["KOR"], case_id)
+    at_kor = consent_cases.get_consent(cast["KOR"], case_id)
     assert at_kor["status"] == "requested"
     assert (at_kor["holder"], at_kor["recipient"], at_kor["item_ids"]) == ("JPN", "USA", [item_id])
-    consent.grant(cast["KOR"], cast.user("KOR", "park"), case_id)
+    consent_decisions.grant(cast["KOR"], cast.user("KOR", "park"), case_id)
     assert [a["status"] for a in deliver(cast, "KOR", "JPN")] == ["received"]
-    at_jpn = consent.get_consent(cast["JPN"], case_id)
+    at_jpn = consent_cases.get_consent(cast["JPN"], case_id)
     assert at_jpn["status"] == "granted"
     assert at_jpn["signed"]
     assert at_jpn["purpose"] == PURPOSE
-    held, _ = consent.held_consent(cast["JPN"], case_id)
+    held, _ = consent_cases.held_consent(cast["JPN"], case_id)
     assert held is not None
     assert held.verified
     assert held.recipient == "USA"
@@ -53,10 +53,10 @@ def test_only_an_officer_asks_and_only_the_originators_officer_decides(cast: Cas
         )
     case_id = asked(cast, holding_id)
     with pytest.raises(PolicyDenied, match="needs the role"):
-        consent.grant(cast["KOR"], cast.user("KOR", "kim"), case_id)
+        consent_decisions.grant(cast["KOR"], cast.user("KOR", "kim"), case_id)
     # The holder's officer cannot decide on the originator's behalf.
     with pytest.raises(PolicyDenied, match="only the originator"):
-        consent.grant(cast["JPN"], cast.user("JPN", "tanaka"), case_id)
+        consent_decisions.grant(cast["JPN"], cast.user("JPN", "tanaka"), case_id)
     refusals = [e for e in cast.log("KOR", case_id) if not e["allowed"]]
     assert refusals, "the refused grant is logged"
 
@@ -64,20 +64,20 @@ def test_only_an_officer_asks_and_only_the_originators_officer_decides(cast: Cas
 def test_a_refusal_reaches_the_holder_with_its_reason(cast: Cast) -> None:
     _, holding_id = provided(cast)
     case_id = asked(cast, holding_id)
-    consent.refuse(cast["KOR"], cast.user("KOR", "park"), case_id, "not for this purpose")
+    consent_decisions.refuse(cast["KOR"], cast.user("KOR", "park"), case_id, "not for this purpose")
     deliver(cast, "KOR", "JPN")
-    at_jpn = consent.get_consent(cast["JPN"], case_id)
+    at_jpn = consent_cases.get_consent(cast["JPN"], case_id)
     assert (at_jpn["status"], at_jpn["reason"]) == ("refused", "not for this purpose")
     with pytest.raises(Conflict, match="refused"):
-        consent.grant(cast["KOR"], cast.user("KOR", "park"), case_id)
+        consent_decisions.grant(cast["KOR"], cast.user("KOR", "park"), case_id)
 
 
 def test_no_consent_for_a_nation_the_holder_has_no_agreement_with(cast: Cast) -> None:
     _, holding_id = provided(cast)
     case_id = asked(cast, holding_id, recipient="GBR")
     with pytest.raises(PolicyDenied, match="no agreement with GBR"):
-        consent.grant(cast["KOR"], cast.user("KOR", "park"), case_id)
-    assert consent.get_consent(cast["KOR"], case_id)["status"] == "requested"
+        consent_decisions.grant(cast["KOR"], cast.user("KOR", "park"), case_id)
+    assert consent_cases.get_consent(cast["KOR"], case_id)["status"] == "requested"
     [entry] = [e for e in cast.log("KOR", case_id) if not e["allowed"]]
     assert entry["article"].startswith("Art. 1")
 
@@ -85,10 +85,10 @@ def test_no_consent_for_a_nation_the_holder_has_no_agreement_with(cast: Cast) ->
 def test_a_revocation_reaches_the_holder(cast: Cast) -> None:
     _, holding_id = provided(cast)
     case_id = granted(cast, holding_id)
-    consent.revoke(cast["KOR"], cast.user("KOR", "park"), case_id, "situation changed")
+    consent_decisions.revoke(cast["KOR"], cast.user("KOR", "park"), case_id, "situation changed")
     deliver(cast, "KOR", "JPN")
-    assert consent.get_consent(cast["JPN"], case_id)["status"] == "revoked"
-    held, _ = consent.held_consent(cast["JPN"], case_id)
+    assert consent_cases.get_consent(cast["JPN"], case_id)["status"] == "revoked"
+    held, _ = consent_cases.held_consent(cast["JPN"], case_id)
     assert held is not None
     assert held.revoked_at is not None
 
@@ -134,7 +134,7 @@ def test_a_grant_only_from_the_originator_is_believed(cast: Cast) -> None:
     [answer] = deliver(cast, "USA", "JPN")
     assert answer["status"] == "rejected"
     assert "not the originator" in answer["reason"]
-    assert consent.get_consent(cast["JPN"], case_id)["status"] == "requested"
+    assert consent_cases.get_consent(cast["JPN"], case_id)["status"] == "requested"
 
 
 # New purposes (R13) ---------------------------------------------------------------------------
@@ -143,30 +143,32 @@ def test_a_grant_only_from_the_originator_is_believed(cast: Cast) -> None:
 def test_a_new_purpose_passes_only_once_the_originator_approved_it(cast: Cast) -> None:
     _, holding_id = provided(cast)
     sato = cast.user("JPN", "sato")
-    assert consent.may_use_for(cast["JPN"], sato, holding_id, "missile-warning").allowed
-    before = consent.may_use_for(cast["JPN"], sato, holding_id, "targeting")
+    assert purposes.may_use_for(cast["JPN"], sato, holding_id, "missile-warning").allowed
+    before = purposes.may_use_for(cast["JPN"], sato, holding_id, "targeting")
     assert not before.allowed
     assert before.requirement == "R13"
-    case = consent.request_purpose(cast["JPN"], cast.user("JPN", "tanaka"), holding_id, "targeting")
+    case = purposes.request_purpose(
+        cast["JPN"], cast.user("JPN", "tanaka"), holding_id, "targeting"
+    )
     deliver(cast, "JPN", "KOR")
-    assert consent.get_purpose(cast["KOR"], case["id"])["status"] == "requested"
+    assert purposes.get_purpose(cast["KOR"], case["id"])["status"] == "requested"
     with pytest.raises(PolicyDenied, match="needs the role"):
-        consent.approve_purpose(cast["KOR"], cast.user("KOR", "kim"), case["id"])
-    consent.approve_purpose(cast["KOR"], cast.user("KOR", "park"), case["id"])
+        purposes.approve_purpose(cast["KOR"], cast.user("KOR", "kim"), case["id"])
+    purposes.approve_purpose(cast["KOR"], cast.user("KOR", "park"), case["id"])
     assert [a["status"] for a in deliver(cast, "KOR", "JPN")] == ["received"]
-    assert consent.get_purpose(cast["JPN"], case["id"])["status"] == "approved"
-    assert consent.may_use_for(cast["JPN"], sato, holding_id, "targeting").allowed
+    assert purposes.get_purpose(cast["JPN"], case["id"])["status"] == "approved"
+    assert purposes.may_use_for(cast["JPN"], sato, holding_id, "targeting").allowed
     # Approval of one purpose opens no other.
-    assert not consent.may_use_for(cast["JPN"], sato, holding_id, "training").allowed
+    assert not purposes.may_use_for(cast["JPN"], sato, holding_id, "training").allowed
 
 
 def test_a_refused_purpose_stays_refused(cast: Cast) -> None:
     _, holding_id = provided(cast)
-    case = consent.request_purpose(cast["JPN"], cast.user("JPN", "tanaka"), holding_id, "training")
+    case = purposes.request_purpose(cast["JPN"], cast.user("JPN", "tanaka"), holding_id, "training")
     deliver(cast, "JPN", "KOR")
-    consent.refuse_purpose(cast["KOR"], cast.user("KOR", "park"), case["id"], "no")
+    purposes.refuse_purpose(cast["KOR"], cast.user("KOR", "park"), case["id"], "no")
     deliver(cast, "KOR", "JPN")
-    assert consent.get_purpose(cast["JPN"], case["id"])["status"] == "refused"
-    assert not consent.may_use_for(
+    assert purposes.get_purpose(cast["JPN"], case["id"])["status"] == "refused"
+    assert not purposes.may_use_for(
         cast["JPN"], cast.user("JPN", "sato"), holding_id, "training"
     ).allowed

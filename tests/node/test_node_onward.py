@@ -27,7 +27,7 @@ from gsomia.exchange import outbox as queue
 from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.wire import WireMessage
 from gsomia.node import agreements
-from gsomia.node.control import consent, onward
+from gsomia.node.control import consent_cases, consent_decisions, onward, originator
 from gsomia.node.receive import receive_batch
 from gsomia.store.tables import cases, holdings, outbox, transfers
 from gsomia.treaty.lifecycle import Event, EventKind
@@ -102,11 +102,11 @@ def test_an_expired_consent_is_refused(cast: Cast) -> None:
     jpn = cast["JPN"]
     now = jpn.clock()
     case_id = granted(cast, holding_id, expires_at=later(now, days=2))
-    assert consent.get_consent(jpn, case_id)["status"] == "granted"
+    assert consent_cases.get_consent(jpn, case_id)["status"] == "granted"
     clock = jpn.clock
     jpn.clock = lambda: later(clock(), days=3)
     try:
-        assert consent.get_consent(jpn, case_id)["status"] == "expired"
+        assert consent_cases.get_consent(jpn, case_id)["status"] == "expired"
         with pytest.raises(PolicyDenied, match="it has expired"):
             _onward(cast, holding_id, case_id)
     finally:
@@ -116,7 +116,7 @@ def test_an_expired_consent_is_refused(cast: Cast) -> None:
 def test_a_revoked_consent_is_refused(cast: Cast) -> None:
     _, holding_id = provided(cast)
     case_id = granted(cast, holding_id)
-    consent.revoke(cast["KOR"], cast.user("KOR", "park"), case_id, "no longer")
+    consent_decisions.revoke(cast["KOR"], cast.user("KOR", "park"), case_id, "no longer")
     deliver(cast, "KOR", "JPN")
     with pytest.raises(PolicyDenied, match="it was revoked"):
         _onward(cast, holding_id, case_id)
@@ -136,8 +136,8 @@ def test_a_consent_whose_signature_does_not_verify_is_refused(cast: Cast) -> Non
     jpn = cast["JPN"]
     with jpn.engine.begin() as conn:
         document = conn.execute(select(cases.c.document).where(cases.c.id == case_id)).scalar_one()
-        payload = consent.verify_document(document["jws"], cast["KOR"].card, "consent")
-        forged = consent.sign_document(jpn, payload)  # the same words, JPN's signature
+        payload = originator.verify_document(document["jws"], cast["KOR"].card, "consent")
+        forged = originator.sign_document(jpn, payload)  # the same words, JPN's signature
         conn.execute(
             update(cases).where(cases.c.id == case_id).values(document={**document, "jws": forged})
         )

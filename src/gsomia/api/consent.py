@@ -15,7 +15,7 @@ from fastapi import APIRouter
 
 from gsomia.api.deps import NodeDep, UserDep
 from gsomia.errors import InputError
-from gsomia.node.control import consent, onward
+from gsomia.node.control import consent, consent_cases, consent_decisions, onward, purposes
 
 router = APIRouter(prefix="/api/v1", tags=["consent"])
 
@@ -70,13 +70,13 @@ def request_consent(body: dict[str, Any], user: UserDep, node: NodeDep) -> dict[
 @router.get("/consents")
 def list_consents(user: UserDep, node: NodeDep) -> list[dict[str, Any]]:
     del user
-    return consent.list_consents(node)
+    return consent_cases.list_consents(node)
 
 
 @router.get("/consents/{case_id}")
 def show_consent(case_id: str, user: UserDep, node: NodeDep) -> dict[str, Any]:
     del user
-    return consent.get_consent(node, case_id)
+    return consent_cases.get_consent(node, case_id)
 
 
 @router.post("/consents/{case_id}/grant")
@@ -84,17 +84,19 @@ def grant(
     case_id: str, user: UserDep, node: NodeDep, body: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """The originator's officer grants; `expires_at` may only shorten the request's end."""
-    return consent.grant(node, user, case_id, _time(body or {}, "expires_at", required=False))
+    return consent_decisions.grant(
+        node, user, case_id, _time(body or {}, "expires_at", required=False)
+    )
 
 
 @router.post("/consents/{case_id}/refuse")
 def refuse(case_id: str, body: dict[str, Any], user: UserDep, node: NodeDep) -> dict[str, Any]:
-    return consent.refuse(node, user, case_id, _text(body, "reason"))
+    return consent_decisions.refuse(node, user, case_id, _text(body, "reason"))
 
 
 @router.post("/consents/{case_id}/revoke")
 def revoke(case_id: str, body: dict[str, Any], user: UserDep, node: NodeDep) -> dict[str, Any]:
-    return consent.revoke(node, user, case_id, _text(body, "reason"))
+    return consent_decisions.revoke(node, user, case_id, _text(body, "reason"))
 
 
 # Onward release and custody ------------------------------------------------------------------
@@ -121,25 +123,25 @@ def custody(item_id: str, user: UserDep, node: NodeDep) -> dict[str, Any]:
 
 @router.post("/purposes", status_code=201)
 def request_purpose(body: dict[str, Any], user: UserDep, node: NodeDep) -> dict[str, Any]:
-    return consent.request_purpose(node, user, _text(body, "holding_id"), _text(body, "purpose"))
+    return purposes.request_purpose(node, user, _text(body, "holding_id"), _text(body, "purpose"))
 
 
 @router.get("/purposes")
 def list_purposes(user: UserDep, node: NodeDep) -> list[dict[str, Any]]:
     del user
-    return consent.list_purposes(node)
+    return purposes.list_purposes(node)
 
 
 @router.post("/purposes/{case_id}/approve")
 def approve_purpose(case_id: str, user: UserDep, node: NodeDep) -> dict[str, Any]:
-    return consent.approve_purpose(node, user, case_id)
+    return purposes.approve_purpose(node, user, case_id)
 
 
 @router.post("/purposes/{case_id}/refuse")
 def refuse_purpose(
     case_id: str, body: dict[str, Any], user: UserDep, node: NodeDep
 ) -> dict[str, Any]:
-    return consent.refuse_purpose(node, user, case_id, _text(body, "reason"))
+    return purposes.refuse_purpose(node, user, case_id, _text(body, "reason"))
 
 
 # Hub mode (R47) ------------------------------------------------------------------------------

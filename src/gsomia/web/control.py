@@ -18,7 +18,16 @@ from fastapi import APIRouter, Response
 from starlette.datastructures import FormData
 
 from gsomia.errors import Error, InputError, PolicyDenied
-from gsomia.node.control import compromise, consent, custody, disposal, notices, onward, visits
+from gsomia.node.control import (
+    compromise,
+    consent,
+    consent_decisions,
+    custody,
+    disposal,
+    notices,
+    onward,
+    visits,
+)
 from gsomia.web import pages
 from gsomia.web.auth import Page, PostedSignedIn, SignedIn
 from gsomia.web.routes import PageRoute, _holding, _item, _redirect, _status_of, done_of, render
@@ -260,7 +269,10 @@ async def _control_act(
 @router.post("/consents/{case_id}/grant")
 async def grant(case_id: str, page: PostedSignedIn) -> Response:
     return await _control_act(
-        page, case_id, "consent_granted", lambda _: consent.grant(page.node, _user(page), case_id)
+        page,
+        case_id,
+        "consent_granted",
+        lambda _: consent_decisions.grant(page.node, _user(page), case_id),
     )
 
 
@@ -270,7 +282,9 @@ async def refuse(case_id: str, page: PostedSignedIn) -> Response:
         page,
         case_id,
         "consent_refused",
-        lambda form: consent.refuse(page.node, _user(page), case_id, _field(form, "reason")),
+        lambda form: consent_decisions.refuse(
+            page.node, _user(page), case_id, _field(form, "reason")
+        ),
     )
 
 
@@ -280,7 +294,9 @@ async def revoke(case_id: str, page: PostedSignedIn) -> Response:
         page,
         case_id,
         "consent_revoked",
-        lambda form: consent.revoke(page.node, _user(page), case_id, _field(form, "reason")),
+        lambda form: consent_decisions.revoke(
+            page.node, _user(page), case_id, _field(form, "reason")
+        ),
     )
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from gsomia.errors import Error, PolicyDenied
 from gsomia.labels import label_from_obj, render_banner
 from gsomia.node import read
-from gsomia.node.control import compromise, consent, custody, notice_case, onward, visits
+from gsomia.node.control import compromise, consent_cases, custody, notice_case, onward, visits
 from gsomia.node.people import to_person
 from gsomia.node.runtime import Node
 from gsomia.store.tables import access_log, holdings, items
@@ -211,7 +211,7 @@ def refused_or(call: Callable[[], T]) -> tuple[T | None, PolicyDenied | None]:
 
 def holding_control(node: Node, user: UserRecord, view: read.HoldingView) -> dict[str, Any]:
     """What the holding page shows beside the content: consents asked for it, its custody."""
-    asked = [c for c in consent.list_consents(node) if c["holding_id"] == view.id]
+    asked = [c for c in consent_cases.list_consents(node) if c["holding_id"] == view.id]
     stock, stock_refused = refused_or(lambda: custody.inventory(node, user, view.id).to_json())
     return {
         "consents": asked,
@@ -247,7 +247,7 @@ def control_lists(node: Node, user: UserRecord) -> dict[str, Any]:
     cases, cases_refused = refused_or(lambda: compromise.list_cases(node, user))
     found_visits, visits_refused = refused_or(lambda: visits.list_visits(node, user))
     return {
-        "consents": consent.list_consents(node),
+        "consents": consent_cases.list_consents(node),
         "notices": notice_case.list_notices(node),
         "compromises": cases or [],
         "compromises_refused": cases_refused,

@@ -5,7 +5,11 @@ sends the partner (`messages.send`), the handler that applies the partner's (`HA
 the hook that learns the partner's answer (`ANSWERED`); `workflows` is their table of contents.
 Cases and their steps are kept by `casebook`.
 
-- `consent`: consent to onward release, and approvals of new purposes (R12, R13)
+- `consent`: the holder asks consent to onward release and learns the answer (R12)
+- `consent_decisions`: the originator grants, refuses or revokes consent (R12)
+- `consent_cases`: the consent case both sides keep, its view, the consent held (R12)
+- `purposes`: approvals of new purposes for a holding, and use for a purpose (R13)
+- `originator`: what the originator provided, and the documents it signs (R12, R13)
 - `onward`: onward release with consent, hub forwarding, the chain of custody (R12, R17, R47)
 - `notices`: classification changes by the originator, and the holders' acknowledgements (R14)
 - `remarking`: a holder applies the originator's notice; its own change is refused (R14)

@@ -32,14 +32,10 @@ from gsomia.errors import InputError, NotFound, PolicyDenied, VerificationError
 from gsomia.exchange import outbox as queue
 from gsomia.node import audit
 from gsomia.node.control import casebook, messages
-from gsomia.node.control.consent import (
-    agreement_between,
-    consent_from_document,
-    held_consent,
-    logged,
-    verify_document,
-)
+from gsomia.node.control.consent import logged
+from gsomia.node.control.consent_cases import consent_from_document, held_consent
 from gsomia.node.control.messages import Handler, Incoming, Outcome
+from gsomia.node.control.originator import agreement_between, verify_document
 from gsomia.node.control.settlement import Answered, AnswerHook
 from gsomia.node.read import treaty_holding
 from gsomia.node.release import ITEM_HEADER, authorise, priority

@@ -22,10 +22,12 @@ from gsomia.node import audit
 from gsomia.node.control import (
     compromise,
     consent,
+    consent_decisions,
     custody,
     disposal,
     notices,
     onward,
+    purposes,
     remarking,
     visits,
 )
@@ -38,6 +40,8 @@ log = logging.getLogger("gsomia.workflows")
 
 HANDLERS: dict[str, Handler] = {
     **consent.HANDLERS,
+    **consent_decisions.HANDLERS,
+    **purposes.HANDLERS,
     **onward.HANDLERS,
     **notices.HANDLERS,
     **remarking.HANDLERS,

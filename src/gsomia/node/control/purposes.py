@@ -1,0 +1,391 @@
+"""New purposes for a holding, approved by the originator only (R13, with R19-R21).
+
+A holder's officer asks the originator to approve a purpose the item was not provided for;
+the request travels as a signed message and opens the same case on both nodes. The
+originator's officer approves or refuses; an approval is a document signed with the
+originator's node key (`originator`), and once it verifies on the holder's node the purpose
+joins the holding's approved purposes, so access for it passes (`may_use_for`). Separate from
+consent to onward release (`consent`): the item stays where it is, only its use widens.
+
+The treaty core (`treaty.purposes`, `treaty.access`) decides; this module turns rows into its
+values, logs each decision next to the change it allowed, and carries the acts between nodes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from gsomia.errors import Conflict, InputError, NotFound, PolicyDenied
+from gsomia.node import audit
+from gsomia.node.control import casebook, messages
+from gsomia.node.control.messages import Handler, Incoming, Outcome
+from gsomia.node.control.originator import (
+    PURPOSE_DOC,
+    THIRD_PARTY,
+    provided_items,
+    sign_document,
+    verify_document,
+)
+from gsomia.node.people import to_person
+from gsomia.node.read import holding_row, treaty_holding
+from gsomia.node.release import authorise
+from gsomia.node.runtime import Node
+from gsomia.store.tables import cases, holdings
+from gsomia.store.users import UserRecord
+from gsomia.treaty.access import may_access
+from gsomia.treaty.decision import Decision
+from gsomia.treaty.items import Holding
+from gsomia.treaty.purposes import PurposeApproval, apply_purpose_approval, may_approve_purpose
+from gsomia.treaty.roles import Action
+
+PURPOSE = "purpose"
+
+
+def _purpose_view(row: Any) -> dict[str, Any]:
+    m = row._mapping
+    doc = m["document"]
+    return {
+        "id": m["id"],
+        "status": m["status"],
+        "originator": m["originator"],
+        "holder": doc.get("holder"),
+        "item_ids": doc.get("item_ids", []),
+        "purpose": doc.get("purpose"),
+        "holding_id": doc.get("holding_id"),
+        "requested_by": doc.get("requested_by"),
+        "requested_at": doc.get("requested_at"),
+        "decided_by": doc.get("decided_by"),
+        "decided_at": doc.get("decided_at"),
+        "reason": doc.get("reason", ""),
+        "role": "holder" if m["counterpart"] == m["originator"] else "originator",
+    }
+
+
+def list_purposes(node: Node) -> list[dict[str, Any]]:
+    with node.reader.connect() as conn:
+        rows = casebook.all_of(conn, PURPOSE)
+    return [_purpose_view(row) for row in rows]
+
+
+def get_purpose(node: Node, case_id: str) -> dict[str, Any]:
+    with node.reader.connect() as conn:
+        return _purpose_view(casebook.load(conn, PURPOSE, case_id))
+
+
+def request_purpose(node: Node, user: UserRecord, holding_id: str, purpose: str) -> dict[str, Any]:
+    """The holder's officer asks the originator to approve a new purpose for a holding (R13)."""
+    _, allowed = authorise(node, user, Action.REQUEST_CONSENT, holding_id)
+    now = node.clock()
+    row = holding_row(node, holding_id)
+    wanted = purpose.strip()
+    if not wanted or len(wanted) > 200:
+        raise InputError("name the new purpose (up to 200 characters)")
+    if wanted == row.purpose or wanted in (row.approved_purposes or []):
+        raise Conflict(f"{wanted!r} is already a purpose of holding {row.id}")
+    case_id = uuid.uuid4().hex
+    document = {
+        "id": case_id,
+        "originator": row.originator,
+        "holder": node.nation,
+        "item_ids": [row.item_id],
+        "purpose": wanted,
+        "holding_id": row.id,
+        "requested_by": user.name,
+        "requested_at": now.isoformat(),
+    }
+    with node.engine.begin() as conn:
+        casebook.insert(
+            conn,
+            case_id=case_id,
+            kind=PURPOSE,
+            item_id=row.item_id,
+            originator=row.originator,
+            counterpart=row.originator,
+            opened_by=node.nation,
+            status="requested",
+            document=document,
+            now=now,
+        )
+        sent = {k: v for k, v in document.items() if k != "holding_id"}
+        message_id = messages.send(
+            conn, node, kind="purpose_request", peer=row.originator, document=sent, now=now
+        )
+        casebook.step(
+            conn,
+            case_id,
+            actor=user.name,
+            nation=node.nation,
+            name="requested",
+            document=sent,
+            at=now,
+            message_id=message_id,
+        )
+        audit.record_all(
+            conn,
+            [
+                audit.Entry(user.name, Action.REQUEST_CONSENT.value, row.id, allowed),
+                audit.Entry(
+                    user.name,
+                    "purpose_request",
+                    row.id,
+                    Decision.allow(
+                        f"asked {row.originator} to approve {wanted!r}", THIRD_PARTY, "R13"
+                    ),
+                    also=(case_id,),
+                ),
+            ],
+            now,
+        )
+    messages.wake(node)
+    return get_purpose(node, case_id)
+
+
+def _on_purpose_request(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
+    doc = incoming.document
+    case_id = messages.text(doc, "id", limit=64)
+    holder = messages.text(doc, "holder", limit=4)
+    purpose = messages.text(doc, "purpose")
+    item_ids = messages.texts(doc, "item_ids", limit=64)
+    if holder != incoming.sender or messages.text(doc, "originator", limit=4) != node.nation:
+        raise InputError(f"purpose request {case_id} is not {incoming.sender}'s to {node.nation}")
+    if not item_ids:
+        raise InputError(f"purpose request {case_id} names no item")
+    provided_items(conn, node, item_ids, holder)
+    if conn.execute(select(cases.c.id).where(cases.c.id == case_id)).first() is not None:
+        raise Conflict(f"purpose request {case_id} is already open")
+    requested_by = messages.text(doc, "requested_by", limit=100)
+    document = {
+        "id": case_id,
+        "originator": node.nation,
+        "holder": holder,
+        "item_ids": item_ids,
+        "purpose": purpose,
+        "requested_by": requested_by,
+        "requested_at": messages.when(doc, "requested_at").isoformat(),
+    }
+    casebook.insert(
+        conn,
+        case_id=case_id,
+        kind=PURPOSE,
+        item_id=item_ids[0],
+        originator=node.nation,
+        counterpart=holder,
+        opened_by=holder,
+        status="requested",
+        document=document,
+        now=incoming.at,
+    )
+    casebook.step(
+        conn,
+        case_id,
+        actor=requested_by,
+        nation=holder,
+        name="requested",
+        document=doc,
+        at=incoming.at,
+        message_id=incoming.id,
+        signature=incoming.signed.decode("utf-8", "replace"),
+    )
+    decision = Decision.allow(
+        f"{holder} asks approval of {purpose!r}; awaiting {node.nation}'s officer",
+        THIRD_PARTY,
+        "R13",
+    )
+    return Outcome(decision, case_id, {"case": case_id, "case_status": "requested"})
+
+
+def _decide_purpose(
+    node: Node, officer: UserRecord, case_id: str, *, approve: bool, reason: str = ""
+) -> dict[str, Any]:
+    person, allowed = authorise(node, officer, Action.DECIDE_CONSENT, case_id)
+    now = node.clock()
+    with node.reader.connect() as conn:
+        row = casebook.load(conn, PURPOSE, case_id)
+    doc = dict(row._mapping["document"])
+    if row.originator != node.nation:
+        raise PolicyDenied(
+            f"only the originator {row.originator} decides {case_id} (R13)", article=THIRD_PARTY
+        )
+    if row.status != "requested":
+        raise Conflict(f"purpose request {case_id} is {row.status}; it cannot be decided again")
+    approval = PurposeApproval(
+        id=case_id,
+        originator=node.nation,
+        holder=doc["holder"],
+        purpose=doc["purpose"],
+        approved_by=officer.name,
+        approved_at=now,
+        item_ids=frozenset(doc["item_ids"]),
+    )
+    decision = may_approve_purpose(person, approval, now)
+    step = "purpose_approve" if approve else "purpose_refuse"
+    if not decision.allowed:
+        with node.engine.begin() as conn:
+            audit.record(
+                conn, actor=officer.name, action=step, subject=case_id, decision=decision, now=now
+            )
+        decision.enforce()
+    status = "approved" if approve else "refused"
+    answer: dict[str, Any] = {
+        "id": case_id,
+        "status": status,
+        "reason": reason,
+        "decided_by": officer.name,
+        "decided_at": now.isoformat(),
+    }
+    if approve:
+        answer["approval"] = sign_document(
+            node,
+            {
+                "type": PURPOSE_DOC,
+                "id": case_id,
+                "originator": node.nation,
+                "holder": approval.holder,
+                "purpose": approval.purpose,
+                "item_ids": sorted(approval.item_ids),
+                "approved_by": officer.name,
+                "approved_at": now.isoformat(),
+            },
+        )
+    doc.update(decided_by=officer.name, decided_at=now.isoformat(), reason=reason)
+    with node.engine.begin() as conn:
+        casebook.save(conn, case_id, status, doc, now)
+        message_id = messages.send(
+            conn, node, kind="purpose_decision", peer=approval.holder, document=answer, now=now
+        )
+        casebook.step(
+            conn,
+            case_id,
+            actor=officer.name,
+            nation=node.nation,
+            name=status,
+            document=answer,
+            at=now,
+            message_id=message_id,
+        )
+        told = Decision.allow(
+            f"purpose {approval.purpose!r} {status} for {approval.holder}", THIRD_PARTY, "R13"
+        )
+        audit.record_all(
+            conn,
+            [
+                audit.Entry(officer.name, Action.DECIDE_CONSENT.value, case_id, allowed),
+                audit.Entry(officer.name, step, case_id, told, also=(message_id,)),
+            ],
+            now,
+        )
+    messages.wake(node)
+    return get_purpose(node, case_id)
+
+
+def approve_purpose(node: Node, officer: UserRecord, case_id: str) -> dict[str, Any]:
+    return _decide_purpose(node, officer, case_id, approve=True)
+
+
+def refuse_purpose(node: Node, officer: UserRecord, case_id: str, reason: str) -> dict[str, Any]:
+    if not reason.strip():
+        raise InputError("a refusal gives its reason")
+    return _decide_purpose(node, officer, case_id, approve=False, reason=reason.strip())
+
+
+def _on_purpose_decision(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
+    """The holder's node applies an approval whose signature holds, or records a refusal."""
+    doc = incoming.document
+    case_id = messages.text(doc, "id", limit=64)
+    row = casebook.load(conn, PURPOSE, case_id)
+    if row.originator != incoming.sender or row.status != "requested":
+        raise Conflict(f"purpose request {case_id} is not open with {incoming.sender}")
+    status = messages.text(doc, "status", limit=16)
+    document = dict(row._mapping["document"])
+    document.update(
+        decided_by=messages.text(doc, "decided_by", limit=100),
+        decided_at=messages.when(doc, "decided_at").isoformat(),
+        reason=messages.text(doc, "reason", limit=1000, empty=True),
+    )
+    if status == "approved":
+        signed = verify_document(doc.get("approval"), incoming.card, "purpose approval")
+        approval = PurposeApproval(
+            id=messages.text(signed, "id", limit=64),
+            originator=messages.text(signed, "originator", limit=4),
+            holder=messages.text(signed, "holder", limit=4),
+            purpose=messages.text(signed, "purpose"),
+            approved_by=messages.text(signed, "approved_by", limit=100),
+            approved_at=messages.when(signed, "approved_at"),
+            item_ids=frozenset(messages.texts(signed, "item_ids", limit=64)),
+            verified=True,
+        )
+        if approval.id != case_id or approval.purpose != document["purpose"]:
+            raise PolicyDenied(
+                f"the approval signed for {case_id} does not match the request (R13)",
+                article=THIRD_PARTY,
+            )
+        held = conn.execute(select(holdings).where(holdings.c.id == document["holding_id"])).first()
+        if held is None:
+            raise NotFound(
+                f"no holding {document['holding_id']}",
+                hint="`gsomia item list` shows what is held",
+            )
+        updated = apply_purpose_approval(_holding(node, held), approval)
+        conn.execute(
+            update(holdings)
+            .where(holdings.c.id == held.id)
+            .values(approved_purposes=sorted(updated.approved_purposes))
+        )
+        document["approval"] = doc["approval"]
+    elif status != "refused":
+        raise InputError(f"a purpose decision cannot be {status!r}")
+    casebook.save(conn, case_id, status, document, incoming.at)
+    casebook.step(
+        conn,
+        case_id,
+        actor=document["decided_by"],
+        nation=incoming.sender,
+        name=status,
+        document=doc,
+        at=incoming.at,
+        message_id=incoming.id,
+        signature=incoming.signed.decode("utf-8", "replace"),
+    )
+    decision = Decision.allow(
+        f"{incoming.sender} {status} purpose {document['purpose']!r}", THIRD_PARTY, "R13"
+    )
+    return Outcome(decision, case_id, {"case": case_id, "case_status": status})
+
+
+def _holding(node: Node, row: Any) -> Holding:
+    """The treaty holding of a row, with its consent and the purposes approved for it."""
+    base = treaty_holding(node, row)
+    m = row._mapping
+    return replace(
+        base,
+        approved_purposes=frozenset(m["approved_purposes"] or ()),
+        consent_id=m["consent_id"] or "",
+    )
+
+
+def may_use_for(node: Node, user: UserRecord, holding_id: str, purpose: str) -> Decision:
+    """May `user` access a holding for `purpose`? Logged (R13, with R19–R21)."""
+    now = node.clock()
+    row = holding_row(node, holding_id)
+    person = to_person(user, node.scheme(now.date()))
+    decision = may_access(person, _holding(node, row), now, purpose=purpose)
+    with node.engine.begin() as conn:
+        audit.record(
+            conn,
+            actor=user.name,
+            action=f"use:{purpose}"[:32],
+            subject=row.id,
+            decision=decision,
+            now=now,
+        )
+    return decision
+
+
+HANDLERS: dict[str, Handler] = {
+    "purpose_request": _on_purpose_request,
+    "purpose_decision": _on_purpose_decision,
+}
