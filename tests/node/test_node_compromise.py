@@ -15,7 +15,7 @@ from gsomia.errors import Conflict, NotFound, PolicyDenied
 from gsomia.exchange import outbox as outbox_queue
 from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.wire import WireMessage
-from gsomia.node.control import compromise, messages
+from gsomia.node.control import compromise, investigation, loss_report, messages
 from gsomia.node.receive import receive_batch
 from gsomia.store.tables import access_log, case_steps, cases, outbox
 from gsomia.treaty.items import Precedence
@@ -29,7 +29,7 @@ def _held_by_jpn(cast: Cast) -> str:
 
 
 def _report(cast: Cast, item_id: str, *, actual: bool = False) -> dict[str, Any]:
-    return compromise.report(
+    return loss_report.report(
         cast["JPN"], cast.user("JPN", "sato"), item_id, "briefcase left on a train", actual=actual
     )
 
@@ -70,7 +70,7 @@ def test_a_report_reaches_the_originator_at_flash_and_the_delay_is_recorded(cast
 def test_anyone_may_report_even_a_possibility(cast: Cast) -> None:
     item_id = _held_by_jpn(cast)
     for name in ("suzuki", "nakamura"):  # below the level, or no need-to-know: still a reporter
-        case = compromise.report(
+        case = loss_report.report(
             cast["JPN"], cast.user("JPN", name), item_id, "possible exposure", actual=False
         )
         assert case["actual"] is False
@@ -82,7 +82,7 @@ def test_a_report_must_name_something_held_and_describe_it(cast: Cast) -> None:
         _report(cast, "no-such-thing")
     item_id = _held_by_jpn(cast)
     with pytest.raises(Exception, match="describe the loss"):
-        compromise.report(cast["JPN"], cast.user("JPN", "sato"), item_id, "  ", actual=True)
+        loss_report.report(cast["JPN"], cast.user("JPN", "sato"), item_id, "  ", actual=True)
 
 
 def test_the_case_closes_only_after_the_originator_acknowledged_the_findings(cast: Cast) -> None:
@@ -90,28 +90,28 @@ def test_the_case_closes_only_after_the_originator_acknowledged_the_findings(cas
     case = _report(cast, _held_by_jpn(cast))
     # Before the originator even has the report: no findings yet, no closing.
     with pytest.raises(Conflict, match="is reported"):
-        compromise.record_findings(jpn, tanaka, case["id"], result="r", measures="m")
+        investigation.record_findings(jpn, tanaka, case["id"], result="r", measures="m")
     with pytest.raises(PolicyDenied, match="must first be sent to the originator") as refused:
-        compromise.close(jpn, tanaka, case["id"])
+        investigation.close(jpn, tanaka, case["id"])
     assert refused.value.article == "Art. 17"
     cast.deliver("JPN", "KOR")
 
     # Only an officer investigates (Action.INVESTIGATE), and both parts are needed.
     with pytest.raises(PolicyDenied, match="investigate"):
-        compromise.record_findings(
+        investigation.record_findings(
             jpn, cast.user("JPN", "sato"), case["id"], result="r", measures="m"
         )
     with pytest.raises(Exception, match="measures"):
-        compromise.record_findings(jpn, tanaka, case["id"], result="found", measures=" ")
+        investigation.record_findings(jpn, tanaka, case["id"], result="found", measures=" ")
 
-    sent = compromise.record_findings(
+    sent = investigation.record_findings(
         jpn, tanaka, case["id"], result="left on a train; recovered sealed", measures="two-person"
     )
     assert sent["status"] == "investigating"
     assert sent["findings_pending"]
     # Sent but not yet acknowledged: still refused, with the reason and article.
     with pytest.raises(PolicyDenied, match="must first be sent") as refused:
-        compromise.close(jpn, tanaka, case["id"])
+        investigation.close(jpn, tanaka, case["id"])
     assert refused.value.article == "Art. 17"
     denials = [r for r in cast.log("JPN", case["id"]) if r["action"] == "close_compromise"]
     assert denials
@@ -125,7 +125,7 @@ def test_the_case_closes_only_after_the_originator_acknowledged_the_findings(cas
         "left on a train; recovered sealed",
         "two-person",
     )
-    closed = compromise.close(jpn, tanaka, case["id"])
+    closed = investigation.close(jpn, tanaka, case["id"])
     assert closed["status"] == "closed"
     assert closed["closed_at"]
     assert closed["findings_sent_at"] == theirs["findings_sent_at"]
@@ -134,7 +134,7 @@ def test_the_case_closes_only_after_the_originator_acknowledged_the_findings(cas
         compromise.get_case(cast["KOR"], cast.user("KOR", "park"), case["id"])["status"] == "closed"
     )
     with pytest.raises(Conflict):
-        compromise.close(jpn, tanaka, case["id"])
+        investigation.close(jpn, tanaka, case["id"])
 
 
 def test_the_originator_does_not_investigate_or_close_the_holders_case(cast: Cast) -> None:
@@ -142,9 +142,9 @@ def test_the_originator_does_not_investigate_or_close_the_holders_case(cast: Cas
     cast.deliver("JPN", "KOR")
     kor, park = cast["KOR"], cast.user("KOR", "park")
     with pytest.raises(PolicyDenied, match="the holder investigates"):
-        compromise.record_findings(kor, park, case["id"], result="r", measures="m")
+        investigation.record_findings(kor, park, case["id"], result="r", measures="m")
     with pytest.raises(PolicyDenied, match="which investigates it"):
-        compromise.close(kor, park, case["id"])
+        investigation.close(kor, park, case["id"])
 
 
 def test_a_loss_of_an_own_item_notifies_its_own_officers_on_the_spot(cast: Cast) -> None:
@@ -155,7 +155,7 @@ def test_a_loss_of_an_own_item_notifies_its_own_officers_on_the_spot(cast: Cast)
         kor.alerts.bind(asyncio.get_running_loop())
         async with kor.alerts.subscribe("park") as park, kor.alerts.subscribe("kim") as kim:
             case = await asyncio.to_thread(
-                compromise.report, kor, cast.user("KOR", "kim"), item_id, "lost USB", actual=True
+                loss_report.report, kor, cast.user("KOR", "kim"), item_id, "lost USB", actual=True
             )
             alert = await asyncio.wait_for(park.get(), timeout=5)
             await asyncio.sleep(0)
@@ -171,8 +171,8 @@ def test_a_loss_of_an_own_item_notifies_its_own_officers_on_the_spot(cast: Cast)
     )
     assert analyst_saw_nothing
     park = cast.user("KOR", "park")
-    compromise.record_findings(kor, park, case["id"], result="found", measures="locks")
-    assert compromise.close(kor, park, case["id"])["status"] == "closed"
+    investigation.record_findings(kor, park, case["id"], result="found", measures="locks")
+    assert investigation.close(kor, park, case["id"])["status"] == "closed"
 
 
 def test_the_originators_officers_are_alerted_when_the_report_arrives(cast: Cast) -> None:
@@ -281,7 +281,7 @@ def test_reading_a_case_writes_nothing_and_an_act_takes_an_answer_it_missed(cast
         "reported"
     ]
     assert _stored(cast, case["id"]) == before
-    sent = compromise.record_findings(jpn, tanaka, case["id"], result="found", measures="locks")
+    sent = investigation.record_findings(jpn, tanaka, case["id"], result="found", measures="locks")
     assert sent["status"] == "investigating"
     assert sent["notified_at"] is not None
     assert [s for s, _ in _stored(cast, case["id"])[2]] == [
@@ -297,7 +297,7 @@ def test_findings_the_originator_refuses_are_kept_as_refused_and_may_be_sent_aga
     jpn, tanaka = cast["JPN"], cast.user("JPN", "tanaka")
     case = _report(cast, _held_by_jpn(cast))
     cast.deliver("JPN", "KOR")
-    compromise.record_findings(jpn, tanaka, case["id"], result="found", measures="locks")
+    investigation.record_findings(jpn, tanaka, case["id"], result="found", measures="locks")
     kor = cast["KOR"]
     # KOR's node no longer knows the case as JPN's (its row names another holder): it refuses.
     with kor.engine.begin() as conn:
@@ -320,9 +320,9 @@ def test_findings_the_originator_refuses_are_kept_as_refused_and_may_be_sent_aga
     assert refused
     assert not refused[0]["allowed"]
     with pytest.raises(PolicyDenied, match="must first be sent"):
-        compromise.close(jpn, tanaka, case["id"])
+        investigation.close(jpn, tanaka, case["id"])
     # Sent again, acknowledged this time: then it closes.
-    compromise.record_findings(jpn, tanaka, case["id"], result="found", measures="locks")
+    investigation.record_findings(jpn, tanaka, case["id"], result="found", measures="locks")
     cast.deliver("JPN", "KOR")
     assert _stored(cast, case["id"])[0] == "findings_sent"
-    assert compromise.close(jpn, tanaka, case["id"])["status"] == "closed"
+    assert investigation.close(jpn, tanaka, case["id"])["status"] == "closed"

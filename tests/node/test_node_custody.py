@@ -13,13 +13,14 @@ from tests.node.node_fixtures import Cast
 
 from gsomia.errors import InputError, PolicyDenied
 from gsomia.node import read
-from gsomia.node.control import custody, disposal
+from gsomia.node.control import derivatives, disposal, inventory
+from gsomia.node.control.copies import CopyView, make_copies, translate
 from gsomia.seal import open_envelope
 from gsomia.store.tables import copies
 
 
-def _copy(cast: Cast, held: str, count: int = 1, who: str = "sato") -> list[custody.CopyView]:
-    return custody.make_copies(cast["JPN"], cast.user("JPN", who), held, count)
+def _copy(cast: Cast, held: str, count: int = 1, who: str = "sato") -> list[CopyView]:
+    return make_copies(cast["JPN"], cast.user("JPN", who), held, count)
 
 
 def _refusals(cast: Cast, held: str, action: str) -> list[dict[str, object]]:
@@ -78,7 +79,7 @@ def test_a_copy_is_made_only_by_someone_who_may_read_it(cast: Cast) -> None:
 def test_intellectual_property_restrictions_survive_copying_and_translation(cast: Cast) -> None:
     held = provide(cast, terms={"handling": ["PATENT"]})
     [copy] = _copy(cast, held)
-    translation = custody.translate(
+    translation = translate(
         cast["JPN"],
         cast.user("JPN", "sato"),
         held,
@@ -97,7 +98,7 @@ def test_intellectual_property_restrictions_survive_copying_and_translation(cast
 def test_a_cleared_translator_translates_and_the_translation_counts_as_a_copy(cast: Cast) -> None:
     held = provide(cast, terms={"copy_limit": 1})
     jpn = cast["JPN"]
-    done = custody.translate(
+    done = translate(
         jpn,
         cast.user("JPN", "tanaka"),
         held,
@@ -122,7 +123,7 @@ def test_a_cleared_translator_translates_and_the_translation_counts_as_a_copy(ca
 def test_a_translator_who_may_not_read_it_is_refused(cast: Cast) -> None:
     held = provide(cast)
     with pytest.raises(PolicyDenied, match="not a cleared translator") as caught:
-        custody.translate(
+        translate(
             cast["JPN"],
             cast.user("JPN", "tanaka"),
             held,
@@ -150,7 +151,7 @@ def test_a_compilation_is_marked_at_its_highest_source_and_lists_every_originato
         title="JPN radar note",
         precedence="ROUTINE",
     )
-    made = custody.derive(
+    made = derivatives.derive(
         cast["JPN"],
         cast.user("JPN", "sato"),
         [own, held],
@@ -162,13 +163,13 @@ def test_a_compilation_is_marked_at_its_highest_source_and_lists_every_originato
     assert made.label["originators"] == ["JPN", "KOR"]
     assert made.details["sources"] == [own, held]
     # A level above the sources may be chosen; one below them is refused.
-    higher = custody.derive(
+    higher = derivatives.derive(
         cast["JPN"], cast.user("JPN", "tanaka"), [held], kind="extract", title="e", content="x",
         level="機密",
     )  # fmt: skip
     assert higher.level == "機密"
     with pytest.raises(PolicyDenied, match="below") as caught:
-        custody.derive(
+        derivatives.derive(
             cast["JPN"], cast.user("JPN", "sato"), [held], kind="summary", title="s", content="x",
             level="秘",
         )  # fmt: skip
@@ -178,7 +179,7 @@ def test_a_compilation_is_marked_at_its_highest_source_and_lists_every_originato
 def test_no_derivative_from_what_one_may_not_read_or_what_was_destroyed(cast: Cast) -> None:
     held = provide(cast)
     with pytest.raises(PolicyDenied, match="may not use source"):
-        custody.derive(
+        derivatives.derive(
             cast["JPN"], cast.user("JPN", "suzuki"), [held], kind="summary", title="s", content="x"
         )
     disposal.destroy(
@@ -189,7 +190,7 @@ def test_no_derivative_from_what_one_may_not_read_or_what_was_destroyed(cast: Ca
         officials=["tanaka", "sato"],
     )
     with pytest.raises(PolicyDenied, match="destroyed"):
-        custody.derive(
+        derivatives.derive(
             cast["JPN"], cast.user("JPN", "sato"), [held], kind="summary", title="s", content="x"
         )
 
@@ -197,7 +198,7 @@ def test_no_derivative_from_what_one_may_not_read_or_what_was_destroyed(cast: Ca
 def test_a_summary_has_one_source(cast: Cast) -> None:
     first, second = provide(cast), provide(cast)
     with pytest.raises(InputError, match="compilation from several"):
-        custody.derive(
+        derivatives.derive(
             cast["JPN"], cast.user("JPN", "sato"), [first, second], kind="summary", title="s",
             content="x",
         )  # fmt: skip
@@ -223,7 +224,7 @@ def test_the_inventory_gives_the_chain_of_custody_and_the_readers(cast: Cast) ->
         officials=["tanaka", "sato"],
         dispose_dependants=True,
     )
-    found = custody.inventory(jpn, cast.user("JPN", "tanaka"), held)
+    found = inventory.inventory(jpn, cast.user("JPN", "tanaka"), held)
     assert found.readers == ("sato", "tanaka")  # refused readers are not among them
     assert [(e.kind.value, e.object_id) for e in found.chain] == [
         ("received", held),
@@ -235,7 +236,7 @@ def test_the_inventory_gives_the_chain_of_custody_and_the_readers(cast: Cast) ->
     assert {d["subject_id"] for d in found.destructions} == {held, copy.id}
     as_json = found.to_json()
     assert as_json["holding"]["state"] == "destroyed"
-    assert custody.readers(jpn, cast.user("JPN", "tanaka"), held) == ("sato", "tanaka")
+    assert inventory.readers(jpn, cast.user("JPN", "tanaka"), held) == ("sato", "tanaka")
 
 
 def test_the_originator_sees_its_item_given_and_returned(cast: Cast) -> None:
@@ -243,8 +244,8 @@ def test_the_originator_sees_its_item_given_and_returned(cast: Cast) -> None:
     disposal.return_holding(cast["JPN"], cast.user("JPN", "tanaka"), held)
     cast.deliver("JPN", "KOR")
     item_id = read.holding_row(cast["JPN"], held).item_id
-    found = custody.inventory(cast["KOR"], cast.user("KOR", "park"), item_id)
+    found = inventory.inventory(cast["KOR"], cast.user("KOR", "park"), item_id)
     kinds = [(e.kind.value, e.location) for e in found.chain]
     assert kinds == [("handed_over", "KOR -> JPN"), ("returned", "JPN -> KOR")]
-    mine = custody.inventory(cast["JPN"], cast.user("JPN", "tanaka"), held)
+    mine = inventory.inventory(cast["JPN"], cast.user("JPN", "tanaka"), held)
     assert [e.kind.value for e in mine.chain] == ["received", "returned"]

@@ -18,7 +18,8 @@ from tests.node.node_fixtures import Cast
 from gsomia.errors import NotFound, PolicyDenied
 from gsomia.exchange import outbox
 from gsomia.node import read
-from gsomia.node.control import custody, disposal, messages
+from gsomia.node.control import derivatives, disposal, messages
+from gsomia.node.control.copies import make_copies, translate
 from gsomia.store.tables import copies, destructions, holdings, transfers
 
 CONFIDENTIAL = "군사III급비밀"
@@ -129,8 +130,8 @@ def test_an_unknown_method_is_refused_with_the_choices(cast: Cast) -> None:
 def test_copies_are_destroyed_with_the_holding_or_block_it(cast: Cast) -> None:
     held = provide(cast)
     jpn, sato = cast["JPN"], cast.user("JPN", "sato")
-    [copy] = custody.make_copies(jpn, sato, held)
-    translation = custody.translate(
+    [copy] = make_copies(jpn, sato, held)
+    translation = translate(
         jpn,
         sato,
         held,
@@ -139,7 +140,7 @@ def test_copies_are_destroyed_with_the_holding_or_block_it(cast: Cast) -> None:
         source_language="ko",
         content="航跡",
     )
-    derivative = custody.derive(jpn, sato, [held], kind="summary", title="t", content="要約")
+    derivative = derivatives.derive(jpn, sato, [held], kind="summary", title="t", content="要約")
     # Without their disposition the destruction is refused and names them (R32).
     with pytest.raises(PolicyDenied, match="without disposition") as caught:
         _destroy(cast, held)
@@ -229,7 +230,7 @@ def test_a_holding_goes_back_to_its_originator_who_records_it(cast: Cast) -> Non
 def test_a_return_leaving_copies_without_disposition_is_refused(cast: Cast) -> None:
     held = provide(cast)
     jpn = cast["JPN"]
-    [copy] = custody.make_copies(jpn, cast.user("JPN", "sato"), held)
+    [copy] = make_copies(jpn, cast.user("JPN", "sato"), held)
     with pytest.raises(PolicyDenied, match="without disposition") as caught:
         disposal.return_holding(jpn, cast.user("JPN", "tanaka"), held)
     assert copy.id in caught.value.message

@@ -1,5 +1,6 @@
 """A classification notice re-marks copies, translations and derivatives made with the custody
-workflow (node/custody.py) on the holder's node and on the originator's (R8, R14, R29, R30)."""
+workflow (node/control/copies.py, derivatives.py) on the holder's node and on the originator's
+(R8, R14, R29, R30)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from sqlalchemy import select
 from tests.node.consent_fixtures import deliver, provided
 from tests.node.node_fixtures import Cast
 
-from gsomia.node.control import custody
+from gsomia.node.control import derivatives
+from gsomia.node.control.copies import make_copies, translate
 from gsomia.node.control.notices import reclassify
 from gsomia.store.tables import copies
 
@@ -29,14 +31,14 @@ def test_copies_translations_and_derivatives_are_remarked(cast: Cast) -> None:
     jpn, sato = cast["JPN"], cast.user("JPN", "sato")
     first, held = provided(cast)  # 군사II급비밀 → 極秘
     second, other = provided(cast, level="군사III급비밀")  # → 秘
-    [copy] = custody.make_copies(jpn, sato, held)
-    translation = custody.translate(
+    [copy] = make_copies(jpn, sato, held)
+    translation = translate(
         jpn, sato, held, translator="sato", language="ja", source_language="ko", content="訳"
     )
-    summary = custody.derive(jpn, sato, [held], kind="summary", title="s", content="s")
-    both = custody.derive(jpn, sato, [held, other], kind="compilation", title="c", content="c")
+    summary = derivatives.derive(jpn, sato, [held], kind="summary", title="s", content="s")
+    both = derivatives.derive(jpn, sato, [held, other], kind="compilation", title="c", content="c")
     kor, kim = cast["KOR"], cast.user("KOR", "kim")
-    own = custody.derive(kor, kim, [first], kind="summary", title="own", content="o")
+    own = derivatives.derive(kor, kim, [first], kind="summary", title="own", content="o")
     assert _copy(cast, "JPN", both.id)["level"] == "極秘"
     assert _copy(cast, "KOR", own.id)["level"] == "군사II급비밀"
 

@@ -27,7 +27,14 @@ from gsomia.exchange import outbox as queue
 from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.wire import WireMessage
 from gsomia.node import agreements
-from gsomia.node.control import consent_cases, consent_decisions, onward, originator
+from gsomia.node.control import (
+    consent_cases,
+    consent_decisions,
+    custody_chain,
+    handover,
+    onward,
+    originator,
+)
 from gsomia.node.receive import receive_batch
 from gsomia.store.tables import cases, holdings, outbox, transfers
 from gsomia.treaty.lifecycle import Event, EventKind
@@ -56,7 +63,7 @@ def test_with_consent_usa_holds_it_secret_and_kor_sees_the_path(cast: Cast) -> N
     assert held["original_label"]["ConfidentialityInformation"]["Classification"] == "군사II급비밀"
     # The holder reports the transfer to the originator.
     assert [a["status"] for a in deliver(cast, "JPN", "KOR")] == ["received"]
-    chain = onward.custody(cast["KOR"], cast.user("KOR", "park"), item_id)
+    chain = custody_chain.custody(cast["KOR"], cast.user("KOR", "park"), item_id)
     assert chain["holders"] == ["JPN", "KOR", "USA"]
     assert chain["paths"]["USA"] == ["KOR", "JPN", "USA"]
     assert [(t["from"], t["to"], t["consent_id"]) for t in chain["transfers"]] == [
@@ -146,7 +153,7 @@ def test_a_consent_whose_signature_does_not_verify_is_refused(cast: Cast) -> Non
     # USA checks for itself: JPN's node sends the forged consent anyway.
     with jpn.engine.begin() as conn:
         row = conn.execute(select(holdings).where(holdings.c.id == holding_id)).one()
-        onward._send_item(
+        handover.send_item(
             conn,
             jpn,
             row,
@@ -169,7 +176,7 @@ def test_an_item_passed_on_without_any_consent_is_refused_by_the_third_nation(ca
     jpn = cast["JPN"]
     with jpn.engine.begin() as conn:
         row = conn.execute(select(holdings).where(holdings.c.id == holding_id)).one()
-        onward._send_item(
+        handover.send_item(
             conn,
             jpn,
             row,
@@ -199,7 +206,7 @@ def test_a_repeated_onward_delivery_makes_one_holding(cast: Cast) -> None:
     assert count == 1
     deliver(cast, "JPN", "KOR", settle=False)
     deliver(cast, "JPN", "KOR")
-    chain = onward.custody(cast["KOR"], cast.user("KOR", "park"), item_id)
+    chain = custody_chain.custody(cast["KOR"], cast.user("KOR", "park"), item_id)
     assert len(chain["transfers"]) == 2
 
 
@@ -259,7 +266,7 @@ def test_the_transfer_is_recorded_and_reported_only_when_usa_received_it(cast: C
     # Sent, not received: JPN still holds custody alone and has told KOR nothing.
     assert _transfers(cast, "JPN", item_id) == []
     assert _reports(cast, item_id) == []
-    release = onward.get_release(cast["JPN"], tanaka, str(sent["case_id"]))
+    release = custody_chain.get_release(cast["JPN"], tanaka, str(sent["case_id"]))
     assert (release["status"], release["to"], release["refusal"]) == ("sent", "USA", None)
 
     [answer] = deliver(cast, "JPN", "USA")
@@ -267,7 +274,7 @@ def test_the_transfer_is_recorded_and_reported_only_when_usa_received_it(cast: C
     # The answer settled: the transfer, marked as USA says, with the consent it went under.
     assert _transfers(cast, "JPN", item_id) == [("JPN", "USA", "SECRET", "JPN-USA-2007", case_id)]
     assert len(_reports(cast, item_id)) == 1
-    release = onward.get_release(cast["JPN"], tanaka, str(sent["case_id"]))
+    release = custody_chain.get_release(cast["JPN"], tanaka, str(sent["case_id"]))
     assert release["status"] == "received"
     assert [s["step"] for s in release["steps"]] == ["release_onward", "received", "reported"]
     assert release["steps"][1]["signed"]
@@ -279,10 +286,10 @@ def test_the_transfer_is_recorded_and_reported_only_when_usa_received_it(cast: C
         ("KOR", "JPN", "極秘", "KOR-JPN-2016", ""),
         ("JPN", "USA", "SECRET", "JPN-USA-2007", case_id),
     ]
-    release = onward.get_release(cast["JPN"], tanaka, str(sent["case_id"]))
+    release = custody_chain.get_release(cast["JPN"], tanaka, str(sent["case_id"]))
     assert release["report"]["status"] == "acknowledged"
     # JPN's own view of the chain: from KOR, through itself, to USA.
-    chain = onward.custody(cast["JPN"], tanaka, item_id)
+    chain = custody_chain.custody(cast["JPN"], tanaka, item_id)
     assert chain["paths"]["USA"] == ["KOR", "JPN", "USA"]
     assert [r["status"] for r in chain["releases"]] == ["received"]
 
@@ -308,19 +315,19 @@ def test_usa_refuses_the_item_so_nothing_passes_and_jpn_sees_why(cast: Cast) -> 
     assert _reports(cast, item_id) == []
     assert deliver(cast, "JPN", "KOR") == []
     assert [t[:2] for t in _transfers(cast, "KOR", item_id)] == [("KOR", "JPN")]
-    assert onward.custody(cast["KOR"], cast.user("KOR", "park"), item_id)["holders"] == [
+    assert custody_chain.custody(cast["KOR"], cast.user("KOR", "park"), item_id)["holders"] == [
         "JPN",
         "KOR",
     ]
     # JPN's officer sees the release refused, with USA's reason and article.
     tanaka = cast.user("JPN", "tanaka")
-    release = onward.get_release(cast["JPN"], tanaka, str(sent["case_id"]))
+    release = custody_chain.get_release(cast["JPN"], tanaka, str(sent["case_id"]))
     assert release["status"] == "refused"
     assert release["refusal"]["by"] == "USA"
     assert "expired" in release["refusal"]["reason"]
     assert release["refusal"]["article"] == "Art. 5"
     assert [s["step"] for s in release["steps"]] == ["release_onward", "refused"]
-    [shown] = onward.custody(cast["JPN"], tanaka, item_id)["releases"]
+    [shown] = custody_chain.custody(cast["JPN"], tanaka, item_id)["releases"]
     assert (shown["status"], shown["refusal"]["by"]) == ("refused", "USA")
     refusals = [e for e in cast.log("JPN", item_id) if e["action"] == "release_onward_refused:USA"]
     assert refusals

@@ -11,7 +11,8 @@ from tests.node.consent_fixtures import deliver, holding_of
 from tests.node.node_fixtures import LAUNCH, Cast
 
 from gsomia.errors import PolicyDenied
-from gsomia.node.control import onward
+from gsomia.node.control import custody_chain
+from gsomia.node.control.hub import add_hub_rule, forward
 from gsomia.store.tables import transfers
 
 
@@ -26,7 +27,7 @@ def _at_hub(cast: Cast, rel: tuple[str, ...]) -> tuple[str, str]:
 
 @pytest.fixture(scope="module")
 def hub(cast: Cast) -> Cast:
-    rule = onward.add_hub_rule(
+    rule = add_hub_rule(
         cast["USA"], cast.user("USA", "jones"), "TISA 2014", ["KOR", "JPN"], [LAUNCH]
     )
     assert rule["binding"] is False
@@ -35,7 +36,7 @@ def hub(cast: Cast) -> Cast:
 
 def test_the_hub_forwards_a_configured_topic_to_the_intended_participant(hub: Cast) -> None:
     item_id, holding_id = _at_hub(hub, ("USA", "JPN"))
-    result = onward.forward(hub["USA"], hub.user("USA", "jones"), holding_id, "JPN")
+    result = forward(hub["USA"], hub.user("USA", "jones"), holding_id, "JPN")
     transfer = result["transfer"]
     assert isinstance(transfer, dict)
     assert (transfer["hub"], transfer["basis"], transfer["level"]) == (
@@ -49,33 +50,33 @@ def test_the_hub_forwards_a_configured_topic_to_the_intended_participant(hub: Ca
     assert held is not None
     assert held["sender"] == "USA"
     deliver(hub, "USA", "KOR")
-    chain = onward.custody(hub["KOR"], hub.user("KOR", "park"), item_id)
+    chain = custody_chain.custody(hub["KOR"], hub.user("KOR", "park"), item_id)
     assert chain["paths"]["JPN"] == ["KOR", "USA", "JPN"]
 
 
 def test_the_hub_does_not_forward_to_a_participant_the_originator_did_not_name(hub: Cast) -> None:
     item_id, holding_id = _at_hub(hub, ("USA",))
     with pytest.raises(PolicyDenied, match="not the intended participant"):
-        onward.forward(hub["USA"], hub.user("USA", "jones"), holding_id, "JPN")
+        forward(hub["USA"], hub.user("USA", "jones"), holding_id, "JPN")
     assert [e for e in hub.log("USA", item_id) if not e["allowed"]]
 
 
 def test_the_hub_does_not_forward_an_unconfigured_topic(hub: Cast) -> None:
     # The rule names the launch-warning topic; a rule for another topic does not open it either.
-    onward.add_hub_rule(hub["USA"], hub.user("USA", "jones"), "other", ["KOR", "JPN"], ["cyber"])
+    add_hub_rule(hub["USA"], hub.user("USA", "jones"), "other", ["KOR", "JPN"], ["cyber"])
     item_id = hub.publish("KOR", "kim", releasable_to=("USA", "JPN"), purpose="logistics")
     hub.release("KOR", "park", item_id)
     [answer] = [a for a in deliver(hub, "KOR", "USA") if a.get("item") == item_id]
     with pytest.raises(PolicyDenied, match="topic 'logistics' is not configured"):
-        onward.forward(hub["USA"], hub.user("USA", "jones"), str(answer["holding"]), "JPN")
+        forward(hub["USA"], hub.user("USA", "jones"), str(answer["holding"]), "JPN")
 
 
 def test_an_analyst_cannot_configure_a_hub_or_forward(hub: Cast) -> None:
     with pytest.raises(PolicyDenied, match="needs the role"):
-        onward.add_hub_rule(hub["USA"], hub.user("USA", "smith"), "x", ["KOR", "JPN"], [LAUNCH])
+        add_hub_rule(hub["USA"], hub.user("USA", "smith"), "x", ["KOR", "JPN"], [LAUNCH])
     _, holding_id = _at_hub(hub, ("USA", "JPN"))
     with pytest.raises(PolicyDenied, match="needs the role"):
-        onward.forward(hub["USA"], hub.user("USA", "smith"), holding_id, "JPN")
+        forward(hub["USA"], hub.user("USA", "smith"), holding_id, "JPN")
 
 
 def _links(cast: Cast, nation: str, item_id: str) -> list[tuple[str, str, str]]:
@@ -86,14 +87,14 @@ def _links(cast: Cast, nation: str, item_id: str) -> list[tuple[str, str, str]]:
 
 def test_the_hub_records_the_forwarding_when_jpn_received_it(hub: Cast) -> None:
     item_id, holding_id = _at_hub(hub, ("USA", "JPN"))
-    sent = onward.forward(hub["USA"], hub.user("USA", "jones"), holding_id, "JPN")
+    sent = forward(hub["USA"], hub.user("USA", "jones"), holding_id, "JPN")
     assert sent["status"] == "sent"
     assert _links(hub, "USA", item_id) == []
     assert deliver(hub, "USA", "KOR") == []  # no report before JPN has it
     [answer] = deliver(hub, "USA", "JPN")
     assert answer["status"] == "received"
     assert _links(hub, "USA", item_id) == [("USA", "JPN", "USA")]
-    release = onward.get_release(hub["USA"], hub.user("USA", "jones"), str(sent["case_id"]))
+    release = custody_chain.get_release(hub["USA"], hub.user("USA", "jones"), str(sent["case_id"]))
     assert (release["action"], release["status"]) == ("forward", "received")
     assert [a["status"] for a in deliver(hub, "USA", "KOR")] == ["received"]
     assert ("USA", "JPN", "USA") in _links(hub, "KOR", item_id)
@@ -102,7 +103,7 @@ def test_the_hub_records_the_forwarding_when_jpn_received_it(hub: Cast) -> None:
 def test_a_forwarding_jpn_refuses_is_not_recorded_or_reported(hub: Cast) -> None:
     """JPN judges the forwarding by its own clock: on a day before JPN–USA, it refuses."""
     item_id, holding_id = _at_hub(hub, ("USA", "JPN"))
-    sent = onward.forward(hub["USA"], hub.user("USA", "jones"), holding_id, "JPN")
+    sent = forward(hub["USA"], hub.user("USA", "jones"), holding_id, "JPN")
     jpn = hub["JPN"]
     clock = jpn.clock
     jpn.clock = lambda: datetime(2000, 1, 1, tzinfo=UTC)
@@ -116,7 +117,7 @@ def test_a_forwarding_jpn_refuses_is_not_recorded_or_reported(hub: Cast) -> None
     assert _links(hub, "USA", item_id) == []
     assert deliver(hub, "USA", "KOR") == []
     assert ("USA", "JPN", "USA") not in _links(hub, "KOR", item_id)
-    release = onward.get_release(hub["USA"], hub.user("USA", "jones"), str(sent["case_id"]))
+    release = custody_chain.get_release(hub["USA"], hub.user("USA", "jones"), str(sent["case_id"]))
     assert release["status"] == "refused"
     assert release["refusal"]["reason"] == answer["reason"]
     assert any(

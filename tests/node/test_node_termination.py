@@ -20,7 +20,7 @@ from tests.node.node_fixtures import LAUNCH, Cast, build_cast
 
 from gsomia.errors import PolicyDenied
 from gsomia.node import agreements, read
-from gsomia.node.control import custody, disposal
+from gsomia.node.control import copies, disposal, inventory
 from gsomia.node.runtime import Node
 from gsomia.store.tables import destructions
 from gsomia.treaty.classification import ClassificationNotice, may_apply_notice
@@ -150,7 +150,7 @@ def test_classification_changes_still_apply(terminated: Terminated) -> None:
 def test_copies_and_destruction_records_still_work(terminated: Terminated) -> None:
     cast, held = terminated.cast, terminated.held[3]
     jpn = cast["JPN"]
-    [copy] = custody.make_copies(jpn, cast.user("JPN", "sato"), held)
+    [copy] = copies.make_copies(jpn, cast.user("JPN", "sato"), held)
     with pytest.raises(PolicyDenied, match="without disposition"):
         disposal.destroy(
             jpn, cast.user("JPN", "tanaka"), held, method="burning", officials=["tanaka", "sato"]
@@ -171,5 +171,5 @@ def test_copies_and_destruction_records_still_work(terminated: Terminated) -> No
         assert {r.subject_id for r in rows} == {held, copy.id}
     with pytest.raises(PolicyDenied, match="destroyed"):
         read.read_holding(jpn, cast.user("JPN", "sato"), held)
-    found = custody.inventory(jpn, cast.user("JPN", "tanaka"), held)
+    found = inventory.inventory(jpn, cast.user("JPN", "tanaka"), held)
     assert [e.kind.value for e in found.chain] == ["received", "copied", "destroyed", "destroyed"]

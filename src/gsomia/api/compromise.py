@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gsomia.api.deps import NodeDep, UserDep
 from gsomia.errors import InputError
-from gsomia.node.control import compromise, disputes
+from gsomia.node.control import compromise, disputes, investigation, loss_report
 
 router = APIRouter(prefix="/api/v1", tags=["compromise"])
 
@@ -49,7 +49,7 @@ def report(body: CompromiseRequest, user: UserDep, node: NodeDep) -> dict[str, A
     if (body.holding_id is None) == (body.item_id is None):
         raise InputError("give exactly one of holding_id and item_id")
     target = body.holding_id or body.item_id or ""
-    return compromise.report(node, user, target, body.description, actual=body.actual)
+    return loss_report.report(node, user, target, body.description, actual=body.actual)
 
 
 @router.get("/compromises")
@@ -65,7 +65,7 @@ def show_compromise(case_id: str, user: UserDep, node: NodeDep) -> dict[str, Any
 @router.post("/compromises/{case_id}/findings")
 def findings(case_id: str, body: FindingsRequest, user: UserDep, node: NodeDep) -> dict[str, Any]:
     """The holder's officer sends the result and the measures to the originator."""
-    return compromise.record_findings(
+    return investigation.record_findings(
         node, user, case_id, result=body.result, measures=body.measures
     )
 
@@ -73,7 +73,7 @@ def findings(case_id: str, body: FindingsRequest, user: UserDep, node: NodeDep) 
 @router.post("/compromises/{case_id}/close")
 def close(case_id: str, user: UserDep, node: NodeDep) -> dict[str, Any]:
     """Refused (403, Art. 17) until the originator acknowledged the findings."""
-    return compromise.close(node, user, case_id)
+    return investigation.close(node, user, case_id)
 
 
 @router.post("/disputes", status_code=201)

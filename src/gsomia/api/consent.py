@@ -15,7 +15,15 @@ from fastapi import APIRouter
 
 from gsomia.api.deps import NodeDep, UserDep
 from gsomia.errors import InputError
-from gsomia.node.control import consent, consent_cases, consent_decisions, onward, purposes
+from gsomia.node.control import (
+    consent,
+    consent_cases,
+    consent_decisions,
+    custody_chain,
+    hub,
+    onward,
+    purposes,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["consent"])
 
@@ -115,7 +123,7 @@ def release_onward(
 @router.get("/items/{item_id}/custody")
 def custody(item_id: str, user: UserDep, node: NodeDep) -> dict[str, Any]:
     """Every nation known to hold the item, each transfer, and the path to each holder."""
-    return onward.custody(node, user, item_id)
+    return custody_chain.custody(node, user, item_id)
 
 
 # New purposes (R13) --------------------------------------------------------------------------
@@ -150,7 +158,7 @@ def refuse_purpose(
 @router.post("/hub/rules", status_code=201)
 def add_hub_rule(body: dict[str, Any], user: UserDep, node: NodeDep) -> dict[str, Any]:
     """A security officer configures a (non-binding) hub arrangement: participants, topics."""
-    return onward.add_hub_rule(
+    return hub.add_hub_rule(
         node,
         user,
         _text(body, "arrangement"),
@@ -162,10 +170,10 @@ def add_hub_rule(body: dict[str, Any], user: UserDep, node: NodeDep) -> dict[str
 @router.get("/hub/rules")
 def list_hub_rules(user: UserDep, node: NodeDep) -> list[dict[str, Any]]:
     del user
-    return onward.list_hub_rules(node)
+    return hub.list_hub_rules(node)
 
 
 @router.post("/holdings/{holding_id}/forward", status_code=201)
 def forward(holding_id: str, body: dict[str, Any], user: UserDep, node: NodeDep) -> dict[str, Any]:
     """The hub forwards a holding to the intended participant under a configured rule."""
-    return onward.forward(node, user, holding_id, _text(body, "to"))
+    return hub.forward(node, user, holding_id, _text(body, "to"))

@@ -1,6 +1,6 @@
 """Copies, translations, derivatives, destruction, return and the inventory of what is held.
 
-Each route calls `gsomia.node.control.custody` or `gsomia.node.control.disposal`, where the
+Each route calls `gsomia.node.control.copies`, `derivatives`, `inventory` or `disposal`, where the
 treaty decides and every decision is logged; a refusal answers 403 with its reason and article.
 """
 
@@ -12,7 +12,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from gsomia.api.deps import NodeDep, UserDep
-from gsomia.node.control import custody, disposal
+from gsomia.node.control import copies, derivatives, disposal, inventory
 
 router = APIRouter(prefix="/api/v1", tags=["custody"])
 
@@ -21,7 +21,7 @@ _NAME = Field(min_length=1, max_length=100)
 
 class CopyRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    count: int = Field(default=1, ge=1, le=custody.MAX_COPIES)
+    count: int = Field(default=1, ge=1, le=copies.MAX_COPIES)
 
 
 class TranslationRequest(BaseModel):
@@ -29,15 +29,15 @@ class TranslationRequest(BaseModel):
     translator: str = _NAME
     language: str = Field(min_length=1, max_length=16)
     source_language: str = Field(min_length=1, max_length=16)
-    content: str = Field(max_length=custody.MAX_TEXT)
+    content: str = Field(max_length=copies.MAX_TEXT)
 
 
 class DerivativeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    sources: list[str] = Field(min_length=1, max_length=custody.MAX_COPIES)
+    sources: list[str] = Field(min_length=1, max_length=copies.MAX_COPIES)
     kind: Literal["extract", "summary", "compilation"]
     title: str = Field(min_length=1, max_length=300)
-    content: str = Field(max_length=custody.MAX_TEXT)
+    content: str = Field(max_length=copies.MAX_TEXT)
     #: A marking of this node's scheme at or above the sources' highest; theirs when omitted.
     level: str | None = Field(default=None, max_length=64)
 
@@ -60,7 +60,7 @@ def make_copies(
     holding_id: str, body: CopyRequest, user: UserDep, node: NodeDep
 ) -> list[dict[str, Any]]:
     """Numbered copies of a holding, within the originator's limit (R29)."""
-    return [c.to_json() for c in custody.make_copies(node, user, holding_id, body.count)]
+    return [c.to_json() for c in copies.make_copies(node, user, holding_id, body.count)]
 
 
 @router.post("/holdings/{holding_id}/translations", status_code=201)
@@ -68,7 +68,7 @@ def translate(
     holding_id: str, body: TranslationRequest, user: UserDep, node: NodeDep
 ) -> dict[str, Any]:
     """A translation by a cleared translator of this node, counted as a copy (R30)."""
-    made = custody.translate(
+    made = copies.translate(
         node,
         user,
         holding_id,
@@ -84,7 +84,7 @@ def translate(
 def derive(body: DerivativeRequest, user: UserDep, node: NodeDep) -> dict[str, Any]:
     """An extract, summary or compilation of holdings and own items, marked at least at the
     highest of their levels and listing every originator (R8)."""
-    made = custody.derive(
+    made = derivatives.derive(
         node,
         user,
         body.sources,
@@ -124,16 +124,16 @@ def return_holding(
 @router.get("/holdings/{holding_id}/inventory")
 def holding_inventory(holding_id: str, user: UserDep, node: NodeDep) -> dict[str, Any]:
     """Chain of custody, copies, destruction records and readers of a holding (R17)."""
-    return custody.inventory(node, user, holding_id).to_json()
+    return inventory.inventory(node, user, holding_id).to_json()
 
 
 @router.get("/items/{item_id}/inventory")
 def item_inventory(item_id: str, user: UserDep, node: NodeDep) -> dict[str, Any]:
     """The same for one of this node's own items (who it went to, and any return)."""
-    return custody.inventory(node, user, item_id).to_json()
+    return inventory.inventory(node, user, item_id).to_json()
 
 
 @router.get("/items/{item_id}/readers")
 def item_readers(item_id: str, user: UserDep, node: NodeDep) -> dict[str, Any]:
     """The persons of this node given access to an item or holding, first access first."""
-    return {"item": item_id, "readers": list(custody.readers(node, user, item_id))}
+    return {"item": item_id, "readers": list(inventory.readers(node, user, item_id))}

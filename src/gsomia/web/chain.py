@@ -1,9 +1,9 @@
 """The chain of custody as a picture: nations as boxes, transfers as labelled arrows.
 
-Server-rendered SVG built from `gsomia.node.control.onward.custody`'s answer, with no script and no
-library: the originator stands on the left, each holder one column further right for every
-hop on its path, and each arrow carries the marking the receiver gave the item and the
-consent that allowed an onward hop. The picture repeats what the transfer table says, so the
+Server-rendered SVG built from `gsomia.node.control.custody_chain.custody`'s answer, with no
+script and no library: the originator stands on the left, each holder one column further
+right for every hop on its path, and each arrow carries the marking the receiver gave the item
+and the consent that allowed an onward hop. The picture repeats what the transfer table says, so the
 page stays readable without it (the SVG has a title and a text description).
 """
 

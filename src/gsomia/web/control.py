@@ -19,11 +19,12 @@ from starlette.datastructures import FormData
 
 from gsomia.errors import Error, InputError, PolicyDenied
 from gsomia.node.control import (
-    compromise,
     consent,
     consent_decisions,
-    custody,
+    copies,
     disposal,
+    investigation,
+    loss_report,
     notices,
     onward,
     visits,
@@ -132,7 +133,7 @@ async def report_holding(holding_id: str, page: PostedSignedIn) -> Response:
     """Anyone reports a possible or actual loss; the originator is told at FLASH (R37)."""
     form = await page.request.form()
     return _act(
-        lambda: compromise.report(
+        lambda: loss_report.report(
             page.node,
             _user(page),
             holding_id,
@@ -153,9 +154,9 @@ async def make_copies(holding_id: str, page: PostedSignedIn) -> Response:
             count = int(_field(form, "count") or "1")
         except ValueError:
             raise InputError("the number of copies is a whole number") from None
-        if not 1 <= count <= custody.MAX_COPIES:
-            raise InputError(f"make 1 to {custody.MAX_COPIES} copies at a time")
-        return custody.make_copies(page.node, _user(page), holding_id, count)
+        if not 1 <= count <= copies.MAX_COPIES:
+            raise InputError(f"make 1 to {copies.MAX_COPIES} copies at a time")
+        return copies.make_copies(page.node, _user(page), holding_id, count)
 
     return await _holding_act(page, holding_id, "copies", "copies_made", call)
 
@@ -223,7 +224,7 @@ async def reclassify(item_id: str, page: PostedSignedIn) -> Response:
 async def report_item(item_id: str, page: PostedSignedIn) -> Response:
     form = await page.request.form()
     return _act(
-        lambda: compromise.report(
+        lambda: loss_report.report(
             page.node,
             _user(page),
             item_id,
@@ -306,7 +307,7 @@ async def findings(case_id: str, page: PostedSignedIn) -> Response:
         page,
         case_id,
         "findings_sent",
-        lambda form: compromise.record_findings(
+        lambda form: investigation.record_findings(
             page.node,
             _user(page),
             case_id,
@@ -319,7 +320,7 @@ async def findings(case_id: str, page: PostedSignedIn) -> Response:
 @router.post("/compromises/{case_id}/close")
 async def close(case_id: str, page: PostedSignedIn) -> Response:
     return await _control_act(
-        page, case_id, "case_closed", lambda _: compromise.close(page.node, _user(page), case_id)
+        page, case_id, "case_closed", lambda _: investigation.close(page.node, _user(page), case_id)
     )
 
 

@@ -16,7 +16,14 @@ from sqlalchemy import select
 from gsomia.errors import Error, PolicyDenied
 from gsomia.labels import label_from_obj, render_banner
 from gsomia.node import read
-from gsomia.node.control import compromise, consent_cases, custody, notice_case, onward, visits
+from gsomia.node.control import (
+    compromise,
+    consent_cases,
+    custody_chain,
+    inventory,
+    notice_case,
+    visits,
+)
 from gsomia.node.people import to_person
 from gsomia.node.runtime import Node
 from gsomia.store.tables import access_log, holdings, items
@@ -212,7 +219,7 @@ def refused_or(call: Callable[[], T]) -> tuple[T | None, PolicyDenied | None]:
 def holding_control(node: Node, user: UserRecord, view: read.HoldingView) -> dict[str, Any]:
     """What the holding page shows beside the content: consents asked for it, its custody."""
     asked = [c for c in consent_cases.list_consents(node) if c["holding_id"] == view.id]
-    stock, stock_refused = refused_or(lambda: custody.inventory(node, user, view.id).to_json())
+    stock, stock_refused = refused_or(lambda: inventory.inventory(node, user, view.id).to_json())
     return {
         "consents": asked,
         "granted": [c for c in asked if c["status"] == "granted"],
@@ -227,7 +234,7 @@ def holding_control(node: Node, user: UserRecord, view: read.HoldingView) -> dic
 def item_control(node: Node, user: UserRecord, row: Mapping[str, Any], t: Any) -> dict[str, Any]:
     """What the item page shows of an own item's control: notices, custody as a picture."""
     sent = [n for n in notice_case.list_notices(node) if n.item_id == row["id"]]
-    chain, chain_refused = refused_or(lambda: onward.custody(node, user, str(row["id"])))
+    chain, chain_refused = refused_or(lambda: custody_chain.custody(node, user, str(row["id"])))
     picture = None
     if chain is not None:
         picture = render_svg(chain, title=t("chain_title"), consent_word=t("consent_short"))

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, select, update
 from gsomia.errors import Conflict, InputError, NotFound
 from gsomia.node import audit, read
 from gsomia.node.control import messages
-from gsomia.node.control.custody import dependants
+from gsomia.node.control.inventory import dependants
 from gsomia.node.control.messages import Handler, Incoming, Outcome
 from gsomia.node.people import to_person
 from gsomia.node.release import authorise

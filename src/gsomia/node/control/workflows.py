@@ -23,11 +23,13 @@ from gsomia.node.control import (
     compromise,
     consent,
     consent_decisions,
-    custody,
     disposal,
+    disputes,
+    investigation,
+    loss_report,
     notices,
-    onward,
     purposes,
+    receipt,
     remarking,
     visits,
 )
@@ -42,12 +44,13 @@ HANDLERS: dict[str, Handler] = {
     **consent.HANDLERS,
     **consent_decisions.HANDLERS,
     **purposes.HANDLERS,
-    **onward.HANDLERS,
+    **receipt.HANDLERS,
     **notices.HANDLERS,
     **remarking.HANDLERS,
-    **custody.HANDLERS,
     **disposal.HANDLERS,
-    **compromise.HANDLERS,
+    **loss_report.HANDLERS,
+    **investigation.HANDLERS,
+    **disputes.HANDLERS,
     **visits.HANDLERS,
 }
 
@@ -61,7 +64,7 @@ def _by_kind(*tables: Mapping[str, AnswerHook]) -> dict[str, tuple[AnswerHook, .
     return hooks
 
 
-ANSWERED: dict[str, tuple[AnswerHook, ...]] = _by_kind(onward.ANSWERED, compromise.ANSWERED)
+ANSWERED: dict[str, tuple[AnswerHook, ...]] = _by_kind(receipt.ANSWERED, compromise.ANSWERED)
 
 
 def settled(

@@ -1,0 +1,172 @@
+"""Derivatives: extracts, summaries and compilations of holdings and own items (R8).
+
+A derivative is marked at least at the highest of its sources' levels here and lists every
+originator and caveat (`treaty.derivatives` decides). It is kept in the `copies` table beside
+copies and translations (`copies`), its text sealed to this node's own key, but it is not a
+reproduction of one holding: it has no copy number and may draw on several sources, this
+node's own items among them (`source_holding`, which `inventory` uses too).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+
+from gsomia.errors import InputError, NotFound, PolicyDenied
+from gsomia.labels import label_from_obj
+from gsomia.node import audit, read
+from gsomia.node.control.copies import (
+    MAX_COPIES,
+    MAX_TEXT,
+    CopyView,
+    get_copy,
+    refuse,
+    seal_own,
+    suspension,
+)
+from gsomia.node.release import authorise
+from gsomia.node.runtime import Node
+from gsomia.store.tables import copies, holdings, items
+from gsomia.store.users import UserRecord
+from gsomia.treaty.decision import Decision
+from gsomia.treaty.derivatives import Derivative, DerivativeKind, make_derivative, may_derive
+from gsomia.treaty.items import Holding, Item, Precedence
+from gsomia.treaty.roles import Action
+
+
+def _own_item_holding(node: Node, row: Any) -> Holding:
+    """This node's own item, as a holding of its originator (the source of a derivative)."""
+    m = row._mapping
+    label = label_from_obj(m["label"])
+    caveats, copy_limit, purpose_ends = read.item_terms(label)
+    level = node.schemes.parse(node.nation, m["level"], at=m["created_at"].date())
+    item = Item(
+        id=m["id"],
+        originator=node.nation,
+        level=level,
+        purpose=m["purpose"],
+        agreement_id="own",
+        agreement_version=1,
+        releasable_to=frozenset(m["releasable_to"]),
+        precedence=Precedence[m["precedence"]],
+        caveats=caveats | frozenset(m["caveats"]),
+        created_at=m["created_at"],
+        copy_limit=copy_limit,
+        purpose_ends=purpose_ends,
+    )
+    return Holding(m["id"], item, node.nation, level)
+
+
+def source_holding(node: Node, source_id: str) -> tuple[Holding, Any, str]:
+    """A holding (by holding or item id) or this node's own item, as a treaty holding; its row
+    and which table it came from (`holding` or `item`)."""
+    with node.reader.connect() as conn:
+        row = conn.execute(
+            select(holdings).where((holdings.c.id == source_id) | (holdings.c.item_id == source_id))
+        ).first()
+        if row is not None:
+            return read.treaty_holding(node, row), row, "holding"
+        own = conn.execute(select(items).where(items.c.id == source_id)).first()
+    if own is None:
+        raise NotFound(
+            f"nothing held or originated here is called {source_id}",
+            hint="`gsomia item list` shows what is held",
+        )
+    return _own_item_holding(node, own), own, "item"
+
+
+def derive(
+    node: Node,
+    user: UserRecord,
+    sources: Sequence[str],
+    *,
+    kind: str,
+    title: str,
+    content: str,
+    level: str | None = None,
+) -> CopyView:
+    """An extract, summary or compilation of holdings and this node's own items, marked at
+    least at the highest of their levels here (or `level`, never below) and listing every
+    originator and caveat (R8)."""
+    try:
+        derivative_kind = DerivativeKind(kind)
+    except ValueError:
+        choices = ", ".join(k.value for k in DerivativeKind)
+        raise InputError(f"unknown derivative kind {kind!r}", hint=f"one of {choices}") from None
+    if not sources or len(sources) > MAX_COPIES:
+        raise InputError(f"a derivative names 1 to {MAX_COPIES} sources")
+    if not title or len(title) > 300 or len(content) > MAX_TEXT:
+        raise InputError("a derivative has a title of up to 300 characters and its content")
+    person, role = authorise(node, user, Action.REPRODUCE, ",".join(sources))
+    now = node.clock()
+    resolved = [source_holding(node, source) for source in sources]
+    if len({h.id for h, _, _ in resolved}) != len(resolved):
+        raise InputError("a derivative names each source once")
+    treaty_sources = [h for h, _, _ in resolved]
+    subject = ",".join(h.id for h in treaty_sources)
+    decision = may_derive(person, treaty_sources, now)
+    for source in treaty_sources:
+        decision = suspension(person, source, now) or decision
+    if not decision.allowed:
+        refuse(node, user.name, "derive", subject, decision)
+    chosen = node.scheme(now.date()).parse(level) if level else None
+    derivative_id = f"derivative-{uuid.uuid4().hex[:16]}"
+    try:
+        made: Derivative = make_derivative(
+            person, treaty_sources, derivative_kind, now, derivative_id=derivative_id, level=chosen
+        )
+    except PolicyDenied as error:  # a chosen level below the sources' (R8)
+        reason = error.message.removesuffix(" (R8)")
+        refuse(node, user.name, "derive", subject, Decision.deny(reason, error.article, "R8"))
+        raise
+    marking = made.marking.level.native
+    label = {
+        "marking": marking,
+        "originators": sorted(made.marking.originators),
+        "caveats": sorted(made.marking.caveats),
+        "kind": made.kind.value,
+        "sources": list(made.source_ids),
+        "items": list(made.item_ids),
+    }
+    sealed = seal_own(node, content.encode(), derivative_id, marking, now)
+    allowed = Decision.allow(
+        f"{made.kind.value} {derivative_id} of {subject} marked {marking}, originators "
+        + ", ".join(sorted(made.marking.originators)),
+        "Art. 4.3",
+        "R8",
+    )
+    with node.engine.begin() as conn:
+        conn.execute(
+            copies.insert().values(
+                id=derivative_id,
+                kind="derivative",
+                item_id=derivative_id,
+                holding_id=None,
+                number=1,
+                level=marking,
+                label=label,
+                details={
+                    "kind": made.kind.value,
+                    "title": title,
+                    "sources": list(made.source_ids),
+                    "items": list(made.item_ids),
+                    "originators": sorted(made.marking.originators),
+                },
+                content=sealed,
+                made_by=user.name,
+                made_at=now,
+                state="held",
+            )
+        )
+        audit.record_all(
+            conn,
+            [
+                audit.Entry(user.name, Action.REPRODUCE.value, subject, role),
+                audit.Entry(user.name, "derive", subject, allowed, also=(derivative_id,)),
+            ],
+            now,
+        )
+    return get_copy(node, derivative_id)

@@ -1,0 +1,276 @@
+"""Investigating a loss or compromise and closing its case, on both sides (R37, Art. 17).
+
+The holder's officer records the investigation result and the measures against recurrence;
+they travel as `compromise_findings`, and count as sent (the core's `send_findings`) only once
+the originator's node acknowledged them (`compromise` applies the answer). Only then does
+`may_close_case` allow closing; the close travels as `compromise_closed`. The originator's
+node applies both to its side of the case (`HANDLERS`). Kept apart from the report because
+only the holder's officers act here, and only after the originator was notified.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from gsomia.errors import Conflict, InputError, NotFound
+from gsomia.node import audit
+from gsomia.node.control import casebook, messages
+from gsomia.node.control.compromise import (
+    ARTICLE,
+    HOLDER,
+    KIND,
+    ORIGINATOR,
+    alert_officers,
+    case_document,
+    case_from_json,
+    incoming_step,
+    open_case,
+    view,
+)
+from gsomia.node.control.messages import Handler, Incoming, Outcome
+from gsomia.node.release import authorise
+from gsomia.node.runtime import Node
+from gsomia.store.users import UserRecord
+from gsomia.treaty.compromise import (
+    CaseState,
+    CompromiseCase,
+    close_case,
+    may_close_case,
+    open_investigation,
+    send_findings,
+)
+from gsomia.treaty.decision import Decision
+from gsomia.treaty.items import Precedence
+from gsomia.treaty.roles import Action
+
+
+def record_findings(
+    node: Node, officer: UserRecord, case_id: str, *, result: str, measures: str
+) -> dict[str, Any]:
+    """The holder's officer records the result and the measures; they are sent to the
+    originator and count as sent once it acknowledges them (R37)."""
+    _, allowed = authorise(node, officer, Action.INVESTIGATE, case_id)
+    result, measures = result.strip(), measures.strip()
+    if not result or not measures or max(len(result), len(measures)) > 8000:
+        raise InputError(
+            "send both the investigation result and the measures taken to prevent recurrence "
+            "(Art. 17), each up to 8000 characters"
+        )
+    now = node.clock()
+    row = open_case(node, case_id)
+    doc = dict(row.document)
+    if doc.get("side") != HOLDER:
+        _deny(
+            node,
+            officer,
+            "investigate",
+            case_id,
+            f"case {case_id} was reported by {row.opened_by}: the holder investigates and "
+            "sends its findings to the originator",
+        )
+    if doc.get("pending"):
+        raise Conflict(
+            f"the findings of case {case_id} await {row.originator}'s acknowledgement",
+            hint="they are delivered at once when its node is reachable; see `compromise show`",
+        )
+    case = case_from_json(doc["case"])
+    if case.state is CaseState.ORIGINATOR_NOTIFIED:
+        case = open_investigation(case, now)
+    local = row.originator == node.nation
+    sent = dict(doc.get("messages") or {})
+    with node.engine.begin() as conn:
+        if local:
+            case = send_findings(case, now, result=result, measures=measures)
+            doc["pending"] = None
+        else:
+            # The core refuses findings on a case not yet investigating (Conflict, reason).
+            send_findings(case, now, result=result, measures=measures)
+            doc["pending"] = {"result": result, "measures": measures, "at": now.isoformat()}
+            sent["findings"] = _to_originator(
+                conn,
+                node,
+                row,
+                kind="compromise_findings",
+                document={
+                    "case_id": case_id,
+                    "result": result,
+                    "measures": measures,
+                    "sent_at": now.isoformat(),
+                },
+                precedence=Precedence.IMMEDIATE,
+                now=now,
+            )
+        doc["messages"] = sent
+        doc["refusal"] = None
+        casebook.save(conn, case_id, case.state.value, case_document(case, doc), now)
+        casebook.step(
+            conn,
+            case_id,
+            at=now,
+            actor=officer.name,
+            nation=node.nation,
+            name="findings_sent" if not local else "findings_recorded",
+            document={"result": result, "measures": measures},
+            message_id=sent.get("findings") if not local else None,
+        )
+        audit.record_all(
+            conn,
+            [audit.Entry(officer.name, Action.INVESTIGATE.value, case_id, allowed)],
+            now,
+        )
+        row = casebook.load(conn, KIND, case_id)
+    if not local:
+        messages.wake(node, Precedence.IMMEDIATE)
+    return view(row)
+
+
+def close(node: Node, officer: UserRecord, case_id: str) -> dict[str, Any]:
+    """Close the case: refused (reason, Art. 17) until the findings reached the originator."""
+    _, allowed = authorise(node, officer, Action.INVESTIGATE, case_id)
+    now = node.clock()
+    row = open_case(node, case_id)
+    doc = dict(row.document)
+    if doc.get("side") != HOLDER:
+        _deny(
+            node,
+            officer,
+            "close_compromise",
+            case_id,
+            f"case {case_id} is closed by {row.opened_by}, which investigates it",
+        )
+    case = case_from_json(doc["case"])
+    if case.state is CaseState.CLOSED:
+        raise Conflict(f"compromise case {case_id} is already closed")
+    decision = may_close_case(case)
+    if decision.allowed and doc.get("pending"):  # defensive: sent means acknowledged
+        decision = Decision.deny(f"the findings of {case_id} are not yet acknowledged", *_art())
+    with node.engine.begin() as conn:
+        audit.record_all(
+            conn, [audit.Entry(officer.name, "close_compromise", case_id, decision)], now
+        )
+    decision.enforce()
+    closed = close_case(case, now)
+    with node.engine.begin() as conn:
+        sent = dict(doc.get("messages") or {})
+        local = row.originator == node.nation
+        if not local:
+            sent["closed"] = _to_originator(
+                conn,
+                node,
+                row,
+                kind="compromise_closed",
+                document={"case_id": case_id, "closed_at": now.isoformat()},
+                precedence=Precedence.ROUTINE,
+                now=now,
+            )
+        doc["messages"] = sent
+        casebook.save(conn, case_id, closed.state.value, case_document(closed, doc), now)
+        casebook.step(
+            conn,
+            case_id,
+            at=now,
+            actor=officer.name,
+            nation=node.nation,
+            name="closed",
+            document={},
+            message_id=sent.get("closed"),
+        )
+        audit.record_all(
+            conn, [audit.Entry(officer.name, Action.INVESTIGATE.value, case_id, allowed)], now
+        )
+        row = casebook.load(conn, KIND, case_id)
+    if row.originator != node.nation:
+        messages.wake(node, Precedence.ROUTINE)
+    return view(row)
+
+
+def _art() -> tuple[str, str]:
+    return ARTICLE, "R37"
+
+
+def _deny(node: Node, user: UserRecord, action: str, subject: str, reason: str) -> None:
+    decision = Decision.deny(reason, *_art())
+    with node.engine.begin() as conn:
+        audit.record(
+            conn,
+            actor=user.name,
+            action=action,
+            subject=subject,
+            decision=decision,
+            now=node.clock(),
+        )
+    decision.enforce()
+
+
+def _to_originator(
+    conn: Connection,
+    node: Node,
+    row: Any,
+    *,
+    kind: str,
+    document: dict[str, Any],
+    precedence: Precedence,
+    now: datetime,
+) -> str:
+    """Queue the signed `kind` message of the case `row` to its originator; its id."""
+    return messages.send(
+        conn,
+        node,
+        kind=kind,
+        peer=str(row.originator),
+        document=document,
+        precedence=precedence,
+        item_id=row.item_id,
+        now=now,
+    )
+
+
+# The originator's side -----------------------------------------------------------------------
+
+
+def _their_case(conn: Connection, node: Node, incoming: Incoming) -> tuple[Any, CompromiseCase]:
+    case_id = messages.text(incoming.document, "case_id", limit=64)
+    row = casebook.find(conn, KIND, case_id)
+    if row is None or row.document.get("side") != ORIGINATOR or row.counterpart != incoming.sender:
+        raise NotFound(
+            f"{node.nation} holds no compromise case {case_id} reported by {incoming.sender}"
+        )
+    return row, case_from_json(row.document["case"])
+
+
+def _on_findings(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
+    row, case = _their_case(conn, node, incoming)
+    result = messages.text(incoming.document, "result", limit=8000)
+    measures = messages.text(incoming.document, "measures", limit=8000)
+    if case.state is CaseState.ORIGINATOR_NOTIFIED:
+        case = open_investigation(case, incoming.at)
+    case = send_findings(case, incoming.at, result=result, measures=measures)
+    casebook.save(conn, row.id, case.state.value, case_document(case, row.document), incoming.at)
+    incoming_step(
+        conn, row.id, "findings_received", incoming, {"result": result, "measures": measures}
+    )
+    alert_officers(node, {"alert": "compromise-findings", "case": row.id, "item": row.item_id})
+    decision = Decision.allow(
+        f"{incoming.sender} sent the findings and measures of case {row.id}", ARTICLE, "R37"
+    )
+    return Outcome(decision, row.id, {"case": row.id})
+
+
+def _on_closed(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
+    row, case = _their_case(conn, node, incoming)
+    closed = close_case(case, incoming.at)  # refused unless the findings arrived here
+    casebook.save(
+        conn, row.id, closed.state.value, case_document(closed, row.document), incoming.at
+    )
+    incoming_step(conn, row.id, "closed", incoming, {})
+    decision = Decision.allow(f"{incoming.sender} closed case {row.id}", ARTICLE, "R37")
+    return Outcome(decision, row.id, {"case": row.id})
+
+
+HANDLERS: dict[str, Handler] = {
+    "compromise_findings": _on_findings,
+    "compromise_closed": _on_closed,
+}
