@@ -12,7 +12,7 @@ from sqlalchemy import select
 from tests.node.node_fixtures import LAUNCH, Cast
 
 from gsomia.errors import Conflict, InputError, PolicyDenied
-from gsomia.node.control import messages, visits
+from gsomia.node.control import messages, visit_host, visits
 from gsomia.store.tables import outbox
 from gsomia.treaty.agreements import Agreement
 
@@ -37,7 +37,7 @@ def _ask(cast: Cast, *, by: str = "tanaka", **fields: Any) -> dict[str, Any]:
 def _approved(cast: Cast, max_level: str | None = None) -> dict[str, Any]:
     visit = _ask(cast)
     cast.deliver("JPN", "KOR")
-    visits.approve(cast["KOR"], cast.user("KOR", "park"), visit["id"], max_level)
+    visit_host.approve(cast["KOR"], cast.user("KOR", "park"), visit["id"], max_level)
     cast.deliver("KOR", "JPN")
     return visit
 
@@ -61,21 +61,23 @@ def test_the_visiting_authority_asks_and_only_the_host_approves(cast: Cast) -> N
     )
     # The visiting side cannot approve its own request (R23): the core refuses, and it is logged.
     with pytest.raises(PolicyDenied, match="only KOR's competent authority") as refused:
-        visits.approve(cast["JPN"], cast.user("JPN", "tanaka"), visit["id"])
+        visit_host.approve(cast["JPN"], cast.user("JPN", "tanaka"), visit["id"])
     assert refused.value.article == "Art. 8"
     with pytest.raises(PolicyDenied, match="only KOR's competent authority"):
-        visits.refuse(cast["JPN"], cast.user("JPN", "tanaka"), visit["id"], "no")
+        visit_host.refuse(cast["JPN"], cast.user("JPN", "tanaka"), visit["id"], "no")
     # Nor can a host analyst.
     with pytest.raises(PolicyDenied, match="decide_visit"):
-        visits.approve(cast["KOR"], cast.user("KOR", "kim"), visit["id"])
+        visit_host.approve(cast["KOR"], cast.user("KOR", "kim"), visit["id"])
     # The host may lower the level asked, never raise it.
     with pytest.raises(InputError, match="lower, not raise"):
-        visits.approve(cast["KOR"], cast.user("KOR", "park"), visit["id"], "군사I급비밀")
+        visit_host.approve(cast["KOR"], cast.user("KOR", "park"), visit["id"], "군사I급비밀")
 
-    approved = visits.approve(cast["KOR"], cast.user("KOR", "park"), visit["id"], "군사III급비밀")
+    approved = visit_host.approve(
+        cast["KOR"], cast.user("KOR", "park"), visit["id"], "군사III급비밀"
+    )
     assert (approved["status"], approved["max_level"]) == ("approved", "군사III급비밀")
     with pytest.raises(Conflict, match="already approved"):
-        visits.approve(cast["KOR"], cast.user("KOR", "park"), visit["id"])
+        visit_host.approve(cast["KOR"], cast.user("KOR", "park"), visit["id"])
     cast.deliver("KOR", "JPN")
     ours = _case(cast, "JPN", visit["id"], "tanaka")
     assert (ours["status"], ours["max_level"], ours["approved_by"]) == (
@@ -95,7 +97,9 @@ def test_the_visiting_authority_asks_and_only_the_host_approves(cast: Cast) -> N
 def test_the_host_refuses_with_its_reason(cast: Cast) -> None:
     visit = _ask(cast)
     cast.deliver("JPN", "KOR")
-    refused = visits.refuse(cast["KOR"], cast.user("KOR", "park"), visit["id"], "facility closed")
+    refused = visit_host.refuse(
+        cast["KOR"], cast.user("KOR", "park"), visit["id"], "facility closed"
+    )
     assert refused["status"] == "refused"
     cast.deliver("KOR", "JPN")
     ours = _case(cast, "JPN", visit["id"], "tanaka")
@@ -154,7 +158,7 @@ def test_a_visitor_is_shown_nothing_above_the_level_or_outside_subject_and_dates
     visit = _approved(cast, "군사III급비밀")
 
     def show(target: str, visitor: str = "sato") -> bool:
-        return visits.may_show(kor, park, visit["id"], visitor=visitor, target=target).allowed
+        return visit_host.may_show(kor, park, visit["id"], visitor=visitor, target=target).allowed
 
     # Before the visit starts, nothing.
     assert not show(confidential)
@@ -164,7 +168,7 @@ def test_a_visitor_is_shown_nothing_above_the_level_or_outside_subject_and_dates
     assert not show(secret)  # above the approved level
     assert not show(other)  # outside the subject
     assert not show(confidential, visitor="suzuki")  # not a named visitor
-    decision = visits.may_show(kor, park, visit["id"], visitor="sato", target=secret)
+    decision = visit_host.may_show(kor, park, visit["id"], visitor="sato", target=secret)
     assert "above 군사III급비밀" in decision.reason
     assert (decision.article, decision.requirement) == ("Art. 8", "R23")
     logged = [r for r in cast.log("KOR", secret) if r["action"] == "disclose_to_visitor"]
@@ -184,7 +188,7 @@ def test_a_visit_at_its_requested_level_shows_up_to_it(
     visit = _approved(cast)
     during = kor.clock() + timedelta(hours=3)
     monkeypatch.setattr(kor, "clock", lambda: during)
-    decision = visits.may_show(
+    decision = visit_host.may_show(
         kor, cast.user("KOR", "park"), visit["id"], visitor="sato", target=secret
     )
     assert decision.allowed

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from gsomia.api.deps import NodeDep, UserDep
-from gsomia.node.control import visits
+from gsomia.node.control import visit_host, visits
 
 router = APIRouter(prefix="/api/v1", tags=["visits"])
 
@@ -72,18 +72,18 @@ def approve(
     visit_id: str, user: UserDep, node: NodeDep, body: ApproveBody | None = None
 ) -> dict[str, Any]:
     """Only the host's officer approves (403 otherwise); the visiting node is sent it."""
-    return visits.approve(node, user, visit_id, body.max_level if body else None)
+    return visit_host.approve(node, user, visit_id, body.max_level if body else None)
 
 
 @router.post("/visits/{visit_id}/refuse")
 def refuse(visit_id: str, body: RefuseBody, user: UserDep, node: NodeDep) -> dict[str, Any]:
-    return visits.refuse(node, user, visit_id, body.reason)
+    return visit_host.refuse(node, user, visit_id, body.reason)
 
 
 @router.post("/visits/{visit_id}/disclosures")
 def disclose(visit_id: str, body: DisclosureBody, user: UserDep, node: NodeDep) -> dict[str, Any]:
     """May the host show an item to a visitor now? 200 if so, 403 with the reason if not."""
-    decision = visits.may_show(
+    decision = visit_host.may_show(
         node,
         user,
         visit_id,

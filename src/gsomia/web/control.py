@@ -27,7 +27,7 @@ from gsomia.node.control import (
     loss_report,
     notices,
     onward,
-    visits,
+    visit_host,
 )
 from gsomia.web import pages
 from gsomia.web.auth import Page, PostedSignedIn, SignedIn
@@ -330,7 +330,7 @@ async def approve_visit(visit_id: str, page: PostedSignedIn) -> Response:
         page,
         visit_id,
         "visit_approved",
-        lambda form: visits.approve(
+        lambda form: visit_host.approve(
             page.node, _user(page), visit_id, _field(form, "max_level") or None
         ),
     )
@@ -342,5 +342,5 @@ async def refuse_visit(visit_id: str, page: PostedSignedIn) -> Response:
         page,
         visit_id,
         "visit_refused",
-        lambda form: visits.refuse(page.node, _user(page), visit_id, _field(form, "reason")),
+        lambda form: visit_host.refuse(page.node, _user(page), visit_id, _field(form, "reason")),
     )

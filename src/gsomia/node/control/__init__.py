@@ -27,5 +27,6 @@ Cases and their steps are kept by `casebook`.
 - `loss_report`: reporting a loss, and the originator's notification (R37)
 - `investigation`: findings, measures and closing a compromise case (R37)
 - `disputes`: consultation cases (R46)
-- `visits`: visit requests approved by the host only (R23, R24)
+- `visits`: the visiting party asks; the visit as both sides keep it (R23, R24)
+- `visit_host`: only the host approves or refuses, and caps what a visitor is shown (R23)
 """

@@ -31,6 +31,7 @@ from gsomia.node.control import (
     purposes,
     receipt,
     remarking,
+    visit_host,
     visits,
 )
 from gsomia.node.control.messages import Handler
@@ -52,6 +53,7 @@ HANDLERS: dict[str, Handler] = {
     **investigation.HANDLERS,
     **disputes.HANDLERS,
     **visits.HANDLERS,
+    **visit_host.HANDLERS,
 }
 
 
