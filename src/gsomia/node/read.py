@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import RowMapping, select
 
 from gsomia.errors import NotFound
 from gsomia.labels import (
@@ -180,6 +180,44 @@ def treaty_holding(node: Node, row: Any) -> Holding:
         destroyed=m["state"] != "held",
         consent_id=m["consent_id"] or "",
     )
+
+
+#: What this node's own item names as its agreement: it is provided under one agreement per
+#: partner, so none is stored with it; a caller that knows the one in question names it.
+OWN_AGREEMENT = "(originator's own)"
+
+
+def own_item(
+    node: Node,
+    row: RowMapping,
+    *,
+    agreement_id: str = OWN_AGREEMENT,
+    agreement_version: int = 1,
+) -> Item:
+    """An `items` row of this node's own item as the treaty sees it, with the handling terms
+    its label sets."""
+    caveats, copy_limit, purpose_ends = item_terms(label_from_obj(row["label"]))
+    return Item(
+        id=row["id"],
+        originator=node.nation,
+        level=node.schemes.parse(node.nation, row["level"], at=row["created_at"].date()),
+        purpose=row["purpose"],
+        agreement_id=agreement_id,
+        agreement_version=agreement_version,
+        releasable_to=frozenset(row["releasable_to"]),
+        precedence=Precedence[row["precedence"]],
+        caveats=caveats | frozenset(row["caveats"]),
+        created_at=row["created_at"],
+        copy_limit=copy_limit,
+        purpose_ends=purpose_ends,
+    )
+
+
+def own_holding(node: Node, row: RowMapping, **agreement: Any) -> Holding:
+    """This node's own item as a holding of its originator (a derivative's source, or what a
+    visitor may be shown); `agreement` as for `own_item`."""
+    item = own_item(node, row, **agreement)
+    return Holding(item.id, item, node.nation, item.level)
 
 
 def access_decision(

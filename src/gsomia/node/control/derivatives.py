@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import select
 
 from gsomia.errors import InputError, NotFound, PolicyDenied
-from gsomia.labels import label_from_obj
 from gsomia.node import audit, read
 from gsomia.node.control.copies import (
     MAX_COPIES,
@@ -33,31 +32,8 @@ from gsomia.store.tables import copies, holdings, items
 from gsomia.store.users import UserRecord
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.derivatives import Derivative, DerivativeKind, make_derivative, may_derive
-from gsomia.treaty.items import Holding, Item, Precedence
+from gsomia.treaty.items import Holding
 from gsomia.treaty.roles import Action
-
-
-def _own_item_holding(node: Node, row: Any) -> Holding:
-    """This node's own item, as a holding of its originator (the source of a derivative)."""
-    m = row._mapping
-    label = label_from_obj(m["label"])
-    caveats, copy_limit, purpose_ends = read.item_terms(label)
-    level = node.schemes.parse(node.nation, m["level"], at=m["created_at"].date())
-    item = Item(
-        id=m["id"],
-        originator=node.nation,
-        level=level,
-        purpose=m["purpose"],
-        agreement_id="own",
-        agreement_version=1,
-        releasable_to=frozenset(m["releasable_to"]),
-        precedence=Precedence[m["precedence"]],
-        caveats=caveats | frozenset(m["caveats"]),
-        created_at=m["created_at"],
-        copy_limit=copy_limit,
-        purpose_ends=purpose_ends,
-    )
-    return Holding(m["id"], item, node.nation, level)
 
 
 def source_holding(node: Node, source_id: str) -> tuple[Holding, Any, str]:
@@ -69,13 +45,13 @@ def source_holding(node: Node, source_id: str) -> tuple[Holding, Any, str]:
         ).first()
         if row is not None:
             return read.treaty_holding(node, row), row, "holding"
-        own = conn.execute(select(items).where(items.c.id == source_id)).first()
+        own = conn.execute(select(items).where(items.c.id == source_id)).mappings().first()
     if own is None:
         raise NotFound(
             f"nothing held or originated here is called {source_id}",
             hint="`gsomia item list` shows what is held",
         )
-    return _own_item_holding(node, own), own, "item"
+    return read.own_holding(node, own), own, "item"
 
 
 def derive(

@@ -13,10 +13,11 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, RowMapping, select, update
 
 from gsomia.errors import Conflict
 from gsomia.labels import label_from_obj, label_to_obj
+from gsomia.node.read import own_item as read_own_item
 from gsomia.node.read import treaty_holding
 from gsomia.node.runtime import Node
 from gsomia.store.tables import copies, holdings, items
@@ -28,7 +29,7 @@ from gsomia.treaty.derivatives import (
     derivative_marking,
     remark_derivative,
 )
-from gsomia.treaty.items import Holding, Item, Precedence
+from gsomia.treaty.items import Holding, Item
 from gsomia.treaty.schemes import Level
 
 # Treaty values from rows ---------------------------------------------------------------------
@@ -40,21 +41,11 @@ def parse_level(node: Node, nation: str, marking: str, at: datetime) -> Level:
     return node.schemes.parse(nation, marking, at=at.date())
 
 
-def own_item(node: Node, row: Any) -> Item:
-    """This node's own item as the treaty sees it (its agreement is per partner: none here)."""
-    created = row["created_at"]
-    return Item(
-        id=row["id"],
-        originator=node.nation,
-        level=parse_level(node, node.nation, row["level"], created),
-        purpose=row["purpose"],
-        agreement_id="(originator's own)",
-        agreement_version=1,
-        releasable_to=frozenset(row["releasable_to"]),
-        precedence=Precedence[row["precedence"]],
-        caveats=frozenset(row["caveats"]),
-        created_at=created,
-    )
+def own_item(node: Node, row: RowMapping) -> Item:
+    """This node's own item as the treaty sees it (`read.own_item`); `Conflict` once it is
+    declassified, when there is no level left to re-mark from."""
+    parse_level(node, node.nation, row["level"], row["created_at"])
+    return read_own_item(node, row)
 
 
 def held(node: Node, row: Any) -> Holding:

@@ -31,13 +31,13 @@ from gsomia.node.control.visits import (
     request_json,
     view,
 )
-from gsomia.node.read import treaty_holding
+from gsomia.node.read import own_holding, treaty_holding
 from gsomia.node.release import authorise
 from gsomia.node.runtime import Node
 from gsomia.store.tables import holdings, items
 from gsomia.store.users import UserRecord
 from gsomia.treaty.decision import Decision
-from gsomia.treaty.items import Holding, Item, Precedence
+from gsomia.treaty.items import Holding, Precedence
 from gsomia.treaty.officials import officer_denial
 from gsomia.treaty.people import Person
 from gsomia.treaty.roles import Action
@@ -203,23 +203,15 @@ def _shown(conn: Connection, node: Node, target: str, agreement_id: str, version
     ).first()
     if row is not None:
         return treaty_holding(node, row)
-    own = conn.execute(
-        select(items).where(items.c.id == target, items.c.originator == node.nation)
-    ).first()
+    own = (
+        conn.execute(select(items).where(items.c.id == target, items.c.originator == node.nation))
+        .mappings()
+        .first()
+    )
     if own is None:
         raise NotFound(f"no holding or item {target} on this node")
-    level = node.schemes.parse(node.nation, own.level, at=own.created_at.date())
-    item = Item(
-        id=own.id,
-        originator=node.nation,
-        level=level,
-        purpose=own.purpose,
-        agreement_id=agreement_id,  # the item's own is not stored; the visit's is used
-        agreement_version=version,
-        releasable_to=frozenset(own.releasable_to),
-        created_at=own.created_at,
-    )
-    return Holding(own.id, item, node.nation, level)
+    # The item's own agreement is per partner and not stored: the visit's is the one in question.
+    return own_holding(node, own, agreement_id=agreement_id, agreement_version=version)
 
 
 def may_show(
