@@ -134,7 +134,7 @@ def receive_events(
                     "recorded_at": now,
                 }
             )
-        if answer["status"] == REJECTED:
+        if answer["status"] == REJECTED and decision is not None:  # verified: see receive
             refused.append(
                 {
                     "envelope_id": message.id,

@@ -63,7 +63,11 @@ class Accepted:
 @dataclass(frozen=True)
 class Refused:
     """A refused message. Only a verified one (the sender's signature held) is remembered as
-    answered: otherwise anyone who guessed a message id could pre-empt the genuine envelope."""
+    answered: otherwise anyone who guessed a message id could pre-empt the genuine envelope.
+    Nor is an unverified one recorded as a rejection or put in the log the partner cosigns:
+    it cannot be attributed to the nation it names, and storing it would let anyone who can
+    reach the peer port write to this node. It is answered, logged by the process and counted
+    (`gsomia_rejections_total`)."""
 
     message: WireMessage
     reason: str
@@ -235,19 +239,20 @@ def _store(
                 also.append(_event(EventKind.RECEIPT, sender, (item.id, message.id), now, answer))
                 again.append(answer)
         else:
-            refused.append(
-                {
-                    "envelope_id": message.id,
-                    "sender": sender,
-                    "reason": result.reason,
-                    "article": result.article,
-                    "at": now,
-                }
-            )
             answer = _answer(
                 message, now, status=REJECTED, reason=result.reason, article=result.article
             )
-            also.append(_event(EventKind.REJECTION, sender, (message.id,), now, answer))
+            if result.verified:  # see `Refused`: an unverified one is nobody's to record
+                refused.append(
+                    {
+                        "envelope_id": message.id,
+                        "sender": sender,
+                        "reason": result.reason,
+                        "article": result.article,
+                        "at": now,
+                    }
+                )
+                also.append(_event(EventKind.REJECTION, sender, (message.id,), now, answer))
         answers.append(answer)
         if isinstance(result, Accepted) or result.verified:
             remembered.append(

@@ -147,10 +147,9 @@ def _receive_one(
 
     incoming = _verify(node, card, message, now)
     if isinstance(incoming, str):
-        refused = answer(REJECTED, {"reason": incoming, "article": "Art. 9"})
-        with node.engine.begin() as conn:
-            _reject(conn, card.nation, message, refused, now)
-        return refused
+        # Not attributable to the nation it names: answered, not stored (see receive.Refused).
+        node.metrics.rejections.labels(incoming[:60]).inc()
+        return answer(REJECTED, {"reason": incoming, "article": "Art. 9"})
     handler = known[message.kind]
     try:
         with node.engine.begin() as conn:
@@ -192,8 +191,8 @@ class _Refusal(Exception):
 
 
 def _verify(node: Node, card: IdentityCard, message: WireMessage, now: datetime) -> Incoming | str:
-    """The verified message, or why it is not one (then it is not remembered: anyone who
-    guessed a message id could otherwise pre-empt the genuine envelope)."""
+    """The verified message, or why it is not one (then it is neither remembered nor stored:
+    anyone who guessed a message id could otherwise pre-empt the genuine envelope)."""
     try:
         opened = open_envelope(message.body, keys=node.keys, senders=[card])
     except EnvelopeError as error:
