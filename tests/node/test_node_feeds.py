@@ -49,7 +49,7 @@ def _queued_for(cast: Cast, item_ids: list[str]) -> int:
 
 
 def test_a_feed_with_a_standing_rule_is_released_on_publication(cast: Cast) -> None:
-    _rule(cast, "radar-east")
+    rule_id = _rule(cast, "radar-east")
     published = publish.publish_batch(
         cast["KOR"], cast.user("KOR", "kim"), [_draft("radar-east", n=n) for n in range(5)]
     )
@@ -60,6 +60,12 @@ def test_a_feed_with_a_standing_rule_is_released_on_publication(cast: Cast) -> N
         for o in p.outcomes
     )
     assert _queued_for(cast, [p.id for p in published]) == 5
+    # Released by the officer who set the rule, not by the analyst who published (R50).
+    with cast["KOR"].engine.connect() as conn:
+        by = conn.execute(
+            select(items.c.released_by).where(items.c.id.in_([p.id for p in published]))
+        ).scalars()
+        assert set(by) == {f"park (standing rule {rule_id})"}
 
 
 def test_without_a_rule_a_feed_item_waits_for_an_officer(cast: Cast) -> None:

@@ -8,7 +8,7 @@ release rule. A batch of items is one transaction: the items, the decisions, the
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +28,7 @@ from gsomia.node.runtime import Node
 from gsomia.store.tables import items
 from gsomia.store.users import UserRecord
 from gsomia.treaty.items import Precedence
+from gsomia.treaty.release import StandingRelease
 from gsomia.treaty.roles import Action, may_originate
 
 MAX_CONTENT = 32 << 20  # larger files go through the streaming envelope (`gsomia envelope`)
@@ -146,6 +147,27 @@ def _handling_terms(draft: Draft, now: datetime) -> dict[str, tuple[str, ...]]:
     return terms
 
 
+def _authorised(
+    rules: Mapping[str, Mapping[str, StandingRelease]],
+    planned: Sequence[tuple[Mapping[str, Any], Sequence[Outcome]]],
+) -> dict[str, str]:
+    """Who released each item of a feed: the officers whose standing rules allowed it (R50),
+    not the analyst who published it."""
+    found = {}
+    for item, outcomes in planned:
+        rule = rules[item["feed"]]
+        officers = sorted(
+            {
+                f"{rule[o.nation].approved_by.id} (standing rule {rule[o.nation].rule_id})"
+                for o in outcomes
+                if o.envelope is not None and o.nation in rule
+            }
+        )
+        if officers:
+            found[item["id"]] = ", ".join(officers)
+    return found
+
+
 def publish_batch(node: Node, user: UserRecord, drafts: Sequence[Draft]) -> list[Published]:
     """Store `drafts` as items; release those whose feed has a standing rule, in one go."""
     if not 1 <= len(drafts) <= MAX_BATCH:
@@ -187,7 +209,11 @@ def publish_batch(node: Node, user: UserRecord, drafts: Sequence[Draft]) -> list
         kept = dict(
             zip(
                 (row["id"] for row, _ in planned),
-                commit(conn, planned, actor=user.name, now=now) if planned else [],
+                commit(
+                    conn, planned, actor=user.name, now=now, released_by=_authorised(rules, planned)
+                )
+                if planned
+                else [],
                 strict=True,
             )
         )

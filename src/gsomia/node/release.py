@@ -160,11 +160,13 @@ def commit(
     *,
     actor: str,
     now: datetime,
+    released_by: Mapping[str, str] | None = None,
 ) -> list[list[Outcome]]:
     """Write the decisions and outbox rows of `planned` items; per item, what was recorded.
 
     The items are locked first and looked at again: a release racing this one must not send
-    an item to a partner twice.
+    an item to a partner twice. An item is recorded as released by `actor` unless
+    `released_by` names who authorised it (the officer of a standing rule).
     """
     ids = [item["id"] for item, _ in planned]
     conn.execute(select(items.c.id).where(items.c.id.in_(ids)).with_for_update())
@@ -198,11 +200,14 @@ def commit(
         for (item, _), kept in zip(planned, kept_all, strict=True)
         if any(o.envelope for o in kept)
     ]
-    if released:
+    by_releaser: dict[str, list[str]] = {}
+    for item_id in released:
+        by_releaser.setdefault((released_by or {}).get(item_id, actor), []).append(item_id)
+    for releaser, ids_released in by_releaser.items():
         conn.execute(
             update(items)
-            .where(items.c.id.in_(released))
-            .values(state="released", released_by=actor, released_at=now)
+            .where(items.c.id.in_(ids_released))
+            .values(state="released", released_by=releaser[:100], released_at=now)
         )
     return kept_all
 
