@@ -179,3 +179,21 @@ def test_consent_onward_downgrade_and_compromise_in_the_browser(
     alert = kim.get_by_role("alert")
     expect(alert).to_contain_text("kim")
     expect(kim.locator("#action-refusal-article")).to_have_text("Art. 5")
+
+    # 8. JPN's officer asks KOR to approve a new purpose; KOR's officer approves it on the
+    #    control page; a JPN analyst then reads the holding for that purpose (R13).
+    tanaka.goto(f"{jpn}/holdings/{held['id']}")
+    tanaka.locator("#form-purpose").get_by_label("新たな目的").fill("exercise planning")
+    tanaka.locator("#ask-purpose").click()
+    expect(tanaka.locator("#done")).to_have_attribute("data-done", "purpose_requested")
+    park.goto(f"{kor}/control")
+    asked = park.locator("#purposes tr[data-purpose]", has_text="exercise planning")
+    reload_until(park, asked, "KOR to receive the purpose request")
+    asked.get_by_role("button", name="승인").click()
+    expect(park.locator("#done")).to_have_attribute("data-done", "purpose_approved")
+    approved = tanaka.locator('#holding-purposes [data-status="approved"]')
+    reload_until(tanaka, approved, "JPN to hold the signed approval")
+    sato.goto(f"{jpn}/holdings/{held['id']}")
+    sato.get_by_label("閲覧の目的（任意）").fill("exercise planning")
+    sato.locator("#read").click()
+    expect(sato.locator("#content")).to_contain_text("track 27-11")

@@ -20,18 +20,23 @@ from gsomia.node.control import (
     compromise,
     consent_cases,
     custody_chain,
+    disputes,
+    hub,
     inventory,
     notice_case,
+    purposes,
     visits,
 )
 from gsomia.node.people import to_person
 from gsomia.node.runtime import Node
 from gsomia.store.tables import access_log, holdings, items
-from gsomia.store.users import UserRecord
+from gsomia.store.users import UserRecord, list_users
 from gsomia.treaty import Agreement, State, last_notice_day, next_anniversary
 from gsomia.treaty.classification import DECLASSIFIED
+from gsomia.treaty.derivatives import DerivativeKind
 from gsomia.treaty.destruction import DestructionMethod
 from gsomia.treaty.roles import Action, may_perform
+from gsomia.treaty.visits import VisitKind
 from gsomia.web.chain import render_svg
 from gsomia.web.marking import Marking, marking, tier_of
 
@@ -220,14 +225,32 @@ def holding_control(node: Node, user: UserRecord, view: read.HoldingView) -> dic
     """What the holding page shows beside the content: consents asked for it, its custody."""
     asked = [c for c in consent_cases.list_consents(node) if c["holding_id"] == view.id]
     stock, stock_refused = refused_or(lambda: inventory.inventory(node, user, view.id).to_json())
+    today = node.clock().date()
     return {
         "consents": asked,
         "granted": [c for c in asked if c["status"] == "granted"],
         "inventory": stock,
         "inventory_refused": stock_refused,
-        "third_nations": [n for n in partners(node, node.clock().date()) if n != view.originator],
+        "third_nations": [n for n in partners(node, today) if n != view.originator],
         "methods": [m.value for m in DestructionMethod],
         "gone": view.state in ("destroyed", "returned"),
+        **holding_casework(node, view),
+    }
+
+
+def holding_casework(node: Node, view: read.HoldingView) -> dict[str, Any]:
+    """The holding page's translation, derivative, new-purpose and hub forms: their choices."""
+    rules = hub.list_hub_rules(node)
+    # Whom a configured rule could forward to; the node decides whether it may (R47).
+    hub_to = {p for r in rules if view.originator in r["participants"] for p in r["participants"]}
+    with node.reader.connect() as conn:
+        people = sorted(u.name for u in list_users(conn))
+    return {
+        "purposes_asked": [p for p in purposes.list_purposes(node) if p["holding_id"] == view.id],
+        "hub_to": sorted(hub_to - {node.nation, view.originator}),
+        "people": people,
+        "levels": node.scheme(node.clock().date()).levels,
+        "derivative_kinds": [k.value for k in DerivativeKind],
     }
 
 
@@ -253,6 +276,7 @@ def control_lists(node: Node, user: UserRecord) -> dict[str, Any]:
     """The control page: consents, classification notices, compromise cases, visits."""
     cases, cases_refused = refused_or(lambda: compromise.list_cases(node, user))
     found_visits, visits_refused = refused_or(lambda: visits.list_visits(node, user))
+    found_disputes, disputes_refused = refused_or(lambda: disputes.list_cases(node, user))
     return {
         "consents": consent_cases.list_consents(node),
         "notices": notice_case.list_notices(node),
@@ -260,4 +284,23 @@ def control_lists(node: Node, user: UserRecord) -> dict[str, Any]:
         "compromises_refused": cases_refused,
         "visits": found_visits or [],
         "visits_refused": visits_refused,
+        "purposes": purposes.list_purposes(node),
+        "hub_rules": hub.list_hub_rules(node),
+        "disputes": found_disputes or [],
+        "disputes_refused": disputes_refused,
+        **control_choices(node),
+    }
+
+
+def control_choices(node: Node) -> dict[str, Any]:
+    """The choices of the control page's forms: hosts and their levels, agreements."""
+    today = node.clock().date()
+    lines = agreement_lines(node, today)
+    hosts = sorted({line.partner for line in lines if line.in_force})
+    return {
+        "today": today,
+        "hosts": hosts,
+        "host_levels": {n: node.schemes.scheme(n, at=today).levels for n in hosts},
+        "visit_kinds": [k.value for k in VisitKind],
+        "dispute_agreements": lines,
     }

@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Coroutine
 from importlib import resources
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
@@ -42,6 +42,7 @@ from gsomia.web.auth import (
     requires,
     signer,
 )
+from gsomia.web.done import done_of
 from gsomia.web.marking import marking
 from gsomia.web.session import COOKIE, Session
 
@@ -129,33 +130,6 @@ def render(page: Page, template: str, *, status: int = 200, **context: Any) -> H
     if page.new_cookie:
         _set_cookie(response, page, page.session)
     return response
-
-
-#: The confirmations a page shows after an act redirected back with `?done=` (no others).
-DONE = frozenset(
-    {
-        "consent_requested",
-        "onward_sent",
-        "compromise_reported",
-        "copies_made",
-        "destroyed",
-        "returned",
-        "reclassified",
-        "consent_granted",
-        "consent_refused",
-        "consent_revoked",
-        "findings_sent",
-        "case_closed",
-        "visit_approved",
-        "visit_refused",
-    }
-)
-
-
-def done_of(page: Page) -> str | None:
-    """The confirmation named by `?done=`, if it is one of ours."""
-    done = page.request.query_params.get("done")
-    return done if done in DONE else None
 
 
 def _redirect(page: Page, to: str, session: Session | None = None) -> RedirectResponse:
@@ -342,24 +316,42 @@ def holding_page(holding_id: str, page: SignedIn) -> Response:
     return _holding(page, holding_id)
 
 
+#: The purpose a reader names on the read form; empty for the item's own (R13).
+ReadPurpose = Annotated[str, Form(alias="purpose")]
+
+
 @router.post("/holdings/{holding_id}/read")
-def read_content(holding_id: str, page: PostedSignedIn) -> Response:
-    """Read through `node.read.read_holding`: the decision is taken and logged first."""
+def read_content(
+    holding_id: str, page: PostedSignedIn, purpose_field: ReadPurpose = ""
+) -> Response:
+    """Read through `node.read.read_holding`: the decision is taken and logged first. A
+    purpose other than the item's own passes only once the originator approved it (R13)."""
     assert page.user is not None
+    purpose = purpose_field.strip() or None
     try:
-        view, content, decision = read.read_holding(page.node, page.user, holding_id)
+        view, content, decision = read.read_holding(
+            page.node, page.user, holding_id, purpose=purpose
+        )
     except PolicyDenied as denial:
-        return _holding(page, holding_id, status=403, refused=denial)
+        return _holding(page, holding_id, status=403, refused=denial, read_purpose=purpose)
     text = None
     if view.media_type.startswith("text/"):
         text = content.decode("utf-8", errors="replace")
-    return _holding(page, holding_id, content=text, size=len(content), decision=decision)
+    return _holding(
+        page,
+        holding_id,
+        content=text,
+        size=len(content),
+        decision=decision,
+        read_purpose=purpose,
+    )
 
 
 @router.post("/holdings/{holding_id}/download")
-def download(holding_id: str, page: PostedSignedIn) -> Response:
+def download(holding_id: str, page: PostedSignedIn, purpose_field: ReadPurpose = "") -> Response:
     assert page.user is not None
-    view, content, _ = read.read_holding(page.node, page.user, holding_id)
+    purpose = purpose_field.strip() or None
+    view, content, _ = read.read_holding(page.node, page.user, holding_id, purpose=purpose)
     return Response(
         content,
         media_type=view.media_type,
@@ -413,8 +405,9 @@ async def events(page: SignedIn) -> StreamingResponse:
 def install(app: FastAPI) -> None:
     """Serve the pages and their static files from `app` (the node's own application)."""
     static = resources.files("gsomia.web").joinpath("static")
-    from gsomia.web import control  # noqa: PLC0415 - control builds on this module
+    from gsomia.web import casework, control  # noqa: PLC0415 - both build on this module
 
     app.mount("/static", StaticFiles(directory=str(static)), name="web-static")
     app.include_router(router)
     app.include_router(control.router)
+    app.include_router(casework.router)
