@@ -11,8 +11,10 @@ from typing import Any
 import aiohttp
 import pytest
 from sqlalchemy import delete, select
+from sqlalchemy.exc import OperationalError
 from tests.node.node_fixtures import Cast, build_cast
 
+from gsomia.errors import InputError
 from gsomia.exchange import outbox
 from gsomia.exchange import worker as worker_module
 from gsomia.exchange.answers import sign_answers
@@ -125,7 +127,12 @@ def test_delivered_rows_are_settled_with_the_signed_answer(kor: Cast) -> None:
     session = FakeSession(jpn_answers(kor))
     for _ in range(3):
         release(kor, precedence="ROUTINE")
-    send(kor, session, flash=False, on_settled=lambda peer, done: settled.append((peer, len(done))))
+
+    def on_settled(conn: object, peer: str, done: list[object]) -> bool:
+        settled.append((peer, len(done)))
+        return False
+
+    send(kor, session, flash=False, on_settled=on_settled)
     assert len(session.batches) == 1  # the bulk lane batches
     assert settled == [("JPN", 3)]
     for row in rows(kor):
@@ -272,6 +279,50 @@ def test_run_sends_on_wake_and_stops(kor: Cast, monkeypatch: pytest.MonkeyPatch)
 
     asyncio.run(scenario())
     assert seen[0] == (True, 1)
+
+
+def test_an_answer_and_what_the_node_makes_of_it_commit_together(kor: Cast) -> None:
+    release(kor, precedence="ROUTINE")
+
+    def on_settled(conn: Any, peer: str, done: list[Any]) -> bool:
+        raise InputError("the node could not record this answer")
+
+    send(kor, FakeSession(jpn_answers(kor)), flash=False, on_settled=on_settled)
+    # Nothing settled: the row goes again, and JPN's inbox will answer it the same way.
+    assert [r["state"] for r in rows(kor)] == [outbox.QUEUED]
+
+
+def test_a_lane_outlives_a_failing_database(kor: Cast, monkeypatch: pytest.MonkeyPatch) -> None:
+    w = worker(kor)
+    monkeypatch.setattr("gsomia.exchange.worker.LANE_RETRY", 0.01)
+    calls = {"due": 0}
+    real_due = w._due
+
+    def flaky_due(flash: bool) -> list[Any]:
+        calls["due"] += 1
+        if calls["due"] <= 2:
+            raise OperationalError("SELECT", {}, Exception("database is locked"))
+        return real_due(flash)
+
+    sent = asyncio.Event()
+
+    async def fake_send_all(session: Any, due: Any, *, flash: bool) -> None:
+        w.settle("JPN", due, [])
+        sent.set()
+
+    monkeypatch.setattr(w, "_due", flaky_due)
+    monkeypatch.setattr(w, "_send_all", fake_send_all)
+
+    async def scenario() -> None:
+        stop = asyncio.Event()
+        await asyncio.to_thread(release, kor, precedence="FLASH")
+        task = asyncio.create_task(w.run(stop))
+        await asyncio.wait_for(sent.wait(), timeout=30)
+        stop.set()
+        await asyncio.wait_for(task, timeout=5)
+
+    asyncio.run(scenario())
+    assert calls["due"] > 2  # the lanes carried on after the failures
 
 
 def test_a_failed_peer_rests_until_its_back_off_or_its_hello(

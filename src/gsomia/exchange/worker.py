@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from gsomia.errors import Error, VerificationError
 from gsomia.exchange import outbox
@@ -33,6 +33,7 @@ log = logging.getLogger("gsomia.delivery")
 FLASH = 0
 _draw = secrets.SystemRandom().random  # jitter must differ between nodes, not be predictable
 BULK_BATCH = 64  # small enough that a partner's inbox transaction stays short
+LANE_RETRY = 1.0  # seconds a lane waits after an unexpected failure
 HELLO_DELAY = 0.5
 
 
@@ -43,7 +44,9 @@ class PeerAddress:
     card: IdentityCard
 
 
-Settled = Callable[[str, list[tuple[outbox.Pending, dict[str, Any]]]], None]
+#: Told of each batch of settled answers, in the transaction that settles them (so an answer
+#: and what the node makes of it commit together, or neither); whether it queued more work.
+Settled = Callable[[Connection, str, list[tuple[outbox.Pending, dict[str, Any]]]], bool]
 
 
 class DeliveryWorker:
@@ -107,11 +110,17 @@ class DeliveryWorker:
         wake = self._wake_flash if flash else self._wake_bulk
         while not stop.is_set():
             wake.clear()
-            rows = await asyncio.to_thread(self._due, flash)
-            if rows:
-                await self._send_all(session, rows, flash=flash)
-                continue
-            delay = await asyncio.to_thread(self._idle_delay)
+            try:
+                rows = await asyncio.to_thread(self._due, flash)
+                if rows:
+                    await self._send_all(session, rows, flash=flash)
+                    continue
+                delay = await asyncio.to_thread(self._idle_delay)
+            except Exception:  # a lane that dies stops all delivery
+                # The database failed under us (locked, restarted): nothing was settled, so
+                # the rows go again; the lane waits a moment and carries on.
+                log.exception("delivery lane %s failed; retrying", "FLASH" if flash else "bulk")
+                delay = LANE_RETRY
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout=delay)
 
@@ -220,6 +229,7 @@ class DeliveryWorker:
             else:
                 settled.append((row, entry))
         now = self._clock()
+        queued = False
         try:
             with self._engine.begin() as conn:
                 outbox.settle(
@@ -237,8 +247,11 @@ class DeliveryWorker:
                 if unanswered:
                     until = next_attempt(0, now, _draw())
                     outbox.retry_later(conn, unanswered, "no answer for this message", until)
+                if self._on_settled is not None and settled:
+                    queued = self._on_settled(conn, peer, settled)
         except Error:
+            # Nothing settled: the rows go again, and the peer's inbox answers them the same.
             log.exception("could not record answers from %s", peer)
             return
-        if self._on_settled and settled:
-            self._on_settled(peer, settled)
+        if queued:  # a reply the answers caused (a transfer report): the bulk lane, now
+            self.wake(FLASH + 1)

@@ -23,7 +23,6 @@ from gsomia.store.db import make_engine, migrate, reader
 from gsomia.store.tables import agreement_events, outbox, peers, transfers
 from gsomia.treaty.agreements import Agreement, AgreementRegistry, load_agreements
 from gsomia.treaty.decision import Decision
-from gsomia.treaty.items import Precedence
 from gsomia.treaty.lifecycle import Event
 from gsomia.treaty.records import event_from_json
 from gsomia.treaty.schemes import Scheme, SchemeRegistry, load_schemes
@@ -70,9 +69,12 @@ class Node:
             peers=lambda: sorted(self._load_peers()),
         )
 
-    def _settled(self, peer: str, settled: list[tuple[Pending, dict[str, Any]]]) -> None:
+    def _settled(
+        self, conn: Connection, peer: str, settled: list[tuple[Pending, dict[str, Any]]]
+    ) -> bool:
         """Log each partner's answer on this side too (a refusal is logged by both, R39) and
-        hand it to the workflow that sent the message."""
+        hand it to the workflow that sent the message, in the transaction that settles it;
+        whether a workflow queued a reply."""
         now = self.clock()
         entries = []
         for row, entry in settled:
@@ -107,15 +109,13 @@ class Node:
         # Imported here: the workflow modules import this one.
         from gsomia.node.control import workflows  # noqa: PLC0415
 
-        with self.engine.begin() as conn:
-            audit.record_all(conn, entries, now)
-            # The workflow that sent each message learns its answer (custody of an onward
-            # release passes now, R28). Before `record_provisions`: an onward item's hook
-            # records its transfer with the consent, and `record_provisions` then knows it.
-            followed = workflows.settled(conn, self, peer, settled)
-            record_provisions(conn, self.nation, peer, settled)
-        if followed:  # a hook may have queued a reply (a transfer report): send it now
-            self.worker.wake(int(Precedence.FLASH) - int(Precedence.IMMEDIATE))
+        audit.record_all(conn, entries, now)
+        # The workflow that sent each message learns its answer (custody of an onward release
+        # passes now, R28). Before `record_provisions`: an onward item's hook records its
+        # transfer with the consent, and `record_provisions` then knows it.
+        followed = workflows.settled(conn, self, peer, settled)
+        record_provisions(conn, self.nation, peer, settled)
+        return followed
 
     def migrate(self) -> None:
         migrate(self.engine)
