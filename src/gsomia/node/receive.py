@@ -8,6 +8,7 @@ the decision in the log. A message already applied gets the answer it got the fi
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
-from gsomia.errors import Error, InputError, PolicyDenied
+from gsomia.errors import Error, InputError, PolicyDenied, VerificationError
 from gsomia.exchange.answers import sign_answers
 from gsomia.exchange.wire import RECEIVED, REJECTED, WireMessage
 from gsomia.exchange.witness import RECEIPT_MEMBER, receipt_member
@@ -27,6 +28,7 @@ from gsomia.ledger.events import EventKind, LogEvent
 from gsomia.node import agreements, audit
 from gsomia.node.control import onward
 from gsomia.node.control.messages import handlers, receive_messages
+from gsomia.node.control.originator import verify_binding
 from gsomia.node.ledger import NodeLedger
 from gsomia.node.release import ITEM_HEADER
 from gsomia.node.runtime import CHANNEL, Node
@@ -58,6 +60,7 @@ class Accepted:
     sender_card: dict[str, Any]
     consent_id: str = ""  # an onward release: the originator's consent it came under (R12)
     approved_purposes: tuple[str, ...] = ()
+    binding: dict[str, Any] | None = None  # the originator's, verified (ADR 0061)
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,7 @@ def _examine(
                 article = f"{decision.article} {decision.requirement}"
                 return Refused(message, decision.reason, article, verified=True)
             holding = receive(item, node.nation, agreement)
+            _check_direct_binding(card, opened, item)
     except PolicyDenied as error:
         return Refused(message, error.message, error.article, verified=True)
     except Error as error:
@@ -172,7 +176,23 @@ def _examine(
         sender_card=opened.sender.to_json(),
         consent_id=holding.consent_id,
         approved_purposes=tuple(sorted(holding.approved_purposes)),
+        binding=opened.label.get("binding"),  # verified above if present; onward: required
     )
+
+
+def _check_direct_binding(card: IdentityCard, opened: Opened, item: Item) -> None:
+    """An item straight from its originator: the envelope is already the originator's
+    signature over label and content, so a binding is optional; one that is there must hold,
+    since it is what this node will pass on with the item (ADR 0061)."""
+    binding = opened.label.get("binding")
+    if binding is None:
+        return
+    try:
+        verify_binding(
+            binding, card, item_id=item.id, label=opened.label["label"], content=opened.content
+        )
+    except VerificationError as error:
+        raise PolicyDenied(error.message, article="Art. 9") from error
 
 
 def _answer(message: WireMessage, now: datetime, **fields: Any) -> dict[str, Any]:
@@ -310,6 +330,7 @@ def _holding_row(result: Accepted, sender: str, now: datetime) -> dict[str, Any]
         "state": "held",
         "consent_id": result.consent_id or None,
         "approved_purposes": list(result.approved_purposes),
+        "binding": json.dumps(result.binding) if result.binding is not None else None,
     }
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, select, update
 from gsomia.errors import Conflict, InputError, NotFound
 from gsomia.exchange import outbox
 from gsomia.node import audit
+from gsomia.node.control.originator import bind
 from gsomia.node.people import to_person
 from gsomia.node.runtime import CHANNEL, Node
 from gsomia.seal import seal_envelope
@@ -86,6 +87,7 @@ def plan(
     level = node.schemes.scheme(node.nation, at=item["created_at"].date()).parse(item["level"])
     precedence = Precedence[item["precedence"]]
     outcomes: list[Outcome] = []
+    binding: dict[str, Any] | None = None
     for nation in nations:
         agreement = node.agreement_with(nation, now)
         if agreement is None:
@@ -119,6 +121,8 @@ def plan(
             outcomes.append(Outcome(nation, decision))
             continue
         message_id = uuid.uuid4().hex
+        if binding is None:  # one signature per item, whichever partners it goes to
+            binding = bind(node, item["id"], item["label"], item["content"])
         header = {
             "type": ITEM_HEADER,
             "label": item["label"],
@@ -129,6 +133,9 @@ def plan(
                 "version": version,
                 "precedence": precedence.name,
             },
+            # The originator's own signature over label and content (STANAG 4778, ADR 0061):
+            # it stays with the item when a holder passes it on.
+            "binding": binding,
         }
         envelope = seal_envelope(
             item["content"],

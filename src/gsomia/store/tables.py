@@ -165,6 +165,9 @@ holdings = Table(
     Column("consent_id", String(64)),
     # Further purposes the originator approved in writing (R13).
     Column("approved_purposes", JSON, nullable=False, server_default="[]"),
+    # The originator's signed binding of label and content (JWS JSON, ADR 0061), passed on
+    # with the item; none for an item received before bindings existed.
+    Column("binding", Text),
 )
 
 rejections = Table(

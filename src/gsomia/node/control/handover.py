@@ -63,7 +63,9 @@ def send_item(
     agreement_version: int,
     now: datetime,
 ) -> str:
-    """Seal the holding's item for `to` with the original label and `extra`; queue it."""
+    """Seal the holding's item for `to` with the original label, the originator's binding
+    of it to the content and `extra`; queue it. Without a binding (an item received before
+    bindings existed) the third nation will refuse it."""
     card = node.peer_card(to)
     if card is None:
         raise NotFound(
@@ -85,6 +87,8 @@ def send_item(
         },
         **extra,
     }
+    if row.binding:  # the originator's binding, passed on untouched (ADR 0061)
+        header["binding"] = json.loads(row.binding)
     body = seal_envelope(
         content,
         label=header,

@@ -128,7 +128,10 @@ def accept_forwarded(
     node: Node, sender: str, hub: Mapping[str, Any], item: Item, now: datetime
 ) -> tuple[Decision, Holding]:
     """May this node accept `item`, forwarded by the hub `sender` under the arrangement its
-    header names (R47)? The decision and the holding; raises `PolicyDenied` otherwise."""
+    header names (R47)? The decision and the holding; raises `PolicyDenied` otherwise.
+
+    The originator's binding of label and content has been verified before this runs
+    (`onward.check_binding`): a hub passes the item on as the originator bound it."""
     arrangement = messages.text(hub, "arrangement", limit=64)
     rule = HubRule(
         hub=sender,

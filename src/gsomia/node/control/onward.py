@@ -5,7 +5,9 @@ a consent of the originator that verifies, names the item, the third nation and 
 has neither expired nor been revoked; and the holder's own agreement with the third nation in
 force, covering the level. The item is then handed over (`handover`) with a header carrying
 the original label and the originator's signed consent, which the third nation verifies
-against the originator's identity card before it re-marks and stores it (`accept`).
+against the originator's identity card before it re-marks and stores it (`accept`). The
+header also carries the originator's own binding of label and content (ADR 0061): the third
+nation believes the label and content only if that binding holds (`check_binding`).
 
 Custody passes on receipt (R28, `receipt`); the chain of custody is read in `custody_chain`.
 A hub's forwarding (R47) is the other way an item reaches a nation that is not a party to its
@@ -22,7 +24,12 @@ from gsomia.errors import InputError, PolicyDenied, VerificationError
 from gsomia.node.control import handover, hub
 from gsomia.node.control.consent import logged
 from gsomia.node.control.consent_cases import consent_from_document, held_consent
-from gsomia.node.control.originator import THIRD_PARTY, agreement_between, verify_document
+from gsomia.node.control.originator import (
+    THIRD_PARTY,
+    agreement_between,
+    verify_binding,
+    verify_document,
+)
 from gsomia.node.read import holding_row, treaty_holding
 from gsomia.node.release import authorise
 from gsomia.node.runtime import Node
@@ -81,14 +88,42 @@ def accept(node: Node, sender: str, opened: Opened, item: Item, now: datetime) -
     header = opened.label
     onward, forwarded = header.get("onward"), header.get("hub")
     if isinstance(onward, dict):
+        check_binding(node, opened, item)
         return _accept_onward(node, sender, onward, item, now)
     if isinstance(forwarded, dict):
+        check_binding(node, opened, item)
         return hub.accept_forwarded(node, sender, forwarded, item, now)
     raise PolicyDenied(
         f"{sender} sent {item.id}, an item of {item.originator}, without {item.originator}'s "
         "consent (R12)",
         article=THIRD_PARTY,
     )
+
+
+def check_binding(node: Node, opened: Opened, item: Item) -> None:
+    """The label and content a holder passed on are the ones the originator bound (ADR 0061).
+
+    The holder signed the envelope, but only the originator may say what the item is: its
+    binding, verified against the originator's identity card, must name this item, this label
+    and the SHA-256 of the content as opened. `PolicyDenied` naming what failed otherwise.
+    """
+    card = node.peer_card(item.originator)
+    if card is None:
+        raise PolicyDenied(
+            f"no identity card of {item.originator} is registered here: its binding of "
+            f"{item.id}'s label and content cannot be verified (R12)",
+            article=THIRD_PARTY,
+        )
+    try:
+        verify_binding(
+            opened.label.get("binding"),
+            card,
+            item_id=item.id,
+            label=opened.label["label"],
+            content=opened.content,
+        )
+    except VerificationError as error:
+        raise PolicyDenied(f"{error.message} (R12)", article=THIRD_PARTY) from error
 
 
 def _accept_onward(

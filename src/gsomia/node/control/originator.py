@@ -10,6 +10,7 @@ purpose approvals and onward release all rely on these, hence their own module.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -17,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from gsomia.errors import NotFound, PolicyDenied, VerificationError
+from gsomia.errors import Error, NotFound, PolicyDenied, VerificationError
 from gsomia.node.runtime import Node
 from gsomia.seal import IdentityCard, canonical_json, jose
 from gsomia.seal.profiles import profile
@@ -27,6 +28,7 @@ from gsomia.treaty.items import Item, Precedence
 
 CONSENT_DOC = "gsomia-consent/1"
 PURPOSE_DOC = "gsomia-purpose-approval/1"
+BINDING_DOC = "gsomia-binding/1"
 THIRD_PARTY = "Art. 5"
 
 
@@ -44,8 +46,10 @@ def sign_document(node: Node, document: Mapping[str, Any]) -> dict[str, Any]:
     return jose.sign_jws(canonical_json(dict(document)), node.keys, profile(node.keys.profile))
 
 
-def verify_document(jws: Any, card: IdentityCard, kind: str) -> dict[str, Any]:
-    """The document `card`'s node signed; `VerificationError` if it did not sign it."""
+def verify_document(
+    jws: Any, card: IdentityCard, kind: str, types: tuple[str, ...] = (CONSENT_DOC, PURPOSE_DOC)
+) -> dict[str, Any]:
+    """The document `card`'s node signed, of one of `types`; `VerificationError` otherwise."""
     try:
         payload = jose.verify_jws(jws, card.keys, profile(card.profile))
         document = json.loads(payload)
@@ -55,9 +59,61 @@ def verify_document(jws: Any, card: IdentityCard, kind: str) -> dict[str, Any]:
         ) from error
     except (ValueError, TypeError, KeyError) as error:
         raise VerificationError(f"the {kind} is not a signed document: {error}") from error
-    if not isinstance(document, dict) or document.get("type") not in (CONSENT_DOC, PURPOSE_DOC):
+    if not isinstance(document, dict) or document.get("type") not in types:
         raise VerificationError(f"the {kind} is not a gsomia {kind} document")
     return document
+
+
+# The originator's binding of label and content (STANAG 4778, ADR 0061) ------------------------
+
+
+def content_sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def bind(node: Node, item_id: str, label: Mapping[str, Any], content: bytes) -> dict[str, Any]:
+    """This originator's signed binding of an item's label to its content.
+
+    It travels with the item wherever it goes, so that a nation receiving the item from a
+    holder can tell the label and content are the ones the originator released.
+    """
+    document = {
+        "type": BINDING_DOC,
+        "item": item_id,
+        "label": dict(label),
+        "content_sha256": content_sha256(content),
+    }
+    return sign_document(node, document)
+
+
+def verify_binding(
+    binding: Any,
+    card: IdentityCard,
+    *,
+    item_id: str,
+    label: Mapping[str, Any],
+    content: bytes,
+) -> None:
+    """`VerificationError`, naming what differs, unless `card`'s node bound `label` and
+    `content` for `item_id`."""
+    if binding is None:
+        raise VerificationError(f"{item_id} carries no binding of its label by {card.nation}")
+    document = verify_document(binding, card, "binding", (BINDING_DOC,))
+    if document.get("item") != item_id:
+        raise VerificationError(f"{card.nation}'s binding names another item than {item_id}")
+    bound = document.get("label")
+    try:
+        same = isinstance(bound, dict) and canonical_json(bound) == canonical_json(dict(label))
+    except Error:  # a label that is not plain JSON cannot be the one bound
+        same = False
+    if not same:
+        raise VerificationError(
+            f"the label of {item_id} differs from the label {card.nation} bound to it"
+        )
+    if document.get("content_sha256") != content_sha256(content):
+        raise VerificationError(
+            f"the content of {item_id} differs from the content {card.nation} bound to it"
+        )
 
 
 def provided_items(

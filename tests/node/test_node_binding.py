@@ -1,0 +1,260 @@
+"""The originator's binding of label and content travels with the item (ADR 0061, STANAG 4778).
+
+KOR signs, when it releases an item, a binding of the item's label to the SHA-256 of its
+content. JPN keeps it with the holding and passes it on; USA, receiving the item from JPN (by
+consent, or from a hub), believes the label and content only if KOR's binding holds — so a
+holder cannot lower the marking or change the content on the way.
+"""
+
+from __future__ import annotations
+
+import json
+import types
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+from tests.node.consent_fixtures import deliver, granted, holding_of, provided
+from tests.node.node_fixtures import LAUNCH, Cast
+
+from gsomia.exchange.answers import verify_answers
+from gsomia.exchange.wire import WireMessage
+from gsomia.node import transfers
+from gsomia.node.control import handover, hub, onward, originator
+from gsomia.node.receive import receive_batch
+from gsomia.node.release import ITEM_HEADER
+from gsomia.seal import open_envelope, seal_envelope
+from gsomia.store.tables import holdings
+
+LOWER = "군사III급비밀"
+
+
+def _onward(cast: Cast, holding_id: str, case_id: str) -> dict[str, Any]:
+    return onward.release_onward_to(
+        cast["JPN"], cast.user("JPN", "tanaka"), holding_id, "USA", case_id
+    )
+
+
+def _change_holding(cast: Cast, holding_id: str, **values: Any) -> None:
+    with cast["JPN"].engine.begin() as conn:
+        conn.execute(update(holdings).where(holdings.c.id == holding_id).values(**values))
+
+
+def _bound(cast: Cast, nation: str, item_id: str) -> dict[str, Any]:
+    """The binding `nation` keeps for `item_id`, verified as KOR's."""
+    held = holding_of(cast, nation, item_id)
+    assert held is not None
+    assert held["binding"] is not None
+    return originator.verify_document(
+        json.loads(held["binding"]), cast["KOR"].card, "binding", (originator.BINDING_DOC,)
+    )
+
+
+def test_the_holder_keeps_kors_binding_and_usa_verifies_it_onward(cast: Cast) -> None:
+    item_id, holding_id = provided(cast)
+    bound = _bound(cast, "JPN", item_id)
+    label = transfers.get_item(cast["KOR"], item_id)["label"]
+    assert (bound["item"], bound["label"]) == (item_id, label)
+    _onward(cast, holding_id, granted(cast, holding_id))
+    [answer] = deliver(cast, "JPN", "USA")
+    assert (answer["status"], answer["marked"]) == ("received", "SECRET")
+    assert _bound(cast, "USA", item_id) == bound
+    assert [a["status"] for a in deliver(cast, "JPN", "KOR")] == ["received"]  # the report
+
+
+def test_a_holder_that_lowers_the_label_is_refused_by_usa(cast: Cast) -> None:
+    item_id, holding_id = provided(cast)
+    case_id = granted(cast, holding_id)
+    held = holding_of(cast, "JPN", item_id)
+    assert held is not None
+    lowered = json.loads(json.dumps(held["original_label"]))
+    lowered["ConfidentialityInformation"]["Classification"] = LOWER
+    _change_holding(cast, holding_id, original_label=lowered)
+    _onward(cast, holding_id, case_id)
+    [answer] = deliver(cast, "JPN", "USA")
+    assert answer["status"] == "rejected"
+    assert f"the label of {item_id} differs from the label KOR bound" in answer["reason"]
+    assert answer["article"].startswith("Art. 5")
+    assert holding_of(cast, "USA", item_id) is None
+
+
+def test_a_holder_that_alters_the_content_is_refused_by_usa(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    item_id, holding_id = provided(cast)
+    case_id = granted(cast, holding_id)
+
+    def altered(*args: Any, **kwargs: Any) -> Any:
+        opened = open_envelope(*args, **kwargs)
+        return types.SimpleNamespace(content=opened.content + b" (edited by JPN)")
+
+    monkeypatch.setattr(handover, "open_envelope", altered)
+    _onward(cast, holding_id, case_id)
+    [answer] = deliver(cast, "JPN", "USA")
+    assert answer["status"] == "rejected"
+    assert f"the content of {item_id} differs from the content KOR bound" in answer["reason"]
+    assert holding_of(cast, "USA", item_id) is None
+
+
+def test_a_binding_signed_by_the_holder_is_refused_by_usa(cast: Cast) -> None:
+    item_id, holding_id = provided(cast)
+    case_id = granted(cast, holding_id)
+    payload = _bound(cast, "JPN", item_id)
+    forged = originator.sign_document(cast["JPN"], payload)  # KOR's words, JPN's signature
+    _change_holding(cast, holding_id, binding=json.dumps(forged))
+    _onward(cast, holding_id, case_id)
+    [answer] = deliver(cast, "JPN", "USA")
+    assert answer["status"] == "rejected"
+    assert "binding is not signed by KOR" in answer["reason"]
+    assert holding_of(cast, "USA", item_id) is None
+
+
+def test_a_consent_passed_off_as_a_binding_is_refused_by_usa(cast: Cast) -> None:
+    """A document KOR did sign, but not a binding: its signature alone is not enough."""
+    _, holding_id = provided(cast)
+    case_id = granted(cast, holding_id)
+    consent = originator.sign_document(cast["KOR"], {"type": originator.CONSENT_DOC})
+    _change_holding(cast, holding_id, binding=json.dumps(consent))
+    _onward(cast, holding_id, case_id)
+    [answer] = deliver(cast, "JPN", "USA")
+    assert answer["status"] == "rejected"
+    assert "not a gsomia binding document" in answer["reason"]
+
+
+def test_an_item_without_a_binding_is_not_passed_on(cast: Cast) -> None:
+    """A holding from before bindings existed: USA cannot tell what KOR released."""
+    item_id, holding_id = provided(cast)
+    case_id = granted(cast, holding_id)
+    _change_holding(cast, holding_id, binding=None)
+    _onward(cast, holding_id, case_id)
+    [answer] = deliver(cast, "JPN", "USA")
+    assert answer["status"] == "rejected"
+    assert f"{item_id} carries no binding of its label by KOR" in answer["reason"]
+
+
+# A direct provision: the envelope is KOR's signature already; a binding, if any, must hold.
+
+
+Bind = Callable[[str, dict[str, Any]], dict[str, Any]]
+
+
+def _direct(cast: Cast, binding: Bind | None) -> dict[str, Any]:
+    """KOR's node sends JPN an item header with the binding `binding` makes (if any) for the
+    item id and label; JPN's answer."""
+    kor, jpn = cast["KOR"], cast["JPN"]
+    item_id = cast.publish("KOR", "kim")
+    label = transfers.get_item(kor, item_id)["label"]
+    header: dict[str, Any] = {
+        "type": ITEM_HEADER,
+        "label": label,
+        "item": {
+            "id": item_id,
+            "title": "t",
+            "agreement": "KOR-JPN-2016",
+            "version": 1,
+            "precedence": "FLASH",
+        },
+    }
+    if binding is not None:
+        header["binding"] = binding(item_id, label)
+    card = kor.peer_card("JPN")
+    assert card is not None
+    message_id = f"direct-{item_id}"
+    body = seal_envelope(
+        b"track",
+        label=header,
+        keys=kor.keys,
+        recipients=[card],
+        now=kor.clock(),
+        media_type="text/plain",
+        envelope_id=message_id,
+    )
+    document, _ = receive_batch(jpn, "KOR", [WireMessage(message_id, "item", body)])
+    [entry] = verify_answers(document, signer=jpn.card)
+    return {**entry["answer"], "item_id": item_id}
+
+
+def test_a_direct_provision_without_a_binding_is_accepted(cast: Cast) -> None:
+    answer = _direct(cast, None)
+    assert answer["status"] == "received"
+    held = holding_of(cast, "JPN", answer["item_id"])
+    assert held is not None
+    assert held["binding"] is None
+
+
+def test_a_direct_provision_with_a_binding_that_holds_keeps_it(cast: Cast) -> None:
+    kor = cast["KOR"]
+    answer = _direct(cast, lambda i, label: originator.bind(kor, i, label, b"track"))
+    assert answer["status"] == "received"
+    assert _bound(cast, "JPN", answer["item_id"])["item"] == answer["item_id"]
+
+
+def test_a_direct_provision_whose_binding_does_not_hold_is_refused(cast: Cast) -> None:
+    kor = cast["KOR"]
+    answer = _direct(cast, lambda i, label: originator.bind(kor, i, label, b"other"))
+    assert answer["status"] == "rejected"
+    assert "the content of" in answer["reason"]
+    assert holding_of(cast, "JPN", answer["item_id"]) is None
+
+
+def test_usa_without_kors_card_cannot_verify_and_refuses(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    item_id, holding_id = provided(cast)
+    _onward(cast, holding_id, granted(cast, holding_id))
+    usa = cast["USA"]
+    known = usa.peer_card
+    monkeypatch.setattr(usa, "peer_card", lambda n: None if n == "KOR" else known(n))
+    [answer] = deliver(cast, "JPN", "USA")
+    assert answer["status"] == "rejected"
+    assert "no identity card of KOR" in answer["reason"]
+    assert holding_of(cast, "USA", item_id) is None
+
+
+# A hub passes the item on as KOR bound it (R47).
+
+
+def _at_hub(cast: Cast) -> tuple[str, str]:
+    """A KOR item provided to USA (the hub), which may forward it to JPN under a rule."""
+    usa = cast["USA"]
+    jones = cast.user("USA", "jones")
+    if not hub.list_hub_rules(usa):
+        hub.add_hub_rule(usa, jones, "TISA 2014", ["KOR", "JPN"], [LAUNCH])
+    item_id = cast.publish("KOR", "kim", releasable_to=("USA", "JPN"))
+    cast.release("KOR", "park", item_id)
+    [answer] = [a for a in deliver(cast, "KOR", "USA") if a.get("item") == item_id]
+    deliver(cast, "KOR", "JPN")  # the same item straight to JPN: not this test's concern
+    assert answer["status"] == "received", answer
+    return item_id, str(answer["holding"])
+
+
+def test_a_hub_forwarding_carries_kors_binding_and_jpn_verifies_it(cast: Cast) -> None:
+    item_id, holding_id = _at_hub(cast)
+    with cast["JPN"].engine.begin() as conn:  # JPN holds it only through the hub here
+        conn.execute(holdings.delete().where(holdings.c.item_id == item_id))
+    hub.forward(cast["USA"], cast.user("USA", "jones"), holding_id, "JPN")
+    [answer] = deliver(cast, "USA", "JPN")
+    assert answer["status"] == "received", answer
+    assert _bound(cast, "JPN", item_id) == _bound(cast, "USA", item_id)
+    deliver(cast, "USA", "KOR")
+
+
+def test_a_hub_that_lowers_the_label_is_refused(cast: Cast) -> None:
+    item_id, holding_id = _at_hub(cast)
+    with cast["JPN"].engine.begin() as conn:
+        conn.execute(holdings.delete().where(holdings.c.item_id == item_id))
+    usa = cast["USA"]
+    held = holding_of(cast, "USA", item_id)
+    assert held is not None
+    lowered = json.loads(json.dumps(held["original_label"]))
+    lowered["ConfidentialityInformation"]["Classification"] = LOWER
+    with usa.engine.begin() as conn:
+        conn.execute(
+            update(holdings).where(holdings.c.id == holding_id).values(original_label=lowered)
+        )
+    hub.forward(usa, cast.user("USA", "jones"), holding_id, "JPN")
+    [answer] = deliver(cast, "USA", "JPN")
+    assert answer["status"] == "rejected"
+    assert f"the label of {item_id} differs from the label KOR bound" in answer["reason"]
+    assert holding_of(cast, "JPN", item_id) is None
