@@ -21,7 +21,8 @@ from tests.node.node_fixtures import LAUNCH, Cast
 from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.wire import WireMessage
 from gsomia.node import transfers
-from gsomia.node.control import handover, hub, onward, originator
+from gsomia.node.control import handover, hub, notices, onward, originator
+from gsomia.node.control.notices import reclassify
 from gsomia.node.receive import receive_batch
 from gsomia.node.release import ITEM_HEADER
 from gsomia.seal import open_envelope, seal_envelope
@@ -258,3 +259,58 @@ def test_a_hub_that_lowers_the_label_is_refused(cast: Cast) -> None:
     assert answer["status"] == "rejected"
     assert f"the label of {item_id} differs from the label KOR bound" in answer["reason"]
     assert holding_of(cast, "JPN", item_id) is None
+
+
+# A classification notice brings a fresh binding for the new label (R14).
+
+
+def test_after_a_downgrade_the_holder_passes_it_on_at_the_new_marking(cast: Cast) -> None:
+    item_id, holding_id = provided(cast)
+    before = _bound(cast, "JPN", item_id)
+    reclassify(cast["KOR"], cast.user("KOR", "park"), item_id, change="downgrade", level=LOWER)
+    [applied] = deliver(cast, "KOR", "JPN")
+    assert applied["status"] == "received", applied
+    deliver(cast, "JPN", "KOR")  # the acknowledgement
+    after = _bound(cast, "JPN", item_id)
+    assert after["label"]["ConfidentialityInformation"]["Classification"] == LOWER
+    assert after["content_sha256"] == before["content_sha256"]
+    _onward(cast, holding_id, granted(cast, holding_id))
+    [answer] = deliver(cast, "JPN", "USA")
+    assert (answer["status"], answer["marked"]) == ("received", "CONFIDENTIAL")
+    assert _bound(cast, "USA", item_id) == after
+    deliver(cast, "JPN", "KOR")  # the transfer report
+
+
+def test_the_old_binding_does_not_carry_a_label_the_notice_changed(cast: Cast) -> None:
+    """Without the fresh binding, the holder's new label is not what KOR bound: refused."""
+    item_id, holding_id = provided(cast)
+    stale = holding_of(cast, "JPN", item_id)
+    assert stale is not None
+    reclassify(cast["KOR"], cast.user("KOR", "park"), item_id, change="downgrade", level=LOWER)
+    deliver(cast, "KOR", "JPN")
+    deliver(cast, "JPN", "KOR")
+    _change_holding(cast, holding_id, binding=stale["binding"])
+    _onward(cast, holding_id, granted(cast, holding_id))
+    [answer] = deliver(cast, "JPN", "USA")
+    assert answer["status"] == "rejected"
+    assert f"the label of {item_id} differs from the label KOR bound" in answer["reason"]
+
+
+def test_a_notice_whose_binding_does_not_hold_is_refused(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    item_id, _ = provided(cast)
+    before = holding_of(cast, "JPN", item_id)
+    assert before is not None
+
+    def wrong(node: Any, item: str, label: Any, content: bytes) -> dict[str, Any]:
+        return originator.bind(node, item, label, content + b" (not what JPN holds)")
+
+    monkeypatch.setattr(notices, "bind", wrong)
+    reclassify(cast["KOR"], cast.user("KOR", "park"), item_id, change="downgrade", level=LOWER)
+    [answer] = deliver(cast, "KOR", "JPN")
+    assert answer["status"] == "rejected"
+    assert f"the content of {item_id} differs from the content KOR bound" in answer["reason"]
+    after = holding_of(cast, "JPN", item_id)
+    assert after is not None
+    assert (after["local_level"], after["binding"]) == (before["local_level"], before["binding"])

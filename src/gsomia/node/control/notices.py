@@ -6,6 +6,8 @@ a signed `classification_notice` to every nation it knows holds the item: those 
 to, and third nations reached by consent or through a hub (the `transfers` table). It keeps one
 `cases` row per notice (`notice_case`) listing who holds the item and who acknowledged; the
 rest are outstanding. Each holder applies the notice and acknowledges it (`remarking`).
+The notice carries this node's fresh binding of the new label to the item's content (ADR
+0061), which each holder keeps in place of the old one.
 
 A holder's own attempt to change a classification is refused and logged (`remarking`).
 """
@@ -35,6 +37,7 @@ from gsomia.node.control.notice_case import (
     acks,
     get_notice,
 )
+from gsomia.node.control.originator import bind
 from gsomia.node.control.remarking import refuse_holder_change
 from gsomia.node.release import authorise
 from gsomia.node.runtime import Node
@@ -213,6 +216,10 @@ def reclassify(
         decision.enforce()
     new_level = notice.new_level
     marking = new_level.native if new_level is not None else DECLASSIFIED
+    label = relabel(row["label"], marking)
+    # A fresh binding of the new label to the same content (ADR 0061): the holders keep it in
+    # place of the old one, so what they pass on later still verifies as this nation's word.
+    binding = bind(node, item_id, label, row["content"])
     with node.engine.begin() as conn:
         # Lock the item: two officers' notices must not both start from the old level.
         current = conn.execute(
@@ -235,15 +242,16 @@ def reclassify(
                 node,
                 kind=NOTICE,
                 peer=holder,
-                document={**document, "via": list(path[1:]), "holder": holder},
+                document={
+                    **document,
+                    "via": list(path[1:]),
+                    "holder": holder,
+                    "binding": binding,
+                },
                 precedence=Precedence.IMMEDIATE,
                 now=now,
             )
-        conn.execute(
-            update(items)
-            .where(items.c.id == item_id)
-            .values(level=marking, label=relabel(row["label"], marking))
-        )
+        conn.execute(update(items).where(items.c.id == item_id).values(level=marking, label=label))
         remarked = remark_own_copies(conn, node, item, new_level)
         case_doc = {
             **document,

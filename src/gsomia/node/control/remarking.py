@@ -3,24 +3,28 @@
 A holder's node checks that a `classification_notice` comes from the item's originator, lets
 the treaty core re-mark its holding through the chain of agreements the item travelled,
 re-marks its copies, translations and derivatives (`marks`), keeps the notice as a case and
-sends back a signed `notice_acknowledgement`. A holder's own attempt to change a
-classification is refused and logged. The originator's side is `notices`.
+sends back a signed `notice_acknowledgement`. The originator's fresh binding of the new
+label to the content, verified, replaces the holding's old one (ADR 0061). A holder's own
+attempt to change a classification is refused and logged. The originator's side is `notices`.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from gsomia.errors import InputError, NotFound, PolicyDenied
+from gsomia.errors import InputError, NotFound, PolicyDenied, VerificationError
 from gsomia.node import audit
 from gsomia.node.control import casebook
 from gsomia.node.control.marks import held, parse_level, relabel, remark_copies
 from gsomia.node.control.messages import Handler, Incoming, Outcome, send, text, texts, wake, when
 from gsomia.node.control.notice_case import ACK, APPLIED, ARTICLE, CASE, NOTICE, ack_json
+from gsomia.node.control.originator import verify_binding
 from gsomia.node.runtime import Node
+from gsomia.seal import open_envelope, parse_card
 from gsomia.store.tables import cases, holdings, transfers
 from gsomia.store.users import UserRecord
 from gsomia.treaty.agreements import Agreement
@@ -112,6 +116,26 @@ def _via(conn: Connection, node: Node, holding: Holding, via: Sequence[str]) -> 
     return [node.agreement(agreement_id) for agreement_id in via]
 
 
+def _rebound(node: Node, incoming: Incoming, row: Any, label: dict[str, Any]) -> str | None:
+    """The originator's fresh binding of the new label to the content, verified against its
+    card and this holding's content (ADR 0061); what to store in place of the old binding.
+
+    A notice without one leaves the holding with none: the old one binds the old label, and
+    a third nation would refuse the item either way. One that does not hold refuses the
+    notice, naming why: it would be passed on as the originator's word.
+    """
+    binding = incoming.document.get("binding")
+    if binding is None:
+        return None
+    sender = parse_card(json.dumps(row.sender_card).encode())
+    content = open_envelope(row.envelope, keys=node.keys, senders=[sender]).content
+    try:
+        verify_binding(binding, incoming.card, item_id=row.item_id, label=label, content=content)
+    except VerificationError as error:
+        raise PolicyDenied(f"{error.message} (R14)", article=ARTICLE) from error
+    return json.dumps(binding)
+
+
 def _applied_already(row: Any, notice_id: str, kept: dict[str, Any]) -> Outcome:
     """The same notice in another message: applied once, answered as it was."""
     return Outcome(
@@ -151,13 +175,15 @@ def _on_notice(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     remarking = apply_notice(holding, notice, agreement, now, via=via)
     original = notice.new_level.native if notice.new_level is not None else DECLASSIFIED
     local = remarking.level.native if remarking.level is not None else DECLASSIFIED
+    original_label = relabel(row.original_label, original)
     conn.execute(
         update(holdings)
         .where(holdings.c.id == row.id)
         .values(
             local_level=local,
             local_label=relabel(row.local_label, local),
-            original_label=relabel(row.original_label, original),
+            original_label=original_label,
+            binding=_rebound(node, incoming, row, original_label),
         )
     )
     remarked = remark_copies(
