@@ -314,3 +314,16 @@ def test_a_notice_whose_binding_does_not_hold_is_refused(
     after = holding_of(cast, "JPN", item_id)
     assert after is not None
     assert (after["local_level"], after["binding"]) == (before["local_level"], before["binding"])
+
+
+def test_a_holding_without_a_binding_gets_one_with_the_notice(cast: Cast) -> None:
+    """A holding from before bindings: the notice's binding is checked against the content
+    as JPN's envelope opens, and kept."""
+    item_id, holding_id = provided(cast)
+    content_hash = _bound(cast, "JPN", item_id)["content_sha256"]
+    _change_holding(cast, holding_id, binding=None)
+    reclassify(cast["KOR"], cast.user("KOR", "park"), item_id, change="downgrade", level=LOWER)
+    [answer] = deliver(cast, "KOR", "JPN")
+    assert answer["status"] == "received", answer
+    deliver(cast, "JPN", "KOR")
+    assert _bound(cast, "JPN", item_id)["content_sha256"] == content_hash

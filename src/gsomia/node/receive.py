@@ -28,7 +28,7 @@ from gsomia.ledger.events import EventKind, LogEvent
 from gsomia.node import agreements, audit
 from gsomia.node.control import onward
 from gsomia.node.control.messages import handlers, receive_messages
-from gsomia.node.control.originator import verify_binding
+from gsomia.node.control.originator import content_sha256, verify_binding
 from gsomia.node.ledger import NodeLedger
 from gsomia.node.release import ITEM_HEADER
 from gsomia.node.runtime import CHANNEL, Node
@@ -189,7 +189,11 @@ def _check_direct_binding(card: IdentityCard, opened: Opened, item: Item) -> Non
         return
     try:
         verify_binding(
-            binding, card, item_id=item.id, label=opened.label["label"], content=opened.content
+            binding,
+            card,
+            item_id=item.id,
+            label=opened.label["label"],
+            digest=content_sha256(opened.content),
         )
     except VerificationError as error:
         raise PolicyDenied(error.message, article="Art. 9") from error

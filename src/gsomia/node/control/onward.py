@@ -27,6 +27,7 @@ from gsomia.node.control.consent_cases import consent_from_document, held_consen
 from gsomia.node.control.originator import (
     THIRD_PARTY,
     agreement_between,
+    content_sha256,
     verify_binding,
     verify_document,
 )
@@ -120,7 +121,7 @@ def check_binding(node: Node, opened: Opened, item: Item) -> None:
             card,
             item_id=item.id,
             label=opened.label["label"],
-            content=opened.content,
+            digest=content_sha256(opened.content),
         )
     except VerificationError as error:
         raise PolicyDenied(f"{error.message} (R12)", article=THIRD_PARTY) from error

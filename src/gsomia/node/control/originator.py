@@ -21,6 +21,7 @@ from sqlalchemy import Connection, select
 from gsomia.errors import Error, NotFound, PolicyDenied, VerificationError
 from gsomia.node.runtime import Node
 from gsomia.seal import IdentityCard, canonical_json, jose
+from gsomia.seal.encoding import b64u_decode
 from gsomia.seal.profiles import profile
 from gsomia.store.tables import items, outbox
 from gsomia.treaty.agreements import Agreement
@@ -92,10 +93,10 @@ def verify_binding(
     *,
     item_id: str,
     label: Mapping[str, Any],
-    content: bytes,
+    digest: str,
 ) -> None:
-    """`VerificationError`, naming what differs, unless `card`'s node bound `label` and
-    `content` for `item_id`."""
+    """`VerificationError`, naming what differs, unless `card`'s node bound `label` and the
+    content whose SHA-256 is `digest` (hex) for `item_id`."""
     if binding is None:
         raise VerificationError(f"{item_id} carries no binding of its label by {card.nation}")
     document = verify_document(binding, card, "binding", (BINDING_DOC,))
@@ -110,10 +111,23 @@ def verify_binding(
         raise VerificationError(
             f"the label of {item_id} differs from the label {card.nation} bound to it"
         )
-    if document.get("content_sha256") != content_sha256(content):
+    if document.get("content_sha256") != digest:
         raise VerificationError(
             f"the content of {item_id} differs from the content {card.nation} bound to it"
         )
+
+
+def bound_digest(stored: str | None) -> str | None:
+    """The content SHA-256 in a binding this node verified before it stored it (holdings
+    .binding); not verified again, so that it outlives a rekey of the originator."""
+    if not stored:
+        return None
+    try:
+        document = json.loads(b64u_decode(json.loads(stored)["payload"], what="binding"))
+        digest = document["content_sha256"]
+    except (Error, ValueError, TypeError, KeyError):
+        return None
+    return digest if isinstance(digest, str) else None
 
 
 def provided_items(

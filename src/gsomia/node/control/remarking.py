@@ -22,7 +22,7 @@ from gsomia.node.control import casebook
 from gsomia.node.control.marks import held, parse_level, relabel, remark_copies
 from gsomia.node.control.messages import Handler, Incoming, Outcome, send, text, texts, wake, when
 from gsomia.node.control.notice_case import ACK, APPLIED, ARTICLE, CASE, NOTICE, ack_json
-from gsomia.node.control.originator import verify_binding
+from gsomia.node.control.originator import bound_digest, content_sha256, verify_binding
 from gsomia.node.runtime import Node
 from gsomia.seal import open_envelope, parse_card
 from gsomia.store.tables import cases, holdings, transfers
@@ -118,7 +118,8 @@ def _via(conn: Connection, node: Node, holding: Holding, via: Sequence[str]) -> 
 
 def _rebound(node: Node, incoming: Incoming, row: Any, label: dict[str, Any]) -> str | None:
     """The originator's fresh binding of the new label to the content, verified against its
-    card and this holding's content (ADR 0061); what to store in place of the old binding.
+    card and this holding's content — as the old binding, verified when it was stored, gives
+    its hash, else as the envelope opens (ADR 0061); what to store in place of the old one.
 
     A notice without one leaves the holding with none: the old one binds the old label, and
     a third nation would refuse the item either way. One that does not hold refuses the
@@ -127,10 +128,13 @@ def _rebound(node: Node, incoming: Incoming, row: Any, label: dict[str, Any]) ->
     binding = incoming.document.get("binding")
     if binding is None:
         return None
-    sender = parse_card(json.dumps(row.sender_card).encode())
-    content = open_envelope(row.envelope, keys=node.keys, senders=[sender]).content
     try:
-        verify_binding(binding, incoming.card, item_id=row.item_id, label=label, content=content)
+        digest = bound_digest(row.binding)  # the content as the originator bound it before
+        if digest is None:  # a holding from before bindings: the content as it was received
+            sender = parse_card(json.dumps(row.sender_card).encode())
+            opened = open_envelope(row.envelope, keys=node.keys, senders=[sender])
+            digest = content_sha256(opened.content)
+        verify_binding(binding, incoming.card, item_id=row.item_id, label=label, digest=digest)
     except VerificationError as error:
         raise PolicyDenied(f"{error.message} (R14)", article=ARTICLE) from error
     return json.dumps(binding)
