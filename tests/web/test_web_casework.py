@@ -438,9 +438,12 @@ def test_a_dispute_opened_consulted_and_settled_by_the_parties(three: dict[str, 
 
 def test_an_analyst_neither_sees_nor_opens_disputes(three: dict[str, Site]) -> None:
     sato, token = client(three["JPN"], "sato")
+    looked = denials(three["JPN"], "sato", "record_dispute", "dispute")
     page = sato.get("/control").text
     assert 'id="disputes-refusal"' in page
     assert 'id="form-dispute"' not in page
+    # Opening the page asks nothing of the node: no refusal is logged for a mere look.
+    assert denials(three["JPN"], "sato", "record_dispute", "dispute") == looked
     before = denials(three["JPN"], "sato", "record_dispute", "KOR-JPN-2016")
     answer = sato.post(
         "/disputes", data={"csrf": token, "agreement_id": "KOR-JPN-2016", "subject": "x"}

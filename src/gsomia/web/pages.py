@@ -272,11 +272,31 @@ def item_control(node: Node, user: UserRecord, row: Mapping[str, Any], t: Any) -
     }
 
 
+def gated(
+    node: Node, user: UserRecord, action: Action, call: Callable[[], T]
+) -> tuple[T | None, PolicyDenied | None]:
+    """`refused_or(call)` for a section only some roles see. The role is asked first, without
+    logging: merely opening a page is not a request, and an analyst's every visit to the
+    control page would otherwise put a refusal in the log."""
+    decision = may_perform(to_person(user, node.scheme()), action)
+    if not decision.allowed:
+        return None, PolicyDenied(
+            f"{decision.reason} ({decision.requirement})", article=decision.article
+        )
+    return refused_or(call)
+
+
 def control_lists(node: Node, user: UserRecord) -> dict[str, Any]:
     """The control page: consents, classification notices, compromise cases, visits."""
-    cases, cases_refused = refused_or(lambda: compromise.list_cases(node, user))
-    found_visits, visits_refused = refused_or(lambda: visits.list_visits(node, user))
-    found_disputes, disputes_refused = refused_or(lambda: disputes.list_cases(node, user))
+    cases, cases_refused = gated(
+        node, user, Action.REPORT_COMPROMISE, lambda: compromise.list_cases(node, user)
+    )
+    found_visits, visits_refused = gated(
+        node, user, Action.REQUEST_VISIT, lambda: visits.list_visits(node, user)
+    )
+    found_disputes, disputes_refused = gated(
+        node, user, Action.RECORD_DISPUTE, lambda: disputes.list_cases(node, user)
+    )
     return {
         "consents": consent_cases.list_consents(node),
         "notices": notice_case.list_notices(node),
