@@ -84,10 +84,9 @@ class Node:
             self.metrics.delivery_latency.labels(str(row.priority)).observe(
                 max(0.0, (now - row.created_at).total_seconds())
             )
+            marked = f", marked {answer['marked']}" if answer.get("marked") else ""
             decision = (
-                Decision.allow(
-                    f"{peer} received it, marked {answer.get('marked')}", "Art. 12", "R28"
-                )
+                Decision.allow(f"{peer} received it{marked}", "Art. 12", "R28")
                 if received
                 else Decision.deny(
                     f"{peer} refused it: {answer.get('reason')}",
