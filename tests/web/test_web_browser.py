@@ -69,7 +69,10 @@ def sign_in(browser: Browser, url: str, name: str) -> Page:
     page = browser.new_context(locale="en-US").new_page()
     page.set_default_timeout(WAIT_MS)
     page.goto(f"{url}/login")
-    page.keyboard.type(name)  # the name field has focus on arrival
+    # The name field takes focus on arrival (autofocus); wait for it rather than race it,
+    # or a slow machine types the first letters into nothing and the sign-in is refused.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'name'")
+    page.keyboard.type(name)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
