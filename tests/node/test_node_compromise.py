@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -34,8 +34,18 @@ def _report(cast: Cast, item_id: str, *, actual: bool = False) -> dict[str, Any]
     )
 
 
-def test_a_report_reaches_the_originator_at_flash_and_the_delay_is_recorded(cast: Cast) -> None:
+def _pin_clocks(cast: Cast, monkeypatch: pytest.MonkeyPatch, *, delay: timedelta) -> None:
+    """JPN reports at a fixed moment and KOR's node receives `delay` later (no wall clock)."""
+    reported = cast["JPN"].clock()
+    monkeypatch.setattr(cast["JPN"], "clock", lambda: reported)
+    monkeypatch.setattr(cast["KOR"], "clock", lambda: reported + delay)
+
+
+def test_a_report_reaches_the_originator_at_flash_and_the_delay_is_recorded(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
     item_id = _held_by_jpn(cast)
+    _pin_clocks(cast, monkeypatch, delay=timedelta(seconds=7))
     case = _report(cast, item_id, actual=True)
     assert (case["status"], case["originator"], case["reported_by"]) == ("reported", "KOR", "sato")
     assert case["notified_at"] is None
@@ -59,12 +69,24 @@ def test_a_report_reaches_the_originator_at_flash_and_the_delay_is_recorded(cast
     assert ours["status"] == "originator_notified"
     # The notification time is the originator's receipt, from its signed answer.
     assert ours["notified_at"] == theirs["notified_at"]
-    assert 0 <= ours["notification_seconds"] < ours["sla_seconds"]
+    assert ours["notification_seconds"] == 7  # the originator's receipt time, not ours
     assert ours["within_sla"] is True
     assert [s["step"] for s in ours["steps"]] == ["reported", "originator_notified"]
     assert ours["steps"][1]["signed"]
     # The report is a loss report in the log (R39).
     assert any(r["action"] == "report_compromise" for r in cast.log("JPN", case["id"]))
+
+
+def test_a_notification_later_than_the_limit_is_shown_as_such(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    item_id = _held_by_jpn(cast)
+    _pin_clocks(cast, monkeypatch, delay=timedelta(minutes=11))
+    case = _report(cast, item_id)
+    cast.deliver("JPN", "KOR")
+    ours = compromise.get_case(cast["JPN"], cast.user("JPN", "tanaka"), case["id"])
+    assert ours["notification_seconds"] == 660 > ours["sla_seconds"]
+    assert ours["within_sla"] is False
 
 
 def test_anyone_may_report_even_a_possibility(cast: Cast) -> None:
