@@ -83,11 +83,16 @@ def step(
     )
 
 
+#: Where a user finds the cases of a kind that has no `gsomia KIND list` of its own.
+_LISTED_BY = {"onward": "`gsomia item custody ITEM` shows an item's onward releases"}
+
+
 def load(conn: Connection, kind: str, case_id: str) -> Any:
     """The case row of `kind`; `NotFound` names what to list."""
     row = conn.execute(select(cases).where(cases.c.id == case_id, cases.c.kind == kind)).first()
     if row is None:
-        raise NotFound(f"no {kind} case {case_id}", hint=f"`gsomia {kind} list` shows them")
+        hint = _LISTED_BY.get(kind, f"`gsomia {kind} list` shows them")
+        raise NotFound(f"no {kind} case {case_id}", hint=hint)
     return row
 
 
