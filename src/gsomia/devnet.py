@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 
 from gsomia.client import NodeClient
 from gsomia.errors import Unavailable
+from gsomia.node.assembly import assemble
 from gsomia.node.home import init_home, load_home
 from gsomia.node.peers import add_peer
 from gsomia.node.runtime import Node, utcnow
@@ -159,7 +160,7 @@ class DevNet:
                 endpoints=(proc.url,),
             )
         for nation, home in homes.items():
-            node = Node(home)
+            node = assemble(home)
             node.migrate()
             now = utcnow()
             with node.engine.begin() as conn:
@@ -183,7 +184,7 @@ class DevNet:
 
     def add_person(self, nation: str, record: UserRecord) -> str:
         """Register another person on a node (its process may be running); their token."""
-        node = Node(load_home(self.nodes[nation].home, self.passphrase))
+        node = assemble(load_home(self.nodes[nation].home, self.passphrase))
         with node.engine.begin() as conn:
             add_user(conn, record, utcnow())
             token = issue_token(conn, record.name, utcnow())
@@ -264,7 +265,7 @@ class DevNet:
     def node(self, nation: str) -> Node:
         """Direct access to a node's home and database (kept open until `close`)."""
         if nation not in self._nodes:
-            self._nodes[nation] = Node(load_home(self.nodes[nation].home, self.passphrase))
+            self._nodes[nation] = assemble(load_home(self.nodes[nation].home, self.passphrase))
         return self._nodes[nation]
 
     def close(self) -> None:

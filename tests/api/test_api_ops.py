@@ -13,6 +13,7 @@ from gsomia.api import peer
 from gsomia.app import create_app
 from gsomia.exchange.wire import PATH
 from gsomia.node import live
+from gsomia.node.assembly import assemble
 from gsomia.node.home import init_home
 from gsomia.node.runtime import Node
 from gsomia.store.db import make_engine, reader
@@ -22,7 +23,7 @@ from gsomia.store.db import make_engine, reader
 def lone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
     """A KOR node with no partners: its worker has no one to call."""
     home = init_home(tmp_path_factory.mktemp("lone") / "kor", "KOR", "ROK MND", "pw-0123456789")
-    node = Node(home)
+    node = assemble(home)
     yield node
     node.engine.dispose()
 

@@ -24,6 +24,7 @@ from gsomia.devnet import DevNet
 from gsomia.exchange.witness import RECEIPT_MEMBER
 from gsomia.ledger.bundle import ProofBundle
 from gsomia.ledger.events import EventKind, LogEvent
+from gsomia.node.assembly import assemble
 from gsomia.node.home import load_home, read_config
 from gsomia.node.runtime import Node
 from gsomia.store.ledger import (
@@ -55,7 +56,7 @@ def _fast_checkpoints(net: DevNet) -> None:
 
 
 def _node(net: DevNet, nation: str) -> Node:
-    return Node(load_home(net.nodes[nation].home, net.passphrase))
+    return assemble(load_home(net.nodes[nation].home, net.passphrase))
 
 
 def _audit(net: DevNet, *args: str) -> subprocess.CompletedProcess[str]:

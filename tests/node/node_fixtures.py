@@ -18,6 +18,7 @@ from gsomia.exchange import outbox
 from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.wire import WireMessage
 from gsomia.node import publish, receive, release
+from gsomia.node.assembly import assemble
 from gsomia.node.home import init_home
 from gsomia.node.peers import add_peer
 from gsomia.node.publish import Draft
@@ -147,7 +148,7 @@ def build_cast(
     nodes = {}
     for nation in nations:
         home = init_home(root / nation.lower(), nation, NAMES[nation], f"pw-{nation}-0123456789")
-        node = Node(home)
+        node = assemble(home)
         node.migrate()
         with node.engine.begin() as conn:
             for name, nationality, clearance, expires, communities, role, registered in PEOPLE[

@@ -17,6 +17,7 @@ from tests.node.node_fixtures import LAUNCH, VALID, Cast, build_cast
 from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.wire import WireMessage
 from gsomia.node import release, transfers
+from gsomia.node.assembly import assemble
 from gsomia.node.home import init_home
 from gsomia.node.peers import add_peer
 from gsomia.node.receive import receive_batch
@@ -37,7 +38,7 @@ def engines() -> Iterator[list[Engine]]:
 
 def _on(database_url: str, tmp_path: Path, nation: str, name: str, engines: list[Engine]) -> Node:
     home = init_home(tmp_path / nation, nation, name, "pw-0123456789", database_url=database_url)
-    node = Node(home)
+    node = assemble(home)
     engines.append(node.engine)
     node.migrate()
     return node

@@ -20,6 +20,7 @@ from tests.node.node_fixtures import LAUNCH, Cast, build_cast
 
 from gsomia.errors import PolicyDenied
 from gsomia.node import agreements, read
+from gsomia.node.assembly import assemble
 from gsomia.node.control import copies, disposal, inventory
 from gsomia.node.runtime import Node
 from gsomia.store.tables import destructions
@@ -56,7 +57,7 @@ def terminated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Terminated]
     nodes: dict[str, Node] = {}
     for nation, node in built.nodes.items():
         node.engine.dispose()
-        nodes[nation] = Node(node.home, clock=clock)
+        nodes[nation] = assemble(node.home, clock=clock)
     cast = Cast(nodes)
     held = [provide(cast, content=f"track {n}".encode()) for n in range(4)]
     clock.now = datetime(2026, 8, 20, 9, tzinfo=UTC)

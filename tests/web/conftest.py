@@ -14,6 +14,7 @@ from sqlalchemy import update
 
 from gsomia.app import create_app
 from gsomia.devnet import DevNet
+from gsomia.node.assembly import assemble
 from gsomia.node.home import load_home
 from gsomia.node.runtime import Node
 from gsomia.store.tables import users
@@ -26,7 +27,7 @@ LANGUAGES = {"kim": "ko", "park": "ko", "sato": "ja", "suzuki": "ja", "tanaka": 
 def prepare_people(net: DevNet) -> None:
     """Give every person of the cast a password and their own language."""
     for proc in net.nodes.values():
-        node = Node(load_home(proc.home, net.passphrase))
+        node = assemble(load_home(proc.home, net.passphrase))
         with node.engine.begin() as conn:
             for name, *_ in net.cast.get(proc.nation, ()):
                 set_password(conn, name, PASSWORD)
@@ -53,7 +54,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Site]]
     prepare_people(net)
     found = {}
     for nation, proc in net.nodes.items():
-        node = Node(load_home(proc.home, net.passphrase))
+        node = assemble(load_home(proc.home, net.passphrase))
         node.migrate()
         found[nation] = Site(node, create_app(node, run_worker=False))
     yield found

@@ -24,8 +24,8 @@ from gsomia.app import create_app
 from gsomia.devnet import DevNet
 from gsomia.node import publish as publishing
 from gsomia.node import release as releasing
+from gsomia.node.assembly import assemble
 from gsomia.node.home import load_home
-from gsomia.node.runtime import Node
 from gsomia.store.tables import access_log, copies, holdings
 from gsomia.store.users import get_user
 
@@ -38,7 +38,7 @@ def three(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Site]]
     prepare_people(net)
     found = {}
     for nation, proc in net.nodes.items():
-        node = Node(load_home(proc.home, net.passphrase))
+        node = assemble(load_home(proc.home, net.passphrase))
         node.migrate()
         found[nation] = Site(node, create_app(node, run_worker=False))
     yield found

@@ -26,8 +26,8 @@ from gsomia.exchange.wire import WireMessage
 from gsomia.node import publish as publishing
 from gsomia.node import receive
 from gsomia.node import release as releasing
+from gsomia.node.assembly import assemble
 from gsomia.node.home import load_home
-from gsomia.node.runtime import Node
 from gsomia.store.tables import access_log, holdings
 from gsomia.store.users import get_user
 
@@ -42,7 +42,7 @@ def three(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Site]]
     prepare_people(net)
     found = {}
     for nation, proc in net.nodes.items():
-        node = Node(load_home(proc.home, net.passphrase))
+        node = assemble(load_home(proc.home, net.passphrase))
         node.migrate()
         found[nation] = Site(node, create_app(node, run_worker=False))
     yield found

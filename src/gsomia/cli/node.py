@@ -19,10 +19,11 @@ from gsomia.cli.identity import passphrase
 from gsomia.errors import InputError, UsageError
 from gsomia.ledger.events import EventKind
 from gsomia.node import audit
+from gsomia.node.assembly import assemble
 from gsomia.node.home import load_home, read_config
 from gsomia.node.ledger import admin_event
 from gsomia.node.peers import add_peer, list_peers
-from gsomia.node.runtime import Node, utcnow
+from gsomia.node.runtime import utcnow
 from gsomia.seal import fingerprint_groups
 from gsomia.store.users import UserRecord, add_user, issue_token, list_users
 from gsomia.treaty import load_schemes
@@ -71,7 +72,7 @@ def serve(
 ) -> None:
     """Run the node: user and peer APIs, the delivery worker, health and metrics."""
     loaded = load_home(home, passphrase())
-    node = Node(loaded)
+    node = assemble(loaded)
     host, _, port = (listen or loaded.config.listen).rpartition(":")
     if not host or not port.isdigit():
         raise UsageError(f"listen address {listen!r} is not HOST:PORT")
@@ -96,7 +97,7 @@ def peer_add(
     endpoint: Annotated[str | None, typer.Option(help="override the card's endpoint")] = None,
 ) -> None:
     """Trust a partner node: pin its identity card. Check the fingerprint out of band."""
-    node = Node(load_home(home, passphrase()))
+    node = assemble(load_home(home, passphrase()))
     node.migrate()
     pinned = add_peer(node, card.read_bytes(), endpoint)
     # Logged just after the pin, in its own transaction: `add_peer` owns the pin's.

@@ -19,7 +19,8 @@ from gsomia.errors import Error, InputError
 from gsomia.exchange import outbox
 from gsomia.exchange.wire import RECEIVED, REJECTED, WireMessage
 from gsomia.node import audit
-from gsomia.node.release import authorise, priority
+from gsomia.node.authority import authorise
+from gsomia.node.release import priority
 from gsomia.node.runtime import Node
 from gsomia.seal import EnvelopeError, IdentityCard, open_envelope, seal_envelope
 from gsomia.store.tables import agreement_events, inbox, rejections

@@ -23,7 +23,8 @@ from gsomia.labels import (
     national_policy,
 )
 from gsomia.node import audit
-from gsomia.node.release import Outcome, authorise, commit, plan, priority, standing_releases
+from gsomia.node.authority import authorise
+from gsomia.node.release import Outcome, commit, plan, priority, standing_releases
 from gsomia.node.runtime import Node
 from gsomia.store.tables import items
 from gsomia.store.users import UserRecord

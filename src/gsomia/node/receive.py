@@ -27,8 +27,9 @@ from gsomia.labels.labelset import make_alternative
 from gsomia.ledger.events import EventKind, LogEvent
 from gsomia.node import agreements, audit
 from gsomia.node.control import onward
-from gsomia.node.control.messages import handlers, receive_messages
+from gsomia.node.control.messages import receive_messages
 from gsomia.node.control.originator import content_sha256, verify_binding
+from gsomia.node.control.workflows import HANDLERS
 from gsomia.node.ledger import NodeLedger
 from gsomia.node.release import ITEM_HEADER
 from gsomia.node.runtime import CHANNEL, Node
@@ -349,7 +350,6 @@ def receive_batch(
             hint="an operator adds the partner's identity card with `gsomia peer add`",
         )
     now = node.clock()
-    workflow_kinds = handlers()
     for attempt in range(2):
         with node.reader.connect() as conn:
             seen = {
@@ -362,10 +362,10 @@ def receive_batch(
             }
         unique = [m for m in {m.id: m for m in messages}.values() if m.id not in seen]
         steps = [m for m in unique if m.kind == agreements.KIND]
-        acts = [m for m in unique if m.kind in workflow_kinds]
-        fresh = [m for m in unique if m.kind != agreements.KIND and m.kind not in workflow_kinds]
+        acts = [m for m in unique if m.kind in HANDLERS]
+        fresh = [m for m in unique if m.kind != agreements.KIND and m.kind not in HANDLERS]
         seen |= agreements.receive_events(node, card, steps, now) if steps else {}
-        seen |= receive_messages(node, card, acts, now) if acts else {}
+        seen |= receive_messages(node, card, acts, now, HANDLERS) if acts else {}
         results = [_examine(node, card, m, now) for m in fresh]
         try:
             with node.engine.begin() as conn:

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, select, update
 from gsomia.errors import Conflict, InputError, NotFound
 from gsomia.exchange import outbox
 from gsomia.node import audit
+from gsomia.node.authority import authorise
 from gsomia.node.control.originator import bind
 from gsomia.node.people import to_person
 from gsomia.node.runtime import CHANNEL, Node
@@ -28,9 +29,8 @@ from gsomia.store.users import UserRecord, get_user
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.decisions import may_provide
 from gsomia.treaty.items import Item, Precedence
-from gsomia.treaty.people import Person
 from gsomia.treaty.release import OfficerRelease, Release, StandingRelease
-from gsomia.treaty.roles import Action, may_perform
+from gsomia.treaty.roles import Action
 
 ITEM_HEADER = "gsomia-item/1"
 
@@ -50,30 +50,6 @@ class Outcome:
 def priority(precedence: Precedence) -> int:
     """Outbox priority: 0 for FLASH … 3 for ROUTINE, so an ascending sort is most urgent first."""
     return int(Precedence.FLASH) - int(precedence)
-
-
-def authorise(
-    node: Node, user: UserRecord, action: Action, subject: str
-) -> tuple[Person, Decision]:
-    """The user as a treaty person and the role decision; a denial is logged and raised here.
-
-    An allowed decision is returned for the caller to log in its own transaction, next to
-    the change it allowed.
-    """
-    person = to_person(user, node.scheme())
-    decision = may_perform(person, action)
-    if not decision.allowed:
-        with node.engine.begin() as conn:
-            audit.record(
-                conn,
-                actor=user.name,
-                action=action.value,
-                subject=subject,
-                decision=decision,
-                now=node.clock(),
-            )
-        decision.enforce()
-    return person, decision
 
 
 def plan(

@@ -3,26 +3,22 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
 
-from gsomia.api.metrics import Metrics
 from gsomia.exchange.outbox import Pending
-from gsomia.exchange.wire import RECEIVED
-from gsomia.exchange.witness import RECEIPT_MEMBER
 from gsomia.exchange.worker import DeliveryWorker, PeerAddress
-from gsomia.node import audit
 from gsomia.node.alerts import AlertBroker
 from gsomia.node.home import NodeHome
 from gsomia.node.ledger import LogPolicy, NodeLedger
+from gsomia.node.metrics import Metrics
 from gsomia.seal import IdentityCard, parse_card
 from gsomia.store.db import make_engine, migrate, reader
-from gsomia.store.tables import agreement_events, outbox, peers, transfers
+from gsomia.store.tables import agreement_events, peers
 from gsomia.treaty.agreements import Agreement, AgreementRegistry, load_agreements
-from gsomia.treaty.decision import Decision
 from gsomia.treaty.lifecycle import Event
 from gsomia.treaty.records import event_from_json
 from gsomia.treaty.schemes import Scheme, SchemeRegistry, load_schemes
@@ -35,10 +31,18 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Node:
-    """Everything a use case needs, built once per process."""
+#: What the node makes of a partner's settled answers, in the transaction that settles them
+#: (`gsomia.node.settlement.settle`, wired in by `gsomia.node.assembly`); whether a workflow
+#: queued a reply.
+Settle = Callable[["Node", Connection, str, Sequence[tuple[Pending, dict[str, Any]]]], bool]
 
-    def __init__(self, home: NodeHome, *, clock: Callable[[], datetime] = utcnow) -> None:
+
+class Node:
+    """Everything a use case needs, built once per process (by `gsomia.node.assembly`)."""
+
+    def __init__(
+        self, home: NodeHome, *, settle: Settle, clock: Callable[[], datetime] = utcnow
+    ) -> None:
         self.home = home
         self.nation = home.config.nation
         self.keys = home.keys
@@ -65,56 +69,9 @@ class Node:
             resolve=self.peer_address,
             clock=clock,
             on_failure=lambda peer: self.metrics.delivery_failures.labels(peer).inc(),
-            on_settled=self._settled,
+            on_settled=lambda conn, peer, settled: settle(self, conn, peer, settled),
             peers=lambda: sorted(self._load_peers()),
         )
-
-    def _settled(
-        self, conn: Connection, peer: str, settled: list[tuple[Pending, dict[str, Any]]]
-    ) -> bool:
-        """Log each partner's answer on this side too (a refusal is logged by both, R39) and
-        hand it to the workflow that sent the message, in the transaction that settles it;
-        whether a workflow queued a reply."""
-        now = self.clock()
-        entries = []
-        for row, entry in settled:
-            answer = entry["answer"]
-            received = answer["status"] == RECEIVED
-            self.metrics.deliveries.labels(peer, answer["status"]).inc()
-            self.metrics.delivery_latency.labels(str(row.priority)).observe(
-                max(0.0, (now - row.created_at).total_seconds())
-            )
-            marked = f", marked {answer['marked']}" if answer.get("marked") else ""
-            decision = (
-                Decision.allow(f"{peer} received it{marked}", "Art. 12", "R28")
-                if received
-                else Decision.deny(
-                    f"{peer} refused it: {answer.get('reason')}",
-                    str(answer.get("article", "")),
-                    "R28",
-                )
-            )
-            receipt = answer.get(RECEIPT_MEMBER) or {}
-            entries.append(
-                audit.Entry(
-                    peer,
-                    f"answer:{row.kind}",
-                    row.item_id or row.message_id,
-                    decision,
-                    also=(row.message_id,) if row.item_id else (),
-                    details={"receipt_index": receipt["index"]} if receipt else {},
-                )
-            )
-        # Imported here: the workflow modules import this one.
-        from gsomia.node.control import workflows  # noqa: PLC0415
-
-        audit.record_all(conn, entries, now)
-        # The workflow that sent each message learns its answer (custody of an onward release
-        # passes now, R28). Before `record_provisions`: an onward item's hook records its
-        # transfer with the consent, and `record_provisions` then knows it.
-        followed = workflows.settled(conn, self, peer, settled)
-        record_provisions(conn, self.nation, peer, settled)
-        return followed
 
     def migrate(self) -> None:
         migrate(self.engine)
@@ -186,59 +143,6 @@ class Node:
             if agreement.status_at(now.date()).state.in_force:
                 return agreement
         return found[-1]
-
-
-def record_provisions(
-    conn: Connection,
-    nation: str,
-    peer: str,
-    settled: list[tuple[Pending, dict[str, Any]]],
-) -> None:
-    """Custody passes when the partner records receipt (R28): each item it received becomes a
-    link of the item's chain of custody (R17), once, whatever the number of deliveries."""
-    received = {
-        row.message_id: (row.item_id, entry["answer"])
-        for row, entry in settled
-        if row.kind == "item" and row.item_id and entry["answer"]["status"] == RECEIVED
-    }
-    if not received:
-        return
-    basis = dict(
-        conn.execute(
-            select(outbox.c.message_id, outbox.c.agreement_id).where(
-                outbox.c.message_id.in_(received)
-            )
-        ).all()
-    )
-    known = {
-        item_id
-        for (item_id,) in conn.execute(
-            select(transfers.c.item_id).where(
-                transfers.c.item_id.in_({item for item, _ in received.values()}),
-                transfers.c.from_nation == nation,
-                transfers.c.to_nation == peer,
-            )
-        )
-    }
-    rows = []
-    for message_id, (item_id, answer) in received.items():
-        if item_id in known:
-            continue
-        known.add(item_id)
-        rows.append(
-            {
-                "item_id": item_id,
-                "from_nation": nation,
-                "to_nation": peer,
-                "at": datetime.fromisoformat(answer["at"]),
-                "level": str(answer.get("marked", "")),
-                "basis": basis.get(message_id) or "",
-                "message_id": message_id,
-                "reported_by": nation,
-            }
-        )
-    if rows:
-        conn.execute(transfers.insert(), rows)
 
 
 def _card_bytes(card: object) -> bytes:

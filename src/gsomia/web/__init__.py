@@ -1,8 +1,27 @@
 """Web pages for officers, analysts and auditors, served by the node itself.
 
-`install(app)` adds the pages and their static files to the node's FastAPI application.
+`install(app)` adds the pages and their static files to the node's FastAPI application:
+`routes` (sign-in, dashboard, items, holdings, agreements, audit), `control` (the originator's
+control after release) and `casework` (copies, derivatives, disputes, visits, hub).
 """
 
-from gsomia.web.routes import install, router
+from __future__ import annotations
 
-__all__ = ["install", "router"]
+from importlib import resources
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from gsomia.web import casework, control, routes
+
+
+def install(app: FastAPI) -> None:
+    """Serve the pages and their static files from `app` (the node's own application)."""
+    static = resources.files("gsomia.web").joinpath("static")
+    app.mount("/static", StaticFiles(directory=str(static)), name="web-static")
+    app.include_router(routes.router)
+    app.include_router(control.router)
+    app.include_router(casework.router)
+
+
+__all__ = ["install"]

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine
-from importlib import resources
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from fastapi.routing import APIRoute
-from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader
 from starlette.datastructures import UploadFile
@@ -400,14 +398,3 @@ async def events(page: SignedIn) -> StreamingResponse:
     return StreamingResponse(
         events, media_type="text/event-stream", headers={"Cache-Control": "no-store"}
     )
-
-
-def install(app: FastAPI) -> None:
-    """Serve the pages and their static files from `app` (the node's own application)."""
-    static = resources.files("gsomia.web").joinpath("static")
-    from gsomia.web import casework, control  # noqa: PLC0415 - both build on this module
-
-    app.mount("/static", StaticFiles(directory=str(static)), name="web-static")
-    app.include_router(router)
-    app.include_router(control.router)
-    app.include_router(casework.router)

@@ -6,12 +6,12 @@ measures, close. The steps live in `loss_report` (reporting and notification, bo
 `investigation` (findings and closing, both sides); this module holds what they share: the
 case's record and how it is shown, the alerts to officers, and the answer hook.
 
-The reporter's node learns of the originator's signed answers as the delivery worker settles
-them: the answer hook (`ANSWERED`, called by `Node._settled` in the transaction that logs the
-answer) brings the case up to date, so reading a case never writes and the recorded times are
-the originator's. The originator's receipt of the report is the moment of notification, and
-the delay from the report is compared with `NOTIFICATION_SLA`. A refusal of the report or of
-the findings is kept on the case with its reason, and the officer may send again.
+The reporter's node learns of the originator's signed answers as the delivery worker settles them:
+the answer hook (`ANSWERED`, called by `gsomia.node.settlement` in the transaction that logs the
+answer) brings the case up to date, so reading a case never writes and the recorded times are the
+originator's. The originator's receipt of the report is the moment of notification, and the delay
+from the report is compared with `NOTIFICATION_SLA`. A refusal of the report or of the findings is
+kept on the case with its reason, and the officer may send again.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from sqlalchemy import Connection, select
 
 from gsomia.exchange.outbox import QUEUED
 from gsomia.node import audit
+from gsomia.node.authority import authorise
 from gsomia.node.control import casebook
 from gsomia.node.control.messages import Incoming
 from gsomia.node.control.settlement import Answered, AnswerHook, from_outbox
-from gsomia.node.release import authorise
 from gsomia.node.runtime import Node
 from gsomia.store.tables import outbox
 from gsomia.store.users import UserRecord, get_user

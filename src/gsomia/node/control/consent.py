@@ -27,6 +27,7 @@ from sqlalchemy import Connection
 
 from gsomia.errors import Conflict, Error, InputError, PolicyDenied
 from gsomia.node import audit
+from gsomia.node.authority import authorise
 from gsomia.node.control import casebook, messages
 from gsomia.node.control.consent_cases import (
     CONSENT,
@@ -40,7 +41,6 @@ from gsomia.node.control.consent_cases import (
 from gsomia.node.control.messages import Handler, Incoming, Outcome
 from gsomia.node.control.originator import THIRD_PARTY, verify_document
 from gsomia.node.read import holding_row, treaty_holding
-from gsomia.node.release import authorise
 from gsomia.node.runtime import Node
 from gsomia.store.users import UserRecord
 from gsomia.treaty.consent_requests import (

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, select
 
 from gsomia.errors import Conflict, InputError, PolicyDenied
 from gsomia.node import audit
+from gsomia.node.authority import authorise
 from gsomia.node.control import casebook, messages
 from gsomia.node.control.consent import logged
 from gsomia.node.control.consent_cases import (
@@ -35,7 +36,6 @@ from gsomia.node.control.originator import (
     provided_items,
     sign_document,
 )
-from gsomia.node.release import authorise
 from gsomia.node.runtime import Node
 from gsomia.store.tables import cases
 from gsomia.store.users import UserRecord

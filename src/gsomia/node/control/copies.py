@@ -19,8 +19,8 @@ from sqlalchemy import Connection, func, select
 
 from gsomia.errors import Conflict, InputError, NotFound
 from gsomia.node import audit, read
+from gsomia.node.authority import authorise
 from gsomia.node.people import to_person
-from gsomia.node.release import authorise
 from gsomia.node.runtime import Node
 from gsomia.seal import seal_envelope
 from gsomia.store.tables import copies

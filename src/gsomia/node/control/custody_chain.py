@@ -14,9 +14,9 @@ from sqlalchemy import Connection, select
 
 from gsomia.errors import NotFound
 from gsomia.node import audit
+from gsomia.node.authority import authorise
 from gsomia.node.control import casebook
 from gsomia.node.control.handover import ONWARD, transfer_json
-from gsomia.node.release import authorise
 from gsomia.node.runtime import Node
 from gsomia.store.tables import cases, holdings, items, outbox, transfers
 from gsomia.store.users import UserRecord

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from gsomia.errors import InputError, NotFound, PolicyDenied
 from gsomia.node import audit, read
+from gsomia.node.authority import authorise
 from gsomia.node.control.copies import (
     MAX_COPIES,
     MAX_TEXT,
@@ -26,7 +27,6 @@ from gsomia.node.control.copies import (
     seal_own,
     suspension,
 )
-from gsomia.node.release import authorise
 from gsomia.node.runtime import Node
 from gsomia.store.tables import copies, holdings, items
 from gsomia.store.users import UserRecord

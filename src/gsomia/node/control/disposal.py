@@ -22,11 +22,11 @@ from sqlalchemy import Connection, Engine, select, update
 
 from gsomia.errors import Conflict, InputError, NotFound
 from gsomia.node import audit, read
+from gsomia.node.authority import authorise
 from gsomia.node.control import messages
 from gsomia.node.control.inventory import dependants
 from gsomia.node.control.messages import Handler, Incoming, Outcome
 from gsomia.node.people import to_person
-from gsomia.node.release import authorise
 from gsomia.node.runtime import Node
 from gsomia.store.tables import copies, destructions, holdings, items, transfers
 from gsomia.store.users import UserRecord, get_user

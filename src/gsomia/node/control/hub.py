@@ -18,11 +18,11 @@ from sqlalchemy import select
 
 from gsomia.errors import PolicyDenied
 from gsomia.node import audit
+from gsomia.node.authority import authorise
 from gsomia.node.control import handover, messages
 from gsomia.node.control.handover import HUB_ARTICLE
 from gsomia.node.control.originator import agreement_between
 from gsomia.node.read import holding_row, treaty_holding
-from gsomia.node.release import authorise
 from gsomia.node.runtime import Node
 from gsomia.store.tables import hub_rules
 from gsomia.store.users import UserRecord

@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from gsomia.node import audit, read
+from gsomia.node.authority import authorise
 from gsomia.node.control.copies import CopyView, copy_view
 from gsomia.node.control.derivatives import source_holding
-from gsomia.node.release import authorise
 from gsomia.node.runtime import Node
 from gsomia.store.tables import access_log, copies, destructions, transfers
 from gsomia.store.users import UserRecord

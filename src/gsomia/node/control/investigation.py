@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 
 from gsomia.errors import Conflict, InputError, NotFound
 from gsomia.node import audit
+from gsomia.node.authority import authorise
 from gsomia.node.control import casebook, messages
 from gsomia.node.control.compromise import (
     ARTICLE,
@@ -31,7 +32,6 @@ from gsomia.node.control.compromise import (
     view,
 )
 from gsomia.node.control.messages import Handler, Incoming, Outcome
-from gsomia.node.release import authorise
 from gsomia.node.runtime import Node
 from gsomia.store.users import UserRecord
 from gsomia.treaty.compromise import (

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, select
 from gsomia.errors import Conflict, InputError, NotFound, PolicyDenied
 from gsomia.ledger.events import EventKind, LogEvent
 from gsomia.node import audit
+from gsomia.node.authority import authorise
 from gsomia.node.control import casebook, messages
 from gsomia.node.control.compromise import (
     ARTICLE,
@@ -34,7 +35,6 @@ from gsomia.node.control.compromise import (
     view,
 )
 from gsomia.node.control.messages import Handler, Incoming, Outcome
-from gsomia.node.release import authorise
 from gsomia.node.runtime import Node
 from gsomia.store.tables import holdings, items
 from gsomia.store.users import UserRecord

@@ -64,14 +64,6 @@ class Outcome:
 Handler = Callable[[Connection, Node, Incoming], Outcome]
 
 
-def handlers() -> dict[str, Handler]:
-    """Every message kind this node understands, by kind."""
-    # Imported here: each workflow module imports this one to send.
-    from gsomia.node.control import workflows  # noqa: PLC0415
-
-    return workflows.HANDLERS
-
-
 def send(
     conn: Connection,
     node: Node,
@@ -123,10 +115,14 @@ def wake(node: Node, precedence: Precedence = Precedence.IMMEDIATE) -> None:
 
 
 def receive_messages(
-    node: Node, card: IdentityCard, messages: Sequence[WireMessage], now: datetime
+    node: Node,
+    card: IdentityCard,
+    messages: Sequence[WireMessage],
+    now: datetime,
+    known: Mapping[str, Handler],
 ) -> dict[str, dict[str, Any]]:
-    """Apply a partner's workflow messages in order, one transaction each; each id's answer."""
-    known = handlers()
+    """Apply a partner's workflow messages in order, one transaction each, each by the handler
+    `known` lists for its kind (`gsomia.node.control.workflows.HANDLERS`); each id's answer."""
     answers = {m.id: _receive_one(node, card, m, now, known) for m in messages}
     # A handler may have queued a reply (an acknowledgement, a report): the worker would
     # otherwise find it only on its next idle poll, up to a second later.

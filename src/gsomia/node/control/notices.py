@@ -22,6 +22,7 @@ from sqlalchemy import Connection, select, update
 
 from gsomia.errors import Conflict, InputError, NotFound
 from gsomia.node import audit
+from gsomia.node.authority import authorise
 from gsomia.node.control import casebook
 from gsomia.node.control.marks import own_item, parse_level, relabel, remark_own_copies
 from gsomia.node.control.messages import Handler, Incoming, Outcome, send, text, wake, when
@@ -39,7 +40,6 @@ from gsomia.node.control.notice_case import (
 )
 from gsomia.node.control.originator import bind
 from gsomia.node.control.remarking import refuse_holder_change
-from gsomia.node.release import authorise
 from gsomia.node.runtime import Node
 from gsomia.store.tables import cases, items, outbox, transfers
 from gsomia.store.users import UserRecord

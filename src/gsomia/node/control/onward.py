@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from gsomia.errors import InputError, PolicyDenied, VerificationError
+from gsomia.node.authority import authorise
 from gsomia.node.control import handover, hub
 from gsomia.node.control.consent import logged
 from gsomia.node.control.consent_cases import consent_from_document, held_consent
@@ -32,7 +33,6 @@ from gsomia.node.control.originator import (
     verify_document,
 )
 from gsomia.node.read import holding_row, treaty_holding
-from gsomia.node.release import authorise
 from gsomia.node.runtime import Node
 from gsomia.seal import Opened
 from gsomia.store.users import UserRecord

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, select, update
 
 from gsomia.errors import Conflict, InputError, NotFound, PolicyDenied
 from gsomia.node import audit
+from gsomia.node.authority import authorise
 from gsomia.node.control import casebook, messages
 from gsomia.node.control.messages import Handler, Incoming, Outcome
 from gsomia.node.control.originator import (
@@ -32,7 +33,6 @@ from gsomia.node.control.originator import (
 )
 from gsomia.node.people import to_person
 from gsomia.node.read import holding_row, treaty_holding
-from gsomia.node.release import authorise
 from gsomia.node.runtime import Node
 from gsomia.store.tables import cases, holdings
 from gsomia.store.users import UserRecord

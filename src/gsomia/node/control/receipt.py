@@ -3,7 +3,7 @@
 
 An onward release or forwarding (`handover`) leaves a case of kind "onward" waiting. Only when
 the third nation's signed answer settles (the answer hook `ANSWERED`, called by
-`Node._settled`) does the holder record the transfer, marked as the third nation says, and
+`gsomia.node.settlement`) does the holder record the transfer, marked as the third nation says, and
 report it to the originator, so the originator sees every nation holding its item and by
 which path. A refusal is kept on the case with the third nation's reason and logged; nothing
 is recorded or reported. The originator records the report (`HANDLERS`) and the holder learns

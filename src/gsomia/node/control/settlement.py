@@ -1,12 +1,12 @@
 """A partner's signed answer to a message this node sent, handed to the workflow that sent it.
 
-The delivery worker verifies each answer and settles the outbox row; `Node._settled` then logs
-it and, in the same transaction, calls the answer hooks the workflow modules register by kind
+The delivery worker verifies each answer and settles the outbox row; `gsomia.node.settlement` then
+logs it and, in the same transaction, calls the answer hooks the workflow modules register by kind
 (`ANSWERED` beside `HANDLERS`, collected in `gsomia.node.control.workflows`). A hook brings its case
-up to date with what the partner said: custody passes on a "received" (R28), a refusal is
-recorded with the partner's reason. A hook may be called again for an answer it has seen (the
-worker settles a row once, but nothing should depend on it), so it acts only on a case still
-waiting for that answer.
+up to date with what the partner said: custody passes on a "received" (R28), a refusal is recorded
+with the partner's reason. A hook may be called again for an answer it has seen (the worker settles
+a row once, but nothing should depend on it), so it acts only on a case still waiting for that
+answer.
 """
 
 from __future__ import annotations

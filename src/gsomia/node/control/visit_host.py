@@ -16,6 +16,7 @@ from sqlalchemy import Connection, select
 
 from gsomia.errors import Conflict, InputError, NotFound, PolicyDenied
 from gsomia.node import audit
+from gsomia.node.authority import authorise
 from gsomia.node.control import casebook, messages
 from gsomia.node.control.messages import Handler, Incoming, Outcome
 from gsomia.node.control.visits import (
@@ -32,7 +33,6 @@ from gsomia.node.control.visits import (
     view,
 )
 from gsomia.node.read import own_holding, treaty_holding
-from gsomia.node.release import authorise
 from gsomia.node.runtime import Node
 from gsomia.store.tables import holdings, items
 from gsomia.store.users import UserRecord

@@ -20,9 +20,9 @@ from sqlalchemy import Connection
 
 from gsomia.errors import Conflict, InputError, NotFound, PolicyDenied
 from gsomia.node import audit
+from gsomia.node.authority import authorise
 from gsomia.node.control import casebook, messages
 from gsomia.node.control.messages import Handler, Incoming, Outcome
-from gsomia.node.release import authorise
 from gsomia.node.runtime import Node
 from gsomia.store.users import UserRecord
 from gsomia.treaty.decision import Decision

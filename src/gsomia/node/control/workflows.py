@@ -4,8 +4,9 @@ Each workflow module registers the kinds it receives in its `HANDLERS`; `receive
 routes every message whose kind is listed here to `gsomia.node.control.messages.receive_messages`.
 
 A module that must learn how a partner answered what it sent registers answer hooks by kind
-in its `ANSWERED` (`gsomia.node.control.settlement`); `Node._settled` calls `settled` below
-for every batch of answers the delivery worker settles, in the transaction that logs them.
+in its `ANSWERED` (`gsomia.node.control.settlement`); `gsomia.node.settlement.settle` calls
+`settled` below for every batch of answers the delivery worker settles, in the transaction
+that logs them.
 """
 
 from __future__ import annotations

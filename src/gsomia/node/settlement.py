@@ -1,0 +1,120 @@
+"""What this node makes of its partners' answers when the delivery worker settles them.
+
+Each answer is logged on this side too (a refusal is logged by both, R39), handed to the
+workflow that sent the message (`gsomia.node.control.workflows.settled`), and every item a
+partner received becomes a link of the item's chain of custody (R17, R28), all in the
+transaction that settles the outbox rows: a crash keeps all of it or none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from gsomia.exchange.outbox import Pending
+from gsomia.exchange.wire import RECEIVED
+from gsomia.exchange.witness import RECEIPT_MEMBER
+from gsomia.node import audit
+from gsomia.node.control import workflows
+from gsomia.node.runtime import Node
+from gsomia.store.tables import outbox, transfers
+from gsomia.treaty.decision import Decision
+
+Settled = Sequence[tuple[Pending, dict[str, Any]]]
+
+
+def settle(node: Node, conn: Connection, peer: str, settled: Settled) -> bool:
+    """Log `peer`'s answers and hand them to their workflows, in the caller's transaction;
+    whether a workflow queued a reply."""
+    now = node.clock()
+    entries = []
+    for row, entry in settled:
+        answer = entry["answer"]
+        node.metrics.deliveries.labels(peer, answer["status"]).inc()
+        node.metrics.delivery_latency.labels(str(row.priority)).observe(
+            max(0.0, (now - row.created_at).total_seconds())
+        )
+        receipt = answer.get(RECEIPT_MEMBER) or {}
+        entries.append(
+            audit.Entry(
+                peer,
+                f"answer:{row.kind}",
+                row.item_id or row.message_id,
+                _decision(peer, answer),
+                also=(row.message_id,) if row.item_id else (),
+                details={"receipt_index": receipt["index"]} if receipt else {},
+            )
+        )
+    audit.record_all(conn, entries, now)
+    # The workflow that sent each message learns its answer (custody of an onward release
+    # passes now, R28). Before `record_provisions`: an onward item's hook records its
+    # transfer with the consent, and `record_provisions` then knows it.
+    followed = workflows.settled(conn, node, peer, settled)
+    record_provisions(conn, node.nation, peer, settled)
+    return followed
+
+
+def _decision(peer: str, answer: dict[str, Any]) -> Decision:
+    """The partner's answer as this node logs it."""
+    if answer["status"] == RECEIVED:
+        marked = f", marked {answer['marked']}" if answer.get("marked") else ""
+        return Decision.allow(f"{peer} received it{marked}", "Art. 12", "R28")
+    return Decision.deny(
+        f"{peer} refused it: {answer.get('reason')}", str(answer.get("article", "")), "R28"
+    )
+
+
+def record_provisions(
+    conn: Connection,
+    nation: str,
+    peer: str,
+    settled: Settled,
+) -> None:
+    """Custody passes when the partner records receipt (R28): each item it received becomes a
+    link of the item's chain of custody (R17), once, whatever the number of deliveries."""
+    received = {
+        row.message_id: (row.item_id, entry["answer"])
+        for row, entry in settled
+        if row.kind == "item" and row.item_id and entry["answer"]["status"] == RECEIVED
+    }
+    if not received:
+        return
+    basis = dict(
+        conn.execute(
+            select(outbox.c.message_id, outbox.c.agreement_id).where(
+                outbox.c.message_id.in_(received)
+            )
+        ).all()
+    )
+    known = {
+        item_id
+        for (item_id,) in conn.execute(
+            select(transfers.c.item_id).where(
+                transfers.c.item_id.in_({item for item, _ in received.values()}),
+                transfers.c.from_nation == nation,
+                transfers.c.to_nation == peer,
+            )
+        )
+    }
+    rows = []
+    for message_id, (item_id, answer) in received.items():
+        if item_id in known:
+            continue
+        known.add(item_id)
+        rows.append(
+            {
+                "item_id": item_id,
+                "from_nation": nation,
+                "to_nation": peer,
+                "at": datetime.fromisoformat(answer["at"]),
+                "level": str(answer.get("marked", "")),
+                "basis": basis.get(message_id) or "",
+                "message_id": message_id,
+                "reported_by": nation,
+            }
+        )
+    if rows:
+        conn.execute(transfers.insert(), rows)
