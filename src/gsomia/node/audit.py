@@ -1,8 +1,8 @@
 """Every decision, both kinds, recorded in the same transaction as what it decided (R39).
 
 Each record goes twice, in the caller's transaction: into `access_log`, the queryable index
-the audit pages read, and into the node's Merkle log (`gsomia.store.ledger.SqlLog`) as a
-`LogEvent`, which is what checkpoints sign and partners witness (issue 6).
+the audit pages read, and into the node's Merkle log (`gsomia.store.merkle_log.MerkleLog`) as
+a `LogEvent`, which is what checkpoints sign and partners witness (issue 6).
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from gsomia.errors import InputError
 from gsomia.ledger.events import EventKind, LogEvent
-from gsomia.store.ledger import SqlLog
+from gsomia.store.merkle_log import MerkleLog
 from gsomia.store.tables import access_log
 from gsomia.treaty.decision import Decision
 
@@ -88,7 +89,7 @@ def record_all(
                 for e in entries
             ],
         )
-    return SqlLog(conn).append([*(to_event(e, now) for e in entries), *also])
+    return MerkleLog(conn).append([*(to_event(e, now) for e in entries), *also])
 
 
 def record(
@@ -113,5 +114,14 @@ def record_event(conn: Connection, event: LogEvent) -> int:
             article=str(event.body.get("article", "")),
         )
     )
-    [index] = SqlLog(conn).append([event])
+    [index] = MerkleLog(conn).append([event])
     return index
+
+
+def admin_event(
+    kind: EventKind, *, actor: str, action: str, subject: str, now: datetime, **details: str
+) -> LogEvent:
+    """A user, key or peer administration event (`gsomia user add`, `peer add`, ...)."""
+    if kind not in (EventKind.USER_ADMIN, EventKind.KEY_ADMIN, EventKind.AGREEMENT):
+        raise InputError(f"{kind} is not an administration event")
+    return LogEvent(kind, now, actor, (subject,), {"action": action, **details})
