@@ -103,7 +103,7 @@ def test_a_failed_transaction_logs_nothing(cast: Cast) -> None:
     def fail_after_logging() -> None:
         with kor.engine.begin() as conn:
             audit.record(
-                conn, actor="kim", action="x", subject="y", decision=decision, now=kor.clock()
+                conn, actor="kim", action="read", subject="y", decision=decision, now=kor.clock()
             )
             raise RuntimeError("roll back")
 
