@@ -31,8 +31,10 @@ from bench.figures import Figure
 from gsomia.ledger.events import EventKind, LogEvent
 from gsomia.ledger.frontier import Frontier
 from gsomia.ledger.merkle import hash_leaf, verify_consistency, verify_inclusion
+from gsomia.store.checkpoints import log_checkpoints, log_cosignatures
 from gsomia.store.db import make_engine
-from gsomia.store.ledger import SqlLog, log_checkpoints, log_cosignatures, log_leaves, log_state
+from gsomia.store.ledger import SqlLog
+from gsomia.store.merkle_log import log_leaves, log_state
 from gsomia.store.schema import metadata
 
 APPENDS = int(os.environ.get("GSOMIA_BENCH_LOG_APPENDS", "1000000"))

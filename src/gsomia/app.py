@@ -27,7 +27,7 @@ from gsomia.api import (
     visits,
 )
 from gsomia.api import log as log_api
-from gsomia.node.ledger import keep_log
+from gsomia.node.cosigning import keep_log
 from gsomia.node.runtime import Node
 from gsomia.web import install as install_web
 

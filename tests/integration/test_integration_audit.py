@@ -27,13 +27,9 @@ from gsomia.ledger.events import EventKind, LogEvent
 from gsomia.node.assembly import assemble
 from gsomia.node.home import load_home, read_config
 from gsomia.node.runtime import Node
-from gsomia.store.ledger import (
-    SqlLog,
-    log_checkpoints,
-    log_cosignatures,
-    log_leaves,
-    log_state,
-)
+from gsomia.store.checkpoints import log_checkpoints, log_cosignatures
+from gsomia.store.ledger import SqlLog
+from gsomia.store.merkle_log import log_leaves, log_state
 from gsomia.store.tables import outbox
 
 pytestmark = pytest.mark.integration

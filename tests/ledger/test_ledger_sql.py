@@ -18,22 +18,19 @@ from gsomia.errors import Conflict, InputError, NotFound, VerificationError
 from gsomia.ledger.audit import TamperedLog
 from gsomia.ledger.bundle import ProofBundle
 from gsomia.ledger.checkpoint import Checkpoint, sign_checkpoint
+from gsomia.ledger.cosignature import accept_cosignatures
 from gsomia.ledger.events import EventKind, LogEvent
 from gsomia.ledger.memory import MemoryHashes
 from gsomia.ledger.merkle import hash_leaf, verify_consistency, verify_inclusion
 from gsomia.ledger.note import open_note, parse_note
 from gsomia.ledger.note_keys import CosignatureV1Signer, ed25519_signer, verifier_from_key
 from gsomia.ledger.witness import AddCheckpoint, Refused, WitnessState, add_checkpoint
-from gsomia.store.ledger import (
-    SqlLog,
-    log_checkpoints,
-    log_cosignatures,
-    log_leaves,
-    log_state,
-    witness_refusals,
-    witness_state,
-)
+from gsomia.store import checkpoints, witnessing
+from gsomia.store.checkpoints import log_checkpoints, log_cosignatures
+from gsomia.store.ledger import SqlLog
+from gsomia.store.merkle_log import log_leaves, log_state
 from gsomia.store.schema import metadata
+from gsomia.store.witnessing import witness_refusals, witness_state
 
 TABLES = [
     log_leaves,
@@ -150,12 +147,13 @@ def test_checkpoints_and_cosignatures(engine: Engine) -> None:
         signed = log.issue_checkpoint(KEY, origin=ORIGIN, now=1)
         assert log.latest_checkpoint() == signed
         line = witness.cosign(signed.note.text.encode(), 1_800_000_123)
-        log.add_cosignature(5, line, witness_verifier)
+        [accepted] = accept_cosignatures(signed.note.text, [line], witness_verifier)
+        checkpoints.add_cosignature(conn, 5, accepted)
         other = witness.cosign(b"another text\n", 1)
         with pytest.raises(VerificationError):
-            log.add_cosignature(5, other, witness_verifier)
+            accept_cosignatures(signed.note.text, [other], witness_verifier)
         with pytest.raises(NotFound):
-            log.add_cosignature(6, line, witness_verifier)
+            checkpoints.add_cosignature(conn, 6, line)
         note = parse_note(log.cosigned_checkpoint(5).to_bytes())
         opened = open_note(note, [VERIFIER, witness_verifier])
         assert {s.name for s in opened.verified} == {ORIGIN, witness.name}
@@ -286,14 +284,14 @@ def test_witness_state_is_saved_atomically(engine: Engine) -> None:
             request, state=state, log_verifiers=partner_verifiers, cosigner=witness, now=5
         )
         assert not isinstance(outcome, Refused)
-        log.save_witness_state(outcome.state, previous=state)
+        witnessing.save_state(conn, outcome.state, previous=state)
     with engine.begin() as conn:
         log = SqlLog(conn)
         saved = log.witness_state(partner_key.name)
         assert saved == outcome.state
         stale = WitnessState(partner_key.name, 1, saved.root, saved.checkpoint, 5)
         with pytest.raises(Conflict):
-            log.save_witness_state(saved, previous=stale)
+            witnessing.save_state(conn, saved, previous=stale)
         rollback = add_checkpoint(
             AddCheckpoint(0, (), checkpoint(2)),
             state=saved,
@@ -302,7 +300,7 @@ def test_witness_state_is_saved_atomically(engine: Engine) -> None:
             now=6,
         )
         assert isinstance(rollback, Refused)
-        log.record_refusal(rollback, now=6)
+        witnessing.record_refusal(conn, rollback, now=6)
         assert [(r.reason, r.origin) for r in log.refusals()] == [("rollback", partner_key.name)]
 
 
@@ -315,7 +313,9 @@ def test_proof_bundle_verifies_offline_and_status_shows_witnesses(engine: Engine
             log.prove(2)
         signed = log.issue_checkpoint(KEY, origin=ORIGIN, now=1)
         line = witness.cosign(signed.note.text.encode(), 2)
-        log.add_cosignature(6, line, verifier_from_key(witness.verifier_key()))
+        witness_verifier = verifier_from_key(witness.verifier_key())
+        for accepted in accept_cosignatures(signed.note.text, [line], witness_verifier):
+            checkpoints.add_cosignature(conn, 6, accepted)
         bundle = log.prove(2)
         status = log.status()
     assert (status.size, status.checkpoint_size) == (6, 6)

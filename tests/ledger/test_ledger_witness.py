@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from gsomia.errors import InputError
+from gsomia.errors import InputError, VerificationError
 from gsomia.ledger.checkpoint import Checkpoint, sign_checkpoint
+from gsomia.ledger.cosignature import accept_cosignatures
 from gsomia.ledger.memory import MemoryHashes
 from gsomia.ledger.merkle import hash_leaf
 from gsomia.ledger.note import Note, open_note
@@ -143,3 +146,40 @@ def test_request_round_trip_and_strict_parse() -> None:
     for bad in [b"old 4\n", b"old 04\n\n", b"new 4\n\n", b"old 4\n!!!!\n\n", b"old x\n\n"]:
         with pytest.raises(InputError):
             AddCheckpoint.parse(bad)
+
+
+@pytest.mark.parametrize(
+    ("reason", "kept", "alert"),
+    [
+        (RefusalReason.MALFORMED, False, False),
+        (RefusalReason.UNKNOWN_ORIGIN, False, False),
+        (RefusalReason.STALE, False, False),
+        (RefusalReason.BAD_SIGNATURE, True, False),  # evidence, but no misbehaving log yet
+        (RefusalReason.ROLLBACK, True, True),
+        (RefusalReason.FORK, True, True),
+    ],
+)
+def test_what_a_witness_keeps_as_evidence_and_what_alerts(
+    reason: RefusalReason, kept: bool, alert: bool
+) -> None:
+    refused = Refused(reason, "why", ORIGIN, 3)
+    assert (refused.kept, refused.alert) == (kept, alert)
+
+
+def test_the_log_accepts_only_cosignatures_of_its_own_checkpoint() -> None:
+    log = _log(4)
+    cosigned = _cosigned(_add(AddCheckpoint(0, (), _checkpoint(log, 4)), None))
+    text, line = cosigned.checkpoint.body(), cosigned.cosignature
+    witness = verifier_from_key(WITNESS.verifier_key())
+    assert accept_cosignatures(text, [line], witness) == [line]
+    assert accept_cosignatures(text, [], witness) == []
+    other_text = Checkpoint(ORIGIN, 4, log.root(3)).body()
+    stranger = CosignatureV1Signer(WITNESS.name, Ed25519PrivateKey.generate())
+    altered = replace(line, signature=line.signature[:-1] + bytes([line.signature[-1] ^ 1]))
+    for text_, line_ in [
+        (other_text, line),  # a cosignature of another checkpoint
+        (text, stranger.cosign(text.encode(), NOW)),  # the witness's name, another key
+        (text, altered),
+    ]:
+        with pytest.raises(VerificationError):
+            accept_cosignatures(text_, [line, line_], witness)

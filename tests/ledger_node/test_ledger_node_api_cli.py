@@ -19,8 +19,9 @@ from gsomia.exchange.witness import ADD_CHECKPOINT_PATH, log_verifier
 from gsomia.ledger.bundle import ProofBundle
 from gsomia.ledger.checkpoint import open_checkpoint
 from gsomia.ledger.merkle import hash_leaf, verify_consistency, verify_inclusion
-from gsomia.node.ledger import checkpoint_offer, store_cosignatures
-from gsomia.store.ledger import SqlLog, log_leaves
+from gsomia.node.cosigning import checkpoint_offer, store_cosignatures
+from gsomia.store.ledger import SqlLog
+from gsomia.store.merkle_log import log_leaves
 from gsomia.store.users import issue_token
 
 

@@ -1,14 +1,23 @@
-"""Who counts as an "authorised official" of the originator when releasing (R16, R50)."""
+"""Who counts as an "authorised official" of the originator when releasing (R16, R50), and how
+a refusal is recorded before it is raised."""
 
 from __future__ import annotations
 
-from datetime import date
+import uuid
+from datetime import UTC, date, datetime
 
 import pytest
 from tests.node.node_fixtures import LAUNCH, VALID, Cast
 
-from gsomia.errors import PolicyDenied
+from gsomia.errors import Error, InputError, PolicyDenied
+from gsomia.node import audit
+from gsomia.node.authority import refusals_logged, refuse, refuse_all
+from gsomia.node.runtime import Node
+from gsomia.store.merkle_log import MerkleLog
 from gsomia.store.users import UserRecord, add_user
+from gsomia.treaty.decision import Decision
+
+WHEN = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
 
 # KOR officers who hold the officer role but are not, today, authorised officials.
 OFFICERS = [
@@ -41,3 +50,92 @@ def test_only_a_registered_cleared_officer_releases(officers: Cast, officer: str
 def test_a_registered_cleared_officer_releases(officers: Cast) -> None:
     item_id = officers.publish("KOR", "kim")
     assert all(o.decision.allowed for o in officers.release("KOR", "park", item_id))
+
+
+def _merkle_size(node: Node) -> int:
+    with node.engine.connect() as conn:
+        return MerkleLog(conn).size()
+
+
+def test_a_refusal_is_logged_in_both_logs_then_raised(cast: Cast) -> None:
+    node = cast["KOR"]
+    subject = f"item-{uuid.uuid4().hex}"
+    denial = Decision.deny("not cleared", "Art. 7", "R20")
+    before = _merkle_size(node)
+    with pytest.raises(PolicyDenied, match="not cleared") as caught:
+        refuse(node, actor="kim", action="read", subject=subject, decision=denial, now=WHEN)
+    assert caught.value.article == "Art. 7"
+    [row] = cast.log("KOR", subject)
+    assert (row["action"], row["allowed"], row["at"]) == ("read", False, WHEN)
+    assert _merkle_size(node) == before + 1
+
+
+def test_a_refusal_beside_what_led_to_it_raises_the_denial(cast: Cast) -> None:
+    node = cast["KOR"]
+    subject = f"holding-{uuid.uuid4().hex}"
+    role = audit.Entry(
+        "park", "release_onward", subject, Decision.allow("officer", "Art. 5", "R12")
+    )
+    refusal = audit.Entry(
+        "park", "release_onward:USA", subject, Decision.deny("no", "Art. 5", "R12")
+    )
+    with pytest.raises(PolicyDenied, match="no"):
+        refuse_all(node, [role, refusal])
+    logged = [(r["action"], r["allowed"]) for r in cast.log("KOR", subject)]
+    assert logged == [("release_onward", True), ("release_onward:USA", False)]
+
+
+def test_refusing_without_a_denial_logs_nothing_and_lets_nothing_through(cast: Cast) -> None:
+    node = cast["KOR"]
+    subject = f"item-{uuid.uuid4().hex}"
+    allowed = audit.Entry("kim", "read", subject, Decision.allow("cleared", "Art. 7", "R20"))
+    with pytest.raises(AssertionError):
+        refuse_all(node, [allowed])
+    assert cast.log("KOR", subject) == []
+
+
+@pytest.mark.parametrize(
+    ("error", "article"),
+    [
+        (InputError("the consent names no purpose"), "Art. 5"),  # the article given
+        (PolicyDenied("a ceiling above the item", article="Art. 4"), "Art. 4"),  # its own
+    ],
+)
+def test_an_error_inside_refusals_logged_is_logged_and_raised_as_it_was(
+    cast: Cast, error: Error, article: str
+) -> None:
+    node = cast["KOR"]
+    subject = f"holding-{uuid.uuid4().hex}"
+    with (
+        pytest.raises(type(error)) as caught,
+        refusals_logged(
+            node,
+            actor="park",
+            action="consent_request",
+            subject=subject,
+            article="Art. 5",
+            requirement="R12",
+        ),
+    ):
+        raise error
+    assert caught.value is error
+    [row] = cast.log("KOR", subject)
+    assert (row["allowed"], row["reason"], row["article"]) == (
+        False,
+        error.message,
+        f"{article} R12",
+    )
+
+
+def test_a_step_that_succeeds_inside_refusals_logged_logs_nothing(cast: Cast) -> None:
+    subject = f"holding-{uuid.uuid4().hex}"
+    with refusals_logged(
+        cast["KOR"],
+        actor="park",
+        action="consent_request",
+        subject=subject,
+        article="",
+        requirement="",
+    ):
+        pass
+    assert cast.log("KOR", subject) == []

@@ -18,9 +18,10 @@ from gsomia.errors import InputError, NotFound
 from gsomia.exchange.witness import ADD_CHECKPOINT_PATH
 from gsomia.ledger.events import LogEvent
 from gsomia.node import audit
-from gsomia.node.ledger import witness_checkpoint
 from gsomia.node.people import to_person
-from gsomia.store.ledger import SqlLog, log_leaves
+from gsomia.node.witness import witness_checkpoint
+from gsomia.store.ledger import SqlLog
+from gsomia.store.merkle_log import log_leaves
 from gsomia.treaty.roles import Action, may_perform
 
 router = APIRouter(tags=["log"])

@@ -20,8 +20,8 @@ from gsomia.errors import InputError, UsageError
 from gsomia.ledger.events import EventKind
 from gsomia.node import audit
 from gsomia.node.assembly import assemble
+from gsomia.node.audit import admin_event
 from gsomia.node.home import load_home, read_config
-from gsomia.node.ledger import admin_event
 from gsomia.node.peers import add_peer, list_peers
 from gsomia.node.runtime import utcnow
 from gsomia.seal import fingerprint_groups

@@ -5,8 +5,12 @@
 - `events`: `LogEvent` and its RFC 8785 canonical bytes (the leaf).
 - `note`, `checkpoint`, `cosignature`: C2SP signed-note, tlog-checkpoint, tlog-cosignature.
 - `note_keys`: Ed25519 signers/verifiers for notes and cosignatures (the one crypto import).
-- `witness`: the tlog-witness decision: cosign a consistent extension, or refuse with evidence.
+- `witness`: the tlog-witness decision: cosign a consistent extension, or refuse with evidence
+  (and which refusals are evidence to keep); `cosignature.accept_cosignatures` is the log's side.
+- `policy`: when a log signs its next checkpoint.
 - `audit`: recompute a stored log and name the first altered entry.
+- `tail`: inclusion proofs of the newest entries from the frontier and their leaves (receipts).
 - `bundle`: an inclusion proof with its checkpoint, verifiable offline.
-- `memory`: an in-memory log for tests and tools. The SQL log is `gsomia.store.ledger.SqlLog`.
+- `memory`: an in-memory log for tests and tools. The SQL log is in `gsomia.store`
+  (`merkle_log`, `checkpoints`, `witnessing`; `ledger.SqlLog` over them all).
 """

@@ -17,7 +17,7 @@ Memory stays bounded: entries arrive as an iterator and are processed a segment 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 
@@ -124,6 +124,44 @@ def audit_log(
             index=min(frontier.size, state.size),
         )
     return AuditReport(frontier.size, frontier.root(), count)
+
+
+def audit_naming_entry(
+    leaves: Callable[[], Iterable[Row]],
+    checkpoints: Iterable[tuple[int, bytes]],
+    state: Frontier | None,
+    log_verifier: NoteVerifier,
+    *,
+    origin: str | None = None,
+) -> AuditReport:
+    """`audit_log`, naming the altered entry itself where the stored hashes can (ADR 0036).
+
+    A checkpoint that no longer matches only bounds the damage (at or after the last checkpoint
+    that did); when that happens the entries and stored subtree hashes are checked again
+    without the checkpoints (`leaves` gives them a second time), which names the first altered
+    entry exactly unless every hash was rewritten to match: then only the partners' cosigned
+    checkpoints can tell (ADR 0033), and the bounded finding stands.
+    """
+    try:
+        return audit_log(leaves(), checkpoints, state, log_verifier, origin=origin)
+    except TamperedLog as bounded:
+        exact = None if state is None else _hash_damage(leaves(), state, log_verifier, origin)
+        if exact is not None and exact.index >= bounded.index:
+            raise exact from None
+        raise
+
+
+def _hash_damage(
+    leaves: Iterable[Row], state: Frontier, log_verifier: NoteVerifier, origin: str | None
+) -> TamperedLog | None:
+    """The first entry or stored hash that disagrees with the entries, checkpoints aside."""
+    try:
+        audit_log(leaves, [], state, log_verifier, origin=origin)
+    except TamperedLog as exact:
+        return exact
+    except InputError:
+        return None
+    return None
 
 
 def _advance(

@@ -8,10 +8,11 @@ never reads a clock.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gsomia.errors import InputError
-from gsomia.ledger.note import NoteSignature
+from gsomia.ledger.note import Note, NoteSignature, NoteVerifier, open_note
 
 _TIMESTAMP_SIZE = 8
 
@@ -49,3 +50,14 @@ class Cosignature:
 
     def note_signature(self) -> NoteSignature:
         return NoteSignature(self.name, self.key_hash, pack(self.timestamp, self.signature))
+
+
+def accept_cosignatures(
+    checkpoint_text: str, lines: Sequence[NoteSignature], witness: NoteVerifier
+) -> list[NoteSignature]:
+    """`lines` as `witness`'s cosignatures of the checkpoint `checkpoint_text`, each verified
+    with its key: a log keeps only what its witness really signed. VerificationError at the
+    first line that is not one (another text, another key, altered bytes)."""
+    for line in lines:
+        open_note(Note(checkpoint_text, (line,)), [witness])
+    return list(lines)

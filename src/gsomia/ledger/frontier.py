@@ -25,6 +25,17 @@ def subtree_row(level: int, index: int) -> tuple[int, int]:
     return ((index + 1) << level) - 1, (level - 1) * HASH_SIZE
 
 
+def frontier_nodes(size: int) -> list[NodeId]:
+    """The perfect subtrees `(level, index)` that tile `[0, size)`, largest first."""
+    nodes: list[NodeId] = []
+    start = 0
+    for level in range(size.bit_length() - 1, -1, -1):
+        if size >> level & 1:
+            nodes.append((level, start >> level))
+            start += 1 << level
+    return nodes
+
+
 @dataclass(frozen=True)
 class Frontier:
     """The perfect subtrees covering `[0, size)`, largest first, as their hashes."""
@@ -43,13 +54,7 @@ class Frontier:
     @property
     def nodes(self) -> list[NodeId]:
         """The (level, index) of each frontier hash, largest first."""
-        nodes: list[NodeId] = []
-        start = 0
-        for level in range(self.size.bit_length() - 1, -1, -1):
-            if self.size >> level & 1:
-                nodes.append((level, start >> level))
-                start += 1 << level
-        return nodes
+        return frontier_nodes(self.size)
 
     def root(self) -> bytes:
         """RFC 9162 MTH of the whole tree: the frontier folded from the right."""

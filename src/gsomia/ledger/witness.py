@@ -125,6 +125,13 @@ class Refused:
         return self.reason in (RefusalReason.ROLLBACK, RefusalReason.FORK)
 
     @property
+    def kept(self) -> bool:
+        """Whether the refusal is evidence to keep and log: the log misbehaved (a rollback, a
+        fork) or a checkpoint for its origin came without a valid signature. A malformed, stale
+        or unknown request is answered and forgotten."""
+        return self.alert or self.reason is RefusalReason.BAD_SIGNATURE
+
+    @property
     def status(self) -> int:
         return _STATUS[self.reason]
 

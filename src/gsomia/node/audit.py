@@ -1,8 +1,12 @@
 """Every decision, both kinds, recorded in the same transaction as what it decided (R39).
 
 Each record goes twice, in the caller's transaction: into `access_log`, the queryable index
-the audit pages read, and into the node's Merkle log (`gsomia.store.ledger.SqlLog`) as a
-`LogEvent`, which is what checkpoints sign and partners witness (issue 6).
+the audit pages read, and into the node's Merkle log (`gsomia.store.merkle_log.MerkleLog`) as
+a `LogEvent`, which is what checkpoints sign and partners witness (issue 6).
+
+The actions the node logs are declared here (`VERBS`, `EVENT_ACTIONS`), each with the kind the
+log files it under. An action nobody declared is a bug: recording it raises `UndeclaredAction`
+rather than filing it under a guessed kind.
 """
 
 from __future__ import annotations
@@ -10,14 +14,81 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection
 
+from gsomia.errors import InputError
 from gsomia.ledger.events import EventKind, LogEvent
-from gsomia.store.ledger import SqlLog
+from gsomia.ledger.witness import RefusalReason
+from gsomia.store.merkle_log import MerkleLog
 from gsomia.store.tables import access_log
 from gsomia.treaty.decision import Decision
+from gsomia.treaty.roles import Action
+
+
+class UndeclaredAction(LookupError):
+    """An action the node does not declare it logs: a programming error, never input."""
+
+
+class Filing(NamedTuple):
+    """The log kinds of a decision about an action: when it was allowed, when it was denied."""
+
+    allowed: EventKind
+    denied: EventKind
+
+
+DECIDED = Filing(EventKind.DECISION, EventKind.DECISION)
+
+#: What happened, when allowed: these verbs file an allowed decision as the event itself.
+_HAPPENED = {
+    Action.PUBLISH.value: Filing(EventKind.PUBLICATION, EventKind.DECISION),
+    Action.RELEASE.value: Filing(EventKind.RELEASE, EventKind.DECISION),
+    "provide": Filing(EventKind.RELEASE, EventKind.DECISION),  # an item sealed to a partner
+    "receive": Filing(EventKind.RECEIPT, EventKind.REJECTION),  # a partner's message
+    "answer": Filing(EventKind.TRANSFER, EventKind.TRANSFER),  # a partner's answer to ours
+}
+
+#: The decisions of the workflows, each a decision whatever it concerns.
+_WORKFLOW_VERBS = (
+    # holdings: reading and use, custody, reproduction, disposal, classification
+    *("read", "use", "custody", "inventory", "copy", "translate", "derive", "destroy"),
+    *("return", "reclassify", "remark"),
+    # the originator's consent, and its approval of a purpose
+    *("consent_request", "consent_grant", "consent_refuse", "consent_revoke"),
+    *("purpose_request", "purpose_approve", "purpose_refuse"),
+    # onward transfers and what became of them
+    *("forward", "release_onward_received", "release_onward_refused", "forward_received"),
+    *("forward_refused", "transfer_report_refused", "answered"),
+    # agreements, compromise, disputes, visits
+    *("agreement_event", "compromise_report_refused", "compromise_findings_refused"),
+    *("close_compromise", "open_dispute", "dispute_consultation", "dispute_settled"),
+    *("refer_dispute", "approve_visit", "refuse_visit", "disclose_to_visitor"),
+)
+
+#: Every verb the node logs a decision under, and how the log files it. An action is a verb,
+#: or a verb, a colon and what it concerns: `provide:JPN`, `receive:consent_request`,
+#: `answer:item`, `use:<purpose>`. The roles' own decisions are logged under their `Action`.
+VERBS: Mapping[str, Filing] = MappingProxyType(
+    {
+        **{action.value: DECIDED for action in Action},
+        **dict.fromkeys(_WORKFLOW_VERBS, DECIDED),
+        **_HAPPENED,  # last: publishing and releasing are roles' actions too
+    }
+)
+
+#: The events that are not decisions (`record_event`), by the action they carry, and their kind.
+EVENT_ACTIONS: Mapping[str, EventKind] = MappingProxyType(
+    {
+        "peer:add": EventKind.KEY_ADMIN,
+        "user:token": EventKind.KEY_ADMIN,
+        "user:add": EventKind.USER_ADMIN,
+        **{f"witness:{reason}": EventKind.WITNESS for reason in RefusalReason},
+    }
+)
+
+_ADMIN_KINDS = (EventKind.USER_ADMIN, EventKind.KEY_ADMIN, EventKind.AGREEMENT)
 
 
 @dataclass(frozen=True)
@@ -36,20 +107,21 @@ class Entry:
     details: Mapping[str, Any] = field(default_factory=dict)
 
 
+def filing(action: str) -> Filing:
+    """How the log files decisions about `action`; `UndeclaredAction` if no verb declares it."""
+    found = VERBS.get(action.partition(":")[0])
+    if found is None:
+        raise UndeclaredAction(
+            f"{action!r} is not an action the node logs: declare its verb in "
+            "gsomia.node.audit.VERBS with the kind the log files it under"
+        )
+    return found
+
+
 def event_kind(action: str, allowed: bool) -> EventKind:
     """The log's kind for a decision about `action` (what happened, when it was allowed)."""
-    verb = action.partition(":")[0]
-    if verb == "receive":
-        return EventKind.RECEIPT if allowed else EventKind.REJECTION
-    if verb == "answer":
-        return EventKind.TRANSFER
-    if not allowed:
-        return EventKind.DECISION
-    return {
-        "publish": EventKind.PUBLICATION,
-        "provide": EventKind.RELEASE,
-        "release": EventKind.RELEASE,
-    }.get(verb, EventKind.DECISION)
+    kinds = filing(action)
+    return kinds.allowed if allowed else kinds.denied
 
 
 def to_event(entry: Entry, now: datetime) -> LogEvent:
@@ -72,6 +144,7 @@ def record_all(
     conn: Connection, entries: Sequence[Entry], now: datetime, *, also: Sequence[LogEvent] = ()
 ) -> list[int]:
     """Append `entries` to both logs, then the events `also`; their Merkle log indices."""
+    events = [to_event(e, now) for e in entries]  # an undeclared action writes nothing
     if entries:
         conn.execute(
             access_log.insert(),
@@ -88,7 +161,7 @@ def record_all(
                 for e in entries
             ],
         )
-    return SqlLog(conn).append([*(to_event(e, now) for e in entries), *also])
+    return MerkleLog(conn).append([*events, *also])
 
 
 def record(
@@ -102,16 +175,31 @@ def record(
 def record_event(conn: Connection, event: LogEvent) -> int:
     """Log an event that is not a decision (administration, a witness refusal, a rejection),
     with an `access_log` row so the audit pages list it too."""
+    action = str(event.body.get("action", event.kind.value))
+    if EVENT_ACTIONS.get(action) is not event.kind:
+        raise UndeclaredAction(
+            f"{action!r} is not a {event.kind} event the node logs: declare it in "
+            "gsomia.node.audit.EVENT_ACTIONS"
+        )
     conn.execute(
         access_log.insert().values(
             at=event.time,
             actor=event.actor,
-            action=str(event.body.get("action", event.kind.value)),
+            action=action,
             subject=event.subjects[0] if event.subjects else "",
             allowed=True,
             reason=str(event.body.get("reason", event.kind.value)),
             article=str(event.body.get("article", "")),
         )
     )
-    [index] = SqlLog(conn).append([event])
+    [index] = MerkleLog(conn).append([event])
     return index
+
+
+def admin_event(
+    kind: EventKind, *, actor: str, action: str, subject: str, now: datetime, **details: str
+) -> LogEvent:
+    """A user, key or peer administration event (`gsomia user add`, `peer add`, ...)."""
+    if kind not in _ADMIN_KINDS:
+        raise InputError(f"{kind} is not an administration event")
+    return LogEvent(kind, now, actor, (subject,), {"action": action, **details})

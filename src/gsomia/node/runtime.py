@@ -11,9 +11,10 @@ from sqlalchemy import Connection, select
 
 from gsomia.exchange.outbox import Pending
 from gsomia.exchange.worker import DeliveryWorker, PeerAddress
+from gsomia.ledger.policy import LogPolicy
 from gsomia.node.alerts import AlertBroker
 from gsomia.node.home import NodeHome
-from gsomia.node.ledger import LogPolicy, NodeLedger
+from gsomia.node.ledger import NodeLedger
 from gsomia.node.metrics import Metrics
 from gsomia.seal import IdentityCard, parse_card
 from gsomia.store.db import make_engine, migrate, reader

@@ -18,16 +18,15 @@ nodes (`node.messages`).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Connection
 
-from gsomia.errors import Conflict, Error, InputError, PolicyDenied
+from gsomia.errors import Conflict, InputError, PolicyDenied
 from gsomia.node import audit
-from gsomia.node.authority import authorise
+from gsomia.node.authority import authorise, refusals_logged, refuse_all
 from gsomia.node.control import casebook, messages
 from gsomia.node.control.consent_cases import (
     CONSENT,
@@ -52,28 +51,6 @@ from gsomia.treaty.consent_requests import (
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.roles import Action
 
-T = TypeVar("T")
-
-
-def logged(node: Node, actor: str, action: str, subject: str, step: Callable[[], T]) -> T:
-    """Run `step`; a treaty refusal or an illegal step is logged with its reason, then raised."""
-    try:
-        return step()
-    except Error as error:
-        article = getattr(error, "article", "") or THIRD_PARTY
-        requirement = "R13" if action.startswith("purpose") else "R12"
-        with node.engine.begin() as conn:
-            audit.record(
-                conn,
-                actor=actor,
-                action=action,
-                subject=subject,
-                decision=Decision.deny(error.message, article, requirement),
-                now=node.clock(),
-            )
-        raise
-
-
 # The holder asks -----------------------------------------------------------------------------
 
 
@@ -96,12 +73,15 @@ def request_consent(  # noqa: PLR0917 - the request's fields
     third = recipient.strip().upper()
     if until.tzinfo is None:
         raise InputError("the consent's end needs a time zone", hint="e.g. 2027-01-01T00:00:00Z")
-    request = logged(
+    with refusals_logged(
         node,
-        user.name,
-        "consent_request",
-        row.id,
-        lambda: ConsentRequest(
+        actor=user.name,
+        action="consent_request",
+        subject=row.id,
+        article=THIRD_PARTY,
+        requirement="R12",
+    ):
+        request = ConsentRequest(
             id=uuid.uuid4().hex,
             originator=originator,
             holder=node.nation,
@@ -113,8 +93,7 @@ def request_consent(  # noqa: PLR0917 - the request's fields
             item_ids=frozenset() if item_class else frozenset({holding.item.id}),
             item_class=item_class,
             ceiling=ceiling_level(node, originator, ceiling),
-        ),
-    )
+        )
     decision = may_request_consent(person, holding, request, now)
     case = ConsentCase(request)
     document = case_json(case, {"holding_id": row.id})
@@ -123,9 +102,7 @@ def request_consent(  # noqa: PLR0917 - the request's fields
         audit.Entry(user.name, "consent_request", row.id, decision, also=(request.id,)),
     ]
     if not decision.allowed:
-        with node.engine.begin() as conn:
-            audit.record_all(conn, entries, now)
-        decision.enforce()
+        refuse_all(node, entries, now=now)
     with node.engine.begin() as conn:
         casebook.insert(
             conn,

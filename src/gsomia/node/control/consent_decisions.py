@@ -17,9 +17,8 @@ from sqlalchemy import Connection, select
 
 from gsomia.errors import Conflict, InputError, PolicyDenied
 from gsomia.node import audit
-from gsomia.node.authority import authorise
+from gsomia.node.authority import authorise, refusals_logged
 from gsomia.node.control import casebook, messages
-from gsomia.node.control.consent import logged
 from gsomia.node.control.consent_cases import (
     CONSENT,
     case_from,
@@ -113,9 +112,15 @@ def _decide(
                 f"only the originator {case.request.originator} decides consent {case_id} (R12)",
                 article=THIRD_PARTY,
             )
-        decided = logged(
-            node, officer.name, f"consent_{step}", case_id, lambda: act(case, person, now, conn)
-        )
+        with refusals_logged(
+            node,
+            actor=officer.name,
+            action=f"consent_{step}",
+            subject=case_id,
+            article=THIRD_PARTY,
+            requirement="R12",
+        ):
+            decided = act(case, person, now, conn)
     document = case_json(decided, {})
     decision_doc: dict[str, Any] = {
         "id": case_id,

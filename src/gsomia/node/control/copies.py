@@ -19,7 +19,7 @@ from sqlalchemy import Connection, func, select
 
 from gsomia.errors import Conflict, InputError, NotFound
 from gsomia.node import audit, read
-from gsomia.node.authority import authorise
+from gsomia.node.authority import authorise, refuse
 from gsomia.node.people import to_person
 from gsomia.node.runtime import Node
 from gsomia.seal import seal_envelope
@@ -152,15 +152,6 @@ def suspension(person: Person, holding: Holding, now: datetime) -> Decision | No
     return None
 
 
-def refuse(node: Node, actor: str, action: str, subject: str, decision: Decision) -> None:
-    """Log a refusal in its own transaction and raise it."""
-    with node.engine.begin() as conn:
-        audit.record(
-            conn, actor=actor, action=action, subject=subject, decision=decision, now=node.clock()
-        )
-    decision.enforce()
-
-
 def _label(row: Any, holding: Holding, **extra: Any) -> dict[str, Any]:
     """Every original marking a reproduction shows: originator, its marking, ours, caveats."""
     m = row._mapping
@@ -216,7 +207,7 @@ def make_copies(node: Node, user: UserRecord, holding_id: str, count: int = 1) -
     for offset in range(count):
         decision = suspension(person, holding, now) or may_copy(person, holding, made + offset, now)
         if not decision.allowed:
-            refuse(node, user.name, "copy", row.id, decision)
+            refuse(node, actor=user.name, action="copy", subject=row.id, decision=decision)
     new_ids = []
     with node.engine.begin() as conn:
         _unchanged(conn, row.id, made)
@@ -281,7 +272,7 @@ def translate(
         worker, holding, made, now
     )
     if not decision.allowed:
-        refuse(node, user.name, "translate", row.id, decision)
+        refuse(node, actor=user.name, action="translate", subject=row.id, decision=decision)
     done: ItemTranslation = make_translation(
         worker, holding, made, now, source_language=source_language, language=language
     )

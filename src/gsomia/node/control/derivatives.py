@@ -17,13 +17,12 @@ from sqlalchemy import select
 
 from gsomia.errors import InputError, NotFound, PolicyDenied
 from gsomia.node import audit, read
-from gsomia.node.authority import authorise
+from gsomia.node.authority import authorise, refuse
 from gsomia.node.control.copies import (
     MAX_COPIES,
     MAX_TEXT,
     CopyView,
     get_copy,
-    refuse,
     seal_own,
     suspension,
 )
@@ -87,7 +86,7 @@ def derive(
     for source in treaty_sources:
         decision = suspension(person, source, now) or decision
     if not decision.allowed:
-        refuse(node, user.name, "derive", subject, decision)
+        refuse(node, actor=user.name, action="derive", subject=subject, decision=decision)
     chosen = node.scheme(now.date()).parse(level) if level else None
     derivative_id = f"derivative-{uuid.uuid4().hex[:16]}"
     try:
@@ -96,8 +95,8 @@ def derive(
         )
     except PolicyDenied as error:  # a chosen level below the sources' (R8)
         reason = error.message.removesuffix(" (R8)")
-        refuse(node, user.name, "derive", subject, Decision.deny(reason, error.article, "R8"))
-        raise
+        denial = Decision.deny(reason, error.article, "R8")
+        refuse(node, actor=user.name, action="derive", subject=subject, decision=denial)
     marking = made.marking.level.native
     label = {
         "marking": marking,

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, select, update
 
 from gsomia.errors import Conflict, InputError, NotFound
 from gsomia.node import audit, read
-from gsomia.node.authority import authorise
+from gsomia.node.authority import authorise, refuse_all
 from gsomia.node.control import messages
 from gsomia.node.control.inventory import dependants
 from gsomia.node.control.messages import Handler, Incoming, Outcome
@@ -163,9 +163,7 @@ def destroy(
     )
     entry = audit.Entry(officer.name, "destroy", row.id, decision, also=tuple(sorted(covers)))
     if not decision.allowed:
-        with node.engine.begin() as conn:
-            audit.record_all(conn, [entry], now)
-        decision.enforce()
+        refuse_all(node, [entry], now=now)
     document = _record_json(record)
     with node.engine.begin() as conn:
         _secure(conn)
@@ -224,9 +222,7 @@ def return_holding(
     decision = may_return(holding, record, now, dependants=[r.id for r in open_], disposed=disposed)
     entry = audit.Entry(officer.name, "return", row.id, decision, also=tuple(sorted(covers)))
     if not decision.allowed:
-        with node.engine.begin() as conn:
-            audit.record_all(conn, [entry], now)
-        decision.enforce()
+        refuse_all(node, [entry], now=now)
     document = {
         "record": record.id,
         "item_id": row.item_id,

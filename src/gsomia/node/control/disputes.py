@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 
 from gsomia.errors import InputError, NotFound, PolicyDenied
 from gsomia.node import audit
-from gsomia.node.authority import authorise
+from gsomia.node.authority import authorise, refuse
 from gsomia.node.control import casebook, messages
 from gsomia.node.control.messages import Handler, Incoming, Outcome
 from gsomia.node.runtime import Node
@@ -202,18 +202,10 @@ def settle(node: Node, officer: UserRecord, case_id: str, note: str) -> dict[str
 def refer(node: Node, officer: UserRecord, case_id: str, third_party: str) -> None:
     """Always refused, and the refusal logged: no dispute goes to a third party (Art. 20)."""
     authorise(node, officer, Action.RECORD_DISPUTE, case_id)
-    with node.engine.begin() as conn:
+    with node.reader.connect() as conn:
         case = _from_json(casebook.load(conn, KIND, case_id).document)
-        decision = may_refer_to_third_party(case, third_party or "a third party")
-        audit.record(
-            conn,
-            actor=officer.name,
-            action="refer_dispute",
-            subject=case_id,
-            decision=decision,
-            now=node.clock(),
-        )
-    decision.enforce()
+    decision = may_refer_to_third_party(case, third_party or "a third party")
+    refuse(node, actor=officer.name, action="refer_dispute", subject=case_id, decision=decision)
 
 
 def list_cases(node: Node, user: UserRecord) -> list[dict[str, Any]]:

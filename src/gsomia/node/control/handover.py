@@ -113,29 +113,6 @@ def send_item(
     return message_id
 
 
-def refuse(
-    node: Node,
-    officer: UserRecord,
-    row: Any,
-    subject: str,
-    *,
-    allowed: Decision,
-    decision: Decision,
-    now: datetime,
-) -> None:
-    """Log the officer's request and the treaty's refusal to hand `row` over, then raise it."""
-    with node.engine.begin() as conn:
-        audit.record_all(
-            conn,
-            [
-                audit.Entry(officer.name, Action.RELEASE_ONWARD.value, row.id, allowed),
-                audit.Entry(officer.name, subject, row.item_id, decision),
-            ],
-            now,
-        )
-    decision.enforce()
-
-
 def hand_over(
     node: Node,
     user: UserRecord,

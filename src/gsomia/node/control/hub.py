@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from gsomia.errors import PolicyDenied
 from gsomia.node import audit
-from gsomia.node.authority import authorise
+from gsomia.node.authority import authorise, refuse_all
 from gsomia.node.control import handover, messages
 from gsomia.node.control.handover import HUB_ARTICLE
 from gsomia.node.control.originator import agreement_between
@@ -105,7 +105,9 @@ def forward(node: Node, officer: UserRecord, holding_id: str, to: str) -> dict[s
             chosen = rule
             break
     if chosen is None:
-        handover.refuse(node, officer, row, subject, allowed=allowed, decision=decision, now=now)
+        role = audit.Entry(officer.name, Action.RELEASE_ONWARD.value, row.id, allowed)
+        refusal = audit.Entry(officer.name, subject, row.item_id, decision)
+        refuse_all(node, [role, refusal], now=now)
     assert chosen is not None
     assert agreement is not None
     result = forward_via_hub(chosen, holding, recipient, agreement, now)

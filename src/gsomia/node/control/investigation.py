@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 
 from gsomia.errors import Conflict, InputError, NotFound
 from gsomia.node import audit
-from gsomia.node.authority import authorise
+from gsomia.node.authority import authorise, refuse
 from gsomia.node.control import casebook, messages
 from gsomia.node.control.compromise import (
     ARTICLE,
@@ -63,14 +63,12 @@ def record_findings(
     row = open_case(node, case_id)
     doc = dict(row.document)
     if doc.get("side") != HOLDER:
-        _deny(
-            node,
-            officer,
-            "investigate",
-            case_id,
+        reason = (
             f"case {case_id} was reported by {row.opened_by}: the holder investigates and "
-            "sends its findings to the originator",
+            "sends its findings to the originator"
         )
+        denial = Decision.deny(reason, *_art())
+        refuse(node, actor=officer.name, action="investigate", subject=case_id, decision=denial)
     if doc.get("pending"):
         raise Conflict(
             f"the findings of case {case_id} await {row.originator}'s acknowledgement",
@@ -134,12 +132,11 @@ def close(node: Node, officer: UserRecord, case_id: str) -> dict[str, Any]:
     row = open_case(node, case_id)
     doc = dict(row.document)
     if doc.get("side") != HOLDER:
-        _deny(
-            node,
-            officer,
-            "close_compromise",
-            case_id,
-            f"case {case_id} is closed by {row.opened_by}, which investigates it",
+        denial = Decision.deny(
+            f"case {case_id} is closed by {row.opened_by}, which investigates it", *_art()
+        )
+        refuse(
+            node, actor=officer.name, action="close_compromise", subject=case_id, decision=denial
         )
     case = case_from_json(doc["case"])
     if case.state is CaseState.CLOSED:
@@ -147,11 +144,15 @@ def close(node: Node, officer: UserRecord, case_id: str) -> dict[str, Any]:
     decision = may_close_case(case)
     if decision.allowed and doc.get("pending"):  # defensive: sent means acknowledged
         decision = Decision.deny(f"the findings of {case_id} are not yet acknowledged", *_art())
-    with node.engine.begin() as conn:
-        audit.record_all(
-            conn, [audit.Entry(officer.name, "close_compromise", case_id, decision)], now
+    if not decision.allowed:
+        refuse(
+            node,
+            actor=officer.name,
+            action="close_compromise",
+            subject=case_id,
+            decision=decision,
+            now=now,
         )
-    decision.enforce()
     closed = close_case(case, now)
     with node.engine.begin() as conn:
         sent = dict(doc.get("messages") or {})
@@ -178,9 +179,11 @@ def close(node: Node, officer: UserRecord, case_id: str) -> dict[str, Any]:
             document={},
             message_id=sent.get("closed"),
         )
-        audit.record_all(
-            conn, [audit.Entry(officer.name, Action.INVESTIGATE.value, case_id, allowed)], now
-        )
+        entries = [
+            audit.Entry(officer.name, "close_compromise", case_id, decision),
+            audit.Entry(officer.name, Action.INVESTIGATE.value, case_id, allowed),
+        ]
+        audit.record_all(conn, entries, now)
         row = casebook.load(conn, KIND, case_id)
     if row.originator != node.nation:
         messages.wake(node, Precedence.ROUTINE)
@@ -189,20 +192,6 @@ def close(node: Node, officer: UserRecord, case_id: str) -> dict[str, Any]:
 
 def _art() -> tuple[str, str]:
     return ARTICLE, "R37"
-
-
-def _deny(node: Node, user: UserRecord, action: str, subject: str, reason: str) -> None:
-    decision = Decision.deny(reason, *_art())
-    with node.engine.begin() as conn:
-        audit.record(
-            conn,
-            actor=user.name,
-            action=action,
-            subject=subject,
-            decision=decision,
-            now=node.clock(),
-        )
-    decision.enforce()
 
 
 def _to_originator(

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, select, update
 
 from gsomia.errors import Conflict, InputError, NotFound
 from gsomia.node import audit
-from gsomia.node.authority import authorise
+from gsomia.node.authority import authorise, refuse
 from gsomia.node.control import casebook
 from gsomia.node.control.marks import own_item, parse_level, relabel, remark_own_copies
 from gsomia.node.control.messages import Handler, Incoming, Outcome, send, text, wake, when
@@ -204,16 +204,14 @@ def reclassify(
     notice = _draft(node, officer, item, change=change, level=level, effective=effective or now)
     decision = may_issue_notice(person, item, notice, now)
     if not decision.allowed:
-        with node.engine.begin() as conn:
-            audit.record(
-                conn,
-                actor=officer.name,
-                action="reclassify",
-                subject=item_id,
-                decision=decision,
-                now=now,
-            )
-        decision.enforce()
+        refuse(
+            node,
+            actor=officer.name,
+            action="reclassify",
+            subject=item_id,
+            decision=decision,
+            now=now,
+        )
     new_level = notice.new_level
     marking = new_level.native if new_level is not None else DECLASSIFIED
     label = relabel(row["label"], marking)

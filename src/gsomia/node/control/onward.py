@@ -21,9 +21,9 @@ from datetime import datetime
 from typing import Any
 
 from gsomia.errors import InputError, PolicyDenied, VerificationError
-from gsomia.node.authority import authorise
+from gsomia.node import audit
+from gsomia.node.authority import authorise, refusals_logged, refuse_all
 from gsomia.node.control import handover, hub
-from gsomia.node.control.consent import logged
 from gsomia.node.control.consent_cases import consent_from_document, held_consent
 from gsomia.node.control.originator import (
     THIRD_PARTY,
@@ -53,13 +53,21 @@ def release_onward_to(
     row = holding_row(node, holding_id)
     holding = treaty_holding(node, row)
     subject = f"release_onward:{third}"
-    consent, jws = logged(
-        node, officer.name, subject, row.item_id, lambda: held_consent(node, consent_id)
-    )
+    with refusals_logged(
+        node,
+        actor=officer.name,
+        action=subject,
+        subject=row.item_id,
+        article=THIRD_PARTY,
+        requirement="R12",
+    ):
+        consent, jws = held_consent(node, consent_id)
     agreement = agreement_between(node, node.nation, third, now)
     decision = may_release_onward(holding, third, consent, agreement, now)
     if not decision.allowed:
-        handover.refuse(node, officer, row, subject, allowed=allowed, decision=decision, now=now)
+        role = audit.Entry(officer.name, Action.RELEASE_ONWARD.value, row.id, allowed)
+        refusal = audit.Entry(officer.name, subject, row.item_id, decision)
+        refuse_all(node, [role, refusal], now=now)
     assert consent is not None
     assert agreement is not None
     result = release_onward(holding, third, consent, agreement, now)

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, select, update
 
 from gsomia.errors import Conflict, InputError, NotFound, PolicyDenied
 from gsomia.node import audit
-from gsomia.node.authority import authorise
+from gsomia.node.authority import authorise, refuse
 from gsomia.node.control import casebook, messages
 from gsomia.node.control.messages import Handler, Incoming, Outcome
 from gsomia.node.control.originator import (
@@ -224,11 +224,7 @@ def _decide_purpose(
     decision = may_approve_purpose(person, approval, now)
     step = "purpose_approve" if approve else "purpose_refuse"
     if not decision.allowed:
-        with node.engine.begin() as conn:
-            audit.record(
-                conn, actor=officer.name, action=step, subject=case_id, decision=decision, now=now
-            )
-        decision.enforce()
+        refuse(node, actor=officer.name, action=step, subject=case_id, decision=decision, now=now)
     status = "approved" if approve else "refused"
     answer: dict[str, Any] = {
         "id": case_id,

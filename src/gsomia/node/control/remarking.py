@@ -18,6 +18,7 @@ from sqlalchemy import Connection, select, update
 
 from gsomia.errors import InputError, NotFound, PolicyDenied, VerificationError
 from gsomia.node import audit
+from gsomia.node.authority import refuse
 from gsomia.node.control import casebook
 from gsomia.node.control.marks import held, parse_level, relabel, remark_copies
 from gsomia.node.control.messages import Handler, Incoming, Outcome, send, text, texts, wake, when
@@ -58,16 +59,10 @@ def refuse_holder_change(node: Node, user: UserRecord, holding_id: str) -> None:
             hint="`gsomia item list` shows this node's items and holdings",
         )
     decision = may_change_classification(node.nation, held(node, row).item)
-    with node.engine.begin() as conn:
-        audit.record(
-            conn,
-            actor=user.name,
-            action="reclassify",
-            subject=row.id,
-            decision=decision,
-            now=now,
+    if not decision.allowed:
+        refuse(
+            node, actor=user.name, action="reclassify", subject=row.id, decision=decision, now=now
         )
-    decision.enforce()
     raise PolicyDenied(  # pragma: no cover - a holder is never the originator of what it holds
         f"{node.nation} holds {row.item_id} and did not originate it", article=ARTICLE
     )

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from gsomia.errors import Conflict, InputError, NotFound, PolicyDenied
-from gsomia.node import audit
+from gsomia.node import audit, authority
 from gsomia.node.authority import authorise
 from gsomia.node.control import casebook, messages
 from gsomia.node.control.messages import Handler, Incoming, Outcome
@@ -27,7 +27,6 @@ from gsomia.node.control.visits import (
     REFUSED,
     REQUESTED,
     approved_visit,
-    log_decision,
     request_from,
     request_json,
     view,
@@ -156,8 +155,9 @@ def approve(
     agreement = node.agreement(request.agreement_id)
     decision = may_approve_visit(person, request, agreement, now)
     if not decision.allowed:
-        log_decision(node, officer.name, "approve_visit", visit_id, decision)
-        decision.enforce()
+        authority.refuse(
+            node, actor=officer.name, action="approve_visit", subject=visit_id, decision=decision
+        )
     level = node.schemes.parse(request.host_party, max_level, at=now.date()) if max_level else None
     visit = approve_visit(person, request, agreement, now, highest_level=level)
     fields = {
@@ -185,8 +185,9 @@ def refuse(node: Node, officer: UserRecord, visit_id: str, reason: str) -> dict[
     )
     decision = denial or Decision.allow(f"{host} refuses visit {visit_id}", ARTICLE, "R23")
     if not decision.allowed:
-        log_decision(node, officer.name, "refuse_visit", visit_id, decision)
-        decision.enforce()
+        authority.refuse(
+            node, actor=officer.name, action="refuse_visit", subject=visit_id, decision=decision
+        )
     fields = {"reason": reason, "refused_by": officer.name, "refused_at": now.isoformat()}
     return _decide(
         node, officer, visit_id, decided=REFUSED, fields=fields, decision=decision, allowed=allowed

@@ -20,7 +20,7 @@ from sqlalchemy import Connection
 
 from gsomia.errors import Conflict, InputError, NotFound, PolicyDenied
 from gsomia.node import audit
-from gsomia.node.authority import authorise
+from gsomia.node.authority import authorise, refuse
 from gsomia.node.control import casebook, messages
 from gsomia.node.control.messages import Handler, Incoming, Outcome
 from gsomia.node.runtime import Node
@@ -139,13 +139,6 @@ def view(row: Any) -> dict[str, Any]:
     }
 
 
-def log_decision(node: Node, actor: str, action: str, subject: str, decision: Decision) -> None:
-    with node.engine.begin() as conn:
-        audit.record(
-            conn, actor=actor, action=action, subject=subject, decision=decision, now=node.clock()
-        )
-
-
 # The visiting party --------------------------------------------------------------------------
 
 
@@ -191,8 +184,9 @@ def request_visit(
     )
     decision = may_submit_visit(person, request, agreement, now)
     if not decision.allowed:
-        log_decision(node, officer.name, "request_visit", request.id, decision)
-        decision.enforce()
+        refuse(
+            node, actor=officer.name, action="request_visit", subject=request.id, decision=decision
+        )
     document = request_json(request)
     with node.engine.begin() as conn:
         message_id = messages.send(

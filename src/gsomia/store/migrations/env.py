@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from alembic import context
 
-from gsomia.store import ledger, tables
+from gsomia.store import checkpoints, merkle_log, tables, witnessing
 from gsomia.store.schema import metadata
 
-TABLE_MODULES = (ledger, tables)  # importing each registers its tables on the metadata
+# Importing each module registers its tables on the metadata.
+TABLE_MODULES = (merkle_log, checkpoints, witnessing, tables)
 
 engine = context.config.attributes["engine"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import gsomia.store.ledger
+import gsomia.store.merkle_log
 import gsomia.store.types
 
 revision = "0001"
@@ -97,16 +97,16 @@ def upgrade() -> None:
         "log_leaves",
         sa.Column("idx", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
-        sa.Column("leaf_hash", gsomia.store.ledger.Bytes(length=32), nullable=False),
-        sa.Column("subtrees", gsomia.store.ledger.Bytes(), nullable=False),
-        sa.Column("entry", gsomia.store.ledger.Bytes(), nullable=False),
+        sa.Column("leaf_hash", gsomia.store.merkle_log.Bytes(length=32), nullable=False),
+        sa.Column("subtrees", gsomia.store.merkle_log.Bytes(), nullable=False),
+        sa.Column("entry", gsomia.store.merkle_log.Bytes(), nullable=False),
         sa.PrimaryKeyConstraint("idx", name=op.f("pk_log_leaves")),
     )
     op.create_table(
         "log_state",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("size", sa.BigInteger(), nullable=False),
-        sa.Column("frontier", gsomia.store.ledger.Bytes(), nullable=False),
+        sa.Column("frontier", gsomia.store.merkle_log.Bytes(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_log_state")),
     )
     op.create_table(

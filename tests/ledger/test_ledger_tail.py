@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gsomia.errors import InputError
-from gsomia.ledger.frontier import Frontier
+from gsomia.ledger.frontier import Frontier, frontier_nodes
 from gsomia.ledger.memory import MemoryHashes
 from gsomia.ledger.merkle import hash_leaf, root_from_hashes, verify_inclusion
-from gsomia.node.ledger import TailTree, frontier_nodes
+from gsomia.ledger.tail import TailTree
 
 
 def _leaves(n: int) -> list[bytes]:

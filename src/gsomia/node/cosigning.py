@@ -1,0 +1,139 @@
+"""This node's log kept: checkpoints signed when due, and offered to partners to cosign.
+
+`keep_log` is the node's background task (started beside the delivery worker): it signs a
+checkpoint when the policy says so and, every `checkpoint_seconds`, offers the latest one to
+the witness of each agreement partner (C2SP tlog-witness, ADR 0035) with a consistency proof
+from the size that partner last cosigned. The cosignatures that verify are kept beside the
+checkpoint; a proof bundle carries them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+
+import aiohttp
+from sqlalchemy import Connection
+
+from gsomia.errors import Error, NotFound
+from gsomia.exchange.witness import (
+    add_checkpoint_body,
+    cosignature_verifier,
+    log_origin,
+    parse_cosignatures,
+    parse_size,
+    post_add_checkpoint,
+)
+from gsomia.ledger.cosignature import accept_cosignatures
+from gsomia.ledger.note import NoteSignature
+from gsomia.ledger.note_keys import CosignatureV1Verifier
+from gsomia.node.runtime import Node
+from gsomia.seal import IdentityCard
+from gsomia.store import checkpoints
+from gsomia.store.merkle_log import MerkleLog
+
+log = logging.getLogger("gsomia.log")
+
+
+def checkpoint_offer(
+    node: Node, card: IdentityCard, old: int | None = None
+) -> tuple[int, str, bytes] | None:
+    """(size, checkpoint text, request body) for `card`'s node, or None if it is up to date."""
+    with node.reader.connect() as conn:
+        latest = checkpoints.latest(conn)
+        if latest is None:
+            return None
+        size = latest.checkpoint.size
+        if old is None:
+            old = checkpoints.largest_cosigned(conn, log_origin(card))
+            if old >= size:
+                return None
+        if old > size:
+            return None
+        proof = MerkleLog(conn).consistency_proof(old, size)
+    return size, latest.note.text, add_checkpoint_body(old, proof, latest.to_bytes())
+
+
+def store_cosignatures(node: Node, card: IdentityCard, size: int, text: str, body: bytes) -> int:
+    """Keep the cosignatures by `card`'s node in its answer to our checkpoint `text` at `size`;
+    how many it sent. VerificationError (nothing kept) if one of them does not verify."""
+    verifier = cosignature_verifier(card)
+    lines = [s for s in parse_cosignatures(text, body) if s.name == verifier.name]
+    with node.engine.begin() as conn:
+        have = checkpoints.cosigners(conn, size)
+        fresh = [line for line in lines if line.name not in have]
+        if fresh:
+            _keep(conn, size, fresh, verifier)
+    return len(lines)
+
+
+def _keep(
+    conn: Connection, size: int, lines: list[NoteSignature], witness: CosignatureV1Verifier
+) -> None:
+    """Keep `lines` once each verifies against our checkpoint at `size` as stored."""
+    signed = checkpoints.at(conn, size)
+    if signed is None:
+        raise NotFound(f"no checkpoint at size {size}")
+    for line in accept_cosignatures(signed.note.text, lines, witness):
+        checkpoints.add_cosignature(conn, size, line)
+
+
+async def offer_checkpoint(
+    node: Node, session: aiohttp.ClientSession, card: IdentityCard, endpoint: str
+) -> int | None:
+    """Send our latest checkpoint to one partner's witness; the size it cosigned, if it did."""
+    old: int | None = None
+    for _ in range(2):  # a 409 names the size the witness holds: one retry from there
+        offer = await asyncio.to_thread(checkpoint_offer, node, card, old)
+        if offer is None:
+            return None
+        size, text, body = offer
+        status, answer = await post_add_checkpoint(session, endpoint, body)
+        if status == 200:
+            await asyncio.to_thread(store_cosignatures, node, card, size, text, answer)
+            return size
+        if status != 409:
+            log.warning("%s's witness refused checkpoint %d: %s", card.nation, size, answer[:200])
+            return None
+        old = parse_size(answer)
+    return None
+
+
+async def keep_log(node: Node, stop: asyncio.Event) -> None:
+    """Issue checkpoints as the policy says, and have each agreement partner cosign them."""
+    tick = min(1.0, node.ledger.policy.checkpoint_seconds / 2)
+    last_offer = 0.0
+    timeout = aiohttp.ClientTimeout(total=10, connect=3)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        while not stop.is_set():
+            try:
+                await asyncio.to_thread(_checkpoint_tick, node)
+                if time.monotonic() - last_offer >= node.ledger.policy.checkpoint_seconds:
+                    last_offer = time.monotonic()
+                    await _offer_all(node, session)
+            except (Error, aiohttp.ClientError, TimeoutError, OSError) as exc:
+                log.warning("log upkeep: %s", exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=tick)
+
+
+def _checkpoint_tick(node: Node) -> None:
+    with node.engine.begin() as conn:
+        node.ledger.checkpoint_if_due(conn, node.clock())
+
+
+async def _offer_all(node: Node, session: aiohttp.ClientSession) -> None:
+    now = node.clock()
+    partners = []
+    for card in node.peer_cards():
+        address = node.peer_address(card.nation)
+        if address is not None and node.agreements.between(node.nation, card.nation):
+            partners.append((card, address.endpoint))
+    results = await asyncio.gather(
+        *(offer_checkpoint(node, session, c, e) for c, e in partners), return_exceptions=True
+    )
+    for (card, _), result in zip(partners, results, strict=True):
+        if isinstance(result, BaseException):
+            log.info("%s did not cosign at %s: %s", card.nation, now.isoformat(), result)
