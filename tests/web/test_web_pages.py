@@ -192,6 +192,18 @@ def test_publish_then_release_through_the_pages(sites: dict[str, Site]) -> None:
     assert "may go to JPN" in released.text  # the decision, from the access log
 
 
+def test_a_conflict_on_a_page_form_answers_409_like_the_api(sites: dict[str, Site]) -> None:
+    """Releasing an item twice is a `Conflict`: the page answers 409, as the JSON API does."""
+    kim = sites["KOR"].client()
+    page_path = _publish_form(kim, sign_in(kim, "kim")).headers["location"]  # type: ignore[attr-defined]
+    park = sites["KOR"].client()
+    token = sign_in(park, "park")
+    assert park.post(page_path + "/release", data={"csrf": token}).status_code == 200
+    again = park.post(page_path + "/release", data={"csrf": token})
+    assert again.status_code == 409
+    assert "already released to JPN" in again.text
+
+
 @pytest.fixture(scope="module")
 def holding_id(sites: dict[str, Site]) -> str:
     """A FLASH item published and released on KOR, received in-process by JPN."""

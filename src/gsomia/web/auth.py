@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from gsomia.errors import InputError, NotFound, Unauthenticated
+from gsomia.errors import Error, NotFound, PolicyDenied, Unauthenticated
 from gsomia.node import audit
 from gsomia.node.people import to_person
 from gsomia.node.runtime import Node
@@ -27,8 +27,15 @@ class LoginRequired(Unauthenticated):
     """A page for signed-in users was asked for without a live session."""
 
 
-class CsrfRefused(InputError):
-    """A form was posted without this session's CSRF token."""
+class CsrfRefused(PolicyDenied):
+    """A form was posted without this session's CSRF token: refused (403) by the node's own
+    rule (ADR 0050), not by a treaty decision, so it cites no article."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message, article="", hint=hint)
+
+    def __str__(self) -> str:
+        return Error.__str__(self)
 
 
 def signer(request: Request) -> SessionSigner:

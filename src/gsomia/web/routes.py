@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader
 from starlette.datastructures import UploadFile
 
-from gsomia.errors import Error, InputError, NotFound, PolicyDenied, http_status
+from gsomia.errors import Error, InputError, PolicyDenied, http_status
 from gsomia.labels import CAVEATS
 from gsomia.node import publish as publishing
 from gsomia.node import read, transfers
@@ -30,7 +30,6 @@ from gsomia.treaty.roles import Action
 from gsomia.web import pages
 from gsomia.web.auth import (
     AnyPage,
-    CsrfRefused,
     LoginRequired,
     Page,
     Posted,
@@ -63,16 +62,6 @@ _env.globals["lang_of"] = lambda nation: LANG_OF_NATION.get(nation, "en")
 templates = Jinja2Templates(env=_env)
 
 
-def _status_of(error: Error) -> int:
-    if isinstance(error, CsrfRefused | PolicyDenied):
-        return 403
-    if isinstance(error, NotFound):
-        return 404
-    if isinstance(error, InputError):
-        return 400
-    return http_status(error)
-
-
 class PageRoute(APIRoute):
     """A route whose gsomia errors become a page (or a trip to the login form), not JSON."""
 
@@ -85,7 +74,7 @@ class PageRoute(APIRoute):
             except LoginRequired:
                 return RedirectResponse("/login", status_code=303)
             except Error as error:
-                status = _status_of(error)
+                status = http_status(error)  # the API's status for the same error
                 log.info("page refused", extra={"path": request.url.path, "status": status})
                 page = load_page(request)
                 return render(page, "error.html", status=status, error=error)
@@ -244,7 +233,7 @@ async def publish(page: PostedSignedIn) -> Response:
         return render(
             page,
             "publish.html",
-            status=400,
+            status=http_status(error),
             error=error,
             values={**values, "text": text, "releasable_to": draft.releasable_to},
             **_form_context(page),
