@@ -31,10 +31,11 @@ from gsomia.node.people import to_person
 from gsomia.node.runtime import Node
 from gsomia.store.tables import access_log, holdings, items
 from gsomia.store.users import UserRecord, list_users
-from gsomia.treaty import Agreement, State, last_notice_day, next_anniversary
+from gsomia.treaty import Agreement
 from gsomia.treaty.classification import DECLASSIFIED
 from gsomia.treaty.derivatives import DerivativeKind
 from gsomia.treaty.destruction import DestructionMethod
+from gsomia.treaty.renewal import notice_deadline
 from gsomia.treaty.roles import Action, may_perform
 from gsomia.treaty.visits import VisitKind
 from gsomia.web.chain import render_svg
@@ -64,17 +65,11 @@ class AgreementLine:
 
 
 def notice_dates(agreement: Agreement, day: date) -> tuple[date | None, date | None]:
-    """The next anniversary and the last day to give notice for it, as `gsomia agreement show`."""
-    status = agreement.status_at(day)
-    entry = status.entry_into_force
-    if entry is None or status.state not in (State.IN_FORCE, State.TERMINATION_NOTICE_SUSPENDED):
+    """The next anniversary and the last day to give notice for it (`treaty.notice_deadline`)."""
+    deadline = notice_deadline(agreement, day)
+    if deadline is None:
         return None, None
-    upcoming = next_anniversary(entry, day, agreement.terms)
-    deadline = last_notice_day(upcoming, agreement.terms)
-    if deadline < day:
-        upcoming = next_anniversary(entry, upcoming, agreement.terms)
-        deadline = last_notice_day(upcoming, agreement.terms)
-    return upcoming, deadline
+    return deadline.anniversary, deadline.last_day
 
 
 def agreement_lines(node: Node, day: date) -> list[AgreementLine]:
