@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from gsomia.errors import Error, PolicyDenied
 from gsomia.labels import label_from_obj, render_banner
-from gsomia.node import read
+from gsomia.node import read, transfers
 from gsomia.node.control import (
     compromise,
     consent_cases,
@@ -279,6 +279,15 @@ def gated(
             f"{decision.reason} ({decision.requirement})", article=decision.article
         )
     return refused_or(call)
+
+
+def item_journeys(node: Node, user: UserRecord, item_id: str) -> dict[str, Any]:
+    """The item page's transfers, or the refusal in their place for a role that may not see
+    them (R17)."""
+    journeys, refused = gated(
+        node, user, Action.VIEW_TRANSFERS, lambda: transfers.list_transfers(node, user, item_id)
+    )
+    return {"journeys": journeys or [], "journeys_refused": refused}
 
 
 def control_lists(node: Node, user: UserRecord) -> dict[str, Any]:

@@ -179,7 +179,10 @@ def dashboard(page: SignedIn) -> Response:
         agreements=pages.agreement_lines(node, now.date()),
         holdings=held,
         items=own,
-        outbox=transfers.list_transfers(node, limit=50) if page.may["view_transfers"] else [],
+        # The section shows only for roles that may view transfers; the node checks it too.
+        outbox=(
+            transfers.list_transfers(node, user, limit=50) if page.may["view_transfers"] else []
+        ),
         drafts=pages.drafts(node) if page.may["release"] else [],
         flash=set(pages.flash_for(node, user, now)),
         today=now.date(),
@@ -253,7 +256,7 @@ def _item(page: Page, item_id: str, *, status: int = 200, **extra: Any) -> Respo
         item=row,
         marking=level,
         label=pages.label_fields(row["label"]),
-        journeys=transfers.list_transfers(node, item_id),
+        **pages.item_journeys(node, user, item_id),
         decisions=pages.decisions_on(node, [item_id]),
         done=done_of(page),
         **pages.item_control(node, user, row, page.t),
