@@ -13,7 +13,6 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from gsomia.errors import Error, NotFound, PolicyDenied, Unauthenticated
-from gsomia.node import audit
 from gsomia.node.people import to_person
 from gsomia.node.runtime import Node
 from gsomia.store.users import UserRecord, get_user
@@ -119,25 +118,14 @@ def posted_signed_in(page: Posted) -> Page:
 PostedSignedIn = Annotated[Page, Depends(posted_signed_in)]
 
 
-def requires(action: Action, *, log: bool = False) -> Callable[[Page], Awaitable[Page]]:
-    """A dependency that lets the request through only if `may_perform` allows `action`."""
+def requires(action: Action) -> Callable[[Page], Awaitable[Page]]:
+    """A dependency that opens a form only if `may_perform` allows `action`. Unlogged: opening
+    a form is no request; the use case the form posts to decides again, and logs."""
 
     async def guard(page: SignedIn) -> Page:
         user = page.user
         assert user is not None  # signed_in made sure
-        node = page.node
-        decision = may_perform(to_person(user, node.scheme()), action)
-        if log:
-            with node.engine.begin() as conn:
-                audit.record(
-                    conn,
-                    actor=user.name,
-                    action=action.value,
-                    subject="web",
-                    decision=decision,
-                    now=node.clock(),
-                )
-        decision.enforce()
+        may_perform(to_person(user, page.node.scheme()), action).enforce()
         return page
 
     return guard

@@ -139,15 +139,6 @@ def decisions_on(node: Node, subjects: list[str], limit: int = 200) -> list[dict
         return [dict(row) for row in rows]
 
 
-def audit_trail(node: Node, limit: int = 200) -> list[dict[str, Any]]:
-    """The newest access-log rows: every decision, both kinds (R39)."""
-    with node.reader.connect() as conn:
-        rows = conn.execute(
-            select(access_log).order_by(access_log.c.id.desc()).limit(limit)
-        ).mappings()
-        return [dict(row) for row in rows]
-
-
 def label_fields(obj: dict[str, Any]) -> list[tuple[str, str]]:
     """A STANAG 4774 label (JSON form) as rows of field and value, in document order."""
     info = obj.get("ConfidentialityInformation", {})
