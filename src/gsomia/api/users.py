@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
 from gsomia.api.deps import NodeDep, UserDep
-from gsomia.api.models import (
+from gsomia.api.models.users import (
     DecisionOut,
     HoldingOut,
     ItemOut,
