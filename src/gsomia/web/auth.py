@@ -15,7 +15,7 @@ from fastapi import Depends, Request
 from gsomia.errors import Error, NotFound, PolicyDenied, Unauthenticated
 from gsomia.node.people import to_person
 from gsomia.node.runtime import Node
-from gsomia.store.users import UserRecord, get_user
+from gsomia.node.users import UserRecord, get_user
 from gsomia.treaty.roles import Action, may_perform
 from gsomia.web.i18n import Translator, pick_language
 from gsomia.web.pages import permissions
@@ -74,8 +74,7 @@ def load_page(request: Request) -> Page:
     user = None
     if session.user is not None:
         try:
-            with node.reader.connect() as conn:
-                user = get_user(conn, session.user)
+            user = get_user(node, session.user)
         except NotFound:
             user = None  # removed since login: the session ends with them
             session, new = Session.fresh(), True

@@ -29,8 +29,8 @@ from gsomia.node.control import (
 )
 from gsomia.node.people import to_person
 from gsomia.node.runtime import Node
+from gsomia.node.users import UserRecord, list_users
 from gsomia.store.tables import access_log, holdings, items
-from gsomia.store.users import UserRecord, list_users
 from gsomia.treaty import Agreement
 from gsomia.treaty.classification import DECLASSIFIED
 from gsomia.treaty.derivatives import DerivativeKind
@@ -229,8 +229,7 @@ def holding_casework(node: Node, view: read.HoldingView) -> dict[str, Any]:
     rules = hub.list_hub_rules(node)
     # Whom a configured rule could forward to; the node decides whether it may (R47).
     hub_to = {p for r in rules if view.originator in r["participants"] for p in r["participants"]}
-    with node.reader.connect() as conn:
-        people = sorted(u.name for u in list_users(conn))
+    people = sorted(u.name for u in list_users(node))
     return {
         "purposes_asked": [p for p in purposes.list_purposes(node) if p["holding_id"] == view.id],
         "hub_to": sorted(hub_to - {node.nation, view.originator}),

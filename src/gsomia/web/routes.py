@@ -24,7 +24,7 @@ from gsomia.node import audit_trail, read, transfers
 from gsomia.node import publish as publishing
 from gsomia.node import release as releasing
 from gsomia.node.live import alert_events
-from gsomia.store.users import check_password
+from gsomia.node.users import check_password
 from gsomia.treaty.items import Precedence
 from gsomia.treaty.roles import Action
 from gsomia.web import pages
@@ -142,8 +142,7 @@ def login_form(page: AnyPage) -> Response:
 async def login(page: Posted) -> Response:
     form = await page.request.form()
     name, password = str(form.get("name", "")), str(form.get("password", ""))
-    with page.node.reader.connect() as conn:
-        user = check_password(conn, name, password)
+    user = check_password(page.node, name, password)
     if user is None:
         log.info("sign-in refused", extra={"user": name})
         return render(page, "login.html", status=401, failed=True, name=name)
