@@ -21,13 +21,12 @@ from rich.panel import Panel
 from rich.table import Table
 
 from gsomia.cli.app import app, console
-from gsomia.cli.audit import log_status, verify_home
 from gsomia.cli.demo_control import originator_in_control
 from gsomia.cli.demo_story import Story, step
 from gsomia.client import AlertWatcher, NodeClient
 from gsomia.devnet import DevNet
 from gsomia.errors import PolicyDenied
-from gsomia.ledger.audit import TamperedLog
+from gsomia.node import log_console
 
 TRACK = (
     "DPRK launch track 27-11: ballistic missile launched 05:57 KST from Sunan, "
@@ -152,22 +151,21 @@ def delivery(net: DevNet, story: Story) -> tuple[str, str]:
 
 
 def _cosigned(net: DevNet, nation: str, partner: str) -> int:
-    status, names = log_status(net.nodes[nation].home)
-    return max(
-        (size for o, size in status.cosigned_by.items() if names.get(o) == partner), default=0
-    )
+    found = log_console.log_status(net.nodes[nation].home)
+    cosigned = found.status.cosigned_by.items()
+    return max((size for o, size in cosigned if found.partners.get(o) == partner), default=0)
 
 
 def audit(net: DevNet, story: Story, timeout: float = 30.0) -> Story:
     """Step 10: each log verifies, and the partners cosigned each other's."""
     step(10, "Each log verified, and cosigned by the partner")
     pair = [n for n in ("KOR", "JPN") if n in net.nodes]
-    sizes = {n: log_status(net.nodes[n].home)[0].size for n in pair}
+    sizes = {n: log_console.log_status(net.nodes[n].home).status.size for n in pair}
     verified = 0
     for nation in pair:
         try:
-            report = verify_home(net.nodes[nation].home)
-        except TamperedLog as tampered:
+            report = log_console.verify(net.nodes[nation].home)
+        except log_console.TamperedLog as tampered:
             console.print(f"  {nation}: [red]{tampered.message}[/]")
             continue
         verified += 1
