@@ -1,7 +1,8 @@
 """Who is asking: the session cookie, the signed-in user, the CSRF check, the role guard.
 
 Routes declare what they need as dependencies (`SignedIn`, `Posted`, `requires(Action)`);
-none of them checks a role inline. The role answer is always `may_perform`'s.
+none of them checks a role inline. The role answer is always `may_perform`'s, asked through
+`gsomia.node.overview`.
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from gsomia.errors import Error, NotFound, PolicyDenied, Unauthenticated
-from gsomia.node.people import to_person
+from gsomia.node import overview
 from gsomia.node.runtime import Node
 from gsomia.node.users import UserRecord, get_user
-from gsomia.treaty.roles import Action, may_perform
+from gsomia.treaty.roles import Action
 from gsomia.web.i18n import Translator, pick_language
-from gsomia.web.pages import permissions
 from gsomia.web.session import COOKIE, CSRF_FIELD, Session, SessionSigner, load_key
 
 
@@ -79,7 +79,7 @@ def load_page(request: Request) -> Page:
             user = None  # removed since login: the session ends with them
             session, new = Session.fresh(), True
     language = user.language if user else pick_language(request.headers.get("accept-language", ""))
-    may = permissions(node, user) if user else {}
+    may = overview.permissions(node, user) if user else {}
     return Page(request, node, session, user, Translator(language), may, new)
 
 
@@ -124,7 +124,7 @@ def requires(action: Action) -> Callable[[Page], Awaitable[Page]]:
     async def guard(page: SignedIn) -> Page:
         user = page.user
         assert user is not None  # signed_in made sure
-        may_perform(to_person(user, page.node.scheme()), action).enforce()
+        overview.role_decision(page.node, user, action).enforce()
         return page
 
     return guard

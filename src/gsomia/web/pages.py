@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any, TypeVar
-
-from sqlalchemy import select
 
 from gsomia.errors import Error, PolicyDenied
 from gsomia.labels import label_from_obj, render_banner
-from gsomia.node import read, transfers
+from gsomia.node import overview, read, transfers
 from gsomia.node.control import (
     compromise,
     consent_cases,
@@ -27,30 +25,19 @@ from gsomia.node.control import (
     purposes,
     visits,
 )
-from gsomia.node.people import to_person
 from gsomia.node.runtime import Node
 from gsomia.node.users import UserRecord, list_users
-from gsomia.store.tables import access_log, holdings, items
 from gsomia.treaty import Agreement
 from gsomia.treaty.classification import DECLASSIFIED
 from gsomia.treaty.derivatives import DerivativeKind
 from gsomia.treaty.destruction import DestructionMethod
 from gsomia.treaty.renewal import notice_deadline
-from gsomia.treaty.roles import Action, may_perform
+from gsomia.treaty.roles import Action
 from gsomia.treaty.visits import VisitKind
 from gsomia.web.chain import render_svg
 from gsomia.web.marking import Marking, marking, tier_of
 
 T = TypeVar("T")
-
-
-def permissions(node: Node, user: UserRecord) -> dict[str, bool]:
-    """What `user`'s role lets them do here, action by action, as `may_perform` answers."""
-    try:
-        person = to_person(user, node.scheme())
-    except Error:
-        return {action.value: False for action in Action}  # an unplaceable clearance: nothing
-    return {action.value: may_perform(person, action).allowed for action in Action}
 
 
 @dataclass(frozen=True)
@@ -96,47 +83,6 @@ def agreement_lines(node: Node, day: date) -> list[AgreementLine]:
 def partners(node: Node, day: date) -> list[str]:
     """Nations this node has an agreement with: the releasable-to choices of the publish form."""
     return sorted({line.partner for line in agreement_lines(node, day)})
-
-
-def drafts(node: Node) -> list[dict[str, Any]]:
-    """Items waiting for an officer's release (R50), oldest first."""
-    with node.reader.connect() as conn:
-        rows = conn.execute(
-            select(items.c.id, items.c.title, items.c.level, items.c.precedence, items.c.author)
-            .where(items.c.state == "draft")
-            .order_by(items.c.created_at)
-        ).mappings()
-        return [dict(row) for row in rows]
-
-
-def flash_for(node: Node, user: UserRecord, now: datetime, limit: int = 20) -> list[str]:
-    """Ids of recent FLASH holdings `user` may read (the same decision the live push takes)."""
-    try:
-        person = to_person(user, node.scheme(now.date()))
-    except Error:
-        return []
-    with node.reader.connect() as conn:
-        rows = list(
-            conn.execute(
-                select(holdings)
-                .where(holdings.c.precedence == "FLASH")
-                .order_by(holdings.c.received_at.desc())
-                .limit(limit)
-            )
-        )
-    return [row.id for row in rows if read.access_decision(node, person, row, now).allowed]
-
-
-def decisions_on(node: Node, subjects: list[str], limit: int = 200) -> list[dict[str, Any]]:
-    """The access-log rows about these subjects (an item and its holding), oldest first."""
-    with node.reader.connect() as conn:
-        rows = conn.execute(
-            select(access_log)
-            .where(access_log.c.subject.in_(subjects))
-            .order_by(access_log.c.id)
-            .limit(limit)
-        ).mappings()
-        return [dict(row) for row in rows]
 
 
 def label_fields(obj: dict[str, Any]) -> list[tuple[str, str]]:
@@ -263,7 +209,7 @@ def gated(
     """`refused_or(call)` for a section only some roles see. The role is asked first, without
     logging: merely opening a page is not a request, and an analyst's every visit to the
     control page would otherwise put a refusal in the log."""
-    decision = may_perform(to_person(user, node.scheme()), action)
+    decision = overview.role_decision(node, user, action)
     if not decision.allowed:
         return None, PolicyDenied(
             f"{decision.reason} ({decision.requirement})", article=decision.article

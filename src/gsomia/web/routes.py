@@ -20,7 +20,7 @@ from starlette.datastructures import UploadFile
 
 from gsomia.errors import Error, InputError, PolicyDenied, http_status
 from gsomia.labels import CAVEATS
-from gsomia.node import audit_trail, read, transfers
+from gsomia.node import audit_trail, overview, read, transfers
 from gsomia.node import publish as publishing
 from gsomia.node import release as releasing
 from gsomia.node.live import alert_events
@@ -182,8 +182,8 @@ def dashboard(page: SignedIn) -> Response:
         outbox=(
             transfers.list_transfers(node, user, limit=50) if page.may["view_transfers"] else []
         ),
-        drafts=pages.drafts(node) if page.may["release"] else [],
-        flash=set(pages.flash_for(node, user, now)),
+        drafts=overview.drafts(node) if page.may["release"] else [],
+        flash=set(overview.flash_for(node, user, now)),
         today=now.date(),
     )
 
@@ -256,7 +256,7 @@ def _item(page: Page, item_id: str, *, status: int = 200, **extra: Any) -> Respo
         marking=level,
         label=pages.label_fields(row["label"]),
         **pages.item_journeys(node, user, item_id),
-        decisions=pages.decisions_on(node, [item_id]),
+        decisions=overview.decisions_on(node, [item_id]),
         done=done_of(page),
         **pages.item_control(node, user, row, page.t),
         **extra,
@@ -292,7 +292,7 @@ def _holding(page: Page, holding_id: str, *, status: int = 200, **extra: Any) ->
         local_label=pages.label_fields(view.local_label),
         original_label=pages.label_fields(view.original_label),
         capco=pages.us_banner(view.original_label, marks.shared_english),
-        decisions=pages.decisions_on(node, [view.id, view.item_id]),
+        decisions=overview.decisions_on(node, [view.id, view.item_id]),
         done=done_of(page),
         today=node.clock().date(),
         **pages.holding_control(node, user, view),
