@@ -23,17 +23,23 @@ def _holding(client: Any, item_id: str) -> dict[str, Any] | None:
 
 
 def consent_step(net: DevNet, story: Story, item_id: str, holding_id: str) -> str | None:
-    """Step 6: onward release to USA, refused without KOR's consent, allowed with it."""
-    park, tanaka, smith = (
-        net.client("KOR", "park"),
-        net.client("JPN", "tanaka"),
-        net.client("USA", "smith"),
-    )
+    """Step 6: onward release to USA, refused without KOR's consent, allowed with it; USA's
+    holding id, if it arrived."""
+    tanaka = net.client("JPN", "tanaka")
     path = f"/api/v1/holdings/{holding_id}/onward"
     denied = refusal(lambda: tanaka.post(path, {"to": "USA", "consent_id": "none"}))
     console.print(f"  tanaka (JPN officer) passes it to USA without consent: [red]{denied}[/]")
     story.check("without KOR's consent JPN cannot give it to USA (R12)", bool(denied))
+    consent_id = _consent_granted(net, story, holding_id)
+    if consent_id is None:
+        return None
+    tanaka.post(path, {"to": "USA", "consent_id": consent_id})
+    return _onward_to_usa(net, story, item_id)
 
+
+def _consent_granted(net: DevNet, story: Story, holding_id: str) -> str | None:
+    """JPN asks, KOR's officer grants, JPN holds the signed consent: its id."""
+    park, tanaka = net.client("KOR", "park"), net.client("JPN", "tanaka")
     until_day = (datetime.now(UTC) + timedelta(days=30)).isoformat()
     asked = tanaka.post(
         "/api/v1/consents",
@@ -55,8 +61,12 @@ def consent_step(net: DevNet, story: Story, item_id: str, holding_id: str) -> st
     granted = until(lambda: tanaka.get(f"/api/v1/consents/{asked['id']}")["status"] == "granted")
     console.print(f"  park (KOR officer) grants it; JPN holds the signed consent: {bool(granted)}")
     story.check("KOR's signed consent reached JPN", bool(granted))
+    return str(asked["id"])
 
-    tanaka.post(path, {"to": "USA", "consent_id": asked["id"]})
+
+def _onward_to_usa(net: DevNet, story: Story, item_id: str) -> str | None:
+    """USA holds it, and KOR sees the whole path; USA's holding id."""
+    park, smith = net.client("KOR", "park"), net.client("USA", "smith")
     usa = until(lambda: _holding(smith, item_id))
     if usa:
         console.print(
@@ -66,7 +76,6 @@ def consent_step(net: DevNet, story: Story, item_id: str, holding_id: str) -> st
         "USA receives it, re-marked SECRET under JPN–USA",
         usa is not None and usa["marking"] == "SECRET",
     )
-
     chain = until(
         lambda: (
             (c := park.get(f"/api/v1/items/{item_id}/custody"))
@@ -84,7 +93,7 @@ def consent_step(net: DevNet, story: Story, item_id: str, holding_id: str) -> st
         chain is not None
         and {(t["from"], t["to"]) for t in chain["transfers"]} >= {("KOR", "JPN"), ("JPN", "USA")},
     )
-    return usa["id"] if usa else None
+    return str(usa["id"]) if usa else None
 
 
 def downgrade_step(net: DevNet, story: Story, item_id: str, holding_id: str) -> None:

@@ -38,13 +38,25 @@ def _wait_settled(client: NodeClient, item_id: str, timeout: float = 20.0) -> li
 
 def delivery(net: DevNet, story: Story) -> tuple[str, str]:
     """Steps 1–5: the item's way to JPN; its id and JPN's holding id."""
-    kim, park = net.client("KOR", "kim"), net.client("KOR", "park")
-    sato, suzuki = net.client("JPN", "sato"), net.client("JPN", "suzuki")
-    smith = net.client("USA", "smith")
     screen = AlertWatcher(net.nodes["JPN"].url, net.nodes["JPN"].tokens["sato"])
     screen.ready.wait(10)
-
     step(1, "A KOR analyst publishes a FLASH launch track for JPN")
+    item_id = publish_step(net, story)
+    step(2, "A KOR officer releases it; the treaty decides for each partner")
+    started = time.perf_counter()
+    release_step(net, story, item_id)
+    step(3, "Delivery: FLASH first, a signed receipt back")
+    receipt_step(net, story, item_id, screen, started)
+    step(4, "JPN holds it under its own marking, the originator's beside it (Art. 4.2)")
+    holding_id = holding_step(net, story, item_id)
+    step(5, "Who may read it in JPN")
+    reading_step(net, story, item_id, holding_id)
+    return item_id, holding_id
+
+
+def publish_step(net: DevNet, story: Story) -> str:
+    """Step 1: the analyst's item waits as a draft; its id."""
+    kim = net.client("KOR", "kim")
     item_id = kim.publish(
         title="DPRK launch track",
         level="군사Ⅱ급비밀",
@@ -61,10 +73,12 @@ def delivery(net: DevNet, story: Story) -> tuple[str, str]:
         "the item waits as a draft: nothing is shared automatically (R50)",
         kim.item(item_id)["state"] == "draft",
     )
+    return item_id
 
-    step(2, "A KOR officer releases it; the treaty decides for each partner")
-    started = time.perf_counter()
-    outcomes = park.release(item_id)
+
+def release_step(net: DevNet, story: Story, item_id: str) -> None:
+    """Step 2: the officer's release, one decision per partner."""
+    outcomes = net.client("KOR", "park").release(item_id)
     table = Table("partner", "decision", "reason", "article")
     for o in outcomes:
         d = o["decision"]
@@ -80,8 +94,12 @@ def delivery(net: DevNet, story: Story) -> tuple[str, str]:
         [o["nation"] for o in outcomes if o["decision"]["allowed"]] == ["JPN"],
     )
 
-    step(3, "Delivery: FLASH first, a signed receipt back")
-    transfers = _wait_settled(park, item_id)
+
+def receipt_step(
+    net: DevNet, story: Story, item_id: str, screen: AlertWatcher, started: float
+) -> None:
+    """Step 3: the signed receipt back, and the alert on a JPN reader's open screen."""
+    transfers = _wait_settled(net.client("KOR", "park"), item_id)
     for t in transfers:
         console.print(f"  → {t['peer']}: [bold]{t['state']}[/], marked there as {t.get('marked')}")
     story.check(
@@ -97,8 +115,10 @@ def delivery(net: DevNet, story: Story) -> tuple[str, str]:
     )
     screen.close()
 
-    step(4, "JPN holds it under its own marking, the originator's beside it (Art. 4.2)")
-    held = [h for h in sato.holdings() if h["item_id"] == item_id]
+
+def holding_step(net: DevNet, story: Story, item_id: str) -> str:
+    """Step 4: JPN's holding under both markings; its id (the item's if none arrived)."""
+    held = [h for h in net.client("JPN", "sato").holdings() if h["item_id"] == item_id]
     if held:
         h = held[0]
         console.print(
@@ -115,19 +135,20 @@ def delivery(net: DevNet, story: Story) -> tuple[str, str]:
         and held[0]["marking"] == "極秘"
         and held[0]["original_marking"] == "군사II급비밀",
     )
+    return str(held[0]["id"]) if held else item_id
 
-    step(5, "Who may read it in JPN")
-    holding_id = held[0]["id"] if held else item_id
-    content, _ = sato.read(holding_id)
+
+def reading_step(net: DevNet, story: Story, item_id: str, holding_id: str) -> None:
+    """Step 5: who may read it in JPN, and that USA never received it."""
+    content, _ = net.client("JPN", "sato").read(holding_id)
     console.print(f"  sato (JPN, 極秘, missile-warning) reads: [italic]{content.decode()[:60]}…[/]")
     story.check("a reader cleared 極秘 with need-to-know reads it", content.decode() == TRACK)
     try:
-        suzuki.read(holding_id)
+        net.client("JPN", "suzuki").read(holding_id)
         refused = ""
     except PolicyDenied as denial:
         refused = f"{denial.message} [{denial.article}]"
     console.print(f"  suzuki (JPN, 秘) is refused: [red]{refused}[/]")
     story.check("a reader cleared only 秘 is refused, with the reason", bool(refused))
-    usa = [h for h in smith.holdings() if h["item_id"] == item_id]
+    usa = [h for h in net.client("USA", "smith").holdings() if h["item_id"] == item_id]
     story.check(f"USA never receives it (not releasable to USA): {len(usa)} held", not usa)
-    return item_id, holding_id
