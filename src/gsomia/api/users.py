@@ -1,4 +1,5 @@
-"""The user API: analysts publish and read, officers release, everyone sees their transfers."""
+"""The user API: analysts publish and read, officers release, the roles entitled to (R17) see
+transfers."""
 
 from __future__ import annotations
 
