@@ -22,13 +22,13 @@ from sqlalchemy import func, select
 from bench.figures import Figure
 from bench.floors import rate, seal_open_floor
 from gsomia.client import AlertWatcher
-from gsomia.devnet import (
-    DevNet,
+from gsomia.devnet import DevNet
+from gsomia.node.runtime import Node, utcnow
+from gsomia.store.scratch import (
     drop_postgres_database,
     fresh_postgres_database,
     postgres_admin_url_or_none,
 )
-from gsomia.node.runtime import Node, utcnow
 from gsomia.store.tables import outbox
 
 ITEMS = int(os.environ.get("GSOMIA_BENCH_ITEMS", "10000"))  # smaller only while developing

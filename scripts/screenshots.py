@@ -15,9 +15,10 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import update
 
 from gsomia.cli.app import console, err_console
-from gsomia.cli.demo import audit, delivery
-from gsomia.cli.demo_control import originator_in_control
-from gsomia.cli.demo_story import Story
+from gsomia.demo.audit import audit
+from gsomia.demo.control import originator_in_control
+from gsomia.demo.delivery import delivery
+from gsomia.demo.story import Story
 from gsomia.devnet import DevNet
 from gsomia.node.home import load_home
 from gsomia.node.runtime import Node

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gsomia.devnet import (
+from gsomia.store.scratch import (
     drop_postgres_database,
     fresh_postgres_database,
     postgres_admin_url_or_none,

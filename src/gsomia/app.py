@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from gsomia import __version__
 from gsomia.api import (
     agreements,
+    audit,
     compromise,
     consent,
     custody,
@@ -71,6 +72,7 @@ def create_app(node: Node, *, run_worker: bool = True) -> FastAPI:
         app.include_router(workflow.router)
     app.include_router(peer.router)
     app.include_router(log_api.router)
+    app.include_router(audit.router)
     app.include_router(ops.router)
     install_web(app)  # pages and static files (gsomia.web)
     return app

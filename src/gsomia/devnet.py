@@ -2,7 +2,8 @@
 
 Each node is a separate `gsomia serve` process with its own home, keys and database; the
 homes are wired to each other exactly as operators would (identity cards pinned, people
-registered), only faster because the setup calls the same functions the CLI calls.
+registered, each act logged), only faster because the setup calls the same node use cases the
+CLI calls (`gsomia user add`, `user token`, `peer add`).
 """
 
 from __future__ import annotations
@@ -14,23 +15,20 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from gsomia.client import NodeClient
 from gsomia.errors import Unavailable
 from gsomia.node.assembly import assemble
 from gsomia.node.home import init_home, load_home
-from gsomia.node.peers import add_peer
-from gsomia.node.runtime import Node, utcnow
-from gsomia.store.users import UserRecord, add_user, issue_token
+from gsomia.node.partners import pin_partner
+from gsomia.node.runtime import Node
+from gsomia.node.users import PersonDraft, issue_token, register
 
 NAMES = {
     "KOR": "ROK Ministry of National Defense",
@@ -54,51 +52,6 @@ CAST: dict[str, tuple[tuple[str, str, tuple[str, ...], str], ...]] = {
         ("jones", "TOP SECRET", ("missile-warning",), "officer"),
     ),
 }
-
-
-DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
-
-
-def postgres_admin_url_or_none() -> str | None:
-    """The PostgreSQL server to test against; None (skip) only outside CI when unreachable.
-
-    CI exports GSOMIA_TEST_POSTGRES; there a missing server is an error, not a skip.
-    """
-    configured = os.environ.get("GSOMIA_TEST_POSTGRES")
-    url = configured or DEFAULT_POSTGRES
-    try:
-        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-        with engine.connect():
-            pass
-        engine.dispose()
-    except Exception:
-        if configured:
-            raise
-        return None
-    return url
-
-
-def fresh_postgres_database(admin_url: str) -> tuple[str, str]:
-    """Create an empty database; return its URL and name (for `drop_postgres_database`)."""
-    name = f"gsomia_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(
-        admin_url.replace("postgresql://", "postgresql+psycopg://", 1),
-        isolation_level="AUTOCOMMIT",
-    )
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return str(make_url(admin_url).set(database=name).render_as_string(False)), name
-
-
-def drop_postgres_database(admin_url: str, name: str) -> None:
-    engine = create_engine(
-        admin_url.replace("postgresql://", "postgresql+psycopg://", 1),
-        isolation_level="AUTOCOMMIT",
-    )
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
 
 
 def free_port() -> int:
@@ -162,34 +115,23 @@ class DevNet:
         for nation, home in homes.items():
             node = assemble(home)
             node.migrate()
-            now = utcnow()
-            with node.engine.begin() as conn:
-                for name, clearance, communities, role in self.cast.get(nation, ()):
-                    level = node.scheme().parse(clearance)
-                    record = UserRecord(
-                        name,
-                        nation,
-                        level.native,
-                        date(now.year + 2, 12, 31),
-                        communities,
-                        (role,),
-                        True,
-                    )
-                    add_user(conn, record, now)
-                    self.nodes[nation].tokens[name] = issue_token(conn, name, now)
+            expires = date(node.clock().year + 2, 12, 31)
+            for name, clearance, communities, role in self.cast.get(nation, ()):
+                draft = PersonDraft(name, nation, clearance, expires, communities, role)
+                register(node, draft)
+                self.nodes[nation].tokens[name] = issue_token(node, name)
             for other, other_home in homes.items():
                 if other != nation:
-                    add_peer(node, other_home.card.to_bytes())
+                    pin_partner(node, other_home.card.to_bytes())
             node.engine.dispose()
 
-    def add_person(self, nation: str, record: UserRecord) -> str:
+    def add_person(self, nation: str, draft: PersonDraft) -> str:
         """Register another person on a node (its process may be running); their token."""
         node = assemble(load_home(self.nodes[nation].home, self.passphrase))
-        with node.engine.begin() as conn:
-            add_user(conn, record, utcnow())
-            token = issue_token(conn, record.name, utcnow())
+        register(node, draft)
+        token = issue_token(node, draft.name)
         node.engine.dispose()
-        self.nodes[nation].tokens[record.name] = token
+        self.nodes[nation].tokens[draft.name] = token
         return token
 
     def env(self) -> dict[str, str]:

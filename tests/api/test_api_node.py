@@ -6,11 +6,15 @@ import base64
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from tests.api.api_fixtures import Site
+from tests.node.node_fixtures import VALID
 
 from gsomia.exchange import outbox
 from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.wire import PATH, WireMessage
+from gsomia.store.tables import access_log
+from gsomia.store.users import UserRecord, add_user, issue_token
 
 TRACK = {
     "title": "DPRK launch track",
@@ -176,6 +180,35 @@ def test_items_and_transfers(site: Site, released: str) -> None:
     transfers = kor.get("/api/v1/transfers", headers=site.auth("yoon")).json()
     assert journey["message_id"] in [t["message_id"] for t in transfers]
     problem(kor.get("/api/v1/items/KOR-none", headers=site.auth("kim")), 404, "not_found")
+
+
+@pytest.fixture(scope="module")
+def admin(site: Site) -> str:
+    """An administrator of KOR's node: runs it, but sees no transfers (Art. 6(f), R17)."""
+    node = site.cast["KOR"]
+    record = UserRecord("lee", "KOR", "군사I급비밀", VALID, (), ("admin",), True)
+    with node.engine.begin() as conn:
+        add_user(conn, record, node.clock())
+        site.tokens["lee"] = issue_token(conn, "lee", node.clock())
+    return "lee"
+
+
+def test_an_admin_may_not_view_transfers_and_the_refusal_is_logged(
+    site: Site, released: str, admin: str
+) -> None:
+    kor = site.clients["KOR"]
+    for path in ("/api/v1/transfers", f"/api/v1/items/{released}"):
+        body = problem(kor.get(path, headers=site.auth(admin)), 403, "denied")
+        assert body["article"] == "Art. 6(f)"
+    with site.cast["KOR"].engine.connect() as conn:
+        refused = conn.execute(
+            select(access_log.c.action).where(
+                access_log.c.actor == admin, access_log.c.allowed.is_(False)
+            )
+        ).scalars()
+        assert list(refused) == ["view_transfers", "view_transfers"]
+    # The same door the custody chain already kept shut.
+    problem(kor.get(f"/api/v1/items/{released}/custody", headers=site.auth(admin)), 403, "denied")
 
 
 def test_holdings_and_reading(site: Site, holding: str) -> None:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gsomia.devnet import DevNet, drop_postgres_database, fresh_postgres_database
+from gsomia.devnet import DevNet
+from gsomia.store.scratch import drop_postgres_database, fresh_postgres_database
 
 MakeNet = Callable[..., DevNet]
 

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 from tests.integration.conftest import MakeNet
 
-from gsomia.cli.demo import run_story
+from gsomia.demo.run import run_story
 from gsomia.devnet import DevNet
 from gsomia.exchange import outbox as queue
 from gsomia.exchange.wire import PATH, WireMessage

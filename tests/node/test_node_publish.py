@@ -158,7 +158,7 @@ def test_officer_releases_to_jpn(cast: Cast) -> None:
     assert outbox_rows(cast, "KOR", item_id) == [("JPN", "queued", priority(Precedence.FLASH))]
     actions = [(e["action"], e["allowed"]) for e in cast.log("KOR", item_id)]
     assert actions == [("publish", True), ("release", True), ("provide:JPN", True)]
-    [journey] = transfers.list_transfers(cast["KOR"], item_id)
+    [journey] = transfers.list_transfers(cast["KOR"], cast.user("KOR", "park"), item_id)
     assert (journey.peer, journey.precedence, journey.state) == ("JPN", "FLASH", "queued")
     assert journey.reason is None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import stat
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -14,7 +15,7 @@ from gsomia.node import publish as publishing
 from gsomia.node import release as releasing
 from gsomia.node.receive import receive_batch
 from gsomia.store.tables import access_log, items
-from gsomia.store.users import get_user
+from gsomia.store.users import UserRecord, add_user, get_user
 from gsomia.web.session import COOKIE, KEY_FILE
 
 TRACK = "DPRK launch track: launched 05:57 KST from Sunan, impact in the East Sea 05:59 KST."
@@ -192,6 +193,18 @@ def test_publish_then_release_through_the_pages(sites: dict[str, Site]) -> None:
     assert "may go to JPN" in released.text  # the decision, from the access log
 
 
+def test_a_conflict_on_a_page_form_answers_409_like_the_api(sites: dict[str, Site]) -> None:
+    """Releasing an item twice is a `Conflict`: the page answers 409, as the JSON API does."""
+    kim = sites["KOR"].client()
+    page_path = _publish_form(kim, sign_in(kim, "kim")).headers["location"]  # type: ignore[attr-defined]
+    park = sites["KOR"].client()
+    token = sign_in(park, "park")
+    assert park.post(page_path + "/release", data={"csrf": token}).status_code == 200
+    again = park.post(page_path + "/release", data={"csrf": token})
+    assert again.status_code == 409
+    assert "already released to JPN" in again.text
+
+
 @pytest.fixture(scope="module")
 def holding_id(sites: dict[str, Site]) -> str:
     """A FLASH item published and released on KOR, received in-process by JPN."""
@@ -214,6 +227,25 @@ def holding_id(sites: dict[str, Site]) -> str:
         jpn, "KOR", [WireMessage(outcome.message_id, "item", outcome.envelope)]
     )
     return accepted[0].holding_id
+
+
+def test_an_admins_item_page_shows_the_transfers_refused_in_place(
+    sites: dict[str, Site], holding_id: str
+) -> None:
+    """The node keeps transfers from an administrator (R17); the page says so where they
+    would be, and opening the page is no request to log."""
+    kor = sites["KOR"].node
+    record = UserRecord("lee", "KOR", "군사I급비밀", date(2099, 12, 31), (), ("admin",), True)
+    with kor.engine.begin() as conn:
+        add_user(conn, record, kor.clock(), password=PASSWORD)
+        item_id = conn.execute(select(items.c.id).order_by(items.c.created_at)).scalars().first()
+    client = sites["KOR"].client()
+    sign_in(client, "lee")
+    page = client.get(f"/items/{item_id}")
+    assert page.status_code == 200
+    assert 'id="journeys-refusal"' in page.text
+    assert "Art. 6(f)" in page.text
+    assert "h-outbox" in client.get("/").text  # the dashboard opens, without the transfers
 
 
 def test_holding_shows_both_markings_top_and_bottom(

@@ -7,9 +7,10 @@ from typing import Any
 from fastapi import APIRouter
 
 from gsomia.api.deps import NodeDep, UserDep
+from gsomia.api.models.agreements import AgreementEventRequest
 from gsomia.node.agreements import record_event
 from gsomia.treaty.agreements import Agreement
-from gsomia.treaty.records import event_from_json, event_to_json
+from gsomia.treaty.records import event_to_json
 
 router = APIRouter(prefix="/api/v1/agreements", tags=["agreements"])
 
@@ -50,8 +51,10 @@ def show_agreement(agreement_id: str, user: UserDep, node: NodeDep) -> dict[str,
 
 
 @router.post("/{agreement_id}/events", status_code=201)
-def record(agreement_id: str, body: dict[str, Any], user: UserDep, node: NodeDep) -> dict[str, Any]:
+def record(
+    agreement_id: str, body: AgreementEventRequest, user: UserDep, node: NodeDep
+) -> dict[str, Any]:
     """An officer records one of this nation's lifecycle steps (a dated note); the partner's
     node is sent it, and an illegal step is refused with the reason."""
-    updated = record_event(node, user, agreement_id, event_from_json(body))
+    updated = record_event(node, user, agreement_id, body.event())
     return _summary(updated, node)

@@ -5,42 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
 
 from gsomia.api.deps import NodeDep, UserDep
+from gsomia.api.models.compromise import (
+    CompromiseRequest,
+    DisputeRequest,
+    FindingsRequest,
+    NoteRequest,
+    ReferRequest,
+)
 from gsomia.errors import InputError
 from gsomia.node.control import compromise, disputes, investigation, loss_report
 
 router = APIRouter(prefix="/api/v1", tags=["compromise"])
-
-
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class CompromiseRequest(_Body):
-    holding_id: str | None = Field(None, max_length=64, description="a holding (or its item id)")
-    item_id: str | None = Field(None, max_length=64, description="an item of this node, or held")
-    description: str = Field(min_length=1, max_length=4000)
-    actual: bool = Field(False, description="true for an actual loss, false for a possible one")
-
-
-class FindingsRequest(_Body):
-    result: str = Field(min_length=1, max_length=8000, description="the investigation result")
-    measures: str = Field(min_length=1, max_length=8000, description="measures against recurrence")
-
-
-class DisputeRequest(_Body):
-    agreement_id: str = Field(min_length=1, max_length=64)
-    subject: str = Field(min_length=1, max_length=4000)
-
-
-class NoteRequest(_Body):
-    note: str = Field(min_length=1, max_length=4000)
-
-
-class ReferRequest(_Body):
-    to: str = Field("a third party", max_length=100)
 
 
 @router.post("/compromises", status_code=201)

@@ -8,13 +8,20 @@ The holder's officer asks (`POST /consents`), the originator's officer decides
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
 
 from gsomia.api.deps import NodeDep, UserDep
-from gsomia.errors import InputError
+from gsomia.api.models.consent import (
+    ConsentRequest,
+    ForwardRequest,
+    GrantRequest,
+    HubRuleRequest,
+    OnwardRequest,
+    PurposeRequest,
+    ReasonRequest,
+)
 from gsomia.node.control import (
     consent,
     consent_cases,
@@ -28,50 +35,21 @@ from gsomia.node.control import (
 router = APIRouter(prefix="/api/v1", tags=["consent"])
 
 
-def _text(body: dict[str, Any], key: str, *, required: bool = True) -> str:
-    value = body.get(key, "")
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise InputError(f"the body's {key!r} must be a non-empty string")
-    return value
-
-
-def _time(body: dict[str, Any], key: str, *, required: bool = True) -> datetime | None:
-    raw = body.get(key)
-    if raw is None and not required:
-        return None
-    try:
-        value = datetime.fromisoformat(_text(body, key))
-    except ValueError as exc:
-        raise InputError(f"{key!r} is not an ISO 8601 date and time") from exc
-    if value.tzinfo is None:
-        raise InputError(f"{key!r} names no time zone", hint="e.g. 2027-01-01T00:00:00+00:00")
-    return value
-
-
-def _texts(body: dict[str, Any], key: str) -> list[str]:
-    value = body.get(key)
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InputError(f"the body's {key!r} must be a list of strings")
-    return value
-
-
 # Consent -------------------------------------------------------------------------------------
 
 
 @router.post("/consents", status_code=201)
-def request_consent(body: dict[str, Any], user: UserDep, node: NodeDep) -> dict[str, Any]:
+def request_consent(body: ConsentRequest, user: UserDep, node: NodeDep) -> dict[str, Any]:
     """The holder's officer asks the originator for consent to release a holding onward."""
-    until = _time(body, "until")
-    assert until is not None
     return consent.request_consent(
         node,
         user,
-        _text(body, "holding_id"),
-        _text(body, "recipient"),
-        _text(body, "purpose"),
-        until,
-        item_class=_text(body, "item_class", required=False),
-        ceiling=body.get("ceiling") if isinstance(body.get("ceiling"), str) else None,
+        body.holding_id,
+        body.recipient,
+        body.purpose,
+        body.until,
+        item_class=body.item_class,
+        ceiling=body.ceiling,
     )
 
 
@@ -89,22 +67,20 @@ def show_consent(case_id: str, user: UserDep, node: NodeDep) -> dict[str, Any]:
 
 @router.post("/consents/{case_id}/grant")
 def grant(
-    case_id: str, user: UserDep, node: NodeDep, body: dict[str, Any] | None = None
+    case_id: str, user: UserDep, node: NodeDep, body: GrantRequest | None = None
 ) -> dict[str, Any]:
     """The originator's officer grants; `expires_at` may only shorten the request's end."""
-    return consent_decisions.grant(
-        node, user, case_id, _time(body or {}, "expires_at", required=False)
-    )
+    return consent_decisions.grant(node, user, case_id, body.expires_at if body else None)
 
 
 @router.post("/consents/{case_id}/refuse")
-def refuse(case_id: str, body: dict[str, Any], user: UserDep, node: NodeDep) -> dict[str, Any]:
-    return consent_decisions.refuse(node, user, case_id, _text(body, "reason"))
+def refuse(case_id: str, body: ReasonRequest, user: UserDep, node: NodeDep) -> dict[str, Any]:
+    return consent_decisions.refuse(node, user, case_id, body.reason)
 
 
 @router.post("/consents/{case_id}/revoke")
-def revoke(case_id: str, body: dict[str, Any], user: UserDep, node: NodeDep) -> dict[str, Any]:
-    return consent_decisions.revoke(node, user, case_id, _text(body, "reason"))
+def revoke(case_id: str, body: ReasonRequest, user: UserDep, node: NodeDep) -> dict[str, Any]:
+    return consent_decisions.revoke(node, user, case_id, body.reason)
 
 
 # Onward release and custody ------------------------------------------------------------------
@@ -112,12 +88,10 @@ def revoke(case_id: str, body: dict[str, Any], user: UserDep, node: NodeDep) -> 
 
 @router.post("/holdings/{holding_id}/onward", status_code=201)
 def release_onward(
-    holding_id: str, body: dict[str, Any], user: UserDep, node: NodeDep
+    holding_id: str, body: OnwardRequest, user: UserDep, node: NodeDep
 ) -> dict[str, Any]:
     """Pass a holding on to a third nation with the originator's consent (R12)."""
-    return onward.release_onward_to(
-        node, user, holding_id, _text(body, "to"), _text(body, "consent_id")
-    )
+    return onward.release_onward_to(node, user, holding_id, body.to, body.consent_id)
 
 
 @router.get("/items/{item_id}/custody")
@@ -130,8 +104,8 @@ def custody(item_id: str, user: UserDep, node: NodeDep) -> dict[str, Any]:
 
 
 @router.post("/purposes", status_code=201)
-def request_purpose(body: dict[str, Any], user: UserDep, node: NodeDep) -> dict[str, Any]:
-    return purposes.request_purpose(node, user, _text(body, "holding_id"), _text(body, "purpose"))
+def request_purpose(body: PurposeRequest, user: UserDep, node: NodeDep) -> dict[str, Any]:
+    return purposes.request_purpose(node, user, body.holding_id, body.purpose)
 
 
 @router.get("/purposes")
@@ -147,24 +121,18 @@ def approve_purpose(case_id: str, user: UserDep, node: NodeDep) -> dict[str, Any
 
 @router.post("/purposes/{case_id}/refuse")
 def refuse_purpose(
-    case_id: str, body: dict[str, Any], user: UserDep, node: NodeDep
+    case_id: str, body: ReasonRequest, user: UserDep, node: NodeDep
 ) -> dict[str, Any]:
-    return purposes.refuse_purpose(node, user, case_id, _text(body, "reason"))
+    return purposes.refuse_purpose(node, user, case_id, body.reason)
 
 
 # Hub mode (R47) ------------------------------------------------------------------------------
 
 
 @router.post("/hub/rules", status_code=201)
-def add_hub_rule(body: dict[str, Any], user: UserDep, node: NodeDep) -> dict[str, Any]:
+def add_hub_rule(body: HubRuleRequest, user: UserDep, node: NodeDep) -> dict[str, Any]:
     """A security officer configures a (non-binding) hub arrangement: participants, topics."""
-    return hub.add_hub_rule(
-        node,
-        user,
-        _text(body, "arrangement"),
-        _texts(body, "participants"),
-        _texts(body, "topics"),
-    )
+    return hub.add_hub_rule(node, user, body.arrangement, body.participants, body.topics)
 
 
 @router.get("/hub/rules")
@@ -174,6 +142,6 @@ def list_hub_rules(user: UserDep, node: NodeDep) -> list[dict[str, Any]]:
 
 
 @router.post("/holdings/{holding_id}/forward", status_code=201)
-def forward(holding_id: str, body: dict[str, Any], user: UserDep, node: NodeDep) -> dict[str, Any]:
+def forward(holding_id: str, body: ForwardRequest, user: UserDep, node: NodeDep) -> dict[str, Any]:
     """The hub forwards a holding to the intended participant under a configured rule."""
-    return hub.forward(node, user, holding_id, _text(body, "to"))
+    return hub.forward(node, user, holding_id, body.to)

@@ -6,53 +6,21 @@ treaty decides and every decision is logged; a refusal answers 403 with its reas
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
 
 from gsomia.api.deps import NodeDep, UserDep
+from gsomia.api.models.custody import (
+    CopyRequest,
+    DerivativeRequest,
+    DestroyRequest,
+    ReturnRequest,
+    TranslationRequest,
+)
 from gsomia.node.control import copies, derivatives, disposal, inventory
 
 router = APIRouter(prefix="/api/v1", tags=["custody"])
-
-_NAME = Field(min_length=1, max_length=100)
-
-
-class CopyRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    count: int = Field(default=1, ge=1, le=copies.MAX_COPIES)
-
-
-class TranslationRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    translator: str = _NAME
-    language: str = Field(min_length=1, max_length=16)
-    source_language: str = Field(min_length=1, max_length=16)
-    content: str = Field(max_length=copies.MAX_TEXT)
-
-
-class DerivativeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    sources: list[str] = Field(min_length=1, max_length=copies.MAX_COPIES)
-    kind: Literal["extract", "summary", "compilation"]
-    title: str = Field(min_length=1, max_length=300)
-    content: str = Field(max_length=copies.MAX_TEXT)
-    #: A marking of this node's scheme at or above the sources' highest; theirs when omitted.
-    level: str | None = Field(default=None, max_length=64)
-
-
-class DestroyRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    method: str = Field(min_length=1, max_length=100)
-    officials: list[str] = Field(min_length=1, max_length=disposal.MAX_NAMES)
-    witnesses: list[str] = Field(default_factory=list, max_length=disposal.MAX_NAMES)
-    dispose_dependants: bool = False
-
-
-class ReturnRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    dispose_dependants: bool = False
 
 
 @router.post("/holdings/{holding_id}/copies", status_code=201)

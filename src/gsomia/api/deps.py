@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 
 from gsomia.errors import Unauthenticated
 from gsomia.node.runtime import Node
-from gsomia.store.users import UserRecord, user_for_token
+from gsomia.node.users import UserRecord, user_for_token
 
 
 def get_node(request: Request) -> Node:
@@ -22,8 +22,7 @@ def current_user(request: Request, node: Annotated[Node, Depends(get_node)]) -> 
     token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
     token = token or request.query_params.get("token", "")
     if token:
-        with node.reader.connect() as conn:
-            user = user_for_token(conn, token)
+        user = user_for_token(node, token)
         if user is not None:
             return user
     raise Unauthenticated(

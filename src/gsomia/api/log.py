@@ -1,8 +1,8 @@
-"""The node's log over HTTP: checkpoints and proofs for partners, the witness, the auditors' view.
+"""The node's log over HTTP for partners: checkpoints and proofs, and the witness.
 
 Partners may fetch the latest checkpoint and any inclusion or consistency proof: these reveal
 hashes only, never an event. Events themselves are for this node's auditors and officers
-(`/api/v1/audit/...`, role-checked and logged like every decision).
+(`gsomia.api.audit`, role-checked and logged like every decision).
 """
 
 from __future__ import annotations
@@ -13,21 +13,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from gsomia.api.deps import NodeDep, UserDep
+from gsomia.api.deps import NodeDep
 from gsomia.errors import InputError, NotFound
 from gsomia.exchange.witness import ADD_CHECKPOINT_PATH
-from gsomia.ledger.events import LogEvent
-from gsomia.node import audit
-from gsomia.node.people import to_person
 from gsomia.node.witness import witness_checkpoint
 from gsomia.store.ledger import SqlLog
-from gsomia.store.merkle_log import log_leaves
-from gsomia.treaty.roles import Action, may_perform
 
 router = APIRouter(tags=["log"])
 
 MAX_BODY = 64 << 10
-MAX_EVENTS = 1000
 NOTE_TYPE = "text/plain; charset=utf-8"
 
 
@@ -84,76 +78,3 @@ async def add_checkpoint(request: Request, node: NodeDep) -> Response:
         return Response(b"request too large\n", status_code=413, media_type=NOTE_TYPE)
     answer = await run_in_threadpool(witness_checkpoint, node, body)
     return Response(answer.body, status_code=answer.status, media_type=answer.content_type)
-
-
-def _audit_allowed(node: NodeDep, user: UserDep, subject: str) -> None:
-    decision = may_perform(to_person(user, node.scheme()), Action.READ_AUDIT)
-    with node.engine.begin() as conn:
-        audit.record(
-            conn,
-            actor=user.name,
-            action=Action.READ_AUDIT.value,
-            subject=subject,
-            decision=decision,
-            now=node.clock(),
-        )
-    decision.enforce()
-
-
-@router.get("/api/v1/audit/status")
-def status(node: NodeDep, user: UserDep) -> dict[str, Any]:
-    """Size, latest checkpoint, who cosigned up to where, whom we witness, refusals."""
-    _audit_allowed(node, user, "log:status")
-    with node.reader.connect() as conn:
-        log = SqlLog(conn)
-        state = log.status()
-        latest = log.latest_checkpoint()
-        refusals = log.refusals()
-        note = (
-            None
-            if latest is None
-            else log.cosigned_checkpoint(latest.checkpoint.size).to_bytes().decode()
-        )
-    return {
-        "origin": node.ledger.origin,
-        "size": state.size,
-        "checkpoint_size": state.checkpoint_size,
-        "checkpoint": note,
-        "cosigned_by": state.cosigned_by,
-        "witnessing": state.witnessing,
-        "refusals": [
-            {"origin": r.origin, "reason": r.reason, "message": r.message, "at": r.refused_at}
-            for r in refusals
-        ],
-    }
-
-
-@router.get("/api/v1/audit/events")
-def events(
-    node: NodeDep,
-    user: UserDep,
-    start: Annotated[int, Query(alias="from", ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=MAX_EVENTS)] = 100,
-) -> dict[str, Any]:
-    """Log entries from index `from`, each decoded, with its index (for `audit prove`)."""
-    _audit_allowed(node, user, f"log:events:{start}")
-    with node.reader.connect() as conn:
-        rows = conn.execute(
-            log_leaves.select()
-            .with_only_columns(log_leaves.c.idx, log_leaves.c.entry)
-            .where(log_leaves.c.idx >= start)
-            .order_by(log_leaves.c.idx)
-            .limit(limit)
-        ).all()
-    return {"from": start, "events": [_event(r.idx, LogEvent.decode(r.entry)) for r in rows]}
-
-
-def _event(index: int, event: LogEvent) -> dict[str, Any]:
-    return {
-        "index": index,
-        "kind": event.kind.value,
-        "time": event.time.isoformat(),
-        "actor": event.actor,
-        "subjects": list(event.subjects),
-        "body": dict(event.body),
-    }

@@ -3,57 +3,32 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
 
 from gsomia.api.deps import NodeDep, UserDep
-from gsomia.errors import InputError
+from gsomia.api.models.notices import ClassificationChange
 from gsomia.node.control import notice_case, notices, remarking
 
 router = APIRouter(prefix="/api/v1", tags=["notices"])
 
 
-def _effective(body: dict[str, Any]) -> datetime | None:
-    raw = body.get("effective")
-    if raw is None or raw == "":
-        return None
-    try:
-        value = datetime.fromisoformat(str(raw))
-    except ValueError as exc:
-        raise InputError("'effective' is not an ISO 8601 time") from exc
-    if value.tzinfo is None:
-        raise InputError("'effective' names no time zone", hint="e.g. 2026-05-01T09:00:00+09:00")
-    return value
-
-
-def _text(body: dict[str, Any], key: str) -> str | None:
-    value = body.get(key)
-    if value is not None and not isinstance(value, str):
-        raise InputError(f"{key!r} must be a string")
-    return value
-
-
 @router.post("/items/{item_id}/classification", status_code=201)
 def change_classification(
-    item_id: str, body: dict[str, Any], user: UserDep, node: NodeDep
+    item_id: str, body: ClassificationChange, user: UserDep, node: NodeDep
 ) -> dict[str, Any]:
     """The originator's officer downgrades, upgrades or declassifies one of this nation's
-    items; every known holder is sent the signed notice. Body: {"change", "level",
-    "effective"}."""
-    change = _text(body, "change")
-    if not change:
-        raise InputError("'change' is required", hint="downgrade, upgrade or declassify")
+    items; every known holder is sent the signed notice."""
     view = notices.reclassify(
-        node, user, item_id, change=change, level=_text(body, "level"), effective=_effective(body)
+        node, user, item_id, change=body.change, level=body.level, effective=body.effective
     )
     return view.to_json()
 
 
 @router.post("/holdings/{holding_id}/classification", status_code=201)
 def change_holding_classification(
-    holding_id: str, body: dict[str, Any], user: UserDep, node: NodeDep
+    holding_id: str, body: ClassificationChange, user: UserDep, node: NodeDep
 ) -> dict[str, Any]:
     """A holder cannot change the classification of what it received: always refused (R14)."""
     del body

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 
 from gsomia.api.deps import NodeDep
-from gsomia.errors import Unavailable
 from gsomia.exchange import outbox
+from gsomia.node.database import check_ready
 from gsomia.treaty.items import Precedence
 
 router = APIRouter(tags=["operations"])
@@ -23,11 +22,7 @@ def healthz() -> dict[str, str]:
 @router.get("/readyz")
 def readyz(node: NodeDep) -> dict[str, str]:
     """The database answers; the node can take work."""
-    try:
-        with node.reader.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:
-        raise Unavailable(f"database unreachable: {exc}") from exc
+    check_ready(node)
     return {"status": "ready", "nation": node.nation}
 
 

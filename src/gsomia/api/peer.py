@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from gsomia.api.deps import NodeDep
+from gsomia.api.models.peer import HelloRequest
 from gsomia.errors import InputError
 from gsomia.exchange.wire import HELLO_PATH, PATH, parse_batch
 from gsomia.node.live import push_flash
@@ -40,12 +41,12 @@ async def deliver(request: Request, node: NodeDep) -> dict[str, Any]:
 
 
 @router.post(HELLO_PATH, status_code=204)
-def hello(body: dict[str, str], node: NodeDep) -> None:
+def hello(body: HelloRequest, node: NodeDep) -> None:
     """A partner node says it is up: retry what is queued for it now rather than later.
 
     Unauthenticated on purpose: the worst a forged hello can do is trigger an early retry.
     """
-    sender = body.get("sender", "")
+    sender = body.sender
     if node.peer_card(sender) is None:
         raise InputError(f"{sender!r} is not a registered partner of this node")
     node.worker.peer_is_back(sender)

@@ -1,4 +1,5 @@
-"""The user API: analysts publish and read, officers release, everyone sees their transfers."""
+"""The user API: analysts publish and read, officers release, the roles entitled to (R17) see
+transfers."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
 from gsomia.api.deps import NodeDep, UserDep
-from gsomia.api.models import (
+from gsomia.api.models.users import (
     DecisionOut,
     HoldingOut,
     ItemOut,
@@ -104,17 +105,17 @@ def _item_fields(row: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/items/{item_id}")
 def show_item(item_id: str, user: UserDep, node: NodeDep) -> ItemOut:
-    del user
+    """One own item with its transfers: for the roles that may view transfers (R17)."""
     row = transfers.get_item(node, item_id)
-    journeys = [_transfer_out(t) for t in transfers.list_transfers(node, item_id)]
+    journeys = [_transfer_out(t) for t in transfers.list_transfers(node, user, item_id)]
     return ItemOut(**_item_fields(row), transfers=journeys)
 
 
 @router.get("/transfers")
 def list_transfers(user: UserDep, node: NodeDep) -> list[TransferOut]:
-    """Each transfer's state: queued, received (with the partner's marking) or rejected."""
-    del user
-    return [_transfer_out(t) for t in transfers.list_transfers(node)]
+    """Each transfer's state: queued, received (with the partner's marking) or rejected;
+    for the roles that may view transfers (R17)."""
+    return [_transfer_out(t) for t in transfers.list_transfers(node, user)]
 
 
 @router.get("/holdings")

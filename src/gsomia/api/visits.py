@@ -2,46 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
 
 from gsomia.api.deps import NodeDep, UserDep
+from gsomia.api.models.visits import ApproveBody, DisclosureBody, RefuseBody, VisitRequestBody
 from gsomia.node.control import visit_host, visits
 
 router = APIRouter(prefix="/api/v1", tags=["visits"])
-
-
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class VisitRequestBody(_Body):
-    host: str = Field(min_length=3, max_length=4, description="the host nation, alpha-3")
-    visitor: str | list[str] = Field(description="the visitor(s), by name")
-    facility: str = Field(min_length=1, max_length=500)
-    subject: str = Field(min_length=1, max_length=200, description="the need-to-know subject")
-    scope: str = Field("", max_length=2000)
-    start: datetime
-    end: datetime
-    max_level: str = Field(description="the highest level asked, in the host's scheme")
-    kind: str = Field("one-time", description="one-time, recurring or emergency")
-
-
-class ApproveBody(_Body):
-    max_level: str | None = Field(None, description="lower than asked, if the host wishes")
-
-
-class RefuseBody(_Body):
-    reason: str = Field(min_length=1, max_length=2000)
-
-
-class DisclosureBody(_Body):
-    visitor: str = Field(min_length=1, max_length=100)
-    item_id: str = Field(min_length=1, max_length=64, description="a holding or own item")
-    nationality: str | None = Field(None, max_length=4)
 
 
 @router.post("/visits", status_code=201)

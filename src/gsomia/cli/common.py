@@ -17,14 +17,11 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
-from sqlalchemy import Engine
 
 from gsomia.client import NodeClient
 from gsomia.errors import Error, UsageError
-from gsomia.node.home import read_config
-from gsomia.node.runtime import utcnow
-from gsomia.store.db import make_engine, migrate
-from gsomia.store.users import issue_token
+from gsomia.node.database import open_database
+from gsomia.node.users import console_token
 
 # Who you are, at which node ------------------------------------------------------------------
 
@@ -36,21 +33,11 @@ Token = Annotated[str | None, typer.Option(envvar="GSOMIA_TOKEN", help="API toke
 HomeOpt = Annotated[Path, typer.Option("--home", help="the node home directory")]
 
 
-def open_engine(home: Path) -> Engine:
-    """The node's database, migrated to the current schema; the caller disposes of it."""
-    engine = make_engine(read_config(home).database_url)
-    migrate(engine)
-    return engine
-
-
 def connect(home: Path | None, user: str | None, url: str | None, token: str | None) -> NodeClient:
     if home is not None and user is not None:
-        config = read_config(home)
-        engine = open_engine(home)
-        with engine.begin() as conn:
-            token = issue_token(conn, user, utcnow())
-        engine.dispose()
-        return NodeClient(url or f"http://{config.listen}", token)
+        with open_database(home) as db:
+            token = console_token(db, user)
+        return NodeClient(url or f"http://{db.config.listen}", token)
     if url and token:
         return NodeClient(url, token)
     raise UsageError(

@@ -14,28 +14,20 @@ from rich.table import Table
 
 from gsomia.app import create_app
 from gsomia.cli.app import app, console
-from gsomia.cli.common import HomeOpt, iso_day, open_engine
+from gsomia.cli.common import HomeOpt, iso_day
 from gsomia.cli.identity import passphrase
 from gsomia.errors import InputError, UsageError
-from gsomia.ledger.events import EventKind
-from gsomia.node import audit
 from gsomia.node.assembly import assemble
-from gsomia.node.audit import admin_event
-from gsomia.node.home import load_home, read_config
-from gsomia.node.peers import add_peer, list_peers
-from gsomia.node.runtime import utcnow
+from gsomia.node.database import open_database
+from gsomia.node.home import load_home
+from gsomia.node.partners import list_partners, pin_partner
+from gsomia.node.users import PersonDraft, issue_token, list_users, register
 from gsomia.seal import fingerprint_groups
-from gsomia.store.users import UserRecord, add_user, issue_token, list_users
-from gsomia.treaty import load_schemes
-from gsomia.treaty.roles import ROLE_GRANTS
 
 peer_app = typer.Typer(help="Partner nodes this node trusts.")
 user_app = typer.Typer(help="People of this node: clearance, need-to-know, role, tokens.")
 app.add_typer(peer_app, name="peer")
 app.add_typer(user_app, name="user")
-
-#: Who the log names for what an operator does at the console.
-OPERATOR = "operator"
 
 
 class _JsonFormatter(logging.Formatter):
@@ -99,21 +91,7 @@ def peer_add(
     """Trust a partner node: pin its identity card. Check the fingerprint out of band."""
     node = assemble(load_home(home, passphrase()))
     node.migrate()
-    pinned = add_peer(node, card.read_bytes(), endpoint)
-    # Logged just after the pin, in its own transaction: `add_peer` owns the pin's.
-    with node.engine.begin() as conn:
-        audit.record_event(
-            conn,
-            admin_event(
-                EventKind.KEY_ADMIN,
-                actor=OPERATOR,
-                action="peer:add",
-                subject=pinned.nation,
-                now=node.clock(),
-                fingerprint=pinned.fingerprint,
-                endpoint=endpoint or (pinned.endpoints[0] if pinned.endpoints else ""),
-            ),
-        )
+    pinned = pin_partner(node, card.read_bytes(), endpoint)
     console.print(f"[green]added[/] {pinned.nation} — {pinned.name}")
     console.print(f"fingerprint  [bold]{fingerprint_groups(pinned.fingerprint)}[/]")
     console.print(
@@ -124,8 +102,8 @@ def peer_add(
 @peer_app.command("list")
 def peer_list(home: HomeOpt) -> None:
     """Partner nodes this node trusts."""
-    with open_engine(home).connect() as conn:
-        peers = list_peers(conn)
+    with open_database(home) as db:
+        peers = list_partners(db)
     table = Table("nation", "name", "endpoint", "fingerprint")
     for peer in peers:
         table.add_row(
@@ -147,60 +125,34 @@ def user_add(  # noqa: PLR0917 - Typer maps parameters to options
     language: Annotated[str, typer.Option(help="en | ko | ja")] = "en",
 ) -> None:
     """Register a person: clearance, need-to-know communities and role."""
-    config = read_config(home)
-    level = load_schemes().scheme(config.nation).parse(clearance)
-    if role not in ROLE_GRANTS:
-        raise InputError(f"unknown role {role!r}", hint="use " + ", ".join(ROLE_GRANTS))
-    expires = iso_day(clearance_expires, "--clearance-expires", InputError)
-    record = UserRecord(
+    draft = PersonDraft(
         name=name,
-        nationality=nationality.upper(),
-        clearance=level.native,
-        clearance_expires=expires,
+        nationality=nationality,
+        clearance=clearance,
+        clearance_expires=iso_day(clearance_expires, "--clearance-expires", InputError),
         communities=tuple(community),
-        roles=(role,),
+        role=role,
         registered=not unregistered,
         language=language,
     )
-    now = utcnow()
-    with open_engine(home).begin() as conn:
-        add_user(conn, record, now)
-        audit.record_event(
-            conn,
-            admin_event(
-                EventKind.USER_ADMIN,
-                actor=OPERATOR,
-                action="user:add",
-                subject=name,
-                now=now,
-                nationality=record.nationality,
-                clearance=record.clearance,
-                clearance_expires=expires.isoformat(),
-                role=role,
-                registered=str(record.registered).lower(),
-            ),
-        )
-    console.print(f"[green]added[/] {name} ({record.nationality}, {level.native}, {role})")
+    with open_database(home) as db:
+        record = register(db, draft)
+    console.print(f"[green]added[/] {name} ({record.nationality}, {record.clearance}, {role})")
 
 
 @user_app.command("token")
 def user_token(home: HomeOpt, name: Annotated[str, typer.Argument()]) -> None:
     """Issue an API token for a person (shown once)."""
-    now = utcnow()
-    with open_engine(home).begin() as conn:
-        token = issue_token(conn, name, now)
-        event = admin_event(
-            EventKind.KEY_ADMIN, actor=OPERATOR, action="user:token", subject=name, now=now
-        )
-        audit.record_event(conn, event)
+    with open_database(home) as db:
+        token = issue_token(db, name)
     typer.echo(token)
 
 
 @user_app.command("list")
 def user_list(home: HomeOpt) -> None:
     """People of this node."""
-    with open_engine(home).connect() as conn:
-        users = list_users(conn)
+    with open_database(home) as db:
+        users = list_users(db)
     table = Table("name", "nationality", "clearance", "expires", "communities", "role", "register")
     for user in users:
         table.add_row(

@@ -18,12 +18,11 @@ from gsomia.treaty import (
     Agreement,
     Scheme,
     State,
-    last_notice_day,
     load_agreements,
     load_schemes,
-    next_anniversary,
     translate,
 )
+from gsomia.treaty.renewal import notice_deadline
 
 agreement_app = typer.Typer(help="Security agreements: parties, tables, lifecycle.")
 app.add_typer(agreement_app, name="agreement")
@@ -118,16 +117,13 @@ def _status_lines(agreement: Agreement, day: date) -> list[str]:
     if status.termination_effective is not None:
         ends = "terminated on" if status.state is State.TERMINATED else "notice takes effect on"
         lines.append(f"{ends}: {status.termination_effective.isoformat()}")
-    if entry is not None and status.state in (State.IN_FORCE, State.TERMINATION_NOTICE_SUSPENDED):
-        upcoming = next_anniversary(entry, day, agreement.terms)
-        deadline = last_notice_day(upcoming, agreement.terms)
-        if deadline < day:
-            upcoming = next_anniversary(entry, upcoming, agreement.terms)
-            deadline = last_notice_day(upcoming, agreement.terms)
-        lines.append(f"next anniversary: {upcoming.isoformat()}")
+    deadline = notice_deadline(agreement, day)
+    if deadline is not None:
+        upcoming = deadline.anniversary.isoformat()
+        lines.append(f"next anniversary: {upcoming}")
         lines.append(
-            f"next notice deadline: {deadline.isoformat()} (last day to give "
-            f"{agreement.terms.notice_days} days' notice of termination for {upcoming.isoformat()})"
+            f"next notice deadline: {deadline.last_day.isoformat()} (last day to give "
+            f"{agreement.terms.notice_days} days' notice of termination for {upcoming})"
         )
     return lines
 

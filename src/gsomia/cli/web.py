@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from gsomia.cli.app import console
-from gsomia.cli.common import HomeOpt, open_engine
+from gsomia.cli.common import HomeOpt
 from gsomia.cli.node import user_app
 from gsomia.errors import InputError
-from gsomia.store.users import set_password
+from gsomia.node.database import open_database
+from gsomia.node.users import set_password
 
 PASSWORD_ENV = "GSOMIA_USER_PASSWORD"  # noqa: S105 - the name of a variable, not a secret
 MIN_LENGTH = 12
@@ -33,8 +33,6 @@ def _password() -> str:
 @user_app.command("passwd")
 def user_passwd(home: HomeOpt, name: Annotated[str, typer.Argument()]) -> None:
     """Set a person's web sign-in password (from $GSOMIA_USER_PASSWORD or a hidden prompt)."""
-    engine = open_engine(Path(home))
-    with engine.begin() as conn:
-        set_password(conn, name, _password())
-    engine.dispose()
+    with open_database(home) as db:
+        set_password(db, name, _password())
     console.print(f"[green]password set[/] for {name}")

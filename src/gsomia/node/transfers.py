@@ -1,4 +1,11 @@
-"""What the sender sees of its items' journeys: queued, received, rejected with the reason."""
+"""What the sender sees of its items' journeys: queued, received, rejected with the reason.
+
+Transfers are shown only to the roles that may view them (`Action.VIEW_TRANSFERS`: Art. 6(f),
+R17), whichever door asks: the API, the CLI through it, and the pages. A refusal is logged and
+raised by `authorise`; an allowed listing is not logged, as no item is opened by it (the custody
+readers' list is the same, `node.control.inventory.readers`). The item list itself is open to
+every person of this node: it names this nation's own items.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +16,12 @@ from typing import Any
 from sqlalchemy import select
 
 from gsomia.errors import NotFound
+from gsomia.node.authority import authorise
 from gsomia.node.runtime import Node
 from gsomia.store.tables import items, outbox
+from gsomia.store.users import UserRecord
 from gsomia.treaty.items import Precedence
+from gsomia.treaty.roles import Action
 
 
 @dataclass(frozen=True)
@@ -46,7 +56,15 @@ def _transfer(m: Any) -> Transfer:
     )
 
 
-def list_transfers(node: Node, item_id: str | None = None, limit: int = 500) -> list[Transfer]:
+#: The subject a refusal to list every transfer is logged under.
+OUTBOX = "outbox"
+
+
+def list_transfers(
+    node: Node, user: UserRecord, item_id: str | None = None, limit: int = 500
+) -> list[Transfer]:
+    """This node's item transfers, newest first (of `item_id` only, if given)."""
+    authorise(node, user, Action.VIEW_TRANSFERS, item_id or OUTBOX)
     query = select(outbox).where(outbox.c.kind == "item").order_by(outbox.c.id.desc()).limit(limit)
     if item_id is not None:
         query = query.where(outbox.c.item_id == item_id)

@@ -2,7 +2,8 @@
 
 `install(app)` adds the pages and their static files to the node's FastAPI application:
 `routes` (sign-in, dashboard, items, holdings, agreements, audit), `control` (the originator's
-control after release) and `casework` (copies, derivatives, disputes, visits, hub).
+control after release) and `casework` (copies, derivatives, disputes, visits, hub), all
+answering through `render` (templates, headers, and every gsomia error as a page).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Who is asking: the session cookie, the signed-in user, the CSRF check, the role guard.
 
 Routes declare what they need as dependencies (`SignedIn`, `Posted`, `requires(Action)`);
-none of them checks a role inline. The role answer is always `may_perform`'s.
+none of them checks a role inline. The role answer is always `may_perform`'s, asked through
+`gsomia.node.overview`.
 """
 
 from __future__ import annotations
@@ -12,14 +13,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from gsomia.errors import InputError, NotFound, Unauthenticated
-from gsomia.node import audit
-from gsomia.node.people import to_person
+from gsomia.errors import Error, NotFound, PolicyDenied, Unauthenticated
+from gsomia.node import overview
 from gsomia.node.runtime import Node
-from gsomia.store.users import UserRecord, get_user
-from gsomia.treaty.roles import Action, may_perform
+from gsomia.node.users import UserRecord, get_user
+from gsomia.treaty.roles import Action
 from gsomia.web.i18n import Translator, pick_language
-from gsomia.web.pages import permissions
 from gsomia.web.session import COOKIE, CSRF_FIELD, Session, SessionSigner, load_key
 
 
@@ -27,8 +26,15 @@ class LoginRequired(Unauthenticated):
     """A page for signed-in users was asked for without a live session."""
 
 
-class CsrfRefused(InputError):
-    """A form was posted without this session's CSRF token."""
+class CsrfRefused(PolicyDenied):
+    """A form was posted without this session's CSRF token: refused (403) by the node's own
+    rule (ADR 0050), not by a treaty decision, so it cites no article."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message, article="", hint=hint)
+
+    def __str__(self) -> str:
+        return Error.__str__(self)
 
 
 def signer(request: Request) -> SessionSigner:
@@ -68,13 +74,12 @@ def load_page(request: Request) -> Page:
     user = None
     if session.user is not None:
         try:
-            with node.reader.connect() as conn:
-                user = get_user(conn, session.user)
+            user = get_user(node, session.user)
         except NotFound:
             user = None  # removed since login: the session ends with them
             session, new = Session.fresh(), True
     language = user.language if user else pick_language(request.headers.get("accept-language", ""))
-    may = permissions(node, user) if user else {}
+    may = overview.permissions(node, user) if user else {}
     return Page(request, node, session, user, Translator(language), may, new)
 
 
@@ -112,25 +117,14 @@ def posted_signed_in(page: Posted) -> Page:
 PostedSignedIn = Annotated[Page, Depends(posted_signed_in)]
 
 
-def requires(action: Action, *, log: bool = False) -> Callable[[Page], Awaitable[Page]]:
-    """A dependency that lets the request through only if `may_perform` allows `action`."""
+def requires(action: Action) -> Callable[[Page], Awaitable[Page]]:
+    """A dependency that opens a form only if `may_perform` allows `action`. Unlogged: opening
+    a form is no request; the use case the form posts to decides again, and logs."""
 
     async def guard(page: SignedIn) -> Page:
         user = page.user
         assert user is not None  # signed_in made sure
-        node = page.node
-        decision = may_perform(to_person(user, node.scheme()), action)
-        if log:
-            with node.engine.begin() as conn:
-                audit.record(
-                    conn,
-                    actor=user.name,
-                    action=action.value,
-                    subject="web",
-                    decision=decision,
-                    now=node.clock(),
-                )
-        decision.enforce()
+        overview.role_decision(page.node, user, action).enforce()
         return page
 
     return guard

@@ -16,7 +16,7 @@ from gsomia.node.control import copies, derivatives, disputes, hub, purposes, vi
 from gsomia.web.auth import PostedSignedIn
 from gsomia.web.control import control_act, holding_act
 from gsomia.web.forms import day_end, day_start, field, names, user_of
-from gsomia.web.routes import PageRoute
+from gsomia.web.render import PageRoute
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 

@@ -32,7 +32,8 @@ from gsomia.web import pages
 from gsomia.web.auth import Page, PostedSignedIn, SignedIn
 from gsomia.web.done import done_of
 from gsomia.web.forms import act, day_end, field, names, user_of
-from gsomia.web.routes import PageRoute, _holding, _item, _redirect, render
+from gsomia.web.render import PageRoute, redirect, render
+from gsomia.web.routes import show_holding, show_item
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -46,10 +47,10 @@ async def holding_act(
     form = await page.request.form()
     return act(
         lambda: call(form),
-        lambda status, error: _holding(
+        lambda status, error: show_holding(
             page, holding_id, status=status, action_error=error, failed_action=action, values=form
         ),
-        lambda: _redirect(page, f"/holdings/{holding_id}?done={done}#h-actions"),
+        lambda: redirect(page, f"/holdings/{holding_id}?done={done}#h-actions"),
     )
 
 
@@ -98,10 +99,10 @@ async def report_holding(holding_id: str, page: PostedSignedIn) -> Response:
             field(form, "description"),
             actual=field(form, "actual") == "yes",
         ),
-        lambda status, error: _holding(
+        lambda status, error: show_holding(
             page, holding_id, status=status, action_error=error, failed_action="compromise"
         ),
-        lambda: _redirect(page, "/control?done=compromise_reported#h-compromises"),
+        lambda: redirect(page, "/control?done=compromise_reported#h-compromises"),
     )
 
 
@@ -173,8 +174,8 @@ async def reclassify(item_id: str, page: PostedSignedIn) -> Response:
             change=change,
             level=None if change == "declassify" else level,
         ),
-        lambda status, error: _item(page, item_id, status=status, action_error=error),
-        lambda: _redirect(page, f"/items/{item_id}?done=reclassified#h-notices"),
+        lambda status, error: show_item(page, item_id, status=status, action_error=error),
+        lambda: redirect(page, f"/items/{item_id}?done=reclassified#h-notices"),
     )
 
 
@@ -189,8 +190,8 @@ async def report_item(item_id: str, page: PostedSignedIn) -> Response:
             field(form, "description"),
             actual=field(form, "actual") == "yes",
         ),
-        lambda status, error: _item(page, item_id, status=status, action_error=error),
-        lambda: _redirect(page, "/control?done=compromise_reported#h-compromises"),
+        lambda status, error: show_item(page, item_id, status=status, action_error=error),
+        lambda: redirect(page, "/control?done=compromise_reported#h-compromises"),
     )
 
 
@@ -229,7 +230,7 @@ async def control_act(
         lambda status, error: show_control(
             page, status=status, action_error=error, subject=subject, values=form
         ),
-        lambda: _redirect(page, f"/control?done={done}#{anchor or 'case-' + subject}"),
+        lambda: redirect(page, f"/control?done={done}#{anchor or 'case-' + subject}"),
     )
 
 

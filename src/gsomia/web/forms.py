@@ -1,8 +1,9 @@
 """What every control form does with a post: read its fields, call the node, answer.
 
 Shared by `control` and `casework`. A form calls one `gsomia.node` function (the same one the
-JSON API calls); a gsomia error comes back to the page in place (403 with the article for a
-refusal, 400 for bad input), a success redirects with a `?done=` confirmation.
+JSON API calls); a gsomia error comes back to the page in place, with the status the API answers
+it with (`gsomia.errors.http_status`: 403 with the article for a refusal, 409 for an act already
+done, 400 for bad input), a success redirects with a `?done=` confirmation.
 """
 
 from __future__ import annotations
@@ -14,18 +15,8 @@ from typing import Any
 from fastapi import Response
 from starlette.datastructures import FormData
 
-from gsomia.errors import Conflict, Error, InputError, PolicyDenied
+from gsomia.errors import Error, InputError, http_status
 from gsomia.web.auth import Page
-from gsomia.web.routes import _status_of
-
-
-def status_of(error: Error) -> int:
-    """403 for a refusal, 409 for an act already done (a `Conflict`), else as pages answer."""
-    if isinstance(error, PolicyDenied):
-        return 403
-    if isinstance(error, Conflict):
-        return 409
-    return _status_of(error)
 
 
 def act(
@@ -33,11 +24,11 @@ def act(
     refused: Callable[[int, Error], Response],
     success: Callable[[], Response],
 ) -> Response:
-    """Do `call`; on a gsomia error show it in place (403 with the article for a refusal)."""
+    """Do `call`; on a gsomia error show it in place, with its `http_status`."""
     try:
         call()
     except Error as error:
-        return refused(status_of(error), error)
+        return refused(http_status(error), error)
     return success()
 
 

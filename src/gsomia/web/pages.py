@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any, TypeVar
-
-from sqlalchemy import select
 
 from gsomia.errors import Error, PolicyDenied
 from gsomia.labels import label_from_obj, render_banner
-from gsomia.node import read
+from gsomia.node import overview, read, transfers
 from gsomia.node.control import (
     compromise,
     consent_cases,
@@ -27,29 +25,19 @@ from gsomia.node.control import (
     purposes,
     visits,
 )
-from gsomia.node.people import to_person
 from gsomia.node.runtime import Node
-from gsomia.store.tables import access_log, holdings, items
-from gsomia.store.users import UserRecord, list_users
-from gsomia.treaty import Agreement, State, last_notice_day, next_anniversary
+from gsomia.node.users import UserRecord, list_users
+from gsomia.treaty import Agreement
 from gsomia.treaty.classification import DECLASSIFIED
 from gsomia.treaty.derivatives import DerivativeKind
 from gsomia.treaty.destruction import DestructionMethod
-from gsomia.treaty.roles import Action, may_perform
+from gsomia.treaty.renewal import notice_deadline
+from gsomia.treaty.roles import Action
 from gsomia.treaty.visits import VisitKind
 from gsomia.web.chain import render_svg
 from gsomia.web.marking import Marking, marking, tier_of
 
 T = TypeVar("T")
-
-
-def permissions(node: Node, user: UserRecord) -> dict[str, bool]:
-    """What `user`'s role lets them do here, action by action, as `may_perform` answers."""
-    try:
-        person = to_person(user, node.scheme())
-    except Error:
-        return {action.value: False for action in Action}  # an unplaceable clearance: nothing
-    return {action.value: may_perform(person, action).allowed for action in Action}
 
 
 @dataclass(frozen=True)
@@ -64,17 +52,11 @@ class AgreementLine:
 
 
 def notice_dates(agreement: Agreement, day: date) -> tuple[date | None, date | None]:
-    """The next anniversary and the last day to give notice for it, as `gsomia agreement show`."""
-    status = agreement.status_at(day)
-    entry = status.entry_into_force
-    if entry is None or status.state not in (State.IN_FORCE, State.TERMINATION_NOTICE_SUSPENDED):
+    """The next anniversary and the last day to give notice for it (`treaty.notice_deadline`)."""
+    deadline = notice_deadline(agreement, day)
+    if deadline is None:
         return None, None
-    upcoming = next_anniversary(entry, day, agreement.terms)
-    deadline = last_notice_day(upcoming, agreement.terms)
-    if deadline < day:
-        upcoming = next_anniversary(entry, upcoming, agreement.terms)
-        deadline = last_notice_day(upcoming, agreement.terms)
-    return upcoming, deadline
+    return deadline.anniversary, deadline.last_day
 
 
 def agreement_lines(node: Node, day: date) -> list[AgreementLine]:
@@ -101,56 +83,6 @@ def agreement_lines(node: Node, day: date) -> list[AgreementLine]:
 def partners(node: Node, day: date) -> list[str]:
     """Nations this node has an agreement with: the releasable-to choices of the publish form."""
     return sorted({line.partner for line in agreement_lines(node, day)})
-
-
-def drafts(node: Node) -> list[dict[str, Any]]:
-    """Items waiting for an officer's release (R50), oldest first."""
-    with node.reader.connect() as conn:
-        rows = conn.execute(
-            select(items.c.id, items.c.title, items.c.level, items.c.precedence, items.c.author)
-            .where(items.c.state == "draft")
-            .order_by(items.c.created_at)
-        ).mappings()
-        return [dict(row) for row in rows]
-
-
-def flash_for(node: Node, user: UserRecord, now: datetime, limit: int = 20) -> list[str]:
-    """Ids of recent FLASH holdings `user` may read (the same decision the live push takes)."""
-    try:
-        person = to_person(user, node.scheme(now.date()))
-    except Error:
-        return []
-    with node.reader.connect() as conn:
-        rows = list(
-            conn.execute(
-                select(holdings)
-                .where(holdings.c.precedence == "FLASH")
-                .order_by(holdings.c.received_at.desc())
-                .limit(limit)
-            )
-        )
-    return [row.id for row in rows if read.access_decision(node, person, row, now).allowed]
-
-
-def decisions_on(node: Node, subjects: list[str], limit: int = 200) -> list[dict[str, Any]]:
-    """The access-log rows about these subjects (an item and its holding), oldest first."""
-    with node.reader.connect() as conn:
-        rows = conn.execute(
-            select(access_log)
-            .where(access_log.c.subject.in_(subjects))
-            .order_by(access_log.c.id)
-            .limit(limit)
-        ).mappings()
-        return [dict(row) for row in rows]
-
-
-def audit_trail(node: Node, limit: int = 200) -> list[dict[str, Any]]:
-    """The newest access-log rows: every decision, both kinds (R39)."""
-    with node.reader.connect() as conn:
-        rows = conn.execute(
-            select(access_log).order_by(access_log.c.id.desc()).limit(limit)
-        ).mappings()
-        return [dict(row) for row in rows]
 
 
 def label_fields(obj: dict[str, Any]) -> list[tuple[str, str]]:
@@ -243,8 +175,7 @@ def holding_casework(node: Node, view: read.HoldingView) -> dict[str, Any]:
     rules = hub.list_hub_rules(node)
     # Whom a configured rule could forward to; the node decides whether it may (R47).
     hub_to = {p for r in rules if view.originator in r["participants"] for p in r["participants"]}
-    with node.reader.connect() as conn:
-        people = sorted(u.name for u in list_users(conn))
+    people = sorted(u.name for u in list_users(node))
     return {
         "purposes_asked": [p for p in purposes.list_purposes(node) if p["holding_id"] == view.id],
         "hub_to": sorted(hub_to - {node.nation, view.originator}),
@@ -278,12 +209,21 @@ def gated(
     """`refused_or(call)` for a section only some roles see. The role is asked first, without
     logging: merely opening a page is not a request, and an analyst's every visit to the
     control page would otherwise put a refusal in the log."""
-    decision = may_perform(to_person(user, node.scheme()), action)
+    decision = overview.role_decision(node, user, action)
     if not decision.allowed:
         return None, PolicyDenied(
             f"{decision.reason} ({decision.requirement})", article=decision.article
         )
     return refused_or(call)
+
+
+def item_journeys(node: Node, user: UserRecord, item_id: str) -> dict[str, Any]:
+    """The item page's transfers, or the refusal in their place for a role that may not see
+    them (R17)."""
+    journeys, refused = gated(
+        node, user, Action.VIEW_TRANSFERS, lambda: transfers.list_transfers(node, user, item_id)
+    )
+    return {"journeys": journeys or [], "journeys_refused": refused}
 
 
 def control_lists(node: Node, user: UserRecord) -> dict[str, Any]:

@@ -8,136 +8,31 @@ treaty's decision is taken and logged the same way whichever door a person uses.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
-from fastapi.routing import APIRoute
-from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, PackageLoader
+from fastapi import APIRouter, Depends, Form, Response
+from fastapi.responses import RedirectResponse, StreamingResponse
 from starlette.datastructures import UploadFile
 
-from gsomia.errors import Error, InputError, NotFound, PolicyDenied, http_status
+from gsomia.errors import InputError, PolicyDenied, http_status
 from gsomia.labels import CAVEATS
+from gsomia.node import audit_trail, overview, read, transfers
 from gsomia.node import publish as publishing
-from gsomia.node import read, transfers
 from gsomia.node import release as releasing
 from gsomia.node.live import alert_events
-from gsomia.store.users import check_password
+from gsomia.node.users import check_password
 from gsomia.treaty.items import Precedence
 from gsomia.treaty.roles import Action
 from gsomia.web import pages
-from gsomia.web.auth import (
-    AnyPage,
-    CsrfRefused,
-    LoginRequired,
-    Page,
-    Posted,
-    PostedSignedIn,
-    SignedIn,
-    load_page,
-    requires,
-    signer,
-)
+from gsomia.web.auth import AnyPage, Page, Posted, PostedSignedIn, SignedIn, requires, signer
 from gsomia.web.done import done_of
 from gsomia.web.marking import marking
+from gsomia.web.render import HEADERS, PageRoute, redirect, render
 from gsomia.web.session import COOKIE, Session
 
 log = logging.getLogger("gsomia.web")
 
-LANG_OF_NATION = {"KOR": "ko", "JPN": "ja"}
-HEADERS = {
-    # Classified pages must not be cached, framed or fetch anything from elsewhere.
-    "Cache-Control": "no-store",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-        "frame-ancestors 'none'; form-action 'self'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
-
-_env = Environment(loader=PackageLoader("gsomia.web", "templates"), autoescape=True)
-_env.globals["lang_of"] = lambda nation: LANG_OF_NATION.get(nation, "en")
-templates = Jinja2Templates(env=_env)
-
-
-def _status_of(error: Error) -> int:
-    if isinstance(error, CsrfRefused | PolicyDenied):
-        return 403
-    if isinstance(error, NotFound):
-        return 404
-    if isinstance(error, InputError):
-        return 400
-    return http_status(error)
-
-
-class PageRoute(APIRoute):
-    """A route whose gsomia errors become a page (or a trip to the login form), not JSON."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def guarded(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except LoginRequired:
-                return RedirectResponse("/login", status_code=303)
-            except Error as error:
-                status = _status_of(error)
-                log.info("page refused", extra={"path": request.url.path, "status": status})
-                page = load_page(request)
-                return render(page, "error.html", status=status, error=error)
-
-        return guarded
-
-
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-
-
-def _set_cookie(response: Response, page: Page, session: Session) -> None:
-    response.set_cookie(
-        COOKIE,
-        signer(page.request).dumps(session),
-        max_age=signer(page.request).max_age,
-        httponly=True,
-        samesite="strict",
-        secure=page.request.url.scheme == "https",
-        path="/",
-    )
-
-
-def render(page: Page, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
-    response = templates.TemplateResponse(
-        page.request,
-        template,
-        {
-            "page": page,
-            "t": page.t,
-            "user": page.user,
-            "may": page.may,
-            "csrf": page.csrf,
-            "nation": page.node.nation,
-            "node_name": page.node.card.name,
-            **context,
-        },
-        status_code=status,
-        headers=HEADERS,
-    )
-    if page.new_cookie:
-        _set_cookie(response, page, page.session)
-    return response
-
-
-def _redirect(page: Page, to: str, session: Session | None = None) -> RedirectResponse:
-    response = RedirectResponse(to, status_code=303, headers=HEADERS)
-    if session is not None:
-        _set_cookie(response, page, session)
-    elif page.new_cookie:
-        _set_cookie(response, page, page.session)
-    return response
-
 
 # Sign in and out ---------------------------------------------------------------------------
 
@@ -145,7 +40,7 @@ def _redirect(page: Page, to: str, session: Session | None = None) -> RedirectRe
 @router.get("/login")
 def login_form(page: AnyPage) -> Response:
     if page.user is not None:
-        return _redirect(page, "/")
+        return redirect(page, "/")
     return render(page, "login.html")
 
 
@@ -153,14 +48,13 @@ def login_form(page: AnyPage) -> Response:
 async def login(page: Posted) -> Response:
     form = await page.request.form()
     name, password = str(form.get("name", "")), str(form.get("password", ""))
-    with page.node.reader.connect() as conn:
-        user = check_password(conn, name, password)
+    user = check_password(page.node, name, password)
     if user is None:
         log.info("sign-in refused", extra={"user": name})
         return render(page, "login.html", status=401, failed=True, name=name)
     signer(page.request).end(page.session)
     log.info("signed in", extra={"user": user.name})
-    return _redirect(page, "/", Session.fresh(user.name))
+    return redirect(page, "/", Session.fresh(user.name))
 
 
 @router.post("/logout")
@@ -190,9 +84,12 @@ def dashboard(page: SignedIn) -> Response:
         agreements=pages.agreement_lines(node, now.date()),
         holdings=held,
         items=own,
-        outbox=transfers.list_transfers(node, limit=50) if page.may["view_transfers"] else [],
-        drafts=pages.drafts(node) if page.may["release"] else [],
-        flash=set(pages.flash_for(node, user, now)),
+        # The section shows only for roles that may view transfers; the node checks it too.
+        outbox=(
+            transfers.list_transfers(node, user, limit=50) if page.may["view_transfers"] else []
+        ),
+        drafts=overview.drafts(node) if page.may["release"] else [],
+        flash=set(overview.flash_for(node, user, now)),
         today=now.date(),
     )
 
@@ -244,15 +141,15 @@ async def publish(page: PostedSignedIn) -> Response:
         return render(
             page,
             "publish.html",
-            status=400,
+            status=http_status(error),
             error=error,
             values={**values, "text": text, "releasable_to": draft.releasable_to},
             **_form_context(page),
         )
-    return _redirect(page, f"/items/{item_id}")
+    return redirect(page, f"/items/{item_id}")
 
 
-def _item(page: Page, item_id: str, *, status: int = 200, **extra: Any) -> Response:
+def show_item(page: Page, item_id: str, *, status: int = 200, **extra: Any) -> Response:
     node, user = page.node, page.user
     assert user is not None
     row = transfers.get_item(node, item_id)
@@ -264,8 +161,8 @@ def _item(page: Page, item_id: str, *, status: int = 200, **extra: Any) -> Respo
         item=row,
         marking=level,
         label=pages.label_fields(row["label"]),
-        journeys=transfers.list_transfers(node, item_id),
-        decisions=pages.decisions_on(node, [item_id]),
+        **pages.item_journeys(node, user, item_id),
+        decisions=overview.decisions_on(node, [item_id]),
         done=done_of(page),
         **pages.item_control(node, user, row, page.t),
         **extra,
@@ -274,20 +171,20 @@ def _item(page: Page, item_id: str, *, status: int = 200, **extra: Any) -> Respo
 
 @router.get("/items/{item_id}")
 def item_page(item_id: str, page: SignedIn) -> Response:
-    return _item(page, item_id)
+    return show_item(page, item_id)
 
 
 @router.post("/items/{item_id}/release")
 def release(item_id: str, page: PostedSignedIn) -> Response:
     assert page.user is not None
     releasing.release(page.node, page.user, item_id)
-    return _redirect(page, f"/items/{item_id}")
+    return redirect(page, f"/items/{item_id}")
 
 
 # Holdings ----------------------------------------------------------------------------------
 
 
-def _holding(page: Page, holding_id: str, *, status: int = 200, **extra: Any) -> Response:
+def show_holding(page: Page, holding_id: str, *, status: int = 200, **extra: Any) -> Response:
     node, user = page.node, page.user
     assert user is not None
     view = read.get_holding(node, holding_id)
@@ -301,7 +198,7 @@ def _holding(page: Page, holding_id: str, *, status: int = 200, **extra: Any) ->
         local_label=pages.label_fields(view.local_label),
         original_label=pages.label_fields(view.original_label),
         capco=pages.us_banner(view.original_label, marks.shared_english),
-        decisions=pages.decisions_on(node, [view.id, view.item_id]),
+        decisions=overview.decisions_on(node, [view.id, view.item_id]),
         done=done_of(page),
         today=node.clock().date(),
         **pages.holding_control(node, user, view),
@@ -311,7 +208,7 @@ def _holding(page: Page, holding_id: str, *, status: int = 200, **extra: Any) ->
 
 @router.get("/holdings/{holding_id}")
 def holding_page(holding_id: str, page: SignedIn) -> Response:
-    return _holding(page, holding_id)
+    return show_holding(page, holding_id)
 
 
 #: The purpose a reader names on the read form; empty for the item's own (R13).
@@ -331,11 +228,11 @@ def read_content(
             page.node, page.user, holding_id, purpose=purpose
         )
     except PolicyDenied as denial:
-        return _holding(page, holding_id, status=403, refused=denial, read_purpose=purpose)
+        return show_holding(page, holding_id, status=403, refused=denial, read_purpose=purpose)
     text = None
     if view.media_type.startswith("text/"):
         text = content.decode("utf-8", errors="replace")
-    return _holding(
+    return show_holding(
         page,
         holding_id,
         content=text,
@@ -378,9 +275,11 @@ def agreement_page(agreement_id: str, page: SignedIn) -> Response:
     )
 
 
-@router.get("/audit", dependencies=[Depends(requires(Action.READ_AUDIT, log=True))])
+@router.get("/audit")
 def audit_page(page: SignedIn) -> Response:
-    return render(page, "audit.html", rows=pages.audit_trail(page.node))
+    """Every decision, newest first; `node.audit_trail` decides who may read it, and logs it."""
+    assert page.user is not None
+    return render(page, "audit.html", rows=audit_trail.decisions(page.node, page.user))
 
 
 # Live alerts -------------------------------------------------------------------------------

@@ -1,32 +1,21 @@
-"""Steps 6–9 of `gsomia demo`: after the item has left, its originator stays in control.
+"""Steps 6–8 of `gsomia demo`: after the item has left, its originator stays in control.
 
 JPN may not give KOR's item to USA until KOR's officer consents (6); KOR downgrades it and every
 holder re-marks (7); JPN reports a possible compromise, KOR hears at once, and the case closes
-only with findings (8); KOR gives notice of termination, and what was exchanged stays
-protected (9). Each step runs over the nodes' real APIs; `Story.check` records what `--exit`
-verifies.
+only with findings (8). Each step runs over the nodes' real APIs; `Story.check` records what
+`--exit` verifies.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from datetime import time as clock_time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.table import Table
-from sqlalchemy import select
 
-from gsomia.cli.app import console
-from gsomia.cli.demo_story import Story, refusal, step, until
-from gsomia.node.people import to_person
-from gsomia.node.read import access_decision, treaty_holding
-from gsomia.node.runtime import CHANNEL
-from gsomia.store.tables import holdings
-from gsomia.store.users import get_user
-from gsomia.treaty.receipt import may_accept
-
-if TYPE_CHECKING:
-    from gsomia.devnet import DevNet
+from gsomia.demo.story import Story, console, refusal, step, until
+from gsomia.demo.termination import termination_step
+from gsomia.devnet import DevNet
 
 
 def _holding(client: Any, item_id: str) -> dict[str, Any] | None:
@@ -34,17 +23,23 @@ def _holding(client: Any, item_id: str) -> dict[str, Any] | None:
 
 
 def consent_step(net: DevNet, story: Story, item_id: str, holding_id: str) -> str | None:
-    """Step 6: onward release to USA, refused without KOR's consent, allowed with it."""
-    park, tanaka, smith = (
-        net.client("KOR", "park"),
-        net.client("JPN", "tanaka"),
-        net.client("USA", "smith"),
-    )
+    """Step 6: onward release to USA, refused without KOR's consent, allowed with it; USA's
+    holding id, if it arrived."""
+    tanaka = net.client("JPN", "tanaka")
     path = f"/api/v1/holdings/{holding_id}/onward"
     denied = refusal(lambda: tanaka.post(path, {"to": "USA", "consent_id": "none"}))
     console.print(f"  tanaka (JPN officer) passes it to USA without consent: [red]{denied}[/]")
     story.check("without KOR's consent JPN cannot give it to USA (R12)", bool(denied))
+    consent_id = _consent_granted(net, story, holding_id)
+    if consent_id is None:
+        return None
+    tanaka.post(path, {"to": "USA", "consent_id": consent_id})
+    return _onward_to_usa(net, story, item_id)
 
+
+def _consent_granted(net: DevNet, story: Story, holding_id: str) -> str | None:
+    """JPN asks, KOR's officer grants, JPN holds the signed consent: its id."""
+    park, tanaka = net.client("KOR", "park"), net.client("JPN", "tanaka")
     until_day = (datetime.now(UTC) + timedelta(days=30)).isoformat()
     asked = tanaka.post(
         "/api/v1/consents",
@@ -66,8 +61,12 @@ def consent_step(net: DevNet, story: Story, item_id: str, holding_id: str) -> st
     granted = until(lambda: tanaka.get(f"/api/v1/consents/{asked['id']}")["status"] == "granted")
     console.print(f"  park (KOR officer) grants it; JPN holds the signed consent: {bool(granted)}")
     story.check("KOR's signed consent reached JPN", bool(granted))
+    return str(asked["id"])
 
-    tanaka.post(path, {"to": "USA", "consent_id": asked["id"]})
+
+def _onward_to_usa(net: DevNet, story: Story, item_id: str) -> str | None:
+    """USA holds it, and KOR sees the whole path; USA's holding id."""
+    park, smith = net.client("KOR", "park"), net.client("USA", "smith")
     usa = until(lambda: _holding(smith, item_id))
     if usa:
         console.print(
@@ -77,7 +76,6 @@ def consent_step(net: DevNet, story: Story, item_id: str, holding_id: str) -> st
         "USA receives it, re-marked SECRET under JPN–USA",
         usa is not None and usa["marking"] == "SECRET",
     )
-
     chain = until(
         lambda: (
             (c := park.get(f"/api/v1/items/{item_id}/custody"))
@@ -95,7 +93,7 @@ def consent_step(net: DevNet, story: Story, item_id: str, holding_id: str) -> st
         chain is not None
         and {(t["from"], t["to"]) for t in chain["transfers"]} >= {("KOR", "JPN"), ("JPN", "USA")},
     )
-    return usa["id"] if usa else None
+    return str(usa["id"]) if usa else None
 
 
 def downgrade_step(net: DevNet, story: Story, item_id: str, holding_id: str) -> None:
@@ -181,42 +179,6 @@ def compromise_step(net: DevNet, story: Story, item_id: str, holding_id: str) ->
         lambda: not refusal(lambda: tanaka.post(f"/api/v1/compromises/{case['id']}/close", {}))
     )
     story.check("with the findings at KOR, the case closes", bool(closed))
-
-
-def termination_step(net: DevNet, story: Story, holding_id: str) -> None:
-    """Step 9: notice of termination; new provisions stop on the effective date, protection not."""
-    park, tanaka = net.client("KOR", "park"), net.client("JPN", "tanaka")
-    today = datetime.now(UTC).date()
-    park.record_agreement_event(
-        "KOR-JPN-2016", kind="termination_notice", on=today.isoformat(),
-        note="note verbale (demo)", party="KOR", step=None,
-    )  # fmt: skip
-    mine = park.agreement("KOR-JPN-2016")
-    theirs = until(lambda: (a := tanaka.agreement("KOR-JPN-2016"))["state"] == mine["state"] and a)
-    effective = mine["termination_effective"]
-    console.print(
-        f"  KOR gives notice; both nodes: [bold]{mine['state']}[/], effective {effective}"
-    )
-    story.check(
-        "JPN's node holds the same record of the notice",
-        theirs is not None and theirs["termination_effective"] == effective,
-    )
-    if not effective:
-        return
-    # What JPN's node will decide on that day: the treaty core is a function of `now`.
-    day = datetime.combine(datetime.fromisoformat(effective).date(), clock_time(12), tzinfo=UTC)
-    node = net.node("JPN")
-    agreement = node.agreement("KOR-JPN-2016")
-    with node.reader.connect() as conn:
-        row = conn.execute(select(holdings).where(holdings.c.id == holding_id)).one()
-        sato = to_person(get_user(conn, "sato"), node.scheme())
-    held = treaty_holding(node, row)
-    fresh = may_accept(held.item, "JPN", "KOR", agreement, day, channel=CHANNEL)
-    still = access_decision(node, sato, row, day)
-    console.print(f"  on {effective}: a new provision → [red]{fresh.reason}[/] [{fresh.article}]")
-    console.print(f"  on {effective}: sato reads what is held → {still.reason}")
-    story.check("from that day no new provision is accepted (R44)", not fresh.allowed)
-    story.check("what was exchanged stays under the same access rules (R44)", still.allowed)
 
 
 def originator_in_control(net: DevNet, story: Story, item_id: str, holding_id: str) -> None:

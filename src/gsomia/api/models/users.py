@@ -1,4 +1,4 @@
-"""The user API's request and response bodies (they make the OpenAPI document)."""
+"""The users router's bodies: publishing, release rules, and what items and holdings look like."""
 
 from __future__ import annotations
 
@@ -8,24 +8,36 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from gsomia.api.models.base import Body, Marking, Moment, Nation, Purpose
 from gsomia.errors import InputError
 from gsomia.node.publish import Draft
 
+#: Enough for every partner and every caveat a label can carry, and no more.
+MAX_NAMES = 64
+#: A content of up to 64 MiB as base64 (the peer API takes batches of up to 96 MiB).
+MAX_CONTENT_B64 = 88 << 20
 
-class PublishRequest(BaseModel):
+
+class PublishRequest(Body):
     title: str = Field(min_length=1, max_length=500)
-    level: str = Field(description="classification in this node's national scheme")
-    releasable_to: list[str] = Field(min_length=1, description="partner nations, alpha-3")
-    purpose: str = Field(min_length=1, max_length=200)
-    precedence: str = "ROUTINE"
-    caveats: list[str] = []
-    media_type: str = "text/plain; charset=utf-8"
-    text: str | None = None
-    content_b64: str | None = Field(None, description="content of any media type, base64")
-    feed: str | None = None
-    handling: list[str] = Field([], description="e.g. NO REPRODUCTION, PATENT (R15, R29)")
+    level: Marking = Field(description="classification in this node's national scheme")
+    releasable_to: list[Nation] = Field(
+        min_length=1, max_length=MAX_NAMES, description="partner nations, alpha-3"
+    )
+    purpose: Purpose
+    precedence: str = Field("ROUTINE", max_length=16, description="FLASH … ROUTINE")
+    caveats: list[str] = Field([], max_length=MAX_NAMES)
+    media_type: str = Field("text/plain; charset=utf-8", max_length=200)
+    text: str | None = Field(None, max_length=MAX_CONTENT_B64)
+    content_b64: str | None = Field(
+        None, max_length=MAX_CONTENT_B64, description="content of any media type, base64"
+    )
+    feed: str | None = Field(None, max_length=100)
+    handling: list[str] = Field(
+        [], max_length=MAX_NAMES, description="e.g. NO REPRODUCTION, PATENT (R15, R29)"
+    )
     copy_limit: int | None = Field(None, ge=0, description="most copies a holder may make")
-    purpose_ends: datetime | None = Field(None, description="then return or destroy (R18)")
+    purpose_ends: Moment | None = Field(None, description="then return or destroy (R18)")
 
     def draft(self) -> Draft:
         if (self.text is None) == (self.content_b64 is None):
@@ -53,12 +65,12 @@ class PublishRequest(BaseModel):
         )
 
 
-class ReleaseRuleRequest(BaseModel):
+class ReleaseRuleRequest(Body):
     feed: str = Field(min_length=1, max_length=100)
-    to_nations: list[str] = Field(min_length=1)
-    ceiling: str = Field(description="highest level released, in this node's scheme")
-    purpose: str = Field(min_length=1, max_length=200)
-    valid_until: datetime
+    to_nations: list[Nation] = Field(min_length=1, max_length=MAX_NAMES)
+    ceiling: Marking = Field(description="highest level released, in this node's scheme")
+    purpose: Purpose
+    valid_until: Moment
 
 
 class DecisionOut(BaseModel):

@@ -1,4 +1,5 @@
-"""The thread of `gsomia demo`: numbered steps, and each step's checks for `--exit`."""
+"""The thread of `gsomia demo`: numbered steps, each step's checks for `--exit`, and the
+patience a story over real nodes needs (answers arrive when the partner's node has acted)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from gsomia.cli.app import console
+from rich.console import Console
+
 from gsomia.errors import Error
 
 T = TypeVar("T")
+
+#: Where the story is told: standard output, as the rest of the `gsomia` command writes.
+console = Console()
 
 
 @dataclass

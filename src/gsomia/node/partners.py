@@ -1,0 +1,47 @@
+"""The operator's list of partner nodes: pinning a partner's identity card, and reading it.
+
+`gsomia.node.peers` keeps the cards; pinning one is a key administration event in the node's
+log (R16), like registering a person, whoever pins it: `gsomia peer add` or a dev network.
+"""
+
+from __future__ import annotations
+
+from gsomia.ledger.events import EventKind
+from gsomia.node import audit, peers
+from gsomia.node.audit import admin_event
+from gsomia.node.database import Database
+from gsomia.node.runtime import Node
+from gsomia.node.users import OPERATOR
+from gsomia.seal import IdentityCard
+
+__all__ = ["Peer", "list_partners", "pin_partner"]
+
+Peer = peers.Peer
+
+
+def pin_partner(
+    node: Node, card: bytes, endpoint: str | None = None, *, actor: str = OPERATOR
+) -> IdentityCard:
+    """Trust the partner node whose identity card is `card`, and log it with its fingerprint."""
+    pinned = peers.add_peer(node, card, endpoint)
+    # Logged just after the pin, in its own transaction: `add_peer` owns the pin's.
+    with node.engine.begin() as conn:
+        audit.record_event(
+            conn,
+            admin_event(
+                EventKind.KEY_ADMIN,
+                actor=actor,
+                action="peer:add",
+                subject=pinned.nation,
+                now=node.clock(),
+                fingerprint=pinned.fingerprint,
+                endpoint=endpoint or (pinned.endpoints[0] if pinned.endpoints else ""),
+            ),
+        )
+    return pinned
+
+
+def list_partners(db: Database) -> list[Peer]:
+    """The partner nodes this node trusts, by nation."""
+    with db.reader.connect() as conn:
+        return peers.list_peers(conn)

@@ -1,0 +1,139 @@
+"""The people of this node: registering them, their tokens and passwords, and who asks.
+
+An operator registers a person (`gsomia user add`) with a clearance placed in this node's
+scheme and one of the roles the treaty's role table knows; the registration and every token
+issued for the API are administration events in the node's log (R16). The API and the pages
+find the person behind a token or a password here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from gsomia.errors import InputError
+from gsomia.ledger.events import EventKind
+from gsomia.node import audit
+from gsomia.node.audit import admin_event
+from gsomia.node.database import Database
+from gsomia.store import users as store
+from gsomia.store.users import UserRecord
+from gsomia.treaty.roles import ROLE_GRANTS
+
+__all__ = [
+    "OPERATOR",
+    "PersonDraft",
+    "UserRecord",
+    "check_password",
+    "console_token",
+    "get_user",
+    "issue_token",
+    "list_users",
+    "register",
+    "set_password",
+    "user_for_token",
+]
+
+#: Who the log names for what an operator does at the node's console.
+OPERATOR = "operator"
+
+
+@dataclass(frozen=True)
+class PersonDraft:
+    """A person as an operator describes them: the clearance in this node's own marking."""
+
+    name: str
+    nationality: str
+    clearance: str
+    clearance_expires: date
+    communities: tuple[str, ...]
+    role: str
+    registered: bool = True
+    language: str = "en"
+
+
+def register(db: Database, draft: PersonDraft, *, actor: str = OPERATOR) -> UserRecord:
+    """Add a person to this node and log the registration; `Conflict` if the name is taken."""
+    level = db.scheme().parse(draft.clearance)
+    if draft.role not in ROLE_GRANTS:
+        raise InputError(f"unknown role {draft.role!r}", hint="use " + ", ".join(ROLE_GRANTS))
+    record = UserRecord(
+        name=draft.name,
+        nationality=draft.nationality.upper(),
+        clearance=level.native,
+        clearance_expires=draft.clearance_expires,
+        communities=draft.communities,
+        roles=(draft.role,),
+        registered=draft.registered,
+        language=draft.language,
+    )
+    now = db.clock()
+    with db.engine.begin() as conn:
+        store.add_user(conn, record, now)
+        audit.record_event(
+            conn,
+            admin_event(
+                EventKind.USER_ADMIN,
+                actor=actor,
+                action="user:add",
+                subject=record.name,
+                now=now,
+                nationality=record.nationality,
+                clearance=record.clearance,
+                clearance_expires=record.clearance_expires.isoformat(),
+                role=draft.role,
+                registered=str(record.registered).lower(),
+            ),
+        )
+    return record
+
+
+def issue_token(db: Database, name: str, *, actor: str = OPERATOR) -> str:
+    """A new API token for `name` (shown once; only its hash is kept), logged as issued."""
+    now = db.clock()
+    with db.engine.begin() as conn:
+        token = store.issue_token(conn, name, now)
+        event = admin_event(
+            EventKind.KEY_ADMIN, actor=actor, action="user:token", subject=name, now=now
+        )
+        audit.record_event(conn, event)
+    return token
+
+
+def console_token(db: Database, name: str) -> str:
+    """A token for the operator acting as `name` at the node's own console (`--home --as`).
+
+    Not logged as an administration event: it stands for a person already registered, on the
+    node's own machine, and whatever it is used for is decided and logged by its use case.
+    """
+    with db.engine.begin() as conn:
+        return store.issue_token(conn, name, db.clock())
+
+
+def list_users(db: Database) -> list[UserRecord]:
+    with db.reader.connect() as conn:
+        return store.list_users(conn)
+
+
+def get_user(db: Database, name: str) -> UserRecord:
+    """The person named `name`; `NotFound` if there is none."""
+    with db.reader.connect() as conn:
+        return store.get_user(conn, name)
+
+
+def set_password(db: Database, name: str, password: str) -> None:
+    """Set `name`'s password for the pages (kept as an Argon2id hash)."""
+    with db.engine.begin() as conn:
+        store.set_password(conn, name, password)
+
+
+def user_for_token(db: Database, token: str) -> UserRecord | None:
+    """The person an API token was issued to, unless it was revoked."""
+    with db.reader.connect() as conn:
+        return store.user_for_token(conn, token)
+
+
+def check_password(db: Database, name: str, password: str) -> UserRecord | None:
+    """The person if `password` is theirs (no timing tells which part failed), else None."""
+    with db.reader.connect() as conn:
+        return store.check_password(conn, name, password)

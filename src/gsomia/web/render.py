@@ -1,0 +1,101 @@
+"""How a page answers: a template rendered with the page's session and words, under the
+headers every classified page carries, or a redirect; and the route class that turns a gsomia
+error into a page with the status the API gives it (`gsomia.errors.http_status`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, PackageLoader
+
+from gsomia.errors import Error, http_status
+from gsomia.web.auth import LoginRequired, Page, load_page, signer
+from gsomia.web.session import COOKIE, Session
+
+log = logging.getLogger("gsomia.web")
+
+LANG_OF_NATION = {"KOR": "ko", "JPN": "ja"}
+HEADERS = {
+    # Classified pages must not be cached, framed or fetch anything from elsewhere.
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+        "frame-ancestors 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+_env = Environment(loader=PackageLoader("gsomia.web", "templates"), autoescape=True)
+_env.globals["lang_of"] = lambda nation: LANG_OF_NATION.get(nation, "en")
+templates = Jinja2Templates(env=_env)
+
+
+class PageRoute(APIRoute):
+    """A route whose gsomia errors become a page (or a trip to the login form), not JSON."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except LoginRequired:
+                return RedirectResponse("/login", status_code=303)
+            except Error as error:
+                status = http_status(error)  # the API's status for the same error
+                log.info("page refused", extra={"path": request.url.path, "status": status})
+                page = load_page(request)
+                return render(page, "error.html", status=status, error=error)
+
+        return guarded
+
+
+def set_cookie(response: Response, page: Page, session: Session) -> None:
+    response.set_cookie(
+        COOKIE,
+        signer(page.request).dumps(session),
+        max_age=signer(page.request).max_age,
+        httponly=True,
+        samesite="strict",
+        secure=page.request.url.scheme == "https",
+        path="/",
+    )
+
+
+def render(page: Page, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
+    response = templates.TemplateResponse(
+        page.request,
+        template,
+        {
+            "page": page,
+            "t": page.t,
+            "user": page.user,
+            "may": page.may,
+            "csrf": page.csrf,
+            "nation": page.node.nation,
+            "node_name": page.node.card.name,
+            **context,
+        },
+        status_code=status,
+        headers=HEADERS,
+    )
+    if page.new_cookie:
+        set_cookie(response, page, page.session)
+    return response
+
+
+def redirect(page: Page, to: str, session: Session | None = None) -> RedirectResponse:
+    response = RedirectResponse(to, status_code=303, headers=HEADERS)
+    if session is not None:
+        set_cookie(response, page, session)
+    elif page.new_cookie:
+        set_cookie(response, page, page.session)
+    return response
