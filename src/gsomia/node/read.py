@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import RowMapping, select
@@ -34,11 +34,9 @@ from gsomia.treaty.decision import Decision
 from gsomia.treaty.destruction import may_read
 from gsomia.treaty.items import Holding, Item, Precedence
 from gsomia.treaty.people import Person
+from gsomia.treaty.terms import handling_terms
 
 log = logging.getLogger("gsomia.read")
-
-#: What a malformed purpose end reads as: already ended, so access is suspended (fail closed).
-_ENDED = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -122,30 +120,16 @@ def _values(label: ConfidentialityLabel, tag: str) -> tuple[str, ...]:
 def item_terms(
     label: ConfidentialityLabel,
 ) -> tuple[frozenset[str], int | None, datetime | None]:
-    """The caveats, copy limit and purpose end the originator's label sets (fail closed: a
-    malformed copy limit allows no copy, a malformed purpose end has already passed)."""
-    caveats = label.caveats | frozenset(_values(label, TAG_HANDLING))
-    copy_limit: int | None = None
-    limits = _values(label, TAG_COPY_LIMIT)
-    if limits:
-        try:
-            copy_limit = min(int(value) for value in limits)
-        except ValueError:
-            log.warning("label %s: copy limit %r is malformed", label.label_id, limits)
-            copy_limit = 0
-        copy_limit = max(copy_limit, 0)
-    ends: datetime | None = None
-    endings = _values(label, TAG_PURPOSE_ENDS)
-    if endings:
-        try:
-            parsed = [datetime.fromisoformat(value) for value in endings]
-            if any(value.tzinfo is None for value in parsed):
-                raise ValueError("no time zone")
-            ends = min(parsed)
-        except ValueError:
-            log.warning("label %s: purpose end %r is malformed", label.label_id, endings)
-            ends = _ENDED
-    return caveats, copy_limit, ends
+    """The caveats, copy limit and purpose end the originator's label sets, read as the treaty
+    says (`gsomia.treaty.terms`: a malformed term is read fail closed, and logged)."""
+    terms = handling_terms(
+        label.caveats | frozenset(_values(label, TAG_HANDLING)),
+        _values(label, TAG_COPY_LIMIT),
+        _values(label, TAG_PURPOSE_ENDS),
+    )
+    for fault in terms.faults:
+        log.warning("label %s: %s", label.label_id, fault.reason)
+    return terms.caveats, terms.copy_limit, terms.purpose_ends
 
 
 def treaty_holding(node: Node, row: Any) -> Holding:

@@ -136,6 +136,7 @@ from gsomia.treaty.people import RELEASE_AUTHORITY, SECURITY_OFFICER, Person
 from gsomia.treaty.purposes import PurposeApproval, apply_purpose_approval, may_approve_purpose
 from gsomia.treaty.release import OfficerRelease, Release, StandingRelease
 from gsomia.treaty.schemes import Level, Scheme, SchemeRegistry, UnknownMarking, load_schemes
+from gsomia.treaty.terms import HandlingTerms, handling_terms
 from gsomia.treaty.visits import (
     MAX_VISIT,
     ApprovedVisit,
@@ -189,6 +190,7 @@ __all__ = [
     "EquivalenceRow",
     "Event",
     "EventKind",
+    "HandlingTerms",
     "Holding",
     "HubRule",
     "IpUse",
@@ -229,6 +231,7 @@ __all__ = [
     "due_for_disposal",
     "forward_via_hub",
     "grant_consent",
+    "handling_terms",
     "last_notice_day",
     "load_agreements",
     "load_schemes",
