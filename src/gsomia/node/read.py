@@ -29,11 +29,11 @@ from gsomia.node.runtime import Node
 from gsomia.seal import open_envelope, parse_card
 from gsomia.store.tables import holdings
 from gsomia.store.users import UserRecord
-from gsomia.treaty.classification import DECLASSIFIED, may_read_declassified
+from gsomia.treaty.classification import DECLASSIFIED, DeclassifiedHolding
 from gsomia.treaty.decision import Decision
-from gsomia.treaty.destruction import may_read
 from gsomia.treaty.items import Holding, Item, Precedence
 from gsomia.treaty.people import Person
+from gsomia.treaty.reading import may_read_holding
 from gsomia.treaty.terms import handling_terms
 
 log = logging.getLogger("gsomia.read")
@@ -204,15 +204,22 @@ def own_holding(node: Node, row: RowMapping, **agreement: Any) -> Holding:
     return Holding(item.id, item, node.nation, item.level)
 
 
+def readable_holding(node: Node, row: Any) -> Holding | DeclassifiedHolding:
+    """A holdings row as the read decision sees it: still classified (`treaty_holding`), or
+    declassified by its originator, when no scheme has a level for it any more."""
+    if row.local_level == DECLASSIFIED:
+        return DeclassifiedHolding(row.id, row.item_id, disposed=row.state != "held")
+    return treaty_holding(node, row)
+
+
 def access_decision(
     node: Node, person: Person, row: Any, now: datetime, purpose: str | None = None
 ) -> Decision:
-    """`may_read`: the access decision, refused for a destroyed or returned holding and while
-    the item's purpose has ended (R18, R31); `purpose` other than the item's needs the
-    originator's approval (R13). A declassified holding is read without clearance (R14)."""
-    if row.local_level == DECLASSIFIED:
-        return may_read_declassified(person, row.item_id, disposed=row.state != "held")
-    return may_read(person, treaty_holding(node, row), now, purpose)
+    """`may_read_holding` for a holdings row: the access decision, refused for a destroyed or
+    returned holding and while the item's purpose has ended (R18, R31); `purpose` other than
+    the item's needs the originator's approval (R13). A declassified holding is read without
+    clearance (R14)."""
+    return may_read_holding(person, readable_holding(node, row), now, purpose)
 
 
 def read_holding(

@@ -24,6 +24,7 @@ from gsomia.treaty.classification import (
     Acknowledgement,
     ChangeKind,
     ClassificationNotice,
+    DeclassifiedHolding,
     Remarking,
     acknowledge,
     apply_notice,
@@ -134,6 +135,7 @@ from gsomia.treaty.onward import (
 )
 from gsomia.treaty.people import RELEASE_AUTHORITY, SECURITY_OFFICER, Person
 from gsomia.treaty.purposes import PurposeApproval, apply_purpose_approval, may_approve_purpose
+from gsomia.treaty.reading import may_read_holding
 from gsomia.treaty.release import OfficerRelease, Release, StandingRelease
 from gsomia.treaty.schemes import Level, Scheme, SchemeRegistry, UnknownMarking, load_schemes
 from gsomia.treaty.terms import HandlingTerms, handling_terms
@@ -179,6 +181,7 @@ __all__ = [
     "CustodyKind",
     "DeadlineConvention",
     "Decision",
+    "DeclassifiedHolding",
     "Derivative",
     "DerivativeKind",
     "DerivativeMarking",
@@ -256,6 +259,7 @@ __all__ = [
     "may_issue_notice",
     "may_provide",
     "may_read",
+    "may_read_holding",
     "may_refer_to_third_party",
     "may_release_onward",
     "may_request_consent",
