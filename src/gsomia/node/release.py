@@ -21,8 +21,9 @@ from gsomia.node import audit
 from gsomia.node.authority import authorise
 from gsomia.node.control.originator import bind
 from gsomia.node.people import to_person
+from gsomia.node.read import OWN_AGREEMENT
 from gsomia.node.runtime import CHANNEL, Node
-from gsomia.seal import seal_envelope
+from gsomia.seal import POST_QUANTUM_PROFILES, seal_envelope
 from gsomia.store.tables import items, release_rules
 from gsomia.store.tables import outbox as outbox_table
 from gsomia.store.users import UserRecord, get_user
@@ -52,6 +53,12 @@ def priority(precedence: Precedence) -> int:
     return int(Precedence.FLASH) - int(precedence)
 
 
+def classic_crypto(*profiles: str) -> bool:
+    """Whether an envelope between keys of these profiles would not be post-quantum: what an
+    agreement must allow (R26, `may_provide` and `may_accept`)."""
+    return any(profile not in POST_QUANTUM_PROFILES for profile in profiles)
+
+
 def plan(
     node: Node,
     item: Mapping[str, Any],
@@ -66,34 +73,31 @@ def plan(
     binding: dict[str, Any] | None = None
     for nation in nations:
         agreement = node.agreement_with(nation, now)
-        if agreement is None:
-            decision = Decision.deny(
-                f"{node.nation} has no agreement with {nation}", "Art. 1", "R1"
-            )
-            outcomes.append(Outcome(nation, decision))
-            continue
-        version = agreement.version_at(now.date()).number
+        version = agreement.version_at(now.date()).number if agreement is not None else 1
         treaty_item = Item(
             id=item["id"],
             originator=node.nation,
             level=level,
             purpose=item["purpose"],
-            agreement_id=agreement.id,
+            agreement_id=agreement.id if agreement is not None else OWN_AGREEMENT,
             agreement_version=version,
             releasable_to=frozenset(item["releasable_to"]),
             precedence=precedence,
             caveats=frozenset(item["caveats"]),
             created_at=item["created_at"],
         )
-        decision = may_provide(
-            treaty_item, nation, agreement, release_for(nation), now, channel=CHANNEL
-        )
         card = node.peer_card(nation)
-        if decision.allowed and card is None:
-            decision = Decision.deny(
-                f"no identity card of a {nation} node is registered here", "Art. 9", "R25"
-            )
-        if not decision.allowed or card is None:
+        decision = may_provide(
+            treaty_item,
+            nation,
+            agreement,
+            release_for(nation),
+            now,
+            channel=CHANNEL,
+            recipient_known=card is not None,
+            classic_crypto=classic_crypto(node.keys.profile, *([card.profile] if card else [])),
+        )
+        if not decision.allowed or card is None or agreement is None:
             outcomes.append(Outcome(nation, decision))
             continue
         message_id = uuid.uuid4().hex
