@@ -100,6 +100,7 @@ from gsomia.treaty.destruction import (
     may_return,
     needs_two_officials,
     purpose_ended,
+    purpose_suspension,
     return_to_originator,
 )
 from gsomia.treaty.disputes import (
@@ -276,6 +277,7 @@ __all__ = [
     "open_investigation",
     "outstanding_acknowledgements",
     "purpose_ended",
+    "purpose_suspension",
     "reader_list",
     "receive",
     "record_consultation",
