@@ -46,6 +46,84 @@ def in_force_denial(agreement: Agreement, now: datetime, requirement: str) -> De
     return None
 
 
+def may_provide(
+    item: Item,
+    to_nation: str,
+    agreement: Agreement | None,
+    release: Release | None,
+    now: datetime,
+    *,
+    channel: str,
+    recipient_known: bool,
+    classic_crypto: bool,
+) -> Decision:
+    """May the originator provide `item` to `to_nation` under `agreement` over `channel` now?
+
+    Needs (R1, R2, R6, R25, R26, R40, R44, R50): an agreement with `to_nation` (None when the
+    originator has none) that is the item's own, in its current version, both nations parties,
+    in force, the level covered, an approved channel whose encryption the agreement accepts
+    (`classic_crypto`: the envelope would use the non-post-quantum profile), the nation in the
+    item's releasability, an explicit release decision or standing rule, and a node of
+    `to_nation` to seal for (`recipient_known`: its identity card is registered here).
+    """
+    require_aware(now, "now")
+    if agreement is None:
+        return deny(f"{item.originator} has no agreement with {to_nation}", "Art. 1", "R1")
+    denial = (
+        _agreement_denial(item, to_nation, agreement, now, channel)
+        or classic_crypto_denial(agreement, classic_crypto)
+        or _releasability_denial(item, to_nation)
+        or _release_denial(item, to_nation, release, now)
+        or _recipient_denial(to_nation, recipient_known)
+    )
+    if denial is not None:
+        return denial
+    version = agreement.version_at(now.date()).number
+    return allow(
+        f"{item.id} may go to {to_nation} under {agreement.id} v{version}", "Art. 4", "R50"
+    )
+
+
+def _agreement_denial(  # noqa: PLR0911 - one guard per treaty condition, in the treaty's order
+    item: Item, to_nation: str, agreement: Agreement, now: datetime, channel: str
+) -> Decision | None:
+    """Why `agreement` does not carry `item` to `to_nation` over `channel` now, if it does not."""
+    if item.agreement_id != agreement.id:
+        return deny(
+            f"{item.id} is marked for {item.agreement_id}, not {agreement.id}", "Art. 2(a)", "R6"
+        )
+    if item.originator not in agreement.parties or to_nation not in agreement.parties:
+        return deny(
+            f"{agreement.id} binds {' and '.join(agreement.parties)} only", THIRD_PARTY, "R12"
+        )
+    if to_nation == item.originator:
+        return deny(f"{to_nation} is the originator of {item.id}", "Art. 2(b)", "R1")
+    denial = in_force_denial(agreement, now, "R40")
+    if denial is not None:
+        return denial
+    version = agreement.version_at(now.date())
+    if version.number != item.agreement_version:
+        return deny(
+            f"{item.id} is marked under version {item.agreement_version}; version "
+            f"{version.number} applies now",
+            "Art. 21.2",
+            "R45",
+        )
+    if not version.covers(item.level):
+        return deny(
+            f"level not covered by agreement: {item.level} under {agreement.id}", "Art. 4", "R2"
+        )
+    if channel not in agreement.channels:
+        return deny(f"channel {channel!r} is not approved under {agreement.id}", "Art. 9", "R25")
+    return None
+
+
+def _releasability_denial(item: Item, to_nation: str) -> Decision | None:
+    if to_nation not in item.releasable_to:
+        return deny(f"{item.id} is not releasable to {to_nation}", THIRD_PARTY, "R21")
+    return None
+
+
 def _release_denial(
     item: Item, to_nation: str, release: Release | None, now: datetime
 ) -> Decision | None:
@@ -88,97 +166,10 @@ def _release_denial(
     return None
 
 
-def classic_crypto_denial(agreement: Agreement, classic_crypto: bool) -> Decision | None:
-    """The refusal of a non-post-quantum envelope (`classic_crypto`) under an agreement that
-    does not allow one (R26); None otherwise. Sender and receiver both ask it."""
-    if not classic_crypto:
-        return None
-    decision = may_use_classic_crypto(agreement)
-    return None if decision.allowed else decision
-
-
-def may_provide(
-    item: Item,
-    to_nation: str,
-    agreement: Agreement | None,
-    release: Release | None,
-    now: datetime,
-    *,
-    channel: str,
-    recipient_known: bool,
-    classic_crypto: bool,
-) -> Decision:
-    """May the originator provide `item` to `to_nation` under `agreement` over `channel` now?
-
-    Needs (R1, R2, R6, R25, R26, R40, R44, R50): an agreement with `to_nation` (None when the
-    originator has none) that is the item's own, in its current version, both nations parties,
-    in force, the level covered, an approved channel whose encryption the agreement accepts
-    (`classic_crypto`: the envelope would use the non-post-quantum profile), the nation in the
-    item's releasability, an explicit release decision or standing rule, and a node of
-    `to_nation` to seal for (`recipient_known`: its identity card is registered here).
-    """
-    require_aware(now, "now")
-    if agreement is None:
-        return deny(f"{item.originator} has no agreement with {to_nation}", "Art. 1", "R1")
-    denial = (
-        _agreement_denial(item, to_nation, agreement, now, channel)
-        or classic_crypto_denial(agreement, classic_crypto)
-        or _releasability_denial(item, to_nation)
-        or _release_denial(item, to_nation, release, now)
-        or _recipient_denial(to_nation, recipient_known)
-    )
-    if denial is not None:
-        return denial
-    version = agreement.version_at(now.date()).number
-    return allow(
-        f"{item.id} may go to {to_nation} under {agreement.id} v{version}", "Art. 4", "R50"
-    )
-
-
-def _releasability_denial(item: Item, to_nation: str) -> Decision | None:
-    if to_nation not in item.releasable_to:
-        return deny(f"{item.id} is not releasable to {to_nation}", THIRD_PARTY, "R21")
-    return None
-
-
 def _recipient_denial(to_nation: str, recipient_known: bool) -> Decision | None:
     """Nothing is sealed for a node whose identity nobody here pinned (R25)."""
     if not recipient_known:
         return deny(f"no identity card of a {to_nation} node is registered here", "Art. 9", "R25")
-    return None
-
-
-def _agreement_denial(  # noqa: PLR0911 - one guard per treaty condition, in the treaty's order
-    item: Item, to_nation: str, agreement: Agreement, now: datetime, channel: str
-) -> Decision | None:
-    """Why `agreement` does not carry `item` to `to_nation` over `channel` now, if it does not."""
-    if item.agreement_id != agreement.id:
-        return deny(
-            f"{item.id} is marked for {item.agreement_id}, not {agreement.id}", "Art. 2(a)", "R6"
-        )
-    if item.originator not in agreement.parties or to_nation not in agreement.parties:
-        return deny(
-            f"{agreement.id} binds {' and '.join(agreement.parties)} only", THIRD_PARTY, "R12"
-        )
-    if to_nation == item.originator:
-        return deny(f"{to_nation} is the originator of {item.id}", "Art. 2(b)", "R1")
-    denial = in_force_denial(agreement, now, "R40")
-    if denial is not None:
-        return denial
-    version = agreement.version_at(now.date())
-    if version.number != item.agreement_version:
-        return deny(
-            f"{item.id} is marked under version {item.agreement_version}; version "
-            f"{version.number} applies now",
-            "Art. 21.2",
-            "R45",
-        )
-    if not version.covers(item.level):
-        return deny(
-            f"level not covered by agreement: {item.level} under {agreement.id}", "Art. 4", "R2"
-        )
-    if channel not in agreement.channels:
-        return deny(f"channel {channel!r} is not approved under {agreement.id}", "Art. 9", "R25")
     return None
 
 
@@ -191,3 +182,12 @@ def may_use_classic_crypto(agreement: Agreement) -> Decision:
             "R26",
         )
     return allow(f"{agreement.id} allows the classic envelope profile", "Art. 9", "R26")
+
+
+def classic_crypto_denial(agreement: Agreement, classic_crypto: bool) -> Decision | None:
+    """The refusal of a non-post-quantum envelope (`classic_crypto`) under an agreement that
+    does not allow one (R26); None otherwise. Sender and receiver both ask it."""
+    if not classic_crypto:
+        return None
+    decision = may_use_classic_crypto(agreement)
+    return None if decision.allowed else decision
