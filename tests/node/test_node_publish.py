@@ -248,6 +248,15 @@ def test_release_without_the_partners_card_is_denied(pair: Cast) -> None:
     assert "no identity card of a USA node" in outcome.decision.reason
 
 
+def test_release_to_a_nation_without_an_agreement_is_denied(pair: Cast) -> None:
+    item_id = pair.publish("KOR", "kim", releasable_to=("FRA",))
+    [outcome] = pair.release("KOR", "park", item_id)
+    assert not outcome.decision.allowed
+    assert (outcome.decision.article, outcome.decision.requirement) == ("Art. 1", "R1")
+    assert outcome.decision.reason == "KOR has no agreement with FRA"
+    assert outcome.envelope is None
+
+
 def test_peer_registry(pair: Cast, tmp_path: Path) -> None:
     kor, jpn = pair["KOR"], pair["JPN"]
     with kor.engine.connect() as conn:
