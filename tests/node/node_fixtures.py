@@ -24,6 +24,7 @@ from gsomia.node.peers import add_peer
 from gsomia.node.publish import Draft
 from gsomia.node.release import Outcome
 from gsomia.node.runtime import Node
+from gsomia.seal import DEFAULT_PROFILE
 from gsomia.store.tables import access_log
 from gsomia.store.users import UserRecord, add_user, get_user
 
@@ -142,12 +143,19 @@ class Cast:
 
 
 def build_cast(
-    root: Path, nations: tuple[str, ...] = ("KOR", "JPN", "USA"), *, pin: bool = True
+    root: Path,
+    nations: tuple[str, ...] = ("KOR", "JPN", "USA"),
+    *,
+    pin: bool = True,
+    profile: str = DEFAULT_PROFILE,
 ) -> Cast:
-    """Homes under `root`, the people of `PEOPLE`, and (if `pin`) every pair of cards pinned."""
+    """Homes under `root` (keys of `profile`), the people of `PEOPLE`, and (if `pin`) every
+    pair of cards pinned."""
     nodes = {}
     for nation in nations:
-        home = init_home(root / nation.lower(), nation, NAMES[nation], f"pw-{nation}-0123456789")
+        home = init_home(
+            root / nation.lower(), nation, NAMES[nation], f"pw-{nation}-0123456789", profile
+        )
         node = assemble(home)
         node.migrate()
         with node.engine.begin() as conn:

@@ -178,6 +178,19 @@ def test_reads_are_suspended_once_the_purpose_ends_until_disposal(
         read.read_holding(jpn, sato, ended)
 
 
+def test_copies_are_refused_once_the_purpose_ends(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jpn, sato = cast["JPN"], cast.user("JPN", "sato")
+    now = jpn.clock()
+    ended = provide(cast, terms={"purpose_ends": now + timedelta(days=1)})
+    assert make_copies(jpn, sato, ended)  # until its purpose ends
+    monkeypatch.setattr(jpn, "clock", lambda: now + timedelta(days=2))
+    with pytest.raises(PolicyDenied, match=r"purpose of .* ended") as caught:
+        make_copies(jpn, sato, ended)
+    assert (caught.value.article, "R18" in caught.value.message) == ("Art. 6(h)", True)
+
+
 def test_a_new_purpose_needs_the_originators_approval(cast: Cast) -> None:
     held = provide(cast)
     jpn, sato = cast["JPN"], cast.user("JPN", "sato")

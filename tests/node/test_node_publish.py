@@ -17,8 +17,8 @@ from gsomia.node import publish, transfers
 from gsomia.node.home import init_home
 from gsomia.node.peers import add_peer, list_peers, remove_peer
 from gsomia.node.publish import Draft, parse_precedence
-from gsomia.node.read import item_terms
 from gsomia.node.release import priority
+from gsomia.store.items import handling_terms_of
 from gsomia.store.tables import access_log, items, outbox
 from gsomia.treaty.items import Precedence
 
@@ -105,9 +105,9 @@ def test_handling_terms_travel_in_the_signed_label(cast: Cast) -> None:
         label = label_from_obj(
             conn.execute(select(items.c.label).where(items.c.id == item_id)).scalar_one()
         )
-    caveats, copy_limit, purpose_ends = item_terms(label)
-    assert {"NO REPRODUCTION", "PATENT"} <= caveats
-    assert (copy_limit, purpose_ends) == (0, ends)
+    terms = handling_terms_of(label)
+    assert {"NO REPRODUCTION", "PATENT"} <= terms.caveats
+    assert (terms.copy_limit, terms.purpose_ends) == (0, ends)
 
 
 def test_an_item_without_terms_carries_none(cast: Cast) -> None:
@@ -116,7 +116,8 @@ def test_an_item_without_terms_carries_none(cast: Cast) -> None:
         label = label_from_obj(
             conn.execute(select(items.c.label).where(items.c.id == item_id)).scalar_one()
         )
-    assert item_terms(label)[1:] == (None, None)
+    terms = handling_terms_of(label)
+    assert (terms.copy_limit, terms.purpose_ends) == (None, None)
 
 
 def test_auditor_may_not_publish_and_the_denial_is_logged(cast: Cast) -> None:
@@ -245,6 +246,15 @@ def test_release_without_the_partners_card_is_denied(pair: Cast) -> None:
     assert not outcome.decision.allowed
     assert outcome.decision.requirement == "R25"
     assert "no identity card of a USA node" in outcome.decision.reason
+
+
+def test_release_to_a_nation_without_an_agreement_is_denied(pair: Cast) -> None:
+    item_id = pair.publish("KOR", "kim", releasable_to=("FRA",))
+    [outcome] = pair.release("KOR", "park", item_id)
+    assert not outcome.decision.allowed
+    assert (outcome.decision.article, outcome.decision.requirement) == ("Art. 1", "R1")
+    assert outcome.decision.reason == "KOR has no agreement with FRA"
+    assert outcome.envelope is None
 
 
 def test_peer_registry(pair: Cast, tmp_path: Path) -> None:

@@ -112,6 +112,10 @@ STANDING = StandingRelease(
     "feed-dprk", "KOR", "JPN", WARNING, lv("KOR", "군사II급비밀"), NOW - YEAR, NOW + YEAR, OFFICER
 )
 
+#: A partner node registered here, with post-quantum keys: what a provision seals for.
+PQ_NODE: dict[str, Any] = {"recipient_known": True, "classic_crypto": False}
+CLASSIC_ALLOWED = replace(KJ, classic_crypto_allowed=True)
+
 PROVIDE: list[tuple[str, dict[str, Any], bool, str]] = [
     ("R50-allow-officer-release", {}, True, "R50"),
     ("R50-allow-standing-rule", {"release": STANDING}, True, "R50"),
@@ -217,6 +221,27 @@ PROVIDE: list[tuple[str, dict[str, Any], bool, str]] = [
         False,
         "R6",
     ),
+    ("R1-deny-no-agreement-with-the-nation", {"agreement": None}, False, "R1"),
+    ("R25-deny-no-node-of-the-nation-registered", {"recipient_known": False}, False, "R25"),
+    (
+        "R50-no-release-is-named-before-the-missing-node",
+        {"recipient_known": False, "release": None},
+        False,
+        "R50",
+    ),
+    ("R26-deny-classic-crypto-the-agreement-refuses", {"classic_crypto": True}, False, "R26"),
+    (
+        "R26-allow-classic-crypto-the-agreement-allows",
+        {"classic_crypto": True, "agreement": CLASSIC_ALLOWED},
+        True,
+        "R50",
+    ),
+    (
+        "R26-classic-crypto-is-refused-before-the-release-is-looked-at",
+        {"classic_crypto": True, "release": None},
+        False,
+        "R26",
+    ),
 ]
 
 
@@ -231,6 +256,7 @@ def test_may_provide(changes: dict[str, Any], allowed: bool, requirement: str) -
         "release": RELEASE,
         "now": NOW,
         "channel": "gsomia-node",
+        **PQ_NODE,
     } | changes
     decision = may_provide(**args)
     assert decision.allowed is allowed, decision.reason
@@ -245,6 +271,7 @@ def test_R2_reason_says_level_not_covered() -> None:
         RELEASE,
         NOW,
         channel="gsomia-node",
+        **PQ_NODE,
     )
     assert "level not covered by agreement" in decision.reason
     assert decision.article == "Art. 4"
@@ -267,15 +294,19 @@ def amended() -> Agreement:
 
 def test_R45_items_are_provided_under_the_version_in_effect() -> None:
     agreement = amended()
-    old = may_provide(ITEM, "JPN", agreement, RELEASE, NOW, channel="gsomia-node")
+    old = may_provide(ITEM, "JPN", agreement, RELEASE, NOW, channel="gsomia-node", **PQ_NODE)
     assert not old.allowed
     assert old.requirement == "R45"
     item_v2 = replace(ITEM, agreement_version=2)
     release = replace(RELEASE, item_id=item_v2.id)
-    assert may_provide(item_v2, "JPN", agreement, release, NOW, channel="gsomia-node").allowed
+    assert may_provide(
+        item_v2, "JPN", agreement, release, NOW, channel="gsomia-node", **PQ_NODE
+    ).allowed
     confidential = replace(item_v2, level=lv("KOR", "군사III급비밀"))
     assert (
-        may_provide(confidential, "JPN", agreement, release, NOW, channel="gsomia-node").requirement
+        may_provide(
+            confidential, "JPN", agreement, release, NOW, channel="gsomia-node", **PQ_NODE
+        ).requirement
         == "R2"
     )
 
@@ -287,7 +318,9 @@ def test_R45_holdings_keep_their_version_table() -> None:
 
 def test_R46_open_consultation_suspends_nothing() -> None:
     disputed = KJ.record(Event(EventKind.CONSULTATION_OPENED, date(2024, 1, 1), "note", "JPN"))
-    assert may_provide(ITEM, "JPN", disputed, RELEASE, NOW, channel="gsomia-node").allowed
+    assert may_provide(
+        ITEM, "JPN", disputed, RELEASE, NOW, channel="gsomia-node", **PQ_NODE
+    ).allowed
     assert may_access(READER, receive(ITEM, "JPN", disputed), NOW).allowed
 
 
@@ -601,6 +634,26 @@ def test_may_hand_over(changes: dict[str, Any], allowed: bool) -> None:
 def test_classic_crypto_profile_is_refused_unless_the_agreement_allows_it() -> None:
     assert not may_use_classic_crypto(KJ).allowed
     assert may_use_classic_crypto(replace(KJ, classic_crypto_allowed=True)).allowed
+
+
+def test_R1_no_agreement_names_both_nations() -> None:
+    decision = may_provide(ITEM, "JPN", None, RELEASE, NOW, channel="gsomia-node", **PQ_NODE)
+    assert (decision.reason, decision.article) == ("KOR has no agreement with JPN", "Art. 1")
+
+
+def test_R26_names_the_agreement_and_the_profile() -> None:
+    decision = may_provide(
+        ITEM,
+        "JPN",
+        KJ,
+        RELEASE,
+        NOW,
+        channel="gsomia-node",
+        recipient_known=True,
+        classic_crypto=True,
+    )
+    assert decision.reason == "KOR-JPN-2016 refuses the classic (non-post-quantum) envelope profile"
+    assert decision.article == "Art. 9"
 
 
 def test_decision_constructors() -> None:

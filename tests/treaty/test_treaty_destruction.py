@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -34,6 +35,7 @@ from gsomia.treaty import (
     may_read,
     may_return,
     needs_two_officials,
+    purpose_suspension,
     receive,
     return_to_originator,
 )
@@ -151,6 +153,33 @@ def test_R18_access_is_suspended_once_the_purpose_ends() -> None:
         ENDING,
     )
     assert due_for_disposal([ENDING], NOW) == ()
+
+
+@pytest.mark.parametrize(
+    ("holding", "now", "suspended"),
+    [
+        (ENDING, NOW, False),
+        (ENDING, NOW + DAY, True),
+        (replace(ENDING, destroyed=True), NOW + DAY, False),
+        (HOLDING, NOW + 1000 * DAY, False),
+    ],
+    ids=["before-the-end", "at-the-end", "already-disposed", "no-end-set"],
+)
+def test_R18_purpose_suspension_is_what_may_read_refuses(
+    holding: Holding, now: datetime, suspended: bool
+) -> None:
+    """The suspension is a decision of its own, and the very refusal `may_read` gives."""
+    suspension = purpose_suspension(holding, now)
+    assert (suspension is not None) is suspended
+    if suspension is not None:
+        assert (suspension.allowed, suspension.article, suspension.requirement) == (
+            False,
+            "Art. 6(h)",
+            "R18",
+        )
+        assert may_read(JPN_READER, holding, now) == suspension
+    else:
+        assert may_read(JPN_READER, holding, now) == may_access(JPN_READER, holding, now)
 
 
 RETURN_ROWS: list[tuple[str, dict[str, Any], bool, str]] = [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -29,6 +30,10 @@ from gsomia.treaty import (
     state_at,
     translate,
 )
+
+#: A partner node registered here, with post-quantum keys: what a provision seals for.
+PQ_NODE: dict[str, Any] = {"recipient_known": True, "classic_crypto": False}
+
 
 S = load_schemes()
 AGREEMENTS = load_agreements()
@@ -137,5 +142,5 @@ def test_R44_protection_survives_termination(
     assert not third.allowed
     # No new provision under the terminated agreement.
     assert not may_provide(
-        holding.item, holding.holder, LAPSED, None, now, channel="gsomia-node"
+        holding.item, holding.holder, LAPSED, None, now, channel="gsomia-node", **PQ_NODE
     ).allowed

@@ -176,6 +176,31 @@ def test_may_accept(
     assert decision.article.startswith("Art.")
 
 
+@pytest.mark.parametrize(
+    ("agreement", "classic", "allowed", "req"),
+    [
+        (KJ, False, True, "R7"),
+        (KJ, True, False, "R26"),
+        (replace(KJ, classic_crypto_allowed=True), True, True, "R7"),
+        (replace(KJ, classic_crypto_allowed=True), False, True, "R7"),
+    ],
+    ids=[
+        "post-quantum",
+        "classic-refused",
+        "classic-allowed",
+        "post-quantum-where-classic-allowed",
+    ],
+)
+def test_R26_classic_crypto_is_accepted_only_where_the_agreement_allows_it(
+    agreement: Agreement, classic: bool, allowed: bool, req: str
+) -> None:
+    decision = may_accept(
+        item(), "JPN", "KOR", agreement, NOW, channel=CHANNEL, classic_crypto=classic
+    )
+    assert decision.allowed is allowed
+    assert decision.requirement == req
+
+
 def test_may_accept_level_mapped_to_nothing_is_denied_under_article_4() -> None:
     # A version whose row names no JPN level: Art. 4 denial, never a guess at the nearest.
     version = KJ.latest

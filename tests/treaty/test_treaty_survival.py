@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -65,6 +66,10 @@ from gsomia.treaty.consent_requests import ConsentRequest
 from gsomia.treaty.people import RELEASE_AUTHORITY
 from gsomia.treaty.receipt import may_accept
 
+#: A partner node registered here, with post-quantum keys: what a provision seals for.
+PQ_NODE: dict[str, Any] = {"recipient_known": True, "classic_crypto": False}
+
+
 HELD = receive(ITEM, "JPN", LAPSED)  # provided in 2018, before the termination took effect
 LATER = st.integers(min_value=0, max_value=3 * 365).map(
     lambda days: AFTER_TERMINATION + timedelta(days=days)
@@ -102,7 +107,7 @@ def test_R44_no_new_provision_but_the_third_party_rule_still_holds(when: datetim
         KOR_OFFICER, roles=frozenset({RELEASE_AUTHORITY}), clearance_expires=when + YEAR
     )
     release = OfficerRelease(ITEM.id, "JPN", officer, when - HOUR)
-    provide = may_provide(ITEM, "JPN", LAPSED, release, when, channel="gsomia-node")
+    provide = may_provide(ITEM, "JPN", LAPSED, release, when, channel="gsomia-node", **PQ_NODE)
     assert not provide.allowed
     assert provide.requirement == "R44"
     assert not may_accept(ITEM, "JPN", "KOR", LAPSED, when, channel="gsomia-node").allowed
@@ -226,6 +231,6 @@ def test_R46_protection_is_never_suspended_while_a_dispute_is_open(
     )
     officer = replace(KOR_OFFICER, roles=frozenset({RELEASE_AUTHORITY}))
     release = OfficerRelease(ITEM.id, "JPN", officer, NOW - HOUR)
-    assert may_provide(ITEM, "JPN", disputed, release, NOW, channel="gsomia-node") == may_provide(
-        ITEM, "JPN", KJ, release, NOW, channel="gsomia-node"
-    )
+    assert may_provide(
+        ITEM, "JPN", disputed, release, NOW, channel="gsomia-node", **PQ_NODE
+    ) == may_provide(ITEM, "JPN", KJ, release, NOW, channel="gsomia-node", **PQ_NODE)

@@ -10,15 +10,13 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
-from sqlalchemy import select
-
 from gsomia.node.people import to_person
-from gsomia.node.read import access_decision
 from gsomia.node.receive import Accepted
 from gsomia.node.runtime import Node
-from gsomia.store.tables import holdings
+from gsomia.store import holdings
 from gsomia.store.users import get_user
 from gsomia.treaty.items import Precedence
+from gsomia.treaty.reading import may_read_holding
 
 
 def push_flash(node: Node, accepted: Sequence[Accepted]) -> None:
@@ -31,15 +29,11 @@ def push_flash(node: Node, accepted: Sequence[Accepted]) -> None:
     scheme = node.scheme(now.date())
     with node.reader.connect() as conn:
         people = [to_person(get_user(conn, name), scheme) for name in sorted(watching)]
-        rows = {
-            row.id: row
-            for row in conn.execute(
-                select(holdings).where(holdings.c.id.in_([a.holding_id for a in flash]))
-            )
-        }
+        held = holdings.by_ids(conn, [a.holding_id for a in flash])
     for accepted_item in flash:
-        row = rows[accepted_item.holding_id]
-        allowed = {p.id for p in people if access_decision(node, p, row, now).allowed}
+        # Mapped once, decided per person: the read decision `read.access_decision` takes.
+        holding = holdings.to_readable(held[accepted_item.holding_id], node.schemes, node.nation)
+        allowed = {p.id for p in people if may_read_holding(p, holding, now).allowed}
         if allowed:
             node.alerts.publish(
                 allowed,

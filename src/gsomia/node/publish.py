@@ -11,7 +11,6 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from gsomia.errors import InputError
 from gsomia.labels import (
@@ -23,12 +22,15 @@ from gsomia.labels import (
     national_policy,
 )
 from gsomia.node import audit
-from gsomia.node.authority import authorise
+from gsomia.node.authority import authorise, refuse
 from gsomia.node.release import Outcome, commit, plan, priority, standing_releases
 from gsomia.node.runtime import Node
-from gsomia.store.tables import items
+from gsomia.store import items
+from gsomia.store.items import ItemRecord
 from gsomia.store.users import UserRecord
+from gsomia.treaty.decision import Decision
 from gsomia.treaty.items import Precedence
+from gsomia.treaty.people import Person
 from gsomia.treaty.release import StandingRelease
 from gsomia.treaty.roles import Action, may_originate
 
@@ -77,8 +79,8 @@ def parse_precedence(text: str) -> Precedence:
         ) from None
 
 
-def _row(node: Node, user: UserRecord, draft: Draft, now: datetime) -> dict[str, Any]:
-    """The item row for `draft`, validated and labelled in this nation's scheme."""
+def _record(node: Node, user: UserRecord, draft: Draft, now: datetime) -> ItemRecord:
+    """The item `draft` describes, validated and labelled in this nation's scheme."""
     scheme = node.scheme(now.date())
     level = scheme.parse(draft.level)
     precedence = parse_precedence(draft.precedence)
@@ -109,23 +111,23 @@ def _row(node: Node, user: UserRecord, draft: Draft, now: datetime) -> dict[str,
         informative=terms,
         label_id=item_id,
     )
-    return {
-        "id": item_id,
-        "title": draft.title.strip(),
-        "originator": node.nation,
-        "level": level.native,
-        "releasable_to": list(partners),
-        "purpose": draft.purpose,
-        "precedence": precedence.name,
-        "caveats": list(draft.caveats),
-        "feed": draft.feed,
-        "media_type": draft.media_type,
-        "content": draft.content,
-        "label": label_to_obj(label),
-        "author": user.name,
-        "created_at": now,
-        "state": "draft",
-    }
+    return ItemRecord(
+        id=item_id,
+        title=draft.title.strip(),
+        originator=node.nation,
+        level=level.native,
+        releasable_to=partners,
+        purpose=draft.purpose,
+        precedence=precedence.name,
+        caveats=tuple(draft.caveats),
+        feed=draft.feed,
+        media_type=draft.media_type,
+        content=draft.content,
+        label=label_to_obj(label),
+        author=user.name,
+        created_at=now,
+        state="draft",
+    )
 
 
 def _handling_terms(draft: Draft, now: datetime) -> dict[str, tuple[str, ...]]:
@@ -150,13 +152,13 @@ def _handling_terms(draft: Draft, now: datetime) -> dict[str, tuple[str, ...]]:
 
 def _authorised(
     rules: Mapping[str, Mapping[str, StandingRelease]],
-    planned: Sequence[tuple[Mapping[str, Any], Sequence[Outcome]]],
+    planned: Sequence[tuple[ItemRecord, Sequence[Outcome]]],
 ) -> dict[str, str]:
     """Who released each item of a feed: the officers whose standing rules allowed it (R50),
     not the analyst who published it."""
     found = {}
-    for item, outcomes in planned:
-        rule = rules[item["feed"]]
+    for record, outcomes in planned:
+        rule = rules[record.feed or ""]
         officers = sorted(
             {
                 f"{rule[o.nation].approved_by.id} (standing rule {rule[o.nation].rule_id})"
@@ -165,8 +167,68 @@ def _authorised(
             }
         )
         if officers:
-            found[item["id"]] = ", ".join(officers)
+            found[record.id] = ", ".join(officers)
     return found
+
+
+def _check_markings(
+    node: Node, person: Person, user: UserRecord, records: Sequence[ItemRecord], now: datetime
+) -> None:
+    """Each item is marked at a level `person` may originate (R6); a refusal is logged and
+    raised, and nothing is stored."""
+    scheme = node.scheme(now.date())
+    for record in records:
+        marking = may_originate(person, scheme.parse(record.level), now)
+        if not marking.allowed:
+            refuse(
+                node,
+                actor=user.name,
+                action=Action.PUBLISH.value,
+                subject=record.id,
+                decision=marking,
+            )
+
+
+def _plans(
+    node: Node, records: Sequence[ItemRecord], now: datetime
+) -> tuple[dict[str, dict[str, StandingRelease]], list[list[Outcome]]]:
+    """The standing rules of the items' feeds, and per item what they release (R50)."""
+    feeds = {record.feed for record in records if record.feed}
+    with node.reader.connect() as conn:
+        rules = {feed: standing_releases(conn, node, feed, now) for feed in feeds}
+    plans = [
+        plan(node, record, record.releasable_to, rules[record.feed].get, now)
+        if record.feed and rules[record.feed]
+        else []
+        for record in records
+    ]
+    return rules, plans
+
+
+def _store(  # noqa: PLR0917 - what one publication writes together
+    node: Node,
+    user: UserRecord,
+    records: Sequence[ItemRecord],
+    plans: Sequence[list[Outcome]],
+    rules: Mapping[str, Mapping[str, StandingRelease]],
+    allowed: Decision,
+    now: datetime,
+) -> dict[str, list[Outcome]]:
+    """Store the items, their publication decisions and what their standing rules released,
+    in one transaction; what was recorded per released item."""
+    with node.engine.begin() as conn:
+        items.add_all(conn, records)
+        audit.record_all(
+            conn,
+            [audit.Entry(user.name, Action.PUBLISH.value, r.id, allowed) for r in records],
+            now,
+        )
+        planned = [(r, outcomes) for r, outcomes in zip(records, plans, strict=True) if outcomes]
+        if not planned:
+            return {}
+        released_by = _authorised(rules, planned)
+        kept = commit(conn, planned, actor=user.name, now=now, released_by=released_by)
+    return {record.id: outcomes for (record, _), outcomes in zip(planned, kept, strict=True)}
 
 
 def publish_batch(node: Node, user: UserRecord, drafts: Sequence[Draft]) -> list[Published]:
@@ -175,55 +237,16 @@ def publish_batch(node: Node, user: UserRecord, drafts: Sequence[Draft]) -> list
         raise InputError(f"publish 1 to {MAX_BATCH} items at a time")
     person, allowed = authorise(node, user, Action.PUBLISH, "batch" if len(drafts) > 1 else "item")
     now = node.clock()
-    rows = [_row(node, user, draft, now) for draft in drafts]
-    scheme = node.scheme(now.date())
-    for row in rows:
-        marking = may_originate(person, scheme.parse(row["level"]), now)
-        if not marking.allowed:
-            with node.engine.begin() as conn:
-                audit.record(
-                    conn,
-                    actor=user.name,
-                    action=Action.PUBLISH.value,
-                    subject=row["id"],
-                    decision=marking,
-                    now=now,
-                )
-            marking.enforce()
-    feeds = {row["feed"] for row in rows if row["feed"]}
-    with node.reader.connect() as conn:
-        rules = {feed: standing_releases(conn, node, feed, now) for feed in feeds}
-    plans = [
-        plan(node, row, row["releasable_to"], rules[row["feed"]].get, now)
-        if row["feed"] in rules and rules[row["feed"]]
-        else []
-        for row in rows
-    ]
-    with node.engine.begin() as conn:
-        conn.execute(items.insert(), rows)
-        audit.record_all(
-            conn,
-            [audit.Entry(user.name, Action.PUBLISH.value, r["id"], allowed) for r in rows],
-            now,
-        )
-        planned = [(row, outcomes) for row, outcomes in zip(rows, plans, strict=True) if outcomes]
-        kept = dict(
-            zip(
-                (row["id"] for row, _ in planned),
-                commit(
-                    conn, planned, actor=user.name, now=now, released_by=_authorised(rules, planned)
-                )
-                if planned
-                else [],
-                strict=True,
-            )
-        )
+    records = [_record(node, user, draft, now) for draft in drafts]
+    _check_markings(node, person, user, records, now)
+    rules, plans = _plans(node, records, now)
+    kept = _store(node, user, records, plans, rules, allowed, now)
     published = []
-    for row in rows:
-        outcomes = tuple(kept.get(row["id"], ()))
+    for record in records:
+        outcomes = tuple(kept.get(record.id, ()))
         state = "released" if any(o.envelope for o in outcomes) else "draft"
-        published.append(Published(row["id"], state, outcomes))
-    for precedence in {row["precedence"] for row, p in zip(rows, plans, strict=True) if p}:
+        published.append(Published(record.id, state, outcomes))
+    for precedence in {r.precedence for r, p in zip(records, plans, strict=True) if p}:
         node.worker.wake(priority(Precedence[precedence]))
     return published
 

@@ -8,37 +8,39 @@ full verification of the envelope.
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, select
+from sqlalchemy import Row, RowMapping
 
 from gsomia.errors import NotFound
-from gsomia.labels import (
-    TAG_COPY_LIMIT,
-    TAG_HANDLING,
-    TAG_PURPOSE_ENDS,
-    ConfidentialityLabel,
-    label_from_obj,
-)
 from gsomia.node import audit
 from gsomia.node.people import to_person
 from gsomia.node.runtime import Node
 from gsomia.seal import open_envelope, parse_card
-from gsomia.store.tables import holdings
+from gsomia.store import holdings, items
+from gsomia.store.holdings import HoldingRecord
+from gsomia.store.items import OWN_AGREEMENT, ItemRecord
 from gsomia.store.users import UserRecord
-from gsomia.treaty.classification import DECLASSIFIED, may_read_declassified
 from gsomia.treaty.decision import Decision
-from gsomia.treaty.destruction import may_read
-from gsomia.treaty.items import Holding, Item, Precedence
+from gsomia.treaty.items import Holding, Item
 from gsomia.treaty.people import Person
+from gsomia.treaty.reading import may_read_holding
 
-log = logging.getLogger("gsomia.read")
-
-#: What a malformed purpose end reads as: already ended, so access is suspended (fail closed).
-_ENDED = datetime(1970, 1, 1, tzinfo=UTC)
+__all__ = [
+    "OWN_AGREEMENT",
+    "HoldingView",
+    "access_decision",
+    "get_holding",
+    "holding_row",
+    "list_holdings",
+    "own_holding",
+    "own_item",
+    "read_holding",
+    "treaty_holding",
+    "view_of",
+]
 
 
 @dataclass(frozen=True)
@@ -62,173 +64,111 @@ class HoldingView:
     local_label: dict[str, Any]
 
 
-def _view(row: Any) -> HoldingView:
-    m = row._mapping
+def _view(record: HoldingRecord) -> HoldingView:
     return HoldingView(
-        id=m["id"],
-        item_id=m["item_id"],
-        title=m["title"],
-        originator=m["originator"],
-        sender=m["sender"],
-        marking=m["local_level"],
-        original_marking=m["original_label"]["ConfidentialityInformation"]["Classification"],
-        purpose=m["purpose"],
-        precedence=m["precedence"],
-        media_type=m["media_type"],
-        agreement=f"{m['agreement_id']} v{m['agreement_version']}",
-        received_at=m["received_at"],
-        state=m["state"],
-        original_label=m["original_label"],
-        local_label=m["local_label"],
+        id=record.id,
+        item_id=record.item_id,
+        title=record.title,
+        originator=record.originator,
+        sender=record.sender,
+        marking=record.local_level,
+        original_marking=record.original_label["ConfidentialityInformation"]["Classification"],
+        purpose=record.purpose,
+        precedence=record.precedence,
+        media_type=record.media_type,
+        agreement=f"{record.agreement_id} v{record.agreement_version}",
+        received_at=record.received_at,
+        state=record.state,
+        original_label=dict(record.original_label),
+        local_label=dict(record.local_label),
     )
+
+
+def _record(row: HoldingRecord | Row[Any] | RowMapping) -> HoldingRecord:
+    """A holding as a record, whether a caller has one or (node/control, for now) a row."""
+    return row if isinstance(row, HoldingRecord) else holdings.from_row(row)
 
 
 def list_holdings(node: Node) -> list[HoldingView]:
     with node.reader.connect() as conn:
-        rows = conn.execute(select(holdings).order_by(holdings.c.received_at.desc()))
-        return [_view(row) for row in rows]
+        return [_view(record) for record in holdings.newest(conn)]
 
 
-def _row(node: Node, holding_id: str) -> Any:
+def _not_held(holding_id: str) -> NotFound:
+    return NotFound(f"no holding {holding_id}", hint="`gsomia item list` shows what is held")
+
+
+def _get(node: Node, holding_id: str) -> HoldingRecord:
     with node.reader.connect() as conn:
-        row = conn.execute(
-            select(holdings).where(
-                (holdings.c.id == holding_id) | (holdings.c.item_id == holding_id)
-            )
-        ).first()
-    if row is None:
-        raise NotFound(f"no holding {holding_id}", hint="`gsomia item list` shows what is held")
-    return row
-
-
-def holding_row(node: Node, holding_id: str) -> Any:
-    """The holdings row with this id or item id; `NotFound` otherwise."""
-    return _row(node, holding_id)
-
-
-def view_of(row: Any) -> HoldingView:
-    return _view(row)
+        record = holdings.get(conn, holding_id)
+    if record is None:
+        raise _not_held(holding_id)
+    return record
 
 
 def get_holding(node: Node, holding_id: str) -> HoldingView:
-    return _view(_row(node, holding_id))
+    return _view(_get(node, holding_id))
 
 
-def _values(label: ConfidentialityLabel, tag: str) -> tuple[str, ...]:
-    category = label.category(tag)
-    return category.values if category is not None else ()
+# Helpers node/control still imports: thin wrappers until it reads `gsomia.store.holdings`
+# and `gsomia.store.items` itself.
 
 
-def item_terms(
-    label: ConfidentialityLabel,
-) -> tuple[frozenset[str], int | None, datetime | None]:
-    """The caveats, copy limit and purpose end the originator's label sets (fail closed: a
-    malformed copy limit allows no copy, a malformed purpose end has already passed)."""
-    caveats = label.caveats | frozenset(_values(label, TAG_HANDLING))
-    copy_limit: int | None = None
-    limits = _values(label, TAG_COPY_LIMIT)
-    if limits:
-        try:
-            copy_limit = min(int(value) for value in limits)
-        except ValueError:
-            log.warning("label %s: copy limit %r is malformed", label.label_id, limits)
-            copy_limit = 0
-        copy_limit = max(copy_limit, 0)
-    ends: datetime | None = None
-    endings = _values(label, TAG_PURPOSE_ENDS)
-    if endings:
-        try:
-            parsed = [datetime.fromisoformat(value) for value in endings]
-            if any(value.tzinfo is None for value in parsed):
-                raise ValueError("no time zone")
-            ends = min(parsed)
-        except ValueError:
-            log.warning("label %s: purpose end %r is malformed", label.label_id, endings)
-            ends = _ENDED
-    return caveats, copy_limit, ends
+def holding_row(node: Node, holding_id: str) -> Row[Any]:
+    """The holdings row with this id or item id; `NotFound` otherwise."""
+    with node.reader.connect() as conn:
+        row = holdings.get_row(conn, holding_id)
+    if row is None:
+        raise _not_held(holding_id)
+    return row
 
 
-def treaty_holding(node: Node, row: Any) -> Holding:
-    """The holding as the access rules see it: levels parsed, releasability, caveats, copy
-    limit and purpose end from the originator's label, the purposes it approved since (R13),
-    and returned holdings counted as gone (R18)."""
-    m = row._mapping
-    original = label_from_obj(m["original_label"])
-    created = original.created_at
-    level = node.schemes.parse(m["originator"], original.classification, at=created.date())
-    caveats, copy_limit, purpose_ends = item_terms(original)
-    item = Item(
-        id=m["item_id"],
-        originator=m["originator"],
-        level=level,
-        purpose=m["purpose"],
-        agreement_id=m["agreement_id"],
-        agreement_version=m["agreement_version"],
-        releasable_to=original.releasable_to,
-        precedence=Precedence[m["precedence"]],
-        caveats=caveats,
-        created_at=created,
-        copy_limit=copy_limit,
-        purpose_ends=purpose_ends,
-    )
-    return Holding(
-        id=m["id"],
-        item=item,
-        holder=node.nation,
-        level=node.schemes.parse(node.nation, m["local_level"], at=m["received_at"].date()),
-        approved_purposes=frozenset(m["approved_purposes"] or ()),
-        destroyed=m["state"] != "held",
-        consent_id=m["consent_id"] or "",
-    )
+def view_of(row: HoldingRecord | Row[Any]) -> HoldingView:
+    return _view(_record(row))
 
 
-#: What this node's own item names as its agreement: it is provided under one agreement per
-#: partner, so none is stored with it; a caller that knows the one in question names it.
-OWN_AGREEMENT = "(originator's own)"
+def treaty_holding(node: Node, row: HoldingRecord | Row[Any] | RowMapping) -> Holding:
+    """The holding as the access rules see it (`gsomia.store.holdings.to_holding`)."""
+    return holdings.to_holding(_record(row), node.schemes, node.nation)
 
 
 def own_item(
     node: Node,
-    row: RowMapping,
+    row: ItemRecord | RowMapping,
     *,
     agreement_id: str = OWN_AGREEMENT,
     agreement_version: int = 1,
 ) -> Item:
-    """An `items` row of this node's own item as the treaty sees it, with the handling terms
-    its label sets."""
-    caveats, copy_limit, purpose_ends = item_terms(label_from_obj(row["label"]))
-    return Item(
-        id=row["id"],
-        originator=node.nation,
-        level=node.schemes.parse(node.nation, row["level"], at=row["created_at"].date()),
-        purpose=row["purpose"],
-        agreement_id=agreement_id,
-        agreement_version=agreement_version,
-        releasable_to=frozenset(row["releasable_to"]),
-        precedence=Precedence[row["precedence"]],
-        caveats=caveats | frozenset(row["caveats"]),
-        created_at=row["created_at"],
-        copy_limit=copy_limit,
-        purpose_ends=purpose_ends,
+    """This node's own item as the treaty sees it (`gsomia.store.items.to_item`)."""
+    record = row if isinstance(row, ItemRecord) else items.from_row(row)
+    return items.to_item(
+        record, node.schemes, agreement_id=agreement_id, agreement_version=agreement_version
     )
 
 
-def own_holding(node: Node, row: RowMapping, **agreement: Any) -> Holding:
+def own_holding(node: Node, row: ItemRecord | RowMapping, **agreement: Any) -> Holding:
     """This node's own item as a holding of its originator (a derivative's source, or what a
     visitor may be shown); `agreement` as for `own_item`."""
     item = own_item(node, row, **agreement)
     return Holding(item.id, item, node.nation, item.level)
 
 
+# Reading ------------------------------------------------------------------------------------
+
+
 def access_decision(
-    node: Node, person: Person, row: Any, now: datetime, purpose: str | None = None
+    node: Node,
+    person: Person,
+    row: HoldingRecord | Row[Any],
+    now: datetime,
+    purpose: str | None = None,
 ) -> Decision:
-    """`may_read`: the access decision, refused for a destroyed or returned holding and while
-    the item's purpose has ended (R18, R31); `purpose` other than the item's needs the
-    originator's approval (R13). A declassified holding is read without clearance (R14)."""
-    if row.local_level == DECLASSIFIED:
-        return may_read_declassified(person, row.item_id, disposed=row.state != "held")
-    return may_read(person, treaty_holding(node, row), now, purpose)
+    """`may_read_holding` for a stored holding: the access decision, refused for a destroyed or
+    returned holding and while the item's purpose has ended (R18, R31); `purpose` other than
+    the item's needs the originator's approval (R13). A declassified holding is read without
+    clearance (R14)."""
+    readable = holdings.to_readable(_record(row), node.schemes, node.nation)
+    return may_read_holding(person, readable, now, purpose)
 
 
 def read_holding(
@@ -238,18 +178,18 @@ def read_holding(
 
     `purpose` is what the reader needs it for, the item's own purpose when None (R13).
     """
-    row = _row(node, holding_id)
+    record = _get(node, holding_id)
     now = node.clock()
     person = to_person(user, node.scheme(now.date()))
-    decision = access_decision(node, person, row, now, purpose)
+    decision = access_decision(node, person, record, now, purpose)
     with node.engine.begin() as conn:
         audit.record(
-            conn, actor=user.name, action="read", subject=row.id, decision=decision, now=now
+            conn, actor=user.name, action="read", subject=record.id, decision=decision, now=now
         )
     node.metrics.decisions.labels("read", str(decision.allowed).lower()).inc()
     decision.enforce()
     # The card that verified it on receipt: a partner's later re-keying must not lock readers
     # out of what it already provided.
-    card = parse_card(json.dumps(row.sender_card).encode())
-    opened = open_envelope(row.envelope, keys=node.keys, senders=[card])
-    return _view(row), opened.content, decision
+    card = parse_card(json.dumps(record.sender_card).encode())
+    opened = open_envelope(record.envelope, keys=node.keys, senders=[card])
+    return _view(record), opened.content, decision

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection
 
 from gsomia.errors import Conflict, InputError, NotFound
 from gsomia.exchange import outbox
@@ -22,10 +22,11 @@ from gsomia.node.authority import authorise
 from gsomia.node.control.originator import bind
 from gsomia.node.people import to_person
 from gsomia.node.runtime import CHANNEL, Node
-from gsomia.seal import seal_envelope
-from gsomia.store.tables import items, release_rules
-from gsomia.store.tables import outbox as outbox_table
+from gsomia.seal import POST_QUANTUM_PROFILES, IdentityCard, seal_envelope
+from gsomia.store import items, release_rules
+from gsomia.store.items import ItemRecord
 from gsomia.store.users import UserRecord, get_user
+from gsomia.treaty.agreements import Agreement
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.decisions import may_provide
 from gsomia.treaty.items import Item, Precedence
@@ -52,94 +53,107 @@ def priority(precedence: Precedence) -> int:
     return int(Precedence.FLASH) - int(precedence)
 
 
+def classic_crypto(*profiles: str) -> bool:
+    """Whether an envelope between keys of these profiles would not be post-quantum: what an
+    agreement must allow (R26, `may_provide` and `may_accept`)."""
+    return any(profile not in POST_QUANTUM_PROFILES for profile in profiles)
+
+
+def _provision(
+    node: Node, item: Item, nation: str, release: Release | None, now: datetime
+) -> tuple[Decision, Item, Agreement | None, IdentityCard | None]:
+    """The treaty's decision on providing `item` to `nation` now, the item as it would be
+    marked for that provision, the agreement and the card of the node to seal for."""
+    agreement = node.agreement_with(nation, now)
+    if agreement is not None:
+        version = agreement.version_at(now.date()).number
+        item = replace(item, agreement_id=agreement.id, agreement_version=version)
+    card = node.peer_card(nation)
+    decision = may_provide(
+        item,
+        nation,
+        agreement,
+        release,
+        now,
+        channel=CHANNEL,
+        recipient_known=card is not None,
+        classic_crypto=classic_crypto(node.keys.profile, *([card.profile] if card else [])),
+    )
+    return decision, item, agreement, card
+
+
+def _header(record: ItemRecord, item: Item, binding: Mapping[str, Any]) -> dict[str, Any]:
+    """The authenticated header of an item's envelope: its label and what it is provided as."""
+    return {
+        "type": ITEM_HEADER,
+        "label": record.label,
+        "item": {
+            "id": record.id,
+            "title": record.title,
+            "agreement": item.agreement_id,
+            "version": item.agreement_version,
+            "precedence": item.precedence.name,
+        },
+        # The originator's own signature over label and content (STANAG 4778, ADR 0061):
+        # it stays with the item when a holder passes it on.
+        "binding": binding,
+    }
+
+
 def plan(
     node: Node,
-    item: Mapping[str, Any],
+    record: ItemRecord,
     nations: Iterable[str],
     release_for: Callable[[str], Release | None],
     now: datetime,
 ) -> list[Outcome]:
     """Decide for each partner and seal for the allowed ones (no database writes)."""
-    level = node.schemes.scheme(node.nation, at=item["created_at"].date()).parse(item["level"])
-    precedence = Precedence[item["precedence"]]
+    own = items.to_item(record, node.schemes)
     outcomes: list[Outcome] = []
     binding: dict[str, Any] | None = None
     for nation in nations:
-        agreement = node.agreement_with(nation, now)
-        if agreement is None:
-            decision = Decision.deny(
-                f"{node.nation} has no agreement with {nation}", "Art. 1", "R1"
-            )
+        decision, item, agreement, card = _provision(node, own, nation, release_for(nation), now)
+        if not decision.allowed or agreement is None or card is None:
             outcomes.append(Outcome(nation, decision))
             continue
-        version = agreement.version_at(now.date()).number
-        treaty_item = Item(
-            id=item["id"],
-            originator=node.nation,
-            level=level,
-            purpose=item["purpose"],
-            agreement_id=agreement.id,
-            agreement_version=version,
-            releasable_to=frozenset(item["releasable_to"]),
-            precedence=precedence,
-            caveats=frozenset(item["caveats"]),
-            created_at=item["created_at"],
-        )
-        decision = may_provide(
-            treaty_item, nation, agreement, release_for(nation), now, channel=CHANNEL
-        )
-        card = node.peer_card(nation)
-        if decision.allowed and card is None:
-            decision = Decision.deny(
-                f"no identity card of a {nation} node is registered here", "Art. 9", "R25"
-            )
-        if not decision.allowed or card is None:
-            outcomes.append(Outcome(nation, decision))
-            continue
-        message_id = uuid.uuid4().hex
         if binding is None:  # one signature per item, whichever partners it goes to
-            binding = bind(node, item["id"], item["label"], item["content"])
-        header = {
-            "type": ITEM_HEADER,
-            "label": item["label"],
-            "item": {
-                "id": item["id"],
-                "title": item["title"],
-                "agreement": agreement.id,
-                "version": version,
-                "precedence": precedence.name,
-            },
-            # The originator's own signature over label and content (STANAG 4778, ADR 0061):
-            # it stays with the item when a holder passes it on.
-            "binding": binding,
-        }
+            binding = bind(node, record.id, record.label, record.content)
+        message_id = uuid.uuid4().hex
         envelope = seal_envelope(
-            item["content"],
-            label=header,
+            record.content,
+            label=_header(record, item, binding),
             keys=node.keys,
             recipients=[card],
             now=now,
-            media_type=item["media_type"],
+            media_type=record.media_type,
             envelope_id=message_id,
         )
-        outcomes.append(Outcome(nation, decision, message_id, envelope, agreement.id, version))
+        outcomes.append(
+            Outcome(nation, decision, message_id, envelope, agreement.id, item.agreement_version)
+        )
     return outcomes
 
 
-def released_to(conn: Connection, item_ids: Sequence[str]) -> dict[str, set[str]]:
-    """Per item, the partners that have or are owed it: they are not sent it again."""
-    query = select(outbox_table.c.item_id, outbox_table.c.peer).where(
-        outbox_table.c.item_id.in_(item_ids), outbox_table.c.state != "rejected"
+def _queued(record: ItemRecord, outcome: Outcome, now: datetime) -> dict[str, Any] | None:
+    """The outbox row of an allowed outcome; None for a refusal."""
+    if outcome.envelope is None or outcome.message_id is None:
+        return None
+    return outbox.row(
+        message_id=outcome.message_id,
+        kind="item",
+        peer=outcome.nation,
+        priority=priority(Precedence[record.precedence]),
+        body=outcome.envelope,
+        now=now,
+        item_id=record.id,
+        agreement_id=outcome.agreement_id,
+        agreement_version=outcome.agreement_version,
     )
-    found: dict[str, set[str]] = {item_id: set() for item_id in item_ids}
-    for item_id, peer in conn.execute(query).all():
-        found[item_id].add(peer)
-    return found
 
 
 def commit(
     conn: Connection,
-    planned: Sequence[tuple[Mapping[str, Any], list[Outcome]]],
+    planned: Sequence[tuple[ItemRecord, list[Outcome]]],
     *,
     actor: str,
     now: datetime,
@@ -151,47 +165,26 @@ def commit(
     an item to a partner twice. An item is recorded as released by `actor` unless
     `released_by` names who authorised it (the officer of a standing rule).
     """
-    ids = [item["id"] for item, _ in planned]
-    conn.execute(select(items.c.id).where(items.c.id.in_(ids)).with_for_update())
-    raced = released_to(conn, ids)
+    ids = [record.id for record, _ in planned]
+    items.lock(conn, ids)
+    raced = items.released_to(conn, ids)
     entries: list[audit.Entry] = []
     queued: list[dict[str, Any]] = []
     kept_all: list[list[Outcome]] = []
-    for item, outcomes in planned:
-        kept = [o for o in outcomes if not (o.envelope and o.nation in raced[item["id"]])]
+    by_releaser: dict[str, list[str]] = {}
+    for record, outcomes in planned:
+        kept = [o for o in outcomes if not (o.envelope and o.nation in raced[record.id])]
         kept_all.append(kept)
-        for o in kept:
-            entries.append(audit.Entry(actor, f"provide:{o.nation}", item["id"], o.decision))
-            if o.envelope is not None and o.message_id is not None:
-                queued.append(
-                    outbox.row(
-                        message_id=o.message_id,
-                        kind="item",
-                        peer=o.nation,
-                        priority=priority(Precedence[item["precedence"]]),
-                        body=o.envelope,
-                        now=now,
-                        item_id=item["id"],
-                        agreement_id=o.agreement_id,
-                        agreement_version=o.agreement_version,
-                    )
-                )
+        entries += [audit.Entry(actor, f"provide:{o.nation}", record.id, o.decision) for o in kept]
+        rows = [row for row in (_queued(record, o, now) for o in kept) if row is not None]
+        queued += rows
+        if rows:
+            releaser = (released_by or {}).get(record.id, actor)
+            by_releaser.setdefault(releaser, []).append(record.id)
     audit.record_all(conn, entries, now)
     outbox.enqueue_all(conn, queued)
-    released = [
-        item["id"]
-        for (item, _), kept in zip(planned, kept_all, strict=True)
-        if any(o.envelope for o in kept)
-    ]
-    by_releaser: dict[str, list[str]] = {}
-    for item_id in released:
-        by_releaser.setdefault((released_by or {}).get(item_id, actor), []).append(item_id)
-    for releaser, ids_released in by_releaser.items():
-        conn.execute(
-            update(items)
-            .where(items.c.id.in_(ids_released))
-            .values(state="released", released_by=releaser[:100], released_at=now)
-        )
+    for releaser, released in by_releaser.items():
+        items.mark_released(conn, released, by=releaser, at=now)
     return kept_all
 
 
@@ -200,19 +193,18 @@ def release(node: Node, officer: UserRecord, item_id: str) -> list[Outcome]:
     person, allowed = authorise(node, officer, Action.RELEASE, item_id)
     now = node.clock()
     with node.reader.connect() as conn:
-        row = conn.execute(select(items).where(items.c.id == item_id)).first()
-        already = released_to(conn, [item_id])[item_id]
-    if row is None:
+        record = items.get(conn, item_id)
+        already = items.released_to(conn, [item_id])[item_id]
+    if record is None:
         raise NotFound(f"no item {item_id}", hint="`gsomia item list` shows this node's items")
-    item = dict(row._mapping)
-    remaining = [nation for nation in item["releasable_to"] if nation not in already]
+    remaining = [nation for nation in record.releasable_to if nation not in already]
     if not remaining:
         raise Conflict(
             f"item {item_id} is already released to {', '.join(sorted(already))}",
             hint="`gsomia transfers` shows where it stands",
         )
     outcomes = plan(
-        node, item, remaining, lambda nation: OfficerRelease(item_id, nation, person, now), now
+        node, record, remaining, lambda nation: OfficerRelease(item_id, nation, person, now), now
     )
     with node.engine.begin() as conn:
         audit.record(
@@ -223,8 +215,8 @@ def release(node: Node, officer: UserRecord, item_id: str) -> list[Outcome]:
             decision=allowed,
             now=now,
         )
-        [kept] = commit(conn, [(item, outcomes)], actor=officer.name, now=now)
-    node.worker.wake(priority(Precedence[item["precedence"]]))
+        [kept] = commit(conn, [(record, outcomes)], actor=officer.name, now=now)
+    node.worker.wake(priority(Precedence[record.precedence]))
     return kept
 
 
@@ -259,44 +251,35 @@ def set_release_rule(node: Node, officer: UserRecord, draft: RuleDraft) -> int:
             decision=allowed,
             now=now,
         )
-        result = conn.execute(
-            release_rules.insert().values(
-                feed=draft.feed,
-                to_nations=list(nations),
-                max_level=ceiling.native,
-                purpose=draft.purpose,
-                officer=officer.name,
-                created_at=now,
-                expires_at=draft.valid_until,
-            )
+        return release_rules.add(
+            conn,
+            feed=draft.feed,
+            to_nations=nations,
+            max_level=ceiling.native,
+            purpose=draft.purpose,
+            officer=officer.name,
+            created_at=now,
+            expires_at=draft.valid_until,
         )
-    key = result.inserted_primary_key
-    assert key is not None  # an INSERT with an autoincrement key always has one
-    return int(key[0])
 
 
 def standing_releases(
     conn: Connection, node: Node, feed: str, now: datetime
 ) -> dict[str, StandingRelease]:
     """The standing release per partner nation for `feed` in force now (newest unexpired wins)."""
-    rows = conn.execute(
-        select(release_rules)
-        .where(release_rules.c.feed == feed, release_rules.c.expires_at > now)
-        .order_by(release_rules.c.id)
-    ).mappings()
     scheme = node.scheme(now.date())
     found: dict[str, StandingRelease] = {}
-    for rule in rows:
-        officer = to_person(get_user(conn, rule["officer"]), scheme)
-        for nation in rule["to_nations"]:
+    for rule in release_rules.unexpired(conn, feed, now):
+        officer = to_person(get_user(conn, rule.officer), scheme)
+        for nation in rule.to_nations:
             found[nation] = StandingRelease(
-                rule_id=str(rule["id"]),
+                rule_id=str(rule.id),
                 originator=node.nation,
                 to_nation=nation,
-                purpose=rule["purpose"],
-                ceiling=scheme.parse(rule["max_level"]),
-                valid_from=rule["created_at"],
-                valid_until=rule["expires_at"],
+                purpose=rule.purpose,
+                ceiling=scheme.parse(rule.max_level),
+                valid_from=rule.created_at,
+                valid_until=rule.expires_at,
                 approved_by=officer,
             )
     return found

@@ -24,6 +24,7 @@ from gsomia.treaty.classification import (
     Acknowledgement,
     ChangeKind,
     ClassificationNotice,
+    DeclassifiedHolding,
     Remarking,
     acknowledge,
     apply_notice,
@@ -99,6 +100,7 @@ from gsomia.treaty.destruction import (
     may_return,
     needs_two_officials,
     purpose_ended,
+    purpose_suspension,
     return_to_originator,
 )
 from gsomia.treaty.disputes import (
@@ -134,8 +136,10 @@ from gsomia.treaty.onward import (
 )
 from gsomia.treaty.people import RELEASE_AUTHORITY, SECURITY_OFFICER, Person
 from gsomia.treaty.purposes import PurposeApproval, apply_purpose_approval, may_approve_purpose
+from gsomia.treaty.reading import may_read_holding
 from gsomia.treaty.release import OfficerRelease, Release, StandingRelease
 from gsomia.treaty.schemes import Level, Scheme, SchemeRegistry, UnknownMarking, load_schemes
+from gsomia.treaty.terms import HandlingTerms, handling_terms
 from gsomia.treaty.visits import (
     MAX_VISIT,
     ApprovedVisit,
@@ -178,6 +182,7 @@ __all__ = [
     "CustodyKind",
     "DeadlineConvention",
     "Decision",
+    "DeclassifiedHolding",
     "Derivative",
     "DerivativeKind",
     "DerivativeMarking",
@@ -189,6 +194,7 @@ __all__ = [
     "EquivalenceRow",
     "Event",
     "EventKind",
+    "HandlingTerms",
     "Holding",
     "HubRule",
     "IpUse",
@@ -229,6 +235,7 @@ __all__ = [
     "due_for_disposal",
     "forward_via_hub",
     "grant_consent",
+    "handling_terms",
     "last_notice_day",
     "load_agreements",
     "load_schemes",
@@ -253,6 +260,7 @@ __all__ = [
     "may_issue_notice",
     "may_provide",
     "may_read",
+    "may_read_holding",
     "may_refer_to_third_party",
     "may_release_onward",
     "may_request_consent",
@@ -269,6 +277,7 @@ __all__ = [
     "open_investigation",
     "outstanding_acknowledgements",
     "purpose_ended",
+    "purpose_suspension",
     "reader_list",
     "receive",
     "record_consultation",

@@ -33,6 +33,7 @@ __all__ = [
     "Acknowledgement",
     "ChangeKind",
     "ClassificationNotice",
+    "DeclassifiedHolding",
     "Remarking",
     "acknowledge",
     "apply_notice",
@@ -237,6 +238,16 @@ def outstanding_acknowledgements(
         if nation != notice.originator and (notice.id, nation) not in done
     }
     return tuple(sorted(waiting))
+
+
+@dataclass(frozen=True, slots=True)
+class DeclassifiedHolding:
+    """A holding of an item its originator declassified: no scheme has a level for it any
+    more, so it is no `Holding`. `disposed` once it was destroyed or returned."""
+
+    id: str
+    item_id: str
+    disposed: bool
 
 
 def may_read_declassified(person: Person, item_id: str, *, disposed: bool) -> Decision:

@@ -1,4 +1,5 @@
-"""Written undertakings between the parties: originator consent (R12) and assurances (R22).
+"""Written undertakings between the parties: originator consent (R12), a holder's request
+for it, and assurances (R22).
 
 Whether a consent's signature by the originator's competent authority verifies is decided by
 the shell (`gsomia.seal`); the core reads the outcome as `verified`.
@@ -10,10 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from gsomia.errors import InputError
+from gsomia.treaty.items import Item
 from gsomia.treaty.people import require_aware
 from gsomia.treaty.schemes import Level
 
-__all__ = ["Assurance", "Consent"]
+__all__ = ["Assurance", "Consent", "ConsentRequest"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,3 +65,44 @@ class Assurance:
 
     def __post_init__(self) -> None:
         require_aware(self.given_at, "assurance time")
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentRequest:
+    """A holder's request to the originator: these items (or this class, up to `ceiling`), to
+    `recipient`, for `purpose`, until `until`."""
+
+    id: str
+    originator: str
+    holder: str
+    recipient: str
+    purpose: str
+    until: datetime
+    requested_at: datetime
+    requested_by: str
+    item_ids: frozenset[str] = frozenset()
+    item_class: str = ""
+    ceiling: Level | None = None
+
+    def __post_init__(self) -> None:
+        require_aware(self.until, "consent request end")
+        require_aware(self.requested_at, "consent request time")
+        if not self.item_ids and not self.item_class:
+            raise InputError(f"consent request {self.id} names neither items nor a class")
+        if len({self.originator, self.holder, self.recipient}) != 3:
+            raise InputError(
+                f"consent request {self.id}: originator, holder and third nation must differ"
+            )
+        if not self.purpose:
+            raise InputError(f"consent request {self.id} names no purpose (R12)")
+        if self.ceiling is not None and self.ceiling.nation != self.originator:
+            raise InputError(
+                f"consent request {self.id}: {self.ceiling} is not an originator level"
+            )
+
+    def names(self, item: Item) -> bool:
+        """True if the request covers `item` by id or by class (within the ceiling)."""
+        if item.id in self.item_ids:
+            return True
+        in_class = bool(self.item_class) and item.community == self.item_class
+        return in_class and (self.ceiling is None or self.ceiling.dominates(item.level))

@@ -25,7 +25,7 @@ from enum import StrEnum
 
 from gsomia.errors import Conflict, InputError, PolicyDenied
 from gsomia.treaty.agreements import Agreement
-from gsomia.treaty.consent import Consent
+from gsomia.treaty.consent import Consent, ConsentRequest
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.equivalence import translate
 from gsomia.treaty.items import Holding, Item
@@ -48,47 +48,6 @@ __all__ = [
 THIRD_PARTY = "Art. 5"
 _Pair = tuple[Agreement, Agreement]
 deny, allow = Decision.deny, Decision.allow
-
-
-@dataclass(frozen=True, slots=True)
-class ConsentRequest:
-    """A holder's request to the originator: these items (or this class, up to `ceiling`), to
-    `recipient`, for `purpose`, until `until`."""
-
-    id: str
-    originator: str
-    holder: str
-    recipient: str
-    purpose: str
-    until: datetime
-    requested_at: datetime
-    requested_by: str
-    item_ids: frozenset[str] = frozenset()
-    item_class: str = ""
-    ceiling: Level | None = None
-
-    def __post_init__(self) -> None:
-        require_aware(self.until, "consent request end")
-        require_aware(self.requested_at, "consent request time")
-        if not self.item_ids and not self.item_class:
-            raise InputError(f"consent request {self.id} names neither items nor a class")
-        if len({self.originator, self.holder, self.recipient}) != 3:
-            raise InputError(
-                f"consent request {self.id}: originator, holder and third nation must differ"
-            )
-        if not self.purpose:
-            raise InputError(f"consent request {self.id} names no purpose (R12)")
-        if self.ceiling is not None and self.ceiling.nation != self.originator:
-            raise InputError(
-                f"consent request {self.id}: {self.ceiling} is not an originator level"
-            )
-
-    def names(self, item: Item) -> bool:
-        """True if the request covers `item` by id or by class (within the ceiling)."""
-        if item.id in self.item_ids:
-            return True
-        in_class = bool(self.item_class) and item.community == self.item_class
-        return in_class and (self.ceiling is None or self.ceiling.dominates(item.level))
 
 
 class ConsentStatus(StrEnum):

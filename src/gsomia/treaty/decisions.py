@@ -18,9 +18,8 @@ from gsomia.treaty.consent import Assurance, Consent
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.equivalence import translate
 from gsomia.treaty.items import Holding, Item
-from gsomia.treaty.lifecycle import State
-from gsomia.treaty.people import RELEASE_AUTHORITY, Person, require_aware
-from gsomia.treaty.release import OfficerRelease, Release
+from gsomia.treaty.people import Person, require_aware
+from gsomia.treaty.provision import in_force_denial, may_provide, may_use_classic_crypto
 
 __all__ = [
     "may_access",
@@ -33,117 +32,6 @@ __all__ = [
 
 THIRD_PARTY = "Art. 5"
 deny, allow = Decision.deny, Decision.allow
-
-
-def _in_force(agreement: Agreement, now: datetime, requirement: str) -> Decision | None:
-    status = agreement.status_at(now.date())
-    if status.state is State.TERMINATED:
-        return deny(
-            f"{agreement.id} terminated on {status.termination_effective}; no new provision is "
-            "accepted under it",
-            "Art. 21",
-            "R44",
-        )
-    if not status.state.in_force:
-        return deny(
-            f"{agreement.id} is not in force ({status.state.value})", "Art. 21.1", requirement
-        )
-    return None
-
-
-def _release_denial(
-    item: Item, to_nation: str, release: Release | None, now: datetime
-) -> Decision | None:
-    if release is None:
-        return deny(
-            f"no release decision for {item.id} to {to_nation}: nothing is shared automatically",
-            "Art. 1",
-            "R50",
-        )
-    if isinstance(release, OfficerRelease):
-        officer, fits = release.officer, release.item_id == item.id
-        fits = fits and release.to_nation == to_nation and release.decided_at <= now
-    else:
-        officer = release.approved_by
-        fits = (
-            release.originator == item.originator
-            and release.to_nation == to_nation
-            and release.purpose == item.purpose
-            and release.ceiling.dominates(item.level)
-            and release.valid_from <= now < release.valid_until
-        )
-    if not fits:
-        return deny(
-            f"the release decision does not cover {item.id} to {to_nation} now", "Art. 1", "R50"
-        )
-    if officer.nationality != item.originator or RELEASE_AUTHORITY not in officer.roles:
-        return deny(
-            f"{officer.id} is not an authorised release officer of {item.originator}",
-            "Art. 1",
-            "R50",
-        )
-    # An authorised official is one still on the register with a clearance in force (R16).
-    if not officer.registered:
-        return deny(
-            f"{officer.id} is not on the register of authorised officials", "Art. 6(e)", "R16"
-        )
-    expires = officer.clearance_expires
-    if officer.clearance is None or expires is None or expires <= now:
-        return deny(f"{officer.id} holds no clearance in force", "Art. 7.2", "R50")
-    return None
-
-
-def may_provide(  # noqa: PLR0911 - one guard per treaty condition, in the treaty's order
-    item: Item,
-    to_nation: str,
-    agreement: Agreement,
-    release: Release | None,
-    now: datetime,
-    *,
-    channel: str,
-) -> Decision:
-    """May the originator provide `item` to `to_nation` under `agreement` over `channel` now?
-
-    Needs (R2, R6, R25, R40, R44, R50): the item's own agreement and current version, both
-    nations parties, the agreement in force, the level covered, an approved channel, the nation
-    in the item's releasability, and an explicit release decision or standing rule.
-    """
-    require_aware(now, "now")
-    if item.agreement_id != agreement.id:
-        return deny(
-            f"{item.id} is marked for {item.agreement_id}, not {agreement.id}", "Art. 2(a)", "R6"
-        )
-    if item.originator not in agreement.parties or to_nation not in agreement.parties:
-        return deny(
-            f"{agreement.id} binds {' and '.join(agreement.parties)} only", THIRD_PARTY, "R12"
-        )
-    if to_nation == item.originator:
-        return deny(f"{to_nation} is the originator of {item.id}", "Art. 2(b)", "R1")
-    denial = _in_force(agreement, now, "R40")
-    if denial is not None:
-        return denial
-    version = agreement.version_at(now.date())
-    if version.number != item.agreement_version:
-        return deny(
-            f"{item.id} is marked under version {item.agreement_version}; version "
-            f"{version.number} applies now",
-            "Art. 21.2",
-            "R45",
-        )
-    if not version.covers(item.level):
-        return deny(
-            f"level not covered by agreement: {item.level} under {agreement.id}", "Art. 4", "R2"
-        )
-    if channel not in agreement.channels:
-        return deny(f"channel {channel!r} is not approved under {agreement.id}", "Art. 9", "R25")
-    if to_nation not in item.releasable_to:
-        return deny(f"{item.id} is not releasable to {to_nation}", THIRD_PARTY, "R21")
-    denial = _release_denial(item, to_nation, release, now)
-    if denial is not None:
-        return denial
-    return allow(
-        f"{item.id} may go to {to_nation} under {agreement.id} v{version.number}", "Art. 4", "R50"
-    )
 
 
 def _consent_denial(
@@ -215,7 +103,7 @@ def may_release_onward(  # noqa: PLR0911 - one guard per treaty condition
             "Art. 1",
             "R12",
         )
-    denial = _in_force(agreement_with_third, now, "R40")
+    denial = in_force_denial(agreement_with_third, now, "R40")
     if denial is not None:
         return denial
     try:
@@ -283,14 +171,3 @@ def may_hand_over(
         "Art. 7.5",
         "R22",
     )
-
-
-def may_use_classic_crypto(agreement: Agreement) -> Decision:
-    """May an envelope under `agreement` use the non-post-quantum `classic` profile?"""
-    if not agreement.classic_crypto_allowed:
-        return deny(
-            f"{agreement.id} refuses the classic (non-post-quantum) envelope profile",
-            "Art. 9",
-            "R26",
-        )
-    return allow(f"{agreement.id} allows the classic envelope profile", "Art. 9", "R26")

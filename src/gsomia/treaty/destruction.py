@@ -34,6 +34,7 @@ __all__ = [
     "may_return",
     "needs_two_officials",
     "purpose_ended",
+    "purpose_suspension",
     "return_to_originator",
 ]
 
@@ -220,10 +221,9 @@ def due_for_disposal(holdings: Iterable[Holding], now: datetime) -> tuple[Holdin
     return tuple(h for h in holdings if not h.destroyed and purpose_ended(h, now))
 
 
-def may_read(
-    person: Person, holding: Holding, now: datetime, purpose: str | None = None
-) -> Decision:
-    """`may_access`, with access suspended once the item's purpose has ended (R18)."""
+def purpose_suspension(holding: Holding, now: datetime) -> Decision | None:
+    """The refusal while `holding` is still held after its item's purpose ended: it must be
+    returned or destroyed, and access is suspended until then (R18); None otherwise."""
     if purpose_ended(holding, now) and not holding.destroyed:
         return deny(
             f"the purpose of {holding.item.id} ended: it must be returned or destroyed; access "
@@ -231,7 +231,14 @@ def may_read(
             RETURN,
             "R18",
         )
-    return may_access(person, holding, now, purpose)
+    return None
+
+
+def may_read(
+    person: Person, holding: Holding, now: datetime, purpose: str | None = None
+) -> Decision:
+    """`may_access`, with access suspended once the item's purpose has ended (R18)."""
+    return purpose_suspension(holding, now) or may_access(person, holding, now, purpose)
 
 
 def may_return(

@@ -1,4 +1,4 @@
-"""May the receiving party accept an item a partner sent (R2, R7, R25, R28, R44)?
+"""May the receiving party accept an item a partner sent (R2, R7, R25, R26, R28, R44)?
 
 The sender decided before sealing (`may_provide`); the receiver decides again on its own
 reading of the same agreement, so a partner with a stale or wrong record cannot push an item
@@ -16,6 +16,7 @@ from gsomia.treaty.equivalence import translate
 from gsomia.treaty.items import Item
 from gsomia.treaty.lifecycle import State
 from gsomia.treaty.people import require_aware
+from gsomia.treaty.provision import classic_crypto_denial
 
 __all__ = ["may_accept"]
 
@@ -30,13 +31,15 @@ def may_accept(  # noqa: PLR0911 - one guard per treaty condition
     now: datetime,
     *,
     channel: str,
+    classic_crypto: bool = False,
 ) -> Decision:
     """Accept `item` from `sender` under `agreement` over `channel` at `now`?
 
     The sender must be the originator (onward transfers come with consent, R12), both must be
     the agreement's parties, the agreement in force and not terminated, the item marked under
-    a version of it, its level covered, the channel approved and `receiver` in the item's
-    releasability.
+    a version of it, its level covered, the channel approved, its encryption accepted by the
+    agreement (`classic_crypto`: the envelope came in the non-post-quantum profile) and
+    `receiver` in the item's releasability.
     """
     require_aware(now, "now")
     if item.agreement_id != agreement.id:
@@ -57,6 +60,9 @@ def may_accept(  # noqa: PLR0911 - one guard per treaty condition
         return deny(f"{item.id} is not releasable to {receiver}", "Art. 5", "R21")
     if channel not in agreement.channels:
         return deny(f"channel {channel!r} is not approved under {agreement.id}", "Art. 9", "R25")
+    denial = classic_crypto_denial(agreement, classic_crypto)
+    if denial is not None:
+        return denial
     try:
         translation = translate(agreement, item.level, receiver, version=item.agreement_version)
     except PolicyDenied as error:

@@ -34,7 +34,7 @@ from gsomia.treaty.custody import (
     may_copy,
 )
 from gsomia.treaty.decision import Decision
-from gsomia.treaty.destruction import may_read
+from gsomia.treaty.destruction import purpose_suspension
 from gsomia.treaty.items import Holding
 from gsomia.treaty.people import Person
 from gsomia.treaty.roles import Action
@@ -144,12 +144,10 @@ def _insert(
     )
 
 
-def suspension(person: Person, holding: Holding, now: datetime) -> Decision | None:
-    """The R18 refusal while the item's purpose has ended (`may_read`), if it applies."""
-    decision = may_read(person, holding, now)
-    if not decision.allowed and decision.requirement == "R18":
-        return decision
-    return None
+def suspension(person: Person, holding: Holding, now: datetime) -> Decision | None:  # noqa: ARG001
+    """The R18 refusal while the item's purpose has ended (`purpose_suspension`), if it applies:
+    the holding's, whoever asks."""
+    return purpose_suspension(holding, now)
 
 
 def _label(row: Any, holding: Holding, **extra: Any) -> dict[str, Any]:

@@ -1,0 +1,246 @@
+"""What this node holds of its partners' items: one holding per item received (R7, R17).
+
+A holding keeps the partner's envelope as it arrived (plaintext exists only through a verified
+open), both labels (the originator's and this nation's equivalent), the card that verified it,
+and its state: held, destroyed or returned. A holding is found by its own id or its item's.
+
+`to_holding` is the one mapping of a stored holding to the treaty's `Holding`; `to_readable`
+gives a declassified holding as the treaty's `DeclassifiedHolding` instead, since no scheme has
+a level for it any more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, RowMapping, Select, select, update
+
+from gsomia.labels import label_from_obj
+from gsomia.store.items import handling_terms_of
+from gsomia.store.tables import holdings
+from gsomia.treaty.classification import DECLASSIFIED, DeclassifiedHolding
+from gsomia.treaty.items import Holding, Item, Precedence
+from gsomia.treaty.schemes import SchemeRegistry
+
+HELD = "held"
+
+
+@dataclass(frozen=True)
+class HoldingRecord:
+    """A row of `holdings`: a partner's item as this node keeps it."""
+
+    id: str
+    envelope_id: str
+    item_id: str
+    originator: str
+    sender: str
+    agreement_id: str
+    agreement_version: int
+    title: str
+    original_label: Mapping[str, Any]  # the originator's STANAG 4774 label object
+    local_label: Mapping[str, Any]  # this nation's equivalent marking (Art. 4.2)
+    local_level: str  # this nation's marking (DECLASSIFIED once declassified)
+    purpose: str
+    precedence: str
+    media_type: str
+    envelope: bytes  # emptied on destruction or return
+    sender_card: Mapping[str, Any]  # the card that verified it, kept for reads
+    received_at: datetime
+    state: str  # held | destroyed | returned
+    consent_id: str | None = None  # an onward transfer's: the originator's consent (R12)
+    approved_purposes: tuple[str, ...] = ()  # further purposes the originator approved (R13)
+    binding: str | None = None  # the originator's signed binding of label and content
+
+    @property
+    def disposed(self) -> bool:
+        """Destroyed or returned: nothing of it remains to read."""
+        return self.state != HELD
+
+
+def _record(row: Row[Any] | RowMapping) -> HoldingRecord:
+    m = row._mapping if isinstance(row, Row) else row
+    return HoldingRecord(
+        id=m["id"],
+        envelope_id=m["envelope_id"],
+        item_id=m["item_id"],
+        originator=m["originator"],
+        sender=m["sender"],
+        agreement_id=m["agreement_id"],
+        agreement_version=m["agreement_version"],
+        title=m["title"],
+        original_label=m["original_label"],
+        local_label=m["local_label"],
+        local_level=m["local_level"],
+        purpose=m["purpose"],
+        precedence=m["precedence"],
+        media_type=m["media_type"],
+        envelope=m["envelope"],
+        sender_card=m["sender_card"],
+        received_at=m["received_at"],
+        state=m["state"],
+        consent_id=m["consent_id"],
+        approved_purposes=tuple(m["approved_purposes"] or ()),
+        binding=m["binding"],
+    )
+
+
+def from_row(row: Row[Any] | RowMapping) -> HoldingRecord:
+    """A `holdings` row a caller selected itself, as a record. Transitional: for node/control
+    modules that still select holdings themselves, until they read them through this module."""
+    return _record(row)
+
+
+# Reading ------------------------------------------------------------------------------------
+
+
+def _by_id_or_item(holding_id: str) -> Select[Any]:
+    return select(holdings).where(
+        (holdings.c.id == holding_id) | (holdings.c.item_id == holding_id)
+    )
+
+
+def get(conn: Connection, holding_id: str) -> HoldingRecord | None:
+    """The holding with this id, or of the item with this id."""
+    row = conn.execute(_by_id_or_item(holding_id)).first()
+    return None if row is None else _record(row)
+
+
+def get_row(conn: Connection, holding_id: str) -> Row[Any] | None:
+    """`get`, unmapped. Transitional: node/control modules still read holdings as rows
+    (`gsomia.node.read.holding_row`); they move to `get` in their own round."""
+    return conn.execute(_by_id_or_item(holding_id)).first()
+
+
+def by_ids(conn: Connection, holding_ids: Sequence[str]) -> dict[str, HoldingRecord]:
+    rows = conn.execute(select(holdings).where(holdings.c.id.in_(holding_ids)))
+    return {record.id: record for record in map(_record, rows)}
+
+
+def newest(conn: Connection, limit: int | None = None) -> list[HoldingRecord]:
+    """Every holding (the `limit` latest), the latest received first."""
+    query = select(holdings).order_by(holdings.c.received_at.desc())
+    return [_record(row) for row in conn.execute(query.limit(limit))]
+
+
+def newest_flash(conn: Connection, limit: int) -> list[HoldingRecord]:
+    """The `limit` FLASH holdings received last, the latest first."""
+    query = select(holdings).where(holdings.c.precedence == Precedence.FLASH.name)
+    rows = conn.execute(query.order_by(holdings.c.received_at.desc()).limit(limit))
+    return [_record(row) for row in rows]
+
+
+def of_item(conn: Connection, item_id: str) -> list[HoldingRecord]:
+    """The holdings of `item_id`, the first received first."""
+    query = select(holdings).where(holdings.c.item_id == item_id)
+    rows = conn.execute(query.order_by(holdings.c.received_at))
+    return [_record(row) for row in rows]
+
+
+def ids_of_items(conn: Connection, item_ids: Sequence[str]) -> dict[str, str]:
+    """The holding id of each of `item_ids` held here."""
+    query = select(holdings.c.item_id, holdings.c.id).where(holdings.c.item_id.in_(item_ids))
+    return {str(item_id): str(holding_id) for item_id, holding_id in conn.execute(query)}
+
+
+def state_of(conn: Connection, holding_id: str) -> str | None:
+    return conn.execute(select(holdings.c.state).where(holdings.c.id == holding_id)).scalar()
+
+
+# Writing ------------------------------------------------------------------------------------
+
+
+def add_all(conn: Connection, records: Sequence[HoldingRecord]) -> None:
+    conn.execute(holdings.insert(), [_values(record) for record in records])
+
+
+def _values(record: HoldingRecord) -> dict[str, Any]:
+    values = asdict(record)
+    for name in ("original_label", "local_label", "sender_card"):
+        values[name] = dict(values[name])
+    values["approved_purposes"] = list(record.approved_purposes)
+    return values
+
+
+def empty(conn: Connection, holding_id: str, state: str) -> None:
+    """Destroyed or returned (`state`): the envelope is erased, the record stays (R31)."""
+    conn.execute(
+        update(holdings).where(holdings.c.id == holding_id).values(envelope=b"", state=state)
+    )
+
+
+def set_approved_purposes(conn: Connection, holding_id: str, purposes: Sequence[str]) -> None:
+    conn.execute(
+        update(holdings)
+        .where(holdings.c.id == holding_id)
+        .values(approved_purposes=sorted(purposes))
+    )
+
+
+def remark(
+    conn: Connection,
+    holding_id: str,
+    *,
+    local_level: str,
+    local_label: Mapping[str, Any],
+    original_label: Mapping[str, Any],
+    binding: str | None,
+) -> None:
+    """Re-mark the holding as the originator's classification notice says (R14)."""
+    conn.execute(
+        update(holdings)
+        .where(holdings.c.id == holding_id)
+        .values(
+            local_level=local_level,
+            local_label=dict(local_label),
+            original_label=dict(original_label),
+            binding=binding,
+        )
+    )
+
+
+# Treaty values ------------------------------------------------------------------------------
+
+
+def to_holding(record: HoldingRecord, schemes: SchemeRegistry, holder: str) -> Holding:
+    """The holding as the access rules see it: levels parsed, releasability, caveats, copy
+    limit and purpose end from the originator's label, the purposes it approved since (R13),
+    and a destroyed or returned holding counted as gone (R18, R31)."""
+    original = label_from_obj(record.original_label)
+    created = original.created_at
+    terms = handling_terms_of(original)
+    item = Item(
+        id=record.item_id,
+        originator=record.originator,
+        level=schemes.parse(record.originator, original.classification, at=created.date()),
+        purpose=record.purpose,
+        agreement_id=record.agreement_id,
+        agreement_version=record.agreement_version,
+        releasable_to=original.releasable_to,
+        precedence=Precedence[record.precedence],
+        caveats=terms.caveats,
+        created_at=created,
+        copy_limit=terms.copy_limit,
+        purpose_ends=terms.purpose_ends,
+    )
+    return Holding(
+        id=record.id,
+        item=item,
+        holder=holder,
+        level=schemes.parse(holder, record.local_level, at=record.received_at.date()),
+        approved_purposes=frozenset(record.approved_purposes),
+        destroyed=record.disposed,
+        consent_id=record.consent_id or "",
+    )
+
+
+def to_readable(
+    record: HoldingRecord, schemes: SchemeRegistry, holder: str
+) -> Holding | DeclassifiedHolding:
+    """What the read decision is asked about: the classified holding (`to_holding`), or a
+    declassified one, for which no scheme has a level any more (R14)."""
+    if record.local_level == DECLASSIFIED:
+        return DeclassifiedHolding(record.id, record.item_id, disposed=record.disposed)
+    return to_holding(record, schemes, holder)

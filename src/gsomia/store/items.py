@@ -1,0 +1,239 @@
+"""This node's own items: what its analysts published, and to whom it went (R6, R50).
+
+An item is stored as published (the originator's marking, its signed label, its content) and
+marked released once an officer or a standing rule sent it. Whom it went to is the outbox's
+record (`released_to`, `provision`): one row per partner it was sealed for.
+
+`to_item` is the one mapping of a stored item to the treaty's `Item`, with the handling terms
+its label sets (`handling_terms_of`) read as the treaty says.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, RowMapping, select, update
+
+from gsomia.labels import (
+    TAG_COPY_LIMIT,
+    TAG_HANDLING,
+    TAG_PURPOSE_ENDS,
+    ConfidentialityLabel,
+    label_from_obj,
+)
+from gsomia.store.tables import items, outbox
+from gsomia.treaty.items import Item, Precedence
+from gsomia.treaty.schemes import SchemeRegistry
+from gsomia.treaty.terms import HandlingTerms, handling_terms
+
+log = logging.getLogger("gsomia.read")
+
+#: What this node's own item names as its agreement: it is provided under one agreement per
+#: partner, so none is stored with it; a caller that knows the one in question names it.
+OWN_AGREEMENT = "(originator's own)"
+
+
+@dataclass(frozen=True)
+class ItemRecord:
+    """A row of `items`: an item this node originated, as published."""
+
+    id: str
+    title: str
+    originator: str
+    level: str  # the originator's native marking (DECLASSIFIED once declassified)
+    releasable_to: tuple[str, ...]
+    purpose: str
+    precedence: str
+    caveats: tuple[str, ...]
+    feed: str | None
+    media_type: str
+    content: bytes
+    label: Mapping[str, Any]  # the originator's STANAG 4774 label object
+    author: str
+    created_at: datetime
+    state: str  # draft | released
+    released_by: str | None = None
+    released_at: datetime | None = None
+
+
+def _record(row: Row[Any] | RowMapping) -> ItemRecord:
+    m = row._mapping if isinstance(row, Row) else row
+    return ItemRecord(
+        id=m["id"],
+        title=m["title"],
+        originator=m["originator"],
+        level=m["level"],
+        releasable_to=tuple(m["releasable_to"]),
+        purpose=m["purpose"],
+        precedence=m["precedence"],
+        caveats=tuple(m["caveats"]),
+        feed=m["feed"],
+        media_type=m["media_type"],
+        content=m["content"],
+        label=m["label"],
+        author=m["author"],
+        created_at=m["created_at"],
+        state=m["state"],
+        released_by=m["released_by"],
+        released_at=m["released_at"],
+    )
+
+
+def from_row(row: Row[Any] | RowMapping) -> ItemRecord:
+    """An `items` row a caller selected itself, as a record. Transitional: for node/control
+    modules that still select items themselves, until they read them through this module."""
+    return _record(row)
+
+
+def _values(record: ItemRecord) -> dict[str, Any]:
+    values = asdict(record)
+    values["releasable_to"] = list(record.releasable_to)
+    values["caveats"] = list(record.caveats)
+    values["label"] = dict(record.label)
+    return values
+
+
+# Reading ------------------------------------------------------------------------------------
+
+
+def get(conn: Connection, item_id: str) -> ItemRecord | None:
+    row = conn.execute(select(items).where(items.c.id == item_id)).first()
+    return None if row is None else _record(row)
+
+
+def get_own(conn: Connection, item_id: str, originator: str) -> ItemRecord | None:
+    """The item `item_id` if `originator` originated it (every item here is this node's)."""
+    record = get(conn, item_id)
+    return record if record is not None and record.originator == originator else None
+
+
+def newest(conn: Connection, limit: int) -> list[ItemRecord]:
+    rows = conn.execute(select(items).order_by(items.c.created_at.desc()).limit(limit))
+    return [_record(row) for row in rows]
+
+
+def drafts(conn: Connection) -> list[ItemRecord]:
+    """Items waiting for an officer's release (R50), oldest first."""
+    rows = conn.execute(select(items).where(items.c.state == "draft").order_by(items.c.created_at))
+    return [_record(row) for row in rows]
+
+
+def originator_of(conn: Connection, item_id: str) -> str | None:
+    return conn.execute(select(items.c.originator).where(items.c.id == item_id)).scalar()
+
+
+def own_ids(conn: Connection, item_ids: Iterable[str], originator: str) -> set[str]:
+    """Those of `item_ids` that `originator` originated here."""
+    query = select(items.c.id).where(items.c.id.in_(list(item_ids)))
+    return set(conn.execute(query.where(items.c.originator == originator)).scalars())
+
+
+def released_to(conn: Connection, item_ids: Sequence[str]) -> dict[str, set[str]]:
+    """Per item, the partners that have or are owed it (sealed for them and not rejected)."""
+    query = select(outbox.c.item_id, outbox.c.peer).where(
+        outbox.c.item_id.in_(item_ids), outbox.c.state != "rejected"
+    )
+    found: dict[str, set[str]] = {item_id: set() for item_id in item_ids}
+    for item_id, peer in conn.execute(query).all():
+        found[item_id].add(peer)
+    return found
+
+
+def provision(conn: Connection, item_id: str, partner: str) -> tuple[str, int] | None:
+    """(agreement id, version) the item was first provided to `partner` under, if it was."""
+    sent = conn.execute(
+        select(outbox.c.agreement_id, outbox.c.agreement_version)
+        .where(
+            outbox.c.item_id == item_id,
+            outbox.c.peer == partner,
+            outbox.c.kind == "item",
+            outbox.c.state != "rejected",
+        )
+        .order_by(outbox.c.id)
+    ).first()
+    if sent is None or not sent.agreement_id:
+        return None
+    return str(sent.agreement_id), int(sent.agreement_version or 1)
+
+
+# Writing ------------------------------------------------------------------------------------
+
+
+def add_all(conn: Connection, records: Sequence[ItemRecord]) -> None:
+    conn.execute(items.insert(), [_values(record) for record in records])
+
+
+def lock(conn: Connection, item_ids: Sequence[str]) -> None:
+    """Lock the items' rows until the transaction ends (a racing release waits)."""
+    conn.execute(select(items.c.id).where(items.c.id.in_(item_ids)).with_for_update())
+
+
+def lock_level(conn: Connection, item_id: str) -> str | None:
+    """The item's marking, its row locked until the transaction ends (a racing re-marking
+    waits); None if there is no such item."""
+    query = select(items.c.level).where(items.c.id == item_id).with_for_update()
+    return conn.execute(query).scalar()
+
+
+def mark_released(conn: Connection, item_ids: Sequence[str], *, by: str, at: datetime) -> None:
+    conn.execute(
+        update(items)
+        .where(items.c.id.in_(item_ids))
+        .values(state="released", released_by=by[:100], released_at=at)
+    )
+
+
+def set_marking(conn: Connection, item_id: str, level: str, label: Mapping[str, Any]) -> None:
+    """Re-mark the item: its marking and the label that carries it (a classification notice)."""
+    conn.execute(update(items).where(items.c.id == item_id).values(level=level, label=dict(label)))
+
+
+# Treaty values ------------------------------------------------------------------------------
+
+
+def _values_of(label: ConfidentialityLabel, tag: str) -> tuple[str, ...]:
+    category = label.category(tag)
+    return category.values if category is not None else ()
+
+
+def handling_terms_of(label: ConfidentialityLabel) -> HandlingTerms:
+    """The handling terms the originator's `label` sets (caveats and Handling restrictions, copy
+    limit, purpose end), read as the treaty says: a malformed term fail closed, and logged."""
+    terms = handling_terms(
+        label.caveats | frozenset(_values_of(label, TAG_HANDLING)),
+        _values_of(label, TAG_COPY_LIMIT),
+        _values_of(label, TAG_PURPOSE_ENDS),
+    )
+    for fault in terms.faults:
+        log.warning("label %s: %s", label.label_id, fault.reason)
+    return terms
+
+
+def to_item(
+    record: ItemRecord,
+    schemes: SchemeRegistry,
+    *,
+    agreement_id: str = OWN_AGREEMENT,
+    agreement_version: int = 1,
+) -> Item:
+    """The item as the treaty sees it, with the handling terms its label sets, provided under
+    `agreement_id` (`OWN_AGREEMENT` when no particular one is in question)."""
+    terms = handling_terms_of(label_from_obj(record.label))
+    return Item(
+        id=record.id,
+        originator=record.originator,
+        level=schemes.parse(record.originator, record.level, at=record.created_at.date()),
+        purpose=record.purpose,
+        agreement_id=agreement_id,
+        agreement_version=agreement_version,
+        releasable_to=frozenset(record.releasable_to),
+        precedence=Precedence[record.precedence],
+        caveats=terms.caveats | frozenset(record.caveats),
+        created_at=record.created_at,
+        copy_limit=terms.copy_limit,
+        purpose_ends=terms.purpose_ends,
+    )

@@ -1,0 +1,111 @@
+"""What this node holds, in the store on SQLite and PostgreSQL, and its one treaty mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import Engine, select
+from tests.store.store_fixtures import ENDS, NOW, SCHEMES, holding, label, later
+
+from gsomia.store import holdings
+from gsomia.store.db import make_engine, migrate
+from gsomia.store.tables import holdings as holdings_table
+from gsomia.treaty.classification import DECLASSIFIED, DeclassifiedHolding
+
+FIRST = holding("h1", "KOR-1")
+SECOND = holding("h2", "KOR-2", received_at=later(1), precedence="ROUTINE")
+THIRD = holding(
+    "h3", "KOR-3", received_at=later(2), consent_id="c1", approved_purposes=("exercise",)
+)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    migrate(engine)
+    with engine.begin() as conn:
+        holdings.add_all(conn, [FIRST, SECOND, THIRD])
+    yield engine
+    engine.dispose()
+
+
+def test_a_holding_is_found_by_its_id_or_its_items(engine: Engine) -> None:
+    with engine.connect() as conn:
+        assert holdings.get(conn, "h1") == FIRST
+        assert holdings.get(conn, "KOR-3") == THIRD
+        assert holdings.get(conn, "nothing") is None
+        row = holdings.get_row(conn, "KOR-1")
+        assert row is not None
+        assert holdings.from_row(row) == FIRST
+        assert holdings.get_row(conn, "nothing") is None
+        assert holdings.by_ids(conn, ["h1", "h3", "nothing"]) == {"h1": FIRST, "h3": THIRD}
+        assert holdings.ids_of_items(conn, ["KOR-2", "KOR-9"]) == {"KOR-2": "h2"}
+        assert holdings.state_of(conn, "h2") == "held"
+        assert holdings.state_of(conn, "nothing") is None
+
+
+def test_lists_are_ordered_by_receipt(engine: Engine) -> None:
+    with engine.begin() as conn:
+        holdings.add_all(conn, [holding("h4", "KOR-1", envelope_id="e4", received_at=later(3))])
+    with engine.connect() as conn:
+        assert [r.id for r in holdings.newest(conn)] == ["h4", "h3", "h2", "h1"]
+        assert [r.id for r in holdings.newest(conn, 2)] == ["h4", "h3"]
+        assert [r.id for r in holdings.newest_flash(conn, 2)] == ["h4", "h3"]
+        assert [r.id for r in holdings.of_item(conn, "KOR-1")] == ["h1", "h4"]
+
+
+def test_disposal_approval_and_remarking_are_recorded(engine: Engine) -> None:
+    relabelled = label("KOR-1", marking="군사III급비밀")
+    with engine.begin() as conn:
+        holdings.empty(conn, "h1", "destroyed")
+        holdings.set_approved_purposes(conn, "h2", ["training", "exercise"])
+        holdings.remark(
+            conn,
+            "h3",
+            local_level="秘",
+            local_label={"marking": "秘"},
+            original_label=relabelled,
+            binding="signed",
+        )
+    with engine.connect() as conn:
+        emptied, approved, remarked = (holdings.get(conn, h) for h in ("h1", "h2", "h3"))
+    assert emptied is not None
+    assert (emptied.state, emptied.envelope, emptied.disposed) == ("destroyed", b"", True)
+    assert approved is not None
+    assert approved.approved_purposes == ("exercise", "training")
+    assert remarked is not None
+    assert (remarked.local_level, remarked.binding) == ("秘", "signed")
+    assert remarked.original_label == relabelled
+
+
+def test_a_row_selected_elsewhere_maps_to_the_same_record(engine: Engine) -> None:
+    with engine.connect() as conn:
+        query = select(holdings_table).where(holdings_table.c.id == "h3")
+        assert holdings.from_row(conn.execute(query).mappings().one()) == THIRD
+
+
+# The treaty's view ------------------------------------------------------------------------------
+
+
+def test_to_holding_reads_both_markings_and_the_originators_terms() -> None:
+    treaty = holdings.to_holding(THIRD, SCHEMES, "JPN")
+    assert treaty.level == SCHEMES.parse("JPN", "極秘")
+    assert treaty.item.level == SCHEMES.parse("KOR", "군사II급비밀")
+    assert treaty.item.releasable_to == {"KOR", "JPN"}
+    assert treaty.item.created_at == NOW
+    assert {"NO REPRODUCTION", "ORCON"} <= treaty.item.caveats
+    assert (treaty.item.copy_limit, treaty.item.purpose_ends) == (2, ENDS)
+    assert (treaty.consent_id, treaty.approved_purposes) == ("c1", frozenset({"exercise"}))
+    assert not treaty.destroyed
+    assert holdings.to_holding(replace(THIRD, state="returned"), SCHEMES, "JPN").destroyed
+
+
+@pytest.mark.parametrize("state", ["held", "destroyed"])
+def test_to_readable_gives_a_declassified_holding_its_own_kind(state: str) -> None:
+    declassified = replace(FIRST, local_level=DECLASSIFIED, state=state)
+    assert holdings.to_readable(declassified, SCHEMES, "JPN") == DeclassifiedHolding(
+        "h1", "KOR-1", disposed=state != "held"
+    )
+    assert holdings.to_readable(FIRST, SCHEMES, "JPN") == holdings.to_holding(FIRST, SCHEMES, "JPN")
