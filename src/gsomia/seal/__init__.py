@@ -18,7 +18,6 @@ require_crypto_support()
 from gsomia.seal.encoding import canonical_json  # noqa: E402
 from gsomia.seal.envelope import (  # noqa: E402
     DEFAULT_MEDIA_TYPE,
-    EnvelopeError,
     Opened,
     open_envelope,
     seal_envelope,
@@ -32,6 +31,7 @@ from gsomia.seal.keys import (  # noqa: E402
     load_node_keys,
     write_node_keys,
 )
+from gsomia.seal.opening import EnvelopeError  # noqa: E402
 from gsomia.seal.profiles import (  # noqa: E402
     ALL_PROFILES,
     CLASSIC,

@@ -42,15 +42,10 @@ from gsomia.errors import Error, UsageError
 from gsomia.seal import jose
 from gsomia.seal.binding import LabelCanon, jwe_digest, make_binding
 from gsomia.seal.encoding import b64u, b64u_decode, canonical_json, parse_json_object
-from gsomia.seal.envelope import (
-    DEFAULT_MEDIA_TYPE,
-    MALFORMED,
-    check_recipients,
-    reject,
-    trusted_signer,
-)
+from gsomia.seal.envelope import DEFAULT_MEDIA_TYPE
 from gsomia.seal.identity import IdentityCard
 from gsomia.seal.keys import NodeKeys
+from gsomia.seal.opening import MALFORMED, check_recipients, open_signed, reject
 from gsomia.seal.profiles import ALL_PROFILES, POST_QUANTUM_PROFILES, Profile, profile
 
 MAGIC = b"GSOMIA-STREAM/1\n"
@@ -254,16 +249,15 @@ def _open_into(
     jws = _read_json(src, b"S", "jws")
     if src.read(1):
         reject("stream has data after its signature")
-    binding, card, _ = trusted_signer(
+    binding, card, _ = open_signed(
         jws,
+        key_jwe,
+        keys=keys,
         senders=senders,
         revoked=revoked,
         allowed_profiles=allowed_profiles,
         canonical_label=canonical_label,
-        jwe=key_jwe,
     )
-    if keys.key_id not in binding.recipients:
-        reject("this node is not a recipient")
     if length != binding.length or not hmac.compare_digest(b64u(digest.digest()), binding.digest):
         reject("content does not match the signed digest")
     return StreamOpened(
