@@ -28,12 +28,18 @@ from gsomia.ledger.events import EventKind, LogEvent
 from gsomia.node import agreements, audit
 from gsomia.node.control import onward
 from gsomia.node.control.messages import receive_messages
-from gsomia.node.control.originator import content_sha256, verify_binding
 from gsomia.node.control.workflows import HANDLERS
 from gsomia.node.ledger import NodeLedger
 from gsomia.node.release import ITEM_HEADER
 from gsomia.node.runtime import CHANNEL, Node
-from gsomia.seal import EnvelopeError, IdentityCard, Opened, open_envelope
+from gsomia.seal import (
+    EnvelopeError,
+    IdentityCard,
+    Opened,
+    content_sha256,
+    open_envelope,
+    verify_binding,
+)
 from gsomia.store.tables import holdings, inbox, rejections
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.items import Item, Precedence, receive

@@ -19,10 +19,9 @@ from gsomia.errors import Conflict, InputError, NotFound
 from gsomia.exchange import outbox
 from gsomia.node import audit
 from gsomia.node.authority import authorise
-from gsomia.node.control.originator import bind
 from gsomia.node.people import to_person
 from gsomia.node.runtime import CHANNEL, Node
-from gsomia.seal import seal_envelope
+from gsomia.seal import bind, seal_envelope
 from gsomia.store.tables import items, release_rules
 from gsomia.store.tables import outbox as outbox_table
 from gsomia.store.users import UserRecord, get_user
@@ -98,7 +97,7 @@ def plan(
             continue
         message_id = uuid.uuid4().hex
         if binding is None:  # one signature per item, whichever partners it goes to
-            binding = bind(node, item["id"], item["label"], item["content"])
+            binding = bind(node.keys, item["id"], item["label"], item["content"])
         header = {
             "type": ITEM_HEADER,
             "label": item["label"],

@@ -39,9 +39,10 @@ from gsomia.node.control.consent_cases import (
     request_json,
 )
 from gsomia.node.control.messages import Handler, Incoming, Outcome
-from gsomia.node.control.originator import THIRD_PARTY, verify_document
+from gsomia.node.control.originator import THIRD_PARTY
 from gsomia.node.read import holding_row, treaty_holding
 from gsomia.node.runtime import Node
+from gsomia.seal import verify_document
 from gsomia.store.users import UserRecord
 from gsomia.treaty.consent_requests import (
     ConsentCase,

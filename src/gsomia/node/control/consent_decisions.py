@@ -2,7 +2,7 @@
 
 The originator's node opens the case a holder asked for (`consent`) and decides nothing by
 itself; its officer grants, refuses or later revokes. A grant goes to the holder as a consent
-document signed with this node's key (`originator.sign_document`), which the third nation
+document signed with this node's key (`gsomia.seal.sign_document`), which the third nation
 verifies in its turn. Separate from the holder's side because the two nodes do different
 things with the same case, and each side reads in one sitting.
 """
@@ -29,14 +29,9 @@ from gsomia.node.control.consent_cases import (
     request_from,
 )
 from gsomia.node.control.messages import Handler, Incoming, Outcome
-from gsomia.node.control.originator import (
-    CONSENT_DOC,
-    THIRD_PARTY,
-    agreement_between,
-    provided_items,
-    sign_document,
-)
+from gsomia.node.control.originator import THIRD_PARTY, agreement_between, provided_items
 from gsomia.node.runtime import Node
+from gsomia.seal import CONSENT_DOC, sign_document
 from gsomia.store.tables import cases
 from gsomia.store.users import UserRecord
 from gsomia.treaty.consent_requests import (
@@ -132,7 +127,7 @@ def _decide(
             "granted_by": officer.name,
             "granted_at": now.isoformat(),
         }
-        document["jws"] = decision_doc["consent"] = sign_document(node, signed)
+        document["jws"] = decision_doc["consent"] = sign_document(node.keys, signed)
     if decided.consent is not None and decided.consent.revoked_at is not None:
         decision_doc["revoked_at"] = decided.consent.revoked_at.isoformat()
     reason = decided.reason or f"{decided.status.value} by {officer.name}"

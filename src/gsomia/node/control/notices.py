@@ -38,9 +38,9 @@ from gsomia.node.control.notice_case import (
     acks,
     get_notice,
 )
-from gsomia.node.control.originator import bind
 from gsomia.node.control.remarking import refuse_holder_change
 from gsomia.node.runtime import Node
+from gsomia.seal import bind
 from gsomia.store.tables import cases, items, outbox, transfers
 from gsomia.store.users import UserRecord
 from gsomia.treaty.classification import (
@@ -219,7 +219,7 @@ def reclassify(
     label = relabel(row["label"], marking)
     # A fresh binding of the new label to the same content (ADR 0061): the holders keep it in
     # place of the old one, so what they pass on later still verifies as this nation's word.
-    binding = bind(node, item_id, label, row["content"])
+    binding = bind(node.keys, item_id, label, row["content"])
     with node.engine.begin() as conn:
         # Lock the item: two officers' notices must not both start from the old level.
         current = conn.execute(

@@ -24,16 +24,11 @@ from gsomia.node import audit
 from gsomia.node.authority import authorise
 from gsomia.node.control import casebook, messages
 from gsomia.node.control.messages import Handler, Incoming, Outcome
-from gsomia.node.control.originator import (
-    PURPOSE_DOC,
-    THIRD_PARTY,
-    provided_items,
-    sign_document,
-    verify_document,
-)
+from gsomia.node.control.originator import THIRD_PARTY, provided_items
 from gsomia.node.people import to_person
 from gsomia.node.read import holding_row, treaty_holding
 from gsomia.node.runtime import Node
+from gsomia.seal import PURPOSE_DOC, sign_document, verify_document
 from gsomia.store.tables import cases, holdings
 from gsomia.store.users import UserRecord
 from gsomia.treaty.access import may_access
@@ -239,7 +234,7 @@ def _decide_purpose(
     }
     if approve:
         answer["approval"] = sign_document(
-            node,
+            node.keys,
             {
                 "type": PURPOSE_DOC,
                 "id": case_id,

@@ -22,9 +22,8 @@ from gsomia.node.control import casebook
 from gsomia.node.control.marks import held, parse_level, relabel, remark_copies
 from gsomia.node.control.messages import Handler, Incoming, Outcome, send, text, texts, wake, when
 from gsomia.node.control.notice_case import ACK, APPLIED, ARTICLE, CASE, NOTICE, ack_json
-from gsomia.node.control.originator import bound_digest, content_sha256, verify_binding
 from gsomia.node.runtime import Node
-from gsomia.seal import open_envelope, parse_card
+from gsomia.seal import bound_digest, content_sha256, open_envelope, parse_card, verify_binding
 from gsomia.store.tables import cases, holdings, transfers
 from gsomia.store.users import UserRecord
 from gsomia.treaty.agreements import Agreement
