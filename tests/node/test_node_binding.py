@@ -19,12 +19,12 @@ from tests.node.consent_fixtures import deliver, granted, holding_of, provided
 from tests.node.node_fixtures import LAUNCH, Cast
 
 from gsomia.exchange.answers import verify_answers
+from gsomia.exchange.kinds import ITEM_HEADER
 from gsomia.exchange.wire import WireMessage
 from gsomia.node import transfers
 from gsomia.node.control import handover, hub, notices, onward
 from gsomia.node.control.notices import reclassify
 from gsomia.node.receive import receive_batch
-from gsomia.node.release import ITEM_HEADER
 from gsomia.seal import documents, open_envelope, seal_envelope
 from gsomia.store.tables import holdings
 

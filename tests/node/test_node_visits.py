@@ -12,6 +12,7 @@ from sqlalchemy import select
 from tests.node.node_fixtures import LAUNCH, Cast
 
 from gsomia.errors import Conflict, InputError, PolicyDenied
+from gsomia.exchange.kinds import Kind
 from gsomia.node.control import messages, visit_host, visits
 from gsomia.store.tables import outbox
 from gsomia.treaty.agreements import Agreement
@@ -202,7 +203,7 @@ def test_only_the_host_node_may_send_the_decision(cast: Cast) -> None:
         message_id = messages.send(
             conn,
             usa,
-            kind="visit_decision",
+            kind=Kind.VISIT_DECISION,
             peer="JPN",
             document={
                 "request_id": visit["id"],

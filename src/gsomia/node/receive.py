@@ -20,6 +20,8 @@ from sqlalchemy.exc import IntegrityError
 
 from gsomia.errors import Error, InputError, PolicyDenied, VerificationError
 from gsomia.exchange.answers import sign_answers
+from gsomia.exchange.incoming import Verified, verify
+from gsomia.exchange.kinds import WORKFLOW_KINDS, Kind
 from gsomia.exchange.wire import RECEIVED, REJECTED, WireMessage
 from gsomia.exchange.witness import RECEIPT_MEMBER, receipt_member
 from gsomia.labels import label_from_obj, label_to_obj, national_policy
@@ -30,16 +32,8 @@ from gsomia.node.control import onward
 from gsomia.node.control.messages import receive_messages
 from gsomia.node.control.workflows import HANDLERS
 from gsomia.node.ledger import NodeLedger
-from gsomia.node.release import ITEM_HEADER
 from gsomia.node.runtime import CHANNEL, Node
-from gsomia.seal import (
-    EnvelopeError,
-    IdentityCard,
-    Opened,
-    content_sha256,
-    open_envelope,
-    verify_binding,
-)
+from gsomia.seal import IdentityCard, Opened, content_sha256, verify_binding
 from gsomia.store.tables import holdings, inbox, rejections
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.items import Item, Precedence, receive
@@ -73,11 +67,8 @@ class Accepted:
 @dataclass(frozen=True)
 class Refused:
     """A refused message. Only a verified one (the sender's signature held) is remembered as
-    answered: otherwise anyone who guessed a message id could pre-empt the genuine envelope.
-    Nor is an unverified one recorded as a rejection or put in the log the partner cosigns:
-    it cannot be attributed to the nation it names, and storing it would let anyone who can
-    reach the peer port write to this node. It is answered, logged by the process and counted
-    (`gsomia_rejections_total`)."""
+    answered and recorded; an unverified one (`gsomia.exchange.incoming.Refusal`, which says
+    why) is only answered, logged by the process and counted (`gsomia_rejections_total`)."""
 
     message: WireMessage
     reason: str
@@ -86,10 +77,8 @@ class Refused:
 
 
 def item_from_header(node: Node, opened: Opened) -> tuple[Item, str]:
-    """The treaty item an envelope's authenticated header describes, and its title."""
+    """The treaty item an envelope's authenticated item header describes, and its title."""
     header = opened.label
-    if header.get("type") != ITEM_HEADER:
-        raise InputError("the envelope does not carry an item header")
     meta = header.get("item")
     if not isinstance(meta, dict):
         raise InputError("the item header has no item member")
@@ -124,26 +113,8 @@ def item_from_header(node: Node, opened: Opened) -> tuple[Item, str]:
     return item, str(meta.get("title", ""))
 
 
-def _verify(node: Node, card: IdentityCard, message: WireMessage) -> Opened | Refused:
-    """The opened envelope, if the sender's signatures and the binding verified."""
-    if message.kind != "item":
-        return Refused(message, f"unknown message kind {message.kind!r}", "Art. 9")
-    try:
-        opened = open_envelope(message.body, keys=node.keys, senders=[card])
-    except EnvelopeError as error:
-        log.warning("envelope %s from %s refused: %s", message.id, card.nation, error.reason)
-        return Refused(message, error.message, "Art. 9")
-    if opened.envelope_id != message.id:
-        return Refused(message, "the envelope's id differs from the message id", "Art. 9")
-    return opened
-
-
-def _examine(
-    node: Node, card: IdentityCard, message: WireMessage, now: datetime
-) -> Accepted | Refused:
-    opened = _verify(node, card, message)
-    if isinstance(opened, Refused):
-        return opened
+def _examine(node: Node, verified: Verified, now: datetime) -> Accepted | Refused:
+    message, card, opened = verified.message, verified.card, verified.opened
     try:
         item, title = item_from_header(node, opened)
         if item.originator != card.nation:  # onward, with the originator's consent (R12, R47)
@@ -348,7 +319,12 @@ def _holding_row(result: Accepted, sender: str, now: datetime) -> dict[str, Any]
 def receive_batch(
     node: Node, sender: str, messages: list[WireMessage]
 ) -> tuple[dict[str, Any], list[Accepted]]:
-    """Apply a partner's batch; the signed answer document, and what was newly accepted."""
+    """Apply a partner's batch; the signed answer document, and what was newly accepted.
+
+    Each message is verified once (`gsomia.exchange.incoming.verify`) and, if it verified,
+    handed to what applies its kind: items here, agreement steps to `agreements`, workflow
+    messages to the handlers of `workflows.HANDLERS`.
+    """
     card = node.peer_card(sender)
     if card is None:
         raise InputError(
@@ -367,16 +343,24 @@ def receive_batch(
                 )
             }
         unique = [m for m in {m.id: m for m in messages}.values() if m.id not in seen]
-        steps = [m for m in unique if m.kind == agreements.KIND]
-        acts = [m for m in unique if m.kind in HANDLERS]
-        fresh = [m for m in unique if m.kind != agreements.KIND and m.kind not in HANDLERS]
-        seen |= agreements.receive_events(node, card, steps, now) if steps else {}
-        seen |= receive_messages(node, card, acts, now, HANDLERS) if acts else {}
-        results = [_examine(node, card, m, now) for m in fresh]
+        checked = [verify(m, keys=node.keys, card=card) for m in unique]
+        verified = [c for c in checked if isinstance(c, Verified)]
+        steps = [v for v in verified if v.kind is Kind.AGREEMENT_EVENT]
+        acts = [v for v in verified if v.kind in WORKFLOW_KINDS]
+        seen |= agreements.receive_events(node, steps, now) if steps else {}
+        seen |= receive_messages(node, acts, now, HANDLERS) if acts else {}
+        # Items are examined here; what did not verify, of any kind, is answered with them.
+        results = [
+            _examine(node, c, now)
+            if isinstance(c, Verified)
+            else Refused(c.message, c.reason, c.article)
+            for c in checked
+            if not isinstance(c, Verified) or c.kind is Kind.ITEM
+        ]
         try:
             with node.engine.begin() as conn:
                 fresh_answers, accepted = _store(conn, sender, results, now, node.ledger)
-            stored = dict(zip((m.id for m in fresh), fresh_answers, strict=True))
+            stored = dict(zip((r.message.id for r in results), fresh_answers, strict=True))
             break
         except IntegrityError:
             # The same message arrived twice at once; the second pass finds it applied.

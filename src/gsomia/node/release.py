@@ -17,6 +17,7 @@ from sqlalchemy import Connection, select, update
 
 from gsomia.errors import Conflict, InputError, NotFound
 from gsomia.exchange import outbox
+from gsomia.exchange.kinds import ITEM_HEADER, Kind
 from gsomia.node import audit
 from gsomia.node.authority import authorise
 from gsomia.node.people import to_person
@@ -30,8 +31,6 @@ from gsomia.treaty.decisions import may_provide
 from gsomia.treaty.items import Item, Precedence
 from gsomia.treaty.release import OfficerRelease, Release, StandingRelease
 from gsomia.treaty.roles import Action
-
-ITEM_HEADER = "gsomia-item/1"
 
 
 @dataclass(frozen=True)
@@ -165,7 +164,7 @@ def commit(
                 queued.append(
                     outbox.row(
                         message_id=o.message_id,
-                        kind="item",
+                        kind=Kind.ITEM,
                         peer=o.nation,
                         priority=priority(Precedence[item["precedence"]]),
                         body=o.envelope,

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection
 
 from gsomia.errors import Conflict, Error, InputError, PolicyDenied
+from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.authority import authorise
 from gsomia.node.control import casebook, messages
@@ -143,7 +144,7 @@ def request_consent(  # noqa: PLR0917 - the request's fields
         message_id = messages.send(
             conn,
             node,
-            kind="consent_request",
+            kind=Kind.CONSENT_REQUEST,
             peer=originator,
             document=request_json(request),
             item_id=holding.item.id,
@@ -250,4 +251,4 @@ def _on_decision(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     return Outcome(decision, case_id, {"case": case_id, "case_status": status.value})
 
 
-HANDLERS: dict[str, Handler] = {"consent_decision": _on_decision}
+HANDLERS: dict[Kind, Handler] = {Kind.CONSENT_DECISION: _on_decision}

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from gsomia.errors import Conflict, InputError, PolicyDenied
+from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.authority import authorise
 from gsomia.node.control import casebook, messages
@@ -141,7 +142,7 @@ def _decide(
         message_id = messages.send(
             conn,
             node,
-            kind="consent_decision",
+            kind=Kind.CONSENT_DECISION,
             peer=decided.request.holder,
             document=decision_doc,
             item_id=row.item_id,
@@ -227,4 +228,4 @@ def revoke(node: Node, officer: UserRecord, case_id: str, reason: str) -> dict[s
     )
 
 
-HANDLERS: dict[str, Handler] = {"consent_request": _on_request}
+HANDLERS: dict[Kind, Handler] = {Kind.CONSENT_REQUEST: _on_request}

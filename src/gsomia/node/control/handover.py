@@ -19,9 +19,10 @@ from sqlalchemy import Connection
 
 from gsomia.errors import NotFound
 from gsomia.exchange import outbox as queue
+from gsomia.exchange.kinds import ITEM_HEADER, Kind
 from gsomia.node import audit
 from gsomia.node.control import casebook, messages
-from gsomia.node.release import ITEM_HEADER, priority
+from gsomia.node.release import priority
 from gsomia.node.runtime import Node
 from gsomia.seal import open_envelope, parse_card, seal_envelope
 from gsomia.store.users import UserRecord
@@ -101,7 +102,7 @@ def send_item(
     queue.enqueue(
         conn,
         message_id=message_id,
-        kind="item",
+        kind=Kind.ITEM,
         peer=to,
         priority=priority(Precedence[row.precedence]),
         body=body,

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from gsomia.errors import Conflict, InputError, NotFound, PolicyDenied
+from gsomia.exchange.kinds import Kind
 from gsomia.ledger.events import EventKind, LogEvent
 from gsomia.node import audit
 from gsomia.node.authority import authorise
@@ -109,7 +110,7 @@ def report(
             extra["messages"]["report"] = messages.send(
                 conn,
                 node,
-                kind="compromise_report",
+                kind=Kind.COMPROMISE_REPORT,
                 peer=originator,
                 document=case_json(case)["report"] | {"case_id": case_id},
                 precedence=NOTIFICATION_PRECEDENCE,
@@ -241,4 +242,4 @@ def _on_report(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     return Outcome(decision, item_id, {"case": case_id, "notified_at": at.isoformat()})
 
 
-HANDLERS: dict[str, Handler] = {"compromise_report": _on_report}
+HANDLERS: dict[Kind, Handler] = {Kind.COMPROMISE_REPORT: _on_report}

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from gsomia.errors import Conflict, InputError, NotFound
+from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.authority import authorise
 from gsomia.node.control import casebook
@@ -68,7 +69,9 @@ def _chain(conn: Connection, node: Node, item_id: str) -> CustodyChain:
     found: dict[str, Transfer] = {}
     delivered = conn.execute(
         select(outbox.c.peer, outbox.c.agreement_id, outbox.c.settled_at, outbox.c.created_at)
-        .where(outbox.c.item_id == item_id, outbox.c.kind == "item", outbox.c.state == "received")
+        .where(
+            outbox.c.item_id == item_id, outbox.c.kind == Kind.ITEM, outbox.c.state == "received"
+        )
         .order_by(outbox.c.id)
     )
     for peer, basis, settled, created in delivered:
@@ -375,4 +378,4 @@ def _on_acknowledgement(conn: Connection, node: Node, incoming: Incoming) -> Out
     )
 
 
-HANDLERS: dict[str, Handler] = {ACK: _on_acknowledgement}
+HANDLERS: dict[Kind, Handler] = {ACK: _on_acknowledgement}

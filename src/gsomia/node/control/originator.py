@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import Connection, select
 
 from gsomia.errors import NotFound, PolicyDenied
+from gsomia.exchange.kinds import Kind
 from gsomia.node.runtime import Node
 from gsomia.store.tables import items, outbox
 from gsomia.treaty.agreements import Agreement
@@ -43,7 +44,7 @@ def provided_items(
             .where(
                 outbox.c.item_id == item_id,
                 outbox.c.peer == holder,
-                outbox.c.kind == "item",
+                outbox.c.kind == Kind.ITEM,
                 outbox.c.state != "rejected",
             )
             .order_by(outbox.c.id)

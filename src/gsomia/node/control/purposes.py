@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from gsomia.errors import Conflict, InputError, NotFound, PolicyDenied
+from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.authority import authorise
 from gsomia.node.control import casebook, messages
@@ -107,7 +108,7 @@ def request_purpose(node: Node, user: UserRecord, holding_id: str, purpose: str)
         )
         sent = {k: v for k, v in document.items() if k != "holding_id"}
         message_id = messages.send(
-            conn, node, kind="purpose_request", peer=row.originator, document=sent, now=now
+            conn, node, kind=Kind.PURPOSE_REQUEST, peer=row.originator, document=sent, now=now
         )
         casebook.step(
             conn,
@@ -250,7 +251,7 @@ def _decide_purpose(
     with node.engine.begin() as conn:
         casebook.save(conn, case_id, status, doc, now)
         message_id = messages.send(
-            conn, node, kind="purpose_decision", peer=approval.holder, document=answer, now=now
+            conn, node, kind=Kind.PURPOSE_DECISION, peer=approval.holder, document=answer, now=now
         )
         casebook.step(
             conn,
@@ -380,7 +381,7 @@ def may_use_for(node: Node, user: UserRecord, holding_id: str, purpose: str) -> 
     return decision
 
 
-HANDLERS: dict[str, Handler] = {
-    "purpose_request": _on_purpose_request,
-    "purpose_decision": _on_purpose_decision,
+HANDLERS: dict[Kind, Handler] = {
+    Kind.PURPOSE_REQUEST: _on_purpose_request,
+    Kind.PURPOSE_DECISION: _on_purpose_decision,
 }

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from gsomia.errors import InputError, NotFound
+from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.control import casebook, messages
 from gsomia.node.control.handover import (
@@ -122,7 +123,7 @@ def _received(conn: Connection, node: Node, row: Any, answer: Answered) -> None:
         report = messages.send(
             conn,
             node,
-            kind="transfer_report",
+            kind=Kind.TRANSFER_REPORT,
             peer=originator,
             document=transfer_json(transfer),
             item_id=transfer.item_id,
@@ -287,5 +288,8 @@ def _on_report(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     return Outcome(decision, item_id, {"item": item_id})
 
 
-HANDLERS: dict[str, Handler] = {"transfer_report": _on_report}
-ANSWERED: dict[str, AnswerHook] = {"item": _item_answered, "transfer_report": _report_answered}
+HANDLERS: dict[Kind, Handler] = {Kind.TRANSFER_REPORT: _on_report}
+ANSWERED: dict[Kind, AnswerHook] = {
+    Kind.ITEM: _item_answered,
+    Kind.TRANSFER_REPORT: _report_answered,
+}

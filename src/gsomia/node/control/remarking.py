@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from gsomia.errors import InputError, NotFound, PolicyDenied, VerificationError
+from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.control import casebook
 from gsomia.node.control.marks import held, parse_level, relabel, remark_copies
@@ -264,4 +265,4 @@ def _on_notice(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     )
 
 
-HANDLERS: dict[str, Handler] = {NOTICE: _on_notice}
+HANDLERS: dict[Kind, Handler] = {NOTICE: _on_notice}

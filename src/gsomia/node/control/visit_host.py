@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from gsomia.errors import Conflict, InputError, NotFound, PolicyDenied
+from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.authority import authorise
 from gsomia.node.control import casebook, messages
@@ -110,7 +111,7 @@ def _decide(
         message_id = messages.send(
             conn,
             node,
-            kind="visit_decision",
+            kind=Kind.VISIT_DECISION,
             peer=request["visiting_party"],
             document=message,
             now=now,
@@ -254,4 +255,4 @@ def may_show(
     return decision
 
 
-HANDLERS: dict[str, Handler] = {"visit_request": _on_request}
+HANDLERS: dict[Kind, Handler] = {Kind.VISIT_REQUEST: _on_request}

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from gsomia.errors import Conflict, InputError, NotFound, PolicyDenied
+from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.authority import authorise
 from gsomia.node.control import casebook, messages
@@ -196,7 +197,7 @@ def request_visit(
     document = request_json(request)
     with node.engine.begin() as conn:
         message_id = messages.send(
-            conn, node, kind="visit_request", peer=host, document=document, now=now
+            conn, node, kind=Kind.VISIT_REQUEST, peer=host, document=document, now=now
         )
         casebook.insert(
             conn,
@@ -284,4 +285,4 @@ def _on_decision(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     return Outcome(decision, visit_id, {"visit": visit_id, "decision": decided})
 
 
-HANDLERS: dict[str, Handler] = {"visit_decision": _on_decision}
+HANDLERS: dict[Kind, Handler] = {Kind.VISIT_DECISION: _on_decision}
