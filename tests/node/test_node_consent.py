@@ -134,7 +134,9 @@ def test_a_grant_only_from_the_originator_is_believed(cast: Cast) -> None:
         )
     [answer] = deliver(cast, "USA", "JPN")
     assert answer["status"] == "rejected"
-    assert "not the originator" in answer["reason"]
+    # A peer speaking for another party: one fault, one error (exchange.incoming.require_party).
+    assert "USA cannot speak for KOR, the originator asked" in answer["reason"]
+    assert answer["article"] == "Art. 9"
     assert consent_cases.get_consent(cast["JPN"], case_id)["status"] == "requested"
 
 

@@ -220,3 +220,35 @@ def test_an_unknown_kind_is_refused_and_not_remembered(pair: Cast) -> None:
 
 def test_every_workflow_kind_has_its_handler() -> None:
     assert set(workflows.HANDLERS) == WORKFLOW_KINDS
+
+
+AT = "2026-11-27T10:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("kind", "document"),
+    [
+        # This fault was a PolicyDenied here ...
+        (Kind.DISPUTE_OPENED, {"agreement_id": "KOR-JPN-2016", "id": "d-1", "raised_by": "USA"}),
+        # ... and an InputError in these.
+        (
+            Kind.PURPOSE_REQUEST,
+            {"id": "p-1", "holder": "USA", "purpose": "p", "item_ids": ["i"], "originator": "JPN"},
+        ),
+        (
+            Kind.TRANSFER_REPORT,
+            {"item_id": "i", "from": "USA", "to": "KOR", "at": AT, "level": "S", "basis": "b"},
+        ),
+    ],
+)
+def test_a_peer_speaking_for_another_party_is_one_fault_with_one_answer(
+    pair: Cast, kind: Kind, document: dict[str, Any]
+) -> None:
+    kor = pair["KOR"]
+    with kor.engine.begin() as conn:
+        messages.send(conn, kor, kind=kind, peer="JPN", document=document, now=kor.clock())
+    (answer,) = _answers(pair, _queued(pair))
+    assert answer["status"] == "rejected"
+    assert answer["reason"].startswith("KOR cannot speak for USA, ")
+    assert answer["article"] == "Art. 9"
+    assert _count(pair["JPN"], rejections) == 1  # verified: the refusal is KOR's to own

@@ -220,5 +220,7 @@ def test_only_the_host_node_may_send_the_decision(cast: Cast) -> None:
             select(outbox.c.state, outbox.c.answer).where(outbox.c.message_id == message_id)
         ).one()
     assert state == "rejected"
-    assert "only the host KOR decides" in answer["answer"]["reason"]
+    # A peer speaking for another party: one fault, one error (exchange.incoming.require_party).
+    assert "USA cannot speak for KOR, the host that decides visit" in answer["answer"]["reason"]
+    assert answer["answer"]["article"] == "Art. 9"
     assert _case(cast, "JPN", visit["id"], "tanaka")["status"] == "requested"

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection
 
 from gsomia.errors import Conflict, Error, InputError, PolicyDenied
+from gsomia.exchange.incoming import require_party
 from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.authority import authorise
@@ -175,11 +176,9 @@ def _on_decision(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     row = casebook.load(conn, CONSENT, case_id)
     case = case_from(node, row._mapping["document"])
     request = case.request
-    if incoming.sender != request.originator or request.holder != node.nation:
-        raise PolicyDenied(
-            f"{incoming.sender} is not the originator asked in consent request {case_id}",
-            article=THIRD_PARTY,
-        )
+    require_party(incoming, request.originator, f"the originator asked in request {case_id}")
+    if request.holder != node.nation:
+        raise PolicyDenied(f"{node.nation} did not ask consent {case_id}", article=THIRD_PARTY)
     try:
         status = ConsentStatus(messages.text(doc, "status", limit=16))
     except ValueError as error:

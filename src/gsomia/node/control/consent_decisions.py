@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from gsomia.errors import Conflict, InputError, PolicyDenied
+from gsomia.exchange.incoming import require_party
 from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.authority import authorise
@@ -49,8 +50,7 @@ from gsomia.treaty.roles import Action
 def _on_request(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     """The originator's node opens the case the holder asked for (it decides nothing yet)."""
     request = request_from(node, incoming.document)
-    if request.holder != incoming.sender:
-        raise InputError(f"{incoming.sender} cannot ask for consent on behalf of {request.holder}")
+    require_party(incoming, request.holder, f"the holder asking consent {request.id}")
     if request.originator != node.nation:
         raise InputError(
             f"{node.nation} is not the originator named in consent request {request.id}"

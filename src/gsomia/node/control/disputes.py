@@ -16,7 +16,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from gsomia.errors import InputError, NotFound, PolicyDenied
+from gsomia.errors import InputError, NotFound
+from gsomia.exchange.incoming import require_party
 from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.authority import authorise
@@ -231,10 +232,7 @@ def _on_opened(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     agreement_id = messages.text(doc, "agreement_id", limit=64)
     case_id = messages.text(doc, "id", limit=64)
     raised_by = messages.text(doc, "raised_by", limit=4)
-    if raised_by != incoming.sender:
-        raise PolicyDenied(
-            f"{incoming.sender} sent a dispute raised by {raised_by}", article=ARTICLE
-        )
+    require_party(incoming, raised_by, f"the party that raised dispute {case_id}")
     agreement = node.agreement(agreement_id)
     if node.nation not in agreement.parties:
         raise NotFound(f"{node.nation} is not a party to {agreement_id}")

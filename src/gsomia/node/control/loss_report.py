@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from gsomia.errors import Conflict, InputError, NotFound, PolicyDenied
+from gsomia.exchange.incoming import require_party
 from gsomia.exchange.kinds import Kind
 from gsomia.ledger.events import EventKind, LogEvent
 from gsomia.node import audit
@@ -188,11 +189,7 @@ def _on_report(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
             f"the report names {originator} as originator; this node is {node.nation}",
             article=ARTICLE,
         )
-    if holder != incoming.sender:
-        raise PolicyDenied(
-            f"{incoming.sender} reported a loss by {holder}: a holder reports its own",
-            article=ARTICLE,
-        )
+    require_party(incoming, holder, "the holder that reported the loss")
     known = {
         i
         for (i,) in conn.execute(

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from gsomia.errors import Conflict, InputError, NotFound, PolicyDenied
+from gsomia.exchange.incoming import require_party
 from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.authority import authorise
@@ -146,8 +147,9 @@ def _on_purpose_request(conn: Connection, node: Node, incoming: Incoming) -> Out
     holder = messages.text(doc, "holder", limit=4)
     purpose = messages.text(doc, "purpose")
     item_ids = messages.texts(doc, "item_ids", limit=64)
-    if holder != incoming.sender or messages.text(doc, "originator", limit=4) != node.nation:
-        raise InputError(f"purpose request {case_id} is not {incoming.sender}'s to {node.nation}")
+    require_party(incoming, holder, f"the holder asking in purpose request {case_id}")
+    if messages.text(doc, "originator", limit=4) != node.nation:
+        raise InputError(f"purpose request {case_id} is not addressed to {node.nation}")
     if not item_ids:
         raise InputError(f"purpose request {case_id} names no item")
     provided_items(conn, node, item_ids, holder)

@@ -17,7 +17,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from gsomia.errors import InputError, NotFound
+from gsomia.errors import NotFound
+from gsomia.exchange.incoming import require_party
 from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.control import casebook, messages
@@ -252,8 +253,7 @@ def _on_report(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
         consent_id=str(doc.get("consent_id") or ""),
         hub=str(doc.get("hub") or ""),
     )
-    if transfer.from_nation != incoming.sender:
-        raise InputError(f"{incoming.sender} reports a transfer made by {transfer.from_nation}")
+    require_party(incoming, transfer.from_nation, "the nation that made the transfer")
     owner = conn.execute(select(items.c.originator).where(items.c.id == item_id)).scalar()
     if owner != node.nation:
         raise NotFound(f"{node.nation} is not the originator of an item {item_id}")

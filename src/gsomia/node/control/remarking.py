@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from gsomia.errors import InputError, NotFound, PolicyDenied, VerificationError
+from gsomia.exchange.incoming import require_party
 from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.control import casebook
@@ -82,8 +83,7 @@ def _notice_from(
     notice_id = text(doc, "notice", limit=64)
     if text(doc, "item_id", limit=64) != item.id:
         raise InputError(f"notice {notice_id} names another item than {item.id}")
-    if text(doc, "originator", limit=4) != incoming.sender:
-        raise InputError(f"notice {notice_id} was signed by {incoming.sender}, not its originator")
+    require_party(incoming, text(doc, "originator", limit=4), f"originator of notice {notice_id}")
     new = text(doc, "level", limit=64, empty=True)
     notice = ClassificationNotice(
         id=notice_id,

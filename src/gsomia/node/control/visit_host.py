@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from gsomia.errors import Conflict, InputError, NotFound, PolicyDenied
+from gsomia.exchange.incoming import require_party
 from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.authority import authorise
@@ -49,12 +50,7 @@ from gsomia.treaty.visits import approve_visit, may_approve_visit, may_disclose_
 
 def _on_request(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     request = request_from(node, incoming.document)
-    if request.visiting_party != incoming.sender:
-        raise PolicyDenied(
-            f"{incoming.sender} sent a visit request of {request.visiting_party}: the visiting "
-            "party's competent authority submits its own",
-            article=ARTICLE,
-        )
+    require_party(incoming, request.visiting_party, "the visiting party")
     if request.host_party != node.nation:
         raise PolicyDenied(f"visit {request.id} is to {request.host_party}", article=ARTICLE)
     agreement = node.agreement(request.agreement_id)

@@ -18,7 +18,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from gsomia.errors import Conflict, InputError, NotFound, PolicyDenied
+from gsomia.errors import Conflict, InputError, NotFound
+from gsomia.exchange.incoming import require_party
 from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.authority import authorise
@@ -246,11 +247,7 @@ def _on_decision(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     if row is None or row.document["side"] != VISITOR:
         raise NotFound(f"{node.nation} requested no visit {visit_id}")
     request = request_from(node, row.document["request"])
-    if incoming.sender != request.host_party:
-        raise PolicyDenied(
-            f"only the host {request.host_party} decides visit {visit_id}, not {incoming.sender}",
-            article=ARTICLE,
-        )
+    require_party(incoming, request.host_party, f"the host that decides visit {visit_id}")
     if row.status != REQUESTED:
         raise Conflict(f"visit {visit_id} is already {row.status}")
     decided = messages.text(doc, "decision", limit=20)
