@@ -27,11 +27,11 @@ from typing import Any
 
 from gsomia.errors import Error
 from gsomia.seal import jose
-from gsomia.seal.binding import LabelCanon, jwe_digest, make_binding
+from gsomia.seal.binding import LabelCanon
 from gsomia.seal.encoding import b64u, b64u_decode, canonical_json, parse_json_object
 from gsomia.seal.identity import IdentityCard
 from gsomia.seal.keys import NodeKeys
-from gsomia.seal.opening import MALFORMED, check_recipients, open_signed, reject
+from gsomia.seal.opening import MALFORMED, check_recipients, open_signed, reject, sign_binding
 from gsomia.seal.profiles import ALL_PROFILES, POST_QUANTUM_PROFILES
 
 ENVELOPE_TYPE = "envelope/1"
@@ -75,20 +75,20 @@ def seal_envelope(
     envelope_id = envelope_id or b64u(os.urandom(16))
     protected = {"enc": prof.enc, "cty": media_type}
     jwe = jose.encrypt_jwe(content, [c.keys for c in recipients], prof, protected, cek=_cek, iv=_iv)
-    payload = make_binding(
+    jws = sign_binding(
+        keys,
+        prof,
+        recipients,
+        jwe,
         envelope_id=envelope_id,
-        prof=prof,
         sealed_at=now,
-        sender=keys.key_id,
-        recipients=[c.key_id for c in recipients],
         label=label,
         canonical_label=canonical_label,
         digest=prof.hasher()(content).digest(),
         length=len(content),
         media_type=media_type,
-        jwe_digest=jwe_digest(jwe, prof),
     )
-    envelope = {"gsomia": ENVELOPE_TYPE, "jwe": jwe, "jws": jose.sign_jws(payload, keys, prof)}
+    envelope = {"gsomia": ENVELOPE_TYPE, "jwe": jwe, "jws": jws}
     return json.dumps(envelope, separators=(",", ":")).encode("ascii")
 
 

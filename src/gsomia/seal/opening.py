@@ -1,4 +1,5 @@
-"""The opening sequence an envelope and a stream share, and the one error either raises.
+"""The opening sequence an envelope and a stream share, the signature both carry, and the one
+error either raises.
 
 Whatever carries the content (an in-memory envelope, a framed stream), what makes it
 believable is the same: a JWS over the signed binding, and a JWE whose header parts the binding
@@ -6,7 +7,7 @@ covers. `open_signed` checks them in one order for both: the signer is a trusted
 revoked, of a profile allowed here; every signature of that profile verifies; the binding
 matches the JWE (profile, sender, recipients, header digest, label digest); this node is one of
 the recipients; and its keys are of the signer's profile. The callers then only decrypt and
-compare the content with the signed digest.
+compare the content with the signed digest. Sealing, likewise, ends for both in `sign_binding`.
 
 Every failure is the one `EnvelopeError` (its message is the same for every cause; `reason`
 says which step failed, for the local log only: sent back, it would be an oracle).
@@ -16,11 +17,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any, NoReturn
 
 from gsomia.errors import Error, UsageError, VerificationError
 from gsomia.seal import jose
-from gsomia.seal.binding import Binding, LabelCanon, check_binding, parse_binding
+from gsomia.seal.binding import (
+    Binding,
+    LabelCanon,
+    check_binding,
+    jwe_digest,
+    make_binding,
+    parse_binding,
+)
 from gsomia.seal.encoding import b64u_decode
 from gsomia.seal.identity import IdentityCard
 from gsomia.seal.keys import NodeKeys
@@ -66,6 +75,38 @@ def check_recipients(
                 hint="both nodes of an exchange need keys of the same profile",
             )
     return prof
+
+
+def sign_binding(
+    keys: NodeKeys,
+    prof: Profile,
+    recipients: Sequence[IdentityCard],
+    jwe: Mapping[str, Any],
+    *,
+    envelope_id: str,
+    sealed_at: datetime,
+    label: Mapping[str, Any],
+    canonical_label: LabelCanon,
+    digest: bytes,
+    length: int,
+    media_type: str,
+) -> dict[str, Any]:
+    """The JWS by `keys` over the binding of `jwe`, sealed for `recipients`, to content of
+    `length` bytes whose digest in the profile's hash is `digest`."""
+    payload = make_binding(
+        envelope_id=envelope_id,
+        prof=prof,
+        sealed_at=sealed_at,
+        sender=keys.key_id,
+        recipients=[c.key_id for c in recipients],
+        label=label,
+        canonical_label=canonical_label,
+        digest=digest,
+        length=length,
+        media_type=media_type,
+        jwe_digest=jwe_digest(jwe, prof),
+    )
+    return jose.sign_jws(payload, keys, prof)
 
 
 def open_signed(

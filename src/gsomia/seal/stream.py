@@ -40,12 +40,12 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from gsomia.errors import Error, UsageError
 from gsomia.seal import jose
-from gsomia.seal.binding import LabelCanon, jwe_digest, make_binding
+from gsomia.seal.binding import LabelCanon
 from gsomia.seal.encoding import b64u, b64u_decode, canonical_json, parse_json_object
 from gsomia.seal.envelope import DEFAULT_MEDIA_TYPE
 from gsomia.seal.identity import IdentityCard
 from gsomia.seal.keys import NodeKeys
-from gsomia.seal.opening import MALFORMED, check_recipients, open_signed, reject
+from gsomia.seal.opening import MALFORMED, check_recipients, open_signed, reject, sign_binding
 from gsomia.seal.profiles import ALL_PROFILES, POST_QUANTUM_PROFILES, Profile, profile
 
 MAGIC = b"GSOMIA-STREAM/1\n"
@@ -141,20 +141,20 @@ def seal_stream(
         if last:
             break
         chunk, index = following, index + 1
-    payload = make_binding(
+    jws = sign_binding(
+        keys,
+        prof,
+        recipients,
+        key_jwe,
         envelope_id=envelope_id,
-        prof=prof,
         sealed_at=now,
-        sender=keys.key_id,
-        recipients=[c.key_id for c in recipients],
         label=label,
         canonical_label=canonical_label,
         digest=digest.digest(),
         length=length,
         media_type=media_type,
-        jwe_digest=jwe_digest(key_jwe, prof),
     )
-    trailer = {"jws": jose.sign_jws(payload, keys, prof)}
+    trailer = {"jws": jws}
     dst.write(_frame(b"S", json.dumps(trailer).encode("ascii")))
     return envelope_id
 
