@@ -18,10 +18,10 @@ from gsomia.errors import Error
 from gsomia.exchange import outbox
 from gsomia.exchange.incoming import Verified
 from gsomia.exchange.kinds import AGREEMENT_EVENT_HEADER, Kind
+from gsomia.exchange.outbox import priority
 from gsomia.exchange.wire import RECEIVED, REJECTED
 from gsomia.node import audit
-from gsomia.node.authority import authorise
-from gsomia.node.release import priority
+from gsomia.node.authority import authorise, refuse
 from gsomia.node.runtime import Node
 from gsomia.seal import seal_envelope
 from gsomia.store.tables import agreement_events, inbox, rejections
@@ -41,16 +41,13 @@ def record_event(node: Node, officer: UserRecord, agreement_id: str, event: Even
     current = node.agreement(agreement_id)
     decision = may_record_event(node.nation, current, event)
     if not decision.allowed:
-        with node.engine.begin() as conn:
-            audit.record(
-                conn,
-                actor=officer.name,
-                action="agreement_event",
-                subject=agreement_id,
-                decision=decision,
-                now=now,
-            )
-        decision.enforce()
+        refuse(
+            node,
+            actor=officer.name,
+            action="agreement_event",
+            subject=agreement_id,
+            decision=decision,
+        )
     if is_recorded(current, event):
         return current
     updated = current.record(event)  # Conflict with the reason if the lifecycle forbids it

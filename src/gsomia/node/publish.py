@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gsomia.errors import InputError
+from gsomia.exchange.outbox import priority
 from gsomia.labels import (
     TAG_COPY_LIMIT,
     TAG_HANDLING,
@@ -24,7 +25,7 @@ from gsomia.labels import (
 )
 from gsomia.node import audit
 from gsomia.node.authority import authorise
-from gsomia.node.release import Outcome, commit, plan, priority, standing_releases
+from gsomia.node.release import Outcome, commit, plan, standing_releases
 from gsomia.node.runtime import Node
 from gsomia.store.tables import items
 from gsomia.store.users import UserRecord

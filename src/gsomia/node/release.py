@@ -18,6 +18,7 @@ from sqlalchemy import Connection, select, update
 from gsomia.errors import Conflict, InputError, NotFound
 from gsomia.exchange import outbox
 from gsomia.exchange.kinds import ITEM_HEADER, Kind
+from gsomia.exchange.outbox import priority
 from gsomia.node import audit
 from gsomia.node.authority import authorise
 from gsomia.node.people import to_person
@@ -43,11 +44,6 @@ class Outcome:
     envelope: bytes | None = None
     agreement_id: str = ""
     agreement_version: int = 0
-
-
-def priority(precedence: Precedence) -> int:
-    """Outbox priority: 0 for FLASH … 3 for ROUTINE, so an ascending sort is most urgent first."""
-    return int(Precedence.FLASH) - int(precedence)
 
 
 def plan(

@@ -20,9 +20,9 @@ from sqlalchemy import Connection
 from gsomia.errors import NotFound
 from gsomia.exchange import outbox as queue
 from gsomia.exchange.kinds import ITEM_HEADER, Kind
+from gsomia.exchange.outbox import priority
 from gsomia.node import audit
 from gsomia.node.control import casebook, messages
-from gsomia.node.release import priority
 from gsomia.node.runtime import Node
 from gsomia.seal import open_envelope, parse_card, seal_envelope
 from gsomia.store.users import UserRecord

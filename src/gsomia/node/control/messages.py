@@ -103,7 +103,7 @@ def send(
         message_id=message_id,
         kind=kind,
         peer=peer,
-        priority=int(Precedence.FLASH) - int(precedence),
+        priority=outbox.priority(precedence),
         body=body,
         now=now,
         item_id=item_id,
@@ -113,7 +113,7 @@ def send(
 
 def wake(node: Node, precedence: Precedence = Precedence.IMMEDIATE) -> None:
     """Tell the delivery worker a message of `precedence` is waiting."""
-    node.worker.wake(int(Precedence.FLASH) - int(precedence))
+    node.worker.wake(outbox.priority(precedence))
 
 
 def receive_messages(
