@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from gsomia.errors import Error
-from gsomia.exchange import outbox
+from gsomia.exchange import inbox, outbox
 from gsomia.exchange.incoming import Verified
 from gsomia.exchange.kinds import AGREEMENT_EVENT_HEADER, Kind
 from gsomia.exchange.outbox import priority
@@ -24,7 +24,7 @@ from gsomia.node import audit
 from gsomia.node.authority import authorise, refuse
 from gsomia.node.runtime import Node
 from gsomia.seal import seal_envelope
-from gsomia.store.tables import agreement_events, inbox, rejections
+from gsomia.store.tables import agreement_events
 from gsomia.store.users import UserRecord
 from gsomia.treaty.agreements import Agreement
 from gsomia.treaty.decision import Decision
@@ -128,31 +128,13 @@ def receive_events(
                 }
             )
         if answer["status"] == REJECTED:
-            refused.append(
-                {
-                    "envelope_id": message.id,
-                    "sender": message.sender,
-                    "reason": answer["reason"],
-                    "article": answer["article"],
-                    "at": now,
-                }
-            )
-        remembered.append(  # a repeated delivery gets the same answer
-            {
-                "message_id": message.id,
-                "kind": message.message.kind,
-                "sender": message.sender,
-                "received_at": now,
-                "answer": answer,
-            }
-        )
+            refused.append(inbox.rejection(message.sender, message.message, answer, now))
+        # A repeated delivery gets the same answer.
+        remembered.append(inbox.remembered(message.sender, message.message, answer, now))
     with node.engine.begin() as conn:
         if rows:
             conn.execute(agreement_events.insert(), rows)
-        if remembered:
-            conn.execute(inbox.insert(), remembered)
-        if refused:
-            conn.execute(rejections.insert(), refused)
+        inbox.record(conn, remembered, refused)
         audit.record_all(conn, entries, now)
     node.forget_agreements()
     return answers
@@ -162,7 +144,7 @@ def _examine_event(
     node: Node, message: Verified, now: datetime, current: dict[str, Agreement]
 ) -> tuple[dict[str, Any], Event | None, str, Decision]:
     def answer(status: str, **fields: Any) -> dict[str, Any]:
-        return {"id": message.id, "status": status, **fields, "at": now.isoformat()}
+        return inbox.answer(message.id, status, now, fields)
 
     agreement_id = str(message.header.get("agreement", ""))
     try:

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
 from gsomia.errors import Error, InputError, PolicyDenied, VerificationError
+from gsomia.exchange import inbox
 from gsomia.exchange.answers import sign_answers
 from gsomia.exchange.incoming import Verified, verify
 from gsomia.exchange.kinds import WORKFLOW_KINDS, Kind
@@ -34,7 +35,7 @@ from gsomia.node.control.workflows import HANDLERS
 from gsomia.node.ledger import NodeLedger
 from gsomia.node.runtime import CHANNEL, Node
 from gsomia.seal import IdentityCard, Opened, content_sha256, verify_binding
-from gsomia.store.tables import holdings, inbox, rejections
+from gsomia.store.tables import holdings
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.items import Item, Precedence, receive
 from gsomia.treaty.receipt import may_accept
@@ -177,10 +178,6 @@ def _check_direct_binding(card: IdentityCard, opened: Opened, item: Item) -> Non
         raise PolicyDenied(error.message, article="Art. 9") from error
 
 
-def _answer(message: WireMessage, now: datetime, **fields: Any) -> dict[str, Any]:
-    return {"id": message.id, **fields, "at": now.isoformat()}
-
-
 def _store(
     conn: Connection,
     sender: str,
@@ -214,13 +211,15 @@ def _store(
             item = result.item
             # The same item in a new envelope: this party holds it already; keep one holding.
             holding_id = held.get(item.id)
-            answer = _answer(
-                message,
+            answer = inbox.answer(
+                message.id,
+                RECEIVED,
                 now,
-                status=RECEIVED,
-                item=item.id,
-                holding=holding_id or result.holding_id,
-                marked=result.local_level,
+                {
+                    "item": item.id,
+                    "holding": holding_id or result.holding_id,
+                    "marked": result.local_level,
+                },
             )
             if holding_id is None:
                 holding_id = held[item.id] = result.holding_id
@@ -241,34 +240,16 @@ def _store(
                 also.append(_event(EventKind.RECEIPT, sender, (item.id, message.id), now, answer))
                 again.append(answer)
         else:
-            answer = _answer(
-                message, now, status=REJECTED, reason=result.reason, article=result.article
-            )
+            fields = {"reason": result.reason, "article": result.article}
+            answer = inbox.answer(message.id, REJECTED, now, fields)
             if result.verified:  # see `Refused`: an unverified one is nobody's to record
-                refused.append(
-                    {
-                        "envelope_id": message.id,
-                        "sender": sender,
-                        "reason": result.reason,
-                        "article": result.article,
-                        "at": now,
-                    }
-                )
+                refused.append(inbox.rejection(sender, message, answer, now))
                 also.append(_event(EventKind.REJECTION, sender, (message.id,), now, answer))
         answers.append(answer)
         if isinstance(result, Accepted) or result.verified:
-            remembered.append(
-                {
-                    "message_id": message.id,
-                    "kind": message.kind,
-                    "sender": sender,
-                    "received_at": now,
-                    "answer": answer,
-                }
-            )
-    for table, rows in ((holdings, new_holdings), (rejections, refused)):
-        if rows:
-            conn.execute(table.insert(), rows)
+            remembered.append(inbox.remembered(sender, message, answer, now))
+    if new_holdings:
+        conn.execute(holdings.insert(), new_holdings)
     indices = audit.record_all(conn, entries, now, also=also)
     # Entries come first, then `also`; receipts in the order of `receipted + again`.
     receipts = indices[: len(entries)] + [
@@ -277,8 +258,7 @@ def _store(
     bundles = ledger.receipts(conn, receipts, now)  # none if this node cannot sign checkpoints
     for answer, bundle in zip(receipted + again, bundles, strict=False):
         answer[RECEIPT_MEMBER] = receipt_member(bundle)
-    if remembered:
-        conn.execute(inbox.insert(), remembered)
+    inbox.record(conn, remembered, refused)
     return answers, stored
 
 
@@ -334,14 +314,7 @@ def receive_batch(
     now = node.clock()
     for attempt in range(2):
         with node.reader.connect() as conn:
-            seen = {
-                row.message_id: row.answer
-                for row in conn.execute(
-                    select(inbox.c.message_id, inbox.c.answer).where(
-                        inbox.c.message_id.in_([m.id for m in messages])
-                    )
-                )
-            }
+            seen = inbox.answered(conn, [m.id for m in messages])
         unique = [m for m in {m.id: m for m in messages}.values() if m.id not in seen]
         checked = [verify(m, keys=node.keys, card=card) for m in unique]
         verified = [c for c in checked if isinstance(c, Verified)]

@@ -23,14 +23,13 @@ from typing import Any
 from sqlalchemy import Connection
 
 from gsomia.errors import Error, InputError, NotFound
-from gsomia.exchange import outbox
+from gsomia.exchange import inbox, outbox
 from gsomia.exchange.incoming import ARTICLE, Verified
 from gsomia.exchange.kinds import Kind, message_header
-from gsomia.exchange.wire import RECEIVED, REJECTED, WireMessage
+from gsomia.exchange.wire import RECEIVED, REJECTED
 from gsomia.node import audit
 from gsomia.node.runtime import Node
 from gsomia.seal import IdentityCard, seal_envelope
-from gsomia.store.tables import inbox, rejections
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.items import Precedence
 
@@ -138,8 +137,7 @@ def _receive_one(
     message, card = verified.message, verified.card
 
     def answer(status: str, fields: Mapping[str, Any]) -> dict[str, Any]:
-        # The frame of the answer is this module's: a handler's fields cannot overwrite it.
-        return {**fields, "id": message.id, "status": status, "at": now.isoformat()}
+        return inbox.answer(message.id, status, now, fields)  # a handler's fields cannot reframe
 
     incoming, handler = _incoming(verified, now), known.get(verified.kind)
     if isinstance(incoming, str) or handler is None:
@@ -153,7 +151,7 @@ def _receive_one(
             if not outcome.decision.allowed:
                 raise _Refusal(outcome)
             accepted = answer(RECEIVED, outcome.answer)
-            _remember(conn, card.nation, message, accepted, now)
+            inbox.record(conn, [inbox.remembered(card.nation, message, accepted, now)])
             entry = audit.Entry(
                 card.nation,
                 f"receive:{message.kind}",
@@ -171,8 +169,11 @@ def _receive_one(
     log.info("%s %s from %s refused: %s", message.kind, message.id, card.nation, decision.reason)
     refused = answer(REJECTED, {"reason": decision.reason, "article": decision.article})
     with node.engine.begin() as conn:
-        _reject(conn, card.nation, message, refused, now)
-        _remember(conn, card.nation, message, refused, now)
+        inbox.record(
+            conn,
+            [inbox.remembered(card.nation, message, refused, now)],
+            [inbox.rejection(card.nation, message, refused, now)],
+        )
         entry = audit.Entry(
             card.nation, f"receive:{message.kind}", subject, decision, also=(message.id,)
         )
@@ -197,34 +198,6 @@ def _incoming(verified: Verified, now: datetime) -> Incoming | str:
         return f"the {verified.kind} message is not a JSON object"
     return Incoming(
         verified.id, verified.kind, verified.sender, verified.card, document, verified.signed, now
-    )
-
-
-def _remember(
-    conn: Connection, sender: str, message: WireMessage, answer: dict[str, Any], now: datetime
-) -> None:
-    conn.execute(
-        inbox.insert().values(
-            message_id=message.id,
-            kind=message.kind,
-            sender=sender,
-            received_at=now,
-            answer=answer,
-        )
-    )
-
-
-def _reject(
-    conn: Connection, sender: str, message: WireMessage, answer: dict[str, Any], now: datetime
-) -> None:
-    conn.execute(
-        rejections.insert().values(
-            envelope_id=message.id,
-            sender=sender,
-            reason=answer["reason"],
-            article=answer["article"],
-            at=now,
-        )
     )
 
 
