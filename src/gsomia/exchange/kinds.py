@@ -72,6 +72,37 @@ def kind_of(name: str) -> Kind:
         raise UnknownKind(f"unknown message kind {name!r}") from None
 
 
+def item_header(
+    *,
+    label: Mapping[str, Any],
+    item_id: str,
+    title: str,
+    agreement_id: str,
+    version: int,
+    precedence: str,
+    binding: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The authenticated header of an item: its label and what the treaty needs to know of it.
+
+    `binding` is the originator's own signature over label and content (STANAG 4778, ADR
+    0061): it stays with the item when a holder passes it on.
+    """
+    header: dict[str, Any] = {
+        "type": ITEM_HEADER,
+        "label": label,
+        "item": {
+            "id": item_id,
+            "title": title,
+            "agreement": agreement_id,
+            "version": version,
+            "precedence": precedence,
+        },
+    }
+    if binding is not None:
+        header["binding"] = binding
+    return header
+
+
 def message_header(kind: Kind) -> dict[str, str]:
     """The authenticated header of a workflow message of `kind`."""
     if kind not in WORKFLOW_KINDS:

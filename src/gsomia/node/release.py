@@ -17,7 +17,7 @@ from sqlalchemy import Connection, select, update
 
 from gsomia.errors import Conflict, InputError, NotFound
 from gsomia.exchange import outbox
-from gsomia.exchange.kinds import ITEM_HEADER, Kind
+from gsomia.exchange.kinds import Kind, item_header
 from gsomia.exchange.outbox import priority
 from gsomia.node import audit
 from gsomia.node.authority import authorise
@@ -93,20 +93,15 @@ def plan(
         message_id = uuid.uuid4().hex
         if binding is None:  # one signature per item, whichever partners it goes to
             binding = bind(node.keys, item["id"], item["label"], item["content"])
-        header = {
-            "type": ITEM_HEADER,
-            "label": item["label"],
-            "item": {
-                "id": item["id"],
-                "title": item["title"],
-                "agreement": agreement.id,
-                "version": version,
-                "precedence": precedence.name,
-            },
-            # The originator's own signature over label and content (STANAG 4778, ADR 0061):
-            # it stays with the item when a holder passes it on.
-            "binding": binding,
-        }
+        header = item_header(
+            label=item["label"],
+            item_id=item["id"],
+            title=item["title"],
+            agreement_id=agreement.id,
+            version=version,
+            precedence=precedence.name,
+            binding=binding,
+        )
         envelope = seal_envelope(
             item["content"],
             label=header,
