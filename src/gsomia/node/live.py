@@ -12,9 +12,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from sqlalchemy import select
 
+from gsomia.node.acceptance import Accepted
 from gsomia.node.people import to_person
 from gsomia.node.read import access_decision
-from gsomia.node.receive import Accepted
 from gsomia.node.runtime import Node
 from gsomia.store.tables import holdings
 from gsomia.store.users import get_user
