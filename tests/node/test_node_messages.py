@@ -252,3 +252,13 @@ def test_a_peer_speaking_for_another_party_is_one_fault_with_one_answer(
     assert answer["reason"].startswith("KOR cannot speak for USA, ")
     assert answer["article"] == "Art. 9"
     assert _count(pair["JPN"], rejections) == 1  # verified: the refusal is KOR's to own
+
+
+def test_a_declared_kind_without_a_workflow_is_refused_not_remembered(
+    pair: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delitem(workflows.HANDLERS, KIND)
+    _send(pair, "hello")
+    (answer,) = _answers(pair, _queued(pair))
+    assert (answer["status"], answer["reason"]) == ("rejected", f"no workflow here takes {KIND}")
+    assert (_count(pair["JPN"], inbox), _count(pair["JPN"], rejections)) == (0, 0)

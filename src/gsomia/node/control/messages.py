@@ -142,7 +142,7 @@ def _receive_one(
     incoming, handler = _incoming(verified, now), known.get(verified.kind)
     if isinstance(incoming, str) or handler is None:
         # Not a message this node can apply: answered, not stored (as an `incoming.Refusal`).
-        reason = incoming if isinstance(incoming, str) else f"unknown message kind {message.kind!r}"
+        reason = incoming if isinstance(incoming, str) else f"no workflow here takes {message.kind}"
         node.metrics.rejections.labels(reason[:60]).inc()
         return answer(REJECTED, {"reason": reason, "article": ARTICLE})
     try:
