@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 from gsomia.errors import VerificationError
 from gsomia.exchange.answers import BATCH_TYPE, sign_answers, verify_answers
 from gsomia.ledger.events import canonical_json
-from gsomia.seal import generate_node_keys, jose, make_card
-from gsomia.seal.profiles import profile
+from gsomia.seal import generate_node_keys, make_card, sign_payload
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 KEYS = generate_node_keys()
@@ -148,7 +147,7 @@ def test_an_empty_batch_signs_and_verifies() -> None:
 
 
 def _signed(head: dict[str, Any], entries: list[Any]) -> dict[str, Any]:
-    jws = jose.sign_jws(canonical_json(head), KEYS, profile(KEYS.profile))
+    jws = sign_payload(KEYS, canonical_json(head))
     return {"head": head, "jws": jws, "answers": entries}
 
 

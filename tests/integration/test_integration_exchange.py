@@ -19,9 +19,9 @@ from tests.integration.conftest import MakeNet
 from gsomia.demo.run import run_story
 from gsomia.devnet import DevNet
 from gsomia.exchange import outbox as queue
+from gsomia.exchange.kinds import ITEM_HEADER
 from gsomia.exchange.wire import PATH, WireMessage
 from gsomia.labels import label_to_obj, make_label, national_policy
-from gsomia.node.release import ITEM_HEADER
 from gsomia.node.runtime import Node
 from gsomia.seal import seal_envelope
 from gsomia.store.tables import access_log, holdings, outbox, rejections

@@ -18,6 +18,7 @@ from gsomia.exchange import outbox
 from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.wire import WireMessage
 from gsomia.node import publish, receive, release
+from gsomia.node.acceptance import Accepted
 from gsomia.node.assembly import assemble
 from gsomia.node.home import init_home
 from gsomia.node.peers import add_peer
@@ -98,7 +99,7 @@ class Cast:
 
     def send(
         self, sender: str, receiver: str, outcomes: Iterable[Outcome]
-    ) -> tuple[dict[str, Any], list[receive.Accepted]]:
+    ) -> tuple[dict[str, Any], list[Accepted]]:
         messages = self.queued(sender, outcomes, receiver)
         assert messages, f"nothing queued from {sender} to {receiver}"
         return receive.receive_batch(self.nodes[receiver], sender, messages)

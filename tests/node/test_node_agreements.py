@@ -6,16 +6,19 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from tests.node.node_fixtures import Cast, build_cast
 
 from gsomia.errors import Conflict, PolicyDenied
 from gsomia.exchange import outbox
 from gsomia.exchange.answers import verify_answers
+from gsomia.exchange.kinds import Kind
 from gsomia.exchange.wire import WireMessage
 from gsomia.node import agreements
+from gsomia.node.control import messages
 from gsomia.node.receive import receive_batch
 from gsomia.store.tables import agreement_events
+from gsomia.store.tables import outbox as outbox_table
 from gsomia.treaty.lifecycle import Event, EventKind, State
 
 NOTICE = Event(EventKind.TERMINATION_NOTICE, date(2026, 8, 20), "note verbale 2026-08-20", "KOR")
@@ -82,3 +85,24 @@ def test_after_termination_new_provisions_are_refused_on_both_sides(pair: Cast) 
         [outcome] = pair.release("KOR", "park", item_id)
         assert not outcome.decision.allowed
         assert outcome.decision.requirement == "R44"
+
+
+def test_another_envelope_under_a_steps_message_id_cannot_pre_empt_it(pair: Cast) -> None:
+    """KOR's envelope of another message, sent under the id of KOR's step, is not that step:
+    answered, not remembered (it used to be, and the genuine step then got its refusal)."""
+    kor, jpn = pair["KOR"], pair["JPN"]
+    with kor.engine.begin() as conn:
+        messages.send(
+            conn, kor, kind=Kind.DISPUTE_CONSULTATION, peer="JPN", document={}, now=kor.clock()
+        )
+        [other] = outbox.due(conn, kor.clock(), 100)
+        conn.execute(delete(outbox_table))
+    agreements.record_event(kor, pair.user("KOR", "park"), "KOR-JPN-2016", NOTICE)
+    with kor.engine.begin() as conn:
+        [step] = outbox.due(conn, kor.clock(), 100)
+    forged = WireMessage(step.message_id, step.kind, other.body)
+    document, _ = receive_batch(jpn, "KOR", [forged])
+    [entry] = verify_answers(document, signer=jpn.card)
+    assert entry["answer"]["status"] == "rejected"
+    assert [a["status"] for a in _deliver(pair, "KOR", "JPN")] == ["received"]
+    assert jpn.agreement("KOR-JPN-2016").history == kor.agreement("KOR-JPN-2016").history

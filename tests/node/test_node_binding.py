@@ -19,13 +19,13 @@ from tests.node.consent_fixtures import deliver, granted, holding_of, provided
 from tests.node.node_fixtures import LAUNCH, Cast
 
 from gsomia.exchange.answers import verify_answers
+from gsomia.exchange.kinds import ITEM_HEADER
 from gsomia.exchange.wire import WireMessage
 from gsomia.node import transfers
-from gsomia.node.control import handover, hub, notices, onward, originator
+from gsomia.node.control import handover, hub, notices, onward
 from gsomia.node.control.notices import reclassify
 from gsomia.node.receive import receive_batch
-from gsomia.node.release import ITEM_HEADER
-from gsomia.seal import open_envelope, seal_envelope
+from gsomia.seal import documents, open_envelope, seal_envelope
 from gsomia.store.tables import holdings
 
 LOWER = "군사III급비밀"
@@ -47,8 +47,11 @@ def _bound(cast: Cast, nation: str, item_id: str) -> dict[str, Any]:
     held = holding_of(cast, nation, item_id)
     assert held is not None
     assert held["binding"] is not None
-    return originator.verify_document(
-        json.loads(held["binding"]), cast["KOR"].card, "binding", (originator.BINDING_DOC,)
+    return documents.verify_document(
+        json.loads(held["binding"]),
+        cast["KOR"].card,
+        "binding",
+        (documents.ORIGINATOR_BINDING_DOC,),
     )
 
 
@@ -61,6 +64,26 @@ def test_the_holder_keeps_kors_binding_and_usa_verifies_it_onward(cast: Cast) ->
     [answer] = deliver(cast, "JPN", "USA")
     assert (answer["status"], answer["marked"]) == ("received", "SECRET")
     assert _bound(cast, "USA", item_id) == bound
+    assert [a["status"] for a in deliver(cast, "JPN", "KOR")] == ["received"]  # the report
+
+
+def test_a_binding_stored_under_the_old_name_is_still_passed_on(cast: Cast) -> None:
+    """Holdings stored before the originator's binding had its own name keep one named like
+    the envelope's binding; the third nation still verifies it (ADR 0061)."""
+    item_id, holding_id = provided(cast)
+    case_id = granted(cast, holding_id)
+    legacy = {**_bound(cast, "JPN", item_id), "type": documents.LEGACY_BINDING_DOC}
+    _change_holding(
+        cast, holding_id, binding=json.dumps(documents.sign_document(cast["KOR"].keys, legacy))
+    )
+    _onward(cast, holding_id, case_id)
+    [answer] = deliver(cast, "JPN", "USA")
+    assert answer["status"] == "received", answer
+    held = holding_of(cast, "USA", item_id)
+    assert held is not None
+    names = (documents.LEGACY_BINDING_DOC,)
+    kept = json.loads(held["binding"])
+    assert documents.verify_document(kept, cast["KOR"].card, "binding", names) == legacy
     assert [a["status"] for a in deliver(cast, "JPN", "KOR")] == ["received"]  # the report
 
 
@@ -102,7 +125,7 @@ def test_a_binding_signed_by_the_holder_is_refused_by_usa(cast: Cast) -> None:
     item_id, holding_id = provided(cast)
     case_id = granted(cast, holding_id)
     payload = _bound(cast, "JPN", item_id)
-    forged = originator.sign_document(cast["JPN"], payload)  # KOR's words, JPN's signature
+    forged = documents.sign_document(cast["JPN"].keys, payload)  # KOR's words, JPN's signature
     _change_holding(cast, holding_id, binding=json.dumps(forged))
     _onward(cast, holding_id, case_id)
     [answer] = deliver(cast, "JPN", "USA")
@@ -115,7 +138,7 @@ def test_a_consent_passed_off_as_a_binding_is_refused_by_usa(cast: Cast) -> None
     """A document KOR did sign, but not a binding: its signature alone is not enough."""
     _, holding_id = provided(cast)
     case_id = granted(cast, holding_id)
-    consent = originator.sign_document(cast["KOR"], {"type": originator.CONSENT_DOC})
+    consent = documents.sign_document(cast["KOR"].keys, {"type": documents.CONSENT_DOC})
     _change_holding(cast, holding_id, binding=json.dumps(consent))
     _onward(cast, holding_id, case_id)
     [answer] = deliver(cast, "JPN", "USA")
@@ -186,14 +209,14 @@ def test_a_direct_provision_without_a_binding_is_accepted(cast: Cast) -> None:
 
 def test_a_direct_provision_with_a_binding_that_holds_keeps_it(cast: Cast) -> None:
     kor = cast["KOR"]
-    answer = _direct(cast, lambda i, label: originator.bind(kor, i, label, b"track"))
+    answer = _direct(cast, lambda i, label: documents.bind(kor.keys, i, label, b"track"))
     assert answer["status"] == "received"
     assert _bound(cast, "JPN", answer["item_id"])["item"] == answer["item_id"]
 
 
 def test_a_direct_provision_whose_binding_does_not_hold_is_refused(cast: Cast) -> None:
     kor = cast["KOR"]
-    answer = _direct(cast, lambda i, label: originator.bind(kor, i, label, b"other"))
+    answer = _direct(cast, lambda i, label: documents.bind(kor.keys, i, label, b"other"))
     assert answer["status"] == "rejected"
     assert "the content of" in answer["reason"]
     assert holding_of(cast, "JPN", answer["item_id"]) is None
@@ -303,8 +326,8 @@ def test_a_notice_whose_binding_does_not_hold_is_refused(
     before = holding_of(cast, "JPN", item_id)
     assert before is not None
 
-    def wrong(node: Any, item: str, label: Any, content: bytes) -> dict[str, Any]:
-        return originator.bind(node, item, label, content + b" (not what JPN holds)")
+    def wrong(keys: Any, item: str, label: Any, content: bytes) -> dict[str, Any]:
+        return documents.bind(keys, item, label, content + b" (not what JPN holds)")
 
     monkeypatch.setattr(notices, "bind", wrong)
     reclassify(cast["KOR"], cast.user("KOR", "park"), item_id, change="downgrade", level=LOWER)

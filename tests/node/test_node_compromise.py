@@ -14,6 +14,7 @@ from tests.node.node_fixtures import Cast
 from gsomia.errors import Conflict, NotFound, PolicyDenied
 from gsomia.exchange import outbox as outbox_queue
 from gsomia.exchange.answers import verify_answers
+from gsomia.exchange.kinds import Kind
 from gsomia.exchange.wire import WireMessage
 from gsomia.node.control import compromise, investigation, loss_report, messages
 from gsomia.node.receive import receive_batch
@@ -221,7 +222,7 @@ def test_a_report_is_refused_when_the_sender_is_not_the_holder_it_names(cast: Ca
         message_id = messages.send(
             conn,
             jpn,
-            kind="compromise_report",
+            kind=Kind.COMPROMISE_REPORT,
             peer="KOR",
             document={
                 "case_id": "forged-1",
@@ -242,7 +243,9 @@ def test_a_report_is_refused_when_the_sender_is_not_the_holder_it_names(cast: Ca
             select(outbox.c.state, outbox.c.answer).where(outbox.c.message_id == message_id)
         ).one()
     assert state == "rejected"
-    assert "a holder reports its own" in answer["answer"]["reason"]
+    # A peer speaking for another party: one fault, one error (exchange.incoming.require_party).
+    assert "JPN cannot speak for USA, the holder" in answer["answer"]["reason"]
+    assert answer["answer"]["article"] == "Art. 9"
     with cast["KOR"].engine.connect() as conn:
         assert not conn.execute(
             select(case_steps).where(case_steps.c.case_id == "forged-1")

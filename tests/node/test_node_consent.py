@@ -12,6 +12,7 @@ from tests.node.consent_fixtures import PURPOSE, UNTIL, asked, deliver, granted,
 from tests.node.node_fixtures import Cast
 
 from gsomia.errors import Conflict, PolicyDenied
+from gsomia.exchange.kinds import Kind
 from gsomia.node.control import consent, consent_cases, consent_decisions, purposes
 from gsomia.store.tables import case_steps, cases
 
@@ -120,7 +121,7 @@ def test_a_grant_only_from_the_originator_is_believed(cast: Cast) -> None:
         messages.send(
             conn,
             usa,
-            kind="consent_decision",
+            kind=Kind.CONSENT_DECISION,
             peer="JPN",
             document={
                 "id": case_id,
@@ -133,7 +134,9 @@ def test_a_grant_only_from_the_originator_is_believed(cast: Cast) -> None:
         )
     [answer] = deliver(cast, "USA", "JPN")
     assert answer["status"] == "rejected"
-    assert "not the originator" in answer["reason"]
+    # A peer speaking for another party: one fault, one error (exchange.incoming.require_party).
+    assert "USA cannot speak for KOR, the originator asked" in answer["reason"]
+    assert answer["article"] == "Art. 9"
     assert consent_cases.get_consent(cast["JPN"], case_id)["status"] == "requested"
 
 

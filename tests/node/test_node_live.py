@@ -7,9 +7,9 @@ from typing import Any
 
 from tests.node.node_fixtures import Cast
 
+from gsomia.node.acceptance import Accepted
 from gsomia.node.alerts import AlertBroker
 from gsomia.node.live import push_flash
-from gsomia.node.receive import Accepted
 
 WATCHERS = ("sato", "suzuki", "tanaka", "nakamura", "miller")
 

@@ -14,6 +14,7 @@ from tests.node.node_fixtures import Cast, build_cast
 from gsomia.errors import InputError, NotFound
 from gsomia.exchange import outbox
 from gsomia.exchange.answers import verify_answers
+from gsomia.exchange.kinds import WORKFLOW_KINDS, Kind
 from gsomia.exchange.wire import WireMessage
 from gsomia.node.control import messages, workflows
 from gsomia.node.receive import receive_batch
@@ -23,7 +24,8 @@ from gsomia.store.tables import outbox as outbox_table
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.items import Precedence
 
-KIND = "test_note"
+#: A kind whose handler the tests replace (no answer hook, so nothing else reacts to it).
+KIND = Kind.DISPUTE_CONSULTATION
 seen: list[dict[str, Any]] = []
 
 
@@ -91,7 +93,7 @@ def test_a_message_is_applied_once_and_answered_the_same_way_again(pair: Cast) -
     assert first[0]["noted"] == "hello"
     assert again == first
     assert seen == [{"note": "hello", "extra": ["a"]}]  # the handler ran once
-    assert _count(pair["JPN"], access_log, access_log.c.action == "receive:test_note") == 1
+    assert _count(pair["JPN"], access_log, access_log.c.action == f"receive:{KIND}") == 1
 
 
 def test_a_refusal_keeps_nothing_the_handler_wrote_but_is_logged_and_remembered(
@@ -108,7 +110,7 @@ def test_a_refusal_keeps_nothing_the_handler_wrote_but_is_logged_and_remembered(
         == 0
     )
     refusal = _count(
-        jpn, access_log, access_log.c.action == "receive:test_note", ~access_log.c.allowed
+        jpn, access_log, access_log.c.action == f"receive:{KIND}", ~access_log.c.allowed
     )
     assert refusal == 1
     assert _count(jpn, rejections) == 1
@@ -186,3 +188,77 @@ def test_a_provision_received_becomes_a_link_of_the_chain_of_custody_once(pair: 
         conn.execute(outbox_table.update().values(state=outbox.QUEUED))
     assert pair.deliver("KOR") == 1
     assert _count(kor, transfers, transfers.c.item_id == item_id) == 1
+
+
+@pytest.mark.parametrize("wire_kind", ["item", "agreement_event", "visit_request"])
+def test_a_message_relabelled_on_the_wire_cannot_pre_empt_the_genuine_one(
+    pair: Cast, wire_kind: str
+) -> None:
+    """The kind on the wire is not signed: a genuine envelope sent again under another kind is
+    not the message its sender signed, so it is answered but neither remembered nor recorded
+    (the item and agreement paths used to remember it, and the genuine message then got that
+    refusal)."""
+    _send(pair, "hello")
+    (message,) = _queued(pair)
+    (answer,) = _answers(pair, [WireMessage(message.id, wire_kind, message.body)])
+    assert answer["status"] == "rejected"
+    assert answer["article"] == "Art. 9"
+    assert "does not carry" in answer["reason"]
+    assert (_count(pair["JPN"], inbox), _count(pair["JPN"], rejections)) == (0, 0)
+    assert _answers(pair, [message])[0]["status"] == "received"
+    assert seen == [{"note": "hello"}]
+
+
+def test_an_unknown_kind_is_refused_and_not_remembered(pair: Cast) -> None:
+    _send(pair, "hello")
+    (message,) = _queued(pair)
+    (answer,) = _answers(pair, [WireMessage(message.id, "test_note", message.body)])
+    assert (answer["status"], answer["reason"]) == ("rejected", "unknown message kind 'test_note'")
+    assert _count(pair["JPN"], inbox) == 0
+    assert _answers(pair, [message])[0]["status"] == "received"
+
+
+def test_every_workflow_kind_has_its_handler() -> None:
+    assert set(workflows.HANDLERS) == WORKFLOW_KINDS
+
+
+AT = "2026-11-27T10:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("kind", "document"),
+    [
+        # This fault was a PolicyDenied here ...
+        (Kind.DISPUTE_OPENED, {"agreement_id": "KOR-JPN-2016", "id": "d-1", "raised_by": "USA"}),
+        # ... and an InputError in these.
+        (
+            Kind.PURPOSE_REQUEST,
+            {"id": "p-1", "holder": "USA", "purpose": "p", "item_ids": ["i"], "originator": "JPN"},
+        ),
+        (
+            Kind.TRANSFER_REPORT,
+            {"item_id": "i", "from": "USA", "to": "KOR", "at": AT, "level": "S", "basis": "b"},
+        ),
+    ],
+)
+def test_a_peer_speaking_for_another_party_is_one_fault_with_one_answer(
+    pair: Cast, kind: Kind, document: dict[str, Any]
+) -> None:
+    kor = pair["KOR"]
+    with kor.engine.begin() as conn:
+        messages.send(conn, kor, kind=kind, peer="JPN", document=document, now=kor.clock())
+    (answer,) = _answers(pair, _queued(pair))
+    assert answer["status"] == "rejected"
+    assert answer["reason"].startswith("KOR cannot speak for USA, ")
+    assert answer["article"] == "Art. 9"
+    assert _count(pair["JPN"], rejections) == 1  # verified: the refusal is KOR's to own
+
+
+def test_a_declared_kind_without_a_workflow_is_refused_not_remembered(
+    pair: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delitem(workflows.HANDLERS, KIND)
+    _send(pair, "hello")
+    (answer,) = _answers(pair, _queued(pair))
+    assert (answer["status"], answer["reason"]) == ("rejected", f"no workflow here takes {KIND}")
+    assert (_count(pair["JPN"], inbox), _count(pair["JPN"], rejections)) == (0, 0)

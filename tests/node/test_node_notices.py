@@ -17,6 +17,7 @@ from tests.node.node_fixtures import Cast
 from gsomia.errors import Conflict, InputError, PolicyDenied
 from gsomia.exchange import outbox
 from gsomia.exchange.answers import verify_answers
+from gsomia.exchange.kinds import Kind
 from gsomia.exchange.wire import WireMessage
 from gsomia.labels import label_from_obj
 from gsomia.node import receive
@@ -358,7 +359,7 @@ def test_an_acknowledgement_from_a_nation_not_sent_the_notice_is_refused(cast: C
     }
     with usa.engine.begin() as conn:
         messages.send(
-            conn, usa, kind="notice_acknowledgement", peer="KOR", document=ack, now=usa.clock()
+            conn, usa, kind=Kind.NOTICE_ACKNOWLEDGEMENT, peer="KOR", document=ack, now=usa.clock()
         )
     [answer] = pump(cast, "USA", "KOR")
     assert answer["status"] == "rejected"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from tests.node.consent_fixtures import deliver, granted, holding_of, provided
 from tests.node.node_fixtures import Cast
 
+from gsomia.exchange.kinds import Kind
 from gsomia.node.control import messages, onward
 from gsomia.node.control.notice_case import get_notice
 from gsomia.node.control.notices import reclassify
@@ -74,7 +75,12 @@ def test_a_third_nation_holder_refuses_a_notice_relayed_by_the_first_holder(cast
     }
     with jpn.engine.begin() as conn:
         messages.send(
-            conn, jpn, kind="classification_notice", peer="USA", document=document, now=jpn.clock()
+            conn,
+            jpn,
+            kind=Kind.CLASSIFICATION_NOTICE,
+            peer="USA",
+            document=document,
+            now=jpn.clock(),
         )
     [answer] = deliver(cast, "JPN", "USA")
     assert answer["status"] == "rejected"

@@ -33,9 +33,9 @@ from gsomia.node.control import (
     custody_chain,
     handover,
     onward,
-    originator,
 )
 from gsomia.node.receive import receive_batch
+from gsomia.seal import sign_document, verify_document
 from gsomia.store.tables import cases, holdings, outbox, transfers
 from gsomia.treaty.lifecycle import Event, EventKind
 
@@ -143,8 +143,8 @@ def test_a_consent_whose_signature_does_not_verify_is_refused(cast: Cast) -> Non
     jpn = cast["JPN"]
     with jpn.engine.begin() as conn:
         document = conn.execute(select(cases.c.document).where(cases.c.id == case_id)).scalar_one()
-        payload = originator.verify_document(document["jws"], cast["KOR"].card, "consent")
-        forged = originator.sign_document(jpn, payload)  # the same words, JPN's signature
+        payload = verify_document(document["jws"], cast["KOR"].card, "consent")
+        forged = sign_document(jpn.keys, payload)  # the same words, JPN's signature
         conn.execute(
             update(cases).where(cases.c.id == case_id).values(document={**document, "jws": forged})
         )

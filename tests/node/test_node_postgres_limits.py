@@ -15,13 +15,14 @@ from sqlalchemy import Engine
 from tests.node.node_fixtures import LAUNCH, VALID, Cast, build_cast
 
 from gsomia.exchange.answers import verify_answers
+from gsomia.exchange.kinds import ITEM_HEADER
 from gsomia.exchange.wire import WireMessage
 from gsomia.node import release, transfers
 from gsomia.node.assembly import assemble
 from gsomia.node.home import init_home
 from gsomia.node.peers import add_peer
 from gsomia.node.receive import receive_batch
-from gsomia.node.release import ITEM_HEADER, RuleDraft
+from gsomia.node.release import RuleDraft
 from gsomia.node.runtime import Node
 from gsomia.seal import seal_envelope
 from gsomia.store.users import UserRecord, add_user

@@ -12,12 +12,12 @@ from sqlalchemy import func, select
 from tests.node.node_fixtures import Cast, build_cast
 
 from gsomia.errors import Conflict, InputError, NotFound, PolicyDenied
+from gsomia.exchange.outbox import priority
 from gsomia.labels import label_from_obj
 from gsomia.node import publish, transfers
 from gsomia.node.home import init_home
 from gsomia.node.peers import add_peer, list_peers, remove_peer
 from gsomia.node.publish import Draft, parse_precedence
-from gsomia.node.release import priority
 from gsomia.store.items import handling_terms_of
 from gsomia.store.tables import access_log, items, outbox
 from gsomia.treaty.items import Precedence

@@ -12,11 +12,11 @@ from tests.node.node_fixtures import Cast
 from gsomia.errors import InputError
 from gsomia.exchange import outbox
 from gsomia.exchange.answers import verify_answers
+from gsomia.exchange.kinds import ITEM_HEADER
 from gsomia.exchange.wire import WireMessage
 from gsomia.node import read, transfers
 from gsomia.node.live import push_flash
 from gsomia.node.receive import receive_batch
-from gsomia.node.release import ITEM_HEADER
 from gsomia.seal import seal_envelope
 from gsomia.store.tables import access_log, holdings, inbox, rejections
 from gsomia.store.tables import outbox as outbox_table

@@ -10,10 +10,10 @@ import pytest
 from tests.node.node_fixtures import Cast
 
 from gsomia.exchange.answers import verify_answers
+from gsomia.exchange.kinds import ITEM_HEADER
 from gsomia.exchange.wire import WireMessage
 from gsomia.node import transfers
 from gsomia.node.receive import receive_batch
-from gsomia.node.release import ITEM_HEADER
 from gsomia.seal import seal_envelope
 
 Change = Callable[[dict[str, Any]], None]

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from tests.node.node_fixtures import LAUNCH, Cast
 
 from gsomia.errors import Conflict, InputError, PolicyDenied
+from gsomia.exchange.kinds import Kind
 from gsomia.node.control import messages, visit_host, visits
 from gsomia.store.tables import outbox
 from gsomia.treaty.agreements import Agreement
@@ -202,7 +203,7 @@ def test_only_the_host_node_may_send_the_decision(cast: Cast) -> None:
         message_id = messages.send(
             conn,
             usa,
-            kind="visit_decision",
+            kind=Kind.VISIT_DECISION,
             peer="JPN",
             document={
                 "request_id": visit["id"],
@@ -219,5 +220,7 @@ def test_only_the_host_node_may_send_the_decision(cast: Cast) -> None:
             select(outbox.c.state, outbox.c.answer).where(outbox.c.message_id == message_id)
         ).one()
     assert state == "rejected"
-    assert "only the host KOR decides" in answer["answer"]["reason"]
+    # A peer speaking for another party: one fault, one error (exchange.incoming.require_party).
+    assert "USA cannot speak for KOR, the host that decides visit" in answer["answer"]["reason"]
+    assert answer["answer"]["article"] == "Art. 9"
     assert _case(cast, "JPN", visit["id"], "tanaka")["status"] == "requested"

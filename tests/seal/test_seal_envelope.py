@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from gsomia.errors import UsageError, VerificationError
 from gsomia.seal import ALL_PROFILES, EnvelopeError, open_envelope, seal_envelope
 from gsomia.seal.encoding import b64u, b64u_decode
-from gsomia.seal.envelope import GENERIC_MESSAGE
+from gsomia.seal.opening import GENERIC_MESSAGE
 
 NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)  # as in conftest.py
 LABEL = {

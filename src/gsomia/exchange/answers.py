@@ -22,8 +22,7 @@ from gsomia.exchange.witness import verify_receipts
 from gsomia.ledger.events import canonical_json
 from gsomia.ledger.memory import MemoryHashes
 from gsomia.ledger.merkle import hash_leaf, verify_inclusion
-from gsomia.seal import IdentityCard, NodeKeys, jose
-from gsomia.seal.profiles import profile
+from gsomia.seal import IdentityCard, NodeKeys, sign_payload, verified_payload
 
 BATCH_TYPE = "gsomia-answers/1"
 
@@ -50,7 +49,7 @@ def sign_answers(
         "size": size,
         "root": _b64(tree.root(size)),
     }
-    jws = jose.sign_jws(canonical_json(head), keys, profile(keys.profile))
+    jws = sign_payload(keys, canonical_json(head))
     proofs = [[_b64(h) for h in tree.inclusion_proof(i, size)] for i in range(size)]
     return {
         "head": head,
@@ -70,7 +69,7 @@ def verify_answers(document: Any, *, signer: IdentityCard) -> list[dict[str, Any
     """
     try:
         head, jws, entries = document["head"], document["jws"], document["answers"]
-        payload = jose.verify_jws(jws, signer.keys, profile(signer.profile))
+        payload = verified_payload(jws, signer)
         if json.loads(payload) != head or head["type"] != BATCH_TYPE:
             raise VerificationError("the signed head differs from the head sent")
         if head["signer"] != signer.key_id or len(entries) != head["size"]:

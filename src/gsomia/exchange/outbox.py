@@ -15,10 +15,16 @@ from typing import Any
 from sqlalchemy import Connection, func, select, update
 
 from gsomia.store.tables import outbox
+from gsomia.treaty.items import Precedence
 
 QUEUED = "queued"
 RECEIVED = "received"
 REJECTED = "rejected"
+
+
+def priority(precedence: Precedence) -> int:
+    """Outbox priority: 0 for FLASH … 3 for ROUTINE, so an ascending sort is most urgent first."""
+    return int(Precedence.FLASH) - int(precedence)
 
 
 @dataclass(frozen=True)

@@ -9,21 +9,22 @@ applies it under the same rules, so an agreement is in force only once both have
 from __future__ import annotations
 
 import json
-import logging
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from gsomia.errors import Error, InputError
-from gsomia.exchange import outbox
-from gsomia.exchange.wire import RECEIVED, REJECTED, WireMessage
+from gsomia.errors import Error
+from gsomia.exchange import inbox, outbox
+from gsomia.exchange.incoming import Verified
+from gsomia.exchange.kinds import AGREEMENT_EVENT_HEADER, Kind
+from gsomia.exchange.outbox import priority
+from gsomia.exchange.wire import RECEIVED, REJECTED
 from gsomia.node import audit
-from gsomia.node.authority import authorise
-from gsomia.node.release import priority
+from gsomia.node.authority import authorise, refuse
 from gsomia.node.runtime import Node
-from gsomia.seal import EnvelopeError, IdentityCard, open_envelope, seal_envelope
-from gsomia.store.tables import agreement_events, inbox, rejections
+from gsomia.seal import seal_envelope
+from gsomia.store.tables import agreement_events
 from gsomia.store.users import UserRecord
 from gsomia.treaty.agreements import Agreement
 from gsomia.treaty.decision import Decision
@@ -31,11 +32,6 @@ from gsomia.treaty.items import Precedence
 from gsomia.treaty.lifecycle import Event
 from gsomia.treaty.records import event_from_json, event_to_json, is_recorded, may_record_event
 from gsomia.treaty.roles import Action
-
-log = logging.getLogger("gsomia.agreements")
-
-AGREEMENT_EVENT = "gsomia-agreement-event/1"
-KIND = "agreement_event"
 
 
 def record_event(node: Node, officer: UserRecord, agreement_id: str, event: Event) -> Agreement:
@@ -45,16 +41,13 @@ def record_event(node: Node, officer: UserRecord, agreement_id: str, event: Even
     current = node.agreement(agreement_id)
     decision = may_record_event(node.nation, current, event)
     if not decision.allowed:
-        with node.engine.begin() as conn:
-            audit.record(
-                conn,
-                actor=officer.name,
-                action="agreement_event",
-                subject=agreement_id,
-                decision=decision,
-                now=now,
-            )
-        decision.enforce()
+        refuse(
+            node,
+            actor=officer.name,
+            action="agreement_event",
+            subject=agreement_id,
+            decision=decision,
+        )
     if is_recorded(current, event):
         return current
     updated = current.record(event)  # Conflict with the reason if the lifecycle forbids it
@@ -65,7 +58,7 @@ def record_event(node: Node, officer: UserRecord, agreement_id: str, event: Even
     if card is not None:
         body = seal_envelope(
             json.dumps(event_to_json(event)).encode(),
-            label={"type": AGREEMENT_EVENT, "agreement": agreement_id},
+            label={"type": AGREEMENT_EVENT_HEADER, "agreement": agreement_id},
             keys=node.keys,
             recipients=[card],
             now=now,
@@ -96,7 +89,7 @@ def record_event(node: Node, officer: UserRecord, agreement_id: str, event: Even
             outbox.enqueue(
                 conn,
                 message_id=message_id,
-                kind=KIND,
+                kind=Kind.AGREEMENT_EVENT,
                 peer=partner,
                 priority=priority(Precedence.IMMEDIATE),
                 body=body,
@@ -109,86 +102,55 @@ def record_event(node: Node, officer: UserRecord, agreement_id: str, event: Even
 
 
 def receive_events(
-    node: Node, card: IdentityCard, messages: Sequence[WireMessage], now: datetime
+    node: Node, messages: Sequence[Verified], now: datetime
 ) -> dict[str, dict[str, Any]]:
-    """Apply a partner's recorded steps in order; each message id's answer.
+    """Apply a partner's verified steps in order; each message id's answer.
 
     The partner may record only its own acts (and joint ones); an illegal step is refused
-    with the lifecycle's reason. A message that did not verify is answered but not remembered.
+    with the lifecycle's reason, recorded and remembered like an accepted one.
     """
     answers: dict[str, dict[str, Any]] = {}
     current: dict[str, Agreement] = {}
     rows, entries, remembered, refused = [], [], [], []
     for message in messages:
-        answer, event, agreement_id, decision = _examine_event(node, card, message, now, current)
+        answer, event, agreement_id, decision = _examine_event(node, message, now, current)
         answers[message.id] = answer
-        if decision is not None:
-            subject = agreement_id or message.id
-            entries.append(audit.Entry(card.nation, "agreement_event", subject, decision))
+        subject = agreement_id or message.id
+        entries.append(audit.Entry(message.sender, "agreement_event", subject, decision))
         if event is not None:
             rows.append(
                 {
                     "agreement_id": agreement_id,
                     "event": event_to_json(event),
-                    "source_nation": card.nation,
-                    "signature": message.body.decode("ascii"),
+                    "source_nation": message.sender,
+                    "signature": message.signed.decode("ascii"),
                     "recorded_at": now,
                 }
             )
-        if answer["status"] == REJECTED and decision is not None:  # verified: see receive
-            refused.append(
-                {
-                    "envelope_id": message.id,
-                    "sender": card.nation,
-                    "reason": answer["reason"],
-                    "article": answer["article"],
-                    "at": now,
-                }
-            )
-        if decision is not None:  # verified: remember the answer for a repeated delivery
-            remembered.append(
-                {
-                    "message_id": message.id,
-                    "kind": message.kind,
-                    "sender": card.nation,
-                    "received_at": now,
-                    "answer": answer,
-                }
-            )
+        if answer["status"] == REJECTED:
+            refused.append(inbox.rejection(message.sender, message.message, answer, now))
+        # A repeated delivery gets the same answer.
+        remembered.append(inbox.remembered(message.sender, message.message, answer, now))
     with node.engine.begin() as conn:
         if rows:
             conn.execute(agreement_events.insert(), rows)
-        if remembered:
-            conn.execute(inbox.insert(), remembered)
-        if refused:
-            conn.execute(rejections.insert(), refused)
+        inbox.record(conn, remembered, refused)
         audit.record_all(conn, entries, now)
     node.forget_agreements()
     return answers
 
 
 def _examine_event(
-    node: Node,
-    card: IdentityCard,
-    message: WireMessage,
-    now: datetime,
-    current: dict[str, Agreement],
-) -> tuple[dict[str, Any], Event | None, str, Decision | None]:
+    node: Node, message: Verified, now: datetime, current: dict[str, Agreement]
+) -> tuple[dict[str, Any], Event | None, str, Decision]:
     def answer(status: str, **fields: Any) -> dict[str, Any]:
-        return {"id": message.id, "status": status, **fields, "at": now.isoformat()}
+        return inbox.answer(message.id, status, now, fields)
 
+    agreement_id = str(message.header.get("agreement", ""))
     try:
-        opened = open_envelope(message.body, keys=node.keys, senders=[card])
-    except EnvelopeError as error:
-        log.warning("agreement event %s refused: %s", message.id, error.reason)
-        return answer(REJECTED, reason=error.message, article="Art. 9"), None, "", None
-    agreement_id = str(opened.label.get("agreement", ""))
-    try:
-        if opened.label.get("type") != AGREEMENT_EVENT or opened.envelope_id != message.id:
-            raise InputError("the envelope does not carry an agreement event for this message")
-        event = event_from_json(json.loads(opened.content))
+        event = event_from_json(json.loads(message.content))
         agreement = current.get(agreement_id) or node.agreement(agreement_id)
-        decision = may_record_event(card.nation, agreement, event)
+        decision = may_record_event(message.sender, agreement, event)
         if not decision.allowed:
             return (
                 answer(REJECTED, reason=decision.reason, article=decision.article),

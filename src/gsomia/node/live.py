@@ -10,8 +10,8 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
+from gsomia.node.acceptance import Accepted
 from gsomia.node.people import to_person
-from gsomia.node.receive import Accepted
 from gsomia.node.runtime import Node
 from gsomia.store import holdings
 from gsomia.store.users import get_user

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from gsomia.errors import InputError
+from gsomia.exchange.outbox import priority
 from gsomia.labels import (
     TAG_COPY_LIMIT,
     TAG_HANDLING,
@@ -23,7 +24,7 @@ from gsomia.labels import (
 )
 from gsomia.node import audit
 from gsomia.node.authority import authorise, refuse
-from gsomia.node.release import Outcome, commit, plan, priority, standing_releases
+from gsomia.node.release import Outcome, commit, plan, standing_releases
 from gsomia.node.runtime import Node
 from gsomia.store import items
 from gsomia.store.items import ItemRecord

@@ -17,12 +17,13 @@ from sqlalchemy import Connection
 
 from gsomia.errors import Conflict, InputError, NotFound
 from gsomia.exchange import outbox
+from gsomia.exchange.kinds import Kind, item_header
+from gsomia.exchange.outbox import priority
 from gsomia.node import audit
 from gsomia.node.authority import authorise
-from gsomia.node.control.originator import bind
 from gsomia.node.people import to_person
 from gsomia.node.runtime import CHANNEL, Node
-from gsomia.seal import POST_QUANTUM_PROFILES, IdentityCard, seal_envelope
+from gsomia.seal import POST_QUANTUM_PROFILES, IdentityCard, bind, seal_envelope
 from gsomia.store import items, release_rules
 from gsomia.store.items import ItemRecord
 from gsomia.store.users import UserRecord, get_user
@@ -32,8 +33,6 @@ from gsomia.treaty.decisions import may_provide
 from gsomia.treaty.items import Item, Precedence
 from gsomia.treaty.release import OfficerRelease, Release, StandingRelease
 from gsomia.treaty.roles import Action
-
-ITEM_HEADER = "gsomia-item/1"
 
 
 @dataclass(frozen=True)
@@ -46,11 +45,6 @@ class Outcome:
     envelope: bytes | None = None
     agreement_id: str = ""
     agreement_version: int = 0
-
-
-def priority(precedence: Precedence) -> int:
-    """Outbox priority: 0 for FLASH … 3 for ROUTINE, so an ascending sort is most urgent first."""
-    return int(Precedence.FLASH) - int(precedence)
 
 
 def classic_crypto(*profiles: str) -> bool:
@@ -82,24 +76,6 @@ def _provision(
     return decision, item, agreement, card
 
 
-def _header(record: ItemRecord, item: Item, binding: Mapping[str, Any]) -> dict[str, Any]:
-    """The authenticated header of an item's envelope: its label and what it is provided as."""
-    return {
-        "type": ITEM_HEADER,
-        "label": record.label,
-        "item": {
-            "id": record.id,
-            "title": record.title,
-            "agreement": item.agreement_id,
-            "version": item.agreement_version,
-            "precedence": item.precedence.name,
-        },
-        # The originator's own signature over label and content (STANAG 4778, ADR 0061):
-        # it stays with the item when a holder passes it on.
-        "binding": binding,
-    }
-
-
 def plan(
     node: Node,
     record: ItemRecord,
@@ -117,11 +93,19 @@ def plan(
             outcomes.append(Outcome(nation, decision))
             continue
         if binding is None:  # one signature per item, whichever partners it goes to
-            binding = bind(node, record.id, record.label, record.content)
+            binding = bind(node.keys, record.id, record.label, record.content)
         message_id = uuid.uuid4().hex
         envelope = seal_envelope(
             record.content,
-            label=_header(record, item, binding),
+            label=item_header(
+                label=record.label,
+                item_id=record.id,
+                title=record.title,
+                agreement_id=item.agreement_id,
+                version=item.agreement_version,
+                precedence=item.precedence.name,
+                binding=binding,
+            ),
             keys=node.keys,
             recipients=[card],
             now=now,
@@ -140,7 +124,7 @@ def _queued(record: ItemRecord, outcome: Outcome, now: datetime) -> dict[str, An
         return None
     return outbox.row(
         message_id=outcome.message_id,
-        kind="item",
+        kind=Kind.ITEM,
         peer=outcome.nation,
         priority=priority(Precedence[record.precedence]),
         body=outcome.envelope,

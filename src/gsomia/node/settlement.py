@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from gsomia.exchange.kinds import Kind
 from gsomia.exchange.outbox import Pending
 from gsomia.exchange.wire import RECEIVED
 from gsomia.exchange.witness import RECEIPT_MEMBER
@@ -78,7 +79,7 @@ def record_provisions(
     received = {
         row.message_id: (row.item_id, entry["answer"])
         for row, entry in settled
-        if row.kind == "item" and row.item_id and entry["answer"]["status"] == RECEIVED
+        if row.kind == Kind.ITEM and row.item_id and entry["answer"]["status"] == RECEIVED
     }
     if not received:
         return

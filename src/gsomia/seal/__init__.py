@@ -6,7 +6,9 @@ Importing it checks that `cryptography` can do ML-KEM, ML-DSA and hybrid HPKE, a
 * `generate_node_keys`, `write_node_keys`, `load_node_keys` — its own keys;
 * `make_card`, `parse_card`, `fingerprint_groups` — identity cards, its own and partners';
 * `seal_envelope` / `open_envelope` — items in memory;
-* `seal_stream` / `open_stream` / `open_file` — content of any size, bounded memory.
+* `seal_stream` / `open_stream` / `open_file` — content of any size, bounded memory;
+* `sign_document` / `verify_document`, `bind` / `verify_binding` — documents signed in the
+  node's own name: consent, purpose approval, the originator's binding (`seal.documents`).
 """
 
 from __future__ import annotations
@@ -15,10 +17,22 @@ from gsomia.seal.profiles import require_crypto_support
 
 require_crypto_support()
 
+from gsomia.seal.documents import (  # noqa: E402
+    CONSENT_DOC,
+    ORIGINATOR_BINDING_DOC,
+    PURPOSE_DOC,
+    bind,
+    bound_digest,
+    content_sha256,
+    sign_document,
+    sign_payload,
+    verified_payload,
+    verify_binding,
+    verify_document,
+)
 from gsomia.seal.encoding import canonical_json  # noqa: E402
 from gsomia.seal.envelope import (  # noqa: E402
     DEFAULT_MEDIA_TYPE,
-    EnvelopeError,
     Opened,
     open_envelope,
     seal_envelope,
@@ -32,6 +46,7 @@ from gsomia.seal.keys import (  # noqa: E402
     load_node_keys,
     write_node_keys,
 )
+from gsomia.seal.opening import EnvelopeError  # noqa: E402
 from gsomia.seal.profiles import (  # noqa: E402
     ALL_PROFILES,
     CLASSIC,
@@ -54,10 +69,13 @@ __all__ = [
     "ALL_PROFILES",
     "CLASSIC",
     "CNSA2",
+    "CONSENT_DOC",
     "DEFAULT_MEDIA_TYPE",
     "DEFAULT_PROFILE",
+    "ORIGINATOR_BINDING_DOC",
     "POST_QUANTUM_PROFILES",
     "PQ",
+    "PURPOSE_DOC",
     "STREAM_MAGIC",
     "EnvelopeError",
     "IdentityCard",
@@ -66,7 +84,10 @@ __all__ = [
     "PublicKeys",
     "StreamOpened",
     "Summary",
+    "bind",
+    "bound_digest",
     "canonical_json",
+    "content_sha256",
     "describe_envelope",
     "describe_stream",
     "fingerprint_groups",
@@ -79,5 +100,10 @@ __all__ = [
     "parse_card",
     "seal_envelope",
     "seal_stream",
+    "sign_document",
+    "sign_payload",
+    "verified_payload",
+    "verify_binding",
+    "verify_document",
     "write_node_keys",
 ]

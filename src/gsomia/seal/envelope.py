@@ -6,12 +6,13 @@ An envelope is one JSON object::
      "jwe": <JWE General JSON: content under a fresh CEK, one recipient entry per node>,
      "jws": <JWS General JSON: the binding, signed with every algorithm of the profile>}
 
-Opening checks, in order, and returns nothing until all passed: structure; the signer is a
-trusted, unrevoked node; every signature; the binding against the JWE (profile, sender,
-recipients, JWE header digest, label digest); that this node is a recipient; decryption of the
-CEK and the content; the content's digest, length and media type. Any failure is one
-`EnvelopeError` whose message is the same for every cause; `reason` says which step failed, for
-the local log only (never send it back to the sender: it would be an oracle).
+Opening checks, in order, and returns nothing until all passed: structure; the opening
+sequence shared with streams (`gsomia.seal.opening`: trusted, unrevoked signer of an allowed
+profile, every signature, the binding against the JWE, this node a recipient, its keys of the
+signer's profile); decryption of the CEK and the content; the content's digest, length and
+media type. Any failure is one `EnvelopeError` whose message is the same for every cause;
+`reason` says which step failed, for the local log only (never send it back to the sender: it
+would be an oracle).
 """
 
 from __future__ import annotations
@@ -22,39 +23,20 @@ import os
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NoReturn
+from typing import Any
 
-from gsomia.errors import Error, UsageError, VerificationError
+from gsomia.errors import Error
 from gsomia.seal import jose
-from gsomia.seal.binding import (
-    Binding,
-    LabelCanon,
-    check_binding,
-    jwe_digest,
-    make_binding,
-    parse_binding,
-)
+from gsomia.seal.binding import LabelCanon
 from gsomia.seal.encoding import b64u, b64u_decode, canonical_json, parse_json_object
 from gsomia.seal.identity import IdentityCard
 from gsomia.seal.keys import NodeKeys
-from gsomia.seal.profiles import ALL_PROFILES, POST_QUANTUM_PROFILES, Profile, profile
+from gsomia.seal.opening import MALFORMED, check_recipients, open_signed, reject, sign_binding
+from gsomia.seal.profiles import ALL_PROFILES, POST_QUANTUM_PROFILES
 
 ENVELOPE_TYPE = "envelope/1"
 DEFAULT_MEDIA_TYPE = "application/octet-stream"
 MAX_ENVELOPE = 64 << 20  # in-memory envelopes; bigger content goes through seal.stream
-GENERIC_MESSAGE = "envelope could not be opened"
-#: Python errors that malformed partner input can raise deep in parsing; all mean "reject".
-MALFORMED = (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError)
-
-
-class EnvelopeError(VerificationError):
-    """An envelope did not open. `message` is the same for every cause; `reason` is for the log."""
-
-    code = "envelope_rejected"
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(GENERIC_MESSAGE)
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -69,33 +51,6 @@ class Opened:
     sealed_at: datetime
     sender: IdentityCard
     recipients: tuple[str, ...]
-
-
-def reject(reason: str, error: BaseException | None = None) -> NoReturn:
-    """Raise the one EnvelopeError, with `reason` for the log."""
-    raise EnvelopeError(reason) from error
-
-
-def check_recipients(
-    keys: NodeKeys, recipients: Sequence[IdentityCard], allowed_profiles: Collection[str]
-) -> Profile:
-    """The profile to seal with; UsageError for no recipients, duplicates, or a profile clash."""
-    prof = profile(keys.profile)
-    if prof.name not in allowed_profiles:
-        raise UsageError(f"profile {prof.name} is not allowed here")
-    if not recipients:
-        raise UsageError("an envelope needs at least one recipient")
-    kids = [card.key_id for card in recipients]
-    if len(set(kids)) != len(kids):
-        raise UsageError("the same recipient is named twice")
-    for card in recipients:
-        if card.profile != prof.name:
-            raise UsageError(
-                f"recipient {card.nation} {card.name!r} uses profile {card.profile}, "
-                f"this node {prof.name}",
-                hint="both nodes of an exchange need keys of the same profile",
-            )
-    return prof
 
 
 def seal_envelope(
@@ -120,57 +75,21 @@ def seal_envelope(
     envelope_id = envelope_id or b64u(os.urandom(16))
     protected = {"enc": prof.enc, "cty": media_type}
     jwe = jose.encrypt_jwe(content, [c.keys for c in recipients], prof, protected, cek=_cek, iv=_iv)
-    payload = make_binding(
+    jws = sign_binding(
+        keys,
+        prof,
+        recipients,
+        jwe,
         envelope_id=envelope_id,
-        prof=prof,
         sealed_at=now,
-        sender=keys.key_id,
-        recipients=[c.key_id for c in recipients],
         label=label,
         canonical_label=canonical_label,
         digest=prof.hasher()(content).digest(),
         length=len(content),
         media_type=media_type,
-        jwe_digest=jwe_digest(jwe, prof),
     )
-    envelope = {"gsomia": ENVELOPE_TYPE, "jwe": jwe, "jws": jose.sign_jws(payload, keys, prof)}
+    envelope = {"gsomia": ENVELOPE_TYPE, "jwe": jwe, "jws": jws}
     return json.dumps(envelope, separators=(",", ":")).encode("ascii")
-
-
-def trusted_signer(
-    jws: Any,
-    *,
-    senders: Iterable[IdentityCard],
-    revoked: Collection[str],
-    allowed_profiles: Collection[str],
-    canonical_label: LabelCanon,
-    jwe: Mapping[str, Any],
-) -> tuple[Binding, IdentityCard, Profile]:
-    """Verify the JWS against the trusted sender it names and the binding against the JWE."""
-    try:
-        signatures = jws["signatures"]
-        header = json.loads(b64u_decode(signatures[0]["protected"], what="header"))
-        kid = header["kid"]
-    except (Error, *MALFORMED) as error:
-        reject("JWS is malformed", error)
-    by_kid = {card.key_id: card for card in senders}
-    if kid not in by_kid:
-        reject(f"signer {kid!r} is not a trusted sender")
-    if kid in revoked:
-        reject(f"signer {kid!r} is revoked")
-    card = by_kid[kid]
-    prof = profile(card.profile)
-    if prof.name not in allowed_profiles:
-        reject(f"profile {prof.name} is not allowed here")
-    try:
-        payload = jose.verify_jws(jws, card.keys, prof)
-        binding = parse_binding(payload)
-        check_binding(binding, prof=prof, jwe=jwe, sender=kid, canonical_label=canonical_label)
-    except Error as error:
-        reject(error.message, error)
-    except MALFORMED as error:  # a shape the checks above did not foresee: still a rejection
-        reject(f"envelope is malformed ({type(error).__name__})", error)
-    return binding, card, prof
 
 
 def parse_envelope(data: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -213,18 +132,15 @@ def open_envelope(
     ones: pass `ALL_PROFILES` only where an agreement accepts `classic`.
     """
     jwe, jws = parse_envelope(data)
-    binding, card, prof = trusted_signer(
+    binding, card, prof = open_signed(
         jws,
+        jwe,
+        keys=keys,
         senders=senders,
         revoked=revoked,
         allowed_profiles=allowed_profiles,
         canonical_label=canonical_label,
-        jwe=jwe,
     )
-    if keys.key_id not in binding.recipients:
-        reject("this node is not a recipient")
-    if keys.profile != prof.name:
-        reject("this node's keys are of another profile")
     try:
         protected = json.loads(b64u_decode(jwe["protected"], what="protected"))
     except (Error, *MALFORMED) as error:

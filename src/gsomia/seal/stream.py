@@ -40,17 +40,12 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from gsomia.errors import Error, UsageError
 from gsomia.seal import jose
-from gsomia.seal.binding import LabelCanon, jwe_digest, make_binding
+from gsomia.seal.binding import LabelCanon
 from gsomia.seal.encoding import b64u, b64u_decode, canonical_json, parse_json_object
-from gsomia.seal.envelope import (
-    DEFAULT_MEDIA_TYPE,
-    MALFORMED,
-    check_recipients,
-    reject,
-    trusted_signer,
-)
+from gsomia.seal.envelope import DEFAULT_MEDIA_TYPE
 from gsomia.seal.identity import IdentityCard
 from gsomia.seal.keys import NodeKeys
+from gsomia.seal.opening import MALFORMED, check_recipients, open_signed, reject, sign_binding
 from gsomia.seal.profiles import ALL_PROFILES, POST_QUANTUM_PROFILES, Profile, profile
 
 MAGIC = b"GSOMIA-STREAM/1\n"
@@ -146,20 +141,20 @@ def seal_stream(
         if last:
             break
         chunk, index = following, index + 1
-    payload = make_binding(
+    jws = sign_binding(
+        keys,
+        prof,
+        recipients,
+        key_jwe,
         envelope_id=envelope_id,
-        prof=prof,
         sealed_at=now,
-        sender=keys.key_id,
-        recipients=[c.key_id for c in recipients],
         label=label,
         canonical_label=canonical_label,
         digest=digest.digest(),
         length=length,
         media_type=media_type,
-        jwe_digest=jwe_digest(key_jwe, prof),
     )
-    trailer = {"jws": jose.sign_jws(payload, keys, prof)}
+    trailer = {"jws": jws}
     dst.write(_frame(b"S", json.dumps(trailer).encode("ascii")))
     return envelope_id
 
@@ -254,16 +249,15 @@ def _open_into(
     jws = _read_json(src, b"S", "jws")
     if src.read(1):
         reject("stream has data after its signature")
-    binding, card, _ = trusted_signer(
+    binding, card, _ = open_signed(
         jws,
+        key_jwe,
+        keys=keys,
         senders=senders,
         revoked=revoked,
         allowed_profiles=allowed_profiles,
         canonical_label=canonical_label,
-        jwe=key_jwe,
     )
-    if keys.key_id not in binding.recipients:
-        reject("this node is not a recipient")
     if length != binding.length or not hmac.compare_digest(b64u(digest.digest()), binding.digest):
         reject("content does not match the signed digest")
     return StreamOpened(

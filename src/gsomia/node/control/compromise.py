@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from gsomia.exchange.kinds import Kind
 from gsomia.exchange.outbox import QUEUED
 from gsomia.node import audit
 from gsomia.node.authority import authorise
@@ -294,4 +295,7 @@ def get_case(node: Node, user: UserRecord, case_id: str) -> dict[str, Any]:
         return view(casebook.load(conn, KIND, case_id), casebook.steps(conn, case_id))
 
 
-ANSWERED: dict[str, AnswerHook] = {"compromise_report": _answered, "compromise_findings": _answered}
+ANSWERED: dict[Kind, AnswerHook] = {
+    Kind.COMPROMISE_REPORT: _answered,
+    Kind.COMPROMISE_FINDINGS: _answered,
+}

@@ -25,6 +25,8 @@ from typing import Any
 from sqlalchemy import Connection
 
 from gsomia.errors import Conflict, InputError, PolicyDenied
+from gsomia.exchange.incoming import require_party
+from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.authority import authorise, refusals_logged, refuse_all
 from gsomia.node.control import casebook, messages
@@ -38,9 +40,10 @@ from gsomia.node.control.consent_cases import (
     request_json,
 )
 from gsomia.node.control.messages import Handler, Incoming, Outcome
-from gsomia.node.control.originator import THIRD_PARTY, verify_document
+from gsomia.node.control.originator import THIRD_PARTY
 from gsomia.node.read import holding_row, treaty_holding
 from gsomia.node.runtime import Node
+from gsomia.seal import verify_document
 from gsomia.store.users import UserRecord
 from gsomia.treaty.consent_requests import (
     ConsentCase,
@@ -119,7 +122,7 @@ def request_consent(  # noqa: PLR0917 - the request's fields
         message_id = messages.send(
             conn,
             node,
-            kind="consent_request",
+            kind=Kind.CONSENT_REQUEST,
             peer=originator,
             document=request_json(request),
             item_id=holding.item.id,
@@ -150,11 +153,9 @@ def _on_decision(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     row = casebook.load(conn, CONSENT, case_id)
     case = case_from(node, row._mapping["document"])
     request = case.request
-    if incoming.sender != request.originator or request.holder != node.nation:
-        raise PolicyDenied(
-            f"{incoming.sender} is not the originator asked in consent request {case_id}",
-            article=THIRD_PARTY,
-        )
+    require_party(incoming, request.originator, f"the originator asked in request {case_id}")
+    if request.holder != node.nation:
+        raise PolicyDenied(f"{node.nation} did not ask consent {case_id}", article=THIRD_PARTY)
     try:
         status = ConsentStatus(messages.text(doc, "status", limit=16))
     except ValueError as error:
@@ -226,4 +227,4 @@ def _on_decision(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     return Outcome(decision, case_id, {"case": case_id, "case_status": status.value})
 
 
-HANDLERS: dict[str, Handler] = {"consent_decision": _on_decision}
+HANDLERS: dict[Kind, Handler] = {Kind.CONSENT_DECISION: _on_decision}

@@ -14,8 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from gsomia.node.control import casebook, messages
-from gsomia.node.control.originator import verify_document
 from gsomia.node.runtime import Node
+from gsomia.seal import verify_document
 from gsomia.treaty.consent import Consent
 from gsomia.treaty.consent_requests import ConsentCase, ConsentRequest, ConsentStatus
 from gsomia.treaty.schemes import Level

@@ -2,7 +2,7 @@
 
 The originator's node opens the case a holder asked for (`consent`) and decides nothing by
 itself; its officer grants, refuses or later revokes. A grant goes to the holder as a consent
-document signed with this node's key (`originator.sign_document`), which the third nation
+document signed with this node's key (`gsomia.seal.sign_document`), which the third nation
 verifies in its turn. Separate from the holder's side because the two nodes do different
 things with the same case, and each side reads in one sitting.
 """
@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from gsomia.errors import Conflict, InputError, PolicyDenied
+from gsomia.exchange.incoming import require_party
+from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.authority import authorise, refusals_logged
 from gsomia.node.control import casebook, messages
@@ -28,14 +30,9 @@ from gsomia.node.control.consent_cases import (
     request_from,
 )
 from gsomia.node.control.messages import Handler, Incoming, Outcome
-from gsomia.node.control.originator import (
-    CONSENT_DOC,
-    THIRD_PARTY,
-    agreement_between,
-    provided_items,
-    sign_document,
-)
+from gsomia.node.control.originator import THIRD_PARTY, agreement_between, provided_items
 from gsomia.node.runtime import Node
+from gsomia.seal import CONSENT_DOC, sign_document
 from gsomia.store.tables import cases
 from gsomia.store.users import UserRecord
 from gsomia.treaty.consent_requests import (
@@ -52,8 +49,7 @@ from gsomia.treaty.roles import Action
 def _on_request(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     """The originator's node opens the case the holder asked for (it decides nothing yet)."""
     request = request_from(node, incoming.document)
-    if request.holder != incoming.sender:
-        raise InputError(f"{incoming.sender} cannot ask for consent on behalf of {request.holder}")
+    require_party(incoming, request.holder, f"the holder asking consent {request.id}")
     if request.originator != node.nation:
         raise InputError(
             f"{node.nation} is not the originator named in consent request {request.id}"
@@ -137,7 +133,7 @@ def _decide(
             "granted_by": officer.name,
             "granted_at": now.isoformat(),
         }
-        document["jws"] = decision_doc["consent"] = sign_document(node, signed)
+        document["jws"] = decision_doc["consent"] = sign_document(node.keys, signed)
     if decided.consent is not None and decided.consent.revoked_at is not None:
         decision_doc["revoked_at"] = decided.consent.revoked_at.isoformat()
     reason = decided.reason or f"{decided.status.value} by {officer.name}"
@@ -151,7 +147,7 @@ def _decide(
         message_id = messages.send(
             conn,
             node,
-            kind="consent_decision",
+            kind=Kind.CONSENT_DECISION,
             peer=decided.request.holder,
             document=decision_doc,
             item_id=row.item_id,
@@ -237,4 +233,4 @@ def revoke(node: Node, officer: UserRecord, case_id: str, reason: str) -> dict[s
     )
 
 
-HANDLERS: dict[str, Handler] = {"consent_request": _on_request}
+HANDLERS: dict[Kind, Handler] = {Kind.CONSENT_REQUEST: _on_request}

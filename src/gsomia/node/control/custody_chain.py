@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from gsomia.errors import NotFound
+from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.authority import authorise
 from gsomia.node.control import casebook
@@ -42,7 +43,9 @@ def custody(node: Node, user: UserRecord, item_id: str) -> dict[str, Any]:
             select(
                 outbox.c.peer, outbox.c.settled_at, outbox.c.answer, outbox.c.agreement_id
             ).where(
-                outbox.c.item_id == item_id, outbox.c.kind == "item", outbox.c.state == "received"
+                outbox.c.item_id == item_id,
+                outbox.c.kind == Kind.ITEM,
+                outbox.c.state == "received",
             )
         ).all()
         held = conn.execute(

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select, update
 
 from gsomia.errors import Conflict, InputError, NotFound
+from gsomia.exchange.kinds import Kind
 from gsomia.node import audit, read
 from gsomia.node.authority import authorise, refuse_all
 from gsomia.node.control import messages
@@ -46,7 +47,7 @@ __all__ = ["HANDLERS", "METHOD_ALIASES", "RETURN_NOTICE", "destroy", "return_hol
 
 log = logging.getLogger("gsomia.disposal")
 
-RETURN_NOTICE = "return_notice"
+RETURN_NOTICE = Kind.RETURN_NOTICE
 #: Short names the CLI and API accept beside the methods' own names.
 METHOD_ALIASES = {"shredding": DestructionMethod.CROSS_CUT_SHREDDING}
 MAX_NAMES = 10
@@ -339,4 +340,4 @@ def _on_return_notice(conn: Connection, node: Node, incoming: Incoming) -> Outco
     )
 
 
-HANDLERS: dict[str, Handler] = {RETURN_NOTICE: _on_return_notice}
+HANDLERS: dict[Kind, Handler] = {RETURN_NOTICE: _on_return_notice}

@@ -16,7 +16,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from gsomia.errors import InputError, NotFound, PolicyDenied
+from gsomia.errors import InputError, NotFound
+from gsomia.exchange.incoming import require_party
+from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.authority import authorise, refuse
 from gsomia.node.control import casebook, messages
@@ -99,7 +101,7 @@ def open_case(node: Node, officer: UserRecord, agreement_id: str, subject: str) 
     partner = next(p for p in case.parties if p != node.nation)
     with node.engine.begin() as conn:
         message_id = messages.send(
-            conn, node, kind="dispute_opened", peer=partner, document=_to_json(case), now=now
+            conn, node, kind=Kind.DISPUTE_OPENED, peer=partner, document=_to_json(case), now=now
         )
         casebook.insert(
             conn,
@@ -163,7 +165,7 @@ def _act(
         case = _from_json(row.document)
         # The core refuses a consultation on a settled case and a settlement without one.
         case = settle_dispute(case, now, note) if settle else record_consultation(case, now, note)
-        kind = "dispute_settled" if settle else "dispute_consultation"
+        kind = Kind.DISPUTE_SETTLED if settle else Kind.DISPUTE_CONSULTATION
         message_id = messages.send(
             conn,
             node,
@@ -183,7 +185,7 @@ def _act(
             {"note": note},
             message_id,
         )
-        audit.record_all(conn, [audit.Entry(officer.name, kind, case_id, allowed)], now)
+        audit.record_all(conn, [audit.Entry(officer.name, kind.value, case_id, allowed)], now)
         row = casebook.load(conn, KIND, case_id)
     messages.wake(node)
     return view(row)
@@ -222,10 +224,7 @@ def _on_opened(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     agreement_id = messages.text(doc, "agreement_id", limit=64)
     case_id = messages.text(doc, "id", limit=64)
     raised_by = messages.text(doc, "raised_by", limit=4)
-    if raised_by != incoming.sender:
-        raise PolicyDenied(
-            f"{incoming.sender} sent a dispute raised by {raised_by}", article=ARTICLE
-        )
+    require_party(incoming, raised_by, f"the party that raised dispute {case_id}")
     agreement = node.agreement(agreement_id)
     if node.nation not in agreement.parties:
         raise NotFound(f"{node.nation} is not a party to {agreement_id}")
@@ -301,10 +300,10 @@ def _on_settled(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     return _on_step(conn, node, incoming, settled=True)
 
 
-HANDLERS: dict[str, Handler] = {
-    "dispute_opened": _on_opened,
-    "dispute_consultation": _on_consultation,
-    "dispute_settled": _on_settled,
+HANDLERS: dict[Kind, Handler] = {
+    Kind.DISPUTE_OPENED: _on_opened,
+    Kind.DISPUTE_CONSULTATION: _on_consultation,
+    Kind.DISPUTE_SETTLED: _on_settled,
 }
 
 __all__ = ["HANDLERS", "consult", "list_cases", "open_case", "refer", "settle"]

@@ -19,9 +19,10 @@ from sqlalchemy import Connection
 
 from gsomia.errors import NotFound
 from gsomia.exchange import outbox as queue
+from gsomia.exchange.kinds import Kind, item_header
+from gsomia.exchange.outbox import priority
 from gsomia.node import audit
 from gsomia.node.control import casebook, messages
-from gsomia.node.release import ITEM_HEADER, priority
 from gsomia.node.runtime import Node
 from gsomia.seal import open_envelope, parse_card, seal_envelope
 from gsomia.store.users import UserRecord
@@ -75,20 +76,17 @@ def send_item(
     sender = parse_card(json.dumps(row.sender_card).encode())
     content = open_envelope(row.envelope, keys=node.keys, senders=[sender]).content
     message_id = uuid.uuid4().hex
-    header = {
-        "type": ITEM_HEADER,
-        "label": row.original_label,
-        "item": {
-            "id": row.item_id,
-            "title": row.title,
-            "agreement": row.agreement_id,
-            "version": row.agreement_version,
-            "precedence": row.precedence,
-        },
-        **extra,
-    }
-    if row.binding:  # the originator's binding, passed on untouched (ADR 0061)
-        header["binding"] = json.loads(row.binding)
+    header = item_header(
+        label=row.original_label,
+        item_id=row.item_id,
+        title=row.title,
+        agreement_id=row.agreement_id,
+        version=row.agreement_version,
+        precedence=row.precedence,
+        # The originator's binding, passed on untouched (ADR 0061).
+        binding=json.loads(row.binding) if row.binding else None,
+    )
+    header.update(extra)
     body = seal_envelope(
         content,
         label=header,
@@ -101,7 +99,7 @@ def send_item(
     queue.enqueue(
         conn,
         message_id=message_id,
-        kind="item",
+        kind=Kind.ITEM,
         peer=to,
         priority=priority(Precedence[row.precedence]),
         body=body,

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from gsomia.errors import Conflict, InputError, NotFound
+from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.authority import authorise, refuse
 from gsomia.node.control import casebook, messages
@@ -91,7 +92,7 @@ def record_findings(
                 conn,
                 node,
                 row,
-                kind="compromise_findings",
+                kind=Kind.COMPROMISE_FINDINGS,
                 document={
                     "case_id": case_id,
                     "result": result,
@@ -162,7 +163,7 @@ def close(node: Node, officer: UserRecord, case_id: str) -> dict[str, Any]:
                 conn,
                 node,
                 row,
-                kind="compromise_closed",
+                kind=Kind.COMPROMISE_CLOSED,
                 document={"case_id": case_id, "closed_at": now.isoformat()},
                 precedence=Precedence.ROUTINE,
                 now=now,
@@ -199,7 +200,7 @@ def _to_originator(
     node: Node,
     row: Any,
     *,
-    kind: str,
+    kind: Kind,
     document: dict[str, Any],
     precedence: Precedence,
     now: datetime,
@@ -259,7 +260,7 @@ def _on_closed(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     return Outcome(decision, row.id, {"case": row.id})
 
 
-HANDLERS: dict[str, Handler] = {
-    "compromise_findings": _on_findings,
-    "compromise_closed": _on_closed,
+HANDLERS: dict[Kind, Handler] = {
+    Kind.COMPROMISE_FINDINGS: _on_findings,
+    Kind.COMPROMISE_CLOSED: _on_closed,
 }

@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from gsomia.errors import Conflict, InputError, NotFound, PolicyDenied
+from gsomia.exchange.incoming import require_party
+from gsomia.exchange.kinds import Kind
 from gsomia.ledger.events import EventKind, LogEvent
 from gsomia.node import audit
 from gsomia.node.authority import authorise
@@ -109,7 +111,7 @@ def report(
             extra["messages"]["report"] = messages.send(
                 conn,
                 node,
-                kind="compromise_report",
+                kind=Kind.COMPROMISE_REPORT,
                 peer=originator,
                 document=case_json(case)["report"] | {"case_id": case_id},
                 precedence=NOTIFICATION_PRECEDENCE,
@@ -187,11 +189,7 @@ def _on_report(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
             f"the report names {originator} as originator; this node is {node.nation}",
             article=ARTICLE,
         )
-    if holder != incoming.sender:
-        raise PolicyDenied(
-            f"{incoming.sender} reported a loss by {holder}: a holder reports its own",
-            article=ARTICLE,
-        )
+    require_party(incoming, holder, "the holder that reported the loss")
     known = {
         i
         for (i,) in conn.execute(
@@ -241,4 +239,4 @@ def _on_report(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     return Outcome(decision, item_id, {"case": case_id, "notified_at": at.isoformat()})
 
 
-HANDLERS: dict[str, Handler] = {"compromise_report": _on_report}
+HANDLERS: dict[Kind, Handler] = {Kind.COMPROMISE_REPORT: _on_report}

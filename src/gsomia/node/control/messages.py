@@ -4,9 +4,10 @@ Every act one nation's node tells another's (a consent request, a grant, a class
 notice, its acknowledgement, a compromise report, a visit approval...) is a JSON document
 sealed and signed for the partner's node key, queued in the outbox in the same transaction as
 the change that causes it, and answered with a signed receipt. The receiving node verifies the
-envelope before believing a word, then hands the document to the handler registered for its
-kind; the handler's changes, the inbox row that makes a repeat harmless and the decision in
-the log commit together, or, when the handler refuses, only the refusal does.
+envelope before believing a word (`gsomia.exchange.incoming`), then hands the document to the
+handler registered for its kind; the handler's changes, the inbox row that makes a repeat
+harmless and the decision in the log commit together, or, when the handler refuses, only the
+refusal does.
 """
 
 from __future__ import annotations
@@ -22,26 +23,26 @@ from typing import Any
 from sqlalchemy import Connection
 
 from gsomia.errors import Error, InputError, NotFound
-from gsomia.exchange import outbox
-from gsomia.exchange.wire import RECEIVED, REJECTED, WireMessage
+from gsomia.exchange import inbox, outbox
+from gsomia.exchange.incoming import ARTICLE, Verified
+from gsomia.exchange.kinds import Kind, message_header
+from gsomia.exchange.wire import RECEIVED, REJECTED
 from gsomia.node import audit
 from gsomia.node.runtime import Node
-from gsomia.seal import EnvelopeError, IdentityCard, open_envelope, seal_envelope
-from gsomia.store.tables import inbox, rejections
+from gsomia.seal import IdentityCard, seal_envelope
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.items import Precedence
 
 log = logging.getLogger("gsomia.messages")
 
-MESSAGE = "gsomia-message/1"
-
 
 @dataclass(frozen=True)
 class Incoming:
-    """A verified message: who signed it, what it says, and the signed bytes themselves."""
+    """A verified workflow message (`gsomia.exchange.incoming.verify`): who signed it, what it
+    says, and the signed bytes themselves."""
 
     id: str
-    kind: str
+    kind: Kind
     sender: str
     card: IdentityCard
     document: Mapping[str, Any]
@@ -68,7 +69,7 @@ def send(
     conn: Connection,
     node: Node,
     *,
-    kind: str,
+    kind: Kind,
     peer: str,
     document: Mapping[str, Any],
     precedence: Precedence = Precedence.IMMEDIATE,
@@ -89,7 +90,7 @@ def send(
     message_id = uuid.uuid4().hex
     body = seal_envelope(
         json.dumps(dict(document), ensure_ascii=False, sort_keys=True).encode(),
-        label={"type": MESSAGE, "kind": kind},
+        label=message_header(kind),
         keys=node.keys,
         recipients=[card],
         now=now,
@@ -101,7 +102,7 @@ def send(
         message_id=message_id,
         kind=kind,
         peer=peer,
-        priority=int(Precedence.FLASH) - int(precedence),
+        priority=outbox.priority(precedence),
         body=body,
         now=now,
         item_id=item_id,
@@ -111,19 +112,19 @@ def send(
 
 def wake(node: Node, precedence: Precedence = Precedence.IMMEDIATE) -> None:
     """Tell the delivery worker a message of `precedence` is waiting."""
-    node.worker.wake(int(Precedence.FLASH) - int(precedence))
+    node.worker.wake(outbox.priority(precedence))
 
 
 def receive_messages(
     node: Node,
-    card: IdentityCard,
-    messages: Sequence[WireMessage],
+    messages: Sequence[Verified],
     now: datetime,
-    known: Mapping[str, Handler],
+    known: Mapping[Kind, Handler],
 ) -> dict[str, dict[str, Any]]:
-    """Apply a partner's workflow messages in order, one transaction each, each by the handler
-    `known` lists for its kind (`gsomia.node.control.workflows.HANDLERS`); each id's answer."""
-    answers = {m.id: _receive_one(node, card, m, now, known) for m in messages}
+    """Apply a partner's verified workflow messages in order, one transaction each, each by the
+    handler `known` lists for its kind (`gsomia.node.control.workflows.HANDLERS`); each id's
+    answer."""
+    answers = {m.id: _receive_one(node, m, now, known) for m in messages}
     # A handler may have queued a reply (an acknowledgement, a report): the worker would
     # otherwise find it only on its next idle poll, up to a second later.
     wake(node)
@@ -131,29 +132,26 @@ def receive_messages(
 
 
 def _receive_one(
-    node: Node,
-    card: IdentityCard,
-    message: WireMessage,
-    now: datetime,
-    known: Mapping[str, Handler],
+    node: Node, verified: Verified, now: datetime, known: Mapping[Kind, Handler]
 ) -> dict[str, Any]:
-    def answer(status: str, fields: Mapping[str, Any]) -> dict[str, Any]:
-        # The frame of the answer is this module's: a handler's fields cannot overwrite it.
-        return {**fields, "id": message.id, "status": status, "at": now.isoformat()}
+    message, card = verified.message, verified.card
 
-    incoming = _verify(node, card, message, now)
-    if isinstance(incoming, str):
-        # Not attributable to the nation it names: answered, not stored (see receive.Refused).
-        node.metrics.rejections.labels(incoming[:60]).inc()
-        return answer(REJECTED, {"reason": incoming, "article": "Art. 9"})
-    handler = known[message.kind]
+    def answer(status: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+        return inbox.answer(message.id, status, now, fields)  # a handler's fields cannot reframe
+
+    incoming, handler = _incoming(verified, now), known.get(verified.kind)
+    if isinstance(incoming, str) or handler is None:
+        # Not a message this node can apply: answered, not stored (as an `incoming.Refusal`).
+        reason = incoming if isinstance(incoming, str) else f"no workflow here takes {message.kind}"
+        node.metrics.rejections.labels(reason[:60]).inc()
+        return answer(REJECTED, {"reason": reason, "article": ARTICLE})
     try:
         with node.engine.begin() as conn:
             outcome = handler(conn, node, incoming)
             if not outcome.decision.allowed:
                 raise _Refusal(outcome)
             accepted = answer(RECEIVED, outcome.answer)
-            _remember(conn, card.nation, message, accepted, now)
+            inbox.record(conn, [inbox.remembered(card.nation, message, accepted, now)])
             entry = audit.Entry(
                 card.nation,
                 f"receive:{message.kind}",
@@ -166,13 +164,16 @@ def _receive_one(
     except _Refusal as refusal:
         decision, subject = refusal.outcome.decision, refusal.outcome.subject
     except Error as error:
-        article = getattr(error, "article", "") or "Art. 9"
+        article = getattr(error, "article", "") or ARTICLE
         decision, subject = Decision.deny(error.message, article, "R28"), message.id
     log.info("%s %s from %s refused: %s", message.kind, message.id, card.nation, decision.reason)
     refused = answer(REJECTED, {"reason": decision.reason, "article": decision.article})
     with node.engine.begin() as conn:
-        _reject(conn, card.nation, message, refused, now)
-        _remember(conn, card.nation, message, refused, now)
+        inbox.record(
+            conn,
+            [inbox.remembered(card.nation, message, refused, now)],
+            [inbox.rejection(card.nation, message, refused, now)],
+        )
         entry = audit.Entry(
             card.nation, f"receive:{message.kind}", subject, decision, also=(message.id,)
         )
@@ -186,52 +187,17 @@ class _Refusal(Exception):
         self.outcome = outcome
 
 
-def _verify(node: Node, card: IdentityCard, message: WireMessage, now: datetime) -> Incoming | str:
-    """The verified message, or why it is not one (then it is neither remembered nor stored:
-    anyone who guessed a message id could otherwise pre-empt the genuine envelope)."""
+def _incoming(verified: Verified, now: datetime) -> Incoming | str:
+    """The workflow message `verified` holds, or why it holds none (then it is neither
+    remembered nor stored, as before the handler could be told of it)."""
     try:
-        opened = open_envelope(message.body, keys=node.keys, senders=[card])
-    except EnvelopeError as error:
-        log.warning("%s %s refused: %s", message.kind, message.id, error.reason)
-        return error.message
-    if opened.envelope_id != message.id:
-        return "the envelope's id differs from the message id"
-    if opened.label.get("type") != MESSAGE or opened.label.get("kind") != message.kind:
-        return f"the envelope does not carry a {message.kind} message"
-    try:
-        document = json.loads(opened.content)
+        document = json.loads(verified.content)
     except ValueError:
         document = None
     if not isinstance(document, dict):
-        return f"the {message.kind} message is not a JSON object"
-    return Incoming(message.id, message.kind, card.nation, card, document, message.body, now)
-
-
-def _remember(
-    conn: Connection, sender: str, message: WireMessage, answer: dict[str, Any], now: datetime
-) -> None:
-    conn.execute(
-        inbox.insert().values(
-            message_id=message.id,
-            kind=message.kind,
-            sender=sender,
-            received_at=now,
-            answer=answer,
-        )
-    )
-
-
-def _reject(
-    conn: Connection, sender: str, message: WireMessage, answer: dict[str, Any], now: datetime
-) -> None:
-    conn.execute(
-        rejections.insert().values(
-            envelope_id=message.id,
-            sender=sender,
-            reason=answer["reason"],
-            article=answer["article"],
-            at=now,
-        )
+        return f"the {verified.kind} message is not a JSON object"
+    return Incoming(
+        verified.id, verified.kind, verified.sender, verified.card, document, verified.signed, now
     )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from gsomia.errors import NotFound
+from gsomia.exchange.kinds import Kind
 from gsomia.node.control import casebook
 from gsomia.node.runtime import Node
 from gsomia.store.tables import outbox
@@ -30,8 +31,8 @@ __all__ = [
     "list_notices",
 ]
 
-NOTICE = "classification_notice"
-ACK = "notice_acknowledgement"
+NOTICE = Kind.CLASSIFICATION_NOTICE
+ACK = Kind.NOTICE_ACKNOWLEDGEMENT
 CASE = "notice"
 ARTICLE = "Art. 6(g)"
 OPEN, DONE, APPLIED = "awaiting acknowledgements", "acknowledged", "applied"

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from gsomia.errors import Conflict, InputError, NotFound
+from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.authority import authorise, refuse
 from gsomia.node.control import casebook
@@ -38,9 +39,9 @@ from gsomia.node.control.notice_case import (
     acks,
     get_notice,
 )
-from gsomia.node.control.originator import bind
 from gsomia.node.control.remarking import refuse_holder_change
 from gsomia.node.runtime import Node
+from gsomia.seal import bind
 from gsomia.store.tables import cases, items, outbox, transfers
 from gsomia.store.users import UserRecord
 from gsomia.treaty.classification import (
@@ -68,7 +69,9 @@ def _chain(conn: Connection, node: Node, item_id: str) -> CustodyChain:
     found: dict[str, Transfer] = {}
     delivered = conn.execute(
         select(outbox.c.peer, outbox.c.agreement_id, outbox.c.settled_at, outbox.c.created_at)
-        .where(outbox.c.item_id == item_id, outbox.c.kind == "item", outbox.c.state == "received")
+        .where(
+            outbox.c.item_id == item_id, outbox.c.kind == Kind.ITEM, outbox.c.state == "received"
+        )
         .order_by(outbox.c.id)
     )
     for peer, basis, settled, created in delivered:
@@ -217,7 +220,7 @@ def reclassify(
     label = relabel(row["label"], marking)
     # A fresh binding of the new label to the same content (ADR 0061): the holders keep it in
     # place of the old one, so what they pass on later still verifies as this nation's word.
-    binding = bind(node, item_id, label, row["content"])
+    binding = bind(node.keys, item_id, label, row["content"])
     with node.engine.begin() as conn:
         # Lock the item: two officers' notices must not both start from the old level.
         current = conn.execute(
@@ -373,4 +376,4 @@ def _on_acknowledgement(conn: Connection, node: Node, incoming: Incoming) -> Out
     )
 
 
-HANDLERS: dict[str, Handler] = {ACK: _on_acknowledgement}
+HANDLERS: dict[Kind, Handler] = {ACK: _on_acknowledgement}

@@ -25,16 +25,10 @@ from gsomia.node import audit
 from gsomia.node.authority import authorise, refusals_logged, refuse_all
 from gsomia.node.control import handover, hub
 from gsomia.node.control.consent_cases import consent_from_document, held_consent
-from gsomia.node.control.originator import (
-    THIRD_PARTY,
-    agreement_between,
-    content_sha256,
-    verify_binding,
-    verify_document,
-)
+from gsomia.node.control.originator import THIRD_PARTY, agreement_between
 from gsomia.node.read import holding_row, treaty_holding
 from gsomia.node.runtime import Node
-from gsomia.seal import Opened
+from gsomia.seal import Opened, content_sha256, verify_binding, verify_document
 from gsomia.store.users import UserRecord
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.decisions import may_release_onward

@@ -1,35 +1,25 @@
-"""The originator's word: what it provided to whom under which agreement, and what it signs
-(R12, R13).
+"""What the originator provided to whom under which agreement (R12, R13).
 
-A consent to onward release and an approval of a new purpose are documents signed (JWS) with
-the originator's node key, so that a holder and a third nation can verify them against the
-originator's identity card long after the message that carried them. They are checked against
-what the originator provided: an item it never sent a holder cannot be consented for. Consent,
-purpose approvals and onward release all rely on these, hence their own module.
+The originator's consent to onward release and approval of a new purpose are documents it signs
+(`gsomia.seal.documents`); they are checked here against what it provided: an item it never
+sent a holder cannot be consented for. Consent, purpose approvals and onward release all rely
+on this, hence its own module.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Connection, select
 
-from gsomia.errors import Error, NotFound, PolicyDenied, VerificationError
+from gsomia.errors import NotFound, PolicyDenied
+from gsomia.exchange.kinds import Kind
 from gsomia.node.runtime import Node
-from gsomia.seal import IdentityCard, canonical_json, jose
-from gsomia.seal.encoding import b64u_decode
-from gsomia.seal.profiles import profile
 from gsomia.store.tables import items, outbox
 from gsomia.treaty.agreements import Agreement
 from gsomia.treaty.items import Item, Precedence
 
-CONSENT_DOC = "gsomia-consent/1"
-PURPOSE_DOC = "gsomia-purpose-approval/1"
-BINDING_DOC = "gsomia-binding/1"
 THIRD_PARTY = "Art. 5"
 
 
@@ -40,94 +30,6 @@ def agreement_between(node: Node, first: str, second: str, now: datetime) -> Agr
         if agreement.status_at(now.date()).state.in_force:
             return agreement
     return found[-1] if found else None
-
-
-def sign_document(node: Node, document: Mapping[str, Any]) -> dict[str, Any]:
-    """A JWS by this node's key over the canonical JSON of `document`."""
-    return jose.sign_jws(canonical_json(dict(document)), node.keys, profile(node.keys.profile))
-
-
-def verify_document(
-    jws: Any, card: IdentityCard, kind: str, types: tuple[str, ...] = (CONSENT_DOC, PURPOSE_DOC)
-) -> dict[str, Any]:
-    """The document `card`'s node signed, of one of `types`; `VerificationError` otherwise."""
-    try:
-        payload = jose.verify_jws(jws, card.keys, profile(card.profile))
-        document = json.loads(payload)
-    except VerificationError as error:
-        raise VerificationError(
-            f"the {kind} is not signed by {card.nation}'s node: {error.message}"
-        ) from error
-    except (ValueError, TypeError, KeyError) as error:
-        raise VerificationError(f"the {kind} is not a signed document: {error}") from error
-    if not isinstance(document, dict) or document.get("type") not in types:
-        raise VerificationError(f"the {kind} is not a gsomia {kind} document")
-    return document
-
-
-# The originator's binding of label and content (STANAG 4778, ADR 0061) ------------------------
-
-
-def content_sha256(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
-
-
-def bind(node: Node, item_id: str, label: Mapping[str, Any], content: bytes) -> dict[str, Any]:
-    """This originator's signed binding of an item's label to its content.
-
-    It travels with the item wherever it goes, so that a nation receiving the item from a
-    holder can tell the label and content are the ones the originator released.
-    """
-    document = {
-        "type": BINDING_DOC,
-        "item": item_id,
-        "label": dict(label),
-        "content_sha256": content_sha256(content),
-    }
-    return sign_document(node, document)
-
-
-def verify_binding(
-    binding: Any,
-    card: IdentityCard,
-    *,
-    item_id: str,
-    label: Mapping[str, Any],
-    digest: str,
-) -> None:
-    """`VerificationError`, naming what differs, unless `card`'s node bound `label` and the
-    content whose SHA-256 is `digest` (hex) for `item_id`."""
-    if binding is None:
-        raise VerificationError(f"{item_id} carries no binding of its label by {card.nation}")
-    document = verify_document(binding, card, "binding", (BINDING_DOC,))
-    if document.get("item") != item_id:
-        raise VerificationError(f"{card.nation}'s binding names another item than {item_id}")
-    bound = document.get("label")
-    try:
-        same = isinstance(bound, dict) and canonical_json(bound) == canonical_json(dict(label))
-    except Error:  # a label that is not plain JSON cannot be the one bound
-        same = False
-    if not same:
-        raise VerificationError(
-            f"the label of {item_id} differs from the label {card.nation} bound to it"
-        )
-    if document.get("content_sha256") != digest:
-        raise VerificationError(
-            f"the content of {item_id} differs from the content {card.nation} bound to it"
-        )
-
-
-def bound_digest(stored: str | None) -> str | None:
-    """The content SHA-256 in a binding this node verified before it stored it (holdings
-    .binding); not verified again, so that it outlives a rekey of the originator."""
-    if not stored:
-        return None
-    try:
-        document = json.loads(b64u_decode(json.loads(stored)["payload"], what="binding"))
-        digest = document["content_sha256"]
-    except (Error, ValueError, TypeError, KeyError):
-        return None
-    return digest if isinstance(digest, str) else None
 
 
 def provided_items(
@@ -142,7 +44,7 @@ def provided_items(
             .where(
                 outbox.c.item_id == item_id,
                 outbox.c.peer == holder,
-                outbox.c.kind == "item",
+                outbox.c.kind == Kind.ITEM,
                 outbox.c.state != "rejected",
             )
             .order_by(outbox.c.id)

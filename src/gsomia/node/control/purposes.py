@@ -20,20 +20,17 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from gsomia.errors import Conflict, InputError, NotFound, PolicyDenied
+from gsomia.exchange.incoming import require_party
+from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.authority import authorise, refuse
 from gsomia.node.control import casebook, messages
 from gsomia.node.control.messages import Handler, Incoming, Outcome
-from gsomia.node.control.originator import (
-    PURPOSE_DOC,
-    THIRD_PARTY,
-    provided_items,
-    sign_document,
-    verify_document,
-)
+from gsomia.node.control.originator import THIRD_PARTY, provided_items
 from gsomia.node.people import to_person
 from gsomia.node.read import holding_row, treaty_holding
 from gsomia.node.runtime import Node
+from gsomia.seal import PURPOSE_DOC, sign_document, verify_document
 from gsomia.store.tables import cases, holdings
 from gsomia.store.users import UserRecord
 from gsomia.treaty.access import may_access
@@ -112,7 +109,7 @@ def request_purpose(node: Node, user: UserRecord, holding_id: str, purpose: str)
         )
         sent = {k: v for k, v in document.items() if k != "holding_id"}
         message_id = messages.send(
-            conn, node, kind="purpose_request", peer=row.originator, document=sent, now=now
+            conn, node, kind=Kind.PURPOSE_REQUEST, peer=row.originator, document=sent, now=now
         )
         casebook.step(
             conn,
@@ -150,8 +147,9 @@ def _on_purpose_request(conn: Connection, node: Node, incoming: Incoming) -> Out
     holder = messages.text(doc, "holder", limit=4)
     purpose = messages.text(doc, "purpose")
     item_ids = messages.texts(doc, "item_ids", limit=64)
-    if holder != incoming.sender or messages.text(doc, "originator", limit=4) != node.nation:
-        raise InputError(f"purpose request {case_id} is not {incoming.sender}'s to {node.nation}")
+    require_party(incoming, holder, f"the holder asking in purpose request {case_id}")
+    if messages.text(doc, "originator", limit=4) != node.nation:
+        raise InputError(f"purpose request {case_id} is not addressed to {node.nation}")
     if not item_ids:
         raise InputError(f"purpose request {case_id} names no item")
     provided_items(conn, node, item_ids, holder)
@@ -235,7 +233,7 @@ def _decide_purpose(
     }
     if approve:
         answer["approval"] = sign_document(
-            node,
+            node.keys,
             {
                 "type": PURPOSE_DOC,
                 "id": case_id,
@@ -251,7 +249,7 @@ def _decide_purpose(
     with node.engine.begin() as conn:
         casebook.save(conn, case_id, status, doc, now)
         message_id = messages.send(
-            conn, node, kind="purpose_decision", peer=approval.holder, document=answer, now=now
+            conn, node, kind=Kind.PURPOSE_DECISION, peer=approval.holder, document=answer, now=now
         )
         casebook.step(
             conn,
@@ -381,7 +379,7 @@ def may_use_for(node: Node, user: UserRecord, holding_id: str, purpose: str) -> 
     return decision
 
 
-HANDLERS: dict[str, Handler] = {
-    "purpose_request": _on_purpose_request,
-    "purpose_decision": _on_purpose_decision,
+HANDLERS: dict[Kind, Handler] = {
+    Kind.PURPOSE_REQUEST: _on_purpose_request,
+    Kind.PURPOSE_DECISION: _on_purpose_decision,
 }

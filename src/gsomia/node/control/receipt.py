@@ -17,7 +17,9 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from gsomia.errors import InputError, NotFound
+from gsomia.errors import NotFound
+from gsomia.exchange.incoming import require_party
+from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.control import casebook, messages
 from gsomia.node.control.handover import (
@@ -122,7 +124,7 @@ def _received(conn: Connection, node: Node, row: Any, answer: Answered) -> None:
         report = messages.send(
             conn,
             node,
-            kind="transfer_report",
+            kind=Kind.TRANSFER_REPORT,
             peer=originator,
             document=transfer_json(transfer),
             item_id=transfer.item_id,
@@ -251,8 +253,7 @@ def _on_report(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
         consent_id=str(doc.get("consent_id") or ""),
         hub=str(doc.get("hub") or ""),
     )
-    if transfer.from_nation != incoming.sender:
-        raise InputError(f"{incoming.sender} reports a transfer made by {transfer.from_nation}")
+    require_party(incoming, transfer.from_nation, "the nation that made the transfer")
     owner = conn.execute(select(items.c.originator).where(items.c.id == item_id)).scalar()
     if owner != node.nation:
         raise NotFound(f"{node.nation} is not the originator of an item {item_id}")
@@ -287,5 +288,8 @@ def _on_report(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     return Outcome(decision, item_id, {"item": item_id})
 
 
-HANDLERS: dict[str, Handler] = {"transfer_report": _on_report}
-ANSWERED: dict[str, AnswerHook] = {"item": _item_answered, "transfer_report": _report_answered}
+HANDLERS: dict[Kind, Handler] = {Kind.TRANSFER_REPORT: _on_report}
+ANSWERED: dict[Kind, AnswerHook] = {
+    Kind.ITEM: _item_answered,
+    Kind.TRANSFER_REPORT: _report_answered,
+}

@@ -17,15 +17,16 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from gsomia.errors import InputError, NotFound, PolicyDenied, VerificationError
+from gsomia.exchange.incoming import require_party
+from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.authority import refuse
 from gsomia.node.control import casebook
 from gsomia.node.control.marks import held, parse_level, relabel, remark_copies
 from gsomia.node.control.messages import Handler, Incoming, Outcome, send, text, texts, wake, when
 from gsomia.node.control.notice_case import ACK, APPLIED, ARTICLE, CASE, NOTICE, ack_json
-from gsomia.node.control.originator import bound_digest, content_sha256, verify_binding
 from gsomia.node.runtime import Node
-from gsomia.seal import open_envelope, parse_card
+from gsomia.seal import bound_digest, content_sha256, open_envelope, parse_card, verify_binding
 from gsomia.store.tables import cases, holdings, transfers
 from gsomia.store.users import UserRecord
 from gsomia.treaty.agreements import Agreement
@@ -77,8 +78,7 @@ def _notice_from(
     notice_id = text(doc, "notice", limit=64)
     if text(doc, "item_id", limit=64) != item.id:
         raise InputError(f"notice {notice_id} names another item than {item.id}")
-    if text(doc, "originator", limit=4) != incoming.sender:
-        raise InputError(f"notice {notice_id} was signed by {incoming.sender}, not its originator")
+    require_party(incoming, text(doc, "originator", limit=4), f"originator of notice {notice_id}")
     new = text(doc, "level", limit=64, empty=True)
     notice = ClassificationNotice(
         id=notice_id,
@@ -260,4 +260,4 @@ def _on_notice(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     )
 
 
-HANDLERS: dict[str, Handler] = {NOTICE: _on_notice}
+HANDLERS: dict[Kind, Handler] = {NOTICE: _on_notice}

@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from gsomia.errors import Conflict, InputError, NotFound, PolicyDenied
+from gsomia.exchange.incoming import require_party
+from gsomia.exchange.kinds import Kind
 from gsomia.node import audit, authority
 from gsomia.node.authority import authorise
 from gsomia.node.control import casebook, messages
@@ -47,12 +49,7 @@ from gsomia.treaty.visits import approve_visit, may_approve_visit, may_disclose_
 
 def _on_request(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     request = request_from(node, incoming.document)
-    if request.visiting_party != incoming.sender:
-        raise PolicyDenied(
-            f"{incoming.sender} sent a visit request of {request.visiting_party}: the visiting "
-            "party's competent authority submits its own",
-            article=ARTICLE,
-        )
+    require_party(incoming, request.visiting_party, "the visiting party")
     if request.host_party != node.nation:
         raise PolicyDenied(f"visit {request.id} is to {request.host_party}", article=ARTICLE)
     agreement = node.agreement(request.agreement_id)
@@ -109,7 +106,7 @@ def _decide(
         message_id = messages.send(
             conn,
             node,
-            kind="visit_decision",
+            kind=Kind.VISIT_DECISION,
             peer=request["visiting_party"],
             document=message,
             now=now,
@@ -255,4 +252,4 @@ def may_show(
     return decision
 
 
-HANDLERS: dict[str, Handler] = {"visit_request": _on_request}
+HANDLERS: dict[Kind, Handler] = {Kind.VISIT_REQUEST: _on_request}

@@ -18,7 +18,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from gsomia.errors import Conflict, InputError, NotFound, PolicyDenied
+from gsomia.errors import Conflict, InputError, NotFound
+from gsomia.exchange.incoming import require_party
+from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.authority import authorise, refuse
 from gsomia.node.control import casebook, messages
@@ -190,7 +192,7 @@ def request_visit(
     document = request_json(request)
     with node.engine.begin() as conn:
         message_id = messages.send(
-            conn, node, kind="visit_request", peer=host, document=document, now=now
+            conn, node, kind=Kind.VISIT_REQUEST, peer=host, document=document, now=now
         )
         casebook.insert(
             conn,
@@ -239,11 +241,7 @@ def _on_decision(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     if row is None or row.document["side"] != VISITOR:
         raise NotFound(f"{node.nation} requested no visit {visit_id}")
     request = request_from(node, row.document["request"])
-    if incoming.sender != request.host_party:
-        raise PolicyDenied(
-            f"only the host {request.host_party} decides visit {visit_id}, not {incoming.sender}",
-            article=ARTICLE,
-        )
+    require_party(incoming, request.host_party, f"the host that decides visit {visit_id}")
     if row.status != REQUESTED:
         raise Conflict(f"visit {visit_id} is already {row.status}")
     decided = messages.text(doc, "decision", limit=20)
@@ -278,4 +276,4 @@ def _on_decision(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     return Outcome(decision, visit_id, {"visit": visit_id, "decision": decided})
 
 
-HANDLERS: dict[str, Handler] = {"visit_decision": _on_decision}
+HANDLERS: dict[Kind, Handler] = {Kind.VISIT_DECISION: _on_decision}

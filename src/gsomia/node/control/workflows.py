@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from gsomia.errors import Error
+from gsomia.exchange.kinds import Kind
 from gsomia.exchange.outbox import Pending
 from gsomia.node import audit
 from gsomia.node.control import (
@@ -42,7 +43,7 @@ from gsomia.treaty.decision import Decision
 
 log = logging.getLogger("gsomia.workflows")
 
-HANDLERS: dict[str, Handler] = {
+HANDLERS: dict[Kind, Handler] = {
     **consent.HANDLERS,
     **consent_decisions.HANDLERS,
     **purposes.HANDLERS,
@@ -58,16 +59,16 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-def _by_kind(*tables: Mapping[str, AnswerHook]) -> dict[str, tuple[AnswerHook, ...]]:
+def _by_kind(*tables: Mapping[Kind, AnswerHook]) -> dict[Kind, tuple[AnswerHook, ...]]:
     """Every module's hooks for a kind, in module order: two workflows may send one kind."""
-    hooks: dict[str, tuple[AnswerHook, ...]] = {}
+    hooks: dict[Kind, tuple[AnswerHook, ...]] = {}
     for table in tables:
         for kind, hook in table.items():
             hooks[kind] = (*hooks.get(kind, ()), hook)
     return hooks
 
 
-ANSWERED: dict[str, tuple[AnswerHook, ...]] = _by_kind(receipt.ANSWERED, compromise.ANSWERED)
+ANSWERED: dict[Kind, tuple[AnswerHook, ...]] = _by_kind(receipt.ANSWERED, compromise.ANSWERED)
 
 
 def settled(
@@ -80,10 +81,10 @@ def settled(
     failure is logged beside the answer, which the outbox keeps in any case.
     """
     now = node.clock()
-    by_kind: dict[str, list[Answered]] = {}
+    by_kind: dict[Kind, list[Answered]] = {}
     for answer in answered(peer, rows, now):
         if answer.kind in ANSWERED:
-            by_kind.setdefault(answer.kind, []).append(answer)
+            by_kind.setdefault(Kind(answer.kind), []).append(answer)
     for kind, batch in by_kind.items():
         for hook in ANSWERED[kind]:
             try:

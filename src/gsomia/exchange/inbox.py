@@ -1,0 +1,73 @@
+"""The inbox: what this node answered each partner's message, so a repeat gets the same answer.
+
+The outbox's counterpart. A verified message is remembered with its answer in the transaction
+that applies it, and a refused one is also kept as a rejection; a message that did not verify
+is neither (`gsomia.exchange.incoming.Refusal`). Rows are made here and written by the caller,
+in one statement per table for a whole batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from gsomia.exchange.wire import WireMessage
+from gsomia.store.tables import inbox, rejections
+
+
+def answer(
+    message_id: str, status: str, now: datetime, fields: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The answer to one message: `fields`, in the frame of its id, status and time (which no
+    field can overwrite)."""
+    return {**(fields or {}), "id": message_id, "status": status, "at": now.isoformat()}
+
+
+def answered(conn: Connection, message_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The answers already given to any of `message_ids`, by id."""
+    rows = conn.execute(
+        select(inbox.c.message_id, inbox.c.answer).where(inbox.c.message_id.in_(message_ids))
+    )
+    return {row.message_id: row.answer for row in rows}
+
+
+def remembered(
+    sender: str, message: WireMessage, answer: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    """The inbox row of a verified message and its answer: `answer` itself, not a copy, so a
+    member added before the row is written (a receipt's proof) is remembered too."""
+    return {
+        "message_id": message.id,
+        "kind": message.kind,
+        "sender": sender,
+        "received_at": now,
+        "answer": answer,
+    }
+
+
+def rejection(
+    sender: str, message: WireMessage, answer: Mapping[str, Any], now: datetime
+) -> dict[str, Any]:
+    """The rejection row of a verified message this node refused (its answer says why)."""
+    return {
+        "envelope_id": message.id,
+        "sender": sender,
+        "reason": answer["reason"],
+        "article": answer["article"],
+        "at": now,
+    }
+
+
+def record(
+    conn: Connection,
+    remembered: Sequence[Mapping[str, Any]],
+    rejected: Sequence[Mapping[str, Any]] = (),
+) -> None:
+    """Write inbox and rejection rows in the caller's transaction."""
+    if remembered:
+        conn.execute(inbox.insert(), list(remembered))
+    if rejected:
+        conn.execute(rejections.insert(), list(rejected))

@@ -1,0 +1,115 @@
+"""What a partner's node sent, verified before a word of it is believed: once, for every kind.
+
+A message on the wire is `{"id", "kind", "body"}` and only the body, an envelope, is signed.
+`verify` opens the envelope against the card of the nation the batch claims to come from, and
+then checks that the envelope is the message it arrived as: the same id, and a header of the
+kind the wire names (`gsomia.exchange.kinds.header_matches`). Only then is it `Verified`;
+anything else is a `Refusal`, which the receiver answers but never stores (see `Refusal`).
+
+A verified message is attributable to its signer and to nobody else: a document in it that
+speaks for another nation is refused by `require_party`, the same way in every workflow.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from gsomia.errors import VerificationError
+from gsomia.exchange.kinds import Kind, UnknownKind, describe, header_matches, kind_of
+from gsomia.exchange.wire import WireMessage
+from gsomia.seal import EnvelopeError, IdentityCard, NodeKeys, Opened, open_envelope
+
+log = logging.getLogger("gsomia.incoming")
+
+#: The article a refused transmission is answered under (transmission between the parties).
+ARTICLE = "Art. 9"
+
+
+@dataclass(frozen=True)
+class Verified:
+    """A message whose envelope opened against its sender's card, as the message it claims to
+    be: who signed it (`card`, `sender`), its authenticated `header`, its `content`, and the
+    signed bytes themselves (`signed`), kept as evidence."""
+
+    message: WireMessage
+    kind: Kind
+    opened: Opened
+
+    @property
+    def id(self) -> str:
+        return self.message.id
+
+    @property
+    def card(self) -> IdentityCard:
+        return self.opened.sender
+
+    @property
+    def sender(self) -> str:
+        return self.opened.sender.nation
+
+    @property
+    def header(self) -> dict[str, Any]:
+        return self.opened.label
+
+    @property
+    def content(self) -> bytes:
+        return self.opened.content
+
+    @property
+    def signed(self) -> bytes:
+        return self.message.body
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A message that did not verify. It is answered, logged by the process and counted, but
+    neither remembered as answered (anyone who guessed a message id could otherwise pre-empt
+    the genuine envelope) nor recorded as a rejection nor put in the log the partner cosigns:
+    it cannot be attributed to the nation it names, and storing it would let anyone who can
+    reach the peer port write to this node."""
+
+    message: WireMessage
+    reason: str
+    article: str = ARTICLE
+
+
+def verify(message: WireMessage, *, keys: NodeKeys, card: IdentityCard) -> Verified | Refusal:
+    """`message` verified as sent by `card`'s node to the node of `keys`, or why it is not."""
+    try:
+        kind = kind_of(message.kind)
+    except UnknownKind as error:
+        return Refusal(message, error.message)
+    try:
+        opened = open_envelope(message.body, keys=keys, senders=[card])
+    except EnvelopeError as error:
+        # The reason says which step failed: for this log only, never for the sender.
+        log.warning("%s %s from %s refused: %s", kind, message.id, card.nation, error.reason)
+        return Refusal(message, error.message)
+    if opened.envelope_id != message.id:
+        return Refusal(message, "the envelope's id differs from the message id")
+    if not header_matches(kind, opened.label):
+        return Refusal(message, f"the envelope does not carry {describe(kind)}")
+    return Verified(message, kind, opened)
+
+
+class Signed(Protocol):
+    """A verified message, as far as who signed it goes."""
+
+    @property
+    def sender(self) -> str: ...
+
+
+def require_party(incoming: Signed, party: str, role: str) -> None:
+    """Refuse a document that speaks for another nation than the one that signed it.
+
+    `party` is the nation the document (or the case it answers) says acts, as `role`. A node
+    speaks only for its own nation: what another party says must come signed by that party.
+    `VerificationError`: the claim does not verify against the signature it came under.
+    """
+    if party != incoming.sender:
+        raise VerificationError(
+            f"{incoming.sender} cannot speak for {party}, {role}: "
+            f"only {party}'s node may send this message"
+        )

@@ -1,0 +1,161 @@
+"""Whether this node accepts an item a partner sent, and as what (R7, R12, R47, Art. 4.2).
+
+The envelope is verified before this (`gsomia.exchange.incoming`); here its item header
+becomes the treaty item it describes, which is checked against this node's own reading of the
+agreement (or, for an item sent on by a holder or a hub, against the originator's consent and
+binding) and re-marked in this nation's scheme. `gsomia.node.receive` stores what comes out.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from gsomia.errors import Error, InputError, PolicyDenied, VerificationError
+from gsomia.exchange.incoming import Verified
+from gsomia.exchange.wire import WireMessage
+from gsomia.labels import label_from_obj, label_to_obj, national_policy
+from gsomia.labels.labelset import make_alternative
+from gsomia.node.control import onward
+from gsomia.node.runtime import CHANNEL, Node
+from gsomia.seal import IdentityCard, Opened, content_sha256, verify_binding
+from gsomia.treaty.decision import Decision
+from gsomia.treaty.items import Item, Precedence, receive
+from gsomia.treaty.receipt import may_accept
+
+MAX_ID = 64  # the width of the id columns
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A received item ready to store."""
+
+    message: WireMessage
+    holding_id: str
+    item: Item
+    title: str
+    local_level: str
+    original_label: dict[str, Any]
+    local_label: dict[str, Any]
+    media_type: str
+    decision: Decision
+    sender_card: dict[str, Any]
+    consent_id: str = ""  # an onward release: the originator's consent it came under (R12)
+    approved_purposes: tuple[str, ...] = ()
+    binding: dict[str, Any] | None = None  # the originator's, verified (ADR 0061)
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A refused message. Only a verified one (the sender's signature held) is remembered as
+    answered and recorded; an unverified one (`gsomia.exchange.incoming.Refusal`, which says
+    why) is only answered, logged by the process and counted (`gsomia_rejections_total`)."""
+
+    message: WireMessage
+    reason: str
+    article: str
+    verified: bool = False
+
+
+def item_from_header(node: Node, opened: Opened) -> tuple[Item, str]:
+    """The treaty item an envelope's authenticated item header describes, and its title."""
+    header = opened.label
+    meta = header.get("item")
+    if not isinstance(meta, dict):
+        raise InputError("the item header has no item member")
+    item_id = meta.get("id")
+    if not isinstance(item_id, str) or not 1 <= len(item_id) <= MAX_ID:
+        raise InputError(f"an item id is a string of 1 to {MAX_ID} characters")
+    label = label_from_obj(header.get("label"))
+    originator = label.originator.nation
+    if label.label_id != meta.get("id"):
+        raise InputError("the label's id differs from the item's id")
+    level = node.schemes.parse(originator, label.classification, at=label.created_at.date())
+    purposes = sorted(label.purposes)
+    if len(purposes) != 1:
+        raise InputError("an item's label names exactly one purpose")
+    try:
+        precedence = Precedence[str(meta.get("precedence"))]
+        version = int(meta["version"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError("the item header's precedence or version is malformed") from exc
+    item = Item(
+        id=str(meta["id"]),
+        originator=originator,
+        level=level,
+        purpose=purposes[0],
+        agreement_id=str(meta.get("agreement", "")),
+        agreement_version=version,
+        releasable_to=label.releasable_to,
+        precedence=precedence,
+        caveats=label.caveats,
+        created_at=label.created_at,
+    )
+    return item, str(meta.get("title", ""))
+
+
+def examine(node: Node, verified: Verified, now: datetime) -> Accepted | Refused:
+    """Whether this node accepts the item `verified` carries, and as what."""
+    message, card, opened = verified.message, verified.card, verified.opened
+    try:
+        item, title = item_from_header(node, opened)
+        if item.originator != card.nation:  # onward, with the originator's consent (R12, R47)
+            decision, holding = onward.accept(node, card.nation, opened, item, now)
+        else:
+            agreement = node.agreement(item.agreement_id)
+            decision = may_accept(item, node.nation, card.nation, agreement, now, channel=CHANNEL)
+            if not decision.allowed:
+                article = f"{decision.article} {decision.requirement}"
+                return Refused(message, decision.reason, article, verified=True)
+            holding = receive(item, node.nation, agreement)
+            _check_direct_binding(card, opened, item)
+    except PolicyDenied as error:
+        return Refused(message, error.message, error.article, verified=True)
+    except Error as error:
+        return Refused(message, error.message, "Art. 4", verified=True)
+    original = label_from_obj(opened.label["label"])
+    scheme = node.scheme(now.date())
+    # Art. 4.2: the receiver marks the item with the originator's name and its own equivalent.
+    local = make_alternative(
+        original,
+        policy=national_policy(node.nation, scheme.effective or now.date()),
+        classification=holding.level.native,
+        originator=node.nation,
+        created_at=now,
+    )
+    return Accepted(
+        message=message,
+        holding_id=str(uuid.uuid4()),
+        item=item,
+        title=title,
+        local_level=holding.level.native,
+        original_label=opened.label["label"],
+        local_label=label_to_obj(local),
+        media_type=opened.media_type,
+        decision=decision,
+        sender_card=opened.sender.to_json(),
+        consent_id=holding.consent_id,
+        approved_purposes=tuple(sorted(holding.approved_purposes)),
+        binding=opened.label.get("binding"),  # verified above if present; onward: required
+    )
+
+
+def _check_direct_binding(card: IdentityCard, opened: Opened, item: Item) -> None:
+    """An item straight from its originator: the envelope is already the originator's
+    signature over label and content, so a binding is optional; one that is there must hold,
+    since it is what this node will pass on with the item (ADR 0061)."""
+    binding = opened.label.get("binding")
+    if binding is None:
+        return
+    try:
+        verify_binding(
+            binding,
+            card,
+            item_id=item.id,
+            label=opened.label["label"],
+            digest=content_sha256(opened.content),
+        )
+    except VerificationError as error:
+        raise PolicyDenied(error.message, article="Art. 9") from error
