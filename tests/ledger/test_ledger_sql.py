@@ -13,6 +13,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, create_engine, delete, select, text, update
 from sqlalchemy.exc import OperationalError
+from tests.ledger.note_keys import cosigner, ed25519_signer, verifier_from_key
 
 from gsomia.errors import Conflict, InputError, NotFound, VerificationError
 from gsomia.ledger.audit import TamperedLog
@@ -23,7 +24,6 @@ from gsomia.ledger.events import EventKind, LogEvent
 from gsomia.ledger.memory import MemoryHashes
 from gsomia.ledger.merkle import hash_leaf, verify_consistency, verify_inclusion
 from gsomia.ledger.note import open_note, parse_note
-from gsomia.ledger.note_keys import CosignatureV1Signer, ed25519_signer, verifier_from_key
 from gsomia.ledger.witness import AddCheckpoint, Refused, WitnessState, add_checkpoint
 from gsomia.store import checkpoints, witnessing
 from gsomia.store.checkpoints import log_checkpoints, log_cosignatures
@@ -140,7 +140,7 @@ def test_rolled_back_transaction_leaves_no_trace(engine: Engine) -> None:
 
 def test_checkpoints_and_cosignatures(engine: Engine) -> None:
     _fill(engine, [5])
-    witness = CosignatureV1Signer("jpn.gsomia.example/witness", Ed25519PrivateKey.generate())
+    witness = cosigner("jpn.gsomia.example/witness", Ed25519PrivateKey.generate())
     witness_verifier = verifier_from_key(witness.verifier_key())
     with engine.begin() as conn:
         log = SqlLog(conn)
@@ -274,7 +274,7 @@ def test_witness_state_is_saved_atomically(engine: Engine) -> None:
             Checkpoint(partner_key.name, size, partner.root(size)), partner_key
         ).to_bytes()
 
-    witness = CosignatureV1Signer("kor.gsomia.example/witness", Ed25519PrivateKey.generate())
+    witness = cosigner("kor.gsomia.example/witness", Ed25519PrivateKey.generate())
     partner_verifiers = [verifier_from_key(partner_key.verifier_key())]
     request = AddCheckpoint(0, (), checkpoint(4))
     with engine.begin() as conn:
@@ -306,7 +306,7 @@ def test_witness_state_is_saved_atomically(engine: Engine) -> None:
 
 def test_proof_bundle_verifies_offline_and_status_shows_witnesses(engine: Engine) -> None:
     _fill(engine, [6], checkpoint_every_batch=False)
-    witness = CosignatureV1Signer("jpn.gsomia.example/witness", Ed25519PrivateKey.generate())
+    witness = cosigner("jpn.gsomia.example/witness", Ed25519PrivateKey.generate())
     with engine.begin() as conn:
         log = SqlLog(conn)
         with pytest.raises(NotFound, match="no checkpoint covers"):
