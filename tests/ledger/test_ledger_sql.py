@@ -96,7 +96,7 @@ def _fill(engine: Engine, batches: list[int], *, checkpoint_every_batch: bool = 
             assert log.append([_event(done + i) for i in range(n)]) == list(range(done, done + n))
             done += n
             if checkpoint_every_batch:
-                log.issue_checkpoint(KEY, origin=ORIGIN, now=1_800_000_000 + done)
+                checkpoints.issue(conn, KEY, origin=ORIGIN, now=1_800_000_000 + done)
 
 
 def test_appends_proofs_and_roots_match_the_reference(engine: Engine) -> None:
@@ -144,7 +144,7 @@ def test_checkpoints_and_cosignatures(engine: Engine) -> None:
     witness_verifier = verifier_from_key(witness.verifier_key())
     with engine.begin() as conn:
         log = SqlLog(conn)
-        signed = log.issue_checkpoint(KEY, origin=ORIGIN, now=1)
+        signed = checkpoints.issue(conn, KEY, origin=ORIGIN, now=1)
         assert log.latest_checkpoint() == signed
         line = witness.cosign(signed.note.text.encode(), 1_800_000_123)
         [accepted] = accept_cosignatures(signed.note.text, [line], witness_verifier)
@@ -278,8 +278,7 @@ def test_witness_state_is_saved_atomically(engine: Engine) -> None:
     partner_verifiers = [verifier_from_key(partner_key.verifier_key())]
     request = AddCheckpoint(0, (), checkpoint(4))
     with engine.begin() as conn:
-        log = SqlLog(conn)
-        state = log.witness_state(request.origin)
+        state = witnessing.state(conn, request.origin)
         outcome = add_checkpoint(
             request, state=state, log_verifiers=partner_verifiers, cosigner=witness, now=5
         )
@@ -287,7 +286,7 @@ def test_witness_state_is_saved_atomically(engine: Engine) -> None:
         witnessing.save_state(conn, outcome.state, previous=state)
     with engine.begin() as conn:
         log = SqlLog(conn)
-        saved = log.witness_state(partner_key.name)
+        saved = witnessing.state(conn, partner_key.name)
         assert saved == outcome.state
         stale = WitnessState(partner_key.name, 1, saved.root, saved.checkpoint, 5)
         with pytest.raises(Conflict):
@@ -311,7 +310,7 @@ def test_proof_bundle_verifies_offline_and_status_shows_witnesses(engine: Engine
         log = SqlLog(conn)
         with pytest.raises(NotFound, match="no checkpoint covers"):
             log.prove(2)
-        signed = log.issue_checkpoint(KEY, origin=ORIGIN, now=1)
+        signed = checkpoints.issue(conn, KEY, origin=ORIGIN, now=1)
         line = witness.cosign(signed.note.text.encode(), 2)
         witness_verifier = verifier_from_key(witness.verifier_key())
         for accepted in accept_cosignatures(signed.note.text, [line], witness_verifier):
