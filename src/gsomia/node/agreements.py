@@ -24,7 +24,8 @@ from gsomia.node import audit
 from gsomia.node.authority import authorise, refuse
 from gsomia.node.runtime import Node
 from gsomia.seal import seal_envelope
-from gsomia.store.tables import agreement_events
+from gsomia.store import agreement_events
+from gsomia.store.agreement_events import AgreementEventRecord
 from gsomia.store.users import UserRecord
 from gsomia.treaty.agreements import Agreement
 from gsomia.treaty.decision import Decision
@@ -66,14 +67,8 @@ def record_event(node: Node, officer: UserRecord, agreement_id: str, event: Even
             envelope_id=message_id,
         )
     with node.engine.begin() as conn:
-        conn.execute(
-            agreement_events.insert().values(
-                agreement_id=agreement_id,
-                event=event_to_json(event),
-                source_nation=node.nation,
-                signature=None,
-                recorded_at=now,
-            )
+        agreement_events.add_all(
+            conn, [AgreementEventRecord(agreement_id, event, node.nation, recorded_at=now)]
         )
         audit.record_all(
             conn,
@@ -111,29 +106,22 @@ def receive_events(
     """
     answers: dict[str, dict[str, Any]] = {}
     current: dict[str, Agreement] = {}
-    rows, entries, remembered, refused = [], [], [], []
+    steps: list[AgreementEventRecord] = []
+    entries, remembered, refused = [], [], []
     for message in messages:
         answer, event, agreement_id, decision = _examine_event(node, message, now, current)
         answers[message.id] = answer
         subject = agreement_id or message.id
         entries.append(audit.Entry(message.sender, "agreement_event", subject, decision))
         if event is not None:
-            rows.append(
-                {
-                    "agreement_id": agreement_id,
-                    "event": event_to_json(event),
-                    "source_nation": message.sender,
-                    "signature": message.signed.decode("ascii"),
-                    "recorded_at": now,
-                }
-            )
+            signature = message.signed.decode("ascii")
+            steps.append(AgreementEventRecord(agreement_id, event, message.sender, now, signature))
         if answer["status"] == REJECTED:
             refused.append(inbox.rejection(message.sender, message.message, answer, now))
         # A repeated delivery gets the same answer.
         remembered.append(inbox.remembered(message.sender, message.message, answer, now))
     with node.engine.begin() as conn:
-        if rows:
-            conn.execute(agreement_events.insert(), rows)
+        agreement_events.add_all(conn, steps)
         inbox.record(conn, remembered, refused)
         audit.record_all(conn, entries, now)
     node.forget_agreements()
