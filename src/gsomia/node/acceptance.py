@@ -4,6 +4,8 @@ The envelope is verified before this (`gsomia.exchange.incoming`); here its item
 becomes the treaty item it describes, which is checked against this node's own reading of the
 agreement (or, for an item sent on by a holder or a hub, against the originator's consent and
 binding) and re-marked in this nation's scheme. `gsomia.node.receive` stores what comes out.
+An envelope in the classic (non-post-quantum) profile is accepted only where the agreement
+with the sender allows it (R26), whichever way the item came.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from gsomia.exchange.wire import WireMessage
 from gsomia.labels import label_from_obj, label_to_obj, national_policy
 from gsomia.labels.labelset import make_alternative
 from gsomia.node.control import onward
+from gsomia.node.release import classic_crypto
 from gsomia.node.runtime import CHANNEL, Node
 from gsomia.seal import IdentityCard, Opened, content_sha256, verify_binding
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.items import Item, Precedence, receive
+from gsomia.treaty.provision import classic_crypto_denial
 from gsomia.treaty.receipt import may_accept
 
 MAX_ID = 64  # the width of the id columns
@@ -99,16 +103,27 @@ def item_from_header(node: Node, opened: Opened) -> tuple[Item, str]:
 def examine(node: Node, verified: Verified, now: datetime) -> Accepted | Refused:
     """Whether this node accepts the item `verified` carries, and as what."""
     message, card, opened = verified.message, verified.card, verified.opened
+    classic = classic_crypto(opened.profile)
     try:
         item, title = item_from_header(node, opened)
         if item.originator != card.nation:  # onward, with the originator's consent (R12, R47)
+            denial = _classic_denial(node, card.nation, classic, now)
+            if denial is not None:
+                return _refused(message, denial)
             decision, holding = onward.accept(node, card.nation, opened, item, now)
         else:
             agreement = node.agreement(item.agreement_id)
-            decision = may_accept(item, node.nation, card.nation, agreement, now, channel=CHANNEL)
+            decision = may_accept(
+                item,
+                node.nation,
+                card.nation,
+                agreement,
+                now,
+                channel=CHANNEL,
+                classic_crypto=classic,
+            )
             if not decision.allowed:
-                article = f"{decision.article} {decision.requirement}"
-                return Refused(message, decision.reason, article, verified=True)
+                return _refused(message, decision)
             holding = receive(item, node.nation, agreement)
             _check_direct_binding(card, opened, item)
     except PolicyDenied as error:
@@ -140,6 +155,18 @@ def examine(node: Node, verified: Verified, now: datetime) -> Accepted | Refused
         approved_purposes=tuple(sorted(holding.approved_purposes)),
         binding=opened.label.get("binding"),  # verified above if present; onward: required
     )
+
+
+def _refused(message: WireMessage, denial: Decision) -> Refused:
+    return Refused(message, denial.reason, f"{denial.article} {denial.requirement}", verified=True)
+
+
+def _classic_denial(node: Node, sender: str, classic: bool, now: datetime) -> Decision | None:
+    """An item a holder or a hub passed on came over this node's agreement with `sender`, not
+    the item's own: that agreement must allow a classic envelope (R26). Without one, the
+    onward decision refuses the item itself."""
+    agreement = node.agreement_with(sender, now)
+    return None if agreement is None else classic_crypto_denial(agreement, classic)
 
 
 def _check_direct_binding(card: IdentityCard, opened: Opened, item: Item) -> None:
