@@ -25,7 +25,7 @@ from gsomia.node.release import classic_crypto
 from gsomia.node.runtime import CHANNEL, Node
 from gsomia.seal import IdentityCard, Opened, content_sha256, verify_binding
 from gsomia.treaty.decision import Decision
-from gsomia.treaty.items import Item, Precedence, receive
+from gsomia.treaty.items import Holding, Item, Precedence, receive
 from gsomia.treaty.provision import classic_crypto_denial
 from gsomia.treaty.receipt import may_accept
 
@@ -103,33 +103,16 @@ def item_from_header(node: Node, opened: Opened) -> tuple[Item, str]:
 def examine(node: Node, verified: Verified, now: datetime) -> Accepted | Refused:
     """Whether this node accepts the item `verified` carries, and as what."""
     message, card, opened = verified.message, verified.card, verified.opened
-    classic = classic_crypto(opened.profile)
     try:
         item, title = item_from_header(node, opened)
-        if item.originator != card.nation:  # onward, with the originator's consent (R12, R47)
-            denial = _classic_denial(node, card.nation, classic, now)
-            if denial is not None:
-                return _refused(message, denial)
-            decision, holding = onward.accept(node, card.nation, opened, item, now)
-        else:
-            agreement = node.agreement(item.agreement_id)
-            decision = may_accept(
-                item,
-                node.nation,
-                card.nation,
-                agreement,
-                now,
-                channel=CHANNEL,
-                classic_crypto=classic,
-            )
-            if not decision.allowed:
-                return _refused(message, decision)
-            holding = receive(item, node.nation, agreement)
-            _check_direct_binding(card, opened, item)
+        decision, holding = _decide(node, card, opened, item, now)
     except PolicyDenied as error:
         return Refused(message, error.message, error.article, verified=True)
     except Error as error:
         return Refused(message, error.message, "Art. 4", verified=True)
+    if holding is None:
+        article = f"{decision.article} {decision.requirement}"
+        return Refused(message, decision.reason, article, verified=True)
     original = label_from_obj(opened.label["label"])
     scheme = node.scheme(now.date())
     # Art. 4.2: the receiver marks the item with the originator's name and its own equivalent.
@@ -157,16 +140,31 @@ def examine(node: Node, verified: Verified, now: datetime) -> Accepted | Refused
     )
 
 
-def _refused(message: WireMessage, denial: Decision) -> Refused:
-    return Refused(message, denial.reason, f"{denial.article} {denial.requirement}", verified=True)
+def _decide(
+    node: Node, card: IdentityCard, opened: Opened, item: Item, now: datetime
+) -> tuple[Decision, Holding | None]:
+    """The treaty's decision on `item` from `card`'s node, and the holding it becomes if
+    allowed (R7, R12, R26, R47); the onward and hub decisions raise `PolicyDenied` themselves.
 
-
-def _classic_denial(node: Node, sender: str, classic: bool, now: datetime) -> Decision | None:
-    """An item a holder or a hub passed on came over this node's agreement with `sender`, not
+    An item a holder or a hub passed on came under this node's agreement with the sender, not
     the item's own: that agreement must allow a classic envelope (R26). Without one, the
-    onward decision refuses the item itself."""
-    agreement = node.agreement_with(sender, now)
-    return None if agreement is None else classic_crypto_denial(agreement, classic)
+    onward decision refuses the item anyway."""
+    classic = classic_crypto(opened.profile)
+    if item.originator != card.nation:  # onward, with the originator's consent (R12, R47)
+        agreement = node.agreement_with(card.nation, now)
+        denial = None if agreement is None else classic_crypto_denial(agreement, classic)
+        if denial is not None:
+            return denial, None
+        return onward.accept(node, card.nation, opened, item, now)
+    agreement = node.agreement(item.agreement_id)
+    decision = may_accept(
+        item, node.nation, card.nation, agreement, now, channel=CHANNEL, classic_crypto=classic
+    )
+    if not decision.allowed:
+        return decision, None
+    holding = receive(item, node.nation, agreement)
+    _check_direct_binding(card, opened, item)
+    return decision, holding
 
 
 def _check_direct_binding(card: IdentityCard, opened: Opened, item: Item) -> None:
