@@ -108,3 +108,34 @@ def test_a_party_speaks_only_for_itself() -> None:
     require_party(verified, "KOR", "the visiting party")
     with pytest.raises(VerificationError, match="KOR cannot speak for USA, the visiting party"):
         require_party(verified, "USA", "the visiting party")
+
+
+CLASSIC_KOR_KEYS, CLASSIC_JPN_KEYS = generate_node_keys("classic"), generate_node_keys("classic")
+CLASSIC_KOR = make_card(CLASSIC_KOR_KEYS, nation="KOR", name="KOR node", created=NOW)
+CLASSIC_JPN = make_card(CLASSIC_JPN_KEYS, nation="JPN", name="JPN node", created=NOW)
+
+
+@pytest.mark.parametrize(
+    ("header", "kind", "opens"),
+    [
+        ({"type": ITEM_HEADER}, "item", True),
+        ({"type": AGREEMENT_EVENT_HEADER, "agreement": "KOR-JPN-2016"}, "agreement_event", False),
+        (message_header(Kind.CONSENT_REQUEST), "consent_request", False),
+    ],
+)
+def test_only_an_item_may_come_classic_for_its_agreement_to_decide(
+    header: dict[str, Any], kind: str, opens: bool
+) -> None:
+    body = seal_envelope(
+        b"{}",
+        label=header,
+        keys=CLASSIC_KOR_KEYS,
+        recipients=[CLASSIC_JPN],
+        now=NOW,
+        envelope_id="m-1",
+    )
+    checked = verify(WireMessage("m-1", kind, body), keys=CLASSIC_JPN_KEYS, card=CLASSIC_KOR)
+    assert isinstance(checked, Verified) is opens
+    if opens:
+        assert isinstance(checked, Verified)
+        assert checked.opened.profile == "classic"

@@ -13,6 +13,7 @@ from gsomia.exchange import outbox
 from gsomia.exchange.backoff import next_attempt
 from gsomia.store.db import make_engine, migrate
 from gsomia.store.tables import outbox as outbox_table
+from gsomia.treaty.items import Precedence
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 FLASH, IMMEDIATE, PRIORITY, ROUTINE = 0, 1, 2, 3
@@ -191,3 +192,33 @@ def test_retry_now_makes_a_peers_waiting_rows_due(engine: Engine) -> None:
         assert outbox.retry_now(conn, "JPN", NOW) == 0  # nothing left waiting
     assert [p.message_id for p in due(engine)] == ["a", "b"]
     assert row(engine, "u")["next_attempt_at"] == later
+
+
+@pytest.mark.parametrize("precedence", list(Precedence))
+def test_a_priority_stands_for_its_precedence(precedence: Precedence) -> None:
+    assert outbox.precedence_of(outbox.priority(precedence)) is precedence
+
+
+def test_the_sender_follows_what_it_sent(engine: Engine) -> None:
+    put(engine, "a", ROUTINE)
+    put(engine, "b", FLASH, peer="USA")
+    with engine.begin() as conn:
+        [a] = [p for p in outbox.due(conn, NOW, 10) if p.message_id == "a"]
+        outbox.settle(conn, [(a.id, outbox.RECEIVED, {"answer": {"marked": "極秘"}})], NOW)
+    with engine.connect() as conn:
+        newest_first = outbox.sent(conn, "item", limit=10)
+        of_a = outbox.sent(conn, "item", item_id="KOR-a", limit=10)
+        none = outbox.sent(conn, "agreement_event", limit=10)
+        basis = outbox.agreements_of(conn, ["a", "b", "unknown"])
+    assert [(s.message_id, s.peer, s.state) for s in newest_first] == [
+        ("b", "USA", outbox.QUEUED),
+        ("a", "JPN", outbox.RECEIVED),
+    ]
+    [sent] = of_a
+    assert (sent.priority, sent.settled_at, sent.answer) == (
+        ROUTINE,
+        NOW,
+        {"answer": {"marked": "極秘"}},
+    )
+    assert none == []
+    assert basis == {"a": "KOR-JPN-2016", "b": "KOR-JPN-2016"}

@@ -27,6 +27,7 @@ from gsomia.ledger.events import EventKind, LogEvent
 from gsomia.node.assembly import assemble
 from gsomia.node.home import load_home, read_config
 from gsomia.node.runtime import Node
+from gsomia.store import checkpoints, witnessing
 from gsomia.store.checkpoints import log_checkpoints, log_cosignatures
 from gsomia.store.ledger import SqlLog
 from gsomia.store.merkle_log import log_leaves, log_state
@@ -222,7 +223,7 @@ def test_a_partner_refuses_a_log_rebuilt_differently(make_net: MakeNet) -> None:
         _wait(lambda: _cosigned(kor, jpn) > 0, 30, "JPN's cosignature of KOR's log")
         net.stop("KOR")
         with jpn.engine.connect() as conn:
-            before = SqlLog(conn).witness_state(kor.ledger.origin, for_update=False)
+            before = witnessing.state(conn, kor.ledger.origin, for_update=False)
         assert before is not None
         # KOR rewrites its history with its own key: every row and checkpoint consistent.
         with kor.engine.begin() as conn:
@@ -235,7 +236,7 @@ def test_a_partner_refuses_a_log_rebuilt_differently(make_net: MakeNet) -> None:
             ]
             log.append(forged)
             assert kor.ledger.signer is not None
-            log.issue_checkpoint(kor.ledger.signer, origin=kor.ledger.origin, now=1)
+            checkpoints.issue(conn, kor.ledger.signer, origin=kor.ledger.origin, now=1)
         # Its own audit cannot tell: only the partner holding the cosigned checkpoint can.
         assert _audit(net, "verify", "--home", str(net.nodes["KOR"].home)).returncode == 0
         net.start("KOR")
@@ -246,7 +247,7 @@ def test_a_partner_refuses_a_log_rebuilt_differently(make_net: MakeNet) -> None:
 
         _wait(lambda: "fork" in refused(), 30, "JPN to refuse KOR's rebuilt log")
         with jpn.engine.connect() as conn:
-            state = SqlLog(conn).witness_state(kor.ledger.origin, for_update=False)
+            state = witnessing.state(conn, kor.ledger.origin, for_update=False)
         assert state is not None
         assert state == before  # the witness did not move
         status = _audit(net, "status", "--home", str(net.nodes["JPN"].home))

@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from tests.ledger.note_keys import ed25519_signer, verifier_from_key
 
 from gsomia.ledger.audit import Row, TamperedLog, audit_log, audit_naming_entry
 from gsomia.ledger.checkpoint import Checkpoint, sign_checkpoint
 from gsomia.ledger.events import EventKind, LogEvent
 from gsomia.ledger.frontier import Frontier
 from gsomia.ledger.merkle import hash_leaf
-from gsomia.ledger.note_keys import ed25519_signer, verifier_from_key
 
 ORIGIN = "usa.gsomia.example/log"
 KEY = ed25519_signer(ORIGIN, Ed25519PrivateKey.generate())

@@ -8,6 +8,12 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from tests.ledger.note_keys import (
+    cosigner,
+    ed25519_signer,
+    parse_signer_key,
+    verifier_from_key,
+)
 
 from gsomia.errors import InputError, VerificationError
 from gsomia.ledger.checkpoint import (
@@ -28,12 +34,6 @@ from gsomia.ledger.note import (
     open_note,
     parse_note,
     sign_note,
-)
-from gsomia.ledger.note_keys import (
-    CosignatureV1Signer,
-    ed25519_signer,
-    parse_signer_key,
-    verifier_from_key,
 )
 
 VECTORS = Path(__file__).parents[1] / "vectors" / "ledger"
@@ -186,7 +186,7 @@ def test_cosignature_vectors() -> None:
 
 def test_cosignature_covers_time_and_every_line() -> None:
     log = _log_key()
-    witness = CosignatureV1Signer("jpn.gsomia.example/witness", Ed25519PrivateKey.generate())
+    witness = cosigner("jpn.gsomia.example/witness", Ed25519PrivateKey.generate())
     signed = sign_checkpoint(Checkpoint(log.name, 3, hash_leaf(b"y"), ("Extendo",)), log)
     line = witness.cosign(signed.note.text.encode(), 1_800_000_000)
     cosigned = add_signatures(signed, [Note(signed.note.text, (line,))])

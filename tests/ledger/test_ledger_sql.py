@@ -13,6 +13,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, create_engine, delete, select, text, update
 from sqlalchemy.exc import OperationalError
+from tests.ledger.note_keys import cosigner, ed25519_signer, verifier_from_key
 
 from gsomia.errors import Conflict, InputError, NotFound, VerificationError
 from gsomia.ledger.audit import TamperedLog
@@ -23,7 +24,6 @@ from gsomia.ledger.events import EventKind, LogEvent
 from gsomia.ledger.memory import MemoryHashes
 from gsomia.ledger.merkle import hash_leaf, verify_consistency, verify_inclusion
 from gsomia.ledger.note import open_note, parse_note
-from gsomia.ledger.note_keys import CosignatureV1Signer, ed25519_signer, verifier_from_key
 from gsomia.ledger.witness import AddCheckpoint, Refused, WitnessState, add_checkpoint
 from gsomia.store import checkpoints, witnessing
 from gsomia.store.checkpoints import log_checkpoints, log_cosignatures
@@ -96,7 +96,7 @@ def _fill(engine: Engine, batches: list[int], *, checkpoint_every_batch: bool = 
             assert log.append([_event(done + i) for i in range(n)]) == list(range(done, done + n))
             done += n
             if checkpoint_every_batch:
-                log.issue_checkpoint(KEY, origin=ORIGIN, now=1_800_000_000 + done)
+                checkpoints.issue(conn, KEY, origin=ORIGIN, now=1_800_000_000 + done)
 
 
 def test_appends_proofs_and_roots_match_the_reference(engine: Engine) -> None:
@@ -140,11 +140,11 @@ def test_rolled_back_transaction_leaves_no_trace(engine: Engine) -> None:
 
 def test_checkpoints_and_cosignatures(engine: Engine) -> None:
     _fill(engine, [5])
-    witness = CosignatureV1Signer("jpn.gsomia.example/witness", Ed25519PrivateKey.generate())
+    witness = cosigner("jpn.gsomia.example/witness", Ed25519PrivateKey.generate())
     witness_verifier = verifier_from_key(witness.verifier_key())
     with engine.begin() as conn:
         log = SqlLog(conn)
-        signed = log.issue_checkpoint(KEY, origin=ORIGIN, now=1)
+        signed = checkpoints.issue(conn, KEY, origin=ORIGIN, now=1)
         assert log.latest_checkpoint() == signed
         line = witness.cosign(signed.note.text.encode(), 1_800_000_123)
         [accepted] = accept_cosignatures(signed.note.text, [line], witness_verifier)
@@ -274,12 +274,11 @@ def test_witness_state_is_saved_atomically(engine: Engine) -> None:
             Checkpoint(partner_key.name, size, partner.root(size)), partner_key
         ).to_bytes()
 
-    witness = CosignatureV1Signer("kor.gsomia.example/witness", Ed25519PrivateKey.generate())
+    witness = cosigner("kor.gsomia.example/witness", Ed25519PrivateKey.generate())
     partner_verifiers = [verifier_from_key(partner_key.verifier_key())]
     request = AddCheckpoint(0, (), checkpoint(4))
     with engine.begin() as conn:
-        log = SqlLog(conn)
-        state = log.witness_state(request.origin)
+        state = witnessing.state(conn, request.origin)
         outcome = add_checkpoint(
             request, state=state, log_verifiers=partner_verifiers, cosigner=witness, now=5
         )
@@ -287,7 +286,7 @@ def test_witness_state_is_saved_atomically(engine: Engine) -> None:
         witnessing.save_state(conn, outcome.state, previous=state)
     with engine.begin() as conn:
         log = SqlLog(conn)
-        saved = log.witness_state(partner_key.name)
+        saved = witnessing.state(conn, partner_key.name)
         assert saved == outcome.state
         stale = WitnessState(partner_key.name, 1, saved.root, saved.checkpoint, 5)
         with pytest.raises(Conflict):
@@ -306,12 +305,12 @@ def test_witness_state_is_saved_atomically(engine: Engine) -> None:
 
 def test_proof_bundle_verifies_offline_and_status_shows_witnesses(engine: Engine) -> None:
     _fill(engine, [6], checkpoint_every_batch=False)
-    witness = CosignatureV1Signer("jpn.gsomia.example/witness", Ed25519PrivateKey.generate())
+    witness = cosigner("jpn.gsomia.example/witness", Ed25519PrivateKey.generate())
     with engine.begin() as conn:
         log = SqlLog(conn)
         with pytest.raises(NotFound, match="no checkpoint covers"):
             log.prove(2)
-        signed = log.issue_checkpoint(KEY, origin=ORIGIN, now=1)
+        signed = checkpoints.issue(conn, KEY, origin=ORIGIN, now=1)
         line = witness.cosign(signed.note.text.encode(), 2)
         witness_verifier = verifier_from_key(witness.verifier_key())
         for accepted in accept_cosignatures(signed.note.text, [line], witness_verifier):

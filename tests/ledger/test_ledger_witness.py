@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from tests.ledger.note_keys import cosigner, ed25519_signer, verifier_from_key
 
 from gsomia.errors import InputError, VerificationError
 from gsomia.ledger.checkpoint import Checkpoint, sign_checkpoint
@@ -13,12 +14,7 @@ from gsomia.ledger.cosignature import accept_cosignatures
 from gsomia.ledger.memory import MemoryHashes
 from gsomia.ledger.merkle import hash_leaf
 from gsomia.ledger.note import Note, open_note
-from gsomia.ledger.note_keys import (
-    CallableSigner,
-    CosignatureV1Signer,
-    ed25519_signer,
-    verifier_from_key,
-)
+from gsomia.ledger.note_keys import CallableSigner
 from gsomia.ledger.witness import (
     AddCheckpoint,
     Cosigned,
@@ -31,7 +27,7 @@ from gsomia.ledger.witness import (
 ORIGIN = "kor.gsomia.example/log"
 LOG_KEY = ed25519_signer(ORIGIN, Ed25519PrivateKey.generate())
 LOG_VERIFIER = verifier_from_key(LOG_KEY.verifier_key())
-WITNESS = CosignatureV1Signer("jpn.gsomia.example/witness", Ed25519PrivateKey.generate())
+WITNESS = cosigner("jpn.gsomia.example/witness", Ed25519PrivateKey.generate())
 NOW = 1_800_000_000
 
 
@@ -174,7 +170,7 @@ def test_the_log_accepts_only_cosignatures_of_its_own_checkpoint() -> None:
     assert accept_cosignatures(text, [line], witness) == [line]
     assert accept_cosignatures(text, [], witness) == []
     other_text = Checkpoint(ORIGIN, 4, log.root(3)).body()
-    stranger = CosignatureV1Signer(WITNESS.name, Ed25519PrivateKey.generate())
+    stranger = cosigner(WITNESS.name, Ed25519PrivateKey.generate())
     altered = replace(line, signature=line.signature[:-1] + bytes([line.signature[-1] ^ 1]))
     for text_, line_ in [
         (other_text, line),  # a cosignature of another checkpoint

@@ -20,6 +20,7 @@ from gsomia.ledger.bundle import ProofBundle
 from gsomia.ledger.checkpoint import open_checkpoint
 from gsomia.ledger.merkle import hash_leaf, verify_consistency, verify_inclusion
 from gsomia.node.cosigning import checkpoint_offer, store_cosignatures
+from gsomia.store import checkpoints
 from gsomia.store.ledger import SqlLog
 from gsomia.store.merkle_log import log_leaves
 from gsomia.store.users import issue_token
@@ -52,7 +53,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     cast.send("KOR", "JPN", cast.release("KOR", "park", item))
     kor = cast["KOR"]
     with kor.engine.begin() as conn:
-        SqlLog(conn).issue_checkpoint(
+        checkpoints.issue(
+            conn,
             kor.ledger.signer,  # type: ignore[arg-type]
             origin=kor.ledger.origin,
             now=int(kor.clock().timestamp()),

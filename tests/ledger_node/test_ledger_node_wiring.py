@@ -31,6 +31,7 @@ from gsomia.node import audit
 from gsomia.node.cosigning import checkpoint_offer, store_cosignatures
 from gsomia.node.ledger import verify_log
 from gsomia.node.witness import witness_checkpoint
+from gsomia.store import checkpoints, witnessing
 from gsomia.store.ledger import SqlLog
 from gsomia.store.merkle_log import log_leaves
 from gsomia.store.tables import access_log
@@ -165,7 +166,8 @@ def _checkpoint(cast: Cast, nation: str) -> None:
     node = cast[nation]
     with node.engine.begin() as conn:
         SqlLog(conn).append([LogEvent(EventKind.DECISION, node.clock(), "test", ("tick",), {})])
-        SqlLog(conn).issue_checkpoint(
+        checkpoints.issue(
+            conn,
             node.ledger.signer,  # type: ignore[arg-type]
             origin=node.ledger.origin,
             now=int(node.clock().timestamp()),
@@ -228,7 +230,7 @@ def _fork_body(cast: Cast, *, grow: int) -> bytes:
     """A checkpoint KOR's key signed over a log rebuilt differently (a fork or a rollback)."""
     kor = cast["KOR"]
     with cast["JPN"].engine.connect() as conn:
-        state = SqlLog(conn).witness_state(kor.ledger.origin, for_update=False)
+        state = witnessing.state(conn, kor.ledger.origin, for_update=False)
     assert state is not None
     rebuilt = Checkpoint(kor.ledger.origin, state.size + grow, b"\x07" * 32)
     signed = sign_checkpoint(rebuilt, kor.ledger.signer)  # type: ignore[arg-type]
@@ -280,7 +282,8 @@ def test_an_unknown_log_is_not_witnessed(cast: Cast, tmp_path: Path) -> None:
     try:
         with stranger.engine.begin() as conn:
             SqlLog(conn).append([LogEvent(EventKind.DECISION, stranger.clock(), "t", (), {})])
-            signed = SqlLog(conn).issue_checkpoint(
+            signed = checkpoints.issue(
+                conn,
                 stranger.ledger.signer,  # type: ignore[arg-type]
                 origin=stranger.ledger.origin,
                 now=1,
@@ -313,9 +316,9 @@ def test_an_entry_moved_across_a_checkpoint_is_named_itself(tmp_path: Path) -> N
                 LogEvent(EventKind.DECISION, node.clock(), "t", (f"e{i}",), {}) for i in range(6)
             ]
             log.append(events[:3])
-            log.issue_checkpoint(signer, origin=origin, now=1)  # size 3: entries 0..2
+            checkpoints.issue(conn, signer, origin=origin, now=1)  # size 3: entries 0..2
             log.append(events[3:])
-            log.issue_checkpoint(signer, origin=origin, now=2)
+            checkpoints.issue(conn, signer, origin=origin, now=2)
         with node.engine.begin() as conn:
             rows = {r.idx: r for r in conn.execute(select(log_leaves))}
             for a, b in ((2, 3), (3, 2)):

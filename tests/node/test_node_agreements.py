@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -12,14 +13,16 @@ from tests.node.node_fixtures import Cast, build_cast
 from gsomia.errors import Conflict, PolicyDenied
 from gsomia.exchange import outbox
 from gsomia.exchange.answers import verify_answers
-from gsomia.exchange.kinds import Kind
+from gsomia.exchange.kinds import AGREEMENT_EVENT_HEADER, Kind
 from gsomia.exchange.wire import WireMessage
 from gsomia.node import agreements
 from gsomia.node.control import messages
 from gsomia.node.receive import receive_batch
+from gsomia.seal import seal_envelope
 from gsomia.store.tables import agreement_events
 from gsomia.store.tables import outbox as outbox_table
 from gsomia.treaty.lifecycle import Event, EventKind, State
+from gsomia.treaty.records import event_to_json
 
 NOTICE = Event(EventKind.TERMINATION_NOTICE, date(2026, 8, 20), "note verbale 2026-08-20", "KOR")
 
@@ -106,3 +109,39 @@ def test_another_envelope_under_a_steps_message_id_cannot_pre_empt_it(pair: Cast
     assert entry["answer"]["status"] == "rejected"
     assert [a["status"] for a in _deliver(pair, "KOR", "JPN")] == ["received"]
     assert jpn.agreement("KOR-JPN-2016").history == kor.agreement("KOR-JPN-2016").history
+
+
+def _step_from_kor(cast: Cast, message_id: str, content: bytes) -> WireMessage:
+    """A step KOR's node signed for JPN's, whatever it says."""
+    kor = cast["KOR"]
+    body = seal_envelope(
+        content,
+        label={"type": AGREEMENT_EVENT_HEADER, "agreement": "KOR-JPN-2016"},
+        keys=kor.keys,
+        recipients=[cast["JPN"].card],
+        now=kor.clock(),
+        media_type="application/json",
+        envelope_id=message_id,
+    )
+    return WireMessage(message_id, Kind.AGREEMENT_EVENT, body)
+
+
+def test_a_partners_step_that_cannot_be_applied_is_refused_under_r43(pair: Cast) -> None:
+    """A step the lifecycle forbids, and one that cannot be read, are answered rejected with
+    the reason, logged as R43 denials, and change nothing."""
+    jpn = pair["JPN"]
+    withdrawal = Event(EventKind.NOTICE_WITHDRAWN, date(2026, 8, 20), "note", "KOR")
+    sent = [
+        _step_from_kor(pair, "step-forbidden", json.dumps(event_to_json(withdrawal)).encode()),
+        _step_from_kor(pair, "step-unreadable", b"{not json"),
+    ]
+    before = jpn.agreement("KOR-JPN-2016").history
+    document, _ = receive_batch(jpn, "KOR", sent)
+    forbidden, unreadable = [e["answer"] for e in verify_answers(document, signer=jpn.card)]
+    assert (forbidden["status"], forbidden["article"]) == ("rejected", "Art. 21")
+    assert "no termination notice to act on" in forbidden["reason"]
+    assert (unreadable["status"], unreadable["article"]) == ("rejected", "Art. 21")
+    assert unreadable["reason"].startswith("malformed event")
+    assert jpn.agreement("KOR-JPN-2016").history == before
+    logged = [e for e in pair.log("JPN", "KOR-JPN-2016") if e["action"] == "agreement_event"]
+    assert [(e["allowed"], e["article"]) for e in logged] == [(False, "Art. 21 R43")] * 2

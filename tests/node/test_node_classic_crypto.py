@@ -2,20 +2,32 @@
 
 Nodes whose keys use the non-post-quantum `classic` profile provide nothing under an agreement
 that refuses it; the same nodes provide once the agreement allows it. The refusal is the
-treaty's (`may_provide`), logged like every other provision decision.
+treaty's (`may_provide`), logged like every other provision decision. The receiver decides
+again on its own reading (`may_accept`): a classic envelope is accepted where its agreement
+allows one and refused where it does not, and an item a holder passes on is judged by the
+agreement between that holder and the receiver.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from tests.node.node_fixtures import Cast, build_cast
 
+from gsomia.exchange.answers import verify_answers
+from gsomia.exchange.kinds import item_header
+from gsomia.exchange.wire import WireMessage
+from gsomia.node import transfers
+from gsomia.node.receive import receive_batch
 from gsomia.node.release import classic_crypto
-from gsomia.store.tables import outbox
+from gsomia.node.runtime import Node
+from gsomia.seal import seal_envelope
+from gsomia.store.tables import holdings, outbox
 from gsomia.treaty.agreements import AgreementRegistry
 
 
@@ -77,3 +89,120 @@ def test_an_envelope_is_classic_when_any_key_is(
     profiles: tuple[str, ...], classic_envelope: bool
 ) -> None:
     assert classic_crypto(*profiles) is classic_envelope
+
+
+@contextmanager
+def classic_allowed(node: Node, *agreement_ids: str) -> Iterator[None]:
+    """`node` reads `agreement_ids` as allowing the classic profile, for the block's length."""
+    shipped = node.agreements
+    allowing = {i: replace(shipped.get(i), classic_crypto_allowed=True) for i in agreement_ids}
+    node.agreements = AgreementRegistry({**shipped.by_id, **allowing})
+    try:
+        yield
+    finally:
+        node.agreements = shipped
+
+
+def answers(receiver: Node, document: dict[str, Any]) -> list[dict[str, Any]]:
+    return [e["answer"] for e in verify_answers(document, signer=receiver.card)]
+
+
+def held(node: Node, item_id: str) -> int:
+    with node.engine.connect() as conn:
+        return conn.execute(
+            select(func.count()).select_from(holdings).where(holdings.c.item_id == item_id)
+        ).scalar_one()
+
+
+def test_a_classic_item_is_accepted_where_the_receivers_agreement_allows_it(
+    classic: Cast,
+) -> None:
+    kor, jpn = classic["KOR"], classic["JPN"]
+    with classic_allowed(kor, "KOR-JPN-2016"), classic_allowed(jpn, "KOR-JPN-2016"):
+        item_id = classic.publish("KOR", "kim")
+        outcomes = classic.release("KOR", "park", item_id)
+        document, accepted = classic.send("KOR", "JPN", outcomes)
+    [answer] = answers(jpn, document)
+    assert answer["status"] == "received", answer
+    assert [a.item.id for a in accepted] == [item_id]
+    assert held(jpn, item_id) == 1
+
+
+def test_a_classic_item_is_refused_where_the_receivers_agreement_refuses_it(
+    classic: Cast,
+) -> None:
+    """KOR's node reads the agreement as allowing classic envelopes; JPN's does not, and its
+    reading decides what JPN accepts."""
+    kor, jpn = classic["KOR"], classic["JPN"]
+    with classic_allowed(kor, "KOR-JPN-2016"):
+        item_id = classic.publish("KOR", "kim")
+        outcomes = classic.release("KOR", "park", item_id)
+    document, accepted = classic.send("KOR", "JPN", outcomes)
+    [answer] = answers(jpn, document)
+    assert (answer["status"], answer["article"]) == ("rejected", "Art. 9 R26")
+    assert "refuses the classic (non-post-quantum) envelope profile" in answer["reason"]
+    assert accepted == []
+    assert held(jpn, item_id) == 0
+
+
+@pytest.fixture(scope="module")
+def classic_three(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cast]:
+    """KOR, JPN and USA with classic-profile keys, each pinned to the others."""
+    built = build_cast(tmp_path_factory.mktemp("classic3"), profile="classic")
+    yield built
+    for node in built.nodes.values():
+        node.engine.dispose()
+
+
+def passed_on(cast: Cast) -> WireMessage:
+    """KOR's item, received by JPN, then sent on by JPN's node to USA's in a classic envelope
+    (without the originator's consent: the onward decision refuses it if it gets that far)."""
+    kor, jpn, usa = cast["KOR"], cast["JPN"], cast["USA"]
+    with classic_allowed(kor, "KOR-JPN-2016"), classic_allowed(jpn, "KOR-JPN-2016"):
+        item_id = cast.publish("KOR", "kim", releasable_to=("JPN", "USA"))
+        outcomes = cast.release("KOR", "park", item_id)
+        cast.send("KOR", "JPN", outcomes)
+    [to_jpn] = [o for o in outcomes if o.nation == "JPN"]
+    header = item_header(
+        label=transfers.get_item(kor, item_id)["label"],
+        item_id=item_id,
+        title="DPRK launch track",
+        agreement_id=to_jpn.agreement_id,
+        version=to_jpn.agreement_version,
+        precedence="FLASH",
+    )
+    message_id = f"onward-{item_id}"
+    body = seal_envelope(
+        b"track 1",
+        label=header,
+        keys=jpn.keys,
+        recipients=[usa.card],
+        now=jpn.clock(),
+        envelope_id=message_id,
+    )
+    return WireMessage(message_id, "item", body)
+
+
+def test_an_item_passed_on_in_a_classic_envelope_is_refused_under_an_agreement_refusing_it(
+    classic_three: Cast,
+) -> None:
+    usa = classic_three["USA"]
+    document, accepted = receive_batch(usa, "JPN", [passed_on(classic_three)])
+    [answer] = answers(usa, document)
+    assert (answer["status"], answer["article"]) == ("rejected", "Art. 9 R26")
+    assert "JPN-USA" in answer["reason"]
+    assert accepted == []
+
+
+def test_an_item_passed_on_in_a_classic_envelope_goes_on_to_the_onward_decision_if_allowed(
+    classic_three: Cast,
+) -> None:
+    usa = classic_three["USA"]
+    message = passed_on(classic_three)
+    with classic_allowed(usa, *(a.id for a in usa.agreements.between("JPN", "USA"))):
+        document, accepted = receive_batch(usa, "JPN", [message])
+    [answer] = answers(usa, document)
+    assert answer["status"] == "rejected"
+    assert "R26" not in answer["article"]
+    assert "consent" in answer["reason"]  # the onward decision's refusal (R12), not R26's
+    assert accepted == []

@@ -16,9 +16,10 @@ from gsomia.exchange.outbox import priority
 from gsomia.labels import label_from_obj
 from gsomia.node import publish, transfers
 from gsomia.node.home import init_home
-from gsomia.node.peers import add_peer, list_peers, remove_peer
+from gsomia.node.peers import add_peer, remove_peer
 from gsomia.node.publish import Draft, parse_precedence
 from gsomia.store.items import handling_terms_of
+from gsomia.store.peers import pinned
 from gsomia.store.tables import access_log, items, outbox
 from gsomia.treaty.items import Precedence
 
@@ -260,7 +261,7 @@ def test_release_to_a_nation_without_an_agreement_is_denied(pair: Cast) -> None:
 def test_peer_registry(pair: Cast, tmp_path: Path) -> None:
     kor, jpn = pair["KOR"], pair["JPN"]
     with kor.engine.connect() as conn:
-        [peer] = list_peers(conn)
+        [peer] = pinned(conn)
     assert (peer.nation, peer.fingerprint) == ("JPN", jpn.card.fingerprint)
     assert kor.peer_address("JPN") is not None
     with pytest.raises(InputError, match="own nation"):

@@ -8,10 +8,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gsomia.errors import InputError
+from gsomia.errors import Conflict, InputError
 from gsomia.treaty import load_agreements
+from gsomia.treaty.agreements import Agreement
 from gsomia.treaty.lifecycle import Event, EventKind
-from gsomia.treaty.records import event_from_json, event_to_json, is_recorded, may_record_event
+from gsomia.treaty.records import (
+    apply_event,
+    event_from_json,
+    event_to_json,
+    is_recorded,
+    may_record_event,
+    refused_step,
+)
 
 KJ = load_agreements().get("KOR-JPN-2016")
 DAY = date(2026, 8, 20)
@@ -80,3 +88,56 @@ def test_the_json_form_round_trips(
 def test_a_malformed_step_names_the_problem(data: object) -> None:
     with pytest.raises(InputError):
         event_from_json(data)
+
+
+NOTICE = Event(EventKind.TERMINATION_NOTICE, DAY, "note", "KOR")
+
+
+@pytest.mark.parametrize(
+    ("recorder", "record", "event", "allowed", "requirement", "new"),
+    [
+        ("KOR", KJ, NOTICE, True, "R43", True),
+        ("KOR", KJ.record(NOTICE), NOTICE, True, "R43", False),
+        ("JPN", KJ, NOTICE, False, "R43", False),
+        ("USA", KJ, Event(EventKind.TERMINATION_NOTICE, DAY, "note", "USA"), False, "R41", False),
+        ("KOR", KJ, Event(EventKind.NOTICE_WITHDRAWN, DAY, "note", "KOR"), False, "R43", False),
+    ],
+    ids=[
+        "R43-apply-new-step",
+        "R43-already-recorded-unchanged",
+        "R43-deny-other-partys-act",
+        "R41-deny-not-a-party",
+        "R43-deny-lifecycle-forbids",
+    ],
+)
+def test_apply_event(
+    recorder: str, record: Agreement, event: Event, allowed: bool, requirement: str, new: bool
+) -> None:
+    applied = apply_event(recorder, record, event)
+    assert (applied.decision.allowed, applied.decision.requirement, applied.new) == (
+        allowed,
+        requirement,
+        new,
+    )
+    assert applied.decision.article == "Art. 21"
+    if new:
+        assert applied.agreement.history == (*record.history, event)
+    else:
+        assert applied.agreement is record
+
+
+def test_a_step_the_lifecycle_forbids_is_refused_for_the_lifecycles_reason() -> None:
+    withdrawn = Event(EventKind.NOTICE_WITHDRAWN, DAY, "note", "KOR")
+    with pytest.raises(Conflict) as raised:
+        KJ.record(withdrawn)
+    assert apply_event("KOR", KJ, withdrawn).decision == refused_step(raised.value.message)
+
+
+def test_a_step_that_cannot_be_applied_is_refused_under_r43() -> None:
+    decision = refused_step("malformed event: Expecting value")
+    assert (decision.allowed, decision.reason, decision.article, decision.requirement) == (
+        False,
+        "malformed event: Expecting value",
+        "Art. 21",
+        "R43",
+    )

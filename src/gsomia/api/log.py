@@ -1,8 +1,8 @@
 """The node's log over HTTP for partners: checkpoints and proofs, and the witness.
 
 Partners may fetch the latest checkpoint and any inclusion or consistency proof: these reveal
-hashes only, never an event. Events themselves are for this node's auditors and officers
-(`gsomia.api.audit`, role-checked and logged like every decision).
+hashes only, never an event (`gsomia.node.log_proofs`). Events themselves are for this node's
+auditors and officers (`gsomia.api.audit`, role-checked and logged like every decision).
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from gsomia.api.deps import NodeDep
-from gsomia.errors import InputError, NotFound
 from gsomia.exchange.witness import ADD_CHECKPOINT_PATH
+from gsomia.node import log_proofs
 from gsomia.node.witness import witness_checkpoint
-from gsomia.store.ledger import SqlLog
 
 router = APIRouter(tags=["log"])
 
@@ -32,20 +31,7 @@ def _b64(data: bytes) -> str:
 @router.get("/peer/v1/log/checkpoint")
 def checkpoint(node: NodeDep) -> Response:
     """The latest signed checkpoint (C2SP tlog-checkpoint), with the partners' cosignatures."""
-    with node.reader.connect() as conn:
-        log = SqlLog(conn)
-        latest = log.latest_checkpoint()
-        if latest is None:
-            raise NotFound("this node has not signed a checkpoint yet", hint="retry shortly")
-        note = log.cosigned_checkpoint(latest.checkpoint.size).to_bytes()
-    return Response(note, media_type=NOTE_TYPE)
-
-
-def _size_below(node: NodeDep, size: int) -> None:
-    with node.reader.connect() as conn:
-        current = SqlLog(conn).size()
-    if size > current:
-        raise InputError(f"the log has {current} entries, not {size}", hint="ask for a size ≤ it")
+    return Response(log_proofs.latest_checkpoint(node), media_type=NOTE_TYPE)
 
 
 @router.get("/peer/v1/log/proof/inclusion")
@@ -53,9 +39,7 @@ def inclusion(
     node: NodeDep, index: Annotated[int, Query(ge=0)], size: Annotated[int, Query(ge=1)]
 ) -> dict[str, Any]:
     """RFC 9162 inclusion proof of entry `index` in the tree of `size` entries."""
-    _size_below(node, size)
-    with node.reader.connect() as conn:
-        proof = SqlLog(conn).inclusion_proof(index, size)
+    proof = log_proofs.inclusion_proof(node, index, size)
     return {"index": index, "size": size, "proof": [_b64(h) for h in proof]}
 
 
@@ -64,9 +48,7 @@ def consistency(
     node: NodeDep, old: Annotated[int, Query(ge=0)], new: Annotated[int, Query(ge=0)]
 ) -> dict[str, Any]:
     """RFC 9162 consistency proof from the tree of `old` entries to the tree of `new`."""
-    _size_below(node, new)
-    with node.reader.connect() as conn:
-        proof = SqlLog(conn).consistency_proof(old, new)
+    proof = log_proofs.consistency_proof(node, old, new)
     return {"old": old, "new": new, "proof": [_b64(h) for h in proof]}
 
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from gsomia.api.deps import NodeDep
-from gsomia.exchange import outbox
 from gsomia.node.database import check_ready
-from gsomia.treaty.items import Precedence
+from gsomia.node.metrics import CONTENT_TYPE
 
 router = APIRouter(tags=["operations"])
 
@@ -29,9 +27,4 @@ def readyz(node: NodeDep) -> dict[str, str]:
 @router.get("/metrics")
 def metrics(node: NodeDep) -> Response:
     """Prometheus text format: queue depth by precedence, deliveries, rejections, latencies."""
-    with node.reader.connect() as conn:
-        depth = outbox.depth_by_priority(conn)
-    for precedence in Precedence:
-        level = int(Precedence.FLASH) - int(precedence)
-        node.metrics.queue_depth.labels(precedence.name).set(depth.get(level, 0))
-    return Response(generate_latest(node.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(node.metrics.exposition(node.reader), media_type=CONTENT_TYPE)

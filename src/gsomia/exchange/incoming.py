@@ -6,6 +6,11 @@ then checks that the envelope is the message it arrived as: the same id, and a h
 kind the wire names (`gsomia.exchange.kinds.header_matches`). Only then is it `Verified`;
 anything else is a `Refusal`, which the receiver answers but never stores (see `Refusal`).
 
+An item may come in the classic (non-post-quantum) profile: whether its agreement allows that
+is the treaty's to say once the item names it (R26, `gsomia.node.acceptance`), so items open
+with every profile. Every other kind opens post-quantum only: agreement steps and workflow
+messages are not decided under one agreement's `classic_crypto_allowed` (`PROFILES`).
+
 A verified message is attributable to its signer and to nobody else: a document in it that
 speaks for another nation is refused by `require_party`, the same way in every workflow.
 """
@@ -19,12 +24,27 @@ from typing import Any, Protocol
 from gsomia.errors import VerificationError
 from gsomia.exchange.kinds import Kind, UnknownKind, describe, header_matches, kind_of
 from gsomia.exchange.wire import WireMessage
-from gsomia.seal import EnvelopeError, IdentityCard, NodeKeys, Opened, open_envelope
+from gsomia.seal import (
+    ALL_PROFILES,
+    POST_QUANTUM_PROFILES,
+    EnvelopeError,
+    IdentityCard,
+    NodeKeys,
+    Opened,
+    open_envelope,
+)
 
 log = logging.getLogger("gsomia.incoming")
 
 #: The article a refused transmission is answered under (transmission between the parties).
 ARTICLE = "Art. 9"
+
+#: The envelope profiles each kind opens with. An item's agreement decides on the classic
+#: profile after opening (R26); no other kind is checked against an agreement's choice, so no
+#: other kind may come classic.
+PROFILES: dict[Kind, frozenset[str]] = dict.fromkeys(Kind, POST_QUANTUM_PROFILES) | {
+    Kind.ITEM: ALL_PROFILES
+}
 
 
 @dataclass(frozen=True)
@@ -82,7 +102,9 @@ def verify(message: WireMessage, *, keys: NodeKeys, card: IdentityCard) -> Verif
     except UnknownKind as error:
         return Refusal(message, error.message)
     try:
-        opened = open_envelope(message.body, keys=keys, senders=[card])
+        opened = open_envelope(
+            message.body, keys=keys, senders=[card], allowed_profiles=PROFILES[kind]
+        )
     except EnvelopeError as error:
         # The reason says which step failed: for this log only, never for the sender.
         log.warning("%s %s from %s refused: %s", kind, message.id, card.nation, error.reason)

@@ -7,7 +7,7 @@ then it is sent again, and the peer's inbox makes the repeat harmless.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,6 +25,11 @@ REJECTED = "rejected"
 def priority(precedence: Precedence) -> int:
     """Outbox priority: 0 for FLASH … 3 for ROUTINE, so an ascending sort is most urgent first."""
     return int(Precedence.FLASH) - int(precedence)
+
+
+def precedence_of(level: int) -> Precedence:
+    """The precedence an outbox priority stands for: `priority`'s inverse."""
+    return Precedence(int(Precedence.FLASH) - level)
 
 
 @dataclass(frozen=True)
@@ -151,3 +156,56 @@ def depth_by_priority(conn: Connection) -> dict[int, int]:
         .group_by(outbox.c.priority)
     )
     return {int(priority): int(count) for priority, count in rows}
+
+
+# Following what was sent ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A message as its sender follows it: where it stands, and the peer's answer once settled
+    (the signed answer entry: `{"answer": {...}, ...}`)."""
+
+    message_id: str
+    kind: str
+    peer: str
+    item_id: str | None
+    priority: int
+    state: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    settled_at: datetime | None
+    answer: dict[str, Any] | None
+
+
+def _sent(row: Any) -> Sent:
+    m = row._mapping
+    return Sent(
+        message_id=m["message_id"],
+        kind=m["kind"],
+        peer=m["peer"],
+        item_id=m["item_id"],
+        priority=m["priority"],
+        state=m["state"],
+        attempts=m["attempts"],
+        last_error=m["last_error"],
+        created_at=m["created_at"],
+        settled_at=m["settled_at"],
+        answer=m["answer"],
+    )
+
+
+def sent(conn: Connection, kind: str, *, item_id: str | None = None, limit: int) -> list[Sent]:
+    """The messages of `kind` (about `item_id` only, if given), newest first."""
+    query = select(outbox).where(outbox.c.kind == kind).order_by(outbox.c.id.desc()).limit(limit)
+    if item_id is not None:
+        query = query.where(outbox.c.item_id == item_id)
+    return [_sent(row) for row in conn.execute(query)]
+
+
+def agreements_of(conn: Connection, message_ids: Collection[str]) -> dict[str, str | None]:
+    """The agreement each of `message_ids` was sent under (None where it names none)."""
+    query = select(outbox.c.message_id, outbox.c.agreement_id)
+    rows = conn.execute(query.where(outbox.c.message_id.in_(list(message_ids))))
+    return dict(rows.all())

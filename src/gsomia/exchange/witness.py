@@ -31,7 +31,7 @@ from gsomia.ledger.merkle import hash_leaf, verify_inclusion
 from gsomia.ledger.note import NoteSignature, parse_note
 from gsomia.ledger.note_keys import CosignatureV1Verifier, Ed25519NoteVerifier
 from gsomia.ledger.witness import AddCheckpoint
-from gsomia.seal import IdentityCard
+from gsomia.seal import IdentityCard, ed25519_verify
 
 ADD_CHECKPOINT_PATH = "/peer/v1/log/add-checkpoint"
 SIZE_CONTENT_TYPE = "text/x.tlog.size"
@@ -59,12 +59,12 @@ def ed25519_public_key(card: IdentityCard) -> bytes:
 
 def log_verifier(card: IdentityCard) -> Ed25519NoteVerifier:
     """Verifies the checkpoints of the node this card names."""
-    return Ed25519NoteVerifier(log_origin(card), ed25519_public_key(card))
+    return Ed25519NoteVerifier(log_origin(card), ed25519_public_key(card), ed25519_verify)
 
 
 def cosignature_verifier(card: IdentityCard) -> CosignatureV1Verifier:
     """Verifies the cosignatures the node this card names makes as a witness."""
-    return CosignatureV1Verifier(log_origin(card), ed25519_public_key(card))
+    return CosignatureV1Verifier(log_origin(card), ed25519_public_key(card), ed25519_verify)
 
 
 # --- the log's side of add-checkpoint -------------------------------------------------------

@@ -4,7 +4,8 @@
 - `frontier`: the right edge of the tree; appends and the subtrees each leaf completes.
 - `events`: `LogEvent` and its RFC 8785 canonical bytes (the leaf).
 - `note`, `checkpoint`, `cosignature`: C2SP signed-note, tlog-checkpoint, tlog-cosignature.
-- `note_keys`: Ed25519 signers/verifiers for notes and cosignatures (the one crypto import).
+- `note_keys`: named signers/verifiers for notes and cosignatures, over a sign function and a
+  signature check given from outside (Ed25519, `gsomia.seal.notes`): the ledger imports no crypto.
 - `witness`: the tlog-witness decision: cosign a consistent extension, or refuse with evidence
   (and which refusals are evidence to keep); `cosignature.accept_cosignatures` is the log's side.
 - `policy`: when a log signs its next checkpoint.

@@ -10,7 +10,7 @@
 Parsing is strict and fails with an `InputError` naming the problem; verification is separate
 (`open_note`) and fails with a `VerificationError`. Signing and verifying go through the small
 `NoteSigner` / `NoteVerifier` protocols, so this module holds no key and no crypto library:
-`gsomia.ledger.note_keys` implements them with Ed25519, and a node can wrap its own key store.
+`gsomia.ledger.note_keys` implements them over the Ed25519 of `gsomia.seal.notes`.
 """
 
 from __future__ import annotations

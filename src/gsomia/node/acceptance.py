@@ -4,6 +4,8 @@ The envelope is verified before this (`gsomia.exchange.incoming`); here its item
 becomes the treaty item it describes, which is checked against this node's own reading of the
 agreement (or, for an item sent on by a holder or a hub, against the originator's consent and
 binding) and re-marked in this nation's scheme. `gsomia.node.receive` stores what comes out.
+An envelope in the classic (non-post-quantum) profile is accepted only where the agreement
+with the sender allows it (R26), whichever way the item came.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from gsomia.exchange.wire import WireMessage
 from gsomia.labels import label_from_obj, label_to_obj, national_policy
 from gsomia.labels.labelset import make_alternative
 from gsomia.node.control import onward
+from gsomia.node.release import classic_crypto
 from gsomia.node.runtime import CHANNEL, Node
 from gsomia.seal import IdentityCard, Opened, content_sha256, verify_binding
 from gsomia.treaty.decision import Decision
-from gsomia.treaty.items import Item, Precedence, receive
+from gsomia.treaty.items import Holding, Item, Precedence, receive
+from gsomia.treaty.provision import classic_crypto_denial
 from gsomia.treaty.receipt import may_accept
 
 MAX_ID = 64  # the width of the id columns
@@ -101,20 +105,14 @@ def examine(node: Node, verified: Verified, now: datetime) -> Accepted | Refused
     message, card, opened = verified.message, verified.card, verified.opened
     try:
         item, title = item_from_header(node, opened)
-        if item.originator != card.nation:  # onward, with the originator's consent (R12, R47)
-            decision, holding = onward.accept(node, card.nation, opened, item, now)
-        else:
-            agreement = node.agreement(item.agreement_id)
-            decision = may_accept(item, node.nation, card.nation, agreement, now, channel=CHANNEL)
-            if not decision.allowed:
-                article = f"{decision.article} {decision.requirement}"
-                return Refused(message, decision.reason, article, verified=True)
-            holding = receive(item, node.nation, agreement)
-            _check_direct_binding(card, opened, item)
+        decision, holding = _decide(node, card, opened, item, now)
     except PolicyDenied as error:
         return Refused(message, error.message, error.article, verified=True)
     except Error as error:
         return Refused(message, error.message, "Art. 4", verified=True)
+    if holding is None:
+        article = f"{decision.article} {decision.requirement}"
+        return Refused(message, decision.reason, article, verified=True)
     original = label_from_obj(opened.label["label"])
     scheme = node.scheme(now.date())
     # Art. 4.2: the receiver marks the item with the originator's name and its own equivalent.
@@ -140,6 +138,33 @@ def examine(node: Node, verified: Verified, now: datetime) -> Accepted | Refused
         approved_purposes=tuple(sorted(holding.approved_purposes)),
         binding=opened.label.get("binding"),  # verified above if present; onward: required
     )
+
+
+def _decide(
+    node: Node, card: IdentityCard, opened: Opened, item: Item, now: datetime
+) -> tuple[Decision, Holding | None]:
+    """The treaty's decision on `item` from `card`'s node, and the holding it becomes if
+    allowed (R7, R12, R26, R47); the onward and hub decisions raise `PolicyDenied` themselves.
+
+    An item a holder or a hub passed on came under this node's agreement with the sender, not
+    the item's own: that agreement must allow a classic envelope (R26). Without one, the
+    onward decision refuses the item anyway."""
+    classic = classic_crypto(opened.profile)
+    if item.originator != card.nation:  # onward, with the originator's consent (R12, R47)
+        agreement = node.agreement_with(card.nation, now)
+        denial = None if agreement is None else classic_crypto_denial(agreement, classic)
+        if denial is not None:
+            return denial, None
+        return onward.accept(node, card.nation, opened, item, now)
+    agreement = node.agreement(item.agreement_id)
+    decision = may_accept(
+        item, node.nation, card.nation, agreement, now, channel=CHANNEL, classic_crypto=classic
+    )
+    if not decision.allowed:
+        return decision, None
+    holding = receive(item, node.nation, agreement)
+    _check_direct_binding(card, opened, item)
+    return decision, holding
 
 
 def _check_direct_binding(card: IdentityCard, opened: Opened, item: Item) -> None:

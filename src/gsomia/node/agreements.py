@@ -24,13 +24,21 @@ from gsomia.node import audit
 from gsomia.node.authority import authorise, refuse
 from gsomia.node.runtime import Node
 from gsomia.seal import seal_envelope
-from gsomia.store.tables import agreement_events
+from gsomia.store import agreement_events
+from gsomia.store.agreement_events import AgreementEventRecord
 from gsomia.store.users import UserRecord
 from gsomia.treaty.agreements import Agreement
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.items import Precedence
 from gsomia.treaty.lifecycle import Event
-from gsomia.treaty.records import event_from_json, event_to_json, is_recorded, may_record_event
+from gsomia.treaty.records import (
+    apply_event,
+    event_from_json,
+    event_to_json,
+    is_recorded,
+    may_record_event,
+    refused_step,
+)
 from gsomia.treaty.roles import Action
 
 
@@ -66,14 +74,8 @@ def record_event(node: Node, officer: UserRecord, agreement_id: str, event: Even
             envelope_id=message_id,
         )
     with node.engine.begin() as conn:
-        conn.execute(
-            agreement_events.insert().values(
-                agreement_id=agreement_id,
-                event=event_to_json(event),
-                source_nation=node.nation,
-                signature=None,
-                recorded_at=now,
-            )
+        agreement_events.add_all(
+            conn, [AgreementEventRecord(agreement_id, event, node.nation, recorded_at=now)]
         )
         audit.record_all(
             conn,
@@ -111,29 +113,22 @@ def receive_events(
     """
     answers: dict[str, dict[str, Any]] = {}
     current: dict[str, Agreement] = {}
-    rows, entries, remembered, refused = [], [], [], []
+    steps: list[AgreementEventRecord] = []
+    entries, remembered, refused = [], [], []
     for message in messages:
         answer, event, agreement_id, decision = _examine_event(node, message, now, current)
         answers[message.id] = answer
         subject = agreement_id or message.id
         entries.append(audit.Entry(message.sender, "agreement_event", subject, decision))
         if event is not None:
-            rows.append(
-                {
-                    "agreement_id": agreement_id,
-                    "event": event_to_json(event),
-                    "source_nation": message.sender,
-                    "signature": message.signed.decode("ascii"),
-                    "recorded_at": now,
-                }
-            )
+            signature = message.signed.decode("ascii")
+            steps.append(AgreementEventRecord(agreement_id, event, message.sender, now, signature))
         if answer["status"] == REJECTED:
             refused.append(inbox.rejection(message.sender, message.message, answer, now))
         # A repeated delivery gets the same answer.
         remembered.append(inbox.remembered(message.sender, message.message, answer, now))
     with node.engine.begin() as conn:
-        if rows:
-            conn.execute(agreement_events.insert(), rows)
+        agreement_events.add_all(conn, steps)
         inbox.record(conn, remembered, refused)
         audit.record_all(conn, entries, now)
     node.forget_agreements()
@@ -143,33 +138,28 @@ def receive_events(
 def _examine_event(
     node: Node, message: Verified, now: datetime, current: dict[str, Agreement]
 ) -> tuple[dict[str, Any], Event | None, str, Decision]:
-    def answer(status: str, **fields: Any) -> dict[str, Any]:
-        return inbox.answer(message.id, status, now, fields)
-
+    """The answer to one step, the step if it is new to the record, its agreement, and the
+    decision; `current` holds each agreement as the batch has left it so far."""
     agreement_id = str(message.header.get("agreement", ""))
     try:
         event = event_from_json(json.loads(message.content))
         agreement = current.get(agreement_id) or node.agreement(agreement_id)
-        decision = may_record_event(message.sender, agreement, event)
-        if not decision.allowed:
-            return (
-                answer(REJECTED, reason=decision.reason, article=decision.article),
-                None,
-                agreement_id,
-                decision,
-            )
-        if is_recorded(agreement, event):
-            state = agreement.status_at(now.date()).state.value
-            return (
-                answer(RECEIVED, agreement=agreement_id, state=state),
-                None,
-                agreement_id,
-                decision,
-            )
-        current[agreement_id] = agreement = agreement.record(event)
     except (Error, ValueError) as error:
         reason = error.message if isinstance(error, Error) else f"malformed event: {error}"
-        refusal = Decision.deny(reason, "Art. 21", "R43")
-        return answer(REJECTED, reason=reason, article="Art. 21"), None, agreement_id, refusal
-    state = agreement.status_at(now.date()).state.value
-    return answer(RECEIVED, agreement=agreement_id, state=state), event, agreement_id, decision
+        decision = refused_step(reason)
+        return _answer(message, now, decision), None, agreement_id, decision
+    applied = apply_event(message.sender, agreement, event)
+    if applied.new:
+        current[agreement_id] = applied.agreement
+    state = applied.agreement.status_at(now.date()).state.value
+    answer = _answer(message, now, applied.decision, agreement=agreement_id, state=state)
+    return answer, event if applied.new else None, agreement_id, applied.decision
+
+
+def _answer(message: Verified, now: datetime, decision: Decision, **fields: Any) -> dict[str, Any]:
+    """Received, with `fields`; or rejected, with the decision's reason and article."""
+    if decision.allowed:
+        return inbox.answer(message.id, RECEIVED, now, fields)
+    return inbox.answer(
+        message.id, REJECTED, now, {"reason": decision.reason, "article": decision.article}
+    )

@@ -13,24 +13,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import Connection
 
 from gsomia.errors import UsageError
-from gsomia.exchange.witness import ed25519_public_key, log_origin, log_verifier
+from gsomia.exchange.witness import log_origin, log_verifier
 from gsomia.ledger.audit import AuditReport, audit_naming_entry
 from gsomia.ledger.bundle import ProofBundle
 from gsomia.ledger.checkpoint import SignedCheckpoint
 from gsomia.ledger.note import NoteVerifier
 from gsomia.ledger.note_keys import CallableSigner, CosignatureV1Signer, Ed25519NoteVerifier
 from gsomia.ledger.policy import LogPolicy
-from gsomia.seal import IdentityCard, NodeKeys
+from gsomia.seal import IdentityCard, NodeKeys, node_note_key
 from gsomia.store import checkpoints
 from gsomia.store.merkle_log import MerkleLog, leaf_rows
-
-if TYPE_CHECKING:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 
 def unix(when: datetime) -> int:
@@ -47,16 +43,12 @@ class NodeLedger:
         self.signer: CallableSigner | None = None
         self.cosigner: CosignatureV1Signer | None = None
         self.verifier: Ed25519NoteVerifier | None = None
-        try:
-            public = ed25519_public_key(card)
-        except UsageError:
+        key = node_note_key(keys)
+        if key is None:
             return  # a cnsa2 node logs, but signs no checkpoint (ADR 0034)
-        for jwk, key in zip(keys.public["sig"], keys.signers, strict=True):
-            if jwk.get("crv") == "Ed25519":
-                private = cast("Ed25519PrivateKey", key)
-                self.signer = CallableSigner(self.origin, public, private.sign)
-                self.cosigner = CosignatureV1Signer(self.origin, private)
-                self.verifier = log_verifier(card)
+        self.signer = CallableSigner(self.origin, key.public_key, key.sign)
+        self.cosigner = CosignatureV1Signer(self.origin, key.public_key, key.sign)
+        self.verifier = log_verifier(card)
 
     def require_verifier(self) -> Ed25519NoteVerifier:
         if self.verifier is None:

@@ -25,7 +25,7 @@ from gsomia.node.home import CARD
 from gsomia.node.ledger import verify_log
 from gsomia.seal import IdentityCard, parse_card
 from gsomia.store.ledger import LogStatus, SqlLog
-from gsomia.store.peer_cards import pinned_cards
+from gsomia.store.peers import pinned_cards
 from gsomia.store.witnessing import StoredRefusal
 
 __all__ = [

@@ -1,8 +1,26 @@
-"""Prometheus metrics of one node: queue depth, deliveries, rejections, latencies."""
+"""Prometheus metrics of one node: queue depth, deliveries, rejections, latencies.
+
+The node counts as it goes; the queue depth is read from the outbox when the metrics are
+scraped (`exposition`), so it is never stale and costs nothing between scrapes.
+"""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from sqlalchemy import Engine
+
+from gsomia.exchange import outbox
+from gsomia.treaty.items import Precedence
+
+#: The media type of `Metrics.exposition`.
+CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 
 class Metrics:
@@ -53,3 +71,13 @@ class Metrics:
             ["route"],
             registry=self.registry,
         )
+
+    def exposition(self, reader: Engine) -> bytes:
+        """Every metric in the Prometheus text format, the queue depth by precedence read now
+        from the outbox through `reader`."""
+        with reader.connect() as conn:
+            depth = outbox.depth_by_priority(conn)
+        for precedence in Precedence:
+            waiting = depth.get(outbox.priority(precedence), 0)
+            self.queue_depth.labels(precedence.name).set(waiting)
+        return generate_latest(self.registry)

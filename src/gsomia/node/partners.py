@@ -13,10 +13,9 @@ from gsomia.node.database import Database
 from gsomia.node.runtime import Node
 from gsomia.node.users import OPERATOR
 from gsomia.seal import IdentityCard
+from gsomia.store.peers import Peer, pinned
 
 __all__ = ["Peer", "list_partners", "pin_partner"]
-
-Peer = peers.Peer
 
 
 def pin_partner(
@@ -44,4 +43,4 @@ def pin_partner(
 def list_partners(db: Database) -> list[Peer]:
     """The partner nodes this node trusts, by nation."""
     with db.reader.connect() as conn:
-        return peers.list_peers(conn)
+        return pinned(conn)

@@ -1,23 +1,16 @@
-"""Partner nodes this node trusts: their identity cards, pinned by an operator."""
+"""Partner nodes this node trusts: their identity cards, pinned by an operator.
+
+The cards are kept by `gsomia.store.peers`; the running node reads them once and again after
+each change here (`Node.forget_peers`).
+"""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-
-from sqlalchemy import Connection, delete, select
 
 from gsomia.errors import InputError, NotFound
 from gsomia.node.runtime import Node
 from gsomia.seal import IdentityCard, parse_card
-from gsomia.store.tables import peers
-
-
-@dataclass(frozen=True)
-class Peer:
-    nation: str
-    name: str
-    fingerprint: str
-    endpoint: str | None
+from gsomia.store import peers
+from gsomia.store.peers import Peer
 
 
 def add_peer(node: Node, card_bytes: bytes, endpoint: str | None = None) -> IdentityCard:
@@ -35,33 +28,16 @@ def add_peer(node: Node, card_bytes: bytes, endpoint: str | None = None) -> Iden
         )
     address = endpoint or (card.endpoints[0] if card.endpoints else None)
     now = node.clock()
+    pinned = Peer(card.nation, card.name, card.fingerprint, address, card.to_bytes())
     with node.engine.begin() as conn:
-        conn.execute(delete(peers).where(peers.c.nation == card.nation))
-        conn.execute(
-            peers.insert().values(
-                nation=card.nation,
-                name=card.name,
-                fingerprint=card.fingerprint,
-                card=card.to_json(),
-                endpoint=address,
-                added_at=now,
-            )
-        )
+        peers.pin(conn, pinned, now)
     node.forget_peers()
     return card
 
 
-def list_peers(conn: Connection) -> list[Peer]:
-    rows = conn.execute(
-        select(peers.c.nation, peers.c.name, peers.c.fingerprint, peers.c.endpoint).order_by(
-            peers.c.nation
-        )
-    )
-    return [Peer(*row) for row in rows]
-
-
 def remove_peer(node: Node, nation: str) -> None:
+    """Stop trusting `nation`'s node; NotFound if none is pinned."""
     with node.engine.begin() as conn:
-        if conn.execute(delete(peers).where(peers.c.nation == nation)).rowcount == 0:
+        if not peers.unpin(conn, nation):
             raise NotFound(f"no partner node of {nation} is registered")
     node.forget_peers()

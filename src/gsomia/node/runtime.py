@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from gsomia.exchange.outbox import Pending
 from gsomia.exchange.worker import DeliveryWorker, PeerAddress
@@ -17,11 +16,10 @@ from gsomia.node.home import NodeHome
 from gsomia.node.ledger import NodeLedger
 from gsomia.node.metrics import Metrics
 from gsomia.seal import IdentityCard, parse_card
+from gsomia.store import agreement_events, peers
 from gsomia.store.db import make_engine, migrate, reader
-from gsomia.store.tables import agreement_events, peers
 from gsomia.treaty.agreements import Agreement, AgreementRegistry, load_agreements
 from gsomia.treaty.lifecycle import Event
-from gsomia.treaty.records import event_from_json
 from gsomia.treaty.schemes import Scheme, SchemeRegistry, load_schemes
 
 #: The channel every transfer of this software uses: node to node over the agreement's network.
@@ -89,11 +87,8 @@ class Node:
     def _load_peers(self) -> dict[str, tuple[IdentityCard, str | None]]:
         if self._peers is None:
             with self.reader.connect() as conn:
-                rows = conn.execute(select(peers.c.nation, peers.c.card, peers.c.endpoint))
-                self._peers = {
-                    nation: (parse_card(_card_bytes(card)), endpoint)
-                    for nation, card, endpoint in rows
-                }
+                pinned = peers.pinned(conn)
+            self._peers = {p.nation: (parse_card(p.card), p.endpoint) for p in pinned}
         return self._peers
 
     def peer_card(self, nation: str) -> IdentityCard | None:
@@ -118,13 +113,9 @@ class Node:
         if self._recorded is None:
             recorded: dict[str, list[Event]] = {}
             with self.reader.connect() as conn:
-                rows = conn.execute(
-                    select(agreement_events.c.agreement_id, agreement_events.c.event).order_by(
-                        agreement_events.c.id
-                    )
-                )
-                for agreement_id, event in rows:
-                    recorded.setdefault(agreement_id, []).append(event_from_json(event))
+                steps = agreement_events.recorded(conn)
+            for step in steps:
+                recorded.setdefault(step.agreement_id, []).append(step.event)
             self._recorded = recorded
         return self._recorded
 
@@ -144,7 +135,3 @@ class Node:
             if agreement.status_at(now.date()).state.in_force:
                 return agreement
         return found[-1]
-
-
-def _card_bytes(card: object) -> bytes:
-    return json.dumps(card, ensure_ascii=False).encode()

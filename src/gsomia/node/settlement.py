@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
+from gsomia.exchange import outbox
 from gsomia.exchange.kinds import Kind
 from gsomia.exchange.outbox import Pending
 from gsomia.exchange.wire import RECEIVED
@@ -21,7 +22,8 @@ from gsomia.exchange.witness import RECEIPT_MEMBER
 from gsomia.node import audit
 from gsomia.node.control import workflows
 from gsomia.node.runtime import Node
-from gsomia.store.tables import outbox, transfers
+from gsomia.store import transfers
+from gsomia.store.transfers import Provision
 from gsomia.treaty.decision import Decision
 
 Settled = Sequence[tuple[Pending, dict[str, Any]]]
@@ -83,39 +85,24 @@ def record_provisions(
     }
     if not received:
         return
-    basis = dict(
-        conn.execute(
-            select(outbox.c.message_id, outbox.c.agreement_id).where(
-                outbox.c.message_id.in_(received)
-            )
-        ).all()
-    )
-    known = {
-        item_id
-        for (item_id,) in conn.execute(
-            select(transfers.c.item_id).where(
-                transfers.c.item_id.in_({item for item, _ in received.values()}),
-                transfers.c.from_nation == nation,
-                transfers.c.to_nation == peer,
-            )
-        )
-    }
-    rows = []
+    basis = outbox.agreements_of(conn, received)
+    items = {item for item, _ in received.values()}
+    known = transfers.recorded_between(conn, items, from_nation=nation, to_nation=peer)
+    provisions = []
     for message_id, (item_id, answer) in received.items():
         if item_id in known:
             continue
         known.add(item_id)
-        rows.append(
-            {
-                "item_id": item_id,
-                "from_nation": nation,
-                "to_nation": peer,
-                "at": datetime.fromisoformat(answer["at"]),
-                "level": str(answer.get("marked", "")),
-                "basis": basis.get(message_id) or "",
-                "message_id": message_id,
-                "reported_by": nation,
-            }
+        provisions.append(
+            Provision(
+                item_id=item_id,
+                from_nation=nation,
+                to_nation=peer,
+                at=datetime.fromisoformat(answer["at"]),
+                level=str(answer.get("marked", "")),
+                basis=basis.get(message_id) or "",
+                message_id=message_id,
+                reported_by=nation,
+            )
         )
-    if rows:
-        conn.execute(transfers.insert(), rows)
+    transfers.add_provisions(conn, provisions)

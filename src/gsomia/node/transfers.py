@@ -9,18 +9,18 @@ every person of this node: it names this nation's own items.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from gsomia.errors import NotFound
+from gsomia.exchange import outbox
+from gsomia.exchange.kinds import Kind
 from gsomia.node.authority import authorise
 from gsomia.node.runtime import Node
-from gsomia.store.tables import items, outbox
+from gsomia.store import items
+from gsomia.store.items import ItemRecord
 from gsomia.store.users import UserRecord
-from gsomia.treaty.items import Precedence
 from gsomia.treaty.roles import Action
 
 
@@ -39,18 +39,18 @@ class Transfer:
     marked: str | None
 
 
-def _transfer(m: Any) -> Transfer:
-    answer = (m["answer"] or {}).get("answer", {})
+def _transfer(sent: outbox.Sent) -> Transfer:
+    answer = (sent.answer or {}).get("answer", {})
     return Transfer(
-        message_id=m["message_id"],
-        item_id=m["item_id"],
-        peer=m["peer"],
-        precedence=Precedence(int(Precedence.FLASH) - m["priority"]).name,
-        state=m["state"],
-        attempts=m["attempts"],
-        last_error=m["last_error"],
-        created_at=m["created_at"],
-        settled_at=m["settled_at"],
+        message_id=sent.message_id,
+        item_id=sent.item_id,
+        peer=sent.peer,
+        precedence=outbox.precedence_of(sent.priority).name,
+        state=sent.state,
+        attempts=sent.attempts,
+        last_error=sent.last_error,
+        created_at=sent.created_at,
+        settled_at=sent.settled_at,
         reason=answer.get("reason"),
         marked=answer.get("marked"),
     )
@@ -65,24 +65,28 @@ def list_transfers(
 ) -> list[Transfer]:
     """This node's item transfers, newest first (of `item_id` only, if given)."""
     authorise(node, user, Action.VIEW_TRANSFERS, item_id or OUTBOX)
-    query = select(outbox).where(outbox.c.kind == "item").order_by(outbox.c.id.desc()).limit(limit)
-    if item_id is not None:
-        query = query.where(outbox.c.item_id == item_id)
     with node.reader.connect() as conn:
-        return [_transfer(row._mapping) for row in conn.execute(query)]
+        sent = outbox.sent(conn, Kind.ITEM, item_id=item_id, limit=limit)
+    return [_transfer(s) for s in sent]
 
 
 def list_items(node: Node, limit: int = 200) -> list[dict[str, Any]]:
+    """This node's own items, newest first, as their fields."""
     with node.reader.connect() as conn:
-        rows = conn.execute(
-            select(items).order_by(items.c.created_at.desc()).limit(limit)
-        ).mappings()
-        return [dict(row) for row in rows]
+        return [_fields(record) for record in items.newest(conn, limit)]
 
 
 def get_item(node: Node, item_id: str) -> dict[str, Any]:
+    """One of this node's own items, as its fields; NotFound if there is none."""
     with node.reader.connect() as conn:
-        row = conn.execute(select(items).where(items.c.id == item_id)).mappings().first()
-    if row is None:
+        record = items.get(conn, item_id)
+    if record is None:
         raise NotFound(f"no item {item_id}", hint="`gsomia item list` shows this node's items")
-    return dict(row)
+    return _fields(record)
+
+
+def _fields(record: ItemRecord) -> dict[str, Any]:
+    """An item's fields as the faces read them: its lists as lists, like its JSON columns."""
+    fields = asdict(record)
+    fields.update(releasable_to=list(record.releasable_to), caveats=list(record.caveats))
+    return fields

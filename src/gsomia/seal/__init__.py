@@ -8,7 +8,9 @@ Importing it checks that `cryptography` can do ML-KEM, ML-DSA and hybrid HPKE, a
 * `seal_envelope` / `open_envelope` — items in memory;
 * `seal_stream` / `open_stream` / `open_file` — content of any size, bounded memory;
 * `sign_document` / `verify_document`, `bind` / `verify_binding` — documents signed in the
-  node's own name: consent, purpose approval, the originator's binding (`seal.documents`).
+  node's own name: consent, purpose approval, the originator's binding (`seal.documents`);
+* `node_note_key`, `ed25519_verify` — Ed25519 for the log's signed notes and cosignatures, in
+  the pure formats of `gsomia.ledger` (`seal.notes`).
 """
 
 from __future__ import annotations
@@ -46,6 +48,13 @@ from gsomia.seal.keys import (  # noqa: E402
     load_node_keys,
     write_node_keys,
 )
+from gsomia.seal.notes import (  # noqa: E402
+    NoteKey,
+    ed25519_key,
+    ed25519_verify,
+    node_note_key,
+    seed_key,
+)
 from gsomia.seal.opening import EnvelopeError  # noqa: E402
 from gsomia.seal.profiles import (  # noqa: E402
     ALL_PROFILES,
@@ -80,6 +89,7 @@ __all__ = [
     "EnvelopeError",
     "IdentityCard",
     "NodeKeys",
+    "NoteKey",
     "Opened",
     "PublicKeys",
     "StreamOpened",
@@ -90,16 +100,20 @@ __all__ = [
     "content_sha256",
     "describe_envelope",
     "describe_stream",
+    "ed25519_key",
+    "ed25519_verify",
     "fingerprint_groups",
     "generate_node_keys",
     "load_node_keys",
     "make_card",
+    "node_note_key",
     "open_envelope",
     "open_file",
     "open_stream",
     "parse_card",
     "seal_envelope",
     "seal_stream",
+    "seed_key",
     "sign_document",
     "sign_payload",
     "verified_payload",

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from gsomia.ledger.audit import AuditReport, audit_log
 from gsomia.ledger.bundle import ProofBundle
 from gsomia.ledger.checkpoint import SignedCheckpoint
-from gsomia.ledger.note import NoteSigner, NoteVerifier
-from gsomia.ledger.witness import WitnessState
+from gsomia.ledger.note import NoteVerifier
 from gsomia.store import checkpoints, witnessing
 from gsomia.store.merkle_log import MerkleLog, leaf_rows
 from gsomia.store.witnessing import StoredRefusal
@@ -32,8 +31,9 @@ class LogStatus:
 class SqlLog(MerkleLog):
     """The node's log over one SQLAlchemy connection, inside the caller's transaction.
 
-    The checkpoint and witness methods below `status` hand over to `store.checkpoints` and
-    `store.witnessing`, for the callers (API, CLI) that hold a `SqlLog`.
+    The checkpoint and witness reads below `status` hand over to `store.checkpoints` and
+    `store.witnessing`, for the node's log console and audit trail, which hold a `SqlLog`.
+    Everything else goes to those modules directly.
     """
 
     def verify_all(self, log_verifier: NoteVerifier, *, origin: str | None = None) -> AuditReport:
@@ -51,9 +51,6 @@ class SqlLog(MerkleLog):
             witnessing=witnessing.witnessed(self.conn),
         )
 
-    def issue_checkpoint(self, signer: NoteSigner, *, origin: str, now: int) -> SignedCheckpoint:
-        return checkpoints.issue(self.conn, signer, origin=origin, now=now)
-
     def latest_checkpoint(self) -> SignedCheckpoint | None:
         return checkpoints.latest(self.conn)
 
@@ -62,9 +59,6 @@ class SqlLog(MerkleLog):
 
     def prove(self, index: int) -> ProofBundle:
         return checkpoints.prove(self.conn, index)
-
-    def witness_state(self, origin: str, *, for_update: bool = True) -> WitnessState | None:
-        return witnessing.state(self.conn, origin, for_update=for_update)
 
     def refusals(self) -> list[StoredRefusal]:
         return witnessing.refusals(self.conn)

@@ -2,20 +2,30 @@
 
 Each party records its own acts — its domestic approvals, its written notification, its
 notices — and either party may record a joint act (initialling, signature). The partner's
-node applies the same rule to what it is sent, so neither side can write the other's steps.
+node applies the same rule to what it is sent (`apply_event`), so neither side can write the
+other's steps; a step that cannot be applied is refused for its reason (`refused_step`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from gsomia.errors import InputError
+from gsomia.errors import Error, InputError
 from gsomia.treaty.agreements import Agreement
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.lifecycle import Event, EventKind
 
-__all__ = ["event_from_json", "event_to_json", "is_recorded", "may_record_event"]
+__all__ = [
+    "Applied",
+    "apply_event",
+    "event_from_json",
+    "event_to_json",
+    "is_recorded",
+    "may_record_event",
+    "refused_step",
+]
 
 
 def is_recorded(agreement: Agreement, event: Event) -> bool:
@@ -38,6 +48,36 @@ def may_record_event(recorder: str, agreement: Agreement, event: Event) -> Decis
     return Decision.allow(
         f"{recorder} records its {event.kind.value} of {event.on.isoformat()}", "Art. 21", "R43"
     )
+
+
+def refused_step(reason: str) -> Decision:
+    """A step that cannot be applied — unreadable, of an agreement not known here, or one the
+    lifecycle forbids — is refused for that reason (Art. 21, R43)."""
+    return Decision.deny(reason, "Art. 21", "R43")
+
+
+@dataclass(frozen=True)
+class Applied:
+    """A step applied to a record: the decision, the record after it, and whether the step
+    was new to it (only then is there anything to store)."""
+
+    decision: Decision
+    agreement: Agreement
+    new: bool
+
+
+def apply_event(recorder: str, agreement: Agreement, event: Event) -> Applied:
+    """`recorder`'s step `event` applied to `agreement`: refused if the recorder may not record
+    it (R41, R43) or the lifecycle forbids it, for the lifecycle's reason (`refused_step`); the
+    record unchanged if the step is in it already."""
+    decision = may_record_event(recorder, agreement, event)
+    if not decision.allowed or is_recorded(agreement, event):
+        return Applied(decision, agreement, new=False)
+    try:
+        updated = agreement.record(event)
+    except Error as error:
+        return Applied(refused_step(error.message), agreement, new=False)
+    return Applied(decision, updated, new=True)
 
 
 def event_to_json(event: Event) -> dict[str, Any]:
