@@ -1,8 +1,9 @@
 """The node's log over HTTP for partners: checkpoints and proofs, and the witness.
 
 Partners may fetch the latest checkpoint and any inclusion or consistency proof: these reveal
-hashes only, never an event. Events themselves are for this node's auditors and officers
-(`gsomia.api.audit`, role-checked and logged like every decision).
+hashes only, never an event. Any pinned partner may ask (`PeerDep`, mutual TLS); only the
+partner whose log it is may offer a checkpoint to cosign. Events themselves are for this
+node's auditors and officers (`gsomia.api.audit`, role-checked and logged like every decision).
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from gsomia.api.deps import NodeDep
+from gsomia.api.peer import PeerDep, claimed_by
 from gsomia.errors import InputError, NotFound
-from gsomia.exchange.witness import ADD_CHECKPOINT_PATH
+from gsomia.exchange.witness import ADD_CHECKPOINT_PATH, log_origin
+from gsomia.ledger.witness import AddCheckpoint
 from gsomia.node.witness import witness_checkpoint
 from gsomia.store.ledger import SqlLog
 
@@ -30,7 +33,7 @@ def _b64(data: bytes) -> str:
 
 
 @router.get("/peer/v1/log/checkpoint")
-def checkpoint(node: NodeDep) -> Response:
+def checkpoint(node: NodeDep, _peer: PeerDep) -> Response:
     """The latest signed checkpoint (C2SP tlog-checkpoint), with the partners' cosignatures."""
     with node.reader.connect() as conn:
         log = SqlLog(conn)
@@ -50,7 +53,10 @@ def _size_below(node: NodeDep, size: int) -> None:
 
 @router.get("/peer/v1/log/proof/inclusion")
 def inclusion(
-    node: NodeDep, index: Annotated[int, Query(ge=0)], size: Annotated[int, Query(ge=1)]
+    node: NodeDep,
+    _peer: PeerDep,
+    index: Annotated[int, Query(ge=0)],
+    size: Annotated[int, Query(ge=1)],
 ) -> dict[str, Any]:
     """RFC 9162 inclusion proof of entry `index` in the tree of `size` entries."""
     _size_below(node, size)
@@ -61,7 +67,10 @@ def inclusion(
 
 @router.get("/peer/v1/log/proof/consistency")
 def consistency(
-    node: NodeDep, old: Annotated[int, Query(ge=0)], new: Annotated[int, Query(ge=0)]
+    node: NodeDep,
+    _peer: PeerDep,
+    old: Annotated[int, Query(ge=0)],
+    new: Annotated[int, Query(ge=0)],
 ) -> dict[str, Any]:
     """RFC 9162 consistency proof from the tree of `old` entries to the tree of `new`."""
     _size_below(node, new)
@@ -71,10 +80,18 @@ def consistency(
 
 
 @router.post(ADD_CHECKPOINT_PATH)
-async def add_checkpoint(request: Request, node: NodeDep) -> Response:
+async def add_checkpoint(request: Request, node: NodeDep, peer: PeerDep) -> Response:
     """C2SP tlog-witness add-checkpoint: a partner asks this node to cosign its checkpoint."""
     body = await request.body()
     if len(body) > MAX_BODY:
         return Response(b"request too large\n", status_code=413, media_type=NOTE_TYPE)
+    if peer is not None:
+        try:
+            origin = AddCheckpoint.parse(body).origin
+        except InputError:
+            origin = None  # malformed: the witness answers 400 and keeps nothing
+        if origin is not None and origin != log_origin(peer):
+            owner = next((c.nation for c in node.peer_cards() if log_origin(c) == origin), None)
+            claimed_by(request, peer, owner or f"the log {origin!r}", "the checkpoint")
     answer = await run_in_threadpool(witness_checkpoint, node, body)
     return Response(answer.body, status_code=answer.status, media_type=answer.content_type)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
 
+from gsomia.errors import InputError
+from gsomia.exchange.links import PeerLinks
 from gsomia.exchange.outbox import Pending
 from gsomia.exchange.worker import DeliveryWorker, PeerAddress
 from gsomia.ledger.policy import LogPolicy
@@ -23,6 +26,8 @@ from gsomia.treaty.agreements import Agreement, AgreementRegistry, load_agreemen
 from gsomia.treaty.lifecycle import Event
 from gsomia.treaty.records import event_from_json
 from gsomia.treaty.schemes import Scheme, SchemeRegistry, load_schemes
+
+log = logging.getLogger("gsomia.node")
 
 #: The channel every transfer of this software uses: node to node over the agreement's network.
 CHANNEL = "gsomia-node"
@@ -64,6 +69,8 @@ class Node:
         self.metrics = Metrics()
         self._peers: dict[str, tuple[IdentityCard, str | None]] | None = None
         self._recorded: dict[str, list[Event]] | None = None
+        #: Pinned mutual-TLS contexts to call partners with (gsomia.exchange.links).
+        self.links = PeerLinks(self.keys.tls_files)
         self.worker = DeliveryWorker(
             self.engine,
             sender=self.nation,
@@ -72,6 +79,7 @@ class Node:
             on_failure=lambda peer: self.metrics.delivery_failures.labels(peer).inc(),
             on_settled=lambda conn, peer, settled: settle(self, conn, peer, settled),
             peers=lambda: sorted(self._load_peers()),
+            links=self.links,
         )
 
     def migrate(self) -> None:
@@ -90,10 +98,12 @@ class Node:
         if self._peers is None:
             with self.reader.connect() as conn:
                 rows = conn.execute(select(peers.c.nation, peers.c.card, peers.c.endpoint))
-                self._peers = {
-                    nation: (parse_card(_card_bytes(card)), endpoint)
-                    for nation, card, endpoint in rows
-                }
+                self._peers = {}
+                for nation, card, endpoint in rows:
+                    try:
+                        self._peers[nation] = (parse_card(_card_bytes(card)), endpoint)
+                    except InputError as error:  # a v1 card: `gsomia peer add` its new one
+                        log.error("partner %s not loaded: %s", nation, error.message)
         return self._peers
 
     def peer_card(self, nation: str) -> IdentityCard | None:
