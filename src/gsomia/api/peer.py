@@ -68,7 +68,8 @@ async def deliver(request: Request, node: NodeDep, peer: PeerDep) -> dict[str, A
     except ValueError as exc:
         raise InputError("the batch is not JSON") from exc
     sender, messages = parse_batch(data)
-    claimed_by(request, peer, sender, "the batch")
+    if node.peer_card(sender) is not None:  # a stranger is refused as such by receive_batch
+        claimed_by(request, peer, sender, "the batch")
     document, accepted = await run_in_threadpool(receive_batch, node, sender, messages)
     if accepted:
         await run_in_threadpool(push_flash, node, accepted)

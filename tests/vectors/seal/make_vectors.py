@@ -5,10 +5,11 @@ Run from the repository root: `.venv/bin/python tests/vectors/seal/make_vectors.
 Keys come from fixed seeds (ML-KEM: the 64-byte FIPS 203 seed d||z; ML-DSA: the 32-byte FIPS 204
 seed ξ; X25519/Ed25519: RFC 7748/8032 private bytes; P-256/P-384: a fixed scalar), so cards and
 their fingerprints are reproducible: the TLS certificate on each card is signed with
-deterministic ECDSA (RFC 6979) over a serial derived from the key, valid from NOW. The CEK and content IV are fixed through the private
-`_cek`/`_iv` hook, so each JWE's `ciphertext` and `tag` are reproducible too. What stays random
-by design: HPKE encapsulation (`ek`, `encrypted_key`), ML-DSA's hedged signatures and ECDSA's
-nonces, and everything joserfc draws for `classic`. Such fields are checked by opening.
+deterministic ECDSA (RFC 6979) over a serial derived from the key, valid from NOW. The CEK and
+content IV are fixed through the private `_cek`/`_iv` hook, so each JWE's `ciphertext` and
+`tag` are reproducible too. What stays random by design: HPKE encapsulation (`ek`,
+`encrypted_key`), ML-DSA's hedged signatures and ECDSA's nonces, and everything joserfc draws
+for `classic`. Such fields are checked by opening.
 """
 
 from __future__ import annotations
