@@ -167,3 +167,34 @@ def test_a_node_may_claim_only_its_own_name(
         return
     with pytest.raises(LinkRefused, match="claims to come from USA, but the TLS peer is KOR"):
         require_peer(card, claimed, "the batch")
+
+
+def supported_groups(record: bytes) -> list[int]:
+    """The supported_groups extension of a TLS ClientHello record (RFC 8446 §4.1.2, §4.2.7)."""
+    at = 5 + 4 + 2 + 32  # record and handshake headers, legacy_version, random
+    at += 1 + record[at]  # legacy_session_id
+    at += 2 + int.from_bytes(record[at : at + 2])  # cipher_suites
+    at += 1 + record[at]  # legacy_compression_methods
+    end = at + 2 + int.from_bytes(record[at : at + 2])
+    at += 2
+    while at < end:
+        kind, size = int.from_bytes(record[at : at + 2]), int.from_bytes(record[at + 2 : at + 4])
+        body = record[at + 4 : at + 4 + size]
+        if kind == 0x000A:
+            return [int.from_bytes(body[i : i + 2]) for i in range(2, len(body), 2)]
+        at += 4 + size
+    raise AssertionError("no supported_groups extension")
+
+
+def test_a_cnsa2_link_exchanges_keys_over_p384(tmp_path: Path) -> None:
+    kor = init_home(tmp_path / "kor", "KOR", "k", "pw-KOR-0123456789", "cnsa2")
+    jpn = init_home(tmp_path / "jpn", "JPN", "j", "pw-JPN-0123456789", "cnsa2")
+    assert kor.keys.tls_files is not None
+    assert jpn.keys.tls_files is not None
+    client = client_context(kor.keys.tls_files, jpn.card)
+    hello = ssl.MemoryBIO()
+    with pytest.raises(ssl.SSLWantReadError):
+        client.wrap_bio(ssl.MemoryBIO(), hello, server_hostname="jpn.invalid").do_handshake()
+    assert supported_groups(hello.read()) == [0x0018]  # secp384r1 only, no X25519
+    server = PeerTrust(jpn.keys.tls_files, lambda: [kor.card]).context()
+    assert handshake(server, client)[0] == "TLSv1.3"

@@ -68,6 +68,8 @@ def _base(purpose: ssl.Purpose, own: TlsFiles) -> ssl.SSLContext:
     context.check_hostname = False  # the pin is the whole certificate, not a name in it
     context.verify_mode = ssl.CERT_REQUIRED
     context.load_cert_chain(own.certificate, own.key, password=own.password)
+    if own.curve == "secp384r1":  # cnsa2: key exchange over P-384 too, not OpenSSL's X25519
+        context.set_ecdh_curve("secp384r1")
     return context
 
 

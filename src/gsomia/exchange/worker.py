@@ -138,12 +138,13 @@ class DeliveryWorker:
             if address is None:
                 continue
             with contextlib.suppress(aiohttp.ClientError, TimeoutError, UsageError):
-                await session.post(
+                async with session.post(
                     address.endpoint.rstrip("/") + HELLO_PATH,
                     json={"sender": self._sender},
                     timeout=aiohttp.ClientTimeout(total=2),
                     ssl=self._links.context_for(address.endpoint, address.card) or True,
-                )
+                ):
+                    pass  # released at once, so the connection goes back to the pool
 
     def _due(self, flash: bool) -> list[outbox.Pending]:
         now = self._clock()

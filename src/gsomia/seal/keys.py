@@ -242,7 +242,7 @@ def load_node_keys(directory: Path, passphrase: str, profile_name: str) -> NodeK
         tls_key,
         certificate,
         read_storage_key(directory / STORAGE_KEY_FILE, secret),
-        TlsFiles(directory / TLS_CERT_FILE, directory / TLS_KEY_FILE, secret),
+        TlsFiles(directory / TLS_CERT_FILE, directory / TLS_KEY_FILE, secret, tls_key.curve.name),
     )
 
 

@@ -57,6 +57,8 @@ class TlsFiles:
     certificate: Path
     key: Path
     password: bytes = field(repr=False)
+    #: The TLS key's curve; a P-384 (cnsa2) node also exchanges keys over P-384 only.
+    curve: str = "secp256r1"
 
 
 def tls_curve(profile_name: str) -> ec.EllipticCurve:
@@ -218,7 +220,7 @@ def write_link_keys(
         "ciphertext": b64u(sealed),
     }
     _create(directory / STORAGE_KEY_FILE, json.dumps(document, indent=1).encode() + b"\n")
-    return TlsFiles(directory / TLS_CERT_FILE, directory / TLS_KEY_FILE, secret)
+    return TlsFiles(directory / TLS_CERT_FILE, directory / TLS_KEY_FILE, secret, tls_key.curve.name)
 
 
 def read_storage_key(path: Path, secret: bytes) -> bytes:
