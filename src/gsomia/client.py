@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,13 +14,32 @@ import httpx
 from gsomia.errors import Conflict, Error, InputError, NotFound, PolicyDenied, Unavailable
 
 
-class NodeClient:
-    """Talks to one node as one user (bearer token)."""
+def trust(cacert: Path | None) -> ssl.SSLContext | bool:
+    """What to verify a node's TLS certificate with: `cacert` (the node's own certificate,
+    from its home, or the CA of the one it is served with), else the system's CAs."""
+    if cacert is None:
+        return True
+    try:
+        return ssl.create_default_context(cafile=str(cacert))
+    except (OSError, ssl.SSLError) as exc:
+        raise InputError(
+            f"cannot use {cacert} as the node's certificate: {exc}",
+            hint="give the node's tls-cert.pem (in its home's keys/) or its CA's certificate",
+        ) from exc
 
-    def __init__(self, url: str, token: str, *, timeout: float = 30.0) -> None:
+
+class NodeClient:
+    """Talks to one node as one user (bearer token); over https, trusting `cacert`."""
+
+    def __init__(
+        self, url: str, token: str, *, timeout: float = 30.0, cacert: Path | None = None
+    ) -> None:
         self.url = url.rstrip("/")
         self._http = httpx.Client(
-            base_url=self.url, headers={"Authorization": f"Bearer {token}"}, timeout=timeout
+            base_url=self.url,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=timeout,
+            verify=trust(cacert),
         )
 
     def close(self) -> None:
@@ -118,12 +139,12 @@ def _error(response: httpx.Response) -> Error:
 class AlertWatcher:
     """Holds an open `/api/v1/alerts` stream and records each FLASH event with its arrival time."""
 
-    def __init__(self, url: str, token: str) -> None:
+    def __init__(self, url: str, token: str, *, cacert: Path | None = None) -> None:
         self.events: list[tuple[float, dict[str, Any]]] = []
         self.ready = threading.Event()
         self._arrived = threading.Condition()
         self._stop = threading.Event()
-        self._http = httpx.Client(timeout=httpx.Timeout(5, read=None))
+        self._http = httpx.Client(timeout=httpx.Timeout(5, read=None), verify=trust(cacert))
         self._thread = threading.Thread(target=self._run, args=(url, token), daemon=True)
         self._thread.start()
 

@@ -4,6 +4,10 @@ Each node is a separate `gsomia serve` process with its own home, keys and datab
 homes are wired to each other exactly as operators would (identity cards pinned, people
 registered, each act logged), only faster because the setup calls the same node use cases the
 CLI calls (`gsomia user add`, `user token`, `peer add`).
+
+Each node has a user port (plain HTTP, or TLS with `user_tls`) and a peer port: mutual TLS
+pinned to the cards, whose endpoints are `https://127.0.0.1:<peer port>`; plain HTTP between
+nodes only with `insecure_peer_http`, the development flag.
 """
 
 from __future__ import annotations
@@ -22,10 +26,11 @@ from pathlib import Path
 
 import httpx
 
-from gsomia.client import NodeClient
+from gsomia.client import NodeClient, trust
 from gsomia.errors import Unavailable
+from gsomia.exchange.links import INSECURE_FLAG, client_context
 from gsomia.node.assembly import assemble
-from gsomia.node.home import init_home, load_home
+from gsomia.node.home import KEYS, init_home, load_home
 from gsomia.node.partners import pin_partner
 from gsomia.node.runtime import Node
 from gsomia.node.users import PersonDraft, issue_token, register
@@ -66,12 +71,26 @@ class NodeProcess:
     home: Path
     port: int
     log: Path
+    peer_port: int = 0
     process: subprocess.Popen[bytes] | None = None
     tokens: dict[str, str] = field(default_factory=dict)
+    user_tls: bool = False
+    peer_tls: bool = True
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        """The user API and pages."""
+        return f"{'https' if self.user_tls else 'http'}://127.0.0.1:{self.port}"
+
+    @property
+    def peer_url(self) -> str:
+        """The peer API, as the node's card gives it to partners."""
+        return f"{'https' if self.peer_tls else 'http'}://127.0.0.1:{self.peer_port}"
+
+    @property
+    def cacert(self) -> Path | None:
+        """The certificate to trust the user API by (its own), when it is served over TLS."""
+        return self.home / KEYS / "tls-cert.pem" if self.user_tls else None
 
 
 class DevNet:
@@ -85,6 +104,8 @@ class DevNet:
         database_urls: dict[str, str] | None = None,
         passphrase: str | None = None,
         cast: dict[str, tuple[tuple[str, str, tuple[str, ...], str], ...]] | None = None,
+        user_tls: bool = False,
+        insecure_peer_http: bool = False,
     ) -> None:
         self.workdir = workdir
         self.passphrase = passphrase or secrets.token_urlsafe(16)
@@ -92,9 +113,16 @@ class DevNet:
         self.cast = cast if cast is not None else CAST
         self._clients: dict[tuple[str, str], NodeClient] = {}
         self._nodes: dict[str, Node] = {}
+        self.insecure_peer_http = insecure_peer_http
         self.nodes = {
             nation: NodeProcess(
-                nation, workdir / nation.lower(), free_port(), workdir / f"{nation.lower()}.log"
+                nation,
+                workdir / nation.lower(),
+                free_port(),
+                workdir / f"{nation.lower()}.log",
+                peer_port=free_port(),
+                user_tls=user_tls,
+                peer_tls=not insecure_peer_http,
             )
             for nation in nations
         }
@@ -110,7 +138,8 @@ class DevNet:
                 NAMES.get(nation, nation),
                 self.passphrase,
                 database_url=self.database_urls.get(nation),
-                endpoints=(proc.url,),
+                endpoints=(proc.peer_url,),
+                peer_listen=f"127.0.0.1:{proc.peer_port}",
             )
         for nation, home in homes.items():
             node = assemble(home)
@@ -122,7 +151,9 @@ class DevNet:
                 self.nodes[nation].tokens[name] = issue_token(node, name)
             for other, other_home in homes.items():
                 if other != nation:
-                    pin_partner(node, other_home.card.to_bytes())
+                    pin_partner(
+                        node, other_home.card.to_bytes(), plain_http=self.insecure_peer_http
+                    )
             node.engine.dispose()
 
     def add_person(self, nation: str, draft: PersonDraft) -> str:
@@ -155,6 +186,10 @@ class DevNet:
                 str(proc.home),
                 "--listen",
                 f"127.0.0.1:{proc.port}",
+                "--peer-listen",
+                f"127.0.0.1:{proc.peer_port}",
+                *(["--tls"] if proc.user_tls else []),
+                *([INSECURE_FLAG] if self.insecure_peer_http else []),
                 "--log-level",
                 "warning",
             ],
@@ -181,7 +216,8 @@ class DevNet:
                     hint=f"see {proc.log}",
                 )
             try:
-                if httpx.get(f"{proc.url}/readyz", timeout=1.0).status_code == 200:
+                answer = httpx.get(f"{proc.url}/readyz", timeout=1.0, verify=trust(proc.cacert))
+                if answer.status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
@@ -225,8 +261,16 @@ class DevNet:
         key = (nation, user)
         if key not in self._clients:
             proc = self.nodes[nation]
-            self._clients[key] = NodeClient(proc.url, proc.tokens[user])
+            self._clients[key] = NodeClient(proc.url, proc.tokens[user], cacert=proc.cacert)
         return self._clients[key]
+
+    def peer_http(self, sender: str, receiver: str) -> httpx.Client:
+        """An HTTP client of `receiver`'s peer API over `sender`'s pinned mutual-TLS link, as
+        `sender`'s node calls it (the caller closes it)."""
+        node, other = self.node(sender), self.node(receiver)
+        assert node.keys.tls_files is not None
+        verify = client_context(node.keys.tls_files, other.card)
+        return httpx.Client(base_url=self.nodes[receiver].peer_url, verify=verify, timeout=30)
 
     def __enter__(self) -> DevNet:
         return self

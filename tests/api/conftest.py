@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.api.api_fixtures import Site
+from tests.api.api_fixtures import Site, peer_client
 from tests.node.node_fixtures import build_cast
 
 from gsomia.app import create_app
@@ -22,12 +22,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             for name in ("kim", "park", "yoon") if nation == "KOR" else ("sato", "suzuki"):
                 tokens[name] = issue_token(conn, name, node.clock())
     clients = {n: TestClient(create_app(node, run_worker=False)) for n, node in cast.nodes.items()}
-    for client in clients.values():
+    partner = {"KOR": "JPN", "JPN": "KOR"}
+    peers = {n: peer_client(node, cast[partner[n]].card) for n, node in cast.nodes.items()}
+    for client in [*clients.values(), *peers.values()]:
         client.__enter__()
     try:
-        yield Site(cast, clients, tokens)
+        yield Site(cast, clients, tokens, peers)
     finally:
-        for client in clients.values():
+        for client in [*clients.values(), *peers.values()]:
             client.__exit__(None, None, None)
         for node in cast.nodes.values():
             node.engine.dispose()

@@ -46,7 +46,7 @@ def test_a_flash_item_reaches_an_allowed_readers_stream(site: Site) -> None:
     answered: list[int] = []
 
     def partner_delivers() -> None:
-        answered.append(jpn.post(PATH, json=batch).status_code)
+        answered.append(site.peers["JPN"].post(PATH, json=batch).status_code)
 
     lines = []
     with jpn.stream("GET", "/api/v1/alerts", params={"token": site.tokens["sato"]}) as stream:
@@ -79,7 +79,7 @@ def test_alerts_need_a_token(site: Site) -> None:
     ids=["partner", "stranger", "no-sender"],
 )
 def test_hello(site: Site, body: dict[str, str], status: int) -> None:
-    response = site.clients["JPN"].post(HELLO_PATH, json=body)
+    response = site.peers["JPN"].post(HELLO_PATH, json=body)
     assert response.status_code == status, response.text
     if status == 400:
         assert "not a registered partner" in response.json()["message"]

@@ -44,7 +44,7 @@ def deliver(site: Site, item_id: str) -> dict[str, Any]:
         "sender": "KOR",
         "messages": [WireMessage(row.message_id, row.kind, row.body).to_json()],
     }
-    response = site.clients["JPN"].post(PATH, json=batch)
+    response = site.peers["JPN"].post(PATH, json=batch)
     assert response.status_code == 200, response.text
     document: dict[str, Any] = response.json()
     return document
@@ -250,14 +250,14 @@ def test_peer_delivery_is_idempotent_and_signed(site: Site, released: str, holdi
     ids=["not-json", "not-object", "empty", "unknown-sender"],
 )
 def test_malformed_peer_batches(site: Site, body: bytes, words: str) -> None:
-    response = site.clients["JPN"].post(
+    response = site.peers["JPN"].post(
         PATH, content=body, headers={"Content-Type": "application/json"}
     )
     assert words in problem(response, 400, "bad_input")["message"]
 
 
 def test_peer_card(site: Site) -> None:
-    card = site.clients["JPN"].get("/peer/v1/card").json()
+    card = site.peers["JPN"].get("/peer/v1/card").json()
     assert card == site.cast["JPN"].card.to_json()
 
 
@@ -289,10 +289,13 @@ def test_openapi_lists_the_routes(site: Site) -> None:
         "/api/v1/holdings/{holding_id}",
         "/api/v1/holdings/{holding_id}/content",
         "/api/v1/alerts",
-        "/peer/v1/messages",
-        "/peer/v1/card",
         "/healthz",
         "/readyz",
         "/metrics",
     ]:
         assert path in paths, path
+    # The peer API is its own application (on the peer listener), not among the user routes.
+    peer_paths = site.peers["KOR"].get("/openapi.json").json()["paths"]
+    for path in ["/peer/v1/messages", "/peer/v1/card"]:
+        assert path in peer_paths, path
+        assert path not in paths, path

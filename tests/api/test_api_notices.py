@@ -35,7 +35,7 @@ def carry(site: Site, sender: str, receiver: str) -> list[dict[str, Any]]:
         "sender": sender,
         "messages": [WireMessage(p.message_id, p.kind, p.body).to_json() for p in due],
     }
-    response = site.clients[receiver].post(PATH, json=batch)
+    response = site.peers[receiver].post(PATH, json=batch)
     assert response.status_code == 200, response.text
     answers = verify_answers(response.json(), signer=site.cast[receiver].card)
     node.worker.settle(receiver, due, answers)

@@ -53,7 +53,7 @@ def test_readyz_is_503_when_the_database_is_gone(lone: Node, tmp_path: Path) -> 
 
 def test_an_oversized_batch_is_refused(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(peer, "MAX_BODY", 64)
-    response = site.clients["JPN"].post(PATH, content=b"x" * 65)
+    response = site.peers["JPN"].post(PATH, content=b"x" * 65)
     assert response.status_code == 400
     assert "exceeds the 64-byte limit" in response.json()["message"]
 

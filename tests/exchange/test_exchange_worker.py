@@ -4,6 +4,8 @@ batch to the partner's `receive_batch`, so every answer is really signed and ver
 from __future__ import annotations
 
 import asyncio
+import logging
+import ssl
 from collections.abc import Callable, Generator, Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -19,7 +21,7 @@ from gsomia.exchange import outbox
 from gsomia.exchange import worker as worker_module
 from gsomia.exchange.answers import sign_answers
 from gsomia.exchange.wire import HELLO_PATH, PATH, parse_batch
-from gsomia.exchange.worker import DeliveryWorker
+from gsomia.exchange.worker import DeliveryWorker, PeerAddress
 from gsomia.node.receive import receive_batch
 from gsomia.store.tables import outbox as outbox_table
 
@@ -30,7 +32,7 @@ class FakeResponse:
     def __init__(self, status: int, document: Any) -> None:
         self.status = status
         self.document = document
-        self.request_info: Any = SimpleNamespace(real_url="http://jpn.invalid" + PATH)
+        self.request_info: Any = SimpleNamespace(real_url="https://jpn.invalid" + PATH)
 
     async def json(self, content_type: str | None = None) -> Any:
         return self.document
@@ -54,9 +56,13 @@ class FakeSession:
     def __init__(self, handler: Handler) -> None:
         self.handler = handler
         self.batches: list[tuple[str, dict[str, Any]]] = []
+        self.links: list[object] = []  # the `ssl` of each call: the partner's pinned context
 
-    def post(self, url: str, *, json: dict[str, Any], timeout: object = None) -> FakeResponse:
+    def post(
+        self, url: str, *, json: dict[str, Any], timeout: object = None, ssl: object = None
+    ) -> FakeResponse:
         self.batches.append((url, json))
+        self.links.append(ssl)
         status, document = self.handler(url, json)
         return FakeResponse(status, document)
 
@@ -79,7 +85,7 @@ def kor(pair: Cast) -> Cast:
 
 def jpn_answers(pair: Cast) -> Handler:
     def handle(url: str, batch: dict[str, Any]) -> tuple[int, Any]:
-        assert url == "http://jpn.invalid" + PATH
+        assert url == "https://jpn.invalid" + PATH
         sender, messages = parse_batch(batch)
         document, _ = receive_batch(pair["JPN"], sender, messages)
         return 200, document
@@ -90,7 +96,12 @@ def jpn_answers(pair: Cast) -> Handler:
 def worker(pair: Cast, **hooks: Any) -> DeliveryWorker:
     kor = pair["KOR"]
     return DeliveryWorker(
-        kor.engine, sender="KOR", resolve=kor.peer_address, clock=kor.clock, **hooks
+        kor.engine,
+        sender="KOR",
+        resolve=kor.peer_address,
+        clock=kor.clock,
+        links=kor.links,
+        **hooks,
     )
 
 
@@ -360,6 +371,7 @@ def test_hello_goes_to_every_partner_with_an_endpoint(
         sender="KOR",
         resolve=kor["KOR"].peer_address,
         peers=lambda: ["JPN", "USA"],  # no USA card is pinned: skipped
+        links=kor["KOR"].links,
     )
 
     def refuse(url: str, batch: dict[str, Any]) -> tuple[int, Any]:
@@ -368,7 +380,7 @@ def test_hello_goes_to_every_partner_with_an_endpoint(
     for handler in (lambda url, batch: (204, None), refuse):
         session = FakeSession(handler)
         asyncio.run(w._say_hello(session))  # type: ignore[arg-type]
-        assert session.batches == [("http://jpn.invalid" + HELLO_PATH, {"sender": "KOR"})]
+        assert session.batches == [("https://jpn.invalid" + HELLO_PATH, {"sender": "KOR"})]
 
 
 def test_the_nodes_worker_logs_each_partners_answer(kor: Cast) -> None:
@@ -394,3 +406,35 @@ def test_the_nodes_worker_logs_each_partners_answer(kor: Cast) -> None:
     assert (entry["actor"], entry["allowed"]) == ("JPN", False)
     assert entry["reason"].startswith("JPN refused it:")
     assert entry["article"].endswith("R28")
+
+
+def test_every_call_goes_over_the_partners_pinned_link_reused(kor: Cast) -> None:
+    session = FakeSession(jpn_answers(kor))
+    w = worker(kor)
+    for _ in range(2):
+        release(kor, precedence="FLASH")
+        asyncio.run(w._send_all(session, w._due(True), flash=True))  # type: ignore[arg-type]
+    [first, second] = session.links
+    assert isinstance(first, ssl.SSLContext)
+    assert first is second  # one context per partner card: the pool reuses its connections
+    assert first.minimum_version is ssl.TLSVersion.TLSv1_3
+    assert first.verify_mode is ssl.CERT_REQUIRED
+    assert first.cert_store_stats()["x509"] == 1  # JPN's card's certificate, nothing else
+
+
+def test_a_plain_http_endpoint_is_refused_saying_what_to_do(
+    kor: Cast, caplog: pytest.LogCaptureFixture
+) -> None:
+    release(kor, precedence="FLASH")
+    card = kor["JPN"].card
+    plain = PeerAddress("JPN", "http://jpn.invalid", card)
+    session = FakeSession(jpn_answers(kor))
+    w = DeliveryWorker(
+        kor["KOR"].engine, sender="KOR", resolve=lambda _: plain, links=kor["KOR"].links
+    )
+    with caplog.at_level(logging.WARNING, "gsomia.delivery"):
+        asyncio.run(w._send_all(session, w._due(True), flash=True))  # type: ignore[arg-type]
+    assert session.batches == []  # nothing went out in the clear
+    assert "not https" in caplog.text
+    assert "--peer-listen" in caplog.text
+    assert {r["state"] for r in rows(kor)} == {outbox.QUEUED}

@@ -20,14 +20,25 @@ def make_net(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeNet
     databases: list[str] = []
     admin = request.getfixturevalue("postgres_admin_url") if request.param == "postgresql" else ""
 
-    def make(nations: tuple[str, ...] = ("KOR", "JPN")) -> DevNet:
+    def make(
+        nations: tuple[str, ...] = ("KOR", "JPN"),
+        *,
+        user_tls: bool = False,
+        insecure_peer_http: bool = False,
+    ) -> DevNet:
         urls = {}
         if admin:
             for nation in nations:
                 url, name = fresh_postgres_database(admin)
                 urls[nation] = url
                 databases.append(name)
-        net = DevNet(tmp_path / f"net{len(created)}", nations, database_urls=urls)
+        net = DevNet(
+            tmp_path / f"net{len(created)}",
+            nations,
+            database_urls=urls,
+            user_tls=user_tls,
+            insecure_peer_http=insecure_peer_http,
+        )
         net.setup()
         created.append(net)
         return net

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 from tests.integration.conftest import MakeNet
@@ -122,9 +121,9 @@ def test_same_envelope_posted_twice_is_applied_once(make_net: MakeNet) -> None:
         row = conn.execute(select(outbox)).one()
     batch = {"sender": "KOR", "messages": [WireMessage(row.message_id, "item", row.body).to_json()]}
     net.start("JPN")
-    url = net.nodes["JPN"].url + PATH
-    first = httpx.post(url, json=batch, timeout=30).json()
-    second = httpx.post(url, json=batch, timeout=30).json()
+    with net.peer_http("KOR", "JPN") as kor_link:  # KOR's own pinned mutual-TLS link
+        first = kor_link.post(PATH, json=batch).json()
+        second = kor_link.post(PATH, json=batch).json()
     assert first["answers"][0]["answer"] == second["answers"][0]["answer"]
     assert first["answers"][0]["answer"]["status"] == "received"
     _wait(lambda: _settled(kor) == 1, 60, "KOR's own delivery of the same envelope")

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
+from tests.api.api_fixtures import peer_client
 from tests.node.node_fixtures import Cast, build_cast
 from typer.testing import CliRunner
 
@@ -32,6 +33,7 @@ class Site:
     root: Path
     clients: dict[str, TestClient]
     tokens: dict[str, str]
+    peers: dict[str, TestClient]  # each node's peer API, as its partner reaches it
 
     def auth(self, name: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[name]}"}
@@ -46,7 +48,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         for name in ("kim", "yoon", "park"):
             tokens[name] = issue_token(conn, name, cast["KOR"].clock())
     clients = {n: TestClient(create_app(node, run_worker=False)) for n, node in cast.nodes.items()}
-    for client in clients.values():
+    peers = {"KOR": peer_client(cast["KOR"], cast["JPN"].card)}
+    peers["JPN"] = peer_client(cast["JPN"], cast["KOR"].card)
+    for client in [*clients.values(), *peers.values()]:
         client.__enter__()
     # Some history: an item published, released, received by JPN; a checkpoint; JPN cosigns.
     item = cast.publish("KOR", "kim")
@@ -61,27 +65,27 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         )
     offer = checkpoint_offer(kor, cast["JPN"].card)
     assert offer is not None
-    answer = clients["JPN"].post(ADD_CHECKPOINT_PATH, content=offer[2])
+    answer = peers["JPN"].post(ADD_CHECKPOINT_PATH, content=offer[2])
     assert answer.status_code == 200, answer.text
     store_cosignatures(kor, cast["JPN"].card, offer[0], offer[1], answer.content)
     try:
-        yield Site(cast, root, clients, tokens)
+        yield Site(cast, root, clients, tokens, peers)
     finally:
-        for client in clients.values():
+        for client in [*clients.values(), *peers.values()]:
             client.__exit__(None, None, None)
         for node in cast.nodes.values():
             node.engine.dispose()
 
 
 def _checkpoint(site: Site) -> tuple[int, bytes]:
-    response = site.clients["KOR"].get("/peer/v1/log/checkpoint")
+    response = site.peers["KOR"].get("/peer/v1/log/checkpoint")
     assert response.status_code == 200, response.text
     signed, _ = open_checkpoint(response.content, log_verifier(site.cast["KOR"].card))
     return signed.checkpoint.size, signed.checkpoint.root
 
 
 def test_the_checkpoint_is_signed_by_the_key_on_the_card_and_cosigned(site: Site) -> None:
-    text = site.clients["KOR"].get("/peer/v1/log/checkpoint").text
+    text = site.peers["KOR"].get("/peer/v1/log/checkpoint").text
     assert text.startswith(site.cast["KOR"].ledger.origin + "\n")
     assert f"— {site.cast['JPN'].ledger.origin} " in text  # JPN's cosignature line
     _checkpoint(site)
@@ -89,7 +93,7 @@ def test_the_checkpoint_is_signed_by_the_key_on_the_card_and_cosigned(site: Site
 
 def test_partners_get_inclusion_and_consistency_proofs(site: Site) -> None:
     size, root = _checkpoint(site)
-    kor = site.clients["KOR"]
+    kor = site.peers["KOR"]
     with site.cast["KOR"].engine.connect() as conn:
         leaf = hash_leaf(_entry(conn, 1))
     proof = kor.get("/peer/v1/log/proof/inclusion", params={"index": 1, "size": size}).json()
@@ -118,7 +122,7 @@ def _entry(conn: object, index: int) -> bytes:
     ],
 )
 def test_proofs_beyond_the_log_are_refused(site: Site, path: str, params: dict[str, int]) -> None:
-    assert site.clients["KOR"].get(path, params=params).status_code in (400, 422)
+    assert site.peers["KOR"].get(path, params=params).status_code in (400, 422)
 
 
 def test_auditors_see_status_and_events(site: Site) -> None:

@@ -172,5 +172,5 @@ def build_cast(
         for nation, node in nodes.items():
             for other, peer in nodes.items():
                 if other != nation:
-                    add_peer(node, peer.card.to_bytes(), f"http://{other.lower()}.invalid")
+                    add_peer(node, peer.card.to_bytes(), f"https://{other.lower()}.invalid")
     return Cast(nodes)

@@ -1,27 +1,61 @@
-"""The peer API: partner nodes deliver batches here and get signed answers back."""
+"""The peer API: partner nodes deliver batches here and get signed answers back.
+
+Served on the peer listener only, over mutual TLS pinned to the partners' cards (ADR 0071).
+Each route knows which partner is on the other end of the link (`PeerDep`) and refuses a
+request that claims to come from another nation, before anything is stored.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+import logging
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from gsomia.api.deps import NodeDep
 from gsomia.api.models.peer import HelloRequest
 from gsomia.errors import InputError
+from gsomia.exchange.links import LinkRefused, require_peer, tls_peer
 from gsomia.exchange.wire import HELLO_PATH, PATH, parse_batch
 from gsomia.node.live import push_flash
 from gsomia.node.receive import receive_batch
+from gsomia.seal import IdentityCard
 
 router = APIRouter(tags=["peers"])
+log = logging.getLogger("gsomia.links")
 
 MAX_BODY = 96 << 20
 
 
+def link_peer(request: Request, node: NodeDep) -> IdentityCard | None:
+    """The partner on the other end of the TLS link; None over plain HTTP, which only the
+    development flag allows. LinkRefused (logged) for a client that is no pinned partner."""
+    extension = (request.scope.get("extensions") or {}).get("tls")
+    if extension is None and node.links.plain_http:
+        return None
+    try:
+        return tls_peer(extension, node.peer_cards())
+    except LinkRefused as error:
+        log.warning("peer request refused: %s", error.message, extra={"path": request.url.path})
+        raise
+
+
+PeerDep = Annotated[IdentityCard | None, Depends(link_peer)]
+
+
+def claimed_by(request: Request, peer: IdentityCard | None, nation: str, what: str) -> None:
+    """LinkRefused (logged) unless the TLS peer is `nation`, whom `what` claims to be from."""
+    try:
+        require_peer(peer, nation, what)
+    except LinkRefused as error:
+        log.warning("peer request refused: %s", error.message, extra={"path": request.url.path})
+        raise
+
+
 @router.post(PATH)
-async def deliver(request: Request, node: NodeDep) -> dict[str, Any]:
+async def deliver(request: Request, node: NodeDep, peer: PeerDep) -> dict[str, Any]:
     """Apply a batch of messages from a partner; answer each, signed once for the batch."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY:  # refuse before reading it
@@ -34,6 +68,8 @@ async def deliver(request: Request, node: NodeDep) -> dict[str, Any]:
     except ValueError as exc:
         raise InputError("the batch is not JSON") from exc
     sender, messages = parse_batch(data)
+    if node.peer_card(sender) is not None:  # a stranger is refused as such by receive_batch
+        claimed_by(request, peer, sender, "the batch")
     document, accepted = await run_in_threadpool(receive_batch, node, sender, messages)
     if accepted:
         await run_in_threadpool(push_flash, node, accepted)
@@ -41,18 +77,16 @@ async def deliver(request: Request, node: NodeDep) -> dict[str, Any]:
 
 
 @router.post(HELLO_PATH, status_code=204)
-def hello(body: HelloRequest, node: NodeDep) -> None:
-    """A partner node says it is up: retry what is queued for it now rather than later.
-
-    Unauthenticated on purpose: the worst a forged hello can do is trigger an early retry.
-    """
+def hello(request: Request, body: HelloRequest, node: NodeDep, peer: PeerDep) -> None:
+    """A partner node says it is up: retry what is queued for it now rather than later."""
     sender = body.sender
     if node.peer_card(sender) is None:
         raise InputError(f"{sender!r} is not a registered partner of this node")
+    claimed_by(request, peer, sender, "the hello")
     node.worker.peer_is_back(sender)
 
 
 @router.get("/peer/v1/card")
-def card(node: NodeDep) -> dict[str, Any]:
+def card(node: NodeDep, _peer: PeerDep) -> dict[str, Any]:
     """This node's identity card (public keys and fingerprint), for partners to pin."""
     return node.card.to_json()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 from rich.console import Console
 
@@ -12,6 +15,21 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+@app.callback()
+def main(
+    cacert: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="GSOMIA_CACERT",
+            help="certificate to trust for a node served with --tls (default with --home: "
+            "the node's own)",
+        ),
+    ] = None,
+) -> None:
+    """Exchange classified military information under security agreements (GSOMIAs)."""
+
 
 console = Console()
 err_console = Console(stderr=True)

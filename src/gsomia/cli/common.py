@@ -5,7 +5,8 @@ every table colours a state the same way and shows a time to the second. Keeping
 place keeps the commands short and the output consistent from one workflow to the next.
 
 Either `--url` and `--token` (or GSOMIA_URL / GSOMIA_TOKEN), or `--home DIR --as USER` on the
-node's own machine, where the CLI issues USER a token from the node's database.
+node's own machine, where the CLI issues USER a token from the node's database. A node served
+with `--tls` is trusted by its own certificate from its home, or by `gsomia --cacert FILE`.
 """
 
 from __future__ import annotations
@@ -15,13 +16,16 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import typer
 from rich.table import Table
 
 from gsomia.client import NodeClient
 from gsomia.errors import Error, UsageError
 from gsomia.node.database import open_database
+from gsomia.node.home import KEYS
 from gsomia.node.users import console_token
+from gsomia.seal.link_keys import TLS_CERT_FILE
 
 # Who you are, at which node ------------------------------------------------------------------
 
@@ -33,13 +37,24 @@ Token = Annotated[str | None, typer.Option(envvar="GSOMIA_TOKEN", help="API toke
 HomeOpt = Annotated[Path, typer.Option("--home", help="the node home directory")]
 
 
+def _cacert() -> Path | None:
+    """`gsomia --cacert FILE` (or GSOMIA_CACERT), if given."""
+    context = click.get_current_context(silent=True)
+    value = context.find_root().params.get("cacert") if context is not None else None
+    return Path(value) if value else None
+
+
 def connect(home: Path | None, user: str | None, url: str | None, token: str | None) -> NodeClient:
     if home is not None and user is not None:
         with open_database(home) as db:
             token = console_token(db, user)
-        return NodeClient(url or f"http://{db.config.listen}", token)
+        config = db.config
+        url = url or f"{'https' if config.tls else 'http'}://{config.listen}"
+        own = Path(config.tls_cert) if config.tls_cert else home / KEYS / TLS_CERT_FILE
+        secure = url.startswith("https://")
+        return NodeClient(url, token, cacert=(_cacert() or own) if secure else None)
     if url and token:
-        return NodeClient(url, token)
+        return NodeClient(url, token, cacert=_cacert())
     raise UsageError(
         "say which node and who you are",
         hint="use --home DIR --as USER on the node's machine, or --url and --token",

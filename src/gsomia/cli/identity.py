@@ -14,7 +14,7 @@ from rich.markup import escape
 
 from gsomia.cli.app import app, console, err_console
 from gsomia.errors import UsageError
-from gsomia.node.home import CARD, init_home, read_config
+from gsomia.node.home import CARD, DEFAULT_PEER_LISTEN, init_home, load_home, read_config
 from gsomia.seal import DEFAULT_PROFILE, fingerprint_groups, parse_card
 
 identity_app = typer.Typer(help="The node's public identity card.")
@@ -48,10 +48,17 @@ def init(  # noqa: PLR0917 - Typer maps parameters to options
         str | None, typer.Option(help="Database URL; SQLite inside the home by default.")
     ] = None,
     endpoint: Annotated[
-        list[str] | None, typer.Option(help="URL partners reach this node at (repeatable).")
+        list[str] | None,
+        typer.Option(
+            help="https:// URL partners reach the peer listener at (repeatable); "
+            "its host goes into the TLS certificate."
+        ),
     ] = None,
+    peer_listen: Annotated[
+        str, typer.Option(help="HOST:PORT the peer API listens on (mutual TLS).")
+    ] = DEFAULT_PEER_LISTEN,
 ) -> None:
-    """Create a node home: configuration, fresh keys (encrypted), identity card."""
+    """Create a node home: configuration, fresh keys (encrypted), TLS certificate, card."""
     home = init_home(
         directory,
         nation,
@@ -60,6 +67,7 @@ def init(  # noqa: PLR0917 - Typer maps parameters to options
         profile=profile,
         database_url=database,
         endpoints=tuple(endpoint or ()),
+        peer_listen=peer_listen,
     )
     console.print(f"node home created in [bold]{escape(str(home.path))}[/]")
     console.print(f"profile {home.config.profile}, key id {home.card.key_id}")
@@ -73,9 +81,13 @@ def export(
         Path | None, typer.Option("--output", "-o", help="Write the card here, not stdout.")
     ] = None,
 ) -> None:
-    """Print (or write) this node's identity card; its fingerprint goes to stderr."""
+    """Print (or write) this node's identity card; its fingerprint goes to stderr.
+
+    The card of a home made before TLS pinning is re-made first (the key passphrase adds the
+    TLS key), so what partners get is always a card they can pin."""
     read_config(home)  # a clear error when `home` is not a node home
-    card = parse_card((home / CARD).read_bytes())
+    raw = (home / CARD).read_bytes()
+    card = parse_card(raw) if b'"tls"' in raw else load_home(home, passphrase()).card
     if output is None:
         typer.echo(card.to_bytes().decode("utf-8"), nl=False)
     else:

@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 from rich.table import Table
 
-from gsomia.app import create_app
+from gsomia.app.serving import Listener, address, peer_tls, serve_node, user_tls
 from gsomia.cli.app import app, console
 from gsomia.cli.common import HomeOpt, iso_day
 from gsomia.cli.identity import passphrase
@@ -57,29 +56,55 @@ def _configure_logging(level: str) -> None:
 
 
 @app.command("serve")
-def serve(
+def serve(  # noqa: PLR0917 - Typer maps parameters to options
     home: HomeOpt,
-    listen: Annotated[str | None, typer.Option(help="HOST:PORT (default: config.toml)")] = None,
+    listen: Annotated[
+        str | None, typer.Option(help="user API and pages, HOST:PORT (default: config.toml)")
+    ] = None,
+    peer_listen: Annotated[
+        str | None,
+        typer.Option(help="peer API, mutual TLS, HOST:PORT (default: config.toml)"),
+    ] = None,
+    tls: Annotated[
+        bool | None, typer.Option("--tls/--no-tls", help="serve the user API over TLS too")
+    ] = None,
+    tls_cert: Annotated[
+        Path | None, typer.Option(help="certificate (PEM) for the user API, with --tls-key")
+    ] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="its private key (PEM)")] = None,
+    insecure_peer_http: Annotated[
+        bool,
+        typer.Option(
+            "--insecure-peer-http",
+            help="DEVELOPMENT ONLY: peer API and calls to partners over plain HTTP",
+        ),
+    ] = False,
     log_level: Annotated[str, typer.Option(help="debug, info, warning")] = "info",
 ) -> None:
-    """Run the node: user and peer APIs, the delivery worker, health and metrics."""
+    """Run the node: user API and pages, peer API (mutual TLS), the delivery worker."""
     loaded = load_home(home, passphrase())
+    config = loaded.config
     node = assemble(loaded)
-    host, _, port = (listen or loaded.config.listen).rpartition(":")
-    if not host or not port.isdigit():
-        raise UsageError(f"listen address {listen!r} is not HOST:PORT")
+    cert = tls_cert or (Path(config.tls_cert) if config.tls_cert else None)
+    key = tls_key or (Path(config.tls_key) if config.tls_key else None)
+    user_on_tls = tls if tls is not None else (config.tls or tls_cert is not None)
+    user = Listener(
+        *address(listen or config.listen, "--listen"),
+        user_tls(node, cert, key) if user_on_tls else None,
+    )
+    peer = Listener(
+        *address(peer_listen or config.peer_listen, "--peer-listen"),
+        None if insecure_peer_http else peer_tls(node),
+    )
+    if user.port == peer.port and user.host == peer.host:
+        raise UsageError("--listen and --peer-listen must differ")
     _configure_logging(log_level)
     console.print(
-        f"[bold]gsomia[/] {loaded.config.nation} node on http://{host}:{port}", highlight=False
+        f"[bold]gsomia[/] {config.nation} node: user API on {user.url}, "
+        f"peer API on {peer.url}" + ("" if insecure_peer_http else " (mutual TLS)"),
+        highlight=False,
     )
-    uvicorn.run(
-        create_app(node),
-        host=host,
-        port=int(port),
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=10,
-    )
+    serve_node(node, user=user, peer=peer)
 
 
 @peer_app.command("add")
@@ -87,11 +112,15 @@ def peer_add(
     home: HomeOpt,
     card: Annotated[Path, typer.Argument(help="the partner node's identity card (JSON)")],
     endpoint: Annotated[str | None, typer.Option(help="override the card's endpoint")] = None,
+    insecure_peer_http: Annotated[
+        bool,
+        typer.Option("--insecure-peer-http", help="DEVELOPMENT ONLY: allow an http:// endpoint"),
+    ] = False,
 ) -> None:
     """Trust a partner node: pin its identity card. Check the fingerprint out of band."""
     node = assemble(load_home(home, passphrase()))
     node.migrate()
-    pinned = pin_partner(node, card.read_bytes(), endpoint)
+    pinned = pin_partner(node, card.read_bytes(), endpoint, plain_http=insecure_peer_http)
     console.print(f"[green]added[/] {pinned.nation} — {pinned.name}")
     console.print(f"fingerprint  [bold]{fingerprint_groups(pinned.fingerprint)}[/]")
     console.print(

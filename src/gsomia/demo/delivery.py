@@ -38,7 +38,8 @@ def _wait_settled(client: NodeClient, item_id: str, timeout: float = 20.0) -> li
 
 def delivery(net: DevNet, story: Story) -> tuple[str, str]:
     """Steps 1–5: the item's way to JPN; its id and JPN's holding id."""
-    screen = AlertWatcher(net.nodes["JPN"].url, net.nodes["JPN"].tokens["sato"])
+    jpn = net.nodes["JPN"]
+    screen = AlertWatcher(jpn.url, jpn.tokens["sato"], cacert=jpn.cacert)
     screen.ready.wait(10)
     step(1, "A KOR analyst publishes a FLASH launch track for JPN")
     item_id = publish_step(net, story)

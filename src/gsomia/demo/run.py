@@ -40,7 +40,9 @@ def run_demo(root: Path, *, keep_serving: bool) -> bool:
         with console.status("starting the KOR, JPN and USA nodes…"):
             net.start_all()
         for nation, proc in net.nodes.items():
-            console.print(f"  {nation}  {proc.url}  (home {proc.home})")
+            console.print(
+                f"  {nation}  {proc.url}  peers: {proc.peer_url} (mutual TLS)  (home {proc.home})"
+            )
         story = run_story(net)
         console.print()
         verdict = (

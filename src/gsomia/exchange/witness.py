@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import json
+import ssl
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -162,12 +163,14 @@ def verify_receipts(entries: Sequence[Mapping[str, Any]], card: IdentityCard) ->
 
 
 async def post_add_checkpoint(
-    session: aiohttp.ClientSession, endpoint: str, body: bytes
+    session: aiohttp.ClientSession, endpoint: str, body: bytes, link: ssl.SSLContext | None
 ) -> tuple[int, bytes]:
-    """POST an add-checkpoint request to a partner's node; its status and body."""
+    """POST an add-checkpoint request to a partner's node over its pinned `link` (None: plain
+    HTTP, the development flag); its status and body."""
     async with session.post(
         endpoint.rstrip("/") + ADD_CHECKPOINT_PATH,
         data=body,
         headers={"content-type": "text/plain; charset=utf-8"},
+        ssl=link or True,
     ) as response:
         return response.status, await response.read()

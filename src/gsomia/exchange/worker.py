@@ -3,6 +3,9 @@
 Two lanes run side by side. The FLASH lane sends each FLASH message alone the moment it is
 queued; the bulk lane sends everything else in batches. So a FLASH track never waits behind
 10,000 queued ROUTINE reports, neither here nor in the partner's inbox.
+
+Every call goes over the partner's pinned mutual-TLS link (`gsomia.exchange.links`): one
+client context per partner card, so the session's pool reuses each partner's connections.
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ from typing import Any
 import aiohttp
 from sqlalchemy import Connection, Engine
 
-from gsomia.errors import Error, VerificationError
+from gsomia.errors import Error, UsageError, VerificationError
 from gsomia.exchange import outbox
 from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.backoff import next_attempt
+from gsomia.exchange.links import PeerLinks
 from gsomia.exchange.wire import HELLO_PATH, MAX_BATCH, PATH, REJECTED, WireMessage
 from gsomia.seal import IdentityCard
 from gsomia.store.db import reader
@@ -60,8 +64,10 @@ class DeliveryWorker:
         on_settled: Settled | None = None,
         on_failure: Callable[[str], None] | None = None,
         peers: Callable[[], list[str]] = list,
+        links: PeerLinks | None = None,
     ) -> None:
         self._engine = engine
+        self._links = links or PeerLinks(None)
         self._reader = reader(engine)
         self._peers = peers
         self._sender = sender
@@ -131,12 +137,14 @@ class DeliveryWorker:
             address = self._resolve(peer)
             if address is None:
                 continue
-            with contextlib.suppress(aiohttp.ClientError, TimeoutError):
-                await session.post(
+            with contextlib.suppress(aiohttp.ClientError, TimeoutError, UsageError):
+                async with session.post(
                     address.endpoint.rstrip("/") + HELLO_PATH,
                     json={"sender": self._sender},
                     timeout=aiohttp.ClientTimeout(total=2),
-                )
+                    ssl=self._links.context_for(address.endpoint, address.card) or True,
+                ):
+                    pass  # released at once, so the connection goes back to the pool
 
     def _due(self, flash: bool) -> list[outbox.Pending]:
         now = self._clock()
@@ -186,7 +194,9 @@ class DeliveryWorker:
             "messages": [WireMessage(r.message_id, r.kind, r.body).to_json() for r in rows],
         }
         try:
-            async with session.post(address.endpoint.rstrip("/") + PATH, json=batch) as response:
+            link = self._links.context_for(address.endpoint, address.card) or True
+            url = address.endpoint.rstrip("/") + PATH
+            async with session.post(url, json=batch, ssl=link) as response:
                 document = await response.json(content_type=None)
                 if response.status != 200:
                     raise aiohttp.ClientResponseError(
@@ -196,7 +206,13 @@ class DeliveryWorker:
                         message=str(document)[:300],
                     )
             answers = verify_answers(document, signer=address.card)
-        except (aiohttp.ClientError, TimeoutError, ValueError, VerificationError) as exc:
+        except (
+            aiohttp.ClientError,
+            TimeoutError,
+            ValueError,
+            VerificationError,
+            UsageError,
+        ) as exc:
             log.warning("delivery to %s failed: %s", peer, exc)
             if self._on_failure:
                 self._on_failure(peer)

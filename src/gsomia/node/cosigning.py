@@ -90,7 +90,8 @@ async def offer_checkpoint(
         if offer is None:
             return None
         size, text, body = offer
-        status, answer = await post_add_checkpoint(session, endpoint, body)
+        link = node.links.context_for(endpoint, card)
+        status, answer = await post_add_checkpoint(session, endpoint, body, link)
         if status == 200:
             await asyncio.to_thread(store_cosignatures, node, card, size, text, answer)
             return size

@@ -2,22 +2,29 @@
 
 ```
 HOME/
-  config.toml      nation, name, profile, listen address, database URL, endpoints
-  keys/            encrypted PKCS#8 private keys (mode 0600, directory 0700)
+  config.toml      nation, name, profile, listen addresses, database URL, endpoints
+  keys/            encrypted PKCS#8 private keys (mode 0600, directory 0700), the TLS
+                   certificate and the sealed storage key
   identity.json    the node's public identity card (give it to partners)
 ```
 
 `init_home` refuses a home that exists and is not empty, so keys are never overwritten.
+`load_home` upgrades a home made before nodes had link keys: it adds the TLS key, its
+certificate and the storage key, and re-makes the card (v2); the old card stays beside it.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import tomli_w
 
@@ -26,17 +33,23 @@ from gsomia.seal import (
     DEFAULT_PROFILE,
     IdentityCard,
     NodeKeys,
+    add_link_keys,
     generate_node_keys,
     load_node_keys,
     make_card,
+    missing_link_keys,
     parse_card,
     write_node_keys,
 )
 
 CONFIG = "config.toml"
 CARD = "identity.json"
+OLD_CARD = "identity-v1.json"
 KEYS = "keys"
 DEFAULT_LISTEN = "127.0.0.1:8400"
+DEFAULT_PEER_LISTEN = "127.0.0.1:8401"
+
+log = logging.getLogger("gsomia.node")
 
 
 @dataclass(frozen=True)
@@ -49,6 +62,13 @@ class NodeConfig:
     listen: str = DEFAULT_LISTEN
     database_url: str = ""
     endpoints: tuple[str, ...] = field(default=())
+    #: Where partners reach the peer API (mutual TLS); cards carry it as `https://…` endpoints.
+    peer_listen: str = DEFAULT_PEER_LISTEN
+    #: Serve the user API and pages over TLS too, with this certificate and key (PEM files;
+    #: empty: the node's own TLS certificate and key).
+    tls: bool = False
+    tls_cert: str = ""
+    tls_key: str = ""
     #: `[log]`: sign a checkpoint after this many new events, or this many seconds (issue 6).
     checkpoint_events: int = 1000
     checkpoint_seconds: float = 5.0
@@ -56,7 +76,14 @@ class NodeConfig:
     def to_toml(self) -> dict[str, Any]:
         return {
             "node": {"nation": self.nation, "name": self.name, "profile": self.profile},
-            "server": {"listen": self.listen, "endpoints": list(self.endpoints)},
+            "server": {
+                "listen": self.listen,
+                "peer_listen": self.peer_listen,
+                "endpoints": list(self.endpoints),
+                "tls": self.tls,
+                "tls_cert": self.tls_cert,
+                "tls_key": self.tls_key,
+            },
             "database": {"url": self.database_url},
             "log": {
                 "checkpoint_events": self.checkpoint_events,
@@ -85,20 +112,22 @@ def init_home(  # noqa: PLR0917 - the signature the node issue asks for
     *,
     now: datetime | None = None,
     endpoints: tuple[str, ...] = (),
+    peer_listen: str = DEFAULT_PEER_LISTEN,
 ) -> NodeHome:
     """Create a new node home at `path` with fresh keys; Conflict if it exists and is not empty."""
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise Conflict(
             f"{path} exists and is not empty", hint="choose a new directory for the node home"
         )
-    keys = generate_node_keys(profile)
-    card = make_card(
-        keys, nation=nation, name=name, created=now or datetime.now(UTC), endpoints=endpoints
-    )
+    created = now or datetime.now(UTC)
+    keys = generate_node_keys(profile, nation=nation, hosts=hosts_of(endpoints), now=created)
+    card = make_card(keys, nation=nation, name=name, created=created, endpoints=endpoints)
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     url = database_url or f"sqlite:///{(path / 'node.db').resolve()}"
-    config = NodeConfig(nation, name, profile, DEFAULT_LISTEN, url, tuple(endpoints))
-    write_node_keys(path / KEYS, keys, passphrase)
+    config = NodeConfig(
+        nation, name, profile, DEFAULT_LISTEN, url, tuple(endpoints), peer_listen=peer_listen
+    )
+    keys = write_node_keys(path / KEYS, keys, passphrase)
     (path / CONFIG).write_text(tomli_w.dumps(config.to_toml()), encoding="utf-8")
     (path / CARD).write_bytes(card.to_bytes())
     os.chmod(path, 0o700)
@@ -125,6 +154,10 @@ def read_config(path: Path) -> NodeConfig:
             listen=str(server.get("listen", DEFAULT_LISTEN)),
             database_url=str(database.get("url") or f"sqlite:///{(path / 'node.db').resolve()}"),
             endpoints=tuple(str(e) for e in server.get("endpoints", [])),
+            peer_listen=str(server.get("peer_listen", DEFAULT_PEER_LISTEN)),
+            tls=bool(server.get("tls", False)),
+            tls_cert=str(server.get("tls_cert", "")),
+            tls_key=str(server.get("tls_key", "")),
             checkpoint_events=int(log.get("checkpoint_events", 1000)),
             checkpoint_seconds=float(log.get("checkpoint_seconds", 5.0)),
         )
@@ -132,14 +165,63 @@ def read_config(path: Path) -> NodeConfig:
         raise UsageError(f"{path / CONFIG} lacks {error}") from error
 
 
+def hosts_of(endpoints: Sequence[str]) -> list[str]:
+    """The host names and addresses of `endpoints`, for the TLS certificate's names."""
+    return [host for url in endpoints if (host := urlsplit(url).hostname)]
+
+
 def load_home(path: Path, passphrase: str) -> NodeHome:
-    """Load the home at `path`: configuration, keys (decrypted with `passphrase`) and card."""
+    """Load the home at `path`: configuration, keys (decrypted with `passphrase`) and card.
+
+    A home made before nodes had link keys is upgraded on the way (see the module's doc)."""
     config = read_config(path)
+    if missing_link_keys(path / KEYS):
+        add_link_keys(
+            path / KEYS,
+            passphrase,
+            config.profile,
+            nation=config.nation,
+            hosts=hosts_of(config.endpoints),
+            now=datetime.now(UTC),
+        )
+        log.info("node home %s: TLS key, certificate and storage key added", path)
     keys = load_node_keys(path / KEYS, passphrase, config.profile)
     try:
-        card = parse_card((path / CARD).read_bytes())
+        raw = (path / CARD).read_bytes()
     except FileNotFoundError:
         raise UsageError(f"{path / CARD} is missing") from None
+    if _card_without_tls(raw):
+        raw = _remake_card(path, config, keys, raw)
+    card = parse_card(raw)
     if card.key_id != keys.key_id:
         raise UsageError(f"{path / CARD} does not belong to the keys in {path / KEYS}")
+    if card.tls_certificate != keys.tls_certificate:
+        raise UsageError(f"{path / CARD} does not carry the TLS certificate in {path / KEYS}")
     return NodeHome(path, config, keys, card)
+
+
+def _card_without_tls(raw: bytes) -> bool:
+    try:
+        return "tls" not in json.loads(raw)
+    except ValueError:
+        return False  # parse_card names the problem
+
+
+def _remake_card(path: Path, config: NodeConfig, keys: NodeKeys, old: bytes) -> bytes:
+    """The v2 card of an upgraded home, written in place; the old card kept beside it."""
+    card = make_card(
+        keys,
+        nation=config.nation,
+        name=config.name,
+        created=datetime.now(UTC),
+        endpoints=config.endpoints,
+    )
+    (path / OLD_CARD).write_bytes(old)
+    (path / CARD).write_bytes(card.to_bytes())
+    log.info(
+        "node home %s: identity card re-made with the TLS certificate (fingerprint %s); "
+        "give it to every partner: `gsomia identity export`",
+        path,
+        card.fingerprint,
+    )
+    return card.to_bytes()

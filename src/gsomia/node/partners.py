@@ -6,22 +6,35 @@ log (R16), like registering a person, whoever pins it: `gsomia peer add` or a de
 
 from __future__ import annotations
 
+from gsomia.exchange.links import check_endpoint
 from gsomia.ledger.events import EventKind
 from gsomia.node import audit, peers
 from gsomia.node.audit import admin_event
 from gsomia.node.database import Database
 from gsomia.node.runtime import Node
 from gsomia.node.users import OPERATOR
-from gsomia.seal import IdentityCard
+from gsomia.seal import IdentityCard, parse_card
 from gsomia.store.peers import Peer, pinned
 
 __all__ = ["Peer", "list_partners", "pin_partner"]
 
 
 def pin_partner(
-    node: Node, card: bytes, endpoint: str | None = None, *, actor: str = OPERATOR
+    node: Node,
+    card: bytes,
+    endpoint: str | None = None,
+    *,
+    actor: str = OPERATOR,
+    plain_http: bool = False,
 ) -> IdentityCard:
-    """Trust the partner node whose identity card is `card`, and log it with its fingerprint."""
+    """Trust the partner node whose identity card is `card`, and log it with its fingerprint.
+
+    Its endpoint must be https (mutual TLS) unless `plain_http`, the development flag; a
+    partner's card of the first version is refused, saying what to do (`parse_card`)."""
+    parsed = parse_card(card)
+    address = endpoint or (parsed.endpoints[0] if parsed.endpoints else None)
+    if address is not None:
+        check_endpoint(parsed.nation, address, plain_http=plain_http)
     pinned = peers.add_peer(node, card, endpoint)
     # Logged just after the pin, in its own transaction: `add_peer` owns the pin's.
     with node.engine.begin() as conn:

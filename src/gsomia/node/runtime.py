@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
+from gsomia.errors import InputError
+from gsomia.exchange.links import PeerLinks
 from gsomia.exchange.outbox import Pending
 from gsomia.exchange.worker import DeliveryWorker, PeerAddress
 from gsomia.ledger.policy import LogPolicy
@@ -21,6 +24,8 @@ from gsomia.store.db import make_engine, migrate, reader
 from gsomia.treaty.agreements import Agreement, AgreementRegistry, load_agreements
 from gsomia.treaty.lifecycle import Event
 from gsomia.treaty.schemes import Scheme, SchemeRegistry, load_schemes
+
+log = logging.getLogger("gsomia.node")
 
 #: The channel every transfer of this software uses: node to node over the agreement's network.
 CHANNEL = "gsomia-node"
@@ -62,6 +67,8 @@ class Node:
         self.metrics = Metrics()
         self._peers: dict[str, tuple[IdentityCard, str | None]] | None = None
         self._recorded: dict[str, list[Event]] | None = None
+        #: Pinned mutual-TLS contexts to call partners with (gsomia.exchange.links).
+        self.links = PeerLinks(self.keys.tls_files)
         self.worker = DeliveryWorker(
             self.engine,
             sender=self.nation,
@@ -70,6 +77,7 @@ class Node:
             on_failure=lambda peer: self.metrics.delivery_failures.labels(peer).inc(),
             on_settled=lambda conn, peer, settled: settle(self, conn, peer, settled),
             peers=lambda: sorted(self._load_peers()),
+            links=self.links,
         )
 
     def migrate(self) -> None:
@@ -87,8 +95,13 @@ class Node:
     def _load_peers(self) -> dict[str, tuple[IdentityCard, str | None]]:
         if self._peers is None:
             with self.reader.connect() as conn:
-                pinned = peers.pinned(conn)
-            self._peers = {p.nation: (parse_card(p.card), p.endpoint) for p in pinned}
+                found = peers.pinned(conn)
+            self._peers = {}
+            for peer in found:
+                try:
+                    self._peers[peer.nation] = (parse_card(peer.card), peer.endpoint)
+                except InputError as error:  # a v1 card: `gsomia peer add` its new one
+                    log.error("partner %s not loaded: %s", peer.nation, error.message)
         return self._peers
 
     def peer_card(self, nation: str) -> IdentityCard | None:

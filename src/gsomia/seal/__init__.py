@@ -4,7 +4,9 @@ Importing it checks that `cryptography` can do ML-KEM, ML-DSA and hybrid HPKE, a
 (UsageError) otherwise. The node calls:
 
 * `generate_node_keys`, `write_node_keys`, `load_node_keys` — its own keys;
-* `make_card`, `parse_card`, `fingerprint_groups` — identity cards, its own and partners';
+* `make_card`, `parse_card`, `fingerprint_groups` — identity cards, its own and partners'
+  (`parse_held_card` for a card kept with something held, which may predate TLS pinning);
+* `certificate_pem`, `certificate_der`, `tls_pin` — the TLS certificates links are pinned to;
 * `seal_envelope` / `open_envelope` — items in memory;
 * `seal_stream` / `open_stream` / `open_file` — content of any size, bounded memory;
 * `sign_document` / `verify_document`, `bind` / `verify_binding` — documents signed in the
@@ -39,14 +41,28 @@ from gsomia.seal.envelope import (  # noqa: E402
     open_envelope,
     seal_envelope,
 )
-from gsomia.seal.identity import IdentityCard, fingerprint_groups, make_card, parse_card  # noqa: E402
+from gsomia.seal.identity import (  # noqa: E402
+    IdentityCard,
+    fingerprint_groups,
+    make_card,
+    parse_card,
+    parse_held_card,
+)
 from gsomia.seal.inspect import Summary, describe_envelope, describe_stream  # noqa: E402
 from gsomia.seal.keys import (  # noqa: E402
     NodeKeys,
     PublicKeys,
+    TlsFiles,
+    add_link_keys,
     generate_node_keys,
     load_node_keys,
     write_node_keys,
+)
+from gsomia.seal.link_keys import (  # noqa: E402
+    certificate_der,
+    certificate_pem,
+    missing_link_keys,
+    tls_pin,
 )
 from gsomia.seal.notes import (  # noqa: E402
     NoteKey,
@@ -94,9 +110,13 @@ __all__ = [
     "PublicKeys",
     "StreamOpened",
     "Summary",
+    "TlsFiles",
+    "add_link_keys",
     "bind",
     "bound_digest",
     "canonical_json",
+    "certificate_der",
+    "certificate_pem",
     "content_sha256",
     "describe_envelope",
     "describe_stream",
@@ -106,16 +126,19 @@ __all__ = [
     "generate_node_keys",
     "load_node_keys",
     "make_card",
+    "missing_link_keys",
     "node_note_key",
     "open_envelope",
     "open_file",
     "open_stream",
     "parse_card",
+    "parse_held_card",
     "seal_envelope",
     "seal_stream",
     "seed_key",
     "sign_document",
     "sign_payload",
+    "tls_pin",
     "verified_payload",
     "verify_binding",
     "verify_document",

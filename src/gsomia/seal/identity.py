@@ -1,35 +1,57 @@
 """A node's public identity card: who it is, its public keys, where to reach it, a fingerprint.
 
 ```json
-{"type": "gsomia-identity/1", "nation": "KOR", "name": "MND Seoul", "profile": "pq",
+{"type": "gsomia-identity/2", "nation": "KOR", "name": "MND Seoul", "profile": "pq",
  "keys": {"kem": {...JWK...}, "sig": [{...JWK...}, ...]}, "key_id": "…",
- "endpoints": ["https://…"], "created": "2026-11-27T09:00:00Z", "fingerprint": "…"}
+ "tls": "MIIB…(base64 DER)", "endpoints": ["https://…"], "created": "2026-11-27T09:00:00Z",
+ "fingerprint": "…"}
 ```
 
 `fingerprint` is SHA-256 over the canonical JSON of the card without `fingerprint`, in hex; read
 it out grouped (`fingerprint_groups`) over a second channel before trusting a card. `key_id`
-names the node's keys in envelopes. Loading a card checks every member and both digests.
+names the node's keys in envelopes. `tls` is the node's self-signed TLS certificate: partners
+pin the link to it (ADR 0071), so the fingerprint vouches for the link as for the signatures.
+Loading a card checks every member and both digests.
+
+A `gsomia-identity/1` card (before TLS pinning) is refused by `parse_card` with what to do.
+Only a card kept as evidence with something already held (`parse_held_card`) may still be v1:
+what was verified with it stays verifiable.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from gsomia.errors import InputError
 from gsomia.seal.encoding import canonical_json, parse_json_object
 from gsomia.seal.keys import NodeKeys, PublicKeys, key_id, parse_public_jwks
+from gsomia.seal.link_keys import check_certificate, tls_pin
 
-CARD_TYPE = "gsomia-identity/1"
+CARD_TYPE = "gsomia-identity/2"
+CARD_TYPE_V1 = "gsomia-identity/1"
 _NATION = re.compile(r"[A-Z]{3}|NATO")
 _ENDPOINT = re.compile(r"https?://[^\s]{1,2040}")
-_MEMBERS = {"type", "nation", "name", "profile", "keys", "key_id", "endpoints", "created"}
+_MEMBERS_V1 = {"type", "nation", "name", "profile", "keys", "key_id", "endpoints", "created"}
+_MEMBERS = {*_MEMBERS_V1, "tls"}
 _CARD_LIMIT = 64 * 1024
+
+
+def v1_refusal(nation: str) -> str:
+    """What to say of a partner's card of the first version, wherever it turns up."""
+    return (
+        f"the identity card of {nation} is a {CARD_TYPE_V1} card, made before nodes pinned "
+        f"each other's TLS keys; ask {nation}'s operator for its new card: "
+        "`gsomia identity export`"
+    )
 
 
 @dataclass(frozen=True)
@@ -41,6 +63,15 @@ class IdentityCard:
     created: datetime
     endpoints: tuple[str, ...]
     keys: PublicKeys
+    #: DER of the node's self-signed TLS certificate; None only on a v1 card held as evidence.
+    tls_certificate: bytes | None = None
+
+    @cached_property
+    def tls_pin(self) -> str:
+        """SHA-256 of the TLS certificate's SubjectPublicKeyInfo (hex): the link's pin."""
+        if self.tls_certificate is None:
+            raise InputError(v1_refusal(self.nation))
+        return tls_pin(self.tls_certificate)
 
     @property
     def profile(self) -> str:
@@ -52,8 +83,8 @@ class IdentityCard:
 
     def body(self) -> dict[str, Any]:
         """The card's members without `fingerprint`."""
-        return {
-            "type": CARD_TYPE,
+        body = {
+            "type": CARD_TYPE if self.tls_certificate is not None else CARD_TYPE_V1,
             "nation": self.nation,
             "name": self.name,
             "profile": self.profile,
@@ -62,6 +93,9 @@ class IdentityCard:
             "endpoints": list(self.endpoints),
             "created": self.created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
+        if self.tls_certificate is not None:
+            body["tls"] = base64.b64encode(self.tls_certificate).decode("ascii")
+        return body
 
     @property
     def fingerprint(self) -> str:
@@ -115,17 +149,47 @@ def make_card(
         created=created.astimezone(UTC).replace(microsecond=0),
         endpoints=_check_endpoints(list(endpoints)),
         keys=parse_public_jwks(keys.profile, keys.public),
+        tls_certificate=check_certificate(keys.tls_certificate, keys.profile),
     )
 
 
 def parse_card(data: bytes | str) -> IdentityCard:
-    """Read and fully validate a card; InputError names the first problem found."""
+    """Read and fully validate a card; InputError names the first problem found, and says
+    what to do with a card of the first version."""
+    return _parse(data, held=False)
+
+
+def parse_held_card(data: bytes | str) -> IdentityCard:
+    """`parse_card` for a card kept as evidence with something held (a holding's sender
+    card): a v1 card still reads, so what was verified with it stays verifiable (R17)."""
+    return _parse(data, held=True)
+
+
+def _tls(raw: dict[str, Any], profile_name: str) -> bytes | None:
+    if raw["type"] == CARD_TYPE_V1:
+        return None
+    text = raw["tls"]
+    try:
+        if not isinstance(text, str) or len(text) > 8192:
+            raise ValueError("not a string of at most 8192 characters")
+        der = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise InputError(f"identity card tls is not base64: {error}") from error
+    return check_certificate(der, profile_name)
+
+
+def _parse(data: bytes | str, *, held: bool) -> IdentityCard:
     raw = parse_json_object(data, what="identity card", limit=_CARD_LIMIT)
-    if set(raw) != {*_MEMBERS, "fingerprint"}:
-        missing = sorted({*_MEMBERS, "fingerprint"} - set(raw))
-        extra = sorted(set(raw) - {*_MEMBERS, "fingerprint"})
+    if raw.get("type") == CARD_TYPE_V1 and not held:
+        nation = raw.get("nation")
+        ok = isinstance(nation, str) and _NATION.fullmatch(nation)
+        raise InputError(v1_refusal(nation if ok else "the partner"))  # type: ignore[arg-type]
+    members = _MEMBERS_V1 if raw.get("type") == CARD_TYPE_V1 else _MEMBERS
+    if set(raw) != {*members, "fingerprint"}:
+        missing = sorted({*members, "fingerprint"} - set(raw))
+        extra = sorted(set(raw) - {*members, "fingerprint"})
         raise InputError(f"identity card members wrong (missing {missing}, unexpected {extra})")
-    if raw["type"] != CARD_TYPE:
+    if raw["type"] not in (CARD_TYPE, CARD_TYPE_V1):
         raise InputError(f"identity card type must be {CARD_TYPE!r}")
     if not isinstance(raw["profile"], str):
         raise InputError("identity card profile must be a string")
@@ -150,6 +214,7 @@ def parse_card(data: bytes | str) -> IdentityCard:
         created=when,
         endpoints=_check_endpoints(raw["endpoints"]),
         keys=keys,
+        tls_certificate=_tls(raw, keys.profile),
     )
     if raw["key_id"] != key_id(raw["keys"]):
         raise InputError("identity card key_id does not match its keys")

@@ -3,11 +3,13 @@
 Run from the repository root: `.venv/bin/python tests/vectors/seal/make_vectors.py`.
 
 Keys come from fixed seeds (ML-KEM: the 64-byte FIPS 203 seed d||z; ML-DSA: the 32-byte FIPS 204
-seed ξ; X25519/Ed25519: RFC 7748/8032 private bytes; P-384: a fixed scalar), so cards and
-their fingerprints are reproducible. The CEK and content IV are fixed through the private
-`_cek`/`_iv` hook, so each JWE's `ciphertext` and `tag` are reproducible too. What stays random
-by design: HPKE encapsulation (`ek`, `encrypted_key`), ML-DSA's hedged signatures and ECDSA's
-nonces, and everything joserfc draws for `classic`. Such fields are checked by opening.
+seed ξ; X25519/Ed25519: RFC 7748/8032 private bytes; P-256/P-384: a fixed scalar), so cards and
+their fingerprints are reproducible: the TLS certificate on each card is signed with
+deterministic ECDSA (RFC 6979) over a serial derived from the key, valid from NOW. The CEK and
+content IV are fixed through the private `_cek`/`_iv` hook, so each JWE's `ciphertext` and
+`tag` are reproducible too. What stays random by design: HPKE encapsulation (`ek`,
+`encrypted_key`), ML-DSA's hedged signatures and ECDSA's nonces, and everything joserfc draws
+for `classic`. Such fields are checked by opening.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, mldsa, mlkem,
 
 from gsomia.seal import NodeKeys, make_card, seal_envelope
 from gsomia.seal.jose import recipient_structure
+from gsomia.seal.link_keys import make_certificate
 
 HERE = Path(__file__).parent
 NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
@@ -44,6 +47,13 @@ def seed(name: str, size: int) -> bytes:
 def keys_from_seeds(profile: str, seeds: dict[str, str]) -> NodeKeys:
     """NodeKeys of `profile` from hex seeds."""
     b = {k: bytes.fromhex(v) for k, v in seeds.items()}
+    curve = ec.SECP384R1() if profile == "cnsa2" else ec.SECP256R1()
+    tls_key = ec.derive_private_key(int.from_bytes(b["tls"]), curve)
+    link = (
+        tls_key,
+        make_certificate(tls_key, nation=None, not_before=NOW),
+        b["storage"],
+    )
     if profile == "pq":
         return NodeKeys(
             "pq",
@@ -55,6 +65,7 @@ def keys_from_seeds(profile: str, seeds: dict[str, str]) -> NodeKeys:
                 ed25519.Ed25519PrivateKey.from_private_bytes(b["ed25519"]),
                 mldsa.MLDSA65PrivateKey.from_seed_bytes(b["mldsa65"]),
             ),
+            *link,
         )
     if profile == "cnsa2":
         return NodeKeys(
@@ -67,18 +78,27 @@ def keys_from_seeds(profile: str, seeds: dict[str, str]) -> NodeKeys:
                 ec.derive_private_key(int.from_bytes(b["p384_sig"]), ec.SECP384R1()),
                 mldsa.MLDSA87PrivateKey.from_seed_bytes(b["mldsa87"]),
             ),
+            *link,
         )
     return NodeKeys(
         "classic",
         (x25519.X25519PrivateKey.from_private_bytes(b["x25519"]),),
         (ed25519.Ed25519PrivateKey.from_private_bytes(b["ed25519"]),),
+        *link,
     )
 
 
 SEED_SIZES = {
-    "pq": {"mlkem768": 64, "x25519": 32, "ed25519": 32, "mldsa65": 32},
-    "cnsa2": {"mlkem1024": 64, "p384_kem": 47, "p384_sig": 47, "mldsa87": 32},
-    "classic": {"x25519": 32, "ed25519": 32},
+    "pq": {"mlkem768": 64, "x25519": 32, "ed25519": 32, "mldsa65": 32, "tls": 31, "storage": 32},
+    "cnsa2": {
+        "mlkem1024": 64,
+        "p384_kem": 47,
+        "p384_sig": 47,
+        "mldsa87": 32,
+        "tls": 47,
+        "storage": 32,
+    },
+    "classic": {"x25519": 32, "ed25519": 32, "tls": 31, "storage": 32},
 }
 
 

@@ -24,7 +24,7 @@ from gsomia.exchange.outbox import priority
 from gsomia.node import audit
 from gsomia.node.control import casebook, messages
 from gsomia.node.runtime import Node
-from gsomia.seal import open_envelope, parse_card, seal_envelope
+from gsomia.seal import open_envelope, parse_held_card, seal_envelope
 from gsomia.store.users import UserRecord
 from gsomia.treaty.agreements import Agreement
 from gsomia.treaty.decision import Decision
@@ -73,7 +73,7 @@ def send_item(
             f"{to} is not a registered partner of this node",
             hint="an operator adds the partner's identity card with `gsomia peer add`",
         )
-    sender = parse_card(json.dumps(row.sender_card).encode())
+    sender = parse_held_card(json.dumps(row.sender_card).encode())
     content = open_envelope(row.envelope, keys=node.keys, senders=[sender]).content
     message_id = uuid.uuid4().hex
     header = item_header(

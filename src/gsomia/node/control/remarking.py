@@ -26,7 +26,13 @@ from gsomia.node.control.marks import held, parse_level, relabel, remark_copies
 from gsomia.node.control.messages import Handler, Incoming, Outcome, send, text, texts, wake, when
 from gsomia.node.control.notice_case import ACK, APPLIED, ARTICLE, CASE, NOTICE, ack_json
 from gsomia.node.runtime import Node
-from gsomia.seal import bound_digest, content_sha256, open_envelope, parse_card, verify_binding
+from gsomia.seal import (
+    bound_digest,
+    content_sha256,
+    open_envelope,
+    parse_held_card,
+    verify_binding,
+)
 from gsomia.store.tables import cases, holdings, transfers
 from gsomia.store.users import UserRecord
 from gsomia.treaty.agreements import Agreement
@@ -126,7 +132,7 @@ def _rebound(node: Node, incoming: Incoming, row: Any, label: dict[str, Any]) ->
     try:
         digest = bound_digest(row.binding)  # the content as the originator bound it before
         if digest is None:  # a holding from before bindings: the content as it was received
-            sender = parse_card(json.dumps(row.sender_card).encode())
+            sender = parse_held_card(json.dumps(row.sender_card).encode())
             opened = open_envelope(row.envelope, keys=node.keys, senders=[sender])
             digest = content_sha256(opened.content)
         verify_binding(binding, incoming.card, item_id=row.item_id, label=label, digest=digest)

@@ -1,5 +1,9 @@
-"""The node's application: user API, peer API, web pages, operations, with the worker alongside.
+"""The node's two applications over one node: the user application and the peer application.
 
+The user application serves people: the user API, the pages, `/healthz /readyz /metrics
+/docs`, and it owns the node's lifespan (migrations, the delivery worker, the log keeper).
+The peer application serves partner nodes only — the peer API and the log's peer routes —
+and is served on its own listener with mutual TLS (`gsomia.app.serving`, ADR 0071).
 Assembled above `api` and `web`, which both build on `node`, so neither imports the other.
 """
 
@@ -35,7 +39,10 @@ from gsomia.web import install as install_web
 log = logging.getLogger("gsomia.node")
 
 
-def create_app(node: Node, *, run_worker: bool = True) -> FastAPI:
+def create_user_app(node: Node, *, run_worker: bool = True) -> FastAPI:
+    """The user application, with the node's lifespan (the worker and log keeper if
+    `run_worker`)."""
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         node.migrate()
@@ -70,9 +77,28 @@ def create_app(node: Node, *, run_worker: bool = True) -> FastAPI:
     app.include_router(agreements.router)
     for workflow in (consent, notices, custody, compromise, visits):
         app.include_router(workflow.router)
-    app.include_router(peer.router)
-    app.include_router(log_api.router)
     app.include_router(audit.router)
     app.include_router(ops.router)
     install_web(app)  # pages and static files (gsomia.web)
+    return app
+
+
+#: The user application (its former name, kept for callers that serve people).
+create_app = create_user_app
+
+
+def create_peer_app(node: Node) -> FastAPI:
+    """The peer application: what partner nodes call, nothing else. No lifespan of its own
+    (the user application's runs the node) and no interactive docs."""
+    app = FastAPI(
+        title=f"gsomia node {node.nation} — peer API",
+        version=__version__,
+        summary="Partner nodes deliver messages and witness logs here, over mutual TLS",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.node = node
+    errors.install(app)
+    app.include_router(peer.router)
+    app.include_router(log_api.router)
     return app

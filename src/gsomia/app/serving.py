@@ -1,0 +1,158 @@
+"""Serving a node: the user application and the peer application, one event loop, one lifespan.
+
+Two listeners (ADR 0071). The user API and pages listen on `--listen`, plain HTTP unless
+`--tls`. The peer API listens on `--peer-listen` with mutual TLS 1.3 only: this node's
+certificate, a client certificate required, trusted only if it is on a pinned partner's card
+(`gsomia.exchange.links.PeerTrust`). Each is its own uvicorn server over the same `Node`; the
+user server runs the node's lifespan (the delivery worker and the log keeper start once), and
+the peer server starts accepting once that lifespan has started. One signal stops both.
+
+`--insecure-peer-http` serves the peer API over plain HTTP and lets the node call partners
+so: for development only, and said loudly in the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+import ssl
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import uvicorn
+
+from gsomia.app.apps import create_peer_app, create_user_app
+from gsomia.app.tls_scope import TlsScopeProtocol
+from gsomia.errors import UsageError
+from gsomia.exchange.links import INSECURE_FLAG, PeerTrust
+from gsomia.node.runtime import Node
+
+log = logging.getLogger("gsomia.node")
+
+ContextFactory = Callable[[], ssl.SSLContext]
+
+
+@dataclass(frozen=True)
+class Listener:
+    """Where a server listens, and the TLS context it serves with (None: plain HTTP)."""
+
+    host: str
+    port: int
+    tls: ContextFactory | None = None
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
+
+
+def address(text: str, what: str) -> tuple[str, int]:
+    """`HOST:PORT` as (host, port); UsageError naming the option otherwise."""
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or int(port) > 65535:
+        raise UsageError(f"{what} address {text!r} is not HOST:PORT")
+    return host.strip("[]"), int(port)
+
+
+def user_tls(node: Node, cert: Path | None = None, key: Path | None = None) -> ContextFactory:
+    """The user listener's TLS: the node's own certificate, or the given PEM files (a key
+    file encrypted under the node's passphrase, or not encrypted)."""
+    own = node.keys.tls_files
+    if own is None:
+        raise UsageError("this node's TLS key is not on disk", hint="serve it from its home")
+    if (cert is None) != (key is None):
+        raise UsageError("--tls-cert and --tls-key go together")
+
+    def build() -> ssl.SSLContext:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert or own.certificate, key or own.key, password=own.password)
+        return context
+
+    return build
+
+
+def peer_tls(node: Node) -> ContextFactory:
+    """The peer listener's mutual TLS, its trust anchors following the node's partners."""
+    return PeerTrust(node.keys.tls_files, node.peer_cards).context
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that leaves signals to `serve_node`, which stops both servers."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def _server(app: Any, listener: Listener, **options: Any) -> _Server:
+    factory = listener.tls
+    config = uvicorn.Config(
+        app,
+        host=listener.host,
+        port=listener.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+        ssl_context_factory=(lambda _config, _default: factory()) if factory else None,
+        **options,
+    )
+    return _Server(config)
+
+
+def _bind(listener: Listener, what: str) -> socket.socket:
+    family = socket.AF_INET6 if ":" in listener.host else socket.AF_INET
+    try:
+        return socket.create_server((listener.host, listener.port), family=family, backlog=2048)
+    except OSError as error:
+        raise UsageError(f"cannot listen for {what} on {listener.url}: {error.strerror}") from error
+
+
+def serve_node(node: Node, *, user: Listener, peer: Listener) -> None:
+    """Run the node until SIGINT or SIGTERM: both listeners, the worker, the log keeper."""
+    if peer.tls is None:
+        node.links.allow_plain_http()
+        log.warning(
+            "%s: the peer API is served over plain HTTP on %s and partners are called over "
+            "plain HTTP: link confidentiality then rests on the envelope alone. Development "
+            "only; never on a network between nations.",
+            INSECURE_FLAG,
+            peer.url,
+        )
+    sockets = [_bind(user, "the user API"), _bind(peer, "the peer API")]
+    user_server = _server(create_user_app(node), user)
+    peer_server = _server(create_peer_app(node), peer, lifespan="off", http=TlsScopeProtocol)
+    caught: list[int] = []
+
+    def stop(sig: int, frame: FrameType | None) -> None:
+        caught.append(sig)
+        user_server.handle_exit(sig, frame)
+        peer_server.handle_exit(sig, frame)
+
+    previous = {
+        sig: signal.signal(sig, stop) for sig in (signal.SIGINT.value, signal.SIGTERM.value)
+    }
+    try:
+        asyncio.run(_serve_both(user_server, peer_server, sockets))
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for sock in sockets:
+            sock.close()
+    for sig in reversed(caught):  # end as the signal says, as uvicorn does on its own
+        signal.raise_signal(sig)
+
+
+async def _serve_both(user: _Server, peer: _Server, sockets: list[socket.socket]) -> None:
+    user_task = asyncio.create_task(user.serve(sockets=[sockets[0]]))
+    while not user.started and not user_task.done():
+        await asyncio.sleep(0.02)  # the lifespan migrates the database before partners call
+    if user.started:
+        log.info("peer API listening on %s", sockets[1].getsockname())
+        await peer.serve(sockets=[sockets[1]])
+    await user_task

@@ -1,0 +1,115 @@
+"""The peer API knows who is on the other end of the link: a pinned partner may speak only in
+its own name. Requests arrive as the peer listener hands them over (the ASGI TLS extension
+carries the client's certificate); the handshake itself is tested in test_exchange_links."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from tests.api.api_fixtures import peer_client
+from tests.node.node_fixtures import Cast, build_cast
+
+from gsomia.exchange import outbox
+from gsomia.exchange.wire import HELLO_PATH, PATH, WireMessage
+from gsomia.exchange.witness import ADD_CHECKPOINT_PATH
+from gsomia.node.cosigning import checkpoint_offer
+from gsomia.store import checkpoints
+from gsomia.store.tables import holdings, inbox, rejections
+
+
+@pytest.fixture(scope="module")
+def cast(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cast]:
+    built = build_cast(tmp_path_factory.mktemp("peer-links"), ("KOR", "JPN", "USA"))
+    yield built
+    for node in built.nodes.values():
+        node.engine.dispose()
+
+
+def kor_batch(cast: Cast) -> dict[str, Any]:
+    """A real batch of KOR's for JPN: one released item, signed and sealed by KOR."""
+    item_id = cast.publish("KOR", "kim")
+    [message] = cast.queued("KOR", cast.release("KOR", "park", item_id), "JPN")
+    return {
+        "sender": "KOR",
+        "messages": [WireMessage(message.id, message.kind, message.body).to_json()],
+    }
+
+
+def stored(cast: Cast) -> tuple[int, int, int]:
+    with cast["JPN"].engine.connect() as conn:
+        return tuple(  # type: ignore[return-value]
+            conn.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in (holdings, inbox, rejections)
+        )
+
+
+def test_a_partner_claiming_to_be_another_partner_is_refused_and_nothing_is_stored(
+    cast: Cast, caplog: pytest.LogCaptureFixture
+) -> None:
+    batch = kor_batch(cast)
+    before = stored(cast)
+    with (
+        peer_client(cast["JPN"], cast["USA"].card) as usa,
+        caplog.at_level(logging.WARNING, "gsomia.links"),
+    ):
+        answer = usa.post(PATH, json=batch)  # USA's link, KOR's valid batch
+    assert answer.status_code == 401, answer.text
+    assert answer.json()["error"] == "link_refused"
+    assert "claims to come from KOR, but the TLS peer is USA" in answer.json()["message"]
+    assert "the TLS peer is USA" in caplog.text
+    assert stored(cast) == before
+    with peer_client(cast["JPN"], cast["KOR"].card) as kor:  # the same batch, from KOR itself
+        assert kor.post(PATH, json=batch).json()["answers"][0]["answer"]["status"] == "received"
+    assert stored(cast)[0] == before[0] + 1
+
+
+def test_a_hello_in_another_partners_name_is_refused(cast: Cast) -> None:
+    with outbox_empty(cast), peer_client(cast["JPN"], cast["USA"].card) as usa:
+        answer = usa.post(HELLO_PATH, json={"sender": "KOR"})
+    assert answer.status_code == 401
+    assert answer.json()["error"] == "link_refused"
+
+
+class outbox_empty:
+    """Nothing JPN queued moves because of a refused hello."""
+
+    def __init__(self, cast: Cast) -> None:
+        self.node = cast["JPN"]
+
+    def __enter__(self) -> None:
+        with self.node.engine.connect() as conn:
+            self.due = len(outbox.due(conn, self.node.clock(), 10_000))
+
+    def __exit__(self, *_: object) -> None:
+        with self.node.engine.connect() as conn:
+            assert len(outbox.due(conn, self.node.clock(), 10_000)) == self.due
+
+
+def test_only_the_logs_owner_may_offer_its_checkpoint(cast: Cast) -> None:
+    kor = cast["KOR"]
+    assert kor.ledger.signer is not None
+    with kor.engine.begin() as conn:
+        checkpoints.issue(
+            conn, kor.ledger.signer, origin=kor.ledger.origin, now=int(kor.clock().timestamp())
+        )
+    offer = checkpoint_offer(kor, cast["JPN"].card)
+    assert offer is not None
+    with peer_client(cast["JPN"], cast["USA"].card) as usa:
+        answer = usa.post(ADD_CHECKPOINT_PATH, content=offer[2])
+    assert answer.status_code == 401
+    assert "the TLS peer is USA" in answer.json()["message"]
+    with peer_client(cast["JPN"], cast["KOR"].card) as own:
+        assert own.post(ADD_CHECKPOINT_PATH, content=offer[2]).status_code == 200
+
+
+def test_any_pinned_partner_may_read_checkpoints_and_proofs(cast: Cast) -> None:
+    with peer_client(cast["KOR"], cast["USA"].card) as usa:
+        assert usa.get("/peer/v1/card").json() == cast["KOR"].card.to_json()
+    with peer_client(cast["KOR"], cast["KOR"].card) as itself:  # no partner's certificate
+        answer = itself.get("/peer/v1/card")
+    assert answer.status_code == 401
+    assert "not pinned" in answer.json()["message"]
