@@ -137,6 +137,22 @@ def test_publish_refusals(
     assert words in problem(response, status, code)["message"]
 
 
+@pytest.mark.parametrize(
+    "hostile",
+    ["x'); DROP TABLE items; --", "' OR '1'='1", "%' OR title LIKE '%", "\\'; SELECT 1; --"],
+)
+def test_sql_in_fields_is_kept_as_text(site: Site, hostile: str) -> None:
+    """Injection: every value is a bound parameter; a title of SQL is stored and read as text."""
+    kor = site.clients["KOR"]
+    response = kor.post("/api/v1/items", json={**TRACK, "title": hostile}, headers=site.auth("kim"))
+    assert response.status_code == 201, response.text
+    item = kor.get(f"/api/v1/items/{response.json()['id']}", headers=site.auth("kim")).json()
+    assert item["title"] == hostile
+    listed = kor.get("/api/v1/items", headers=site.auth("kim"))
+    assert listed.status_code == 200
+    assert len({i["id"] for i in listed.json()}) == len(listed.json())
+
+
 def test_publish_schema_violation_is_refused(site: Site) -> None:
     response = site.clients["KOR"].post(
         "/api/v1/items", json={"title": "x"}, headers=site.auth("kim")

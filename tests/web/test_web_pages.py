@@ -332,3 +332,15 @@ def test_static_files_are_served_locally(sites: dict[str, Site]) -> None:
     assert css.status_code == 200
     assert "Noto Sans CJK KR" in css.text
     assert client.get("/static/gsomia.js").status_code == 200
+
+
+def test_a_script_in_a_title_is_shown_as_text(sites: dict[str, Site]) -> None:
+    """XSS: a title is data, escaped on every page that shows it (item page, home)."""
+    kim = sites["KOR"].client()
+    hostile = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+    answer = _publish_form(kim, sign_in(kim, "kim"), title=hostile)
+    page = kim.get(answer.headers["location"]).text  # type: ignore[attr-defined]
+    for text in (page, kim.get("/").text):
+        assert "<script>alert(1)" not in text
+        assert "<img src=x" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
