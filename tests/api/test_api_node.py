@@ -181,6 +181,45 @@ def test_binary_content_round_trip(site: Site) -> None:
     assert content.headers["content-type"] == "application/octet-stream"
 
 
+def test_partner_html_is_served_as_a_sandboxed_attachment(site: Site) -> None:
+    """A partner's `text/html` read from this node's origin would run with the reader's
+    token (it listed every holding's title before the fix): it leaves only as a download,
+    unsniffed, in a sandbox."""
+    kor = site.clients["KOR"]
+    page = b"<script>fetch('/api/v1/holdings')</script>"
+    fields = {
+        **TRACK,
+        "text": None,
+        "content_b64": base64.b64encode(page).decode(),
+        "media_type": "text/html",
+        "precedence": "ROUTINE",
+    }
+    item_id = kor.post("/api/v1/items", json=fields, headers=site.auth("kim")).json()["id"]
+    kor.post(f"/api/v1/items/{item_id}/release", headers=site.auth("park"))
+    [entry] = verify_answers(deliver(site, item_id), signer=site.cast["JPN"].card)
+    holding = entry["answer"]["holding"]
+    content = site.clients["JPN"].get(
+        f"/api/v1/holdings/{holding}/content", headers=site.auth("sato")
+    )
+    assert content.status_code == 200
+    assert content.content == page
+    assert content.headers["content-disposition"] == f'attachment; filename="{holding}"'
+    assert content.headers["x-content-type-options"] == "nosniff"
+    csp = content.headers["content-security-policy"]
+    assert "sandbox" in csp.split(";")[0]
+    assert "default-src 'none'" in csp
+
+
+def test_a_media_type_with_a_line_break_is_refused_at_publication(site: Site) -> None:
+    fields = {**TRACK, "media_type": "text/plain\r\nX-Injected: 1"}
+    body = problem(
+        site.clients["KOR"].post("/api/v1/items", json=fields, headers=site.auth("kim")),
+        400,
+        "bad_input",
+    )
+    assert "line break" in body["message"]
+
+
 def test_items_and_transfers(site: Site, released: str) -> None:
     kor = site.clients["KOR"]
     listed = kor.get("/api/v1/items", headers=site.auth("kim")).json()

@@ -173,6 +173,7 @@ def _sealed(
     releasable_to: list[str],
     message_id: str,
     item_id: str | None = None,
+    media_type: str = "text/plain",
 ) -> bytes:
     """A KOR envelope for JPN whose authenticated header names `agreement`."""
     item_id = item_id or cast.publish("KOR", "kim", releasable_to=tuple(releasable_to))
@@ -197,7 +198,7 @@ def _sealed(
         keys=kor.keys,
         recipients=[card],
         now=kor.clock(),
-        media_type="text/plain",
+        media_type=media_type,
         envelope_id=message_id,
     )
 
@@ -222,6 +223,25 @@ def test_an_item_under_another_agreement_is_rejected(
     assert reason in entry["answer"]["reason"]
     assert entry["answer"]["article"] == article
     assert rejection(cast, "JPN", message_id)["article"] == article
+
+
+def test_a_crlf_media_type_is_refused_at_receipt(cast: Cast) -> None:
+    """A partner signs a media type with a CR/LF in it: before the fix it was stored, every
+    read answered an empty reply (the header split), and the log said "read allowed"."""
+    message_id = "forged-media-type"
+    body = _sealed(
+        cast,
+        agreement="KOR-JPN-2016",
+        releasable_to=["JPN"],
+        message_id=message_id,
+        media_type="text/plain\r\nX-Injected: 1",
+    )
+    document, accepted = receive_batch(cast["JPN"], "KOR", [WireMessage(message_id, "item", body)])
+    assert accepted == []
+    [entry] = verify_answers(document, signer=cast["JPN"].card)
+    assert entry["answer"]["status"] == "rejected"
+    assert "line break" in entry["answer"]["reason"]
+    assert rejection(cast, "JPN", message_id)["article"] == "Art. 4"
 
 
 def test_usa_receives_an_item_under_kor_usa_1987(cast: Cast) -> None:

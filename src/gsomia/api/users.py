@@ -18,6 +18,7 @@ from gsomia.api.models.users import (
     ReleaseRuleRequest,
     TransferOut,
 )
+from gsomia.labels.media import attachment_headers
 from gsomia.node import publish as publishing
 from gsomia.node import read, transfers
 from gsomia.node import release as releasing
@@ -146,12 +147,14 @@ def read_holding(
 ) -> Response:
     """The content, if the access decision allows this user for `purpose` (the item's own
     when absent; another one only once the originator approved it, R13); every answer is
-    logged."""
+    logged. A partner's content is served as a sandboxed attachment, whatever its type: in
+    this origin a partner's `text/html` would run with the reader's credentials."""
     view, content, decision = read.read_holding(node, user, holding_id, purpose=purpose)
     return Response(
         content,
         media_type=view.media_type,
         headers={
+            **attachment_headers(view.id),
             "X-Gsomia-Marking": view.marking.encode().hex(),
             "X-Gsomia-Decision": f"{decision.article} {decision.requirement}",
         },

@@ -20,6 +20,7 @@ from gsomia.exchange.incoming import Verified
 from gsomia.exchange.wire import WireMessage
 from gsomia.labels import label_from_obj, label_to_obj, national_policy
 from gsomia.labels.labelset import make_alternative
+from gsomia.labels.media import check_media_type
 from gsomia.node.control import onward
 from gsomia.node.release import classic_crypto
 from gsomia.node.runtime import CHANNEL, Node
@@ -105,6 +106,9 @@ def examine(node: Node, verified: Verified, now: datetime) -> Accepted | Refused
     message, card, opened = verified.message, verified.card, verified.opened
     try:
         item, title = item_from_header(node, opened)
+        # A signed media type is still the partner's word, and every read serves it back as
+        # a header: one outside the grammar (a CR/LF) is refused here, not met by a reader.
+        check_media_type(opened.media_type)
         decision, holding = _decide(node, card, opened, item, now)
     except PolicyDenied as error:
         return Refused(message, error.message, error.article, verified=True)

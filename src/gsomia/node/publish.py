@@ -22,6 +22,7 @@ from gsomia.labels import (
     make_label,
     national_policy,
 )
+from gsomia.labels.media import check_media_type
 from gsomia.node import audit
 from gsomia.node.authority import authorise, refuse
 from gsomia.node.release import Outcome, commit, plan, standing_releases
@@ -122,7 +123,7 @@ def _record(node: Node, user: UserRecord, draft: Draft, now: datetime) -> ItemRe
         precedence=precedence.name,
         caveats=tuple(draft.caveats),
         feed=draft.feed,
-        media_type=draft.media_type,
+        media_type=check_media_type(draft.media_type),
         content=draft.content,
         label=label_to_obj(label),
         author=user.name,

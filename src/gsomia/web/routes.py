@@ -16,6 +16,7 @@ from starlette.datastructures import UploadFile
 
 from gsomia.errors import InputError, PolicyDenied, http_status
 from gsomia.labels import CAVEATS
+from gsomia.labels.media import attachment_headers, shown_inline
 from gsomia.node import audit_trail, overview, read, transfers
 from gsomia.node import publish as publishing
 from gsomia.node import release as releasing
@@ -230,7 +231,7 @@ def read_content(
     except PolicyDenied as denial:
         return show_holding(page, holding_id, status=403, refused=denial, read_purpose=purpose)
     text = None
-    if view.media_type.startswith("text/"):
+    if shown_inline(view.media_type):  # escaped in the page; anything else is a download
         text = content.decode("utf-8", errors="replace")
     return show_holding(
         page,
@@ -250,7 +251,7 @@ def download(holding_id: str, page: PostedSignedIn, purpose_field: ReadPurpose =
     return Response(
         content,
         media_type=view.media_type,
-        headers={**HEADERS, "Content-Disposition": f'attachment; filename="{view.id}"'},
+        headers={**HEADERS, **attachment_headers(view.id)},
     )
 
 
