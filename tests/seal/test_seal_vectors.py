@@ -75,3 +75,29 @@ def test_content_encryption_is_reproduced(profile: str) -> None:
     jwe, stored = json.loads(again)["jwe"], vector["envelope"]["jwe"]
     for member in ("protected", "iv", "ciphertext", "tag"):
         assert jwe[member] == stored[member]
+
+
+# Envelope v2 (ADR 0070): tests/vectors/seal/batches_v2.json, made by make_vectors_v2.py.
+V2: dict[str, Any] = json.loads((VECTORS / "batches_v2.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("profile", ["pq", "cnsa2", "classic"])
+def test_stored_v2_batch_opens_and_keeps_its_root(profile: str) -> None:
+    from gsomia.seal import cbor  # noqa: PLC0415
+    from gsomia.seal.sealed import OpenedV2, open_batch  # noqa: PLC0415
+
+    vector, old = V2["profiles"][profile], DATA["profiles"][profile]
+    data = bytes.fromhex(vector["batch"])
+    _, results = open_batch(
+        data,
+        keys=keys_from_seeds(profile, old["recipient"]["seeds"]),
+        sender=parse_card(json.dumps(old["sender"]["card"])),
+    )
+    got = [
+        {"id": r.plain.id, "kind": r.plain.kind, "header": r.plain.header,
+         "content": r.plain.content.hex(), "media_type": r.plain.media_type}
+        for r in results
+        if isinstance(r, OpenedV2)
+    ]  # fmt: skip
+    assert got == V2["messages"]
+    assert cbor.loads(data, what="batch", limit=1 << 24)["head"]["root"].hex() == vector["root"]
