@@ -7,7 +7,7 @@ import stat
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from tests.web.conftest import PASSWORD, Site, csrf_of, sign_in
 
 from gsomia.exchange.wire import WireMessage
@@ -344,3 +344,33 @@ def test_a_script_in_a_title_is_shown_as_text(sites: dict[str, Site]) -> None:
         assert "<script>alert(1)" not in text
         assert "<img src=x" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_the_audit_page_shows_an_edited_row_as_the_log_says_and_marks_it(
+    sites: dict[str, Site],
+) -> None:
+    node = sites["KOR"].node
+    with node.engine.connect() as conn:
+        row = (
+            conn.execute(
+                select(access_log)
+                .where(access_log.c.log_index.is_not(None))
+                .order_by(access_log.c.id)
+            )
+            .mappings()
+            .first()
+        )
+    assert row is not None
+    where = access_log.c.id == row["id"]
+    with node.engine.begin() as conn:
+        conn.execute(update(access_log).where(where).values(reason="nothing happened here"))
+    try:
+        client = sites["KOR"].client()
+        sign_in(client, "park")
+        page = client.get("/audit").text
+        assert "nothing happened here" not in page
+        assert row["reason"] in page
+        assert 'class="altered" data-altered="reason"' in page
+    finally:
+        with node.engine.begin() as conn:
+            conn.execute(update(access_log).where(where).values(reason=row["reason"]))

@@ -33,13 +33,17 @@ def verify(home: HomeOpt) -> None:
     except log_console.TamperedLog as tampered:
         err_console.print(f"[bold red]log altered:[/] {tampered.message}")
         err_console.print(f"first bad index: [bold]{tampered.index}[/]")
+        if isinstance(tampered, log_console.AlteredAccessLog) and tampered.row is not None:
+            err_console.print(f"first bad access_log row: [bold]{tampered.row}[/]")
         raise typer.Exit(exit_code(tampered)) from None
     console.print(
         Panel.fit(
             f"origin        {report.origin}\n"
             f"entries       {report.size}\n"
             f"root          {report.root.hex()}\n"
-            f"checkpoints   {report.checkpoints} verified",
+            f"checkpoints   {report.checkpoints} verified\n"
+            f"access_log    {report.listed} rows proved by their entries"
+            + (f", {report.unproved} older rows name none" if report.unproved else ""),
             title="[green]log verified[/]",
             border_style="green",
         )

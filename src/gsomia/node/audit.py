@@ -22,6 +22,7 @@ from sqlalchemy import Connection
 from gsomia.errors import InputError
 from gsomia.ledger.events import EventKind, LogEvent
 from gsomia.ledger.witness import RefusalReason
+from gsomia.node.audit_rows import listed, listed_row
 from gsomia.store.merkle_log import MerkleLog
 from gsomia.store.tables import access_log
 from gsomia.treaty.decision import Decision
@@ -143,25 +144,22 @@ def to_event(entry: Entry, now: datetime) -> LogEvent:
 def record_all(
     conn: Connection, entries: Sequence[Entry], now: datetime, *, also: Sequence[LogEvent] = ()
 ) -> list[int]:
-    """Append `entries` to both logs, then the events `also`; their Merkle log indices."""
-    events = [to_event(e, now) for e in entries]  # an undeclared action writes nothing
+    """Append `entries` to both logs, then the events `also`; their Merkle log indices.
+
+    Each `access_log` row is derived from its event and names its index, so `gsomia audit
+    verify` proves the row against the signed log (`gsomia.node.audit_rows`)."""
+    events = [listed(to_event(e, now)) for e in entries]  # an undeclared action writes nothing
+    indices = MerkleLog(conn).append([*events, *also])
     if entries:
-        conn.execute(
-            access_log.insert(),
-            [
-                {
-                    "at": now,
-                    "actor": e.actor,
-                    "action": e.action,
-                    "subject": e.subject,
-                    "allowed": e.decision.allowed,
-                    "reason": e.decision.reason,
-                    "article": f"{e.decision.article} {e.decision.requirement}".strip(),
-                }
-                for e in entries
-            ],
-        )
-    return MerkleLog(conn).append([*events, *also])
+        conn.execute(access_log.insert(), _rows(events, indices))
+    return indices
+
+
+def _rows(events: Sequence[LogEvent], indices: Sequence[int]) -> list[dict[str, Any]]:
+    return [
+        {**listed_row(event), "log_index": index}
+        for event, index in zip(events, indices, strict=False)
+    ]
 
 
 def record(
@@ -181,18 +179,9 @@ def record_event(conn: Connection, event: LogEvent) -> int:
             f"{action!r} is not a {event.kind} event the node logs: declare it in "
             "gsomia.node.audit.EVENT_ACTIONS"
         )
-    conn.execute(
-        access_log.insert().values(
-            at=event.time,
-            actor=event.actor,
-            action=action,
-            subject=event.subjects[0] if event.subjects else "",
-            allowed=True,
-            reason=str(event.body.get("reason", event.kind.value)),
-            article=str(event.body.get("article", "")),
-        )
-    )
-    [index] = MerkleLog(conn).append([event])
+    marked = listed(event)
+    [index] = MerkleLog(conn).append([marked])
+    conn.execute(access_log.insert(), _rows([marked], [index]))
     return index
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from gsomia.ledger.events import LogEvent
 from gsomia.node import audit
+from gsomia.node.audit_rows import logged_rows
 from gsomia.node.authority import authorise
 from gsomia.node.runtime import Node
 from gsomia.store import access_log, log_entries
@@ -49,10 +50,11 @@ def _allowed(node: Node, user: UserRecord, subject: str) -> None:
 
 
 def decisions(node: Node, user: UserRecord, limit: int = 200) -> list[dict[str, Any]]:
-    """The newest `access_log` rows, newest first: every decision, both kinds."""
+    """The newest `access_log` rows, newest first, as the log says they are: a row edited in
+    the table shows the log's values and names what was changed (`audit_rows.as_logged`)."""
     _allowed(node, user, "log:decisions")
     with node.reader.connect() as conn:
-        return access_log.newest(conn, limit)
+        return logged_rows(conn, access_log.newest(conn, limit))
 
 
 def status(node: Node, user: UserRecord) -> LogState:

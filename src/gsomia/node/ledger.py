@@ -24,8 +24,9 @@ from gsomia.ledger.checkpoint import SignedCheckpoint
 from gsomia.ledger.note import NoteVerifier
 from gsomia.ledger.note_keys import CallableSigner, CosignatureV1Signer, Ed25519NoteVerifier
 from gsomia.ledger.policy import LogPolicy
+from gsomia.node.audit_rows import check_listing
 from gsomia.seal import IdentityCard, NodeKeys, node_note_key
-from gsomia.store import checkpoints
+from gsomia.store import access_log, checkpoints
 from gsomia.store.merkle_log import MerkleLog, leaf_rows
 
 
@@ -93,3 +94,11 @@ def verify_log(conn: Connection, verifier: NoteVerifier, *, origin: str) -> Audi
     return audit_naming_entry(
         lambda: leaf_rows(conn), checkpoints.notes(conn), state, verifier, origin=origin
     )
+
+
+def verify_listing(conn: Connection) -> tuple[int, int]:
+    """Prove every `access_log` row against its entry of the (already verified) log, naming
+    the first row edited, deleted or added (`AlteredAccessLog`); how many rows were proved,
+    and how many predate `log_index` and so name no entry."""
+    entries = ((index, entry) for index, entry, _, _ in leaf_rows(conn))
+    return check_listing(entries, access_log.by_log_index(conn)), access_log.unproved(conn)

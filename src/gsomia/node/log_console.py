@@ -20,15 +20,17 @@ from gsomia.ledger.checkpoint import parse_checkpoint
 from gsomia.ledger.cosignature import Cosignature
 from gsomia.ledger.events import LogEvent
 from gsomia.ledger.note import Note, open_note
+from gsomia.node.audit_rows import AlteredAccessLog
 from gsomia.node.database import open_database
 from gsomia.node.home import CARD
-from gsomia.node.ledger import verify_log
+from gsomia.node.ledger import verify_listing, verify_log
 from gsomia.seal import IdentityCard, parse_card
 from gsomia.store.ledger import LogStatus, SqlLog
 from gsomia.store.peers import pinned_cards
 from gsomia.store.witnessing import StoredRefusal
 
 __all__ = [
+    "AlteredAccessLog",
     "CheckedProof",
     "ConsoleStatus",
     "TamperedLog",
@@ -57,16 +59,20 @@ class VerifiedLog:
     size: int
     root: bytes
     checkpoints: int
+    listed: int  # access_log rows proved against their entries
+    unproved: int  # access_log rows from before rows named their entry
 
 
 def verify(home: Path) -> VerifiedLog:
     """Recompute the log of the node at `home` and check every signed checkpoint against it;
-    `TamperedLog` naming the first bad index if any entry was altered."""
+    `TamperedLog` naming the first bad index if any entry was altered; then every
+    `access_log` row against its entry (`AlteredAccessLog` naming the first that differs)."""
     with open_database(home, migrated=False) as db, db.reader.connect() as conn:
         card = home_card(home)
         origin = log_origin(card)
         report = verify_log(conn, log_verifier(card), origin=origin)
-    return VerifiedLog(origin, report.size, report.root, report.checkpoints)
+        listed, unproved = verify_listing(conn)
+    return VerifiedLog(origin, report.size, report.root, report.checkpoints, listed, unproved)
 
 
 def prove(home: Path, index: int) -> ProofBundle:

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from gsomia.errors import Error
+from gsomia.node.audit_rows import logged_rows
 from gsomia.node.people import to_person
 from gsomia.node.read import access_decision
 from gsomia.node.runtime import Node
@@ -56,4 +57,4 @@ def flash_for(node: Node, user: UserRecord, now: datetime, limit: int = 20) -> l
 def decisions_on(node: Node, subjects: list[str], limit: int = 200) -> list[dict[str, Any]]:
     """The logged decisions about these subjects (an item and its holding), oldest first."""
     with node.reader.connect() as conn:
-        return access_log.about(conn, subjects, limit)
+        return logged_rows(conn, access_log.about(conn, subjects, limit))

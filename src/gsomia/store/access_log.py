@@ -3,10 +3,10 @@ audit page, by subject for an item's or a holding's page. `gsomia.node.audit` wr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select, tuple_
 
 from gsomia.store.tables import access_log
 
@@ -17,8 +17,8 @@ def newest(conn: Connection, limit: int) -> list[dict[str, Any]]:
     return [dict(row) for row in rows.mappings()]
 
 
-def about(conn: Connection, subjects: Sequence[str], limit: int) -> list[dict[str, Any]]:
-    """The rows about any of `subjects`, oldest first, at most `limit`."""
+def about(conn: Connection, subjects: Sequence[str], limit: int | None) -> list[dict[str, Any]]:
+    """The rows about any of `subjects`, oldest first, at most `limit` (all if None)."""
     rows = conn.execute(
         select(access_log)
         .where(access_log.c.subject.in_(subjects))
@@ -26,3 +26,32 @@ def about(conn: Connection, subjects: Sequence[str], limit: int) -> list[dict[st
         .limit(limit)
     )
     return [dict(row) for row in rows.mappings()]
+
+
+def by_log_index(conn: Connection, batch: int = 4096) -> Iterator[dict[str, Any]]:
+    """Every row that names a log entry, by `log_index` then id, `batch` rows a query."""
+    after = (-1, -1)
+    while True:
+        rows = conn.execute(
+            select(access_log)
+            .where(
+                access_log.c.log_index.is_not(None),
+                tuple_(access_log.c.log_index, access_log.c.id) > after,
+            )
+            .order_by(access_log.c.log_index, access_log.c.id)
+            .limit(batch)
+        ).mappings()
+        found = [dict(row) for row in rows]
+        yield from found
+        if len(found) < batch:
+            return
+        after = (found[-1]["log_index"], found[-1]["id"])
+
+
+def unproved(conn: Connection) -> int:
+    """How many rows name no log entry (written before rows named theirs)."""
+    return int(
+        conn.execute(
+            select(func.count()).select_from(access_log).where(access_log.c.log_index.is_(None))
+        ).scalar_one()
+    )

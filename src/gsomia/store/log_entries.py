@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import Connection, select
 
 from gsomia.store.merkle_log import log_leaves
@@ -19,3 +21,13 @@ def entries_from(conn: Connection, start: int, limit: int) -> list[tuple[int, by
         .limit(limit)
     )
     return [(int(idx), bytes(entry)) for idx, entry in rows]
+
+
+def entries_at(conn: Connection, indices: Collection[int]) -> dict[int, bytes]:
+    """The entries at `indices` that exist, by index."""
+    if not indices:
+        return {}
+    rows = conn.execute(
+        select(log_leaves.c.idx, log_leaves.c.entry).where(log_leaves.c.idx.in_(sorted(indices)))
+    )
+    return {int(idx): bytes(entry) for idx, entry in rows}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -192,6 +193,10 @@ access_log = Table(
     Column("allowed", Boolean, nullable=False),
     Column("reason", Text, nullable=False),
     Column("article", String(64), nullable=False),
+    # The Merkle log entry this row lists (`gsomia.node.audit_rows`): what proves the row, so an
+    # edited row is found by `gsomia audit verify` and shown as the log says. None only on rows
+    # written before the column existed.
+    Column("log_index", BigInteger, index=True),
 )
 
 # The originator-stays-in-control workflows (consent, purpose approvals, classification

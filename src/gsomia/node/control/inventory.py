@@ -16,11 +16,13 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from gsomia.node import audit, read
+from gsomia.node.audit_rows import logged_rows
 from gsomia.node.authority import authorise
 from gsomia.node.control.copies import CopyView, copy_view
 from gsomia.node.control.derivatives import source_holding
 from gsomia.node.runtime import Node
-from gsomia.store.tables import access_log, copies, destructions, transfers
+from gsomia.store.access_log import about
+from gsomia.store.tables import copies, destructions, transfers
 from gsomia.store.users import UserRecord
 from gsomia.treaty.inventory import (
     AccessRecord,
@@ -96,10 +98,13 @@ _KIND_EVENT = {
 
 
 def _access_records(conn: Connection, item_id: str, subject: str) -> list[AccessRecord]:
-    rows = conn.execute(
-        select(access_log).where(access_log.c.subject == subject, access_log.c.action == "read")
-    )
-    return [AccessRecord(item_id, subject, r.actor, r.at, r.allowed) for r in rows]
+    """Reads of `subject` as the log records them, not as the table may have been edited."""
+    rows = logged_rows(conn, about(conn, [subject], None))
+    return [
+        AccessRecord(item_id, subject, r["actor"], r["at"], r["allowed"])
+        for r in rows
+        if r["action"] == "read" and r["subject"] == subject
+    ]
 
 
 def readers(node: Node, user: UserRecord, subject_id: str) -> tuple[str, ...]:
