@@ -237,8 +237,12 @@ def test_a_partner_refuses_a_log_rebuilt_differently(make_net: MakeNet) -> None:
             log.append(forged)
             assert kor.ledger.signer is not None
             checkpoints.issue(conn, kor.ledger.signer, origin=kor.ledger.origin, now=1)
-        # Its own audit cannot tell: only the partner holding the cosigned checkpoint can.
-        assert _audit(net, "verify", "--home", str(net.nodes["KOR"].home)).returncode == 0
+        # Its own audit tells too: the home keeps the checkpoint JPN cosigned (issue 13).
+        own = _audit(net, "verify", "--home", str(net.nodes["KOR"].home))
+        assert own.returncode == 3, own.stdout + own.stderr
+        said = " ".join(own.stderr.split())
+        assert "no longer extends the checkpoint" in said
+        assert "cosigned by JPN" in said
         net.start("KOR")
 
         def refused() -> list[str]:

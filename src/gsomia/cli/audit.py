@@ -36,18 +36,23 @@ def verify(home: HomeOpt) -> None:
         if isinstance(tampered, log_console.AlteredAccessLog) and tampered.row is not None:
             err_console.print(f"first bad access_log row: [bold]{tampered.row}[/]")
         raise typer.Exit(exit_code(tampered)) from None
-    console.print(
-        Panel.fit(
-            f"origin        {report.origin}\n"
-            f"entries       {report.size}\n"
-            f"root          {report.root.hex()}\n"
-            f"checkpoints   {report.checkpoints} verified\n"
-            f"access_log    {report.listed} rows proved by their entries"
-            + (f", {report.unproved} older rows name none" if report.unproved else ""),
-            title="[green]log verified[/]",
-            border_style="green",
-        )
+    cosigned = (
+        "no partner has cosigned yet"
+        if report.cosigned is None
+        else f"extends the one kept at size {report.cosigned}"
     )
+    listed = f"{report.listed} rows proved by their entries" + (
+        f", {report.unproved} older rows name none" if report.unproved else ""
+    )
+    lines = [
+        f"origin        {report.origin}",
+        f"entries       {report.size}",
+        f"root          {report.root.hex()}",
+        f"checkpoints   {report.checkpoints} verified",
+        f"cosigned      {cosigned}",
+        f"access_log    {listed}",
+    ]
+    console.print(Panel.fit("\n".join(lines), title="[green]log verified[/]", border_style="green"))
 
 
 @audit_app.command("prove")

@@ -29,6 +29,7 @@ from gsomia.exchange.witness import (
 from gsomia.ledger.cosignature import accept_cosignatures
 from gsomia.ledger.note import NoteSignature
 from gsomia.ledger.note_keys import CosignatureV1Verifier
+from gsomia.node import cosigned_file
 from gsomia.node.runtime import Node
 from gsomia.seal import IdentityCard
 from gsomia.store import checkpoints
@@ -66,6 +67,9 @@ def store_cosignatures(node: Node, card: IdentityCard, size: int, text: str, bod
         fresh = [line for line in lines if line.name not in have]
         if fresh:
             _keep(conn, size, fresh, verifier)
+    if fresh:
+        with node.reader.connect() as conn:
+            cosigned_file.keep(node.home.path, conn, size)
     return len(lines)
 
 

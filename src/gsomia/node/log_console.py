@@ -21,6 +21,7 @@ from gsomia.ledger.cosignature import Cosignature
 from gsomia.ledger.events import LogEvent
 from gsomia.ledger.note import Note, open_note
 from gsomia.node.audit_rows import AlteredAccessLog
+from gsomia.node.cosigned_file import check_extends
 from gsomia.node.database import open_database
 from gsomia.node.home import CARD
 from gsomia.node.ledger import verify_listing, verify_log
@@ -59,20 +60,27 @@ class VerifiedLog:
     size: int
     root: bytes
     checkpoints: int
+    cosigned: int | None  # size of the kept cosigned checkpoint it extends (None: none yet)
     listed: int  # access_log rows proved against their entries
     unproved: int  # access_log rows from before rows named their entry
 
 
 def verify(home: Path) -> VerifiedLog:
     """Recompute the log of the node at `home` and check every signed checkpoint against it;
-    `TamperedLog` naming the first bad index if any entry was altered; then every
+    `TamperedLog` naming the first bad index if any entry was altered; that it still extends
+    the cosigned checkpoint kept in the home (`RolledBackLog`); then every
     `access_log` row against its entry (`AlteredAccessLog` naming the first that differs)."""
     with open_database(home, migrated=False) as db, db.reader.connect() as conn:
         card = home_card(home)
         origin = log_origin(card)
-        report = verify_log(conn, log_verifier(card), origin=origin)
+        verifier = log_verifier(card)
+        report = verify_log(conn, verifier, origin=origin)
+        partners = {nation: parse_card(raw) for nation, raw in pinned_cards(conn).items()}
+        cosigned = check_extends(home, conn, verifier, partners)
         listed, unproved = verify_listing(conn)
-    return VerifiedLog(origin, report.size, report.root, report.checkpoints, listed, unproved)
+    return VerifiedLog(
+        origin, report.size, report.root, report.checkpoints, cosigned, listed, unproved
+    )
 
 
 def prove(home: Path, index: int) -> ProofBundle:
