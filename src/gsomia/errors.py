@@ -9,7 +9,8 @@ Error
 ├── VerificationError   a signature, binding, proof or envelope did not verify; no oracle
 ├── PolicyDenied        a treaty decision said no; carries the decision's reason and article
 ├── UsageError          local misuse by the operator: bad config, missing key, wrong passphrase
-└── Unavailable         a dependency (peer, database) cannot be reached right now; retry later
+├── Unavailable         a dependency (peer, database) cannot be reached right now; retry later
+└── StoreDamaged        the database does not read back what was written (a corrupted page)
 ```
 
 `HTTP_STATUS` and `EXIT_CODE` map every branch once, for the API and the CLI.
@@ -90,6 +91,13 @@ class Unavailable(Error):
     code = "unavailable"
 
 
+class StoreDamaged(Error):
+    """The database is damaged: a page or index no longer reads back as written. Nothing can
+    be trusted or written until it is restored; retrying will not help."""
+
+    code = "store_damaged"
+
+
 def _lookup(table: dict[type[Error], int], error: Error) -> int:
     for cls in type(error).__mro__:
         if cls in table:
@@ -107,6 +115,7 @@ _HTTP_STATUS: dict[type[Error], int] = {
     PolicyDenied: 403,
     UsageError: 400,
     Unavailable: 503,
+    StoreDamaged: 500,
 }
 
 _EXIT_CODE: dict[type[Error], int] = {
@@ -119,6 +128,7 @@ _EXIT_CODE: dict[type[Error], int] = {
     PolicyDenied: 4,
     UsageError: 64,
     Unavailable: 69,
+    StoreDamaged: 74,  # EX_IOERR (sysexits.h)
 }
 
 

@@ -85,6 +85,7 @@ def serve(  # noqa: PLR0917 - Typer maps parameters to options
     loaded = load_home(home, passphrase())
     config = loaded.config
     node = assemble(loaded)
+    node.check_store()  # a damaged database is named before anything is served from it
     cert = tls_cert or (Path(config.tls_cert) if config.tls_cert else None)
     key = tls_key or (Path(config.tls_key) if config.tls_key else None)
     user_on_tls = tls if tls is not None else (config.tls or tls_cert is not None)

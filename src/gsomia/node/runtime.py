@@ -20,7 +20,7 @@ from gsomia.node.ledger import NodeLedger
 from gsomia.node.metrics import Metrics
 from gsomia.seal import IdentityCard, parse_card
 from gsomia.store import agreement_events, peers
-from gsomia.store.db import make_engine, migrate, reader
+from gsomia.store.db import check_integrity, make_engine, migrate, reader
 from gsomia.treaty.agreements import Agreement, AgreementRegistry, load_agreements
 from gsomia.treaty.lifecycle import Event
 from gsomia.treaty.schemes import Scheme, SchemeRegistry, load_schemes
@@ -82,6 +82,10 @@ class Node:
 
     def migrate(self) -> None:
         migrate(self.engine)
+
+    def check_store(self) -> None:
+        """`StoreDamaged` if the database does not read back whole (`gsomia serve` at start)."""
+        check_integrity(self.engine)
 
     def scheme(self, day: date | None = None) -> Scheme:
         """This node's national scheme in force on `day` (today by default)."""

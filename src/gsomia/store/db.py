@@ -12,9 +12,9 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 
-from gsomia.errors import UsageError
+from gsomia.errors import StoreDamaged, UsageError
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -41,9 +41,12 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "handle_error", _damaged)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=10)
+        engine = create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=10)
+        event.listen(engine, "handle_error", _damaged)
+        return engine
     raise UsageError(
         f"database backend {parsed.get_backend_name()!r} is not supported",
         hint="gsomia runs on SQLite or PostgreSQL",
@@ -73,6 +76,37 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+#: SQLite's result codes for a damaged file: SQLITE_CORRUPT, SQLITE_NOTADB.
+_SQLITE_DAMAGED = {11, 26}
+#: PostgreSQL's SQLSTATEs for damaged data or index pages (class XX, internal error).
+_POSTGRES_DAMAGED = {"XX001", "XX002"}
+_RESTORE = "stop the node, keep the damaged file for investigation, and restore the last backup"
+
+
+def _damaged(context: ExceptionContext) -> StoreDamaged | None:
+    """A named `StoreDamaged` in place of the driver's raw error when the database is damaged;
+    any other error goes on as it was."""
+    original = context.original_exception
+    code = getattr(original, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF in _SQLITE_DAMAGED:
+        return StoreDamaged(f"the node's database is damaged: {original}", hint=_RESTORE)
+    if getattr(original, "sqlstate", None) in _POSTGRES_DAMAGED:
+        return StoreDamaged(f"the node's database is damaged: {original}", hint=_RESTORE)
+    return None
+
+
+def check_integrity(engine: Engine, *, limit: int = 5) -> None:
+    """`StoreDamaged` naming up to `limit` problems if SQLite's `quick_check` finds any (every
+    page and record read and checked, in one pass). PostgreSQL checks each page's checksum as
+    it reads it, and reports damage as it is met (`_damaged`)."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as conn:
+        found = [row[0] for row in conn.exec_driver_sql(f"PRAGMA quick_check({limit})")]
+    if found != ["ok"]:
+        raise StoreDamaged(f"the node's database is damaged: {'; '.join(found)}", hint=_RESTORE)
 
 
 def alembic_config(engine: Engine) -> Config:
