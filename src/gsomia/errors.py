@@ -4,12 +4,14 @@
 Error
 ├── InputError          bad input from outside (a partner, a user, a file): names the problem
 │   ├── NotFound        the thing asked for does not exist here
-│   └── Conflict        the request contradicts the current state (illegal transition, duplicate)
+│   ├── Conflict        the request contradicts the current state (illegal transition, duplicate)
+│   └── TooLarge        a body over the cap of its route, refused before it is read whole
 ├── Unauthenticated     no valid credential came with the request
 ├── VerificationError   a signature, binding, proof or envelope did not verify; no oracle
 ├── PolicyDenied        a treaty decision said no; carries the decision's reason and article
 ├── UsageError          local misuse by the operator: bad config, missing key, wrong passphrase
 ├── Unavailable         a dependency (peer, database) cannot be reached right now; retry later
+│   └── RateLimited     this sender asked more often than its allowance; retry after a pause
 └── StoreDamaged        the database does not read back what was written (a corrupted page)
 ```
 
@@ -48,6 +50,12 @@ class NotFound(InputError):
 
 class Conflict(InputError):
     code = "conflict"
+
+
+class TooLarge(InputError):
+    """A request body exceeds the cap of its route (`gsomia.app.doors`)."""
+
+    code = "too_large"
 
 
 class Unauthenticated(Error):
@@ -91,6 +99,16 @@ class Unavailable(Error):
     code = "unavailable"
 
 
+class RateLimited(Unavailable):
+    """A sender went over its allowance (`gsomia.node.throttle`); `retry_after` seconds."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: float, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after
+
+
 class StoreDamaged(Error):
     """The database is damaged: a page or index no longer reads back as written. Nothing can
     be trusted or written until it is restored; retrying will not help."""
@@ -110,12 +128,14 @@ _HTTP_STATUS: dict[type[Error], int] = {
     InputError: 400,
     NotFound: 404,
     Conflict: 409,
+    TooLarge: 413,
     Unauthenticated: 401,
     VerificationError: 422,
     PolicyDenied: 403,
     UsageError: 400,
     Unavailable: 503,
     StoreDamaged: 500,
+    RateLimited: 429,
 }
 
 _EXIT_CODE: dict[type[Error], int] = {
@@ -123,12 +143,14 @@ _EXIT_CODE: dict[type[Error], int] = {
     InputError: 2,
     NotFound: 2,
     Conflict: 2,
+    TooLarge: 2,
     Unauthenticated: 77,
     VerificationError: 3,
     PolicyDenied: 4,
     UsageError: 64,
     Unavailable: 69,
     StoreDamaged: 74,  # EX_IOERR (sysexits.h)
+    RateLimited: 75,  # EX_TEMPFAIL: try again later
 }
 
 

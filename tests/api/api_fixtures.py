@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from tests.node.node_fixtures import Cast
 
@@ -13,10 +14,10 @@ from gsomia.node.runtime import Node
 from gsomia.seal import IdentityCard, certificate_pem
 
 
-def peer_client(node: Node, presenting: IdentityCard) -> TestClient:
-    """`node`'s peer application as `presenting`'s node reaches it over mutual TLS: each
-    request's ASGI TLS extension carries that node's pinned certificate, as the peer listener
-    puts it there (`gsomia.app.tls_scope`)."""
+def peer_client(node: Node, presenting: IdentityCard, *, app: FastAPI | None = None) -> TestClient:
+    """`node`'s peer application (or `app`) as `presenting`'s node reaches it over mutual TLS:
+    each request's ASGI TLS extension carries that node's pinned certificate, as the peer
+    listener puts it there (`gsomia.app.tls_scope`)."""
     assert presenting.tls_certificate is not None
     tls = {
         "server_cert": None,
@@ -26,7 +27,7 @@ def peer_client(node: Node, presenting: IdentityCard) -> TestClient:
         "tls_version": 0x0304,
         "cipher_suite": 0x1302,
     }
-    return TestClient(with_tls(create_peer_app(node), tls))
+    return TestClient(with_tls(app or create_peer_app(node), tls))
 
 
 @dataclass

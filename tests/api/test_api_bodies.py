@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from tests.api.api_fixtures import Site
 
+from gsomia.app import create_peer_app
+
 
 def _models(document: dict[str, Any], schema: dict[str, Any]) -> list[dict[str, Any]]:
     """The component schemas a body schema names (through optional and list bodies)."""
@@ -38,8 +40,10 @@ def _bodies(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
 
 @pytest.mark.parametrize("door", ["user", "peer"])
 def test_every_request_body_is_a_closed_model(site: Site, door: str) -> None:
-    client = site.clients["KOR"] if door == "user" else site.peers["KOR"]
-    document = client.get("/openapi.json").json()
+    if door == "user":
+        document = site.clients["KOR"].get("/openapi.json").json()
+    else:  # the peer listener serves no document (issue 13): read the application's own
+        document = create_peer_app(site.cast["KOR"]).openapi()
     bodies = _bodies(document)
     expected = [
         ("post", "/api/v1/consents"),

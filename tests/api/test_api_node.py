@@ -10,6 +10,7 @@ from sqlalchemy import select
 from tests.api.api_fixtures import Site
 from tests.node.node_fixtures import VALID
 
+from gsomia.app import create_peer_app
 from gsomia.exchange import outbox
 from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.wire import PATH, WireMessage
@@ -320,7 +321,7 @@ def test_operations(site: Site, released: str) -> None:
     kor = site.clients["KOR"]
     assert kor.get("/healthz").json() == {"status": "ok"}
     assert kor.get("/readyz").json() == {"status": "ready", "nation": "KOR"}
-    metrics = kor.get("/metrics")
+    metrics = kor.get("/metrics", headers=site.auth("park"))  # an officer's (R16)
     assert metrics.status_code == 200
     assert metrics.headers["content-type"].startswith("text/plain")
     assert 'gsomia_outbox_depth{precedence="FLASH"}' in metrics.text
@@ -349,8 +350,9 @@ def test_openapi_lists_the_routes(site: Site) -> None:
         "/metrics",
     ]:
         assert path in paths, path
-    # The peer API is its own application (on the peer listener), not among the user routes.
-    peer_paths = site.peers["KOR"].get("/openapi.json").json()["paths"]
+    # The peer API is its own application (on the peer listener), not among the user routes;
+    # that listener serves no document, so the application's own is read here.
+    peer_paths = create_peer_app(site.cast["KOR"]).openapi()["paths"]
     for path in ["/peer/v1/messages", "/peer/v1/card"]:
         assert path in peer_paths, path
         assert path not in paths, path

@@ -150,7 +150,7 @@ def test_request_round_trip_and_strict_parse() -> None:
         (RefusalReason.MALFORMED, False, False),
         (RefusalReason.UNKNOWN_ORIGIN, False, False),
         (RefusalReason.STALE, False, False),
-        (RefusalReason.BAD_SIGNATURE, True, False),  # evidence, but no misbehaving log yet
+        (RefusalReason.BAD_SIGNATURE, False, False),  # no one signed it: proves nothing
         (RefusalReason.ROLLBACK, True, True),
         (RefusalReason.FORK, True, True),
     ],

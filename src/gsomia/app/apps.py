@@ -32,8 +32,17 @@ from gsomia.api import (
     visits,
 )
 from gsomia.api import log as log_api
+from gsomia.app.admission import (
+    count_peer_refusal,
+    count_user_refusal,
+    peer_admission,
+    user_admission,
+)
+from gsomia.app.doors import peer_door, user_door
+from gsomia.app.gate import Gate
 from gsomia.node.cosigning import keep_log
 from gsomia.node.runtime import Node
+from gsomia.node.throttle import Allowance, Throttle
 from gsomia.web import install as install_web
 
 log = logging.getLogger("gsomia.node")
@@ -80,6 +89,13 @@ def create_user_app(node: Node, *, run_worker: bool = True) -> FastAPI:
     app.include_router(audit.router)
     app.include_router(ops.router)
     install_web(app)  # pages and static files (gsomia.web)
+    # Caps and credentials before any body is read (ADR 0072).
+    app.add_middleware(
+        Gate,
+        door_of=user_door,
+        admit=user_admission(node),
+        refused=count_user_refusal(node),
+    )
     return app
 
 
@@ -87,18 +103,29 @@ def create_user_app(node: Node, *, run_worker: bool = True) -> FastAPI:
 create_app = create_user_app
 
 
-def create_peer_app(node: Node) -> FastAPI:
+def create_peer_app(node: Node, *, throttle: Throttle | None = None) -> FastAPI:
     """The peer application: what partner nodes call, nothing else. No lifespan of its own
-    (the user application's runs the node) and no interactive docs."""
+    (the user application's runs the node), no interactive docs, no OpenAPI document and no
+    metrics: a partner needs the protocol, which it has, and nothing about this node. Each
+    partner's requests are within `throttle` (by default, the home's `[peer]` allowance)."""
     app = FastAPI(
         title=f"gsomia node {node.nation} — peer API",
         version=__version__,
         summary="Partner nodes deliver messages and witness logs here, over mutual TLS",
         docs_url=None,
         redoc_url=None,
+        openapi_url=None,
     )
     app.state.node = node
     errors.install(app)
     app.include_router(peer.router)
     app.include_router(log_api.router)
+    config = node.home.config
+    throttle = throttle or Throttle(Allowance(config.peer_rate, config.peer_burst))
+    app.add_middleware(
+        Gate,
+        door_of=lambda _method, path: peer_door(path),
+        admit=peer_admission(node, throttle),
+        refused=count_peer_refusal(node),
+    )
     return app

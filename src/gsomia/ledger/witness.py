@@ -127,9 +127,11 @@ class Refused:
     @property
     def kept(self) -> bool:
         """Whether the refusal is evidence to keep and log: the log misbehaved (a rollback, a
-        fork) or a checkpoint for its origin came without a valid signature. A malformed, stale
-        or unknown request is answered and forgotten."""
-        return self.alert or self.reason is RefusalReason.BAD_SIGNATURE
+        fork), under its own valid signature. A malformed, stale or unknown request, and one
+        whose signature does not verify, is answered, counted and forgotten: what no partner
+        signed proves nothing about anyone, and storing it would let anyone write into this
+        node's log in a partner's name (issue 13)."""
+        return self.alert
 
     @property
     def status(self) -> int:

@@ -8,6 +8,7 @@ either door: a running `Node` or a `NodeDatabase` opened here.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ from gsomia.node.home import NodeConfig, read_config
 from gsomia.node.runtime import utcnow
 from gsomia.store.db import make_engine, migrate, reader
 from gsomia.treaty.schemes import Scheme, SchemeRegistry, load_schemes
+
+log = logging.getLogger("gsomia.node")
 
 
 class Database(Protocol):
@@ -80,9 +83,12 @@ def open_database(home: Path, *, migrated: bool = True) -> Iterator[NodeDatabase
 
 
 def check_ready(db: Database) -> None:
-    """Return if the database answers; `Unavailable` naming why if it does not."""
+    """Return if the database answers; `Unavailable` if it does not. Why goes to the node's
+    log only: the driver's message names the database's host, port and name, and whoever
+    asks `/readyz` needs none of them (issue 13)."""
     try:
         with db.reader.connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:
-        raise Unavailable(f"database unreachable: {exc}") from exc
+        log.warning("database unavailable: %s", exc)
+        raise Unavailable("database unavailable") from exc

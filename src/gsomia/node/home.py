@@ -72,6 +72,9 @@ class NodeConfig:
     #: `[log]`: sign a checkpoint after this many new events, or this many seconds (issue 6).
     checkpoint_events: int = 1000
     checkpoint_seconds: float = 5.0
+    #: `[peer]`: each partner's allowance of requests to the peer API (`gsomia.node.throttle`).
+    peer_rate: float = 50.0
+    peer_burst: float = 500.0
 
     def to_toml(self) -> dict[str, Any]:
         return {
@@ -89,6 +92,7 @@ class NodeConfig:
                 "checkpoint_events": self.checkpoint_events,
                 "checkpoint_seconds": self.checkpoint_seconds,
             },
+            "peer": {"rate": self.peer_rate, "burst": self.peer_burst},
         }
 
 
@@ -146,7 +150,7 @@ def read_config(path: Path) -> NodeConfig:
         raise UsageError(f"{path / CONFIG} is not valid TOML: {error}") from error
     try:
         node, server, database = raw["node"], raw.get("server", {}), raw.get("database", {})
-        log = raw.get("log", {})
+        log, peer = raw.get("log", {}), raw.get("peer", {})
         return NodeConfig(
             nation=str(node["nation"]),
             name=str(node["name"]),
@@ -160,6 +164,8 @@ def read_config(path: Path) -> NodeConfig:
             tls_key=str(server.get("tls_key", "")),
             checkpoint_events=int(log.get("checkpoint_events", 1000)),
             checkpoint_seconds=float(log.get("checkpoint_seconds", 5.0)),
+            peer_rate=float(peer.get("rate", 50.0)),
+            peer_burst=float(peer.get("burst", 500.0)),
         )
     except (KeyError, TypeError, AttributeError, ValueError) as error:
         raise UsageError(f"{path / CONFIG} lacks {error}") from error

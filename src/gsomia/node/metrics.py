@@ -1,10 +1,19 @@
-"""Prometheus metrics of one node: queue depth, deliveries, rejections, latencies.
+"""Prometheus metrics of one node: queue depth, deliveries, rejections, refusals, latencies.
 
 The node counts as it goes; the queue depth is read from the outbox when the metrics are
 scraped (`exposition`), so it is never stale and costs nothing between scrapes.
+
+Every label value comes from a fixed set (`Bounded`): a value from outside the set is counted
+as `other`. A label is a time series kept for the life of the process, so a value a sender
+chose (a message kind, a reason, a status) would let anyone grow the node and its scrape
+without bound (issue 13).
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -17,60 +26,143 @@ from prometheus_client import (
 from sqlalchemy import Engine
 
 from gsomia.exchange import outbox
+from gsomia.exchange.kinds import Kind
+from gsomia.exchange.wire import RECEIVED, REJECTED
 from gsomia.treaty.items import Precedence
 
 #: The media type of `Metrics.exposition`.
 CONTENT_TYPE = CONTENT_TYPE_LATEST
+#: The label value of anything outside a label's fixed set.
+OTHER = "other"
+
+_NATION = re.compile(r"[A-Z]{3}")
+Allowed = Collection[str] | Callable[[str], bool]
+
+#: Why a request to the peer API was refused before any route ran (`gsomia.app.gate`).
+PEER_REFUSALS = frozenset({"too_large", "link_refused", "unauthenticated", "rate_limited"})
+#: Why a checkpoint offered for cosigning was refused (`gsomia.node.witness`).
+WITNESS_REFUSALS = frozenset(
+    {"malformed", "unknown_origin", "bad_signature", "stale", "rollback", "fork"}
+)
+#: The doors of the user application (`gsomia.app.doors`).
+DOORS = frozenset({"publish", "text", "api", "web_publish", "web_text", "web", "open"})
+USER_REFUSALS = frozenset({"too_large", "unauthenticated"})
+
+
+def _allows(allowed: Allowed, value: str) -> bool:
+    return allowed(value) if callable(allowed) else value in allowed
+
+
+class Bounded:
+    """A labelled metric whose label values come from fixed sets, one per label."""
+
+    def __init__(self, metric: Any, *allowed: Allowed) -> None:
+        self.metric = metric
+        self.allowed = allowed
+
+    def labels(self, *values: str) -> Any:
+        return self.metric.labels(
+            *(v if _allows(a, v) else OTHER for v, a in zip(values, self.allowed, strict=True))
+        )
+
+
+def nation(value: str) -> bool:
+    """A nation code as partners are named: three capital letters."""
+    return _NATION.fullmatch(value) is not None
 
 
 class Metrics:
     """One registry per node, so several nodes in one process (tests) do not collide."""
 
     def __init__(self) -> None:
-        self.registry = CollectorRegistry()
+        self.registry = registry = CollectorRegistry()
         self.queue_depth = Gauge(
             "gsomia_outbox_depth",
             "Messages waiting for delivery",
             ["precedence"],
-            registry=self.registry,
+            registry=registry,
         )
-        self.deliveries = Counter(
-            "gsomia_deliveries_total",
-            "Messages settled by a peer",
-            ["peer", "outcome"],
-            registry=self.registry,
+        self.deliveries = Bounded(
+            Counter(
+                "gsomia_deliveries_total",
+                "Messages settled by a peer",
+                ["peer", "outcome"],
+                registry=registry,
+            ),
+            nation,
+            {RECEIVED, REJECTED},
         )
-        self.delivery_failures = Counter(
-            "gsomia_delivery_failures_total",
-            "Attempts that could not reach a peer",
-            ["peer"],
-            registry=self.registry,
+        self.delivery_failures = Bounded(
+            Counter(
+                "gsomia_delivery_failures_total",
+                "Attempts that could not reach a peer",
+                ["peer"],
+                registry=registry,
+            ),
+            nation,
         )
-        self.rejections = Counter(
-            "gsomia_rejections_total",
-            "Incoming messages refused, by reason",
-            ["reason"],
-            registry=self.registry,
+        self.rejections = Bounded(
+            Counter(
+                "gsomia_rejections_total",
+                "Incoming messages refused, by kind and whether the sender's signature held",
+                ["kind", "verified"],
+                registry=registry,
+            ),
+            {k.value for k in Kind},
+            {"true", "false"},
         )
-        self.decisions = Counter(
-            "gsomia_decisions_total",
-            "Treaty decisions taken",
-            ["action", "allowed"],
-            registry=self.registry,
+        self.decisions = Bounded(
+            Counter(
+                "gsomia_decisions_total",
+                "Treaty decisions taken",
+                ["action", "allowed"],
+                registry=registry,
+            ),
+            {"receive", "read"},
+            {"accepted", "rejected", "true", "false"},
         )
-        self.delivery_latency = Histogram(
-            "gsomia_delivery_latency_seconds",
-            "Enqueue to signed answer",
-            ["precedence"],
-            buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
-            registry=self.registry,
+        self.peer_refusals = Bounded(
+            Counter(
+                "gsomia_peer_refusals_total",
+                "Requests to the peer API refused before any route ran, by reason",
+                ["reason"],
+                registry=registry,
+            ),
+            PEER_REFUSALS,
         )
-        self.request_latency = Histogram(
-            "gsomia_request_latency_seconds",
-            "API request latency",
-            ["route"],
-            registry=self.registry,
+        self.user_refusals = Bounded(
+            Counter(
+                "gsomia_user_refusals_total",
+                "Requests to the user API and pages refused before their body was read",
+                ["door", "reason"],
+                registry=registry,
+            ),
+            DOORS,
+            USER_REFUSALS,
         )
+        self.witness_refusals = Bounded(
+            Counter(
+                "gsomia_witness_refusals_total",
+                "Checkpoints offered for cosigning and refused, by reason (none is stored)",
+                ["reason"],
+                registry=registry,
+            ),
+            WITNESS_REFUSALS,
+        )
+        self.delivery_latency = Bounded(
+            Histogram(
+                "gsomia_delivery_latency_seconds",
+                "Enqueue to signed answer",
+                ["precedence"],
+                buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+                registry=registry,
+            ),
+            lambda value: value.lstrip("-").isdigit() and abs(int(value)) < 100,
+        )
+
+    def rejected(self, kind: str, *, verified: bool) -> None:
+        """Count an incoming message refused: its kind (if it is one) and whether it verified."""
+        self.rejections.labels(kind, str(verified).lower()).inc()
 
     def exposition(self, reader: Engine) -> bytes:
         """Every metric in the Prometheus text format, the queue depth by precedence read now

@@ -223,5 +223,5 @@ def receive_batch(
         outcome = "accepted" if isinstance(result, Accepted) else "rejected"
         node.metrics.decisions.labels("receive", outcome).inc()
         if isinstance(result, Refused):
-            node.metrics.rejections.labels(result.reason[:60]).inc()
+            node.metrics.rejected(result.message.kind, verified=result.verified)
     return sign_answers(answers, keys=node.keys, now=now), accepted

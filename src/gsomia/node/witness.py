@@ -3,8 +3,9 @@
 A partner POSTs its latest checkpoint with a consistency proof from the size this node last
 cosigned; `gsomia.ledger.witness.add_checkpoint` decides, and this module does the rest: find
 the partner's log key from its pinned card, persist the new cosigned size in the transaction
-that answers, keep a rollback, fork or bad signature as evidence, log it, and alert the
-officers who are watching.
+that answers, keep a rollback or fork as evidence (signed by the partner), log it, and alert
+the officers who are watching. Every refusal is counted (`gsomia_witness_refusals_total`);
+one whose signature does not verify is never stored nor attributed to anyone.
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from gsomia.exchange.witness import SIZE_CONTENT_TYPE, log_origin, log_verifier
 from gsomia.ledger.events import EventKind, LogEvent
 from gsomia.ledger.note import NoteVerifier
 from gsomia.ledger.note_keys import CosignatureV1Signer
-from gsomia.ledger.witness import AddCheckpoint, Cosigned, Refused, add_checkpoint
+from gsomia.ledger.witness import (
+    AddCheckpoint,
+    Cosigned,
+    RefusalReason,
+    Refused,
+    add_checkpoint,
+)
 from gsomia.node import audit
 from gsomia.node.ledger import unix
 from gsomia.node.runtime import Node
@@ -52,6 +59,7 @@ def witness_checkpoint(node: Node, body: bytes) -> WitnessAnswer:
         request = AddCheckpoint.parse(body)
         origin = request.origin
     except InputError as exc:
+        node.metrics.witness_refusals.labels(RefusalReason.MALFORMED.value).inc()
         return WitnessAnswer(400, exc.message.encode())
     card = _partner_for(node, origin)
     verifiers = _log_verifiers(card)
@@ -65,6 +73,7 @@ def witness_checkpoint(node: Node, body: bytes) -> WitnessAnswer:
             return WitnessAnswer(200, result.cosignature.line().encode())
         if result.kept:
             _keep(conn, result, card, origin, now)
+    node.metrics.witness_refusals.labels(result.reason.value).inc()
     if result.alert:
         _alert_officers(node, result, card)
     if result.status == 409:

@@ -29,6 +29,7 @@ class Action(StrEnum):
     VIEW_TRANSFERS = "view_transfers"
     READ_AUDIT = "read_audit"
     ADMINISTER = "administer"
+    READ_METRICS = "read_metrics"
     # The originator stays in control (issue 5).
     REQUEST_CONSENT = "request_consent"
     DECIDE_CONSENT = "decide_consent"
@@ -61,6 +62,8 @@ _NEEDS: dict[Action, tuple[frozenset[str], str, str]] = {
     Action.VIEW_TRANSFERS: (frozenset({ANALYST, SECURITY_OFFICER, AUDITOR}), "Art. 6(f)", "R17"),
     Action.READ_AUDIT: (frozenset({AUDITOR, SECURITY_OFFICER}), "Art. 6(f)", "R39"),
     Action.ADMINISTER: (frozenset({ADMIN}), "Art. 6(e)", "R16"),
+    # The node's own counters say how much moves to whom: its officers and operators only.
+    Action.READ_METRICS: (frozenset({SECURITY_OFFICER, ADMIN}), "Art. 6(e)", "R16"),
     Action.REQUEST_CONSENT: (frozenset({SECURITY_OFFICER, RELEASE_AUTHORITY}), "Art. 5", "R12"),
     Action.DECIDE_CONSENT: (frozenset({RELEASE_AUTHORITY}), "Art. 5", "R12"),
     Action.RELEASE_ONWARD: (frozenset({RELEASE_AUTHORITY}), "Art. 5", "R12"),

@@ -143,7 +143,7 @@ def _receive_one(
     if isinstance(incoming, str) or handler is None:
         # Not a message this node can apply: answered, not stored (as an `incoming.Refusal`).
         reason = incoming if isinstance(incoming, str) else f"no workflow here takes {message.kind}"
-        node.metrics.rejections.labels(reason[:60]).inc()
+        node.metrics.rejected(message.kind, verified=True)
         return answer(REJECTED, {"reason": reason, "article": ARTICLE})
     try:
         with node.engine.begin() as conn:

@@ -1,0 +1,68 @@
+"""Who may send a body to each application, asked by the gate before it reads one.
+
+The peer application admits a pinned partner on the TLS link (or, under the development flag,
+anyone over plain HTTP), within that partner's allowance (`gsomia.node.throttle`), on every
+request. The user application admits a body to the API only with a valid token, and to a page
+form only from a signed-in session (the sign-in form excepted); routes then check again what
+they always did, so the gate only ever refuses earlier, never admits more.
+"""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.types import Scope
+
+from gsomia.api.deps import current_user
+from gsomia.app.doors import Credential, Door
+from gsomia.app.gate import Admit, Refused
+from gsomia.errors import Error
+from gsomia.exchange.links import tls_peer
+from gsomia.node.runtime import Node
+from gsomia.node.throttle import Throttle
+from gsomia.web.auth import load_page, signed_in
+
+
+def peer_admission(node: Node, throttle: Throttle) -> Admit:
+    """Admit a pinned partner within its allowance."""
+
+    async def admit(scope: Scope, _door: Door, _has_body: bool) -> None:
+        extension = (scope.get("extensions") or {}).get("tls")
+        if extension is None and node.links.plain_http:
+            client = scope.get("client")
+            sender = f"plain HTTP client {client[0] if client else '?'}"
+        else:
+            card = await run_in_threadpool(lambda: tls_peer(extension, node.peer_cards()))
+            sender = card.nation
+        throttle.take(sender)
+
+    return admit
+
+
+def user_admission(node: Node) -> Admit:
+    """Admit a body from a valid token (the API) or a signed-in session (the pages)."""
+
+    async def admit(scope: Scope, door: Door, has_body: bool) -> None:
+        if not has_body or door.credential is Credential.NONE:
+            return
+        request = Request(scope)
+        if door.credential is Credential.TOKEN:
+            await run_in_threadpool(current_user, request, node)
+        else:
+            signed_in(await run_in_threadpool(load_page, request))
+
+    return admit
+
+
+def count_peer_refusal(node: Node) -> Refused:
+    def count(_door: Door, error: Error) -> None:
+        node.metrics.peer_refusals.labels(error.code).inc()
+
+    return count
+
+
+def count_user_refusal(node: Node) -> Refused:
+    def count(door: Door, error: Error) -> None:
+        node.metrics.user_refusals.labels(door.name, error.code).inc()
+
+    return count
