@@ -1,4 +1,4 @@
-"""Fixtures shared by the whole suite: databases on SQLite and PostgreSQL."""
+"""Fixtures shared by the whole suite: databases on SQLite and PostgreSQL, and a low-cost KDF."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from gsomia.seal import kdf
 from gsomia.store.scratch import (
     drop_postgres_database,
     fresh_postgres_database,
@@ -14,6 +15,12 @@ from gsomia.store.scratch import (
 )
 
 __all__ = ["drop_postgres_database", "fresh_postgres_database"]
+
+# Key directories made in this process are sealed under scrypt at its lowest accepted cost, so
+# the hundreds of homes the suite makes stay fast (ADR 0074). Each directory records its cost,
+# so a node process started on it needs nothing; `gsomia init` run as a subprocess, and
+# tests/seal/test_seal_kdf.py, pay the production cost.
+kdf.COST = kdf.Cost(n=2**10, r=8, p=1)
 
 
 @pytest.fixture(scope="session")

@@ -36,28 +36,28 @@ def test_empty_passphrase_is_refused(tmp_path: Path) -> None:
 
 
 def test_wrong_passphrase_is_a_usage_error(tmp_path: Path) -> None:
-    write_node_keys(tmp_path / "keys", generate_node_keys("classic"), "right")
+    write_node_keys(tmp_path / "keys", generate_node_keys("classic"), "right-passphrase-1")
     with pytest.raises(UsageError, match="cannot decrypt"):
-        load_node_keys(tmp_path / "keys", "wrong", "classic")
+        load_node_keys(tmp_path / "keys", "wrong-passphrase-1", "classic")
 
 
 def test_key_file_readable_by_others_is_refused(tmp_path: Path) -> None:
-    write_node_keys(tmp_path / "keys", generate_node_keys("classic"), "pw")
+    write_node_keys(tmp_path / "keys", generate_node_keys("classic"), "pw-keys-0123456789")
     os.chmod(tmp_path / "keys" / "sig-ed25519.pem", 0o644)
     with pytest.raises(UsageError, match="readable by others"):
-        load_node_keys(tmp_path / "keys", "pw", "classic")
+        load_node_keys(tmp_path / "keys", "pw-keys-0123456789", "classic")
 
 
 def test_missing_key_file_is_named(tmp_path: Path) -> None:
-    write_node_keys(tmp_path / "keys", generate_node_keys("classic"), "pw")
+    write_node_keys(tmp_path / "keys", generate_node_keys("classic"), "pw-keys-0123456789")
     with pytest.raises(UsageError, match=r"kem-mlkem768\.pem"):
-        load_node_keys(tmp_path / "keys", "pw", "pq")
+        load_node_keys(tmp_path / "keys", "pw-keys-0123456789", "pq")
 
 
 def test_existing_key_file_is_never_overwritten(tmp_path: Path) -> None:
-    write_node_keys(tmp_path / "keys", generate_node_keys("classic"), "pw")
+    write_node_keys(tmp_path / "keys", generate_node_keys("classic"), "pw-keys-0123456789")
     with pytest.raises(FileExistsError):
-        write_node_keys(tmp_path / "keys", generate_node_keys("classic"), "pw")
+        write_node_keys(tmp_path / "keys", generate_node_keys("classic"), "pw-keys-0123456789")
 
 
 @pytest.mark.parametrize("profile", ["pq", "cnsa2", "classic"])
@@ -86,6 +86,6 @@ def test_link_keys_round_trip_encrypted(tmp_path: Path, profile: str) -> None:
 
 
 def test_a_wrong_passphrase_does_not_open_the_storage_key(tmp_path: Path) -> None:
-    write_node_keys(tmp_path / "keys", generate_node_keys("classic"), "right")
+    write_node_keys(tmp_path / "keys", generate_node_keys("classic"), "right-passphrase-1")
     with pytest.raises(UsageError, match=r"storage-key\.json"):
-        read_storage_key(tmp_path / "keys" / "storage-key.json", b"wrong")
+        read_storage_key(tmp_path / "keys" / "storage-key.json", b"wrong-passphrase-1")

@@ -1,6 +1,9 @@
-"""`gsomia init` and `gsomia identity export`: make a node home, hand out its identity card.
+"""`gsomia init`, `gsomia identity export` and `rewrap`: make a node home, hand out its
+identity card, seal its keys again.
 
-The passphrase comes from `GSOMIA_PASSPHRASE` or a hidden prompt; there is no default.
+The passphrase comes from `GSOMIA_PASSPHRASE` or a hidden prompt; there is no default, and a
+weak one is refused (ADR 0074). A new passphrase for `rewrap` comes from
+`GSOMIA_NEW_PASSPHRASE` or a prompt.
 """
 
 from __future__ import annotations
@@ -14,13 +17,22 @@ from rich.markup import escape
 
 from gsomia.cli.app import app, console, err_console
 from gsomia.errors import UsageError
-from gsomia.node.home import CARD, DEFAULT_PEER_LISTEN, init_home, load_home, read_config
-from gsomia.seal import DEFAULT_PROFILE, fingerprint_groups, parse_card
+from gsomia.node.home import (
+    CARD,
+    DEFAULT_PEER_LISTEN,
+    KEYS,
+    init_home,
+    load_home,
+    read_config,
+    rewrap_home,
+)
+from gsomia.seal import DEFAULT_PROFILE, fingerprint_groups, is_legacy, parse_card
 
 identity_app = typer.Typer(help="The node's public identity card.")
 app.add_typer(identity_app, name="identity")
 
 PASSPHRASE_ENV = "GSOMIA_PASSPHRASE"  # noqa: S105 - the variable's name, not a secret
+NEW_PASSPHRASE_ENV = "GSOMIA_NEW_PASSPHRASE"  # noqa: S105 - the variable's name, not a secret
 
 
 def passphrase(*, confirm: bool = False) -> str:
@@ -96,4 +108,25 @@ def export(
     err_console.print(
         f"{escape(card.nation)} {escape(card.name)} — fingerprint "
         f"[bold]{fingerprint_groups(card.fingerprint)}[/] (check it with the partner by phone)"
+    )
+
+
+@identity_app.command("rewrap")
+def rewrap(
+    home: Annotated[Path, typer.Option(help="The node home.")],
+    keep_passphrase: Annotated[
+        bool, typer.Option(help="Seal under the same passphrase (it must be strong enough).")
+    ] = False,
+) -> None:
+    """Seal the node's keys again under scrypt (ADR 0074): a home made under PBKDF2 alone, or
+    a change of passphrase (from GSOMIA_NEW_PASSPHRASE, else a prompt)."""
+    old = passphrase()
+    was_legacy = is_legacy(home / KEYS)
+    new = old if keep_passphrase else os.environ.get(NEW_PASSPHRASE_ENV)
+    if new is None:
+        new = typer.prompt("New key passphrase", hide_input=True, confirmation_prompt=True)
+    rewrap_home(home, old, new)
+    console.print(
+        f"keys in [bold]{escape(str(home / KEYS))}[/] sealed under scrypt"
+        + (" (they were under PBKDF2 alone)" if was_legacy else "")
     )

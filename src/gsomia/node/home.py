@@ -34,11 +34,13 @@ from gsomia.seal import (
     IdentityCard,
     NodeKeys,
     add_link_keys,
+    check_strength,
     generate_node_keys,
     load_node_keys,
     make_card,
     missing_link_keys,
     parse_card,
+    rewrap_node_keys,
     write_node_keys,
 )
 
@@ -123,6 +125,7 @@ def init_home(  # noqa: PLR0917 - the signature the node issue asks for
         raise Conflict(
             f"{path} exists and is not empty", hint="choose a new directory for the node home"
         )
+    check_strength(passphrase)  # before anything is made: nothing left behind on refusal
     created = now or datetime.now(UTC)
     keys = generate_node_keys(profile, nation=nation, hosts=hosts_of(endpoints), now=created)
     card = make_card(keys, nation=nation, name=name, created=created, endpoints=endpoints)
@@ -231,3 +234,10 @@ def _remake_card(path: Path, config: NodeConfig, keys: NodeKeys, old: bytes) -> 
         card.fingerprint,
     )
     return card.to_bytes()
+
+
+def rewrap_home(path: Path, passphrase: str, new_passphrase: str) -> None:
+    """Seal the home's keys again under scrypt of `new_passphrase` (`gsomia identity rewrap`,
+    ADR 0074): for a home made under PBKDF2 alone, or to change the passphrase."""
+    config = read_config(path)
+    rewrap_node_keys(path / KEYS, passphrase, new_passphrase, config.profile)

@@ -49,6 +49,7 @@ from gsomia.seal.identity import (  # noqa: E402
     parse_held_card,
 )
 from gsomia.seal.inspect import Summary, describe_envelope, describe_stream  # noqa: E402
+from gsomia.seal.kdf import check_strength, is_legacy  # noqa: E402
 from gsomia.seal.keys import (  # noqa: E402
     NodeKeys,
     PublicKeys,
@@ -56,6 +57,7 @@ from gsomia.seal.keys import (  # noqa: E402
     add_link_keys,
     generate_node_keys,
     load_node_keys,
+    rewrap_node_keys,
     write_node_keys,
 )
 from gsomia.seal.link_keys import (  # noqa: E402
@@ -117,6 +119,7 @@ __all__ = [
     "canonical_json",
     "certificate_der",
     "certificate_pem",
+    "check_strength",
     "content_sha256",
     "describe_envelope",
     "describe_stream",
@@ -124,6 +127,7 @@ __all__ = [
     "ed25519_verify",
     "fingerprint_groups",
     "generate_node_keys",
+    "is_legacy",
     "load_node_keys",
     "make_card",
     "missing_link_keys",
@@ -133,6 +137,7 @@ __all__ = [
     "open_stream",
     "parse_card",
     "parse_held_card",
+    "rewrap_node_keys",
     "seal_envelope",
     "seal_stream",
     "seed_key",

@@ -3,8 +3,9 @@
 A node holds one key-encapsulation key (the hybrid HPKE key, or X25519 for `classic`) and one
 signing key per signature of its profile, and its link keys (`gsomia.seal.link_keys`): a TLS
 key with its self-signed certificate, and a storage key. On disk every private key is its own
-PEM file, encrypted PKCS#8 (`BestAvailableEncryption`) under the operator's passphrase, mode
-0600, in a directory of mode 0700. There is no default passphrase; an empty one is refused.
+PEM file, encrypted PKCS#8 (`BestAvailableEncryption`), mode 0600, in a directory of mode
+0700, under a secret scrypt derives from the operator's passphrase (`gsomia.seal.kdf`, ADR
+0074). There is no default passphrase; an empty or weak one is refused.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from cryptography.hazmat.primitives import hpke, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, mldsa, mlkem, x25519
 
 from gsomia.errors import InputError, UsageError
+from gsomia.seal import kdf
 from gsomia.seal.jwks import (
     HpkePublic,
     PublicKeys,
@@ -30,6 +32,7 @@ from gsomia.seal.jwks import (
     parse_public_jwks,
     public_jwks,
 )
+from gsomia.seal.kdf import check_strength, new_secret
 from gsomia.seal.link_keys import (
     STORAGE_KEY_FILE,
     TLS_CERT_FILE,
@@ -157,21 +160,13 @@ def generate_node_keys(
     return NodeKeys(prof.name, kem, signers, tls_key, certificate, os.urandom(32))
 
 
-def _check_passphrase(passphrase: str) -> bytes:
-    if not passphrase:
-        raise UsageError(
-            "an empty passphrase is not allowed",
-            hint="set GSOMIA_PASSPHRASE or type a passphrase at the prompt",
-        )
-    return passphrase.encode("utf-8")
-
-
 def write_node_keys(directory: Path, keys: NodeKeys, passphrase: str) -> NodeKeys:
     """Write `keys` as encrypted PKCS#8 PEM files (mode 0600) into `directory` (mode 0700);
-    the same keys, with the paths of their TLS files."""
-    secret = _check_passphrase(passphrase)
+    the same keys, with the paths of their TLS files. A weak passphrase is refused first."""
+    check_strength(passphrase)
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(directory, 0o700)
+    secret = new_secret(directory, passphrase)
     names = KEM_FILES[keys.profile] + SIGN_FILES[keys.profile]
     for name, key in zip(names, keys.kem + keys.signers, strict=True):
         pem = key.private_bytes(
@@ -207,7 +202,7 @@ def add_link_keys(
     tls_key = generate_tls_key(profile_name)
     write_link_keys(
         directory,
-        _check_passphrase(passphrase),
+        kdf.secret(directory, passphrase),
         tls_key=tls_key,
         certificate=make_certificate(tls_key, nation=nation, hosts=hosts, not_before=now),
         storage_key=os.urandom(32),
@@ -217,7 +212,7 @@ def add_link_keys(
 def load_node_keys(directory: Path, passphrase: str, profile_name: str) -> NodeKeys:
     """Load the keys of `profile_name` from `directory`; UsageError on a wrong passphrase,
     a missing file, a file others can read, or a key of the wrong type."""
-    secret = _check_passphrase(passphrase)
+    secret = kdf.secret(directory, passphrase)
     names = KEM_FILES[profile(profile_name).name] + SIGN_FILES[profile_name] + (TLS_KEY_FILE,)
     loaded = [_load_private(directory / name, secret) for name in names]
     tls_key = loaded.pop()
@@ -275,3 +270,32 @@ _SHAPES: dict[str, tuple[type, ...]] = {
     ),
     CLASSIC: (x25519.X25519PrivateKey, ed25519.Ed25519PrivateKey),
 }
+
+
+def rewrap_node_keys(
+    directory: Path, passphrase: str, new_passphrase: str, profile_name: str
+) -> None:
+    """Seal the keys of `directory` again under scrypt of `new_passphrase` (ADR 0074): the
+    upgrade of a directory made under the bare passphrase, or a change of passphrase. The new
+    directory is written whole beside the old and swapped in by renames, so a crash leaves one
+    or the other, never a mixture."""
+    keys = load_node_keys(directory, passphrase, profile_name)
+    fresh = directory.with_name(directory.name + ".rewrap")
+    retired = directory.with_name(directory.name + ".old")
+    for leftover in (fresh, retired):
+        if leftover.exists():
+            raise UsageError(
+                f"{leftover} is left from an interrupted rewrap",
+                hint=f"check which of {directory} and {leftover} holds the keys, then remove it",
+            )
+    write_node_keys(fresh, keys, new_passphrase)
+    for other in directory.iterdir():  # anything else kept with the keys goes along as it is
+        if not (fresh / other.name).exists() and other.is_file():
+            target = fresh / other.name
+            target.write_bytes(other.read_bytes())
+            os.chmod(target, stat.S_IMODE(other.stat().st_mode))
+    directory.rename(retired)
+    fresh.rename(directory)
+    for old in retired.iterdir():
+        old.unlink()
+    retired.rmdir()
