@@ -209,3 +209,28 @@ def agreements_of(conn: Connection, message_ids: Collection[str]) -> dict[str, s
     query = select(outbox.c.message_id, outbox.c.agreement_id)
     rows = conn.execute(query.where(outbox.c.message_id.in_(list(message_ids))))
     return dict(rows.all())
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """A message of this node's that the peer answered "received": to whom, when, under which
+    agreement, and the signed answer entry."""
+
+    peer: str
+    settled_at: datetime | None
+    answer: dict[str, Any] | None
+    agreement_id: str | None
+    created_at: datetime
+
+
+def delivered(conn: Connection, kind: str, item_id: str) -> list[Delivered]:
+    """The messages of `kind` about `item_id` that their peers answered "received", in the
+    order they were sent."""
+    query = select(
+        outbox.c.peer,
+        outbox.c.settled_at,
+        outbox.c.answer,
+        outbox.c.agreement_id,
+        outbox.c.created_at,
+    ).where(outbox.c.item_id == item_id, outbox.c.kind == kind, outbox.c.state == "received")
+    return [Delivered(*row) for row in conn.execute(query.order_by(outbox.c.id)).all()]

@@ -23,8 +23,8 @@ from gsomia.errors import InputError
 from gsomia.ledger.events import EventKind, LogEvent
 from gsomia.ledger.witness import RefusalReason
 from gsomia.node.audit_rows import listed, listed_row
+from gsomia.store import access_log
 from gsomia.store.merkle_log import MerkleLog
-from gsomia.store.tables import access_log
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.roles import Action
 
@@ -151,7 +151,7 @@ def record_all(
     events = [listed(to_event(e, now)) for e in entries]  # an undeclared action writes nothing
     indices = MerkleLog(conn).append([*events, *also])
     if entries:
-        conn.execute(access_log.insert(), _rows(events, indices))
+        access_log.add(conn, _rows(events, indices))
     return indices
 
 
@@ -181,7 +181,7 @@ def record_event(conn: Connection, event: LogEvent) -> int:
         )
     marked = listed(event)
     [index] = MerkleLog(conn).append([marked])
-    conn.execute(access_log.insert(), _rows([marked], [index]))
+    access_log.add(conn, _rows([marked], [index]))
     return index
 
 

@@ -16,12 +16,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from gsomia.errors import Unavailable
 from gsomia.node.home import NodeConfig, read_config
 from gsomia.node.runtime import utcnow
-from gsomia.store.db import make_engine, migrate, reader
+from gsomia.store.db import make_engine, migrate, ping, reader
 from gsomia.treaty.schemes import Scheme, SchemeRegistry, load_schemes
 
 log = logging.getLogger("gsomia.node")
@@ -87,8 +87,7 @@ def check_ready(db: Database) -> None:
     log only: the driver's message names the database's host, port and name, and whoever
     asks `/readyz` needs none of them (issue 13)."""
     try:
-        with db.reader.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        ping(db.reader)
     except Exception as exc:
         log.warning("database unavailable: %s", exc)
         raise Unavailable("database unavailable") from exc

@@ -1,9 +1,10 @@
-"""Reads of `access_log`, the queryable index of every decision (R39): newest first for the
-audit page, by subject for an item's or a holding's page. `gsomia.node.audit` writes it."""
+"""`access_log`, the queryable index of every decision (R39): newest first for the audit page,
+by subject for an item's or a holding's page, the reads of one subject for its reader list.
+`gsomia.node.audit` decides what goes in (beside the Merkle log) and writes it through `add`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, func, select, tuple_
@@ -55,3 +56,9 @@ def unproved(conn: Connection) -> int:
             select(func.count()).select_from(access_log).where(access_log.c.log_index.is_(None))
         ).scalar_one()
     )
+
+
+def add(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Append `rows` (each derived from, and naming, its Merkle log entry)."""
+    if rows:
+        conn.execute(access_log.insert(), [dict(row) for row in rows])

@@ -6,17 +6,20 @@ upgraded in place brings its database along before it serves anything.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import ExceptionContext, make_url
 
 from gsomia.errors import StoreDamaged, UsageError
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
+
+log = logging.getLogger(__name__)
 
 
 def normalise_url(url: str) -> str:
@@ -119,3 +122,38 @@ def alembic_config(engine: Engine) -> Config:
 def migrate(engine: Engine) -> None:
     """Bring the database to the newest schema (idempotent)."""
     command.upgrade(alembic_config(engine), "head")
+
+
+# What the node asks of the database beyond its tables ----------------------------------------
+
+
+def ping(engine: Engine) -> None:
+    """Return if the database answers a trivial query; whatever the driver raises otherwise."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+
+def secure_delete(conn: Connection) -> None:
+    """Zero freed pages on SQLite for this connection, so emptied content is overwritten."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA secure_delete = ON")
+
+
+def checkpoint(engine: Engine) -> None:
+    """Fold SQLite's write-ahead log into the database and truncate it (best effort: a
+    concurrent reader may delay it; the next checkpoint completes it), so content emptied
+    by a destruction leaves no copy in the log file either."""
+    if engine.dialect.name != "sqlite":
+        return
+    raw = engine.raw_connection()  # outside any transaction: a checkpoint cannot run in one
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy = cursor.fetchone()
+        cursor.close()
+        if busy and busy[0]:  # pragma: no cover - depends on concurrent readers
+            log.warning("WAL checkpoint after destruction deferred by a reader")
+    except Exception as error:  # pragma: no cover - best effort
+        log.warning("WAL checkpoint after destruction deferred: %s", error)
+    finally:
+        raw.close()

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import Connection, select
 
 from gsomia.store.tables import transfers
+from gsomia.treaty.onward import Transfer
 
 # --- This node's provisions, once the partner received them (node.settlement) ------------------
 
@@ -63,3 +64,81 @@ def add_provisions(conn: Connection, provisions: Sequence[Provision]) -> None:
                 for p in provisions
             ],
         )
+
+
+# --- Reading the links of an item's chain (node.control.custody_chain) -----------------------
+
+
+def of_item(conn: Connection, item_id: str) -> list[Transfer]:
+    """The recorded links of `item_id`'s chain, the oldest first."""
+    query = select(
+        transfers.c.item_id,
+        transfers.c.from_nation,
+        transfers.c.to_nation,
+        transfers.c.at,
+        transfers.c.level,
+        transfers.c.basis,
+        transfers.c.consent_id,
+        transfers.c.hub,
+    )
+    rows = conn.execute(query.where(transfers.c.item_id == item_id).order_by(transfers.c.at))
+    return [
+        Transfer(
+            r.item_id,
+            r.from_nation,
+            r.to_nation,
+            r.at,
+            r.level,
+            r.basis,
+            r.consent_id or "",
+            r.hub or "",
+        )
+        for r in rows
+    ]
+
+
+# --- Recording one link (receipt, return, onward release) ------------------------------------
+
+
+def is_recorded(
+    conn: Connection, item_id: str, *, to_nation: str, from_nation: str | None = None
+) -> bool:
+    """Whether a move of `item_id` to `to_nation` (from `from_nation`, if given) is recorded."""
+    query = select(transfers.c.id).where(
+        transfers.c.item_id == item_id, transfers.c.to_nation == to_nation
+    )
+    if from_nation is not None:
+        query = query.where(transfers.c.from_nation == from_nation)
+    return conn.execute(query).first() is not None
+
+
+def basis_to(conn: Connection, item_id: str, to_nation: str) -> str | None:
+    """The agreement `item_id` reached `to_nation` under, if that move is recorded."""
+    query = select(transfers.c.basis).where(
+        transfers.c.item_id == item_id, transfers.c.to_nation == to_nation
+    )
+    return conn.execute(query).scalar_one_or_none()
+
+
+def add(
+    conn: Connection,
+    link: Transfer,
+    *,
+    message_id: str | None,
+    reported_by: str,
+) -> None:
+    """Record one link (not recorded before: see `is_recorded`)."""
+    conn.execute(
+        transfers.insert().values(
+            item_id=link.item_id,
+            from_nation=link.from_nation,
+            to_nation=link.to_nation,
+            at=link.at,
+            level=link.level,
+            basis=link.basis,
+            consent_id=link.consent_id or None,
+            hub=link.hub or None,
+            message_id=message_id,
+            reported_by=reported_by,
+        )
+    )

@@ -11,77 +11,17 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection
 
 from gsomia.errors import NotFound
 from gsomia.node.control.settlement import Answered
-from gsomia.store.tables import case_steps, cases
+from gsomia.store import cases
+from gsomia.store.cases import all_of, find, insert, save, steps
 
+__all__ = ["all_of", "awaiting", "find", "insert", "iso", "load", "parse", "save", "step", "steps"]
 
-def insert(
-    conn: Connection,
-    *,
-    case_id: str,
-    kind: str,
-    counterpart: str,
-    opened_by: str,
-    status: str,
-    document: Mapping[str, Any],
-    now: datetime,
-    item_id: str | None = None,
-    originator: str | None = None,
-) -> None:
-    conn.execute(
-        cases.insert().values(
-            id=case_id,
-            kind=kind,
-            item_id=item_id,
-            originator=originator,
-            counterpart=counterpart,
-            opened_by=opened_by,
-            status=status,
-            document=dict(document),
-            opened_at=now,
-            updated_at=now,
-        )
-    )
-
-
-def save(
-    conn: Connection, case_id: str, status: str, document: Mapping[str, Any], now: datetime
-) -> None:
-    conn.execute(
-        update(cases)
-        .where(cases.c.id == case_id)
-        .values(status=status, document=dict(document), updated_at=now)
-    )
-
-
-def step(
-    conn: Connection,
-    case_id: str,
-    *,
-    at: datetime,
-    actor: str,
-    nation: str,
-    name: str,
-    document: Mapping[str, Any],
-    message_id: str | None = None,
-    signature: str | None = None,
-) -> None:
-    conn.execute(
-        case_steps.insert().values(
-            case_id=case_id,
-            at=at,
-            actor=actor,
-            nation=nation,
-            step=name,
-            document=dict(document),
-            message_id=message_id,
-            signature=signature,
-        )
-    )
-
+#: Recording an act of a case (the name workflows read best).
+step = cases.add_step
 
 #: Where a user finds the cases of a kind that has no `gsomia KIND list` of its own.
 _LISTED_BY = {"onward": "`gsomia item custody ITEM` shows an item's onward releases"}
@@ -89,39 +29,11 @@ _LISTED_BY = {"onward": "`gsomia item custody ITEM` shows an item's onward relea
 
 def load(conn: Connection, kind: str, case_id: str) -> Any:
     """The case row of `kind`; `NotFound` names what to list."""
-    row = conn.execute(select(cases).where(cases.c.id == case_id, cases.c.kind == kind)).first()
+    row = find(conn, kind, case_id)
     if row is None:
         hint = _LISTED_BY.get(kind, f"`gsomia {kind} list` shows them")
         raise NotFound(f"no {kind} case {case_id}", hint=hint)
     return row
-
-
-def find(conn: Connection, kind: str, case_id: str) -> Any:
-    """The case row of `kind`, or None."""
-    return conn.execute(select(cases).where(cases.c.id == case_id, cases.c.kind == kind)).first()
-
-
-def all_of(conn: Connection, kind: str) -> list[Any]:
-    return list(
-        conn.execute(select(cases).where(cases.c.kind == kind).order_by(cases.c.opened_at.desc()))
-    )
-
-
-def steps(conn: Connection, case_id: str) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        select(case_steps).where(case_steps.c.case_id == case_id).order_by(case_steps.c.id)
-    )
-    return [
-        {
-            "at": r.at.isoformat(),
-            "actor": r.actor,
-            "nation": r.nation,
-            "step": r.step,
-            "message_id": r.message_id,
-            "signed": r.signature is not None,
-        }
-        for r in rows
-    ]
 
 
 def iso(value: datetime | None) -> str | None:
@@ -144,12 +56,7 @@ def awaiting(
     wanted = {a.message_id: a for a in answers if a.item_id}
     if not wanted:
         return []
-    rows = conn.execute(
-        select(cases).where(
-            cases.c.kind == kind,
-            cases.c.item_id.in_({a.item_id for a in wanted.values()}),
-        )
-    ).all()
+    rows = cases.of_items(conn, kind, {a.item_id for a in wanted.values() if a.item_id})
     found: dict[str, tuple[Any, str]] = {}
     for row in rows:
         sent = row.document.get("messages") if isinstance(row.document, Mapping) else None

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from gsomia.errors import Conflict, InputError, PolicyDenied
 from gsomia.exchange.incoming import require_party
@@ -33,7 +33,7 @@ from gsomia.node.control.messages import Handler, Incoming, Outcome
 from gsomia.node.control.originator import THIRD_PARTY, agreement_between, provided_items
 from gsomia.node.runtime import Node
 from gsomia.seal import CONSENT_DOC, sign_document
-from gsomia.store.tables import cases
+from gsomia.store import cases
 from gsomia.store.users import UserRecord
 from gsomia.treaty.consent_requests import (
     ConsentCase,
@@ -54,7 +54,7 @@ def _on_request(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
         raise InputError(
             f"{node.nation} is not the originator named in consent request {request.id}"
         )
-    if conn.execute(select(cases.c.id).where(cases.c.id == request.id)).first() is not None:
+    if cases.exists(conn, request.id):
         raise Conflict(f"consent request {request.id} is already open")
     for item_id in request.item_ids:
         provided_items(conn, node, [item_id], request.holder)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 
 from gsomia.errors import Conflict, InputError, NotFound
 from gsomia.node import audit, read
@@ -23,7 +23,7 @@ from gsomia.node.authority import authorise, refuse
 from gsomia.node.people import to_person
 from gsomia.node.runtime import Node
 from gsomia.seal import seal_envelope
-from gsomia.store.tables import copies
+from gsomia.store import copies
 from gsomia.store.users import UserRecord, get_user
 from gsomia.treaty.custody import (
     ItemTranslation,
@@ -42,7 +42,6 @@ from gsomia.treaty.roles import Action
 MAX_COPIES = 100
 MAX_TEXT = 1_000_000
 COPY_ENVELOPE = "gsomia-copy/1"
-REPRODUCED = ("copy", "translation")
 
 
 @dataclass(frozen=True)
@@ -94,19 +93,9 @@ def copy_view(row: Any) -> CopyView:
     )
 
 
-def _reproductions(conn: Connection, holding_id: str) -> int:
-    """How many copies and translations of `holding_id` were ever made (the next number - 1)."""
-    count = conn.execute(
-        select(func.count())
-        .select_from(copies)
-        .where(copies.c.holding_id == holding_id, copies.c.kind.in_(REPRODUCED))
-    ).scalar_one()
-    return int(count)
-
-
 def _unchanged(conn: Connection, holding_id: str, made: int) -> None:
     """Refuse to number a reproduction if another was made since `made` was counted."""
-    if _reproductions(conn, holding_id) != made:
+    if copies.reproductions(conn, holding_id) != made:
         raise Conflict(f"another copy of {holding_id} was made meanwhile; try again")
 
 
@@ -126,21 +115,19 @@ def _insert(
     **marks: Any,
 ) -> None:
     """Inventory a reproduction of the holding `row`, numbered and marked as the original."""
-    conn.execute(
-        copies.insert().values(
-            id=copy_id,
-            kind=kind,
-            item_id=item_id,
-            holding_id=row.id,
-            number=number,
-            level=row.local_level,
-            label=_label(row, holding, copy=number, of=row.id, **marks),
-            details=details,
-            content=content,
-            made_by=made_by,
-            made_at=made_at,
-            state="held",
-        )
+    copies.insert(
+        conn,
+        copy_id=copy_id,
+        kind=kind,
+        item_id=item_id,
+        holding_id=row.id,
+        number=number,
+        level=row.local_level,
+        label=_label(row, holding, copy=number, of=row.id, **marks),
+        details=details,
+        content=content,
+        made_by=made_by,
+        made_at=made_at,
     )
 
 
@@ -181,7 +168,7 @@ def seal_own(node: Node, content: bytes, copy_id: str, marking: str, now: dateti
 
 def get_copy(node: Node, copy_id: str) -> CopyView:
     with node.reader.connect() as conn:
-        row = conn.execute(select(copies).where(copies.c.id == copy_id)).first()
+        row = copies.get(conn, copy_id)
     if row is None:
         raise NotFound(f"no copy {copy_id}")
     return copy_view(row)
@@ -200,7 +187,7 @@ def make_copies(node: Node, user: UserRecord, holding_id: str, count: int = 1) -
     holding = read.treaty_holding(node, row)
     now = node.clock()
     with node.reader.connect() as conn:
-        made = _reproductions(conn, row.id)
+        made = copies.reproductions(conn, row.id)
     decision: Decision = Decision.allow("", "", "")
     for offset in range(count):
         decision = suspension(person, holding, now) or may_copy(person, holding, made + offset, now)
@@ -265,7 +252,7 @@ def translate(
     now = node.clock()
     with node.reader.connect() as conn:
         worker = to_person(get_user(conn, translator), node.scheme(now.date()))
-        made = _reproductions(conn, row.id)
+        made = copies.reproductions(conn, row.id)
     decision = suspension(worker, holding, now) or may_assign_translation(
         worker, holding, made, now
     )

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from gsomia.errors import NotFound
+from gsomia.exchange import outbox
 from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.authority import authorise
 from gsomia.node.control import casebook
 from gsomia.node.control.handover import ONWARD, transfer_json
 from gsomia.node.runtime import Node
-from gsomia.store.tables import cases, holdings, items, outbox, transfers
+from gsomia.store import cases, holdings, items, transfers
 from gsomia.store.users import UserRecord
 from gsomia.treaty.onward import CustodyChain, Transfer
 from gsomia.treaty.roles import Action
@@ -29,48 +30,25 @@ def custody(node: Node, user: UserRecord, item_id: str) -> dict[str, Any]:
     """Every nation holding `item_id` that this node knows of, and by which path (R12, R17)."""
     _, allowed = authorise(node, user, Action.VIEW_TRANSFERS, item_id)
     with node.reader.connect() as conn:
-        originator = conn.execute(select(items.c.originator).where(items.c.id == item_id)).scalar()
-        if originator is None:
-            originator = conn.execute(
-                select(holdings.c.originator).where(holdings.c.item_id == item_id)
-            ).scalar()
+        originator = items.originator_of(conn, item_id)
+        held_here = holdings.of_item(conn, item_id)
+        held = held_here[0] if held_here else None
+        if originator is None and held is not None:
+            originator = held.originator
         if originator is None:
             raise NotFound(f"no item {item_id} is known here")
-        rows = conn.execute(
-            select(transfers).where(transfers.c.item_id == item_id).order_by(transfers.c.at)
-        ).all()
-        provided = conn.execute(
-            select(
-                outbox.c.peer, outbox.c.settled_at, outbox.c.answer, outbox.c.agreement_id
-            ).where(
-                outbox.c.item_id == item_id,
-                outbox.c.kind == Kind.ITEM,
-                outbox.c.state == "received",
-            )
-        ).all()
-        held = conn.execute(
-            select(holdings).where(holdings.c.item_id == item_id).order_by(holdings.c.received_at)
-        ).first()
+        found = transfers.of_item(conn, item_id)
+        provided = outbox.delivered(conn, Kind.ITEM, item_id)
         releases = _releases(conn, item_id)
-    found = [
-        Transfer(
-            r.item_id,
-            r.from_nation,
-            r.to_nation,
-            r.at,
-            r.level,
-            r.basis,
-            r.consent_id or "",
-            r.hub or "",
-        )
-        for r in rows
-    ]
     if originator == node.nation:  # provisions answered received, if not in the table yet
         have = {(t.from_nation, t.to_nation) for t in found}
-        for peer, settled_at, answer, basis in provided:
-            if (node.nation, peer) not in have and settled_at is not None:
-                marked = str(((answer or {}).get("answer") or {}).get("marked", ""))
-                found.append(Transfer(item_id, node.nation, peer, settled_at, marked, basis or ""))
+        for sent in provided:
+            if (node.nation, sent.peer) not in have and sent.settled_at is not None:
+                marked = str(((sent.answer or {}).get("answer") or {}).get("marked", ""))
+                basis = sent.agreement_id or ""
+                found.append(
+                    Transfer(item_id, node.nation, sent.peer, sent.settled_at, marked, basis)
+                )
     if (
         held is not None
         and held.sender == originator
@@ -127,12 +105,7 @@ def _release_view(row: Any) -> dict[str, Any]:
 
 
 def _releases(conn: Connection, item_id: str) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        select(cases)
-        .where(cases.c.kind == ONWARD, cases.c.item_id == item_id)
-        .order_by(cases.c.opened_at)
-    ).all()
-    return [_release_view(r) for r in rows]
+    return [_release_view(r) for r in cases.of_item(conn, ONWARD, item_id)]
 
 
 def get_release(node: Node, user: UserRecord, case_id: str) -> dict[str, Any]:

@@ -13,8 +13,6 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
-
 from gsomia.errors import InputError, NotFound, PolicyDenied
 from gsomia.node import audit, read
 from gsomia.node.authority import authorise, refuse
@@ -27,7 +25,7 @@ from gsomia.node.control.copies import (
     suspension,
 )
 from gsomia.node.runtime import Node
-from gsomia.store.tables import copies, holdings, items
+from gsomia.store import copies, holdings, items
 from gsomia.store.users import UserRecord
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.derivatives import Derivative, DerivativeKind, make_derivative, may_derive
@@ -39,12 +37,10 @@ def source_holding(node: Node, source_id: str) -> tuple[Holding, Any, str]:
     """A holding (by holding or item id) or this node's own item, as a treaty holding; its row
     and which table it came from (`holding` or `item`)."""
     with node.reader.connect() as conn:
-        row = conn.execute(
-            select(holdings).where((holdings.c.id == source_id) | (holdings.c.item_id == source_id))
-        ).first()
+        row = holdings.get(conn, source_id)
         if row is not None:
             return read.treaty_holding(node, row), row, "holding"
-        own = conn.execute(select(items).where(items.c.id == source_id)).mappings().first()
+        own = items.get(conn, source_id)
     if own is None:
         raise NotFound(
             f"nothing held or originated here is called {source_id}",
@@ -114,27 +110,25 @@ def derive(
         "R8",
     )
     with node.engine.begin() as conn:
-        conn.execute(
-            copies.insert().values(
-                id=derivative_id,
-                kind="derivative",
-                item_id=derivative_id,
-                holding_id=None,
-                number=1,
-                level=marking,
-                label=label,
-                details={
-                    "kind": made.kind.value,
-                    "title": title,
-                    "sources": list(made.source_ids),
-                    "items": list(made.item_ids),
-                    "originators": sorted(made.marking.originators),
-                },
-                content=sealed,
-                made_by=user.name,
-                made_at=now,
-                state="held",
-            )
+        copies.insert(
+            conn,
+            copy_id=derivative_id,
+            kind="derivative",
+            item_id=derivative_id,
+            holding_id=None,
+            number=1,
+            level=marking,
+            label=label,
+            details={
+                "kind": made.kind.value,
+                "title": title,
+                "sources": list(made.source_ids),
+                "items": list(made.item_ids),
+                "originators": sorted(made.marking.originators),
+            },
+            content=sealed,
+            made_by=user.name,
+            made_at=now,
         )
         audit.record_all(
             conn,

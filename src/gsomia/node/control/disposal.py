@@ -12,13 +12,12 @@ being in force (Art. 21.4).
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection
 
 from gsomia.errors import Conflict, InputError, NotFound
 from gsomia.exchange.kinds import Kind
@@ -29,7 +28,7 @@ from gsomia.node.control.inventory import dependants
 from gsomia.node.control.messages import Handler, Incoming, Outcome
 from gsomia.node.people import to_person
 from gsomia.node.runtime import Node
-from gsomia.store.tables import copies, destructions, holdings, items, transfers
+from gsomia.store import copies, db, destructions, holdings, items, transfers
 from gsomia.store.users import UserRecord, get_user
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.destruction import (
@@ -41,11 +40,11 @@ from gsomia.treaty.destruction import (
     may_return,
 )
 from gsomia.treaty.items import Precedence
+from gsomia.treaty.onward import Transfer
 from gsomia.treaty.roles import Action
 
 __all__ = ["HANDLERS", "METHOD_ALIASES", "RETURN_NOTICE", "destroy", "return_holding"]
 
-log = logging.getLogger("gsomia.disposal")
 
 RETURN_NOTICE = Kind.RETURN_NOTICE
 #: Short names the CLI and API accept beside the methods' own names.
@@ -70,39 +69,9 @@ def _open_dependants(conn: Connection, holding_id: str) -> tuple[list[Any], dict
     return [r for r in rows if r.id not in disposed], disposed
 
 
-def _secure(conn: Connection) -> None:
-    """Zero freed pages on SQLite for this connection, so emptied content is overwritten."""
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("PRAGMA secure_delete = ON")
-
-
-def _checkpoint(engine: Engine) -> None:
-    """Fold SQLite's write-ahead log into the database and truncate it (best effort: a
-    concurrent reader may delay it; the next checkpoint completes it)."""
-    if engine.dialect.name != "sqlite":
-        return
-    raw = engine.raw_connection()  # outside any transaction: a checkpoint cannot run in one
-    try:
-        cursor = raw.cursor()
-        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        busy = cursor.fetchone()
-        cursor.close()
-        if busy and busy[0]:  # pragma: no cover - depends on concurrent readers
-            log.warning("WAL checkpoint after destruction deferred by a reader")
-    except Exception as error:  # pragma: no cover - best effort
-        log.warning("WAL checkpoint after destruction deferred: %s", error)
-    finally:
-        raw.close()
-
-
 def _empty(conn: Connection, holding_id: str, covers: Sequence[str], state: str) -> None:
-    conn.execute(
-        update(holdings).where(holdings.c.id == holding_id).values(envelope=b"", state=state)
-    )
-    if covers:
-        conn.execute(
-            update(copies).where(copies.c.id.in_(list(covers))).values(content=b"", state=state)
-        )
+    holdings.empty(conn, holding_id, state)
+    copies.empty(conn, covers, state)
 
 
 def _record_json(record: DestructionRecord) -> dict[str, Any]:
@@ -167,35 +136,29 @@ def destroy(
         refuse_all(node, [entry], now=now)
     document = _record_json(record)
     with node.engine.begin() as conn:
-        _secure(conn)
-        state = conn.execute(select(holdings.c.state).where(holdings.c.id == row.id)).scalar_one()
+        db.secure_delete(conn)
+        state = holdings.state_of(conn, row.id)
         if state != "held":
             raise Conflict(f"{row.id} was {state} meanwhile")
         _empty(conn, row.id, sorted(covers), "destroyed")
         subjects = [("holding", row.id), *(("copy", c) for c in sorted(covers))]
-        conn.execute(
-            destructions.insert(),
-            [
-                {
-                    "subject_kind": kind,
-                    "subject_id": subject,
-                    "item_id": row.item_id,
-                    "method": chosen.value,
-                    "at": now,
-                    "officials": list(officials),
-                    "witnesses": list(witnesses),
-                    "recorded_by": officer.name,
-                    "record": document,
-                }
-                for kind, subject in subjects
-            ],
+        destructions.add(
+            conn,
+            subjects,
+            item_id=row.item_id,
+            method=chosen.value,
+            at=now,
+            officials=officials,
+            witnesses=witnesses,
+            recorded_by=officer.name,
+            record=document,
         )
         audit.record_all(
             conn,
             [audit.Entry(officer.name, Action.DISPOSE.value, row.id, role), entry],
             now,
         )
-    _checkpoint(node.engine)
+    db.checkpoint(node.engine)
     return {**document, "recorded_by": officer.name, "state": "destroyed"}
 
 
@@ -235,8 +198,8 @@ def return_holding(
     }
     original = row.original_label["ConfidentialityInformation"]["Classification"]
     with node.engine.begin() as conn:
-        _secure(conn)
-        state = conn.execute(select(holdings.c.state).where(holdings.c.id == row.id)).scalar_one()
+        db.secure_delete(conn)
+        state = holdings.state_of(conn, row.id)
         if state != "held":
             raise Conflict(f"{row.id} was {state} meanwhile")
         _empty(conn, row.id, sorted(covers), "returned")
@@ -250,18 +213,10 @@ def return_holding(
             item_id=row.item_id,
             now=now,
         )
-        conn.execute(
-            transfers.insert().values(
-                item_id=row.item_id,
-                from_nation=node.nation,
-                to_nation=holding.item.originator,
-                at=now,
-                level=original,
-                basis=row.agreement_id,
-                message_id=message_id,
-                reported_by=node.nation,
-            )
+        back = Transfer(
+            row.item_id, node.nation, holding.item.originator, now, original, row.agreement_id
         )
+        transfers.add(conn, back, message_id=message_id, reported_by=node.nation)
         audit.record_all(
             conn,
             [
@@ -277,7 +232,7 @@ def return_holding(
             now,
         )
     messages.wake(node, Precedence.PRIORITY)
-    _checkpoint(node.engine)
+    db.checkpoint(node.engine)
     return {
         **document,
         "message_id": message_id,
@@ -294,16 +249,11 @@ def _on_return_notice(conn: Connection, node: Node, incoming: Incoming) -> Outco
     at = messages.when(document, "returned_at")
     messages.text(document, "by", limit=100)
     messages.texts(document, "covers", limit=64)
-    own = conn.execute(select(items).where(items.c.id == item_id)).first()
+    own = items.get(conn, item_id)
     if own is None:
         raise NotFound(f"{node.nation} originated no item {item_id}")
     sender = incoming.sender
-    provided = conn.execute(
-        select(transfers.c.id).where(
-            transfers.c.item_id == item_id, transfers.c.to_nation == sender
-        )
-    ).first()
-    if provided is None:
+    if not transfers.is_recorded(conn, item_id, to_nation=sender):
         return Outcome(
             Decision.deny(
                 f"{sender} is not recorded as holding {item_id}: nothing to take back",
@@ -312,27 +262,10 @@ def _on_return_notice(conn: Connection, node: Node, incoming: Incoming) -> Outco
             ),
             item_id,
         )
-    back = conn.execute(
-        select(transfers.c.id).where(
-            transfers.c.item_id == item_id,
-            transfers.c.from_nation == sender,
-            transfers.c.to_nation == node.nation,
-        )
-    ).first()
-    if back is not None:
+    if transfers.is_recorded(conn, item_id, from_nation=sender, to_nation=node.nation):
         raise Conflict(f"{sender} already returned {item_id}")
-    conn.execute(
-        transfers.insert().values(
-            item_id=item_id,
-            from_nation=sender,
-            to_nation=node.nation,
-            at=at,
-            level=own.level,
-            basis=agreement,
-            message_id=incoming.id,
-            reported_by=sender,
-        )
-    )
+    back = Transfer(item_id, sender, node.nation, at, own.level, agreement)
+    transfers.add(conn, back, message_id=incoming.id, reported_by=sender)
     return Outcome(
         Decision.allow(f"{sender} returned {item_id} to its originator", "Art. 6(h)", "R18"),
         item_id,

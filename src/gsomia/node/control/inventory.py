@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from gsomia.node import audit, read
 from gsomia.node.audit_rows import logged_rows
@@ -21,8 +21,8 @@ from gsomia.node.authority import authorise
 from gsomia.node.control.copies import CopyView, copy_view
 from gsomia.node.control.derivatives import source_holding
 from gsomia.node.runtime import Node
+from gsomia.store import copies, destructions, transfers
 from gsomia.store.access_log import about
-from gsomia.store.tables import copies, destructions, transfers
 from gsomia.store.users import UserRecord
 from gsomia.treaty.inventory import (
     AccessRecord,
@@ -36,10 +36,9 @@ from gsomia.treaty.roles import Action
 
 def dependants(conn: Connection, holding_id: str) -> list[Any]:
     """The copies, translations and derivatives made from `holding_id` (any state)."""
-    rows = list(conn.execute(select(copies).order_by(copies.c.made_at, copies.c.id)))
     return [
         row
-        for row in rows
+        for row in copies.every(conn)
         if row.holding_id == holding_id
         or (row.kind == "derivative" and holding_id in row.details.get("sources", ()))
     ]
@@ -125,15 +124,8 @@ def inventory(node: Node, user: UserRecord, subject_id: str) -> Inventory:
     with node.reader.connect() as conn:
         made = [copy_view(r) for r in dependants(conn, row.id)]
         ids = [row.id, *(c.id for c in made)]
-        destroyed = [
-            _destruction_json(r)
-            for r in conn.execute(
-                select(destructions)
-                .where(destructions.c.subject_id.in_(ids))
-                .order_by(destructions.c.id)
-            )
-        ]
-        moved = list(conn.execute(select(transfers).where(transfers.c.item_id == item_id)))
+        destroyed = [_destruction_json(r) for r in destructions.of_subjects(conn, ids)]
+        moved = transfers.of_item(conn, item_id)
         records = _access_records(conn, item_id, row.id)
     with node.engine.begin() as conn:
         audit.record_all(

@@ -13,14 +13,15 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, select, update
+from sqlalchemy import Connection
 
 from gsomia.errors import Conflict
 from gsomia.labels import label_from_obj, label_to_obj
 from gsomia.node.read import own_item as read_own_item
 from gsomia.node.read import treaty_holding
 from gsomia.node.runtime import Node
-from gsomia.store.tables import copies, holdings, items
+from gsomia.store import copies, holdings, items
+from gsomia.store.items import ItemRecord
 from gsomia.treaty.classification import DECLASSIFIED
 from gsomia.treaty.custody import Copy, markings_of, remark
 from gsomia.treaty.derivatives import (
@@ -41,11 +42,11 @@ def parse_level(node: Node, nation: str, marking: str, at: datetime) -> Level:
     return node.schemes.parse(nation, marking, at=at.date())
 
 
-def own_item(node: Node, row: RowMapping) -> Item:
+def own_item(node: Node, record: ItemRecord) -> Item:
     """This node's own item as the treaty sees it (`read.own_item`); `Conflict` once it is
     declassified, when there is no level left to re-mark from."""
-    parse_level(node, node.nation, row["level"], row["created_at"])
-    return read_own_item(node, row)
+    parse_level(node, node.nation, record.level, record.created_at)
+    return read_own_item(node, record)
 
 
 def held(node: Node, row: Any) -> Holding:
@@ -89,15 +90,14 @@ def _relabel_any(value: Any, mapping: Mapping[str, str]) -> Any:
 def _copy_rows(conn: Connection, item_id: str, source_id: str) -> list[dict[str, Any]]:
     """Copies and translations of `item_id`, and derivatives made from `source_id` (a holding,
     or the originator's own item)."""
-    rows = conn.execute(select(copies).where(copies.c.state != "destroyed")).mappings()
     found = []
-    for row in rows:
+    for row in copies.live(conn):
         details = row["details"] if isinstance(row["details"], dict) else {}
         if row["kind"] == "derivative":
             if source_id in details.get("sources", ()) or row["item_id"] == item_id:
-                found.append(dict(row))
+                found.append(row)
         elif row["item_id"] == item_id:
-            found.append(dict(row))
+            found.append(row)
     return found
 
 
@@ -116,16 +116,8 @@ def remark_own_copies(conn: Connection, node: Node, before: Item, after: Level |
             level = marking
         else:
             continue
-        conn.execute(
-            update(copies)
-            .where(copies.c.id == row["id"])
-            .values(
-                level=level,
-                label=_relabel_any(
-                    row["label"], {before.level.native: marking, row["level"]: level}
-                ),
-            )
-        )
+        label = _relabel_any(row["label"], {before.level.native: marking, row["level"]: level})
+        copies.remark(conn, row["id"], level, label)
         changed.append(row["id"])
     return changed
 
@@ -159,11 +151,7 @@ def remark_copies(
             )
             level = remark(copy, after).markings.level.native
         mapping_row = {**mapping, row["level"]: level}
-        conn.execute(
-            update(copies)
-            .where(copies.c.id == row["id"])
-            .values(level=level, label=_relabel_any(row["label"], mapping_row))
-        )
+        copies.remark(conn, row["id"], level, _relabel_any(row["label"], mapping_row))
         changed.append(row["id"])
     return changed
 
@@ -209,13 +197,13 @@ def _derivative_level(
 def _source(conn: Connection, node: Node, source_id: str) -> Holding | str | None:
     """Another source of a derivative as it stands: a holding, this node's own item (as the
     originator's holding), DECLASSIFIED, or None if unknown here."""
-    row = conn.execute(select(holdings).where(holdings.c.id == source_id)).first()
-    if row is not None:
-        return DECLASSIFIED if row.local_level == DECLASSIFIED else held(node, row)
-    own = conn.execute(select(items).where(items.c.id == source_id)).mappings().first()
+    record = holdings.by_ids(conn, [source_id]).get(source_id)
+    if record is not None:
+        return DECLASSIFIED if record.local_level == DECLASSIFIED else held(node, record)
+    own = items.get(conn, source_id)
     if own is None:
         return None
-    if own["level"] == DECLASSIFIED:
+    if own.level == DECLASSIFIED:
         return DECLASSIFIED
     item = own_item(node, own)
     return Holding(item.id, item, node.nation, item.level)

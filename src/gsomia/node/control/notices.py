@@ -18,9 +18,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection
 
 from gsomia.errors import Conflict, InputError, NotFound
+from gsomia.exchange import outbox
 from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.authority import authorise, refuse
@@ -42,7 +43,7 @@ from gsomia.node.control.notice_case import (
 from gsomia.node.control.remarking import refuse_holder_change
 from gsomia.node.runtime import Node
 from gsomia.seal import bind
-from gsomia.store.tables import cases, items, outbox, transfers
+from gsomia.store import cases, items, transfers
 from gsomia.store.users import UserRecord
 from gsomia.treaty.classification import (
     DECLASSIFIED,
@@ -67,31 +68,13 @@ def _chain(conn: Connection, node: Node, item_id: str) -> CustodyChain:
     """Every nation this node knows holds `item_id` and by which path: its own deliveries the
     partner received (outbox), then the `transfers` it recorded or was told of, de-duplicated."""
     found: dict[str, Transfer] = {}
-    delivered = conn.execute(
-        select(outbox.c.peer, outbox.c.agreement_id, outbox.c.settled_at, outbox.c.created_at)
-        .where(
-            outbox.c.item_id == item_id, outbox.c.kind == Kind.ITEM, outbox.c.state == "received"
-        )
-        .order_by(outbox.c.id)
-    )
-    for peer, basis, settled, created in delivered:
+    for sent in outbox.delivered(conn, Kind.ITEM, item_id):
+        peer, at = sent.peer, sent.settled_at or sent.created_at
         if peer != node.nation and peer not in found:
-            found[peer] = Transfer(item_id, node.nation, peer, settled or created, "", basis or "")
-    moved = conn.execute(
-        select(transfers).where(transfers.c.item_id == item_id).order_by(transfers.c.at)
-    ).mappings()
-    for t in moved:
-        if t["to_nation"] != node.nation and t["to_nation"] not in found:
-            found[t["to_nation"]] = Transfer(
-                item_id,
-                t["from_nation"],
-                t["to_nation"],
-                t["at"],
-                t["level"],
-                t["basis"],
-                t["consent_id"] or "",
-                t["hub"] or "",
-            )
+            found[peer] = Transfer(item_id, node.nation, peer, at, "", sent.agreement_id or "")
+    for t in transfers.of_item(conn, item_id):
+        if t.to_nation != node.nation and t.to_nation not in found:
+            found[t.to_nation] = t
     return CustodyChain(item_id, node.nation, tuple(found.values()))
 
 
@@ -198,7 +181,7 @@ def reclassify(
     """
     now = node.clock()
     with node.reader.connect() as conn:
-        row = conn.execute(select(items).where(items.c.id == item_id)).mappings().first()
+        row = items.get(conn, item_id)
     if row is None:
         refuse_holder_change(node, officer, item_id)  # raises for a held item, else NotFound
     assert row is not None
@@ -217,16 +200,14 @@ def reclassify(
         )
     new_level = notice.new_level
     marking = new_level.native if new_level is not None else DECLASSIFIED
-    label = relabel(row["label"], marking)
+    label = relabel(row.label, marking)
     # A fresh binding of the new label to the same content (ADR 0061): the holders keep it in
     # place of the old one, so what they pass on later still verifies as this nation's word.
-    binding = bind(node.keys, item_id, label, row["content"])
+    binding = bind(node.keys, item_id, label, row.content)
     with node.engine.begin() as conn:
         # Lock the item: two officers' notices must not both start from the old level.
-        current = conn.execute(
-            select(items.c.level).where(items.c.id == item_id).with_for_update()
-        ).scalar_one()
-        if current != row["level"]:
+        current = items.lock_level(conn, item_id)
+        if current != row.level:
             raise Conflict(f"{item_id} was re-marked {current} meanwhile", hint="try again")
         chain = _chain(conn, node, item_id)
         holders = sorted(t.to_nation for t in chain.transfers)
@@ -252,7 +233,7 @@ def reclassify(
                 precedence=Precedence.IMMEDIATE,
                 now=now,
             )
-        conn.execute(update(items).where(items.c.id == item_id).values(level=marking, label=label))
+        items.set_marking(conn, item_id, marking, label)
         remarked = remark_own_copies(conn, node, item, new_level)
         case_doc = {
             **document,
@@ -304,20 +285,14 @@ def reclassify(
 def _on_acknowledgement(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     doc = incoming.document
     notice_id = text(doc, "notice", limit=64)
-    row = (
-        conn.execute(
-            select(cases).where(cases.c.id == notice_id, cases.c.kind == CASE).with_for_update()
-        )
-        .mappings()
-        .first()
-    )
-    if row is None or row["document"].get("direction") != "sent":
+    row = cases.find(conn, CASE, notice_id, lock=True)
+    if row is None or row.document.get("direction") != "sent":
         raise NotFound(f"{node.nation} issued no notice {notice_id}")
-    case = dict(row["document"])
+    case = dict(row.document)
     if incoming.sender not in case["holders"]:
         return Outcome(
             Decision.deny(
-                f"{incoming.sender} was not sent notice {notice_id}: it holds no {row['item_id']}"
+                f"{incoming.sender} was not sent notice {notice_id}: it holds no {row.item_id}"
                 " known here",
                 ARTICLE,
                 "R14",
@@ -339,7 +314,7 @@ def _on_acknowledgement(conn: Connection, node: Node, incoming: Incoming) -> Out
     acked.append(ack)
     notice = ClassificationNotice(
         id=notice_id,
-        item_id=row["item_id"],
+        item_id=row.item_id,
         originator=node.nation,
         previous=node.schemes.parse(node.nation, case["previous"]),
         new_level=node.schemes.parse(node.nation, case["level"]) if case["level"] else None,
@@ -348,7 +323,7 @@ def _on_acknowledgement(conn: Connection, node: Node, incoming: Incoming) -> Out
         issued_by=case["issued_by"],
         verified=True,
     )
-    waiting = outstanding_acknowledgements([notice], acked, {row["item_id"]: case["holders"]})
+    waiting = outstanding_acknowledgements([notice], acked, {row.item_id: case["holders"]})
     case["acknowledged"] = [ack_json(a) for a in acked]
     case["outstanding"] = [nation for _, nation in waiting]
     now = incoming.at

@@ -17,7 +17,7 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection
 
 from gsomia.errors import Conflict, InputError, NotFound, PolicyDenied
 from gsomia.exchange.incoming import require_party
@@ -31,7 +31,7 @@ from gsomia.node.people import to_person
 from gsomia.node.read import holding_row, treaty_holding
 from gsomia.node.runtime import Node
 from gsomia.seal import PURPOSE_DOC, sign_document, verify_document
-from gsomia.store.tables import cases, holdings
+from gsomia.store import cases, holdings
 from gsomia.store.users import UserRecord
 from gsomia.treaty.access import may_access
 from gsomia.treaty.decision import Decision
@@ -153,7 +153,7 @@ def _on_purpose_request(conn: Connection, node: Node, incoming: Incoming) -> Out
     if not item_ids:
         raise InputError(f"purpose request {case_id} names no item")
     provided_items(conn, node, item_ids, holder)
-    if conn.execute(select(cases.c.id).where(cases.c.id == case_id)).first() is not None:
+    if cases.exists(conn, case_id):
         raise Conflict(f"purpose request {case_id} is already open")
     requested_by = messages.text(doc, "requested_by", limit=100)
     document = {
@@ -317,18 +317,14 @@ def _on_purpose_decision(conn: Connection, node: Node, incoming: Incoming) -> Ou
                 f"the approval signed for {case_id} does not match the request (R13)",
                 article=THIRD_PARTY,
             )
-        held = conn.execute(select(holdings).where(holdings.c.id == document["holding_id"])).first()
+        held = holdings.by_ids(conn, [document["holding_id"]]).get(document["holding_id"])
         if held is None:
             raise NotFound(
                 f"no holding {document['holding_id']}",
                 hint="`gsomia item list` shows what is held",
             )
         updated = apply_purpose_approval(_holding(node, held), approval)
-        conn.execute(
-            update(holdings)
-            .where(holdings.c.id == held.id)
-            .values(approved_purposes=sorted(updated.approved_purposes))
-        )
+        holdings.set_approved_purposes(conn, held.id, sorted(updated.approved_purposes))
         document["approval"] = doc["approval"]
     elif status != "refused":
         raise InputError(f"a purpose decision cannot be {status!r}")
@@ -353,11 +349,10 @@ def _on_purpose_decision(conn: Connection, node: Node, incoming: Incoming) -> Ou
 def _holding(node: Node, row: Any) -> Holding:
     """The treaty holding of a row, with its consent and the purposes approved for it."""
     base = treaty_holding(node, row)
-    m = row._mapping
     return replace(
         base,
-        approved_purposes=frozenset(m["approved_purposes"] or ()),
-        consent_id=m["consent_id"] or "",
+        approved_purposes=frozenset(row.approved_purposes or ()),
+        consent_id=row.consent_id or "",
     )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from gsomia.errors import NotFound
 from gsomia.exchange.incoming import require_party
@@ -35,36 +35,16 @@ from gsomia.node.control.messages import Handler, Incoming, Outcome
 from gsomia.node.control.originator import THIRD_PARTY
 from gsomia.node.control.settlement import Answered, AnswerHook
 from gsomia.node.runtime import Node
-from gsomia.store.tables import items, transfers
+from gsomia.store import items, transfers
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.onward import Transfer
 
 
 def _record(conn: Connection, t: Transfer, *, message_id: str | None, reported_by: str) -> bool:
     """Add `t` to this node's transfers once; False if it was known already."""
-    known = conn.execute(
-        select(transfers.c.id).where(
-            transfers.c.item_id == t.item_id,
-            transfers.c.from_nation == t.from_nation,
-            transfers.c.to_nation == t.to_nation,
-        )
-    ).first()
-    if known is not None:
+    if transfers.is_recorded(conn, t.item_id, from_nation=t.from_nation, to_nation=t.to_nation):
         return False
-    conn.execute(
-        transfers.insert().values(
-            item_id=t.item_id,
-            from_nation=t.from_nation,
-            to_nation=t.to_nation,
-            at=t.at,
-            level=t.level,
-            basis=t.basis,
-            consent_id=t.consent_id or None,
-            hub=t.hub or None,
-            message_id=message_id,
-            reported_by=reported_by,
-        )
-    )
+    transfers.add(conn, t, message_id=message_id, reported_by=reported_by)
     return True
 
 
@@ -254,7 +234,7 @@ def _on_report(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
         hub=str(doc.get("hub") or ""),
     )
     require_party(incoming, transfer.from_nation, "the nation that made the transfer")
-    owner = conn.execute(select(items.c.originator).where(items.c.id == item_id)).scalar()
+    owner = items.originator_of(conn, item_id)
     if owner != node.nation:
         raise NotFound(f"{node.nation} is not the originator of an item {item_id}")
     if transfer.consent_id:

@@ -14,7 +14,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection
 
 from gsomia.errors import InputError, NotFound, PolicyDenied, VerificationError
 from gsomia.exchange.incoming import require_party
@@ -33,7 +33,7 @@ from gsomia.seal import (
     parse_held_card,
     verify_binding,
 )
-from gsomia.store.tables import cases, holdings, transfers
+from gsomia.store import cases, holdings, transfers
 from gsomia.store.users import UserRecord
 from gsomia.treaty.agreements import Agreement
 from gsomia.treaty.classification import (
@@ -55,11 +55,7 @@ def refuse_holder_change(node: Node, user: UserRecord, holding_id: str) -> None:
     (R14), and logged. `NotFound` when this node neither holds nor originated it."""
     now = node.clock()
     with node.reader.connect() as conn:
-        row = conn.execute(
-            select(holdings).where(
-                (holdings.c.id == holding_id) | (holdings.c.item_id == holding_id)
-            )
-        ).first()
+        row = holdings.get(conn, holding_id)
     if row is None:
         raise NotFound(
             f"no item or holding {holding_id} here",
@@ -103,11 +99,7 @@ def _notice_from(
 def _via(conn: Connection, node: Node, holding: Holding, via: Sequence[str]) -> list[Agreement]:
     """The agreements the item moved on under to reach this nation, checked against the
     transfer this node recorded when it received the item, if it recorded one."""
-    own = conn.execute(
-        select(transfers.c.basis).where(
-            transfers.c.item_id == holding.item.id, transfers.c.to_nation == node.nation
-        )
-    ).scalar_one_or_none()
+    own = transfers.basis_to(conn, holding.item.id, node.nation)
     if own is not None and own != holding.item.agreement_id and (not via or via[-1] != own):
         raise PolicyDenied(
             f"the notice's path {list(via)} does not end with {own}, "
@@ -158,14 +150,13 @@ def _applied_already(row: Any, notice_id: str, kept: dict[str, Any]) -> Outcome:
 def _on_notice(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     doc = incoming.document
     item_id = text(doc, "item_id", limit=64)
-    row = conn.execute(select(holdings).where(holdings.c.item_id == item_id)).first()
+    row = next(iter(holdings.of_item(conn, item_id)), None)
     if row is None:
         raise NotFound(f"{node.nation} holds no {item_id}")
     notice_id = text(doc, "notice", limit=64)
     # Any case kind: a case id is taken once, whichever workflow took it.
-    seen = conn.execute(select(cases.c.document).where(cases.c.id == notice_id)).first()
-    if seen is not None:
-        return _applied_already(row, notice_id, seen.document)
+    if cases.exists(conn, notice_id):
+        return _applied_already(row, notice_id, cases.document_of(conn, notice_id))
     holding = held(node, row)
     origin = may_change_classification(incoming.sender, holding.item)
     if not origin.allowed:
@@ -181,15 +172,13 @@ def _on_notice(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     original = notice.new_level.native if notice.new_level is not None else DECLASSIFIED
     local = remarking.level.native if remarking.level is not None else DECLASSIFIED
     original_label = relabel(row.original_label, original)
-    conn.execute(
-        update(holdings)
-        .where(holdings.c.id == row.id)
-        .values(
-            local_level=local,
-            local_label=relabel(row.local_label, local),
-            original_label=original_label,
-            binding=_rebound(node, incoming, row, original_label),
-        )
+    holdings.remark(
+        conn,
+        row.id,
+        local_level=local,
+        local_label=relabel(row.local_label, local),
+        original_label=original_label,
+        binding=_rebound(node, incoming, row, original_label),
     )
     remarked = remark_copies(
         conn, node, before=holding, after=remarking.holding, original=original, local=local
