@@ -234,3 +234,20 @@ def delivered(conn: Connection, kind: str, item_id: str) -> list[Delivered]:
         outbox.c.created_at,
     ).where(outbox.c.item_id == item_id, outbox.c.kind == kind, outbox.c.state == "received")
     return [Delivered(*row) for row in conn.execute(query.order_by(outbox.c.id)).all()]
+
+
+def of_messages(
+    conn: Connection, message_ids: Collection[str], *, state: str | None = None
+) -> list[Sent]:
+    """The messages `message_ids` (those in `state` only, if given), in the order sent."""
+    query = select(outbox).where(outbox.c.message_id.in_(list(message_ids)))
+    if state is not None:
+        query = query.where(outbox.c.state == state)
+    return [_sent(row) for row in conn.execute(query.order_by(outbox.c.id))]
+
+
+def settled(conn: Connection, message_id: str) -> Sent | None:
+    """The message `message_id` once its peer answered (or it failed for good), else None."""
+    query = select(outbox).where(outbox.c.message_id == message_id, outbox.c.state != QUEUED)
+    found = conn.execute(query).first()
+    return None if found is None else _sent(found)

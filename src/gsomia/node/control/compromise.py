@@ -20,17 +20,16 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
+from gsomia.exchange import outbox
 from gsomia.exchange.kinds import Kind
-from gsomia.exchange.outbox import QUEUED
 from gsomia.node import audit
 from gsomia.node.authority import authorise
 from gsomia.node.control import casebook
 from gsomia.node.control.messages import Incoming
 from gsomia.node.control.settlement import Answered, AnswerHook, from_outbox
 from gsomia.node.runtime import Node
-from gsomia.store.tables import outbox
 from gsomia.store.users import UserRecord, get_user
 from gsomia.treaty.compromise import (
     CaseState,
@@ -249,11 +248,7 @@ def _catch_up(conn: Connection, node: Node, row: Any) -> Any:
         message_id = sent.get(name)
         if not message_id:
             continue
-        settled = conn.execute(
-            select(
-                outbox.c.message_id, outbox.c.kind, outbox.c.peer, outbox.c.item_id, outbox.c.answer
-            ).where(outbox.c.message_id == message_id, outbox.c.state != QUEUED)
-        ).first()
+        settled = outbox.settled(conn, message_id)
         if settled is not None:
             row = _apply(conn, node, row, name, from_outbox(settled, node.clock()))
     return row

@@ -14,8 +14,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from gsomia.errors import PolicyDenied
 from gsomia.node import audit
 from gsomia.node.authority import authorise, refuse_all
@@ -24,7 +22,8 @@ from gsomia.node.control.handover import HUB_ARTICLE
 from gsomia.node.control.originator import agreement_between
 from gsomia.node.read import holding_row, treaty_holding
 from gsomia.node.runtime import Node
-from gsomia.store.tables import hub_rules
+from gsomia.store import hub_rules
+from gsomia.store.hub_rules import HubRuleRecord
 from gsomia.store.users import UserRecord
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.items import Holding, Item, receive
@@ -32,7 +31,7 @@ from gsomia.treaty.onward import HubRule, forward_via_hub, may_forward_via_hub
 from gsomia.treaty.roles import Action
 
 
-def _rule_json(row: Any) -> dict[str, Any]:
+def _rule_json(row: HubRuleRecord) -> dict[str, Any]:
     return {
         "id": row.id,
         "arrangement": row.arrangement,
@@ -57,14 +56,13 @@ def add_hub_rule(
         arrangement=arrangement.strip() or "TISA (non-binding)",
     )
     with node.engine.begin() as conn:
-        result = conn.execute(
-            hub_rules.insert().values(
-                arrangement=rule.arrangement,
-                participants=sorted(rule.participants),
-                topics=sorted(rule.topics),
-                created_by=officer.name,
-                created_at=now,
-            )
+        row = hub_rules.add(
+            conn,
+            arrangement=rule.arrangement,
+            participants=rule.participants,
+            topics=rule.topics,
+            created_by=officer.name,
+            created_at=now,
         )
         audit.record(
             conn,
@@ -74,15 +72,12 @@ def add_hub_rule(
             decision=allowed,
             now=now,
         )
-        key = result.inserted_primary_key
-        assert key is not None
-        row = conn.execute(select(hub_rules).where(hub_rules.c.id == key[0])).one()
     return _rule_json(row)
 
 
 def list_hub_rules(node: Node) -> list[dict[str, Any]]:
     with node.reader.connect() as conn:
-        return [_rule_json(r) for r in conn.execute(select(hub_rules).order_by(hub_rules.c.id))]
+        return [_rule_json(r) for r in hub_rules.all_rules(conn)]
 
 
 def forward(node: Node, officer: UserRecord, holding_id: str, to: str) -> dict[str, Any]:
@@ -92,7 +87,7 @@ def forward(node: Node, officer: UserRecord, holding_id: str, to: str) -> dict[s
     recipient = to.strip().upper()
     row = holding_row(node, holding_id)
     with node.reader.connect() as conn:
-        rules = conn.execute(select(hub_rules).order_by(hub_rules.c.id)).all()
+        rules = hub_rules.all_rules(conn)
     holding = treaty_holding(node, row)
     agreement = agreement_between(node, node.nation, recipient, now)
     subject = f"forward:{recipient}"

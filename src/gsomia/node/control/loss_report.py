@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from gsomia.errors import Conflict, InputError, NotFound, PolicyDenied
 from gsomia.exchange.incoming import require_party
@@ -38,7 +38,7 @@ from gsomia.node.control.compromise import (
 )
 from gsomia.node.control.messages import Handler, Incoming, Outcome
 from gsomia.node.runtime import Node
-from gsomia.store.tables import holdings, items
+from gsomia.store import holdings, items
 from gsomia.store.users import UserRecord
 from gsomia.treaty.compromise import (
     NOTIFICATION_PRECEDENCE,
@@ -52,16 +52,10 @@ from gsomia.treaty.roles import Action
 
 def _target(conn: Connection, node: Node, target: str) -> tuple[str, str]:
     """(item id, originator) of a holding (by holding or item id) or of an own item."""
-    row = conn.execute(
-        select(holdings.c.item_id, holdings.c.originator).where(
-            (holdings.c.id == target) | (holdings.c.item_id == target)
-        )
-    ).first()
+    row = holdings.get(conn, target)
     if row is not None:
         return str(row.item_id), str(row.originator)
-    own = conn.execute(
-        select(items.c.id).where(items.c.id == target, items.c.originator == node.nation)
-    ).first()
+    own = items.get_own(conn, target, node.nation)
     if own is not None:
         return str(own.id), node.nation
     raise NotFound(
@@ -190,12 +184,7 @@ def _on_report(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
             article=ARTICLE,
         )
     require_party(incoming, holder, "the holder that reported the loss")
-    known = {
-        i
-        for (i,) in conn.execute(
-            select(items.c.id).where(items.c.id.in_(item_ids), items.c.originator == node.nation)
-        )
-    }
+    known = items.own_ids(conn, item_ids, node.nation)
     unknown = sorted(set(item_ids) - known)
     if not item_ids or unknown:
         raise NotFound(f"the report names no item of {node.nation}: {', '.join(unknown)}")

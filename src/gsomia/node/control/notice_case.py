@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from gsomia.errors import NotFound
+from gsomia.exchange import outbox
 from gsomia.exchange.kinds import Kind
 from gsomia.node.control import casebook
 from gsomia.node.runtime import Node
-from gsomia.store.tables import outbox
 from gsomia.treaty.classification import Acknowledgement
 
 __all__ = [
@@ -91,17 +91,11 @@ def _view(conn: Connection, row: Any) -> NoticeView:
     sent = doc["direction"] == "sent"
     refused: list[dict[str, Any]] = []
     if sent and doc["messages"]:
-        answers = conn.execute(
-            select(outbox.c.peer, outbox.c.answer).where(
-                outbox.c.message_id.in_(list(doc["messages"].values())),
-                outbox.c.state == "rejected",
-            )
-        )
-        for peer, answer in answers:
-            inner = (answer or {}).get("answer", {})
+        for sent_to in outbox.of_messages(conn, doc["messages"].values(), state="rejected"):
+            inner = (sent_to.answer or {}).get("answer", {})
             refused.append(
                 {
-                    "holder": peer,
+                    "holder": sent_to.peer,
                     "reason": inner.get("reason", ""),
                     "article": inner.get("article", ""),
                 }

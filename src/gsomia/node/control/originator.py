@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from gsomia.errors import NotFound, PolicyDenied
-from gsomia.exchange.kinds import Kind
 from gsomia.node.runtime import Node
-from gsomia.store.tables import items, outbox
+from gsomia.store import items
 from gsomia.treaty.agreements import Agreement
 from gsomia.treaty.items import Item, Precedence
 
@@ -38,35 +37,26 @@ def provided_items(
     """This originator's items as provided to `holder` (the agreement of that provision)."""
     found = []
     for item_id in item_ids:
-        row = conn.execute(select(items).where(items.c.id == item_id)).mappings().first()
-        sent = conn.execute(
-            select(outbox.c.agreement_id, outbox.c.agreement_version)
-            .where(
-                outbox.c.item_id == item_id,
-                outbox.c.peer == holder,
-                outbox.c.kind == Kind.ITEM,
-                outbox.c.state != "rejected",
-            )
-            .order_by(outbox.c.id)
-        ).first()
-        if row is None or row["originator"] != node.nation:
+        row = items.get(conn, item_id)
+        sent = items.provision(conn, item_id, holder)
+        if row is None or row.originator != node.nation:
             raise NotFound(f"{node.nation} is not the originator of an item {item_id}")
-        if sent is None or not sent.agreement_id:
+        if sent is None:
             raise PolicyDenied(
                 f"{node.nation} never provided {item_id} to {holder} (R12)", article=THIRD_PARTY
             )
-        created = row["created_at"]
+        created = row.created_at
         found.append(
             Item(
-                id=row["id"],
+                id=row.id,
                 originator=node.nation,
-                level=node.schemes.parse(node.nation, row["level"], at=created.date()),
-                purpose=row["purpose"],
-                agreement_id=sent.agreement_id,
-                agreement_version=int(sent.agreement_version or 1),
-                releasable_to=frozenset(row["releasable_to"]),
-                precedence=Precedence[row["precedence"]],
-                caveats=frozenset(row["caveats"]),
+                level=node.schemes.parse(node.nation, row.level, at=created.date()),
+                purpose=row.purpose,
+                agreement_id=sent[0],
+                agreement_version=sent[1],
+                releasable_to=frozenset(row.releasable_to),
+                precedence=Precedence[row.precedence],
+                caveats=frozenset(row.caveats),
                 created_at=created,
             )
         )

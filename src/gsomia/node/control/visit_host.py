@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from gsomia.errors import Conflict, InputError, NotFound, PolicyDenied
 from gsomia.exchange.incoming import require_party
@@ -35,7 +35,7 @@ from gsomia.node.control.visits import (
 )
 from gsomia.node.read import own_holding, treaty_holding
 from gsomia.node.runtime import Node
-from gsomia.store.tables import holdings, items
+from gsomia.store import holdings, items
 from gsomia.store.users import UserRecord
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.items import Holding, Precedence
@@ -196,16 +196,10 @@ def refuse(node: Node, officer: UserRecord, visit_id: str, reason: str) -> dict[
 
 def _shown(conn: Connection, node: Node, target: str, agreement_id: str, version: int) -> Holding:
     """The host's holding (by holding or item id) or own item, as the access rules see it."""
-    row = conn.execute(
-        select(holdings).where((holdings.c.id == target) | (holdings.c.item_id == target))
-    ).first()
+    row = holdings.get(conn, target)
     if row is not None:
         return treaty_holding(node, row)
-    own = (
-        conn.execute(select(items).where(items.c.id == target, items.c.originator == node.nation))
-        .mappings()
-        .first()
-    )
+    own = items.get_own(conn, target, node.nation)
     if own is None:
         raise NotFound(f"no holding or item {target} on this node")
     # The item's own agreement is per partner and not stored: the visit's is the one in question.
