@@ -387,3 +387,27 @@ def test_a_receipt_proving_some_other_event_of_the_receiver_is_refused(cast: Cas
     resigned = sign_answers(answers, keys=jpn.keys, now=jpn.clock())
     with pytest.raises(VerificationError, match="another event"):
         verify_answers(resigned, signer=cast["KOR"].peer_card("JPN"))  # type: ignore[arg-type]
+
+
+def _count(cast: Cast, nation: str, table: Any) -> int:
+    with cast[nation].engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def test_a_checkpoint_with_a_bad_signature_is_counted_never_stored(cast: Cast) -> None:
+    """Issue 13: anyone could append to JPN's log, in KOR's name, by offering KOR's checkpoint
+    under a signature that does not verify. Now nothing is written and nothing attributed."""
+    _checkpoint(cast, "KOR")
+    offer = checkpoint_offer(cast["KOR"], cast["JPN"].card, 0)
+    assert offer is not None
+    head, _, signature = offer[2].rstrip(b"\n").rpartition(b" ")
+    flipped = signature[:-10] + (b"A" if signature[-10:-9] != b"A" else b"B") + signature[-9:]
+    forged = head + b" " + flipped + b"\n"
+    tables = (log_leaves, witness_refusals, access_log)
+    before = [_count(cast, "JPN", t) for t in tables]
+    for _ in range(5):
+        assert _witness(cast, forged)[0] == 403
+    assert [_count(cast, "JPN", t) for t in tables] == before
+    text = cast["JPN"].metrics.exposition(cast["JPN"].reader).decode()
+    assert 'gsomia_witness_refusals_total{reason="bad_signature"} 5.0' in text
+    assert "KOR" not in text.split("gsomia_witness_refusals_total", 1)[1].split("\n# ")[0]
