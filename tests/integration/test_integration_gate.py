@@ -101,9 +101,9 @@ def test_a_1gb_body_without_a_token_is_refused_unread(net: DevNet) -> None:
     process = net.nodes["JPN"].process
     assert process is not None
     before = _count(net, items)
-    with httpx.Client(base_url=net.nodes["JPN"].url, timeout=60) as client:
-        with Peak(process.pid) as peak:
-            statuses = [post_refused(client, "/api/v1/items") for _ in range(3)]
+    client = httpx.Client(base_url=net.nodes["JPN"].url, timeout=60)
+    with client, Peak(process.pid) as peak:
+        statuses = [post_refused(client, "/api/v1/items") for _ in range(3)]
     assert set(statuses) <= {401, None}
     assert peak.growth <= GROWTH_MB, f"grew by {peak.growth:.1f} MB"
     assert _count(net, items) == before
