@@ -1,0 +1,104 @@
+"""What an outsider, or a partner misbehaving, can make a real node hold (issue 13).
+
+`peer_chunked_1g_peak_mb`: the JPN node's resident growth (peak, sampled every 10 ms, minus
+the size before) while KOR, over its pinned mutual-TLS link, posts a 1 GB chunked body to the
+peer API and the node refuses it. Before the gate the body was read whole: 2.2 GB resident.
+
+`metrics_bytes_after_100k_garbage`: the size of JPN's `/metrics` after KOR sent 100,000
+messages, each of a different made-up kind, against its size before (same run). Before fixed
+label sets, each kind became a time series: 512 k messages grew `/metrics` to 112 MB.
+"""
+
+from __future__ import annotations
+
+import base64
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+from bench.figures import Figure
+from gsomia.devnet import DevNet
+from gsomia.exchange.wire import MAX_BATCH, PATH
+
+MB = 1 << 20
+GB = 1 << 30
+GARBAGE = 100_000
+
+
+def _resident_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS in /proc")
+
+
+def _one_gigabyte() -> Iterator[bytes]:
+    chunk = b"{" * MB
+    for _ in range(GB // MB):
+        yield chunk
+
+
+def _chunked_peak(net: DevNet, pid: int) -> float:
+    before, peak = _resident_mb(pid), 0.0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.wait(0.01):
+            peak = max(peak, _resident_mb(pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    with net.peer_http("KOR", "JPN") as kor:
+        try:
+            kor.post(PATH, content=_one_gigabyte())
+        except httpx.TransportError:
+            pass  # a 413 sent while the body still streams may arrive as a reset
+    stop.set()
+    sampler.join()
+    return max(peak, _resident_mb(pid)) - before
+
+
+def _garbage(net: DevNet) -> None:
+    body = base64.urlsafe_b64encode(b"garbage").decode()
+    with net.peer_http("KOR", "JPN") as kor:
+        for start in range(0, GARBAGE, MAX_BATCH):
+            messages = [
+                {"id": f"g-{i}", "kind": f"garbage-{i:06d}-kind", "body": body}
+                for i in range(start, min(start + MAX_BATCH, GARBAGE))
+            ]
+            kor.post(PATH, json={"sender": "KOR", "messages": messages}).raise_for_status()
+
+
+def run() -> dict[str, Figure]:
+    with tempfile.TemporaryDirectory() as root, DevNet(Path(root), ("KOR", "JPN")) as net:
+        net.setup()
+        net.start("JPN")
+        process = net.nodes["JPN"].process
+        assert process is not None
+        growth = _chunked_peak(net, process.pid)
+        officer = {"Authorization": f"Bearer {net.nodes['JPN'].tokens['tanaka']}"}
+        scrape = f"{net.nodes['JPN'].url}/metrics"
+        before = len(httpx.get(scrape, headers=officer).content)
+        _garbage(net)
+        after = len(httpx.get(scrape, headers=officer).content)
+    return {
+        "peer_chunked_1g_peak_mb": Figure(
+            round(growth, 2),
+            "MB",
+            "goal of issue 13: at most 64 MB",
+            64.0,
+            "resident growth of a real node process while it refuses a 1 GB chunked body "
+            "from a pinned partner; lower is better (before the gate: 2.2 GB)",
+        ),
+        "metrics_bytes_after_100k_garbage": Figure(
+            float(after),
+            "bytes",
+            f"/metrics before, same run ({before} bytes); goal: at most 2×",
+            float(before),
+            f"{GARBAGE:,} messages of made-up kinds from a pinned partner; lower is better",
+        ),
+    }
