@@ -38,6 +38,7 @@ __all__ = [
     "acknowledge",
     "apply_notice",
     "may_apply_notice",
+    "may_follow_path",
     "may_issue_notice",
     "may_read_declassified",
     "outstanding_acknowledgements",
@@ -179,6 +180,30 @@ def may_apply_notice(
             "R14",
         )
     return allow(f"{holding.id} re-marked {holding.level} → {target}", ARTICLE, "R14")
+
+
+def may_follow_path(
+    holding: Holding, holder: str, via: Sequence[str], received_under: str | None
+) -> Decision:
+    """Does the path a notice names (`via`: the agreements the item moved on under) lead to
+    `holder` the way it received the item (R14)? A holder that recorded receiving it onward,
+    under an agreement other than the item's own, takes only a path ending with that one."""
+    if (
+        received_under is not None
+        and received_under != holding.item.agreement_id
+        and (not via or via[-1] != received_under)
+    ):
+        return Decision.deny(
+            f"the notice's path {list(via)} does not end with {received_under}, "
+            f"the agreement {holding.item.id} reached {holder} under",
+            ARTICLE,
+            "R14",
+        )
+    return Decision.allow(
+        f"the notice's path {list(via)} leads to {holder} as {holding.item.id} came",
+        ARTICLE,
+        "R14",
+    )
 
 
 def apply_notice(

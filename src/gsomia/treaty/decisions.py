@@ -24,6 +24,7 @@ from gsomia.treaty.provision import in_force_denial, may_provide, may_use_classi
 __all__ = [
     "may_access",
     "may_change_classification",
+    "may_decide_request",
     "may_hand_over",
     "may_provide",
     "may_release_onward",
@@ -116,6 +117,14 @@ def may_release_onward(  # noqa: PLR0911 - one guard per treaty condition
         THIRD_PARTY,
         "R12",
     )
+
+
+def may_decide_request(nation: str, originator: str, request: str, requirement: str) -> Decision:
+    """May `nation` decide a holder's `request` (for consent to release onward, R12, or for a
+    new purpose, R13)? Only the item's originator decides; a holder never decides its own."""
+    if nation != originator:
+        return deny(f"only the originator {originator} decides {request}", THIRD_PARTY, requirement)
+    return allow(f"{nation}, the originator, decides {request}", THIRD_PARTY, requirement)
 
 
 def may_change_classification(requesting_nation: str, item: Item) -> Decision:

@@ -32,6 +32,7 @@ __all__ = [
     "may_destroy",
     "may_read",
     "may_return",
+    "may_take_back",
     "needs_two_officials",
     "purpose_ended",
     "purpose_suspension",
@@ -262,6 +263,16 @@ def may_return(
     if denial is not None:
         return denial
     return allow(f"{holding.id} may be returned to {item.originator}", RETURN, "R18")
+
+
+def may_take_back(item_id: str, holder: str, *, recorded_holder: bool) -> Decision:
+    """May the originator record `holder`'s return of `item_id` (R18)? Only from a nation it
+    recorded as holding it: a return from anyone else is nothing to take back."""
+    if not recorded_holder:
+        return Decision.deny(
+            f"{holder} is not recorded as holding {item_id}: nothing to take back", RETURN, "R18"
+        )
+    return Decision.allow(f"{holder} returned {item_id} to its originator", RETURN, "R18")
 
 
 def return_to_originator(

@@ -10,7 +10,7 @@ lets the originator see every nation holding its item and by which path.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,6 +24,7 @@ from gsomia.treaty.items import Holding, Item
 from gsomia.treaty.people import require_aware
 
 __all__ = [
+    "HUB_ARTICLE",
     "NON_BINDING",
     "CustodyChain",
     "HubRule",
@@ -31,11 +32,14 @@ __all__ = [
     "Transfer",
     "chain_of",
     "forward_via_hub",
+    "hub_rule_for",
     "may_forward_via_hub",
     "release_onward",
 ]
 
 HUB = "TISA (non-binding)"
+#: What a hub forwards under: a non-binding arrangement, cited as its own source (R47).
+HUB_ARTICLE = "TISA (2014)"
 #: What every hub decision says about the arrangement it rests on (R47).
 NON_BINDING = "hub mode rests on a non-binding arrangement; protection is under bilateral GSOMIAs"
 
@@ -186,7 +190,7 @@ def may_forward_via_hub(
     """
     require_aware(now, "now")
     item, hub = hub_holding.item, rule.hub
-    article = "TISA (2014)"
+    article = HUB_ARTICLE
     checks = [
         (hub_holding.holder != hub, f"the holding is {hub_holding.holder}'s, not the hub {hub}'s"),
         (hub_holding.destroyed, f"{item.id} was destroyed"),
@@ -214,6 +218,26 @@ def may_forward_via_hub(
         article,
         "R47",
     )
+
+
+def hub_rule_for(
+    rules: Sequence[HubRule],
+    hub_holding: Holding,
+    recipient: str,
+    hub_recipient: Agreement | None,
+    now: datetime,
+) -> tuple[HubRule | None, Decision]:
+    """The first of the hub's `rules` (in the order configured) under which it may forward its
+    holding to `recipient` now, with that decision; None and the last rule's refusal if none
+    allows it, and a refusal naming the hub if it has no rule at all (R47)."""
+    decision = Decision.deny(
+        f"no hub rule is configured on {hub_holding.holder}", HUB_ARTICLE, "R47"
+    )
+    for rule in rules:
+        decision = may_forward_via_hub(rule, hub_holding, recipient, hub_recipient, now)
+        if decision.allowed:
+            return rule, decision
+    return None, decision
 
 
 def forward_via_hub(

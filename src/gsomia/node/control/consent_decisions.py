@@ -20,6 +20,7 @@ from gsomia.exchange.incoming import require_party
 from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.authority import authorise, refusals_logged
+from gsomia.node.authority import refuse as refuse_logged
 from gsomia.node.control import casebook, messages
 from gsomia.node.control.consent_cases import (
     CONSENT,
@@ -42,6 +43,7 @@ from gsomia.treaty.consent_requests import (
     revoke_consent,
 )
 from gsomia.treaty.decision import Decision
+from gsomia.treaty.decisions import may_decide_request
 from gsomia.treaty.people import Person
 from gsomia.treaty.roles import Action
 
@@ -103,10 +105,17 @@ def _decide(
     with node.reader.connect() as conn:
         row = casebook.load(conn, CONSENT, case_id)
         case = case_from(node, row._mapping["document"])
-        if case.request.originator != node.nation:
-            raise PolicyDenied(
-                f"only the originator {case.request.originator} decides consent {case_id} (R12)",
-                article=THIRD_PARTY,
+        deciding = may_decide_request(
+            node.nation, case.request.originator, f"consent {case_id}", "R12"
+        )
+        if not deciding.allowed:
+            refuse_logged(
+                node,
+                actor=officer.name,
+                action=f"consent_{step}",
+                subject=case_id,
+                decision=deciding,
+                now=now,
             )
         with refusals_logged(
             node,

@@ -30,7 +30,6 @@ from gsomia.node.people import to_person
 from gsomia.node.runtime import Node
 from gsomia.store import copies, db, destructions, holdings, items, transfers
 from gsomia.store.users import UserRecord, get_user
-from gsomia.treaty.decision import Decision
 from gsomia.treaty.destruction import (
     DestructionMethod,
     DestructionRecord,
@@ -38,6 +37,7 @@ from gsomia.treaty.destruction import (
     ReturnRecord,
     may_destroy,
     may_return,
+    may_take_back,
 )
 from gsomia.treaty.items import Precedence
 from gsomia.treaty.onward import Transfer
@@ -253,24 +253,15 @@ def _on_return_notice(conn: Connection, node: Node, incoming: Incoming) -> Outco
     if own is None:
         raise NotFound(f"{node.nation} originated no item {item_id}")
     sender = incoming.sender
-    if not transfers.is_recorded(conn, item_id, to_nation=sender):
-        return Outcome(
-            Decision.deny(
-                f"{sender} is not recorded as holding {item_id}: nothing to take back",
-                "Art. 6(h)",
-                "R18",
-            ),
-            item_id,
-        )
+    recorded = transfers.is_recorded(conn, item_id, to_nation=sender)
+    decision = may_take_back(item_id, sender, recorded_holder=recorded)
+    if not decision.allowed:
+        return Outcome(decision, item_id)
     if transfers.is_recorded(conn, item_id, from_nation=sender, to_nation=node.nation):
         raise Conflict(f"{sender} already returned {item_id}")
     back = Transfer(item_id, sender, node.nation, at, own.level, agreement)
     transfers.add(conn, back, message_id=incoming.id, reported_by=sender)
-    return Outcome(
-        Decision.allow(f"{sender} returned {item_id} to its originator", "Art. 6(h)", "R18"),
-        item_id,
-        {"recorded": "returned"},
-    )
+    return Outcome(decision, item_id, {"recorded": "returned"})
 
 
 HANDLERS: dict[Kind, Handler] = {RETURN_NOTICE: _on_return_notice}

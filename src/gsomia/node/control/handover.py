@@ -32,8 +32,6 @@ from gsomia.treaty.items import Precedence
 from gsomia.treaty.onward import Transfer
 from gsomia.treaty.roles import Action
 
-HUB_ARTICLE = "TISA (2014)"
-
 #: The case of one onward release or forwarding, kept by the releasing node.
 ONWARD = "onward"
 RELEASE, FORWARD = "release_onward", "forward"

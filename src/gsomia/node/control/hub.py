@@ -18,7 +18,6 @@ from gsomia.errors import PolicyDenied
 from gsomia.node import audit
 from gsomia.node.authority import authorise, refuse_all
 from gsomia.node.control import handover, messages
-from gsomia.node.control.handover import HUB_ARTICLE
 from gsomia.node.control.originator import agreement_between
 from gsomia.node.read import holding_row, treaty_holding
 from gsomia.node.runtime import Node
@@ -27,7 +26,13 @@ from gsomia.store.hub_rules import HubRuleRecord
 from gsomia.store.users import UserRecord
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.items import Holding, Item, receive
-from gsomia.treaty.onward import HubRule, forward_via_hub, may_forward_via_hub
+from gsomia.treaty.onward import (
+    HUB_ARTICLE,
+    HubRule,
+    forward_via_hub,
+    hub_rule_for,
+    may_forward_via_hub,
+)
 from gsomia.treaty.roles import Action
 
 
@@ -91,14 +96,11 @@ def forward(node: Node, officer: UserRecord, holding_id: str, to: str) -> dict[s
     holding = treaty_holding(node, row)
     agreement = agreement_between(node, node.nation, recipient, now)
     subject = f"forward:{recipient}"
-    decision = Decision.deny(f"no hub rule is configured on {node.nation}", HUB_ARTICLE, "R47")
-    chosen = None
-    for r in rules:
-        rule = HubRule(node.nation, frozenset(r.participants), frozenset(r.topics), r.arrangement)
-        decision = may_forward_via_hub(rule, holding, recipient, agreement, now)
-        if decision.allowed:
-            chosen = rule
-            break
+    configured = [
+        HubRule(node.nation, frozenset(r.participants), frozenset(r.topics), r.arrangement)
+        for r in rules
+    ]
+    chosen, decision = hub_rule_for(configured, holding, recipient, agreement, now)
     if chosen is None:
         role = audit.Entry(officer.name, Action.RELEASE_ONWARD.value, row.id, allowed)
         refusal = audit.Entry(officer.name, subject, row.item_id, decision)

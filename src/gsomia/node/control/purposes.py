@@ -35,6 +35,7 @@ from gsomia.store import cases, holdings
 from gsomia.store.users import UserRecord
 from gsomia.treaty.access import may_access
 from gsomia.treaty.decision import Decision
+from gsomia.treaty.decisions import may_decide_request
 from gsomia.treaty.items import Holding
 from gsomia.treaty.purposes import PurposeApproval, apply_purpose_approval, may_approve_purpose
 from gsomia.treaty.roles import Action
@@ -204,10 +205,10 @@ def _decide_purpose(
     with node.reader.connect() as conn:
         row = casebook.load(conn, PURPOSE, case_id)
     doc = dict(row._mapping["document"])
-    if row.originator != node.nation:
-        raise PolicyDenied(
-            f"only the originator {row.originator} decides {case_id} (R13)", article=THIRD_PARTY
-        )
+    step = "purpose_approve" if approve else "purpose_refuse"
+    deciding = may_decide_request(node.nation, row.originator, case_id, "R13")
+    if not deciding.allowed:
+        refuse(node, actor=officer.name, action=step, subject=case_id, decision=deciding, now=now)
     if row.status != "requested":
         raise Conflict(f"purpose request {case_id} is {row.status}; it cannot be decided again")
     approval = PurposeApproval(
@@ -220,7 +221,6 @@ def _decide_purpose(
         item_ids=frozenset(doc["item_ids"]),
     )
     decision = may_approve_purpose(person, approval, now)
-    step = "purpose_approve" if approve else "purpose_refuse"
     if not decision.allowed:
         refuse(node, actor=officer.name, action=step, subject=case_id, decision=decision, now=now)
     status = "approved" if approve else "refused"

@@ -23,7 +23,6 @@ from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.control import casebook, messages
 from gsomia.node.control.handover import (
-    HUB_ARTICLE,
     ONWARD,
     RECEIVED,
     REFUSED,
@@ -37,7 +36,7 @@ from gsomia.node.control.settlement import Answered, AnswerHook
 from gsomia.node.runtime import Node
 from gsomia.store import items, transfers
 from gsomia.treaty.decision import Decision
-from gsomia.treaty.onward import Transfer
+from gsomia.treaty.onward import HUB_ARTICLE, Transfer
 
 
 def _record(conn: Connection, t: Transfer, *, message_id: str | None, reported_by: str) -> bool:

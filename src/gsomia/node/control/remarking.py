@@ -42,6 +42,7 @@ from gsomia.treaty.classification import (
     acknowledge,
     apply_notice,
     may_apply_notice,
+    may_follow_path,
 )
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.decisions import may_change_classification
@@ -99,13 +100,8 @@ def _notice_from(
 def _via(conn: Connection, node: Node, holding: Holding, via: Sequence[str]) -> list[Agreement]:
     """The agreements the item moved on under to reach this nation, checked against the
     transfer this node recorded when it received the item, if it recorded one."""
-    own = transfers.basis_to(conn, holding.item.id, node.nation)
-    if own is not None and own != holding.item.agreement_id and (not via or via[-1] != own):
-        raise PolicyDenied(
-            f"the notice's path {list(via)} does not end with {own}, "
-            f"the agreement {holding.item.id} reached {node.nation} under",
-            article=ARTICLE,
-        )
+    received_under = transfers.basis_to(conn, holding.item.id, node.nation)
+    may_follow_path(holding, node.nation, via, received_under).enforce()
     return [node.agreement(agreement_id) for agreement_id in via]
 
 
