@@ -8,11 +8,12 @@ from fastapi import APIRouter
 
 from gsomia.api.deps import NodeDep, UserDep
 from gsomia.api.models.agreements import AgreementEventRequest
+from gsomia.api.models.problems import AUTHENTICATED
 from gsomia.node.agreements import record_event
 from gsomia.treaty.agreements import Agreement
 from gsomia.treaty.records import event_to_json
 
-router = APIRouter(prefix="/api/v1/agreements", tags=["agreements"])
+router = APIRouter(prefix="/api/v1/agreements", tags=["agreements"], responses=AUTHENTICATED)
 
 
 def _summary(agreement: Agreement, node: Any) -> dict[str, Any]:

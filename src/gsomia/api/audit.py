@@ -11,10 +11,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from gsomia.api.deps import NodeDep, UserDep
+from gsomia.api.models.base import MAX_INDEX
+from gsomia.api.models.problems import AUTHENTICATED
 from gsomia.ledger.events import LogEvent
 from gsomia.node import audit_trail
 
-router = APIRouter(prefix="/api/v1/audit", tags=["log"])
+router = APIRouter(prefix="/api/v1/audit", tags=["log"], responses=AUTHENTICATED)
 
 MAX_EVENTS = 1000
 
@@ -41,7 +43,7 @@ def status(node: NodeDep, user: UserDep) -> dict[str, Any]:
 def events(
     node: NodeDep,
     user: UserDep,
-    start: Annotated[int, Query(alias="from", ge=0)] = 0,
+    start: Annotated[int, Query(alias="from", ge=0, le=MAX_INDEX)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_EVENTS)] = 100,
 ) -> dict[str, Any]:
     """Log entries from index `from`, each decoded, with its index (for `audit prove`)."""

@@ -14,10 +14,11 @@ from gsomia.api.models.compromise import (
     NoteRequest,
     ReferRequest,
 )
+from gsomia.api.models.problems import AUTHENTICATED
 from gsomia.errors import InputError
 from gsomia.node.control import compromise, disputes, investigation, loss_report
 
-router = APIRouter(prefix="/api/v1", tags=["compromise"])
+router = APIRouter(prefix="/api/v1", tags=["compromise"], responses=AUTHENTICATED)
 
 
 @router.post("/compromises", status_code=201)

@@ -22,6 +22,7 @@ from gsomia.api.models.consent import (
     PurposeRequest,
     ReasonRequest,
 )
+from gsomia.api.models.problems import AUTHENTICATED
 from gsomia.node.control import (
     consent,
     consent_cases,
@@ -32,7 +33,7 @@ from gsomia.node.control import (
     purposes,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["consent"])
+router = APIRouter(prefix="/api/v1", tags=["consent"], responses=AUTHENTICATED)
 
 
 # Consent -------------------------------------------------------------------------------------

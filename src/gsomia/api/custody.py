@@ -18,9 +18,10 @@ from gsomia.api.models.custody import (
     ReturnRequest,
     TranslationRequest,
 )
+from gsomia.api.models.problems import AUTHENTICATED
 from gsomia.node.control import copies, derivatives, disposal, inventory
 
-router = APIRouter(prefix="/api/v1", tags=["custody"])
+router = APIRouter(prefix="/api/v1", tags=["custody"], responses=AUTHENTICATED)
 
 
 @router.post("/holdings/{holding_id}/copies", status_code=201)

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from gsomia.api.deps import NodeDep
+from gsomia.api.models.base import MAX_INDEX
 from gsomia.api.peer import PeerDep, claimed_by
 from gsomia.errors import InputError
 from gsomia.exchange.witness import ADD_CHECKPOINT_PATH, log_origin
@@ -41,8 +42,8 @@ def checkpoint(node: NodeDep, _peer: PeerDep) -> Response:
 def inclusion(
     node: NodeDep,
     _peer: PeerDep,
-    index: Annotated[int, Query(ge=0)],
-    size: Annotated[int, Query(ge=1)],
+    index: Annotated[int, Query(ge=0, le=MAX_INDEX)],
+    size: Annotated[int, Query(ge=1, le=MAX_INDEX)],
 ) -> dict[str, Any]:
     """RFC 9162 inclusion proof of entry `index` in the tree of `size` entries."""
     proof = log_proofs.inclusion_proof(node, index, size)
@@ -53,8 +54,8 @@ def inclusion(
 def consistency(
     node: NodeDep,
     _peer: PeerDep,
-    old: Annotated[int, Query(ge=0)],
-    new: Annotated[int, Query(ge=0)],
+    old: Annotated[int, Query(ge=0, le=MAX_INDEX)],
+    new: Annotated[int, Query(ge=0, le=MAX_INDEX)],
 ) -> dict[str, Any]:
     """RFC 9162 consistency proof from the tree of `old` entries to the tree of `new`."""
     proof = log_proofs.consistency_proof(node, old, new)

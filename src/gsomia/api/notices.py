@@ -9,9 +9,10 @@ from fastapi import APIRouter
 
 from gsomia.api.deps import NodeDep, UserDep
 from gsomia.api.models.notices import ClassificationChange
+from gsomia.api.models.problems import AUTHENTICATED
 from gsomia.node.control import notice_case, notices, remarking
 
-router = APIRouter(prefix="/api/v1", tags=["notices"])
+router = APIRouter(prefix="/api/v1", tags=["notices"], responses=AUTHENTICATED)
 
 
 @router.post("/items/{item_id}/classification", status_code=201)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
 from gsomia.api.deps import NodeDep, UserDep
+from gsomia.api.models.problems import AUTHENTICATED
 from gsomia.api.models.users import (
     DecisionOut,
     HoldingOut,
@@ -25,7 +26,7 @@ from gsomia.node import release as releasing
 from gsomia.node.live import alert_events
 from gsomia.node.release import RuleDraft
 
-router = APIRouter(prefix="/api/v1", tags=["users"])
+router = APIRouter(prefix="/api/v1", tags=["users"], responses=AUTHENTICATED)
 
 
 @router.get("/me")

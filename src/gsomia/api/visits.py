@@ -7,10 +7,11 @@ from typing import Any
 from fastapi import APIRouter
 
 from gsomia.api.deps import NodeDep, UserDep
+from gsomia.api.models.problems import AUTHENTICATED
 from gsomia.api.models.visits import ApproveBody, DisclosureBody, RefuseBody, VisitRequestBody
 from gsomia.node.control import visit_host, visits
 
-router = APIRouter(prefix="/api/v1", tags=["visits"])
+router = APIRouter(prefix="/api/v1", tags=["visits"], responses=AUTHENTICATED)
 
 
 @router.post("/visits", status_code=201)

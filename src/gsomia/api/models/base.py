@@ -22,6 +22,9 @@ Moment = Annotated[datetime, Field(strict=False)]
 #: A day (`2027-01-01`).
 Day = Annotated[date, Field(strict=False)]
 
+#: The largest index or size a route takes: what the database's 64-bit integers hold.
+MAX_INDEX = (1 << 63) - 1
+
 Id = Annotated[str, Field(min_length=1, max_length=64, description="an id this node gave")]
 Nation = Annotated[str, Field(min_length=3, max_length=4, description="ISO 3166 alpha-3, or NATO")]
 Marking = Annotated[str, Field(min_length=1, max_length=64, description="a national level")]
