@@ -4,6 +4,7 @@ a table of the treaty's cases and a property, so the node only gathers facts and
 - who may take an item back (R18), `destruction.may_take_back`
 - which path a classification notice may name (R14), `classification.may_follow_path`
 - which hub rule a forwarding goes under (R47), `onward.hub_rule_for`
+- the agreements on the path a notice names to a holder (R14), `onward.bases_to`
 - who decides a holder's request for consent or a new purpose (R12, R13),
   `decisions.may_decide_request`
 """
@@ -20,7 +21,15 @@ from gsomia.errors import PolicyDenied
 from gsomia.treaty.classification import may_follow_path
 from gsomia.treaty.decisions import may_decide_request
 from gsomia.treaty.destruction import may_take_back
-from gsomia.treaty.onward import HUB_ARTICLE, HubRule, hub_rule_for, may_forward_via_hub
+from gsomia.treaty.onward import (
+    HUB_ARTICLE,
+    CustodyChain,
+    HubRule,
+    Transfer,
+    bases_to,
+    hub_rule_for,
+    may_forward_via_hub,
+)
 
 NATIONS = st.sampled_from(["KOR", "JPN", "USA", "GBR", "AUS"])
 AGREEMENT_IDS = st.sampled_from([KJ.id, JU.id, "KOR-USA-1987", "JPN-GBR-2013"])
@@ -151,3 +160,26 @@ def test_may_decide_request(nation: str, requirement: str, allowed: bool) -> Non
 @given(nation=NATIONS, originator=NATIONS)
 def test_a_request_is_decided_by_its_originator_alone(nation: str, originator: str) -> None:
     assert may_decide_request(nation, originator, "p-1", "R13").allowed is (nation == originator)
+
+
+# --- R14: the path a notice names to each holder, from the links the originator knows --------
+
+
+def _link(giver: str, receiver: str, basis: str) -> Transfer:
+    return Transfer("kor-track-1", giver, receiver, NOW, "SECRET", basis)
+
+
+@pytest.mark.parametrize(
+    ("links", "holder", "bases"),
+    [
+        ([_link("KOR", "JPN", KJ.id)], "JPN", (KJ.id,)),
+        ([_link("KOR", "JPN", KJ.id), _link("JPN", "USA", JU.id)], "USA", (KJ.id, JU.id)),
+        ([_link("JPN", "USA", JU.id)], "USA", None),  # the first link is not known here
+        ([_link("USA", "JPN", KJ.id), _link("JPN", "USA", JU.id)], "USA", None),  # a loop
+        ([], "KOR", ()),
+    ],
+    ids=["direct", "onward", "missing-link", "loop", "the-originator"],
+)
+def test_bases_to(links: list[Transfer], holder: str, bases: tuple[str, ...] | None) -> None:
+    chain = CustodyChain("kor-track-1", "KOR", tuple(links))
+    assert bases_to(chain, holder) == bases

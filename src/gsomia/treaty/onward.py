@@ -30,6 +30,7 @@ __all__ = [
     "HubRule",
     "OnwardRelease",
     "Transfer",
+    "bases_to",
     "chain_of",
     "forward_via_hub",
     "hub_rule_for",
@@ -101,6 +102,23 @@ class CustodyChain:
         if transfer.to_nation in holders:
             raise Conflict(f"{transfer.to_nation} already holds {self.item_id}")
         return CustodyChain(self.item_id, self.originator, (*self.transfers, transfer))
+
+
+def bases_to(chain: CustodyChain, holder: str) -> tuple[str, ...] | None:
+    """The agreements on the path from the originator to `holder`, in order; None if the chain
+    does not lead back to the originator (a link missing, or links that loop)."""
+    by_receiver = {t.to_nation: t for t in chain.transfers}
+    bases: list[str] = []
+    nation = holder
+    for _ in range(len(by_receiver) + 1):
+        if nation == chain.originator:
+            return tuple(reversed(bases))
+        link = by_receiver.get(nation)
+        if link is None:
+            return None
+        bases.append(link.basis)
+        nation = link.from_nation
+    return None
 
 
 def chain_of(item: Item, transfers: Iterable[Transfer]) -> CustodyChain:

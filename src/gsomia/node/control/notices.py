@@ -14,154 +14,53 @@ A holder's own attempt to change a classification is refused and logged (`remark
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
 from gsomia.errors import Conflict, InputError, NotFound
-from gsomia.exchange import outbox
 from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.authority import authorise, refuse
 from gsomia.node.control import casebook
-from gsomia.node.control.marks import own_item, parse_level, relabel, remark_own_copies
-from gsomia.node.control.messages import Handler, Incoming, Outcome, send, text, wake, when
+from gsomia.node.control.marks import own_item, relabel, remark_own_copies
+from gsomia.node.control.messages import Handler, Incoming, Outcome, text, wake, when
 from gsomia.node.control.notice_case import (
     ACK,
     ARTICLE,
     CASE,
     DONE,
-    NOTICE,
     OPEN,
     NoticeView,
     ack_json,
     acks,
     get_notice,
 )
+from gsomia.node.control.notice_draft import (
+    Addressed,
+    draft,
+    holders_chain,
+    notice_doc,
+    send_notices,
+)
 from gsomia.node.control.remarking import refuse_holder_change
 from gsomia.node.runtime import Node
 from gsomia.seal import bind
-from gsomia.store import cases, items, transfers
+from gsomia.store import cases, items
 from gsomia.store.users import UserRecord
 from gsomia.treaty.classification import (
     DECLASSIFIED,
     Acknowledgement,
-    ChangeKind,
     ClassificationNotice,
     may_issue_notice,
     outstanding_acknowledgements,
 )
 from gsomia.treaty.decision import Decision
-from gsomia.treaty.items import Item, Precedence
-from gsomia.treaty.onward import CustodyChain, Transfer
+from gsomia.treaty.items import Precedence
 from gsomia.treaty.roles import Action
 
 __all__ = ["HANDLERS", "reclassify"]
-
-
-# Who holds the item --------------------------------------------------------------------------
-
-
-def _chain(conn: Connection, node: Node, item_id: str) -> CustodyChain:
-    """Every nation this node knows holds `item_id` and by which path: its own deliveries the
-    partner received (outbox), then the `transfers` it recorded or was told of, de-duplicated."""
-    found: dict[str, Transfer] = {}
-    for sent in outbox.delivered(conn, Kind.ITEM, item_id):
-        peer, at = sent.peer, sent.settled_at or sent.created_at
-        if peer != node.nation and peer not in found:
-            found[peer] = Transfer(item_id, node.nation, peer, at, "", sent.agreement_id or "")
-    for t in transfers.of_item(conn, item_id):
-        if t.to_nation != node.nation and t.to_nation not in found:
-            found[t.to_nation] = t
-    return CustodyChain(item_id, node.nation, tuple(found.values()))
-
-
-def _path(chain: CustodyChain, holder: str) -> tuple[str, ...] | None:
-    """The agreements on the path to `holder` (None if the chain does not lead back to us)."""
-    by_receiver = {t.to_nation: t for t in chain.transfers}
-    bases: list[str] = []
-    nation = holder
-    for _ in range(len(by_receiver) + 1):
-        if nation == chain.originator:
-            return tuple(reversed(bases))
-        link = by_receiver.get(nation)
-        if link is None:
-            return None
-        bases.append(link.basis)
-        nation = link.from_nation
-    return None
-
-
-# The notice ----------------------------------------------------------------------------------
-
-
-def _notice_doc(notice: ClassificationNotice) -> dict[str, Any]:
-    return {
-        "notice": notice.id,
-        "item_id": notice.item_id,
-        "originator": notice.originator,
-        "change": notice.kind.value,
-        "previous": notice.previous.native,
-        "level": notice.new_level.native if notice.new_level is not None else "",
-        "effective": notice.effective.isoformat(),
-        "issued_at": notice.issued_at.isoformat(),
-        "issued_by": notice.issued_by,
-    }
-
-
-def _draft(
-    node: Node,
-    officer: UserRecord,
-    item: Item,
-    *,
-    change: str,
-    level: str | None,
-    effective: datetime,
-) -> ClassificationNotice:
-    """The notice the officer asks for, checked for what it says (not yet for who may say it)."""
-    now = node.clock()
-    try:
-        kind = ChangeKind(change)
-    except ValueError as exc:
-        raise InputError(
-            f"{change!r} is not a classification change",
-            hint="use downgrade, upgrade or declassify",
-        ) from exc
-    created = item.created_at or now
-    if kind is ChangeKind.DECLASSIFY:
-        if level:
-            raise InputError("a declassification names no new level", hint="omit --level")
-        new_level = None
-    else:
-        if not level:
-            raise InputError(f"a {kind.value} names the new level", hint="give --level")
-        new_level = parse_level(node, node.nation, level, created)
-    if effective > now:
-        raise InputError(
-            "a classification notice takes effect when it is issued or earlier",
-            hint="issue the notice on the day the change takes effect",
-        )
-    if new_level == item.level:
-        raise InputError(f"{item.id} is {item.level} already", hint="name a different level")
-    notice = ClassificationNotice(
-        id=f"{node.nation}-notice-{uuid.uuid4().hex[:12]}",
-        item_id=item.id,
-        originator=node.nation,
-        previous=item.level,
-        new_level=new_level,
-        effective=effective,
-        issued_at=now,
-        issued_by=officer.name,
-        verified=True,
-    )
-    if notice.kind is not kind:
-        raise InputError(
-            f"{item.level} → {new_level} is a {notice.kind.value}, not a {kind.value}",
-            hint=f"use --change {notice.kind.value}",
-        )
-    return notice
 
 
 def reclassify(
@@ -187,7 +86,7 @@ def reclassify(
     assert row is not None
     person, allowed = authorise(node, officer, Action.CHANGE_CLASSIFICATION, item_id)
     item = own_item(node, row)
-    notice = _draft(node, officer, item, change=change, level=level, effective=effective or now)
+    notice = draft(node, officer, item, change=change, level=level, effective=effective or now)
     decision = may_issue_notice(person, item, notice, now)
     if not decision.allowed:
         refuse(
@@ -209,64 +108,15 @@ def reclassify(
         current = items.lock_level(conn, item_id)
         if current != row.level:
             raise Conflict(f"{item_id} was re-marked {current} meanwhile", hint="try again")
-        chain = _chain(conn, node, item_id)
-        holders = sorted(t.to_nation for t in chain.transfers)
-        messages: dict[str, str] = {}
-        unreachable: list[str] = []
-        document = _notice_doc(notice)
-        for holder in holders:
-            path = _path(chain, holder)
-            if path is None or node.peer_card(holder) is None:
-                unreachable.append(holder)
-                continue
-            messages[holder] = send(
-                conn,
-                node,
-                kind=NOTICE,
-                peer=holder,
-                document={
-                    **document,
-                    "via": list(path[1:]),
-                    "holder": holder,
-                    "binding": binding,
-                },
-                precedence=Precedence.IMMEDIATE,
-                now=now,
-            )
+        document = notice_doc(notice)
+        chain = holders_chain(conn, node, item_id)
+        sent = send_notices(conn, node, chain, document=document, binding=binding, now=now)
         items.set_marking(conn, item_id, marking, label)
         remarked = remark_own_copies(conn, node, item, new_level)
-        case_doc = {
-            **document,
-            "direction": "sent",
-            "holders": holders,
-            "acknowledged": [],
-            "outstanding": holders,
-            "messages": messages,
-            "unreachable": unreachable,
-            "copies": remarked,
-        }
-        casebook.insert(
-            conn,
-            case_id=notice.id,
-            kind=CASE,
-            item_id=item_id,
-            originator=node.nation,
-            counterpart=holders[0] if len(holders) == 1 else "*",
-            opened_by=node.nation,
-            status=OPEN if holders else DONE,
-            document=case_doc,
-            now=now,
+        _open_case(
+            conn, node, officer, notice, document=document, sent=sent, remarked=remarked, now=now
         )
-        casebook.step(
-            conn,
-            notice.id,
-            at=now,
-            actor=officer.name,
-            nation=node.nation,
-            name="issued",
-            document={**document, "holders": holders},
-        )
-        details = {"previous": notice.previous.native, "level": marking, "holders": holders}
+        details = {"previous": notice.previous.native, "level": marking, "holders": sent.holders}
         audit.record_all(
             conn,
             [
@@ -277,6 +127,52 @@ def reclassify(
         )
     wake(node, Precedence.IMMEDIATE)
     return get_notice(node, notice.id)
+
+
+def _open_case(
+    conn: Connection,
+    node: Node,
+    officer: UserRecord,
+    notice: ClassificationNotice,
+    *,
+    document: dict[str, Any],
+    sent: Addressed,
+    remarked: list[str],
+    now: datetime,
+) -> None:
+    """The notice's case: every holder outstanding until it acknowledges, done if none."""
+    holders = sent.holders
+    case_doc = {
+        **document,
+        "direction": "sent",
+        "holders": holders,
+        "acknowledged": [],
+        "outstanding": holders,
+        "messages": sent.messages,
+        "unreachable": sent.unreachable,
+        "copies": remarked,
+    }
+    casebook.insert(
+        conn,
+        case_id=notice.id,
+        kind=CASE,
+        item_id=notice.item_id,
+        originator=node.nation,
+        counterpart=holders[0] if len(holders) == 1 else "*",
+        opened_by=node.nation,
+        status=OPEN if holders else DONE,
+        document=case_doc,
+        now=now,
+    )
+    casebook.step(
+        conn,
+        notice.id,
+        at=now,
+        actor=officer.name,
+        nation=node.nation,
+        name="issued",
+        document={**document, "holders": holders},
+    )
 
 
 # Acknowledgements back at the originator -----------------------------------------------------
