@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
@@ -34,11 +35,14 @@ from gsomia.seal import (
     verify_binding,
 )
 from gsomia.store import cases, holdings, transfers
+from gsomia.store.holdings import HoldingRecord
 from gsomia.store.users import UserRecord
 from gsomia.treaty.agreements import Agreement
 from gsomia.treaty.classification import (
     DECLASSIFIED,
+    Acknowledgement,
     ClassificationNotice,
+    Remarking,
     acknowledge,
     apply_notice,
     may_apply_notice,
@@ -165,6 +169,51 @@ def _on_notice(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     if not decision.allowed:
         return Outcome(decision, row.id)
     remarking = apply_notice(holding, notice, agreement, now, via=via)
+    applied = _remark(conn, node, incoming, row, holding, notice, remarking)
+    ack = acknowledge(remarking, node.nation, now)
+    _keep_case(conn, incoming, applied, ack, via_ids)
+    _acknowledge(conn, node, incoming, ack)
+    entries = [
+        audit.Entry(
+            incoming.sender,
+            "remark",
+            copy_id,
+            Decision.allow(f"{copy_id} follows {row.id}: {applied.local}", ARTICLE, "R14"),
+            (notice.id,),
+        )
+        for copy_id in applied.copies
+    ]
+    audit.record_all(conn, entries, now)
+    wake(node, Precedence.IMMEDIATE)  # the worker also finds it on its next look
+    return Outcome(
+        decision,
+        row.id,
+        {"notice": notice.id, "holding": row.id, "level": ack.level, "marked": applied.local},
+    )
+
+
+@dataclass(frozen=True)
+class _Applied:
+    """A notice applied to a holding: the notice, the holding before, its new local marking,
+    and the copies, translations and derivatives re-marked with it."""
+
+    notice: ClassificationNotice
+    holding_id: str
+    before: Holding
+    local: str
+    copies: list[str]
+
+
+def _remark(  # noqa: PLR0917 - the notice, the holding as stored and as the treaty sees it
+    conn: Connection,
+    node: Node,
+    incoming: Incoming,
+    row: HoldingRecord,
+    holding: Holding,
+    notice: ClassificationNotice,
+    remarking: Remarking,
+) -> _Applied:
+    """Re-mark the holding, its labels and binding, and everything made from it (R14)."""
     original = notice.new_level.native if notice.new_level is not None else DECLASSIFIED
     local = remarking.level.native if remarking.level is not None else DECLASSIFIED
     original_label = relabel(row.original_label, original)
@@ -179,25 +228,36 @@ def _on_notice(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     remarked = remark_copies(
         conn, node, before=holding, after=remarking.holding, original=original, local=local
     )
-    ack = acknowledge(remarking, node.nation, now)
+    return _Applied(notice, row.id, holding, local, remarked)
+
+
+def _keep_case(
+    conn: Connection,
+    incoming: Incoming,
+    applied: _Applied,
+    ack: Acknowledgement,
+    via_ids: list[str],
+) -> None:
+    """The holder's case of the notice, applied, with the originator's signed message."""
+    doc, notice, now = incoming.document, applied.notice, incoming.at
     document = {
         **{k: doc[k] for k in ("previous", "level", "effective", "issued_at", "issued_by")},
         "change": notice.kind.value,
         "direction": "received",
-        "holders": [node.nation],
+        "holders": [ack.holder],
         "acknowledged": [ack_json(ack)],
         "outstanding": [],
-        "holding_id": row.id,
-        "local_previous": holding.level.native,
-        "local_level": local,
+        "holding_id": applied.holding_id,
+        "local_previous": applied.before.level.native,
+        "local_level": applied.local,
         "via": via_ids,
-        "copies": remarked,
+        "copies": applied.copies,
     }
     casebook.insert(
         conn,
         case_id=notice.id,
         kind=CASE,
-        item_id=item_id,
+        item_id=notice.item_id,
         originator=incoming.sender,
         counterpart=incoming.sender,
         opened_by=incoming.sender,
@@ -205,6 +265,7 @@ def _on_notice(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
         document=document,
         now=now,
     )
+    step = {"holding": applied.holding_id, "from": applied.before.level.native, "to": applied.local}
     casebook.step(
         conn,
         notice.id,
@@ -212,10 +273,14 @@ def _on_notice(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
         actor=incoming.sender,
         nation=incoming.sender,
         name="applied",
-        document={"holding": row.id, "from": holding.level.native, "to": local},
+        document=step,
         message_id=incoming.id,
         signature=incoming.signed.decode("ascii"),
     )
+
+
+def _acknowledge(conn: Connection, node: Node, incoming: Incoming, ack: Acknowledgement) -> None:
+    """Tell the originator the notice was applied, and at which local marking."""
     send(
         conn,
         node,
@@ -223,31 +288,14 @@ def _on_notice(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
         peer=incoming.sender,
         document={
             "notice": ack.notice_id,
-            "item_id": item_id,
+            "item_id": text(incoming.document, "item_id", limit=64),
             "holder": ack.holder,
             "holding": ack.holding_id,
             "level": ack.level,
             "at": ack.at.isoformat(),
         },
         precedence=Precedence.IMMEDIATE,
-        now=now,
-    )
-    entries = [
-        audit.Entry(
-            incoming.sender,
-            "remark",
-            copy_id,
-            Decision.allow(f"{copy_id} follows {row.id}: {local}", ARTICLE, "R14"),
-            (notice.id,),
-        )
-        for copy_id in remarked
-    ]
-    audit.record_all(conn, entries, now)
-    wake(node, Precedence.IMMEDIATE)  # the worker also finds it on its next look
-    return Outcome(
-        decision,
-        row.id,
-        {"notice": notice.id, "holding": row.id, "level": ack.level, "marked": local},
+        now=incoming.at,
     )
 
 
