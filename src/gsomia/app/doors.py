@@ -42,6 +42,8 @@ class Door:
     cap: int
     credential: Credential
     spool: bool = False
+    #: Where a person without a credential is sent instead of an error body (the pages).
+    sign_in: str = ""
 
 
 PEER_BATCH = Door("peer_batch", 96 << 20, Credential.PARTNER, spool=True)
@@ -49,9 +51,9 @@ PEER = Door("peer", SMALL, Credential.PARTNER)
 PUBLISH = Door("publish", MAX_CONTENT * 4 // 3 + (1 << 20), Credential.TOKEN, spool=True)
 TEXT = Door("text", MAX_TEXT * 4 + SMALL, Credential.TOKEN, spool=True)
 API = Door("api", SMALL, Credential.TOKEN)
-WEB_PUBLISH = Door("web_publish", PUBLISH.cap, Credential.SESSION, spool=True)
-WEB_TEXT = Door("web_text", TEXT.cap, Credential.SESSION, spool=True)
-WEB = Door("web", SMALL, Credential.SESSION)
+WEB_PUBLISH = Door("web_publish", PUBLISH.cap, Credential.SESSION, spool=True, sign_in="/login")
+WEB_TEXT = Door("web_text", TEXT.cap, Credential.SESSION, spool=True, sign_in="/login")
+WEB = Door("web", SMALL, Credential.SESSION, sign_in="/login")
 OPEN = Door("open", SMALL, Credential.NONE)
 
 _TEXT_PATHS = re.compile(r"^/(?:holdings/[^/]+/translations|derivatives)$")

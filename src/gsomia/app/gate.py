@@ -31,7 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gsomia.api.errors import problem
 from gsomia.app.doors import Door
-from gsomia.errors import Error, RateLimited, TooLarge, http_status
+from gsomia.errors import Error, RateLimited, TooLarge, Unauthenticated, http_status
 
 log = logging.getLogger("gsomia.gate")
 
@@ -79,7 +79,10 @@ class Gate:
                     return  # the client went away while sending: no one to answer
         except Error as error:
             self.refused(door, error)
-            await _answer(send, scope, error)
+            if door.sign_in and isinstance(error, Unauthenticated):
+                await _redirect(send, door.sign_in)  # as the pages answer a lapsed session
+            else:
+                await _answer(send, scope, error)
             return
         try:
             await self.app(scope, receive if body is None else _replay(body, receive), send)
@@ -151,3 +154,9 @@ async def _answer(send: Send, scope: Scope, error: Error) -> None:
     start: dict[str, Any] = {"type": "http.response.start", "status": status, "headers": headers}
     await send(start)
     await send({"type": "http.response.body", "body": content})
+
+
+async def _redirect(send: Send, to: str) -> None:
+    headers = [(b"location", to.encode()), (b"content-length", b"0")]
+    await send({"type": "http.response.start", "status": 303, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})
