@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any
 
 import pytest
 from tests.api.api_fixtures import Site
+from tests.node.node_fixtures import batch_of, post_batch
 
 from gsomia.exchange import outbox
-from gsomia.exchange.wire import HELLO_PATH, PATH, WireMessage
+from gsomia.exchange.wire import HELLO_PATH
 
 TRACK = {
     "title": "DPRK launch track (live)",
@@ -22,7 +22,7 @@ TRACK = {
 }
 
 
-def released_batch(site: Site) -> dict[str, Any]:
+def released_batch(site: Site) -> bytes:
     """A KOR FLASH item released through the API, as the batch KOR's worker would send."""
     kor = site.clients["KOR"]
     item_id = kor.post("/api/v1/items", json=TRACK, headers=site.auth("kim")).json()["id"]
@@ -34,10 +34,7 @@ def released_batch(site: Site) -> dict[str, Any]:
             for p in outbox.due(conn, node.clock(), 10_000)
             if p.message_id == outcome["message_id"]
         ]
-    return {
-        "sender": "KOR",
-        "messages": [WireMessage(row.message_id, row.kind, row.body).to_json()],
-    }
+    return batch_of(node, site.cast["JPN"], [row])
 
 
 def test_a_flash_item_reaches_an_allowed_readers_stream(site: Site) -> None:
@@ -46,7 +43,7 @@ def test_a_flash_item_reaches_an_allowed_readers_stream(site: Site) -> None:
     answered: list[int] = []
 
     def partner_delivers() -> None:
-        answered.append(site.peers["JPN"].post(PATH, json=batch).status_code)
+        answered.append(post_batch(site.peers["JPN"], batch).status_code)
 
     lines = []
     with jpn.stream("GET", "/api/v1/alerts", params={"token": site.tokens["sato"]}) as stream:

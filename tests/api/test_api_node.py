@@ -8,12 +8,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from tests.api.api_fixtures import Site
-from tests.node.node_fixtures import VALID
+from tests.node.node_fixtures import VALID, batch_of, opened_answers, post_batch
+from tests.seal.conftest import make_node
 
 from gsomia.app import create_peer_app
 from gsomia.exchange import outbox
 from gsomia.exchange.answers import verify_answers
-from gsomia.exchange.wire import PATH, WireMessage
+from gsomia.exchange.wire import PATH, V2_PATH
+from gsomia.seal.sealed import Plain, seal_batch
 from gsomia.store.tables import access_log
 from gsomia.store.users import UserRecord, add_user, issue_token
 
@@ -41,14 +43,8 @@ def deliver(site: Site, item_id: str) -> dict[str, Any]:
     with kor.engine.begin() as conn:
         due = outbox.due(conn, kor.clock(), 10_000)
     [row] = [p for p in due if p.peer == "JPN" and p.message_id in _message_ids(site, item_id)]
-    batch = {
-        "sender": "KOR",
-        "messages": [WireMessage(row.message_id, row.kind, row.body).to_json()],
-    }
-    response = site.peers["JPN"].post(PATH, json=batch)
-    assert response.status_code == 200, response.text
-    document: dict[str, Any] = response.json()
-    return document
+    data = batch_of(kor, site.cast["JPN"], [row])
+    return opened_answers(kor, data, post_batch(site.peers["JPN"], data))
 
 
 def _message_ids(site: Site, item_id: str) -> set[str]:
@@ -293,23 +289,33 @@ def test_peer_delivery_is_idempotent_and_signed(site: Site, released: str, holdi
 
 
 @pytest.mark.parametrize(
-    ("body", "words"),
+    ("body", "status", "code"),
     [
-        (b"{not json", "not JSON"),
-        (b"[]", "exactly the members sender and messages"),
-        (b'{"sender": "KOR", "messages": []}', "1 to 256 messages"),
-        (
-            b'{"sender": "FRA", "messages": [{"id": "a", "kind": "item", "body": "eA"}]}',
-            "FRA is not a registered partner",
-        ),
+        (b"{not cbor", 422, "envelope_rejected"),
+        (b"\xa0", 422, "envelope_rejected"),
+        (b"\xa3dhead\xa0csig\x80dmsgs\x80", 422, "envelope_rejected"),
     ],
-    ids=["not-json", "not-object", "empty", "unknown-sender"],
+    ids=["not-cbor", "empty-map", "empty-head"],
 )
-def test_malformed_peer_batches(site: Site, body: bytes, words: str) -> None:
-    response = site.peers["JPN"].post(
-        PATH, content=body, headers={"Content-Type": "application/json"}
-    )
-    assert words in problem(response, 400, "bad_input")["message"]
+def test_malformed_peer_batches(site: Site, body: bytes, status: int, code: str) -> None:
+    response = site.peers["JPN"].post(V2_PATH, content=body)
+    assert problem(response, status, code)["message"] == "envelope could not be opened"
+
+
+def test_a_batch_from_a_stranger_is_refused(site: Site) -> None:
+    fra = make_node("pq", "FRA", "FRA node")
+    data = seal_batch(
+        [Plain("a", "item", {}, b"x")], keys=fra.keys, sender="FRA",
+        recipient=site.cast["JPN"].card, now=site.cast["JPN"].clock(),
+    )  # fmt: skip
+    response = post_batch(site.peers["JPN"], data)
+    assert "FRA is not a registered partner" in problem(response, 400, "bad_input")["message"]
+
+
+def test_a_v1_batch_is_answered_with_what_to_do(site: Site) -> None:
+    """Envelope v1 carried titles and labels in clear: a v1 sender is told to upgrade."""
+    response = site.peers["JPN"].post(PATH, json={"sender": "KOR", "messages": []})
+    assert "upgrade the sending node" in problem(response, 400, "bad_input")["message"]
 
 
 def test_peer_card(site: Site) -> None:
@@ -353,6 +359,6 @@ def test_openapi_lists_the_routes(site: Site) -> None:
     # The peer API is its own application (on the peer listener), not among the user routes;
     # that listener serves no document, so the application's own is read here.
     peer_paths = create_peer_app(site.cast["KOR"]).openapi()["paths"]
-    for path in ["/peer/v1/messages", "/peer/v1/card"]:
+    for path in ["/peer/v2/batches", "/peer/v1/card"]:
         assert path in peer_paths, path
         assert path not in paths, path

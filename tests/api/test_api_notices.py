@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 from tests.api.api_fixtures import Site
+from tests.node.node_fixtures import batch_of, opened_answers, post_batch
 
 from gsomia.exchange import outbox
 from gsomia.exchange.answers import verify_answers
-from gsomia.exchange.wire import PATH, WireMessage
 from gsomia.store.users import issue_token
 
 TRACK = {
@@ -31,13 +31,9 @@ def carry(site: Site, sender: str, receiver: str) -> list[dict[str, Any]]:
     with node.engine.begin() as conn:
         due = [p for p in outbox.due(conn, node.clock(), 10_000) if p.peer == receiver]
     assert due, f"nothing queued from {sender} to {receiver}"
-    batch = {
-        "sender": sender,
-        "messages": [WireMessage(p.message_id, p.kind, p.body).to_json() for p in due],
-    }
-    response = site.peers[receiver].post(PATH, json=batch)
-    assert response.status_code == 200, response.text
-    answers = verify_answers(response.json(), signer=site.cast[receiver].card)
+    data = batch_of(node, site.cast[receiver], due)
+    document = opened_answers(node, data, post_batch(site.peers[receiver], data))
+    answers = verify_answers(document, signer=site.cast[receiver].card)
     node.worker.settle(receiver, due, answers)
     return [entry["answer"] for entry in answers]
 

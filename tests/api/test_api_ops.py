@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from tests.api.api_fixtures import Site
 
 from gsomia.app import create_app, doors
-from gsomia.exchange.wire import PATH
+from gsomia.exchange.wire import V2_PATH
 from gsomia.node import live
 from gsomia.node.assembly import assemble
 from gsomia.node.home import init_home
@@ -58,7 +58,7 @@ def test_readyz_is_503_when_the_database_is_gone_and_says_nothing_of_it(
 
 def test_an_oversized_batch_is_refused(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(doors, "PEER_BATCH", replace(doors.PEER_BATCH, cap=64))
-    response = site.peers["JPN"].post(PATH, content=b"x" * 65)
+    response = site.peers["JPN"].post(V2_PATH, content=b"x" * 65)
     assert response.status_code == 413
     assert "exceeds the 64-byte limit" in response.json()["message"]
 

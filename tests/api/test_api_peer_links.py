@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from tests.api.api_fixtures import peer_client
-from tests.node.node_fixtures import Cast, build_cast
+from tests.node.node_fixtures import Cast, build_cast, opened_answers, post_batch, sealed
 
 from gsomia.exchange import outbox
-from gsomia.exchange.wire import HELLO_PATH, PATH, WireMessage
+from gsomia.exchange.wire import HELLO_PATH
 from gsomia.exchange.witness import ADD_CHECKPOINT_PATH
 from gsomia.node.cosigning import checkpoint_offer
 from gsomia.store import checkpoints
@@ -29,14 +28,11 @@ def cast(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cast]:
         node.engine.dispose()
 
 
-def kor_batch(cast: Cast) -> dict[str, Any]:
+def kor_batch(cast: Cast) -> bytes:
     """A real batch of KOR's for JPN: one released item, signed and sealed by KOR."""
     item_id = cast.publish("KOR", "kim")
     [message] = cast.queued("KOR", cast.release("KOR", "park", item_id), "JPN")
-    return {
-        "sender": "KOR",
-        "messages": [WireMessage(message.id, message.kind, message.body).to_json()],
-    }
+    return sealed(cast["KOR"], cast["JPN"], message)
 
 
 def stored(cast: Cast) -> tuple[int, int, int]:
@@ -56,14 +52,15 @@ def test_a_partner_claiming_to_be_another_partner_is_refused_and_nothing_is_stor
         peer_client(cast["JPN"], cast["USA"].card) as usa,
         caplog.at_level(logging.WARNING, "gsomia.links"),
     ):
-        answer = usa.post(PATH, json=batch)  # USA's link, KOR's valid batch
+        answer = post_batch(usa, batch)  # USA's link, KOR's valid batch
     assert answer.status_code == 401, answer.text
     assert answer.json()["error"] == "link_refused"
     assert "claims to come from KOR, but the TLS peer is USA" in answer.json()["message"]
     assert "the TLS peer is USA" in caplog.text
     assert stored(cast) == before
     with peer_client(cast["JPN"], cast["KOR"].card) as kor:  # the same batch, from KOR itself
-        assert kor.post(PATH, json=batch).json()["answers"][0]["answer"]["status"] == "received"
+        document = opened_answers(cast["KOR"], batch, post_batch(kor, batch))
+        assert document["answers"][0]["answer"]["status"] == "received"
     assert stored(cast)[0] == before[0] + 1
 
 

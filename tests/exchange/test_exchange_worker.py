@@ -7,6 +7,7 @@ import asyncio
 import logging
 import ssl
 from collections.abc import Callable, Generator, Iterator
+from json import dumps
 from types import SimpleNamespace
 from typing import Any
 
@@ -20,22 +21,25 @@ from gsomia.errors import InputError
 from gsomia.exchange import outbox
 from gsomia.exchange import worker as worker_module
 from gsomia.exchange.answers import sign_answers
-from gsomia.exchange.wire import HELLO_PATH, PATH, parse_batch
+from gsomia.exchange.wire import HELLO_PATH, V2_PATH
 from gsomia.exchange.worker import DeliveryWorker, PeerAddress
 from gsomia.node.receive import receive_batch
+from gsomia.node.runtime import Node
+from gsomia.seal import cbor
+from gsomia.seal.sealed import seal_to
 from gsomia.store.tables import outbox as outbox_table
 
 Handler = Callable[[str, dict[str, Any]], tuple[int, Any]]
 
 
 class FakeResponse:
-    def __init__(self, status: int, document: Any) -> None:
+    def __init__(self, status: int, body: bytes) -> None:
         self.status = status
-        self.document = document
-        self.request_info: Any = SimpleNamespace(real_url="https://jpn.invalid" + PATH)
+        self.body = body
+        self.request_info: Any = SimpleNamespace(real_url="https://jpn.invalid" + V2_PATH)
 
-    async def json(self, content_type: str | None = None) -> Any:
-        return self.document
+    async def read(self) -> bytes:
+        return self.body
 
     async def __aenter__(self) -> FakeResponse:
         return self
@@ -53,18 +57,32 @@ class FakeResponse:
 class FakeSession:
     """Stands in for `aiohttp.ClientSession`; `handler` plays the partner."""
 
-    def __init__(self, handler: Handler) -> None:
+    def __init__(self, handler: Handler, answer_to: Node | None = None) -> None:
         self.handler = handler
+        self.answer_to = answer_to  # whose card a partner seals its answers to
         self.batches: list[tuple[str, dict[str, Any]]] = []
         self.links: list[object] = []  # the `ssl` of each call: the partner's pinned context
 
     def post(
-        self, url: str, *, json: dict[str, Any], timeout: object = None, ssl: object = None
+        self,
+        url: str,
+        *,
+        json: dict[str, Any] | None = None,
+        data: bytes | None = None,
+        headers: object = None,
+        timeout: object = None,
+        ssl: object = None,
     ) -> FakeResponse:
-        self.batches.append((url, json))
+        batch = json if data is None else cbor.loads(data, what="batch", limit=1 << 28)
+        assert batch is not None
+        self.batches.append((url, batch))
         self.links.append(ssl)
-        status, document = self.handler(url, json)
-        return FakeResponse(status, document)
+        status, document = self.handler(url, batch)
+        if isinstance(document, dict) and status == 200 and data is not None:
+            assert self.answer_to is not None
+            plain = dumps(document).encode()
+            return FakeResponse(status, seal_to(self.answer_to.card, plain, batch["head"]["batch"]))
+        return FakeResponse(status, dumps(document).encode())
 
 
 @pytest.fixture(scope="module")
@@ -85,9 +103,8 @@ def kor(pair: Cast) -> Cast:
 
 def jpn_answers(pair: Cast) -> Handler:
     def handle(url: str, batch: dict[str, Any]) -> tuple[int, Any]:
-        assert url == "https://jpn.invalid" + PATH
-        sender, messages = parse_batch(batch)
-        document, _ = receive_batch(pair["JPN"], sender, messages)
+        assert url == "https://jpn.invalid" + V2_PATH
+        document, _ = receive_batch(pair["JPN"], batch["head"]["sender"], cbor.dumps(batch))
         return 200, document
 
     return handle
@@ -101,6 +118,7 @@ def worker(pair: Cast, **hooks: Any) -> DeliveryWorker:
         resolve=kor.peer_address,
         clock=kor.clock,
         links=kor.links,
+        keys=kor.keys,
         **hooks,
     )
 
@@ -135,7 +153,7 @@ def test_flash_and_bulk_lanes_split_the_queue(kor: Cast) -> None:
 
 def test_delivered_rows_are_settled_with_the_signed_answer(kor: Cast) -> None:
     settled: list[tuple[str, int]] = []
-    session = FakeSession(jpn_answers(kor))
+    session = FakeSession(jpn_answers(kor), kor["KOR"])
     for _ in range(3):
         release(kor, precedence="ROUTINE")
 
@@ -153,11 +171,11 @@ def test_delivered_rows_are_settled_with_the_signed_answer(kor: Cast) -> None:
 
 
 def test_flash_goes_one_message_per_batch(kor: Cast) -> None:
-    session = FakeSession(jpn_answers(kor))
+    session = FakeSession(jpn_answers(kor), kor["KOR"])
     release(kor, precedence="FLASH")
     release(kor, precedence="FLASH")
     send(kor, session, flash=True)
-    assert [len(batch["messages"]) for _, batch in session.batches] == [1, 1]
+    assert [len(batch["msgs"]) for _, batch in session.batches] == [1, 1]
     assert {r["state"] for r in rows(kor)} == {outbox.RECEIVED}
 
 
@@ -165,12 +183,12 @@ def test_a_rejection_settles_the_row_as_rejected(kor: Cast) -> None:
     jpn = kor["JPN"]
 
     def tamper(url: str, batch: dict[str, Any]) -> tuple[int, Any]:
-        for message in batch["messages"]:
-            message["body"] = message["body"][:-8] + "AAAAAAAA"
+        for message in batch["msgs"]:
+            message["ct"] = message["ct"][:-8] + b"AAAAAAAA"
         return jpn_answers(kor)(url, batch)
 
     release(kor)
-    send(kor, FakeSession(tamper), flash=True)
+    send(kor, FakeSession(tamper, kor["KOR"]), flash=True)
     [row] = rows(kor)
     assert row["state"] == outbox.REJECTED
     assert row["answer"]["answer"]["status"] == "rejected"
@@ -224,7 +242,7 @@ def test_an_answer_not_signed_by_the_partner_is_not_evidence(kor: Cast, forgery:
 
     failures: list[str] = []
     release(kor)
-    send(kor, FakeSession(forged), flash=True, on_failure=failures.append)
+    send(kor, FakeSession(forged, kor["KOR"]), flash=True, on_failure=failures.append)
     [row] = rows(kor)
     assert (row["state"], row["attempts"], row["answer"]) == (outbox.QUEUED, 1, None)
     assert failures == ["JPN"]
@@ -234,13 +252,13 @@ def test_unanswered_messages_are_retried(kor: Cast) -> None:
     jpn = kor["JPN"]
 
     def first_only(url: str, batch: dict[str, Any]) -> tuple[int, Any]:
-        sender, messages = parse_batch(batch)
-        document, _ = receive_batch(jpn, sender, messages[:1])
-        return 200, document
+        document, _ = receive_batch(jpn, "KOR", cbor.dumps(batch))
+        said = [entry["answer"] for entry in document["answers"][:1]]
+        return 200, sign_answers(said, keys=jpn.keys, now=jpn.clock())
 
     release(kor, precedence="ROUTINE")
     release(kor, precedence="ROUTINE")
-    send(kor, FakeSession(first_only), flash=False)
+    send(kor, FakeSession(first_only, kor["KOR"]), flash=False)
     first, second = rows(kor)
     assert first["state"] == outbox.RECEIVED
     assert (second["state"], second["attempts"]) == (outbox.QUEUED, 1)
@@ -298,7 +316,7 @@ def test_an_answer_and_what_the_node_makes_of_it_commit_together(kor: Cast) -> N
     def on_settled(conn: Any, peer: str, done: list[Any]) -> bool:
         raise InputError("the node could not record this answer")
 
-    send(kor, FakeSession(jpn_answers(kor)), flash=False, on_settled=on_settled)
+    send(kor, FakeSession(jpn_answers(kor), kor["KOR"]), flash=False, on_settled=on_settled)
     # Nothing settled: the row goes again, and JPN's inbox will answer it the same way.
     assert [r["state"] for r in rows(kor)] == [outbox.QUEUED]
 
@@ -358,7 +376,7 @@ def test_a_failed_peer_rests_until_its_back_off_or_its_hello(
     w.peer_is_back("JPN")
     assert "JPN" not in w._down
     assert len(w._due(True)) == 2
-    send(kor, FakeSession(jpn_answers(kor)), flash=True)
+    send(kor, FakeSession(jpn_answers(kor), kor["KOR"]), flash=True)
     assert {r["state"] for r in rows(kor)} == {outbox.RECEIVED}
 
 
@@ -388,7 +406,7 @@ def test_the_nodes_worker_logs_each_partners_answer(kor: Cast) -> None:
     node = kor["KOR"]
     received_id = release(kor)
     w = node.worker
-    asyncio.run(w._send_all(FakeSession(jpn_answers(kor)), w._due(True), flash=True))  # type: ignore[arg-type]
+    asyncio.run(w._send_all(FakeSession(jpn_answers(kor), kor["KOR"]), w._due(True), flash=True))  # type: ignore[arg-type]
     [entry] = [e for e in kor.log("KOR", received_id) if e["action"] == "answer:item"]
     assert (entry["actor"], entry["allowed"], entry["article"]) == ("JPN", True, "Art. 12 R28")
     assert "marked 極秘" in entry["reason"]
@@ -396,12 +414,12 @@ def test_the_nodes_worker_logs_each_partners_answer(kor: Cast) -> None:
     assert deliveries >= 1
 
     def tamper(url: str, batch: dict[str, Any]) -> tuple[int, Any]:
-        for message in batch["messages"]:
-            message["body"] = message["body"][:-8] + "AAAAAAAA"
+        for message in batch["msgs"]:
+            message["ct"] = message["ct"][:-8] + b"AAAAAAAA"
         return jpn_answers(kor)(url, batch)
 
     refused_id = release(kor)
-    asyncio.run(w._send_all(FakeSession(tamper), w._due(True), flash=True))  # type: ignore[arg-type]
+    asyncio.run(w._send_all(FakeSession(tamper, kor["KOR"]), w._due(True), flash=True))  # type: ignore[arg-type]
     [entry] = [e for e in kor.log("KOR", refused_id) if e["action"] == "answer:item"]
     assert (entry["actor"], entry["allowed"]) == ("JPN", False)
     assert entry["reason"].startswith("JPN refused it:")
@@ -409,7 +427,7 @@ def test_the_nodes_worker_logs_each_partners_answer(kor: Cast) -> None:
 
 
 def test_every_call_goes_over_the_partners_pinned_link_reused(kor: Cast) -> None:
-    session = FakeSession(jpn_answers(kor))
+    session = FakeSession(jpn_answers(kor), kor["KOR"])
     w = worker(kor)
     for _ in range(2):
         release(kor, precedence="FLASH")
@@ -428,7 +446,7 @@ def test_a_plain_http_endpoint_is_refused_saying_what_to_do(
     release(kor, precedence="FLASH")
     card = kor["JPN"].card
     plain = PeerAddress("JPN", "http://jpn.invalid", card)
-    session = FakeSession(jpn_answers(kor))
+    session = FakeSession(jpn_answers(kor), kor["KOR"])
     w = DeliveryWorker(
         kor["KOR"].engine, sender="KOR", resolve=lambda _: plain, links=kor["KOR"].links
     )

@@ -10,19 +10,21 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from tests.integration.conftest import MakeNet
+from tests.node.node_fixtures import batch_of, opened_answers, post_batch
 
 from gsomia.demo.run import run_story
 from gsomia.devnet import DevNet
 from gsomia.exchange import outbox as queue
 from gsomia.exchange.kinds import ITEM_HEADER
-from gsomia.exchange.wire import PATH, WireMessage
 from gsomia.labels import label_to_obj, make_label, national_policy
 from gsomia.node.runtime import Node
-from gsomia.seal import seal_envelope
+from gsomia.seal.held import queued
+from gsomia.seal.sealed import Plain
 from gsomia.store.tables import access_log, holdings, outbox, rejections
 
 pytestmark = pytest.mark.integration
@@ -112,6 +114,11 @@ def test_sender_killed_mid_transfer_loses_nothing_and_sends_nothing_twice(
     assert all(a and a["answer"]["status"] == "received" and a["jws"] for a in answers)
 
 
+def _pending(row: Any) -> queue.Pending:
+    m = row._mapping
+    return queue.Pending(*(m[f] for f in queue.Pending.__dataclass_fields__))
+
+
 def test_same_envelope_posted_twice_is_applied_once(make_net: MakeNet) -> None:
     net = make_net()
     net.start("KOR")
@@ -119,11 +126,11 @@ def test_same_envelope_posted_twice_is_applied_once(make_net: MakeNet) -> None:
     kor = net.node("KOR")
     with kor.engine.connect() as conn:
         row = conn.execute(select(outbox)).one()
-    batch = {"sender": "KOR", "messages": [WireMessage(row.message_id, "item", row.body).to_json()]}
     net.start("JPN")
+    batch = batch_of(kor, net.node("JPN"), [_pending(row)])
     with net.peer_http("KOR", "JPN") as kor_link:  # KOR's own pinned mutual-TLS link
-        first = kor_link.post(PATH, json=batch).json()
-        second = kor_link.post(PATH, json=batch).json()
+        first = opened_answers(kor, batch, post_batch(kor_link, batch))
+        second = opened_answers(kor, batch, post_batch(kor_link, batch))
     assert first["answers"][0]["answer"] == second["answers"][0]["answer"]
     assert first["answers"][0]["answer"]["status"] == "received"
     _wait(lambda: _settled(kor) == 1, 60, "KOR's own delivery of the same envelope")
@@ -163,9 +170,7 @@ def test_a_refused_item_is_answered_with_the_reason_and_logged_on_both_sides(
     }
     card = kor.peer_card("JPN")
     assert card is not None
-    body = seal_envelope(
-        b"x", label=header, keys=kor.keys, recipients=[card], now=now, envelope_id="forged0001"
-    )
+    body = queued(kor.keys, Plain("forged0001", "item", header, b"x"))
     with kor.engine.begin() as conn:
         queue.enqueue(
             conn,

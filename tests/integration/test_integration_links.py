@@ -18,7 +18,7 @@ from gsomia.client import NodeClient
 from gsomia.devnet import DevNet
 from gsomia.errors import Unavailable
 from gsomia.exchange.links import client_context
-from gsomia.exchange.wire import PATH
+from gsomia.exchange.wire import V2_PATH
 from gsomia.node.home import init_home
 from gsomia.store.tables import access_log, inbox, outbox
 
@@ -48,7 +48,7 @@ def test_the_peer_port_talks_only_to_pinned_partners(make_net: MakeNet, tmp_path
     assert stranger.keys.tls_files is not None
     context = client_context(stranger.keys.tls_files, net.node("JPN").card)
     with httpx.Client(verify=context, timeout=10) as client, pytest.raises(httpx.HTTPError):
-        client.post(jpn.peer_url + PATH, json={"sender": "KOR", "messages": []})
+        client.post(jpn.peer_url + V2_PATH, content=b"")
     # Plain HTTP to the peer port: no HTTP answer at all.
     with socket.create_connection(("127.0.0.1", jpn.peer_port), timeout=5) as sock:
         sock.sendall(b"GET /peer/v1/card HTTP/1.1\r\nHost: x\r\n\r\n")

@@ -6,11 +6,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from tests.node.node_fixtures import Cast
+from tests.node.node_fixtures import Cast, batch_of
 
 from gsomia.exchange import outbox
 from gsomia.exchange.answers import verify_answers
-from gsomia.exchange.wire import WireMessage
 from gsomia.node.control import consent, consent_decisions
 from gsomia.node.receive import receive_batch
 from gsomia.store.tables import holdings
@@ -27,8 +26,7 @@ def deliver(cast: Cast, sender: str, receiver: str, *, settle: bool = True) -> l
         due = [p for p in outbox.due(conn, node.clock(), 10_000) if p.peer == receiver]
     if not due:
         return []
-    batch = [WireMessage(p.message_id, p.kind, p.body) for p in due]
-    document, _ = receive_batch(cast[receiver], sender, batch)
+    document, _ = receive_batch(cast[receiver], sender, batch_of(node, cast[receiver], due))
     entries = verify_answers(document, signer=cast[receiver].card)
     if settle:
         node.worker.settle(receiver, due, entries)

@@ -6,7 +6,8 @@ the wire and the worker are tested on their own, so these tests stay in-process 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -16,7 +17,8 @@ from sqlalchemy import select
 
 from gsomia.exchange import outbox
 from gsomia.exchange.answers import verify_answers
-from gsomia.exchange.wire import WireMessage
+from gsomia.exchange.outgoing import sealed_batch
+from gsomia.exchange.wire import CBOR, V2_PATH
 from gsomia.node import publish, receive, release
 from gsomia.node.acceptance import Accepted
 from gsomia.node.assembly import assemble
@@ -25,7 +27,9 @@ from gsomia.node.peers import add_peer
 from gsomia.node.publish import Draft
 from gsomia.node.release import Outcome
 from gsomia.node.runtime import Node
-from gsomia.seal import DEFAULT_PROFILE
+from gsomia.seal import DEFAULT_PROFILE, cbor
+from gsomia.seal.held import unqueued
+from gsomia.seal.sealed import Plain, open_sealed, seal_batch
 from gsomia.store.tables import access_log
 from gsomia.store.users import UserRecord, add_user, get_user
 
@@ -56,6 +60,33 @@ PEOPLE: dict[str, tuple[tuple[str, str, str, date, tuple[str, ...], str, bool], 
     ),
 }
 NAMES = {"KOR": "ROK MND", "JPN": "Japan MOD", "USA": "US DoD"}
+
+
+def batch_of(sender: Node, receiver: Node, rows: Sequence[outbox.Pending]) -> bytes:
+    """`rows` of `sender`'s outbox sealed for `receiver` as one v2 batch, as the worker does."""
+    return sealed_batch(sender.keys, sender.nation, receiver.card, rows, sender.clock())[1]
+
+
+def sealed(sender: Node, receiver: Node, *messages: Plain) -> bytes:
+    """`messages`, whatever they say, sealed and signed by `sender`'s node for `receiver`'s."""
+    return seal_batch(
+        messages, keys=sender.keys, sender=sender.nation, recipient=receiver.card,
+        now=sender.clock(),
+    )  # fmt: skip
+
+
+def post_batch(client: Any, data: bytes) -> Any:
+    """POST a v2 batch to a peer API `client` (httpx or Starlette's test client)."""
+    return client.post(V2_PATH, content=data, headers={"Content-Type": CBOR})
+
+
+def opened_answers(sender: Node, data: bytes, response: Any) -> dict[str, Any]:
+    """The signed answer document of `response` to batch `data`, opened as `sender`'s worker
+    opens it (sealed back to the sender under the batch id, ADR 0070)."""
+    assert response.status_code == 200, response.text
+    batch_id = cbor.loads(data, what="batch", limit=1 << 28)["head"]["batch"]
+    document: dict[str, Any] = json.loads(open_sealed(sender.keys, response.content, batch_id))
+    return document
 
 
 @dataclass
@@ -89,20 +120,21 @@ class Cast:
     def release(self, nation: str, officer: str, item_id: str) -> list[Outcome]:
         return release.release(self.nodes[nation], self.user(nation, officer), item_id)
 
-    def queued(self, sender: str, outcomes: Iterable[Outcome], peer: str) -> list[WireMessage]:
-        """The messages for `peer` among `outcomes`, as the sender's outbox hands them out."""
+    def queued(self, sender: str, outcomes: Iterable[Outcome], peer: str) -> list[Plain]:
+        """The messages for `peer` among `outcomes`, as the sender's outbox holds them."""
         wanted = {o.message_id for o in outcomes if o.nation == peer and o.message_id}
         node = self.nodes[sender]
         with node.engine.begin() as conn:
             due = outbox.due(conn, node.clock(), 10_000)
-        return [WireMessage(p.message_id, p.kind, p.body) for p in due if p.message_id in wanted]
+        return [unqueued(node.keys, p.message_id, p.body) for p in due if p.message_id in wanted]
 
     def send(
         self, sender: str, receiver: str, outcomes: Iterable[Outcome]
     ) -> tuple[dict[str, Any], list[Accepted]]:
         messages = self.queued(sender, outcomes, receiver)
         assert messages, f"nothing queued from {sender} to {receiver}"
-        return receive.receive_batch(self.nodes[receiver], sender, messages)
+        data = sealed(self.nodes[sender], self.nodes[receiver], *messages)
+        return receive.receive_batch(self.nodes[receiver], sender, data)
 
     def deliver(self, sender: str, receiver: str | None = None) -> int:
         """Hand everything due in `sender`'s outbox (for `receiver`, or for every peer of the
@@ -117,9 +149,7 @@ class Cast:
                 continue
             rows = [p for p in due if p.peer == peer]
             document, _ = receive.receive_batch(
-                self.nodes[peer],
-                sender,
-                [WireMessage(p.message_id, p.kind, p.body) for p in rows],
+                self.nodes[peer], sender, batch_of(node, self.nodes[peer], rows)
             )
             node.worker.settle(peer, rows, verify_answers(document, signer=self.nodes[peer].card))
             count += len(rows)

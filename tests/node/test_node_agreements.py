@@ -8,17 +8,17 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, func, select
-from tests.node.node_fixtures import Cast, build_cast
+from tests.node.node_fixtures import Cast, batch_of, build_cast, sealed
 
 from gsomia.errors import Conflict, PolicyDenied
 from gsomia.exchange import outbox
 from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.kinds import AGREEMENT_EVENT_HEADER, Kind
-from gsomia.exchange.wire import WireMessage
 from gsomia.node import agreements
 from gsomia.node.control import messages
 from gsomia.node.receive import receive_batch
-from gsomia.seal import seal_envelope
+from gsomia.seal import cbor
+from gsomia.seal.sealed import Plain
 from gsomia.store.tables import agreement_events
 from gsomia.store.tables import outbox as outbox_table
 from gsomia.treaty.lifecycle import Event, EventKind, State
@@ -36,8 +36,8 @@ def _deliver(cast: Cast, sender: str, receiver: str) -> list[dict[str, object]]:
     node = cast[sender]
     with node.engine.begin() as conn:
         due = outbox.due(conn, node.clock(), 100)
-    messages = [WireMessage(p.message_id, p.kind, p.body) for p in due if p.peer == receiver]
-    document, _ = receive_batch(cast[receiver], sender, messages)
+    rows = [p for p in due if p.peer == receiver]
+    document, _ = receive_batch(cast[receiver], sender, batch_of(node, cast[receiver], rows))
     return [e["answer"] for e in verify_answers(document, signer=cast[receiver].card)]
 
 
@@ -103,27 +103,19 @@ def test_another_envelope_under_a_steps_message_id_cannot_pre_empt_it(pair: Cast
     agreements.record_event(kor, pair.user("KOR", "park"), "KOR-JPN-2016", NOTICE)
     with kor.engine.begin() as conn:
         [step] = outbox.due(conn, kor.clock(), 100)
-    forged = WireMessage(step.message_id, step.kind, other.body)
-    document, _ = receive_batch(jpn, "KOR", [forged])
+    raw = cbor.loads(batch_of(kor, jpn, [other]), what="batch", limit=1 << 24)
+    raw["msgs"][0]["id"] = step.message_id  # the other message's ciphertext, the step's id
+    document, _ = receive_batch(jpn, "KOR", cbor.dumps(raw))
     [entry] = verify_answers(document, signer=jpn.card)
     assert entry["answer"]["status"] == "rejected"
     assert [a["status"] for a in _deliver(pair, "KOR", "JPN")] == ["received"]
     assert jpn.agreement("KOR-JPN-2016").history == kor.agreement("KOR-JPN-2016").history
 
 
-def _step_from_kor(cast: Cast, message_id: str, content: bytes) -> WireMessage:
-    """A step KOR's node signed for JPN's, whatever it says."""
-    kor = cast["KOR"]
-    body = seal_envelope(
-        content,
-        label={"type": AGREEMENT_EVENT_HEADER, "agreement": "KOR-JPN-2016"},
-        keys=kor.keys,
-        recipients=[cast["JPN"].card],
-        now=kor.clock(),
-        media_type="application/json",
-        envelope_id=message_id,
-    )
-    return WireMessage(message_id, Kind.AGREEMENT_EVENT, body)
+def _step_from_kor(message_id: str, content: bytes) -> Plain:
+    """A step KOR's node signs for JPN's, whatever it says."""
+    header = {"type": AGREEMENT_EVENT_HEADER, "agreement": "KOR-JPN-2016"}
+    return Plain(message_id, Kind.AGREEMENT_EVENT, header, content, "application/json")
 
 
 def test_a_partners_step_that_cannot_be_applied_is_refused_under_r43(pair: Cast) -> None:
@@ -132,11 +124,11 @@ def test_a_partners_step_that_cannot_be_applied_is_refused_under_r43(pair: Cast)
     jpn = pair["JPN"]
     withdrawal = Event(EventKind.NOTICE_WITHDRAWN, date(2026, 8, 20), "note", "KOR")
     sent = [
-        _step_from_kor(pair, "step-forbidden", json.dumps(event_to_json(withdrawal)).encode()),
-        _step_from_kor(pair, "step-unreadable", b"{not json"),
+        _step_from_kor("step-forbidden", json.dumps(event_to_json(withdrawal)).encode()),
+        _step_from_kor("step-unreadable", b"{not json"),
     ]
     before = jpn.agreement("KOR-JPN-2016").history
-    document, _ = receive_batch(jpn, "KOR", sent)
+    document, _ = receive_batch(jpn, "KOR", sealed(pair["KOR"], jpn, *sent))
     forbidden, unreadable = [e["answer"] for e in verify_answers(document, signer=jpn.card)]
     assert (forbidden["status"], forbidden["article"]) == ("rejected", "Art. 21")
     assert "no termination notice to act on" in forbidden["reason"]

@@ -16,16 +16,17 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 from tests.node.consent_fixtures import deliver, granted, holding_of, provided
-from tests.node.node_fixtures import LAUNCH, Cast
+from tests.node.node_fixtures import LAUNCH, Cast, sealed
 
 from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.kinds import ITEM_HEADER
-from gsomia.exchange.wire import WireMessage
 from gsomia.node import transfers
 from gsomia.node.control import handover, hub, notices, onward
 from gsomia.node.control.notices import reclassify
 from gsomia.node.receive import receive_batch
-from gsomia.seal import documents, open_envelope, seal_envelope
+from gsomia.seal import documents
+from gsomia.seal.held import open_holding
+from gsomia.seal.sealed import Plain
 from gsomia.store.tables import holdings
 
 LOWER = "군사III급비밀"
@@ -110,10 +111,10 @@ def test_a_holder_that_alters_the_content_is_refused_by_usa(
     case_id = granted(cast, holding_id)
 
     def altered(*args: Any, **kwargs: Any) -> Any:
-        opened = open_envelope(*args, **kwargs)
+        opened = open_holding(*args, **kwargs)
         return types.SimpleNamespace(content=opened.content + b" (edited by JPN)")
 
-    monkeypatch.setattr(handover, "open_envelope", altered)
+    monkeypatch.setattr(handover, "open_holding", altered)
     _onward(cast, holding_id, case_id)
     [answer] = deliver(cast, "JPN", "USA")
     assert answer["status"] == "rejected"
@@ -182,19 +183,9 @@ def _direct(cast: Cast, binding: Bind | None) -> dict[str, Any]:
     }
     if binding is not None:
         header["binding"] = binding(item_id, label)
-    card = kor.peer_card("JPN")
-    assert card is not None
     message_id = f"direct-{item_id}"
-    body = seal_envelope(
-        b"track",
-        label=header,
-        keys=kor.keys,
-        recipients=[card],
-        now=kor.clock(),
-        media_type="text/plain",
-        envelope_id=message_id,
-    )
-    document, _ = receive_batch(jpn, "KOR", [WireMessage(message_id, "item", body)])
+    body = sealed(kor, jpn, Plain(message_id, "item", header, b"track", "text/plain"))
+    document, _ = receive_batch(jpn, "KOR", body)
     [entry] = verify_answers(document, signer=jpn.card)
     return {**entry["answer"], "item_id": item_id}
 

@@ -17,16 +17,15 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from tests.node.node_fixtures import Cast, build_cast
+from tests.node.node_fixtures import Cast, build_cast, sealed
 
 from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.kinds import item_header
-from gsomia.exchange.wire import WireMessage
 from gsomia.node import transfers
 from gsomia.node.receive import receive_batch
 from gsomia.node.release import classic_crypto
 from gsomia.node.runtime import Node
-from gsomia.seal import seal_envelope
+from gsomia.seal.sealed import Plain
 from gsomia.store.tables import holdings, outbox
 from gsomia.treaty.agreements import AgreementRegistry
 
@@ -154,7 +153,7 @@ def classic_three(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cast]:
         node.engine.dispose()
 
 
-def passed_on(cast: Cast) -> WireMessage:
+def passed_on(cast: Cast) -> bytes:
     """KOR's item, received by JPN, then sent on by JPN's node to USA's in a classic envelope
     (without the originator's consent: the onward decision refuses it if it gets that far)."""
     kor, jpn, usa = cast["KOR"], cast["JPN"], cast["USA"]
@@ -172,22 +171,14 @@ def passed_on(cast: Cast) -> WireMessage:
         precedence="FLASH",
     )
     message_id = f"onward-{item_id}"
-    body = seal_envelope(
-        b"track 1",
-        label=header,
-        keys=jpn.keys,
-        recipients=[usa.card],
-        now=jpn.clock(),
-        envelope_id=message_id,
-    )
-    return WireMessage(message_id, "item", body)
+    return sealed(jpn, usa, Plain(message_id, "item", header, b"track 1"))
 
 
 def test_an_item_passed_on_in_a_classic_envelope_is_refused_under_an_agreement_refusing_it(
     classic_three: Cast,
 ) -> None:
     usa = classic_three["USA"]
-    document, accepted = receive_batch(usa, "JPN", [passed_on(classic_three)])
+    document, accepted = receive_batch(usa, "JPN", passed_on(classic_three))
     [answer] = answers(usa, document)
     assert (answer["status"], answer["article"]) == ("rejected", "Art. 9 R26")
     assert "JPN-USA" in answer["reason"]
@@ -200,7 +191,7 @@ def test_an_item_passed_on_in_a_classic_envelope_goes_on_to_the_onward_decision_
     usa = classic_three["USA"]
     message = passed_on(classic_three)
     with classic_allowed(usa, *(a.id for a in usa.agreements.between("JPN", "USA"))):
-        document, accepted = receive_batch(usa, "JPN", [message])
+        document, accepted = receive_batch(usa, "JPN", message)
     [answer] = answers(usa, document)
     assert answer["status"] == "rejected"
     assert "R26" not in answer["article"]

@@ -9,13 +9,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 from tests.node import consent_fixtures
-from tests.node.node_fixtures import Cast
+from tests.node.node_fixtures import Cast, batch_of
 
 from gsomia.errors import Conflict, NotFound, PolicyDenied
 from gsomia.exchange import outbox as outbox_queue
 from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.kinds import Kind
-from gsomia.exchange.wire import WireMessage
 from gsomia.node.control import compromise, investigation, loss_report, messages
 from gsomia.node.receive import receive_batch
 from gsomia.store.tables import access_log, case_steps, cases, outbox
@@ -291,9 +290,7 @@ def test_reading_a_case_writes_nothing_and_an_act_takes_an_answer_it_missed(cast
     case = _report(cast, _held_by_jpn(cast))
     with jpn.engine.begin() as conn:
         due = [p for p in outbox_queue.due(conn, jpn.clock(), 100) if p.peer == "KOR"]
-    document, _ = receive_batch(
-        cast["KOR"], "JPN", [WireMessage(p.message_id, p.kind, p.body) for p in due]
-    )
+    document, _ = receive_batch(cast["KOR"], "JPN", batch_of(jpn, cast["KOR"], due))
     entries = {e["answer"]["id"]: e for e in verify_answers(document, signer=cast["KOR"].card)}
     with jpn.engine.begin() as conn:  # the outbox alone, as an older node settled it
         outbox_queue.settle(

@@ -4,21 +4,24 @@ of the refused change (gsomia.node.control.messages)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Connection, func, select
-from tests.node.node_fixtures import Cast, build_cast
+from tests.node.node_fixtures import Cast, build_cast, sealed
 
 from gsomia.errors import InputError, NotFound
 from gsomia.exchange import outbox
 from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.kinds import WORKFLOW_KINDS, Kind
-from gsomia.exchange.wire import WireMessage
 from gsomia.node.control import messages, workflows
 from gsomia.node.receive import receive_batch
 from gsomia.node.runtime import Node
+from gsomia.seal import cbor
+from gsomia.seal.held import unqueued
+from gsomia.seal.sealed import Plain
 from gsomia.store.tables import access_log, inbox, rejections, transfers
 from gsomia.store.tables import outbox as outbox_table
 from gsomia.treaty.decision import Decision
@@ -65,16 +68,16 @@ def _send(cast: Cast, note: str, **document: Any) -> str:
         )  # fmt: skip
 
 
-def _queued(cast: Cast) -> list[WireMessage]:
+def _queued(cast: Cast) -> list[Plain]:
     node = cast["KOR"]
     with node.engine.begin() as conn:
-        return [
-            WireMessage(p.message_id, p.kind, p.body) for p in outbox.due(conn, node.clock(), 99)
-        ]
+        due = outbox.due(conn, node.clock(), 99)
+    return [unqueued(node.keys, p.message_id, p.body) for p in due]
 
 
-def _answers(cast: Cast, batch: list[WireMessage]) -> list[dict[str, Any]]:
-    document, _ = receive_batch(cast["JPN"], "KOR", batch)
+def _answers(cast: Cast, batch: list[Plain] | bytes) -> list[dict[str, Any]]:
+    data = batch if isinstance(batch, bytes) else sealed(cast["KOR"], cast["JPN"], *batch)
+    document, _ = receive_batch(cast["JPN"], "KOR", data)
     return [e["answer"] for e in verify_answers(document, signer=cast["JPN"].card)]
 
 
@@ -128,9 +131,11 @@ def test_a_malformed_document_is_refused_naming_the_field(pair: Cast) -> None:
 def test_a_tampered_envelope_is_refused_and_not_remembered(pair: Cast) -> None:
     _send(pair, "hello")
     (message,) = _queued(pair)
-    body = bytearray(message.body)
-    body[len(body) // 2] ^= 1
-    (answer,) = _answers(pair, [WireMessage(message.id, message.kind, bytes(body))])
+    raw = cbor.loads(sealed(pair["KOR"], pair["JPN"], message), what="batch", limit=1 << 24)
+    ct = bytearray(raw["msgs"][0]["ct"])
+    ct[len(ct) // 2] ^= 1
+    raw["msgs"][0]["ct"] = bytes(ct)
+    (answer,) = _answers(pair, cbor.dumps(raw))
     assert answer["status"] == "rejected"
     assert _count(pair["JPN"], inbox) == 0  # the genuine envelope can still be applied
     assert _answers(pair, [message])[0]["status"] == "received"
@@ -139,7 +144,7 @@ def test_a_tampered_envelope_is_refused_and_not_remembered(pair: Cast) -> None:
 def test_an_envelope_under_another_kind_is_refused(pair: Cast) -> None:
     _send(pair, "hello")
     (message,) = _queued(pair)
-    (answer,) = _answers(pair, [WireMessage(message.id, "agreement_event", message.body)])
+    (answer,) = _answers(pair, [replace(message, kind="agreement_event")])
     assert answer["status"] == "rejected"
     assert seen == []
 
@@ -194,13 +199,13 @@ def test_a_provision_received_becomes_a_link_of_the_chain_of_custody_once(pair: 
 def test_a_message_relabelled_on_the_wire_cannot_pre_empt_the_genuine_one(
     pair: Cast, wire_kind: str
 ) -> None:
-    """The kind on the wire is not signed: a genuine envelope sent again under another kind is
-    not the message its sender signed, so it is answered but neither remembered nor recorded
-    (the item and agreement paths used to remember it, and the genuine message then got that
-    refusal)."""
+    """A message whose kind differs from what its header carries is not the message it claims
+    to be, so it is answered but neither remembered nor recorded (the item and agreement paths
+    used to remember it, and the genuine message then got that refusal). In v2 the kind is
+    inside the encryption, where only the sender could have put another one."""
     _send(pair, "hello")
     (message,) = _queued(pair)
-    (answer,) = _answers(pair, [WireMessage(message.id, wire_kind, message.body)])
+    (answer,) = _answers(pair, [replace(message, kind=wire_kind)])
     assert answer["status"] == "rejected"
     assert answer["article"] == "Art. 9"
     assert "does not carry" in answer["reason"]
@@ -212,7 +217,7 @@ def test_a_message_relabelled_on_the_wire_cannot_pre_empt_the_genuine_one(
 def test_an_unknown_kind_is_refused_and_not_remembered(pair: Cast) -> None:
     _send(pair, "hello")
     (message,) = _queued(pair)
-    (answer,) = _answers(pair, [WireMessage(message.id, "test_note", message.body)])
+    (answer,) = _answers(pair, [replace(message, kind="test_note")])
     assert (answer["status"], answer["reason"]) == ("rejected", "unknown message kind 'test_note'")
     assert _count(pair["JPN"], inbox) == 0
     assert _answers(pair, [message])[0]["status"] == "received"

@@ -12,13 +12,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, insert, select
-from tests.node.node_fixtures import Cast
+from tests.node.node_fixtures import Cast, batch_of
 
 from gsomia.errors import Conflict, InputError, PolicyDenied
 from gsomia.exchange import outbox
 from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.kinds import Kind
-from gsomia.exchange.wire import WireMessage
 from gsomia.labels import label_from_obj
 from gsomia.node import receive
 from gsomia.node.control import messages
@@ -38,8 +37,7 @@ def pump(cast: Cast, sender: str, receiver: str) -> list[dict[str, Any]]:
         due = [p for p in outbox.due(conn, node.clock(), 10_000) if p.peer == receiver]
     if not due:
         return []
-    wire = [WireMessage(p.message_id, p.kind, p.body) for p in due]
-    document, _ = receive.receive_batch(cast[receiver], sender, wire)
+    document, _ = receive.receive_batch(cast[receiver], sender, batch_of(node, cast[receiver], due))
     answers = verify_answers(document, signer=cast[receiver].card)
     node.worker.settle(receiver, due, answers)
     return [entry["answer"] for entry in answers]
@@ -225,7 +223,7 @@ def test_a_replayed_notice_is_applied_once(cast: Cast) -> None:
     kor, jpn = cast["KOR"], cast["JPN"]
     with kor.engine.begin() as conn:
         [due] = [p for p in outbox.due(conn, kor.clock(), 10_000) if p.peer == "JPN"]
-    wire = [WireMessage(due.message_id, due.kind, due.body)]
+    wire = batch_of(kor, jpn, [due])
     first, _ = receive.receive_batch(jpn, "KOR", wire)
     again, _ = receive.receive_batch(jpn, "KOR", wire)
     assert first["answers"][0]["answer"] == again["answers"][0]["answer"]

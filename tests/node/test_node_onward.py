@@ -20,12 +20,11 @@ from tests.node.consent_fixtures import (
     later,
     provided,
 )
-from tests.node.node_fixtures import Cast, build_cast
+from tests.node.node_fixtures import Cast, batch_of, build_cast
 
 from gsomia.errors import PolicyDenied
 from gsomia.exchange import outbox as queue
 from gsomia.exchange.answers import verify_answers
-from gsomia.exchange.wire import WireMessage
 from gsomia.node import agreements
 from gsomia.node.control import (
     consent_cases,
@@ -342,9 +341,7 @@ def test_an_answer_settled_twice_makes_one_transfer_and_one_report(cast: Cast) -
     jpn = cast["JPN"]
     with jpn.engine.begin() as conn:
         due = [p for p in queue.due(conn, jpn.clock(), 10_000) if p.peer == "USA"]
-    document, _ = receive_batch(
-        cast["USA"], "JPN", [WireMessage(p.message_id, p.kind, p.body) for p in due]
-    )
+    document, _ = receive_batch(cast["USA"], "JPN", batch_of(jpn, cast["USA"], due))
     entries = verify_answers(document, signer=cast["USA"].card)
     jpn.worker.settle("USA", due, entries)
     jpn.worker.settle("USA", due, entries)  # the hook sees the answer again; nothing changes

@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
-from tests.node.node_fixtures import LAUNCH, VALID, Cast, build_cast
+from tests.node.node_fixtures import LAUNCH, VALID, Cast, build_cast, sealed
 
 from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.kinds import ITEM_HEADER
-from gsomia.exchange.wire import WireMessage
 from gsomia.node import release, transfers
 from gsomia.node.assembly import assemble
 from gsomia.node.home import init_home
@@ -24,7 +23,7 @@ from gsomia.node.peers import add_peer
 from gsomia.node.receive import receive_batch
 from gsomia.node.release import RuleDraft
 from gsomia.node.runtime import Node
-from gsomia.seal import seal_envelope
+from gsomia.seal.sealed import Plain
 from gsomia.store.users import UserRecord, add_user
 
 
@@ -69,17 +68,9 @@ def test_a_long_item_id_is_answered_not_a_crash(
             "precedence": "ROUTINE",
         },
     }
-    body = seal_envelope(
-        b"x",
-        label=header,
-        keys=kor.keys,
-        recipients=[jpn.card],
-        now=kor.clock(),
-        media_type="text/plain",
-        envelope_id="long-id",
-    )
+    long = Plain("long-id", "item", header, b"x", "text/plain")
     [good] = cast.queued("KOR", cast.release("KOR", "park", item_id), "JPN")
-    document, accepted = receive_batch(jpn, "KOR", [WireMessage("long-id", "item", body), good])
+    document, accepted = receive_batch(jpn, "KOR", sealed(kor, jpn, long, good))
     answers = [e["answer"] for e in verify_answers(document, signer=jpn.card)]
     # Rejected or kept, either is an answer; what must not happen is losing the whole batch.
     assert answers[0]["status"] in ("received", "rejected")

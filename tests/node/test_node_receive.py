@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from tests.node.node_fixtures import Cast
+from tests.node.node_fixtures import Cast, sealed
 
 from gsomia.errors import InputError
 from gsomia.exchange import outbox
 from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.kinds import ITEM_HEADER
-from gsomia.exchange.wire import WireMessage
 from gsomia.node import read, transfers
 from gsomia.node.live import push_flash
 from gsomia.node.receive import receive_batch
-from gsomia.seal import seal_envelope
+from gsomia.seal import EnvelopeError, cbor, suite
+from gsomia.seal.sealed import Plain
 from gsomia.store.tables import access_log, holdings, inbox, rejections
 from gsomia.store.tables import outbox as outbox_table
 
@@ -89,15 +90,15 @@ def test_the_same_batch_twice_is_applied_once(cast: Cast) -> None:
     outcomes = cast.release("KOR", "park", first_id) + cast.release("KOR", "park", second_id)
     messages = cast.queued("KOR", outcomes, "JPN")
     assert len(messages) == 2
-    jpn = cast["JPN"]
-    first, accepted = receive_batch(jpn, "KOR", messages)
-    again, accepted_again = receive_batch(jpn, "KOR", messages)
+    jpn, kor = cast["JPN"], cast["KOR"]
+    first, accepted = receive_batch(jpn, "KOR", sealed(kor, jpn, *messages))
+    again, accepted_again = receive_batch(jpn, "KOR", sealed(kor, jpn, *messages))
     assert len(accepted) == 2
     assert accepted_again == []
     answers = [e["answer"] for e in verify_answers(first, signer=jpn.card)]
     assert [e["answer"] for e in verify_answers(again, signer=jpn.card)] == answers
     # A repeat inside one batch, and in a different order, still gets the first answers.
-    mixed, _ = receive_batch(jpn, "KOR", [messages[1], messages[0], messages[1]])
+    mixed, _ = receive_batch(jpn, "KOR", sealed(kor, jpn, messages[1], messages[0], messages[1]))
     assert [e["answer"] for e in verify_answers(mixed, signer=jpn.card)] == [
         answers[1],
         answers[0],
@@ -111,7 +112,7 @@ def test_the_same_batch_twice_is_applied_once(cast: Cast) -> None:
 
 def test_an_unknown_sender_is_refused(cast: Cast) -> None:
     with pytest.raises(InputError, match="FRA is not a registered partner") as caught:
-        receive_batch(cast["JPN"], "FRA", [WireMessage("m", "item", b"x")])
+        receive_batch(cast["JPN"], "FRA", b"x")
     assert caught.value.hint is not None
 
 
@@ -119,51 +120,90 @@ def _flip(data: bytes, at: int) -> bytes:
     return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :]
 
 
-def _tampered(cast: Cast) -> list[tuple[str, WireMessage]]:
+_DAMAGE: dict[str, Any] = {
+    "garbage": lambda ct: b"this is not an envelope",
+    "empty": lambda ct: b"",
+    "bit-flip-middle": lambda ct: _flip(ct, len(ct) // 2),
+    "bit-flip-end": lambda ct: _flip(ct, len(ct) - 3),
+    "truncated": lambda ct: ct[: len(ct) // 2],
+}
+
+
+def _tampered(cast: Cast) -> tuple[list[str], bytes]:
+    """A batch KOR's node signed for JPN's, each message of it damaged after signing (the
+    ciphertext and the id are outside the signed head) or sealed under an unknown kind."""
     item_id = cast.publish("KOR", "kim")
     [message] = cast.queued("KOR", cast.release("KOR", "park", item_id), "JPN")
-    body = message.body
-    return [
-        ("garbage", WireMessage("garbage-1", "item", b"this is not an envelope")),
-        ("empty", WireMessage("empty-1", "item", b"")),
-        ("bit-flip-middle", WireMessage(message.id, "item", _flip(body, len(body) // 2))),
-        ("bit-flip-end", WireMessage(message.id + "e", "item", _flip(body, len(body) - 3))),
-        ("truncated", WireMessage("truncated-1", "item", body[: len(body) // 2])),
-        ("other-id", WireMessage("other-id-1", "item", body)),
-        ("unknown-kind", WireMessage("kind-1", "telegram", body)),
-    ]
+    names = [*_DAMAGE, "other-id", "unknown-kind"]
+    plains = [replace(message, id=f"{name}-1") for name in names[:-1]]
+    plains.append(replace(message, id="kind-1", kind="telegram"))
+    raw = cbor.loads(sealed(cast["KOR"], cast["JPN"], *plains), what="batch", limit=1 << 24)
+    for name, msg in zip(names, raw["msgs"], strict=False):
+        if name in _DAMAGE:
+            msg["ct"] = _DAMAGE[name](msg["ct"])
+    raw["msgs"][names.index("other-id")]["id"] = "other-id-2"
+    return names, cbor.dumps(raw)
 
 
 def test_damaged_messages_are_rejected_and_nothing_is_held(cast: Cast) -> None:
     jpn = cast["JPN"]
-    cases = _tampered(cast)
+    names, data = _tampered(cast)
+    ids = [f"{n}-1" for n in names[:-2]] + ["other-id-2", "kind-1"]
     before = {t.name: count(cast, "JPN", t) for t in (holdings, rejections, inbox, access_log)}
-    document, accepted = receive_batch(jpn, "KOR", [m for _, m in cases])
+    document, accepted = receive_batch(jpn, "KOR", data)
     assert accepted == []
     entries = verify_answers(document, signer=jpn.card)
-    for (name, message), entry in zip(cases, entries, strict=True):
+    for name, mid, entry in zip(names, ids, entries, strict=True):
         answer = entry["answer"]
         assert answer["status"] == "rejected", name
-        assert answer["id"] == message.id
+        assert answer["id"] == mid
         assert answer["reason"], name
     # None of them verified as KOR's: nothing is stored, nothing logged in KOR's name, so
     # whoever can reach the peer port cannot write to JPN's node (only the metric counts).
     after = {t.name: count(cast, "JPN", t) for t in (holdings, rejections, inbox, access_log)}
     assert after == before
-    by_name = {name: e["answer"] for (name, _), e in zip(cases, entries, strict=True)}
-    assert "differs from the message id" in by_name["other-id"]["reason"]
+    by_name = {name: e["answer"] for name, e in zip(names, entries, strict=True)}
+    assert by_name["other-id"]["reason"] == EnvelopeError("").message  # the same for all
     assert by_name["unknown-kind"]["reason"] == "unknown message kind 'telegram'"
 
 
-def test_an_envelope_sealed_for_usa_is_rejected_by_jpn(cast: Cast) -> None:
-    item_id = cast.publish("KOR", "kim", releasable_to=("USA",))
-    [for_usa] = cast.queued("KOR", cast.release("KOR", "park", item_id), "USA")
-    document, accepted = receive_batch(cast["JPN"], "KOR", [for_usa])
-    assert accepted == []
-    [entry] = verify_answers(document, signer=cast["JPN"].card)
-    assert entry["answer"]["status"] == "rejected"
-    assert entry["answer"]["article"] == "Art. 9"
-    assert count(cast, "JPN", holdings, item_id=item_id) == 0
+def _batch_tampered(cast: Cast) -> dict[str, bytes]:
+    """KOR's genuine batch for JPN, and what an attacker on the link makes of it."""
+    kor, jpn, usa = cast["KOR"], cast["JPN"], cast["USA"]
+    item_id = cast.publish("KOR", "kim", releasable_to=("USA", "JPN"))
+    outcomes = cast.release("KOR", "park", item_id)
+    genuine = sealed(kor, jpn, *cast.queued("KOR", outcomes, "JPN"))
+    raw = cbor.loads(genuine, what="batch", limit=1 << 24)
+
+    def changed(**head: Any) -> bytes:
+        return cbor.dumps({**raw, "head": {**raw["head"], **head}})
+
+    resigned = {**raw, "sig": suite.sign(usa.keys, cbor.dumps(raw["head"]))}
+    return {
+        "for-usa": sealed(kor, usa, *cast.queued("KOR", outcomes, "USA")),
+        "root-re-signed-by-usa": cbor.dumps(resigned),
+        "other-root": changed(root=bytes(32)),
+        "other-batch-id": changed(batch=bytes(16)),
+        "signatures-dropped": cbor.dumps({**raw, "sig": raw["sig"][:1]}),
+        "truncated": genuine[: len(genuine) // 2],
+        "not-cbor": b"{}",
+    }
+
+
+def test_a_batch_that_does_not_verify_is_refused_whole_and_nothing_is_stored(
+    cast: Cast,
+) -> None:
+    """Issue 12's mix-and-match rows at the batch level: a batch for another recipient, a root
+    re-signed by another node, a head altered after signing. One error type; nothing kept."""
+    jpn = cast["JPN"]
+    cases = _batch_tampered(cast)
+    before = {t.name: count(cast, "JPN", t) for t in (holdings, rejections, inbox, access_log)}
+    for name, data in cases.items():
+        with pytest.raises(EnvelopeError):
+            receive_batch(jpn, "KOR", data)
+        after = {t.name: count(cast, "JPN", t) for t in (holdings, rejections, inbox)}
+        assert after == {k: v for k, v in before.items() if k != access_log.name}, name
+    assert count(cast, "JPN", access_log) == before[access_log.name]
 
 
 def _sealed(
@@ -175,7 +215,7 @@ def _sealed(
     item_id: str | None = None,
     media_type: str = "text/plain",
 ) -> bytes:
-    """A KOR envelope for JPN whose authenticated header names `agreement`."""
+    """A KOR batch for JPN of one item whose sealed header names `agreement`."""
     item_id = item_id or cast.publish("KOR", "kim", releasable_to=tuple(releasable_to))
     label = dict(transfers.get_item(cast["KOR"], item_id)["label"])
     header = {
@@ -189,18 +229,7 @@ def _sealed(
             "precedence": "FLASH",
         },
     }
-    kor = cast["KOR"]
-    card = kor.peer_card("JPN")
-    assert card is not None
-    return seal_envelope(
-        b"x",
-        label=header,
-        keys=kor.keys,
-        recipients=[card],
-        now=kor.clock(),
-        media_type=media_type,
-        envelope_id=message_id,
-    )
+    return sealed(cast["KOR"], cast["JPN"], Plain(message_id, "item", header, b"x", media_type))
 
 
 @pytest.mark.parametrize(
@@ -216,7 +245,7 @@ def test_an_item_under_another_agreement_is_rejected(
 ) -> None:
     message_id = f"forged-{agreement}"
     body = _sealed(cast, agreement=agreement, releasable_to=["JPN", "USA"], message_id=message_id)
-    document, accepted = receive_batch(cast["JPN"], "KOR", [WireMessage(message_id, "item", body)])
+    document, accepted = receive_batch(cast["JPN"], "KOR", body)
     assert accepted == []
     [entry] = verify_answers(document, signer=cast["JPN"].card)
     assert entry["answer"]["status"] == "rejected"
@@ -236,7 +265,7 @@ def test_a_crlf_media_type_is_refused_at_receipt(cast: Cast) -> None:
         message_id=message_id,
         media_type="text/plain\r\nX-Injected: 1",
     )
-    document, accepted = receive_batch(cast["JPN"], "KOR", [WireMessage(message_id, "item", body)])
+    document, accepted = receive_batch(cast["JPN"], "KOR", body)
     assert accepted == []
     [entry] = verify_answers(document, signer=cast["JPN"].card)
     assert entry["answer"]["status"] == "rejected"
@@ -267,7 +296,7 @@ def test_a_held_item_in_a_new_envelope_is_not_newly_accepted(cast: Cast) -> None
         cast, agreement="KOR-JPN-2016", releasable_to=["JPN"], message_id="again", item_id=item_id
     )
     jpn = cast["JPN"]
-    document, accepted = receive_batch(jpn, "KOR", [WireMessage("again", "item", body)])
+    document, accepted = receive_batch(jpn, "KOR", body)
     [entry] = verify_answers(document, signer=jpn.card)
     assert entry["answer"]["holding"] == first.holding_id  # one holding per item
     assert count(cast, "JPN", holdings, item_id=item_id) == 1
@@ -284,9 +313,11 @@ def test_a_held_item_in_a_new_envelope_is_not_newly_accepted(cast: Cast) -> None
 def test_a_forged_message_cannot_pre_empt_the_genuine_one(cast: Cast) -> None:
     item_id = cast.publish("KOR", "kim")
     [genuine] = cast.queued("KOR", cast.release("KOR", "park", item_id), "JPN")
-    jpn = cast["JPN"]
-    receive_batch(jpn, "KOR", [WireMessage(genuine.id, "item", b"garbage")])
-    document, accepted = receive_batch(jpn, "KOR", [genuine])
+    jpn, kor = cast["JPN"], cast["KOR"]
+    raw = cbor.loads(sealed(kor, jpn, genuine), what="batch", limit=1 << 24)
+    raw["msgs"][0]["ct"] = b"garbage"
+    receive_batch(jpn, "KOR", cbor.dumps(raw))
+    document, accepted = receive_batch(jpn, "KOR", sealed(kor, jpn, genuine))
     [entry] = verify_answers(document, signer=jpn.card)
     assert entry["answer"]["status"] == "received"
     assert len(accepted) == 1

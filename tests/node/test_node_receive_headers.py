@@ -7,14 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from tests.node.node_fixtures import Cast
+from tests.node.node_fixtures import Cast, sealed
 
 from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.kinds import ITEM_HEADER
-from gsomia.exchange.wire import WireMessage
 from gsomia.node import transfers
 from gsomia.node.receive import receive_batch
-from gsomia.seal import seal_envelope
+from gsomia.seal.sealed import Plain
 
 Change = Callable[[dict[str, Any]], None]
 
@@ -73,19 +72,9 @@ def test_malformed_headers_are_refused(cast: Cast, change: Change, words: str) -
     header = copy.deepcopy(_header(cast))
     change(header)
     kor, jpn = cast["KOR"], cast["JPN"]
-    card = kor.peer_card("JPN")
-    assert card is not None
     message_id = f"header-{id(change)}"
-    body = seal_envelope(
-        b"x",
-        label=header,
-        keys=kor.keys,
-        recipients=[card],
-        now=kor.clock(),
-        media_type="text/plain",
-        envelope_id=message_id,
-    )
-    document, accepted = receive_batch(jpn, "KOR", [WireMessage(message_id, "item", body)])
+    body = sealed(kor, jpn, Plain(message_id, "item", header, b"x", "text/plain"))
+    document, accepted = receive_batch(jpn, "KOR", body)
     assert accepted == []
     [entry] = verify_answers(document, signer=jpn.card)
     assert entry["answer"]["status"] == "rejected"

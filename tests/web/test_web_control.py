@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from tests.node.node_fixtures import batch_of
 from tests.web.conftest import Site, csrf_of, prepare_people, sign_in
 
 from gsomia.app import create_app
 from gsomia.devnet import DevNet
 from gsomia.exchange import outbox
 from gsomia.exchange.answers import verify_answers
-from gsomia.exchange.wire import WireMessage
 from gsomia.node import publish as publishing
 from gsomia.node import receive
 from gsomia.node import release as releasing
@@ -63,7 +63,7 @@ def deliver(sites: dict[str, Site], rounds: int = 10) -> None:
                 document, _ = receive.receive_batch(
                     sites[peer].node,
                     sender,
-                    [WireMessage(p.message_id, p.kind, p.body) for p in rows],
+                    batch_of(node, sites[peer].node, rows),
                 )
                 answers = verify_answers(document, signer=sites[peer].node.card)
                 node.worker.settle(peer, rows, answers)

@@ -8,12 +8,13 @@ from datetime import date
 
 import pytest
 from sqlalchemy import func, select, update
+from tests.node.node_fixtures import sealed
 from tests.web.conftest import PASSWORD, Site, csrf_of, sign_in
 
-from gsomia.exchange.wire import WireMessage
 from gsomia.node import publish as publishing
 from gsomia.node import release as releasing
 from gsomia.node.receive import receive_batch
+from gsomia.seal.held import unqueued
 from gsomia.store.tables import access_log, items
 from gsomia.store.users import UserRecord, add_user, get_user
 from gsomia.web.session import COOKIE, KEY_FILE
@@ -223,9 +224,8 @@ def holding_id(sites: dict[str, Site]) -> str:
     [outcome] = releasing.release(kor, park, item_id)
     assert outcome.envelope is not None
     assert outcome.message_id is not None
-    _, accepted = receive_batch(
-        jpn, "KOR", [WireMessage(outcome.message_id, "item", outcome.envelope)]
-    )
+    plain = unqueued(kor.keys, outcome.message_id, outcome.envelope)
+    _, accepted = receive_batch(jpn, "KOR", sealed(kor, jpn, plain))
     return accepted[0].holding_id
 
 

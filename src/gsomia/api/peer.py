@@ -11,17 +11,18 @@ import json
 import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from gsomia.api.deps import NodeDep
 from gsomia.api.models.peer import HelloRequest
 from gsomia.errors import InputError
 from gsomia.exchange.links import LinkRefused, require_peer, tls_peer
-from gsomia.exchange.wire import HELLO_PATH, PATH, parse_batch
+from gsomia.exchange.wire import HELLO_PATH, PATH, SEALED_ANSWERS, UPGRADE, V2_PATH
 from gsomia.node.live import push_flash
 from gsomia.node.receive import receive_batch
 from gsomia.seal import IdentityCard
+from gsomia.seal.sealed import parse_batch, seal_to
 
 router = APIRouter(tags=["peers"])
 log = logging.getLogger("gsomia.links")
@@ -53,21 +54,28 @@ def claimed_by(request: Request, peer: IdentityCard | None, nation: str, what: s
 
 
 @router.post(PATH)
-async def deliver(request: Request, node: NodeDep, peer: PeerDep) -> dict[str, Any]:
-    """Apply a batch of messages from a partner; answer each, signed once for the batch.
-    The gate has capped its size and admitted the partner before it was read."""
-    body = await request.body()
-    try:
-        data = json.loads(body)
-    except ValueError as exc:
-        raise InputError("the batch is not JSON") from exc
-    sender, messages = parse_batch(data)
-    if node.peer_card(sender) is not None:  # a stranger is refused as such by receive_batch
+def deliver_v1() -> None:
+    """Envelope v1 is gone from the wire (ADR 0070): say what the sending node must do."""
+    raise InputError(UPGRADE, hint="both nodes must run a gsomia that speaks envelope v2")
+
+
+@router.post(V2_PATH)
+async def deliver(request: Request, node: NodeDep, peer: PeerDep) -> Response:
+    """Apply a partner's sealed v2 batch; the signed answers, sealed back to the sender."""
+    body = await request.body()  # the gate has capped its size and admitted the partner
+    head = parse_batch(body)["head"]  # EnvelopeError unless it is a batch at all
+    sender = head["sender"]
+    card = node.peer_card(sender)
+    if card is not None:  # a stranger is refused as such by receive_batch
         claimed_by(request, peer, sender, "the batch")
-    document, accepted = await run_in_threadpool(receive_batch, node, sender, messages)
+    document, accepted = await run_in_threadpool(receive_batch, node, sender, body)
     if accepted:
         await run_in_threadpool(push_flash, node, accepted)
-    return document
+    assert card is not None  # receive_batch refused a stranger
+    sealed = await run_in_threadpool(
+        seal_to, card, json.dumps(document, separators=(",", ":")).encode(), head["batch"]
+    )
+    return Response(sealed, media_type=SEALED_ANSWERS)
 
 
 @router.post(HELLO_PATH, status_code=204)

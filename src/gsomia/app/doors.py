@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from gsomia.exchange.wire import PATH as PEER_MESSAGES_PATH
+from gsomia.exchange.wire import V2_PATH as PEER_BATCH_PATH
 from gsomia.node.control.copies import MAX_TEXT
 from gsomia.node.publish import MAX_CONTENT
 
@@ -61,7 +61,7 @@ _TEXT_PATHS = re.compile(r"^/(?:holdings/[^/]+/translations|derivatives)$")
 
 def peer_door(path: str) -> Door:
     """The door of a request to the peer application."""
-    return PEER_BATCH if path == PEER_MESSAGES_PATH else PEER
+    return PEER_BATCH if path == PEER_BATCH_PATH else PEER
 
 
 def user_door(method: str, path: str) -> Door:

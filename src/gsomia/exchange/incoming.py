@@ -33,6 +33,8 @@ from gsomia.seal import (
     Opened,
     open_envelope,
 )
+from gsomia.seal.encoding import b64u
+from gsomia.seal.sealed import OpenedV2, Parsed, open_message
 
 log = logging.getLogger("gsomia.incoming")
 
@@ -55,7 +57,7 @@ class Verified:
 
     message: WireMessage
     kind: Kind
-    opened: Opened
+    opened: Opened | OpenedV2
 
     @property
     def id(self) -> str:
@@ -79,6 +81,8 @@ class Verified:
 
     @property
     def signed(self) -> bytes:
+        """The evidence of what the sender signed: a v1 envelope, or (v2) the message's
+        signed batch head, inclusion proof and salt, base64url (`gsomia.seal.evidence`)."""
         return self.message.body
 
 
@@ -109,11 +113,39 @@ def verify(message: WireMessage, *, keys: NodeKeys, card: IdentityCard) -> Verif
         # The reason says which step failed: for this log only, never for the sender.
         log.warning("%s %s from %s refused: %s", kind, message.id, card.nation, error.reason)
         return Refusal(message, error.message)
+    return _checked(kind, message, opened)
+
+
+def _checked(kind: Kind, message: WireMessage, opened: Opened | OpenedV2) -> Verified | Refusal:
+    """`opened` as the message of `kind` it claims to be, or why not."""
+    if opened.profile not in PROFILES[kind]:
+        return Refusal(message, "the envelope's profile is not allowed for this kind")
     if opened.envelope_id != message.id:
         return Refusal(message, "the envelope's id differs from the message id")
     if not header_matches(kind, opened.label):
         return Refusal(message, f"the envelope does not carry {describe(kind)}")
     return Verified(message, kind, opened)
+
+
+def verify_sealed(
+    parsed: Parsed, index: int, *, keys: NodeKeys, card: IdentityCard
+) -> Verified | Refusal:
+    """Message `index` of a v2 batch whose signature verified (`gsomia.seal.sealed`), opened
+    and checked as the kind it says it is inside the encryption; or why it is not."""
+    raw = parsed.messages[index]
+    claimed = raw.get("id") if isinstance(raw, dict) else None
+    message = WireMessage(claimed if isinstance(claimed, str) else "", "", b"")
+    try:
+        opened = open_message(parsed, raw, keys=keys, sender=card)
+    except EnvelopeError as error:
+        log.warning("message %s from %s refused: %s", message.id, card.nation, error.reason)
+        return Refusal(message, error.message)
+    message = WireMessage(opened.plain.id, opened.plain.kind, b64u(opened.evidence).encode())
+    try:
+        kind = kind_of(opened.plain.kind)
+    except UnknownKind as error:
+        return Refusal(message, error.message)
+    return _checked(kind, message, opened)
 
 
 class Signed(Protocol):

@@ -66,6 +66,7 @@ def row(
         "peer": peer,
         "priority": priority,
         "body": body,
+        "format": 2,
         "state": QUEUED,
         "attempts": 0,
         "next_attempt_at": now,

@@ -20,6 +20,17 @@ from typing import Any
 from gsomia.errors import InputError
 
 PATH = "/peer/v1/messages"
+#: Envelope v2 (ADR 0070): the body is one sealed batch (`gsomia.seal.sealed`), in CBOR; the
+#: answer is the signed answer document, sealed back to the sender.
+V2_PATH = "/peer/v2/batches"
+CBOR = "application/cbor"
+SEALED_ANSWERS = "application/octet-stream"
+#: A batch's bytes, at most: under the peer API's body cap, with room for the envelope.
+MAX_BATCH_BYTES = 32 << 20
+UPGRADE = (
+    "this node accepts envelope v2 batches only (POST /peer/v2/batches, ADR 0070); "
+    "upgrade the sending node"
+)
 #: A node that starts says hello to its partners; they retry what they queued for it at once.
 HELLO_PATH = "/peer/v1/hello"
 MAX_BATCH = 256

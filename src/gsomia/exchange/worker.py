@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import secrets
 from collections import defaultdict
@@ -28,8 +29,10 @@ from gsomia.exchange import outbox
 from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.backoff import next_attempt
 from gsomia.exchange.links import PeerLinks
-from gsomia.exchange.wire import HELLO_PATH, MAX_BATCH, PATH, REJECTED, WireMessage
-from gsomia.seal import IdentityCard
+from gsomia.exchange.outgoing import cut, sealed_batch
+from gsomia.exchange.wire import CBOR, HELLO_PATH, MAX_BATCH, REJECTED, V2_PATH
+from gsomia.seal import EnvelopeError, IdentityCard, NodeKeys
+from gsomia.seal.sealed import open_sealed
 from gsomia.store.db import reader
 
 log = logging.getLogger("gsomia.delivery")
@@ -65,8 +68,10 @@ class DeliveryWorker:
         on_failure: Callable[[str], None] | None = None,
         peers: Callable[[], list[str]] = list,
         links: PeerLinks | None = None,
+        keys: NodeKeys | None = None,
     ) -> None:
         self._engine = engine
+        self._keys = keys
         self._links = links or PeerLinks(None)
         self._reader = reader(engine)
         self._peers = peers
@@ -179,8 +184,8 @@ class DeliveryWorker:
     async def _send_in_turn(
         self, session: aiohttp.ClientSession, peer: str, rows: Sequence[outbox.Pending]
     ) -> None:
-        for i in range(0, len(rows), BULK_BATCH):
-            await self._send(session, peer, rows[i : i + BULK_BATCH])
+        for batch in cut(rows, BULK_BATCH):
+            await self._send(session, peer, batch)
 
     async def _send(
         self, session: aiohttp.ClientSession, peer: str, rows: Sequence[outbox.Pending]
@@ -189,23 +194,25 @@ class DeliveryWorker:
         if address is None:
             await asyncio.to_thread(self._retry, rows, f"peer {peer} has no endpoint")
             return
-        batch = {
-            "sender": self._sender,
-            "messages": [WireMessage(r.message_id, r.kind, r.body).to_json() for r in rows],
-        }
         try:
             link = self._links.context_for(address.endpoint, address.card) or True
-            url = address.endpoint.rstrip("/") + PATH
-            async with session.post(url, json=batch, ssl=link) as response:
-                document = await response.json(content_type=None)
+            if self._keys is None:
+                raise UsageError("a delivery worker without the node's keys cannot seal")
+            batch_id, data = await asyncio.to_thread(
+                sealed_batch, self._keys, self._sender, address.card, rows, self._clock()
+            )
+            url = address.endpoint.rstrip("/") + V2_PATH
+            headers = {"Content-Type": CBOR}
+            async with session.post(url, data=data, headers=headers, ssl=link) as response:
+                body = await response.read()
                 if response.status != 200:
                     raise aiohttp.ClientResponseError(
                         response.request_info,
                         (),
                         status=response.status,
-                        message=str(document)[:300],
+                        message=body[:300].decode("utf-8", "replace"),
                     )
-            answers = verify_answers(document, signer=address.card)
+            answers = await asyncio.to_thread(self._answers, address.card, batch_id, body)
         except (
             aiohttp.ClientError,
             TimeoutError,
@@ -220,6 +227,18 @@ class DeliveryWorker:
             return
         self._down.pop(peer, None)
         await asyncio.to_thread(self.settle, peer, rows, answers)
+
+    def _answers(self, card: IdentityCard, batch_id: bytes, body: bytes) -> list[dict[str, Any]]:
+        """The partner's answers, sealed back to this node (ADR 0070), once opened and their
+        batch signature and proofs verified."""
+        assert self._keys is not None
+        try:
+            document = json.loads(open_sealed(self._keys, body, batch_id))
+        except EnvelopeError as error:
+            raise VerificationError(
+                f"the partner's answers did not open: {error.reason}"
+            ) from error
+        return verify_answers(document, signer=card)
 
     def _retry(self, rows: Sequence[outbox.Pending], error: str) -> None:
         # The peer is what failed, not the message: one back-off per peer, shared by its rows.

@@ -25,6 +25,8 @@ from gsomia.node.control import onward
 from gsomia.node.release import classic_crypto
 from gsomia.node.runtime import CHANNEL, Node
 from gsomia.seal import IdentityCard, Opened, content_sha256, verify_binding
+from gsomia.seal.held import held
+from gsomia.seal.sealed import OpenedV2
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.items import Holding, Item, Precedence, receive
 from gsomia.treaty.provision import classic_crypto_denial
@@ -50,6 +52,9 @@ class Accepted:
     consent_id: str = ""  # an onward release: the originator's consent it came under (R12)
     approved_purposes: tuple[str, ...] = ()
     binding: dict[str, Any] | None = None  # the originator's, verified (ADR 0061)
+    # What the holding keeps: a v1 envelope (format 1) or the v2 message sealed at rest (2)
+    envelope: bytes = b""
+    format: int = 1
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,7 @@ class Refused:
     verified: bool = False
 
 
-def item_from_header(node: Node, opened: Opened) -> tuple[Item, str]:
+def item_from_header(node: Node, opened: Opened | OpenedV2) -> tuple[Item, str]:
     """The treaty item an envelope's authenticated item header describes, and its title."""
     header = opened.label
     meta = header.get("item")
@@ -127,9 +132,15 @@ def examine(node: Node, verified: Verified, now: datetime) -> Accepted | Refused
         originator=node.nation,
         created_at=now,
     )
+    holding_id = str(uuid.uuid4())
+    envelope, form = (
+        (held(node.keys, opened, holding_id), 2)
+        if isinstance(opened, OpenedV2)
+        else (message.body, 1)
+    )
     return Accepted(
         message=message,
-        holding_id=str(uuid.uuid4()),
+        holding_id=holding_id,
         item=item,
         title=title,
         local_level=holding.level.native,
@@ -141,11 +152,13 @@ def examine(node: Node, verified: Verified, now: datetime) -> Accepted | Refused
         consent_id=holding.consent_id,
         approved_purposes=tuple(sorted(holding.approved_purposes)),
         binding=opened.label.get("binding"),  # verified above if present; onward: required
+        envelope=envelope,
+        format=form,
     )
 
 
 def _decide(
-    node: Node, card: IdentityCard, opened: Opened, item: Item, now: datetime
+    node: Node, card: IdentityCard, opened: Opened | OpenedV2, item: Item, now: datetime
 ) -> tuple[Decision, Holding | None]:
     """The treaty's decision on `item` from `card`'s node, and the holding it becomes if
     allowed (R7, R12, R26, R47); the onward and hub decisions raise `PolicyDenied` themselves.
@@ -171,7 +184,7 @@ def _decide(
     return decision, holding
 
 
-def _check_direct_binding(card: IdentityCard, opened: Opened, item: Item) -> None:
+def _check_direct_binding(card: IdentityCard, opened: Opened | OpenedV2, item: Item) -> None:
     """An item straight from its originator: the envelope is already the originator's
     signature over label and content, so a binding is optional; one that is there must hold,
     since it is what this node will pass on with the item (ADR 0061)."""

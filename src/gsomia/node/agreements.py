@@ -23,7 +23,8 @@ from gsomia.exchange.wire import RECEIVED, REJECTED
 from gsomia.node import audit
 from gsomia.node.authority import authorise, refuse
 from gsomia.node.runtime import Node
-from gsomia.seal import seal_envelope
+from gsomia.seal.held import queued
+from gsomia.seal.sealed import Plain
 from gsomia.store import agreement_events
 from gsomia.store.agreement_events import AgreementEventRecord
 from gsomia.store.users import UserRecord
@@ -64,14 +65,15 @@ def record_event(node: Node, officer: UserRecord, agreement_id: str, event: Even
     message_id = uuid.uuid4().hex
     body = None
     if card is not None:
-        body = seal_envelope(
-            json.dumps(event_to_json(event)).encode(),
-            label={"type": AGREEMENT_EVENT_HEADER, "agreement": agreement_id},
-            keys=node.keys,
-            recipients=[card],
-            now=now,
-            media_type="application/json",
-            envelope_id=message_id,
+        body = queued(
+            node.keys,
+            Plain(
+                message_id,
+                Kind.AGREEMENT_EVENT,
+                {"type": AGREEMENT_EVENT_HEADER, "agreement": agreement_id},
+                json.dumps(event_to_json(event)).encode(),
+                "application/json",
+            ),
         )
     with node.engine.begin() as conn:
         agreement_events.add_all(

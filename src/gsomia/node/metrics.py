@@ -28,6 +28,7 @@ from sqlalchemy import Engine
 from gsomia.exchange import outbox
 from gsomia.exchange.kinds import Kind
 from gsomia.exchange.wire import RECEIVED, REJECTED
+from gsomia.seal.counts import PQ_SIGNATURES
 from gsomia.treaty.items import Precedence
 
 #: The media type of `Metrics.exposition`.
@@ -130,6 +131,12 @@ class Metrics:
             ),
             PEER_REFUSALS,
         )
+        self.pq_signatures = Gauge(
+            "gsomia_pq_signature_operations",
+            "ML-DSA signatures made and verified by this process (counted where they happen)",
+            ["operation"],
+            registry=registry,
+        )
         self.user_refusals = Bounded(
             Counter(
                 "gsomia_user_refusals_total",
@@ -169,6 +176,8 @@ class Metrics:
         from the outbox through `reader`."""
         with reader.connect() as conn:
             depth = outbox.depth_by_priority(conn)
+        for operation in ("sign", "verify"):
+            self.pq_signatures.labels(operation).set(PQ_SIGNATURES[operation])
         for precedence in Precedence:
             waiting = depth.get(outbox.priority(precedence), 0)
             self.queue_depth.labels(precedence.name).set(waiting)

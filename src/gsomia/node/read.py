@@ -18,7 +18,8 @@ from gsomia.errors import NotFound
 from gsomia.node import audit
 from gsomia.node.people import to_person
 from gsomia.node.runtime import Node
-from gsomia.seal import open_envelope, parse_held_card
+from gsomia.seal import parse_held_card
+from gsomia.seal.held import open_holding
 from gsomia.store import holdings, items
 from gsomia.store.holdings import HoldingRecord
 from gsomia.store.items import OWN_AGREEMENT, ItemRecord
@@ -191,5 +192,5 @@ def read_holding(
     # The card that verified it on receipt: a partner's later re-keying must not lock readers
     # out of what it already provided.
     card = parse_held_card(json.dumps(record.sender_card).encode())
-    opened = open_envelope(record.envelope, keys=node.keys, senders=[card])
+    opened = open_holding(node.keys, record.id, record.envelope, record.format, card)
     return _view(record), opened.content, decision

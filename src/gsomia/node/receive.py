@@ -20,9 +20,9 @@ from sqlalchemy.exc import IntegrityError
 from gsomia.errors import InputError
 from gsomia.exchange import inbox
 from gsomia.exchange.answers import sign_answers
-from gsomia.exchange.incoming import Verified, verify
+from gsomia.exchange.incoming import Verified, verify_sealed
 from gsomia.exchange.kinds import WORKFLOW_KINDS, Kind
-from gsomia.exchange.wire import RECEIVED, REJECTED, WireMessage
+from gsomia.exchange.wire import RECEIVED, REJECTED
 from gsomia.exchange.witness import RECEIPT_MEMBER, receipt_member
 from gsomia.ledger.events import EventKind, LogEvent
 from gsomia.node import agreements, audit
@@ -31,6 +31,7 @@ from gsomia.node.control.messages import receive_messages
 from gsomia.node.control.workflows import HANDLERS
 from gsomia.node.ledger import NodeLedger
 from gsomia.node.runtime import Node
+from gsomia.seal.sealed import message_ids, verify_batch
 from gsomia.store.tables import holdings
 
 RECEIPT = EventKind.RECEIPT
@@ -165,7 +166,8 @@ def _holding_row(result: Accepted, sender: str, now: datetime) -> dict[str, Any]
         "purpose": item.purpose,
         "precedence": item.precedence.name,
         "media_type": result.media_type,
-        "envelope": result.message.body,
+        "envelope": result.envelope,
+        "format": result.format,
         "sender_card": result.sender_card,
         "received_at": now,
         "state": "held",
@@ -175,12 +177,13 @@ def _holding_row(result: Accepted, sender: str, now: datetime) -> dict[str, Any]
     }
 
 
-def receive_batch(
-    node: Node, sender: str, messages: list[WireMessage]
-) -> tuple[dict[str, Any], list[Accepted]]:
-    """Apply a partner's batch; the signed answer document, and what was newly accepted.
+def receive_batch(node: Node, sender: str, data: bytes) -> tuple[dict[str, Any], list[Accepted]]:
+    """Apply a partner's v2 batch (`gsomia.seal.sealed`); the signed answer document, and what
+    was newly accepted.
 
-    Each message is verified once (`gsomia.exchange.incoming.verify`) and, if it verified,
+    The batch's one signature is verified first: a batch that fails it (or names another
+    sender or recipient) raises `EnvelopeError` and nothing is stored. Then each message is
+    opened and verified once (`gsomia.exchange.incoming.verify_sealed`) and, if it verified,
     handed to what applies its kind: items here, agreement steps to `agreements`, workflow
     messages to the handlers of `workflows.HANDLERS`.
     """
@@ -190,12 +193,15 @@ def receive_batch(
             f"{sender} is not a registered partner of this node",
             hint="an operator adds the partner's identity card with `gsomia peer add`",
         )
+    parsed = verify_batch(data, keys=node.keys, sender=card)
+    ids = message_ids(parsed)
     now = node.clock()
     for attempt in range(2):
         with node.reader.connect() as conn:
-            seen = inbox.answered(conn, [m.id for m in messages])
-        unique = [m for m in {m.id: m for m in messages}.values() if m.id not in seen]
-        checked = [verify(m, keys=node.keys, card=card) for m in unique]
+            seen = inbox.answered(conn, ids)
+        first = {mid: i for i, mid in reversed(list(enumerate(ids)))}
+        unique = [i for mid, i in sorted(first.items(), key=lambda e: e[1]) if mid not in seen]
+        checked = [verify_sealed(parsed, i, keys=node.keys, card=card) for i in unique]
         verified = [c for c in checked if isinstance(c, Verified)]
         steps = [v for v in verified if v.kind is Kind.AGREEMENT_EVENT]
         acts = [v for v in verified if v.kind in WORKFLOW_KINDS]
@@ -218,7 +224,7 @@ def receive_batch(
             # The same message arrived twice at once; the second pass finds it applied.
             if attempt:
                 raise
-    answers = [seen.get(m.id) or stored[m.id] for m in messages]
+    answers = [seen.get(mid) or stored[mid] for mid in ids]
     for result in results:
         outcome = "accepted" if isinstance(result, Accepted) else "rejected"
         node.metrics.decisions.labels("receive", outcome).inc()

@@ -23,7 +23,9 @@ from gsomia.node import audit
 from gsomia.node.authority import authorise
 from gsomia.node.people import to_person
 from gsomia.node.runtime import CHANNEL, Node
-from gsomia.seal import POST_QUANTUM_PROFILES, IdentityCard, bind, seal_envelope
+from gsomia.seal import POST_QUANTUM_PROFILES, IdentityCard, bind
+from gsomia.seal.held import queued
+from gsomia.seal.sealed import Plain
 from gsomia.store import items, release_rules
 from gsomia.store.items import ItemRecord
 from gsomia.store.users import UserRecord, get_user
@@ -95,22 +97,23 @@ def plan(
         if binding is None:  # one signature per item, whichever partners it goes to
             binding = bind(node.keys, record.id, record.label, record.content)
         message_id = uuid.uuid4().hex
-        envelope = seal_envelope(
-            record.content,
-            label=item_header(
-                label=record.label,
-                item_id=record.id,
-                title=record.title,
-                agreement_id=item.agreement_id,
-                version=item.agreement_version,
-                precedence=item.precedence.name,
-                binding=binding,
+        envelope = queued(
+            node.keys,
+            Plain(
+                message_id,
+                Kind.ITEM,
+                item_header(
+                    label=record.label,
+                    item_id=record.id,
+                    title=record.title,
+                    agreement_id=item.agreement_id,
+                    version=item.agreement_version,
+                    precedence=item.precedence.name,
+                    binding=binding,
+                ),
+                record.content,
+                record.media_type,
             ),
-            keys=node.keys,
-            recipients=[card],
-            now=now,
-            media_type=record.media_type,
-            envelope_id=message_id,
         )
         outcomes.append(
             Outcome(nation, decision, message_id, envelope, agreement.id, item.agreement_version)

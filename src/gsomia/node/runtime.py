@@ -78,6 +78,7 @@ class Node:
             on_settled=lambda conn, peer, settled: settle(self, conn, peer, settled),
             peers=lambda: sorted(self._load_peers()),
             links=self.links,
+            keys=self.keys,
         )
 
     def migrate(self) -> None:

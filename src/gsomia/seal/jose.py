@@ -23,7 +23,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, hpke
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, utils, x25519
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, mldsa, utils, x25519
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.concatkdf import ConcatKDFHash
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
@@ -34,6 +34,7 @@ from joserfc.jwk import OKPKey
 from joserfc.registry import HeaderParameter
 
 from gsomia.errors import VerificationError
+from gsomia.seal.counts import PQ_SIGNATURES
 from gsomia.seal.encoding import b64u, b64u_decode
 from gsomia.seal.keys import NodeKeys, PublicKeys, SignPrivate, SignPublic
 from gsomia.seal.profiles import CLASSIC, Profile
@@ -51,6 +52,8 @@ _ENC_LEN = {
     "HPKE-MLKEM1024P384-SHA384-A256GCM-KE": hpke.KEM.MLKEM1024_P384.enc_length(),
 }
 _CLASSIC_ALGS = ["ECDH-ES+A256KW", "A256GCM"]
+_PQ_SIGNERS = (mldsa.MLDSA65PrivateKey, mldsa.MLDSA87PrivateKey)
+_PQ_VERIFIERS = (mldsa.MLDSA65PublicKey, mldsa.MLDSA87PublicKey)
 # gsomia's own protected header parameters (stream envelopes), registered so joserfc's strict
 # header check accepts them; a name outside this list is still refused.
 _CLASSIC_REGISTRY = jf_jwe.JWERegistry(
@@ -216,6 +219,8 @@ def decrypt_jwe(jwe: dict[str, Any], keys: NodeKeys, prof: Profile) -> bytes:
 
 
 def _sign_one(key: SignPrivate, data: bytes) -> bytes:
+    if isinstance(key, _PQ_SIGNERS):
+        PQ_SIGNATURES["sign"] += 1
     if isinstance(key, ec.EllipticCurvePrivateKey):
         r, s = utils.decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA384())))
         return r.to_bytes(48, "big") + s.to_bytes(48, "big")
@@ -223,6 +228,8 @@ def _sign_one(key: SignPrivate, data: bytes) -> bytes:
 
 
 def _verify_one(key: SignPublic, data: bytes, signature: bytes) -> None:
+    if isinstance(key, _PQ_VERIFIERS):
+        PQ_SIGNATURES["verify"] += 1
     if isinstance(key, ec.EllipticCurvePublicKey):
         if len(signature) != 96:
             raise InvalidSignature

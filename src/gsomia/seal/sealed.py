@@ -108,6 +108,7 @@ def seal_batch(
     sender: str,
     recipient: IdentityCard,
     now: datetime,
+    batch_id: bytes | None = None,
     _random: Any = os.urandom,
 ) -> bytes:
     """Seal `messages` for `recipient`'s node and sign the batch once; the batch's bytes.
@@ -118,7 +119,7 @@ def seal_batch(
     if keys.profile != recipient.profile:
         raise EnvelopeError(f"profile {keys.profile} cannot seal for a {recipient.profile} node")
     head = {
-        "batch": _random(16),
+        "batch": batch_id or _random(16),
         "sender": sender,
         "recipient": recipient.nation,
         "from": keys.key_id,
@@ -240,3 +241,25 @@ def message_ids(parsed: Parsed) -> list[str]:
     """The id each message of `parsed` claims (or "" where it has none), in order."""
     ids = [m.get("id") if isinstance(m, dict) else None for m in parsed.messages]
     return [i if isinstance(i, str) else "" for i in ids]
+
+
+# Answers go back sealed to the sender, as messages do -----------------------------------------
+
+ANSWERS_INFO = "gsomia-answers/2"
+
+
+def seal_to(card: IdentityCard, data: bytes, context: bytes) -> bytes:
+    """`data` padded and HPKE-sealed to `card`'s node, bound to `context` (a batch id)."""
+    info = cbor.dumps([ANSWERS_INFO, card.key_id, context])
+    return SUITES[card.profile].encrypt(padding.pad(data), card.keys.kem, info=info)
+
+
+def open_sealed(keys: NodeKeys, data: bytes, context: bytes) -> bytes:
+    """What `seal_to` sealed for `keys`' node under `context`; EnvelopeError otherwise."""
+    info = cbor.dumps([ANSWERS_INFO, keys.key_id, context])
+    try:
+        return padding.unpad(SUITES[keys.profile].decrypt(data, keys.hpke, info=info))
+    except Error as error:
+        reject(error.message, error)
+    except Exception as error:  # HPKE's own errors
+        reject(f"the answers did not open ({type(error).__name__})", error)

@@ -8,20 +8,19 @@
 
 Signatures are raw (no JOSE wrapping): one per algorithm of the profile, in order, over the
 bytes given; every one must verify. `COUNTS` counts post-quantum signature operations made in
-this process, in the code path itself, for the node's metric and the benchmark (issue 12).
+this process, in the code path itself (`gsomia.seal.counts`), for the metric and the benchmark.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hpke
-from cryptography.hazmat.primitives.asymmetric import mldsa
 
 from gsomia.errors import VerificationError
 from gsomia.seal import jose
+from gsomia.seal.counts import PQ_SIGNATURES
 from gsomia.seal.keys import NodeKeys, PublicKeys
 from gsomia.seal.profiles import CLASSIC, CNSA2, PQ
 
@@ -31,18 +30,14 @@ SUITES = {
     CLASSIC: hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM),
 }
 
-#: Post-quantum signature operations of this process: "sign" and "verify".
-COUNTS: Counter[str] = Counter()
-_PQ_SIGNERS = (mldsa.MLDSA65PrivateKey, mldsa.MLDSA87PrivateKey)
-_PQ_VERIFIERS = (mldsa.MLDSA65PublicKey, mldsa.MLDSA87PublicKey)
+#: Post-quantum signature operations of this process (`gsomia.seal.counts`).
+COUNTS = PQ_SIGNATURES
 
 
 def sign(keys: NodeKeys, data: bytes) -> list[bytes]:
     """One raw signature per algorithm of `keys`' profile over `data`."""
     signatures = []
     for key in keys.signers:
-        if isinstance(key, _PQ_SIGNERS):
-            COUNTS["sign"] += 1
         signatures.append(jose._sign_one(key, data))
     return signatures
 
@@ -52,8 +47,6 @@ def verify(public: PublicKeys, data: bytes, signatures: Sequence[bytes]) -> None
     if len(signatures) != len(public.verifiers):
         raise VerificationError("the batch does not carry the profile's signatures")
     for key, signature in zip(public.verifiers, signatures, strict=True):
-        if isinstance(key, _PQ_VERIFIERS):
-            COUNTS["verify"] += 1
         try:
             jose._verify_one(key, data, signature)
         except InvalidSignature:

@@ -53,6 +53,7 @@ class HoldingRecord:
     consent_id: str | None = None  # an onward transfer's: the originator's consent (R12)
     approved_purposes: tuple[str, ...] = ()  # further purposes the originator approved (R13)
     binding: str | None = None  # the originator's signed binding of label and content
+    format: int = 1  # 1: a v1 envelope; 2: the v2 message sealed at rest (ADR 0070)
 
     @property
     def disposed(self) -> bool:
@@ -83,6 +84,7 @@ def _record(row: Row[Any] | RowMapping) -> HoldingRecord:
         state=m["state"],
         consent_id=m["consent_id"],
         approved_purposes=tuple(m["approved_purposes"] or ()),
+        format=m["format"],
         binding=m["binding"],
     )
 

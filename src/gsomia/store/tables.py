@@ -120,6 +120,8 @@ outbox = Table(
     Column("agreement_version", Integer),
     Column("priority", Integer, nullable=False),  # 0 FLASH … 3 ROUTINE
     Column("body", LargeBinary, nullable=False),
+    # 1: a v1 envelope (settled by migration 0004); 2: the message sealed at rest (ADR 0070)
+    Column("format", Integer, nullable=False, server_default="1"),
     Column("state", String(16), nullable=False),  # queued | received | rejected
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("next_attempt_at", UTCDateTime, nullable=False),
@@ -159,6 +161,8 @@ holdings = Table(
     Column("precedence", String(16), nullable=False),
     Column("media_type", String(200), nullable=False),
     Column("envelope", LargeBinary, nullable=False),  # plaintext only ever via a verified open
+    # 1: a v1 envelope; 2: the opened v2 message and its evidence, sealed at rest (ADR 0070)
+    Column("format", Integer, nullable=False, server_default="1"),
     Column("sender_card", JSON, nullable=False),  # the card that verified it, kept for reads
     Column("received_at", UTCDateTime, nullable=False),
     Column("state", String(16), nullable=False),  # held | destroyed | returned

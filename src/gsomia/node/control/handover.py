@@ -24,7 +24,9 @@ from gsomia.exchange.outbox import priority
 from gsomia.node import audit
 from gsomia.node.control import casebook, messages
 from gsomia.node.runtime import Node
-from gsomia.seal import open_envelope, parse_held_card, seal_envelope
+from gsomia.seal import parse_held_card
+from gsomia.seal.held import open_holding, queued
+from gsomia.seal.sealed import Plain
 from gsomia.store.users import UserRecord
 from gsomia.treaty.agreements import Agreement
 from gsomia.treaty.decision import Decision
@@ -72,7 +74,7 @@ def send_item(
             hint="an operator adds the partner's identity card with `gsomia peer add`",
         )
     sender = parse_held_card(json.dumps(row.sender_card).encode())
-    content = open_envelope(row.envelope, keys=node.keys, senders=[sender]).content
+    content = open_holding(node.keys, row.id, row.envelope, row.format, sender).content
     message_id = uuid.uuid4().hex
     header = item_header(
         label=row.original_label,
@@ -85,15 +87,7 @@ def send_item(
         binding=json.loads(row.binding) if row.binding else None,
     )
     header.update(extra)
-    body = seal_envelope(
-        content,
-        label=header,
-        keys=node.keys,
-        recipients=[card],
-        now=now,
-        media_type=row.media_type,
-        envelope_id=message_id,
-    )
+    body = queued(node.keys, Plain(message_id, Kind.ITEM, header, content, row.media_type))
     queue.enqueue(
         conn,
         message_id=message_id,

@@ -29,7 +29,9 @@ from gsomia.exchange.kinds import Kind, message_header
 from gsomia.exchange.wire import RECEIVED, REJECTED
 from gsomia.node import audit
 from gsomia.node.runtime import Node
-from gsomia.seal import IdentityCard, seal_envelope
+from gsomia.seal import IdentityCard
+from gsomia.seal.held import queued
+from gsomia.seal.sealed import Plain
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.items import Precedence
 
@@ -88,14 +90,15 @@ def send(
             hint="an operator adds the partner's identity card with `gsomia peer add`",
         )
     message_id = uuid.uuid4().hex
-    body = seal_envelope(
-        json.dumps(dict(document), ensure_ascii=False, sort_keys=True).encode(),
-        label=message_header(kind),
-        keys=node.keys,
-        recipients=[card],
-        now=now,
-        media_type="application/json",
-        envelope_id=message_id,
+    body = queued(
+        node.keys,
+        Plain(
+            message_id,
+            kind,
+            message_header(kind),
+            json.dumps(dict(document), ensure_ascii=False, sort_keys=True).encode(),
+            "application/json",
+        ),
     )
     outbox.enqueue(
         conn,

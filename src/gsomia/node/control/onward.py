@@ -29,6 +29,7 @@ from gsomia.node.control.originator import THIRD_PARTY, agreement_between
 from gsomia.node.read import holding_row, treaty_holding
 from gsomia.node.runtime import Node
 from gsomia.seal import Opened, content_sha256, verify_binding, verify_document
+from gsomia.seal.sealed import OpenedV2
 from gsomia.store.users import UserRecord
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.decisions import may_release_onward
@@ -82,7 +83,9 @@ def release_onward_to(
 Received = tuple[Decision, Holding]
 
 
-def accept(node: Node, sender: str, opened: Opened, item: Item, now: datetime) -> Received:
+def accept(
+    node: Node, sender: str, opened: Opened | OpenedV2, item: Item, now: datetime
+) -> Received:
     """May this node accept `item`, sent by `sender` who is not its originator (R12, R47)?
 
     An onward release carries the originator's consent, signed by the originator's node; a hub
@@ -103,7 +106,7 @@ def accept(node: Node, sender: str, opened: Opened, item: Item, now: datetime) -
     )
 
 
-def check_binding(node: Node, opened: Opened, item: Item) -> None:
+def check_binding(node: Node, opened: Opened | OpenedV2, item: Item) -> None:
     """The label and content a holder passed on are the ones the originator bound (ADR 0061).
 
     The holder signed the envelope, but only the originator may say what the item is: its

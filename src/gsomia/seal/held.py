@@ -1,0 +1,111 @@
+"""Envelope v2 messages at rest: queued in the outbox, and kept with a holding (ADR 0070).
+
+Before it is sent, an outbox row holds its message sealed under the node's own storage key
+(`queued`); the delivery worker opens it and seals it for the partner per send. A holding
+received in v2 keeps the opened message and its evidence, sealed the same way (`held`), so a
+stolen database shows no content, and a read opens it with `open_held` (v1 holdings keep their
+envelope and open as before). The row's identity is the associated data: a sealed value
+copied into another row does not open there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from gsomia.errors import Error, VerificationError
+from gsomia.seal import cbor
+from gsomia.seal.envelope import Opened, open_envelope
+from gsomia.seal.identity import IdentityCard
+from gsomia.seal.keys import NodeKeys
+from gsomia.seal.sealed import MAX_BATCH_BYTES, OpenedV2, Plain
+from gsomia.seal.storage import open_at_rest, seal_at_rest
+
+
+def _plain(plain: Plain) -> dict[str, Any]:
+    return {
+        "id": plain.id,
+        "kind": plain.kind,
+        "header": plain.header,
+        "content": plain.content,
+        "media_type": plain.media_type,
+    }
+
+
+def _load(keys: NodeKeys, value: bytes, context: str) -> dict[str, Any]:
+    data = open_at_rest(keys, value, context)
+    try:
+        raw = cbor.loads(data, what="a stored message", limit=MAX_BATCH_BYTES)
+    except Error as error:
+        raise VerificationError(error.message) from error
+    if not isinstance(raw, dict):
+        raise VerificationError("a stored message is malformed")
+    return raw
+
+
+def queued(keys: NodeKeys, plain: Plain) -> bytes:
+    """`plain` sealed at rest for the outbox row of its message id."""
+    return seal_at_rest(keys, cbor.dumps(_plain(plain)), f"outbox:{plain.id}")
+
+
+def unqueued(keys: NodeKeys, message_id: str, body: bytes) -> Plain:
+    """The message an outbox row sealed with `queued`; VerificationError otherwise."""
+    raw = _load(keys, body, f"outbox:{message_id}")
+    return Plain(raw["id"], raw["kind"], raw["header"], raw["content"], raw["media_type"])
+
+
+@dataclass(frozen=True)
+class Held:
+    """A v2 holding's message, opened from rest: the names of v1's `Opened` where they meet."""
+
+    plain: Plain
+    sender: IdentityCard
+    profile: str
+    sealed_at: datetime
+    evidence: bytes
+
+    @property
+    def content(self) -> bytes:
+        return self.plain.content
+
+    @property
+    def label(self) -> dict[str, Any]:
+        return self.plain.header
+
+    @property
+    def media_type(self) -> str:
+        return self.plain.media_type
+
+    @property
+    def envelope_id(self) -> str:
+        return self.plain.id
+
+
+def held(keys: NodeKeys, opened: OpenedV2, holding_id: str) -> bytes:
+    """What a holding keeps of a v2 message: the message and its evidence, sealed at rest."""
+    record = {
+        **_plain(opened.plain),
+        "profile": opened.profile,
+        "at": int(opened.sealed_at.timestamp() * 1000),
+        "evidence": opened.evidence,
+    }
+    return seal_at_rest(keys, cbor.dumps(record), f"holding:{holding_id}")
+
+
+def open_held(keys: NodeKeys, holding_id: str, value: bytes, sender: IdentityCard) -> Held:
+    """The message a v2 holding keeps; VerificationError if it is not this holding's."""
+    raw = _load(keys, value, f"holding:{holding_id}")
+    plain = Plain(raw["id"], raw["kind"], raw["header"], raw["content"], raw["media_type"])
+    at = datetime.fromtimestamp(raw["at"] / 1000, UTC)
+    return Held(plain, sender, raw["profile"], at, raw["evidence"])
+
+
+def open_holding(
+    keys: NodeKeys, holding_id: str, envelope: bytes, form: int, sender: IdentityCard
+) -> Held | Opened:
+    """What a holding keeps, opened: a v2 record (`form` 2) from rest, a v1 envelope by
+    verifying it again against the card it came with, as before (nothing held is lost)."""
+    if form == 2:
+        return open_held(keys, holding_id, envelope, sender)
+    return open_envelope(envelope, keys=keys, senders=[sender])
