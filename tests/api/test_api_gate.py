@@ -22,7 +22,7 @@ from gsomia.app import create_peer_app, doors
 from gsomia.app.doors import Credential, Door
 from gsomia.app.gate import Gate
 from gsomia.errors import Error, Unauthenticated
-from gsomia.exchange.wire import PATH
+from gsomia.exchange.wire import V2_PATH
 from gsomia.node.throttle import Allowance, Throttle
 from gsomia.store.tables import holdings, inbox, items, rejections
 
@@ -135,7 +135,7 @@ def test_a_chunked_batch_over_the_cap_is_refused_and_nothing_is_kept(
 ) -> None:
     monkeypatch.setattr(doors, "PEER_BATCH", replace(doors.PEER_BATCH, cap=CAP))
     before = [_count(site, "JPN", t) for t in (holdings, inbox, rejections)]
-    answer = site.peers["JPN"].post(PATH, content=_chunks(4 * CAP))
+    answer = site.peers["JPN"].post(V2_PATH, content=_chunks(4 * CAP))
     assert answer.status_code == 413
     assert answer.json()["error"] == "too_large"
     assert [_count(site, "JPN", t) for t in (holdings, inbox, rejections)] == before
@@ -208,8 +208,8 @@ def test_a_partner_over_its_allowance_gets_429_before_its_body_is_read(site: Sit
     app = create_peer_app(site.cast["JPN"], throttle=Throttle(Allowance(rate=0.01, burst=2)))
     with peer_client(site.cast["JPN"], site.cast["KOR"].card, app=app) as kor:
         before = [_count(site, "JPN", t) for t in (holdings, inbox, rejections)]
-        answers = [kor.post(PATH, content=_chunks(CAP)) for _ in range(3)]
-    assert [a.status_code for a in answers] == [400, 400, 429]  # the first two: not JSON
+        answers = [kor.post(V2_PATH, content=_chunks(CAP)) for _ in range(3)]
+    assert [a.status_code for a in answers] == [422, 422, 429]  # the first two: not CBOR
     assert answers[2].json()["error"] == "rate_limited"
     assert int(answers[2].headers["retry-after"]) >= 1
     assert [_count(site, "JPN", t) for t in (holdings, inbox, rejections)] == before

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from gsomia.devnet import DevNet
-from gsomia.exchange.wire import PATH
+from gsomia.exchange.wire import V2_PATH
 from gsomia.store.tables import holdings, inbox, items, rejections
 
 GB = 1 << 30
@@ -89,7 +89,7 @@ def test_a_1gb_chunked_body_is_refused_without_growing_the_node(net: DevNet) -> 
     assert process is not None
     before = [_count(net, t) for t in (holdings, inbox, rejections)]
     with net.peer_http("KOR", "JPN") as kor, Peak(process.pid) as peak:
-        status = post_refused(kor, PATH)
+        status = post_refused(kor, V2_PATH)
     assert status in (413, None)
     assert peak.growth <= GROWTH_MB, f"grew by {peak.growth:.1f} MB"
     assert [_count(net, t) for t in (holdings, inbox, rejections)] == before

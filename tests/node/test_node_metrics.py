@@ -7,20 +7,20 @@ import re
 
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.node.node_fixtures import Cast
+from tests.node.node_fixtures import Cast, sealed
 
-from gsomia.exchange.wire import WireMessage
 from gsomia.node.metrics import OTHER, Metrics
 from gsomia.node.receive import receive_batch
+from gsomia.seal.sealed import Plain
 
 
 def test_garbage_kinds_from_a_partner_do_not_grow_the_metrics(cast: Cast) -> None:
-    jpn = cast["JPN"]
-    receive_batch(jpn, "KOR", [WireMessage("warm-up", "garbage", b"junk")])
+    kor, jpn = cast["KOR"], cast["JPN"]
+    receive_batch(jpn, "KOR", sealed(kor, jpn, Plain("warm-up", "garbage", {}, b"junk")))
     before = jpn.metrics.exposition(jpn.reader)
-    for i in range(300):
-        message = WireMessage(f"g-{i}", f"garbage-{i}-" + "x" * 40, b"junk")
-        receive_batch(jpn, "KOR", [message])
+    garbage = [Plain(f"g-{i}", f"garbage-{i}-" + "x" * 40, {}, b"junk") for i in range(300)]
+    for i in range(0, 300, 30):  # in batches, as a sender would; the kinds are sealed inside
+        receive_batch(jpn, "KOR", sealed(kor, jpn, *garbage[i : i + 30]))
     after = jpn.metrics.exposition(jpn.reader)
     assert b"garbage-" not in after
     assert len(after) <= len(before) + 16  # the counter's digits, nothing more

@@ -120,7 +120,7 @@ outbox = Table(
     Column("agreement_version", Integer),
     Column("priority", Integer, nullable=False),  # 0 FLASH … 3 ROUTINE
     Column("body", LargeBinary, nullable=False),
-    # 1: a v1 envelope (settled by migration 0004); 2: the message sealed at rest (ADR 0070)
+    # 1: a v1 envelope (settled by migration 0005); 2: the message sealed at rest (ADR 0070)
     Column("format", Integer, nullable=False, server_default="1"),
     Column("state", String(16), nullable=False),  # queued | received | rejected
     Column("attempts", Integer, nullable=False, server_default="0"),

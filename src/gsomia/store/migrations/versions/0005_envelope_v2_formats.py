@@ -1,7 +1,7 @@
 """envelope v2: format columns on outbox and holdings; queued v1 messages rejected
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 
 Envelope v2 (ADR 0070) changes what an outbox row holds: the message sealed at rest under the
 node's own key, sealed for the partner only when sent. A row queued in v1 holds an envelope
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
