@@ -25,7 +25,8 @@ from gsomia.node.control.notice_case import NOTICE, get_notice, list_notices
 from gsomia.node.control.notices import reclassify
 from gsomia.node.control.remarking import refuse_holder_change
 from gsomia.node.read import read_holding
-from gsomia.store.tables import case_steps, copies, holdings, items, transfers
+from gsomia.store import items as stored_items
+from gsomia.store.tables import case_steps, copies, holdings, transfers
 from gsomia.treaty.classification import DECLASSIFIED
 
 
@@ -78,9 +79,10 @@ def test_a_downgrade_reaches_the_holder_which_remarks_and_acknowledges(cast: Cas
     assert sent["outstanding"] == ["JPN"]
     assert sent["acknowledged"] == []
     with cast["KOR"].engine.connect() as conn:
-        own = conn.execute(select(items).where(items.c.id == item_id)).mappings().one()
-    assert own["level"] == "군사III급비밀"
-    assert own["label"]["ConfidentialityInformation"]["Classification"] == "군사III급비밀"
+        own = stored_items.get(conn, item_id, cast["KOR"].vault)
+    assert own is not None
+    assert own.level == "군사III급비밀"
+    assert own.label["ConfidentialityInformation"]["Classification"] == "군사III급비밀"
 
     [answer] = pump(cast, "KOR", "JPN")
     assert answer["status"] == "received", answer

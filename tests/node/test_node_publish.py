@@ -18,9 +18,10 @@ from gsomia.node import publish, transfers
 from gsomia.node.home import init_home
 from gsomia.node.peers import add_peer, remove_peer
 from gsomia.node.publish import Draft, parse_precedence
+from gsomia.store import items as stored_items
 from gsomia.store.items import handling_terms_of
 from gsomia.store.peers import pinned
-from gsomia.store.tables import access_log, items, outbox
+from gsomia.store.tables import access_log, outbox
 from gsomia.treaty.items import Precedence
 
 
@@ -103,9 +104,9 @@ def test_handling_terms_travel_in_the_signed_label(cast: Cast) -> None:
         "KOR", "kim", handling=("no reproduction", "PATENT"), copy_limit=0, purpose_ends=ends
     )
     with cast["KOR"].engine.connect() as conn:
-        label = label_from_obj(
-            conn.execute(select(items.c.label).where(items.c.id == item_id)).scalar_one()
-        )
+        record = stored_items.get(conn, item_id, cast["KOR"].vault)
+    assert record is not None
+    label = label_from_obj(record.label)
     terms = handling_terms_of(label)
     assert {"NO REPRODUCTION", "PATENT"} <= terms.caveats
     assert (terms.copy_limit, terms.purpose_ends) == (0, ends)
@@ -114,9 +115,9 @@ def test_handling_terms_travel_in_the_signed_label(cast: Cast) -> None:
 def test_an_item_without_terms_carries_none(cast: Cast) -> None:
     item_id = cast.publish("KOR", "kim")
     with cast["KOR"].engine.connect() as conn:
-        label = label_from_obj(
-            conn.execute(select(items.c.label).where(items.c.id == item_id)).scalar_one()
-        )
+        record = stored_items.get(conn, item_id, cast["KOR"].vault)
+    assert record is not None
+    label = label_from_obj(record.label)
     terms = handling_terms_of(label)
     assert (terms.copy_limit, terms.purpose_ends) == (None, None)
 

@@ -11,6 +11,7 @@ from tests.store.store_fixtures import ENDS, KIM, NOW, PARK, SCHEMES, TERMS, ite
 
 from gsomia.exchange import outbox
 from gsomia.labels import TAG_COPY_LIMIT, TAG_PURPOSE_ENDS
+from gsomia.seal.at_rest import Vault
 from gsomia.store import items
 from gsomia.store.db import make_engine, migrate
 from gsomia.store.tables import items as items_table
@@ -19,6 +20,7 @@ from gsomia.store.users import add_user
 from gsomia.treaty.items import Precedence
 from gsomia.treaty.terms import ENDED
 
+VAULT = Vault(bytes(range(32)))  # the KEK of a node whose storage key this is
 FIRST, SECOND, THIRD = item("KOR-1"), item("KOR-2", created_at=later(1)), item("KOR-3")
 
 
@@ -29,17 +31,19 @@ def engine(database_url: str) -> Iterator[Engine]:
     with engine.begin() as conn:
         add_user(conn, KIM, NOW)
         add_user(conn, PARK, NOW)
-        items.add_all(conn, [FIRST, SECOND, replace(THIRD, created_at=later(2), state="released")])
+        items.add_all(
+            conn, [FIRST, SECOND, replace(THIRD, created_at=later(2), state="released")], VAULT
+        )
     yield engine
     engine.dispose()
 
 
 def test_an_item_reads_back_as_it_was_stored(engine: Engine) -> None:
     with engine.connect() as conn:
-        assert items.get(conn, "KOR-1") == FIRST
-        assert items.get(conn, "KOR-9") is None
-        assert items.get_own(conn, "KOR-1", "KOR") == FIRST
-        assert items.get_own(conn, "KOR-1", "JPN") is None
+        assert items.get(conn, "KOR-1", VAULT) == FIRST
+        assert items.get(conn, "KOR-9", VAULT) is None
+        assert items.get_own(conn, "KOR-1", "KOR", VAULT) == FIRST
+        assert items.get_own(conn, "KOR-1", "JPN", VAULT) is None
         assert items.originator_of(conn, "KOR-2") == "KOR"
         assert items.originator_of(conn, "KOR-9") is None
         assert items.own_ids(conn, ["KOR-1", "KOR-9"], "KOR") == {"KOR-1"}
@@ -48,9 +52,9 @@ def test_an_item_reads_back_as_it_was_stored(engine: Engine) -> None:
 
 def test_lists_newest_first_and_drafts_oldest_first(engine: Engine) -> None:
     with engine.connect() as conn:
-        assert [r.id for r in items.newest(conn, 10)] == ["KOR-3", "KOR-2", "KOR-1"]
-        assert [r.id for r in items.newest(conn, 1)] == ["KOR-3"]
-        assert [r.id for r in items.drafts(conn)] == ["KOR-1", "KOR-2"]
+        assert [r.id for r in items.newest(conn, 10, VAULT)] == ["KOR-3", "KOR-2", "KOR-1"]
+        assert [r.id for r in items.newest(conn, 1, VAULT)] == ["KOR-3"]
+        assert [r.id for r in items.drafts(conn, VAULT)] == ["KOR-1", "KOR-2"]
 
 
 def test_a_release_and_a_remarking_are_recorded(engine: Engine) -> None:
@@ -59,10 +63,12 @@ def test_a_release_and_a_remarking_are_recorded(engine: Engine) -> None:
         items.mark_released(conn, ["KOR-1"], by="park " + "x" * 200, at=later(5))
         assert items.lock_level(conn, "KOR-2") == "군사II급비밀"
         assert items.lock_level(conn, "KOR-9") is None
-        items.set_marking(conn, "KOR-2", "군사III급비밀", label("KOR-2", marking="군사III급비밀"))
+        items.set_marking(
+            conn, "KOR-2", "군사III급비밀", label("KOR-2", marking="군사III급비밀"), VAULT
+        )
     with engine.connect() as conn:
-        released = items.get(conn, "KOR-1")
-        remarked = items.get(conn, "KOR-2")
+        released = items.get(conn, "KOR-1", VAULT)
+        remarked = items.get(conn, "KOR-2", VAULT)
     assert released is not None
     assert (released.state, released.released_at) == ("released", later(5))
     assert released.released_by == ("park " + "x" * 200)[:100]
@@ -107,7 +113,7 @@ def test_a_row_selected_elsewhere_maps_to_the_same_record(engine: Engine) -> Non
         mapping = (
             conn.execute(select(items_table).where(items_table.c.id == "KOR-1")).mappings().one()
         )
-    assert items.from_row(row) == items.from_row(mapping) == FIRST
+    assert items.from_row(row, VAULT) == items.from_row(mapping, VAULT) == FIRST
 
 
 # The treaty's view ------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from gsomia.node.audit_rows import logged_rows
 from gsomia.node.people import to_person
 from gsomia.node.read import access_decision
 from gsomia.node.runtime import Node
-from gsomia.store import access_log, recent
+from gsomia.store import access_log, items, recent
 from gsomia.store.users import UserRecord
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.roles import Action, may_perform
@@ -40,7 +40,9 @@ def permissions(node: Node, user: UserRecord) -> dict[str, bool]:
 def drafts(node: Node) -> list[dict[str, Any]]:
     """Items waiting for an officer's release (R50), oldest first."""
     with node.reader.connect() as conn:
-        return recent.drafts(conn)
+        found = items.drafts(conn, node.vault)  # titles open only through the vault
+    fields = ("id", "title", "level", "precedence", "author")
+    return [{name: getattr(r, name) for name in fields} for r in found]
 
 
 def flash_for(node: Node, user: UserRecord, now: datetime, limit: int = 20) -> list[str]:

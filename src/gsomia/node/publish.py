@@ -219,7 +219,7 @@ def _store(  # noqa: PLR0917 - what one publication writes together
     """Store the items, their publication decisions and what their standing rules released,
     in one transaction; what was recorded per released item."""
     with node.engine.begin() as conn:
-        items.add_all(conn, records)
+        items.add_all(conn, records, node.vault)
         audit.record_all(
             conn,
             [audit.Entry(user.name, Action.PUBLISH.value, r.id, allowed) for r in records],

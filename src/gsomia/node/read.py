@@ -141,7 +141,7 @@ def own_item(
     agreement_version: int = 1,
 ) -> Item:
     """This node's own item as the treaty sees it (`gsomia.store.items.to_item`)."""
-    record = row if isinstance(row, ItemRecord) else items.from_row(row)
+    record = row if isinstance(row, ItemRecord) else items.from_row(row, node.vault)
     return items.to_item(
         record, node.schemes, agreement_id=agreement_id, agreement_version=agreement_version
     )

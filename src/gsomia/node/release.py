@@ -180,7 +180,7 @@ def release(node: Node, officer: UserRecord, item_id: str) -> list[Outcome]:
     person, allowed = authorise(node, officer, Action.RELEASE, item_id)
     now = node.clock()
     with node.reader.connect() as conn:
-        record = items.get(conn, item_id)
+        record = items.get(conn, item_id, node.vault)
         already = items.released_to(conn, [item_id])[item_id]
     if record is None:
         raise NotFound(f"no item {item_id}", hint="`gsomia item list` shows this node's items")

@@ -19,6 +19,7 @@ from gsomia.node.home import NodeHome
 from gsomia.node.ledger import NodeLedger
 from gsomia.node.metrics import Metrics
 from gsomia.seal import IdentityCard, parse_card
+from gsomia.seal.at_rest import Vault
 from gsomia.store import agreement_events, peers
 from gsomia.store.db import check_integrity, make_engine, migrate, reader
 from gsomia.treaty.agreements import Agreement, AgreementRegistry, load_agreements
@@ -50,6 +51,7 @@ class Node:
         self.home = home
         self.nation = home.config.nation
         self.keys = home.keys
+        self.vault = Vault(home.keys.storage_key)  # items at rest (ADR 0075)
         self.card = home.card
         self.clock = clock
         #: The node's Merkle log: origin, checkpoint keys and policy (gsomia.node.ledger).

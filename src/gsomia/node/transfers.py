@@ -73,13 +73,13 @@ def list_transfers(
 def list_items(node: Node, limit: int = 200) -> list[dict[str, Any]]:
     """This node's own items, newest first, as their fields."""
     with node.reader.connect() as conn:
-        return [_fields(record) for record in items.newest(conn, limit)]
+        return [_fields(record) for record in items.newest(conn, limit, node.vault)]
 
 
 def get_item(node: Node, item_id: str) -> dict[str, Any]:
     """One of this node's own items, as its fields; NotFound if there is none."""
     with node.reader.connect() as conn:
-        record = items.get(conn, item_id)
+        record = items.get(conn, item_id, node.vault)
     if record is None:
         raise NotFound(f"no item {item_id}", hint="`gsomia item list` shows this node's items")
     return _fields(record)

@@ -7,6 +7,7 @@ upgraded in place brings its database along before it serves anything.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             hint="use sqlite:///PATH or postgresql://USER@HOST:PORT/DB",
         ) from exc
     if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            _private(Path(parsed.database))
         engine = create_engine(
             parsed, echo=echo, connect_args={"timeout": 30, "check_same_thread": False}
         )
@@ -54,6 +57,20 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         f"database backend {parsed.get_backend_name()!r} is not supported",
         hint="gsomia runs on SQLite or PostgreSQL",
     )
+
+
+def _private(database: Path) -> None:
+    """The database file and its WAL and shared-memory files readable by the node's user only
+    (0600). SQLite creates the WAL and -shm with the database file's mode, so the file is made
+    0600 before SQLite first opens it, and files from before are narrowed."""
+    if not database.parent.is_dir():
+        return  # SQLite will name the missing directory
+    fd = os.open(database, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    for suffix in ("", "-wal", "-shm"):
+        path = database.with_name(database.name + suffix)
+        if path.exists():
+            os.chmod(path, 0o600)
 
 
 def reader(engine: Engine) -> Engine:

@@ -6,10 +6,17 @@ record (`released_to`, `provision`): one row per partner it was sealed for.
 
 `to_item` is the one mapping of a stored item to the treaty's `Item`, with the handling terms
 its label sets (`handling_terms_of`) read as the treaty says.
+
+At rest (ADR 0075) an item's title, label and content are sealed under its own data key, kept
+wrapped in `data_key` by the node's `Vault`: every read and write here takes the vault, so a
+row never reaches a caller sealed or leaves it in clear. Rows written before (no data key, the
+values in clear) still read.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -25,6 +32,7 @@ from gsomia.labels import (
     ConfidentialityLabel,
     label_from_obj,
 )
+from gsomia.seal.at_rest import DataKey, Vault, is_sealed_text
 from gsomia.store.tables import items, outbox
 from gsomia.treaty.items import Item, Precedence
 from gsomia.treaty.schemes import SchemeRegistry
@@ -35,6 +43,8 @@ log = logging.getLogger("gsomia.read")
 #: What this node's own item names as its agreement: it is provided under one agreement per
 #: partner, so none is stored with it; a caller that knows the one in question names it.
 OWN_AGREEMENT = "(originator's own)"
+
+_SEALED = "at_rest"  # the one member of a sealed label's JSON: the sealed bytes, base64url
 
 
 @dataclass(frozen=True)
@@ -60,11 +70,31 @@ class ItemRecord:
     released_at: datetime | None = None
 
 
-def _record(row: Row[Any] | RowMapping) -> ItemRecord:
+def _opened(m: RowMapping | Mapping[str, Any], vault: Vault) -> tuple[str, Any, bytes]:
+    """The row's title, label and content, opened (or as stored, for a row from before)."""
+    title, label, content = m["title"], m["label"], m["content"]
+    if m.get("data_key") is None and not is_sealed_text(title):
+        return title, label, content
+    key = vault.data_key(m["id"], m.get("data_key"))
+    sealed_label = base64.urlsafe_b64decode(str(label.get(_SEALED, "")))
+    return (
+        key.open_text("title", title),
+        json.loads(key.open("label", sealed_label)),
+        key.open("content", content),
+    )
+
+
+def _seal_label(key: DataKey, label: Mapping[str, Any]) -> dict[str, str]:
+    data = json.dumps(dict(label), sort_keys=True, ensure_ascii=False).encode("utf-8")
+    return {_SEALED: base64.urlsafe_b64encode(key.seal("label", data)).decode("ascii")}
+
+
+def _record(row: Row[Any] | RowMapping, vault: Vault) -> ItemRecord:
     m = row._mapping if isinstance(row, Row) else row
+    title, label, content = _opened(m, vault)
     return ItemRecord(
         id=m["id"],
-        title=m["title"],
+        title=title,
         originator=m["originator"],
         level=m["level"],
         releasable_to=tuple(m["releasable_to"]),
@@ -73,8 +103,8 @@ def _record(row: Row[Any] | RowMapping) -> ItemRecord:
         caveats=tuple(m["caveats"]),
         feed=m["feed"],
         media_type=m["media_type"],
-        content=m["content"],
-        label=m["label"],
+        content=content,
+        label=label,
         author=m["author"],
         created_at=m["created_at"],
         state=m["state"],
@@ -83,43 +113,46 @@ def _record(row: Row[Any] | RowMapping) -> ItemRecord:
     )
 
 
-def from_row(row: Row[Any] | RowMapping) -> ItemRecord:
+def from_row(row: Row[Any] | RowMapping, vault: Vault) -> ItemRecord:
     """An `items` row a caller selected itself, as a record. Transitional: for node/control
     modules that still select items themselves, until they read them through this module."""
-    return _record(row)
+    return _record(row, vault)
 
 
-def _values(record: ItemRecord) -> dict[str, Any]:
+def _values(record: ItemRecord, vault: Vault) -> dict[str, Any]:
     values = asdict(record)
+    key, values["data_key"] = vault.new_data_key(record.id)
+    values["title"] = key.seal_text("title", record.title)
     values["releasable_to"] = list(record.releasable_to)
     values["caveats"] = list(record.caveats)
-    values["label"] = dict(record.label)
+    values["label"] = _seal_label(key, record.label)
+    values["content"] = key.seal("content", record.content)
     return values
 
 
 # Reading ------------------------------------------------------------------------------------
 
 
-def get(conn: Connection, item_id: str) -> ItemRecord | None:
+def get(conn: Connection, item_id: str, vault: Vault) -> ItemRecord | None:
     row = conn.execute(select(items).where(items.c.id == item_id)).first()
-    return None if row is None else _record(row)
+    return None if row is None else _record(row, vault)
 
 
-def get_own(conn: Connection, item_id: str, originator: str) -> ItemRecord | None:
+def get_own(conn: Connection, item_id: str, originator: str, vault: Vault) -> ItemRecord | None:
     """The item `item_id` if `originator` originated it (every item here is this node's)."""
-    record = get(conn, item_id)
+    record = get(conn, item_id, vault)
     return record if record is not None and record.originator == originator else None
 
 
-def newest(conn: Connection, limit: int) -> list[ItemRecord]:
+def newest(conn: Connection, limit: int, vault: Vault) -> list[ItemRecord]:
     rows = conn.execute(select(items).order_by(items.c.created_at.desc()).limit(limit))
-    return [_record(row) for row in rows]
+    return [_record(row, vault) for row in rows]
 
 
-def drafts(conn: Connection) -> list[ItemRecord]:
+def drafts(conn: Connection, vault: Vault) -> list[ItemRecord]:
     """Items waiting for an officer's release (R50), oldest first."""
     rows = conn.execute(select(items).where(items.c.state == "draft").order_by(items.c.created_at))
-    return [_record(row) for row in rows]
+    return [_record(row, vault) for row in rows]
 
 
 def originator_of(conn: Connection, item_id: str) -> str | None:
@@ -163,8 +196,9 @@ def provision(conn: Connection, item_id: str, partner: str) -> tuple[str, int] |
 # Writing ------------------------------------------------------------------------------------
 
 
-def add_all(conn: Connection, records: Sequence[ItemRecord]) -> None:
-    conn.execute(items.insert(), [_values(record) for record in records])
+def add_all(conn: Connection, records: Sequence[ItemRecord], vault: Vault) -> None:
+    """Store `records`, each sealed under a data key of its own."""
+    conn.execute(items.insert(), [_values(record, vault) for record in records])
 
 
 def lock(conn: Connection, item_ids: Sequence[str]) -> None:
@@ -187,9 +221,16 @@ def mark_released(conn: Connection, item_ids: Sequence[str], *, by: str, at: dat
     )
 
 
-def set_marking(conn: Connection, item_id: str, level: str, label: Mapping[str, Any]) -> None:
-    """Re-mark the item: its marking and the label that carries it (a classification notice)."""
-    conn.execute(update(items).where(items.c.id == item_id).values(level=level, label=dict(label)))
+def set_marking(
+    conn: Connection, item_id: str, level: str, label: Mapping[str, Any], vault: Vault
+) -> None:
+    """Re-mark the item: its marking and the label that carries it (a classification notice),
+    the label sealed under the item's data key (in clear only for a row from before)."""
+    wrapped = conn.execute(select(items.c.data_key).where(items.c.id == item_id)).scalar()
+    stored = (
+        dict(label) if wrapped is None else _seal_label(vault.data_key(item_id, wrapped), label)
+    )
+    conn.execute(update(items).where(items.c.id == item_id).values(level=level, label=stored))
 
 
 # Treaty values ------------------------------------------------------------------------------

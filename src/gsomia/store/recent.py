@@ -1,4 +1,4 @@
-"""Reads of what a dashboard lists: the items waiting for release, the latest FLASH holdings."""
+"""Reads of what a dashboard lists: the latest FLASH holdings (drafts: `store.items.drafts`)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
-from gsomia.store.tables import holdings, items
-
-
-def drafts(conn: Connection) -> list[dict[str, Any]]:
-    """This node's items still in draft, oldest first: id, title, level, precedence, author."""
-    rows = conn.execute(
-        select(items.c.id, items.c.title, items.c.level, items.c.precedence, items.c.author)
-        .where(items.c.state == "draft")
-        .order_by(items.c.created_at)
-    )
-    return [dict(row) for row in rows.mappings()]
+from gsomia.store.tables import holdings
 
 
 def flash_holdings(conn: Connection, limit: int) -> list[Row[Any]]:

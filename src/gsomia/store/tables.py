@@ -103,6 +103,9 @@ items = Table(
     Column("state", String(16), nullable=False),  # draft | released
     Column("released_by", String(100)),
     Column("released_at", UTCDateTime),
+    # The item's data key, wrapped by the node's KEK: title, label and content are sealed
+    # under it (`gsomia.seal.at_rest`, ADR 0075). None on rows from before, kept in clear.
+    Column("data_key", LargeBinary),
 )
 
 outbox = Table(

@@ -40,7 +40,7 @@ def source_holding(node: Node, source_id: str) -> tuple[Holding, Any, str]:
         row = holdings.get(conn, source_id)
         if row is not None:
             return read.treaty_holding(node, row), row, "holding"
-        own = items.get(conn, source_id)
+        own = items.get(conn, source_id, node.vault)
     if own is None:
         raise NotFound(
             f"nothing held or originated here is called {source_id}",

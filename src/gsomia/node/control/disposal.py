@@ -249,7 +249,7 @@ def _on_return_notice(conn: Connection, node: Node, incoming: Incoming) -> Outco
     at = messages.when(document, "returned_at")
     messages.text(document, "by", limit=100)
     messages.texts(document, "covers", limit=64)
-    own = items.get(conn, item_id)
+    own = items.get(conn, item_id, node.vault)
     if own is None:
         raise NotFound(f"{node.nation} originated no item {item_id}")
     sender = incoming.sender

@@ -55,7 +55,7 @@ def _target(conn: Connection, node: Node, target: str) -> tuple[str, str]:
     row = holdings.get(conn, target)
     if row is not None:
         return str(row.item_id), str(row.originator)
-    own = items.get_own(conn, target, node.nation)
+    own = items.get_own(conn, target, node.nation, node.vault)
     if own is not None:
         return str(own.id), node.nation
     raise NotFound(

@@ -200,7 +200,7 @@ def _source(conn: Connection, node: Node, source_id: str) -> Holding | str | Non
     record = holdings.by_ids(conn, [source_id]).get(source_id)
     if record is not None:
         return DECLASSIFIED if record.local_level == DECLASSIFIED else held(node, record)
-    own = items.get(conn, source_id)
+    own = items.get(conn, source_id, node.vault)
     if own is None:
         return None
     if own.level == DECLASSIFIED:

@@ -80,7 +80,7 @@ def reclassify(
     """
     now = node.clock()
     with node.reader.connect() as conn:
-        row = items.get(conn, item_id)
+        row = items.get(conn, item_id, node.vault)
     if row is None:
         refuse_holder_change(node, officer, item_id)  # raises for a held item, else NotFound
     assert row is not None
@@ -111,7 +111,7 @@ def reclassify(
         document = notice_doc(notice)
         chain = holders_chain(conn, node, item_id)
         sent = send_notices(conn, node, chain, document=document, binding=binding, now=now)
-        items.set_marking(conn, item_id, marking, label)
+        items.set_marking(conn, item_id, marking, label, node.vault)
         remarked = remark_own_copies(conn, node, item, new_level)
         _open_case(
             conn, node, officer, notice, document=document, sent=sent, remarked=remarked, now=now

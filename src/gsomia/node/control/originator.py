@@ -37,7 +37,7 @@ def provided_items(
     """This originator's items as provided to `holder` (the agreement of that provision)."""
     found = []
     for item_id in item_ids:
-        row = items.get(conn, item_id)
+        row = items.get(conn, item_id, node.vault)
         sent = items.provision(conn, item_id, holder)
         if row is None or row.originator != node.nation:
             raise NotFound(f"{node.nation} is not the originator of an item {item_id}")

@@ -199,7 +199,7 @@ def _shown(conn: Connection, node: Node, target: str, agreement_id: str, version
     row = holdings.get(conn, target)
     if row is not None:
         return treaty_holding(node, row)
-    own = items.get_own(conn, target, node.nation)
+    own = items.get_own(conn, target, node.nation, node.vault)
     if own is None:
         raise NotFound(f"no holding or item {target} on this node")
     # The item's own agreement is per partner and not stored: the visit's is the one in question.

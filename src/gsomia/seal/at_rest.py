@@ -1,0 +1,107 @@
+"""Items and holdings at rest: each under its own data key, wrapped by the node's KEK (ADR 0075).
+
+Whoever copies `node.db` read every title, label and content in it. Now each stored item (and
+holding) gets a fresh AES-256-GCM data key; its sensitive columns are sealed under that key
+with the row's identity and the column's name as associated data, so a sealed value moved into
+another row or column does not open. The data key is stored beside the row, wrapped (AES-256-
+GCM) by the node's key-encryption key, which HKDF derives from the node's storage key, itself
+sealed in `keys/` under scrypt of the passphrase (ADR 0074): the database alone opens nothing.
+
+Destroying a holding erases its wrapped data key (crypto-erasure): ciphertext that survives
+anywhere — a dead PostgreSQL row version, a freed page, a backup taken later — no longer opens,
+even with the KEK.
+
+Formats: a sealed value is `b"GA1" ‖ nonce(12) ‖ ciphertext‖tag`; in a text column it is that,
+base64url, after `ga1:`; a wrapped data key is `nonce(12) ‖ ciphertext‖tag`.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from gsomia.errors import VerificationError
+
+MAGIC = b"GA1"
+TEXT_PREFIX = "ga1:"
+_KEK_INFO = b"gsomia at-rest key-encryption key/1"
+_NONCE = 12
+
+
+def _aad(owner: str, column: str) -> bytes:
+    return f"gsomia-at-rest/1|{owner}|{column}".encode()
+
+
+@dataclass(frozen=True)
+class DataKey:
+    """The data key of one stored item or holding (`owner`, its id)."""
+
+    owner: str
+    key: bytes
+
+    def seal(self, column: str, data: bytes) -> bytes:
+        nonce = os.urandom(_NONCE)
+        return MAGIC + nonce + AESGCM(self.key).encrypt(nonce, data, _aad(self.owner, column))
+
+    def open(self, column: str, value: bytes) -> bytes:
+        """What `seal` sealed for `column` of this owner; VerificationError otherwise."""
+        if not is_sealed(value) or len(value) < len(MAGIC) + _NONCE + 16:
+            raise VerificationError(f"{column} of {self.owner} is not sealed at rest")
+        body = value[len(MAGIC) :]
+        try:
+            return AESGCM(self.key).decrypt(body[:_NONCE], body[_NONCE:], _aad(self.owner, column))
+        except InvalidTag:
+            raise VerificationError(f"{column} of {self.owner} does not open at rest") from None
+
+    def seal_text(self, column: str, text: str) -> str:
+        sealed = self.seal(column, text.encode("utf-8"))
+        return TEXT_PREFIX + base64.urlsafe_b64encode(sealed).decode("ascii")
+
+    def open_text(self, column: str, value: str) -> str:
+        if not value.startswith(TEXT_PREFIX):
+            raise VerificationError(f"{column} of {self.owner} is not sealed at rest")
+        raw = base64.urlsafe_b64decode(value[len(TEXT_PREFIX) :])
+        return self.open(column, raw).decode("utf-8")
+
+
+def is_sealed(value: bytes) -> bool:
+    return value[: len(MAGIC)] == MAGIC
+
+
+def is_sealed_text(value: str) -> bool:
+    return value.startswith(TEXT_PREFIX)
+
+
+class Vault:
+    """The node's key-encryption key: makes, wraps and unwraps data keys. Never stored."""
+
+    def __init__(self, storage_key: bytes) -> None:
+        if len(storage_key) != 32:
+            raise VerificationError("the node's storage key is not 32 bytes")
+        self._kek = HKDF(hashes.SHA256(), 32, salt=None, info=_KEK_INFO).derive(storage_key)
+
+    def new_data_key(self, owner: str) -> tuple[DataKey, bytes]:
+        """A fresh data key for `owner`, and its wrapped form to store beside the row."""
+        key = AESGCM.generate_key(bit_length=256)
+        nonce = os.urandom(_NONCE)
+        wrapped = nonce + AESGCM(self._kek).encrypt(nonce, key, _aad(owner, "data_key"))
+        return DataKey(owner, key), wrapped
+
+    def data_key(self, owner: str, wrapped: bytes | None) -> DataKey:
+        """The data key `wrapped` for `owner`; VerificationError if it was erased (destroyed)
+        or does not unwrap under this node's KEK."""
+        if not wrapped:
+            raise VerificationError(f"the data key of {owner} was erased: nothing of it opens")
+        try:
+            key = AESGCM(self._kek).decrypt(
+                wrapped[:_NONCE], wrapped[_NONCE:], _aad(owner, "data_key")
+            )
+        except InvalidTag:
+            raise VerificationError(f"the data key of {owner} does not unwrap here") from None
+        return DataKey(owner, key)
