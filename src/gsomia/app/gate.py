@@ -142,7 +142,8 @@ def _replay(body: IO[bytes], receive: Receive) -> Receive:
 
 async def _answer(send: Send, scope: Scope, error: Error) -> None:
     status = http_status(error)
-    log.info(
+    # Debug only: the counters say how many; a line per refusal would let a flood fill the disk.
+    log.debug(
         "request refused at the gate",
         extra={"path": scope["path"], "status": status, "error": error.code},
     )
