@@ -42,3 +42,10 @@ class Site:
 
     def auth(self, name: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[name]}"}
+
+    def stream_token(self, nation: str, name: str) -> str:
+        """A stream token for `name`, as a browser gets one before it opens the alerts."""
+        response = self.clients[nation].post("/api/v1/tokens", json={}, headers=self.auth(name))
+        assert response.status_code == 201, response.text
+        token: str = response.json()["token"]
+        return token

@@ -46,7 +46,9 @@ def test_a_flash_item_reaches_an_allowed_readers_stream(site: Site) -> None:
         answered.append(post_batch(site.peers["JPN"], batch).status_code)
 
     lines = []
-    with jpn.stream("GET", "/api/v1/alerts", params={"token": site.tokens["sato"]}) as stream:
+    with jpn.stream(
+        "GET", "/api/v1/alerts", params={"token": site.stream_token("JPN", "sato")}
+    ) as stream:
         assert stream.status_code == 200
         assert stream.headers["content-type"].startswith("text/event-stream")
         sender = None

@@ -69,7 +69,7 @@ def test_an_idle_alert_stream_sends_keep_alives(
     monkeypatch.setattr(live, "KEEPALIVE_SECONDS", 0.01)
     seen = []
     with site.clients["JPN"].stream(
-        "GET", "/api/v1/alerts", params={"token": site.tokens["sato"]}
+        "GET", "/api/v1/alerts", params={"token": site.stream_token("JPN", "sato")}
     ) as stream:
         for line in stream.iter_lines():
             seen.append(line)

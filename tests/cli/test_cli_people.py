@@ -3,18 +3,22 @@ each a `gsomia.node` use case whose every change is an administration event in t
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from gsomia.cli import app
+from gsomia.cli.common import connect
 from gsomia.errors import Conflict, InputError, NotFound
 from gsomia.ledger.events import EventKind
 from gsomia.node.assembly import assemble
+from gsomia.node.database import open_database
 from gsomia.node.home import CARD, init_home, load_home
+from gsomia.node.tokens import CONSOLE_TOKENS, list_tokens
 from gsomia.store.ledger import SqlLog
-from gsomia.store.users import user_for_token
+from gsomia.store.users import token_id, user_for_token
 
 PASSPHRASE = "passphrase-for-tests"
 runner = CliRunner()
@@ -80,6 +84,43 @@ def test_user_token_is_shown_once_and_logged(homes: dict[str, Path]) -> None:
     assert (EventKind.KEY_ADMIN, "kim", "user:token") in _log(homes["KOR"])
     nobody = runner.invoke(app, ["user", "token", "--home", str(homes["KOR"]), "nobody"])
     assert isinstance(nobody.exception, NotFound)
+
+
+def test_user_tokens_lists_and_revoke_ends_a_token(homes: dict[str, Path]) -> None:
+    _add(homes["KOR"], "kim", "--role", "analyst")
+    home = str(homes["KOR"])
+    token = runner.invoke(app, ["user", "token", "--home", home, "kim", "--hours", "2"])
+    assert token.exit_code == 0, token.output
+    listed = runner.invoke(app, ["user", "tokens", "--home", home, "kim"], env={"COLUMNS": "200"})
+    assert "in force" in listed.output
+    ident = token_id(token.output.strip())
+    assert ident in listed.output
+    revoked = runner.invoke(app, ["user", "token", "--home", home, "--revoke", ident])
+    assert revoked.exit_code == 0, revoked.output
+    assert f"revoked token {ident} of kim" in revoked.output
+    assert (EventKind.KEY_ADMIN, "kim", "user:token-revoke") in _log(homes["KOR"])
+    again = runner.invoke(app, ["user", "token", "--home", home, "--revoke", ident])
+    assert isinstance(again.exception, NotFound)
+    too_long = runner.invoke(app, ["user", "token", "--home", home, "kim", "--hours", "9999"])
+    assert too_long.exit_code != 0
+
+
+def test_the_console_token_is_kept_and_reused_not_minted_per_call(
+    homes: dict[str, Path],
+) -> None:
+    """Before: every `--home --as` call left a new permanent token (24 in an afternoon)."""
+    _add(homes["KOR"], "kim", "--role", "analyst")
+    home = homes["KOR"]
+    with open_database(home) as db:
+        first = connect(home, "kim", None, None)
+        second = connect(home, "kim", None, None)
+        console_rows = [t for t in list_tokens(db, "kim") if t.scope == "console"]
+    assert first._http.headers["authorization"] == second._http.headers["authorization"]
+    assert len(console_rows) == 1
+    kept = home / CONSOLE_TOKENS / "kim"
+    assert first._http.headers["authorization"] == f"Bearer {kept.read_text()}"
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert console_rows[0].expires_at is not None
 
 
 def test_peer_add_pins_the_card_and_logs_its_fingerprint(

@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from gsomia.errors import Unauthenticated
 from gsomia.node.runtime import Node
-from gsomia.node.users import UserRecord, user_for_token
+from gsomia.node.tokens import authenticate
+from gsomia.node.users import UserRecord
+from gsomia.treaty.credentials import Carrier
 
 
 def get_node(request: Request) -> Node:
@@ -16,20 +17,21 @@ def get_node(request: Request) -> Node:
     return node
 
 
+#: The one route a browser's EventSource reaches, which cannot send a header: only here is a
+#: token taken from the query string, and only a `stream` token (ADR 0081).
+STREAM_ROUTE = "/api/v1/alerts"
+
+
 def current_user(request: Request, node: Annotated[Node, Depends(get_node)]) -> UserRecord:
-    """The user whose token the request carries (header, or `?token=` for EventSource)."""
+    """The user whose token the request carries: in the `Authorization` header, or, on the
+    alerts stream alone, a stream token in `?token=`."""
     header = request.headers.get("authorization", "")
-    token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
-    token = token or request.query_params.get("token", "")
-    if token:
-        user = user_for_token(node, token)
-        if user is not None:
-            return user
-    raise Unauthenticated(
-        "a valid API token is required",
-        hint="send `Authorization: Bearer <token>`; "
-        "an operator issues one with `gsomia user token`",
-    )
+    stream_route = request.url.path == STREAM_ROUTE
+    if header.startswith("Bearer "):
+        token, carrier = header.removeprefix("Bearer ").strip(), Carrier.HEADER
+    else:
+        token, carrier = request.query_params.get("token", ""), Carrier.QUERY
+    return authenticate(node, token, carrier=carrier, stream_route=stream_route)
 
 
 NodeDep = Annotated[Node, Depends(get_node)]

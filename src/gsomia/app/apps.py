@@ -28,6 +28,7 @@ from gsomia.api import (
     notices,
     ops,
     peer,
+    tokens,
     users,
     visits,
 )
@@ -83,6 +84,7 @@ def create_user_app(node: Node, *, run_worker: bool = True) -> FastAPI:
     app.state.node = node
     errors.install(app)
     app.include_router(users.router)
+    app.include_router(tokens.router)
     app.include_router(agreements.router)
     for workflow in (consent, notices, custody, compromise, visits):
         app.include_router(workflow.router)

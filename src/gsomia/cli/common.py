@@ -5,7 +5,8 @@ every table colours a state the same way and shows a time to the second. Keeping
 place keeps the commands short and the output consistent from one workflow to the next.
 
 Either `--url` and `--token` (or GSOMIA_URL / GSOMIA_TOKEN), or `--home DIR --as USER` on the
-node's own machine, where the CLI issues USER a token from the node's database. A node served
+node's own machine, where the CLI keeps USER a console token in the home and reuses it until
+it nears its expiry (`gsomia.node.tokens.console_token`). A node served
 with `--tls` is trusted by its own certificate from its home, or by `gsomia --cacert FILE`.
 """
 
@@ -47,7 +48,7 @@ def _cacert() -> Path | None:
 def connect(home: Path | None, user: str | None, url: str | None, token: str | None) -> NodeClient:
     if home is not None and user is not None:
         with open_database(home) as db:
-            token = console_token(db, user)
+            token = console_token(db, home, user, hours=db.config.token_hours)
         config = db.config
         url = url or f"{'https' if config.tls else 'http'}://{config.listen}"
         own = Path(config.tls_cert) if config.tls_cert else home / KEYS / TLS_CERT_FILE

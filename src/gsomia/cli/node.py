@@ -13,14 +13,15 @@ from rich.table import Table
 
 from gsomia.app.serving import Listener, address, peer_tls, serve_node, user_tls
 from gsomia.cli.app import app, console
-from gsomia.cli.common import HomeOpt, iso_day
+from gsomia.cli.common import HomeOpt, iso_day, moment
 from gsomia.cli.identity import passphrase
 from gsomia.errors import InputError, UsageError
 from gsomia.node.assembly import assemble
 from gsomia.node.database import open_database
 from gsomia.node.home import load_home
 from gsomia.node.partners import list_partners, pin_partner
-from gsomia.node.users import PersonDraft, issue_token, list_users, register
+from gsomia.node.tokens import issue_token, list_tokens, revoke_token
+from gsomia.node.users import PersonDraft, list_users, register
 from gsomia.seal import fingerprint_groups
 
 peer_app = typer.Typer(help="Partner nodes this node trusts.")
@@ -171,11 +172,54 @@ def user_add(  # noqa: PLR0917 - Typer maps parameters to options
 
 
 @user_app.command("token")
-def user_token(home: HomeOpt, name: Annotated[str, typer.Argument()]) -> None:
-    """Issue an API token for a person (shown once)."""
+def user_token(
+    home: HomeOpt,
+    name: Annotated[str | None, typer.Argument(help="the person to issue a token to")] = None,
+    hours: Annotated[
+        float | None, typer.Option(help="lifetime (default: [auth] token_hours)")
+    ] = None,
+    revoke: Annotated[str | None, typer.Option(help="revoke the token with this id")] = None,
+) -> None:
+    """Issue an API token for a person (shown once), or `--revoke ID` one."""
     with open_database(home) as db:
-        token = issue_token(db, name)
+        if revoke is not None:
+            holder = revoke_token(db, revoke)
+            console.print(f"[red]revoked[/] token {revoke} of {holder}")
+            return
+        if name is None:
+            raise UsageError("name the person, or --revoke a token id")
+        try:
+            token = issue_token(db, name, hours=hours or db.config.token_hours)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
     typer.echo(token)
+
+
+@user_app.command("tokens")
+def user_tokens(
+    home: HomeOpt, name: Annotated[str | None, typer.Argument(help="only this person's")] = None
+) -> None:
+    """Tokens issued on this node: id, holder, scope, when issued, expires, revoked."""
+    with open_database(home) as db:
+        rows = list_tokens(db, name)
+        now = db.clock()
+    table = Table("id", "user", "scope", "issued", "expires", "state")
+    for row in rows:
+        if row.revoked_at is not None:
+            state = "revoked"
+        elif row.expires_at is None or row.expires_at <= now:
+            state = "expired"
+        else:
+            state = "in force"
+        table.add_row(
+            row.id,
+            row.user_name,
+            row.scope,
+            moment(row.created_at.isoformat()),
+            moment(row.expires_at.isoformat()) if row.expires_at else "—",
+            state,
+        )
+    console.print(table)
 
 
 @user_app.command("list")

@@ -43,6 +43,7 @@ from gsomia.seal import (
     rewrap_node_keys,
     write_node_keys,
 )
+from gsomia.treaty.credentials import MAX_TOKEN_HOURS
 
 CONFIG = "config.toml"
 CARD = "identity.json"
@@ -77,6 +78,8 @@ class NodeConfig:
     #: `[peer]`: each partner's allowance of requests to the peer API (`gsomia.node.throttle`).
     peer_rate: float = 50.0
     peer_burst: float = 500.0
+    #: `[auth]`: how long an API or console token lives, in hours (a shift by default).
+    token_hours: float = 12.0
 
     def to_toml(self) -> dict[str, Any]:
         return {
@@ -95,6 +98,7 @@ class NodeConfig:
                 "checkpoint_seconds": self.checkpoint_seconds,
             },
             "peer": {"rate": self.peer_rate, "burst": self.peer_burst},
+            "auth": {"token_hours": self.token_hours},
         }
 
 
@@ -153,7 +157,7 @@ def read_config(path: Path) -> NodeConfig:
         raise UsageError(f"{path / CONFIG} is not valid TOML: {error}") from error
     try:
         node, server, database = raw["node"], raw.get("server", {}), raw.get("database", {})
-        log, peer = raw.get("log", {}), raw.get("peer", {})
+        log, peer, auth = raw.get("log", {}), raw.get("peer", {}), raw.get("auth", {})
         return NodeConfig(
             nation=str(node["nation"]),
             name=str(node["name"]),
@@ -169,9 +173,17 @@ def read_config(path: Path) -> NodeConfig:
             checkpoint_seconds=float(log.get("checkpoint_seconds", 5.0)),
             peer_rate=float(peer.get("rate", 50.0)),
             peer_burst=float(peer.get("burst", 500.0)),
+            token_hours=_token_hours(auth.get("token_hours", 12.0)),
         )
     except (KeyError, TypeError, AttributeError, ValueError) as error:
         raise UsageError(f"{path / CONFIG} lacks {error}") from error
+
+
+def _token_hours(value: object) -> float:
+    hours = float(value)  # type: ignore[arg-type]
+    if not 0 < hours <= MAX_TOKEN_HOURS:
+        raise ValueError(f"[auth] token_hours must be more than 0 and at most {MAX_TOKEN_HOURS}")
+    return hours
 
 
 def hosts_of(endpoints: Sequence[str]) -> list[str]:

@@ -16,6 +16,7 @@ from gsomia.ledger.events import EventKind
 from gsomia.node import audit
 from gsomia.node.audit import admin_event
 from gsomia.node.database import Database
+from gsomia.node.tokens import console_token, issue_token
 from gsomia.store import users as store
 from gsomia.store.users import UserRecord
 from gsomia.treaty.roles import ROLE_GRANTS
@@ -31,7 +32,6 @@ __all__ = [
     "list_users",
     "register",
     "set_password",
-    "user_for_token",
 ]
 
 #: Who the log names for what an operator does at the node's console.
@@ -88,28 +88,6 @@ def register(db: Database, draft: PersonDraft, *, actor: str = OPERATOR) -> User
     return record
 
 
-def issue_token(db: Database, name: str, *, actor: str = OPERATOR) -> str:
-    """A new API token for `name` (shown once; only its hash is kept), logged as issued."""
-    now = db.clock()
-    with db.engine.begin() as conn:
-        token = store.issue_token(conn, name, now)
-        event = admin_event(
-            EventKind.KEY_ADMIN, actor=actor, action="user:token", subject=name, now=now
-        )
-        audit.record_event(conn, event)
-    return token
-
-
-def console_token(db: Database, name: str) -> str:
-    """A token for the operator acting as `name` at the node's own console (`--home --as`).
-
-    Not logged as an administration event: it stands for a person already registered, on the
-    node's own machine, and whatever it is used for is decided and logged by its use case.
-    """
-    with db.engine.begin() as conn:
-        return store.issue_token(conn, name, db.clock())
-
-
 def list_users(db: Database) -> list[UserRecord]:
     with db.reader.connect() as conn:
         return store.list_users(conn)
@@ -125,12 +103,6 @@ def set_password(db: Database, name: str, password: str) -> None:
     """Set `name`'s password for the pages (kept as an Argon2id hash)."""
     with db.engine.begin() as conn:
         store.set_password(conn, name, password)
-
-
-def user_for_token(db: Database, token: str) -> UserRecord | None:
-    """The person an API token was issued to, unless it was revoked."""
-    with db.reader.connect() as conn:
-        return store.user_for_token(conn, token)
 
 
 def check_password(db: Database, name: str, password: str) -> UserRecord | None:

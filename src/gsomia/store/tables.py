@@ -46,6 +46,9 @@ api_tokens = Table(
     Column("user_name", ForeignKey("users.name"), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
+    # api | console | stream (`gsomia.treaty.credentials.Scope`); rows from before: api.
+    Column("scope", String(16), nullable=False, server_default="api"),
+    Column("expires_at", UTCDateTime),  # NULL only for tokens issued before tokens expired
 )
 
 peers = Table(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -105,13 +105,86 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(conn: Connection, name: str, now: datetime) -> str:
+def issue_token(
+    conn: Connection,
+    name: str,
+    now: datetime,
+    *,
+    scope: str = "api",
+    expires_at: datetime | None = None,
+) -> str:
+    """A new token for `name`, kept as its hash; it expires at `expires_at` (default: 12 hours
+    on, the node's default lifetime)."""
     get_user(conn, name)
     token = "gsm_" + secrets.token_urlsafe(32)
     conn.execute(
-        api_tokens.insert().values(token_hash=_digest(token), user_name=name, created_at=now)
+        api_tokens.insert().values(
+            token_hash=_digest(token),
+            user_name=name,
+            created_at=now,
+            scope=scope,
+            expires_at=expires_at or now + timedelta(hours=12),
+        )
     )
     return token
+
+
+@dataclass(frozen=True)
+class TokenRow:
+    """A token as the node keeps it: its id is a prefix of its hash, safe to show."""
+
+    id: str
+    user_name: str
+    scope: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+TOKEN_ID_CHARS = 16
+
+
+def _token_row(row: object) -> TokenRow:
+    m = row._mapping  # type: ignore[attr-defined]
+    return TokenRow(
+        id=m["token_hash"][:TOKEN_ID_CHARS],
+        user_name=m["user_name"],
+        scope=m["scope"],
+        created_at=m["created_at"],
+        expires_at=m["expires_at"],
+        revoked_at=m["revoked_at"],
+    )
+
+
+def token_id(token: str) -> str:
+    return _digest(token)[:TOKEN_ID_CHARS]
+
+
+def list_tokens(conn: Connection, name: str | None = None) -> list[TokenRow]:
+    """`name`'s tokens (everyone's if None), newest first."""
+    query = select(api_tokens).order_by(api_tokens.c.created_at.desc())
+    if name is not None:
+        query = query.where(api_tokens.c.user_name == name)
+    return [_token_row(row) for row in conn.execute(query)]
+
+
+def revoke_token(conn: Connection, ident: str, now: datetime, *, owner: str | None = None) -> str:
+    """Revoke the token whose id is `ident` (of `owner`, if given); its holder's name.
+    `NotFound` if there is no such token in force."""
+    if len(ident) != TOKEN_ID_CHARS or not all(c in "0123456789abcdef" for c in ident):
+        raise NotFound(f"no token {ident!r}", hint="`gsomia user tokens` lists the ids")
+    query = select(api_tokens.c.token_hash, api_tokens.c.user_name).where(
+        api_tokens.c.token_hash.startswith(ident), api_tokens.c.revoked_at.is_(None)
+    )
+    if owner is not None:
+        query = query.where(api_tokens.c.user_name == owner)
+    row = conn.execute(query).first()
+    if row is None:
+        raise NotFound(f"no token {ident!r} in force", hint="`gsomia user tokens` lists the ids")
+    conn.execute(
+        update(api_tokens).where(api_tokens.c.token_hash == row.token_hash).values(revoked_at=now)
+    )
+    return str(row.user_name)
 
 
 def revoke_tokens(conn: Connection, name: str, now: datetime) -> None:
@@ -122,10 +195,19 @@ def revoke_tokens(conn: Connection, name: str, now: datetime) -> None:
     )
 
 
-def user_for_token(conn: Connection, token: str) -> UserRecord | None:
+def token_holder(conn: Connection, token: str) -> tuple[UserRecord, TokenRow] | None:
+    """The person `token` was issued to and what is kept of it, revoked or expired alike
+    (whether it still stands is the core's decision); None if it was never issued."""
     row = conn.execute(
-        select(users)
+        select(users, api_tokens)
         .join(api_tokens, api_tokens.c.user_name == users.c.name)
-        .where(api_tokens.c.token_hash == _digest(token), api_tokens.c.revoked_at.is_(None))
+        .where(api_tokens.c.token_hash == _digest(token))
     ).first()
-    return _record(row) if row is not None else None
+    return (_record(row), _token_row(row)) if row is not None else None
+
+
+def user_for_token(conn: Connection, token: str) -> UserRecord | None:
+    """The person behind `token` unless it was revoked. Whether it may be used now (its
+    lifetime, its scope) is `gsomia.treaty.credentials.may_use_token`'s to say."""
+    held = token_holder(conn, token)
+    return held[0] if held is not None and held[1].revoked_at is None else None

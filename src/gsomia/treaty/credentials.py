@@ -1,0 +1,112 @@
+"""Whether a credential still stands for its person: API tokens' lifetime, scope and carrier.
+
+A token is a bearer credential: whoever holds the string is the person. So it lives a bounded
+time (`[auth] token_hours`, 12 by default, a shift), it can be revoked, and it is accepted only
+where its scope says: `api` and `console` tokens in the `Authorization` header on every route;
+a `stream` token only on the one route a browser's EventSource cannot send a header to, and
+only there in the query string, where it is written into proxies' and servers' access logs.
+Decided here, with `now` given; the shell looks the token up and asks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from gsomia.treaty.decision import Decision
+
+__all__ = [
+    "DEFAULT_TOKEN_HOURS",
+    "REUSE_MARGIN",
+    "Carrier",
+    "Scope",
+    "TokenState",
+    "may_use_token",
+    "reusable",
+    "token_expiry",
+]
+
+ARTICLE, REQUIREMENT = "Art. 6(e)", "R16"  # the node's personnel-security administration
+DEFAULT_TOKEN_HOURS = 12
+#: A console token with less than this left is replaced rather than reused, so that a command
+#: does not start with a token that expires under it.
+REUSE_MARGIN = timedelta(minutes=10)
+MAX_TOKEN_HOURS = 24 * 30
+
+
+class Scope(StrEnum):
+    API = "api"  # issued by an operator (`gsomia user token`) or by the person (`POST /tokens`)
+    CONSOLE = "console"  # the CLI on the node's machine (`--home DIR --as USER`)
+    STREAM = "stream"  # the alerts stream only, the one route that takes it in the query
+
+
+class Carrier(StrEnum):
+    HEADER = "header"
+    QUERY = "query"
+
+
+@dataclass(frozen=True)
+class TokenState:
+    """What the node keeps of a token: never the token itself."""
+
+    scope: Scope
+    created_at: datetime
+    expires_at: datetime | None  # None: issued before tokens had a lifetime
+    revoked_at: datetime | None
+
+
+def token_expiry(now: datetime, hours: float) -> datetime:
+    """When a token issued at `now` for `hours` expires; `ValueError` outside (0, 30 days]."""
+    if not 0 < hours <= MAX_TOKEN_HOURS:
+        raise ValueError(f"a token lives more than 0 and at most {MAX_TOKEN_HOURS} hours")
+    return now + timedelta(hours=hours)
+
+
+def _deny(reason: str) -> Decision:
+    return Decision.deny(reason, ARTICLE, REQUIREMENT)
+
+
+def may_use_token(
+    token: TokenState | None, now: datetime, *, carrier: Carrier, stream_route: bool
+) -> Decision:
+    """May this token stand for its person on this request? Denied if unknown, revoked,
+    expired or without a lifetime; a query-string token only as a `stream` token on the
+    stream route, and a `stream` token nowhere else."""
+    if token is None:
+        return _deny("the token is not one this node issued")
+    refusal = _standing(token, now) or _carried(token, carrier, stream_route=stream_route)
+    if refusal:
+        return _deny(refusal)
+    return Decision.allow(f"a {token.scope.value} token in force", ARTICLE, REQUIREMENT)
+
+
+def _standing(token: TokenState, now: datetime) -> str:
+    """Why `token` no longer stands at `now`, or ""."""
+    if token.revoked_at is not None and token.revoked_at <= now:
+        return "the token was revoked"
+    if token.expires_at is None:
+        return "the token was issued before tokens had a lifetime; issue a new one"
+    if token.expires_at <= now:
+        return "the token has expired"
+    return ""
+
+
+def _carried(token: TokenState, carrier: Carrier, *, stream_route: bool) -> str:
+    """Why `token` may not be used on this route or carried this way, or ""."""
+    if carrier is Carrier.QUERY and not (stream_route and token.scope is Scope.STREAM):
+        return "a token in the query string is accepted only as a stream token on the stream"
+    if token.scope is Scope.STREAM and not stream_route:
+        return "a stream token opens the alerts stream only"
+    return ""
+
+
+def reusable(token: TokenState | None, now: datetime) -> bool:
+    """Whether a console token kept on the node's machine may serve one more command."""
+    return (
+        token is not None
+        and token.scope is Scope.CONSOLE
+        and token.revoked_at is None
+        and token.expires_at is not None
+        and token.expires_at - REUSE_MARGIN > now
+    )
