@@ -1,4 +1,5 @@
-"""New purposes for a holding, approved by the originator only (R13, with R19-R21).
+"""New purposes for a holding, approved by the originator only (R13, with R19-R21): the
+holder's side, and the one door the faces use for both sides.
 
 A holder's officer asks the originator to approve a purpose the item was not provided for;
 the request travels as a signed message and opens the same case on both nodes. The
@@ -20,58 +21,36 @@ from typing import Any
 from sqlalchemy import Connection
 
 from gsomia.errors import Conflict, InputError, NotFound, PolicyDenied
-from gsomia.exchange.incoming import require_party
 from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
-from gsomia.node.authority import authorise, refuse
+from gsomia.node.authority import authorise
 from gsomia.node.control import casebook, messages
 from gsomia.node.control.messages import Handler, Incoming, Outcome
-from gsomia.node.control.originator import THIRD_PARTY, provided_items
+from gsomia.node.control.originator import THIRD_PARTY
+from gsomia.node.control.purpose_cases import PURPOSE, get_purpose, list_purposes
+from gsomia.node.control.purpose_decisions import approve_purpose, refuse_purpose
 from gsomia.node.people import to_person
 from gsomia.node.read import holding_row, treaty_holding
 from gsomia.node.runtime import Node
-from gsomia.seal import PURPOSE_DOC, sign_document, verify_document
-from gsomia.store import cases, holdings
+from gsomia.seal import verify_document
+from gsomia.store import holdings
 from gsomia.store.users import UserRecord
 from gsomia.treaty.access import may_access
 from gsomia.treaty.decision import Decision
-from gsomia.treaty.decisions import may_decide_request
 from gsomia.treaty.items import Holding
-from gsomia.treaty.purposes import PurposeApproval, apply_purpose_approval, may_approve_purpose
+from gsomia.treaty.purposes import PurposeApproval, apply_purpose_approval
 from gsomia.treaty.roles import Action
 
-PURPOSE = "purpose"
-
-
-def _purpose_view(row: Any) -> dict[str, Any]:
-    m = row._mapping
-    doc = m["document"]
-    return {
-        "id": m["id"],
-        "status": m["status"],
-        "originator": m["originator"],
-        "holder": doc.get("holder"),
-        "item_ids": doc.get("item_ids", []),
-        "purpose": doc.get("purpose"),
-        "holding_id": doc.get("holding_id"),
-        "requested_by": doc.get("requested_by"),
-        "requested_at": doc.get("requested_at"),
-        "decided_by": doc.get("decided_by"),
-        "decided_at": doc.get("decided_at"),
-        "reason": doc.get("reason", ""),
-        "role": "holder" if m["counterpart"] == m["originator"] else "originator",
-    }
-
-
-def list_purposes(node: Node) -> list[dict[str, Any]]:
-    with node.reader.connect() as conn:
-        rows = casebook.all_of(conn, PURPOSE)
-    return [_purpose_view(row) for row in rows]
-
-
-def get_purpose(node: Node, case_id: str) -> dict[str, Any]:
-    with node.reader.connect() as conn:
-        return _purpose_view(casebook.load(conn, PURPOSE, case_id))
+#: The faces reach both sides of a purpose request here.
+__all__ = [
+    "HANDLERS",
+    "approve_purpose",
+    "get_purpose",
+    "list_purposes",
+    "may_use_for",
+    "refuse_purpose",
+    "request_purpose",
+]
 
 
 def request_purpose(node: Node, user: UserRecord, holding_id: str, purpose: str) -> dict[str, Any]:
@@ -140,150 +119,6 @@ def request_purpose(node: Node, user: UserRecord, holding_id: str, purpose: str)
         )
     messages.wake(node)
     return get_purpose(node, case_id)
-
-
-def _on_purpose_request(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
-    doc = incoming.document
-    case_id = messages.text(doc, "id", limit=64)
-    holder = messages.text(doc, "holder", limit=4)
-    purpose = messages.text(doc, "purpose")
-    item_ids = messages.texts(doc, "item_ids", limit=64)
-    require_party(incoming, holder, f"the holder asking in purpose request {case_id}")
-    if messages.text(doc, "originator", limit=4) != node.nation:
-        raise InputError(f"purpose request {case_id} is not addressed to {node.nation}")
-    if not item_ids:
-        raise InputError(f"purpose request {case_id} names no item")
-    provided_items(conn, node, item_ids, holder)
-    if cases.exists(conn, case_id):
-        raise Conflict(f"purpose request {case_id} is already open")
-    requested_by = messages.text(doc, "requested_by", limit=100)
-    document = {
-        "id": case_id,
-        "originator": node.nation,
-        "holder": holder,
-        "item_ids": item_ids,
-        "purpose": purpose,
-        "requested_by": requested_by,
-        "requested_at": messages.when(doc, "requested_at").isoformat(),
-    }
-    casebook.insert(
-        conn,
-        case_id=case_id,
-        kind=PURPOSE,
-        item_id=item_ids[0],
-        originator=node.nation,
-        counterpart=holder,
-        opened_by=holder,
-        status="requested",
-        document=document,
-        now=incoming.at,
-    )
-    casebook.step(
-        conn,
-        case_id,
-        actor=requested_by,
-        nation=holder,
-        name="requested",
-        document=doc,
-        at=incoming.at,
-        message_id=incoming.id,
-        signature=incoming.signed.decode("utf-8", "replace"),
-    )
-    decision = Decision.allow(
-        f"{holder} asks approval of {purpose!r}; awaiting {node.nation}'s officer",
-        THIRD_PARTY,
-        "R13",
-    )
-    return Outcome(decision, case_id, {"case": case_id, "case_status": "requested"})
-
-
-def _decide_purpose(
-    node: Node, officer: UserRecord, case_id: str, *, approve: bool, reason: str = ""
-) -> dict[str, Any]:
-    person, allowed = authorise(node, officer, Action.DECIDE_CONSENT, case_id)
-    now = node.clock()
-    with node.reader.connect() as conn:
-        row = casebook.load(conn, PURPOSE, case_id)
-    doc = dict(row._mapping["document"])
-    step = "purpose_approve" if approve else "purpose_refuse"
-    deciding = may_decide_request(node.nation, row.originator, case_id, "R13")
-    if not deciding.allowed:
-        refuse(node, actor=officer.name, action=step, subject=case_id, decision=deciding, now=now)
-    if row.status != "requested":
-        raise Conflict(f"purpose request {case_id} is {row.status}; it cannot be decided again")
-    approval = PurposeApproval(
-        id=case_id,
-        originator=node.nation,
-        holder=doc["holder"],
-        purpose=doc["purpose"],
-        approved_by=officer.name,
-        approved_at=now,
-        item_ids=frozenset(doc["item_ids"]),
-    )
-    decision = may_approve_purpose(person, approval, now)
-    if not decision.allowed:
-        refuse(node, actor=officer.name, action=step, subject=case_id, decision=decision, now=now)
-    status = "approved" if approve else "refused"
-    answer: dict[str, Any] = {
-        "id": case_id,
-        "status": status,
-        "reason": reason,
-        "decided_by": officer.name,
-        "decided_at": now.isoformat(),
-    }
-    if approve:
-        answer["approval"] = sign_document(
-            node.keys,
-            {
-                "type": PURPOSE_DOC,
-                "id": case_id,
-                "originator": node.nation,
-                "holder": approval.holder,
-                "purpose": approval.purpose,
-                "item_ids": sorted(approval.item_ids),
-                "approved_by": officer.name,
-                "approved_at": now.isoformat(),
-            },
-        )
-    doc.update(decided_by=officer.name, decided_at=now.isoformat(), reason=reason)
-    with node.engine.begin() as conn:
-        casebook.save(conn, case_id, status, doc, now)
-        message_id = messages.send(
-            conn, node, kind=Kind.PURPOSE_DECISION, peer=approval.holder, document=answer, now=now
-        )
-        casebook.step(
-            conn,
-            case_id,
-            actor=officer.name,
-            nation=node.nation,
-            name=status,
-            document=answer,
-            at=now,
-            message_id=message_id,
-        )
-        told = Decision.allow(
-            f"purpose {approval.purpose!r} {status} for {approval.holder}", THIRD_PARTY, "R13"
-        )
-        audit.record_all(
-            conn,
-            [
-                audit.Entry(officer.name, Action.DECIDE_CONSENT.value, case_id, allowed),
-                audit.Entry(officer.name, step, case_id, told, also=(message_id,)),
-            ],
-            now,
-        )
-    messages.wake(node)
-    return get_purpose(node, case_id)
-
-
-def approve_purpose(node: Node, officer: UserRecord, case_id: str) -> dict[str, Any]:
-    return _decide_purpose(node, officer, case_id, approve=True)
-
-
-def refuse_purpose(node: Node, officer: UserRecord, case_id: str, reason: str) -> dict[str, Any]:
-    if not reason.strip():
-        raise InputError("a refusal gives its reason")
-    return _decide_purpose(node, officer, case_id, approve=False, reason=reason.strip())
 
 
 def _on_purpose_decision(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
@@ -374,7 +209,4 @@ def may_use_for(node: Node, user: UserRecord, holding_id: str, purpose: str) -> 
     return decision
 
 
-HANDLERS: dict[Kind, Handler] = {
-    Kind.PURPOSE_REQUEST: _on_purpose_request,
-    Kind.PURPOSE_DECISION: _on_purpose_decision,
-}
+HANDLERS: dict[Kind, Handler] = {Kind.PURPOSE_DECISION: _on_purpose_decision}
