@@ -12,6 +12,7 @@ investigation that follows it because anyone may report, and at once.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
@@ -42,6 +43,7 @@ from gsomia.store import holdings, items
 from gsomia.store.users import UserRecord
 from gsomia.treaty.compromise import (
     NOTIFICATION_PRECEDENCE,
+    CompromiseCase,
     CompromiseReport,
     notify_originator,
     open_compromise_case,
@@ -93,16 +95,12 @@ def report(
                 description,
             )
         )
-        extra: dict[str, Any] = {
-            "side": HOLDER,
-            "sla_seconds": NOTIFICATION_SLA.total_seconds(),
-            "messages": {},
-        }
         local = originator == node.nation
         if local:
             case = notify_originator(case, now)
+            sent = None
         else:
-            extra["messages"]["report"] = messages.send(
+            sent = messages.send(
                 conn,
                 node,
                 kind=Kind.COMPROMISE_REPORT,
@@ -112,54 +110,12 @@ def report(
                 item_id=item_id,
                 now=now,
             )
-        casebook.insert(
-            conn,
-            case_id=case_id,
-            kind=KIND,
-            item_id=item_id,
-            originator=originator,
-            counterpart=originator,
-            opened_by=node.nation,
-            status=case.state.value,
-            document=case_document(case, extra),
-            now=now,
-        )
-        casebook.step(
-            conn,
-            case_id,
-            at=now,
-            actor=user.name,
-            nation=node.nation,
-            name="reported",
-            document={"actual": actual, "description": description},
-            message_id=extra["messages"].get("report"),
-        )
-        reported = Decision.allow(
-            f"{user.name} reported {'a' if actual else 'a possible'} loss or compromise of "
-            f"{item_id}; {originator} notified at {NOTIFICATION_PRECEDENCE.name}",
-            ARTICLE,
-            "R37",
-        )
+        _open(conn, node, user, case, sent, now)
         audit.record_all(
             conn,
             [audit.Entry(user.name, Action.REPORT_COMPROMISE.value, case_id, allowed)],
             now,
-            also=[
-                LogEvent(
-                    EventKind.COMPROMISE,
-                    now,
-                    user.name,
-                    (case_id, item_id),
-                    {
-                        "action": "report_compromise",
-                        "actual": actual,
-                        "originator": originator,
-                        "reason": reported.reason,
-                        "article": ARTICLE,
-                        "requirement": "R37",
-                    },
-                )
-            ],
+            also=[_reported_event(user, case, now)],
         )
         row = casebook.load(conn, KIND, case_id)
     if local:
@@ -167,6 +123,72 @@ def report(
     else:
         messages.wake(node, NOTIFICATION_PRECEDENCE)
     return view(row)
+
+
+def _open(  # noqa: PLR0917 - the case, the report's message, and who and when
+    conn: Connection,
+    node: Node,
+    user: UserRecord,
+    case: CompromiseCase,
+    sent: str | None,
+    now: datetime,
+) -> None:
+    """The reporting node's case, and its first step: reported (with the message to the
+    originator, unless the item is this node's own)."""
+    report_ = case.report
+    extra: dict[str, Any] = {
+        "side": HOLDER,
+        "sla_seconds": NOTIFICATION_SLA.total_seconds(),
+        "messages": {} if sent is None else {"report": sent},
+    }
+    casebook.insert(
+        conn,
+        case_id=report_.id,
+        kind=KIND,
+        item_id=min(report_.item_ids),
+        originator=report_.originator,
+        counterpart=report_.originator,
+        opened_by=node.nation,
+        status=case.state.value,
+        document=case_document(case, extra),
+        now=now,
+    )
+    casebook.step(
+        conn,
+        report_.id,
+        at=now,
+        actor=user.name,
+        nation=node.nation,
+        name="reported",
+        document={"actual": report_.actual, "description": report_.circumstances},
+        message_id=sent,
+    )
+
+
+def _reported_event(user: UserRecord, case: CompromiseCase, now: datetime) -> LogEvent:
+    """The log's compromise event of a report, with the decision that let it be made (R37)."""
+    report_ = case.report
+    item_id = min(report_.item_ids)
+    reported = Decision.allow(
+        f"{user.name} reported {'a' if report_.actual else 'a possible'} loss or compromise of "
+        f"{item_id}; {report_.originator} notified at {NOTIFICATION_PRECEDENCE.name}",
+        ARTICLE,
+        "R37",
+    )
+    return LogEvent(
+        EventKind.COMPROMISE,
+        now,
+        user.name,
+        (report_.id, item_id),
+        {
+            "action": "report_compromise",
+            "actual": report_.actual,
+            "originator": report_.originator,
+            "reason": reported.reason,
+            "article": ARTICLE,
+            "requirement": "R37",
+        },
+    )
 
 
 def _on_report(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
