@@ -5,22 +5,27 @@ a table of the treaty's cases and a property, so the node only gathers facts and
 - which path a classification notice may name (R14), `classification.may_follow_path`
 - which hub rule a forwarding goes under (R47), `onward.hub_rule_for`
 - the agreements on the path a notice names to a holder (R14), `onward.bases_to`
+- deriving refused while a source is past its purpose (R8, R18), `derivatives.may_derive_now`
 - who decides a holder's request for consent or a new purpose (R12, R13),
   `decisions.may_decide_request`
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from tests.treaty.test_treaty_onward import HUB_HOLDING, TISA, TISA_TOPIC
-from tests.treaty.test_treaty_world import HOLDING, JU, KJ, NOW, WARNING
+from tests.treaty.test_treaty_world import DAY, HOLDING, JPN_READER, JU, KJ, NOW, WARNING
 
 from gsomia.errors import PolicyDenied
 from gsomia.treaty.classification import may_follow_path
 from gsomia.treaty.decisions import may_decide_request
+from gsomia.treaty.derivatives import may_derive, may_derive_now
 from gsomia.treaty.destruction import may_take_back
+from gsomia.treaty.items import Holding
 from gsomia.treaty.onward import (
     HUB_ARTICLE,
     CustodyChain,
@@ -183,3 +188,34 @@ def _link(giver: str, receiver: str, basis: str) -> Transfer:
 def test_bases_to(links: list[Transfer], holder: str, bases: tuple[str, ...] | None) -> None:
     chain = CustodyChain("kor-track-1", "KOR", tuple(links))
     assert bases_to(chain, holder) == bases
+
+
+# --- R8 with R18: nothing is derived from a holding whose purpose ended ----------------------
+
+
+def _ended(holding: Holding, item_id: str) -> Holding:
+    item = replace(holding.item, id=item_id, purpose_ends=NOW - DAY)
+    return replace(holding, id=f"h-{item_id}", item=item)
+
+
+ENDED_A, ENDED_B = _ended(HOLDING, "kor-ended-a"), _ended(HOLDING, "kor-ended-b")
+
+
+@pytest.mark.parametrize(
+    ("sources", "requirement", "names"),
+    [
+        ([HOLDING], "R8", None),
+        ([HOLDING, ENDED_A], "R18", "kor-ended-a"),
+        ([ENDED_A, HOLDING, ENDED_B], "R18", "kor-ended-b"),
+    ],
+    ids=["R8-allow-sources-in-purpose", "R18-deny-a-source-past-its-purpose", "R18-names-the-last"],
+)
+def test_may_derive_now(sources: list[Holding], requirement: str, names: str | None) -> None:
+    decision = may_derive_now(JPN_READER, sources, NOW)
+    assert decision.requirement == requirement
+    if names is None:
+        assert decision == may_derive(JPN_READER, sources, NOW)
+        assert decision.allowed
+    else:
+        assert not decision.allowed
+        assert names in decision.reason

@@ -16,6 +16,7 @@ from enum import StrEnum
 from gsomia.errors import InputError
 from gsomia.treaty.access import may_access
 from gsomia.treaty.decision import Decision
+from gsomia.treaty.destruction import purpose_suspension
 from gsomia.treaty.items import Holding
 from gsomia.treaty.people import Person, require_aware
 from gsomia.treaty.schemes import Level
@@ -27,6 +28,7 @@ __all__ = [
     "derivative_marking",
     "make_derivative",
     "may_derive",
+    "may_derive_now",
     "remark_derivative",
 ]
 
@@ -98,6 +100,14 @@ class Derivative:
 
     def __post_init__(self) -> None:
         require_aware(self.made_at, "derivative time")
+
+
+def may_derive_now(person: Person, sources: Sequence[Holding], now: datetime) -> Decision:
+    """`may_derive`, and refused while any source is still held after its item's purpose
+    ended (R18): nothing is made from what must be returned or destroyed. Of several such
+    sources, the refusal names the last."""
+    suspended = [d for d in (purpose_suspension(s, now) for s in sources) if d is not None]
+    return suspended[-1] if suspended else may_derive(person, sources, now)
 
 
 def make_derivative(

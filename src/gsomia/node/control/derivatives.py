@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
+
+from sqlalchemy import Connection
 
 from gsomia.errors import InputError, NotFound, PolicyDenied
 from gsomia.node import audit, read
@@ -22,13 +25,17 @@ from gsomia.node.control.copies import (
     CopyView,
     get_copy,
     seal_own,
-    suspension,
 )
 from gsomia.node.runtime import Node
 from gsomia.store import copies, holdings, items
 from gsomia.store.users import UserRecord
 from gsomia.treaty.decision import Decision
-from gsomia.treaty.derivatives import Derivative, DerivativeKind, make_derivative, may_derive
+from gsomia.treaty.derivatives import (
+    Derivative,
+    DerivativeKind,
+    make_derivative,
+    may_derive_now,
+)
 from gsomia.treaty.items import Holding
 from gsomia.treaty.roles import Action
 
@@ -62,15 +69,7 @@ def derive(
     """An extract, summary or compilation of holdings and this node's own items, marked at
     least at the highest of their levels here (or `level`, never below) and listing every
     originator and caveat (R8)."""
-    try:
-        derivative_kind = DerivativeKind(kind)
-    except ValueError:
-        choices = ", ".join(k.value for k in DerivativeKind)
-        raise InputError(f"unknown derivative kind {kind!r}", hint=f"one of {choices}") from None
-    if not sources or len(sources) > MAX_COPIES:
-        raise InputError(f"a derivative names 1 to {MAX_COPIES} sources")
-    if not title or len(title) > 300 or len(content) > MAX_TEXT:
-        raise InputError("a derivative has a title of up to 300 characters and its content")
+    derivative_kind = _checked(kind, sources, title, content)
     person, role = authorise(node, user, Action.REPRODUCE, ",".join(sources))
     now = node.clock()
     resolved = [source_holding(node, source) for source in sources]
@@ -78,9 +77,7 @@ def derive(
         raise InputError("a derivative names each source once")
     treaty_sources = [h for h, _, _ in resolved]
     subject = ",".join(h.id for h in treaty_sources)
-    decision = may_derive(person, treaty_sources, now)
-    for source in treaty_sources:
-        decision = suspension(person, source, now) or decision
+    decision = may_derive_now(person, treaty_sources, now)
     if not decision.allowed:
         refuse(node, actor=user.name, action="derive", subject=subject, decision=decision)
     chosen = node.scheme(now.date()).parse(level) if level else None
@@ -94,14 +91,6 @@ def derive(
         denial = Decision.deny(reason, error.article, "R8")
         refuse(node, actor=user.name, action="derive", subject=subject, decision=denial)
     marking = made.marking.level.native
-    label = {
-        "marking": marking,
-        "originators": sorted(made.marking.originators),
-        "caveats": sorted(made.marking.caveats),
-        "kind": made.kind.value,
-        "sources": list(made.source_ids),
-        "items": list(made.item_ids),
-    }
     sealed = seal_own(node, content.encode(), derivative_id, marking, now)
     allowed = Decision.allow(
         f"{made.kind.value} {derivative_id} of {subject} marked {marking}, originators "
@@ -110,26 +99,7 @@ def derive(
         "R8",
     )
     with node.engine.begin() as conn:
-        copies.insert(
-            conn,
-            copy_id=derivative_id,
-            kind="derivative",
-            item_id=derivative_id,
-            holding_id=None,
-            number=1,
-            level=marking,
-            label=label,
-            details={
-                "kind": made.kind.value,
-                "title": title,
-                "sources": list(made.source_ids),
-                "items": list(made.item_ids),
-                "originators": sorted(made.marking.originators),
-            },
-            content=sealed,
-            made_by=user.name,
-            made_at=now,
-        )
+        _keep(conn, made, title=title, sealed=sealed, made_by=user.name, now=now)
         audit.record_all(
             conn,
             [
@@ -139,3 +109,53 @@ def derive(
             now,
         )
     return get_copy(node, derivative_id)
+
+
+def _checked(kind: str, sources: Sequence[str], title: str, content: str) -> DerivativeKind:
+    """The kind of derivative asked for, once the request's shape is right."""
+    try:
+        derivative_kind = DerivativeKind(kind)
+    except ValueError:
+        choices = ", ".join(k.value for k in DerivativeKind)
+        raise InputError(f"unknown derivative kind {kind!r}", hint=f"one of {choices}") from None
+    if not sources or len(sources) > MAX_COPIES:
+        raise InputError(f"a derivative names 1 to {MAX_COPIES} sources")
+    if not title or len(title) > 300 or len(content) > MAX_TEXT:
+        raise InputError("a derivative has a title of up to 300 characters and its content")
+    return derivative_kind
+
+
+def _keep(
+    conn: Connection, made: Derivative, *, title: str, sealed: bytes, made_by: str, now: datetime
+) -> None:
+    """Inventory the derivative: its marking, originators and caveats, its sealed content."""
+    marking = made.marking.level.native
+    sources, items_ = list(made.source_ids), list(made.item_ids)
+    originators = sorted(made.marking.originators)
+    copies.insert(
+        conn,
+        copy_id=made.id,
+        kind="derivative",
+        item_id=made.id,
+        holding_id=None,
+        number=1,
+        level=marking,
+        label={
+            "marking": marking,
+            "originators": originators,
+            "caveats": sorted(made.marking.caveats),
+            "kind": made.kind.value,
+            "sources": sources,
+            "items": items_,
+        },
+        details={
+            "kind": made.kind.value,
+            "title": title,
+            "sources": sources,
+            "items": items_,
+            "originators": originators,
+        },
+        content=sealed,
+        made_by=made_by,
+        made_at=now,
+    )
