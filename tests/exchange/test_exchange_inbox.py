@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
+import pytest
+
+from gsomia.errors import VerificationError
 from gsomia.exchange import inbox
 from gsomia.exchange.wire import WireMessage
+from gsomia.seal import generate_node_keys
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 MESSAGE = WireMessage("m-1", "visit_request", b"{}")
@@ -44,3 +49,18 @@ def test_a_rejection_row_says_why_as_the_answer_did() -> None:
         "article": "Art. 9",
         "at": NOW,
     }
+
+
+def test_an_answer_is_kept_sealed_at_rest_and_opens_only_in_its_row() -> None:
+    """Issue 12: the inbox named the item and this nation's marking of it in clear."""
+    keys = generate_node_keys("pq")
+    answer = inbox.answer("m-1", "received", NOW, {"item": "KOR-1", "marked": "極秘"})
+    stored = inbox.sealed_answer(keys, "m-1", answer)
+    text = json.dumps(stored, ensure_ascii=False)
+    assert "極秘" not in text
+    assert "KOR-1" not in text
+    assert inbox.opened_answer(keys, "m-1", stored) == answer
+    with pytest.raises(VerificationError):
+        inbox.opened_answer(keys, "m-2", stored)  # copied into another message's row
+    # An answer kept before answers were sealed still reads as it was.
+    assert inbox.opened_answer(keys, "m-1", answer) == answer

@@ -8,6 +8,7 @@ in one statement per table for a whole batch.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -15,7 +16,12 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from gsomia.exchange.wire import WireMessage
+from gsomia.seal import NodeKeys
+from gsomia.seal.encoding import b64u, b64u_decode
+from gsomia.seal.storage import open_at_rest, seal_at_rest
 from gsomia.store.tables import inbox, rejections
+
+SEALED = "sealed"
 
 
 def answer(
@@ -26,12 +32,34 @@ def answer(
     return {**(fields or {}), "id": message_id, "status": status, "at": now.isoformat()}
 
 
-def answered(conn: Connection, message_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+def _context(message_id: str) -> str:
+    return f"inbox:{message_id}"
+
+
+def sealed_answer(keys: NodeKeys, message_id: str, answer: Mapping[str, Any]) -> dict[str, str]:
+    """`answer` as the inbox keeps it: sealed at rest under this node's key (ADR 0070), since it
+    names the item and this nation's marking of it, or why it was refused."""
+    data = json.dumps(dict(answer), ensure_ascii=False, sort_keys=True).encode()
+    return {SEALED: b64u(seal_at_rest(keys, data, _context(message_id)))}
+
+
+def opened_answer(keys: NodeKeys, message_id: str, stored: Mapping[str, Any]) -> dict[str, Any]:
+    """An answer the inbox keeps, opened; one kept before answers were sealed, as it is."""
+    if set(stored) != {SEALED}:
+        return dict(stored)
+    data = open_at_rest(keys, b64u_decode(stored[SEALED], what="answer"), _context(message_id))
+    answer: dict[str, Any] = json.loads(data)
+    return answer
+
+
+def answered(
+    conn: Connection, keys: NodeKeys, message_ids: Sequence[str]
+) -> dict[str, dict[str, Any]]:
     """The answers already given to any of `message_ids`, by id."""
     rows = conn.execute(
         select(inbox.c.message_id, inbox.c.answer).where(inbox.c.message_id.in_(message_ids))
     )
-    return {row.message_id: row.answer for row in rows}
+    return {row.message_id: opened_answer(keys, row.message_id, row.answer) for row in rows}
 
 
 def remembered(
@@ -63,11 +91,17 @@ def rejection(
 
 def record(
     conn: Connection,
+    keys: NodeKeys,
     remembered: Sequence[Mapping[str, Any]],
     rejected: Sequence[Mapping[str, Any]] = (),
 ) -> None:
-    """Write inbox and rejection rows in the caller's transaction."""
+    """Write inbox and rejection rows in the caller's transaction; each answer sealed at rest
+    now, after the last member (a receipt's proof) was added to it."""
     if remembered:
-        conn.execute(inbox.insert(), list(remembered))
+        rows = [
+            {**row, "answer": sealed_answer(keys, row["message_id"], row["answer"])}
+            for row in remembered
+        ]
+        conn.execute(inbox.insert(), rows)
     if rejected:
         conn.execute(rejections.insert(), list(rejected))

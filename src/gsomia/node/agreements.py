@@ -131,7 +131,7 @@ def receive_events(
         remembered.append(inbox.remembered(message.sender, message.message, answer, now))
     with node.engine.begin() as conn:
         agreement_events.add_all(conn, steps)
-        inbox.record(conn, remembered, refused)
+        inbox.record(conn, node.keys, remembered, refused)
         audit.record_all(conn, entries, now)
     node.forget_agreements()
     return answers

@@ -29,7 +29,6 @@ from gsomia.node import agreements, audit
 from gsomia.node.acceptance import Accepted, Refused, examine
 from gsomia.node.control.messages import receive_messages
 from gsomia.node.control.workflows import HANDLERS
-from gsomia.node.ledger import NodeLedger
 from gsomia.node.runtime import Node
 from gsomia.seal.sealed import message_ids, verify_batch
 from gsomia.store.tables import holdings
@@ -55,7 +54,7 @@ def _store(
     sender: str,
     results: list[Accepted | Refused],
     now: datetime,
-    ledger: NodeLedger,
+    node: Node,
 ) -> tuple[list[dict[str, Any]], list[Accepted]]:
     """Apply `results`; the answers in order, and the items that became new holdings.
 
@@ -88,10 +87,10 @@ def _store(
     receipts = indices[:first] + [
         i for i, e in zip(indices[first:], writes.also, strict=True) if e.kind is RECEIPT
     ]
-    bundles = ledger.receipts(conn, receipts, now)  # none if this node cannot sign checkpoints
+    bundles = node.ledger.receipts(conn, receipts, now)  # none if this node cannot sign checkpoints
     for answer, bundle in zip(writes.receipted + writes.again, bundles, strict=False):
         answer[RECEIPT_MEMBER] = receipt_member(bundle)
-    inbox.record(conn, writes.remembered, writes.refused)
+    inbox.record(conn, node.keys, writes.remembered, writes.refused)
     return answers, stored
 
 
@@ -198,7 +197,7 @@ def receive_batch(node: Node, sender: str, data: bytes) -> tuple[dict[str, Any],
     now = node.clock()
     for attempt in range(2):
         with node.reader.connect() as conn:
-            seen = inbox.answered(conn, ids)
+            seen = inbox.answered(conn, node.keys, ids)
         first = {mid: i for i, mid in reversed(list(enumerate(ids)))}
         unique = [i for mid, i in sorted(first.items(), key=lambda e: e[1]) if mid not in seen]
         checked = [verify_sealed(parsed, i, keys=node.keys, card=card) for i in unique]
@@ -217,7 +216,7 @@ def receive_batch(node: Node, sender: str, data: bytes) -> tuple[dict[str, Any],
         ]
         try:
             with node.engine.begin() as conn:
-                fresh_answers, accepted = _store(conn, sender, results, now, node.ledger)
+                fresh_answers, accepted = _store(conn, sender, results, now, node)
             stored = dict(zip((r.message.id for r in results), fresh_answers, strict=True))
             break
         except IntegrityError:

@@ -154,7 +154,7 @@ def _receive_one(
             if not outcome.decision.allowed:
                 raise _Refusal(outcome)
             accepted = answer(RECEIVED, outcome.answer)
-            inbox.record(conn, [inbox.remembered(card.nation, message, accepted, now)])
+            inbox.record(conn, node.keys, [inbox.remembered(card.nation, message, accepted, now)])
             entry = audit.Entry(
                 card.nation,
                 f"receive:{message.kind}",
@@ -174,6 +174,7 @@ def _receive_one(
     with node.engine.begin() as conn:
         inbox.record(
             conn,
+            node.keys,
             [inbox.remembered(card.nation, message, refused, now)],
             [inbox.rejection(card.nation, message, refused, now)],
         )
