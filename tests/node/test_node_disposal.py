@@ -7,6 +7,7 @@ suzuki (秘) analysts. A 군사II급비밀 item is held at 極秘 (SECRET-equiva
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -15,11 +16,13 @@ from sqlalchemy import select, update
 from tests.node.custody_fixtures import database_bytes, holding_row, provide
 from tests.node.node_fixtures import Cast
 
-from gsomia.errors import NotFound, PolicyDenied
+from gsomia.errors import NotFound, PolicyDenied, VerificationError
 from gsomia.exchange import outbox
 from gsomia.node import read
 from gsomia.node.control import derivatives, disposal, messages
 from gsomia.node.control.copies import make_copies, translate
+from gsomia.store import holdings as holdings_repo
+from gsomia.store.holdings import envelope_of
 from gsomia.store.tables import copies, destructions, holdings, transfers
 
 CONFIDENTIAL = "군사III급비밀"
@@ -281,3 +284,25 @@ def test_the_originator_refuses_a_return_of_what_it_never_provided(cast: Cast) -
     assert (entry["allowed"], entry["article"]) == (False, "Art. 6(h) R18")
     with kor.engine.connect() as conn:
         assert conn.execute(select(transfers).where(transfers.c.item_id == own)).all() == []
+
+
+def test_destruction_erases_the_data_key_so_the_ciphertext_never_opens_even_with_the_kek(
+    cast: Cast,
+) -> None:
+    """Crypto-erasure (ADR 0075): a copy of the sealed envelope kept anywhere (a backup, a
+    dead PostgreSQL row version) opens under no key the node still has."""
+    held = provide(cast, content=b"track E: 39.0N 125.7E")
+    jpn = cast["JPN"]
+    before = holding_row(cast, held)
+    assert before["data_key"] is not None
+    with jpn.engine.connect() as conn:
+        kept = holdings_repo.get(conn, held)  # what a thief copied before the destruction
+    assert kept is not None
+    assert b"track E" not in kept.envelope  # sealed at rest under the holding's data key
+    assert envelope_of(kept, jpn.vault)  # opens today, with the KEK and the data key
+    _destroy(cast, held)
+    after = holding_row(cast, held)
+    assert (after["data_key"], after["envelope"]) == (None, b"")
+    assert before["data_key"] not in database_bytes(cast, "JPN")  # gone from the files
+    with pytest.raises(VerificationError, match="erased"):
+        envelope_of(replace(kept, data_key=after["data_key"]), jpn.vault)

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import Engine, select
 from tests.store.store_fixtures import ENDS, NOW, SCHEMES, holding, label, later
 
-from gsomia.store import holdings
+from gsomia.seal.at_rest import Vault
+from gsomia.store import db, holdings
 from gsomia.store.db import make_engine, migrate
 from gsomia.store.tables import holdings as holdings_table
 from gsomia.treaty.classification import DECLASSIFIED, DeclassifiedHolding
@@ -21,26 +22,37 @@ THIRD = holding(
 )
 
 
+VAULT = Vault(bytes(range(32)))
+
+
+def _opened(record: holdings.HoldingRecord | None) -> holdings.HoldingRecord:
+    """The record with its envelope opened under its data key, as the fixtures wrote it."""
+    assert record is not None
+    assert record.data_key is not None  # every holding stored now has its own data key
+    return replace(record, envelope=holdings.envelope_of(record, VAULT), data_key=None)
+
+
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
     migrate(engine)
     with engine.begin() as conn:
-        holdings.add_all(conn, [FIRST, SECOND, THIRD])
+        holdings.add_all(conn, [FIRST, SECOND, THIRD], VAULT)
     yield engine
     engine.dispose()
 
 
 def test_a_holding_is_found_by_its_id_or_its_items(engine: Engine) -> None:
     with engine.connect() as conn:
-        assert holdings.get(conn, "h1") == FIRST
-        assert holdings.get(conn, "KOR-3") == THIRD
+        assert _opened(holdings.get(conn, "h1")) == FIRST
+        assert _opened(holdings.get(conn, "KOR-3")) == THIRD
         assert holdings.get(conn, "nothing") is None
         row = holdings.get_row(conn, "KOR-1")
         assert row is not None
-        assert holdings.from_row(row) == FIRST
+        assert _opened(holdings.from_row(row)) == FIRST
         assert holdings.get_row(conn, "nothing") is None
-        assert holdings.by_ids(conn, ["h1", "h3", "nothing"]) == {"h1": FIRST, "h3": THIRD}
+        found = holdings.by_ids(conn, ["h1", "h3", "nothing"])
+        assert {k: _opened(v) for k, v in found.items()} == {"h1": FIRST, "h3": THIRD}
         assert holdings.ids_of_items(conn, ["KOR-2", "KOR-9"]) == {"KOR-2": "h2"}
         assert holdings.state_of(conn, "h2") == "held"
         assert holdings.state_of(conn, "nothing") is None
@@ -48,7 +60,9 @@ def test_a_holding_is_found_by_its_id_or_its_items(engine: Engine) -> None:
 
 def test_lists_are_ordered_by_receipt(engine: Engine) -> None:
     with engine.begin() as conn:
-        holdings.add_all(conn, [holding("h4", "KOR-1", envelope_id="e4", received_at=later(3))])
+        holdings.add_all(
+            conn, [holding("h4", "KOR-1", envelope_id="e4", received_at=later(3))], VAULT
+        )
     with engine.connect() as conn:
         assert [r.id for r in holdings.newest(conn)] == ["h4", "h3", "h2", "h1"]
         assert [r.id for r in holdings.newest(conn, 2)] == ["h4", "h3"]
@@ -83,7 +97,7 @@ def test_disposal_approval_and_remarking_are_recorded(engine: Engine) -> None:
 def test_a_row_selected_elsewhere_maps_to_the_same_record(engine: Engine) -> None:
     with engine.connect() as conn:
         query = select(holdings_table).where(holdings_table.c.id == "h3")
-        assert holdings.from_row(conn.execute(query).mappings().one()) == THIRD
+        assert _opened(holdings.from_row(conn.execute(query).mappings().one())) == THIRD
 
 
 # The treaty's view ------------------------------------------------------------------------------
@@ -109,3 +123,15 @@ def test_to_readable_gives_a_declassified_holding_its_own_kind(state: str) -> No
         "h1", "KOR-1", disposed=state != "held"
     )
     assert holdings.to_readable(FIRST, SCHEMES, "JPN") == holdings.to_holding(FIRST, SCHEMES, "JPN")
+
+
+def test_a_destruction_is_vacuumed_out_on_postgresql(engine: Engine) -> None:
+    """VACUUM cannot run in a transaction: `db.vacuum` runs it in autocommit (a no-op on
+    SQLite), and the emptied row reads back with neither envelope nor data key."""
+    with engine.begin() as conn:
+        holdings.empty(conn, "h2", "destroyed")
+    db.vacuum(engine)
+    with engine.connect() as conn:
+        emptied = holdings.get(conn, "h2")
+    assert emptied is not None
+    assert (emptied.envelope, emptied.data_key) == (b"", None)

@@ -192,5 +192,7 @@ def read_holding(
     # The card that verified it on receipt: a partner's later re-keying must not lock readers
     # out of what it already provided.
     card = parse_held_card(json.dumps(record.sender_card).encode())
-    opened = open_holding(node.keys, record.id, record.envelope, record.format, card)
+    opened = open_holding(
+        node.keys, record.id, holdings.envelope_of(record, node.vault), record.format, card
+    )
     return _view(record), opened.content, decision

@@ -31,6 +31,7 @@ from gsomia.node.control.messages import receive_messages
 from gsomia.node.control.workflows import HANDLERS
 from gsomia.node.runtime import Node
 from gsomia.seal.sealed import message_ids, verify_batch
+from gsomia.store import holdings as stored_holdings
 from gsomia.store.tables import holdings
 
 RECEIPT = EventKind.RECEIPT
@@ -80,7 +81,7 @@ def _store(
             answer = _refuse(writes, result, sender, now)
         answers.append(answer)
     if writes.holdings:
-        conn.execute(holdings.insert(), writes.holdings)
+        stored_holdings.insert_rows(conn, writes.holdings, node.vault)  # sealed (ADR 0075)
     indices = audit.record_all(conn, writes.entries, now, also=writes.also)
     # Entries come first, then `also`; receipts in the order of `receipted + again`.
     first = len(writes.entries)

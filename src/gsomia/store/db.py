@@ -174,3 +174,14 @@ def checkpoint(engine: Engine) -> None:
         log.warning("WAL checkpoint after destruction deferred: %s", error)
     finally:
         raw.close()
+
+
+def vacuum(engine: Engine, tables: tuple[str, ...] = ("holdings", "copies")) -> None:
+    """On PostgreSQL, VACUUM the tables a destruction wrote, so the dead row versions that
+    still held the envelope and its wrapped data key are reclaimed now, not at the next
+    autovacuum (ADR 0075). SQLite needs none: `secure_delete` and `checkpoint` did it."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for table in tables:
+            conn.exec_driver_sql(f'VACUUM "{table}"')

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, RowMapping, Select, select, update
 
 from gsomia.labels import label_from_obj
+from gsomia.seal.at_rest import Vault, is_sealed
 from gsomia.store.items import handling_terms_of
 from gsomia.store.tables import holdings
 from gsomia.treaty.classification import DECLASSIFIED, DeclassifiedHolding
@@ -54,11 +55,15 @@ class HoldingRecord:
     approved_purposes: tuple[str, ...] = ()  # further purposes the originator approved (R13)
     binding: str | None = None  # the originator's signed binding of label and content
     format: int = 1  # 1: a v1 envelope; 2: the v2 message sealed at rest (ADR 0070)
+    data_key: bytes | None = None  # wrapped; the envelope is sealed under it (ADR 0075)
 
     @property
     def disposed(self) -> bool:
         """Destroyed or returned: nothing of it remains to read."""
         return self.state != HELD
+
+
+ENVELOPE = "envelope"  # the column name its sealing is bound to
 
 
 def _record(row: Row[Any] | RowMapping) -> HoldingRecord:
@@ -86,6 +91,7 @@ def _record(row: Row[Any] | RowMapping) -> HoldingRecord:
         approved_purposes=tuple(m["approved_purposes"] or ()),
         format=m["format"],
         binding=m["binding"],
+        data_key=m.get("data_key"),
     )
 
 
@@ -154,8 +160,27 @@ def state_of(conn: Connection, holding_id: str) -> str | None:
 # Writing ------------------------------------------------------------------------------------
 
 
-def add_all(conn: Connection, records: Sequence[HoldingRecord]) -> None:
-    conn.execute(holdings.insert(), [_values(record) for record in records])
+def add_all(conn: Connection, records: Sequence[HoldingRecord], vault: Vault) -> None:
+    insert_rows(conn, [_values(record) for record in records], vault)
+
+
+def insert_rows(conn: Connection, rows: Sequence[Mapping[str, Any]], vault: Vault) -> None:
+    """Store holdings given as column values, each envelope sealed under a data key of its
+    own, kept wrapped beside it (ADR 0075)."""
+    sealed = []
+    for row in rows:
+        key, wrapped = vault.new_data_key(row["id"])
+        sealed.append({**row, "envelope": key.seal(ENVELOPE, row["envelope"]), "data_key": wrapped})
+    conn.execute(holdings.insert(), sealed)
+
+
+def envelope_of(row: HoldingRecord | Row[Any], vault: Vault) -> bytes:
+    """The holding's stored envelope, opened under its data key; VerificationError once its
+    data key was erased (destroyed or returned: nothing of it opens, even with the KEK)."""
+    wrapped, envelope = row.data_key, row.envelope
+    if wrapped is None and not is_sealed(envelope):
+        return bytes(envelope)  # a row from before data keys, or emptied before them
+    return vault.data_key(row.id, wrapped).open(ENVELOPE, envelope)
 
 
 def _values(record: HoldingRecord) -> dict[str, Any]:
@@ -167,9 +192,12 @@ def _values(record: HoldingRecord) -> dict[str, Any]:
 
 
 def empty(conn: Connection, holding_id: str, state: str) -> None:
-    """Destroyed or returned (`state`): the envelope is erased, the record stays (R31)."""
+    """Destroyed or returned (`state`): the envelope and its data key are erased (crypto-
+    erasure: a copy of the sealed envelope left anywhere no longer opens), the record stays."""
     conn.execute(
-        update(holdings).where(holdings.c.id == holding_id).values(envelope=b"", state=state)
+        update(holdings)
+        .where(holdings.c.id == holding_id)
+        .values(envelope=b"", data_key=None, state=state)
     )
 
 

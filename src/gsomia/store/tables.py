@@ -170,6 +170,9 @@ holdings = Table(
     # 1: a v1 envelope; 2: the opened v2 message and its evidence, sealed at rest (ADR 0070)
     Column("format", Integer, nullable=False, server_default="1"),
     Column("sender_card", JSON, nullable=False),  # the card that verified it, kept for reads
+    # The holding's data key, wrapped by the node's KEK: the envelope is sealed under it, and
+    # destruction erases it (crypto-erasure, ADR 0075). None on rows from before.
+    Column("data_key", LargeBinary),
     Column("received_at", UTCDateTime, nullable=False),
     Column("state", String(16), nullable=False),  # held | destroyed | returned
     # An onward transfer's holding names the originator's consent it is held under (R12).

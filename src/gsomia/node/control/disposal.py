@@ -159,6 +159,7 @@ def destroy(
             now,
         )
     db.checkpoint(node.engine)
+    db.vacuum(node.engine)  # dead row versions with the erased data key (ADR 0075)
     return {**document, "recorded_by": officer.name, "state": "destroyed"}
 
 
@@ -233,6 +234,7 @@ def return_holding(
         )
     messages.wake(node, Precedence.PRIORITY)
     db.checkpoint(node.engine)
+    db.vacuum(node.engine)  # dead row versions with the erased data key (ADR 0075)
     return {
         **document,
         "message_id": message_id,

@@ -27,6 +27,7 @@ from gsomia.node.runtime import Node
 from gsomia.seal import parse_held_card
 from gsomia.seal.held import open_holding, queued
 from gsomia.seal.sealed import Plain
+from gsomia.store.holdings import envelope_of
 from gsomia.store.users import UserRecord
 from gsomia.treaty.agreements import Agreement
 from gsomia.treaty.decision import Decision
@@ -74,7 +75,9 @@ def send_item(
             hint="an operator adds the partner's identity card with `gsomia peer add`",
         )
     sender = parse_held_card(json.dumps(row.sender_card).encode())
-    content = open_holding(node.keys, row.id, row.envelope, row.format, sender).content
+    content = open_holding(
+        node.keys, row.id, envelope_of(row, node.vault), row.format, sender
+    ).content
     message_id = uuid.uuid4().hex
     header = item_header(
         label=row.original_label,

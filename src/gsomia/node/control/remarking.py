@@ -35,7 +35,7 @@ from gsomia.seal import (
 )
 from gsomia.seal.held import open_holding
 from gsomia.store import cases, holdings, transfers
-from gsomia.store.holdings import HoldingRecord
+from gsomia.store.holdings import HoldingRecord, envelope_of
 from gsomia.store.users import UserRecord
 from gsomia.treaty.agreements import Agreement
 from gsomia.treaty.classification import (
@@ -125,7 +125,9 @@ def _rebound(node: Node, incoming: Incoming, row: Any, label: dict[str, Any]) ->
         digest = bound_digest(row.binding)  # the content as the originator bound it before
         if digest is None:  # a holding from before bindings: the content as it was received
             sender = parse_held_card(json.dumps(row.sender_card).encode())
-            opened = open_holding(node.keys, row.id, row.envelope, row.format, sender)
+            opened = open_holding(
+                node.keys, row.id, envelope_of(row, node.vault), row.format, sender
+            )
             digest = content_sha256(opened.content)
         verify_binding(binding, incoming.card, item_id=row.item_id, label=label, digest=digest)
     except VerificationError as error:
