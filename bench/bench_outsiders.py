@@ -11,7 +11,6 @@ label sets, each kind became a time series: 512 k messages grew `/metrics` to 11
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import tempfile
 import threading
@@ -22,7 +21,8 @@ import httpx
 
 from bench.figures import Figure
 from gsomia.devnet import DevNet
-from gsomia.exchange.wire import MAX_BATCH, PATH
+from gsomia.exchange.wire import CBOR, MAX_BATCH, V2_PATH
+from gsomia.seal.sealed import Plain, seal_batch
 
 MB = 1 << 20
 GB = 1 << 30
@@ -55,21 +55,31 @@ def _chunked_peak(net: DevNet, pid: int) -> float:
     sampler.start()
     # A 413 sent while the body still streams may arrive as a reset.
     with net.peer_http("KOR", "JPN") as kor, contextlib.suppress(httpx.TransportError):
-        kor.post(PATH, content=_one_gigabyte())
+        kor.post(V2_PATH, content=_one_gigabyte())
     stop.set()
     sampler.join()
     return max(peak, _resident_mb(pid)) - before
 
 
 def _garbage(net: DevNet) -> None:
-    body = base64.urlsafe_b64encode(b"garbage").decode()
+    """KOR's node sends JPN's 100,000 messages of made-up kinds, sealed and signed as its
+    worker would (envelope v2: the kind is inside the sealed message)."""
+    sender, receiver = net.node("KOR"), net.node("JPN")
     with net.peer_http("KOR", "JPN") as kor:
         for start in range(0, GARBAGE, MAX_BATCH):
             messages = [
-                {"id": f"g-{i}", "kind": f"garbage-{i:06d}-kind", "body": body}
+                Plain(f"g-{i}", f"garbage-{i:06d}-kind", {}, b"garbage")
                 for i in range(start, min(start + MAX_BATCH, GARBAGE))
             ]
-            kor.post(PATH, json={"sender": "KOR", "messages": messages}).raise_for_status()
+            batch = seal_batch(
+                messages,
+                keys=sender.keys,
+                sender="KOR",
+                recipient=receiver.card,
+                now=sender.clock(),
+            )
+            answer = kor.post(V2_PATH, content=batch, headers={"Content-Type": CBOR})
+            answer.raise_for_status()
 
 
 def run() -> dict[str, Figure]:
