@@ -30,11 +30,10 @@ from gsomia.ledger.witness import (
 )
 from gsomia.node import audit
 from gsomia.node.ledger import unix
+from gsomia.node.officer_alerts import alert_officers
 from gsomia.node.runtime import Node
 from gsomia.seal import IdentityCard
 from gsomia.store import witnessing
-from gsomia.store.users import get_user
-from gsomia.treaty.roles import OFFICER
 
 #: Witnessing partners' logs is how each party checks the other keeps its records (Art. 6(f)).
 ARTICLE = "Art. 6(f)"
@@ -126,20 +125,13 @@ def _keep(
 
 
 def _alert_officers(node: Node, refused: Refused, card: IdentityCard | None) -> None:
-    watching = node.alerts.users
-    if not watching:
-        return
-    with node.reader.connect() as conn:
-        officers = {u for u in sorted(watching) if OFFICER in get_user(conn, u).roles}
-    if officers:
-        node.alerts.publish(
-            officers,
-            {
-                "alert": "log-" + str(refused.reason),
-                "partner": card.nation if card is not None else None,
-                "origin": refused.origin,
-                "message": refused.message,
-                "cosigned_size": refused.witness_size,
-                "at": node.clock().isoformat(),
-            },
-        )
+    alert_officers(
+        node,
+        {
+            "alert": "log-" + str(refused.reason),
+            "partner": card.nation if card is not None else None,
+            "origin": refused.origin,
+            "message": refused.message,
+            "cosigned_size": refused.witness_size,
+        },
+    )

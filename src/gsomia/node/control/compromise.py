@@ -30,7 +30,7 @@ from gsomia.node.control import casebook
 from gsomia.node.control.messages import Incoming
 from gsomia.node.control.settlement import Answered, AnswerHook, from_outbox
 from gsomia.node.runtime import Node
-from gsomia.store.users import UserRecord, get_user
+from gsomia.store.users import UserRecord
 from gsomia.treaty.compromise import (
     CaseState,
     CompromiseCase,
@@ -39,7 +39,7 @@ from gsomia.treaty.compromise import (
     send_findings,
 )
 from gsomia.treaty.decision import Decision
-from gsomia.treaty.roles import OFFICER, Action
+from gsomia.treaty.roles import Action
 
 KIND = "compromise"
 ARTICLE = "Art. 17"
@@ -151,17 +151,6 @@ def alert_body(row: Any) -> dict[str, Any]:
         "reported_at": shown["reported_at"],
         "precedence": "FLASH",
     }
-
-
-def alert_officers(node: Node, event: dict[str, Any]) -> None:
-    """Push `event` to the open screens of this node's officers."""
-    watching = node.alerts.users
-    if not watching:
-        return
-    with node.reader.connect() as conn:
-        officers = {u for u in sorted(watching) if OFFICER in get_user(conn, u).roles}
-    if officers:
-        node.alerts.publish(officers, {**event, "at": node.clock().isoformat()})
 
 
 def incoming_step(

@@ -25,7 +25,6 @@ from gsomia.node.control.compromise import (
     HOLDER,
     KIND,
     ORIGINATOR,
-    alert_officers,
     case_document,
     case_from_json,
     incoming_step,
@@ -33,6 +32,7 @@ from gsomia.node.control.compromise import (
     view,
 )
 from gsomia.node.control.messages import Handler, Incoming, Outcome
+from gsomia.node.officer_alerts import alert_officers
 from gsomia.node.runtime import Node
 from gsomia.store.users import UserRecord
 from gsomia.treaty.compromise import (

@@ -31,13 +31,13 @@ from gsomia.node.control.compromise import (
     NOTIFICATION_SLA,
     ORIGINATOR,
     alert_body,
-    alert_officers,
     case_document,
     case_json,
     incoming_step,
     view,
 )
 from gsomia.node.control.messages import Handler, Incoming, Outcome
+from gsomia.node.officer_alerts import alert_officers
 from gsomia.node.runtime import Node
 from gsomia.store import holdings, items
 from gsomia.store.users import UserRecord
