@@ -22,6 +22,7 @@ from gsomia.exchange import outbox as queue
 from gsomia.exchange.kinds import Kind, item_header
 from gsomia.exchange.outbox import priority
 from gsomia.node import audit
+from gsomia.node.authority import refuse_all
 from gsomia.node.control import casebook, messages
 from gsomia.node.runtime import Node
 from gsomia.seal import parse_held_card
@@ -104,6 +105,24 @@ def send_item(
         agreement_version=agreement_version,
     )
     return message_id
+
+
+def refuse_unless_allowed(
+    node: Node,
+    officer: UserRecord,
+    row: Any,
+    *,
+    allowed: Decision,
+    subject: str,
+    decision: Decision,
+    now: datetime,
+) -> None:
+    """Return if `decision` lets the holding go on; else log it beside the role decision that
+    let the officer ask, and raise it (R12, R47): one refusal for releases and forwardings."""
+    if not decision.allowed:
+        role = audit.Entry(officer.name, Action.RELEASE_ONWARD.value, row.id, allowed)
+        refusal = audit.Entry(officer.name, subject, row.item_id, decision)
+        refuse_all(node, [role, refusal], now=now)
 
 
 def hand_over(

@@ -16,7 +16,7 @@ from typing import Any
 
 from gsomia.errors import PolicyDenied
 from gsomia.node import audit
-from gsomia.node.authority import authorise, refuse_all
+from gsomia.node.authority import authorise
 from gsomia.node.control import handover, messages
 from gsomia.node.control.originator import agreement_between
 from gsomia.node.read import holding_row, treaty_holding
@@ -101,10 +101,9 @@ def forward(node: Node, officer: UserRecord, holding_id: str, to: str) -> dict[s
         for r in rules
     ]
     chosen, decision = hub_rule_for(configured, holding, recipient, agreement, now)
-    if chosen is None:
-        role = audit.Entry(officer.name, Action.RELEASE_ONWARD.value, row.id, allowed)
-        refusal = audit.Entry(officer.name, subject, row.item_id, decision)
-        refuse_all(node, [role, refusal], now=now)
+    handover.refuse_unless_allowed(
+        node, officer, row, allowed=allowed, subject=subject, decision=decision, now=now
+    )
     assert chosen is not None
     assert agreement is not None
     result = forward_via_hub(chosen, holding, recipient, agreement, now)

@@ -21,8 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from gsomia.errors import InputError, PolicyDenied, VerificationError
-from gsomia.node import audit
-from gsomia.node.authority import authorise, refusals_logged, refuse_all
+from gsomia.node.authority import authorise, refusals_logged
 from gsomia.node.control import handover, hub
 from gsomia.node.control.consent_cases import consent_from_document, held_consent
 from gsomia.node.control.originator import THIRD_PARTY, agreement_between
@@ -59,10 +58,9 @@ def release_onward_to(
         consent, jws = held_consent(node, consent_id)
     agreement = agreement_between(node, node.nation, third, now)
     decision = may_release_onward(holding, third, consent, agreement, now)
-    if not decision.allowed:
-        role = audit.Entry(officer.name, Action.RELEASE_ONWARD.value, row.id, allowed)
-        refusal = audit.Entry(officer.name, subject, row.item_id, decision)
-        refuse_all(node, [role, refusal], now=now)
+    handover.refuse_unless_allowed(
+        node, officer, row, allowed=allowed, subject=subject, decision=decision, now=now
+    )
     assert consent is not None
     assert agreement is not None
     result = release_onward(holding, third, consent, agreement, now)
