@@ -17,7 +17,6 @@ would be an oracle).
 
 from __future__ import annotations
 
-import hmac
 import json
 import os
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -31,7 +30,14 @@ from gsomia.seal.binding import LabelCanon
 from gsomia.seal.encoding import b64u, b64u_decode, canonical_json, parse_json_object
 from gsomia.seal.identity import IdentityCard
 from gsomia.seal.keys import NodeKeys
-from gsomia.seal.opening import MALFORMED, check_recipients, open_signed, reject, sign_binding
+from gsomia.seal.opening import (
+    MALFORMED,
+    check_content,
+    check_recipients,
+    open_signed,
+    reject,
+    sign_binding,
+)
 from gsomia.seal.profiles import ALL_PROFILES, POST_QUANTUM_PROFILES
 
 ENVELOPE_TYPE = "envelope/1"
@@ -153,9 +159,7 @@ def open_envelope(
         reject(error.message, error)
     except MALFORMED as error:
         reject(f"envelope is malformed ({type(error).__name__})", error)
-    digest = b64u(prof.hasher()(content).digest())
-    if len(content) != binding.length or not hmac.compare_digest(digest, binding.digest):
-        reject("content does not match the signed digest")
+    check_content(binding, prof.hasher()(content).digest(), len(content))
     return Opened(
         content=content,
         label=binding.label,

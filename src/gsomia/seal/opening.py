@@ -6,8 +6,9 @@ believable is the same: a JWS over the signed binding, and a JWE whose header pa
 covers. `open_signed` checks them in one order for both: the signer is a trusted sender, not
 revoked, of a profile allowed here; every signature of that profile verifies; the binding
 matches the JWE (profile, sender, recipients, header digest, label digest); this node is one of
-the recipients; and its keys are of the signer's profile. The callers then only decrypt and
-compare the content with the signed digest. Sealing, likewise, ends for both in `sign_binding`.
+the recipients; and its keys are of the signer's profile. The callers then only decrypt, and
+compare the content with the signed digest (`check_content`). Sealing, likewise, ends for both
+in `sign_binding`.
 
 Every failure is the one `EnvelopeError` (its message is the same for every cause; `reason`
 says which step failed, for the local log only: sent back, it would be an oracle).
@@ -15,6 +16,7 @@ says which step failed, for the local log only: sent back, it would be an oracle
 
 from __future__ import annotations
 
+import hmac
 import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
@@ -30,7 +32,7 @@ from gsomia.seal.binding import (
     make_binding,
     parse_binding,
 )
-from gsomia.seal.encoding import b64u_decode
+from gsomia.seal.encoding import b64u, b64u_decode
 from gsomia.seal.identity import IdentityCard
 from gsomia.seal.keys import NodeKeys
 from gsomia.seal.profiles import Profile, profile
@@ -134,6 +136,13 @@ def open_signed(
     if keys.profile != prof.name:
         reject("this node's keys are of another profile")
     return binding, card, prof
+
+
+def check_content(binding: Binding, digest: bytes, length: int) -> None:
+    """The last step of opening, for both: the content decrypted is what the binding signed
+    (its length, and its digest in the profile's hash, compared in constant time)."""
+    if length != binding.length or not hmac.compare_digest(b64u(digest), binding.digest):
+        reject("content does not match the signed digest")
 
 
 def _trusted_signer(

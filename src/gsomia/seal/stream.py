@@ -24,7 +24,6 @@ the trailer's signatures, the binding and the content digest all verified.
 from __future__ import annotations
 
 import contextlib
-import hmac
 import json
 import os
 import shutil
@@ -45,7 +44,14 @@ from gsomia.seal.encoding import b64u, b64u_decode, canonical_json, parse_json_o
 from gsomia.seal.envelope import DEFAULT_MEDIA_TYPE
 from gsomia.seal.identity import IdentityCard
 from gsomia.seal.keys import NodeKeys
-from gsomia.seal.opening import MALFORMED, check_recipients, open_signed, reject, sign_binding
+from gsomia.seal.opening import (
+    MALFORMED,
+    check_content,
+    check_recipients,
+    open_signed,
+    reject,
+    sign_binding,
+)
 from gsomia.seal.profiles import ALL_PROFILES, POST_QUANTUM_PROFILES, Profile, profile
 
 MAGIC = b"GSOMIA-STREAM/1\n"
@@ -258,8 +264,7 @@ def _open_into(
         allowed_profiles=allowed_profiles,
         canonical_label=canonical_label,
     )
-    if length != binding.length or not hmac.compare_digest(b64u(digest.digest()), binding.digest):
-        reject("content does not match the signed digest")
+    check_content(binding, digest.digest(), length)
     return StreamOpened(
         label=binding.label,
         media_type=binding.media_type,
