@@ -21,7 +21,16 @@ from tests.api.test_api_node import TRACK
 from gsomia.app import create_peer_app, doors
 from gsomia.app.doors import Credential, Door
 from gsomia.app.gate import Gate
-from gsomia.errors import Error, Unauthenticated
+from gsomia.errors import (
+    Error,
+    InputError,
+    RateLimited,
+    TooLarge,
+    Unauthenticated,
+    Unavailable,
+    exit_code,
+    http_status,
+)
 from gsomia.exchange.wire import V2_PATH
 from gsomia.node.throttle import Allowance, Throttle
 from gsomia.store.tables import holdings, inbox, items, rejections
@@ -215,3 +224,11 @@ def test_a_partner_over_its_allowance_gets_429_before_its_body_is_read(site: Sit
     assert [_count(site, "JPN", t) for t in (holdings, inbox, rejections)] == before
     metrics = site.cast["JPN"].metrics.exposition(site.cast["JPN"].reader).decode()
     assert 'gsomia_peer_refusals_total{reason="rate_limited"} 1.0' in metrics
+
+
+def test_too_large_and_rate_limited_are_mapped_once() -> None:
+    too_large, limited = TooLarge("big"), RateLimited("busy", retry_after=2.5)
+    assert (http_status(too_large), exit_code(too_large)) == (413, 2)
+    assert (http_status(limited), exit_code(limited)) == (429, 75)
+    assert isinstance(too_large, InputError)
+    assert isinstance(limited, Unavailable)  # a retry later may succeed
