@@ -6,6 +6,8 @@ a table of the treaty's cases and a property, so the node only gathers facts and
 - which hub rule a forwarding goes under (R47), `onward.hub_rule_for`
 - the agreements on the path a notice names to a holder (R14), `onward.bases_to`
 - deriving refused while a source is past its purpose (R8, R18), `derivatives.may_derive_now`
+- whose acknowledgement of a notice the originator takes (R14), `may_take_acknowledgement`
+- who investigates a compromise and when its case closes (R37), `compromise.may_investigate`
 - who decides a holder's request for consent or a new purpose (R12, R13),
   `decisions.may_decide_request`
 """
@@ -17,11 +19,19 @@ from dataclasses import replace
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.treaty.test_treaty_compromise import REPORT, findings
 from tests.treaty.test_treaty_onward import HUB_HOLDING, TISA, TISA_TOPIC
 from tests.treaty.test_treaty_world import DAY, HOLDING, JPN_READER, JU, KJ, NOW, WARNING
 
 from gsomia.errors import PolicyDenied
-from gsomia.treaty.classification import may_follow_path
+from gsomia.treaty.classification import may_follow_path, may_take_acknowledgement
+from gsomia.treaty.compromise import (
+    may_close_case,
+    may_investigate,
+    notify_originator,
+    open_compromise_case,
+    open_investigation,
+)
 from gsomia.treaty.decisions import may_decide_request
 from gsomia.treaty.derivatives import may_derive, may_derive_now
 from gsomia.treaty.destruction import may_take_back
@@ -219,3 +229,54 @@ def test_may_derive_now(sources: list[Holding], requirement: str, names: str | N
     else:
         assert not decision.allowed
         assert names in decision.reason
+
+
+# --- R14: the originator takes an acknowledgement only from a holder it sent the notice to ---
+
+
+@pytest.mark.parametrize(
+    ("sender", "allowed"),
+    [("JPN", True), ("USA", True), ("GBR", False)],
+    ids=["R14-allow-a-holder", "R14-allow-an-onward-holder", "R14-deny-a-nation-not-sent-it"],
+)
+def test_may_take_acknowledgement(sender: str, allowed: bool) -> None:
+    decision = may_take_acknowledgement(sender, "n-1", "kor-track-1", ["JPN", "USA"])
+    assert decision.allowed is allowed
+    assert (decision.article, decision.requirement) == ("Art. 6(g)", "R14")
+    if not allowed:
+        assert decision.reason == "GBR was not sent notice n-1: it holds no kor-track-1 known here"
+
+
+# --- R37: the reporting node investigates and closes; closing waits for the acknowledgement --
+
+
+@pytest.mark.parametrize(
+    ("reported_here", "closing", "allowed", "says"),
+    [
+        (True, False, True, "this node investigates"),
+        (True, True, True, "this node investigates"),
+        (False, False, False, "the holder investigates and sends its findings"),
+        (False, True, False, "is closed by JPN, which investigates it"),
+    ],
+    ids=[
+        "R37-allow-the-reporter-records-findings",
+        "R37-allow-the-reporter-closes",
+        "R37-deny-the-originator-records-findings",
+        "R37-deny-the-originator-closes",
+    ],
+)
+def test_may_investigate(reported_here: bool, closing: bool, allowed: bool, says: str) -> None:
+    decision = may_investigate("c-1", "JPN", reported_here=reported_here, closing=closing)
+    assert decision.allowed is allowed
+    assert (decision.article, decision.requirement) == ("Art. 17", "R37")
+    assert says in decision.reason
+
+
+def test_R37_a_case_closes_only_once_its_findings_are_acknowledged() -> None:
+    sent = findings(open_investigation(notify_originator(open_compromise_case(REPORT), NOW), NOW))
+    assert may_close_case(sent).allowed
+    pending = may_close_case(sent, acknowledged=False)
+    assert not pending.allowed
+    assert "not yet acknowledged" in pending.reason
+    # Unsent findings are refused as before, acknowledged or not.
+    assert not may_close_case(open_compromise_case(REPORT), acknowledged=True).allowed

@@ -13,7 +13,7 @@ why and the originator must settle it (the item can no longer be held under that
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -41,6 +41,7 @@ __all__ = [
     "may_follow_path",
     "may_issue_notice",
     "may_read_declassified",
+    "may_take_acknowledgement",
     "outstanding_acknowledgements",
 ]
 
@@ -237,6 +238,20 @@ class Acknowledgement:
 
     def __post_init__(self) -> None:
         require_aware(self.at, "acknowledgement time")
+
+
+def may_take_acknowledgement(
+    sender: str, notice_id: str, item_id: str, holders: Collection[str]
+) -> Decision:
+    """May the originator take `sender`'s acknowledgement of notice `notice_id`? Only from a
+    holder it sent the notice to: another nation holds no copy of `item_id` known here (R14)."""
+    if sender not in holders:
+        return Decision.deny(
+            f"{sender} was not sent notice {notice_id}: it holds no {item_id} known here",
+            ARTICLE,
+            "R14",
+        )
+    return Decision.allow(f"{sender} was sent notice {notice_id}", ARTICLE, "R14")
 
 
 def acknowledge(remarking: Remarking, holder: str, at: datetime) -> Acknowledgement:

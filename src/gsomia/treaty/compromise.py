@@ -30,6 +30,7 @@ __all__ = [
     "CompromiseReport",
     "close_case",
     "may_close_case",
+    "may_investigate",
     "notify_originator",
     "open_compromise_case",
     "open_investigation",
@@ -138,14 +139,38 @@ def send_findings(
     )
 
 
-def may_close_case(case: CompromiseCase) -> Decision:
-    """A case closes only once the result and the measures were sent to the originator."""
+def may_investigate(
+    case_id: str, reported_by: str, *, reported_here: bool, closing: bool = False
+) -> Decision:
+    """May this node record findings on, or close (`closing`), compromise case `case_id`? Only
+    the node that reported it, the holder: it investigates, sends the result and the measures
+    to the originator, and closes the case; the originator's node receives them (R37)."""
+    if not reported_here:
+        why = (
+            f"case {case_id} is closed by {reported_by}, which investigates it"
+            if closing
+            else f"case {case_id} was reported by {reported_by}: the holder investigates and "
+            "sends its findings to the originator"
+        )
+        return Decision.deny(why, ARTICLE, "R37")
+    return Decision.allow(
+        f"case {case_id} was reported here: this node investigates", ARTICLE, "R37"
+    )
+
+
+def may_close_case(case: CompromiseCase, *, acknowledged: bool = True) -> Decision:
+    """A case closes only once the result and the measures were sent to the originator, and
+    (`acknowledged`) the originator's node confirmed it received them."""
     if case.state is not CaseState.FINDINGS_SENT or not (case.result and case.measures):
         return Decision.deny(
             f"compromise case {case.report.id} is {case.state.value}: the investigation result "
             "and the measures against recurrence must first be sent to the originator",
             ARTICLE,
             "R37",
+        )
+    if not acknowledged:
+        return Decision.deny(
+            f"the findings of {case.report.id} are not yet acknowledged", ARTICLE, "R37"
         )
     return Decision.allow(f"findings of {case.report.id} were sent", ARTICLE, "R37")
 

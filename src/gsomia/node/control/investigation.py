@@ -40,6 +40,7 @@ from gsomia.treaty.compromise import (
     CompromiseCase,
     close_case,
     may_close_case,
+    may_investigate,
     open_investigation,
     send_findings,
 )
@@ -63,13 +64,9 @@ def record_findings(
     now = node.clock()
     row = open_case(node, case_id)
     doc = dict(row.document)
-    if doc.get("side") != HOLDER:
-        reason = (
-            f"case {case_id} was reported by {row.opened_by}: the holder investigates and "
-            "sends its findings to the originator"
-        )
-        denial = Decision.deny(reason, *_art())
-        refuse(node, actor=officer.name, action="investigate", subject=case_id, decision=denial)
+    here = may_investigate(case_id, row.opened_by, reported_here=doc.get("side") == HOLDER)
+    if not here.allowed:
+        refuse(node, actor=officer.name, action="investigate", subject=case_id, decision=here)
     if doc.get("pending"):
         raise Conflict(
             f"the findings of case {case_id} await {row.originator}'s acknowledgement",
@@ -132,19 +129,16 @@ def close(node: Node, officer: UserRecord, case_id: str) -> dict[str, Any]:
     now = node.clock()
     row = open_case(node, case_id)
     doc = dict(row.document)
-    if doc.get("side") != HOLDER:
-        denial = Decision.deny(
-            f"case {case_id} is closed by {row.opened_by}, which investigates it", *_art()
-        )
-        refuse(
-            node, actor=officer.name, action="close_compromise", subject=case_id, decision=denial
-        )
+    here = may_investigate(
+        case_id, row.opened_by, reported_here=doc.get("side") == HOLDER, closing=True
+    )
+    if not here.allowed:
+        refuse(node, actor=officer.name, action="close_compromise", subject=case_id, decision=here)
     case = case_from_json(doc["case"])
     if case.state is CaseState.CLOSED:
         raise Conflict(f"compromise case {case_id} is already closed")
-    decision = may_close_case(case)
-    if decision.allowed and doc.get("pending"):  # defensive: sent means acknowledged
-        decision = Decision.deny(f"the findings of {case_id} are not yet acknowledged", *_art())
+    # Defensive: findings count as sent only once acknowledged, so none is pending here.
+    decision = may_close_case(case, acknowledged=not doc.get("pending"))
     if not decision.allowed:
         refuse(
             node,
@@ -189,10 +183,6 @@ def close(node: Node, officer: UserRecord, case_id: str) -> dict[str, Any]:
     if row.originator != node.nation:
         messages.wake(node, Precedence.ROUTINE)
     return view(row)
-
-
-def _art() -> tuple[str, str]:
-    return ARTICLE, "R37"
 
 
 def _to_originator(

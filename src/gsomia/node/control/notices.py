@@ -54,6 +54,7 @@ from gsomia.treaty.classification import (
     Acknowledgement,
     ClassificationNotice,
     may_issue_notice,
+    may_take_acknowledgement,
     outstanding_acknowledgements,
 )
 from gsomia.treaty.decision import Decision
@@ -185,16 +186,9 @@ def _on_acknowledgement(conn: Connection, node: Node, incoming: Incoming) -> Out
     if row is None or row.document.get("direction") != "sent":
         raise NotFound(f"{node.nation} issued no notice {notice_id}")
     case = dict(row.document)
-    if incoming.sender not in case["holders"]:
-        return Outcome(
-            Decision.deny(
-                f"{incoming.sender} was not sent notice {notice_id}: it holds no {row.item_id}"
-                " known here",
-                ARTICLE,
-                "R14",
-            ),
-            notice_id,
-        )
+    taken = may_take_acknowledgement(incoming.sender, notice_id, row.item_id, case["holders"])
+    if not taken.allowed:
+        return Outcome(taken, notice_id)
     level = text(doc, "level", limit=64, empty=True)
     if bool(level) != bool(case["level"]):
         raise InputError(f"the acknowledgement's level {level!r} does not match the notice")
