@@ -126,25 +126,7 @@ def _decide(
             requirement="R12",
         ):
             decided = act(case, person, now, conn)
-    document = case_json(decided, {})
-    decision_doc: dict[str, Any] = {
-        "id": case_id,
-        "status": decided.status.value,
-        "reason": decided.reason,
-        "decided_by": decided.decided_by or officer.name,
-        "decided_at": (decided.decided_at or now).isoformat(),
-        "at": now.isoformat(),
-    }
-    if decided.consent is not None and step == "grant":
-        signed = {
-            "type": CONSENT_DOC,
-            **consent_json(decided.consent),
-            "granted_by": officer.name,
-            "granted_at": now.isoformat(),
-        }
-        document["jws"] = decision_doc["consent"] = sign_document(node.keys, signed)
-    if decided.consent is not None and decided.consent.revoked_at is not None:
-        decision_doc["revoked_at"] = decided.consent.revoked_at.isoformat()
+    document, decision_doc = _documents(node, officer, decided, step=step, now=now)
     reason = decided.reason or f"{decided.status.value} by {officer.name}"
     decision = Decision.allow(
         f"consent {case_id} {decided.status.value}: {reason}", THIRD_PARTY, "R12"
@@ -182,6 +164,34 @@ def _decide(
         )
     messages.wake(node)
     return get_consent(node, case_id)
+
+
+def _documents(
+    node: Node, officer: UserRecord, decided: ConsentCase, *, step: str, now: datetime
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The case as stored, and the decision as sent to the holder: a grant carries the
+    consent signed with this node's key (which the case keeps too), a revocation its time."""
+    case_id = decided.request.id
+    document = case_json(decided, {})
+    decision_doc: dict[str, Any] = {
+        "id": case_id,
+        "status": decided.status.value,
+        "reason": decided.reason,
+        "decided_by": decided.decided_by or officer.name,
+        "decided_at": (decided.decided_at or now).isoformat(),
+        "at": now.isoformat(),
+    }
+    if decided.consent is not None and step == "grant":
+        signed = {
+            "type": CONSENT_DOC,
+            **consent_json(decided.consent),
+            "granted_by": officer.name,
+            "granted_at": now.isoformat(),
+        }
+        document["jws"] = decision_doc["consent"] = sign_document(node.keys, signed)
+    if decided.consent is not None and decided.consent.revoked_at is not None:
+        decision_doc["revoked_at"] = decided.consent.revoked_at.isoformat()
+    return document, decision_doc
 
 
 def grant(
