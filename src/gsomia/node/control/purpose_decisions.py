@@ -7,6 +7,7 @@ node's key, which the holder verifies before the purpose joins its holding (`pur
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
@@ -114,27 +115,7 @@ def _decide_purpose(
     if not decision.allowed:
         refuse(node, actor=officer.name, action=step, subject=case_id, decision=decision, now=now)
     status = "approved" if approve else "refused"
-    answer: dict[str, Any] = {
-        "id": case_id,
-        "status": status,
-        "reason": reason,
-        "decided_by": officer.name,
-        "decided_at": now.isoformat(),
-    }
-    if approve:
-        answer["approval"] = sign_document(
-            node.keys,
-            {
-                "type": PURPOSE_DOC,
-                "id": case_id,
-                "originator": node.nation,
-                "holder": approval.holder,
-                "purpose": approval.purpose,
-                "item_ids": sorted(approval.item_ids),
-                "approved_by": officer.name,
-                "approved_at": now.isoformat(),
-            },
-        )
+    answer = _answer(node, officer, approval, status=status, reason=reason, now=now)
     doc.update(decided_by=officer.name, decided_at=now.isoformat(), reason=reason)
     with node.engine.begin() as conn:
         casebook.save(conn, case_id, status, doc, now)
@@ -164,6 +145,42 @@ def _decide_purpose(
         )
     messages.wake(node)
     return get_purpose(node, case_id)
+
+
+def _answer(
+    node: Node,
+    officer: UserRecord,
+    approval: PurposeApproval,
+    *,
+    status: str,
+    reason: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """The decision as sent to the holder; an approval carries the document signed with this
+    node's key that the holder verifies before the purpose joins its holding."""
+    case_id = approval.id
+    answer: dict[str, Any] = {
+        "id": case_id,
+        "status": status,
+        "reason": reason,
+        "decided_by": officer.name,
+        "decided_at": now.isoformat(),
+    }
+    if status == "approved":
+        answer["approval"] = sign_document(
+            node.keys,
+            {
+                "type": PURPOSE_DOC,
+                "id": case_id,
+                "originator": node.nation,
+                "holder": approval.holder,
+                "purpose": approval.purpose,
+                "item_ids": sorted(approval.item_ids),
+                "approved_by": officer.name,
+                "approved_at": now.isoformat(),
+            },
+        )
+    return answer
 
 
 def approve_purpose(node: Node, officer: UserRecord, case_id: str) -> dict[str, Any]:
