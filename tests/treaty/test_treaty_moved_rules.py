@@ -8,6 +8,7 @@ a table of the treaty's cases and a property, so the node only gathers facts and
 - deriving refused while a source is past its purpose (R8, R18), `derivatives.may_derive_now`
 - whose acknowledgement of a notice the originator takes (R14), `may_take_acknowledgement`
 - who investigates a compromise and when its case closes (R37), `compromise.may_investigate`
+- only an approved visit to this nation shows a visitor anything (R23), `visits.approved_here`
 - who decides a holder's request for consent or a new purpose (R12, R13),
   `decisions.may_decide_request`
 """
@@ -45,6 +46,7 @@ from gsomia.treaty.onward import (
     hub_rule_for,
     may_forward_via_hub,
 )
+from gsomia.treaty.visits import approved_here
 
 NATIONS = st.sampled_from(["KOR", "JPN", "USA", "GBR", "AUS"])
 AGREEMENT_IDS = st.sampled_from([KJ.id, JU.id, "KOR-USA-1987", "JPN-GBR-2013"])
@@ -280,3 +282,24 @@ def test_R37_a_case_closes_only_once_its_findings_are_acknowledged() -> None:
     assert "not yet acknowledged" in pending.reason
     # Unsent findings are refused as before, acknowledged or not.
     assert not may_close_case(open_compromise_case(REPORT), acknowledged=True).allowed
+
+
+# --- R23: nothing is shown to a visitor but under an approved visit to this nation -----------
+
+
+@pytest.mark.parametrize(
+    ("hosted_here", "approved", "allowed"),
+    [(True, True, True), (True, False, False), (False, True, False), (False, False, False)],
+    ids=[
+        "R23-allow-an-approved-visit-here",
+        "R23-deny-a-visit-not-approved",
+        "R23-deny-a-visit-this-nation-makes-elsewhere",
+        "R23-deny-neither",
+    ],
+)
+def test_approved_here(hosted_here: bool, approved: bool, allowed: bool) -> None:
+    decision = approved_here("v-1", "KOR", hosted_here=hosted_here, approved=approved)
+    assert decision.allowed is allowed
+    assert (decision.article, decision.requirement) == ("Art. 8", "R23")
+    if not allowed:
+        assert decision.reason == "visit v-1 is not an approved visit to KOR"

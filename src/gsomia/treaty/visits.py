@@ -27,6 +27,7 @@ __all__ = [
     "VisitKind",
     "VisitRequest",
     "approve_visit",
+    "approved_here",
     "may_approve_visit",
     "may_disclose_to_visitor",
     "may_submit_visit",
@@ -194,6 +195,14 @@ def approve_visit(
         approver.id,
         now,
     )
+
+
+def approved_here(visit_id: str, host: str, *, hosted_here: bool, approved: bool) -> Decision:
+    """Is `visit_id` a visit to `host` that its officer approved? Nothing is shown to a
+    visitor under any other (R23): a visit this nation makes elsewhere, or one not approved."""
+    if not (hosted_here and approved):
+        return deny(f"visit {visit_id} is not an approved visit to {host}", ARTICLE, "R23")
+    return allow(f"visit {visit_id} is an approved visit to {host}", ARTICLE, "R23")
 
 
 def may_disclose_to_visitor(

@@ -42,7 +42,12 @@ from gsomia.treaty.items import Holding, Precedence
 from gsomia.treaty.officials import officer_denial
 from gsomia.treaty.people import Person
 from gsomia.treaty.roles import Action
-from gsomia.treaty.visits import approve_visit, may_approve_visit, may_disclose_to_visitor
+from gsomia.treaty.visits import (
+    approve_visit,
+    approved_here,
+    may_approve_visit,
+    may_disclose_to_visitor,
+)
 
 # The host -------------------------------------------------------------------------------------
 
@@ -224,11 +229,13 @@ def may_show(
     with node.reader.connect() as conn:
         row = casebook.load(conn, KIND, visit_id)
         request = request_from(node, row.document["request"])
-        if row.document["side"] != HOST or row.status != APPROVED:
-            decision = Decision.deny(
-                f"visit {visit_id} is not an approved visit to {node.nation}", ARTICLE, "R23"
-            )
-        else:
+        decision = approved_here(
+            visit_id,
+            node.nation,
+            hosted_here=row.document["side"] == HOST,
+            approved=row.status == APPROVED,
+        )
+        if decision.allowed:
             visit = approved_visit(node, request, row.document["approval"])
             version = node.agreement(request.agreement_id).latest.number
             holding = _shown(conn, node, target, request.agreement_id, version)
