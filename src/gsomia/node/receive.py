@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from gsomia.errors import InputError
@@ -32,7 +32,6 @@ from gsomia.node.control.workflows import HANDLERS
 from gsomia.node.runtime import Node
 from gsomia.seal.sealed import message_ids, verify_batch
 from gsomia.store import holdings as stored_holdings
-from gsomia.store.tables import holdings
 
 RECEIPT = EventKind.RECEIPT
 
@@ -64,13 +63,7 @@ def _store(
     proof of that event under a checkpoint signed in this transaction (issue 6).
     """
     accepted = [r for r in results if isinstance(r, Accepted)]
-    held = dict(
-        conn.execute(
-            select(holdings.c.item_id, holdings.c.id).where(
-                holdings.c.item_id.in_([r.item.id for r in accepted])
-            )
-        ).all()
-    )
+    held = stored_holdings.ids_of_items(conn, [r.item.id for r in accepted])
     writes, answers, stored = _Writes(), [], []
     for result in results:
         if isinstance(result, Accepted):
