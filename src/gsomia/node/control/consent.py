@@ -107,40 +107,55 @@ def request_consent(  # noqa: PLR0917 - the request's fields
     if not decision.allowed:
         refuse_all(node, entries, now=now)
     with node.engine.begin() as conn:
-        casebook.insert(
-            conn,
-            case_id=request.id,
-            kind=CONSENT,
-            item_id=holding.item.id,
-            originator=originator,
-            counterpart=originator,
-            opened_by=node.nation,
-            status=case.status.value,
-            document=document,
-            now=now,
-        )
-        message_id = messages.send(
-            conn,
-            node,
-            kind=Kind.CONSENT_REQUEST,
-            peer=originator,
-            document=request_json(request),
-            item_id=holding.item.id,
-            now=now,
-        )
-        casebook.step(
-            conn,
-            request.id,
-            actor=user.name,
-            nation=node.nation,
-            name="requested",
-            document=request_json(request),
-            at=now,
-            message_id=message_id,
-        )
+        _ask(conn, node, user, case, item_id=holding.item.id, document=document, now=now)
         audit.record_all(conn, entries, now)
     messages.wake(node)
     return get_consent(node, request.id)
+
+
+def _ask(
+    conn: Connection,
+    node: Node,
+    user: UserRecord,
+    case: ConsentCase,
+    *,
+    item_id: str,
+    document: dict[str, Any],
+    now: datetime,
+) -> None:
+    """Open the holder's case and send the signed request to the originator, its first step."""
+    request = case.request
+    casebook.insert(
+        conn,
+        case_id=request.id,
+        kind=CONSENT,
+        item_id=item_id,
+        originator=request.originator,
+        counterpart=request.originator,
+        opened_by=node.nation,
+        status=case.status.value,
+        document=document,
+        now=now,
+    )
+    message_id = messages.send(
+        conn,
+        node,
+        kind=Kind.CONSENT_REQUEST,
+        peer=request.originator,
+        document=request_json(request),
+        item_id=item_id,
+        now=now,
+    )
+    casebook.step(
+        conn,
+        request.id,
+        actor=user.name,
+        nation=node.nation,
+        name="requested",
+        document=request_json(request),
+        at=now,
+        message_id=message_id,
+    )
 
 
 # The holder learns the answer ----------------------------------------------------------------
