@@ -1,4 +1,5 @@
-"""`gsomia user passwd`: set a person's password for the node's web pages (Argon2id)."""
+"""`gsomia user passwd` and `user disable`: a person's web password (Argon2id), and ending
+everything they are signed in with."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from gsomia.cli.common import HomeOpt
 from gsomia.cli.node import user_app
 from gsomia.errors import InputError
 from gsomia.node.database import open_database
-from gsomia.node.users import set_password
+from gsomia.node.users import disable, set_password
 
 PASSWORD_ENV = "GSOMIA_USER_PASSWORD"  # noqa: S105 - the name of a variable, not a secret
 MIN_LENGTH = 12
@@ -36,3 +37,11 @@ def user_passwd(home: HomeOpt, name: Annotated[str, typer.Argument()]) -> None:
     with open_database(home) as db:
         set_password(db, name, _password())
     console.print(f"[green]password set[/] for {name}")
+
+
+@user_app.command("disable")
+def user_disable(home: HomeOpt, name: Annotated[str, typer.Argument()]) -> None:
+    """Disable a person: their web sessions end, their tokens are revoked, no sign-in works."""
+    with open_database(home) as db:
+        disable(db, name)
+    console.print(f"[red]disabled[/] {name}: sessions ended, tokens revoked")

@@ -86,6 +86,7 @@ EVENT_ACTIONS: Mapping[str, EventKind] = MappingProxyType(
         "user:token": EventKind.KEY_ADMIN,
         "user:token-revoke": EventKind.KEY_ADMIN,
         "user:add": EventKind.USER_ADMIN,
+        "user:disable": EventKind.USER_ADMIN,
         **{f"witness:{reason}": EventKind.WITNESS for reason in RefusalReason},
     }
 )

@@ -63,6 +63,8 @@ def authenticate(
         carrier=carrier,
         stream_route=stream_route,
     )
+    if held is not None and held[0].disabled_at is not None:
+        decision = may_use_token(None, db.clock(), carrier=carrier, stream_route=stream_route)
     if not decision.allowed or held is None:
         raise Unauthenticated(
             decision.reason if token else "a valid API token is required",

@@ -17,6 +17,7 @@ from gsomia.node import audit
 from gsomia.node.audit import admin_event
 from gsomia.node.database import Database
 from gsomia.node.tokens import console_token, issue_token
+from gsomia.store import sessions
 from gsomia.store import users as store
 from gsomia.store.users import UserRecord
 from gsomia.treaty.roles import ROLE_GRANTS
@@ -27,6 +28,7 @@ __all__ = [
     "UserRecord",
     "check_password",
     "console_token",
+    "disable",
     "get_user",
     "issue_token",
     "list_users",
@@ -100,9 +102,33 @@ def get_user(db: Database, name: str) -> UserRecord:
 
 
 def set_password(db: Database, name: str, password: str) -> None:
-    """Set `name`'s password for the pages (kept as an Argon2id hash)."""
+    """Set `name`'s password for the pages (kept as an Argon2id hash); every session signed
+    in with the old one ends (whoever knew it may be signed in)."""
     with db.engine.begin() as conn:
         store.set_password(conn, name, password)
+        sessions.end_all(conn, name, db.clock(), "password")
+
+
+def disable(db: Database, name: str, *, actor: str = OPERATOR) -> None:
+    """Disable `name`: their sessions end, their tokens are revoked, no sign-in succeeds;
+    logged (R16). The person stays on record, so what they did stays attributed."""
+    now = db.clock()
+    with db.engine.begin() as conn:
+        store.get_user(conn, name)
+        sessions.disable(conn, name, now)
+        ended = sessions.end_all(conn, name, now, "disabled")
+        store.revoke_tokens(conn, name, now)
+        audit.record_event(
+            conn,
+            admin_event(
+                EventKind.USER_ADMIN,
+                actor=actor,
+                action="user:disable",
+                subject=name,
+                now=now,
+                sessions_ended=str(ended),
+            ),
+        )
 
 
 def check_password(db: Database, name: str, password: str) -> UserRecord | None:

@@ -37,6 +37,7 @@ users = Table(
     Column("password_hash", Text),
     Column("language", String(8), nullable=False, server_default="en"),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("disabled_at", UTCDateTime),  # `gsomia user disable`: no session, no token
 )
 
 api_tokens = Table(
@@ -49,6 +50,28 @@ api_tokens = Table(
     # api | console | stream (`gsomia.treaty.credentials.Scope`); rows from before: api.
     Column("scope", String(16), nullable=False, server_default="api"),
     Column("expires_at", UTCDateTime),  # NULL only for tokens issued before tokens expired
+)
+
+#: Signed-in web sessions, so that what ends one (logout, a password change, disabling the
+#: person) holds across restarts. The cookie carries the session id; only its SHA-256 is kept.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("sid_hash", String(64), primary_key=True),
+    Column("user_name", ForeignKey("users.name"), nullable=False, index=True),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime),
+    Column("ended_why", String(32)),  # logout | password | disabled | expired
+)
+
+#: Failed sign-ins in a row per name (known or not), for the login back-off.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", UTCDateTime, nullable=False),
 )
 
 peers = Table(

@@ -34,6 +34,7 @@ class UserRecord:
     roles: tuple[str, ...]
     registered: bool
     language: str = "en"
+    disabled_at: datetime | None = None  # `gsomia user disable`
 
 
 def _record(row: object) -> UserRecord:
@@ -47,6 +48,7 @@ def _record(row: object) -> UserRecord:
         roles=tuple(m["roles"]),
         registered=bool(m["registered"]),
         language=m["language"],
+        disabled_at=m["disabled_at"],
     )
 
 

@@ -13,10 +13,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from gsomia.errors import Error, NotFound, PolicyDenied, Unauthenticated
-from gsomia.node import overview
+from gsomia.errors import Error, PolicyDenied, Unauthenticated
+from gsomia.node import overview, sessions
 from gsomia.node.runtime import Node
-from gsomia.node.users import UserRecord, get_user
+from gsomia.node.users import UserRecord
 from gsomia.treaty.roles import Action
 from gsomia.web.i18n import Translator, pick_language
 from gsomia.web.session import COOKIE, CSRF_FIELD, Session, SessionSigner, load_key
@@ -73,10 +73,9 @@ def load_page(request: Request) -> Page:
         session = Session.fresh()
     user = None
     if session.user is not None:
-        try:
-            user = get_user(node, session.user)
-        except NotFound:
-            user = None  # removed since login: the session ends with them
+        # Ended (logout, password, disabled), idle, expired clearance: the database says.
+        user = sessions.resume(node, session.sid, session.user)
+        if user is None:
             session, new = Session.fresh(), True
     language = user.language if user else pick_language(request.headers.get("accept-language", ""))
     may = overview.permissions(node, user) if user else {}

@@ -17,15 +17,14 @@ from starlette.datastructures import UploadFile
 from gsomia.errors import InputError, PolicyDenied, http_status
 from gsomia.labels import CAVEATS
 from gsomia.labels.media import attachment_headers, shown_inline
-from gsomia.node import audit_trail, overview, read, transfers
+from gsomia.node import audit_trail, overview, read, sessions, transfers
 from gsomia.node import publish as publishing
 from gsomia.node import release as releasing
 from gsomia.node.live import alert_events
-from gsomia.node.users import check_password
 from gsomia.treaty.items import Precedence
 from gsomia.treaty.roles import Action
 from gsomia.web import pages
-from gsomia.web.auth import AnyPage, Page, Posted, PostedSignedIn, SignedIn, requires, signer
+from gsomia.web.auth import AnyPage, Page, Posted, PostedSignedIn, SignedIn, requires
 from gsomia.web.done import done_of
 from gsomia.web.marking import marking
 from gsomia.web.render import HEADERS, PageRoute, redirect, render
@@ -48,19 +47,26 @@ def login_form(page: AnyPage) -> Response:
 @router.post("/login")
 async def login(page: Posted) -> Response:
     form = await page.request.form()
-    name, password = str(form.get("name", "")), str(form.get("password", ""))
-    user = check_password(page.node, name, password)
+    name, password = str(form.get("name", ""))[:100], str(form.get("password", ""))
+    fresh = Session.fresh()  # a new id at sign-in: no fixation
+    try:
+        user = sessions.sign_in(page.node, name, password, fresh.sid)
+    except PolicyDenied as waiting:
+        log.info("sign-in deferred", extra={"user": name})
+        return render(page, "login.html", status=429, name=name, wait=waiting)
     if user is None:
         log.info("sign-in refused", extra={"user": name})
         return render(page, "login.html", status=401, failed=True, name=name)
-    signer(page.request).end(page.session)
+    if page.user is not None:
+        sessions.sign_out(page.node, page.session.sid)
     log.info("signed in", extra={"user": user.name})
-    return redirect(page, "/", Session.fresh(user.name))
+    return redirect(page, "/", Session(fresh.sid, user.name, fresh.csrf))
 
 
 @router.post("/logout")
 def logout(page: Posted) -> Response:
-    signer(page.request).end(page.session)
+    if page.user is not None:
+        sessions.sign_out(page.node, page.session.sid)
     response = RedirectResponse("/login", status_code=303, headers=HEADERS)
     response.delete_cookie(COOKIE, path="/")
     return response

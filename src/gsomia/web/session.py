@@ -3,9 +3,10 @@
 The cookie holds `{sid, user, csrf}`, signed (HMAC-SHA256 via itsdangerous) with a 256-bit key
 kept in the node home (`web-session.key`, mode 0600, made on first use), and expires after
 `MAX_AGE` seconds. A session without a user exists before login, so the login form carries a
-CSRF token too; logging in issues a new session id and token (no fixation). Logging out
-forgets the session id in this process, so a copied cookie stops working at once; a restart
-forgets that list, and the cookie's age bounds what remains (ADR 0050).
+CSRF token too; logging in issues a new session id and token (no fixation). A signed-in
+session stands only while its row in the database does (`gsomia.node.sessions`): logging
+out, a password change or disabling the person ends it for good, restarts included
+(ADR 0050, ADR 0082).
 """
 
 from __future__ import annotations
@@ -54,18 +55,18 @@ def load_key(home: Path) -> bytes:
 
 
 class SessionSigner:
-    """Signs and checks session cookies; remembers the sessions ended in this process."""
+    """Signs and checks session cookies. Whether a signed-in session still stands is the
+    database's to say (`gsomia.node.sessions.resume`), not this process's memory."""
 
     def __init__(self, key: bytes, *, max_age: int = MAX_AGE) -> None:
         self._serializer = URLSafeTimedSerializer(key, salt="gsomia-web-session")
         self.max_age = max_age
-        self._ended: set[str] = set()
 
     def dumps(self, session: Session) -> str:
         return self._serializer.dumps({"sid": session.sid, "u": session.user, "c": session.csrf})
 
     def loads(self, cookie: str | None) -> Session | None:
-        """The session in `cookie`, or None if it is absent, forged, expired or ended."""
+        """The session in `cookie`, or None if it is absent, forged or too old."""
         if not cookie:
             return None
         try:
@@ -75,11 +76,8 @@ class SessionSigner:
         if not isinstance(data, dict):
             return None
         sid, user, csrf = data.get("sid"), data.get("u"), data.get("c")
-        if not isinstance(sid, str) or not isinstance(csrf, str) or sid in self._ended:
+        if not isinstance(sid, str) or not isinstance(csrf, str):
             return None
         if user is not None and not isinstance(user, str):
             return None
         return Session(sid, user, csrf)
-
-    def end(self, session: Session) -> None:
-        self._ended.add(session.sid)

@@ -1,0 +1,86 @@
+"""Web sessions kept in the database: started at sign-in, checked on every page, ended by
+logout, a password change, disabling the person, and anything `treaty.sessions` says.
+
+The cookie (`gsomia.web.session`) only names the session; whether it still stands is decided
+here from its row, so a logged-out cookie stays dead after a restart (ADR 0082).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from gsomia.errors import PolicyDenied
+from gsomia.node.database import Database
+from gsomia.store import sessions as store
+from gsomia.store import users as people
+from gsomia.store.users import UserRecord
+from gsomia.treaty.sessions import (
+    IDLE_LIMIT,
+    MAX_BACKOFF,
+    SessionState,
+    may_continue_session,
+    may_try_login,
+)
+
+#: `last_seen_at` is written at most this often: a page view is not a database write.
+TOUCH_EVERY = timedelta(minutes=1)
+FORGET_FAILURES = MAX_BACKOFF * 4
+
+
+def sign_in(db: Database, name: str, password: str, sid: str) -> UserRecord | None:
+    """The person if `password` is theirs, with session `sid` started for them; None if not
+    (the failure counted). `PolicyDenied` without checking the password while the name must
+    wait after failures."""
+    now = db.clock()
+    with db.reader.connect() as conn:
+        failures, last = store.failures(conn, name)
+    waiting = may_try_login(failures, last, now)
+    if not waiting.allowed:
+        raise PolicyDenied(waiting.reason, article=waiting.article)
+    with db.engine.begin() as conn:
+        user = people.check_password(conn, name, password)
+        if user is None or user.disabled_at is not None:
+            store.record_failure(conn, name, now, forget_before=now - FORGET_FAILURES)
+            return None
+        store.clear_failures(conn, name)
+        store.start(conn, sid, user.name, now)
+    return user
+
+
+def resume(db: Database, sid: str, name: str) -> UserRecord | None:
+    """The person session `sid` serves, if it is `name`'s and still stands; else None (and a
+    session that no longer stands is ended, so that it stays ended)."""
+    now = db.clock()
+    with db.reader.connect() as conn:
+        row = store.find(conn, sid)
+    if row is None or row.user_name != name:
+        return None
+    state = SessionState(
+        row.user_name,
+        row.started_at,
+        row.last_seen_at,
+        row.ended_at,
+        row.disabled_at,
+        row.clearance_expires,
+    )
+    if not may_continue_session(state, now).allowed:
+        if row.ended_at is None:
+            with db.engine.begin() as conn:
+                store.end(conn, sid, now, "expired")
+        return None
+    if now - row.last_seen_at >= min(TOUCH_EVERY, IDLE_LIMIT):
+        with db.engine.begin() as conn:
+            store.touch(conn, sid, now)
+    with db.reader.connect() as conn:
+        return people.get_user(conn, name)
+
+
+def sign_out(db: Database, sid: str) -> None:
+    with db.engine.begin() as conn:
+        store.end(conn, sid, db.clock(), "logout")
+
+
+def end_sessions(db: Database, name: str, why: str, at: datetime | None = None) -> int:
+    """End every open session of `name` (a password change, disabling); how many."""
+    with db.engine.begin() as conn:
+        return store.end_all(conn, name, at or db.clock(), why)

@@ -1,0 +1,95 @@
+"""Whether a web session still stands, and whether a sign-in may be tried now.
+
+A session is kept in the node's database, so what ends it holds across restarts: logging out,
+a password change, the person being disabled, their clearance expiring, half an hour idle or a
+shift's length. After a few failed sign-ins for a name, the next try waits, doubling each time
+up to a quarter of an hour: a password guessed online costs the guesser hours, not seconds.
+Decided here with `now` given; `gsomia.node.sessions` keeps the rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from gsomia.treaty.decision import Decision
+
+__all__ = [
+    "FREE_FAILURES",
+    "IDLE_LIMIT",
+    "MAX_BACKOFF",
+    "SESSION_LIMIT",
+    "SessionState",
+    "login_wait",
+    "may_continue_session",
+    "may_try_login",
+]
+
+ARTICLE, REQUIREMENT = "Art. 6(e)", "R16"
+IDLE_LIMIT = timedelta(minutes=30)
+SESSION_LIMIT = timedelta(hours=8)  # one working shift (ADR 0050)
+FREE_FAILURES = 5
+FIRST_BACKOFF = timedelta(seconds=30)
+MAX_BACKOFF = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class SessionState:
+    """A signed-in session as the node keeps it, and what it knows of its person now."""
+
+    user: str
+    started_at: datetime
+    last_seen_at: datetime
+    ended_at: datetime | None
+    disabled_at: datetime | None  # the person's
+    clearance_expires: date  # the person's, as of this request
+
+
+def _deny(reason: str) -> Decision:
+    return Decision.deny(reason, ARTICLE, REQUIREMENT)
+
+
+def may_continue_session(state: SessionState | None, now: datetime) -> Decision:
+    """May this session go on serving its person at `now`?"""
+    if state is None:
+        return _deny("no such session on this node")
+    refusal = _ended(state, now) or _person(state, now)
+    if refusal:
+        return _deny(refusal)
+    return Decision.allow(f"{state.user}'s session is in force", ARTICLE, REQUIREMENT)
+
+
+def _ended(state: SessionState, now: datetime) -> str:
+    if state.ended_at is not None and state.ended_at <= now:
+        return "the session was ended"
+    if now - state.last_seen_at >= IDLE_LIMIT:
+        return "the session was idle too long"
+    if now - state.started_at >= SESSION_LIMIT:
+        return "the session outlived its shift"
+    return ""
+
+
+def _person(state: SessionState, now: datetime) -> str:
+    if state.disabled_at is not None and state.disabled_at <= now:
+        return f"{state.user} is disabled"
+    if state.clearance_expires <= now.date():
+        return f"{state.user}'s clearance has expired"
+    return ""
+
+
+def login_wait(failures: int) -> timedelta:
+    """How long after the last failure the next sign-in must wait, after `failures` in a row:
+    nothing for the first few, then 30 s doubling to at most 15 min."""
+    if failures < FREE_FAILURES:
+        return timedelta(0)
+    return min(FIRST_BACKOFF * (1 << min(failures - FREE_FAILURES, 16)), MAX_BACKOFF)
+
+
+def may_try_login(failures: int, last_failure_at: datetime | None, now: datetime) -> Decision:
+    """May a sign-in for a name with `failures` recent failures be tried at `now`? The
+    password is not even checked while it must wait."""
+    wait = login_wait(failures)
+    if last_failure_at is not None and now < last_failure_at + wait:
+        left = int((last_failure_at + wait - now).total_seconds()) + 1
+        return _deny(f"too many failed sign-ins; try again in {left} s")
+    return Decision.allow("sign-in may be tried", ARTICLE, REQUIREMENT)

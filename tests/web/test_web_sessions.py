@@ -1,0 +1,124 @@
+"""Sessions kept in the database (ADR 0082): what ends one holds across a restart; a password
+change, disabling the person, an expired clearance and half an hour idle end it; failed
+sign-ins back off."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+from tests.web.conftest import PASSWORD, Site, csrf_of, sign_in
+
+from gsomia.app import create_app
+from gsomia.node import users as people
+from gsomia.node.tokens import issue_token
+from gsomia.store.tables import users
+from gsomia.store.users import UserRecord, add_user
+from gsomia.web.session import COOKIE
+
+
+@pytest.fixture
+def person(sites: dict[str, Site], request: pytest.FixtureRequest) -> str:
+    """A KOR analyst of this test alone, with the cast's password."""
+    node = sites["KOR"].node
+    name = "p-" + str(request.node.name)[-40:].replace("[", "-").replace("]", "")
+    record = UserRecord(name, "KOR", "군사II급비밀", date(2099, 1, 1), ("x",), ("analyst",), True)
+    with node.engine.begin() as conn:
+        add_user(conn, record, node.clock(), password=PASSWORD)
+    return name
+
+
+def _signed_in(client: TestClient) -> bool:
+    return client.get("/", follow_redirects=False).status_code == 200
+
+
+def test_a_logged_out_session_stays_ended_after_a_restart(
+    sites: dict[str, Site], person: str
+) -> None:
+    """Before: the ended sessions were a set in the process; a restart forgot it."""
+    site = sites["KOR"]
+    client = site.client()
+    csrf = sign_in(client, person)
+    stolen = client.cookies[COOKIE]
+    client.post("/logout", data={"csrf": csrf}, follow_redirects=False)
+    restarted = TestClient(create_app(site.node, run_worker=False))
+    restarted.cookies.set(COOKIE, stolen)
+    assert not _signed_in(restarted)
+
+
+def test_a_password_change_ends_the_persons_sessions(sites: dict[str, Site], person: str) -> None:
+    site = sites["KOR"]
+    client, other = site.client(), site.client()
+    sign_in(client, person)
+    sign_in(other, person)
+    people.set_password(site.node, person, PASSWORD)
+    assert not _signed_in(client)
+    assert not _signed_in(other)
+    sign_in(client, person)  # the new password opens a new session
+    assert _signed_in(client)
+
+
+def test_disabling_a_person_ends_sessions_tokens_and_sign_in(
+    sites: dict[str, Site], person: str
+) -> None:
+    site = sites["KOR"]
+    client = site.client()
+    sign_in(client, person)
+    token = issue_token(site.node, person)
+    api = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/me", headers=api).status_code == 200
+    people.disable(site.node, person)
+    assert not _signed_in(client)
+    assert client.get("/api/v1/me", headers=api).status_code == 401
+    fresh = site.client()
+    csrf = csrf_of(fresh.get("/login").text)
+    answer = fresh.post("/login", data={"csrf": csrf, "name": person, "password": PASSWORD})
+    assert answer.status_code == 401
+
+
+def test_a_session_ends_when_the_clearance_expires(sites: dict[str, Site], person: str) -> None:
+    site = sites["KOR"]
+    client = site.client()
+    sign_in(client, person)
+    with site.node.engine.begin() as conn:
+        yesterday = site.node.clock().date() - timedelta(days=1)
+        conn.execute(
+            update(users).where(users.c.name == person).values(clearance_expires=yesterday)
+        )
+    assert not _signed_in(client)
+
+
+def test_a_session_idle_half_an_hour_ends(
+    sites: dict[str, Site], person: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = sites["KOR"]
+    client = site.client()
+    sign_in(client, person)
+    start = site.node.clock()
+    monkeypatch.setattr(site.node, "clock", lambda: start + timedelta(minutes=29))
+    assert _signed_in(client)  # active: seen again, the idle time starts over
+    monkeypatch.setattr(site.node, "clock", lambda: start + timedelta(minutes=58))
+    assert _signed_in(client)
+    monkeypatch.setattr(site.node, "clock", lambda: start + timedelta(minutes=89))
+    assert not _signed_in(client)
+
+
+def test_failed_sign_ins_back_off(
+    sites: dict[str, Site], person: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: no back-off, a password could be guessed as fast as Argon2id verifies."""
+    site = sites["KOR"]
+    client = site.client()
+    csrf = csrf_of(client.get("/login").text)
+    for _ in range(5):
+        wrong = client.post("/login", data={"csrf": csrf, "name": person, "password": "guess"})
+        assert wrong.status_code == 401
+    right = {"csrf": csrf, "name": person, "password": PASSWORD}
+    waiting = client.post("/login", data=right)
+    assert waiting.status_code == 429
+    assert "too many failed sign-ins" in waiting.text
+    later = site.node.clock() + timedelta(seconds=31)
+    monkeypatch.setattr(site.node, "clock", lambda: later)
+    assert client.post("/login", data=right, follow_redirects=False).status_code == 303
