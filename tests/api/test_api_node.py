@@ -263,11 +263,16 @@ def test_an_admin_may_not_view_transfers_and_the_refusal_is_logged(
 
 def test_holdings_and_reading(site: Site, holding: str) -> None:
     jpn = site.clients["JPN"]
-    listed = jpn.get("/api/v1/holdings", headers=site.auth("suzuki")).json()
+    listed = jpn.get("/api/v1/holdings", headers=site.auth("sato")).json()
     [view] = [h for h in listed if h["id"] == holding]
     assert (view["marking"], view["original_marking"]) == ("極秘", "군사II급비밀")
-    shown = jpn.get(f"/api/v1/holdings/{holding}", headers=site.auth("suzuki")).json()
+    assert view["redacted"] is False
+    shown = jpn.get(f"/api/v1/holdings/{holding}", headers=site.auth("sato")).json()
     assert shown["local_label"]["ConfidentialityInformation"]["Classification"] == "極秘"
+    # suzuki, cleared 秘 only, sees neither its title nor its level (listed both before).
+    below = jpn.get("/api/v1/holdings", headers=site.auth("suzuki")).json()
+    assert holding not in [h["id"] for h in below]
+    problem(jpn.get(f"/api/v1/holdings/{holding}", headers=site.auth("suzuki")), 404, "not_found")
     content = jpn.get(f"/api/v1/holdings/{holding}/content", headers=site.auth("sato"))
     assert content.status_code == 200
     assert content.content == b"track 1"

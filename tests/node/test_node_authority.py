@@ -10,12 +10,15 @@ import pytest
 from tests.node.node_fixtures import LAUNCH, VALID, Cast
 
 from gsomia.errors import Error, InputError, PolicyDenied
-from gsomia.node import audit
+from gsomia.node import agreements, audit, audit_trail, overview, release
 from gsomia.node.authority import refusals_logged, refuse, refuse_all
+from gsomia.node.release import RuleDraft
 from gsomia.node.runtime import Node
 from gsomia.store.merkle_log import MerkleLog
 from gsomia.store.users import UserRecord, add_user
 from gsomia.treaty.decision import Decision
+from gsomia.treaty.lifecycle import Event, EventKind
+from gsomia.treaty.roles import Action
 
 WHEN = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
 
@@ -45,6 +48,33 @@ def test_only_a_registered_cleared_officer_releases(officers: Cast, officer: str
     except PolicyDenied:
         return
     assert not any(o.decision.allowed for o in outcomes)
+
+
+def test_an_officer_whose_clearance_expired_performs_no_officer_act(officers: Cast) -> None:
+    """Before: only release asked for a clearance; an officer whose clearance lapsed still
+    recorded agreement events, read the audit log and set release rules."""
+    node = officers["KOR"]
+    lapsed = officers.user("KOR", "lapsed-officer")
+    notice = Event(EventKind.TERMINATION_NOTICE, date(2026, 8, 20), "note verbale", "KOR")
+    rule = RuleDraft(
+        feed="radar",
+        to_nations=("JPN",),
+        ceiling="군사II급비밀",
+        purpose=LAUNCH,
+        valid_until=datetime(2027, 1, 1, tzinfo=UTC),
+    )
+    acts = (
+        lambda: agreements.record_event(node, lapsed, "KOR-JPN-2016", notice),
+        lambda: audit_trail.decisions(node, lapsed),
+        lambda: release.set_release_rule(node, lapsed, rule),
+    )
+    for act in acts:
+        with pytest.raises(PolicyDenied, match="clearance expired") as caught:
+            act()
+        assert caught.value.article == "Art. 7.2"
+    assert not overview.permissions(node, lapsed)["read_audit"]
+    # Anyone may still report a loss (R37).
+    assert overview.role_decision(node, lapsed, Action.REPORT_COMPROMISE).allowed
 
 
 def test_a_registered_cleared_officer_releases(officers: Cast) -> None:

@@ -235,10 +235,15 @@ def test_an_admins_item_page_shows_the_transfers_refused_in_place(
     """The node keeps transfers from an administrator (R17); the page says so where they
     would be, and opening the page is no request to log."""
     kor = sites["KOR"].node
-    record = UserRecord("lee", "KOR", "군사I급비밀", date(2099, 12, 31), (), ("admin",), True)
     with kor.engine.begin() as conn:
+        item_id, purpose = conn.execute(
+            select(items.c.id, items.c.purpose).order_by(items.c.created_at)
+        ).first()  # type: ignore[misc]
+        # Cleared with need-to-know: the item is theirs to see, its transfers are not.
+        record = UserRecord(
+            "lee", "KOR", "군사I급비밀", date(2099, 12, 31), (purpose,), ("admin",), True
+        )
         add_user(conn, record, kor.clock(), password=PASSWORD)
-        item_id = conn.execute(select(items.c.id).order_by(items.c.created_at)).scalars().first()
     client = sites["KOR"].client()
     sign_in(client, "lee")
     page = client.get(f"/items/{item_id}")
@@ -280,9 +285,13 @@ def test_reader_cleared_below_is_refused_with_reason_and_article(
     answer = client.post(f"/holdings/{holding_id}/read", data={"csrf": token})
     assert answer.status_code == 403
     assert TRACK not in answer.text
-    assert 'id="refusal-reason"' in answer.text
+    # Refused with the reason and the article; the holding's page (its title, its markings)
+    # is not shown to one who may not read it.
+    assert 'id="error-message"' in answer.text
     assert "clearance below" in answer.text
     assert "Art. 7.2" in answer.text
+    assert 'id="refusal-reason"' not in answer.text
+    assert client.get(f"/holdings/{holding_id}").status_code == 404
 
 
 def test_read_without_csrf_token_is_refused(sites: dict[str, Site], holding_id: str) -> None:

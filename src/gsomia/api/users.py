@@ -20,8 +20,8 @@ from gsomia.api.models.users import (
     TransferOut,
 )
 from gsomia.labels.media import attachment_headers
+from gsomia.node import listing, read, transfers
 from gsomia.node import publish as publishing
-from gsomia.node import read, transfers
 from gsomia.node import release as releasing
 from gsomia.node.live import alert_events
 from gsomia.node.release import RuleDraft
@@ -96,9 +96,13 @@ def _transfer_out(t: transfers.Transfer) -> TransferOut:
 
 @router.get("/items")
 def list_items(user: UserDep, node: NodeDep) -> list[ItemOut]:
-    """This node's own items, newest first."""
-    del user  # any authenticated user of the originating node sees its own item list
-    return [ItemOut(**_item_fields(row)) for row in transfers.list_items(node)]
+    """This node's own items the caller may see, newest first: in full if the access decision
+    would let them read it (or they wrote it), redacted for an officer or auditor whose duty
+    needs to know it exists, not at all otherwise."""
+    return [
+        ItemOut(**_item_fields(row), redacted=redacted)
+        for row, redacted in listing.visible_items(node, user)
+    ]
 
 
 def _item_fields(row: dict[str, Any]) -> dict[str, Any]:
@@ -107,9 +111,10 @@ def _item_fields(row: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/items/{item_id}")
 def show_item(item_id: str, user: UserDep, node: NodeDep) -> ItemOut:
-    """One own item with its transfers: for the roles that may view transfers (R17)."""
-    row = transfers.get_item(node, item_id)
+    """One own item with its transfers: for the roles that may view transfers (R17), and
+    only an item the caller may see in full."""
     journeys = [_transfer_out(t) for t in transfers.list_transfers(node, user, item_id)]
+    row = listing.item_listing(node, user, item_id)
     return ItemOut(**_item_fields(row), transfers=journeys)
 
 
@@ -122,19 +127,22 @@ def list_transfers(user: UserDep, node: NodeDep) -> list[TransferOut]:
 
 @router.get("/holdings")
 def list_holdings(user: UserDep, node: NodeDep) -> list[HoldingOut]:
-    """What partners sent, with both markings; reading the content is a separate decision."""
-    del user
-    return [HoldingOut(**_holding_fields(v)) for v in read.list_holdings(node)]
+    """What partners sent that the caller may see, with both markings (redacted rows for an
+    officer or auditor whose duty needs to know it is held); reading the content is a
+    separate decision."""
+    return [
+        HoldingOut(**_holding_fields(view), redacted=redacted)
+        for view, redacted in listing.visible_holdings(node, user)
+    ]
 
 
 def _holding_fields(view: read.HoldingView) -> dict[str, Any]:
-    return {k: getattr(view, k) for k in HoldingOut.model_fields}
+    return {k: getattr(view, k) for k in HoldingOut.model_fields if hasattr(view, k)}
 
 
 @router.get("/holdings/{holding_id}")
 def show_holding(holding_id: str, user: UserDep, node: NodeDep) -> dict[str, Any]:
-    del user
-    view = read.get_holding(node, holding_id)
+    view = listing.holding_listing(node, user, holding_id)
     return {
         **_holding_fields(view),
         "original_label": view.original_label,

@@ -21,7 +21,7 @@ from gsomia.node.runtime import Node
 from gsomia.store.users import UserRecord
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.people import Person
-from gsomia.treaty.roles import Action, may_perform
+from gsomia.treaty.roles import Action, may_act
 
 
 def refuse(
@@ -87,13 +87,15 @@ def refusals_logged(
 def authorise(
     node: Node, user: UserRecord, action: Action, subject: str
 ) -> tuple[Person, Decision]:
-    """The user as a treaty person and the role decision; a denial is logged and raised here.
+    """The user as a treaty person and the decision on the act (`may_act`: the role, and a
+    clearance in force); a denial is logged and raised here.
 
     An allowed decision is returned for the caller to log in its own transaction, next to
     the change it allowed.
     """
-    person = to_person(user, node.scheme())
-    decision = may_perform(person, action)
+    now = node.clock()
+    person = to_person(user, node.scheme(now.date()))
+    decision = may_act(person, action, now)
     if not decision.allowed:
         refuse(node, actor=user.name, action=action.value, subject=subject, decision=decision)
     return person, decision

@@ -2,7 +2,7 @@
 the latest FLASH holdings they may read, and the decisions taken on an item and its holding.
 
 Read-only and unlogged: showing a form or a section is no request. The role answers are
-`may_perform`'s, which the use case behind each form asks again, and logs; the decisions shown
+`may_act`'s, which the use case behind each form asks again, and logs; the decisions shown
 are the ones the node took and logged when they were asked; which FLASH holdings a person may
 read is the treaty's access decision, as the live push takes it (`gsomia.node.live`).
 """
@@ -20,21 +20,24 @@ from gsomia.node.runtime import Node
 from gsomia.store import access_log, items, recent
 from gsomia.store.users import UserRecord
 from gsomia.treaty.decision import Decision
-from gsomia.treaty.roles import Action, may_perform
+from gsomia.treaty.roles import Action, may_act
 
 
 def role_decision(node: Node, user: UserRecord, action: Action) -> Decision:
-    """May `user` ask this node for `action`? `may_perform`'s answer, not logged."""
-    return may_perform(to_person(user, node.scheme()), action)
+    """May `user` ask this node for `action`? `may_act`'s answer, not logged."""
+    now = node.clock()
+    return may_act(to_person(user, node.scheme(now.date())), action, now)
 
 
 def permissions(node: Node, user: UserRecord) -> dict[str, bool]:
-    """What `user`'s role lets them do here, action by action, as `may_perform` answers."""
+    """What `user` may do here, action by action, as `may_act` answers (the role, and a
+    clearance in force)."""
+    now = node.clock()
     try:
-        person = to_person(user, node.scheme())
+        person = to_person(user, node.scheme(now.date()))
     except Error:
         return {action.value: False for action in Action}  # an unplaceable clearance: nothing
-    return {action.value: may_perform(person, action).allowed for action in Action}
+    return {action.value: may_act(person, action, now).allowed for action in Action}
 
 
 def drafts(node: Node) -> list[dict[str, Any]]:

@@ -73,7 +73,7 @@ def list_transfers(
 def list_items(node: Node, limit: int = 200) -> list[dict[str, Any]]:
     """This node's own items, newest first, as their fields."""
     with node.reader.connect() as conn:
-        return [_fields(record) for record in items.newest(conn, limit, node.vault)]
+        return [fields_of(record) for record in items.newest(conn, limit, node.vault)]
 
 
 def get_item(node: Node, item_id: str) -> dict[str, Any]:
@@ -82,10 +82,10 @@ def get_item(node: Node, item_id: str) -> dict[str, Any]:
         record = items.get(conn, item_id, node.vault)
     if record is None:
         raise NotFound(f"no item {item_id}", hint="`gsomia item list` shows this node's items")
-    return _fields(record)
+    return fields_of(record)
 
 
-def _fields(record: ItemRecord) -> dict[str, Any]:
+def fields_of(record: ItemRecord) -> dict[str, Any]:
     """An item's fields as the faces read them: its lists as lists, like its JSON columns."""
     fields = asdict(record)
     fields.update(releasable_to=list(record.releasable_to), caveats=list(record.caveats))

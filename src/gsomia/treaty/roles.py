@@ -13,7 +13,7 @@ from gsomia.treaty.decision import Decision
 from gsomia.treaty.people import RELEASE_AUTHORITY, SECURITY_OFFICER, Person
 from gsomia.treaty.schemes import Level
 
-__all__ = ["ADMIN", "ANALYST", "AUDITOR", "ROLE_GRANTS", "Action", "may_perform"]
+__all__ = ["ADMIN", "ANALYST", "AUDITOR", "ROLE_GRANTS", "Action", "may_act", "may_perform"]
 
 ANALYST = "analyst"
 AUDITOR = "auditor"
@@ -112,3 +112,27 @@ def may_perform(person: Person, action: Action) -> Decision:
         article,
         requirement,
     )
+
+
+#: The one act that needs no clearance in force: anyone may report a loss (R37), a person
+#: whose clearance lapsed included.
+_WITHOUT_CLEARANCE = frozenset({Action.REPORT_COMPROMISE})
+
+
+def may_act(person: Person, action: Action, now: datetime) -> Decision:
+    """May `person` perform `action` at `now`? The role must allow it (`may_perform`) and,
+    for every act but reporting a loss, a clearance must be in force: an officer whose
+    clearance expired records no agreement event, reads no audit log and sets no release
+    rule (Art. 7.2, R19)."""
+    decision = may_perform(person, action)
+    if not decision.allowed or action in _WITHOUT_CLEARANCE:
+        return decision
+    if person.clearance is None or person.clearance_expires is None:
+        return Decision.deny(f"{person.id} holds no clearance in force", "Art. 7.2", "R19")
+    if person.clearance_expires <= now:
+        return Decision.deny(
+            f"{person.id}'s clearance expired: no act of the role until it is renewed",
+            "Art. 7.2",
+            "R19",
+        )
+    return decision

@@ -14,10 +14,10 @@ from fastapi import APIRouter, Depends, Form, Response
 from fastapi.responses import RedirectResponse, StreamingResponse
 from starlette.datastructures import UploadFile
 
-from gsomia.errors import InputError, PolicyDenied, http_status
+from gsomia.errors import InputError, NotFound, PolicyDenied, http_status
 from gsomia.labels import CAVEATS
 from gsomia.labels.media import attachment_headers, shown_inline
-from gsomia.node import audit_trail, overview, read, sessions, transfers
+from gsomia.node import audit_trail, listing, overview, read, sessions, transfers
 from gsomia.node import publish as publishing
 from gsomia.node import release as releasing
 from gsomia.node.live import alert_events
@@ -80,10 +80,19 @@ def dashboard(page: SignedIn) -> Response:
     node, user = page.node, page.user
     assert user is not None
     now = node.clock()
-    held = [(view, pages.holding_markings(node, view)) for view in read.list_holdings(node)]
+    # Only what the access decision lets this person see; a redacted row has no markings.
+    held = [
+        (view, None if redacted else pages.holding_markings(node, view))
+        for view, redacted in listing.visible_holdings(node, user)
+    ]
     own = [
-        (row, marking(node.schemes, node.nation, row["level"], row["created_at"].date()))
-        for row in transfers.list_items(node, limit=50)
+        (
+            row,
+            None
+            if redacted
+            else marking(node.schemes, node.nation, row["level"], row["created_at"].date()),
+        )
+        for row, redacted in listing.visible_items(node, user, limit=50)
     ]
     return render(
         page,
@@ -159,7 +168,7 @@ async def publish(page: PostedSignedIn) -> Response:
 def show_item(page: Page, item_id: str, *, status: int = 200, **extra: Any) -> Response:
     node, user = page.node, page.user
     assert user is not None
-    row = transfers.get_item(node, item_id)
+    row = listing.item_listing(node, user, item_id)
     level = marking(node.schemes, row["originator"], row["level"], row["created_at"].date())
     return render(
         page,
@@ -194,7 +203,7 @@ def release(item_id: str, page: PostedSignedIn) -> Response:
 def show_holding(page: Page, holding_id: str, *, status: int = 200, **extra: Any) -> Response:
     node, user = page.node, page.user
     assert user is not None
-    view = read.get_holding(node, holding_id)
+    view = listing.holding_listing(node, user, holding_id)
     marks = pages.holding_markings(node, view)
     return render(
         page,
@@ -235,7 +244,10 @@ def read_content(
             page.node, page.user, holding_id, purpose=purpose
         )
     except PolicyDenied as denial:
-        return show_holding(page, holding_id, status=403, refused=denial, read_purpose=purpose)
+        try:
+            return show_holding(page, holding_id, status=403, refused=denial, read_purpose=purpose)
+        except NotFound:
+            raise denial from None  # the refusal alone: its page is not theirs to see
     text = None
     if shown_inline(view.media_type):  # escaped in the page; anything else is a download
         text = content.decode("utf-8", errors="replace")

@@ -111,6 +111,7 @@ class ItemOut(BaseModel):
     state: str
     created_at: datetime
     transfers: list[TransferOut] = []
+    redacted: bool = Field(False, description="title, level and purpose withheld")
 
 
 class HoldingOut(BaseModel):
@@ -127,3 +128,4 @@ class HoldingOut(BaseModel):
     agreement: str
     received_at: datetime
     state: str
+    redacted: bool = Field(False, description="title, markings and purpose withheld")

@@ -1,0 +1,61 @@
+"""What a list shows a person of a holding or an item: all of it, that it exists, or nothing.
+
+A title and a level are information (Art. 7): a list shows them only to a person the access
+decision would let read the item, whatever became of the holding since (a destroyed one is
+still listed to those who could read it, so its record can be found). A security officer or
+an auditor of the holding party must know that something is held to keep custody, dispose of
+it, report its loss or audit its reading (R31, R37, R39), so they see a redacted row: its
+id, originator, state and dates, not its title, level or purpose. Everyone else sees no row.
+The same answer for the API, the CLI and the pages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+from gsomia.treaty.access import may_access
+from gsomia.treaty.classification import DeclassifiedHolding
+from gsomia.treaty.decision import Decision
+from gsomia.treaty.items import Holding
+from gsomia.treaty.people import SECURITY_OFFICER, Person
+from gsomia.treaty.roles import AUDITOR
+
+__all__ = ["Listing", "Shown", "may_list"]
+
+#: The roles whose duties need to know that a holding exists without reading it.
+KNOW_IT_EXISTS = frozenset({SECURITY_OFFICER, AUDITOR})
+
+
+class Shown(StrEnum):
+    FULL = "full"
+    REDACTED = "redacted"
+    HIDDEN = "hidden"
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    shown: Shown
+    decision: Decision  # the access decision it follows from, for the reason and article
+
+
+def may_list(
+    person: Person, holding: Holding | DeclassifiedHolding, now: datetime, *, holder: str
+) -> Listing:
+    """How a list shows `holding`, held by `holder`'s node, to `person` at `now`."""
+    decision = _access(person, holding, now)
+    if decision.allowed:
+        return Listing(Shown.FULL, decision)
+    if person.registered and person.nationality == holder and person.roles & KNOW_IT_EXISTS:
+        return Listing(Shown.REDACTED, decision)
+    return Listing(Shown.HIDDEN, decision)
+
+
+def _access(person: Person, holding: Holding | DeclassifiedHolding, now: datetime) -> Decision:
+    """The access decision as if the holding were still there: disposal hides nothing more."""
+    if isinstance(holding, DeclassifiedHolding):
+        if person.registered:
+            return Decision.allow("declassified by its originator", "Art. 6(g)", "R14")
+        return Decision.deny(f"{person.id} is not on this facility's register", "Art. 6(e)", "R16")
+    return may_access(person, replace(holding, destroyed=False), now)
