@@ -4,8 +4,10 @@ A hub forwards an item it holds only under a rule a security officer configured:
 arrangement, its participants and its topics (item communities). It re-marks under its own
 bilateral agreement with the recipient, and hands the item over like an onward release
 (`handover`). The recipient's side, `accept_forwarded`, checks that the item reached the hub
-under the hub's own agreement with the originator. Separate from `onward` because a hub acts
-on an arrangement, not on the originator's consent for one item.
+under the hub's own agreement with the originator. Both sides also check that the originator
+could have provided the item to the recipient itself (`treaty.reach`): a hub never delivers
+more than the originator's own agreement with the recipient covers. Separate from `onward`
+because a hub acts on an arrangement, not on the originator's consent for one item.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from gsomia.treaty.onward import (
     hub_rule_for,
     may_forward_via_hub,
 )
+from gsomia.treaty.reach import within_originator_reach
 from gsomia.treaty.roles import Action
 
 
@@ -101,6 +104,12 @@ def forward(node: Node, officer: UserRecord, holding_id: str, to: str) -> dict[s
         for r in rules
     ]
     chosen, decision = hub_rule_for(configured, holding, recipient, agreement, now)
+    if chosen is not None:
+        # The hub's own agreements are not the bound: the originator's with the recipient is.
+        direct = agreement_between(node, holding.item.originator, recipient, now)
+        reach = within_originator_reach(holding.item, recipient, direct, now)
+        if not reach.allowed:
+            chosen, decision = None, reach
     handover.refuse_unless_allowed(
         node, officer, row, allowed=allowed, subject=subject, decision=decision, now=now
     )
@@ -148,4 +157,6 @@ def accept_forwarded(
     agreement = agreement_between(node, sender, node.nation, now)
     decision = may_forward_via_hub(rule, hub_holding, node.nation, agreement, now)
     decision.enforce()
+    direct = agreement_between(node, item.originator, node.nation, now)
+    within_originator_reach(item, node.nation, direct, now).enforce()
     return decision, forward_via_hub(rule, hub_holding, node.nation, agreement, now).holding

@@ -2,15 +2,17 @@
 
 The holder's officer releases a holding to a third nation only when `treaty.onward` allows it:
 a consent of the originator that verifies, names the item, the third nation and the purpose,
-has neither expired nor been revoked; and the holder's own agreement with the third nation in
-force, covering the level. The item is then handed over (`handover`) with a header carrying
-the original label and the originator's signed consent, which the third nation verifies
-against the originator's identity card before it re-marks and stores it (`accept`). The
-header also carries the originator's own binding of label and content (ADR 0061): the third
-nation believes the label and content only if that binding holds (`check_binding`).
+has neither expired nor been revoked; the holder's own agreement with the third nation in
+force, covering the level; and no further than the originator could provide to the third nation
+itself (`treaty.reach`: its own agreement with it, or what its consent names). The item is then
+handed over (`handover`) with a header carrying the original label and the originator's signed
+consent, which the third nation verifies against the originator's identity card before it
+re-marks and stores it (`accept`). The header also carries the originator's own binding of label
+and content (ADR 0061): the third nation believes the label and content only if that binding
+holds (`check_binding`).
 
-Custody passes on receipt (R28, `receipt`); the chain of custody is read in `custody_chain`.
-A hub's forwarding (R47) is the other way an item reaches a nation that is not a party to its
+Custody passes on receipt (R28, `receipt`); the chain of custody is read in `custody_chain`. A
+hub's forwarding (R47) is the other way an item reaches a nation that is not a party to its
 agreement: it lives in `hub`, and `accept` hands such items to it.
 """
 
@@ -34,6 +36,7 @@ from gsomia.treaty.decision import Decision
 from gsomia.treaty.decisions import may_release_onward
 from gsomia.treaty.items import Holding, Item, receive
 from gsomia.treaty.onward import release_onward
+from gsomia.treaty.reach import within_originator_reach
 from gsomia.treaty.roles import Action
 
 
@@ -58,6 +61,10 @@ def release_onward_to(
         consent, jws = held_consent(node, consent_id)
     agreement = agreement_between(node, node.nation, third, now)
     decision = may_release_onward(holding, third, consent, agreement, now)
+    if decision.allowed:  # and no further than the originator could reach itself
+        direct = agreement_between(node, holding.item.originator, third, now)
+        reach = within_originator_reach(holding.item, third, direct, now, consent=consent)
+        decision = decision if reach.allowed else reach
     handover.refuse_unless_allowed(
         node, officer, row, allowed=allowed, subject=subject, decision=decision, now=now
     )
@@ -154,5 +161,7 @@ def _accept_onward(
     agreement = agreement_between(node, sender, node.nation, now)
     decision = may_release_onward(held, node.nation, consent, agreement, now)
     decision.enforce()
+    direct = agreement_between(node, item.originator, node.nation, now)
+    within_originator_reach(item, node.nation, direct, now, consent=consent).enforce()
     assert agreement is not None
     return decision, release_onward(held, node.nation, consent, agreement, now).holding
