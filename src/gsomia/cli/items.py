@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from gsomia.cli.app import app, console
@@ -118,8 +119,8 @@ def list_items(home: Home = None, user: As = None, url: Url = None, token: Token
             rows=(
                 (
                     item["id"][:8],
-                    item["title"],
-                    item["level"],
+                    escape(item["title"]),  # a partner's or a redacted "[…]" is not markup
+                    escape(item["level"]),
                     listed(item["releasable_to"]),
                     styled(item["precedence"], PRECEDENCE_STYLE),
                     styled(item["state"]),
@@ -135,9 +136,9 @@ def list_items(home: Home = None, user: As = None, url: Url = None, token: Token
             rows=(
                 (
                     h["id"][:8],
-                    h["title"],
-                    f"[bold]{h['marking']}[/]",
-                    h["original_marking"],
+                    escape(h["title"]),
+                    f"[bold]{escape(h['marking'])}[/]",
+                    escape(h["original_marking"]),
                     h["originator"],
                     styled(h["precedence"], PRECEDENCE_STYLE),
                     moment(h["received_at"]),
