@@ -253,6 +253,30 @@ def test_an_admins_item_page_shows_the_transfers_refused_in_place(
     assert "h-outbox" in client.get("/").text  # the dashboard opens, without the transfers
 
 
+def test_the_dashboard_lists_only_what_the_person_may_see(
+    sites: dict[str, Site], holding_id: str
+) -> None:
+    """An officer below the item sees that it is held (a redacted row, no link); a reader
+    below it sees nothing of it; a cleared reader sees it in full."""
+    jpn = sites["JPN"].node
+    officer = UserRecord(
+        "ito", "JPN", "秘", date(2099, 12, 31), ("missile-warning",), ("officer",), True
+    )
+    with jpn.engine.begin() as conn:
+        add_user(conn, officer, jpn.clock(), password=PASSWORD)
+    link = f'href="/holdings/{holding_id}"'
+    for name, linked, redacted in (
+        ("sato", True, False),
+        ("ito", False, True),
+        ("suzuki", False, False),
+    ):
+        client = sites["JPN"].client()
+        sign_in(client, name)
+        page = client.get("/").text
+        assert (link in page) is linked, name
+        assert ('class="redacted"' in page) is redacted, name
+
+
 def test_holding_shows_both_markings_top_and_bottom(
     sites: dict[str, Site], holding_id: str
 ) -> None:
