@@ -11,12 +11,12 @@ from typer.testing import CliRunner
 
 from gsomia.cli import app
 from gsomia.cli.common import connect
-from gsomia.errors import Conflict, InputError, NotFound
+from gsomia.errors import Conflict, InputError, NotFound, Unauthenticated
 from gsomia.ledger.events import EventKind
 from gsomia.node.assembly import assemble
 from gsomia.node.database import open_database
 from gsomia.node.home import CARD, init_home, load_home
-from gsomia.node.tokens import CONSOLE_TOKENS, list_tokens
+from gsomia.node.tokens import CONSOLE_TOKENS, authenticate, list_tokens
 from gsomia.store.ledger import SqlLog
 from gsomia.store.users import token_id, user_for_token
 
@@ -121,6 +121,21 @@ def test_the_console_token_is_kept_and_reused_not_minted_per_call(
     assert first._http.headers["authorization"] == f"Bearer {kept.read_text()}"
     assert stat.S_IMODE(kept.stat().st_mode) == 0o600
     assert console_rows[0].expires_at is not None
+
+
+def test_user_disable_revokes_the_tokens_and_is_logged(homes: dict[str, Path]) -> None:
+    _add(homes["KOR"], "oh", "--role", "analyst")
+    home = str(homes["KOR"])
+    token = runner.invoke(app, ["user", "token", "--home", home, "oh"]).output.strip()
+    result = runner.invoke(app, ["user", "disable", "--home", home, "oh"])
+    assert result.exit_code == 0, result.output
+    assert "disabled" in result.output
+    assert (EventKind.USER_ADMIN, "oh", "user:disable") in _log(homes["KOR"])
+    with open_database(homes["KOR"]) as db:
+        with db.engine.connect() as conn:
+            assert user_for_token(conn, token) is None
+        with pytest.raises(Unauthenticated):
+            authenticate(db, token)
 
 
 def test_peer_add_pins_the_card_and_logs_its_fingerprint(
