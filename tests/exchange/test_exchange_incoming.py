@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from gsomia.errors import VerificationError
-from gsomia.exchange.incoming import Refusal, Verified, require_party, verify
+from gsomia.errors import InputError, VerificationError
+from gsomia.exchange.incoming import Refusal, Verified, require_addressee, require_party, verify
 from gsomia.exchange.kinds import AGREEMENT_EVENT_HEADER, ITEM_HEADER, Kind, message_header
 from gsomia.exchange.wire import WireMessage
 from gsomia.seal import generate_node_keys, make_card, seal_envelope
@@ -139,3 +139,10 @@ def test_only_an_item_may_come_classic_for_its_agreement_to_decide(
     if opens:
         assert isinstance(checked, Verified)
         assert checked.opened.profile == "classic"
+
+
+def test_a_request_addressed_to_another_nation_is_one_input_error_wherever_it_is_met() -> None:
+    # Consent, purpose and visit requests all name the nation that must answer them.
+    require_addressee("KOR", "KOR", "consent request c-1")  # addressed here: goes on
+    with pytest.raises(InputError, match="visit request v-1 is addressed to JPN, not to KOR"):
+        require_addressee("KOR", "JPN", "visit request v-1")

@@ -21,7 +21,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from gsomia.errors import VerificationError
+from gsomia.errors import InputError, VerificationError
 from gsomia.exchange.kinds import Kind, UnknownKind, describe, header_matches, kind_of
 from gsomia.exchange.wire import WireMessage
 from gsomia.seal import (
@@ -153,6 +153,14 @@ class Signed(Protocol):
 
     @property
     def sender(self) -> str: ...
+
+
+def require_addressee(nation: str, named: str, what: str) -> None:
+    """Refuse a request that names another nation than this node's (`nation`) as the one to
+    answer it (`named`: the originator asked for consent or a purpose, the host of a visit).
+    One fault, one error wherever it is met: `InputError`, the sender's mistake."""
+    if named != nation:
+        raise InputError(f"{what} is addressed to {named}, not to {nation}")
 
 
 def require_party(incoming: Signed, party: str, role: str) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from gsomia.errors import Conflict, InputError, PolicyDenied
-from gsomia.exchange.incoming import require_party
+from gsomia.exchange.incoming import require_addressee, require_party
 from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.authority import authorise, refusals_logged
@@ -52,10 +52,7 @@ def _on_request(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     """The originator's node opens the case the holder asked for (it decides nothing yet)."""
     request = request_from(node, incoming.document)
     require_party(incoming, request.holder, f"the holder asking consent {request.id}")
-    if request.originator != node.nation:
-        raise InputError(
-            f"{node.nation} is not the originator named in consent request {request.id}"
-        )
+    require_addressee(node.nation, request.originator, f"consent request {request.id}")
     if cases.exists(conn, request.id):
         raise Conflict(f"consent request {request.id} is already open")
     for item_id in request.item_ids:

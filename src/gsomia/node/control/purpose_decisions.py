@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from gsomia.errors import Conflict, InputError
-from gsomia.exchange.incoming import require_party
+from gsomia.exchange.incoming import require_addressee, require_party
 from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.authority import authorise, refuse
@@ -40,8 +40,8 @@ def _on_purpose_request(conn: Connection, node: Node, incoming: Incoming) -> Out
     purpose = messages.text(doc, "purpose")
     item_ids = messages.texts(doc, "item_ids", limit=64)
     require_party(incoming, holder, f"the holder asking in purpose request {case_id}")
-    if messages.text(doc, "originator", limit=4) != node.nation:
-        raise InputError(f"purpose request {case_id} is not addressed to {node.nation}")
+    originator = messages.text(doc, "originator", limit=4)
+    require_addressee(node.nation, originator, f"purpose request {case_id}")
     if not item_ids:
         raise InputError(f"purpose request {case_id} names no item")
     provided_items(conn, node, item_ids, holder)

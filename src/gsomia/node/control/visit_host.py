@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from gsomia.errors import Conflict, InputError, NotFound, PolicyDenied
-from gsomia.exchange.incoming import require_party
+from gsomia.exchange.incoming import require_addressee, require_party
 from gsomia.exchange.kinds import Kind
 from gsomia.node import audit, authority
 from gsomia.node.authority import authorise
@@ -55,8 +55,7 @@ from gsomia.treaty.visits import (
 def _on_request(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     request = request_from(node, incoming.document)
     require_party(incoming, request.visiting_party, "the visiting party")
-    if request.host_party != node.nation:
-        raise PolicyDenied(f"visit {request.id} is to {request.host_party}", article=ARTICLE)
+    require_addressee(node.nation, request.host_party, f"visit request {request.id}")
     agreement = node.agreement(request.agreement_id)
     if set(agreement.parties) != {request.visiting_party, request.host_party}:
         raise PolicyDenied(f"{agreement.id} does not bind {incoming.sender}", article=ARTICLE)
