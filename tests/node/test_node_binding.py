@@ -24,7 +24,7 @@ from gsomia.node import transfers
 from gsomia.node.control import handover, hub, notices, onward
 from gsomia.node.control.notices import reclassify
 from gsomia.node.receive import receive_batch
-from gsomia.seal import documents
+from gsomia.seal import documents, origin
 from gsomia.seal.held import open_holding
 from gsomia.seal.sealed import Plain
 from gsomia.store.tables import holdings
@@ -48,11 +48,11 @@ def _bound(cast: Cast, nation: str, item_id: str) -> dict[str, Any]:
     held = holding_of(cast, nation, item_id)
     assert held is not None
     assert held["binding"] is not None
+    kept = json.loads(held["binding"])
+    if origin.is_origin(kept):  # batched at release (ADR 0070)
+        return origin.verify_origin(kept, cast["KOR"].card)
     return documents.verify_document(
-        json.loads(held["binding"]),
-        cast["KOR"].card,
-        "binding",
-        (documents.ORIGINATOR_BINDING_DOC,),
+        kept, cast["KOR"].card, "binding", (documents.ORIGINATOR_BINDING_DOC,)
     )
 
 

@@ -8,6 +8,8 @@ one `EnvelopeError` and opens nothing.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gsomia.errors import InputError, VerificationError
-from gsomia.seal import cbor, padding, suite
+from gsomia.seal import cbor, origin, padding, suite
 from gsomia.seal.batch import proof_of, root_from_proof, root_of
 from gsomia.seal.evidence import verify_evidence
 from gsomia.seal.opening import EnvelopeError
@@ -217,3 +219,36 @@ def test_cbor_is_strict() -> None:
     for bad in (b"\xa2\x61b\x01\x61a\x02", b"\xc1\x00", b"\x01\x02", b"\x18\x01"):
         with pytest.raises(InputError):
             cbor.loads(bad, what="t", limit=100)
+
+
+def test_batched_bindings_stand_alone_with_the_originators_card(nodes: Any) -> None:
+    """A third nation verifies one binding of a batch with KOR's card alone; the head is
+    verified once for the whole batch."""
+    kor, usa = nodes["pq", "KOR"], nodes["pq", "USA"]
+    items = [(f"KOR-{i}", {"classification": "군사II급비밀", "n": i}, b"c%d" % i) for i in range(8)]
+    before = suite.COUNTS["sign"]
+    bound = origin.bind_all(kor.keys, items)
+    assert suite.COUNTS["sign"] - before == 1
+    checks = suite.COUNTS["verify"]
+    for binding, (item_id, label, content) in zip(bound, items, strict=True):
+        document = origin.verify_origin(json.loads(json.dumps(binding)), kor.card)
+        assert (document["item"], document["label"]) == (item_id, label)
+        assert document["content_sha256"] == hashlib.sha256(content).hexdigest()
+    assert suite.COUNTS["verify"] - checks == 1
+    other = origin.bind_all(kor.keys, items)
+    forged = [
+        {**bound[0], "label": {"classification": "군사III급비밀", "n": 0}},  # a swapped label
+        {**bound[0], "content_sha256": hashlib.sha256(b"other").hexdigest()},
+        {**bound[0], "proof": other[0]["proof"]},  # a proof from another batch
+        {**bound[0], "item": "KOR-1"},  # moved to another item
+        {**bound[1], "proof": bound[1]["proof"][:-1]},  # truncated
+        {**bound[0], "i": 1},
+    ]
+    for binding in forged:
+        with pytest.raises(VerificationError):
+            origin.verify_origin(binding, kor.card)
+    with pytest.raises(VerificationError):
+        origin.verify_origin(bound[0], usa.card)  # not USA's
+    resigned = origin.bind_all(usa.keys, items)[0]
+    with pytest.raises(VerificationError):
+        origin.verify_origin(resigned, kor.card)  # re-signed by another node

@@ -25,7 +25,7 @@ from gsomia.labels import (
 from gsomia.labels.media import check_media_type
 from gsomia.node import audit
 from gsomia.node.authority import authorise, refuse
-from gsomia.node.release import Outcome, commit, plan, standing_releases
+from gsomia.node.release import Outcome, bindings, commit, plan, standing_releases
 from gsomia.node.runtime import Node
 from gsomia.store import items
 from gsomia.store.items import ItemRecord
@@ -198,11 +198,14 @@ def _plans(
     feeds = {record.feed for record in records if record.feed}
     with node.reader.connect() as conn:
         rules = {feed: standing_releases(conn, node, feed, now) for feed in feeds}
+    ruled = [r for r in records if r.feed and rules[r.feed]]
+    # One signature binds every item the rules may release, not one per item (ADR 0070).
+    bound = dict(zip((r.id for r in ruled), bindings(node, ruled), strict=True)) if ruled else {}
     plans = [
-        plan(node, record, record.releasable_to, rules[record.feed].get, now)
-        if record.feed and rules[record.feed]
+        plan(node, r, r.releasable_to, rules[r.feed].get, now, binding=bound[r.id])
+        if r.feed and r.id in bound
         else []
-        for record in records
+        for r in records
     ]
     return rules, plans
 

@@ -23,8 +23,9 @@ from gsomia.node import audit
 from gsomia.node.authority import authorise
 from gsomia.node.people import to_person
 from gsomia.node.runtime import CHANNEL, Node
-from gsomia.seal import POST_QUANTUM_PROFILES, IdentityCard, bind
+from gsomia.seal import POST_QUANTUM_PROFILES, IdentityCard
 from gsomia.seal.held import queued
+from gsomia.seal.origin import bind_all
 from gsomia.seal.sealed import Plain
 from gsomia.store import items, release_rules
 from gsomia.store.items import ItemRecord
@@ -84,18 +85,22 @@ def plan(
     nations: Iterable[str],
     release_for: Callable[[str], Release | None],
     now: datetime,
+    *,
+    binding: dict[str, Any] | None = None,
 ) -> list[Outcome]:
-    """Decide for each partner and seal for the allowed ones (no database writes)."""
+    """Decide for each partner and queue for the allowed ones (no database writes).
+
+    `binding` is the originator's binding of the item, when the caller bound several items
+    released together under one signature (`bindings`); otherwise it is made here."""
     own = items.to_item(record, node.schemes)
     outcomes: list[Outcome] = []
-    binding: dict[str, Any] | None = None
     for nation in nations:
         decision, item, agreement, card = _provision(node, own, nation, release_for(nation), now)
         if not decision.allowed or agreement is None or card is None:
             outcomes.append(Outcome(nation, decision))
             continue
-        if binding is None:  # one signature per item, whichever partners it goes to
-            binding = bind(node.keys, record.id, record.label, record.content)
+        if binding is None:  # one signature, whichever partners it goes to
+            [binding] = bindings(node, [record])
         message_id = uuid.uuid4().hex
         envelope = queued(
             node.keys,
@@ -119,6 +124,11 @@ def plan(
             Outcome(nation, decision, message_id, envelope, agreement.id, item.agreement_version)
         )
     return outcomes
+
+
+def bindings(node: Node, records: Sequence[ItemRecord]) -> list[dict[str, Any]]:
+    """The originator's binding of each of `records`, signed once for all (ADR 0070)."""
+    return bind_all(node.keys, [(r.id, r.label, r.content) for r in records])
 
 
 def _queued(record: ItemRecord, outcome: Outcome, now: datetime) -> dict[str, Any] | None:

@@ -24,6 +24,7 @@ from gsomia.seal import jose
 from gsomia.seal.encoding import b64u_decode, canonical_json
 from gsomia.seal.identity import IdentityCard
 from gsomia.seal.keys import NodeKeys
+from gsomia.seal.origin import is_origin, verify_origin
 from gsomia.seal.profiles import profile
 
 CONSENT_DOC = "gsomia-consent/1"
@@ -105,8 +106,11 @@ def verify_binding(
     content whose SHA-256 is `digest` (hex) for `item_id`."""
     if binding is None:
         raise VerificationError(f"{item_id} carries no binding of its label by {card.nation}")
-    names = (ORIGINATOR_BINDING_DOC, LEGACY_BINDING_DOC)
-    document = verify_document(binding, card, "binding", names)
+    if is_origin(binding):  # batched at release (v2): the root's signature and a proof
+        document = verify_origin(binding, card)
+    else:
+        names = (ORIGINATOR_BINDING_DOC, LEGACY_BINDING_DOC)
+        document = verify_document(binding, card, "binding", names)
     if set(document) != _BINDING_MEMBERS:
         raise VerificationError(f"{card.nation}'s binding of {item_id} has the wrong members")
     if document.get("item") != item_id:
@@ -132,7 +136,11 @@ def bound_digest(stored: str | None) -> str | None:
     if not stored:
         return None
     try:
-        document = json.loads(b64u_decode(json.loads(stored)["payload"], what="binding"))
+        kept = json.loads(stored)
+        if is_origin(kept):
+            document = kept
+        else:
+            document = json.loads(b64u_decode(kept["payload"], what="binding"))
         digest = document["content_sha256"]
     except (Error, ValueError, TypeError, KeyError):
         return None
