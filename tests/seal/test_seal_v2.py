@@ -252,3 +252,32 @@ def test_batched_bindings_stand_alone_with_the_originators_card(nodes: Any) -> N
     resigned = origin.bind_all(usa.keys, items)[0]
     with pytest.raises(VerificationError):
         origin.verify_origin(resigned, kor.card)  # re-signed by another node
+
+
+def test_a_batch_carries_the_shared_binding_signatures_once_and_restores_them(
+    nodes: Any,
+) -> None:
+    kor, jpn = nodes["pq", "KOR"], nodes["pq", "JPN"]
+    label = {"classification": "군사II급비밀"}
+    bound = origin.bind_all(kor.keys, [(f"KOR-{i}", label, b"c") for i in range(4)])
+    plains = [
+        Plain(f"m{i}", "item", {"type": "gsomia-item/1", "label": label, "binding": b}, b"c")
+        for i, b in enumerate(bound)
+    ]
+    data = seal_batch(plains, keys=kor.keys, sender="KOR", recipient=jpn.card, now=NOW)
+    raw = cbor.loads(data, what="t", limit=1 << 30)
+    assert all(len(m["ct"]) < 4096 for m in raw["msgs"])  # 4.5 KB of signatures each, before
+    assert [r.plain for r in opened(nodes, data)] == plains
+    other = seal_batch(
+        [Plain("x", "item", {"binding": origin.bind_all(kor.keys, [("K", label, b"")])[0]}, b"")],
+        keys=kor.keys,
+        sender="KOR",
+        recipient=jpn.card,
+        now=NOW,
+    )
+    shared = cbor.loads(other, what="t", limit=1 << 30)["shared"]
+    swapped = edit(data, lambda r: r.__setitem__("shared", shared))  # another batch's
+    with pytest.raises(EnvelopeError):  # bound to its batch: the whole batch is refused
+        opened(nodes, swapped)
+    dropped = edit(data, lambda r: r.__setitem__("shared", b""))
+    assert all(isinstance(r, EnvelopeError) for r in opened(nodes, dropped))

@@ -116,3 +116,43 @@ def verify_origin(binding: Any, card: IdentityCard) -> dict[str, Any]:
         message = error.message if isinstance(error, Error) else str(error)
         raise VerificationError(f"{card.nation}'s binding is malformed: {message}") from error
     return {"type": ORIGIN_DOC, "item": item_id, "label": label, "content_sha256": digest}
+
+
+# Carried once per delivery batch ---------------------------------------------------------------
+
+
+def hoist(header: Mapping[str, Any]) -> tuple[dict[str, Any], dict[bytes, Any]]:
+    """`header` with its origin binding's head and signatures replaced by their digest, and its
+    label by a mark where it is the item's own: what the messages of one batch share (4.5 KB of
+    signatures per binding) travels once in the batch (`gsomia.seal.sealed`)."""
+    binding: Any = header.get("binding")
+    if not is_origin(binding) or not isinstance(binding["sig"], list):
+        return dict(header), {}
+    key = _shared_key(binding["head"], binding["sig"])
+    slim = {k: v for k, v in binding.items() if k not in ("head", "sig")} | {"shared": b64u(key)}
+    if slim["label"] == header.get("label"):
+        del slim["label"]
+        slim["same_label"] = True
+    return {**header, "binding": slim}, {key: [binding["head"], binding["sig"]]}
+
+
+def restore(header: dict[str, Any], shared: Mapping[bytes, Any]) -> dict[str, Any]:
+    """`header` as it was before `hoist`; InputError if what it refers to is not in `shared`."""
+    binding: Any = header.get("binding")
+    if not isinstance(binding, dict) or "shared" not in binding:
+        return header
+    key = b64u_decode(binding["shared"], what="shared binding")
+    entry = shared.get(key)
+    if not isinstance(entry, list) or len(entry) != 2 or _shared_key(*entry) != key:
+        raise InputError("a binding refers to what its batch does not carry")
+    full = {k: v for k, v in binding.items() if k not in ("shared", "same_label")}
+    full |= {"head": entry[0], "sig": entry[1]}
+    if binding.get("same_label") is True:
+        full["label"] = header.get("label")
+    return {**header, "binding": full}
+
+
+def _shared_key(head: Any, signatures: Any) -> bytes:
+    if not isinstance(head, str) or not all(isinstance(s, str) for s in signatures):
+        raise InputError("a shared binding head is malformed")
+    return hashlib.sha256(cbor.dumps([head, list(signatures)])).digest()

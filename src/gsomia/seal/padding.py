@@ -2,15 +2,16 @@
 
 A FLASH track and a ROUTINE note differ in length by a few hundred bytes; sealed as they are,
 a listener would tell them apart by size. Every plaintext is padded (ISO/IEC 7816-4: one 0x80
-byte, then zeros) up to the next class: 2, 4, 8, 16, 32, 64 KiB, then whole multiples of
-64 KiB, so the overhead stays under 2x for small messages and under 64 KiB for large ones.
+byte, then zeros) up to the next class: 2, 3, 4, 6, 8, 12 … 48, 64 KiB (steps of 1.5x and
+4/3x), then whole multiples of 64 KiB: the overhead stays under 1.5x for small messages and
+under 64 KiB for large ones, while a class still holds many kinds of message.
 """
 
 from __future__ import annotations
 
 from gsomia.errors import InputError
 
-CLASSES = tuple(1 << n for n in range(11, 17))  # 2 KiB … 64 KiB
+CLASSES = tuple(sorted({1 << n for n in range(11, 17)} | {3 << n for n in range(10, 15)}))
 STEP = CLASSES[-1]
 
 

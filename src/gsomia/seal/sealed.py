@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from gsomia.errors import Error
-from gsomia.seal import batch, cbor, padding
+from gsomia.seal import batch, cbor, origin, padding
 from gsomia.seal.identity import IdentityCard
 from gsomia.seal.keys import NodeKeys
 from gsomia.seal.opening import EnvelopeError, reject
@@ -43,6 +44,7 @@ MAX_BATCH_BYTES = 96 << 20
 _MSG = frozenset({"id", "i", "proof", "ct"})
 _PLAIN = frozenset({"kind", "header", "media_type", "content", "salt", "at"})
 INFO_TYPE = "gsomia-sealed/2"
+SHARED_INFO = "gsomia-shared/2"
 
 
 @dataclass(frozen=True)
@@ -128,9 +130,12 @@ def seal_batch(
     }
     suite = SUITES[keys.profile]
     sealed, leaves = [], []
+    shared: dict[bytes, Any] = {}
     for plain in messages:
         salt = _random(16)
-        data = _encode_plain(plain, salt, now)
+        header, carried = origin.hoist(plain.header)
+        shared |= carried
+        data = _encode_plain(replace(plain, header=header), salt, now)
         digest = hashlib.sha256(data).digest()
         leaves.append(batch.leaf_hash(batch.leaf_data(head, plain.id, salt, digest)))
         ct = suite.encrypt(padding.pad(data), recipient.keys.kem, info=_info(head, plain.id))
@@ -140,7 +145,15 @@ def seal_batch(
         {"id": mid, "i": i, "proof": proof, "ct": ct}
         for i, ((mid, ct), proof) in enumerate(zip(sealed, signed.proofs, strict=True))
     ]
-    return cbor.dumps({"head": signed.head, "sig": signed.signatures, "msgs": msgs})
+    info = _shared_info(head)
+    shared_ct = suite.encrypt(cbor.dumps(shared), recipient.keys.kem, info=info) if shared else b""
+    return cbor.dumps(
+        {"head": signed.head, "sig": signed.signatures, "msgs": msgs, "shared": shared_ct}
+    )
+
+
+def _shared_info(head: Mapping[str, Any]) -> bytes:
+    return cbor.dumps([SHARED_INFO, head["batch"], head["from"], head["to"]])
 
 
 @dataclass(frozen=True)
@@ -150,6 +163,7 @@ class Parsed:
     head: dict[str, Any]
     signatures: list[bytes]
     messages: list[Any]
+    shared: dict[bytes, Any]  # what the messages share (`origin.hoist`), opened
 
 
 def parse_batch(data: bytes) -> dict[str, Any]:
@@ -157,7 +171,7 @@ def parse_batch(data: bytes) -> dict[str, Any]:
     try:
         raw = cbor.fields(
             cbor.loads(data, what="batch", limit=MAX_BATCH_BYTES),
-            frozenset({"head", "sig", "msgs"}),
+            frozenset({"head", "sig", "msgs", "shared"}),
             what="batch",
         )
         head = batch.check_head(raw["head"])
@@ -177,9 +191,20 @@ def verify_batch(data: bytes, *, keys: NodeKeys, sender: IdentityCard) -> Parsed
         reject("the batch is not from this sender to this node")
     try:
         batch.verify_head(head, raw["sig"], sender.keys)
+        shared: Any = {}
+        if raw["shared"]:
+            sealed = cbor.typed(raw["shared"], bytes, what="shared part")
+            data = SUITES[head["profile"]].decrypt(sealed, keys.hpke, info=_shared_info(head))
+            shared = cbor.loads(data, what="shared part", limit=MAX_BATCH_BYTES)
+        if not isinstance(shared, dict):
+            reject("the shared part is malformed")
+    except EnvelopeError:
+        raise
     except Error as error:
         reject(error.message, error)
-    return Parsed(head, raw["sig"], raw["msgs"])
+    except Exception as error:  # HPKE's own errors
+        reject(f"the shared part did not open ({type(error).__name__})", error)
+    return Parsed(head, raw["sig"], raw["msgs"], shared)
 
 
 def open_message(parsed: Parsed, msg: Any, *, keys: NodeKeys, sender: IdentityCard) -> OpenedV2:
@@ -205,7 +230,7 @@ def open_message(parsed: Parsed, msg: Any, *, keys: NodeKeys, sender: IdentityCa
         opened = Plain(
             id=mid,
             kind=cbor.typed(plain["kind"], str, what="kind"),
-            header=cbor.typed(plain["header"], dict, what="header"),
+            header=origin.restore(cbor.typed(plain["header"], dict, what="header"), parsed.shared),
             content=cbor.typed(plain["content"], bytes, what="content"),
             media_type=cbor.typed(plain["media_type"], str, what="media type"),
         )
@@ -249,16 +274,26 @@ ANSWERS_INFO = "gsomia-answers/2"
 
 
 def seal_to(card: IdentityCard, data: bytes, context: bytes) -> bytes:
-    """`data` padded and HPKE-sealed to `card`'s node, bound to `context` (a batch id)."""
+    """`data` compressed, padded and HPKE-sealed to `card`'s node, bound to `context` (a batch
+    id). Compressed because a batch's answers repeat their log checkpoint and proofs; no one
+    who sees the length chose any of what is compressed (ADR 0070)."""
     info = cbor.dumps([ANSWERS_INFO, card.key_id, context])
-    return SUITES[card.profile].encrypt(padding.pad(data), card.keys.kem, info=info)
+    packed = padding.pad(zlib.compress(data, 6))
+    return SUITES[card.profile].encrypt(packed, card.keys.kem, info=info)
 
 
 def open_sealed(keys: NodeKeys, data: bytes, context: bytes) -> bytes:
     """What `seal_to` sealed for `keys`' node under `context`; EnvelopeError otherwise."""
     info = cbor.dumps([ANSWERS_INFO, keys.key_id, context])
     try:
-        return padding.unpad(SUITES[keys.profile].decrypt(data, keys.hpke, info=info))
+        packed = padding.unpad(SUITES[keys.profile].decrypt(data, keys.hpke, info=info))
+        inflate = zlib.decompressobj()
+        opened = inflate.decompress(packed, MAX_BATCH_BYTES)
+        if inflate.unconsumed_tail or not inflate.eof:
+            reject("the answers are malformed or too large")
+        return opened
+    except EnvelopeError:
+        raise
     except Error as error:
         reject(error.message, error)
     except Exception as error:  # HPKE's own errors
