@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,6 +13,7 @@ from gsomia.exchange import outbox
 from gsomia.exchange.answers import verify_answers
 from gsomia.node.control import consent, consent_decisions
 from gsomia.node.receive import receive_batch
+from gsomia.store import holdings as stored_holdings
 from gsomia.store.tables import holdings
 
 UNTIL = datetime(2099, 1, 1, tzinfo=UTC)
@@ -63,7 +65,8 @@ def granted(cast: Cast, holding_id: str, **grant: Any) -> str:
 def holding_of(cast: Cast, nation: str, item_id: str) -> dict[str, Any] | None:
     with cast[nation].engine.connect() as conn:
         row = conn.execute(select(holdings).where(holdings.c.item_id == item_id)).first()
-    return dict(row._mapping) if row else None
+    # as the node reads it: title and labels opened at rest (ADR 0075)
+    return asdict(stored_holdings.from_row(row, cast[nation].vault)) if row else None
 
 
 def later(now: datetime, **delta: float) -> datetime:

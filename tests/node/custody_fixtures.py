@@ -7,12 +7,14 @@ unchanged in JPN's holding.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from tests.node.node_fixtures import Cast
 
+from gsomia.store import holdings as stored_holdings
 from gsomia.store.tables import holdings
 
 
@@ -35,7 +37,8 @@ def provide(cast: Cast, *, terms: dict[str, Any] | None = None, **fields: Any) -
 def holding_row(cast: Cast, holding_id: str) -> dict[str, Any]:
     with cast["JPN"].engine.connect() as conn:
         row = conn.execute(select(holdings).where(holdings.c.id == holding_id)).one()
-    return dict(row._mapping)
+    # as the node reads it: title and labels opened at rest (ADR 0075)
+    return asdict(stored_holdings.from_row(row, cast["JPN"].vault))
 
 
 def database_bytes(cast: Cast, nation: str) -> bytes:

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from tests.node.node_fixtures import Cast, build_cast
 
 from gsomia.errors import VerificationError
-from gsomia.node import transfers
+from gsomia.node import read, transfers
 from gsomia.seal.at_rest import Vault
 from gsomia.store import items as stored_items
 from gsomia.store.tables import items
@@ -89,3 +89,27 @@ def test_another_nodes_kek_opens_nothing(kor: tuple[Cast, str]) -> None:
     cast, item_id = kor
     with cast["KOR"].engine.connect() as conn, pytest.raises(VerificationError):
         stored_items.get(conn, item_id, Vault(bytes(32)))
+
+
+def test_a_copy_of_the_receivers_node_db_shows_no_title_or_label(tmp_path: Path) -> None:
+    cast = build_cast(tmp_path / "homes", ("KOR", "JPN"))
+    try:
+        item_id = cast.publish("KOR", "kim", title=TITLE, content=TEXT.encode())
+        cast.send("KOR", "JPN", cast.release("KOR", "park", item_id))
+        jpn = cast["JPN"]
+        home = Path(jpn.engine.url.database or "").parent
+        copied = b"".join(
+            (home / name).read_bytes()
+            for name in ("node.db", "node.db-wal")
+            if (home / name).exists()
+        )
+        for secret in (TITLE, "Sino-ri", TEXT, "AMBER-WALRUS", "ConfidentialityInformation"):
+            assert secret.encode() not in copied, secret
+        [held] = read.list_holdings(jpn)
+        assert held.title == TITLE  # the node itself reads it, through its vault
+        view, content, _ = read.read_holding(jpn, cast.user("JPN", "sato"), held.id)
+        assert view.local_label["ConfidentialityInformation"]["Classification"] == "極秘"
+        assert content == TEXT.encode()
+    finally:
+        for node in cast.nodes.values():
+            node.engine.dispose()

@@ -296,7 +296,9 @@ def test_destruction_erases_the_data_key_so_the_ciphertext_never_opens_even_with
     before = holding_row(cast, held)
     assert before["data_key"] is not None
     with jpn.engine.connect() as conn:
-        kept = holdings_repo.get(conn, held)  # what a thief copied before the destruction
+        kept = holdings_repo.get(
+            conn, held, jpn.vault
+        )  # what a thief copied before the destruction
     assert kept is not None
     assert b"track E" not in kept.envelope  # sealed at rest under the holding's data key
     assert envelope_of(kept, jpn.vault)  # opens today, with the KEK and the data key

@@ -8,6 +8,7 @@ outstanding. A holder's own attempt, and a notice from anyone but the originator
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ from gsomia.node.control.notice_case import NOTICE, get_notice, list_notices
 from gsomia.node.control.notices import reclassify
 from gsomia.node.control.remarking import refuse_holder_change
 from gsomia.node.read import read_holding
+from gsomia.store import holdings as stored_holdings
 from gsomia.store import items as stored_items
 from gsomia.store.tables import case_steps, copies, holdings, transfers
 from gsomia.treaty.classification import DECLASSIFIED
@@ -56,8 +58,9 @@ def provide(cast: Cast, level: str = "군사II급비밀", to: tuple[str, ...] = 
 
 def holding(cast: Cast, nation: str, item_id: str) -> dict[str, Any]:
     with cast[nation].engine.connect() as conn:
-        row = conn.execute(select(holdings).where(holdings.c.item_id == item_id)).mappings()
-        return dict(row.one())
+        row = conn.execute(select(holdings).where(holdings.c.item_id == item_id)).one()
+    # as the node reads it: title and labels opened at rest (ADR 0075)
+    return asdict(stored_holdings.from_row(row, cast[nation].vault))
 
 
 def change(cast: Cast, item_id: str, kind: str, level: str | None = None) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from gsomia.node.control import (
 )
 from gsomia.node.receive import receive_batch
 from gsomia.seal import sign_document, verify_document
+from gsomia.store import holdings as stored_holdings
 from gsomia.store.tables import cases, holdings, outbox, transfers
 from gsomia.treaty.lifecycle import Event, EventKind
 
@@ -151,7 +152,8 @@ def test_a_consent_whose_signature_does_not_verify_is_refused(cast: Cast) -> Non
         _onward(cast, holding_id, case_id)
     # USA checks for itself: JPN's node sends the forged consent anyway.
     with jpn.engine.begin() as conn:
-        row = conn.execute(select(holdings).where(holdings.c.id == holding_id)).one()
+        row = stored_holdings.get(conn, holding_id, jpn.vault)  # opened at rest (ADR 0075)
+        assert row is not None
         handover.send_item(
             conn,
             jpn,
@@ -174,7 +176,8 @@ def test_an_item_passed_on_without_any_consent_is_refused_by_the_third_nation(ca
     item_id, holding_id = provided(cast)
     jpn = cast["JPN"]
     with jpn.engine.begin() as conn:
-        row = conn.execute(select(holdings).where(holdings.c.id == holding_id)).one()
+        row = stored_holdings.get(conn, holding_id, jpn.vault)  # opened at rest (ADR 0075)
+        assert row is not None
         handover.send_item(
             conn,
             jpn,

@@ -44,14 +44,14 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 def test_a_holding_is_found_by_its_id_or_its_items(engine: Engine) -> None:
     with engine.connect() as conn:
-        assert _opened(holdings.get(conn, "h1")) == FIRST
-        assert _opened(holdings.get(conn, "KOR-3")) == THIRD
-        assert holdings.get(conn, "nothing") is None
+        assert _opened(holdings.get(conn, "h1", VAULT)) == FIRST
+        assert _opened(holdings.get(conn, "KOR-3", VAULT)) == THIRD
+        assert holdings.get(conn, "nothing", VAULT) is None
         row = holdings.get_row(conn, "KOR-1")
         assert row is not None
-        assert _opened(holdings.from_row(row)) == FIRST
+        assert _opened(holdings.from_row(row, VAULT)) == FIRST
         assert holdings.get_row(conn, "nothing") is None
-        found = holdings.by_ids(conn, ["h1", "h3", "nothing"])
+        found = holdings.by_ids(conn, ["h1", "h3", "nothing"], VAULT)
         assert {k: _opened(v) for k, v in found.items()} == {"h1": FIRST, "h3": THIRD}
         assert holdings.ids_of_items(conn, ["KOR-2", "KOR-9"]) == {"KOR-2": "h2"}
         assert holdings.state_of(conn, "h2") == "held"
@@ -64,10 +64,10 @@ def test_lists_are_ordered_by_receipt(engine: Engine) -> None:
             conn, [holding("h4", "KOR-1", envelope_id="e4", received_at=later(3))], VAULT
         )
     with engine.connect() as conn:
-        assert [r.id for r in holdings.newest(conn)] == ["h4", "h3", "h2", "h1"]
-        assert [r.id for r in holdings.newest(conn, 2)] == ["h4", "h3"]
-        assert [r.id for r in holdings.newest_flash(conn, 2)] == ["h4", "h3"]
-        assert [r.id for r in holdings.of_item(conn, "KOR-1")] == ["h1", "h4"]
+        assert [r.id for r in holdings.newest(conn, VAULT)] == ["h4", "h3", "h2", "h1"]
+        assert [r.id for r in holdings.newest(conn, VAULT, 2)] == ["h4", "h3"]
+        assert [r.id for r in holdings.newest_flash(conn, 2, VAULT)] == ["h4", "h3"]
+        assert [r.id for r in holdings.of_item(conn, "KOR-1", VAULT)] == ["h1", "h4"]
 
 
 def test_disposal_approval_and_remarking_are_recorded(engine: Engine) -> None:
@@ -82,9 +82,10 @@ def test_disposal_approval_and_remarking_are_recorded(engine: Engine) -> None:
             local_label={"marking": "秘"},
             original_label=relabelled,
             binding="signed",
+            vault=VAULT,
         )
     with engine.connect() as conn:
-        emptied, approved, remarked = (holdings.get(conn, h) for h in ("h1", "h2", "h3"))
+        emptied, approved, remarked = (holdings.get(conn, h, VAULT) for h in ("h1", "h2", "h3"))
     assert emptied is not None
     assert (emptied.state, emptied.envelope, emptied.disposed) == ("destroyed", b"", True)
     assert approved is not None
@@ -97,7 +98,7 @@ def test_disposal_approval_and_remarking_are_recorded(engine: Engine) -> None:
 def test_a_row_selected_elsewhere_maps_to_the_same_record(engine: Engine) -> None:
     with engine.connect() as conn:
         query = select(holdings_table).where(holdings_table.c.id == "h3")
-        assert _opened(holdings.from_row(conn.execute(query).mappings().one())) == THIRD
+        assert _opened(holdings.from_row(conn.execute(query).mappings().one(), VAULT)) == THIRD
 
 
 # The treaty's view ------------------------------------------------------------------------------
@@ -132,6 +133,6 @@ def test_a_destruction_is_vacuumed_out_on_postgresql(engine: Engine) -> None:
         holdings.empty(conn, "h2", "destroyed")
     db.vacuum(engine)
     with engine.connect() as conn:
-        emptied = holdings.get(conn, "h2")
+        emptied = holdings.get(conn, "h2", VAULT)
     assert emptied is not None
     assert (emptied.envelope, emptied.data_key) == (b"", None)

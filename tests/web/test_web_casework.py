@@ -26,6 +26,7 @@ from gsomia.node import publish as publishing
 from gsomia.node import release as releasing
 from gsomia.node.assembly import assemble
 from gsomia.node.home import load_home
+from gsomia.store import holdings as stored_holdings
 from gsomia.store.tables import access_log, copies, holdings
 from gsomia.store.users import get_user
 
@@ -321,7 +322,8 @@ def test_hub_rule_configured_then_a_holding_forwarded(three: dict[str, Site]) ->
     assert 'data-done="forwarded"' in sent.text
     deliver(three)
     with three["USA"].node.engine.connect() as conn:
-        titles = set(conn.execute(select(holdings.c.title)).scalars())
+        rows = conn.execute(select(holdings)).all()
+    titles = {stored_holdings.from_row(r, three["USA"].node.vault).title for r in rows}
     assert "via the hub" in titles
 
 

@@ -29,7 +29,7 @@ def push_flash(node: Node, accepted: Sequence[Accepted]) -> None:
     scheme = node.scheme(now.date())
     with node.reader.connect() as conn:
         people = [to_person(get_user(conn, name), scheme) for name in sorted(watching)]
-        held = holdings.by_ids(conn, [a.holding_id for a in flash])
+        held = holdings.by_ids(conn, [a.holding_id for a in flash], node.vault)
     for accepted_item in flash:
         # Mapped once, decided per person: the read decision `read.access_decision` takes.
         holding = holdings.to_readable(held[accepted_item.holding_id], node.schemes, node.nation)

@@ -19,6 +19,7 @@ from gsomia.node import audit
 from gsomia.node.people import to_person
 from gsomia.node.runtime import Node
 from gsomia.seal import parse_held_card
+from gsomia.seal.at_rest import Vault
 from gsomia.seal.held import open_holding
 from gsomia.store import holdings, items
 from gsomia.store.holdings import HoldingRecord
@@ -85,14 +86,14 @@ def _view(record: HoldingRecord) -> HoldingView:
     )
 
 
-def _record(row: HoldingRecord | Row[Any] | RowMapping) -> HoldingRecord:
+def _record(row: HoldingRecord | Row[Any] | RowMapping, vault: Vault) -> HoldingRecord:
     """A holding as a record, whether a caller has one or (node/control, for now) a row."""
-    return row if isinstance(row, HoldingRecord) else holdings.from_row(row)
+    return row if isinstance(row, HoldingRecord) else holdings.from_row(row, vault)
 
 
 def list_holdings(node: Node) -> list[HoldingView]:
     with node.reader.connect() as conn:
-        return [_view(record) for record in holdings.newest(conn)]
+        return [_view(record) for record in holdings.newest(conn, node.vault)]
 
 
 def _not_held(holding_id: str) -> NotFound:
@@ -101,7 +102,7 @@ def _not_held(holding_id: str) -> NotFound:
 
 def _get(node: Node, holding_id: str) -> HoldingRecord:
     with node.reader.connect() as conn:
-        record = holdings.get(conn, holding_id)
+        record = holdings.get(conn, holding_id, node.vault)
     if record is None:
         raise _not_held(holding_id)
     return record
@@ -115,22 +116,18 @@ def get_holding(node: Node, holding_id: str) -> HoldingView:
 # and `gsomia.store.items` itself.
 
 
-def holding_row(node: Node, holding_id: str) -> Row[Any]:
-    """The holdings row with this id or item id; `NotFound` otherwise."""
-    with node.reader.connect() as conn:
-        row = holdings.get_row(conn, holding_id)
-    if row is None:
-        raise _not_held(holding_id)
-    return row
+def holding_row(node: Node, holding_id: str) -> HoldingRecord:
+    """The holding with this id or item id, opened at rest; `NotFound` otherwise."""
+    return _get(node, holding_id)
 
 
-def view_of(row: HoldingRecord | Row[Any]) -> HoldingView:
-    return _view(_record(row))
+def view_of(row: HoldingRecord | Row[Any], vault: Vault) -> HoldingView:
+    return _view(_record(row, vault))
 
 
 def treaty_holding(node: Node, row: HoldingRecord | Row[Any] | RowMapping) -> Holding:
     """The holding as the access rules see it (`gsomia.store.holdings.to_holding`)."""
-    return holdings.to_holding(_record(row), node.schemes, node.nation)
+    return holdings.to_holding(_record(row, node.vault), node.schemes, node.nation)
 
 
 def own_item(
@@ -168,7 +165,7 @@ def access_decision(
     returned holding and while the item's purpose has ended (R18, R31); `purpose` other than
     the item's needs the originator's approval (R13). A declassified holding is read without
     clearance (R14)."""
-    readable = holdings.to_readable(_record(row), node.schemes, node.nation)
+    readable = holdings.to_readable(_record(row, node.vault), node.schemes, node.nation)
     return may_read_holding(person, readable, now, purpose)
 
 

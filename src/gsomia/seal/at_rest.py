@@ -18,8 +18,11 @@ base64url, after `ga1:`; a wrapped data key is `nonce(12) ‖ ciphertext‖tag`.
 from __future__ import annotations
 
 import base64
+import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -31,6 +34,8 @@ from gsomia.errors import VerificationError
 MAGIC = b"GA1"
 TEXT_PREFIX = "ga1:"
 _KEK_INFO = b"gsomia at-rest key-encryption key/1"
+_META_INFO = b"gsomia at-rest metadata key/1|"
+SEALED_MEMBER = "at_rest"  # the one member of a sealed JSON column
 _NONCE = 12
 
 
@@ -63,6 +68,15 @@ class DataKey:
         sealed = self.seal(column, text.encode("utf-8"))
         return TEXT_PREFIX + base64.urlsafe_b64encode(sealed).decode("ascii")
 
+    def seal_json(self, column: str, value: Mapping[str, Any]) -> dict[str, str]:
+        """A JSON object sealed for a JSON column: `{"at_rest": base64url}`."""
+        data = json.dumps(dict(value), sort_keys=True, ensure_ascii=False).encode("utf-8")
+        return {SEALED_MEMBER: base64.urlsafe_b64encode(self.seal(column, data)).decode("ascii")}
+
+    def open_json(self, column: str, value: Mapping[str, Any]) -> Any:
+        raw = base64.urlsafe_b64decode(str(value.get(SEALED_MEMBER, "")))
+        return json.loads(self.open(column, raw))
+
     def open_text(self, column: str, value: str) -> str:
         if not value.startswith(TEXT_PREFIX):
             raise VerificationError(f"{column} of {self.owner} is not sealed at rest")
@@ -92,6 +106,15 @@ class Vault:
         nonce = os.urandom(_NONCE)
         wrapped = nonce + AESGCM(self._kek).encrypt(nonce, key, _aad(owner, "data_key"))
         return DataKey(owner, key), wrapped
+
+    def metadata_key(self, owner: str) -> DataKey:
+        """The key `owner`'s descriptive columns (a holding's title and labels) are sealed
+        under: derived from the KEK, not stored, and never erased, so a destroyed holding's
+        record still says what it was to those who may read the record."""
+        key = HKDF(hashes.SHA256(), 32, salt=None, info=_META_INFO + owner.encode()).derive(
+            self._kek
+        )
+        return DataKey(owner, key)
 
     def data_key(self, owner: str, wrapped: bytes | None) -> DataKey:
         """The data key `wrapped` for `owner`; VerificationError if it was erased (destroyed)

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, RowMapping, Select, select, update
 
 from gsomia.labels import label_from_obj
-from gsomia.seal.at_rest import Vault, is_sealed
+from gsomia.seal.at_rest import Vault, is_sealed, is_sealed_text
 from gsomia.store.items import handling_terms_of
 from gsomia.store.tables import holdings
 from gsomia.treaty.classification import DECLASSIFIED, DeclassifiedHolding
@@ -66,8 +66,31 @@ class HoldingRecord:
 ENVELOPE = "envelope"  # the column name its sealing is bound to
 
 
-def _record(row: Row[Any] | RowMapping) -> HoldingRecord:
+def _described(m: RowMapping, vault: Vault) -> tuple[str, Any, Any]:
+    """Title, original and local label, opened (or as stored, for a row from before)."""
+    title, original, local = m["title"], m["original_label"], m["local_label"]
+    if not is_sealed_text(title):
+        return title, original, local
+    key = vault.metadata_key(m["id"])
+    return (
+        key.open_text("title", title),
+        key.open_json("original_label", original),
+        key.open_json("local_label", local),
+    )
+
+
+def _seal_described(row: Mapping[str, Any], vault: Vault) -> dict[str, Any]:
+    key = vault.metadata_key(row["id"])
+    return {
+        "title": key.seal_text("title", row["title"]),
+        "original_label": key.seal_json("original_label", row["original_label"]),
+        "local_label": key.seal_json("local_label", row["local_label"]),
+    }
+
+
+def _record(row: Row[Any] | RowMapping, vault: Vault) -> HoldingRecord:
     m = row._mapping if isinstance(row, Row) else row
+    title, original_label, local_label = _described(m, vault)
     return HoldingRecord(
         id=m["id"],
         envelope_id=m["envelope_id"],
@@ -76,9 +99,9 @@ def _record(row: Row[Any] | RowMapping) -> HoldingRecord:
         sender=m["sender"],
         agreement_id=m["agreement_id"],
         agreement_version=m["agreement_version"],
-        title=m["title"],
-        original_label=m["original_label"],
-        local_label=m["local_label"],
+        title=title,
+        original_label=original_label,
+        local_label=local_label,
         local_level=m["local_level"],
         purpose=m["purpose"],
         precedence=m["precedence"],
@@ -95,10 +118,10 @@ def _record(row: Row[Any] | RowMapping) -> HoldingRecord:
     )
 
 
-def from_row(row: Row[Any] | RowMapping) -> HoldingRecord:
+def from_row(row: Row[Any] | RowMapping, vault: Vault) -> HoldingRecord:
     """A `holdings` row a caller selected itself, as a record. Transitional: for node/control
     modules that still select holdings themselves, until they read them through this module."""
-    return _record(row)
+    return _record(row, vault)
 
 
 # Reading ------------------------------------------------------------------------------------
@@ -110,10 +133,10 @@ def _by_id_or_item(holding_id: str) -> Select[Any]:
     )
 
 
-def get(conn: Connection, holding_id: str) -> HoldingRecord | None:
+def get(conn: Connection, holding_id: str, vault: Vault) -> HoldingRecord | None:
     """The holding with this id, or of the item with this id."""
     row = conn.execute(_by_id_or_item(holding_id)).first()
-    return None if row is None else _record(row)
+    return None if row is None else _record(row, vault)
 
 
 def get_row(conn: Connection, holding_id: str) -> Row[Any] | None:
@@ -122,29 +145,29 @@ def get_row(conn: Connection, holding_id: str) -> Row[Any] | None:
     return conn.execute(_by_id_or_item(holding_id)).first()
 
 
-def by_ids(conn: Connection, holding_ids: Sequence[str]) -> dict[str, HoldingRecord]:
+def by_ids(conn: Connection, holding_ids: Sequence[str], vault: Vault) -> dict[str, HoldingRecord]:
     rows = conn.execute(select(holdings).where(holdings.c.id.in_(holding_ids)))
-    return {record.id: record for record in map(_record, rows)}
+    return {record.id: record for record in (_record(row, vault) for row in rows)}
 
 
-def newest(conn: Connection, limit: int | None = None) -> list[HoldingRecord]:
+def newest(conn: Connection, vault: Vault, limit: int | None = None) -> list[HoldingRecord]:
     """Every holding (the `limit` latest), the latest received first."""
     query = select(holdings).order_by(holdings.c.received_at.desc())
-    return [_record(row) for row in conn.execute(query.limit(limit))]
+    return [_record(row, vault) for row in conn.execute(query.limit(limit))]
 
 
-def newest_flash(conn: Connection, limit: int) -> list[HoldingRecord]:
+def newest_flash(conn: Connection, limit: int, vault: Vault) -> list[HoldingRecord]:
     """The `limit` FLASH holdings received last, the latest first."""
     query = select(holdings).where(holdings.c.precedence == Precedence.FLASH.name)
     rows = conn.execute(query.order_by(holdings.c.received_at.desc()).limit(limit))
-    return [_record(row) for row in rows]
+    return [_record(row, vault) for row in rows]
 
 
-def of_item(conn: Connection, item_id: str) -> list[HoldingRecord]:
+def of_item(conn: Connection, item_id: str, vault: Vault) -> list[HoldingRecord]:
     """The holdings of `item_id`, the first received first."""
     query = select(holdings).where(holdings.c.item_id == item_id)
     rows = conn.execute(query.order_by(holdings.c.received_at))
-    return [_record(row) for row in rows]
+    return [_record(row, vault) for row in rows]
 
 
 def ids_of_items(conn: Connection, item_ids: Sequence[str]) -> dict[str, str]:
@@ -170,7 +193,14 @@ def insert_rows(conn: Connection, rows: Sequence[Mapping[str, Any]], vault: Vaul
     sealed = []
     for row in rows:
         key, wrapped = vault.new_data_key(row["id"])
-        sealed.append({**row, "envelope": key.seal(ENVELOPE, row["envelope"]), "data_key": wrapped})
+        sealed.append(
+            {
+                **row,
+                **_seal_described(row, vault),
+                "envelope": key.seal(ENVELOPE, row["envelope"]),
+                "data_key": wrapped,
+            }
+        )
     conn.execute(holdings.insert(), sealed)
 
 
@@ -217,17 +247,22 @@ def remark(
     local_label: Mapping[str, Any],
     original_label: Mapping[str, Any],
     binding: str | None,
+    vault: Vault,
 ) -> None:
-    """Re-mark the holding as the originator's classification notice says (R14)."""
+    """Re-mark the holding as the originator's classification notice says (R14), its labels
+    sealed as they were stored (in clear only on a row from before)."""
+    title = conn.execute(select(holdings.c.title).where(holdings.c.id == holding_id)).scalar()
+    labels: dict[str, Any] = {
+        "local_label": dict(local_label),
+        "original_label": dict(original_label),
+    }
+    if title is not None and is_sealed_text(title):
+        key = vault.metadata_key(holding_id)
+        labels = {name: key.seal_json(name, value) for name, value in labels.items()}
     conn.execute(
         update(holdings)
         .where(holdings.c.id == holding_id)
-        .values(
-            local_level=local_level,
-            local_label=dict(local_label),
-            original_label=dict(original_label),
-            binding=binding,
-        )
+        .values(local_level=local_level, binding=binding, **labels)
     )
 
 

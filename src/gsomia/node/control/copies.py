@@ -24,6 +24,7 @@ from gsomia.node.people import to_person
 from gsomia.node.runtime import Node
 from gsomia.seal import seal_envelope
 from gsomia.store import copies
+from gsomia.store.holdings import HoldingRecord
 from gsomia.store.users import UserRecord, get_user
 from gsomia.treaty.custody import (
     ItemTranslation,
@@ -137,18 +138,18 @@ def suspension(person: Person, holding: Holding, now: datetime) -> Decision | No
     return purpose_suspension(holding, now)
 
 
-def _label(row: Any, holding: Holding, **extra: Any) -> dict[str, Any]:
+def _label(row: HoldingRecord, holding: Holding, **extra: Any) -> dict[str, Any]:
     """Every original marking a reproduction shows: originator, its marking, ours, caveats."""
-    m = row._mapping
     markings = markings_of(holding)
+    original = dict(row.original_label)
     return {
         "originator": markings.originator,
-        "original_marking": m["original_label"]["ConfidentialityInformation"]["Classification"],
-        "marking": m["local_level"],
+        "original_marking": original["ConfidentialityInformation"]["Classification"],
+        "marking": row.local_level,
         "caveats": sorted(markings.caveats),
         "ip_restrictions": sorted(markings.ip_restrictions),
-        "original_label": m["original_label"],
-        "local_label": m["local_label"],
+        "original_label": original,
+        "local_label": dict(row.local_label),
         **extra,
     }
 

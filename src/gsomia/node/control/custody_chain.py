@@ -31,7 +31,7 @@ def custody(node: Node, user: UserRecord, item_id: str) -> dict[str, Any]:
     _, allowed = authorise(node, user, Action.VIEW_TRANSFERS, item_id)
     with node.reader.connect() as conn:
         originator = items.originator_of(conn, item_id)
-        held_here = holdings.of_item(conn, item_id)
+        held_here = holdings.of_item(conn, item_id, node.vault)
         held = held_here[0] if held_here else None
         if originator is None and held is not None:
             originator = held.originator

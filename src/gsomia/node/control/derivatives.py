@@ -44,7 +44,7 @@ def source_holding(node: Node, source_id: str) -> tuple[Holding, Any, str]:
     """A holding (by holding or item id) or this node's own item, as a treaty holding; its row
     and which table it came from (`holding` or `item`)."""
     with node.reader.connect() as conn:
-        row = holdings.get(conn, source_id)
+        row = holdings.get(conn, source_id, node.vault)
         if row is not None:
             return read.treaty_holding(node, row), row, "holding"
         own = items.get(conn, source_id, node.vault)

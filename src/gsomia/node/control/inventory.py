@@ -135,7 +135,7 @@ def inventory(node: Node, user: UserRecord, subject_id: str) -> Inventory:
         events.append(
             CustodyEvent(item_id, row.id, CustodyKind.RECEIVED, row.received_at, node.nation, here)
         )
-        subject = _holding_json(read.view_of(row))
+        subject = _holding_json(read.view_of(row, node.vault))
     else:
         subject = {
             "id": row.id,

@@ -54,7 +54,7 @@ from gsomia.treaty.roles import Action
 
 def _target(conn: Connection, node: Node, target: str) -> tuple[str, str]:
     """(item id, originator) of a holding (by holding or item id) or of an own item."""
-    row = holdings.get(conn, target)
+    row = holdings.get(conn, target, node.vault)
     if row is not None:
         return str(row.item_id), str(row.originator)
     own = items.get_own(conn, target, node.nation, node.vault)

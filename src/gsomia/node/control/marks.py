@@ -197,7 +197,7 @@ def _derivative_level(
 def _source(conn: Connection, node: Node, source_id: str) -> Holding | str | None:
     """Another source of a derivative as it stands: a holding, this node's own item (as the
     originator's holding), DECLASSIFIED, or None if unknown here."""
-    record = holdings.by_ids(conn, [source_id]).get(source_id)
+    record = holdings.by_ids(conn, [source_id], node.vault).get(source_id)
     if record is not None:
         return DECLASSIFIED if record.local_level == DECLASSIFIED else held(node, record)
     own = items.get(conn, source_id, node.vault)

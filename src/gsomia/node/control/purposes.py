@@ -152,7 +152,9 @@ def _on_purpose_decision(conn: Connection, node: Node, incoming: Incoming) -> Ou
                 f"the approval signed for {case_id} does not match the request (R13)",
                 article=THIRD_PARTY,
             )
-        held = holdings.by_ids(conn, [document["holding_id"]]).get(document["holding_id"])
+        held = holdings.by_ids(conn, [document["holding_id"]], node.vault).get(
+            document["holding_id"]
+        )
         if held is None:
             raise NotFound(
                 f"no holding {document['holding_id']}",

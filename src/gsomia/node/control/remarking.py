@@ -60,7 +60,7 @@ def refuse_holder_change(node: Node, user: UserRecord, holding_id: str) -> None:
     (R14), and logged. `NotFound` when this node neither holds nor originated it."""
     now = node.clock()
     with node.reader.connect() as conn:
-        row = holdings.get(conn, holding_id)
+        row = holdings.get(conn, holding_id, node.vault)
     if row is None:
         raise NotFound(
             f"no item or holding {holding_id} here",
@@ -152,7 +152,7 @@ def _applied_already(row: Any, notice_id: str, kept: dict[str, Any]) -> Outcome:
 def _on_notice(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     doc = incoming.document
     item_id = text(doc, "item_id", limit=64)
-    row = next(iter(holdings.of_item(conn, item_id)), None)
+    row = next(iter(holdings.of_item(conn, item_id, node.vault)), None)
     if row is None:
         raise NotFound(f"{node.nation} holds no {item_id}")
     notice_id = text(doc, "notice", limit=64)
@@ -226,6 +226,7 @@ def _remark(  # noqa: PLR0917 - the notice, the holding as stored and as the tre
         local_label=relabel(row.local_label, local),
         original_label=original_label,
         binding=_rebound(node, incoming, row, original_label),
+        vault=node.vault,
     )
     remarked = remark_copies(
         conn, node, before=holding, after=remarking.holding, original=original, local=local

@@ -200,7 +200,7 @@ def refuse(node: Node, officer: UserRecord, visit_id: str, reason: str) -> dict[
 
 def _shown(conn: Connection, node: Node, target: str, agreement_id: str, version: int) -> Holding:
     """The host's holding (by holding or item id) or own item, as the access rules see it."""
-    row = holdings.get(conn, target)
+    row = holdings.get(conn, target, node.vault)
     if row is not None:
         return treaty_holding(node, row)
     own = items.get_own(conn, target, node.nation, node.vault)
