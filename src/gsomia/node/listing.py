@@ -89,14 +89,14 @@ def visible_holdings(node: Node, user: UserRecord) -> list[tuple[HoldingView, bo
     """The holdings `user` may see, newest first, each with whether it is redacted."""
     asker = _asker(node, user)
     with node.reader.connect() as conn:
-        records = holdings.newest(conn)
+        records = holdings.newest(conn, node.vault)
     shown = []
     for record in records:
         how = _holding_listing(node, asker, record)
         if how is Shown.FULL:
-            shown.append((read.view_of(record), False))
+            shown.append((read.view_of(record, node.vault), False))
         elif how is Shown.REDACTED:
-            shown.append((_redact_view(read.view_of(record)), True))
+            shown.append((_redact_view(read.view_of(record, node.vault)), True))
     return shown
 
 
@@ -104,10 +104,10 @@ def holding_listing(node: Node, user: UserRecord, holding_id: str) -> HoldingVie
     """One holding as `user` may see it: in full, or `NotFound` (as if it were not held) to a
     person who may not list it; a redacted row opens no page either."""
     with node.reader.connect() as conn:
-        record = holdings.get(conn, holding_id)
+        record = holdings.get(conn, holding_id, node.vault)
     if record is None or _holding_listing(node, _asker(node, user), record) is not Shown.FULL:
         raise NotFound(f"no holding {holding_id}", hint="`gsomia item list` shows what is held")
-    return read.view_of(record)
+    return read.view_of(record, node.vault)
 
 
 def _redact_item(fields: dict[str, Any]) -> dict[str, Any]:
