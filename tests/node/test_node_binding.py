@@ -43,6 +43,16 @@ def _change_holding(cast: Cast, holding_id: str, **values: Any) -> None:
         conn.execute(update(holdings).where(holdings.c.id == holding_id).values(**values))
 
 
+def _lower_label(cast: Cast, nation: str, holding_id: str, label: dict[str, Any]) -> None:
+    """What a dishonest holder's node does to its own copy: it holds its vault, so it seals
+    the lowered label as its store would (ADR 0075)."""
+    sealed = cast[nation].vault.metadata_key(holding_id).seal_json("original_label", label)
+    with cast[nation].engine.begin() as conn:
+        conn.execute(
+            update(holdings).where(holdings.c.id == holding_id).values(original_label=sealed)
+        )
+
+
 def _bound(cast: Cast, nation: str, item_id: str) -> dict[str, Any]:
     """The binding `nation` keeps for `item_id`, verified as KOR's."""
     held = holding_of(cast, nation, item_id)
@@ -95,7 +105,7 @@ def test_a_holder_that_lowers_the_label_is_refused_by_usa(cast: Cast) -> None:
     assert held is not None
     lowered = json.loads(json.dumps(held["original_label"]))
     lowered["ConfidentialityInformation"]["Classification"] = LOWER
-    _change_holding(cast, holding_id, original_label=lowered)
+    _lower_label(cast, "JPN", holding_id, lowered)
     _onward(cast, holding_id, case_id)
     [answer] = deliver(cast, "JPN", "USA")
     assert answer["status"] == "rejected"
@@ -264,10 +274,7 @@ def test_a_hub_that_lowers_the_label_is_refused(cast: Cast) -> None:
     assert held is not None
     lowered = json.loads(json.dumps(held["original_label"]))
     lowered["ConfidentialityInformation"]["Classification"] = LOWER
-    with usa.engine.begin() as conn:
-        conn.execute(
-            update(holdings).where(holdings.c.id == holding_id).values(original_label=lowered)
-        )
+    _lower_label(cast, "USA", holding_id, lowered)
     hub.forward(usa, cast.user("USA", "jones"), holding_id, "JPN")
     [answer] = deliver(cast, "USA", "JPN")
     assert answer["status"] == "rejected"
