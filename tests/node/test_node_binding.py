@@ -27,6 +27,7 @@ from gsomia.node.receive import receive_batch
 from gsomia.seal import documents, origin
 from gsomia.seal.held import open_holding
 from gsomia.seal.sealed import Plain
+from gsomia.store.holdings import seal_binding
 from gsomia.store.tables import holdings
 
 LOWER = "군사III급비밀"
@@ -39,6 +40,8 @@ def _onward(cast: Cast, holding_id: str, case_id: str) -> dict[str, Any]:
 
 
 def _change_holding(cast: Cast, holding_id: str, **values: Any) -> None:
+    if "binding" in values:  # stored sealed, as the holder's store writes it (ADR 0075)
+        values["binding"] = seal_binding(cast["JPN"].vault, holding_id, values["binding"])
     with cast["JPN"].engine.begin() as conn:
         conn.execute(update(holdings).where(holdings.c.id == holding_id).values(**values))
 

@@ -66,17 +66,29 @@ class HoldingRecord:
 ENVELOPE = "envelope"  # the column name its sealing is bound to
 
 
-def _described(m: RowMapping, vault: Vault) -> tuple[str, Any, Any]:
-    """Title, original and local label, opened (or as stored, for a row from before)."""
-    title, original, local = m["title"], m["original_label"], m["local_label"]
+def _described(m: RowMapping, vault: Vault) -> tuple[str, Any, Any, str | None]:
+    """Title, original and local label, and the originator's binding (which carries the
+    label too), opened (or as stored, for a row from before)."""
+    title, original, local, binding = (
+        m["title"],
+        m["original_label"],
+        m["local_label"],
+        m["binding"],
+    )
     if not is_sealed_text(title):
-        return title, original, local
+        return title, original, local, binding
     key = vault.metadata_key(m["id"])
     return (
         key.open_text("title", title),
         key.open_json("original_label", original),
         key.open_json("local_label", local),
+        None if binding is None else key.open_text("binding", binding),
     )
+
+
+def seal_binding(vault: Vault, holding_id: str, binding: str | None) -> str | None:
+    """The binding as a sealed row stores it."""
+    return None if binding is None else vault.metadata_key(holding_id).seal_text("binding", binding)
 
 
 def _seal_described(row: Mapping[str, Any], vault: Vault) -> dict[str, Any]:
@@ -85,12 +97,13 @@ def _seal_described(row: Mapping[str, Any], vault: Vault) -> dict[str, Any]:
         "title": key.seal_text("title", row["title"]),
         "original_label": key.seal_json("original_label", row["original_label"]),
         "local_label": key.seal_json("local_label", row["local_label"]),
+        "binding": seal_binding(vault, row["id"], row.get("binding")),
     }
 
 
 def _record(row: Row[Any] | RowMapping, vault: Vault) -> HoldingRecord:
     m = row._mapping if isinstance(row, Row) else row
-    title, original_label, local_label = _described(m, vault)
+    title, original_label, local_label, binding = _described(m, vault)
     return HoldingRecord(
         id=m["id"],
         envelope_id=m["envelope_id"],
@@ -113,7 +126,7 @@ def _record(row: Row[Any] | RowMapping, vault: Vault) -> HoldingRecord:
         consent_id=m["consent_id"],
         approved_purposes=tuple(m["approved_purposes"] or ()),
         format=m["format"],
-        binding=m["binding"],
+        binding=binding,
         data_key=m.get("data_key"),
     )
 
@@ -259,6 +272,7 @@ def remark(
     if title is not None and is_sealed_text(title):
         key = vault.metadata_key(holding_id)
         labels = {name: key.seal_json(name, value) for name, value in labels.items()}
+        binding = seal_binding(vault, holding_id, binding)
     conn.execute(
         update(holdings)
         .where(holdings.c.id == holding_id)
