@@ -230,6 +230,7 @@ MAY: dict[Action, set[str]] = {
     Action.VIEW_TRANSFERS: {"analyst", "officer", "auditor"},
     Action.READ_AUDIT: {"auditor", "officer"},  # R39
     Action.ADMINISTER: {"admin"},
+    Action.READ_METRICS: {"officer", "admin"},  # the node's counters: officers and operators
     Action.REQUEST_CONSENT: {"officer"},
     Action.DECIDE_CONSENT: {"officer"},  # R12: the originator's competent authority
     Action.RELEASE_ONWARD: {"officer"},
@@ -252,6 +253,7 @@ REQUIREMENT = {
     Action.VIEW_TRANSFERS: "R17",
     Action.READ_AUDIT: "R39",
     Action.ADMINISTER: "R16",
+    Action.READ_METRICS: "R16",
     Action.REQUEST_CONSENT: "R12",
     Action.DECIDE_CONSENT: "R12",
     Action.RELEASE_ONWARD: "R12",
