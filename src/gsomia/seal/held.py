@@ -10,7 +10,6 @@ copied into another row does not open there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,6 +32,10 @@ def _plain(plain: Plain) -> dict[str, Any]:
     }
 
 
+def _unplain(raw: dict[str, Any]) -> Plain:
+    return Plain(raw["id"], raw["kind"], raw["header"], raw["content"], raw["media_type"])
+
+
 def _load(keys: NodeKeys, value: bytes, context: str) -> dict[str, Any]:
     data = open_at_rest(keys, value, context)
     try:
@@ -52,34 +55,7 @@ def queued(keys: NodeKeys, plain: Plain) -> bytes:
 def unqueued(keys: NodeKeys, message_id: str, body: bytes) -> Plain:
     """The message an outbox row sealed with `queued`; VerificationError otherwise."""
     raw = _load(keys, body, f"outbox:{message_id}")
-    return Plain(raw["id"], raw["kind"], raw["header"], raw["content"], raw["media_type"])
-
-
-@dataclass(frozen=True)
-class Held:
-    """A v2 holding's message, opened from rest: the names of v1's `Opened` where they meet."""
-
-    plain: Plain
-    sender: IdentityCard
-    profile: str
-    sealed_at: datetime
-    evidence: bytes
-
-    @property
-    def content(self) -> bytes:
-        return self.plain.content
-
-    @property
-    def label(self) -> dict[str, Any]:
-        return self.plain.header
-
-    @property
-    def media_type(self) -> str:
-        return self.plain.media_type
-
-    @property
-    def envelope_id(self) -> str:
-        return self.plain.id
+    return _unplain(raw)
 
 
 def held(keys: NodeKeys, opened: OpenedV2, holding_id: str) -> bytes:
@@ -93,17 +69,17 @@ def held(keys: NodeKeys, opened: OpenedV2, holding_id: str) -> bytes:
     return seal_at_rest(keys, cbor.dumps(record), f"holding:{holding_id}")
 
 
-def open_held(keys: NodeKeys, holding_id: str, value: bytes, sender: IdentityCard) -> Held:
+def open_held(keys: NodeKeys, holding_id: str, value: bytes, sender: IdentityCard) -> OpenedV2:
     """The message a v2 holding keeps; VerificationError if it is not this holding's."""
     raw = _load(keys, value, f"holding:{holding_id}")
-    plain = Plain(raw["id"], raw["kind"], raw["header"], raw["content"], raw["media_type"])
+    plain = _unplain(raw)
     at = datetime.fromtimestamp(raw["at"] / 1000, UTC)
-    return Held(plain, sender, raw["profile"], at, raw["evidence"])
+    return OpenedV2(plain, sender, raw["profile"], at, raw["evidence"])
 
 
 def open_holding(
     keys: NodeKeys, holding_id: str, envelope: bytes, form: int, sender: IdentityCard
-) -> Held | Opened:
+) -> OpenedV2 | Opened:
     """What a holding keeps, opened: a v2 record (`form` 2) from rest, a v1 envelope by
     verifying it again against the card it came with, as before (nothing held is lost)."""
     if form == 2:
