@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -281,3 +282,47 @@ def test_a_batch_carries_the_shared_binding_signatures_once_and_restores_them(
         opened(nodes, swapped)
     dropped = edit(data, lambda r: r.__setitem__("shared", b""))
     assert all(isinstance(r, EnvelopeError) for r in opened(nodes, dropped))
+
+
+# Found by an attack on envelope v2 (issue 12): each failed before its fix.
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        bytes.fromhex("c074323031332d30332d32315432303a30343a30305a"),  # tag 0: a date
+        bytes.fromhex("d9010283010203"),  # tag 258: a set
+        bytes.fromhex("d82550" + "00" * 16),  # tag 37: a UUID
+        bytes.fromhex("d8236161"),  # tag 35: a regular expression
+        bytes.fromhex("d81c81d81d00"),  # tags 28/29: an array that contains itself
+        bytes.fromhex("82d81c80d81d00"),  # the same array twice by reference
+    ],
+)
+def test_cbor_refuses_every_tag_including_the_ones_cbor2_knows(data: bytes) -> None:
+    with pytest.raises(InputError):
+        cbor.loads(data, what="t", limit=100)
+
+
+def test_a_message_replaced_by_a_copy_of_another_refuses_the_batch(nodes: Any) -> None:
+    def copy_first(raw: dict[str, Any]) -> None:
+        raw["msgs"][1] = dict(raw["msgs"][0])
+
+    for change in (copy_first, lambda raw: raw["msgs"].reverse()):
+        with pytest.raises(EnvelopeError) as caught:
+            opened(nodes, edit(sealed(nodes), change))
+        assert "order" in caught.value.reason
+
+
+def test_a_batch_naming_another_recipient_nation_is_refused(nodes: Any) -> None:
+    # A hostile sender signs a batch for JPN's key that names USA as its recipient: the
+    # evidence JPN would keep would then say the message was never sent to JPN.
+    jpn = nodes["pq", "JPN"]
+    misnamed = replace(jpn.card, nation="USA")
+    data = seal_batch(
+        plains(2), keys=nodes["pq", "KOR"].keys, sender="KOR", recipient=misnamed, now=NOW
+    )
+    card = nodes["pq", "KOR"].card
+    with pytest.raises(EnvelopeError) as caught:
+        open_batch(data, keys=jpn.keys, sender=card, recipient="JPN")
+    assert "names USA" in caught.value.reason
+    assert len(open_batch(sealed(nodes), keys=jpn.keys, sender=card, recipient="JPN")[1]) == 3

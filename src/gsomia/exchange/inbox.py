@@ -53,13 +53,29 @@ def opened_answer(keys: NodeKeys, message_id: str, stored: Mapping[str, Any]) ->
 
 
 def answered(
-    conn: Connection, keys: NodeKeys, message_ids: Sequence[str]
+    conn: Connection, keys: NodeKeys, sender: str, message_ids: Sequence[str]
 ) -> dict[str, dict[str, Any]]:
-    """The answers already given to any of `message_ids`, by id."""
+    """The answers already given to `sender` for any of `message_ids`, by id.
+
+    Only `sender`'s own: another partner sending a message under an id it has learnt must not
+    be handed the answer (the item, this nation's marking of it, the receipt) given to the
+    partner who really sent it. Its message finds the id taken and is refused unapplied."""
     rows = conn.execute(
-        select(inbox.c.message_id, inbox.c.answer).where(inbox.c.message_id.in_(message_ids))
+        select(inbox.c.message_id, inbox.c.answer).where(
+            inbox.c.message_id.in_(message_ids), inbox.c.sender == sender
+        )
     )
     return {row.message_id: opened_answer(keys, row.message_id, row.answer) for row in rows}
+
+
+def taken(conn: Connection, sender: str, message_ids: Sequence[str]) -> set[str]:
+    """Which of `message_ids` another partner than `sender` has already used."""
+    rows = conn.execute(
+        select(inbox.c.message_id).where(
+            inbox.c.message_id.in_(message_ids), inbox.c.sender != sender
+        )
+    )
+    return {row.message_id for row in rows}
 
 
 def remembered(

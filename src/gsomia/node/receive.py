@@ -186,12 +186,19 @@ def receive_batch(node: Node, sender: str, data: bytes) -> tuple[dict[str, Any],
             f"{sender} is not a registered partner of this node",
             hint="an operator adds the partner's identity card with `gsomia peer add`",
         )
-    parsed = verify_batch(data, keys=node.keys, sender=card)
+    parsed = verify_batch(data, keys=node.keys, sender=card, recipient=node.nation)
     ids = message_ids(parsed)
     now = node.clock()
+    with node.reader.connect() as conn:
+        clash = inbox.taken(conn, sender, ids)
+    if clash:
+        raise InputError(
+            f"message id {min(clash)} was already used by another partner",
+            hint="a sending node names each message with a fresh random id",
+        )
     for attempt in range(2):
         with node.reader.connect() as conn:
-            seen = inbox.answered(conn, node.keys, ids)
+            seen = inbox.answered(conn, node.keys, sender, ids)
         first = {mid: i for i, mid in reversed(list(enumerate(ids)))}
         unique = [i for mid, i in sorted(first.items(), key=lambda e: e[1]) if mid not in seen]
         checked = [verify_sealed(parsed, i, keys=node.keys, card=card) for i in unique]

@@ -26,17 +26,39 @@ def loads(data: bytes, *, what: str, limit: int) -> Any:
         raise InputError(f"{what} of {len(data)} bytes exceeds the {limit}-byte limit")
     try:
         value = cbor2.loads(data, tag_hook=_no_tags)
+        # `tag_hook` sees only the tags cbor2 does not know: the ones it decodes itself (dates,
+        # sets, UUIDs, regexes, shared references, which can make a value contain itself) are
+        # refused here, before re-encoding, which a cyclic value would crash.
+        _check_plain(value, what)
+        canonical = dumps(value)
     except InputError:
         raise
     except Exception as error:  # cbor2 raises several decoder errors; all mean "not CBOR"
         raise InputError(f"{what} is not CBOR") from error
-    if dumps(value) != data:
+    if canonical != data:
         raise InputError(f"{what} is not canonical CBOR")
     return value
 
 
 def _no_tags(_decoder: object, _tag: object) -> Any:
     raise InputError("CBOR tags are not allowed here")
+
+
+_SCALARS = (str, bytes, int, float, bool, type(None))
+
+
+def _check_plain(value: Any, what: str) -> None:
+    """InputError unless `value` is a tree of maps, arrays and scalars, each container once."""
+    seen: set[int] = set()
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, _SCALARS):
+            continue
+        if not isinstance(item, dict | list) or id(item) in seen:
+            raise InputError(f"{what} holds a CBOR tag or shared reference, which are not allowed")
+        seen.add(id(item))
+        pending.extend([*item, *item.values()] if isinstance(item, dict) else item)
 
 
 def fields(value: Any, names: frozenset[str], *, what: str) -> dict[str, Any]:

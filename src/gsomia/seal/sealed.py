@@ -183,12 +183,22 @@ def parse_batch(data: bytes) -> dict[str, Any]:
     return raw
 
 
-def verify_batch(data: bytes, *, keys: NodeKeys, sender: IdentityCard) -> Parsed:
-    """The batch once `sender`'s node signed it for `keys`' node; EnvelopeError otherwise."""
+def verify_batch(
+    data: bytes, *, keys: NodeKeys, sender: IdentityCard, recipient: str | None = None
+) -> Parsed:
+    """The batch once `sender`'s node signed it for `keys`' node (of nation `recipient`, when
+    given: the evidence a holder keeps names it); EnvelopeError otherwise."""
     raw = parse_batch(data)
     head = raw["head"]
     if head["to"] != keys.key_id or head["sender"] != sender.nation:
         reject("the batch is not from this sender to this node")
+    if recipient is not None and head["recipient"] != recipient:
+        reject(f"the batch names {head['recipient']} as its recipient, not {recipient}")
+    # The list of messages is outside the signature: each must stand where its sender put it,
+    # or a copy of one message could take another's place and that one vanish unanswered.
+    for position, msg in enumerate(raw["msgs"]):
+        if isinstance(msg, dict) and msg.get("i") != position:
+            reject("the batch's messages are not in the order its sender signed")
     try:
         batch.verify_head(head, raw["sig"], sender.keys)
         shared: Any = {}
@@ -249,10 +259,10 @@ def open_message(parsed: Parsed, msg: Any, *, keys: NodeKeys, sender: IdentityCa
 
 
 def open_batch(
-    data: bytes, *, keys: NodeKeys, sender: IdentityCard
+    data: bytes, *, keys: NodeKeys, sender: IdentityCard, recipient: str | None = None
 ) -> tuple[Parsed, list[OpenedV2 | EnvelopeError]]:
     """Verify a batch once and open each message; per message, what it held or why not."""
-    parsed = verify_batch(data, keys=keys, sender=sender)
+    parsed = verify_batch(data, keys=keys, sender=sender, recipient=recipient)
     results: list[OpenedV2 | EnvelopeError] = []
     for msg in parsed.messages:
         try:
