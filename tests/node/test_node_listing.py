@@ -76,7 +76,8 @@ def test_a_redacted_row_carries_no_title_marking_or_purpose(
         for v, _ in listing.visible_holdings(cast["JPN"], cast.user("JPN", "ito"))
         if v.id == holding_id
     ]
-    assert {view.title, view.marking, view.original_marking, view.purpose} == {listing.REDACTED}
+    withheld = {view.title, view.marking, view.original_marking, view.purpose, view.sender}
+    assert withheld | {view.agreement, view.precedence} == {listing.REDACTED}
     assert view.local_label == view.original_label == {}
     assert (view.originator, view.state) == ("KOR", "held")
 
@@ -92,3 +93,16 @@ def test_own_items_are_listed_the_same_way(
     user = cast.user("KOR", name)
     rows = {row["id"]: r for row, r in listing.visible_items(cast["KOR"], user)}
     assert (None if item_id not in rows else "redacted" if rows[item_id] else "full") == shown
+
+
+def test_a_redacted_item_row_withholds_its_precedence_and_nations(
+    cast: Cast, held: tuple[str, str]
+) -> None:
+    item_id, _ = held
+    [full] = [r for r, _ in listing.visible_items(cast["KOR"], cast.user("KOR", "kim"))
+              if r["id"] == item_id]  # fmt: skip
+    assert full["precedence"] != listing.REDACTED
+    assert full["releasable_to"]
+    row = listing._redact_item(full)
+    assert (row["precedence"], row["releasable_to"]) == (listing.REDACTED, [])
+    assert (row["id"], row["state"]) == (full["id"], full["state"])

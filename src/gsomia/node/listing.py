@@ -80,6 +80,10 @@ def _redact_view(view: HoldingView) -> HoldingView:
         original_marking=REDACTED,
         purpose=REDACTED,
         media_type=REDACTED,
+        # Who sent it, under which agreement and how urgently say what it is about, too.
+        sender=REDACTED,
+        agreement=REDACTED,
+        precedence=REDACTED,
         original_label={},
         local_label={},
     )
@@ -111,7 +115,8 @@ def holding_listing(node: Node, user: UserRecord, holding_id: str) -> HoldingVie
 
 
 def _redact_item(fields: dict[str, Any]) -> dict[str, Any]:
-    return {**fields, "title": REDACTED, "level": REDACTED, "purpose": REDACTED, "label": {}}
+    withheld = {"title": REDACTED, "level": REDACTED, "purpose": REDACTED, "precedence": REDACTED}
+    return {**fields, **withheld, "label": {}, "releasable_to": []}
 
 
 def visible_items(
