@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -51,9 +52,13 @@ def test_init_refuses_a_weak_passphrase_at_the_console(tmp_path: Path) -> None:
 
 def test_the_production_cost_is_scrypt_n_2_16_r_8() -> None:
     assert Cost(n=2**16, r=8, p=1) == PRODUCTION
-    start = time.perf_counter()
-    kdf.derive(STRONG, b"0" * 16, PRODUCTION)
-    assert time.perf_counter() - start > 0.02  # memory-hard work, not a hash
+    # The derived secret is scrypt at exactly these parameters (an independent implementation
+    # agrees), so the cost is really paid; how long that takes is for the benchmarks to say.
+    salt = b"0" * 16
+    expected = hashlib.scrypt(
+        STRONG.encode(), salt=salt, n=2**16, r=8, p=1, maxmem=128 * 2**20, dklen=32
+    )
+    assert kdf.derive(STRONG, salt, PRODUCTION) == base64.urlsafe_b64encode(expected).rstrip(b"=")
 
 
 def test_keys_are_sealed_under_the_scrypt_secret_not_the_passphrase(tmp_path: Path) -> None:
