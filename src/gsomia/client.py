@@ -108,8 +108,11 @@ class NodeClient:
     def holding(self, holding_id: str) -> dict[str, Any]:
         return dict(self._call("GET", f"/api/v1/holdings/{holding_id}").json())
 
-    def read(self, holding_id: str, purpose: str | None = None) -> tuple[bytes, str]:
-        params = {"purpose": purpose} if purpose else None
+    def read(
+        self, holding_id: str, purpose: str | None = None, use: str | None = None
+    ) -> tuple[bytes, str]:
+        asked = {"purpose": purpose, "use": use}
+        params = {key: value for key, value in asked.items() if value} or None
         response = self._call("GET", f"/api/v1/holdings/{holding_id}/content", params=params)
         return response.content, response.headers.get("content-type", "")
 

@@ -17,6 +17,7 @@ from gsomia.node.control import derivatives, disposal, inventory
 from gsomia.node.control.copies import CopyView, make_copies, translate
 from gsomia.seal import open_envelope
 from gsomia.store.tables import copies
+from gsomia.treaty.custody import IpUse
 
 
 def _copy(cast: Cast, held: str, count: int = 1, who: str = "sato") -> list[CopyView]:
@@ -90,6 +91,24 @@ def test_intellectual_property_restrictions_survive_copying_and_translation(cast
     )
     assert copy.label["ip_restrictions"] == ["PATENT"]
     assert translation.label["ip_restrictions"] == ["PATENT"]
+
+
+def test_an_ip_restricted_item_is_read_for_official_use_only(cast: Cast) -> None:
+    """R15 through the node: a PATENT item is read for official use; reading it to
+    manufacture is refused under Art. 6(d) and logged, while an unrestricted item may be."""
+    jpn, sato = cast["JPN"], cast.user("JPN", "sato")
+    patented = provide(cast, terms={"handling": ["PATENT"]})
+    _, content, decision = read.read_holding(jpn, sato, patented)
+    assert content == b"track 1"
+    assert decision.allowed
+    with pytest.raises(PolicyDenied, match="restricted by PATENT: no manufacture use") as refused:
+        read.read_holding(jpn, sato, patented, use=IpUse.MANUFACTURE)
+    assert refused.value.article == "Art. 6(d)"
+    [logged] = [e for e in cast.log("JPN", patented) if not e["allowed"]]
+    assert (logged["action"], logged["article"]) == ("read", "Art. 6(d) R15")
+    plain = provide(cast)
+    _, _, decision = read.read_holding(jpn, sato, plain, use=IpUse.MANUFACTURE)
+    assert (decision.allowed, decision.requirement) == (True, "R15")
 
 
 # Translations (R30) ---------------------------------------------------------------------------

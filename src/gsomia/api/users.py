@@ -25,6 +25,7 @@ from gsomia.node import publish as publishing
 from gsomia.node import release as releasing
 from gsomia.node.live import alert_events
 from gsomia.node.release import RuleDraft
+from gsomia.treaty.custody import IpUse
 
 router = APIRouter(prefix="/api/v1", tags=["users"], responses=AUTHENTICATED)
 
@@ -152,13 +153,18 @@ def show_holding(holding_id: str, user: UserDep, node: NodeDep) -> dict[str, Any
 
 @router.get("/holdings/{holding_id}/content")
 def read_holding(
-    holding_id: str, user: UserDep, node: NodeDep, purpose: str | None = None
+    holding_id: str,
+    user: UserDep,
+    node: NodeDep,
+    purpose: str | None = None,
+    use: IpUse = IpUse.OFFICIAL,
 ) -> Response:
     """The content, if the access decision allows this user for `purpose` (the item's own
     when absent; another one only once the originator approved it, R13); every answer is
-    logged. A partner's content is served as a sandboxed attachment, whatever its type: in
+    logged. `use` beyond official use is refused under an intellectual-property caveat (R15).
+    A partner's content is served as a sandboxed attachment, whatever its type: in
     this origin a partner's `text/html` would run with the reader's credentials."""
-    view, content, decision = read.read_holding(node, user, holding_id, purpose=purpose)
+    view, content, decision = read.read_holding(node, user, holding_id, purpose=purpose, use=use)
     return Response(
         content,
         media_type=view.media_type,

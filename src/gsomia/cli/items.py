@@ -175,6 +175,13 @@ def read(  # noqa: PLR0917 - Typer maps parameters to options
         str | None,
         typer.Option(help="what you need it for, if not its own purpose (needs approval, R13)"),
     ] = None,
+    use: Annotated[
+        str | None,
+        typer.Option(
+            help="official (default), manufacture, publication or commercial: an "
+            "intellectual-property caveat allows official use only (R15)"
+        ),
+    ] = None,
     home: Home = None,
     user: As = None,
     url: Url = None,
@@ -182,7 +189,7 @@ def read(  # noqa: PLR0917 - Typer maps parameters to options
 ) -> None:
     """Read a holding's content, if the access decision allows you (it is logged either way)."""
     with connect(home, user, url, token) as client:
-        content, _ = client.read(holding_id, purpose)
+        content, _ = client.read(holding_id, purpose, use)
     sys.stdout.buffer.write(content)
 
 

@@ -25,6 +25,7 @@ from gsomia.store import holdings, items
 from gsomia.store.holdings import HoldingRecord
 from gsomia.store.items import OWN_AGREEMENT, ItemRecord
 from gsomia.store.users import UserRecord
+from gsomia.treaty.custody import IpUse, may_use_ip
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.items import Holding, Item
 from gsomia.treaty.people import Person
@@ -160,26 +161,38 @@ def access_decision(
     row: HoldingRecord | Row[Any],
     now: datetime,
     purpose: str | None = None,
+    use: IpUse = IpUse.OFFICIAL,
 ) -> Decision:
     """`may_read_holding` for a stored holding: the access decision, refused for a destroyed or
     returned holding and while the item's purpose has ended (R18, R31); `purpose` other than
     the item's needs the originator's approval (R13). A declassified holding is read without
-    clearance (R14)."""
-    readable = holdings.to_readable(_record(row, node.vault), node.schemes, node.nation)
-    return may_read_holding(person, readable, now, purpose)
+    clearance (R14). A `use` beyond official use is refused for an item under an
+    intellectual-property caveat (R15), after the access decision allowed the read."""
+    record = _record(row, node.vault)
+    readable = holdings.to_readable(record, node.schemes, node.nation)
+    decision = may_read_holding(person, readable, now, purpose)
+    if not decision.allowed or use is IpUse.OFFICIAL:
+        return decision
+    return may_use_ip(treaty_holding(node, record), use)
 
 
 def read_holding(
-    node: Node, user: UserRecord, holding_id: str, *, purpose: str | None = None
+    node: Node,
+    user: UserRecord,
+    holding_id: str,
+    *,
+    purpose: str | None = None,
+    use: IpUse = IpUse.OFFICIAL,
 ) -> tuple[HoldingView, bytes, Decision]:
     """The content of a holding for `user`, if the treaty allows; the decision is logged first.
 
-    `purpose` is what the reader needs it for, the item's own purpose when None (R13).
+    `purpose` is what the reader needs it for, the item's own purpose when None (R13); `use`
+    what they will do with it, which an intellectual-property caveat limits (R15).
     """
     record = _get(node, holding_id)
     now = node.clock()
     person = to_person(user, node.scheme(now.date()))
-    decision = access_decision(node, person, record, now, purpose)
+    decision = access_decision(node, person, record, now, purpose, use)
     with node.engine.begin() as conn:
         audit.record(
             conn, actor=user.name, action="read", subject=record.id, decision=decision, now=now
