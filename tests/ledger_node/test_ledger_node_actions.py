@@ -35,7 +35,7 @@ LOGGED = [
 
 
 def _by_prefix(action: str, allowed: bool) -> EventKind:
-    """The former rule, kept here as the reference the declared table must reproduce."""
+    """The rule, written out here as the reference the declared table must reproduce."""
     verb = action.partition(":")[0]
     if verb == "receive":
         return EventKind.RECEIPT if allowed else EventKind.REJECTION
@@ -47,6 +47,15 @@ def _by_prefix(action: str, allowed: bool) -> EventKind:
         "publish": EventKind.PUBLICATION,
         "provide": EventKind.RELEASE,
         "release": EventKind.RELEASE,
+        # R39's own events (issue 15): what happened, once allowed
+        "copy": EventKind.COPY,
+        "translate": EventKind.TRANSLATION,
+        "destroy": EventKind.DESTRUCTION,
+        "reclassify": EventKind.CLASSIFICATION_CHANGE,
+        "remark": EventKind.CLASSIFICATION_CHANGE,
+        "consent_grant": EventKind.CONSENT,
+        "consent_revoke": EventKind.CONSENT,
+        "agreement_event": EventKind.AGREEMENT,
     }.get(verb, EventKind.DECISION)
 
 

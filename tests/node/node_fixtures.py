@@ -7,9 +7,9 @@ the wire and the worker are tested on their own, so these tests stay in-process 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,16 @@ PEOPLE: dict[str, tuple[tuple[str, str, str, date, tuple[str, ...], str, bool], 
     ),
 }
 NAMES = {"KOR": "ROK MND", "JPN": "Japan MOD", "USA": "US DoD"}
+
+
+@dataclass
+class Clock:
+    """A clock a test sets: the nodes of a cast built with it read `now`."""
+
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
 def batch_of(sender: Node, receiver: Node, rows: Sequence[outbox.Pending]) -> bytes:
@@ -179,15 +189,16 @@ def build_cast(
     *,
     pin: bool = True,
     profile: str = DEFAULT_PROFILE,
+    clock: Callable[[], datetime] | None = None,
 ) -> Cast:
     """Homes under `root` (keys of `profile`), the people of `PEOPLE`, and (if `pin`) every
-    pair of cards pinned."""
+    pair of cards pinned; the nodes read `clock` (a `Clock` a test moves) if given."""
     nodes = {}
     for nation in nations:
         home = init_home(
             root / nation.lower(), nation, NAMES[nation], f"pw-{nation}-0123456789", profile
         )
-        node = assemble(home)
+        node = assemble(home) if clock is None else assemble(home, clock=clock)
         node.migrate()
         with node.engine.begin() as conn:
             for name, nationality, clearance, expires, communities, role, registered in PEOPLE[

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, func, select
-from tests.node.node_fixtures import Cast, batch_of, build_cast, sealed
+from tests.node.node_fixtures import Cast, Clock, batch_of, build_cast, sealed
 
 from gsomia.errors import Conflict, PolicyDenied
 from gsomia.exchange import outbox
@@ -76,18 +76,36 @@ def test_an_analyst_cannot_record_a_step(pair: Cast) -> None:
         agreements.record_event(pair["KOR"], pair.user("KOR", "kim"), "KOR-JPN-2016", NOTICE)
 
 
-def test_after_termination_new_provisions_are_refused_on_both_sides(pair: Cast) -> None:
+def test_after_termination_new_provisions_are_refused_on_both_sides(tmp_path: Path) -> None:
+    """On the nodes' own clock, not the day the suite runs: before the 23 Nov 2026 anniversary
+    KOR provides; after it KOR refuses to, and JPN refuses what KOR queued before it (R44)."""
+    clock = Clock(datetime(2026, 8, 20, 9, tzinfo=UTC))
+    pair = build_cast(tmp_path / "clocked", ("KOR", "JPN"), clock=clock)
     agreements.record_event(pair["KOR"], pair.user("KOR", "park"), "KOR-JPN-2016", NOTICE)
     _deliver(pair, "KOR", "JPN")
-    after = pair["KOR"].agreement("KOR-JPN-2016").status_at(date(2026, 12, 1))
-    assert after.state is State.TERMINATED
-    assert after.termination_effective == date(2026, 11, 23)
-    # Today (after 23 Nov 2026) a new provision under it is refused (R44).
-    if pair["KOR"].clock().date() > after.termination_effective:
-        item_id = pair.publish("KOR", "kim")
-        [outcome] = pair.release("KOR", "park", item_id)
-        assert not outcome.decision.allowed
-        assert outcome.decision.requirement == "R44"
+    for nation in ("KOR", "JPN"):
+        after = pair[nation].agreement("KOR-JPN-2016").status_at(date(2026, 12, 1))
+        assert (after.state, after.termination_effective) == (State.TERMINATED, date(2026, 11, 23))
+    clock.now = datetime(2026, 11, 22, 9, tzinfo=UTC)
+    [before] = pair.release("KOR", "park", pair.publish("KOR", "kim"))
+    assert before.decision.allowed, before.decision.reason
+    [late] = pair.release("KOR", "park", pair.publish("KOR", "kim"))
+    clock.now = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    [refused] = pair.release("KOR", "park", pair.publish("KOR", "kim"))
+    assert not refused.decision.allowed
+    assert (refused.decision.requirement, refused.decision.article) == ("R44", "Art. 21")
+    document, _ = receive_batch(
+        pair["JPN"], "KOR", batch_of(pair["KOR"], pair["JPN"], pair_due(pair, late.message_id))
+    )
+    [answer] = [e["answer"] for e in verify_answers(document, signer=pair["JPN"].card)]
+    assert answer["status"] == "rejected"
+    assert "has terminated; no new provision" in answer["reason"]
+
+
+def pair_due(pair: Cast, message_id: str | None) -> list[outbox.Pending]:
+    with pair["KOR"].engine.begin() as conn:
+        due = outbox.due(conn, pair["KOR"].clock(), 100)
+    return [p for p in due if p.message_id == message_id]
 
 
 def test_another_envelope_under_a_steps_message_id_cannot_pre_empt_it(pair: Cast) -> None:

@@ -49,6 +49,15 @@ _HAPPENED = {
     "provide": Filing(EventKind.RELEASE, EventKind.DECISION),  # an item sealed to a partner
     "receive": Filing(EventKind.RECEIPT, EventKind.REJECTION),  # a partner's message
     "answer": Filing(EventKind.TRANSFER, EventKind.TRANSFER),  # a partner's answer to ours
+    # R39 names these events; each, when allowed, is filed as what happened.
+    "copy": Filing(EventKind.COPY, EventKind.DECISION),
+    "translate": Filing(EventKind.TRANSLATION, EventKind.DECISION),
+    "destroy": Filing(EventKind.DESTRUCTION, EventKind.DECISION),
+    "reclassify": Filing(EventKind.CLASSIFICATION_CHANGE, EventKind.DECISION),  # the notice
+    "remark": Filing(EventKind.CLASSIFICATION_CHANGE, EventKind.DECISION),  # a holder applies it
+    "consent_grant": Filing(EventKind.CONSENT, EventKind.DECISION),  # a consent created
+    "consent_revoke": Filing(EventKind.CONSENT, EventKind.DECISION),
+    "agreement_event": Filing(EventKind.AGREEMENT, EventKind.DECISION),
 }
 
 #: The decisions of the workflows, each a decision whatever it concerns.

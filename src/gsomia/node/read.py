@@ -161,6 +161,7 @@ def access_decision(
     row: HoldingRecord | Row[Any],
     now: datetime,
     purpose: str | None = None,
+    *,
     use: IpUse = IpUse.OFFICIAL,
 ) -> Decision:
     """`may_read_holding` for a stored holding: the access decision, refused for a destroyed or
@@ -192,7 +193,7 @@ def read_holding(
     record = _get(node, holding_id)
     now = node.clock()
     person = to_person(user, node.scheme(now.date()))
-    decision = access_decision(node, person, record, now, purpose, use)
+    decision = access_decision(node, person, record, now, purpose, use=use)
     with node.engine.begin() as conn:
         audit.record(
             conn, actor=user.name, action="read", subject=record.id, decision=decision, now=now
