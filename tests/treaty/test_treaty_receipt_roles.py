@@ -244,6 +244,7 @@ MAY: dict[Action, set[str]] = {
     Action.REQUEST_VISIT: {"officer"},
     Action.DECIDE_VISIT: {"officer"},
     Action.CONFIGURE_HUB: {"officer"},
+    Action.HAND_OVER: {"officer"},  # R22: the originator's release authority
 }
 REQUIREMENT = {
     Action.PUBLISH: "R6",
@@ -267,6 +268,7 @@ REQUIREMENT = {
     Action.REQUEST_VISIT: "R23",
     Action.DECIDE_VISIT: "R23",
     Action.CONFIGURE_HUB: "R47",
+    Action.HAND_OVER: "R22",
 }
 
 

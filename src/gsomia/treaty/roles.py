@@ -44,6 +44,7 @@ class Action(StrEnum):
     REQUEST_VISIT = "request_visit"
     DECIDE_VISIT = "decide_visit"
     CONFIGURE_HUB = "configure_hub"
+    HAND_OVER = "hand_over"  # to the other party's representative, after its assurance
 
 
 #: The roles `gsomia user add --role` accepts, and the treaty roles each one carries.
@@ -83,6 +84,7 @@ _NEEDS: dict[Action, tuple[frozenset[str], str, str]] = {
     Action.REQUEST_VISIT: (frozenset({SECURITY_OFFICER}), "Art. 8", "R23"),
     Action.DECIDE_VISIT: (frozenset({SECURITY_OFFICER}), "Art. 8", "R23"),
     Action.CONFIGURE_HUB: (frozenset({SECURITY_OFFICER}), "Art. 5", "R47"),
+    Action.HAND_OVER: (frozenset({RELEASE_AUTHORITY}), "Art. 7.5", "R22"),
 }
 
 
