@@ -4,7 +4,7 @@ Each figure is a whole workflow over the nodes' HTTP APIs, signed messages both 
 `control_consent_ms`, JPN asks KOR's consent for USA until JPN holds KOR's signed grant (KOR's
 officer grants as soon as the request shows); `control_notice_ms`, KOR downgrades an item held
 by JPN and USA until both acknowledgements are in; `control_compromise_ms`, a possible
-compromise reported on JPN until KOR's node holds it, as the case records it (R37 asks
+compromise reported on JPN until KOR's API shows the case its node committed (R37 asks
 "immediately"; the agreement's limit is 10 minutes). The anchor is one FLASH provision in the
 same run: KOR's release until JPN's signed receipt is settled on KOR.
 """
@@ -92,13 +92,16 @@ def _notice(net: DevNet, item_id: str) -> float:
 
 
 def _compromise(net: DevNet, holding_id: str) -> float:
-    sato = net.client("JPN", "sato")
+    """From JPN's report until KOR's node shows the case it committed, seen through KOR's API:
+    not the node's own `now`, which is taken before it verified the report."""
+    sato, park = net.client("JPN", "sato"), net.client("KOR", "park")
+    started = time.perf_counter()
     case = sato.post(
         "/api/v1/compromises",
         {"holding_id": holding_id, "description": "bench", "actual": False},
     )
-    done = _until(lambda: (c := sato.get(f"/api/v1/compromises/{case['id']}"))["notified_at"] and c)
-    return float(done["notification_seconds"]) * 1000
+    _until(lambda: any(c["id"] == case["id"] for c in park.get("/api/v1/compromises")))
+    return (time.perf_counter() - started) * 1000
 
 
 def run() -> dict[str, Figure]:
@@ -121,7 +124,8 @@ def run() -> dict[str, Figure]:
     notes = {
         "consent": "JPN asks, KOR grants at once, until JPN holds the signed grant: 2 messages",
         "notice": "KOR downgrades, JPN and USA re-mark, until both acknowledgements: 4 messages",
-        "compromise": "report on JPN until KOR's node holds it (FLASH); limit 600,000 ms",
+        "compromise": "report on JPN until KOR's API shows the case its node committed "
+        "(FLASH); limit 600,000 ms",
     }
     return {
         f"control_{name}_ms": Figure(

@@ -55,3 +55,83 @@ def seal_open_floor(size: int) -> Callable[[], object]:
         return plain
 
     return once
+
+
+# The exchange floor: each node's own crypto, at the product's signature count --------------
+
+#: How often the product makes each operation, per item, on each side, for items published in
+#: bursts of `burst` and delivered in batches of `batch` (envelope v2, ADR 0070):
+#: the originator binds a burst with one signature pair; the sender seals each message to the
+#: partner (HPKE) and signs each batch once; the receiver verifies the batch and the binding's
+#: head (cached, so about one per batch, plus one where a batch straddles two bursts), opens
+#: each message, signs the answers once and the log checkpoint once (Ed25519), seals the
+#: answers back; the sender opens them and verifies both signatures. Items are sealed at rest
+#: on both sides (AES-256-GCM) and opened from rest once by the sender to seal them.
+SENDER = "sender"
+RECEIVER = "receiver"
+
+
+def _counts(batch: int, burst: int) -> dict[str, dict[str, float]]:
+    per_batch, per_burst = 1 / batch, 1 / burst
+    return {
+        SENDER: {
+            "aes_seal": 1,
+            "aes_open": 1,
+            "hpke_seal": 1,
+            "sha256": 1,
+            "sign_pair": per_burst + per_batch,
+            "hpke_open_small": per_batch,
+            "verify_pair": per_batch,
+            "ed_verify": per_batch,
+        },
+        RECEIVER: {
+            "aes_seal": 1,
+            "hpke_open": 1,
+            "sha256": 1,
+            "verify_pair": per_batch + per_batch + per_burst,
+            "hpke_open_small": per_batch,
+            "sign_pair": per_batch,
+            "ed_sign": per_batch,
+            "hpke_seal_small": per_batch,
+        },
+    }
+
+
+def operation_seconds(size: int, seconds: float) -> dict[str, float]:
+    """Seconds per call of each raw operation the exchange floor counts, measured now."""
+    content, small = os.urandom(size), os.urandom(256)
+    recipient = hpke.MLKEM768X25519PrivateKey(
+        mlkem.MLKEM768PrivateKey.generate(), x25519.X25519PrivateKey.generate()
+    )
+    public = recipient.public_key()
+    suite = hpke.Suite(hpke.KEM.MLKEM768_X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
+    sealed, sealed_small = suite.encrypt(content, public), suite.encrypt(small, public)
+    ed, ml = ed25519.Ed25519PrivateKey.generate(), mldsa.MLDSA65PrivateKey.generate()
+    digest = hashlib.sha256(content).digest()
+    sigs = ed.sign(digest), ml.sign(digest)
+    ed_pub, ml_pub = ed.public_key(), ml.public_key()
+    aes, iv = AESGCM(AESGCM.generate_key(256)), os.urandom(12)
+    at_rest = aes.encrypt(iv, content, None)
+    actions: dict[str, Callable[[], object]] = {
+        "aes_seal": lambda: aes.encrypt(iv, content, None),
+        "aes_open": lambda: aes.decrypt(iv, at_rest, None),
+        "hpke_seal": lambda: suite.encrypt(content, public),
+        "hpke_open": lambda: suite.decrypt(sealed, recipient),
+        "hpke_seal_small": lambda: suite.encrypt(small, public),
+        "hpke_open_small": lambda: suite.decrypt(sealed_small, recipient),
+        "sha256": lambda: hashlib.sha256(content).digest(),
+        "sign_pair": lambda: (ed.sign(digest), ml.sign(digest)),
+        "verify_pair": lambda: (ed_pub.verify(sigs[0], digest), ml_pub.verify(sigs[1], digest)),
+        "ed_sign": lambda: ed.sign(digest),
+        "ed_verify": lambda: ed_pub.verify(sigs[0], digest),
+    }
+    each = seconds / len(actions)
+    return {name: 1 / rate(action, each) for name, action in actions.items()}
+
+
+def side_seconds(ops: dict[str, float], *, batch: int, burst: int) -> dict[str, float]:
+    """Each side's crypto seconds per item, at the product's signature count."""
+    return {
+        side: sum(ops[name] * count for name, count in counts.items())
+        for side, counts in _counts(batch, burst).items()
+    }
