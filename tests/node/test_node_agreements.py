@@ -102,6 +102,25 @@ def test_after_termination_new_provisions_are_refused_on_both_sides(tmp_path: Pa
     assert "has terminated; no new provision" in answer["reason"]
 
 
+def test_a_notice_after_the_deadline_does_not_end_the_agreement_at_the_next_anniversary(
+    tmp_path: Path,
+) -> None:
+    """R42 refused: a notice received on 25 Aug 2026, after the deadline (end of 24 Aug for the
+    23 Nov anniversary), takes effect only on 23 Nov 2027; on 1 Dec 2026 KOR still provides."""
+    clock = Clock(datetime(2026, 8, 25, 9, tzinfo=UTC))
+    pair = build_cast(tmp_path / "late", ("KOR", "JPN"), clock=clock)
+    late = Event(EventKind.TERMINATION_NOTICE, date(2026, 8, 25), "note verbale 2026-08-25", "KOR")
+    agreements.record_event(pair["KOR"], pair.user("KOR", "park"), "KOR-JPN-2016", late)
+    _deliver(pair, "KOR", "JPN")
+    for nation in ("KOR", "JPN"):
+        status = pair[nation].agreement("KOR-JPN-2016").status_at(date(2026, 12, 1))
+        assert status.state is State.TERMINATION_NOTIFIED
+        assert status.termination_effective == date(2027, 11, 23)
+    clock.now = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    [outcome] = pair.release("KOR", "park", pair.publish("KOR", "kim"))
+    assert outcome.decision.allowed, outcome.decision.reason
+
+
 def pair_due(pair: Cast, message_id: str | None) -> list[outbox.Pending]:
     with pair["KOR"].engine.begin() as conn:
         due = outbox.due(conn, pair["KOR"].clock(), 100)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from tests.node.custody_fixtures import provide
 from tests.node.node_fixtures import Cast
 
-from gsomia.errors import InputError, PolicyDenied
+from gsomia.errors import InputError, NotFound, PolicyDenied
 from gsomia.node import read
 from gsomia.node.control import derivatives, disposal, inventory
 from gsomia.node.control.copies import CopyView, make_copies, translate
@@ -256,6 +256,22 @@ def test_the_inventory_gives_the_chain_of_custody_and_the_readers(cast: Cast) ->
     as_json = found.to_json()
     assert as_json["holding"]["state"] == "destroyed"
     assert inventory.readers(jpn, cast.user("JPN", "tanaka"), held) == ("sato", "tanaka")
+
+
+def test_the_inventory_is_refused_to_one_who_may_not_see_it_and_names_what_is_unknown(
+    cast: Cast,
+) -> None:
+    """R17 refused: a person whose clearance lapsed gets no inventory, and the refusal is
+    logged; an identifier the node does not hold is named, not answered with an empty chain."""
+    held = provide(cast)
+    jpn = cast["JPN"]
+    with pytest.raises(PolicyDenied, match="clearance expired") as refused:
+        inventory.inventory(jpn, cast.user("JPN", "lapsed"), held)
+    assert refused.value.article == "Art. 7.2"
+    [logged] = [e for e in cast.log("JPN", held) if e["actor"] == "lapsed"]
+    assert (logged["action"], logged["allowed"]) == ("view_transfers", False)
+    with pytest.raises(NotFound, match="no-such-holding"):
+        inventory.inventory(jpn, cast.user("JPN", "tanaka"), "no-such-holding")
 
 
 def test_the_originator_sees_its_item_given_and_returned(cast: Cast) -> None:
