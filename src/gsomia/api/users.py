@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
 from gsomia.api.deps import NodeDep, UserDep
+from gsomia.api.models.lists import Listed, link_pages
 from gsomia.api.models.problems import AUTHENTICATED
 from gsomia.api.models.users import (
     DecisionOut,
@@ -96,14 +97,16 @@ def _transfer_out(t: transfers.Transfer) -> TransferOut:
 
 
 @router.get("/items")
-def list_items(user: UserDep, node: NodeDep) -> list[ItemOut]:
-    """This node's own items the caller may see, newest first: in full if the access decision
-    would let them read it (or they wrote it), redacted for an officer or auditor whose duty
-    needs to know it exists, not at all otherwise."""
-    return [
-        ItemOut(**_item_fields(row), redacted=redacted)
-        for row, redacted in listing.visible_items(node, user)
-    ]
+def list_items(
+    query: Listed, request: Request, response: Response, user: UserDep, node: NodeDep
+) -> list[ItemOut]:
+    """A page of this node's own items the caller may see, newest first: in full if the
+    access decision would let them read it (or they wrote it), redacted for an officer or
+    auditor whose duty needs to know it exists, not at all otherwise. Filters apply to the
+    row as shown; the next and previous pages are in the `Link` header."""
+    page = listing.items_page(node, user, query.wanted(), query.position(), query.limit)
+    link_pages(request, response, page)
+    return [ItemOut(**_item_fields(row), redacted=redacted) for row, redacted in page.rows]
 
 
 def _item_fields(row: dict[str, Any]) -> dict[str, Any]:
@@ -127,14 +130,16 @@ def list_transfers(user: UserDep, node: NodeDep) -> list[TransferOut]:
 
 
 @router.get("/holdings")
-def list_holdings(user: UserDep, node: NodeDep) -> list[HoldingOut]:
-    """What partners sent that the caller may see, with both markings (redacted rows for an
-    officer or auditor whose duty needs to know it is held); reading the content is a
-    separate decision."""
-    return [
-        HoldingOut(**_holding_fields(view), redacted=redacted)
-        for view, redacted in listing.visible_holdings(node, user)
-    ]
+def list_holdings(
+    query: Listed, request: Request, response: Response, user: UserDep, node: NodeDep
+) -> list[HoldingOut]:
+    """A page of what partners sent that the caller may see, the latest first, with both
+    markings (redacted rows for an officer or auditor whose duty needs to know it is held);
+    never an envelope. Filters apply to the row as shown (`partner`: the originator or the
+    sender); the next and previous pages are in the `Link` header."""
+    page = listing.holdings_page(node, user, query.wanted(), query.position(), query.limit)
+    link_pages(request, response, page)
+    return [HoldingOut(**_holding_fields(view), redacted=redacted) for view, redacted in page.rows]
 
 
 def _holding_fields(view: read.HoldingView) -> dict[str, Any]:

@@ -4,6 +4,10 @@ them see in full, a redacted row where their duty needs to know something exists
 The API, the CLI (through the API) and the pages all list through here, so what one face hides
 no other shows. The single-item views ask the same question: a person who may not list a
 holding does not open its page either.
+
+Lists come in pages (`gsomia.node.paging`, ADR 0095): read in index order, never an envelope
+or a content, filtered on the row as the person sees it (`ListFilter.matches`), so a filter on
+a field a redacted row withholds leaves that row out whatever its value.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any
 
 from gsomia.errors import Error, NotFound
 from gsomia.node import read, transfers
+from gsomia.node.paging import Page, Position, read_page
 from gsomia.node.people import to_person
 from gsomia.node.read import HoldingView
 from gsomia.node.runtime import Node
@@ -22,16 +27,22 @@ from gsomia.store.holdings import HoldingRecord
 from gsomia.store.items import ItemRecord
 from gsomia.store.users import UserRecord
 from gsomia.treaty.classification import DECLASSIFIED, DeclassifiedHolding
-from gsomia.treaty.listing import Shown, may_list
+from gsomia.treaty.listing import ListFilter, Shown, ShownRow, may_list
 from gsomia.treaty.people import Person
 
 __all__ = [
     "REDACTED",
     "holding_listing",
+    "holdings_page",
     "item_listing",
+    "items_page",
     "visible_holdings",
     "visible_items",
 ]
+
+#: A page's rows unless asked otherwise.
+LIMIT = 100
+_ANY = ListFilter()
 
 #: What a redacted row shows in place of a title, a marking or a purpose.
 REDACTED = "[redacted]"
@@ -89,19 +100,53 @@ def _redact_view(view: HoldingView) -> HoldingView:
     )
 
 
-def visible_holdings(node: Node, user: UserRecord) -> list[tuple[HoldingView, bool]]:
-    """The holdings `user` may see, newest first, each with whether it is redacted."""
+def _holding_row(
+    node: Node, asker: _Asker, wanted: ListFilter, record: HoldingRecord
+) -> tuple[HoldingView, bool] | None:
+    how = _holding_listing(node, asker, record)
+    if how is Shown.HIDDEN:
+        return None
+    view = read.view_of(record, node.vault)
+    if how is Shown.REDACTED:
+        seen = ShownRow(record.state, None, None, None, None, {record.originator})
+        return (_redact_view(view), True) if wanted.matches(seen) else None
+    partners = {record.originator, record.sender}
+    seen = ShownRow(view.state, view.title, view.marking, view.precedence, view.purpose, partners)
+    return (view, False) if wanted.matches(seen) else None
+
+
+def holdings_page(
+    node: Node,
+    user: UserRecord,
+    wanted: ListFilter = _ANY,
+    position: Position = Position(),  # noqa: B008 - frozen: the first page
+    limit: int = LIMIT,
+) -> Page[tuple[HoldingView, bool]]:
+    """A page of the holdings `user` may see that match `wanted`, the latest received first,
+    each with whether it is redacted."""
     asker = _asker(node, user)
     with node.reader.connect() as conn:
-        records = holdings.newest(conn, node.vault)
-    shown = []
-    for record in records:
-        how = _holding_listing(node, asker, record)
-        if how is Shown.FULL:
-            shown.append((read.view_of(record, node.vault), False))
-        elif how is Shown.REDACTED:
-            shown.append((_redact_view(read.view_of(record, node.vault)), True))
-    return shown
+
+        def fetch(after: holdings.Place | None, n: int, backward: bool) -> list[HoldingRecord]:
+            return holdings.page(
+                conn, node.vault, after=after, limit=n, where=wanted, backward=backward
+            )
+
+        return read_page(
+            fetch,
+            lambda record: (record.received_at, record.id),
+            lambda record: _holding_row(node, asker, wanted, record),
+            position,
+            limit,
+        )
+
+
+def visible_holdings(
+    node: Node, user: UserRecord, limit: int = LIMIT
+) -> list[tuple[HoldingView, bool]]:
+    """The first page of the holdings `user` may see, the latest first, each with whether it
+    is redacted."""
+    return holdings_page(node, user, limit=limit).rows
 
 
 def holding_listing(node: Node, user: UserRecord, holding_id: str) -> HoldingView:
@@ -119,21 +164,60 @@ def _redact_item(fields: dict[str, Any]) -> dict[str, Any]:
     return {**fields, **withheld, "label": {}, "releasable_to": []}
 
 
-def visible_items(
-    node: Node, user: UserRecord, limit: int = 200
-) -> list[tuple[dict[str, Any], bool]]:
-    """This node's own items `user` may see, newest first, as their fields, each with whether
-    it is redacted."""
+def _item_row(
+    node: Node, asker: _Asker, wanted: ListFilter, record: ItemRecord
+) -> tuple[dict[str, Any], bool] | None:
+    how = _item_listing(node, asker, record)
+    if how is Shown.HIDDEN:
+        return None
+    fields = transfers.fields_of(record)
+    del fields["content"], fields["label"]  # not read for a list, and not listed
+    if how is Shown.REDACTED:
+        seen = ShownRow(record.state, None, None, None, None, ())
+        return (_redact_item(fields), True) if wanted.matches(seen) else None
+    seen = ShownRow(
+        record.state,
+        record.title,
+        record.level,
+        record.precedence,
+        record.purpose,
+        record.releasable_to,
+    )
+    return (fields, False) if wanted.matches(seen) else None
+
+
+def items_page(
+    node: Node,
+    user: UserRecord,
+    wanted: ListFilter = _ANY,
+    position: Position = Position(),  # noqa: B008 - frozen: the first page
+    limit: int = LIMIT,
+) -> Page[tuple[dict[str, Any], bool]]:
+    """A page of this node's own items `user` may see that match `wanted`, newest first, as
+    their fields (no content), each with whether it is redacted."""
     asker = _asker(node, user)
     with node.reader.connect() as conn:
-        records = items.newest(conn, limit, node.vault)
-    shown = []
-    for record in records:
-        how = _item_listing(node, asker, record)
-        if how is not Shown.HIDDEN:
-            fields = transfers.fields_of(record)
-            shown.append((_redact_item(fields), True) if how is Shown.REDACTED else (fields, False))
-    return shown
+
+        def fetch(after: items.Place | None, n: int, backward: bool) -> list[ItemRecord]:
+            return items.page(
+                conn, node.vault, after=after, limit=n, where=wanted, backward=backward
+            )
+
+        return read_page(
+            fetch,
+            lambda record: (record.created_at, record.id),
+            lambda record: _item_row(node, asker, wanted, record),
+            position,
+            limit,
+        )
+
+
+def visible_items(
+    node: Node, user: UserRecord, limit: int = LIMIT
+) -> list[tuple[dict[str, Any], bool]]:
+    """The first page of this node's own items `user` may see, newest first, as their fields,
+    each with whether it is redacted."""
+    return items_page(node, user, limit=limit).rows
 
 
 def item_listing(node: Node, user: UserRecord, item_id: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, RowMapping, Select, select, update
+from sqlalchemy import Connection, Row, RowMapping, Select, or_, select, tuple_, update
 
 from gsomia.labels import label_from_obj
 from gsomia.seal.at_rest import Vault, is_sealed, is_sealed_text
@@ -24,6 +24,7 @@ from gsomia.store.items import handling_terms_of
 from gsomia.store.tables import holdings
 from gsomia.treaty.classification import DECLASSIFIED, DeclassifiedHolding
 from gsomia.treaty.items import Holding, Item, Precedence
+from gsomia.treaty.listing import ListFilter
 from gsomia.treaty.schemes import SchemeRegistry
 
 HELD = "held"
@@ -119,8 +120,8 @@ def _record(row: Row[Any] | RowMapping, vault: Vault) -> HoldingRecord:
         purpose=m["purpose"],
         precedence=m["precedence"],
         media_type=m["media_type"],
-        envelope=m["envelope"],
-        sender_card=m["sender_card"],
+        envelope=m.get("envelope", b""),  # a listed row: not read
+        sender_card=m.get("sender_card", {}),
         received_at=m["received_at"],
         state=m["state"],
         consent_id=m["consent_id"],
@@ -167,6 +168,58 @@ def newest(conn: Connection, vault: Vault, limit: int | None = None) -> list[Hol
     """Every holding (the `limit` latest), the latest received first."""
     query = select(holdings).order_by(holdings.c.received_at.desc())
     return [_record(row, vault) for row in conn.execute(query.limit(limit))]
+
+
+#: A list's place: the sort key of the last row shown, (received_at, id), newest first.
+Place = tuple[datetime, str]
+
+#: What a list reads of a holding: not its envelope, nor the card that verified it.
+_LISTED = [column for column in holdings.c if column.name not in ("envelope", "sender_card")]
+
+
+def page(
+    conn: Connection,
+    vault: Vault,
+    *,
+    after: Place | None,
+    limit: int,
+    where: ListFilter,
+    backward: bool = False,
+) -> list[HoldingRecord]:
+    """Up to `limit` holdings after `after` in list order (the latest received first, then by
+    id; `backward`: the other way), read in the order of `ix_holdings_listed`, without
+    envelope or sender card (empty: a list never carries them). `where` is applied here on the
+    columns stored in clear (state, this nation's marking, precedence, purpose, originator or
+    sender); the title is for the caller, and every filter again on the row as shown."""
+    query = _page_query(after=after, limit=limit, where=where, backward=backward)
+    return [_record(row, vault) for row in conn.execute(query)]
+
+
+def _page_query(
+    *, after: Place | None, limit: int, where: ListFilter, backward: bool
+) -> Select[Any]:
+    query = select(*_LISTED)
+    key = tuple_(holdings.c.received_at, holdings.c.id)
+    if after is not None:
+        query = query.where(key > after if backward else key < after)
+    for column, wanted in (
+        (holdings.c.state, where.state),
+        (holdings.c.local_level, where.level),
+        (holdings.c.precedence, where.precedence),
+        (holdings.c.purpose, where.purpose),
+    ):
+        if wanted is not None:
+            query = query.where(column == wanted)
+    if where.partner is not None:
+        query = query.where(
+            or_(holdings.c.originator == where.partner, holdings.c.sender == where.partner)
+        )
+    order = (
+        (holdings.c.received_at, holdings.c.id)
+        if backward
+        else (holdings.c.received_at.desc(), holdings.c.id.desc())
+    )
+    return query.order_by(*order).limit(limit)
 
 
 def newest_flash(conn: Connection, limit: int, vault: Vault) -> list[HoldingRecord]:

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, RowMapping, select, update
+from sqlalchemy import Connection, Row, RowMapping, select, tuple_, update
 
 from gsomia.labels import (
     TAG_COPY_LIMIT,
@@ -35,6 +35,7 @@ from gsomia.labels import (
 from gsomia.seal.at_rest import DataKey, Vault, is_sealed_text
 from gsomia.store.tables import items, outbox
 from gsomia.treaty.items import Item, Precedence
+from gsomia.treaty.listing import ListFilter
 from gsomia.treaty.schemes import SchemeRegistry
 from gsomia.treaty.terms import HandlingTerms, handling_terms
 
@@ -71,8 +72,9 @@ class ItemRecord:
 
 
 def _opened(m: RowMapping | Mapping[str, Any], vault: Vault) -> tuple[str, Any, bytes]:
-    """The row's title, label and content, opened (or as stored, for a row from before)."""
-    title, label, content = m["title"], m["label"], m["content"]
+    """The row's title, label and content, opened (or as stored, for a row from before); a
+    listed row (no content column selected) has its content as empty bytes, never opened."""
+    title, label, content = m["title"], m["label"], m.get("content", b"")
     if m.get("data_key") is None and not is_sealed_text(title):
         return title, label, content
     key = vault.data_key(m["id"], m.get("data_key"))
@@ -80,7 +82,7 @@ def _opened(m: RowMapping | Mapping[str, Any], vault: Vault) -> tuple[str, Any, 
     return (
         key.open_text("title", title),
         json.loads(key.open("label", sealed_label)),
-        key.open("content", content),
+        key.open("content", content) if content else b"",
     )
 
 
@@ -103,7 +105,7 @@ def _record(row: Row[Any] | RowMapping, vault: Vault) -> ItemRecord:
         caveats=tuple(m["caveats"]),
         feed=m["feed"],
         media_type=m["media_type"],
-        content=content,
+        content=content,  # empty on a listed row: lists never read it
         label=label,
         author=m["author"],
         created_at=m["created_at"],
@@ -147,6 +149,47 @@ def get_own(conn: Connection, item_id: str, originator: str, vault: Vault) -> It
 def newest(conn: Connection, limit: int, vault: Vault) -> list[ItemRecord]:
     rows = conn.execute(select(items).order_by(items.c.created_at.desc()).limit(limit))
     return [_record(row, vault) for row in rows]
+
+
+#: A list's place: the sort key of the last row shown, (created_at, id), newest first.
+Place = tuple[datetime, str]
+
+#: What a list reads of an item: everything but its content.
+_LISTED = [column for column in items.c if column.name != "content"]
+
+
+def page(
+    conn: Connection,
+    vault: Vault,
+    *,
+    after: Place | None,
+    limit: int,
+    where: ListFilter,
+    backward: bool = False,
+) -> list[ItemRecord]:
+    """Up to `limit` items after `after` in list order (newest first, then by id), read in the
+    order of `ix_items_listed`, without their content (`content` is empty: a list never
+    carries it). `where` is applied here on the columns stored in clear (state, level,
+    precedence, purpose); the nations and the title are for the caller, on the row as shown."""
+    query = select(*_LISTED)
+    key = tuple_(items.c.created_at, items.c.id)
+    if after is not None:
+        query = query.where(key > after if backward else key < after)
+    for column, wanted in (
+        (items.c.state, where.state),
+        (items.c.level, where.level),
+        (items.c.precedence, where.precedence),
+        (items.c.purpose, where.purpose),
+    ):
+        if wanted is not None:
+            query = query.where(column == wanted)
+    order = (
+        (items.c.created_at, items.c.id)
+        if backward
+        else (items.c.created_at.desc(), items.c.id.desc())
+    )
+    query = query.order_by(*order).limit(limit)
+    return [_record(row, vault) for row in conn.execute(query)]
 
 
 def drafts(conn: Connection, vault: Vault) -> list[ItemRecord]:

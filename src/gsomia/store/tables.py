@@ -132,6 +132,9 @@ items = Table(
     # The item's data key, wrapped by the node's KEK: title, label and content are sealed
     # under it (`gsomia.seal.at_rest`, ADR 0075). None on rows from before, kept in clear.
     Column("data_key", LargeBinary),
+    # Lists read in these orders and stop when the page is full (ADR 0095).
+    Index("ix_items_listed", "created_at", "id"),
+    Index("ix_items_state_listed", "state", "created_at", "id"),
 )
 
 outbox = Table(
@@ -205,6 +208,9 @@ holdings = Table(
     # The originator's signed binding of label and content (JWS JSON, ADR 0061), passed on
     # with the item; none for an item received before bindings existed.
     Column("binding", Text),
+    # Lists read in these orders and stop when the page is full (ADR 0095).
+    Index("ix_holdings_listed", "received_at", "id"),
+    Index("ix_holdings_precedence_listed", "precedence", "received_at", "id"),
 )
 
 rejections = Table(

@@ -7,10 +7,15 @@ an auditor of the holding party must know that something is held to keep custody
 it, report its loss or audit its reading (R31, R37, R39), so they see a redacted row: its
 id, originator, state and dates, not its title, level or purpose. Everyone else sees no row.
 The same answer for the API, the CLI and the pages.
+
+A list is filtered on the row *as shown* (`ListFilter.matches`): a field a redacted row
+withholds matches no filter, so which redacted rows a filter keeps says nothing of the withheld
+values (a filter on a precedence, level or title leaves every redacted row out, whatever it is).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -22,7 +27,7 @@ from gsomia.treaty.items import Holding
 from gsomia.treaty.people import SECURITY_OFFICER, Person
 from gsomia.treaty.roles import AUDITOR
 
-__all__ = ["Listing", "Shown", "may_list"]
+__all__ = ["ListFilter", "Listing", "Shown", "ShownRow", "may_list"]
 
 #: The roles whose duties need to know that a holding exists without reading it.
 KNOW_IT_EXISTS = frozenset({SECURITY_OFFICER, AUDITOR})
@@ -59,3 +64,50 @@ def _access(person: Person, holding: Holding | DeclassifiedHolding, now: datetim
             return Decision.allow("declassified by its originator", "Art. 6(g)", "R14")
         return Decision.deny(f"{person.id} is not on this facility's register", "Art. 6(e)", "R16")
     return may_access(person, replace(holding, destroyed=False), now)
+
+
+@dataclass(frozen=True, slots=True)
+class ShownRow:
+    """What a list row shows of the fields one may filter on; None: withheld (redacted)."""
+
+    state: str
+    title: str | None
+    level: str | None
+    precedence: str | None
+    purpose: str | None
+    partners: Collection[str]  # the nations it came from or goes to that the row shows
+
+
+@dataclass(frozen=True, slots=True)
+class ListFilter:
+    """What a person asked a list for; None: any. `text` is looked for in the title."""
+
+    level: str | None = None
+    partner: str | None = None
+    precedence: str | None = None
+    purpose: str | None = None
+    state: str | None = None
+    text: str | None = None
+
+    @property
+    def on_title(self) -> bool:
+        return bool(self.text)
+
+    def matches(self, row: ShownRow) -> bool:
+        """Whether the row, as the person sees it, is one they asked for. A withheld field
+        (None) matches no filter, so a filter never tells a withheld value."""
+        return (
+            _same(self.state, row.state)
+            and _same(self.level, row.level)
+            and _same(self.precedence, row.precedence)
+            and _same(self.purpose, row.purpose)
+            and (self.partner is None or self.partner in row.partners)
+            and (
+                not self.text
+                or (row.title is not None and self.text.casefold() in row.title.casefold())
+            )
+        )
+
+
+def _same(wanted: str | None, shown: str | None) -> bool:
+    return wanted is None or (shown is not None and wanted == shown)

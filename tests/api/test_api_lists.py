@@ -1,0 +1,80 @@
+"""`GET /api/v1/items` and `/holdings` in pages (issue 14): the rows as a JSON array, the pages
+beside it in a `Link` header; filters in the query; a cursor it did not give is refused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.api.api_fixtures import Site
+
+TRACK = {
+    "level": "군사II급비밀",
+    "releasable_to": ["JPN"],
+    "purpose": "missile-warning",
+    "text": "track",
+}
+
+
+def _all_pages(site: Site, nation: str, name: str, path: str, **params: Any) -> list[list[str]]:
+    client, pages = site.clients[nation], []
+    url: str | None = path
+    first = True
+    while url is not None:
+        response = client.get(url, params=params if first else None, headers=site.auth(name))
+        assert response.status_code == 200, response.text
+        pages.append([row["id"] for row in response.json()])
+        url = response.links.get("next", {}).get("url")
+        first = False
+    return pages
+
+
+def test_items_page_by_link_and_filter(site: Site) -> None:
+    batch = [
+        {**TRACK, "title": f"api paging {i} {'FLASH' if i % 2 else 'routine'}",
+         "precedence": "FLASH" if i % 2 else "ROUTINE"}
+        for i in range(5)
+    ]  # fmt: skip
+    kor = site.clients["KOR"]
+    made = kor.post("/api/v1/items:batch", json=batch, headers=site.auth("kim")).json()
+    ids = [m["id"] for m in made]
+    pages = _all_pages(site, "KOR", "kim", "/api/v1/items", limit=2, text="API PAGING")
+    assert all(len(page) <= 2 for page in pages)
+    assert sorted(row for page in pages for row in page) == sorted(ids)
+    flash = _all_pages(
+        site, "KOR", "kim", "/api/v1/items", text="api paging", precedence="FLASH", limit=500
+    )
+    assert sorted(flash[0]) == sorted(ids[1::2])
+    rows = kor.get("/api/v1/items", params={"limit": 1}, headers=site.auth("kim"))
+    assert "content" not in rows.json()[0]
+    assert 'rel="next"' in rows.headers["link"]
+    assert "prev" not in rows.headers["link"]  # the first page has none before it
+
+
+def test_holdings_page_by_link_never_with_an_envelope(site: Site) -> None:
+    cast = site.cast
+    held = []
+    for i in range(3):
+        item_id = cast.publish("KOR", "kim", title=f"held paging {i}")
+        _, [got] = cast.send("KOR", "JPN", cast.release("KOR", "park", item_id))
+        held.append(got.holding_id)
+    pages = _all_pages(site, "JPN", "sato", "/api/v1/holdings", limit=1, text="held paging")
+    assert pages == [[h] for h in reversed(held)]
+    [row] = (
+        site.clients["JPN"]
+        .get("/api/v1/holdings", params={"limit": 1}, headers=site.auth("sato"))
+        .json()
+    )
+    assert "envelope" not in row
+    assert "sender_card" not in row
+    nothing = _all_pages(site, "JPN", "sato", "/api/v1/holdings", partner="USA")
+    assert nothing == [[]]
+
+
+def test_a_page_size_or_cursor_out_of_bounds_is_refused(site: Site) -> None:
+    kor = site.clients["KOR"]
+    for params in ({"limit": 0}, {"limit": 501}, {"text": "x" * 201}, {"colour": "red"}):
+        answer = kor.get("/api/v1/items", params=params, headers=site.auth("kim"))
+        assert answer.status_code == 422, params
+    answer = kor.get("/api/v1/holdings", params={"cursor": "forged"}, headers=site.auth("kim"))
+    assert answer.status_code == 400
+    assert "cursor" in answer.json()["message"]
