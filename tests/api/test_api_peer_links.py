@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import Any
 
+import cbor2
 import pytest
 from sqlalchemy import func, select
 from tests.api.api_fixtures import peer_client
@@ -110,3 +112,23 @@ def test_any_pinned_partner_may_read_checkpoints_and_proofs(cast: Cast) -> None:
         answer = itself.get("/peer/v1/card")
     assert answer.status_code == 401
     assert "not pinned" in answer.json()["message"]
+
+
+def test_a_delivered_batch_is_decoded_once(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The peer API parsed the body for its sender, then receive_batch parsed it again: two
+    # decoded copies of a partner's batch before its signature was checked (ADR 0085).
+    batch = kor_batch(cast)
+    decoded: list[int] = []
+    real = cbor2.loads
+
+    def counting(data: bytes, **options: Any) -> Any:
+        decoded.append(len(data))
+        return real(data, **options)
+
+    with peer_client(cast["JPN"], cast["KOR"].card) as kor:
+        monkeypatch.setattr(cbor2, "loads", counting)
+        answer = post_batch(kor, batch)
+        monkeypatch.undo()
+        document = opened_answers(cast["KOR"], batch, answer)
+    assert document["answers"][0]["answer"]["status"] == "received"
+    assert decoded.count(len(batch)) == 1

@@ -8,8 +8,10 @@ one `EnvelopeError` and opens nothing.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import tracemalloc
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -23,7 +25,7 @@ from gsomia.seal import cbor, origin, padding, suite
 from gsomia.seal.batch import proof_of, root_from_proof, root_of
 from gsomia.seal.evidence import verify_evidence
 from gsomia.seal.opening import EnvelopeError
-from gsomia.seal.sealed import OpenedV2, Plain, open_batch, seal_batch, verify_batch
+from gsomia.seal.sealed import MAX_MESSAGES, OpenedV2, Plain, open_batch, seal_batch, verify_batch
 from gsomia.seal.storage import open_at_rest, seal_at_rest
 
 NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
@@ -326,3 +328,60 @@ def test_a_batch_naming_another_recipient_nation_is_refused(nodes: Any) -> None:
         open_batch(data, keys=jpn.keys, sender=card, recipient="JPN")
     assert "names USA" in caught.value.reason
     assert len(open_batch(sealed(nodes), keys=jpn.keys, sender=card, recipient="JPN")[1]) == 3
+
+
+def _peak_while(work: Any) -> int:
+    """The peak of memory Python allocated while `work` ran (tracemalloc: bytes, not time)."""
+    tracemalloc.start()
+    try:
+        with contextlib.suppress(EnvelopeError, InputError):
+            work()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize(
+    ("what", "body"),
+    [
+        # 256 K empty maps in the messages' place: cbor2 builds a dict of 64+ bytes for each.
+        ("many items", cbor.dumps({"head": {}, "msgs": [{}] * (1 << 18), "sig": []})),
+        # 256 K arrays in one message's proof: a list of 56+ bytes for each.
+        ("many in one proof", cbor.dumps({"msgs": [{"proof": [[]] * (1 << 18)}]})),
+        # An array nested 100,000 deep.
+        ("deep nesting", b"\x81" * 100_000 + b"\x00"),
+        # A byte string declaring 2^62 bytes.
+        ("a length past the end", b"\x5b" + (1 << 62).to_bytes(8, "big")),
+    ],
+)
+def test_a_hostile_batch_is_refused_before_it_is_built(nodes: Any, what: str, body: bytes) -> None:
+    # A partner's batch used to be decoded whole before its signature was checked: each byte
+    # of an empty map became a Python dict, a node grew 72 times a body's size (ADR 0085).
+    keys, card = nodes["pq", "JPN"].keys, nodes["pq", "KOR"].card
+    with pytest.raises(EnvelopeError):
+        verify_batch(body, keys=keys, sender=card)
+    peak = _peak_while(lambda: verify_batch(body, keys=keys, sender=card))
+    assert peak < max(len(body), 64 << 10), what
+
+
+def test_decoding_bounds_items_and_nesting_and_keeps_what_is_within() -> None:
+    value = {"a": [[1, 2], {"b": b"x" * 1000}], "c": 1.5}
+    data = cbor.dumps(value)
+    assert cbor.loads(data, what="t", limit=4096, items=11, depth=3) == value
+    for items, depth in ((10, 3), (11, 2)):
+        with pytest.raises(InputError):
+            cbor.loads(data, what="t", limit=4096, items=items, depth=depth)
+    for bad in (b"\x9f\x00\xff", b"\x82\x00", b"\x00\x00", b"\x5a\x00\x00\x00\x05ab"):
+        with pytest.raises(InputError):
+            cbor.loads(bad, what="t", limit=100)
+
+
+def test_a_batch_is_never_sealed_larger_than_a_partner_accepts(nodes: Any) -> None:
+    with pytest.raises(EnvelopeError):
+        seal_batch(
+            [Plain(f"m{i}", "item", {}, b"") for i in range(MAX_MESSAGES + 1)],
+            keys=nodes["pq", "KOR"].keys,
+            sender="KOR",
+            recipient=nodes["pq", "JPN"].card,
+            now=NOW,
+        )

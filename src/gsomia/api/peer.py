@@ -62,13 +62,14 @@ def deliver_v1() -> None:
 @router.post(V2_PATH)
 async def deliver(request: Request, node: NodeDep, peer: PeerDep) -> Response:
     """Apply a partner's sealed v2 batch; the signed answers, sealed back to the sender."""
-    body = await request.body()  # the gate has capped its size and admitted the partner
-    head = parse_batch(body)["head"]  # EnvelopeError unless it is a batch at all
+    # Decoded once, bounded before it is built; the body's bytes are let go after (ADR 0085).
+    unverified = parse_batch(await _body(request))  # EnvelopeError unless it is a batch at all
+    head = unverified.head
     sender = head["sender"]
     card = node.peer_card(sender)
     if card is not None:  # a stranger is refused as such by receive_batch
         claimed_by(request, peer, sender, "the batch")
-    document, accepted = await run_in_threadpool(receive_batch, node, sender, body)
+    document, accepted = await run_in_threadpool(receive_batch, node, sender, unverified)
     if accepted:
         await run_in_threadpool(push_flash, node, accepted)
     assert card is not None  # receive_batch refused a stranger
@@ -76,6 +77,15 @@ async def deliver(request: Request, node: NodeDep, peer: PeerDep) -> Response:
         seal_to, card, json.dumps(document, separators=(",", ":")).encode(), head["batch"]
     )
     return Response(sealed, media_type=SEALED_ANSWERS)
+
+
+async def _body(request: Request) -> bytearray:
+    """The body (the gate has capped its size and admitted the partner), gathered in one
+    buffer: Starlette's `body()` joins a list of chunks, holding it twice for a moment."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+    return body
 
 
 @router.post(HELLO_PATH, status_code=204)

@@ -30,7 +30,7 @@ from gsomia.node.acceptance import Accepted, Refused, examine
 from gsomia.node.control.messages import receive_messages
 from gsomia.node.control.workflows import HANDLERS
 from gsomia.node.runtime import Node
-from gsomia.seal.sealed import message_ids, verify_batch
+from gsomia.seal.sealed import Unverified, message_ids, verify_batch
 from gsomia.store import holdings as stored_holdings
 
 RECEIPT = EventKind.RECEIPT
@@ -170,7 +170,9 @@ def _holding_row(result: Accepted, sender: str, now: datetime) -> dict[str, Any]
     }
 
 
-def receive_batch(node: Node, sender: str, data: bytes) -> tuple[dict[str, Any], list[Accepted]]:
+def receive_batch(
+    node: Node, sender: str, data: bytes | Unverified
+) -> tuple[dict[str, Any], list[Accepted]]:
     """Apply a partner's v2 batch (`gsomia.seal.sealed`); the signed answer document, and what
     was newly accepted.
 

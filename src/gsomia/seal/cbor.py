@@ -4,11 +4,16 @@ Envelope v1 nested base64 inside JSON inside base64: a 1 KiB item cost 23 KB on 
 CBOR carries bytes as bytes, so v2 says once in this module how its structures are encoded
 (ADR 0070). Decoding is strict: one top-level value, no tags, no trailing bytes, a size limit,
 and the value must re-encode to the very same bytes, so one message has one encoding only.
+
+Decoding is bounded before it allocates (ADR 0085): the bytes are walked first, counting data
+items and nesting without building anything, because cbor2 turns each one-byte item into a
+Python object of 60 bytes or more (a batch of empty maps grew a node 72 times its size). The
+re-encoding is compared as it is written, so a large value is not held twice.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import IO, Any, cast
 
 import cbor2
 
@@ -20,24 +25,101 @@ def dumps(value: Any) -> bytes:
     return cbor2.dumps(value, canonical=True)
 
 
-def loads(data: bytes, *, what: str, limit: int) -> Any:
-    """Decode canonical CBOR; InputError naming `what` for anything else."""
+ITEMS = 1 << 16  # data items in one value, unless the caller says otherwise
+DEPTH = 16  # nesting of arrays and maps
+
+
+def loads(
+    data: bytes | bytearray, *, what: str, limit: int, items: int = ITEMS, depth: int = DEPTH
+) -> Any:
+    """Decode canonical CBOR of at most `limit` bytes, `items` data items and `depth` levels of
+    nesting; InputError naming `what` for anything else, before anything is allocated."""
     if len(data) > limit:
         raise InputError(f"{what} of {len(data)} bytes exceeds the {limit}-byte limit")
+    scan(data, what=what, items=items, depth=depth)
     try:
         value = cbor2.loads(data, tag_hook=_no_tags)
         # `tag_hook` sees only the tags cbor2 does not know: the ones it decodes itself (dates,
         # sets, UUIDs, regexes, shared references, which can make a value contain itself) are
         # refused here, before re-encoding, which a cyclic value would crash.
         _check_plain(value, what)
-        canonical = dumps(value)
+        same = _Same(data)
+        cbor2.dump(value, cast(IO[bytes], same), canonical=True)
     except InputError:
         raise
     except Exception as error:  # cbor2 raises several decoder errors; all mean "not CBOR"
         raise InputError(f"{what} is not CBOR") from error
-    if canonical != data:
+    if not same.whole:
         raise InputError(f"{what} is not canonical CBOR")
     return value
+
+
+class _Same:
+    """A file cbor2 writes into that only compares what is written with `data`."""
+
+    def __init__(self, data: bytes | bytearray) -> None:
+        self.data, self.at, self.differs = data, 0, False
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, piece: bytes) -> int:
+        # `startswith` at an offset compares in place: no slice, no copy of a large piece.
+        self.differs = self.differs or not self.data.startswith(piece, self.at)
+        self.at += len(piece)
+        return len(piece)
+
+    @property
+    def whole(self) -> bool:
+        return not self.differs and self.at == len(self.data)
+
+
+def scan(data: bytes | bytearray, *, what: str, items: int, depth: int) -> None:
+    """InputError unless `data` is one CBOR value of definite lengths, at most `items` data
+    items nested at most `depth` deep, each length within the bytes that follow it. Walks the
+    heads only: nothing is built, so a hostile value costs no more memory than its bytes."""
+    at, count, open_ = 0, 0, []  # open_: the children still due in each open container
+    while True:
+        major, arg, at = _head(data, at, what)
+        count += 1
+        if count > items:
+            raise InputError(f"{what} holds more than {items} CBOR data items")
+        children = 0
+        if major in (2, 3):  # a byte or text string: skip its bytes
+            at += arg
+        elif major in (4, 5):  # an array or a map (a key and a value per entry)
+            children = arg * (major - 3)
+        elif major == 6:
+            raise InputError("CBOR tags are not allowed here")
+        if at > len(data) or children > len(data) - at:  # each child takes a byte at least
+            raise InputError(f"{what} is truncated")
+        if children:
+            open_.append(children)
+            if len(open_) > depth:
+                raise InputError(f"{what} nests deeper than {depth} levels")
+            continue
+        while open_:  # this item is complete: so may be the containers it ends
+            open_[-1] -= 1
+            if open_[-1]:
+                break
+            open_.pop()
+        else:
+            break
+    if at != len(data):
+        raise InputError(f"{what} has bytes after its value")
+
+
+def _head(data: bytes | bytearray, at: int, what: str) -> tuple[int, int, int]:
+    """The major type and argument of the data item starting at `at`, and where it goes on."""
+    if at >= len(data):
+        raise InputError(f"{what} is truncated")
+    major, info = data[at] >> 5, data[at] & 31
+    if info < 24:
+        return major, info, at + 1
+    if info < 28:
+        width = 1 << (info - 24)
+        return major, int.from_bytes(data[at + 1 : at + 1 + width]), at + 1 + width
+    raise InputError(f"{what} is not canonical CBOR")  # indefinite lengths, reserved values
 
 
 def _no_tags(_decoder: object, _tag: object) -> Any:

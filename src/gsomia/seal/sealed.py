@@ -17,9 +17,11 @@ the kind of message are inside `ct`: HPKE (RFC 9180, base mode) to the recipient
 message, batch or recipient does not decrypt. The leaf binds the same plus the salt and the
 digest of the plaintext, so a message is standalone evidence (`Evidence`) with its proof.
 
-Opening verifies the batch signature once, then each message: decryption, padding, leaf and
-proof. A batch that fails as a whole raises `EnvelopeError`; a message that fails on its own
-comes back as an `EnvelopeError` in its place, so its neighbours still count (ADR 0070).
+A batch is decoded once, its data items and nesting bounded before anything is built, and its
+signature verified before any per-message work (ADR 0085). Opening then checks each message:
+decryption, padding, leaf and proof. A batch that fails as a whole raises `EnvelopeError`; a
+message that fails on its own comes back as an `EnvelopeError` in its place, so its neighbours
+still count (ADR 0070).
 """
 
 from __future__ import annotations
@@ -41,6 +43,11 @@ from gsomia.seal.suite import SUITES
 
 FORMAT = 2
 MAX_BATCH_BYTES = 96 << 20
+MAX_MESSAGES = 1024  # a sending worker puts 256 in a batch (exchange.wire.MAX_BATCH)
+# A batch's CBOR data items at most: the outer map, head and signatures, then per message its
+# map, four keys, four values and a proof of one hash per level of the tree.
+_BATCH_ITEMS = 64 + MAX_MESSAGES * (9 + MAX_MESSAGES.bit_length())
+_BATCH_DEPTH = 4  # batch → msgs → message → proof
 _MSG = frozenset({"id", "i", "proof", "ct"})
 _PLAIN = frozenset({"kind", "header", "media_type", "content", "salt", "at"})
 INFO_TYPE = "gsomia-sealed/2"
@@ -120,6 +127,8 @@ def seal_batch(
     """
     if keys.profile != recipient.profile:
         raise EnvelopeError(f"profile {keys.profile} cannot seal for a {recipient.profile} node")
+    if len(messages) > MAX_MESSAGES:
+        raise EnvelopeError(f"a batch holds at most {MAX_MESSAGES} messages")
     head = {
         "batch": batch_id or _random(16),
         "sender": sender,
@@ -166,11 +175,25 @@ class Parsed:
     shared: dict[bytes, Any]  # what the messages share (`origin.hoist`), opened
 
 
-def parse_batch(data: bytes) -> dict[str, Any]:
-    """The batch's structure (unverified): `head` checked, `msgs` a list. EnvelopeError."""
+@dataclass(frozen=True)
+class Unverified:
+    """A batch decoded (once) and checked for shape, its signature not yet verified."""
+
+    head: dict[str, Any]
+    signatures: Any
+    messages: list[Any]
+    shared: Any
+
+
+def parse_batch(data: bytes | bytearray) -> Unverified:
+    """The batch's structure (unverified): `head` checked, `msgs` a list of the size the head
+    says. Decoded within `_BATCH_ITEMS` data items and `_BATCH_DEPTH` levels, refused before
+    anything is built otherwise (ADR 0085). EnvelopeError."""
     try:
         raw = cbor.fields(
-            cbor.loads(data, what="batch", limit=MAX_BATCH_BYTES),
+            cbor.loads(
+                data, what="batch", limit=MAX_BATCH_BYTES, items=_BATCH_ITEMS, depth=_BATCH_DEPTH
+            ),
             frozenset({"head", "sig", "msgs", "shared"}),
             what="batch",
         )
@@ -178,43 +201,57 @@ def parse_batch(data: bytes) -> dict[str, Any]:
     except Error as error:
         reject(error.message, error)
     msgs = raw["msgs"]
-    if not isinstance(msgs, list) or len(msgs) != head["size"]:
+    if not isinstance(msgs, list) or len(msgs) != head["size"] or len(msgs) > MAX_MESSAGES:
         reject("the batch's messages do not match its size")
-    return raw
+    return Unverified(head, raw["sig"], msgs, raw["shared"])
 
 
 def verify_batch(
-    data: bytes, *, keys: NodeKeys, sender: IdentityCard, recipient: str | None = None
+    data: bytes | bytearray | Unverified,
+    *,
+    keys: NodeKeys,
+    sender: IdentityCard,
+    recipient: str | None = None,
 ) -> Parsed:
     """The batch once `sender`'s node signed it for `keys`' node (of nation `recipient`, when
-    given: the evidence a holder keeps names it); EnvelopeError otherwise."""
-    raw = parse_batch(data)
-    head = raw["head"]
+    given: the evidence a holder keeps names it); EnvelopeError otherwise. `data` may be the
+    batch already parsed, so a body is decoded once."""
+    raw = data if isinstance(data, Unverified) else parse_batch(data)
+    head = raw.head
     if head["to"] != keys.key_id or head["sender"] != sender.nation:
         reject("the batch is not from this sender to this node")
     if recipient is not None and head["recipient"] != recipient:
         reject(f"the batch names {head['recipient']} as its recipient, not {recipient}")
+    try:
+        batch.verify_head(head, raw.signatures, sender.keys)
+    except Error as error:
+        reject(error.message, error)
     # The list of messages is outside the signature: each must stand where its sender put it,
     # or a copy of one message could take another's place and that one vanish unanswered.
-    for position, msg in enumerate(raw["msgs"]):
+    for position, msg in enumerate(raw.messages):
         if isinstance(msg, dict) and msg.get("i") != position:
             reject("the batch's messages are not in the order its sender signed")
+    return Parsed(head, raw.signatures, raw.messages, _open_shared(raw, keys))
+
+
+def _open_shared(raw: Unverified, keys: NodeKeys) -> dict[bytes, Any]:
+    """The part a verified batch's messages share (`origin.hoist`), opened; EnvelopeError."""
     try:
-        batch.verify_head(head, raw["sig"], sender.keys)
         shared: Any = {}
-        if raw["shared"]:
-            sealed = cbor.typed(raw["shared"], bytes, what="shared part")
-            data = SUITES[head["profile"]].decrypt(sealed, keys.hpke, info=_shared_info(head))
+        if raw.shared:
+            sealed = cbor.typed(raw.shared, bytes, what="shared part")
+            info = _shared_info(raw.head)
+            data = SUITES[raw.head["profile"]].decrypt(sealed, keys.hpke, info=info)
             shared = cbor.loads(data, what="shared part", limit=MAX_BATCH_BYTES)
         if not isinstance(shared, dict):
             reject("the shared part is malformed")
+        return shared
     except EnvelopeError:
         raise
     except Error as error:
         reject(error.message, error)
     except Exception as error:  # HPKE's own errors
         reject(f"the shared part did not open ({type(error).__name__})", error)
-    return Parsed(head, raw["sig"], raw["msgs"], shared)
 
 
 def open_message(parsed: Parsed, msg: Any, *, keys: NodeKeys, sender: IdentityCard) -> OpenedV2:
