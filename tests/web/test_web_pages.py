@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from tests.node.node_fixtures import sealed
 from tests.web.conftest import PASSWORD, Site, csrf_of, sign_in
 
+from gsomia.exchange import outbox
 from gsomia.node import publish as publishing
 from gsomia.node import release as releasing
 from gsomia.node.receive import receive_batch
@@ -407,3 +408,23 @@ def test_the_audit_page_shows_an_edited_row_as_the_log_says_and_marks_it(
     finally:
         with node.engine.begin() as conn:
             conn.execute(update(access_log).where(where).values(reason=row["reason"]))
+
+
+def test_an_undelivered_flash_is_a_banner_on_officers_pages_only(sites: dict[str, Site]) -> None:
+    kor = sites["KOR"]
+    stuck = outbox.Sent(
+        "m-stuck", "item", "JPN", "item-stuck", 0, "queued", 3, "peer JPN has no endpoint",
+        kor.node.clock(), None, None,
+    )  # fmt: skip
+    kor.node.undelivered = {stuck.message_id: stuck}
+    try:
+        officer, analyst = kor.client(), kor.client()
+        sign_in(officer, "park")
+        sign_in(analyst, "kim")
+        page = officer.get("/").text
+        assert "긴급(FLASH) 미전달" in page  # park reads Korean
+        assert "item-stuck" in page
+        assert "peer JPN has no endpoint" in page
+        assert "item-stuck" not in analyst.get("/").text
+    finally:
+        kor.node.undelivered = {}

@@ -44,6 +44,7 @@ from gsomia.app.gate import Gate
 from gsomia.node.cosigning import keep_log
 from gsomia.node.runtime import Node
 from gsomia.node.throttle import Allowance, Throttle
+from gsomia.node.watch import watch
 from gsomia.web import install as install_web
 
 log = logging.getLogger("gsomia.node")
@@ -61,6 +62,8 @@ def create_user_app(node: Node, *, run_worker: bool = True) -> FastAPI:
         worker = asyncio.create_task(node.worker.run(stop)) if run_worker else None
         # Checkpoints, and offering them to partners for their cosignature, beside the worker.
         keeper = asyncio.create_task(keep_log(node, stop)) if run_worker else None
+        # Changes other processes made, and FLASH that has not gone out (issue 16).
+        watcher = asyncio.create_task(watch(node, stop)) if run_worker else None
         log.info("node %s ready", node.nation)
         try:
             yield
@@ -70,6 +73,8 @@ def create_user_app(node: Node, *, run_worker: bool = True) -> FastAPI:
             stop.set()
             if worker is not None:
                 await worker
+            if watcher is not None:
+                await watcher
             if keeper is not None:
                 keeper.cancel()  # nothing it does is lost: the next start offers again
                 with contextlib.suppress(asyncio.CancelledError):

@@ -118,12 +118,33 @@ def peer_add(
         bool,
         typer.Option("--insecure-peer-http", help="DEVELOPMENT ONLY: allow an http:// endpoint"),
     ] = False,
+    without_endpoint: Annotated[
+        bool,
+        typer.Option(help="pin a partner whose address is not known yet (nothing is sent)"),
+    ] = False,
 ) -> None:
-    """Trust a partner node: pin its identity card. Check the fingerprint out of band."""
+    """Trust a partner node: pin its identity card. Check the fingerprint out of band.
+
+    Adding a card again replaces the earlier one (a new endpoint, say); a running node uses
+    it within a second."""
     node = assemble(load_home(home, passphrase()))
     node.migrate()
-    pinned = pin_partner(node, card.read_bytes(), endpoint, plain_http=insecure_peer_http)
+    pinned = pin_partner(
+        node,
+        card.read_bytes(),
+        endpoint,
+        plain_http=insecure_peer_http,
+        without_endpoint=without_endpoint,
+    )
     console.print(f"[green]added[/] {pinned.nation} — {pinned.name}")
+    address = node.peer_address(pinned.nation)
+    if address is None:
+        console.print(
+            f"[bold red]no endpoint:[/] nothing is delivered to {pinned.nation} until you "
+            f"`gsomia peer add` its card again with --endpoint"
+        )
+    else:
+        console.print(f"endpoint     {address.endpoint}")
     console.print(f"fingerprint  [bold]{fingerprint_groups(pinned.fingerprint)}[/]")
     console.print(
         "[yellow]Compare this fingerprint with the partner's officer by another channel.[/]"

@@ -252,3 +252,15 @@ def settled(conn: Connection, message_id: str) -> Sent | None:
     query = select(outbox).where(outbox.c.message_id == message_id, outbox.c.state != QUEUED)
     found = conn.execute(query).first()
     return None if found is None else _sent(found)
+
+
+def failing(conn: Connection, priority: int, *, limit: int = 100) -> list[Sent]:
+    """Messages of `priority` still queued after at least one failed try, oldest first: what
+    the node raises to its officers (a FLASH item no partner has yet)."""
+    query = (
+        select(outbox)
+        .where(outbox.c.state == QUEUED, outbox.c.priority == priority, outbox.c.attempts > 0)
+        .order_by(outbox.c.id)
+        .limit(limit)
+    )
+    return [_sent(row) for row in conn.execute(query)]

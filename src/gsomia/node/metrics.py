@@ -102,6 +102,15 @@ class Metrics:
             ),
             nation,
         )
+        self.flash_undelivered = Bounded(
+            Counter(
+                "gsomia_flash_undelivered_total",
+                "FLASH messages found still queued after a failed try (each counted once)",
+                ["peer"],
+                registry=registry,
+            ),
+            nation,
+        )
         self.rejections = Bounded(
             Counter(
                 "gsomia_rejections_total",

@@ -11,7 +11,7 @@ from sqlalchemy import Connection
 
 from gsomia.errors import InputError
 from gsomia.exchange.links import PeerLinks
-from gsomia.exchange.outbox import Pending
+from gsomia.exchange.outbox import Pending, Sent
 from gsomia.exchange.worker import DeliveryWorker, PeerAddress
 from gsomia.ledger.policy import LogPolicy
 from gsomia.node.alerts import AlertBroker
@@ -69,6 +69,11 @@ class Node:
         self.metrics = Metrics()
         self._peers: dict[str, tuple[IdentityCard, str | None]] | None = None
         self._recorded: dict[str, list[Event]] | None = None
+        #: What the partners and recorded agreement steps looked like when last read
+        #: (`notice_changes`): other processes (`gsomia peer add`) change them too.
+        self._generation: tuple[Any, Any] | None = None
+        #: FLASH messages queued after a failed try, by message id (`gsomia.node.watch`).
+        self.undelivered: dict[str, Sent] = {}
         #: Pinned mutual-TLS contexts to call partners with (gsomia.exchange.links).
         self.links = PeerLinks(self.keys.tls_files)
         self.worker = DeliveryWorker(
@@ -123,6 +128,25 @@ class Node:
         if entry is None or not entry[1]:
             return None
         return PeerAddress(nation, entry[1], entry[0])
+
+    def notice_changes(self) -> set[str]:
+        """Drop what this process cached of partners and agreements if another process
+        changed them since the last call; the partners whose pin or endpoint changed.
+
+        `gsomia peer add` and `gsomia agreement …` run in their own process on the same
+        database: the serving node calls this every second (`gsomia.node.watch`), so what
+        they change takes effect within one, without a restart (issue 16)."""
+        with self.reader.connect() as conn:
+            now = (peers.generation(conn), agreement_events.generation(conn))
+        before, self._generation = self._generation, now
+        if before is None or before == now:
+            return set()
+        if before[1] != now[1]:
+            self.forget_agreements()
+        if before[0] == now[0]:
+            return set()
+        self.forget_peers()
+        return {entry[0] for entry in set(before[0]) ^ set(now[0])}
 
     # Agreements ----------------------------------------------------------------------------
 

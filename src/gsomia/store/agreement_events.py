@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, func, select
 
 from gsomia.store.tables import agreement_events
 from gsomia.treaty.lifecycle import Event
@@ -45,6 +45,15 @@ def recorded(conn: Connection) -> list[AgreementEventRecord]:
     """Every recorded step of every agreement, in the order recorded."""
     rows = conn.execute(select(agreement_events).order_by(agreement_events.c.id))
     return [_record(row) for row in rows]
+
+
+def generation(conn: Connection) -> tuple[int, int | None]:
+    """How many steps are recorded and the newest's id: what a running node compares to see
+    that another process (`gsomia agreement …`) recorded one."""
+    count, newest = conn.execute(
+        select(func.count(), func.max(agreement_events.c.id)).select_from(agreement_events)
+    ).one()
+    return int(count), newest
 
 
 def add_all(conn: Connection, records: Sequence[AgreementEventRecord]) -> None:

@@ -67,3 +67,12 @@ def pin(conn: Connection, peer: Peer, now: datetime) -> None:
 def unpin(conn: Connection, nation: str) -> bool:
     """Forget `nation`'s node; whether one was pinned."""
     return conn.execute(delete(peers).where(peers.c.nation == nation)).rowcount > 0
+
+
+def generation(conn: Connection) -> tuple[tuple[str, str | None, datetime], ...]:
+    """What a running node compares to see that another process pinned, replaced or removed
+    a partner: each partner's nation, endpoint and when it was pinned (one small read)."""
+    rows = conn.execute(
+        select(peers.c.nation, peers.c.endpoint, peers.c.added_at).order_by(peers.c.nation)
+    )
+    return tuple((m[0], m[1], m[2]) for m in rows)

@@ -82,6 +82,8 @@ def render(page: Page, template: str, *, status: int = 200, **context: Any) -> H
             "csrf": page.csrf,
             "nation": page.node.nation,
             "node_name": page.node.card.name,
+            # FLASH no partner has yet, on every officer's page until it goes (issue 16).
+            "undelivered": list(page.node.undelivered.values()) if page.may.get("release") else [],
             **context,
         },
         status_code=status,

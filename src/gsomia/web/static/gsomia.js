@@ -24,7 +24,31 @@
   }
   const langOf = { KOR: "ko", JPN: "ja" };
 
+  // An alert for officers (a FLASH not delivered, a compromise, a partner's log): its kind,
+  // partner and message, no holding to open.
+  function notice(alert) {
+    const box = document.createElement("div");
+    box.className = "alert";
+    box.setAttribute("role", "alert");
+    const undelivered = alert.alert === "flash-undelivered";
+    box.append(span(undelivered ? region.dataset.undelivered : region.dataset.notice, "flash"));
+    box.append(span([alert.item, alert.partner].filter(Boolean).join(" → "), "alert-title"));
+    box.append(span(alert.message || alert.alert, ""));
+    const ack = document.createElement("button");
+    ack.type = "button";
+    ack.className = "ack";
+    ack.textContent = region.dataset.ack;
+    ack.addEventListener("click", function () {
+      save(load().filter(function (a) { return idOf(a) !== idOf(alert); }));
+      render();
+    });
+    box.append(ack);
+    return box;
+  }
+  function idOf(alert) { return alert.holding || alert.key || alert.case || alert.at; }
+
   function card(alert) {
+    if (alert.alert) return notice(alert);
     const box = document.createElement("div");
     box.className = "alert";
     box.setAttribute("role", "alert");
@@ -65,7 +89,7 @@
   source.addEventListener("flash", function (e) {
     const alert = JSON.parse(e.data);
     const alerts = load();
-    if (!alerts.some(function (a) { return a.holding === alert.holding; })) {
+    if (!alerts.some(function (a) { return idOf(a) === idOf(alert); })) {
       alerts.push(alert);
       save(alerts);
     }

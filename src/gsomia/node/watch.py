@@ -1,0 +1,79 @@
+"""The serving node's watch, once a second: what other processes changed, and FLASH that
+has not gone out.
+
+- `gsomia peer add`, `gsomia agreement …` run in their own process on the node's database;
+  the watch notices (`Node.notice_changes`) and the node uses the new partner set at once.
+  A partner whose pin or endpoint changed is tried again at once, without its back-off.
+- A FLASH message still queued after a failed try is raised the moment it is seen: one log
+  line (error), `gsomia_flash_undelivered_total{peer}`, a live alert on officers' open pages,
+  and a banner on every officer's page while it stays undelivered (`Node.undelivered`).
+  An early warning no one receives is the failure that matters most (issue 16).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from gsomia.errors import Error
+from gsomia.exchange import outbox
+from gsomia.exchange.worker import FLASH
+from gsomia.node.officer_alerts import alert_officers
+from gsomia.node.runtime import Node
+
+log = logging.getLogger("gsomia.delivery")
+
+TICK = 1.0  # seconds between looks; "within seconds" is the promise
+
+
+def look(node: Node) -> list[outbox.Sent]:
+    """One look: reload what changed, and the FLASH messages newly found undelivered."""
+    for nation in sorted(node.notice_changes()):
+        log.info("partner %s changed by another process: in use now", nation)
+        if node.peer_address(nation) is not None:
+            node.worker.peer_is_back(nation)
+    with node.reader.connect() as conn:
+        failing = outbox.failing(conn, FLASH)
+    fresh = [sent for sent in failing if sent.message_id not in node.undelivered]
+    node.undelivered = {sent.message_id: sent for sent in failing}
+    for sent in fresh:
+        raise_undelivered(node, sent)
+    return fresh
+
+
+def raise_undelivered(node: Node, sent: outbox.Sent) -> None:
+    """Say, everywhere an operator looks, that a FLASH message did not reach its partner."""
+    log.error(
+        "FLASH %s to %s not delivered after %d attempt(s): %s",
+        sent.item_id or sent.kind,
+        sent.peer,
+        sent.attempts,
+        sent.last_error,
+        extra={"reason": sent.last_error or ""},
+    )
+    node.metrics.flash_undelivered.labels(sent.peer).inc()
+    alert_officers(
+        node,
+        {
+            "alert": "flash-undelivered",
+            "key": sent.message_id,
+            "partner": sent.peer,
+            "item": sent.item_id,
+            "attempts": sent.attempts,
+            "message": sent.last_error or "",
+        },
+    )
+
+
+async def watch(node: Node, stop: asyncio.Event) -> None:
+    """`look` every `TICK` seconds until `stop`; a failed look is logged and tried again."""
+    while not stop.is_set():
+        try:
+            await asyncio.to_thread(look, node)
+        except (Error, OSError, ValueError) as exc:
+            log.warning("node watch: %s", exc)
+        except Exception:  # the database went away under us: the next look tries again
+            log.exception("node watch failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=TICK)
