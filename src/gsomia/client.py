@@ -6,6 +6,7 @@ import json
 import ssl
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +95,15 @@ class NodeClient:
         return list(self._call("POST", f"/api/v1/items/{item_id}/release").json())
 
     def items(self) -> list[dict[str, Any]]:
+        """The first page of this node's own items (`page` for the others and filters)."""
         return list(self._call("GET", "/api/v1/items").json())
+
+    def page(self, path: str, **params: Any) -> Listed:
+        """A page of a list route (`/api/v1/items`, `/api/v1/holdings`), asked with `params`
+        (limit, cursor, filters; None left out), with the cursors of the pages beside it."""
+        asked = {name: value for name, value in params.items() if value is not None}
+        response = self._call("GET", path, params=asked or None)
+        return Listed(list(response.json()), _cursor(response, "next"), _cursor(response, "prev"))
 
     def item(self, item_id: str) -> dict[str, Any]:
         return dict(self._call("GET", f"/api/v1/items/{item_id}").json())
@@ -115,6 +124,25 @@ class NodeClient:
         params = {key: value for key, value in asked.items() if value} or None
         response = self._call("GET", f"/api/v1/holdings/{holding_id}/content", params=params)
         return response.content, response.headers.get("content-type", "")
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A page of a list: its rows, and the cursors of the next and previous pages (None: no
+    more that way)."""
+
+    rows: list[dict[str, Any]]
+    next: str | None
+    previous: str | None
+
+
+def _cursor(response: httpx.Response, rel: str) -> str | None:
+    """The cursor of the page the `Link` header names as `rel`."""
+    link = response.links.get(rel)
+    if not link:
+        return None
+    cursor = httpx.URL(link["url"]).params.get("cursor")
+    return str(cursor) if cursor else None
 
 
 def _error(response: httpx.Response) -> Error:

@@ -3,9 +3,18 @@ beside it in a `Link` header; filters in the query; a cursor it did not give is 
 
 from __future__ import annotations
 
+import json
+from contextlib import nullcontext
 from typing import Any
 
+import pytest
 from tests.api.api_fixtures import Site
+from typer.testing import CliRunner
+
+from gsomia.cli import app
+from gsomia.cli import items as cli_items
+from gsomia.client import NodeClient
+from gsomia.errors import UsageError
 
 TRACK = {
     "level": "군사II급비밀",
@@ -78,3 +87,42 @@ def test_a_page_size_or_cursor_out_of_bounds_is_refused(site: Site) -> None:
     answer = kor.get("/api/v1/holdings", params={"cursor": "forged"}, headers=site.auth("kim"))
     assert answer.status_code == 400
     assert "cursor" in answer.json()["message"]
+
+
+def _cli(site: Site, monkeypatch: pytest.MonkeyPatch, nation: str, name: str) -> None:
+    """`gsomia item list` talks to the node's real API, as `name`, through its TestClient."""
+    client = NodeClient("http://testserver", site.tokens[name])
+    client._http = site.clients[nation]  # an httpx.Client too: the seam is the transport
+    client._http.headers["Authorization"] = f"Bearer {site.tokens[name]}"
+    monkeypatch.setattr(cli_items, "connect", lambda *_: nullcontext(client))
+
+
+def test_the_cli_pages_and_filters_through_the_api(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batch = [{**TRACK, "title": f"cli paging {i}", "precedence": "ROUTINE"} for i in range(3)]
+    made = site.clients["KOR"].post("/api/v1/items:batch", json=batch, headers=site.auth("kim"))
+    ids = [m["id"] for m in made.json()]
+    _cli(site, monkeypatch, "KOR", "kim")
+    runner, seen = CliRunner(), []
+    args = ["item", "list", "--what", "items", "--text", "CLI PAGING", "--limit", "2", "--json"]
+    cursor: str | None = None
+    while True:
+        result = runner.invoke(app, [*args, *(["--cursor", cursor] if cursor else [])])
+        assert result.exit_code == 0, result.output
+        page = json.loads(result.output)["items"]
+        seen += [row["id"] for row in page["rows"]]
+        cursor = page["next"]
+        if cursor is None:
+            break
+    assert sorted(seen) == sorted(ids)  # one batch: one time, ordered by id; each once
+    table = runner.invoke(
+        app, ["item", "list", "--text", "cli paging", "--limit", "1"], env={"COLUMNS": "200"}
+    )
+    assert table.exit_code == 0, table.output
+    assert "published here" in table.output
+    assert "held from partners" in table.output
+    assert "next: gsomia item list --what items --cursor" in table.output
+    refused = runner.invoke(app, ["item", "list", "--cursor", "x"])
+    assert isinstance(refused.exception, UsageError)
+    assert "one list" in str(refused.exception)

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from gsomia.cli import app
 from gsomia.cli import items as cli_items
+from gsomia.client import Listed
 
 REDACTED = "[redacted]"
 
@@ -20,6 +21,10 @@ class _Client:
 
     def __exit__(self, *_: object) -> None:
         return None
+
+    def page(self, path: str, **_: Any) -> Listed:
+        rows = self.items() if path.endswith("/items") else self.holdings()
+        return Listed(rows, None, None)
 
     def items(self) -> list[dict[str, Any]]:
         row = {"id": "KOR-1234567890", "title": REDACTED, "level": REDACTED, "state": "released"}

@@ -7,6 +7,7 @@ publishes and holds, read a holding. How to say which node and who you are: `gso
 from __future__ import annotations
 
 import base64
+import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -107,45 +108,88 @@ def release(
         raise typer.Exit(4)
 
 
+LISTS = {"items": "/api/v1/items", "holdings": "/api/v1/holdings"}
+
+
 @item_app.command("list")
-def list_items(home: Home = None, user: As = None, url: Url = None, token: Token = None) -> None:
-    """This node's own items and what it holds from partners."""
+def list_items(  # noqa: PLR0917 - Typer maps parameters to options
+    what: Annotated[
+        str, typer.Option(help="items (published here) | holdings (from partners) | both")
+    ] = "both",
+    limit: Annotated[int, typer.Option(min=1, max=500, help="rows on a page")] = 50,
+    cursor: Annotated[
+        str | None, typer.Option(help="the page a previous list named (with --what)")
+    ] = None,
+    level: Annotated[str | None, typer.Option(help="only this marking")] = None,
+    partner: Annotated[str | None, typer.Option(help="only to or from this nation")] = None,
+    precedence: Annotated[str | None, typer.Option(help="FLASH … ROUTINE")] = None,
+    purpose: Annotated[str | None, typer.Option(help="only for this purpose")] = None,
+    state: Annotated[str | None, typer.Option(help="draft, released, held, destroyed …")] = None,
+    text: Annotated[str | None, typer.Option(help="words in the title")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="the pages as JSON")] = False,
+    home: Home = None,
+    user: As = None,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    """A page of this node's own items and of what it holds from partners, newest first;
+    filters match what you may see of a row (a redacted row matches none on what it hides)."""
+    if what not in (*LISTS, "both"):
+        raise UsageError(f"--what {what}?", hint="items, holdings or both")
+    if cursor is not None and what == "both":
+        raise UsageError("a cursor belongs to one list", hint="add --what items or holdings")
+    asked = {"limit": limit, "cursor": cursor, "level": level, "partner": partner}
+    asked |= {"precedence": precedence, "purpose": purpose, "state": state, "text": text}
+    names = list(LISTS) if what == "both" else [what]
     with connect(home, user, url, token) as client:
-        own, held = client.items(), client.holdings()
-    console.print(
-        grid(
-            ("id", "title", "marking", "rel to", "precedence", "state"),
-            title="published here",
-            rows=(
-                (
-                    item["id"][:8],
-                    escape(item["title"]),  # a partner's or a redacted "[…]" is not markup
-                    escape(item["level"]),
-                    listed(item["releasable_to"]),
-                    styled(item["precedence"], PRECEDENCE_STYLE),
-                    styled(item["state"]),
-                )
-                for item in own
-            ),
-        )
+        pages = {name: client.page(LISTS[name], **asked) for name in names}
+    if as_json:
+        answer = {
+            name: {"rows": p.rows, "next": p.next, "prev": p.previous} for name, p in pages.items()
+        }
+        typer.echo(json.dumps(answer, ensure_ascii=False, indent=2))
+        return
+    for name, page in pages.items():
+        console.print(_items_table(page.rows) if name == "items" else _holdings_table(page.rows))
+        for rel, where in (("next", page.next), ("previous", page.previous)):
+            if where is not None:
+                console.print(f"[dim]{rel}: gsomia item list --what {name} --cursor {where}[/]")
+
+
+def _items_table(rows: list[dict[str, Any]]) -> Table:
+    return grid(
+        ("id", "title", "marking", "rel to", "precedence", "state"),
+        title="published here",
+        rows=(
+            (
+                item["id"][:8],
+                escape(item["title"]),  # a partner's or a redacted "[…]" is not markup
+                escape(item["level"]),
+                listed(item["releasable_to"]),
+                styled(item["precedence"], PRECEDENCE_STYLE),
+                styled(item["state"]),
+            )
+            for item in rows
+        ),
     )
-    console.print(
-        grid(
-            ("id", "title", "marking", "originator's marking", "from", "precedence", "received"),
-            title="held from partners",
-            rows=(
-                (
-                    h["id"][:8],
-                    escape(h["title"]),
-                    f"[bold]{escape(h['marking'])}[/]",
-                    escape(h["original_marking"]),
-                    h["originator"],
-                    styled(h["precedence"], PRECEDENCE_STYLE),
-                    moment(h["received_at"]),
-                )
-                for h in held
-            ),
-        )
+
+
+def _holdings_table(rows: list[dict[str, Any]]) -> Table:
+    return grid(
+        ("id", "title", "marking", "originator's marking", "from", "precedence", "received"),
+        title="held from partners",
+        rows=(
+            (
+                h["id"][:8],
+                escape(h["title"]),
+                f"[bold]{escape(h['marking'])}[/]",
+                escape(h["original_marking"]),
+                h["originator"],
+                styled(h["precedence"], PRECEDENCE_STYLE),
+                moment(h["received_at"]),
+            )
+            for h in rows
+        ),
     )
 
 
