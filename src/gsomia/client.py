@@ -125,6 +125,11 @@ class NodeClient:
         response = self._call("GET", f"/api/v1/holdings/{holding_id}/content", params=params)
         return response.content, response.headers.get("content-type", "")
 
+    def export_stix(self, item_ids: list[str]) -> dict[str, Any]:
+        """A STIX bundle of the items named, or of everything the caller may read."""
+        response = self._call("GET", "/api/v1/exports/stix", params={"id": item_ids})
+        return dict(response.json())
+
 
 @dataclass(frozen=True)
 class Listed:

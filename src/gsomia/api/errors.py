@@ -31,6 +31,20 @@ def _field_problems(error: RequestValidationError) -> str:
     return "; ".join(problems)
 
 
+def _taxii_error(error: Error, status: int) -> JSONResponse:
+    """A TAXII 2.1 error message (section 3.6.1), as a partner tool expects it."""
+    body = {"title": error.code, "description": error.message, "http_status": str(status)}
+    if error.hint:
+        body["details"] = {"hint": error.hint}  # type: ignore[assignment]
+    headers = {"WWW-Authenticate": 'Basic realm="gsomia"'} if status == 401 else None
+    return JSONResponse(
+        body,
+        status_code=status,
+        media_type="application/taxii+json;version=2.1",
+        headers=headers,
+    )
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -64,4 +78,6 @@ def install(app: FastAPI) -> None:
                 "reason": error.message,
             },
         )
+        if request.url.path.startswith("/taxii2/"):
+            return _taxii_error(error, status)
         return JSONResponse(problem(error), status_code=status)

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.types import Scope
 
 from gsomia.api.deps import current_user
+from gsomia.api.taxii import taxii_user
 from gsomia.app.doors import Credential, Door
 from gsomia.app.gate import Admit, Refused
 from gsomia.errors import Error
@@ -48,6 +49,8 @@ def user_admission(node: Node) -> Admit:
         request = Request(scope)
         if door.credential is Credential.TOKEN:
             await run_in_threadpool(current_user, request, node)
+        elif door.credential is Credential.TAXII:
+            await run_in_threadpool(taxii_user, request, node)
         else:
             signed_in(await run_in_threadpool(load_page, request))
 

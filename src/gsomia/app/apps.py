@@ -25,9 +25,11 @@ from gsomia.api import (
     consent,
     custody,
     errors,
+    exports,
     notices,
     ops,
     peer,
+    taxii,
     tokens,
     users,
     visits,
@@ -95,6 +97,8 @@ def create_user_app(node: Node, *, run_worker: bool = True) -> FastAPI:
         app.include_router(workflow.router)
     app.include_router(audit.router)
     app.include_router(ops.router)
+    app.include_router(taxii.router)  # partner tools: TAXII 2.1 (ADR 0116)
+    app.include_router(exports.router)  # partner tools' formats: STIX, ZTDF (ADR 0115)
     install_web(app)  # pages and static files (gsomia.web)
     # Caps and credentials before any body is read (ADR 0072).
     app.add_middleware(

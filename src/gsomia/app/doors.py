@@ -31,6 +31,7 @@ class Credential(Enum):
     PARTNER = "partner"  # a pinned partner on the TLS link (the peer listener)
     TOKEN = "token"  # a valid API token  # noqa: S105 - a kind of credential, not a secret
     SESSION = "session"  # a signed-in web session
+    TAXII = "taxii"  # HTTP Basic or a bearer token (a partner tool, `gsomia.api.taxii`)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ WEB_PUBLISH = Door("web_publish", PUBLISH.cap, Credential.SESSION, spool=True, s
 WEB_TEXT = Door("web_text", TEXT.cap, Credential.SESSION, spool=True, sign_in="/login")
 WEB = Door("web", SMALL, Credential.SESSION, sign_in="/login")
 OPEN = Door("open", SMALL, Credential.NONE)
+#: A TAXII envelope of objects posted by a tool (`gsomia.api.taxii.MAX_ENVELOPE`).
+TAXII = Door("taxii", 8 << 20, Credential.TAXII, spool=True)
 
 _TEXT_PATHS = re.compile(r"^/(?:holdings/[^/]+/translations|derivatives)$")
 
@@ -68,6 +71,8 @@ def user_door(method: str, path: str) -> Door:
     """The door of a request to the user application (the API, the pages, operations)."""
     if path.startswith("/api/"):
         return _api_door(method, path.removeprefix("/api/v1"))
+    if path.startswith("/taxii2/"):
+        return TAXII
     if method != "POST" or path in ("/login", "/logout"):
         return OPEN  # a page or an operation: no body it reads; signing in needs no session
     if path == "/items":

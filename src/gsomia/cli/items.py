@@ -1,4 +1,4 @@
-"""`gsomia item publish | release | list | show | read` and `gsomia transfers`.
+"""`gsomia item publish | release | list | show | read | export` and `gsomia transfers`.
 
 The commands a person of the node uses every day: put an item up for release, see what the node
 publishes and holds, read a holding. How to say which node and who you are: `gsomia.cli.common`.
@@ -235,6 +235,36 @@ def read(  # noqa: PLR0917 - Typer maps parameters to options
     with connect(home, user, url, token) as client:
         content, _ = client.read(holding_id, purpose, use)
     sys.stdout.buffer.write(content)
+
+
+@item_app.command("export")
+def export(  # noqa: PLR0917 - Typer maps parameters to options
+    item_ids: Annotated[
+        list[str] | None, typer.Argument(help="items or holdings; none: all you may read")
+    ] = None,
+    format_: Annotated[str, typer.Option("--format", help="stix")] = "stix",
+    out: Annotated[Path | None, typer.Option(help="write here instead of stdout")] = None,
+    home: Home = None,
+    user: As = None,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    """Export items as a partner tool reads them: a STIX 2.1 bundle with both labels (each
+    object read through the access decision, and logged)."""
+    if format_ != "stix":
+        raise UsageError(f"unknown format {format_!r}", hint="use --format stix")
+    with connect(home, user, url, token) as client:
+        bundle = client.export_stix(list(item_ids or []))
+    data = json.dumps(bundle, ensure_ascii=False, indent=2).encode("utf-8")
+    reports = sum(1 for o in bundle["objects"] if o["type"] not in _DEFINITIONS)
+    if out is None:
+        sys.stdout.buffer.write(data + b"\n")
+    else:
+        out.write_bytes(data)
+        console.print(f"[green]exported[/] {reports} item(s) with their labels to {out}")
+
+
+_DEFINITIONS = frozenset({"identity", "marking-definition", "extension-definition"})
 
 
 @app.command("transfers")

@@ -60,6 +60,9 @@ class Draft:
     handling: tuple[str, ...] = ()
     copy_limit: int | None = None
     purpose_ends: datetime | None = None
+    #: The UUID the item id keeps: a STIX object's, taken in from a partner tool, so the item
+    #: is served back under the same STIX id (`gsomia.stix.intake`). A fresh one otherwise.
+    item_uuid: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,7 @@ def _record(node: Node, user: UserRecord, draft: Draft, now: datetime) -> ItemRe
         )
     terms = _handling_terms(draft, now)
     # The id doubles as the label's XML id (an NCName), so it starts with the nation code.
-    item_id = f"{node.nation}-{uuid.uuid4()}"
+    item_id = f"{node.nation}-{uuid.UUID(draft.item_uuid) if draft.item_uuid else uuid.uuid4()}"
     label = make_label(
         policy=national_policy(node.nation, scheme.effective or now.date()),
         classification=level.native,

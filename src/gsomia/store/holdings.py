@@ -16,7 +16,16 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, RowMapping, Select, or_, select, tuple_, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    RowMapping,
+    Select,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 
 from gsomia.labels import label_from_obj
 from gsomia.seal.at_rest import Vault, is_sealed, is_sealed_text
@@ -240,6 +249,37 @@ def ids_of_items(conn: Connection, item_ids: Sequence[str]) -> dict[str, str]:
     """The holding id of each of `item_ids` held here."""
     query = select(holdings.c.item_id, holdings.c.id).where(holdings.c.item_id.in_(item_ids))
     return {str(item_id): str(holding_id) for item_id, holding_id in conn.execute(query)}
+
+
+def collection_page(
+    conn: Connection,
+    vault: Vault,
+    *,
+    agreement_id: str,
+    purpose: str,
+    after: tuple[datetime, str] | None,
+    limit: int,
+    added_after: datetime | None = None,
+) -> list[HoldingRecord]:
+    """The next `limit` holdings received under `agreement_id` for `purpose`, in (received,
+    id) order after the key `after`: keyset paging on `ix_holdings_collection`, so a page
+    costs the same at any depth (ADR 0116)."""
+    query = select(holdings).where(
+        holdings.c.agreement_id == agreement_id, holdings.c.purpose == purpose
+    )
+    if added_after is not None:
+        query = query.where(holdings.c.received_at > added_after)
+    if after is not None:
+        query = query.where(tuple_(holdings.c.received_at, holdings.c.id) > tuple_(*after))
+    query = query.order_by(holdings.c.received_at, holdings.c.id).limit(limit)
+    return [_record(row, vault) for row in conn.execute(query)]
+
+
+def of_items(conn: Connection, item_ids: Sequence[str], vault: Vault) -> list[HoldingRecord]:
+    """The holdings of any of `item_ids`, the first received first."""
+    query = select(holdings).where(holdings.c.item_id.in_(item_ids))
+    rows = conn.execute(query.order_by(holdings.c.received_at, holdings.c.id))
+    return [_record(row, vault) for row in rows]
 
 
 def state_of(conn: Connection, holding_id: str) -> str | None:

@@ -211,6 +211,9 @@ holdings = Table(
     # Lists read in these orders and stop when the page is full (ADR 0095).
     Index("ix_holdings_listed", "received_at", "id"),
     Index("ix_holdings_precedence_listed", "precedence", "received_at", "id"),
+    # A TAXII collection is an agreement's holdings for one purpose, paged by (received, id)
+    # (ADR 0116): this index keeps each page's cost the same at any depth.
+    Index("ix_holdings_collection", "agreement_id", "purpose", "received_at", "id"),
 )
 
 rejections = Table(

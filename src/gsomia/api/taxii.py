@@ -1,0 +1,287 @@
+"""TAXII 2.1 (OASIS, 2021) for partner tools: discovery, API roots, collections, objects,
+manifest, versions and status, as `application/taxii+json;version=2.1` (ADR 0116).
+
+Thin: every answer comes from `gsomia.node.taxii`, which asks the read decision of every
+object and logs every object handed over. Credentials: HTTP Basic (a person's name and
+password) or a bearer API token, mapped to the node's users.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from collections import OrderedDict
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from gsomia.api.deps import NodeDep, current_user
+from gsomia.errors import InputError, NotFound, Unauthenticated
+from gsomia.node import taxii
+from gsomia.node.runtime import Node
+from gsomia.node.sharing import Handed
+from gsomia.node.taxii import Collection, Page
+from gsomia.node.users import UserRecord
+from gsomia.stix.objects import STIX_MEDIA_TYPE, object_of
+
+__all__ = ["MAX_ENVELOPE", "PREFIX", "TAXII_MEDIA_TYPE", "router", "taxii_user"]
+
+PREFIX = "/taxii2"
+TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
+#: The largest envelope a tool may post (the API root's `max_content_length`).
+MAX_ENVELOPE = 8 << 20
+_STATUSES_KEPT = 1000
+
+router = APIRouter(prefix=PREFIX, tags=["taxii"])
+
+
+def taxii_user(request: Request, node: NodeDep) -> UserRecord:
+    """The person HTTP Basic credentials or a bearer token name."""
+    header = request.headers.get("authorization", "")
+    if header.startswith("Basic "):
+        try:
+            name, _, password = base64.b64decode(header[6:], validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            raise Unauthenticated("the Basic credentials are not base64 of name:password") from None
+        return taxii.basic_user(node, name, password)
+    return current_user(request, node)
+
+
+TaxiiUser = Annotated[UserRecord, Depends(taxii_user)]
+
+
+def _answer(
+    body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return Response(data, status_code=status, media_type=TAXII_MEDIA_TYPE, headers=headers)
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _collection_body(found: Collection) -> dict[str, Any]:
+    return {
+        "id": found.id,
+        "title": found.purpose,
+        "description": f"What partners provided under {found.agreement_id} for the purpose "
+        f"{found.purpose}, as you may read it.",
+        "can_read": True,
+        "can_write": True,
+        "media_types": [STIX_MEDIA_TYPE],
+    }
+
+
+@router.get("/")
+def discovery(request: Request, _user: TaxiiUser, node: NodeDep) -> Response:
+    roots = [f"{request.base_url}taxii2/{a.id}/" for a in taxii.api_roots(node)]
+    return _answer(
+        {
+            "title": f"gsomia node {node.nation}",
+            "description": "One API root per security agreement this nation is a party to.",
+            "contact": node.card.name,
+            "api_roots": roots,
+        }
+    )
+
+
+@router.get("/{root}/")
+def api_root(root: str, _user: TaxiiUser, node: NodeDep) -> Response:
+    agreement = taxii.agreement_of(node, root)
+    return _answer(
+        {
+            "title": agreement.title,
+            "description": f"Exchanged under {agreement.id} between "
+            f"{' and '.join(agreement.parties)}.",
+            "versions": [TAXII_MEDIA_TYPE],
+            "max_content_length": MAX_ENVELOPE,
+        }
+    )
+
+
+@router.get("/{root}/collections/")
+def list_collections(root: str, user: TaxiiUser, node: NodeDep) -> Response:
+    found = taxii.collections(node, user, root)
+    return _answer({"collections": [_collection_body(c) for c in found]})
+
+
+@router.get("/{root}/collections/{collection_id}/")
+def show_collection(root: str, collection_id: str, user: TaxiiUser, node: NodeDep) -> Response:
+    return _answer(_collection_body(taxii.collection(node, user, root, collection_id)))
+
+
+def _added_after(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"added_after {value!r} is not a timestamp") from None
+    if moment.tzinfo is None:
+        raise InputError("added_after needs a time zone (end it in Z)")
+    return moment
+
+
+def _page(
+    node: Node,
+    user: UserRecord,
+    root: str,
+    collection_id: str,
+    request: Request,
+) -> Page:
+    params = request.query_params
+    unsupported = sorted(k for k in params if k.startswith("match[") and k != "match[spec_version]")
+    if unsupported:
+        raise InputError(
+            f"this server does not filter by {', '.join(unsupported)}",
+            hint="page the collection and filter on your side",
+        )
+    try:
+        limit = int(params["limit"]) if "limit" in params else None
+    except ValueError:
+        raise InputError("limit is a whole number") from None
+    found = taxii.collection(node, user, root, collection_id)
+    return taxii.objects_page(
+        node,
+        user,
+        found,
+        next_=params.get("next"),
+        added_after=_added_after(params.get("added_after")),
+        limit=limit,
+    )
+
+
+def _page_headers(page: Page) -> dict[str, str]:
+    if not page.objects:
+        return {}
+    return {
+        "X-TAXII-Date-Added-First": _stamp(page.objects[0].added),
+        "X-TAXII-Date-Added-Last": _stamp(page.objects[-1].added),
+    }
+
+
+def _envelope(page: Page, body: dict[str, Any]) -> dict[str, Any]:
+    found = {"more": page.more, **body}
+    if page.next is not None:
+        found["next"] = page.next
+    return found
+
+
+@router.get("/{root}/collections/{collection_id}/objects/")
+def get_objects(
+    root: str, collection_id: str, request: Request, user: TaxiiUser, node: NodeDep
+) -> Response:
+    page = _page(node, user, root, collection_id, request)
+    objects = [object_of(handed.item) for handed in page.objects]
+    body = _envelope(page, {"objects": objects} if objects else {})
+    return _answer(body, headers=_page_headers(page))
+
+
+def _manifest_entry(handed: Handed) -> dict[str, Any]:
+    obj = object_of(handed.item)
+    return {
+        "id": obj["id"],
+        "date_added": _stamp(handed.added),
+        "version": obj.get("modified") or obj.get("created") or _stamp(handed.added),
+        "media_type": STIX_MEDIA_TYPE,
+    }
+
+
+@router.get("/{root}/collections/{collection_id}/manifest/")
+def get_manifest(
+    root: str, collection_id: str, request: Request, user: TaxiiUser, node: NodeDep
+) -> Response:
+    page = _page(node, user, root, collection_id, request)
+    entries = [_manifest_entry(handed) for handed in page.objects]
+    body = _envelope(page, {"objects": entries} if entries else {})
+    return _answer(body, headers=_page_headers(page))
+
+
+@router.get("/{root}/collections/{collection_id}/objects/{object_id}/")
+def get_object(
+    root: str, collection_id: str, object_id: str, user: TaxiiUser, node: NodeDep
+) -> Response:
+    found = taxii.collection(node, user, root, collection_id)
+    handed = taxii.get_object(node, user, found, object_id)
+    headers = {"X-TAXII-Date-Added-First": _stamp(handed.added)}
+    headers["X-TAXII-Date-Added-Last"] = headers["X-TAXII-Date-Added-First"]
+    return _answer({"more": False, "objects": [object_of(handed.item)]}, headers=headers)
+
+
+@router.get("/{root}/collections/{collection_id}/objects/{object_id}/versions/")
+def get_versions(
+    root: str, collection_id: str, object_id: str, user: TaxiiUser, node: NodeDep
+) -> Response:
+    found = taxii.collection(node, user, root, collection_id)
+    handed = taxii.get_object(node, user, found, object_id)
+    entry = _manifest_entry(handed)
+    headers = {"X-TAXII-Date-Added-First": entry["date_added"]}
+    headers["X-TAXII-Date-Added-Last"] = entry["date_added"]
+    return _answer({"more": False, "versions": [entry["version"]]}, headers=headers)
+
+
+def _statuses(request: Request) -> OrderedDict[str, tuple[str, dict[str, Any]]]:
+    """The statuses of posts, kept in memory (the last `_STATUSES_KEPT`): a post is taken in
+    at once, so a status only ever reports what happened (ADR 0116)."""
+    state = request.app.state
+    if not hasattr(state, "taxii_statuses"):
+        state.taxii_statuses = OrderedDict()
+    found: OrderedDict[str, tuple[str, dict[str, Any]]] = state.taxii_statuses
+    return found
+
+
+async def _envelope_objects(request: Request) -> list[Any]:
+    try:
+        body = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        raise InputError("the envelope is not JSON") from None
+    objects = body.get("objects") if isinstance(body, dict) else None
+    if not isinstance(objects, list):
+        raise InputError("the envelope has no objects list", hint='send {"objects": [...]}')
+    return objects
+
+
+@router.post("/{root}/collections/{collection_id}/objects/")
+async def add_objects(
+    root: str, collection_id: str, request: Request, user: TaxiiUser, node: NodeDep
+) -> Response:
+    objects = await _envelope_objects(request)
+
+    def post() -> taxii.Posted:
+        found = taxii.collection(node, user, root, collection_id)
+        return taxii.post_objects(node, user, found, objects)
+
+    posted = await run_in_threadpool(post)
+    now = _stamp(node.clock())
+    status = {
+        "id": str(uuid.uuid4()),
+        "status": "complete",
+        "request_timestamp": now,
+        "total_count": len(objects),
+        "success_count": len(posted.successes),
+        "successes": [{"id": i, "version": now} for i in posted.successes],
+        "failure_count": len(posted.failures),
+        "failures": [{"id": i, "message": why} for i, why in posted.failures],
+        "pending_count": 0,
+    }
+    kept = _statuses(request)
+    kept[str(status["id"])] = (user.name, status)
+    while len(kept) > _STATUSES_KEPT:
+        kept.popitem(last=False)
+    return _answer(status, status=202)
+
+
+@router.get("/{root}/status/{status_id}/")
+def get_status(
+    root: str, status_id: str, request: Request, user: TaxiiUser, node: NodeDep
+) -> Response:
+    taxii.agreement_of(node, root)
+    kept = _statuses(request).get(status_id)
+    if kept is None or kept[0] != user.name:  # only the poster's own status
+        raise NotFound(f"no status {status_id}", hint="statuses are kept for the last posts")
+    return _answer(kept[1])

@@ -1,0 +1,185 @@
+"""What a person may take away in a partner tool's format: STIX objects of holdings and own
+items, each through the read decision, each handed over logged (R19–R21, R39).
+
+The decision is the one a page or the API asks before showing content: `read.access_decision`
+(`treaty.reading.may_read_holding`) for a holding, the same question about this node's own
+item as its originator's holding for anyone but its author (`listing`). The TAXII server, the
+STIX export and the ZTDF export all take objects through here, so none is a second way in.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from gsomia.errors import Error, NotFound
+from gsomia.labels import label_from_obj
+from gsomia.node import audit, read
+from gsomia.node.people import to_person
+from gsomia.node.runtime import Node
+from gsomia.seal import parse_held_card
+from gsomia.seal.held import open_holding
+from gsomia.stix.objects import StixItem
+from gsomia.store import holdings, items
+from gsomia.store.holdings import HoldingRecord
+from gsomia.store.items import ItemRecord
+from gsomia.store.users import UserRecord
+from gsomia.treaty.decision import Decision
+from gsomia.treaty.people import Person
+from gsomia.treaty.reading import may_read_holding
+
+__all__ = [
+    "Handed",
+    "Reader",
+    "export",
+    "hand_over",
+    "reader_of",
+]
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who asks, as the access rules see them (None: a clearance the scheme cannot place,
+    who is handed nothing), and when."""
+
+    user: UserRecord
+    person: Person | None
+    now: datetime
+
+
+@dataclass(frozen=True)
+class Handed:
+    """One object handed over: the item it is, when it was added here, its key."""
+
+    item: StixItem
+    added: datetime
+    key: str  # the holding's or own item's id
+
+
+def reader_of(node: Node, user: UserRecord) -> Reader:
+    now = node.clock()
+    try:
+        person: Person | None = to_person(user, node.scheme(now.date()))
+    except Error:
+        person = None
+    return Reader(user, person, now)
+
+
+def holding_decision(node: Node, reader: Reader, record: HoldingRecord) -> Decision:
+    if reader.person is None:
+        return Decision.deny(f"{reader.user.name}'s clearance is not placed", "Art. 7.1", "R19")
+    return read.access_decision(node, reader.person, record, reader.now)
+
+
+def item_decision(node: Node, reader: Reader, record: ItemRecord) -> Decision:
+    if record.author == reader.user.name:
+        return Decision.allow("the author of the item", "Art. 7.1", "R19")
+    if reader.person is None:
+        return Decision.deny(f"{reader.user.name}'s clearance is not placed", "Art. 7.1", "R19")
+    return may_read_holding(reader.person, read.own_holding(node, record), reader.now)
+
+
+def holding_item(node: Node, record: HoldingRecord) -> StixItem:
+    """A holding as a STIX item: opened as a read opens it (`read.read_holding`); only ever
+    called after the read decision allowed it."""
+    card = parse_held_card(json.dumps(record.sender_card).encode())
+    opened = open_holding(
+        node.keys, record.id, holdings.envelope_of(record, node.vault), record.format, card
+    )
+    return StixItem(
+        item_id=record.item_id,
+        title=record.title,
+        originator=record.originator,
+        created=label_from_obj(record.original_label).created_at,
+        media_type=record.media_type,
+        content=opened.content,
+        purpose=record.purpose,
+        precedence=record.precedence,
+        originator_label=record.original_label,
+        national_label=record.local_label,
+    )
+
+
+def own_item(record: ItemRecord) -> StixItem:
+    return StixItem(
+        item_id=record.id,
+        title=record.title,
+        originator=record.originator,
+        created=record.created_at,
+        media_type=record.media_type,
+        content=record.content,
+        purpose=record.purpose,
+        precedence=record.precedence,
+        originator_label=record.label,
+    )
+
+
+def hand_over(
+    node: Node,
+    reader: Reader,
+    decided: Sequence[tuple[str, Decision]],
+    *,
+    action: str,
+) -> None:
+    """Log each decision about an object asked for (`action`, a `read:` verb), in one
+    transaction: what was handed over, and what was refused."""
+    if not decided:
+        return
+    entries = [audit.Entry(reader.user.name, action, key, d) for key, d in decided]
+    with node.engine.begin() as conn:
+        audit.record_all(conn, entries, reader.now)
+    for _, decision in decided:
+        node.metrics.decisions.labels("read", str(decision.allowed).lower()).inc()
+
+
+def export(node: Node, user: UserRecord, ids: Sequence[str], *, action: str) -> list[StixItem]:
+    """The own items and holdings `ids` name, for `user`, each decided and logged; the first
+    refused one is raised (as `NotFound`, as a page would: it does not say it exists)."""
+    reader = reader_of(node, user)
+    found: list[tuple[str, Decision, StixItem | None]] = []
+    with node.reader.connect() as conn:
+        for wanted in ids:
+            own = items.get_own(conn, wanted, node.nation, node.vault)
+            if own is not None:
+                decision = item_decision(node, reader, own)
+                found.append((own.id, decision, own_item(own) if decision.allowed else None))
+                continue
+            held = holdings.get(conn, wanted, node.vault)
+            if held is None:
+                raise NotFound(f"no item {wanted}", hint="`gsomia item list` shows what is here")
+            decision = holding_decision(node, reader, held)
+            found.append(
+                (held.id, decision, holding_item(node, held) if decision.allowed else None)
+            )
+    hand_over(node, reader, [(key, decision) for key, decision, _ in found], action=action)
+    for key, decision, item in found:
+        if item is None:
+            raise NotFound(
+                f"no item {key} you may read",
+                hint=f"{decision.reason} [{decision.article}]; `gsomia item list` shows yours",
+            )
+    return [item for _, _, item in found if item is not None]
+
+
+def readable_all(node: Node, user: UserRecord, limit: int, *, action: str) -> list[StixItem]:
+    """Every own item and holding `user` may read (the `limit` newest of each), logged."""
+    reader = reader_of(node, user)
+    with node.reader.connect() as conn:
+        own = items.newest(conn, limit, node.vault)
+        held = holdings.newest(conn, node.vault, limit)
+    chosen: list[tuple[str, Decision]] = []
+    result: list[StixItem] = []
+    for record in own:
+        decision = item_decision(node, reader, record)
+        if decision.allowed:
+            chosen.append((record.id, decision))
+            result.append(own_item(record))
+    for h in held:
+        decision = holding_decision(node, reader, h)
+        if decision.allowed:
+            chosen.append((h.id, decision))
+            result.append(holding_item(node, h))
+    hand_over(node, reader, chosen, action=action)
+    return result

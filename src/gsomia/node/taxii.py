@@ -1,0 +1,298 @@
+"""TAXII 2.1 over this node: an API root per agreement, a collection per purpose (ADR 0116).
+
+A collection is what partners provided under one agreement for one purpose: its holdings, in
+the order received, paged by the key (received, id) so every page costs the same at any
+depth. A person sees the collections of their own need-to-know (their communities) and, in
+them, only the objects the read decision lets them read (`gsomia.node.sharing`): a refused
+reader pages through nothing. Each object handed over is logged as a read.
+
+Posting objects to a collection is publishing as an analyst (R6, R50): each object becomes a
+draft releasable to the agreement's other party for the collection's purpose, its STIX id
+kept (`gsomia.stix.intake`), released by an officer or under a standing rule for the feed
+`taxii:<agreement>:<purpose>`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from gsomia.errors import Conflict, Error, InputError, NotFound, PolicyDenied, Unauthenticated
+from gsomia.node import publish, sharing
+from gsomia.node.runtime import Node
+from gsomia.node.sessions import FORGET_FAILURES
+from gsomia.node.sharing import Handed
+from gsomia.stix.intake import Intake, Refused, take_in
+from gsomia.stix.objects import NAMESPACE, STIX_MEDIA_TYPE, object_of, stix_id
+from gsomia.store import holdings, items
+from gsomia.store import sessions as attempts
+from gsomia.store import users as people
+from gsomia.store.users import UserRecord
+from gsomia.treaty.agreements import Agreement
+from gsomia.treaty.decision import Decision
+from gsomia.treaty.sessions import may_try_login
+
+__all__ = [
+    "MAX_LIMIT",
+    "Collection",
+    "Page",
+    "Posted",
+    "agreement_of",
+    "api_roots",
+    "basic_user",
+    "collection",
+    "collections",
+    "get_object",
+    "objects_page",
+    "post_objects",
+]
+
+MAX_LIMIT = 1000
+DEFAULT_LIMIT = 100
+MAX_POSTED = 1000  # objects in one envelope: `publish.MAX_BATCH`
+ACTION = "read:taxii"
+
+
+@dataclass(frozen=True)
+class Collection:
+    id: str
+    agreement_id: str
+    purpose: str
+
+
+@dataclass(frozen=True)
+class Page:
+    objects: list[Handed]
+    more: bool
+    next: str | None
+
+
+@dataclass(frozen=True)
+class Posted:
+    """What became of a posted envelope's objects (a TAXII status)."""
+
+    successes: list[str] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    item_ids: list[str] = field(default_factory=list)
+
+
+def api_roots(node: Node) -> list[Agreement]:
+    """The agreements this node's nation is a party to: one API root each."""
+    return [a for a in node.agreements.all() if node.nation in a.parties]
+
+
+def agreement_of(node: Node, agreement_id: str) -> Agreement:
+    for agreement in api_roots(node):
+        if agreement.id == agreement_id:
+            return agreement
+    raise NotFound(f"no API root {agreement_id}", hint="GET /taxii2/ lists this node's roots")
+
+
+def collection_id(agreement_id: str, purpose: str) -> str:
+    return str(uuid.uuid5(NAMESPACE, f"collection:{agreement_id}\n{purpose}"))
+
+
+def collections(node: Node, user: UserRecord, agreement_id: str) -> list[Collection]:
+    """The collections of `agreement_id` `user` has a need-to-know for: one per community."""
+    agreement = agreement_of(node, agreement_id)
+    return [
+        Collection(collection_id(agreement.id, purpose), agreement.id, purpose)
+        for purpose in sorted(user.communities)
+    ]
+
+
+def collection(node: Node, user: UserRecord, agreement_id: str, wanted: str) -> Collection:
+    for found in collections(node, user, agreement_id):
+        if wanted in (found.id, found.purpose):
+            return found
+    raise NotFound(
+        f"no collection {wanted} for you under {agreement_id}",
+        hint=f"GET /taxii2/{agreement_id}/collections/ lists yours",
+    )
+
+
+def basic_user(node: Node, name: str, password: str) -> UserRecord:
+    """The person HTTP Basic credentials name, counted and held back after failures as a
+    sign-in is (`gsomia.node.sessions`); `Unauthenticated` otherwise. A TAXII tool that pages
+    much should use a bearer token: each Basic request checks a password hash."""
+    now = node.clock()
+    with node.reader.connect() as conn:
+        failures, last = attempts.failures(conn, name)
+    waiting = may_try_login(failures, last, now)
+    if not waiting.allowed:
+        raise PolicyDenied(waiting.reason, article=waiting.article)
+    with node.engine.begin() as conn:
+        user = people.check_password(conn, name, password)
+        if user is None or user.disabled_at is not None:
+            attempts.record_failure(conn, name, now, forget_before=now - FORGET_FAILURES)
+            raise Unauthenticated(
+                "the name or password is wrong", hint="or send `Authorization: Bearer <token>`"
+            )
+        if failures:
+            attempts.clear_failures(conn, name)
+    return user
+
+
+# Paging -------------------------------------------------------------------------------------
+
+
+def _cursor(added: datetime, key: str) -> str:
+    return base64.urlsafe_b64encode(f"{added.isoformat()}|{key}".encode()).decode().rstrip("=")
+
+
+def _uncursor(text: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+        added, key = raw.split("|", 1)
+        return datetime.fromisoformat(added), key
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InputError(
+            "`next` is not a position this server handed out",
+            hint="page again from the start, or with added_after",
+        ) from None
+
+
+def objects_page(
+    node: Node,
+    user: UserRecord,
+    found: Collection,
+    *,
+    next_: str | None = None,
+    added_after: datetime | None = None,
+    limit: int | None = None,
+) -> Page:
+    """The next page of `found` `user` may read, each object logged as handed over."""
+    limit = min(max(1, limit or DEFAULT_LIMIT), MAX_LIMIT)
+    after = _uncursor(next_) if next_ else None
+    reader = sharing.reader_of(node, user)
+    handed: list[Handed] = []
+    decided: list[tuple[str, Decision]] = []
+    more = False
+    while len(handed) < limit:
+        want = limit - len(handed)
+        with node.reader.connect() as conn:
+            rows = holdings.collection_page(
+                conn,
+                node.vault,
+                agreement_id=found.agreement_id,
+                purpose=found.purpose,
+                after=after,
+                added_after=added_after,
+                limit=want + 1,
+            )
+        more = len(rows) > want
+        for record in rows[:want]:
+            after = (record.received_at, record.id)
+            decision = sharing.holding_decision(node, reader, record)
+            if decision.allowed:
+                decided.append((record.id, decision))
+                item = sharing.holding_item(node, record)
+                handed.append(Handed(item, record.received_at, record.id))
+        if not more:
+            break
+    sharing.hand_over(node, reader, decided, action=ACTION)
+    cursor = _cursor(*after) if more and after is not None else None
+    return Page(handed, more, cursor)
+
+
+def get_object(node: Node, user: UserRecord, found: Collection, object_id: str) -> Handed:
+    """The object `object_id` of `found`, if `user` may read it; NotFound otherwise (logged
+    as a refusal when it exists), as a page would not show it."""
+    tail = object_id.partition("--")[2]
+    try:
+        uid = uuid.UUID(tail)
+    except ValueError:
+        raise NotFound(f"no object {object_id}") from None
+    candidates = [f"{nation}-{uid}" for nation in node.schemes.nations()]
+    with node.reader.connect() as conn:
+        records = holdings.of_items(conn, candidates, node.vault)
+    records = [
+        r for r in records if (r.agreement_id, r.purpose) == (found.agreement_id, found.purpose)
+    ]
+    if not records:
+        raise NotFound(f"no object {object_id} in this collection")
+    record = records[0]
+    reader = sharing.reader_of(node, user)
+    decision = sharing.holding_decision(node, reader, record)
+    sharing.hand_over(node, reader, [(record.id, decision)], action=ACTION)
+    if not decision.allowed:
+        raise NotFound(f"no object {object_id} in this collection")
+    handed = Handed(sharing.holding_item(node, record), record.received_at, record.id)
+    if object_of(handed.item)["id"] != object_id:
+        raise NotFound(f"no object {object_id} in this collection")
+    return handed
+
+
+# Posting ------------------------------------------------------------------------------------
+
+
+def post_objects(
+    node: Node,
+    user: UserRecord,
+    found: Collection,
+    objects: Sequence[object],
+    *,
+    default_level: str | None = None,
+) -> Posted:
+    """Each of `objects` as a draft of this nation's for the collection's purpose, releasable
+    to the agreement's other party, its STIX id kept; an object already taken in is a success
+    and is not taken in twice."""
+    if not 1 <= len(objects) <= MAX_POSTED:
+        raise InputError(f"post 1 to {MAX_POSTED} objects at a time")
+    agreement = agreement_of(node, found.agreement_id)
+    partner = agreement.other_party(node.nation)
+    scheme = node.scheme(node.clock().date())
+    posted = Posted()
+    fresh: dict[str, Intake] = {}
+    for obj in objects:
+        taken = take_in(obj, node.nation, default_level)
+        if isinstance(taken, Refused):
+            posted.failures.append((taken.stix_id, taken.reason))
+            continue
+        try:
+            scheme.parse(taken.level)
+        except Error as error:
+            posted.failures.append((taken.stix_id, error.message))
+            continue
+        fresh.setdefault(f"{node.nation}-{taken.item_uuid}", taken)
+    with node.reader.connect() as conn:
+        known = items.own_ids(conn, fresh, node.nation)
+    for item_id in known:
+        posted.successes.append(fresh.pop(item_id).stix_id)
+        posted.item_ids.append(item_id)
+    if fresh:
+        drafts = [_draft(taken, partner, found) for taken in fresh.values()]
+        try:
+            published = publish.publish_batch(node, user, drafts)
+        except Conflict as error:  # a racing post took the same objects in first
+            raise Conflict(
+                error.message, hint="post again: what was taken in is a success"
+            ) from error
+        posted.successes.extend(taken.stix_id for taken in fresh.values())
+        posted.item_ids.extend(p.id for p in published)
+    return posted
+
+
+def _draft(taken: Intake, partner: str, found: Collection) -> publish.Draft:
+    return publish.Draft(
+        title=taken.title,
+        level=taken.level,
+        releasable_to=(partner,),
+        purpose=found.purpose,
+        media_type=STIX_MEDIA_TYPE,
+        content=taken.content,
+        feed=f"taxii:{found.agreement_id}:{found.purpose}"[:100],
+        item_uuid=taken.item_uuid,
+    )
+
+
+def object_stix_id(handed: Handed) -> str:
+    """The STIX id of a handed object, without serialising it (the report's, or the one the
+    item carries)."""
+    if handed.item.media_type == STIX_MEDIA_TYPE:
+        return str(object_of(handed.item)["id"])
+    return stix_id(handed.item.item_id)

@@ -1,0 +1,255 @@
+"""Items and holdings as STIX 2.1 objects, both labels carried in gsomia's extension.
+
+An item becomes one `report` (its title the name, text content the description, any other
+content base64 in the extension), created by the `identity` of its originating nation, marked
+with one `marking-definition` per national marking so that a tool shows the banner. The
+extension (`EXTENSION`, a property extension) carries the originator's STANAG 4774 label
+unchanged and the receiving nation's re-marking (Art. 4.2), each as the canonical JSON text
+of the label (`gsomia.labels.canonical_json`): a string keeps the label byte for byte, where
+a nested object would have to follow STIX's dictionary-key rules.
+
+An item whose content is itself a STIX object (one taken in from a partner tool, ADR 0115)
+is served as that object, its id kept, with the extension and the markings added.
+
+Pure: ids are derived, never drawn: the item id's own UUID, or `_derived` (a name hashed as
+UUIDv5 does, under `NAMESPACE`, then marked version 4, since STIX 2.1 requires its SDO ids to
+be UUIDv4 and strict validation refuses anything else; the bits are as unguessable as v5's).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import stix2
+
+from gsomia.labels import canonical_json, label_from_obj
+from gsomia.labels.media import essence
+
+__all__ = [
+    "EXTENSION",
+    "EXTENSION_ID",
+    "NAMESPACE",
+    "STIX_MEDIA_TYPE",
+    "StixItem",
+    "bundle_of",
+    "definitions",
+    "identity_id",
+    "labels_of",
+    "marking_of",
+    "object_of",
+    "stix_id",
+]
+
+#: The namespace of every id gsomia derives (a fixed UUIDv4, chosen once).
+NAMESPACE = uuid.UUID("0b8c3f2e-5d8a-4f4b-9c61-7a0d5f0e2c11")
+#: The content type of an item that is itself one STIX 2.1 object.
+STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
+#: When gsomia's definitions were made: the Korea–Japan GSOMIA's signing day.
+DEFINED = datetime(2016, 11, 23, tzinfo=UTC)
+
+
+def _derived(name: str) -> str:
+    """A stable UUID for `name`: its UUIDv5 under `NAMESPACE`, marked version 4 (see above)."""
+    return str(uuid.UUID(bytes=uuid.uuid5(NAMESPACE, name).bytes, version=4))
+
+
+_PROJECT = "identity--" + _derived("gsomia")
+EXTENSION_ID = "extension-definition--" + _derived("gsomia-labels-1.0")
+
+#: gsomia's extension definition: the labels a STIX object carries (property extension).
+EXTENSION = stix2.ExtensionDefinition(
+    id=EXTENSION_ID,
+    created=DEFINED,
+    modified=DEFINED,
+    created_by_ref=_PROJECT,
+    name="gsomia confidentiality labels",
+    description=(
+        "The originator's STANAG 4774 confidentiality label (originator_label) and the "
+        "receiving nation's equivalent marking (national_label), each the canonical JSON "
+        "text of an ADatP-4774 JSON label; the item's purpose, precedence and media type; "
+        "content that is not text, base64 (content_base64)."
+    ),
+    schema="https://github.com/gsomia/gsomia/blob/main/docs/adr/0115-stix-and-taxii.md",
+    version="1.0.0",
+    extension_types=["property-extension"],
+)
+
+_PROJECT_IDENTITY = stix2.Identity(
+    id=_PROJECT,
+    created=DEFINED,
+    modified=DEFINED,
+    name="gsomia",
+    identity_class="system",
+    description="Software for nations to exchange classified information under GSOMIAs.",
+)
+
+
+@dataclass(frozen=True)
+class StixItem:
+    """What a STIX object is made of: an item (or a holding of one) with its labels."""
+
+    item_id: str
+    title: str
+    originator: str
+    created: datetime
+    media_type: str
+    content: bytes
+    purpose: str
+    precedence: str
+    originator_label: Mapping[str, Any]  # the ADatP-4774 JSON label object
+    national_label: Mapping[str, Any] | None = None  # the holder's re-marking (Art. 4.2)
+
+
+def _uuid_of(item_id: str) -> str:
+    """The UUID an item id ends in (`KOR-<uuid>`), or one derived from the whole id."""
+    tail = item_id.partition("-")[2]
+    try:
+        return str(uuid.UUID(tail))
+    except ValueError:
+        return _derived(item_id)
+
+
+def stix_id(item_id: str, kind: str = "report") -> str:
+    """The STIX id of the `kind` object an item becomes."""
+    return f"{kind}--{_uuid_of(item_id)}"
+
+
+def identity_id(nation: str) -> str:
+    return "identity--" + _derived(f"nation:{nation}")
+
+
+def _identity(nation: str) -> stix2.Identity:
+    return stix2.Identity(
+        id=identity_id(nation),
+        created=DEFINED,
+        modified=DEFINED,
+        name=nation,
+        identity_class="organization",
+        sectors=["defense"],
+        description=f"The government of {nation} (ISO 3166 alpha-3), as originator.",
+        created_by_ref=_PROJECT,
+    )
+
+
+def _statement(label: Mapping[str, Any]) -> tuple[str, str]:
+    """The banner a national marking shows, and the policy it is of."""
+    parsed = label_from_obj(label)
+    banner = parsed.classification
+    if parsed.releasable_to:
+        banner += "//REL TO " + ", ".join(sorted(parsed.releasable_to))
+    return banner, parsed.policy
+
+
+def marking_of(label: Mapping[str, Any]) -> stix2.MarkingDefinition:
+    """The marking-definition of one national marking: a statement a tool shows as a banner."""
+    banner, policy = _statement(label)
+    return stix2.MarkingDefinition(
+        id="marking-definition--" + _derived(f"{policy}\n{banner}"),
+        created=DEFINED,
+        created_by_ref=_PROJECT,
+        name=f"{banner} ({policy})",
+        definition_type="statement",
+        definition={"statement": banner},
+    )
+
+
+def _extension(item: StixItem, *, inline_content: bool) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "extension_type": "property-extension",
+        "originator_label": canonical_json(item.originator_label).decode("utf-8"),
+        "purpose": item.purpose,
+        "precedence": item.precedence,
+        "media_type": item.media_type,
+    }
+    if item.national_label is not None:
+        fields["national_label"] = canonical_json(item.national_label).decode("utf-8")
+    if not inline_content:
+        fields["content_base64"] = base64.b64encode(item.content).decode("ascii")
+    return fields
+
+
+def _text(item: StixItem) -> str | None:
+    """The content as text, if it is text (shown as the report's description)."""
+    if not essence(item.media_type).startswith("text/"):
+        return None
+    try:
+        return item.content.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _markings(item: StixItem) -> list[str]:
+    labels = [item.originator_label, *([item.national_label] if item.national_label else [])]
+    return list(dict.fromkeys(str(marking_of(label).id) for label in labels))
+
+
+def object_of(item: StixItem) -> dict[str, Any]:
+    """The STIX object `item` is, as JSON: its report, or the STIX object it carries."""
+    if essence(item.media_type) == essence(STIX_MEDIA_TYPE):
+        return _carried(item)
+    text = _text(item)
+    report = stix2.Report(
+        id=stix_id(item.item_id),
+        created=item.created,
+        modified=item.created,
+        published=item.created,
+        name=item.title,
+        report_types=["threat-report"],
+        object_refs=[identity_id(item.originator)],
+        created_by_ref=identity_id(item.originator),
+        object_marking_refs=_markings(item),
+        extensions={EXTENSION_ID: _extension(item, inline_content=text is not None)},
+        **({"description": text} if text is not None else {}),
+    )
+    found: dict[str, Any] = json.loads(report.serialize())
+    return found
+
+
+def _carried(item: StixItem) -> dict[str, Any]:
+    """The STIX object the item's content is, its id kept, with both labels added."""
+    carried = dict(json.loads(item.content))
+    extensions = dict(carried.get("extensions") or {})
+    extensions[EXTENSION_ID] = _extension(item, inline_content=True)
+    marks = [*carried.get("object_marking_refs", ()), *_markings(item)]
+    carried["extensions"] = extensions
+    carried["object_marking_refs"] = list(dict.fromkeys(marks))
+    return carried
+
+
+def definitions(items: Iterable[StixItem]) -> list[dict[str, Any]]:
+    """What `items`' objects refer to: the extension definition, gsomia's identity, each
+    originating nation's identity and each national marking's definition, once each."""
+    found: dict[str, Any] = {str(EXTENSION.id): EXTENSION, _PROJECT: _PROJECT_IDENTITY}
+    for item in items:
+        labels = [item.originator_label, *([item.national_label] if item.national_label else [])]
+        for label in labels:
+            marking = marking_of(label)
+            found[str(marking.id)] = marking
+        found[identity_id(item.originator)] = _identity(item.originator)
+    return [json.loads(obj.serialize()) for obj in found.values()]
+
+
+def bundle_of(items: Sequence[StixItem]) -> dict[str, Any]:
+    """One STIX bundle of `items` and everything their objects refer to."""
+    objects = [*definitions(items), *(object_of(item) for item in items)]
+    return {
+        "type": "bundle",
+        "id": "bundle--" + _derived("\n".join(i.item_id for i in items)),
+        "objects": objects,
+    }
+
+
+def labels_of(obj: Mapping[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The originator's label and the national one a STIX object carries, if it does."""
+    fields = (obj.get("extensions") or {}).get(EXTENSION_ID) or {}
+    original, national = fields.get("originator_label"), fields.get("national_label")
+    return (
+        json.loads(original) if isinstance(original, str) else None,
+        json.loads(national) if isinstance(national, str) else None,
+    )

@@ -1,0 +1,171 @@
+"""TAXII collections and STIX exports in process: the read decision of every object, every
+object handed over logged, posted objects taken in as drafts once, a partner's item refused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from tests.node.node_fixtures import LAUNCH, Cast
+
+from gsomia.errors import InputError, NotFound
+from gsomia.node import sharing, taxii
+from gsomia.stix.objects import EXTENSION_ID, labels_of, object_of, stix_id
+from gsomia.store import items
+
+AGREEMENT = "KOR-JPN-2016"
+
+
+@pytest.fixture(scope="module")
+def provided(cast: Cast) -> list[str]:
+    """Three KOR items provided to JPN under KOR-JPN-2016, their item ids."""
+    ids = [
+        cast.publish("KOR", "kim", title=f"track {n}", content=f"t{n}".encode()) for n in range(3)
+    ]
+    for item_id in ids:
+        cast.release("KOR", "park", item_id)
+    cast.deliver("KOR", "JPN")
+    return ids
+
+
+def _collection(cast: Cast, name: str) -> taxii.Collection:
+    return taxii.collection(cast.nodes["JPN"], cast.user("JPN", name), AGREEMENT, LAUNCH)
+
+
+def _page_all(cast: Cast, name: str, limit: int, **more: Any) -> list[sharing.Handed]:
+    node, user = cast.nodes["JPN"], cast.user("JPN", name)
+    found, page = (
+        _collection(cast, name),
+        taxii.objects_page(node, user, _collection(cast, name), limit=limit, **more),
+    )
+    objects = list(page.objects)
+    while page.more:
+        assert page.next is not None
+        page = taxii.objects_page(node, user, found, next_=page.next, limit=limit)
+        objects.extend(page.objects)
+    return objects
+
+
+def test_a_cleared_reader_pages_through_every_object_in_order(
+    cast: Cast, provided: list[str]
+) -> None:
+    handed = _page_all(cast, "sato", limit=2)
+    mine = [h for h in handed if h.item.item_id in provided]
+    # Every one once, in the order received (then by id: one batch arrives at one moment).
+    assert sorted(h.item.item_id for h in mine) == sorted(provided)
+    assert [(h.added, h.key) for h in handed] == sorted((h.added, h.key) for h in handed)
+    contents = {h.item.item_id: h.item.content for h in mine}
+    assert [contents[i] for i in provided] == [b"t0", b"t1", b"t2"]
+    obj = object_of(mine[0].item)
+    original, national = labels_of(obj)
+    assert original is not None
+    assert national is not None
+    assert original["ConfidentialityInformation"]["Classification"] == "군사II급비밀"
+    assert national["ConfidentialityInformation"]["Classification"] == "極秘"
+    # Each object handed over is logged as a read under the TAXII action.
+    holding_id = mine[0].key
+    rows = [r for r in cast.log("JPN", holding_id) if r["action"] == "read:taxii"]
+    assert rows
+    assert all(r["allowed"] for r in rows)
+
+
+@pytest.mark.parametrize("name", ["suzuki", "miller", "unlisted", "lapsed"])
+def test_a_refused_reader_pages_through_nothing(cast: Cast, provided: list[str], name: str) -> None:
+    # 秘 is below 極秘; a US national; not on the register; a lapsed clearance (R19–R21).
+    assert provided
+    assert _page_all(cast, name, limit=2) == []
+
+
+def test_a_person_without_the_need_to_know_sees_no_collection(cast: Cast) -> None:
+    user = cast.user("JPN", "nakamura")
+    assert [c.purpose for c in taxii.collections(cast.nodes["JPN"], user, AGREEMENT)] == [
+        "logistics"
+    ]
+    with pytest.raises(NotFound):
+        _collection(cast, "nakamura")
+
+
+def test_one_object_is_got_only_by_a_reader_and_a_refusal_is_logged(
+    cast: Cast, provided: list[str]
+) -> None:
+    node = cast.nodes["JPN"]
+    wanted = stix_id(provided[1])
+    got = taxii.get_object(node, cast.user("JPN", "sato"), _collection(cast, "sato"), wanted)
+    assert got.item.item_id == provided[1]
+    with pytest.raises(NotFound):
+        taxii.get_object(node, cast.user("JPN", "suzuki"), _collection(cast, "suzuki"), wanted)
+    refusals = [r for r in cast.log("JPN", got.key) if r["actor"] == "suzuki"]
+    assert refusals
+    assert not refusals[-1]["allowed"]
+    with pytest.raises(NotFound):  # the right UUID under another type is not the object
+        taxii.get_object(
+            node, cast.user("JPN", "sato"), _collection(cast, "sato"), "note" + wanted[6:]
+        )
+
+
+def test_added_after_gives_what_came_later_and_a_forged_cursor_is_refused(
+    cast: Cast, provided: list[str]
+) -> None:
+    handed = _page_all(cast, "sato", limit=10)
+    assert {h.item.item_id for h in handed} >= set(provided)
+    last = max(h.added for h in handed)
+    later = cast.publish("KOR", "kim", title="later track", content=b"later")
+    cast.release("KOR", "park", later)
+    cast.deliver("KOR", "JPN")
+    assert [h.item.item_id for h in _page_all(cast, "sato", limit=10, added_after=last)] == [later]
+    with pytest.raises(InputError):
+        taxii.objects_page(
+            cast.nodes["JPN"], cast.user("JPN", "sato"), _collection(cast, "sato"), next_="@@"
+        )
+
+
+INDICATOR = {
+    "type": "indicator",
+    "spec_version": "2.1",
+    "id": "indicator--0f6b1e2c-3d4a-4b5c-8d6e-7f8091a2b3c4",
+    "created": "2026-11-30T08:00:00.000Z",
+    "modified": "2026-11-30T08:00:00.000Z",
+    "name": "beacon",
+    "description": "seen before each launch",
+    "pattern": "[ipv4-addr:value = '198.51.100.7']",
+    "pattern_type": "stix",
+    "valid_from": "2026-11-30T08:00:00Z",
+}
+
+
+def test_posted_objects_become_drafts_once_keeping_their_ids(
+    cast: Cast, provided: list[str]
+) -> None:
+    node, sato = cast.nodes["JPN"], cast.user("JPN", "sato")
+    marked = {**INDICATOR, "extensions": {EXTENSION_ID: {"classification": "秘"}}}
+    partners = object_of(
+        taxii.get_object(node, sato, _collection(cast, "sato"), stix_id(provided[0])).item
+    )
+    posted = taxii.post_objects(node, sato, _collection(cast, "sato"), [marked, partners])
+    assert posted.successes == [INDICATOR["id"]]
+    assert [why for _, why in posted.failures] == [
+        "the object carries KOR's label: a partner's item is not taken in as this nation's "
+        "own (Art. 7.1(b))"
+    ]
+    [item_id] = posted.item_ids
+    assert item_id == "JPN-0f6b1e2c-3d4a-4b5c-8d6e-7f8091a2b3c4"
+    with node.engine.connect() as conn:
+        record = items.get(conn, item_id, node.vault)
+    assert record is not None
+    assert (record.state, record.level, record.releasable_to) == ("draft", "秘", ("KOR",))
+    assert record.purpose == LAUNCH
+    again = taxii.post_objects(node, sato, _collection(cast, "sato"), [marked])
+    assert again.successes == [INDICATOR["id"]]
+    assert again.item_ids == [item_id]
+    [exported] = sharing.export(node, sato, [item_id], action="read:stix")
+    assert object_of(exported)["id"] == INDICATOR["id"]
+
+
+def test_export_refuses_as_a_page_would(cast: Cast, provided: list[str]) -> None:
+    node = cast.nodes["JPN"]
+    [held] = sharing.export(node, cast.user("JPN", "sato"), [provided[2]], action="read:stix")
+    assert held.content == b"t2"
+    with pytest.raises(NotFound):
+        sharing.export(node, cast.user("JPN", "suzuki"), [provided[2]], action="read:stix")
+    everything = sharing.readable_all(node, cast.user("JPN", "suzuki"), 100, action="read:stix")
+    assert provided[2] not in {i.item_id for i in everything}
