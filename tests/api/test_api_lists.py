@@ -92,7 +92,8 @@ def test_a_page_size_or_cursor_out_of_bounds_is_refused(site: Site) -> None:
 def _cli(site: Site, monkeypatch: pytest.MonkeyPatch, nation: str, name: str) -> None:
     """`gsomia item list` talks to the node's real API, as `name`, through its TestClient."""
     client = NodeClient("http://testserver", site.tokens[name])
-    client._http = site.clients[nation]  # an httpx.Client too: the seam is the transport
+    # Starlette's TestClient speaks the same client API (httpx2): the seam is the transport.
+    client._http = site.clients[nation]  # type: ignore[assignment]
     client._http.headers["Authorization"] = f"Bearer {site.tokens[name]}"
     monkeypatch.setattr(cli_items, "connect", lambda *_: nullcontext(client))
 
