@@ -12,7 +12,18 @@ from typing import Any
 
 import httpx
 
-from gsomia.errors import Conflict, Error, InputError, NotFound, PolicyDenied, Unavailable
+from gsomia.errors import (
+    Conflict,
+    Error,
+    InputError,
+    NotFound,
+    PolicyDenied,
+    Unavailable,
+    UsageError,
+)
+
+#: The header every answer of a node's user API names its nation in (`gsomia.app.nation`).
+NATION_HEADER = "Gsomia-Nation"
 
 
 def trust(cacert: Path | None) -> ssl.SSLContext | bool:
@@ -30,12 +41,22 @@ def trust(cacert: Path | None) -> ssl.SSLContext | bool:
 
 
 class NodeClient:
-    """Talks to one node as one user (bearer token); over https, trusting `cacert`."""
+    """Talks to one node as one user (bearer token); over https, trusting `cacert`.
+
+    With `nation`, every answer must come from that nation's node (its `Gsomia-Nation`
+    header): an answer from another is refused unread, saying whose node it was."""
 
     def __init__(
-        self, url: str, token: str, *, timeout: float = 30.0, cacert: Path | None = None
+        self,
+        url: str,
+        token: str,
+        *,
+        timeout: float = 30.0,
+        cacert: Path | None = None,
+        nation: str | None = None,
     ) -> None:
         self.url = url.rstrip("/")
+        self.nation = nation
         self._http = httpx.Client(
             base_url=self.url,
             headers={"Authorization": f"Bearer {token}"},
@@ -60,9 +81,21 @@ class NodeClient:
                 f"cannot reach the node at {self.url}: {exc}",
                 hint="is `gsomia serve` running for that home?",
             ) from exc
+        if self.nation is not None:
+            self._check_nation(response.headers.get(NATION_HEADER))
         if response.status_code >= 400:
             raise _error(response)
         return response
+
+    def _check_nation(self, answered: str | None) -> None:
+        if answered == self.nation:
+            return
+        whose = f"{answered}'s node" if answered else "not a gsomia node"
+        raise UsageError(
+            f"the node at {self.url} is {whose}, not {self.nation}'s: its answer is refused",
+            hint=f"start {self.nation}'s node (`gsomia serve --home …`), which records where it "
+            "listens in its home, or give its address with --url",
+        )
 
     def get(self, path: str, **params: Any) -> Any:
         """GET a user-API path (e.g. "/api/v1/consents"); the decoded JSON."""

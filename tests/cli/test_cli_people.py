@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from gsomia.cli import app
 from gsomia.cli.common import connect
-from gsomia.errors import Conflict, InputError, NotFound, Unauthenticated
+from gsomia.errors import Conflict, InputError, NotFound, Unauthenticated, UsageError
 from gsomia.ledger.events import EventKind
 from gsomia.node.assembly import assemble
 from gsomia.node.database import open_database
@@ -143,9 +143,14 @@ def test_peer_add_pins_the_card_and_logs_its_fingerprint(
 ) -> None:
     monkeypatch.setenv("GSOMIA_PASSPHRASE", PASSPHRASE)
     card = homes["JPN"] / CARD
-    result = runner.invoke(app, ["peer", "add", "--home", str(homes["KOR"]), str(card)])
+    args = ["peer", "add", "--home", str(homes["KOR"]), str(card)]
+    refused = runner.invoke(app, args)  # JPN's card names no endpoint (issue 16)
+    assert isinstance(refused.exception, UsageError)
+    assert "names no endpoint" in refused.exception.message
+    result = runner.invoke(app, [*args, "--endpoint", "https://jpn.example:8401"])
     assert result.exit_code == 0, result.output
     assert "added JPN" in result.output
+    assert "https://jpn.example:8401" in result.output
     assert (EventKind.KEY_ADMIN, "JPN", "peer:add") in _log(homes["KOR"])
     listed = runner.invoke(app, ["peer", "list", "--home", str(homes["KOR"])])
     assert "JPN" in listed.output

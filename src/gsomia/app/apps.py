@@ -43,6 +43,7 @@ from gsomia.app.admission import (
 )
 from gsomia.app.doors import peer_door, user_door
 from gsomia.app.gate import Gate
+from gsomia.app.nation import NationHeader
 from gsomia.node.cosigning import keep_log
 from gsomia.node.runtime import Node
 from gsomia.node.throttle import Allowance, Throttle
@@ -107,6 +108,7 @@ def create_user_app(node: Node, *, run_worker: bool = True) -> FastAPI:
         admit=user_admission(node),
         refused=count_user_refusal(node),
     )
+    app.add_middleware(NationHeader, nation=node.nation)  # outermost: on every answer
     return app
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import socket
 import ssl
@@ -31,6 +32,7 @@ from gsomia.app.apps import create_peer_app, create_user_app
 from gsomia.app.tls_scope import TlsScopeProtocol
 from gsomia.errors import UsageError
 from gsomia.exchange.links import INSECURE_FLAG, PeerTrust
+from gsomia.node.home import Serving, clear_serving, record_serving
 from gsomia.node.runtime import Node
 
 log = logging.getLogger("gsomia.node")
@@ -125,6 +127,9 @@ def serve_node(node: Node, *, user: Listener, peer: Listener) -> None:
             peer.url,
         )
     sockets = [_bind(user, "the user API"), _bind(peer, "the peer API")]
+    home = node.home.path
+    # Bound, so these addresses are this node's: the CLI's --home DIR reaches it here.
+    record_serving(home, Serving(node.nation, os.getpid(), _url(user, sockets[0]), peer.url))
     user_server = _server(create_user_app(node), user)
     peer_server = _server(create_peer_app(node), peer, lifespan="off", http=TlsScopeProtocol)
     caught: list[int] = []
@@ -144,8 +149,16 @@ def serve_node(node: Node, *, user: Listener, peer: Listener) -> None:
             signal.signal(sig, handler)
         for sock in sockets:
             sock.close()
+        clear_serving(home, os.getpid())
     for sig in reversed(caught):  # end as the signal says, as uvicorn does on its own
         signal.raise_signal(sig)
+
+
+def _url(listener: Listener, sock: socket.socket) -> str:
+    """The listener's URL at the port bound (port 0 asks the system for a free one)."""
+    port = sock.getsockname()[1]
+    host = f"[{listener.host}]" if ":" in listener.host else listener.host
+    return f"{'https' if listener.tls else 'http'}://{host}:{port}"
 
 
 async def _serve_both(user: _Server, peer: _Server, sockets: list[socket.socket]) -> None:

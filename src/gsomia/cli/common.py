@@ -6,7 +6,9 @@ place keeps the commands short and the output consistent from one workflow to th
 
 Either `--url` and `--token` (or GSOMIA_URL / GSOMIA_TOKEN), or `--home DIR --as USER` on the
 node's own machine, where the CLI keeps USER a console token in the home and reuses it until
-it nears its expiry (`gsomia.node.tokens.console_token`). A node served
+it nears its expiry (`gsomia.node.tokens.console_token`). With `--home`, the CLI goes where
+that home's running node recorded it listens (`serving.json`), and refuses an answer from any
+other nation's node. A node served
 with `--tls` is trusted by its own certificate from its home, or by `gsomia --cacert FILE`.
 """
 
@@ -24,7 +26,7 @@ from rich.table import Table
 from gsomia.client import NodeClient
 from gsomia.errors import Error, UsageError
 from gsomia.node.database import open_database
-from gsomia.node.home import KEYS
+from gsomia.node.home import KEYS, serving_of
 from gsomia.node.users import console_token
 from gsomia.seal.link_keys import TLS_CERT_FILE
 
@@ -50,10 +52,15 @@ def connect(home: Path | None, user: str | None, url: str | None, token: str | N
         with open_database(home) as db:
             token = console_token(db, home, user, hours=db.config.token_hours)
         config = db.config
-        url = url or f"{'https' if config.tls else 'http'}://{config.listen}"
+        running = serving_of(home)  # where this home's node listens, if it runs
+        url = url or (
+            running.url if running else f"{'https' if config.tls else 'http'}://{config.listen}"
+        )
         own = Path(config.tls_cert) if config.tls_cert else home / KEYS / TLS_CERT_FILE
         secure = url.startswith("https://")
-        return NodeClient(url, token, cacert=(_cacert() or own) if secure else None)
+        return NodeClient(
+            url, token, cacert=(_cacert() or own) if secure else None, nation=config.nation
+        )
     if url and token:
         return NodeClient(url, token, cacert=_cacert())
     raise UsageError(

@@ -6,6 +6,8 @@ HOME/
   keys/            encrypted PKCS#8 private keys (mode 0600, directory 0700), the TLS
                    certificate and the sealed storage key
   identity.json    the node's public identity card (give it to partners)
+  serving.json     while `gsomia serve` runs: its pid and where it listens, so the CLI's
+                   `--home DIR` reaches this home's node and no other (issue 16)
 ```
 
 `init_home` refuses a home that exists and is not empty, so keys are never overwritten.
@@ -48,6 +50,7 @@ from gsomia.treaty.credentials import MAX_TOKEN_HOURS
 CONFIG = "config.toml"
 CARD = "identity.json"
 OLD_CARD = "identity-v1.json"
+SERVING = "serving.json"
 KEYS = "keys"
 DEFAULT_LISTEN = "127.0.0.1:8400"
 DEFAULT_PEER_LISTEN = "127.0.0.1:8401"
@@ -253,3 +256,45 @@ def rewrap_home(path: Path, passphrase: str, new_passphrase: str) -> None:
     ADR 0074): for a home made under PBKDF2 alone, or to change the passphrase."""
     config = read_config(path)
     rewrap_node_keys(path / KEYS, passphrase, new_passphrase, config.profile)
+
+
+@dataclass(frozen=True)
+class Serving:
+    """Where the running node of a home listens (`serving.json`)."""
+
+    nation: str
+    pid: int
+    url: str
+    peer_url: str
+
+
+def record_serving(path: Path, serving: Serving) -> None:
+    """Write `serving.json` (atomically: a reader never sees half of it)."""
+    fresh = path / (SERVING + ".new")
+    fresh.write_text(json.dumps(serving.__dict__), encoding="utf-8")
+    fresh.replace(path / SERVING)
+
+
+def serving_of(path: Path) -> Serving | None:
+    """What `serving.json` says, if a node recorded one and its process still runs."""
+    try:
+        raw = json.loads((path / SERVING).read_text(encoding="utf-8"))
+        serving = Serving(
+            str(raw["nation"]), int(raw["pid"]), str(raw["url"]), str(raw["peer_url"])
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    try:
+        os.kill(serving.pid, 0)  # signal 0: only whether the process exists
+    except ProcessLookupError:
+        return None  # a node that crashed: its record says nothing now
+    except PermissionError:
+        pass  # another user's process: it runs
+    return serving
+
+
+def clear_serving(path: Path, pid: int) -> None:
+    """Remove `serving.json` if it is still `pid`'s (a later node may have replaced it)."""
+    found = serving_of(path)
+    if found is not None and found.pid == pid:
+        (path / SERVING).unlink(missing_ok=True)
