@@ -1,0 +1,210 @@
+"""TAXII 2.1 against real node processes, read with the OASIS client (`taxii2-client`) and
+parsed with `stix2`: what a partner tool sees is what the access decision lets its person
+read, paged, logged, and a posted bundle becomes drafts."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import requests
+import stix2
+from sqlalchemy import func, select
+from taxii2client.exceptions import TAXIIServiceException
+from taxii2client.v21 import ApiRoot, Collection, Server, as_pages
+from tests.integration.conftest import MakeNet
+
+from gsomia.devnet import DevNet
+from gsomia.node.users import set_password
+from gsomia.seal import parse_held_card
+from gsomia.seal.held import held, open_holding
+from gsomia.stix.objects import EXTENSION_ID, labels_of, stix_id
+from gsomia.store import holdings
+from gsomia.store.holdings import HoldingRecord
+from gsomia.store.tables import access_log
+
+pytestmark = pytest.mark.integration
+
+AGREEMENT = "KOR-JPN-2016"
+PURPOSE = "missile-warning"
+COPIES = 1100
+
+
+class Bearer(requests.auth.AuthBase):
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def __call__(self, request: Any) -> Any:
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        return request
+
+
+def _provided(net: DevNet, text: str) -> str:
+    """One KOR item released to JPN and received there: its item id."""
+    kim, park = net.client("KOR", "kim"), net.client("KOR", "park")
+    item_id = kim.publish(
+        title="DPRK launch track",
+        level="군사II급비밀",
+        releasable_to=["JPN"],
+        purpose=PURPOSE,
+        precedence="FLASH",
+        text=text,
+    )
+    assert park.release(item_id)[0]["decision"]["allowed"]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if any(h["item_id"] == item_id for h in net.client("JPN", "sato").holdings()):
+            return item_id
+        time.sleep(0.2)
+    pytest.fail("the item did not reach JPN")
+
+
+def _collection(net: DevNet, name: str) -> Collection:
+    proc = net.nodes["JPN"]
+    server = Server(f"{proc.url}/taxii2/", auth=Bearer(proc.tokens[name]))
+    [root] = [r for r in server.api_roots if r.url.rstrip("/").endswith(AGREEMENT)]
+    [found] = [c for c in root.collections if c.title == PURPOSE]
+    return found
+
+
+def _template(net: DevNet, item_id: str) -> HoldingRecord:
+    node = net.node("JPN")
+    with node.engine.connect() as conn:
+        record = holdings.get(conn, item_id, node.vault)
+    assert record is not None
+    return record
+
+
+def _copies(net: DevNet, template: HoldingRecord, count: int) -> set[str]:
+    """`count` holdings like `template`, inserted straight into JPN's database (each sealed at
+    rest for its own id, as receipt seals it): their item ids."""
+    node = net.node("JPN")
+    card = parse_held_card(json.dumps(template.sender_card).encode())
+    envelope = holdings.envelope_of(template, node.vault)
+    opened = open_holding(node.keys, template.id, envelope, template.format, card)
+    rows, made = [], set()
+    for n in range(count):
+        holding_id, item_id = str(uuid.uuid4()), f"KOR-{uuid.uuid4()}"
+        record = replace(
+            template,
+            id=holding_id,
+            envelope_id=str(uuid.uuid4()),
+            item_id=item_id,
+            title=f"track copy {n}",
+            received_at=template.received_at + timedelta(milliseconds=n + 1),
+            envelope=held(node.keys, opened, holding_id),  # type: ignore[arg-type]
+            data_key=None,
+        )
+        values = holdings._values(record)
+        values.pop("data_key")
+        rows.append(values)
+        made.add(item_id)
+    with node.engine.begin() as conn:
+        holdings.insert_rows(conn, rows, node.vault)
+    return made
+
+
+def _status(error: requests.HTTPError) -> int:
+    assert error.response is not None
+    return int(error.response.status_code)
+
+
+def _logged_reads(net: DevNet, actor: str) -> int:
+    node = net.node("JPN")
+    query = select(func.count()).where(
+        access_log.c.actor == actor, access_log.c.action == "read:taxii"
+    )
+    with node.engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def test_a_partner_tool_pages_reads_and_posts_under_the_access_decision(
+    make_net: MakeNet,
+) -> None:
+    net = make_net(("KOR", "JPN"))
+    net.start_all()
+    item_id = _provided(net, "launch at 05:57 KST, 발사 — Sea of Japan")
+
+    # Round trip: item → STIX → TAXII → taxii2-client → stix2 → same content, both labels.
+    sato = _collection(net, "sato")
+    envelope = sato.get_objects()
+    [obj] = [o for o in envelope["objects"] if o["id"] == stix_id(item_id)]
+    report = stix2.parse(json.dumps(obj))
+    assert report.description == "launch at 05:57 KST, 발사 — Sea of Japan"
+    original, national = labels_of(obj)
+    assert original is not None
+    assert national is not None
+    assert original["ConfidentialityInformation"]["Classification"] == "군사II급비밀"
+    assert national["ConfidentialityInformation"]["Classification"] == "極秘"
+    assert obj["extensions"][EXTENSION_ID]["precedence"] == "FLASH"
+    got = sato.get_object(stix_id(item_id))["objects"]
+    assert got == [obj]
+    assert sato.object_versions(stix_id(item_id))["versions"] == [obj["modified"]]
+
+    # Paging through more than a thousand, in order, nothing twice, every one logged.
+    before = _logged_reads(net, "sato")
+    copies = _copies(net, _template(net, item_id), COPIES)
+    seen: list[str] = []
+    for page in as_pages(sato.get_objects, per_request=250):
+        seen.extend(o["id"] for o in page.get("objects", []))
+    assert len(seen) == len(set(seen)) == COPIES + 1
+    assert {stix_id(i) for i in copies} <= set(seen)
+    assert _logged_reads(net, "sato") - before == COPIES + 1
+    manifest = sato.get_manifest(limit=5)
+    assert manifest["more"] is True
+    assert len(manifest["objects"]) == 5
+
+    # added_after: only what came after.
+    last = _template(net, item_id).received_at + timedelta(milliseconds=COPIES - 1)
+    after = sato.get_objects(added_after=last.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+    assert len(after["objects"]) == 1
+
+    # A refused reader (秘 is below 極秘) sees nothing, and nothing of how much there is.
+    suzuki = _collection(net, "suzuki")
+    refused = suzuki.get_objects(limit=100)
+    assert refused.get("objects", []) == []
+    assert refused["more"] is False
+    with pytest.raises(requests.HTTPError) as missing:
+        suzuki.get_object(stix_id(item_id))
+    assert _status(missing.value) == 404
+
+    # A posted bundle becomes drafts of JPN's, keeping its ids.
+    indicator = stix2.Indicator(
+        name="launch site beacon",
+        description="seen before each launch",
+        pattern="[ipv4-addr:value = '198.51.100.7']",
+        pattern_type="stix",
+        extensions={EXTENSION_ID: {"extension_type": "property-extension", "classification": "秘"}},
+    )
+    bundle = stix2.Bundle(indicator, obj)  # the partner's report is refused
+    status = sato.add_objects(bundle.serialize())
+    assert (status.status, status.success_count, status.failure_count) == ("complete", 1, 1)
+    drafts = [i for i in net.client("JPN", "sato").items() if i["state"] == "draft"]
+    assert [d["id"] for d in drafts] == [f"JPN-{str(indicator.id).partition('--')[2]}"]
+    assert drafts[0]["releasable_to"] == ["KOR"]
+
+
+def test_basic_credentials_and_errors_as_taxii_says(make_net: MakeNet) -> None:
+    net = make_net(("KOR", "JPN"))
+    net.start("JPN")
+    set_password(net.node("JPN"), "sato", "correct horse battery")
+    proc = net.nodes["JPN"]
+    root = ApiRoot(f"{proc.url}/taxii2/{AGREEMENT}/", user="sato", password="correct horse battery")
+    assert [c.title for c in root.collections] == [PURPOSE]
+    wrong = ApiRoot(f"{proc.url}/taxii2/{AGREEMENT}/", user="sato", password="wrong")
+    with pytest.raises(requests.HTTPError) as refused:
+        wrong.refresh()
+    answer = refused.value.response
+    assert answer is not None
+    assert answer.status_code == 401
+    assert answer.headers["content-type"].startswith("application/taxii+json")
+    assert answer.json()["http_status"] == "401"
+    nobody = requests.get(f"{proc.url}/taxii2/", timeout=10)
+    assert nobody.status_code == 401
+    with pytest.raises((requests.HTTPError, TAXIIServiceException)):
+        ApiRoot(f"{proc.url}/taxii2/NO-SUCH-1999/", auth=Bearer(proc.tokens["sato"])).refresh()
