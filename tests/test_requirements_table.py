@@ -17,7 +17,7 @@ NODE_LEVEL = ("node", "api", "cli", "web", "integration", "exchange", "ledger_no
 #: Rows that may still say "pending", and what they are waiting for.
 PENDING = {
     "pending: h15a (issue 15)": {27, 33, 34, 35, 36, 38},
-    "pending: h15b (issue 15)": {11, 45, 48},
+    "pending: h15b (issue 15)": {11, 48},
 }
 LATER = {"comes with the partners' tools (issue 17)": {49}}
 

@@ -124,6 +124,10 @@ class NodeClient:
         path = f"/api/v1/agreements/{agreement_id}/events"
         return dict(self._call("POST", path, json=event).json())
 
+    def consent_to_amendment(self, agreement_id: str, **consent: Any) -> dict[str, Any]:
+        path = f"/api/v1/agreements/{agreement_id}/amendments"
+        return dict(self._call("POST", path, json=consent).json())
+
     def release(self, item_id: str) -> list[dict[str, Any]]:
         return list(self._call("POST", f"/api/v1/items/{item_id}/release").json())
 

@@ -51,6 +51,7 @@ def test_every_request_body_is_a_closed_model(site: Site, door: str) -> None:
         ("post", "/api/v1/holdings/{holding_id}/onward"),
         ("post", "/api/v1/items/{item_id}/classification"),
         ("post", "/api/v1/agreements/{agreement_id}/events"),
+        ("post", "/api/v1/agreements/{agreement_id}/amendments"),
         ("post", "/api/v1/hub/rules"),
     ]
     if door == "peer":  # the peer API is its own application, on its own listener
@@ -84,6 +85,11 @@ def test_every_request_body_is_a_closed_model(site: Site, door: str) -> None:
         ),
         ("/api/v1/agreements/KOR-JPN-2016/events", {"kind": "notification"}, "on"),
         ("/api/v1/holdings/h/copies", {"count": "2"}, "count"),
+        (
+            "/api/v1/agreements/KOR-JPN-2016/amendments",
+            {"on": "2026-12-02", "note": "n", "effective": "2026-12-10", "rows": []},
+            "rows",
+        ),
     ],
 )
 def test_a_body_that_does_not_fit_is_refused_naming_the_field(
@@ -94,3 +100,24 @@ def test_a_body_that_does_not_fit_is_refused_naming_the_field(
     problem = response.json()
     assert problem["error"] == "bad_input"
     assert field in problem["message"]
+
+
+def test_an_amendment_consent_over_http_awaits_the_partners(site: Site) -> None:
+    """R45 through the API: KOR's officer consents to a new table; the version waits for JPN."""
+    body = {
+        "on": "2026-12-02",
+        "note": "KOR consent note",
+        "effective": "2026-12-10",
+        "basis": "test amendment",
+        "rows": [{"english": "SECRET", "levels": {"KOR": ["군사II급비밀"], "JPN": ["極秘"]}}],
+    }
+    path = "/api/v1/agreements/KOR-JPN-2016/amendments"
+    response = site.clients["KOR"].post(path, json=body, headers=site.auth("park"))
+    assert response.status_code == 201, response.text
+    summary = response.json()
+    assert summary["version"] == 1
+    assert summary["pending_amendment"]["rows"] == [
+        {"english": "SECRET", "KOR": ["군사II급비밀"], "JPN": ["極秘"]}
+    ]
+    refused = site.clients["KOR"].post(path, json=body, headers=site.auth("kim"))
+    assert refused.status_code == 403

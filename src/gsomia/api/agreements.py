@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter
 
 from gsomia.api.deps import NodeDep, UserDep
-from gsomia.api.models.agreements import AgreementEventRequest
+from gsomia.api.models.agreements import AgreementEventRequest, AmendmentConsentRequest
 from gsomia.api.models.problems import AUTHENTICATED
-from gsomia.node.agreements import record_event
+from gsomia.node.agreements import consent_to_amendment, record_event
 from gsomia.treaty.agreements import Agreement
 from gsomia.treaty.records import event_to_json
 
@@ -30,6 +30,8 @@ def _summary(agreement: Agreement, node: Any) -> dict[str, Any]:
             status.termination_effective.isoformat() if status.termination_effective else None
         ),
         "version": agreement.latest.number,
+        # the text of the next version one party consented to, awaiting the other (R45)
+        "pending_amendment": status.amendment_texts.get(agreement.latest.number + 1),
         "history": [event_to_json(event) for event in agreement.history],
     }
 
@@ -58,4 +60,16 @@ def record(
     """An officer records one of this nation's lifecycle steps (a dated note); the partner's
     node is sent it, and an illegal step is refused with the reason."""
     updated = record_event(node, user, agreement_id, body.event())
+    return _summary(updated, node)
+
+
+@router.post("/{agreement_id}/amendments", status_code=201)
+def consent_to_amend(
+    agreement_id: str, body: AmendmentConsentRequest, user: UserDep, node: NodeDep
+) -> dict[str, Any]:
+    """An officer records this party's written consent to the next version's text; it travels
+    to the partner, and the version applies once both consented to the same text (R45)."""
+    updated = consent_to_amendment(
+        node, user, agreement_id, body.text(), on=body.on, note=body.note
+    )
     return _summary(updated, node)

@@ -1,7 +1,10 @@
-"""`gsomia agreement record`: an officer records one of this nation's lifecycle steps."""
+"""`gsomia agreement record` and `amend`: an officer records one of this nation's lifecycle
+steps, or its written consent to an amended table."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -37,3 +40,36 @@ def record(  # noqa: PLR0917 - Typer maps parameters to options
     console.print(
         f"[green]recorded[/] {kind} of {on} on {agreement_id}: now [bold]{summary['state']}[/]"
     )
+
+
+@agreement_app.command("amend")
+def amend(  # noqa: PLR0917 - Typer maps parameters to options
+    agreement_id: Annotated[str, typer.Argument(help="e.g. KOR-JPN-2016")],
+    text: Annotated[
+        Path,
+        typer.Option(
+            help='the amended table as JSON: {"effective": "YYYY-MM-DD", "basis": "…", "rows": '
+            '[{"english": "SECRET", "levels": {"KOR": ["군사II급비밀"], "JPN": ["極秘"]}}]}',
+            exists=True,
+            dir_okay=False,
+        ),
+    ],
+    on: Annotated[str, typer.Option(help="date of this party's consent note, YYYY-MM-DD")],
+    note: Annotated[str, typer.Option(help="the consent note cited")],
+    home: Home = None,
+    user: As = None,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    """Consent, for this party, to the next version of an agreement's table (Art. 21.2). The
+    partner's node is sent the text; the version applies once both consented to the same one.
+    `gsomia agreement show` prints a partner's text awaiting this party's consent."""
+    try:
+        body = json.loads(text.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise typer.BadParameter(f"{text} is not a JSON amendment: {error}") from None
+    with connect(home, user, url, token) as client:
+        summary = client.consent_to_amendment(agreement_id, on=on, note=note, **body)
+    pending = summary.get("pending_amendment")
+    state = "awaiting the partner's consent" if pending else f"version {summary['version']} agreed"
+    console.print(f"[green]consent recorded[/] on {agreement_id}: {state}")

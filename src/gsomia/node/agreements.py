@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 from typing import Any
 
 from gsomia.errors import Error
@@ -28,10 +28,10 @@ from gsomia.seal.sealed import Plain
 from gsomia.store import agreement_events
 from gsomia.store.agreement_events import AgreementEventRecord
 from gsomia.store.users import UserRecord
-from gsomia.treaty.agreements import Agreement
+from gsomia.treaty.agreements import Agreement, amendment_version
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.items import Precedence
-from gsomia.treaty.lifecycle import Event
+from gsomia.treaty.lifecycle import Event, EventKind
 from gsomia.treaty.records import (
     apply_event,
     event_from_json,
@@ -103,6 +103,40 @@ def record_event(node: Node, officer: UserRecord, agreement_id: str, event: Even
     node.forget_agreements()
     node.worker.wake(priority(Precedence.IMMEDIATE))
     return updated
+
+
+def consent_to_amendment(
+    node: Node,
+    officer: UserRecord,
+    agreement_id: str,
+    text: Mapping[str, Any],
+    *,
+    on: date,
+    note: str,
+) -> Agreement:
+    """This party's written consent to the next version of an agreement, as `text` gives it
+    (`{"effective", "basis", "rows"}`, rows in the parties' markings). It travels to the partner
+    with the text; the version applies on both nodes once both consented to the same text
+    (Art. 21.2; R45). A partner's pending text is `pending_amendment`."""
+    current = node.agreement(agreement_id)
+    version = amendment_version(current, text, node.schemes)  # the text must read
+    event = Event(
+        EventKind.AMENDMENT_CONSENT,
+        on,
+        note,
+        node.nation,
+        version=version.number,
+        amendment=dict(text),
+    )
+    return record_event(node, officer, agreement_id, event)
+
+
+def pending_amendment(node: Node, agreement_id: str) -> dict[str, Any] | None:
+    """The text of the next version one party consented to and the other has not, if any."""
+    agreement = node.agreement(agreement_id)
+    status = agreement.status_at(None)
+    text = status.amendment_texts.get(agreement.latest.number + 1)
+    return None if text is None else dict(text)
 
 
 def receive_events(

@@ -22,7 +22,7 @@ from gsomia.seal import IdentityCard, parse_card
 from gsomia.seal.at_rest import Vault
 from gsomia.store import agreement_events, peers
 from gsomia.store.db import check_integrity, make_engine, migrate, reader
-from gsomia.treaty.agreements import Agreement, AgreementRegistry, load_agreements
+from gsomia.treaty.agreements import Agreement, AgreementRegistry, amended, load_agreements
 from gsomia.treaty.lifecycle import Event
 from gsomia.treaty.schemes import Scheme, SchemeRegistry, load_schemes
 
@@ -168,7 +168,7 @@ class Node:
         agreement = self.agreements.get(agreement_id)
         for event in self._recorded_events().get(agreement_id, ()):
             agreement = agreement.record(event)
-        return agreement
+        return amended(agreement, self.schemes)  # versions both parties consented to (R45)
 
     def agreement_with(self, nation: str, now: datetime) -> Agreement | None:
         """This node's agreement with `nation`: the one in force now, else the newest."""

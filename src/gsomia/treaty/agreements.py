@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from importlib import resources
@@ -27,6 +27,8 @@ __all__ = [
     "AgreementRegistry",
     "AgreementVersion",
     "EquivalenceRow",
+    "amended",
+    "amendment_version",
     "load_agreements",
     "parse_agreement",
     "state_at",
@@ -179,6 +181,60 @@ def _get(data: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
     return value
 
 
+def _version(
+    raw: Mapping[str, Any], parties: Sequence[str], schemes: SchemeRegistry, ident: str
+) -> AgreementVersion:
+    """One version of an agreement's table from its data (a file's, or an amendment's text),
+    its markings read in the parties' schemes in force on its effective date."""
+    effective = raw.get("effective")
+    if isinstance(effective, str):
+        try:
+            effective = date.fromisoformat(effective)
+        except ValueError:
+            raise InputError(f"{ident}: effective date {effective!r} is not a date") from None
+    if not isinstance(effective, date):
+        raise InputError(f"{ident}: a version needs its effective date")
+    rows = []
+    for row in _get(raw, "rows", list, ident):
+        if not isinstance(row, Mapping):
+            raise InputError(f"{ident}: a table row is an object")
+        unknown = set(row) - {"english", *parties}
+        if unknown:
+            raise InputError(f"{ident}: table row names non-parties {sorted(unknown)}")
+        levels = {
+            nation: tuple(schemes.parse(nation, m, effective) for m in row.get(nation, ()))
+            for nation in parties
+        }
+        rows.append(EquivalenceRow(_get(row, "english", str, ident), levels))
+    number = _get(raw, "number", int, ident)
+    return make_version(number, effective, str(raw.get("basis", "")), tuple(rows))
+
+
+def amendment_version(
+    agreement: Agreement, text: Mapping[str, Any], schemes: SchemeRegistry
+) -> AgreementVersion:
+    """The next version of `agreement` that an amendment's `text` describes; InputError naming
+    what does not read (a marking of no party's scheme, a row naming a non-party, …)."""
+    if not isinstance(text, Mapping):
+        raise InputError("an amendment's text is an object: effective, basis, rows")
+    number = agreement.latest.number + 1
+    return _version({**text, "number": number}, agreement.parties, schemes, agreement.id)
+
+
+def amended(agreement: Agreement, schemes: SchemeRegistry) -> Agreement:
+    """`agreement` with each new version both parties consented to in its history (Art. 21.2,
+    R45): the text their consents carry, read in the parties' schemes. A version one party
+    alone consented to is not applied."""
+    status = agreement.status_at(None)
+    while True:
+        number = agreement.latest.number + 1
+        text = status.amendment_texts.get(number)
+        if text is None or status.amendment_consents.get(number) != frozenset(agreement.parties):
+            return agreement
+        version = _version({**text, "number": number}, agreement.parties, schemes, agreement.id)
+        agreement = replace(agreement, versions=(*agreement.versions, version))
+
+
 def parse_agreement(text: str, schemes: SchemeRegistry) -> Agreement:
     """Read an agreement from its TOML text, resolving markings in the parties' schemes."""
     try:
@@ -189,21 +245,9 @@ def parse_agreement(text: str, schemes: SchemeRegistry) -> Agreement:
     parties = tuple(_get(data, "parties", list, ident))
     if len(parties) != 2 or len(set(parties)) != 2:
         raise InputError(f"{ident}: an agreement has exactly two distinct parties")
-    versions = []
-    for raw in _get(data, "versions", list, ident):
-        effective = _get(raw, "effective", date, ident)
-        rows = []
-        for row in _get(raw, "rows", list, ident):
-            unknown = set(row) - {"english", *parties}
-            if unknown:
-                raise InputError(f"{ident}: table row names non-parties {sorted(unknown)}")
-            levels = {
-                nation: tuple(schemes.parse(nation, m, effective) for m in row.get(nation, ()))
-                for nation in parties
-            }
-            rows.append(EquivalenceRow(_get(row, "english", str, ident), levels))
-        number = _get(raw, "number", int, ident)
-        versions.append(make_version(number, effective, raw.get("basis", ""), tuple(rows)))
+    versions = [
+        _version(raw, parties, schemes, ident) for raw in _get(data, "versions", list, ident)
+    ]
     history = []
     for raw in data.get("history", []):
         try:

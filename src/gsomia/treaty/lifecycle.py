@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import Enum
+from typing import Any
 
 from gsomia.errors import Conflict, InputError
 from gsomia.treaty.calendar import Terms, anniversary, termination_effective
@@ -69,7 +70,9 @@ class Event:
 
     `note` identifies the document (e.g. "note verbale of 23 Aug 2019"); `party` is the party
     that acted (None for joint acts: initialling, signing); `step` names a domestic approval step;
-    `version` the agreement version an amendment consent is for.
+    `version` the agreement version an amendment consent is for, and `amendment` the text
+    consented to: the new version's table as JSON (`{"effective", "basis", "rows"}`), so that
+    both parties' consents can be seen to be to the same text (Art. 21.2).
     """
 
     kind: EventKind
@@ -78,6 +81,7 @@ class Event:
     party: str | None = None
     step: str | None = None
     version: int | None = None
+    amendment: Mapping[str, Any] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not self.note.strip():
@@ -99,6 +103,7 @@ class Status:
     termination_effective: date | None = None
     disputed: bool = False  # the 2019 suspension's legal effect was disputed (section 3.3)
     amendment_consents: Mapping[int, frozenset[str]] = field(default_factory=dict)
+    amendment_texts: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
     open_consultations: int = 0
 
 
@@ -234,8 +239,18 @@ def _consent(status: Status, event: Event, _rules: Rules) -> Status:
     if event.party is None or event.version is None:
         raise _conflict(event, "an amendment consent names its party and the new version")
     given = status.amendment_consents.get(event.version, frozenset())
+    text = status.amendment_texts.get(event.version)
+    if text is not None and event.amendment is not None and event.amendment != text:
+        raise _conflict(
+            event,
+            f"the consents to version {event.version} are not to the same text",
+            hint="both parties consent to one amended text (Art. 21.2)",
+        )
     consents = {**status.amendment_consents, event.version: given | {event.party}}
-    return replace(status, amendment_consents=consents)
+    texts = dict(status.amendment_texts)
+    if event.amendment is not None:
+        texts[event.version] = event.amendment
+    return replace(status, amendment_consents=consents, amendment_texts=texts)
 
 
 def _consult(status: Status, event: Event, _rules: Rules) -> Status:

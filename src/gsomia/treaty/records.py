@@ -88,6 +88,7 @@ def event_to_json(event: Event) -> dict[str, Any]:
         "party": event.party,
         "step": event.step,
         "version": event.version,
+        **({"amendment": dict(event.amendment)} if event.amendment is not None else {}),
     }
 
 
@@ -103,9 +104,19 @@ def event_from_json(data: Any) -> Event:
             party=data.get("party"),
             step=data.get("step"),
             version=data.get("version"),
+            amendment=_amendment(data.get("amendment")),
         )
     except (KeyError, ValueError, TypeError) as exc:
         kinds = ", ".join(kind.value for kind in EventKind)
         raise InputError(
             f"the agreement event is malformed: {exc}", hint=f"kind is one of {kinds}"
         ) from exc
+
+
+def _amendment(value: Any) -> dict[str, Any] | None:
+    """The amended text an amendment consent carries, if any: a JSON object."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise InputError("an amendment's text is a JSON object (effective, basis, rows)")
+    return value

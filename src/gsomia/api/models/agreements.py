@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -21,3 +21,28 @@ class AgreementEventRequest(Body):
 
     def event(self) -> Event:
         return Event(self.kind, self.on, self.note, self.party, self.step, self.version)
+
+
+class AmendmentRow(Body):
+    english: str = Field(min_length=1, max_length=64)
+    levels: dict[Nation, list[Annotated[str, Field(min_length=1, max_length=64)]]] = Field(
+        description="each party's markings in this row", max_length=2
+    )
+
+
+class AmendmentConsentRequest(Body):
+    """This party's written consent to the next version of the table (Art. 21.2; R45)."""
+
+    on: Day = Field(description="the date of the consent note")
+    note: str = Field(min_length=1, max_length=2000, description="the note cited")
+    effective: Day = Field(description="the day the new version applies from")
+    basis: str = Field("", max_length=200, description="what the new version rests on")
+    rows: list[AmendmentRow] = Field(min_length=1, max_length=16)
+
+    def text(self) -> dict[str, Any]:
+        """The amended text as it travels and as both consents must agree on it."""
+        return {
+            "effective": self.effective.isoformat(),
+            "basis": self.basis,
+            "rows": [{"english": r.english, **r.levels} for r in self.rows],
+        }
