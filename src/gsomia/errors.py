@@ -5,7 +5,8 @@ Error
 ├── InputError          bad input from outside (a partner, a user, a file): names the problem
 │   ├── NotFound        the thing asked for does not exist here
 │   ├── Conflict        the request contradicts the current state (illegal transition, duplicate)
-│   └── TooLarge        a body over the cap of its route, refused before it is read whole
+│   ├── TooLarge        a body over the cap of its route, refused before it is read whole
+│   └── DamagedBundle   a courier bundle damaged or truncated in transit: nothing is stored
 ├── Unauthenticated     no valid credential came with the request
 ├── VerificationError   a signature, binding, proof or envelope did not verify; no oracle
 ├── PolicyDenied        a treaty decision said no; carries the decision's reason and article
@@ -56,6 +57,12 @@ class TooLarge(InputError):
     """A request body exceeds the cap of its route (`gsomia.app.doors`)."""
 
     code = "too_large"
+
+
+class DamagedBundle(InputError):
+    """A courier or air-gapped bundle does not read whole (`gsomia.exchange.bundle`, R27)."""
+
+    code = "damaged_bundle"
 
 
 class Unauthenticated(Error):

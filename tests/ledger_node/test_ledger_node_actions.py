@@ -31,6 +31,7 @@ LOGGED = [
     *("compromise_report_refused", "compromise_findings_refused", "close_compromise"),
     *("open_dispute", "dispute_consultation", "dispute_settled", "refer_dispute"),
     *("request_visit", "approve_visit", "refuse_visit", "disclose_to_visitor"),
+    *("dispatch", "dispatch_import", "dispatch_receipt"),
 ]
 
 
@@ -56,6 +57,10 @@ def _by_prefix(action: str, allowed: bool) -> EventKind:
         "consent_grant": EventKind.CONSENT,
         "consent_revoke": EventKind.CONSENT,
         "agreement_event": EventKind.AGREEMENT,
+        # R27: a courier bundle is a transfer; taking one in, or its receipt, a receipt.
+        "dispatch": EventKind.TRANSFER,
+        "dispatch_import": EventKind.RECEIPT,
+        "dispatch_receipt": EventKind.RECEIPT,
     }.get(verb, EventKind.DECISION)
 
 

@@ -245,6 +245,7 @@ MAY: dict[Action, set[str]] = {
     Action.DECIDE_VISIT: {"officer"},
     Action.CONFIGURE_HUB: {"officer"},
     Action.HAND_OVER: {"officer"},  # R22: the originator's release authority
+    Action.COURIER: {"officer"},
 }
 REQUIREMENT = {
     Action.PUBLISH: "R6",
@@ -269,6 +270,7 @@ REQUIREMENT = {
     Action.DECIDE_VISIT: "R23",
     Action.CONFIGURE_HUB: "R47",
     Action.HAND_OVER: "R22",
+    Action.COURIER: "R27",
 }
 
 

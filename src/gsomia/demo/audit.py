@@ -1,4 +1,4 @@
-"""Step 10 of `gsomia demo`, last: each log verifies, and KOR and JPN hold each other's
+"""Step 11 of `gsomia demo`, last: each log verifies, and KOR and JPN hold each other's
 cosigned checkpoints (`gsomia audit verify` and `gsomia audit status`, read at the console)."""
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ def _cosigned(net: DevNet, nation: str, partner: str) -> int:
 
 
 def audit(net: DevNet, story: Story, timeout: float = 30.0) -> Story:
-    """Step 10: each log verifies, and the partners cosigned each other's."""
-    step(10, "Each log verified, and cosigned by the partner")
+    """Step 11: each log verifies, and the partners cosigned each other's."""
+    step(11, "Each log verified, and cosigned by the partner")
     pair = [n for n in ("KOR", "JPN") if n in net.nodes]
     sizes = {n: log_console.log_status(net.nodes[n].home).status.size for n in pair}
     verified = 0

@@ -10,16 +10,18 @@ from rich.panel import Panel
 
 from gsomia.demo.audit import audit
 from gsomia.demo.control import originator_in_control
+from gsomia.demo.courier import courier_step
 from gsomia.demo.delivery import delivery
 from gsomia.demo.story import Story, console
 from gsomia.devnet import DevNet
 
 
 def run_story(net: DevNet) -> Story:
-    """The whole story, steps 1 to 10; each step's checks are in the `Story`."""
+    """The whole story, steps 1 to 11; each step's checks are in the `Story`."""
     story = Story()
     item_id, holding_id = delivery(net, story)
     originator_in_control(net, story, item_id, holding_id)
+    courier_step(net, story)
     return audit(net, story)
 
 

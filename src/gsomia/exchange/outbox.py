@@ -109,6 +109,46 @@ def due(conn: Connection, now: datetime, limit: int) -> list[Pending]:
     return [Pending(*row) for row in rows]
 
 
+_PENDING = (
+    outbox.c.id,
+    outbox.c.message_id,
+    outbox.c.kind,
+    outbox.c.peer,
+    outbox.c.priority,
+    outbox.c.body,
+    outbox.c.attempts,
+    outbox.c.item_id,
+    outbox.c.created_at,
+)
+
+
+def queued_for(
+    conn: Connection,
+    peer: str,
+    *,
+    item_ids: Collection[str] | None = None,
+    since: datetime | None = None,
+) -> list[Pending]:
+    """What is still queued for `peer` (of `item_ids`, or queued since `since`), whenever it
+    falls due: a courier bundle takes it now (R27). Most urgent first, then oldest."""
+    query = select(*_PENDING).where(outbox.c.state == QUEUED, outbox.c.peer == peer)
+    if item_ids is not None:
+        query = query.where(outbox.c.item_id.in_(list(item_ids)))
+    if since is not None:
+        query = query.where(outbox.c.created_at >= since)
+    return [Pending(*row) for row in conn.execute(query.order_by(outbox.c.priority, outbox.c.id))]
+
+
+def pending_of(conn: Connection, peer: str, message_ids: Collection[str]) -> list[Pending]:
+    """The rows for `peer` of `message_ids` still queued: what a late receipt may settle."""
+    query = select(*_PENDING).where(
+        outbox.c.state == QUEUED,
+        outbox.c.peer == peer,
+        outbox.c.message_id.in_(list(message_ids)),
+    )
+    return [Pending(*row) for row in conn.execute(query.order_by(outbox.c.id))]
+
+
 def next_due_at(conn: Connection) -> datetime | None:
     """When the earliest queued message becomes due, or None if nothing is queued."""
     value = conn.execute(

@@ -106,15 +106,17 @@ def item_from_header(node: Node, opened: Opened | OpenedV2) -> tuple[Item, str]:
     return item, str(meta.get("title", ""))
 
 
-def examine(node: Node, verified: Verified, now: datetime) -> Accepted | Refused:
-    """Whether this node accepts the item `verified` carries, and as what."""
+def examine(
+    node: Node, verified: Verified, now: datetime, channel: str = CHANNEL
+) -> Accepted | Refused:
+    """Whether this node accepts the item `verified` carries over `channel`, and as what."""
     message, card, opened = verified.message, verified.card, verified.opened
     try:
         item, title = item_from_header(node, opened)
         # A signed media type is still the partner's word, and every read serves it back as
         # a header: one outside the grammar (a CR/LF) is refused here, not met by a reader.
         check_media_type(opened.media_type)
-        decision, holding = _decide(node, card, opened, item, now)
+        decision, holding = _decide(node, card, opened, item, now, channel=channel)
     except PolicyDenied as error:
         return Refused(message, error.message, error.article, verified=True)
     except Error as error:
@@ -158,7 +160,13 @@ def examine(node: Node, verified: Verified, now: datetime) -> Accepted | Refused
 
 
 def _decide(
-    node: Node, card: IdentityCard, opened: Opened | OpenedV2, item: Item, now: datetime
+    node: Node,
+    card: IdentityCard,
+    opened: Opened | OpenedV2,
+    item: Item,
+    now: datetime,
+    *,
+    channel: str = CHANNEL,
 ) -> tuple[Decision, Holding | None]:
     """The treaty's decision on `item` from `card`'s node, and the holding it becomes if
     allowed (R7, R12, R26, R47); the onward and hub decisions raise `PolicyDenied` themselves.
@@ -175,7 +183,7 @@ def _decide(
         return onward.accept(node, card.nation, opened, item, now)
     agreement = node.agreement(item.agreement_id)
     decision = may_accept(
-        item, node.nation, card.nation, agreement, now, channel=CHANNEL, classic_crypto=classic
+        item, node.nation, card.nation, agreement, now, channel=channel, classic_crypto=classic
     )
     if not decision.allowed:
         return decision, None

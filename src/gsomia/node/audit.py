@@ -58,6 +58,9 @@ _HAPPENED = {
     "consent_grant": Filing(EventKind.CONSENT, EventKind.DECISION),  # a consent created
     "consent_revoke": Filing(EventKind.CONSENT, EventKind.DECISION),
     "agreement_event": Filing(EventKind.AGREEMENT, EventKind.DECISION),
+    "dispatch": Filing(EventKind.TRANSFER, EventKind.DECISION),  # a courier bundle sent (R27)
+    "dispatch_import": Filing(EventKind.RECEIPT, EventKind.DECISION),  # one taken in
+    "dispatch_receipt": Filing(EventKind.RECEIPT, EventKind.DECISION),  # its receipt back
 }
 
 #: The decisions of the workflows, each a decision whatever it concerns.

@@ -29,7 +29,7 @@ from gsomia.node import agreements, audit
 from gsomia.node.acceptance import Accepted, Refused, examine
 from gsomia.node.control.messages import receive_messages
 from gsomia.node.control.workflows import HANDLERS
-from gsomia.node.runtime import Node
+from gsomia.node.runtime import CHANNEL, Node
 from gsomia.seal.sealed import Unverified, message_ids, verify_batch
 from gsomia.store import holdings as stored_holdings
 
@@ -171,10 +171,11 @@ def _holding_row(result: Accepted, sender: str, now: datetime) -> dict[str, Any]
 
 
 def receive_batch(
-    node: Node, sender: str, data: bytes | Unverified
+    node: Node, sender: str, data: bytes | Unverified, *, channel: str = CHANNEL
 ) -> tuple[dict[str, Any], list[Accepted]]:
     """Apply a partner's v2 batch (`gsomia.seal.sealed`); the signed answer document, and what
-    was newly accepted.
+    was newly accepted. `channel` is how it came: node to node, or a courier bundle's channel
+    (`gsomia.node.courier`, R27), which the agreement must approve for each item as well.
 
     The batch's one signature is verified first: a batch that fails it (or names another
     sender or recipient) raises `EnvelopeError` and nothing is stored. Then each message is
@@ -211,7 +212,7 @@ def receive_batch(
         seen |= receive_messages(node, acts, now, HANDLERS) if acts else {}
         # Items are examined here; what did not verify, of any kind, is answered with them.
         results = [
-            examine(node, c, now)
+            examine(node, c, now, channel)
             if isinstance(c, Verified)
             else Refused(c.message, c.reason, c.article)
             for c in checked

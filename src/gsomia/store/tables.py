@@ -340,3 +340,23 @@ hub_rules = Table(
     Column("created_by", String(100), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+dispatches = Table(
+    "dispatches",
+    metadata,
+    # A courier or air-gapped bundle (R27): sent by this node ("out") or taken in ("in").
+    Column("id", String(64), primary_key=True),  # the dispatch number, e.g. KOR-JPN-00001
+    Column("direction", String(4), nullable=False),  # out | in
+    Column("peer", String(8), nullable=False, index=True),
+    Column("agreement_id", String(64), nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("courier", String(200), nullable=False),
+    Column("sent_at", UTCDateTime, nullable=False),
+    Column("receipt_due", UTCDateTime, nullable=False),
+    Column("message_ids", JSON, nullable=False),
+    Column("batches", JSON, nullable=False),  # the inner envelopes' batch ids, base64url
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("acknowledged_at", UTCDateTime),  # out: the partner's receipt came back
+    Column("answers", JSON),  # out: the answers' states by message id, once acknowledged
+)

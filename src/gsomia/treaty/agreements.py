@@ -92,6 +92,8 @@ class Agreement:
     history: tuple[Event, ...] = ()
     visit_lead_time_days: int = 0
     classic_crypto_allowed: bool = False
+    #: Days a courier dispatch may wait for its receipt before an alert: policy data (R27).
+    courier_receipt_days: int = 30
 
     def __post_init__(self) -> None:
         status = self.status_at(None)
@@ -285,7 +287,14 @@ def parse_agreement(text: str, schemes: SchemeRegistry) -> Agreement:
         history=tuple(history),
         visit_lead_time_days=data.get("visit_lead_time_days", 0),
         classic_crypto_allowed=bool(data.get("classic_crypto_allowed", False)),
+        courier_receipt_days=_receipt_days(data.get("courier_receipt_days", 30), ident),
     )
+
+
+def _receipt_days(value: object, ident: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 365:
+        raise InputError(f"{ident}: courier_receipt_days must be a whole number of days, 1-365")
+    return value
 
 
 @dataclass(frozen=True)

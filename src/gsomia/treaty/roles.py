@@ -45,6 +45,7 @@ class Action(StrEnum):
     DECIDE_VISIT = "decide_visit"
     CONFIGURE_HUB = "configure_hub"
     HAND_OVER = "hand_over"  # to the other party's representative, after its assurance
+    COURIER = "courier"  # send or take in a courier / air-gapped bundle (R27)
 
 
 #: The roles `gsomia user add --role` accepts, and the treaty roles each one carries.
@@ -85,6 +86,8 @@ _NEEDS: dict[Action, tuple[frozenset[str], str, str]] = {
     Action.DECIDE_VISIT: (frozenset({SECURITY_OFFICER}), "Art. 8", "R23"),
     Action.CONFIGURE_HUB: (frozenset({SECURITY_OFFICER}), "Art. 5", "R47"),
     Action.HAND_OVER: (frozenset({RELEASE_AUTHORITY}), "Art. 7.5", "R22"),
+    # Art. 12's body is not retrieved: the officer handling dispatches is this node's choice.
+    Action.COURIER: (frozenset({SECURITY_OFFICER}), "Art. 12", "R27"),
 }
 
 

@@ -17,7 +17,7 @@ from starlette.datastructures import UploadFile
 from gsomia.errors import InputError, NotFound, PolicyDenied, http_status
 from gsomia.labels import CAVEATS
 from gsomia.labels.media import attachment_headers, shown_inline
-from gsomia.node import audit_trail, listing, overview, read, sessions, transfers
+from gsomia.node import audit_trail, courier, listing, overview, read, sessions, transfers
 from gsomia.node import publish as publishing
 from gsomia.node import release as releasing
 from gsomia.node.live import alert_events
@@ -105,6 +105,8 @@ def dashboard(page: SignedIn) -> Response:
             transfers.list_transfers(node, user, limit=50) if page.may["view_transfers"] else []
         ),
         drafts=overview.drafts(node) if page.may["release"] else [],
+        # R27: a courier dispatch whose receipt is late alerts the officers who handle them.
+        overdue=courier.overdue(node) if page.may["courier"] else [],
         flash=set(overview.flash_for(node, user, now)),
         today=now.date(),
     )
