@@ -320,3 +320,26 @@ def test_an_analyst_cannot_mark_above_their_own_clearance(cast: Cast) -> None:
             .all()
         )
     assert any("below 군사I급비밀" in reason for reason in refusals)
+
+
+def test_the_node_sets_the_labels_review_time_and_names_each_provisions_agreement(
+    cast: Cast,
+) -> None:
+    """R9 (ADR 0105): a label the node makes carries a ReviewDateTime, 10 years on unless the
+    analyst sets one; R6: the item names the agreement each provision was made under."""
+    item_id = cast.publish("KOR", "kim", releasable_to=("JPN", "USA"))
+    item = transfers.get_item(cast["KOR"], item_id)
+    created = datetime.fromisoformat(item["label"]["CreationTime"].replace("Z", "+00:00"))
+    review = datetime.fromisoformat(item["label"]["ReviewDateTime"].replace("Z", "+00:00"))
+    assert review.year == created.year + 10
+    assert item["agreements"] == {}  # a draft is provided under nothing yet
+    cast.release("KOR", "park", item_id)
+    assert transfers.get_item(cast["KOR"], item_id)["agreements"] == {
+        "JPN": "KOR-JPN-2016 v1",
+        "USA": "KOR-USA-1987 v1",
+    }
+    chosen = datetime(2031, 1, 1, tzinfo=UTC)
+    later = transfers.get_item(cast["KOR"], cast.publish("KOR", "kim", review_at=chosen))
+    assert later["label"]["ReviewDateTime"] == "2031-01-01T00:00:00Z"
+    with pytest.raises(InputError, match="review time is a moment after now"):
+        cast.publish("KOR", "kim", review_at=datetime(2001, 1, 1, tzinfo=UTC))

@@ -218,6 +218,7 @@ class Sent:
     created_at: datetime
     settled_at: datetime | None
     answer: dict[str, Any] | None
+    agreement: str | None = None  # "KOR-JPN-2016 v1": what an item was provided under (R6)
 
 
 def _sent(row: Any) -> Sent:
@@ -234,6 +235,9 @@ def _sent(row: Any) -> Sent:
         created_at=m["created_at"],
         settled_at=m["settled_at"],
         answer=m["answer"],
+        agreement=(
+            f"{m['agreement_id']} v{m['agreement_version'] or 1}" if m["agreement_id"] else None
+        ),
     )
 
 

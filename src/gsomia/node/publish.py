@@ -60,6 +60,9 @@ class Draft:
     handling: tuple[str, ...] = ()
     copy_limit: int | None = None
     purpose_ends: datetime | None = None
+    #: When the originator reviews the marking (the label's ReviewDateTime, R9); the node sets
+    #: it `REVIEW_YEARS` after creation when the analyst names none (ADR 0105).
+    review_at: datetime | None = None
     #: The UUID the item id keeps: a STIX object's, taken in from a partner tool, so the item
     #: is served back under the same STIX id (`gsomia.stix.intake`). A fresh one otherwise.
     item_uuid: str | None = None
@@ -82,6 +85,26 @@ def parse_precedence(text: str) -> Precedence:
             f"unknown precedence {text!r}",
             hint="use FLASH, IMMEDIATE, PRIORITY or ROUTINE",
         ) from None
+
+
+#: Years after marking at which the originator reviews a classification it set no review for:
+#: the node's own default (ADR 0105), as the US order's 10-year default declassification date.
+REVIEW_YEARS = 10
+
+
+def _review_time(draft: Draft, now: datetime) -> datetime:
+    """The label's ReviewDateTime: the analyst's, if after now, else `REVIEW_YEARS` on."""
+    if draft.review_at is not None:
+        if draft.review_at.tzinfo is None or draft.review_at <= now:
+            raise InputError(
+                "the review time is a moment after now, with its time zone",
+                hint="for example 2031-12-01T00:00:00+00:00",
+            )
+        return draft.review_at
+    try:
+        return now.replace(year=now.year + REVIEW_YEARS)
+    except ValueError:  # 29 February
+        return now.replace(year=now.year + REVIEW_YEARS, day=28)
 
 
 def _record(node: Node, user: UserRecord, draft: Draft, now: datetime) -> ItemRecord:
@@ -115,6 +138,7 @@ def _record(node: Node, user: UserRecord, draft: Draft, now: datetime) -> ItemRe
         purposes=(draft.purpose,),
         informative=terms,
         label_id=item_id,
+        review_at=_review_time(draft, now),
     )
     return ItemRecord(
         id=item_id,

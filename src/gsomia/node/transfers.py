@@ -37,6 +37,7 @@ class Transfer:
     settled_at: datetime | None
     reason: str | None
     marked: str | None
+    agreement: str | None = None  # the agreement and version it was provided under (R6)
 
 
 def _transfer(sent: outbox.Sent) -> Transfer:
@@ -53,6 +54,7 @@ def _transfer(sent: outbox.Sent) -> Transfer:
         settled_at=sent.settled_at,
         reason=answer.get("reason"),
         marked=answer.get("marked"),
+        agreement=sent.agreement,
     )
 
 
@@ -80,9 +82,12 @@ def get_item(node: Node, item_id: str) -> dict[str, Any]:
     """One of this node's own items, as its fields; NotFound if there is none."""
     with node.reader.connect() as conn:
         record = items.get(conn, item_id, node.vault)
-    if record is None:
-        raise NotFound(f"no item {item_id}", hint="`gsomia item list` shows this node's items")
-    return fields_of(record)
+        if record is None:
+            raise NotFound(f"no item {item_id}", hint="`gsomia item list` shows this node's items")
+        provided = {p: items.provision(conn, item_id, p) for p in record.releasable_to}
+    # R6: the agreement (and its version) each provision of the item was made under.
+    agreements = {p: f"{a} v{v}" for p, found in provided.items() if found for a, v in [found]}
+    return {**fields_of(record), "agreements": agreements}
 
 
 def fields_of(record: ItemRecord) -> dict[str, Any]:

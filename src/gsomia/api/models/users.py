@@ -38,6 +38,9 @@ class PublishRequest(Body):
     )
     copy_limit: int | None = Field(None, ge=0, description="most copies a holder may make")
     purpose_ends: Moment | None = Field(None, description="then return or destroy (R18)")
+    review_at: Moment | None = Field(
+        None, description="the label's ReviewDateTime (R9); 10 years on when absent"
+    )
 
     def draft(self) -> Draft:
         if (self.text is None) == (self.content_b64 is None):
@@ -62,6 +65,7 @@ class PublishRequest(Body):
             handling=tuple(self.handling),
             copy_limit=self.copy_limit,
             purpose_ends=self.purpose_ends,
+            review_at=self.review_at,
         )
 
 
@@ -98,6 +102,7 @@ class TransferOut(BaseModel):
     settled_at: datetime | None
     reason: str | None = None
     marked: str | None = None
+    agreement: str | None = Field(None, description="the agreement and version provided under")
 
 
 class ItemOut(BaseModel):
