@@ -6,6 +6,7 @@ import json
 import ssl
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -167,6 +168,13 @@ class NodeClient:
         response = self._call("GET", "/api/v1/exports/stix", params={"id": item_ids})
         return dict(response.json())
 
+    def intake_stix(
+        self, agreement: str, purpose: str, objects: list[Any], level: str | None = None
+    ) -> dict[str, Any]:
+        """STIX objects a tool made, as drafts of this node's (`POST /api/v1/intake/stix`)."""
+        body = {"agreement": agreement, "purpose": purpose, "level": level, "objects": objects}
+        return dict(self._call("POST", "/api/v1/intake/stix", json=body).json())
+
 
 @dataclass(frozen=True)
 class Listed:
@@ -185,6 +193,51 @@ def _cursor(response: httpx.Response, rel: str) -> str | None:
         return None
     cursor = httpx.URL(link["url"]).params.get("cursor")
     return str(cursor) if cursor else None
+
+
+TAXII_ACCEPT = "application/taxii+json;version=2.1"
+
+
+def taxii_pages(
+    api_root: str,
+    collection: str,
+    *,
+    auth: httpx.Auth | None = None,
+    cacert: Path | None = None,
+    per_page: int = 500,
+) -> Iterator[list[dict[str, Any]]]:
+    """The objects of a TAXII 2.1 collection (named by id or title), a page at a time,
+    following `next` while the server says there is `more`."""
+    root = api_root.rstrip("/") + "/"
+    headers = {"Accept": TAXII_ACCEPT}
+    with httpx.Client(auth=auth, verify=trust(cacert), headers=headers, timeout=60) as http:
+        wanted = _taxii_collection(http, root, collection)
+        params: dict[str, Any] = {"limit": per_page}
+        while True:
+            answer = http.get(f"{root}collections/{wanted}/objects/", params=params)
+            if answer.status_code != 200:
+                raise Unavailable(
+                    f"the TAXII server answered {answer.status_code}: {answer.text[:200]}",
+                    hint="check the URL, the collection and the credentials",
+                )
+            envelope = answer.json()
+            yield list(envelope.get("objects", []))
+            if not envelope.get("more") or not envelope.get("next"):
+                return
+            params = {"limit": per_page, "next": envelope["next"]}
+
+
+def _taxii_collection(http: httpx.Client, root: str, collection: str) -> str:
+    answer = http.get(f"{root}collections/")
+    if answer.status_code != 200:
+        raise Unavailable(
+            f"the TAXII server answered {answer.status_code} for its collections",
+            hint="check the API root URL and the credentials",
+        )
+    for found in answer.json().get("collections", []):
+        if collection in (found.get("id"), found.get("title")):
+            return str(found["id"])
+    raise NotFound(f"no collection {collection!r} at {root}", hint="name it by id or title")
 
 
 def _error(response: httpx.Response) -> Error:

@@ -1,28 +1,30 @@
-"""Exports in partner tools' formats: a STIX 2.1 bundle of items a person may read (ADR 0115).
+"""Partner tools' formats: a STIX 2.1 bundle of items a person may read, and STIX objects a
+tool made taken in as drafts (ADR 0115).
 
-Each object goes through the read decision and is logged (`gsomia.node.sharing`), as a read
-through the API is.
+Each object handed out goes through the read decision and is logged (`gsomia.node.sharing`),
+as a read through the API is; each taken in is published as an analyst publishes (R6, R50).
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from gsomia.api.deps import NodeDep, UserDep
 from gsomia.api.models.problems import AUTHENTICATED
-from gsomia.node import sharing
+from gsomia.node import sharing, taxii
 from gsomia.stix.objects import bundle_of
 
-router = APIRouter(prefix="/api/v1/exports", tags=["exports"], responses=AUTHENTICATED)
+router = APIRouter(prefix="/api/v1", tags=["exports"], responses=AUTHENTICATED)
 
 #: The most objects of each kind (own items, holdings) in a bundle of everything readable.
 MAX_BUNDLE = 1000
 
 
-@router.get("/stix")
+@router.get("/exports/stix")
 def stix_bundle(
     user: UserDep, node: NodeDep, item_id: Annotated[list[str] | None, Query(alias="id")] = None
 ) -> JSONResponse:
@@ -33,3 +35,27 @@ def stix_bundle(
     else:
         found = sharing.readable_all(node, user, MAX_BUNDLE, action="read:stix")
     return JSONResponse(bundle_of(found), media_type="application/stix+json;version=2.1")
+
+
+class IntakeRequest(BaseModel):
+    """STIX objects a partner tool made, to become drafts under `agreement` for `purpose`."""
+
+    agreement: str = Field(max_length=64)
+    purpose: str = Field(max_length=200)
+    level: str | None = Field(
+        default=None, max_length=64, description="for objects that name no classification"
+    )
+    objects: list[Any] = Field(max_length=taxii.MAX_POSTED)
+
+
+@router.post("/intake/stix", status_code=201)
+def take_in(body: IntakeRequest, user: UserDep, node: NodeDep) -> dict[str, Any]:
+    """Each object as a draft of this nation's, its STIX id kept; one already taken in is a
+    success and is not taken in twice; a partner's item is refused (ADR 0115)."""
+    found = taxii.collection(node, user, body.agreement, body.purpose)
+    posted = taxii.post_objects(node, user, found, body.objects, default_level=body.level)
+    return {
+        "successes": posted.successes,
+        "failures": [{"id": i, "reason": why} for i, why in posted.failures],
+        "items": posted.item_ids,
+    }

@@ -81,6 +81,6 @@ def user_door(method: str, path: str) -> Door:
 
 
 def _api_door(method: str, rest: str) -> Door:
-    if method == "POST" and rest in ("/items", "/items:batch"):
+    if method == "POST" and rest in ("/items", "/items:batch", "/intake/stix"):
         return PUBLISH
     return TEXT if method == "POST" and _TEXT_PATHS.match(rest) else API

@@ -21,6 +21,7 @@ from gsomia.cli import identity as _identity  # noqa: F401
 from gsomia.cli import items as _items  # noqa: F401
 from gsomia.cli import node as _node  # noqa: F401
 from gsomia.cli import notices as _notices  # noqa: F401
+from gsomia.cli import taxii as _taxii  # noqa: F401
 from gsomia.cli import treaty as _treaty  # noqa: F401
 from gsomia.cli import visits as _visits  # noqa: F401
 from gsomia.cli import web as _web  # noqa: F401
