@@ -76,7 +76,7 @@ class HoldingRecord:
 ENVELOPE = "envelope"  # the column name its sealing is bound to
 
 
-def _described(m: RowMapping, vault: Vault) -> tuple[str, Any, Any, str | None]:
+def _described(m: RowMapping | Mapping[str, Any], vault: Vault) -> tuple[str, Any, Any, str | None]:
     """Title, original and local label, and the originator's binding (which carries the
     label too), opened (or as stored, for a row from before)."""
     title, original, local, binding = (
@@ -111,7 +111,7 @@ def _seal_described(row: Mapping[str, Any], vault: Vault) -> dict[str, Any]:
     }
 
 
-def _record(row: Row[Any] | RowMapping, vault: Vault) -> HoldingRecord:
+def _record(row: Row[Any] | RowMapping | Mapping[str, Any], vault: Vault) -> HoldingRecord:
     m = row._mapping if isinstance(row, Row) else row
     title, original_label, local_label, binding = _described(m, vault)
     return HoldingRecord(
@@ -129,8 +129,8 @@ def _record(row: Row[Any] | RowMapping, vault: Vault) -> HoldingRecord:
         purpose=m["purpose"],
         precedence=m["precedence"],
         media_type=m["media_type"],
-        envelope=m.get("envelope", b""),  # a listed row: not read
-        sender_card=m.get("sender_card", {}),
+        envelope=m["envelope"],
+        sender_card=m["sender_card"],
         received_at=m["received_at"],
         state=m["state"],
         consent_id=m["consent_id"],
@@ -201,7 +201,8 @@ def page(
     columns stored in clear (state, this nation's marking, precedence, purpose, originator or
     sender); the title is for the caller, and every filter again on the row as shown."""
     query = _page_query(after=after, limit=limit, where=where, backward=backward)
-    return [_record(row, vault) for row in conn.execute(query)]
+    unread = {"envelope": b"", "sender_card": {}}
+    return [_record({**row._mapping, **unread}, vault) for row in conn.execute(query)]
 
 
 def _page_query(

@@ -74,7 +74,7 @@ class ItemRecord:
 def _opened(m: RowMapping | Mapping[str, Any], vault: Vault) -> tuple[str, Any, bytes]:
     """The row's title, label and content, opened (or as stored, for a row from before); a
     listed row (no content column selected) has its content as empty bytes, never opened."""
-    title, label, content = m["title"], m["label"], m.get("content", b"")
+    title, label, content = m["title"], m["label"], m["content"]
     if m.get("data_key") is None and not is_sealed_text(title):
         return title, label, content
     key = vault.data_key(m["id"], m.get("data_key"))
@@ -91,7 +91,7 @@ def _seal_label(key: DataKey, label: Mapping[str, Any]) -> dict[str, str]:
     return {_SEALED: base64.urlsafe_b64encode(key.seal("label", data)).decode("ascii")}
 
 
-def _record(row: Row[Any] | RowMapping, vault: Vault) -> ItemRecord:
+def _record(row: Row[Any] | RowMapping | Mapping[str, Any], vault: Vault) -> ItemRecord:
     m = row._mapping if isinstance(row, Row) else row
     title, label, content = _opened(m, vault)
     return ItemRecord(
@@ -189,7 +189,7 @@ def page(
         else (items.c.created_at.desc(), items.c.id.desc())
     )
     query = query.order_by(*order).limit(limit)
-    return [_record(row, vault) for row in conn.execute(query)]
+    return [_record({**row._mapping, "content": b""}, vault) for row in conn.execute(query)]
 
 
 def drafts(conn: Connection, vault: Vault) -> list[ItemRecord]:
