@@ -246,6 +246,7 @@ MAY: dict[Action, set[str]] = {
     Action.CONFIGURE_HUB: {"officer"},
     Action.HAND_OVER: {"officer"},  # R22: the originator's release authority
     Action.COURIER: {"officer"},
+    Action.MANAGE_CONTRACTORS: {"officer"},
 }
 REQUIREMENT = {
     Action.PUBLISH: "R6",
@@ -271,6 +272,7 @@ REQUIREMENT = {
     Action.CONFIGURE_HUB: "R47",
     Action.HAND_OVER: "R22",
     Action.COURIER: "R27",
+    Action.MANAGE_CONTRACTORS: "R33",
 }
 
 

@@ -78,6 +78,9 @@ _WORKFLOW_VERBS = (
     *("agreement_event", "compromise_report_refused", "compromise_findings_refused"),
     *("close_compromise", "open_dispute", "dispute_consultation", "dispute_settled"),
     *("refer_dispute", "approve_visit", "refuse_visit", "disclose_to_visitor"),
+    # contractors (R33–R36)
+    *("contractor_facility", "contractor_inspection", "contractor_staff", "contractor_briefing"),
+    *("contract", "contract_assurance", "release_to_contractor"),
 )
 
 #: Every verb the node logs a decision under, and how the log files it. An action is a verb,

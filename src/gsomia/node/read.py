@@ -16,6 +16,7 @@ from sqlalchemy import Row, RowMapping
 
 from gsomia.errors import NotFound
 from gsomia.node import audit
+from gsomia.node.contractor_access import contractor_decision
 from gsomia.node.people import to_person
 from gsomia.node.runtime import Node
 from gsomia.seal import parse_held_card
@@ -194,6 +195,8 @@ def read_holding(
     now = node.clock()
     person = to_person(user, node.scheme(now.date()))
     decision = access_decision(node, person, record, now, purpose, use=use)
+    if decision.allowed:  # a contractor's staff: only under their facility and contract (R34)
+        decision = contractor_decision(node, user.name, record, now) or decision
     with node.engine.begin() as conn:
         audit.record(
             conn, actor=user.name, action="read", subject=record.id, decision=decision, now=now

@@ -360,3 +360,67 @@ dispatches = Table(
     Column("acknowledged_at", UTCDateTime),  # out: the partner's receipt came back
     Column("answers", JSON),  # out: the answers' states by message id, once acknowledged
 )
+
+# Contractors (R33–R36, Art. 16) ---------------------------------------------------------------
+
+facilities = Table(
+    "facilities",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("clearance", String(64)),  # facility security clearance, native marking; none: none
+    Column("clearance_expires", Date),
+    Column("security_officer", String(200)),  # Art. 16(j)
+    Column("parent_id", String(64)),  # the prime contractor of a subcontractor
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+facility_inspections = Table(
+    "facility_inspections",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("facility_id", String(64), ForeignKey("facilities.id"), nullable=False, index=True),
+    Column("inspected_at", UTCDateTime, nullable=False),
+    Column("kind", String(16), nullable=False),  # initial | periodic (Art. 16(g))
+    Column("findings", Text, nullable=False),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+contractor_staff = Table(
+    "contractor_staff",
+    metadata,
+    # The facility's register (Art. 16(i)): a user of this node who works for a contractor.
+    Column("user_name", String(100), ForeignKey("users.name"), primary_key=True),
+    Column("facility_id", String(64), ForeignKey("facilities.id"), nullable=False, index=True),
+    Column("briefed_at", UTCDateTime),  # security briefing acknowledged (Art. 16(f))
+    Column("added_by", String(100), nullable=False),
+    Column("added_at", UTCDateTime, nullable=False),
+)
+
+contracts = Table(
+    "contracts",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("facility_id", String(64), ForeignKey("facilities.id"), nullable=False, index=True),
+    Column("partner", String(8), nullable=False),  # whose provided CMI the contract concerns
+    Column("purpose", String(200), nullable=False),
+    Column("highest_level", String(64), nullable=False),
+    Column("security_clause", Text, nullable=False),
+    Column("assurance_requested_at", UTCDateTime),
+    Column("assurance_given_at", UTCDateTime),
+    Column("assurance_reference", String(200)),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+contractor_releases = Table(
+    "contractor_releases",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("contract_id", String(64), ForeignKey("contracts.id"), nullable=False, index=True),
+    Column("holding_id", String(64), nullable=False, index=True),
+    Column("released_by", String(100), nullable=False),
+    Column("released_at", UTCDateTime, nullable=False),
+)

@@ -94,6 +94,8 @@ class Agreement:
     classic_crypto_allowed: bool = False
     #: Days a courier dispatch may wait for its receipt before an alert: policy data (R27).
     courier_receipt_days: int = 30
+    #: Days after its last inspection a contractor facility may still receive CMI: policy (R35).
+    contractor_inspection_days: int = 365
 
     def __post_init__(self) -> None:
         status = self.status_at(None)
@@ -287,13 +289,15 @@ def parse_agreement(text: str, schemes: SchemeRegistry) -> Agreement:
         history=tuple(history),
         visit_lead_time_days=data.get("visit_lead_time_days", 0),
         classic_crypto_allowed=bool(data.get("classic_crypto_allowed", False)),
-        courier_receipt_days=_receipt_days(data.get("courier_receipt_days", 30), ident),
+        courier_receipt_days=_days(data, "courier_receipt_days", 30, ident),
+        contractor_inspection_days=_days(data, "contractor_inspection_days", 365, ident),
     )
 
 
-def _receipt_days(value: object, ident: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 365:
-        raise InputError(f"{ident}: courier_receipt_days must be a whole number of days, 1-365")
+def _days(data: Mapping[str, Any], name: str, default: int, ident: str) -> int:
+    value = data.get(name, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 3660:
+        raise InputError(f"{ident}: {name} must be a whole number of days, 1-3660")
     return value
 
 

@@ -46,6 +46,7 @@ class Action(StrEnum):
     CONFIGURE_HUB = "configure_hub"
     HAND_OVER = "hand_over"  # to the other party's representative, after its assurance
     COURIER = "courier"  # send or take in a courier / air-gapped bundle (R27)
+    MANAGE_CONTRACTORS = "manage_contractors"  # facilities, staff, contracts, releases (R33)
 
 
 #: The roles `gsomia user add --role` accepts, and the treaty roles each one carries.
@@ -88,6 +89,8 @@ _NEEDS: dict[Action, tuple[frozenset[str], str, str]] = {
     Action.HAND_OVER: (frozenset({RELEASE_AUTHORITY}), "Art. 7.5", "R22"),
     # Art. 12's body is not retrieved: the officer handling dispatches is this node's choice.
     Action.COURIER: (frozenset({SECURITY_OFFICER}), "Art. 12", "R27"),
+    # Art. 16: the Receiving Party's measures before CMI reaches a contractor.
+    Action.MANAGE_CONTRACTORS: (frozenset({SECURITY_OFFICER}), "Art. 16", "R33"),
 }
 
 

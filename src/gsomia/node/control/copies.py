@@ -20,6 +20,7 @@ from sqlalchemy import Connection
 from gsomia.errors import Conflict, InputError, NotFound
 from gsomia.node import audit, read
 from gsomia.node.authority import authorise, refuse
+from gsomia.node.contractor_access import contractor_decision
 from gsomia.node.people import to_person
 from gsomia.node.runtime import Node
 from gsomia.seal import seal_envelope
@@ -154,6 +155,16 @@ def _label(row: HoldingRecord, holding: Holding, **extra: Any) -> dict[str, Any]
     }
 
 
+def _contractor_check(
+    node: Node, person: str, row: HoldingRecord, now: datetime, action: str
+) -> None:
+    """A contractor's staff copy and translate under the same rules as anyone (R36), and only
+    what their facility and contract let them have (R33–R35); refused and logged otherwise."""
+    decision = contractor_decision(node, person, row, now)
+    if decision is not None and not decision.allowed:
+        refuse(node, actor=person, action=action, subject=row.id, decision=decision, now=now)
+
+
 def seal_own(node: Node, content: bytes, copy_id: str, marking: str, now: datetime) -> bytes:
     """`content` sealed to this node's own key: readable only through a verified open here."""
     return seal_envelope(
@@ -189,6 +200,7 @@ def make_copies(node: Node, user: UserRecord, holding_id: str, count: int = 1) -
     now = node.clock()
     with node.reader.connect() as conn:
         made = copies.reproductions(conn, row.id)
+    _contractor_check(node, user.name, row, now, "copy")
     decision: Decision = Decision.allow("", "", "")
     for offset in range(count):
         decision = suspension(person, holding, now) or may_copy(person, holding, made + offset, now)
@@ -259,6 +271,7 @@ def translate(
     )
     if not decision.allowed:
         refuse(node, actor=user.name, action="translate", subject=row.id, decision=decision)
+    _contractor_check(node, translator, row, now, "translate")
     done: ItemTranslation = make_translation(
         worker, holding, made, now, source_language=source_language, language=language
     )
