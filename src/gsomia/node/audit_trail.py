@@ -7,6 +7,7 @@ Reading it is itself a decision (`Action.READ_AUDIT`, Art. 6(f)), taken here for
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ from gsomia.ledger.events import LogEvent
 from gsomia.node import audit
 from gsomia.node.audit_rows import logged_rows
 from gsomia.node.authority import authorise
+from gsomia.node.paging import Page, Place, Position, read_page
 from gsomia.node.runtime import Node
 from gsomia.store import access_log, log_entries
 from gsomia.store.ledger import SqlLog
@@ -55,6 +57,54 @@ def decisions(node: Node, user: UserRecord, limit: int = 200) -> list[dict[str, 
     _allowed(node, user, "log:decisions")
     with node.reader.connect() as conn:
         return logged_rows(conn, access_log.newest(conn, limit))
+
+
+@dataclass(frozen=True)
+class DecisionFilter:
+    """What an auditor asked the decisions for; None: any. Applied to the row as the log says
+    it is, so a row edited in the table is found by what it really was."""
+
+    actor: str | None = None
+    action: str | None = None
+    allowed: bool | None = None
+    text: str | None = None  # in the subject or the reason
+
+    def matches(self, row: Mapping[str, Any]) -> bool:
+        text = (self.text or "").casefold()
+        return (
+            (self.actor is None or row["actor"] == self.actor)
+            and (self.action is None or row["action"] == self.action)
+            and (self.allowed is None or bool(row["allowed"]) == self.allowed)
+            and (not text or text in f"{row['subject']} {row['reason']}".casefold())
+        )
+
+
+def decisions_page(
+    node: Node,
+    user: UserRecord,
+    wanted: DecisionFilter,
+    position: Position,
+    limit: int = 100,
+) -> Page[dict[str, Any]]:
+    """A page of `access_log` rows, newest first, as the log says they are, that match
+    `wanted` (the bounded scan of `node.paging`; a row's place is its time and its id, and
+    the id orders the log)."""
+    _allowed(node, user, "log:decisions")
+    with node.reader.connect() as conn:
+
+        def fetch(after: Place | None, n: int, backward: bool) -> list[dict[str, Any]]:
+            rows = access_log.page(
+                conn, after=None if after is None else int(after[1]), limit=n, backward=backward
+            )
+            return logged_rows(conn, rows)
+
+        return read_page(
+            fetch,
+            lambda row: (row["at"], str(row["id"])),
+            lambda row: row if wanted.matches(row) else None,
+            position,
+            limit,
+        )
 
 
 def status(node: Node, user: UserRecord) -> LogState:

@@ -18,6 +18,18 @@ def newest(conn: Connection, limit: int) -> list[dict[str, Any]]:
     return [dict(row) for row in rows.mappings()]
 
 
+def page(
+    conn: Connection, *, after: int | None, limit: int, backward: bool
+) -> list[dict[str, Any]]:
+    """Up to `limit` rows after row `after` in the log's order, newest first (`backward`: the
+    other way), read by primary key."""
+    query = select(access_log)
+    if after is not None:
+        query = query.where(access_log.c.id > after if backward else access_log.c.id < after)
+    order = access_log.c.id if backward else access_log.c.id.desc()
+    return [dict(row) for row in conn.execute(query.order_by(order).limit(limit)).mappings()]
+
+
 def about(conn: Connection, subjects: Sequence[str], limit: int | None) -> list[dict[str, Any]]:
     """The rows about any of `subjects`, oldest first, at most `limit` (all if None)."""
     rows = conn.execute(

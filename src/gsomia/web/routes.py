@@ -23,7 +23,7 @@ from gsomia.node import release as releasing
 from gsomia.node.live import alert_events
 from gsomia.treaty.items import Precedence
 from gsomia.treaty.roles import Action
-from gsomia.web import pages
+from gsomia.web import pages, paging
 from gsomia.web.auth import AnyPage, Page, Posted, PostedSignedIn, SignedIn, requires
 from gsomia.web.done import done_of
 from gsomia.web.marking import marking
@@ -80,10 +80,14 @@ def dashboard(page: SignedIn) -> Response:
     node, user = page.node, page.user
     assert user is not None
     now = node.clock()
+    params, url = page.request.query_params, page.request.url
+    asked = paging.list_filter(params)
     # Only what the access decision lets this person see; a redacted row has no markings.
+    held_page = listing.holdings_page(node, user, asked, paging.position(params, "held"), 50)
+    own_page = listing.items_page(node, user, asked, paging.position(params, "own"), 50)
     held = [
         (view, None if redacted else pages.holding_markings(node, view))
-        for view, redacted in listing.visible_holdings(node, user)
+        for view, redacted in held_page.rows
     ]
     own = [
         (
@@ -92,7 +96,7 @@ def dashboard(page: SignedIn) -> Response:
             if redacted
             else marking(node.schemes, node.nation, row["level"], row["created_at"].date()),
         )
-        for row, redacted in listing.visible_items(node, user, limit=50)
+        for row, redacted in own_page.rows
     ]
     return render(
         page,
@@ -100,6 +104,9 @@ def dashboard(page: SignedIn) -> Response:
         agreements=pages.agreement_lines(node, now.date()),
         holdings=held,
         items=own,
+        asked=paging.wanted(params),
+        held_pages=paging.links(url, "held", held_page),
+        own_pages=paging.links(url, "own", own_page),
         # The section shows only for roles that may view transfers; the node checks it too.
         outbox=(
             transfers.list_transfers(node, user, limit=50) if page.may["view_transfers"] else []
@@ -296,11 +303,29 @@ def agreement_page(agreement_id: str, page: SignedIn) -> Response:
     )
 
 
+#: The audit page's filters and the longest value each may be.
+AUDIT_FILTERS = {"actor": 100, "action": 32, "decision": 8, "text": 200}
+
+
 @router.get("/audit")
 def audit_page(page: SignedIn) -> Response:
-    """Every decision, newest first; `node.audit_trail` decides who may read it, and logs it."""
+    """The decisions, newest first, a page at a time, filtered on the row as the log says it
+    is; `node.audit_trail` decides who may read it, and logs it."""
     assert page.user is not None
-    return render(page, "audit.html", rows=audit_trail.decisions(page.node, page.user))
+    params = page.request.query_params
+    asked = paging.wanted(params, AUDIT_FILTERS)
+    decision = asked.get("decision")
+    wanted = audit_trail.DecisionFilter(
+        actor=asked.get("actor"),
+        action=asked.get("action"),
+        allowed=None if decision is None else decision == "allowed",
+        text=asked.get("text"),
+    )
+    found = audit_trail.decisions_page(
+        page.node, page.user, wanted, paging.position(params, "cursor")
+    )
+    pager = paging.links(page.request.url, "cursor", found)
+    return render(page, "audit.html", rows=found.rows, asked=asked, pages=pager)
 
 
 # Live alerts -------------------------------------------------------------------------------
