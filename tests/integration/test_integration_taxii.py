@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
-from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import requests
 import stix2
+from bench.holdings_load import copy_holdings, template_of
 from sqlalchemy import func, select
 from taxii2client.exceptions import TAXIIServiceException
 from taxii2client.v21 import ApiRoot, Collection, Server, as_pages
@@ -21,11 +20,7 @@ from tests.integration.conftest import MakeNet
 
 from gsomia.devnet import DevNet
 from gsomia.node.users import set_password
-from gsomia.seal import parse_held_card
-from gsomia.seal.held import held, open_holding
 from gsomia.stix.objects import EXTENSION_ID, labels_of, stix_id
-from gsomia.store import holdings
-from gsomia.store.holdings import HoldingRecord
 from gsomia.store.tables import access_log
 
 pytestmark = pytest.mark.integration
@@ -72,43 +67,6 @@ def _collection(net: DevNet, name: str) -> Collection:
     return found
 
 
-def _template(net: DevNet, item_id: str) -> HoldingRecord:
-    node = net.node("JPN")
-    with node.engine.connect() as conn:
-        record = holdings.get(conn, item_id, node.vault)
-    assert record is not None
-    return record
-
-
-def _copies(net: DevNet, template: HoldingRecord, count: int) -> set[str]:
-    """`count` holdings like `template`, inserted straight into JPN's database (each sealed at
-    rest for its own id, as receipt seals it): their item ids."""
-    node = net.node("JPN")
-    card = parse_held_card(json.dumps(template.sender_card).encode())
-    envelope = holdings.envelope_of(template, node.vault)
-    opened = open_holding(node.keys, template.id, envelope, template.format, card)
-    rows, made = [], set()
-    for n in range(count):
-        holding_id, item_id = str(uuid.uuid4()), f"KOR-{uuid.uuid4()}"
-        record = replace(
-            template,
-            id=holding_id,
-            envelope_id=str(uuid.uuid4()),
-            item_id=item_id,
-            title=f"track copy {n}",
-            received_at=template.received_at + timedelta(milliseconds=n + 1),
-            envelope=held(node.keys, opened, holding_id),  # type: ignore[arg-type]
-            data_key=None,
-        )
-        values = holdings._values(record)
-        values.pop("data_key")
-        rows.append(values)
-        made.add(item_id)
-    with node.engine.begin() as conn:
-        holdings.insert_rows(conn, rows, node.vault)
-    return made
-
-
 def _status(error: requests.HTTPError) -> int:
     assert error.response is not None
     return int(error.response.status_code)
@@ -148,7 +106,7 @@ def test_a_partner_tool_pages_reads_and_posts_under_the_access_decision(
 
     # Paging through more than a thousand, in order, nothing twice, every one logged.
     before = _logged_reads(net, "sato")
-    copies = _copies(net, _template(net, item_id), COPIES)
+    copies = copy_holdings(net.node("JPN"), template_of(net.node("JPN"), item_id), COPIES)
     seen: list[str] = []
     for page in as_pages(sato.get_objects, per_request=250):
         seen.extend(o["id"] for o in page.get("objects", []))
@@ -160,7 +118,7 @@ def test_a_partner_tool_pages_reads_and_posts_under_the_access_decision(
     assert len(manifest["objects"]) == 5
 
     # added_after: only what came after.
-    last = _template(net, item_id).received_at + timedelta(milliseconds=COPIES - 1)
+    last = template_of(net.node("JPN"), item_id).received_at + timedelta(milliseconds=COPIES - 1)
     after = sato.get_objects(added_after=last.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
     assert len(after["objects"]) == 1
 

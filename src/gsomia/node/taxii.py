@@ -46,6 +46,7 @@ __all__ = [
     "basic_user",
     "collection",
     "collections",
+    "cursor_of",
     "get_object",
     "objects_page",
     "post_objects",
@@ -140,7 +141,8 @@ def basic_user(node: Node, name: str, password: str) -> UserRecord:
 # Paging -------------------------------------------------------------------------------------
 
 
-def _cursor(added: datetime, key: str) -> str:
+def cursor_of(added: datetime, key: str) -> str:
+    """The `next` of a page whose last row scanned is (`added`, `key`)."""
     return base64.urlsafe_b64encode(f"{added.isoformat()}|{key}".encode()).decode().rstrip("=")
 
 
@@ -195,7 +197,7 @@ def objects_page(
         if not more:
             break
     sharing.hand_over(node, reader, decided, action=ACTION)
-    cursor = _cursor(*after) if more and after is not None else None
+    cursor = cursor_of(*after) if more and after is not None else None
     return Page(handed, more, cursor)
 
 

@@ -1,0 +1,223 @@
+"""TAXII 2.1: the node's server beside medallion 3.0 (the OASIS reference server, memory
+backend), in the same run, over HTTP on loopback, the same client for both (issue 17).
+
+The node: a JPN node process on SQLite; one KOR item really received, then copies of it
+inserted straight into the database (`bench.holdings_load`) to 1,000, 10,000 and 100,000 in
+the collection `KOR-JPN-2016 / missile-warning`. The reader is sato (cleared 極秘, a need to
+know): every object of every page passes the read decision, is opened, and is logged
+(`read:taxii`), as a page's read is. medallion: the same STIX objects, posted in batches of
+1,000 to 10,000 stored; it applies no access decision and logs nothing.
+
+* `taxii_add_per_s_10k`: single-object POSTs per second with 10,000 stored (each one a draft
+  item published on the node: label, sealing at rest, log entry). Anchor: medallion's.
+* `taxii_page_objects_per_s_10k`: objects per second paging with `limit=100` at 10,000 stored
+  (the node: all 100 pages; medallion: its first 3 pages, each costs the same there).
+* `taxii_get_ms_10k`: one object by id, median. Lower is better.
+* `taxii_page_flatness_1k_100k`: the node's paging rate at 1,000 stored over its rate at
+  100,000 stored (the last 20 pages, past 99,000, reached by the page key): 1.0 is flat,
+  goal ≤ 1.5. Anchor: the same ratio for medallion from 1,000 to 10,000 stored.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.figures import Figure
+from bench.holdings_load import copy_holdings, template_of
+from bench.medallion_server import Medallion
+from gsomia.devnet import DevNet
+from gsomia.node import sharing
+from gsomia.node.taxii import collection_id, cursor_of
+from gsomia.stix.objects import EXTENSION_ID, StixItem, object_of
+
+AGREEMENT, PURPOSE = "KOR-JPN-2016", "missile-warning"
+TAXII = "application/taxii+json;version=2.1"
+PAGE = 100
+ADDS = 40
+GETS = 20
+MACHINE = "2 cores shared with other helpers' work while sampled"
+
+
+def _provided(net: DevNet) -> str:
+    kim, park = net.client("KOR", "kim"), net.client("KOR", "park")
+    item_id = kim.publish(
+        title="DPRK launch track",
+        level="군사II급비밀",
+        releasable_to=["JPN"],
+        purpose=PURPOSE,
+        text="launch at 05:57 KST " + "x" * 900,
+    )
+    park.release(item_id)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if any(h["item_id"] == item_id for h in net.client("JPN", "sato").holdings()):
+            return item_id
+        time.sleep(0.2)
+    raise RuntimeError("the item did not reach JPN")
+
+
+def _page_rate(http: httpx.Client, url: str, pages: int, start: str | None = None) -> float:
+    """Objects per second over up to `pages` pages of `url` from `start`."""
+    params: dict[str, Any] = {"limit": PAGE, **({"next": start} if start else {})}
+    count, spent = 0, 0.0
+    for _ in range(pages):
+        started = time.perf_counter()
+        answer = http.get(url, params=params)
+        spent += time.perf_counter() - started
+        answer.raise_for_status()
+        envelope = answer.json()
+        count += len(envelope.get("objects", []))
+        if not envelope.get("more"):
+            break
+        params = {"limit": PAGE, "next": envelope["next"]}
+    return count / spent
+
+
+def _get_ms(http: httpx.Client, url: str, times: int) -> float:
+    samples = []
+    for _ in range(times):
+        started = time.perf_counter()
+        http.get(url).raise_for_status()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+def _indicator(n: int) -> dict[str, Any]:
+    return {
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": f"indicator--{n:08x}-0000-4000-8000-{n:012x}",
+        "created": "2026-12-01T00:00:00.000Z",
+        "modified": "2026-12-01T00:00:00.000Z",
+        "name": f"beacon {n}",
+        "description": "seen before each launch",
+        "pattern": "[ipv4-addr:value = '198.51.100.7']",
+        "pattern_type": "stix",
+        "valid_from": "2026-12-01T00:00:00Z",
+        "extensions": {
+            "extension-definition--b8a8f0f5-8a4b-4a8e-9d4c-4a7f5c2b9e10": {
+                "extension_type": "property-extension"
+            }
+        },
+    }
+
+
+def _node_add_rate(http: httpx.Client, url: str) -> float:
+    spent = 0.0
+    for n in range(ADDS):
+        obj = {**_indicator(1_000_000 + n), "extensions": {EXTENSION_ID: {"classification": "秘"}}}
+        started = time.perf_counter()
+        http.post(url, json={"objects": [obj]}).raise_for_status()
+        spent += time.perf_counter() - started
+    return ADDS / spent
+
+
+def _medallion(workdir: Path, reports: list[dict[str, Any]]) -> dict[str, float]:
+    server = Medallion(workdir, page_size=PAGE)
+    server.start()
+    found: dict[str, float] = {}
+    try:
+        with server.client() as http:
+            server.add(http, reports[:1000])
+            found["page_1k"] = _page_rate(http, server.objects_url, 3)
+            for start in range(1000, 10_000, 1000):
+                server.add(http, reports[start : start + 1000])
+            found["page_10k"] = _page_rate(http, server.objects_url, 3)
+            found["get_10k"] = _get_ms(http, f"{server.objects_url}{reports[5000]['id']}/", 5)
+            spent = 0.0
+            for n in range(10):
+                started = time.perf_counter()
+                server.add(http, [_indicator(n)])
+                spent += time.perf_counter() - started
+            found["add_10k"] = 10 / spent
+    finally:
+        server.stop()
+    return found
+
+
+def _reports(template_item: StixItem, count: int) -> list[dict[str, Any]]:
+    return [
+        object_of(replace(template_item, item_id=f"KOR-{n:08x}-0000-4000-8000-{n:012x}"))
+        for n in range(count)
+    ]
+
+
+def _node(workdir: Path) -> tuple[dict[str, float], StixItem]:
+    net = DevNet(workdir, ("KOR", "JPN"))
+    net.setup()
+    net.start_all()
+    found: dict[str, float] = {}
+    try:
+        item_id = _provided(net)
+        net.stop("KOR")
+        jpn = net.node("JPN")
+        template = template_of(jpn, item_id)
+        proc = net.nodes["JPN"]
+        root = f"{proc.url}/taxii2/{AGREEMENT}/"
+        objects = f"{root}collections/{collection_id(AGREEMENT, PURPOSE)}/objects/"
+        headers = {"Authorization": f"Bearer {proc.tokens['sato']}", "Accept": TAXII}
+        with httpx.Client(headers=headers, timeout=600) as http:
+            first = http.get(objects, params={"limit": 1}).json()["objects"][0]
+            copy_holdings(jpn, template, 999)
+            found["page_1k"] = _page_rate(http, objects, 10)
+            copy_holdings(jpn, template, 9000, after=999)
+            found["page_10k"] = _page_rate(http, objects, 100)
+            found["get_10k"] = _get_ms(http, f"{objects}{first['id']}/", GETS)
+            found["add_10k"] = _node_add_rate(http, objects)
+            copy_holdings(jpn, template, 90_000, after=9999)
+            # The page key just before copy 98,000: the last 20 pages of the collection.
+            cursor = cursor_of(template.received_at + timedelta(milliseconds=98_000), "")
+            found["page_100k"] = _page_rate(http, objects, 20, start=cursor)
+            found["get_100k"] = _get_ms(http, f"{objects}{first['id']}/", GETS)
+        sample = sharing.holding_item(jpn, template)
+    finally:
+        net.close()
+    return found, sample
+
+
+def run() -> dict[str, Figure]:
+    with tempfile.TemporaryDirectory() as root:
+        node, sample = _node(Path(root) / "net")
+        reference = _medallion(Path(root) / "medallion", _reports(sample, 10_000))
+    anchor = "medallion 3.0 (memory backend), same run, same client"
+    note = f"JPN node process on SQLite, reader cleared, each object decided and logged; {MACHINE}"
+    return {
+        "taxii_add_per_s_10k": Figure(
+            node["add_10k"],
+            "objects/s",
+            anchor,
+            reference["add_10k"],
+            f"single-object POSTs, {ADDS} on the node (each a draft item), 10 on medallion; {note}",
+        ),
+        "taxii_page_objects_per_s_10k": Figure(
+            node["page_10k"],
+            "objects/s",
+            anchor,
+            reference["page_10k"],
+            f"limit {PAGE}; the node all 100 pages, medallion its first 3; {note}",
+        ),
+        "taxii_get_ms_10k": Figure(
+            node["get_10k"],
+            "ms",
+            anchor,
+            reference["get_10k"],
+            f"median of {GETS} (medallion: 5); lower is better; {note}",
+        ),
+        "taxii_page_flatness_1k_100k": Figure(
+            node["page_1k"] / node["page_100k"],
+            "ratio",
+            "medallion, 1k/10k stored, same run",
+            reference["page_1k"] / reference["page_10k"],
+            f"node objects/s at 1,000 stored ({node['page_1k']:.0f}) over at 100,000 "
+            f"({node['page_100k']:.0f}, the pages past 98,000); get at 100k "
+            f"{node['get_100k']:.1f} ms; goal ≤ 1.5, lower is flatter; {note}",
+        ),
+    }

@@ -1,0 +1,59 @@
+"""Holdings inserted straight into a node's database, each like a real one received: the load
+of `bench_taxii` and of the TAXII paging tests (receiving 100,000 items one by one would
+measure the exchange, not TAXII)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import replace
+from datetime import timedelta
+
+from gsomia.node.runtime import Node
+from gsomia.seal import parse_held_card
+from gsomia.seal.held import held, open_holding
+from gsomia.seal.sealed import OpenedV2
+from gsomia.store import holdings
+from gsomia.store.holdings import HoldingRecord
+
+CHUNK = 2000
+
+
+def template_of(node: Node, item_id: str) -> HoldingRecord:
+    """The holding of `item_id` on `node`, to copy."""
+    with node.engine.connect() as conn:
+        record = holdings.get(conn, item_id, node.vault)
+    assert record is not None, f"{item_id} is not held"
+    return record
+
+
+def copy_holdings(node: Node, template: HoldingRecord, count: int, *, after: int = 0) -> set[str]:
+    """`count` holdings like `template` (same labels, agreement and purpose; a title and item id
+    of their own; received 1 ms apart after the template, from copy number `after` on), each
+    sealed at rest for its own id as receipt seals it. Their item ids."""
+    card = parse_held_card(json.dumps(template.sender_card).encode())
+    envelope = holdings.envelope_of(template, node.vault)
+    opened = open_holding(node.keys, template.id, envelope, template.format, card)
+    assert isinstance(opened, OpenedV2), "copies are of a v2 holding"
+    made: set[str] = set()
+    for start in range(after, after + count, CHUNK):
+        rows = []
+        for n in range(start, min(start + CHUNK, after + count)):
+            holding_id, item_id = str(uuid.uuid4()), f"{template.originator}-{uuid.uuid4()}"
+            record = replace(
+                template,
+                id=holding_id,
+                envelope_id=str(uuid.uuid4()),
+                item_id=item_id,
+                title=f"track copy {n}",
+                received_at=template.received_at + timedelta(milliseconds=n + 1),
+                envelope=held(node.keys, opened, holding_id),
+                data_key=None,
+            )
+            values = holdings._values(record)
+            values.pop("data_key")
+            rows.append(values)
+            made.add(item_id)
+        with node.engine.begin() as conn:
+            holdings.insert_rows(conn, rows, node.vault)
+    return made
