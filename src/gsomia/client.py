@@ -168,6 +168,10 @@ class NodeClient:
         response = self._call("GET", "/api/v1/exports/stix", params={"id": item_ids})
         return dict(response.json())
 
+    def export_ztdf(self, item_id: str) -> bytes:
+        """A ZTDF container of one item or holding (its key only from the node's KAS)."""
+        return self._call("GET", f"/api/v1/exports/ztdf/{item_id}").content
+
     def intake_stix(
         self, agreement: str, purpose: str, objects: list[Any], level: str | None = None
     ) -> dict[str, Any]:

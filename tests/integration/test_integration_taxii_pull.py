@@ -3,6 +3,8 @@ a real node: drafts keeping their STIX ids, once, and a partner's item refused."
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import os
 import subprocess
@@ -10,12 +12,17 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import stix2
 from bench.medallion_server import COLLECTION, PASSWORD, USER, Medallion
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from otdf_python.tdf_reader import TDFReader
 from tests.integration.conftest import MakeNet
 
 from gsomia.devnet import DevNet
+from gsomia.seal.ztdf import decrypt_payload, read_container
 from gsomia.stix.objects import EXTENSION_ID
 
 pytestmark = pytest.mark.integration
@@ -121,3 +128,51 @@ def test_a_tools_objects_become_drafts_keeping_their_ids_once(
     assert f"--{sorted(wanted)[0].removeprefix('KOR-')}" in {
         "--" + o["id"].partition("--")[2] for o in bundle["objects"]
     }
+
+    # `gsomia item export ID --format ztdf`: the container, its key from the node's KAS route.
+    tdf = tool.workdir / "item.tdf"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gsomia",
+            "item",
+            "export",
+            sorted(wanted)[0],
+            "--format",
+            "ztdf",
+            "--out",
+            str(tdf),
+            "--url",
+            proc.url,
+        ],
+        env={**os.environ, "GSOMIA_TOKEN": proc.tokens["kim"]},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    manifest = json.loads(TDFReader(io.BytesIO(tdf.read_bytes())).manifest())
+    access = manifest["encryptionInformation"]["keyAccess"][0]
+    assert access["url"] == f"{proc.url}/api/v1/kas"
+    requester = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = (
+        requester.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    answer = httpx.post(
+        f"{access['url']}/v2/rewrap",
+        json={
+            "keyAccess": access,
+            "policy": manifest["encryptionInformation"]["policy"],
+            "clientPublicKey": public,
+        },
+        headers={"Authorization": f"Bearer {proc.tokens['kim']}"},
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    oaep = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
+    key = requester.decrypt(base64.b64decode(answer.json()["entityWrappedKey"]), oaep)
+    _, payload = read_container(tdf.read_bytes())
+    assert json.loads(decrypt_payload(key, manifest, payload))["id"] in {indicator.id, malware.id}

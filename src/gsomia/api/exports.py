@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from gsomia.api.deps import NodeDep, UserDep
 from gsomia.api.models.problems import AUTHENTICATED
-from gsomia.node import sharing, taxii
+from gsomia.labels.media import attachment_headers
+from gsomia.node import sharing, taxii, ztdf
 from gsomia.stix.objects import bundle_of
 
 router = APIRouter(prefix="/api/v1", tags=["exports"], responses=AUTHENTICATED)
@@ -59,3 +60,31 @@ def take_in(body: IntakeRequest, user: UserDep, node: NodeDep) -> dict[str, Any]
         "failures": [{"id": i, "reason": why} for i, why in posted.failures],
         "items": posted.item_ids,
     }
+
+
+@router.get("/exports/ztdf/{item_id}")
+def ztdf_container(item_id: str, request: Request, user: UserDep, node: NodeDep) -> Response:
+    """A ZTDF (OpenTDF) container of one item or holding (R49): its key released only by
+    this node's key-access route, to a reader the access decision allows."""
+    kas_url = f"{request.base_url}api/v1/kas"
+    container = ztdf.export_container(node, user, item_id, kas_url)
+    return Response(
+        container.data, media_type="application/zip", headers=attachment_headers(f"{item_id}.tdf")
+    )
+
+
+class RewrapRequest(BaseModel):
+    """What a TDF reader sends the key-access route: the container's key access object and
+    policy, and its own RSA public key to receive the data key under."""
+
+    keyAccess: dict[str, Any]
+    policy: str = Field(max_length=32_000)
+    clientPublicKey: str = Field(max_length=8_000)
+
+
+@router.post("/kas/v2/rewrap")
+def rewrap(body: RewrapRequest, user: UserDep, node: NodeDep) -> dict[str, str]:
+    """The data key of a container this node made, wrapped for the requester, if the read
+    decision allows them the item its policy names; logged either way."""
+    wrapped = ztdf.rewrap(node, user, body.keyAccess, body.policy, body.clientPublicKey)
+    return {"entityWrappedKey": wrapped, "sessionPublicKey": "", "schemaVersion": "1.0"}

@@ -242,7 +242,9 @@ def export(  # noqa: PLR0917 - Typer maps parameters to options
     item_ids: Annotated[
         list[str] | None, typer.Argument(help="items or holdings; none: all you may read")
     ] = None,
-    format_: Annotated[str, typer.Option("--format", help="stix")] = "stix",
+    format_: Annotated[
+        str, typer.Option("--format", help="stix (a bundle) | ztdf (one item, needs --out)")
+    ] = "stix",
     out: Annotated[Path | None, typer.Option(help="write here instead of stdout")] = None,
     home: Home = None,
     user: As = None,
@@ -251,8 +253,11 @@ def export(  # noqa: PLR0917 - Typer maps parameters to options
 ) -> None:
     """Export items as a partner tool reads them: a STIX 2.1 bundle with both labels (each
     object read through the access decision, and logged)."""
+    if format_ == "ztdf":
+        _export_ztdf(item_ids or [], out, connect(home, user, url, token))
+        return
     if format_ != "stix":
-        raise UsageError(f"unknown format {format_!r}", hint="use --format stix")
+        raise UsageError(f"unknown format {format_!r}", hint="use --format stix or ztdf")
     with connect(home, user, url, token) as client:
         bundle = client.export_stix(list(item_ids or []))
     data = json.dumps(bundle, ensure_ascii=False, indent=2).encode("utf-8")
@@ -265,6 +270,17 @@ def export(  # noqa: PLR0917 - Typer maps parameters to options
 
 
 _DEFINITIONS = frozenset({"identity", "marking-definition", "extension-definition"})
+
+
+def _export_ztdf(item_ids: list[str], out: Path | None, session: Any) -> None:
+    """One item as a ZTDF container (R49): its label a signed assertion, its key released
+    only by this node's key-access route to a reader the access decision allows."""
+    if len(item_ids) != 1 or out is None:
+        raise UsageError("a ZTDF container holds one item", hint="give one ID and --out FILE.tdf")
+    with session as client:
+        data = client.export_ztdf(item_ids[0])
+    out.write_bytes(data)
+    console.print(f"[green]exported[/] {item_ids[0]} as a ZTDF container to {out}")
 
 
 @app.command("transfers")
