@@ -18,7 +18,8 @@ from gsomia.node.database import open_database
 from gsomia.node.home import CARD, init_home, load_home
 from gsomia.node.tokens import CONSOLE_TOKENS, authenticate, list_tokens
 from gsomia.store.ledger import SqlLog
-from gsomia.store.users import token_id, user_for_token
+from gsomia.store.users import list_users, token_id, user_for_token
+from gsomia.treaty.schemes import AmbiguousMarking
 
 PASSPHRASE = "passphrase-for-tests"
 runner = CliRunner()
@@ -59,6 +60,21 @@ def test_user_add_places_the_clearance_and_logs_the_registration(homes: dict[str
     [
         ("kim", ("--role", "analyst"), Conflict, "already exists"),
         ("lee", ("--role", "boss"), InputError, "unknown role"),
+        # Bad values are refused when typed, naming what is known (issue 16).
+        ("lee", ("--role", "analyst", "--nationality", "KOREA"), InputError, "KOR (Korea"),
+        ("lee", ("--role", "analyst", "--language", "fr"), InputError, "use en, ko, ja"),
+        (
+            "lee",
+            ("--role", "analyst", "--clearance-expires", "2020-01-01"),
+            InputError,
+            "expired on 2020-01-01",
+        ),
+        (
+            "lee",
+            ("--role", "analyst", "--clearance", "SECRET"),
+            AmbiguousMarking,
+            "II급비밀 (SECRET), 군사II급비밀 (MILITARY SECRET)",
+        ),
     ],
 )
 def test_user_add_refusals(
@@ -68,6 +84,9 @@ def test_user_add_refusals(
     result = _add(homes["KOR"], name, *extra)
     assert isinstance(result.exception, error)  # type: ignore[attr-defined]
     assert words in str(result.exception)  # type: ignore[attr-defined]
+    if name != "kim":
+        with open_database(homes["KOR"]) as db, db.engine.connect() as conn:
+            assert name not in {u.name for u in list_users(conn)}  # nothing stored
 
 
 def test_user_token_is_shown_once_and_logged(homes: dict[str, Path]) -> None:
@@ -154,3 +173,12 @@ def test_peer_add_pins_the_card_and_logs_its_fingerprint(
     assert (EventKind.KEY_ADMIN, "JPN", "peer:add") in _log(homes["KOR"])
     listed = runner.invoke(app, ["peer", "list", "--home", str(homes["KOR"])])
     assert "JPN" in listed.output
+
+
+def test_init_refuses_a_nation_without_a_scheme(tmp_path: Path) -> None:
+    args = ["init", str(tmp_path / "xyz"), "--nation", "XYZ", "--name", "nowhere"]
+    result = runner.invoke(app, args, env={"GSOMIA_PASSPHRASE": PASSPHRASE})
+    assert isinstance(result.exception, UsageError)
+    assert "--nation 'XYZ' has no classification scheme" in result.exception.message
+    assert "KOR" in str(result.exception.hint)
+    assert not (tmp_path / "xyz").exists()  # nothing left behind

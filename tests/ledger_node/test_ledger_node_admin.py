@@ -38,7 +38,7 @@ def test_user_and_peer_administration_is_logged(tmp_path: Path) -> None:
     commands = [
         ["user", "add", *where, "lee", *person],
         ["user", "token", *where, "lee"],
-        ["peer", "add", *where, str(tmp_path / "jpn" / CARD)],
+        ["peer", "add", *where, str(tmp_path / "jpn" / CARD), "--endpoint", "https://jpn:8401"],
     ]
     for command in commands:
         result = CliRunner().invoke(app, command, env={"GSOMIA_PASSPHRASE": PASSPHRASE})

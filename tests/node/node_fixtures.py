@@ -31,7 +31,7 @@ from gsomia.seal import DEFAULT_PROFILE, cbor
 from gsomia.seal.held import unqueued
 from gsomia.seal.sealed import Plain, open_sealed, seal_batch
 from gsomia.store.tables import access_log
-from gsomia.store.users import UserRecord, add_user, get_user
+from gsomia.store.users import UserRecord, add_user, get_user, list_users
 
 VALID = date(2099, 12, 31)
 LAUNCH = "missile-warning"
@@ -181,6 +181,18 @@ class Cast:
                 select(access_log).where(access_log.c.subject == subject).order_by(access_log.c.id)
             )
             return [dict(row._mapping) for row in rows]
+
+
+def give_community(node: Node, community: str) -> None:
+    """A person of `node` with `community` as need-to-know, so items can be published for
+    it (a purpose no one has is refused at publication, issue 16)."""
+    name = f"ntk-{community}"
+    with node.engine.begin() as conn:
+        if any(u.name == name for u in list_users(conn)):
+            return
+        clearance = node.scheme().levels[-1].native
+        record = UserRecord(name, node.nation, clearance, VALID, (community,), ("analyst",), True)
+        add_user(conn, record, node.clock())
 
 
 def build_cast(

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 from tests.node.consent_fixtures import deliver, holding_of
-from tests.node.node_fixtures import LAUNCH, Cast
+from tests.node.node_fixtures import LAUNCH, Cast, give_community
 
 from gsomia.errors import PolicyDenied
 from gsomia.node.control import custody_chain
@@ -64,6 +64,7 @@ def test_the_hub_does_not_forward_to_a_participant_the_originator_did_not_name(h
 def test_the_hub_does_not_forward_an_unconfigured_topic(hub: Cast) -> None:
     # The rule names the launch-warning topic; a rule for another topic does not open it either.
     add_hub_rule(hub["USA"], hub.user("USA", "jones"), "other", ["KOR", "JPN"], ["cyber"])
+    give_community(hub["KOR"], "logistics")
     item_id = hub.publish("KOR", "kim", releasable_to=("USA", "JPN"), purpose="logistics")
     hub.release("KOR", "park", item_id)
     [answer] = [a for a in deliver(hub, "KOR", "USA") if a.get("item") == item_id]

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from tests.node.node_fixtures import LAUNCH, Cast
+from tests.node.node_fixtures import LAUNCH, Cast, give_community
 
 from gsomia.errors import Conflict, InputError, PolicyDenied
 from gsomia.exchange.kinds import Kind
@@ -155,6 +155,7 @@ def test_a_visitor_is_shown_nothing_above_the_level_or_outside_subject_and_dates
     kor, park = cast["KOR"], cast.user("KOR", "park")
     secret = cast.publish("KOR", "kim", title="secret track", level="군사II급비밀")
     confidential = cast.publish("KOR", "kim", title="conf track", level="군사III급비밀")
+    give_community(kor, "logistics")
     other = cast.publish("KOR", "kim", title="depots", level="군사III급비밀", purpose="logistics")
     visit = _approved(cast, "군사III급비밀")
 

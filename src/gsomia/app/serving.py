@@ -112,11 +112,24 @@ def _bind(listener: Listener, what: str) -> socket.socket:
     try:
         return socket.create_server((listener.host, listener.port), family=family, backlog=2048)
     except OSError as error:
-        raise UsageError(f"cannot listen for {what} on {listener.url}: {error.strerror}") from error
+        raise UsageError(
+            f"cannot listen for {what} on {listener.url}: {error.strerror}",
+            hint="another process (another node?) may hold that port: choose another with "
+            "--listen / --peer-listen, or [server] in config.toml",
+        ) from error
 
 
-def serve_node(node: Node, *, user: Listener, peer: Listener) -> None:
-    """Run the node until SIGINT or SIGTERM: both listeners, the worker, the log keeper."""
+def serve_node(
+    node: Node,
+    *,
+    user: Listener,
+    peer: Listener,
+    announce: Callable[[str, str], None] | None = None,
+) -> None:
+    """Run the node until SIGINT or SIGTERM: both listeners, the worker, the log keeper.
+
+    Both ports are bound first: a port in use is one `UsageError` before anything says the
+    node is up; `announce(user_url, peer_url)` is told once they are this node's."""
     if peer.tls is None:
         node.links.allow_plain_http()
         log.warning(
@@ -126,10 +139,18 @@ def serve_node(node: Node, *, user: Listener, peer: Listener) -> None:
             INSECURE_FLAG,
             peer.url,
         )
-    sockets = [_bind(user, "the user API"), _bind(peer, "the peer API")]
+    sockets = [_bind(user, "the user API")]
+    try:
+        sockets.append(_bind(peer, "the peer API"))
+    except UsageError:
+        sockets[0].close()
+        raise
     home = node.home.path
     # Bound, so these addresses are this node's: the CLI's --home DIR reaches it here.
-    record_serving(home, Serving(node.nation, os.getpid(), _url(user, sockets[0]), peer.url))
+    serving = Serving(node.nation, os.getpid(), _url(user, sockets[0]), _url(peer, sockets[1]))
+    record_serving(home, serving)
+    if announce is not None:
+        announce(serving.url, serving.peer_url)
     user_server = _server(create_user_app(node), user)
     peer_server = _server(create_peer_app(node), peer, lifespan="off", http=TlsScopeProtocol)
     caught: list[int] = []

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sys
 
+from rich.markup import escape
+
 from gsomia.cli import agreements as _agreements  # noqa: F401
 from gsomia.cli import audit as _audit  # noqa: F401
 from gsomia.cli import bundle as _bundle  # noqa: F401
@@ -35,7 +37,8 @@ def main() -> None:
     try:
         app()
     except Error as error:
-        err_console.print(f"[bold red]error:[/] {error.message}")
+        # Escaped: a message may carry brackets (`[server] in config.toml`, a list).
+        err_console.print(f"[bold red]error:[/] {escape(error.message)}")
         if error.hint:
-            err_console.print(f"[yellow]hint:[/] {error.hint}")
+            err_console.print(f"[yellow]hint:[/] {escape(error.hint)}")
         sys.exit(exit_code(error))

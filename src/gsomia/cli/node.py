@@ -18,7 +18,7 @@ from gsomia.cli.identity import passphrase
 from gsomia.errors import InputError, UsageError
 from gsomia.node.assembly import assemble
 from gsomia.node.database import open_database
-from gsomia.node.home import load_home
+from gsomia.node.home import load_home, read_config
 from gsomia.node.partners import list_partners, pin_partner
 from gsomia.node.tokens import issue_token, list_tokens, revoke_token
 from gsomia.node.users import PersonDraft, list_users, register
@@ -83,6 +83,7 @@ def serve(  # noqa: PLR0917 - Typer maps parameters to options
     log_level: Annotated[str, typer.Option(help="debug, info, warning")] = "info",
 ) -> None:
     """Run the node: user API and pages, peer API (mutual TLS), the delivery worker."""
+    read_config(home)  # not a node home: said before the passphrase is asked for
     loaded = load_home(home, passphrase())
     config = loaded.config
     node = assemble(loaded)
@@ -101,12 +102,15 @@ def serve(  # noqa: PLR0917 - Typer maps parameters to options
     if user.port == peer.port and user.host == peer.host:
         raise UsageError("--listen and --peer-listen must differ")
     _configure_logging(log_level)
-    console.print(
-        f"[bold]gsomia[/] {config.nation} node: user API on {user.url}, "
-        f"peer API on {peer.url}" + ("" if insecure_peer_http else " (mutual TLS)"),
-        highlight=False,
-    )
-    serve_node(node, user=user, peer=peer)
+
+    def announce(user_url: str, peer_url: str) -> None:  # once both ports are ours
+        console.print(
+            f"[bold]gsomia[/] {config.nation} node: user API on {user_url}, "
+            f"peer API on {peer_url}" + ("" if insecure_peer_http else " (mutual TLS)"),
+            highlight=False,
+        )
+
+    serve_node(node, user=user, peer=peer, announce=announce)
 
 
 @peer_app.command("add")
@@ -127,6 +131,7 @@ def peer_add(
 
     Adding a card again replaces the earlier one (a new endpoint, say); a running node uses
     it within a second."""
+    read_config(home)
     node = assemble(load_home(home, passphrase()))
     node.migrate()
     pinned = pin_partner(

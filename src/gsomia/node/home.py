@@ -45,7 +45,9 @@ from gsomia.seal import (
     rewrap_node_keys,
     write_node_keys,
 )
+from gsomia.store.db import make_engine, reach
 from gsomia.treaty.credentials import MAX_TOKEN_HOURS
+from gsomia.treaty.schemes import load_schemes
 
 CONFIG = "config.toml"
 CARD = "identity.json"
@@ -133,6 +135,14 @@ def init_home(  # noqa: PLR0917 - the signature the node issue asks for
             f"{path} exists and is not empty", hint="choose a new directory for the node home"
         )
     check_strength(passphrase)  # before anything is made: nothing left behind on refusal
+    known = load_schemes().nations()
+    if nation not in known:  # a node of a nation with no scheme could mark nothing
+        raise UsageError(
+            f"--nation {nation!r} has no classification scheme here",
+            hint="known nations: " + ", ".join(known),
+        )
+    if database_url:
+        _check_database(database_url)
     created = now or datetime.now(UTC)
     keys = generate_node_keys(profile, nation=nation, hosts=hosts_of(endpoints), now=created)
     card = make_card(keys, nation=nation, name=name, created=created, endpoints=endpoints)
@@ -146,6 +156,16 @@ def init_home(  # noqa: PLR0917 - the signature the node issue asks for
     (path / CARD).write_bytes(card.to_bytes())
     os.chmod(path, 0o700)
     return NodeHome(path, config, keys, card)
+
+
+def _check_database(url: str) -> None:
+    """`Unavailable` (or `UsageError` for a malformed URL) unless the database at `url`
+    answers: `init --database` is where a wrong URL is cheapest to find (issue 16)."""
+    engine = make_engine(url)
+    try:
+        reach(engine)
+    finally:
+        engine.dispose()
 
 
 def read_config(path: Path) -> NodeConfig:

@@ -27,11 +27,12 @@ from gsomia.node import audit
 from gsomia.node.authority import authorise, refuse
 from gsomia.node.release import Outcome, bindings, commit, plan, standing_releases
 from gsomia.node.runtime import Node
-from gsomia.store import items
+from gsomia.store import items, users
 from gsomia.store.items import ItemRecord
 from gsomia.store.users import UserRecord
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.items import Precedence
+from gsomia.treaty.names import nation_code
 from gsomia.treaty.people import Person
 from gsomia.treaty.release import StandingRelease
 from gsomia.treaty.roles import Action, may_originate
@@ -107,19 +108,22 @@ def _review_time(draft: Draft, now: datetime) -> datetime:
         return now.replace(year=now.year + REVIEW_YEARS, day=28)
 
 
-def _record(node: Node, user: UserRecord, draft: Draft, now: datetime) -> ItemRecord:
+def _record(
+    node: Node, user: UserRecord, draft: Draft, now: datetime, communities: set[str]
+) -> ItemRecord:
     """The item `draft` describes, validated and labelled in this nation's scheme."""
     scheme = node.scheme(now.date())
     level = scheme.parse(draft.level)
     precedence = parse_precedence(draft.precedence)
     if not draft.title.strip() or not draft.purpose.strip():
         raise InputError("an item needs a title and a purpose (R6)")
+    _check_purpose(draft.purpose, communities)
     if len(draft.content) > MAX_CONTENT:
         raise InputError(
             f"content is {len(draft.content)} bytes; the API takes up to {MAX_CONTENT}",
             hint="seal larger files with `gsomia envelope seal`, which streams",
         )
-    partners = tuple(sorted({n.strip().upper() for n in draft.releasable_to}))
+    partners = _partners(node, draft.releasable_to)
     if not partners or node.nation in partners:
         raise InputError(
             "releasable-to must name the partner nations, not this node's own",
@@ -157,6 +161,27 @@ def _record(node: Node, user: UserRecord, draft: Draft, now: datetime) -> ItemRe
         created_at=now,
         state="draft",
     )
+
+
+def _partners(node: Node, named: Sequence[str]) -> tuple[str, ...]:
+    """The nations `named`, as ISO codes; a typo (`JNP`) refused naming this node's partners.
+    A real nation without an agreement passes here and is refused at release (R1, Art. 1)."""
+    known = {p for a in node.agreements.all() if node.nation in a.parties for p in a.parties}
+    known.discard(node.nation)
+    return tuple(sorted({nation_code(n, "releasable-to", known=known) for n in named}))
+
+
+def _check_purpose(purpose: str, known: set[str]) -> None:
+    """InputError unless some person of this node has `purpose` as a need-to-know community
+    (`known`): an item for a purpose no community has is published, delivered and then read
+    by no one."""
+    if purpose not in known:
+        raise InputError(
+            f"no one here has a need-to-know for the purpose {purpose!r}",
+            hint="use a community of this node's people: " + ", ".join(sorted(known))
+            if known
+            else "register people with --community first",
+        )
 
 
 def _handling_terms(draft: Draft, now: datetime) -> dict[str, tuple[str, ...]]:
@@ -269,7 +294,9 @@ def publish_batch(node: Node, user: UserRecord, drafts: Sequence[Draft]) -> list
         raise InputError(f"publish 1 to {MAX_BATCH} items at a time")
     person, allowed = authorise(node, user, Action.PUBLISH, "batch" if len(drafts) > 1 else "item")
     now = node.clock()
-    records = [_record(node, user, draft, now) for draft in drafts]
+    with node.reader.connect() as conn:
+        communities = users.communities(conn)
+    records = [_record(node, user, draft, now, communities) for draft in drafts]
     _check_markings(node, person, user, records, now)
     rules, plans = _plans(node, records, now)
     kept = _store(node, user, records, plans, rules, allowed, now)

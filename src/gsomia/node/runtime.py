@@ -21,7 +21,7 @@ from gsomia.node.metrics import Metrics
 from gsomia.seal import IdentityCard, parse_card
 from gsomia.seal.at_rest import Vault
 from gsomia.store import agreement_events, peers
-from gsomia.store.db import check_integrity, make_engine, migrate, reader
+from gsomia.store.db import check_integrity, make_engine, migrate, reach, reader
 from gsomia.treaty.agreements import Agreement, AgreementRegistry, amended, load_agreements
 from gsomia.treaty.lifecycle import Event
 from gsomia.treaty.schemes import Scheme, SchemeRegistry, load_schemes
@@ -92,7 +92,9 @@ class Node:
         migrate(self.engine)
 
     def check_store(self) -> None:
-        """`StoreDamaged` if the database does not read back whole (`gsomia serve` at start)."""
+        """`Unavailable` if the database does not answer, `StoreDamaged` if it does not read
+        back whole (`gsomia serve` at start, before anything is served)."""
+        reach(self.engine)
         check_integrity(self.engine)
 
     def scheme(self, day: date | None = None) -> Scheme:

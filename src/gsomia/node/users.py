@@ -20,6 +20,7 @@ from gsomia.node.tokens import console_token, issue_token
 from gsomia.store import sessions
 from gsomia.store import users as store
 from gsomia.store.users import UserRecord
+from gsomia.treaty.names import language, nation_code
 from gsomia.treaty.roles import ROLE_GRANTS
 
 __all__ = [
@@ -59,15 +60,22 @@ def register(db: Database, draft: PersonDraft, *, actor: str = OPERATOR) -> User
     level = db.scheme().parse(draft.clearance)
     if draft.role not in ROLE_GRANTS:
         raise InputError(f"unknown role {draft.role!r}", hint="use " + ", ".join(ROLE_GRANTS))
+    today = db.clock().date()
+    if draft.clearance_expires <= today:
+        raise InputError(
+            f"the clearance expired on {draft.clearance_expires.isoformat()}: a person "
+            "registered with it could read nothing",
+            hint="give the date the renewed clearance runs to (--clearance-expires YYYY-MM-DD)",
+        )
     record = UserRecord(
         name=draft.name,
-        nationality=draft.nationality.upper(),
+        nationality=nation_code(draft.nationality, "--nationality"),
         clearance=level.native,
         clearance_expires=draft.clearance_expires,
         communities=draft.communities,
         roles=(draft.role,),
         registered=draft.registered,
-        language=draft.language,
+        language=language(draft.language),
     )
     now = db.clock()
     with db.engine.begin() as conn:

@@ -16,7 +16,7 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import ExceptionContext, make_url
 
-from gsomia.errors import StoreDamaged, UsageError
+from gsomia.errors import StoreDamaged, Unavailable, UsageError
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -115,6 +115,23 @@ def _damaged(context: ExceptionContext) -> StoreDamaged | None:
     if getattr(original, "sqlstate", None) in _POSTGRES_DAMAGED:
         return StoreDamaged(f"the node's database is damaged: {original}", hint=_RESTORE)
     return None
+
+
+def reach(engine: Engine) -> None:
+    """Return if the database answers; `Unavailable` in one line naming where it was sought
+    (the password hidden) and the driver's first line, not a traceback (issue 16)."""
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except StoreDamaged:
+        raise
+    except Exception as exc:  # the drivers' errors share no base class worth naming
+        cause = getattr(exc, "orig", None) or exc
+        first = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+        raise Unavailable(
+            f"cannot reach the database {engine.url.render_as_string(hide_password=True)}: {first}",
+            hint="is the database server running, and the URL in config.toml [database] right?",
+        ) from None
 
 
 def check_integrity(engine: Engine, *, limit: int = 5) -> None:

@@ -85,6 +85,12 @@ def list_users(conn: Connection) -> list[UserRecord]:
     return [_record(row) for row in conn.execute(select(users).order_by(users.c.name))]
 
 
+def communities(conn: Connection) -> set[str]:
+    """Every need-to-know community some person of this node belongs to."""
+    rows = conn.execute(select(users.c.communities))
+    return {community for (found,) in rows for community in (found or ())}
+
+
 def set_password(conn: Connection, name: str, password: str) -> None:
     get_user(conn, name)
     conn.execute(

@@ -58,6 +58,20 @@ class UnknownMarking(InputError):
         self.closest = closest
 
 
+class AmbiguousMarking(InputError):
+    """An English name that names one level but reads as another of the same rank: in KOR's
+    scheme `SECRET` is the civil II급비밀, and an officer typing it most likely meant the
+    military 군사II급비밀 (`MILITARY SECRET`). Refused, naming both (issue 16)."""
+
+    def __init__(self, text: str, scheme: Scheme, choices: tuple[Level, ...]) -> None:
+        named = ", ".join(f"{lv.native} ({lv.english})" for lv in choices)
+        super().__init__(
+            f"{text!r} could be any of {len(choices)} levels of the {scheme.label} scheme",
+            hint=f"type the marking itself: {named}",
+        )
+        self.choices = choices
+
+
 class SchemeFileError(InputError):
     """A scheme data file does not have the shape this loader reads."""
 
@@ -112,6 +126,7 @@ class Scheme:
         key = marking_key(text)
         level = self._index.get(key)
         if level is not None:
+            self._check_unambiguous(text, level)
             return level
         names = {marking_key(name): name for lv in self.levels for name in _names(lv)}
         closest = tuple(
@@ -123,6 +138,22 @@ class Scheme:
 
     def __contains__(self, level: object) -> bool:
         return level in self.levels
+
+    def _check_unambiguous(self, text: str, level: Level) -> None:
+        """AmbiguousMarking if `text`, an English name, is also the end of the English name
+        of another level of the same rank; a native marking or an alias is never ambiguous."""
+        words = " ".join(text.upper().split())
+        if words != " ".join(level.english.upper().split()):
+            return
+        others = tuple(
+            other
+            for other in self.levels
+            if other != level
+            and other.rank == level.rank
+            and " ".join(other.english.upper().split()).endswith(" " + words)
+        )
+        if others:
+            raise AmbiguousMarking(text, self, (level, *others))
 
 
 def _names(level: Level) -> tuple[str, ...]:

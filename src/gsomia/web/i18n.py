@@ -11,7 +11,9 @@ import json
 from functools import cache
 from importlib import resources
 
-LANGUAGES = ("en", "ko", "ja")
+from gsomia.treaty import names
+
+LANGUAGES = names.LANGUAGES  # checked where a person's language is set
 DEFAULT = "en"
 
 
