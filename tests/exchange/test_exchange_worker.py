@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
+import threading
+import time
 from collections.abc import Callable, Generator, Iterator
 from json import dumps
 from types import SimpleNamespace
@@ -21,7 +23,7 @@ from gsomia.errors import InputError
 from gsomia.exchange import outbox
 from gsomia.exchange import worker as worker_module
 from gsomia.exchange.answers import sign_answers
-from gsomia.exchange.wire import HELLO_PATH, V2_PATH
+from gsomia.exchange.wire import HELLO_PATH, PRECEDENCE_HEADER, V2_PATH
 from gsomia.exchange.worker import DeliveryWorker, PeerAddress
 from gsomia.node.receive import receive_batch
 from gsomia.node.runtime import Node
@@ -62,6 +64,7 @@ class FakeSession:
         self.answer_to = answer_to  # whose card a partner seals its answers to
         self.batches: list[tuple[str, dict[str, Any]]] = []
         self.links: list[object] = []  # the `ssl` of each call: the partner's pinned context
+        self.headers: list[Any] = []
 
     def post(
         self,
@@ -77,6 +80,7 @@ class FakeSession:
         assert batch is not None
         self.batches.append((url, batch))
         self.links.append(ssl)
+        self.headers.append(headers or {})
         status, document = self.handler(url, batch)
         if isinstance(document, dict) and status == 200 and data is not None:
             assert self.answer_to is not None
@@ -149,6 +153,54 @@ def test_flash_and_bulk_lanes_split_the_queue(kor: Cast) -> None:
     w = worker(kor)
     assert [r.priority for r in w._due(True)] == [0]
     assert [r.priority for r in w._due(False)] == [1, 3]
+
+
+def test_the_bulk_lane_polls_ids_only_and_reads_the_bodies_of_the_batch_it_sends(
+    kor: Cast,
+) -> None:
+    for _ in range(3):
+        release(kor, precedence="ROUTINE")
+    w = worker(kor)
+    due = w._due(False)
+    assert [type(r) for r in due] == [outbox.Queued] * 3  # no 17 KB bodies read to poll
+    assert all(isinstance(r, outbox.Queued) and r.size > 0 for r in due)
+    session = FakeSession(jpn_answers(kor), kor["KOR"])
+    asyncio.run(w._send_all(session, due, flash=False))  # type: ignore[arg-type]
+    assert len(session.batches) == 1
+    assert [r["state"] for r in rows(kor)] == ["received"] * 3
+
+
+def test_a_flash_batch_asks_the_partner_to_handle_it_first_and_bulk_does_not(
+    kor: Cast,
+) -> None:
+    release(kor, precedence="FLASH")
+    release(kor, precedence="ROUTINE")
+    session = FakeSession(jpn_answers(kor), kor["KOR"])
+    send(kor, session, flash=True)
+    send(kor, session, flash=False)
+    assert [h.get(PRECEDENCE_HEADER) for h in session.headers] == ["FLASH", None]
+
+
+def test_a_bulk_batch_is_not_sealed_while_flash_work_is_in_hand(kor: Cast) -> None:
+    release(kor, precedence="ROUTINE")
+    w = worker(kor)
+    due = w._due(False)
+    address = kor["KOR"].peer_address("JPN")
+    assert address is not None
+    sealed: list[object] = []
+    with w.gate.flash():
+        thread = threading.Thread(
+            target=lambda: sealed.append(w._sealed(kor["KOR"].keys, address, True, due))
+        )
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not w.gate.yielded:
+            assert time.monotonic() < deadline, "the bulk batch did not yield"
+            time.sleep(0.001)
+        assert sealed == []  # it waits for the FLASH work
+    thread.join(10)
+    assert len(sealed) == 1
+    assert sealed[0] is not None
 
 
 def test_delivered_rows_are_settled_with_the_signed_answer(kor: Cast) -> None:

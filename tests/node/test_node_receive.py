@@ -12,9 +12,9 @@ from tests.node.node_fixtures import Cast, sealed
 
 from gsomia.errors import InputError
 from gsomia.exchange import outbox
-from gsomia.exchange.answers import verify_answers
+from gsomia.exchange.answers import sign_answers, verify_answers
 from gsomia.exchange.kinds import ITEM_HEADER
-from gsomia.node import read, transfers
+from gsomia.node import read, receive, transfers
 from gsomia.node.live import push_flash
 from gsomia.node.receive import receive_batch
 from gsomia.seal import EnvelopeError, cbor, suite
@@ -321,3 +321,28 @@ def test_a_forged_message_cannot_pre_empt_the_genuine_one(cast: Cast) -> None:
     [entry] = verify_answers(document, signer=jpn.card)
     assert entry["answer"]["status"] == "received"
     assert len(accepted) == 1
+
+
+def test_the_new_holding_is_told_as_it_commits_before_the_answers_are_signed(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The live FLASH alert goes out when the holding commits, not after the signing."""
+    jpn = cast["JPN"]
+    happened: list[str] = []
+    real_sign = sign_answers
+
+    def sign(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        happened.append("answers signed")
+        return real_sign(*args, **kwargs)
+
+    def told(accepted: list[Any]) -> None:
+        with jpn.reader.connect() as conn:  # another connection: committed, not merely written
+            ids = [a.holding_id for a in accepted]
+            found = conn.execute(select(func.count()).where(holdings.c.id.in_(ids))).scalar()
+        happened.append(f"told of {found} committed")
+
+    monkeypatch.setattr(receive, "sign_answers", sign)  # the seam: the signer is only watched
+    item_id = cast.publish("KOR", "kim", precedence="FLASH", title="launch")
+    messages = cast.queued("KOR", cast.release("KOR", "park", item_id), "JPN")
+    receive_batch(jpn, "KOR", sealed(cast["KOR"], jpn, *messages), on_commit=told)
+    assert happened == ["told of 1 committed", "answers signed"]

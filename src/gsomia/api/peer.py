@@ -7,8 +7,10 @@ request that claims to come from another nation, before anything is stored.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -18,9 +20,18 @@ from gsomia.api.deps import NodeDep
 from gsomia.api.models.peer import HelloRequest
 from gsomia.errors import InputError
 from gsomia.exchange.links import LinkRefused, require_peer, tls_peer
-from gsomia.exchange.wire import HELLO_PATH, PATH, SEALED_ANSWERS, UPGRADE, V2_PATH
+from gsomia.exchange.wire import (
+    HELLO_PATH,
+    PATH,
+    PRECEDENCE_HEADER,
+    SEALED_ANSWERS,
+    UPGRADE,
+    V2_PATH,
+)
+from gsomia.node.acceptance import Accepted
 from gsomia.node.live import push_flash
 from gsomia.node.receive import receive_batch
+from gsomia.node.runtime import Node
 from gsomia.seal import IdentityCard
 from gsomia.seal.sealed import parse_batch, seal_to
 
@@ -59,6 +70,19 @@ def deliver_v1() -> None:
     raise InputError(UPGRADE, hint="both nodes must run a gsomia that speaks envelope v2")
 
 
+def alert(node: Node) -> Callable[[list[Accepted]], None]:
+    """Push newly held FLASH items to the screens allowed to see them; an alert that fails is
+    logged and the delivery goes on (the holding is committed, the answer must go back)."""
+
+    def push(accepted: list[Accepted]) -> None:
+        try:
+            push_flash(node, accepted)
+        except Exception:
+            log.exception("live alert for %d new holdings failed", len(accepted))
+
+    return push
+
+
 @router.post(V2_PATH)
 async def deliver(request: Request, node: NodeDep, peer: PeerDep) -> Response:
     """Apply a partner's sealed v2 batch; the signed answers, sealed back to the sender."""
@@ -69,13 +93,19 @@ async def deliver(request: Request, node: NodeDep, peer: PeerDep) -> Response:
     card = node.peer_card(sender)
     if card is not None:  # a stranger is refused as such by receive_batch
         claimed_by(request, peer, sender, "the batch")
-    document, accepted = await run_in_threadpool(receive_batch, node, sender, unverified)
-    if accepted:
-        await run_in_threadpool(push_flash, node, accepted)
-    assert card is not None  # receive_batch refused a stranger
-    sealed = await run_in_threadpool(
-        seal_to, card, json.dumps(document, separators=(",", ":")).encode(), head["batch"]
-    )
+    # A FLASH batch (the sender's hint; it orders work only) is FLASH work: this node's bulk
+    # work yields to it. A bulk batch yields to FLASH work in hand at each of its turns.
+    flash = request.headers.get(PRECEDENCE_HEADER, "").upper() == "FLASH"
+    with node.precedence.flash() if flash else contextlib.nullcontext():
+        turn = (lambda: None) if flash else node.precedence.yield_to_flash
+        # The alert goes out as the FLASH holding commits, not after the answers are signed.
+        document, _ = await run_in_threadpool(
+            receive_batch, node, sender, unverified, on_commit=alert(node), turn=turn
+        )
+        assert card is not None  # receive_batch refused a stranger
+        sealed = await run_in_threadpool(
+            seal_to, card, json.dumps(document, separators=(",", ":")).encode(), head["batch"]
+        )
     return Response(sealed, media_type=SEALED_ANSWERS)
 
 

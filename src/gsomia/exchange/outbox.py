@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from gsomia.store.tables import outbox
 from gsomia.treaty.items import Precedence
 
 QUEUED = "queued"
+FLASH = 0  # the priority of FLASH (`priority`)
 RECEIVED = "received"
 REJECTED = "rejected"
 
@@ -88,8 +89,32 @@ def enqueue(conn: Connection, **fields: Any) -> None:
     enqueue_all(conn, [row(**fields)])
 
 
-def due(conn: Connection, now: datetime, limit: int) -> list[Pending]:
-    """Queued messages whose time has come, most urgent first, oldest first within a level."""
+@dataclass(frozen=True)
+class Queued:
+    """A due message without its body: what the bulk lane polls for (ids only, so that a
+    poll reads no 17 KB bodies it will not send), with the body's size to cut batches by."""
+
+    id: int
+    message_id: str
+    kind: str
+    peer: str
+    priority: int
+    attempts: int
+    item_id: str | None
+    created_at: datetime
+    size: int
+
+
+def _lane(flash: bool | None) -> list[Any]:
+    """The rows of one lane: FLASH only, everything else, or (None) both."""
+    if flash is None:
+        return []
+    return [outbox.c.priority == FLASH if flash else outbox.c.priority > FLASH]
+
+
+def due(conn: Connection, now: datetime, limit: int, *, flash: bool | None = None) -> list[Pending]:
+    """Queued messages whose time has come, most urgent first, oldest first within a level;
+    FLASH ones only, or all others, when `flash` says which."""
     rows = conn.execute(
         select(
             outbox.c.id,
@@ -102,7 +127,7 @@ def due(conn: Connection, now: datetime, limit: int) -> list[Pending]:
             outbox.c.item_id,
             outbox.c.created_at,
         )
-        .where(outbox.c.state == QUEUED, outbox.c.next_attempt_at <= now)
+        .where(outbox.c.state == QUEUED, outbox.c.next_attempt_at <= now, *_lane(flash))
         .order_by(outbox.c.priority, outbox.c.id)
         .limit(limit)
     )
@@ -149,33 +174,104 @@ def pending_of(conn: Connection, peer: str, message_ids: Collection[str]) -> lis
     return [Pending(*row) for row in conn.execute(query.order_by(outbox.c.id))]
 
 
-def next_due_at(conn: Connection) -> datetime | None:
-    """When the earliest queued message becomes due, or None if nothing is queued."""
+def due_ids(conn: Connection, now: datetime, limit: int, *, flash: bool = False) -> list[Queued]:
+    """As `due`, without the bodies."""
+    rows = conn.execute(
+        select(
+            outbox.c.id,
+            outbox.c.message_id,
+            outbox.c.kind,
+            outbox.c.peer,
+            outbox.c.priority,
+            outbox.c.attempts,
+            outbox.c.item_id,
+            outbox.c.created_at,
+            func.length(outbox.c.body),
+        )
+        .where(outbox.c.state == QUEUED, outbox.c.next_attempt_at <= now, *_lane(flash))
+        .order_by(outbox.c.priority, outbox.c.id)
+        .limit(limit)
+    )
+    return [Queued(*row) for row in rows]
+
+
+def with_bodies(conn: Connection, queued: Sequence[Queued]) -> list[Pending]:
+    """`queued` with their bodies, in the same order; a row settled meanwhile is left out."""
+    found = dict(
+        conn.execute(
+            select(outbox.c.id, outbox.c.body).where(
+                outbox.c.id.in_([q.id for q in queued]), outbox.c.state == QUEUED
+            )
+        ).all()
+    )
+    return [
+        Pending(
+            q.id, q.message_id, q.kind, q.peer, q.priority, found[q.id], q.attempts, q.item_id,
+            q.created_at,
+        )
+        for q in queued
+        if q.id in found
+    ]  # fmt: skip
+
+
+def next_due_at(conn: Connection, *, flash: bool | None = None) -> datetime | None:
+    """When the earliest queued message (of one lane, if `flash` says which) becomes due, or
+    None if nothing is queued."""
     value = conn.execute(
-        select(func.min(outbox.c.next_attempt_at)).where(outbox.c.state == QUEUED)
+        select(func.min(outbox.c.next_attempt_at)).where(outbox.c.state == QUEUED, *_lane(flash))
     ).scalar_one_or_none()
     return value if isinstance(value, datetime) else None
+
+
+_SETTLE = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("row_id"), outbox.c.state == QUEUED)
+    .values(
+        state=bindparam("new_state"),
+        answer=bindparam("new_answer", type_=outbox.c.answer.type),
+        settled_at=bindparam("at", type_=outbox.c.settled_at.type),
+        last_error=None,
+    )
+)
 
 
 def settle(
     conn: Connection, ids_answers: Sequence[tuple[int, str, dict[str, Any]]], now: datetime
 ) -> None:
-    """Record each peer answer: `(id, state, answer)` with state received or rejected."""
-    for row_id, state, answer in ids_answers:
+    """Record each peer answer: `(id, state, answer)` with state received or rejected; one
+    statement for all of them (executemany)."""
+    if ids_answers:
         conn.execute(
-            update(outbox)
-            .where(outbox.c.id == row_id, outbox.c.state == QUEUED)
-            .values(state=state, answer=answer, settled_at=now, last_error=None)
+            _SETTLE,
+            [
+                {"row_id": row_id, "new_state": state, "new_answer": answer, "at": now}
+                for row_id, state, answer in ids_answers
+            ],
         )
 
 
-def retry_later(conn: Connection, pending: Sequence[Pending], error: str, until: datetime) -> None:
+_RETRY = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("row_id"), outbox.c.state == QUEUED)
+    .values(
+        attempts=bindparam("tries"),
+        last_error=bindparam("error"),
+        next_attempt_at=bindparam("until", type_=outbox.c.next_attempt_at.type),
+    )
+)
+
+
+def retry_later(
+    conn: Connection, pending: Sequence[Pending | Queued], error: str, until: datetime
+) -> None:
     """The peer could not be reached: count the try and hold the rows until `until`."""
-    for row in pending:
+    if pending:
         conn.execute(
-            update(outbox)
-            .where(outbox.c.id == row.id, outbox.c.state == QUEUED)
-            .values(attempts=row.attempts + 1, last_error=error[:500], next_attempt_at=until)
+            _RETRY,
+            [
+                {"row_id": r.id, "tries": r.attempts + 1, "error": error[:500], "until": until}
+                for r in pending
+            ],
         )
 
 

@@ -11,27 +11,29 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from typing import TypeVar
 
-from gsomia.exchange.outbox import Pending
+from gsomia.exchange.outbox import Pending, Queued
 from gsomia.exchange.wire import MAX_BATCH_BYTES
 from gsomia.seal import IdentityCard, NodeKeys
 from gsomia.seal.held import unqueued
 from gsomia.seal.sealed import seal_batch
 
+R = TypeVar("R", bound=Pending | Queued)
 
-def cut(
-    rows: Sequence[Pending], count: int, size: int = MAX_BATCH_BYTES
-) -> Iterator[list[Pending]]:
+
+def cut(rows: Sequence[R], count: int, size: int = MAX_BATCH_BYTES) -> Iterator[list[R]]:
     """`rows` in order, in batches of at most `count` rows and about `size` bytes (a row
     larger than `size` goes alone)."""
-    batch: list[Pending] = []
+    batch: list[R] = []
     total = 0
     for row in rows:
-        if batch and (len(batch) >= count or total + len(row.body) > size):
+        length = len(row.body) if isinstance(row, Pending) else row.size
+        if batch and (len(batch) >= count or total + length > size):
             yield batch
             batch, total = [], 0
         batch.append(row)
-        total += len(row.body)
+        total += length
     if batch:
         yield batch
 

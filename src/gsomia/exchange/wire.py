@@ -33,6 +33,9 @@ UPGRADE = (
 )
 #: A node that starts says hello to its partners; they retry what they queued for it at once.
 HELLO_PATH = "/peer/v1/hello"
+#: A scheduling hint the FLASH lane puts on its requests, so the partner's node handles the
+#: batch first (`gsomia.exchange.precedence`); it orders work only, and decides nothing.
+PRECEDENCE_HEADER = "X-Gsomia-Precedence"
 MAX_BATCH = 256
 RECEIVED = "received"
 REJECTED = "rejected"

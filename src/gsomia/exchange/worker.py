@@ -1,8 +1,12 @@
 """The delivery worker: sends the outbox to peers, FLASH first, until each is answered.
 
-Two lanes run side by side. The FLASH lane sends each FLASH message alone the moment it is
-queued; the bulk lane sends everything else in batches. So a FLASH track never waits behind
-10,000 queued ROUTINE reports, neither here nor in the partner's inbox.
+Two lanes run side by side, as CCEB precedence asks: a FLASH message is handled at once and
+nothing of lower precedence stands in its way. The FLASH lane is woken when a FLASH row
+commits (`wake`, no polling), reads only the FLASH rows, sends each alone over its own
+connections to the partner; the bulk lane polls ids only, reads the bodies of one batch at a
+time, and seals the next batch while the partner answers the last (a pipeline, one batch in
+flight per partner). So a FLASH track never waits behind 10,000 queued ROUTINE reports,
+neither here nor in the partner's inbox.
 
 Every call goes over the partner's pinned mutual-TLS link (`gsomia.exchange.links`): one
 client context per partner card, so the session's pool reuses each partner's connections.
@@ -15,6 +19,8 @@ import contextlib
 import json
 import logging
 import secrets
+import ssl
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -30,18 +36,23 @@ from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.backoff import next_attempt
 from gsomia.exchange.links import PeerLinks
 from gsomia.exchange.outgoing import cut, sealed_batch
-from gsomia.exchange.wire import CBOR, HELLO_PATH, MAX_BATCH, REJECTED, V2_PATH
+from gsomia.exchange.precedence import PrecedenceGate
+from gsomia.exchange.wire import CBOR, HELLO_PATH, MAX_BATCH, PRECEDENCE_HEADER, REJECTED, V2_PATH
 from gsomia.seal import EnvelopeError, IdentityCard, NodeKeys
 from gsomia.seal.sealed import open_sealed
 from gsomia.store.db import reader
 
 log = logging.getLogger("gsomia.delivery")
 
-FLASH = 0
+FLASH = outbox.FLASH
 _draw = secrets.SystemRandom().random  # jitter must differ between nodes, not be predictable
 BULK_BATCH = 64  # small enough that a partner's inbox transaction stays short
 LANE_RETRY = 1.0  # seconds a lane waits after an unexpected failure
+IDLE = 1.0  # seconds a lane with nothing due sleeps, unless woken (a commit wakes it at once)
 HELLO_DELAY = 0.5
+
+#: A due row: with its body (FLASH, read alone) or as ids only (bulk, bodies read per batch).
+Row = outbox.Pending | outbox.Queued
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,18 @@ class PeerAddress:
     nation: str
     endpoint: str
     card: IdentityCard
+
+
+@dataclass(frozen=True)
+class _Sealed:
+    """A batch ready to post: for whom, its rows with their bodies, its id and bytes."""
+
+    address: PeerAddress
+    link: ssl.SSLContext | bool  # the partner's pinned mutual-TLS context
+    rows: list[outbox.Pending]
+    batch_id: bytes
+    data: bytes
+    flash: bool  # FLASH rows only: the partner is told to handle it first
 
 
 #: Told of each batch of settled answers, in the transaction that settles them (so an answer
@@ -69,8 +92,14 @@ class DeliveryWorker:
         peers: Callable[[], list[str]] = list,
         links: PeerLinks | None = None,
         keys: NodeKeys | None = None,
+        gate: PrecedenceGate | None = None,
     ) -> None:
         self._engine = engine
+        #: Held from a FLASH row's commit (`wake`) until the FLASH lane's round that sent it
+        #: ends; the bulk lane yields at its turns meanwhile.
+        self.gate = gate or PrecedenceGate()
+        self._holds = 0
+        self._holds_lock = threading.Lock()
         self._keys = keys
         self._links = links or PeerLinks(None)
         self._reader = reader(engine)
@@ -89,8 +118,17 @@ class DeliveryWorker:
         """Tell the worker there is new work; callable from any thread."""
         if self._loop is None:
             return
+        if priority == FLASH:
+            with self._holds_lock:
+                self.gate.enter()
+                self._holds += 1
         event = self._wake_flash if priority == FLASH else self._wake_bulk
         self._loop.call_soon_threadsafe(event.set)
+
+    def _take_holds(self) -> int:
+        with self._holds_lock:
+            holds, self._holds = self._holds, 0
+        return holds
 
     def peer_is_back(self, peer: str) -> None:
         """A partner announced it is up again: forget its back-off and send at once."""
@@ -103,12 +141,19 @@ class DeliveryWorker:
     async def run(self, stop: asyncio.Event) -> None:
         self._loop = asyncio.get_running_loop()
         timeout = aiohttp.ClientTimeout(total=30, connect=3)
-        connector = aiohttp.TCPConnector(limit_per_host=8)
-        async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+        # FLASH has connections of its own: never queued behind a bulk batch on the wire.
+        async with (
+            aiohttp.ClientSession(
+                timeout=timeout, connector=aiohttp.TCPConnector(limit_per_host=8)
+            ) as flash,
+            aiohttp.ClientSession(
+                timeout=timeout, connector=aiohttp.TCPConnector(limit_per_host=8)
+            ) as bulk,
+        ):
             lanes = [
-                asyncio.create_task(self._lane(session, stop, flash=True)),
-                asyncio.create_task(self._lane(session, stop, flash=False)),
-                asyncio.create_task(self._say_hello(session)),
+                asyncio.create_task(self._lane(flash, stop, flash=True)),
+                asyncio.create_task(self._lane(bulk, stop, flash=False)),
+                asyncio.create_task(self._say_hello(bulk)),
             ]
             await stop.wait()
             for lane in lanes:
@@ -121,17 +166,20 @@ class DeliveryWorker:
         wake = self._wake_flash if flash else self._wake_bulk
         while not stop.is_set():
             wake.clear()
+            holds = self._take_holds() if flash else 0  # the FLASH rows this round sends
             try:
                 rows = await asyncio.to_thread(self._due, flash)
                 if rows:
                     await self._send_all(session, rows, flash=flash)
                     continue
-                delay = await asyncio.to_thread(self._idle_delay)
+                delay = await asyncio.to_thread(self._idle_delay, flash)
             except Exception:  # a lane that dies stops all delivery
                 # The database failed under us (locked, restarted): nothing was settled, so
                 # the rows go again; the lane waits a moment and carries on.
                 log.exception("delivery lane %s failed; retrying", "FLASH" if flash else "bulk")
                 delay = LANE_RETRY
+            finally:
+                self.gate.leave(holds)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout=delay)
 
@@ -151,24 +199,40 @@ class DeliveryWorker:
                 ):
                     pass  # released at once, so the connection goes back to the pool
 
-    def _due(self, flash: bool) -> list[outbox.Pending]:
+    def _due(self, flash: bool) -> list[Row]:
+        """The lane's due rows to partners not resting: FLASH rows with their bodies (few, and
+        read alone), bulk rows as ids only (their bodies are read a batch at a time)."""
+        now = self._clock()
+        limit = 4 * MAX_BATCH
+        with self._reader.connect() as conn:
+            if flash:
+                rows: list[Row] = list(outbox.due(conn, now, limit, flash=True))
+            else:
+                rows = list(outbox.due_ids(conn, now, limit))
+        resting = {peer for peer, (_, until) in self._down.items() if until > now}
+        return [row for row in rows if row.peer not in resting]
+
+    def _idle_delay(self, flash: bool | None = None) -> float:
+        """How long the lane (or, for None, the worker) may sleep: until its earliest row is
+        due, or a resting partner's turn comes, at most `IDLE` (a commit wakes it sooner)."""
         now = self._clock()
         with self._reader.connect() as conn:
-            rows = outbox.due(conn, now, limit=4 * MAX_BATCH)
-        resting = {peer for peer, (_, until) in self._down.items() if until > now}
-        return [row for row in rows if (row.priority == FLASH) == flash and row.peer not in resting]
-
-    def _idle_delay(self) -> float:
-        with self._reader.connect() as conn:
-            when = outbox.next_due_at(conn)
+            when = outbox.next_due_at(conn, flash=flash)
         if when is None:
-            return 1.0
-        return min(1.0, max(0.01, (when - self._clock()).total_seconds()))
+            return IDLE
+        if when <= now:  # due, but for a partner that rests: wait for its turn
+            turns = [until for _, until in self._down.values() if until > now]
+            when = min(turns, default=now)
+        return min(IDLE, max(0.01, (when - now).total_seconds()))
 
     async def _send_all(
-        self, session: aiohttp.ClientSession, rows: Sequence[outbox.Pending], *, flash: bool
+        self,
+        session: aiohttp.ClientSession,
+        rows: Sequence[Row],
+        *,
+        flash: bool,
     ) -> None:
-        by_peer: dict[str, list[outbox.Pending]] = defaultdict(list)
+        by_peer: dict[str, list[Row]] = defaultdict(list)
         for row in rows:
             by_peer[row.peer].append(row)
         if flash:
@@ -182,28 +246,81 @@ class DeliveryWorker:
         )
 
     async def _send_in_turn(
-        self, session: aiohttp.ClientSession, peer: str, rows: Sequence[outbox.Pending]
+        self, session: aiohttp.ClientSession, peer: str, rows: Sequence[Row]
     ) -> None:
-        for batch in cut(rows, BULK_BATCH):
-            await self._send(session, peer, batch)
+        """`rows` to `peer` in batches, one in flight; the next one is read and sealed while
+        the partner answers the last (a pipeline). A failure ends the turn: the rest wait for
+        the partner's back-off like the failed batch."""
+        batches = list(cut(rows, BULK_BATCH))
+        ahead: asyncio.Task[_Sealed | None] | None = None
+        try:
+            for n, batch in enumerate(batches):
+                sealed = await (ahead or asyncio.create_task(self._seal(peer, batch)))
+                ahead = None
+                if n + 1 < len(batches):
+                    ahead = asyncio.create_task(self._seal(peer, batches[n + 1]))
+                if sealed is None or not await self._deliver(session, peer, sealed):
+                    return
+        finally:
+            if ahead is not None:
+                ahead.cancel()
+                await asyncio.gather(ahead, return_exceptions=True)
 
     async def _send(
-        self, session: aiohttp.ClientSession, peer: str, rows: Sequence[outbox.Pending]
-    ) -> None:
+        self,
+        session: aiohttp.ClientSession,
+        peer: str,
+        rows: Sequence[Row],
+    ) -> bool:
+        """Seal `rows` for `peer` and deliver them; whether the partner answered."""
+        sealed = await self._seal(peer, rows)
+        return sealed is not None and await self._deliver(session, peer, sealed)
+
+    async def _seal(self, peer: str, rows: Sequence[Row]) -> _Sealed | None:
+        """`rows` (their bodies read now, if polled as ids) sealed for `peer` as one batch, off
+        the event loop; None, the rows held for a retry, if that cannot be done."""
         address = self._resolve(peer)
         if address is None:
             await asyncio.to_thread(self._retry, rows, f"peer {peer} has no endpoint")
-            return
+            return None
         try:
             link = self._links.context_for(address.endpoint, address.card) or True
             if self._keys is None:
                 raise UsageError("a delivery worker without the node's keys cannot seal")
-            batch_id, data = await asyncio.to_thread(
-                sealed_batch, self._keys, self._sender, address.card, rows, self._clock()
-            )
+            return await asyncio.to_thread(self._sealed, self._keys, address, link, rows)
+        except (ValueError, UsageError) as exc:
+            log.warning("delivery to %s failed: %s", peer, exc)
+            await asyncio.to_thread(self._retry, rows, f"{type(exc).__name__}: {exc}")
+            return None
+
+    def _sealed(
+        self,
+        keys: NodeKeys,
+        address: PeerAddress,
+        link: ssl.SSLContext | bool,
+        rows: Sequence[Row],
+    ) -> _Sealed | None:
+        pending = [row for row in rows if isinstance(row, outbox.Pending)]
+        queued = [row for row in rows if isinstance(row, outbox.Queued)]
+        if queued:  # a bulk batch: FLASH work in hand goes first
+            self.gate.yield_to_flash()
+            with self._reader.connect() as conn:
+                pending += outbox.with_bodies(conn, queued)
+        if not pending:
+            return None  # settled meanwhile (a repeat answered it): nothing to send
+        batch_id, data = sealed_batch(keys, self._sender, address.card, pending, self._clock())
+        flash = all(row.priority == FLASH for row in pending)
+        return _Sealed(address, link, pending, batch_id, data, flash)
+
+    async def _deliver(self, session: aiohttp.ClientSession, peer: str, sealed: _Sealed) -> bool:
+        """Post a sealed batch and settle the partner's answers; whether it answered."""
+        address, rows, link = sealed.address, sealed.rows, sealed.link
+        try:
             url = address.endpoint.rstrip("/") + V2_PATH
             headers = {"Content-Type": CBOR}
-            async with session.post(url, data=data, headers=headers, ssl=link) as response:
+            if sealed.flash:
+                headers[PRECEDENCE_HEADER] = "FLASH"
+            async with session.post(url, data=sealed.data, headers=headers, ssl=link) as response:
                 body = await response.read()
                 if response.status != 200:
                     raise aiohttp.ClientResponseError(
@@ -212,7 +329,7 @@ class DeliveryWorker:
                         status=response.status,
                         message=body[:300].decode("utf-8", "replace"),
                     )
-            answers = await asyncio.to_thread(self._answers, address.card, batch_id, body)
+            answers = await asyncio.to_thread(self._answers, address.card, sealed.batch_id, body)
         except (
             aiohttp.ClientError,
             TimeoutError,
@@ -224,9 +341,17 @@ class DeliveryWorker:
             if self._on_failure:
                 self._on_failure(peer)
             await asyncio.to_thread(self._retry, rows, f"{type(exc).__name__}: {exc}")
-            return
+            return False
         self._down.pop(peer, None)
-        await asyncio.to_thread(self.settle, peer, rows, answers)
+        await asyncio.to_thread(self._settle_in_turn, sealed.flash, peer, rows, answers)
+        return True
+
+    def _settle_in_turn(
+        self, flash: bool, peer: str, rows: list[outbox.Pending], answers: list[dict[str, Any]]
+    ) -> None:
+        if not flash:
+            self.gate.yield_to_flash()
+        self.settle(peer, rows, answers)
 
     def _answers(self, card: IdentityCard, batch_id: bytes, body: bytes) -> list[dict[str, Any]]:
         """The partner's answers, sealed back to this node (ADR 0070), once opened and their
@@ -240,7 +365,7 @@ class DeliveryWorker:
             ) from error
         return verify_answers(document, signer=card)
 
-    def _retry(self, rows: Sequence[outbox.Pending], error: str) -> None:
+    def _retry(self, rows: Sequence[Row], error: str) -> None:
         # The peer is what failed, not the message: one back-off per peer, shared by its rows.
         now = self._clock()
         peer = rows[0].peer

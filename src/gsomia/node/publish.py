@@ -289,9 +289,22 @@ def _store(  # noqa: PLR0917 - what one publication writes together
 
 
 def publish_batch(node: Node, user: UserRecord, drafts: Sequence[Draft]) -> list[Published]:
-    """Store `drafts` as items; release those whose feed has a standing rule, in one go."""
+    """Store `drafts` as items; release those whose feed has a standing rule, in one go.
+
+    A batch with a FLASH item is FLASH work (`gsomia.exchange.precedence`): bulk work of this
+    node yields to it; any other batch yields to FLASH work in hand before it writes.
+    """
     if not 1 <= len(drafts) <= MAX_BATCH:
         raise InputError(f"publish 1 to {MAX_BATCH} items at a time")
+    if any(d.precedence.strip().upper() == Precedence.FLASH.name for d in drafts):
+        with node.precedence.flash():
+            return _publish(node, user, drafts, flash=True)
+    return _publish(node, user, drafts, flash=False)
+
+
+def _publish(
+    node: Node, user: UserRecord, drafts: Sequence[Draft], *, flash: bool
+) -> list[Published]:
     person, allowed = authorise(node, user, Action.PUBLISH, "batch" if len(drafts) > 1 else "item")
     now = node.clock()
     with node.reader.connect() as conn:
@@ -299,6 +312,8 @@ def publish_batch(node: Node, user: UserRecord, drafts: Sequence[Draft]) -> list
     records = [_record(node, user, draft, now, communities) for draft in drafts]
     _check_markings(node, person, user, records, now)
     rules, plans = _plans(node, records, now)
+    if not flash:
+        node.precedence.yield_to_flash()
     kept = _store(node, user, records, plans, rules, allowed, now)
     published = []
     for record in records:

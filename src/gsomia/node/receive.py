@@ -10,6 +10,7 @@ log. A message already applied gets the answer it got the first time.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from gsomia.errors import InputError
 from gsomia.exchange import inbox
 from gsomia.exchange.answers import sign_answers
-from gsomia.exchange.incoming import Verified, verify_sealed
+from gsomia.exchange.incoming import Refusal, Verified, verify_sealed
 from gsomia.exchange.kinds import WORKFLOW_KINDS, Kind
 from gsomia.exchange.wire import RECEIVED, REJECTED
 from gsomia.exchange.witness import RECEIPT_MEMBER, receipt_member
@@ -30,7 +31,8 @@ from gsomia.node.acceptance import Accepted, Refused, examine
 from gsomia.node.control.messages import receive_messages
 from gsomia.node.control.workflows import HANDLERS
 from gsomia.node.runtime import CHANNEL, Node
-from gsomia.seal.sealed import Unverified, message_ids, verify_batch
+from gsomia.seal import IdentityCard
+from gsomia.seal.sealed import Parsed, Unverified, message_ids, verify_batch
 from gsomia.store import holdings as stored_holdings
 
 RECEIPT = EventKind.RECEIPT
@@ -170,12 +172,29 @@ def _holding_row(result: Accepted, sender: str, now: datetime) -> dict[str, Any]
     }
 
 
+def _opened(
+    parsed: Parsed, index: int, node: Node, card: IdentityCard, turn: Callable[[], None]
+) -> Verified | Refusal:
+    turn()
+    return verify_sealed(parsed, index, keys=node.keys, card=card)
+
+
 def receive_batch(
-    node: Node, sender: str, data: bytes | Unverified, *, channel: str = CHANNEL
+    node: Node,
+    sender: str,
+    data: bytes | Unverified,
+    *,
+    channel: str = CHANNEL,
+    on_commit: Callable[[list[Accepted]], None] | None = None,
+    turn: Callable[[], None] = lambda: None,
 ) -> tuple[dict[str, Any], list[Accepted]]:
     """Apply a partner's v2 batch (`gsomia.seal.sealed`); the signed answer document, and what
     was newly accepted. `channel` is how it came: node to node, or a courier bundle's channel
     (`gsomia.node.courier`, R27), which the agreement must approve for each item as well.
+    `on_commit` is told what was accepted as soon as it is committed, before the answers are
+    signed (the live FLASH alert goes out then). `turn` is called before each message is
+    opened and before the batch is stored: for a bulk batch, it waits while FLASH work is in
+    hand (`gsomia.exchange.precedence`).
 
     The batch's one signature is verified first: a batch that fails it (or names another
     sender or recipient) raises `EnvelopeError` and nothing is stored. Then each message is
@@ -204,7 +223,7 @@ def receive_batch(
             seen = inbox.answered(conn, node.keys, sender, ids)
         first = {mid: i for i, mid in reversed(list(enumerate(ids)))}
         unique = [i for mid, i in sorted(first.items(), key=lambda e: e[1]) if mid not in seen]
-        checked = [verify_sealed(parsed, i, keys=node.keys, card=card) for i in unique]
+        checked = [_opened(parsed, i, node, card, turn) for i in unique]
         verified = [c for c in checked if isinstance(c, Verified)]
         steps = [v for v in verified if v.kind is Kind.AGREEMENT_EVENT]
         acts = [v for v in verified if v.kind in WORKFLOW_KINDS]
@@ -219,6 +238,7 @@ def receive_batch(
             if not isinstance(c, Verified) or c.kind is Kind.ITEM
         ]
         try:
+            turn()
             with node.engine.begin() as conn:
                 fresh_answers, accepted = _store(conn, sender, results, now, node)
             stored = dict(zip((r.message.id for r in results), fresh_answers, strict=True))
@@ -227,6 +247,8 @@ def receive_batch(
             # The same message arrived twice at once; the second pass finds it applied.
             if attempt:
                 raise
+    if on_commit is not None and accepted:
+        on_commit(accepted)
     answers = [seen.get(mid) or stored[mid] for mid in ids]
     for result in results:
         outcome = "accepted" if isinstance(result, Accepted) else "rejected"

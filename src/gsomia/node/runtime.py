@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 from gsomia.errors import InputError
 from gsomia.exchange.links import PeerLinks
 from gsomia.exchange.outbox import Pending, Sent
+from gsomia.exchange.precedence import PrecedenceGate
 from gsomia.exchange.worker import DeliveryWorker, PeerAddress
 from gsomia.ledger.policy import LogPolicy
 from gsomia.node.alerts import AlertBroker
@@ -76,6 +77,8 @@ class Node:
         self.undelivered: dict[str, Sent] = {}
         #: Pinned mutual-TLS contexts to call partners with (gsomia.exchange.links).
         self.links = PeerLinks(self.keys.tls_files)
+        #: CCEB precedence in this process: bulk work yields while FLASH is handled.
+        self.precedence = PrecedenceGate()
         self.worker = DeliveryWorker(
             self.engine,
             sender=self.nation,
@@ -86,6 +89,7 @@ class Node:
             peers=lambda: sorted(self._load_peers()),
             links=self.links,
             keys=self.keys,
+            gate=self.precedence,
         )
 
     def migrate(self) -> None:

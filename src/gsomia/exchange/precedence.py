@@ -1,0 +1,62 @@
+"""CCEB precedence inside one node: lower precedence yields while FLASH is handled.
+
+ACP 121 (CCEB) has a FLASH message handled at once, interrupting work of lower precedence.
+One process runs both here: bulk delivery (sealing, opening, storing ROUTINE batches) and the
+FLASH path share its threads, its GIL and, on SQLite, the database's one write lock. So the
+FLASH path holds the gate (`flash`) while it works, and bulk work stops at its next turn
+(`yield_to_flash`: before a batch is sealed, opened, stored or settled) until no FLASH work
+is left. A turn never waits longer than `PATIENCE`, so bulk cannot starve if FLASH never
+ends. This orders work only; what is accepted or refused is decided elsewhere, as before.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+PATIENCE = 2.0  # seconds a bulk turn waits for FLASH work at most
+
+
+class PrecedenceGate:
+    """Counts the FLASH work in hand; bulk work waits at its turns while there is any."""
+
+    def __init__(self, patience: float = PATIENCE) -> None:
+        self._urgent = 0
+        self._idle = threading.Condition()
+        self._patience = patience
+        self.yielded = 0  # how many bulk turns waited (the metric of interruptions)
+
+    def enter(self) -> None:
+        with self._idle:
+            self._urgent += 1
+
+    def leave(self, count: int = 1) -> None:
+        with self._idle:
+            self._urgent = max(0, self._urgent - count)
+            if not self._urgent:
+                self._idle.notify_all()
+
+    @contextmanager
+    def flash(self) -> Iterator[None]:
+        """Hold the gate while FLASH work is handled."""
+        self.enter()
+        try:
+            yield
+        finally:
+            self.leave()
+
+    @property
+    def busy(self) -> bool:
+        return self._urgent > 0
+
+    def yield_to_flash(self) -> None:
+        """A bulk turn: wait while FLASH work is in hand (at most `PATIENCE` seconds)."""
+        if not self._urgent:  # the common case costs one read, no lock
+            return
+        deadline = time.monotonic() + self._patience
+        with self._idle:
+            self.yielded += 1
+            while self._urgent and (left := deadline - time.monotonic()) > 0:
+                self._idle.wait(left)
