@@ -3,11 +3,15 @@ and a person lists and revokes their own (ADR 0081)."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 from tests.api.api_fixtures import Site
 
-from gsomia.store.users import issue_token
+from gsomia.store import users as store_users
+from gsomia.store.users import issue_token, token_id
+from gsomia.treaty.credentials import MAX_LIVE_TOKENS
 
 
 def test_a_token_in_the_query_string_is_refused_except_a_stream_token_on_the_stream(
@@ -62,3 +66,89 @@ def test_only_stream_tokens_are_issued_over_the_api(site: Site) -> None:
     assert longer.status_code in (400, 422)
     too_long = jpn.post("/api/v1/tokens", json={"hours": 12}, headers=site.auth("sato"))
     assert too_long.status_code in (400, 422)
+
+
+def test_revoking_a_token_ends_the_stream_tokens_it_issued(site: Site) -> None:
+    """Before: a stream token minted by a token outlived that token's revocation."""
+    jpn, node = site.clients["JPN"], site.cast["JPN"]
+    with node.engine.begin() as conn:
+        parent = issue_token(conn, "sato", node.clock())
+    auth = {"Authorization": f"Bearer {parent}"}
+    stream = jpn.post("/api/v1/tokens", json={}, headers=auth).json()["token"]
+    parent_id = token_id(parent)
+    assert jpn.delete(f"/api/v1/tokens/{parent_id}", headers=auth).status_code == 204
+    with jpn.stream("GET", "/api/v1/alerts", params={"token": stream}) as refused:
+        assert refused.status_code == 401  # before: 200, and the stream stayed open
+    listed = jpn.get("/api/v1/tokens", headers=site.auth("sato")).json()
+    assert next(t for t in listed if t["id"] == token_id(stream))["revoked_at"] is not None
+
+
+def _read_stream(site: Site, token: str, lines: list[str]) -> threading.Thread:
+    """Read `/api/v1/alerts` with `token` into `lines` in a thread, until the stream ends."""
+
+    def read() -> None:
+        with site.clients["JPN"].stream("GET", "/api/v1/alerts", params={"token": token}) as s:
+            lines.extend(s.iter_lines())
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    return reader
+
+
+def _until(lines: list[str], line: str) -> None:
+    for _ in range(2000):
+        if line in lines:
+            return
+        time.sleep(0.01)
+
+
+def test_an_open_stream_ends_when_its_token_or_its_issuer_is_revoked(site: Site) -> None:
+    """Before: an open SSE stream went on after its token was revoked."""
+    jpn, node = site.clients["JPN"], site.cast["JPN"]
+    with node.engine.begin() as conn:
+        parent = issue_token(conn, "sato", node.clock())
+    auth = {"Authorization": f"Bearer {parent}"}
+    for revoked in ("stream", "issuer"):
+        stream = jpn.post("/api/v1/tokens", json={}, headers=auth).json()["token"]
+        lines: list[str] = []
+        reader = _read_stream(site, stream, lines)
+        _until(lines, "event: ready")
+        ident = token_id(stream if revoked == "stream" else parent)
+        assert jpn.delete(f"/api/v1/tokens/{ident}", headers=auth).status_code == 204
+        reader.join(timeout=30)
+        assert not reader.is_alive(), revoked
+        assert "event: end" in lines, revoked
+
+
+def test_an_open_stream_ends_when_its_token_expires(site: Site) -> None:
+    node = site.cast["JPN"]
+    now = node.clock()
+    with node.engine.begin() as conn:
+        parent = issue_token(conn, "sato", now)
+        brief = issue_token(
+            conn, "sato", now, scope="stream", expires_at=now + timedelta(seconds=1), parent=parent
+        )
+    lines: list[str] = []
+    reader = _read_stream(site, brief, lines)
+    reader.join(timeout=30)
+    assert not reader.is_alive()
+    assert lines[:2] == ["event: ready", "data: {}"]
+    assert "event: end" in lines
+
+
+def test_a_person_holds_at_most_the_cap_of_tokens_in_force_the_oldest_retired(
+    site: Site,
+) -> None:
+    """Before: every request for a stream token left one more in force."""
+    jpn, node = site.clients["JPN"], site.cast["JPN"]
+    with node.engine.begin() as conn:
+        store_users.revoke_tokens(conn, "suzuki", node.clock())
+        mine = issue_token(conn, "suzuki", node.clock())
+    auth = {"Authorization": f"Bearer {mine}"}
+    issued = [jpn.post("/api/v1/tokens", json={}, headers=auth).json() for _ in range(17)]
+    retired = [ident for answer in issued for ident in answer["retired"]]
+    # Past the cap each new one retires the oldest in force, never the token asking.
+    assert retired == [token_id(answer["token"]) for answer in issued[:2]]
+    live = [t for t in jpn.get("/api/v1/tokens", headers=auth).json() if t["revoked_at"] is None]
+    assert len(live) == MAX_LIVE_TOKENS
+    assert token_id(mine) in {t["id"] for t in live}

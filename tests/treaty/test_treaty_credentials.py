@@ -10,12 +10,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gsomia.treaty.credentials import (
+    MAX_LIVE_TOKENS,
     REUSE_MARGIN,
     Carrier,
     Scope,
     TokenState,
     may_use_token,
     reusable,
+    standing_until,
+    to_retire,
     token_expiry,
 )
 
@@ -68,3 +71,51 @@ def test_a_console_token_is_reused_only_with_time_to_spare() -> None:
     assert not reusable(console(None), NOW)
     assert not reusable(console(NOW + timedelta(hours=1), Scope.API), NOW)
     assert not reusable(None, NOW)
+
+
+@given(
+    own_expires=offsets,
+    parent_expires=st.none() | offsets,
+    parent_revoked=st.none() | offsets,
+)
+def test_a_stream_token_stands_only_while_the_token_that_issued_it_does(
+    own_expires: datetime, parent_expires: datetime | None, parent_revoked: datetime | None
+) -> None:
+    parent = TokenState(Scope.API, NOW - timedelta(hours=2), parent_expires, parent_revoked)
+    token = TokenState(Scope.STREAM, NOW - timedelta(hours=1), own_expires, None, parent=parent)
+    decision = may_use_token(token, NOW, carrier=Carrier.QUERY, stream_route=True)
+    parent_stands = (
+        parent_expires is not None
+        and parent_expires > NOW
+        and (parent_revoked is None or parent_revoked > NOW)
+    )
+    assert decision.allowed == (own_expires > NOW and parent_stands)
+    until = standing_until(token, NOW)
+    assert (until is not None) == decision.allowed
+    if until is not None:
+        assert parent_expires is not None
+        assert until == min(own_expires, parent_expires)
+
+
+def test_a_token_whose_issuer_is_unknown_does_not_stand() -> None:
+    token = TokenState(Scope.STREAM, NOW, NOW + timedelta(hours=1), None, orphan=True)
+    decision = may_use_token(token, NOW, carrier=Carrier.QUERY, stream_route=True)
+    assert not decision.allowed
+    assert "unknown" in decision.reason
+
+
+@pytest.mark.parametrize(
+    ("live", "keep", "retired"),
+    [
+        (0, None, []),
+        (MAX_LIVE_TOKENS - 1, None, []),
+        (MAX_LIVE_TOKENS, None, ["t00"]),
+        (MAX_LIVE_TOKENS, "t00", ["t01"]),
+        (MAX_LIVE_TOKENS + 2, None, ["t00", "t01", "t02"]),
+    ],
+)
+def test_one_more_token_retires_the_oldest_beyond_the_cap(
+    live: int, keep: str | None, retired: list[str]
+) -> None:
+    tokens = [(f"t{i:02d}", NOW + timedelta(minutes=i)) for i in range(live)]
+    assert to_retire(list(reversed(tokens)), keep=keep) == retired

@@ -22,15 +22,19 @@ def get_node(request: Request) -> Node:
 STREAM_ROUTE = "/api/v1/alerts"
 
 
+def presented(request: Request) -> tuple[str, Carrier]:
+    """The token the request carries and how: the `Authorization` header, else `?token=`."""
+    header = request.headers.get("authorization", "")
+    if header.startswith("Bearer "):
+        return header.removeprefix("Bearer ").strip(), Carrier.HEADER
+    return request.query_params.get("token", ""), Carrier.QUERY
+
+
 def current_user(request: Request, node: Annotated[Node, Depends(get_node)]) -> UserRecord:
     """The user whose token the request carries: in the `Authorization` header, or, on the
     alerts stream alone, a stream token in `?token=`."""
-    header = request.headers.get("authorization", "")
+    token, carrier = presented(request)
     stream_route = request.url.path == STREAM_ROUTE
-    if header.startswith("Bearer "):
-        token, carrier = header.removeprefix("Bearer ").strip(), Carrier.HEADER
-    else:
-        token, carrier = request.query_params.get("token", ""), Carrier.QUERY
     return authenticate(node, token, carrier=carrier, stream_route=stream_route)
 
 

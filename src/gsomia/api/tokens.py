@@ -11,14 +11,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from gsomia.api.deps import NodeDep, UserDep
+from gsomia.api.deps import NodeDep, UserDep, presented
 from gsomia.api.models.base import Body
 from gsomia.api.models.problems import AUTHENTICATED
 from gsomia.node import tokens
-from gsomia.treaty.credentials import Scope
+from gsomia.treaty.credentials import MAX_LIVE_TOKENS, Scope
 
 router = APIRouter(prefix="/api/v1", tags=["tokens"], responses=AUTHENTICATED)
 
@@ -42,6 +42,11 @@ class IssuedToken(BaseModel):
     token: str = Field(description="shown once; only its hash is kept")
     id: str
     scope: str
+    retired: list[str] = Field(
+        default_factory=list,
+        description="ids of the caller's oldest tokens revoked to keep at most "
+        f"{MAX_LIVE_TOKENS} in force",
+    )
 
 
 @router.get("/tokens")
@@ -51,15 +56,28 @@ def list_tokens(user: UserDep, node: NodeDep) -> list[TokenOut]:
 
 
 @router.post("/tokens", status_code=201)
-def issue_stream_token(body: TokenRequest, user: UserDep, node: NodeDep) -> IssuedToken:
-    """A stream token for the caller, for `GET /api/v1/alerts?token=…` (an hour at most)."""
+def issue_stream_token(
+    body: TokenRequest, request: Request, user: UserDep, node: NodeDep
+) -> IssuedToken:
+    """A stream token for the caller, for `GET /api/v1/alerts?token=…` (an hour at most). It
+    stands only while the token that asked for it does: revoking that one ends it too."""
     hours = min(body.hours, node.home.config.token_hours)
-    token = tokens.issue_token(node, user.name, actor=user.name, scope=Scope.STREAM, hours=hours)
-    return IssuedToken(token=token, id=tokens.token_id(token), scope=Scope.STREAM.value)
+    parent, _ = presented(request)
+    issued = tokens.issue(
+        node, user.name, actor=user.name, scope=Scope.STREAM, hours=hours, parent=parent
+    )
+    node.alerts.recheck({user.name})  # a stream of a retired token ends now
+    return IssuedToken(
+        token=issued.token,
+        id=tokens.token_id(issued.token),
+        scope=Scope.STREAM.value,
+        retired=issued.retired,
+    )
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
 def revoke_token(token_id: str, user: UserDep, node: NodeDep) -> Response:
     """Revoke one of the caller's own tokens (the one presenting this request included)."""
     tokens.revoke_token(node, token_id, actor=user.name, owner=user.name)
+    node.alerts.recheck({user.name})  # an open stream of it, or of a token it issued, ends now
     return Response(status_code=204)

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
-from gsomia.api.deps import NodeDep, UserDep
+from gsomia.api.deps import NodeDep, UserDep, presented
 from gsomia.api.models.lists import Listed, link_pages
 from gsomia.api.models.problems import AUTHENTICATED
 from gsomia.api.models.users import (
@@ -184,7 +184,8 @@ def read_holding(
 @router.get("/alerts")
 async def alerts(request: Request, user: UserDep, node: NodeDep) -> StreamingResponse:
     """Server-Sent Events: FLASH items this user may read, the moment they arrive."""
-    events = alert_events(node, user.name, request.is_disconnected)
+    token, _ = presented(request)
+    events = alert_events(node, user.name, request.is_disconnected, token)
     return StreamingResponse(
         events, media_type="text/event-stream", headers={"Cache-Control": "no-store"}
     )

@@ -12,6 +12,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+#: Not an alert: a stream that gets it checks whether its token still stands.
+RECHECK: dict[str, Any] = {}
+
 
 @dataclass(eq=False)
 class _Subscriber:
@@ -46,6 +49,10 @@ class AlertBroker:
         if self._loop is None:
             return
         self._loop.call_soon_threadsafe(self._deliver, users, event)
+
+    def recheck(self, users: set[str]) -> None:
+        """Have the open streams of `users` check their token now (one was revoked)."""
+        self.publish(users, RECHECK)
 
     def _deliver(self, users: set[str], event: dict[str, Any]) -> None:
         for sub in self._subscribers:

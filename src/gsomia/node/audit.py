@@ -100,6 +100,7 @@ EVENT_ACTIONS: Mapping[str, EventKind] = MappingProxyType(
         "peer:add": EventKind.KEY_ADMIN,
         "user:token": EventKind.KEY_ADMIN,
         "user:token-revoke": EventKind.KEY_ADMIN,
+        "user:token-retire": EventKind.KEY_ADMIN,
         "user:add": EventKind.USER_ADMIN,
         "user:disable": EventKind.USER_ADMIN,
         **{f"witness:{reason}": EventKind.WITNESS for reason in RefusalReason},

@@ -10,7 +10,9 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
+from gsomia.node import tokens
 from gsomia.node.acceptance import Accepted
+from gsomia.node.alerts import RECHECK
 from gsomia.node.people import to_person
 from gsomia.node.runtime import Node
 from gsomia.store import holdings
@@ -54,15 +56,30 @@ KEEPALIVE_SECONDS = 15.0
 
 
 async def alert_events(
-    node: Node, user: str, is_disconnected: Callable[[], Awaitable[bool]]
+    node: Node,
+    user: str,
+    is_disconnected: Callable[[], Awaitable[bool]],
+    token: str | None = None,
 ) -> AsyncIterator[str]:
-    """`user`'s alerts as `text/event-stream` chunks, with keep-alives, until disconnected."""
+    """`user`'s alerts as `text/event-stream` chunks, with keep-alives, until disconnected or,
+    for a stream opened with `token`, until it no longer stands: it expires (its own lifetime
+    or its issuer's), or it is revoked (at once over the API, which wakes the stream; at the
+    next keep-alive otherwise). Then an `end` event says why, and the stream closes (ADR 0086).
+    The pages' stream (no token) is the signed-in session's, checked when the page loads."""
     async with node.alerts.subscribe(user) as queue:
         yield "event: ready\ndata: {}\n\n"
         while not await is_disconnected():
+            wait = KEEPALIVE_SECONDS
+            if token is not None:
+                until = await asyncio.to_thread(tokens.standing_until, node, token)
+                if until is None:
+                    yield 'event: end\ndata: {"reason": "the token no longer stands"}\n\n'
+                    return
+                wait = min(wait, max((until - node.clock()).total_seconds(), 0.0))
             try:
-                event = await asyncio.wait_for(queue.get(), timeout=KEEPALIVE_SECONDS)
+                event = await asyncio.wait_for(queue.get(), timeout=wait)
             except TimeoutError:
                 yield ": keep-alive\n\n"
                 continue
-            yield f"event: flash\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
+            if event is not RECHECK:
+                yield f"event: flash\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"

@@ -13,7 +13,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
+
+from sqlalchemy import Connection
 
 from gsomia.errors import Unauthenticated
 from gsomia.ledger.events import EventKind
@@ -22,24 +26,30 @@ from gsomia.node.audit import admin_event
 from gsomia.node.database import Database
 from gsomia.store import users as store
 from gsomia.store.users import TokenRow, UserRecord, token_id
+from gsomia.treaty import credentials
 from gsomia.treaty.credentials import (
     DEFAULT_TOKEN_HOURS,
+    MAX_LIVE_TOKENS,
     Carrier,
     Scope,
     TokenState,
     may_use_token,
     reusable,
+    to_retire,
     token_expiry,
 )
 
 __all__ = [
     "CONSOLE_TOKENS",
+    "Issued",
     "TokenRow",
     "authenticate",
     "console_token",
+    "issue",
     "issue_token",
     "list_tokens",
     "revoke_token",
+    "standing_until",
     "token_id",
 ]
 
@@ -47,18 +57,32 @@ OPERATOR = "operator"
 CONSOLE_TOKENS = "console-tokens"
 
 
-def state_of(row: TokenRow) -> TokenState:
-    return TokenState(Scope(row.scope), row.created_at, row.expires_at, row.revoked_at)
+def state_of(row: TokenRow, conn: Connection | None = None) -> TokenState:
+    """What the core needs of `row`: with `conn`, the state of the token that issued it."""
+    state = TokenState(Scope(row.scope), row.created_at, row.expires_at, row.revoked_at)
+    if row.parent is None or conn is None:
+        return replace(state, orphan=row.parent is not None)
+    parent = store.token_by_hash(conn, row.parent)
+    if parent is None:
+        return replace(state, orphan=True)
+    return replace(state, parent=state_of(parent))
+
+
+def _held(db: Database, token: str) -> tuple[UserRecord, TokenState] | None:
+    if not token:
+        return None
+    with db.reader.connect() as conn:
+        held = store.token_holder(conn, token)
+        return (held[0], state_of(held[1], conn)) if held is not None else None
 
 
 def authenticate(
     db: Database, token: str, *, carrier: Carrier = Carrier.HEADER, stream_route: bool = False
 ) -> UserRecord:
     """The person `token` stands for on this request; `Unauthenticated` saying why not."""
-    with db.reader.connect() as conn:
-        held = store.token_holder(conn, token) if token else None
+    held = _held(db, token)
     decision = may_use_token(
-        state_of(held[1]) if held else None,
+        held[1] if held else None,
         db.clock(),
         carrier=carrier,
         stream_route=stream_route,
@@ -74,20 +98,40 @@ def authenticate(
     return held[0]
 
 
-def issue_token(
+def standing_until(db: Database, token: str) -> datetime | None:
+    """Until when `token` stands (its expiry or its issuer's), or None if it does not now: an
+    open stream asks again at each keep-alive and ends when it gets None."""
+    held = _held(db, token)
+    if held is None or held[0].disabled_at is not None:
+        return None
+    return credentials.standing_until(held[1], db.clock())
+
+
+@dataclass(frozen=True)
+class Issued:
+    token: str  # shown once; only its hash is kept
+    retired: list[str]  # ids of the person's oldest tokens retired to make room (ADR 0086)
+
+
+def issue(
     db: Database,
     name: str,
     *,
     actor: str = OPERATOR,
     scope: Scope = Scope.API,
     hours: float = DEFAULT_TOKEN_HOURS,
-) -> str:
-    """A new token for `name` (shown once; only its hash is kept), living `hours`, logged as
-    issued."""
+    parent: str | None = None,
+) -> Issued:
+    """A new token for `name`, living `hours`, logged as issued; `parent`, the token of the
+    request that asked for it (a stream token stands only while it does). If `name` holds
+    `MAX_LIVE_TOKENS` in force already, the oldest are retired, logged and said."""
     now = db.clock()
     expires = token_expiry(now, hours)
     with db.engine.begin() as conn:
-        token = store.issue_token(conn, name, now, scope=scope.value, expires_at=expires)
+        retired = _make_room(conn, name, now, actor, keep=parent)
+        token = store.issue_token(
+            conn, name, now, scope=scope.value, expires_at=expires, parent=parent
+        )
         event = admin_event(
             EventKind.KEY_ADMIN,
             actor=actor,
@@ -99,7 +143,41 @@ def issue_token(
             expires=expires.isoformat(),
         )
         audit.record_event(conn, event)
-    return token
+    return Issued(token, retired)
+
+
+def issue_token(
+    db: Database,
+    name: str,
+    *,
+    actor: str = OPERATOR,
+    scope: Scope = Scope.API,
+    hours: float = DEFAULT_TOKEN_HOURS,
+) -> str:
+    """A new token for `name` (shown once; only its hash is kept): `issue`'s token."""
+    return issue(db, name, actor=actor, scope=scope, hours=hours).token
+
+
+def _make_room(
+    conn: Connection, name: str, now: datetime, actor: str, *, keep: str | None = None
+) -> list[str]:
+    """Retire `name`'s oldest tokens in force beyond the cap (never `keep`), logged; their ids."""
+    live = store.live_tokens(conn, name, now)
+    kept = token_id(keep) if keep is not None else None
+    retired = to_retire([(row.id, row.created_at) for row in live], keep=kept)
+    if retired:
+        store.retire_tokens(conn, name, retired, now)
+        event = admin_event(
+            EventKind.KEY_ADMIN,
+            actor=actor,
+            action="user:token-retire",
+            subject=name,
+            now=now,
+            tokens=",".join(retired),
+            reason=f"at most {MAX_LIVE_TOKENS} tokens in force a person",
+        )
+        audit.record_event(conn, event)
+    return retired
 
 
 def list_tokens(db: Database, name: str | None = None) -> list[TokenRow]:
@@ -144,6 +222,7 @@ def console_token(db: Database, home: Path, name: str, *, hours: float) -> str:
         if held is not None and held[0].name == name and reusable(state_of(held[1]), now):
             return kept
     with db.engine.begin() as conn:
+        _make_room(conn, name, now, name)
         token = store.issue_token(
             conn, name, now, scope=Scope.CONSOLE.value, expires_at=token_expiry(now, hours)
         )

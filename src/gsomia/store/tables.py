@@ -50,6 +50,8 @@ api_tokens = Table(
     # api | console | stream (`gsomia.treaty.credentials.Scope`); rows from before: api.
     Column("scope", String(16), nullable=False, server_default="api"),
     Column("expires_at", UTCDateTime),  # NULL only for tokens issued before tokens expired
+    # The hash of the token that issued this one (a stream token), which it stands or falls with.
+    Column("parent", String(64)),
 )
 
 #: Signed-in web sessions, so that what ends one (logout, a password change, disabling the

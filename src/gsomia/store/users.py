@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gsomia.errors import Conflict, NotFound
@@ -120,9 +120,10 @@ def issue_token(
     *,
     scope: str = "api",
     expires_at: datetime | None = None,
+    parent: str | None = None,
 ) -> str:
     """A new token for `name`, kept as its hash; it expires at `expires_at` (default: 12 hours
-    on, the node's default lifetime)."""
+    on, the node's default lifetime). `parent`: the token that issued it, which it needs."""
     get_user(conn, name)
     token = "gsm_" + secrets.token_urlsafe(32)
     conn.execute(
@@ -132,6 +133,7 @@ def issue_token(
             created_at=now,
             scope=scope,
             expires_at=expires_at or now + timedelta(hours=12),
+            parent=_digest(parent) if parent is not None else None,
         )
     )
     return token
@@ -147,6 +149,7 @@ class TokenRow:
     created_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None
+    parent: str | None = None  # the hash of the token that issued this one
 
 
 TOKEN_ID_CHARS = 16
@@ -161,6 +164,7 @@ def _token_row(row: object) -> TokenRow:
         created_at=m["created_at"],
         expires_at=m["expires_at"],
         revoked_at=m["revoked_at"],
+        parent=m["parent"],
     )
 
 
@@ -189,10 +193,46 @@ def revoke_token(conn: Connection, ident: str, now: datetime, *, owner: str | No
     row = conn.execute(query).first()
     if row is None:
         raise NotFound(f"no token {ident!r} in force", hint="`gsomia user tokens` lists the ids")
+    in_force = api_tokens.c.revoked_at.is_(None)
     conn.execute(
-        update(api_tokens).where(api_tokens.c.token_hash == row.token_hash).values(revoked_at=now)
+        update(api_tokens)  # the token and the stream tokens it issued
+        .where(
+            in_force,
+            (api_tokens.c.token_hash == row.token_hash) | (api_tokens.c.parent == row.token_hash),
+        )
+        .values(revoked_at=now)
     )
     return str(row.user_name)
+
+
+def retire_tokens(conn: Connection, name: str, ids: list[str], now: datetime) -> None:
+    """Revoke `name`'s tokens of the ids `ids`, and the stream tokens they issued."""
+    ident = func.substr(api_tokens.c.token_hash, 1, TOKEN_ID_CHARS)
+    chosen = select(api_tokens.c.token_hash).where(api_tokens.c.user_name == name, ident.in_(ids))
+    hashes = list(conn.execute(chosen).scalars())
+    conn.execute(
+        update(api_tokens)
+        .where(
+            api_tokens.c.revoked_at.is_(None),
+            api_tokens.c.token_hash.in_(hashes) | api_tokens.c.parent.in_(hashes),
+        )
+        .values(revoked_at=now)
+    )
+
+
+def live_tokens(conn: Connection, name: str, now: datetime) -> list[TokenRow]:
+    """`name`'s tokens in force at `now`: not revoked, not expired."""
+    query = select(api_tokens).where(
+        api_tokens.c.user_name == name,
+        api_tokens.c.revoked_at.is_(None),
+        api_tokens.c.expires_at > now,
+    )
+    return [_token_row(row) for row in conn.execute(query)]
+
+
+def token_by_hash(conn: Connection, digest: str) -> TokenRow | None:
+    row = conn.execute(select(api_tokens).where(api_tokens.c.token_hash == digest)).first()
+    return _token_row(row) if row is not None else None
 
 
 def revoke_tokens(conn: Connection, name: str, now: datetime) -> None:

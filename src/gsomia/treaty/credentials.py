@@ -10,6 +10,7 @@ Decided here, with `now` given; the shell looks the token up and asks.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -18,12 +19,15 @@ from gsomia.treaty.decision import Decision
 
 __all__ = [
     "DEFAULT_TOKEN_HOURS",
+    "MAX_LIVE_TOKENS",
     "REUSE_MARGIN",
     "Carrier",
     "Scope",
     "TokenState",
     "may_use_token",
     "reusable",
+    "standing_until",
+    "to_retire",
     "token_expiry",
 ]
 
@@ -33,6 +37,9 @@ DEFAULT_TOKEN_HOURS = 12
 #: does not start with a token that expires under it.
 REUSE_MARGIN = timedelta(minutes=10)
 MAX_TOKEN_HOURS = 24 * 30
+#: Tokens in force a person may hold at once; issuing one more retires the oldest (node policy,
+#: not the treaty: it bounds what a person, or a script of theirs, leaves behind).
+MAX_LIVE_TOKENS = 16
 
 
 class Scope(StrEnum):
@@ -54,6 +61,10 @@ class TokenState:
     created_at: datetime
     expires_at: datetime | None  # None: issued before tokens had a lifetime
     revoked_at: datetime | None
+    # A stream token stands only while the token that issued it does (ADR 0086): that token's
+    # state, or `orphan` when it named one the node no longer knows.
+    parent: TokenState | None = None
+    orphan: bool = False
 
 
 def token_expiry(now: datetime, hours: float) -> datetime:
@@ -89,7 +100,30 @@ def _standing(token: TokenState, now: datetime) -> str:
         return "the token was issued before tokens had a lifetime; issue a new one"
     if token.expires_at <= now:
         return "the token has expired"
+    if token.orphan:
+        return "the token that issued this one is unknown"
+    if token.parent is not None and (why := _standing(token.parent, now)):
+        return f"the token that issued this one no longer stands: {why.removeprefix('the ')}"
     return ""
+
+
+def standing_until(token: TokenState | None, now: datetime) -> datetime | None:
+    """Until when `token` stands, unless revoked first: its expiry or its issuer's, whichever
+    comes first; None if it does not stand at `now`. What an open stream waits on."""
+    if token is None or _standing(token, now):
+        return None
+    ends = [t.expires_at for t in (token, token.parent) if t is not None and t.expires_at]
+    return min(ends)
+
+
+def to_retire(
+    live: Sequence[tuple[str, datetime]], cap: int = MAX_LIVE_TOKENS, *, keep: str | None = None
+) -> list[str]:
+    """Of a person's tokens in force (id, issued at), those to retire, oldest first, so that one
+    more leaves them `cap` at most; never `keep`, the token asking for the new one."""
+    excess = len(live) + 1 - cap
+    others = sorted((t for t in live if t[0] != keep), key=lambda t: (t[1], t[0]))
+    return [ident for ident, _ in others[: max(excess, 0)]]
 
 
 def _carried(token: TokenState, carrier: Carrier, *, stream_route: bool) -> str:
