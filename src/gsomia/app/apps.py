@@ -23,6 +23,7 @@ from gsomia.api import (
     audit,
     compromise,
     consent,
+    contractors,
     custody,
     errors,
     exports,
@@ -94,7 +95,7 @@ def create_user_app(node: Node, *, run_worker: bool = True) -> FastAPI:
     app.include_router(users.router)
     app.include_router(tokens.router)
     app.include_router(agreements.router)
-    for workflow in (consent, notices, custody, compromise, visits):
+    for workflow in (consent, notices, custody, compromise, visits, contractors):
         app.include_router(workflow.router)
     app.include_router(audit.router)
     app.include_router(ops.router)

@@ -16,6 +16,7 @@ from gsomia.cli import audit as _audit  # noqa: F401
 from gsomia.cli import bundle as _bundle  # noqa: F401
 from gsomia.cli import compromise as _compromise  # noqa: F401
 from gsomia.cli import consent as _consent  # noqa: F401
+from gsomia.cli import contractors as _contractors  # noqa: F401
 from gsomia.cli import custody as _custody  # noqa: F401
 from gsomia.cli import demo as _demo  # noqa: F401
 from gsomia.cli import envelope as _envelope  # noqa: F401

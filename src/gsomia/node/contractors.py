@@ -140,7 +140,7 @@ def add_staff(node: Node, user: UserRecord, facility_id: str, person: str) -> di
     return facility_view(node, facility_id)
 
 
-def record_briefing(node: Node, user: UserRecord, person: str, at: datetime) -> None:
+def record_briefing(node: Node, user: UserRecord, person: str, at: datetime) -> dict[str, Any]:
     """Record that `person` acknowledged their security briefing (Art. 16(f), R34)."""
     _, role = authorise(node, user, Action.MANAGE_CONTRACTORS, person)
     require_aware(at, "briefing time")
@@ -151,6 +151,9 @@ def record_briefing(node: Node, user: UserRecord, person: str, at: datetime) -> 
         if not stored.brief(conn, person, at):
             raise NotFound(f"{person} is on no contractor facility's register")
         audit.record_all(conn, [audit.Entry(user.name, "contractor_briefing", person, role)], now)
+        entry = stored.staff_member(conn, person)
+    assert entry is not None  # just briefed
+    return facility_view(node, entry["facility_id"])
 
 
 def place_contract(
@@ -319,6 +322,6 @@ def list_facilities(node: Node, user: UserRecord) -> list[dict[str, Any]]:
     return [facility_view(node, facility_id) for facility_id in ids]
 
 
-def list_contracts(node: Node, user: UserRecord, facility_id: str) -> list[dict[str, Any]]:
-    authorise(node, user, Action.MANAGE_CONTRACTORS, facility_id)
-    return [contract_view(node, c) for c in facility_view(node, facility_id)["contracts"]]
+def get_contract(node: Node, user: UserRecord, contract_id: str) -> dict[str, Any]:
+    authorise(node, user, Action.MANAGE_CONTRACTORS, contract_id)
+    return contract_view(node, contract_id)

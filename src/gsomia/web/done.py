@@ -37,6 +37,9 @@ DONE = frozenset(
         "dispute_opened",
         "dispute_consulted",
         "dispute_settled",
+        # Contractors (contractors.py)
+        "briefing_recorded",
+        "released_to_contractor",
     }
 )
 

@@ -1,0 +1,58 @@
+"""The contractors page (R33–R36) in JPN's officer's own language: facilities, register and
+contracts; a release the treaty refuses comes back in place with its article; an analyst does
+not get the page."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from tests.web.conftest import Site, csrf_of, sign_in
+from tests.web.test_web_pages import holding_id  # noqa: F401 - the fixture, shared
+
+from gsomia.node import contractors
+from gsomia.store.users import get_user
+
+
+def test_r33_the_contractors_page_lists_facilities_and_refuses_a_release_in_place(
+    sites: dict[str, Site],
+    holding_id: str,  # noqa: F811 - the fixture imported above
+) -> None:
+    jpn = sites["JPN"].node
+    with jpn.engine.connect() as conn:
+        tanaka = get_user(conn, "tanaka")
+    contractors.add_facility(
+        jpn, tanaka, facility_id="kawasaki", name="Kawasaki Gifu", clearance="秘",
+        clearance_expires=date(2099, 12, 31), security_officer="Mori",
+    )  # fmt: skip
+    contractors.record_inspection(
+        jpn, tanaka, "kawasaki", at=jpn.clock() - timedelta(days=1), kind="initial", findings=""
+    )
+    contractors.add_staff(jpn, tanaka, "kawasaki", "suzuki")
+    contractors.place_contract(
+        jpn, tanaka, contract_id="K-9", facility_id="kawasaki", partner="KOR",
+        purpose="missile-warning", highest_level="秘", security_clause="Art. 16 clause",
+    )  # fmt: skip
+    client = sites["JPN"].client()
+    sign_in(client, "tanaka")  # reads Japanese
+    page = client.get("/contractors")
+    assert page.status_code == 200
+    assert "契約企業" in page.text
+    assert "Kawasaki Gifu" in page.text
+    assert "未説明" in page.text  # suzuki not yet briefed
+    done = client.post(
+        "/contractors/briefings", data={"person": "suzuki", "csrf": csrf_of(page.text)}
+    )
+    assert done.status_code in (200, 303)
+    page = client.get("/contractors")
+    assert "未説明" not in page.text
+    contractors.record_assurance(jpn, tanaka, "K-9", given=True, reference="KOR-NSA")
+    refused = client.post(
+        "/contractors/releases",
+        data={"holding": holding_id, "contract": "K-9", "csrf": csrf_of(page.text)},
+    )
+    assert refused.status_code == 403  # the FLASH track is 極秘; the facility is cleared to 秘
+    assert 'id="action-refusal"' in refused.text
+    assert "Art. 16(b)" in refused.text
+    analyst = sites["JPN"].client()
+    sign_in(analyst, "sato")
+    assert analyst.get("/contractors").status_code == 403
