@@ -127,6 +127,9 @@ def list_items(  # noqa: PLR0917 - Typer maps parameters to options
     state: Annotated[str | None, typer.Option(help="draft, released, held, destroyed …")] = None,
     text: Annotated[str | None, typer.Option(help="words in the title")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="the pages as JSON")] = False,
+    ids: Annotated[
+        bool, typer.Option("--ids", help="only the full ids, one a line (for scripts)")
+    ] = False,
     home: Home = None,
     user: As = None,
     url: Url = None,
@@ -143,6 +146,11 @@ def list_items(  # noqa: PLR0917 - Typer maps parameters to options
     names = list(LISTS) if what == "both" else [what]
     with connect(home, user, url, token) as client:
         pages = {name: client.page(LISTS[name], **asked) for name in names}
+    if ids:
+        for page in pages.values():
+            for row in page.rows:
+                typer.echo(row["id"])
+        return
     if as_json:
         answer = {
             name: {"rows": p.rows, "next": p.next, "prev": p.previous} for name, p in pages.items()
