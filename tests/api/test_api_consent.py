@@ -103,7 +103,7 @@ def test_refusals_name_the_reason_and_article(trio: Site) -> None:
         {"to": "USA", "consent_id": case["id"]},
     )
     assert onward.status_code == 403
-    assert onward.json()["article"] == "Art. 5"
+    assert onward.json()["article"] == "Art. 5 or 6(a)-(c), UNCONFIRMED"
     analyst = _post(trio, "KOR", "kim", f"/api/v1/consents/{case['id']}/grant")
     assert analyst.status_code == 403
     refused = _post(

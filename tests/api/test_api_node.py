@@ -108,7 +108,7 @@ def test_release_by_an_analyst_is_forbidden(site: Site) -> None:
     item_id = kor.post("/api/v1/items", json=TRACK, headers=site.auth("kim")).json()["id"]
     response = kor.post(f"/api/v1/items/{item_id}/release", headers=site.auth("kim"))
     body = problem(response, 403, "denied")
-    assert body["article"] == "Art. 1"
+    assert body["article"] == "policy: case-by-case provision (MOFA-KR 2012)"
     assert "R50" in body["message"]
 
 

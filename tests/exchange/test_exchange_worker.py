@@ -460,7 +460,11 @@ def test_the_nodes_worker_logs_each_partners_answer(kor: Cast) -> None:
     w = node.worker
     asyncio.run(w._send_all(FakeSession(jpn_answers(kor), kor["KOR"]), w._due(True), flash=True))  # type: ignore[arg-type]
     [entry] = [e for e in kor.log("KOR", received_id) if e["action"] == "answer:item"]
-    assert (entry["actor"], entry["allowed"], entry["article"]) == ("JPN", True, "Art. 12 R28")
+    assert (entry["actor"], entry["allowed"], entry["article"]) == (
+        "JPN",
+        True,
+        "Art. 9, 11, UNCONFIRMED R28",
+    )
     assert "marked 極秘" in entry["reason"]
     deliveries = node.metrics.deliveries.labels("JPN", "received")._value.get()
     assert deliveries >= 1

@@ -149,6 +149,24 @@ def test_another_envelope_under_a_steps_message_id_cannot_pre_empt_it(pair: Cast
     assert jpn.agreement("KOR-JPN-2016").history == kor.agreement("KOR-JPN-2016").history
 
 
+def test_a_step_that_is_not_what_it_says_is_refused_under_art_21(pair: Cast) -> None:
+    """A lifecycle step is a diplomatic note (Art. 21), not a transmission of CMI (Art. 9): a
+    message that says it is a step but does not carry one is answered under the notes' article,
+    and changes nothing. (One that does not open at all cannot say what it is: Art. 9.)"""
+    jpn = pair["JPN"]
+    wrong = Plain(
+        "step-mislabelled",
+        Kind.AGREEMENT_EVENT,
+        {"type": "gsomia-item/1"},
+        b"{}",
+        "application/json",
+    )
+    document, _ = receive_batch(jpn, "KOR", sealed(pair["KOR"], jpn, wrong))
+    [entry] = verify_answers(document, signer=jpn.card)
+    assert (entry["answer"]["status"], entry["answer"]["article"]) == ("rejected", "Art. 21")
+    assert jpn.agreement("KOR-JPN-2016").history == jpn.agreements.get("KOR-JPN-2016").history
+
+
 def _step_from_kor(message_id: str, content: bytes) -> Plain:
     """A step KOR's node signs for JPN's, whatever it says."""
     header = {"type": AGREEMENT_EVENT_HEADER, "agreement": "KOR-JPN-2016"}

@@ -51,13 +51,16 @@ def test_classic_keys_provide_nothing_under_an_agreement_that_refuses_them(class
     item_id = classic.publish("KOR", "kim")
     [outcome] = classic.release("KOR", "park", item_id)
     assert not outcome.decision.allowed
-    assert (outcome.decision.article, outcome.decision.requirement) == ("Art. 9", "R26")
+    assert (outcome.decision.article, outcome.decision.requirement) == (
+        "Art. 9, UNCONFIRMED",
+        "R26",
+    )
     assert "refuses the classic (non-post-quantum) envelope profile" in outcome.decision.reason
     assert outcome.envelope is None
     assert queued(classic, item_id) == 0
     [logged] = [e for e in classic.log("KOR", item_id) if e["action"] == "provide:JPN"]
     assert not logged["allowed"]
-    assert logged["article"] == "Art. 9 R26"
+    assert logged["article"] == "Art. 9, UNCONFIRMED R26"
 
 
 def test_classic_keys_provide_where_the_agreement_allows_them(classic: Cast) -> None:
@@ -138,7 +141,7 @@ def test_a_classic_item_is_refused_where_the_receivers_agreement_refuses_it(
         outcomes = classic.release("KOR", "park", item_id)
     document, accepted = classic.send("KOR", "JPN", outcomes)
     [answer] = answers(jpn, document)
-    assert (answer["status"], answer["article"]) == ("rejected", "Art. 9 R26")
+    assert (answer["status"], answer["article"]) == ("rejected", "Art. 9, UNCONFIRMED R26")
     assert "refuses the classic (non-post-quantum) envelope profile" in answer["reason"]
     assert accepted == []
     assert held(jpn, item_id) == 0
@@ -180,7 +183,7 @@ def test_an_item_passed_on_in_a_classic_envelope_is_refused_under_an_agreement_r
     usa = classic_three["USA"]
     document, accepted = receive_batch(usa, "JPN", passed_on(classic_three))
     [answer] = answers(usa, document)
-    assert (answer["status"], answer["article"]) == ("rejected", "Art. 9 R26")
+    assert (answer["status"], answer["article"]) == ("rejected", "Art. 9, UNCONFIRMED R26")
     assert "JPN-USA" in answer["reason"]
     assert accepted == []
 

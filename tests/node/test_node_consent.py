@@ -80,7 +80,7 @@ def test_no_consent_for_a_nation_the_holder_has_no_agreement_with(cast: Cast) ->
         consent_decisions.grant(cast["KOR"], cast.user("KOR", "park"), case_id)
     assert consent_cases.get_consent(cast["KOR"], case_id)["status"] == "requested"
     [entry] = [e for e in cast.log("KOR", case_id) if not e["allowed"]]
-    assert entry["article"].startswith("Art. 1")
+    assert entry["article"].startswith("policy: exchange only under a security agreement")
 
 
 def test_a_revocation_reaches_the_holder(cast: Cast) -> None:

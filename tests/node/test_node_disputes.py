@@ -56,7 +56,7 @@ def test_a_dispute_is_consulted_and_settled_by_the_parties_and_both_hold_it(cast
 
 
 def test_only_a_partys_officer_opens_a_dispute(cast: Cast) -> None:
-    with pytest.raises(PolicyDenied, match="record_dispute"):
+    with pytest.raises(PolicyDenied, match="record dispute: it needs the role security officer"):
         disputes.open_case(cast["KOR"], cast.user("KOR", "kim"), AGREEMENT, "x")
     with pytest.raises(InputError, match="only a party"):
         disputes.open_case(cast["KOR"], cast.user("KOR", "park"), "JPN-USA-2007", "x")

@@ -76,7 +76,7 @@ def test_without_consent_the_release_is_refused_and_logged(cast: Cast) -> None:
     item_id, holding_id = provided(cast)
     with pytest.raises(PolicyDenied, match="no consent of KOR") as raised:
         _onward(cast, holding_id, "no-such-consent")
-    assert raised.value.article == "Art. 5"
+    assert raised.value.article == "Art. 5 or 6(a)-(c), UNCONFIRMED"
     refusals = [e for e in cast.log("JPN", item_id) if not e["allowed"]]
     assert refusals[-1]["action"] == "release_onward:USA"
     assert deliver(cast, "JPN", "USA") == []
@@ -327,7 +327,7 @@ def test_usa_refuses_the_item_so_nothing_passes_and_jpn_sees_why(cast: Cast) -> 
     assert release["status"] == "refused"
     assert release["refusal"]["by"] == "USA"
     assert "expired" in release["refusal"]["reason"]
-    assert release["refusal"]["article"] == "Art. 5"
+    assert release["refusal"]["article"] == "Art. 5 or 6(a)-(c), UNCONFIRMED"
     assert [s["step"] for s in release["steps"]] == ["release_onward", "refused"]
     [shown] = custody_chain.custody(cast["JPN"], tanaka, item_id)["releases"]
     assert (shown["status"], shown["refusal"]["by"]) == ("refused", "USA")

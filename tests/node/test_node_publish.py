@@ -141,7 +141,7 @@ def test_analyst_may_not_release_and_the_denial_is_logged(cast: Cast) -> None:
         cast.release("KOR", "kim", item_id)
     [published, denied] = cast.log("KOR", item_id)
     assert (denied["actor"], denied["action"], denied["allowed"]) == ("kim", "release", False)
-    assert denied["article"] == "Art. 1 R50"
+    assert denied["article"] == "policy: case-by-case provision (MOFA-KR 2012) R50"
     assert transfers.get_item(cast["KOR"], item_id)["state"] == "draft"
     assert outbox_rows(cast, "KOR", item_id) == []
     assert published["allowed"]
@@ -254,7 +254,10 @@ def test_release_to_a_nation_without_an_agreement_is_denied(pair: Cast) -> None:
     item_id = pair.publish("KOR", "kim", releasable_to=("FRA",))
     [outcome] = pair.release("KOR", "park", item_id)
     assert not outcome.decision.allowed
-    assert (outcome.decision.article, outcome.decision.requirement) == ("Art. 1", "R1")
+    assert (outcome.decision.article, outcome.decision.requirement) == (
+        "policy: exchange only under a security agreement",
+        "R1",
+    )
     assert outcome.decision.reason == "KOR has no agreement with FRA"
     assert outcome.envelope is None
 

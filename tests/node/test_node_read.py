@@ -40,7 +40,12 @@ REFUSED = [
     ("nakamura", "R20", "Art. 7.1", "rank or clearance alone never grants"),  # 機密, no need
     ("unlisted", "R16", "Art. 6(e)", "register"),
     ("lapsed", "R19", "Art. 7.2", "expired"),
-    ("miller", "R21/R12", "Art. 5", "third-country"),  # a US national on JPN's node
+    (
+        "miller",
+        "R21/R12",
+        "Art. 5 or 6(a)-(c), UNCONFIRMED",
+        "third-country",
+    ),  # a US national on JPN's node
 ]
 
 

@@ -235,8 +235,16 @@ def _sealed(
 @pytest.mark.parametrize(
     ("agreement", "reason", "article"),
     [
-        ("KOR-USA-1987", "KOR-USA-1987 covers provision between KOR and USA", "Art. 5 R12"),
-        ("JPN-USA-2007", "JPN-USA-2007 covers provision between JPN and USA", "Art. 5 R12"),
+        (
+            "KOR-USA-1987",
+            "KOR-USA-1987 covers provision between KOR and USA",
+            "Art. 5 or 6(a)-(c), UNCONFIRMED R12",
+        ),
+        (
+            "JPN-USA-2007",
+            "JPN-USA-2007 covers provision between JPN and USA",
+            "Art. 5 or 6(a)-(c), UNCONFIRMED R12",
+        ),
         ("KOR-FRA-2099", "no agreement 'KOR-FRA-2099'", "Art. 4"),
     ],
 )

@@ -638,7 +638,10 @@ def test_classic_crypto_profile_is_refused_unless_the_agreement_allows_it() -> N
 
 def test_R1_no_agreement_names_both_nations() -> None:
     decision = may_provide(ITEM, "JPN", None, RELEASE, NOW, channel="gsomia-node", **PQ_NODE)
-    assert (decision.reason, decision.article) == ("KOR has no agreement with JPN", "Art. 1")
+    assert (decision.reason, decision.article) == (
+        "KOR has no agreement with JPN",
+        "policy: exchange only under a security agreement",
+    )
 
 
 def test_R26_names_the_agreement_and_the_profile() -> None:
@@ -653,7 +656,7 @@ def test_R26_names_the_agreement_and_the_profile() -> None:
         classic_crypto=True,
     )
     assert decision.reason == "KOR-JPN-2016 refuses the classic (non-post-quantum) envelope profile"
-    assert decision.article == "Art. 9"
+    assert decision.article == "Art. 9, UNCONFIRMED"
 
 
 def test_decision_constructors() -> None:

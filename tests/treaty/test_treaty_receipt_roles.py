@@ -294,7 +294,14 @@ def test_may_perform(role: str | None, action: Action) -> None:
     decision = may_perform(person(role), action)
     assert decision.allowed is (role in MAY[action])
     assert decision.requirement == REQUIREMENT[action]
+    act = action.value.replace("_", " ")
     if decision.allowed:
-        assert decision.reason == f"someone may {action.value}"
+        assert decision.reason == f"someone may {act}"
     else:
-        assert decision.reason.startswith(f"someone may not {action.value}: it needs the role")
+        # The roles people are given, as they are named to them; never an internal identifier.
+        needed = " or ".join(f"(--role {r})" for r in sorted(MAY[action]))
+        assert decision.reason.startswith(f"someone may not {act}: it needs the role ")
+        for role_given in MAY[action]:
+            assert f"(--role {role_given})" in decision.reason, needed
+        assert "release_authority" not in decision.reason
+        assert "security_officer" not in decision.reason

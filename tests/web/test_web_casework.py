@@ -239,7 +239,10 @@ def test_a_new_purpose_asked_approved_and_then_read_for(three: dict[str, Site]) 
     listed = kim.get("/control").text
     case_id = purpose_case(listed, "training")
     assert f"/purposes/{case_id}/approve" not in listed  # an analyst has no button ...
-    refused(kim.post(f"/purposes/{case_id}/approve", data={"csrf": kim_token}), "Art. 5")
+    refused(
+        kim.post(f"/purposes/{case_id}/approve", data={"csrf": kim_token}),
+        "Art. 5 or 6(a)-(c), UNCONFIRMED",
+    )
 
     park, park_token = client(three["KOR"], "park")
     assert f'action="/purposes/{case_id}/approve"' in park.get("/control").text
@@ -268,7 +271,7 @@ def test_a_refused_purpose_is_told_to_the_holder_and_an_analyst_cannot_ask(
         sato.post(
             f"/holdings/{holding_id}/purposes", data={"csrf": sato_token, "purpose": "press"}
         ),
-        "Art. 5",
+        "Art. 5 or 6(a)-(c), UNCONFIRMED",
     )
     tanaka, token = client(three["JPN"], "tanaka")
     tanaka.post(f"/holdings/{holding_id}/purposes", data={"csrf": token, "purpose": "press"})
@@ -297,7 +300,7 @@ def test_hub_rule_configured_then_a_holding_forwarded(three: dict[str, Site]) ->
     assert 'id="form-forward"' not in tanaka.get(f"/holdings/{holding_id}").text
     refused(  # no rule yet
         tanaka.post(f"/holdings/{holding_id}/forward", data={"csrf": token, "to": "USA"}),
-        "TISA (2014)",
+        "TISA (2014) and the agreements with the USA",
     )
     control = tanaka.get("/control").text
     assert 'id="form-hub-rule"' in control
@@ -338,7 +341,7 @@ def test_hub_refuses_an_item_not_releasable_and_an_analyst_cannot_add_a_rule(
     )
     refused(
         tanaka.post(f"/holdings/{holding_id}/forward", data={"csrf": token, "to": "USA"}),
-        "TISA (2014)",
+        "TISA (2014) and the agreements with the USA",
     )
     sato, sato_token = client(three["JPN"], "sato")
     control = sato.get("/control").text
@@ -348,7 +351,7 @@ def test_hub_refuses_an_item_not_releasable_and_an_analyst_cannot_add_a_rule(
         "/hub/rules",
         data={"csrf": sato_token, "arrangement": "mine", "participants": "KOR", "topics": "y"},
     )
-    refused(answer, "Art. 5")
+    refused(answer, "TISA (2014) and the agreements with the USA")
     assert 'id="form-hub-rule"' not in answer.text
 
 

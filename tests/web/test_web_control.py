@@ -177,7 +177,7 @@ def test_onward_without_consent_is_refused_with_the_article(three: dict[str, Sit
     )
     assert answer.status_code == 403
     assert 'role="alert" id="action-refusal"' in answer.text
-    assert 'id="action-refusal-article">Art. 5<' in answer.text
+    assert 'id="action-refusal-article">Art. 5 or 6(a)-(c), UNCONFIRMED<' in answer.text
 
 
 def test_an_analyst_cannot_grant_and_is_told_the_article(three: dict[str, Site]) -> None:
@@ -195,7 +195,7 @@ def test_an_analyst_cannot_grant_and_is_told_the_article(three: dict[str, Site])
     before = _refusals(three["KOR"], "kim", "decide_consent")
     answer = kim.post(f"/consents/{case_id}/grant", data={"csrf": kim_token})
     assert answer.status_code == 403  # ... and the node refuses the form posted anyway
-    assert 'id="action-refusal-article">Art. 5<' in answer.text
+    assert 'id="action-refusal-article">Art. 5 or 6(a)-(c), UNCONFIRMED<' in answer.text
     assert _refusals(three["KOR"], "kim", "decide_consent") == before + 1
 
 
@@ -219,7 +219,7 @@ def test_an_analyst_sees_no_officer_forms_on_the_holding(three: dict[str, Site])
         data={"csrf": token, "recipient": "USA", "purpose": "p", "until": "2099-01-01"},
     )
     assert answer.status_code == 403
-    assert 'id="action-refusal-article">Art. 5<' in answer.text
+    assert 'id="action-refusal-article">Art. 5 or 6(a)-(c), UNCONFIRMED<' in answer.text
 
 
 def test_bad_date_is_an_input_error_shown_in_place(three: dict[str, Site]) -> None:

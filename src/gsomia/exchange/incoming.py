@@ -40,6 +40,9 @@ log = logging.getLogger("gsomia.incoming")
 
 #: The article a refused transmission is answered under (transmission between the parties).
 ARTICLE = "Art. 9"
+#: An agreement's lifecycle steps are the parties' diplomatic notes, not transmissions of CMI:
+#: their envelopes are refused under the article of the notes (Art. 21).
+ARTICLES: dict[Kind, str] = {Kind.AGREEMENT_EVENT: "Art. 21"}
 
 #: The envelope profiles each kind opens with. An item's agreement decides on the classic
 #: profile after opening (R26); no other kind is checked against an agreement's choice, so no
@@ -112,18 +115,19 @@ def verify(message: WireMessage, *, keys: NodeKeys, card: IdentityCard) -> Verif
     except EnvelopeError as error:
         # The reason says which step failed: for this log only, never for the sender.
         log.warning("%s %s from %s refused: %s", kind, message.id, card.nation, error.reason)
-        return Refusal(message, error.message)
+        return Refusal(message, error.message, ARTICLES.get(kind, ARTICLE))
     return _checked(kind, message, opened)
 
 
 def _checked(kind: Kind, message: WireMessage, opened: Opened | OpenedV2) -> Verified | Refusal:
     """`opened` as the message of `kind` it claims to be, or why not."""
+    article = ARTICLES.get(kind, ARTICLE)
     if opened.profile not in PROFILES[kind]:
-        return Refusal(message, "the envelope's profile is not allowed for this kind")
+        return Refusal(message, "the envelope's profile is not allowed for this kind", article)
     if opened.envelope_id != message.id:
-        return Refusal(message, "the envelope's id differs from the message id")
+        return Refusal(message, "the envelope's id differs from the message id", article)
     if not header_matches(kind, opened.label):
-        return Refusal(message, f"the envelope does not carry {describe(kind)}")
+        return Refusal(message, f"the envelope does not carry {describe(kind)}", article)
     return Verified(message, kind, opened)
 
 

@@ -24,6 +24,7 @@ from gsomia.node.control import workflows
 from gsomia.node.runtime import Node
 from gsomia.store import transfers
 from gsomia.store.transfers import Provision
+from gsomia.treaty import sources
 from gsomia.treaty.decision import Decision
 
 Settled = Sequence[tuple[Pending, dict[str, Any]]]
@@ -64,7 +65,7 @@ def _decision(peer: str, answer: dict[str, Any]) -> Decision:
     """The partner's answer as this node logs it."""
     if answer["status"] == RECEIVED:
         marked = f", marked {answer['marked']}" if answer.get("marked") else ""
-        return Decision.allow(f"{peer} received it{marked}", "Art. 12", "R28")
+        return Decision.allow(f"{peer} received it{marked}", sources.CUSTODY_ON_RECEIPT, "R28")
     return Decision.deny(
         f"{peer} refused it: {answer.get('reason')}", str(answer.get("article", "")), "R28"
     )

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from gsomia.treaty import sources
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.items import Holding
 from gsomia.treaty.people import Person, require_aware
+from gsomia.treaty.schemes import Level
 
 __all__ = ["DESTROYED", "may_access"]
 
-THIRD_PARTY = "Art. 5"
+THIRD_PARTY = sources.THIRD_PARTY
 deny, allow = Decision.deny, Decision.allow
 
 # Access decisions are the hot path: their answers are shared constants.
@@ -34,9 +36,18 @@ _EXPIRED = deny("personnel security clearance expired", "Art. 7.2", "R19")
 _FOREIGN_CLEARANCE = deny(
     "clearance not granted under the receiving party's law", "Art. 7.2", "R19"
 )
-_BELOW = deny(
-    "clearance below the holding's level in the receiving party's scheme", "Art. 7.2", "R19"
-)
+
+
+def _below(clearance: Level, holding: Holding) -> Decision:
+    """The refusal of a clearance below the holding's level, naming the level needed."""
+    return deny(
+        f"clearance below the holding's level in the receiving party's scheme: cleared to "
+        f"{clearance}, {holding.level} or above needed",
+        "Art. 7.2",
+        "R19",
+    )
+
+
 _NO_NEED = deny(
     "no need-to-know for the item's purpose: rank or clearance alone never grants access",
     "Art. 7.1",
@@ -81,7 +92,7 @@ def may_access(  # noqa: PLR0911 - guard clauses are the fast path
     if clearance.nation != holding.holder:
         return _FOREIGN_CLEARANCE
     if clearance.rank < holding.rank:
-        return _BELOW
+        return _below(clearance, holding)
     if holding.community not in person.communities:
         return _NO_NEED
     if (

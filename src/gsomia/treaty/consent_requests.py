@@ -24,6 +24,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from gsomia.errors import Conflict, InputError, PolicyDenied
+from gsomia.treaty import sources
 from gsomia.treaty.agreements import Agreement
 from gsomia.treaty.consent import Consent, ConsentRequest
 from gsomia.treaty.decision import Decision
@@ -45,7 +46,7 @@ __all__ = [
     "revoke_consent",
 ]
 
-THIRD_PARTY = "Art. 5"
+THIRD_PARTY = sources.THIRD_PARTY
 _Pair = tuple[Agreement, Agreement]
 deny, allow = Decision.deny, Decision.allow
 
@@ -200,7 +201,7 @@ def may_grant_consent(  # noqa: PLR0911 - one guard per treaty condition
     if holder_third is None or set(holder_third.parties) != {request.holder, request.recipient}:
         return deny(
             f"{request.holder} has no agreement with {request.recipient} to protect the items",
-            "Art. 1",
+            sources.NO_AGREEMENT,
             "R12",
         )
     if not holder_third.status_at(now.date()).state.in_force:

@@ -4,7 +4,8 @@ Each returns a `Decision` (allowed or denied, the reason, the article, the requi
 `.enforce()` to turn a denial into `PolicyDenied`. Nothing here reads a clock or a store.
 
 Article numbers follow the research notes; the third-party and purpose rules are reported for
-the agreement as a whole and their article (5 or 6(a)–(c)) is UNCONFIRMED, so they cite "Art. 5".
+the agreement as a whole and their article (5 or 6(a)–(c)) is UNCONFIRMED, and they say so
+(`gsomia.treaty.sources`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from gsomia.errors import PolicyDenied
+from gsomia.treaty import sources
 from gsomia.treaty.access import DESTROYED, may_access
 from gsomia.treaty.agreements import Agreement
 from gsomia.treaty.consent import Assurance, Consent
@@ -31,7 +33,7 @@ __all__ = [
     "may_use_classic_crypto",
 ]
 
-THIRD_PARTY = "Art. 5"
+THIRD_PARTY = sources.THIRD_PARTY
 deny, allow = Decision.deny, Decision.allow
 
 
@@ -101,7 +103,7 @@ def may_release_onward(  # noqa: PLR0911 - one guard per treaty condition
     }:
         return deny(
             f"no agreement between {holding.holder} and {third_nation} to protect it",
-            "Art. 1",
+            sources.NO_AGREEMENT,
             "R12",
         )
     denial = in_force_denial(agreement_with_third, now, "R40")

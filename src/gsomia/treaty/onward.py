@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from gsomia.errors import Conflict, InputError, PolicyDenied
+from gsomia.treaty import sources
 from gsomia.treaty.agreements import Agreement
 from gsomia.treaty.consent import Consent
 from gsomia.treaty.decision import Decision
@@ -40,7 +41,7 @@ __all__ = [
 
 HUB = "TISA (non-binding)"
 #: What a hub forwards under: a non-binding arrangement, cited as its own source (R47).
-HUB_ARTICLE = "TISA (2014)"
+HUB_ARTICLE = sources.HUB_ARRANGEMENT
 #: What every hub decision says about the arrangement it rests on (R47).
 NON_BINDING = "hub mode rests on a non-binding arrangement; protection is under bilateral GSOMIAs"
 

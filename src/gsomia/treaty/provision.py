@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from gsomia.treaty import sources
 from gsomia.treaty.agreements import Agreement
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.items import Item
@@ -25,7 +26,7 @@ __all__ = [
     "may_use_classic_crypto",
 ]
 
-THIRD_PARTY = "Art. 5"
+THIRD_PARTY = sources.THIRD_PARTY
 deny, allow = Decision.deny, Decision.allow
 
 
@@ -68,7 +69,9 @@ def may_provide(
     """
     require_aware(now, "now")
     if agreement is None:
-        return deny(f"{item.originator} has no agreement with {to_nation}", "Art. 1", "R1")
+        return deny(
+            f"{item.originator} has no agreement with {to_nation}", sources.NO_AGREEMENT, "R1"
+        )
     denial = (
         _agreement_denial(item, to_nation, agreement, now, channel)
         or classic_crypto_denial(agreement, classic_crypto)
@@ -114,7 +117,9 @@ def _agreement_denial(  # noqa: PLR0911 - one guard per treaty condition, in the
             f"level not covered by agreement: {item.level} under {agreement.id}", "Art. 4", "R2"
         )
     if channel not in agreement.channels:
-        return deny(f"channel {channel!r} is not approved under {agreement.id}", "Art. 9", "R25")
+        return deny(
+            f"channel {channel!r} is not approved under {agreement.id}", sources.TRANSMISSION, "R25"
+        )
     return None
 
 
@@ -130,7 +135,7 @@ def _release_denial(
     if release is None:
         return deny(
             f"no release decision for {item.id} to {to_nation}: nothing is shared automatically",
-            "Art. 1",
+            sources.CASE_BY_CASE,
             "R50",
         )
     if isinstance(release, OfficerRelease):
@@ -147,12 +152,14 @@ def _release_denial(
         )
     if not fits:
         return deny(
-            f"the release decision does not cover {item.id} to {to_nation} now", "Art. 1", "R50"
+            f"the release decision does not cover {item.id} to {to_nation} now",
+            sources.CASE_BY_CASE,
+            "R50",
         )
     if officer.nationality != item.originator or RELEASE_AUTHORITY not in officer.roles:
         return deny(
             f"{officer.id} is not an authorised release officer of {item.originator}",
-            "Art. 1",
+            sources.CASE_BY_CASE,
             "R50",
         )
     # An authorised official is one still on the register with a clearance in force (R16).
@@ -169,7 +176,11 @@ def _release_denial(
 def _recipient_denial(to_nation: str, recipient_known: bool) -> Decision | None:
     """Nothing is sealed for a node whose identity nobody here pinned (R25)."""
     if not recipient_known:
-        return deny(f"no identity card of a {to_nation} node is registered here", "Art. 9", "R25")
+        return deny(
+            f"no identity card of a {to_nation} node is registered here",
+            sources.TRANSMISSION,
+            "R25",
+        )
     return None
 
 
@@ -178,10 +189,10 @@ def may_use_classic_crypto(agreement: Agreement) -> Decision:
     if not agreement.classic_crypto_allowed:
         return deny(
             f"{agreement.id} refuses the classic (non-post-quantum) envelope profile",
-            "Art. 9",
+            sources.TRANSMISSION,
             "R26",
         )
-    return allow(f"{agreement.id} allows the classic envelope profile", "Art. 9", "R26")
+    return allow(f"{agreement.id} allows the classic envelope profile", sources.TRANSMISSION, "R26")
 
 
 def classic_crypto_denial(agreement: Agreement, classic_crypto: bool) -> Decision | None:

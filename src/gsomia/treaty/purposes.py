@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from gsomia.errors import InputError
+from gsomia.treaty import sources
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.items import Holding
 from gsomia.treaty.officials import officer_denial
@@ -19,7 +20,7 @@ from gsomia.treaty.people import Person, require_aware
 
 __all__ = ["PurposeApproval", "apply_purpose_approval", "may_approve_purpose"]
 
-PURPOSE = "Art. 5"
+PURPOSE = sources.THIRD_PARTY
 
 
 @dataclass(frozen=True, slots=True)

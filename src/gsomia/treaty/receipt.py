@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from gsomia.errors import PolicyDenied
+from gsomia.treaty import sources
 from gsomia.treaty.agreements import Agreement
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.equivalence import translate
@@ -48,7 +49,7 @@ def may_accept(  # noqa: PLR0911 - one guard per treaty condition
         return deny(
             f"{agreement.id} covers provision between {' and '.join(agreement.parties)} by the "
             f"originator; {sender} sent {item.originator}'s item",
-            "Art. 5",
+            sources.THIRD_PARTY,
             "R12",
         )
     status = agreement.status_at(now.date())
@@ -57,9 +58,11 @@ def may_accept(  # noqa: PLR0911 - one guard per treaty condition
     if not status.state.in_force:
         return deny(f"{agreement.id} is not in force ({status.state.value})", "Art. 21.1", "R40")
     if receiver not in item.releasable_to:
-        return deny(f"{item.id} is not releasable to {receiver}", "Art. 5", "R21")
+        return deny(f"{item.id} is not releasable to {receiver}", sources.THIRD_PARTY, "R21")
     if channel not in agreement.channels:
-        return deny(f"channel {channel!r} is not approved under {agreement.id}", "Art. 9", "R25")
+        return deny(
+            f"channel {channel!r} is not approved under {agreement.id}", sources.TRANSMISSION, "R25"
+        )
     denial = classic_crypto_denial(agreement, classic_crypto)
     if denial is not None:
         return denial

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from gsomia.treaty import sources
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.people import RELEASE_AUTHORITY, SECURITY_OFFICER, Person
 from gsomia.treaty.schemes import Level
@@ -59,17 +60,21 @@ ROLE_GRANTS: dict[str, frozenset[str]] = {
 
 _NEEDS: dict[Action, tuple[frozenset[str], str, str]] = {
     Action.PUBLISH: (frozenset({ANALYST, SECURITY_OFFICER}), "Art. 2(a)", "R6"),
-    Action.RELEASE: (frozenset({RELEASE_AUTHORITY}), "Art. 1", "R50"),
-    Action.SET_RELEASE_RULE: (frozenset({RELEASE_AUTHORITY}), "Art. 1", "R50"),
+    Action.RELEASE: (frozenset({RELEASE_AUTHORITY}), sources.CASE_BY_CASE, "R50"),
+    Action.SET_RELEASE_RULE: (frozenset({RELEASE_AUTHORITY}), sources.CASE_BY_CASE, "R50"),
     Action.RECORD_AGREEMENT_EVENT: (frozenset({SECURITY_OFFICER}), "Art. 21", "R41"),
     Action.VIEW_TRANSFERS: (frozenset({ANALYST, SECURITY_OFFICER, AUDITOR}), "Art. 6(f)", "R17"),
     Action.READ_AUDIT: (frozenset({AUDITOR, SECURITY_OFFICER}), "Art. 6(f)", "R39"),
     Action.ADMINISTER: (frozenset({ADMIN}), "Art. 6(e)", "R16"),
     # The node's own counters say how much moves to whom: its officers and operators only.
     Action.READ_METRICS: (frozenset({SECURITY_OFFICER, ADMIN}), "Art. 6(e)", "R16"),
-    Action.REQUEST_CONSENT: (frozenset({SECURITY_OFFICER, RELEASE_AUTHORITY}), "Art. 5", "R12"),
-    Action.DECIDE_CONSENT: (frozenset({RELEASE_AUTHORITY}), "Art. 5", "R12"),
-    Action.RELEASE_ONWARD: (frozenset({RELEASE_AUTHORITY}), "Art. 5", "R12"),
+    Action.REQUEST_CONSENT: (
+        frozenset({SECURITY_OFFICER, RELEASE_AUTHORITY}),
+        sources.THIRD_PARTY,
+        "R12",
+    ),
+    Action.DECIDE_CONSENT: (frozenset({RELEASE_AUTHORITY}), sources.THIRD_PARTY, "R12"),
+    Action.RELEASE_ONWARD: (frozenset({RELEASE_AUTHORITY}), sources.THIRD_PARTY, "R12"),
     Action.CHANGE_CLASSIFICATION: (frozenset({RELEASE_AUTHORITY}), "Art. 6(g)", "R14"),
     Action.ACKNOWLEDGE_NOTICE: (frozenset({SECURITY_OFFICER}), "Art. 6(g)", "R14"),
     # Copies, translations and derivatives are made by those who work with the item.
@@ -85,7 +90,7 @@ _NEEDS: dict[Action, tuple[frozenset[str], str, str]] = {
     Action.RECORD_DISPUTE: (frozenset({SECURITY_OFFICER}), "Art. 20", "R46"),
     Action.REQUEST_VISIT: (frozenset({SECURITY_OFFICER}), "Art. 8", "R23"),
     Action.DECIDE_VISIT: (frozenset({SECURITY_OFFICER}), "Art. 8", "R23"),
-    Action.CONFIGURE_HUB: (frozenset({SECURITY_OFFICER}), "Art. 5", "R47"),
+    Action.CONFIGURE_HUB: (frozenset({SECURITY_OFFICER}), sources.HUB_ARRANGEMENT, "R47"),
     Action.HAND_OVER: (frozenset({RELEASE_AUTHORITY}), "Art. 7.5", "R22"),
     # Art. 12's body is not retrieved: the officer handling dispatches is this node's choice.
     Action.COURIER: (frozenset({SECURITY_OFFICER}), "Art. 12", "R27"),
@@ -113,13 +118,25 @@ def may_originate(person: Person, level: Level, now: datetime) -> Decision:
 def may_perform(person: Person, action: Action) -> Decision:
     """May `person` perform `action` on their own node? Decided by role alone."""
     roles, article, requirement = _NEEDS[action]
+    act = action.value.replace("_", " ")
     if person.roles & roles:
-        return Decision.allow(f"{person.id} may {action.value}", article, requirement)
+        return Decision.allow(f"{person.id} may {act}", article, requirement)
     return Decision.deny(
-        f"{person.id} may not {action.value}: it needs the role " + " or ".join(sorted(roles)),
+        f"{person.id} may not {act}: it needs the role {given_roles(roles)}",
         article,
         requirement,
     )
+
+
+#: The roles as people are given them and see them named (`gsomia user add --role`).
+ROLE_NAMES = {ANALYST: "analyst", OFFICER: "security officer", AUDITOR: "auditor", ADMIN: "admin"}
+
+
+def given_roles(treaty_roles: frozenset[str]) -> str:
+    """The roles people are given that carry any of `treaty_roles`, as they are named to them
+    ("security officer (--role officer)"), never the internal role identifiers."""
+    given = [role for role, grants in ROLE_GRANTS.items() if grants & treaty_roles]
+    return " or ".join(f"{ROLE_NAMES[role]} (--role {role})" for role in given)
 
 
 #: The one act that needs no clearance in force: anyone may report a loss (R37), a person

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from gsomia.errors import InputError
+from gsomia.treaty import sources
 from gsomia.treaty.agreements import Agreement
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.items import Holding
@@ -233,7 +234,7 @@ def may_disclose_to_visitor(
         return deny(
             f"{holding.id} is not releasable to {person.nationality}: a third-country release "
             "needs the originator's consent",
-            "Art. 5",
+            sources.THIRD_PARTY,
             "R21",
         )
     return allow(f"{holding.id} may be shown to {person.id}", ARTICLE, "R23")

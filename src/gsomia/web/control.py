@@ -75,7 +75,8 @@ async def ask_consent(holding_id: str, page: PostedSignedIn) -> Response:
 
 @router.post("/holdings/{holding_id}/onward")
 async def pass_on(holding_id: str, page: PostedSignedIn) -> Response:
-    """Pass the holding on with a granted consent; without one the node refuses (Art. 5)."""
+    """Pass the holding on with a granted consent; without one the node refuses (Art. 5 or
+    6(a)–(c), UNCONFIRMED)."""
     return await holding_act(
         page,
         holding_id,

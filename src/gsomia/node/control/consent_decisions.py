@@ -36,6 +36,7 @@ from gsomia.node.runtime import Node
 from gsomia.seal import CONSENT_DOC, sign_document
 from gsomia.store import cases
 from gsomia.store.users import UserRecord
+from gsomia.treaty import sources
 from gsomia.treaty.consent_requests import (
     ConsentCase,
     grant_consent,
@@ -207,7 +208,8 @@ def grant(
         )
         if origin is None:
             raise PolicyDenied(
-                f"{node.nation} has no agreement with {request.holder}", article="Art. 1"
+                f"{node.nation} has no agreement with {request.holder}",
+                article=sources.NO_AGREEMENT,
             )
         return grant_consent(
             case,

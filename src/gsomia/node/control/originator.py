@@ -16,10 +16,11 @@ from sqlalchemy import Connection
 from gsomia.errors import NotFound, PolicyDenied
 from gsomia.node.runtime import Node
 from gsomia.store import items
+from gsomia.treaty import sources
 from gsomia.treaty.agreements import Agreement
 from gsomia.treaty.items import Item, Precedence
 
-THIRD_PARTY = "Art. 5"
+THIRD_PARTY = sources.THIRD_PARTY
 
 
 def agreement_between(node: Node, first: str, second: str, now: datetime) -> Agreement | None:

@@ -40,6 +40,7 @@ from gsomia.node.control import (
 from gsomia.node.control.messages import Handler
 from gsomia.node.control.settlement import Answered, AnswerHook, answered
 from gsomia.node.runtime import Node
+from gsomia.treaty import sources
 from gsomia.treaty.decision import Decision
 
 log = logging.getLogger("gsomia.workflows")
@@ -97,7 +98,7 @@ def settled(
                 failed = Decision.deny(
                     f"{peer}'s answers to {len(batch)} {kind} message(s) could not be applied "
                     f"to their case: {error.message}",
-                    getattr(error, "article", "") or "Art. 12",
+                    getattr(error, "article", "") or sources.CUSTODY_ON_RECEIPT,
                     "R28",
                 )
                 subjects = tuple(a.message_id for a in batch)
