@@ -207,7 +207,7 @@ def test_r36_contractors_copy_under_the_same_rules_and_only_while_their_facility
 
 def test_contractor_records_are_checked_and_only_officers_keep_them(cast: Cast) -> None:
     jpn, tanaka, sato = cast["JPN"], cast.user("JPN", "tanaka"), cast.user("JPN", "sato")
-    with pytest.raises(PolicyDenied, match="manage_contractors"):
+    with pytest.raises(PolicyDenied, match="manage contractors: it needs the role"):
         contractors.list_facilities(jpn, sato)
     with pytest.raises(NotFound, match="no contractor facility"):
         contractors.add_staff(jpn, tanaka, "nowhere", "sato")
