@@ -247,6 +247,7 @@ MAY: dict[Action, set[str]] = {
     Action.HAND_OVER: {"officer"},  # R22: the originator's release authority
     Action.COURIER: {"officer"},
     Action.MANAGE_CONTRACTORS: {"officer"},
+    Action.SECURITY_VISIT: {"officer"},
 }
 REQUIREMENT = {
     Action.PUBLISH: "R6",
@@ -273,6 +274,7 @@ REQUIREMENT = {
     Action.HAND_OVER: "R22",
     Action.COURIER: "R27",
     Action.MANAGE_CONTRACTORS: "R33",
+    Action.SECURITY_VISIT: "R38",
 }
 
 

@@ -81,6 +81,8 @@ _WORKFLOW_VERBS = (
     # contractors (R33–R36)
     *("contractor_facility", "contractor_inspection", "contractor_staff", "contractor_briefing"),
     *("contract", "contract_assurance", "release_to_contractor"),
+    # security representatives' visits (Art. 18, R38)
+    *("security_visit_consultation", "security_visit_findings", "security_visit_report"),
 )
 
 #: Every verb the node logs a decision under, and how the log files it. An action is a verb,

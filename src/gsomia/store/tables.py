@@ -426,3 +426,23 @@ contractor_releases = Table(
     Column("released_by", String(100), nullable=False),
     Column("released_at", UTCDateTime, nullable=False),
 )
+
+security_visits = Table(
+    "security_visits",
+    metadata,
+    # Reciprocal visits of security representatives (Art. 18, R38), beside `visits` (Art. 8).
+    Column("id", String(64), primary_key=True),
+    Column("agreement_id", String(64), nullable=False),
+    Column("visiting_party", String(8), nullable=False),
+    Column("host_party", String(8), nullable=False),
+    Column("representatives", JSON, nullable=False),
+    Column("place", String(500), nullable=False),
+    Column("scope", Text, nullable=False),
+    Column("starts", UTCDateTime, nullable=False),
+    Column("ends", UTCDateTime, nullable=False),
+    Column("consultations", JSON, nullable=False),  # party → {at, by, reference}
+    Column("findings", Text, nullable=False),
+    Column("findings_at", UTCDateTime),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+)

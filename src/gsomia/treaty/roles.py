@@ -48,6 +48,7 @@ class Action(StrEnum):
     HAND_OVER = "hand_over"  # to the other party's representative, after its assurance
     COURIER = "courier"  # send or take in a courier / air-gapped bundle (R27)
     MANAGE_CONTRACTORS = "manage_contractors"  # facilities, staff, contracts, releases (R33)
+    SECURITY_VISIT = "security_visit"  # security representatives' visits (Art. 18, R38)
 
 
 #: The roles `gsomia user add --role` accepts, and the treaty roles each one carries.
@@ -96,6 +97,7 @@ _NEEDS: dict[Action, tuple[frozenset[str], str, str]] = {
     Action.COURIER: (frozenset({SECURITY_OFFICER}), "Art. 12", "R27"),
     # Art. 16: the Receiving Party's measures before CMI reaches a contractor.
     Action.MANAGE_CONTRACTORS: (frozenset({SECURITY_OFFICER}), "Art. 16", "R33"),
+    Action.SECURITY_VISIT: (frozenset({SECURITY_OFFICER}), "Art. 18", "R38"),
 }
 
 
