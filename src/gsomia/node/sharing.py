@@ -10,16 +10,17 @@ STIX export and the ZTDF export all take objects through here, so none is a seco
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
 from gsomia.errors import Error, NotFound
-from gsomia.labels import label_from_obj
 from gsomia.node import audit, read
 from gsomia.node.people import to_person
 from gsomia.node.runtime import Node
-from gsomia.seal import parse_held_card
+from gsomia.seal import IdentityCard, parse_held_card
 from gsomia.seal.held import open_holding
 from gsomia.stix.objects import StixItem
 from gsomia.store import holdings, items
@@ -81,10 +82,17 @@ def item_decision(node: Node, reader: Reader, record: ItemRecord) -> Decision:
     return may_read_holding(reader.person, read.own_holding(node, record), reader.now)
 
 
+@lru_cache(maxsize=64)
+def _held_card(text: str) -> IdentityCard:
+    """A sender card as kept with holdings, parsed once per card (every holding of a partner
+    keeps the same one; parsing checks its certificate)."""
+    return parse_held_card(text.encode())
+
+
 def holding_item(node: Node, record: HoldingRecord) -> StixItem:
     """A holding as a STIX item: opened as a read opens it (`read.read_holding`); only ever
     called after the read decision allowed it."""
-    card = parse_held_card(json.dumps(record.sender_card).encode())
+    card = _held_card(json.dumps(record.sender_card, sort_keys=True))
     opened = open_holding(
         node.keys, record.id, holdings.envelope_of(record, node.vault), record.format, card
     )
@@ -92,7 +100,7 @@ def holding_item(node: Node, record: HoldingRecord) -> StixItem:
         item_id=record.item_id,
         title=record.title,
         originator=record.originator,
-        created=label_from_obj(record.original_label).created_at,
+        created=_created(record.original_label),
         media_type=record.media_type,
         content=opened.content,
         purpose=record.purpose,
@@ -100,6 +108,11 @@ def holding_item(node: Node, record: HoldingRecord) -> StixItem:
         originator_label=record.original_label,
         national_label=record.local_label,
     )
+
+
+def _created(label: Mapping[str, Any]) -> datetime:
+    """The label's creation time (its `CreationTime`, as `gsomia.labels.json` writes it)."""
+    return datetime.fromisoformat(str(label["CreationTime"]).replace("Z", "+00:00"))
 
 
 def own_item(record: ItemRecord) -> StixItem:
