@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from gsomia.api.deps import NodeDep, current_user
@@ -36,7 +37,32 @@ TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
 MAX_ENVELOPE = 8 << 20
 _STATUSES_KEPT = 1000
 
-router = APIRouter(prefix=PREFIX, tags=["taxii"])
+
+class TaxiiError(BaseModel):
+    """A TAXII 2.1 error message (section 3.6.1)."""
+
+    title: str
+    description: str
+    http_status: str
+    details: dict[str, Any] | None = None
+
+
+_WHY = {
+    400: "bad input",
+    401: "no valid credential (Basic or bearer)",
+    403: "refused by a rule, with its article",
+    404: "not found, or not yours to see",
+    409: "conflicts with the current state",
+    413: "the body is over the TAXII door's cap",
+    422: "the request does not fit its schema",
+    503: "a dependency is unavailable; retry later",
+}
+
+router = APIRouter(
+    prefix=PREFIX,
+    tags=["taxii"],
+    responses={status: {"model": TaxiiError, "description": why} for status, why in _WHY.items()},
+)
 
 
 def taxii_user(request: Request, node: NodeDep) -> UserRecord:
@@ -246,7 +272,7 @@ async def _envelope_objects(request: Request) -> list[Any]:
     return objects
 
 
-@router.post("/{root}/collections/{collection_id}/objects/")
+@router.post("/{root}/collections/{collection_id}/objects/", status_code=202)
 async def add_objects(
     root: str, collection_id: str, request: Request, user: TaxiiUser, node: NodeDep
 ) -> Response:
