@@ -65,6 +65,13 @@ def contract_of(node: Node, row: dict[str, Any]) -> Contract:
     )
 
 
+def works_for_a_contractor(node: Node, user_name: str) -> bool:
+    """Whether `user_name` is on a contractor facility's register: asked once per request by
+    the ways out that decide many rows (lists, TAXII, STIX), so only they pay per row."""
+    with node.reader.connect() as conn:
+        return stored.staff_member(conn, user_name) is not None
+
+
 def contractor_decision(
     node: Node, user_name: str, record: HoldingRecord, now: datetime
 ) -> Decision | None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from gsomia.errors import Error, NotFound
 from gsomia.node import read, transfers
+from gsomia.node.contractor_access import contractor_decision, works_for_a_contractor
 from gsomia.node.paging import Page, Position, read_page
 from gsomia.node.people import to_person
 from gsomia.node.read import HoldingView
@@ -53,6 +54,7 @@ class _Asker:
     person: Person | None  # None: a clearance this node's scheme cannot place: sees nothing
     name: str
     now: datetime
+    contractor: bool = False  # on a contractor facility's register: R33–R34 asked per row
 
 
 def _asker(node: Node, user: UserRecord) -> _Asker:
@@ -61,14 +63,21 @@ def _asker(node: Node, user: UserRecord) -> _Asker:
         person: Person | None = to_person(user, node.scheme(now.date()))
     except Error:
         person = None
-    return _Asker(person, user.name, now)
+    return _Asker(person, user.name, now, works_for_a_contractor(node, user.name))
 
 
 def _holding_listing(node: Node, asker: _Asker, record: HoldingRecord) -> Shown:
     if asker.person is None:
         return Shown.HIDDEN
     readable = holdings.to_readable(record, node.schemes, node.nation)
-    return may_list(asker.person, readable, asker.now, holder=node.nation).shown
+    shown = may_list(asker.person, readable, asker.now, holder=node.nation).shown
+    if shown is Shown.FULL and asker.contractor:
+        # A contractor's staff see in full only what they may read: what was released to
+        # their facility under a contract (R33–R34), as `read.read_holding` decides.
+        decided = contractor_decision(node, asker.name, record, asker.now)
+        if decided is not None and not decided.allowed:
+            return Shown.HIDDEN
+    return shown
 
 
 def _item_listing(node: Node, asker: _Asker, record: ItemRecord) -> Shown:

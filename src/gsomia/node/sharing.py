@@ -18,6 +18,7 @@ from typing import Any
 
 from gsomia.errors import Error, NotFound
 from gsomia.node import audit, read
+from gsomia.node.contractor_access import contractor_decision, works_for_a_contractor
 from gsomia.node.people import to_person
 from gsomia.node.runtime import Node
 from gsomia.seal import IdentityCard, parse_held_card
@@ -48,6 +49,7 @@ class Reader:
     user: UserRecord
     person: Person | None
     now: datetime
+    contractor: bool = False  # on a contractor facility's register (R33–R34)
 
 
 @dataclass(frozen=True)
@@ -65,13 +67,16 @@ def reader_of(node: Node, user: UserRecord) -> Reader:
         person: Person | None = to_person(user, node.scheme(now.date()))
     except Error:
         person = None
-    return Reader(user, person, now)
+    return Reader(user, person, now, works_for_a_contractor(node, user.name))
 
 
 def holding_decision(node: Node, reader: Reader, record: HoldingRecord) -> Decision:
     if reader.person is None:
         return Decision.deny(f"{reader.user.name}'s clearance is not placed", "Art. 7.1", "R19")
-    return read.access_decision(node, reader.person, record, reader.now)
+    decision = read.access_decision(node, reader.person, record, reader.now)
+    if decision.allowed and reader.contractor:  # as `read.read_holding` asks (R34)
+        decision = contractor_decision(node, reader.user.name, record, reader.now) or decision
+    return decision
 
 
 def item_decision(node: Node, reader: Reader, record: ItemRecord) -> Decision:
