@@ -115,7 +115,7 @@ def test_r38_only_the_host_reports_and_only_between_the_parties(cast: Cast) -> N
     security_visits.record_consultation(kor, park, ours["id"], party="JPN", reference="JPN n. 9")
     with pytest.raises(PolicyDenied, match="only the host JPN reports"):
         security_visits.protection_report(kor, park, ours["id"])
-    with pytest.raises(PolicyDenied, match="security_visit"):  # an analyst
+    with pytest.raises(PolicyDenied, match="needs the role security officer"):  # an analyst
         security_visits.list_visits(cast["JPN"], cast.user("JPN", "sato"))
     with pytest.raises(InputError, match="involves JPN"):
         _plan(cast, "JPN", visiting_party="KOR", host_party="USA")
