@@ -3,6 +3,7 @@ each a `gsomia.node` use case whose every change is an administration event in t
 
 from __future__ import annotations
 
+import json
 import stat
 from pathlib import Path
 
@@ -182,3 +183,59 @@ def test_init_refuses_a_nation_without_a_scheme(tmp_path: Path) -> None:
     assert "--nation 'XYZ' has no classification scheme" in result.exception.message
     assert "KOR" in str(result.exception.hint)
     assert not (tmp_path / "xyz").exists()  # nothing left behind
+
+
+def test_user_update_renews_a_clearance_and_logs_old_and_new(homes: dict[str, Path]) -> None:
+    _add(homes["KOR"], "han", "--role", "analyst")
+    home = str(homes["KOR"])
+    args = ["user", "update", "--home", home, "han", "--clearance-expires", "2031-06-30"]
+    result = runner.invoke(app, [*args, "--language", "ko", "--role", "officer"])
+    assert result.exit_code == 0, result.output
+    assert "until 2031-06-30, officer, ko" in result.output
+    with open_database(homes["KOR"]) as db, db.engine.connect() as conn:
+        [han] = [u for u in list_users(conn) if u.name == "han"]
+        log = SqlLog(conn)
+        [event] = [
+            e
+            for e in (log.entry(i) for i in range(log.size()))
+            if e.body.get("action") == "user:update"
+        ]
+    assert (han.clearance_expires.isoformat(), han.roles, han.language) == (
+        "2031-06-30",
+        ("officer",),
+        "ko",
+    )
+    assert event.body["clearance_expires"] == "2099-12-31 -> 2031-06-30"
+    assert event.body["roles"] == "analyst -> officer"
+
+
+@pytest.mark.parametrize(
+    ("extra", "error", "words"),
+    [
+        (("--clearance-expires", "2020-01-01"), InputError, "has passed"),
+        (("--language", "fr"), InputError, "use en, ko, ja"),
+        (("--clearance", "SECRET"), AmbiguousMarking, "군사II급비밀 (MILITARY SECRET)"),
+        ((), InputError, "nothing to change"),
+    ],
+)
+def test_user_update_refuses_what_add_refuses(
+    homes: dict[str, Path], extra: tuple[str, ...], error: type, words: str
+) -> None:
+    _add(homes["KOR"], "kwon", "--role", "analyst")
+    result = runner.invoke(app, ["user", "update", "--home", str(homes["KOR"]), "kwon", *extra])
+    assert isinstance(result.exception, error)
+    assert words in str(result.exception)
+
+
+def test_user_remove_only_someone_with_nothing_on_record(homes: dict[str, Path]) -> None:
+    home = str(homes["KOR"])
+    _add(homes["KOR"], "jung", "--role", "analyst")
+    runner.invoke(app, ["user", "token", "--home", home, "jung"])  # a credential goes with them
+    result = runner.invoke(app, ["user", "remove", "--home", home, "jung"])
+    assert result.exit_code == 0, result.output
+    assert (EventKind.USER_ADMIN, "jung", "user:remove") in _log(homes["KOR"])
+    listed = runner.invoke(app, ["user", "list", "--home", home, "--json"])
+    names = [person["name"] for person in json.loads(listed.stdout)]
+    assert "jung" not in names
+    missing = runner.invoke(app, ["user", "remove", "--home", home, "jung"])
+    assert isinstance(missing.exception, NotFound)

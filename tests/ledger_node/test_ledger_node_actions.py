@@ -97,7 +97,7 @@ def test_events_that_are_not_decisions_are_declared_with_their_kind() -> None:
 @pytest.mark.parametrize(
     ("kind", "action"),
     [
-        (EventKind.USER_ADMIN, "user:remove"),  # not declared
+        (EventKind.USER_ADMIN, "user:erase"),  # not declared
         (EventKind.KEY_ADMIN, "user:add"),  # declared, but as another kind
         (EventKind.WITNESS, "witness:bored"),
     ],

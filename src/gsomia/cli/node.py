@@ -21,7 +21,7 @@ from gsomia.node.database import open_database
 from gsomia.node.home import load_home, read_config
 from gsomia.node.partners import list_partners, pin_partner
 from gsomia.node.tokens import issue_token, list_tokens, revoke_token
-from gsomia.node.users import PersonDraft, list_users, register
+from gsomia.node.users import PersonChange, PersonDraft, list_users, register, remove, update
 from gsomia.seal import fingerprint_groups
 
 peer_app = typer.Typer(help="Partner nodes this node trusts.")
@@ -249,19 +249,97 @@ def user_tokens(
 
 
 @user_app.command("list")
-def user_list(home: HomeOpt) -> None:
-    """People of this node."""
+def user_list(
+    home: HomeOpt,
+    as_json: Annotated[bool, typer.Option("--json", help="as JSON")] = False,
+) -> None:
+    """People of this node: clearance and when it expires (red once it has), communities,
+    role, register, language, and whether they are disabled."""
     with open_database(home) as db:
         users = list_users(db)
-    table = Table("name", "nationality", "clearance", "expires", "communities", "role", "register")
+        today = db.clock().date()
+    if as_json:
+        rows = [
+            {
+                "name": u.name,
+                "nationality": u.nationality,
+                "clearance": u.clearance,
+                "clearance_expires": u.clearance_expires.isoformat(),
+                "communities": list(u.communities),
+                "roles": list(u.roles),
+                "registered": u.registered,
+                "language": u.language,
+                "disabled_at": u.disabled_at.isoformat() if u.disabled_at else None,
+            }
+            for u in users
+        ]
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table(
+        "name", "nationality", "clearance", "expires", "communities", "role", "register",
+        "language", "state",
+    )  # fmt: skip
     for user in users:
+        lapsed = user.clearance_expires < today
+        expires = user.clearance_expires.isoformat()
         table.add_row(
             user.name,
             user.nationality,
             user.clearance,
-            user.clearance_expires.isoformat(),
+            f"[red]{expires}[/]" if lapsed else expires,
             ", ".join(user.communities),
             ", ".join(user.roles),
             "yes" if user.registered else "no",
+            user.language,
+            "[red]disabled[/]" if user.disabled_at else "[green]active[/]",
         )
     console.print(table)
+
+
+@user_app.command("update")
+def user_update(  # noqa: PLR0917 - Typer maps parameters to options
+    home: HomeOpt,
+    name: Annotated[str, typer.Argument()],
+    clearance: Annotated[str | None, typer.Option(help="new level, this node's scheme")] = None,
+    clearance_expires: Annotated[
+        str | None, typer.Option(help="renewal: the new expiry, YYYY-MM-DD")
+    ] = None,
+    community: Annotated[
+        list[str] | None, typer.Option(help="need-to-know communities, all of them (repeat)")
+    ] = None,
+    role: Annotated[str | None, typer.Option(help="analyst | officer | auditor | admin")] = None,
+    nationality: Annotated[str | None, typer.Option(help="ISO 3166 alpha-3")] = None,
+    registered: Annotated[
+        bool | None, typer.Option("--registered/--unregistered", help="facility register")
+    ] = None,
+    language: Annotated[str | None, typer.Option(help="en | ko | ja")] = None,
+    enable: Annotated[bool, typer.Option(help="undo `user disable`")] = False,
+) -> None:
+    """Change a person: renew or change their clearance, communities, role, language. Logged;
+    a change of clearance or role signs them out of the pages."""
+    change = PersonChange(
+        nationality=nationality,
+        clearance=clearance,
+        clearance_expires=iso_day(clearance_expires, "--clearance-expires", InputError)
+        if clearance_expires
+        else None,
+        communities=tuple(community) if community else None,
+        role=role,
+        registered=registered,
+        language=language,
+        enable=enable,
+    )
+    with open_database(home) as db:
+        record = update(db, name, change)
+    console.print(
+        f"[green]updated[/] {name} ({record.nationality}, {record.clearance} until "
+        f"{record.clearance_expires.isoformat()}, {', '.join(record.roles)}, {record.language})"
+    )
+
+
+@user_app.command("remove")
+def user_remove(home: HomeOpt, name: Annotated[str, typer.Argument()]) -> None:
+    """Remove a person who never published or set a rule here; anyone else: `user disable`."""
+    with open_database(home) as db:
+        remove(db, name)
+    console.print(f"[red]removed[/] {name}")

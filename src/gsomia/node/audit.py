@@ -105,6 +105,8 @@ EVENT_ACTIONS: Mapping[str, EventKind] = MappingProxyType(
         "user:token-retire": EventKind.KEY_ADMIN,
         "user:add": EventKind.USER_ADMIN,
         "user:disable": EventKind.USER_ADMIN,
+        "user:update": EventKind.USER_ADMIN,
+        "user:remove": EventKind.USER_ADMIN,
         **{f"witness:{reason}": EventKind.WITNESS for reason in RefusalReason},
     }
 )

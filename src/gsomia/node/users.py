@@ -25,6 +25,7 @@ from gsomia.treaty.roles import ROLE_GRANTS
 
 __all__ = [
     "OPERATOR",
+    "PersonChange",
     "PersonDraft",
     "UserRecord",
     "check_password",
@@ -34,7 +35,9 @@ __all__ = [
     "issue_token",
     "list_users",
     "register",
+    "remove",
     "set_password",
+    "update",
 ]
 
 #: Who the log names for what an operator does at the node's console.
@@ -135,6 +138,100 @@ def disable(db: Database, name: str, *, actor: str = OPERATOR) -> None:
                 subject=name,
                 now=now,
                 sessions_ended=str(ended),
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class PersonChange:
+    """What an operator changes of a person (`gsomia user update`); None leaves it as it is.
+    A renewed clearance is a new `clearance_expires` (and `clearance`, if the level moved)."""
+
+    nationality: str | None = None
+    clearance: str | None = None
+    clearance_expires: date | None = None
+    communities: tuple[str, ...] | None = None
+    role: str | None = None
+    registered: bool | None = None
+    language: str | None = None
+    enable: bool = False
+
+
+def _checked(db: Database, change: PersonChange) -> dict[str, object]:
+    """The columns `change` sets, each value checked as `register` checks it."""
+    found: dict[str, object] = {}
+    if change.nationality is not None:
+        found["nationality"] = nation_code(change.nationality, "--nationality")
+    if change.clearance is not None:
+        found["clearance"] = db.scheme().parse(change.clearance).native
+    if change.clearance_expires is not None:
+        if change.clearance_expires <= db.clock().date():
+            raise InputError(
+                f"--clearance-expires {change.clearance_expires.isoformat()} has passed",
+                hint="give the date the renewed clearance runs to",
+            )
+        found["clearance_expires"] = change.clearance_expires
+    if change.communities is not None:
+        found["communities"] = change.communities
+    if change.role is not None:
+        if change.role not in ROLE_GRANTS:
+            raise InputError(f"unknown role {change.role!r}", hint="use " + ", ".join(ROLE_GRANTS))
+        found["roles"] = (change.role,)
+    if change.registered is not None:
+        found["registered"] = change.registered
+    if change.language is not None:
+        found["language"] = language(change.language)
+    return found
+
+
+def update(db: Database, name: str, change: PersonChange, *, actor: str = OPERATOR) -> UserRecord:
+    """Change a person's clearance, its expiry, communities, role, register entry, language
+    or nationality, and log what changed, old and new (R16). A person whose clearance or role
+    changed is signed out of the pages: a session must not outlive what it was opened under."""
+    values = _checked(db, change)
+    if not values and not change.enable:
+        raise InputError("nothing to change", hint="say what: --clearance-expires, --role, …")
+    now = db.clock()
+    with db.engine.begin() as conn:
+        before = store.get_user(conn, name)
+        store.update_user(conn, name, values)
+        if change.enable:
+            store.enable(conn, name)
+        if {"clearance", "roles", "nationality", "registered"} & set(values):
+            sessions.end_all(conn, name, now, "changed")
+        changed = {
+            key: f"{_shown(getattr(before, key))} -> {_shown(value)}"
+            for key, value in values.items()
+            if getattr(before, key) != value
+        }
+        if change.enable and before.disabled_at is not None:
+            changed["enabled"] = "true"
+        audit.record_event(
+            conn,
+            admin_event(
+                EventKind.USER_ADMIN, actor=actor, action="user:update", subject=name, now=now,
+                **changed,
+            ),
+        )  # fmt: skip
+        return store.get_user(conn, name)
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, tuple | list):
+        return ",".join(str(v) for v in value)
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def remove(db: Database, name: str, *, actor: str = OPERATOR) -> None:
+    """Remove a person who never published or set a rule here (their tokens and sessions go
+    with them); logged. Anyone whose acts are on record is disabled instead (`disable`)."""
+    now = db.clock()
+    with db.engine.begin() as conn:
+        store.remove_user(conn, name)
+        audit.record_event(
+            conn,
+            admin_event(
+                EventKind.USER_ADMIN, actor=actor, action="user:remove", subject=name, now=now
             ),
         )
 

@@ -13,11 +13,11 @@ from datetime import date, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gsomia.errors import Conflict, NotFound
-from gsomia.store.tables import api_tokens, users
+from gsomia.store.tables import api_tokens, users, web_sessions
 
 _hasher = PasswordHasher()
 # Verifying against a real hash for unknown users keeps login time from telling who exists.
@@ -83,6 +83,49 @@ def get_user(conn: Connection, name: str) -> UserRecord:
 
 def list_users(conn: Connection) -> list[UserRecord]:
     return [_record(row) for row in conn.execute(select(users).order_by(users.c.name))]
+
+
+#: The columns `update_user` may change (the name is the person's key in the log).
+UPDATABLE = (
+    "nationality",
+    "clearance",
+    "clearance_expires",
+    "communities",
+    "roles",
+    "registered",
+    "language",
+)
+
+
+def update_user(conn: Connection, name: str, changes: dict[str, object]) -> None:
+    """Set `changes` (columns of `UPDATABLE`) on `name`'s row; NotFound if there is none."""
+    unknown = set(changes) - set(UPDATABLE)
+    if unknown:
+        raise ValueError(f"not updatable: {sorted(unknown)}")
+    values = {k: list(v) if isinstance(v, tuple) else v for k, v in changes.items()}
+    if conn.execute(update(users).where(users.c.name == name).values(**values)).rowcount == 0:
+        raise NotFound(f"no user named {name!r}", hint="`gsomia user list` shows who exists")
+
+
+def enable(conn: Connection, name: str) -> None:
+    """Undo `disable`: the person may sign in again (with a new token or password)."""
+    conn.execute(update(users).where(users.c.name == name).values(disabled_at=None))
+
+
+def remove_user(conn: Connection, name: str) -> None:
+    """Delete `name` with their tokens and sessions; Conflict if other records name them
+    (items they published, rules they set), which must stay attributed."""
+    get_user(conn, name)
+    try:
+        with conn.begin_nested():
+            conn.execute(delete(api_tokens).where(api_tokens.c.user_name == name))
+            conn.execute(delete(web_sessions).where(web_sessions.c.user_name == name))
+            conn.execute(delete(users).where(users.c.name == name))
+    except IntegrityError as exc:
+        raise Conflict(
+            f"{name} published items or set rules here, which must stay attributed to them",
+            hint=f"disable them instead: gsomia user disable {name}",
+        ) from exc
 
 
 def communities(conn: Connection) -> set[str]:
