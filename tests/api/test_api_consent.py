@@ -175,3 +175,11 @@ def test_hub_rules_and_forwarding_over_http(trio: Site) -> None:
     )
     assert refused.status_code == 403
     assert "intended participant" in refused.json()["message"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/consents", "/api/v1/purposes", "/api/v1/hub/rules"])
+def test_an_analyst_lists_no_consent_purpose_or_hub_rule(site: Site, path: str) -> None:
+    """Before: `del user`: any signed-in person listed them all."""
+    refused = site.clients["KOR"].get(path, headers=site.auth("kim"))
+    assert refused.status_code == 403, refused.text
+    assert site.clients["KOR"].get(path, headers=site.auth("park")).status_code == 200

@@ -4,7 +4,9 @@ a refusal is recorded before it is raised."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from tests.node.node_fixtures import LAUNCH, VALID, Cast
@@ -12,10 +14,12 @@ from tests.node.node_fixtures import LAUNCH, VALID, Cast
 from gsomia.errors import Error, InputError, PolicyDenied
 from gsomia.node import agreements, audit, audit_trail, overview, release
 from gsomia.node.authority import refusals_logged, refuse, refuse_all
+from gsomia.node.control import consent_cases, hub, purpose_cases
 from gsomia.node.release import RuleDraft
 from gsomia.node.runtime import Node
 from gsomia.store.merkle_log import MerkleLog
 from gsomia.store.users import UserRecord, add_user
+from gsomia.treaty import sources
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.lifecycle import Event, EventKind
 from gsomia.treaty.roles import Action
@@ -169,3 +173,33 @@ def test_a_step_that_succeeds_inside_refusals_logged_logs_nothing(cast: Cast) ->
     ):
         pass
     assert cast.log("KOR", subject) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "may_see"),
+    [("kim", False), ("lapsed-officer", False), ("park", True), ("yoon", True)],
+    ids=["analyst", "officer-clearance-expired", "officer", "auditor"],
+)
+def test_consents_purposes_and_hub_rules_list_only_to_roles_with_a_clearance_in_force(
+    officers: Cast, name: str, may_see: bool
+) -> None:
+    """Before: any signed-in person listed every consent case, new-purpose case and hub rule
+    (`del user` in the API), an expired clearance included."""
+    node = officers["KOR"]
+    person = officers.user("KOR", name)
+    lists: tuple[Callable[[], list[Any]], ...] = (
+        lambda: consent_cases.list_consents(node, person),
+        lambda: purpose_cases.list_purposes(node, person),
+        lambda: hub.list_hub_rules(node, person),
+    )
+    for listing in lists:
+        if may_see:
+            assert isinstance(listing(), list)
+        else:
+            with pytest.raises(PolicyDenied) as caught:
+                listing()
+            assert caught.value.article in (
+                sources.THIRD_PARTY,
+                sources.HUB_ARRANGEMENT,
+                "Art. 7.2",
+            )

@@ -247,7 +247,7 @@ def _at_hub(cast: Cast) -> tuple[str, str]:
     """A KOR item provided to USA (the hub), which may forward it to JPN under a rule."""
     usa = cast["USA"]
     jones = cast.user("USA", "jones")
-    if not hub.list_hub_rules(usa):
+    if not hub.hub_rules_in_force(usa):
         hub.add_hub_rule(usa, jones, "TISA 2014", ["KOR", "JPN"], [LAUNCH])
     item_id = cast.publish("KOR", "kim", releasable_to=("USA", "JPN"))
     cast.release("KOR", "park", item_id)

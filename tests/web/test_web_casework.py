@@ -235,17 +235,18 @@ def test_a_new_purpose_asked_approved_and_then_read_for(three: dict[str, Site]) 
     assert 'data-status="requested"' in asked.text
     deliver(three)
 
-    kim, kim_token = client(three["KOR"], "kim")
-    listed = kim.get("/control").text
+    park, park_token = client(three["KOR"], "park")
+    listed = park.get("/control").text
     case_id = purpose_case(listed, "training")
-    assert f"/purposes/{case_id}/approve" not in listed  # an analyst has no button ...
+    assert f'action="/purposes/{case_id}/approve"' in listed
+
+    kim, kim_token = client(three["KOR"], "kim")
+    # An analyst sees no case of the originator's control, and has no button ...
+    assert case_id not in kim.get("/control").text
     refused(
         kim.post(f"/purposes/{case_id}/approve", data={"csrf": kim_token}),
         "Art. 5 or 6(a)-(c), UNCONFIRMED",
     )
-
-    park, park_token = client(three["KOR"], "park")
-    assert f'action="/purposes/{case_id}/approve"' in park.get("/control").text
     approved = park.post(f"/purposes/{case_id}/approve", data={"csrf": park_token})
     assert approved.status_code == 200, approved.text
     assert 'data-done="purpose_approved"' in approved.text

@@ -188,10 +188,13 @@ def test_an_analyst_cannot_grant_and_is_told_the_article(three: dict[str, Site])
         data={"csrf": token, "recipient": "USA", "purpose": "p", "until": "2099-01-01"},
     )
     deliver(three)
+    park, _ = client(three["KOR"], "park")
+    listed = park.get("/control").text
+    case_id = re.findall(r'data-consent="([0-9a-f]{32})" data-role="originator"', listed)[0]
     kim, kim_token = client(three["KOR"], "kim")
     control = kim.get("/control").text
-    assert "/grant" not in control  # no button for an analyst ...
-    case_id = re.findall(r'data-consent="([0-9a-f]{32})" data-role="originator"', control)[0]
+    assert "/grant" not in control  # no button for an analyst, nor the case itself ...
+    assert case_id not in control
     before = _refusals(three["KOR"], "kim", "decide_consent")
     answer = kim.post(f"/consents/{case_id}/grant", data={"csrf": kim_token})
     assert answer.status_code == 403  # ... and the node refuses the form posted anyway

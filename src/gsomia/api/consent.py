@@ -56,14 +56,14 @@ def request_consent(body: ConsentRequest, user: UserDep, node: NodeDep) -> dict[
 
 @router.get("/consents")
 def list_consents(user: UserDep, node: NodeDep) -> list[dict[str, Any]]:
-    del user
-    return consent_cases.list_consents(node)
+    """Every consent case: for officers, release authorities and auditors with a clearance in
+    force (`Action.VIEW_CONSENTS`)."""
+    return consent_cases.list_consents(node, user)
 
 
 @router.get("/consents/{case_id}")
 def show_consent(case_id: str, user: UserDep, node: NodeDep) -> dict[str, Any]:
-    del user
-    return consent_cases.get_consent(node, case_id)
+    return consent_cases.show_consent(node, user, case_id)
 
 
 @router.post("/consents/{case_id}/grant")
@@ -111,8 +111,7 @@ def request_purpose(body: PurposeRequest, user: UserDep, node: NodeDep) -> dict[
 
 @router.get("/purposes")
 def list_purposes(user: UserDep, node: NodeDep) -> list[dict[str, Any]]:
-    del user
-    return purposes.list_purposes(node)
+    return purposes.list_purposes(node, user)
 
 
 @router.post("/purposes/{case_id}/approve")
@@ -138,8 +137,7 @@ def add_hub_rule(body: HubRuleRequest, user: UserDep, node: NodeDep) -> dict[str
 
 @router.get("/hub/rules")
 def list_hub_rules(user: UserDep, node: NodeDep) -> list[dict[str, Any]]:
-    del user
-    return hub.list_hub_rules(node)
+    return hub.list_hub_rules(node, user)
 
 
 @router.post("/holdings/{holding_id}/forward", status_code=201)

@@ -49,6 +49,8 @@ class Action(StrEnum):
     COURIER = "courier"  # send or take in a courier / air-gapped bundle (R27)
     MANAGE_CONTRACTORS = "manage_contractors"  # facilities, staff, contracts, releases (R33)
     SECURITY_VISIT = "security_visit"  # security representatives' visits (Art. 18, R38)
+    VIEW_CONSENTS = "view_consents"  # consent and new-purpose cases (R12, R13)
+    VIEW_HUB_RULES = "view_hub_rules"  # the hub arrangements configured (R47)
 
 
 #: The roles `gsomia user add --role` accepts, and the treaty roles each one carries.
@@ -98,6 +100,18 @@ _NEEDS: dict[Action, tuple[frozenset[str], str, str]] = {
     # Art. 16: the Receiving Party's measures before CMI reaches a contractor.
     Action.MANAGE_CONTRACTORS: (frozenset({SECURITY_OFFICER}), "Art. 16", "R33"),
     Action.SECURITY_VISIT: (frozenset({SECURITY_OFFICER}), "Art. 18", "R38"),
+    # The cases of the originator's control name holdings, nations and purposes: those who ask
+    # or decide them, and the auditor who checks the record (R39), see them; no one else.
+    Action.VIEW_CONSENTS: (
+        frozenset({SECURITY_OFFICER, RELEASE_AUTHORITY, AUDITOR}),
+        sources.THIRD_PARTY,
+        "R12",
+    ),
+    Action.VIEW_HUB_RULES: (
+        frozenset({SECURITY_OFFICER, RELEASE_AUTHORITY, AUDITOR}),
+        sources.HUB_ARRANGEMENT,
+        "R47",
+    ),
 }
 
 

@@ -155,7 +155,10 @@ def refused_or(call: Callable[[], T]) -> tuple[T | None, PolicyDenied | None]:
 
 def holding_control(node: Node, user: UserRecord, view: read.HoldingView) -> dict[str, Any]:
     """What the holding page shows beside the content: consents asked for it, its custody."""
-    asked = [c for c in consent_cases.list_consents(node) if c["holding_id"] == view.id]
+    consents, _ = gated(
+        node, user, Action.VIEW_CONSENTS, lambda: consent_cases.list_consents(node, user)
+    )
+    asked = [c for c in consents or [] if c["holding_id"] == view.id]
     stock, stock_refused = refused_or(lambda: inventory.inventory(node, user, view.id).to_json())
     today = node.clock().date()
     return {
@@ -166,18 +169,23 @@ def holding_control(node: Node, user: UserRecord, view: read.HoldingView) -> dic
         "third_nations": [n for n in partners(node, today) if n != view.originator],
         "methods": [m.value for m in DestructionMethod],
         "gone": view.state in ("destroyed", "returned"),
-        **holding_casework(node, view),
+        **holding_casework(node, user, view),
     }
 
 
-def holding_casework(node: Node, view: read.HoldingView) -> dict[str, Any]:
-    """The holding page's translation, derivative, new-purpose and hub forms: their choices."""
-    rules = hub.list_hub_rules(node)
+def holding_casework(node: Node, user: UserRecord, view: read.HoldingView) -> dict[str, Any]:
+    """The holding page's translation, derivative, new-purpose and hub forms: their choices,
+    and the purposes asked for it to those who may see the originator's control."""
+    # The forward form's choices, for those who may forward (R47): a rule's participants are
+    # not for every reader of the holding.
+    may_forward = overview.role_decision(node, user, Action.RELEASE_ONWARD).allowed
+    rules = hub.hub_rules_in_force(node) if may_forward else []
+    asked, _ = gated(node, user, Action.VIEW_CONSENTS, lambda: purposes.list_purposes(node, user))
     # Whom a configured rule could forward to; the node decides whether it may (R47).
     hub_to = {p for r in rules if view.originator in r["participants"] for p in r["participants"]}
     people = sorted(u.name for u in list_users(node))
     return {
-        "purposes_asked": [p for p in purposes.list_purposes(node) if p["holding_id"] == view.id],
+        "purposes_asked": [p for p in asked or [] if p["holding_id"] == view.id],
         "hub_to": sorted(hub_to - {node.nation, view.originator}),
         "people": people,
         "levels": node.scheme(node.clock().date()).levels,
@@ -237,15 +245,20 @@ def control_lists(node: Node, user: UserRecord) -> dict[str, Any]:
     found_disputes, disputes_refused = gated(
         node, user, Action.RECORD_DISPUTE, lambda: disputes.list_cases(node, user)
     )
+    consents, _ = gated(
+        node, user, Action.VIEW_CONSENTS, lambda: consent_cases.list_consents(node, user)
+    )
+    asked, _ = gated(node, user, Action.VIEW_CONSENTS, lambda: purposes.list_purposes(node, user))
+    rules, _ = gated(node, user, Action.VIEW_HUB_RULES, lambda: hub.list_hub_rules(node, user))
     return {
-        "consents": consent_cases.list_consents(node),
+        "consents": consents or [],
         "notices": notice_case.list_notices(node),
         "compromises": cases or [],
         "compromises_refused": cases_refused,
         "visits": found_visits or [],
         "visits_refused": visits_refused,
-        "purposes": purposes.list_purposes(node),
-        "hub_rules": hub.list_hub_rules(node),
+        "purposes": asked or [],
+        "hub_rules": rules or [],
         "disputes": found_disputes or [],
         "disputes_refused": disputes_refused,
         **control_choices(node),

@@ -13,11 +13,14 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from gsomia.node.authority import authorise
 from gsomia.node.control import casebook, messages
 from gsomia.node.runtime import Node
 from gsomia.seal import verify_document
+from gsomia.store.users import UserRecord
 from gsomia.treaty.consent import Consent
 from gsomia.treaty.consent_requests import ConsentCase, ConsentRequest, ConsentStatus
+from gsomia.treaty.roles import Action
 from gsomia.treaty.schemes import Level
 
 CONSENT = "consent"
@@ -153,10 +156,19 @@ def view(node: Node, row: Any) -> dict[str, Any]:
     }
 
 
-def list_consents(node: Node) -> list[dict[str, Any]]:
+def list_consents(node: Node, viewer: UserRecord) -> list[dict[str, Any]]:
+    """Every consent case, for a person whose role and clearance in force let them see the
+    originator's control (`Action.VIEW_CONSENTS`); PolicyDenied, logged, for anyone else."""
+    authorise(node, viewer, Action.VIEW_CONSENTS, "consents")
     with node.reader.connect() as conn:
         rows = casebook.all_of(conn, CONSENT)
     return [view(node, row) for row in rows]
+
+
+def show_consent(node: Node, viewer: UserRecord, case_id: str) -> dict[str, Any]:
+    """One consent case, on the same terms as `list_consents`."""
+    authorise(node, viewer, Action.VIEW_CONSENTS, case_id)
+    return get_consent(node, case_id)
 
 
 def get_consent(node: Node, case_id: str) -> dict[str, Any]:

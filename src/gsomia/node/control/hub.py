@@ -83,7 +83,15 @@ def add_hub_rule(
     return _rule_json(row)
 
 
-def list_hub_rules(node: Node) -> list[dict[str, Any]]:
+def list_hub_rules(node: Node, viewer: UserRecord) -> list[dict[str, Any]]:
+    """The hub arrangements configured, for a person who may see them
+    (`Action.VIEW_HUB_RULES`); PolicyDenied, logged, for anyone else."""
+    authorise(node, viewer, Action.VIEW_HUB_RULES, "hub")
+    return hub_rules_in_force(node)
+
+
+def hub_rules_in_force(node: Node) -> list[dict[str, Any]]:
+    """The hub arrangements configured, for the node's own use (forms' choices, forwarding)."""
     with node.reader.connect() as conn:
         return [_rule_json(r) for r in hub_rules.all_rules(conn)]
 

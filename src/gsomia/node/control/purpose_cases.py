@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from gsomia.node.authority import authorise
 from gsomia.node.control import casebook
 from gsomia.node.runtime import Node
+from gsomia.store.users import UserRecord
+from gsomia.treaty.roles import Action
 
 PURPOSE = "purpose"
 
@@ -32,7 +35,10 @@ def purpose_view(row: Any) -> dict[str, Any]:
     }
 
 
-def list_purposes(node: Node) -> list[dict[str, Any]]:
+def list_purposes(node: Node, viewer: UserRecord) -> list[dict[str, Any]]:
+    """Every new-purpose case, for a person who may see the originator's control
+    (`Action.VIEW_CONSENTS`); PolicyDenied, logged, for anyone else."""
+    authorise(node, viewer, Action.VIEW_CONSENTS, "purposes")
     with node.reader.connect() as conn:
         rows = casebook.all_of(conn, PURPOSE)
     return [purpose_view(row) for row in rows]
