@@ -8,7 +8,16 @@ from fastapi import APIRouter
 
 from gsomia.api.deps import NodeDep, UserDep
 from gsomia.api.models.problems import AUTHENTICATED
-from gsomia.api.models.visits import ApproveBody, DisclosureBody, RefuseBody, VisitRequestBody
+from gsomia.api.models.visits import (
+    ApproveBody,
+    ConsultationBody,
+    DisclosureBody,
+    FindingsBody,
+    RefuseBody,
+    SecurityVisitBody,
+    VisitRequestBody,
+)
+from gsomia.node import security_visits
 from gsomia.node.control import visit_host, visits
 
 router = APIRouter(prefix="/api/v1", tags=["visits"], responses=AUTHENTICATED)
@@ -68,3 +77,47 @@ def disclose(visit_id: str, body: DisclosureBody, user: UserDep, node: NodeDep) 
         "article": decision.article,
         "requirement": decision.requirement,
     }
+
+
+# Security representatives' visits (Art. 18, R38) ---------------------------------------------
+
+
+@router.post("/security-visits", status_code=201)
+def plan_security_visit(body: SecurityVisitBody, user: UserDep, node: NodeDep) -> dict[str, Any]:
+    """Plan a reciprocal visit of security representatives between this nation and a partner."""
+    return security_visits.plan_visit(
+        node,
+        user,
+        visiting_party=body.visiting_party,
+        host_party=body.host_party,
+        representatives=body.representatives,
+        place=body.place,
+        scope=body.scope,
+        starts=body.start,
+        ends=body.end,
+    )
+
+
+@router.get("/security-visits")
+def list_security_visits(user: UserDep, node: NodeDep) -> list[dict[str, Any]]:
+    return security_visits.list_visits(node, user)
+
+
+@router.post("/security-visits/{visit_id}/consultations")
+def consult(visit_id: str, body: ConsultationBody, user: UserDep, node: NodeDep) -> dict[str, Any]:
+    """Record a party's prior consultation; the visit is agreed once both are recorded."""
+    return security_visits.record_consultation(
+        node, user, visit_id, party=body.party, reference=body.reference
+    )
+
+
+@router.post("/security-visits/{visit_id}/findings")
+def findings(visit_id: str, body: FindingsBody, user: UserDep, node: NodeDep) -> dict[str, Any]:
+    """403 unless the visit was agreed after prior consultation and has begun."""
+    return security_visits.record_findings(node, user, visit_id, body.findings)
+
+
+@router.get("/security-visits/{visit_id}/report")
+def protection_report(visit_id: str, user: UserDep, node: NodeDep) -> dict[str, Any]:
+    """The host's report for the visiting party: inventory, decisions, destruction records."""
+    return security_visits.protection_report(node, user, visit_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 import typer
@@ -105,3 +106,128 @@ def refuse(  # noqa: PLR0917 - Typer maps parameters to options
     with connect(home, user, url, token) as client:
         visit = client.post(f"/api/v1/visits/{visit_id}/refuse", {"reason": reason})
     console.print(f"{styled('refused')} visit {visit['id']}: {visit['refusal']}")
+
+
+# Security representatives' visits (Art. 18, R38) ---------------------------------------------
+
+security_app = typer.Typer(help="Security representatives' visits (Art. 18): consulted, agreed.")
+visit_app.add_typer(security_app, name="security")
+
+
+def _security_table(rows: list[dict[str, Any]]) -> Table:
+    columns = ("visit", "visiting", "host", "representatives", "place", "dates", "consulted")
+    shown = [
+        (
+            v["id"][:12],
+            v["visiting_party"],
+            v["host_party"],
+            listed(v["representatives"]),
+            v["place"],
+            f"{minute(v['starts'])} → {minute(v['ends'])}",
+            listed(sorted(v["consultations"])),
+            styled(v["state"], {"planned": "yellow", "agreed": "green", "closed": "cyan"}),
+        )
+        for v in rows
+    ]
+    return grid((*columns, "state"), shown, title="Security representatives' visits")
+
+
+@security_app.command("plan")
+def plan(  # noqa: PLR0917 - Typer maps parameters to options
+    visiting: Annotated[str, typer.Option(help="the visiting party, e.g. KOR")],
+    host: Annotated[str, typer.Option(help="the host party, e.g. JPN")],
+    representative: Annotated[list[str], typer.Option(help="a representative (repeat)")],
+    place: Annotated[str, typer.Option(help="the agreed place")],
+    scope: Annotated[str, typer.Option(help="the agreed scope and manner")],
+    start: Annotated[str, typer.Option(help="ISO 8601 with a time zone")],
+    end: Annotated[str, typer.Option(help="ISO 8601 with a time zone")],
+    home: Home = None,
+    user: As = None,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    """Plan a reciprocal visit; it is agreed once both parties are recorded consulted."""
+    body = {
+        "visiting_party": visiting, "host_party": host, "representatives": representative,
+        "place": place, "scope": scope, "start": start, "end": end,
+    }  # fmt: skip
+    with connect(home, user, url, token) as client:
+        visit = client.post("/api/v1/security-visits", body)
+    console.print(f"[green]planned[/] security visit {visit['id']}; consult both parties next")
+    console.print(_security_table([visit]))
+
+
+@security_app.command("list")
+def list_security(home: Home = None, user: As = None, url: Url = None, token: Token = None) -> None:
+    with connect(home, user, url, token) as client:
+        console.print(_security_table(client.get("/api/v1/security-visits")))
+
+
+@security_app.command("consult")
+def consult(  # noqa: PLR0917 - Typer maps parameters to options
+    visit_id: Annotated[str, typer.Argument()],
+    party: Annotated[str, typer.Option(help="the party consulted and agreeing")],
+    reference: Annotated[str, typer.Option(help="the partner's note, for its agreement")] = "",
+    home: Home = None,
+    user: As = None,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    """Record a party's prior consultation on the visit's place, scope and dates."""
+    body = {"party": party, "reference": reference}
+    with connect(home, user, url, token) as client:
+        visit = client.post(f"/api/v1/security-visits/{visit_id}/consultations", body)
+    console.print(_security_table([visit]))
+
+
+@security_app.command("findings")
+def record_findings(  # noqa: PLR0917 - Typer maps parameters to options
+    visit_id: Annotated[str, typer.Argument()],
+    findings: Annotated[str, typer.Option(help="what the representatives observed")],
+    home: Home = None,
+    user: As = None,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    """Record the findings of an agreed visit that has begun."""
+    with connect(home, user, url, token) as client:
+        visit = client.post(f"/api/v1/security-visits/{visit_id}/findings", {"findings": findings})
+    console.print(_security_table([visit]))
+
+
+@security_app.command("report")
+def report(  # noqa: PLR0917 - Typer maps parameters to options
+    visit_id: Annotated[str, typer.Argument()],
+    home: Home = None,
+    user: As = None,
+    url: Url = None,
+    token: Token = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """The host's report for the visiting party: how what it provided is protected here."""
+    with connect(home, user, url, token) as client:
+        found = client.get(f"/api/v1/security-visits/{visit_id}/report")
+    if as_json:
+        console.print_json(json.dumps(found))
+        return
+    rows = [
+        (
+            h["holding"][:12],
+            h["item"][:16],
+            h["marking"],
+            styled(h["state"]),
+            minute(h["received_at"]),
+            str(h["decisions"]["allowed"]),
+            str(h["decisions"]["refused"]),
+            listed(f"{d['method']} {d['at'][:10]}" for d in h["destructions"]),
+        )
+        for h in found["inventory"]
+    ]
+    columns = ("holding", "item", "marking", "state", "received", "allowed", "refused")
+    title = f"What {found['provided_by']} provided, as {found['held_by']} protects it"
+    console.print(grid((*columns, "destroyed"), rows, title=title))
+    totals = found["totals"]
+    console.print(
+        f"{totals['holdings']} holdings: {totals['held']} held, {totals['destroyed']} destroyed; "
+        f"{totals['decisions_allowed']} decisions allowed, {totals['decisions_refused']} refused"
+    )

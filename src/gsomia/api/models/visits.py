@@ -38,3 +38,24 @@ class DisclosureBody(Body):
     visitor: Name
     item_id: Id = Field(description="a holding or own item")
     nationality: str | None = Field(None, max_length=4)
+
+
+class SecurityVisitBody(Body):
+    """A reciprocal visit of security representatives (Art. 18, R38)."""
+
+    visiting_party: Nation
+    host_party: Nation
+    representatives: Annotated[list[Name], Field(min_length=1, max_length=MAX_VISITORS)]
+    place: str = Field(min_length=1, max_length=500, description="the agreed place")
+    scope: str = Field(min_length=1, max_length=4000, description="the agreed scope and manner")
+    start: Moment
+    end: Moment
+
+
+class ConsultationBody(Body):
+    party: Nation = Field(description="the party recorded as consulted and agreeing")
+    reference: str = Field("", max_length=200, description="the partner's note, for its agreement")
+
+
+class FindingsBody(Body):
+    findings: str = Field(min_length=1, max_length=8000)
