@@ -1,0 +1,79 @@
+"""Found by the attack: a TAXII page looked at every row of a collection until it had `limit`
+objects the reader may read, so one request from a refused reader (cleared below, or of another
+nationality) opened, unsealed and decided the whole collection. A page now looks at most
+`paging.BUDGET` rows, as a list does (ADR 0095), and says `more` with a `next` after them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from bench.holdings_load import copy_holdings, template_of
+from tests.node.node_fixtures import LAUNCH, Cast
+
+from gsomia.node import paging, taxii
+from gsomia.store import holdings
+
+AGREEMENT = "KOR-JPN-2016"
+COPIES = paging.BUDGET + 100
+
+
+@pytest.fixture(scope="module")
+def collection_of_many(cast: Cast) -> int:
+    """One KOR item provided to JPN and `COPIES` more like it: the collection's size."""
+    item_id = cast.publish("KOR", "kim", title="track", content=b"t")
+    cast.release("KOR", "park", item_id)
+    cast.deliver("KOR", "JPN")
+    copy_holdings(cast["JPN"], template_of(cast["JPN"], item_id), COPIES)
+    return COPIES + 1
+
+
+def _scanning(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The rows each store read of a collection page returned (a spy at the store's seam)."""
+    scanned: list[int] = []
+    real = holdings.collection_page
+
+    def counted(*args: Any, **kwargs: Any) -> list[holdings.HoldingRecord]:
+        rows = real(*args, **kwargs)
+        scanned.append(len(rows))
+        return rows
+
+    monkeypatch.setattr(holdings, "collection_page", counted)
+    return scanned
+
+
+@pytest.mark.parametrize("name", ["suzuki", "miller"])
+def test_a_refused_readers_page_looks_at_a_bounded_number_of_rows(
+    cast: Cast, collection_of_many: int, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    node, user = cast["JPN"], cast.user("JPN", name)
+    found = taxii.collection(node, user, AGREEMENT, LAUNCH)
+    scanned = _scanning(monkeypatch)
+    page = taxii.objects_page(node, user, found, limit=1)
+    assert page.objects == []
+    assert sum(scanned) <= paging.BUDGET + len(scanned)  # each read looks one ahead
+    assert page.more
+    assert page.next is not None
+    # Paging on reaches the end, each request bounded, and hands over nothing.
+    requests = 1
+    while page.more:
+        scanned.clear()
+        assert page.next is not None
+        page = taxii.objects_page(node, user, found, next_=page.next, limit=1)
+        assert sum(scanned) <= paging.BUDGET + len(scanned)  # each read looks one ahead
+        assert page.objects == []
+        requests += 1
+    assert requests == -(-collection_of_many // paging.BUDGET)
+
+
+def test_a_reader_still_gets_every_object_through_bounded_pages(
+    cast: Cast, collection_of_many: int
+) -> None:
+    node, user = cast["JPN"], cast.user("JPN", "sato")
+    found = taxii.collection(node, user, AGREEMENT, LAUNCH)
+    page = taxii.objects_page(node, user, found, limit=taxii.MAX_LIMIT)
+    got = len(page.objects)
+    while page.more:
+        page = taxii.objects_page(node, user, found, next_=page.next, limit=taxii.MAX_LIMIT)
+        got += len(page.objects)
+    assert got == collection_of_many
