@@ -121,3 +121,15 @@ def test_an_amendment_consent_over_http_awaits_the_partners(site: Site) -> None:
     ]
     refused = site.clients["KOR"].post(path, json=body, headers=site.auth("kim"))
     assert refused.status_code == 403
+
+
+def test_an_agreement_says_what_its_data_leaves_unconfirmed(site: Site) -> None:
+    """The API shows the KOR–USA table, term and notice as unconfirmed, with the reasons."""
+    kor = site.clients["KOR"]
+    body = kor.get("/api/v1/agreements/KOR-USA-1987", headers=site.auth("park")).json()
+    assert {"table", "term", "notice"} <= set(body["unconfirmed"])
+    assert "not read" in body["unconfirmed"]["table"]
+    notes = [e for e in body["history"] if e["kind"] == "notification"]
+    assert all("recorded as the signing day" in e["unconfirmed"] for e in notes)
+    kj = kor.get("/api/v1/agreements/KOR-JPN-2016", headers=site.auth("park")).json()
+    assert "table" not in kj["unconfirmed"]

@@ -97,3 +97,15 @@ def test_exit_codes_through_main(args: list[str], code: int, needle: str) -> Non
     done = subprocess.run([str(GSOMIA), *args], capture_output=True, text=True, check=False)
     assert done.returncode == code
     assert needle in done.stderr
+
+
+def test_agreement_show_marks_what_the_data_leaves_unconfirmed() -> None:
+    """The KOR–USA notice deadline rests on an assumed term: it is printed as unconfirmed,
+    with why; KOR–JPN's, from Art. 21.3, is printed as fact."""
+    out = run("agreement", "show", "KOR-USA-1987", "--at", "2026-12-01")
+    [deadline] = [line for line in out.splitlines() if line.startswith("next notice deadline")]
+    assert "UNCONFIRMED: the text was not read" in deadline
+    assert "UNCONFIRMED: the 1987 text was not read" in " ".join(out.split())  # the table
+    kj = run("agreement", "show", "KOR-JPN-2016", "--at", "2026-12-01").splitlines()
+    [fact] = [line for line in kj if line.startswith("next notice deadline")]
+    assert "UNCONFIRMED" not in fact

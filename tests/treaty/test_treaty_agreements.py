@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -15,6 +16,7 @@ from gsomia.treaty.schemes import UnknownMarking, load_schemes
 
 AGREEMENTS = load_agreements()
 SCHEMES = load_schemes()
+DATA = Path(__file__).resolve().parents[2] / "src" / "gsomia" / "treaty" / "data" / "agreements"
 KJ = AGREEMENTS.get("KOR-JPN-2016")
 
 
@@ -168,3 +170,24 @@ def test_row_without_target_level_is_denied() -> None:
     one_sided = parse_agreement(text, SCHEMES)
     with pytest.raises(PolicyDenied, match="maps 군사II급비밀 to no JPN level"):
         translate(one_sided, level("KOR", "군사II급비밀"), "JPN")
+
+
+def test_what_the_data_files_leave_unconfirmed_is_data_not_a_comment() -> None:
+    """Every agreement file says in `[unconfirmed]` (and per step in `unconfirmed`) what is not
+    confirmed, so the faces can show it; no note hides an UNCONFIRMED in its text."""
+    shipped = load_agreements()
+    assert set(shipped.get("KOR-USA-1987").unconfirmed) >= {"table", "term", "notice"}
+    assert set(shipped.get("JPN-USA-2007").unconfirmed) >= {"table", "term", "notice"}
+    assert "table" not in shipped.get("KOR-JPN-2016").unconfirmed  # Art. 4, read
+    for agreement in shipped.all():
+        for event in agreement.history:
+            assert "UNCONFIRMED" not in event.note, (agreement.id, event)
+    doubted = [e for e in shipped.get("KOR-JPN-2016").history if e.unconfirmed]
+    assert [(e.party, e.step) for e in doubted] == [("JPN", "閣議決定")]
+
+
+def test_an_unknown_unconfirmed_part_is_refused_naming_the_parts() -> None:
+    text = (DATA / "kor-jpn-2016.toml").read_text(encoding="utf-8")
+    bad = text.replace("[unconfirmed]", '[unconfirmed]\nweather = "cloudy"', 1)
+    with pytest.raises(InputError, match="unknown parts \\['weather'\\]"):
+        parse_agreement(bad, SCHEMES)

@@ -360,6 +360,21 @@ def test_agreement_page_shows_lifecycle_and_table(sites: dict[str, Site]) -> Non
     assert client.get("/agreements/NOPE").status_code == 404
 
 
+def test_agreement_page_marks_what_the_data_leaves_unconfirmed(sites: dict[str, Site]) -> None:
+    """The KOR–USA text was not read: its table, term, notice and entry into force are shown
+    as unconfirmed beside the facts, with the reason; KOR–JPN's Art. 4 table is not."""
+    client = sites["KOR"].client()
+    sign_in(client, "park")
+    page = client.get("/agreements/KOR-USA-1987").text
+    for part in ("table", "term", "notice", "entry_into_force", "channels"):
+        assert f'data-unconfirmed="{part}"' in page, part
+    assert "the 1987 text was not read" in page
+    kj = client.get("/agreements/KOR-JPN-2016").text
+    assert 'data-unconfirmed="table"' not in kj
+    assert 'data-unconfirmed="channels"' in kj
+    assert "the date was not found (section 3.2)" in kj  # JPN's cabinet decision
+
+
 def test_static_files_are_served_locally(sites: dict[str, Site]) -> None:
     client = sites["KOR"].client()
     css = client.get("/static/gsomia.css")

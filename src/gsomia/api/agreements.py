@@ -30,6 +30,8 @@ def _summary(agreement: Agreement, node: Any) -> dict[str, Any]:
             status.termination_effective.isoformat() if status.termination_effective else None
         ),
         "version": agreement.latest.number,
+        # what the data marks unconfirmed (table, term, notice, …) and why: never fact (issue 15)
+        "unconfirmed": dict(agreement.unconfirmed),
         # the text of the next version one party consented to, awaiting the other (R45)
         "pending_amendment": status.amendment_texts.get(agreement.latest.number + 1),
         "history": [event_to_json(event) for event in agreement.history],

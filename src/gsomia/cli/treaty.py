@@ -106,6 +106,12 @@ def translate_command(
     )
 
 
+def _unconfirmed(agreement: Agreement, *parts: str) -> str:
+    """What the data marks unconfirmed among `parts`, as a warning beside the fact ("" if none)."""
+    reasons = [agreement.unconfirmed[p] for p in parts if p in agreement.unconfirmed]
+    return "".join(f" [yellow]UNCONFIRMED: {escape(why)}[/]" for why in reasons)
+
+
 def _status_lines(agreement: Agreement, day: date) -> list[str]:
     status = agreement.status_at(day)
     lines = [f"state on {day.isoformat()}: [bold]{status.state.value}[/]"]
@@ -113,17 +119,20 @@ def _status_lines(agreement: Agreement, day: date) -> list[str]:
         lines.append("legal status of the suspension: disputed (section 3.3)")
     entry = status.entry_into_force
     if entry is not None:
-        lines.append(f"in force since: {entry.isoformat()}")
+        lines.append(
+            f"in force since: {entry.isoformat()}{_unconfirmed(agreement, 'entry_into_force')}"
+        )
     if status.termination_effective is not None:
         ends = "terminated on" if status.state is State.TERMINATED else "notice takes effect on"
         lines.append(f"{ends}: {status.termination_effective.isoformat()}")
     deadline = notice_deadline(agreement, day)
     if deadline is not None:
         upcoming = deadline.anniversary.isoformat()
-        lines.append(f"next anniversary: {upcoming}")
+        lines.append(f"next anniversary: {upcoming}{_unconfirmed(agreement, 'term')}")
         lines.append(
             f"next notice deadline: {deadline.last_day.isoformat()} (last day to give "
             f"{agreement.terms.notice_days} days' notice of termination for {upcoming})"
+            + _unconfirmed(agreement, "term", "notice")
         )
     return lines
 
@@ -145,11 +154,16 @@ def agreement_show(
     console.print(
         f"term: {terms.term_years} year(s), automatic renewal: {terms.automatic_renewal}, "
         f"notice: {terms.notice_days} days ({terms.convention.value})"
+        + _unconfirmed(agreement, "term", "notice")
     )
-    console.print(f"channels: {', '.join(sorted(agreement.channels))}")
+    channels = ", ".join(sorted(agreement.channels))
+    console.print(f"channels: {channels}{_unconfirmed(agreement, 'channels')}")
     applicable = [v for v in agreement.versions if v.effective <= day] or [agreement.versions[0]]
     version = applicable[-1]
-    table = Table(title=f"Equivalence table, version {version.number} ({escape(version.basis)})")
+    table = Table(
+        title=f"Equivalence table, version {version.number} ({escape(version.basis)})"
+        + _unconfirmed(agreement, "table"),
+    )
     for column in (first, second, "English"):
         table.add_column(column)
     for row in version.rows:
@@ -163,12 +177,13 @@ def agreement_show(
     for column in ("date", "event", "party", "step", "note"):
         history.add_column(column)
     for event in agreement.history:
+        doubt = f" [yellow]UNCONFIRMED: {escape(event.unconfirmed)}[/]" if event.unconfirmed else ""
         history.add_row(
             event.on.isoformat(),
             event.kind.value,
             event.party or "",
             escape(event.step or ""),
-            escape(event.note),
+            escape(event.note) + doubt,
         )
     console.print(history)
 

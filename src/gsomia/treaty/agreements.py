@@ -23,6 +23,7 @@ from gsomia.treaty.lifecycle import Event, EventKind, Rules, State, Status, repl
 from gsomia.treaty.schemes import Level, SchemeRegistry, load_schemes
 
 __all__ = [
+    "UNCONFIRMABLE",
     "Agreement",
     "AgreementRegistry",
     "AgreementVersion",
@@ -92,6 +93,9 @@ class Agreement:
     history: tuple[Event, ...] = ()
     visit_lead_time_days: int = 0
     classic_crypto_allowed: bool = False
+    #: What the data file marks unconfirmed, and why: part (`UNCONFIRMABLE`) → reason. Shown
+    #: beside the fact wherever the node shows it (CLI, API, pages), never as fact.
+    unconfirmed: Mapping[str, str] = field(default_factory=dict)
     #: Days a courier dispatch may wait for its receipt before an alert: policy data (R27).
     courier_receipt_days: int = 30
     #: Days after its last inspection a contractor facility may still receive CMI: policy (R35).
@@ -239,6 +243,27 @@ def amended(agreement: Agreement, schemes: SchemeRegistry) -> Agreement:
         agreement = replace(agreement, versions=(*agreement.versions, version))
 
 
+#: The parts of an agreement a data file may mark unconfirmed (`[unconfirmed]`).
+UNCONFIRMABLE = frozenset(
+    {"table", "term", "notice", "entry_into_force", "channels", "visit_lead_time"}
+)
+
+
+def _unconfirmed(data: Mapping[str, Any], ident: str) -> dict[str, str]:
+    raw = data.get("unconfirmed", {})
+    if not isinstance(raw, Mapping):
+        raise InputError(f"{ident}: [unconfirmed] maps a part to the reason it is unconfirmed")
+    unknown = set(raw) - UNCONFIRMABLE
+    if unknown:
+        raise InputError(
+            f"{ident}: [unconfirmed] names unknown parts {sorted(unknown)}",
+            hint=f"parts: {', '.join(sorted(UNCONFIRMABLE))}",
+        )
+    if not all(isinstance(why, str) and why.strip() for why in raw.values()):
+        raise InputError(f"{ident}: each unconfirmed part gives its reason")
+    return dict(raw)
+
+
 def parse_agreement(text: str, schemes: SchemeRegistry) -> Agreement:
     """Read an agreement from its TOML text, resolving markings in the parties' schemes."""
     try:
@@ -269,6 +294,7 @@ def parse_agreement(text: str, schemes: SchemeRegistry) -> Agreement:
                 raw.get("party"),
                 raw.get("step"),
                 raw.get("version"),
+                unconfirmed=raw.get("unconfirmed"),
             )
         )
     terms = Terms(
@@ -291,6 +317,7 @@ def parse_agreement(text: str, schemes: SchemeRegistry) -> Agreement:
         classic_crypto_allowed=bool(data.get("classic_crypto_allowed", False)),
         courier_receipt_days=_days(data, "courier_receipt_days", 30, ident),
         contractor_inspection_days=_days(data, "contractor_inspection_days", 365, ident),
+        unconfirmed=_unconfirmed(data, ident),
     )
 
 

@@ -82,6 +82,8 @@ class Event:
     step: str | None = None
     version: int | None = None
     amendment: Mapping[str, Any] | None = field(default=None, compare=False)
+    #: Why the data marks this step unconfirmed (e.g. a date inferred), if it does.
+    unconfirmed: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not self.note.strip():

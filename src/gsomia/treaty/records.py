@@ -89,6 +89,7 @@ def event_to_json(event: Event) -> dict[str, Any]:
         "step": event.step,
         "version": event.version,
         **({"amendment": dict(event.amendment)} if event.amendment is not None else {}),
+        **({"unconfirmed": event.unconfirmed} if event.unconfirmed else {}),
     }
 
 
@@ -105,6 +106,9 @@ def event_from_json(data: Any) -> Event:
             step=data.get("step"),
             version=data.get("version"),
             amendment=_amendment(data.get("amendment")),
+            unconfirmed=data.get("unconfirmed")
+            if isinstance(data.get("unconfirmed"), str)
+            else None,
         )
     except (KeyError, ValueError, TypeError) as exc:
         kinds = ", ".join(kind.value for kind in EventKind)
