@@ -245,6 +245,8 @@ MAY: dict[Action, set[str]] = {
     Action.DECIDE_VISIT: {"officer"},
     Action.CONFIGURE_HUB: {"officer"},
     Action.HAND_OVER: {"officer"},  # R22: the originator's release authority
+    Action.VIEW_CONSENTS: {"officer", "auditor"},  # who asks, decides or checks them
+    Action.VIEW_HUB_RULES: {"officer", "auditor"},
     Action.COURIER: {"officer"},
     Action.MANAGE_CONTRACTORS: {"officer"},
     Action.SECURITY_VISIT: {"officer"},
@@ -272,6 +274,8 @@ REQUIREMENT = {
     Action.DECIDE_VISIT: "R23",
     Action.CONFIGURE_HUB: "R47",
     Action.HAND_OVER: "R22",
+    Action.VIEW_CONSENTS: "R12",
+    Action.VIEW_HUB_RULES: "R47",
     Action.COURIER: "R27",
     Action.MANAGE_CONTRACTORS: "R33",
     Action.SECURITY_VISIT: "R38",
