@@ -18,7 +18,8 @@ from gsomia.node.assembly import assemble
 from gsomia.node.home import CARD, KEYS, OLD_CARD, init_home, load_home
 from gsomia.node.partners import pin_partner
 from gsomia.seal import canonical_json
-from gsomia.store.tables import holdings, peers
+from gsomia.store import holdings as stored_holdings
+from gsomia.store.tables import held_cards, holdings, peers
 
 PASSPHRASE = "pw-KOR-0123456789"
 
@@ -107,11 +108,14 @@ def test_a_holding_received_with_a_v1_card_stays_readable(pair: Cast) -> None:
     item_id = pair.publish("KOR", "kim", content=b"track 1")
     _, [held] = pair.send("KOR", "JPN", pair.release("KOR", "park", item_id))
     jpn = pair["JPN"]
+    old_card = as_v1(pair["KOR"].card.to_bytes())
     with jpn.engine.begin() as conn:  # as a node before TLS pinning kept it
+        digest = stored_holdings.card_digest(old_card)
+        conn.execute(held_cards.insert().values(digest=digest, card=old_card))
         conn.execute(
             update(holdings)
             .where(holdings.c.id == held.holding_id)
-            .values(sender_card=as_v1(pair["KOR"].card.to_bytes()))
+            .values(sender_card_digest=digest)
         )
     _, content, decision = read.read_holding(jpn, pair.user("JPN", "sato"), held.holding_id)
     assert decision.allowed

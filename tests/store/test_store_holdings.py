@@ -12,6 +12,7 @@ from tests.store.store_fixtures import ENDS, NOW, SCHEMES, holding, label, later
 from gsomia.seal.at_rest import Vault
 from gsomia.store import db, holdings
 from gsomia.store.db import make_engine, migrate
+from gsomia.store.tables import held_cards
 from gsomia.store.tables import holdings as holdings_table
 from gsomia.treaty.classification import DECLASSIFIED, DeclassifiedHolding
 
@@ -97,7 +98,7 @@ def test_disposal_approval_and_remarking_are_recorded(engine: Engine) -> None:
 
 def test_a_row_selected_elsewhere_maps_to_the_same_record(engine: Engine) -> None:
     with engine.connect() as conn:
-        query = select(holdings_table).where(holdings_table.c.id == "h3")
+        query = holdings.whole().where(holdings_table.c.id == "h3")  # the card joined in
         assert _opened(holdings.from_row(conn.execute(query).mappings().one(), VAULT)) == THIRD
 
 
@@ -136,3 +137,32 @@ def test_a_destruction_is_vacuumed_out_on_postgresql(engine: Engine) -> None:
         emptied = holdings.get(conn, "h2", VAULT)
     assert emptied is not None
     assert (emptied.envelope, emptied.data_key) == (b"", None)
+
+
+# Stored once -----------------------------------------------------------------------------------
+
+
+def test_the_card_that_verified_holdings_is_stored_once(engine: Engine) -> None:
+    """Three holdings verified by the same card keep one copy of it (ADR 0096); another card
+    is a row of its own, and each holding reads its own card back."""
+    other = holding("h9", "KOR-9", sender_card={"nation": "KOR", "rotated": True})
+    with engine.begin() as conn:
+        holdings.add_all(conn, [other], VAULT)
+    with engine.connect() as conn:
+        stored = conn.execute(select(held_cards.c.card)).scalars().all()
+        assert sorted(stored, key=len) == [{"nation": "KOR"}, {"nation": "KOR", "rotated": True}]
+        assert _opened(holdings.get(conn, "h9", VAULT)).sender_card == other.sender_card
+        assert _opened(holdings.get(conn, "h2", VAULT)).sender_card == {"nation": "KOR"}
+
+
+def test_a_card_stored_concurrently_is_kept_once(engine: Engine) -> None:
+    """Two transactions storing holdings verified by the same new card both commit."""
+    card = {"nation": "KOR", "new": 1}
+    with engine.begin() as conn:
+        holdings.add_all(conn, [holding("h5", "KOR-5", sender_card=card)], VAULT)
+    with engine.begin() as conn:
+        holdings.add_all(conn, [holding("h6", "KOR-6", sender_card=card)], VAULT)
+    with engine.connect() as conn:
+        digests = conn.execute(select(holdings_table.c.sender_card_digest)).scalars().all()
+        assert digests.count(holdings.card_digest(card)) == 2
+        assert len(conn.execute(select(held_cards)).all()) == 2

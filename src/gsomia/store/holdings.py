@@ -11,6 +11,8 @@ a level for it any more.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -26,11 +28,12 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 
 from gsomia.labels import label_from_obj
 from gsomia.seal.at_rest import Vault, is_sealed, is_sealed_text
 from gsomia.store.items import handling_terms_of
-from gsomia.store.tables import holdings
+from gsomia.store.tables import held_cards, holdings
 from gsomia.treaty.classification import DECLASSIFIED, DeclassifiedHolding
 from gsomia.treaty.items import Holding, Item, Precedence
 from gsomia.treaty.listing import ListFilter
@@ -142,18 +145,25 @@ def _record(row: Row[Any] | RowMapping | Mapping[str, Any], vault: Vault) -> Hol
 
 
 def from_row(row: Row[Any] | RowMapping, vault: Vault) -> HoldingRecord:
-    """A `holdings` row a caller selected itself, as a record. Transitional: for node/control
-    modules that still select holdings themselves, until they read them through this module."""
+    """A `holdings` row a caller selected itself (with `whole()`, which joins the card in), as
+    a record. Transitional: for node/control modules that still select holdings themselves,
+    until they read them through this module."""
     return _record(row, vault)
 
 
 # Reading ------------------------------------------------------------------------------------
 
 
-def _by_id_or_item(holding_id: str) -> Select[Any]:
-    return select(holdings).where(
-        (holdings.c.id == holding_id) | (holdings.c.item_id == holding_id)
+def whole() -> Select[Any]:
+    """Every column of a holding, with the card that verified it (stored once, ADR 0096)."""
+    card = held_cards.c.card.label("sender_card")
+    return select(holdings, card).join_from(
+        holdings, held_cards, holdings.c.sender_card_digest == held_cards.c.digest
     )
+
+
+def _by_id_or_item(holding_id: str) -> Select[Any]:
+    return whole().where((holdings.c.id == holding_id) | (holdings.c.item_id == holding_id))
 
 
 def get(conn: Connection, holding_id: str, vault: Vault) -> HoldingRecord | None:
@@ -169,13 +179,13 @@ def get_row(conn: Connection, holding_id: str) -> Row[Any] | None:
 
 
 def by_ids(conn: Connection, holding_ids: Sequence[str], vault: Vault) -> dict[str, HoldingRecord]:
-    rows = conn.execute(select(holdings).where(holdings.c.id.in_(holding_ids)))
+    rows = conn.execute(whole().where(holdings.c.id.in_(holding_ids)))
     return {record.id: record for record in (_record(row, vault) for row in rows)}
 
 
 def newest(conn: Connection, vault: Vault, limit: int | None = None) -> list[HoldingRecord]:
     """Every holding (the `limit` latest), the latest received first."""
-    query = select(holdings).order_by(holdings.c.received_at.desc())
+    query = whole().order_by(holdings.c.received_at.desc())
     return [_record(row, vault) for row in conn.execute(query.limit(limit))]
 
 
@@ -183,7 +193,7 @@ def newest(conn: Connection, vault: Vault, limit: int | None = None) -> list[Hol
 Place = tuple[datetime, str]
 
 #: What a list reads of a holding: not its envelope, nor the card that verified it.
-_LISTED = [column for column in holdings.c if column.name not in ("envelope", "sender_card")]
+_LISTED = [column for column in holdings.c if column.name != "envelope"]
 
 
 def page(
@@ -234,14 +244,14 @@ def _page_query(
 
 def newest_flash(conn: Connection, limit: int, vault: Vault) -> list[HoldingRecord]:
     """The `limit` FLASH holdings received last, the latest first."""
-    query = select(holdings).where(holdings.c.precedence == Precedence.FLASH.name)
+    query = whole().where(holdings.c.precedence == Precedence.FLASH.name)
     rows = conn.execute(query.order_by(holdings.c.received_at.desc()).limit(limit))
     return [_record(row, vault) for row in rows]
 
 
 def of_item(conn: Connection, item_id: str, vault: Vault) -> list[HoldingRecord]:
     """The holdings of `item_id`, the first received first."""
-    query = select(holdings).where(holdings.c.item_id == item_id)
+    query = whole().where(holdings.c.item_id == item_id)
     rows = conn.execute(query.order_by(holdings.c.received_at))
     return [_record(row, vault) for row in rows]
 
@@ -265,9 +275,7 @@ def collection_page(
     """The next `limit` holdings received under `agreement_id` for `purpose`, in (received,
     id) order after the key `after`: keyset paging on `ix_holdings_collection`, so a page
     costs the same at any depth (ADR 0116)."""
-    query = select(holdings).where(
-        holdings.c.agreement_id == agreement_id, holdings.c.purpose == purpose
-    )
+    query = whole().where(holdings.c.agreement_id == agreement_id, holdings.c.purpose == purpose)
     if added_after is not None:
         query = query.where(holdings.c.received_at > added_after)
     if after is not None:
@@ -278,7 +286,7 @@ def collection_page(
 
 def of_items(conn: Connection, item_ids: Sequence[str], vault: Vault) -> list[HoldingRecord]:
     """The holdings of any of `item_ids`, the first received first."""
-    query = select(holdings).where(holdings.c.item_id.in_(item_ids))
+    query = whole().where(holdings.c.item_id.in_(item_ids))
     rows = conn.execute(query.order_by(holdings.c.received_at, holdings.c.id))
     return [_record(row, vault) for row in rows]
 
@@ -297,18 +305,38 @@ def add_all(conn: Connection, records: Sequence[HoldingRecord], vault: Vault) ->
 def insert_rows(conn: Connection, rows: Sequence[Mapping[str, Any]], vault: Vault) -> None:
     """Store holdings given as column values, each envelope sealed under a data key of its
     own, kept wrapped beside it (ADR 0075)."""
-    sealed = []
+    sealed, cards = [], {}
     for row in rows:
         key, wrapped = vault.new_data_key(row["id"])
+        digest, cards[digest] = card_digest(row["sender_card"]), dict(row["sender_card"])
+        stored = {name: value for name, value in row.items() if name != "sender_card"}
         sealed.append(
             {
-                **row,
+                **stored,
                 **_seal_described(row, vault),
                 "envelope": key.seal(ENVELOPE, row["envelope"]),
                 "data_key": wrapped,
+                "sender_card_digest": digest,
             }
         )
+    _keep_cards(conn, cards)
     conn.execute(holdings.insert(), sealed)
+
+
+def card_digest(card: Mapping[str, Any]) -> str:
+    """The name a card is stored once under: SHA-256 of its canonical JSON."""
+    canonical = json.dumps(dict(card), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _keep_cards(conn: Connection, cards: Mapping[str, Mapping[str, Any]]) -> None:
+    """Store each card not stored yet; one a concurrent transaction stored first is kept as
+    it is (the same bytes, by its digest)."""
+    if not cards:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    rows = [{"digest": digest, "card": dict(card)} for digest, card in cards.items()]
+    conn.execute(dialect.insert(held_cards).on_conflict_do_nothing(), rows)
 
 
 def envelope_of(row: HoldingRecord | Row[Any], vault: Vault) -> bytes:

@@ -177,6 +177,15 @@ inbox = Table(
     Column("answer", JSON, nullable=False),
 )
 
+#: The identity cards that verified holdings, each stored once (a card is ≈ 5 KB; every holding
+#: from one partner was verified by the same one until it rotates its keys). ADR 0096.
+held_cards = Table(
+    "held_cards",
+    metadata,
+    Column("digest", String(64), primary_key=True),  # SHA-256 of the card's canonical JSON
+    Column("card", JSON, nullable=False),
+)
+
 holdings = Table(
     "holdings",
     metadata,
@@ -197,7 +206,8 @@ holdings = Table(
     Column("envelope", LargeBinary, nullable=False),  # plaintext only ever via a verified open
     # 1: a v1 envelope; 2: the opened v2 message and its evidence, sealed at rest (ADR 0070)
     Column("format", Integer, nullable=False, server_default="1"),
-    Column("sender_card", JSON, nullable=False),  # the card that verified it, kept for reads
+    # The card that verified it, kept for reads: stored once in `held_cards` (ADR 0096).
+    Column("sender_card_digest", ForeignKey("held_cards.digest"), nullable=False),
     # The holding's data key, wrapped by the node's KEK: the envelope is sealed under it, and
     # destruction erases it (crypto-erasure, ADR 0075). None on rows from before.
     Column("data_key", LargeBinary),
