@@ -153,15 +153,27 @@ def queued_for(
     *,
     item_ids: Collection[str] | None = None,
     since: datetime | None = None,
-) -> list[Pending]:
+) -> list[Queued]:
     """What is still queued for `peer` (of `item_ids`, or queued since `since`), whenever it
-    falls due: a courier bundle takes it now (R27). Most urgent first, then oldest."""
-    query = select(*_PENDING).where(outbox.c.state == QUEUED, outbox.c.peer == peer)
+    falls due: a courier bundle takes it now (R27). Most urgent first, then oldest. Bodies stay
+    in the database until `with_bodies` reads one batch of them."""
+    query = select(
+        outbox.c.id,
+        outbox.c.message_id,
+        outbox.c.kind,
+        outbox.c.peer,
+        outbox.c.priority,
+        outbox.c.attempts,
+        outbox.c.item_id,
+        outbox.c.created_at,
+        func.length(outbox.c.body),
+    ).where(outbox.c.state == QUEUED, outbox.c.peer == peer)
     if item_ids is not None:
         query = query.where(outbox.c.item_id.in_(list(item_ids)))
     if since is not None:
         query = query.where(outbox.c.created_at >= since)
-    return [Pending(*row) for row in conn.execute(query.order_by(outbox.c.priority, outbox.c.id))]
+    rows = conn.execute(query.order_by(outbox.c.priority, outbox.c.id))
+    return [Queued(*row) for row in rows]
 
 
 def pending_of(conn: Connection, peer: str, message_ids: Collection[str]) -> list[Pending]:

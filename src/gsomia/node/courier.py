@@ -32,6 +32,7 @@ from gsomia.exchange.outgoing import cut, sealed_batch
 from gsomia.exchange.worker import BULK_BATCH
 from gsomia.node import audit
 from gsomia.node.authority import authorise, refuse
+from gsomia.node.live import push_flash
 from gsomia.node.receive import receive_batch
 from gsomia.node.runtime import Node
 from gsomia.seal.opening import EnvelopeError
@@ -107,8 +108,11 @@ def export_bundle(
     }
 
     def sealed() -> Iterator[tuple[bytes, bytes]]:
+        # One batch's bodies in memory at a time, however large the bundle.
         for chunk in cut(rows, BULK_BATCH):
-            yield sealed_batch(node.keys, node.nation, card, chunk, now)
+            with node.reader.connect() as conn:
+                pending = outbox.with_bodies(conn, chunk)
+            yield sealed_batch(node.keys, node.nation, card, pending, now)
 
     written = bundles.write_bundle(path, node.keys, head, sealed(), progress)
     message_ids = [row.message_id for row in rows]
@@ -145,7 +149,7 @@ def export_bundle(
 
 
 def _check_selection(
-    rows: Sequence[outbox.Pending], to: str, item_ids: Sequence[str] | None
+    rows: Sequence[outbox.Queued], to: str, item_ids: Sequence[str] | None
 ) -> None:
     if item_ids is not None:
         missing = sorted(set(item_ids) - {row.item_id for row in rows})
@@ -199,16 +203,23 @@ def _take_dispatch(
                decision=decision, now=now)  # fmt: skip
     card = node.peer_card(sender)
     assert card is not None  # the bundle verified under it
-    answers: list[tuple[bytes, bytes]] = []
     states: Counter[str] = Counter()
     message_ids: list[str] = []
-    for batch_id, data in bundles.parts(found, progress):
-        document, _ = receive_batch(node, sender, data, channel=head["channel"])
-        for entry in document["answers"]:
-            states[entry["answer"]["status"]] += 1
-            message_ids.append(entry["answer"]["id"])
-        sealed = seal_to(card, json.dumps(document, separators=(",", ":")).encode(), batch_id)
-        answers.append((batch_id, sealed))
+
+    def answered() -> Iterator[tuple[bytes, bytes]]:
+        # Each batch applied as the peer API applies it, its answers sealed back the same way;
+        # one batch in memory at a time.
+        for batch_id, data in bundles.parts(found, progress):
+            document, accepted = receive_batch(node, sender, data, channel=head["channel"])
+            push_flash(node, accepted)  # open screens hear of a FLASH item as online
+            for entry in document["answers"]:
+                states[entry["answer"]["status"]] += 1
+                message_ids.append(entry["answer"]["id"])
+            yield (
+                batch_id,
+                seal_to(card, json.dumps(document, separators=(",", ":")).encode(), batch_id),
+            )
+
     back = {
         "kind": RECEIPT,
         "dispatch": found.dispatch,
@@ -219,7 +230,7 @@ def _take_dispatch(
         "at": now.isoformat(),
         "receipt_due": "",
     }
-    bundles.write_bundle(receipt, node.keys, back, iter(answers))
+    bundles.write_bundle(receipt, node.keys, back, answered())
     first = _record_import(
         node, user, found, decided=(agreement.id, decision), message_ids=message_ids, now=now
     )
