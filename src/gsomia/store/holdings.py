@@ -193,7 +193,7 @@ def newest(conn: Connection, vault: Vault, limit: int | None = None) -> list[Hol
 Place = tuple[datetime, str]
 
 #: What a list reads of a holding: not its envelope, nor the card that verified it.
-_LISTED = [column for column in holdings.c if column.name != "envelope"]
+_LISTED = [column for column in holdings.c if column.name not in ("envelope", "binding")]
 
 
 def page(
@@ -207,11 +207,11 @@ def page(
 ) -> list[HoldingRecord]:
     """Up to `limit` holdings after `after` in list order (the latest received first, then by
     id; `backward`: the other way), read in the order of `ix_holdings_listed`, without
-    envelope or sender card (empty: a list never carries them). `where` is applied here on the
+    envelope, sender card or binding (empty: a list never carries them). `where` is applied here on the
     columns stored in clear (state, this nation's marking, precedence, purpose, originator or
     sender); the title is for the caller, and every filter again on the row as shown."""
     query = _page_query(after=after, limit=limit, where=where, backward=backward)
-    unread = {"envelope": b"", "sender_card": {}}
+    unread: dict[str, Any] = {"envelope": b"", "sender_card": {}, "binding": None}
     return [_record({**row._mapping, **unread}, vault) for row in conn.execute(query)]
 
 
