@@ -207,9 +207,10 @@ def page(
 ) -> list[HoldingRecord]:
     """Up to `limit` holdings after `after` in list order (the latest received first, then by
     id; `backward`: the other way), read in the order of `ix_holdings_listed`, without
-    envelope, sender card or binding (empty: a list never carries them). `where` is applied here on the
-    columns stored in clear (state, this nation's marking, precedence, purpose, originator or
-    sender); the title is for the caller, and every filter again on the row as shown."""
+    envelope, sender card or binding (empty: a list never carries them). `where` is applied
+    here on the columns stored in clear (state, this nation's marking, precedence, purpose,
+    originator or sender); the title is for the caller, and every filter again on the row as
+    shown."""
     query = _page_query(after=after, limit=limit, where=where, backward=backward)
     unread: dict[str, Any] = {"envelope": b"", "sender_card": {}, "binding": None}
     return [_record({**row._mapping, **unread}, vault) for row in conn.execute(query)]
