@@ -129,6 +129,10 @@ class NodeClient:
         path = f"/api/v1/agreements/{agreement_id}/amendments"
         return dict(self._call("POST", path, json=consent).json())
 
+    def item_label(self, item_id: str, fmt: str) -> bytes:
+        response = self._call("GET", f"/api/v1/items/{item_id}/label", params={"format": fmt})
+        return response.content
+
     def release(self, item_id: str) -> list[dict[str, Any]]:
         return list(self._call("POST", f"/api/v1/items/{item_id}/release").json())
 

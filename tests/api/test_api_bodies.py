@@ -133,3 +133,25 @@ def test_an_agreement_says_what_its_data_leaves_unconfirmed(site: Site) -> None:
     assert all("recorded as the signing day" in e["unconfirmed"] for e in notes)
     kj = kor.get("/api/v1/agreements/KOR-JPN-2016", headers=site.auth("park")).json()
     assert "table" not in kj["unconfirmed"]
+
+
+def test_an_items_label_over_http_in_each_format(site: Site) -> None:
+    """GET /items/{id}/label: ADatP-4774 XML, its JSON form, ISM; an unknown format is 422."""
+    kor = site.clients["KOR"]
+    draft = {
+        "title": "label over http",
+        "level": "군사II급비밀",
+        "releasable_to": ["JPN"],
+        "purpose": "missile-warning",
+        "text": "t",
+    }
+    item_id = kor.post("/api/v1/items", json=draft, headers=site.auth("kim")).json()["id"]
+    path = f"/api/v1/items/{item_id}/label"
+    xml = kor.get(path, headers=site.auth("kim"))
+    assert xml.status_code == 200, xml.text
+    assert xml.headers["content-type"].startswith("application/xml")
+    assert b"originatorConfidentialityLabel" in xml.content
+    ism = kor.get(path, params={"format": "ism"}, headers=site.auth("kim")).json()
+    assert ism["banner"] == "SECRET//REL TO JPN, KOR"
+    wrong = kor.get(path, params={"format": "pdf"}, headers=site.auth("kim"))
+    assert wrong.status_code == 422

@@ -3,7 +3,7 @@ transfers."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
@@ -21,7 +21,7 @@ from gsomia.api.models.users import (
     TransferOut,
 )
 from gsomia.labels.media import attachment_headers
-from gsomia.node import listing, read, transfers
+from gsomia.node import labels, listing, read, transfers
 from gsomia.node import publish as publishing
 from gsomia.node import release as releasing
 from gsomia.node.live import alert_events
@@ -120,6 +120,20 @@ def show_item(item_id: str, user: UserDep, node: NodeDep) -> ItemOut:
     journeys = [_transfer_out(t) for t in transfers.list_transfers(node, user, item_id)]
     row = listing.item_listing(node, user, item_id)
     return ItemOut(**_item_fields(row), transfers=journeys)
+
+
+@router.get("/items/{item_id}/label")
+def item_label(
+    item_id: str,
+    user: UserDep,
+    node: NodeDep,
+    format: Literal["xml", "json", "ism"] = "xml",
+) -> Response:
+    """The label of an own item, or the label set of a holding, as partners' tools read it:
+    ADatP-4774 XML (`format=xml`), its JSON form (`json`) or US ISM attributes with the CAPCO
+    banner (`ism`); only for a person who may see the item in full (R9, R11)."""
+    out = labels.item_label(node, user, item_id, format)
+    return Response(out.content, media_type=out.media_type)
 
 
 @router.get("/transfers")

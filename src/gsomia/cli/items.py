@@ -220,6 +220,27 @@ def show(
     console.print_json(data=item)
 
 
+@item_app.command("label")
+def label(  # noqa: PLR0917 - Typer maps parameters to options
+    item_id: Annotated[str, typer.Argument(help="an own item's id or a holding's")],
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format", help="xml (ADatP-4774), json (its JSON form) or ism (US ISM and banner)"
+        ),
+    ] = "xml",
+    home: Home = None,
+    user: As = None,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    """Print an item's confidentiality label as partners' tools read it (a holding's label set:
+    the originator's label unchanged and this nation's alternative)."""
+    with connect(home, user, url, token) as client:
+        content = client.item_label(item_id, fmt)
+    sys.stdout.buffer.write(content if content.endswith(b"\n") else content + b"\n")
+
+
 @item_app.command("read")
 def read(  # noqa: PLR0917 - Typer maps parameters to options
     holding_id: Annotated[str, typer.Argument()],
