@@ -45,6 +45,7 @@ from gsomia.app.admission import (
 from gsomia.app.doors import peer_door, user_door
 from gsomia.app.gate import Gate
 from gsomia.app.nation import NationHeader
+from gsomia.app.short_ids import ShortIds
 from gsomia.node.cosigning import keep_log
 from gsomia.node.runtime import Node
 from gsomia.node.throttle import Allowance, Throttle
@@ -102,6 +103,8 @@ def create_user_app(node: Node, *, run_worker: bool = True) -> FastAPI:
     app.include_router(taxii.router)  # partner tools: TAXII 2.1 (ADR 0116)
     app.include_router(exports.router)  # partner tools' formats: STIX, ZTDF (ADR 0115)
     install_web(app)  # pages and static files (gsomia.web)
+    # Ids as lists print them, expanded inside the gate: only for the admitted (issue 16).
+    app.add_middleware(ShortIds, node=node)
     # Caps and credentials before any body is read (ADR 0072).
     app.add_middleware(
         Gate,

@@ -202,8 +202,9 @@ def _holdings_table(rows: list[dict[str, Any]]) -> Table:
 
 
 @item_app.command("show")
-def show(
-    item_id: Annotated[str, typer.Argument()],
+def show(  # noqa: PLR0917 - Typer maps parameters to options
+    item_id: Annotated[str, typer.Argument(help="the id, or its first characters as listed")],
+    as_json: Annotated[bool, typer.Option("--json", help="as the API answers it")] = False,
     home: Home = None,
     user: As = None,
     url: Url = None,
@@ -212,12 +213,43 @@ def show(
     """An item of this node with its transfers, or a holding with both its labels."""
     with connect(home, user, url, token) as client:
         try:
-            item = client.item(item_id)
+            record = client.item(item_id)
+            title = f"item {record.get('id', item_id)}"
         except NotFound:  # not published here: perhaps a holding from a partner
-            holding = client.holding(item_id)
-            console.print_json(data=holding)
-            return
-    console.print_json(data=item)
+            record = client.holding(item_id)
+            title = f"holding {record.get('id', item_id)}"
+    if as_json:
+        console.print_json(data=record)
+        return
+    _show_record(record, title)
+
+
+def _show_record(record: dict[str, Any], title: str) -> None:
+    """Scalars and lists of words as one two-column table; each list of records (transfers,
+    decisions) as its own table after it; a nested record shown compact."""
+    table = Table(show_header=False, title=title)
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    nested: list[tuple[str, list[dict[str, Any]]]] = []
+    for key, value in record.items():
+        if value in (None, "", []):
+            continue
+        if isinstance(value, list) and all(isinstance(v, dict) for v in value):
+            nested.append((key, value))
+            continue
+        if isinstance(value, list):
+            text = listed(str(v) for v in value)
+        elif isinstance(value, dict):
+            text = json.dumps(value, ensure_ascii=False)[:300]
+        else:
+            text = str(value)
+        shown = escape(text)
+        table.add_row(key, styled(shown) if key in ("state", "status") else shown)
+    console.print(table)
+    for key, rows in nested:
+        columns = [k for k in rows[0] if not isinstance(rows[0][k], dict | list)][:7]
+        cells = ([escape(str(row.get(c, ""))) for c in columns] for row in rows)
+        console.print(grid(columns, cells, title=key))
 
 
 @item_app.command("label")
