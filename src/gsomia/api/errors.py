@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from gsomia.errors import Error, InputError, PolicyDenied, http_status
+from gsomia.errors import Error, InputError, PolicyDenied, RateLimited, http_status
 
 log = logging.getLogger("gsomia.api")
 
@@ -79,5 +79,9 @@ def install(app: FastAPI) -> None:
             },
         )
         if request.url.path.startswith("/taxii2/"):
-            return _taxii_error(error, status)
-        return JSONResponse(problem(error), status_code=status)
+            answer = _taxii_error(error, status)
+        else:
+            answer = JSONResponse(problem(error), status_code=status)
+        if isinstance(error, RateLimited):  # as the gate says it (`gsomia.app.gate`)
+            answer.headers["Retry-After"] = str(max(1, round(error.retry_after)))
+        return answer

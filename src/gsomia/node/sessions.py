@@ -31,19 +31,35 @@ def sign_in(db: Database, name: str, password: str, sid: str) -> UserRecord | No
     """The person if `password` is theirs, with session `sid` started for them; None if not
     (the failure counted). `PolicyDenied` without checking the password while the name must
     wait after failures."""
+    user = check_credentials(db, name, password)
+    if user is not None:
+        with db.engine.begin() as conn:
+            store.start(conn, sid, user.name, db.clock())
+    return user
+
+
+def check_credentials(db: Database, name: str, password: str) -> UserRecord | None:
+    """The person if `password` is theirs and they are not disabled; None if not (the failure
+    counted). `PolicyDenied` without checking the password while the name must wait after
+    failures; `RateLimited` while too many checks run (`gsomia.store.users.AT_ONCE`).
+
+    The check runs outside any write transaction: on SQLite the node has one writer, and a
+    guess that held it for an Argon2id check stalled every write of the node (found by the
+    attack)."""
     now = db.clock()
     with db.reader.connect() as conn:
         failures, last = store.failures(conn, name)
-    waiting = may_try_login(failures, last, now)
-    if not waiting.allowed:
-        raise PolicyDenied(waiting.reason, article=waiting.article)
-    with db.engine.begin() as conn:
+        waiting = may_try_login(failures, last, now)
+        if not waiting.allowed:
+            raise PolicyDenied(waiting.reason, article=waiting.article)
         user = people.check_password(conn, name, password)
-        if user is None or user.disabled_at is not None:
+    if user is None or user.disabled_at is not None:
+        with db.engine.begin() as conn:
             store.record_failure(conn, name, now, forget_before=now - FORGET_FAILURES)
-            return None
-        store.clear_failures(conn, name)
-        store.start(conn, sid, user.name, now)
+        return None
+    if failures:
+        with db.engine.begin() as conn:
+            store.clear_failures(conn, name)
     return user
 
 

@@ -21,21 +21,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from gsomia.errors import Conflict, Error, InputError, NotFound, PolicyDenied, Unauthenticated
+from gsomia.errors import Conflict, Error, InputError, NotFound, Unauthenticated
 from gsomia.node import publish, sharing
 from gsomia.node.paging import BUDGET
 from gsomia.node.runtime import Node
-from gsomia.node.sessions import FORGET_FAILURES
+from gsomia.node.sessions import check_credentials
 from gsomia.node.sharing import Handed
 from gsomia.stix.intake import Intake, Refused, take_in
 from gsomia.stix.objects import NAMESPACE, STIX_MEDIA_TYPE, object_of, stix_id
 from gsomia.store import holdings, items
-from gsomia.store import sessions as attempts
-from gsomia.store import users as people
 from gsomia.store.users import UserRecord
 from gsomia.treaty.agreements import Agreement
 from gsomia.treaty.decision import Decision
-from gsomia.treaty.sessions import may_try_login
 
 __all__ = [
     "MAX_LIMIT",
@@ -123,21 +120,11 @@ def basic_user(node: Node, name: str, password: str) -> UserRecord:
     """The person HTTP Basic credentials name, counted and held back after failures as a
     sign-in is (`gsomia.node.sessions`); `Unauthenticated` otherwise. A TAXII tool that pages
     much should use a bearer token: each Basic request checks a password hash."""
-    now = node.clock()
-    with node.reader.connect() as conn:
-        failures, last = attempts.failures(conn, name)
-    waiting = may_try_login(failures, last, now)
-    if not waiting.allowed:
-        raise PolicyDenied(waiting.reason, article=waiting.article)
-    with node.engine.begin() as conn:
-        user = people.check_password(conn, name, password)
-        if user is None or user.disabled_at is not None:
-            attempts.record_failure(conn, name, now, forget_before=now - FORGET_FAILURES)
-            raise Unauthenticated(
-                "the name or password is wrong", hint="or send `Authorization: Bearer <token>`"
-            )
-        if failures:
-            attempts.clear_failures(conn, name)
+    user = check_credentials(node, name, password)
+    if user is None:
+        raise Unauthenticated(
+            "the name or password is wrong", hint="or send `Authorization: Bearer <token>`"
+        )
     return user
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -16,10 +17,17 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from gsomia.errors import Conflict, NotFound
+from gsomia.errors import Conflict, NotFound, RateLimited
 from gsomia.store.tables import api_tokens, users, web_sessions
 
 _hasher = PasswordHasher()
+#: Password checks running at once in this process. Each Argon2id check holds 64 MiB and a
+#: core, and is asked before anyone is known (a sign-in, TAXII Basic credentials): unbounded,
+#: forty guesses at once under forty names held 2.5 GB (found by the attack).
+AT_ONCE = 2
+#: How long a check waits for one running to finish before it is refused.
+WAIT_FOR_A_CHECK = 0.5
+_checking = threading.BoundedSemaphore(AT_ONCE)
 # Verifying against a real hash for unknown users keeps login time from telling who exists.
 _DUMMY_HASH = _hasher.hash("gsomia-no-such-user")
 
@@ -142,14 +150,24 @@ def set_password(conn: Connection, name: str, password: str) -> None:
 
 
 def check_password(conn: Connection, name: str, password: str) -> UserRecord | None:
-    """The user if `password` is theirs, else None (timing does not reveal which part failed)."""
-    row = conn.execute(select(users).where(users.c.name == name)).first()
-    stored = row._mapping["password_hash"] if row is not None else None
+    """The user if `password` is theirs, else None (timing does not reveal which part failed);
+    `RateLimited` while `AT_ONCE` checks run for longer than `WAIT_FOR_A_CHECK` seconds."""
+    if not _checking.acquire(timeout=WAIT_FOR_A_CHECK):
+        raise RateLimited(
+            "too many passwords are being checked at once",
+            retry_after=1.0,
+            hint="try again in a second; a tool should send an API token",
+        )
     try:
-        _hasher.verify(stored or _DUMMY_HASH, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return None
-    return _record(row) if row is not None and stored else None
+        row = conn.execute(select(users).where(users.c.name == name)).first()
+        stored = row._mapping["password_hash"] if row is not None else None
+        try:
+            _hasher.verify(stored or _DUMMY_HASH, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return None
+        return _record(row) if row is not None and stored else None
+    finally:
+        _checking.release()
 
 
 def _digest(token: str) -> str:

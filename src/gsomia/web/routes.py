@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Form, Response
 from fastapi.responses import RedirectResponse, StreamingResponse
 from starlette.datastructures import UploadFile
 
-from gsomia.errors import InputError, NotFound, PolicyDenied, http_status
+from gsomia.errors import InputError, NotFound, PolicyDenied, RateLimited, http_status
 from gsomia.labels import CAVEATS
 from gsomia.labels.media import attachment_headers, shown_inline
 from gsomia.node import audit_trail, courier, listing, overview, read, sessions, transfers
@@ -51,7 +51,7 @@ async def login(page: Posted) -> Response:
     fresh = Session.fresh()  # a new id at sign-in: no fixation
     try:
         user = sessions.sign_in(page.node, name, password, fresh.sid)
-    except PolicyDenied as waiting:
+    except (PolicyDenied, RateLimited) as waiting:
         log.info("sign-in deferred", extra={"user": name})
         return render(page, "login.html", status=429, name=name, wait=waiting)
     if user is None:
