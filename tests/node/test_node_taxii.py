@@ -3,6 +3,7 @@ object handed over logged, posted objects taken in as drafts once, a partner's i
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from tests.node.node_fixtures import LAUNCH, Cast
 
 from gsomia.errors import InputError, NotFound
 from gsomia.node import sharing, taxii
+from gsomia.node.release import RuleDraft, set_release_rule
 from gsomia.stix.objects import EXTENSION_ID, labels_of, object_of, stix_id
 from gsomia.store import items
 
@@ -169,3 +171,26 @@ def test_export_refuses_as_a_page_would(cast: Cast, provided: list[str]) -> None
         sharing.export(node, cast.user("JPN", "suzuki"), [provided[2]], action="read:stix")
     everything = sharing.readable_all(node, cast.user("JPN", "suzuki"), 100, action="read:stix")
     assert provided[2] not in {i.item_id for i in everything}
+
+
+def test_posted_objects_go_out_at_once_under_a_standing_rule_for_their_feed(
+    cast: Cast,
+) -> None:
+    node = cast.nodes["JPN"]
+    rule = RuleDraft(
+        f"taxii:{AGREEMENT}:{LAUNCH}", ("KOR",), "秘", LAUNCH, node.clock() + timedelta(days=30)
+    )
+    set_release_rule(node, cast.user("JPN", "tanaka"), rule)
+    fed = {
+        **INDICATOR,
+        "id": "indicator--5c1e9a34-7b2d-4e6f-8a9b-0c1d2e3f4a5b",
+        "extensions": {EXTENSION_ID: {"classification": "秘"}},
+    }
+    posted = taxii.post_objects(node, cast.user("JPN", "sato"), _collection(cast, "sato"), [fed])
+    [item_id] = posted.item_ids
+    with node.engine.connect() as conn:
+        record = items.get(conn, item_id, node.vault)
+    assert record is not None
+    assert record.state == "released"
+    assert record.released_by is not None
+    assert "tanaka" in record.released_by
