@@ -121,27 +121,46 @@ def _node_add_rate(http: httpx.Client, url: str) -> float:
     return ADDS / spent
 
 
-def _medallion(workdir: Path, reports: list[dict[str, Any]]) -> dict[str, float]:
+#: medallion 3.0 on this machine, as issue 17 reports it: the anchor where medallion does not
+#: answer within `MEDALLION_WAIT` in this run (its page and get scan every stored object).
+PUBLISHED = {"page_10k": 24.0, "get_10k": 350.0, "add_10k": 4.0, "page_1k": 275.0}
+MEDALLION_WAIT = 120.0
+
+
+def _bounded(found: dict[str, float], late: list[str], key: str, measure: Any) -> None:
+    """`measure()` into `found[key]`, or issue 17's figure if medallion does not answer."""
+    try:
+        found[key] = measure()
+    except httpx.TimeoutException:
+        found[key] = PUBLISHED[key]
+        late.append(key)
+
+
+def _medallion(workdir: Path, reports: list[dict[str, Any]]) -> tuple[dict[str, float], list[str]]:
     server = Medallion(workdir, page_size=PAGE)
     server.start()
     found: dict[str, float] = {}
+    late: list[str] = []
     try:
         with server.client() as http:
+            http.timeout = httpx.Timeout(MEDALLION_WAIT)
             server.add(http, reports[:1000])
-            found["page_1k"] = _page_rate(http, server.objects_url, 3)
+            _bounded(found, late, "page_1k", lambda: _page_rate(http, server.objects_url, 3))
             for start in range(1000, 10_000, 1000):
                 server.add(http, reports[start : start + 1000])
-            found["page_10k"] = _page_rate(http, server.objects_url, 1)
-            found["get_10k"] = _get_ms(http, f"{server.objects_url}{reports[5000]['id']}/", 3)
             spent = 0.0
             for n in range(10):
                 started = time.perf_counter()
                 server.add(http, [_indicator(n)])
                 spent += time.perf_counter() - started
             found["add_10k"] = 10 / spent
+            one = f"{server.objects_url}{reports[5000]['id']}/"
+            _bounded(found, late, "get_10k", lambda: _get_ms(http, one, 3))
+            _bounded(found, late, "page_10k", lambda: _page_rate(http, server.objects_url, 1))
     finally:
         server.stop()
-    return found
+    print("medallion:", found, "not answered in time:", late)
+    return found, late
 
 
 def _reports(template_item: StixItem, count: int) -> list[dict[str, Any]]:
@@ -181,14 +200,20 @@ def _node(workdir: Path) -> tuple[dict[str, float], StixItem]:
         sample = sharing.holding_item(jpn, template)
     finally:
         net.close()
+    print("node:", found)
     return found, sample
 
 
 def run() -> dict[str, Figure]:
     with tempfile.TemporaryDirectory() as root:
         node, sample = _node(Path(root) / "net")
-        reference = _medallion(Path(root) / "medallion", _reports(sample, 10_000))
+        reference, late = _medallion(Path(root) / "medallion", _reports(sample, 10_000))
     anchor = "medallion 3.0 (memory backend), same run, same client"
+    if late:
+        anchor += (
+            f"; {', '.join(late)}: no answer within {MEDALLION_WAIT:.0f} s in this run, "
+            "issue 17's figure for medallion on this machine instead"
+        )
     note = f"JPN node process on SQLite, reader cleared, each object decided and logged; {MACHINE}"
     return {
         "taxii_add_per_s_10k": Figure(
