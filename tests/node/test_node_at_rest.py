@@ -7,16 +7,19 @@ import shutil
 import stat
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
 from tests.node.node_fixtures import Cast, build_cast
 
-from gsomia.errors import VerificationError
-from gsomia.node import read, transfers
+from gsomia.errors import StoreDamaged, VerificationError
+from gsomia.exchange import inbox
+from gsomia.node import at_rest, read, transfers
 from gsomia.seal.at_rest import Vault
+from gsomia.store import holdings as stored_holdings
 from gsomia.store import items as stored_items
-from gsomia.store.tables import items
+from gsomia.store.tables import holdings, items, rejections, store_marks
 
 TITLE = "Hwasong-19 TEL at Sino-ri, grid 41XYZ"
 TEXT = "Launch window 0400-0600 KST; telemetry band 2.2 GHz; codeword AMBER-WALRUS"
@@ -113,3 +116,99 @@ def test_a_copy_of_the_receivers_node_db_shows_no_title_or_label(tmp_path: Path)
     finally:
         for node in cast.nodes.values():
             node.engine.dispose()
+
+
+def _write_clear(node: Any, item_id: str, title: str, new_id: str = "") -> None:
+    """Someone holding the database, not the key, puts an item row in clear, as rows from
+    before ADR 0075 were."""
+    with node.engine.begin() as conn:
+        row = conn.execute(select(items).where(items.c.id == item_id)).one()._asdict()
+        label = stored_items.get(conn, item_id, node.vault)
+        assert label is not None
+        values = {**row, "id": new_id or f"{item_id}-forged", "title": title, "data_key": None}
+        values |= {"label": dict(label.label), "content": b"forged content"}
+        conn.execute(items.insert().values(values))
+
+
+def test_an_item_row_in_clear_is_damage_not_an_old_row(kor: tuple[Cast, str]) -> None:
+    """Before: a row without a data key was read as one from before sealing, as genuine."""
+    cast, item_id = kor
+    node = cast["KOR"]
+    _write_clear(node, item_id, "forged in clear")
+    with node.engine.connect() as conn, pytest.raises(StoreDamaged) as caught:
+        stored_items.get(conn, f"{item_id}-forged", node.vault)
+    assert f"{item_id}-forged" in caught.value.message
+    node.migrate()  # the node's sealing pass ran before: it does not seal the forged row
+    with node.engine.connect() as conn, pytest.raises(StoreDamaged):
+        stored_items.get(conn, f"{item_id}-forged", node.vault)
+    # Its sealed marker says it is sealed, but it is clear: damage too.
+    with node.engine.begin() as conn:
+        key = conn.execute(select(items.c.data_key).where(items.c.id == item_id)).scalar()
+        conn.execute(update(items).where(items.c.id == f"{item_id}-forged").values(data_key=key))
+    with node.engine.connect() as conn, pytest.raises(StoreDamaged):
+        stored_items.get(conn, f"{item_id}-forged", node.vault)
+    with node.engine.begin() as conn:
+        conn.execute(items.delete().where(items.c.id == f"{item_id}-forged"))
+
+
+def test_a_holding_title_put_in_clear_is_damage(tmp_path: Path) -> None:
+    cast = build_cast(tmp_path / "homes", ("KOR", "JPN"))
+    item_id = cast.publish("KOR", "kim", title=TITLE, content=TEXT.encode())
+    cast.send("KOR", "JPN", cast.release("KOR", "park", item_id))
+    jpn = cast["JPN"]
+    [held] = read.list_holdings(jpn)
+    holding_id = held.id
+    with jpn.engine.begin() as conn:
+        conn.execute(
+            update(holdings).where(holdings.c.id == holding_id).values(title="forged in clear")
+        )
+    with jpn.engine.connect() as conn, pytest.raises(StoreDamaged):
+        stored_holdings.get(conn, holding_id, jpn.vault)
+    for node in cast.nodes.values():
+        node.engine.dispose()
+
+
+def test_rows_in_clear_from_before_are_sealed_once_by_the_node(tmp_path: Path) -> None:
+    cast = build_cast(tmp_path / "homes", ("KOR",), pin=False)
+    node = cast["KOR"]
+    item_id = cast.publish("KOR", "kim", title=TITLE, content=TEXT.encode())
+    # A node from before the pass: no mark yet, and an item kept in clear.
+    with node.engine.begin() as conn:
+        conn.execute(store_marks.delete())
+    (node.home.path / at_rest.MARK_FILE).unlink()
+    _write_clear(node, item_id, "an old title in clear")
+    node.migrate()
+    with node.engine.connect() as conn:
+        old = stored_items.get(conn, f"{item_id}-forged", node.vault)
+        kept = conn.execute(select(items.c.title).where(items.c.id == f"{item_id}-forged"))
+        assert str(kept.scalar_one()).startswith("ga1:")
+    assert old is not None
+    assert old.title == "an old title in clear"
+    assert old.content == b"forged content"
+    # Once done, never again: a row put in clear later stays damage, even with one mark gone.
+    with node.engine.begin() as conn:
+        conn.execute(store_marks.delete())
+    _write_clear(node, item_id, "written later", "later")
+    node.migrate()
+    with node.engine.connect() as conn, pytest.raises(StoreDamaged):
+        stored_items.get(conn, "later", node.vault)
+    node.engine.dispose()
+
+
+def test_a_rejections_reason_is_sealed_at_rest(kor: tuple[Cast, str]) -> None:
+    """Before: `rejections.reason` lay in clear (it may name the level, purpose, agreement)."""
+    cast, _ = kor
+    node = cast["KOR"]
+    reason = "the 2016 agreement does not cover 군사I급비밀 for purpose missile-warning"
+    row = {"envelope_id": "m-rejected", "sender": "JPN", "reason": reason, "article": "Art. 4"}
+    with node.engine.begin() as conn:
+        inbox.record(conn, node.keys, [], [{**row, "at": node.clock()}])
+    with node.engine.connect() as conn:
+        kept = conn.execute(
+            select(rejections.c.reason).where(rejections.c.envelope_id == "m-rejected")
+        ).scalar_one()
+    assert "군사I급비밀" not in kept
+    assert "missile-warning" not in kept
+    assert inbox.opened_reason(node.keys, "m-rejected", kept) == reason
+    with pytest.raises(VerificationError):
+        inbox.opened_reason(node.keys, "another", kept)

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from gsomia.errors import VerificationError
 from gsomia.exchange.wire import WireMessage
 from gsomia.seal import NodeKeys
 from gsomia.seal.encoding import b64u, b64u_decode
@@ -120,4 +121,26 @@ def record(
         ]
         conn.execute(inbox.insert(), rows)
     if rejected:
-        conn.execute(rejections.insert(), list(rejected))
+        rows = [
+            {**row, "reason": sealed_reason(keys, row["envelope_id"], row["reason"])}
+            for row in rejected
+        ]
+        conn.execute(rejections.insert(), rows)
+
+
+REASON_PREFIX = "gs2:"
+
+
+def sealed_reason(keys: NodeKeys, envelope_id: str, reason: str) -> str:
+    """A rejection's reason as kept: sealed at rest (it may name the item's level, purpose or
+    agreement, ADR 0088), bound to the message it refused."""
+    sealed = seal_at_rest(keys, reason.encode("utf-8"), f"rejection:{envelope_id}")
+    return REASON_PREFIX + b64u(sealed)
+
+
+def opened_reason(keys: NodeKeys, envelope_id: str, stored: str) -> str:
+    """The reason `sealed_reason` kept; VerificationError if it is not sealed or altered."""
+    if not stored.startswith(REASON_PREFIX):
+        raise VerificationError(f"the reason of rejection {envelope_id} is not sealed at rest")
+    raw = b64u_decode(stored[len(REASON_PREFIX) :], what="reason")
+    return open_at_rest(keys, raw, f"rejection:{envelope_id}").decode("utf-8")

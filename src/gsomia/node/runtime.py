@@ -15,6 +15,7 @@ from gsomia.exchange.outbox import Pending, Sent
 from gsomia.exchange.precedence import PrecedenceGate
 from gsomia.exchange.worker import DeliveryWorker, PeerAddress
 from gsomia.ledger.policy import LogPolicy
+from gsomia.node import at_rest
 from gsomia.node.alerts import AlertBroker
 from gsomia.node.home import NodeHome
 from gsomia.node.ledger import NodeLedger
@@ -93,7 +94,9 @@ class Node:
         )
 
     def migrate(self) -> None:
+        """The newest schema, then the rows kept in clear from before sealed, once (ADR 0088)."""
         migrate(self.engine)
+        at_rest.seal_clear_rows(self.engine, self.vault, self.home.path, self.clock)
 
     def check_store(self) -> None:
         """`Unavailable` if the database does not answer, `StoreDamaged` if it does not read

@@ -18,6 +18,7 @@ base64url, after `ga1:`; a wrapped data key is `nonce(12) ‖ ciphertext‖tag`.
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import os
 from collections.abc import Mapping
@@ -99,6 +100,15 @@ class Vault:
         if len(storage_key) != 32:
             raise VerificationError("the node's storage key is not 32 bytes")
         self._kek = HKDF(hashes.SHA256(), 32, salt=None, info=_KEK_INFO).derive(storage_key)
+        #: Whether rows kept in clear from before ADR 0075 may be read as they are: only while
+        #: the node seals them, once (`node.at_rest`, ADR 0088). Otherwise such a row is damage.
+        self.reads_clear = False
+
+    def sealing_clear_rows(self) -> Vault:
+        """This vault, reading rows kept in clear: for the one pass that seals them."""
+        view = copy.copy(self)
+        view.reads_clear = True
+        return view
 
     def new_data_key(self, owner: str) -> tuple[DataKey, bytes]:
         """A fresh data key for `owner`, and its wrapped form to store beside the row."""

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Row,
     RowMapping,
     Select,
+    func,
     or_,
     select,
     tuple_,
@@ -30,8 +31,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from gsomia.errors import StoreDamaged
 from gsomia.labels import label_from_obj
-from gsomia.seal.at_rest import Vault, is_sealed, is_sealed_text
+from gsomia.seal.at_rest import TEXT_PREFIX, Vault, is_sealed, is_sealed_text
 from gsomia.store.items import handling_terms_of
 from gsomia.store.tables import held_cards, holdings
 from gsomia.treaty.classification import DECLASSIFIED, DeclassifiedHolding
@@ -89,7 +91,12 @@ def _described(m: RowMapping | Mapping[str, Any], vault: Vault) -> tuple[str, An
         m["binding"],
     )
     if not is_sealed_text(title):
-        return title, original, local, binding
+        if not vault.reads_clear:
+            raise StoreDamaged(
+                f"holding {m['id']} lies in clear in the database, where holdings are kept sealed",
+                hint="restore the database from a backup; rows in clear are never read as genuine",
+            )
+        return title, original, local, binding  # from before ADR 0075, read once to be sealed
     key = vault.metadata_key(m["id"])
     return (
         key.open_text("title", title),
@@ -345,8 +352,32 @@ def envelope_of(row: HoldingRecord | Row[Any], vault: Vault) -> bytes:
     data key was erased (destroyed or returned: nothing of it opens, even with the KEK)."""
     wrapped, envelope = row.data_key, row.envelope
     if wrapped is None and not is_sealed(envelope):
-        return bytes(envelope)  # a row from before data keys, or emptied before them
+        if envelope and not vault.reads_clear:
+            raise StoreDamaged(
+                f"holding {row.id}'s envelope lies in clear, where envelopes are kept sealed",
+                hint="restore the database from a backup; rows in clear are never read as genuine",
+            )
+        return bytes(envelope)  # emptied (destroyed, returned) before data keys
     return vault.data_key(row.id, wrapped).open(ENVELOPE, envelope)
+
+
+def seal_clear_rows(conn: Connection, vault: Vault) -> int:
+    """Seal each holding kept in clear from before ADR 0075 (descriptive columns under its
+    metadata key, a kept envelope under a data key of its own); how many. Only the node's one
+    pass does this (`node.at_rest`), with `vault.sealing_clear_rows()`."""
+    clear = ~holdings.c.title.startswith(TEXT_PREFIX) | (
+        holdings.c.data_key.is_(None) & (func.length(holdings.c.envelope) > 0)
+    )
+    rows = conn.execute(select(holdings).where(clear)).all()
+    for row in rows:
+        record = _record(row, vault)
+        values: dict[str, Any] = {**_seal_described(_values(record), vault)}
+        envelope = envelope_of(record, vault)
+        if record.data_key is None and envelope:
+            key, values["data_key"] = vault.new_data_key(record.id)
+            values["envelope"] = key.seal(ENVELOPE, envelope)
+        conn.execute(update(holdings).where(holdings.c.id == row.id).values(values))
+    return len(rows)
 
 
 def _values(record: HoldingRecord) -> dict[str, Any]:

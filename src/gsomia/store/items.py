@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, RowMapping, select, tuple_, update
 
+from gsomia.errors import StoreDamaged
 from gsomia.labels import (
     TAG_COPY_LIMIT,
     TAG_HANDLING,
@@ -75,8 +76,14 @@ def _opened(m: RowMapping | Mapping[str, Any], vault: Vault) -> tuple[str, Any, 
     """The row's title, label and content, opened (or as stored, for a row from before); a
     listed row (no content column selected) has its content as empty bytes, never opened."""
     title, label, content = m["title"], m["label"], m["content"]
-    if m.get("data_key") is None and not is_sealed_text(title):
-        return title, label, content
+    if not is_sealed_text(title) and (m.get("data_key") is not None or not vault.reads_clear):
+        # In clear where items are kept sealed: written by someone without the node's key.
+        raise StoreDamaged(
+            f"item {m['id']} lies in clear in the database, where items are kept sealed",
+            hint="restore the database from a backup; rows in clear are never read as genuine",
+        )
+    if m.get("data_key") is None:
+        return title, label, content  # from before ADR 0075, read once to be sealed
     key = vault.data_key(m["id"], m.get("data_key"))
     sealed_label = base64.urlsafe_b64decode(str(label.get(_SEALED, "")))
     return (
@@ -242,6 +249,16 @@ def provision(conn: Connection, item_id: str, partner: str) -> tuple[str, int] |
 def add_all(conn: Connection, records: Sequence[ItemRecord], vault: Vault) -> None:
     """Store `records`, each sealed under a data key of its own."""
     conn.execute(items.insert(), [_values(record, vault) for record in records])
+
+
+def seal_clear_rows(conn: Connection, vault: Vault) -> int:
+    """Seal each item kept in clear from before ADR 0075 under a data key of its own; how many.
+    Only the node's one pass does this (`node.at_rest`), with `vault.sealing_clear_rows()`."""
+    rows = conn.execute(select(items).where(items.c.data_key.is_(None))).all()
+    for row in rows:
+        values = _values(_record(row, vault), vault)
+        conn.execute(update(items).where(items.c.id == row.id).values(values))
+    return len(rows)
 
 
 def lock(conn: Connection, item_ids: Sequence[str]) -> None:

@@ -67,6 +67,15 @@ web_sessions = Table(
     Column("ended_why", String(32)),  # logout | password | disabled | expired
 )
 
+#: Marks the node leaves once a one-time step is done (ADR 0088): `at_rest_sealed` once rows kept
+#: in clear from before were sealed, `cosigned_checkpoint` once the log had a cosigned one.
+store_marks = Table(
+    "store_marks",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+)
+
 #: Failed sign-ins in a row per name (known or not), for the login back-off.
 login_failures = Table(
     "login_failures",

@@ -1,0 +1,52 @@
+"""Rows kept in clear from before ADR 0075 are sealed once, by the node, then never read again.
+
+A migration cannot seal them: the key is the node's, under its passphrase. So `Node.migrate`
+runs this pass after the schema is current: each item and holding still in clear is sealed
+under a data key of its own, and the step is marked done both in the database
+(`store_marks`) and in the home (`at-rest-sealed`). From then on, and on every node that
+never had such rows, a row in clear is damage (`StoreDamaged` on reading it), never an old
+row to be believed: someone wrote it without the node's key (ADR 0088).
+
+The pass runs only while neither mark exists: a database whose mark was deleted still finds
+the home's, and the other way round, so clear rows written by whoever holds one of the two
+are refused rather than sealed as genuine.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from gsomia.seal.at_rest import Vault
+from gsomia.store import holdings, items, marks
+
+log = logging.getLogger("gsomia.node")
+
+MARK_FILE = "at-rest-sealed"
+
+
+def seal_clear_rows(engine: Engine, vault: Vault, home: Path, clock: Callable[[], datetime]) -> int:
+    """Seal the rows kept in clear, once; how many were sealed (0 if done before)."""
+    mark_file = home / MARK_FILE
+    with engine.begin() as conn:
+        if marks.marked(conn, marks.AT_REST_SEALED) or mark_file.exists():
+            marks.mark(conn, marks.AT_REST_SEALED, clock())
+            _mark_home(mark_file, clock())
+            return 0
+        legacy = vault.sealing_clear_rows()
+        count = items.seal_clear_rows(conn, legacy) + holdings.seal_clear_rows(conn, legacy)
+        marks.mark(conn, marks.AT_REST_SEALED, clock())
+    _mark_home(mark_file, clock())
+    if count:
+        log.info("sealed %d rows kept in clear from before (ADR 0088)", count)
+    return count
+
+
+def _mark_home(path: Path, now: datetime) -> None:
+    if not path.exists():
+        path.write_text(f"{now.isoformat()}\n", encoding="ascii")
+        path.chmod(0o600)
