@@ -25,6 +25,9 @@ from gsomia.treaty.sessions import (
 #: `last_seen_at` is written at most this often: a page view is not a database write.
 TOUCH_EVERY = timedelta(minutes=1)
 FORGET_FAILURES = MAX_BACKOFF * 4
+#: No person's name is longer (`users.name`); a longer one is refused unchecked and uncounted,
+#: or each guess would store its name, however long (found by the attack, TAXII Basic).
+LONGEST_NAME = 100
 
 
 def sign_in(db: Database, name: str, password: str, sid: str) -> UserRecord | None:
@@ -46,6 +49,8 @@ def check_credentials(db: Database, name: str, password: str) -> UserRecord | No
     The check runs outside any write transaction: on SQLite the node has one writer, and a
     guess that held it for an Argon2id check stalled every write of the node (found by the
     attack)."""
+    if not 0 < len(name) <= LONGEST_NAME:
+        return None
     now = db.clock()
     with db.reader.connect() as conn:
         failures, last = store.failures(conn, name)
