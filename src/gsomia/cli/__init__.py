@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from gsomia.cli import agreements as _agreements  # noqa: F401
 from gsomia.cli import audit as _audit  # noqa: F401
+from gsomia.cli import backup as _backup  # noqa: F401
 from gsomia.cli import bundle as _bundle  # noqa: F401
 from gsomia.cli import compromise as _compromise  # noqa: F401
 from gsomia.cli import consent as _consent  # noqa: F401

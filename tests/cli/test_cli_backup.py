@@ -1,0 +1,117 @@
+"""`gsomia backup` and `gsomia restore` (issue 16): a running node's home and database in one
+file, keys only as sealed under the passphrase; a new home made from it whose log verifies
+(`gsomia audit verify`) and holds what the original held; a backup altered after it was
+taken, or a restore over an existing home, refused."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import tarfile
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from gsomia.cli import app
+from gsomia.errors import Conflict, VerificationError
+from gsomia.node.assembly import assemble
+from gsomia.node.home import init_home, load_home
+from gsomia.node.publish import Draft, publish
+from gsomia.node.users import PersonDraft, get_user, register
+from gsomia.store.scratch import drop_postgres_database, fresh_postgres_database
+from gsomia.store.tables import access_log, items
+
+PASSPHRASE = "passphrase-for-tests"
+FAR = date(2099, 12, 31)
+runner = CliRunner()
+
+
+@pytest.fixture
+def target(request: pytest.FixtureRequest, database_url: str) -> Iterator[str | None]:
+    """Where a restore puts the database: inside the new home (SQLite), or a new PostgreSQL
+    database."""
+    if database_url.startswith("sqlite"):
+        yield None
+        return
+    admin = request.getfixturevalue("postgres_admin_url")
+    url, name = fresh_postgres_database(admin)
+    try:
+        yield url
+    finally:
+        drop_postgres_database(admin, name)
+
+
+def a_node_with_an_item(root: Path, database_url: str) -> Path:
+    home = init_home(root / "kor", "KOR", "ROK MND", PASSPHRASE, database_url=database_url)
+    node = assemble(home)
+    node.migrate()
+    kim = PersonDraft("kim", "KOR", "군사II급비밀", FAR, ("missile-warning",), "analyst")
+    register(node, kim)
+    draft = Draft("launch track", "군사II급비밀", ("JPN",), "missile-warning", "FLASH")
+    publish(node, get_user(node, "kim"), draft)
+    node.engine.dispose()
+    return home.path
+
+
+def counts(home: Path) -> tuple[int, int]:
+    node = assemble(load_home(home, PASSPHRASE))
+    try:
+        with node.engine.connect() as conn:
+            return tuple(  # type: ignore[return-value]
+                int(conn.execute(select(func.count()).select_from(t)).scalar_one())
+                for t in (items, access_log)
+            )
+    finally:
+        node.engine.dispose()
+
+
+def members(backup: Path) -> dict[str, bytes]:
+    with tarfile.open(backup, "r:gz") as tar:
+        return {m.name: tar.extractfile(m).read() for m in tar.getmembers()}  # type: ignore[union-attr]
+
+
+def test_a_restored_home_verifies_and_holds_what_was_backed_up(
+    tmp_path: Path, database_url: str, target: str | None
+) -> None:
+    home = a_node_with_an_item(tmp_path, database_url)
+    backup = tmp_path / "kor.backup"
+    taken = runner.invoke(app, ["backup", "--home", str(home), "-o", str(backup)])
+    assert taken.exit_code == 0, taken.output
+    inside = members(backup)
+    assert "keys/sig-mldsa65.pem" in inside
+    assert not any(b"BEGIN PRIVATE KEY" in data for data in inside.values())  # sealed only
+    assert not any(name.startswith(("console-tokens", "web-session")) for name in inside)
+    restored = tmp_path / "restored"
+    args = ["restore", str(backup), "--home", str(restored)]
+    done = runner.invoke(app, [*args, *(["--database", target] if target else [])])
+    assert done.exit_code == 0, done.output
+    verified = runner.invoke(app, ["audit", "verify", "--home", str(restored)])
+    assert verified.exit_code == 0, verified.output
+    assert counts(restored) == counts(home)
+    assert counts(home)[0] == 1
+
+
+def test_an_altered_backup_and_a_restore_over_a_home_are_refused(tmp_path: Path) -> None:
+    home = a_node_with_an_item(tmp_path, f"sqlite:///{tmp_path / 'node.db'}")
+    backup = tmp_path / "kor.backup"
+    runner.invoke(app, ["backup", "--home", str(home), "-o", str(backup)])
+    over = runner.invoke(app, ["restore", str(backup), "--home", str(home)])
+    assert isinstance(over.exception, Conflict)
+    inside = members(backup)
+    inside["config.toml"] += b"\n# edited\n"
+    altered = tmp_path / "altered.backup"
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for name, data in inside.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    altered.write_bytes(gzip.compress(buffer.getvalue()))
+    refused = runner.invoke(app, ["restore", str(altered), "--home", str(tmp_path / "new")])
+    assert isinstance(refused.exception, VerificationError)
+    assert "config.toml is not what was backed up" in refused.exception.message
+    assert not (tmp_path / "new").exists()
