@@ -109,3 +109,12 @@ def test_agreement_show_marks_what_the_data_leaves_unconfirmed() -> None:
     kj = run("agreement", "show", "KOR-JPN-2016", "--at", "2026-12-01").splitlines()
     [fact] = [line for line in kj if line.startswith("next notice deadline")]
     assert "UNCONFIRMED" not in fact
+
+
+def test_the_nato_scheme_shows_its_levels_as_natos_spif_marks_them() -> None:
+    """R48: `gsomia scheme NATO` lists UNCLASSIFIED … TOP SECRET with their markings, NATO
+    before each and COSMIC before TOP SECRET."""
+    out = run("scheme", "NATO")
+    for marking in ("COSMIC TOP SECRET", "NATO SECRET", "NATO RESTRICTED", "NATO UNCLASSIFIED"):
+        assert marking in out
+    assert "NATO TOP SECRET" not in out

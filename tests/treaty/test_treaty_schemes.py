@@ -34,7 +34,8 @@ SEED = [
     ),
     ("JPN", ["機密", "特定秘密", "極秘", "秘"]),
     ("USA", ["TOP SECRET", "SECRET", "CONFIDENTIAL"]),
-    ("NATO", ["COSMIC TOP SECRET", "NATO SECRET", "NATO CONFIDENTIAL", "NATO RESTRICTED"]),
+    # NATO's own SPIF: UNCLASSIFIED … TOP SECRET; NATO / COSMIC belong to the marking.
+    ("NATO", ["TOP SECRET", "SECRET", "CONFIDENTIAL", "RESTRICTED", "UNCLASSIFIED"]),
     ("GBR", ["TOP SECRET", "SECRET", "OFFICIAL"]),
     ("FRA", ["TRÈS SECRET", "SECRET"]),
     ("CAN", ["TOP SECRET", "SECRET", "CONFIDENTIAL"]),
@@ -66,8 +67,10 @@ def test_R48_current_levels_in_rank_order(nation: str, natives: list[str]) -> No
         ("JPN", "gokuhi", "極秘"),
         ("JPN", "Specially Designated Secret", "特定秘密"),
         ("USA", "ts", "TOP SECRET"),
-        ("NATO", "CTS", "COSMIC TOP SECRET"),
-        ("NATO", "nato  secret", "NATO SECRET"),
+        ("NATO", "CTS", "TOP SECRET"),
+        ("NATO", "COSMIC TOP SECRET", "TOP SECRET"),
+        ("NATO", "nato  secret", "SECRET"),
+        ("NATO", "NATO UNCLASSIFIED", "UNCLASSIFIED"),
         ("FRA", "tres secret", "TRÈS SECRET"),
         ("GBR", "official-sensitive", "OFFICIAL"),
     ],
@@ -88,7 +91,7 @@ def test_R4_nfkc_forms_compare_equal() -> None:
     [
         ("KOR", "군사IV급비밀", "군사I급비밀"),
         ("JPN", "防衛秘密", "特定秘密"),  # abolished on 10 Dec 2014
-        ("NATO", "NATO TOP SECRET", "NATO SECRET"),  # top secret is COSMIC, not NATO
+        ("NATO", "NATO TOP SECRET", "COSMIC TOP SECRET"),  # top secret is COSMIC, not NATO
     ],
     ids=["R4-deny-no-fourth-level", "R5-deny-abolished-marking", "R48-deny-nato-top-secret"],
 )
@@ -207,3 +210,17 @@ def test_minimal_spif_without_extension() -> None:
     )
     assert scheme.title == "X"
     assert scheme.levels == (Level("X", "A", 1, "A"),)
+
+
+def test_R48_nato_markings_are_the_policy_name_or_cosmic_before_the_level() -> None:
+    """The display marking NATO's SPIF prescribes: the policy's name before each level, and
+    COSMIC in its place for TOP SECRET (code replacePolicy)."""
+    shown = [level.english for level in SCHEMES.scheme("NATO").levels]
+    assert shown == [
+        "COSMIC TOP SECRET",
+        "NATO SECRET",
+        "NATO CONFIDENTIAL",
+        "NATO RESTRICTED",
+        "NATO UNCLASSIFIED",
+    ]
+    assert SCHEMES.scheme("USA").levels[0].english == "TOP SECRET"  # no prefix there

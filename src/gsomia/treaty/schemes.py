@@ -185,6 +185,34 @@ def _day(value: str | None) -> date | None:
     return None if value is None else datetime.fromisoformat(value).date()
 
 
+def _level(element: etree._Element, nation: str, *, prefixed: bool) -> Level:
+    """One securityClassification: its name, English marking, aliases and rank."""
+    native = element.get("name", "")
+    english = native
+    aliases: list[str] = []
+    head = nation
+    for marking in element.iterfind("spif:markingData", _NS):
+        phrase = marking.get("phrase")
+        codes = {code.text for code in marking.iterfind("spif:code", _NS)}
+        if not phrase or phrase == native:
+            continue
+        if "replacePolicy" in codes:  # the policy's name gives way to this phrase
+            head = phrase
+        elif marking.get(XML_LANG) == "en" and "noMarkingDisplay" not in codes:
+            english = phrase
+        else:
+            aliases.append(phrase)
+    if prefixed:  # the display marking, and what a reader types: "COSMIC TOP SECRET"
+        english = f"{head} {native}"
+        aliases.append(english)
+    try:
+        rank, lacv = int(element.get("hierarchy", "")), int(element.get("lacv", ""))
+    except ValueError:
+        raise SchemeFileError(f"level {native!r} of {nation} lacks an integer rank") from None
+    native = unicodedata.normalize("NFKC", native)
+    return Level(nation, native, rank, english, tuple(aliases), lacv)
+
+
 def parse_spif(data: bytes) -> Scheme:
     """Read one scheme version from an Open XML SPIF 2.1 document."""
     try:
@@ -200,30 +228,19 @@ def parse_spif(data: bytes) -> Scheme:
     nation = policy.get("name") if policy is not None else None
     if not nation:
         raise SchemeFileError("SPIF has no securityPolicyId/@name naming the nation")
-    levels = []
-    for element in root.iterfind("spif:securityClassifications/spif:securityClassification", _NS):
-        native = element.get("name", "")
-        english = native
-        aliases: list[str] = []
-        for marking in element.iterfind("spif:markingData", _NS):
-            phrase = marking.get("phrase")
-            codes = {code.text for code in marking.iterfind("spif:code", _NS)}
-            if not phrase or phrase == native:
-                continue
-            if marking.get(XML_LANG) == "en" and "noMarkingDisplay" not in codes:
-                english = phrase
-            else:
-                aliases.append(phrase)
-        try:
-            rank, lacv = int(element.get("hierarchy", "")), int(element.get("lacv", ""))
-        except ValueError:
-            raise SchemeFileError(f"level {native!r} of {nation} lacks an integer rank") from None
-        native = unicodedata.normalize("NFKC", native)
-        levels.append(Level(nation, native, rank, english, tuple(aliases), lacv))
+    extension = root.find("spif:extensions/{urn:gsomia:spif:1}scheme", _NS)
+    # Whether the policy's name heads each marking ("NATO SECRET"): SPIF 2.1 leaves it to the
+    # displaying application; gsomia's extension says it for the schemes that do (ADR 0107).
+    prefixed = extension is not None and extension.get("policyMarking") == "prefix"
+    levels = [
+        _level(element, nation, prefixed=prefixed)
+        for element in root.iterfind(
+            "spif:securityClassifications/spif:securityClassification", _NS
+        )
+    ]
     if not levels:
         raise SchemeFileError(f"the {nation} SPIF defines no securityClassification")
     levels.sort(key=lambda lv: (-lv.rank, lv.lacv))
-    extension = root.find("spif:extensions/{urn:gsomia:spif:1}scheme", _NS)
     return Scheme(
         nation=nation,
         version=int(root.get("version", "1")),
