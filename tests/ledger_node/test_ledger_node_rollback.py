@@ -93,3 +93,32 @@ def test_a_late_cosignature_of_an_older_checkpoint_does_not_move_the_file_back(
     finally:
         for node in cast.nodes.values():
             node.engine.dispose()
+
+
+def test_a_missing_cosigned_checkpoint_file_fails_verify_once_there_was_one(
+    tmp_path: Path,
+) -> None:
+    """Before: with `cosigned-checkpoint.txt` deleted, the rollback check was skipped and a
+    rolled-back log passed verify."""
+    cast = build_cast(tmp_path, ("KOR", "JPN"))
+    kor, home = cast["KOR"], tmp_path / "kor"
+    try:
+        cast.publish("KOR", "kim")
+        code, output = _verify(home)
+        assert code == 0, output  # never cosigned: nothing to miss
+        _copy_database(home / "node.db", tmp_path / "backup.db")
+        _cosign(cast)
+        (home / COSIGNED).unlink()
+        code, output = _verify(home)
+        assert code == 3, output
+        said = output.replace("\n", "")  # the console wraps long lines
+        assert f"{COSIGNED} is missing" in said
+        # Rolled back to before the mark as well as the file: the log is as it was, and so is
+        # what verify can say (the home kept nothing either); it passes, as it did then.
+        kor.engine.dispose()
+        _copy_database(tmp_path / "backup.db", home / "node.db")
+        code, output = _verify(home)
+        assert code == 0, output
+    finally:
+        for node in cast.nodes.values():
+            node.engine.dispose()

@@ -7,6 +7,10 @@ on the node alone could not tell. So each time a
 partner's cosignature is kept, the checkpoint with every cosignature is written to
 `HOME/cosigned-checkpoint.txt` (outside the database), and verify fails when the log no longer
 extends it, naming the checkpoint and who cosigned it.
+
+Deleting the file must not turn the check off: the database marks that a cosigned checkpoint
+was kept (`store_marks.cosigned_checkpoint`, ADR 0088), and once it has, a missing file fails
+verify, naming the file and since when it should be there.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from gsomia.ledger.audit import TamperedLog
 from gsomia.ledger.checkpoint import SignedCheckpoint, open_checkpoint, parse_checkpoint
 from gsomia.ledger.note import Note, NoteVerifier, open_note
 from gsomia.seal import IdentityCard
-from gsomia.store import checkpoints
+from gsomia.store import checkpoints, marks
 from gsomia.store.merkle_log import MerkleLog
 
 COSIGNED = "cosigned-checkpoint.txt"
@@ -68,7 +72,14 @@ def check_extends(
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        return None
+        since = marks.marked(conn, marks.COSIGNED_CHECKPOINT)
+        if since is None:
+            return None
+        raise RolledBackLog(
+            f"{path} is missing, but this node has kept a cosigned checkpoint since "
+            f"{since.isoformat()}: the log cannot be shown to extend what partners cosigned",
+            index=0,
+        ) from None
     try:
         signed, _ = open_checkpoint(data, verifier, origin=verifier.name)
     except (InputError, VerificationError) as exc:

@@ -32,7 +32,7 @@ from gsomia.ledger.note_keys import CosignatureV1Verifier
 from gsomia.node import cosigned_file
 from gsomia.node.runtime import Node
 from gsomia.seal import IdentityCard
-from gsomia.store import checkpoints
+from gsomia.store import checkpoints, marks
 from gsomia.store.merkle_log import MerkleLog
 
 log = logging.getLogger("gsomia.log")
@@ -67,6 +67,8 @@ def store_cosignatures(node: Node, card: IdentityCard, size: int, text: str, bod
         fresh = [line for line in lines if line.name not in have]
         if fresh:
             _keep(conn, size, fresh, verifier)
+            # From now on the home's copy must be there: its absence is itself a failure.
+            marks.mark(conn, marks.COSIGNED_CHECKPOINT, node.clock())
     if fresh:
         with node.reader.connect() as conn:
             cosigned_file.keep(node.home.path, conn, size)
