@@ -127,3 +127,29 @@ def test_the_cli_pages_and_filters_through_the_api(
     refused = runner.invoke(app, ["item", "list", "--cursor", "x"])
     assert isinstance(refused.exception, UsageError)
     assert "one list" in str(refused.exception)
+
+
+def test_transfers_page_by_link_and_filter(site: Site) -> None:
+    cast = site.cast
+    released = []
+    for i in range(3):
+        item_id = cast.publish("KOR", "kim", title=f"transfer paging {i}")
+        cast.release("KOR", "park", item_id)
+        released.append(item_id)
+    client, auth = site.clients["KOR"], site.auth("park")
+    seen, url = [], "/api/v1/transfers?limit=1&partner=JPN&state=queued"
+    while url is not None:
+        answer = client.get(url, headers=auth)
+        assert answer.status_code == 200, answer.text
+        assert len(answer.json()) <= 1
+        seen += [t["message_id"] for t in answer.json()]
+        url = answer.links.get("next", {}).get("url")
+    assert len(seen) == len(set(seen))
+    queued = client.get("/api/v1/transfers?limit=500&state=queued", headers=auth).json()
+    assert sorted(seen) == sorted(t["message_id"] for t in queued if t["peer"] == "JPN")
+    assert set(released) <= {t["item_id"] for t in queued}
+    elsewhere = client.get("/api/v1/transfers?partner=USA", headers=auth).json()
+    assert elsewhere == []
+    for params in ("level=x", "text=x", "precedence=SOON"):
+        refused = client.get(f"/api/v1/transfers?{params}", headers=auth)
+        assert refused.status_code == 400, params

@@ -137,10 +137,15 @@ def item_label(
 
 
 @router.get("/transfers")
-def list_transfers(user: UserDep, node: NodeDep) -> list[TransferOut]:
-    """Each transfer's state: queued, received (with the partner's marking) or rejected;
-    for the roles that may view transfers (R17)."""
-    return [_transfer_out(t) for t in transfers.list_transfers(node, user)]
+def list_transfers(
+    query: Listed, request: Request, response: Response, user: UserDep, node: NodeDep
+) -> list[TransferOut]:
+    """A page of transfers, newest first: queued, received (with the partner's marking) or
+    rejected; for the roles that may view transfers (R17). Filters: partner, state,
+    precedence; the next and previous pages are in the `Link` header."""
+    page = transfers.transfers_page(node, user, query.wanted(), query.position(), query.limit)
+    link_pages(request, response, page)
+    return [_transfer_out(t) for t in page.rows]
 
 
 @router.get("/holdings")

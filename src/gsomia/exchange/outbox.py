@@ -349,12 +349,45 @@ def _sent(row: Any) -> Sent:
     )
 
 
+#: What following a message reads: not its body (a list never carries it, ADR 0095).
+_FOLLOWED = [column for column in outbox.c if column.name != "body"]
+
+
 def sent(conn: Connection, kind: str, *, item_id: str | None = None, limit: int) -> list[Sent]:
     """The messages of `kind` (about `item_id` only, if given), newest first."""
-    query = select(outbox).where(outbox.c.kind == kind).order_by(outbox.c.id.desc()).limit(limit)
+    query = select(*_FOLLOWED).where(outbox.c.kind == kind)
+    query = query.order_by(outbox.c.id.desc()).limit(limit)
     if item_id is not None:
         query = query.where(outbox.c.item_id == item_id)
     return [_sent(row) for row in conn.execute(query)]
+
+
+def sent_page(
+    conn: Connection,
+    kind: str,
+    *,
+    after: int | None,
+    limit: int,
+    backward: bool = False,
+    peer: str | None = None,
+    state: str | None = None,
+    level: int | None = None,
+) -> list[tuple[int, Sent]]:
+    """Up to `limit` messages of `kind` after row `after`, newest first (`backward`: the other
+    way), by primary key, without their bodies; to `peer`, in `state`, of priority `level`
+    only, where given. Each with its row id (its place in the list)."""
+    query = select(*_FOLLOWED).where(outbox.c.kind == kind)
+    if after is not None:
+        query = query.where(outbox.c.id > after if backward else outbox.c.id < after)
+    for column, wanted in (
+        (outbox.c.peer, peer),
+        (outbox.c.state, state),
+        (outbox.c.priority, level),
+    ):
+        if wanted is not None:
+            query = query.where(column == wanted)
+    query = query.order_by(outbox.c.id if backward else outbox.c.id.desc()).limit(limit)
+    return [(int(row.id), _sent(row)) for row in conn.execute(query)]
 
 
 def agreements_of(conn: Connection, message_ids: Collection[str]) -> dict[str, str | None]:

@@ -13,14 +13,17 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from gsomia.errors import NotFound
+from gsomia.errors import InputError, NotFound
 from gsomia.exchange import outbox
 from gsomia.exchange.kinds import Kind
 from gsomia.node.authority import authorise
+from gsomia.node.paging import Page, Place, Position, read_page
 from gsomia.node.runtime import Node
 from gsomia.store import items
 from gsomia.store.items import ItemRecord
 from gsomia.store.users import UserRecord
+from gsomia.treaty.items import Precedence
+from gsomia.treaty.listing import ListFilter
 from gsomia.treaty.roles import Action
 
 
@@ -70,6 +73,55 @@ def list_transfers(
     with node.reader.connect() as conn:
         sent = outbox.sent(conn, Kind.ITEM, item_id=item_id, limit=limit)
     return [_transfer(s) for s in sent]
+
+
+def transfers_page(
+    node: Node,
+    user: UserRecord,
+    wanted: ListFilter,
+    position: Position,
+    limit: int = 100,
+) -> Page[Transfer]:
+    """A page of this node's item transfers, newest first, for the roles that may view them
+    (R17); filtered on the partner, the state and the precedence (InputError for a filter a
+    transfer has no field for)."""
+    if wanted.level or wanted.purpose or wanted.text:
+        raise InputError(
+            "transfers are filtered by partner, state and precedence only",
+            hint="the item's own page lists its transfers",
+        )
+    authorise(node, user, Action.VIEW_TRANSFERS, OUTBOX)
+    level = None if wanted.precedence is None else _priority(wanted.precedence)
+    with node.reader.connect() as conn:
+
+        def fetch(after: Place | None, n: int, backward: bool) -> list[tuple[int, outbox.Sent]]:
+            return outbox.sent_page(
+                conn,
+                Kind.ITEM,
+                after=None if after is None else int(after[1]),
+                limit=n,
+                backward=backward,
+                peer=wanted.partner,
+                state=wanted.state,
+                level=level,
+            )
+
+        return read_page(
+            fetch,
+            lambda found: (found[1].created_at, str(found[0])),
+            lambda found: _transfer(found[1]),
+            position,
+            limit,
+        )
+
+
+def _priority(precedence: str) -> int:
+    try:
+        return outbox.priority(Precedence[precedence])
+    except KeyError:
+        raise InputError(
+            f"no precedence {precedence!r}", hint="FLASH, IMMEDIATE, PRIORITY or ROUTINE"
+        ) from None
 
 
 def list_items(node: Node, limit: int = 200) -> list[dict[str, Any]]:
