@@ -137,7 +137,8 @@ def test_transfers_page_by_link_and_filter(site: Site) -> None:
         cast.release("KOR", "park", item_id)
         released.append(item_id)
     client, auth = site.clients["KOR"], site.auth("park")
-    seen, url = [], "/api/v1/transfers?limit=1&partner=JPN&state=queued"
+    seen: list[str] = []
+    url: str | None = "/api/v1/transfers?limit=1&partner=JPN&state=queued"
     while url is not None:
         answer = client.get(url, headers=auth)
         assert answer.status_code == 200, answer.text
