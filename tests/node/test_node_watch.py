@@ -96,3 +96,12 @@ def test_an_undelivered_flash_is_logged_counted_and_shown_once(
     look(kor)
     assert kor.undelivered == {}
     assert kor.metrics.flash_undelivered.labels("JPN")._value.get() == 1
+
+
+def test_delivery_latency_is_labelled_by_precedence_name(pair: Cast) -> None:
+    kor = pair["KOR"]
+    pair.release("KOR", "park", pair.publish("KOR", "kim"))
+    pair.deliver("KOR", "JPN")
+    text = kor.metrics.exposition(kor.reader).decode()
+    assert 'gsomia_delivery_latency_seconds_count{precedence="FLASH"} 1.0' in text
+    assert 'gsomia_outbox_depth{precedence="FLASH"}' in text  # the same label values

@@ -173,7 +173,7 @@ class Metrics:
                 buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
                 registry=registry,
             ),
-            lambda value: value.lstrip("-").isdigit() and abs(int(value)) < 100,
+            {p.name for p in Precedence},  # names, as `gsomia_outbox_depth` (issue 16)
         )
 
     def rejected(self, kind: str, *, verified: bool) -> None:

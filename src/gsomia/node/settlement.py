@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 
 from gsomia.exchange import outbox
 from gsomia.exchange.kinds import Kind
-from gsomia.exchange.outbox import Pending
+from gsomia.exchange.outbox import Pending, precedence_of
 from gsomia.exchange.wire import RECEIVED
 from gsomia.exchange.witness import RECEIPT_MEMBER
 from gsomia.node import audit
@@ -38,7 +38,7 @@ def settle(node: Node, conn: Connection, peer: str, settled: Settled) -> bool:
     for row, entry in settled:
         answer = entry["answer"]
         node.metrics.deliveries.labels(peer, answer["status"]).inc()
-        node.metrics.delivery_latency.labels(str(row.priority)).observe(
+        node.metrics.delivery_latency.labels(precedence_of(row.priority).name).observe(
             max(0.0, (now - row.created_at).total_seconds())
         )
         receipt = answer.get(RECEIPT_MEMBER) or {}
