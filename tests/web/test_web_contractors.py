@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from tests.web.conftest import Site, csrf_of, sign_in
 from tests.web.test_web_pages import holding_id  # noqa: F401 - the fixture, shared
 
-from gsomia.node import contractors
+from gsomia.node import contractors, security_visits
 from gsomia.store.users import get_user
 
 
@@ -56,3 +56,35 @@ def test_r33_the_contractors_page_lists_facilities_and_refuses_a_release_in_plac
     analyst = sites["JPN"].client()
     sign_in(analyst, "sato")
     assert analyst.get("/contractors").status_code == 403
+
+
+def test_r38_an_agreed_security_visit_shows_on_the_control_page_with_the_hosts_report(
+    sites: dict[str, Site],
+    holding_id: str,  # noqa: F811 - the fixture imported above
+) -> None:
+    jpn = sites["JPN"].node
+    with jpn.engine.connect() as conn:
+        tanaka = get_user(conn, "tanaka")
+    now = jpn.clock()
+    visit = security_visits.plan_visit(
+        jpn, tanaka, visiting_party="KOR", host_party="JPN", representatives=["Col. Choi"],
+        place="MOD Ichigaya", scope="storage", starts=now + timedelta(hours=1),
+        ends=now + timedelta(days=1),
+    )  # fmt: skip
+    client = sites["JPN"].client()
+    sign_in(client, "tanaka")  # reads Japanese
+    page = client.get("/control").text
+    assert "計画中:協議待ち" in page
+    assert f"/security-visits/{visit['id']}/report" not in page  # not agreed: no report
+    assert client.get(f"/security-visits/{visit['id']}/report").status_code == 403
+    security_visits.record_consultation(jpn, tanaka, visit["id"], party="JPN")
+    security_visits.record_consultation(jpn, tanaka, visit["id"], party="KOR", reference="n. 1")
+    page = client.get("/control").text
+    assert "合意済み" in page
+    report = client.get(f"/security-visits/{visit['id']}/report")
+    assert report.status_code == 200
+    assert "保護状況報告" in report.text
+    assert holding_id[:12] in report.text
+    analyst = sites["JPN"].client()
+    sign_in(analyst, "sato")
+    assert analyst.get(f"/security-visits/{visit['id']}/report").status_code == 403

@@ -2,7 +2,7 @@
 briefings and inspections, their contracts and the partner's assurance; and the two acts an
 officer does most, a briefing acknowledged and a holding released to a contract. Each form
 calls the same `gsomia.node.contractors` function the JSON API calls; a refusal comes back in
-place with its reason and article."""
+place with its reason and article. Beside it, the host's report for a security visit (R38)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Response
 
-from gsomia.node import contractors
+from gsomia.node import contractors, security_visits
 from gsomia.treaty.roles import Action
 from gsomia.web.auth import PostedSignedIn, SignedIn, requires
 from gsomia.web.done import done_of
@@ -67,3 +67,17 @@ async def release(page: PostedSignedIn) -> Response:
             page.node, user_of(page), field(form, "holding"), field(form, "contract")
         ),
     )
+
+
+# Security representatives' visits (Art. 18, R38): the host's report, as a page ---------------
+
+
+@router.get(
+    "/security-visits/{visit_id}/report",
+    dependencies=[Depends(requires(Action.SECURITY_VISIT))],
+)
+def protection_report(visit_id: str, page: SignedIn) -> Response:
+    """How what the visiting party provided is protected here; refused unless this node hosts
+    an agreed visit (the node decides and logs)."""
+    report = security_visits.protection_report(page.node, user_of(page), visit_id)
+    return render(page, "security_report.html", report=report)

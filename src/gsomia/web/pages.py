@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from gsomia.errors import Error, PolicyDenied
 from gsomia.labels import label_from_obj, render_banner
-from gsomia.node import overview, read, transfers
+from gsomia.node import overview, read, security_visits, transfers
 from gsomia.node.control import (
     compromise,
     consent_cases,
@@ -250,6 +250,9 @@ def control_lists(node: Node, user: UserRecord) -> dict[str, Any]:
     )
     asked, _ = gated(node, user, Action.VIEW_CONSENTS, lambda: purposes.list_purposes(node, user))
     rules, _ = gated(node, user, Action.VIEW_HUB_RULES, lambda: hub.list_hub_rules(node, user))
+    representatives, _ = gated(
+        node, user, Action.SECURITY_VISIT, lambda: security_visits.list_visits(node, user)
+    )
     return {
         "consents": consents or [],
         "notices": notice_case.list_notices(node),
@@ -261,6 +264,7 @@ def control_lists(node: Node, user: UserRecord) -> dict[str, Any]:
         "hub_rules": rules or [],
         "disputes": found_disputes or [],
         "disputes_refused": disputes_refused,
+        "security_visits": representatives or [],
         **control_choices(node),
     }
 
