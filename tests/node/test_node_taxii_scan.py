@@ -28,14 +28,17 @@ def collection_of_many(cast: Cast) -> int:
     return COPIES + 1
 
 
-def _scanning(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The rows each store read of a collection page returned (a spy at the store's seam)."""
+def _scanning(monkeypatch: pytest.MonkeyPatch, envelopes: list[int] | None = None) -> list[int]:
+    """The rows each store read of a collection page returned, and the envelope bytes they
+    carried (a spy at the store's seam)."""
     scanned: list[int] = []
     real = holdings.collection_page
 
     def counted(*args: Any, **kwargs: Any) -> list[holdings.HoldingRecord]:
         rows = real(*args, **kwargs)
         scanned.append(len(rows))
+        if envelopes is not None:
+            envelopes.append(sum(len(r.envelope) for r in rows))
         return rows
 
     monkeypatch.setattr(holdings, "collection_page", counted)
@@ -48,9 +51,11 @@ def test_a_refused_readers_page_looks_at_a_bounded_number_of_rows(
 ) -> None:
     node, user = cast["JPN"], cast.user("JPN", name)
     found = taxii.collection(node, user, AGREEMENT, LAUNCH)
-    scanned = _scanning(monkeypatch)
+    envelopes: list[int] = []
+    scanned = _scanning(monkeypatch, envelopes)
     page = taxii.objects_page(node, user, found, limit=1)
     assert page.objects == []
+    assert sum(envelopes) == 0  # deciding a row reads no envelope: only a handed one is opened
     assert sum(scanned) <= paging.BUDGET + len(scanned)  # each read looks one ahead
     assert (page.more, page.next is not None) == (True, True)
     # Paging on reaches the end, each request bounded, and hands over nothing.

@@ -53,6 +53,9 @@ __all__ = [
 MAX_LIMIT = 1000
 #: Rows read from the store at a time while a page is filled (a page of 1 does not read 1).
 SCAN_CHUNK = 100
+#: The content a page carries at most, past the object that crosses it: a partner's items
+#: may be 32 MB each, and a page of 1,000 held them all at once (found by the attack).
+PAGE_BYTES = 64 << 20
 DEFAULT_LIMIT = 100
 MAX_POSTED = 1000  # objects in one envelope: `publish.MAX_BATCH`
 ACTION = "read:taxii"
@@ -163,10 +166,10 @@ def objects_page(
     reader = sharing.reader_of(node, user)
     handed: list[Handed] = []
     decided: list[tuple[str, Decision]] = []
-    more, scanned = False, 0
+    more, scanned, carried = False, 0, 0
     # At most BUDGET rows looked at a request, as a list (ADR 0095): a reader refused
     # everything gets `more` and a `next` after them, never a scan of the whole collection.
-    while len(handed) < limit and scanned < BUDGET:
+    while len(handed) < limit and scanned < BUDGET and carried < PAGE_BYTES:
         want = min(BUDGET - scanned, max(limit - len(handed), SCAN_CHUNK))
         with node.reader.connect() as conn:
             rows = holdings.collection_page(
@@ -180,20 +183,30 @@ def objects_page(
             )
         more = len(rows) > want
         for record in rows[:want]:
-            if len(handed) == limit:
+            if len(handed) == limit or carried >= PAGE_BYTES:
                 more = True
                 break
             after, scanned = (record.received_at, record.id), scanned + 1
             decision = sharing.holding_decision(node, reader, record)
             if decision.allowed:
                 decided.append((record.id, decision))
-                item = sharing.holding_item(node, record)
+                item = sharing.holding_item(node, _whole(node, record.id))
                 handed.append(Handed(item, record.received_at, record.id))
+                carried += len(item.content)
         if not more:
             break
     sharing.hand_over(node, reader, decided, action=ACTION)
     cursor = cursor_of(*after) if more and after is not None else None
     return Page(handed, more, cursor)
+
+
+def _whole(node: Node, holding_id: str) -> holdings.HoldingRecord:
+    """The holding with its envelope and card, read only once it is to be handed over."""
+    with node.reader.connect() as conn:
+        record = holdings.get(conn, holding_id, node.vault)
+    if record is None:  # gone between the scan and now
+        raise NotFound(f"no holding {holding_id}", hint="page again")
+    return record
 
 
 def get_object(node: Node, user: UserRecord, found: Collection, object_id: str) -> Handed:

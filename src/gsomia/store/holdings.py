@@ -282,14 +282,19 @@ def collection_page(
 ) -> list[HoldingRecord]:
     """The next `limit` holdings received under `agreement_id` for `purpose`, in (received,
     id) order after the key `after`: keyset paging on `ix_holdings_collection`, so a page
-    costs the same at any depth (ADR 0116)."""
-    query = whole().where(holdings.c.agreement_id == agreement_id, holdings.c.purpose == purpose)
+    costs the same at any depth (ADR 0116). Without envelope, sender card or binding, as
+    a list reads (`page`): every envelope is at least a size class (about 1 MB) and a row is
+    only decided here; `get` reads the one handed over."""
+    query = select(*_LISTED).where(
+        holdings.c.agreement_id == agreement_id, holdings.c.purpose == purpose
+    )
     if added_after is not None:
         query = query.where(holdings.c.received_at > added_after)
     if after is not None:
         query = query.where(tuple_(holdings.c.received_at, holdings.c.id) > tuple_(*after))
     query = query.order_by(holdings.c.received_at, holdings.c.id).limit(limit)
-    return [_record(row, vault) for row in conn.execute(query)]
+    unread: dict[str, Any] = {"envelope": b"", "sender_card": {}, "binding": None}
+    return [_record({**row._mapping, **unread}, vault) for row in conn.execute(query)]
 
 
 def of_items(conn: Connection, item_ids: Sequence[str], vault: Vault) -> list[HoldingRecord]:
