@@ -181,6 +181,21 @@ def test_a_flash_batch_asks_the_partner_to_handle_it_first_and_bulk_does_not(
     assert [h.get(PRECEDENCE_HEADER) for h in session.headers] == ["FLASH", None]
 
 
+def test_a_bulk_batch_is_settled_in_short_turns(kor: Cast) -> None:
+    """Each turn is one transaction with what the node makes of its answers."""
+    for _ in range(worker_module.SETTLE_TURN + 4):
+        release(kor, precedence="ROUTINE")
+    turns: list[int] = []
+
+    def on_settled(conn: object, peer: str, done: list[object]) -> bool:
+        turns.append(len(done))
+        return False
+
+    send(kor, FakeSession(jpn_answers(kor), kor["KOR"]), flash=False, on_settled=on_settled)
+    assert turns == [worker_module.SETTLE_TURN, 4]
+    assert {r["state"] for r in rows(kor)} == {"received"}
+
+
 def test_a_bulk_batch_is_not_sealed_while_flash_work_is_in_hand(kor: Cast) -> None:
     release(kor, precedence="ROUTINE")
     w = worker(kor)

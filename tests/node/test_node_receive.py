@@ -19,6 +19,7 @@ from gsomia.node.live import push_flash
 from gsomia.node.receive import receive_batch
 from gsomia.seal import EnvelopeError, cbor, suite
 from gsomia.seal.sealed import Plain
+from gsomia.store.checkpoints import log_checkpoints
 from gsomia.store.tables import access_log, holdings, inbox, rejections
 from gsomia.store.tables import outbox as outbox_table
 
@@ -354,3 +355,31 @@ def test_the_new_holding_is_told_as_it_commits_before_the_answers_are_signed(
     messages = cast.queued("KOR", cast.release("KOR", "park", item_id), "JPN")
     receive_batch(jpn, "KOR", sealed(cast["KOR"], jpn, *messages), on_commit=told)
     assert happened == ["told of 1 committed", "answers signed"]
+
+
+def test_a_bulk_batch_is_stored_in_short_turns_each_proven_under_its_own_checkpoint(
+    cast: Cast,
+) -> None:
+    """40 items in one batch: three transactions of at most `STORE_TURN`, FLASH work may go
+    between them; every answer still proves its receipt and the sender verifies them all."""
+    jpn = cast["JPN"]
+    messages = []
+    for n in range(40):
+        item_id = cast.publish("KOR", "kim", precedence="ROUTINE", title=f"plot {n}")
+        messages += cast.queued("KOR", cast.release("KOR", "park", item_id), "JPN")
+    turns: list[str] = []
+    told: list[int] = []
+    before = count(cast, "JPN", log_checkpoints)
+    document, accepted = receive_batch(
+        jpn,
+        "KOR",
+        sealed(cast["KOR"], jpn, *messages),
+        on_commit=lambda new: told.append(len(new)),
+        turn=lambda: turns.append("turn"),
+    )
+    assert len(accepted) == 40
+    assert told == [receive.STORE_TURN, receive.STORE_TURN, 40 - 2 * receive.STORE_TURN]
+    assert count(cast, "JPN", log_checkpoints) - before == 3
+    assert len(turns) == 40 + 3  # before each message is opened, before each transaction
+    verified = verify_answers(document, signer=jpn.card)
+    assert [e["answer"]["status"] for e in verified] == ["received"] * 40

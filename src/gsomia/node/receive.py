@@ -172,6 +172,36 @@ def _holding_row(result: Accepted, sender: str, now: datetime) -> dict[str, Any]
     }
 
 
+STORE_TURN = 16  # items stored per transaction: a FLASH batch never waits long for the lock
+
+
+def _store_in_turns(  # noqa: PLR0917 - what one turn of storing needs
+    node: Node,
+    sender: str,
+    results: list[Accepted | Refused],
+    now: datetime,
+    turn: Callable[[], None],
+    on_commit: Callable[[list[Accepted]], None] | None,
+    *,
+    into: tuple[dict[str, dict[str, Any]], list[Accepted]],
+) -> None:
+    """Store `results` `STORE_TURN` at a time, each turn its own short transaction (its
+    answers proven under a checkpoint of its own), `turn` called before each: FLASH work
+    in hand goes first. Each turn's answers go into `into`'s dict, its new holdings into its
+    list and to `on_commit` once committed. A crash between turns loses nothing: the sender
+    sends the batch again, and what was stored is answered as it was (`inbox.answered`)."""
+    stored, accepted = into
+    for first in range(0, len(results), STORE_TURN):
+        chunk = results[first : first + STORE_TURN]
+        turn()
+        with node.engine.begin() as conn:
+            answers, new = _store(conn, sender, chunk, now, node)
+        stored.update(zip((r.message.id for r in chunk), answers, strict=True))
+        accepted += new
+        if on_commit is not None and new:
+            on_commit(new)
+
+
 def _opened(
     parsed: Parsed, index: int, node: Node, card: IdentityCard, turn: Callable[[], None]
 ) -> Verified | Refusal:
@@ -193,8 +223,8 @@ def receive_batch(
     (`gsomia.node.courier`, R27), which the agreement must approve for each item as well.
     `on_commit` is told what was accepted as soon as it is committed, before the answers are
     signed (the live FLASH alert goes out then). `turn` is called before each message is
-    opened and before the batch is stored: for a bulk batch, it waits while FLASH work is in
-    hand (`gsomia.exchange.precedence`).
+    opened and before each short transaction that stores them (`_store_in_turns`): for a
+    bulk batch, it waits while FLASH work is in hand (`gsomia.exchange.precedence`).
 
     The batch's one signature is verified first: a batch that fails it (or names another
     sender or recipient) raises `EnvelopeError` and nothing is stored. Then each message is
@@ -218,6 +248,8 @@ def receive_batch(
             f"message id {min(clash)} was already used by another partner",
             hint="a sending node names each message with a fresh random id",
         )
+    stored: dict[str, dict[str, Any]] = {}
+    accepted: list[Accepted] = []
     for attempt in range(2):
         with node.reader.connect() as conn:
             seen = inbox.answered(conn, node.keys, sender, ids)
@@ -238,17 +270,12 @@ def receive_batch(
             if not isinstance(c, Verified) or c.kind is Kind.ITEM
         ]
         try:
-            turn()
-            with node.engine.begin() as conn:
-                fresh_answers, accepted = _store(conn, sender, results, now, node)
-            stored = dict(zip((r.message.id for r in results), fresh_answers, strict=True))
+            _store_in_turns(node, sender, results, now, turn, on_commit, into=(stored, accepted))
             break
         except IntegrityError:
             # The same message arrived twice at once; the second pass finds it applied.
             if attempt:
                 raise
-    if on_commit is not None and accepted:
-        on_commit(accepted)
     answers = [seen.get(mid) or stored[mid] for mid in ids]
     for result in results:
         outcome = "accepted" if isinstance(result, Accepted) else "rejected"
