@@ -192,3 +192,20 @@ def test_a_partners_step_that_cannot_be_applied_is_refused_under_r43(pair: Cast)
     assert jpn.agreement("KOR-JPN-2016").history == before
     logged = [e for e in pair.log("JPN", "KOR-JPN-2016") if e["action"] == "agreement_event"]
     assert [(e["allowed"], e["article"]) for e in logged] == [(False, "Art. 21 R43")] * 2
+
+
+def test_an_agreement_is_kept_between_items_and_forgotten_when_a_step_arrives(
+    pair: Cast,
+) -> None:
+    """Not replayed for each item received (issue 14), yet a step recorded is seen at once."""
+    jpn = pair["JPN"]
+    kept = jpn.agreement("KOR-JPN-2016")
+    assert jpn.agreement("KOR-JPN-2016") is kept
+    day = date(2026, 11, 24)
+    assert kept.status_at(day) is kept.status_at(day)  # the replay's answer, remembered
+    assert kept.status_at(day).state is not State.TERMINATED
+    agreements.record_event(pair["KOR"], pair.user("KOR", "park"), "KOR-JPN-2016", NOTICE)
+    assert [a["status"] for a in _deliver(pair, "KOR", "JPN")] == ["received"]
+    now = jpn.agreement("KOR-JPN-2016")
+    assert now is not kept
+    assert now.status_at(day).state is State.TERMINATED

@@ -8,11 +8,11 @@ request that claims to come from another nation, before anything is stored.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 from collections.abc import Callable
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -103,9 +103,7 @@ async def deliver(request: Request, node: NodeDep, peer: PeerDep) -> Response:
             receive_batch, node, sender, unverified, on_commit=alert(node), turn=turn
         )
         assert card is not None  # receive_batch refused a stranger
-        sealed = await run_in_threadpool(
-            seal_to, card, json.dumps(document, separators=(",", ":")).encode(), head["batch"]
-        )
+        sealed = await run_in_threadpool(seal_to, card, orjson.dumps(document), head["batch"])
     return Response(sealed, media_type=SEALED_ANSWERS)
 
 

@@ -8,11 +8,11 @@ in one statement per table for a whole batch.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, select
 
 from gsomia.errors import VerificationError
@@ -40,7 +40,7 @@ def _context(message_id: str) -> str:
 def sealed_answer(keys: NodeKeys, message_id: str, answer: Mapping[str, Any]) -> dict[str, str]:
     """`answer` as the inbox keeps it: sealed at rest under this node's key (ADR 0070), since it
     names the item and this nation's marking of it, or why it was refused."""
-    data = json.dumps(dict(answer), ensure_ascii=False, sort_keys=True).encode()
+    data = orjson.dumps(dict(answer), option=orjson.OPT_SORT_KEYS)
     return {SEALED: b64u(seal_at_rest(keys, data, _context(message_id)))}
 
 
@@ -49,7 +49,7 @@ def opened_answer(keys: NodeKeys, message_id: str, stored: Mapping[str, Any]) ->
     if set(stored) != {SEALED}:
         return dict(stored)
     data = open_at_rest(keys, b64u_decode(stored[SEALED], what="answer"), _context(message_id))
-    answer: dict[str, Any] = json.loads(data)
+    answer: dict[str, Any] = orjson.loads(data)
     return answer
 
 

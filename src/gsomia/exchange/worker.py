@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import secrets
 import ssl
@@ -28,6 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
+import orjson
 from sqlalchemy import Connection, Engine
 
 from gsomia.errors import Error, UsageError, VerificationError
@@ -365,7 +365,7 @@ class DeliveryWorker:
         batch signature and proofs verified."""
         assert self._keys is not None
         try:
-            document = json.loads(open_sealed(self._keys, body, batch_id))
+            document = orjson.loads(open_sealed(self._keys, body, batch_id))
         except EnvelopeError as error:
             raise VerificationError(
                 f"the partner's answers did not open: {error.reason}"

@@ -71,6 +71,7 @@ class Node:
         self.metrics = Metrics()
         self._peers: dict[str, tuple[IdentityCard, str | None]] | None = None
         self._recorded: dict[str, list[Event]] | None = None
+        self._agreements: dict[str, Agreement] = {}  # as `agreement` built them, until a step
         #: What the partners and recorded agreement steps looked like when last read
         #: (`notice_changes`): other processes (`gsomia peer add`) change them too.
         self._generation: tuple[Any, Any] | None = None
@@ -161,6 +162,7 @@ class Node:
 
     def forget_agreements(self) -> None:
         self._recorded = None
+        self._agreements = {}
 
     def _recorded_events(self) -> dict[str, list[Event]]:
         if self._recorded is None:
@@ -173,11 +175,21 @@ class Node:
         return self._recorded
 
     def agreement(self, agreement_id: str) -> Agreement:
-        """An agreement as this node knows it: shipped history plus every step recorded since."""
+        """An agreement as this node knows it: shipped history plus every step recorded since.
+
+        Kept until a step is recorded (`forget_agreements`), not replayed for each item."""
+        cache = self._agreements  # `forget_agreements` replaces it: a late write is let go
+        known = cache.get(agreement_id)
+        if known is not None:
+            return known
+        recorded = self._recorded_events()
         agreement = self.agreements.get(agreement_id)
-        for event in self._recorded_events().get(agreement_id, ()):
+        for event in recorded.get(agreement_id, ()):
             agreement = agreement.record(event)
-        return amended(agreement, self.schemes)  # versions both parties consented to (R45)
+        agreement = amended(agreement, self.schemes)  # versions both parties consented to (R45)
+        if self._recorded is recorded:  # no step recorded meanwhile: still the agreement
+            cache[agreement_id] = agreement
+        return agreement
 
     def agreement_with(self, nation: str, now: datetime) -> Agreement | None:
         """This node's agreement with `nation`: the one in force now, else the newest."""

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, text
@@ -30,6 +31,15 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+#: JSON columns through orjson: several times the stdlib's speed on the answers and receipts
+#: every exchanged item writes (issue 14); the same JSON text, read back by either.
+_JSON_CODEC: dict[str, Any] = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine for `url`, with SQLite tuned for durability under concurrent readers."""
     try:
@@ -43,14 +53,17 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             _private(Path(parsed.database))
         engine = create_engine(
-            parsed, echo=echo, connect_args={"timeout": 30, "check_same_thread": False}
+            parsed,
+            echo=echo,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            **_JSON_CODEC,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         event.listen(engine, "handle_error", _damaged)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        engine = create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=10)
+        engine = create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=10, **_JSON_CODEC)
         event.listen(engine, "handle_error", _damaged)
         return engine
     raise UsageError(

@@ -100,6 +100,11 @@ class Agreement:
     courier_receipt_days: int = 30
     #: Days after its last inspection a contractor facility may still receive CMI: policy (R35).
     contractor_inspection_days: int = 365
+    #: `status_at` per day, remembered: the history is fixed, so the replay's answer is too
+    #: (each item received asks it; a copy with another history starts afresh).
+    _statuses: dict[date | None, Status] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         status = self.status_at(None)
@@ -117,7 +122,10 @@ class Agreement:
 
     def status_at(self, day: date | None) -> Status:
         """The lifecycle status on `day` (after every recorded event when None)."""
-        return replay(self.history, self.rules, day)
+        status = self._statuses.get(day)
+        if status is None:
+            status = self._statuses[day] = replay(self.history, self.rules, day)
+        return status
 
     def state_at(self, day: date) -> State:
         return self.status_at(day).state
