@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from tests.integration.conftest import MakeNet
 from tests.node.node_fixtures import batch_of, opened_answers, post_batch
 
+from gsomia.client import NodeClient
 from gsomia.demo.run import run_story
 from gsomia.devnet import DevNet
 from gsomia.exchange import outbox as queue
@@ -89,8 +90,19 @@ def test_receiver_down_gets_every_item_exactly_once_when_back(make_net: MakeNet)
     assert _count(jpn, select(func.count()).select_from(holdings)) == ITEMS
     assert _count(jpn, select(func.count(func.distinct(holdings.c.item_id)))) == ITEMS
     assert _count(kor, select(func.count()).where(outbox.c.state == "received")) == ITEMS
-    held = {h["item_id"] for h in net.client("JPN", "sato").holdings()}
-    assert held == set(item_ids)
+    assert _held_items(net.client("JPN", "sato")) == set(item_ids)
+
+
+def _held_items(client: NodeClient) -> set[str]:
+    """Every holding the API lists to `client`, page after page (lists are paged)."""
+    held: set[str] = set()
+    cursor: str | None = None
+    while True:
+        page = client.page("/api/v1/holdings", limit=500, cursor=cursor)
+        held |= {h["item_id"] for h in page.rows}
+        if page.next is None:
+            return held
+        cursor = page.next
 
 
 def test_sender_killed_mid_transfer_loses_nothing_and_sends_nothing_twice(
