@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from gsomia.errors import UsageError
-from gsomia.seal import ALL_PROFILES, EnvelopeError
+from gsomia.seal import ALL_PROFILES, EnvelopeError, stream
 from gsomia.seal.stream import MAGIC, MIN_CHUNK, open_file, open_stream, seal_stream
 
 NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)  # as in conftest.py
@@ -149,3 +149,23 @@ def test_open_file_renames_only_after_verification(nodes: Nodes, tmp_path: Path)
 def test_chunk_size_out_of_range_is_a_usage_error(nodes: Nodes) -> None:
     with pytest.raises(UsageError, match="chunk_size"):
         seal(nodes, b"x", chunk_size=1024)
+
+
+@pytest.mark.parametrize("limit", [0, CHUNK + 5, 1 << 30])
+def test_content_past_the_memory_spool_spills_to_a_file_and_arrives_whole(
+    nodes: Nodes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    """Held in memory, spilled at once, or spilled after the first chunk: the same content."""
+    monkeypatch.setattr(stream, "SPOOL_IN_MEMORY", limit)
+    content = os.urandom(3 * CHUNK + 10)
+    out = io.BytesIO()
+    opened = open_stream(
+        io.BytesIO(seal(nodes, content)),
+        out,
+        keys=nodes["pq", "JPN"].keys,
+        senders=[nodes["pq", "KOR"].card],
+        spool_dir=tmp_path,
+    )
+    assert out.getvalue() == content
+    assert opened.length == len(content)
+    assert list(tmp_path.iterdir()) == []  # the spill file is anonymous and gone

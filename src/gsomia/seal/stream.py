@@ -33,7 +33,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import IO, Any, BinaryIO, Protocol
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -221,7 +221,7 @@ def _read_header(
 
 def _open_into(
     src: BinaryIO,
-    out: IO[bytes],
+    out: _Writer,
     *,
     keys: NodeKeys,
     senders: Iterable[IdentityCard],
@@ -294,10 +294,7 @@ def open_stream(
     temporary file in `spool_dir` (default: the system's) that disappears on close — and `dst`
     receives nothing if anything fails.
     """
-    # Content up to SPOOL_IN_MEMORY stays in memory, beyond it spills to an anonymous file.
-    with tempfile.SpooledTemporaryFile(
-        SPOOL_IN_MEMORY, dir=None if spool_dir is None else str(spool_dir)
-    ) as spool:
+    with _Spool(SPOOL_IN_MEMORY, spool_dir) as spool:
         opened = _open_into(
             src,
             spool,
@@ -307,9 +304,53 @@ def open_stream(
             allowed_profiles=allowed_profiles,
             canonical_label=canonical_label,
         )
-        spool.seek(0)
-        shutil.copyfileobj(spool, dst, MAX_CHUNK)
+        spool.copy_to(dst)
     return opened
+
+
+class _Writer(Protocol):
+    def write(self, data: bytes, /) -> int: ...
+
+
+class _Spool:
+    """Decrypted chunks held until the stream verified: up to `limit` bytes in memory as the
+    chunks themselves (no copy into a growing buffer), beyond it in an anonymous temporary
+    file in `spool_dir` that disappears on close. Copying a 16 MiB stream's content twice more
+    than it must cost about a fifth of `open_stream` (issue 14, seal_open_16m_mb_per_s)."""
+
+    def __init__(self, limit: int, spool_dir: Path | None) -> None:
+        self._limit, self._dir = limit, spool_dir
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self._file: IO[bytes] | None = None
+
+    def write(self, data: bytes) -> int:
+        if self._file is None and self._size + len(data) <= self._limit:
+            self._chunks.append(data)
+            self._size += len(data)
+            return len(data)
+        if self._file is None:
+            where = None if self._dir is None else str(self._dir)
+            self._file = tempfile.TemporaryFile(dir=where)  # noqa: SIM115 - closed by __exit__
+            for chunk in self._chunks:
+                self._file.write(chunk)
+            self._chunks.clear()
+        return self._file.write(data)
+
+    def copy_to(self, dst: BinaryIO) -> None:
+        for chunk in self._chunks:
+            dst.write(chunk)
+        if self._file is not None:
+            self._file.seek(0)
+            shutil.copyfileobj(self._file, dst, MAX_CHUNK)
+
+    def __enter__(self) -> _Spool:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._chunks.clear()
+        if self._file is not None:
+            self._file.close()
 
 
 def open_file(
