@@ -15,7 +15,7 @@ from tests.api.api_fixtures import peer_client
 from tests.node.node_fixtures import Cast, build_cast, opened_answers, post_batch, sealed
 
 from gsomia.exchange import outbox
-from gsomia.exchange.wire import HELLO_PATH
+from gsomia.exchange.wire import CBOR, HELLO_PATH, PRECEDENCE_HEADER, V2_PATH
 from gsomia.exchange.witness import ADD_CHECKPOINT_PATH
 from gsomia.node.cosigning import checkpoint_offer
 from gsomia.store import checkpoints
@@ -132,3 +132,37 @@ def test_a_delivered_batch_is_decoded_once(cast: Cast, monkeypatch: pytest.Monke
         document = opened_answers(cast["KOR"], batch, answer)
     assert document["answers"][0]["answer"]["status"] == "received"
     assert decoded.count(len(batch)) == 1
+
+
+def _batch_of(cast: Cast, count: int) -> bytes:
+    messages = []
+    for _ in range(count):
+        item_id = cast.publish("KOR", "kim", precedence="ROUTINE")
+        messages += cast.queued("KOR", cast.release("KOR", "park", item_id), "JPN")
+    return sealed(cast["KOR"], cast["JPN"], *messages)
+
+
+@pytest.mark.parametrize(("count", "handled_as_flash"), [(1, True), (2, False)])
+def test_only_a_lone_message_marked_flash_goes_first(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch, count: int, handled_as_flash: bool
+) -> None:
+    """The FLASH lane sends each message alone: a partner marking a larger batch FLASH cannot
+    jump its bulk ahead of this node's other work (the header only orders work)."""
+    gate = cast["JPN"].precedence
+    entered: list[int] = []
+    real_enter = gate.enter
+
+    def enter() -> None:
+        entered.append(1)
+        real_enter()
+
+    monkeypatch.setattr(gate, "enter", enter)
+    batch = _batch_of(cast, count)
+    with peer_client(cast["JPN"], cast["KOR"].card) as kor:
+        answer = kor.post(
+            V2_PATH, content=batch, headers={"Content-Type": CBOR, PRECEDENCE_HEADER: "FLASH"}
+        )
+    document = opened_answers(cast["KOR"], batch, answer)
+    assert [a["answer"]["status"] for a in document["answers"]] == ["received"] * count
+    assert bool(entered) is handled_as_flash
+    assert not gate.busy

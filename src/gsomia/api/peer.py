@@ -94,8 +94,11 @@ async def deliver(request: Request, node: NodeDep, peer: PeerDep) -> Response:
     if card is not None:  # a stranger is refused as such by receive_batch
         claimed_by(request, peer, sender, "the batch")
     # A FLASH batch (the sender's hint; it orders work only) is FLASH work: this node's bulk
-    # work yields to it. A bulk batch yields to FLASH work in hand at each of its turns.
-    flash = request.headers.get(PRECEDENCE_HEADER, "").upper() == "FLASH"
+    # work yields to it. A bulk batch yields to FLASH work in hand at each of its turns. The
+    # FLASH lane sends each message alone, so a larger batch marked FLASH is taken as bulk:
+    # a partner cannot jump its bulk ahead of everyone else's by marking it.
+    hinted = request.headers.get(PRECEDENCE_HEADER, "").upper() == "FLASH"
+    flash = hinted and head["size"] == 1
     with node.precedence.flash() if flash else contextlib.nullcontext():
         turn = (lambda: None) if flash else node.precedence.yield_to_flash
         # The alert goes out as the FLASH holding commits, not after the answers are signed.
