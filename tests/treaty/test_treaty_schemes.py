@@ -162,7 +162,7 @@ SPIF_HEAD = (
     ("document", "message"),
     [
         (b"<not-xml", "not well-formed"),
-        (b"<SPIF/>", "not an Open XML SPIF 2.1"),
+        (b"<SPIF/>", "not an Open XML SPIF 2.0 or 2.1"),
         (SPIF_HEAD.encode() + b"</spif:SPIF>", "securityPolicyId"),
         (
             SPIF_HEAD.encode() + b'<spif:securityPolicyId name="X" id="1.2"/></spif:SPIF>',

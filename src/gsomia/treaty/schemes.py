@@ -21,6 +21,7 @@ from importlib import resources
 from lxml import etree
 
 from gsomia.errors import InputError, NotFound
+from gsomia.treaty.categories import TagSet, parse_tag_sets
 
 __all__ = [
     "Level",
@@ -110,6 +111,8 @@ class Scheme:
     title: str
     levels: tuple[Level, ...]
     _index: Mapping[str, Level] = field(repr=False, compare=False)
+    #: The security category tag sets the SPIF defines, with their checks (`categories`).
+    tag_sets: tuple[TagSet, ...] = field(default=(), compare=False)
 
     @property
     def label(self) -> str:
@@ -222,8 +225,9 @@ def parse_spif(data: bytes) -> Scheme:
     if root.getroottree().docinfo.internalDTD is not None:
         # libxml2 expands internal entities in attribute values even with resolve_entities=False.
         raise SchemeFileError("scheme file carries a DOCTYPE; SPIF files must not declare one")
-    if root.tag != f"{{{SPIF_NS}}}SPIF" or root.get("schemaVersion") != "2.1":
-        raise SchemeFileError("scheme file is not an Open XML SPIF 2.1 document")
+    # SPIF 2.0 and 2.1 share the namespace and everything read here (2.1 added tagType7).
+    if root.tag != f"{{{SPIF_NS}}}SPIF" or root.get("schemaVersion") not in {"2.0", "2.1"}:
+        raise SchemeFileError("scheme file is not an Open XML SPIF 2.0 or 2.1 document")
     policy = root.find("spif:securityPolicyId", _NS)
     nation = policy.get("name") if policy is not None else None
     if not nation:
@@ -249,6 +253,7 @@ def parse_spif(data: bytes) -> Scheme:
         title=extension.get("title", nation) if extension is not None else nation,
         levels=tuple(levels),
         _index=_index(levels, nation),
+        tag_sets=parse_tag_sets(root, nation),
     )
 
 
