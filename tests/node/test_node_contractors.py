@@ -5,6 +5,7 @@ never beyond their facility's clearance or their contract's purpose."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from datetime import timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from tests.node.node_fixtures import LAUNCH, VALID, Cast
 from gsomia.errors import Conflict, InputError, NotFound, PolicyDenied
 from gsomia.node import contractors, read
 from gsomia.node.control import copies
+from gsomia.node.live import push_flash
 from gsomia.store.tables import holdings
 from gsomia.store.users import UserRecord, add_user
 from gsomia.treaty.contractors import POLICY
@@ -223,3 +225,33 @@ def test_contractor_records_are_checked_and_only_officers_keep_them(cast: Cast) 
         )
     with pytest.raises(NotFound, match="on no contractor facility's register"):
         contractors.record_briefing(jpn, tanaka, "sato", jpn.clock())
+
+
+def test_r34_a_contractors_staff_hear_of_no_flash_item_their_facility_was_not_given(
+    cast: Cast,
+) -> None:
+    """The FLASH alert names the title: a contractor's person, cleared and with the need to
+    know, is not told of an item their facility was not released (found: the push asked only
+    the access decision)."""
+    made = _facility(cast)
+    jpn = cast["JPN"]
+    item = cast.publish("KOR", "kim", title="FLASH for government only", precedence="FLASH")
+    _, accepted = cast.send("KOR", "JPN", cast.release("KOR", "park", item))
+
+    async def watch() -> dict[str, list[dict[str, Any]]]:
+        jpn.alerts.bind(asyncio.get_running_loop())
+        async with (
+            jpn.alerts.subscribe("sato") as sato,
+            jpn.alerts.subscribe(made["person"]) as contractor,
+        ):
+            await asyncio.to_thread(push_flash, jpn, accepted)
+            first = await asyncio.wait_for(sato.get(), timeout=5)
+            await asyncio.sleep(0)
+            rest = []
+            while not contractor.empty():
+                rest.append(contractor.get_nowait())
+            return {"sato": [first], made["person"]: rest}
+
+    seen = asyncio.run(watch())
+    assert seen["sato"][0]["title"] == "FLASH for government only"
+    assert seen[made["person"]] == []

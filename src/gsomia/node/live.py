@@ -13,12 +13,18 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from gsomia.node import tokens
 from gsomia.node.acceptance import Accepted
 from gsomia.node.alerts import RECHECK
+from gsomia.node.contractor_access import contractor_decision, works_for_a_contractor
 from gsomia.node.people import to_person
 from gsomia.node.runtime import Node
 from gsomia.store import holdings
 from gsomia.store.users import get_user
+from gsomia.treaty.decision import Decision
 from gsomia.treaty.items import Precedence
 from gsomia.treaty.reading import may_read_holding
+
+
+def _contractor_allows(decision: Decision | None) -> bool:
+    return decision is None or decision.allowed
 
 
 def push_flash(node: Node, accepted: Sequence[Accepted]) -> None:
@@ -32,10 +38,20 @@ def push_flash(node: Node, accepted: Sequence[Accepted]) -> None:
     with node.reader.connect() as conn:
         people = [to_person(get_user(conn, name), scheme) for name in sorted(watching)]
         held = holdings.by_ids(conn, [a.holding_id for a in flash], node.vault)
+    contractors = {name for name in watching if works_for_a_contractor(node, name)}
     for accepted_item in flash:
         # Mapped once, decided per person: the read decision `read.access_decision` takes.
         holding = holdings.to_readable(held[accepted_item.holding_id], node.schemes, node.nation)
         allowed = {p.id for p in people if may_read_holding(p, holding, now).allowed}
+        # A contractor's staff hear only of what their facility may have (R33–R34), as every
+        # other way out asks; a holding just received was released to no contractor yet.
+        record = held[accepted_item.holding_id]
+        allowed = {
+            name
+            for name in allowed
+            if name not in contractors
+            or _contractor_allows(contractor_decision(node, name, record, now))
+        }
         if allowed:
             node.alerts.publish(
                 allowed,
