@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 import gsomia.cli
 from gsomia.errors import NotFound, PolicyDenied, UsageError
+from gsomia.treaty.schemes import UnknownMarking
 
 RUNNER = CliRunner()
 GSOMIA = Path(sys.executable).with_name("gsomia")
@@ -118,3 +119,13 @@ def test_the_nato_scheme_shows_its_levels_as_natos_spif_marks_them() -> None:
     for marking in ("COSMIC TOP SECRET", "NATO SECRET", "NATO RESTRICTED", "NATO UNCLASSIFIED"):
         assert marking in out
     assert "NATO TOP SECRET" not in out
+
+
+def test_a_nato_marking_reads_as_natos_spif_and_nato_top_secret_is_refused() -> None:
+    """R48 through the CLI: "COSMIC TOP SECRET" is NATO's TOP SECRET; "NATO TOP SECRET" is
+    no NATO marking (TOP SECRET is COSMIC), refused with the markings it may have meant."""
+    out = run("marking", "NATO", "cosmic top secret")
+    assert out.splitlines()[0] == "TOP SECRET — shown as COSMIC TOP SECRET"
+    result = RUNNER.invoke(gsomia.cli.app, ["marking", "NATO", "NATO TOP SECRET"])
+    assert isinstance(result.exception, UnknownMarking)
+    assert "COSMIC TOP SECRET" in result.exception.closest

@@ -82,6 +82,20 @@ def scheme_command(
     console.print(escape(scheme.title))
 
 
+@app.command("marking")
+def marking_command(
+    nation: str = typer.Argument(..., help="ISO 3166 alpha-3 code, or NATO."),
+    marking: str = typer.Argument(..., help='The marking as written, e.g. "NATO SECRET" or 극비.'),
+    at: str | None = typer.Option(None, "--at", help=AT_HELP),
+) -> None:
+    """Read a marking in a nation's scheme: the level it names and the marking it is shown
+    as; one the scheme does not have is refused, naming the closest it does (R4, R5, R48)."""
+    scheme = load_schemes().scheme(nation.upper(), _day(at) if at else None)
+    level = scheme.parse(marking)
+    console.print(f"[bold]{escape(level.native)}[/] — shown as {escape(level.english)}")
+    console.print(f"{escape(scheme.label)}, rank {level.rank}")
+
+
 @app.command("translate")
 def translate_command(
     source: str = typer.Argument(..., help="Nation whose marking is given."),
