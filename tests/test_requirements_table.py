@@ -15,7 +15,7 @@ TABLE = ROOT / "docs" / "requirements.md"
 #: Where a node-level test lives: the node's use cases, its faces, real nodes over the wire.
 NODE_LEVEL = ("node", "api", "cli", "web", "integration", "exchange", "ledger_node")
 #: Rows that may still say "pending", and what they are waiting for.
-PENDING = {
+PENDING: dict[str, set[int]] = {
     "pending: h15a (issue 15)": set(),  # R27, R33–R36, R38: landed, named in the table
     "pending: h15b (issue 15)": set(),  # R11, R45, R48: landed, named in the table
 }
