@@ -13,6 +13,7 @@ from tests.node.node_fixtures import Cast, build_cast
 
 from gsomia.errors import InputError
 from gsomia.store.tables import items
+from gsomia.treaty import sources
 
 
 @pytest.fixture(scope="module")
@@ -50,4 +51,4 @@ def test_a_real_nation_without_an_agreement_is_left_to_the_release_decision(
     item_id = pair.publish("KOR", "kim", releasable_to=("fra",))
     [outcome] = pair.release("KOR", "park", item_id)
     assert not outcome.decision.allowed
-    assert outcome.decision.article == "Art. 1"
+    assert outcome.decision.article == sources.NO_AGREEMENT  # policy, not Art. 1 (ADR 0106)
