@@ -9,7 +9,8 @@ import pytest
 from bench.holdings_load import copy_holdings, template_of
 from tests.node.node_fixtures import LAUNCH, Cast
 
-from gsomia.node import taxii
+from gsomia.errors import TooLarge
+from gsomia.node import sharing, taxii
 
 AGREEMENT = "KOR-JPN-2016"
 SIZE = 2 << 20
@@ -42,3 +43,33 @@ def test_a_page_carries_a_bounded_number_of_bytes_and_paging_gets_everything(
     assert got == large_collection
     assert max(carried) <= taxii.PAGE_BYTES + SIZE  # the object that crosses it, no more
     assert len(carried) >= 2
+
+
+def test_a_stix_export_of_everything_carries_a_bounded_number_of_bytes(
+    cast: Cast, large_collection: int
+) -> None:
+    # The same for `GET /api/v1/exports/stix` without ids: the newest 1,000 holdings were
+    # read with their envelopes and opened at once.
+    node, user = cast["JPN"], cast.user("JPN", "sato")
+    bundle = sharing.readable_all(node, user, 1000, action="read:stix")
+    carried = sum(len(item.content) for item in bundle)
+    assert bundle
+    assert carried <= sharing.EXPORT_BYTES + SIZE
+    # The newest first, and every one a reader may read until the budget.
+    assert len(bundle) == min(large_collection, -(-sharing.EXPORT_BYTES // SIZE))
+
+
+def test_a_stix_export_naming_more_bytes_than_the_budget_is_refused(
+    cast: Cast, large_collection: int
+) -> None:
+    node, user = cast["JPN"], cast.user("JPN", "sato")
+    found = taxii.collection(node, user, AGREEMENT, LAUNCH)
+    ids, page = [], taxii.objects_page(node, user, found, limit=taxii.MAX_LIMIT)
+    ids += [h.key for h in page.objects]
+    while page.next is not None:
+        page = taxii.objects_page(node, user, found, next_=page.next, limit=taxii.MAX_LIMIT)
+        ids += [h.key for h in page.objects]
+    assert len(ids) == large_collection
+    with pytest.raises(TooLarge, match="ask for fewer"):
+        sharing.export(node, user, ids, action="read:stix")
+    assert len(sharing.export(node, user, ids[:3], action="read:stix")) == 3

@@ -55,6 +55,7 @@ _WHY = {
     409: "conflicts with the current state",
     413: "the body is over the TAXII door's cap",
     422: "the request does not fit its schema",
+    429: "too many password checks at once; retry after Retry-After",
     503: "a dependency is unavailable; retry later",
 }
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from gsomia.errors import Error, NotFound
+from gsomia.errors import Error, NotFound, TooLarge
 from gsomia.node import audit, read
 from gsomia.node.contractor_access import contractor_decision, works_for_a_contractor
 from gsomia.node.people import to_person
@@ -29,16 +29,31 @@ from gsomia.store.holdings import HoldingRecord
 from gsomia.store.items import ItemRecord
 from gsomia.store.users import UserRecord
 from gsomia.treaty.decision import Decision
+from gsomia.treaty.listing import ListFilter
 from gsomia.treaty.people import Person
 from gsomia.treaty.reading import may_read_holding
 
 __all__ = [
+    "EXPORT_BYTES",
     "Handed",
     "Reader",
     "export",
     "hand_over",
     "reader_of",
 ]
+
+
+#: The content one export carries at most (past the object that crosses it): a partner's
+#: items may be 32 MB each, and an export of everything opened the newest 1,000 at once,
+#: each read with its envelope, 1 MB or more (found by the attack).
+EXPORT_BYTES = 64 << 20
+
+
+def _too_much() -> TooLarge:
+    return TooLarge(
+        f"the items named carry more than {EXPORT_BYTES >> 20} MB",
+        hint="ask for fewer ids at a time",
+    )
 
 
 @dataclass(frozen=True)
@@ -157,20 +172,26 @@ def export(node: Node, user: UserRecord, ids: Sequence[str], *, action: str) -> 
     refused one is raised (as `NotFound`, as a page would: it does not say it exists)."""
     reader = reader_of(node, user)
     found: list[tuple[str, Decision, StixItem | None]] = []
+    carried = 0
     with node.reader.connect() as conn:
         for wanted in ids:
+            if carried > EXPORT_BYTES:
+                raise _too_much()
             own = items.get_own(conn, wanted, node.nation, node.vault)
             if own is not None:
                 decision = item_decision(node, reader, own)
                 found.append((own.id, decision, own_item(own) if decision.allowed else None))
+                carried += len(own.content) if decision.allowed else 0
                 continue
             held = holdings.get(conn, wanted, node.vault)
             if held is None:
                 raise NotFound(f"no item {wanted}", hint="`gsomia item list` shows what is here")
             decision = holding_decision(node, reader, held)
-            found.append(
-                (held.id, decision, holding_item(node, held) if decision.allowed else None)
-            )
+            item = holding_item(node, held) if decision.allowed else None
+            found.append((held.id, decision, item))
+            carried += len(item.content) if item is not None else 0
+    if carried > EXPORT_BYTES:
+        raise _too_much()
     hand_over(node, reader, [(key, decision) for key, decision, _ in found], action=action)
     for key, decision, item in found:
         if item is None:
@@ -182,22 +203,34 @@ def export(node: Node, user: UserRecord, ids: Sequence[str], *, action: str) -> 
 
 
 def readable_all(node: Node, user: UserRecord, limit: int, *, action: str) -> list[StixItem]:
-    """Every own item and holding `user` may read (the `limit` newest of each), logged."""
+    """Every own item and holding `user` may read (the `limit` newest of each, as many as
+    `EXPORT_BYTES` of content allow), logged. Rows are decided as a list reads them, without
+    content or envelope; only one handed over is read whole."""
     reader = reader_of(node, user)
+    everything = ListFilter()
     with node.reader.connect() as conn:
-        own = items.newest(conn, limit, node.vault)
-        held = holdings.newest(conn, node.vault, limit)
+        own = items.page(conn, node.vault, after=None, limit=limit, where=everything)
+        held = holdings.page(conn, node.vault, after=None, limit=limit, where=everything)
     chosen: list[tuple[str, Decision]] = []
     result: list[StixItem] = []
+    carried = 0
     for record in own:
         decision = item_decision(node, reader, record)
-        if decision.allowed:
-            chosen.append((record.id, decision))
-            result.append(own_item(record))
+        if decision.allowed and carried < EXPORT_BYTES:
+            with node.reader.connect() as conn:
+                whole = items.get_own(conn, record.id, node.nation, node.vault)
+            if whole is not None:
+                chosen.append((record.id, decision))
+                result.append(own_item(whole))
+                carried += len(whole.content)
     for h in held:
         decision = holding_decision(node, reader, h)
-        if decision.allowed:
-            chosen.append((h.id, decision))
-            result.append(holding_item(node, h))
+        if decision.allowed and carried < EXPORT_BYTES:
+            with node.reader.connect() as conn:
+                record_whole = holdings.get(conn, h.id, node.vault)
+            if record_whole is not None:
+                chosen.append((h.id, decision))
+                result.append(holding_item(node, record_whole))
+                carried += len(result[-1].content)
     hand_over(node, reader, chosen, action=action)
     return result
