@@ -91,3 +91,10 @@ def runner_error(cast: Cast, nation: str, bundle: Path, tmp_path: Path) -> BaseE
     args = ["bundle", "import", str(bundle), "--as", "tanaka", "--receipt", str(tmp_path / "r")]
     result = runner.invoke(app, [*args, "--home", str(cast[nation].home.path)], env=env)
     return result.exception
+
+
+def test_r27_the_receipt_period_is_shown_as_the_policy_setting_it_is() -> None:
+    result = runner.invoke(app, ["agreement", "show", "KOR-JPN-2016"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "courier receipt due within 30 days" in result.output
+    assert "policy settings: the treaty gives no period" in result.output

@@ -172,6 +172,11 @@ def agreement_show(
     )
     channels = ", ".join(sorted(agreement.channels))
     console.print(f"channels: {channels}{_unconfirmed(agreement, 'channels')}")
+    console.print(
+        f"courier receipt due within {agreement.courier_receipt_days} days; contractor facilities "
+        f"inspected at least every {agreement.contractor_inspection_days} days "
+        "[yellow](policy settings: the treaty gives no period)[/]"
+    )
     applicable = [v for v in agreement.versions if v.effective <= day] or [agreement.versions[0]]
     version = applicable[-1]
     table = Table(
