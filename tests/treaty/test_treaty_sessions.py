@@ -11,6 +11,7 @@ from gsomia.treaty.sessions import (
     FREE_FAILURES,
     IDLE_LIMIT,
     MAX_BACKOFF,
+    NAME_MAX_BACKOFF,
     SESSION_LIMIT,
     SessionState,
     login_wait,
@@ -73,3 +74,23 @@ def test_a_sign_in_waits_after_failures() -> None:
 def test_clearance_expiring_today_ends_the_session() -> None:
     state = SessionState("kim", NOW, NOW, None, None, date(2026, 12, 3))
     assert not may_continue_session(state, NOW).allowed
+
+
+@given(
+    pair=st.integers(min_value=0, max_value=FREE_FAILURES - 1),
+    everywhere=st.integers(min_value=0, max_value=10_000),
+    seconds=st.integers(min_value=0, max_value=3600),
+)
+def test_failures_elsewhere_never_hold_a_name_back_longer_than_the_name_cap(
+    pair: int, everywhere: int, seconds: int
+) -> None:
+    """Whatever others failed from other addresses, a person whose own source has not failed
+    too often waits at most `NAME_MAX_BACKOFF`: a brake, never a lock."""
+    now = NOW + timedelta(seconds=seconds)
+    decision = may_try_login(
+        pair, NOW, now, name_failures=max(everywhere, pair), name_last_failure_at=NOW
+    )
+    assert decision.allowed or seconds < NAME_MAX_BACKOFF.total_seconds()
+    assert may_try_login(
+        pair, NOW, NOW + NAME_MAX_BACKOFF, name_failures=everywhere, name_last_failure_at=NOW
+    ).allowed

@@ -8,14 +8,18 @@ from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from tests.web.conftest import PASSWORD, Site, csrf_of, sign_in
 
 from gsomia.app import create_app
+from gsomia.errors import PolicyDenied
+from gsomia.node import sessions
 from gsomia.node import users as people
 from gsomia.node.tokens import issue_token
-from gsomia.store.tables import users
+from gsomia.store import sessions as stored_sessions
+from gsomia.store.tables import login_failures, users
 from gsomia.store.users import UserRecord, add_user
+from gsomia.treaty.sessions import NAME_FREE_FAILURES, NAME_MAX_BACKOFF
 from gsomia.web.session import COOKIE
 
 
@@ -122,3 +126,48 @@ def test_failed_sign_ins_back_off(
     later = site.node.clock() + timedelta(seconds=31)
     monkeypatch.setattr(site.node, "clock", lambda: later)
     assert client.post("/login", data=right, follow_redirects=False).status_code == 303
+
+
+def test_an_outsider_failing_on_purpose_does_not_lock_the_person_out(
+    sites: dict[str, Site], person: str
+) -> None:
+    """Before: the back-off was per name: an outsider failing five times for a person's name
+    made that person wait, up to 15 minutes at a time, wherever they signed in from."""
+    site = sites["KOR"]
+    outsider = TestClient(site.app, client=("203.0.113.9", 40000))
+    csrf = csrf_of(outsider.get("/login").text)
+    guess = {"csrf": csrf, "name": person, "password": "guess"}
+    for _ in range(5):
+        assert outsider.post("/login", data=guess).status_code == 401
+    assert outsider.post("/login", data=guess).status_code == 429  # the outsider waits
+    desk = TestClient(site.app, client=("10.0.0.5", 40000))
+    right = {"csrf": csrf_of(desk.get("/login").text), "name": person, "password": PASSWORD}
+    assert desk.post("/login", data=right, follow_redirects=False).status_code == 303
+
+
+def test_failures_from_many_addresses_slow_a_name_briefly_never_lock_it(
+    sites: dict[str, Site], person: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    node = sites["KOR"].node
+    start = node.clock()
+    monkeypatch.setattr(node, "clock", lambda: start)
+    for address in range(NAME_FREE_FAILURES):  # four each from five addresses: none waits
+        source = f"198.51.100.{address // 4}"
+        assert sessions.check_credentials(node, person, "guess", source=source) is None
+    with pytest.raises(PolicyDenied, match="from many places"):
+        sessions.check_credentials(node, person, PASSWORD, source="10.0.0.6")
+    later = start + NAME_MAX_BACKOFF
+    monkeypatch.setattr(node, "clock", lambda: later)
+    assert sessions.check_credentials(node, person, PASSWORD, source="10.0.0.6") is not None
+
+
+def test_the_failures_kept_are_capped(
+    sites: dict[str, Site], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    node = sites["KOR"].node
+    monkeypatch.setattr(stored_sessions, "MAX_FAILURE_ROWS", 8)
+    for i in range(20):
+        sessions.check_credentials(node, f"nobody-{i}", "guess", source=f"192.0.2.{i}")
+    with node.engine.connect() as conn:
+        kept = conn.execute(select(func.count()).select_from(login_failures)).scalar_one()
+    assert kept <= 8

@@ -74,7 +74,8 @@ def taxii_user(request: Request, node: NodeDep) -> UserRecord:
             name, _, password = base64.b64decode(header[6:], validate=True).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
             raise Unauthenticated("the Basic credentials are not base64 of name:password") from None
-        return taxii.basic_user(node, name, password)
+        source = request.client.host if request.client else ""
+        return taxii.basic_user(node, name, password, source=source)
     return current_user(request, node)
 
 

@@ -30,18 +30,22 @@ FORGET_FAILURES = MAX_BACKOFF * 4
 LONGEST_NAME = 100
 
 
-def sign_in(db: Database, name: str, password: str, sid: str) -> UserRecord | None:
+def sign_in(
+    db: Database, name: str, password: str, sid: str, *, source: str = ""
+) -> UserRecord | None:
     """The person if `password` is theirs, with session `sid` started for them; None if not
-    (the failure counted). `PolicyDenied` without checking the password while the name must
-    wait after failures."""
-    user = check_credentials(db, name, password)
+    (the failure counted for `name` from `source`, the client's address). `PolicyDenied`
+    without checking the password while the name must wait after failures."""
+    user = check_credentials(db, name, password, source=source)
     if user is not None:
         with db.engine.begin() as conn:
             store.start(conn, sid, user.name, db.clock())
     return user
 
 
-def check_credentials(db: Database, name: str, password: str) -> UserRecord | None:
+def check_credentials(
+    db: Database, name: str, password: str, *, source: str = ""
+) -> UserRecord | None:
     """The person if `password` is theirs and they are not disabled; None if not (the failure
     counted). `PolicyDenied` without checking the password while the name must wait after
     failures; `RateLimited` while too many checks run (`gsomia.store.users.AT_ONCE`).
@@ -51,20 +55,23 @@ def check_credentials(db: Database, name: str, password: str) -> UserRecord | No
     attack)."""
     if not 0 < len(name) <= LONGEST_NAME:
         return None
-    now = db.clock()
+    now, source = db.clock(), source[:64]
     with db.reader.connect() as conn:
-        failures, last = store.failures(conn, name)
-        waiting = may_try_login(failures, last, now)
+        failures, last = store.failures(conn, name, source)
+        everywhere, last_anywhere = store.name_failures(conn, name)
+        waiting = may_try_login(
+            failures, last, now, name_failures=everywhere, name_last_failure_at=last_anywhere
+        )
         if not waiting.allowed:
             raise PolicyDenied(waiting.reason, article=waiting.article)
         user = people.check_password(conn, name, password)
     if user is None or user.disabled_at is not None:
         with db.engine.begin() as conn:
-            store.record_failure(conn, name, now, forget_before=now - FORGET_FAILURES)
+            store.record_failure(conn, name, source, now, forget_before=now - FORGET_FAILURES)
         return None
     if failures:
         with db.engine.begin() as conn:
-            store.clear_failures(conn, name)
+            store.clear_failures(conn, name, source)
     return user
 
 

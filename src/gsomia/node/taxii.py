@@ -119,11 +119,11 @@ def collection(node: Node, user: UserRecord, agreement_id: str, wanted: str) -> 
     )
 
 
-def basic_user(node: Node, name: str, password: str) -> UserRecord:
+def basic_user(node: Node, name: str, password: str, *, source: str = "") -> UserRecord:
     """The person HTTP Basic credentials name, counted and held back after failures as a
     sign-in is (`gsomia.node.sessions`); `Unauthenticated` otherwise. A TAXII tool that pages
     much should use a bearer token: each Basic request checks a password hash."""
-    user = check_credentials(node, name, password)
+    user = check_credentials(node, name, password, source=source)
     if user is None:
         raise Unauthenticated(
             "the name or password is wrong", hint="or send `Authorization: Bearer <token>`"

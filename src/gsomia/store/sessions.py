@@ -9,7 +9,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, delete, func, select, update
 
 from gsomia.store.tables import login_failures, users, web_sessions
 
@@ -77,32 +77,67 @@ def end_all(conn: Connection, user_name: str, now: datetime, why: str) -> int:
     return int(result.rowcount or 0)
 
 
-def failures(conn: Connection, name: str) -> tuple[int, datetime | None]:
+#: Rows of failures kept at most: guesses spread over many names and addresses do not grow the
+#: table past this; the oldest are forgotten first.
+MAX_FAILURE_ROWS = 10_000
+
+
+def failures(conn: Connection, name: str, source: str) -> tuple[int, datetime | None]:
+    """Failures in a row for `name` from `source`, and when the last was."""
     row = conn.execute(
         select(login_failures.c.failures, login_failures.c.last_failure_at).where(
-            login_failures.c.name == name
+            login_failures.c.name == name, login_failures.c.source == source
         )
     ).first()
     return (int(row.failures), row.last_failure_at) if row is not None else (0, None)
 
 
-def record_failure(conn: Connection, name: str, now: datetime, *, forget_before: datetime) -> None:
-    """Count one more failure for `name`; rows last failed before `forget_before` go, so that
-    guessed names do not pile up."""
+def name_failures(conn: Connection, name: str) -> tuple[int, datetime | None]:
+    """Failures for `name` from every source together, and when the last was."""
+    row = conn.execute(
+        select(
+            func.coalesce(func.sum(login_failures.c.failures), 0),
+            func.max(login_failures.c.last_failure_at),
+        ).where(login_failures.c.name == name)
+    ).one()
+    return int(row[0]), row[1]
+
+
+def record_failure(
+    conn: Connection, name: str, source: str, now: datetime, *, forget_before: datetime
+) -> None:
+    """Count one more failure for `name` from `source`; rows last failed before
+    `forget_before` go, and the oldest beyond `MAX_FAILURE_ROWS`, so guesses do not pile up."""
     conn.execute(delete(login_failures).where(login_failures.c.last_failure_at < forget_before))
-    count, _ = failures(conn, name)
+    count, _ = failures(conn, name, source)
+    pair = (login_failures.c.name == name, login_failures.c.source == source)
     if count:
         conn.execute(
-            update(login_failures)
-            .where(login_failures.c.name == name)
-            .values(failures=count + 1, last_failure_at=now)
+            update(login_failures).where(*pair).values(failures=count + 1, last_failure_at=now)
         )
-    else:
-        conn.execute(login_failures.insert().values(name=name, failures=1, last_failure_at=now))
+        return
+    kept = conn.execute(select(func.count()).select_from(login_failures)).scalar_one()
+    if kept >= MAX_FAILURE_ROWS:
+        oldest = (
+            select(login_failures.c.last_failure_at)
+            .order_by(login_failures.c.last_failure_at)
+            .offset(kept - MAX_FAILURE_ROWS)
+            .limit(1)
+            .scalar_subquery()
+        )
+        conn.execute(delete(login_failures).where(login_failures.c.last_failure_at <= oldest))
+    conn.execute(
+        login_failures.insert().values(name=name, source=source, failures=1, last_failure_at=now)
+    )
 
 
-def clear_failures(conn: Connection, name: str) -> None:
-    conn.execute(delete(login_failures).where(login_failures.c.name == name))
+def clear_failures(conn: Connection, name: str, source: str) -> None:
+    """Forget the failures for `name` from `source` (it signed in from there)."""
+    conn.execute(
+        delete(login_failures).where(
+            login_failures.c.name == name, login_failures.c.source == source
+        )
+    )
 
 
 def disable(conn: Connection, name: str, now: datetime) -> None:

@@ -76,11 +76,13 @@ store_marks = Table(
     Column("at", UTCDateTime, nullable=False),
 )
 
-#: Failed sign-ins in a row per name (known or not), for the login back-off.
+#: Failed sign-ins in a row per name (known or not) and source address, for the login back-off
+#: (ADR 0089); at most `store.sessions.MAX_FAILURE_ROWS` rows, the oldest forgotten first.
 login_failures = Table(
     "login_failures",
     metadata,
     Column("name", String(100), primary_key=True),
+    Column("source", String(64), primary_key=True),  # the client's address; "" if unknown
     Column("failures", Integer, nullable=False),
     Column("last_failure_at", UTCDateTime, nullable=False),
 )

@@ -2,8 +2,12 @@
 
 A session is kept in the node's database, so what ends it holds across restarts: logging out,
 a password change, the person being disabled, their clearance expiring, half an hour idle or a
-shift's length. After a few failed sign-ins for a name, the next try waits, doubling each time
-up to a quarter of an hour: a password guessed online costs the guesser hours, not seconds.
+shift's length. After a few failed sign-ins for a name from one source address, the next try
+from there waits, doubling each time up to a quarter of an hour: a password guessed online
+costs the guesser hours, not seconds. The wait is per (name, source), so an outsider failing
+on purpose cannot lock a real person out from their own desk; across all sources a name
+slows down only briefly (at most `NAME_MAX_BACKOFF`), a cap on guesses spread over many
+addresses that never becomes a lock (ADR 0089).
 Decided here with `now` given; `gsomia.node.sessions` keeps the rows.
 """
 
@@ -18,6 +22,7 @@ __all__ = [
     "FREE_FAILURES",
     "IDLE_LIMIT",
     "MAX_BACKOFF",
+    "NAME_MAX_BACKOFF",
     "SESSION_LIMIT",
     "SessionState",
     "login_wait",
@@ -31,6 +36,11 @@ SESSION_LIMIT = timedelta(hours=8)  # one working shift (ADR 0050)
 FREE_FAILURES = 5
 FIRST_BACKOFF = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(minutes=15)
+#: Failures for one name from every source together before each try waits, and the most it
+#: ever waits: a brake on guesses from many addresses, short enough never to lock anyone out.
+NAME_FREE_FAILURES = 20
+NAME_FIRST_BACKOFF = timedelta(seconds=1)
+NAME_MAX_BACKOFF = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
@@ -85,11 +95,31 @@ def login_wait(failures: int) -> timedelta:
     return min(FIRST_BACKOFF * (1 << min(failures - FREE_FAILURES, 16)), MAX_BACKOFF)
 
 
-def may_try_login(failures: int, last_failure_at: datetime | None, now: datetime) -> Decision:
-    """May a sign-in for a name with `failures` recent failures be tried at `now`? The
-    password is not even checked while it must wait."""
-    wait = login_wait(failures)
-    if last_failure_at is not None and now < last_failure_at + wait:
-        left = int((last_failure_at + wait - now).total_seconds()) + 1
-        return _deny(f"too many failed sign-ins; try again in {left} s")
+def name_wait(failures: int) -> timedelta:
+    """How long after the last failure for a name, from any source, the next try waits."""
+    if failures < NAME_FREE_FAILURES:
+        return timedelta(0)
+    step = min(failures - NAME_FREE_FAILURES, 16)
+    return min(NAME_FIRST_BACKOFF * (1 << step), NAME_MAX_BACKOFF)
+
+
+def may_try_login(
+    failures: int,
+    last_failure_at: datetime | None,
+    now: datetime,
+    *,
+    name_failures: int = 0,
+    name_last_failure_at: datetime | None = None,
+) -> Decision:
+    """May a sign-in be tried at `now`, after `failures` recent failures for this name from
+    this source, and `name_failures` for the name from every source? The password is not even
+    checked while it must wait."""
+    for count, last, wait_for, who in (
+        (failures, last_failure_at, login_wait, ""),
+        (name_failures, name_last_failure_at, name_wait, " for this name from many places"),
+    ):
+        wait = wait_for(count)
+        if last is not None and now < last + wait:
+            left = int((last + wait - now).total_seconds()) + 1
+            return _deny(f"too many failed sign-ins{who}; try again in {left} s")
     return Decision.allow("sign-in may be tried", ARTICLE, REQUIREMENT)

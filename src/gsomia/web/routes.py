@@ -50,7 +50,8 @@ async def login(page: Posted) -> Response:
     name, password = str(form.get("name", ""))[:100], str(form.get("password", ""))
     fresh = Session.fresh()  # a new id at sign-in: no fixation
     try:
-        user = sessions.sign_in(page.node, name, password, fresh.sid)
+        source = page.request.client.host if page.request.client else ""
+        user = sessions.sign_in(page.node, name, password, fresh.sid, source=source)
     except (PolicyDenied, RateLimited) as waiting:
         log.info("sign-in deferred", extra={"user": name})
         return render(page, "login.html", status=429, name=name, wait=waiting)
