@@ -129,6 +129,14 @@ class NodeClient:
         path = f"/api/v1/agreements/{agreement_id}/amendments"
         return dict(self._call("POST", path, json=consent).json())
 
+    def record_assurance(self, item_id: str, **assurance: Any) -> dict[str, Any]:
+        path = f"/api/v1/items/{item_id}/assurances"
+        return dict(self._call("POST", path, json=assurance).json())
+
+    def hand_over(self, item_id: str, party: str, representative: str) -> dict[str, Any]:
+        body = {"party": party, "representative": representative}
+        return dict(self._call("POST", f"/api/v1/items/{item_id}/hand-over", json=body).json())
+
     def item_label(self, item_id: str, fmt: str) -> bytes:
         response = self._call("GET", f"/api/v1/items/{item_id}/label", params={"format": fmt})
         return response.content

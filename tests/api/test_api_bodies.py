@@ -155,3 +155,35 @@ def test_an_items_label_over_http_in_each_format(site: Site) -> None:
     assert ism["banner"] == "SECRET//REL TO JPN, KOR"
     wrong = kor.get(path, params={"format": "pdf"}, headers=site.auth("kim"))
     assert wrong.status_code == 422
+
+
+def test_a_hand_over_over_http_needs_the_assurance_first(site: Site) -> None:
+    """R22 through the API: refused (403, Art. 7.5) before the assurance, done after it."""
+    kor = site.clients["KOR"]
+    draft = {
+        "title": "hand-over",
+        "level": "군사II급비밀",
+        "releasable_to": ["JPN"],
+        "purpose": "missile-warning",
+        "text": "t",
+    }
+    item_id = kor.post("/api/v1/items", json=draft, headers=site.auth("kim")).json()["id"]
+    who = {"party": "JPN", "representative": "Col. Ito"}
+    path = f"/api/v1/items/{item_id}/hand-over"
+    refused = kor.post(path, json=who, headers=site.auth("park"))
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["article"] == "Art. 7.5"
+    assurance = {
+        **who,
+        "clearance": "極秘",
+        "purpose": "missile-warning",
+        "equivalent_protection": True,
+        "note": "note verbale 2026-12-02",
+    }
+    recorded = kor.post(
+        f"/api/v1/items/{item_id}/assurances", json=assurance, headers=site.auth("park")
+    )
+    assert recorded.status_code == 201, recorded.text
+    done = kor.post(path, json=who, headers=site.auth("park"))
+    assert done.status_code == 200, done.text
+    assert (done.json()["allowed"], done.json()["requirement"]) == (True, "R22")

@@ -12,7 +12,9 @@ from gsomia.api.deps import NodeDep, UserDep, presented
 from gsomia.api.models.lists import Listed, link_pages
 from gsomia.api.models.problems import AUTHENTICATED
 from gsomia.api.models.users import (
+    AssuranceRequest,
     DecisionOut,
+    HandOverRequest,
     HoldingOut,
     ItemOut,
     PublishRequest,
@@ -24,6 +26,7 @@ from gsomia.labels.media import attachment_headers
 from gsomia.node import labels, listing, read, transfers
 from gsomia.node import publish as publishing
 from gsomia.node import release as releasing
+from gsomia.node.control import assurances
 from gsomia.node.live import alert_events
 from gsomia.node.release import RuleDraft
 from gsomia.treaty.custody import IpUse
@@ -134,6 +137,30 @@ def item_label(
     banner (`ism`); only for a person who may see the item in full (R9, R11)."""
     out = labels.item_label(node, user, item_id, format)
     return Response(out.content, media_type=out.media_type)
+
+
+@router.post("/items/{item_id}/assurances", status_code=201)
+def record_assurance(
+    item_id: str, body: AssuranceRequest, user: UserDep, node: NodeDep
+) -> dict[str, str]:
+    """An officer records the other party's written assurance for a hand-over (R22)."""
+    case_id = assurances.record_assurance(node, user, item_id, body.note_of())
+    return {"id": case_id}
+
+
+@router.post("/items/{item_id}/hand-over")
+def hand_over(item_id: str, body: HandOverRequest, user: UserDep, node: NodeDep) -> DecisionOut:
+    """Hand the item to the other party's representative: allowed only under an assurance on
+    record that covers it (Art. 7.5; R22), logged either way."""
+    decision = assurances.hand_over(
+        node, user, item_id, party=body.party, representative=body.representative
+    )
+    return DecisionOut(
+        allowed=decision.allowed,
+        reason=decision.reason,
+        article=decision.article,
+        requirement=decision.requirement,
+    )
 
 
 @router.get("/transfers")

@@ -252,6 +252,53 @@ def _show_record(record: dict[str, Any], title: str) -> None:
         console.print(grid(columns, cells, title=key))
 
 
+@item_app.command("assure")
+def assure(  # noqa: PLR0917 - Typer maps parameters to options
+    item_id: Annotated[str, typer.Argument(help="one of this node's items")],
+    party: Annotated[str, typer.Option(help="the receiving party, e.g. JPN")],
+    representative: Annotated[str, typer.Option(help="its representative, as the note names")],
+    clearance: Annotated[str, typer.Option(help="the assured clearance, e.g. 極秘")],
+    purpose: Annotated[str, typer.Option(help="the official purpose assured")],
+    note: Annotated[str, typer.Option(help="the note the assurance came in")],
+    equivalent_protection: Annotated[
+        bool, typer.Option(help="the note promises substantially equivalent protection")
+    ] = False,
+    home: Home = None,
+    user: As = None,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    """Record the other party's written assurance before a hand-over (Art. 7.5; R22)."""
+    with connect(home, user, url, token) as client:
+        client.record_assurance(
+            item_id,
+            party=party,
+            representative=representative,
+            clearance=clearance,
+            purpose=purpose,
+            equivalent_protection=equivalent_protection,
+            note=note,
+        )
+    console.print(f"[green]assurance recorded[/] for {representative} ({party}) on {item_id}")
+
+
+@item_app.command("hand-over")
+def hand_over(  # noqa: PLR0917 - Typer maps parameters to options
+    item_id: Annotated[str, typer.Argument(help="one of this node's items")],
+    party: Annotated[str, typer.Option(help="the receiving party, e.g. JPN")],
+    representative: Annotated[str, typer.Option(help="its representative")],
+    home: Home = None,
+    user: As = None,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    """Hand an item to the other party's representative: only under a recorded assurance
+    that covers it; refused, with the reason, otherwise (R22)."""
+    with connect(home, user, url, token) as client:
+        decision = client.hand_over(item_id, party, representative)
+    console.print(f"[green]handed over[/] — {decision['reason']} ({decision['article']})")
+
+
 @item_app.command("label")
 def label(  # noqa: PLR0917 - Typer maps parameters to options
     item_id: Annotated[str, typer.Argument(help="an own item's id or a holding's")],

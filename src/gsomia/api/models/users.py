@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from gsomia.api.models.base import Body, Marking, Moment, Nation, Purpose
 from gsomia.errors import InputError
+from gsomia.node.control.assurances import AssuranceNote
 from gsomia.node.publish import Draft
 
 #: Enough for every partner and every caveat a label can carry, and no more.
@@ -75,6 +76,32 @@ class ReleaseRuleRequest(Body):
     ceiling: Marking = Field(description="highest level released, in this node's scheme")
     purpose: Purpose
     valid_until: Moment
+
+
+class AssuranceRequest(Body):
+    """The other party's written assurance for its representative (Art. 7.5; R22)."""
+
+    party: Nation
+    representative: str = Field(min_length=1, max_length=200)
+    clearance: Marking = Field(description="the assured clearance, in the party's scheme")
+    purpose: Purpose
+    equivalent_protection: bool
+    note: str = Field(min_length=1, max_length=200, description="the note it came in")
+
+    def note_of(self) -> AssuranceNote:
+        return AssuranceNote(
+            self.party,
+            self.representative,
+            self.clearance,
+            self.purpose,
+            self.equivalent_protection,
+            self.note,
+        )
+
+
+class HandOverRequest(Body):
+    party: Nation
+    representative: str = Field(min_length=1, max_length=200)
 
 
 class DecisionOut(BaseModel):
