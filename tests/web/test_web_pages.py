@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import stat
 from datetime import date
@@ -443,3 +445,21 @@ def test_an_undelivered_flash_is_a_banner_on_officers_pages_only(sites: dict[str
         assert "item-stuck" not in analyst.get("/").text
     finally:
         kor.node.undelivered = {}
+
+
+def test_a_flash_alert_waits_on_the_page_until_acknowledged(
+    sites: dict[str, Site], holding_id: str
+) -> None:
+    sato = sites["JPN"].client()
+    token = sign_in(sato, "sato")  # signed in after the item came: no live push reached them
+    page = sato.get("/").text
+    kept = re.search(r"data-kept='([^']*)'", page)
+    assert kept is not None
+    assert holding_id in [a["holding"] for a in json.loads(html.unescape(kept[1]))]
+    refused = sato.post(f"/alerts/{holding_id}/ack", data={})
+    assert refused.status_code == 403  # no CSRF token: nothing logged
+    done = sato.post(f"/alerts/{holding_id}/ack", data={"csrf": token})
+    assert done.status_code == 204
+    again = re.search(r"data-kept='([^']*)'", sato.get("/").text)
+    assert again is not None
+    assert holding_id not in again[1]

@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from gsomia import __version__
 from gsomia.api import (
     agreements,
+    alerts_kept,
     audit,
     compromise,
     consent,
@@ -94,6 +95,7 @@ def create_user_app(node: Node, *, run_worker: bool = True) -> FastAPI:
     app.state.node = node
     errors.install(app)
     app.include_router(users.router)
+    app.include_router(alerts_kept.router)
     app.include_router(tokens.router)
     app.include_router(agreements.router)
     for workflow in (consent, notices, custody, compromise, visits, contractors):

@@ -22,7 +22,27 @@ from gsomia.node import short_ids
 from gsomia.node.runtime import Node
 from gsomia.web.auth import load_page, signed_in
 
-_PATH = re.compile(r"^(/api/v1)?/(items|holdings)/([^/]+)(/.*)?$")
+#: Paths that carry an id: (the part before it, api?, kind, the id, the rest).
+_PATHS = (
+    (
+        re.compile(
+            r"^(?P<pre>(?P<api>/api/v1)?/(?P<kind>items|holdings)/)(?P<id>[^/]+)(?P<rest>/.*)?$"
+        ),
+        None,
+    ),
+    (
+        re.compile(r"^(?P<pre>(?P<api>/api/v1)?/alerts(/kept)?/)(?P<id>[^/]+)(?P<rest>/ack)$"),
+        "holdings",
+    ),
+)
+
+
+def _match(path: str) -> tuple[re.Match[str], str] | None:
+    for pattern, kind in _PATHS:
+        found = pattern.match(path)
+        if found is not None:
+            return found, kind or found["kind"]
+    return None
 
 
 class ShortIds:
@@ -43,16 +63,17 @@ class ShortIds:
         return True
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        match = _PATH.match(scope.get("path", "")) if scope["type"] == "http" else None
+        found = _match(scope.get("path", "")) if scope["type"] == "http" else None
         if (
-            match is None
-            or not short_ids.looks_short(match[3])
-            or not await run_in_threadpool(self._signed_in, scope, bool(match[1]))
+            found is None
+            or not short_ids.looks_short(found[0]["id"])
+            or not await run_in_threadpool(self._signed_in, scope, bool(found[0]["api"]))
         ):
             await self.app(scope, receive, send)  # the route answers as it always did
             return
+        match, kind = found
         try:
-            full = await run_in_threadpool(short_ids.expand, self.node, match[2], match[3])
+            full = await run_in_threadpool(short_ids.expand, self.node, kind, match["id"])
         except Error as error:
             body = json.dumps(problem(error)).encode()
             headers = [(b"content-type", b"application/json")]
@@ -61,5 +82,5 @@ class ShortIds:
             )
             await send({"type": "http.response.body", "body": body})
             return
-        path = f"{match[1] or ''}/{match[2]}/{full}{match[4] or ''}"
+        path = f"{match['pre']}{full}{match['rest'] or ''}"
         await self.app({**scope, "path": path, "raw_path": path.encode()}, receive, send)

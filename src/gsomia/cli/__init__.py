@@ -12,6 +12,7 @@ import sys
 from rich.markup import escape
 
 from gsomia.cli import agreements as _agreements  # noqa: F401
+from gsomia.cli import alerts as _alerts  # noqa: F401
 from gsomia.cli import audit as _audit  # noqa: F401
 from gsomia.cli import backup as _backup  # noqa: F401
 from gsomia.cli import bundle as _bundle  # noqa: F401

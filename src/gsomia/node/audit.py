@@ -81,6 +81,8 @@ _WORKFLOW_VERBS = (
     # contractors (R33–R36)
     *("contractor_facility", "contractor_inspection", "contractor_staff", "contractor_briefing"),
     *("contract", "contract_assurance", "release_to_contractor"),
+    # a FLASH alert kept on the node, acknowledged by its reader (issue 16)
+    "alert_ack",
     # security representatives' visits (Art. 18, R38)
     *("security_visit_consultation", "security_visit_findings", "security_visit_report"),
 )

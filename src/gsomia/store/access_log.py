@@ -74,3 +74,16 @@ def add(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     """Append `rows` (each derived from, and naming, its Merkle log entry)."""
     if rows:
         conn.execute(access_log.insert(), [dict(row) for row in rows])
+
+
+def acted_on(conn: Connection, actor: str, action: str, subjects: Sequence[str]) -> set[str]:
+    """Which of `subjects` `actor` has an allowed `action` logged on (an acknowledgement)."""
+    if not subjects:
+        return set()
+    query = select(access_log.c.subject).where(
+        access_log.c.actor == actor,
+        access_log.c.action == action,
+        access_log.c.allowed.is_(True),
+        access_log.c.subject.in_(list(subjects)),
+    )
+    return {str(subject) for (subject,) in conn.execute(query)}

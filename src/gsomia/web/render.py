@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader
 
 from gsomia.errors import Error, http_status
+from gsomia.node import kept_alerts
 from gsomia.web.auth import LoginRequired, Page, load_page, signer
 from gsomia.web.session import COOKIE, Session
 
@@ -84,6 +85,8 @@ def render(page: Page, template: str, *, status: int = 200, **context: Any) -> H
             "node_name": page.node.card.name,
             # FLASH no partner has yet, on every officer's page until it goes (issue 16).
             "undelivered": list(page.node.undelivered.values()) if page.may.get("release") else [],
+            # FLASH alerts kept until acknowledged: shown at sign-in, on every page (issue 16).
+            "kept_alerts": kept_alerts.pending(page.node, page.user) if page.user else [],
             **context,
         },
         status_code=status,

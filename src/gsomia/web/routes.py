@@ -17,7 +17,16 @@ from starlette.datastructures import UploadFile
 from gsomia.errors import InputError, NotFound, PolicyDenied, RateLimited, http_status
 from gsomia.labels import CAVEATS
 from gsomia.labels.media import attachment_headers, shown_inline
-from gsomia.node import audit_trail, courier, listing, overview, read, sessions, transfers
+from gsomia.node import (
+    audit_trail,
+    courier,
+    kept_alerts,
+    listing,
+    overview,
+    read,
+    sessions,
+    transfers,
+)
 from gsomia.node import publish as publishing
 from gsomia.node import release as releasing
 from gsomia.node.live import alert_events
@@ -205,6 +214,17 @@ def release(item_id: str, page: PostedSignedIn) -> Response:
     assert page.user is not None
     releasing.release(page.node, page.user, item_id)
     return redirect(page, f"/items/{item_id}")
+
+
+# Alerts kept until acknowledged (issue 16) ----------------------------------------------------
+
+
+@router.post("/alerts/{holding_id}/ack")
+def acknowledge_alert(holding_id: str, page: PostedSignedIn) -> Response:
+    """The page's "acknowledge" on a FLASH alert: logged, and the alert is not shown again."""
+    assert page.user is not None
+    kept_alerts.acknowledge(page.node, page.user, holding_id)
+    return Response(status_code=204, headers=HEADERS)
 
 
 # Holdings ----------------------------------------------------------------------------------

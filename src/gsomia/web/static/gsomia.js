@@ -67,6 +67,14 @@
     ack.className = "ack";
     ack.textContent = region.dataset.ack;
     ack.addEventListener("click", function () {
+      // The node keeps the alert until this acknowledgement reaches it (and logs it).
+      const csrf = document.querySelector("#logout input[name=csrf]");
+      fetch("/alerts/" + encodeURIComponent(alert.holding) + "/ack", {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: "csrf=" + encodeURIComponent(csrf ? csrf.value : ""),
+        credentials: "same-origin",
+      });
       save(load().filter(function (a) { return a.holding !== alert.holding; }));
       render();
     });
@@ -79,6 +87,16 @@
     region.replaceChildren.apply(region, alerts.map(card));
     document.title = alerts.length ? "⚑ FLASH (" + alerts.length + ") " + baseTitle : baseTitle;
   }
+
+  // Alerts the node keeps for this person until acknowledged: a FLASH that came while no
+  // page was open is here at sign-in.
+  let kept = [];
+  try { kept = JSON.parse(region.dataset.kept || "[]"); } catch (e) { kept = []; }
+  const stored = load();
+  kept.forEach(function (alert) {
+    if (!stored.some(function (a) { return idOf(a) === idOf(alert); })) stored.push(alert);
+  });
+  save(stored);
 
   window.addEventListener("storage", function (e) { if (e.key === key) render(); });
   const logout = document.getElementById("logout");
