@@ -26,7 +26,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bench.figures import Figure
+from bench.figures import Figure, machine_load
 from bench.floors import operation_seconds, side_seconds
 from gsomia.client import AlertWatcher
 from gsomia.devnet import DevNet
@@ -150,13 +150,15 @@ def _flash_latencies(net: DevNet) -> tuple[list[float], list[int]]:
 
 
 def _flash_figures(net: DevNet, flash_ms: float, suffix: str, where: str) -> dict[str, Figure]:
+    load = machine_load()
     latencies, depths = _flash_latencies(net)
     p50 = statistics.median(latencies)
     p99 = statistics.quantiles(latencies, n=100)[98]
     note = (
         f"{len(latencies)} FLASH items, publish on KOR to the SSE event on JPN, {where}; "
         f"ROUTINE queued on KOR at each sample: min {min(depths):,}, median "
-        f"{statistics.median(depths):,.0f} (run fails under {BACKLOG:,}); goal p99 ≤ 50 ms; "
+        f"{statistics.median(depths):,.0f} (run fails under {BACKLOG:,}); {load} before the "
+        f"backlog was built, {machine_load()} after the last sample; goal p99 ≤ 50 ms; "
         "lower is better"
     )
     anchor = f"one FLASH item's crypto, both sides, raw cryptography ({flash_ms:.2f} ms)"
@@ -167,6 +169,7 @@ def _flash_figures(net: DevNet, flash_ms: float, suffix: str, where: str) -> dic
 
 
 def _exchange_figure(net: DevNet, floor: tuple[float, str], where: str) -> Figure:
+    load = machine_load()
     per_s, received, refused = _throughput(net)
     rate, anchor = floor
     return Figure(
@@ -175,8 +178,8 @@ def _exchange_figure(net: DevNet, floor: tuple[float, str], where: str) -> Figur
         anchor,
         rate,
         f"{ITEMS} ROUTINE 1 KiB items, bursts of {BURST}, publish to signed receipt, {where}; "
-        f"counts the {received:,} JPN accepted ({refused:,} refused); goal ≥ 1,000/s; "
-        "higher is better",
+        f"counts the {received:,} JPN accepted ({refused:,} refused); {load} at the start, "
+        f"{machine_load()} at the end; goal ≥ 1,000/s; higher is better",
     )
 
 

@@ -18,7 +18,7 @@ import tracemalloc
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.figures import Figure
+from bench.figures import Figure, machine_load
 from bench.floors import rate as _rate
 from bench.floors import seal_open_floor as _floor
 from gsomia.seal import (
@@ -78,8 +78,8 @@ def run() -> dict[str, Figure]:
             unit="MB/s",
             anchor="raw crypto floor on 16 MiB, same run",
             anchor_value=floor,
-            note="stream envelope (1 MiB chunks), seal then verified open through a spool file; "
-            "higher is better; goal ratio ≥ 0.9",
+            note="stream envelope (1 MiB chunks), seal then verified open through a spool; "
+            f"{machine_load()}; higher is better; goal ratio ≥ 0.9",
         )
 
         with (spool / "src").open("wb") as handle:

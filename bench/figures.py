@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -32,6 +33,12 @@ class Figure:
         data = asdict(self)
         data["ratio"] = round(self.ratio, 4)
         return data
+
+
+def machine_load() -> str:
+    """The machine's load as the figure is sampled: its 1-minute load average and cores (other
+    work on a shared machine slows every figure, the anchors too)."""
+    return f"1-min load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
 
 
 def merge_results(figures: dict[str, Figure], path: Path = RESULTS) -> None:
