@@ -186,6 +186,9 @@ def test_publish_then_release_through_the_pages(sites: dict[str, Site]) -> None:
     page = kim.get(page_path).text
     assert page.count('class="banner tier-secret') == 2  # top and bottom
     assert "군사II급비밀" in page
+    # The label as the node made it: its categories and the review time it set (ADR 0105).
+    assert "Releasable To (PERMISSIVE)" in page
+    assert '<th scope="row">Review</th>' in page
     assert 'id="release"' not in page  # an analyst may not release (R50)
 
     park = sites["KOR"].client()

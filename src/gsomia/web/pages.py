@@ -97,6 +97,8 @@ def label_fields(obj: dict[str, Any]) -> list[tuple[str, str]]:
         fields.append((f"{category.get('TagName', '?')} ({category.get('Type', '?')})", values))
     fields.append(("Originator", str(obj.get("OriginatorID", {}).get("Value", ""))))
     fields.append(("Created", str(obj.get("CreationTime", ""))))
+    if obj.get("ReviewDateTime"):  # set by the node on what it marks (ADR 0105)
+        fields.append(("Review", str(obj["ReviewDateTime"])))
     fields.append(("Id", str(obj.get("Id", ""))))
     return fields
 
