@@ -29,13 +29,19 @@ from gsomia.node.taxii import Collection, Page
 from gsomia.node.users import UserRecord
 from gsomia.stix.objects import STIX_MEDIA_TYPE, object_of
 
-__all__ = ["MAX_ENVELOPE", "PREFIX", "TAXII_MEDIA_TYPE", "router", "taxii_user"]
+__all__ = ["MAX_ENVELOPE", "PREFIX", "STATUSES_BYTES", "TAXII_MEDIA_TYPE", "router", "taxii_user"]
 
 PREFIX = "/taxii2"
 TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
 #: The largest envelope a tool may post (the API root's `max_content_length`).
 MAX_ENVELOPE = 8 << 20
 _STATUSES_KEPT = 1000
+#: The bytes the kept statuses may hold together (the oldest go first): a status names each
+#: refused object, and 1,000 posts of 1,000 long ids were gigabytes (found by the attack).
+STATUSES_BYTES = 32 << 20
+#: What a status keeps of a refused object's id (a STIX id is a type of at most 250
+#: characters, "--" and a UUID) and of the reason.
+_ID_KEPT, _WHY_KEPT = 300, 500
 
 
 class TaxiiError(BaseModel):
@@ -253,20 +259,20 @@ def get_versions(
     return _answer({"more": False, "versions": [entry["version"]]}, headers=headers)
 
 
-def _statuses(request: Request) -> OrderedDict[str, tuple[str, dict[str, Any]]]:
+def _statuses(request: Request) -> OrderedDict[str, tuple[str, dict[str, Any], int]]:
     """The statuses of posts, kept in memory (the last `_STATUSES_KEPT`): a post is taken in
     at once, so a status only ever reports what happened (ADR 0116)."""
     state = request.app.state
     if not hasattr(state, "taxii_statuses"):
         state.taxii_statuses = OrderedDict()
-    found: OrderedDict[str, tuple[str, dict[str, Any]]] = state.taxii_statuses
+    found: OrderedDict[str, tuple[str, dict[str, Any], int]] = state.taxii_statuses
     return found
 
 
 async def _envelope_objects(request: Request) -> list[Any]:
     try:
         body = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # nested past the parser's depth
         raise InputError("the envelope is not JSON") from None
     objects = body.get("objects") if isinstance(body, dict) else None
     if not isinstance(objects, list):
@@ -294,14 +300,24 @@ async def add_objects(
         "success_count": len(posted.successes),
         "successes": [{"id": i, "version": now} for i in posted.successes],
         "failure_count": len(posted.failures),
-        "failures": [{"id": i, "message": why} for i, why in posted.failures],
+        "failures": [
+            {"id": i[:_ID_KEPT], "message": why[:_WHY_KEPT]} for i, why in posted.failures
+        ],
         "pending_count": 0,
     }
-    kept = _statuses(request)
-    kept[str(status["id"])] = (user.name, status)
-    while len(kept) > _STATUSES_KEPT:
-        kept.popitem(last=False)
+    _keep(request, user.name, status)
     return _answer(status, status=202)
+
+
+def _keep(request: Request, poster: str, status: dict[str, Any]) -> None:
+    """Keep `status` for its poster, within `_STATUSES_KEPT` statuses and `STATUSES_BYTES`."""
+    kept, state = _statuses(request), request.app.state
+    size = len(json.dumps(status, ensure_ascii=False))
+    kept[str(status["id"])] = (poster, status, size)
+    state.taxii_statuses_bytes = getattr(state, "taxii_statuses_bytes", 0) + size
+    while len(kept) > _STATUSES_KEPT or state.taxii_statuses_bytes > STATUSES_BYTES:
+        _, (_, _, gone) = kept.popitem(last=False)
+        state.taxii_statuses_bytes -= gone
 
 
 @router.get("/{root}/status/{status_id}/")
