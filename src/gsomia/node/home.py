@@ -85,6 +85,10 @@ class NodeConfig:
     peer_burst: float = 500.0
     #: `[auth]`: how long an API or console token lives, in hours (a shift by default).
     token_hours: float = 12.0
+    #: `[alerts]`: where alerts also go, for an operations centre (`gsomia.node.outward`):
+    #: a webhook URL (JSON POSTed) and a syslog collector, `udp://HOST:PORT` or `tcp://…`.
+    alert_webhook: str = ""
+    alert_syslog: str = ""
 
     def to_toml(self) -> dict[str, Any]:
         return {
@@ -104,6 +108,7 @@ class NodeConfig:
             },
             "peer": {"rate": self.peer_rate, "burst": self.peer_burst},
             "auth": {"token_hours": self.token_hours},
+            "alerts": {"webhook": self.alert_webhook, "syslog": self.alert_syslog},
         }
 
 
@@ -181,6 +186,7 @@ def read_config(path: Path) -> NodeConfig:
     try:
         node, server, database = raw["node"], raw.get("server", {}), raw.get("database", {})
         log, peer, auth = raw.get("log", {}), raw.get("peer", {}), raw.get("auth", {})
+        alerts = raw.get("alerts", {})
         return NodeConfig(
             nation=str(node["nation"]),
             name=str(node["name"]),
@@ -197,6 +203,8 @@ def read_config(path: Path) -> NodeConfig:
             peer_rate=float(peer.get("rate", 50.0)),
             peer_burst=float(peer.get("burst", 500.0)),
             token_hours=_token_hours(auth.get("token_hours", 12.0)),
+            alert_webhook=str(alerts.get("webhook", "")),
+            alert_syslog=str(alerts.get("syslog", "")),
         )
     except (KeyError, TypeError, AttributeError, ValueError) as error:
         raise UsageError(f"{path / CONFIG} lacks {error}") from error

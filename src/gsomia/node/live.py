@@ -30,6 +30,9 @@ def _contractor_allows(decision: Decision | None) -> bool:
 def push_flash(node: Node, accepted: Sequence[Accepted]) -> None:
     """Alert each connected user whom the access decision allows, for each FLASH item."""
     flash = [a for a in accepted if a.item.precedence is Precedence.FLASH]
+    for item in flash:  # outward: identifiers only, never the title (`gsomia.node.outward`)
+        event = {"alert": "flash", "item": item.item.id, "holding": item.holding_id}
+        node.outward.send({**event, "partner": item.item.originator}, node.clock())
     watching = node.alerts.users
     if not flash or not watching:
         return

@@ -14,7 +14,9 @@ from gsomia.treaty.roles import OFFICER
 
 
 def alert_officers(node: Node, event: Mapping[str, Any]) -> None:
-    """Push `event`, stamped with the time, to the open screens of this node's officers."""
+    """Push `event`, stamped with the time, to the open screens of this node's officers, and
+    send it outward (webhook, syslog) if the home says where."""
+    node.outward.send(event, node.clock())
     watching = node.alerts.users
     if not watching:
         return

@@ -20,6 +20,7 @@ from gsomia.node.alerts import AlertBroker
 from gsomia.node.home import NodeHome
 from gsomia.node.ledger import NodeLedger
 from gsomia.node.metrics import Metrics
+from gsomia.node.outward import Outward
 from gsomia.seal import IdentityCard, parse_card
 from gsomia.seal.at_rest import Vault
 from gsomia.store import agreement_events, peers
@@ -69,6 +70,10 @@ class Node:
         self.agreements: AgreementRegistry = load_agreements()
         self.alerts = AlertBroker()
         self.metrics = Metrics()
+        #: Alerts sent outward too: webhook and syslog, from `[alerts]` (issue 16).
+        self.outward = Outward(
+            self.nation, webhook=home.config.alert_webhook, syslog=home.config.alert_syslog
+        )
         self._peers: dict[str, tuple[IdentityCard, str | None]] | None = None
         self._recorded: dict[str, list[Event]] | None = None
         self._agreements: dict[str, Agreement] = {}  # as `agreement` built them, until a step
