@@ -1,9 +1,9 @@
 """What a partner's node sent, verified before a word of it is believed: once, for every kind.
 
-A message on the wire is `{"id", "kind", "body"}` and only the body, an envelope, is signed.
-`verify` opens the envelope against the card of the nation the batch claims to come from, and
-then checks that the envelope is the message it arrived as: the same id, and a header of the
-kind the wire names (`gsomia.exchange.kinds.header_matches`). Only then is it `Verified`;
+A message arrives in a v2 batch whose one signature the receiver verified first
+(`gsomia.seal.sealed`). `verify_sealed` opens it against the card of the nation the batch
+comes from, and checks that it is the message it says it is: a header of the kind named
+inside the encryption (`gsomia.exchange.kinds.header_matches`). Only then is it `Verified`;
 anything else is a `Refusal`, which the receiver answers but never stores (see `Refusal`).
 
 An item may come in the classic (non-post-quantum) profile: whether its agreement allows that
@@ -31,7 +31,6 @@ from gsomia.seal import (
     IdentityCard,
     NodeKeys,
     Opened,
-    open_envelope,
 )
 from gsomia.seal.encoding import b64u
 from gsomia.seal.sealed import OpenedV2, Parsed, open_message
@@ -100,23 +99,6 @@ class Refusal:
     message: WireMessage
     reason: str
     article: str = ARTICLE
-
-
-def verify(message: WireMessage, *, keys: NodeKeys, card: IdentityCard) -> Verified | Refusal:
-    """`message` verified as sent by `card`'s node to the node of `keys`, or why it is not."""
-    try:
-        kind = kind_of(message.kind)
-    except UnknownKind as error:
-        return Refusal(message, error.message)
-    try:
-        opened = open_envelope(
-            message.body, keys=keys, senders=[card], allowed_profiles=PROFILES[kind]
-        )
-    except EnvelopeError as error:
-        # The reason says which step failed: for this log only, never for the sender.
-        log.warning("%s %s from %s refused: %s", kind, message.id, card.nation, error.reason)
-        return Refusal(message, error.message, ARTICLES.get(kind, ARTICLE))
-    return _checked(kind, message, opened)
 
 
 def _checked(kind: Kind, message: WireMessage, opened: Opened | OpenedV2) -> Verified | Refusal:

@@ -40,8 +40,8 @@ log = logging.getLogger("gsomia.messages")
 
 @dataclass(frozen=True)
 class Incoming:
-    """A verified workflow message (`gsomia.exchange.incoming.verify`): who signed it, what it
-    says, and the signed bytes themselves."""
+    """A verified workflow message (`gsomia.exchange.incoming.verify_sealed`): who signed it,
+    what it says, and the signed bytes themselves."""
 
     id: str
     kind: Kind
