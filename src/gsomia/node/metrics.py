@@ -77,94 +77,51 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = registry = CollectorRegistry()
+
+        def counter(name: str, doc: str, labels: list[str], *allowed: Allowed) -> Bounded:
+            """A counter in this registry whose label values come from `allowed` only."""
+            return Bounded(Counter(name, doc, labels, registry=registry), *allowed)
+
         self.queue_depth = Gauge(
             "gsomia_outbox_depth",
             "Messages waiting for delivery",
             ["precedence"],
             registry=registry,
         )
-        self.deliveries = Bounded(
-            Counter(
-                "gsomia_deliveries_total",
-                "Messages settled by a peer",
-                ["peer", "outcome"],
-                registry=registry,
-            ),
+        self.deliveries = counter(
+            "gsomia_deliveries_total",
+            "Messages settled by a peer",
+            ["peer", "outcome"],
             nation,
             {RECEIVED, REJECTED},
         )
-        self.delivery_failures = Bounded(
-            Counter(
-                "gsomia_delivery_failures_total",
-                "Attempts that could not reach a peer",
-                ["peer"],
-                registry=registry,
-            ),
+        self.delivery_failures = counter(
+            "gsomia_delivery_failures_total",
+            "Attempts that could not reach a peer",
+            ["peer"],
             nation,
         )
-        self.flash_undelivered = Bounded(
-            Counter(
-                "gsomia_flash_undelivered_total",
-                "FLASH messages found still queued after a failed try (each counted once)",
-                ["peer"],
-                registry=registry,
-            ),
+        self.flash_undelivered = counter(
+            "gsomia_flash_undelivered_total",
+            "FLASH messages found still queued after a failed try (each counted once)",
+            ["peer"],
             nation,
         )
-        self.rejections = Bounded(
-            Counter(
-                "gsomia_rejections_total",
-                "Incoming messages refused, by kind and whether the sender's signature held",
-                ["kind", "verified"],
-                registry=registry,
-            ),
+        self.rejections = counter(
+            "gsomia_rejections_total",
+            "Incoming messages refused, by kind and whether the sender's signature held",
+            ["kind", "verified"],
             {k.value for k in Kind},
             {"true", "false"},
         )
-        self.decisions = Bounded(
-            Counter(
-                "gsomia_decisions_total",
-                "Treaty decisions taken",
-                ["action", "allowed"],
-                registry=registry,
-            ),
+        self.decisions = counter(
+            "gsomia_decisions_total",
+            "Treaty decisions taken",
+            ["action", "allowed"],
             {"receive", "read"},
             {"accepted", "rejected", "true", "false"},
         )
-        self.peer_refusals = Bounded(
-            Counter(
-                "gsomia_peer_refusals_total",
-                "Requests to the peer API refused before any route ran, by reason",
-                ["reason"],
-                registry=registry,
-            ),
-            PEER_REFUSALS,
-        )
-        self.pq_signatures = Gauge(
-            "gsomia_pq_signature_operations",
-            "ML-DSA signatures made and verified by this process (counted where they happen)",
-            ["operation"],
-            registry=registry,
-        )
-        self.user_refusals = Bounded(
-            Counter(
-                "gsomia_user_refusals_total",
-                "Requests to the user API and pages refused before their body was read",
-                ["door", "reason"],
-                registry=registry,
-            ),
-            DOORS,
-            USER_REFUSALS,
-        )
-        self.witness_refusals = Bounded(
-            Counter(
-                "gsomia_witness_refusals_total",
-                "Checkpoints offered for cosigning and refused, by reason (none is stored)",
-                ["reason"],
-                registry=registry,
-            ),
-            WITNESS_REFUSALS,
-        )
+        self._refusals(counter)
         self.delivery_latency = Bounded(
             Histogram(
                 "gsomia_delivery_latency_seconds",
@@ -174,6 +131,34 @@ class Metrics:
                 registry=registry,
             ),
             {p.name for p in Precedence},  # names, as `gsomia_outbox_depth` (issue 16)
+        )
+
+    def _refusals(self, counter: Callable[..., Bounded]) -> None:
+        """What was refused before any route or decision ran, and the ML-DSA work done."""
+        self.peer_refusals = counter(
+            "gsomia_peer_refusals_total",
+            "Requests to the peer API refused before any route ran, by reason",
+            ["reason"],
+            PEER_REFUSALS,
+        )
+        self.pq_signatures = Gauge(
+            "gsomia_pq_signature_operations",
+            "ML-DSA signatures made and verified by this process (counted where they happen)",
+            ["operation"],
+            registry=self.registry,
+        )
+        self.user_refusals = counter(
+            "gsomia_user_refusals_total",
+            "Requests to the user API and pages refused before their body was read",
+            ["door", "reason"],
+            DOORS,
+            USER_REFUSALS,
+        )
+        self.witness_refusals = counter(
+            "gsomia_witness_refusals_total",
+            "Checkpoints offered for cosigning and refused, by reason (none is stored)",
+            ["reason"],
+            WITNESS_REFUSALS,
         )
 
     def rejected(self, kind: str, *, verified: bool) -> None:
