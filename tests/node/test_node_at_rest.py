@@ -164,6 +164,17 @@ def test_a_holding_title_put_in_clear_is_damage(tmp_path: Path) -> None:
         )
     with jpn.engine.connect() as conn, pytest.raises(StoreDamaged):
         stored_holdings.get(conn, holding_id, jpn.vault)
+    # A node from before the sealing pass (neither mark yet) seals it as an old row, once.
+    with jpn.engine.begin() as conn:
+        conn.execute(store_marks.delete())
+    (jpn.home.path / at_rest.MARK_FILE).unlink()
+    jpn.migrate()
+    with jpn.engine.connect() as conn:
+        sealed = stored_holdings.get(conn, holding_id, jpn.vault)
+        kept = conn.execute(select(holdings.c.title).where(holdings.c.id == holding_id))
+        assert str(kept.scalar_one()).startswith("ga1:")
+    assert sealed is not None
+    assert sealed.title == "forged in clear"
     for node in cast.nodes.values():
         node.engine.dispose()
 

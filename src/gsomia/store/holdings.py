@@ -373,7 +373,7 @@ def seal_clear_rows(conn: Connection, vault: Vault) -> int:
     clear = ~holdings.c.title.startswith(TEXT_PREFIX) | (
         holdings.c.data_key.is_(None) & (func.length(holdings.c.envelope) > 0)
     )
-    rows = conn.execute(select(holdings).where(clear)).all()
+    rows = conn.execute(whole().where(clear)).all()
     for row in rows:
         record = _record(row, vault)
         values: dict[str, Any] = {**_seal_described(_values(record), vault)}
