@@ -125,6 +125,50 @@ def refuse_unless_allowed(
         refuse_all(node, [role, refusal], now=now)
 
 
+def _open_case(
+    conn: Connection,
+    node: Node,
+    *,
+    actor: str,
+    row: Any,
+    transfer: Transfer,
+    action: str,
+    case_id: str,
+    message_id: str,
+) -> None:
+    """The onward release's case, opened as sent, with its first step: the sending."""
+    now = transfer.at
+    casebook.insert(
+        conn,
+        case_id=case_id,
+        kind=ONWARD,
+        item_id=row.item_id,
+        originator=row.originator,
+        counterpart=transfer.to_nation,
+        opened_by=node.nation,
+        status=SENT,
+        document={
+            "action": action,
+            "transfer": transfer_json(transfer),
+            "released_by": actor,
+            "messages": {"item": message_id},
+            "refusal": None,
+            "report": None,
+        },
+        now=now,
+    )
+    casebook.step(
+        conn,
+        case_id,
+        at=now,
+        actor=actor,
+        nation=node.nation,
+        name=action,
+        document={"transfer": transfer_json(transfer)},
+        message_id=message_id,
+    )
+
+
 def hand_over(
     node: Node,
     user: UserRecord,
@@ -153,33 +197,14 @@ def hand_over(
             agreement_version=agreement.version_at(now.date()).number,
             now=now,
         )
-        casebook.insert(
+        _open_case(
             conn,
-            case_id=case_id,
-            kind=ONWARD,
-            item_id=row.item_id,
-            originator=row.originator,
-            counterpart=transfer.to_nation,
-            opened_by=node.nation,
-            status=SENT,
-            document={
-                "action": action,
-                "transfer": transfer_json(transfer),
-                "released_by": user.name,
-                "messages": {"item": message_id},
-                "refusal": None,
-                "report": None,
-            },
-            now=now,
-        )
-        casebook.step(
-            conn,
-            case_id,
-            at=now,
+            node,
             actor=user.name,
-            nation=node.nation,
-            name=action,
-            document={"transfer": transfer_json(transfer)},
+            row=row,
+            transfer=transfer,
+            action=action,
+            case_id=case_id,
             message_id=message_id,
         )
         audit.record_all(
