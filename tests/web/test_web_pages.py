@@ -466,3 +466,12 @@ def test_a_flash_alert_waits_on_the_page_until_acknowledged(
     again = re.search(r"data-kept='([^']*)'", sato.get("/").text)
     assert again is not None
     assert holding_id not in again[1]
+
+
+def test_a_missing_holding_is_not_found_not_refused(sites: dict[str, Site]) -> None:
+    sato = sites["JPN"].client()
+    sign_in(sato, "sato")
+    page = sato.get("/holdings/12345678-1234-1234-1234-123456789abc")
+    assert page.status_code == 404
+    assert "<h1>見つかりません</h1>" in page.text  # sato reads Japanese
+    assert "拒否" not in page.text.split("<main", 1)[1]
