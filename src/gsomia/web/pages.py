@@ -61,9 +61,12 @@ def notice_dates(agreement: Agreement, day: date) -> tuple[date | None, date | N
 
 def agreement_lines(node: Node, day: date) -> list[AgreementLine]:
     lines = []
-    for agreement in node.agreements.all():
-        if node.nation not in agreement.parties:
+    for shipped in node.agreements.all():
+        if node.nation not in shipped.parties:
             continue
+        # As this node knows it: shipped history and every step recorded since (a notice of
+        # termination), the same state the API and the agreement page give (issue 16).
+        agreement = node.agreement(shipped.id)
         state = agreement.status_at(day).state
         upcoming, deadline = notice_dates(agreement, day)
         lines.append(
