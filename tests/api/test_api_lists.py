@@ -154,3 +154,27 @@ def test_transfers_page_by_link_and_filter(site: Site) -> None:
     for params in ("level=x", "text=x", "precedence=SOON"):
         refused = client.get(f"/api/v1/transfers?{params}", headers=auth)
         assert refused.status_code == 400, params
+
+
+def test_the_cli_pages_transfers(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    item_id = site.cast.publish("KOR", "kim", title="cli transfer paging")
+    site.cast.release("KOR", "park", item_id)
+    _cli(site, monkeypatch, "KOR", "park")
+    runner, seen, items = CliRunner(), [], set()
+    cursor: str | None = None
+    while True:
+        more: list[str] = ["--cursor", cursor] if cursor else []
+        result = runner.invoke(
+            app, ["transfers", "--limit", "2", "--partner", "JPN", "--json", *more]
+        )
+        assert result.exit_code == 0, result.output
+        page = json.loads(result.output)
+        seen += [t["message_id"] for t in page["rows"]]
+        items |= {t["item_id"] for t in page["rows"]}
+        if (cursor := page["next"]) is None:
+            break
+    assert len(seen) == len(set(seen))  # each transfer once
+    assert item_id in items  # the new one is on a page
+    table = runner.invoke(app, ["transfers", "--limit", "1"], env={"COLUMNS": "200"})
+    assert table.exit_code == 0, table.output
+    assert "next: gsomia transfers --cursor" in table.output

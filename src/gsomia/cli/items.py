@@ -392,10 +392,28 @@ def _export_ztdf(item_ids: list[str], out: Path | None, session: Any) -> None:
 
 
 @app.command("transfers")
-def transfers(home: Home = None, user: As = None, url: Url = None, token: Token = None) -> None:
-    """Each transfer of this node's items: queued, received (and marked how) or rejected."""
+def transfers(  # noqa: PLR0917 - Typer maps parameters to options
+    limit: Annotated[int, typer.Option(min=1, max=500, help="rows on a page")] = 50,
+    cursor: Annotated[str | None, typer.Option(help="the page a previous list named")] = None,
+    partner: Annotated[str | None, typer.Option(help="only to this nation")] = None,
+    state: Annotated[str | None, typer.Option(help="queued, received or rejected")] = None,
+    precedence: Annotated[str | None, typer.Option(help="FLASH … ROUTINE")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="the page as JSON")] = False,
+    home: Home = None,
+    user: As = None,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    """A page of the transfers of this node's items, newest first: queued, received (and
+    marked how) or rejected."""
+    asked = {"limit": limit, "cursor": cursor, "partner": partner, "state": state}
     with connect(home, user, url, token) as client:
-        rows = client.transfers()
+        page = client.page("/api/v1/transfers", **asked, precedence=precedence)
+    if as_json:
+        answer = {"rows": page.rows, "next": page.next, "prev": page.previous}
+        typer.echo(json.dumps(answer, ensure_ascii=False, indent=2))
+        return
+    rows = page.rows
     table = grid(
         ("item", "to", "precedence", "state", "attempts", "marked as / reason"),
         rows=(
@@ -411,3 +429,6 @@ def transfers(home: Home = None, user: As = None, url: Url = None, token: Token 
         ),
     )
     console.print(table)
+    for rel, where in (("next", page.next), ("previous", page.previous)):
+        if where is not None:
+            console.print(f"[dim]{rel}: gsomia transfers --cursor {where}[/]")
