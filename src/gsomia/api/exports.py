@@ -11,9 +11,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from gsomia.api.deps import NodeDep, UserDep
+from gsomia.api.models.base import Body
 from gsomia.api.models.problems import AUTHENTICATED
 from gsomia.labels.media import attachment_headers
 from gsomia.node import sharing, taxii, ztdf
@@ -38,7 +39,7 @@ def stix_bundle(
     return JSONResponse(bundle_of(found), media_type="application/stix+json;version=2.1")
 
 
-class IntakeRequest(BaseModel):
+class IntakeRequest(Body):
     """STIX objects a partner tool made, to become drafts under `agreement` for `purpose`."""
 
     agreement: str = Field(max_length=64)
@@ -73,7 +74,7 @@ def ztdf_container(item_id: str, request: Request, user: UserDep, node: NodeDep)
     )
 
 
-class RewrapRequest(BaseModel):
+class RewrapRequest(Body):
     """What a TDF reader sends the key-access route: the container's key access object and
     policy, and its own RSA public key to receive the data key under."""
 
