@@ -97,12 +97,7 @@ def destroy(
     """Destroy a holding as an officer records it (R31); its copies, translations and
     derivatives go with it when `dispose_dependants`, else each must already be disposed of
     (R32). The destruction record as JSON."""
-    if not officials or len(officials) > MAX_NAMES or len(witnesses) > MAX_NAMES:
-        raise InputError(
-            f"name 1 to {MAX_NAMES} executing officials and at most {MAX_NAMES} witnesses"
-        )
-    if any(not name or len(name) > 100 for name in [*officials, *witnesses]):
-        raise InputError("officials and witnesses are names of up to 100 characters")
+    _check_names(officials, witnesses)
     chosen = _method(method)
     _, role = authorise(node, officer, Action.DISPOSE, holding_id)
     row = read.holding_row(node, holding_id)
@@ -136,11 +131,7 @@ def destroy(
         refuse_all(node, [entry], now=now)
     document = _record_json(record)
     with node.engine.begin() as conn:
-        db.secure_delete(conn)
-        state = holdings.state_of(conn, row.id)
-        if state != "held":
-            raise Conflict(f"{row.id} was {state} meanwhile")
-        _empty(conn, row.id, sorted(covers), "destroyed")
+        _empty_held(conn, row.id, covers, "destroyed")
         subjects = [("holding", row.id), *(("copy", c) for c in sorted(covers))]
         destructions.add(
             conn,
@@ -158,8 +149,7 @@ def destroy(
             [audit.Entry(officer.name, Action.DISPOSE.value, row.id, role), entry],
             now,
         )
-    db.checkpoint(node.engine)
-    db.vacuum(node.engine)  # dead row versions with the erased data key (ADR 0075)
+    _scrub(node)
     return {**document, "recorded_by": officer.name, "state": "destroyed"}
 
 
@@ -188,22 +178,10 @@ def return_holding(
     entry = audit.Entry(officer.name, "return", row.id, decision, also=tuple(sorted(covers)))
     if not decision.allowed:
         refuse_all(node, [entry], now=now)
-    document = {
-        "record": record.id,
-        "item_id": row.item_id,
-        "holding_id": row.id,
-        "agreement": row.agreement_id,
-        "returned_at": now.isoformat(),
-        "by": officer.name,
-        "covers": sorted(covers),
-    }
+    document = _return_json(record, row.agreement_id)
     original = row.original_label["ConfidentialityInformation"]["Classification"]
     with node.engine.begin() as conn:
-        db.secure_delete(conn)
-        state = holdings.state_of(conn, row.id)
-        if state != "held":
-            raise Conflict(f"{row.id} was {state} meanwhile")
-        _empty(conn, row.id, sorted(covers), "returned")
+        _empty_held(conn, row.id, covers, "returned")
         message_id = messages.send(
             conn,
             node,
@@ -233,13 +211,51 @@ def return_holding(
             now,
         )
     messages.wake(node, Precedence.PRIORITY)
-    db.checkpoint(node.engine)
-    db.vacuum(node.engine)  # dead row versions with the erased data key (ADR 0075)
+    _scrub(node)
     return {
         **document,
         "message_id": message_id,
         "to": holding.item.originator,
         "state": "returned",
+    }
+
+
+def _check_names(officials: Sequence[str], witnesses: Sequence[str]) -> None:
+    """InputError unless 1 to `MAX_NAMES` officials and at most as many witnesses are named."""
+    if not officials or len(officials) > MAX_NAMES or len(witnesses) > MAX_NAMES:
+        raise InputError(
+            f"name 1 to {MAX_NAMES} executing officials and at most {MAX_NAMES} witnesses"
+        )
+    if any(not name or len(name) > 100 for name in [*officials, *witnesses]):
+        raise InputError("officials and witnesses are names of up to 100 characters")
+
+
+def _empty_held(conn: Connection, holding_id: str, covers: frozenset[str], state: str) -> None:
+    """Empty a holding still held, and the dependants `covers` names, marking them `state`;
+    Conflict if it was disposed of meanwhile."""
+    db.secure_delete(conn)
+    found = holdings.state_of(conn, holding_id)
+    if found != "held":
+        raise Conflict(f"{holding_id} was {found} meanwhile")
+    _empty(conn, holding_id, sorted(covers), state)
+
+
+def _scrub(node: Node) -> None:
+    """Leave no copy of what was emptied in the WAL or in dead row versions (ADR 0075)."""
+    db.checkpoint(node.engine)
+    db.vacuum(node.engine)
+
+
+def _return_json(record: ReturnRecord, agreement_id: str) -> dict[str, Any]:
+    """The signed return notice's document (R18)."""
+    return {
+        "record": record.id,
+        "item_id": record.item_id,
+        "holding_id": record.holding_id,
+        "agreement": agreement_id,
+        "returned_at": record.at.isoformat(),
+        "by": record.by,
+        "covers": sorted(record.covers),
     }
 
 
