@@ -118,6 +118,10 @@ def test_user_tokens_lists_and_revoke_ends_a_token(homes: dict[str, Path]) -> No
     revoked = runner.invoke(app, ["user", "token", "--home", home, "--revoke", ident])
     assert revoked.exit_code == 0, revoked.output
     assert f"revoked token {ident} of kim" in revoked.output
+    as_json = runner.invoke(app, ["user", "tokens", "--home", home, "kim", "--json"])
+    [mine] = [row for row in json.loads(as_json.output) if row["id"] == ident]
+    assert mine["user"] == "kim"
+    assert mine["revoked"] is not None
     assert (EventKind.KEY_ADMIN, "kim", "user:token-revoke") in _log(homes["KOR"])
     again = runner.invoke(app, ["user", "token", "--home", home, "--revoke", ident])
     assert isinstance(again.exception, NotFound)
@@ -174,6 +178,9 @@ def test_peer_add_pins_the_card_and_logs_its_fingerprint(
     assert (EventKind.KEY_ADMIN, "JPN", "peer:add") in _log(homes["KOR"])
     listed = runner.invoke(app, ["peer", "list", "--home", str(homes["KOR"])])
     assert "JPN" in listed.output
+    as_json = runner.invoke(app, ["peer", "list", "--home", str(homes["KOR"]), "--json"])
+    [peer] = json.loads(as_json.output)
+    assert (peer["nation"], peer["endpoint"]) == ("JPN", "https://jpn.example:8401")
 
 
 def test_init_refuses_a_nation_without_a_scheme(tmp_path: Path) -> None:

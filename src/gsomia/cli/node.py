@@ -157,14 +157,32 @@ def peer_add(
 
 
 @peer_app.command("list")
-def peer_list(home: HomeOpt) -> None:
-    """Partner nodes this node trusts."""
+def peer_list(
+    home: HomeOpt, as_json: Annotated[bool, typer.Option("--json", help="as JSON")] = False
+) -> None:
+    """Partner nodes this node trusts (a partner with no endpoint is shown in red: nothing is
+    delivered to it)."""
     with open_database(home) as db:
         peers = list_partners(db)
+    if as_json:
+        rows = [
+            {
+                "nation": p.nation,
+                "name": p.name,
+                "endpoint": p.endpoint,
+                "fingerprint": p.fingerprint,
+            }
+            for p in peers
+        ]
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
     table = Table("nation", "name", "endpoint", "fingerprint")
     for peer in peers:
         table.add_row(
-            peer.nation, peer.name, peer.endpoint or "—", fingerprint_groups(peer.fingerprint)
+            peer.nation,
+            peer.name,
+            peer.endpoint or "[red]none: nothing is delivered[/]",
+            fingerprint_groups(peer.fingerprint),
         )
     console.print(table)
 
@@ -223,12 +241,28 @@ def user_token(
 
 @user_app.command("tokens")
 def user_tokens(
-    home: HomeOpt, name: Annotated[str | None, typer.Argument(help="only this person's")] = None
+    home: HomeOpt,
+    name: Annotated[str | None, typer.Argument(help="only this person's")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="as JSON")] = False,
 ) -> None:
     """Tokens issued on this node: id, holder, scope, when issued, expires, revoked."""
     with open_database(home) as db:
         rows = list_tokens(db, name)
         now = db.clock()
+    if as_json:
+        listed = [
+            {
+                "id": row.id,
+                "user": row.user_name,
+                "scope": row.scope,
+                "issued": row.created_at.isoformat(),
+                "expires": row.expires_at.isoformat() if row.expires_at else None,
+                "revoked": row.revoked_at.isoformat() if row.revoked_at else None,
+            }
+            for row in rows
+        ]
+        typer.echo(json.dumps(listed, ensure_ascii=False, indent=2))
+        return
     table = Table("id", "user", "scope", "issued", "expires", "state")
     for row in rows:
         if row.revoked_at is not None:
