@@ -49,18 +49,24 @@ from gsomia.treaty.items import Precedence
 from gsomia.treaty.roles import Action
 
 
-def record_findings(
-    node: Node, officer: UserRecord, case_id: str, *, result: str, measures: str
-) -> dict[str, Any]:
-    """The holder's officer records the result and the measures; they are sent to the
-    originator and count as sent once it acknowledges them (R37)."""
-    _, allowed = authorise(node, officer, Action.INVESTIGATE, case_id)
+def _findings(result: str, measures: str) -> tuple[str, str]:
+    """The result and the measures, trimmed; InputError unless both are there (Art. 17)."""
     result, measures = result.strip(), measures.strip()
     if not result or not measures or max(len(result), len(measures)) > 8000:
         raise InputError(
             "send both the investigation result and the measures taken to prevent recurrence "
             "(Art. 17), each up to 8000 characters"
         )
+    return result, measures
+
+
+def record_findings(
+    node: Node, officer: UserRecord, case_id: str, *, result: str, measures: str
+) -> dict[str, Any]:
+    """The holder's officer records the result and the measures; they are sent to the
+    originator and count as sent once it acknowledges them (R37)."""
+    _, allowed = authorise(node, officer, Action.INVESTIGATE, case_id)
+    result, measures = _findings(result, measures)
     now = node.clock()
     row = open_case(node, case_id)
     doc = dict(row.document)
