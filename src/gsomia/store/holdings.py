@@ -83,7 +83,8 @@ ENVELOPE = "envelope"  # the column name its sealing is bound to
 
 def _described(m: RowMapping | Mapping[str, Any], vault: Vault) -> tuple[str, Any, Any, str | None]:
     """Title, original and local label, and the originator's binding (which carries the
-    label too), opened (or as stored, for a row from before)."""
+    label too), opened (or as stored, for a row from before); a listed row's local label is
+    not read (None: `{}` on the record)."""
     title, original, local, binding = (
         m["title"],
         m["original_label"],
@@ -101,7 +102,7 @@ def _described(m: RowMapping | Mapping[str, Any], vault: Vault) -> tuple[str, An
     return (
         key.open_text("title", title),
         key.open_json("original_label", original),
-        key.open_json("local_label", local),
+        {} if local is None else key.open_json("local_label", local),
         None if binding is None else key.open_text("binding", binding),
     )
 
@@ -134,7 +135,7 @@ def _record(row: Row[Any] | RowMapping | Mapping[str, Any], vault: Vault) -> Hol
         agreement_version=m["agreement_version"],
         title=title,
         original_label=original_label,
-        local_label=local_label,
+        local_label={} if local_label is None else local_label,
         local_level=m["local_level"],
         purpose=m["purpose"],
         precedence=m["precedence"],
@@ -200,7 +201,9 @@ def newest(conn: Connection, vault: Vault, limit: int | None = None) -> list[Hol
 Place = tuple[datetime, str]
 
 #: What a list reads of a holding: not its envelope, nor the card that verified it.
-_LISTED = [column for column in holdings.c if column.name not in ("envelope", "binding")]
+_LISTED = [
+    column for column in holdings.c if column.name not in ("envelope", "binding", "local_label")
+]
 
 
 def page(
@@ -214,12 +217,17 @@ def page(
 ) -> list[HoldingRecord]:
     """Up to `limit` holdings after `after` in list order (the latest received first, then by
     id; `backward`: the other way), read in the order of `ix_holdings_listed`, without
-    envelope, sender card or binding (empty: a list never carries them). `where` is applied
-    here on the columns stored in clear (state, this nation's marking, precedence, purpose,
-    originator or sender); the title is for the caller, and every filter again on the row as
-    shown."""
+    envelope, sender card, binding or local label (empty: a list never shows them). `where`
+    is applied here on the columns stored in clear (state, this nation's marking, precedence,
+    purpose, originator or sender); the title is for the caller, and every filter again on
+    the row as shown."""
     query = _page_query(after=after, limit=limit, where=where, backward=backward)
-    unread: dict[str, Any] = {"envelope": b"", "sender_card": {}, "binding": None}
+    unread: dict[str, Any] = {
+        "envelope": b"",
+        "sender_card": {},
+        "binding": None,
+        "local_label": None,  # the list shows this nation's marking, kept in clear beside it
+    }
     return [_record({**row._mapping, **unread}, vault) for row in conn.execute(query)]
 
 
@@ -293,7 +301,12 @@ def collection_page(
     if after is not None:
         query = query.where(tuple_(holdings.c.received_at, holdings.c.id) > tuple_(*after))
     query = query.order_by(holdings.c.received_at, holdings.c.id).limit(limit)
-    unread: dict[str, Any] = {"envelope": b"", "sender_card": {}, "binding": None}
+    unread: dict[str, Any] = {
+        "envelope": b"",
+        "sender_card": {},
+        "binding": None,
+        "local_label": None,  # the list shows this nation's marking, kept in clear beside it
+    }
     return [_record({**row._mapping, **unread}, vault) for row in conn.execute(query)]
 
 
