@@ -144,6 +144,40 @@ def view(row: Any) -> dict[str, Any]:
 # The visiting party --------------------------------------------------------------------------
 
 
+def _open_request(  # noqa: PLR0917 - one case's parts, in the order a request is opened
+    conn: Connection,
+    node: Node,
+    actor: str,
+    host: str,
+    document: dict[str, Any],
+    message_id: str,
+    now: datetime,
+) -> None:
+    """The visiting side's case of a request sent to `host`, with its first step."""
+    case_id = str(document["id"])
+    casebook.insert(
+        conn,
+        case_id=case_id,
+        kind=KIND,
+        originator=host,
+        counterpart=host,
+        opened_by=node.nation,
+        status=REQUESTED,
+        document={"side": VISITOR, "request": document},
+        now=now,
+    )
+    casebook.step(
+        conn,
+        case_id,
+        at=now,
+        actor=actor,
+        nation=node.nation,
+        name="requested",
+        document=document,
+        message_id=message_id,
+    )
+
+
 def request_visit(
     node: Node,
     officer: UserRecord,
@@ -194,27 +228,7 @@ def request_visit(
         message_id = messages.send(
             conn, node, kind=Kind.VISIT_REQUEST, peer=host, document=document, now=now
         )
-        casebook.insert(
-            conn,
-            case_id=request.id,
-            kind=KIND,
-            originator=host,
-            counterpart=host,
-            opened_by=node.nation,
-            status=REQUESTED,
-            document={"side": VISITOR, "request": document},
-            now=now,
-        )
-        casebook.step(
-            conn,
-            request.id,
-            at=now,
-            actor=officer.name,
-            nation=node.nation,
-            name="requested",
-            document=document,
-            message_id=message_id,
-        )
+        _open_request(conn, node, officer.name, host, document, message_id, now)
         audit.record_all(
             conn,
             [
