@@ -86,7 +86,12 @@ def test_an_officer_downgrades_and_the_holder_acknowledges(
 
     [applied] = carry(site, "KOR", "JPN")
     assert applied["status"] == "received", applied
-    mine = jpn.get(f"/api/v1/notices/{notice['id']}", headers=site.auth("sato")).json()
+    # Notices are for officers, release authorities and auditors (Action.VIEW_NOTICES).
+    with site.cast["JPN"].engine.begin() as conn:
+        officer = {
+            "Authorization": f"Bearer {issue_token(conn, 'tanaka', site.cast['JPN'].clock())}"
+        }
+    mine = jpn.get(f"/api/v1/notices/{notice['id']}", headers=officer).json()
     assert mine["direction"] == "received"
     assert (mine["holding_id"], mine["local_previous"], mine["local_level"]) == (
         holding_id,
@@ -98,12 +103,12 @@ def test_an_officer_downgrades_and_the_holder_acknowledges(
     assert holding["original_marking"] == "군사III급비밀"
 
     carry(site, "JPN", "KOR")
-    done = kor.get(f"/api/v1/notices/{notice['id']}", headers=site.auth("kim")).json()
+    done = kor.get(f"/api/v1/notices/{notice['id']}", headers=site.auth("park")).json()
     assert done["outstanding"] == []
     assert [(a["holder"], a["holding_id"], a["level"]) for a in done["acknowledged"]] == [
         ("JPN", holding_id, "秘")
     ]
-    listed = kor.get("/api/v1/notices", headers=site.auth("kim")).json()
+    listed = kor.get("/api/v1/notices", headers=site.auth("yoon")).json()  # the auditor
     assert notice["id"] in {n["id"] for n in listed}
 
 
@@ -155,7 +160,7 @@ def test_malformed_requests_are_answered_with_what_to_do(site: Site, held: tuple
     ):
         response = kor.post(path, json=body, headers=site.auth("park"))
         assert response.status_code == 400, (body, response.text)
-    response = kor.get("/api/v1/notices/KOR-notice-none", headers=site.auth("kim"))
+    response = kor.get("/api/v1/notices/KOR-notice-none", headers=site.auth("park"))
     assert response.status_code == 404
     response = kor.post(
         "/api/v1/items/KOR-none/classification",

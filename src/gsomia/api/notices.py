@@ -39,12 +39,11 @@ def change_holding_classification(
 
 @router.get("/notices")
 def list_notices(user: UserDep, node: NodeDep) -> list[dict[str, Any]]:
-    """Every classification notice this node sent or received, newest first."""
-    del user
-    return [view.to_json() for view in notice_case.list_notices(node)]
+    """Every classification notice this node sent or received, newest first: for officers,
+    release authorities and auditors (403 for anyone else)."""
+    return [view.to_json() for view in notice_case.viewable_notices(node, user)]
 
 
 @router.get("/notices/{notice_id}")
 def show_notice(notice_id: str, user: UserDep, node: NodeDep) -> dict[str, Any]:
-    del user
-    return notice_case.get_notice(node, notice_id).to_json()
+    return notice_case.viewable_notice(node, user, notice_id).to_json()

@@ -51,6 +51,7 @@ class Action(StrEnum):
     SECURITY_VISIT = "security_visit"  # security representatives' visits (Art. 18, R38)
     VIEW_CONSENTS = "view_consents"  # consent and new-purpose cases (R12, R13)
     VIEW_HUB_RULES = "view_hub_rules"  # the hub arrangements configured (R47)
+    VIEW_NOTICES = "view_notices"  # classification notices sent and received (R14)
 
 
 #: The roles `gsomia user add --role` accepts, and the treaty roles each one carries.
@@ -111,6 +112,14 @@ _NEEDS: dict[Action, tuple[frozenset[str], str, str]] = {
         frozenset({SECURITY_OFFICER, RELEASE_AUTHORITY, AUDITOR}),
         sources.HUB_ARRANGEMENT,
         "R47",
+    ),
+    # A notice names an item, its level before and after, its holders and who issued it:
+    # those who issue or acknowledge notices and the auditor see them (found by the attack:
+    # any person, an expired clearance included, listed every notice).
+    Action.VIEW_NOTICES: (
+        frozenset({SECURITY_OFFICER, RELEASE_AUTHORITY, AUDITOR}),
+        "Art. 6(g)",
+        "R14",
     ),
 }
 

@@ -255,12 +255,15 @@ def control_lists(node: Node, user: UserRecord) -> dict[str, Any]:
     )
     asked, _ = gated(node, user, Action.VIEW_CONSENTS, lambda: purposes.list_purposes(node, user))
     rules, _ = gated(node, user, Action.VIEW_HUB_RULES, lambda: hub.list_hub_rules(node, user))
+    notices, _ = gated(
+        node, user, Action.VIEW_NOTICES, lambda: notice_case.viewable_notices(node, user)
+    )
     representatives, _ = gated(
         node, user, Action.SECURITY_VISIT, lambda: security_visits.list_visits(node, user)
     )
     return {
         "consents": consents or [],
-        "notices": notice_case.list_notices(node),
+        "notices": notices or [],
         "compromises": cases or [],
         "compromises_refused": cases_refused,
         "visits": found_visits or [],

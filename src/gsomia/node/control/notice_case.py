@@ -19,9 +19,12 @@ from sqlalchemy import Connection
 from gsomia.errors import NotFound
 from gsomia.exchange import outbox
 from gsomia.exchange.kinds import Kind
+from gsomia.node.authority import authorise
 from gsomia.node.control import casebook
 from gsomia.node.runtime import Node
+from gsomia.store.users import UserRecord
 from gsomia.treaty.classification import Acknowledgement
+from gsomia.treaty.roles import Action
 
 __all__ = [
     "ACK",
@@ -29,6 +32,8 @@ __all__ = [
     "NoticeView",
     "get_notice",
     "list_notices",
+    "viewable_notice",
+    "viewable_notices",
 ]
 
 NOTICE = Kind.CLASSIFICATION_NOTICE
@@ -126,6 +131,19 @@ def list_notices(node: Node) -> list[NoticeView]:
     """Every notice this node sent or received, newest first."""
     with node.reader.connect() as conn:
         return [_view(conn, row) for row in casebook.all_of(conn, CASE)]
+
+
+def viewable_notices(node: Node, viewer: UserRecord) -> list[NoticeView]:
+    """`list_notices` for a person whose role lets them see notices (`Action.VIEW_NOTICES`);
+    PolicyDenied, logged, for anyone else."""
+    authorise(node, viewer, Action.VIEW_NOTICES, "notices")
+    return list_notices(node)
+
+
+def viewable_notice(node: Node, viewer: UserRecord, notice_id: str) -> NoticeView:
+    """`get_notice` for a person who may see notices; PolicyDenied, logged, otherwise."""
+    authorise(node, viewer, Action.VIEW_NOTICES, notice_id)
+    return get_notice(node, notice_id)
 
 
 def get_notice(node: Node, notice_id: str) -> NoticeView:
