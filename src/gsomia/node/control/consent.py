@@ -45,6 +45,7 @@ from gsomia.node.read import holding_row, treaty_holding
 from gsomia.node.runtime import Node
 from gsomia.seal import verify_document
 from gsomia.store.users import UserRecord
+from gsomia.treaty.consent import Consent
 from gsomia.treaty.consent_requests import (
     ConsentCase,
     ConsentRequest,
@@ -161,6 +162,24 @@ def _ask(
 # The holder learns the answer ----------------------------------------------------------------
 
 
+def _granted(node: Node, incoming: Incoming, case: ConsentCase, case_id: str) -> Consent:
+    """The consent the originator signed for `case`, verified against its card and matched
+    with what was asked (R12); Conflict if the case is not waiting for a decision."""
+    request = case.request
+    if case.status is not ConsentStatus.REQUESTED:
+        raise Conflict(f"consent request {case_id} is {case.status.value}; it cannot be granted")
+    signed = verify_document(incoming.document.get("consent"), incoming.card, "consent")
+    consent = consent_from_document(node, signed, verified=True)
+    expected = (request.originator, request.holder, request.recipient, request.purpose)
+    got = (consent.originator, consent.holder, consent.recipient, consent.purpose)
+    if consent.id != case_id or got != expected or consent.item_ids != request.item_ids:
+        raise PolicyDenied(
+            f"the consent signed for {case_id} does not match the request (R12)",
+            article=THIRD_PARTY,
+        )
+    return consent
+
+
 def _on_decision(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     """The holder's node records the originator's answer; a grant only if its signature holds."""
     doc = incoming.document
@@ -180,20 +199,7 @@ def _on_decision(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     decided_by = messages.text(doc, "decided_by", limit=100)
     document = dict(row._mapping["document"])
     if status is ConsentStatus.GRANTED:
-        if case.status is not ConsentStatus.REQUESTED:
-            raise Conflict(
-                f"consent request {case_id} is {case.status.value}; it cannot be granted"
-            )
-        consent = consent_from_document(
-            node, verify_document(doc.get("consent"), incoming.card, "consent"), verified=True
-        )
-        expected = (request.originator, request.holder, request.recipient, request.purpose)
-        got = (consent.originator, consent.holder, consent.recipient, consent.purpose)
-        if consent.id != case_id or got != expected or consent.item_ids != request.item_ids:
-            raise PolicyDenied(
-                f"the consent signed for {case_id} does not match the request (R12)",
-                article=THIRD_PARTY,
-            )
+        consent = _granted(node, incoming, case, case_id)
         case = replace(
             case, status=status, consent=consent, decided_by=decided_by, decided_at=decided_at
         )
