@@ -14,6 +14,7 @@ with `--tls` is trusted by its own certificate from its home, or by `gsomia --ca
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -38,6 +39,16 @@ Url = Annotated[str | None, typer.Option(envvar="GSOMIA_URL", help="node URL")]
 Token = Annotated[str | None, typer.Option(envvar="GSOMIA_TOKEN", help="API token")]
 #: The node home, for commands run on the node's own machine (no token: they open its database).
 HomeOpt = Annotated[Path, typer.Option("--home", help="the node home directory")]
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write `data` to `path` readable by its owner only (0600), an existing file's mode
+    narrowed before a byte is written: what the CLI writes there carries classified content
+    (found by the attack: an export was written 0644, the umask's)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as file:
+        os.fchmod(file.fileno(), 0o600)
+        file.write(data)
 
 
 def _cacert() -> Path | None:

@@ -20,6 +20,7 @@ from rich.table import Table
 
 from gsomia import labels
 from gsomia.cli.app import app, console, err_console
+from gsomia.cli.common import write_private
 from gsomia.cli.identity import passphrase
 from gsomia.errors import InputError, UsageError
 from gsomia.node.home import NodeHome, load_home
@@ -165,7 +166,7 @@ def open_(
         if output is None:
             sys.stdout.buffer.write(result.content)
         else:
-            output.write_bytes(result.content)
+            write_private(output, result.content)
         label, sender = result.label, result.sender
     err_console.print(
         f"verified: sealed by {escape(sender.nation)} {escape(sender.name)}, "

@@ -28,6 +28,7 @@ from gsomia.cli.common import (
     listed,
     moment,
     styled,
+    write_private,
 )
 from gsomia.errors import NotFound, UsageError
 
@@ -373,7 +374,7 @@ def export(  # noqa: PLR0917 - Typer maps parameters to options
     if out is None:
         sys.stdout.buffer.write(data + b"\n")
     else:
-        out.write_bytes(data)
+        write_private(out, data)
         console.print(f"[green]exported[/] {reports} item(s) with their labels to {out}")
 
 
@@ -387,7 +388,7 @@ def _export_ztdf(item_ids: list[str], out: Path | None, session: Any) -> None:
         raise UsageError("a ZTDF container holds one item", hint="give one ID and --out FILE.tdf")
     with session as client:
         data = client.export_ztdf(item_ids[0])
-    out.write_bytes(data)
+    write_private(out, data)
     console.print(f"[green]exported[/] {item_ids[0]} as a ZTDF container to {out}")
 
 
