@@ -19,7 +19,7 @@ from gsomia.node import release as releasing
 from gsomia.node.receive import receive_batch
 from gsomia.seal.held import unqueued
 from gsomia.store.tables import access_log, items
-from gsomia.store.users import UserRecord, add_user, get_user
+from gsomia.store.users import UserRecord, add_user, get_user, list_users
 from gsomia.web.session import COOKIE, KEY_FILE
 
 TRACK = "DPRK launch track: launched 05:57 KST from Sunan, impact in the East Sea 05:59 KST."
@@ -475,3 +475,24 @@ def test_a_missing_holding_is_not_found_not_refused(sites: dict[str, Site]) -> N
     assert page.status_code == 404
     assert "<h1>見つかりません</h1>" in page.text  # sato reads Japanese
     assert "拒否" not in page.text.split("<main", 1)[1]
+
+
+def test_the_people_page_is_for_admins_and_in_their_language(sites: dict[str, Site]) -> None:
+    kor = sites["KOR"].node
+    with kor.engine.begin() as conn:
+        if "choi" not in {u.name for u in list_users(conn)}:
+            admin = UserRecord(
+                "choi", "KOR", "군사III급비밀", date(2099, 1, 1), (), ("admin",), True, "ko"
+            )
+            add_user(conn, admin, kor.clock(), password=PASSWORD)
+    choi, kim = sites["KOR"].client(), sites["KOR"].client()
+    sign_in(choi, "choi")
+    sign_in(kim, "kim")
+    page = choi.get("/people")
+    assert page.status_code == 200
+    assert "<h1>인원</h1>" in page.text
+    assert 'data-person="kim"' in page.text
+    assert 'data-person="park"' in page.text
+    assert 'href="/people"' in choi.get("/").text
+    assert kim.get("/people").status_code == 403  # an analyst is refused (R16)
+    assert 'href="/people"' not in kim.get("/").text

@@ -13,7 +13,7 @@ from importlib import resources
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from gsomia.web import casework, contractors, control, routes
+from gsomia.web import casework, contractors, control, people, routes
 
 
 def install(app: FastAPI) -> None:
@@ -23,6 +23,7 @@ def install(app: FastAPI) -> None:
     app.include_router(routes.router)
     app.include_router(control.router)
     app.include_router(casework.router)
+    app.include_router(people.router)
     app.include_router(contractors.router)
 
 
