@@ -6,7 +6,6 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from tests.node.node_fixtures import Cast, batch_of
 
 from gsomia.exchange import outbox
@@ -64,7 +63,7 @@ def granted(cast: Cast, holding_id: str, **grant: Any) -> str:
 
 def holding_of(cast: Cast, nation: str, item_id: str) -> dict[str, Any] | None:
     with cast[nation].engine.connect() as conn:
-        row = conn.execute(select(holdings).where(holdings.c.item_id == item_id)).first()
+        row = conn.execute(stored_holdings.whole().where(holdings.c.item_id == item_id)).first()
     # as the node reads it: title and labels opened at rest (ADR 0075)
     return asdict(stored_holdings.from_row(row, cast[nation].vault)) if row else None
 

@@ -36,7 +36,7 @@ def provide(cast: Cast, *, terms: dict[str, Any] | None = None, **fields: Any) -
 
 def holding_row(cast: Cast, holding_id: str) -> dict[str, Any]:
     with cast["JPN"].engine.connect() as conn:
-        row = conn.execute(select(holdings).where(holdings.c.id == holding_id)).one()
+        row = conn.execute(stored_holdings.whole().where(holdings.c.id == holding_id)).one()
     # as the node reads it: title and labels opened at rest (ADR 0075)
     return asdict(stored_holdings.from_row(row, cast["JPN"].vault))
 

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 from tests.node.node_fixtures import Cast, Clock, build_cast
 
 from gsomia.errors import Conflict, InputError
@@ -54,7 +53,7 @@ def _consent(cast: Cast, nation: str, text: dict[str, Any], on: date) -> None:
 
 def _holding_version(cast: Cast, item_id: str) -> tuple[str, int]:
     with cast["JPN"].engine.connect() as conn:
-        row = conn.execute(select(holdings).where(holdings.c.item_id == item_id)).one()
+        row = conn.execute(stored_holdings.whole().where(holdings.c.item_id == item_id)).one()
     record = stored_holdings.from_row(row, cast["JPN"].vault)
     return record.local_level, record.agreement_version
 

@@ -30,7 +30,7 @@ def test_init_then_load(tmp_path: Path) -> None:
 
 
 def test_database_url_is_kept(tmp_path: Path) -> None:
-    url = "postgresql://gsomia@db/kor"
+    url = f"sqlite:///{tmp_path / 'elsewhere.db'}"  # init reaches it first: a real one
     init_home(tmp_path / "h", "KOR", "n", PW, profile="classic", database_url=url, now=NOW)
     assert load_home(tmp_path / "h", PW).config.database_url == url
 

@@ -58,7 +58,7 @@ def provide(cast: Cast, level: str = "군사II급비밀", to: tuple[str, ...] = 
 
 def holding(cast: Cast, nation: str, item_id: str) -> dict[str, Any]:
     with cast[nation].engine.connect() as conn:
-        row = conn.execute(select(holdings).where(holdings.c.item_id == item_id)).one()
+        row = conn.execute(stored_holdings.whole().where(holdings.c.item_id == item_id)).one()
     # as the node reads it: title and labels opened at rest (ADR 0075)
     return asdict(stored_holdings.from_row(row, cast[nation].vault))
 
@@ -395,8 +395,13 @@ def _onward_to_usa(cast: Cast, item_id: str) -> str:
         "received_at": now,
         "consent_id": "KOR-consent-1",
     }
+    # stored as USA's node stores what it receives: the envelope under a data key of USA's own
+    row["envelope"] = stored_holdings.envelope_of(
+        stored_holdings.HoldingRecord(**jpn_row), cast["JPN"].vault
+    )
+    del row["data_key"]
     with usa.engine.begin() as conn:
-        conn.execute(insert(holdings).values(**row))
+        stored_holdings.insert_rows(conn, [row], usa.vault)
     link = {
         "item_id": item_id,
         "from_nation": "JPN",

@@ -326,7 +326,7 @@ def test_hub_rule_configured_then_a_holding_forwarded(three: dict[str, Site]) ->
     assert 'data-done="forwarded"' in sent.text
     deliver(three)
     with three["USA"].node.engine.connect() as conn:
-        rows = conn.execute(select(holdings)).all()
+        rows = conn.execute(stored_holdings.whole()).all()
     titles = {stored_holdings.from_row(r, three["USA"].node.vault).title for r in rows}
     assert "via the hub" in titles
 

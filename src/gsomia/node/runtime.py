@@ -67,7 +67,8 @@ class Node:
         #: The same database for reads: `engine.begin()` writes, `reader.connect()` reads.
         self.reader = reader(self.engine)
         self.schemes: SchemeRegistry = load_schemes()
-        self.agreements: AgreementRegistry = load_agreements()
+        self._agreements: dict[str, Agreement] = {}  # as `agreement` built them, until a step
+        self._shipped: AgreementRegistry = load_agreements()
         self.alerts = AlertBroker()
         self.metrics = Metrics()
         #: Alerts sent outward too: webhook and syslog, from `[alerts]` (issue 16).
@@ -76,7 +77,6 @@ class Node:
         )
         self._peers: dict[str, tuple[IdentityCard, str | None]] | None = None
         self._recorded: dict[str, list[Event]] | None = None
-        self._agreements: dict[str, Agreement] = {}  # as `agreement` built them, until a step
         #: What the partners and recorded agreement steps looked like when last read
         #: (`notice_changes`): other processes (`gsomia peer add`) change them too.
         self._generation: tuple[Any, Any] | None = None
@@ -164,6 +164,18 @@ class Node:
         return {entry[0] for entry in set(before[0]) ^ set(now[0])}
 
     # Agreements ----------------------------------------------------------------------------
+
+    @property
+    def agreements(self) -> AgreementRegistry:
+        """The agreements as shipped with this version of gsomia (steps recorded since are
+        applied by `agreement`)."""
+        return self._shipped
+
+    @agreements.setter
+    def agreements(self, registry: AgreementRegistry) -> None:
+        # what `agreement` built from the registry it replaces must not outlive it
+        self._shipped = registry
+        self._agreements = {}
 
     def forget_agreements(self) -> None:
         self._recorded = None
