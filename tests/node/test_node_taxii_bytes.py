@@ -5,12 +5,15 @@ content (always at least one object), and says `more` with a `next` after it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from bench.holdings_load import copy_holdings, template_of
 from tests.node.node_fixtures import LAUNCH, Cast
 
 from gsomia.errors import TooLarge
 from gsomia.node import sharing, taxii
+from gsomia.store import holdings
 
 AGREEMENT = "KOR-JPN-2016"
 SIZE = 2 << 20
@@ -43,6 +46,29 @@ def test_a_page_carries_a_bounded_number_of_bytes_and_paging_gets_everything(
     assert got == large_collection
     assert max(carried) <= taxii.PAGE_BYTES + SIZE  # the object that crosses it, no more
     assert len(carried) >= 2
+
+
+def test_a_page_reads_envelopes_a_bounded_chunk_at_a_time(
+    cast: Cast, large_collection: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Handed rows are read whole in chunks: never more than READ_BYTES of envelopes past the
+    # first row of a read, so the page's bound holds with reads batched.
+    node, user = cast["JPN"], cast.user("JPN", "sato")
+    found = taxii.collection(node, user, AGREEMENT, LAUNCH)
+    real, reads = holdings.completed, []
+
+    def counted(*args: Any, **kwargs: Any) -> dict[str, holdings.HoldingRecord]:
+        found = real(*args, **kwargs)
+        reads.append([len(record.envelope) for record in found.values()])
+        return found
+
+    monkeypatch.setattr(holdings, "completed", counted)
+    page = taxii.objects_page(node, user, found, limit=taxii.MAX_LIMIT)
+    # Every object handed was read once; past the one that crossed PAGE_BYTES, at most the
+    # rest of its read (read ahead, not handed, not logged).
+    assert len(page.objects) <= sum(map(len, reads)) < len(page.objects) + len(reads[-1])
+    assert all(sum(read) - read[0] <= taxii.READ_BYTES for read in reads)
+    assert any(len(read) > 1 for read in reads)  # batched, not one query a row
 
 
 def test_a_stix_export_of_everything_carries_a_bounded_number_of_bytes(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -30,6 +30,7 @@ from gsomia.node.sharing import Handed
 from gsomia.stix.intake import Intake, Refused, take_in
 from gsomia.stix.objects import NAMESPACE, STIX_MEDIA_TYPE, object_of, stix_id
 from gsomia.store import holdings, items
+from gsomia.store.holdings import HoldingRecord
 from gsomia.store.users import UserRecord
 from gsomia.treaty.agreements import Agreement
 from gsomia.treaty.decision import Decision
@@ -56,6 +57,10 @@ SCAN_CHUNK = 100
 #: The content a page carries at most, past the object that crosses it: a partner's items
 #: may be 32 MB each, and a page of 1,000 held them all at once (found by the attack).
 PAGE_BYTES = 64 << 20
+#: The envelope bytes one store read of a page's handed rows carries at most (past its first
+#: row): a page holds one such read beside the content it carries, so at most `PAGE_BYTES`
+#: plus this plus the object that crosses it.
+READ_BYTES = 8 << 20
 DEFAULT_LIMIT = 100
 MAX_POSTED = 1000  # objects in one envelope: `publish.MAX_BATCH`
 ACTION = "read:taxii"
@@ -182,17 +187,22 @@ def objects_page(
                 limit=want + 1,
             )
         more = len(rows) > want
-        for record in rows[:want]:
-            if len(handed) == limit or carried >= PAGE_BYTES:
-                more = True
+        seen = _decided(node, reader, rows[:want], room=limit - len(handed))
+        more = more or len(seen) < len(rows[:want])  # the page filled before the chunk ended
+        wholes = _completed(node, [(r, size) for r, size, d in seen if d.allowed])
+        stop = len(seen)  # rows of `seen` this page went past
+        for at, (record, _, decision) in enumerate(seen):
+            if not decision.allowed:
+                continue
+            if carried >= PAGE_BYTES:
+                stop, more = at, True
                 break
-            after, scanned = (record.received_at, record.id), scanned + 1
-            decision = sharing.holding_decision(node, reader, record)
-            if decision.allowed:
-                decided.append((record.id, decision))
-                item = sharing.holding_item(node, _whole(node, record.id))
-                handed.append(Handed(item, record.received_at, record.id))
-                carried += len(item.content)
+            item = sharing.holding_item(node, next(wholes))
+            decided.append((record.id, decision))
+            handed.append(Handed(item, record.received_at, record.id))
+            carried += len(item.content)
+        if stop:
+            after, scanned = (seen[stop - 1][0].received_at, seen[stop - 1][0].id), scanned + stop
         if not more:
             break
     sharing.hand_over(node, reader, decided, action=ACTION)
@@ -200,13 +210,46 @@ def objects_page(
     return Page(handed, more, cursor)
 
 
-def _whole(node: Node, holding_id: str) -> holdings.HoldingRecord:
-    """The holding with its envelope and card, read only once it is to be handed over."""
+def _decided(
+    node: Node, reader: sharing.Reader, rows: Sequence[tuple[HoldingRecord, int]], *, room: int
+) -> list[tuple[HoldingRecord, int, Decision]]:
+    """`rows` in order, each with its read decision, up to the one that fills `room`."""
+    seen: list[tuple[HoldingRecord, int, Decision]] = []
+    for record, size in rows:
+        if room == 0:
+            break
+        decision = sharing.holding_decision(node, reader, record)
+        seen.append((record, size, decision))
+        room -= decision.allowed
+    return seen
+
+
+def _completed(node: Node, allowed: Sequence[tuple[HoldingRecord, int]]) -> Iterator[HoldingRecord]:
+    """The `allowed` rows (with their envelopes' lengths) whole, in order: read in chunks of
+    at most `READ_BYTES` of envelope (at least one row), one store read a chunk rather than
+    one a row. Lazy, so a page stopped by `PAGE_BYTES` reads no further chunk, and it holds
+    one chunk's envelopes at a time beside the content it carries."""
+    chunk: list[HoldingRecord] = []
+    chunk_bytes = 0
+    for record, size in allowed:
+        if chunk and chunk_bytes + size > READ_BYTES:
+            yield from _read_whole(node, chunk)
+            chunk, chunk_bytes = [], 0
+        chunk.append(record)
+        chunk_bytes += size
+    yield from _read_whole(node, chunk)
+
+
+def _read_whole(node: Node, chunk: Sequence[HoldingRecord]) -> list[HoldingRecord]:
+    if not chunk:
+        return []
     with node.reader.connect() as conn:
-        record = holdings.get(conn, holding_id, node.vault)
-    if record is None:  # gone between the scan and now
-        raise NotFound(f"no holding {holding_id}", hint="page again")
-    return record
+        found = holdings.completed(conn, chunk, node.vault)
+    for record in chunk:
+        now = found.get(record.id)
+        if now is None or now.state != record.state:  # gone or disposed since it was decided
+            raise NotFound(f"no holding {record.id}", hint="page again")
+    return [found[record.id] for record in chunk]
 
 
 def get_object(node: Node, user: UserRecord, found: Collection, object_id: str) -> Handed:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -85,23 +85,35 @@ def _described(m: RowMapping | Mapping[str, Any], vault: Vault) -> tuple[str, An
     """Title, original and local label, and the originator's binding (which carries the
     label too), opened (or as stored, for a row from before); a listed row's local label is
     not read (None: `{}` on the record)."""
-    title, original, local, binding = (
-        m["title"],
-        m["original_label"],
-        m["local_label"],
-        m["binding"],
-    )
-    if not is_sealed_text(title):
-        if not vault.reads_clear:
-            raise StoreDamaged(
-                f"holding {m['id']} lies in clear in the database, where holdings are kept sealed",
-                hint="restore the database from a backup; rows in clear are never read as genuine",
-            )
-        return title, original, local, binding  # from before ADR 0075, read once to be sealed
+    title, original = m["title"], m["original_label"]
+    if not _sealed_at_rest(m, vault):
+        return title, original, m["local_label"], m["binding"]  # from before ADR 0075
     key = vault.metadata_key(m["id"])
     return (
         key.open_text("title", title),
         key.open_json("original_label", original),
+        *_label_and_binding(m, vault),
+    )
+
+
+def _sealed_at_rest(m: RowMapping | Mapping[str, Any], vault: Vault) -> bool:
+    """Whether the row's descriptive columns are sealed (its title tells); StoreDamaged for a
+    row in clear unless the vault reads clear rows (before ADR 0075, read once to be sealed)."""
+    if is_sealed_text(m["title"]):
+        return True
+    if not vault.reads_clear:
+        raise StoreDamaged(
+            f"holding {m['id']} lies in clear in the database, where holdings are kept sealed",
+            hint="restore the database from a backup; rows in clear are never read as genuine",
+        )
+    return False
+
+
+def _label_and_binding(m: RowMapping | Mapping[str, Any], vault: Vault) -> tuple[Any, str | None]:
+    """The local label and the originator's binding of a sealed row, opened."""
+    local, binding = m["local_label"], m["binding"]
+    key = vault.metadata_key(m["id"])
+    return (
         {} if local is None else key.open_json("local_label", local),
         None if binding is None else key.open_text("binding", binding),
     )
@@ -287,13 +299,15 @@ def collection_page(
     after: tuple[datetime, str] | None,
     limit: int,
     added_after: datetime | None = None,
-) -> list[HoldingRecord]:
+) -> list[tuple[HoldingRecord, int]]:
     """The next `limit` holdings received under `agreement_id` for `purpose`, in (received,
-    id) order after the key `after`: keyset paging on `ix_holdings_collection`, so a page
-    costs the same at any depth (ADR 0116). Without envelope, sender card or binding, as
-    a list reads (`page`): every envelope is at least a size class (about 1 MB) and a row is
-    only decided here; `get` reads the one handed over."""
-    query = select(*_LISTED).where(
+    id) order after the key `after`, each with its stored envelope's length in bytes: keyset
+    paging on `ix_holdings_collection`, so a page costs the same at any depth (ADR 0116).
+    Without envelope, sender card, binding or local label, as a list reads (`page`): a row
+    is only decided here; `completed` reads the rest of those handed over, in chunks the
+    lengths size."""
+    length = func.length(holdings.c.envelope).label("envelope_bytes")
+    query = select(*_LISTED, length).where(
         holdings.c.agreement_id == agreement_id, holdings.c.purpose == purpose
     )
     if added_after is not None:
@@ -307,7 +321,49 @@ def collection_page(
         "binding": None,
         "local_label": None,  # the list shows this nation's marking, kept in clear beside it
     }
-    return [_record({**row._mapping, **unread}, vault) for row in conn.execute(query)]
+    return [
+        (_record({**row._mapping, **unread}, vault), int(row.envelope_bytes or 0))
+        for row in conn.execute(query)
+    ]
+
+
+def completed(
+    conn: Connection, records: Sequence[HoldingRecord], vault: Vault
+) -> dict[str, HoldingRecord]:
+    """`records` as `collection_page` read them, each completed with what it left out (the
+    envelope and its data key, the card that verified it, the binding and the local label, and
+    the state as it is now), by id: one query for the rows and one for their cards (stored
+    once each, ADR 0096), however many records. The title and the originator's label, opened
+    by the scan, are not opened again. A record no longer stored is left out."""
+    if not records:
+        return {}
+    rest = (holdings.c.envelope, holdings.c.data_key, holdings.c.binding, holdings.c.local_label)
+    query = select(
+        holdings.c.id, holdings.c.title, holdings.c.state, holdings.c.sender_card_digest, *rest
+    ).where(holdings.c.id.in_([record.id for record in records]))
+    rows = {row.id: row._mapping for row in conn.execute(query)}
+    wanted = {m["sender_card_digest"] for m in rows.values()}
+    query = select(held_cards.c.digest, held_cards.c.card).where(held_cards.c.digest.in_(wanted))
+    cards = {str(digest): card for digest, card in conn.execute(query)}
+    found: dict[str, HoldingRecord] = {}
+    for record in records:
+        m = rows.get(record.id)
+        if m is None or m["sender_card_digest"] not in cards:
+            continue
+        if _sealed_at_rest(m, vault):
+            local, binding = _label_and_binding(m, vault)
+        else:
+            local, binding = m["local_label"], m["binding"]
+        found[record.id] = replace(
+            record,
+            envelope=m["envelope"],
+            data_key=m["data_key"],
+            sender_card=cards[m["sender_card_digest"]],
+            binding=binding,
+            local_label={} if local is None else local,
+            state=m["state"],
+        )
+    return found
 
 
 def of_items(conn: Connection, item_ids: Sequence[str], vault: Vault) -> list[HoldingRecord]:
