@@ -344,7 +344,7 @@ def completed(
     rows = {row.id: row._mapping for row in conn.execute(query)}
     wanted = {m["sender_card_digest"] for m in rows.values()}
     query = select(held_cards.c.digest, held_cards.c.card).where(held_cards.c.digest.in_(wanted))
-    cards = {str(digest): card for digest, card in conn.execute(query)}
+    cards: dict[str, Any] = {row.digest: row.card for row in conn.execute(query)}
     found: dict[str, HoldingRecord] = {}
     for record in records:
         m = rows.get(record.id)
