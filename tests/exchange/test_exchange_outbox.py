@@ -9,14 +9,17 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
+from gsomia.errors import StoreDamaged
 from gsomia.exchange import outbox
 from gsomia.exchange.backoff import next_attempt
+from gsomia.seal import generate_node_keys
 from gsomia.store.db import make_engine, migrate
 from gsomia.store.tables import outbox as outbox_table
 from gsomia.treaty.items import Precedence
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 FLASH, IMMEDIATE, PRIORITY, ROUTINE = 0, 1, 2, 3
+KEYS = generate_node_keys(nation="KOR")
 
 
 @pytest.fixture
@@ -54,6 +57,13 @@ def row(engine: Engine, message_id: str) -> dict[str, Any]:
             select(outbox_table).where(outbox_table.c.message_id == message_id)
         ).one()
     return dict(found._mapping)
+
+
+def answer_of(engine: Engine, message_id: str) -> dict[str, Any] | None:
+    with engine.connect() as conn:
+        found = outbox.settled(conn, KEYS, message_id)
+    assert found is not None
+    return found.answer
 
 
 def test_enqueue_writes_a_queued_row(engine: Engine) -> None:
@@ -105,19 +115,20 @@ def test_settle_records_the_answer_once(engine: Engine) -> None:
     with engine.begin() as conn:
         outbox.settle(
             conn,
+            KEYS,
             [(a.id, outbox.RECEIVED, {"answer": {"id": "a", "status": "received"}})],
             later,
         )
     stored = row(engine, "a")
     assert stored["state"] == outbox.RECEIVED
     assert stored["settled_at"] == later
-    assert stored["answer"] == {"answer": {"id": "a", "status": "received"}}
+    assert answer_of(engine, "a") == {"answer": {"id": "a", "status": "received"}}
     assert [p.message_id for p in due(engine, later)] == ["b"]
     # A second answer for a settled row changes nothing: the first signed answer stands.
     with engine.begin() as conn:
-        outbox.settle(conn, [(a.id, outbox.REJECTED, {"other": True})], later + timedelta(1))
+        outbox.settle(conn, KEYS, [(a.id, outbox.REJECTED, {"other": True})], later + timedelta(1))
     assert row(engine, "a")["state"] == outbox.RECEIVED
-    assert row(engine, "a")["answer"] == {"answer": {"id": "a", "status": "received"}}
+    assert answer_of(engine, "a") == {"answer": {"id": "a", "status": "received"}}
     assert b.message_id == "b"
 
 
@@ -150,7 +161,7 @@ def test_retry_later_leaves_settled_rows_alone(engine: Engine) -> None:
     put(engine, "a", FLASH)
     [a] = due(engine)
     with engine.begin() as conn:
-        outbox.settle(conn, [(a.id, outbox.REJECTED, {"reason": "no"})], NOW)
+        outbox.settle(conn, KEYS, [(a.id, outbox.REJECTED, {"reason": "no"})], NOW)
         outbox.retry_later(conn, [a], "late failure", next_attempt(0, NOW, 0.9))
     stored = row(engine, "a")
     assert (stored["state"], stored["attempts"], stored["last_error"]) == ("rejected", 0, None)
@@ -164,14 +175,17 @@ def test_depth_and_next_due(engine: Engine) -> None:
         put(engine, message_id, priority)
     pending = {p.message_id: p for p in due(engine)}
     with engine.begin() as conn:
-        outbox.settle(conn, [(pending["r2"].id, outbox.RECEIVED, {})], NOW)
+        outbox.settle(conn, KEYS, [(pending["r2"].id, outbox.RECEIVED, {})], NOW)
         outbox.retry_later(conn, [pending["f1"]], "down", next_attempt(0, NOW, 0.5))
     with engine.connect() as conn:
         assert outbox.depth_by_priority(conn) == {FLASH: 2, ROUTINE: 1}
         assert outbox.next_due_at(conn) == NOW
     with engine.begin() as conn:
         outbox.settle(
-            conn, [(pending["f2"].id, "received", {}), (pending["r1"].id, "received", {})], NOW
+            conn,
+            KEYS,
+            [(pending["f2"].id, "received", {}), (pending["r1"].id, "received", {})],
+            NOW,
         )
     with engine.connect() as conn:
         assert outbox.depth_by_priority(conn) == {FLASH: 1}
@@ -204,11 +218,11 @@ def test_the_sender_follows_what_it_sent(engine: Engine) -> None:
     put(engine, "b", FLASH, peer="USA")
     with engine.begin() as conn:
         [a] = [p for p in outbox.due(conn, NOW, 10) if p.message_id == "a"]
-        outbox.settle(conn, [(a.id, outbox.RECEIVED, {"answer": {"marked": "極秘"}})], NOW)
+        outbox.settle(conn, KEYS, [(a.id, outbox.RECEIVED, {"answer": {"marked": "極秘"}})], NOW)
     with engine.connect() as conn:
-        newest_first = outbox.sent(conn, "item", limit=10)
-        of_a = outbox.sent(conn, "item", item_id="KOR-a", limit=10)
-        none = outbox.sent(conn, "agreement_event", limit=10)
+        newest_first = outbox.sent(conn, KEYS, "item", limit=10)
+        of_a = outbox.sent(conn, KEYS, "item", item_id="KOR-a", limit=10)
+        none = outbox.sent(conn, KEYS, "agreement_event", limit=10)
         basis = outbox.agreements_of(conn, ["a", "b", "unknown"])
     assert [(s.message_id, s.peer, s.state) for s in newest_first] == [
         ("b", "USA", outbox.QUEUED),
@@ -222,3 +236,42 @@ def test_the_sender_follows_what_it_sent(engine: Engine) -> None:
     )
     assert none == []
     assert basis == {"a": "KOR-JPN-2016", "b": "KOR-JPN-2016"}
+
+
+def test_an_answer_is_sealed_at_rest_bound_to_its_row(engine: Engine) -> None:
+    put(engine, "a", ROUTINE)
+    put(engine, "b", ROUTINE)
+    [a, b] = due(engine)
+    answer = {"answer": {"id": "a", "status": "rejected", "reason": "not under KOR-JPN-2016"}}
+    with engine.begin() as conn:
+        outbox.settle(conn, KEYS, [(a.id, outbox.REJECTED, answer)], NOW)
+    assert "KOR-JPN-2016" not in str(row(engine, "a")["answer"])
+    assert answer_of(engine, "a") == answer
+    # The sealed value copied onto another row does not open there: damage, naming the row.
+    copied = row(engine, "a")["answer"]
+    with engine.begin() as conn:
+        conn.execute(
+            outbox_table.update()
+            .where(outbox_table.c.id == b.id)
+            .values(state=outbox.REJECTED, answer=copied)
+        )
+    with engine.connect() as conn, pytest.raises(StoreDamaged, match=f"outbox row {b.id}"):
+        outbox.settled(conn, KEYS, "b")
+
+
+def test_an_answer_in_clear_is_damage_until_the_one_pass_seals_it(engine: Engine) -> None:
+    put(engine, "a", ROUTINE)
+    [a] = due(engine)
+    clear = {"answer": {"id": "a", "status": "received", "marked": "極秘"}}
+    with engine.begin() as conn:
+        conn.execute(
+            outbox_table.update()
+            .where(outbox_table.c.id == a.id)
+            .values(state=outbox.RECEIVED, answer=clear)
+        )
+    with engine.connect() as conn, pytest.raises(StoreDamaged, match="in clear"):
+        outbox.sent(conn, KEYS, "item", limit=10)
+    with engine.begin() as conn:
+        assert outbox.seal_clear_answers(conn, KEYS) == 1
+        assert outbox.seal_clear_answers(conn, KEYS) == 0
+    assert answer_of(engine, "a") == clear

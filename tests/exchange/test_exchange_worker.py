@@ -136,7 +136,10 @@ def release(pair: Cast, **fields: Any) -> str:
 def rows(pair: Cast) -> list[dict[str, Any]]:
     with pair["KOR"].engine.connect() as conn:
         found = conn.execute(select(outbox_table).order_by(outbox_table.c.id))
-        return [dict(r._mapping) for r in found]
+        return [  # the answer as the node reads it: opened (ADR 0088)
+            {**r._mapping, "answer": outbox.opened_answer(pair["KOR"].keys, r.id, r.answer)}
+            for r in found
+        ]
 
 
 def send(pair: Cast, session: FakeSession, *, flash: bool, **hooks: Any) -> DeliveryWorker:

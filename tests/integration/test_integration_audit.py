@@ -21,6 +21,7 @@ from sqlalchemy import delete, insert, select, update
 from tests.integration.conftest import MakeNet
 
 from gsomia.devnet import DevNet
+from gsomia.exchange import outbox as queue
 from gsomia.exchange.witness import RECEIPT_MEMBER
 from gsomia.ledger.bundle import ProofBundle
 from gsomia.ledger.events import EventKind, LogEvent
@@ -90,7 +91,9 @@ def _exchange(net: DevNet, count: int = 3) -> list[dict[str, Any]]:
 
         def answers() -> list[dict[str, Any]]:
             with kor.engine.connect() as conn:
-                return [r for r in conn.execute(select(outbox.c.answer)).scalars() if r]
+                rows = conn.execute(select(outbox.c.id, outbox.c.answer)).all()
+                opened = (queue.opened_answer(kor.keys, r.id, r.answer) for r in rows)
+                return [a for a in opened if a]
 
         _wait(lambda: len(answers()) == count, 60, "JPN's answers")
         return answers()

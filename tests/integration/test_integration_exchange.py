@@ -122,7 +122,10 @@ def test_sender_killed_mid_transfer_loses_nothing_and_sends_nothing_twice(
     assert _count(jpn, select(func.count()).select_from(holdings)) == ITEMS
     assert _count(jpn, select(func.count(func.distinct(holdings.c.envelope_id)))) == ITEMS
     with kor.engine.connect() as conn:
-        answers = [row.answer for row in conn.execute(select(outbox.c.answer))]
+        answers = [
+            queue.opened_answer(kor.keys, row.id, row.answer)
+            for row in conn.execute(select(outbox.c.id, outbox.c.answer))
+        ]
     assert all(a and a["answer"]["status"] == "received" and a["jws"] for a in answers)
 
 
@@ -196,14 +199,17 @@ def test_a_refused_item_is_answered_with_the_reason_and_logged_on_both_sides(
         )
     _wait(lambda: _settled(kor) == 1, 60, "JPN's answer")
     with kor.engine.connect() as conn:
-        row = conn.execute(select(outbox.c.state, outbox.c.answer)).one()
+        row = conn.execute(select(outbox.c.id, outbox.c.state, outbox.c.answer)).one()
         sender_log = (
             conn.execute(select(access_log.c.reason).where(access_log.c.subject == "KOR-forged"))
             .scalars()
             .all()
         )
     assert row.state == "rejected"
-    assert "KOR-USA-1987" in row.answer["answer"]["reason"]
+    assert (
+        "KOR-USA-1987"
+        in (queue.opened_answer(kor.keys, row.id, row.answer) or {})["answer"]["reason"]
+    )
     assert any("refused" in reason for reason in sender_log)
     jpn = net.node("JPN")
     assert _count(jpn, select(func.count()).select_from(holdings)) == 0

@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 from tests.integration.conftest import MakeNet
 
 from gsomia.devnet import DevNet, free_port
+from gsomia.exchange import outbox as queue
 from gsomia.store.tables import inbox, outbox, peers
 
 pytestmark = pytest.mark.integration
@@ -146,14 +147,15 @@ def test_nothing_of_the_item_crosses_the_link_or_rests_in_the_exchange_rows(
 
         _wait(settled, 90, "JPN's answer to the item")
         with kor.engine.connect() as conn:
-            row = conn.execute(select(outbox.c.body, outbox.c.answer)).one()
+            row = conn.execute(select(outbox.c.id, outbox.c.body, outbox.c.answer)).one()
         with jpn.engine.connect() as conn:
             answers = [
                 json.dumps(a).encode() for a in conn.execute(select(inbox.c.answer)).scalars()
             ]
         seen = b"".join(bytes(r.seen) for r in relays)
-    marked = row.answer["answer"]["marked"]  # JPN's marking of it, from KOR's side
-    assert row.answer["answer"]["status"] == "received"
+    opened = queue.opened_answer(kor.keys, row.id, row.answer) or {}
+    marked = opened["answer"]["marked"]  # JPN's marking of it, from KOR's side
+    assert opened["answer"]["status"] == "received"
     secrets = [TITLE, LEVEL, marked, PURPOSE, AGREEMENT, json.dumps(["JPN"]), '["JPN","KOR"]']
     secrets += [json.dumps([LEVEL], ensure_ascii=False), "apogee 6248 km, range"]
     assert len(seen) > 4000  # the relay carried the batch and its answer
@@ -161,6 +163,7 @@ def test_nothing_of_the_item_crosses_the_link_or_rests_in_the_exchange_rows(
         assert b"POST /peer/v2/batches" in seen
     assert leaks(seen, secrets) == []
     assert leaks(row.body, secrets) == []  # the outbox's message, sealed at rest
+    assert leaks(json.dumps(row.answer).encode(), secrets) == []  # its answer, sealed at rest
     assert answers
     assert all(leaks(a, secrets) == [] for a in answers)  # the inbox's answer, sealed at rest
 

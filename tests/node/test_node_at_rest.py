@@ -11,15 +11,17 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, update
-from tests.node.node_fixtures import Cast, build_cast
+from tests.node.node_fixtures import Cast, batch_of, build_cast
 
 from gsomia.errors import StoreDamaged, VerificationError
-from gsomia.exchange import inbox
-from gsomia.node import at_rest, read, transfers
+from gsomia.exchange import inbox, outbox
+from gsomia.exchange.answers import verify_answers
+from gsomia.node import at_rest, read, receive, transfers
 from gsomia.seal.at_rest import Vault
 from gsomia.store import holdings as stored_holdings
 from gsomia.store import items as stored_items
 from gsomia.store.tables import holdings, items, rejections, store_marks
+from gsomia.store.tables import outbox as outbox_table
 
 TITLE = "Hwasong-19 TEL at Sino-ri, grid 41XYZ"
 TEXT = "Launch window 0400-0600 KST; telemetry band 2.2 GHz; codeword AMBER-WALRUS"
@@ -223,3 +225,50 @@ def test_a_rejections_reason_is_sealed_at_rest(kor: tuple[Cast, str]) -> None:
     assert inbox.opened_reason(node.keys, "m-rejected", kept) == reason
     with pytest.raises(VerificationError):
         inbox.opened_reason(node.keys, "another", kept)
+
+
+def test_a_partners_answer_is_sealed_in_the_outbox(tmp_path: Path) -> None:
+    """Before: `outbox.answer`, the partner's signed receipt (its holding, its marking, the
+    batch's signature) lay in node.db in clear (ADR 0088's open point)."""
+    cast = build_cast(tmp_path / "homes", ("KOR", "JPN"))
+    try:
+        kor = cast["KOR"]
+        item_id = cast.publish("KOR", "kim", title=TITLE, content=TEXT.encode())
+        [outcome] = [o for o in cast.release("KOR", "park", item_id) if o.nation == "JPN"]
+        with kor.engine.begin() as conn:
+            rows = [p for p in outbox.due(conn, kor.clock(), 100) if p.peer == "JPN"]
+        document, _ = receive.receive_batch(cast["JPN"], "KOR", batch_of(kor, cast["JPN"], rows))
+        answers = verify_answers(document, signer=cast["JPN"].card)
+        kor.worker.settle("JPN", rows, answers)
+        [entry] = [e for e in answers if e["answer"]["id"] == outcome.message_id]
+        assert outcome.message_id is not None
+        copied = _copied(cast, tmp_path)
+        for secret in (entry["head"]["root"], str(entry["answer"]["holding"])):
+            assert secret.encode() not in copied, secret
+        with kor.engine.connect() as conn:
+            settled = outbox.settled(conn, kor.keys, outcome.message_id)
+        assert settled is not None
+        assert settled.answer == entry  # the node itself reads it, through the repository
+        _answers_in_clear_are_sealed_once(kor, outcome.message_id, entry)
+    finally:
+        for node in cast.nodes.values():
+            node.engine.dispose()
+
+
+def _answers_in_clear_are_sealed_once(node: Any, message_id: str, entry: Any) -> None:
+    """An answer in clear is damage once the node sealed its old ones; only a node from
+    before (neither mark) seals it, in `migrate`."""
+    clear = outbox_table.update().where(outbox_table.c.message_id == message_id)
+    with node.engine.begin() as conn:
+        conn.execute(clear.values(answer=entry))
+    node.migrate()
+    with node.engine.connect() as conn, pytest.raises(StoreDamaged, match="in clear"):
+        outbox.settled(conn, node.keys, message_id)
+    with node.engine.begin() as conn:
+        conn.execute(store_marks.delete())
+    (node.home.path / at_rest.ANSWERS_MARK_FILE).unlink()
+    node.migrate()
+    with node.engine.connect() as conn:
+        settled = outbox.settled(conn, node.keys, message_id)
+    assert settled is not None
+    assert settled.answer == entry

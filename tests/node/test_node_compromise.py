@@ -238,9 +238,9 @@ def test_a_report_is_refused_when_the_sender_is_not_the_holder_it_names(cast: Ca
         )
     cast.deliver("JPN", "KOR")
     with jpn.engine.connect() as conn:
-        state, answer = conn.execute(
-            select(outbox.c.state, outbox.c.answer).where(outbox.c.message_id == message_id)
-        ).one()
+        settled = outbox_queue.settled(conn, jpn.keys, message_id)
+    assert settled is not None
+    state, answer = settled.state, settled.answer or {}
     assert state == "rejected"
     # A peer speaking for another party: one fault, one error (exchange.incoming.require_party).
     assert "JPN cannot speak for USA, the holder" in answer["answer"]["reason"]
@@ -294,7 +294,7 @@ def test_reading_a_case_writes_nothing_and_an_act_takes_an_answer_it_missed(cast
     entries = {e["answer"]["id"]: e for e in verify_answers(document, signer=cast["KOR"].card)}
     with jpn.engine.begin() as conn:  # the outbox alone, as an older node settled it
         outbox_queue.settle(
-            conn, [(p.id, "received", entries[p.message_id]) for p in due], jpn.clock()
+            conn, jpn.keys, [(p.id, "received", entries[p.message_id]) for p in due], jpn.clock()
         )
     before = _stored(cast, case["id"])
     tanaka = cast.user("JPN", "tanaka")

@@ -450,7 +450,7 @@ def test_a_third_nation_holder_refuses_a_path_that_is_not_how_it_got_the_item(
     # Drop the genuine notice to USA; send one claiming USA got it directly from KOR.
     with kor.engine.begin() as conn:
         due = [p for p in outbox.due(conn, kor.clock(), 10_000) if p.peer == "USA"]
-        outbox.settle(conn, [(p.id, "rejected", {}) for p in due], kor.clock())
+        outbox.settle(conn, kor.keys, [(p.id, "rejected", {}) for p in due], kor.clock())
         body = {**_sent_document(cast, sent["id"], item_id), "holder": "USA"}
         messages.send(conn, kor, kind=NOTICE, peer="USA", document=body, now=kor.clock())
     [answer] = pump(cast, "KOR", "USA")

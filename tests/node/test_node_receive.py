@@ -79,7 +79,7 @@ def test_the_sender_records_the_signed_answer(cast: Cast) -> None:
         [row_id] = conn.execute(
             select(outbox_table.c.id).where(outbox_table.c.item_id == item_id)
         ).scalars()
-        outbox.settle(conn, [(row_id, outbox.RECEIVED, entry)], kor.clock())
+        outbox.settle(conn, kor.keys, [(row_id, outbox.RECEIVED, entry)], kor.clock())
     [journey] = transfers.list_transfers(kor, cast.user("KOR", "park"), item_id)
     assert (journey.state, journey.marked, journey.reason) == ("received", "極秘", None)
     assert journey.settled_at is not None

@@ -8,13 +8,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 from tests.node.node_fixtures import LAUNCH, Cast, give_community
 
 from gsomia.errors import Conflict, InputError, PolicyDenied
+from gsomia.exchange import outbox as outbox_queue
 from gsomia.exchange.kinds import Kind
 from gsomia.node.control import messages, visit_host, visits
-from gsomia.store.tables import outbox
 from gsomia.treaty.agreements import Agreement
 
 
@@ -217,9 +216,9 @@ def test_only_the_host_node_may_send_the_decision(cast: Cast) -> None:
         )
     cast.deliver("USA", "JPN")
     with usa.engine.connect() as conn:
-        state, answer = conn.execute(
-            select(outbox.c.state, outbox.c.answer).where(outbox.c.message_id == message_id)
-        ).one()
+        settled = outbox_queue.settled(conn, usa.keys, message_id)
+    assert settled is not None
+    state, answer = settled.state, settled.answer or {}
     assert state == "rejected"
     # A peer speaking for another party: one fault, one error (exchange.incoming.require_party).
     assert "USA cannot speak for KOR, the host that decides visit" in answer["answer"]["reason"]

@@ -3,17 +3,26 @@
 Rows are written in the caller's transaction, next to the change that causes them, so a
 crash either keeps both or neither. A row is settled only on the peer's signed answer; until
 then it is sent again, and the peer's inbox makes the repeat harmless.
+
+The answer is kept sealed at rest under the node's storage key, bound to its row (it names the
+holding, the partner's marking, a reason): read only through this module, with the keys; an
+answer found in clear is damage (ADR 0088), once the node's one pass sealed the old ones.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, bindparam, func, select, update
 
+from gsomia.errors import StoreDamaged, VerificationError
+from gsomia.seal import NodeKeys
+from gsomia.seal.encoding import b64u, b64u_decode
+from gsomia.seal.storage import open_at_rest, seal_at_rest
 from gsomia.store.tables import outbox
 from gsomia.treaty.items import Precedence
 
@@ -21,6 +30,7 @@ QUEUED = "queued"
 FLASH = 0  # the priority of FLASH (`priority`)
 RECEIVED = "received"
 REJECTED = "rejected"
+SEALED = "sealed"
 
 
 def priority(precedence: Precedence) -> int:
@@ -247,19 +257,67 @@ _SETTLE = (
 )
 
 
+def _context(row_id: int) -> str:
+    return f"outbox:{row_id}"
+
+
+def sealed_answer(keys: NodeKeys, row_id: int, answer: Mapping[str, Any]) -> dict[str, str]:
+    """`answer` as the outbox keeps it: sealed at rest under this node's key, bound to its row."""
+    data = orjson.dumps(dict(answer), option=orjson.OPT_SORT_KEYS)
+    return {SEALED: b64u(seal_at_rest(keys, data, _context(row_id)))}
+
+
+def opened_answer(keys: NodeKeys, row_id: int, stored: Any) -> dict[str, Any] | None:
+    """The answer `sealed_answer` kept (None if the row is not settled); `StoreDamaged` naming
+    the row for one in clear or one that does not open here: nobody but this node writes it."""
+    if stored is None:
+        return None
+    if not isinstance(stored, Mapping) or set(stored) != {SEALED}:
+        raise StoreDamaged(f"outbox row {row_id}: its answer is in clear, not sealed at rest")
+    try:
+        data = open_at_rest(keys, b64u_decode(stored[SEALED], what="answer"), _context(row_id))
+    except VerificationError as error:
+        raise StoreDamaged(f"outbox row {row_id}: its answer does not open: {error}") from None
+    answer: dict[str, Any] = orjson.loads(data)
+    return answer
+
+
 def settle(
-    conn: Connection, ids_answers: Sequence[tuple[int, str, dict[str, Any]]], now: datetime
+    conn: Connection,
+    keys: NodeKeys,
+    ids_answers: Sequence[tuple[int, str, Mapping[str, Any]]],
+    now: datetime,
 ) -> None:
-    """Record each peer answer: `(id, state, answer)` with state received or rejected; one
-    statement for all of them (executemany)."""
+    """Record each peer answer: `(id, state, answer)` with state received or rejected, the
+    answer sealed at rest; one statement for all of them (executemany)."""
     if ids_answers:
         conn.execute(
             _SETTLE,
             [
-                {"row_id": row_id, "new_state": state, "new_answer": answer, "at": now}
+                {
+                    "row_id": row_id,
+                    "new_state": state,
+                    "new_answer": sealed_answer(keys, row_id, answer),
+                    "at": now,
+                }
                 for row_id, state, answer in ids_answers
             ],
         )
+
+
+def seal_clear_answers(conn: Connection, keys: NodeKeys) -> int:
+    """Seal the answers kept in clear from before they were sealed; how many. Only for the
+    node's one pass (`gsomia.node.at_rest`): after it, an answer in clear is damage."""
+    rows = conn.execute(select(outbox.c.id, outbox.c.answer).where(outbox.c.answer.is_not(None)))
+    clear = [
+        (int(row.id), row.answer)
+        for row in rows
+        if isinstance(row.answer, Mapping) and set(row.answer) != {SEALED}
+    ]
+    for row_id, answer in clear:
+        sealed = sealed_answer(keys, row_id, answer)
+        conn.execute(update(outbox).where(outbox.c.id == row_id).values(answer=sealed))
+    return len(clear)
 
 
 _RETRY = (
@@ -329,7 +387,7 @@ class Sent:
     agreement: str | None = None  # "KOR-JPN-2016 v1": what an item was provided under (R6)
 
 
-def _sent(row: Any) -> Sent:
+def _sent(row: Any, keys: NodeKeys) -> Sent:
     m = row._mapping
     return Sent(
         message_id=m["message_id"],
@@ -342,7 +400,7 @@ def _sent(row: Any) -> Sent:
         last_error=m["last_error"],
         created_at=m["created_at"],
         settled_at=m["settled_at"],
-        answer=m["answer"],
+        answer=opened_answer(keys, int(m["id"]), m["answer"]),
         agreement=(
             f"{m['agreement_id']} v{m['agreement_version'] or 1}" if m["agreement_id"] else None
         ),
@@ -353,17 +411,20 @@ def _sent(row: Any) -> Sent:
 _FOLLOWED = [column for column in outbox.c if column.name != "body"]
 
 
-def sent(conn: Connection, kind: str, *, item_id: str | None = None, limit: int) -> list[Sent]:
+def sent(
+    conn: Connection, keys: NodeKeys, kind: str, *, item_id: str | None = None, limit: int
+) -> list[Sent]:
     """The messages of `kind` (about `item_id` only, if given), newest first."""
     query = select(*_FOLLOWED).where(outbox.c.kind == kind)
     query = query.order_by(outbox.c.id.desc()).limit(limit)
     if item_id is not None:
         query = query.where(outbox.c.item_id == item_id)
-    return [_sent(row) for row in conn.execute(query)]
+    return [_sent(row, keys) for row in conn.execute(query)]
 
 
 def sent_page(
     conn: Connection,
+    keys: NodeKeys,
     kind: str,
     *,
     after: int | None,
@@ -387,7 +448,7 @@ def sent_page(
         if wanted is not None:
             query = query.where(column == wanted)
     query = query.order_by(outbox.c.id if backward else outbox.c.id.desc()).limit(limit)
-    return [(int(row.id), _sent(row)) for row in conn.execute(query)]
+    return [(int(row.id), _sent(row, keys)) for row in conn.execute(query)]
 
 
 def agreements_of(conn: Connection, message_ids: Collection[str]) -> dict[str, str | None]:
@@ -409,37 +470,43 @@ class Delivered:
     created_at: datetime
 
 
-def delivered(conn: Connection, kind: str, item_id: str) -> list[Delivered]:
+def delivered(conn: Connection, keys: NodeKeys, kind: str, item_id: str) -> list[Delivered]:
     """The messages of `kind` about `item_id` that their peers answered "received", in the
     order they were sent."""
     query = select(
+        outbox.c.id,
         outbox.c.peer,
         outbox.c.settled_at,
         outbox.c.answer,
         outbox.c.agreement_id,
         outbox.c.created_at,
     ).where(outbox.c.item_id == item_id, outbox.c.kind == kind, outbox.c.state == "received")
-    return [Delivered(*row) for row in conn.execute(query.order_by(outbox.c.id)).all()]
+    return [
+        Delivered(peer, settled_at, opened_answer(keys, row_id, answer), agreement_id, created_at)
+        for row_id, peer, settled_at, answer, agreement_id, created_at in conn.execute(
+            query.order_by(outbox.c.id)
+        ).all()
+    ]
 
 
 def of_messages(
-    conn: Connection, message_ids: Collection[str], *, state: str | None = None
+    conn: Connection, keys: NodeKeys, message_ids: Collection[str], *, state: str | None = None
 ) -> list[Sent]:
     """The messages `message_ids` (those in `state` only, if given), in the order sent."""
     query = select(outbox).where(outbox.c.message_id.in_(list(message_ids)))
     if state is not None:
         query = query.where(outbox.c.state == state)
-    return [_sent(row) for row in conn.execute(query.order_by(outbox.c.id))]
+    return [_sent(row, keys) for row in conn.execute(query.order_by(outbox.c.id))]
 
 
-def settled(conn: Connection, message_id: str) -> Sent | None:
+def settled(conn: Connection, keys: NodeKeys, message_id: str) -> Sent | None:
     """The message `message_id` once its peer answered (or it failed for good), else None."""
     query = select(outbox).where(outbox.c.message_id == message_id, outbox.c.state != QUEUED)
     found = conn.execute(query).first()
-    return None if found is None else _sent(found)
+    return None if found is None else _sent(found, keys)
 
 
-def failing(conn: Connection, priority: int, *, limit: int = 100) -> list[Sent]:
+def failing(conn: Connection, keys: NodeKeys, priority: int, *, limit: int = 100) -> list[Sent]:
     """Messages of `priority` still queued after at least one failed try, oldest first: what
     the node raises to its officers (a FLASH item no partner has yet)."""
     query = (
@@ -448,4 +515,4 @@ def failing(conn: Connection, priority: int, *, limit: int = 100) -> list[Sent]:
         .order_by(outbox.c.id)
         .limit(limit)
     )
-    return [_sent(row) for row in conn.execute(query)]
+    return [_sent(row, keys) for row in conn.execute(query)]

@@ -397,10 +397,13 @@ class DeliveryWorker:
                 settled.append((row, entry))
         now = self._clock()
         queued = False
+        if self._keys is None:
+            raise UsageError("a delivery worker without the node's keys cannot seal answers")
         try:
             with self._engine.begin() as conn:
                 outbox.settle(
                     conn,
+                    self._keys,
                     [
                         (
                             row.id,

@@ -21,12 +21,15 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from gsomia.exchange import outbox
+from gsomia.seal import NodeKeys
 from gsomia.seal.at_rest import Vault
 from gsomia.store import holdings, items, marks
 
 log = logging.getLogger("gsomia.node")
 
 MARK_FILE = "at-rest-sealed"
+ANSWERS_MARK_FILE = "outbox-answers-sealed"
 
 
 def seal_clear_rows(engine: Engine, vault: Vault, home: Path, clock: Callable[[], datetime]) -> int:
@@ -43,6 +46,26 @@ def seal_clear_rows(engine: Engine, vault: Vault, home: Path, clock: Callable[[]
     _mark_home(mark_file, clock())
     if count:
         log.info("sealed %d rows kept in clear from before (ADR 0088)", count)
+    return count
+
+
+def seal_clear_answers(
+    engine: Engine, keys: NodeKeys, home: Path, clock: Callable[[], datetime]
+) -> int:
+    """Seal the partners' answers the outbox kept in clear, once, as `seal_clear_rows` does the
+    items (its own marks: nodes that sealed their items before answers were sealed still have
+    answers in clear to seal); how many were sealed."""
+    mark_file = home / ANSWERS_MARK_FILE
+    with engine.begin() as conn:
+        if marks.marked(conn, marks.OUTBOX_ANSWERS_SEALED) or mark_file.exists():
+            marks.mark(conn, marks.OUTBOX_ANSWERS_SEALED, clock())
+            _mark_home(mark_file, clock())
+            return 0
+        count = outbox.seal_clear_answers(conn, keys)
+        marks.mark(conn, marks.OUTBOX_ANSWERS_SEALED, clock())
+    _mark_home(mark_file, clock())
+    if count:
+        log.info("sealed %d outbox answers kept in clear from before (ADR 0088)", count)
     return count
 
 

@@ -100,9 +100,11 @@ class Node:
         )
 
     def migrate(self) -> None:
-        """The newest schema, then the rows kept in clear from before sealed, once (ADR 0088)."""
+        """The newest schema, then the rows and outbox answers kept in clear from before
+        sealed, once each (ADR 0088)."""
         migrate(self.engine)
         at_rest.seal_clear_rows(self.engine, self.vault, self.home.path, self.clock)
+        at_rest.seal_clear_answers(self.engine, self.keys, self.home.path, self.clock)
 
     def check_store(self) -> None:
         """`Unavailable` if the database does not answer, `StoreDamaged` if it does not read

@@ -71,7 +71,7 @@ def list_transfers(
     """This node's item transfers, newest first (of `item_id` only, if given)."""
     authorise(node, user, Action.VIEW_TRANSFERS, item_id or OUTBOX)
     with node.reader.connect() as conn:
-        sent = outbox.sent(conn, Kind.ITEM, item_id=item_id, limit=limit)
+        sent = outbox.sent(conn, node.keys, Kind.ITEM, item_id=item_id, limit=limit)
     return [_transfer(s) for s in sent]
 
 
@@ -97,6 +97,7 @@ def transfers_page(
         def fetch(after: Place | None, n: int, backward: bool) -> list[tuple[int, outbox.Sent]]:
             return outbox.sent_page(
                 conn,
+                node.keys,
                 Kind.ITEM,
                 after=None if after is None else int(after[1]),
                 limit=n,

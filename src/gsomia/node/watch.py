@@ -34,7 +34,7 @@ def look(node: Node) -> list[outbox.Sent]:
         if node.peer_address(nation) is not None:
             node.worker.peer_is_back(nation)
     with node.reader.connect() as conn:
-        failing = outbox.failing(conn, FLASH)
+        failing = outbox.failing(conn, node.keys, FLASH)
     fresh = [sent for sent in failing if sent.message_id not in node.undelivered]
     node.undelivered = {sent.message_id: sent for sent in failing}
     for sent in fresh:

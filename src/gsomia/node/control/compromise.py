@@ -237,7 +237,7 @@ def _catch_up(conn: Connection, node: Node, row: Any) -> Any:
         message_id = sent.get(name)
         if not message_id:
             continue
-        settled = outbox.settled(conn, message_id)
+        settled = outbox.settled(conn, node.keys, message_id)
         if settled is not None:
             row = _apply(conn, node, row, name, from_outbox(settled, node.clock()))
     return row

@@ -38,7 +38,7 @@ def custody(node: Node, user: UserRecord, item_id: str) -> dict[str, Any]:
         if originator is None:
             raise NotFound(f"no item {item_id} is known here")
         found = transfers.of_item(conn, item_id)
-        provided = outbox.delivered(conn, Kind.ITEM, item_id)
+        provided = outbox.delivered(conn, node.keys, Kind.ITEM, item_id)
         releases = _releases(conn, item_id)
     if originator == node.nation:  # provisions answered received, if not in the table yet
         have = {(t.from_nation, t.to_nation) for t in found}

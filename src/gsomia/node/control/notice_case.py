@@ -22,6 +22,7 @@ from gsomia.exchange.kinds import Kind
 from gsomia.node.authority import authorise
 from gsomia.node.control import casebook
 from gsomia.node.runtime import Node
+from gsomia.seal import NodeKeys
 from gsomia.store.users import UserRecord
 from gsomia.treaty.classification import Acknowledgement
 from gsomia.treaty.roles import Action
@@ -90,13 +91,13 @@ class NoticeView:
         }
 
 
-def _view(conn: Connection, row: Any) -> NoticeView:
+def _view(conn: Connection, keys: NodeKeys, row: Any) -> NoticeView:
     m = row._mapping
     doc = m["document"]
     sent = doc["direction"] == "sent"
     refused: list[dict[str, Any]] = []
     if sent and doc["messages"]:
-        for sent_to in outbox.of_messages(conn, doc["messages"].values(), state="rejected"):
+        for sent_to in outbox.of_messages(conn, keys, doc["messages"].values(), state="rejected"):
             inner = (sent_to.answer or {}).get("answer", {})
             refused.append(
                 {
@@ -130,7 +131,7 @@ def _view(conn: Connection, row: Any) -> NoticeView:
 def list_notices(node: Node) -> list[NoticeView]:
     """Every notice this node sent or received, newest first."""
     with node.reader.connect() as conn:
-        return [_view(conn, row) for row in casebook.all_of(conn, CASE)]
+        return [_view(conn, node.keys, row) for row in casebook.all_of(conn, CASE)]
 
 
 def viewable_notices(node: Node, viewer: UserRecord) -> list[NoticeView]:
@@ -154,7 +155,7 @@ def get_notice(node: Node, notice_id: str) -> NoticeView:
                 f"no classification notice {notice_id}",
                 hint="`gsomia notice list` shows the notices this node sent and received",
             )
-        return _view(conn, row)
+        return _view(conn, node.keys, row)
 
 
 def ack_json(ack: Acknowledgement) -> dict[str, Any]:

@@ -34,7 +34,7 @@ def holders_chain(conn: Connection, node: Node, item_id: str) -> CustodyChain:
     """Every nation this node knows holds `item_id` and by which path: its own deliveries the
     partner received (outbox), then the `transfers` it recorded or was told of, de-duplicated."""
     found: dict[str, Transfer] = {}
-    for sent in outbox.delivered(conn, Kind.ITEM, item_id):
+    for sent in outbox.delivered(conn, node.keys, Kind.ITEM, item_id):
         peer, at = sent.peer, sent.settled_at or sent.created_at
         if peer != node.nation and peer not in found:
             found[peer] = Transfer(item_id, node.nation, peer, at, "", sent.agreement_id or "")
