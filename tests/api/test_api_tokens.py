@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from datetime import timedelta
 
+import pytest
+from sqlalchemy import update
 from tests.api.api_fixtures import Site
 
+from gsomia.node import live
 from gsomia.store import users as store_users
+from gsomia.store.tables import users
 from gsomia.store.users import issue_token, token_id
 from gsomia.treaty.credentials import MAX_LIVE_TOKENS
 
@@ -152,3 +157,55 @@ def test_a_person_holds_at_most_the_cap_of_tokens_in_force_the_oldest_retired(
     live = [t for t in jpn.get("/api/v1/tokens", headers=auth).json() if t["revoked_at"] is None]
     assert len(live) == MAX_LIVE_TOKENS
     assert token_id(mine) in {t["id"] for t in live}
+
+
+def _person_of_jpn(site: Site, name: str) -> str:
+    """A JPN person like sato, of this test alone, and an API token of theirs."""
+    node = site.cast["JPN"]
+    with node.engine.begin() as conn:
+        sato = store_users.get_user(conn, "sato")
+        store_users.add_user(conn, replace(sato, name=name), node.clock())
+        return issue_token(conn, name, node.clock())
+
+
+def _expire_clearance(site: Site, name: str) -> None:
+    node = site.cast["JPN"]
+    yesterday = node.clock().date() - timedelta(days=1)
+    with node.engine.begin() as conn:
+        conn.execute(update(users).where(users.c.name == name).values(clearance_expires=yesterday))
+
+
+def test_a_person_whose_clearance_expired_opens_no_alerts_stream(site: Site) -> None:
+    """Before: `/api/v1/alerts` opened (200) for them, and their tokens got stream tokens."""
+    jpn = site.clients["JPN"]
+    token = _person_of_jpn(site, "lapsed-open")
+    auth = {"Authorization": f"Bearer {token}"}
+    _expire_clearance(site, "lapsed-open")
+    with jpn.stream("GET", "/api/v1/alerts", headers=auth) as refused:
+        refused.read()
+        assert refused.status_code == 403, refused.text
+        assert "clearance expired" in refused.json()["message"], refused.json()
+    issued = jpn.post("/api/v1/tokens", json={}, headers=auth)
+    assert issued.status_code == 403
+    assert "clearance expired" in issued.json()["message"]
+    # Reporting a loss needs no clearance in force (R37): the token itself still stands.
+    assert jpn.get("/api/v1/me", headers=auth).status_code == 200
+
+
+def test_an_open_stream_ends_when_its_persons_clearance_expires(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(live, "KEEPALIVE_SECONDS", 0.2)  # a change by another process, seen soon
+    token = _person_of_jpn(site, "lapsed-open-stream")
+    stream = site.clients["JPN"].post(
+        "/api/v1/tokens", json={}, headers={"Authorization": f"Bearer {token}"}
+    )
+    lines: list[str] = []
+    reader = _read_stream(site, stream.json()["token"], lines)
+    _until(lines, "event: ready")
+    assert "event: ready" in lines
+    _expire_clearance(site, "lapsed-open-stream")
+    reader.join(timeout=30)
+    assert not reader.is_alive()
+    assert "event: end" in lines
+    assert any("clearance expired" in line for line in lines), lines

@@ -40,6 +40,7 @@ from gsomia.treaty import (
     may_use_classic_crypto,
     receive,
 )
+from gsomia.treaty.roles import ANALYST, Action, clearance_in_force, may_act
 
 S = load_schemes()
 AGREEMENTS = load_agreements()
@@ -678,3 +679,29 @@ def test_person_validation() -> None:
         Person("p", "JPN", lv("JPN", "秘"))
     with pytest.raises(InputError, match="id and a nationality"):
         Person("", "JPN")
+
+
+@pytest.mark.parametrize(
+    ("person", "allowed", "words"),
+    [
+        (READER, True, "in force"),
+        (replace(READER, clearance_expires=NOW), False, "clearance expired"),
+        (replace(READER, clearance_expires=NOW - YEAR), False, "clearance expired"),
+        (replace(READER, clearance=None, clearance_expires=None), False, "no clearance in force"),
+    ],
+)
+def test_a_clearance_in_force_is_what_every_act_and_an_alerts_stream_need(
+    person: Person, allowed: bool, words: str
+) -> None:
+    """One rule for every act (`may_act`) and for opening or keeping an alerts stream."""
+    decision = clearance_in_force(person, NOW)
+    assert (decision.allowed, decision.article, decision.requirement) == (
+        allowed,
+        "Art. 7.2",
+        "R19",
+    )
+    assert words in decision.reason
+    acted = may_act(replace(person, roles=frozenset({ANALYST})), Action.PUBLISH, NOW)
+    assert acted.allowed is allowed
+    if not allowed:
+        assert acted.reason == decision.reason

@@ -4,6 +4,8 @@ sign-ins back off."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date, timedelta
 
 import pytest
@@ -13,7 +15,7 @@ from tests.web.conftest import PASSWORD, Site, csrf_of, sign_in
 
 from gsomia.app import create_app
 from gsomia.errors import PolicyDenied
-from gsomia.node import sessions
+from gsomia.node import live, sessions
 from gsomia.node import users as people
 from gsomia.node.tokens import issue_token
 from gsomia.store import sessions as stored_sessions
@@ -171,3 +173,65 @@ def test_the_failures_kept_are_capped(
     with node.engine.connect() as conn:
         kept = conn.execute(select(func.count()).select_from(login_failures)).scalar_one()
     assert kept <= 8
+
+
+def _read_events(client: TestClient, lines: list[str]) -> threading.Thread:
+    """Read the pages' `/events` stream with `client`'s session into `lines`, in a thread,
+    until the stream ends."""
+
+    def read() -> None:
+        with client.stream("GET", "/events") as stream:
+            lines.extend(stream.iter_lines())
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    for _ in range(2000):
+        if "event: ready" in lines:
+            break
+        time.sleep(0.01)
+    assert "event: ready" in lines
+    return reader
+
+
+@pytest.mark.parametrize("ending", ["logout", "password", "disabled"])
+def test_the_pages_stream_ends_with_its_session(
+    sites: dict[str, Site], person: str, ending: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: `/events` was checked once, when it opened, and went on after a logout, a
+    password change or disabling the person (ADR 0086 ended only token streams)."""
+    monkeypatch.setattr(live, "KEEPALIVE_SECONDS", 0.2)  # what another process did, seen soon
+    site = sites["KOR"]
+    client = site.client()
+    csrf = sign_in(client, person)
+    lines: list[str] = []
+    reader = _read_events(client, lines)
+    if ending == "logout":  # the same session, from another tab
+        tab = site.client()
+        tab.cookies.set(COOKIE, client.cookies[COOKIE])
+        tab.post("/logout", data={"csrf": csrf}, follow_redirects=False)
+    elif ending == "password":
+        people.set_password(site.node, person, PASSWORD + "-new")
+    else:
+        people.disable(site.node, person)
+    reader.join(timeout=30)
+    assert not reader.is_alive(), ending
+    assert "event: end" in lines, ending
+
+
+def test_the_pages_stream_ends_when_the_clearance_expires(
+    sites: dict[str, Site], person: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(live, "KEEPALIVE_SECONDS", 0.2)
+    site = sites["KOR"]
+    client = site.client()
+    sign_in(client, person)
+    lines: list[str] = []
+    reader = _read_events(client, lines)
+    with site.node.engine.begin() as conn:
+        yesterday = site.node.clock().date() - timedelta(days=1)
+        conn.execute(
+            update(users).where(users.c.name == person).values(clearance_expires=yesterday)
+        )
+    reader.join(timeout=30)
+    assert not reader.is_alive()
+    assert any("clearance" in line for line in lines), lines

@@ -18,6 +18,7 @@ from gsomia.api.deps import NodeDep, UserDep, presented
 from gsomia.api.models.base import Body
 from gsomia.api.models.problems import AUTHENTICATED
 from gsomia.node import tokens
+from gsomia.node.live import open_alerts
 from gsomia.treaty.credentials import MAX_LIVE_TOKENS, Scope
 
 router = APIRouter(prefix="/api/v1", tags=["tokens"], responses=AUTHENTICATED)
@@ -61,6 +62,7 @@ def issue_stream_token(
 ) -> IssuedToken:
     """A stream token for the caller, for `GET /api/v1/alerts?token=…` (an hour at most). It
     stands only while the token that asked for it does: revoking that one ends it too."""
+    open_alerts(node, user)  # a stream token serves the alerts only: a clearance in force
     hours = min(body.hours, node.home.config.token_hours)
     parent, _ = presented(request)
     issued = tokens.issue(

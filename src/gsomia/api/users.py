@@ -27,7 +27,7 @@ from gsomia.node import labels, listing, read, transfers
 from gsomia.node import publish as publishing
 from gsomia.node import release as releasing
 from gsomia.node.control import assurances
-from gsomia.node.live import alert_events
+from gsomia.node.live import alert_events, open_alerts, token_standing
 from gsomia.node.release import RuleDraft
 from gsomia.treaty.custody import IpUse
 
@@ -231,7 +231,9 @@ def read_holding(
 async def alerts(request: Request, user: UserDep, node: NodeDep) -> StreamingResponse:
     """Server-Sent Events: FLASH items this user may read, the moment they arrive."""
     token, _ = presented(request)
-    events = alert_events(node, user.name, request.is_disconnected, token)
+    open_alerts(node, user)  # a clearance in force, as for every other act (R19)
+    stands = token_standing(node, user.name, token)
+    events = alert_events(node, user.name, request.is_disconnected, stands)
     return StreamingResponse(
         events, media_type="text/event-stream", headers={"Cache-Control": "no-store"}
     )

@@ -51,7 +51,8 @@ class AlertBroker:
         self._loop.call_soon_threadsafe(self._deliver, users, event)
 
     def recheck(self, users: set[str]) -> None:
-        """Have the open streams of `users` check their token now (one was revoked)."""
+        """Have the open streams of `users` check their token or session now (one was revoked or
+        logged out)."""
         self.publish(users, RECHECK)
 
     def _deliver(self, users: set[str], event: dict[str, Any]) -> None:

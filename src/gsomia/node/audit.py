@@ -81,8 +81,9 @@ _WORKFLOW_VERBS = (
     # contractors (R33–R36)
     *("contractor_facility", "contractor_inspection", "contractor_staff", "contractor_briefing"),
     *("contract", "contract_assurance", "release_to_contractor"),
-    # a FLASH alert kept on the node, acknowledged by its reader (issue 16)
-    "alert_ack",
+    # a FLASH alert kept on the node, acknowledged by its reader (issue 16); a stream of them
+    # opened (refused without a clearance in force, R19)
+    *("alert_ack", "alerts_open"),
     # security representatives' visits (Art. 18, R38)
     *("security_visit_consultation", "security_visit_findings", "security_visit_report"),
 )

@@ -9,18 +9,22 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
-from gsomia.node import tokens
+from gsomia.node import sessions, tokens
 from gsomia.node.acceptance import Accepted
 from gsomia.node.alerts import RECHECK
+from gsomia.node.authority import refuse
 from gsomia.node.contractor_access import contractor_decision, works_for_a_contractor
 from gsomia.node.people import to_person
 from gsomia.node.runtime import Node
 from gsomia.store import holdings
-from gsomia.store.users import get_user
+from gsomia.store.users import UserRecord, get_user
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.items import Precedence
 from gsomia.treaty.reading import may_read_holding
+from gsomia.treaty.roles import clearance_in_force
 
 
 def _contractor_allows(decision: Decision | None) -> bool:
@@ -74,27 +78,86 @@ def push_flash(node: Node, accepted: Sequence[Accepted]) -> None:
 KEEPALIVE_SECONDS = 15.0
 
 
+@dataclass(frozen=True)
+class Standing:
+    """Whether an open stream still stands: `ended` says why not ("" while it does), `until`
+    when it stops at the latest (a token's expiry, the clearance's), if known."""
+
+    ended: str = ""
+    until: datetime | None = None
+
+
+def open_alerts(node: Node, user: UserRecord) -> None:
+    """Refuse, logged, to open an alerts stream for a person whose clearance is not in force:
+    they may read no FLASH item, and the stream is an act like the others (Art. 7.2, R19)."""
+    now = node.clock()
+    decision = clearance_in_force(to_person(user, node.scheme(now.date())), now)
+    if not decision.allowed:
+        refuse(node, actor=user.name, action="alerts_open", subject=user.name, decision=decision)
+
+
+def _person(node: Node, name: str, until: datetime | None) -> Standing:
+    """The stream's person still active with a clearance in force, until it expires."""
+    now = node.clock()
+    with node.reader.connect() as conn:
+        user = get_user(conn, name)
+    if user.disabled_at is not None:
+        return Standing(ended=f"{name} is disabled")
+    person = to_person(user, node.scheme(now.date()))
+    decision = clearance_in_force(person, now)
+    if not decision.allowed:
+        return Standing(ended=decision.reason)
+    ends = [t for t in (until, person.clearance_expires) if t is not None]
+    return Standing(until=min(ends) if ends else None)
+
+
+def token_standing(node: Node, name: str, token: str) -> Callable[[], Standing]:
+    """What a stream opened with `token` asks: the token stands (its lifetime, its issuer's,
+    not revoked) and so does its person."""
+
+    def check() -> Standing:
+        until = tokens.standing_until(node, token)
+        if until is None:
+            return Standing(ended="the token no longer stands")
+        return _person(node, name, until)
+
+    return check
+
+
+def session_standing(node: Node, name: str, sid: str) -> Callable[[], Standing]:
+    """What the pages' stream asks: the signed-in session stands (not logged out, no password
+    change, not disabled, not idle; ADR 0082), untouched by the asking, and so does its person."""
+
+    def check() -> Standing:
+        decision = sessions.standing(node, sid, name)
+        if not decision.allowed:
+            return Standing(ended=decision.reason)
+        return _person(node, name, None)
+
+    return check
+
+
 async def alert_events(
     node: Node,
     user: str,
     is_disconnected: Callable[[], Awaitable[bool]],
-    token: str | None = None,
+    stands: Callable[[], Standing],
 ) -> AsyncIterator[str]:
-    """`user`'s alerts as `text/event-stream` chunks, with keep-alives, until disconnected or,
-    for a stream opened with `token`, until it no longer stands: it expires (its own lifetime
-    or its issuer's), or it is revoked (at once over the API, which wakes the stream; at the
-    next keep-alive otherwise). Then an `end` event says why, and the stream closes (ADR 0086).
-    The pages' stream (no token) is the signed-in session's, checked when the page loads."""
+    """`user`'s alerts as `text/event-stream` chunks, with keep-alives, until disconnected or
+    until `stands` says the stream no longer stands: its token or session ended (a revocation
+    over the API wakes the stream at once; anything else is seen at the next keep-alive), or
+    its person was disabled or holds no clearance in force. Then an `end` event says why, and
+    the stream closes (ADR 0086)."""
     async with node.alerts.subscribe(user) as queue:
         yield "event: ready\ndata: {}\n\n"
         while not await is_disconnected():
+            standing = await asyncio.to_thread(stands)
+            if standing.ended:
+                yield f"event: end\ndata: {json.dumps({'reason': standing.ended})}\n\n"
+                return
             wait = KEEPALIVE_SECONDS
-            if token is not None:
-                until = await asyncio.to_thread(tokens.standing_until, node, token)
-                if until is None:
-                    yield 'event: end\ndata: {"reason": "the token no longer stands"}\n\n'
-                    return
-                wait = min(wait, max((until - node.clock()).total_seconds(), 0.0))
+            if standing.until is not None:
+                wait = min(wait, max((standing.until - node.clock()).total_seconds(), 0.0))
             try:
                 event = await asyncio.wait_for(queue.get(), timeout=wait)
             except TimeoutError:

@@ -14,6 +14,7 @@ from gsomia.node.database import Database
 from gsomia.store import sessions as store
 from gsomia.store import users as people
 from gsomia.store.users import UserRecord
+from gsomia.treaty.decision import Decision
 from gsomia.treaty.sessions import (
     IDLE_LIMIT,
     MAX_BACKOFF,
@@ -75,6 +76,28 @@ def check_credentials(
     return user
 
 
+def _state(row: store.SessionRow) -> SessionState:
+    return SessionState(
+        row.user_name,
+        row.started_at,
+        row.last_seen_at,
+        row.ended_at,
+        row.disabled_at,
+        row.clearance_expires,
+    )
+
+
+def standing(db: Database, sid: str, name: str) -> Decision:
+    """Whether session `sid` of `name` still stands, without touching it: what an open stream
+    asks at each keep-alive (ADR 0086), so that a logout, a password change or disabling the
+    person ends it, and an open stream alone does not keep an idle session alive."""
+    with db.reader.connect() as conn:
+        row = store.find(conn, sid)
+    if row is None or row.user_name != name:
+        return may_continue_session(None, db.clock())
+    return may_continue_session(_state(row), db.clock())
+
+
 def resume(db: Database, sid: str, name: str) -> UserRecord | None:
     """The person session `sid` serves, if it is `name`'s and still stands; else None (and a
     session that no longer stands is ended, so that it stays ended)."""
@@ -83,14 +106,7 @@ def resume(db: Database, sid: str, name: str) -> UserRecord | None:
         row = store.find(conn, sid)
     if row is None or row.user_name != name:
         return None
-    state = SessionState(
-        row.user_name,
-        row.started_at,
-        row.last_seen_at,
-        row.ended_at,
-        row.disabled_at,
-        row.clearance_expires,
-    )
+    state = _state(row)
     if not may_continue_session(state, now).allowed:
         if row.ended_at is None:
             with db.engine.begin() as conn:

@@ -14,7 +14,16 @@ from gsomia.treaty.decision import Decision
 from gsomia.treaty.people import RELEASE_AUTHORITY, SECURITY_OFFICER, Person
 from gsomia.treaty.schemes import Level
 
-__all__ = ["ADMIN", "ANALYST", "AUDITOR", "ROLE_GRANTS", "Action", "may_act", "may_perform"]
+__all__ = [
+    "ADMIN",
+    "ANALYST",
+    "AUDITOR",
+    "ROLE_GRANTS",
+    "Action",
+    "clearance_in_force",
+    "may_act",
+    "may_perform",
+]
 
 ANALYST = "analyst"
 AUDITOR = "auditor"
@@ -177,6 +186,14 @@ def may_act(person: Person, action: Action, now: datetime) -> Decision:
     decision = may_perform(person, action)
     if not decision.allowed or action in _WITHOUT_CLEARANCE:
         return decision
+    in_force = clearance_in_force(person, now)
+    return decision if in_force.allowed else in_force
+
+
+def clearance_in_force(person: Person, now: datetime) -> Decision:
+    """Does `person` hold a clearance in force at `now`? What every act but reporting a loss
+    needs (`may_act`), and what keeps an alerts stream open (ADR 0086): a person whose
+    clearance expired hears of no FLASH item, however they are signed in (Art. 7.2, R19)."""
     if person.clearance is None or person.clearance_expires is None:
         return Decision.deny(f"{person.id} holds no clearance in force", "Art. 7.2", "R19")
     if person.clearance_expires <= now:
@@ -185,4 +202,4 @@ def may_act(person: Person, action: Action, now: datetime) -> Decision:
             "Art. 7.2",
             "R19",
         )
-    return decision
+    return Decision.allow(f"{person.id} holds a clearance in force", "Art. 7.2", "R19")

@@ -29,7 +29,7 @@ from gsomia.node import (
 )
 from gsomia.node import publish as publishing
 from gsomia.node import release as releasing
-from gsomia.node.live import alert_events
+from gsomia.node.live import alert_events, open_alerts, session_standing
 from gsomia.treaty.items import Precedence
 from gsomia.treaty.roles import Action
 from gsomia.web import pages, paging
@@ -69,6 +69,7 @@ async def login(page: Posted) -> Response:
         return render(page, "login.html", status=401, failed=True, name=name)
     if page.user is not None:
         sessions.sign_out(page.node, page.session.sid)
+        page.node.alerts.recheck({page.user.name})
     log.info("signed in", extra={"user": user.name})
     return redirect(page, "/", Session(fresh.sid, user.name, fresh.csrf))
 
@@ -77,6 +78,7 @@ async def login(page: Posted) -> Response:
 def logout(page: Posted) -> Response:
     if page.user is not None:
         sessions.sign_out(page.node, page.session.sid)
+        page.node.alerts.recheck({page.user.name})  # the session's open stream ends now
     response = RedirectResponse("/login", status_code=303, headers=HEADERS)
     response.delete_cookie(COOKIE, path="/")
     return response
@@ -360,7 +362,10 @@ async def events(page: SignedIn) -> StreamingResponse:
     stream only carries it to the screen, as `/api/v1/alerts` does for token holders.
     """
     assert page.user is not None
-    events = alert_events(page.node, page.user.name, page.request.is_disconnected)
+    open_alerts(page.node, page.user)
+    # The stream ends with the session (logout, password change, disabling; ADR 0086).
+    stands = session_standing(page.node, page.user.name, page.session.sid)
+    events = alert_events(page.node, page.user.name, page.request.is_disconnected, stands)
     return StreamingResponse(
         events, media_type="text/event-stream", headers={"Cache-Control": "no-store"}
     )
