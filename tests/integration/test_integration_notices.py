@@ -98,7 +98,8 @@ def test_a_downgrade_reaches_every_holder_and_each_acknowledges(make_net: MakeNe
         "JPN": "秘",
         "USA": "CONFIDENTIAL",
     }
-    received = smith.get(f"/api/v1/notices/{notice['id']}")
+    jones = net.client("USA", "jones")  # notices are for officers and auditors (R14)
+    received = jones.get(f"/api/v1/notices/{notice['id']}")
     assert received["direction"] == "received"
 
     listed = cli.invoke(app, ["notice", "list", *as_park])

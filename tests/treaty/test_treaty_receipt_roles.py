@@ -247,6 +247,7 @@ MAY: dict[Action, set[str]] = {
     Action.HAND_OVER: {"officer"},  # R22: the originator's release authority
     Action.VIEW_CONSENTS: {"officer", "auditor"},  # who asks, decides or checks them
     Action.VIEW_HUB_RULES: {"officer", "auditor"},
+    Action.VIEW_NOTICES: {"officer", "auditor"},  # who issues, acknowledges or checks them
     Action.COURIER: {"officer"},
     Action.MANAGE_CONTRACTORS: {"officer"},
     Action.SECURITY_VISIT: {"officer"},
@@ -276,6 +277,7 @@ REQUIREMENT = {
     Action.HAND_OVER: "R22",
     Action.VIEW_CONSENTS: "R12",
     Action.VIEW_HUB_RULES: "R47",
+    Action.VIEW_NOTICES: "R14",
     Action.COURIER: "R27",
     Action.MANAGE_CONTRACTORS: "R33",
     Action.SECURITY_VISIT: "R38",
