@@ -21,6 +21,7 @@ know): every object of every page passes the read decision, is opened, and is lo
 
 from __future__ import annotations
 
+import os
 import statistics
 import tempfile
 import time
@@ -207,6 +208,7 @@ def _node(workdir: Path) -> tuple[dict[str, float], StixItem]:
 def run() -> dict[str, Figure]:
     with tempfile.TemporaryDirectory() as root:
         node, sample = _node(Path(root) / "net")
+        load = os.getloadavg()[1]  # the 5-minute load average: while the node was sampled
         reference, late = _medallion(Path(root) / "medallion", _reports(sample, 10_000))
     same_run = "medallion 3.0 (memory backend), same run, same client"
 
@@ -218,7 +220,10 @@ def run() -> dict[str, Figure]:
             "figure for medallion on this machine"
         )
 
-    note = f"JPN node process on SQLite, reader cleared, each object decided and logged; {MACHINE}"
+    note = (
+        "JPN node process on SQLite, reader cleared, each object decided and logged; "
+        f"{MACHINE} (load average {load:.1f} over the node's last 5 minutes)"
+    )
     return {
         "taxii_add_per_s_10k": Figure(
             node["add_10k"],
