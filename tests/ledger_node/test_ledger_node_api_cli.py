@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -162,8 +163,11 @@ def test_audit_verify_prove_and_check_proof(site: Site, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "log verified" in result.output
     proof = tmp_path / "proof.json"
+    proof.write_text("an older file, world-readable")
+    proof.chmod(0o644)
     result = runner.invoke(app, ["audit", "prove", "1", "--home", str(home), "-o", str(proof)])
     assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(proof.stat().st_mode) == 0o600  # the trail is not everyone's to read
     assert ProofBundle.from_json(proof.read_text()).index == 1
     card, witness = home / "identity.json", site.root / "jpn" / "identity.json"
     result = runner.invoke(

@@ -16,7 +16,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from gsomia.cli.app import app, console, err_console
-from gsomia.cli.common import HomeOpt
+from gsomia.cli.common import HomeOpt, write_private
 from gsomia.errors import exit_code
 from gsomia.node import log_console
 from gsomia.seal import fingerprint_groups
@@ -66,7 +66,7 @@ def prove(
     if output is None:
         typer.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        write_private(output, text.encode("utf-8"))  # an entry of the audit trail (ADR 0120)
         console.print(f"[green]wrote[/] the proof of entry {index} to {output}")
 
 
