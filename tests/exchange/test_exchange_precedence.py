@@ -1,15 +1,27 @@
 """CCEB precedence in one node: bulk work yields at its turns while FLASH work is in hand.
 
-Each test waits on what the gate itself records (`yielded`), never on the clock: a bulk turn is
-seen waiting before FLASH work ends, and seen going on once it has.
+Each test waits on a signal the gate gives (`WatchedGate.waiting`), never on the clock: a bulk
+turn is seen waiting before FLASH work ends, and seen going on once it has.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 
-from gsomia.exchange.precedence import PrecedenceGate
+from gsomia.exchange.precedence import PATIENCE, PrecedenceGate
+
+
+class WatchedGate(PrecedenceGate):
+    """The gate with a signal the tests wait on: set when a bulk turn finds FLASH in hand."""
+
+    def __init__(self, patience: float = PATIENCE) -> None:
+        super().__init__(patience)
+        self.waiting = threading.Event()
+
+    def yield_to_flash(self) -> None:
+        if self.busy:
+            self.waiting.set()
+        super().yield_to_flash()
 
 
 def _bulk_turn(gate: PrecedenceGate) -> tuple[threading.Thread, threading.Event]:
@@ -25,13 +37,6 @@ def _bulk_turn(gate: PrecedenceGate) -> tuple[threading.Thread, threading.Event]
     return thread, went_on
 
 
-def _until(condition: object, what: str) -> None:
-    deadline = time.monotonic() + 10
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, what
-        time.sleep(0.001)
-
-
 def test_without_flash_work_a_bulk_turn_does_not_wait() -> None:
     gate = PrecedenceGate()
     gate.yield_to_flash()
@@ -40,21 +45,21 @@ def test_without_flash_work_a_bulk_turn_does_not_wait() -> None:
 
 
 def test_a_bulk_turn_waits_until_the_flash_work_in_hand_is_done() -> None:
-    gate = PrecedenceGate()
+    gate = WatchedGate()
     with gate.flash():
         thread, went_on = _bulk_turn(gate)
-        _until(lambda: gate.yielded == 1, "the bulk turn never started waiting")
+        assert gate.waiting.wait(10), "the bulk turn never met the FLASH work"
         assert not went_on.is_set()  # still waiting: FLASH is in hand
     thread.join(10)
     assert went_on.is_set()
 
 
 def test_bulk_waits_for_every_flash_in_hand_not_only_the_first() -> None:
-    gate = PrecedenceGate()
+    gate = WatchedGate()
     gate.enter()
     gate.enter()
     thread, went_on = _bulk_turn(gate)
-    _until(lambda: gate.yielded == 1, "the bulk turn never started waiting")
+    assert gate.waiting.wait(10), "the bulk turn never met the FLASH work"
     gate.leave()
     assert gate.busy
     assert not went_on.is_set()

@@ -7,7 +7,6 @@ import asyncio
 import logging
 import ssl
 import threading
-import time
 from collections.abc import Callable, Generator, Iterator
 from json import dumps
 from types import SimpleNamespace
@@ -17,6 +16,7 @@ import aiohttp
 import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.exc import OperationalError
+from tests.exchange.test_exchange_precedence import WatchedGate
 from tests.node.node_fixtures import Cast, build_cast
 
 from gsomia.errors import InputError
@@ -201,20 +201,18 @@ def test_a_bulk_batch_is_settled_in_short_turns(kor: Cast) -> None:
 
 def test_a_bulk_batch_is_not_sealed_while_flash_work_is_in_hand(kor: Cast) -> None:
     release(kor, precedence="ROUTINE")
-    w = worker(kor)
+    gate = WatchedGate()
+    w = worker(kor, gate=gate)
     due = w._due(False)
     address = kor["KOR"].peer_address("JPN")
     assert address is not None
     sealed: list[object] = []
-    with w.gate.flash():
+    with gate.flash():
         thread = threading.Thread(
             target=lambda: sealed.append(w._sealed(kor["KOR"].keys, address, True, due))
         )
         thread.start()
-        deadline = time.monotonic() + 10
-        while not w.gate.yielded:
-            assert time.monotonic() < deadline, "the bulk batch did not yield"
-            time.sleep(0.001)
+        assert gate.waiting.wait(10), "the bulk batch never met the FLASH work"
         assert sealed == []  # it waits for the FLASH work
     thread.join(10)
     assert len(sealed) == 1
