@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, func, or_, select, update
 
 from gsomia.errors import StoreDamaged, VerificationError
 from gsomia.seal import NodeKeys
@@ -196,20 +196,23 @@ def pending_of(conn: Connection, peer: str, message_ids: Collection[str]) -> lis
     return [Pending(*row) for row in conn.execute(query.order_by(outbox.c.id))]
 
 
+_QUEUED = (
+    outbox.c.id,
+    outbox.c.message_id,
+    outbox.c.kind,
+    outbox.c.peer,
+    outbox.c.priority,
+    outbox.c.attempts,
+    outbox.c.item_id,
+    outbox.c.created_at,
+    func.length(outbox.c.body),
+)
+
+
 def due_ids(conn: Connection, now: datetime, limit: int, *, flash: bool = False) -> list[Queued]:
     """As `due`, without the bodies."""
     rows = conn.execute(
-        select(
-            outbox.c.id,
-            outbox.c.message_id,
-            outbox.c.kind,
-            outbox.c.peer,
-            outbox.c.priority,
-            outbox.c.attempts,
-            outbox.c.item_id,
-            outbox.c.created_at,
-            func.length(outbox.c.body),
-        )
+        select(*_QUEUED)
         .where(outbox.c.state == QUEUED, outbox.c.next_attempt_at <= now, *_lane(flash))
         .order_by(outbox.c.priority, outbox.c.id)
         .limit(limit)
@@ -236,12 +239,84 @@ def with_bodies(conn: Connection, queued: Sequence[Queued]) -> list[Pending]:
     ]  # fmt: skip
 
 
-def next_due_at(conn: Connection, *, flash: bool | None = None) -> datetime | None:
+@dataclass(frozen=True)
+class Claim:
+    """Who claims due rows, and for how long: one delivery process among several on one
+    PostgreSQL (ADR 0111). A row is sent only by the process whose claim stands; a claim
+    lapses at `until`, so the rows of a process killed mid-send go again after it."""
+
+    owner: str
+    until: datetime
+
+
+def claim(
+    conn: Connection,
+    now: datetime,
+    limit: int,
+    by: Claim,
+    *,
+    flash: bool,
+    resting: Collection[str] = (),
+) -> list[Pending] | list[Queued]:
+    """Claim up to `limit` due rows of one lane that no other process holds, most urgent
+    first, oldest first within a level: FLASH rows with their bodies, the others as ids only
+    (`with_bodies` reads a batch's bodies when it is sealed). Rows for `resting` partners
+    (backing off) are left for others, or for later.
+
+    `FOR UPDATE SKIP LOCKED` passes over rows another process is claiming at this moment;
+    the lease passes over rows it claimed before and is still sending. Commit to hold them."""
+    free = or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until <= now)
+    wanted = (
+        select(outbox.c.id)
+        .where(outbox.c.state == QUEUED, outbox.c.next_attempt_at <= now, free, *_lane(flash))
+        .order_by(outbox.c.priority, outbox.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    if resting:
+        wanted = wanted.where(outbox.c.peer.not_in(list(resting)))
+    ids = list(conn.execute(wanted).scalars())
+    if not ids:
+        return []
+    conn.execute(
+        update(outbox)
+        .where(outbox.c.id.in_(ids))
+        .values(claimed_by=by.owner, claimed_until=by.until)
+    )
+    if flash:
+        query = select(*_PENDING).where(outbox.c.id.in_(ids))
+        return [
+            Pending(*row) for row in conn.execute(query.order_by(outbox.c.priority, outbox.c.id))
+        ]
+    listed = select(*_QUEUED).where(outbox.c.id.in_(ids))
+    return [Queued(*row) for row in conn.execute(listed.order_by(outbox.c.priority, outbox.c.id))]
+
+
+def release(conn: Connection, owner: str) -> int:
+    """Let go of what `owner` claimed and has not settled (a process stopping cleanly): the
+    others may send it at once, not after the lease. Returns the count."""
+    result = conn.execute(
+        update(outbox)
+        .where(outbox.c.claimed_by == owner, outbox.c.state == QUEUED)
+        .values(claimed_by=None, claimed_until=None)
+    )
+    return int(result.rowcount)
+
+
+def next_due_at(
+    conn: Connection, *, flash: bool | None = None, unclaimed_at: datetime | None = None
+) -> datetime | None:
     """When the earliest queued message (of one lane, if `flash` says which) becomes due, or
-    None if nothing is queued."""
-    value = conn.execute(
-        select(func.min(outbox.c.next_attempt_at)).where(outbox.c.state == QUEUED, *_lane(flash))
-    ).scalar_one_or_none()
+    None if nothing is queued; of those no process holds a claim on at `unclaimed_at`, if
+    given (another process is sending the rest)."""
+    query = select(func.min(outbox.c.next_attempt_at)).where(
+        outbox.c.state == QUEUED, *_lane(flash)
+    )
+    if unclaimed_at is not None:
+        query = query.where(
+            or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until <= unclaimed_at)
+        )
+    value = conn.execute(query).scalar_one_or_none()
     return value if isinstance(value, datetime) else None
 
 
@@ -327,6 +402,8 @@ _RETRY = (
         attempts=bindparam("tries"),
         last_error=bindparam("error"),
         next_attempt_at=bindparam("until", type_=outbox.c.next_attempt_at.type),
+        claimed_by=None,  # whoever's turn comes next may send it: no lease to wait out
+        claimed_until=None,
     )
 )
 

@@ -23,7 +23,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -51,6 +51,12 @@ SETTLE_TURN = 16  # rows settled per transaction: FLASH never waits long for the
 LANE_RETRY = 1.0  # seconds a lane waits after an unexpected failure
 IDLE = 1.0  # seconds a lane with nothing due sleeps, unless woken (a commit wakes it at once)
 HELLO_DELAY = 0.5
+#: How long a claimed row stays this process's (ADR 0111): longer than its sending can take
+#: (a FLASH message goes alone, within one 30 s call; a bulk round sends its batches to a
+#: partner one after another), so a live process never loses a row it is still sending; a
+#: killed one's rows go again once it lapses.
+FLASH_LEASE = timedelta(seconds=60)
+BULK_LEASE = timedelta(seconds=300)
 
 #: A due row: with its body (FLASH, read alone) or as ids only (bulk, bodies read per batch).
 Row = outbox.Pending | outbox.Queued
@@ -94,8 +100,12 @@ class DeliveryWorker:
         links: PeerLinks | None = None,
         keys: NodeKeys | None = None,
         gate: PrecedenceGate | None = None,
+        claimant: str | None = None,
     ) -> None:
         self._engine = engine
+        #: Set where several delivery processes share the outbox (PostgreSQL): rows are
+        #: claimed under this name before they are sent, never read and sent (ADR 0111).
+        self.claimant = claimant
         #: Held from a FLASH row's commit (`wake`) until the FLASH lane's round that sent it
         #: ends; the bulk lane yields at its turns meanwhile.
         self.gate = gate or PrecedenceGate()
@@ -160,6 +170,14 @@ class DeliveryWorker:
             for lane in lanes:
                 lane.cancel()
             await asyncio.gather(*lanes, return_exceptions=True)
+        if self.claimant is not None:  # the others need not wait out this one's leases
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(self._release)
+
+    def _release(self) -> None:
+        assert self.claimant is not None
+        with self._engine.begin() as conn:
+            outbox.release(conn, self.claimant)
 
     async def _lane(
         self, session: aiohttp.ClientSession, stop: asyncio.Event, *, flash: bool
@@ -205,12 +223,16 @@ class DeliveryWorker:
         read alone), bulk rows as ids only (their bodies are read a batch at a time)."""
         now = self._clock()
         limit = 4 * MAX_BATCH
+        resting = {peer for peer, (_, until) in self._down.items() if until > now}
+        if self.claimant is not None:
+            lease = outbox.Claim(self.claimant, now + (FLASH_LEASE if flash else BULK_LEASE))
+            with self._engine.begin() as conn:
+                return list(outbox.claim(conn, now, limit, lease, flash=flash, resting=resting))
         with self._reader.connect() as conn:
             if flash:
                 rows: list[Row] = list(outbox.due(conn, now, limit, flash=True))
             else:
                 rows = list(outbox.due_ids(conn, now, limit))
-        resting = {peer for peer, (_, until) in self._down.items() if until > now}
         return [row for row in rows if row.peer not in resting]
 
     def _idle_delay(self, flash: bool | None = None) -> float:
@@ -218,7 +240,8 @@ class DeliveryWorker:
         due, or a resting partner's turn comes, at most `IDLE` (a commit wakes it sooner)."""
         now = self._clock()
         with self._reader.connect() as conn:
-            when = outbox.next_due_at(conn, flash=flash)
+            mine = now if self.claimant is not None else None
+            when = outbox.next_due_at(conn, flash=flash, unclaimed_at=mine)
         if when is None:
             return IDLE
         if when <= now:  # due, but for a partner that rests: wait for its turn

@@ -174,6 +174,10 @@ outbox = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("settled_at", UTCDateTime),
     Column("answer", JSON),  # the peer's signed receipt or rejection
+    # The delivery process sending the row now, and until when its claim stands (ADR 0111):
+    # several processes on one PostgreSQL never send the same row at once.
+    Column("claimed_by", String(64)),
+    Column("claimed_until", UTCDateTime),
     Index("ix_outbox_queue", "state", "priority", "id"),
 )
 
