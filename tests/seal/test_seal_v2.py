@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from gsomia.errors import InputError, VerificationError
 from gsomia.seal import cbor, origin, padding, suite
-from gsomia.seal.batch import proof_of, root_from_proof, root_of
+from gsomia.seal.batch import proof_of, root_from_proof, root_of, tree_of
 from gsomia.seal.evidence import verify_evidence
 from gsomia.seal.opening import EnvelopeError
 from gsomia.seal.sealed import MAX_MESSAGES, OpenedV2, Plain, open_batch, seal_batch, verify_batch
@@ -191,6 +191,15 @@ def test_every_proof_leads_to_the_root_and_no_other(size: int, data: st.DataObje
         except VerificationError:
             return
         assert got != root_of(leaves)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 300))
+def test_one_pass_tree_gives_each_leafs_own_proof(size: int) -> None:
+    leaves = [hashlib.sha256(bytes([i % 256, i // 256])).digest() for i in range(size)]
+    root, proofs = tree_of(leaves)
+    assert root == root_of(leaves)
+    assert proofs == [proof_of(i, leaves) for i in range(size)]
 
 
 @given(st.binary(max_size=70_000))

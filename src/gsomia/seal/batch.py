@@ -59,6 +59,24 @@ def proof_of(index: int, leaves: Sequence[bytes]) -> list[bytes]:
     return [*proof_of(index - k, leaves[k:]), root_of(leaves[:k])]
 
 
+def tree_of(leaves: Sequence[bytes]) -> tuple[bytes, list[list[bytes]]]:
+    """The root over `leaves` and every leaf's inclusion proof, each node hashed once.
+
+    `proof_of` for each index in turn rehashes the sibling subtrees every time: n² hashes, which
+    was 14 % of a sender's CPU for its bursts of 250 bindings and batches of 64 (issue 14).
+    """
+    if len(leaves) == 1:
+        return leaves[0], [[]]
+    k = _split(len(leaves))
+    left, left_proofs = tree_of(leaves[:k])
+    right, right_proofs = tree_of(leaves[k:])
+    for proof in left_proofs:
+        proof.append(right)
+    for proof in right_proofs:
+        proof.append(left)
+    return _node(left, right), left_proofs + right_proofs
+
+
 def root_from_proof(index: int, size: int, leaf: bytes, proof: Sequence[bytes]) -> bytes:
     """RFC 9162 §2.1.3.2: the root a proof leads to; VerificationError if it is malformed."""
     if not 0 <= index < size or any(len(p) != 32 for p in proof):
@@ -99,9 +117,10 @@ def sign_batch(keys: NodeKeys, head: dict[str, Any], leaves: Sequence[bytes]) ->
     """Sign the root over `leaves` (leaf hashes) once; `head` is completed with size and root."""
     if not 1 <= len(leaves) <= MAX_SIZE:
         raise InputError(f"a batch holds 1 to {MAX_SIZE} messages")
-    head = {**head, "t": HEAD_TYPE, "size": len(leaves), "root": root_of(leaves)}
+    root, proofs = tree_of(leaves)
+    head = {**head, "t": HEAD_TYPE, "size": len(leaves), "root": root}
     signatures = suite.sign(keys, cbor.dumps(head))
-    return Signed(head, signatures, [proof_of(i, leaves) for i in range(len(leaves))])
+    return Signed(head, signatures, proofs)
 
 
 def check_head(value: Any) -> dict[str, Any]:

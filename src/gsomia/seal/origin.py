@@ -57,7 +57,8 @@ def bind_all(
         _leaf(head, salt, item_id, label, digest)
         for salt, (item_id, label, _), digest in zip(salts, items, digests, strict=True)
     ]
-    head |= {"t": HEAD_TYPE, "size": len(leaves), "root": batch.root_of(leaves)}
+    root, proofs = batch.tree_of(leaves)
+    head |= {"t": HEAD_TYPE, "size": len(leaves), "root": root}
     head_bytes = cbor.dumps(head)
     signatures = [b64u(s) for s in suite.sign(keys, head_bytes)]
     return [
@@ -69,11 +70,11 @@ def bind_all(
             "head": b64u(head_bytes),
             "sig": signatures,
             "i": i,
-            "proof": [b64u(p) for p in batch.proof_of(i, leaves)],
+            "proof": [b64u(p) for p in proof],
             "salt": b64u(salt),
         }
-        for i, ((item_id, label, _), digest, salt) in enumerate(
-            zip(items, digests, salts, strict=True)
+        for i, ((item_id, label, _), digest, salt, proof) in enumerate(
+            zip(items, digests, salts, proofs, strict=True)
         )
     ]
 
