@@ -110,13 +110,18 @@ def _server(app: Any, listener: Listener, **options: Any) -> _Server:
 def _bind(listener: Listener, what: str) -> socket.socket:
     family = socket.AF_INET6 if ":" in listener.host else socket.AF_INET
     try:
-        return socket.create_server((listener.host, listener.port), family=family, backlog=2048)
+        sock = socket.create_server((listener.host, listener.port), family=family, backlog=2048)
     except OSError as error:
         raise UsageError(
             f"cannot listen for {what} on {listener.url}: {error.strerror}",
             hint="another process (another node?) may hold that port: choose another with "
             "--listen / --peer-listen, or [server] in config.toml",
         ) from error
+    # Accepted connections inherit this (Linux). asyncio sets TCP_NODELAY only on sockets whose
+    # proto is IPPROTO_TCP, and create_server's is 0: without it a keep-alive response's body
+    # waited for the client's delayed ACK of its headers, 40 ms per request (py-spy: idle).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
 
 
 def serve_node(
