@@ -129,3 +129,27 @@ def test_a_nato_marking_reads_as_natos_spif_and_nato_top_secret_is_refused() -> 
     result = RUNNER.invoke(gsomia.cli.app, ["marking", "NATO", "NATO TOP SECRET"])
     assert isinstance(result.exception, UnknownMarking)
     assert "COSMIC TOP SECRET" in result.exception.closest
+
+
+def test_the_display_marking_follows_the_schemes_spif_in_each_language() -> None:
+    """R48 / ADR 0103 through the CLI: the marking NATO's SPIF prescribes, "Releasable to"
+    with NATO's phrases, order and separator, in English and French; KOR's at the document
+    start in English."""
+    out = run("marking", "NATO", "NS", "--category", "Releasable To=USA,KOR,JPN,NATO")
+    assert (
+        "display marking (en, pageTop): NATO SECRET Releasable to Japan, Korea, Republic of, "
+        "United States of America"
+    ) in out
+    out = run("marking", "NATO", "CTS", "--category", "Releasable To=CAN", "--lang", "fr")
+    assert "COSMIC TRES SECRET Communicable a Canada" in out
+    assert "MILITARY SECRET" in run("marking", "KOR", "군사2급비밀", "--where", "documentStart")
+
+
+def test_a_category_the_schemes_spif_lacks_is_refused_by_name() -> None:
+    result = RUNNER.invoke(gsomia.cli.app, ["marking", "NATO", "NS", "--category", "Caveats=X"])
+    assert isinstance(result.exception, UsageError)
+    assert "defines no category 'Caveats'" in str(result.exception)
+    result = RUNNER.invoke(
+        gsomia.cli.app, ["marking", "NATO", "NS", "--category", "Releasable To=ZZZ"]
+    )
+    assert "has no value ZZZ" in str(result.exception)

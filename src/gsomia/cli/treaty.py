@@ -14,6 +14,7 @@ from rich.table import Table
 
 from gsomia.cli.app import app, console
 from gsomia.cli.common import iso_day
+from gsomia.errors import UsageError
 from gsomia.treaty import (
     Agreement,
     Scheme,
@@ -83,17 +84,36 @@ def scheme_command(
 
 
 @app.command("marking")
-def marking_command(
+def marking_command(  # noqa: PLR0913 - Typer maps parameters to options
     nation: str = typer.Argument(..., help="ISO 3166 alpha-3 code, or NATO."),
     marking: str = typer.Argument(..., help='The marking as written, e.g. "NATO SECRET" or 극비.'),
     at: str | None = typer.Option(None, "--at", help=AT_HELP),
+    category: list[str] = typer.Option(  # noqa: B008 - Typer's way to declare a list option
+        [], "--category", help='A label category as TAGSET=V1,V2, e.g. "Releasable To=JPN,KOR".'
+    ),
+    lang: str = typer.Option("en", "--lang", help="Language of the display marking (en, fr, ko…)."),
+    where: str = typer.Option("pageTop", "--where", help="SPIF location: pageTop, documentStart…"),
 ) -> None:
     """Read a marking in a nation's scheme: the level it names and the marking it is shown
-    as; one the scheme does not have is refused, naming the closest it does (R4, R5, R48)."""
+    as; one the scheme does not have is refused, naming the closest it does (R4, R5, R48).
+    With categories, the display marking the scheme's SPIF prescribes (ADR 0103)."""
     scheme = load_schemes().scheme(nation.upper(), _day(at) if at else None)
     level = scheme.parse(marking)
     console.print(f"[bold]{escape(level.native)}[/] — shown as {escape(level.english)}")
     console.print(f"{escape(scheme.label)}, rank {level.rank}")
+    if category or lang != "en" or where != "pageTop":
+        kinds = {tag_set.name: tag_set.kind for tag_set in scheme.tag_sets}
+        chosen = []
+        for given in category:
+            tag, _, values = given.partition("=")
+            if tag not in kinds:
+                raise UsageError(
+                    f"the {scheme.nation} scheme defines no category {tag!r}",
+                    hint=f"its categories: {', '.join(kinds) or 'none'}",
+                )
+            chosen.append((tag, kinds[tag], [v.strip() for v in values.split(",") if v.strip()]))
+        shown = scheme.display(level.native, chosen, lang=lang, where=where)
+        console.print(f"display marking ({lang}, {where}): [bold]{escape(shown)}[/]")
 
 
 @app.command("translate")

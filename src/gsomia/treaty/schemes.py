@@ -14,7 +14,7 @@ import difflib
 import functools
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from importlib import resources
 
@@ -22,6 +22,13 @@ from lxml import etree
 
 from gsomia.errors import InputError, NotFound
 from gsomia.treaty.categories import TagSet, parse_tag_sets
+from gsomia.treaty.spif_markings import (
+    ElementMarks,
+    MarkingData,
+    SpifMarkings,
+    display_marking,
+    parse_markings,
+)
 
 __all__ = [
     "Level",
@@ -113,6 +120,8 @@ class Scheme:
     _index: Mapping[str, Level] = field(repr=False, compare=False)
     #: The security category tag sets the SPIF defines, with their checks (`categories`).
     tag_sets: tuple[TagSet, ...] = field(default=(), compare=False)
+    #: How the SPIF says a label under this scheme is shown (`spif_markings`, ADR 0103).
+    markings: SpifMarkings | None = field(default=None, compare=False, repr=False)
 
     @property
     def label(self) -> str:
@@ -138,6 +147,19 @@ class Scheme:
             )
         )
         raise UnknownMarking(text, self, closest)
+
+    def display(
+        self,
+        classification: str,
+        categories: Iterable[tuple[str, str, Iterable[str]]] = (),
+        *,
+        lang: str = "en",
+        where: str = "pageTop",
+    ) -> str:
+        """The marking this scheme's SPIF prescribes for a label (`spif_markings`, ADR 0103)."""
+        if self.markings is None:
+            return classification
+        return display_marking(self.markings, classification, categories, lang=lang, where=where)
 
     def __contains__(self, level: object) -> bool:
         return level in self.levels
@@ -245,6 +267,12 @@ def parse_spif(data: bytes) -> Scheme:
     if not levels:
         raise SchemeFileError(f"the {nation} SPIF defines no securityClassification")
     levels.sort(key=lambda lv: (-lv.rank, lv.lacv))
+    markings = parse_markings(root)
+    if extension is not None and not prefixed:
+        # gsomia's national SPIFs: the policy (the nation's code) is not part of the marking a
+        # reader sees, as the securityPolicyId's own noNameDisplay would say (ADR 0103).
+        hidden = MarkingData(None, "", frozenset({"noNameDisplay"}))
+        markings = replace(markings, policy=ElementMarks(markings.policy.name, (hidden,)))
     return Scheme(
         nation=nation,
         version=int(root.get("version", "1")),
@@ -254,6 +282,7 @@ def parse_spif(data: bytes) -> Scheme:
         levels=tuple(levels),
         _index=_index(levels, nation),
         tag_sets=parse_tag_sets(root, nation),
+        markings=markings,
     )
 
 
