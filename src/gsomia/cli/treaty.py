@@ -84,7 +84,7 @@ def scheme_command(
 
 
 @app.command("marking")
-def marking_command(  # noqa: PLR0913 - Typer maps parameters to options
+def marking_command(  # noqa: PLR0917 - Typer maps parameters to options
     nation: str = typer.Argument(..., help="ISO 3166 alpha-3 code, or NATO."),
     marking: str = typer.Argument(..., help='The marking as written, e.g. "NATO SECRET" or 극비.'),
     at: str | None = typer.Option(None, "--at", help=AT_HELP),

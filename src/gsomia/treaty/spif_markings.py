@@ -84,9 +84,8 @@ class MarkingData:
 
     @property
     def locations(self) -> frozenset[str]:
-        return frozenset(
-            where for code in self.codes for where in _WIDENS.get(code, (code,)) if where in LOCATIONS
-        )
+        widened = (where for code in self.codes for where in _WIDENS.get(code, (code,)))
+        return frozenset(widened) & LOCATIONS
 
     def applies_at(self, where: str) -> bool:
         return not self.locations or where in self.locations
@@ -170,9 +169,9 @@ def _marks(element: Any) -> ElementMarks:
 
 
 def _kind(tag: Any) -> str:
-    declared = tag.get("tagType", "")
+    declared = str(tag.get("tagType", ""))
     if declared == "enumerated":
-        declared = tag.get("enumType", "")
+        declared = str(tag.get("enumType", ""))
     return _KINDS.get(declared, declared)
 
 
