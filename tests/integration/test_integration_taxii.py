@@ -104,6 +104,19 @@ def test_a_partner_tool_pages_reads_and_posts_under_the_access_decision(
     assert got == [obj]
     assert sato.object_versions(stix_id(item_id))["versions"] == [obj["modified"]]
 
+    # match[...] filters as TAXII 2.1 defines them, sent by the OASIS client.
+    wanted = stix_id(item_id)
+    assert [o["id"] for o in sato.get_objects(id=wanted)["objects"]] == [wanted]
+    chosen = sato.get_objects(type="report", version="last", spec_version="2.1")["objects"]
+    assert [o["id"] for o in chosen] == [wanted]
+    assert sato.get_objects(type="indicator").get("objects", []) == []
+    assert [e["id"] for e in sato.get_manifest(id=wanted)["objects"]] == [wanted]
+    assert sato.get_object(wanted, version=obj["modified"])["objects"] == [obj]
+    assert sato.object_versions(wanted, spec_version="2.1")["versions"] == [obj["modified"]]
+    with pytest.raises(requests.HTTPError) as not_here:  # versions/ takes spec_version only
+        sato.object_versions(wanted, type="report")
+    assert _status(not_here.value) == 400
+
     # Paging through more than a thousand, in order, nothing twice, every one logged.
     before = _logged_reads(net, "sato")
     copies = copy_holdings(net.node("JPN"), template_of(net.node("JPN"), item_id), COPIES)

@@ -27,6 +27,7 @@ from gsomia.node.runtime import Node
 from gsomia.node.sharing import Handed
 from gsomia.node.taxii import Collection, Page
 from gsomia.node.users import UserRecord
+from gsomia.stix.matching import Match, match_of, version_of
 from gsomia.stix.objects import STIX_MEDIA_TYPE, object_of
 
 __all__ = ["MAX_ENVELOPE", "PREFIX", "STATUSES_BYTES", "TAXII_MEDIA_TYPE", "router", "taxii_user"]
@@ -169,12 +170,7 @@ def _page(
     request: Request,
 ) -> Page:
     params = request.query_params
-    unsupported = sorted(k for k in params if k.startswith("match[") and k != "match[spec_version]")
-    if unsupported:
-        raise InputError(
-            f"this server does not filter by {', '.join(unsupported)}",
-            hint="page the collection and filter on your side",
-        )
+    match = match_of(params)
     try:
         limit = int(params["limit"]) if "limit" in params else None
     except ValueError:
@@ -187,6 +183,7 @@ def _page(
         next_=params.get("next"),
         added_after=_added_after(params.get("added_after")),
         limit=limit,
+        match=match,
     )
 
 
@@ -221,7 +218,7 @@ def _manifest_entry(handed: Handed) -> dict[str, Any]:
     return {
         "id": obj["id"],
         "date_added": _stamp(handed.added),
-        "version": obj.get("modified") or obj.get("created") or _stamp(handed.added),
+        "version": version_of(obj) or _stamp(handed.added),
         "media_type": STIX_MEDIA_TYPE,
     }
 
@@ -236,12 +233,25 @@ def get_manifest(
     return _answer(body, headers=_page_headers(page))
 
 
+def _one(node: Node, user: UserRecord, where: tuple[str, str, str], match: Match) -> Handed:
+    """The object, as `taxii.get_object` hands it over if `match` admits it."""
+    root, collection_id, object_id = where
+    found = taxii.collection(node, user, root, collection_id)
+    return taxii.get_object(node, user, found, object_id, match)
+
+
 @router.get("/{root}/collections/{collection_id}/objects/{object_id}/")
 def get_object(
-    root: str, collection_id: str, object_id: str, user: TaxiiUser, node: NodeDep
+    root: str,
+    collection_id: str,
+    object_id: str,
+    *,
+    request: Request,
+    user: TaxiiUser,
+    node: NodeDep,
 ) -> Response:
-    found = taxii.collection(node, user, root, collection_id)
-    handed = taxii.get_object(node, user, found, object_id)
+    match = match_of(request.query_params, ("version", "spec_version"))
+    handed = _one(node, user, (root, collection_id, object_id), match)
     headers = {"X-TAXII-Date-Added-First": _stamp(handed.added)}
     headers["X-TAXII-Date-Added-Last"] = headers["X-TAXII-Date-Added-First"]
     return _answer({"more": False, "objects": [object_of(handed.item)]}, headers=headers)
@@ -249,10 +259,16 @@ def get_object(
 
 @router.get("/{root}/collections/{collection_id}/objects/{object_id}/versions/")
 def get_versions(
-    root: str, collection_id: str, object_id: str, user: TaxiiUser, node: NodeDep
+    root: str,
+    collection_id: str,
+    object_id: str,
+    *,
+    request: Request,
+    user: TaxiiUser,
+    node: NodeDep,
 ) -> Response:
-    found = taxii.collection(node, user, root, collection_id)
-    handed = taxii.get_object(node, user, found, object_id)
+    match = match_of(request.query_params, ("spec_version",))
+    handed = _one(node, user, (root, collection_id, object_id), match)
     entry = _manifest_entry(handed)
     headers = {"X-TAXII-Date-Added-First": entry["date_added"]}
     headers["X-TAXII-Date-Added-Last"] = entry["date_added"]

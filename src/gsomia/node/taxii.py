@@ -28,6 +28,7 @@ from gsomia.node.runtime import Node
 from gsomia.node.sessions import check_credentials
 from gsomia.node.sharing import Handed
 from gsomia.stix.intake import Intake, Refused, take_in
+from gsomia.stix.matching import Match
 from gsomia.stix.objects import NAMESPACE, STIX_MEDIA_TYPE, object_of, stix_id
 from gsomia.store import holdings, items
 from gsomia.store.holdings import HoldingRecord
@@ -47,6 +48,7 @@ __all__ = [
     "collections",
     "cursor_of",
     "get_object",
+    "item_ids_of",
     "objects_page",
     "post_objects",
 ]
@@ -156,6 +158,18 @@ def _uncursor(text: str) -> tuple[datetime, str]:
         ) from None
 
 
+def item_ids_of(node: Node, stix_ids: frozenset[str]) -> list[str]:
+    """The item ids a holding of any of `stix_ids` may have: the partner's item id ends in
+    the object's UUID (`stix.objects.stix_id`, `stix.intake`), from any nation's."""
+    uids = set()
+    for wanted in stix_ids:
+        try:
+            uids.add(uuid.UUID(wanted.partition("--")[2]))
+        except ValueError:
+            continue  # not a STIX id: nothing here is it
+    return sorted(f"{nation}-{uid}" for uid in uids for nation in node.schemes.nations())
+
+
 def objects_page(
     node: Node,
     user: UserRecord,
@@ -164,10 +178,14 @@ def objects_page(
     next_: str | None = None,
     added_after: datetime | None = None,
     limit: int | None = None,
+    match: Match = Match(),  # noqa: B008 - frozen: one shared value is safe
 ) -> Page:
-    """The next page of `found` `user` may read, each object logged as handed over."""
+    """The next page of `found` `user` may read that `match` admits, each object logged as
+    handed over. An object the read decision allows but `match` does not is opened to be
+    matched and not handed over (nor logged): the filter is the tool's, not a read."""
     limit = min(max(1, limit or DEFAULT_LIMIT), MAX_LIMIT)
     after = _uncursor(next_) if next_ else None
+    item_ids = item_ids_of(node, match.ids) if match.ids else None
     reader = sharing.reader_of(node, user)
     handed: list[Handed] = []
     decided: list[tuple[str, Decision]] = []
@@ -185,6 +203,7 @@ def objects_page(
                 after=after,
                 added_after=added_after,
                 limit=want + 1,
+                item_ids=item_ids,
             )
         more = len(rows) > want
         seen = _decided(node, reader, rows[:want], room=limit - len(handed))
@@ -198,6 +217,8 @@ def objects_page(
                 stop, more = at, True
                 break
             item = sharing.holding_item(node, next(wholes))
+            if match.filters and not match.admits(object_of(item)):
+                continue
             decided.append((record.id, decision))
             handed.append(Handed(item, record.received_at, record.id))
             carried += len(item.content)
@@ -252,9 +273,16 @@ def _read_whole(node: Node, chunk: Sequence[HoldingRecord]) -> list[HoldingRecor
     return [found[record.id] for record in chunk]
 
 
-def get_object(node: Node, user: UserRecord, found: Collection, object_id: str) -> Handed:
-    """The object `object_id` of `found`, if `user` may read it; NotFound otherwise (logged
-    as a refusal when it exists), as a page would not show it."""
+def get_object(
+    node: Node,
+    user: UserRecord,
+    found: Collection,
+    object_id: str,
+    match: Match = Match(),  # noqa: B008 - frozen: one shared value is safe
+) -> Handed:
+    """The object `object_id` of `found`, if `user` may read it and `match` admits it;
+    NotFound otherwise (logged as a refusal when the read decision refused it), as a page
+    would not show it."""
     tail = object_id.partition("--")[2]
     try:
         uid = uuid.UUID(tail)
@@ -271,12 +299,14 @@ def get_object(node: Node, user: UserRecord, found: Collection, object_id: str) 
     record = records[0]
     reader = sharing.reader_of(node, user)
     decision = sharing.holding_decision(node, reader, record)
-    sharing.hand_over(node, reader, [(record.id, decision)], action=ACTION)
     if not decision.allowed:
+        sharing.hand_over(node, reader, [(record.id, decision)], action=ACTION)
         raise NotFound(f"no object {object_id} in this collection")
     handed = Handed(sharing.holding_item(node, record), record.received_at, record.id)
-    if object_of(handed.item)["id"] != object_id:
-        raise NotFound(f"no object {object_id} in this collection")
+    obj = object_of(handed.item)
+    if obj["id"] != object_id or not match.admits(obj):
+        raise NotFound(f"no object {object_id} in this collection matches")
+    sharing.hand_over(node, reader, [(record.id, decision)], action=ACTION)
     return handed
 
 

@@ -299,19 +299,22 @@ def collection_page(
     after: tuple[datetime, str] | None,
     limit: int,
     added_after: datetime | None = None,
+    item_ids: Sequence[str] | None = None,
 ) -> list[tuple[HoldingRecord, int]]:
     """The next `limit` holdings received under `agreement_id` for `purpose`, in (received,
     id) order after the key `after`, each with its stored envelope's length in bytes: keyset
     paging on `ix_holdings_collection`, so a page costs the same at any depth (ADR 0116).
     Without envelope, sender card, binding or local label, as a list reads (`page`): a row
     is only decided here; `completed` reads the rest of those handed over, in chunks the
-    lengths size."""
+    lengths size. `item_ids`: only holdings of these items (a TAXII `match[id]`)."""
     length = func.length(holdings.c.envelope).label("envelope_bytes")
     query = select(*_LISTED, length).where(
         holdings.c.agreement_id == agreement_id, holdings.c.purpose == purpose
     )
     if added_after is not None:
         query = query.where(holdings.c.received_at > added_after)
+    if item_ids is not None:
+        query = query.where(holdings.c.item_id.in_(item_ids))
     if after is not None:
         query = query.where(tuple_(holdings.c.received_at, holdings.c.id) > tuple_(*after))
     query = query.order_by(holdings.c.received_at, holdings.c.id).limit(limit)
