@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,3 +47,46 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield url
     finally:
         drop_postgres_database(admin, name)
+
+
+SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
+
+
+@pytest.fixture(scope="session")
+def softhsm(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SoftHSM2 token directory for this test process (ADR 0091). SoftHSM reads its
+    configuration once per process, so there is one directory, and each test makes its own
+    token in it (`hsm_uri`). Skipped only where SoftHSM2 is absent; CI installs it."""
+    if not Path(SOFTHSM_MODULE).exists() or shutil.which("softhsm2-util") is None:
+        pytest.skip("SoftHSM2 is not installed (apt-get install softhsm2; .ci/run installs it)")
+    root = tmp_path_factory.mktemp("softhsm")
+    (root / "tokens").mkdir()
+    config = root / "softhsm2.conf"
+    config.write_text(
+        f"directories.tokendir = {root / 'tokens'}\nobjectstore.backend = file\n"
+        "log.level = ERROR\nslots.removable = false\n",
+        encoding="utf-8",
+    )
+    os.environ["SOFTHSM2_CONF"] = str(config)  # node processes the tests start inherit it
+    return root
+
+
+@pytest.fixture
+def hsm_uri(softhsm: Path, request: pytest.FixtureRequest) -> str:
+    """A fresh SoftHSM2 token, its user PIN in a 0600 file; the `pkcs11:` URI of its keys."""
+    label = "t" + hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:16]
+    pin = "4821-" + label[-6:]
+    subprocess.run(
+        ["softhsm2-util", "--init-token", "--free", "--label", label,
+         "--so-pin", "so-" + pin, "--pin", pin],
+        check=True,
+        capture_output=True,
+        env=os.environ,
+    )  # fmt: skip
+    pin_file = softhsm / f"{label}.pin"
+    fd = os.open(pin_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(pin)
+    return (
+        f"pkcs11:token={label};object=node?module-path={SOFTHSM_MODULE}&pin-source=file:{pin_file}"
+    )

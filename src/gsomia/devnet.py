@@ -106,8 +106,10 @@ class DevNet:
         cast: dict[str, tuple[tuple[str, str, tuple[str, ...], str], ...]] | None = None,
         user_tls: bool = False,
         insecure_peer_http: bool = False,
+        keys_uris: dict[str, str] | None = None,
     ) -> None:
         self.workdir = workdir
+        self.keys_uris = keys_uris or {}
         self.passphrase = passphrase or secrets.token_urlsafe(16)
         self.database_urls = database_urls or {}
         self.cast = cast if cast is not None else CAST
@@ -140,6 +142,7 @@ class DevNet:
                 database_url=self.database_urls.get(nation),
                 endpoints=(proc.peer_url,),
                 peer_listen=f"127.0.0.1:{proc.peer_port}",
+                keys_uri=self.keys_uris.get(nation, ""),
             )
         for nation, home in homes.items():
             node = assemble(home)

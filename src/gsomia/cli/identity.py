@@ -69,8 +69,16 @@ def init(  # noqa: PLR0917 - Typer maps parameters to options
     peer_listen: Annotated[
         str, typer.Option(help="HOST:PORT the peer API listens on (mutual TLS).")
     ] = DEFAULT_PEER_LISTEN,
+    keys: Annotated[
+        str,
+        typer.Option(
+            help="PKCS#11 URI of a token to make the X25519 and Ed25519 keys in, e.g. "
+            "'pkcs11:token=T;object=O?pin-source=file:/path' (or env:NAME); never the PIN itself."
+        ),
+    ] = "",
 ) -> None:
-    """Create a node home: configuration, fresh keys (encrypted), TLS certificate, card."""
+    """Create a node home: configuration, fresh keys (encrypted, or in a token), TLS
+    certificate, card."""
     home = init_home(
         directory,
         nation,
@@ -80,6 +88,7 @@ def init(  # noqa: PLR0917 - Typer maps parameters to options
         database_url=database,
         endpoints=tuple(endpoint or ()),
         peer_listen=peer_listen,
+        keys_uri=keys,
     )
     console.print(f"node home created in [bold]{escape(str(home.path))}[/]")
     console.print(f"profile {home.config.profile}, key id {home.card.key_id}")

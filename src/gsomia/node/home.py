@@ -35,13 +35,16 @@ from gsomia.seal import (
     DEFAULT_PROFILE,
     IdentityCard,
     NodeKeys,
+    Token,
     add_link_keys,
     check_strength,
     generate_node_keys,
     load_node_keys,
     make_card,
     missing_link_keys,
+    open_token,
     parse_card,
+    parse_token_uri,
     rewrap_node_keys,
     write_node_keys,
 )
@@ -89,6 +92,9 @@ class NodeConfig:
     #: a webhook URL (JSON POSTed) and a syslog collector, `udp://HOST:PORT` or `tcp://…`.
     alert_webhook: str = ""
     alert_syslog: str = ""
+    #: `[keys] uri`: a PKCS#11 URI (RFC 7512) of the token holding the node's X25519 and
+    #: Ed25519 keys, with its PIN's source, never the PIN (ADR 0091); empty: all keys in files.
+    keys_uri: str = ""
 
     def to_toml(self) -> dict[str, Any]:
         return {
@@ -109,6 +115,7 @@ class NodeConfig:
             "peer": {"rate": self.peer_rate, "burst": self.peer_burst},
             "auth": {"token_hours": self.token_hours},
             "alerts": {"webhook": self.alert_webhook, "syslog": self.alert_syslog},
+            "keys": {"uri": self.keys_uri},
         }
 
 
@@ -133,8 +140,11 @@ def init_home(  # noqa: PLR0917 - the signature the node issue asks for
     now: datetime | None = None,
     endpoints: tuple[str, ...] = (),
     peer_listen: str = DEFAULT_PEER_LISTEN,
+    keys_uri: str = "",
 ) -> NodeHome:
-    """Create a new node home at `path` with fresh keys; Conflict if it exists and is not empty."""
+    """Create a new node home at `path` with fresh keys; Conflict if it exists and is not empty.
+
+    With `keys_uri` (`pkcs11:…`), the X25519 and Ed25519 keys are made in that token."""
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise Conflict(
             f"{path} exists and is not empty", hint="choose a new directory for the node home"
@@ -148,13 +158,23 @@ def init_home(  # noqa: PLR0917 - the signature the node issue asks for
         )
     if database_url:
         _check_database(database_url)
+    token = open_token(parse_token_uri(keys_uri)) if keys_uri else None
     created = now or datetime.now(UTC)
-    keys = generate_node_keys(profile, nation=nation, hosts=hosts_of(endpoints), now=created)
+    keys = generate_node_keys(
+        profile, nation=nation, hosts=hosts_of(endpoints), now=created, token=token
+    )
     card = make_card(keys, nation=nation, name=name, created=created, endpoints=endpoints)
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     url = database_url or f"sqlite:///{(path / 'node.db').resolve()}"
     config = NodeConfig(
-        nation, name, profile, DEFAULT_LISTEN, url, tuple(endpoints), peer_listen=peer_listen
+        nation,
+        name,
+        profile,
+        DEFAULT_LISTEN,
+        url,
+        tuple(endpoints),
+        peer_listen=peer_listen,
+        keys_uri=keys_uri,
     )
     keys = write_node_keys(path / KEYS, keys, passphrase)
     (path / CONFIG).write_text(tomli_w.dumps(config.to_toml()), encoding="utf-8")
@@ -186,7 +206,7 @@ def read_config(path: Path) -> NodeConfig:
     try:
         node, server, database = raw["node"], raw.get("server", {}), raw.get("database", {})
         log, peer, auth = raw.get("log", {}), raw.get("peer", {}), raw.get("auth", {})
-        alerts = raw.get("alerts", {})
+        alerts, keys = raw.get("alerts", {}), raw.get("keys", {})
         return NodeConfig(
             nation=str(node["nation"]),
             name=str(node["name"]),
@@ -205,6 +225,7 @@ def read_config(path: Path) -> NodeConfig:
             token_hours=_token_hours(auth.get("token_hours", 12.0)),
             alert_webhook=str(alerts.get("webhook", "")),
             alert_syslog=str(alerts.get("syslog", "")),
+            keys_uri=_keys_uri(keys.get("uri", "")),
         )
     except (KeyError, TypeError, AttributeError, ValueError) as error:
         raise UsageError(f"{path / CONFIG} lacks {error}") from error
@@ -215,6 +236,18 @@ def _token_hours(value: object) -> float:
     if not 0 < hours <= MAX_TOKEN_HOURS:
         raise ValueError(f"[auth] token_hours must be more than 0 and at most {MAX_TOKEN_HOURS}")
     return hours
+
+
+def _keys_uri(value: object) -> str:
+    uri = str(value)
+    if uri:
+        parse_token_uri(uri)  # a PIN in it, or a malformed one, is named at once
+    return uri
+
+
+def token_of(config: NodeConfig) -> Token | None:
+    """The token `config` keeps keys in, logged in (its PIN from the pin source), or None."""
+    return open_token(parse_token_uri(config.keys_uri)) if config.keys_uri else None
 
 
 def hosts_of(endpoints: Sequence[str]) -> list[str]:
@@ -237,7 +270,7 @@ def load_home(path: Path, passphrase: str) -> NodeHome:
             now=datetime.now(UTC),
         )
         log.info("node home %s: TLS key, certificate and storage key added", path)
-    keys = load_node_keys(path / KEYS, passphrase, config.profile)
+    keys = load_node_keys(path / KEYS, passphrase, config.profile, token_of(config))
     try:
         raw = (path / CARD).read_bytes()
     except FileNotFoundError:
@@ -283,7 +316,7 @@ def rewrap_home(path: Path, passphrase: str, new_passphrase: str) -> None:
     """Seal the home's keys again under scrypt of `new_passphrase` (`gsomia identity rewrap`,
     ADR 0074): for a home made under PBKDF2 alone, or to change the passphrase."""
     config = read_config(path)
-    rewrap_node_keys(path / KEYS, passphrase, new_passphrase, config.profile)
+    rewrap_node_keys(path / KEYS, passphrase, new_passphrase, config.profile, token_of(config))
 
 
 @dataclass(frozen=True)

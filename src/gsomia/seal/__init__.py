@@ -91,6 +91,8 @@ from gsomia.seal.stream import (  # noqa: E402
     open_stream,
     seal_stream,
 )
+from gsomia.seal.token import Token, open_token  # noqa: E402
+from gsomia.seal.token_uri import TokenUri, parse_token_uri  # noqa: E402
 
 __all__ = [
     "ALL_PROFILES",
@@ -113,6 +115,8 @@ __all__ = [
     "StreamOpened",
     "Summary",
     "TlsFiles",
+    "Token",
+    "TokenUri",
     "add_link_keys",
     "bind",
     "bound_digest",
@@ -135,8 +139,10 @@ __all__ = [
     "open_envelope",
     "open_file",
     "open_stream",
+    "open_token",
     "parse_card",
     "parse_held_card",
+    "parse_token_uri",
     "rewrap_node_keys",
     "seal_envelope",
     "seal_stream",

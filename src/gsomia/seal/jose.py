@@ -145,11 +145,7 @@ def unwrap_cek(jwe: dict[str, Any], keys: NodeKeys, prof: Profile) -> bytes:
         raise Mismatch("ek has the wrong length")
     sealed = ek + b64u_decode(entry["encrypted_key"], what="encrypted_key")
     try:
-        cek = _SUITES[prof.key_alg].decrypt(
-            sealed,
-            keys.hpke,
-            info=recipient_structure(prof.enc),
-        )
+        cek = keys.hpke_decrypt(_SUITES[prof.key_alg], sealed, recipient_structure(prof.enc))
     except Exception as error:  # InvalidTag or a malformed encapsulation: both mean "not ours"
         raise Mismatch("HPKE decryption of the CEK failed") from error
     if len(cek) != 32:
@@ -244,9 +240,9 @@ def _verify_one(key: SignPublic, data: bytes, signature: bytes) -> None:
 def sign_jws(payload: bytes, keys: NodeKeys, prof: Profile) -> dict[str, Any]:
     """JWS General JSON over `payload`, one signature per algorithm of the profile."""
     kid = keys.key_id
-    if prof.name == CLASSIC:
-        key = keys.signers[0]
-        assert isinstance(key, ed25519.Ed25519PrivateKey)
+    first = keys.signers[0]
+    if prof.name == CLASSIC and isinstance(first, ed25519.Ed25519PrivateKey):
+        key = first
         jwk = {
             "kty": "OKP",
             "crv": "Ed25519",
@@ -259,9 +255,9 @@ def sign_jws(payload: bytes, keys: NodeKeys, prof: Profile) -> dict[str, Any]:
         )
     payload_b64 = b64u(payload)
     signatures = []
-    for alg, key in zip(prof.signature_algs, keys.signers, strict=True):
+    for alg, signer in zip(prof.signature_algs, keys.signers, strict=True):
         prot = protected_b64({"alg": alg, "kid": kid})
-        signature = _sign_one(key, f"{prot}.{payload_b64}".encode("ascii"))
+        signature = _sign_one(signer, f"{prot}.{payload_b64}".encode("ascii"))
         signatures.append({"protected": prot, "signature": b64u(signature)})
     return {"payload": payload_b64, "signatures": signatures}
 

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import hpke, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, mldsa, mlkem, x25519
 
 from gsomia.errors import InputError, UsageError
-from gsomia.seal import kdf
+from gsomia.seal import hpke_open, kdf
 from gsomia.seal.jwks import (
     HpkePublic,
     PublicKeys,
@@ -48,6 +48,7 @@ from gsomia.seal.link_keys import (
     write_link_keys,
 )
 from gsomia.seal.profiles import CLASSIC, CNSA2, PQ, profile
+from gsomia.seal.token import Token, TokenEd25519, TokenX25519
 
 # The public side lives in gsomia.seal.jwks; its names stay importable from here.
 __all__ = [
@@ -69,9 +70,12 @@ __all__ = [
     "write_node_keys",
 ]
 
-KemPrivate = mlkem.MLKEM768PrivateKey | mlkem.MLKEM1024PrivateKey | x25519.X25519PrivateKey
+KemPrivate = (
+    mlkem.MLKEM768PrivateKey | mlkem.MLKEM1024PrivateKey | x25519.X25519PrivateKey | TokenX25519
+)
 SignPrivate = (
     ed25519.Ed25519PrivateKey
+    | TokenEd25519
     | ec.EllipticCurvePrivateKey
     | mldsa.MLDSA65PrivateKey
     | mldsa.MLDSA87PrivateKey
@@ -89,6 +93,9 @@ SIGN_FILES = {
     CNSA2: ("sig-p384.pem", "sig-mldsa87.pem"),
     CLASSIC: ("sig-ed25519.pem",),
 }
+#: The keys a PKCS#11 token holds in place of these files (ADR 0091); the rest stay files.
+TOKEN_FILES = ("kem-x25519.pem", "sig-ed25519.pem")
+TOKEN_PROFILES = (PQ, CLASSIC)
 
 
 @dataclass(frozen=True)
@@ -122,6 +129,23 @@ class NodeKeys:
         """The private key HPKE decapsulates with (built once)."""
         return self.hpke_private()
 
+    def hpke_decrypt(self, suite: Any, data: bytes, info: bytes) -> bytes:
+        """`suite.decrypt(data, self.hpke, info=info)`, or, when a token holds the X25519
+        key, the same HPKE open with the token doing the Diffie-Hellman (`seal.hpke_open`)."""
+        held = self.kem[-1]
+        if isinstance(held, TokenX25519):
+            public = held.public_key().public_bytes_raw()
+            if self.profile == PQ:
+                return hpke_open.open_xwing(self.kem[0], held.exchange, public, data, info)
+            return hpke_open.open_x25519(held.exchange, public, data, info)
+        opened: bytes = suite.decrypt(data, self.hpke, info=info)
+        return opened
+
+    @property
+    def in_token(self) -> bool:
+        """Whether a PKCS#11 token holds this node's X25519 and Ed25519 keys."""
+        return any(isinstance(k, TokenX25519 | TokenEd25519) for k in self.kem + self.signers)
+
     def hpke_private(self) -> HpkePrivate:
         if self.profile == PQ:
             return hpke.MLKEM768X25519PrivateKey(self.kem[0], self.kem[1])
@@ -137,9 +161,16 @@ def generate_node_keys(
     nation: str | None = None,
     hosts: Sequence[str] = (),
     now: datetime | None = None,
+    token: Token | None = None,
 ) -> NodeKeys:
-    """Fresh keys for `profile_name`; the TLS certificate names `nation` and `hosts`."""
+    """Fresh keys for `profile_name`; the TLS certificate names `nation` and `hosts`. With
+    `token`, its X25519 and Ed25519 keys are made in the token (`TOKEN_FILES`)."""
     prof = profile(profile_name)
+    if token is not None and prof.name not in TOKEN_PROFILES:
+        raise UsageError(
+            f"keys in a PKCS#11 token are for the {' and '.join(TOKEN_PROFILES)} profiles",
+            hint="a cnsa2 node keeps its P-384 and ML-DSA-87 keys in files (ADR 0091)",
+        )
     kem: tuple[Any, ...]
     signers: tuple[SignPrivate, ...]
     if prof.name == PQ:
@@ -153,6 +184,9 @@ def generate_node_keys(
             (x25519.X25519PrivateKey.generate(),),
             (ed25519.Ed25519PrivateKey.generate(),),
         )
+    if token is not None:
+        held_kem, held_signer = token.generate()
+        kem, signers = (*kem[:-1], held_kem), (held_signer, *signers[1:])
     tls_key = generate_tls_key(prof.name)
     certificate = make_certificate(
         tls_key, nation=nation, hosts=hosts, not_before=now or datetime.now(UTC)
@@ -169,6 +203,8 @@ def write_node_keys(directory: Path, keys: NodeKeys, passphrase: str) -> NodeKey
     secret = new_secret(directory, passphrase)
     names = KEM_FILES[keys.profile] + SIGN_FILES[keys.profile]
     for name, key in zip(names, keys.kem + keys.signers, strict=True):
+        if isinstance(key, TokenX25519 | TokenEd25519):
+            continue  # it stays in its token
         pem = key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
@@ -209,17 +245,32 @@ def add_link_keys(
     )
 
 
-def load_node_keys(directory: Path, passphrase: str, profile_name: str) -> NodeKeys:
-    """Load the keys of `profile_name` from `directory`; UsageError on a wrong passphrase,
-    a missing file, a file others can read, or a key of the wrong type."""
+def load_node_keys(
+    directory: Path, passphrase: str, profile_name: str, token: Token | None = None
+) -> NodeKeys:
+    """Load the keys of `profile_name` from `directory` (and `token`, for those it holds);
+    UsageError on a wrong passphrase, a missing file, a file others can read, or a key of the
+    wrong type."""
     secret = kdf.secret(directory, passphrase)
     names = KEM_FILES[profile(profile_name).name] + SIGN_FILES[profile_name] + (TLS_KEY_FILE,)
-    loaded = [_load_private(directory / name, secret) for name in names]
+    if token is not None and profile_name not in TOKEN_PROFILES:
+        raise UsageError(f"a {profile_name} node keeps no keys in a PKCS#11 token (ADR 0091)")
+    loaded: list[Any] = [
+        _load_private(directory / name, secret)
+        if token is None or name not in TOKEN_FILES
+        else token.kem()
+        if name.startswith("kem-")
+        else token.signer()
+        for name in names
+    ]
     tls_key = loaded.pop()
     n_kem = len(KEM_FILES[profile_name])
-    kem, signers = tuple(loaded[:n_kem]), tuple(loaded[n_kem:])
+    kem, signers = tuple(loaded[:n_kem]), tuple[SignPrivate, ...](loaded[n_kem:])
     shape = _SHAPES[profile_name]
-    if not all(isinstance(k, cls) for k, cls in zip(kem + signers, shape, strict=True)) or not (
+    held = (TokenX25519, TokenEd25519)
+    if not all(
+        isinstance(k, (cls, *held)) for k, cls in zip(kem + signers, shape, strict=True)
+    ) or not (
         isinstance(tls_key, ec.EllipticCurvePrivateKey)
         and tls_key.curve.name == tls_curve(profile_name).name
     ):
@@ -273,13 +324,17 @@ _SHAPES: dict[str, tuple[type, ...]] = {
 
 
 def rewrap_node_keys(
-    directory: Path, passphrase: str, new_passphrase: str, profile_name: str
+    directory: Path,
+    passphrase: str,
+    new_passphrase: str,
+    profile_name: str,
+    token: Token | None = None,
 ) -> None:
     """Seal the keys of `directory` again under scrypt of `new_passphrase` (ADR 0074): the
     upgrade of a directory made under the bare passphrase, or a change of passphrase. The new
     directory is written whole beside the old and swapped in by renames, so a crash leaves one
     or the other, never a mixture."""
-    keys = load_node_keys(directory, passphrase, profile_name)
+    keys = load_node_keys(directory, passphrase, profile_name, token)
     fresh = directory.with_name(directory.name + ".rewrap")
     retired = directory.with_name(directory.name + ".old")
     for leftover in (fresh, retired):

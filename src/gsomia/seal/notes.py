@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from gsomia.errors import InputError
 from gsomia.seal.keys import NodeKeys
+from gsomia.seal.token import TokenEd25519
 
 _SEED_SIZE = 32
 
@@ -30,7 +31,7 @@ class NoteKey:
     sign: Callable[[bytes], bytes] = field(repr=False)
 
 
-def ed25519_key(private_key: Ed25519PrivateKey) -> NoteKey:
+def ed25519_key(private_key: Ed25519PrivateKey | TokenEd25519) -> NoteKey:
     """The note key of an Ed25519 private key."""
     return NoteKey(private_key.public_key().public_bytes_raw(), private_key.sign)
 
@@ -45,7 +46,7 @@ def seed_key(seed: bytes) -> NoteKey:
 def node_note_key(keys: NodeKeys) -> NoteKey | None:
     """The node's Ed25519 signing key, the one its identity card shows; None for a profile
     without one (cnsa2), whose node logs but signs no checkpoint (ADR 0034)."""
-    key = next((k for k in keys.signers if isinstance(k, Ed25519PrivateKey)), None)
+    key = next((k for k in keys.signers if isinstance(k, Ed25519PrivateKey | TokenEd25519)), None)
     return None if key is None else ed25519_key(key)
 
 

@@ -241,7 +241,7 @@ def _open_shared(raw: Unverified, keys: NodeKeys) -> dict[bytes, Any]:
         if raw.shared:
             sealed = cbor.typed(raw.shared, bytes, what="shared part")
             info = _shared_info(raw.head)
-            data = SUITES[raw.head["profile"]].decrypt(sealed, keys.hpke, info=info)
+            data = keys.hpke_decrypt(SUITES[raw.head["profile"]], sealed, info)
             shared = cbor.loads(data, what="shared part", limit=MAX_BATCH_BYTES)
         if not isinstance(shared, dict):
             reject("the shared part is malformed")
@@ -265,7 +265,7 @@ def open_message(parsed: Parsed, msg: Any, *, keys: NodeKeys, sender: IdentityCa
         proof = cbor.typed(msg["proof"], list, what="proof")
         if not 1 <= len(mid) <= 64 or not all(isinstance(p, bytes) for p in proof):
             reject("message id or proof is malformed")
-        data = padding.unpad(SUITES[head["profile"]].decrypt(ct, keys.hpke, info=_info(head, mid)))
+        data = padding.unpad(keys.hpke_decrypt(SUITES[head["profile"]], ct, _info(head, mid)))
         plain = cbor.fields(
             cbor.loads(data, what="sealed part", limit=MAX_BATCH_BYTES), _PLAIN, what="sealed"
         )
@@ -333,7 +333,7 @@ def open_sealed(keys: NodeKeys, data: bytes, context: bytes) -> bytes:
     """What `seal_to` sealed for `keys`' node under `context`; EnvelopeError otherwise."""
     info = cbor.dumps([ANSWERS_INFO, keys.key_id, context])
     try:
-        packed = padding.unpad(SUITES[keys.profile].decrypt(data, keys.hpke, info=info))
+        packed = padding.unpad(keys.hpke_decrypt(SUITES[keys.profile], data, info))
         inflate = zlib.decompressobj()
         opened = inflate.decompress(packed, MAX_BATCH_BYTES)
         if inflate.unconsumed_tail or not inflate.eof:

@@ -32,8 +32,11 @@ from joserfc import jws
 from joserfc.jwk import OKPKey
 
 from gsomia.errors import InputError, VerificationError
+from gsomia.seal.encoding import b64u
+from gsomia.seal.jose import protected_b64
 from gsomia.seal.keys import NodeKeys
 from gsomia.seal.storage import open_at_rest, seal_at_rest
+from gsomia.seal.token import TokenEd25519
 
 __all__ = [
     "LABEL_SCHEMA",
@@ -83,9 +86,9 @@ def assertion_hash(assertion: Mapping[str, Any]) -> str:
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
-def _ed25519(keys: NodeKeys) -> ed25519.Ed25519PrivateKey:
+def _ed25519(keys: NodeKeys) -> ed25519.Ed25519PrivateKey | TokenEd25519:
     for signer in keys.signers:
-        if isinstance(signer, ed25519.Ed25519PrivateKey):
+        if isinstance(signer, ed25519.Ed25519PrivateKey | TokenEd25519):
             return signer
     raise VerificationError("this node's profile has no Ed25519 key to sign an assertion with")
 
@@ -120,19 +123,21 @@ def _label_assertion(
     }
     digest = assertion_hash(assertion)
     claims = {"assertionHash": digest, "assertionSig": _b64(b"".join(tags) + digest.encode())}
-    signer = OKPKey.import_key(
-        _ed25519(keys).private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
+    header = {"alg": "Ed25519", "kid": keys.key_id}
+    payload = json.dumps(claims, separators=(",", ":")).encode()
+    key = _ed25519(keys)
+    if isinstance(key, TokenEd25519):  # the token signs; joserfc would want the key itself
+        signing_input = f"{protected_b64(header)}.{b64u(payload)}"
+        token = f"{signing_input}.{b64u(key.sign(signing_input.encode('ascii')))}"
+    else:
+        signer = OKPKey.import_key(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
         )
-    )
-    token = jws.serialize_compact(
-        {"alg": "Ed25519", "kid": keys.key_id},
-        json.dumps(claims, separators=(",", ":")).encode(),
-        signer,
-        algorithms=["Ed25519"],
-    )
+        token = jws.serialize_compact(header, payload, signer, algorithms=["Ed25519"])
     return {**assertion, "binding": {"method": "jws", "signature": token}}
 
 
