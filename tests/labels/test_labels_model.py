@@ -80,6 +80,9 @@ REFUSED = [
     ({"releasable_to": ["jpn"]}, "'jpn' is not a nation"),
     ({"releasable_to": ["JP"]}, "'JP' is not a nation"),
     ({"releasable_to": ["Japan"]}, "'Japan' is not a nation"),
+    # An organisation is one a SPIF lists; a nation's name in capitals is still no nation.
+    ({"releasable_to": ["KOREA"]}, "'KOREA' is not a nation"),
+    ({"releasable_to": ["Resolute Support"]}, "'Resolute Support' is not a nation"),
     ({"caveats": ["NOFORN"]}, "both NOFORN and Releasable To JPN, KOR"),
     ({"caveats": ["SECRET-ISH"]}, "caveat 'SECRET-ISH' is not known"),
     ({"created_at": datetime(2026, 11, 27, 0, 30)}, "has no timezone"),
@@ -89,6 +92,13 @@ REFUSED = [
     ({"policy_uri": "http://example.org/policy"}, "is not urn:oid"),
     ({"purposes": [""]}, "is empty"),
 ]
+
+
+def test_missions_and_organisations_a_spif_lists_are_releasability_values() -> None:
+    """ADR 0104: NATO's SPIF releases to missions (ISAF, RESOLUTE SUPPORT) and the EU to
+    itself; a label carries them beside nations, in its Releasable To category."""
+    label = kor_label(releasable_to=["JPN", "RESOLUTE SUPPORT", "EU", "NATO"])
+    assert label.releasable_to == {"JPN", "RESOLUTE SUPPORT", "EU", "NATO"}
 
 
 @pytest.mark.parametrize(("changes", "message"), REFUSED)

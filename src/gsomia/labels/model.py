@@ -9,7 +9,7 @@ gsomia's own categories (ADR 0010):
 
 | TagName          | Type        | values                                    |
 |------------------|-------------|-------------------------------------------|
-| `Releasable To`  | PERMISSIVE  | ISO 3166 alpha-3 nations, or `NATO`       |
+| `Releasable To`  | PERMISSIVE  | ISO 3166 alpha-3 nations, `NATO`, `ORGANISATIONS` |
 | `Caveats`        | RESTRICTIVE | `ORCON`, `NOFORN`, `IMCON`, `PROPIN`, ... |
 | `Purpose`        | RESTRICTIVE | the purposes (communities) of the release |
 
@@ -114,6 +114,32 @@ def check_text(what: str, value: object, *, max_len: int = MAX_TEXT) -> str:
     return value
 
 
+#: Releasability values beyond nations: NATO itself and the missions and organisations NATO's
+#: SPIF lists in its Releasable To tag set (ADatP-4774 App. 2), and the EU. Whether a label's
+#: policy admits one is its SPIF's to say (`gsomia.treaty.categories`, ADR 0104); a name not
+#: here is refused as before, so a misspelt nation ("KOREA") never passes for an organisation.
+ORGANISATIONS: frozenset[str] = frozenset(
+    {
+        "NATO", "EU", "EAPC", "ISAF", "IP", "ICI", "KFOR", "MD", "PATG", "PFP",
+        "RESOLUTE SUPPORT", "PARP", "NGC", "NUC", "NRC",
+    }
+)  # fmt: skip
+
+
+def check_releasable(what: str, value: object) -> str:
+    """Return `value` if it is a nation (`check_nation`) or one of `ORGANISATIONS`."""
+    if isinstance(value, str) and value in ORGANISATIONS:
+        return value
+    try:
+        return check_nation(what, value)
+    except InvalidLabel:
+        raise InvalidLabel(
+            f"{what} {value!r} is not a nation",
+            hint="use an ISO 3166 alpha-3 code in capitals (KOR, JPN, USA), NATO, or an "
+            f"organisation a SPIF lists: {', '.join(sorted(ORGANISATIONS))}",
+        ) from None
+
+
 def check_nation(what: str, value: object) -> str:
     """Return `value` if it is an ISO 3166 alpha-3 code in capitals or `NATO`."""
     if not isinstance(value, str) or not _NATION.fullmatch(value):
@@ -186,7 +212,7 @@ class Category:
             raise InvalidLabel(f"category {self.tag_name!r} must be {expected}, not {self.type}")
         if self.tag_name == TAG_RELEASABLE_TO:
             for value in self.values:
-                check_nation("Releasable To value", value)
+                check_releasable("Releasable To value", value)
         elif self.tag_name == TAG_CAVEATS:
             for value in self.values:
                 if value not in CAVEATS:

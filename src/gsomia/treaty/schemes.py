@@ -21,7 +21,13 @@ from importlib import resources
 from lxml import etree
 
 from gsomia.errors import InputError, NotFound
-from gsomia.treaty.categories import TagSet, parse_tag_sets
+from gsomia.treaty.categories import (
+    Requirement,
+    TagSet,
+    category_problems,
+    class_requirements,
+    parse_tag_sets,
+)
 from gsomia.treaty.spif_markings import (
     ElementMarks,
     MarkingData,
@@ -120,6 +126,10 @@ class Scheme:
     _index: Mapping[str, Level] = field(repr=False, compare=False)
     #: The security category tag sets the SPIF defines, with their checks (`categories`).
     tag_sets: tuple[TagSet, ...] = field(default=(), compare=False)
+    #: The categories each classification requires (the SPIF's requiredCategory).
+    class_rules: Mapping[str, tuple[Requirement, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
     #: How the SPIF says a label under this scheme is shown (`spif_markings`, ADR 0103).
     markings: SpifMarkings | None = field(default=None, compare=False, repr=False)
 
@@ -160,6 +170,12 @@ class Scheme:
         if self.markings is None:
             return classification
         return display_marking(self.markings, classification, categories, lang=lang, where=where)
+
+    def category_problems(
+        self, classification: str, categories: Iterable[tuple[str, str, Iterable[str]]]
+    ) -> list[str]:
+        """What breaks this scheme's SPIF in a label's categories, each naming its rule."""
+        return category_problems(self.tag_sets, classification, categories, self.class_rules)
 
     def __contains__(self, level: object) -> bool:
         return level in self.levels
@@ -282,6 +298,7 @@ def parse_spif(data: bytes) -> Scheme:
         levels=tuple(levels),
         _index=_index(levels, nation),
         tag_sets=parse_tag_sets(root, nation),
+        class_rules=class_requirements(root, nation),
         markings=markings,
     )
 
