@@ -194,28 +194,23 @@ def _unmet(
     return f"{_OPERATIONS.get(requirement.operation, requirement.operation)} of {names}"
 
 
-def category_problems(
-    tag_sets: Iterable[TagSet],
-    classification: str,
-    categories: Categories,
-    required_by_class: Mapping[str, tuple[Requirement, ...]] | None = None,
-) -> list[str]:
-    """What is wrong with `categories` ((tag name, 4774 type, values)) at `classification`
-    under a policy with `tag_sets` (and `required_by_class`), each naming the SPIF rule it
-    breaks; an empty list when the label is valid as the SPIF says."""
-    sets = tuple(tag_sets)
+def _value_problems(
+    sets: tuple[TagSet, ...], classification: str, categories: Categories
+) -> tuple[list[str], dict[str, set[str]]]:
+    """Problems of each listed category on its own, and the values that pass them."""
     known = {(tag_set.name, tag_set.kind): tag_set for tag_set in sets}
     by_name = {tag_set.name: tag_set for tag_set in sets}
-    problems = []
+    problems: list[str] = []
     chosen: dict[str, set[str]] = {}
     for name, kind, values in categories:
         listed = list(values)
         tag_set = known.get((name, kind))
         if tag_set is None:
-            if name in by_name:
-                problems.append(f"{name!r} is {by_name[name].kind}, not {kind}")
-            else:
-                problems.append(f"the policy defines no category {name!r}")
+            problems.append(
+                f"{name!r} is {by_name[name].kind}, not {kind}"
+                if name in by_name
+                else f"the policy defines no category {name!r}"
+            )
             continue
         if tag_set.single and len(set(listed)) > 1:
             problems.append(f"{name!r} allows one value only (singleSelection)")
@@ -226,20 +221,38 @@ def category_problems(
                 problems.append(f"{name!r} {value} is excluded at {classification} (excludedClass)")
             else:
                 chosen.setdefault(name, set()).add(value)
+    return problems, chosen
+
+
+def _rule_problems(sets: tuple[TagSet, ...], chosen: Mapping[str, set[str]]) -> list[str]:
+    """What the chosen values' own excludedCategory and requiredCategory rules refuse."""
+    problems = []
     for tag_set in sets:
         for value in sorted(chosen.get(tag_set.name, set()) & set(tag_set.values)):
             for ref in tag_set.excluded.get(value, ()):
-                for other, other_value in sorted(_matches(ref, sets, chosen)):
-                    problems.append(
-                        f"{tag_set.name!r} {value} excludes {other!r} {other_value} "
-                        "(excludedCategory)"
-                    )
+                problems += [
+                    f"{tag_set.name!r} {value} excludes {other!r} {other_value} (excludedCategory)"
+                    for other, other_value in sorted(_matches(ref, sets, chosen))
+                ]
             for requirement in tag_set.required.get(value, ()):
                 unmet = _unmet(requirement, sets, chosen)
                 if unmet:
-                    problems.append(
-                        f"{tag_set.name!r} {value} requires {unmet} (requiredCategory)"
-                    )
+                    problems.append(f"{tag_set.name!r} {value} requires {unmet} (requiredCategory)")
+    return problems
+
+
+def category_problems(
+    tag_sets: Iterable[TagSet],
+    classification: str,
+    categories: Categories,
+    required_by_class: Mapping[str, tuple[Requirement, ...]] | None = None,
+) -> list[str]:
+    """What is wrong with `categories` ((tag name, 4774 type, values)) at `classification`
+    under a policy with `tag_sets` (and `required_by_class`), each naming the SPIF rule it
+    breaks; an empty list when the label is valid as the SPIF says."""
+    sets = tuple(tag_sets)
+    problems, chosen = _value_problems(sets, classification, categories)
+    problems += _rule_problems(sets, chosen)
     for requirement in (required_by_class or {}).get(classification, ()):
         unmet = _unmet(requirement, sets, chosen)
         if unmet:
