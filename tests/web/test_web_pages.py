@@ -187,8 +187,9 @@ def test_publish_then_release_through_the_pages(sites: dict[str, Site]) -> None:
     assert page.count('class="banner tier-secret') == 2  # top and bottom
     assert "군사II급비밀" in page
     # The label as the node made it: its categories and the review time it set (ADR 0105).
-    assert "Releasable To (PERMISSIVE)" in page
-    assert '<th scope="row">Review</th>' in page
+    # in kim's language (the values as the label holds them).
+    assert "공개 대상 (허용형)" in page
+    assert '<th scope="row">재분류 검토</th>' in page
     assert 'id="release"' not in page  # an analyst may not release (R50)
 
     park = sites["KOR"].client()
@@ -197,7 +198,10 @@ def test_publish_then_release_through_the_pages(sites: dict[str, Site]) -> None:
     released = park.post(page_path + "/release", data={"csrf": token})
     assert released.status_code == 200
     assert 'data-state="released"' in released.text
-    assert "may go to JPN" in released.text  # the decision, from the access log
+    # The decision, from the access log, in park's language; the log's English beside it.
+    assert 'data-reason="provision_allowed"' in released.text
+    assert "JPN에 제공 가능" in released.text
+    assert "may go to JPN" in released.text
 
 
 def test_a_conflict_on_a_page_form_answers_409_like_the_api(sites: dict[str, Site]) -> None:
@@ -318,7 +322,10 @@ def test_reader_cleared_below_is_refused_with_reason_and_article(
     # Refused with the reason and the article; the holding's page (its title, its markings)
     # is not shown to one who may not read it.
     assert 'id="error-message"' in answer.text
-    assert "clearance below" in answer.text
+    # In suzuki's language, by the reason's code; the log's English sentence in its title.
+    assert 'data-reason="clearance_below_holding"' in answer.text
+    assert "資格が受領締約国の区分で保有物の等級より低い" in answer.text
+    assert 'title="clearance below' in answer.text
     assert "Art. 7.2" in answer.text
     assert 'id="refusal-reason"' not in answer.text
     assert client.get(f"/holdings/{holding_id}").status_code == 404
@@ -363,6 +370,17 @@ def test_agreement_page_shows_lifecycle_and_table(sites: dict[str, Site]) -> Non
     assert "군사II급비밀" in page
     assert "법제처 심사" in page  # a domestic approval step in the lifecycle
     assert client.get("/agreements/NOPE").status_code == 404
+
+
+def test_agreement_page_in_japanese_says_effective_from_and_dates_as_japan_writes_them(
+    sites: dict[str, Site],
+) -> None:
+    client = sites["JPN"].client()
+    sign_in(client, "sato")
+    page = client.get("/agreements/KOR-JPN-2016").text
+    assert "送信元" not in page  # "from" a sender is not "from" a date (issue 16)
+    assert "適用開始 2016/11/23" in page
+    assert "2016-11-23" not in page
 
 
 def test_agreement_page_marks_what_the_data_leaves_unconfirmed(sites: dict[str, Site]) -> None:

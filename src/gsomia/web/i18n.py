@@ -1,17 +1,25 @@
 """The pages' static texts in English, Korean and Japanese, from `messages/<lang>.json`.
 
 Markings, names and reasons from the treaty are shown as they are; only the interface's own
-words are translated. A key missing in a language falls back to English, and a key missing in
-English shows as itself, so a gap is visible rather than blank.
+words are translated, and the core's reasons by their code (`treaty.reasons`, ADR 0099): the
+English sentence stays in the log, the page says it in the reader's language. A key missing in a
+language falls back to English, and a key missing in English shows as itself, so a gap is
+visible rather than blank. Dates are written as the reader's locale writes them (Babel), times
+in UTC, 24-hour, saying so.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from functools import cache
 from importlib import resources
 
+from babel.dates import format_date
+
 from gsomia.treaty import names
+from gsomia.treaty.reasons import explain
 
 LANGUAGES = names.LANGUAGES  # checked where a person's language is set
 DEFAULT = "en"
@@ -27,6 +35,15 @@ def catalogue(language: str) -> dict[str, str]:
     return data
 
 
+@dataclass(frozen=True, slots=True)
+class Said:
+    """A reason as a page shows it: the words, their language, and the reason's code."""
+
+    text: str
+    language: str
+    code: str | None
+
+
 class Translator:
     """`t("key", name=...)` in one language."""
 
@@ -38,6 +55,48 @@ class Translator:
     def __call__(self, key: str, **values: object) -> str:
         text = self._own.get(key) or self._fallback.get(key) or key
         return text.format(**values) if values else text
+
+    def reason(self, sentence: str) -> Said:
+        """The core's English `sentence` in this language, when its code is known here."""
+        found = explain(sentence)
+        if found is None:
+            return Said(sentence, DEFAULT, None)
+        template = self._own.get(f"reason.{found.code}")
+        if template is None:
+            return Said(sentence, DEFAULT, found.code)
+        values = {name: self._value(name, value) for name, value in found.values.items()}
+        text = template.format(**values)
+        if found.requirement:
+            text = f"{text} ({found.requirement})"
+        return Said(text, self.language, found.code)
+
+    def _value(self, name: str, value: str) -> str:
+        if name == "state":  # an agreement's state, said as the state column says it
+            return self._own.get(f"state_{value}", value)
+        if name == "why":  # a reason inside a reason
+            return self.reason(value).text
+        return value
+
+    def label_name(self, key: str) -> str:
+        """A category's tag name or type (`label_tag.Purpose`), or as the label says it."""
+        return self._own.get(key) or self._fallback.get(key) or key.split(".", 1)[1]
+
+    def day(self, value: date | datetime | None) -> str:
+        """A date as the reader's locale writes it ("2026. 12. 3.", "2026/12/03")."""
+        if value is None:
+            return "—"
+        if isinstance(value, datetime):
+            value = value.astimezone(UTC).date()
+        return format_date(value, "medium", locale=self.language)
+
+    def moment(self, value: datetime | None, *, seconds: bool = True) -> str:
+        """A time in UTC: the locale's date, a 24-hour clock, and "UTC" (nodes of different
+        nations compare times; a local clock would need the reader's zone to be read)."""
+        if value is None:
+            return "—"
+        at = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+        clock = at.strftime("%H:%M:%S" if seconds else "%H:%M")
+        return f"{self.day(at.date())} {clock} UTC"
 
 
 def pick_language(accept_language: str) -> str:

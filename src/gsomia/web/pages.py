@@ -88,21 +88,36 @@ def partners(node: Node, day: date) -> list[str]:
     return sorted({line.partner for line in agreement_lines(node, day)})
 
 
-def label_fields(obj: dict[str, Any]) -> list[tuple[str, str]]:
-    """A STANAG 4774 label (JSON form) as rows of field and value, in document order."""
+@dataclass(frozen=True)
+class LabelField:
+    """A row of a label's table: the message key of its name (a category's own tag name when
+    no key names it), the category's type key, and the value as the label holds it."""
+
+    name: str
+    value: str
+    kind: str | None = None
+
+
+def label_fields(obj: dict[str, Any]) -> list[LabelField]:
+    """A STANAG 4774 label (JSON form) as rows of field and value, in document order; the
+    names are message keys, so the table is in the reader's language and the values as
+    stored (a marking, a nation, a purpose is not translated)."""
     info = obj.get("ConfidentialityInformation", {})
     fields = [
-        ("Policy", str(info.get("PolicyIdentifier", ""))),
-        ("Classification", str(info.get("Classification", ""))),
+        LabelField("label_field_policy", str(info.get("PolicyIdentifier", ""))),
+        LabelField("label_field_classification", str(info.get("Classification", ""))),
     ]
     for category in info.get("Category", []):
         values = ", ".join(str(v) for v in category.get("GenericValues", []))
-        fields.append((f"{category.get('TagName', '?')} ({category.get('Type', '?')})", values))
-    fields.append(("Originator", str(obj.get("OriginatorID", {}).get("Value", ""))))
-    fields.append(("Created", str(obj.get("CreationTime", ""))))
+        tag, kind = str(category.get("TagName", "?")), str(category.get("Type", "?"))
+        fields.append(LabelField(f"label_tag.{tag}", values, f"label_type.{kind.lower()}"))
+    fields.append(
+        LabelField("label_field_originator", str(obj.get("OriginatorID", {}).get("Value", "")))
+    )
+    fields.append(LabelField("label_field_created", str(obj.get("CreationTime", ""))))
     if obj.get("ReviewDateTime"):  # set by the node on what it marks (ADR 0105)
-        fields.append(("Review", str(obj["ReviewDateTime"])))
-    fields.append(("Id", str(obj.get("Id", ""))))
+        fields.append(LabelField("label_field_review", str(obj["ReviewDateTime"])))
+    fields.append(LabelField("label_field_id", str(obj.get("Id", ""))))
     return fields
 
 

@@ -1,0 +1,209 @@
+"""The pages say the core's reasons, states and label fields in the reader's language.
+
+Reasons are translated by code (`treaty.reasons`, ADR 0099): these tests walk every code and
+every state and fail when a language lacks one, and walk the treaty's decisions and fail when
+one of their sentences has no code, so neither side can drift from the other.
+"""
+
+from __future__ import annotations
+
+import ast
+import string
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gsomia.exchange import outbox
+from gsomia.store import holdings
+from gsomia.treaty import reasons
+from gsomia.treaty.compromise import CaseState
+from gsomia.treaty.consent_requests import ConsentStatus
+from gsomia.treaty.disputes import DisputeState
+from gsomia.treaty.lifecycle import State
+from gsomia.treaty.security_visits import VisitState
+from gsomia.web.i18n import LANGUAGES, Translator, catalogue
+from gsomia.web.pages import label_fields
+
+TREATY = Path(reasons.__file__).parent
+#: The treaty modules whose every decision must have a code: those whose reasons reach a page
+#: (reading, lists, roles, provision, onward release, purposes, reach, sessions).
+COVERED = (
+    "access",
+    "listing",
+    "roles",
+    "provision",
+    "decisions",
+    "purposes",
+    "reach",
+    "officials",
+    "sessions",
+    "credentials",
+)
+SAMPLE = "X1"
+
+
+def said_sentences(module: str) -> list[tuple[int, str, int]]:
+    """Each `deny(…)` / `allow(…)` of `module` whose reason is written there: the line, the
+    sentence with every formatted value replaced by `SAMPLE`, and how many there are."""
+    tree = ast.parse((TREATY / f"{module}.py").read_text("utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        called = node.func
+        name = called.attr if isinstance(called, ast.Attribute) else getattr(called, "id", "")
+        if name not in ("deny", "allow"):
+            continue
+        said = node.args[0]
+        if isinstance(said, ast.Constant) and isinstance(said.value, str):
+            found.append((node.lineno, said.value, 0))
+        elif isinstance(said, ast.JoinedStr):
+            parts = [str(p.value) if isinstance(p, ast.Constant) else SAMPLE for p in said.values]
+            holes = sum(isinstance(p, ast.FormattedValue) for p in said.values)
+            found.append((node.lineno, "".join(parts), holes))
+    return found
+
+
+@pytest.mark.parametrize("module", COVERED)
+def test_every_reason_the_treaty_says_has_a_code(module: str) -> None:
+    sentences = said_sentences(module)
+    assert sentences, f"treaty.{module} says no reason: is the walk still right?"
+    for line, sentence, holes in sentences:
+        found = reasons.explain(sentence)
+        assert found is not None, f"treaty/{module}.py:{line} has no code: {sentence!r}"
+        # Each formatted value is one placeholder (one said twice counts twice).
+        template = reasons.REASONS[found.code]
+        assert template.count("{") == holes, (module, line, found.code)
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_every_code_has_a_message_in_every_language(language: str) -> None:
+    messages = catalogue(language)
+    for code, english in reasons.REASONS.items():
+        said = messages.get(f"reason.{code}")
+        assert said, f"{language} has no message for reason {code}"
+        assert reasons.placeholders(said) == reasons.placeholders(english), (language, code)
+        if language == "en":
+            assert said == english  # the catalogue's English is the core's, word for word
+    assert {k[7:] for k in messages if k.startswith("reason.")} == set(reasons.REASONS)
+
+
+STATES = [
+    *(f"state_{s.value}" for s in State),
+    *(f"consent_{s.value}" for s in ConsentStatus),
+    *(f"dispute_{s.value}" for s in DisputeState),
+    *(f"security_visit_{s.value}" for s in VisitState),
+    *(f"case_state.{s.value}" for s in CaseState),
+    *(f"holding_{s}" for s in (holdings.HELD, "destroyed", "returned")),
+    *(f"item_{s}" for s in ("draft", "released")),
+    *(f"delivery_{s}" for s in (outbox.QUEUED, outbox.RECEIVED, outbox.REJECTED)),
+    *(f"notice_status.{s}" for s in ("awaiting acknowledgements", "acknowledged", "applied")),
+]
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+@pytest.mark.parametrize("key", STATES)
+def test_every_state_has_a_word_in_every_language(language: str, key: str) -> None:
+    said = catalogue(language).get(key, "")
+    assert said.strip(), f"{language} has no word for {key}"
+    if language != "en":
+        assert said != catalogue("en")[key], f"{key} is English on the {language} pages"
+
+
+_WORD = st.text(string.ascii_letters + string.digits, min_size=1, max_size=8)
+_WORDS = st.lists(_WORD, min_size=1, max_size=3).map(" ".join)
+
+
+@given(st.sampled_from(sorted(reasons.REASONS)), st.data())
+def test_a_sentence_said_from_a_code_comes_back_to_that_code(
+    code: str, data: st.DataObject
+) -> None:
+    template = reasons.REASONS[code]
+    values = {
+        name: data.draw(_WORD if name in reasons._WORDS else _WORDS, label=name)
+        for name in sorted(reasons.placeholders(template))
+    }
+    found = reasons.explain(template.format(**values))
+    assert found is not None
+    assert (found.code, found.values) == (code, values)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("ja", "資格が受領締約国の区分で保有物の等級より低い: 資格は秘、極秘以上が必要 (R19)"),
+        (
+            "ko",
+            "인가 등급이 접수 당사국 체계상 보유물 등급보다 낮음: 인가 秘, 極秘 이상 필요 (R19)",
+        ),
+    ],
+)
+def test_a_refusal_is_said_in_the_readers_language(language: str, expected: str) -> None:
+    english = (
+        "clearance below the holding's level in the receiving party's scheme: cleared to 秘, "
+        "極秘 or above needed (R19)"
+    )
+    said = Translator(language).reason(english)
+    assert (said.text, said.language, said.code) == (expected, language, "clearance_below_holding")
+
+
+def test_a_state_inside_a_reason_and_a_reason_inside_a_reason_are_translated() -> None:
+    t = Translator("ja")
+    assert t.reason("KOR-JPN-2016 is not in force (termination_notified)").text == (
+        "KOR-JPN-2016は効力を有していない(終了通告済み)"
+    )
+    nested = "consent c-1 does not allow this release: personnel security clearance expired"
+    assert t.reason(nested).text == "同意c-1はこの提供を認めない: 秘密取扱資格の期限切れ"
+
+
+def test_a_sentence_without_a_code_stays_english_and_says_so() -> None:
+    said = Translator("ko").reason("peer JPN has no endpoint")
+    assert (said.text, said.language, said.code) == ("peer JPN has no endpoint", "en", None)
+
+
+@pytest.mark.parametrize(
+    ("language", "day", "moment"),
+    [
+        ("en", "Dec 3, 2026", "Dec 3, 2026 09:05:07 UTC"),
+        ("ko", "2026. 12. 3.", "2026. 12. 3. 09:05:07 UTC"),
+        ("ja", "2026/12/03", "2026/12/03 09:05:07 UTC"),
+    ],
+)
+def test_dates_in_the_readers_locale(language: str, day: str, moment: str) -> None:
+    t = Translator(language)
+    assert t.day(date(2026, 12, 3)) == day
+    assert t.moment(datetime(2026, 12, 3, 9, 5, 7, tzinfo=UTC)) == moment
+    assert t.day(None) == t.moment(None) == "—"
+
+
+def test_label_fields_are_named_in_the_readers_language() -> None:
+    label = {
+        "ConfidentialityInformation": {
+            "PolicyIdentifier": "urn:nato:stanag:4774:confidentialitymetadatalabel:1:0",
+            "Classification": "極秘",
+            "Category": [
+                {"Type": "PERMISSIVE", "TagName": "Releasable To", "GenericValues": ["JPN"]},
+                {"Type": "RESTRICTIVE", "TagName": "Someone's Own", "GenericValues": ["x"]},
+            ],
+        },
+        "OriginatorID": {"Value": "urn:gsomia:originator:KOR"},
+        "CreationTime": "2026-12-03T09:00:00Z",
+        "Id": "l-1",
+    }
+    t = Translator("ja")
+    names = [
+        t(f.name) if f.kind is None else f"{t.label_name(f.name)} ({t.label_name(f.kind)})"
+        for f in label_fields(label)
+    ]
+    assert names == [
+        "ポリシー",
+        "秘密区分",
+        "提供先 (許可型)",
+        "Someone's Own (制限型)",  # a tag this node has no word for, as the label names it
+        "作成者",
+        "作成日時",
+        "識別子",
+    ]
