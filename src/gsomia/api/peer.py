@@ -34,6 +34,7 @@ from gsomia.node.receive import receive_batch
 from gsomia.node.runtime import Node
 from gsomia.seal import IdentityCard
 from gsomia.seal.sealed import parse_batch, seal_to
+from gsomia.treaty.items import Precedence
 
 router = APIRouter(tags=["peers"])
 log = logging.getLogger("gsomia.links")
@@ -96,9 +97,15 @@ async def deliver(request: Request, node: NodeDep, peer: PeerDep) -> Response:
     # A FLASH batch (the sender's hint; it orders work only) is FLASH work: this node's bulk
     # work yields to it. A bulk batch yields to FLASH work in hand at each of its turns. The
     # FLASH lane sends each message alone, so a larger batch marked FLASH is taken as bulk:
-    # a partner cannot jump its bulk ahead of everyone else's by marking it.
+    # a partner cannot jump its bulk ahead of everyone else's by marking it. Nor by marking
+    # every lone message: past its FLASH budget, one is handled as IMMEDIATE (treaty.flash).
     hinted = request.headers.get(PRECEDENCE_HEADER, "").upper() == "FLASH"
-    flash = hinted and head["size"] == 1
+    flash = (
+        hinted
+        and head["size"] == 1
+        and card is not None
+        and node.flash_precedence(sender) is Precedence.FLASH
+    )
     with node.precedence.flash() if flash else contextlib.nullcontext():
         turn = (lambda: None) if flash else node.precedence.yield_to_flash
         # The alert goes out as the FLASH holding commits, not after the answers are signed.

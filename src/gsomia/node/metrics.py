@@ -107,6 +107,12 @@ class Metrics:
             ["peer"],
             nation,
         )
+        self.flash_demoted = counter(
+            "gsomia_flash_demoted_total",
+            "Lone messages a partner marked FLASH over its FLASH budget, handled at IMMEDIATE",
+            ["peer"],
+            nation,
+        )
         self.rejections = counter(
             "gsomia_rejections_total",
             "Incoming messages refused, by kind and whether the sender's signature held",

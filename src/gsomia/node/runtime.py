@@ -17,6 +17,7 @@ from gsomia.exchange.worker import DeliveryWorker, PeerAddress
 from gsomia.ledger.policy import LogPolicy
 from gsomia.node import at_rest
 from gsomia.node.alerts import AlertBroker
+from gsomia.node.flash_budget import FlashBudgets
 from gsomia.node.home import NodeHome
 from gsomia.node.ledger import NodeLedger
 from gsomia.node.metrics import Metrics
@@ -26,6 +27,8 @@ from gsomia.seal.at_rest import Vault
 from gsomia.store import agreement_events, peers
 from gsomia.store.db import check_integrity, make_engine, migrate, reach, reader
 from gsomia.treaty.agreements import Agreement, AgreementRegistry, amended, load_agreements
+from gsomia.treaty.flash import FlashBudget
+from gsomia.treaty.items import Precedence
 from gsomia.treaty.lifecycle import Event
 from gsomia.treaty.schemes import Scheme, SchemeRegistry, load_schemes
 
@@ -86,6 +89,8 @@ class Node:
         self.links = PeerLinks(self.keys.tls_files)
         #: CCEB precedence in this process: bulk work yields while FLASH is handled.
         self.precedence = PrecedenceGate()
+        #: Each partner's FLASH budget (`gsomia.treaty.flash`): past it, FLASH is IMMEDIATE.
+        self.flash_budgets = FlashBudgets(self.metrics.flash_demoted)
         self.worker = DeliveryWorker(
             self.engine,
             sender=self.nation,
@@ -209,6 +214,18 @@ class Node:
         if self._recorded is recorded:  # no step recorded meanwhile: still the agreement
             cache[agreement_id] = agreement
         return agreement
+
+    def flash_precedence(self, partner: str) -> Precedence:
+        """How a lone message `partner` marked FLASH is handled now: FLASH within the budget
+        of this node's agreement with it (the default budget without one), else IMMEDIATE."""
+        now = self.clock()
+        agreement = self.agreement_with(partner, now)
+        budget = (
+            FlashBudget()
+            if agreement is None
+            else FlashBudget(agreement.flash_per_hour, agreement.flash_burst)
+        )
+        return self.flash_budgets.precedence(partner, budget, now)
 
     def agreement_with(self, nation: str, now: datetime) -> Agreement | None:
         """This node's agreement with `nation`: the one in force now, else the newest."""

@@ -100,6 +100,10 @@ class Agreement:
     courier_receipt_days: int = 30
     #: Days after its last inspection a contractor facility may still receive CMI: policy (R35).
     contractor_inspection_days: int = 365
+    #: Lone messages the partner may have handled as FLASH, at once and per hour after:
+    #: policy data (`treaty.flash`).
+    flash_burst: int = 10
+    flash_per_hour: int = 60
     #: `status_at` per day, remembered: the history is fixed, so the replay's answer is too
     #: (each item received asks it; a copy with another history starts afresh).
     _statuses: dict[date | None, Status] = field(
@@ -325,8 +329,17 @@ def parse_agreement(text: str, schemes: SchemeRegistry) -> Agreement:
         classic_crypto_allowed=bool(data.get("classic_crypto_allowed", False)),
         courier_receipt_days=_days(data, "courier_receipt_days", 30, ident),
         contractor_inspection_days=_days(data, "contractor_inspection_days", 365, ident),
+        flash_burst=_count(data, "flash_burst", 10, ident),
+        flash_per_hour=_count(data, "flash_per_hour", 60, ident),
         unconfirmed=_unconfirmed(data, ident),
     )
+
+
+def _count(data: Mapping[str, Any], name: str, default: int, ident: str) -> int:
+    value = data.get(name, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 100_000:
+        raise InputError(f"{ident}: {name} must be a whole number, 1-100000")
+    return value
 
 
 def _days(data: Mapping[str, Any], name: str, default: int, ident: str) -> int:
