@@ -514,3 +514,37 @@ def test_the_people_page_is_for_admins_and_in_their_language(sites: dict[str, Si
     assert 'href="/people"' in choi.get("/").text
     assert kim.get("/people").status_code == 403  # an analyst is refused (R16)
     assert 'href="/people"' not in kim.get("/").text
+
+
+def test_a_refused_reader_is_offered_no_copy_translate_or_derive_form(
+    sites: dict[str, Site], holding_id: str
+) -> None:
+    """Each of those reads the content; one refused it is offered them no more (issue 16)."""
+    client = sites["JPN"].client()
+    token = sign_in(client, "sato")
+    forms = ('id="form-copies"', 'id="form-translate"', 'id="form-derive"')
+    before = client.get(f"/holdings/{holding_id}").text
+    assert all(form in before for form in forms)  # an analyst may reproduce (R29)
+    answer = client.post(
+        f"/holdings/{holding_id}/read", data={"csrf": token, "purpose": "press-briefing"}
+    )
+    assert answer.status_code == 403
+    assert 'data-reason="other_purpose"' in answer.text
+    assert TRACK not in answer.text
+    assert not [form for form in forms if form in answer.text]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/items/{}", "/holdings/{}", "/holdings/{}/read", "/holdings/{}/copies", "/items/{}/release"],
+)
+def test_a_missing_item_or_holding_is_not_found_not_refused(
+    sites: dict[str, Site], path: str
+) -> None:
+    client = sites["KOR"].client()
+    token = sign_in(client, "park")
+    where = path.format("KOR-0000-nothing")
+    answer = client.post(where, data={"csrf": token}) if path.count("/") > 2 else client.get(where)
+    assert answer.status_code == 404
+    assert "찾을 수 없음" in answer.text  # park's "Not found", not "Refused"
+    assert "거부됨" not in answer.text

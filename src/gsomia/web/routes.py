@@ -237,6 +237,9 @@ def show_holding(page: Page, holding_id: str, *, status: int = 200, **extra: Any
     assert user is not None
     view = listing.holding_listing(node, user, holding_id)
     marks = pages.holding_markings(node, view)
+    # One refused its content is offered no way to copy, translate or derive it: each of
+    # those reads the content (R29, R30, R8), and the node would refuse them the same.
+    refused = extra.get("refused")
     return render(
         page,
         "holding.html",
@@ -249,6 +252,7 @@ def show_holding(page: Page, holding_id: str, *, status: int = 200, **extra: Any
         decisions=overview.decisions_on(node, [view.id, view.item_id]),
         done=done_of(page),
         today=node.clock().date(),
+        reproducible=bool(page.may.get("reproduce")) and refused is None and view.state == "held",
         **pages.holding_control(node, user, view),
         **extra,
     )
