@@ -179,3 +179,25 @@ def test_basic_credentials_and_errors_as_taxii_says(make_net: MakeNet) -> None:
     assert nobody.status_code == 401
     with pytest.raises((requests.HTTPError, TAXIIServiceException)):
         ApiRoot(f"{proc.url}/taxii2/NO-SUCH-1999/", auth=Bearer(proc.tokens["sato"])).refresh()
+
+
+def test_a_posts_status_outlives_a_restart_and_is_its_posters(make_net: MakeNet) -> None:
+    net = make_net(("KOR", "JPN"))
+    net.start("JPN")
+    indicator = stix2.Indicator(
+        name="launch site beacon",
+        pattern="[ipv4-addr:value = '198.51.100.9']",
+        pattern_type="stix",
+        extensions={EXTENSION_ID: {"extension_type": "property-extension", "classification": "秘"}},
+    )
+    posted = _collection(net, "sato").add_objects(stix2.Bundle(indicator).serialize())
+    net.stop("JPN")
+    net.start("JPN")
+    proc = net.nodes["JPN"]
+    url = f"{proc.url}/taxii2/{AGREEMENT}/"
+    again = ApiRoot(url, auth=Bearer(proc.tokens["sato"])).get_status(posted.id)
+    assert (again.status, again.success_count, again.failure_count) == ("complete", 1, 0)
+    assert [s["id"] for s in again.successes] == [indicator.id]
+    with pytest.raises(requests.HTTPError) as hidden:  # another analyst's post is not theirs
+        ApiRoot(url, auth=Bearer(proc.tokens["suzuki"])).get_status(posted.id)
+    assert _status(hidden.value) == 404

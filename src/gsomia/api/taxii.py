@@ -12,8 +12,7 @@ import base64
 import binascii
 import json
 import uuid
-from collections import OrderedDict
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -21,7 +20,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from gsomia.api.deps import NodeDep, current_user
-from gsomia.errors import InputError, NotFound, Unauthenticated
+from gsomia.errors import InputError, Unauthenticated
 from gsomia.node import taxii
 from gsomia.node.runtime import Node
 from gsomia.node.sharing import Handed
@@ -30,19 +29,12 @@ from gsomia.node.users import UserRecord
 from gsomia.stix.matching import Match, match_of, version_of
 from gsomia.stix.objects import STIX_MEDIA_TYPE, object_of
 
-__all__ = ["MAX_ENVELOPE", "PREFIX", "STATUSES_BYTES", "TAXII_MEDIA_TYPE", "router", "taxii_user"]
+__all__ = ["MAX_ENVELOPE", "PREFIX", "TAXII_MEDIA_TYPE", "router", "taxii_user"]
 
 PREFIX = "/taxii2"
 TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
 #: The largest envelope a tool may post (the API root's `max_content_length`).
 MAX_ENVELOPE = 8 << 20
-_STATUSES_KEPT = 1000
-#: The bytes the kept statuses may hold together (the oldest go first): a status names each
-#: refused object, and 1,000 posts of 1,000 long ids were gigabytes (found by the attack).
-STATUSES_BYTES = 32 << 20
-#: What a status keeps of a refused object's id (a STIX id is a type of at most 250
-#: characters, "--" and a UUID) and of the reason.
-_ID_KEPT, _WHY_KEPT = 300, 500
 
 
 class TaxiiError(BaseModel):
@@ -96,8 +88,7 @@ def _answer(
     return Response(data, status_code=status, media_type=TAXII_MEDIA_TYPE, headers=headers)
 
 
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+_stamp = taxii.stamp
 
 
 def _collection_body(found: Collection) -> dict[str, Any]:
@@ -275,16 +266,6 @@ def get_versions(
     return _answer({"more": False, "versions": [entry["version"]]}, headers=headers)
 
 
-def _statuses(request: Request) -> OrderedDict[str, tuple[str, dict[str, Any], int]]:
-    """The statuses of posts, kept in memory (the last `_STATUSES_KEPT`): a post is taken in
-    at once, so a status only ever reports what happened (ADR 0116)."""
-    state = request.app.state
-    if not hasattr(state, "taxii_statuses"):
-        state.taxii_statuses = OrderedDict()
-    found: OrderedDict[str, tuple[str, dict[str, Any], int]] = state.taxii_statuses
-    return found
-
-
 async def _envelope_objects(request: Request) -> list[Any]:
     try:
         body = json.loads(await request.body())
@@ -304,44 +285,12 @@ async def add_objects(
 
     def post() -> taxii.Posted:
         found = taxii.collection(node, user, root, collection_id)
-        return taxii.post_objects(node, user, found, objects)
+        return taxii.post_objects(node, user, found, objects, status_id=str(uuid.uuid4()))
 
     posted = await run_in_threadpool(post)
-    now = _stamp(node.clock())
-    status = {
-        "id": str(uuid.uuid4()),
-        "status": "complete",
-        "request_timestamp": now,
-        "total_count": len(objects),
-        "success_count": len(posted.successes),
-        "successes": [{"id": i, "version": now} for i in posted.successes],
-        "failure_count": len(posted.failures),
-        "failures": [
-            {"id": i[:_ID_KEPT], "message": why[:_WHY_KEPT]} for i, why in posted.failures
-        ],
-        "pending_count": 0,
-    }
-    _keep(request, user.name, status)
-    return _answer(status, status=202)
-
-
-def _keep(request: Request, poster: str, status: dict[str, Any]) -> None:
-    """Keep `status` for its poster, within `_STATUSES_KEPT` statuses and `STATUSES_BYTES`."""
-    kept, state = _statuses(request), request.app.state
-    size = len(json.dumps(status, ensure_ascii=False))
-    kept[str(status["id"])] = (poster, status, size)
-    state.taxii_statuses_bytes = getattr(state, "taxii_statuses_bytes", 0) + size
-    while len(kept) > _STATUSES_KEPT or state.taxii_statuses_bytes > STATUSES_BYTES:
-        _, (_, _, gone) = kept.popitem(last=False)
-        state.taxii_statuses_bytes -= gone
+    return _answer(posted.status, status=202)
 
 
 @router.get("/{root}/status/{status_id}/")
-def get_status(
-    root: str, status_id: str, request: Request, user: TaxiiUser, node: NodeDep
-) -> Response:
-    taxii.agreement_of(node, root)
-    kept = _statuses(request).get(status_id)
-    if kept is None or kept[0] != user.name:  # only the poster's own status
-        raise NotFound(f"no status {status_id}", hint="statuses are kept for the last posts")
-    return _answer(kept[1])
+def get_status(root: str, status_id: str, user: TaxiiUser, node: NodeDep) -> Response:
+    return _answer(taxii.posted_status(node, user, root, status_id))

@@ -8,9 +8,11 @@ release rule. A batch of items is one transaction: the items, the decisions, the
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+from sqlalchemy import Connection
 
 from gsomia.errors import InputError
 from gsomia.exchange.outbox import priority
@@ -270,9 +272,11 @@ def _store(  # noqa: PLR0917 - what one publication writes together
     rules: Mapping[str, Mapping[str, StandingRelease]],
     allowed: Decision,
     now: datetime,
+    *,
+    also: Callable[[Connection], None] | None = None,
 ) -> dict[str, list[Outcome]]:
     """Store the items, their publication decisions and what their standing rules released,
-    in one transaction; what was recorded per released item."""
+    and what `also` writes, in one transaction; what was recorded per released item."""
     with node.engine.begin() as conn:
         items.add_all(conn, records, node.vault)
         audit.record_all(
@@ -280,6 +284,8 @@ def _store(  # noqa: PLR0917 - what one publication writes together
             [audit.Entry(user.name, Action.PUBLISH.value, r.id, allowed) for r in records],
             now,
         )
+        if also is not None:
+            also(conn)
         planned = [(r, outcomes) for r, outcomes in zip(records, plans, strict=True) if outcomes]
         if not planned:
             return {}
@@ -288,8 +294,15 @@ def _store(  # noqa: PLR0917 - what one publication writes together
     return {record.id: outcomes for (record, _), outcomes in zip(planned, kept, strict=True)}
 
 
-def publish_batch(node: Node, user: UserRecord, drafts: Sequence[Draft]) -> list[Published]:
-    """Store `drafts` as items; release those whose feed has a standing rule, in one go.
+def publish_batch(
+    node: Node,
+    user: UserRecord,
+    drafts: Sequence[Draft],
+    *,
+    also: Callable[[Connection], None] | None = None,
+) -> list[Published]:
+    """Store `drafts` as items; release those whose feed has a standing rule, in one go;
+    `also` writes what belongs with them in the same transaction (a TAXII post's status).
 
     A batch with a FLASH item is FLASH work (`gsomia.exchange.precedence`): bulk work of this
     node yields to it; any other batch yields to FLASH work in hand before it writes.
@@ -298,12 +311,17 @@ def publish_batch(node: Node, user: UserRecord, drafts: Sequence[Draft]) -> list
         raise InputError(f"publish 1 to {MAX_BATCH} items at a time")
     if any(d.precedence.strip().upper() == Precedence.FLASH.name for d in drafts):
         with node.precedence.flash():
-            return _publish(node, user, drafts, flash=True)
-    return _publish(node, user, drafts, flash=False)
+            return _publish(node, user, drafts, flash=True, also=also)
+    return _publish(node, user, drafts, flash=False, also=also)
 
 
 def _publish(
-    node: Node, user: UserRecord, drafts: Sequence[Draft], *, flash: bool
+    node: Node,
+    user: UserRecord,
+    drafts: Sequence[Draft],
+    *,
+    flash: bool,
+    also: Callable[[Connection], None] | None = None,
 ) -> list[Published]:
     person, allowed = authorise(node, user, Action.PUBLISH, "batch" if len(drafts) > 1 else "item")
     now = node.clock()
@@ -314,7 +332,7 @@ def _publish(
     rules, plans = _plans(node, records, now)
     if not flash:
         node.precedence.yield_to_flash()
-    kept = _store(node, user, records, plans, rules, allowed, now)
+    kept = _store(node, user, records, plans, rules, allowed, now, also=also)
     published = []
     for record in records:
         outcomes = tuple(kept.get(record.id, ()))

@@ -19,7 +19,10 @@ import binascii
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection
 
 from gsomia.errors import Conflict, Error, InputError, NotFound, Unauthenticated
 from gsomia.node import publish, sharing
@@ -30,11 +33,14 @@ from gsomia.node.sharing import Handed
 from gsomia.stix.intake import Intake, Refused, take_in
 from gsomia.stix.matching import Match
 from gsomia.stix.objects import NAMESPACE, STIX_MEDIA_TYPE, object_of, stix_id
-from gsomia.store import holdings, items
+from gsomia.store import holdings, items, taxii_statuses
 from gsomia.store.holdings import HoldingRecord
+from gsomia.store.taxii_statuses import KeptStatus
 from gsomia.store.users import UserRecord
 from gsomia.treaty.agreements import Agreement
 from gsomia.treaty.decision import Decision
+from gsomia.treaty.people import SECURITY_OFFICER
+from gsomia.treaty.roles import ROLE_GRANTS
 
 __all__ = [
     "MAX_LIMIT",
@@ -51,6 +57,8 @@ __all__ = [
     "item_ids_of",
     "objects_page",
     "post_objects",
+    "posted_status",
+    "stamp",
 ]
 
 MAX_LIMIT = 1000
@@ -89,6 +97,7 @@ class Posted:
     successes: list[str] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)
     item_ids: list[str] = field(default_factory=list)
+    status: dict[str, Any] = field(default_factory=dict)  # as kept, when one is kept
 
 
 def api_roots(node: Node) -> list[Agreement]:
@@ -320,10 +329,12 @@ def post_objects(
     objects: Sequence[object],
     *,
     default_level: str | None = None,
+    status_id: str | None = None,
 ) -> Posted:
     """Each of `objects` as a draft of this nation's for the collection's purpose, releasable
     to the agreement's other party, its STIX id kept; an object already taken in is a success
-    and is not taken in twice."""
+    and is not taken in twice. With `status_id`, the post's TAXII status is kept in the same
+    transaction as the drafts (`posted_status` reads it), so it outlives a restart."""
     if not 1 <= len(objects) <= MAX_POSTED:
         raise InputError(f"post 1 to {MAX_POSTED} objects at a time")
     agreement = agreement_of(node, found.agreement_id)
@@ -347,17 +358,80 @@ def post_objects(
     for item_id in known:
         posted.successes.append(fresh.pop(item_id).stix_id)
         posted.item_ids.append(item_id)
+    posted.successes.extend(taken.stix_id for taken in fresh.values())
+    keep = None
+    if status_id is not None:
+        now = node.clock()
+        posted.status.update(_status_body(status_id, posted, len(objects), now))
+        kept = KeptStatus(status_id, found.agreement_id, user.name, now, posted.status)
+
+        def keep(conn: Connection) -> None:
+            taxii_statuses.add(conn, kept)
+
     if fresh:
         drafts = [_draft(taken, partner, found) for taken in fresh.values()]
         try:
-            published = publish.publish_batch(node, user, drafts)
+            published = publish.publish_batch(node, user, drafts, also=keep)
         except Conflict as error:  # a racing post took the same objects in first
             raise Conflict(
                 error.message, hint="post again: what was taken in is a success"
             ) from error
-        posted.successes.extend(taken.stix_id for taken in fresh.values())
         posted.item_ids.extend(p.id for p in published)
+    elif keep is not None:
+        with node.engine.begin() as conn:
+            keep(conn)
     return posted
+
+
+#: What a status keeps of a refused object's id (a STIX id is a type of at most 250
+#: characters, "--" and a UUID) and of the reason.
+_ID_KEPT, _WHY_KEPT = 300, 500
+
+
+def stamp(moment: datetime) -> str:
+    """A TAXII timestamp (UTC, microseconds)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _status_body(status_id: str, posted: Posted, total: int, now: datetime) -> dict[str, Any]:
+    """The TAXII 2.1 status resource of a post taken in at once (section 4.3.1)."""
+    when = stamp(now)
+    return {
+        "id": status_id,
+        "status": "complete",
+        "request_timestamp": when,
+        "total_count": total,
+        "success_count": len(posted.successes),
+        "successes": [{"id": i, "version": when} for i in posted.successes],
+        "failure_count": len(posted.failures),
+        "failures": [
+            {"id": i[:_ID_KEPT], "message": why[:_WHY_KEPT]} for i, why in posted.failures
+        ],
+        "pending_count": 0,
+    }
+
+
+def posted_status(
+    node: Node, user: UserRecord, agreement_id: str, status_id: str
+) -> dict[str, Any]:
+    """The status of a post to `agreement_id`'s root, for its poster or a security officer;
+    NotFound for anyone else, as for a status that is not kept (it does not say it exists)."""
+    agreement_of(node, agreement_id)
+    with node.reader.connect() as conn:
+        kept = taxii_statuses.get(conn, status_id)
+    if kept is None or kept.api_root != agreement_id or not _may_read(user, kept.poster):
+        raise NotFound(
+            f"no status {status_id} of yours",
+            hint=f"statuses are kept for the last {taxii_statuses.KEPT} posts",
+        )
+    return dict(kept.body)
+
+
+def _may_read(user: UserRecord, poster: str) -> bool:
+    """The poster reads their own status; a security officer, who answers for what the
+    node takes in (R50), reads anyone's."""
+    grants = frozenset().union(*(ROLE_GRANTS.get(role, frozenset()) for role in user.roles))
+    return user.name == poster or SECURITY_OFFICER in grants
 
 
 def _draft(taken: Intake, partner: str, found: Collection) -> publish.Draft:

@@ -471,3 +471,17 @@ security_visits = Table(
     Column("recorded_by", String(100), nullable=False),
     Column("recorded_at", UTCDateTime, nullable=False),
 )
+
+taxii_statuses = Table(
+    "taxii_statuses",
+    metadata,
+    # The status of a TAXII post (ADR 0118), kept so `GET …/status/{id}/` answers after a
+    # restart; the oldest go first past a count and a total size (`store.taxii_statuses`).
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(36), nullable=False, unique=True),
+    Column("api_root", String(64), nullable=False),
+    Column("poster", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("body", JSON, nullable=False),
+)
