@@ -152,8 +152,8 @@ def test_a_refusal_is_said_in_the_readers_language(language: str, expected: str)
 
 def test_a_state_inside_a_reason_and_a_reason_inside_a_reason_are_translated() -> None:
     t = Translator("ja")
-    assert t.reason("KOR-JPN-2016 is not in force (termination_notified)").text == (
-        "KOR-JPN-2016は効力を有していない(終了通告済み)"
+    assert t.reason("KOR-JPN-2016 is not in force (terminated)").text == (
+        "KOR-JPN-2016は効力を有していない(終了)"
     )
     nested = "consent c-1 does not allow this release: personnel security clearance expired"
     assert t.reason(nested).text == "同意c-1はこの提供を認めない: 秘密取扱資格の期限切れ"

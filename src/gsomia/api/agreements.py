@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter
@@ -9,6 +10,7 @@ from fastapi import APIRouter
 from gsomia.api.deps import NodeDep, UserDep
 from gsomia.api.models.agreements import AgreementEventRequest, AmendmentConsentRequest
 from gsomia.api.models.problems import AUTHENTICATED
+from gsomia.node import standing
 from gsomia.node.agreements import consent_to_amendment, record_event
 from gsomia.treaty.agreements import Agreement
 from gsomia.treaty.records import event_to_json
@@ -16,19 +18,27 @@ from gsomia.treaty.records import event_to_json
 router = APIRouter(prefix="/api/v1/agreements", tags=["agreements"], responses=AUTHENTICATED)
 
 
+def _day(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
 def _summary(agreement: Agreement, node: Any) -> dict[str, Any]:
     status = agreement.status_at(node.clock().date())
+    # The state as the pages show it: one answer for every face (issue 16).
+    stands = standing.of(agreement, node.nation, node.clock().date())
     return {
         "id": agreement.id,
         "title": agreement.title,
         "parties": list(agreement.parties),
-        "state": status.state.value,
-        "entry_into_force": status.entry_into_force.isoformat()
-        if status.entry_into_force
+        "state": stands.state.value,
+        "entry_into_force": stands.entry_into_force.isoformat()
+        if stands.entry_into_force
         else None,
         "termination_effective": (
-            status.termination_effective.isoformat() if status.termination_effective else None
+            stands.termination_effective.isoformat() if stands.termination_effective else None
         ),
+        "next_anniversary": _day(stands.next_anniversary),
+        "notice_deadline": _day(stands.notice_deadline),
         "version": agreement.latest.number,
         # what the data marks unconfirmed (table, term, notice, …) and why: never fact (issue 15)
         "unconfirmed": dict(agreement.unconfirmed),

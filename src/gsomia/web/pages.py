@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from gsomia.errors import Error, PolicyDenied
 from gsomia.labels import label_from_obj, render_banner
-from gsomia.node import overview, read, security_visits, transfers
+from gsomia.node import overview, read, security_visits, standing, transfers
 from gsomia.node.control import (
     compromise,
     consent_cases,
@@ -27,11 +27,9 @@ from gsomia.node.control import (
 )
 from gsomia.node.runtime import Node
 from gsomia.node.users import UserRecord, list_users
-from gsomia.treaty import Agreement
 from gsomia.treaty.classification import DECLASSIFIED
 from gsomia.treaty.derivatives import DerivativeKind
 from gsomia.treaty.destruction import DestructionMethod
-from gsomia.treaty.renewal import notice_deadline
 from gsomia.treaty.roles import Action
 from gsomia.treaty.visits import VisitKind
 from gsomia.web.chain import render_svg
@@ -49,38 +47,26 @@ class AgreementLine:
     in_force: bool
     next_anniversary: date | None
     notice_deadline: date | None
-
-
-def notice_dates(agreement: Agreement, day: date) -> tuple[date | None, date | None]:
-    """The next anniversary and the last day to give notice for it (`treaty.notice_deadline`)."""
-    deadline = notice_deadline(agreement, day)
-    if deadline is None:
-        return None, None
-    return deadline.anniversary, deadline.last_day
+    #: The day a notice of termination given takes effect (None while none is).
+    ends: date | None = None
 
 
 def agreement_lines(node: Node, day: date) -> list[AgreementLine]:
-    lines = []
-    for shipped in node.agreements.all():
-        if node.nation not in shipped.parties:
-            continue
-        # As this node knows it: shipped history and every step recorded since (a notice of
-        # termination), the same state the API and the agreement page give (issue 16).
-        agreement = node.agreement(shipped.id)
-        state = agreement.status_at(day).state
-        upcoming, deadline = notice_dates(agreement, day)
-        lines.append(
-            AgreementLine(
-                agreement.id,
-                agreement.title,
-                agreement.other_party(node.nation),
-                state.value,
-                state.in_force,
-                upcoming,
-                deadline,
-            )
+    """The dashboard's agreements, each as `node.standing` says it stands: the same state the
+    agreement page and the API give, a notice of termination included (issue 16)."""
+    return [
+        AgreementLine(
+            s.id,
+            s.title,
+            s.partner,
+            s.state.value,
+            s.in_force,
+            s.next_anniversary,
+            s.notice_deadline,
+            s.termination_effective if s.ending else None,
         )
-    return lines
+        for s in standing.standings(node, day)
+    ]
 
 
 def partners(node: Node, day: date) -> list[str]:

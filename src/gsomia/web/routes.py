@@ -25,6 +25,7 @@ from gsomia.node import (
     overview,
     read,
     sessions,
+    standing,
     transfers,
 )
 from gsomia.node import publish as publishing
@@ -317,15 +318,11 @@ def agreement_page(agreement_id: str, page: SignedIn) -> Response:
     node = page.node
     agreement = node.agreement(agreement_id)
     today = node.clock().date()
-    status = agreement.status_at(today)
-    upcoming, deadline = pages.notice_dates(agreement, today)
     return render(
         page,
         "agreement.html",
         agreement=agreement,
-        lifecycle=status,
-        upcoming=upcoming,
-        deadline=deadline,
+        lifecycle=standing.standing(node, agreement_id, today),  # as the dashboard says it
         today=today,
     )
 
