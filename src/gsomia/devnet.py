@@ -171,12 +171,13 @@ class DevNet:
     def env(self) -> dict[str, str]:
         return {**os.environ, "GSOMIA_PASSPHRASE": self.passphrase, "PYTHONUNBUFFERED": "1"}
 
-    def start(self, nation: str, *, wait: float = 60.0) -> None:
-        self.launch(nation)
+    def start(self, nation: str, *, wait: float = 60.0, serve: Sequence[str] = ()) -> None:
+        self.launch(nation, serve)
         self.wait_ready(nation, wait)
 
-    def launch(self, nation: str) -> None:
-        """Start the node's process without waiting for it to be ready."""
+    def launch(self, nation: str, serve: Sequence[str] = ()) -> None:
+        """Start the node's process without waiting for it to be ready; `serve`: more
+        options of `gsomia serve` (`--workers 2`)."""
         proc = self.nodes[nation]
         log = proc.log.open("ab")
         proc.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
@@ -195,6 +196,7 @@ class DevNet:
                 *([INSECURE_FLAG] if self.insecure_peer_http else []),
                 "--log-level",
                 "warning",
+                *serve,
             ],
             env=self.env(),
             stdout=log,

@@ -87,3 +87,20 @@ def test_init_tests_the_database_before_making_the_home(tmp_path: Path, url: str
     assert done.returncode == exit_code(Unavailable("")), done.stderr
     assert "cannot reach the database" in one_error(done)
     assert not home.exists()
+
+
+@pytest.mark.parametrize(
+    "options",
+    [("--workers", "2"), ("--delivery", "1"), ("--delivery-only",)],
+    ids=["workers", "delivery", "delivery-only"],
+)
+def test_several_processes_on_sqlite_are_refused_saying_why(
+    tmp_path: Path, options: tuple[str, ...]
+) -> None:
+    home = init_home(tmp_path / "kor", "KOR", "ROK MND", PASSPHRASE).path
+    done = gsomia("serve", "--home", str(home), "--listen", "127.0.0.1:0",
+                  "--peer-listen", "127.0.0.1:0", *options)  # fmt: skip
+    assert done.returncode == exit_code(UsageError("")), done.stderr
+    line = one_error(done)
+    assert "needs PostgreSQL" in line
+    assert "SQLite" in line

@@ -48,6 +48,7 @@ from gsomia.app.gate import Gate
 from gsomia.app.nation import NationHeader
 from gsomia.app.short_ids import ShortIds
 from gsomia.node.cosigning import keep_log
+from gsomia.node.keeping import keep_when_chosen
 from gsomia.node.runtime import Node
 from gsomia.node.throttle import Allowance, Throttle
 from gsomia.node.watch import watch
@@ -56,20 +57,28 @@ from gsomia.web import install as install_web
 log = logging.getLogger("gsomia.node")
 
 
-def create_user_app(node: Node, *, run_worker: bool = True) -> FastAPI:
+def create_user_app(node: Node, *, run_worker: bool = True, shared: bool = False) -> FastAPI:
     """The user application, with the node's lifespan (the worker and log keeper if
-    `run_worker`)."""
+    `run_worker`). `shared`: one of several API processes on one PostgreSQL (ADR 0111),
+    which delivers nothing itself, hears the others, and keeps the log only if chosen."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         node.migrate()
         node.alerts.bind(asyncio.get_running_loop())
         stop = asyncio.Event()
-        worker = asyncio.create_task(node.worker.run(stop)) if run_worker else None
-        # Checkpoints, and offering them to partners for their cosignature, beside the worker.
-        keeper = asyncio.create_task(keep_log(node, stop)) if run_worker else None
-        # Changes other processes made, and FLASH that has not gone out (issue 16).
-        watcher = asyncio.create_task(watch(node, stop)) if run_worker else None
+        worker = keeper = watcher = chosen = None
+        if shared:
+            await asyncio.to_thread(node.share_with_other_processes)
+            # The log is kept by one process of the node's, whichever holds its lock.
+            chosen = asyncio.create_task(keep_when_chosen(node, stop))
+        elif run_worker:
+            worker = asyncio.create_task(node.worker.run(stop))
+            # Checkpoints, and offering them to partners for their cosignature.
+            keeper = asyncio.create_task(keep_log(node, stop))
+        if shared or run_worker:
+            # Changes other processes made, and FLASH that has not gone out (issue 16).
+            watcher = asyncio.create_task(watch(node, stop))
         log.info("node %s ready", node.nation)
         try:
             yield
@@ -79,6 +88,9 @@ def create_user_app(node: Node, *, run_worker: bool = True) -> FastAPI:
             stop.set()
             if worker is not None:
                 await worker
+            if chosen is not None:
+                await chosen  # ends on `stop`, letting its lock go for another process
+                node.fanout.stop()
             if watcher is not None:
                 await watcher
             if keeper is not None:

@@ -29,6 +29,7 @@ from typing import Any
 import uvicorn
 
 from gsomia.app.apps import create_peer_app, create_user_app
+from gsomia.app.processes import check_several, run_processes
 from gsomia.app.tls_scope import TlsScopeProtocol
 from gsomia.errors import UsageError
 from gsomia.exchange.links import INSECURE_FLAG, PeerTrust
@@ -156,7 +157,27 @@ def serve_node(
     record_serving(home, serving)
     if announce is not None:
         announce(serving.url, serving.peer_url)
-    user_server = _server(create_user_app(node), user)
+    try:
+        caught = _serve(node, user, peer, sockets)
+    finally:
+        for sock in sockets:
+            sock.close()
+        clear_serving(home, os.getpid())
+    for sig in reversed(caught):  # end as the signal says, as uvicorn does on its own
+        signal.raise_signal(sig)
+
+
+def _serve(
+    node: Node,
+    user: Listener,
+    peer: Listener,
+    sockets: list[socket.socket],
+    *,
+    shared: bool = False,
+) -> list[int]:
+    """Both servers on `sockets` until SIGINT or SIGTERM; the signals caught."""
+    user_app = create_user_app(node, shared=shared)
+    user_server = _server(user_app, user)
     peer_server = _server(create_peer_app(node), peer, lifespan="off", http=TlsScopeProtocol)
     caught: list[int] = []
 
@@ -173,11 +194,49 @@ def serve_node(
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    return caught
+
+
+def serve_several(
+    node: Node,
+    *,
+    user: Listener | None,
+    peer: Listener | None,
+    workers: int,
+    delivery: int,
+    announce: Callable[[str, str], None] | None = None,
+) -> int:
+    """Serve the node from `workers` API processes on both listeners and `delivery` delivery
+    processes, on one PostgreSQL (ADR 0111); with no listeners, delivery processes only
+    (`--delivery-only`). Returns the exit code once all have stopped."""
+    check_several(node, workers, delivery)
+    if user is None or peer is None:
+        return run_processes(node, api=None, workers=0, delivery=delivery)
+    if peer.tls is None:
+        node.links.allow_plain_http()
+        log.warning(
+            "%s: the peer API is served over plain HTTP on %s. Development only.",
+            INSECURE_FLAG,
+            peer.url,
+        )
+    sockets = [_bind(user, "the user API")]
+    try:
+        sockets.append(_bind(peer, "the peer API"))
+    except UsageError:
+        sockets[0].close()
+        raise
+    serving = Serving(node.nation, os.getpid(), _url(user, sockets[0]), _url(peer, sockets[1]))
+    if announce is not None:
+        announce(serving.url, serving.peer_url)
+
+    def api() -> None:
+        _serve(node, user, peer, sockets, shared=True)
+
+    try:
+        return run_processes(node, api=api, workers=workers, delivery=delivery, serving=serving)
+    finally:
         for sock in sockets:
             sock.close()
-        clear_serving(home, os.getpid())
-    for sig in reversed(caught):  # end as the signal says, as uvicorn does on its own
-        signal.raise_signal(sig)
 
 
 def _url(listener: Listener, sock: socket.socket) -> str:

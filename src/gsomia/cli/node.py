@@ -11,7 +11,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from gsomia.app.serving import Listener, address, peer_tls, serve_node, user_tls
+from gsomia.app.processes import check_several
+from gsomia.app.serving import (
+    Listener,
+    address,
+    peer_tls,
+    serve_node,
+    serve_several,
+    user_tls,
+)
 from gsomia.cli.app import app, console
 from gsomia.cli.common import HomeOpt, iso_day, moment
 from gsomia.cli.identity import passphrase
@@ -81,13 +89,43 @@ def serve(  # noqa: PLR0917 - Typer maps parameters to options
         ),
     ] = False,
     log_level: Annotated[str, typer.Option(help="debug, info, warning")] = "info",
+    workers: Annotated[
+        int,
+        typer.Option(min=1, help="API processes on both listeners; more than one needs PostgreSQL"),
+    ] = 1,
+    delivery: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="delivery processes sending the outbox (PostgreSQL; default: the one process "
+            "does it, or 1 beside --workers N); 0 if `--delivery-only` units send it",
+        ),
+    ] = None,
+    delivery_only: Annotated[
+        bool,
+        typer.Option(
+            "--delivery-only",
+            help="no API: only delivery processes (--delivery, default 1), beside a "
+            "`gsomia serve --delivery 0` on the same PostgreSQL",
+        ),
+    ] = False,
 ) -> None:
-    """Run the node: user API and pages, peer API (mutual TLS), the delivery worker."""
+    """Run the node: user API and pages, peer API (mutual TLS), the delivery worker.
+
+    On PostgreSQL, several processes may serve one node: `--workers N` API processes and
+    `--delivery D` delivery processes (docs/deployment.md)."""
     read_config(home)  # not a node home: said before the passphrase is asked for
     loaded = load_home(home, passphrase())
     config = loaded.config
     node = assemble(loaded)
     node.check_store()  # a damaged database is named before anything is served from it
+    if workers > 1 or delivery is not None or delivery_only:
+        check_several(node, workers, 1 if delivery is None else delivery)
+    if delivery_only:
+        _configure_logging(log_level)
+        raise typer.Exit(
+            serve_several(node, user=None, peer=None, workers=0, delivery=delivery or 1)
+        )
     cert = tls_cert or (Path(config.tls_cert) if config.tls_cert else None)
     key = tls_key or (Path(config.tls_key) if config.tls_key else None)
     user_on_tls = tls if tls is not None else (config.tls or tls_cert is not None)
@@ -110,7 +148,18 @@ def serve(  # noqa: PLR0917 - Typer maps parameters to options
             highlight=False,
         )
 
-    serve_node(node, user=user, peer=peer, announce=announce)
+    if workers == 1 and delivery is None:
+        serve_node(node, user=user, peer=peer, announce=announce)
+        return
+    code = serve_several(
+        node,
+        user=user,
+        peer=peer,
+        workers=workers,
+        delivery=1 if delivery is None else delivery,
+        announce=announce,
+    )
+    raise typer.Exit(code)
 
 
 @peer_app.command("add")

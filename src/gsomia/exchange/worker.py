@@ -106,6 +106,9 @@ class DeliveryWorker:
         #: Set where several delivery processes share the outbox (PostgreSQL): rows are
         #: claimed under this name before they are sent, never read and sent (ADR 0111).
         self.claimant = claimant
+        #: Wakes the node's other delivery processes too (`gsomia.node.fanout`), if set.
+        self.elsewhere: Callable[[int], None] | None = None
+        self.elsewhere_back: Callable[[str], None] | None = None
         #: Held from a FLASH row's commit (`wake`) until the FLASH lane's round that sent it
         #: ends; the bulk lane yields at its turns meanwhile.
         self.gate = gate or PrecedenceGate()
@@ -126,7 +129,14 @@ class DeliveryWorker:
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def wake(self, priority: int) -> None:
-        """Tell the worker there is new work; callable from any thread."""
+        """Tell the worker there is new work, and the node's delivery processes elsewhere if
+        it has any (`elsewhere`); callable from any thread."""
+        if self.elsewhere is not None:
+            self.elsewhere(priority)
+        self.wake_here(priority)
+
+    def wake_here(self, priority: int) -> None:
+        """Tell this process's worker there is new work; callable from any thread."""
         if self._loop is None:
             return
         if priority == FLASH:
@@ -142,12 +152,19 @@ class DeliveryWorker:
         return holds
 
     def peer_is_back(self, peer: str) -> None:
-        """A partner announced it is up again: forget its back-off and send at once."""
-        self._down.pop(peer, None)
+        """A partner announced it is up again: forget its back-off and send at once (the
+        node's other delivery processes too, told through `elsewhere_back`)."""
         with self._engine.begin() as conn:
             outbox.retry_now(conn, peer, self._clock())
-        self.wake(FLASH)
-        self.wake(FLASH + 1)
+        if self.elsewhere_back is not None:
+            self.elsewhere_back(peer)
+        self.rest_over(peer)
+
+    def rest_over(self, peer: str) -> None:
+        """Forget `peer`'s back-off in this process and send to it at once."""
+        self._down.pop(peer, None)
+        self.wake_here(FLASH)
+        self.wake_here(FLASH + 1)
 
     async def run(self, stop: asyncio.Event) -> None:
         self._loop = asyncio.get_running_loop()

@@ -7,7 +7,7 @@ by the caller (the treaty's access decision) before `publish`; the broker only d
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +26,9 @@ class AlertBroker:
     def __init__(self) -> None:
         self._subscribers: set[_Subscriber] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
+        #: Tells the node's other processes of a recheck (`gsomia.node.fanout`): a stream of
+        #: the same session may be open on any of them.
+        self.elsewhere: Callable[[set[str]], None] | None = None
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         """Remember the server's loop so worker threads can publish into it."""
@@ -54,6 +57,8 @@ class AlertBroker:
         """Have the open streams of `users` check their token or session now (one was revoked or
         logged out)."""
         self.publish(users, RECHECK)
+        if self.elsewhere is not None:
+            self.elsewhere(users)
 
     def _deliver(self, users: set[str], event: dict[str, Any]) -> None:
         for sub in self._subscribers:

@@ -11,6 +11,7 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from gsomia.node import sessions, tokens
 from gsomia.node.acceptance import Accepted
@@ -31,28 +32,58 @@ def _contractor_allows(decision: Decision | None) -> bool:
     return decision is None or decision.allowed
 
 
+#: The node's processes tell each other of FLASH items received (`Node.fanout`).
+FLASH_ALERTS = "flash"
+
+
 def push_flash(node: Node, accepted: Sequence[Accepted]) -> None:
-    """Alert each connected user whom the access decision allows, for each FLASH item."""
+    """Alert each connected user whom the access decision allows, for each FLASH item: on
+    this process's screens and, through `Node.fanout`, on every other process's (each
+    decides for its own screens, `show_flash`)."""
     flash = [a for a in accepted if a.item.precedence is Precedence.FLASH]
     for item in flash:  # outward: identifiers only, never the title (`gsomia.node.outward`)
         event = {"alert": "flash", "item": item.item.id, "holding": item.holding_id}
         node.outward.send({**event, "partner": item.item.originator}, node.clock())
+    if not flash:
+        return
+    now = node.clock()
+    alerts = [
+        {
+            "holding": accepted_item.holding_id,
+            "item": accepted_item.item.id,
+            "title": accepted_item.title,
+            "marking": accepted_item.local_level,
+            "original_marking": accepted_item.item.level.native,
+            "originator": accepted_item.item.originator,
+            "precedence": "FLASH",
+            "received_at": now.isoformat(),
+        }
+        for accepted_item in flash
+    ]
+    node.fanout.share(FLASH_ALERTS, alerts)
+
+
+def show_flash(node: Node, alerts: Sequence[dict[str, Any]]) -> None:
+    """`alerts` (made by `push_flash`) to those of this process's watchers whom the access
+    decision allows to read each holding, decided now."""
     watching = node.alerts.users
-    if not flash or not watching:
+    if not alerts or not watching:
         return
     now = node.clock()
     scheme = node.scheme(now.date())
     with node.reader.connect() as conn:
         people = [to_person(get_user(conn, name), scheme) for name in sorted(watching)]
-        held = holdings.by_ids(conn, [a.holding_id for a in flash], node.vault)
+        held = holdings.by_ids(conn, [a["holding"] for a in alerts], node.vault)
     contractors = {name for name in watching if works_for_a_contractor(node, name)}
-    for accepted_item in flash:
+    for alert in alerts:
+        record = held.get(alert["holding"])
+        if record is None:  # destroyed meanwhile: no one hears of it
+            continue
         # Mapped once, decided per person: the read decision `read.access_decision` takes.
-        holding = holdings.to_readable(held[accepted_item.holding_id], node.schemes, node.nation)
+        holding = holdings.to_readable(record, node.schemes, node.nation)
         allowed = {p.id for p in people if may_read_holding(p, holding, now).allowed}
         # A contractor's staff hear only of what their facility may have (R33–R34), as every
         # other way out asks; a holding just received was released to no contractor yet.
-        record = held[accepted_item.holding_id]
         allowed = {
             name
             for name in allowed
@@ -60,19 +91,7 @@ def push_flash(node: Node, accepted: Sequence[Accepted]) -> None:
             or _contractor_allows(contractor_decision(node, name, record, now))
         }
         if allowed:
-            node.alerts.publish(
-                allowed,
-                {
-                    "holding": accepted_item.holding_id,
-                    "item": accepted_item.item.id,
-                    "title": accepted_item.title,
-                    "marking": accepted_item.local_level,
-                    "original_marking": accepted_item.item.level.native,
-                    "originator": accepted_item.item.originator,
-                    "precedence": "FLASH",
-                    "received_at": now.isoformat(),
-                },
-            )
+            node.alerts.publish(allowed, dict(alert))
 
 
 KEEPALIVE_SECONDS = 15.0

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import socket
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -16,7 +19,8 @@ from gsomia.exchange.precedence import PrecedenceGate
 from gsomia.exchange.worker import DeliveryWorker, PeerAddress
 from gsomia.ledger.policy import LogPolicy
 from gsomia.node import at_rest
-from gsomia.node.alerts import AlertBroker
+from gsomia.node.alerts import RECHECK, AlertBroker
+from gsomia.node.fanout import Fanout
 from gsomia.node.flash_budget import FlashBudgets
 from gsomia.node.home import NodeHome
 from gsomia.node.ledger import NodeLedger
@@ -33,6 +37,12 @@ from gsomia.treaty.lifecycle import Event
 from gsomia.treaty.schemes import Scheme, SchemeRegistry, load_schemes
 
 log = logging.getLogger("gsomia.node")
+
+#: What the node's processes tell each other (`Node.fanout`): a stream to recheck its
+#: credentials, new outbox work for the delivery processes, a partner back up.
+RECHECKS = "recheck"
+OUTBOX_WORK = "outbox"
+PEER_BACK = "peer-back"
 
 #: The channel every transfer of this software uses: node to node over the agreement's network.
 CHANNEL = "gsomia-node"
@@ -103,6 +113,43 @@ class Node:
             keys=self.keys,
             gate=self.precedence,
         )
+        #: The node's other processes, when several serve it on PostgreSQL (ADR 0111):
+        #: started by `share_with_other_processes`; until then everything acts here only.
+        self.fanout = Fanout(self.keys)
+        self.fanout.on(RECHECKS, lambda users: self.alerts.publish(set(users), RECHECK))
+        self.fanout.on(OUTBOX_WORK, lambda level: self.worker.wake_here(int(level)))
+        self.fanout.on(PEER_BACK, lambda peer: self.worker.rest_over(str(peer)))
+        #: Whether this process keeps the log and raises undelivered FLASH: the only one
+        #: serving, or the one of several holding the keeper's lock (`gsomia.node.keeping`).
+        self.keeper = True
+
+        self._claim_rows()
+
+    def _claim_rows(self) -> None:
+        # On PostgreSQL another process may deliver from the same outbox (`gsomia serve
+        # --delivery-only`, on this machine or another): rows are claimed before they are
+        # sent, under a name of this process's own (ADR 0111).
+        if self.engine.dialect.name == "postgresql":
+            claimant = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
+            self.worker.claimant = claimant
+
+    def share_with_other_processes(self) -> None:
+        """Serve as one of several processes on this PostgreSQL (ADR 0111): alerts, rechecks
+        and outbox work are told to the others and heard from them. Returns once listening."""
+        self.fanout.start(self.engine)
+        if not self.fanout.shared:
+            return
+        self.alerts.elsewhere = lambda users: self.fanout.share(RECHECKS, sorted(users), here=False)
+        self.worker.elsewhere = lambda level: self.fanout.share(OUTBOX_WORK, level, here=False)
+        self.worker.elsewhere_back = lambda peer: self.fanout.share(PEER_BACK, peer, here=False)
+
+    def after_fork(self) -> None:
+        """In a process forked from the one that built this node: database connections of
+        its own (a pooled connection is never shared across processes), and a claimant name
+        of its own."""
+        self.engine.dispose(close=False)
+        self.fanout.origin = secrets.token_hex(8)  # its words are not its parent's
+        self._claim_rows()
 
     def migrate(self) -> None:
         """The newest schema, then the rows and outbox answers kept in clear from before

@@ -31,12 +31,14 @@ def look(node: Node) -> list[outbox.Sent]:
     """One look: reload what changed, and the FLASH messages newly found undelivered."""
     for nation in sorted(node.notice_changes()):
         log.info("partner %s changed by another process: in use now", nation)
-        if node.peer_address(nation) is not None:
+        if node.keeper and node.peer_address(nation) is not None:
             node.worker.peer_is_back(nation)
     with node.reader.connect() as conn:
         failing = outbox.failing(conn, node.keys, FLASH)
     fresh = [sent for sent in failing if sent.message_id not in node.undelivered]
-    node.undelivered = {sent.message_id: sent for sent in failing}
+    node.undelivered = {sent.message_id: sent for sent in failing}  # every process's banner
+    if not node.keeper:  # one of several processes: the keeper raises it, once (ADR 0111)
+        return []
     for sent in fresh:
         raise_undelivered(node, sent)
     return fresh
