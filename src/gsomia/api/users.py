@@ -122,7 +122,8 @@ def show_item(item_id: str, user: UserDep, node: NodeDep) -> ItemOut:
     only an item the caller may see in full."""
     journeys = [_transfer_out(t) for t in transfers.list_transfers(node, user, item_id)]
     row = listing.item_listing(node, user, item_id)
-    return ItemOut(**_item_fields(row), transfers=journeys)
+    shown = labels.category_marking(node, row["label"], user.language)
+    return ItemOut(**_item_fields(row), transfers=journeys, category_marking=shown)
 
 
 @router.get("/items/{item_id}/label")
@@ -197,6 +198,7 @@ def show_holding(holding_id: str, user: UserDep, node: NodeDep) -> dict[str, Any
     view = listing.holding_listing(node, user, holding_id)
     return {
         **_holding_fields(view),
+        "category_marking": labels.category_marking(node, view.original_label, user.language),
         "original_label": view.original_label,
         "local_label": view.local_label,
     }

@@ -321,6 +321,16 @@ class ConfidentialityLabel:
         """Purposes (communities with a need-to-know) in the `Purpose` category."""
         return self._values(TAG_PURPOSE)
 
+    @property
+    def policy_categories(self) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+        """The categories the label's policy defines beyond gsomia's own (ADR 0010), as
+        (tag name, type, values): the SPIF's, which the access decision asks a reader to hold
+        (restrictive and permissive) or shows (informative, ADR 0104)."""
+        own = {*_RESERVED, TAG_HANDLING, TAG_COPY_LIMIT, TAG_PURPOSE_ENDS}
+        return tuple(
+            (c.tag_name, c.type.value, c.values) for c in self.categories if c.tag_name not in own
+        )
+
 
 def national_policy(nation: str, effective: date) -> str:
     """The `PolicyIdentifier` of a national scheme version: `urn:gsomia:policy:KOR:2016-11-23`.
@@ -342,11 +352,13 @@ def make_label(
     caveats: Iterable[str] = (),
     purposes: Iterable[str] = (),
     informative: Mapping[str, Iterable[str]] | None = None,
+    extra: Iterable[tuple[str, str, Iterable[str]]] = (),
     review_at: datetime | None = None,
     label_id: str | None = None,
     policy_uri: str | None = None,
 ) -> ConfidentialityLabel:
-    """Build a label from gsomia's usual facts; empty category arguments are left out."""
+    """Build a label from gsomia's usual facts; empty category arguments are left out.
+    `extra` are categories the policy's SPIF defines, as (tag set, type, values)."""
     categories: list[Category] = []
     for tag, values in (
         (TAG_RELEASABLE_TO, releasable_to),
@@ -358,6 +370,8 @@ def make_label(
             categories.append(Category(tag, _RESERVED[tag], listed))
     for tag, values in (informative or {}).items():
         categories.append(Category(tag, CategoryType.INFORMATIVE, tuple(values)))
+    for tag, kind, values in extra:  # the policy's own categories, as its SPIF defines them
+        categories.append(Category(tag, CategoryType(kind), tuple(values)))
     return ConfidentialityLabel(
         policy=policy,
         classification=classification,

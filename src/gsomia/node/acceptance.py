@@ -102,6 +102,7 @@ def item_from_header(node: Node, opened: Opened | OpenedV2) -> tuple[Item, str]:
         precedence=precedence,
         caveats=label.caveats,
         created_at=label.created_at,
+        categories=label.policy_categories,
     )
     return item, str(meta.get("title", ""))
 

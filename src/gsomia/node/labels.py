@@ -10,7 +10,9 @@ the item in full gets its label (`listing`, ADR 0083): to anyone else it is not 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from gsomia.errors import Error, InputError, NotFound
 from gsomia.labels import label_from_obj
@@ -23,7 +25,7 @@ from gsomia.node import listing
 from gsomia.node.runtime import Node
 from gsomia.store.users import UserRecord
 
-__all__ = ["FORMATS", "LabelOut", "item_label"]
+__all__ = ["FORMATS", "LabelOut", "category_marking", "item_label"]
 
 #: The forms a label is handed out in, and their media types.
 FORMATS = {
@@ -38,6 +40,24 @@ _US_WORDS = ("TOP SECRET", "SECRET", "CONFIDENTIAL", "UNCLASSIFIED")
 class LabelOut:
     content: bytes
     media_type: str
+
+
+def category_marking(node: Node, label_obj: Mapping[str, Any], lang: str = "en") -> str:
+    """The marking the label's policy's SPIF prescribes for its classification and the
+    categories it defines (ADR 0103, 0104), e.g. "NATO SECRET Releasable to Japan"; "" for a
+    label with none of them (the marking alone says it all) or under a policy this node has
+    no SPIF for."""
+    if not label_obj:
+        return ""
+    label = label_from_obj(label_obj)
+    if not label.policy_categories:
+        return ""
+    policy = label.policy.removeprefix("urn:gsomia:policy:").split(":", 1)[0]
+    try:
+        scheme = node.schemes.scheme(policy, label.created_at.date())
+    except NotFound:
+        return ""
+    return scheme.display(label.classification, label.policy_categories, lang=lang)
 
 
 def _labels(node: Node, user: UserRecord, item_id: str) -> tuple[LabelSet, str]:

@@ -22,4 +22,8 @@ def to_person(user: UserRecord, scheme: Scheme) -> Person:
         communities=frozenset(user.communities),
         roles=roles,
         registered=user.registered,
+        categories=frozenset(
+            (tag.strip(), value.strip())
+            for tag, _, value in (held.partition("=") for held in user.categories)
+        ),
     )

@@ -69,6 +69,9 @@ class Draft:
     #: The UUID the item id keeps: a STIX object's, taken in from a partner tool, so the item
     #: is served back under the same STIX id (`gsomia.stix.intake`). A fresh one otherwise.
     item_uuid: str | None = None
+    #: Security categories the nation's SPIF defines (tag set, 4774 type, values), checked
+    #: against every rule of that SPIF; a reader must hold them (ADR 0104).
+    categories: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,13 @@ def _record(
             hint="for example --rel JPN",
         )
     terms = _handling_terms(draft, now)
+    problems = scheme.category_problems(level.native, draft.categories)
+    if problems:
+        raise InputError(
+            f"the {scheme.label} SPIF refuses the label's categories: {'; '.join(problems)}",
+            hint="give only the categories and values the scheme's SPIF defines "
+            f"({', '.join(t.name for t in scheme.tag_sets) or 'it defines none'})",
+        )
     # The id doubles as the label's XML id (an NCName), so it starts with the nation code.
     item_id = f"{node.nation}-{uuid.UUID(draft.item_uuid) if draft.item_uuid else uuid.uuid4()}"
     label = make_label(
@@ -143,6 +153,7 @@ def _record(
         caveats=draft.caveats,
         purposes=(draft.purpose,),
         informative=terms,
+        extra=draft.categories,
         label_id=item_id,
         review_at=_review_time(draft, now),
     )

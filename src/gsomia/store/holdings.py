@@ -534,6 +534,7 @@ def to_holding(record: HoldingRecord, schemes: SchemeRegistry, holder: str) -> H
         created_at=created,
         copy_limit=terms.copy_limit,
         purpose_ends=terms.purpose_ends,
+        categories=original.policy_categories,
     )
     return Holding(
         id=record.id,

@@ -323,7 +323,8 @@ def to_item(
 ) -> Item:
     """The item as the treaty sees it, with the handling terms its label sets, provided under
     `agreement_id` (`OWN_AGREEMENT` when no particular one is in question)."""
-    terms = handling_terms_of(label_from_obj(record.label))
+    label = label_from_obj(record.label)
+    terms = handling_terms_of(label)
     return Item(
         id=record.id,
         originator=record.originator,
@@ -337,4 +338,5 @@ def to_item(
         created_at=record.created_at,
         copy_limit=terms.copy_limit,
         purpose_ends=terms.purpose_ends,
+        categories=label.policy_categories,
     )

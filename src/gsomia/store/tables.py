@@ -38,6 +38,8 @@ users = Table(
     Column("language", String(8), nullable=False, server_default="en"),
     Column("created_at", UTCDateTime, nullable=False),
     Column("disabled_at", UTCDateTime),  # `gsomia user disable`: no session, no token
+    # SPIF security categories held, "tag set=value" (ADR 0104).
+    Column("categories", JSON, nullable=False, server_default="[]"),
 )
 
 api_tokens = Table(

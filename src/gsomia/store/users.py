@@ -43,6 +43,8 @@ class UserRecord:
     registered: bool
     language: str = "en"
     disabled_at: datetime | None = None  # `gsomia user disable`
+    #: SPIF security categories held, as "tag set=value" (ADR 0104).
+    categories: tuple[str, ...] = ()
 
 
 def _record(row: object) -> UserRecord:
@@ -57,6 +59,7 @@ def _record(row: object) -> UserRecord:
         registered=bool(m["registered"]),
         language=m["language"],
         disabled_at=m["disabled_at"],
+        categories=tuple(m["categories"] or ()),
     )
 
 
@@ -74,6 +77,7 @@ def add_user(
                 roles=list(user.roles),
                 registered=user.registered,
                 language=user.language,
+                categories=list(user.categories),
                 password_hash=_hasher.hash(password) if password else None,
                 created_at=now,
             )

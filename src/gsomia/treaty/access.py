@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from gsomia.treaty import sources
+from gsomia.treaty.categories import may_hold_categories
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.items import Holding
 from gsomia.treaty.people import Person, require_aware
@@ -63,6 +64,14 @@ _ACCESS = allow(
 )
 
 
+def _categories_held(person: Person, holding: Holding) -> Decision | None:
+    """The refusal of a reader lacking the label's SPIF categories (ADR 0104), if any."""
+    if not holding.categories:
+        return None
+    held = may_hold_categories(holding.categories, person.categories)
+    return None if held.allowed else held
+
+
 def may_access(  # noqa: PLR0911 - guard clauses are the fast path
     person: Person, holding: Holding, now: datetime, purpose: str | None = None
 ) -> Decision:
@@ -70,7 +79,8 @@ def may_access(  # noqa: PLR0911 - guard clauses are the fast path
 
     All must hold (R19–R21, R13, R16): on the register; nationality allowed by the releasability
     and that of the holding party; a valid clearance under the holder's law at or above the
-    holding's level; need-to-know for the item's community; the item's purpose or one the
+    holding's level; need-to-know for the item's community and its label's categories (every
+    restrictive one, one of each permissive one, ADR 0104); the item's purpose or one the
     originator approved. Termination of the agreement changes none of this (Art. 21.4).
     """
     if now.tzinfo is None:
@@ -95,6 +105,9 @@ def may_access(  # noqa: PLR0911 - guard clauses are the fast path
         return _below(clearance, holding)
     if holding.community not in person.communities:
         return _NO_NEED
+    held = _categories_held(person, holding)
+    if held is not None:
+        return held
     if (
         purpose is not None
         and purpose != holding.purpose

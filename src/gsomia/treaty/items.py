@@ -56,6 +56,10 @@ class Item:
     created_at: datetime | None = None
     copy_limit: int | None = None
     purpose_ends: datetime | None = None
+    #: The label's security categories its policy's SPIF defines, beyond gsomia's own
+    #: (tag set, 4774 type, values): the access decision asks the reader to hold them (R19,
+    #: ADR 0104).
+    categories: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("id", "originator", "purpose", "agreement_id"):
@@ -102,6 +106,9 @@ class Holding:
     nationalities: frozenset[str] = field(init=False, repr=False, compare=False)
     community: str = field(init=False, repr=False, compare=False)
     purpose: str = field(init=False, repr=False, compare=False)
+    categories: tuple[tuple[str, str, tuple[str, ...]], ...] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if self.level.nation != self.holder:
@@ -118,6 +125,7 @@ class Holding:
         object.__setattr__(self, "nationalities", frozenset(allowed))
         object.__setattr__(self, "community", item.community)
         object.__setattr__(self, "purpose", item.purpose)
+        object.__setattr__(self, "categories", item.categories)
 
 
 def receive(item: Item, holder: str, agreement: Agreement, *, holding_id: str = "") -> Holding:

@@ -27,7 +27,8 @@ class Person:
 
     `clearance` is the Personnel Security Clearance (Art. 2(e)), a level of the scheme of the
     party whose law granted it, valid until `clearance_expires`. `communities` are the duties
-    that give need-to-know. `registered` says the person is on the facility's register of cleared
+    that give need-to-know, `categories` the SPIF categories held (tag set, value).
+    `registered` says the person is on the facility's register of cleared
     and authorised individuals (Art. 6(e)). Rank and roles never grant access by themselves
     (Art. 7.1).
     """
@@ -40,6 +41,9 @@ class Person:
     roles: frozenset[str] = frozenset()
     registered: bool = False
     rank: str = ""
+    #: The security categories the person is cleared for, as (tag set, value): a label's
+    #: restrictive ones must all be held, one of each permissive one (ADR 0104).
+    categories: frozenset[tuple[str, str]] = frozenset()
 
     def __post_init__(self) -> None:
         if not self.id or not self.nationality:

@@ -144,6 +144,9 @@ class ItemOut(BaseModel):
     created_at: datetime
     transfers: list[TransferOut] = []
     redacted: bool = Field(False, description="title, level and purpose withheld")
+    category_marking: str = Field(
+        "", description="the marking the SPIF prescribes with the label's categories (ADR 0103)"
+    )
 
 
 class HoldingOut(BaseModel):
@@ -161,3 +164,6 @@ class HoldingOut(BaseModel):
     received_at: datetime
     state: str
     redacted: bool = Field(False, description="title, markings and purpose withheld")
+    category_marking: str = Field(
+        "", description="the marking the SPIF prescribes with the label's categories (ADR 0103)"
+    )
