@@ -52,6 +52,12 @@ class Kind(StrEnum):
     # Visits (R23)
     VISIT_REQUEST = "visit_request"
     VISIT_DECISION = "visit_decision"
+    # Security representatives' visits (R38): the plan, each party's prior consultation
+    SECURITY_VISIT_PLAN = "security_visit_plan"
+    SECURITY_VISIT_AGREED = "security_visit_agreed"
+    # Contractors (R33): the assurance asked of the partner's security authority, its answer
+    ASSURANCE_REQUEST = "assurance_request"
+    ASSURANCE_ANSWER = "assurance_answer"
 
 
 #: The kinds that are workflow messages: a JSON document for the workflow of that kind.

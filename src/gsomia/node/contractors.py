@@ -21,6 +21,8 @@ from gsomia.errors import Conflict, InputError, NotFound
 from gsomia.node import audit, read
 from gsomia.node.authority import authorise, refuse
 from gsomia.node.contractor_access import contract_of, end_of, facility_of
+from gsomia.node.control import messages
+from gsomia.node.control.contract_assurances import ask_assurance
 from gsomia.node.runtime import Node
 from gsomia.store import contractors as stored
 from gsomia.store.users import UserRecord, get_user
@@ -31,6 +33,7 @@ from gsomia.treaty.contractors import (
     may_release_to_contractor,
 )
 from gsomia.treaty.decision import Decision
+from gsomia.treaty.items import Precedence
 from gsomia.treaty.people import require_aware
 from gsomia.treaty.roles import Action
 
@@ -208,8 +211,13 @@ def record_assurance(
     _, role = authorise(node, user, Action.MANAGE_CONTRACTORS, contract_id)
     now = node.clock()
     with node.engine.begin() as conn:
-        if stored.contract(conn, contract_id) is None:
+        contract = stored.contract(conn, contract_id)
+        if contract is None:
             raise NotFound(f"no contract {contract_id!r}")
+        if not given:
+            # The request travels signed to the partner's node, whose answer records the
+            # assurance here (`contract_assurances`); the reference is the request's id.
+            reference = reference or f"request {ask_assurance(conn, node, user, contract, now)}"
         values: dict[str, Any] = {"assurance_reference": reference.strip() or None}
         values["assurance_given_at" if given else "assurance_requested_at"] = now
         stored.record_assurance(conn, contract_id, **values)
@@ -222,6 +230,8 @@ def record_assurance(
             audit.Entry(user.name, "contract_assurance", contract_id, d) for d in (role, decision)
         ]
         audit.record_all(conn, entries, now)
+    if not given:
+        messages.wake(node, Precedence.ROUTINE)
     return contract_view(node, contract_id)
 
 

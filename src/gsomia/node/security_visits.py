@@ -16,13 +16,16 @@ from datetime import datetime
 from typing import Any
 
 from gsomia.errors import InputError, NotFound
+from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.authority import authorise, refuse
+from gsomia.node.control import messages
 from gsomia.node.runtime import Node
 from gsomia.store import destructions
 from gsomia.store import security_visits as stored
 from gsomia.store.users import UserRecord
 from gsomia.treaty.decision import Decision
+from gsomia.treaty.items import Precedence
 from gsomia.treaty.roles import Action
 from gsomia.treaty.security_visits import (
     ARTICLE,
@@ -111,9 +114,31 @@ def plan_visit(
             "scope": visit.scope, "starts": starts, "ends": ends, "consultations": {},
             "findings": "", "findings_at": None, "recorded_by": user.name, "recorded_at": now,
         })  # fmt: skip
+        # The partner learns the plan as a signed message, not by a note someone re-types.
+        messages.send(
+            conn, node, kind=Kind.SECURITY_VISIT_PLAN, peer=partner,
+            document=plan_document(visit, user.name), precedence=Precedence.ROUTINE, now=now,
+        )  # fmt: skip
         entries = [audit.Entry(user.name, "security_visit", visit.id, d) for d in (role, decision)]
         audit.record_all(conn, entries, now)
+    messages.wake(node, Precedence.ROUTINE)
     return visit_view(_row(node, visit.id))
+
+
+def plan_document(visit: SecurityVisit, planned_by: str) -> dict[str, Any]:
+    """The plan as the partner's node receives it (`SECURITY_VISIT_PLAN`)."""
+    return {
+        "id": visit.id,
+        "agreement_id": visit.agreement_id,
+        "visiting_party": visit.visiting_party,
+        "host_party": visit.host_party,
+        "representatives": sorted(visit.representatives),
+        "place": visit.place,
+        "scope": visit.scope,
+        "starts": visit.starts.isoformat(),
+        "ends": visit.ends.isoformat(),
+        "planned_by": planned_by,
+    }
 
 
 def record_consultation(
@@ -138,11 +163,20 @@ def record_consultation(
     decision = Decision.allow(f"{party} consulted on security visit {visit_id}", ARTICLE, "R38")
     with node.engine.begin() as conn:
         stored.set_consultations(conn, visit_id, consultations)
+        if party == node.nation:
+            # This party's agreement travels signed to the other, which records it as such.
+            partner = visit.host_party if party == visit.visiting_party else visit.visiting_party
+            messages.send(
+                conn, node, kind=Kind.SECURITY_VISIT_AGREED, peer=partner,
+                document={"visit_id": visit_id, "party": party, **consultations[party]},
+                precedence=Precedence.ROUTINE, now=now,
+            )  # fmt: skip
         entries = [
             audit.Entry(user.name, "security_visit_consultation", visit_id, d)
             for d in (role, decision)
         ]
         audit.record_all(conn, entries, now)
+    messages.wake(node, Precedence.ROUTINE)
     return visit_view(_row(node, visit_id))
 
 

@@ -25,6 +25,7 @@ from gsomia.node.control import (
     compromise,
     consent,
     consent_decisions,
+    contract_assurances,
     disposal,
     disputes,
     investigation,
@@ -34,6 +35,7 @@ from gsomia.node.control import (
     purposes,
     receipt,
     remarking,
+    security_visit_messages,
     visit_host,
     visits,
 )
@@ -59,6 +61,8 @@ HANDLERS: dict[Kind, Handler] = {
     **disputes.HANDLERS,
     **visits.HANDLERS,
     **visit_host.HANDLERS,
+    **security_visit_messages.HANDLERS,
+    **contract_assurances.HANDLERS,
 }
 
 
