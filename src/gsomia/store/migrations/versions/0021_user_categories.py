@@ -1,7 +1,7 @@
 """users hold SPIF security categories
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 
 A label's restrictive and permissive categories (beyond gsomia's own) take part in the
 access decision: a reader holds every restrictive value and one of each permissive category
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020"
-down_revision = "0019"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
