@@ -6,9 +6,10 @@ turn is seen waiting before FLASH work ends, and seen going on once it has.
 
 from __future__ import annotations
 
+import sys
 import threading
 
-from gsomia.exchange.precedence import PATIENCE, PrecedenceGate
+from gsomia.exchange.precedence import FLASH_SWITCH, PATIENCE, PrecedenceGate
 
 
 class WatchedGate(PrecedenceGate):
@@ -85,3 +86,17 @@ def test_leaving_more_than_was_entered_cannot_make_the_count_negative() -> None:
     assert not gate.busy
     gate.enter()
     assert gate.busy
+
+
+def test_flash_in_hand_shortens_the_gil_hand_over_until_the_last_flash_work_leaves() -> None:
+    normal = sys.getswitchinterval()
+    first, second = PrecedenceGate(), PrecedenceGate()  # two nodes in one process
+    first.enter()
+    second.enter()
+    assert sys.getswitchinterval() == min(normal, FLASH_SWITCH)
+    first.leave()
+    assert sys.getswitchinterval() == min(normal, FLASH_SWITCH)  # the other still has FLASH
+    second.leave(5)  # leaving more than was entered changes nothing more
+    assert sys.getswitchinterval() == normal
+    second.leave()
+    assert sys.getswitchinterval() == normal
