@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from tests.exchange.test_exchange_precedence import WatchedGate
 from tests.node.node_fixtures import Cast, build_cast
 
-from gsomia.errors import InputError
+from gsomia.errors import InputError, StoreDamaged
 from gsomia.exchange import outbox
 from gsomia.exchange import worker as worker_module
 from gsomia.exchange.answers import sign_answers
@@ -27,8 +27,10 @@ from gsomia.exchange.wire import HELLO_PATH, PRECEDENCE_HEADER, V2_PATH
 from gsomia.exchange.worker import DeliveryWorker, PeerAddress
 from gsomia.node.receive import receive_batch
 from gsomia.node.runtime import Node
+from gsomia.node.settlement import opened_reason
 from gsomia.seal import cbor
 from gsomia.seal.sealed import seal_to
+from gsomia.store.merkle_log import MerkleLog
 from gsomia.store.tables import outbox as outbox_table
 
 Handler = Callable[[str, dict[str, Any]], tuple[int, Any]]
@@ -494,8 +496,28 @@ def test_the_nodes_worker_logs_each_partners_answer(kor: Cast) -> None:
     asyncio.run(w._send_all(FakeSession(tamper, kor["KOR"]), w._due(True), flash=True))  # type: ignore[arg-type]
     [entry] = [e for e in kor.log("KOR", refused_id) if e["action"] == "answer:item"]
     assert (entry["actor"], entry["allowed"]) == ("JPN", False)
-    assert entry["reason"].startswith("JPN refused it:")
+    # The partner's reason is not in the text the audit lists: the log keeps it sealed (ADR 0088)
+    assert entry["reason"] == "JPN refused it (its reason is sealed with the answer)"
     assert entry["article"].endswith("R28")
+    with node.engine.connect() as conn:
+        leaf = MerkleLog(conn).entry_bytes(entry["log_index"])
+        event = MerkleLog(conn).entry(entry["log_index"])
+        [message_id] = (
+            conn.execute(
+                select(outbox_table.c.message_id).where(outbox_table.c.item_id == refused_id)
+            )
+            .scalars()
+            .all()
+        )
+        sent = outbox.settled(conn, node.keys, message_id)
+    assert sent is not None
+    assert sent.answer is not None
+    reason = sent.answer["answer"]["reason"]
+    assert reason
+    assert reason.encode() not in leaf
+    assert opened_reason(node.keys, message_id, dict(event.body)) == reason
+    with pytest.raises(StoreDamaged):
+        opened_reason(node.keys, "another message", dict(event.body))
 
 
 def test_every_call_goes_over_the_partners_pinned_link_reused(kor: Cast) -> None:

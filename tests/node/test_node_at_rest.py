@@ -3,6 +3,7 @@ label or content of this node's items; each item has its own data key; the files
 
 from __future__ import annotations
 
+import json
 import shutil
 import stat
 from collections.abc import Iterator
@@ -17,10 +18,12 @@ from gsomia.errors import StoreDamaged, VerificationError
 from gsomia.exchange import inbox, outbox
 from gsomia.exchange.answers import verify_answers
 from gsomia.node import at_rest, read, receive, transfers
+from gsomia.node.control import loss_report
 from gsomia.seal.at_rest import Vault
+from gsomia.store import cases
 from gsomia.store import holdings as stored_holdings
 from gsomia.store import items as stored_items
-from gsomia.store.tables import holdings, items, rejections, store_marks
+from gsomia.store.tables import case_steps, holdings, items, rejections, store_marks
 from gsomia.store.tables import outbox as outbox_table
 
 TITLE = "Hwasong-19 TEL at Sino-ri, grid 41XYZ"
@@ -272,3 +275,56 @@ def _answers_in_clear_are_sealed_once(node: Any, message_id: str, entry: Any) ->
         settled = outbox.settled(conn, node.keys, message_id)
     assert settled is not None
     assert settled.answer == entry
+
+
+def test_case_steps_keep_their_documents_and_signed_messages_sealed(tmp_path: Path) -> None:
+    """Before: `case_steps.document` and the partner's signed message beside it (a loss
+    report's circumstances, an answer's reason) lay in node.db in clear (ADR 0088's open
+    point). Now sealed, bound to the step; one in clear is damage, sealed once if from before."""
+    cast = build_cast(tmp_path / "homes", ("KOR", "JPN"))
+    try:
+        item_id = cast.publish("KOR", "kim", title="lost track")
+        cast.release("KOR", "park", item_id)
+        cast.deliver("KOR", "JPN")
+        circumstances = "briefcase left on the Shinkansen at Nagoya"
+        case = loss_report.report(
+            cast["JPN"], cast.user("JPN", "sato"), item_id, circumstances, actual=True
+        )
+        cast.deliver("JPN", "KOR")
+        kor = cast["KOR"]
+        with kor.engine.connect() as conn:
+            raw = conn.execute(
+                select(case_steps.c.document, case_steps.c.signature).where(
+                    case_steps.c.case_id == case["id"]
+                )
+            ).all()
+            [(document, signature)] = cases.step_documents(conn, kor.keys, case["id"])
+            shown = cases.steps(conn, case["id"])
+        assert raw
+        assert all(circumstances not in json.dumps(row.document) for row in raw)
+        assert all(row.signature is None or "Shinkansen" not in row.signature for row in raw)
+        assert circumstances in json.dumps(document, ensure_ascii=False)
+        assert signature is not None  # JPN's signed report, kept as the step's record
+        assert [s["signed"] for s in shown] == [True]
+        # a step written in clear later is damage, not a step
+        with kor.engine.begin() as conn:
+            conn.execute(
+                case_steps.insert().values(
+                    case_id=case["id"], at=kor.clock(), actor="JPN", nation="JPN",
+                    step="forged", document={"note": "in clear"}, signature=None,
+                )
+            )  # fmt: skip
+        kor.migrate()
+        with kor.engine.connect() as conn, pytest.raises(StoreDamaged, match="in clear"):
+            cases.steps(conn, case["id"])
+        # only a node from before (neither mark) seals it, once, in migrate
+        with kor.engine.begin() as conn:
+            conn.execute(store_marks.delete())
+        (kor.home.path / at_rest.STEPS_MARK_FILE).unlink()
+        kor.migrate()
+        with kor.engine.connect() as conn:
+            opened = cases.step_documents(conn, kor.keys, case["id"])
+        assert opened[-1] == ({"note": "in clear"}, None)
+    finally:
+        for node in cast.nodes.values():
+            node.engine.dispose()

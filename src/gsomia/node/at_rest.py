@@ -24,12 +24,13 @@ from sqlalchemy import Engine
 from gsomia.exchange import outbox
 from gsomia.seal import NodeKeys
 from gsomia.seal.at_rest import Vault
-from gsomia.store import holdings, items, marks
+from gsomia.store import cases, holdings, items, marks
 
 log = logging.getLogger("gsomia.node")
 
 MARK_FILE = "at-rest-sealed"
 ANSWERS_MARK_FILE = "outbox-answers-sealed"
+STEPS_MARK_FILE = "case-steps-sealed"
 
 
 def seal_clear_rows(engine: Engine, vault: Vault, home: Path, clock: Callable[[], datetime]) -> int:
@@ -66,6 +67,25 @@ def seal_clear_answers(
     _mark_home(mark_file, clock())
     if count:
         log.info("sealed %d outbox answers kept in clear from before (ADR 0088)", count)
+    return count
+
+
+def seal_clear_steps(
+    engine: Engine, keys: NodeKeys, home: Path, clock: Callable[[], datetime]
+) -> int:
+    """Seal the case steps (documents and partners' signed messages) kept in clear, once, with
+    marks of their own as `seal_clear_answers` has; how many were sealed."""
+    mark_file = home / STEPS_MARK_FILE
+    with engine.begin() as conn:
+        if marks.marked(conn, marks.CASE_STEPS_SEALED) or mark_file.exists():
+            marks.mark(conn, marks.CASE_STEPS_SEALED, clock())
+            _mark_home(mark_file, clock())
+            return 0
+        count = cases.seal_clear_steps(conn, keys)
+        marks.mark(conn, marks.CASE_STEPS_SEALED, clock())
+    _mark_home(mark_file, clock())
+    if count:
+        log.info("sealed %d case steps kept in clear from before (ADR 0088)", count)
     return count
 
 

@@ -157,6 +157,7 @@ class Node:
         migrate(self.engine)
         at_rest.seal_clear_rows(self.engine, self.vault, self.home.path, self.clock)
         at_rest.seal_clear_answers(self.engine, self.keys, self.home.path, self.clock)
+        at_rest.seal_clear_steps(self.engine, self.keys, self.home.path, self.clock)
 
     def check_store(self) -> None:
         """`Unavailable` if the database does not answer, `StoreDamaged` if it does not read

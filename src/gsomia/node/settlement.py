@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from gsomia.errors import InputError, StoreDamaged, VerificationError
 from gsomia.exchange import outbox
 from gsomia.exchange.kinds import Kind
 from gsomia.exchange.outbox import Pending, precedence_of
@@ -22,6 +23,9 @@ from gsomia.exchange.witness import RECEIPT_MEMBER
 from gsomia.node import audit
 from gsomia.node.control import workflows
 from gsomia.node.runtime import Node
+from gsomia.seal import NodeKeys
+from gsomia.seal.encoding import b64u, b64u_decode
+from gsomia.seal.storage import open_at_rest, seal_at_rest
 from gsomia.store import transfers
 from gsomia.store.transfers import Provision
 from gsomia.treaty import sources
@@ -42,6 +46,9 @@ def settle(node: Node, conn: Connection, peer: str, settled: Settled) -> bool:
             max(0.0, (now - row.created_at).total_seconds())
         )
         receipt = answer.get(RECEIPT_MEMBER) or {}
+        details: dict[str, Any] = {"receipt_index": receipt["index"]} if receipt else {}
+        if answer["status"] != RECEIVED:
+            details[SEALED_REASON] = sealed_reason(node.keys, row.message_id, answer)
         entries.append(
             audit.Entry(
                 peer,
@@ -49,7 +56,7 @@ def settle(node: Node, conn: Connection, peer: str, settled: Settled) -> bool:
                 row.item_id or row.message_id,
                 _decision(peer, answer),
                 also=(row.message_id,) if row.item_id else (),
-                details={"receipt_index": receipt["index"]} if receipt else {},
+                details=details,
             )
         )
     audit.record_all(conn, entries, now)
@@ -62,13 +69,45 @@ def settle(node: Node, conn: Connection, peer: str, settled: Settled) -> bool:
 
 
 def _decision(peer: str, answer: dict[str, Any]) -> Decision:
-    """The partner's answer as this node logs it."""
+    """The partner's answer as this node logs it. A refusal's reason (it may name the item's
+    level, purpose or agreement) is not in the text the audit pages list: it goes sealed into
+    the event's body (`sealed_reason`), as the answer itself is sealed in the outbox."""
     if answer["status"] == RECEIVED:
         marked = f", marked {answer['marked']}" if answer.get("marked") else ""
         return Decision.allow(f"{peer} received it{marked}", sources.CUSTODY_ON_RECEIPT, "R28")
     return Decision.deny(
-        f"{peer} refused it: {answer.get('reason')}", str(answer.get("article", "")), "R28"
+        f"{peer} refused it (its reason is sealed with the answer)",
+        str(answer.get("article", "")),
+        "R28",
     )
+
+
+#: The member of a logged answer's body that holds the partner's reason, sealed.
+SEALED_REASON = "reason_sealed"
+
+
+def _context(message_id: str) -> str:
+    return f"answer-reason:{message_id}"
+
+
+def sealed_reason(keys: NodeKeys, message_id: str, answer: dict[str, Any]) -> str:
+    """The partner's reason for refusing `message_id`, sealed under the node's storage key and
+    bound to the message: the log keeps it, a copy of the database does not show it."""
+    reason = str(answer.get("reason", ""))
+    return b64u(seal_at_rest(keys, reason.encode("utf-8"), _context(message_id)))
+
+
+def opened_reason(keys: NodeKeys, message_id: str, body: dict[str, Any]) -> str | None:
+    """The reason `sealed_reason` kept in a logged answer's `body`, or None if it has none;
+    `StoreDamaged` if it does not open on its message."""
+    sealed = body.get(SEALED_REASON)
+    if sealed is None:
+        return None
+    try:
+        raw = open_at_rest(keys, b64u_decode(str(sealed), what="reason"), _context(message_id))
+    except (VerificationError, InputError) as error:
+        raise StoreDamaged(f"the sealed reason of the answer to {message_id}: {error}") from None
+    return raw.decode("utf-8")
 
 
 def record_provisions(

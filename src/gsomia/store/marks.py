@@ -12,6 +12,7 @@ from gsomia.store.tables import store_marks
 AT_REST_SEALED = "at_rest_sealed"
 COSIGNED_CHECKPOINT = "cosigned_checkpoint"
 OUTBOX_ANSWERS_SEALED = "outbox_answers_sealed"
+CASE_STEPS_SEALED = "case_steps_sealed"
 
 
 def marked(conn: Connection, name: str) -> datetime | None:

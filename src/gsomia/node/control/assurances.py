@@ -94,7 +94,7 @@ def record_assurance(node: Node, officer: UserRecord, item_id: str, given: Assur
         )
         casebook.step(
             conn, case_id, at=now, actor=officer.name, nation=node.nation, name="given",
-            document=document,
+            document=document, keys=node.keys,
         )  # fmt: skip
         entry = audit.Entry(officer.name, Action.HAND_OVER.value, item_id, allowed)
         audit.record_all(conn, [entry], now)
@@ -150,7 +150,7 @@ def hand_over(
         casebook.save(conn, found[0], "handed_over", handed, now)
         casebook.step(
             conn, found[0], at=now, actor=officer.name, nation=node.nation, name="handed_over",
-            document={"representative": representative},
+            document={"representative": representative}, keys=node.keys,
         )  # fmt: skip
         audit.record_all(
             conn,

@@ -2,7 +2,7 @@
 holding the treaty core's state as JSON, and one `case_steps` row per act (R37, R46, R23, R12).
 
 Both nations' nodes hold a case under the same id; a step that came by wire keeps the
-partner's signed message beside it.
+partner's signed message beside it, both sealed at rest (`gsomia.store.cases`, ADR 0088).
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ from gsomia.node.control import casebook
 from gsomia.node.control.messages import Incoming
 from gsomia.node.control.settlement import Answered, AnswerHook, from_outbox
 from gsomia.node.runtime import Node
+from gsomia.seal import NodeKeys
 from gsomia.store.users import UserRecord
 from gsomia.treaty.compromise import (
     CaseState,
@@ -154,7 +155,13 @@ def alert_body(row: Any) -> dict[str, Any]:
 
 
 def incoming_step(
-    conn: Connection, case_id: str, name: str, incoming: Incoming, document: Mapping[str, Any]
+    conn: Connection,
+    case_id: str,
+    name: str,
+    incoming: Incoming,
+    document: Mapping[str, Any],
+    *,
+    keys: NodeKeys,
 ) -> None:
     """Keep the partner's signed message `incoming` as the step `name` of the case."""
     casebook.step(
@@ -167,6 +174,7 @@ def incoming_step(
         document=document,
         message_id=incoming.id,
         signature=incoming.signed.decode("ascii"),
+        keys=keys,
     )
 
 
@@ -215,7 +223,7 @@ def _apply(conn: Connection, node: Node, row: Any, name: str, answer: Answered) 
             step = "findings_refused"
     else:
         return row
-    _settled_step(conn, row, step, answer=answer)
+    _settled_step(conn, row, step, answer=answer, keys=node.keys)
     doc["messages"] = sent
     casebook.save(conn, row.id, case.state.value, case_document(case, doc), node.clock())
     if not answer.received:
@@ -243,7 +251,9 @@ def _catch_up(conn: Connection, node: Node, row: Any) -> Any:
     return row
 
 
-def _settled_step(conn: Connection, row: Any, name: str, *, answer: Answered) -> None:
+def _settled_step(
+    conn: Connection, row: Any, name: str, *, answer: Answered, keys: NodeKeys
+) -> None:
     casebook.step(
         conn,
         row.id,
@@ -254,6 +264,7 @@ def _settled_step(conn: Connection, row: Any, name: str, *, answer: Answered) ->
         document={"answer": dict(answer.answer)},
         message_id=answer.message_id,
         signature=answer.signature,
+        keys=keys,
     )
 
 

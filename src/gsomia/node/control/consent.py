@@ -156,6 +156,7 @@ def _ask(
         document=request_json(request),
         at=now,
         message_id=message_id,
+        keys=node.keys,
     )
 
 
@@ -239,6 +240,7 @@ def _on_decision(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
         at=incoming.at,
         message_id=incoming.id,
         signature=incoming.signed.decode("utf-8", "replace"),
+        keys=node.keys,
     )
     decision = Decision.allow(
         f"{incoming.sender} {status.value} consent {case_id}" + (f": {reason}" if reason else ""),

@@ -81,6 +81,7 @@ def _on_request(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
         at=incoming.at,
         message_id=incoming.id,
         signature=incoming.signed.decode("utf-8", "replace"),
+        keys=node.keys,
     )
     decision = Decision.allow(
         f"{incoming.sender} asks consent to release to {request.recipient} for "
@@ -151,6 +152,7 @@ def _decide(
             document=decision_doc,
             at=now,
             message_id=message_id,
+            keys=node.keys,
         )
         audit.record_all(
             conn,

@@ -24,6 +24,7 @@ from gsomia.node.authority import authorise, refuse
 from gsomia.node.control import casebook, messages
 from gsomia.node.control.messages import Handler, Incoming, Outcome
 from gsomia.node.runtime import Node
+from gsomia.seal import NodeKeys
 from gsomia.store.users import UserRecord
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.disputes import (
@@ -123,6 +124,7 @@ def open_case(node: Node, officer: UserRecord, agreement_id: str, subject: str) 
             "opened",
             {"subject": case.subject},
             message_id,
+            keys=node.keys,
         )
         audit.record_all(conn, [audit.Entry(officer.name, "open_dispute", case.id, allowed)], now)
         row = casebook.load(conn, KIND, case.id)
@@ -140,6 +142,8 @@ def _step(  # noqa: PLR0917 - one call per step, read like the row it writes
     document: Mapping[str, Any],
     message_id: str | None,
     signature: str | None = None,
+    *,
+    keys: NodeKeys,
 ) -> None:
     casebook.step(
         conn,
@@ -151,6 +155,7 @@ def _step(  # noqa: PLR0917 - one call per step, read like the row it writes
         document=document,
         message_id=message_id,
         signature=signature,
+        keys=keys,
     )
 
 
@@ -184,6 +189,7 @@ def _act(
             kind.removeprefix("dispute_"),
             {"note": note},
             message_id,
+            keys=node.keys,
         )
         audit.record_all(conn, [audit.Entry(officer.name, kind.value, case_id, allowed)], now)
         row = casebook.load(conn, KIND, case_id)
@@ -258,6 +264,7 @@ def _on_opened(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
         {"subject": case.subject},
         incoming.id,
         incoming.signed.decode("ascii"),
+        keys=node.keys,
     )
     decision = Decision.allow(
         f"{raised_by} opened consultations over {agreement_id}: {case.subject}", ARTICLE, "R46"
@@ -287,6 +294,7 @@ def _on_step(conn: Connection, node: Node, incoming: Incoming, *, settled: bool)
         {"note": note},
         incoming.id,
         incoming.signed.decode("ascii"),
+        keys=node.keys,
     )
     decision = Decision.allow(f"{incoming.sender} recorded a {name} on {case_id}", ARTICLE, "R46")
     return Outcome(decision, case_id, {"case": case_id, "state": case.state.value})

@@ -166,6 +166,7 @@ def _open_case(
         name=action,
         document={"transfer": transfer_json(transfer)},
         message_id=message_id,
+        keys=node.keys,
     )
 
 

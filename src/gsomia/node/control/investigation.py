@@ -117,6 +117,7 @@ def record_findings(
             name="findings_sent" if not local else "findings_recorded",
             document={"result": result, "measures": measures},
             message_id=sent.get("findings") if not local else None,
+            keys=node.keys,
         )
         audit.record_all(
             conn,
@@ -179,6 +180,7 @@ def close(node: Node, officer: UserRecord, case_id: str) -> dict[str, Any]:
             name="closed",
             document={},
             message_id=sent.get("closed"),
+            keys=node.keys,
         )
         entries = [
             audit.Entry(officer.name, "close_compromise", case_id, decision),
@@ -236,7 +238,12 @@ def _on_findings(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     case = send_findings(case, incoming.at, result=result, measures=measures)
     casebook.save(conn, row.id, case.state.value, case_document(case, row.document), incoming.at)
     incoming_step(
-        conn, row.id, "findings_received", incoming, {"result": result, "measures": measures}
+        conn,
+        row.id,
+        "findings_received",
+        incoming,
+        {"result": result, "measures": measures},
+        keys=node.keys,
     )
     alert_officers(node, {"alert": "compromise-findings", "case": row.id, "item": row.item_id})
     decision = Decision.allow(
@@ -251,7 +258,7 @@ def _on_closed(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     casebook.save(
         conn, row.id, closed.state.value, case_document(closed, row.document), incoming.at
     )
-    incoming_step(conn, row.id, "closed", incoming, {})
+    incoming_step(conn, row.id, "closed", incoming, {}, keys=node.keys)
     decision = Decision.allow(f"{incoming.sender} closed case {row.id}", ARTICLE, "R37")
     return Outcome(decision, row.id, {"case": row.id})
 

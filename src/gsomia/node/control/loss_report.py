@@ -162,6 +162,7 @@ def _open(  # noqa: PLR0917 - the case, the report's message, and who and when
         name="reported",
         document={"actual": report_.actual, "description": report_.circumstances},
         message_id=sent,
+        keys=node.keys,
     )
 
 
@@ -239,7 +240,7 @@ def _on_report(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
         ),
         now=incoming.at,
     )
-    incoming_step(conn, case_id, "report_received", incoming, dict(doc))
+    incoming_step(conn, case_id, "report_received", incoming, dict(doc), keys=node.keys)
     alert_officers(node, {"alert": "compromise", **alert_body(casebook.load(conn, KIND, case_id))})
     decision = Decision.allow(
         f"{holder} reported {'a' if actual else 'a possible'} loss or compromise of "

@@ -173,6 +173,7 @@ def _open_case(
         nation=node.nation,
         name="issued",
         document={**document, "holders": holders},
+        keys=node.keys,
     )
 
 
@@ -228,6 +229,7 @@ def _on_acknowledgement(conn: Connection, node: Node, incoming: Incoming) -> Out
         document=ack_json(ack),
         message_id=incoming.id,
         signature=incoming.signed.decode("ascii"),
+        keys=node.keys,
     )
     marked = ack.level or DECLASSIFIED
     return Outcome(

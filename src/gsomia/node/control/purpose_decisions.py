@@ -79,6 +79,7 @@ def _on_purpose_request(conn: Connection, node: Node, incoming: Incoming) -> Out
         at=incoming.at,
         message_id=incoming.id,
         signature=incoming.signed.decode("utf-8", "replace"),
+        keys=node.keys,
     )
     decision = Decision.allow(
         f"{holder} asks approval of {purpose!r}; awaiting {node.nation}'s officer",
@@ -131,6 +132,7 @@ def _decide_purpose(
             document=answer,
             at=now,
             message_id=message_id,
+            keys=node.keys,
         )
         told = Decision.allow(
             f"purpose {approval.purpose!r} {status} for {approval.holder}", THIRD_PARTY, "R13"

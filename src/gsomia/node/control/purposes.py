@@ -100,6 +100,7 @@ def request_purpose(node: Node, user: UserRecord, holding_id: str, purpose: str)
             document=sent,
             at=now,
             message_id=message_id,
+            keys=node.keys,
         )
         audit.record_all(
             conn,
@@ -176,6 +177,7 @@ def _on_purpose_decision(conn: Connection, node: Node, incoming: Incoming) -> Ou
         at=incoming.at,
         message_id=incoming.id,
         signature=incoming.signed.decode("utf-8", "replace"),
+        keys=node.keys,
     )
     decision = Decision.allow(
         f"{incoming.sender} {status} purpose {document['purpose']!r}", THIRD_PARTY, "R13"

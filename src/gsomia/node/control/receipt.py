@@ -34,6 +34,7 @@ from gsomia.node.control.messages import Handler, Incoming, Outcome
 from gsomia.node.control.originator import THIRD_PARTY
 from gsomia.node.control.settlement import Answered, AnswerHook
 from gsomia.node.runtime import Node
+from gsomia.seal import NodeKeys
 from gsomia.store import items, transfers
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.onward import HUB_ARTICLE, Transfer
@@ -47,7 +48,9 @@ def _record(conn: Connection, t: Transfer, *, message_id: str | None, reported_b
     return True
 
 
-def _answer_step(conn: Connection, row: Any, name: str, answer: Answered) -> None:
+def _answer_step(
+    conn: Connection, row: Any, name: str, answer: Answered, *, keys: NodeKeys
+) -> None:
     """Keep `answer`, signed by the partner that gave it, as the step `name` of the case."""
     casebook.step(
         conn,
@@ -59,6 +62,7 @@ def _answer_step(conn: Connection, row: Any, name: str, answer: Answered) -> Non
         document={"answer": dict(answer.answer)},
         message_id=answer.message_id,
         signature=answer.signature,
+        keys=keys,
     )
 
 
@@ -115,7 +119,7 @@ def _received(conn: Connection, node: Node, row: Any, answer: Answered) -> None:
     doc["messages"] = {**doc.get("messages", {}), "report": report}
     doc["transfer"] = transfer_json(transfer)
     casebook.save(conn, row.id, RECEIVED, doc, now)
-    _answer_step(conn, row, "received", answer)
+    _answer_step(conn, row, "received", answer, keys=node.keys)
     if report is not None:
         casebook.step(
             conn,
@@ -126,6 +130,7 @@ def _received(conn: Connection, node: Node, row: Any, answer: Answered) -> None:
             name="reported",
             document=transfer_json(transfer),
             message_id=report,
+            keys=node.keys,
         )
     differs = "" if marked == planned["level"] else f" (not {planned['level']} as expected)"
     told = f"; reported to {originator}" if report else f"; {originator} could not be told"
@@ -158,7 +163,7 @@ def _refused(conn: Connection, node: Node, row: Any, answer: Answered) -> None:
         "at": answer.at.isoformat(),
     }
     casebook.save(conn, row.id, REFUSED, doc, now)
-    _answer_step(conn, row, "refused", answer)
+    _answer_step(conn, row, "refused", answer, keys=node.keys)
     decision = Decision.deny(
         f"{answer.peer} refused {row.item_id}: {answer.reason}. {node.nation} keeps custody; "
         f"no transfer is recorded or reported to {row.originator}",
@@ -215,7 +220,7 @@ def _report_answered(conn: Connection, node: Node, answers: Sequence[Answered]) 
                 now,
             )
         casebook.save(conn, row.id, row.status, doc, now)
-        _answer_step(conn, row, step, answer)
+        _answer_step(conn, row, step, answer, keys=node.keys)
 
 
 def _on_report(conn: Connection, node: Node, incoming: Incoming) -> Outcome:

@@ -28,6 +28,7 @@ from gsomia.node.control.messages import Handler, Incoming, Outcome, send, text,
 from gsomia.node.control.notice_case import ACK, APPLIED, ARTICLE, CASE, NOTICE, ack_json
 from gsomia.node.runtime import Node
 from gsomia.seal import (
+    NodeKeys,
     bound_digest,
     content_sha256,
     parse_held_card,
@@ -173,7 +174,7 @@ def _on_notice(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     remarking = apply_notice(holding, notice, agreement, now, via=via)
     applied = _remark(conn, node, incoming, row, holding, notice, remarking)
     ack = acknowledge(remarking, node.nation, now)
-    _keep_case(conn, incoming, applied, ack, via_ids)
+    _keep_case(conn, incoming, applied, ack, via_ids, keys=node.keys)
     _acknowledge(conn, node, incoming, ack)
     entries = [
         audit.Entry(
@@ -240,6 +241,8 @@ def _keep_case(
     applied: _Applied,
     ack: Acknowledgement,
     via_ids: list[str],
+    *,
+    keys: NodeKeys,
 ) -> None:
     """The holder's case of the notice, applied, with the originator's signed message."""
     doc, notice, now = incoming.document, applied.notice, incoming.at
@@ -279,6 +282,7 @@ def _keep_case(
         document=step,
         message_id=incoming.id,
         signature=incoming.signed.decode("ascii"),
+        keys=keys,
     )
 
 

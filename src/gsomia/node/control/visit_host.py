@@ -83,6 +83,7 @@ def _on_request(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
         document=document,
         message_id=incoming.id,
         signature=incoming.signed.decode("ascii"),
+        keys=node.keys,
     )
     decision = Decision.allow(
         f"{incoming.sender} asks to visit {request.facility} on {request.subject}", ARTICLE, "R23"
@@ -130,6 +131,7 @@ def _decide(
             name=decided,
             document=message,
             message_id=message_id,
+            keys=node.keys,
         )
         audit.record_all(
             conn,

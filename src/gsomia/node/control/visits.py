@@ -175,6 +175,7 @@ def _open_request(  # noqa: PLR0917 - one case's parts, in the order a request i
         name="requested",
         document=document,
         message_id=message_id,
+        keys=node.keys,
     )
 
 
@@ -285,6 +286,7 @@ def _on_decision(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
         document=dict(doc),
         message_id=incoming.id,
         signature=incoming.signed.decode("ascii"),
+        keys=node.keys,
     )
     decision = Decision.allow(f"{incoming.sender} {decided} visit {visit_id}", ARTICLE, "R23")
     return Outcome(decision, visit_id, {"visit": visit_id, "decision": decided})
