@@ -66,7 +66,7 @@ def ask_assurance(
     )  # fmt: skip
     casebook.step(
         conn, request_id, at=now, actor=user.name, nation=node.nation, name=REQUESTED,
-        document=document, message_id=message_id,
+        document=document, message_id=message_id, keys=node.keys,
     )  # fmt: skip
     return request_id
 
@@ -93,7 +93,7 @@ def _on_request(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     casebook.step(
         conn, request_id, at=incoming.at, actor=messages.text(doc, "asked_by"),
         nation=incoming.sender, name=REQUESTED, document=dict(doc), message_id=incoming.id,
-        signature=incoming.signed.decode("ascii"),
+        signature=incoming.signed.decode("ascii"), keys=node.keys,
     )  # fmt: skip
     decision = Decision.allow(
         f"{incoming.sender} asks the assurance for contract {contract_id}", POLICY, "R33"
@@ -131,7 +131,7 @@ def answer_assurance(
         casebook.save(conn, request_id, status, {**row.document, "answer": document}, now)
         casebook.step(
             conn, request_id, at=now, actor=user.name, nation=node.nation, name=status,
-            document=document, message_id=message_id,
+            document=document, message_id=message_id, keys=node.keys,
         )  # fmt: skip
         decision = Decision.allow(
             f"assurance {status} to {row.counterpart} for contract {request['contract_id']}",
@@ -169,7 +169,7 @@ def _on_answer(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     casebook.step(
         conn, request_id, at=incoming.at, actor=messages.text(doc, "answered_by"),
         nation=incoming.sender, name=status, document=dict(doc), message_id=incoming.id,
-        signature=incoming.signed.decode("ascii"),
+        signature=incoming.signed.decode("ascii"), keys=node.keys,
     )  # fmt: skip
     decision = Decision.allow(
         f"{incoming.sender} {status} its assurance for contract {contract_id}", POLICY, "R33"
