@@ -86,6 +86,8 @@ _WORKFLOW_VERBS = (
     *("alert_ack", "alerts_open"),
     # security representatives' visits (Art. 18, R38)
     *("security_visit_consultation", "security_visit_findings", "security_visit_report"),
+    # a list taken away whole, as CSV or JSON, from the pages (issue 16)
+    "export",
 )
 
 #: Every verb the node logs a decision under, and how the log files it. An action is a verb,

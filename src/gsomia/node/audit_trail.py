@@ -90,6 +90,14 @@ def decisions_page(
     `wanted` (the bounded scan of `node.paging`; a row's place is its time and its id, and
     the id orders the log)."""
     _allowed(node, user, "log:decisions")
+    return scan_decisions(node, wanted, position, limit)
+
+
+def scan_decisions(
+    node: Node, wanted: DecisionFilter, position: Position, limit: int
+) -> Page[dict[str, Any]]:
+    """`decisions_page` without the decision on reading: for a caller that took it (an
+    export, `node.export`, logs its own)."""
     with node.reader.connect() as conn:
 
         def fetch(after: Place | None, n: int, backward: bool) -> list[dict[str, Any]]:

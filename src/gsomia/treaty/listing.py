@@ -27,7 +27,7 @@ from gsomia.treaty.items import Holding
 from gsomia.treaty.people import SECURITY_OFFICER, Person
 from gsomia.treaty.roles import AUDITOR
 
-__all__ = ["ListFilter", "Listing", "Shown", "ShownRow", "may_list"]
+__all__ = ["ListFilter", "Listing", "Shown", "ShownRow", "exported", "may_list"]
 
 #: The roles whose duties need to know that a holding exists without reading it.
 KNOW_IT_EXISTS = frozenset({SECURITY_OFFICER, AUDITOR})
@@ -111,3 +111,14 @@ class ListFilter:
 
 def _same(wanted: str | None, shown: str | None) -> bool:
     return wanted is None or (shown is not None and wanted == shown)
+
+
+def exported(listed: str, form: str, rows: int, withheld: int) -> Decision:
+    """The log's record of a list exported: which, in what form, how many rows, and how many
+    the list showed redacted and the export left out. A copy of a list is information too
+    (Art. 7), so it carries only rows shown in full, and the log says who took it (R39)."""
+    return Decision.allow(
+        f"{rows} rows of the {listed} list exported as {form}, {withheld} withheld",
+        "Art. 7",
+        "R39",
+    )

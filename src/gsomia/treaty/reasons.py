@@ -48,6 +48,7 @@ REASONS: dict[str, str] = {
     # Lists (treaty.listing).
     "declassified": "declassified by its originator",
     "person_not_registered": "{person} is not on this facility's register",
+    "list_exported": "{count} rows of the {listed} list exported as {form}, {withheld} withheld",
     # Roles (treaty.roles, R50).
     "cleared_to": "{person} is cleared to {clearance}",
     "cleared_below": "{person} is cleared to {clearance}, below {level}",
@@ -148,6 +149,10 @@ _WORDS = {
     "scope",
     "state",
     "date",
+    "count",
+    "listed",
+    "form",
+    "withheld",
 }
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 #: A refusal carried by `PolicyDenied` ends with its requirement: "… (R19)", "… (R21/R12)".

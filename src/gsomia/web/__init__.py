@@ -13,7 +13,7 @@ from importlib import resources
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from gsomia.web import casework, contractors, control, people, routes
+from gsomia.web import casework, contractors, control, exports, people, routes
 
 
 def install(app: FastAPI) -> None:
@@ -25,6 +25,7 @@ def install(app: FastAPI) -> None:
     app.include_router(casework.router)
     app.include_router(people.router)
     app.include_router(contractors.router)
+    app.include_router(exports.router)
 
 
 __all__ = ["install"]

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from starlette.datastructures import URL
+from starlette.datastructures import URL, QueryParams
 
 from gsomia.errors import InputError
+from gsomia.node.audit_trail import DecisionFilter
 from gsomia.node.paging import Page, Position
 from gsomia.treaty.listing import ListFilter
 
@@ -33,6 +34,28 @@ def wanted(params: Mapping[str, str], allowed: Mapping[str, int] = FILTERS) -> d
 
 def list_filter(params: Mapping[str, str]) -> ListFilter:
     return ListFilter(**wanted(params))
+
+
+#: The audit page's filters and the longest value each may be.
+AUDIT_FILTERS = {"actor": 100, "action": 32, "decision": 8, "text": 200}
+
+
+def decision_filter(params: Mapping[str, str]) -> DecisionFilter:
+    """The audit page's filters: who, which act, allowed or denied, words in subject or reason."""
+    asked = wanted(params, AUDIT_FILTERS)
+    decision = asked.get("decision")
+    return DecisionFilter(
+        actor=asked.get("actor"),
+        action=asked.get("action"),
+        allowed=None if decision is None else decision == "allowed",
+        text=asked.get("text"),
+    )
+
+
+def kept(params: Mapping[str, str], allowed: Mapping[str, int]) -> str:
+    """The filters of `params` as a query string, cursors left out: an export link takes the
+    whole filtered list, not the page."""
+    return str(QueryParams(wanted(params, allowed)))
 
 
 def position(params: Mapping[str, str], name: str) -> Position:

@@ -121,6 +121,7 @@ def dashboard(page: SignedIn) -> Response:
         asked=paging.wanted(params),
         held_pages=paging.links(url, "held", held_page),
         own_pages=paging.links(url, "own", own_page),
+        export_query=paging.kept(params, paging.FILTERS),
         # The section shows only for roles that may view transfers; the node checks it too.
         outbox=(
             transfers.list_transfers(node, user, limit=50) if page.may["view_transfers"] else []
@@ -330,29 +331,26 @@ def agreement_page(agreement_id: str, page: SignedIn) -> Response:
     )
 
 
-#: The audit page's filters and the longest value each may be.
-AUDIT_FILTERS = {"actor": 100, "action": 32, "decision": 8, "text": 200}
-
-
 @router.get("/audit")
 def audit_page(page: SignedIn) -> Response:
     """The decisions, newest first, a page at a time, filtered on the row as the log says it
     is; `node.audit_trail` decides who may read it, and logs it."""
     assert page.user is not None
     params = page.request.query_params
-    asked = paging.wanted(params, AUDIT_FILTERS)
-    decision = asked.get("decision")
-    wanted = audit_trail.DecisionFilter(
-        actor=asked.get("actor"),
-        action=asked.get("action"),
-        allowed=None if decision is None else decision == "allowed",
-        text=asked.get("text"),
-    )
+    asked = paging.wanted(params, paging.AUDIT_FILTERS)
+    wanted = paging.decision_filter(params)
     found = audit_trail.decisions_page(
         page.node, page.user, wanted, paging.position(params, "cursor")
     )
     pager = paging.links(page.request.url, "cursor", found)
-    return render(page, "audit.html", rows=found.rows, asked=asked, pages=pager)
+    return render(
+        page,
+        "audit.html",
+        rows=found.rows,
+        asked=asked,
+        pages=pager,
+        export_query=paging.kept(params, paging.AUDIT_FILTERS),
+    )
 
 
 # Live alerts -------------------------------------------------------------------------------
