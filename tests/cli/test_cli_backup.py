@@ -6,26 +6,32 @@ taken, or a restore over an existing home, refused."""
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
+import json
 import tarfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
+from alembic import command
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from gsomia.cli import app
-from gsomia.errors import Conflict, VerificationError
+from gsomia.errors import Conflict, exit_code
 from gsomia.node.assembly import assemble
+from gsomia.node.backup import TamperedBackup
 from gsomia.node.home import init_home, load_home
 from gsomia.node.publish import Draft, publish
 from gsomia.node.users import PersonDraft, get_user, register
+from gsomia.store.db import alembic_config, behind
 from gsomia.store.scratch import drop_postgres_database, fresh_postgres_database
 from gsomia.store.tables import access_log, items
 
 PASSPHRASE = "passphrase-for-tests"
+ENV = {"GSOMIA_PASSPHRASE": PASSPHRASE}
 FAR = date(2099, 12, 31)
 runner = CliRunner()
 
@@ -79,7 +85,7 @@ def test_a_restored_home_verifies_and_holds_what_was_backed_up(
 ) -> None:
     home = a_node_with_an_item(tmp_path, database_url)
     backup = tmp_path / "kor.backup"
-    taken = runner.invoke(app, ["backup", "--home", str(home), "-o", str(backup)])
+    taken = runner.invoke(app, ["backup", "--home", str(home), "-o", str(backup)], env=ENV)
     assert taken.exit_code == 0, taken.output
     inside = members(backup)
     assert "keys/sig-mldsa65.pem" in inside
@@ -98,20 +104,79 @@ def test_a_restored_home_verifies_and_holds_what_was_backed_up(
 def test_an_altered_backup_and_a_restore_over_a_home_are_refused(tmp_path: Path) -> None:
     home = a_node_with_an_item(tmp_path, f"sqlite:///{tmp_path / 'node.db'}")
     backup = tmp_path / "kor.backup"
-    runner.invoke(app, ["backup", "--home", str(home), "-o", str(backup)])
+    runner.invoke(app, ["backup", "--home", str(home), "-o", str(backup)], env=ENV)
     over = runner.invoke(app, ["restore", str(backup), "--home", str(home)])
     assert isinstance(over.exception, Conflict)
     inside = members(backup)
     inside["config.toml"] += b"\n# edited\n"
-    altered = tmp_path / "altered.backup"
+    altered = repacked(tmp_path / "altered.backup", inside)
+    refused = runner.invoke(app, ["restore", str(altered), "--home", str(tmp_path / "new")])
+    assert isinstance(refused.exception, TamperedBackup)
+    assert "config.toml is not what was backed up" in refused.exception.message
+    assert not (tmp_path / "new").exists()
+
+
+def repacked(path: Path, inside: dict[str, bytes]) -> Path:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         for name, data in inside.items():
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
-    altered.write_bytes(gzip.compress(buffer.getvalue()))
-    refused = runner.invoke(app, ["restore", str(altered), "--home", str(tmp_path / "new")])
-    assert isinstance(refused.exception, VerificationError)
-    assert "config.toml is not what was backed up" in refused.exception.message
+    path.write_bytes(gzip.compress(buffer.getvalue()))
+    return path
+
+
+def test_a_manifest_rewritten_to_match_is_refused_by_its_signature(tmp_path: Path) -> None:
+    home = a_node_with_an_item(tmp_path, f"sqlite:///{tmp_path / 'node.db'}")
+    backup = tmp_path / "kor.backup"
+    runner.invoke(app, ["backup", "--home", str(home), "-o", str(backup)], env=ENV)
+    inside = members(backup)
+    # the forger edits a file and writes its digest into the manifest too
+    inside["config.toml"] += b"\n# edited\n"
+    manifest = json.loads(inside["manifest.json"])
+    manifest["files"]["config.toml"] = hashlib.sha256(inside["config.toml"]).hexdigest()
+    inside["manifest.json"] = json.dumps(manifest).encode()
+    forged = repacked(tmp_path / "forged.backup", inside)
+    refused = runner.invoke(app, ["restore", str(forged), "--home", str(tmp_path / "new")])
+    assert isinstance(refused.exception, TamperedBackup)
+    assert "the manifest differs from the one KOR's node signed" in refused.exception.message
+    assert exit_code(refused.exception) == 3  # a verification failure
+    unsigned = dict(members(backup))
+    del unsigned["manifest.sig"]
+    bare = repacked(tmp_path / "bare.backup", unsigned)
+    refused = runner.invoke(app, ["restore", str(bare), "--home", str(tmp_path / "new")])
+    assert isinstance(refused.exception, TamperedBackup)
+    assert "carries no signed manifest" in refused.exception.message
     assert not (tmp_path / "new").exists()
+
+
+def test_a_backup_of_another_node_is_refused_against_the_card_named(tmp_path: Path) -> None:
+    home = a_node_with_an_item(tmp_path, f"sqlite:///{tmp_path / 'node.db'}")
+    other = init_home(tmp_path / "jpn", "JPN", "Japan MOD", PASSPHRASE)
+    backup = tmp_path / "kor.backup"
+    runner.invoke(app, ["backup", "--home", str(home), "-o", str(backup)], env=ENV)
+    args = ["restore", str(backup), "--home", str(tmp_path / "new")]
+    refused = runner.invoke(app, [*args, "--card", str(other.path / "identity.json")])
+    assert isinstance(refused.exception, TamperedBackup)
+    assert "not of JPN's node" in refused.exception.message
+    done = runner.invoke(app, [*args, "--card", str(home / "identity.json")])
+    assert done.exit_code == 0, done.output
+
+
+def test_an_upgrade_backs_the_home_up_before_it_migrates(tmp_path: Path) -> None:
+    home = a_node_with_an_item(tmp_path, f"sqlite:///{tmp_path / 'node.db'}")
+    node = assemble(load_home(home, PASSPHRASE))
+    try:
+        assert node.migrate() is None  # up to date: nothing to back up
+        command.downgrade(alembic_config(node.engine), "-1")  # as an older version left it
+        taken = node.migrate()
+        assert taken is not None
+        assert taken.parent == home / "backups"
+        assert behind(node.engine) is None
+    finally:
+        node.engine.dispose()
+    restored = tmp_path / "restored"
+    done = runner.invoke(app, ["restore", str(taken), "--home", str(restored)])
+    assert done.exit_code == 0, done.output
+    assert counts(restored) == counts(home)

@@ -59,7 +59,16 @@ def test_a_forged_statement_is_refused(chain: Any) -> None:
 def test_a_statement_signed_by_a_key_not_pinned_is_refused(chain: Any) -> None:
     stranger = _node()  # keys KOR never had, claiming to replace the pinned card A
     statement = make_rotation(stranger[0], stranger[1], chain[1][0], chain[1][1], at=NOW)
-    raw = json.loads(canonical_json(statement))
+    with pytest.raises(RotationRefused, match="not the card pinned for KOR"):
+        verify_rotation(canonical_json(statement), chain[0][1], now=NOW)
+    # ...and claiming to replace the pinned card does not help: the signature is not its keys'
+    payload = json.loads(_b64(statement["by_old"]["payload"]))
+    payload["old"] = chain[0][1].fingerprint
+    raw = {
+        "type": statement["type"],
+        "by_old": sign_document(stranger[0], payload),
+        "by_new": sign_document(chain[1][0], payload),
+    }
     with pytest.raises(RotationRefused, match="not signed by the keys pinned for KOR"):
         verify_rotation(json.dumps(raw), chain[0][1], now=NOW)
 
@@ -73,7 +82,7 @@ def test_an_old_statement_sent_again_is_refused(chain: Any) -> None:
         with pytest.raises(RotationRefused):
             verify_rotation(replayed, pinned, now=NOW)
     # signed by B, which was pinned once: still not the pinned card now
-    with pytest.raises(RotationRefused, match="not signed by the keys pinned"):
+    with pytest.raises(RotationRefused, match="an old statement sent again"):
         verify_rotation(b_to_c, chain[2][1], now=NOW)
 
 
@@ -90,6 +99,11 @@ def test_a_replay_onto_the_card_it_replaced_names_the_card_pinned_now(chain: Any
     }
     with pytest.raises(RotationRefused, match="an old statement sent again"):
         verify_rotation(json.dumps(raw), chain[1][1], now=NOW)
+    # and the same words with `old` set to the pinned card: B's signature, C never signed
+    payload["old"] = chain[1][1].fingerprint
+    raw["by_old"] = sign_document(chain[1][0], payload)
+    raw["by_new"] = sign_document(chain[2][0], payload)
+    verify_rotation(json.dumps(raw), chain[1][1], now=NOW)  # fresh words of B: a rotation
 
 
 def test_new_keys_the_maker_does_not_hold_are_refused(chain: Any) -> None:

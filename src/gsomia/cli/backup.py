@@ -11,7 +11,10 @@ from rich.markup import escape
 
 from gsomia.cli.app import app, console
 from gsomia.cli.common import HomeOpt
+from gsomia.cli.identity import passphrase
 from gsomia.node.backup import backup, restore
+from gsomia.node.home import CARD, load_home, read_config
+from gsomia.seal import fingerprint_groups, parse_card
 
 
 @app.command("backup")
@@ -20,8 +23,10 @@ def backup_home(
     output: Annotated[Path, typer.Option("--output", "-o", help="the backup file to write")],
 ) -> None:
     """Back up a node home while it runs: configuration, card, keys (only as sealed under the
-    passphrase), the latest cosigned checkpoint and a snapshot of the database."""
-    manifest = backup(home, output)
+    passphrase), the latest cosigned checkpoint and a snapshot of the database; the manifest
+    is signed with the node's keys (the passphrase opens them)."""
+    read_config(home)  # not a node home: said before the passphrase is asked for
+    manifest = backup(home, output, load_home(home, passphrase()).keys)
     console.print(
         f"[green]backed up[/] {manifest.nation} ({manifest.database}, "
         f"{len(manifest.files)} files) to [bold]{escape(str(output))}[/]"
@@ -37,11 +42,19 @@ def restore_home(
         str | None,
         typer.Option(help="restore into this database (an empty one; needed for PostgreSQL)"),
     ] = None,
+    card: Annotated[
+        Path | None,
+        typer.Option(help="the node's identity card, kept apart: the backup must be its node's"),
+    ] = None,
 ) -> None:
-    """Make a new node home from a backup, each file checked against its manifest."""
-    manifest = restore(archive, home, database)
+    """Make a new node home from a backup: its manifest's signature checked against the card
+    in it (and --card), each file against the manifest."""
+    known = parse_card(card.read_bytes()) if card is not None else None
+    manifest = restore(archive, home, database, card=known)
     console.print(
         f"[green]restored[/] {manifest.nation}, backed up {manifest.taken_at[:19]}, "
         f"into [bold]{escape(str(home))}[/]"
     )
+    signer = parse_card((home / CARD).read_bytes())
+    console.print(f"signed by the node with fingerprint {fingerprint_groups(signer.fingerprint)}")
     console.print(f"check its log: gsomia audit verify --home {escape(str(home))}")

@@ -1,5 +1,5 @@
-"""`gsomia init`, `gsomia identity export` and `rewrap`: make a node home, hand out its
-identity card, seal its keys again.
+"""`gsomia init`, `gsomia identity export`, `rewrap` and `rotate`: make a node home, hand out
+its identity card, seal its keys again, replace them.
 
 The passphrase comes from `GSOMIA_PASSPHRASE` or a hidden prompt; there is no default, and a
 weak one is refused (ADR 0074). A new passphrase for `rewrap` comes from
@@ -9,6 +9,7 @@ weak one is refused (ADR 0074). A new passphrase for `rewrap` comes from
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -26,6 +27,7 @@ from gsomia.node.home import (
     read_config,
     rewrap_home,
 )
+from gsomia.node.rekey import rotate
 from gsomia.seal import DEFAULT_PROFILE, fingerprint_groups, is_legacy, parse_card
 
 identity_app = typer.Typer(help="The node's public identity card.")
@@ -139,3 +141,24 @@ def rewrap(
         f"keys in [bold]{escape(str(home / KEYS))}[/] sealed under scrypt"
         + (" (they were under PBKDF2 alone)" if was_legacy else "")
     )
+
+
+@identity_app.command("rotate")
+def rotate_keys(
+    home: Annotated[Path, typer.Option(help="The node home (its node stopped).")],
+) -> None:
+    """Make new node keys and announce the new card to every partner, signed by the old keys
+    (ADR 0093). The old keys are kept, encrypted, to open what was sealed to them; start the
+    node afterwards, and it sends the announcement."""
+    read_config(home)
+    done = rotate(home, passphrase(), datetime.now(UTC))
+    card = done.home.card
+    console.print(f"new keys in [bold]{escape(str(home / KEYS))}[/], key id {card.key_id}")
+    console.print(f"fingerprint [bold]{fingerprint_groups(card.fingerprint)}[/]")
+    console.print(f"replaces    {fingerprint_groups(done.old.fingerprint)}")
+    if done.partners:
+        console.print(
+            "announced to " + ", ".join(done.partners) + " once the node runs: start it now"
+        )
+    else:
+        console.print("no partner is pinned: hand the new card out (`gsomia identity export`)")

@@ -58,6 +58,8 @@ class Kind(StrEnum):
     # Contractors (R33): the assurance asked of the partner's security authority, its answer
     ASSURANCE_REQUEST = "assurance_request"
     ASSURANCE_ANSWER = "assurance_answer"
+    # A node's new keys, vouched for by the card partners pinned (ADR 0093)
+    KEY_ROTATION = "key_rotation"
 
 
 #: The kinds that are workflow messages: a JSON document for the workflow of that kind.

@@ -102,7 +102,7 @@ class PeerLinks:
     def __init__(self, own: TlsFiles | None, *, plain_http: bool = False) -> None:
         self._own = own
         self._plain_http = plain_http
-        self._contexts: dict[tuple[str, str], ssl.SSLContext] = {}
+        self._contexts: dict[tuple[str, str, str], ssl.SSLContext] = {}
         self._lock = threading.Lock()
 
     @property
@@ -113,20 +113,24 @@ class PeerLinks:
         """The development flag: partners may be called over plain HTTP."""
         self._plain_http = True
 
-    def context_for(self, endpoint: str, card: IdentityCard) -> ssl.SSLContext | None:
+    def context_for(
+        self, endpoint: str, card: IdentityCard, own: TlsFiles | None = None
+    ) -> ssl.SSLContext | None:
         """The context to call `card`'s node at `endpoint`; None for plain HTTP (allowed only
-        with the development flag; UsageError otherwise)."""
+        with the development flag; UsageError otherwise). `own`: this node's retired TLS key
+        instead of its current one, for a partner not yet told of a key rotation (ADR 0093)."""
         check_endpoint(card.nation, endpoint, plain_http=self._plain_http)
         if endpoint.lower().startswith("http://"):
             return None
-        key = (card.nation, card.tls_pin)
+        files = _own(own or self._own)
+        key = (card.nation, card.tls_pin, str(files.certificate))
         with self._lock:
             context = self._contexts.get(key)
             if context is None:
-                stale = [k for k in self._contexts if k[0] == card.nation]
+                stale = [k for k in self._contexts if k[0] == card.nation and k[1] != key[1]]
                 for old in stale:  # the partner's card changed: its old pin is trusted no more
                     del self._contexts[old]
-                context = self._contexts[key] = client_context(_own(self._own), card)
+                context = self._contexts[key] = client_context(files, card)
         return context
 
 

@@ -593,3 +593,11 @@ def failing(conn: Connection, keys: NodeKeys, priority: int, *, limit: int = 100
         .limit(limit)
     )
     return [_sent(row, keys) for row in conn.execute(query)]
+
+
+def awaits(conn: Connection, kind: str, peer: str) -> bool:
+    """Whether a message of `kind` to `peer` still waits (queued, not yet answered)."""
+    query = select(outbox.c.id).where(
+        outbox.c.state == QUEUED, outbox.c.kind == kind, outbox.c.peer == peer
+    )
+    return conn.execute(query.limit(1)).first() is not None

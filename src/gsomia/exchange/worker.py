@@ -79,6 +79,7 @@ class _Sealed:
     batch_id: bytes
     data: bytes
     flash: bool  # FLASH rows only: the partner is told to handle it first
+    keys: NodeKeys  # the keys that sealed it, which open the partner's answers
 
 
 #: Told of each batch of settled answers, in the transaction that settles them (so an answer
@@ -101,6 +102,7 @@ class DeliveryWorker:
         keys: NodeKeys | None = None,
         gate: PrecedenceGate | None = None,
         claimant: str | None = None,
+        speak_as: Callable[[str], NodeKeys] | None = None,
     ) -> None:
         self._engine = engine
         #: Set where several delivery processes share the outbox (PostgreSQL): rows are
@@ -115,6 +117,9 @@ class DeliveryWorker:
         self._holds = 0
         self._holds_lock = threading.Lock()
         self._keys = keys
+        #: The keys to speak to a partner with: the retired ones for a partner not yet told
+        #: of a key rotation (ADR 0093), this node's keys otherwise.
+        self._speak_as = speak_as
         self._links = links or PeerLinks(None)
         self._reader = reader(engine)
         self._peers = peers
@@ -231,9 +236,18 @@ class DeliveryWorker:
                     address.endpoint.rstrip("/") + HELLO_PATH,
                     json={"sender": self._sender},
                     timeout=aiohttp.ClientTimeout(total=2),
-                    ssl=self._links.context_for(address.endpoint, address.card) or True,
+                    ssl=self._link(address) or True,
                 ):
                     pass  # released at once, so the connection goes back to the pool
+
+    def _speaking(self, peer: str) -> NodeKeys:
+        if self._keys is None:
+            raise UsageError("a delivery worker without the node's keys cannot seal")
+        return self._speak_as(peer) if self._speak_as is not None else self._keys
+
+    def _link(self, address: PeerAddress) -> ssl.SSLContext | None:
+        own = self._speaking(address.nation).tls_files if self._keys is not None else None
+        return self._links.context_for(address.endpoint, address.card, own)
 
     def _due(self, flash: bool) -> list[Row]:
         """The lane's due rows to partners not resting: FLASH rows with their bodies (few, and
@@ -341,10 +355,9 @@ class DeliveryWorker:
             await asyncio.to_thread(self._retry, rows, f"peer {peer} has no endpoint")
             return None
         try:
-            link = self._links.context_for(address.endpoint, address.card) or True
-            if self._keys is None:
-                raise UsageError("a delivery worker without the node's keys cannot seal")
-            return await asyncio.to_thread(self._sealed, self._keys, address, link, rows)
+            link = self._link(address) or True
+            keys = self._speaking(peer)
+            return await asyncio.to_thread(self._sealed, keys, address, link, rows)
         except (ValueError, UsageError) as exc:
             log.warning("delivery to %s failed: %s", peer, exc)
             await asyncio.to_thread(self._retry, rows, f"{type(exc).__name__}: {exc}")
@@ -367,7 +380,7 @@ class DeliveryWorker:
             return None  # settled meanwhile (a repeat answered it): nothing to send
         batch_id, data = sealed_batch(keys, self._sender, address.card, pending, self._clock())
         flash = all(row.priority == FLASH for row in pending)
-        return _Sealed(address, link, pending, batch_id, data, flash)
+        return _Sealed(address, link, pending, batch_id, data, flash, keys)
 
     async def _deliver(self, session: aiohttp.ClientSession, peer: str, sealed: _Sealed) -> bool:
         """Post a sealed batch and settle the partner's answers; whether it answered."""
@@ -397,7 +410,9 @@ class DeliveryWorker:
                         status=response.status,
                         message=body[:300].decode("utf-8", "replace"),
                     )
-            answers = await asyncio.to_thread(self._answers, address.card, sealed.batch_id, body)
+            answers = await asyncio.to_thread(
+                self._answers, sealed.keys, address.card, sealed.batch_id, body
+            )
         except (
             aiohttp.ClientError,
             TimeoutError,
@@ -426,12 +441,13 @@ class DeliveryWorker:
             self.gate.yield_to_flash()
             self.settle(peer, rows[first : first + SETTLE_TURN], answers)
 
-    def _answers(self, card: IdentityCard, batch_id: bytes, body: bytes) -> list[dict[str, Any]]:
-        """The partner's answers, sealed back to this node (ADR 0070), once opened and their
-        batch signature and proofs verified."""
-        assert self._keys is not None
+    def _answers(
+        self, keys: NodeKeys, card: IdentityCard, batch_id: bytes, body: bytes
+    ) -> list[dict[str, Any]]:
+        """The partner's answers, sealed back to this node (ADR 0070) for the keys that sealed
+        the batch, once opened and their batch signature and proofs verified."""
         try:
-            document = orjson.loads(open_sealed(self._keys, body, batch_id))
+            document = orjson.loads(open_sealed(keys, body, batch_id))
         except EnvelopeError as error:
             raise VerificationError(
                 f"the partner's answers did not open: {error.reason}"

@@ -17,7 +17,7 @@ Memory stays bounded: entries arrive as an iterator and are processed a segment 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
@@ -86,7 +86,7 @@ def audit_log(
     leaves: Iterable[Row],
     checkpoints: Iterable[tuple[int, bytes]],
     state: Frontier | None,
-    log_verifier: NoteVerifier,
+    log_verifier: NoteVerifier | Sequence[NoteVerifier],
     *,
     origin: str | None = None,
 ) -> AuditReport:
@@ -130,7 +130,7 @@ def audit_naming_entry(
     leaves: Callable[[], Iterable[Row]],
     checkpoints: Iterable[tuple[int, bytes]],
     state: Frontier | None,
-    log_verifier: NoteVerifier,
+    log_verifier: NoteVerifier | Sequence[NoteVerifier],
     *,
     origin: str | None = None,
 ) -> AuditReport:
@@ -152,7 +152,10 @@ def audit_naming_entry(
 
 
 def _hash_damage(
-    leaves: Iterable[Row], state: Frontier, log_verifier: NoteVerifier, origin: str | None
+    leaves: Iterable[Row],
+    state: Frontier,
+    log_verifier: NoteVerifier | Sequence[NoteVerifier],
+    origin: str | None,
 ) -> TamperedLog | None:
     """The first entry or stored hash that disagrees with the entries, checkpoints aside."""
     try:

@@ -101,20 +101,29 @@ def parse_checkpoint(data: bytes) -> SignedCheckpoint:
 
 
 def open_checkpoint(
-    data: bytes, log_verifier: NoteVerifier, *, origin: str | None = None
+    data: bytes,
+    log_verifier: NoteVerifier | Sequence[NoteVerifier],
+    *,
+    origin: str | None = None,
 ) -> tuple[SignedCheckpoint, OpenedNote]:
     """Parse and verify a checkpoint against the log's key (and expected origin).
 
+    Several keys: the log's key history, each named by its own origin (a node that rotated
+    its keys, ADR 0093); the checkpoint must verify under the one its origin names.
     InputError if it is malformed, VerificationError if it is not signed by `log_verifier`
     or names another origin. Other signatures (cosignatures) are kept, unverified.
     """
     signed = parse_checkpoint(data)
-    expected = log_verifier.name if origin is None else origin
-    if signed.checkpoint.origin != expected:
+    verifiers = list(log_verifier) if isinstance(log_verifier, Sequence) else [log_verifier]
+    names = [v.name for v in verifiers]
+    expected = names if origin is None else [origin]
+    if signed.checkpoint.origin not in expected:
+        shown = expected[0] if len(expected) == 1 else " or ".join(expected)
         raise VerificationError(
-            f"checkpoint is for origin {signed.checkpoint.origin!r}, expected {expected!r}"
+            f"checkpoint is for origin {signed.checkpoint.origin!r}, expected {shown!r}"
         )
-    return signed, open_note(signed.note, [log_verifier])
+    named = [v for v in verifiers if v.name == signed.checkpoint.origin] or verifiers
+    return signed, open_note(signed.note, named)
 
 
 def add_signatures(signed: SignedCheckpoint, extra: Sequence[Note]) -> SignedCheckpoint:

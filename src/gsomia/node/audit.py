@@ -105,6 +105,7 @@ VERBS: Mapping[str, Filing] = MappingProxyType(
 EVENT_ACTIONS: Mapping[str, EventKind] = MappingProxyType(
     {
         "peer:add": EventKind.KEY_ADMIN,
+        "identity:rotate": EventKind.KEY_ADMIN,  # new node keys, announced (ADR 0093)
         "user:token": EventKind.KEY_ADMIN,
         "user:token-revoke": EventKind.KEY_ADMIN,
         "user:token-retire": EventKind.KEY_ADMIN,

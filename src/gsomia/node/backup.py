@@ -4,12 +4,16 @@ A backup is one gzip'd tar: the home's configuration, identity card, the latest 
 checkpoint (the log's defence against a rollback), its keys exactly as they lie on disk —
 every private key encrypted under the passphrase, or the backup is refused — a snapshot of the
 database taken while the node runs (`gsomia.store.snapshot`), and a manifest with each
-member's SHA-256. Left out: what is re-made on first use and would only widen what a stolen
-backup gives (the console tokens, the pages' session key, `serving.json`).
+member's SHA-256, signed by the node's keys (`manifest.sig`, a JWS checked against the card in
+the backup, and against the card the operator names with `--card`). Keys retired by a key
+rotation and its statement go along (ADR 0093). Left out: what is re-made on first use and
+would only widen what a stolen backup gives (the console tokens, the pages' session key,
+`serving.json`).
 
-A restore makes a new home from it: never over an existing one, each member checked against
-the manifest first, the SQLite database put inside the new home (or a PostgreSQL backup
-loaded into the empty database named). Its log is then checked with `gsomia audit verify`.
+A restore makes a new home from it: never over an existing one, the manifest's signature and
+each member checked against the manifest first (`TamperedBackup` names what does not hold),
+the SQLite database put inside the new home (or a PostgreSQL backup loaded into the empty
+database named). Its log is then checked with `gsomia audit verify`.
 """
 
 from __future__ import annotations
@@ -29,14 +33,31 @@ import tomli_w
 
 from gsomia.errors import Conflict, InputError, UsageError, VerificationError
 from gsomia.node.cosigned_file import COSIGNED
-from gsomia.node.home import CARD, CONFIG, KEYS, OLD_CARD, read_config
+from gsomia.node.home import CARD, CONFIG, KEYS, OLD_CARD, RETIRED, read_config
+from gsomia.seal import (
+    IdentityCard,
+    NodeKeys,
+    canonical_json,
+    parse_card,
+    sign_document,
+    verified_payload,
+)
 from gsomia.store.db import make_engine
 from gsomia.store.snapshot import SQLITE, put, take
 
 MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
+ROTATION = "rotation.json"  # `gsomia.node.rekey.ROTATION`
 FORMAT = "gsomia-backup/1"
 DATABASE = {"sqlite": "node.db", "postgresql": "node.pgdump"}
 _PRIVATE_PEM = b"-----BEGIN PRIVATE KEY-----"
+
+
+class TamperedBackup(VerificationError):
+    """A backup whose manifest is not signed by the node whose card it carries, or whose
+    members are not what the manifest lists: altered after it was taken."""
+
+    code = "tampered_backup"
 
 
 @dataclass(frozen=True)
@@ -50,8 +71,11 @@ class Manifest:
 def _home_files(home: Path) -> list[Path]:
     """The home's files that go into a backup, checked: no private key in the clear."""
     found = [home / CONFIG, home / CARD]
-    found += [home / name for name in (OLD_CARD, COSIGNED) if (home / name).exists()]
-    for path in sorted((home / KEYS).iterdir()):
+    found += [home / name for name in (OLD_CARD, COSIGNED, ROTATION) if (home / name).exists()]
+    keys = sorted((home / KEYS).iterdir())
+    if (home / RETIRED).is_dir():  # keys a rotation retired still open what was sealed to them
+        keys += sorted(p for d in sorted((home / RETIRED).iterdir()) for p in d.iterdir())
+    for path in keys:
         if path.is_file():
             if _PRIVATE_PEM in path.read_bytes():
                 raise UsageError(
@@ -62,8 +86,9 @@ def _home_files(home: Path) -> list[Path]:
     return found
 
 
-def backup(home: Path, output: Path, *, now: datetime | None = None) -> Manifest:
-    """Write the backup of the home at `home` to `output` (a new file)."""
+def backup(home: Path, output: Path, keys: NodeKeys, *, now: datetime | None = None) -> Manifest:
+    """Write the backup of the home at `home` to `output` (a new file), its manifest signed
+    with `keys` (the home's, as `load_home` gives them)."""
     config = read_config(home)
     if output.exists():
         raise Conflict(f"{output} exists", hint="choose a new file for the backup")
@@ -82,21 +107,31 @@ def backup(home: Path, output: Path, *, now: datetime | None = None) -> Manifest
         with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
             document = {"format": FORMAT, **manifest.__dict__}
             _add(tar, MANIFEST, json.dumps(document, indent=2).encode())
+            _add(tar, SIGNATURE, canonical_json(sign_document(keys, document)))
             for name, path in members.items():
                 _add(tar, name, path.read_bytes())
     return manifest
 
 
-def restore(archive: Path, home: Path, database_url: str | None = None) -> Manifest:
-    """Make a new home at `home` from the backup `archive`; its manifest."""
+def restore(
+    archive: Path,
+    home: Path,
+    database_url: str | None = None,
+    *,
+    card: IdentityCard | None = None,
+) -> Manifest:
+    """Make a new home at `home` from the backup `archive`; its manifest. `card`: the node's
+    card as the operator knows it (a copy kept apart, or a partner's pinned one): the backup
+    must be that node's, not merely signed by whichever card it carries."""
     if home.exists() and (not home.is_dir() or any(home.iterdir())):
         raise Conflict(f"{home} exists and is not empty", hint="restore into a new directory")
-    members, manifest = _read(archive)
+    members, manifest = _read(archive, card)
     home.mkdir(mode=0o700, parents=True, exist_ok=True)
     (home / KEYS).mkdir(mode=0o700, exist_ok=True)
     db_name = DATABASE[manifest.database]
     for name, data in members.items():
         if name != db_name:
+            (home / name).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             (home / name).write_bytes(data)
             (home / name).chmod(0o600)
     config = tomllib.loads(members[CONFIG].decode())
@@ -118,8 +153,9 @@ def restore(archive: Path, home: Path, database_url: str | None = None) -> Manif
     return manifest
 
 
-def _read(archive: Path) -> tuple[dict[str, bytes], Manifest]:
-    """The backup's members, each checked against its manifest (nothing else is taken)."""
+def _read(archive: Path, expected: IdentityCard | None) -> tuple[dict[str, bytes], Manifest]:
+    """The backup's members, the manifest's signature checked against the card in the backup
+    (and `expected`), each member against the manifest (nothing else is taken)."""
     try:
         with tarfile.open(archive, mode="r:gz") as tar:
             raw = {m.name: tar.extractfile(m) for m in tar.getmembers() if m.isfile()}
@@ -132,12 +168,52 @@ def _read(archive: Path) -> tuple[dict[str, bytes], Manifest]:
         assert found.get("format") in (None, FORMAT)
     except (KeyError, ValueError, TypeError, AssertionError) as error:
         raise InputError(f"{archive} has no readable manifest") from error
+    _check_signature(archive, found, data.pop(SIGNATURE, None), data.get(CARD), expected)
     if set(data) != set(manifest.files) or manifest.database not in DATABASE:
-        raise VerificationError(f"{archive} does not hold what its manifest lists")
+        raise TamperedBackup(f"{archive} does not hold what its manifest lists")
     for name, content in data.items():
         if not _safe(name) or _sha256(content) != manifest.files[name]:
-            raise VerificationError(f"{archive}: {name} is not what was backed up")
+            raise TamperedBackup(f"{archive}: {name} is not what was backed up")
     return data, manifest
+
+
+def _check_signature(
+    archive: Path,
+    document: dict[str, object],
+    signature: bytes | None,
+    card_bytes: bytes | None,
+    expected: IdentityCard | None,
+) -> None:
+    """`TamperedBackup` unless the manifest is signed by the keys of the card in the backup,
+    and that card is `expected` (when given)."""
+    if signature is None or card_bytes is None:
+        raise TamperedBackup(
+            f"{archive} carries no signed manifest: it was altered, or made before backups "
+            "were signed",
+            hint="restore it with the gsomia version that made it, then back up again",
+        )
+    try:
+        card = parse_card(card_bytes)
+    except InputError as error:
+        raise TamperedBackup(
+            f"{archive}: its identity card is not valid: {error.message}"
+        ) from error
+    if expected is not None and card.fingerprint != expected.fingerprint:
+        raise TamperedBackup(
+            f"{archive} is a backup of the node with card {card.fingerprint[:16]}…, not of "
+            f"{expected.nation}'s node {expected.fingerprint[:16]}…"
+        )
+    try:
+        signed = verified_payload(json.loads(signature), card)
+    except Exception as error:  # any fault of the signature is the same finding
+        raise TamperedBackup(
+            f"{archive}: the manifest is not signed by the node whose card the backup carries "
+            f"({card.nation}, {card.fingerprint[:16]}…): the backup was altered after it was taken"
+        ) from error
+    if signed != canonical_json(document):
+        raise TamperedBackup(
+            f"{archive}: the manifest differs from the one {card.nation}'s node signed"
+        )
 
 
 def _safe(name: str) -> bool:
@@ -146,7 +222,11 @@ def _safe(name: str) -> bool:
         bool(parts)
         and ".." not in parts
         and not Path(name).is_absolute()
-        and (len(parts) == 1 or (len(parts) == 2 and parts[0] == KEYS))
+        and (
+            len(parts) == 1
+            or (len(parts) == 2 and parts[0] == KEYS)
+            or (len(parts) == 3 and parts[0] == RETIRED)
+        )
     )
 
 

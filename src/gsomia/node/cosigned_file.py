@@ -16,7 +16,7 @@ verify, naming the file and since when it should be there.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from sqlalchemy import Connection
@@ -64,7 +64,10 @@ def _held_size(path: Path) -> int | None:
 
 
 def check_extends(
-    home: Path, conn: Connection, verifier: NoteVerifier, partners: Mapping[str, IdentityCard]
+    home: Path,
+    conn: Connection,
+    verifier: NoteVerifier | Sequence[NoteVerifier],
+    partners: Mapping[str, IdentityCard],
 ) -> int | None:
     """The size of the kept cosigned checkpoint if the (verified) log extends it; None if no
     partner has cosigned yet; `RolledBackLog` naming it and its cosigners otherwise."""
@@ -81,7 +84,7 @@ def check_extends(
             index=0,
         ) from None
     try:
-        signed, _ = open_checkpoint(data, verifier, origin=verifier.name)
+        signed, _ = open_checkpoint(data, verifier)
     except (InputError, VerificationError) as exc:
         raise RolledBackLog(
             f"{path} does not verify under this node's key: {exc}", index=0

@@ -8,6 +8,9 @@ HOME/
   identity.json    the node's public identity card (give it to partners)
   serving.json     while `gsomia serve` runs: its pid and where it listens, so the CLI's
                    `--home DIR` reaches this home's node and no other (issue 16)
+  retired/FP/      after `gsomia identity rotate`: the keys of each earlier card (encrypted
+                   like the others) and that card, to open what was sealed to them (ADR 0093)
+  rotation.json    the latest key rotation statement, as sent to the partners
 ```
 
 `init_home` refuses a home that exists and is not empty, so keys are never overwritten.
@@ -22,7 +25,7 @@ import logging
 import os
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -57,6 +60,8 @@ CARD = "identity.json"
 OLD_CARD = "identity-v1.json"
 SERVING = "serving.json"
 KEYS = "keys"
+RETIRED = "retired"
+NEXT_KEYS = "keys.next"
 DEFAULT_LISTEN = "127.0.0.1:8400"
 DEFAULT_PEER_LISTEN = "127.0.0.1:8401"
 
@@ -270,7 +275,13 @@ def load_home(path: Path, passphrase: str) -> NodeHome:
             now=datetime.now(UTC),
         )
         log.info("node home %s: TLS key, certificate and storage key added", path)
+    if (path / NEXT_KEYS).exists():
+        raise UsageError(
+            f"{path / NEXT_KEYS} is left from an interrupted key rotation",
+            hint=f"if {path / KEYS} is there, remove {path / NEXT_KEYS} and rotate again",
+        )
     keys = load_node_keys(path / KEYS, passphrase, config.profile, token_of(config))
+    keys = replace(keys, retired=load_retired(path, passphrase, config.profile))
     try:
         raw = (path / CARD).read_bytes()
     except FileNotFoundError:
@@ -283,6 +294,29 @@ def load_home(path: Path, passphrase: str) -> NodeHome:
     if card.tls_certificate != keys.tls_certificate:
         raise UsageError(f"{path / CARD} does not carry the TLS certificate in {path / KEYS}")
     return NodeHome(path, config, keys, card)
+
+
+def retired_cards(path: Path) -> list[IdentityCard]:
+    """The cards of the home's retired keys, newest first (no passphrase needed: they are
+    public), for what was signed under them: the log's earlier checkpoints (ADR 0093)."""
+    base = path / RETIRED
+    if not base.is_dir():
+        return []
+    cards = [parse_card((directory / CARD).read_bytes()) for directory in base.iterdir()]
+    return sorted(cards, key=lambda card: card.created, reverse=True)
+
+
+def load_retired(path: Path, passphrase: str, profile: str) -> tuple[NodeKeys, ...]:
+    """The keys of each retired card of the home, newest first; UsageError if a directory's
+    keys are not its card's."""
+    found = []
+    for card in retired_cards(path):
+        directory = path / RETIRED / card.fingerprint[:16]
+        keys = load_node_keys(directory, passphrase, profile)
+        if keys.key_id != card.key_id:
+            raise UsageError(f"the keys in {directory} are not those of its {CARD}")
+        found.append(keys)
+    return tuple(found)
 
 
 def _card_without_tls(raw: bytes) -> bool:
@@ -317,6 +351,9 @@ def rewrap_home(path: Path, passphrase: str, new_passphrase: str) -> None:
     ADR 0074): for a home made under PBKDF2 alone, or to change the passphrase."""
     config = read_config(path)
     rewrap_node_keys(path / KEYS, passphrase, new_passphrase, config.profile, token_of(config))
+    for card in retired_cards(path):  # one passphrase opens the home, retired keys included
+        directory = path / RETIRED / card.fingerprint[:16]
+        rewrap_node_keys(directory, passphrase, new_passphrase, config.profile)
 
 
 @dataclass(frozen=True)

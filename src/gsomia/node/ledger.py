@@ -87,7 +87,9 @@ class NodeLedger:
         return checkpoints.proofs_under(conn, signed, indices)
 
 
-def verify_log(conn: Connection, verifier: NoteVerifier, *, origin: str) -> AuditReport:
+def verify_log(
+    conn: Connection, verifier: NoteVerifier | Sequence[NoteVerifier], *, origin: str | None
+) -> AuditReport:
     """Recompute the node's log from its rows (`gsomia audit verify`), naming the altered entry
     itself where the stored hashes can (`gsomia.ledger.audit.audit_naming_entry`, ADR 0036)."""
     state = MerkleLog(conn).audited_frontier()

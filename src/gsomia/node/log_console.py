@@ -23,7 +23,7 @@ from gsomia.ledger.note import Note, open_note
 from gsomia.node.audit_rows import AlteredAccessLog
 from gsomia.node.cosigned_file import check_extends
 from gsomia.node.database import open_database
-from gsomia.node.home import CARD
+from gsomia.node.home import CARD, retired_cards
 from gsomia.node.ledger import verify_listing, verify_log
 from gsomia.seal import IdentityCard, parse_card
 from gsomia.store.ledger import LogStatus, SqlLog
@@ -73,10 +73,12 @@ def verify(home: Path) -> VerifiedLog:
     with open_database(home, migrated=False) as db, db.reader.connect() as conn:
         card = home_card(home)
         origin = log_origin(card)
-        verifier = log_verifier(card)
-        report = verify_log(conn, verifier, origin=origin)
+        # Checkpoints signed before a key rotation name the card of their day (ADR 0093).
+        cards = [card, *retired_cards(home)]
+        verifiers = [log_verifier(c) for c in cards]
+        report = verify_log(conn, verifiers, origin=None if len(cards) > 1 else origin)
         partners = {nation: parse_card(raw) for nation, raw in pinned_cards(conn).items()}
-        cosigned = check_extends(home, conn, verifier, partners)
+        cosigned = check_extends(home, conn, verifiers, partners)
         listed, unproved = verify_listing(conn)
     return VerifiedLog(
         origin, report.size, report.root, report.checkpoints, cosigned, listed, unproved

@@ -8,11 +8,14 @@ import secrets
 import socket
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection
 
 from gsomia.errors import InputError
+from gsomia.exchange import outbox
+from gsomia.exchange.kinds import Kind
 from gsomia.exchange.links import PeerLinks
 from gsomia.exchange.outbox import Pending, Sent
 from gsomia.exchange.precedence import PrecedenceGate
@@ -21,15 +24,16 @@ from gsomia.ledger.policy import LogPolicy
 from gsomia.node import at_rest
 from gsomia.node.alerts import RECHECK, AlertBroker
 from gsomia.node.fanout import Fanout
+from gsomia.node.backup import backup
 from gsomia.node.flash_budget import FlashBudgets
 from gsomia.node.home import NodeHome
 from gsomia.node.ledger import NodeLedger
 from gsomia.node.metrics import Metrics
 from gsomia.node.outward import Outward
-from gsomia.seal import IdentityCard, parse_card
+from gsomia.seal import IdentityCard, NodeKeys, parse_card, parse_held_card
 from gsomia.seal.at_rest import Vault
-from gsomia.store import agreement_events, peers
-from gsomia.store.db import check_integrity, make_engine, migrate, reach, reader
+from gsomia.store import agreement_events, peers, rotations
+from gsomia.store.db import behind, check_integrity, make_engine, migrate, reach, reader
 from gsomia.treaty.agreements import Agreement, AgreementRegistry, amended, load_agreements
 from gsomia.treaty.flash import FlashBudget
 from gsomia.treaty.items import Precedence
@@ -89,6 +93,9 @@ class Node:
             self.nation, webhook=home.config.alert_webhook, syslog=home.config.alert_syslog
         )
         self._peers: dict[str, tuple[IdentityCard, str | None]] | None = None
+        self._retired: dict[str, list[IdentityCard]] | None = None
+        #: Partners known to have answered this node's latest key rotation statement.
+        self._confirmed: set[str] = set()
         self._recorded: dict[str, list[Event]] | None = None
         #: What the partners and recorded agreement steps looked like when last read
         #: (`notice_changes`): other processes (`gsomia peer add`) change them too.
@@ -112,6 +119,7 @@ class Node:
             links=self.links,
             keys=self.keys,
             gate=self.precedence,
+            speak_as=self.speaking_keys,
         )
         #: The node's other processes, when several serve it on PostgreSQL (ADR 0111):
         #: started by `share_with_other_processes`; until then everything acts here only.
@@ -151,13 +159,28 @@ class Node:
         self.fanout.origin = secrets.token_hex(8)  # its words are not its parent's
         self._claim_rows()
 
-    def migrate(self) -> None:
+    def migrate(self) -> Path | None:
         """The newest schema, then the rows and outbox answers kept in clear from before
-        sealed, once each (ADR 0088)."""
+        sealed, once each (ADR 0088). A database made by an older version is backed up first
+        (into the home's `backups/`, said in the log): a migration is one way. Where the
+        backup went, if one was taken."""
+        taken = None
+        pending = behind(self.engine)
+        if pending is not None:
+            stamp = self.clock().strftime("%Y%m%dT%H%M%SZ")
+            taken = self.home.path / "backups" / f"before-{pending[1]}-{stamp}.tar.gz"
+            taken.parent.mkdir(mode=0o700, exist_ok=True)
+            backup(self.home.path, taken, self.keys, now=self.clock())
+            log.warning(
+                "database at schema %s, this version needs %s: backed up first to %s",
+                *pending,
+                taken,
+            )
         migrate(self.engine)
         at_rest.seal_clear_rows(self.engine, self.vault, self.home.path, self.clock)
         at_rest.seal_clear_answers(self.engine, self.keys, self.home.path, self.clock)
         at_rest.seal_clear_steps(self.engine, self.keys, self.home.path, self.clock)
+        return taken
 
     def check_store(self) -> None:
         """`Unavailable` if the database does not answer, `StoreDamaged` if it does not read
@@ -173,6 +196,7 @@ class Node:
 
     def forget_peers(self) -> None:
         self._peers = None
+        self._retired = None
 
     def _load_peers(self) -> dict[str, tuple[IdentityCard, str | None]]:
         if self._peers is None:
@@ -189,6 +213,40 @@ class Node:
     def peer_card(self, nation: str) -> IdentityCard | None:
         entry = self._load_peers().get(nation)
         return entry[0] if entry else None
+
+    def speaking_keys(self, nation: str) -> NodeKeys:
+        """The keys to speak to `nation`'s node with: the retired keys that signed this node's
+        key rotation statement while `nation` has not answered it (it pins only the old card
+        until it does), this node's keys otherwise (ADR 0093).
+
+        Read from the outbox while `nation` has not answered, so every process sending to it
+        sees the answer whichever settled it; once answered, remembered for good."""
+        if not self.keys.retired or nation in self._confirmed:
+            return self.keys
+        with self.reader.connect() as conn:
+            waiting = outbox.awaits(conn, Kind.KEY_ROTATION, nation)
+        if not waiting:
+            self._confirmed.add(nation)
+            return self.keys
+        return self.keys.retired[0]
+
+    def rotated_for(self, nation: str) -> None:
+        """`nation` answered this node's key rotation statement: speak to it with the new keys
+        (it pinned the new card before it answered)."""
+        self._confirmed.add(nation)
+
+    def known_cards(self, nation: str) -> list[IdentityCard]:
+        """`nation`'s pinned card, then each card its key rotations replaced, newest first:
+        what it signed under any of them (a binding, a consent) stays verifiable (ADR 0093)."""
+        if self._retired is None:
+            with self.reader.connect() as conn:
+                found = rotations.retired_cards(conn)
+            self._retired = {
+                partner: [parse_held_card(card) for card in cards]
+                for partner, cards in found.items()
+            }
+        pinned = self.peer_card(nation)
+        return [*([pinned] if pinned else []), *self._retired.get(nation, [])]
 
     def peer_cards(self) -> list[IdentityCard]:
         return [card for card, _ in self._load_peers().values()]

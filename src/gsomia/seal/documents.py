@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from gsomia.errors import Error, VerificationError
 from gsomia.seal import jose
@@ -36,6 +36,23 @@ ORIGINATOR_BINDING_DOC = "gsomia-originator-binding/1"
 #: their own member set, which no envelope binding has (`typ`, not `type`; no `item`).
 LEGACY_BINDING_DOC = "gsomia-binding/1"
 _BINDING_MEMBERS = frozenset({"type", "item", "label", "content_sha256"})
+_T = TypeVar("_T")
+
+
+def under_any(cards: Sequence[IdentityCard], check: Callable[[IdentityCard], _T]) -> _T:
+    """`check` under the first of a partner's cards it passes with: its pinned card first,
+    then each card a rotation replaced (ADR 0093), so what it signed before stays verifiable.
+    The pinned card's `VerificationError` if none passes."""
+    if not cards:
+        raise VerificationError("no identity card is known to verify it against")
+    first: VerificationError | None = None
+    for card in cards:
+        try:
+            return check(card)
+        except VerificationError as error:
+            first = first or error
+    assert first is not None
+    raise first
 
 
 def sign_payload(keys: NodeKeys, payload: bytes) -> dict[str, Any]:

@@ -114,6 +114,15 @@ class NodeKeys:
     tls_certificate: bytes = field(repr=False)
     storage_key: bytes = field(repr=False)
     tls_files: TlsFiles | None = None
+    #: Keys this node had before each key rotation, newest first (ADR 0093): they open what
+    #: was sealed to them and speak to a partner not yet told of the rotation.
+    retired: tuple[NodeKeys, ...] = field(default=(), repr=False)
+
+    def addressed(self, kid: str) -> NodeKeys | None:
+        """These keys or the retired ones whose key id is `kid` (what a sender sealed to)."""
+        if kid == self.key_id:
+            return self
+        return next((old for old in self.retired if old.key_id == kid), None)
 
     @cached_property
     def public(self) -> dict[str, Any]:

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from gsomia.errors import InputError, VerificationError
+from gsomia.errors import Error, InputError, VerificationError
 from gsomia.seal.documents import sign_document, verified_payload
-from gsomia.seal.encoding import canonical_json, parse_json_object
+from gsomia.seal.encoding import b64u_decode, canonical_json, parse_json_object
 from gsomia.seal.identity import IdentityCard, parse_card
 from gsomia.seal.keys import NodeKeys
 
@@ -98,6 +98,13 @@ def verify_rotation(data: bytes | str, pinned: IdentityCard, *, now: datetime) -
         raise RotationRefused(error.message) from error
     if set(raw) != _MEMBERS or raw["type"] != ROTATION_DOC:
         raise RotationRefused(f"not a {ROTATION_DOC} statement")
+    claimed = _claimed_old(raw["by_old"])
+    if claimed is not None and claimed != pinned.fingerprint:
+        raise RotationRefused(
+            f"the statement replaces card {claimed[:16]}…, not the card pinned for "
+            f"{pinned.nation} ({pinned.fingerprint[:16]}…): an old statement sent again, or "
+            "one the pinned keys did not make"
+        )
     try:
         signed = verified_payload(raw["by_old"], pinned)
     except Exception as error:  # any fault of a partner's JWS is a refusal
@@ -131,6 +138,17 @@ def verify_rotation(data: bytes | str, pinned: IdentityCard, *, now: datetime) -
     if proved != signed:
         raise RotationRefused("the two signatures of the statement are over different payloads")
     return Rotation(pinned, new, at)
+
+
+def _claimed_old(jws: Any) -> str | None:
+    """The card a statement says it replaces, read before its signature is checked: only to
+    name the fault of one that replaces another card than the pinned one."""
+    try:
+        payload = json.loads(b64u_decode(jws["payload"], what="payload"))
+        old = payload["old"]
+    except (Error, ValueError, TypeError, KeyError):
+        return None
+    return old if isinstance(old, str) else None
 
 
 def _payload(signed: bytes) -> dict[str, Any]:

@@ -218,8 +218,12 @@ def verify_batch(
     batch already parsed, so a body is decoded once."""
     raw = data if isinstance(data, Unverified) else parse_batch(data)
     head = raw.head
-    if head["to"] != keys.key_id or head["sender"] != sender.nation:
+    # Sealed to keys this node retired (a partner that sealed it before it pinned the new
+    # card): those keys still open it (ADR 0093).
+    own = keys.addressed(head["to"]) if isinstance(head["to"], str) else None
+    if own is None or head["sender"] != sender.nation:
         reject("the batch is not from this sender to this node")
+    keys = own
     if recipient is not None and head["recipient"] != recipient:
         reject(f"the batch names {head['recipient']} as its recipient, not {recipient}")
     try:
@@ -265,7 +269,8 @@ def open_message(parsed: Parsed, msg: Any, *, keys: NodeKeys, sender: IdentityCa
         proof = cbor.typed(msg["proof"], list, what="proof")
         if not 1 <= len(mid) <= 64 or not all(isinstance(p, bytes) for p in proof):
             reject("message id or proof is malformed")
-        data = padding.unpad(keys.hpke_decrypt(SUITES[head["profile"]], ct, _info(head, mid)))
+        own = keys.addressed(head["to"]) or keys  # verify_batch refused any other
+        data = padding.unpad(own.hpke_decrypt(SUITES[head["profile"]], ct, _info(head, mid)))
         plain = cbor.fields(
             cbor.loads(data, what="sealed part", limit=MAX_BATCH_BYTES), _PLAIN, what="sealed"
         )

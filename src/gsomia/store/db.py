@@ -14,6 +14,8 @@ from typing import Any
 import orjson
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import ExceptionContext, make_url
 
@@ -169,6 +171,17 @@ def alembic_config(engine: Engine) -> Config:
 def migrate(engine: Engine) -> None:
     """Bring the database to the newest schema (idempotent)."""
     command.upgrade(alembic_config(engine), "head")
+
+
+def behind(engine: Engine) -> tuple[str, str] | None:
+    """(the database's schema revision, the newest) if migrations are pending on a database
+    that has a schema; None for one up to date or still empty (nothing to lose)."""
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    if current is None or head is None or current == head:
+        return None
+    return current, head
 
 
 # What the node asks of the database beyond its tables ----------------------------------------

@@ -100,6 +100,21 @@ peers = Table(
     Column("added_at", UTCDateTime, nullable=False),
 )
 
+#: Each card a partner's key rotation statement replaced (ADR 0093): what the partner signed
+#: under it (bindings, consents) stays verifiable, and the statement is the evidence.
+peer_rotations = Table(
+    "peer_rotations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("nation", String(4), nullable=False, index=True),
+    Column("old_fingerprint", String(128), nullable=False, unique=True),
+    Column("new_fingerprint", String(128), nullable=False),
+    Column("old_card", JSON, nullable=False),
+    Column("statement", JSON, nullable=False),
+    Column("rotated_at", UTCDateTime, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+
 agreement_events = Table(
     "agreement_events",
     metadata,

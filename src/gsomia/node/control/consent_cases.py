@@ -16,7 +16,7 @@ from typing import Any
 from gsomia.node.authority import authorise
 from gsomia.node.control import casebook, messages
 from gsomia.node.runtime import Node
-from gsomia.seal import verify_document
+from gsomia.seal import under_any, verify_document
 from gsomia.store.users import UserRecord
 from gsomia.treaty.consent import Consent
 from gsomia.treaty.consent_requests import ConsentCase, ConsentRequest, ConsentStatus
@@ -186,8 +186,9 @@ def held_consent(node: Node, case_id: str) -> tuple[Consent | None, dict[str, An
     document = row._mapping["document"]
     case = case_from(node, document)
     jws = document.get("jws")
-    card = node.peer_card(case.request.originator)
-    if case.consent is None or not jws or card is None:
+    cards = node.known_cards(case.request.originator)  # given before a key rotation: still
+    if case.consent is None or not jws or not cards:
         return None, {}
-    signed = consent_from_document(node, verify_document(jws, card, "consent"), verified=True)
+    document = under_any(cards, lambda card: verify_document(jws, card, "consent"))
+    signed = consent_from_document(node, document, verified=True)
     return replace(signed, revoked_at=case.consent.revoked_at), jws

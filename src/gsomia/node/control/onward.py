@@ -29,7 +29,7 @@ from gsomia.node.control.consent_cases import consent_from_document, held_consen
 from gsomia.node.control.originator import THIRD_PARTY, agreement_between
 from gsomia.node.read import holding_row, treaty_holding
 from gsomia.node.runtime import Node
-from gsomia.seal import Opened, content_sha256, verify_binding, verify_document
+from gsomia.seal import Opened, content_sha256, under_any, verify_binding, verify_document
 from gsomia.seal.sealed import OpenedV2
 from gsomia.store.users import UserRecord
 from gsomia.treaty.decision import Decision
@@ -118,20 +118,24 @@ def check_binding(node: Node, opened: Opened | OpenedV2, item: Item) -> None:
     binding, verified against the originator's identity card, must name this item, this label
     and the SHA-256 of the content as opened. `PolicyDenied` naming what failed otherwise.
     """
-    card = node.peer_card(item.originator)
-    if card is None:
+    cards = node.known_cards(item.originator)  # bound before a key rotation: still its word
+    if not cards:
         raise PolicyDenied(
             f"no identity card of {item.originator} is registered here: its binding of "
             f"{item.id}'s label and content cannot be verified (R12)",
             article=THIRD_PARTY,
         )
+    digest = content_sha256(opened.content)
     try:
-        verify_binding(
-            opened.label.get("binding"),
-            card,
-            item_id=item.id,
-            label=opened.label["label"],
-            digest=content_sha256(opened.content),
+        under_any(
+            cards,
+            lambda card: verify_binding(
+                opened.label.get("binding"),
+                card,
+                item_id=item.id,
+                label=opened.label["label"],
+                digest=digest,
+            ),
         )
     except VerificationError as error:
         raise PolicyDenied(f"{error.message} (R12)", article=THIRD_PARTY) from error
@@ -140,15 +144,16 @@ def check_binding(node: Node, opened: Opened | OpenedV2, item: Item) -> None:
 def _accept_onward(
     node: Node, sender: str, onward: Mapping[str, Any], item: Item, now: datetime
 ) -> Received:
-    card = node.peer_card(item.originator)
-    if card is None:
+    cards = node.known_cards(item.originator)
+    if not cards:
         raise PolicyDenied(
             f"no identity card of {item.originator} is registered here: its consent cannot be "
             "verified (R12)",
             article=THIRD_PARTY,
         )
     try:
-        signed = verify_document(onward.get("consent"), card, "consent")
+        jws = onward.get("consent")
+        signed = under_any(cards, lambda card: verify_document(jws, card, "consent"))
         consent = consent_from_document(node, signed, verified=True)
     except (VerificationError, InputError) as error:
         raise PolicyDenied(f"{error.message} (R12)", article=THIRD_PARTY) from error

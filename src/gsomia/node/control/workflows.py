@@ -29,6 +29,7 @@ from gsomia.node.control import (
     disposal,
     disputes,
     investigation,
+    key_rotation,
     loss_report,
     notices,
     purpose_decisions,
@@ -63,6 +64,7 @@ HANDLERS: dict[Kind, Handler] = {
     **visit_host.HANDLERS,
     **security_visit_messages.HANDLERS,
     **contract_assurances.HANDLERS,
+    **key_rotation.HANDLERS,
 }
 
 
@@ -75,7 +77,9 @@ def _by_kind(*tables: Mapping[Kind, AnswerHook]) -> dict[Kind, tuple[AnswerHook,
     return hooks
 
 
-ANSWERED: dict[Kind, tuple[AnswerHook, ...]] = _by_kind(receipt.ANSWERED, compromise.ANSWERED)
+ANSWERED: dict[Kind, tuple[AnswerHook, ...]] = _by_kind(
+    receipt.ANSWERED, compromise.ANSWERED, key_rotation.ANSWERED
+)
 
 
 def settled(
