@@ -27,6 +27,7 @@ from gsomia.node.home import (
     NodeHome,
     hosts_of,
     load_home,
+    read_config,
     serving_of,
 )
 from gsomia.node.users import OPERATOR
@@ -60,6 +61,14 @@ def rotate(path: Path, passphrase: str, now: datetime) -> Rotated:
         raise UsageError(
             f"the node of {path} is running (pid {running.pid}): it holds the old keys",
             hint="stop it, run `gsomia identity rotate`, then start it again",
+        )
+    config = read_config(path)
+    if config.keys_uri:
+        raise UsageError(
+            f"the keys of {path} are in a PKCS#11 token ({config.keys_uri}): rotation makes "
+            "its keys as files, so it is not offered for a token yet",
+            hint="make new keys in the token with `gsomia init --keys`, and hand the new card "
+            "to each partner to `peer add` (ADR 0093)",
         )
     before = load_home(path, passphrase)
     waiting = _waiting(before)
