@@ -23,8 +23,8 @@ from gsomia.exchange.worker import DeliveryWorker, PeerAddress
 from gsomia.ledger.policy import LogPolicy
 from gsomia.node import at_rest
 from gsomia.node.alerts import RECHECK, AlertBroker
-from gsomia.node.fanout import Fanout
 from gsomia.node.backup import backup
+from gsomia.node.fanout import Fanout
 from gsomia.node.flash_budget import FlashBudgets
 from gsomia.node.home import NodeHome
 from gsomia.node.ledger import NodeLedger

@@ -1,7 +1,7 @@
 """partners' key rotations: each card a partner's rotation statement replaced
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 
 A partner that rotates its keys sends its new card signed by the old keys (ADR 0093); the
 pinned card is replaced, and the old one is kept here with the statement, so what the partner
@@ -15,8 +15,8 @@ from alembic import op
 
 from gsomia.store.types import UTCDateTime
 
-revision = "0021"
-down_revision = "0020"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
