@@ -225,3 +225,32 @@ def test_wrong_pin_missing_token_missing_object_and_missing_module_are_named(
     module = parse_token_uri(hsm_uri.replace("module-path=", f"module-path={tmp_path}/none"))
     with pytest.raises(UsageError, match="cannot load the PKCS#11 module"):
         open_token(module)
+
+
+def test_a_forked_child_signs_and_opens_in_a_session_of_its_own(hsm_uri: str) -> None:
+    """`gsomia serve --workers N` opens the keys, then forks (ADR 0111): a PKCS#11 session
+    does not cross a fork, so the child logs in again on its first call, and the parent's
+    session goes on."""
+    token = open_token(parse_token_uri(hsm_uri))
+    kem, signer = token.generate()
+    signer.sign(b"the parent signs before the fork")
+    peer = x25519.X25519PrivateKey.generate()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report what it made, then leave without pytest's teardown
+        code = 1
+        try:
+            made = signer.sign(b"child") + kem.exchange(peer.public_key())
+            os.write(write_end, made + (b"own" if token.login.pid == os.getpid() else b"old"))
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        made = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    signer.public_key().verify(made[:64], b"child")
+    assert made[64:96] == peer.exchange(kem.public_key())
+    assert made[96:] == b"own"  # the child's calls went through a session it opened
+    signer.public_key().verify(signer.sign(b"after"), b"after")  # the parent's session goes on

@@ -8,7 +8,10 @@ the card do not know where a key lives. ML-DSA, ML-KEM, the TLS key and the stor
 in software (ADR 0091 says why).
 
 One session is opened per token and process and kept while the node runs; a PKCS#11 session
-serves one call at a time, so every call takes the token's lock. SoftHSM2 2.6 knows X25519
+serves one call at a time, so every call takes the token's lock. A session does not cross a
+fork (`gsomia serve --workers N` opens the keys in the parent, then forks, ADR 0111): a child
+finds its first call in a session of another process, initialises the module afresh, logs
+in with the PIN read at the start and finds its keys again. SoftHSM2 2.6 knows X25519
 only as an EC_EDWARDS key on the curve25519 OID (PKCS#11 3.0 would call it EC_MONTGOMERY);
 both are created that way and found by their CKA_ID.
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,9 +42,43 @@ _RAW = 32
 
 _LIBS: dict[str, Any] = {}
 _LIBS_LOCK = threading.Lock()
-#: One logged-in session per token and process: PKCS#11 logs in an application, not a
-#: session, so a second login (a home made, then loaded, in one process) would be refused.
-_SESSIONS: dict[tuple[str, str], tuple[Any, threading.Lock, bytes]] = {}
+
+
+class _Login:
+    """The logged-in session on one token, for this process (`live` opens another after a
+    fork). PKCS#11 logs in an application, not a session, so there is one per token."""
+
+    def __init__(self, module: str, label: str, session: Any, pin: str) -> None:
+        self.module, self.label = module, label
+        self.session = session
+        self.pin = pin  # kept, as the keys are, to log in again in a forked child
+        self.pid = os.getpid()
+        self.lock = threading.Lock()
+
+    def live(self) -> Any:
+        """The session, opened again first if this is a child forked since (under `lock`)."""
+        if self.pid != os.getpid():
+            lib = _lib(self.module)
+            lib.reinitialize()  # the child's own C_Initialize: the parent's state is not ours
+            self.session = lib.get_token(token_label=self.label).open(rw=True, user_pin=self.pin)
+            self.pid = os.getpid()
+        return self.session
+
+
+#: One login per token and process: a second login (a home made, then loaded, in one
+#: process) would be refused by the token.
+_SESSIONS: dict[tuple[str, str], tuple[_Login, bytes]] = {}
+
+
+def _after_fork() -> None:
+    """Locks another thread of the parent held at the fork stay held in the child: renew them."""
+    global _LIBS_LOCK  # noqa: PLW0603 - the module's one lock, renewed in a forked child
+    _LIBS_LOCK = threading.Lock()
+    for login, _ in _SESSIONS.values():
+        login.lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 def _lib(path: str) -> Any:
@@ -62,12 +100,29 @@ class Token:
     """A logged-in session on the token a URI names (see `open_token`)."""
 
     uri: TokenUri
-    session: Any = field(repr=False)
-    lock: threading.Lock = field(repr=False)
+    login: _Login = field(repr=False)
+    _handles: dict[tuple[int, bytes], Any] = field(default_factory=dict, repr=False)
 
-    def _find(self, key_id: bytes, object_class: ObjectClass) -> Any:
+    @property
+    def lock(self) -> threading.Lock:
+        return self.login.lock
+
+    @property
+    def session(self) -> Any:
+        """The session of this process (call under `lock`)."""
+        return self.login.live()
+
+    def private(self, key_id: bytes) -> Any:
+        """The private key `key_id`, found once per process (call under `lock`)."""
+        session = self.session
+        key = (self.login.pid, key_id)
+        if key not in self._handles:
+            self._handles[key] = self._find(key_id, ObjectClass.PRIVATE_KEY, session)
+        return self._handles[key]
+
+    def _find(self, key_id: bytes, object_class: ObjectClass, session: Any = None) -> Any:
         found = list(
-            self.session.get_objects(
+            (session or self.session).get_objects(
                 {
                     Attribute.LABEL: self.uri.object,
                     Attribute.ID: key_id,
@@ -89,15 +144,15 @@ class Token:
 
     def signer(self) -> TokenEd25519:
         with self.lock:
-            private = self._find(SIG_ID, ObjectClass.PRIVATE_KEY)
+            self.private(SIG_ID)
             public = _point(self._find(SIG_ID, ObjectClass.PUBLIC_KEY))
-        return TokenEd25519(self, private, ed25519.Ed25519PublicKey.from_public_bytes(public))
+        return TokenEd25519(self, ed25519.Ed25519PublicKey.from_public_bytes(public))
 
     def kem(self) -> TokenX25519:
         with self.lock:
-            private = self._find(KEM_ID, ObjectClass.PRIVATE_KEY)
+            self.private(KEM_ID)
             public = _point(self._find(KEM_ID, ObjectClass.PUBLIC_KEY))
-        return TokenX25519(self, private, x25519.X25519PublicKey.from_public_bytes(public))
+        return TokenX25519(self, x25519.X25519PublicKey.from_public_bytes(public))
 
     def generate(self) -> tuple[TokenX25519, TokenEd25519]:
         """New X25519 and Ed25519 key pairs on the token, under the URI's object label;
@@ -143,13 +198,13 @@ class TokenEd25519:
     """An Ed25519 private key in a token: signs there (CKM_EDDSA)."""
 
     token: Token = field(repr=False)
-    handle: Any = field(repr=False)
     public: ed25519.Ed25519PublicKey = field(repr=False)
 
     def sign(self, data: bytes) -> bytes:
         with self.token.lock:
             try:
-                signature: bytes = self.handle.sign(data, mechanism=Mechanism.EDDSA)
+                key = self.token.private(SIG_ID)
+                signature: bytes = key.sign(data, mechanism=Mechanism.EDDSA)
             except p11.PKCS11Error as error:
                 raise _named(self.token.uri, error) from error
         return signature
@@ -164,13 +219,12 @@ class TokenX25519:
     (CKM_ECDH1_DERIVE, no KDF); only the shared secret comes out, as HPKE needs it."""
 
     token: Token = field(repr=False)
-    handle: Any = field(repr=False)
     public: x25519.X25519PublicKey = field(repr=False)
 
     def exchange(self, peer: x25519.X25519PublicKey) -> bytes:
         with self.token.lock:
             try:
-                secret = self.handle.derive_key(
+                secret = self.token.private(KEM_ID).derive_key(
                     KeyType.GENERIC_SECRET,
                     _RAW * 8,
                     mechanism=Mechanism.ECDH1_DERIVE,
@@ -209,10 +263,10 @@ def open_token(uri: TokenUri, pin: str | None = None) -> Token:
     with _LIBS_LOCK:
         known = _SESSIONS.get((uri.module_path, uri.token))
     if known is not None:
-        session, lock, pin_digest = known
+        login, pin_digest = known
         if not hmac.compare_digest(pin_digest, digest):
             raise UsageError(f"wrong PIN for token {uri.token!r}", hint=f"check {uri.pin_source}")
-        return Token(uri, session, lock)
+        return Token(uri, login)
     try:
         token = lib.get_token(token_label=uri.token)
     except p11.NoSuchToken:
@@ -246,7 +300,7 @@ def open_token(uri: TokenUri, pin: str | None = None) -> Token:
             f"cannot open token {uri.token!r}: {type(error).__name__}",
             hint="check that the token is present and initialised",
         ) from error
-    lock = threading.Lock()
+    login = _Login(uri.module_path, uri.token, session, secret)
     with _LIBS_LOCK:
-        _SESSIONS[uri.module_path, uri.token] = (session, lock, digest)
-    return Token(uri, session, lock)
+        _SESSIONS[uri.module_path, uri.token] = (login, digest)
+    return Token(uri, login)
