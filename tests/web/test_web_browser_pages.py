@@ -1,0 +1,121 @@
+"""The pages of issue 16 in a real Chromium over two real node processes (KOR, JPN).
+
+A KOR item reaches JPN (set up through the API). In the browser: a JPN reader refused the
+content for another purpose reads the refusal in Japanese and is offered no copy, translate
+or derive form; a holding that is not there is "not found"; the reader exports the inbox,
+filtered, as CSV, and a reader cleared below finds no row of it in theirs; KOR's officer gives
+notice of termination, and both nodes' dashboards and agreement pages say so.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from playwright.sync_api import Browser, expect
+from tests.web.conftest import prepare_people
+from tests.web.test_web_browser import sign_in
+from tests.web.test_web_browser_control import _until, chromium, reload_until
+
+from gsomia.devnet import DevNet
+
+pytestmark = pytest.mark.browser
+__all__ = ["chromium"]  # the shared Chromium fixture, used by name
+
+TITLE = "Sunan launch site imagery"
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevNet]:
+    devnet = DevNet(tmp_path_factory.mktemp("browser-pages"), ("KOR", "JPN"))
+    devnet.setup()
+    prepare_people(devnet)
+    with devnet:
+        devnet.start_all()
+        yield devnet
+
+
+def test_refusal_not_found_export_and_agreement_state_in_the_browser(
+    pair: DevNet, chromium: Browser
+) -> None:
+    kor, jpn = pair.nodes["KOR"].url, pair.nodes["JPN"].url
+    kim_api, park_api = pair.client("KOR", "kim"), pair.client("KOR", "park")
+    sato_api = pair.client("JPN", "sato")
+    item_id = kim_api.publish(
+        title=TITLE,
+        level="군사II급비밀",
+        releasable_to=["JPN"],
+        purpose="missile-warning",
+        precedence="ROUTINE",
+        text="imagery 02-12",
+    )
+    park_api.release(item_id)
+    held = _until(
+        lambda: [h for h in sato_api.holdings() if h["item_id"] == item_id], "JPN's holding"
+    )[0]
+
+    # 1. sato (極秘, an analyst) sees the copy, translate and derive forms; asks the content
+    #    for a purpose it was not provided for, and is refused, in Japanese, without them.
+    sato = sign_in(chromium, jpn, "sato")
+    sato.goto(f"{jpn}/holdings/{held['id']}")
+    for form in ("#form-copies", "#form-translate", "#form-derive"):
+        expect(sato.locator(form)).to_have_count(1)
+    sato.get_by_label("閲覧の目的（任意）").fill("press-briefing")
+    sato.locator("#read").click()
+    refusal = sato.locator("#refusal-reason .reason")
+    expect(refusal).to_have_attribute("data-reason", "other_purpose")
+    expect(refusal).to_have_text("資料が提供された目的と異なり、提供国が承認していない (R13)")
+    english = (
+        "purpose differs from the one the item was provided for and the originator has not "
+        "approved it (R13)"
+    )
+    expect(refusal).to_have_attribute("title", english)  # the log's sentence
+    for form in ("#form-copies", "#form-translate", "#form-derive"):
+        expect(sato.locator(form)).to_have_count(0)
+
+    # 2. A holding that is not there is "not found", not "refused".
+    answer = sato.goto(f"{jpn}/holdings/{held['id'][:-4]}0000")
+    assert answer is not None
+    assert answer.status == 404
+    expect(sato.locator("h1")).to_have_text("見つかりません")
+
+    # 3. The inbox, filtered on the title, exported as CSV from the dashboard's link.
+    sato.goto(f"{jpn}/")
+    sato.get_by_label("件名の語").fill("Sunan")
+    sato.get_by_role("button", name="絞り込む").click()
+    with sato.expect_download() as downloading:
+        sato.locator('[data-export="holdings.csv"]').click()
+    exported = downloading.value
+    assert exported.suggested_filename.startswith("JPN-holdings-")
+    path = exported.path()
+    rows = list(csv.DictReader(io.StringIO(path.read_text("utf-8"))))
+    assert [(r["id"], r["title"], r["marking"]) for r in rows] == [(held["id"], TITLE, "極秘")]
+    # suzuki (秘) is refused it: the same export has no row of it.
+    suzuki = sign_in(chromium, jpn, "suzuki")
+    with suzuki.expect_download() as downloading:
+        suzuki.locator('[data-export="holdings.csv"]').click()
+    theirs = downloading.value.path().read_text("utf-8")
+    assert held["id"] not in theirs
+    assert TITLE not in theirs
+
+    # 4. KOR's officer gives notice of termination: both dashboards say so, not "in force".
+    today = datetime.now(UTC).date().isoformat()
+    park_api.record_agreement_event(
+        "KOR-JPN-2016", kind="termination_notice", on=today, note="note verbale", party="KOR"
+    )
+    park = sign_in(chromium, kor, "park")
+    state = '[data-agreement="KOR-JPN-2016"] [data-agreement-state="termination_notified"]'
+    line = park.locator(state)
+    reload_until(park, line, "KOR's dashboard to show the notice")
+    expect(line).to_have_text("종료 예정: 통보됨")
+    park.goto(f"{kor}/agreements/KOR-JPN-2016")
+    expect(park.locator("#agreement-state")).to_have_attribute("data-state", "termination_notified")
+    jpn_line = sato.locator(state)
+    sato.goto(f"{jpn}/")
+    reload_until(sato, jpn_line, "JPN's node to hold KOR's notice")
+    expect(jpn_line).to_have_text("終了予定: 通告済み")
+    sato.goto(f"{jpn}/agreements/KOR-JPN-2016")
+    expect(sato.locator("#agreement-state")).to_have_attribute("data-state", "termination_notified")
