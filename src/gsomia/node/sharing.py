@@ -109,10 +109,25 @@ def _held_card(text: str) -> IdentityCard:
     return parse_held_card(text.encode())
 
 
+#: The last sender card parsed, with the stored card it was parsed from. Held strongly, so
+#: `is` names that very object (no other can take its id while it lives): the rows of one
+#: store read share one card object, and its JSON text was 5 % of a TAXII page (py-spy).
+_LAST_CARD: list[tuple[Mapping[str, Any], IdentityCard]] = []
+
+
+def _card_of(stored: Mapping[str, Any]) -> IdentityCard:
+    last = _LAST_CARD[:1]  # one snapshot of the pair: threads may replace it meanwhile
+    if last and last[0][0] is stored:
+        return last[0][1]
+    card = _held_card(json.dumps(stored, sort_keys=True))
+    _LAST_CARD[:] = [(stored, card)]
+    return card
+
+
 def holding_item(node: Node, record: HoldingRecord) -> StixItem:
     """A holding as a STIX item: opened as a read opens it (`read.read_holding`); only ever
     called after the read decision allowed it."""
-    card = _held_card(json.dumps(record.sender_card, sort_keys=True))
+    card = _card_of(record.sender_card)
     opened = open_holding(
         node.keys, record.id, holdings.envelope_of(record, node.vault), record.format, card
     )
