@@ -2,12 +2,13 @@
 
 KOR is served as a ministry would run it for 24 partners: `gsomia serve --workers 2
 --delivery 2` on PostgreSQL (two API processes, two delivery processes claiming outbox rows,
-ADR 0111). The 24 partners are real nodes' peer APIs in one process (`bench.partners_host`:
-mutual TLS pinned to each card, every batch opened, verified, stored and answered with signed
-receipts), each on a SQLite database of its own; the first also serves its user API, for the
-screen a FLASH alert reaches. Each partner has an agreement with KOR in force (copies of
-KOR–USA, `bench.partners_world`). The first partner holds 1 M holdings before the exchange
-starts: copies of one it received, each sealed at rest under its own id (`bench_lists._grow`).
+ADR 0111). The 24 partners are real nodes' peer APIs (`bench.partners_host`: mutual TLS
+pinned to each card, every batch opened, verified, stored and answered with signed receipts),
+each on a SQLite database of its own; the first alone in a process, serving its user API too
+for the screen a FLASH alert reaches, the other 23 together in a second process. Each partner
+has an agreement with KOR in force (copies of KOR–USA, `bench.partners_world`). The first
+partner holds 1 M holdings before the exchange starts: copies of one it received, each sealed
+at rest under its own id (`bench_lists._grow`).
 
 `exchange_items_per_s_24_partners`: 1 KiB ROUTINE items of a feed released by a standing rule
 to all 24 partners, published in bursts, until every partner answered every one; the figure
@@ -158,7 +159,11 @@ class World:
             )
 
     def start(self) -> None:
-        self._launch(["bench.partners_host", str(self.root), str(self.screen_port)], "partners.log")
+        first, rest = PARTNERS[0], ",".join(PARTNERS[1:])
+        self._launch(
+            ["bench.partners_host", str(self.root), str(self.screen_port), first], "p1.log"
+        )
+        self._launch(["bench.partners_host", str(self.root), "0", rest], "p23.log")
         self._launch(
             [
                 "bench.partners_world", "gsomia", "serve", "--home", str(self.root / "kor"),
@@ -168,7 +173,8 @@ class World:
             ],
             "kor.log",
         )  # fmt: skip
-        self._until((self.root / "ready").exists, "the partners")
+        self._until((self.root / f"ready-{first}").exists, f"{first}'s node")
+        self._until((self.root / f"ready-{PARTNERS[1]}").exists, "the other partners")
         self._until(lambda: _ready(f"http://127.0.0.1:{self.kor_port}"), "KOR")
 
     def _until(self, condition: object, what: str) -> None:
@@ -247,8 +253,9 @@ def _throughput(world: World, kor: Node) -> Figure:
         rate,
         f"{ITEMS} ROUTINE 1 KiB items each released to {len(PARTNERS)} partners "
         f"({ITEMS * len(PARTNERS):,} messages), bursts of {BURST}, publish to signed receipt; "
-        f"KOR: 2 API + 2 delivery processes on PostgreSQL; partners: 24 real peer APIs in one "
-        f"process, SQLite, the first holding {HOLDINGS:,}; counts {received:,} received; "
+        f"KOR: 2 API + 2 delivery processes on PostgreSQL; partners: 24 real peer APIs in "
+        f"two processes (1 + 23), SQLite, the first holding {HOLDINGS:,}; counts "
+        f"{received:,} received; "
         f"{load} at the start, {machine_load()} at the end; higher is better",
     )
 

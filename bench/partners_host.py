@@ -1,11 +1,14 @@
-"""`python -m bench.partners_host ROOT USER_PORT`: the 24 partner nodes of `bench_partners` in
-one process, each a real node's peer API on its own port (mutual TLS pinned to its card, the
-batch opened, verified, stored and answered with signed receipts, as `gsomia serve` does),
-and the first partner's user API too, for the screen that FLASH alerts reach.
+"""`python -m bench.partners_host ROOT USER_PORT NATION,…`: partner nodes of `bench_partners`
+in one process, each a real node's peer API on its own port (mutual TLS pinned to its card,
+the batch opened, verified, stored and answered with signed receipts, as `gsomia serve`
+does); with USER_PORT above 0, the first nation's user API too, for the screen that FLASH
+alerts reach.
 
-One process, not 24: the machine has two cores. Each partner has its home, keys and SQLite
-database; they share this process's event loop and threads. Ready once `ROOT/ready` exists;
-stops on SIGTERM. The passphrase comes from GSOMIA_PASSPHRASE.
+Two such processes, not 24: the machine has two cores. The first partner (whose screen the
+FLASH figure reads) runs alone, as it would on a machine of its own; the other 23 share one
+process, its event loop and threads. Each partner has its home, keys and SQLite database.
+Ready once `ROOT/ready-NATION` (the first named) exists; stops on SIGTERM. The passphrase
+comes from GSOMIA_PASSPHRASE.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench.partners_world import PARTNERS, install
+from bench.partners_world import install
 from gsomia.app.apps import create_peer_app, create_user_app
 from gsomia.app.serving import Listener, _server, address, peer_tls
 from gsomia.app.tls_scope import TlsScopeProtocol
@@ -25,30 +28,32 @@ from gsomia.node.assembly import assemble
 from gsomia.node.home import load_home
 
 
-async def _serve(servers: list[Any], user: Any, ready: Path) -> None:
+async def _serve(servers: list[Any], user: Any | None, ready: Path) -> None:
     loop = asyncio.get_running_loop()
+    every = [*servers, *([user] if user is not None else [])]
 
     def stop() -> None:
-        for server in (user, *servers):
+        for server in every:
             server.should_exit = True
 
     loop.add_signal_handler(signal.SIGTERM, stop)
-    first = asyncio.create_task(user.serve())
-    while not user.started:
-        await asyncio.sleep(0.05)
-    tasks = [asyncio.create_task(server.serve()) for server in servers]
+    tasks = []
+    if user is not None:  # its lifespan binds the alerts to this loop
+        tasks.append(asyncio.create_task(user.serve()))
+        while not user.started:
+            await asyncio.sleep(0.05)
+    tasks += [asyncio.create_task(server.serve()) for server in servers]
     while not all(server.started for server in servers):
         await asyncio.sleep(0.05)
     ready.touch()
-    await asyncio.gather(first, *tasks)
+    await asyncio.gather(*tasks)
 
 
-def main(root: Path, user_port: int) -> None:
+def main(root: Path, user_port: int, nations: list[str]) -> None:
     install()
     passphrase = os.environ["GSOMIA_PASSPHRASE"]
-    nodes = [
-        assemble(load_home(home, passphrase)) for home in sorted((root / "partners").iterdir())
-    ]
+    homes = [root / "partners" / nation.lower() for nation in nations]
+    nodes = [assemble(load_home(home, passphrase)) for home in homes]
     servers = []
     for node in nodes:
         node.migrate()
@@ -56,11 +61,12 @@ def main(root: Path, user_port: int) -> None:
         servers.append(
             _server(create_peer_app(node), listener, lifespan="off", http=TlsScopeProtocol)
         )
-    screen = Listener("127.0.0.1", user_port)
-    [first] = [node for node in nodes if node.nation == PARTNERS[0]]
-    user = _server(create_user_app(first, run_worker=False), screen)
-    asyncio.run(_serve(servers, user, root / "ready"))
+    user = None
+    if user_port:
+        screen = Listener("127.0.0.1", user_port)
+        user = _server(create_user_app(nodes[0], run_worker=False), screen)
+    asyncio.run(_serve(servers, user, root / f"ready-{nations[0]}"))
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), int(sys.argv[2]))
+    main(Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3].split(","))
