@@ -13,20 +13,25 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from tests.node.node_fixtures import Cast, build_cast, sealed
+from tests.node.node_fixtures import Cast, batch_of, build_cast, sealed
 
+from gsomia.errors import PolicyDenied
+from gsomia.exchange import outbox
 from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.kinds import item_header
-from gsomia.node import transfers
+from gsomia.node import security_visits, transfers
 from gsomia.node.receive import receive_batch
 from gsomia.node.release import classic_crypto
 from gsomia.node.runtime import Node
 from gsomia.seal.sealed import Plain
-from gsomia.store.tables import holdings, outbox
+from gsomia.store.tables import holdings
+from gsomia.store.tables import outbox as outbox_table
+from gsomia.store.tables import security_visits as security_visits_table
 from gsomia.treaty.agreements import AgreementRegistry
 
 
@@ -42,7 +47,7 @@ def classic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cast]:
 def queued(cast: Cast, item_id: str) -> int:
     with cast["KOR"].engine.connect() as conn:
         return conn.execute(
-            select(func.count()).select_from(outbox).where(outbox.c.item_id == item_id)
+            select(func.count()).select_from(outbox_table).where(outbox_table.c.item_id == item_id)
         ).scalar_one()
 
 
@@ -200,3 +205,55 @@ def test_an_item_passed_on_in_a_classic_envelope_goes_on_to_the_onward_decision_
     assert "R26" not in answer["article"]
     assert "consent" in answer["reason"]  # the onward decision's refusal (R12), not R26's
     assert accepted == []
+
+
+def _plan_security_visit(cast: Cast) -> dict[str, Any]:
+    jpn = cast["JPN"]
+    now = jpn.clock()
+    return security_visits.plan_visit(
+        jpn, cast.user("JPN", "tanaka"), visiting_party="KOR", host_party="JPN",
+        representatives=["Col. Choi"], place="MOD Ichigaya", scope="storage",
+        starts=now + timedelta(days=1), ends=now + timedelta(days=2),
+    )  # fmt: skip
+
+
+def _visits(node: Node) -> list[str]:
+    with node.engine.connect() as conn:
+        return [str(i) for i in conn.execute(select(security_visits_table.c.id)).scalars()]
+
+
+def test_r26_a_workflow_message_goes_classic_only_where_the_agreement_approves_it(
+    classic: Cast,
+) -> None:
+    """The node picks the link's suite per partner from the agreement: under one refusing
+    the classic profile, nothing is planned or queued; under one approving it, the plan
+    travels classic and the partner, reading the agreement the same way, records it."""
+    before = _visits(classic["JPN"])
+    with pytest.raises(PolicyDenied, match=r"refuses the classic .* \(R26\)"):
+        _plan_security_visit(classic)
+    assert _visits(classic["JPN"]) == before  # refused before anything was stored
+    with (
+        classic_allowed(classic["JPN"], "KOR-JPN-2016"),
+        classic_allowed(classic["KOR"], "KOR-JPN-2016"),
+    ):
+        visit = _plan_security_visit(classic)
+        classic.deliver("JPN", "KOR")
+    assert visit["id"] in _visits(classic["KOR"])
+
+
+def test_r26_a_classic_workflow_message_is_refused_where_the_receivers_agreement_refuses_it(
+    classic: Cast,
+) -> None:
+    """JPN's node reads the agreement as approving the classic profile; KOR's does not, and
+    its reading decides what it opens: the plan is answered refused and not recorded."""
+    with classic_allowed(classic["JPN"], "KOR-JPN-2016"):
+        visit = _plan_security_visit(classic)
+        jpn = classic["JPN"]
+        with jpn.engine.begin() as conn:
+            due = outbox.due(conn, jpn.clock(), 10_000)
+        rows = [p for p in due if p.peer == "KOR"]
+        document, _ = receive_batch(classic["KOR"], "JPN", batch_of(jpn, classic["KOR"], rows))
+    [answer] = [a for a in answers(classic["KOR"], document) if a["status"] == "rejected"]
+    assert "classic profile is not post-quantum" in answer["reason"]
+    assert "(R26)" in answer["reason"]
+    assert visit["id"] not in _visits(classic["KOR"])

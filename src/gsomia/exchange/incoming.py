@@ -8,8 +8,9 @@ anything else is a `Refusal`, which the receiver answers but never stores (see `
 
 An item may come in the classic (non-post-quantum) profile: whether its agreement allows that
 is the treaty's to say once the item names it (R26, `gsomia.node.acceptance`), so items open
-with every profile. Every other kind opens post-quantum only: agreement steps and workflow
-messages are not decided under one agreement's `classic_crypto_allowed` (`PROFILES`).
+with every profile. Every other kind opens post-quantum only (`PROFILES`), unless the
+receiver's agreement with the sender approves the classic profile (`classic_allowed`): then
+the link is classic for every kind, as the sender picked it (`treaty.may_use_link`).
 
 A verified message is attributable to its signer and to nobody else: a document in it that
 speaks for another nation is refused by `require_party`, the same way in every workflow.
@@ -101,11 +102,18 @@ class Refusal:
     article: str = ARTICLE
 
 
-def _checked(kind: Kind, message: WireMessage, opened: Opened | OpenedV2) -> Verified | Refusal:
+def _checked(
+    kind: Kind, message: WireMessage, opened: Opened | OpenedV2, classic_allowed: bool
+) -> Verified | Refusal:
     """`opened` as the message of `kind` it claims to be, or why not."""
     article = ARTICLES.get(kind, ARTICLE)
-    if opened.profile not in PROFILES[kind]:
-        return Refusal(message, "the envelope's profile is not allowed for this kind", article)
+    if opened.profile not in PROFILES[kind] and not classic_allowed:
+        return Refusal(
+            message,
+            f"the envelope's {opened.profile} profile is not post-quantum and the agreement "
+            f"with {opened.sender.nation} does not approve it (R26)",
+            article,
+        )
     if opened.envelope_id != message.id:
         return Refusal(message, "the envelope's id differs from the message id", article)
     if not header_matches(kind, opened.label):
@@ -114,10 +122,17 @@ def _checked(kind: Kind, message: WireMessage, opened: Opened | OpenedV2) -> Ver
 
 
 def verify_sealed(
-    parsed: Parsed, index: int, *, keys: NodeKeys, card: IdentityCard
+    parsed: Parsed,
+    index: int,
+    *,
+    keys: NodeKeys,
+    card: IdentityCard,
+    classic_allowed: bool = False,
 ) -> Verified | Refusal:
     """Message `index` of a v2 batch whose signature verified (`gsomia.seal.sealed`), opened
-    and checked as the kind it says it is inside the encryption; or why it is not."""
+    and checked as the kind it says it is inside the encryption; or why it is not.
+    `classic_allowed`: this node's agreement with the sender approves the classic profile,
+    so a message of any kind may come in it (R26)."""
     raw = parsed.messages[index]
     claimed = raw.get("id") if isinstance(raw, dict) else None
     message = WireMessage(claimed if isinstance(claimed, str) else "", "", b"")
@@ -131,7 +146,7 @@ def verify_sealed(
         kind = kind_of(opened.plain.kind)
     except UnknownKind as error:
         return Refusal(message, error.message)
-    return _checked(kind, message, opened)
+    return _checked(kind, message, opened, classic_allowed)
 
 
 class Signed(Protocol):

@@ -206,7 +206,9 @@ def _opened(
     parsed: Parsed, index: int, node: Node, card: IdentityCard, turn: Callable[[], None]
 ) -> Verified | Refusal:
     turn()
-    return verify_sealed(parsed, index, keys=node.keys, card=card)
+    agreement = node.agreement_with(card.nation, node.clock())
+    allowed = agreement is not None and agreement.classic_crypto_allowed
+    return verify_sealed(parsed, index, keys=node.keys, card=card, classic_allowed=allowed)
 
 
 def receive_batch(

@@ -24,6 +24,7 @@ __all__ = [
     "in_force_denial",
     "may_provide",
     "may_use_classic_crypto",
+    "may_use_link",
 ]
 
 THIRD_PARTY = sources.THIRD_PARTY
@@ -193,6 +194,25 @@ def may_use_classic_crypto(agreement: Agreement) -> Decision:
             "R26",
         )
     return allow(f"{agreement.id} allows the classic envelope profile", sources.TRANSMISSION, "R26")
+
+
+def may_use_link(agreement: Agreement | None, *, classic_crypto: bool) -> Decision:
+    """May a message travel to a partner under this suite (R26)? A post-quantum envelope
+    always; a classic one only where the agreement with the partner approves it, and never
+    without an agreement. Each node picks the suite per partner by this and refuses a
+    message sealed under a suite its own reading of the agreement does not approve."""
+    if not classic_crypto:
+        return _POST_QUANTUM
+    if agreement is None:
+        return deny(
+            "no agreement approves the classic (non-post-quantum) envelope profile",
+            sources.TRANSMISSION,
+            "R26",
+        )
+    return may_use_classic_crypto(agreement)
+
+
+_POST_QUANTUM = allow("a post-quantum hybrid envelope", sources.TRANSMISSION, "R26")
 
 
 def classic_crypto_denial(agreement: Agreement, classic_crypto: bool) -> Decision | None:

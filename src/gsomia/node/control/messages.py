@@ -29,11 +29,12 @@ from gsomia.exchange.kinds import Kind, message_header
 from gsomia.exchange.wire import RECEIVED, REJECTED
 from gsomia.node import audit
 from gsomia.node.runtime import Node
-from gsomia.seal import IdentityCard
+from gsomia.seal import POST_QUANTUM_PROFILES, IdentityCard
 from gsomia.seal.held import queued
 from gsomia.seal.sealed import Plain
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.items import Precedence
+from gsomia.treaty.provision import may_use_link
 
 log = logging.getLogger("gsomia.messages")
 
@@ -81,7 +82,8 @@ def send(
     """Seal `document` for `peer` and queue it in the caller's transaction; its message id.
 
     Raises `NotFound` when `peer` is not a registered partner: nothing is queued for a
-    nation this node cannot verify or reach.
+    nation this node cannot verify or reach; `PolicyDenied` (R26) when the link between the
+    two nodes' keys is classic and the agreement with `peer` does not approve that.
     """
     card = node.peer_card(peer)
     if card is None:
@@ -89,6 +91,9 @@ def send(
             f"{peer} is not a registered partner of this node",
             hint="an operator adds the partner's identity card with `gsomia peer add`",
         )
+    # The link's suite is the agreement's to approve (R26): a classic one only where it does.
+    classic = any(p not in POST_QUANTUM_PROFILES for p in (node.keys.profile, card.profile))
+    may_use_link(node.agreement_with(peer, now), classic_crypto=classic).enforce()
     message_id = uuid.uuid4().hex
     body = queued(
         node.keys,
