@@ -216,12 +216,27 @@ def test_user_update_renews_a_clearance_and_logs_old_and_new(homes: dict[str, Pa
     assert event.body["roles"] == "analyst -> officer"
 
 
+def test_user_update_sets_the_spif_categories_a_person_holds(homes: dict[str, Path]) -> None:
+    """ADR 0104: the categories the access decision asks of a reader, "TAGSET=VALUE"."""
+    _add(homes["KOR"], "seo", "--role", "analyst", "--category", "Mission=ALPHA")
+    home = str(homes["KOR"])
+    args = ["user", "update", "--home", home, "seo"]
+    result = runner.invoke(
+        app, [*args, "--category", " Compartment = TRACK", "--category", "Mission=BRAVO"]
+    )
+    assert result.exit_code == 0, result.output
+    with open_database(homes["KOR"]) as db, db.engine.connect() as conn:
+        [seo] = [u for u in list_users(conn) if u.name == "seo"]
+    assert seo.categories == ("Compartment=TRACK", "Mission=BRAVO")
+
+
 @pytest.mark.parametrize(
     ("extra", "error", "words"),
     [
         (("--clearance-expires", "2020-01-01"), InputError, "has passed"),
         (("--language", "fr"), InputError, "use en, ko, ja"),
         (("--clearance", "SECRET"), AmbiguousMarking, "군사II급비밀 (MILITARY SECRET)"),
+        (("--category", "Compartment"), InputError, "is not TAGSET=VALUE"),
         ((), InputError, "nothing to change"),
     ],
 )

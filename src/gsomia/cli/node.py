@@ -247,8 +247,11 @@ def user_add(  # noqa: PLR0917 - Typer maps parameters to options
     role: Annotated[str, typer.Option(help="analyst | officer | auditor | admin")],
     unregistered: Annotated[bool, typer.Option(help="not on the facility register")] = False,
     language: Annotated[str, typer.Option(help="en | ko | ja")] = "en",
+    category: Annotated[
+        list[str] | None, typer.Option(help='SPIF category held, "TAGSET=VALUE" (repeat)')
+    ] = None,
 ) -> None:
-    """Register a person: clearance, need-to-know communities and role."""
+    """Register a person: clearance, need-to-know communities, SPIF categories and role."""
     draft = PersonDraft(
         name=name,
         nationality=nationality,
@@ -258,6 +261,7 @@ def user_add(  # noqa: PLR0917 - Typer maps parameters to options
         role=role,
         registered=not unregistered,
         language=language,
+        categories=tuple(category or ()),
     )
     with open_database(home) as db:
         record = register(db, draft)
@@ -397,6 +401,10 @@ def user_update(  # noqa: PLR0917 - Typer maps parameters to options
     ] = None,
     language: Annotated[str | None, typer.Option(help="en | ko | ja")] = None,
     enable: Annotated[bool, typer.Option(help="undo `user disable`")] = False,
+    category: Annotated[
+        list[str] | None,
+        typer.Option(help='SPIF categories held, all of them, "TAGSET=VALUE" (repeat)'),
+    ] = None,
 ) -> None:
     """Change a person: renew or change their clearance, communities, role, language. Logged;
     a change of clearance or role signs them out of the pages."""
@@ -411,6 +419,7 @@ def user_update(  # noqa: PLR0917 - Typer maps parameters to options
         registered=registered,
         language=language,
         enable=enable,
+        categories=tuple(category) if category else None,
     )
     with open_database(home) as db:
         record = update(db, name, change)

@@ -56,6 +56,23 @@ class PersonDraft:
     role: str
     registered: bool = True
     language: str = "en"
+    #: SPIF security categories held, "tag set=value" (ADR 0104).
+    categories: tuple[str, ...] = ()
+
+
+def held_categories(given: tuple[str, ...]) -> tuple[str, ...]:
+    """`given` as stored: each "tag set=value", spaces trimmed; InputError for another form.
+    The tag sets are those of the SPIFs whose labels the person reads (partners' too), so
+    only the form is checked here; the access decision matches them against each label."""
+    held = []
+    for entry in given:
+        tag, sep, value = entry.partition("=")
+        if not sep or not tag.strip() or not value.strip():
+            raise InputError(
+                f"category {entry!r} is not TAGSET=VALUE", hint='e.g. --category "Only=IRL"'
+            )
+        held.append(f"{tag.strip()}={value.strip()}")
+    return tuple(sorted(set(held)))
 
 
 def register(db: Database, draft: PersonDraft, *, actor: str = OPERATOR) -> UserRecord:
@@ -79,6 +96,7 @@ def register(db: Database, draft: PersonDraft, *, actor: str = OPERATOR) -> User
         roles=(draft.role,),
         registered=draft.registered,
         language=language(draft.language),
+        categories=held_categories(draft.categories),
     )
     now = db.clock()
     with db.engine.begin() as conn:
@@ -155,6 +173,7 @@ class PersonChange:
     registered: bool | None = None
     language: str | None = None
     enable: bool = False
+    categories: tuple[str, ...] | None = None
 
 
 def _checked(db: Database, change: PersonChange) -> dict[str, object]:
@@ -181,6 +200,8 @@ def _checked(db: Database, change: PersonChange) -> dict[str, object]:
         found["registered"] = change.registered
     if change.language is not None:
         found["language"] = language(change.language)
+    if change.categories is not None:
+        found["categories"] = held_categories(change.categories)
     return found
 
 
@@ -197,7 +218,7 @@ def update(db: Database, name: str, change: PersonChange, *, actor: str = OPERAT
         store.update_user(conn, name, values)
         if change.enable:
             store.enable(conn, name)
-        if {"clearance", "roles", "nationality", "registered"} & set(values):
+        if {"clearance", "roles", "nationality", "registered", "categories"} & set(values):
             sessions.end_all(conn, name, now, "changed")
         changed = {
             key: f"{_shown(getattr(before, key))} -> {_shown(value)}"

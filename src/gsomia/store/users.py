@@ -99,6 +99,7 @@ def list_users(conn: Connection) -> list[UserRecord]:
 
 #: The columns `update_user` may change (the name is the person's key in the log).
 UPDATABLE = (
+    "categories",
     "nationality",
     "clearance",
     "clearance_expires",
