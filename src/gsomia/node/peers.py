@@ -9,6 +9,7 @@ from __future__ import annotations
 from gsomia.errors import InputError, NotFound
 from gsomia.node.runtime import Node
 from gsomia.seal import IdentityCard, parse_card
+from gsomia.seal.identity import borrowed_from
 from gsomia.store import peers
 from gsomia.store.peers import Peer
 
@@ -25,6 +26,12 @@ def add_peer(node: Node, card_bytes: bytes, endpoint: str | None = None) -> Iden
         raise InputError(
             f"{card.nation}'s node uses the {card.profile} profile, this node {node.keys.profile}",
             hint="both nodes of an exchange need keys of the same profile",
+        )
+    clash = borrowed_from(card, [node.card, *node.peer_cards()])
+    if clash is not None:
+        raise InputError(
+            f"{clash}: a card shares no key with another node's",
+            hint=f"ask {card.nation}'s operator for its own card and compare its fingerprint",
         )
     address = endpoint or (card.endpoints[0] if card.endpoints else None)
     now = node.clock()

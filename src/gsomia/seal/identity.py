@@ -221,3 +221,34 @@ def _parse(data: bytes | str, *, held: bool) -> IdentityCard:
     if raw["fingerprint"] != card.fingerprint:
         raise InputError("identity card fingerprint does not match its contents")
     return card
+
+
+def borrowed_from(card: IdentityCard, others: Sequence[IdentityCard]) -> str | None:
+    """What `card` shares with another node's card in `others` (its TLS key or one of its
+    public keys), said as a refusal; None if nothing.
+
+    Neither a fingerprint read aloud nor a rotation statement proves the card's TLS key is
+    held: the certificate is public, shown in every handshake. A partner's card carrying
+    another node's certificate would make the listener take that node's handshakes for the
+    partner's (`links.tls_peer` answers the first pin that matches), so its link is refused;
+    one carrying another's signature key would let the partner pass that node's signed
+    documents off as its own. So no two pinned cards share a key (ADR 0121)."""
+    mine = _public_parts(card)
+    for other in others:
+        if other.nation == card.nation:  # the card it replaces
+            continue
+        if (
+            card.tls_certificate is not None
+            and other.tls_certificate is not None
+            and card.tls_pin == other.tls_pin
+        ):
+            return f"{card.nation}'s card carries the TLS key of {other.nation}'s node"
+        if mine & _public_parts(other):
+            return f"{card.nation}'s card carries a public key of {other.nation}'s node"
+    return None
+
+
+def _public_parts(card: IdentityCard) -> set[bytes]:
+    jwks = card.keys.jwks
+    kem, sig = jwks.get("kem"), jwks.get("sig") or []
+    return {canonical_json(part) for part in (kem, *sig) if part is not None}

@@ -24,6 +24,7 @@ Pure: `now` is a parameter; the only I/O is none.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,7 +32,7 @@ from typing import Any
 from gsomia.errors import Error, InputError, VerificationError
 from gsomia.seal.documents import sign_document, verified_payload
 from gsomia.seal.encoding import b64u_decode, canonical_json, parse_json_object
-from gsomia.seal.identity import IdentityCard, parse_card
+from gsomia.seal.identity import IdentityCard, borrowed_from, parse_card
 from gsomia.seal.keys import NodeKeys
 
 ROTATION_DOC = "gsomia-key-rotation/1"
@@ -89,9 +90,17 @@ def statement_bytes(statement: dict[str, Any]) -> bytes:
     return canonical_json(statement)
 
 
-def verify_rotation(data: bytes | str, pinned: IdentityCard, *, now: datetime) -> Rotation:
+def verify_rotation(
+    data: bytes | str,
+    pinned: IdentityCard,
+    *,
+    now: datetime,
+    others: Sequence[IdentityCard] = (),
+) -> Rotation:
     """The rotation `data` states, once it verified against `pinned` (the card this node
-    trusts for that nation now); `RotationRefused` naming the first fault otherwise."""
+    trusts for that nation now); `RotationRefused` naming the first fault otherwise.
+    `others` are the other cards the receiver holds (its own, other partners'): the new card
+    may share no key with them (`borrowed_from`, ADR 0121)."""
     try:
         raw = parse_json_object(data, what="key rotation statement", limit=_LIMIT)
     except InputError as error:
@@ -131,6 +140,12 @@ def verify_rotation(data: bytes | str, pinned: IdentityCard, *, now: datetime) -
     except InputError as error:
         raise RotationRefused(f"the new card: {error.message}") from error
     _check_new(pinned, new)
+    clash = borrowed_from(new, others)
+    if clash is not None:
+        raise RotationRefused(
+            f"the new card: {clash}",
+            hint=f"ask {pinned.nation}'s operator for its new card and compare its fingerprint",
+        )
     try:
         proved = verified_payload(raw["by_new"], new)
     except Exception as error:  # as above

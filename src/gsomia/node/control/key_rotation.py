@@ -85,8 +85,12 @@ def _on_rotation(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     if not isinstance(statement, dict) or statement.get("type") != ROTATION_DOC:
         raise InputError(f"the key_rotation message carries no {ROTATION_DOC} statement")
     # `incoming.card` is the card the batch verified under: the one pinned for the sender.
-    rotation = verify_rotation(canonical_json(statement), incoming.card, now=incoming.at)
-    nation, new = incoming.sender, rotation.new
+    nation = incoming.sender
+    others = [node.card, *(card for card in node.peer_cards() if card.nation != nation)]
+    rotation = verify_rotation(
+        canonical_json(statement), incoming.card, now=incoming.at, others=others
+    )
+    new = rotation.new
     endpoint = next((p.endpoint for p in peers.pinned(conn) if p.nation == nation), None)
     peers.pin(
         conn, peers.Peer(nation, new.name, new.fingerprint, endpoint, new.to_bytes()), incoming.at
