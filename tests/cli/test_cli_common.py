@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 import gsomia.cli
 from gsomia.cli import common, consent, notices, visits
+from gsomia.cli.common import Reach
 from gsomia.errors import InputError, UsageError
 
 RUNNER = CliRunner()
@@ -44,7 +45,10 @@ class FakeNode:
 
 def stand_in(monkeypatch: pytest.MonkeyPatch, module: Any, answer: Any) -> FakeNode:
     node = FakeNode(answer)
-    monkeypatch.setattr(module, "connect", lambda *_: node)
+    if hasattr(module, "connect"):
+        monkeypatch.setattr(module, "connect", lambda *_: node)
+    else:  # the module reaches the node through the shared command context
+        monkeypatch.setattr(Reach, "connect", lambda _self: node)
     return node
 
 
@@ -184,3 +188,23 @@ def test_a_text_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
     result = RUNNER.invoke(gsomia.cli.app, [*args, *AS])
     assert isinstance(result.exception, UsageError)
     assert "UTF-8" in result.exception.message
+
+
+def test_every_reaching_command_gets_the_four_options_as_one_reach(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    seen: list[Reach] = []
+
+    def connect(reach: Reach) -> FakeNode:
+        seen.append(reach)
+        return FakeNode([])
+
+    monkeypatch.setattr(Reach, "connect", connect)
+    for command in (["visit", "list"], ["compromise", "list"], ["contractor", "list"]):
+        out = RUNNER.invoke(
+            gsomia.cli.app, [*command, "--home", str(tmp_path), "--as", "park"], env={}
+        )
+        assert out.exit_code == 0, out.output
+        out = RUNNER.invoke(gsomia.cli.app, [*command, "--url", "http://n", "--token", "t"])
+        assert out.exit_code == 0, out.output
+    assert seen == [Reach(tmp_path, "park"), Reach(url="http://n", token="t")] * 3

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from gsomia.app import create_app
 from gsomia.cli import app
-from gsomia.cli import contractors as cli
+from gsomia.cli.common import Reach
 from gsomia.client import NodeClient
 from gsomia.errors import PolicyDenied
 from gsomia.store.tables import holdings
@@ -43,7 +43,7 @@ def cast(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cast]:
 
 @pytest.fixture
 def officer(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The CLI's `connect` reaches JPN's application as tanaka."""
+    """The CLI's `Reach.connect` reaches JPN's application as tanaka."""
     jpn = cast["JPN"]
     with jpn.engine.begin() as conn:
         token = issue_token(conn, "tanaka", jpn.clock())
@@ -55,7 +55,7 @@ def officer(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             client._http = http  # type: ignore[assignment] # the seam: the real API, in process
             return client
 
-        monkeypatch.setattr(cli, "connect", connect)
+        monkeypatch.setattr(Reach, "connect", connect)  # the seam every command reaches through
         yield
 
 

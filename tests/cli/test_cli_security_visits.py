@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from gsomia.app import create_app
 from gsomia.cli import app
-from gsomia.cli import visits as cli
+from gsomia.cli.common import Reach
 from gsomia.client import NodeClient
 from gsomia.errors import InputError, PolicyDenied
 from gsomia.node import security_visits
@@ -53,7 +53,7 @@ def officer(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             client._http = http  # type: ignore[assignment] # the real API, in process
             return client
 
-        monkeypatch.setattr(cli, "connect", connect)
+        monkeypatch.setattr(Reach, "connect", connect)  # the seam every command reaches through
         yield
 
 

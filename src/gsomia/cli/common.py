@@ -1,6 +1,7 @@
 """What the CLI's modules share: reaching a node as one of its people, and how answers look.
 
-Every command that asks a running node takes the same four options and opens the same client;
+Every command that asks a running node takes the same four options and opens the same client
+(declared once: a command takes `reach: Reach` and is wrapped in `reaching`);
 every table colours a state the same way and shows a time to the second. Keeping these in one
 place keeps the commands short and the output consistent from one workflow to the next.
 
@@ -14,11 +15,14 @@ with `--tls` is trusted by its own certificate from its home, or by `gsomia --ca
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import click
 import typer
@@ -78,6 +82,65 @@ def connect(home: Path | None, user: str | None, url: str | None, token: str | N
         "say which node and who you are",
         hint="use --home DIR --as USER on the node's machine, or --url and --token",
     )
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Which node a command asks, and as whom: `--home/--as` or `--url/--token`, declared once
+    for every command (`reaching`) and handed to it as this one value."""
+
+    home: Path | None = None
+    user: str | None = None
+    url: str | None = None
+    token: str | None = None
+
+    def connect(self) -> NodeClient:
+        return connect(self.home, self.user, self.url, self.token)
+
+    def get(self, path: str, **params: Any) -> Any:
+        """One GET to the node, the client closed after."""
+        with self.connect() as client:
+            return client.get(path, **params)
+
+    def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        """One POST to the node, the client closed after."""
+        with self.connect() as client:
+            return client.post(path, body)
+
+
+#: The default a command gives its `reach` parameter; `reaching` replaces it with the options.
+REACH = Reach()
+#: The options `reaching` puts where a command declares `reach: Reach`, in this order.
+_REACH_OPTIONS = {"home": Home, "user": As, "url": Url, "token": Token}
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def reaching(command: Callable[_P, _T]) -> Callable[..., _T]:
+    """`command` as Typer sees it with `--home --as --url --token` in place of its `reach`
+    parameter (the same options, help and order as when each command declared them), called
+    with them gathered into one `Reach`."""
+    signature = inspect.signature(command, eval_str=True)
+    params = list(signature.parameters.values())
+    at = next(i for i, p in enumerate(params) if p.name == "reach")
+    kind = params[at].kind
+    options = [
+        inspect.Parameter(name, kind, default=None, annotation=annotation)
+        for name, annotation in _REACH_OPTIONS.items()
+    ]
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> _T:
+        reach = Reach(*(kwargs.pop(name) for name in _REACH_OPTIONS))
+        return command(*args, **kwargs, reach=reach)  # type: ignore[arg-type]
+
+    shown = signature.replace(parameters=[*params[:at], *options, *params[at + 1 :]])
+    run.__signature__ = shown  # type: ignore[attr-defined]
+    # evaluated, so Typer's `get_type_hints` needs no names from the command's module
+    run.__annotations__ = {p.name: p.annotation for p in shown.parameters.values()}
+    run.__annotations__["return"] = signature.return_annotation
+    del run.__wrapped__  # Typer must read the signature above, not the command's
+    return run
 
 
 # How answers look ----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from gsomia.cli.app import app, console
-from gsomia.cli.common import As, Home, Token, Url, connect, grid, moment, styled
+from gsomia.cli.common import REACH, Reach, grid, moment, reaching, styled
 
 compromise_app = typer.Typer(help="Loss or compromise: report, findings, close (Art. 17).")
 app.add_typer(compromise_app, name="compromise")
@@ -62,74 +62,62 @@ def _show(case: dict[str, Any]) -> None:
 
 
 @compromise_app.command("report")
-def report(  # noqa: PLR0917 - Typer maps parameters to options
+@reaching
+def report(
     holding: Annotated[str, typer.Argument(help="holding id, or item id")],
     description: Annotated[str, typer.Option(help="what happened, where, when")],
     actual: Annotated[bool, typer.Option("--actual/--possible", help="actual or possible")] = False,
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Report an actual or possible loss or compromise; the originator is told at FLASH."""
-    with connect(home, user, url, token) as client:
-        case = client.post(
-            "/api/v1/compromises",
-            {"holding_id": holding, "description": description, "actual": actual},
-        )
+    case = reach.post(
+        "/api/v1/compromises",
+        {"holding_id": holding, "description": description, "actual": actual},
+    )
     console.print(f"[green]case opened[/] {case['id']}; {case['originator']} is being notified")
     _show(case)
 
 
 @compromise_app.command("list")
-def list_cases(home: Home = None, user: As = None, url: Url = None, token: Token = None) -> None:
+@reaching
+def list_cases(reach: Reach = REACH) -> None:
     """Every compromise case this node holds, with the notification time against the SLA."""
-    with connect(home, user, url, token) as client:
-        console.print(_case_table(client.get("/api/v1/compromises")))
+    console.print(_case_table(reach.get("/api/v1/compromises")))
 
 
 @compromise_app.command("show")
+@reaching
 def show(
     case_id: Annotated[str, typer.Argument()],
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
-    with connect(home, user, url, token) as client:
-        _show(client.get(f"/api/v1/compromises/{case_id}"))
+    _show(reach.get(f"/api/v1/compromises/{case_id}"))
 
 
 @compromise_app.command("findings")
-def findings(  # noqa: PLR0917 - Typer maps parameters to options
+@reaching
+def findings(
     case_id: Annotated[str, typer.Argument()],
     result: Annotated[str, typer.Option(help="the investigation result")],
     measures: Annotated[str, typer.Option(help="the measures taken against recurrence")],
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Send the investigation result and the measures to the originator (officers)."""
-    with connect(home, user, url, token) as client:
-        case = client.post(
-            f"/api/v1/compromises/{case_id}/findings", {"result": result, "measures": measures}
-        )
+    case = reach.post(
+        f"/api/v1/compromises/{case_id}/findings", {"result": result, "measures": measures}
+    )
     console.print("[green]findings sent[/]; the case can close once the originator acknowledges")
     _show(case)
 
 
 @compromise_app.command("close")
+@reaching
 def close(
     case_id: Annotated[str, typer.Argument()],
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Close a case; refused until the originator acknowledged the findings."""
-    with connect(home, user, url, token) as client:
-        case = client.post(f"/api/v1/compromises/{case_id}/close")
+    case = reach.post(f"/api/v1/compromises/{case_id}/close")
     console.print(f"[green]closed[/] {case['id']} at {moment(case['closed_at'])}")
 
 
@@ -154,49 +142,40 @@ def _dispute_table(cases: list[dict[str, Any]]) -> Table:
 
 
 @dispute_app.command("open")
-def open_dispute(  # noqa: PLR0917 - Typer maps parameters to options
+@reaching
+def open_dispute(
     agreement_id: Annotated[str, typer.Argument(help="e.g. KOR-JPN-2016")],
     subject: Annotated[str, typer.Option(help="what the parties disagree on")],
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Open a consultation case with the partner; protection is not suspended meanwhile."""
-    with connect(home, user, url, token) as client:
-        case = client.post("/api/v1/disputes", {"agreement_id": agreement_id, "subject": subject})
+    case = reach.post("/api/v1/disputes", {"agreement_id": agreement_id, "subject": subject})
     console.print(f"[green]dispute opened[/] {case['id']} with {case['counterpart']}")
 
 
 @dispute_app.command("consult")
-def consult(  # noqa: PLR0917 - Typer maps parameters to options
+@reaching
+def consult(
     case_id: Annotated[str, typer.Argument()],
     note: Annotated[str, typer.Option(help="what the consultation said")],
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
-    with connect(home, user, url, token) as client:
-        case = client.post(f"/api/v1/disputes/{case_id}/consultations", {"note": note})
+    case = reach.post(f"/api/v1/disputes/{case_id}/consultations", {"note": note})
     console.print(f"[green]consultation recorded[/] ({len(case['consultations'])} so far)")
 
 
 @dispute_app.command("settle")
-def settle(  # noqa: PLR0917 - Typer maps parameters to options
+@reaching
+def settle(
     case_id: Annotated[str, typer.Argument()],
     note: Annotated[str, typer.Option(help="the settlement the parties reached")],
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
-    with connect(home, user, url, token) as client:
-        case = client.post(f"/api/v1/disputes/{case_id}/settle", {"note": note})
+    case = reach.post(f"/api/v1/disputes/{case_id}/settle", {"note": note})
     console.print(f"[green]settled[/] {case['id']}: {case['outcome']}")
 
 
 @dispute_app.command("list")
-def list_disputes(home: Home = None, user: As = None, url: Url = None, token: Token = None) -> None:
-    with connect(home, user, url, token) as client:
-        console.print(_dispute_table(client.get("/api/v1/disputes")))
+@reaching
+def list_disputes(reach: Reach = REACH) -> None:
+    console.print(_dispute_table(reach.get("/api/v1/disputes")))

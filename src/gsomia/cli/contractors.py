@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from gsomia.cli.app import app, console
-from gsomia.cli.common import As, Home, Token, Url, connect, fields, grid, listed, moment
+from gsomia.cli.common import REACH, Reach, fields, grid, listed, moment, reaching
 
 contractor_app = typer.Typer(help="Contractors: facilities, their staff, contracts (Art. 16).")
 app.add_typer(contractor_app, name="contractor")
@@ -58,12 +58,10 @@ def _assurance(c: dict[str, Any]) -> str:
 
 
 @contractor_app.command("list")
-def list_facilities(
-    home: Home = None, user: As = None, url: Url = None, token: Token = None, as_json: Json = False
-) -> None:
+@reaching
+def list_facilities(reach: Reach = REACH, as_json: Json = False) -> None:
     """Facilities with their clearance, officer, register, last inspection and contracts."""
-    with connect(home, user, url, token) as client:
-        found = client.get("/api/v1/contractors")
+    found = reach.get("/api/v1/contractors")
     if as_json:
         console.print_json(json.dumps(found))
     else:
@@ -71,6 +69,7 @@ def list_facilities(
 
 
 @contractor_app.command("add")
+@reaching
 def add(  # noqa: PLR0917 - Typer maps parameters to options
     facility_id: Annotated[str, typer.Argument(help="an id for the facility")],
     name: Annotated[str, typer.Option(help="the firm and site")],
@@ -80,68 +79,56 @@ def add(  # noqa: PLR0917 - Typer maps parameters to options
     parent: Annotated[
         str | None, typer.Option(help="prime contractor, for a subcontractor")
     ] = None,
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Record a contractor facility."""
     body = {
         "id": facility_id, "name": name, "clearance": clearance, "clearance_expires": until,
         "security_officer": officer, "parent": parent,
     }  # fmt: skip
-    with connect(home, user, url, token) as client:
-        console.print(_facility_table([client.post("/api/v1/contractors", body)]))
+    console.print(_facility_table([reach.post("/api/v1/contractors", body)]))
 
 
 @contractor_app.command("inspect")
-def inspect(  # noqa: PLR0917 - Typer maps parameters to options
+@reaching
+def inspect(
     facility_id: Annotated[str, typer.Argument()],
     at: Annotated[str, typer.Option(help="ISO 8601 with a time zone")],
     kind: Annotated[str, typer.Option(help="initial or periodic")] = "periodic",
     findings: Annotated[str, typer.Option(help="what the inspection found")] = "",
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Record an inspection of a facility (Art. 16(g))."""
     body = {"at": at, "kind": kind, "findings": findings}
-    with connect(home, user, url, token) as client:
-        found = client.post(f"/api/v1/contractors/{facility_id}/inspections", body)
+    found = reach.post(f"/api/v1/contractors/{facility_id}/inspections", body)
     console.print(_facility_table([found]))
 
 
 @contractor_app.command("staff")
-def staff(  # noqa: PLR0917 - Typer maps parameters to options
+@reaching
+def staff(
     facility_id: Annotated[str, typer.Argument()],
     person: Annotated[str, typer.Argument(help="a person of this node")],
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Put a person on a facility's register (Art. 16(i))."""
-    with connect(home, user, url, token) as client:
-        found = client.post(f"/api/v1/contractors/{facility_id}/staff", {"name": person})
+    found = reach.post(f"/api/v1/contractors/{facility_id}/staff", {"name": person})
     console.print(_facility_table([found]))
 
 
 @contractor_app.command("brief")
+@reaching
 def brief(
     person: Annotated[str, typer.Argument()],
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Record that a person acknowledged their security briefing now (Art. 16(f))."""
-    with connect(home, user, url, token) as client:
-        found = client.post(f"/api/v1/contractor-staff/{person}/briefing", {})
+    found = reach.post(f"/api/v1/contractor-staff/{person}/briefing", {})
     console.print(_facility_table([found]))
 
 
 @contractor_app.command("contract")
+@reaching
 def contract(  # noqa: PLR0917 - Typer maps parameters to options
     contract_id: Annotated[str, typer.Argument()],
     facility: Annotated[str, typer.Option(help="the facility")],
@@ -149,49 +136,39 @@ def contract(  # noqa: PLR0917 - Typer maps parameters to options
     purpose: Annotated[str, typer.Option(help="the need-to-know purpose")],
     level: Annotated[str, typer.Option(help="highest level, in this node's scheme")],
     clause: Annotated[str, typer.Option(help="the security requirements clause")],
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Record a classified contract; refused without its security requirements clause."""
     body = {
         "id": contract_id, "facility": facility, "partner": partner, "purpose": purpose,
         "highest_level": level, "security_clause": clause,
     }  # fmt: skip
-    with connect(home, user, url, token) as client:
-        console.print(_contract_table(client.post("/api/v1/contracts", body)))
+    console.print(_contract_table(reach.post("/api/v1/contracts", body)))
 
 
 @contractor_app.command("assure")
-def assure(  # noqa: PLR0917 - Typer maps parameters to options
+@reaching
+def assure(
     contract_id: Annotated[str, typer.Argument()],
     given: Annotated[bool, typer.Option("--given/--requested", help="given, or asked for")],
     reference: Annotated[str, typer.Option(help="the partner authority's reference")] = "",
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Record the partner authority's assurance for a contract: asked for, or given."""
     body = {"given": given, "reference": reference}
-    with connect(home, user, url, token) as client:
-        found = client.post(f"/api/v1/contracts/{contract_id}/assurance", body)
+    found = reach.post(f"/api/v1/contracts/{contract_id}/assurance", body)
     console.print(_contract_table(found))
 
 
 @contractor_app.command("release")
-def release(  # noqa: PLR0917 - Typer maps parameters to options
+@reaching
+def release(
     contract_id: Annotated[str, typer.Argument()],
     holding_id: Annotated[str, typer.Argument()],
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Release a holding to a contract's facility; refused with the article if Art. 16 says no."""
-    with connect(home, user, url, token) as client:
-        done = client.post(f"/api/v1/contracts/{contract_id}/releases", {"holding_id": holding_id})
+    done = reach.post(f"/api/v1/contracts/{contract_id}/releases", {"holding_id": holding_id})
     console.print(
         f"[green]released[/] {done['holding']} to {done['facility']} under {done['contract']}"
         f" ({done['decision']['article']})"

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from gsomia.cli.app import app, console
-from gsomia.cli.common import As, Home, Token, Url, connect, grid, listed, minute, styled
+from gsomia.cli.common import REACH, Reach, grid, listed, minute, reaching, styled
 
 visit_app = typer.Typer(help="Visits: requested by the visiting party, approved by the host.")
 app.add_typer(visit_app, name="visit")
@@ -35,6 +35,7 @@ def _table(rows: list[dict[str, Any]]) -> Table:
 
 
 @visit_app.command("request")
+@reaching
 def request(  # noqa: PLR0917 - Typer maps parameters to options
     host: Annotated[str, typer.Option(help="the host nation, e.g. KOR")],
     visitor: Annotated[list[str], typer.Option(help="a visitor's name (repeat for more)")],
@@ -47,10 +48,7 @@ def request(  # noqa: PLR0917 - Typer maps parameters to options
     max_level: Annotated[str, typer.Option(help="highest level asked, in the host's scheme")],
     scope: Annotated[str, typer.Option(help="what the visit covers")] = "",
     kind: Annotated[str, typer.Option(help="one-time, recurring or emergency")] = "one-time",
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Ask the host for a visit (officers); refused with the reason if the agreement forbids."""
     body = {
@@ -64,47 +62,40 @@ def request(  # noqa: PLR0917 - Typer maps parameters to options
         "max_level": max_level,
         "kind": kind,
     }
-    with connect(home, user, url, token) as client:
-        visit = client.post("/api/v1/visits", body)
+    visit = reach.post("/api/v1/visits", body)
     console.print(f"[green]requested[/] visit {visit['id']}; {host} decides")
     console.print(_table([visit]))
 
 
 @visit_app.command("list")
-def list_visits(home: Home = None, user: As = None, url: Url = None, token: Token = None) -> None:
-    with connect(home, user, url, token) as client:
-        console.print(_table(client.get("/api/v1/visits")))
+@reaching
+def list_visits(reach: Reach = REACH) -> None:
+    console.print(_table(reach.get("/api/v1/visits")))
 
 
 @visit_app.command("approve")
-def approve(  # noqa: PLR0917 - Typer maps parameters to options
+@reaching
+def approve(
     visit_id: Annotated[str, typer.Argument()],
     max_level: Annotated[
         str | None, typer.Option(help="a lower level than asked, if you wish")
     ] = None,
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Approve a visit to this nation's facility (host officers only)."""
-    with connect(home, user, url, token) as client:
-        visit = client.post(f"/api/v1/visits/{visit_id}/approve", {"max_level": max_level})
+    visit = reach.post(f"/api/v1/visits/{visit_id}/approve", {"max_level": max_level})
     console.print(f"{styled('approved')} up to [bold]{visit['max_level']}[/]")
     console.print(_table([visit]))
 
 
 @visit_app.command("refuse")
-def refuse(  # noqa: PLR0917 - Typer maps parameters to options
+@reaching
+def refuse(
     visit_id: Annotated[str, typer.Argument()],
     reason: Annotated[str, typer.Option(help="why")],
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
-    with connect(home, user, url, token) as client:
-        visit = client.post(f"/api/v1/visits/{visit_id}/refuse", {"reason": reason})
+    visit = reach.post(f"/api/v1/visits/{visit_id}/refuse", {"reason": reason})
     console.print(f"{styled('refused')} visit {visit['id']}: {visit['refusal']}")
 
 
@@ -133,6 +124,7 @@ def _security_table(rows: list[dict[str, Any]]) -> Table:
 
 
 @security_app.command("plan")
+@reaching
 def plan(  # noqa: PLR0917 - Typer maps parameters to options
     visiting: Annotated[str, typer.Option(help="the visiting party, e.g. KOR")],
     host: Annotated[str, typer.Option(help="the host party, e.g. JPN")],
@@ -141,72 +133,59 @@ def plan(  # noqa: PLR0917 - Typer maps parameters to options
     scope: Annotated[str, typer.Option(help="the agreed scope and manner")],
     start: Annotated[str, typer.Option(help="ISO 8601 with a time zone")],
     end: Annotated[str, typer.Option(help="ISO 8601 with a time zone")],
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Plan a reciprocal visit; it is agreed once both parties are recorded consulted."""
     body = {
         "visiting_party": visiting, "host_party": host, "representatives": representative,
         "place": place, "scope": scope, "start": start, "end": end,
     }  # fmt: skip
-    with connect(home, user, url, token) as client:
-        visit = client.post("/api/v1/security-visits", body)
+    visit = reach.post("/api/v1/security-visits", body)
     console.print(f"[green]planned[/] security visit {visit['id']}; consult both parties next")
     console.print(_security_table([visit]))
 
 
 @security_app.command("list")
-def list_security(home: Home = None, user: As = None, url: Url = None, token: Token = None) -> None:
-    with connect(home, user, url, token) as client:
-        console.print(_security_table(client.get("/api/v1/security-visits")))
+@reaching
+def list_security(reach: Reach = REACH) -> None:
+    console.print(_security_table(reach.get("/api/v1/security-visits")))
 
 
 @security_app.command("consult")
-def consult(  # noqa: PLR0917 - Typer maps parameters to options
+@reaching
+def consult(
     visit_id: Annotated[str, typer.Argument()],
     party: Annotated[str, typer.Option(help="the party consulted and agreeing")],
     reference: Annotated[str, typer.Option(help="the partner's note, for its agreement")] = "",
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Record a party's prior consultation on the visit's place, scope and dates."""
     body = {"party": party, "reference": reference}
-    with connect(home, user, url, token) as client:
-        visit = client.post(f"/api/v1/security-visits/{visit_id}/consultations", body)
+    visit = reach.post(f"/api/v1/security-visits/{visit_id}/consultations", body)
     console.print(_security_table([visit]))
 
 
 @security_app.command("findings")
-def record_findings(  # noqa: PLR0917 - Typer maps parameters to options
+@reaching
+def record_findings(
     visit_id: Annotated[str, typer.Argument()],
     findings: Annotated[str, typer.Option(help="what the representatives observed")],
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Record the findings of an agreed visit that has begun."""
-    with connect(home, user, url, token) as client:
-        visit = client.post(f"/api/v1/security-visits/{visit_id}/findings", {"findings": findings})
+    visit = reach.post(f"/api/v1/security-visits/{visit_id}/findings", {"findings": findings})
     console.print(_security_table([visit]))
 
 
 @security_app.command("report")
-def report(  # noqa: PLR0917 - Typer maps parameters to options
+@reaching
+def report(
     visit_id: Annotated[str, typer.Argument()],
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """The host's report for the visiting party: how what it provided is protected here."""
-    with connect(home, user, url, token) as client:
-        found = client.get(f"/api/v1/security-visits/{visit_id}/report")
+    found = reach.get(f"/api/v1/security-visits/{visit_id}/report")
     if as_json:
         console.print_json(json.dumps(found))
         return
