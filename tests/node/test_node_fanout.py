@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import pytest
 
 from gsomia.node.alerts import RECHECK
 from gsomia.node.assembly import assemble
-from gsomia.node.fanout import CHANNEL
+from gsomia.node.fanout import CHANNEL, WORD_WINDOW, fresh_word
 from gsomia.node.home import init_home
 from gsomia.node.runtime import Node
 from gsomia.store.notify import conninfo, notify
@@ -120,3 +121,37 @@ def test_on_sqlite_a_word_is_acted_on_here_only(tmp_path: Path) -> None:
     assert not node.fanout.shared
     assert here.words == [1]
     node.engine.dispose()
+
+
+def test_a_sealed_word_said_again_is_not_acted_on_twice(pair: tuple[Node, Node]) -> None:
+    """Anyone with a login to the server may LISTEN and NOTIFY: one who kept a sealed word (an
+    officer's alert of a compromise, a FLASH alert) and says it again later must not raise
+    it again on the node's screens (found by the attack, ADR 0121)."""
+    one, two = pair
+    heard, real = Heard(), Heard()
+    two.fanout.on("probe", heard)
+    two.fanout.on("real", real)
+    with psycopg.connect(conninfo(one.engine), autocommit=True) as spy:
+        spy.execute(f"LISTEN {CHANNEL}")
+        one.fanout.share("probe", {"alert": "compromise reported"}, here=False)
+        [note] = list(spy.notifies(timeout=WAIT, stop_after=1))
+    assert heard.event.wait(WAIT)
+    notify(one.engine, CHANNEL, note.payload)  # the insider says it again
+    one.fanout.share("real", 1)  # after the replay: once heard, the replay was too
+    assert real.event.wait(WAIT)
+    assert heard.words == [{"alert": "compromise reported"}]
+
+
+def test_a_word_is_fresh_once_and_only_within_its_window() -> None:
+    now = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+    seen: dict[str, datetime] = {}
+    assert fresh_word("a", now.isoformat(), now, seen) is None
+    assert fresh_word("a", now.isoformat(), now, seen) == "heard before"
+    old = (now - WORD_WINDOW - timedelta(seconds=1)).isoformat()
+    assert fresh_word("b", old, now, seen) == "outside its window"
+    ahead = (now + WORD_WINDOW + timedelta(seconds=1)).isoformat()
+    assert fresh_word("c", ahead, now, seen) == "outside its window"
+    assert fresh_word("d", "not a time", now, seen) == "not dated"
+    later = now + 3 * WORD_WINDOW
+    assert fresh_word("e", later.isoformat(), later, seen) is None
+    assert set(seen) == {"e"}  # what fell out of the window is forgotten

@@ -9,15 +9,21 @@ an alert, with the same access decision, so nothing is decided for screens it ca
 
 Over PostgreSQL LISTEN/NOTIFY (`gsomia.store.notify`), sealed under the node's storage key:
 an alert names an item's title and marking, and nothing sensitive is readable in the
-database server's notification queue. A lone process (SQLite, or `gsomia serve` alone) has no
-others: `share` then acts here only.
+database server's notification queue. Sealing stops a forged word, not one said again: anyone
+who may connect to the server may LISTEN, keep a sealed word and NOTIFY it later (an officer's
+alert of a compromise, raised again at will). So each word carries an id and its time, and a
+process acts on a word only within `WORD_WINDOW` of its own clock and once (`fresh_word`,
+ADR 0121); the node's processes share one machine's clock or NTP. A lone process (SQLite,
+or `gsomia serve` alone) has no others: `share` then acts here only.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+import threading
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -36,12 +42,41 @@ _CONTEXT = "fanout"
 
 Handler = Callable[[Any], None]
 
+#: How far a word's time may be from the hearer's clock: a word takes milliseconds between
+#: the node's processes; a minute covers a loaded server and clocks a little apart.
+WORD_WINDOW = timedelta(seconds=60)
+
+
+def fresh_word(word_id: str, at: object, now: datetime, seen: dict[str, datetime]) -> str | None:
+    """Why a word with `word_id` said `at` is not to be acted on at `now` ("heard before",
+    "outside its window", "not dated"), or None, remembering it in `seen`; what `seen`
+    remembers past the window is forgotten, since the window refuses it anyway."""
+    for old in [key for key, when in seen.items() if abs(now - when) > WORD_WINDOW]:
+        del seen[old]
+    try:
+        when = datetime.fromisoformat(at) if isinstance(at, str) else None
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        return "not dated"
+    if abs(now - when) > WORD_WINDOW:
+        return "outside its window"
+    if word_id in seen:
+        return "heard before"
+    seen[word_id] = when
+    return None
+
 
 class Fanout:
     """The node's word to its other processes, and what this process does on hearing one."""
 
-    def __init__(self, keys: NodeKeys) -> None:
+    def __init__(
+        self, keys: NodeKeys, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
         self._keys = keys
+        self._clock = clock
+        self._seen: dict[str, datetime] = {}
+        self._seen_lock = threading.Lock()
         #: This process among the node's: its own words come back to it, and are let go.
         self.origin = secrets.token_hex(8)
         self._handlers: dict[str, Handler] = {}
@@ -65,7 +100,14 @@ class Fanout:
             self._handle(kind, data)
         if self._engine is None:
             return
-        document = orjson.dumps({"from": self.origin, "kind": kind, "data": data})
+        word = {
+            "from": self.origin,
+            "id": secrets.token_hex(16),
+            "at": self._clock().isoformat(),
+            "kind": kind,
+            "data": data,
+        }
+        document = orjson.dumps(word)
         payload = b64u(seal_at_rest(self._keys, document, _CONTEXT))
         try:
             notify(self._engine, CHANNEL, payload)
@@ -97,8 +139,19 @@ class Fanout:
             # Not ours, or not whole: whoever can NOTIFY on the server is not the node.
             log.error("a notification that does not open under this node's key: %s", error)
             return
-        if document.get("from") != self.origin:
-            self._handle(str(document.get("kind")), document.get("data"))
+        if not isinstance(document, dict) or document.get("from") == self.origin:
+            return
+        with self._seen_lock:
+            stale = fresh_word(
+                str(document.get("id")), document.get("at"), self._clock(), self._seen
+            )
+        if stale is not None:
+            # Sealed by the node, so said again by someone who kept it: an insider's act.
+            log.error(
+                "a notification of the node's processes %s was let go: %s", stale, payload[:16]
+            )
+            return
+        self._handle(str(document.get("kind")), document.get("data"))
 
     def _handle(self, kind: str, data: Any) -> None:
         handler = self._handlers.get(kind)

@@ -123,7 +123,7 @@ class Node:
         )
         #: The node's other processes, when several serve it on PostgreSQL (ADR 0111):
         #: started by `share_with_other_processes`; until then everything acts here only.
-        self.fanout = Fanout(self.keys)
+        self.fanout = Fanout(self.keys, clock)
         self.fanout.on(RECHECKS, lambda users: self.alerts.publish(set(users), RECHECK))
         self.fanout.on(OUTBOX_WORK, lambda level: self.worker.wake_here(int(level)))
         self.fanout.on(PEER_BACK, lambda peer: self.worker.rest_over(str(peer)))
