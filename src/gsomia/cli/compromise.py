@@ -9,6 +9,7 @@ from rich.table import Table
 
 from gsomia.cli.app import app, console
 from gsomia.cli.common import REACH, Reach, grid, moment, reaching, styled
+from gsomia.cli.rows import AsCsv, AsJson, printed
 
 compromise_app = typer.Typer(help="Loss or compromise: report, findings, close (Art. 17).")
 app.add_typer(compromise_app, name="compromise")
@@ -80,9 +81,11 @@ def report(
 
 @compromise_app.command("list")
 @reaching
-def list_cases(reach: Reach = REACH) -> None:
+def list_cases(reach: Reach = REACH, as_json: AsJson = False, as_csv: AsCsv = False) -> None:
     """Every compromise case this node holds, with the notification time against the SLA."""
-    console.print(_case_table(reach.get("/api/v1/compromises")))
+    found = reach.get("/api/v1/compromises")
+    if not printed(found, as_json, as_csv):
+        console.print(_case_table(found))
 
 
 @compromise_app.command("show")
@@ -177,5 +180,7 @@ def settle(
 
 @dispute_app.command("list")
 @reaching
-def list_disputes(reach: Reach = REACH) -> None:
-    console.print(_dispute_table(reach.get("/api/v1/disputes")))
+def list_disputes(reach: Reach = REACH, as_json: AsJson = False, as_csv: AsCsv = False) -> None:
+    found = reach.get("/api/v1/disputes")
+    if not printed(found, as_json, as_csv):
+        console.print(_dispute_table(found))

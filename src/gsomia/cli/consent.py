@@ -26,6 +26,7 @@ from gsomia.cli.common import (
     styled,
 )
 from gsomia.cli.items import item_app
+from gsomia.cli.rows import AsCsv, AsJson, printed
 
 consent_app = typer.Typer(help="Consent of the originator to release an item onward (R12).")
 app.add_typer(consent_app, name="consent")
@@ -72,10 +73,19 @@ def request(  # noqa: PLR0917 - Typer maps parameters to options
 
 
 @consent_app.command("list")
-def list_cases(home: Home = None, user: As = None, url: Url = None, token: Token = None) -> None:
+def list_cases(  # noqa: PLR0917 - Typer maps parameters to options
+    home: Home = None,
+    user: As = None,
+    url: Url = None,
+    token: Token = None,
+    as_json: AsJson = False,
+    as_csv: AsCsv = False,
+) -> None:
     """Consent requests this node asked for or was asked."""
     with connect(home, user, url, token) as client:
         found = client.get("/api/v1/consents")
+    if printed(found, as_json, as_csv):
+        return
     rows = (
         (
             case["id"],
@@ -208,9 +218,18 @@ def purpose_request(  # noqa: PLR0917 - Typer maps parameters to options
 
 
 @purpose_app.command("list")
-def purpose_list(home: Home = None, user: As = None, url: Url = None, token: Token = None) -> None:
+def purpose_list(  # noqa: PLR0917 - Typer maps parameters to options
+    home: Home = None,
+    user: As = None,
+    url: Url = None,
+    token: Token = None,
+    as_json: AsJson = False,
+    as_csv: AsCsv = False,
+) -> None:
     with connect(home, user, url, token) as client:
         found = client.get("/api/v1/purposes")
+    if printed(found, as_json, as_csv):
+        return
     rows = (
         (
             case["id"],

@@ -30,6 +30,7 @@ from gsomia.cli.common import (
     styled,
     write_private,
 )
+from gsomia.cli.rows import printed
 from gsomia.errors import NotFound, UsageError
 
 item_app = typer.Typer(help="Items: publish, release, list, show, read.")
@@ -128,6 +129,9 @@ def list_items(  # noqa: PLR0917 - Typer maps parameters to options
     state: Annotated[str | None, typer.Option(help="draft, released, held, destroyed …")] = None,
     text: Annotated[str | None, typer.Option(help="words in the title")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="the pages as JSON")] = False,
+    as_csv: Annotated[
+        bool, typer.Option("--csv", help="the rows as CSV (with --what items or holdings)")
+    ] = False,
     ids: Annotated[
         bool, typer.Option("--ids", help="only the full ids, one a line (for scripts)")
     ] = False,
@@ -151,6 +155,12 @@ def list_items(  # noqa: PLR0917 - Typer maps parameters to options
         for page in pages.values():
             for row in page.rows:
                 typer.echo(row["id"])
+        return
+    if as_csv:
+        if len(pages) != 1:
+            raise UsageError("one list to a CSV", hint="add --what items or holdings")
+        [page] = pages.values()
+        printed(page.rows, False, True)
         return
     if as_json:
         answer = {

@@ -14,6 +14,7 @@ from rich.table import Table
 from gsomia.cli.app import app, console
 from gsomia.cli.common import As, Home, Token, Url, connect, listed, moment, styled
 from gsomia.cli.items import item_app
+from gsomia.cli.rows import AsCsv, AsJson, printed
 
 notice_app = typer.Typer(help="Classification notices: sent to holders, received from originators.")
 app.add_typer(notice_app, name="notice")
@@ -96,10 +97,19 @@ def reclassify(  # noqa: PLR0917 - Typer maps parameters to options
 
 
 @notice_app.command("list")
-def list_notices(home: Home = None, user: As = None, url: Url = None, token: Token = None) -> None:
+def list_notices(  # noqa: PLR0917 - Typer maps parameters to options
+    home: Home = None,
+    user: As = None,
+    url: Url = None,
+    token: Token = None,
+    as_json: AsJson = False,
+    as_csv: AsCsv = False,
+) -> None:
     """Every classification notice this node sent or received."""
     with connect(home, user, url, token) as client:
         notices = client.get("/api/v1/notices")
+    if printed(notices, as_json, as_csv):
+        return
     table = Table(title="classification notices")
     table.add_column("id", no_wrap=True)
     table.add_column("item", no_wrap=True, max_width=14)

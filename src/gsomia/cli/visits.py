@@ -10,6 +10,7 @@ from rich.table import Table
 
 from gsomia.cli.app import app, console
 from gsomia.cli.common import REACH, Reach, grid, listed, minute, reaching, styled
+from gsomia.cli.rows import AsCsv, AsJson, printed
 
 visit_app = typer.Typer(help="Visits: requested by the visiting party, approved by the host.")
 app.add_typer(visit_app, name="visit")
@@ -69,8 +70,10 @@ def request(  # noqa: PLR0917 - Typer maps parameters to options
 
 @visit_app.command("list")
 @reaching
-def list_visits(reach: Reach = REACH) -> None:
-    console.print(_table(reach.get("/api/v1/visits")))
+def list_visits(reach: Reach = REACH, as_json: AsJson = False, as_csv: AsCsv = False) -> None:
+    found = reach.get("/api/v1/visits")
+    if not printed(found, as_json, as_csv):
+        console.print(_table(found))
 
 
 @visit_app.command("approve")
@@ -147,8 +150,10 @@ def plan(  # noqa: PLR0917 - Typer maps parameters to options
 
 @security_app.command("list")
 @reaching
-def list_security(reach: Reach = REACH) -> None:
-    console.print(_security_table(reach.get("/api/v1/security-visits")))
+def list_security(reach: Reach = REACH, as_json: AsJson = False, as_csv: AsCsv = False) -> None:
+    found = reach.get("/api/v1/security-visits")
+    if not printed(found, as_json, as_csv):
+        console.print(_security_table(found))
 
 
 @security_app.command("consult")

@@ -27,7 +27,7 @@ from gsomia.store.users import UserRecord
 from gsomia.treaty.listing import ListFilter, exported
 from gsomia.treaty.roles import Action
 
-__all__ = ["FORMS", "LISTS", "Export", "export", "render"]
+__all__ = ["FORMS", "LISTS", "Export", "csv_text", "export", "render"]
 
 FORMS = ("csv", "json")
 #: Each list that may be exported, and its columns in order.
@@ -151,6 +151,8 @@ def _cell(value: Any) -> str:
         return " ".join(str(v) for v in value)
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)
 
 
@@ -171,9 +173,15 @@ def render(found: Export) -> bytes:
             "rows": found.rows,
         }
         return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+    return csv_text(found.columns, found.rows).encode("utf-8")
+
+
+def csv_text(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> str:
+    """Rows as CSV (RFC 4180) under a header row; lists space-joined, formulas defused."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=found.columns, lineterminator="\r\n")
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n", extrasaction="ignore")
     writer.writeheader()
-    for row in found.rows:
-        writer.writerow({k: f"'{v}" if v.startswith(_FORMULA) else v for k, v in row.items()})
-    return out.getvalue().encode("utf-8")
+    for row in rows:
+        cells = {k: _cell(row.get(k)) for k in columns}
+        writer.writerow({k: f"'{v}" if v.startswith(_FORMULA) else v for k, v in cells.items()})
+    return out.getvalue()
