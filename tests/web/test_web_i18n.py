@@ -23,6 +23,7 @@ from gsomia.treaty.compromise import CaseState
 from gsomia.treaty.consent_requests import ConsentStatus
 from gsomia.treaty.disputes import DisputeState
 from gsomia.treaty.lifecycle import State
+from gsomia.treaty.roles import Action
 from gsomia.treaty.security_visits import VisitState
 from gsomia.web.i18n import LANGUAGES, Translator, catalogue
 from gsomia.web.pages import label_fields
@@ -42,7 +43,7 @@ COVERED = (
     "sessions",
     "credentials",
 )
-SAMPLE = "X1"
+SAMPLE = "xq"  # fits every placeholder: one word, lowercase (an act)
 
 
 def said_sentences(module: str) -> list[tuple[int, str, int]]:
@@ -101,6 +102,7 @@ STATES = [
     *(f"item_{s}" for s in ("draft", "released")),
     *(f"delivery_{s}" for s in (outbox.QUEUED, outbox.RECEIVED, outbox.REJECTED)),
     *(f"notice_status.{s}" for s in ("awaiting acknowledgements", "acknowledged", "applied")),
+    *(f"act.{a.value.replace('_', ' ')}" for a in Action),  # a role's act inside a reason
 ]
 
 
@@ -115,6 +117,13 @@ def test_every_state_has_a_word_in_every_language(language: str, key: str) -> No
 
 _WORD = st.text(string.ascii_letters + string.digits, min_size=1, max_size=8)
 _WORDS = st.lists(_WORD, min_size=1, max_size=3).map(" ".join)
+_ACT = st.sampled_from(sorted(a.value.replace("_", " ") for a in Action))
+
+
+def _drawn(name: str) -> st.SearchStrategy[str]:
+    if name == "act":
+        return _ACT
+    return _WORD if name in reasons._WORDS else _WORDS
 
 
 @given(st.sampled_from(sorted(reasons.REASONS)), st.data())
@@ -123,8 +132,7 @@ def test_a_sentence_said_from_a_code_comes_back_to_that_code(
 ) -> None:
     template = reasons.REASONS[code]
     values = {
-        name: data.draw(_WORD if name in reasons._WORDS else _WORDS, label=name)
-        for name in sorted(reasons.placeholders(template))
+        name: data.draw(_drawn(name), label=name) for name in sorted(reasons.placeholders(template))
     }
     found = reasons.explain(template.format(**values))
     assert found is not None
@@ -207,3 +215,15 @@ def test_label_fields_are_named_in_the_readers_language() -> None:
         "作成日時",
         "識別子",
     ]
+
+
+def test_a_roles_act_is_said_in_the_readers_language() -> None:
+    t = Translator("ja")
+    assert t.reason("tanaka may read audit").text == "tanakaは監査記録の閲覧が可能"
+    said = t.reason("kim may not release: it needs the role security officer (--role officer)")
+    assert said.text == "kimは提供承認ができない: 必要な役割はsecurity officer (--role officer)"
+    # An act is lowercase words: a sentence naming an agreement is not taken for one.
+    assert reasons.explain("KOR may go to JPN under KOR-JPN-2016 v1") == reasons.Explained(
+        "provision_allowed",
+        {"item": "KOR", "nation": "JPN", "agreement": "KOR-JPN-2016", "version": "1"},
+    )

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from tests.web.conftest import Site, sign_in
 
 from gsomia.node import publish as publishing
+from gsomia.node import release as releasing
 from gsomia.store.tables import access_log
 from gsomia.store.users import get_user
 
@@ -101,3 +102,37 @@ def test_the_audit_page_filters_on_what_the_log_says(sites: dict[str, Site]) -> 
     finally:
         with node.engine.begin() as conn:
             conn.execute(update(access_log).where(where).values(actor=row["actor"]))
+
+
+def test_the_dashboards_transfers_take_the_partner_and_precedence_filters(
+    sites: dict[str, Site],
+) -> None:
+    """The transfers table is paged with its own cursor and filtered on what a transfer has:
+    its partner and its precedence (issue 16)."""
+    kor = sites["KOR"].node
+    with kor.engine.connect() as conn:
+        kim, park = get_user(conn, "kim"), get_user(conn, "park")
+    sent = []
+    for precedence in ("FLASH", "ROUTINE"):
+        draft = publishing.Draft(
+            title=f"sent {precedence}",
+            level="군사II급비밀",
+            releasable_to=("JPN",),
+            purpose="missile-warning",
+            precedence=precedence,
+            content=b"x",
+        )
+        item_id = publishing.publish(kor, kim, draft)
+        releasing.release(kor, park, item_id)
+        sent.append(item_id)
+    client = sites["KOR"].client()
+    sign_in(client, "park")
+
+    def transferred(**asked: str) -> set[str]:
+        page = client.get("/", params=asked).text
+        table = page.split('<table id="transfers">', 1)[1].split("</table>", 1)[0]
+        return set(re.findall(r'<a href="/items/(KOR-[^"]+)">', table)) & set(sent)
+
+    assert transferred() == set(sent)
+    assert transferred(partner="JPN", precedence="FLASH") == {sent[0]}
+    assert transferred(partner="USA") == set()

@@ -48,6 +48,9 @@ REASONS: dict[str, str] = {
     # Lists (treaty.listing).
     "declassified": "declassified by its originator",
     "person_not_registered": "{person} is not on this facility's register",
+    # What is not there, or not for this reader (`NotFound`: the same words either way).
+    "no_holding": "no holding {item}",
+    "no_item": "no item {item}",
     "list_exported": "{count} rows of the {listed} list exported as {form}, {withheld} withheld",
     # Roles (treaty.roles, R50).
     "cleared_to": "{person} is cleared to {clearance}",
@@ -145,7 +148,6 @@ _WORDS = {
     "marked",
     "consent",
     "approval",
-    "act",
     "scope",
     "state",
     "date",
@@ -154,6 +156,9 @@ _WORDS = {
     "form",
     "withheld",
 }
+#: An act is its role's action in words ("read audit", "view transfers"): lowercase only, so
+#: "{person} may {act}" never takes a sentence that names an item, a nation or an agreement.
+_ACT = r"[a-z][a-z ]*?"
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 #: A refusal carried by `PolicyDenied` ends with its requirement: "… (R19)", "… (R21/R12)".
 _REQUIREMENT = re.compile(r"^(?P<said>.*) \((?P<requirement>R\d+(?:/R\d+)*)\)$", re.DOTALL)
@@ -172,6 +177,12 @@ def placeholders(template: str) -> set[str]:
     return set(_PLACEHOLDER.findall(template))
 
 
+def _shape(name: str) -> str:
+    if name == "act":
+        return _ACT
+    return _ONE_WORD if name in _WORDS else ".+?"
+
+
 def _pattern(template: str) -> re.Pattern[str]:
     parts, seen, at = [], set(), 0
     for found in _PLACEHOLDER.finditer(template):
@@ -181,7 +192,7 @@ def _pattern(template: str) -> re.Pattern[str]:
             parts.append(f"(?P={name})")
         else:
             seen.add(name)
-            parts.append(f"(?P<{name}>{_ONE_WORD if name in _WORDS else '.+?'})")
+            parts.append(f"(?P<{name}>{_shape(name)})")
         at = found.end()
     parts.append(re.escape(template[at:]))
     return re.compile("".join(parts), re.DOTALL)

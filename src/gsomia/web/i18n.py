@@ -73,6 +73,8 @@ class Translator:
     def _value(self, name: str, value: str) -> str:
         if name == "state":  # an agreement's state, said as the state column says it
             return self._own.get(f"state_{value}", value)
+        if name == "act":  # a role's action, named as the people's pages name it
+            return self._own.get(f"act.{value}", value)
         if name == "listed":  # a list, named as its page names it
             return self._own.get(f"list.{value}", value)
         if name == "why":  # a reason inside a reason

@@ -33,6 +33,7 @@ from gsomia.node import publish as publishing
 from gsomia.node import release as releasing
 from gsomia.node.live import alert_events, open_alerts, session_standing
 from gsomia.treaty.items import Precedence
+from gsomia.treaty.listing import ListFilter
 from gsomia.treaty.roles import Action
 from gsomia.web import pages, paging
 from gsomia.web.auth import AnyPage, Page, Posted, PostedSignedIn, SignedIn, requires
@@ -99,6 +100,19 @@ def dashboard(page: SignedIn) -> Response:
     # Only what the access decision lets this person see; a redacted row has no markings.
     held_page = listing.holdings_page(node, user, asked, paging.position(params, "held"), 50)
     own_page = listing.items_page(node, user, asked, paging.position(params, "own"), 50)
+    # Transfers have a partner and a precedence of their own; the other filters are the
+    # items' (ADR 0095). Only for roles that may view them (R17); the node checks it too.
+    sent_page = (
+        transfers.transfers_page(
+            node,
+            user,
+            ListFilter(partner=asked.partner, precedence=asked.precedence),
+            paging.position(params, "sent"),
+            50,
+        )
+        if page.may["view_transfers"]
+        else None
+    )
     held = [
         (view, None if redacted else pages.holding_markings(node, view))
         for view, redacted in held_page.rows
@@ -122,10 +136,8 @@ def dashboard(page: SignedIn) -> Response:
         held_pages=paging.links(url, "held", held_page),
         own_pages=paging.links(url, "own", own_page),
         export_query=paging.kept(params, paging.FILTERS),
-        # The section shows only for roles that may view transfers; the node checks it too.
-        outbox=(
-            transfers.list_transfers(node, user, limit=50) if page.may["view_transfers"] else []
-        ),
+        outbox=sent_page.rows if sent_page else [],
+        sent_pages=paging.links(url, "sent", sent_page) if sent_page else {},
         drafts=overview.drafts(node) if page.may["release"] else [],
         # R27: a courier dispatch whose receipt is late alerts the officers who handle them.
         overdue=courier.overdue(node) if page.may["courier"] else [],
