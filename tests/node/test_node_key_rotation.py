@@ -20,11 +20,15 @@ from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.kinds import Kind
 from gsomia.exchange.outgoing import sealed_batch
 from gsomia.exchange.wire import RECEIVED, REJECTED
+from gsomia.exchange.witness import parse_size
+from gsomia.ledger.events import EventKind, LogEvent
 from gsomia.node import read, receive
 from gsomia.node.assembly import assemble
 from gsomia.node.control import messages
+from gsomia.node.cosigning import checkpoint_offer
 from gsomia.node.home import Serving, load_home, record_serving
 from gsomia.node.rekey import rotate
+from gsomia.node.witness import witness_checkpoint
 from gsomia.seal import (
     CONSENT_DOC,
     bind,
@@ -34,6 +38,8 @@ from gsomia.seal import (
     verify_binding,
     verify_document,
 )
+from gsomia.store import checkpoints
+from gsomia.store.ledger import SqlLog
 from gsomia.store.tables import peer_rotations
 
 PASS = "pw-KOR-0123456789"
@@ -178,3 +184,39 @@ def test_a_second_rotation_waits_for_every_partner_to_answer_the_first(cast: Cas
     kor.engine.dispose()
     with pytest.raises(UsageError, match="USA has not answered"):
         rotate(kor.home.path, PASS, kor.clock() + timedelta(seconds=2))
+
+
+def _tick(node: Any) -> None:
+    """One more entry in `node`'s log, under a checkpoint signed now."""
+    with node.engine.begin() as conn:
+        SqlLog(conn).append([LogEvent(EventKind.DECISION, node.clock(), "test", ("tick",), {})])
+        checkpoints.issue(
+            conn, node.ledger.signer, origin=node.ledger.origin, now=int(node.clock().timestamp())
+        )
+
+
+def _offer(kor: Any, jpn: Any, old: int | None) -> tuple[int, bytes, Any]:
+    offer = checkpoint_offer(kor, jpn.card, old)
+    assert offer is not None
+    answer = witness_checkpoint(jpn, offer[2])
+    return answer.status, answer.body, offer
+
+
+def test_the_witness_goes_on_from_what_it_cosigned_under_the_old_card(cast: Cast) -> None:
+    _tick(cast["KOR"])
+    status, body, offer = _offer(cast["KOR"], cast["JPN"], None)
+    if status == 409:
+        status, body, offer = _offer(cast["KOR"], cast["JPN"], parse_size(body))
+    assert status == 200, body
+    cosigned = offer[0]
+    _rotate(cast)
+    _deliver(cast, "KOR", "JPN")
+    kor, jpn = cast["KOR"], cast["JPN"]
+    _tick(kor)  # the same tree, under the new card's origin
+    status, body, _ = _offer(kor, jpn, 0)  # as if the witness had never seen this log
+    assert status == 409
+    assert parse_size(body) == cosigned  # go on from what was cosigned, with a proof
+    status, body, offer = _offer(kor, jpn, cosigned)
+    assert status == 200, body
+    with jpn.engine.connect() as conn:
+        assert SqlLog(conn).status().witnessing[kor.ledger.origin] == offer[0]

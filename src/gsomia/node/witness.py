@@ -11,7 +11,8 @@ one whose signature does not verify is never stored nor attributed to anyone.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Connection
@@ -26,6 +27,7 @@ from gsomia.ledger.witness import (
     Cosigned,
     RefusalReason,
     Refused,
+    WitnessState,
     add_checkpoint,
 )
 from gsomia.node import audit
@@ -66,8 +68,11 @@ def witness_checkpoint(node: Node, body: bytes) -> WitnessAnswer:
     if cosigner is None:
         return WitnessAnswer(404, b"this node's keys cannot cosign checkpoints")
     now = node.clock()
+    # A partner that rotated its keys logs under a new origin (its card names it); what we
+    # cosigned under its earlier cards is where the new origin must go on from (ADR 0093).
+    before = [log_origin(c) for c in node.known_cards(card.nation)[1:]] if card else []
     with node.engine.begin() as conn:
-        result = _decide(conn, request, verifiers, cosigner, now)
+        result = _decide(conn, request, verifiers, cosigner, now, before)
         if isinstance(result, Cosigned):
             return WitnessAnswer(200, result.cosignature.line().encode())
         if result.kept:
@@ -92,21 +97,35 @@ def _log_verifiers(card: IdentityCard | None) -> list[NoteVerifier] | None:
     return None
 
 
-def _decide(
+def _decide(  # noqa: PLR0917 - one decision's inputs
     conn: Connection,
     request: AddCheckpoint,
     verifiers: list[NoteVerifier] | None,
     cosigner: CosignatureV1Signer,
     now: datetime,
+    before: Sequence[str] = (),
 ) -> Cosigned | Refused:
-    """The witness's decision against its locked state; a cosigned state is saved at once."""
+    """The witness's decision against its locked state; a cosigned state is saved at once.
+
+    A new origin of a partner that rotated its keys starts from the state cosigned under its
+    newest earlier origin (`before`, newest first): the log is the same tree, so the first
+    checkpoint under the new origin must prove it extends what was cosigned, not start anew."""
     state = witnessing.state(conn, request.origin)
+    carried = state or _carried(conn, request.origin, before)
     result = add_checkpoint(
-        request, state=state, log_verifiers=verifiers, cosigner=cosigner, now=unix(now)
+        request, state=carried, log_verifiers=verifiers, cosigner=cosigner, now=unix(now)
     )
     if isinstance(result, Cosigned):
         witnessing.save_state(conn, result.state, previous=state)
     return result
+
+
+def _carried(conn: Connection, origin: str, before: Sequence[str]) -> WitnessState | None:
+    for earlier in before:
+        found = witnessing.state(conn, earlier, for_update=False)
+        if found is not None:
+            return replace(found, origin=origin)
+    return None
 
 
 def _keep(
