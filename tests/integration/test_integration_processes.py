@@ -4,6 +4,8 @@ FLASH alert received by one process shown on a screen another process serves."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -142,11 +144,24 @@ def test_an_alert_received_by_one_process_reaches_a_screen_another_serves(
         [(_, alert)] = watcher.events
         assert alert["item"] == item_id
         assert alert["title"] == "track FLASH 0"
+        # A child that ends on its own ends the node's unit, for systemd to start it whole.
+        parent = jpn.process
+        assert parent is not None
+        children = _children(parent.pid)
+        assert len(children) == 2  # one API process, one delivery process
+        os.kill(children[-1], signal.SIGKILL)
+        assert parent.wait(60) == 1
+        assert not any(Path(f"/proc/{pid}").exists() for pid in children)
     finally:
         if watcher is not None:
             watcher.close()
         second.terminate()
         second.wait(30)
+
+
+def _children(pid: int) -> list[int]:
+    found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return sorted(int(child) for child in found)
 
 
 def _ready(url: str) -> bool:

@@ -35,7 +35,8 @@ from gsomia.node.watch import watch
 
 log = logging.getLogger("gsomia.node")
 
-STOP_GRACE = 30.0  # seconds children have to stop before they are killed
+STOP_GRACE = 25.0  # seconds children have to stop before they are killed (systemd: 30)
+WATCH = 0.2  # seconds between the parent's looks at its children
 
 
 def check_several(node: Node, workers: int, delivery: int) -> None:
@@ -43,8 +44,9 @@ def check_several(node: Node, workers: int, delivery: int) -> None:
     if node.engine.dialect.name == "postgresql":
         return
     raise UsageError(
-        f"--workers {workers} with {delivery} delivery process(es) needs PostgreSQL: this "
-        "node's database is SQLite, which one process serves (it takes one writer at a time)",
+        f"serving from several processes (--workers {workers}, --delivery {delivery}) needs "
+        "PostgreSQL: this node's database is SQLite, which one process serves (it takes one "
+        "writer at a time)",
         hint="serve with `gsomia serve` alone, or move the node to PostgreSQL ([database] url = "
         "postgresql://…, docs/deployment.md)",
     )
@@ -80,7 +82,13 @@ def run_processes(
     code = 0
     try:
         while children:
-            pid, status = os.wait()
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            if not pid:
+                if stopping:  # signalled: each child has `STOP_GRACE` to end
+                    _reap(children)
+                    break
+                time.sleep(WATCH)
+                continue
             role = children.pop(pid, None)
             if role is None or stopping:
                 continue

@@ -158,6 +158,7 @@ class Node:
         self.engine.dispose(close=False)
         self.fanout.origin = secrets.token_hex(8)  # its words are not its parent's
         self._claim_rows()
+        self.keeper = False  # until it holds the keeper's lock (`gsomia.node.keeping`)
 
     def migrate(self) -> Path | None:
         """The newest schema, then the rows and outbox answers kept in clear from before
