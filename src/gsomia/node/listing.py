@@ -12,6 +12,7 @@ a field a redacted row withholds leaves that row out whatever its value.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from dataclasses import fields as dataclass_fields
 from datetime import datetime
@@ -242,6 +243,12 @@ def visible_items(
     """The first page of this node's own items `user` may see, newest first, as their fields,
     each with whether it is redacted."""
     return items_page(node, user, limit=limit).rows
+
+
+def shown_in_full(node: Node, user: UserRecord, found: Iterable[ItemRecord]) -> list[ItemRecord]:
+    """The own items of `found` that `user` may see in full (a redacted or hidden one left out)."""
+    asker = _asker(node, user)
+    return [r for r in found if _item_listing(node, asker, r) is Shown.FULL]
 
 
 def item_listing(node: Node, user: UserRecord, item_id: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from gsomia.errors import Error
+from gsomia.node import listing
 from gsomia.node.audit_rows import logged_rows
 from gsomia.node.people import to_person
 from gsomia.node.read import access_decision
@@ -40,12 +41,15 @@ def permissions(node: Node, user: UserRecord) -> dict[str, bool]:
     return {action.value: may_act(person, action, now).allowed for action in Action}
 
 
-def drafts(node: Node) -> list[dict[str, Any]]:
-    """Items waiting for an officer's release (R50), oldest first."""
+def drafts(node: Node, user: UserRecord) -> list[dict[str, Any]]:
+    """Items waiting for an officer's release (R50), oldest first: those `user` may see in
+    full, as every list (ADR 0083). A draft's title is information like any other: an
+    officer without the need-to-know for it could not open it to release it either."""
     with node.reader.connect() as conn:
         found = items.drafts(conn, node.vault)  # titles open only through the vault
     fields = ("id", "title", "level", "precedence", "author")
-    return [{name: getattr(r, name) for name in fields} for r in found]
+    shown = listing.shown_in_full(node, user, found)
+    return [{name: getattr(r, name) for name in fields} for r in shown]
 
 
 def flash_for(node: Node, user: UserRecord, now: datetime, limit: int = 20) -> list[str]:

@@ -138,7 +138,7 @@ def dashboard(page: SignedIn) -> Response:
         export_query=paging.kept(params, paging.FILTERS),
         outbox=sent_page.rows if sent_page else [],
         sent_pages=paging.links(url, "sent", sent_page) if sent_page else {},
-        drafts=overview.drafts(node) if page.may["release"] else [],
+        drafts=overview.drafts(node, user) if page.may["release"] else [],
         # R27: a courier dispatch whose receipt is late alerts the officers who handle them.
         overdue=courier.overdue(node) if page.may["courier"] else [],
         flash=set(overview.flash_for(node, user, now)),
