@@ -10,11 +10,12 @@ from typing import Annotated
 import typer
 
 from gsomia.cli.app import console
-from gsomia.cli.common import As, Home, Token, Url, connect
+from gsomia.cli.common import REACH, Reach, reaching
 from gsomia.cli.treaty import agreement_app
 
 
 @agreement_app.command("record")
+@reaching
 def record(  # noqa: PLR0917 - Typer maps parameters to options
     agreement_id: Annotated[str, typer.Argument(help="e.g. KOR-JPN-2016")],
     kind: Annotated[
@@ -27,15 +28,12 @@ def record(  # noqa: PLR0917 - Typer maps parameters to options
     note: Annotated[str, typer.Option(help="the dated diplomatic note or decision cited")],
     party: Annotated[str | None, typer.Option(help="the acting party (this nation)")] = None,
     step: Annotated[str | None, typer.Option(help="domestic approval step, e.g. 국무회의")] = None,
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Record a step (refused with the reason if the lifecycle forbids it); the partner's node
     is sent it, so both hold the same record."""
     event = {"kind": kind, "on": on, "note": note, "party": party, "step": step}
-    with connect(home, user, url, token) as client:
+    with reach.connect() as client:
         summary = client.record_agreement_event(agreement_id, **event)
     console.print(
         f"[green]recorded[/] {kind} of {on} on {agreement_id}: now [bold]{summary['state']}[/]"
@@ -43,7 +41,8 @@ def record(  # noqa: PLR0917 - Typer maps parameters to options
 
 
 @agreement_app.command("amend")
-def amend(  # noqa: PLR0917 - Typer maps parameters to options
+@reaching
+def amend(
     agreement_id: Annotated[str, typer.Argument(help="e.g. KOR-JPN-2016")],
     text: Annotated[
         Path,
@@ -56,10 +55,7 @@ def amend(  # noqa: PLR0917 - Typer maps parameters to options
     ],
     on: Annotated[str, typer.Option(help="date of this party's consent note, YYYY-MM-DD")],
     note: Annotated[str, typer.Option(help="the consent note cited")],
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Consent, for this party, to the next version of an agreement's table (Art. 21.2). The
     partner's node is sent the text; the version applies once both consented to the same one.
@@ -68,7 +64,7 @@ def amend(  # noqa: PLR0917 - Typer maps parameters to options
         body = json.loads(text.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise typer.BadParameter(f"{text} is not a JSON amendment: {error}") from None
-    with connect(home, user, url, token) as client:
+    with reach.connect() as client:
         summary = client.consent_to_amendment(agreement_id, on=on, note=note, **body)
     pending = summary.get("pending_amendment")
     state = "awaiting the partner's consent" if pending else f"version {summary['version']} agreed"

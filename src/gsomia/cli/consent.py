@@ -12,19 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from gsomia.cli.app import app, console
-from gsomia.cli.common import (
-    As,
-    Home,
-    Token,
-    Url,
-    connect,
-    fields,
-    grid,
-    listed,
-    minute,
-    moment,
-    styled,
-)
+from gsomia.cli.common import REACH, Reach, fields, grid, listed, minute, moment, reaching, styled
 from gsomia.cli.items import item_app
 from gsomia.cli.rows import AsCsv, AsJson, printed
 
@@ -49,23 +37,20 @@ def _show_case(case: dict[str, Any]) -> None:
 
 
 @consent_app.command("request")
+@reaching
 def request(  # noqa: PLR0917 - Typer maps parameters to options
     holding: Annotated[str, typer.Argument(help="the holding (or item) id")],
     to: Annotated[str, typer.Option("--to", help="the third nation, e.g. USA")],
     purpose: Annotated[str, typer.Option(help="what the third nation will use it for")],
     until: Annotated[str, typer.Option(help="end of the consent, ISO 8601 with time zone")],
     item_class: Annotated[str, typer.Option(help="ask for a class of items instead")] = "",
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Ask the originator for consent to release a holding to a third nation."""
     body = {"holding_id": holding, "recipient": to, "purpose": purpose, "until": until}
     if item_class:
         body["item_class"] = item_class
-    with connect(home, user, url, token) as client:
-        case = client.post("/api/v1/consents", body)
+    case = reach.post("/api/v1/consents", body)
     console.print(
         f"[green]asked[/] {case['originator']} for consent {case['id']}: "
         f"to {case['recipient']} for {case['purpose']!r}; its officer decides"
@@ -73,17 +58,14 @@ def request(  # noqa: PLR0917 - Typer maps parameters to options
 
 
 @consent_app.command("list")
-def list_cases(  # noqa: PLR0917 - Typer maps parameters to options
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+@reaching
+def list_cases(
+    reach: Reach = REACH,
     as_json: AsJson = False,
     as_csv: AsCsv = False,
 ) -> None:
     """Consent requests this node asked for or was asked."""
-    with connect(home, user, url, token) as client:
-        found = client.get("/api/v1/consents")
+    found = reach.get("/api/v1/consents")
     if printed(found, as_json, as_csv):
         return
     rows = (
@@ -105,64 +87,50 @@ def list_cases(  # noqa: PLR0917 - Typer maps parameters to options
 
 
 @consent_app.command("show")
-def show(
-    case_id: str, home: Home = None, user: As = None, url: Url = None, token: Token = None
-) -> None:
+@reaching
+def show(case_id: str, reach: Reach = REACH) -> None:
     """One consent request and what became of it."""
-    with connect(home, user, url, token) as client:
-        _show_case(client.get(f"/api/v1/consents/{case_id}"))
+    _show_case(reach.get(f"/api/v1/consents/{case_id}"))
 
 
 @consent_app.command("grant")
-def grant(  # noqa: PLR0917 - Typer maps parameters to options
+@reaching
+def grant(
     case_id: str,
     expires: Annotated[str | None, typer.Option(help="end earlier than asked (ISO 8601)")] = None,
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Grant (originator's officer): a consent signed by this node goes to the holder."""
     body = {"expires_at": expires} if expires else {}
-    with connect(home, user, url, token) as client:
-        _show_case(client.post(f"/api/v1/consents/{case_id}/grant", body))
+    _show_case(reach.post(f"/api/v1/consents/{case_id}/grant", body))
 
 
 def _answer(verb: str, summary: str) -> None:
     """Register `consent VERB CASE --reason …`: refusing and revoking differ only in the verb."""
 
-    def answer(  # noqa: PLR0917 - Typer maps parameters to options
+    def answer(
         case_id: str,
         reason: Annotated[str, typer.Option(help="told to the holder")],
-        home: Home = None,
-        user: As = None,
-        url: Url = None,
-        token: Token = None,
+        reach: Reach = REACH,
     ) -> None:
-        with connect(home, user, url, token) as client:
-            _show_case(client.post(f"/api/v1/consents/{case_id}/{verb}", {"reason": reason}))
+        _show_case(reach.post(f"/api/v1/consents/{case_id}/{verb}", {"reason": reason}))
 
-    consent_app.command(verb, help=summary)(answer)
+    consent_app.command(verb, help=summary)(reaching(answer))
 
 
 _answer("refuse", "Refuse (originator's officer), with the reason.")
 _answer("revoke", "Revoke a granted consent from now on (originator's officer).")
 
 
-def onward(  # noqa: PLR0917 - Typer maps parameters to options
+@reaching
+def onward(
     holding: Annotated[str, typer.Argument(help="the holding (or item) id")],
     to: Annotated[str, typer.Option("--to", help="the third nation")],
     consent: Annotated[str, typer.Option("--consent", help="the originator's consent id")],
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Release a holding to a third nation with the originator's consent."""
-    with connect(home, user, url, token) as client:
-        result = client.post(
-            f"/api/v1/holdings/{holding}/onward", {"to": to, "consent_id": consent}
-        )
+    result = reach.post(f"/api/v1/holdings/{holding}/onward", {"to": to, "consent_id": consent})
     transfer = result["transfer"]
     console.print(
         f"[green]released onward[/] {transfer['item_id']} {transfer['from']} → {transfer['to']}, "
@@ -176,12 +144,10 @@ consent_app.command("onward", help="Same as `gsomia item onward`.")(onward)
 
 
 @item_app.command("custody")
-def item_custody(
-    item_id: str, home: Home = None, user: As = None, url: Url = None, token: Token = None
-) -> None:
+@reaching
+def item_custody(item_id: str, reach: Reach = REACH) -> None:
     """Every nation known to hold an item, and by which path."""
-    with connect(home, user, url, token) as client:
-        chain = client.get(f"/api/v1/items/{item_id}/custody")
+    chain = reach.get(f"/api/v1/items/{item_id}/custody")
     rows = (
         (
             t["from"],
@@ -203,31 +169,25 @@ def item_custody(
 
 
 @purpose_app.command("request")
-def purpose_request(  # noqa: PLR0917 - Typer maps parameters to options
+@reaching
+def purpose_request(
     holding: str,
     purpose: Annotated[str, typer.Option(help="the new purpose")],
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Ask the originator to approve a new purpose for a holding."""
-    with connect(home, user, url, token) as client:
-        case = client.post("/api/v1/purposes", {"holding_id": holding, "purpose": purpose})
+    case = reach.post("/api/v1/purposes", {"holding_id": holding, "purpose": purpose})
     console.print(f"[green]asked[/] {case['originator']} to approve {purpose!r}: {case['id']}")
 
 
 @purpose_app.command("list")
-def purpose_list(  # noqa: PLR0917 - Typer maps parameters to options
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+@reaching
+def purpose_list(
+    reach: Reach = REACH,
     as_json: AsJson = False,
     as_csv: AsCsv = False,
 ) -> None:
-    with connect(home, user, url, token) as client:
-        found = client.get("/api/v1/purposes")
+    found = reach.get("/api/v1/purposes")
     if printed(found, as_json, as_csv):
         return
     rows = (
@@ -249,42 +209,34 @@ def _decided(case: dict[str, Any]) -> None:
 
 
 @purpose_app.command("approve")
-def purpose_approve(
-    case_id: str, home: Home = None, user: As = None, url: Url = None, token: Token = None
-) -> None:
-    with connect(home, user, url, token) as client:
-        case = client.post(f"/api/v1/purposes/{case_id}/approve")
+@reaching
+def purpose_approve(case_id: str, reach: Reach = REACH) -> None:
+    case = reach.post(f"/api/v1/purposes/{case_id}/approve")
     _decided(case)
 
 
 @purpose_app.command("refuse")
-def purpose_refuse(  # noqa: PLR0917 - Typer maps parameters to options
+@reaching
+def purpose_refuse(
     case_id: str,
     reason: Annotated[str, typer.Option(help="told to the holder")],
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
-    with connect(home, user, url, token) as client:
-        case = client.post(f"/api/v1/purposes/{case_id}/refuse", {"reason": reason})
+    case = reach.post(f"/api/v1/purposes/{case_id}/refuse", {"reason": reason})
     _decided(case)
 
 
 @hub_app.command("rule")
-def hub_rule(  # noqa: PLR0917 - Typer maps parameters to options
+@reaching
+def hub_rule(
     arrangement: Annotated[str, typer.Option(help="e.g. 'TISA 2014'")],
     participant: Annotated[list[str], typer.Option(help="participant nation (repeat)")],
     topic: Annotated[list[str], typer.Option(help="topic / community (repeat)")],
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Configure a (non-binding) hub arrangement this node forwards under."""
     body = {"arrangement": arrangement, "participants": participant, "topics": topic}
-    with connect(home, user, url, token) as client:
-        rule = client.post("/api/v1/hub/rules", body)
+    rule = reach.post("/api/v1/hub/rules", body)
     console.print(
         f"[green]hub rule {rule['id']}[/] {rule['arrangement']} (non-binding): "
         f"{listed(rule['participants'])} on {listed(rule['topics'])}"
@@ -292,9 +244,9 @@ def hub_rule(  # noqa: PLR0917 - Typer maps parameters to options
 
 
 @hub_app.command("rules")
-def hub_rules(home: Home = None, user: As = None, url: Url = None, token: Token = None) -> None:
-    with connect(home, user, url, token) as client:
-        found = client.get("/api/v1/hub/rules")
+@reaching
+def hub_rules(reach: Reach = REACH) -> None:
+    found = reach.get("/api/v1/hub/rules")
     rows = (
         (
             str(rule["id"]),
@@ -309,17 +261,14 @@ def hub_rules(home: Home = None, user: As = None, url: Url = None, token: Token 
 
 
 @hub_app.command("forward")
-def hub_forward(  # noqa: PLR0917 - Typer maps parameters to options
+@reaching
+def hub_forward(
     holding: str,
     to: Annotated[str, typer.Option("--to", help="the intended participant")],
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Forward a holding to the intended participant under a configured hub rule."""
-    with connect(home, user, url, token) as client:
-        result = client.post(f"/api/v1/holdings/{holding}/forward", {"to": to})
+    result = reach.post(f"/api/v1/holdings/{holding}/forward", {"to": to})
     t = result["transfer"]
     console.print(
         f"[green]forwarded[/] {t['item_id']} {t['from']} → {t['to']}, marked [bold]{t['level']}[/]"

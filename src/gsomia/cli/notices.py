@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from gsomia.cli.app import app, console
-from gsomia.cli.common import As, Home, Token, Url, connect, listed, moment, styled
+from gsomia.cli.common import REACH, Reach, listed, moment, reaching, styled
 from gsomia.cli.items import item_app
 from gsomia.cli.rows import AsCsv, AsJson, printed
 
@@ -69,7 +69,8 @@ def _print_notice(notice: dict[str, Any]) -> None:
 
 
 @item_app.command("reclassify")
-def reclassify(  # noqa: PLR0917 - Typer maps parameters to options
+@reaching
+def reclassify(
     item_id: Annotated[str, typer.Argument(help="one of this nation's own items")],
     change: Annotated[str, typer.Option(help="downgrade | upgrade | declassify")],
     level: Annotated[
@@ -78,10 +79,7 @@ def reclassify(  # noqa: PLR0917 - Typer maps parameters to options
     effective: Annotated[
         str | None, typer.Option(help="ISO time it takes effect (default: now)")
     ] = None,
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Change the classification of one of your items (officers of the originator only); every
     holder is sent the notice and must acknowledge."""
@@ -90,24 +88,20 @@ def reclassify(  # noqa: PLR0917 - Typer maps parameters to options
         body["level"] = level
     if effective is not None:
         body["effective"] = effective
-    with connect(home, user, url, token) as client:
-        notice = client.post(f"/api/v1/items/{item_id}/classification", body)
+    notice = reach.post(f"/api/v1/items/{item_id}/classification", body)
     console.print(f"[green]notice issued[/] {notice['id']}")
     _print_notice(notice)
 
 
 @notice_app.command("list")
-def list_notices(  # noqa: PLR0917 - Typer maps parameters to options
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+@reaching
+def list_notices(
+    reach: Reach = REACH,
     as_json: AsJson = False,
     as_csv: AsCsv = False,
 ) -> None:
     """Every classification notice this node sent or received."""
-    with connect(home, user, url, token) as client:
-        notices = client.get("/api/v1/notices")
+    notices = reach.get("/api/v1/notices")
     if printed(notices, as_json, as_csv):
         return
     table = Table(title="classification notices")
@@ -131,14 +125,11 @@ def list_notices(  # noqa: PLR0917 - Typer maps parameters to options
 
 
 @notice_app.command("show")
+@reaching
 def show(
     notice_id: Annotated[str, typer.Argument()],
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """One notice: its holders, who acknowledged and who is outstanding."""
-    with connect(home, user, url, token) as client:
-        notice = client.get(f"/api/v1/notices/{notice_id}")
+    notice = reach.get(f"/api/v1/notices/{notice_id}")
     _print_notice(notice)
