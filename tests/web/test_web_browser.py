@@ -136,7 +136,9 @@ def test_flash_item_from_kor_web_form_to_jpn_screens(net: DevNet, browser: Brows
     expect(suzuki.locator("#h-inbox")).to_have_count(1)
     expect(suzuki.get_by_text("DPRK launch track")).to_have_count(0)
     suzuki.goto(holding_url)
-    expect(suzuki.locator("#error-message")).to_contain_text("no holding")
+    # "Not found" in suzuki's Japanese, by the reason's code (ADR 0099).
+    expect(suzuki.locator("#error-message .reason")).to_have_attribute("data-reason", "no_holding")
+    expect(suzuki.locator("#error-message")).to_contain_text("はない")
     expect(suzuki.locator("#read")).to_have_count(0)
     expect(suzuki.locator("#content")).to_have_count(0)
 
