@@ -30,6 +30,29 @@ def rate(action: Callable[[], object], seconds: float) -> float:
     return best
 
 
+def paired_rates(
+    action: Callable[[], object], anchor: Callable[[], object], seconds: float, rounds: int = 6
+) -> tuple[float, float]:
+    """Operations per second of `action` and of its `anchor`, each the best of `rounds` short
+    rounds taken in turn (action, anchor, action, …), `seconds` in all for each.
+
+    On a shared machine the load swings within seconds: measured one after the other, the
+    figure and its anchor saw different machines (the 16 MiB stream's ratio went from 0.66 to
+    2.4 between consecutive pairs at load 10); in alternating rounds both see the same ones.
+    """
+    action()
+    anchor()
+    best = [0.0, 0.0]
+    for _ in range(rounds):
+        for n, each in enumerate((action, anchor)):
+            count, start = 0, time.perf_counter()
+            while (elapsed := time.perf_counter() - start) < seconds / rounds:
+                each()
+                count += 1
+            best[n] = max(best[n], count / elapsed)
+    return best[0], best[1]
+
+
 def seal_open_floor(size: int) -> Callable[[], object]:
     content = os.urandom(size)
     recipient = hpke.MLKEM768X25519PrivateKey(
