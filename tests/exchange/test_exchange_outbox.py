@@ -14,6 +14,7 @@ from gsomia.exchange import outbox
 from gsomia.exchange.backoff import next_attempt
 from gsomia.seal import generate_node_keys
 from gsomia.store.db import make_engine, migrate
+from gsomia.store.tables import answer_batches
 from gsomia.store.tables import outbox as outbox_table
 from gsomia.treaty.items import Precedence
 
@@ -257,6 +258,75 @@ def test_an_answer_is_sealed_at_rest_bound_to_its_row(engine: Engine) -> None:
         )
     with engine.connect() as conn, pytest.raises(StoreDamaged, match=f"outbox row {b.id}"):
         outbox.settled(conn, KEYS, "b")
+
+
+def _entry(message_id: str, head: dict[str, Any]) -> dict[str, Any]:
+    """An answer entry as `verify_answers` returns it: its own part and its batch's."""
+    return {
+        "answer": {"id": message_id, "status": "received", "marked": "極秘"},
+        "index": 0,
+        "proof": ["aGFzaA"],
+        "head": head,
+        "jws": "eyJ." + "s" * 4000,  # an ML-DSA-65 signature is this large and larger
+    }
+
+
+def test_what_an_answer_batch_shares_is_stored_once_and_read_back_whole(
+    engine: Engine,
+) -> None:
+    for name in ("a", "b", "c"):
+        put(engine, name, ROUTINE)
+    a, b, c = due(engine)
+    first = {"type": "gsomia-answers/1", "signer": "jpn-key", "size": 2, "root": "r1"}
+    second = {**first, "root": "r2"}
+    with engine.begin() as conn:  # two turns of one batch, and another batch
+        outbox.settle(conn, KEYS, [(a.id, outbox.RECEIVED, _entry("a", first))], NOW)
+    with engine.begin() as conn:
+        outbox.settle(
+            conn,
+            KEYS,
+            [
+                (b.id, outbox.RECEIVED, _entry("b", first)),
+                (c.id, outbox.RECEIVED, _entry("c", second)),
+            ],
+            NOW,
+        )
+    with engine.connect() as conn:
+        stored = conn.execute(select(answer_batches.c.digest)).scalars().all()
+        followed = {s.message_id: s.answer for s in outbox.of_messages(conn, KEYS, ["a", "b"])}
+        [delivered] = outbox.delivered(conn, KEYS, "item", "KOR-c")
+    assert len(stored) == 2
+    assert row(engine, "a")["answer_batch"] == row(engine, "b")["answer_batch"]
+    assert len(str(row(engine, "a")["answer"])) < 1000  # the row keeps no signature
+    assert "jpn-key" not in str(row(engine, "a")["answer"])
+    assert followed == {"a": _entry("a", first), "b": _entry("b", first)}
+    assert delivered.answer == _entry("c", second)
+    assert answer_of(engine, "b") == _entry("b", first)
+
+
+def test_an_answer_batch_moved_to_another_digest_is_damage(engine: Engine) -> None:
+    put(engine, "a", ROUTINE)
+    put(engine, "b", ROUTINE)
+    a, b = due(engine)
+    head = {"type": "gsomia-answers/1", "root": "r1"}
+    with engine.begin() as conn:
+        outbox.settle(conn, KEYS, [(a.id, outbox.RECEIVED, _entry("a", head))], NOW)
+        outbox.settle(
+            conn, KEYS, [(b.id, outbox.RECEIVED, _entry("b", {**head, "root": "r2"}))], NOW
+        )
+    with engine.begin() as conn:
+        query = select(answer_batches.c.digest, answer_batches.c.evidence)
+        evidence = dict(conn.execute(query).all())
+        one, other = sorted(evidence)
+        conn.execute(
+            answer_batches.update()
+            .where(answer_batches.c.digest == one)
+            .values(evidence=evidence[other])
+        )
+    with engine.connect() as conn:
+        damaged = [m for m in ("a", "b") if row(engine, m)["answer_batch"] == one]
+        with pytest.raises(StoreDamaged, match="does not open"):
+            outbox.settled(conn, KEYS, damaged[0])
 
 
 def test_an_answer_in_clear_is_damage_until_the_one_pass_seals_it(engine: Engine) -> None:

@@ -137,11 +137,13 @@ def release(pair: Cast, **fields: Any) -> str:
 
 def rows(pair: Cast) -> list[dict[str, Any]]:
     with pair["KOR"].engine.connect() as conn:
-        found = conn.execute(select(outbox_table).order_by(outbox_table.c.id))
-        return [  # the answer as the node reads it: opened (ADR 0088)
-            {**r._mapping, "answer": outbox.opened_answer(pair["KOR"].keys, r.id, r.answer)}
-            for r in found
-        ]
+        found = conn.execute(select(outbox_table).order_by(outbox_table.c.id)).all()
+        followed = {
+            s.message_id: s.answer
+            for s in outbox.of_messages(conn, pair["KOR"].keys, [r.message_id for r in found])
+        }
+    # The answer as the node reads it: opened (ADR 0088), its batch's head joined in (0097).
+    return [{**r._mapping, "answer": followed[r.message_id]} for r in found]
 
 
 def send(pair: Cast, session: FakeSession, *, flash: bool, **hooks: Any) -> DeliveryWorker:

@@ -122,10 +122,8 @@ def test_sender_killed_mid_transfer_loses_nothing_and_sends_nothing_twice(
     assert _count(jpn, select(func.count()).select_from(holdings)) == ITEMS
     assert _count(jpn, select(func.count(func.distinct(holdings.c.envelope_id)))) == ITEMS
     with kor.engine.connect() as conn:
-        answers = [
-            queue.opened_answer(kor.keys, row.id, row.answer)
-            for row in conn.execute(select(outbox.c.id, outbox.c.answer))
-        ]
+        ids = conn.execute(select(outbox.c.message_id)).scalars().all()
+        answers = [sent.answer for sent in queue.of_messages(conn, kor.keys, ids)]
     assert all(a and a["answer"]["status"] == "received" and a["jws"] for a in answers)
 
 

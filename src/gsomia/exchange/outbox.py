@@ -11,6 +11,7 @@ answer found in clear is damage (ADR 0088), once the node's one pass sealed the 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,12 +19,13 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, bindparam, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from gsomia.errors import StoreDamaged, VerificationError
 from gsomia.seal import NodeKeys
 from gsomia.seal.encoding import b64u, b64u_decode
 from gsomia.seal.storage import open_at_rest, seal_at_rest
-from gsomia.store.tables import outbox
+from gsomia.store.tables import answer_batches, outbox
 from gsomia.treaty.items import Precedence
 
 QUEUED = "queued"
@@ -326,10 +328,30 @@ _SETTLE = (
     .values(
         state=bindparam("new_state"),
         answer=bindparam("new_answer", type_=outbox.c.answer.type),
+        answer_batch=bindparam("batch"),
         settled_at=bindparam("at", type_=outbox.c.settled_at.type),
         last_error=None,
     )
 )
+
+#: What every answer of one signed batch shares (`gsomia.exchange.answers.verify_answers`).
+SHARED = ("head", "jws")
+
+
+def _split(answer: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """An answer entry as its own part and the part its batch shares (None if it has none)."""
+    if not all(name in answer for name in SHARED):
+        return dict(answer), None
+    own = {k: v for k, v in answer.items() if k not in SHARED}
+    return own, {name: answer[name] for name in SHARED}
+
+
+def _batch_digest(shared: Mapping[str, Any]) -> str:
+    return hashlib.sha256(orjson.dumps(dict(shared), option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def _batch_context(digest: str) -> str:
+    return f"answer-batch:{digest}"
 
 
 def _context(row_id: int) -> str:
@@ -342,19 +364,32 @@ def sealed_answer(keys: NodeKeys, row_id: int, answer: Mapping[str, Any]) -> dic
     return {SEALED: b64u(seal_at_rest(keys, data, _context(row_id)))}
 
 
-def opened_answer(keys: NodeKeys, row_id: int, stored: Any) -> dict[str, Any] | None:
-    """The answer `sealed_answer` kept (None if the row is not settled); `StoreDamaged` naming
-    the row for one in clear or one that does not open here: nobody but this node writes it."""
+def opened_answer(
+    keys: NodeKeys, row_id: int, stored: Any, batch: tuple[str, Any] | None = None
+) -> dict[str, Any] | None:
+    """The answer `sealed_answer` kept (None if the row is not settled), with what its batch
+    shares, if the row names a batch (`batch`: its digest and stored evidence); `StoreDamaged`
+    naming the row for one in clear or one that does not open here: nobody but this node
+    writes it."""
     if stored is None:
         return None
+    answer: dict[str, Any] = orjson.loads(_opened(keys, stored, _context(row_id), row_id))
+    if batch is not None:
+        digest, evidence = batch
+        if evidence is None:
+            raise StoreDamaged(f"outbox row {row_id}: its answer batch {digest} is missing")
+        shared = orjson.loads(_opened(keys, evidence, _batch_context(digest), row_id))
+        answer |= shared
+    return answer
+
+
+def _opened(keys: NodeKeys, stored: Any, context: str, row_id: int) -> bytes:
     if not isinstance(stored, Mapping) or set(stored) != {SEALED}:
         raise StoreDamaged(f"outbox row {row_id}: its answer is in clear, not sealed at rest")
     try:
-        data = open_at_rest(keys, b64u_decode(stored[SEALED], what="answer"), _context(row_id))
+        return open_at_rest(keys, b64u_decode(stored[SEALED], what="answer"), context)
     except VerificationError as error:
         raise StoreDamaged(f"outbox row {row_id}: its answer does not open: {error}") from None
-    answer: dict[str, Any] = orjson.loads(data)
-    return answer
 
 
 def settle(
@@ -364,20 +399,43 @@ def settle(
     now: datetime,
 ) -> None:
     """Record each peer answer: `(id, state, answer)` with state received or rejected, the
-    answer sealed at rest; one statement for all of them (executemany)."""
-    if ids_answers:
+    answer sealed at rest; one statement for all of them (executemany). What the answers of
+    one signed batch share (head and JWS) is sealed and stored once, each row naming it."""
+    if not ids_answers:
+        return
+    rows: list[dict[str, Any]] = []
+    batches: dict[str, dict[str, Any]] = {}
+    for row_id, state, answer in ids_answers:
+        own, shared = _split(answer)
+        digest = None
+        if shared is not None:
+            digest = _batch_digest(shared)
+            batches.setdefault(digest, shared)
+        rows.append(
+            {
+                "row_id": row_id,
+                "new_state": state,
+                "new_answer": sealed_answer(keys, row_id, own),
+                "batch": digest,
+                "at": now,
+            }
+        )
+    if batches:
+        # Another turn of the same batch may have stored it already: the same bytes, kept.
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
         conn.execute(
-            _SETTLE,
+            dialect.insert(answer_batches).on_conflict_do_nothing(),
             [
-                {
-                    "row_id": row_id,
-                    "new_state": state,
-                    "new_answer": sealed_answer(keys, row_id, answer),
-                    "at": now,
-                }
-                for row_id, state, answer in ids_answers
+                {"digest": digest, "evidence": _sealed_batch(keys, digest, shared)}
+                for digest, shared in batches.items()
             ],
         )
+    conn.execute(_SETTLE, rows)
+
+
+def _sealed_batch(keys: NodeKeys, digest: str, shared: Mapping[str, Any]) -> dict[str, str]:
+    data = orjson.dumps(dict(shared), option=orjson.OPT_SORT_KEYS)
+    return {SEALED: b64u(seal_at_rest(keys, data, _batch_context(digest)))}
 
 
 def seal_clear_answers(conn: Connection, keys: NodeKeys) -> int:
@@ -477,7 +535,7 @@ def _sent(row: Any, keys: NodeKeys) -> Sent:
         last_error=m["last_error"],
         created_at=m["created_at"],
         settled_at=m["settled_at"],
-        answer=opened_answer(keys, int(m["id"]), m["answer"]),
+        answer=opened_answer(keys, int(m["id"]), m["answer"], _batch_of(m)),
         agreement=(
             f"{m['agreement_id']} v{m['agreement_version'] or 1}" if m["agreement_id"] else None
         ),
@@ -486,13 +544,26 @@ def _sent(row: Any, keys: NodeKeys) -> Sent:
 
 #: What following a message reads: not its body (a list never carries it, ADR 0095).
 _FOLLOWED = [column for column in outbox.c if column.name != "body"]
+#: The outbox with what each settled row's answer batch shares (ADR 0097).
+_WITH_BATCH = outbox.outerjoin(answer_batches, outbox.c.answer_batch == answer_batches.c.digest)
+_EVIDENCE = answer_batches.c.evidence.label("batch_evidence")
+
+
+def _following() -> Any:
+    """A query of what following a message reads, its answer batch's evidence joined in."""
+    return select(*_FOLLOWED, _EVIDENCE).select_from(_WITH_BATCH)
+
+
+def _batch_of(m: Any) -> tuple[str, Any] | None:
+    digest = m["answer_batch"]
+    return None if digest is None else (digest, m["batch_evidence"])
 
 
 def sent(
     conn: Connection, keys: NodeKeys, kind: str, *, item_id: str | None = None, limit: int
 ) -> list[Sent]:
     """The messages of `kind` (about `item_id` only, if given), newest first."""
-    query = select(*_FOLLOWED).where(outbox.c.kind == kind)
+    query = _following().where(outbox.c.kind == kind)
     query = query.order_by(outbox.c.id.desc()).limit(limit)
     if item_id is not None:
         query = query.where(outbox.c.item_id == item_id)
@@ -514,7 +585,7 @@ def sent_page(
     """Up to `limit` messages of `kind` after row `after`, newest first (`backward`: the other
     way), by primary key, without their bodies; to `peer`, in `state`, of priority `level`
     only, where given. Each with its row id (its place in the list)."""
-    query = select(*_FOLLOWED).where(outbox.c.kind == kind)
+    query = _following().where(outbox.c.kind == kind)
     if after is not None:
         query = query.where(outbox.c.id > after if backward else outbox.c.id < after)
     for column, wanted in (
@@ -550,19 +621,18 @@ class Delivered:
 def delivered(conn: Connection, keys: NodeKeys, kind: str, item_id: str) -> list[Delivered]:
     """The messages of `kind` about `item_id` that their peers answered "received", in the
     order they were sent."""
-    query = select(
-        outbox.c.id,
-        outbox.c.peer,
-        outbox.c.settled_at,
-        outbox.c.answer,
-        outbox.c.agreement_id,
-        outbox.c.created_at,
-    ).where(outbox.c.item_id == item_id, outbox.c.kind == kind, outbox.c.state == "received")
+    query = _following().where(
+        outbox.c.item_id == item_id, outbox.c.kind == kind, outbox.c.state == "received"
+    )
     return [
-        Delivered(peer, settled_at, opened_answer(keys, row_id, answer), agreement_id, created_at)
-        for row_id, peer, settled_at, answer, agreement_id, created_at in conn.execute(
-            query.order_by(outbox.c.id)
-        ).all()
+        Delivered(
+            m["peer"],
+            m["settled_at"],
+            opened_answer(keys, m["id"], m["answer"], _batch_of(m)),
+            m["agreement_id"],
+            m["created_at"],
+        )
+        for m in conn.execute(query.order_by(outbox.c.id)).mappings()
     ]
 
 
@@ -570,7 +640,7 @@ def of_messages(
     conn: Connection, keys: NodeKeys, message_ids: Collection[str], *, state: str | None = None
 ) -> list[Sent]:
     """The messages `message_ids` (those in `state` only, if given), in the order sent."""
-    query = select(outbox).where(outbox.c.message_id.in_(list(message_ids)))
+    query = _following().where(outbox.c.message_id.in_(list(message_ids)))
     if state is not None:
         query = query.where(outbox.c.state == state)
     return [_sent(row, keys) for row in conn.execute(query.order_by(outbox.c.id))]
@@ -578,7 +648,7 @@ def of_messages(
 
 def settled(conn: Connection, keys: NodeKeys, message_id: str) -> Sent | None:
     """The message `message_id` once its peer answered (or it failed for good), else None."""
-    query = select(outbox).where(outbox.c.message_id == message_id, outbox.c.state != QUEUED)
+    query = _following().where(outbox.c.message_id == message_id, outbox.c.state != QUEUED)
     found = conn.execute(query).first()
     return None if found is None else _sent(found, keys)
 
@@ -587,7 +657,7 @@ def failing(conn: Connection, keys: NodeKeys, priority: int, *, limit: int = 100
     """Messages of `priority` still queued after at least one failed try, oldest first: what
     the node raises to its officers (a FLASH item no partner has yet)."""
     query = (
-        select(outbox)
+        _following()
         .where(outbox.c.state == QUEUED, outbox.c.priority == priority, outbox.c.attempts > 0)
         .order_by(outbox.c.id)
         .limit(limit)

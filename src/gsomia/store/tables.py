@@ -167,6 +167,16 @@ items = Table(
     Index("ix_items_state_listed", "state", "created_at", "id"),
 )
 
+#: What every answer of one signed answer batch shares (its head and JWS, ≈ 7 KB with an
+#: ML-DSA-65 signature), sealed at rest once under its digest; each outbox row keeps only its
+#: own answer and inclusion proof and names the batch (ADR 0097).
+answer_batches = Table(
+    "answer_batches",
+    metadata,
+    Column("digest", String(64), primary_key=True),  # SHA-256 of the shared part, sorted JSON
+    Column("evidence", JSON, nullable=False),  # {"sealed": …}, as an outbox answer is
+)
+
 outbox = Table(
     "outbox",
     metadata,
@@ -191,6 +201,7 @@ outbox = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("settled_at", UTCDateTime),
     Column("answer", JSON),  # the peer's signed receipt or rejection
+    Column("answer_batch", ForeignKey("answer_batches.digest")),  # its shared head and JWS
     # The delivery process sending the row now, and until when its claim stands (ADR 0111):
     # several processes on one PostgreSQL never send the same row at once.
     Column("claimed_by", String(64)),
