@@ -129,6 +129,17 @@ def test_a_retry_and_a_clean_stop_let_go_at_once(engine: Engine) -> None:
     assert claim(engine, "c") == [held[1].message_id]
 
 
+def test_a_round_that_stopped_early_lets_go_of_the_rows_it_did_not_reach(
+    engine: Engine,
+) -> None:
+    put(engine, ROUTINE, ROUTINE, ROUTINE)
+    with engine.begin() as conn:
+        held = outbox.claim(conn, NOW, 10, outbox.Claim("a", NOW + LEASE), flash=False)
+        assert outbox.release(conn, "a", [held[2].id]) == 1
+        assert outbox.release(conn, "b", [held[1].id]) == 0  # only the claimant's own
+    assert claim(engine, "b") == [held[2].message_id]
+
+
 def test_next_due_passes_over_rows_another_process_holds(engine: Engine) -> None:
     put(engine, ROUTINE)
     claim(engine, "a")

@@ -1,4 +1,4 @@
-"""Migration 0022 (ADR 0097): answers settled before it keep their whole entry and read as
+"""Migration 0023 (ADR 0097): answers settled before it keep their whole entry and read as
 before; a downgrade that would lose an answer batch's signed head is refused."""
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def test_an_answer_settled_before_reads_whole_and_a_lossy_downgrade_is_refused(
 ) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'node.db'}")
     config = alembic_config(engine)
-    command.upgrade(config, "0021")
+    command.upgrade(config, "0022")
     before = _queue(engine, "m1")
     with engine.begin() as conn:  # as the sender kept it before: the whole entry in the row
         conn.execute(
@@ -47,15 +47,15 @@ def test_an_answer_settled_before_reads_whole_and_a_lossy_downgrade_is_refused(
         kept = outbox.settled(conn, KEYS, "m1")
     assert kept is not None
     assert kept.answer == ENTRY
-    command.downgrade(config, "0021")  # nothing names a batch yet: nothing is lost
+    command.downgrade(config, "0022")  # nothing names a batch yet: nothing is lost
     command.upgrade(config, "head")
     after = _queue(engine, "m2")
     with engine.begin() as conn:
         outbox.settle(
             conn, KEYS, [(after, outbox.RECEIVED, {**ENTRY, "answer": {"id": "m2"}})], NOW
         )
-    with pytest.raises(RuntimeError, match="restore the backup taken before 0022"):
-        command.downgrade(config, "0021")
+    with pytest.raises(RuntimeError, match="restore the backup taken before 0023"):
+        command.downgrade(config, "0022")
     with engine.connect() as conn:
         kept = outbox.settled(conn, KEYS, "m2")
     assert kept is not None

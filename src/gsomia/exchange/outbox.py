@@ -294,14 +294,14 @@ def claim(
     return [Queued(*row) for row in conn.execute(listed.order_by(outbox.c.priority, outbox.c.id))]
 
 
-def release(conn: Connection, owner: str) -> int:
-    """Let go of what `owner` claimed and has not settled (a process stopping cleanly): the
-    others may send it at once, not after the lease. Returns the count."""
-    result = conn.execute(
-        update(outbox)
-        .where(outbox.c.claimed_by == owner, outbox.c.state == QUEUED)
-        .values(claimed_by=None, claimed_until=None)
-    )
+def release(conn: Connection, owner: str, ids: Collection[int] | None = None) -> int:
+    """Let go of what `owner` claimed and has not settled (a process stopping cleanly; of
+    `ids` only, a round that ended before sending them): the others may send it at once, not
+    after the lease. Returns the count."""
+    query = update(outbox).where(outbox.c.claimed_by == owner, outbox.c.state == QUEUED)
+    if ids is not None:
+        query = query.where(outbox.c.id.in_(list(ids)))
+    result = conn.execute(query.values(claimed_by=None, claimed_until=None))
     return int(result.rowcount)
 
 

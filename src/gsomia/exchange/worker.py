@@ -316,6 +316,7 @@ class DeliveryWorker:
         batches = list(cut(rows, BULK_BATCH))
         ahead: asyncio.Task[_Sealed | None] | None = None
         settling: asyncio.Future[None] | None = None
+        n = -1
         try:
             for n, batch in enumerate(batches):
                 sealed = await (ahead or asyncio.create_task(self._seal(peer, batch)))
@@ -336,6 +337,16 @@ class DeliveryWorker:
                 await asyncio.gather(ahead, return_exceptions=True)
             if settling is not None:  # never abandoned: its thread runs on regardless
                 await asyncio.gather(settling, return_exceptions=True)
+            unsent = [row.id for batch in batches[n + 1 :] for row in batch]
+            if unsent and self.claimant is not None:
+                # A round that stopped early (the partner failed) lets go of the rows it did
+                # not reach: they wait for the partner's back-off, not for their lease.
+                await asyncio.to_thread(self._let_go, unsent)
+
+    def _let_go(self, ids: list[int]) -> None:
+        assert self.claimant is not None
+        with self._engine.begin() as conn:
+            outbox.release(conn, self.claimant, ids)
 
     async def _send(
         self,

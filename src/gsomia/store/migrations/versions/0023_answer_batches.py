@@ -1,7 +1,7 @@
 """the head and JWS an answer batch shares stored once, not in every outbox row
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 
 Rows settled before keep their whole answer (head and JWS inside) and read as before; rows
 settled from now on name their batch in `answer_batch` (ADR 0097).
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0022"
-down_revision = "0021"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
@@ -38,13 +38,15 @@ def upgrade() -> None:
 def downgrade() -> None:
     # The shared part could go back into each row only through the node's keys (it is sealed
     # at rest, and the rows' own parts with it): refuse rather than drop what proves delivery.
-    named = op.get_bind().execute(
-        sa.text("SELECT count(*) FROM outbox WHERE answer_batch IS NOT NULL")
-    ).scalar_one()
+    named = (
+        op.get_bind()
+        .execute(sa.text("SELECT count(*) FROM outbox WHERE answer_batch IS NOT NULL"))
+        .scalar_one()
+    )
     if named:
         raise RuntimeError(
             f"{named} outbox answers keep their batch's signed head in answer_batches; "
-            "downgrading would lose that evidence: restore the backup taken before 0022"
+            "downgrading would lose that evidence: restore the backup taken before 0023"
         )
     with op.batch_alter_table("outbox") as batch:
         batch.drop_constraint("fk_outbox_answer_batch_answer_batches", type_="foreignkey")
