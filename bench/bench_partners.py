@@ -289,8 +289,9 @@ def _flash(world: World, kor: Node) -> Figure:
         f"{len(latencies)} FLASH items each released to {len(PARTNERS)} partners, publish on "
         f"KOR to the SSE event on {PARTNERS[0]}'s screen; p50 {statistics.median(latencies):.1f}"
         f" ms; ROUTINE messages queued on KOR at each sample: min {min(depths):,}, median "
-        f"{statistics.median(depths):,.0f}, max {max(depths):,} (topped up to ≥ {BACKLOG:,} before each); 1-min "
-        f"load average at the samples {min(loads):.1f}–{max(loads):.1f} on {os.cpu_count()} "
+        f"{statistics.median(depths):,.0f}, max {max(depths):,} (topped up to ≥ {BACKLOG:,} "
+        f"before each); 1-min load average at the samples {min(loads):.1f}–{max(loads):.1f} "
+        f"on {os.cpu_count()} "
         "cores; lower is better",
     )
 
