@@ -183,7 +183,7 @@ def test_a_refused_item_is_answered_with_the_reason_and_logged_on_both_sides(
     }
     card = kor.peer_card("JPN")
     assert card is not None
-    body = queued(kor.keys, Plain("forged0001", "item", header, b"x"))
+    body = queued(kor.keys, Plain("forged0001", "item", header, b"x"), "JPN")
     with kor.engine.begin() as conn:
         queue.enqueue(
             conn,

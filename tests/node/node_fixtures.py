@@ -136,7 +136,9 @@ class Cast:
         node = self.nodes[sender]
         with node.engine.begin() as conn:
             due = outbox.due(conn, node.clock(), 10_000)
-        return [unqueued(node.keys, p.message_id, p.body) for p in due if p.message_id in wanted]
+        return [
+            unqueued(node.keys, p.message_id, p.body, peer) for p in due if p.message_id in wanted
+        ]
 
     def send(
         self, sender: str, receiver: str, outcomes: Iterable[Outcome]

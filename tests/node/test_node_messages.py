@@ -72,7 +72,7 @@ def _queued(cast: Cast) -> list[Plain]:
     node = cast["KOR"]
     with node.engine.begin() as conn:
         due = outbox.due(conn, node.clock(), 99)
-    return [unqueued(node.keys, p.message_id, p.body) for p in due]
+    return [unqueued(node.keys, p.message_id, p.body, p.peer) for p in due]
 
 
 def _answers(cast: Cast, batch: list[Plain] | bytes) -> list[dict[str, Any]]:

@@ -136,7 +136,7 @@ def test_a_reader_refused_a_holding_exports_no_row_of_it(sites: dict[str, Site])
     [outcome] = releasing.release(kor, park, publishing.publish(kor, kim, draft))
     assert outcome.message_id is not None
     assert outcome.envelope is not None
-    plain = unqueued(kor.keys, outcome.message_id, outcome.envelope)
+    plain = unqueued(kor.keys, outcome.message_id, outcome.envelope, outcome.nation)
     _, [accepted] = receive_batch(jpn, "KOR", sealed(kor, jpn, plain))
     sato, suzuki = sites["JPN"].client(), sites["JPN"].client()
     sign_in(sato, "sato")

@@ -234,7 +234,7 @@ def holding_id(sites: dict[str, Site]) -> str:
     [outcome] = releasing.release(kor, park, item_id)
     assert outcome.envelope is not None
     assert outcome.message_id is not None
-    plain = unqueued(kor.keys, outcome.message_id, outcome.envelope)
+    plain = unqueued(kor.keys, outcome.message_id, outcome.envelope, outcome.nation)
     _, accepted = receive_batch(jpn, "KOR", sealed(kor, jpn, plain))
     return accepted[0].holding_id
 

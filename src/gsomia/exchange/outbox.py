@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from gsomia.errors import StoreDamaged, VerificationError
 from gsomia.seal import NodeKeys
 from gsomia.seal.encoding import b64u, b64u_decode
+from gsomia.seal.held import bound_to_peer
 from gsomia.seal.storage import open_at_rest, seal_at_rest
 from gsomia.store.tables import answer_batches, outbox
 from gsomia.treaty.items import Precedence
@@ -451,6 +452,24 @@ def seal_clear_answers(conn: Connection, keys: NodeKeys) -> int:
         sealed = sealed_answer(keys, row_id, answer)
         conn.execute(update(outbox).where(outbox.c.id == row_id).values(answer=sealed))
     return len(clear)
+
+
+def bind_queued_bodies(conn: Connection, keys: NodeKeys) -> int:
+    """Seal each queued body from before bodies were bound to their peer again, bound to it;
+    how many. Only for the node's one pass (`gsomia.node.at_rest`): after it, a body moved to
+    another peer does not open (ADR 0121)."""
+    rows = conn.execute(
+        select(outbox.c.id, outbox.c.message_id, outbox.c.peer, outbox.c.body).where(
+            outbox.c.state == QUEUED
+        )
+    )
+    count = 0
+    for row_id, message_id, peer, body in list(rows):
+        bound = bound_to_peer(keys, message_id, body, peer)
+        if bound is not None:
+            conn.execute(update(outbox).where(outbox.c.id == row_id).values(body=bound))
+            count += 1
+    return count
 
 
 _RETRY = (

@@ -43,6 +43,6 @@ def sealed_batch(
 ) -> tuple[bytes, bytes]:
     """`rows` sealed for `card`'s node as one signed batch: (batch id, the batch's bytes)."""
     batch_id = os.urandom(16)
-    plains = [unqueued(keys, row.message_id, row.body) for row in rows]
+    plains = [unqueued(keys, row.message_id, row.body, card.nation) for row in rows]
     data = seal_batch(plains, keys=keys, sender=sender, recipient=card, now=now, batch_id=batch_id)
     return batch_id, data

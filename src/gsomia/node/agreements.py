@@ -74,6 +74,7 @@ def record_event(node: Node, officer: UserRecord, agreement_id: str, event: Even
                 json.dumps(event_to_json(event)).encode(),
                 "application/json",
             ),
+            partner,
         )
     with node.engine.begin() as conn:
         agreement_events.add_all(

@@ -31,6 +31,7 @@ log = logging.getLogger("gsomia.node")
 MARK_FILE = "at-rest-sealed"
 ANSWERS_MARK_FILE = "outbox-answers-sealed"
 STEPS_MARK_FILE = "case-steps-sealed"
+PEERS_MARK_FILE = "outbox-peers-bound"
 
 
 def seal_clear_rows(engine: Engine, vault: Vault, home: Path, clock: Callable[[], datetime]) -> int:
@@ -86,6 +87,25 @@ def seal_clear_steps(
     _mark_home(mark_file, clock())
     if count:
         log.info("sealed %d case steps kept in clear from before (ADR 0088)", count)
+    return count
+
+
+def bind_outbox_peers(
+    engine: Engine, keys: NodeKeys, home: Path, clock: Callable[[], datetime]
+) -> int:
+    """Bind the queued outbox bodies to their peer, once, with marks of their own as
+    `seal_clear_answers` has; how many were bound (ADR 0121)."""
+    mark_file = home / PEERS_MARK_FILE
+    with engine.begin() as conn:
+        if marks.marked(conn, marks.OUTBOX_PEERS_BOUND) or mark_file.exists():
+            marks.mark(conn, marks.OUTBOX_PEERS_BOUND, clock())
+            _mark_home(mark_file, clock())
+            return 0
+        count = outbox.bind_queued_bodies(conn, keys)
+        marks.mark(conn, marks.OUTBOX_PEERS_BOUND, clock())
+    _mark_home(mark_file, clock())
+    if count:
+        log.info("bound %d queued messages to their peer (ADR 0121)", count)
     return count
 
 

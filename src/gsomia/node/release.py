@@ -119,6 +119,7 @@ def plan(
                 record.content,
                 record.media_type,
             ),
+            nation,
         )
         outcomes.append(
             Outcome(nation, decision, message_id, envelope, agreement.id, item.agreement_version)

@@ -47,15 +47,33 @@ def _load(keys: NodeKeys, value: bytes, context: str) -> dict[str, Any]:
     return raw
 
 
-def queued(keys: NodeKeys, plain: Plain) -> bytes:
-    """`plain` sealed at rest for the outbox row of its message id."""
-    return seal_at_rest(keys, cbor.dumps(_plain(plain)), f"outbox:{plain.id}")
+def _queued_for(message_id: str, peer: str) -> str:
+    # The peer is bound with the id: the row's `peer` column is what the worker seals for, and
+    # whoever may write the database could otherwise readdress a message (ADR 0121).
+    return f"outbox:{message_id}:to:{peer}"
 
 
-def unqueued(keys: NodeKeys, message_id: str, body: bytes) -> Plain:
-    """The message an outbox row sealed with `queued`; VerificationError otherwise."""
-    raw = _load(keys, body, f"outbox:{message_id}")
+def queued(keys: NodeKeys, plain: Plain, peer: str) -> bytes:
+    """`plain` sealed at rest for the outbox row of its message id, to `peer` only."""
+    return seal_at_rest(keys, cbor.dumps(_plain(plain)), _queued_for(plain.id, peer))
+
+
+def unqueued(keys: NodeKeys, message_id: str, body: bytes, peer: str) -> Plain:
+    """The message an outbox row sealed with `queued` for `peer`; VerificationError
+    otherwise, for one queued for another peer too."""
+    raw = _load(keys, body, _queued_for(message_id, peer))
     return _unplain(raw)
+
+
+def bound_to_peer(keys: NodeKeys, message_id: str, body: bytes, peer: str) -> bytes | None:
+    """A body queued before the peer was bound (sealed for its id alone), sealed again for
+    `peer`; None if it is bound already. Only for the node's one pass (`node.at_rest`)."""
+    try:
+        _load(keys, body, _queued_for(message_id, peer))
+    except VerificationError:
+        raw = _load(keys, body, f"outbox:{message_id}")
+        return seal_at_rest(keys, cbor.dumps(raw), _queued_for(message_id, peer))
+    return None
 
 
 def held(keys: NodeKeys, opened: OpenedV2, holding_id: str) -> bytes:

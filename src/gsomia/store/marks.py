@@ -13,6 +13,7 @@ AT_REST_SEALED = "at_rest_sealed"
 COSIGNED_CHECKPOINT = "cosigned_checkpoint"
 OUTBOX_ANSWERS_SEALED = "outbox_answers_sealed"
 CASE_STEPS_SEALED = "case_steps_sealed"
+OUTBOX_PEERS_BOUND = "outbox_peers_bound"
 
 
 def marked(conn: Connection, name: str) -> datetime | None:

@@ -91,7 +91,7 @@ def send_item(
         binding=json.loads(row.binding) if row.binding else None,
     )
     header.update(extra)
-    body = queued(node.keys, Plain(message_id, Kind.ITEM, header, content, row.media_type))
+    body = queued(node.keys, Plain(message_id, Kind.ITEM, header, content, row.media_type), to)
     queue.enqueue(
         conn,
         message_id=message_id,

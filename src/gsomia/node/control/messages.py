@@ -104,6 +104,7 @@ def send(
             json.dumps(dict(document), ensure_ascii=False, sort_keys=True).encode(),
             "application/json",
         ),
+        peer,
     )
     outbox.enqueue(
         conn,
