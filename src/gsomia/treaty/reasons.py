@@ -67,6 +67,7 @@ REASONS: dict[str, str] = {
     "provision_allowed": "{item} may go to {nation} under {agreement} v{version}",
     "classic_allowed": "{agreement} allows the classic envelope profile",
     "classic_refused": "{agreement} refuses the classic (non-post-quantum) envelope profile",
+    "classic_no_agreement": "no agreement approves the classic (non-post-quantum) envelope profile",
     "classic_without_agreement": (
         "no agreement approves the classic (non-post-quantum) envelope profile"
     ),
