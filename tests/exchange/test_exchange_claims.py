@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from gsomia.exchange import outbox
+from gsomia.exchange import claimants, outbox
 from gsomia.store.db import make_engine, migrate
 from gsomia.store.scratch import drop_postgres_database, fresh_postgres_database
 from gsomia.store.tables import outbox as outbox_table
@@ -183,3 +183,44 @@ def test_no_row_is_held_by_two_claimants_at_once(
             if message in held:
                 assert held[message][1] <= now, "claimed while another's lease stood"
             held[message] = (owner, now + LEASE)
+
+
+# A restarted node takes back at once what its killed predecessor held (claimants.release_gone):
+# only names of this machine whose process no longer runs, never another machine's.
+HERE = "kor-1:4242:aaaaaaaa"
+
+
+@pytest.mark.parametrize(
+    ("name", "running", "taken_back"),
+    [
+        ("kor-1:1111:bbbbbbbb", set(), True),  # killed: its pid runs no more
+        ("kor-1:1111:bbbbbbbb", {1111}, False),  # a sibling process still sending
+        ("kor-1:4242:cccccccc", {4242}, True),  # an earlier process that had this pid
+        (HERE, {4242}, False),  # its own claims
+        ("kor-2:1111:bbbbbbbb", set(), False),  # another machine: its lease decides
+        ("kor-1:notapid:bbbbbbbb", set(), False),  # not a claimant name: left alone
+        ("kor-1", set(), False),
+    ],
+)
+def test_the_claims_taken_back_are_of_this_machines_stopped_processes(
+    name: str, running: set[int], taken_back: bool
+) -> None:
+    assert claimants.gone([name], HERE, running.__contains__) == ([name] if taken_back else [])
+
+
+def test_a_restarted_process_sends_at_once_what_a_killed_one_held(engine: Engine) -> None:
+    put(engine, ROUTINE, ROUTINE)
+    put(engine, ROUTINE, peer="USA")
+    assert len(claim(engine, "kor-1:1111:bbbbbbbb", limit=2)) == 2
+    assert len(claim(engine, "kor-2:1111:bbbbbbbb")) == 1
+    assert claim(engine, HERE) == []  # leases stand: five minutes to wait
+    with engine.begin() as conn:
+        freed = claimants.release_gone(conn, HERE, running=lambda pid: False)
+    assert freed == 2
+    assert len(claim(engine, HERE)) == 2  # the other machine's row keeps its lease
+
+
+def test_this_process_name_is_one_release_gone_understands() -> None:
+    name = claimants.name_for_this_process()
+    assert claimants.gone([name], HERE.replace("kor-1", name.split(":")[0]), lambda pid: False)
+    assert claimants.gone([name], name, lambda pid: False) == []

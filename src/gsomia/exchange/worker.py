@@ -31,7 +31,7 @@ import orjson
 from sqlalchemy import Connection, Engine
 
 from gsomia.errors import Error, UsageError, VerificationError
-from gsomia.exchange import outbox
+from gsomia.exchange import claimants, outbox
 from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.backoff import next_attempt
 from gsomia.exchange.links import PeerLinks
@@ -173,6 +173,11 @@ class DeliveryWorker:
 
     async def run(self, stop: asyncio.Event) -> None:
         self._loop = asyncio.get_running_loop()
+        if self.claimant is not None:  # restarted after kill -9: send now what it held
+            try:
+                await asyncio.to_thread(self._release_gone)
+            except Exception:  # their leases still lapse; only later
+                log.exception("could not take back the claims of stopped processes")
         timeout = aiohttp.ClientTimeout(total=30, connect=3)
         # FLASH has connections of its own: never queued behind a bulk batch on the wire.
         async with (
@@ -195,6 +200,13 @@ class DeliveryWorker:
         if self.claimant is not None:  # the others need not wait out this one's leases
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(self._release)
+
+    def _release_gone(self) -> None:
+        assert self.claimant is not None
+        with self._engine.begin() as conn:
+            freed = claimants.release_gone(conn, self.claimant)
+        if freed:
+            log.warning("took back %d outbox rows claimed by processes no longer running", freed)
 
     def _release(self) -> None:
         assert self.claimant is not None

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-import os
 import secrets
-import socket
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -14,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from gsomia.errors import InputError
-from gsomia.exchange import outbox
+from gsomia.exchange import claimants, outbox
 from gsomia.exchange.kinds import Kind
 from gsomia.exchange.links import PeerLinks
 from gsomia.exchange.outbox import Pending, Sent
@@ -138,8 +136,7 @@ class Node:
         # --delivery-only`, on this machine or another): rows are claimed before they are
         # sent, under a name of this process's own (ADR 0111).
         if self.engine.dialect.name == "postgresql":
-            claimant = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
-            self.worker.claimant = claimant
+            self.worker.claimant = claimants.name_for_this_process()
 
     def share_with_other_processes(self) -> None:
         """Serve as one of several processes on this PostgreSQL (ADR 0111): alerts, rechecks
