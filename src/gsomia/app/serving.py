@@ -136,24 +136,9 @@ def serve_node(
 
     Both ports are bound first: a port in use is one `UsageError` before anything says the
     node is up; `announce(user_url, peer_url)` is told once they are this node's."""
-    if peer.tls is None:
-        node.links.allow_plain_http()
-        log.warning(
-            "%s: the peer API is served over plain HTTP on %s and partners are called over "
-            "plain HTTP: link confidentiality then rests on the envelope alone. Development "
-            "only; never on a network between nations.",
-            INSECURE_FLAG,
-            peer.url,
-        )
-    sockets = [_bind(user, "the user API")]
-    try:
-        sockets.append(_bind(peer, "the peer API"))
-    except UsageError:
-        sockets[0].close()
-        raise
+    sockets, serving = _listen(node, user, peer)
     home = node.home.path
     # Bound, so these addresses are this node's: the CLI's --home DIR reaches it here.
-    serving = Serving(node.nation, os.getpid(), _url(user, sockets[0]), _url(peer, sockets[1]))
     record_serving(home, serving)
     if announce is not None:
         announce(serving.url, serving.peer_url)
@@ -212,20 +197,7 @@ def serve_several(
     check_several(node, workers, delivery)
     if user is None or peer is None:
         return run_processes(node, api=None, workers=0, delivery=delivery)
-    if peer.tls is None:
-        node.links.allow_plain_http()
-        log.warning(
-            "%s: the peer API is served over plain HTTP on %s. Development only.",
-            INSECURE_FLAG,
-            peer.url,
-        )
-    sockets = [_bind(user, "the user API")]
-    try:
-        sockets.append(_bind(peer, "the peer API"))
-    except UsageError:
-        sockets[0].close()
-        raise
-    serving = Serving(node.nation, os.getpid(), _url(user, sockets[0]), _url(peer, sockets[1]))
+    sockets, serving = _listen(node, user, peer)
     if announce is not None:
         announce(serving.url, serving.peer_url)
 
@@ -237,6 +209,28 @@ def serve_several(
     finally:
         for sock in sockets:
             sock.close()
+
+
+def _listen(node: Node, user: Listener, peer: Listener) -> tuple[list[socket.socket], Serving]:
+    """Both ports bound (a port in use is one `UsageError`, the other closed again), and the
+    addresses they serve at; plain HTTP on the peer API allowed, and warned of, if asked."""
+    if peer.tls is None:
+        node.links.allow_plain_http()
+        log.warning(
+            "%s: the peer API is served over plain HTTP on %s and partners are called over "
+            "plain HTTP: link confidentiality then rests on the envelope alone. Development "
+            "only; never on a network between nations.",
+            INSECURE_FLAG,
+            peer.url,
+        )
+    sockets = [_bind(user, "the user API")]
+    try:
+        sockets.append(_bind(peer, "the peer API"))
+    except UsageError:
+        sockets[0].close()
+        raise
+    serving = Serving(node.nation, os.getpid(), _url(user, sockets[0]), _url(peer, sockets[1]))
+    return sockets, serving
 
 
 def _url(listener: Listener, sock: socket.socket) -> str:

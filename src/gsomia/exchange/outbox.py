@@ -170,17 +170,7 @@ def queued_for(
     """What is still queued for `peer` (of `item_ids`, or queued since `since`), whenever it
     falls due: a courier bundle takes it now (R27). Most urgent first, then oldest. Bodies stay
     in the database until `with_bodies` reads one batch of them."""
-    query = select(
-        outbox.c.id,
-        outbox.c.message_id,
-        outbox.c.kind,
-        outbox.c.peer,
-        outbox.c.priority,
-        outbox.c.attempts,
-        outbox.c.item_id,
-        outbox.c.created_at,
-        func.length(outbox.c.body),
-    ).where(outbox.c.state == QUEUED, outbox.c.peer == peer)
+    query = select(*_QUEUED).where(outbox.c.state == QUEUED, outbox.c.peer == peer)
     if item_ids is not None:
         query = query.where(outbox.c.item_id.in_(list(item_ids)))
     if since is not None:

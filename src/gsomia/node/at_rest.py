@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from gsomia.exchange import outbox
 from gsomia.seal import NodeKeys
@@ -36,19 +36,19 @@ PEERS_MARK_FILE = "outbox-peers-bound"
 
 def seal_clear_rows(engine: Engine, vault: Vault, home: Path, clock: Callable[[], datetime]) -> int:
     """Seal the rows kept in clear, once; how many were sealed (0 if done before)."""
-    mark_file = home / MARK_FILE
-    with engine.begin() as conn:
-        if marks.marked(conn, marks.AT_REST_SEALED) or mark_file.exists():
-            marks.mark(conn, marks.AT_REST_SEALED, clock())
-            _mark_home(mark_file, clock())
-            return 0
+
+    def seal(conn: Connection) -> int:
         legacy = vault.sealing_clear_rows()
-        count = items.seal_clear_rows(conn, legacy) + holdings.seal_clear_rows(conn, legacy)
-        marks.mark(conn, marks.AT_REST_SEALED, clock())
-    _mark_home(mark_file, clock())
-    if count:
-        log.info("sealed %d rows kept in clear from before (ADR 0088)", count)
-    return count
+        return items.seal_clear_rows(conn, legacy) + holdings.seal_clear_rows(conn, legacy)
+
+    return _once(
+        engine,
+        home / MARK_FILE,
+        marks.AT_REST_SEALED,
+        clock,
+        seal,
+        said="sealed %d rows kept in clear from before (ADR 0088)",
+    )
 
 
 def seal_clear_answers(
@@ -57,18 +57,14 @@ def seal_clear_answers(
     """Seal the partners' answers the outbox kept in clear, once, as `seal_clear_rows` does the
     items (its own marks: nodes that sealed their items before answers were sealed still have
     answers in clear to seal); how many were sealed."""
-    mark_file = home / ANSWERS_MARK_FILE
-    with engine.begin() as conn:
-        if marks.marked(conn, marks.OUTBOX_ANSWERS_SEALED) or mark_file.exists():
-            marks.mark(conn, marks.OUTBOX_ANSWERS_SEALED, clock())
-            _mark_home(mark_file, clock())
-            return 0
-        count = outbox.seal_clear_answers(conn, keys)
-        marks.mark(conn, marks.OUTBOX_ANSWERS_SEALED, clock())
-    _mark_home(mark_file, clock())
-    if count:
-        log.info("sealed %d outbox answers kept in clear from before (ADR 0088)", count)
-    return count
+    return _once(
+        engine,
+        home / ANSWERS_MARK_FILE,
+        marks.OUTBOX_ANSWERS_SEALED,
+        clock,
+        lambda conn: outbox.seal_clear_answers(conn, keys),
+        said="sealed %d outbox answers kept in clear from before (ADR 0088)",
+    )
 
 
 def seal_clear_steps(
@@ -76,18 +72,14 @@ def seal_clear_steps(
 ) -> int:
     """Seal the case steps (documents and partners' signed messages) kept in clear, once, with
     marks of their own as `seal_clear_answers` has; how many were sealed."""
-    mark_file = home / STEPS_MARK_FILE
-    with engine.begin() as conn:
-        if marks.marked(conn, marks.CASE_STEPS_SEALED) or mark_file.exists():
-            marks.mark(conn, marks.CASE_STEPS_SEALED, clock())
-            _mark_home(mark_file, clock())
-            return 0
-        count = cases.seal_clear_steps(conn, keys)
-        marks.mark(conn, marks.CASE_STEPS_SEALED, clock())
-    _mark_home(mark_file, clock())
-    if count:
-        log.info("sealed %d case steps kept in clear from before (ADR 0088)", count)
-    return count
+    return _once(
+        engine,
+        home / STEPS_MARK_FILE,
+        marks.CASE_STEPS_SEALED,
+        clock,
+        lambda conn: cases.seal_clear_steps(conn, keys),
+        said="sealed %d case steps kept in clear from before (ADR 0088)",
+    )
 
 
 def bind_outbox_peers(
@@ -95,17 +87,37 @@ def bind_outbox_peers(
 ) -> int:
     """Bind the queued outbox bodies to their peer, once, with marks of their own as
     `seal_clear_answers` has; how many were bound (ADR 0121)."""
-    mark_file = home / PEERS_MARK_FILE
+    return _once(
+        engine,
+        home / PEERS_MARK_FILE,
+        marks.OUTBOX_PEERS_BOUND,
+        clock,
+        lambda conn: outbox.bind_queued_bodies(conn, keys),
+        said="bound %d queued messages to their peer (ADR 0121)",
+    )
+
+
+def _once(
+    engine: Engine,
+    mark_file: Path,
+    mark: str,
+    clock: Callable[[], datetime],
+    run: Callable[[Connection], int],
+    *,
+    said: str,
+) -> int:
+    """`run` in one transaction unless either mark (database or home) says it ran; both marks
+    set after, so one deleted does not let it run again. How many rows it changed."""
     with engine.begin() as conn:
-        if marks.marked(conn, marks.OUTBOX_PEERS_BOUND) or mark_file.exists():
-            marks.mark(conn, marks.OUTBOX_PEERS_BOUND, clock())
+        if marks.marked(conn, mark) or mark_file.exists():
+            marks.mark(conn, mark, clock())
             _mark_home(mark_file, clock())
             return 0
-        count = outbox.bind_queued_bodies(conn, keys)
-        marks.mark(conn, marks.OUTBOX_PEERS_BOUND, clock())
+        count = run(conn)
+        marks.mark(conn, mark, clock())
     _mark_home(mark_file, clock())
     if count:
-        log.info("bound %d queued messages to their peer (ADR 0121)", count)
+        log.info(said, count)
     return count
 
 
