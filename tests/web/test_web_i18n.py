@@ -227,3 +227,13 @@ def test_a_roles_act_is_said_in_the_readers_language() -> None:
         "provision_allowed",
         {"item": "KOR", "nation": "JPN", "agreement": "KOR-JPN-2016", "version": "1"},
     )
+
+
+def test_no_two_codes_say_the_same_sentence() -> None:
+    # Two codes with one English template make a logged sentence map back to either (two
+    # helpers once added the same R26 sentence under two codes); the property above finds it
+    # only when it happens to draw the second.
+    by_template: dict[str, list[str]] = {}
+    for code, template in reasons.REASONS.items():
+        by_template.setdefault(template, []).append(code)
+    assert [codes for codes in by_template.values() if len(codes) > 1] == []

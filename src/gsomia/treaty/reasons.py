@@ -68,9 +68,6 @@ REASONS: dict[str, str] = {
     "classic_allowed": "{agreement} allows the classic envelope profile",
     "classic_refused": "{agreement} refuses the classic (non-post-quantum) envelope profile",
     "classic_no_agreement": "no agreement approves the classic (non-post-quantum) envelope profile",
-    "classic_without_agreement": (
-        "no agreement approves the classic (non-post-quantum) envelope profile"
-    ),
     "post_quantum": "a post-quantum hybrid envelope",
     "agreement_terminated": (
         "{agreement} terminated on {date}; no new provision is accepted under it"
