@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from gsomia.cli import app
-from gsomia.errors import Conflict, exit_code
+from gsomia.errors import Conflict, UsageError, exit_code
 from gsomia.node.assembly import assemble
 from gsomia.node.backup import TamperedBackup
 from gsomia.node.home import init_home, load_home
@@ -92,7 +92,7 @@ def test_a_restored_home_verifies_and_holds_what_was_backed_up(
     assert not any(b"BEGIN PRIVATE KEY" in data for data in inside.values())  # sealed only
     assert not any(name.startswith(("console-tokens", "web-session")) for name in inside)
     restored = tmp_path / "restored"
-    args = ["restore", str(backup), "--home", str(restored)]
+    args = ["restore", str(backup), "--home", str(restored), "--card", str(home / "identity.json")]
     done = runner.invoke(app, [*args, *(["--database", target] if target else [])])
     assert done.exit_code == 0, done.output
     verified = runner.invoke(app, ["audit", "verify", "--home", str(restored)])
@@ -105,15 +105,22 @@ def test_an_altered_backup_and_a_restore_over_a_home_are_refused(tmp_path: Path)
     home = a_node_with_an_item(tmp_path, f"sqlite:///{tmp_path / 'node.db'}")
     backup = tmp_path / "kor.backup"
     runner.invoke(app, ["backup", "--home", str(home), "-o", str(backup)], env=ENV)
-    over = runner.invoke(app, ["restore", str(backup), "--home", str(home)])
+    over = runner.invoke(app, ["restore", str(backup), "--home", str(home), *kept(home)])
     assert isinstance(over.exception, Conflict)
     inside = members(backup)
     inside["config.toml"] += b"\n# edited\n"
     altered = repacked(tmp_path / "altered.backup", inside)
-    refused = runner.invoke(app, ["restore", str(altered), "--home", str(tmp_path / "new")])
+    refused = runner.invoke(
+        app, ["restore", str(altered), "--home", str(tmp_path / "new"), *kept(home)]
+    )
     assert isinstance(refused.exception, TamperedBackup)
     assert "config.toml is not what was backed up" in refused.exception.message
     assert not (tmp_path / "new").exists()
+
+
+def kept(home: Path) -> list[str]:
+    """The node's card as its operator kept it apart from the backup."""
+    return ["--card", str(home / "identity.json")]
 
 
 def repacked(path: Path, inside: dict[str, bytes]) -> Path:
@@ -138,14 +145,18 @@ def test_a_manifest_rewritten_to_match_is_refused_by_its_signature(tmp_path: Pat
     manifest["files"]["config.toml"] = hashlib.sha256(inside["config.toml"]).hexdigest()
     inside["manifest.json"] = json.dumps(manifest).encode()
     forged = repacked(tmp_path / "forged.backup", inside)
-    refused = runner.invoke(app, ["restore", str(forged), "--home", str(tmp_path / "new")])
+    refused = runner.invoke(
+        app, ["restore", str(forged), "--home", str(tmp_path / "new"), *kept(home)]
+    )
     assert isinstance(refused.exception, TamperedBackup)
     assert "the manifest differs from the one KOR's node signed" in refused.exception.message
     assert exit_code(refused.exception) == 3  # a verification failure
     unsigned = dict(members(backup))
     del unsigned["manifest.sig"]
     bare = repacked(tmp_path / "bare.backup", unsigned)
-    refused = runner.invoke(app, ["restore", str(bare), "--home", str(tmp_path / "new")])
+    refused = runner.invoke(
+        app, ["restore", str(bare), "--home", str(tmp_path / "new"), *kept(home)]
+    )
     assert isinstance(refused.exception, TamperedBackup)
     assert "carries no signed manifest" in refused.exception.message
     assert not (tmp_path / "new").exists()
@@ -177,6 +188,55 @@ def test_an_upgrade_backs_the_home_up_before_it_migrates(tmp_path: Path) -> None
     finally:
         node.engine.dispose()
     restored = tmp_path / "restored"
-    done = runner.invoke(app, ["restore", str(taken), "--home", str(restored)])
+    kept = ["--card", str(home / "identity.json")]
+    done = runner.invoke(app, ["restore", str(taken), "--home", str(restored), *kept])
     assert done.exit_code == 0, done.output
     assert counts(restored) == counts(home)
+
+
+def test_a_restore_names_the_node_it_expects_or_says_it_trusts_the_backup(
+    tmp_path: Path,
+) -> None:
+    """ADR 0094's hole: without --card, whoever replaced the keys, the card and the signature
+    together had their backup restored as the node. Now the operator names the node (its card
+    or its fingerprint, kept apart), or says aloud that the backup's own card is trusted."""
+    home = a_node_with_an_item(tmp_path, f"sqlite:///{tmp_path / 'node.db'}")
+    other = a_node_with_an_item(tmp_path / "elsewhere", f"sqlite:///{tmp_path / 'other.db'}")
+    kor = json.loads((home / "identity.json").read_text())["fingerprint"]
+    backup, forged = tmp_path / "kor.backup", tmp_path / "forged.backup"
+    runner.invoke(app, ["backup", "--home", str(home), "-o", str(backup)], env=ENV)
+    runner.invoke(app, ["backup", "--home", str(other), "-o", str(forged)], env=ENV)
+    new = tmp_path / "new"
+
+    bare = runner.invoke(app, ["restore", str(forged), "--home", str(new)])
+    assert isinstance(bare.exception, UsageError)
+    assert "--card" in bare.exception.message and "--fingerprint" in bare.exception.message
+    assert "--trust-backup-card" in (bare.exception.hint or "")
+    assert not new.exists()
+
+    # the forged backup is another node's (its own keys signed it): the fingerprint refuses it
+    grouped = " ".join(kor[i : i + 4].upper() for i in range(0, len(kor), 4))
+    refused = runner.invoke(
+        app, ["restore", str(forged), "--home", str(new), "--fingerprint", grouped]
+    )
+    assert isinstance(refused.exception, TamperedBackup)
+    assert "not of the node with fingerprint" in refused.exception.message
+    assert not new.exists()
+
+    done = runner.invoke(
+        app, ["restore", str(backup), "--home", str(new), "--fingerprint", grouped]
+    )
+    assert done.exit_code == 0, done.output
+
+    trusted = runner.invoke(
+        app, ["restore", str(forged), "--home", str(tmp_path / "trusted"), "--trust-backup-card"]
+    )
+    assert trusted.exit_code == 0, trusted.output
+    said = " ".join(trusted.output.split())  # as rich wrapped it
+    assert "WARNING" in said and "not checked against a card or fingerprint kept apart" in said
+
+    both = runner.invoke(
+        app, ["restore", str(backup), "--home", str(tmp_path / "both"), "--fingerprint", kor,
+              "--trust-backup-card"],
+    )  # fmt: skip
+    assert isinstance(both.exception, UsageError)

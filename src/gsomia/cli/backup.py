@@ -46,15 +46,41 @@ def restore_home(
         Path | None,
         typer.Option(help="the node's identity card, kept apart: the backup must be its node's"),
     ] = None,
+    fingerprint: Annotated[
+        str | None,
+        typer.Option(help="the node's card fingerprint, kept apart (spaces allowed)"),
+    ] = None,
+    trust_backup_card: Annotated[
+        bool,
+        typer.Option(
+            "--trust-backup-card",
+            help="take the card inside the backup as the node's: only with no copy kept apart",
+        ),
+    ] = False,
 ) -> None:
     """Make a new node home from a backup: its manifest's signature checked against the card
-    in it (and --card), each file against the manifest."""
+    in it, each file against the manifest, and that card against the node named apart from
+    the backup (--card or --fingerprint; --trust-backup-card only when neither was kept)."""
     known = parse_card(card.read_bytes()) if card is not None else None
-    manifest = restore(archive, home, database, card=known)
+    manifest = restore(
+        archive,
+        home,
+        database,
+        card=known,
+        fingerprint=fingerprint,
+        trust_backup_card=trust_backup_card,
+    )
     console.print(
         f"[green]restored[/] {manifest.nation}, backed up {manifest.taken_at[:19]}, "
         f"into [bold]{escape(str(home))}[/]"
     )
     signer = parse_card((home / CARD).read_bytes())
     console.print(f"signed by the node with fingerprint {fingerprint_groups(signer.fingerprint)}")
+    if trust_backup_card:
+        console.print(
+            "[bold yellow]WARNING[/]: this node's identity was taken from the backup itself, "
+            "not checked against a card or fingerprint kept apart: anyone who could replace "
+            "the backup could have replaced its keys and card too. Compare the fingerprint "
+            "above with the partners' pinned copies before serving."
+        )
     console.print(f"check its log: gsomia audit verify --home {escape(str(home))}")

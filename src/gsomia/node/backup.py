@@ -5,7 +5,8 @@ checkpoint (the log's defence against a rollback), its keys exactly as they lie 
 every private key encrypted under the passphrase, or the backup is refused — a snapshot of the
 database taken while the node runs (`gsomia.store.snapshot`), and a manifest with each
 member's SHA-256, signed by the node's keys (`manifest.sig`, a JWS checked against the card in
-the backup, and against the card the operator names with `--card`). Keys retired by a key
+the backup, then that card against the one the operator names apart from the backup: `--card`
+or `--fingerprint`, or `--trust-backup-card` said aloud; ADR 0126). Keys retired by a key
 rotation and its statement go along (ADR 0093). Left out: what is re-made on first use and
 would only widen what a stolen backup gives (the console tokens, the pages' session key,
 `serving.json`).
@@ -22,6 +23,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import tarfile
 import tempfile
 import tomllib
@@ -38,6 +40,7 @@ from gsomia.seal import (
     IdentityCard,
     NodeKeys,
     canonical_json,
+    fingerprint_groups,
     parse_card,
     sign_document,
     verified_payload,
@@ -119,13 +122,18 @@ def restore(
     database_url: str | None = None,
     *,
     card: IdentityCard | None = None,
+    fingerprint: str | None = None,
+    trust_backup_card: bool = False,
 ) -> Manifest:
-    """Make a new home at `home` from the backup `archive`; its manifest. `card`: the node's
-    card as the operator knows it (a copy kept apart, or a partner's pinned one): the backup
-    must be that node's, not merely signed by whichever card it carries."""
+    """Make a new home at `home` from the backup `archive`; its manifest. The backup must be
+    the node the operator names, not merely signed by whichever card it carries: `card` (a
+    copy kept apart, or a partner's pinned one) or `fingerprint` (read over a second channel).
+    `trust_backup_card` takes the card inside the backup instead, and says so: whoever could
+    replace the backup could replace the keys, the card and the signature together."""
+    expected = _expected(card, fingerprint, trust_backup_card)
     if home.exists() and (not home.is_dir() or any(home.iterdir())):
         raise Conflict(f"{home} exists and is not empty", hint="restore into a new directory")
-    members, manifest = _read(archive, card)
+    members, manifest = _read(archive, expected)
     home.mkdir(mode=0o700, parents=True, exist_ok=True)
     (home / KEYS).mkdir(mode=0o700, exist_ok=True)
     db_name = DATABASE[manifest.database]
@@ -153,9 +161,38 @@ def restore(
     return manifest
 
 
-def _read(archive: Path, expected: IdentityCard | None) -> tuple[dict[str, bytes], Manifest]:
-    """The backup's members, the manifest's signature checked against the card in the backup
-    (and `expected`), each member against the manifest (nothing else is taken)."""
+def _expected(
+    card: IdentityCard | None, fingerprint: str | None, trust: bool
+) -> tuple[str, str] | None:
+    """The fingerprint the backup's card must have, and whose it is; None when the operator trusts the card
+    inside the backup. `UsageError` unless exactly one of the three is given."""
+    given = [card is not None, fingerprint is not None, trust]
+    if sum(given) != 1:
+        raise UsageError(
+            "a restore needs the node it restores named once, apart from the backup: its card "
+            "(--card FILE) or its fingerprint (--fingerprint HEX)"
+            + (", not several" if sum(given) > 1 else ""),
+            hint="use the card or fingerprint you kept apart when the node was set up (a "
+            "partner's pinned copy will do); --trust-backup-card takes the backup's own card, "
+            "which whoever could replace the backup could replace too",
+        )
+    if card is not None:
+        return card.fingerprint, f"{card.nation}'s node"
+    if fingerprint is not None:
+        plain = "".join(fingerprint.split()).lower()
+        if not re.fullmatch(r"[0-9a-f]{64}", plain):
+            raise UsageError(
+                f"--fingerprint {fingerprint!r} is not a card's fingerprint",
+                hint="64 hexadecimal digits, spaces allowed, as `gsomia identity show` prints",
+            )
+        return plain, "the node"
+    return None
+
+
+def _read(archive: Path, expected: tuple[str, str] | None) -> tuple[dict[str, bytes], Manifest]:
+    """The backup's members, the manifest's signature checked against the card in the backup,
+    each member against the manifest (nothing else is taken), then that card against the
+    `expected` fingerprint (None only when the operator trusts the backup's card)."""
     try:
         with tarfile.open(archive, mode="r:gz") as tar:
             raw = {m.name: tar.extractfile(m) for m in tar.getmembers() if m.isfile()}
@@ -168,12 +205,19 @@ def _read(archive: Path, expected: IdentityCard | None) -> tuple[dict[str, bytes
         assert found.get("format") in (None, FORMAT)
     except (KeyError, ValueError, TypeError, AssertionError) as error:
         raise InputError(f"{archive} has no readable manifest") from error
-    _check_signature(archive, found, data.pop(SIGNATURE, None), data.get(CARD), expected)
+    card = _check_signature(archive, found, data.pop(SIGNATURE, None), data.get(CARD))
     if set(data) != set(manifest.files) or manifest.database not in DATABASE:
         raise TamperedBackup(f"{archive} does not hold what its manifest lists")
     for name, content in data.items():
         if not _safe(name) or _sha256(content) != manifest.files[name]:
             raise TamperedBackup(f"{archive}: {name} is not what was backed up")
+    if expected is not None and card.fingerprint != expected[0]:
+        raise TamperedBackup(
+            f"{archive} is a backup of {card.nation}'s node with fingerprint "
+            f"{fingerprint_groups(card.fingerprint)}, not of {expected[1]} with fingerprint "
+            f"{fingerprint_groups(expected[0])}",
+            hint="restore the backup of the node you named, or name the node this backup is of",
+        )
     return data, manifest
 
 
@@ -182,10 +226,8 @@ def _check_signature(
     document: dict[str, object],
     signature: bytes | None,
     card_bytes: bytes | None,
-    expected: IdentityCard | None,
-) -> None:
-    """`TamperedBackup` unless the manifest is signed by the keys of the card in the backup,
-    and that card is `expected` (when given)."""
+) -> IdentityCard:
+    """The card in the backup; `TamperedBackup` unless the manifest is signed by its keys."""
     if signature is None or card_bytes is None:
         raise TamperedBackup(
             f"{archive} carries no signed manifest: it was altered, or made before backups "
@@ -198,11 +240,6 @@ def _check_signature(
         raise TamperedBackup(
             f"{archive}: its identity card is not valid: {error.message}"
         ) from error
-    if expected is not None and card.fingerprint != expected.fingerprint:
-        raise TamperedBackup(
-            f"{archive} is a backup of the node with card {card.fingerprint[:16]}…, not of "
-            f"{expected.nation}'s node {expected.fingerprint[:16]}…"
-        )
     try:
         signed = verified_payload(json.loads(signature), card)
     except Exception as error:  # any fault of the signature is the same finding
@@ -214,6 +251,7 @@ def _check_signature(
         raise TamperedBackup(
             f"{archive}: the manifest differs from the one {card.nation}'s node signed"
         )
+    return card
 
 
 def _safe(name: str) -> bool:
