@@ -210,7 +210,8 @@ def test_a_restore_names_the_node_it_expects_or_says_it_trusts_the_backup(
 
     bare = runner.invoke(app, ["restore", str(forged), "--home", str(new)])
     assert isinstance(bare.exception, UsageError)
-    assert "--card" in bare.exception.message and "--fingerprint" in bare.exception.message
+    assert "--card" in bare.exception.message
+    assert "--fingerprint" in bare.exception.message
     assert "--trust-backup-card" in (bare.exception.hint or "")
     assert not new.exists()
 
@@ -233,7 +234,8 @@ def test_a_restore_names_the_node_it_expects_or_says_it_trusts_the_backup(
     )
     assert trusted.exit_code == 0, trusted.output
     said = " ".join(trusted.output.split())  # as rich wrapped it
-    assert "WARNING" in said and "not checked against a card or fingerprint kept apart" in said
+    assert "WARNING" in said
+    assert "not checked against a card or fingerprint kept apart" in said
 
     both = runner.invoke(
         app, ["restore", str(backup), "--home", str(tmp_path / "both"), "--fingerprint", kor,

@@ -35,7 +35,7 @@ def backup_home(
 
 
 @app.command("restore")
-def restore_home(
+def restore_home(  # noqa: PLR0917 - Typer maps parameters to options
     archive: Annotated[Path, typer.Argument(help="a file from `gsomia backup`")],
     home: HomeOpt,
     database: Annotated[

@@ -164,8 +164,8 @@ def restore(
 def _expected(
     card: IdentityCard | None, fingerprint: str | None, trust: bool
 ) -> tuple[str, str] | None:
-    """The fingerprint the backup's card must have, and whose it is; None when the operator trusts the card
-    inside the backup. `UsageError` unless exactly one of the three is given."""
+    """The fingerprint the backup's card must have, and whose it is; None when the operator
+    trusts the card inside the backup. `UsageError` unless exactly one of the three is given."""
     given = [card is not None, fingerprint is not None, trust]
     if sum(given) != 1:
         raise UsageError(
