@@ -19,7 +19,7 @@ from importlib import resources
 from babel.dates import format_date
 
 from gsomia.treaty import names
-from gsomia.treaty.reasons import explain
+from gsomia.treaty.reasons import CHOICES, explain
 
 LANGUAGES = names.LANGUAGES  # checked where a person's language is set
 DEFAULT = "en"
@@ -79,6 +79,8 @@ class Translator:
             return self._own.get(f"list.{value}", value)
         if name == "why":  # a reason inside a reason
             return self.reason(value).text
+        if name in CHOICES and self.language != DEFAULT:  # a status or kind, in words here
+            return self._own.get(choice_key(name, value), value)
         return value
 
     def label_name(self, key: str) -> str:
@@ -101,6 +103,19 @@ class Translator:
         at = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
         clock = at.strftime("%H:%M:%S" if seconds else "%H:%M")
         return f"{self.day(at.date())} {clock} UTC"
+
+
+#: Choices the pages already name where they list them (a consent's, a case's, a holding's).
+_CHOICE_KEYS = {
+    "consent_status": "consent_{}",
+    "case_state": "case_state.{}",
+    "holding_state": "holding_{}",
+}
+
+
+def choice_key(name: str, word: str) -> str:
+    """The catalogue key of `word`, one of the `CHOICES` of the placeholder `name`."""
+    return _CHOICE_KEYS.get(name, f"reason_word.{name}.{{}}").format(word)
 
 
 def pick_language(accept_language: str) -> str:
