@@ -72,7 +72,9 @@ def _said(node: ast.expr, scope: _Scope, line: int, depth: int = 0) -> list[tupl
                 assert isinstance(part, ast.FormattedValue)
                 inner = _said(part.value, scope, line, depth + 1) if depth < 3 else None
                 wordy = inner is not None and part.conversion == -1
-                parts.append(inner if wordy and inner else [(SAMPLE, 1)])
+                # A value said with `!r` is quoted, as a SPIF names its tag sets.
+                sample = f"'{SAMPLE}'" if part.conversion == ord("r") else SAMPLE
+                parts.append(inner if wordy and inner else [(sample, 1)])
         return [
             ("".join(s for s, _ in chosen), sum(h for _, h in chosen))
             for chosen in itertools.product(*parts)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.treaty.test_treaty_categories import ACME, LABELS, REL
 from tests.web.said import SAMPLE, Said, said_in
 
 from gsomia.exchange import outbox
@@ -128,6 +129,8 @@ def _drawn(name: str) -> st.SearchStrategy[str]:
         return _ACT
     if name in reasons.CHOICES:
         return st.sampled_from(reasons.CHOICES[name])
+    if name in reasons._QUOTES:  # a tag set as a SPIF problem names it
+        return _WORDS.map(repr)
     return _WORD if name in reasons._WORDS else _WORDS
 
 
@@ -275,3 +278,35 @@ def test_a_status_inside_a_reason_is_said_in_the_readers_language() -> None:
         "k-1은(는) 교차 세단(으)로 파기할 수 있음"
     )
     assert Translator("en").reason("JPN refused visit v-1").text == "JPN refused visit v-1"
+
+
+@given(categories=LABELS, classification=st.sampled_from(["PUBLIC", "INTERNAL", "CONFIDENTIAL"]))
+def test_every_problem_a_spif_finds_is_said_in_every_language(
+    categories: list[tuple[str, str, list[str]]], classification: str
+) -> None:
+    # The SPIF's problems are listed, not decided, so the walk above does not see them: a
+    # property over the rules' test SPIF (every rule of ADR 0104) draws them instead.
+    categories = [*categories, (REL, "PERMISSIVE", ["MOCK", "EU", "PHONY"])]
+    problems = ACME.category_problems(classification, categories)
+    if not problems:
+        return
+    refusal = f"the ACME SPIF refuses the label's categories: {'; '.join(problems)}"
+    for language in [lang for lang in LANGUAGES if lang != "en"]:
+        said = Translator(language).reason(refusal)
+        assert said.code == "spif_refuses"
+        for problem in problems:
+            found = Translator(language).reason(problem)
+            assert (found.language, found.text) != ("en", problem), (language, problem)
+
+
+def test_a_spif_refusal_is_said_in_the_readers_language() -> None:
+    refusal = (
+        "the ACME SPIF refuses the label's categories: 'Releasable To' MOCK is excluded at "
+        "PUBLIC (excludedClass); CONFIDENTIAL requires one or more of 'Releasable To' MOCK, "
+        "'Releasable To' PHONY (requiredCategory); 'Releasable To' is PERMISSIVE, not RESTRICTIVE"
+    )
+    assert Translator("ja").reason(refusal).text == (
+        "ACMEのSPIFがラベルのカテゴリを拒否: 'Releasable To' MOCKはPUBLICでは除外される "
+        "(excludedClass); CONFIDENTIALには'Releasable To' MOCK, 'Releasable To' PHONYのうち"
+        "一つ以上が必要 (requiredCategory); 'Releasable To'は制限型ではなく許可型"
+    )

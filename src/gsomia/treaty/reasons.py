@@ -145,6 +145,20 @@ REASONS: dict[str, str] = {
         "need-to-know: the reader holds none of the label's permissive category {category} "
         "({values})"
     ),
+    # The SPIF's refusal of a label's categories at publication (ADR 0104): each problem is a
+    # reason of its own, named with the rule it breaks.
+    "spif_refuses": "the {policy} SPIF refuses the label's categories: {problems}",
+    "category_other_kind": "{category} is {tag_kind}, not {wanted_kind}",
+    "category_not_defined": "the policy defines no category {category}",
+    "category_single": "{category} allows one value only (singleSelection)",
+    "category_no_value": "{category} has no value {value}",
+    "category_excluded_class": "{category} {value} is excluded at {level} (excludedClass)",
+    "category_excludes": (
+        "{category} {value} excludes {other_category} {other_value} (excludedCategory)"
+    ),
+    "category_requires": "{category} {value} requires {why} (requiredCategory)",
+    "class_requires": "{level} requires {why} (requiredCategory)",
+    "category_requirement": "{operation} of {groups}",
     # Node: reading, contractors, sharing.
     "contractor_record": "{person}'s contractor record: {why}",
     "assurance_given_reference": "assurance given: {reference}",
@@ -527,9 +541,16 @@ _WORDS = {
     "message_kind",
     "third",
 }
+#: A SPIF's tag set as a problem names it: quoted (`repr`), so "{category} {value}" splits where
+#: the quotes end.
+_QUOTED = r"'[^']*'"
+_QUOTES = {"category", "other_category"}
 #: A placeholder that holds one of a few known words (a status, a kind): its pattern takes
 #: those words only, and a page says each in its language (`reason_word.<name>.<word>`).
 CHOICES: dict[str, tuple[str, ...]] = {
+    "tag_kind": ("RESTRICTIVE", "PERMISSIVE", "INFORMATIVE"),
+    "wanted_kind": ("RESTRICTIVE", "PERMISSIVE", "INFORMATIVE"),
+    "operation": ("exactly one", "one or more", "all"),
     "consent_status": ("requested", "granted", "refused", "revoked", "expired"),
     "case_state": ("reported", "originator_notified", "investigating", "findings_sent", "closed"),
     "holding_state": ("held", "destroyed", "returned"),
@@ -587,6 +608,8 @@ def _shape(name: str) -> str:
         return _ACT
     if name in CHOICES:
         return "|".join(re.escape(word) for word in CHOICES[name])
+    if name in _QUOTES:
+        return _QUOTED
     return _ONE_WORD if name in _WORDS else ".+?"
 
 

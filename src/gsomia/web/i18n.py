@@ -70,7 +70,7 @@ class Translator:
             text = f"{text} ({found.requirement})"
         return Said(text, self.language, found.code)
 
-    def _value(self, name: str, value: str) -> str:
+    def _value(self, name: str, value: str) -> str:  # noqa: PLR0911 - one answer per kind
         if name == "state":  # an agreement's state, said as the state column says it
             return self._own.get(f"state_{value}", value)
         if name == "act":  # a role's action, named as the people's pages name it
@@ -79,6 +79,8 @@ class Translator:
             return self._own.get(f"list.{value}", value)
         if name == "why":  # a reason inside a reason
             return self.reason(value).text
+        if name == "problems":  # reasons, one after another
+            return "; ".join(self.reason(problem).text for problem in value.split("; "))
         if name in CHOICES and self.language != DEFAULT:  # a status or kind, in words here
             return self._own.get(choice_key(name, value), value)
         return value
@@ -115,6 +117,8 @@ _CHOICE_KEYS = {
 
 def choice_key(name: str, word: str) -> str:
     """The catalogue key of `word`, one of the `CHOICES` of the placeholder `name`."""
+    if name in ("tag_kind", "wanted_kind"):  # a 4774 category type, as the label table says it
+        return f"label_type.{word.lower()}"
     return _CHOICE_KEYS.get(name, f"reason_word.{name}.{{}}").format(word)
 
 
