@@ -105,7 +105,11 @@ class Node:
         #: CCEB precedence in this process: bulk work yields while FLASH is handled.
         self.precedence = PrecedenceGate()
         #: Each partner's FLASH budget (`gsomia.treaty.flash`): past it, FLASH is IMMEDIATE.
-        self.flash_budgets = FlashBudgets(self.metrics.flash_demoted)
+        #: Shared by the node's processes on PostgreSQL (ADR 0127), in this one's on SQLite.
+        self.flash_budgets = FlashBudgets(
+            self.metrics.flash_demoted,
+            shared=self.engine if self.engine.dialect.name == "postgresql" else None,
+        )
         self.worker = DeliveryWorker(
             self.engine,
             sender=self.nation,
@@ -153,6 +157,7 @@ class Node:
         its own (a pooled connection is never shared across processes), and a claimant name
         of its own."""
         self.engine.dispose(close=False)
+        self.flash_budgets.after_fork()
         self.fanout.origin = secrets.token_hex(8)  # its words are not its parent's
         self._claim_rows()
         self.keeper = False  # until it holds the keeper's lock (`gsomia.node.keeping`)

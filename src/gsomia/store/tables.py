@@ -12,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -87,6 +88,21 @@ login_failures = Table(
     Column("source", String(64), primary_key=True),  # the client's address; "" if unknown
     Column("failures", Integer, nullable=False),
     Column("last_failure_at", UTCDateTime, nullable=False),
+)
+
+#: Token buckets the node's processes share (ADR 0127), such as a partner's FLASH budget (ADR
+#: 0092): one row per (kind, holder), replaced only as the turn its taker read, so N processes
+#: give a partner what one process would. `over`: the holder's last take found the bucket
+#: empty (a run of refusals began).
+shared_buckets = Table(
+    "shared_buckets",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("holder", String(128), primary_key=True),
+    Column("tokens", Float, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("over", Boolean, nullable=False),
+    Column("turn", BigInteger, nullable=False),  # compare and set: `store.buckets.replace`
 )
 
 peers = Table(
