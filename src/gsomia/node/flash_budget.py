@@ -28,16 +28,7 @@ from sqlalchemy.exc import DBAPIError
 from gsomia.store import buckets
 from gsomia.store.buckets import FULL, Bucket
 from gsomia.store.db import unsynced
-from gsomia.treaty.decision import Decision
-from gsomia.treaty.flash import (
-    ARTICLE,
-    DEMOTED_TO,
-    REQUIREMENT,
-    FlashBudget,
-    FlashRuling,
-    FlashState,
-    rule_flash,
-)
+from gsomia.treaty.flash import FlashBudget, FlashRuling, FlashState, rule_flash
 from gsomia.treaty.items import Precedence
 
 log = logging.getLogger("gsomia.precedence")
@@ -109,13 +100,13 @@ class FlashBudgets:
                 if not error.connection_invalidated or attempt > 0:
                     raise
         self._buckets.pop(partner, None)
-        contended = Decision.deny(
-            f"the partner's FLASH budget was taken by the node's other processes {TRIES} times"
-            f" while this message was ruled on: handled as {DEMOTED_TO.name}",
-            ARTICLE,
-            REQUIREMENT,
+        # Taken as spent: the rule's own ruling on an empty bucket (IMMEDIATE, never dropped).
+        log.warning(
+            "%s: FLASH budget taken by the node's other processes %d times while ruling",
+            partner,
+            TRIES,
         )
-        return FlashRuling(DEMOTED_TO, contended, ruling.state), True
+        return rule_flash(budget, FlashState(0.0, now), now), True
 
 
 def _ruled(bucket: Bucket, budget: FlashBudget, now: datetime) -> tuple[FlashRuling, bool, Bucket]:
