@@ -101,3 +101,57 @@ def test_stored_v2_batch_opens_and_keeps_its_root(profile: str) -> None:
     ]  # fmt: skip
     assert got == V2["messages"]
     assert cbor.loads(data, what="batch", limit=1 << 24)["head"]["root"].hex() == vector["root"]
+
+
+# Stream envelopes (ADR 0022): tests/vectors/seal/stream-<profile>.bin, made by
+# make_vectors_stream.py. A faster stream (ADR 0125) must still open these and write the same
+# chunk frames.
+_STREAM_SPEC = importlib.util.spec_from_file_location(
+    "make_vectors_stream", VECTORS / "make_vectors_stream.py"
+)
+assert _STREAM_SPEC is not None
+assert _STREAM_SPEC.loader is not None
+_STREAM_MAKER = importlib.util.module_from_spec(_STREAM_SPEC)
+_STREAM_SPEC.loader.exec_module(_STREAM_MAKER)
+
+
+def _stream_frames(data: bytes) -> list[tuple[bytes, bytes]]:
+    from gsomia.seal.stream import MAGIC  # noqa: PLC0415
+
+    frames, pos = [], len(MAGIC)
+    while pos < len(data):
+        kind, size = data[pos : pos + 1], int.from_bytes(data[pos + 1 : pos + 5])
+        frames.append((kind, data[pos + 5 : pos + 5 + size]))
+        pos += 5 + size
+    return frames
+
+
+@pytest.mark.parametrize("profile", ["pq", "cnsa2", "classic"])
+def test_stored_stream_opens_from_memory_and_from_a_file(profile: str, tmp_path: Path) -> None:
+    import io  # noqa: PLC0415
+
+    from gsomia.seal.stream import open_file, open_stream  # noqa: PLC0415
+
+    vector = DATA["profiles"][profile]
+    stored = _STREAM_MAKER.path(profile)
+    where = {
+        "keys": keys_from_seeds(profile, vector["recipient"]["seeds"]),
+        "senders": [parse_card(json.dumps(vector["sender"]["card"]))],
+        "allowed_profiles": ALL_PROFILES,
+    }
+    out = io.BytesIO()
+    opened = open_stream(io.BytesIO(stored.read_bytes()), out, **where)
+    assert out.getvalue() == _STREAM_MAKER.CONTENT
+    assert (opened.label, opened.envelope_id) == (DATA["label"], f"stream-vector-{profile}")
+    assert opened.length == len(_STREAM_MAKER.CONTENT)
+    open_file(stored, tmp_path / "content", **where)
+    assert (tmp_path / "content").read_bytes() == _STREAM_MAKER.CONTENT
+
+
+@pytest.mark.parametrize("profile", ["pq", "cnsa2", "classic"])
+def test_stream_chunks_are_reproduced(profile: str) -> None:
+    again = _STREAM_MAKER.seal(profile, DATA["profiles"][profile])
+    stored = _STREAM_MAKER.path(profile).read_bytes()
+    chunks = [f for f in _stream_frames(again) if f[0] in (b"C", b"F")]
+    assert chunks == [f for f in _stream_frames(stored) if f[0] in (b"C", b"F")]
+    assert [k for k, _ in _stream_frames(again)] == [b"H", b"C", b"F", b"S"]

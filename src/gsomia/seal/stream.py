@@ -116,16 +116,20 @@ def seal_stream(
     canonical_label: LabelCanon = canonical_json,
     chunk_size: int = DEFAULT_CHUNK,
     envelope_id: str | None = None,
+    _stream_key: bytes | None = None,
+    _nonce_prefix: bytes | None = None,
 ) -> str:
     """Seal everything `src` yields into `dst` as a stream envelope; return the envelope id.
 
-    Memory stays at about two chunks whatever the content size.
+    Memory stays at about two chunks whatever the content size. `_stream_key` and
+    `_nonce_prefix` are a private hook for deterministic test vectors; never pass them.
     """
     prof = check_recipients(keys, recipients, allowed_profiles)
     if not MIN_CHUNK <= chunk_size <= MAX_CHUNK:
         raise UsageError(f"chunk_size must be within {MIN_CHUNK}..{MAX_CHUNK} bytes")
     envelope_id = envelope_id or b64u(os.urandom(16))
-    stream_key, prefix = AESGCM.generate_key(256), os.urandom(7)
+    stream_key = _stream_key or AESGCM.generate_key(256)
+    prefix = _nonce_prefix or os.urandom(7)
     protected = {
         "enc": prof.enc,
         "cty": KEY_CTY,
