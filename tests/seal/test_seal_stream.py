@@ -169,3 +169,53 @@ def test_content_past_the_memory_spool_spills_to_a_file_and_arrives_whole(
     assert out.getvalue() == content
     assert opened.length == len(content)
     assert list(tmp_path.iterdir()) == []  # the spill file is anonymous and gone
+
+
+class _Trickle:
+    """A reader that hands out at most `step` bytes a call, as pipes and sockets do; with
+    `readinto` or (like some wrappers) without it."""
+
+    def __init__(self, data: bytes, step: int, *, readinto: bool) -> None:
+        self._data, self._pos, self._step = data, 0, step
+        if readinto:
+            self.readinto = self._readinto
+
+    def read(self, size: int = -1) -> bytes:
+        size = self._step if size < 0 else min(size, self._step)
+        part = self._data[self._pos : self._pos + size]
+        self._pos += len(part)
+        return part
+
+    def _readinto(self, buffer: memoryview) -> int:
+        part = self.read(len(buffer))
+        buffer[: len(part)] = part
+        return len(part)
+
+
+@pytest.mark.parametrize("readinto", [True, False])
+def test_short_reads_seal_and_open_the_same_content(nodes: Nodes, readinto: bool) -> None:
+    content = os.urandom(2 * CHUNK + 17)
+    sealed = io.BytesIO()
+    seal_stream(
+        _Trickle(content, 4093, readinto=readinto),  # type: ignore[arg-type]
+        sealed,
+        label=LABEL,
+        keys=nodes["pq", "KOR"].keys,
+        recipients=[nodes["pq", "JPN"].card],
+        now=NOW,
+        chunk_size=CHUNK,
+    )
+    assert [kind for kind, _ in frames(sealed.getvalue())] == [b"H", b"C", b"C", b"F", b"S"]
+    out = io.BytesIO()
+    open_stream(
+        _Trickle(sealed.getvalue(), 4093, readinto=readinto),  # type: ignore[arg-type]
+        out,
+        keys=nodes["pq", "JPN"].keys,
+        senders=[nodes["pq", "KOR"].card],
+    )
+    assert out.getvalue() == content
+
+
+def test_a_chunk_frame_too_short_for_its_tag_is_refused(nodes: Nodes) -> None:
+    parts = frames(seal(nodes, os.urandom(10)))
+    _rejects(nodes, join([parts[0], (b"F", b"short"), parts[-1]]), "wrong size")
