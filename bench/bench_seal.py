@@ -6,7 +6,9 @@ avoid: AES-256-GCM encryption and decryption of the content, one hybrid HPKE
 signature and verification of the content — as signatures over large content are made, over
 its SHA-256 digest (computed once by the signer, once by the verifier). Everything else an
 envelope adds (JSON, base64url, the binding, the chunk framing, the spool) is what the ratio
-measures.
+measures. The 16 MiB stream has a floor of its own (`bench.floors.stream_floor`): the same
+operations, its outputs into buffers the process already holds (ADR 0125); beside the wall-time
+pair the note gives each side's least CPU time per call.
 """
 
 from __future__ import annotations
