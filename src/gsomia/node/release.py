@@ -19,6 +19,7 @@ from gsomia.errors import Conflict, InputError, NotFound
 from gsomia.exchange import outbox
 from gsomia.exchange.kinds import Kind, item_header
 from gsomia.exchange.outbox import priority
+from gsomia.labels import ConfidentialityLabel
 from gsomia.node import audit
 from gsomia.node.authority import authorise
 from gsomia.node.people import to_person
@@ -87,12 +88,14 @@ def plan(
     now: datetime,
     *,
     binding: dict[str, Any] | None = None,
+    label: ConfidentialityLabel | None = None,
 ) -> list[Outcome]:
     """Decide for each partner and queue for the allowed ones (no database writes).
 
     `binding` is the originator's binding of the item, when the caller bound several items
-    released together under one signature (`bindings`); otherwise it is made here."""
-    own = items.to_item(record, node.schemes)
+    released together under one signature (`bindings`); otherwise it is made here. `label` is
+    the record's label parsed, when the caller has just made it."""
+    own = items.to_item(record, node.schemes, label=label)
     outcomes: list[Outcome] = []
     for nation in nations:
         decision, item, agreement, card = _provision(node, own, nation, release_for(nation), now)
