@@ -9,10 +9,12 @@ import uuid
 from dataclasses import replace
 from datetime import timedelta
 
+from gsomia.node import sharing
 from gsomia.node.runtime import Node
 from gsomia.seal import parse_held_card
 from gsomia.seal.held import held, open_holding
 from gsomia.seal.sealed import OpenedV2
+from gsomia.stix.objects import object_of, serialised
 from gsomia.store import holdings
 from gsomia.store.holdings import HoldingRecord
 
@@ -30,11 +32,13 @@ def template_of(node: Node, item_id: str) -> HoldingRecord:
 def copy_holdings(node: Node, template: HoldingRecord, count: int, *, after: int = 0) -> set[str]:
     """`count` holdings like `template` (same labels, agreement and purpose; a title and item id
     of their own; received 1 ms apart after the template, from copy number `after` on), each
-    sealed at rest for its own id as receipt seals it. Their item ids."""
+    sealed at rest for its own id as receipt seals it, with the STIX object receipt makes
+    (ADR 0124). Their item ids."""
     card = parse_held_card(json.dumps(template.sender_card).encode())
     envelope = holdings.envelope_of(template, node.vault)
     opened = open_holding(node.keys, template.id, envelope, template.format, card)
     assert isinstance(opened, OpenedV2), "copies are of a v2 holding"
+    item = sharing.holding_item(node, template)
     made: set[str] = set()
     for start in range(after, after + count, CHUNK):
         rows = []
@@ -52,6 +56,9 @@ def copy_holdings(node: Node, template: HoldingRecord, count: int, *, after: int
             )
             values = holdings._values(record)
             values.pop("data_key")
+            values["stix"] = serialised(
+                object_of(replace(item, item_id=item_id, title=record.title))
+            )
             rows.append(values)
             made.add(item_id)
         with node.engine.begin() as conn:

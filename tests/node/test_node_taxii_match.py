@@ -12,7 +12,7 @@ from tests.node.node_fixtures import LAUNCH, Cast
 from gsomia.errors import NotFound
 from gsomia.node import sharing, taxii
 from gsomia.stix.matching import Match, match_of
-from gsomia.stix.objects import EXTENSION_ID, object_of, stix_id
+from gsomia.stix.objects import EXTENSION_ID, stix_id
 from gsomia.store.tables import access_log
 
 AGREEMENT = "KOR-JPN-2016"
@@ -58,7 +58,7 @@ def _matched(cast: Cast, name: str, params: dict[str, str], limit: int = 2) -> l
     objects: list[dict[str, Any]] = []
     while True:
         page = taxii.objects_page(node, user, found, next_=next_, limit=limit, match=match)
-        objects.extend(object_of(h.item) for h in page.objects)
+        objects.extend(h.object for h in page.objects)
         if not page.more:
             return objects
         next_ = page.next
@@ -109,7 +109,7 @@ def test_one_object_the_version_filter_does_not_admit_is_not_found_nor_logged(
 ) -> None:
     node, sato, found = cast.nodes["JPN"], cast.user("JPN", "sato"), _collection(cast, "sato")
     got = taxii.get_object(node, sato, found, held["ind"], match_of({"match[version]": "first"}))
-    assert object_of(got.item)["id"] == held["ind"]
+    assert got.object["id"] == held["ind"]
     before = _reads(cast, "sato")
     with pytest.raises(NotFound):
         taxii.get_object(

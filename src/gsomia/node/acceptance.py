@@ -27,6 +27,7 @@ from gsomia.node.runtime import CHANNEL, Node
 from gsomia.seal import IdentityCard, Opened, content_sha256, verify_binding
 from gsomia.seal.held import held
 from gsomia.seal.sealed import OpenedV2
+from gsomia.stix.objects import StixItem, created_of, object_of, serialised
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.items import Holding, Item, Precedence, receive
 from gsomia.treaty.provision import classic_crypto_denial
@@ -55,6 +56,7 @@ class Accepted:
     # What the holding keeps: a v1 envelope (format 1) or the v2 message sealed at rest (2)
     envelope: bytes = b""
     format: int = 1
+    stix: bytes | None = None  # its STIX object's JSON, made once here (ADR 0124)
 
 
 @dataclass(frozen=True)
@@ -157,7 +159,33 @@ def examine(
         binding=opened.label.get("binding"),  # verified above if present; onward: required
         envelope=envelope,
         format=form,
+        stix=_stix(item, title, opened, label_to_obj(local)),
     )
+
+
+def _stix(
+    item: Item, title: str, opened: Opened | OpenedV2, national: dict[str, Any]
+) -> bytes | None:
+    """The STIX object the holding is handed over as (ADR 0124), made once here from what was
+    just verified, as `sharing.holding_item` makes it from the envelope on a read; None for
+    content no object can be made of (a `stix+json` item that is not one JSON object): a read
+    then rebuilds it, and fails, as before."""
+    made = StixItem(
+        item_id=item.id,
+        title=title,
+        originator=item.originator,
+        created=created_of(opened.label["label"]),
+        media_type=opened.media_type,
+        content=opened.content,
+        purpose=item.purpose,
+        precedence=item.precedence.name,
+        originator_label=opened.label["label"],
+        national_label=national,
+    )
+    try:
+        return serialised(object_of(made))
+    except (ValueError, TypeError, KeyError, RecursionError):
+        return None
 
 
 def _decide(

@@ -169,6 +169,7 @@ def _holding_row(result: Accepted, sender: str, now: datetime) -> dict[str, Any]
         "consent_id": result.consent_id or None,
         "approved_purposes": list(result.approved_purposes),
         "binding": json.dumps(result.binding) if result.binding is not None else None,
+        "stix": result.stix,  # sealed by `insert_rows` under the holding's data key
     }
 
 

@@ -23,7 +23,7 @@ from gsomia.node.people import to_person
 from gsomia.node.runtime import Node
 from gsomia.seal import IdentityCard, parse_held_card
 from gsomia.seal.held import open_holding
-from gsomia.stix.objects import StixItem
+from gsomia.stix.objects import StixItem, created_of, object_of, serialised
 from gsomia.store import holdings, items
 from gsomia.store.holdings import HoldingRecord
 from gsomia.store.items import ItemRecord
@@ -69,11 +69,18 @@ class Reader:
 
 @dataclass(frozen=True)
 class Handed:
-    """One object handed over: the item it is, when it was added here, its key."""
+    """One object handed over: its STIX JSON as served, when it was added here, its key and
+    the item it is of."""
 
-    item: StixItem
+    data: bytes  # its JSON (`stix.objects.serialised`): what a TAXII answer splices unchanged
     added: datetime
     key: str  # the holding's or own item's id
+    item_id: str
+
+    @property
+    def object(self) -> dict[str, Any]:
+        found: dict[str, Any] = json.loads(self.data)
+        return found
 
 
 def reader_of(node: Node, user: UserRecord) -> Reader:
@@ -135,7 +142,7 @@ def holding_item(node: Node, record: HoldingRecord) -> StixItem:
         item_id=record.item_id,
         title=record.title,
         originator=record.originator,
-        created=_created(record.original_label),
+        created=created_of(record.original_label),
         media_type=record.media_type,
         content=opened.content,
         purpose=record.purpose,
@@ -145,9 +152,12 @@ def holding_item(node: Node, record: HoldingRecord) -> StixItem:
     )
 
 
-def _created(label: Mapping[str, Any]) -> datetime:
-    """The label's creation time (its `CreationTime`, as `gsomia.labels.json` writes it)."""
-    return datetime.fromisoformat(str(label["CreationTime"]).replace("Z", "+00:00"))
+def holding_json(node: Node, record: HoldingRecord) -> bytes:
+    """A holding's STIX object as served: the one it keeps, made at receipt (ADR 0124), or,
+    for a row that keeps none (from before, or re-marked since), rebuilt from its envelope as
+    `holding_item` opens it. Only ever called after the read decision allowed it."""
+    kept = holdings.stix_of(record, node.vault)
+    return kept if kept is not None else serialised(object_of(holding_item(node, record)))
 
 
 def own_item(record: ItemRecord) -> StixItem:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from gsomia.node.sessions import check_credentials
 from gsomia.node.sharing import Handed
 from gsomia.stix.intake import Intake, Refused, take_in
 from gsomia.stix.matching import Match
-from gsomia.stix.objects import NAMESPACE, STIX_MEDIA_TYPE, object_of, stix_id
+from gsomia.stix.objects import NAMESPACE, STIX_MEDIA_TYPE
 from gsomia.store import holdings, items, taxii_statuses
 from gsomia.store.holdings import HoldingRecord
 from gsomia.store.taxii_statuses import KeptStatus
@@ -64,12 +65,13 @@ __all__ = [
 MAX_LIMIT = 1000
 #: Rows read from the store at a time while a page is filled (a page of 1 does not read 1).
 SCAN_CHUNK = 100
-#: The content a page carries at most, past the object that crosses it: a partner's items
-#: may be 32 MB each, and a page of 1,000 held them all at once (found by the attack).
+#: The objects' JSON a page carries at most, past the object that crosses it: a partner's
+#: items may be 32 MB each, and a page of 1,000 held them all at once (found by the attack).
 PAGE_BYTES = 64 << 20
-#: The envelope bytes one store read of a page's handed rows carries at most (past its first
-#: row): a page holds one such read beside the content it carries, so at most `PAGE_BYTES`
-#: plus this plus the object that crosses it.
+#: The bytes (kept STIX objects, or envelopes of rows that keep none) one store read of a
+#: page's handed rows carries at most (past its first row): a page holds one such read
+#: beside the objects it carries, so at most `PAGE_BYTES` plus this plus the object that
+#: crosses it.
 READ_BYTES = 8 << 20
 DEFAULT_LIMIT = 100
 MAX_POSTED = 1000  # objects in one envelope: `publish.MAX_BATCH`
@@ -225,12 +227,12 @@ def objects_page(
             if carried >= PAGE_BYTES:
                 stop, more = at, True
                 break
-            item = sharing.holding_item(node, next(wholes))
-            if match.filters and not match.admits(object_of(item)):
+            data = sharing.holding_json(node, next(wholes))
+            if match.filters and not match.admits(json.loads(data)):
                 continue
             decided.append((record.id, decision))
-            handed.append(Handed(item, record.received_at, record.id))
-            carried += len(item.content)
+            handed.append(Handed(data, record.received_at, record.id, record.item_id))
+            carried += len(data)
         if stop:
             after, scanned = (seen[stop - 1][0].received_at, seen[stop - 1][0].id), scanned + stop
         if not more:
@@ -311,8 +313,10 @@ def get_object(
     if not decision.allowed:
         sharing.hand_over(node, reader, [(record.id, decision)], action=ACTION)
         raise NotFound(f"no object {object_id} in this collection")
-    handed = Handed(sharing.holding_item(node, record), record.received_at, record.id)
-    obj = object_of(handed.item)
+    handed = Handed(
+        sharing.holding_json(node, record), record.received_at, record.id, record.item_id
+    )
+    obj = handed.object
     if obj["id"] != object_id or not match.admits(obj):
         raise NotFound(f"no object {object_id} in this collection matches")
     sharing.hand_over(node, reader, [(record.id, decision)], action=ACTION)
@@ -445,11 +449,3 @@ def _draft(taken: Intake, partner: str, found: Collection) -> publish.Draft:
         feed=f"taxii:{found.agreement_id}:{found.purpose}"[:100],
         item_uuid=taken.item_uuid,
     )
-
-
-def object_stix_id(handed: Handed) -> str:
-    """The STIX id of a handed object, without serialising it (the report's, or the one the
-    item carries)."""
-    if handed.item.media_type == STIX_MEDIA_TYPE:
-        return str(object_of(handed.item)["id"])
-    return stix_id(handed.item.item_id)

@@ -40,11 +40,13 @@ __all__ = [
     "STIX_MEDIA_TYPE",
     "StixItem",
     "bundle_of",
+    "created_of",
     "definitions",
     "identity_id",
     "labels_of",
     "marking_of",
     "object_of",
+    "serialised",
     "stix_id",
 ]
 
@@ -228,6 +230,18 @@ def object_of(item: StixItem) -> dict[str, Any]:
         "extensions": {EXTENSION_ID: _extension(item, inline_content=text is not None)},
     }
     return report
+
+
+def serialised(obj: Mapping[str, Any]) -> bytes:
+    """An object's JSON as a TAXII answer carries it (compact, UTF-8): what a holding keeps,
+    made once at receipt, and what a page splices unchanged (ADR 0124)."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def created_of(label: Mapping[str, Any]) -> datetime:
+    """When an item was made: its originator's label's creation time (`CreationTime`, as
+    `gsomia.labels.json` writes it)."""
+    return datetime.fromisoformat(str(label["CreationTime"]).replace("Z", "+00:00"))
 
 
 def _timestamp(moment: datetime) -> str:

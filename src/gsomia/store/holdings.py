@@ -23,7 +23,10 @@ from sqlalchemy import (
     Row,
     RowMapping,
     Select,
+    case,
     func,
+    literal,
+    null,
     or_,
     select,
     tuple_,
@@ -31,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from gsomia.errors import StoreDamaged
+from gsomia.errors import StoreDamaged, VerificationError
 from gsomia.labels import label_from_obj
 from gsomia.seal.at_rest import TEXT_PREFIX, Vault, is_sealed, is_sealed_text
 from gsomia.store.items import handling_terms_of
@@ -71,6 +74,9 @@ class HoldingRecord:
     binding: str | None = None  # the originator's signed binding of label and content
     format: int = 1  # 1: a v1 envelope; 2: the v2 message sealed at rest (ADR 0070)
     data_key: bytes | None = None  # wrapped; the envelope is sealed under it (ADR 0075)
+    # Its STIX object as a TAXII page hands it over, sealed under the data key as stored
+    # (`stix_of` opens it); None on rows from before ADR 0124 and once re-marked.
+    stix: bytes | None = None
 
     @property
     def disposed(self) -> bool:
@@ -79,6 +85,7 @@ class HoldingRecord:
 
 
 ENVELOPE = "envelope"  # the column name its sealing is bound to
+STIX = "stix"
 
 
 def _described(m: RowMapping | Mapping[str, Any], vault: Vault) -> tuple[str, Any, Any, str | None]:
@@ -161,6 +168,7 @@ def _record(row: Row[Any] | RowMapping | Mapping[str, Any], vault: Vault) -> Hol
         format=m["format"],
         binding=binding,
         data_key=m.get("data_key"),
+        stix=m.get("stix"),
     )
 
 
@@ -214,7 +222,9 @@ Place = tuple[datetime, str]
 
 #: What a list reads of a holding: not its envelope, nor the card that verified it.
 _LISTED = [
-    column for column in holdings.c if column.name not in ("envelope", "binding", "local_label")
+    column
+    for column in holdings.c
+    if column.name not in ("envelope", "binding", "local_label", "stix")
 ]
 
 
@@ -302,12 +312,15 @@ def collection_page(
     item_ids: Sequence[str] | None = None,
 ) -> list[tuple[HoldingRecord, int]]:
     """The next `limit` holdings received under `agreement_id` for `purpose`, in (received,
-    id) order after the key `after`, each with its stored envelope's length in bytes: keyset
-    paging on `ix_holdings_collection`, so a page costs the same at any depth (ADR 0116).
-    Without envelope, sender card, binding or local label, as a list reads (`page`): a row
-    is only decided here; `completed` reads the rest of those handed over, in chunks the
+    id) order after the key `after`, each with the length in bytes of what `completed` reads
+    of it (its kept STIX object, or its envelope for a row that keeps none): keyset paging on
+    `ix_holdings_collection`, so a page costs the same at any depth (ADR 0116). Without
+    envelope, STIX object, sender card, binding or local label, as a list reads (`page`): a
+    row is only decided here; `completed` reads the rest of those handed over, in chunks the
     lengths size. `item_ids`: only holdings of these items (a TAXII `match[id]`)."""
-    length = func.length(holdings.c.envelope).label("envelope_bytes")
+    length = func.coalesce(func.length(holdings.c.stix), func.length(holdings.c.envelope)).label(
+        "envelope_bytes"
+    )
     query = select(*_LISTED, length).where(
         holdings.c.agreement_id == agreement_id, holdings.c.purpose == purpose
     )
@@ -333,16 +346,23 @@ def collection_page(
 def completed(
     conn: Connection, records: Sequence[HoldingRecord], vault: Vault
 ) -> dict[str, HoldingRecord]:
-    """`records` as `collection_page` read them, each completed with what it left out (the
-    envelope and its data key, the card that verified it and the local label, and the state as
-    it is now), by id: one query for the rows and one for their cards (stored once each, ADR
+    """`records` as `collection_page` read them, each completed with what it left out (its
+    kept STIX object and its data key, and the state as it is now; for a row that keeps no
+    STIX object, what rebuilds it: the envelope, the card that verified it and the local
+    label), by id: one query for the rows and one for their cards (stored once each, ADR
     0096), however many records. The title and the originator's label, opened by the scan,
     are not opened again, and the originator's binding is not read (None: what is handed over
     carries none; opening it was 4 % of a TAXII page). A record no longer stored is left
     out."""
     if not records:
         return {}
-    rest = (holdings.c.envelope, holdings.c.data_key, holdings.c.local_label)
+    kept = holdings.c.stix.is_not(None)
+    rest = (
+        holdings.c.stix,
+        holdings.c.data_key,
+        case((kept, literal(b"")), else_=holdings.c.envelope).label("envelope"),
+        case((kept, null()), else_=holdings.c.local_label).label("local_label"),
+    )
     query = select(
         holdings.c.id, holdings.c.title, holdings.c.state, holdings.c.sender_card_digest, *rest
     ).where(holdings.c.id.in_([record.id for record in records]))
@@ -356,7 +376,7 @@ def completed(
         if m is None or m["sender_card_digest"] not in cards:
             continue
         local = m["local_label"]
-        if _sealed_at_rest(m, vault) and local is not None:
+        if m["stix"] is None and _sealed_at_rest(m, vault) and local is not None:
             local = vault.metadata_key(m["id"]).open_json("local_label", local)
         found[record.id] = replace(
             record,
@@ -366,6 +386,7 @@ def completed(
             binding=None,
             local_label={} if local is None else local,
             state=m["state"],
+            stix=m["stix"],
         )
     return found
 
@@ -390,7 +411,8 @@ def add_all(conn: Connection, records: Sequence[HoldingRecord], vault: Vault) ->
 
 def insert_rows(conn: Connection, rows: Sequence[Mapping[str, Any]], vault: Vault) -> None:
     """Store holdings given as column values, each envelope sealed under a data key of its
-    own, kept wrapped beside it (ADR 0075)."""
+    own, kept wrapped beside it (ADR 0075), and the STIX object's JSON, if `stix` gives it
+    (plaintext here), sealed under the same key (ADR 0124)."""
     sealed, cards = [], {}
     for row in rows:
         key, wrapped = vault.new_data_key(row["id"])
@@ -401,12 +423,28 @@ def insert_rows(conn: Connection, rows: Sequence[Mapping[str, Any]], vault: Vaul
                 **stored,
                 **_seal_described(row, vault),
                 "envelope": key.seal(ENVELOPE, row["envelope"]),
+                "stix": None if row.get("stix") is None else key.seal(STIX, row["stix"]),
                 "data_key": wrapped,
                 "sender_card_digest": digest,
             }
         )
     _keep_cards(conn, cards)
     conn.execute(holdings.insert(), sealed)
+
+
+def stix_of(record: HoldingRecord, vault: Vault) -> bytes | None:
+    """The STIX object's JSON the holding keeps, opened under its data key; None if it keeps
+    none (from before ADR 0124, or re-marked since). StoreDamaged if it does not open as
+    this holding's: written in clear, or moved from another row (ADR 0088)."""
+    if record.stix is None:
+        return None
+    try:
+        return vault.data_key(record.id, record.data_key).open(STIX, record.stix)
+    except VerificationError as error:
+        raise StoreDamaged(
+            f"holding {record.id}'s STIX object does not open as its own: {error.message}",
+            hint="restore the database from a backup; rows in clear are never read as genuine",
+        ) from None
 
 
 def card_digest(card: Mapping[str, Any]) -> str:
@@ -463,6 +501,9 @@ def _values(record: HoldingRecord) -> dict[str, Any]:
     for name in ("original_label", "local_label", "sender_card"):
         values[name] = dict(values[name])
     values["approved_purposes"] = list(record.approved_purposes)
+    # A record's STIX object is as stored (sealed for its own row): never written again as
+    # given, since `insert_rows` takes it in plaintext.
+    values.pop("stix")
     return values
 
 
@@ -472,7 +513,7 @@ def empty(conn: Connection, holding_id: str, state: str) -> None:
     conn.execute(
         update(holdings)
         .where(holdings.c.id == holding_id)
-        .values(envelope=b"", data_key=None, state=state)
+        .values(envelope=b"", data_key=None, stix=None, state=state)
     )
 
 
@@ -495,7 +536,8 @@ def remark(
     vault: Vault,
 ) -> None:
     """Re-mark the holding as the originator's classification notice says (R14), its labels
-    sealed as they were stored (in clear only on a row from before)."""
+    sealed as they were stored (in clear only on a row from before). The STIX object it kept
+    carries the old labels: it is dropped, and rebuilt from the envelope when read."""
     title = conn.execute(select(holdings.c.title).where(holdings.c.id == holding_id)).scalar()
     labels: dict[str, Any] = {
         "local_label": dict(local_label),
@@ -508,7 +550,7 @@ def remark(
     conn.execute(
         update(holdings)
         .where(holdings.c.id == holding_id)
-        .values(local_level=local_level, binding=binding, **labels)
+        .values(local_level=local_level, binding=binding, stix=None, **labels)
     )
 
 

@@ -279,6 +279,10 @@ holdings = Table(
     # The originator's signed binding of label and content (JWS JSON, ADR 0061), passed on
     # with the item; none for an item received before bindings existed.
     Column("binding", Text),
+    # The STIX object a TAXII page hands over (ADR 0124), its JSON made once at receipt and
+    # sealed under the data key beside the envelope, so destruction erases it with the
+    # envelope; None on rows from before and once re-marked (rebuilt from the envelope then).
+    Column("stix", LargeBinary),
     # Lists read in these orders and stop when the page is full (ADR 0095).
     Index("ix_holdings_listed", "received_at", "id"),
     Index("ix_holdings_precedence_listed", "precedence", "received_at", "id"),
