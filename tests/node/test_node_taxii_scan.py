@@ -91,24 +91,40 @@ def _completing(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
 
     def counted(*args: Any, **kwargs: Any) -> dict[str, holdings.HoldingRecord]:
         found = real(*args, **kwargs)
-        reads.append((len(found), sum(len(record.envelope) for record in found.values())))
+        carried = sum(len(record.stix or record.envelope) for record in found.values())
+        reads.append((len(found), carried))
         return found
 
     monkeypatch.setattr(holdings, "completed", counted)
     return reads
 
 
+def test_a_page_of_small_kept_objects_reads_no_row_twice(
+    cast: Cast, collection_of_many: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each object kept at receipt, of at most INLINE_BYTES, comes with the scan's read of its
+    # row (ADR 0124): the decision and the object of one row version, in one query.
+    node, user = cast["JPN"], cast.user("JPN", "sato")
+    found = taxii.collection(node, user, AGREEMENT, LAUNCH)
+    reads = _completing(monkeypatch)
+    page = taxii.objects_page(node, user, found, limit=taxii.MAX_LIMIT)
+    assert len(page.objects) == taxii.MAX_LIMIT
+    assert reads == []
+
+
 def test_a_page_reads_its_handed_rows_in_chunks_not_one_by_one(
     cast: Cast, collection_of_many: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Each handed row was read whole by a query of its own: 53 % of a page's time (py-spy).
+    # Rows whose objects do not come with the scan (larger, or none kept) are read so.
+    monkeypatch.setattr(holdings, "INLINE_BYTES", 0)
     node, user = cast["JPN"], cast.user("JPN", "sato")
     found = taxii.collection(node, user, AGREEMENT, LAUNCH)
     reads = _completing(monkeypatch)
     page = taxii.objects_page(node, user, found, limit=taxii.MAX_LIMIT)
     assert len(page.objects) == taxii.MAX_LIMIT
     assert sum(n for n, _ in reads) == taxii.MAX_LIMIT
-    envelope = max(size // n for n, size in reads)
+    envelope = max(size // n for n, size in reads)  # what each read carried: kept objects
     # As few reads as READ_BYTES allows, each within it (past its first row).
     assert len(reads) <= -(-taxii.MAX_LIMIT * envelope // taxii.READ_BYTES) + 1 < 10
     assert all(size <= taxii.READ_BYTES + envelope for _, size in reads)
@@ -121,5 +137,14 @@ def test_a_refused_readers_page_reads_no_row_whole(
     node, user = cast["JPN"], cast.user("JPN", name)
     found = taxii.collection(node, user, AGREEMENT, LAUNCH)
     reads = _completing(monkeypatch)
+    opened: list[str] = []
+    real = holdings.stix_of
+
+    def counted(record: holdings.HoldingRecord, vault: Any) -> bytes | None:
+        opened.append(record.id)
+        return real(record, vault)
+
+    monkeypatch.setattr(holdings, "stix_of", counted)
     assert taxii.objects_page(node, user, found, limit=taxii.MAX_LIMIT).objects == []
     assert sum(n for n, _ in reads) == 0
+    assert opened == []  # the kept objects read with the rows stay sealed

@@ -219,7 +219,10 @@ def objects_page(
         more = len(rows) > want
         seen = _decided(node, reader, rows[:want], room=limit - len(handed))
         more = more or len(seen) < len(rows[:want])  # the page filled before the chunk ended
-        wholes = _completed(node, [(r, size) for r, size, d in seen if d.allowed])
+        # A row that came with its kept object needs no second read (`collection_page`).
+        wholes = _completed(
+            node, [(r, size) for r, size, d in seen if d.allowed and r.stix is None]
+        )
         stop = len(seen)  # rows of `seen` this page went past
         for at, (record, _, decision) in enumerate(seen):
             if not decision.allowed:
@@ -227,7 +230,7 @@ def objects_page(
             if carried >= PAGE_BYTES:
                 stop, more = at, True
                 break
-            data = sharing.holding_json(node, next(wholes))
+            data = sharing.holding_json(node, record if record.stix else next(wholes))
             if match.filters and not match.admits(json.loads(data)):
                 continue
             decided.append((record.id, decision))

@@ -86,18 +86,23 @@ class HoldingRecord:
 
 ENVELOPE = "envelope"  # the column name its sealing is bound to
 STIX = "stix"
+#: A kept STIX object up to this size is read with its row by a TAXII page's scan (sealed):
+#: a scan reads at most 1,001 rows, so at most about 8 MB of them, as `completed` reads.
+INLINE_BYTES = 8 << 10
 
 
-def _described(m: RowMapping | Mapping[str, Any], vault: Vault) -> tuple[str, Any, Any, str | None]:
+def _described(
+    m: RowMapping | Mapping[str, Any], vault: Vault, *, titled: bool = True
+) -> tuple[str, Any, Any, str | None]:
     """Title, original and local label, and the originator's binding (which carries the
     label too), opened (or as stored, for a row from before); a listed row's local label is
-    not read (None: `{}` on the record)."""
+    not read (None: `{}` on the record). Not `titled`: the title is left sealed ("")."""
     title, original = m["title"], m["original_label"]
     if not _sealed_at_rest(m, vault):
         return title, original, m["local_label"], m["binding"]  # from before ADR 0075
     key = vault.metadata_key(m["id"])
     return (
-        key.open_text("title", title),
+        key.open_text("title", title) if titled else "",
         key.open_json("original_label", original),
         *_label_and_binding(m, vault),
     )
@@ -141,9 +146,11 @@ def _seal_described(row: Mapping[str, Any], vault: Vault) -> dict[str, Any]:
     }
 
 
-def _record(row: Row[Any] | RowMapping | Mapping[str, Any], vault: Vault) -> HoldingRecord:
+def _record(
+    row: Row[Any] | RowMapping | Mapping[str, Any], vault: Vault, *, titled: bool = True
+) -> HoldingRecord:
     m = row._mapping if isinstance(row, Row) else row
-    title, original_label, local_label, binding = _described(m, vault)
+    title, original_label, local_label, binding = _described(m, vault, titled=titled)
     return HoldingRecord(
         id=m["id"],
         envelope_id=m["envelope_id"],
@@ -314,14 +321,20 @@ def collection_page(
     """The next `limit` holdings received under `agreement_id` for `purpose`, in (received,
     id) order after the key `after`, each with the length in bytes of what `completed` reads
     of it (its kept STIX object, or its envelope for a row that keeps none): keyset paging on
-    `ix_holdings_collection`, so a page costs the same at any depth (ADR 0116). Without
-    envelope, STIX object, sender card, binding or local label, as a list reads (`page`): a
-    row is only decided here; `completed` reads the rest of those handed over, in chunks the
-    lengths size. `item_ids`: only holdings of these items (a TAXII `match[id]`)."""
+    `ix_holdings_collection`, so a page costs the same at any depth (ADR 0116). What the read
+    decision asks, with the originator's label opened; not the title (left sealed: ""), the
+    envelope, sender card, binding or local label. A kept STIX object of at most
+    `INLINE_BYTES` comes with its row (sealed, as stored: `stix_of` opens it), so a page
+    hands it over from this one read, the decision and the object of the same row version;
+    `completed` reads the rest of those handed over, in chunks the lengths size.
+    `item_ids`: only holdings of these items (a TAXII `match[id]`)."""
     length = func.coalesce(func.length(holdings.c.stix), func.length(holdings.c.envelope)).label(
         "envelope_bytes"
     )
-    query = select(*_LISTED, length).where(
+    inline = case(
+        (func.length(holdings.c.stix) <= INLINE_BYTES, holdings.c.stix), else_=null()
+    ).label("stix")
+    query = select(*_LISTED, length, inline).where(
         holdings.c.agreement_id == agreement_id, holdings.c.purpose == purpose
     )
     if added_after is not None:
@@ -338,7 +351,7 @@ def collection_page(
         "local_label": None,  # the list shows this nation's marking, kept in clear beside it
     }
     return [
-        (_record({**row._mapping, **unread}, vault), int(row.envelope_bytes or 0))
+        (_record({**row._mapping, **unread}, vault, titled=False), int(row.envelope_bytes or 0))
         for row in conn.execute(query)
     ]
 
@@ -350,10 +363,10 @@ def completed(
     kept STIX object and its data key, and the state as it is now; for a row that keeps no
     STIX object, what rebuilds it: the envelope, the card that verified it and the local
     label), by id: one query for the rows and one for their cards (stored once each, ADR
-    0096), however many records. The title and the originator's label, opened by the scan,
-    are not opened again, and the originator's binding is not read (None: what is handed over
-    carries none; opening it was 4 % of a TAXII page). A record no longer stored is left
-    out."""
+    0096), however many records. The originator's label, opened by the scan, is not opened
+    again; the title only for a row that keeps no STIX object; the originator's binding is
+    not read (None: what is handed over carries none; opening it was 4 % of a TAXII page). A
+    record no longer stored is left out."""
     if not records:
         return {}
     kept = holdings.c.stix.is_not(None)
@@ -375,11 +388,14 @@ def completed(
         m = rows.get(record.id)
         if m is None or m["sender_card_digest"] not in cards:
             continue
-        local = m["local_label"]
-        if m["stix"] is None and _sealed_at_rest(m, vault) and local is not None:
-            local = vault.metadata_key(m["id"]).open_json("local_label", local)
+        local, title = m["local_label"], record.title
+        if m["stix"] is None and _sealed_at_rest(m, vault):  # rebuilt: title and labels
+            key = vault.metadata_key(m["id"])
+            title = key.open_text("title", m["title"])
+            local = None if local is None else key.open_json("local_label", local)
         found[record.id] = replace(
             record,
+            title=title,
             envelope=m["envelope"],
             data_key=m["data_key"],
             sender_card=cards[m["sender_card_digest"]],
