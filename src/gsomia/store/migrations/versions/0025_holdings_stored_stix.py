@@ -1,7 +1,7 @@
 """each holding keeps its STIX object, sealed under its data key, made once at receipt
 
-Revision ID: 0024
-Revises: 0023
+Revision ID: 0025
+Revises: 0024
 
 Rows from before keep `stix` empty and are served as before, rebuilt from the envelope on
 every read (ADR 0124); a re-marked holding's is emptied the same way.
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0024"
-down_revision = "0023"
+revision = "0025"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
