@@ -162,9 +162,12 @@ class LogEvent:
     body: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.kind not in EventKind.__members__.values():
-            raise InputError(f"unknown event kind {self.kind!r}")
-        object.__setattr__(self, "kind", EventKind(self.kind))  # "copy" given as a plain str
+        if not isinstance(self.kind, EventKind):  # "copy" given as a plain str
+            try:
+                kind = EventKind(self.kind)
+            except ValueError:
+                raise InputError(f"unknown event kind {self.kind!r}") from None
+            object.__setattr__(self, "kind", kind)
         # decoded JSON can hold any type in any field, whatever the annotations say
         actor: object = self.actor
         subjects: tuple[object, ...] = self.subjects

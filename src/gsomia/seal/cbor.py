@@ -25,6 +25,26 @@ def dumps(value: Any) -> bytes:
     return cbor2.dumps(value, canonical=True)
 
 
+def dumps_sealed(value: Any) -> bytes:
+    """CBOR of `value` for a value this node seals for itself (at rest, under its storage key):
+    cbor2's default encoding, not the deterministic one.
+
+    Such a value is only ever read back by this node, after AES-GCM under its own key
+    authenticated it, so one encoding per value buys nothing there, and it cost: the canonical
+    mode is four times the default's time, and the strict decoder's walk six times cbor2's (a
+    queued 1 KiB item: 85 and 131 µs against 21 and 23, load 8; issue 14)."""
+    return cbor2.dumps(value)
+
+
+def loads_sealed(data: bytes, *, what: str) -> Any:
+    """Decode what `dumps_sealed` (or `dumps`, before) wrote, once its seal authenticated it;
+    InputError naming `what` if it is not CBOR (only a node bug writes such a value)."""
+    try:
+        return cbor2.loads(data)
+    except Exception as error:  # cbor2 raises several decoder errors; all mean "not CBOR"
+        raise InputError(f"{what} is not CBOR") from error
+
+
 ITEMS = 1 << 16  # data items in one value, unless the caller says otherwise
 DEPTH = 16  # nesting of arrays and maps
 

@@ -18,7 +18,7 @@ from gsomia.seal import cbor
 from gsomia.seal.envelope import Opened, open_envelope
 from gsomia.seal.identity import IdentityCard
 from gsomia.seal.keys import NodeKeys
-from gsomia.seal.sealed import MAX_BATCH_BYTES, OpenedV2, Plain
+from gsomia.seal.sealed import OpenedV2, Plain
 from gsomia.seal.storage import open_at_rest, seal_at_rest
 
 
@@ -37,9 +37,9 @@ def _unplain(raw: dict[str, Any]) -> Plain:
 
 
 def _load(keys: NodeKeys, value: bytes, context: str) -> dict[str, Any]:
-    data = open_at_rest(keys, value, context)
+    data = open_at_rest(keys, value, context)  # authenticated: this node sealed it (cbor.py)
     try:
-        raw = cbor.loads(data, what="a stored message", limit=MAX_BATCH_BYTES)
+        raw = cbor.loads_sealed(data, what="a stored message")
     except Error as error:
         raise VerificationError(error.message) from error
     if not isinstance(raw, dict):
@@ -55,7 +55,7 @@ def _queued_for(message_id: str, peer: str) -> str:
 
 def queued(keys: NodeKeys, plain: Plain, peer: str) -> bytes:
     """`plain` sealed at rest for the outbox row of its message id, to `peer` only."""
-    return seal_at_rest(keys, cbor.dumps(_plain(plain)), _queued_for(plain.id, peer))
+    return seal_at_rest(keys, cbor.dumps_sealed(_plain(plain)), _queued_for(plain.id, peer))
 
 
 def unqueued(keys: NodeKeys, message_id: str, body: bytes, peer: str) -> Plain:
@@ -72,7 +72,7 @@ def bound_to_peer(keys: NodeKeys, message_id: str, body: bytes, peer: str) -> by
         _load(keys, body, _queued_for(message_id, peer))
     except VerificationError:
         raw = _load(keys, body, f"outbox:{message_id}")
-        return seal_at_rest(keys, cbor.dumps(raw), _queued_for(message_id, peer))
+        return seal_at_rest(keys, cbor.dumps_sealed(raw), _queued_for(message_id, peer))
     return None
 
 
@@ -84,7 +84,7 @@ def held(keys: NodeKeys, opened: OpenedV2, holding_id: str) -> bytes:
         "at": int(opened.sealed_at.timestamp() * 1000),
         "evidence": opened.evidence,
     }
-    return seal_at_rest(keys, cbor.dumps(record), f"holding:{holding_id}")
+    return seal_at_rest(keys, cbor.dumps_sealed(record), f"holding:{holding_id}")
 
 
 def open_held(keys: NodeKeys, holding_id: str, value: bytes, sender: IdentityCard) -> OpenedV2:
