@@ -151,6 +151,9 @@ def _format_time(when: datetime) -> str:
     return when.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
+_KIND_VALUES = frozenset(kind.value for kind in EventKind)
+
+
 @dataclass(frozen=True)
 class LogEvent:
     """One security event: what, when, who did it, to which things, and the details."""
@@ -162,12 +165,11 @@ class LogEvent:
     body: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.kind, EventKind):  # "copy" given as a plain str
-            try:
-                kind = EventKind(self.kind)
-            except ValueError:
-                raise InputError(f"unknown event kind {self.kind!r}") from None
-            object.__setattr__(self, "kind", kind)
+        given: object = self.kind
+        if not isinstance(given, EventKind):  # "copy" given as a plain str
+            if not isinstance(given, str) or given not in _KIND_VALUES:
+                raise InputError(f"unknown event kind {given!r}")
+            object.__setattr__(self, "kind", EventKind(given))
         # decoded JSON can hold any type in any field, whatever the annotations say
         actor: object = self.actor
         subjects: tuple[object, ...] = self.subjects
