@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,3 +126,24 @@ def test_a_partners_flash_budget_is_one_across_two_api_processes(
     # Per process, each would have let its 10 through: nothing demoted. Shared, 10 of 20.
     assert BURST - (minutes + 1) <= demoted <= BURST
     assert demoted > 0
+
+
+def test_an_outsiders_guesses_are_counted_once_across_two_api_processes(
+    net: tuple[DevNet, Second],
+) -> None:
+    """ADR 0089 lets a (name, source) pair 5 wrong passwords before it waits. Counted after
+    each check, guesses sent at once all read "no failures yet" and were all checked: more so
+    with each process. Each try is now counted before its password is checked."""
+    devnet, second = net
+    urls = [devnet.nodes["JPN"].url, second.url]
+    wrong = httpx.BasicAuth("sato", "not-her-password")
+
+    def guess(n: int) -> int:
+        with httpx.Client(timeout=120) as client:
+            return client.get(f"{urls[n % 2]}/taxii2/", auth=wrong).status_code
+
+    with ThreadPoolExecutor(16) as pool:
+        statuses = list(pool.map(guess, range(24)))
+    checked = statuses.count(401)  # a password checked and found wrong
+    assert checked == 5, statuses  # ADR 0089's five, not five per process or per thread
+    assert set(statuses) <= {401, 403, 429}, statuses  # 403: wait; 429: too many at once

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from tests.node.node_fixtures import Cast
 
-from gsomia.errors import RateLimited, Unauthenticated
+from gsomia.errors import PolicyDenied, RateLimited, Unauthenticated
 from gsomia.node import sessions, taxii
 from gsomia.store import users
 
@@ -24,8 +24,10 @@ AT_ONCE = 2  # two cores' worth of Argon2id, 128 MiB
 
 
 def _write_lock_taken(path: str) -> bool:
-    """Whether some connection holds SQLite's write lock on `path` (asked without waiting)."""
-    probe = sqlite3.connect(path, timeout=0, isolation_level=None)
+    """Whether some connection holds SQLite's write lock on `path` for longer than a second:
+    across a check (held until released), not the short transaction in which another guess
+    is counted before its check (ADR 0127)."""
+    probe = sqlite3.connect(path, timeout=1.0, isolation_level=None)
     try:
         probe.execute("BEGIN IMMEDIATE")
         probe.execute("ROLLBACK")
@@ -97,3 +99,30 @@ def test_a_sign_in_over_the_limit_is_refused_unchecked(
     with pytest.raises(RateLimited, match="at once"):
         sessions.sign_in(cast["JPN"], "sato", "whatever", "sid-over-the-limit")
     users._checking.release()
+
+
+def test_guesses_sent_at_once_get_the_five_tries_and_no_more(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counted after the check, guesses sent at once for one name and address all read "no
+    failures yet" and were all checked. Each try is counted before its check (ADR 0127); the
+    same with two real processes: `tests/integration/test_integration_shared_limits.py`."""
+    held = _Held(users._hasher, str(cast["JPN"].engine.url.database))
+    monkeypatch.setattr(users, "_hasher", held)
+    monkeypatch.setattr(users, "WAIT_FOR_A_CHECK", 30.0)  # each waits its turn: none is 429
+    outcomes: list[object] = []
+
+    def guess() -> None:
+        try:
+            outcomes.append(sessions.check_credentials(cast["JPN"], "suzuki", "wrong", source="x"))
+        except PolicyDenied as refused:
+            outcomes.append(type(refused))
+
+    threads = [threading.Thread(target=guess) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    held.release.set()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count(None) == 5, outcomes  # checked and wrong: ADR 0089's five free tries
+    assert outcomes.count(PolicyDenied) == 7  # told to wait, unchecked

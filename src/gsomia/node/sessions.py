@@ -51,13 +51,19 @@ def check_credentials(
     counted). `PolicyDenied` without checking the password while the name must wait after
     failures; `RateLimited` while too many checks run (`gsomia.store.users.AT_ONCE`).
 
-    The check runs outside any write transaction: on SQLite the node has one writer, and a
-    guess that held it for an Argon2id check stalled every write of the node (found by the
-    attack)."""
+    Each try is counted as a failure before its password is checked, in one short transaction
+    that holds the name (`store.hold_name`), and taken back when it succeeds (ADR 0127).
+    Counted after the check, guesses sent at once, to one process or to several, all read
+    "no failures yet" and were all checked; two first failures at once were a 500 and
+    counted once. The check itself runs outside any write transaction: on SQLite the node
+    has one writer, and a guess that held it for an Argon2id check stalled every write of
+    the node (found by the attack)."""
     if not 0 < len(name) <= LONGEST_NAME:
         return None
-    now, source = db.clock(), source[:64]
-    with db.reader.connect() as conn:
+    source = source[:64]
+    with db.engine.begin() as conn:
+        store.hold_name(conn, name)
+        now = db.clock()  # once the name is held: the failures counted before it are older
         failures, last = store.failures(conn, name, source)
         everywhere, last_anywhere = store.name_failures(conn, name)
         waiting = may_try_login(
@@ -65,14 +71,19 @@ def check_credentials(
         )
         if not waiting.allowed:
             raise PolicyDenied(waiting.reason, article=waiting.article)
-        user = people.check_password(conn, name, password)
+        store.record_failure(conn, name, source, now, forget_before=now - FORGET_FAILURES)
+    try:
+        with db.reader.connect() as conn:
+            user = people.check_password(conn, name, password)
+    except Exception:
+        with db.engine.begin() as conn:  # never checked (too many at once): not a failure
+            store.hold_name(conn, name)
+            store.uncount(conn, name, source)
+        raise
     if user is None or user.disabled_at is not None:
-        with db.engine.begin() as conn:
-            store.record_failure(conn, name, source, now, forget_before=now - FORGET_FAILURES)
         return None
-    if failures:
-        with db.engine.begin() as conn:
-            store.clear_failures(conn, name, source)
+    with db.engine.begin() as conn:
+        store.clear_failures(conn, name, source)
     return user
 
 

@@ -9,7 +9,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, delete, func, select, text, update
 
 from gsomia.store.tables import login_failures, users, web_sessions
 
@@ -82,6 +82,18 @@ def end_all(conn: Connection, user_name: str, now: datetime, why: str) -> int:
 MAX_FAILURE_ROWS = 10_000
 
 
+def hold_name(conn: Connection, name: str) -> None:
+    """Hold `name`'s sign-in tries until `conn`'s transaction ends: two tries for one name, from
+    any process of the node, are counted one after the other (ADR 0127). On PostgreSQL a
+    transaction-scoped advisory lock keyed by the name (rows of a name not yet failed cannot be
+    locked); on SQLite the write transaction already holds the one writer's lock."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+            {"key": f"gsomia.login:{name}"},
+        )
+
+
 def failures(conn: Connection, name: str, source: str) -> tuple[int, datetime | None]:
     """Failures in a row for `name` from `source`, and when the last was."""
     row = conn.execute(
@@ -129,6 +141,13 @@ def record_failure(
     conn.execute(
         login_failures.insert().values(name=name, source=source, failures=1, last_failure_at=now)
     )
+
+
+def uncount(conn: Connection, name: str, source: str) -> None:
+    """Take back one try counted for `name` from `source` whose password was never checked."""
+    pair = (login_failures.c.name == name, login_failures.c.source == source)
+    conn.execute(update(login_failures).where(*pair).values(failures=login_failures.c.failures - 1))
+    conn.execute(delete(login_failures).where(*pair, login_failures.c.failures <= 0))
 
 
 def clear_failures(conn: Connection, name: str, source: str) -> None:

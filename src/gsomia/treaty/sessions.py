@@ -119,7 +119,9 @@ def may_try_login(
         (name_failures, name_last_failure_at, name_wait, " for this name from many places"),
     ):
         wait = wait_for(count)
-        if last is not None and now < last + wait:
+        # No wait is no wait: a try whose `now` was read just before another's failure was
+        # counted (another process, a clock a little behind) is not held back by it.
+        if last is not None and wait and now < last + wait:
             left = int((last + wait - now).total_seconds()) + 1
             return _deny(f"too many failed sign-ins{who}; try again in {left} s")
     return Decision.allow("sign-in may be tried", ARTICLE, REQUIREMENT)
