@@ -204,23 +204,21 @@ def test_a_bulk_batch_is_settled_in_short_turns(kor: Cast) -> None:
 
 
 def test_a_bulk_batch_is_not_sealed_while_flash_work_is_in_hand(kor: Cast) -> None:
+    """Its bodies are read (and then sealed in the bulk children) only once FLASH is done."""
     release(kor, precedence="ROUTINE")
     gate = WatchedGate()
     w = worker(kor, gate=gate)
     due = w._due(False)
-    address = kor["KOR"].peer_address("JPN")
-    assert address is not None
-    sealed: list[object] = []
+    read: list[list[outbox.Pending]] = []
     with gate.flash():
-        thread = threading.Thread(
-            target=lambda: sealed.append(w._sealed(kor["KOR"].keys, address, True, due))
-        )
+        thread = threading.Thread(target=lambda: read.append(w._bodies(due)))
         thread.start()
         assert gate.waiting.wait(10), "the bulk batch never met the FLASH work"
-        assert sealed == []  # it waits for the FLASH work
+        assert read == []  # it waits for the FLASH work
     thread.join(10)
-    assert len(sealed) == 1
-    assert sealed[0] is not None
+    assert len(read) == 1
+    assert [row.message_id for row in read[0]] == [row.message_id for row in due]
+    assert all(row.body for row in read[0])
 
 
 def test_delivered_rows_are_settled_with_the_signed_answer(kor: Cast) -> None:

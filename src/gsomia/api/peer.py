@@ -7,10 +7,12 @@ request that claims to come from another nation, before anything is stored.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from typing import Annotated, Any
+from functools import partial
+from typing import Annotated, Any, TypeVar
 
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
@@ -38,6 +40,7 @@ from gsomia.treaty.items import Precedence
 
 router = APIRouter(tags=["peers"])
 log = logging.getLogger("gsomia.links")
+T = TypeVar("T")
 
 
 def link_peer(request: Request, node: NodeDep) -> IdentityCard | None:
@@ -107,15 +110,33 @@ async def deliver(request: Request, node: NodeDep, peer: PeerDep) -> Response:
         # the budget is a row the node's processes share on PostgreSQL: off the event loop
         and await run_in_threadpool(node.flash_precedence, sender) is Precedence.FLASH
     )
+    # FLASH runs on the gate's own threads, which bulk work never queues on; a bulk batch on
+    # the request threads, its messages opened in the node's bulk child processes (ADR 0122).
     with node.precedence.flash() if flash else contextlib.nullcontext():
         turn = (lambda: None) if flash else node.precedence.yield_to_flash
         # The alert goes out as the FLASH holding commits, not after the answers are signed.
-        document, _ = await run_in_threadpool(
-            receive_batch, node, sender, unverified, on_commit=alert(node), turn=turn
+        receive = partial(
+            receive_batch,
+            node,
+            sender,
+            unverified,
+            on_commit=alert(node),
+            turn=turn,
+            children=not flash,
         )
+        document, _ = await _off(node, flash, receive)
         assert card is not None  # receive_batch refused a stranger
-        sealed = await run_in_threadpool(seal_to, card, orjson.dumps(document), head["batch"])
+        answers = partial(seal_to, card, orjson.dumps(document), head["batch"])
+        sealed = await _off(node, flash, answers)
     return Response(sealed, media_type=SEALED_ANSWERS)
+
+
+async def _off(node: Node, flash: bool, work: Callable[[], T]) -> T:
+    """`work()` off the event loop: FLASH on the precedence gate's threads, bulk on the
+    request threads."""
+    if flash:
+        return await asyncio.get_running_loop().run_in_executor(node.precedence.threads, work)
+    return await run_in_threadpool(work)
 
 
 async def _body(request: Request) -> bytearray:

@@ -97,6 +97,7 @@ def create_user_app(node: Node, *, run_worker: bool = True, shared: bool = False
                 keeper.cancel()  # nothing it does is lost: the next start offers again
                 with contextlib.suppress(asyncio.CancelledError):
                     await keeper
+            await asyncio.to_thread(node.bulk.close)  # the bulk children (ADR 0122)
 
     app = FastAPI(
         title=f"gsomia node {node.nation}",

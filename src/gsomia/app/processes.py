@@ -172,3 +172,4 @@ async def deliver(node: Node) -> None:
         await asyncio.gather(node.worker.run(stop), watch(node, stop), keep_when_chosen(node, stop))
     finally:
         node.fanout.stop()
+        await asyncio.to_thread(node.bulk.close)  # the bulk children (ADR 0122)

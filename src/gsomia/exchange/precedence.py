@@ -7,14 +7,20 @@ FLASH path holds the gate (`flash`) while it works, and bulk work stops at its n
 (`yield_to_flash`: before a batch is sealed, opened, stored or settled) until no FLASH work
 is left. A turn never waits longer than `PATIENCE`, so bulk cannot starve if FLASH never
 ends. This orders work only; what is accepted or refused is decided elsewhere, as before.
+
+FLASH work runs on threads of its own (`threads`), which no bulk work is ever queued on: the
+event loop's default executor has a handful of threads, and with 24 partners the bulk lanes
+alone keep every one of them busy (ADR 0122).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 PATIENCE = 2.0  # seconds a bulk turn waits for FLASH work at most
@@ -24,6 +30,8 @@ PATIENCE = 2.0  # seconds a bulk turn waits for FLASH work at most
 #: to 5 ms each on its way through one node. Handing over sooner only while FLASH is in hand
 #: costs bulk work nothing the rest of the time.
 FLASH_SWITCH = 0.0005
+#: Threads for FLASH work per node: a FLASH item released to 24 partners is 24 sends at once.
+FLASH_THREADS = 8
 
 
 class _Switch:
@@ -55,6 +63,18 @@ class PrecedenceGate:
         self._idle = threading.Condition()
         self._patience = patience
         self.yielded = 0  # how many bulk turns waited (the metric of interruptions)
+        self._threads: ThreadPoolExecutor | None = None
+        self._pid = os.getpid()
+        self._threads_lock = threading.Lock()
+
+    @property
+    def threads(self) -> ThreadPoolExecutor:
+        """The threads FLASH work runs on, shared with no bulk work (started at first use)."""
+        with self._threads_lock:
+            if self._threads is None or self._pid != os.getpid():  # none yet, or forked since
+                self._pid = os.getpid()
+                self._threads = ThreadPoolExecutor(FLASH_THREADS, thread_name_prefix="gsomia-flash")
+            return self._threads
 
     def enter(self) -> None:
         with self._idle:

@@ -10,6 +10,12 @@ neither here nor in the partner's inbox.
 
 Every call goes over the partner's pinned mutual-TLS link (`gsomia.exchange.links`): one
 client context per partner card, so the session's pool reuses each partner's connections.
+
+The lanes share no executor (ADR 0122): the FLASH lane's database reads, sealing, answers and
+settles run on the precedence gate's own threads (`PrecedenceGate.threads`), the bulk lanes'
+on the event loop's default executor, and bulk batches are sealed in the node's child
+processes (`gsomia.exchange.bulk`), so that with 24 partners' bulk turns in hand a FLASH
+message still finds a thread, and the interpreter lock, free.
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 import aiohttp
 import orjson
@@ -34,6 +41,7 @@ from gsomia.errors import Error, UsageError, VerificationError
 from gsomia.exchange import claimants, outbox
 from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.backoff import next_attempt
+from gsomia.exchange.bulk import BulkCrypto
 from gsomia.exchange.links import PeerLinks
 from gsomia.exchange.outgoing import cut, sealed_batch
 from gsomia.exchange.precedence import PrecedenceGate
@@ -43,6 +51,7 @@ from gsomia.seal.sealed import open_sealed
 from gsomia.store.db import reader
 
 log = logging.getLogger("gsomia.delivery")
+T = TypeVar("T")
 
 FLASH = outbox.FLASH
 _draw = secrets.SystemRandom().random  # jitter must differ between nodes, not be predictable
@@ -103,6 +112,7 @@ class DeliveryWorker:
         gate: PrecedenceGate | None = None,
         claimant: str | None = None,
         speak_as: Callable[[str], NodeKeys] | None = None,
+        bulk: BulkCrypto | None = None,
     ) -> None:
         self._engine = engine
         #: Set where several delivery processes share the outbox (PostgreSQL): rows are
@@ -117,6 +127,8 @@ class DeliveryWorker:
         self._holds = 0
         self._holds_lock = threading.Lock()
         self._keys = keys
+        #: Where bulk batches are sealed: the node's child processes (`exchange.bulk`).
+        self._bulk = bulk or (BulkCrypto(keys, workers=0) if keys is not None else None)
         #: The keys to speak to a partner with: the retired ones for a partner not yet told
         #: of a key rotation (ADR 0093), this node's keys otherwise.
         self._speak_as = speak_as
@@ -221,11 +233,11 @@ class DeliveryWorker:
             wake.clear()
             holds = self._take_holds() if flash else 0  # the FLASH rows this round sends
             try:
-                rows = await asyncio.to_thread(self._due, flash)
+                rows = await self._off(flash, self._due, flash)
                 if rows:
                     await self._send_all(session, rows, flash=flash)
                     continue
-                delay = await asyncio.to_thread(self._idle_delay, flash)
+                delay = await self._off(flash, self._idle_delay, flash)
             except Exception:  # a lane that dies stops all delivery
                 # The database failed under us (locked, restarted): nothing was settled, so
                 # the rows go again; the lane waits a moment and carries on.
@@ -235,6 +247,14 @@ class DeliveryWorker:
                 self.gate.leave(holds)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout=delay)
+
+    async def _off(self, flash: bool, work: Callable[..., T], *args: Any) -> T:
+        """`work(*args)` off the event loop: FLASH on the gate's threads, which no bulk work
+        queues on; bulk on the loop's default executor."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self.gate.threads if flash else None, partial(work, *args)
+        )
 
     async def _say_hello(self, session: aiohttp.ClientSession) -> None:
         """Tell each partner this node is up, so what they queued for it comes at once."""
@@ -331,10 +351,10 @@ class DeliveryWorker:
         n = -1
         try:
             for n, batch in enumerate(batches):
-                sealed = await (ahead or asyncio.create_task(self._seal(peer, batch)))
+                sealed = await (ahead or asyncio.create_task(self._seal(peer, batch, False)))
                 ahead = None
                 if n + 1 < len(batches):
-                    ahead = asyncio.create_task(self._seal(peer, batches[n + 1]))
+                    ahead = asyncio.create_task(self._seal(peer, batches[n + 1], False))
                 answers = None if sealed is None else await self._post(session, peer, sealed)
                 if sealed is None or answers is None:
                     return
@@ -367,24 +387,45 @@ class DeliveryWorker:
         rows: Sequence[Row],
     ) -> bool:
         """Seal `rows` for `peer` and deliver them; whether the partner answered."""
-        sealed = await self._seal(peer, rows)
+        sealed = await self._seal(peer, rows, True)
         return sealed is not None and await self._deliver(session, peer, sealed)
 
-    async def _seal(self, peer: str, rows: Sequence[Row]) -> _Sealed | None:
+    async def _seal(self, peer: str, rows: Sequence[Row], flash: bool) -> _Sealed | None:
         """`rows` (their bodies read now, if polled as ids) sealed for `peer` as one batch, off
-        the event loop; None, the rows held for a retry, if that cannot be done."""
+        the event loop: FLASH on the gate's threads in this process, bulk in the node's child
+        processes (`exchange.bulk`); None, the rows held for a retry, if that cannot be done."""
         address = self._resolve(peer)
         if address is None:
-            await asyncio.to_thread(self._retry, rows, f"peer {peer} has no endpoint")
+            await self._off(flash, self._retry, rows, f"peer {peer} has no endpoint")
             return None
         try:
             link = self._link(address) or True
             keys = self._speaking(peer)
-            return await asyncio.to_thread(self._sealed, keys, address, link, rows)
+            if flash:
+                return await self._off(True, self._sealed, keys, address, link, rows)
+            pending = await asyncio.to_thread(self._bodies, rows)
+            if not pending:
+                return None  # settled meanwhile (a repeat answered it): nothing to send
+            assert self._bulk is not None  # keys are set: `_speaking` said so
+            batch_id, data = await self._bulk.seal(
+                keys, self._sender, address.card, pending, self._clock()
+            )
         except (ValueError, UsageError) as exc:
             log.warning("delivery to %s failed: %s", peer, exc)
-            await asyncio.to_thread(self._retry, rows, f"{type(exc).__name__}: {exc}")
+            await self._off(flash, self._retry, rows, f"{type(exc).__name__}: {exc}")
             return None
+        every_flash = all(row.priority == FLASH for row in pending)
+        return _Sealed(address, link, pending, batch_id, data, every_flash, keys)
+
+    def _bodies(self, rows: Sequence[Row]) -> list[outbox.Pending]:
+        """A bulk batch's rows with their bodies, read once FLASH work in hand is done."""
+        pending = [row for row in rows if isinstance(row, outbox.Pending)]
+        queued = [row for row in rows if isinstance(row, outbox.Queued)]
+        if queued:
+            self.gate.yield_to_flash()
+            with self._reader.connect() as conn:
+                pending += outbox.with_bodies(conn, queued)
+        return pending
 
     def _sealed(
         self,
@@ -393,14 +434,10 @@ class DeliveryWorker:
         link: ssl.SSLContext | bool,
         rows: Sequence[Row],
     ) -> _Sealed | None:
+        """FLASH rows (read with their bodies) sealed in this process, at once."""
         pending = [row for row in rows if isinstance(row, outbox.Pending)]
-        queued = [row for row in rows if isinstance(row, outbox.Queued)]
-        if queued:  # a bulk batch: FLASH work in hand goes first
-            self.gate.yield_to_flash()
-            with self._reader.connect() as conn:
-                pending += outbox.with_bodies(conn, queued)
         if not pending:
-            return None  # settled meanwhile (a repeat answered it): nothing to send
+            return None
         batch_id, data = sealed_batch(keys, self._sender, address.card, pending, self._clock())
         flash = all(row.priority == FLASH for row in pending)
         return _Sealed(address, link, pending, batch_id, data, flash, keys)
@@ -410,7 +447,8 @@ class DeliveryWorker:
         answers = await self._post(session, peer, sealed)
         if answers is None:
             return False
-        await asyncio.to_thread(self._settle_in_turn, sealed.flash, peer, sealed.rows, answers)
+        settle = partial(self._settle_in_turn, sealed.flash, peer, sealed.rows, answers)
+        await self._off(sealed.flash, settle)
         return True
 
     async def _post(
@@ -433,8 +471,8 @@ class DeliveryWorker:
                         status=response.status,
                         message=body[:300].decode("utf-8", "replace"),
                     )
-            answers = await asyncio.to_thread(
-                self._answers, sealed.keys, address.card, sealed.batch_id, body
+            answers = await self._off(
+                sealed.flash, self._answers, sealed.keys, address.card, sealed.batch_id, body
             )
         except (
             aiohttp.ClientError,
@@ -446,7 +484,7 @@ class DeliveryWorker:
             log.warning("delivery to %s failed: %s", peer, exc)
             if self._on_failure:
                 self._on_failure(peer)
-            await asyncio.to_thread(self._retry, rows, f"{type(exc).__name__}: {exc}")
+            await self._off(sealed.flash, self._retry, rows, f"{type(exc).__name__}: {exc}")
             return None
         self._down.pop(peer, None)
         return answers

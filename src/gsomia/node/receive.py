@@ -203,13 +203,28 @@ def _store_in_turns(  # noqa: PLR0917 - what one turn of storing needs
             on_commit(new)
 
 
-def _opened(
-    parsed: Parsed, index: int, node: Node, card: IdentityCard, turn: Callable[[], None]
-) -> Verified | Refusal:
-    turn()
+def _opened(  # noqa: PLR0917 - what opening a batch's messages needs
+    parsed: Parsed,
+    indices: list[int],
+    node: Node,
+    card: IdentityCard,
+    turn: Callable[[], None],
+    children: bool,
+) -> dict[int, Verified | Refusal]:
+    """Messages `indices` of `parsed`, each opened and verified: here, `turn` before each,
+    or (`children`, a bulk batch) all at once in the node's bulk child processes, after one
+    `turn` (ADR 0122)."""
     agreement = node.agreement_with(card.nation, node.clock())
     allowed = agreement is not None and agreement.classic_crypto_allowed
-    return verify_sealed(parsed, index, keys=node.keys, card=card, classic_allowed=allowed)
+    if children:
+        turn()
+        opened = node.bulk.open(node.keys, parsed, indices, card, classic_allowed=allowed)
+        return dict(zip(indices, opened, strict=True))
+    checked: dict[int, Verified | Refusal] = {}
+    for i in indices:
+        turn()
+        checked[i] = verify_sealed(parsed, i, keys=node.keys, card=card, classic_allowed=allowed)
+    return checked
 
 
 def receive_batch(
@@ -220,6 +235,7 @@ def receive_batch(
     channel: str = CHANNEL,
     on_commit: Callable[[list[Accepted]], None] | None = None,
     turn: Callable[[], None] = lambda: None,
+    children: bool = False,
 ) -> tuple[dict[str, Any], list[Accepted]]:
     """Apply a partner's v2 batch (`gsomia.seal.sealed`); the signed answer document, and what
     was newly accepted. `channel` is how it came: node to node, or a courier bundle's channel
@@ -228,6 +244,8 @@ def receive_batch(
     signed (the live FLASH alert goes out then). `turn` is called before each message is
     opened and before each short transaction that stores them (`_store_in_turns`): for a
     bulk batch, it waits while FLASH work is in hand (`gsomia.exchange.precedence`).
+    `children`: the messages are opened in the node's bulk child processes (a bulk batch;
+    ADR 0122), not in the calling thread.
 
     The batch's one signature is verified first: a batch that fails it (or names another
     sender or recipient) raises `EnvelopeError` and nothing is stored. Then each message is
@@ -253,12 +271,16 @@ def receive_batch(
         )
     stored: dict[str, dict[str, Any]] = {}
     accepted: list[Accepted] = []
+    opened: dict[int, Verified | Refusal] = {}
     for attempt in range(2):
         with node.reader.connect() as conn:
             seen = inbox.answered(conn, node.keys, sender, ids)
         first = {mid: i for i, mid in reversed(list(enumerate(ids)))}
         unique = [i for mid, i in sorted(first.items(), key=lambda e: e[1]) if mid not in seen]
-        checked = [_opened(parsed, i, node, card, turn) for i in unique]
+        missing = [i for i in unique if i not in opened]  # a second pass opens none again
+        if missing:
+            opened |= _opened(parsed, missing, node, card, turn, children)
+        checked = [opened[i] for i in unique]
         verified = [c for c in checked if isinstance(c, Verified)]
         steps = [v for v in verified if v.kind is Kind.AGREEMENT_EVENT]
         acts = [v for v in verified if v.kind in WORKFLOW_KINDS]

@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 
 from gsomia.errors import InputError
 from gsomia.exchange import claimants, outbox
+from gsomia.exchange.bulk import BulkCrypto
 from gsomia.exchange.kinds import Kind
 from gsomia.exchange.links import PeerLinks
 from gsomia.exchange.outbox import Pending, Sent
@@ -110,6 +111,8 @@ class Node:
             self.metrics.flash_demoted,
             shared=self.engine if self.engine.dialect.name == "postgresql" else None,
         )
+        #: Bulk batches sealed and opened in child processes below FLASH (ADR 0122).
+        self.bulk = BulkCrypto(self.keys)
         self.worker = DeliveryWorker(
             self.engine,
             sender=self.nation,
@@ -122,6 +125,7 @@ class Node:
             keys=self.keys,
             gate=self.precedence,
             speak_as=self.speaking_keys,
+            bulk=self.bulk,
         )
         #: The node's other processes, when several serve it on PostgreSQL (ADR 0111):
         #: started by `share_with_other_processes`; until then everything acts here only.
