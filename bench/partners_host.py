@@ -24,6 +24,7 @@ from bench.partners_world import install
 from gsomia.app.apps import create_peer_app, create_user_app
 from gsomia.app.serving import Listener, _server, address, peer_tls
 from gsomia.app.tls_scope import TlsScopeProtocol
+from gsomia.exchange.bulk import BulkCrypto
 from gsomia.node.assembly import assemble
 from gsomia.node.home import load_home
 
@@ -54,6 +55,12 @@ def main(root: Path, user_port: int, nations: list[str]) -> None:
     passphrase = os.environ["GSOMIA_PASSPHRASE"]
     homes = [root / "partners" / nation.lower() for nation in nations]
     nodes = [assemble(load_home(home, passphrase)) for home in homes]
+    if len(nodes) > 1:
+        # Nodes sharing one process (the bench's 23) open their bulk batches in it, as one
+        # node whose keys are in a token does: 23 pools of child processes would be 23 nodes'
+        # machines on these two cores. A node alone (the first) has its children (ADR 0122).
+        for node in nodes:
+            node.bulk = BulkCrypto(node.keys, workers=0)
     servers = []
     for node in nodes:
         node.migrate()

@@ -227,6 +227,15 @@ def _opened(  # noqa: PLR0917 - what opening a batch's messages needs
     return checked
 
 
+def _examined(
+    node: Node, verified: Verified, now: datetime, channel: str, turn: Callable[[], None]
+) -> Accepted | Refused:
+    """`examine`, after a turn: for a bulk batch, the decisions on its items (a fifth of a
+    receiving node's CPU) wait while FLASH work is in hand, as their opening does."""
+    turn()
+    return examine(node, verified, now, channel)
+
+
 def receive_batch(
     node: Node,
     sender: str,
@@ -242,8 +251,9 @@ def receive_batch(
     (`gsomia.node.courier`, R27), which the agreement must approve for each item as well.
     `on_commit` is told what was accepted as soon as it is committed, before the answers are
     signed (the live FLASH alert goes out then). `turn` is called before each message is
-    opened and before each short transaction that stores them (`_store_in_turns`): for a
-    bulk batch, it waits while FLASH work is in hand (`gsomia.exchange.precedence`).
+    opened, before each item is examined and before each short transaction that stores
+    them (`_store_in_turns`): for a bulk batch, it waits while FLASH work is in hand
+    (`gsomia.exchange.precedence`).
     `children`: the messages are opened in the node's bulk child processes (a bulk batch;
     ADR 0122), not in the calling thread.
 
@@ -288,7 +298,7 @@ def receive_batch(
         seen |= receive_messages(node, acts, now, HANDLERS) if acts else {}
         # Items are examined here; what did not verify, of any kind, is answered with them.
         results = [
-            examine(node, c, now, channel)
+            _examined(node, c, now, channel, turn)
             if isinstance(c, Verified)
             else Refused(c.message, c.reason, c.article)
             for c in checked
