@@ -7,8 +7,12 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
+import sys
+import time
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -138,3 +142,35 @@ def test_a_child_that_dies_costs_a_computation_not_a_batch(children: BulkCrypto)
     _, data = asyncio.run(children.seal(KOR_KEYS, "KOR", JPN, rows, NOW))
     assert len(open_batch(data, keys=JPN_KEYS, sender=KOR)[1]) == 2
     assert children._started() is not pool
+
+
+def test_children_end_with_the_node(tmp_path: Path) -> None:
+    """A node killed with -9 leaves no bulk child running."""
+    script = (
+        "import asyncio, sys\n"
+        "from tests.exchange.test_exchange_bulk import KOR_KEYS, JPN, NOW, _rows\n"
+        "from gsomia.exchange.bulk import BulkCrypto\n"
+        "crypto = BulkCrypto(KOR_KEYS, workers=1)\n"
+        "asyncio.run(crypto.seal(KOR_KEYS, 'KOR', JPN, _rows(KOR_KEYS, 1), NOW))\n"
+        "print(*crypto._started()._processes, flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    ) as node:
+        assert node.stdout is not None
+        children = [int(pid) for pid in node.stdout.readline().split()]
+        assert children
+        node.kill()
+    deadline = time.monotonic() + 30
+    while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in children)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"

@@ -26,6 +26,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -49,6 +50,7 @@ R = TypeVar("R")
 NICE = 10
 #: Children per node: one per core, at most four (each holds the keys and ~60 MB).
 WORKERS = max(1, min(4, os.cpu_count() or 1))
+PARENT_WATCH = 0.5  # seconds between a child's looks at whether the node's process lives
 
 # In a child: the keys handed over and the partners' cards met so far -----------------------
 
@@ -56,11 +58,22 @@ _keys: NodeKeys | None = None
 _cards: dict[bytes, IdentityCard] = {}
 
 
-def _start_child(handover: bytes, nice: int) -> None:
+def _start_child(handover: bytes, nice: int, parent: int) -> None:
     global _keys  # noqa: PLW0603 - one child process, one set of keys, set once
     _keys = taken_over(handover)
     if nice:
         os.nice(nice)
+    threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
+
+
+def _end_with(parent: int) -> None:
+    """End this child once the node's process has: a node killed with -9 leaves no child
+    behind. (A pool's child holds both ends of its task queue, so it never reads an end of
+    file there; and the kernel's parent-death signal follows the thread that started the
+    child, not the process.)"""
+    while os.getppid() == parent:
+        time.sleep(PARENT_WATCH)
+    os._exit(0)
 
 
 def _child_keys(kid: str) -> NodeKeys:
@@ -139,7 +152,7 @@ class BulkCrypto:
                     self._workers,
                     mp_context=multiprocessing.get_context("spawn"),
                     initializer=_start_child,
-                    initargs=(self._handover, self._nice),
+                    initargs=(self._handover, self._nice, self._pid),
                 )
             return self._pool
 
