@@ -205,3 +205,25 @@ def test_alternative_label_names_the_originating_government() -> None:
     assert alternative.review_at == original.review_at
     labels = LabelSet(original).with_alternative(alternative)
     assert labels.original is original
+
+
+def test_check_text_refuses_exactly_the_control_surrogate_and_xml_noncharacters() -> None:
+    """The one-search check (issue 14) refuses the very code points the per-character
+    `unicodedata.category` test did: Cc, Cs, U+FFFE and U+FFFF, over all of Unicode."""
+    import sys  # noqa: PLC0415
+    import unicodedata  # noqa: PLC0415
+
+    from gsomia.labels.model import check_text  # noqa: PLC0415
+
+    wrong = []
+    for code in range(sys.maxunicode + 1):
+        ch = chr(code)
+        refused = unicodedata.category(ch) in ("Cc", "Cs") or ch in "\ufffe\uffff"
+        try:
+            check_text("t", f"a{ch}b")
+            said = None
+        except InvalidLabel as error:
+            said = error.message
+        if (said is not None) != refused or (refused and f"U+{code:04X}" not in str(said)):
+            wrong.append(f"U+{code:04X}")
+    assert wrong == []

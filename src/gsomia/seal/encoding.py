@@ -12,6 +12,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
+
 from gsomia.errors import InputError
 
 
@@ -49,7 +51,19 @@ def b64u_decode(text: object, *, what: str = "value") -> bytes:
 
 
 def canonical_json(value: Mapping[str, Any] | list[Any]) -> bytes:
-    """Canonical UTF-8 JSON of `value`; raises InputError for floats or non-JSON values."""
+    """Canonical UTF-8 JSON of `value`; raises InputError for floats or non-JSON values.
+
+    A value made only of dicts with text keys, lists, tuples, text, integers, booleans and
+    None (exactly those types) is written by orjson, the same bytes as the standard library's
+    at a fraction of the time (the bindings' labels were 7 % of publishing an item; issue 14;
+    a property test holds the two to the same bytes). Anything else, and what orjson refuses
+    (integers past 64 bits, lone surrogates), goes the standard way, which says what is wrong.
+    """
+    if _exactly_plain(value, _PLAIN_DEPTH):
+        try:
+            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError:
+            pass
     _reject_floats(value)
     try:
         text = json.dumps(
@@ -58,6 +72,26 @@ def canonical_json(value: Mapping[str, Any] | list[Any]) -> bytes:
     except (TypeError, ValueError) as error:
         raise InputError(f"not JSON-serialisable: {error}") from error
     return text.encode("utf-8")
+
+
+_PLAIN_DEPTH = 64  # deeper values go the standard way
+_PLAIN_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+def _exactly_plain(value: object, depth: int) -> bool:
+    kind = type(value)
+    if kind in _PLAIN_SCALARS:
+        return True
+    if depth <= 0:
+        return False
+    if kind is dict:
+        return all(
+            type(key) is str and _exactly_plain(item, depth - 1)
+            for key, item in value.items()  # type: ignore[attr-defined]
+        )
+    if kind is list or kind is tuple:
+        return all(_exactly_plain(item, depth - 1) for item in value)  # type: ignore[attr-defined]
+    return False
 
 
 def _reject_floats(value: object) -> None:
