@@ -189,3 +189,42 @@ def test_a_destroyed_holding_keeps_no_object_and_none_is_served(cast: Cast) -> N
     with pytest.raises(NotFound):
         _got(cast, "sato", item_id)
     assert item_id not in _paged(cast, "sato")
+
+
+def test_a_holding_upgraded_while_a_page_is_filled_is_not_handed_to_the_reader_it_now_refuses(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by the attack (ADR 0129): a page decides on the row its scan read and reads a
+    large object (past `INLINE_BYTES`) afterwards. A re-marking landing between the two
+    dropped the kept object, and the object rebuilt from the envelope, now under the new
+    marking, went to a reader the new marking refuses: suzuki (秘) got an item upgraded to
+    極秘. Only a disposal was checked for between the decision and the read."""
+    content = bytes(range(256)) * 64  # 16 KiB: its kept object is read after the scan
+    item_id = _provided(cast, title="to upgrade", level="군사III급비밀", content=content)
+    record = _held(cast, item_id)
+    assert record.stix is not None
+    assert len(record.stix) > holdings.INLINE_BYTES
+    assert item_id in _paged(cast, "suzuki")  # 秘 for 秘: suzuki may read it now
+
+    real = holdings.completed
+    upgraded: list[str] = []
+
+    def remarked_meanwhile(conn: Any, records: Any, vault: Any) -> Any:
+        if not upgraded:  # the originator's upgrade lands between the scan and the read
+            change(cast, item_id, "upgrade", "군사II급비밀")
+            [answer] = pump(cast, "KOR", "JPN")
+            assert answer["status"] == "received", answer
+            upgraded.append(item_id)
+        return real(conn, records, vault)
+
+    monkeypatch.setattr(holdings, "completed", remarked_meanwhile)
+    node, user, found = cast["JPN"], cast.user("JPN", "suzuki"), _collection(cast, "suzuki")
+    try:
+        page = taxii.objects_page(node, user, found, limit=taxii.MAX_LIMIT)
+    except NotFound:
+        page = None  # "page again": refused as a disposal meanwhile is
+    assert upgraded
+    assert _held(cast, item_id).local_level == "極秘"
+    assert page is None or item_id not in {h.item_id for h in page.objects}
+    monkeypatch.undo()
+    assert item_id not in _paged(cast, "suzuki")
