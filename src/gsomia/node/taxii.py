@@ -282,7 +282,10 @@ def _read_whole(node: Node, chunk: Sequence[HoldingRecord]) -> list[HoldingRecor
         found = holdings.completed(conn, chunk, node.vault)
     for record in chunk:
         now = found.get(record.id)
-        if now is None or now.state != record.state:  # gone or disposed since it was decided
+        # Gone, disposed or re-marked since it was decided: the decision was on another row.
+        # A re-marking drops the kept object, and the one rebuilt carries the new marking,
+        # which the decision never saw (an upgrade went to a reader it refuses: ADR 0129).
+        if now is None or (now.state, now.local_level) != (record.state, record.local_level):
             raise NotFound(f"no holding {record.id}", hint="page again")
     return [found[record.id] for record in chunk]
 

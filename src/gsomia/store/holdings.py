@@ -365,8 +365,9 @@ def completed(
     label), by id: one query for the rows and one for their cards (stored once each, ADR
     0096), however many records. The originator's label, opened by the scan, is not opened
     again; the title only for a row that keeps no STIX object; the originator's binding is
-    not read (None: what is handed over carries none; opening it was 4 % of a TAXII page). A
-    record no longer stored is left out."""
+    not read (None: what is handed over carries none; opening it was 4 % of a TAXII page). The
+    state and local level are as they are now, for the caller to see a disposal or re-marking
+    since its decision. A record no longer stored is left out."""
     if not records:
         return {}
     kept = holdings.c.stix.is_not(None)
@@ -377,7 +378,12 @@ def completed(
         case((kept, null()), else_=holdings.c.local_label).label("local_label"),
     )
     query = select(
-        holdings.c.id, holdings.c.title, holdings.c.state, holdings.c.sender_card_digest, *rest
+        holdings.c.id,
+        holdings.c.title,
+        holdings.c.state,
+        holdings.c.local_level,
+        holdings.c.sender_card_digest,
+        *rest,
     ).where(holdings.c.id.in_([record.id for record in records]))
     rows = {row.id: row._mapping for row in conn.execute(query)}
     wanted = {m["sender_card_digest"] for m in rows.values()}
@@ -402,6 +408,7 @@ def completed(
             binding=None,
             local_label={} if local is None else local,
             state=m["state"],
+            local_level=m["local_level"],  # a re-marking since the scan shows here (ADR 0129)
             stix=m["stix"],
         )
     return found
