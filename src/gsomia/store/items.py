@@ -34,6 +34,7 @@ from gsomia.labels import (
     label_from_obj,
 )
 from gsomia.seal.at_rest import DataKey, Vault, is_sealed_text
+from gsomia.seal.encoding import canonical_json
 from gsomia.store.tables import items, outbox
 from gsomia.treaty.items import Item, Precedence
 from gsomia.treaty.listing import ListFilter
@@ -94,7 +95,7 @@ def _opened(m: RowMapping | Mapping[str, Any], vault: Vault) -> tuple[str, Any, 
 
 
 def _seal_label(key: DataKey, label: Mapping[str, Any]) -> dict[str, str]:
-    data = json.dumps(dict(label), sort_keys=True, ensure_ascii=False).encode("utf-8")
+    data = canonical_json(dict(label))  # read back with json.loads; orjson's speed (issue 14)
     return {_SEALED: base64.urlsafe_b64encode(key.seal("label", data)).decode("ascii")}
 
 
