@@ -20,6 +20,7 @@ from tests.treaty.test_treaty_categories import ACME, LABELS, REL
 from tests.web.said import SAMPLE, Said, said_in
 
 from gsomia.exchange import outbox
+from gsomia.ledger.events import EventKind as LoggedKind
 from gsomia.store import holdings
 from gsomia.treaty import reasons
 from gsomia.treaty.classification import ChangeKind
@@ -30,7 +31,7 @@ from gsomia.treaty.derivatives import DerivativeKind
 from gsomia.treaty.destruction import DestructionMethod
 from gsomia.treaty.disputes import DisputeState
 from gsomia.treaty.lifecycle import EventKind, State
-from gsomia.treaty.roles import Action
+from gsomia.treaty.roles import ROLE_GRANTS, Action
 from gsomia.treaty.security_visits import VisitState
 from gsomia.web.i18n import LANGUAGES, Translator, catalogue, choice_key
 from gsomia.web.pages import label_fields
@@ -107,6 +108,11 @@ STATES = [
     *(f"delivery_{s}" for s in (outbox.QUEUED, outbox.RECEIVED, outbox.REJECTED)),
     *(f"notice_status.{s}" for s in ("awaiting acknowledgements", "acknowledged", "applied")),
     *(f"act.{a.value.replace('_', ' ')}" for a in Action),  # a role's act inside a reason
+    *(f"visit_status.{s}" for s in ("requested", "approved", "refused")),
+    *(f"role.{role}" for role in ROLE_GRANTS),
+    *(f"language_name.{language}" for language in LANGUAGES),
+    "english",
+    "custody_location_node",
 ]
 
 
@@ -229,7 +235,7 @@ def test_a_roles_act_is_said_in_the_readers_language() -> None:
     t = Translator("ja")
     assert t.reason("tanaka may read audit").text == "tanakaは監査記録の閲覧が可能"
     said = t.reason("kim may not release: it needs the role security officer (--role officer)")
-    assert said.text == "kimは提供承認ができない: 必要な役割はsecurity officer (--role officer)"
+    assert said.text == "kimは提供承認ができない: 必要な役割は保全担当官 (--role officer)"
     # An act is lowercase words: a sentence naming an agreement is not taken for one.
     assert reasons.explain("KOR may go to JPN under KOR-JPN-2016 v1") == reasons.Explained(
         "provision_allowed",
@@ -310,3 +316,68 @@ def test_a_spif_refusal_is_said_in_the_readers_language() -> None:
         "(excludedClass); CONFIDENTIALには'Releasable To' MOCK, 'Releasable To' PHONYのうち"
         "一つ以上が必要 (requiredCategory); 'Releasable To'は制限型ではなく許可型"
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "cited", "said"),
+    [
+        ("ko", "Art. 5 or 6(a)-(c), UNCONFIRMED", "제5조 또는 제6조(a)-(c), 미확인"),
+        ("ja", "Art. 5 or 6(a)-(c), UNCONFIRMED", "第5条又は第6条(a)-(c), 未確認"),
+        ("ko", "Art. 21.1", "제21조 1항"),
+        ("ja", "Art. 21.1", "第21条1項"),
+        ("ja", "Art. 9, 11, UNCONFIRMED", "第9条, 第11条, 未確認"),
+        ("en", "Art. 9, 11, UNCONFIRMED", "Art. 9, 11, UNCONFIRMED"),
+        # A policy's citation is its source's words.
+        (
+            "ja",
+            "policy: case-by-case provision (MOFA-KR 2012)",
+            "policy: case-by-case provision (MOFA-KR 2012)",
+        ),
+    ],
+)
+def test_articles_are_cited_as_the_readers_language_cites_them(
+    language: str, cited: str, said: str
+) -> None:
+    assert Translator(language).article(cited) == said
+
+
+def test_roles_places_and_stored_dates_in_the_readers_language() -> None:
+    ja, ko = Translator("ja"), Translator("ko")
+    refusal = (
+        "kim may not read audit: it needs the role security officer (--role officer) or "
+        "auditor (--role auditor)"
+    )
+    assert ja.reason(refusal).text == (
+        "kimは監査記録の閲覧ができない: 必要な役割は保全担当官 (--role officer)又は"
+        "監査官 (--role auditor)"
+    )
+    assert [ko.role(r) for r in ("analyst", "officer", "admin")] == [
+        "분석관",
+        "보안담당관",
+        "관리자",
+    ]
+    assert (ja.place("JPN node"), ja.place("vault 3")) == ("JPNノード", "vault 3")
+    # Dates kept as ISO text in a case's or consent's document are the locale's too.
+    assert ja.day("2027-01-02") == "2027/01/02"
+    assert ko.moment("2026-12-03T14:35:51.5+00:00") == "2026. 12. 3. 14:35:51 UTC"
+    assert ko.day("") == "—"
+    said = ko.reason("KOR records its termination_notice of 2026-12-03").text
+    assert said == "KOR이(가) 2026. 12. 3.의 종료 통보을(를) 기록함"
+
+
+def test_an_event_without_a_decision_says_its_kind_in_the_readers_language() -> None:
+    # The audit page's reason for a user's or a key's administration is the event's kind.
+    for kind in LoggedKind:
+        found = reasons.explain(kind.value)
+        assert found is not None, kind
+        assert found.code == f"event_{kind.value}", kind
+    assert Translator("ja").reason("user_admin").text == "利用者の管理"
+
+
+def test_a_logged_act_is_said_in_the_readers_language() -> None:
+    ja = Translator("ja")
+    assert ja.action("receive:consent_request") == "受信: 同意要請"
+    assert ja.action("provide:JPN") == "提供: JPN"
+    assert ja.action("user:token") == "トークンの発行"
+    assert ja.action("something_new") == "something_new"  # as the log says it
+    assert Translator("en").action("receive:consent_request") == "receive:consent_request"

@@ -127,7 +127,7 @@ def test_audit_page_refusal_gives_the_article_and_is_logged(sites: dict[str, Sit
     client = sites["KOR"].client()
     sign_in(client, "kim")
     answer = client.get("/audit")
-    assert "Art. 6(f)" in answer.text
+    assert 'data-article="Art. 6(f)"' in answer.text
     with sites["KOR"].node.engine.connect() as conn:
         refused = conn.execute(
             select(func.count())
@@ -259,7 +259,7 @@ def test_an_admins_item_page_shows_the_transfers_refused_in_place(
     page = client.get(f"/items/{item_id}")
     assert page.status_code == 200
     assert 'id="journeys-refusal"' in page.text
-    assert "Art. 6(f)" in page.text
+    assert 'data-article="Art. 6(f)"' in page.text
     assert "h-outbox" in client.get("/").text  # the dashboard opens, without the transfers
 
 
@@ -326,7 +326,7 @@ def test_reader_cleared_below_is_refused_with_reason_and_article(
     assert 'data-reason="clearance_below_holding"' in answer.text
     assert "資格が受領締約国の区分で保有物の等級より低い" in answer.text
     assert 'title="clearance below' in answer.text
-    assert "Art. 7.2" in answer.text
+    assert 'data-article="Art. 7.2"' in answer.text
     assert 'id="refusal-reason"' not in answer.text
     assert client.get(f"/holdings/{holding_id}").status_code == 404
 

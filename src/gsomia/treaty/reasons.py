@@ -145,6 +145,23 @@ REASONS: dict[str, str] = {
         "need-to-know: the reader holds none of the label's permissive category {category} "
         "({values})"
     ),
+    # A log event that is no decision says its kind (`ledger.events.EventKind`) as its reason.
+    "event_decision": "decision",
+    "event_publication": "publication",
+    "event_release": "release",
+    "event_transfer": "transfer",
+    "event_receipt": "receipt",
+    "event_rejection": "rejection",
+    "event_consent": "consent",
+    "event_classification_change": "classification_change",
+    "event_copy": "copy",
+    "event_translation": "translation",
+    "event_destruction": "destruction",
+    "event_compromise": "compromise",
+    "event_agreement": "agreement",
+    "event_user_admin": "user_admin",
+    "event_key_admin": "key_admin",
+    "event_witness": "witness",
     # The SPIF's refusal of a label's categories at publication (ADR 0104): each problem is a
     # reason of its own, named with the rule it breaks.
     "spif_refuses": "the {policy} SPIF refuses the label's categories: {problems}",

@@ -18,8 +18,15 @@ from gsomia.node import overview, sessions
 from gsomia.node.runtime import Node
 from gsomia.node.users import UserRecord
 from gsomia.treaty.roles import Action
-from gsomia.web.i18n import Translator, pick_language
-from gsomia.web.session import COOKIE, CSRF_FIELD, Session, SessionSigner, load_key
+from gsomia.web.i18n import LANGUAGES, Translator, pick_language
+from gsomia.web.session import (
+    COOKIE,
+    CSRF_FIELD,
+    LANGUAGE_COOKIE,
+    Session,
+    SessionSigner,
+    load_key,
+)
 
 
 class LoginRequired(Unauthenticated):
@@ -77,7 +84,14 @@ def load_page(request: Request) -> Page:
         user = sessions.resume(node, session.sid, session.user)
         if user is None:
             session, new = Session.fresh(), True
-    language = user.language if user else pick_language(request.headers.get("accept-language", ""))
+    # Signed out, a page speaks as its last reader did (`LANGUAGE_COOKIE`), else as the browser.
+    remembered = request.cookies.get(LANGUAGE_COOKIE, "")
+    if user:
+        language = user.language
+    elif remembered in LANGUAGES:
+        language = remembered
+    else:
+        language = pick_language(request.headers.get("accept-language", ""))
     may = overview.permissions(node, user) if user else {}
     return Page(request, node, session, user, Translator(language), may, new)
 

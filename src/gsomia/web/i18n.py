@@ -11,6 +11,7 @@ in UTC, 24-hour, saying so.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
@@ -20,6 +21,7 @@ from babel.dates import format_date
 
 from gsomia.treaty import names
 from gsomia.treaty.reasons import CHOICES, explain
+from gsomia.treaty.roles import ROLE_NAMES
 
 LANGUAGES = names.LANGUAGES  # checked where a person's language is set
 DEFAULT = "en"
@@ -83,28 +85,113 @@ class Translator:
             return "; ".join(self.reason(problem).text for problem in value.split("; "))
         if name in CHOICES and self.language != DEFAULT:  # a status or kind, in words here
             return self._own.get(choice_key(name, value), value)
+        if name == "roles":  # "security officer (--role officer) or auditor (--role auditor)"
+            return self.roles(value)
+        if name == "date" and _DAY.fullmatch(value):
+            return self.day(value)
         return value
+
+    def word(self, name: str, value: str) -> str:
+        """One of the known words of a reason's placeholder `name` (`CHOICES`), said here."""
+        if self.language == DEFAULT:
+            return value
+        return self._own.get(choice_key(name, value), value)
+
+    def role(self, role: str) -> str:
+        """A role as people are given it (`--role officer`), named in this language."""
+        return self._own.get(f"role.{role}") or self._fallback.get(f"role.{role}") or role
+
+    def roles(self, said: str) -> str:
+        """Roles as a refusal lists them, each named here, the `--role` to give kept."""
+        named = _ROLE.sub(lambda found: f"{self.role(found[2])} (--role {found[2]})", said)
+        return named.replace(" or ", self("or_between")) if self.language != DEFAULT else named
+
+    def action(self, action: str) -> str:
+        """A logged act ("publish", "receive:consent_request", "provide:JPN") in words here:
+        the act, then what it names (a message's kind in words, a nation as it is). The log's
+        identifier is what the audit page's filter takes; an act not known here is shown as it."""
+        if self.language == DEFAULT:
+            return action
+        whole = self._own.get(f"audit_action.{action}")
+        if whole:
+            return whole
+        head, _, named = action.partition(":")
+        said = self._own.get(f"audit_action.{head}")
+        if said is None:
+            return action
+        if not named:
+            return said
+        return f"{said}: {self._own.get(f'message_kind.{named}', named)}"
+
+    def place(self, where: str) -> str:
+        """A custody event's location: "KOR node" in this language, another place as said."""
+        found = _NODE_PLACE.fullmatch(where or "")
+        return self("custody_location_node", nation=found[1]) if found else where
+
+    def article(self, cited: str) -> str:
+        """A treaty citation ("Art. 21.1", "Art. 5 or 6(a)-(c), UNCONFIRMED") as this language
+        cites articles; a policy's citation stays as its source wrote it."""
+        if self.language == DEFAULT or not cited:
+            return cited
+
+        def one(found: re.Match[str]) -> str:
+            number, paragraph, point = found[1], found[2], found[3] or ""
+            said = self("article_number", number=number)
+            if paragraph:
+                said += self("article_paragraph", number=paragraph)
+            return said + point
+
+        def run(found: re.Match[str]) -> str:
+            return _CITED.sub(one, found[1]).replace(" or ", self("or_between"))
+
+        return _ARTICLES.sub(run, cited).replace("UNCONFIRMED", self("unconfirmed"))
 
     def label_name(self, key: str) -> str:
         """A category's tag name or type (`label_tag.Purpose`), or as the label says it."""
         return self._own.get(key) or self._fallback.get(key) or key.split(".", 1)[1]
 
-    def day(self, value: date | datetime | None) -> str:
-        """A date as the reader's locale writes it ("2026. 12. 3.", "2026/12/03")."""
+    def day(self, value: date | datetime | str | None) -> str:
+        """A date as the reader's locale writes it ("2026. 12. 3.", "2026/12/03"); an ISO
+        string (as a case's or a consent's document keeps it) is read first."""
+        value = _read_iso(value)
         if value is None:
             return "—"
         if isinstance(value, datetime):
             value = value.astimezone(UTC).date()
         return format_date(value, "medium", locale=self.language)
 
-    def moment(self, value: datetime | None, *, seconds: bool = True) -> str:
+    def moment(self, value: datetime | str | None, *, seconds: bool = True) -> str:
         """A time in UTC: the locale's date, a 24-hour clock, and "UTC" (nodes of different
         nations compare times; a local clock would need the reader's zone to be read)."""
-        if value is None:
+        read = _read_iso(value)
+        if read is None:
             return "—"
-        at = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+        if not isinstance(read, datetime):  # a day only
+            return self.day(read)
+        at = read.astimezone(UTC) if read.tzinfo else read.replace(tzinfo=UTC)
         clock = at.strftime("%H:%M:%S" if seconds else "%H:%M")
         return f"{self.day(at.date())} {clock} UTC"
+
+
+_NODE_PLACE = re.compile(r"([A-Z]{3,4}) node")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ROLE = re.compile(rf"({'|'.join(map(re.escape, ROLE_NAMES.values()))}) \(--role (\w+)\)")
+#: An article and its paragraph and points: "21.1", "6(f)", "6(a)-(c)".
+_CITED = re.compile(r"(\d+)(?:\.(\d+))?(\([a-z]\)(?:[-–]\([a-z]\))?)?")
+_ARTICLE = r"\d+(?:\.\d+)?(?:\([a-z]\)(?:[-–]\([a-z]\))?)?"
+#: "Art. " and the articles it names, one after another ("Art. 9, 11", "Art. 5 or 6(a)-(c)").
+_ARTICLES = re.compile(rf"Art\. ({_ARTICLE}(?:(?:, | or ){_ARTICLE})*)")
+
+
+def _read_iso(value: date | datetime | str | None) -> date | datetime | None:
+    if not isinstance(value, str):
+        return value
+    if not value:
+        return None
+    if len(value) == 10:
+        return date.fromisoformat(value)
+    at = datetime.fromisoformat(value)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 #: Choices the pages already name where they list them (a consent's, a case's, a holding's).

@@ -18,7 +18,7 @@ from jinja2 import Environment, PackageLoader
 from gsomia.errors import Error, http_status
 from gsomia.node import kept_alerts
 from gsomia.web.auth import LoginRequired, Page, load_page, signer
-from gsomia.web.session import COOKIE, Session
+from gsomia.web.session import COOKIE, LANGUAGE_COOKIE, Session
 
 log = logging.getLogger("gsomia.web")
 
@@ -94,7 +94,23 @@ def render(page: Page, template: str, *, status: int = 200, **context: Any) -> H
     )
     if page.new_cookie:
         set_cookie(response, page, page.session)
+    if page.user is not None and page.request.cookies.get(LANGUAGE_COOKIE) != page.t.language:
+        remember_language(response, page.t.language, secure=page.request.url.scheme == "https")
     return response
+
+
+def remember_language(response: Response, language: str, *, secure: bool) -> None:
+    """The reader's language, kept after sign-out so the sign-in page and a signed-out error
+    speak it too; it says nothing a page does not (it is the page's own `lang`)."""
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        language,
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        samesite="strict",
+        secure=secure,
+        path="/",
+    )
 
 
 def redirect(page: Page, to: str, session: Session | None = None) -> RedirectResponse:

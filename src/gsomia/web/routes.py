@@ -39,7 +39,7 @@ from gsomia.web import pages, paging
 from gsomia.web.auth import AnyPage, Page, Posted, PostedSignedIn, SignedIn, requires
 from gsomia.web.done import done_of
 from gsomia.web.marking import marking
-from gsomia.web.render import HEADERS, PageRoute, redirect, render
+from gsomia.web.render import HEADERS, PageRoute, redirect, remember_language, render
 from gsomia.web.session import COOKIE, Session
 
 log = logging.getLogger("gsomia.web")
@@ -84,6 +84,7 @@ def logout(page: Posted) -> Response:
         page.node.alerts.recheck({page.user.name})  # the session's open stream ends now
     response = RedirectResponse("/login", status_code=303, headers=HEADERS)
     response.delete_cookie(COOKIE, path="/")
+    remember_language(response, page.t.language, secure=page.request.url.scheme == "https")
     return response
 
 

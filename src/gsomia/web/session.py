@@ -20,6 +20,8 @@ from pathlib import Path
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 COOKIE = "gsomia_session"
+#: The last signed-in reader's language, for the pages a signed-out browser sees.
+LANGUAGE_COOKIE = "gsomia_language"
 MAX_AGE = 8 * 3600  # one working shift
 KEY_FILE = "web-session.key"
 CSRF_FIELD = "csrf"
