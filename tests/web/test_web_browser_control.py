@@ -178,7 +178,9 @@ def test_consent_onward_downgrade_and_compromise_in_the_browser(
     )
     alert = kim.get_by_role("alert")
     expect(alert).to_contain_text("kim")
-    expect(kim.locator("#action-refusal-article")).to_have_text("Art. 5 or 6(a)-(c), UNCONFIRMED")
+    cited = kim.locator("#action-refusal-article")
+    expect(cited).to_have_attribute("data-article", "Art. 5 or 6(a)-(c), UNCONFIRMED")
+    expect(cited).to_have_text("제5조 또는 제6조(a)-(c), 미확인")  # as kim's language cites it
 
     # 8. JPN's officer asks KOR to approve a new purpose; KOR's officer approves it on the
     #    control page; a JPN analyst then reads the holding for that purpose (R13).

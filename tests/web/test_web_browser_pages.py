@@ -9,18 +9,20 @@ notice of termination, and both nodes' dashboards and agreement pages say so.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 from tests.web.conftest import prepare_people
 from tests.web.test_web_browser import sign_in
 from tests.web.test_web_browser_control import _until, chromium, reload_until
 
 from gsomia.devnet import DevNet
+from gsomia.errors import Error
 
 pytestmark = pytest.mark.browser
 __all__ = ["chromium"]  # the shared Chromium fixture, used by name
@@ -119,3 +121,91 @@ def test_refusal_not_found_export_and_agreement_state_in_the_browser(
     expect(jpn_line).to_have_text("終了予定: 通告済み")
     sato.goto(f"{jpn}/agreements/KOR-JPN-2016")
     expect(sato.locator("#agreement-state")).to_have_attribute("data-state", "termination_notified")
+
+
+#: What a page says in a language not the reader's, as the browser sees it: a reason no code
+#: fits (marked `lang`), a date as the log stores it, a citation, an act or a role as the code
+#: names them.
+_LEFT_IN_ENGLISH = """() => {
+  const main = document.querySelector('main');
+  const cells = [...main.querySelectorAll('td, .hint, p, li, dd')]
+    .filter(e => !e.closest('[data-agreement-events]'))
+    .map(e => e.innerText);
+  return {
+    lang: document.documentElement.lang,
+    reasons: [...main.querySelectorAll('.reason[lang]')].map(e => e.innerText),
+    // An identifier may hold a date (a policy's URN): it is a name, not a date to read.
+    dates: cells.filter(text => /\\b\\d{4}-\\d{2}-\\d{2}\\b/.test(text.replace(/urn:\\S+/g, ''))),
+    articles: [...main.querySelectorAll('[data-article^="Art."]')]
+      .filter(e => e.innerText.includes('Art.')).map(e => e.innerText),
+    acts: [...main.querySelectorAll('[data-action]')]
+      .filter(e => ['publish', 'release', 'read'].includes(e.dataset.action)
+                   && e.innerText === e.dataset.action).map(e => e.innerText),
+    who: (document.querySelector('.who') || {innerText: ''}).innerText,
+  };
+}"""
+
+
+def _in_language(page: Page, language: str) -> None:
+    said = page.evaluate(_LEFT_IN_ENGLISH)
+    where = page.url
+    assert said["lang"] == language, where
+    assert said["reasons"] == [], (where, said["reasons"])
+    assert said["dates"] == [], (where, said["dates"])
+    assert said["articles"] == [], (where, said["articles"])
+    assert said["acts"] == [], (where, said["acts"])
+    for role in ("analyst", "officer", "auditor", "admin"):
+        assert role not in said["who"], (where, said["who"])
+
+
+def test_every_page_speaks_the_readers_language_in_the_browser(
+    pair: DevNet, chromium: Browser
+) -> None:
+    kor, jpn = pair.nodes["KOR"].url, pair.nodes["JPN"].url
+    kim_api, park_api = pair.client("KOR", "kim"), pair.client("KOR", "park")
+    item_id = kim_api.publish(
+        title="Sohae engine test imagery",
+        level="군사III급비밀",
+        releasable_to=["JPN"],
+        purpose="missile-warning",
+        precedence="PRIORITY",
+        text="imagery 03-12",
+    )
+    park_api.release(item_id)
+    sato_api = pair.client("JPN", "sato")
+    held = _until(
+        lambda: [h for h in sato_api.holdings() if h["item_id"] == item_id], "JPN's holding"
+    )[0]
+    with contextlib.suppress(Error):  # refused: another purpose (R13), logged in English
+        sato_api.read(held["id"], purpose="press-briefing")
+
+    walks = {
+        (kor, "park", "ko"): [
+            "/",
+            f"/items/{item_id}",
+            "/audit",
+            "/control",
+            "/agreements/KOR-JPN-2016",
+        ],
+        (kor, "kim", "ko"): ["/", "/items/new", "/audit", "/control"],
+        (jpn, "sato", "ja"): [
+            "/",
+            f"/holdings/{held['id']}",
+            "/control",
+            "/agreements/KOR-JPN-2016",
+        ],
+        (jpn, "tanaka", "ja"): ["/", f"/holdings/{held['id']}", "/audit", "/control"],
+    }
+    for (url, name, language), paths in walks.items():
+        page = sign_in(chromium, url, name)  # a browser that asks for English
+        for path in paths:
+            page.goto(url + path)
+            _in_language(page, language)
+        # Not found, then signed out: still the reader's language, not the browser's.
+        page.goto(f"{url}/holdings/{held['id'][:-4]}0000")
+        _in_language(page, language)
+        page.locator("#logout button").click()
+        page.wait_for_url(f"{url}/login")
+        assert page.evaluate("document.documentElement.lang") == language
+        page.goto(f"{url}/audit")
+        assert page.evaluate("document.documentElement.lang") == language
