@@ -24,6 +24,7 @@ from gsomia.store import cases
 from gsomia.store import holdings as stored_holdings
 from gsomia.store import items as stored_items
 from gsomia.store.tables import case_steps, holdings, items, rejections, store_marks
+from gsomia.store.tables import cases as cases_table
 from gsomia.store.tables import outbox as outbox_table
 
 TITLE = "Hwasong-19 TEL at Sino-ri, grid 41XYZ"
@@ -325,6 +326,63 @@ def test_case_steps_keep_their_documents_and_signed_messages_sealed(tmp_path: Pa
         with kor.engine.connect() as conn:
             opened = cases.step_documents(conn, kor.keys, case["id"])
         assert opened[-1] == ({"note": "in clear"}, None)
+    finally:
+        for node in cast.nodes.values():
+            node.engine.dispose()
+
+
+def test_a_cases_document_is_sealed_and_one_in_clear_is_damage(tmp_path: Path) -> None:
+    """Before: `cases.document`, the treaty core's state of each case (a loss report's
+    circumstances, whom a consent was asked of and why), lay in node.db in clear (ADR 0088's
+    last open point). Now sealed, bound to the case's id and kind (ADR 0126); the workflows
+    still find a case by its clear columns; one in clear, or moved onto another case, is
+    damage; one kept from before is sealed once, by the node."""
+    cast = build_cast(tmp_path / "homes", ("KOR", "JPN"))
+    try:
+        item_id = cast.publish("KOR", "kim", title="lost track")
+        cast.release("KOR", "park", item_id)
+        cast.deliver("KOR", "JPN")
+        circumstances = "briefcase left on the Shinkansen at Nagoya"
+        case = loss_report.report(
+            cast["JPN"], cast.user("JPN", "sato"), item_id, circumstances, actual=True
+        )
+        cast.deliver("JPN", "KOR")  # KOR's node opens its case of the report, and answers
+        cast.settle_all()
+        for nation in ("JPN", "KOR"):
+            node = cast[nation]
+            with node.engine.connect() as conn:
+                raw = conn.execute(select(cases_table.c.document, cases_table.c.item_id)).all()
+                [kept] = cases.of_item(conn, "compromise", item_id, keys=node.keys)
+            assert raw
+            assert all("Shinkansen" not in json.dumps(row.document) for row in raw), nation
+            assert circumstances in json.dumps(kept.document, ensure_ascii=False)
+            assert kept.id == case["id"]
+        jpn = cast["JPN"]
+        with jpn.engine.begin() as conn:  # a document moved onto another case does not open
+            other = cases.sealed_case(jpn.keys, "another-case", "compromise", {"note": "x"})
+            conn.execute(
+                update(cases_table).where(cases_table.c.id == case["id"]).values(document=other)
+            )
+        with jpn.engine.connect() as conn, pytest.raises(StoreDamaged, match="does not open"):
+            cases.find(conn, "compromise", case["id"], keys=jpn.keys)
+        with jpn.engine.begin() as conn:  # written in clear later: damage, not a case
+            conn.execute(
+                update(cases_table)
+                .where(cases_table.c.id == case["id"])
+                .values(document={"side": "holder", "circumstances": "forged"})
+            )
+        jpn.migrate()
+        with jpn.engine.connect() as conn, pytest.raises(StoreDamaged, match="in clear"):
+            cases.find(conn, "compromise", case["id"], keys=jpn.keys)
+        # only a node from before (neither mark) seals it, once, in migrate
+        with jpn.engine.begin() as conn:
+            conn.execute(store_marks.delete().where(store_marks.c.name == "cases_sealed"))
+        (jpn.home.path / at_rest.CASES_MARK_FILE).unlink()
+        jpn.migrate()
+        with jpn.engine.connect() as conn:
+            found = cases.find(conn, "compromise", case["id"], keys=jpn.keys)
+        assert found is not None
+        assert found.document["circumstances"] == "forged"
     finally:
         for node in cast.nodes.values():
             node.engine.dispose()

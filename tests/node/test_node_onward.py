@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from tests.node.consent_fixtures import (
     asked,
     deliver,
@@ -35,6 +35,7 @@ from gsomia.node.control import (
 )
 from gsomia.node.receive import receive_batch
 from gsomia.seal import sign_document, verify_document
+from gsomia.store import cases as stored_cases
 from gsomia.store import holdings as stored_holdings
 from gsomia.store.tables import cases, holdings, outbox, transfers
 from gsomia.treaty.lifecycle import Event, EventKind
@@ -141,12 +142,13 @@ def test_a_consent_whose_signature_does_not_verify_is_refused(cast: Cast) -> Non
     item_id, holding_id = provided(cast)
     case_id = granted(cast, holding_id)
     jpn = cast["JPN"]
-    with jpn.engine.begin() as conn:
-        document = conn.execute(select(cases.c.document).where(cases.c.id == case_id)).scalar_one()
+    with jpn.engine.begin() as conn:  # by an insider holding the node's keys (sealed at rest)
+        status = conn.execute(select(cases.c.status).where(cases.c.id == case_id)).scalar_one()
+        document = stored_cases.document_of(conn, case_id, keys=jpn.keys)
         payload = verify_document(document["jws"], cast["KOR"].card, "consent")
         forged = sign_document(jpn.keys, payload)  # the same words, JPN's signature
-        conn.execute(
-            update(cases).where(cases.c.id == case_id).values(document={**document, "jws": forged})
+        stored_cases.save(
+            conn, case_id, status, {**document, "jws": forged}, jpn.clock(), keys=jpn.keys
         )
     with pytest.raises(Exception, match="not signed by KOR"):
         _onward(cast, holding_id, case_id)

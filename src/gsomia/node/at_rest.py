@@ -31,6 +31,7 @@ log = logging.getLogger("gsomia.node")
 MARK_FILE = "at-rest-sealed"
 ANSWERS_MARK_FILE = "outbox-answers-sealed"
 STEPS_MARK_FILE = "case-steps-sealed"
+CASES_MARK_FILE = "cases-sealed"
 PEERS_MARK_FILE = "outbox-peers-bound"
 
 
@@ -79,6 +80,21 @@ def seal_clear_steps(
         clock,
         lambda conn: cases.seal_clear_steps(conn, keys),
         said="sealed %d case steps kept in clear from before (ADR 0088)",
+    )
+
+
+def seal_clear_cases(
+    engine: Engine, keys: NodeKeys, home: Path, clock: Callable[[], datetime]
+) -> int:
+    """Seal the cases' documents (the treaty core's state of each case) kept in clear, once,
+    with marks of their own as `seal_clear_steps` has; how many were sealed (ADR 0126)."""
+    return _once(
+        engine,
+        home / CASES_MARK_FILE,
+        marks.CASES_SEALED,
+        clock,
+        lambda conn: cases.seal_clear_cases(conn, keys),
+        said="sealed %d case documents kept in clear from before (ADR 0126)",
     )
 
 

@@ -187,6 +187,7 @@ class Node:
         at_rest.seal_clear_rows(self.engine, self.vault, self.home.path, self.clock)
         at_rest.seal_clear_answers(self.engine, self.keys, self.home.path, self.clock)
         at_rest.seal_clear_steps(self.engine, self.keys, self.home.path, self.clock)
+        at_rest.seal_clear_cases(self.engine, self.keys, self.home.path, self.clock)
         at_rest.bind_outbox_peers(self.engine, self.keys, self.home.path, self.clock)
         return taken
 

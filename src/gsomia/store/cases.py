@@ -7,11 +7,19 @@ about (a loss report's circumstances, a consent's purpose, an answer's reason): 
 sealed at rest under the node's storage key, bound to the case, the step and its actor
 (`sealed_step`, ADR 0088). A step in clear is damage (`StoreDamaged` naming the row), except
 to the node's one pass that seals the steps kept from before (`seal_clear_steps`).
+
+The case's own document, the treaty core's state of the case (who asked what, the answers,
+the ids of the messages it sent), is sealed the same way, bound to the case's id and kind
+(`sealed_case`, ADR 0126). What the workflows search on stays in clear, in indexed columns
+that say nothing classified: the id, kind, item id, nations, status and times. Every reader
+takes the node's keys and gets a `Case` whose document is opened; a document in clear, or
+one that does not open on its case, is `StoreDamaged` naming the case.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -63,6 +71,71 @@ def _is_sealed(document: Any, signature: Any) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class Case:
+    """A case row with its document opened (what `select(cases)` gave before it was sealed;
+    typed as loosely as that `Row[Any]` was, for the workflows written against it)."""
+
+    id: str
+    kind: str
+    item_id: Any
+    originator: Any
+    counterpart: str
+    opened_by: str
+    status: str
+    document: Any
+    opened_at: datetime
+    updated_at: datetime
+
+    @property
+    def _mapping(self) -> dict[str, Any]:  # as a Row's, for the readers written for one
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+def _case_context(case_id: str, kind: str) -> str:
+    return f"case:{kind}:{case_id}"
+
+
+def sealed_case(
+    keys: NodeKeys, case_id: str, kind: str, document: Mapping[str, Any]
+) -> dict[str, str]:
+    """A case's document as kept: sealed, bound to the case's id and kind."""
+    data = orjson.dumps(dict(document))
+    return {SEALED: b64u(seal_at_rest(keys, data, _case_context(case_id, kind)))}
+
+
+def _is_sealed_case(document: Any) -> bool:
+    return (
+        isinstance(document, Mapping)
+        and set(document) == {SEALED}
+        and isinstance(document[SEALED], str)
+    )
+
+
+def _opened(keys: NodeKeys, row: Row[Any]) -> Case:
+    """The case of `row`, its document opened; `StoreDamaged` naming it otherwise."""
+    if not _is_sealed_case(row.document):
+        raise StoreDamaged(f"case {row.id} ({row.kind}) is in clear, not sealed at rest")
+    try:
+        plain = open_at_rest(
+            keys, b64u_decode(row.document[SEALED]), _case_context(row.id, row.kind)
+        )
+    except VerificationError as error:
+        raise StoreDamaged(f"case {row.id} ({row.kind}) does not open: {error}") from None
+    return Case(
+        row.id,
+        row.kind,
+        row.item_id,
+        row.originator,
+        row.counterpart,
+        row.opened_by,
+        row.status,
+        orjson.loads(plain),
+        row.opened_at,
+        row.updated_at,
+    )
+
+
 def insert(
     conn: Connection,
     *,
@@ -73,9 +146,11 @@ def insert(
     status: str,
     document: Mapping[str, Any],
     now: datetime,
+    keys: NodeKeys,
     item_id: str | None = None,
     originator: str | None = None,
 ) -> None:
+    """Open a case; its document sealed (`sealed_case`)."""
     conn.execute(
         cases.insert().values(
             id=case_id,
@@ -85,7 +160,7 @@ def insert(
             counterpart=counterpart,
             opened_by=opened_by,
             status=status,
-            document=dict(document),
+            document=sealed_case(keys, case_id, kind, document),
             opened_at=now,
             updated_at=now,
         )
@@ -93,12 +168,22 @@ def insert(
 
 
 def save(
-    conn: Connection, case_id: str, status: str, document: Mapping[str, Any], now: datetime
+    conn: Connection,
+    case_id: str,
+    status: str,
+    document: Mapping[str, Any],
+    now: datetime,
+    *,
+    keys: NodeKeys,
 ) -> None:
+    """Write a case's new status and document, sealed as `insert` seals it."""
+    kind = conn.execute(select(cases.c.kind).where(cases.c.id == case_id)).scalar_one_or_none()
+    if kind is None:
+        return  # no such case: nothing to save, as the UPDATE it was found nothing
     conn.execute(
         update(cases)
         .where(cases.c.id == case_id)
-        .values(status=status, document=dict(document), updated_at=now)
+        .values(status=status, document=sealed_case(keys, case_id, kind, document), updated_at=now)
     )
 
 
@@ -144,38 +229,43 @@ def exists(conn: Connection, case_id: str) -> bool:
     return conn.execute(select(cases.c.id).where(cases.c.id == case_id)).first() is not None
 
 
-def find(conn: Connection, kind: str, case_id: str, *, lock: bool = False) -> Row[Any] | None:
-    """The case row of `kind`, or None; `lock` holds it for this transaction (PostgreSQL)."""
+def find(
+    conn: Connection, kind: str, case_id: str, *, keys: NodeKeys, lock: bool = False
+) -> Case | None:
+    """The case of `kind`, or None; `lock` holds its row for this transaction (PostgreSQL)."""
     query = select(cases).where(cases.c.id == case_id, cases.c.kind == kind)
-    return conn.execute(query.with_for_update() if lock else query).first()
+    row = conn.execute(query.with_for_update() if lock else query).first()
+    return None if row is None else _opened(keys, row)
 
 
-def document_of(conn: Connection, case_id: str) -> Any:
-    """The stored document of the case `case_id`, of any kind, or None."""
-    row = conn.execute(select(cases.c.document).where(cases.c.id == case_id)).first()
-    return None if row is None else row.document
+def document_of(conn: Connection, case_id: str, *, keys: NodeKeys) -> Any:
+    """The document of the case `case_id`, of any kind, opened; or None."""
+    row = conn.execute(select(cases).where(cases.c.id == case_id)).first()
+    return None if row is None else _opened(keys, row).document
 
 
-def all_of(conn: Connection, kind: str) -> list[Row[Any]]:
+def all_of(conn: Connection, kind: str, *, keys: NodeKeys) -> list[Case]:
     """The cases of `kind`, newest first."""
     query = select(cases).where(cases.c.kind == kind).order_by(cases.c.opened_at.desc())
-    return list(conn.execute(query))
+    return [_opened(keys, row) for row in conn.execute(query)]
 
 
-def of_item(conn: Connection, kind: str, item_id: str) -> list[Row[Any]]:
+def of_item(conn: Connection, kind: str, item_id: str, *, keys: NodeKeys) -> list[Case]:
     """The cases of `kind` about `item_id`, oldest first."""
     query = (
         select(cases)
         .where(cases.c.kind == kind, cases.c.item_id == item_id)
         .order_by(cases.c.opened_at)
     )
-    return list(conn.execute(query))
+    return [_opened(keys, row) for row in conn.execute(query)]
 
 
-def of_items(conn: Connection, kind: str, item_ids: Collection[str]) -> list[Row[Any]]:
+def of_items(
+    conn: Connection, kind: str, item_ids: Collection[str], *, keys: NodeKeys
+) -> list[Case]:
     """The cases of `kind` about any of `item_ids` (an indexed column)."""
     query = select(cases).where(cases.c.kind == kind, cases.c.item_id.in_(set(item_ids)))
-    return list(conn.execute(query).all())
+    return [_opened(keys, row) for row in conn.execute(query)]
 
 
 def steps(conn: Connection, case_id: str) -> list[dict[str, Any]]:
@@ -249,5 +339,20 @@ def seal_clear_steps(conn: Connection, keys: NodeKeys) -> int:
         )
         conn.execute(
             update(case_steps).where(case_steps.c.id == r.id).values(document=doc, signature=sig)
+        )
+    return len(clear)
+
+
+def seal_clear_cases(conn: Connection, keys: NodeKeys) -> int:
+    """Seal the cases' documents kept in clear from before they were sealed; how many. Only for
+    the node's one pass (`gsomia.node.at_rest`): after it, a case in clear is damage."""
+    rows = conn.execute(select(cases.c.id, cases.c.kind, cases.c.document))
+    clear = [r for r in rows if not _is_sealed_case(r.document)]
+    for r in clear:
+        document = r.document if isinstance(r.document, Mapping) else {"value": r.document}
+        conn.execute(
+            update(cases)
+            .where(cases.c.id == r.id)
+            .values(document=sealed_case(keys, r.id, r.kind, document))
         )
     return len(clear)

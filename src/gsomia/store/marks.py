@@ -14,6 +14,7 @@ COSIGNED_CHECKPOINT = "cosigned_checkpoint"
 OUTBOX_ANSWERS_SEALED = "outbox_answers_sealed"
 CASE_STEPS_SEALED = "case_steps_sealed"
 OUTBOX_PEERS_BOUND = "outbox_peers_bound"
+CASES_SEALED = "cases_sealed"
 
 
 def marked(conn: Connection, name: str) -> datetime | None:

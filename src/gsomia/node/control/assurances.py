@@ -91,6 +91,7 @@ def record_assurance(node: Node, officer: UserRecord, item_id: str, given: Assur
             now=now,
             item_id=item_id,
             originator=node.nation,
+            keys=node.keys,
         )
         casebook.step(
             conn, case_id, at=now, actor=officer.name, nation=node.nation, name="given",
@@ -116,7 +117,7 @@ def _assurance(node: Node, document: dict[str, Any]) -> Assurance:
 def _on_record(node: Node, item_id: str, representative: str) -> tuple[str, dict[str, Any]] | None:
     """The newest assurance case for `representative` and `item_id`: its id and document."""
     with node.reader.connect() as conn:
-        rows = cases.of_item(conn, ASSURANCE, item_id)
+        rows = cases.of_item(conn, ASSURANCE, item_id, keys=node.keys)
     found = [r for r in rows if r.document["representative"] == representative]
     return (found[-1].id, dict(found[-1].document)) if found else None
 
@@ -147,7 +148,7 @@ def hand_over(
     assert found is not None  # an allowed hand-over had its assurance
     with node.engine.begin() as conn:
         handed = {**found[1], "handed_at": now.isoformat()}
-        casebook.save(conn, found[0], "handed_over", handed, now)
+        casebook.save(conn, found[0], "handed_over", handed, now, keys=node.keys)
         casebook.step(
             conn, found[0], at=now, actor=officer.name, nation=node.nation, name="handed_over",
             document={"representative": representative}, keys=node.keys,

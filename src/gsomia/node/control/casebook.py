@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 
 from gsomia.errors import NotFound
 from gsomia.node.control.settlement import Answered
+from gsomia.seal import NodeKeys
 from gsomia.store import cases
 from gsomia.store.cases import all_of, find, insert, save, steps
 
@@ -27,9 +28,9 @@ step = cases.add_step
 _LISTED_BY = {"onward": "`gsomia item custody ITEM` shows an item's onward releases"}
 
 
-def load(conn: Connection, kind: str, case_id: str) -> Any:
-    """The case row of `kind`; `NotFound` names what to list."""
-    row = find(conn, kind, case_id)
+def load(conn: Connection, kind: str, case_id: str, *, keys: NodeKeys) -> Any:
+    """The case of `kind`, its document opened; `NotFound` names what to list."""
+    row = find(conn, kind, case_id, keys=keys)
     if row is None:
         hint = _LISTED_BY.get(kind, f"`gsomia {kind} list` shows them")
         raise NotFound(f"no {kind} case {case_id}", hint=hint)
@@ -45,7 +46,7 @@ def parse(value: Any) -> datetime | None:
 
 
 def awaiting(
-    conn: Connection, kind: str, answers: Sequence[Answered]
+    conn: Connection, kind: str, answers: Sequence[Answered], *, keys: NodeKeys
 ) -> list[tuple[Any, str, Answered]]:
     """The cases of `kind` that sent the messages `answers` answer: (case row, the name the
     case keeps the message under in its document's "messages", answer), in answer order.
@@ -56,7 +57,7 @@ def awaiting(
     wanted = {a.message_id: a for a in answers if a.item_id}
     if not wanted:
         return []
-    rows = cases.of_items(conn, kind, {a.item_id for a in wanted.values() if a.item_id})
+    rows = cases.of_items(conn, kind, {a.item_id for a in wanted.values() if a.item_id}, keys=keys)
     found: dict[str, tuple[Any, str]] = {}
     for row in rows:
         sent = row.document.get("messages") if isinstance(row.document, Mapping) else None

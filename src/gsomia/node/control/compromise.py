@@ -183,8 +183,8 @@ def incoming_step(
 
 def _answered(conn: Connection, node: Node, answers: Sequence[Answered]) -> None:
     """The originator's signed answer to a report or to findings, applied when it arrives."""
-    for found, name, answer in casebook.awaiting(conn, KIND, answers):
-        _apply(conn, node, casebook.load(conn, KIND, found.id), name, answer)
+    for found, name, answer in casebook.awaiting(conn, KIND, answers, keys=node.keys):
+        _apply(conn, node, casebook.load(conn, KIND, found.id, keys=node.keys), name, answer)
 
 
 def _apply(conn: Connection, node: Node, row: Any, name: str, answer: Answered) -> Any:
@@ -225,7 +225,9 @@ def _apply(conn: Connection, node: Node, row: Any, name: str, answer: Answered) 
         return row
     _settled_step(conn, row, step, answer=answer, keys=node.keys)
     doc["messages"] = sent
-    casebook.save(conn, row.id, case.state.value, case_document(case, doc), node.clock())
+    casebook.save(
+        conn, row.id, case.state.value, case_document(case, doc), node.clock(), keys=node.keys
+    )
     if not answer.received:
         refused = Decision.deny(str(doc["refusal"]), answer.article or ARTICLE, "R37")
         audit.record_all(
@@ -233,7 +235,7 @@ def _apply(conn: Connection, node: Node, row: Any, name: str, answer: Answered) 
             [audit.Entry(answer.peer, f"compromise_{step}", row.id, refused, (answer.message_id,))],
             node.clock(),
         )
-    return casebook.load(conn, KIND, row.id)
+    return casebook.load(conn, KIND, row.id, keys=node.keys)
 
 
 def _catch_up(conn: Connection, node: Node, row: Any) -> Any:
@@ -271,7 +273,7 @@ def _settled_step(
 def open_case(node: Node, case_id: str) -> Any:
     """The case row an officer is about to act on, with the answers it missed applied."""
     with node.engine.begin() as conn:
-        return _catch_up(conn, node, casebook.load(conn, KIND, case_id))
+        return _catch_up(conn, node, casebook.load(conn, KIND, case_id, keys=node.keys))
 
 
 # Reading cases --------------------------------------------------------------------------------
@@ -281,13 +283,15 @@ def list_cases(node: Node, user: UserRecord) -> list[dict[str, Any]]:
     """Every compromise case this node holds, on either side, newest first."""
     authorise(node, user, Action.REPORT_COMPROMISE, KIND)
     with node.reader.connect() as conn:
-        return [view(row) for row in casebook.all_of(conn, KIND)]
+        return [view(row) for row in casebook.all_of(conn, KIND, keys=node.keys)]
 
 
 def get_case(node: Node, user: UserRecord, case_id: str) -> dict[str, Any]:
     authorise(node, user, Action.REPORT_COMPROMISE, case_id)
     with node.reader.connect() as conn:
-        return view(casebook.load(conn, KIND, case_id), casebook.steps(conn, case_id))
+        return view(
+            casebook.load(conn, KIND, case_id, keys=node.keys), casebook.steps(conn, case_id)
+        )
 
 
 ANSWERED: dict[Kind, AnswerHook] = {

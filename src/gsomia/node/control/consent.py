@@ -137,6 +137,7 @@ def _ask(
         status=case.status.value,
         document=document,
         now=now,
+        keys=node.keys,
     )
     message_id = messages.send(
         conn,
@@ -185,7 +186,7 @@ def _on_decision(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     """The holder's node records the originator's answer; a grant only if its signature holds."""
     doc = incoming.document
     case_id = messages.text(doc, "id", limit=64)
-    row = casebook.load(conn, CONSENT, case_id)
+    row = casebook.load(conn, CONSENT, case_id, keys=node.keys)
     case = case_from(node, row._mapping["document"])
     request = case.request
     require_party(incoming, request.originator, f"the originator asked in request {case_id}")
@@ -229,7 +230,7 @@ def _on_decision(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
         **case_json(case, {"holding_id": document.get("holding_id")}),
         "jws": document.get("jws"),
     }
-    casebook.save(conn, case_id, status.value, new_document, incoming.at)
+    casebook.save(conn, case_id, status.value, new_document, incoming.at, keys=node.keys)
     casebook.step(
         conn,
         case_id,

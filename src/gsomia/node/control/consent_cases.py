@@ -161,7 +161,7 @@ def list_consents(node: Node, viewer: UserRecord) -> list[dict[str, Any]]:
     originator's control (`Action.VIEW_CONSENTS`); PolicyDenied, logged, for anyone else."""
     authorise(node, viewer, Action.VIEW_CONSENTS, "consents")
     with node.reader.connect() as conn:
-        rows = casebook.all_of(conn, CONSENT)
+        rows = casebook.all_of(conn, CONSENT, keys=node.keys)
     return [view(node, row) for row in rows]
 
 
@@ -173,14 +173,14 @@ def show_consent(node: Node, viewer: UserRecord, case_id: str) -> dict[str, Any]
 
 def get_consent(node: Node, case_id: str) -> dict[str, Any]:
     with node.reader.connect() as conn:
-        return view(node, casebook.load(conn, CONSENT, case_id))
+        return view(node, casebook.load(conn, CONSENT, case_id, keys=node.keys))
 
 
 def held_consent(node: Node, case_id: str) -> tuple[Consent | None, dict[str, Any]]:
     """The consent a holder holds under case `case_id`, verified afresh against the
     originator's card (None if there is none: refused, still asked, unknown); and its JWS."""
     with node.reader.connect() as conn:
-        row = casebook.find(conn, CONSENT, case_id)
+        row = casebook.find(conn, CONSENT, case_id, keys=node.keys)
     if row is None:
         return None, {}
     document = row._mapping["document"]

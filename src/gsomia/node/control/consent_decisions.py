@@ -70,6 +70,7 @@ def _on_request(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
         status=case.status.value,
         document=case_json(case, {}),
         now=incoming.at,
+        keys=node.keys,
     )
     casebook.step(
         conn,
@@ -102,7 +103,7 @@ def _decide(
     person, allowed = authorise(node, officer, Action.DECIDE_CONSENT, case_id)
     now = node.clock()
     with node.reader.connect() as conn:
-        row = casebook.load(conn, CONSENT, case_id)
+        row = casebook.load(conn, CONSENT, case_id, keys=node.keys)
         case = case_from(node, row._mapping["document"])
         deciding = may_decide_request(
             node.nation, case.request.originator, f"consent {case_id}", "R12"
@@ -133,7 +134,7 @@ def _decide(
     with node.engine.begin() as conn:
         if step != "grant":
             document["jws"] = row._mapping["document"].get("jws")
-        casebook.save(conn, case_id, decided.status.value, document, now)
+        casebook.save(conn, case_id, decided.status.value, document, now, keys=node.keys)
         message_id = messages.send(
             conn,
             node,

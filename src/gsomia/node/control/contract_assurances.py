@@ -63,6 +63,7 @@ def ask_assurance(
     casebook.insert(
         conn, case_id=request_id, kind=KIND, counterpart=partner, opened_by=node.nation,
         status=REQUESTED, document={"side": ASKING, "request": document}, now=now,
+        keys=node.keys,
     )  # fmt: skip
     casebook.step(
         conn, request_id, at=now, actor=user.name, nation=node.nation, name=REQUESTED,
@@ -89,6 +90,7 @@ def _on_request(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
         conn, case_id=request_id, kind=KIND, counterpart=incoming.sender,
         opened_by=incoming.sender, status=REQUESTED,
         document={"side": ASKED, "request": dict(doc)}, now=incoming.at,
+        keys=node.keys,
     )  # fmt: skip
     casebook.step(
         conn, request_id, at=incoming.at, actor=messages.text(doc, "asked_by"),
@@ -110,7 +112,7 @@ def answer_assurance(
         raise InputError("an assurance is answered with its reference (the authority's note)")
     now = node.clock()
     with node.engine.begin() as conn:
-        row = casebook.find(conn, KIND, request_id, lock=True)
+        row = casebook.find(conn, KIND, request_id, lock=True, keys=node.keys)
         if row is None or row.document["side"] != ASKED:
             raise NotFound(f"no partner asked {node.nation} for assurance {request_id}")
         if row.status != REQUESTED:
@@ -128,7 +130,9 @@ def answer_assurance(
             precedence=Precedence.ROUTINE, now=now,
         )  # fmt: skip
         status = GIVEN if given else REFUSED
-        casebook.save(conn, request_id, status, {**row.document, "answer": document}, now)
+        casebook.save(
+            conn, request_id, status, {**row.document, "answer": document}, now, keys=node.keys
+        )
         casebook.step(
             conn, request_id, at=now, actor=user.name, nation=node.nation, name=status,
             document=document, message_id=message_id, keys=node.keys,
@@ -149,7 +153,7 @@ def answer_assurance(
 def _on_answer(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     doc = incoming.document
     request_id = messages.text(doc, "request_id", limit=64)
-    row = casebook.find(conn, KIND, request_id, lock=True)
+    row = casebook.find(conn, KIND, request_id, lock=True, keys=node.keys)
     if row is None or row.document["side"] != ASKING:
         raise NotFound(f"{node.nation} asked no assurance {request_id}")
     require_party(incoming, row.counterpart, f"the authority asked for assurance {request_id}")
@@ -165,7 +169,9 @@ def _on_answer(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
             conn, contract_id, assurance_given_at=incoming.at, assurance_reference=reference
         )
     status = GIVEN if given else REFUSED
-    casebook.save(conn, request_id, status, {**row.document, "answer": dict(doc)}, incoming.at)
+    casebook.save(
+        conn, request_id, status, {**row.document, "answer": dict(doc)}, incoming.at, keys=node.keys
+    )
     casebook.step(
         conn, request_id, at=incoming.at, actor=messages.text(doc, "answered_by"),
         nation=incoming.sender, name=status, document=dict(doc), message_id=incoming.id,
@@ -189,7 +195,7 @@ def list_requests(node: Node, user: UserRecord) -> list[dict[str, Any]]:
                 "contract": row.document["request"]["contract_id"],
                 "status": row.status,
             }
-            for row in casebook.all_of(conn, KIND)
+            for row in casebook.all_of(conn, KIND, keys=node.keys)
         ]
 
 

@@ -20,6 +20,7 @@ from gsomia.node.authority import authorise
 from gsomia.node.control import casebook
 from gsomia.node.control.handover import ONWARD, transfer_json
 from gsomia.node.runtime import Node
+from gsomia.seal import NodeKeys
 from gsomia.store import cases, holdings, items, transfers
 from gsomia.store.users import UserRecord
 from gsomia.treaty.onward import CustodyChain, Transfer
@@ -39,7 +40,7 @@ def custody(node: Node, user: UserRecord, item_id: str) -> dict[str, Any]:
             raise NotFound(f"no item {item_id} is known here")
         found = transfers.of_item(conn, item_id)
         provided = outbox.delivered(conn, node.keys, Kind.ITEM, item_id)
-        releases = _releases(conn, item_id)
+        releases = _releases(conn, item_id, node.keys)
     if originator == node.nation:  # provisions answered received, if not in the table yet
         have = {(t.from_nation, t.to_nation) for t in found}
         for sent in provided:
@@ -104,8 +105,8 @@ def _release_view(row: Any) -> dict[str, Any]:
     }
 
 
-def _releases(conn: Connection, item_id: str) -> list[dict[str, Any]]:
-    return [_release_view(r) for r in cases.of_item(conn, ONWARD, item_id)]
+def _releases(conn: Connection, item_id: str, keys: NodeKeys) -> list[dict[str, Any]]:
+    return [_release_view(r) for r in cases.of_item(conn, ONWARD, item_id, keys=keys)]
 
 
 def get_release(node: Node, user: UserRecord, case_id: str) -> dict[str, Any]:
@@ -113,7 +114,7 @@ def get_release(node: Node, user: UserRecord, case_id: str) -> dict[str, Any]:
     by the third nation (custody passed) or refused with its reason."""
     authorise(node, user, Action.VIEW_TRANSFERS, case_id)
     with node.reader.connect() as conn:
-        row = casebook.load(conn, ONWARD, case_id)
+        row = casebook.load(conn, ONWARD, case_id, keys=node.keys)
         return {**_release_view(row), "steps": casebook.steps(conn, case_id)}
 
 
@@ -122,5 +123,5 @@ def list_releases(node: Node, user: UserRecord, item_id: str | None = None) -> l
     authorise(node, user, Action.VIEW_TRANSFERS, item_id or ONWARD)
     with node.reader.connect() as conn:
         if item_id:
-            return list(reversed(_releases(conn, item_id)))
-        return [_release_view(r) for r in casebook.all_of(conn, ONWARD)]
+            return list(reversed(_releases(conn, item_id, node.keys)))
+        return [_release_view(r) for r in casebook.all_of(conn, ONWARD, keys=node.keys)]

@@ -114,6 +114,7 @@ def open_case(node: Node, officer: UserRecord, agreement_id: str, subject: str) 
             status=case.state.value,
             document=_to_json(case),
             now=now,
+            keys=node.keys,
         )
         _step(
             conn,
@@ -127,7 +128,7 @@ def open_case(node: Node, officer: UserRecord, agreement_id: str, subject: str) 
             keys=node.keys,
         )
         audit.record_all(conn, [audit.Entry(officer.name, "open_dispute", case.id, allowed)], now)
-        row = casebook.load(conn, KIND, case.id)
+        row = casebook.load(conn, KIND, case.id, keys=node.keys)
     messages.wake(node)
     return view(row)
 
@@ -166,7 +167,7 @@ def _act(
     note = _note(note)
     now = node.clock()
     with node.engine.begin() as conn:
-        row = casebook.load(conn, KIND, case_id)
+        row = casebook.load(conn, KIND, case_id, keys=node.keys)
         case = _from_json(row.document)
         # The core refuses a consultation on a settled case and a settlement without one.
         case = settle_dispute(case, now, note) if settle else record_consultation(case, now, note)
@@ -179,7 +180,7 @@ def _act(
             document={"case_id": case_id, "at": now.isoformat(), "note": note},
             now=now,
         )
-        casebook.save(conn, case_id, case.state.value, _to_json(case), now)
+        casebook.save(conn, case_id, case.state.value, _to_json(case), now, keys=node.keys)
         _step(
             conn,
             case_id,
@@ -192,7 +193,7 @@ def _act(
             keys=node.keys,
         )
         audit.record_all(conn, [audit.Entry(officer.name, kind.value, case_id, allowed)], now)
-        row = casebook.load(conn, KIND, case_id)
+        row = casebook.load(conn, KIND, case_id, keys=node.keys)
     messages.wake(node)
     return view(row)
 
@@ -211,7 +212,7 @@ def refer(node: Node, officer: UserRecord, case_id: str, third_party: str) -> No
     """Always refused, and the refusal logged: no dispute goes to a third party (Art. 20)."""
     authorise(node, officer, Action.RECORD_DISPUTE, case_id)
     with node.reader.connect() as conn:
-        case = _from_json(casebook.load(conn, KIND, case_id).document)
+        case = _from_json(casebook.load(conn, KIND, case_id, keys=node.keys).document)
     decision = may_refer_to_third_party(case, third_party or "a third party")
     refuse(node, actor=officer.name, action="refer_dispute", subject=case_id, decision=decision)
 
@@ -219,7 +220,7 @@ def refer(node: Node, officer: UserRecord, case_id: str, third_party: str) -> No
 def list_cases(node: Node, user: UserRecord) -> list[dict[str, Any]]:
     authorise(node, user, Action.RECORD_DISPUTE, KIND)
     with node.reader.connect() as conn:
-        return [view(row) for row in casebook.all_of(conn, KIND)]
+        return [view(row) for row in casebook.all_of(conn, KIND, keys=node.keys)]
 
 
 # The partner's side -----------------------------------------------------------------------------
@@ -241,7 +242,7 @@ def _on_opened(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
         messages.when(doc, "opened_at"),
         dispute_id=case_id,
     )
-    if casebook.find(conn, KIND, case_id) is not None:
+    if casebook.find(conn, KIND, case_id, keys=node.keys) is not None:
         raise InputError(f"dispute {case_id} is already recorded")
     casebook.insert(
         conn,
@@ -253,6 +254,7 @@ def _on_opened(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
         status=case.state.value,
         document=_to_json(case),
         now=incoming.at,
+        keys=node.keys,
     )
     _step(
         conn,
@@ -275,14 +277,14 @@ def _on_opened(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
 def _on_step(conn: Connection, node: Node, incoming: Incoming, *, settled: bool) -> Outcome:
     doc = incoming.document
     case_id = messages.text(doc, "case_id", limit=64)
-    row = casebook.find(conn, KIND, case_id)
+    row = casebook.find(conn, KIND, case_id, keys=node.keys)
     if row is None or row.counterpart != incoming.sender:
         raise NotFound(f"{node.nation} holds no dispute {case_id} with {incoming.sender}")
     at = messages.when(doc, "at")
     note = messages.text(doc, "note", limit=NOTE_LIMIT)
     case = _from_json(row.document)
     case = settle_dispute(case, at, note) if settled else record_consultation(case, at, note)
-    casebook.save(conn, case_id, case.state.value, _to_json(case), incoming.at)
+    casebook.save(conn, case_id, case.state.value, _to_json(case), incoming.at, keys=node.keys)
     name = "settled" if settled else "consultation"
     _step(
         conn,

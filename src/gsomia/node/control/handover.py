@@ -156,6 +156,7 @@ def _open_case(
             "report": None,
         },
         now=now,
+        keys=node.keys,
     )
     casebook.step(
         conn,

@@ -107,7 +107,9 @@ def record_findings(
             )
         doc["messages"] = sent
         doc["refusal"] = None
-        casebook.save(conn, case_id, case.state.value, case_document(case, doc), now)
+        casebook.save(
+            conn, case_id, case.state.value, case_document(case, doc), now, keys=node.keys
+        )
         casebook.step(
             conn,
             case_id,
@@ -124,7 +126,7 @@ def record_findings(
             [audit.Entry(officer.name, Action.INVESTIGATE.value, case_id, allowed)],
             now,
         )
-        row = casebook.load(conn, KIND, case_id)
+        row = casebook.load(conn, KIND, case_id, keys=node.keys)
     if not local:
         messages.wake(node, Precedence.IMMEDIATE)
     return view(row)
@@ -170,7 +172,9 @@ def close(node: Node, officer: UserRecord, case_id: str) -> dict[str, Any]:
                 now=now,
             )
         doc["messages"] = sent
-        casebook.save(conn, case_id, closed.state.value, case_document(closed, doc), now)
+        casebook.save(
+            conn, case_id, closed.state.value, case_document(closed, doc), now, keys=node.keys
+        )
         casebook.step(
             conn,
             case_id,
@@ -187,7 +191,7 @@ def close(node: Node, officer: UserRecord, case_id: str) -> dict[str, Any]:
             audit.Entry(officer.name, Action.INVESTIGATE.value, case_id, allowed),
         ]
         audit.record_all(conn, entries, now)
-        row = casebook.load(conn, KIND, case_id)
+        row = casebook.load(conn, KIND, case_id, keys=node.keys)
     if row.originator != node.nation:
         messages.wake(node, Precedence.ROUTINE)
     return view(row)
@@ -221,7 +225,7 @@ def _to_originator(
 
 def _their_case(conn: Connection, node: Node, incoming: Incoming) -> tuple[Any, CompromiseCase]:
     case_id = messages.text(incoming.document, "case_id", limit=64)
-    row = casebook.find(conn, KIND, case_id)
+    row = casebook.find(conn, KIND, case_id, keys=node.keys)
     if row is None or row.document.get("side") != ORIGINATOR or row.counterpart != incoming.sender:
         raise NotFound(
             f"{node.nation} holds no compromise case {case_id} reported by {incoming.sender}"
@@ -236,7 +240,14 @@ def _on_findings(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     if case.state is CaseState.ORIGINATOR_NOTIFIED:
         case = open_investigation(case, incoming.at)
     case = send_findings(case, incoming.at, result=result, measures=measures)
-    casebook.save(conn, row.id, case.state.value, case_document(case, row.document), incoming.at)
+    casebook.save(
+        conn,
+        row.id,
+        case.state.value,
+        case_document(case, row.document),
+        incoming.at,
+        keys=node.keys,
+    )
     incoming_step(
         conn,
         row.id,
@@ -256,7 +267,12 @@ def _on_closed(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     row, case = _their_case(conn, node, incoming)
     closed = close_case(case, incoming.at)  # refused unless the findings arrived here
     casebook.save(
-        conn, row.id, closed.state.value, case_document(closed, row.document), incoming.at
+        conn,
+        row.id,
+        closed.state.value,
+        case_document(closed, row.document),
+        incoming.at,
+        keys=node.keys,
     )
     incoming_step(conn, row.id, "closed", incoming, {}, keys=node.keys)
     decision = Decision.allow(f"{incoming.sender} closed case {row.id}", ARTICLE, "R37")

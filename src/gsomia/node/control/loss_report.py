@@ -117,7 +117,7 @@ def report(
             now,
             also=[_reported_event(user, case, now)],
         )
-        row = casebook.load(conn, KIND, case_id)
+        row = casebook.load(conn, KIND, case_id, keys=node.keys)
     if local:
         alert_officers(node, {"alert": "compromise", **alert_body(row)})
     else:
@@ -152,6 +152,7 @@ def _open(  # noqa: PLR0917 - the case, the report's message, and who and when
         status=case.state.value,
         document=case_document(case, extra),
         now=now,
+        keys=node.keys,
     )
     casebook.step(
         conn,
@@ -211,7 +212,7 @@ def _on_report(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     unknown = sorted(set(item_ids) - known)
     if not item_ids or unknown:
         raise NotFound(f"the report names no item of {node.nation}: {', '.join(unknown)}")
-    if casebook.find(conn, KIND, case_id) is not None:
+    if casebook.find(conn, KIND, case_id, keys=node.keys) is not None:
         raise Conflict(f"compromise case {case_id} is already open")
     report_ = CompromiseReport(
         case_id,
@@ -239,9 +240,13 @@ def _on_report(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
             case, {"side": ORIGINATOR, "sla_seconds": NOTIFICATION_SLA.total_seconds()}
         ),
         now=incoming.at,
+        keys=node.keys,
     )
     incoming_step(conn, case_id, "report_received", incoming, dict(doc), keys=node.keys)
-    alert_officers(node, {"alert": "compromise", **alert_body(casebook.load(conn, KIND, case_id))})
+    alert_officers(
+        node,
+        {"alert": "compromise", **alert_body(casebook.load(conn, KIND, case_id, keys=node.keys))},
+    )
     decision = Decision.allow(
         f"{holder} reported {'a' if actual else 'a possible'} loss or compromise of "
         f"{', '.join(sorted(item_ids))}; case {case_id} opened",

@@ -131,7 +131,7 @@ def _view(conn: Connection, keys: NodeKeys, row: Any) -> NoticeView:
 def list_notices(node: Node) -> list[NoticeView]:
     """Every notice this node sent or received, newest first."""
     with node.reader.connect() as conn:
-        return [_view(conn, node.keys, row) for row in casebook.all_of(conn, CASE)]
+        return [_view(conn, node.keys, row) for row in casebook.all_of(conn, CASE, keys=node.keys)]
 
 
 def viewable_notices(node: Node, viewer: UserRecord) -> list[NoticeView]:
@@ -149,7 +149,7 @@ def viewable_notice(node: Node, viewer: UserRecord, notice_id: str) -> NoticeVie
 
 def get_notice(node: Node, notice_id: str) -> NoticeView:
     with node.reader.connect() as conn:
-        row = casebook.find(conn, CASE, notice_id)
+        row = casebook.find(conn, CASE, notice_id, keys=node.keys)
         if row is None:
             raise NotFound(
                 f"no classification notice {notice_id}",

@@ -164,6 +164,7 @@ def _open_case(
         status=OPEN if holders else DONE,
         document=case_doc,
         now=now,
+        keys=node.keys,
     )
     casebook.step(
         conn,
@@ -183,7 +184,7 @@ def _open_case(
 def _on_acknowledgement(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     doc = incoming.document
     notice_id = text(doc, "notice", limit=64)
-    row = cases.find(conn, CASE, notice_id, lock=True)
+    row = cases.find(conn, CASE, notice_id, lock=True, keys=node.keys)
     if row is None or row.document.get("direction") != "sent":
         raise NotFound(f"{node.nation} issued no notice {notice_id}")
     case = dict(row.document)
@@ -218,7 +219,7 @@ def _on_acknowledgement(conn: Connection, node: Node, incoming: Incoming) -> Out
     case["acknowledged"] = [ack_json(a) for a in acked]
     case["outstanding"] = [nation for _, nation in waiting]
     now = incoming.at
-    casebook.save(conn, notice_id, OPEN if waiting else DONE, case, now)
+    casebook.save(conn, notice_id, OPEN if waiting else DONE, case, now, keys=node.keys)
     casebook.step(
         conn,
         notice_id,

@@ -40,10 +40,10 @@ def list_purposes(node: Node, viewer: UserRecord) -> list[dict[str, Any]]:
     (`Action.VIEW_CONSENTS`); PolicyDenied, logged, for anyone else."""
     authorise(node, viewer, Action.VIEW_CONSENTS, "purposes")
     with node.reader.connect() as conn:
-        rows = casebook.all_of(conn, PURPOSE)
+        rows = casebook.all_of(conn, PURPOSE, keys=node.keys)
     return [purpose_view(row) for row in rows]
 
 
 def get_purpose(node: Node, case_id: str) -> dict[str, Any]:
     with node.reader.connect() as conn:
-        return purpose_view(casebook.load(conn, PURPOSE, case_id))
+        return purpose_view(casebook.load(conn, PURPOSE, case_id, keys=node.keys))

@@ -68,6 +68,7 @@ def _on_purpose_request(conn: Connection, node: Node, incoming: Incoming) -> Out
         status="requested",
         document=document,
         now=incoming.at,
+        keys=node.keys,
     )
     casebook.step(
         conn,
@@ -95,7 +96,7 @@ def _decide_purpose(
     person, allowed = authorise(node, officer, Action.DECIDE_CONSENT, case_id)
     now = node.clock()
     with node.reader.connect() as conn:
-        row = casebook.load(conn, PURPOSE, case_id)
+        row = casebook.load(conn, PURPOSE, case_id, keys=node.keys)
     doc = dict(row._mapping["document"])
     step = "purpose_approve" if approve else "purpose_refuse"
     deciding = may_decide_request(node.nation, row.originator, case_id, "R13")
@@ -119,7 +120,7 @@ def _decide_purpose(
     answer = _answer(node, officer, approval, status=status, reason=reason, now=now)
     doc.update(decided_by=officer.name, decided_at=now.isoformat(), reason=reason)
     with node.engine.begin() as conn:
-        casebook.save(conn, case_id, status, doc, now)
+        casebook.save(conn, case_id, status, doc, now, keys=node.keys)
         message_id = messages.send(
             conn, node, kind=Kind.PURPOSE_DECISION, peer=approval.holder, document=answer, now=now
         )

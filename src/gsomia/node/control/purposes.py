@@ -86,6 +86,7 @@ def request_purpose(node: Node, user: UserRecord, holding_id: str, purpose: str)
             status="requested",
             document=document,
             now=now,
+            keys=node.keys,
         )
         sent = {k: v for k, v in document.items() if k != "holding_id"}
         message_id = messages.send(
@@ -126,7 +127,7 @@ def _on_purpose_decision(conn: Connection, node: Node, incoming: Incoming) -> Ou
     """The holder's node applies an approval whose signature holds, or records a refusal."""
     doc = incoming.document
     case_id = messages.text(doc, "id", limit=64)
-    row = casebook.load(conn, PURPOSE, case_id)
+    row = casebook.load(conn, PURPOSE, case_id, keys=node.keys)
     if row.originator != incoming.sender or row.status != "requested":
         raise Conflict(f"purpose request {case_id} is not open with {incoming.sender}")
     status = messages.text(doc, "status", limit=16)
@@ -166,7 +167,7 @@ def _on_purpose_decision(conn: Connection, node: Node, incoming: Incoming) -> Ou
         document["approval"] = doc["approval"]
     elif status != "refused":
         raise InputError(f"a purpose decision cannot be {status!r}")
-    casebook.save(conn, case_id, status, document, incoming.at)
+    casebook.save(conn, case_id, status, document, incoming.at, keys=node.keys)
     casebook.step(
         conn,
         case_id,

@@ -74,8 +74,8 @@ def _item_answered(conn: Connection, node: Node, answers: Sequence[Answered]) ->
     on the release's case and logged; no transfer, nothing reported. An item that is not an
     onward release (an originator's own provision) has no case here and is left alone.
     """
-    for found, name, answer in casebook.awaiting(conn, ONWARD, answers):
-        row = casebook.load(conn, ONWARD, found.id)
+    for found, name, answer in casebook.awaiting(conn, ONWARD, answers, keys=node.keys):
+        row = casebook.load(conn, ONWARD, found.id, keys=node.keys)
         if name != "item" or row.status != SENT or answer.peer != row.counterpart:
             continue
         if answer.received:
@@ -118,7 +118,7 @@ def _received(conn: Connection, node: Node, row: Any, answer: Answered) -> None:
         doc["report"] = {"status": "unsent", "reason": f"{originator} is not a registered partner"}
     doc["messages"] = {**doc.get("messages", {}), "report": report}
     doc["transfer"] = transfer_json(transfer)
-    casebook.save(conn, row.id, RECEIVED, doc, now)
+    casebook.save(conn, row.id, RECEIVED, doc, now, keys=node.keys)
     _answer_step(conn, row, "received", answer, keys=node.keys)
     if report is not None:
         casebook.step(
@@ -162,7 +162,7 @@ def _refused(conn: Connection, node: Node, row: Any, answer: Answered) -> None:
         "article": answer.article or None,
         "at": answer.at.isoformat(),
     }
-    casebook.save(conn, row.id, REFUSED, doc, now)
+    casebook.save(conn, row.id, REFUSED, doc, now, keys=node.keys)
     _answer_step(conn, row, "refused", answer, keys=node.keys)
     decision = Decision.deny(
         f"{answer.peer} refused {row.item_id}: {answer.reason}. {node.nation} keeps custody; "
@@ -182,8 +182,8 @@ def _refused(conn: Connection, node: Node, row: Any, answer: Answered) -> None:
 
 def _report_answered(conn: Connection, node: Node, answers: Sequence[Answered]) -> None:
     """The originator's answer to this node's report of an onward transfer (R12, R17)."""
-    for found, name, answer in casebook.awaiting(conn, ONWARD, answers):
-        row = casebook.load(conn, ONWARD, found.id)
+    for found, name, answer in casebook.awaiting(conn, ONWARD, answers, keys=node.keys):
+        row = casebook.load(conn, ONWARD, found.id, keys=node.keys)
         doc = dict(row.document)
         report = doc.get("report") or {}
         if name != "report" or report.get("status") != "sent":
@@ -219,7 +219,7 @@ def _report_answered(conn: Connection, node: Node, answers: Sequence[Answered]) 
                 ],
                 now,
             )
-        casebook.save(conn, row.id, row.status, doc, now)
+        casebook.save(conn, row.id, row.status, doc, now, keys=node.keys)
         _answer_step(conn, row, step, answer, keys=node.keys)
 
 
@@ -242,7 +242,7 @@ def _on_report(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     if owner != node.nation:
         raise NotFound(f"{node.nation} is not the originator of an item {item_id}")
     if transfer.consent_id:
-        case = casebook.find(conn, "consent", transfer.consent_id)
+        case = casebook.find(conn, "consent", transfer.consent_id, keys=node.keys)
         request = case.document["request"] if case else {}
         if (
             not case

@@ -159,7 +159,7 @@ def _on_notice(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     notice_id = text(doc, "notice", limit=64)
     # Any case kind: a case id is taken once, whichever workflow took it.
     if cases.exists(conn, notice_id):
-        return _applied_already(row, notice_id, cases.document_of(conn, notice_id))
+        return _applied_already(row, notice_id, cases.document_of(conn, notice_id, keys=node.keys))
     holding = held(node, row)
     origin = may_change_classification(incoming.sender, holding.item)
     if not origin.allowed:
@@ -270,6 +270,7 @@ def _keep_case(
         status=APPLIED,
         document=document,
         now=now,
+        keys=keys,
     )
     step = {"holding": applied.holding_id, "from": applied.before.level.native, "to": applied.local}
     casebook.step(

@@ -59,7 +59,7 @@ def _on_request(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     agreement = node.agreement(request.agreement_id)
     if set(agreement.parties) != {request.visiting_party, request.host_party}:
         raise PolicyDenied(f"{agreement.id} does not bind {incoming.sender}", article=ARTICLE)
-    if casebook.find(conn, KIND, request.id) is not None:
+    if casebook.find(conn, KIND, request.id, keys=node.keys) is not None:
         raise Conflict(f"visit {request.id} is already recorded")
     document = request_json(request)
     casebook.insert(
@@ -72,6 +72,7 @@ def _on_request(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
         status=REQUESTED,
         document={"side": HOST, "request": document},
         now=incoming.at,
+        keys=node.keys,
     )
     casebook.step(
         conn,
@@ -103,7 +104,7 @@ def _decide(
 ) -> dict[str, Any]:
     now = node.clock()
     with node.engine.begin() as conn:
-        row = casebook.load(conn, KIND, visit_id)
+        row = casebook.load(conn, KIND, visit_id, keys=node.keys)
         if row.status != REQUESTED:
             raise Conflict(f"visit {visit_id} is already {row.status}")
         request = row.document["request"]
@@ -121,7 +122,7 @@ def _decide(
             stored["approval"] = dict(fields)
         else:
             stored["refusal"] = fields["reason"]
-        casebook.save(conn, visit_id, decided, stored, now)
+        casebook.save(conn, visit_id, decided, stored, now, keys=node.keys)
         casebook.step(
             conn,
             visit_id,
@@ -141,7 +142,7 @@ def _decide(
             ],
             now,
         )
-        row = casebook.load(conn, KIND, visit_id)
+        row = casebook.load(conn, KIND, visit_id, keys=node.keys)
     messages.wake(node, Precedence.IMMEDIATE)
     return view(row)
 
@@ -153,7 +154,7 @@ def approve(
     person, allowed = authorise(node, officer, Action.DECIDE_VISIT, visit_id)
     now = node.clock()
     with node.reader.connect() as conn:
-        row = casebook.load(conn, KIND, visit_id)
+        row = casebook.load(conn, KIND, visit_id, keys=node.keys)
     request = request_from(node, row.document["request"])
     agreement = node.agreement(request.agreement_id)
     decision = may_approve_visit(person, request, agreement, now)
@@ -181,7 +182,7 @@ def refuse(node: Node, officer: UserRecord, visit_id: str, reason: str) -> dict[
         raise InputError("give the reason for the refusal, up to 2000 characters")
     now = node.clock()
     with node.reader.connect() as conn:
-        row = casebook.load(conn, KIND, visit_id)
+        row = casebook.load(conn, KIND, visit_id, keys=node.keys)
     host = row.document["request"]["host_party"]
     denial = officer_denial(
         person, host, now, article=ARTICLE, requirement="R23", act="refuse a visit"
@@ -228,7 +229,7 @@ def may_show(
     _, allowed = authorise(node, officer, Action.DECIDE_VISIT, visit_id)
     now = node.clock()
     with node.reader.connect() as conn:
-        row = casebook.load(conn, KIND, visit_id)
+        row = casebook.load(conn, KIND, visit_id, keys=node.keys)
         request = request_from(node, row.document["request"])
         decision = approved_here(
             visit_id,

@@ -165,6 +165,7 @@ def _open_request(  # noqa: PLR0917 - one case's parts, in the order a request i
         status=REQUESTED,
         document={"side": VISITOR, "request": document},
         now=now,
+        keys=node.keys,
     )
     casebook.step(
         conn,
@@ -238,7 +239,7 @@ def request_visit(
             ],
             now,
         )
-        row = casebook.load(conn, KIND, request.id)
+        row = casebook.load(conn, KIND, request.id, keys=node.keys)
     messages.wake(node, Precedence.IMMEDIATE)
     return view(row)
 
@@ -246,13 +247,13 @@ def request_visit(
 def list_visits(node: Node, user: UserRecord) -> list[dict[str, Any]]:
     authorise(node, user, Action.REQUEST_VISIT, KIND)
     with node.reader.connect() as conn:
-        return [view(row) for row in casebook.all_of(conn, KIND)]
+        return [view(row) for row in casebook.all_of(conn, KIND, keys=node.keys)]
 
 
 def _on_decision(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     doc = incoming.document
     visit_id = messages.text(doc, "request_id", limit=64)
-    row = casebook.find(conn, KIND, visit_id)
+    row = casebook.find(conn, KIND, visit_id, keys=node.keys)
     if row is None or row.document["side"] != VISITOR:
         raise NotFound(f"{node.nation} requested no visit {visit_id}")
     request = request_from(node, row.document["request"])
@@ -275,7 +276,7 @@ def _on_decision(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
         stored["refusal"] = messages.text(doc, "reason", limit=2000)
     else:
         raise InputError(f"a visit decision is {APPROVED} or {REFUSED}, not {decided!r}")
-    casebook.save(conn, visit_id, decided, stored, incoming.at)
+    casebook.save(conn, visit_id, decided, stored, incoming.at, keys=node.keys)
     casebook.step(
         conn,
         visit_id,
