@@ -33,6 +33,7 @@ from gsomia.treaty.disputes import DisputeState
 from gsomia.treaty.lifecycle import EventKind, State
 from gsomia.treaty.roles import ROLE_GRANTS, Action
 from gsomia.treaty.security_visits import VisitState
+from gsomia.web import i18n
 from gsomia.web.i18n import LANGUAGES, Translator, catalogue, choice_key
 from gsomia.web.pages import label_fields
 
@@ -179,6 +180,46 @@ def test_a_state_inside_a_reason_and_a_reason_inside_a_reason_are_translated() -
     )
     nested = "consent c-1 does not allow this release: personnel security clearance expired"
     assert t.reason(nested).text == "同意c-1はこの提供を認めない: 秘密取扱資格の期限切れ"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_partners_refusal_quoting_refusals_is_said_without_failing_the_page(
+    language: str,
+) -> None:
+    """Found by the attack (ADR 0129): a partner's refusal is its own words (`answer.reason`),
+    logged inside ours ("{peer} refused ...: {why}"), and each `why` was said in the reader's
+    language by saying it as a reason again, without end. A partner refusing with its reason
+    nested 400 times (19 KB) made every page showing the log row fail (RecursionError, a 500),
+    and the log row never changes. A reason inside a reason is said to a few levels; the rest
+    as the partner sent it."""
+    t = Translator(language)
+    refused = "JPN refused the report of passing KOR-1 to USA: "
+    said = t.reason(refused * 400 + "no")  # 19 KB: past `reasons.LONGEST`, as it is
+    assert (said.language, said.code) == ("en", None)
+    nested = refused * 40 + "no"  # within it: said to a few levels, the rest as sent
+    said = t.reason(nested)
+    assert said.code == "transfer_report_refused"
+    # The sentence and `NESTED` reasons inside it said in the reader's words, the rest as sent.
+    assert said.text.endswith(refused * (40 - 1 - i18n.NESTED) + "no")
+    # The core's own nesting (a reason in a reason in a reason) is still said in full.
+    inner = "consent c-1 does not allow this release: personnel security clearance expired"
+    deep = t.reason(f"JPN refused the report of passing KOR-1 to USA: {inner}")
+    assert deep.text.endswith(t.reason(inner).text)
+
+
+def test_a_sentence_longer_than_any_the_core_says_is_shown_as_it_is() -> None:
+    """Found by the attack (ADR 0129): the patterns' lazy placeholders cost time growing with
+    the square of a sentence's length (24 KB of ", {" after "cleared to" cost 1.15 s of CPU
+    to find no code), and a partner's words reach them through its refusals. A sentence
+    longer than `reasons.LONGEST` is no sentence of the core's: shown as it is, in English."""
+    assert max(len(template) for template in reasons.REASONS.values()) * 8 < reasons.LONGEST
+    long = "clearance below the holding's level in the receiving party's scheme: cleared to a"
+    long += ", {" * 8000 + "!"
+    assert reasons.explain(long) is None
+    said = Translator("ko").reason(long)
+    assert (said.text, said.language, said.code) == (long, "en", None)
+    fits = "JPN refused the report of passing KOR-1 to USA: " + "x" * (reasons.LONGEST - 60)
+    assert reasons.explain(fits) is not None
 
 
 def test_a_sentence_without_a_code_stays_english_and_says_so() -> None:
