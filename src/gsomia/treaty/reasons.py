@@ -655,8 +655,19 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     return tuple((code, _pattern(template)) for code, template in ordered)
 
 
+#: The longest sentence `explain` reads: over eight times the longest the core says. Finding
+#: no code for a sentence costs time growing with the square of its length (the placeholders
+#: are lazy: 24 KB of ", {" after "cleared to" cost 1.15 s of CPU, load 9), and a partner's
+#: words reach this through its refusals, which the log quotes (ADR 0129). Past it, a page
+#: shows the sentence as it is.
+LONGEST = 2048
+
+
 def explain(sentence: str) -> Explained | None:
-    """The code and values of a reason as the core says it; None for one no code fits."""
+    """The code and values of a reason as the core says it; None for one no code fits, or
+    one longer than `LONGEST`."""
+    if len(sentence) > LONGEST:
+        return None
     requirement = None
     carried = _REQUIREMENT.match(sentence)
     if carried:

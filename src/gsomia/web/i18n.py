@@ -25,6 +25,10 @@ from gsomia.treaty.roles import ROLE_NAMES
 
 LANGUAGES = names.LANGUAGES  # checked where a person's language is set
 DEFAULT = "en"
+#: Reasons inside a reason said in the reader's language: the core nests one or two. A
+#: partner's refusal is its own words, logged inside ours ("{peer} refused ...: {why}"), and
+#: one nested 400 times was said 400 times deep until the page failed (ADR 0129).
+NESTED = 4
 
 
 @cache
@@ -58,31 +62,35 @@ class Translator:
         text = self._own.get(key) or self._fallback.get(key) or key
         return text.format(**values) if values else text
 
-    def reason(self, sentence: str) -> Said:
-        """The core's English `sentence` in this language, when its code is known here."""
+    def reason(self, sentence: str, *, depth: int = 0) -> Said:
+        """The core's English `sentence` in this language, when its code is known here; a
+        reason inside it too, to `NESTED` levels (`depth`: how deep this one is)."""
         found = explain(sentence)
         if found is None:
             return Said(sentence, DEFAULT, None)
         template = self._own.get(f"reason.{found.code}")
         if template is None:
             return Said(sentence, DEFAULT, found.code)
-        values = {name: self._value(name, value) for name, value in found.values.items()}
+        values = {name: self._value(name, value, depth) for name, value in found.values.items()}
         text = template.format(**values)
         if found.requirement:
             text = f"{text} ({found.requirement})"
         return Said(text, self.language, found.code)
 
-    def _value(self, name: str, value: str) -> str:  # noqa: PLR0911 - one answer per kind
+    def _value(self, name: str, value: str, depth: int) -> str:  # noqa: PLR0911 - per kind
         if name == "state":  # an agreement's state, said as the state column says it
             return self._own.get(f"state_{value}", value)
         if name == "act":  # a role's action, named as the people's pages name it
             return self._own.get(f"act.{value}", value)
         if name == "listed":  # a list, named as its page names it
             return self._own.get(f"list.{value}", value)
+        if name in ("why", "problems") and depth >= NESTED:  # a partner's words, as sent
+            return value
         if name == "why":  # a reason inside a reason
-            return self.reason(value).text
+            return self.reason(value, depth=depth + 1).text
         if name == "problems":  # reasons, one after another
-            return "; ".join(self.reason(problem).text for problem in value.split("; "))
+            problems = value.split("; ")
+            return "; ".join(self.reason(p, depth=depth + 1).text for p in problems)
         if name in CHOICES and self.language != DEFAULT:  # a status or kind, in words here
             return self._own.get(choice_key(name, value), value)
         if name == "roles":  # "security officer (--role officer) or auditor (--role auditor)"
