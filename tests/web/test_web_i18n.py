@@ -223,8 +223,13 @@ def test_a_sentence_longer_than_any_the_core_says_is_shown_as_it_is() -> None:
 
 
 def test_a_sentence_without_a_code_stays_english_and_says_so() -> None:
-    said = Translator("ko").reason("peer JPN has no endpoint")
-    assert (said.text, said.language, said.code) == ("peer JPN has no endpoint", "en", None)
+    said = Translator("ko").reason("ConnectError: All connection attempts failed")
+    assert (said.text, said.language, said.code) == (
+        "ConnectError: All connection attempts failed",
+        "en",
+        None,
+    )
+    assert Translator("ko").reason("peer JPN has no endpoint").text == "상대 노드 JPN의 주소가 없음"
 
 
 @pytest.mark.parametrize(

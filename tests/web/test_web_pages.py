@@ -462,7 +462,8 @@ def test_an_undelivered_flash_is_a_banner_on_officers_pages_only(sites: dict[str
         page = officer.get("/").text
         assert "긴급(FLASH) 미전달" in page  # park reads Korean
         assert "item-stuck" in page
-        assert "peer JPN has no endpoint" in page
+        assert "상대 노드 JPN의 주소가 없음" in page  # why, in park's language
+        assert 'data-reason="peer_no_endpoint" title="peer JPN has no endpoint"' in page
         assert "item-stuck" not in analyst.get("/").text
     finally:
         kor.node.undelivered = {}

@@ -145,6 +145,8 @@ REASONS: dict[str, str] = {
         "need-to-know: the reader holds none of the label's permissive category {category} "
         "({values})"
     ),
+    # Delivery (exchange.worker): why a FLASH item still waits, on the officers' banner.
+    "peer_no_endpoint": "peer {nation} has no endpoint",
     # A log event that is no decision says its kind (`ledger.events.EventKind`) as its reason.
     "event_decision": "decision",
     "event_publication": "publication",
