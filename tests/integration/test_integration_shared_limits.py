@@ -147,3 +147,61 @@ def test_an_outsiders_guesses_are_counted_once_across_two_api_processes(
     checked = statuses.count(401)  # a password checked and found wrong
     assert checked == 5, statuses  # ADR 0089's five, not five per process or per thread
     assert set(statuses) <= {401, 403, 429}, statuses  # 403: wait; 429: too many at once
+
+
+@pytest.fixture
+def pair(postgres_admin_url: str, tmp_path: Path) -> Iterator[DevNet]:
+    made = [fresh_postgres_database(postgres_admin_url) for _ in range(2)]
+    net = DevNet(
+        tmp_path / "pair", ("KOR", "JPN"), database_urls={"KOR": made[0][0], "JPN": made[1][0]}
+    )
+    net.setup()
+    try:
+        yield net
+    finally:
+        net.close()
+        for _, name in made:
+            drop_postgres_database(postgres_admin_url, name)
+
+
+def _sample(text: str, name: str) -> float:
+    """The value of the sample `name` (with its labels) in a scrape, 0 if absent."""
+    for line in text.splitlines():
+        parts = line.split()
+        if parts and parts[0] == name:
+            return float(parts[-1])
+    return 0.0
+
+
+def test_metrics_count_every_process_of_the_node_whichever_is_scraped(pair: DevNet) -> None:
+    """Each process counted its own: deliveries and their latencies happen in the delivery
+    process, which has no port, so no scrape of `serve --workers 2 --delivery 1` showed any;
+    two scrapes reaching two API processes differed. Now every process counts into the
+    node's shared directory and each scrape answers for all (ADR 0127)."""
+    pair.start("JPN")
+    pair.start("KOR", serve=["--workers", "2", "--delivery", "1"])
+    kim, park = pair.client("KOR", "kim"), pair.client("KOR", "park")
+    for n in range(3):
+        item_id = kim.publish(
+            title=f"track {n}", level="군사III급비밀", releasable_to=["JPN"],
+            purpose="missile-warning", precedence="ROUTINE", text=f"report {n}",
+        )  # fmt: skip
+        assert park.release(item_id)[0]["decision"]["allowed"]
+    park_token = pair.nodes["KOR"].tokens["park"]
+    delivered = 'gsomia_deliveries_total{outcome="received",peer="JPN"}'
+    counted = 'gsomia_delivery_latency_seconds_count{precedence="ROUTINE"}'
+
+    def scrape() -> str:
+        with httpx.Client(timeout=30) as fresh:  # a new connection: either API process
+            answer = fresh.get(
+                f"{pair.nodes['KOR'].url}/metrics",
+                headers={"Authorization": f"Bearer {park_token}"},
+            )
+        assert answer.status_code == 200, answer.text
+        return answer.text
+
+    _wait(lambda: _sample(scrape(), delivered) == 3, "three deliveries counted")
+    for _ in range(8):  # whichever process answers, the same sums
+        text = scrape()
+        assert _sample(text, delivered) == 3
+        assert _sample(text, counted) == 3

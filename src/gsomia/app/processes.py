@@ -25,11 +25,13 @@ import os
 import signal
 import time
 from collections.abc import Callable
+from pathlib import Path
 from types import FrameType
 
 from gsomia.errors import UsageError
 from gsomia.node.home import Serving, clear_serving, record_serving
 from gsomia.node.keeping import keep_when_chosen
+from gsomia.node.metrics import prepare_shared, process_ended
 from gsomia.node.runtime import Node
 from gsomia.node.watch import watch
 
@@ -37,6 +39,7 @@ log = logging.getLogger("gsomia.node")
 
 STOP_GRACE = 25.0  # seconds children have to stop before they are killed (systemd: 30)
 WATCH = 0.2  # seconds between the parent's looks at its children
+METRICS_DIR = "metrics"  # in the home: the files the node's processes count into
 
 
 def check_several(node: Node, workers: int, delivery: int) -> None:
@@ -64,12 +67,17 @@ def run_processes(
     supervise them until a signal or a child's end; the exit code (0 when stopped by a
     signal, 1 when a child ended on its own)."""
     node.migrate()  # once, before any child: none of them races another to a schema
+    # Every child counts into one directory, so whichever API process is scraped answers for
+    # all, the delivery processes' deliveries and latencies included (ADR 0127).
+    counted = prepare_shared(node.home.path / METRICS_DIR)
     children: dict[int, str] = {}
     for n in range(workers if api is not None else 0):
         assert api is not None
-        children[_fork(node, api)] = f"API process {n + 1}"
+        children[_fork(node, api, counted)] = f"API process {n + 1}"
     for n in range(delivery):
-        children[_fork(node, lambda: asyncio.run(deliver(node)))] = f"delivery process {n + 1}"
+        children[_fork(node, lambda: asyncio.run(deliver(node)), counted)] = (
+            f"delivery process {n + 1}"
+        )
     if serving is not None:
         record_serving(node.home.path, serving)
     stopping: list[int] = []
@@ -90,6 +98,7 @@ def run_processes(
                 time.sleep(WATCH)
                 continue
             role = children.pop(pid, None)
+            process_ended(counted, pid)
             if role is None or stopping:
                 continue
             log.error(
@@ -113,7 +122,7 @@ def run_processes(
     return code
 
 
-def _fork(node: Node, run: Callable[[], None]) -> int:
+def _fork(node: Node, run: Callable[[], None], counted: Path) -> int:
     pid = os.fork()
     if pid:
         return pid
@@ -122,6 +131,7 @@ def _fork(node: Node, run: Callable[[], None]) -> int:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         node.after_fork()
+        node.metrics.share_between_processes(counted)
         run()
         code = 0
     except BaseException:

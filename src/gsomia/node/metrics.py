@@ -3,6 +3,11 @@
 The node counts as it goes; the queue depth is read from the outbox when the metrics are
 scraped (`exposition`), so it is never stale and costs nothing between scrapes.
 
+When several processes serve the node (`serve --workers`, ADR 0111), each counts into files of
+a directory they share (prometheus_client's multiprocess mode, `share_between_processes`), and
+whichever API process is scraped answers for all of them: the delivery processes' deliveries
+and latencies included, which no port showed before (ADR 0127).
+
 Every label value comes from a fixed set (`Bounded`): a value from outside the set is counted
 as `other`. A label is a time series kept for the life of the process, so a value a sender
 chose (a message kind, a reason, a status) would let anyone grow the node and its scrape
@@ -11,8 +16,10 @@ without bound (issue 13).
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Collection
+from pathlib import Path
 from typing import Any
 
 from prometheus_client import (
@@ -22,6 +29,8 @@ from prometheus_client import (
     Gauge,
     Histogram,
     generate_latest,
+    multiprocess,
+    values,
 )
 from sqlalchemy import Engine
 
@@ -76,6 +85,25 @@ class Metrics:
     """One registry per node, so several nodes in one process (tests) do not collide."""
 
     def __init__(self) -> None:
+        #: The directory the node's processes count into, once shared (None: this one only).
+        self.shared: Path | None = None
+        self._build()
+
+    def share_between_processes(self, directory: Path) -> None:
+        """Count into `directory` from now on, as every other process of the node does, and
+        answer scrapes for all of them. In a forked process, before it counts anything: the
+        metrics are made again on files, and each `Bounded` already handed out (a budget
+        keeps one) is pointed at its new metric."""
+        os.environ[multiprocess_dir_variable()] = str(directory)
+        values.ValueClass = values.MultiProcessValue()  # type: ignore[no-untyped-call]
+        handed_out = {k: v for k, v in vars(self).items() if isinstance(v, Bounded)}
+        self._build()
+        for name, bounded in handed_out.items():
+            bounded.metric = getattr(self, name).metric
+            setattr(self, name, bounded)
+        self.shared = directory
+
+    def _build(self) -> None:
         self.registry = registry = CollectorRegistry()
 
         def counter(name: str, doc: str, labels: list[str], *allowed: Allowed) -> Bounded:
@@ -87,6 +115,7 @@ class Metrics:
             "Messages waiting for delivery",
             ["precedence"],
             registry=registry,
+            multiprocess_mode="mostrecent",  # read from the outbox: the latest read is true
         )
         self.deliveries = counter(
             "gsomia_deliveries_total",
@@ -149,9 +178,10 @@ class Metrics:
         )
         self.pq_signatures = Gauge(
             "gsomia_pq_signature_operations",
-            "ML-DSA signatures made and verified by this process (counted where they happen)",
+            "ML-DSA signatures made and verified by the node's running processes",
             ["operation"],
             registry=self.registry,
+            multiprocess_mode="livesum",
         )
         self.user_refusals = counter(
             "gsomia_user_refusals_total",
@@ -181,4 +211,27 @@ class Metrics:
         for precedence in Precedence:
             waiting = depth.get(outbox.priority(precedence), 0)
             self.queue_depth.labels(precedence.name).set(waiting)
-        return generate_latest(self.registry)
+        if self.shared is None:
+            return generate_latest(self.registry)
+        every = CollectorRegistry()
+        multiprocess.MultiProcessCollector(every, path=str(self.shared))  # type: ignore[no-untyped-call]
+        return generate_latest(every)
+
+
+def multiprocess_dir_variable() -> str:
+    """The variable prometheus_client's multiprocess mode reads its directory from."""
+    return "PROMETHEUS_MULTIPROC_DIR"
+
+
+def prepare_shared(directory: Path) -> Path:
+    """An empty directory for the node's processes to count into (0700; the files of a run
+    before are removed: counters start again with the processes, as they always did)."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for old in directory.glob("*.db"):
+        old.unlink()
+    return directory
+
+
+def process_ended(directory: Path, pid: int) -> None:
+    """Forget what an ended process reported as live (its counters stay in the sums)."""
+    multiprocess.mark_process_dead(pid, str(directory))  # type: ignore[no-untyped-call]
