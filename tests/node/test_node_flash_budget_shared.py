@@ -12,10 +12,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from prometheus_client import CollectorRegistry, Counter
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 
 from gsomia.node.flash_budget import FlashBudgets
 from gsomia.store.db import make_engine, migrate
+from gsomia.store.tables import shared_buckets
 from gsomia.treaty.flash import FlashBudget
 from gsomia.treaty.items import Precedence
 
@@ -94,5 +95,35 @@ def test_a_connection_the_server_dropped_costs_no_flash_message(engine: Engine) 
                 " WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
         assert keeper.precedence("KOR", BUDGET, NOW) is Precedence.FLASH
+    finally:
+        keeper.close()
+
+
+def test_a_budget_row_dated_ahead_or_overdrawn_refills_as_an_empty_one_would(
+    engine: Engine,
+) -> None:
+    """Found by the attack (ADR 0129): the shared row is plain state that any login to the
+    database may write, and that a process whose clock stepped a day forward writes too. Dated
+    ten years ahead, or overdrawn far below empty, no token came back until that date: every
+    FLASH message of the partner demoted, on every process, for years. A row is believed no
+    further than empty, now: the partner's budget refills from there at its rate."""
+    keeper = FlashBudgets(_Labelled(), shared=engine)
+    try:
+        assert keeper.precedence("KOR", BUDGET, NOW) is Precedence.FLASH
+        rows: list[dict[str, object]] = [
+            {"at": NOW + timedelta(days=3650), "tokens": 0.0},  # dated ten years ahead
+            {"tokens": -1e300},  # overdrawn far below empty
+        ]
+        if engine.dialect.name == "postgresql":  # SQLite keeps NaN as NULL, which is refused
+            rows.append({"tokens": float("nan")})
+        for hour, tampered in enumerate(rows, start=1):
+            start = NOW + timedelta(hours=hour)
+            with engine.begin() as conn:
+                values = {"at": start, **tampered, "turn": shared_buckets.c.turn + 1}
+                conn.execute(update(shared_buckets).values(**values))
+            assert keeper.precedence("KOR", BUDGET, start) is Precedence.IMMEDIATE
+            # 60 an hour: one a minute from the moment the row is no longer believed
+            minute = start + timedelta(minutes=1)
+            assert keeper.precedence("KOR", BUDGET, minute) is Precedence.FLASH
     finally:
         keeper.close()

@@ -54,6 +54,33 @@ def test_flash_while_the_budget_lasts_immediate_past_it(
     assert _run(budget, offsets) == expected
 
 
+@pytest.mark.parametrize(
+    "state",
+    [
+        FlashState(0.0, T0 + timedelta(days=3650)),  # dated ten years ahead
+        FlashState(-1e300, T0 + timedelta(minutes=1)),  # overdrawn far below empty
+        FlashState(float("nan"), T0 + timedelta(minutes=1)),
+        FlashState(float("-inf"), T0 + timedelta(minutes=1)),
+    ],
+)
+def test_a_bucket_is_believed_no_further_than_empty_now(state: FlashState) -> None:
+    """Found by the attack (ADR 0129): a bucket dated far ahead, or overdrawn, gave no token
+    back until that date, or ever; the rows the node's processes share are written by clocks
+    that step and by anyone who may write the database."""
+    budget = FlashBudget(60, 1)
+    later = T0 + timedelta(minutes=1)
+    assert rule_flash(budget, state, later).precedence is IMMEDIATE
+    after = rule_flash(budget, state, later).state
+    assert rule_flash(budget, after, later + timedelta(minutes=1)).precedence is FLASH
+
+
+def test_a_bucket_a_little_ahead_gives_nothing_until_its_time() -> None:
+    ahead = FlashState(0.0, T0 + timedelta(minutes=2))  # another process's clock, a bit ahead
+    budget = FlashBudget(60, 1)
+    assert rule_flash(budget, ahead, T0 + timedelta(minutes=2, seconds=59)).precedence is IMMEDIATE
+    assert rule_flash(budget, ahead, T0 + timedelta(minutes=3)).precedence is FLASH
+
+
 def test_past_the_budget_the_decision_names_the_budget_and_the_policy() -> None:
     ruling = rule_flash(FlashBudget(60, 1), FlashState(0.0, T0), T0)
     assert ruling.precedence is DEMOTED_TO is IMMEDIATE
