@@ -10,13 +10,16 @@ work, and the shell logs and counts it. The budget is each agreement's data
 no agreement on file gets the defaults below.
 
 Pure: the state goes in and comes out, `now` is a parameter. A clock that steps back gives no
-tokens (the bucket keeps the latest time it saw).
+tokens (the bucket keeps the latest time it saw), up to `AHEAD`: a bucket dated further ahead
+is taken as dated now, and one below empty as empty, so neither a clock stepped far forward nor
+a writer of the row the node's processes share (ADR 0127) stops a partner's refill for good.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from gsomia.errors import InputError
 from gsomia.treaty.decision import Decision
@@ -30,6 +33,9 @@ DEMOTED_TO = Precedence.IMMEDIATE
 ARTICLE = "node policy (issue 13): each partner's FLASH budget, agreement data"
 REQUIREMENT = "R-FLASH-BUDGET"
 _MAX = 100_000
+#: How far ahead of `now` a bucket's time is believed (clocks of a node's processes differ a
+#: little; a time further ahead was written by a clock that stepped or by hand).
+AHEAD = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -70,9 +76,14 @@ def rule_flash(budget: FlashBudget, state: FlashState | None, now: datetime) -> 
     if state is None:
         tokens, at = float(budget.burst), now
     else:
-        elapsed = max(0.0, (now - state.at).total_seconds())
-        tokens = min(float(budget.burst), state.tokens + elapsed * budget.per_hour / 3600)
-        at = max(now, state.at)
+        # Believed no further than empty, now (ADR 0129): a bucket dated past `AHEAD` (a
+        # clock that stepped forward, or a writer of the shared row) gave no token until that
+        # date, and one overdrawn (or NaN) none for as long.
+        since = state.at if state.at - now <= AHEAD else now
+        kept = 0.0 if math.isnan(state.tokens) else max(0.0, state.tokens)
+        elapsed = max(0.0, (now - since).total_seconds())
+        tokens = min(float(budget.burst), kept + elapsed * budget.per_hour / 3600)
+        at = max(now, since)
     if tokens >= 1.0:
         return FlashRuling(Precedence.FLASH, _WITHIN, FlashState(tokens - 1.0, at))
     decision = Decision.deny(
