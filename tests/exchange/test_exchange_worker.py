@@ -4,6 +4,7 @@ batch to the partner's `receive_batch`, so every answer is really signed and ver
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import ssl
 import threading
@@ -550,3 +551,27 @@ def test_a_plain_http_endpoint_is_refused_saying_what_to_do(
     assert "not https" in caplog.text
     assert "--peer-listen" in caplog.text
     assert {r["state"] for r in rows(kor)} == {outbox.QUEUED}
+
+
+def test_the_flash_lane_never_queues_behind_bulk_jobs_on_the_loops_executor(kor: Cast) -> None:
+    """With every thread of the loop's default executor held by bulk work (24 partners' bulk
+    turns do that), the FLASH lane's reads, sealing and settles still run at once, on the
+    precedence gate's threads (ADR 0122)."""
+    release(kor, precedence="FLASH")
+    w = worker(kor)
+
+    async def scenario() -> list[object]:
+        loop = asyncio.get_running_loop()
+        loop.set_default_executor(concurrent.futures.ThreadPoolExecutor(2))
+        held = threading.Event()
+        bulk = [loop.run_in_executor(None, held.wait, 30) for _ in range(4)]
+        try:
+            due = await asyncio.wait_for(w._off(True, w._due, True), 10)
+            assert not any(job.done() for job in bulk)  # the bulk jobs still hold every thread
+            return due
+        finally:
+            held.set()
+            await asyncio.gather(*bulk)
+
+    due = asyncio.run(scenario())
+    assert [row.priority for row in due] == [worker_module.FLASH]
