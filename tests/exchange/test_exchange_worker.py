@@ -560,7 +560,7 @@ def test_the_flash_lane_never_queues_behind_bulk_jobs_on_the_loops_executor(kor:
     release(kor, precedence="FLASH")
     w = worker(kor)
 
-    async def scenario() -> list[object]:
+    async def scenario() -> list[worker_module.Row]:
         loop = asyncio.get_running_loop()
         loop.set_default_executor(concurrent.futures.ThreadPoolExecutor(2))
         held = threading.Event()
