@@ -306,21 +306,29 @@ def get_object(
     except ValueError:
         raise NotFound(f"no object {object_id}") from None
     candidates = [f"{nation}-{uid}" for nation in node.schemes.nations()]
+    # Read as a page reads its rows (`collection_page`): what the decision asks, and a small
+    # kept object with it; the rest only once the decision allowed it.
     with node.reader.connect() as conn:
-        records = holdings.of_items(conn, candidates, node.vault)
-    records = [
-        r for r in records if (r.agreement_id, r.purpose) == (found.agreement_id, found.purpose)
-    ]
-    if not records:
+        rows = holdings.collection_page(
+            conn,
+            node.vault,
+            agreement_id=found.agreement_id,
+            purpose=found.purpose,
+            after=None,
+            limit=1,
+            item_ids=candidates,
+        )
+    if not rows:
         raise NotFound(f"no object {object_id} in this collection")
-    record = records[0]
+    record = rows[0][0]
     reader = sharing.reader_of(node, user)
     decision = sharing.holding_decision(node, reader, record)
     if not decision.allowed:
         sharing.hand_over(node, reader, [(record.id, decision)], action=ACTION)
         raise NotFound(f"no object {object_id} in this collection")
+    whole = record if record.stix is not None else _read_whole(node, [record])[0]
     handed = Handed(
-        sharing.holding_json(node, record), record.received_at, record.id, record.item_id
+        sharing.holding_json(node, whole), record.received_at, record.id, record.item_id
     )
     obj = handed.object
     if obj["id"] != object_id or not match.admits(obj):
