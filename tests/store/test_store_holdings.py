@@ -166,3 +166,66 @@ def test_a_card_stored_concurrently_is_kept_once(engine: Engine) -> None:
         digests = conn.execute(select(holdings_table.c.sender_card_digest)).scalars().all()
         assert digests.count(holdings.card_digest(card)) == 2
         assert len(conn.execute(select(held_cards)).all()) == 2
+
+
+def _kept(engine: Engine, objects: dict[str, bytes]) -> None:
+    """Holdings h5.. with the STIX objects `objects` (by id) kept, inserted as receipt does."""
+    rows = []
+    for n, (holding_id, obj) in enumerate(objects.items()):
+        values = holdings._values(
+            holding(holding_id, f"KOR-{holding_id}", envelope_id=f"e-{holding_id}")
+        )
+        rows.append({**values, "received_at": later(10 + n), "stix": obj})
+    with engine.begin() as conn:
+        holdings.insert_rows(conn, rows, VAULT)
+
+
+def test_a_kept_stix_object_comes_with_its_row_when_small_and_is_completed_otherwise(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ADR 0124, on both backends: the scan's CASE expressions and the sealed column.
+    small, large = b'{"type":"report"}', b'{"d":"' + b"x" * holdings.INLINE_BYTES + b'"}'
+    _kept(engine, {"h5": small, "h6": large})
+
+    def scanned() -> dict[str, tuple[holdings.HoldingRecord, int]]:
+        with engine.connect() as conn:
+            rows = holdings.collection_page(
+                conn,
+                VAULT,
+                agreement_id="KOR-JPN-2016",
+                purpose=FIRST.purpose,
+                after=(later(9), ""),
+                limit=10,
+            )
+        return {record.id: (record, size) for record, size in rows}
+
+    rows = scanned()
+    assert {k: size for k, (_, size) in rows.items()} == {
+        "h5": len(small) + 31,
+        "h6": len(large) + 31,
+    }
+    (five, _), (six, _) = rows["h5"], rows["h6"]
+    assert five.title == six.title == ""  # left sealed: a page serves the kept object
+    assert holdings.stix_of(five, VAULT) == small
+    assert six.stix is None  # too large to come with the row: read after the decision
+    with engine.connect() as conn:
+        whole = holdings.completed(conn, [five, six], VAULT)
+    assert holdings.stix_of(whole["h6"], VAULT) == large
+    assert whole["h6"].envelope == b""  # the kept object is read, not the envelope
+    monkeypatch.setattr(holdings, "INLINE_BYTES", 0)
+    assert scanned()["h5"][0].stix is None
+    with engine.begin() as conn:  # re-marking and destruction drop what was kept
+        holdings.remark(
+            conn,
+            "h5",
+            local_level="秘",
+            local_label={"marking": "秘"},
+            original_label=FIRST.original_label,
+            binding=None,
+            vault=VAULT,
+        )
+        holdings.empty(conn, "h6", "destroyed")
+    with engine.connect() as conn:
+        after = holdings.completed(conn, [five, six], VAULT)
+    assert (after["h5"].stix, after["h6"].stix) == (None, None)
+    assert after["h5"].title == "DPRK launch track"  # rebuilt from the envelope: title opened
