@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SAMPLE = "xq"  # fits every placeholder: one word, lowercase (an act)
-#: The calls that say a reason: a decision's constructors and the refusal error.
-CALLS = ("deny", "allow", "PolicyDenied")
+#: The calls that say a reason: a decision's constructors, the refusal, and "not found".
+CALLS = ("deny", "allow", "PolicyDenied", "NotFound")
 #: A sentence that is only another reason passed on ("{why}", "{why} (R12)").
 _PASSED_ON = re.compile(rf"^{SAMPLE}(?: \((?:R\d+|{SAMPLE})\))?$")
 

@@ -97,6 +97,8 @@ class Translator:
             return self.roles(value)
         if name == "date" and _DAY.fullmatch(value):
             return self.day(value)
+        if self.language != DEFAULT:  # a kind the catalogue has a word for ("visit" case)
+            return self._own.get(f"reason_word.{name}.{value}", value)
         return value
 
     def word(self, name: str, value: str) -> str:
