@@ -83,7 +83,7 @@ def refused(answer: Answer, article: str) -> None:
     """A 403 shown in place: an alert naming the article."""
     assert answer.status_code == 403, answer.text
     assert 'role="alert" id="action-refusal"' in answer.text
-    assert f'id="action-refusal-article">{article}<' in answer.text
+    assert f'id="action-refusal-article" data-article="{article}"' in answer.text
 
 
 def purpose_case(control: str, purpose: str) -> str:
