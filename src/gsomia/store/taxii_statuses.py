@@ -48,6 +48,14 @@ def add(conn: Connection, status: KeptStatus) -> None:
     ).one()
     if count <= KEPT and total <= KEPT_BYTES:
         return
+    seq = taxii_statuses.c.seq
+    if total <= KEPT_BYTES:
+        # Only the count is past its bound, as on every post once a node has kept `KEPT`:
+        # the oldest past it go in one statement, not in a walk of every row kept (which was
+        # as much of a post's time as its log entry, py-spy, ADR 0124).
+        cutoff = select(seq).order_by(seq.desc()).offset(KEPT).limit(1).scalar_subquery()
+        conn.execute(delete(taxii_statuses).where(seq <= cutoff))
+        return
     rows = conn.execute(
         select(taxii_statuses.c.seq, taxii_statuses.c.size).order_by(taxii_statuses.c.seq.desc())
     )
