@@ -219,3 +219,48 @@ def test_short_reads_seal_and_open_the_same_content(nodes: Nodes, readinto: bool
 def test_a_chunk_frame_too_short_for_its_tag_is_refused(nodes: Nodes) -> None:
     parts = frames(seal(nodes, os.urandom(10)))
     _rejects(nodes, join([parts[0], (b"F", b"short"), parts[-1]]), "wrong size")
+
+
+def _tampered(nodes: Nodes, data: bytes) -> dict[str, bytes]:
+    """The attack's tamperings of a three-chunk stream (ADR 0129), each a stream that must not
+    open: since ADR 0125 chunks are decrypted in place into reused buffers, so each is tried
+    against every sink (memory spool, spill file, `open_file`)."""
+    parts = frames(data)
+    other = frames(seal(nodes, os.urandom(3 * CHUNK + 10)))  # same sender, same recipient
+    tag = bytearray(parts[2][1])
+    tag[-1] ^= 0x01  # the tag alone
+    big = struct.pack(">cI", b"C", CHUNK + 17) + b"\x00" * (CHUNK + 17)
+    return {
+        "chunk from another stream": join([*parts[:2], other[2], *parts[3:]]),
+        "tag flipped": join([*parts[:2], (b"C", bytes(tag)), *parts[3:]]),
+        "last chunk dropped": join([*parts[:3], parts[-1]]),
+        "final chunk repeated": join([*parts[:-1], parts[-2], parts[-1]]),
+        "a chunk twice": join([parts[0], parts[1], parts[1], *parts[2:]]),
+        "oversized frame": data[: len(MAGIC) + 5 + len(parts[0][1])] + big,
+        "other stream's trailer": join([*parts[:-1], other[-1]]),
+    }
+
+
+@pytest.mark.parametrize("limit", [0, CHUNK + 5, 1 << 30])
+def test_no_tampering_opens_nor_releases_a_byte_from_any_sink(
+    nodes: Nodes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    monkeypatch.setattr(stream, "SPOOL_IN_MEMORY", limit)
+    data = seal(nodes, os.urandom(3 * CHUNK + 10))
+    for what, bad in _tampered(nodes, data).items():
+        out = io.BytesIO()
+        with pytest.raises(EnvelopeError):
+            open_stream(
+                io.BytesIO(bad), out, keys=nodes["pq", "JPN"].keys,
+                senders=[nodes["pq", "KOR"].card], spool_dir=tmp_path,
+            )  # fmt: skip
+        assert out.getvalue() == b"", what
+        assert list(tmp_path.iterdir()) == [], what
+        (tmp_path / "bad.gss").write_bytes(bad)
+        with pytest.raises(EnvelopeError):
+            open_file(
+                tmp_path / "bad.gss", tmp_path / "bad.bin",
+                keys=nodes["pq", "JPN"].keys, senders=[nodes["pq", "KOR"].card],
+            )  # fmt: skip
+        assert [p.name for p in tmp_path.iterdir()] == ["bad.gss"], what
+        (tmp_path / "bad.gss").unlink()
