@@ -15,7 +15,7 @@ from tests.node.node_fixtures import LAUNCH, Cast
 from tests.node.test_node_notices import change, pump
 
 from gsomia.errors import NotFound, StoreDamaged
-from gsomia.node import sharing, taxii
+from gsomia.node import listing, sharing, taxii
 from gsomia.node.control import disposal
 from gsomia.stix.objects import (
     STIX_MEDIA_TYPE,
@@ -228,3 +228,39 @@ def test_a_holding_upgraded_while_a_page_is_filled_is_not_handed_to_the_reader_i
     assert page is None or item_id not in {h.item_id for h in page.objects}
     monkeypatch.undo()
     assert item_id not in _paged(cast, "suzuki")
+
+
+@pytest.mark.parametrize("lowered", ["秘", DECLASSIFIED])
+def test_a_local_level_lowered_in_clear_is_damage_not_a_clearance(cast: Cast, lowered: str) -> None:
+    """Found by the attack (ADR 0129): the read decision took this nation's marking from the
+    `local_level` column, kept in clear beside the sealed local label for lists to sort and
+    filter on, and bound to nothing. Whoever may write the database (no key needed) set a 極秘
+    holding's to 秘, or DECLASSIFIED, and suzuki (秘) was handed it by id and in pages, and
+    saw its title in the holdings list. The
+    column must say what the sealed label says, or the row is damage."""
+    item_id = _provided(cast, title="kept 極秘", content=b"not for suzuki")
+    record = _held(cast, item_id)
+    assert record.local_level == "極秘"
+    with pytest.raises(NotFound):
+        _got(cast, "suzuki", item_id)
+
+    def marked(level: str) -> None:
+        with cast["JPN"].engine.begin() as conn:
+            conn.execute(
+                update(holdings_table)
+                .where(holdings_table.c.id == record.id)
+                .values(local_level=level)
+            )
+
+    marked(lowered)
+    try:
+        for name in ("suzuki", "sato"):
+            with pytest.raises(StoreDamaged, match=record.id):
+                _got(cast, name, item_id)
+            with pytest.raises(StoreDamaged, match=record.id):
+                _paged(cast, name)
+            with pytest.raises(StoreDamaged, match=record.id):  # its title, in a list
+                listing.holdings_page(cast["JPN"], cast.user("JPN", name))
+    finally:
+        marked(record.local_level)  # the cast is shared: leave no damage behind
+    assert _got(cast, "sato", item_id)
