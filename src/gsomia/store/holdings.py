@@ -101,11 +101,32 @@ def _described(
     if not _sealed_at_rest(m, vault):
         return title, original, m["local_label"], m["binding"]  # from before ADR 0075
     key = vault.metadata_key(m["id"])
+    local, binding = _label_and_binding(m, vault)
+    if m["local_label"] is not None:
+        _marked_as_sealed(m, local)
     return (
         key.open_text("title", title) if titled else "",
         key.open_json("original_label", original),
-        *_label_and_binding(m, vault),
+        local,
+        binding,
     )
+
+
+def _marked_as_sealed(m: RowMapping | Mapping[str, Any], local: Any) -> None:
+    """StoreDamaged unless the row's `local_level`, kept in clear for lists to sort and filter
+    on and bound to nothing, is the marking its sealed local label says: the read decision
+    takes it, and a writer of the database who lowered it (no key needed) handed a 極秘
+    holding to a reader cleared to 秘 (found by the attack, ADR 0129)."""
+    try:
+        marking = local["ConfidentialityInformation"]["Classification"]
+    except (KeyError, TypeError):  # no label of ours (only the node's own sealing pass makes
+        return  # one, over a row already sealed): none a writer without the key could make
+    if marking != m["local_level"]:
+        raise StoreDamaged(
+            f"holding {m['id']}'s marking {m['local_level']!r} is not its sealed label's",
+            hint="restore the database from a backup; a marking changed in the database "
+            "is never read as this nation's",
+        )
 
 
 def _sealed_at_rest(m: RowMapping | Mapping[str, Any], vault: Vault) -> bool:
@@ -251,13 +272,14 @@ def page(
     purpose, originator or sender); the title is for the caller, and every filter again on
     the row as shown."""
     query = _page_query(after=after, limit=limit, where=where, backward=backward)
-    unread: dict[str, Any] = {
-        "envelope": b"",
-        "sender_card": {},
-        "binding": None,
-        "local_label": None,  # the list shows this nation's marking, kept in clear beside it
-    }
-    return [_record({**row._mapping, **unread}, vault) for row in conn.execute(query)]
+    query = query.add_columns(holdings.c.local_label)
+    unread: dict[str, Any] = {"envelope": b"", "sender_card": {}, "binding": None}
+    # The local label is opened only to check the marking in clear that the list's decision
+    # takes (ADR 0129), then left out, as a list never shows it.
+    return [
+        replace(_record({**row._mapping, **unread}, vault), local_label={})
+        for row in conn.execute(query)
+    ]
 
 
 def _page_query(
@@ -322,8 +344,9 @@ def collection_page(
     id) order after the key `after`, each with the length in bytes of what `completed` reads
     of it (its kept STIX object, or its envelope for a row that keeps none): keyset paging on
     `ix_holdings_collection`, so a page costs the same at any depth (ADR 0116). What the read
-    decision asks, with the originator's label opened; not the title (left sealed: ""), the
-    envelope, sender card, binding or local label. A kept STIX object of at most
+    decision asks, with the originator's and local labels opened (the marking the decision
+    takes is checked against the sealed one); not the title (left sealed: ""), the
+    envelope, sender card or binding. A kept STIX object of at most
     `INLINE_BYTES` comes with its row (sealed, as stored: `stix_of` opens it), so a page
     hands it over from this one read, the decision and the object of the same row version;
     `completed` reads the rest of those handed over, in chunks the lengths size.
@@ -334,7 +357,8 @@ def collection_page(
     inline = case(
         (func.length(holdings.c.stix) <= INLINE_BYTES, holdings.c.stix), else_=null()
     ).label("stix")
-    query = select(*_LISTED, length, inline).where(
+    # The local label too, sealed: the decision's marking is checked against it (ADR 0129).
+    query = select(*_LISTED, holdings.c.local_label, length, inline).where(
         holdings.c.agreement_id == agreement_id, holdings.c.purpose == purpose
     )
     if added_after is not None:
@@ -348,7 +372,6 @@ def collection_page(
         "envelope": b"",
         "sender_card": {},
         "binding": None,
-        "local_label": None,  # the list shows this nation's marking, kept in clear beside it
     }
     return [
         (_record({**row._mapping, **unread}, vault, titled=False), int(row.envelope_bytes or 0))
