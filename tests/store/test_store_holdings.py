@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
@@ -229,3 +231,43 @@ def test_a_kept_stix_object_comes_with_its_row_when_small_and_is_completed_other
         after = holdings.completed(conn, [five, six], VAULT)
     assert (after["h5"].stix, after["h6"].stix) == (None, None)
     assert after["h5"].title == "DPRK launch track"  # rebuilt from the envelope: title opened
+
+
+class _Captured:
+    """A connection that keeps the statement it is given and returns no rows."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.dialect = engine.dialect
+        self.statement: Any = None
+
+    def execute(self, statement: Any) -> list[Any]:
+        self.statement = statement
+        return []
+
+
+@pytest.mark.parametrize(
+    ("item_ids", "index"),
+    [(None, "ix_holdings_collection"), (["KOR-1", "JPN-1"], "ix_holdings_item_id")],
+)
+def test_a_collection_page_for_some_items_finds_them_by_their_index(
+    tmp_path: Path, item_ids: list[str] | None, index: str
+) -> None:
+    # One object by id (or `match[id]`) scanned the whole collection's index on SQLite,
+    # filtering each row on its item id: 21-60 ms at 100 k stored against 10 ms at 10 k.
+    engine = make_engine(f"sqlite:///{tmp_path / 'node.db'}")
+    migrate(engine)
+    captured = _Captured(engine)
+    holdings.collection_page(
+        captured,  # type: ignore[arg-type]
+        VAULT,
+        agreement_id="KOR-JPN-2016",
+        purpose=FIRST.purpose,
+        after=None,
+        limit=1,
+        item_ids=item_ids,
+    )
+    sql = str(captured.statement.compile(engine, compile_kwargs={"literal_binds": True}))
+    with engine.connect() as conn:
+        plan = " ".join(str(row[3]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+    assert f"USING INDEX {index} " in plan
+    engine.dispose()
