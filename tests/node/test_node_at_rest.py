@@ -386,3 +386,30 @@ def test_a_cases_document_is_sealed_and_one_in_clear_is_damage(tmp_path: Path) -
     finally:
         for node in cast.nodes.values():
             node.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"level": "군사III급비밀"},  # lowered: a reader cleared below it would read it
+        {"releasable_to": ["JPN", "USA"]},  # widened: a release to USA would be allowed
+        {"purpose": "logistics"},  # another need-to-know community
+    ],
+)
+def test_an_items_terms_changed_in_clear_are_damage(
+    tmp_path: Path, changed: dict[str, Any]
+) -> None:
+    """Found by the attack (ADR 0129): an own item's level, releasability and purpose are
+    kept in clear beside its sealed label (lists filter on them), bound to nothing, and the
+    treaty's decisions on the item (read, list, export, release) took them. Whoever may write
+    the database (no key) lowered or widened them. They must say what the sealed label says."""
+    cast = build_cast(tmp_path / "homes", ("KOR",), pin=False)
+    node = cast["KOR"]
+    item_id = cast.publish("KOR", "kim", title=TITLE, content=TEXT.encode())
+    with node.engine.connect() as conn:
+        assert stored_items.get_own(conn, item_id, "KOR", node.vault) is not None
+    with node.engine.begin() as conn:
+        conn.execute(update(items).where(items.c.id == item_id).values(**changed))
+    with node.engine.connect() as conn, pytest.raises(StoreDamaged, match=item_id):
+        stored_items.get_own(conn, item_id, "KOR", node.vault)
+    node.engine.dispose()
