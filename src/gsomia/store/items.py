@@ -99,9 +99,38 @@ def _seal_label(key: DataKey, label: Mapping[str, Any]) -> dict[str, str]:
     return {_SEALED: base64.urlsafe_b64encode(key.seal("label", data)).decode("ascii")}
 
 
+def _terms_as_sealed(m: RowMapping | Mapping[str, Any], label: Any) -> None:
+    """StoreDamaged unless the level, releasability and purpose kept in clear (lists filter
+    on them) are what the sealed label says: the treaty's decisions on the item take them,
+    and a writer of the database (no key needed) lowered or widened them (found by the
+    attack, ADR 0129). The label names the originator among those it is releasable to."""
+    info = label.get("ConfidentialityInformation") if isinstance(label, Mapping) else None
+    if not isinstance(info, Mapping):
+        return  # no label of ours: none a writer without the key could make
+    tags = {
+        str(c.get("TagName")): set(c.get("GenericValues") or ())
+        for c in info.get("Category") or ()
+        if isinstance(c, Mapping)
+    }
+    releasable = tags.get("Releasable To")
+    purposes = tags.get("Purpose")
+    if (
+        info.get("Classification") != m["level"]
+        or (releasable is not None and releasable != {*m["releasable_to"], m["originator"]})
+        or (purposes is not None and m["purpose"] not in purposes)
+    ):
+        raise StoreDamaged(
+            f"item {m['id']}'s level, releasability or purpose is not its sealed label's",
+            hint="restore the database from a backup; terms changed in the database are "
+            "never read as the item's",
+        )
+
+
 def _record(row: Row[Any] | RowMapping | Mapping[str, Any], vault: Vault) -> ItemRecord:
     m = row._mapping if isinstance(row, Row) else row
     title, label, content = _opened(m, vault)
+    if m.get("data_key") is not None:  # sealed: the label is the node's word (ADR 0129)
+        _terms_as_sealed(m, label)
     return ItemRecord(
         id=m["id"],
         title=title,
