@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import shutil
 import signal
 import time
 from collections.abc import Callable
@@ -39,7 +40,7 @@ log = logging.getLogger("gsomia.node")
 
 STOP_GRACE = 25.0  # seconds children have to stop before they are killed (systemd: 30)
 WATCH = 0.2  # seconds between the parent's looks at its children
-METRICS_DIR = "metrics"  # in the home: the files the node's processes count into
+METRICS_DIR = "metrics"  # in the home: a directory per unit its processes count into
 
 
 def check_several(node: Node, workers: int, delivery: int) -> None:
@@ -69,7 +70,7 @@ def run_processes(
     node.migrate()  # once, before any child: none of them races another to a schema
     # Every child counts into one directory, so whichever API process is scraped answers for
     # all, the delivery processes' deliveries and latencies included (ADR 0127).
-    counted = prepare_shared(node.home.path / METRICS_DIR)
+    counted = prepare_shared(node.home.path / METRICS_DIR, os.getpid())
     children: dict[int, str] = {}
     for n in range(workers if api is not None else 0):
         assert api is not None
@@ -119,6 +120,7 @@ def run_processes(
             _reap(children)
         if serving is not None:
             clear_serving(node.home.path, os.getpid())
+        shutil.rmtree(counted, ignore_errors=True)  # the unit's counts end with it
     return code
 
 

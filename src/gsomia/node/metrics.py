@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
@@ -223,13 +224,30 @@ def multiprocess_dir_variable() -> str:
     return "PROMETHEUS_MULTIPROC_DIR"
 
 
-def prepare_shared(directory: Path) -> Path:
-    """An empty directory for the node's processes to count into (0700; the files of a run
-    before are removed: counters start again with the processes, as they always did)."""
+def prepare_shared(directory: Path, unit: int) -> Path:
+    """An empty directory for the processes of one unit (the parent `unit`, a pid) to count
+    into, under `directory` (0700). Each unit has its own: two units of one home on one
+    machine (API and delivery split, ADR 0111) must neither sum each other nor remove each
+    other's files. Directories of units no longer running go: counters start again with the
+    processes, as they always did."""
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    for old in directory.glob("*.db"):
-        old.unlink()
-    return directory
+    for old in directory.iterdir():
+        if old.is_dir() and old.name.isdigit() and not _running(int(old.name)):
+            shutil.rmtree(old, ignore_errors=True)
+    own = directory / str(unit)
+    shutil.rmtree(own, ignore_errors=True)
+    own.mkdir(mode=0o700)
+    return own
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: running
+        return True
+    return True
 
 
 def process_ended(directory: Path, pid: int) -> None:
