@@ -264,3 +264,32 @@ def test_a_local_level_lowered_in_clear_is_damage_not_a_clearance(cast: Cast, lo
     finally:
         marked(record.local_level)  # the cast is shared: leave no damage behind
     assert _got(cast, "sato", item_id)
+
+
+def test_a_holdings_purpose_changed_in_clear_is_damage_not_a_need_to_know(cast: Cast) -> None:
+    """Found by the attack (ADR 0129): a holding's purpose is kept in clear beside the sealed
+    originator's label (lists filter on it) and the need-to-know decision took it: whoever may
+    write the database set it to "logistics", and nakamura (機密, logistics duties, no
+    need-to-know for a launch track) was handed the holding. It must be the label's purpose."""
+    item_id = _provided(cast, title="launch only", content=b"not for logistics")
+    record = _held(cast, item_id)
+    with pytest.raises(NotFound):
+        _got(cast, "nakamura", item_id)
+
+    def purposed(purpose: str) -> None:
+        with cast["JPN"].engine.begin() as conn:
+            conn.execute(
+                update(holdings_table)
+                .where(holdings_table.c.id == record.id)
+                .values(purpose=purpose)
+            )
+
+    purposed("logistics")
+    try:
+        with pytest.raises(StoreDamaged, match=record.id):
+            _held(cast, item_id)
+        with pytest.raises(StoreDamaged, match=record.id):
+            listing.holdings_page(cast["JPN"], cast.user("JPN", "nakamura"))
+    finally:
+        purposed(record.purpose)  # the cast is shared: leave no damage behind
+    assert _got(cast, "sato", item_id)
