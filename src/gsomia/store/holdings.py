@@ -104,12 +104,9 @@ def _described(
     local, binding = _label_and_binding(m, vault)
     if m["local_label"] is not None:
         _marked_as_sealed(m, local)
-    return (
-        key.open_text("title", title) if titled else "",
-        key.open_json("original_label", original),
-        local,
-        binding,
-    )
+    opened = key.open_json("original_label", original)
+    _purposed_as_sealed(m, opened)
+    return (key.open_text("title", title) if titled else "", opened, local, binding)
 
 
 def _marked_as_sealed(m: RowMapping | Mapping[str, Any], local: Any) -> None:
@@ -126,6 +123,24 @@ def _marked_as_sealed(m: RowMapping | Mapping[str, Any], local: Any) -> None:
             f"holding {m['id']}'s marking {m['local_level']!r} is not its sealed label's",
             hint="restore the database from a backup; a marking changed in the database "
             "is never read as this nation's",
+        )
+
+
+def _purposed_as_sealed(m: RowMapping | Mapping[str, Any], original: Any) -> None:
+    """StoreDamaged unless the row's `purpose`, kept in clear (lists and TAXII collections
+    filter on it), is one the originator's sealed label names: the need-to-know decision
+    takes it, and a writer of the database who changed it handed a launch track to a reader
+    with logistics duties (found by the attack, ADR 0129)."""
+    try:
+        categories = original["ConfidentialityInformation"].get("Category") or ()
+        named = [set(c["GenericValues"]) for c in categories if c.get("TagName") == "Purpose"]
+    except (KeyError, TypeError, AttributeError):
+        return  # no label of ours: none a writer without the key could make
+    if named and m["purpose"] not in set().union(*named):
+        raise StoreDamaged(
+            f"holding {m['id']}'s purpose {m['purpose']!r} is not its sealed label's",
+            hint="restore the database from a backup; a purpose changed in the database "
+            "is never read as the item's",
         )
 
 
