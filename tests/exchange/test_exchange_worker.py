@@ -575,3 +575,46 @@ def test_the_flash_lane_never_queues_behind_bulk_jobs_on_the_loops_executor(kor:
 
     due = asyncio.run(scenario())
     assert [row.priority for row in due] == [worker_module.FLASH]
+
+
+def test_a_flash_round_waiting_on_a_slow_partner_holds_up_no_later_flash(
+    kor: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The FLASH lane does not wait for a round to end before it sends the next FLASH
+    message: one partner slow to answer held up every later FLASH, to every partner."""
+    w = worker(kor)
+    rounds: list[list[str]] = []
+    slow = asyncio.Event()
+    second = asyncio.Event()
+
+    async def fake_send_all(session: Any, due: Any, *, flash: bool) -> None:
+        rounds.append([row.message_id for row in due])
+        if len(rounds) == 1:
+            await slow.wait()  # the first round's partner does not answer yet
+        else:
+            second.set()
+        w.settle("JPN", due, [])
+
+    monkeypatch.setattr(w, "_send_all", fake_send_all)
+
+    async def scenario() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(w.run(stop))
+        await asyncio.sleep(0.05)
+        await asyncio.to_thread(release, kor, precedence="FLASH")
+        w.wake(0)
+        while not rounds:
+            await asyncio.sleep(0.01)
+        await asyncio.to_thread(release, kor, precedence="FLASH")
+        w.wake(0)
+        await asyncio.wait_for(second.wait(), timeout=30)  # sent while the first still waits
+        assert not slow.is_set()
+        slow.set()
+        stop.set()
+        await asyncio.wait_for(task, timeout=10)
+
+    asyncio.run(scenario())
+    # The second round sent the new row only, not the one still in flight. (Answered with
+    # nothing, rows go back with a delay, and may go again before the lane stops.)
+    assert not set(rounds[0]) & set(rounds[1])
+    assert w.gate.busy is False  # every round let go of the gate
