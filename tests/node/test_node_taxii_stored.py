@@ -293,3 +293,20 @@ def test_a_holdings_purpose_changed_in_clear_is_damage_not_a_need_to_know(cast: 
     finally:
         purposed(record.purpose)  # the cast is shared: leave no damage behind
     assert _got(cast, "sato", item_id)
+
+
+def test_a_kept_object_put_back_from_before_a_remarking_is_damage(cast: Cast) -> None:
+    # Found by the attack (ADR 0129): sealing bound a kept object to its row, not to the
+    # labels it carries, so one saved before a re-marking opened again when put back.
+    item_id = _provided(cast, title="to downgrade", content=b"marked once")
+    before = _held(cast, item_id)
+    assert before.stix is not None
+    change(cast, item_id, "declassify")
+    [answer] = pump(cast, "KOR", "JPN")
+    assert answer["status"] == "received", answer
+    _set_stix(cast, before.id, before.stix)
+    with pytest.raises(StoreDamaged, match=before.id):
+        _got(cast, "sato", item_id)
+    with pytest.raises(StoreDamaged, match=before.id):
+        _paged(cast, "sato")
+    _set_stix(cast, before.id, None)

@@ -35,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from gsomia.errors import StoreDamaged, VerificationError
-from gsomia.labels import label_from_obj
+from gsomia.labels import canonical_json, label_from_obj
 from gsomia.seal.at_rest import TEXT_PREFIX, Vault, is_sealed, is_sealed_text
 from gsomia.store.items import handling_terms_of
 from gsomia.store.tables import held_cards, holdings
@@ -449,7 +449,7 @@ def completed(
             data_key=m["data_key"],
             sender_card=cards[m["sender_card_digest"]],
             binding=None,
-            local_label={} if local is None else local,
+            local_label=record.local_label if local is None else local,  # kept: the scan's
             state=m["state"],
             local_level=m["local_level"],  # a re-marking since the scan shows here (ADR 0129)
             stix=m["stix"],
@@ -489,7 +489,9 @@ def insert_rows(conn: Connection, rows: Sequence[Mapping[str, Any]], vault: Vaul
                 **stored,
                 **_seal_described(row, vault),
                 "envelope": key.seal(ENVELOPE, row["envelope"]),
-                "stix": None if row.get("stix") is None else key.seal(STIX, row["stix"]),
+                "stix": None
+                if row.get("stix") is None
+                else key.seal(_stix_column(row["original_label"], row["local_label"]), row["stix"]),
                 "data_key": wrapped,
                 "sender_card_digest": digest,
             }
@@ -498,14 +500,24 @@ def insert_rows(conn: Connection, rows: Sequence[Mapping[str, Any]], vault: Vaul
     conn.execute(holdings.insert(), sealed)
 
 
+def _stix_column(original: Mapping[str, Any], local: Mapping[str, Any]) -> str:
+    """What a kept object is sealed for: its column, bound to the digest of both labels it
+    carries, so one put back from before a re-marking does not open beside the new labels
+    (found by the attack, ADR 0129: sealing binds a value to its row, not to a version)."""
+    labels = canonical_json(dict(original)) + b"\n" + canonical_json(dict(local))
+    return f"{STIX}:{hashlib.sha256(labels).hexdigest()}"
+
+
 def stix_of(record: HoldingRecord, vault: Vault) -> bytes | None:
-    """The STIX object's JSON the holding keeps, opened under its data key; None if it keeps
-    none (from before ADR 0124, or re-marked since). StoreDamaged if it does not open as
-    this holding's: written in clear, or moved from another row (ADR 0088)."""
+    """The STIX object's JSON the holding keeps, opened under its data key for the labels
+    `record` carries (both opened); None if it keeps none (from before ADR 0124, or re-marked
+    since). StoreDamaged if it does not open as this holding's with these labels: written in
+    clear, moved from another row, or kept from before a re-marking (ADR 0088, 0129)."""
     if record.stix is None:
         return None
+    column = _stix_column(record.original_label, record.local_label)
     try:
-        return vault.data_key(record.id, record.data_key).open(STIX, record.stix)
+        return vault.data_key(record.id, record.data_key).open(column, record.stix)
     except VerificationError as error:
         raise StoreDamaged(
             f"holding {record.id}'s STIX object does not open as its own: {error.message}",
