@@ -380,6 +380,7 @@ def test_a_bulk_batch_is_stored_in_short_turns_each_proven_under_its_own_checkpo
     assert len(accepted) == 40
     assert told == [receive.STORE_TURN, receive.STORE_TURN, 40 - 2 * receive.STORE_TURN]
     assert count(cast, "JPN", log_checkpoints) - before == 3
-    assert len(turns) == 40 + 3  # before each message is opened, before each transaction
+    # before each message is opened, before each item is examined, before each transaction
+    assert len(turns) == 40 + 40 + 3
     verified = verify_answers(document, signer=jpn.card)
     assert [e["answer"]["status"] for e in verified] == ["received"] * 40
