@@ -40,6 +40,7 @@ def label(
     *,
     terms: Mapping[str, Iterable[str]] | None = None,
     at: datetime = NOW,
+    purpose: str = PURPOSE,
 ) -> dict[str, Any]:
     return label_to_obj(
         make_label(
@@ -49,7 +50,7 @@ def label(
             created_at=at,
             releasable_to=("KOR", "JPN"),
             caveats=("ORCON",),
-            purposes=(PURPOSE,),
+            purposes=(purpose,),
             informative=terms,
             label_id=item_id,
         )
@@ -86,8 +87,9 @@ def item(item_id: str, **fields: Any) -> ItemRecord:
 
 
 def holding(holding_id: str, item_id: str, **fields: Any) -> HoldingRecord:
-    """JPN's holding of a KOR item, received `fields.get("received_at", NOW)`."""
-    original = label(item_id, terms=TERMS)
+    """JPN's holding of a KOR item, received `fields.get("received_at", NOW)`; its labels say
+    the purpose and local level it is given (a read checks them against the columns)."""
+    original = label(item_id, terms=TERMS, purpose=fields.get("purpose", PURPOSE))
     values: dict[str, Any] = {
         "id": holding_id,
         "envelope_id": f"env-{holding_id}",
@@ -102,7 +104,7 @@ def holding(holding_id: str, item_id: str, **fields: Any) -> HoldingRecord:
             make_alternative(
                 label_from_obj(original),
                 policy=national_policy("JPN", _effective("JPN")),
-                classification="極秘",
+                classification=fields.get("local_level", "極秘"),
                 originator="JPN",
                 created_at=NOW,
             )
