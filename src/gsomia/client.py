@@ -106,6 +106,10 @@ class NodeClient:
         """POST `body` as JSON to a user-API path; the decoded JSON answer."""
         return self._call("POST", path, json=body or {}).json()
 
+    def metrics(self) -> str:
+        """The node's `/metrics` (Prometheus text), as a user with the right to read them."""
+        return self._call("GET", "/metrics").text
+
     def me(self) -> dict[str, Any]:
         return dict(self._call("GET", "/api/v1/me").json())
 

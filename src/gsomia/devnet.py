@@ -107,8 +107,12 @@ class DevNet:
         user_tls: bool = False,
         insecure_peer_http: bool = False,
         keys_uris: dict[str, str] | None = None,
+        launcher: Sequence[str] = ("gsomia",),
     ) -> None:
         self.workdir = workdir
+        # The module the servers run as (`python -m …`): a benchmark's world module may stand
+        # before the CLI to give its nodes the agreements it measures under.
+        self.launcher = tuple(launcher)
         self.keys_uris = keys_uris or {}
         self.passphrase = passphrase or secrets.token_urlsafe(16)
         self.database_urls = database_urls or {}
@@ -184,7 +188,7 @@ class DevNet:
             [
                 sys.executable,
                 "-m",
-                "gsomia",
+                *self.launcher,
                 "serve",
                 "--home",
                 str(proc.home),
