@@ -441,7 +441,7 @@ def test_a_failed_peer_rests_until_its_back_off_or_its_hello(
     release(kor)
     assert w._due(True) == []
     # A second failure counts against the partner.
-    w._retry(worker(kor)._due(True), "still down")
+    w._retry(worker(kor)._due(True), "still down", flash=True)
     assert w._down["JPN"][0] == 2
     # JPN says hello: its rows are due at once and the back-off is forgotten.
     w.peer_is_back("JPN")
@@ -449,6 +449,32 @@ def test_a_failed_peer_rests_until_its_back_off_or_its_hello(
     assert len(w._due(True)) == 2
     send(kor, FakeSession(jpn_answers(kor), kor["KOR"]), flash=True)
     assert {r["state"] for r in rows(kor)} == {outbox.RECEIVED}
+
+
+def test_a_failed_bulk_post_rests_the_bulk_lane_only_and_flash_still_goes(
+    kor: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CCEB precedence: a bulk batch that timed out at a partner busy with bulk must not make
+    the partner's next FLASH item wait out the bulk lane's back-off (24 partners: seconds)."""
+    node = kor["KOR"]
+    frozen = node.clock()
+    monkeypatch.setattr(node, "clock", lambda: frozen)  # no time passes during the test
+    release(kor, precedence="ROUTINE")
+    w = worker(kor)
+    asyncio.run(w._send_all(FakeSession(_unreachable), w._due(False), flash=False))  # type: ignore[arg-type]
+    assert w._bulk_down["JPN"][0] == 1
+    release(kor, precedence="ROUTINE")
+    assert w._due(False) == []  # the bulk lane rests
+    release(kor, precedence="FLASH")
+    [flash] = w._due(True)  # the FLASH lane does not
+    assert flash.priority == 0  # FLASH
+    session = FakeSession(jpn_answers(kor), kor["KOR"])
+    asyncio.run(w._send_all(session, [flash], flash=True))  # type: ignore[arg-type]
+    assert "JPN" not in w._bulk_down  # the partner answered: the bulk lane goes again too
+    assert [r["state"] for r in rows(kor) if r["priority"] == 0] == [outbox.RECEIVED]
+    # The ROUTINE row released while the lane rested goes now; the failed one waits for its
+    # own next attempt.
+    assert len(w._due(False)) == 1
 
 
 def test_hello_goes_to_every_partner_with_an_endpoint(

@@ -140,7 +140,11 @@ class DeliveryWorker:
         self._clock = clock
         self._on_settled = on_settled
         self._on_failure = on_failure
-        self._down: dict[str, tuple[int, datetime]] = {}  # peer -> (failures, retry at)
+        # peer -> (failures, retry at). A failed FLASH post rests the partner for both lanes;
+        # a failed bulk post (a 64-message batch timing out at a partner busy with bulk, say)
+        # rests only the bulk lane, so a FLASH item never waits out a back-off bulk earned.
+        self._down: dict[str, tuple[int, datetime]] = {}
+        self._bulk_down: dict[str, tuple[int, datetime]] = {}
         self._wake_flash = asyncio.Event()
         #: FLASH rows being sent, and the rounds sending them: a round does not wait for the
         #: one before it, whose slowest partner would otherwise hold up every other's FLASH.
@@ -184,6 +188,7 @@ class DeliveryWorker:
     def rest_over(self, peer: str) -> None:
         """Forget `peer`'s back-off in this process and send to it at once."""
         self._down.pop(peer, None)
+        self._bulk_down.pop(peer, None)
         self.wake_here(FLASH)
         self.wake_here(FLASH + 1)
 
@@ -322,7 +327,7 @@ class DeliveryWorker:
         read alone), bulk rows as ids only (their bodies are read a batch at a time)."""
         now = self._clock()
         limit = 4 * MAX_BATCH
-        resting = {peer for peer, (_, until) in self._down.items() if until > now}
+        resting = {peer for peer, (_, until) in self._resting(flash) if until > now}
         if self.claimant is not None:
             lease = outbox.Claim(self.claimant, now + (FLASH_LEASE if flash else BULK_LEASE))
             with self._engine.begin() as conn:
@@ -344,9 +349,13 @@ class DeliveryWorker:
         if when is None:
             return IDLE
         if when <= now:  # due, but for a partner that rests: wait for its turn
-            turns = [until for _, until in self._down.values() if until > now]
+            turns = [until for _, (_, until) in self._resting(flash) if until > now]
             when = min(turns, default=now)
         return min(IDLE, max(0.01, (when - now).total_seconds()))
+
+    def _resting(self, flash: bool | None) -> list[tuple[str, tuple[int, datetime]]]:
+        """The back-offs that hold the lane (None: either lane)."""
+        return [*self._down.items(), *(() if flash else self._bulk_down.items())]
 
     async def _send_all(
         self,
@@ -432,7 +441,7 @@ class DeliveryWorker:
         processes (`exchange.bulk`); None, the rows held for a retry, if that cannot be done."""
         address = self._resolve(peer)
         if address is None:
-            await self._off(flash, self._retry, rows, f"peer {peer} has no endpoint")
+            await self._off(flash, self._retry, rows, f"peer {peer} has no endpoint", flash)
             return None
         try:
             link = self._link(address) or True
@@ -448,7 +457,7 @@ class DeliveryWorker:
             )
         except (ValueError, UsageError) as exc:
             log.warning("delivery to %s failed: %s", peer, exc)
-            await self._off(flash, self._retry, rows, f"{type(exc).__name__}: {exc}")
+            await self._off(flash, self._retry, rows, f"{type(exc).__name__}: {exc}", flash)
             return None
         every_flash = all(row.priority == FLASH for row in pending)
         return _Sealed(address, link, pending, batch_id, data, every_flash, keys)
@@ -520,9 +529,11 @@ class DeliveryWorker:
             log.warning("delivery to %s failed: %s", peer, exc)
             if self._on_failure:
                 self._on_failure(peer)
-            await self._off(sealed.flash, self._retry, rows, f"{type(exc).__name__}: {exc}")
+            error = f"{type(exc).__name__}: {exc}"
+            await self._off(sealed.flash, self._retry, rows, error, sealed.flash)
             return None
         self._down.pop(peer, None)
+        self._bulk_down.pop(peer, None)
         return answers
 
     def _settle_in_turn(
@@ -551,13 +562,15 @@ class DeliveryWorker:
             ) from error
         return verify_answers(document, signer=card)
 
-    def _retry(self, rows: Sequence[Row], error: str) -> None:
-        # The peer is what failed, not the message: one back-off per peer, shared by its rows.
+    def _retry(self, rows: Sequence[Row], error: str, flash: bool) -> None:
+        # The peer is what failed, not the message: one back-off per peer, shared by its rows
+        # (by the bulk lane's rows only, when a bulk post failed).
         now = self._clock()
         peer = rows[0].peer
-        failures = self._down.get(peer, (0, now))[0] + 1
+        down = self._down if flash else self._bulk_down
+        failures = down.get(peer, (0, now))[0] + 1
         until = next_attempt(failures - 1, now, _draw())
-        self._down[peer] = (failures, until)
+        down[peer] = (failures, until)
         with self._engine.begin() as conn:
             outbox.retry_later(conn, rows, error, until)
 
