@@ -6,23 +6,26 @@ and arrays; no floats): keys sorted by code point, no insignificant whitespace, 
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 from collections.abc import Mapping
 from typing import Any
 
 import orjson
+import pybase64
 
 from gsomia.errors import InputError
+
+# Base64 is pybase64's (SIMD): the standard library's binascii took 96 µs to encode and 196 µs
+# to decode 64 KiB on this machine, more than SHA-256 of the same bytes, where pybase64 takes
+# 8 and 13 (ADR 0133). The strictness below is gsomia's own and unchanged.
 
 
 def b64u(data: bytes) -> str:
     """Base64url without padding (RFC 7515 §2)."""
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    return pybase64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 _UNUSED_BITS = {2: 0x0F, 3: 0x03}  # low bits of the last character that must be zero
 
@@ -36,12 +39,12 @@ def b64u_decode(text: object, *, what: str = "value") -> bytes:
     if not isinstance(text, str) or not text.isascii() or len(text) % 4 == 1:
         raise InputError(f"{what} is not base64url")
     raw = text.encode("ascii")
+    # pybase64 with altchars reads "-_" and "+/" alike: the standard alphabet's two characters,
+    # and padding, are refused here; `validate` refuses every other stray character.
     if b"+" in raw or b"/" in raw or b"=" in raw:
         raise InputError(f"{what} is not base64url")
     try:
-        data = binascii.a2b_base64(
-            raw.translate(_TO_STANDARD) + b"=" * (-len(raw) % 4), strict_mode=True
-        )
+        data = pybase64.b64decode(raw + b"=" * (-len(raw) % 4), altchars=b"-_", validate=True)
     except (binascii.Error, ValueError) as error:
         raise InputError(f"{what} is not base64url") from error
     rest = len(text) % 4

@@ -1,0 +1,112 @@
+"""`b64u` and `b64u_decode` run on pybase64, an envelope's JSON is written by orjson (ADR 0133):
+the very text the standard library wrote before, and the same values and refusals when
+decoding, for every input (properties over random bytes, random near-base64url text and random
+JSON values)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gsomia.errors import InputError
+from gsomia.seal.encoding import b64u, b64u_decode
+from gsomia.seal.envelope import _compact_ascii
+
+_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
+_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def _decode_before(text: object) -> bytes | None:
+    """b64u_decode as it was (binascii, strict mode); None where it refused."""
+    if not isinstance(text, str) or not text.isascii() or len(text) % 4 == 1:
+        return None
+    raw = text.encode("ascii")
+    if b"+" in raw or b"/" in raw or b"=" in raw:
+        return None
+    try:
+        data = binascii.a2b_base64(
+            raw.translate(_TO_STANDARD) + b"=" * (-len(raw) % 4), strict_mode=True
+        )
+    except (binascii.Error, ValueError):
+        return None
+    rest = len(text) % 4
+    if rest and _ALPHABET.index(text[-1]) & {2: 0x0F, 3: 0x03}[rest]:
+        return None
+    return data
+
+
+def _decode_now(text: object) -> bytes | None:
+    try:
+        return b64u_decode(text)
+    except InputError:
+        return None
+
+
+@settings(max_examples=400)
+@given(st.binary(max_size=300))
+def test_encoding_is_the_standard_librarys_and_decodes_back(data: bytes) -> None:
+    text = b64u(data)
+    assert text == base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    assert b64u_decode(text) == data
+
+
+def _mutations(text: str) -> st.SearchStrategy[str]:
+    """`text`, or `text` with one character replaced, inserted or dropped."""
+    spots = st.integers(0, len(text))
+    chars = st.sampled_from([*_ALPHABET, "+", "/", "=", " ", "\n", "é"])
+    return st.one_of(
+        st.just(text),
+        st.tuples(spots, chars).map(lambda p: text[: p[0]] + p[1] + text[p[0] + 1 :]),
+        st.tuples(spots, chars).map(lambda p: text[: p[0]] + p[1] + text[p[0] :]),
+        spots.map(lambda i: text[:i] + text[i + 1 :]),
+    )
+
+
+# Text near base64url: its alphabet, the standard one's two characters, padding, whitespace,
+# other ASCII and a little beyond.
+_near = st.text(st.sampled_from([*_ALPHABET, "+", "/", "=", " ", "\n", ".", "é", "\x00"]))
+
+
+@settings(max_examples=1500)
+@given(st.one_of(_near, st.binary(max_size=40).map(b64u).flatmap(_mutations)))
+def test_decoding_accepts_and_refuses_exactly_what_it_did(text: str) -> None:
+    assert _decode_now(text) == _decode_before(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["QQ==", "QQ", "Q+==", "ab+d", "ab/d", "QR", "QUI", "QUJ", "QUJD\n", "", "Q"]
+)
+def test_the_known_cases(text: str) -> None:
+    assert _decode_now(text) == _decode_before(text)
+    if text in ("QQ", "QUI", ""):
+        assert _decode_now(text) is not None
+    else:
+        assert _decode_now(text) is None
+
+
+_json = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(2**65), 2**65),
+        st.text(st.characters(codec=None, exclude_categories=())),
+        st.text(st.characters(max_codepoint=0x80)),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.text(st.characters(max_codepoint=0x80), max_size=4), inner, max_size=4),
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=600)
+@given(st.dictionaries(st.text(max_size=4), _json, max_size=4))
+def test_the_envelopes_json_is_the_standard_librarys(value: dict[str, Any]) -> None:
+    assert _compact_ascii(value) == json.dumps(value, separators=(",", ":")).encode("ascii")
