@@ -1,13 +1,15 @@
 """`b64u` and `b64u_decode` run on pybase64, an envelope's JSON is written by orjson (ADR 0133):
 the very text the standard library wrote before, and the same values and refusals when
 decoding, for every input (properties over random bytes, random near-base64url text and random
-JSON values)."""
+JSON values). A binding's time is read by `fromisoformat`: every time `make_binding` writes
+reads back, and nothing else does."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gsomia.errors import InputError
+from gsomia.seal.binding import BINDING_TYPE, parse_binding
 from gsomia.seal.encoding import b64u, b64u_decode
 from gsomia.seal.envelope import _compact_ascii
 
@@ -110,3 +113,38 @@ _json = st.recursive(
 @given(st.dictionaries(st.text(max_size=4), _json, max_size=4))
 def test_the_envelopes_json_is_the_standard_librarys(value: dict[str, Any]) -> None:
     assert _compact_ascii(value) == json.dumps(value, separators=(",", ":")).encode("ascii")
+
+
+@settings(max_examples=300)
+@given(st.datetimes(min_value=datetime(1000, 1, 1), max_value=datetime(9999, 12, 31)))
+def test_a_binding_reads_back_every_time_it_was_sealed_at(moment: datetime) -> None:
+    text = moment.replace(tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    assert _sealed_at(text) == moment.replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-1-27T00:00:00.000000Z",  # strptime read one-digit fields
+        "2026-11-27T00:00:00.5Z",  # and fewer fraction digits
+        "2026-11-27T00:00:00Z",
+        "2026-11-27T00:00:00.000000",
+        "2026-11-27T00:00:00.000000+00:00",
+        "2026-11-27 00:00:00.000000Z",
+        "2026-13-27T00:00:00.000000Z",
+        "2026-02-30T00:00:00.000000Z",
+        "２０２６-11-27T00:00:00.000000Z",  # full-width digits, which strptime read
+    ],
+)
+def test_a_binding_sealed_at_any_other_shape_is_refused(text: str) -> None:
+    with pytest.raises(InputError, match="sealed_at"):
+        _sealed_at(text)
+
+
+def _sealed_at(text: str) -> datetime:
+    binding = {
+        "typ": BINDING_TYPE, "id": "e", "profile": "pq", "sealed_at": text, "sender": "s",
+        "recipients": ["r"], "label": {}, "label_digest": "d", "jwe_digest": "j",
+        "content": {"digest_alg": "sha-256", "digest": "d", "length": 0, "media_type": "m"},
+    }  # fmt: skip
+    return parse_binding(json.dumps(binding).encode()).sealed_at
