@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import aiohttp
 import orjson
@@ -52,6 +52,7 @@ from gsomia.store.db import reader
 
 log = logging.getLogger("gsomia.delivery")
 T = TypeVar("T")
+P = ParamSpec("P")
 
 FLASH = outbox.FLASH
 _draw = secrets.SystemRandom().random  # jitter must differ between nodes, not be predictable
@@ -289,12 +290,13 @@ class DeliveryWorker:
         self._flights.add(flight)
         flight.add_done_callback(self._flights.discard)
 
-    async def _off(self, flash: bool, work: Callable[..., T], *args: Any) -> T:
-        """`work(*args)` off the event loop: FLASH on the gate's threads, which no bulk work
-        queues on; bulk on the loop's default executor."""
+    async def _off(self, flash: bool, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """`work(*args, **kwargs)` off the event loop: FLASH on the gate's threads, which no
+        bulk work queues on; bulk on the loop's default executor. (ParamSpec: mypy checks the
+        arguments against `work`, as it would a direct call.)"""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
-            self.gate.threads if flash else None, partial(work, *args)
+            self.gate.threads if flash else None, partial(work, *args, **kwargs)
         )
 
     async def _say_hello(self, session: aiohttp.ClientSession) -> None:
