@@ -3,9 +3,11 @@
 CCEB precedence has lower precedence interrupted while FLASH is handled. Inside one Python
 process the interpreter lock cannot be told that: a thread sealing 64 ROUTINE messages for a
 partner holds it as long as the FLASH thread next to it. So the node hands bulk batches to a
-pool of child processes (`concurrent.futures.ProcessPoolExecutor`, started with `spawn`, so
-no copy of the parent's memory and no passphrase), each of which got the node's keys once
-(`gsomia.seal.handover`) and runs at a lower OS priority (`os.nice(NICE)`): the kernel then
+pool of child processes (`concurrent.futures.ProcessPoolExecutor`, forked from a fork server
+that imported the code they run and nothing of the node's state: no copy of the parent's
+memory, no passphrase), each of which got the node's keys once (`gsomia.seal.handover`,
+through a pipe of its own that the fork server never reads) and runs at a lower OS priority
+(`os.nice(NICE)`): the kernel then
 gives the node's own process, where FLASH is sealed, opened, stored and alerted, the cores
 first. FLASH work never goes to this pool; it stays in the node's process on threads of its
 own (`gsomia.exchange.precedence.PrecedenceGate.threads`).
@@ -25,6 +27,8 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import select
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -58,22 +62,54 @@ _keys: NodeKeys | None = None
 _cards: dict[bytes, IdentityCard] = {}
 
 
-def _start_child(handover: bytes, nice: int, parent: int) -> None:
+def _start_child(handover: bytes, nice: int, node: int) -> None:
     global _keys  # noqa: PLW0603 - one child process, one set of keys, set once
+    watch = _watch(node)
     _keys = taken_over(handover)
     if nice:
         os.nice(nice)
-    threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
+    threading.Thread(target=_end_with, args=(watch,), daemon=True).start()
 
 
-def _end_with(parent: int) -> None:
+def _watch(node: int) -> int | None:
+    """A handle on the node's process that says when it ends (Linux's pidfd), taken before
+    the keys are: a node already gone ends the child here. None where there is no pidfd:
+    the child then watches its parent, the fork server, which ends with the node."""
+    try:
+        return os.pidfd_open(node)
+    except ProcessLookupError:
+        os._exit(0)
+    except (AttributeError, OSError):
+        return None
+
+
+def _end_with(watch: int | None) -> None:
     """End this child once the node's process has: a node killed with -9 leaves no child
     behind. (A pool's child holds both ends of its task queue, so it never reads an end of
     file there; and the kernel's parent-death signal follows the thread that started the
-    child, not the process.)"""
-    while os.getppid() == parent:
-        time.sleep(PARENT_WATCH)
+    child, not the process.) The child is the fork server's, not the node's: it watches the
+    node itself (a pidfd turns readable when the process ends), or else its parent."""
+    if watch is not None:
+        select.select([watch], [], [])
+    else:
+        parent = os.getppid()
+        while os.getppid() == parent:
+            time.sleep(PARENT_WATCH)
     os._exit(0)
+
+
+def _preload() -> list[str]:
+    """What the fork server imports once, so that no child imports it again: the code a
+    child runs, and the module the node was started as, which multiprocessing has each child
+    run again as its main module (`python -m X`: `X`; a script such as the `gsomia` console
+    script: `__main__`). Under `spawn` each child imported all of it itself: ≈ 1.2 s of
+    CPU per child under `bench.exchange_world`, two children per node, restarts included."""
+    main = sys.modules.get("__main__")
+    name = getattr(getattr(main, "__spec__", None), "name", None)
+    # A package's `__main__` is what children never run again (multiprocessing skips it),
+    # and importing it by name would run it.
+    runs_again = [name] if name and not name.endswith(".__main__") else ["__main__"]
+    return [*runs_again, __name__]
 
 
 def _child_keys(kid: str) -> NodeKeys:
@@ -148,9 +184,11 @@ class BulkCrypto:
             if self._pool is None or self._pid != os.getpid():  # none yet, or forked since
                 assert self._handover is not None  # `in_children`, checked by each caller
                 self._pid = os.getpid()
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload(_preload())
                 self._pool = ProcessPoolExecutor(
                     self._workers,
-                    mp_context=multiprocessing.get_context("spawn"),
+                    mp_context=context,
                     initializer=_start_child,
                     initargs=(self._handover, self._nice, self._pid),
                 )
