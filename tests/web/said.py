@@ -1,4 +1,4 @@
-"""Every sentence the node's decisions and refusals can say, found by walking the code."""
+"""Every sentence the node's decisions, refusals and errors can say, found by walking the code."""
 
 from __future__ import annotations
 
@@ -11,7 +11,28 @@ from pathlib import Path
 
 SAMPLE = "xq"  # fits every placeholder: one word, lowercase (an act)
 #: The calls that say a reason: a decision's constructors, the refusal, and "not found".
-CALLS = ("deny", "allow", "PolicyDenied", "NotFound")
+DECISIONS = ("deny", "allow", "PolicyDenied", "NotFound")
+#: The errors whose message a page shows as it shows a refusal (`error.html`, a form's
+#: refusal in place, the publish form): every branch of `gsomia.errors` but the refusal and
+#: "not found" above, and the pages' own sign-in error (ADR 0135).
+ERRORS = (
+    "InputError",
+    "Conflict",
+    "TooLarge",
+    "DamagedBundle",
+    "UsageError",
+    "Unauthenticated",
+    "VerificationError",
+    "Unavailable",
+    "RateLimited",
+    "StoreDamaged",
+    "LoginRequired",
+    "CsrfRefused",  # the pages' refusal of a form without the session's token
+    "InvalidLabel",  # a label's field, as the publish form types it (`labels.model`)
+    "InvalidBanner",  # a caveat or a marking (`labels.ism`)
+    "_deny",  # a decision said through a module's own wrapper (`treaty.sessions`)
+)
+CALLS = DECISIONS + ERRORS
 #: A sentence that is only another reason passed on ("{why}", "{why} (R12)").
 _PASSED_ON = re.compile(rf"^{SAMPLE}(?: \((?:R\d+|{SAMPLE})\))?$")
 

@@ -38,10 +38,11 @@ from gsomia.web.i18n import LANGUAGES, Translator, catalogue, choice_key
 from gsomia.web.pages import label_fields
 
 GSOMIA = Path(reasons.__file__).parent.parent
-#: Every module whose decisions or refusals the node says: the core's and the node's own.
+#: Every module whose decisions, refusals or errors a page says: the core's, the node's own,
+#: the pages' and the labels' (what a form's post reaches, ADR 0135).
 WALKED = sorted(
     str(path.relative_to(GSOMIA))
-    for package in ("treaty", "node")
+    for package in ("treaty", "node", "web", "labels")
     for path in (GSOMIA / package).rglob("*.py")
 )
 SAID = [said for module in WALKED for said in said_in(GSOMIA / module, GSOMIA)]
@@ -54,6 +55,12 @@ def test_the_walk_finds_the_reasons() -> None:
     assert "FLASH alert acknowledged by its reader" in sentences  # node.kept_alerts
     assert "xq was declassified by its originator" in sentences  # treaty.classification
     assert "xq sent xq, an item of xq, without xq's consent (R12)" in sentences  # node.control
+    # The errors' messages too (ADR 0135): a form's, a partner message's, the console's.
+    assert "visit xq is already xq" in sentences  # node.control.visits, a Conflict
+    assert "'xq' is not a date" in sentences  # web.forms, an InputError
+    assert "xq is not a node home (no config.toml)" in sentences  # node.home, a UsageError
+    assert "sign in first" in sentences  # web.auth, the pages' LoginRequired
+    assert len(SAID) > 500
 
 
 def _walked_code(sentence: str) -> str | None:

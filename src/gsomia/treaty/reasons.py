@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from gsomia.treaty.error_reasons import ERROR_REASONS
+
 __all__ = ["CHOICES", "REASONS", "Explained", "explain"]
 
 #: code → the English sentence, as the core says it, with `{name}` for what varies.
@@ -549,6 +551,8 @@ REASONS: dict[str, str] = {
         "originator's consent"
     ),
     "may_be_shown": "{holding} may be shown to {person}",
+    # The messages of errors a page shows (`Conflict`, `InputError`, `UsageError`, ADR 0135).
+    **ERROR_REASONS,
 }
 
 #: What a placeholder of this name may hold: one word for names, ids and nations, any text
@@ -606,6 +610,16 @@ _WORDS = {
     "third",
     "case_kind",
     "root",
+    # Of the errors' messages (ADR 0135).
+    "pid",
+    "key",
+    "profile",
+    "own_profile",
+    "rate",
+    "size",
+    "message",
+    "seconds",
+    "code",
 }
 #: A SPIF's tag set as a problem names it: quoted (`repr`), so "{category} {value}" splits where
 #: the quotes end.

@@ -114,14 +114,19 @@ def may_try_login(
     """May a sign-in be tried at `now`, after `failures` recent failures for this name from
     this source, and `name_failures` for the name from every source? The password is not even
     checked while it must wait."""
-    for count, last, wait_for, who in (
-        (failures, last_failure_at, login_wait, ""),
-        (name_failures, name_last_failure_at, name_wait, " for this name from many places"),
+    for count, last, wait_for, by_name in (
+        (failures, last_failure_at, login_wait, False),
+        (name_failures, name_last_failure_at, name_wait, True),
     ):
         wait = wait_for(count)
         # No wait is no wait: a try whose `now` was read just before another's failure was
         # counted (another process, a clock a little behind) is not held back by it.
         if last is not None and wait and now < last + wait:
             left = int((last + wait - now).total_seconds()) + 1
-            return _deny(f"too many failed sign-ins{who}; try again in {left} s")
+            if by_name:  # each sentence whole, so a page finds its code (ADR 0135)
+                return _deny(
+                    "too many failed sign-ins for this name from many places; "
+                    f"try again in {left} s"
+                )
+            return _deny(f"too many failed sign-ins; try again in {left} s")
     return Decision.allow("sign-in may be tried", ARTICLE, REQUIREMENT)

@@ -1,0 +1,434 @@
+"""The messages of the errors a reader meets on the pages (`Conflict`, `InputError`,
+`UsageError` and their kin), coded like the decisions' reasons so a page says them in its
+reader's language (ADR 0135).
+
+The node raises them in English, as the log, the API and the console keep them; `reasons.REASONS`
+takes these codes beside the decisions' own, and `web.i18n` says them by code. A test walks every
+error raised in `treaty/`, `node/`, `web/` and `labels/` and fails on a message without a code
+here or without Korean and Japanese words.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ERROR_REASONS"]
+
+#: code → the English message, as the code raises it, with `{name}` for what varies.
+ERROR_REASONS: dict[str, str] = {
+    # treaty/agreements.py
+    "agreement_field_type": "{where}: '{key}' must be a {kind}, got '{value}'",
+    "agreement_version_no_date": "{where}: a version needs its effective date",
+    "amendment_text_object": "an amendment's text is an object: effective, basis, rows",
+    "agreement_unconfirmed_map": (
+        "{where}: [unconfirmed] maps a part to the reason it is unconfirmed"
+    ),
+    "agreement_unconfirmed_unknown": "{where}: [unconfirmed] names unknown parts {parts}",
+    "agreement_unconfirmed_reason": "{where}: each unconfirmed part gives its reason",
+    "agreement_two_parties": "{where}: an agreement has exactly two distinct parties",
+    "agreement_whole_number": "{where}: {key} must be a whole number, 1-100000",
+    "agreement_whole_days": "{where}: {key} must be a whole number of days, 1-3660",
+    "amendment_needs_consent": (
+        "amending {agreement} needs the written consent of both parties; {parties} has not "
+        "consented (Art. 21.2)"
+    ),
+    "agreement_row_object": "{where}: a table row is an object",
+    "agreement_row_non_parties": "{where}: table row names non-parties {parties}",
+    "agreement_file_not_toml": "agreement file is not valid TOML: {detail}",
+    "version_lacks_consent": (
+        "{agreement} version {version} lacks the written consent of both parties (Art. 21.2)"
+    ),
+    "agreement_effective_not_date": "{where}: effective date '{value}' is not a date",
+    "agreement_unknown_event": "{where}: unknown lifecycle event '{value}'",
+    "level_in_two_rows": "{level} appears in two rows of version {version}",
+    # treaty/categories.py
+    "tag_type_unknown": "{where}: tag type '{value}' is not one this reader knows",
+    # treaty/classification.py
+    "notice_changes_nothing": "notice {notice} changes nothing: {level} stays",
+    "notice_level_foreign": "notice {notice}: {level} is not an {nation} level",
+    # treaty/compromise.py
+    "compromise_step_conflict": "compromise case {case} is {case_state}; it cannot be {step}",
+    "compromise_step_before_report": "compromise case {case}: {step} before the report",
+    "compromise_findings_both": (
+        "compromise case {case}: send both the result and the measures taken to prevent recurrence "
+        "(Art. 17)"
+    ),
+    "compromise_report_no_item": "compromise report {case} names no item",
+    "compromise_report_incomplete": "compromise report {case} needs its reporter and circumstances",
+    # treaty/consent.py
+    "consent_ceiling_foreign": "consent {consent}: its ceiling {level} is not an {nation} level",
+    "consent_names_nothing": "consent {consent} names neither items nor a class of items",
+    "consent_request_names_nothing": "consent request {request} names neither items nor a class",
+    "consent_request_no_purpose": "consent request {request} names no purpose",
+    "consent_request_step_conflict": (
+        "consent request {request} is {consent_status}; it cannot be {step}"
+    ),
+    "consent_expires_before_given": "consent {consent} would expire before it is given",
+    # treaty/contractors.py
+    "facility_needs_id_name": "a contractor facility needs an id and a name",
+    "facility_clearance_expiry": "facility {facility}: a clearance and its expiry go together",
+    "facility_level_foreign": "facility {facility}: {level} is not a {nation} level",
+    # treaty/custody.py
+    "not_a_copy_of": "{copy} is not a copy of {holding}",
+    "copy_numbers_start": "copy {copy}: copy numbers start at 1",
+    "translation_two_languages": "translation {copy} must name two different languages",
+    # treaty/derivatives.py
+    "derivative_one_holder": "a derivative's sources must be one holder's, not {holders}",
+    "derivative_source_count": (
+        "an {derivative_kind} is made from one source; a compilation from several"
+    ),
+    "derivative_made_from": "{derivative} was made from {sources}",
+    # treaty/destruction.py
+    "destruction_no_executor": "destruction record {record} names no executing official",
+    "destruction_official_twice": "destruction record {record} names an official twice",
+    "destruction_witness_executes": "destruction record {record}: a witness cannot also execute it",
+    # treaty/disputes.py
+    "dispute_only_party": "only a party to {agreement} may raise a dispute under it, not {nation}",
+    "dispute_no_subject": "dispute {case} names no subject",
+    "dispute_settled": "dispute {case} is settled",
+    "dispute_only_consultation": (
+        "dispute {case} is {dispute_state}; it is settled only by consultation"
+    ),
+    # treaty/flash.py
+    "flash_budget_range": "a FLASH budget is 1-{limit} at once and 1-{limit} an hour",
+    # treaty/items.py
+    "item_other_agreement": "item {item} was provided under {marked}, not {agreement}",
+    "holding_level_foreign": "holding {holding}: {level} is not a {nation} level",
+    "holding_not_releasable": "holding {holding}: item {item} is not releasable to {nation}",
+    # treaty/lifecycle.py
+    "lifecycle_event_refused": "{event_kind} on {date} refused: {why}",
+    "lifecycle_no_document": "{event_kind} on {date} references no document",
+    # treaty/names.py
+    "not_nation_code": "{what} '{value}' is not an ISO 3166-1 alpha-3 nation code",
+    "not_page_language": "{what} '{value}' is not a language of the pages",
+    # treaty/onward.py
+    "never_received": "{nation} never received {item}",
+    "transfer_two_nations": "a transfer of {item} needs two different nations",
+    "transfer_other_chain": "transfer of {item} recorded in {subject}'s chain",
+    "never_held_to_pass": "{nation} never held {item} to pass it on",
+    "hub_rule_participants": "a hub rule of {hub} needs two participants other than the hub",
+    "hub_rule_topic": "a hub rule of {hub} needs at least one topic",
+    # treaty/people.py
+    "needs_time_zone": "{what} must carry a time zone",
+    "person_needs_id_nationality": "a person needs an id and a nationality",
+    "person_clearance_expiry": "{person}: a clearance and its expiry go together",
+    # treaty/purposes.py
+    "purpose_approval_no_purpose": "purpose approval {approval} names no purpose",
+    "purpose_approval_names_nothing": "purpose approval {approval} names neither items nor a class",
+    # treaty/records.py
+    "agreement_event_object": "an agreement event is a JSON object",
+    "amendment_text_json": "an amendment's text is a JSON object (effective, basis, rows)",
+    "agreement_event_malformed": "the agreement event is malformed: {detail}",
+    # treaty/security_visits.py
+    "security_visit_two_parties": "a security visit is between the two parties",
+    "security_visit_incomplete": (
+        "security visit {visit} needs representatives, an agreed place and a scope"
+    ),
+    "security_visit_span": "security visit {visit} must end after it starts, within {days} days",
+    # treaty/spif_markings.py
+    "spif_no_category": "the {policy} SPIF defines no {tag_kind} category '{tag_set}'",
+    "spif_no_classification": "the {policy} SPIF defines no classification '{value}'",
+    "spif_no_value": "the {policy} SPIF's '{tag_set}' has no value {values}",
+    # treaty/visits.py
+    "visit_level_lower_only": "the host may lower, not raise, the level asked ({level})",
+    "visit_host_itself": "visit {visit}: the host cannot visit itself",
+    "visit_incomplete": "visit {visit} needs visitors, a facility and a subject",
+    "visit_span": "visit {visit} must end after it starts, within a year",
+    "visit_level_not_host": "visit {visit}: {level} is not a host level",
+    "consent_request_three_nations": (
+        "consent request {request}: originator, holder and third nation must differ"
+    ),
+    "consent_request_ceiling_foreign": (
+        "consent request {request}: {level} is not an originator level"
+    ),
+    "nf_label_policy": "no label under policy '{value}'; this item is labelled under {policies}",
+    # node/acceptance.py
+    "header_no_item": "the item header has no item member",
+    "item_id_length": "an item id is a string of 1 to {limit} characters",
+    "label_id_differs": "the label's id differs from the item's id",
+    "label_one_purpose": "an item's label names exactly one purpose",
+    "header_malformed": "the item header's precedence or version is malformed",
+    # node/audit.py
+    "not_admin_event": "{what} is not an administration event",
+    # node/backup.py
+    "path_exists": "{path} exists",
+    "path_not_empty": "{path} exists and is not empty",
+    "restore_names_node_once": (
+        "a restore needs the node it restores named once, apart from the backup: its card (--card "
+        "FILE) or its fingerprint (--fingerprint HEX), not several"
+    ),
+    "restore_names_node": (
+        "a restore needs the node it restores named once, apart from the backup: its card (--card "
+        "FILE) or its fingerprint (--fingerprint HEX)"
+    ),
+    "pg_backup_needs_database": "a PostgreSQL backup needs the database to restore into",
+    "not_fingerprint": "--fingerprint '{value}' is not a card's fingerprint",
+    "not_backup": "{path} is not a gsomia backup: {detail}",
+    "backup_no_manifest": "{path} has no readable manifest",
+    "private_key_in_clear": "{path} holds a private key in the clear: it would leave in the backup",
+    # node/contractors.py
+    "text_length": "{what} is 1 to {limit} characters",
+    "facility_clearance_expiry_together": "a facility clearance and its expiry go together",
+    "inspection_kind": "an inspection is {kinds}, not '{value}'",
+    "inspection_taken_place": "an inspection is recorded once it has taken place",
+    "briefing_acknowledged": "a briefing is recorded once it has been acknowledged",
+    "facility_recorded_already": "facility '{facility}' is recorded already",
+    "person_on_register_already": "{person} is on a facility's register already",
+    "contract_recorded_already": "contract '{contract}' is recorded already",
+    # node/control/assurances.py
+    "assurance_text_length": "an assurance names its {what} in 1 to 200 characters",
+    # node/control/consent.py
+    "consent_end_time_zone": "the consent's end needs a time zone",
+    "consent_cannot_grant": "consent request {request} is {consent_status}; it cannot be granted",
+    "consent_decision_unknown": "unknown consent decision: {detail}",
+    "consent_cannot_refuse": "consent request {request} is {consent_status}; it cannot be refused",
+    "consent_decision_cannot_be": "a consent decision cannot be {consent_status}",
+    "consent_cannot_revoke": "consent {consent} is {consent_status}; it cannot be revoked",
+    "consent_request_open_already": "consent request {request} is already open",
+    "refusal_needs_reason": "a refusal gives its reason",
+    "revocation_needs_reason": "a revocation gives its reason",
+    # node/control/contract_assurances.py
+    "assurance_request_recorded": "assurance request {request} is recorded here already",
+    "assurance_needs_reference": (
+        "an assurance is answered with its reference (the authority's note)"
+    ),
+    "assurance_request_done": "assurance request {request} is {assurance_status} already",
+    "assurance_answer_given": "an assurance answer says whether it is given (true or false)",
+    # node/control/copies.py
+    "copy_made_meanwhile": "another copy of {holding} was made meanwhile; try again",
+    "copies_at_a_time": "make 1 to {limit} copies at a time",
+    "translation_length": "a translation is at most {limit} characters",
+    "language_code_length": "the {what} is a language code of up to 16 characters",
+    # node/control/derivatives.py
+    "derivative_source_once": "a derivative names each source once",
+    "derivative_sources_range": "a derivative names 1 to {limit} sources",
+    "derivative_title_content": "a derivative has a title of up to 300 characters and its content",
+    "derivative_kind_unknown": "unknown derivative kind '{value}'",
+    # node/control/disposal.py
+    "destruction_names_range": (
+        "name 1 to {limit} executing officials and at most {limit} witnesses"
+    ),
+    "destruction_names_length": "officials and witnesses are names of up to 100 characters",
+    "holding_changed_meanwhile": "{holding} was {holding_state} meanwhile",
+    "returned_already": "{sender} already returned {item}",
+    "destruction_method_unknown": "unknown destruction method '{value}'",
+    # node/control/disputes.py
+    "note_length": "write a note of up to {limit} characters",
+    "dispute_recorded_already": "dispute {case} is already recorded",
+    # node/control/investigation.py
+    "findings_both_length": (
+        "send both the investigation result and the measures taken to prevent recurrence (Art. "
+        "17), each up to 8000 characters"
+    ),
+    "findings_await_ack": "the findings of case {case} await {originator}'s acknowledgement",
+    "compromise_closed_already": "compromise case {case} is already closed",
+    # node/control/key_rotation.py
+    "rotation_no_statement": "the key_rotation message carries no {what} statement",
+    # node/control/loss_report.py
+    "loss_description_length": "describe the loss or compromise in up to 4000 characters (Art. 17)",
+    "message_actual_boolean": "the message's 'actual' must be true or false",
+    "compromise_open_already": "compromise case {case} is already open",
+    # node/control/marks.py
+    "declassified_no_level": "{marking} is not a classification level: the item was declassified",
+    "derivative_source_not_held": "derivative {derivative} names a source {source} not held here",
+    # node/control/messages.py
+    "message_string_length": "the message's '{key}' must be a string of up to {limit} characters",
+    "message_no_time_zone": "the message's '{key}' names no time zone",
+    "message_string_list": "the message's '{key}' must be a list of strings",
+    "message_not_iso_time": "the message's '{key}' is not an ISO 8601 time",
+    # node/control/notice_draft.py
+    "notice_effective_past": "a classification notice takes effect when it is issued or earlier",
+    "item_at_level_already": "{item} is {level} already",
+    "notice_kind_mismatch": "{level} → {target} is a {change}, not a {wanted_change}",
+    "not_classification_change": "'{value}' is not a classification change",
+    "declassification_no_level": "a declassification names no new level",
+    "change_names_level": "a {change} names the new level",
+    # node/control/notices.py
+    "ack_level_mismatch": "the acknowledgement's level '{level}' does not match the notice",
+    "remarked_meanwhile": "{item} was re-marked {level} meanwhile",
+    # node/control/purpose_decisions.py
+    "purpose_request_no_item": "purpose request {request} names no item",
+    "purpose_request_open_already": "purpose request {request} is already open",
+    "purpose_request_decided": (
+        "purpose request {request} is {purpose_status}; it cannot be decided again"
+    ),
+    # node/control/purposes.py
+    "name_new_purpose": "name the new purpose (up to 200 characters)",
+    "purpose_already": "'{purpose}' is already a purpose of holding {holding}",
+    "purpose_request_not_open": "purpose request {request} is not open with {sender}",
+    "purpose_decision_cannot_be": "a purpose decision cannot be '{value}'",
+    # node/control/remarking.py
+    "notice_other_item": "notice {notice} names another item than {item}",
+    # node/control/security_visit_messages.py
+    "security_visit_not_between": "security visit {visit} is not between {sender} and us",
+    "security_visit_recorded": "security visit {visit} is recorded here already",
+    "not_security_visit_party": "{party} is not a party to security visit {visit}",
+    # node/control/visit_host.py
+    "visit_recorded_already": "visit {visit} is already recorded",
+    "visit_refusal_reason": "give the reason for the refusal, up to 2000 characters",
+    "visit_decided_already": "visit {visit} is already {visit_decision}",
+    # node/control/visits.py
+    "visit_kind_unknown": "unknown visit kind; one of {kinds}",
+    "visit_level_lower_for": "the host may lower, not raise, the level asked for {visit}",
+    "visit_decision_words": "a visit decision is {approved} or {refused}, not '{value}'",
+    # node/courier.py
+    "nothing_queued_for": "nothing is queued for {nation}",
+    "receipt_bundle_where": "say where the receipt bundle goes",
+    "dispatch_recorded_meanwhile": "dispatch {nation}-{recipient}-{number} was recorded meanwhile",
+    "receipt_other_batch": "the receipt answers a batch not in {dispatch}",
+    "receipt_answers_unopened": "the receipt's answers did not open: {detail}",
+    # node/database.py
+    "database_unavailable": "database unavailable",
+    # node/export.py
+    "no_list_to_export": "no list '{value}' to export",
+    "no_export_form": "no export form '{value}'",
+    # node/home.py
+    "not_scheme_nation": "--nation '{value}' has no classification scheme here",
+    "interrupted_rotation": "{path} is left from an interrupted key rotation",
+    "card_not_keys": "{path} does not belong to the keys in {keys}",
+    "card_not_tls": "{path} does not carry the TLS certificate in {keys}",
+    "not_node_home": "{path} is not a node home (no config.toml)",
+    "config_not_toml": "{path} is not valid TOML: {detail}",
+    "config_lacks": "{path} lacks {detail}",
+    "path_missing": "{path} is missing",
+    "keys_not_identity": "the keys in {path} are not those of its identity.json",
+    # node/labels.py
+    "no_ism_word": "{item} is marked {marking}, which has no US classification word for ISM",
+    "no_label_format": "no label format '{value}'",
+    "label_not_ism": "{item}'s label cannot be written as ISM: {why}",
+    # node/ledger.py
+    "keys_cannot_sign_checkpoints": "this node's {profile} keys cannot sign log checkpoints",
+    # node/log_console.py
+    "checkpoint_no_cosignature": "the checkpoint carries no cosignature by {nation}",
+    # node/log_proofs.py
+    "log_size_differs": "the log has {count} entries, not {size}",
+    # node/outward.py
+    "syslog_url": "[alerts] syslog '{value}' is not udp://HOST:PORT or tcp://HOST:PORT",
+    # node/paging.py
+    "not_a_cursor": "not a cursor this list gave",
+    # node/partners.py
+    "card_no_endpoint": (
+        "{nation}'s card names no endpoint and none was given: nothing could be delivered to "
+        "{nation}"
+    ),
+    # node/peers.py
+    "card_own_nation": "the card is this node's own nation ({nation})",
+    "peer_other_profile": "{nation}'s node uses the {profile} profile, this node {own_profile}",
+    "card_shares_key": "{what}: a card shares no key with another node's",
+    # node/publish.py
+    "item_title_purpose": "an item needs a title and a purpose",
+    "content_too_large": "content is {size} bytes; the API takes up to {limit}",
+    "releasable_own_nation": "releasable-to must name the partner nations, not this node's own",
+    "no_need_to_know_here": "no one here has a need-to-know for the purpose '{purpose}'",
+    "publish_batch": "publish 1 to {limit} items at a time",
+    "precedence_unknown": "unknown precedence '{value}'",
+    "review_after_now": "the review time is a moment after now, with its time zone",
+    "copy_limit_range": "a copy limit is 0 (no reproduction) or more copies",
+    "purpose_end_time_zone": "the purpose end needs a time zone",
+    "purpose_end_passed": "the purpose end has already passed",
+    # node/receive.py
+    "message_id_used": "message id {value} was already used by another partner",
+    # node/rekey.py
+    "node_running_old_keys": "the node of {path} is running (pid {pid}): it holds the old keys",
+    "keys_in_token": (
+        "the keys of {path} are in a PKCS#11 token ({uri}): rotation makes its keys as files, so "
+        "it is not offered for a token yet"
+    ),
+    "rotation_unanswered": "{nations} has not answered the last key rotation yet",
+    # node/release.py
+    "released_already": "item {item} is already released to {nations}",
+    "standing_rule_nations": "a standing rule names the partner nations it releases to",
+    "standing_rule_future": "a standing rule must end in the future",
+    # node/security_visits.py
+    "security_visit_involves_self": "a security visit this node plans involves {nation}",
+    "party_agreement_reference": "{party}'s agreement is recorded with the reference of its note",
+    "findings_observed": "findings say what the representatives observed",
+    # node/settlement.py
+    "sealed_answer_reason": "the sealed reason of the answer to {message}: {detail}",
+    # node/sharing.py
+    "export_too_large": "the items named carry more than {size} MB",
+    # node/short_ids.py
+    "short_id_ambiguous": "{value} begins more than one of this node's {kind}",
+    # node/taxii.py
+    "name_or_password_wrong": "the name or password is wrong",
+    "taxii_post_batch": "post 1 to {limit} objects at a time",
+    "taxii_next_unknown": "`next` is not a position this server handed out",
+    # node/throttle.py
+    "allowance_admits_none": "a peer allowance of {rate}/s with a burst of {burst} admits no one",
+    "too_many_requests": "too many requests from {sender}: over {rate} a second",
+    # node/transfers.py
+    "transfer_filters": "transfers are filtered by partner, state and precedence only",
+    "no_precedence": "no precedence '{value}'",
+    # node/users.py
+    "role_unknown": "unknown role '{value}'",
+    "clearance_expired_on": (
+        "the clearance expired on {date}: a person registered with it could read nothing"
+    ),
+    "nothing_to_change": "nothing to change",
+    "category_not_tagset": "category '{value}' is not TAGSET=VALUE",
+    "clearance_expires_passed": "--clearance-expires {date} has passed",
+    # node/ztdf.py
+    "not_container_policy": "the policy is not a container policy of this node",
+    # web/auth.py
+    "sign_in_first": "sign in first",
+    # web/control.py
+    "copies_whole_number": "the number of copies is a whole number",
+    # web/forms.py
+    "field_not_date": "'{key}' is not a date",
+    # web/paging.py
+    "filter_too_long": "the {key} filter is longer than {limit} characters",
+    # labels/labelset.py
+    "label_policy_twice": "item already has a label under policy '{value}'",
+    # labels/media.py
+    "media_type_string": "a media type is a string",
+    "media_type_line_break": "a media type may not contain a line break",
+    "media_type_length": "a media type is at most {limit} characters",
+    "not_media_type": "'{value}' is not a media type",
+    # treaty/credentials.py, treaty/sessions.py (decisions a wrapper says, logged)
+    "token_not_issued": "the token is not one this node issued",
+    "no_such_session": "no such session on this node",
+    "sign_in_wait": "too many failed sign-ins; try again in {seconds} s",
+    "sign_in_wait_name": (
+        "too many failed sign-ins for this name from many places; try again in {seconds} s"
+    ),
+    # web/auth.py
+    "csrf_refused": "this form was refused: it does not carry this session's security token (CSRF)",
+    # labels/ism.py (a marking typed or read)
+    "portion_not_us": "portion classification '{value}' is not one of TS, S, C, U",
+    "marking_empty": "marking is empty",
+    "marking_too_long": "marking is {size} characters long; the limit is 1024",
+    "marking_not_capitals": "marking '{value}' is not in capitals",
+    "marking_ends_separator": "marking '{value}' ends with a separator",
+    "portion_no_parentheses": "portion mark '{value}' is not in parentheses",
+    "not_us_classification": "'{value}' is not a US classification",
+    "marking_noforn_rel": "marking has both NOFORN and REL TO",
+    "marking_repeats": "marking '{value}' repeats {part}",
+    "caveat_unknown": "caveat '{value}' is not known",
+    "rel_to_twice": "REL TO lists a nation twice in '{value}'",
+    "marking_control_unsupported": "marking '{value}' has unsupported control '{part}'",
+    # labels/labelset.py
+    "original_label_type": "the original label must be a ConfidentialityLabel",
+    "alternative_labels_limit": "{count} alternative labels; the limit is {limit}",
+    "alternative_labels_type": "alternative labels must be ConfidentialityLabel values",
+    "two_labels_policy": "two labels under policy '{value}'",
+    # labels/model.py (a label's fields: the title, the purpose, the nations typed on the form)
+    "label_field_not_text": "{what} must be text, not {kind}",
+    "label_field_empty": "{what} is empty",
+    "label_field_too_long": "{what} is {size} characters long; the limit is {limit}",
+    "label_field_control": "{what} contains the control character U+{code}",
+    "label_field_spaces": "{what} '{value}' has leading, trailing or repeated spaces",
+    "label_field_not_nation": "{what} '{value}' is not a nation",
+    "label_field_not_datetime": "{what} must be a datetime, not {kind}",
+    "label_field_no_timezone": "{what} {value} has no timezone",
+    "category_values_list": "category '{tag_set}' values must be a list, not a string",
+    "category_no_values": "category '{tag_set}' has no values",
+    "category_values_limit": "category '{tag_set}' has {count} values; the limit is {limit}",
+    "category_uri_not_oid": "category '{tag_set}' URI '{value}' is not urn:oid:…",
+    "category_reserved_type": "category '{tag_set}' must be {wanted_kind}, not {tag_kind}",
+    "originator_type": "originator must be an Originator",
+    "policy_uri_not_oid": "policy URI '{value}' is not urn:oid:…",
+    "label_id_not_ncname": "label id '{value}' is not an XML NCName",
+    "label_noforn_releasable": "label has both NOFORN and Releasable To {nations}",
+    "label_categories_limit": "label has {count} categories; the limit is {limit}",
+    "category_type_unknown": "category '{tag_set}' has type '{value}'",
+    "categories_type": "categories must be Category values",
+    "category_twice": "category '{tag_set}' appears twice",
+}
