@@ -49,6 +49,18 @@ def test_serve_without_a_home_says_so_before_asking_for_the_passphrase(tmp_path:
     assert "passphrase" not in done.stderr.lower()
 
 
+def test_an_error_is_said_in_the_language_asked_with_the_english_after_it(tmp_path: Path) -> None:
+    # ADR 0135: the console says an error as the pages do, by its code; the log's English follows.
+    done = gsomia("--language", "ja", "serve", "--home", str(tmp_path / "none"), passphrase=False)
+    assert done.returncode == exit_code(UsageError("")), done.stderr
+    assert "はノードのホームディレクトリでない (config.tomlがない)" in one_error(done)
+    assert "en: " in done.stderr
+    assert "is not a node home (no config.toml)" in done.stderr
+    refused = gsomia("--language", "fr", "serve", "--home", str(tmp_path / "none"))
+    assert refused.returncode == 2, refused.stderr  # a usage error, naming what is known
+    assert "en, ko, ja" in refused.stderr
+
+
 def test_a_port_in_use_is_refused_before_the_node_says_it_is_up(tmp_path: Path) -> None:
     home = init_home(tmp_path / "kor", "KOR", "ROK MND", PASSPHRASE).path
     with socket.create_server(("127.0.0.1", 0)) as held:

@@ -30,8 +30,9 @@ from gsomia.cli import taxii as _taxii  # noqa: F401
 from gsomia.cli import treaty as _treaty  # noqa: F401
 from gsomia.cli import visits as _visits  # noqa: F401
 from gsomia.cli import web as _web  # noqa: F401
-from gsomia.cli.app import app, err_console
+from gsomia.cli.app import app, err_console, said_in
 from gsomia.errors import Error, exit_code
+from gsomia.web.i18n import Translator
 
 __all__ = ["app", "main"]
 
@@ -40,8 +41,12 @@ def main() -> None:
     try:
         app()
     except Error as error:
-        # Escaped: a message may carry brackets (`[server] in config.toml`, a list).
-        err_console.print(f"[bold red]error:[/] {escape(error.message)}")
+        # Said as the pages say it, by its code (ADR 0135), the log's English after it; escaped:
+        # a message may carry brackets (`[server] in config.toml`, a list).
+        said = Translator(said_in["language"]).reason(error.message)
+        err_console.print(f"[bold red]error:[/] {escape(said.text)}")
+        if said.text != error.message:
+            err_console.print(f"[dim]en:[/] {escape(error.message)}")
         if error.hint:
             err_console.print(f"[yellow]hint:[/] {escape(error.hint)}")
         sys.exit(exit_code(error))

@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from gsomia.treaty.names import LANGUAGES
+
 app = typer.Typer(
     name="gsomia",
     help="Exchange classified military information under security agreements (GSOMIAs).",
@@ -17,9 +19,14 @@ app = typer.Typer(
 )
 
 
+#: The language the console says an error in (`--language`, ADR 0135): the pages' words for
+#: the same message, by its code; English, as the log keeps it, unless asked.
+said_in = {"language": "en"}
+
+
 @app.callback()
 def main(
-    cacert: Annotated[
+    cacert: Annotated[  # noqa: ARG001 - read where a command connects (`cli.common`)
         Path | None,
         typer.Option(
             envvar="GSOMIA_CACERT",
@@ -27,8 +34,20 @@ def main(
             "the node's own)",
         ),
     ] = None,
+    language: Annotated[
+        str,
+        typer.Option(
+            envvar="GSOMIA_LANGUAGE",
+            help="language errors are said in: en | ko | ja (the English follows)",
+        ),
+    ] = "en",
 ) -> None:
     """Exchange classified military information under security agreements (GSOMIAs)."""
+    if language not in LANGUAGES:  # refused when typed, naming what is known (issue 16)
+        raise typer.BadParameter(
+            f"{language!r} is not one of {', '.join(LANGUAGES)}", param_hint="--language"
+        )
+    said_in["language"] = language
 
 
 console = Console()
