@@ -109,10 +109,22 @@ def run() -> dict[str, Figure]:
             "Ed25519 + ML-DSA-65 signature made and verified",
             anchor_value=floor * mb,
             note="stream envelope (1 MiB chunks), seal from a buffer into a buffer then verified "
-            "open through the in-memory spool into a buffer, the caller's buffers reused; "
-            "each the best of 6 rounds taken in turn with its floor's; "
+            "open through the in-memory spool into a buffer, the caller's buffers reused; the "
+            "content's digest on a thread of its own beside the cipher on each side, the floor "
+            "on one thread (ADR 0133: so a second core counts here, and the CPU both spend is "
+            "seal_open_16m_cpu_ms); each the best of 6 rounds taken in turn with its floor's; "
             f"CPU per seal+open {cpu_stream:.1f} ms against the floor's {cpu_floor:.1f} ms "
             f"(ratio {cpu_floor / cpu_stream:.2f}); {load}; higher is better; goal ratio ≥ 0.9",
+        )
+        figures["seal_open_16m_cpu_ms"] = Figure(
+            value=cpu_stream,
+            unit="ms CPU",
+            anchor="the raw crypto floor's CPU for the same 16 MiB, same run",
+            anchor_value=cpu_floor,
+            note="user + system time of the process per 16 MiB seal+open, the digest's thread "
+            "included: the least of 10 calls each, so the load's time slicing does not count; "
+            "what the stream does beyond the floor's crypto is the ratio above 1 (copies through "
+            f"the file objects, the spool's fresh pages, JSON, framing); {load}; lower is better",
         )
 
         (spool / "src").write_bytes(content)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import struct
+import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -264,3 +266,65 @@ def test_no_tampering_opens_nor_releases_a_byte_from_any_sink(
             )  # fmt: skip
         assert [p.name for p in tmp_path.iterdir()] == ["bad.gss"], what
         (tmp_path / "bad.gss").unlink()
+
+
+class _SlowSha256:
+    """SHA-256 that lets go of the GIL and takes its time on every chunk, so that a caller
+    reusing a buffer before `_Digest.hashed` allowed it would change what gets hashed."""
+
+    def __init__(self, data: bytes = b"") -> None:
+        self._hash = hashlib.sha256(data)
+
+    def update(self, data: Any) -> None:
+        time.sleep(0.002)  # the hashing thread falls behind the caller
+        self._hash.update(data)
+
+    def digest(self) -> bytes:
+        return self._hash.digest()
+
+
+def _slow_sha256(data: bytes = b"") -> hashlib._Hash:
+    return cast("hashlib._Hash", _SlowSha256(data))
+
+
+def test_the_digest_thread_hashes_every_chunk_as_it_was_handed_over() -> None:
+    """The buffer discipline the stream follows (ADR 0133): a ring of buffers, each refilled
+    only once `hashed` says the chunk it held is done; the digest is the content's."""
+    chunks = [os.urandom(4096) for _ in range(40)]
+    ring = [bytearray(4096) for _ in range(stream._RING)]
+    with stream._Digest(_slow_sha256) as digest:
+        for index, chunk in enumerate(chunks):
+            digest.hashed(index + 1 - stream._RING)
+            buffer = ring[index % stream._RING]
+            buffer[:] = chunk
+            digest.update(memoryview(buffer))
+        assert digest.digest() == hashlib.sha256(b"".join(chunks)).digest()
+
+
+@pytest.mark.parametrize("limit", [0, 5 * CHUNK + 5, 1 << 30])
+def test_many_chunks_with_the_digest_behind_arrive_whole_from_every_sink(
+    nodes: Nodes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    """Twelve chunks through the buffers taken in turn on both sides while the digest's thread
+    lags: sealed, then opened into the memory spool, a spill file, and `open_file`."""
+    monkeypatch.setattr(stream, "SPOOL_IN_MEMORY", limit)
+    slow = stream._Digest.__init__
+
+    def lagging(self: stream._Digest, hasher: Any) -> None:
+        slow(self, _slow_sha256)
+
+    monkeypatch.setattr(stream._Digest, "__init__", lagging)
+    content = os.urandom(12 * CHUNK - 7)
+    data = seal(nodes, content)
+    out = io.BytesIO()
+    open_stream(
+        io.BytesIO(data), out, keys=nodes["pq", "JPN"].keys,
+        senders=[nodes["pq", "KOR"].card], spool_dir=tmp_path,
+    )  # fmt: skip
+    assert out.getvalue() == content
+    (tmp_path / "env.gss").write_bytes(data)
+    open_file(
+        tmp_path / "env.gss", tmp_path / "out.bin",
+        keys=nodes["pq", "JPN"].keys, senders=[nodes["pq", "KOR"].card],
+    )  # fmt: skip
+    assert (tmp_path / "out.bin").read_bytes() == content

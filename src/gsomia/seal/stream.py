@@ -30,11 +30,12 @@ import mmap
 import os
 import struct
 import tempfile
+import threading
 from collections.abc import Callable, Collection, Iterable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from queue import SimpleQueue
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from cryptography.exceptions import InvalidTag
@@ -69,6 +70,9 @@ _FRAME = struct.Struct(">cI")
 _JSON_LIMIT = 1 << 20
 SPOOL_IN_MEMORY = 32 << 20
 _HUGE_PAGE = 2 << 20
+#: Plaintext buffers a stream takes in turn: one being hashed, one queued for hashing, one being
+#: read or decrypted into (`_Digest`).
+_RING = 3
 
 
 @dataclass(frozen=True)
@@ -124,34 +128,61 @@ def _memory(size: int) -> memoryview:
 
 class _Digest:
     """The content's digest (SHA-256 or SHA-384, the profile's), computed on a thread of its own
-    while the calling thread reads, encrypts or decrypts, and writes the next chunk (ADR 0133).
+    while the calling thread reads, encrypts or decrypts, and writes the next chunks (ADR 0133).
 
     The digest is most of a stream's cost: SHA-256 runs at about a seventh of AES-GCM's speed on
     this hardware even with SHA-NI, and the signed binding must name the whole plaintext's
     digest (a signature over the GCM tags would not bind the content: any recipient holds the
     stream key and could make other ciphertext with the same tags). hashlib lets go of the GIL
-    while it hashes a large buffer, so the hash of chunk *i* overlaps the cipher of chunk *i*
-    and the read of *i + 1*. One chunk at a time is in flight, in order: `update` first waits
-    for the previous chunk's hash, so a caller may refill that chunk's buffer once `update`
-    returns, and must not touch the chunk it just passed until the next `update` or `digest`.
+    while it hashes a large buffer, so hashing overlaps the cipher and the copies.
+
+    The caller hands chunks over in order with `update`, which never waits, and before it
+    reuses a chunk's buffer calls `hashed(n)`, which returns once the first `n` chunks are
+    hashed. When it has to wait it waits for one chunk more, if one is queued: a wait per chunk
+    (a future per chunk, tried first) cost two thread wake-ups per MiB, which on this loaded
+    machine took longer than the hashing they overlapped; this way the caller wakes every
+    second chunk and the hashing thread always has the next chunk queued.
     """
 
     def __init__(self, hasher: Callable[[bytes], hashlib._Hash]) -> None:
         self._hash = hasher(b"")
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix="gsomia-stream-digest")
-        self._pending: Future[None] | None = None
+        self._chunks: SimpleQueue[memoryview | None] = SimpleQueue()
+        self._sent = self._done = self._wanted = 0
+        self._failed: BaseException | None = None
+        self._progress = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="gsomia-stream-digest")
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            while (chunk := self._chunks.get()) is not None:
+                self._hash.update(chunk)
+                with self._progress:
+                    self._done += 1
+                    if self._done >= self._wanted:
+                        self._progress.notify()
+        except BaseException as error:  # handed to the caller, who raises it
+            with self._progress:
+                self._failed = error
+                self._progress.notify()
 
     def update(self, chunk: memoryview) -> None:
-        self._wait()
-        self._pending = self._thread.submit(self._hash.update, chunk)
+        """Queue `chunk` for hashing; the caller must not change it until `hashed` says so."""
+        self._sent += 1
+        self._chunks.put(chunk)
 
-    def _wait(self) -> None:
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
-            pending.result()
+    def hashed(self, count: int) -> None:
+        """Return once the first `count` chunks handed over are hashed."""
+        if self._done >= count:
+            return
+        with self._progress:
+            self._wanted = min(self._sent, count + 1)
+            self._progress.wait_for(lambda: self._done >= self._wanted or bool(self._failed))
+        if self._failed is not None:
+            raise self._failed
 
     def digest(self) -> bytes:
-        self._wait()
+        self.hashed(self._sent)
         return self._hash.digest()
 
     def __enter__(self) -> _Digest:
@@ -159,7 +190,8 @@ class _Digest:
 
     def __exit__(self, *_: object) -> None:
         # Never return (and so let a caller reuse or unmap a buffer) while the thread reads one.
-        self._thread.shutdown(wait=True)
+        self._chunks.put(None)
+        self._thread.join()
 
 
 def _read_full(src: BinaryIO, size: int) -> bytes:
@@ -220,20 +252,22 @@ def seal_stream(
     aad = key_jwe["protected"].encode("ascii")
     dst.write(MAGIC + _frame(b"H", json.dumps({"jwe": key_jwe}).encode("ascii")))
     aead, length, index = AESGCM(stream_key), 0, 0
-    # Two plaintext buffers (the chunk read ahead tells whether this one is the last) and one
-    # for the sealed chunk, all reused: a fresh 1 MiB object per chunk faulted in new pages on
-    # every chunk, which cost more than the AES-GCM itself (ADR 0125).
-    memory = _memory(3 * chunk_size + _TAG)
-    plain = (memory[:chunk_size], memory[chunk_size : 2 * chunk_size])
-    sealed = memory[2 * chunk_size :]
+    # Plaintext buffers taken in turn (the chunk read ahead tells whether this one is the last;
+    # the digest's thread hashes behind) and one for the sealed chunk, all reused: a fresh
+    # 1 MiB object per chunk faulted in new pages on every chunk, which cost more than the
+    # AES-GCM itself (ADR 0125).
+    memory = _memory((_RING + 1) * chunk_size + _TAG)
+    plain = [memory[n * chunk_size : (n + 1) * chunk_size] for n in range(_RING)]
+    sealed = memory[_RING * chunk_size :]
     size = _fill(src, plain[0])
     with _Digest(prof.hasher()) as digest:
         while True:
-            chunk = plain[index % 2][:size]
-            # Hashed on the digest's thread while this one encrypts it and reads the next chunk
-            # into the other buffer, whose hash `update` waited for (ADR 0133).
-            digest.update(chunk)
-            following = _fill(src, plain[(index + 1) % 2]) if size == chunk_size else 0
+            chunk = plain[index % _RING][:size]
+            digest.update(chunk)  # hashed on its thread while this one encrypts it (ADR 0133)
+            following = 0
+            if size == chunk_size:  # the next chunk's buffer held chunk index + 1 - _RING
+                digest.hashed(index + 2 - _RING)
+                following = _fill(src, plain[(index + 1) % _RING])
             last = not following
             length += size
             out = sealed[: size + _TAG]
@@ -345,6 +379,8 @@ def _open_into(
                 reject("stream chunk has the wrong size")
             if _fill(src, body[:size]) != size:
                 reject("stream is truncated")
+            if out.reuses:  # its buffer for this chunk held chunk index - reuses
+                digest.hashed(index + 1 - out.reuses)
             try:
                 chunk = out.decrypt(aead, _nonce(prefix, index, last), body[:size], aad)
             except InvalidTag as error:  # altered, reordered or foreign chunk
@@ -413,27 +449,34 @@ def open_stream(
 
 
 class _Sink(Protocol):
+    @property
+    def reuses(self) -> int:
+        """0 if every chunk decrypts into memory of its own; else the number of buffers taken
+        in turn, so the next chunk's buffer held the chunk that many before it (which the
+        digest's thread must have hashed first)."""
+        ...
+
     def decrypt(self, aead: AESGCM, nonce: bytes, body: memoryview, aad: bytes) -> memoryview:
         """Decrypt `body` (which authenticates or raises `InvalidTag`) into held storage and
-        return the plaintext, for hashing; nothing held is released before the trailer verified.
-        The plaintext returned stays as it is until the call after next (`_Digest` may still be
-        hashing it during the next call)."""
+        return the plaintext, for hashing; nothing held is released before the trailer verified."""
         ...
 
 
 class _FileSink:
-    """Decrypts each chunk into one of two reused buffers, in turn, and writes it to a file the
-    caller cannot see yet (a spill file, or the temporary file beside `open_file`'s
-    destination); two, so that the digest's thread can hash one chunk while the next is
-    decrypted into the other."""
+    """Decrypts each chunk into one of `_RING` reused buffers, in turn, and writes it to a file
+    the caller cannot see yet (a spill file, or the temporary file beside `open_file`'s
+    destination); several, so that the digest's thread hashes earlier chunks meanwhile."""
+
+    reuses = _RING
 
     def __init__(self, file: IO[bytes], size: int) -> None:
-        memory = _memory(2 * size)
-        self._file, self._buffers, self._turn = file, (memory[:size], memory[size:]), 0
+        memory = _memory(_RING * size)
+        self._file, self._turn = file, 0
+        self._buffers = [memory[n * size : (n + 1) * size] for n in range(_RING)]
 
     def decrypt(self, aead: AESGCM, nonce: bytes, body: memoryview, aad: bytes) -> memoryview:
         plain = self._buffers[self._turn][: len(body) - _TAG]
-        self._turn ^= 1
+        self._turn = (self._turn + 1) % _RING
         aead.decrypt_into(nonce, body, aad, plain)
         self._file.write(plain)
         return plain
@@ -443,6 +486,10 @@ class _Spool:
     """Decrypted chunks held until the stream verified: up to `limit` bytes in memory of their
     own (reserved at the first chunk, touched only as far as it is used; see `_memory`),
     beyond it in an anonymous temporary file in `spool_dir` that disappears on close."""
+
+    @property
+    def reuses(self) -> int:
+        return 0 if self._spill is None else self._spill.reuses
 
     def __init__(self, limit: int, spool_dir: Path | None) -> None:
         self._limit, self._dir = limit, spool_dir
