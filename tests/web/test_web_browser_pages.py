@@ -13,7 +13,7 @@ import contextlib
 import csv
 import io
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -209,3 +209,72 @@ def test_every_page_speaks_the_readers_language_in_the_browser(
         assert page.evaluate("document.documentElement.lang") == language
         page.goto(f"{url}/audit")
         assert page.evaluate("document.documentElement.lang") == language
+
+
+def _refused_in_language(page: Page, where: str, code: str, words: str, language: str) -> None:
+    """The form's error, said by its code in the reader's words (no `lang` of its own: it is
+    not English on this page), with the log's English in its title."""
+    said = page.locator(f"{where} .reason")
+    expect(said).to_have_attribute("data-reason", code)
+    expect(said).to_contain_text(words)
+    assert said.get_attribute("lang") is None, (code, said.inner_text())
+    _in_language(page, language)
+
+
+def test_form_errors_are_said_in_the_readers_language_in_the_browser(
+    pair: DevNet, chromium: Browser
+) -> None:
+    """ADR 0135: what a form is refused for (an `InputError` of the node or the core, not a
+    treaty decision) is said in Korean and Japanese like the refusals, on the page the form
+    came back to."""
+    kor, jpn = pair.nodes["KOR"].url, pair.nodes["JPN"].url
+    kim_api, park_api = pair.client("KOR", "kim"), pair.client("KOR", "park")
+    item_id = kim_api.publish(
+        title="Tonghae launch pad imagery",
+        level="군사III급비밀",
+        releasable_to=["JPN"],
+        purpose="missile-warning",
+        precedence="ROUTINE",
+        text="imagery 04-12",
+    )
+    park_api.release(item_id)
+    sato_api = pair.client("JPN", "sato")
+    held = _until(
+        lambda: [h for h in sato_api.holdings() if h["item_id"] == item_id], "JPN's holding"
+    )[0]
+
+    # 1. kim publishes for a purpose no one on KOR's node has a need-to-know for: the publish
+    #    form comes back with the node's refusal in Korean.
+    kim = sign_in(chromium, kor, "kim")
+    kim.goto(f"{kor}/items/new")
+    kim.locator("#title").fill("Sinpo pier imagery")
+    kim.locator("#rel-JPN").check()
+    kim.locator("#purpose").fill("press-briefing")
+    kim.locator("#submit").click()
+    _refused_in_language(
+        kim, "#error-message", "no_need_to_know_here", "알 필요가 있는 사람이 없음", "ko"
+    )
+
+    # 2. park asks for a visit that ends before it starts: the control page says why in Korean.
+    park = sign_in(chromium, kor, "park")
+    park.goto(f"{kor}/control")
+    today = datetime.now(UTC).date()
+    park.locator("#visit-host").select_option("JPN")
+    park.locator("#visit-visitors").fill("kim")
+    park.locator("#visit-facility").fill("Yokosuka")
+    park.locator("#visit-subject").fill("radar data handling")
+    park.locator("#visit-start").fill((today + timedelta(days=60)).isoformat())
+    park.locator("#visit-end").fill((today + timedelta(days=50)).isoformat())
+    park.locator("#request-visit").click()
+    _refused_in_language(park, "#action-refusal-reason", "visit_span", "1년 이내에 끝나야 함", "ko")
+
+    # 3. tanaka, JPN's officer, names a witness longer than a name may be: the holding's page
+    #    says so in Japanese, and nothing is destroyed.
+    tanaka = sign_in(chromium, jpn, "tanaka")
+    tanaka.goto(f"{jpn}/holdings/{held['id']}")
+    tanaka.locator("#destroy-witnesses").fill("w" * 101)
+    tanaka.locator("#destroy").click()
+    _refused_in_language(
+        tanaka, "#action-refusal-reason", "destruction_names_length", "100文字以内", "ja"
+    )
+    assert [h["id"] for h in sato_api.holdings() if h["item_id"] == item_id] == [held["id"]]

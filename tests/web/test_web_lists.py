@@ -71,6 +71,26 @@ def test_a_long_filter_or_a_forged_cursor_is_refused(sites: dict[str, Site]) -> 
     assert client.get("/audit", params={"cursor": "forged"}).status_code in (400, 403)
 
 
+def test_a_refused_filter_or_cursor_is_said_in_the_readers_language(
+    sites: dict[str, Site],
+) -> None:
+    # ADR 0135: the error page says the node's input error in the reader's words, by its code.
+    client = sites["KOR"].client()
+    sign_in(client, "kim")  # a Korean reader
+    too_long = client.get("/", params={"text": "x" * 201}).text
+    assert 'data-reason="filter_too_long"' in too_long
+    assert "필터가 200자를 넘음" in too_long
+    forged = client.get("/", params={"own": "forged"}).text
+    assert 'data-reason="not_a_cursor"' in forged
+    assert "이 목록이 준 페이지 위치가 아님" in forged
+    unknown = client.get("/export/items.xlsx").text
+    assert 'data-reason="no_export_form"' in unknown
+    assert "내보내기 형식 &#39;xlsx&#39;이(가) 없음" in unknown  # the quotes escaped
+    for page in (too_long, forged, unknown):
+        assert '<span class="reason" data-reason' in page
+        assert 'class="reason" lang="en"' not in page
+
+
 def test_the_audit_page_filters_on_what_the_log_says(sites: dict[str, Site]) -> None:
     node = sites["KOR"].node
     client = sites["KOR"].client()
