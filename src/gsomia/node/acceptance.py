@@ -18,7 +18,7 @@ from typing import Any
 from gsomia.errors import Error, InputError, PolicyDenied, VerificationError
 from gsomia.exchange.incoming import Verified
 from gsomia.exchange.wire import WireMessage
-from gsomia.labels import label_from_obj, label_to_obj, national_policy
+from gsomia.labels import ConfidentialityLabel, label_from_obj, label_to_obj, national_policy
 from gsomia.labels.labelset import make_alternative
 from gsomia.labels.media import check_media_type
 from gsomia.node.control import onward
@@ -71,8 +71,11 @@ class Refused:
     verified: bool = False
 
 
-def item_from_header(node: Node, opened: Opened | OpenedV2) -> tuple[Item, str]:
-    """The treaty item an envelope's authenticated item header describes, and its title."""
+def item_from_header(
+    node: Node, opened: Opened | OpenedV2
+) -> tuple[Item, str, ConfidentialityLabel]:
+    """The treaty item an envelope's authenticated item header describes, its title, and the
+    originator's label it was read from (parsed once: `examine` marks the item from it)."""
     header = opened.label
     meta = header.get("item")
     if not isinstance(meta, dict):
@@ -106,7 +109,7 @@ def item_from_header(node: Node, opened: Opened | OpenedV2) -> tuple[Item, str]:
         created_at=label.created_at,
         categories=label.policy_categories,
     )
-    return item, str(meta.get("title", ""))
+    return item, str(meta.get("title", "")), label
 
 
 def examine(
@@ -115,7 +118,7 @@ def examine(
     """Whether this node accepts the item `verified` carries over `channel`, and as what."""
     message, card, opened = verified.message, verified.card, verified.opened
     try:
-        item, title = item_from_header(node, opened)
+        item, title, original = item_from_header(node, opened)
         # A signed media type is still the partner's word, and every read serves it back as
         # a header: one outside the grammar (a CR/LF) is refused here, not met by a reader.
         check_media_type(opened.media_type)
@@ -127,7 +130,6 @@ def examine(
     if holding is None:
         article = f"{decision.article} {decision.requirement}"
         return Refused(message, decision.reason, article, verified=True)
-    original = label_from_obj(opened.label["label"])
     scheme = node.scheme(now.date())
     # Art. 4.2: the receiver marks the item with the originator's name and its own equivalent.
     local = make_alternative(
@@ -137,6 +139,7 @@ def examine(
         originator=node.nation,
         created_at=now,
     )
+    local_obj = label_to_obj(local)
     holding_id = str(uuid.uuid4())
     envelope, form = (
         (held(node.keys, opened, holding_id), 2)
@@ -150,7 +153,7 @@ def examine(
         title=title,
         local_level=holding.level.native,
         original_label=opened.label["label"],
-        local_label=label_to_obj(local),
+        local_label=local_obj,
         media_type=opened.media_type,
         decision=decision,
         sender_card=opened.sender.to_json(),
@@ -159,7 +162,7 @@ def examine(
         binding=opened.label.get("binding"),  # verified above if present; onward: required
         envelope=envelope,
         format=form,
-        stix=_stix(item, title, opened, label_to_obj(local)),
+        stix=_stix(item, title, opened, local_obj),
     )
 
 

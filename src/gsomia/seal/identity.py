@@ -97,8 +97,10 @@ class IdentityCard:
             body["tls"] = base64.b64encode(self.tls_certificate).decode("ascii")
         return body
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
+        """SHA-256 of the canonical body (hex), made once per card: the card is frozen, and a
+        receiver asked it per item received (its stored copy with each holding, ADR 0070)."""
         return hashlib.sha256(canonical_json(self.body())).hexdigest()
 
     def to_json(self) -> dict[str, Any]:
