@@ -11,10 +11,17 @@ ends. This orders work only; what is accepted or refused is decided elsewhere, a
 FLASH work runs on threads of its own (`threads`), which no bulk work is ever queued on: the
 event loop's default executor has a handful of threads, and with 24 partners the bulk lanes
 alone keep every one of them busy (ADR 0122).
+
+The gate orders one process. Across the node's processes, the one thing every write waits
+for in turn is the log's state row (PostgreSQL): FLASH work is marked on its thread
+(`gsomia.store.merkle_log.flash_work`: the FLASH threads always, a thread inside `flash`), so
+its appends skip the queue that work of lower precedence waits in (ADR 0130).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import sys
 import threading
@@ -22,6 +29,8 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+
+from gsomia.store.merkle_log import flash_work, mark_flash_thread
 
 PATIENCE = 2.0  # seconds a bulk turn waits for FLASH work at most
 #: The interpreter's GIL hand-over interval while FLASH work is in hand. A bulk turn already
@@ -55,6 +64,14 @@ class _Switch:
                 sys.setswitchinterval(cls._normal)
 
 
+def _in_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 class PrecedenceGate:
     """Counts the FLASH work in hand; bulk work waits at its turns while there is any."""
 
@@ -73,7 +90,9 @@ class PrecedenceGate:
         with self._threads_lock:
             if self._threads is None or self._pid != os.getpid():  # none yet, or forked since
                 self._pid = os.getpid()
-                self._threads = ThreadPoolExecutor(FLASH_THREADS, thread_name_prefix="gsomia-flash")
+                self._threads = ThreadPoolExecutor(
+                    FLASH_THREADS, thread_name_prefix="gsomia-flash", initializer=mark_flash_thread
+                )
             return self._threads
 
     def enter(self) -> None:
@@ -91,10 +110,13 @@ class PrecedenceGate:
 
     @contextmanager
     def flash(self) -> Iterator[None]:
-        """Hold the gate while FLASH work is handled."""
+        """Hold the gate while FLASH work is handled, in this thread: its appends to the log
+        skip the queue of lower precedence. Not an event loop's thread, whose other tasks
+        run meanwhile (its FLASH work goes to `threads`, marked for good)."""
         self.enter()
         try:
-            yield
+            with contextlib.nullcontext() if _in_event_loop() else flash_work():
+                yield
         finally:
             self.leave()
 

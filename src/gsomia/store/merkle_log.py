@@ -8,11 +8,22 @@ proof reads its O(log n) hashes from O(log n) rows by primary key in one query.
 
 `MerkleLog` works inside the caller's transaction (a `Connection` with a transaction begun),
 so an event is logged atomically with the change it records. It never commits.
+
+The log is one order across the node's processes: an append locks the state row until its
+transaction commits, and on PostgreSQL every writer queues on that row lock, first come first
+served. With 24 partners' bulk settles and publishes queued there (fifteen at once in the
+24-partner load test, waits of up to 5 s), a FLASH item's publish waited behind all of them.
+So work of lower precedence first takes its turn among its own kind (`BULK_TURN`, a
+transaction-scoped advisory lock): at most one of it waits for, or holds, the state row at a
+time, and FLASH work (a thread marked by `flash_work`) goes straight to the row, waiting at
+most for the one holder of lower precedence ahead of it (ADR 0130).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from sqlalchemy import (
     BigInteger,
@@ -25,6 +36,7 @@ from sqlalchemy import (
     bindparam,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -69,6 +81,39 @@ log_state = Table(
     Column("frontier", Bytes, nullable=False),
 )
 
+#: The advisory lock that appends of lower precedence than FLASH take before the state row,
+#: so that at most one of them queues for it (ADR 0130); a key no other lock of the node's
+#: uses (theirs: `hashtextextended` of a named key, the keeper's constant).
+BULK_TURN = "gsomia.log:bulk-turn"
+_TAKE_BULK_TURN = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
+
+_here = threading.local()
+#: The transaction of a connection that holds the state row (`Connection.info`).
+_HOLDS_ROW = "gsomia.log.holds_row"
+
+
+def in_flash_work() -> bool:
+    """Whether this thread handles FLASH work now (`flash_work`)."""
+    return bool(getattr(_here, "flash", 0))
+
+
+@contextmanager
+def flash_work() -> Iterator[None]:
+    """This thread handles FLASH work meanwhile: its appends skip the queue of lower
+    precedence (`gsomia.exchange.precedence` marks its FLASH threads and FLASH handling)."""
+    _here.flash = getattr(_here, "flash", 0) + 1
+    try:
+        yield
+    finally:
+        _here.flash -= 1
+
+
+def mark_flash_thread() -> None:
+    """Mark this thread as one that handles FLASH work only, for its whole life (a thread
+    pool's initializer)."""
+    _here.flash = 1
+
+
 _LEAF_COLUMNS = ("idx", "kind", "leaf_hash", "subtrees", "entry")
 _INSERT_LEAVES = (
     "INSERT INTO log_leaves (idx, kind, leaf_hash, subtrees, entry) VALUES (?, ?, ?, ?, ?)"
@@ -108,8 +153,17 @@ class MerkleLog:
             return []
         entries = [event.encode() for event in events]
         hashes = [merkle.hash_leaf(entry) for entry in entries]
+        if self.conn.dialect.name == "postgresql" and not in_flash_work():
+            # Lower precedence takes its turn among its own first (held to commit, as the
+            # row is); FLASH work does not queue here (module docstring, ADR 0130). Not
+            # where this transaction holds the row already: waiting for the turn while
+            # holding the row would deadlock with the turn's holder waiting for the row.
+            transaction = self.conn.get_transaction()
+            if self.conn.info.get(_HOLDS_ROW) is not transaction:
+                self.conn.execute(_TAKE_BULK_TURN, {"key": BULK_TURN})
         self._ensure_state_row()
         old = self.frontier(for_update=True)
+        self.conn.info[_HOLDS_ROW] = self.conn.get_transaction()
         new, subtrees = old.append_rows(hashes)
         rows = [
             (old.size + i, e.kind.value, h, s, b)

@@ -1,0 +1,161 @@
+"""The log's one order across processes, and FLASH ahead of the queue for it (ADR 0130).
+
+On PostgreSQL every append locks the log's state row until commit, and waiters take it first
+come, first served. The 24-partner load test found fifteen bulk transactions queued there and
+a FLASH publish behind them. Work of lower precedence now waits for its turn among its own
+first, so a FLASH append waits at most for the one holder ahead of it. These tests hold
+transactions open on real PostgreSQL connections and assert which waits where and who
+appends first: orderings, not times.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine, text
+
+from gsomia.exchange.precedence import PrecedenceGate
+from gsomia.ledger.events import EventKind, LogEvent
+from gsomia.store.db import make_engine, migrate
+from gsomia.store.merkle_log import MerkleLog, flash_work, in_flash_work
+from gsomia.store.scratch import drop_postgres_database, fresh_postgres_database
+
+WHEN = datetime(2026, 12, 3, tzinfo=UTC)
+SETTLE = 30.0  # generous: a bound on a stuck test, never a figure asserted
+
+
+@pytest.fixture
+def engine(postgres_admin_url: str) -> Iterator[Engine]:
+    url, name = fresh_postgres_database(postgres_admin_url)
+    made = make_engine(url)
+    migrate(made)
+    try:
+        yield made
+    finally:
+        made.dispose()
+        drop_postgres_database(postgres_admin_url, name)
+
+
+def _event(actor: str) -> LogEvent:
+    return LogEvent(EventKind.DECISION, WHEN, actor, (f"item-{actor}",))
+
+
+class Appender(threading.Thread):
+    """Appends one event as `actor` in a transaction of its own, FLASH work or not, and
+    commits once `release` is set (at once if it is None); `index` is where it went."""
+
+    def __init__(self, engine: Engine, actor: str, *, flash: bool, release: bool = True):
+        super().__init__(daemon=True)
+        self.engine, self.actor, self.flash = engine, actor, flash
+        self.release = threading.Event()
+        if release:
+            self.release.set()
+        self.appended = threading.Event()
+        self.index: int | None = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            with self.engine.begin() as conn:
+                named = text("SELECT set_config('application_name', :name, true)")
+                conn.execute(named, {"name": self.actor})
+                with flash_work() if self.flash else contextlib.nullcontext():
+                    self.index = MerkleLog(conn).append([_event(self.actor)])[0]
+                self.appended.set()
+                assert self.release.wait(SETTLE)
+        except BaseException as error:  # reported by the test
+            self.error = error
+            self.appended.set()
+
+
+def _waiting_on(engine: Engine, actor: str) -> str | None:
+    """What `actor`'s connection waits for now ("advisory", "tuple", "transactionid"...)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT l.locktype FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+                " WHERE NOT l.granted AND a.application_name = :name"
+            ),
+            {"name": actor},
+        ).scalars()
+        return next(iter(rows), None)
+
+
+def _until_waiting(engine: Engine, actor: str) -> str:
+    """What `actor` waits for, once it waits (a bound on a stuck test, not a timing)."""
+    for _ in range(int(SETTLE / 0.01)):
+        if (what := _waiting_on(engine, actor)) is not None:
+            return what
+        time.sleep(0.01)
+    raise AssertionError(f"{actor} never waited")
+
+
+def test_flash_appends_ahead_of_bulk_queued_before_it(engine: Engine) -> None:
+    holder = Appender(engine, "bulk-holder", flash=False, release=False)
+    holder.start()
+    assert holder.appended.wait(SETTLE)
+    assert holder.error is None
+    queued = Appender(engine, "bulk-queued", flash=False)
+    queued.start()
+    # The second bulk append waits for its turn among bulk work, not on the log's row.
+    assert _until_waiting(engine, "bulk-queued") == "advisory"
+    flash = Appender(engine, "flash", flash=True)
+    flash.start()
+    assert _until_waiting(engine, "flash") in {"transactionid", "tuple"}  # on the row itself
+    holder.release.set()
+    for appender in (holder, queued, flash):
+        appender.join(SETTLE)
+        assert appender.error is None
+    # FLASH came after the queued bulk append, and went before it.
+    assert holder.index == 0
+    assert flash.index == 1
+    assert queued.index == 2
+
+
+def test_a_flash_append_waits_for_no_turn(engine: Engine) -> None:
+    """A bulk transaction holding the turn but not yet the row does not hold FLASH up."""
+    with engine.begin() as conn:
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+            {"key": "gsomia.log:bulk-turn"},
+        )
+        flash = Appender(engine, "flash-alone", flash=True)
+        flash.start()
+        flash.join(SETTLE)
+        assert flash.error is None
+        assert flash.index == 0
+        bulk = Appender(engine, "bulk-behind-turn", flash=False)
+        bulk.start()
+        assert _until_waiting(engine, "bulk-behind-turn") == "advisory"
+    bulk.join(SETTLE)
+    assert bulk.error is None
+    assert bulk.index == 1
+
+
+def test_a_transaction_appending_twice_takes_its_turn_once(engine: Engine) -> None:
+    """FLASH then bulk in one transaction: no wait for the turn while holding the row (that
+    would deadlock with a turn holder waiting for the row)."""
+    with engine.begin() as conn:
+        with flash_work():
+            first = MerkleLog(conn).append([_event("a")])
+        other = Appender(engine, "bulk-other", flash=False)
+        other.start()
+        assert _until_waiting(engine, "bulk-other") in {"transactionid", "tuple"}
+        second = MerkleLog(conn).append([_event("b")])  # returns: no turn taken here
+    other.join(SETTLE)
+    assert other.error is None
+    assert (first, second, other.index) == ([0], [1], 2)
+
+
+def test_the_gate_marks_flash_work_on_its_threads_and_inside_flash() -> None:
+    gate = PrecedenceGate()
+    assert not in_flash_work()
+    with gate.flash():
+        assert in_flash_work()
+    assert not in_flash_work()
+    assert gate.threads.submit(in_flash_work).result(SETTLE)
