@@ -77,6 +77,24 @@ def canonical_json(value: Mapping[str, Any] | list[Any]) -> bytes:
     return text.encode("utf-8")
 
 
+def compact_json(value: Mapping[str, Any], *, sort_keys: bool = False) -> bytes:
+    """`json.dumps(value, separators=(",", ":"), sort_keys=sort_keys).encode("ascii")` — what
+    an envelope and the JOSE protected headers are written as — by orjson: the standard library
+    scanned a 64 KiB envelope's base64 ciphertext for characters to escape, 177 µs against
+    orjson's 4 (ADR 0133). Where orjson's bytes would differ (text beyond ASCII, or DEL, which
+    the standard library escapes and orjson does not) or orjson refuses (lone surrogates,
+    integers past 64 bits, keys that are not text) the standard library writes them, so the
+    bytes are the same for every value (orjson sorts keys by their UTF-8 bytes, which is code
+    point order, as the standard library sorts them)."""
+    try:
+        data = orjson.dumps(value, option=orjson.OPT_SORT_KEYS if sort_keys else 0)
+    except orjson.JSONEncodeError:
+        data = b"\x80"  # not ASCII: the standard way below
+    if data.isascii() and b"\x7f" not in data:
+        return data
+    return json.dumps(value, separators=(",", ":"), sort_keys=sort_keys).encode("ascii")
+
+
 _PLAIN_DEPTH = 64  # deeper values go the standard way
 _PLAIN_SCALARS = frozenset({str, int, bool, type(None)})
 

@@ -24,12 +24,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import orjson
-
 from gsomia.errors import Error
 from gsomia.seal import jose
 from gsomia.seal.binding import LabelCanon
-from gsomia.seal.encoding import b64u, b64u_decode, canonical_json, parse_json_object
+from gsomia.seal.encoding import (
+    b64u,
+    b64u_decode,
+    canonical_json,
+    compact_json,
+    parse_json_object,
+)
 from gsomia.seal.identity import IdentityCard
 from gsomia.seal.keys import NodeKeys
 from gsomia.seal.opening import (
@@ -97,23 +101,7 @@ def seal_envelope(
         media_type=media_type,
     )
     envelope = {"gsomia": ENVELOPE_TYPE, "jwe": jwe, "jws": jws}
-    return _compact_ascii(envelope)
-
-
-def _compact_ascii(value: Mapping[str, Any]) -> bytes:
-    """`json.dumps(value, separators=(",", ":")).encode("ascii")`, the envelope's bytes, by
-    orjson: the standard library scanned the base64 ciphertext for characters to escape, 177 µs
-    of a 64 KiB envelope against orjson's 4 (ADR 0133). Where orjson's bytes would differ (text
-    beyond ASCII, or DEL, which the standard library escapes and orjson does not) or orjson
-    refuses (lone surrogates, integers past 64 bits) the standard library writes them, so the
-    bytes are the same for every value."""
-    try:
-        data = orjson.dumps(value)
-    except orjson.JSONEncodeError:
-        data = b"\x80"  # not ASCII: the standard way below
-    if data.isascii() and b"\x7f" not in data:
-        return data
-    return json.dumps(value, separators=(",", ":")).encode("ascii")
+    return compact_json(envelope)
 
 
 def parse_envelope(data: bytes) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -35,7 +35,7 @@ from joserfc.registry import HeaderParameter
 
 from gsomia.errors import VerificationError
 from gsomia.seal.counts import PQ_SIGNATURES
-from gsomia.seal.encoding import b64u, b64u_decode
+from gsomia.seal.encoding import b64u, b64u_decode, compact_json
 from gsomia.seal.keys import NodeKeys, PublicKeys, SignPrivate, SignPublic
 from gsomia.seal.profiles import CLASSIC, Profile
 
@@ -75,7 +75,7 @@ def recipient_structure(enc: str) -> bytes:
 
 
 def protected_b64(header: dict[str, Any]) -> str:
-    return b64u(json.dumps(header, separators=(",", ":"), sort_keys=True).encode("utf-8"))
+    return b64u(compact_json(header, sort_keys=True))
 
 
 # --- JWE ------------------------------------------------------------------------------------
