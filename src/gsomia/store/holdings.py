@@ -36,7 +36,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from gsomia.errors import StoreDamaged, VerificationError
 from gsomia.labels import canonical_json, label_from_obj
-from gsomia.seal.at_rest import TEXT_PREFIX, Vault, is_sealed, is_sealed_text
+from gsomia.seal.at_rest import TEXT_PREFIX, DataKey, Vault, is_sealed, is_sealed_text
 from gsomia.store.items import handling_terms_of
 from gsomia.store.tables import held_cards, holdings
 from gsomia.treaty.classification import DECLASSIFIED, DeclassifiedHolding
@@ -100,8 +100,8 @@ def _described(
     title, original = m["title"], m["original_label"]
     if not _sealed_at_rest(m, vault):
         return title, original, m["local_label"], m["binding"]  # from before ADR 0075
-    key = vault.metadata_key(m["id"])
-    local, binding = _label_and_binding(m, vault)
+    key = vault.metadata_key(m["id"])  # once a row: its HKDF was 3 % of a TAXII page, twice
+    local, binding = _label_and_binding(m, key)
     if m["local_label"] is not None:
         _marked_as_sealed(m, local)
     opened = key.open_json("original_label", original)
@@ -157,10 +157,10 @@ def _sealed_at_rest(m: RowMapping | Mapping[str, Any], vault: Vault) -> bool:
     return False
 
 
-def _label_and_binding(m: RowMapping | Mapping[str, Any], vault: Vault) -> tuple[Any, str | None]:
-    """The local label and the originator's binding of a sealed row, opened."""
+def _label_and_binding(m: RowMapping | Mapping[str, Any], key: DataKey) -> tuple[Any, str | None]:
+    """The local label and the originator's binding of a sealed row, opened under its
+    metadata `key`."""
     local, binding = m["local_label"], m["binding"]
-    key = vault.metadata_key(m["id"])
     return (
         {} if local is None else key.open_json("local_label", local),
         None if binding is None else key.open_text("binding", binding),
