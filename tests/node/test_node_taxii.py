@@ -14,7 +14,7 @@ from gsomia.errors import InputError, NotFound
 from gsomia.node import sharing, taxii
 from gsomia.node.release import RuleDraft, set_release_rule
 from gsomia.stix.objects import EXTENSION_ID, labels_of, object_of, stix_id
-from gsomia.store import items
+from gsomia.store import holdings, items
 
 AGREEMENT = "KOR-JPN-2016"
 
@@ -200,3 +200,26 @@ def test_posted_objects_go_out_at_once_under_a_standing_rule_for_their_feed(
     assert record.state == "released"
     assert record.released_by is not None
     assert "tanaka" in record.released_by
+
+
+def test_a_refused_object_amid_allowed_ones_never_appears_and_each_handed_one_is_logged(
+    cast: Cast,
+) -> None:
+    # ADR 0132: the page's per-object work was cut; the decision and the log stay per object.
+    ids = [cast.publish("KOR", "kim", title=f"amid {n}", content=b"amid") for n in range(3)]
+    for item_id in ids:
+        cast.release("KOR", "park", item_id)
+    cast.deliver("KOR", "JPN")
+    node = cast.nodes["JPN"]
+    with node.engine.begin() as conn:
+        held = holdings.ids_of_items(conn, ids)
+        holdings.empty(conn, held[ids[1]], "destroyed")  # refused to everyone (R18)
+    for limit in (1, 100):
+        handed = {h.item_id for h in _page_all(cast, "sato", limit=limit)}
+        assert {ids[0], ids[2]} <= handed
+        assert ids[1] not in handed
+    for item_id in (ids[0], ids[2]):
+        reads = [r for r in cast.log("JPN", held[item_id]) if r["action"] == "read:taxii"]
+        assert len(reads) == 2  # once a paging, each object its own entry
+        assert all(r["allowed"] for r in reads)
+    assert not [r for r in cast.log("JPN", held[ids[1]]) if r["action"] == "read:taxii"]
