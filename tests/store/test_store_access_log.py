@@ -41,7 +41,8 @@ def test_rows_added_are_stored_as_sqlalchemys_insert_stores_them(database_url: s
         with engine.connect() as conn:
             found = access_log.about(conn, ["h1", "h2", "h3"], None)
             # As the driver hands it back: SQLite's text, PostgreSQL's instant.
-            stored = dict(conn.exec_driver_sql("SELECT subject, at FROM access_log").all())
+            raw = conn.exec_driver_sql("SELECT subject, at FROM access_log").all()
+            stored = {str(subject): at for subject, at in raw}
         assert [{k: r[k] for k in rows[0]} for r in found] == [*rows, {**rows[0], "subject": "h3"}]
         assert stored["h1"] == stored["h3"]  # the same text (SQLite) or instant (PostgreSQL)
         assert found[0]["at"].tzinfo is not None
