@@ -9,6 +9,7 @@ import re
 from sqlalchemy import select, update
 from tests.web.conftest import Site, sign_in
 
+from gsomia.app import doors
 from gsomia.node import publish as publishing
 from gsomia.node import release as releasing
 from gsomia.store.tables import access_log
@@ -156,3 +157,24 @@ def test_the_dashboards_transfers_take_the_partner_and_precedence_filters(
     assert transferred() == set(sent)
     assert transferred(partner="JPN", precedence="FLASH") == {sent[0]}
     assert transferred(partner="USA") == set()
+
+
+def test_a_form_over_its_doors_cap_comes_back_as_a_page_in_the_readers_language(
+    sites: dict[str, Site],
+) -> None:
+    # ADR 0135: the gate refuses a page's post over its door's cap before any route runs; it
+    # answered with the API's JSON, in English, which the browser showed raw.
+    client = sites["KOR"].client()
+    csrf = sign_in(client, "kim")  # a Korean reader
+    answer = client.post(
+        "/holdings/h1/consent", data={"csrf": csrf, "purpose": "x" * (doors.SMALL + 1)}
+    )
+    assert answer.status_code == 413
+    assert answer.headers["content-type"].startswith("text/html")
+    assert '<html lang="ko">' in answer.text
+    assert 'data-reason="body_too_large"' in answer.text
+    assert f"요청 본문이 이 경로의 한도 {doors.SMALL}바이트를 넘음" in answer.text
+    # The API's door still answers JSON, in English.
+    api = client.post("/api/v1/consents", content=b"{" * (doors.SMALL + 1))
+    assert api.status_code in (401, 413)
+    assert api.headers["content-type"] == "application/json"

@@ -53,6 +53,7 @@ from gsomia.node.runtime import Node
 from gsomia.node.throttle import Allowance, Throttle
 from gsomia.node.watch import watch
 from gsomia.web import install as install_web
+from gsomia.web.render import refused_page
 
 log = logging.getLogger("gsomia.node")
 
@@ -126,6 +127,7 @@ def create_user_app(node: Node, *, run_worker: bool = True, shared: bool = False
         door_of=user_door,
         admit=user_admission(node),
         refused=count_user_refusal(node),
+        page=refused_page,  # a page's post refused here is a page, in its reader's words
     )
     app.add_middleware(NationHeader, nation=node.nation)  # outermost: on every answer
     return app

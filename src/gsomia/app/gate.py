@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable
 from typing import IO, Any
 
 from starlette.datastructures import Headers
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gsomia.api.errors import problem
@@ -39,6 +40,9 @@ log = logging.getLogger("gsomia.gate")
 Admit = Callable[[Scope, Door, bool], Awaitable[None]]
 #: Told of every refusal, with the door and the error (to count it).
 Refused = Callable[[Door, Error], None]
+#: The page a person's refused request is answered with (a door with `sign_in`): the error
+#: said in the reader's language, as a route's error is, rather than the API's JSON.
+RefusedPage = Callable[[Scope, Error], Awaitable[Response]]
 
 CHUNK = 64 << 10
 SPOOL_IN_MEMORY = 1 << 20
@@ -54,11 +58,13 @@ class Gate:
         door_of: Callable[[str, str], Door],
         admit: Admit,
         refused: Refused,
+        page: RefusedPage | None = None,
     ) -> None:
         self.app = app
         self.door_of = door_of
         self.admit = admit
         self.refused = refused
+        self.page = page
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -81,6 +87,8 @@ class Gate:
             self.refused(door, error)
             if door.sign_in and isinstance(error, Unauthenticated):
                 await _redirect(send, door.sign_in)  # as the pages answer a lapsed session
+            elif door.sign_in and self.page is not None:
+                await self._page(scope, receive, send, error)
             else:
                 await _answer(send, scope, error)
             return
@@ -89,6 +97,18 @@ class Gate:
         finally:
             if body is not None:
                 body.close()
+
+    async def _page(self, scope: Scope, receive: Receive, send: Send, error: Error) -> None:
+        """A page's post refused here (a file over the publish form's cap) comes back as the
+        error page in the reader's language (ADR 0135): JSON in English was the one answer a
+        Korean reader's browser showed raw. The API's JSON if the page cannot be made."""
+        assert self.page is not None
+        try:
+            answer = await self.page(scope, error)
+        except Error:
+            await _answer(send, scope, error)
+            return
+        await answer(scope, receive, send)
 
 
 def _too_large(door: Door) -> TooLarge:

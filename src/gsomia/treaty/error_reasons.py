@@ -4,8 +4,8 @@ reader's language (ADR 0135).
 
 The node raises them in English, as the log, the API and the console keep them; `reasons.REASONS`
 takes these codes beside the decisions' own, and `web.i18n` says them by code. A test walks every
-error raised in `treaty/`, `node/`, `web/` and `labels/` and fails on a message without a code
-here or without Korean and Japanese words.
+error raised in `treaty/`, `node/`, `web/`, `labels/` and `app/` and fails on a message
+without a code here or without Korean and Japanese words.
 """
 
 from __future__ import annotations
@@ -431,4 +431,15 @@ ERROR_REASONS: dict[str, str] = {
     "category_type_unknown": "category '{tag_set}' has type '{value}'",
     "categories_type": "categories must be Category values",
     "category_twice": "category '{tag_set}' appears twice",
+    # app/gate.py (a page's post over its door's cap)
+    "body_too_large": "the body exceeds the {limit}-byte limit of this route",
+    # app/processes.py, app/serving.py (serving: the console's)
+    "several_processes_need_pg": (
+        "serving from several processes (--workers {count}, --delivery {number}) needs PostgreSQL: "
+        "this node's database is SQLite, which one process serves (it takes one writer at a time)"
+    ),
+    "address_not_host_port": "{what} address '{value}' is not HOST:PORT",
+    "tls_key_not_on_disk": "this node's TLS key is not on disk",
+    "tls_cert_key_together": "--tls-cert and --tls-key go together",
+    "cannot_listen": "cannot listen for {what} on {url}: {detail}",
 }

@@ -14,6 +14,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader
+from starlette.concurrency import run_in_threadpool
+from starlette.types import Scope
 
 from gsomia.errors import Error, http_status
 from gsomia.node import kept_alerts
@@ -57,6 +59,20 @@ class PageRoute(APIRoute):
                 return render(page, "error.html", status=status, error=error)
 
         return guarded
+
+
+async def refused_page(scope: Scope, error: Error) -> Response:
+    """The error page for a page's request the gate refused before its route ran (a body over
+    its door's cap, `gsomia.app.gate`): as `PageRoute` answers a route's error, in the
+    reader's language and with the API's status (ADR 0135). The body is not read."""
+    request = Request(scope)
+    status = http_status(error)
+    log.info("page refused at the gate", extra={"path": request.url.path, "status": status})
+
+    def page() -> Response:  # the session and the reader are read from the database
+        return render(load_page(request), "error.html", status=status, error=error)
+
+    return await run_in_threadpool(page)
 
 
 def set_cookie(response: Response, page: Page, session: Session) -> None:
