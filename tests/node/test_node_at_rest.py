@@ -359,7 +359,15 @@ def test_a_cases_document_is_sealed_and_one_in_clear_is_damage(tmp_path: Path) -
             assert kept.id == case["id"]
         jpn = cast["JPN"]
         with jpn.engine.begin() as conn:  # a document moved onto another case does not open
-            other = cases.sealed_case(jpn.keys, "another-case", "compromise", {"note": "x"})
+            other = cases.sealed_case(
+                jpn.keys,
+                "another-case",
+                "compromise",
+                {"note": "x"},
+                status="open",
+                counterpart="KOR",
+                opened_by="JPN",
+            )
             conn.execute(
                 update(cases_table).where(cases_table.c.id == case["id"]).values(document=other)
             )

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 from tests.store.store_fixtures import ENDS, NOW, SCHEMES, holding, label, later
 
+from gsomia.errors import StoreDamaged
 from gsomia.seal.at_rest import Vault
 from gsomia.store import db, holdings
 from gsomia.store.db import make_engine, migrate
 from gsomia.store.tables import held_cards
 from gsomia.store.tables import holdings as holdings_table
 from gsomia.treaty.classification import DECLASSIFIED, DeclassifiedHolding
+from gsomia.treaty.listing import ListFilter
 
 FIRST = holding("h1", "KOR-1")
 SECOND = holding("h2", "KOR-2", received_at=later(1), precedence="ROUTINE")
@@ -76,8 +78,8 @@ def test_lists_are_ordered_by_receipt(engine: Engine) -> None:
 def test_disposal_approval_and_remarking_are_recorded(engine: Engine) -> None:
     relabelled = label("KOR-1", marking="군사III급비밀")
     with engine.begin() as conn:
-        holdings.empty(conn, "h1", "destroyed")
-        holdings.set_approved_purposes(conn, "h2", ["training", "exercise"])
+        holdings.empty(conn, "h1", "destroyed", VAULT)
+        holdings.set_approved_purposes(conn, "h2", ["training", "exercise"], VAULT)
         holdings.remark(
             conn,
             "h3",
@@ -133,7 +135,7 @@ def test_a_destruction_is_vacuumed_out_on_postgresql(engine: Engine) -> None:
     """VACUUM cannot run in a transaction: `db.vacuum` runs it in autocommit (a no-op on
     SQLite), and the emptied row reads back with neither envelope nor data key."""
     with engine.begin() as conn:
-        holdings.empty(conn, "h2", "destroyed")
+        holdings.empty(conn, "h2", "destroyed", VAULT)
     db.vacuum(engine)
     with engine.connect() as conn:
         emptied = holdings.get(conn, "h2", VAULT)
@@ -226,7 +228,7 @@ def test_a_kept_stix_object_comes_with_its_row_when_small_and_is_completed_other
             binding=None,
             vault=VAULT,
         )
-        holdings.empty(conn, "h6", "destroyed")
+        holdings.empty(conn, "h6", "destroyed", VAULT)
     with engine.connect() as conn:
         after = holdings.completed(conn, [five, six], VAULT)
     assert (after["h5"].stix, after["h6"].stix) == (None, None)
@@ -271,3 +273,110 @@ def test_a_collection_page_for_some_items_finds_them_by_their_index(
         plan = " ".join(str(row[3]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
     assert f"USING INDEX {index} " in plan
     engine.dispose()
+
+
+# The clear columns a decision reads, vouched for (ADR 0134) ------------------------------------
+
+
+def _changed(engine: Engine, holding_id: str, **values: Any) -> None:
+    """What an insider who may write the database (and holds no key) does: an UPDATE."""
+    with engine.begin() as conn:
+        conn.execute(
+            update(holdings_table).where(holdings_table.c.id == holding_id).values(**values)
+        )
+
+
+def _every_read(engine: Engine, holding_id: str) -> None:
+    """Each read of the store that gives a decision the holding `holding_id`."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(holdings_table.c.agreement_id, holdings_table.c.purpose).where(
+                holdings_table.c.id == holding_id
+            )
+        ).one()
+        reads: list[Callable[[], object]] = [
+            lambda: holdings.get(conn, holding_id, VAULT),
+            lambda: holdings.by_ids(conn, [holding_id], VAULT),
+            lambda: holdings.newest(conn, VAULT),
+            lambda: holdings.page(conn, VAULT, after=None, limit=10, where=ListFilter()),
+            lambda: holdings.collection_page(
+                conn,
+                VAULT,
+                agreement_id=row.agreement_id,
+                purpose=row.purpose,
+                after=None,
+                limit=10,
+            ),
+        ]
+        for read in reads:
+            with pytest.raises(StoreDamaged, match=holding_id):
+                read()
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"approved_purposes": ["exercise", "targeting"]},  # widens need-to-know (R13)
+        {"consent_id": "c-forged"},  # an onward holding under a consent never given (R12)
+        {"consent_id": None},
+        {"agreement_id": "KOR-USA-2020"},  # into another agreement's TAXII collection
+        {"agreement_version": 2},
+        {"state": "destroyed"},  # gone from the inventory a visit is shown
+        {"originator": "USA"},  # whose consent and approvals it takes
+        {"item_id": "KOR-1"},
+        {"sender": "USA"},
+        {"precedence": "ROUTINE"},
+    ],
+)
+def test_a_decided_column_changed_in_clear_is_damage(
+    engine: Engine, changed: dict[str, Any]
+) -> None:
+    """Found by the attack (ADR 0129, left alone; bound by ADR 0134): a holding's approved
+    purposes, consent, agreement, state (and the rest of what `to_holding` takes) were kept in
+    clear and vouched for by nothing; a writer of the database who added an approved purpose
+    widened need-to-know. Each is now sealed where it is decided; a difference is damage on
+    every read, on both backends."""
+    _changed(engine, "h3", **changed)
+    _every_read(engine, "h3")
+    with engine.connect() as conn:  # the other holdings still read
+        assert set(holdings.by_ids(conn, ["h1", "h2"], VAULT)) == {"h1", "h2"}
+
+
+def test_a_destroyed_holding_set_back_to_held_is_damage(engine: Engine) -> None:
+    with engine.begin() as conn:
+        holdings.empty(conn, "h1", "destroyed", VAULT)
+    _changed(engine, "h1", state="held")
+    _every_read(engine, "h1")
+
+
+def test_the_decided_columns_are_sealed_where_they_are_decided(engine: Engine) -> None:
+    """An approval and a disposal write the column and its seal together, and each refuses a
+    row whose columns no longer say what its seal says, instead of sealing the writer's value
+    as the node's (ADR 0134)."""
+    with engine.begin() as conn:
+        holdings.set_approved_purposes(conn, "h2", ["training"], VAULT)
+        holdings.empty(conn, "h3", "returned", VAULT)
+    with engine.connect() as conn:
+        approved, returned = holdings.get(conn, "h2", VAULT), holdings.get(conn, "h3", VAULT)
+    assert approved is not None
+    assert approved.approved_purposes == ("training",)
+    assert returned is not None
+    assert returned.state == "returned"
+    _changed(engine, "h1", approved_purposes=["targeting"])
+    with engine.begin() as conn, pytest.raises(StoreDamaged, match="h1"):
+        holdings.set_approved_purposes(conn, "h1", ["targeting", "training"], VAULT)
+    with engine.begin() as conn, pytest.raises(StoreDamaged, match="h1"):
+        holdings.empty(conn, "h1", "destroyed", VAULT)
+
+
+def test_holdings_from_before_are_vouched_for_once(engine: Engine) -> None:
+    """A row stored before ADR 0134 has no seal of its columns: the node's one pass seals what
+    they say (`bind_terms`), and from then on a row without one is damage."""
+    _changed(engine, "h2", terms=None)
+    with engine.connect() as conn, pytest.raises(StoreDamaged, match="h2"):
+        holdings.get(conn, "h2", VAULT)
+    with engine.begin() as conn:
+        assert holdings.bind_terms(conn, VAULT) == 1
+        assert holdings.bind_terms(conn, VAULT) == 0
+    with engine.connect() as conn:
+        assert _opened(holdings.get(conn, "h2", VAULT)) == SECOND

@@ -33,6 +33,7 @@ ANSWERS_MARK_FILE = "outbox-answers-sealed"
 STEPS_MARK_FILE = "case-steps-sealed"
 CASES_MARK_FILE = "cases-sealed"
 PEERS_MARK_FILE = "outbox-peers-bound"
+COLUMNS_MARK_FILE = "decided-columns-bound"
 
 
 def seal_clear_rows(engine: Engine, vault: Vault, home: Path, clock: Callable[[], datetime]) -> int:
@@ -110,6 +111,23 @@ def bind_outbox_peers(
         clock,
         lambda conn: outbox.bind_queued_bodies(conn, keys),
         said="bound %d queued messages to their peer (ADR 0121)",
+    )
+
+
+def bind_decided_columns(
+    engine: Engine, vault: Vault, keys: NodeKeys, home: Path, clock: Callable[[], datetime]
+) -> int:
+    """Seal what the clear columns decisions take say, once, with marks of their own as
+    `seal_clear_cases` has: each holding's terms, and each case's document bound to its
+    status and parties (ADR 0134); how many rows. A column a writer changed before this ran
+    is sealed as it is: the pass cannot tell, as the passes before it could not."""
+    return _once(
+        engine,
+        home / COLUMNS_MARK_FILE,
+        marks.COLUMNS_BOUND,
+        clock,
+        lambda conn: holdings.bind_terms(conn, vault) + cases.bind_sealed_cases(conn, keys),
+        said="sealed the decided columns of %d holdings and cases from before (ADR 0134)",
     )
 
 

@@ -11,9 +11,11 @@ to the node's one pass that seals the steps kept from before (`seal_clear_steps`
 The case's own document, the treaty core's state of the case (who asked what, the answers,
 the ids of the messages it sent), is sealed the same way, bound to the case's id and kind
 (`sealed_case`, ADR 0126). What the workflows search on stays in clear, in indexed columns
-that say nothing classified: the id, kind, item id, nations, status and times. Every reader
-takes the node's keys and gets a `Case` whose document is opened; a document in clear, or
-one that does not open on its case, is `StoreDamaged` naming the case.
+that say nothing classified: the id, kind, item id, nations, status and times; all but the
+times are bound into the document's sealing (ADR 0134), so a status or a party changed in
+the database leaves a document that does not open. Every reader takes the node's keys and
+gets a `Case` whose document is opened; a document in clear, or one that does not open on
+its case as its columns say it, is `StoreDamaged` naming the case.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Row, select, update
+from sqlalchemy import Connection, Row, RowMapping, select, update
 
 from gsomia.errors import StoreDamaged, VerificationError
 from gsomia.seal import NodeKeys
@@ -92,16 +94,47 @@ class Case:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
-def _case_context(case_id: str, kind: str) -> str:
+#: The clear columns of a case the workflows decide on (a case still "requested" may be
+#: answered, an "approved" visit shows what it approved, only the counterpart's answer is
+#: taken), bound into its document's sealing with its id and kind, so that a writer of the
+#: database who changes one leaves a document that no longer opens (ADR 0134). The times
+#: are not: nothing decides on them.
+BOUND = ("status", "item_id", "originator", "counterpart", "opened_by")
+
+
+def _case_context(case_id: str, kind: str, columns: Mapping[str, Any] | RowMapping) -> str:
+    bound = [kind, case_id, *(columns[name] for name in BOUND)]
+    return "case/2:" + orjson.dumps(bound).decode("utf-8")
+
+
+def _unbound_context(case_id: str, kind: str) -> str:
+    """What a document was sealed for before ADR 0134: its id and kind alone."""
     return f"case:{kind}:{case_id}"
 
 
 def sealed_case(
-    keys: NodeKeys, case_id: str, kind: str, document: Mapping[str, Any]
+    keys: NodeKeys,
+    case_id: str,
+    kind: str,
+    document: Mapping[str, Any],
+    *,
+    status: str,
+    counterpart: str,
+    opened_by: str,
+    item_id: str | None = None,
+    originator: str | None = None,
 ) -> dict[str, str]:
-    """A case's document as kept: sealed, bound to the case's id and kind."""
-    data = orjson.dumps(dict(document))
-    return {SEALED: b64u(seal_at_rest(keys, data, _case_context(case_id, kind)))}
+    """A case's document as kept: sealed, bound to the case's id, kind and the clear columns
+    the workflows decide on (`BOUND`)."""
+    columns = {
+        "status": status,
+        "item_id": item_id,
+        "originator": originator,
+        "counterpart": counterpart,
+        "opened_by": opened_by,
+    }
+    context = _case_context(case_id, kind, columns)
+    return {SEALED: b64u(seal_at_rest(keys, orjson.dumps(dict(document)), context))}
 
 
 def _is_sealed_case(document: Any) -> bool:
@@ -118,10 +151,12 @@ def _opened(keys: NodeKeys, row: Row[Any]) -> Case:
         raise StoreDamaged(f"case {row.id} ({row.kind}) is in clear, not sealed at rest")
     try:
         plain = open_at_rest(
-            keys, b64u_decode(row.document[SEALED]), _case_context(row.id, row.kind)
+            keys, b64u_decode(row.document[SEALED]), _case_context(row.id, row.kind, row._mapping)
         )
     except VerificationError as error:
-        raise StoreDamaged(f"case {row.id} ({row.kind}) does not open: {error}") from None
+        raise StoreDamaged(
+            f"case {row.id} ({row.kind}) does not open with its status and parties: {error}"
+        ) from None
     return Case(
         row.id,
         row.kind,
@@ -160,7 +195,17 @@ def insert(
             counterpart=counterpart,
             opened_by=opened_by,
             status=status,
-            document=sealed_case(keys, case_id, kind, document),
+            document=sealed_case(
+                keys,
+                case_id,
+                kind,
+                document,
+                status=status,
+                item_id=item_id,
+                originator=originator,
+                counterpart=counterpart,
+                opened_by=opened_by,
+            ),
             opened_at=now,
             updated_at=now,
         )
@@ -176,14 +221,28 @@ def save(
     *,
     keys: NodeKeys,
 ) -> None:
-    """Write a case's new status and document, sealed as `insert` seals it."""
-    kind = conn.execute(select(cases.c.kind).where(cases.c.id == case_id)).scalar_one_or_none()
-    if kind is None:
+    """Write a case's new status and document, sealed as `insert` seals it. The case as
+    stored is opened first: a writer's change to its columns is StoreDamaged here, never
+    sealed as the node's (ADR 0134)."""
+    row = conn.execute(select(cases).where(cases.c.id == case_id)).first()
+    if row is None:
         return  # no such case: nothing to save, as the UPDATE it was found nothing
+    was = _opened(keys, row)
+    sealed = sealed_case(
+        keys,
+        case_id,
+        was.kind,
+        document,
+        status=status,
+        item_id=was.item_id,
+        originator=was.originator,
+        counterpart=was.counterpart,
+        opened_by=was.opened_by,
+    )
     conn.execute(
         update(cases)
         .where(cases.c.id == case_id)
-        .values(status=status, document=sealed_case(keys, case_id, kind, document), updated_at=now)
+        .values(status=status, document=sealed, updated_at=now)
     )
 
 
@@ -346,13 +405,40 @@ def seal_clear_steps(conn: Connection, keys: NodeKeys) -> int:
 def seal_clear_cases(conn: Connection, keys: NodeKeys) -> int:
     """Seal the cases' documents kept in clear from before they were sealed; how many. Only for
     the node's one pass (`gsomia.node.at_rest`): after it, a case in clear is damage."""
-    rows = conn.execute(select(cases.c.id, cases.c.kind, cases.c.document))
+    rows = conn.execute(select(cases))
     clear = [r for r in rows if not _is_sealed_case(r.document)]
     for r in clear:
         document = r.document if isinstance(r.document, Mapping) else {"value": r.document}
         conn.execute(
-            update(cases)
-            .where(cases.c.id == r.id)
-            .values(document=sealed_case(keys, r.id, r.kind, document))
+            update(cases).where(cases.c.id == r.id).values(document=_resealed(keys, r, document))
         )
     return len(clear)
+
+
+def _resealed(keys: NodeKeys, row: Row[Any], document: Mapping[str, Any]) -> dict[str, str]:
+    m = row._mapping
+    return sealed_case(keys, row.id, row.kind, document, **{name: m[name] for name in BOUND})
+
+
+def bind_sealed_cases(conn: Connection, keys: NodeKeys) -> int:
+    """Seal again, bound to its columns, each document sealed for its id and kind alone
+    (before ADR 0134); how many. Only for the node's one pass (`gsomia.node.at_rest`): after
+    it, such a document does not open. One that opens under neither stays damage."""
+    bound = 0
+    for row in conn.execute(select(cases)).all():
+        if not _is_sealed_case(row.document):
+            continue  # in clear: damage (sealed, if from before, by `seal_clear_cases`)
+        sealed = b64u_decode(row.document[SEALED])
+        try:
+            open_at_rest(keys, sealed, _case_context(row.id, row.kind, row._mapping))
+            continue  # bound already
+        except VerificationError:
+            pass
+        try:
+            plain = open_at_rest(keys, sealed, _unbound_context(row.id, row.kind))
+        except VerificationError:
+            continue  # opens as nothing the node sealed: left as the damage it is
+        document = _resealed(keys, row, orjson.loads(plain))
+        conn.execute(update(cases).where(cases.c.id == row.id).values(document=document))
+        bound += 1
+    return bound

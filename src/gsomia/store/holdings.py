@@ -96,17 +96,86 @@ def _described(
 ) -> tuple[str, Any, Any, str | None]:
     """Title, original and local label, and the originator's binding (which carries the
     label too), opened (or as stored, for a row from before); a listed row's local label is
-    not read (None: `{}` on the record). Not `titled`: the title is left sealed ("")."""
+    not read (None: `{}` on the record). Not `titled`: the title is left sealed ("").
+    The clear columns a decision takes are checked against what seals them: the marking
+    and purpose against the labels (ADR 0129), the rest against `terms` (ADR 0134)."""
     title, original = m["title"], m["original_label"]
     if not _sealed_at_rest(m, vault):
         return title, original, m["local_label"], m["binding"]  # from before ADR 0075
     key = vault.metadata_key(m["id"])  # once a row: its HKDF was 3 % of a TAXII page, twice
+    _decided_as_sealed(m, key, vault)
     local, binding = _label_and_binding(m, key)
     if m["local_label"] is not None:
         _marked_as_sealed(m, local)
     opened = key.open_json("original_label", original)
     _purposed_as_sealed(m, opened)
     return (key.open_text("title", title) if titled else "", opened, local, binding)
+
+
+#: The clear columns a decision on a holding takes that neither label says, each decided at
+#: one place: at receipt (the item, its originator and sender, the agreement, the precedence,
+#: an onward transfer's consent, R12), by the originator's approval (`approved_purposes`,
+#: R13) and by a disposal (`state`, R18, R31). Lists and TAXII collections filter on them in
+#: the database, so they stay in clear; `terms` seals what they say, under the holding's
+#: metadata key, rewritten where each is decided (ADR 0134).
+DECIDED = (
+    "item_id",
+    "originator",
+    "sender",
+    "agreement_id",
+    "agreement_version",
+    "precedence",
+    "state",
+    "consent_id",
+    "approved_purposes",
+)
+TERMS = "terms"  # the column name its sealing is bound to
+
+
+def _decided(m: RowMapping | Mapping[str, Any]) -> dict[str, Any]:
+    """The decided columns of a row, as `terms` seals them (the purposes in a set's order)."""
+    values = {name: m[name] for name in DECIDED}
+    values["agreement_version"] = int(values["agreement_version"])
+    values["approved_purposes"] = sorted(values["approved_purposes"] or ())
+    return values
+
+
+def _sealed_terms(key: DataKey, m: RowMapping | Mapping[str, Any]) -> str:
+    return key.seal_text(TERMS, json.dumps(_decided(m), sort_keys=True, ensure_ascii=False))
+
+
+def _decided_as_sealed(m: RowMapping | Mapping[str, Any], key: DataKey, vault: Vault) -> None:
+    """StoreDamaged unless the row's decided columns say what its sealed `terms` says: a
+    writer of the database who added an approved purpose widened need-to-know, and one who
+    changed the agreement, state or consent changed what the decisions saw (left open by ADR
+    0129, found by its attack; ADR 0134). A row without `terms` is damage too, except to the
+    node's one pass over rows from before (`vault.reads_clear`), which seals them."""
+    sealed = m["terms"]
+    if sealed is None:
+        if vault.reads_clear:
+            return
+        raise StoreDamaged(
+            f"holding {m['id']} keeps no seal of its agreement, state, consent and approved "
+            "purposes",
+            hint="restore the database from a backup; a holding's terms are never read from "
+            "columns nothing vouches for",
+        )
+    try:
+        said = json.loads(key.open_text(TERMS, sealed))
+    except VerificationError as error:
+        raise StoreDamaged(
+            f"holding {m['id']}'s sealed terms do not open as its own: {error.message}",
+            hint="restore the database from a backup; rows in clear are never read as genuine",
+        ) from None
+    found = _decided(m)
+    differ = [name for name in DECIDED if said.get(name) != found[name]]
+    if differ:
+        raise StoreDamaged(
+            f"holding {m['id']}'s {', '.join(differ)} "
+            f"{'is' if len(differ) == 1 else 'are'} not what its sealed terms say",
+            hint="restore the database from a backup; a column changed in the database is "
+            "never read as the node's decision",
+        )
 
 
 def _marked_as_sealed(m: RowMapping | Mapping[str, Any], local: Any) -> None:
@@ -179,6 +248,7 @@ def _seal_described(row: Mapping[str, Any], vault: Vault) -> dict[str, Any]:
         "original_label": key.seal_json("original_label", row["original_label"]),
         "local_label": key.seal_json("local_label", row["local_label"]),
         "binding": seal_binding(vault, row["id"], row.get("binding")),
+        TERMS: _sealed_terms(key, row),
     }
 
 
@@ -585,22 +655,53 @@ def _values(record: HoldingRecord) -> dict[str, Any]:
     return values
 
 
-def empty(conn: Connection, holding_id: str, state: str) -> None:
+def empty(conn: Connection, holding_id: str, state: str, vault: Vault) -> None:
     """Destroyed or returned (`state`): the envelope and its data key are erased (crypto-
-    erasure: a copy of the sealed envelope left anywhere no longer opens), the record stays."""
-    conn.execute(
-        update(holdings)
-        .where(holdings.c.id == holding_id)
-        .values(envelope=b"", data_key=None, stix=None, state=state)
-    )
+    erasure: a copy of the sealed envelope left anywhere no longer opens), the record stays,
+    its state sealed with its other terms (ADR 0134)."""
+    _decide(conn, holding_id, vault, envelope=b"", data_key=None, stix=None, state=state)
 
 
-def set_approved_purposes(conn: Connection, holding_id: str, purposes: Sequence[str]) -> None:
-    conn.execute(
-        update(holdings)
-        .where(holdings.c.id == holding_id)
-        .values(approved_purposes=sorted(purposes))
-    )
+def set_approved_purposes(
+    conn: Connection, holding_id: str, purposes: Sequence[str], vault: Vault
+) -> None:
+    """The purposes the originator approved for the holding (R13), sealed with its other
+    terms: only the approval's verified signature decides them (ADR 0134)."""
+    _decide(conn, holding_id, vault, approved_purposes=sorted(purposes))
+
+
+def _decide(conn: Connection, holding_id: str, vault: Vault, **values: Any) -> None:
+    """Write `values` to the holding, its sealed terms rewritten to say them. The row is read
+    locked (PostgreSQL: an approval and a disposal at once must not each seal the other's
+    column as it was) and checked first: a column a writer changed is StoreDamaged here, never
+    sealed as the node's own decision. No such holding: nothing to write."""
+    query = select(holdings.c.id, holdings.c.title, holdings.c.terms, *_DECIDED_COLUMNS)
+    row = conn.execute(query.where(holdings.c.id == holding_id).with_for_update()).first()
+    if row is None:
+        return
+    m = row._mapping
+    if not _sealed_at_rest(m, vault):  # a row from before ADR 0075, read by the node's pass
+        conn.execute(update(holdings).where(holdings.c.id == holding_id).values(**values))
+        return
+    key = vault.metadata_key(holding_id)
+    _decided_as_sealed(m, key, vault)
+    terms = _sealed_terms(key, {**m, **values})
+    conn.execute(update(holdings).where(holdings.c.id == holding_id).values(**values, terms=terms))
+
+
+_DECIDED_COLUMNS = [holdings.c[name] for name in DECIDED]
+
+
+def bind_terms(conn: Connection, vault: Vault) -> int:
+    """Seal the terms of each holding that keeps none (stored before ADR 0134) as its columns
+    say them; how many. Only the node's one pass does this (`node.at_rest`): after it, a
+    holding without sealed terms is damage."""
+    query = select(holdings.c.id, *_DECIDED_COLUMNS).where(holdings.c.terms.is_(None))
+    rows = conn.execute(query).all()
+    for row in rows:
+        terms = _sealed_terms(vault.metadata_key(row.id), row._mapping)
+        conn.execute(update(holdings).where(holdings.c.id == row.id).values(terms=terms))
+    return len(rows)
 
 
 def remark(

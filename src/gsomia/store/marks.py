@@ -15,6 +15,7 @@ OUTBOX_ANSWERS_SEALED = "outbox_answers_sealed"
 CASE_STEPS_SEALED = "case_steps_sealed"
 OUTBOX_PEERS_BOUND = "outbox_peers_bound"
 CASES_SEALED = "cases_sealed"
+COLUMNS_BOUND = "decided_columns_bound"
 
 
 def marked(conn: Connection, name: str) -> datetime | None:

@@ -283,6 +283,11 @@ holdings = Table(
     # sealed under the data key beside the envelope, so destruction erases it with the
     # envelope; None on rows from before and once re-marked (rebuilt from the envelope then).
     Column("stix", LargeBinary),
+    # What the decided columns above say (item, originator, sender, agreement, precedence,
+    # state, consent, approved purposes), sealed under the holding's metadata key where each
+    # is decided, so a writer of the database cannot change one unseen (ADR 0134). None on
+    # rows from before, until the node's one pass seals them.
+    Column("terms", Text),
     # Lists read in these orders and stop when the page is full (ADR 0095).
     Index("ix_holdings_listed", "received_at", "id"),
     Index("ix_holdings_precedence_listed", "precedence", "received_at", "id"),

@@ -28,6 +28,7 @@ from gsomia.node.control.inventory import dependants
 from gsomia.node.control.messages import Handler, Incoming, Outcome
 from gsomia.node.people import to_person
 from gsomia.node.runtime import Node
+from gsomia.seal.at_rest import Vault
 from gsomia.store import copies, db, destructions, holdings, items, transfers
 from gsomia.store.users import UserRecord, get_user
 from gsomia.treaty.destruction import (
@@ -69,8 +70,10 @@ def _open_dependants(conn: Connection, holding_id: str) -> tuple[list[Any], dict
     return [r for r in rows if r.id not in disposed], disposed
 
 
-def _empty(conn: Connection, holding_id: str, covers: Sequence[str], state: str) -> None:
-    holdings.empty(conn, holding_id, state)
+def _empty(
+    conn: Connection, vault: Vault, holding_id: str, covers: Sequence[str], state: str
+) -> None:
+    holdings.empty(conn, holding_id, state, vault)
     copies.empty(conn, covers, state)
 
 
@@ -131,7 +134,7 @@ def destroy(
         refuse_all(node, [entry], now=now)
     document = _record_json(record)
     with node.engine.begin() as conn:
-        _empty_held(conn, row.id, covers, "destroyed")
+        _empty_held(conn, node.vault, row.id, covers, "destroyed")
         subjects = [("holding", row.id), *(("copy", c) for c in sorted(covers))]
         destructions.add(
             conn,
@@ -181,7 +184,7 @@ def return_holding(
     document = _return_json(record, row.agreement_id)
     original = row.original_label["ConfidentialityInformation"]["Classification"]
     with node.engine.begin() as conn:
-        _empty_held(conn, row.id, covers, "returned")
+        _empty_held(conn, node.vault, row.id, covers, "returned")
         message_id = messages.send(
             conn,
             node,
@@ -230,14 +233,16 @@ def _check_names(officials: Sequence[str], witnesses: Sequence[str]) -> None:
         raise InputError("officials and witnesses are names of up to 100 characters")
 
 
-def _empty_held(conn: Connection, holding_id: str, covers: frozenset[str], state: str) -> None:
+def _empty_held(
+    conn: Connection, vault: Vault, holding_id: str, covers: frozenset[str], state: str
+) -> None:
     """Empty a holding still held, and the dependants `covers` names, marking them `state`;
     Conflict if it was disposed of meanwhile."""
     db.secure_delete(conn)
     found = holdings.state_of(conn, holding_id)
     if found != "held":
         raise Conflict(f"{holding_id} was {found} meanwhile")
-    _empty(conn, holding_id, sorted(covers), state)
+    _empty(conn, vault, holding_id, sorted(covers), state)
 
 
 def _scrub(node: Node) -> None:

@@ -163,7 +163,7 @@ def _on_purpose_decision(conn: Connection, node: Node, incoming: Incoming) -> Ou
                 hint="`gsomia item list` shows what is held",
             )
         updated = apply_purpose_approval(_holding(node, held), approval)
-        holdings.set_approved_purposes(conn, held.id, sorted(updated.approved_purposes))
+        holdings.set_approved_purposes(conn, held.id, sorted(updated.approved_purposes), node.vault)
         document["approval"] = doc["approval"]
     elif status != "refused":
         raise InputError(f"a purpose decision cannot be {status!r}")
