@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 from tests.node.custody_fixtures import database_bytes, holding_row, provide
 from tests.node.node_fixtures import Cast
 
@@ -23,7 +23,7 @@ from gsomia.node.control import derivatives, disposal, messages
 from gsomia.node.control.copies import make_copies, translate
 from gsomia.store import holdings as holdings_repo
 from gsomia.store.holdings import envelope_of
-from gsomia.store.tables import copies, destructions, holdings, transfers
+from gsomia.store.tables import copies, destructions, transfers
 
 CONFIDENTIAL = "군사III급비밀"
 
@@ -201,13 +201,10 @@ def test_a_new_purpose_needs_the_originators_approval(cast: Cast) -> None:
     with pytest.raises(PolicyDenied, match="originator has not approved") as caught:
         read.read_holding(jpn, sato, held, purpose="exercise-planning")
     assert "R13" in caught.value.message
-    # The approval (recorded by the consent workflow) is honoured.
+    # The approval, as the purpose workflow records it (sealed with the holding's terms: one
+    # written in the column alone is damage, ADR 0134), is honoured.
     with jpn.engine.begin() as conn:
-        conn.execute(
-            update(holdings)
-            .where(holdings.c.id == held)
-            .values(approved_purposes=["exercise-planning"])
-        )
+        holdings_repo.set_approved_purposes(conn, held, ["exercise-planning"], jpn.vault)
     assert read.read_holding(jpn, sato, held, purpose="exercise-planning")[2].allowed
 
 
