@@ -9,10 +9,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from tests.node.node_fixtures import Cast
 
-from gsomia.errors import InputError, PolicyDenied
+from gsomia.errors import InputError, PolicyDenied, StoreDamaged
 from gsomia.node import read, security_visits
 from gsomia.node.control import disposal
 from gsomia.store.tables import holdings
@@ -77,6 +77,14 @@ def test_r38_an_agreed_visit_gets_its_findings_and_the_host_reports_protection(
     assert "shredding" in rows[destroyed]["destructions"][0]["method"]
     assert report["totals"]["destroyed"] >= 1
     assert "title" not in rows[kept]  # the report names holdings, never their content
+    # A state changed in the database is never reported to the visiting party as the node's
+    # (ADR 0134): a holding still held, shown "destroyed", with no destruction record.
+    with jpn.engine.begin() as conn:
+        conn.execute(update(holdings).where(holdings.c.id == kept).values(state="destroyed"))
+    with pytest.raises(StoreDamaged, match=kept):
+        security_visits.protection_report(jpn, tanaka, visit["id"])
+    with jpn.engine.begin() as conn:
+        conn.execute(update(holdings).where(holdings.c.id == kept).values(state="held"))
 
     later = jpn.clock() + timedelta(hours=1)
     monkeypatch.setattr(jpn, "clock", lambda: later)

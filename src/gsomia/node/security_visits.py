@@ -208,7 +208,7 @@ def protection_report(node: Node, user: UserRecord, visit_id: str) -> dict[str, 
         refuse(node, actor=user.name, action="security_visit_report", subject=visit_id,
                decision=decision)  # fmt: skip
     with node.reader.connect() as conn:
-        held = stored.holdings_from(conn, visit.visiting_party)
+        held = stored.holdings_from(conn, visit.visiting_party, node.vault)
         ids = [h["id"] for h in held]
         counts = stored.decisions_about(conn, ids)
         destroyed = destructions.of_subjects(conn, ids)

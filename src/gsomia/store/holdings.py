@@ -394,6 +394,19 @@ def _page_query(
     return query.order_by(*order).limit(limit)
 
 
+def of_originator(conn: Connection, originator: str, vault: Vault) -> list[HoldingRecord]:
+    """The holdings `originator` provided, the first received first, as a security visit's
+    inventory reports them: the title left sealed (""), without envelope, card, binding or
+    local label (opened only to check the marking), each row's marking, state and agreement
+    checked against what seals them, as for any read (ADR 0129, 0134)."""
+    query = select(*_LISTED, holdings.c.local_label).where(holdings.c.originator == originator)
+    unread: dict[str, Any] = {"envelope": b"", "sender_card": {}, "binding": None}
+    return [
+        replace(_record({**row._mapping, **unread}, vault, titled=False), local_label={})
+        for row in conn.execute(query.order_by(holdings.c.received_at, holdings.c.id))
+    ]
+
+
 def newest_flash(conn: Connection, limit: int, vault: Vault) -> list[HoldingRecord]:
     """The `limit` FLASH holdings received last, the latest first."""
     query = whole().where(holdings.c.precedence == Precedence.FLASH.name)

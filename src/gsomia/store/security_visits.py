@@ -9,7 +9,9 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
-from gsomia.store.tables import access_log, holdings, security_visits
+from gsomia.seal.at_rest import Vault
+from gsomia.store import holdings
+from gsomia.store.tables import access_log, security_visits
 
 
 def add(conn: Connection, row: Mapping[str, Any]) -> None:
@@ -44,21 +46,21 @@ def set_findings(conn: Connection, visit_id: str, findings: str, at: datetime) -
     return done.rowcount == 1
 
 
-def holdings_from(conn: Connection, originator: str) -> list[dict[str, Any]]:
-    """The inventory of what `originator` provided: ids, marking, state and dates, no titles."""
-    query = (
-        select(
-            holdings.c.id,
-            holdings.c.item_id,
-            holdings.c.local_level,
-            holdings.c.state,
-            holdings.c.received_at,
-            holdings.c.agreement_id,
-        )
-        .where(holdings.c.originator == originator)
-        .order_by(holdings.c.received_at)
-    )
-    return [dict(r._mapping) for r in conn.execute(query)]
+def holdings_from(conn: Connection, originator: str, vault: Vault) -> list[dict[str, Any]]:
+    """The inventory of what `originator` provided: ids, marking, state and dates, no titles;
+    each checked against what seals it (a state or marking changed in the database is
+    `StoreDamaged`, never reported to the visiting party as the node's, ADR 0134)."""
+    return [
+        {
+            "id": record.id,
+            "item_id": record.item_id,
+            "local_level": record.local_level,
+            "state": record.state,
+            "received_at": record.received_at,
+            "agreement_id": record.agreement_id,
+        }
+        for record in holdings.of_originator(conn, originator, vault)
+    ]
 
 
 def decisions_about(conn: Connection, subjects: Sequence[str]) -> dict[str, dict[str, int]]:
