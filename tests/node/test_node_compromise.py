@@ -17,6 +17,8 @@ from gsomia.exchange.answers import verify_answers
 from gsomia.exchange.kinds import Kind
 from gsomia.node.control import compromise, investigation, loss_report, messages
 from gsomia.node.receive import receive_batch
+from gsomia.node.runtime import Node
+from gsomia.store import cases as stored_cases
 from gsomia.store.tables import access_log, case_steps, cases, outbox
 from gsomia.treaty.items import Precedence
 
@@ -313,6 +315,31 @@ def test_reading_a_case_writes_nothing_and_an_act_takes_an_answer_it_missed(cast
     ]
 
 
+def _kept_for(node: Node, case_id: str, counterpart: str) -> None:
+    """The case as `node` keeps it for another counterpart: the column and the document sealed
+    for it, as the node itself would write them (the column changed alone is damage, ADR 0134)."""
+    with node.engine.begin() as conn:
+        kind = conn.execute(select(cases.c.kind).where(cases.c.id == case_id)).scalar_one()
+        case = stored_cases.find(conn, kind, case_id, keys=node.keys)
+        assert case is not None
+        document = stored_cases.sealed_case(
+            node.keys,
+            case_id,
+            kind,
+            case.document,
+            status=case.status,
+            item_id=case.item_id,
+            originator=case.originator,
+            counterpart=counterpart,
+            opened_by=case.opened_by,
+        )
+        conn.execute(
+            update(cases)
+            .where(cases.c.id == case_id)
+            .values(counterpart=counterpart, document=document)
+        )
+
+
 def test_findings_the_originator_refuses_are_kept_as_refused_and_may_be_sent_again(
     cast: Cast,
 ) -> None:
@@ -322,13 +349,11 @@ def test_findings_the_originator_refuses_are_kept_as_refused_and_may_be_sent_aga
     investigation.record_findings(jpn, tanaka, case["id"], result="found", measures="locks")
     kor = cast["KOR"]
     # KOR's node no longer knows the case as JPN's (its row names another holder): it refuses.
-    with kor.engine.begin() as conn:
-        conn.execute(update(cases).where(cases.c.id == case["id"]).values(counterpart="USA"))
+    _kept_for(kor, case["id"], "USA")
     try:
         [answer] = consent_fixtures.deliver(cast, "JPN", "KOR")
     finally:
-        with kor.engine.begin() as conn:
-            conn.execute(update(cases).where(cases.c.id == case["id"]).values(counterpart="JPN"))
+        _kept_for(kor, case["id"], "JPN")
     assert answer["status"] == "rejected"
     status, _, steps = _stored(cast, case["id"])
     assert status == "investigating"

@@ -7,13 +7,12 @@ One KOR FLASH item at 군사II급비밀 is held by JPN at 極秘; the readers ar
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import update
 from tests.node.node_fixtures import Cast
 
 from gsomia.errors import NotFound, PolicyDenied
 from gsomia.node import read
 from gsomia.node.peers import add_peer, remove_peer
-from gsomia.store.tables import holdings
+from gsomia.store import holdings as stored_holdings
 
 
 @pytest.fixture(scope="module")
@@ -67,10 +66,8 @@ def test_a_destroyed_holding_is_read_by_no_one(cast: Cast) -> None:
     item_id = cast.publish("KOR", "kim", content=b"track 2")
     _, [accepted] = cast.send("KOR", "JPN", cast.release("KOR", "park", item_id))
     jpn = cast["JPN"]
-    with jpn.engine.begin() as conn:
-        conn.execute(
-            update(holdings).where(holdings.c.id == accepted.holding_id).values(state="destroyed")
-        )
+    with jpn.engine.begin() as conn:  # as a disposal empties it (its state sealed, ADR 0134)
+        stored_holdings.empty(conn, accepted.holding_id, "destroyed", jpn.vault)
     with pytest.raises(PolicyDenied, match="destroyed") as caught:
         read.read_holding(jpn, cast.user("JPN", "sato"), accepted.holding_id)
     assert caught.value.article == "Art. 13"
