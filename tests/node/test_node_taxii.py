@@ -213,7 +213,7 @@ def test_a_refused_object_amid_allowed_ones_never_appears_and_each_handed_one_is
     node = cast.nodes["JPN"]
     with node.engine.begin() as conn:
         held = holdings.ids_of_items(conn, ids)
-        holdings.empty(conn, held[ids[1]], "destroyed")  # refused to everyone (R18)
+        holdings.empty(conn, held[ids[1]], "destroyed", node.vault)  # refused to all (R18)
     for limit in (1, 100):
         handed = {h.item_id for h in _page_all(cast, "sato", limit=limit)}
         assert {ids[0], ids[2]} <= handed
