@@ -30,11 +30,13 @@ ERRORS = (
     "CsrfRefused",  # the pages' refusal of a form without the session's token
     "InvalidLabel",  # a label's field, as the publish form types it (`labels.model`)
     "InvalidBanner",  # a caveat or a marking (`labels.ism`)
+    "LabelFormatError",  # a partner's label that does not parse: a rejection the log lists
     "_deny",  # a decision said through a module's own wrapper (`treaty.sessions`)
 )
 CALLS = DECISIONS + ERRORS
-#: A sentence that is only another reason passed on ("{why}", "{why} (R12)").
-_PASSED_ON = re.compile(rf"^{SAMPLE}(?: \((?:R\d+|{SAMPLE})\))?$")
+#: A sentence that is only another reason passed on ("{why}", "{why} (R12)"), or another
+#: error's message after where it was met ("{where}: {error.message}").
+_PASSED_ON = re.compile(rf"^(?:{SAMPLE}: )?{SAMPLE}(?: \((?:R\d+|{SAMPLE})\))?$")
 
 
 @dataclass(frozen=True)

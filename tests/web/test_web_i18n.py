@@ -39,11 +39,17 @@ from gsomia.web.pages import label_fields
 
 GSOMIA = Path(reasons.__file__).parent.parent
 #: Every module whose decisions, refusals or errors a page says: the core's, the node's own,
-#: the pages', the labels' (what a form's post reaches) and the gate's (ADR 0135).
+#: the pages', the labels' (what a form's post reaches), the gate's, and a partner's binding
+#: that does not verify (a rejection the audit page lists, ADR 0135).
 WALKED = sorted(
-    str(path.relative_to(GSOMIA))
-    for package in ("treaty", "node", "web", "labels", "app")
-    for path in (GSOMIA / package).rglob("*.py")
+    [
+        *(
+            str(path.relative_to(GSOMIA))
+            for package in ("treaty", "node", "web", "labels", "app")
+            for path in (GSOMIA / package).rglob("*.py")
+        ),
+        "seal/binding.py",
+    ]
 )
 SAID = [said for module in WALKED for said in said_in(GSOMIA / module, GSOMIA)]
 
