@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import struct
 import time
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from gsomia.errors import UsageError
 from gsomia.seal import ALL_PROFILES, EnvelopeError, stream
@@ -328,3 +330,41 @@ def test_many_chunks_with_the_digest_behind_arrive_whole_from_every_sink(
         keys=nodes["pq", "JPN"].keys, senders=[nodes["pq", "KOR"].card],
     )  # fmt: skip
     assert (tmp_path / "out.bin").read_bytes() == content
+
+
+@pytest.mark.parametrize("limit", [0, 1 << 30])
+def test_a_recipient_holding_the_stream_key_cannot_change_the_content(
+    nodes: Nodes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    """Found held by the attack on ADR 0133 (ADR 0136): every recipient unwraps the stream key,
+    so one recipient can encrypt other plaintext under the same key, nonces and associated
+    data; each chunk then authenticates, and only the signed digest of the content tells. The
+    digest now runs on a thread of its own; this is what keeps it from being dropped as cost.
+    Tried while that thread lags, into every sink."""
+    monkeypatch.setattr(stream, "SPOOL_IN_MEMORY", limit)
+    key, prefix = os.urandom(32), os.urandom(7)
+    content = os.urandom(3 * CHUNK + 10)
+    parts = frames(seal(nodes, content, _stream_key=key, _nonce_prefix=prefix))
+    aad = json.loads(parts[0][1])["jwe"]["protected"].encode("ascii")
+    forged_plain = bytearray(content[CHUNK : 2 * CHUNK])
+    forged_plain[:9] = b"forged!!!"
+    forged = AESGCM(key).encrypt(stream._nonce(prefix, 1, False), bytes(forged_plain), aad)
+    bad = join([parts[0], parts[1], (b"C", forged), *parts[3:]])
+    slow = stream._Digest.__init__
+
+    def lagging(self: stream._Digest, hasher: Any) -> None:
+        slow(self, _slow_sha256)
+
+    monkeypatch.setattr(stream._Digest, "__init__", lagging)
+    with pytest.raises(EnvelopeError) as caught:
+        open_(nodes, bad, spool_dir=tmp_path)
+    assert "signed digest" in caught.value.reason
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "forged.gss").write_bytes(bad)
+    with pytest.raises(EnvelopeError) as caught:
+        open_file(
+            tmp_path / "forged.gss", tmp_path / "forged.bin",
+            keys=nodes["pq", "JPN"].keys, senders=[nodes["pq", "KOR"].card],
+        )  # fmt: skip
+    assert "signed digest" in caught.value.reason
+    assert [p.name for p in tmp_path.iterdir()] == ["forged.gss"]
