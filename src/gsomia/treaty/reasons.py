@@ -735,8 +735,26 @@ def explain(sentence: str) -> Explained | None:
     carried = _REQUIREMENT.match(sentence)
     if carried:
         sentence, requirement = carried["said"], carried["requirement"]
-    for code, pattern in _patterns():
+    for code, head, tail, pattern in _fenced():
+        # The fixed words before the first placeholder and after the last, checked before the
+        # pattern: a sentence that ends otherwise is not tried, so a partner's words cannot
+        # make a shape whose last placeholder takes any text search every split (ADR 0136).
+        if not (sentence.startswith(head) and sentence.endswith(tail)):
+            continue
         found = pattern.fullmatch(sentence)
         if found:
             return Explained(code, found.groupdict(), requirement)
     return None
+
+
+@cache
+def _fenced() -> tuple[tuple[str, str, str, re.Pattern[str]], ...]:
+    """`_patterns`, each with the fixed words its sentence must start and end with."""
+    fenced = []
+    for code, pattern in _patterns():
+        template = REASONS[code]
+        marks = list(_PLACEHOLDER.finditer(template))
+        head = template[: marks[0].start()] if marks else template
+        tail = template[marks[-1].end() :] if marks else template
+        fenced.append((code, head, tail, pattern))
+    return tuple(fenced)
