@@ -380,3 +380,26 @@ def test_holdings_from_before_are_vouched_for_once(engine: Engine) -> None:
         assert holdings.bind_terms(conn, VAULT) == 0
     with engine.connect() as conn:
         assert _opened(holdings.get(conn, "h2", VAULT)) == SECOND
+
+
+def test_a_holdings_terms_moved_with_their_columns_onto_another_row_are_damage(
+    engine: Engine,
+) -> None:
+    """Found held by the attack on ADR 0134 (ADR 0136): a writer of the database who moves
+    another holding's sealed terms onto a row together with every column they say (h3's
+    consent and approved purposes onto h1) leaves a seal made under the other row's metadata
+    key: every read of h1 is damage, the originator's inventory too, and h3 still reads."""
+    with engine.connect() as conn:
+        source = conn.execute(
+            select(
+                holdings_table.c.terms, *(holdings_table.c[name] for name in holdings.DECIDED)
+            ).where(holdings_table.c.id == "h3")
+        ).one()
+    moved = dict(source._mapping)
+    del moved["item_id"]  # the item id is unique per holding here; the rest moves whole
+    _changed(engine, "h1", **moved)
+    _every_read(engine, "h1")
+    with engine.connect() as conn:
+        with pytest.raises(StoreDamaged, match="h1's sealed terms do not open as its own"):
+            holdings.of_originator(conn, FIRST.originator, VAULT)
+        assert set(holdings.by_ids(conn, ["h3"], VAULT)) == {"h3"}
