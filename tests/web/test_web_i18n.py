@@ -235,6 +235,39 @@ def test_a_sentence_longer_than_any_the_core_says_is_shown_as_it_is() -> None:
     assert reasons.explain(fits) is not None
 
 
+class _Counted:
+    """A reason's pattern that counts the sentences it was tried on."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern, self.tried = pattern, 0
+
+    def fullmatch(self, sentence: str) -> re.Match[str] | None:
+        self.tried += 1
+        return self.pattern.fullmatch(sentence)
+
+
+def test_a_shape_is_tried_only_on_a_sentence_with_its_fixed_ends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Found by the attack (ADR 0136): ADR 0135's error shapes made the worst sentence within
+    `reasons.LONGEST` cost 28.7 ms of CPU to find no code, 5.6 times the worst before them
+    ("{where}: '{key}' must be a {kind}, got '{value}'" searched every split of a sentence of
+    its own words that ended otherwise), and a partner's refusal reaches `explain` through a
+    logged reason. A shape is now tried only on a sentence that starts and ends with its
+    fixed words; the figure is the commit's, this checks the rule, not a clock."""
+    counted = [(code, head, tail, _Counted(p)) for code, head, tail, p in reasons._fenced()]
+    monkeypatch.setattr(reasons, "_fenced", lambda: counted)
+    shape = {code: pattern for code, _, _, pattern in counted}["agreement_field_type"]
+    unit = ": 'a' must be a a, got 'a'"
+    crafted = (unit * (reasons.LONGEST // len(unit)))[: reasons.LONGEST - 1] + "!"
+    assert reasons.explain(crafted) is None
+    assert shape.tried == 0
+    said = "agreement file: 'parties' must be a list, got 'KOR'"
+    found = reasons.explain(said)
+    assert found is not None
+    assert (found.code, shape.tried) == ("agreement_field_type", 1)
+
+
 def test_a_sentence_without_a_code_stays_english_and_says_so() -> None:
     said = Translator("ko").reason("ConnectError: All connection attempts failed")
     assert (said.text, said.language, said.code) == (
