@@ -2,10 +2,10 @@
 
 On PostgreSQL every append locks the log's state row until commit, and waiters take it first
 come, first served. The 24-partner load test found fifteen bulk transactions queued there and
-a FLASH publish behind them. Work of lower precedence now waits for its turn among its own
-first, so a FLASH append waits at most for the one holder ahead of it. These tests hold
-transactions open on real PostgreSQL connections and assert which waits where and who
-appends first: orderings, not times.
+a FLASH publish behind them. Other work now waits for its turn among its own kind first, so
+a FLASH item's append competes for the row with one of each kind at most. These tests hold
+transactions open on real PostgreSQL connections and assert which waits where (`pg_locks`)
+and where each append went: states and orderings, not times.
 """
 
 from __future__ import annotations
@@ -22,7 +22,13 @@ from sqlalchemy import Engine, text
 from gsomia.exchange.precedence import PrecedenceGate
 from gsomia.ledger.events import EventKind, LogEvent
 from gsomia.store.db import make_engine, migrate
-from gsomia.store.merkle_log import MerkleLog, flash_work, in_flash_work
+from gsomia.store.merkle_log import (
+    FLASH_ANSWERS_TURN,
+    MerkleLog,
+    flash_work,
+    in_flash_work,
+    log_turn,
+)
 from gsomia.store.scratch import drop_postgres_database, fresh_postgres_database
 
 WHEN = datetime(2026, 12, 3, tzinfo=UTC)
@@ -49,9 +55,17 @@ class Appender(threading.Thread):
     """Appends one event as `actor` in a transaction of its own, FLASH work or not, and
     commits once `release` is set (at once if it is None); `index` is where it went."""
 
-    def __init__(self, engine: Engine, actor: str, *, flash: bool, release: bool = True):
+    def __init__(
+        self,
+        engine: Engine,
+        actor: str,
+        *,
+        flash: bool,
+        release: bool = True,
+        turn: str | None = None,
+    ):
         super().__init__(daemon=True)
-        self.engine, self.actor, self.flash = engine, actor, flash
+        self.engine, self.actor, self.flash, self.turn = engine, actor, flash, turn
         self.release = threading.Event()
         if release:
             self.release.set()
@@ -64,7 +78,13 @@ class Appender(threading.Thread):
             with self.engine.begin() as conn:
                 named = text("SELECT set_config('application_name', :name, true)")
                 conn.execute(named, {"name": self.actor})
-                with flash_work() if self.flash else contextlib.nullcontext():
+                with (
+                    flash_work()
+                    if self.flash
+                    else log_turn(self.turn)
+                    if self.turn
+                    else contextlib.nullcontext()
+                ):
                     self.index = MerkleLog(conn).append([_event(self.actor)])[0]
                 self.appended.set()
                 assert self.release.wait(SETTLE)
@@ -95,26 +115,47 @@ def _until_waiting(engine: Engine, actor: str) -> str:
     raise AssertionError(f"{actor} never waited")
 
 
-def test_flash_appends_ahead_of_bulk_queued_before_it(engine: Engine) -> None:
-    holder = Appender(engine, "bulk-holder", flash=False, release=False)
+ROW = {"transactionid", "tuple"}  # waiting on the log's state row itself
+
+
+def _released(*appenders: Appender) -> list[int | None]:
+    for appender in appenders:
+        appender.release.set()
+    for appender in appenders:
+        appender.join(SETTLE)
+        assert appender.error is None
+    return sorted(appender.index for appender in appenders)  # type: ignore[type-var]
+
+
+def test_of_each_kind_of_work_one_queues_for_the_row_and_flash_skips_the_queue(
+    engine: Engine,
+) -> None:
+    """PostgreSQL hands the row to its waiters roughly in arrival order (not strictly: a
+    waiter re-reads a row its holder updated, and a newcomer can get there first), so what is
+    asserted is who waits where: with the row held, one bulk append and one FLASH answer wait
+    for it, the others of their kinds wait for their turn, and a FLASH item waits for the row
+    alone. Before ADR 0130 all of them waited for the row, the FLASH item behind them."""
+    holder = Appender(engine, "holder", flash=True, release=False)
     holder.start()
     assert holder.appended.wait(SETTLE)
     assert holder.error is None
-    queued = Appender(engine, "bulk-queued", flash=False)
-    queued.start()
-    # The second bulk append waits for its turn among bulk work, not on the log's row.
-    assert _until_waiting(engine, "bulk-queued") == "advisory"
-    flash = Appender(engine, "flash", flash=True)
+    kinds = {"bulk": None, "answer": FLASH_ANSWERS_TURN}
+    others = [
+        Appender(engine, f"{kind}-{n}", flash=False, release=False, turn=turn)
+        for kind, turn in kinds.items()
+        for n in range(3)
+    ]
+    for appender in others:
+        appender.start()
+    waits = {appender.actor: _until_waiting(engine, appender.actor) for appender in others}
+    for kind in kinds:
+        mine = [what for actor, what in waits.items() if actor.startswith(kind)]
+        assert mine.count("advisory") == 2
+        assert len([what for what in mine if what in ROW]) == 1
+    flash = Appender(engine, "flash", flash=True, release=False)
     flash.start()
-    assert _until_waiting(engine, "flash") in {"transactionid", "tuple"}  # on the row itself
-    holder.release.set()
-    for appender in (holder, queued, flash):
-        appender.join(SETTLE)
-        assert appender.error is None
-    # FLASH came after the queued bulk append, and went before it.
-    assert holder.index == 0
-    assert flash.index == 1
-    assert queued.index == 2
+    assert _until_waiting(engine, "flash") in ROW
+    assert _released(holder, flash, *others) == list(range(8))
 
 
 def test_a_flash_append_waits_for_no_turn(engine: Engine) -> None:

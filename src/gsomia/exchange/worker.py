@@ -49,6 +49,7 @@ from gsomia.exchange.wire import CBOR, HELLO_PATH, MAX_BATCH, PRECEDENCE_HEADER,
 from gsomia.seal import EnvelopeError, IdentityCard, NodeKeys
 from gsomia.seal.sealed import open_sealed
 from gsomia.store.db import reader
+from gsomia.store.merkle_log import FLASH_ANSWERS_TURN, log_turn
 
 log = logging.getLogger("gsomia.delivery")
 T = TypeVar("T")
@@ -545,7 +546,10 @@ class DeliveryWorker:
         FLASH work in hand before each (a crash between turns leaves the rest queued: they
         go again and the partner's inbox answers them the same)."""
         if flash:
-            self.settle(peer, rows, answers)
+            # The FLASH message reached the partner; logging its answer is bookkeeping, which
+            # the next FLASH item's publish goes ahead of (24 answers settle per item).
+            with log_turn(FLASH_ANSWERS_TURN):
+                self.settle(peer, rows, answers)
             return
         for first in range(0, len(rows), SETTLE_TURN):
             self.gate.yield_to_flash()

@@ -13,14 +13,16 @@ The log is one order across the node's processes: an append locks the state row 
 transaction commits, and on PostgreSQL every writer queues on that row lock, first come first
 served. With 24 partners' bulk settles and publishes queued there (fifteen at once in the
 24-partner load test, waits of up to 5 s), a FLASH item's publish waited behind all of them.
-So work of lower precedence first takes its turn among its own kind (`BULK_TURN`, a
-transaction-scoped advisory lock): at most one of it waits for, or holds, the state row at a
-time, and FLASH work (a thread marked by `flash_work`) goes straight to the row, waiting at
-most for the one holder of lower precedence ahead of it (ADR 0130).
+So other work first takes its turn among its own kind (`BULK_TURN`, `FLASH_ANSWERS_TURN`: a
+transaction-scoped advisory lock each): at most one of each kind waits for, or holds, the
+state row at a time, and FLASH work on its way to a screen (a thread marked by `flash_work`:
+publishing it, receiving it) goes straight to the row, waiting at most for one holder of each
+kind ahead of it (ADR 0130).
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -81,37 +83,53 @@ log_state = Table(
     Column("frontier", Bytes, nullable=False),
 )
 
-#: The advisory lock that appends of lower precedence than FLASH take before the state row,
-#: so that at most one of them queues for it (ADR 0130); a key no other lock of the node's
-#: uses (theirs: `hashtextextended` of a named key, the keeper's constant).
+#: The advisory locks that appends take, by kind of work, before the state row, so that at
+#: most one of each kind queues for it (ADR 0130); keys no other lock of the node's uses
+#: (theirs: `hashtextextended` of other names, the keeper's constant). Lower precedence:
 BULK_TURN = "gsomia.log:bulk-turn"
-_TAKE_BULK_TURN = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
+#: The answers to FLASH messages being settled: 24 of them for a FLASH item to 24 partners,
+#: bookkeeping after the item reached each partner, queued among themselves so that a FLASH
+#: item being published or received goes ahead of them all.
+FLASH_ANSWERS_TURN = "gsomia.log:flash-answers-turn"
+_TAKE_TURN = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
 
 _here = threading.local()
 #: The transaction of a connection that holds the state row (`Connection.info`).
 _HOLDS_ROW = "gsomia.log.holds_row"
 
 
+def _turn() -> str | None:
+    """The turn this thread's appends take (None: none, FLASH on its way to a screen)."""
+    turn: str | None = getattr(_here, "turn", BULK_TURN)
+    return turn
+
+
 def in_flash_work() -> bool:
     """Whether this thread handles FLASH work now (`flash_work`)."""
-    return bool(getattr(_here, "flash", 0))
+    return _turn() is None
 
 
 @contextmanager
-def flash_work() -> Iterator[None]:
-    """This thread handles FLASH work meanwhile: its appends skip the queue of lower
-    precedence (`gsomia.exchange.precedence` marks its FLASH threads and FLASH handling)."""
-    _here.flash = getattr(_here, "flash", 0) + 1
+def log_turn(turn: str | None) -> Iterator[None]:
+    """This thread's appends take `turn` meanwhile (None: none)."""
+    before = _turn()
+    _here.turn = turn
     try:
         yield
     finally:
-        _here.flash -= 1
+        _here.turn = before
+
+
+def flash_work() -> contextlib.AbstractContextManager[None]:
+    """This thread handles FLASH work meanwhile: its appends take no turn, and wait for the
+    row only (`gsomia.exchange.precedence` marks its FLASH threads and FLASH handling)."""
+    return log_turn(None)
 
 
 def mark_flash_thread() -> None:
     """Mark this thread as one that handles FLASH work only, for its whole life (a thread
     pool's initializer)."""
-    _here.flash = 1
+    _here.turn = None
 
 
 _LEAF_COLUMNS = ("idx", "kind", "leaf_hash", "subtrees", "entry")
@@ -153,14 +171,15 @@ class MerkleLog:
             return []
         entries = [event.encode() for event in events]
         hashes = [merkle.hash_leaf(entry) for entry in entries]
-        if self.conn.dialect.name == "postgresql" and not in_flash_work():
-            # Lower precedence takes its turn among its own first (held to commit, as the
-            # row is); FLASH work does not queue here (module docstring, ADR 0130). Not
-            # where this transaction holds the row already: waiting for the turn while
-            # holding the row would deadlock with the turn's holder waiting for the row.
+        turn = _turn()
+        if self.conn.dialect.name == "postgresql" and turn is not None:
+            # Work other than FLASH on its way takes its turn among its kind first (held to
+            # commit, as the row is): module docstring, ADR 0130. Not where this transaction
+            # holds the row already: waiting for a turn while holding the row would deadlock
+            # with the turn's holder waiting for the row.
             transaction = self.conn.get_transaction()
             if self.conn.info.get(_HOLDS_ROW) is not transaction:
-                self.conn.execute(_TAKE_BULK_TURN, {"key": BULK_TURN})
+                self.conn.execute(_TAKE_TURN, {"key": turn})
         self._ensure_state_row()
         old = self.frontier(for_update=True)
         self.conn.info[_HOLDS_ROW] = self.conn.get_transaction()
