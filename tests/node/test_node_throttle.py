@@ -60,3 +60,29 @@ def test_senders_beyond_the_limit_forget_the_idlest() -> None:
 def test_an_allowance_that_admits_no_one_is_a_usage_error(rate: float, burst: float) -> None:
     with pytest.raises(UsageError, match="admits no one"):
         Allowance(rate, burst)
+
+
+@given(
+    processes=st.integers(1, 8),
+    rate=st.floats(0.5, 100),
+    burst=st.integers(8, 50),
+    sends=st.lists(st.tuples(st.floats(0, 2), st.integers(0, 7)), min_size=1, max_size=200),
+)
+def test_the_node_s_processes_together_admit_no_more_than_its_allowance(
+    processes: int, rate: float, burst: int, sends: list[tuple[float, int]]
+) -> None:
+    """`serve --workers N`: a partner spreading its requests over the N API processes in any
+    way gets the node's allowance at most, not N times it (ADR 0130)."""
+    clock = Clock()
+    share = Allowance(rate, burst).shared_by(processes)
+    throttles = [Throttle(share, clock=clock) for _ in range(processes)]
+    admitted = 0
+    for gap, process in sends:
+        clock.now += gap
+        admitted += throttles[process % processes].wait("JPN") == 0.0
+    assert admitted <= burst + rate * clock.now + 1e-6
+
+
+def test_a_share_admits_one_request_at_least() -> None:
+    assert Allowance(50, 3).shared_by(4) == Allowance(12.5, 1.0)
+    assert Allowance(50, 500).shared_by(1) == Allowance(50, 500)

@@ -137,11 +137,12 @@ def create_user_app(node: Node, *, run_worker: bool = True, shared: bool = False
 create_app = create_user_app
 
 
-def create_peer_app(node: Node, *, throttle: Throttle | None = None) -> FastAPI:
+def create_peer_app(node: Node, *, throttle: Throttle | None = None, processes: int = 1) -> FastAPI:
     """The peer application: what partner nodes call, nothing else. No lifespan of its own
     (the user application's runs the node), no interactive docs, no OpenAPI document and no
     metrics: a partner needs the protocol, which it has, and nothing about this node. Each
-    partner's requests are within `throttle` (by default, the home's `[peer]` allowance)."""
+    partner's requests are within `throttle` (by default, this process's share of the home's
+    `[peer]` allowance among the node's `processes` API processes)."""
     app = FastAPI(
         title=f"gsomia node {node.nation} — peer API",
         version=__version__,
@@ -155,7 +156,8 @@ def create_peer_app(node: Node, *, throttle: Throttle | None = None) -> FastAPI:
     app.include_router(peer.router)
     app.include_router(log_api.router)
     config = node.home.config
-    throttle = throttle or Throttle(Allowance(config.peer_rate, config.peer_burst))
+    allowance = Allowance(config.peer_rate, config.peer_burst).shared_by(processes)
+    throttle = throttle or Throttle(allowance)
     app.add_middleware(
         Gate,
         door_of=lambda _method, path: peer_door(path),

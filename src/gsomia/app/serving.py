@@ -159,11 +159,14 @@ def _serve(
     sockets: list[socket.socket],
     *,
     shared: bool = False,
+    processes: int = 1,
 ) -> list[int]:
-    """Both servers on `sockets` until SIGINT or SIGTERM; the signals caught."""
+    """Both servers on `sockets` until SIGINT or SIGTERM; the signals caught. `processes`: the
+    node's API processes serving these sockets, which share its peer allowance."""
     user_app = create_user_app(node, shared=shared)
     user_server = _server(user_app, user)
-    peer_server = _server(create_peer_app(node), peer, lifespan="off", http=TlsScopeProtocol)
+    peer_app = create_peer_app(node, processes=processes)
+    peer_server = _server(peer_app, peer, lifespan="off", http=TlsScopeProtocol)
     caught: list[int] = []
 
     def stop(sig: int, frame: FrameType | None) -> None:
@@ -202,7 +205,7 @@ def serve_several(
         announce(serving.url, serving.peer_url)
 
     def api() -> None:
-        _serve(node, user, peer, sockets, shared=True)
+        _serve(node, user, peer, sockets, shared=True, processes=workers)
 
     try:
         return run_processes(node, api=api, workers=workers, delivery=delivery, serving=serving)

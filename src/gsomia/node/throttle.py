@@ -6,6 +6,11 @@ one that finds the bucket empty is refused (`RateLimited`, 429) before its body 
 the seconds until a token is back. The rate and burst are the home's `[peer]` section
 (`rate`, `burst`). At most `max_senders` buckets are kept: the one idle longest is forgotten
 first, which can only be generous to it.
+
+The allowance is the node's: `serve --workers N` gives each of its N API processes an equal
+share (`shared_by`), so a partner spread over all of them gets the allowance and no more, where
+each process's own buckets gave it N times that (ADR 0130). A partner whose requests all reach
+one process gets that process's share: the node errs on the side of refusing.
 """
 
 from __future__ import annotations
@@ -25,6 +30,13 @@ class Allowance:
 
     rate: float = 50.0
     burst: float = 500.0
+
+    def shared_by(self, processes: int) -> Allowance:
+        """Each of `processes` API processes' share of the node's allowance (a burst of one
+        request at least: a share that admits no one would stop the partner outright)."""
+        if processes <= 1:
+            return self
+        return Allowance(self.rate / processes, max(1.0, self.burst / processes))
 
     def __post_init__(self) -> None:
         if not (self.rate > 0 and self.burst >= 1):

@@ -9,25 +9,31 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from gsomia.errors import Conflict, NotFound, RateLimited
 from gsomia.store.tables import api_tokens, users, web_sessions
 
 _hasher = PasswordHasher()
-#: Password checks running at once in this process. Each Argon2id check holds 64 MiB and a
-#: core, and is asked before anyone is known (a sign-in, TAXII Basic credentials): unbounded,
-#: forty guesses at once under forty names held 2.5 GB (found by the attack).
+#: Password checks running at once in the node: in this process, and on PostgreSQL in all the
+#: node's processes together (ADR 0130; `serve --workers N` made it N times before). Each
+#: Argon2id check holds 64 MiB and a core, and is asked before anyone is known (a sign-in,
+#: TAXII Basic credentials): unbounded, forty guesses at once under forty names held 2.5 GB
+#: (found by the attack).
 AT_ONCE = 2
 #: How long a check waits for one running to finish before it is refused.
 WAIT_FOR_A_CHECK = 0.5
 _checking = threading.BoundedSemaphore(AT_ONCE)
+#: How often a check waiting for one of the node's slots tries them again.
+SLOT_POLL = 0.01
+_TRY_SLOT = text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))")
 # Verifying against a real hash for unknown users keeps login time from telling who exists.
 _DUMMY_HASH = _hasher.hash("gsomia-no-such-user")
 
@@ -156,23 +162,50 @@ def set_password(conn: Connection, name: str, password: str) -> None:
 
 def check_password(conn: Connection, name: str, password: str) -> UserRecord | None:
     """The user if `password` is theirs, else None (timing does not reveal which part failed);
-    `RateLimited` while `AT_ONCE` checks run for longer than `WAIT_FOR_A_CHECK` seconds."""
+    `RateLimited` while `AT_ONCE` checks run for longer than `WAIT_FOR_A_CHECK` seconds, in
+    this process or (PostgreSQL) in the node's processes together: `conn`'s transaction holds
+    the node's slot until it ends, so end it once the check is done (a `connect()` block)."""
+    deadline = time.monotonic() + WAIT_FOR_A_CHECK
     if not _checking.acquire(timeout=WAIT_FOR_A_CHECK):
-        raise RateLimited(
-            "too many passwords are being checked at once",
-            retry_after=1.0,
-            hint="try again in a second; a tool should send an API token",
-        )
+        raise _too_many()
     try:
-        row = conn.execute(select(users).where(users.c.name == name)).first()
-        stored = row._mapping["password_hash"] if row is not None else None
-        try:
-            _hasher.verify(stored or _DUMMY_HASH, password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            return None
-        return _record(row) if row is not None and stored else None
+        _take_node_slot(conn, deadline)
+        return _checked(conn, name, password)
     finally:
         _checking.release()
+
+
+def _too_many() -> RateLimited:
+    return RateLimited(
+        "too many passwords are being checked at once",
+        retry_after=1.0,
+        hint="try again in a second; a tool should send an API token",
+    )
+
+
+def _take_node_slot(conn: Connection, deadline: float) -> None:
+    """One of the node's `AT_ONCE` check slots, across its processes, for `conn`'s
+    transaction: on PostgreSQL a transaction-scoped advisory lock per slot (let go when the
+    transaction ends, whatever happens in it, or with the connection if the process dies);
+    `RateLimited` if none is free by `deadline`. On SQLite the node is one process, which
+    `_checking` already bounds."""
+    if conn.dialect.name != "postgresql":
+        return
+    keys = [f"gsomia.password-check:{slot}" for slot in range(AT_ONCE)]
+    while not any(conn.execute(_TRY_SLOT, {"key": key}).scalar_one() for key in keys):
+        if time.monotonic() >= deadline:
+            raise _too_many()
+        time.sleep(SLOT_POLL)
+
+
+def _checked(conn: Connection, name: str, password: str) -> UserRecord | None:
+    row = conn.execute(select(users).where(users.c.name == name)).first()
+    stored = row._mapping["password_hash"] if row is not None else None
+    try:
+        _hasher.verify(stored or _DUMMY_HASH, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return None
+    return _record(row) if row is not None and stored else None
 
 
 def _digest(token: str) -> str:
