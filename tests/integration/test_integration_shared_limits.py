@@ -145,7 +145,10 @@ def test_an_outsiders_guesses_are_counted_once_across_two_api_processes(
     with ThreadPoolExecutor(16) as pool:
         statuses = list(pool.map(guess, range(24)))
     checked = statuses.count(401)  # a password checked and found wrong
-    assert checked == 5, statuses  # ADR 0089's five, not five per process or per thread
+    # ADR 0089's five at most, not five per process or per thread. Fewer may be checked: the
+    # node runs two checks at once in all (ADR 0130), a try that waited too long for one is
+    # refused unchecked (429) and uncounted, and tries that saw it counted meanwhile wait.
+    assert 1 <= checked <= 5, statuses
     assert set(statuses) <= {401, 403, 429}, statuses  # 403: wait; 429: too many at once
 
 
