@@ -18,6 +18,7 @@ from gsomia.errors import NotFound, StoreDamaged
 from gsomia.node import listing, sharing, taxii
 from gsomia.node.control import disposal
 from gsomia.stix.objects import (
+    EXTENSION_ID,
     STIX_MEDIA_TYPE,
     labels_of,
     object_of,
@@ -310,3 +311,41 @@ def test_a_kept_object_put_back_from_before_a_remarking_is_damage(cast: Cast) ->
     with pytest.raises(StoreDamaged, match=before.id):
         _paged(cast, "sato")
     _set_stix(cast, before.id, None)
+
+
+def _strict(data: bytes) -> Any:
+    """JSON as a strict TAXII client reads it: RFC 8259 has no NaN or Infinity."""
+
+    def refuse(constant: str) -> Any:
+        raise ValueError(f"{constant} is not JSON")
+
+    return json.loads(data, parse_constant=refuse)
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_a_partners_stix_with_a_number_json_has_not_is_never_served_as_invalid_json(
+    cast: Cast, constant: str
+) -> None:
+    """Found by the attack (ADR 0136): a partner's `stix+json` item whose object holds NaN or
+    Infinity (Python's reader takes them) was kept at receipt with the constant written back,
+    and spliced as it is into every TAXII page and answer by id of its collection: a strict
+    client could read no page that carried it."""
+    content = json.dumps(INDICATOR)[:-1] + f', "x_score": {constant}}}'
+    item_id = _provided(cast, media_type=STIX_MEDIA_TYPE, content=content.encode())
+    for data in _paged(cast, "sato").values():
+        _strict(data)
+    try:
+        got = _got(cast, "sato", item_id)
+    except NotFound:
+        return
+    _strict(got)
+
+
+def test_a_partners_stix_that_is_not_one_object_is_served_as_a_report(cast: Cast) -> None:
+    """Found by the attack (ADR 0136): a partner's `stix+json` item that is not one JSON
+    object kept no object at receipt, and every page of its collection that reached it failed
+    rebuilding one, for every reader. It is served as a report carrying the content."""
+    item_id = _provided(cast, media_type=STIX_MEDIA_TYPE, content=b"[1, 2]")
+    served = _strict(_paged(cast, "sato")[item_id])
+    assert served["type"] == "report"
+    assert served["extensions"][EXTENSION_ID]["content_base64"] == "WzEsIDJd"

@@ -211,7 +211,11 @@ def object_of(item: StixItem) -> dict[str, Any]:
     one with `stix2` was 31 % of a TAXII page (py-spy, ADR 0115); the tests parse every kind
     with `stix2` and validate it strictly."""
     if essence(item.media_type) == essence(STIX_MEDIA_TYPE):
-        return _carried(item)
+        carried = _one_object(item.content)
+        if carried is not None:
+            return _carried(item, carried)
+        # Not one JSON object (a partner's, or NaN inside): a report carrying it, as any
+        # content that is not text, rather than a page that fails or is not JSON (ADR 0136).
     text = _text(item)
     when = _timestamp(item.created)
     report: dict[str, Any] = {
@@ -251,9 +255,24 @@ def _timestamp(moment: datetime) -> str:
     )
 
 
-def _carried(item: StixItem) -> dict[str, Any]:
-    """The STIX object the item's content is, its id kept, with both labels added."""
-    carried = dict(json.loads(item.content))
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _one_object(content: bytes) -> dict[str, Any] | None:
+    """The content as one JSON object by RFC 8259, or None. Python's reader also takes NaN and
+    Infinity, which `serialised` would write back: kept at receipt and spliced into every page
+    of the collection as they were, they made the page JSON no strict client reads (found by
+    the attack, ADR 0136)."""
+    try:
+        value = json.loads(content, parse_constant=_not_json)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _carried(item: StixItem, carried: dict[str, Any]) -> dict[str, Any]:
+    """The STIX object the item's content is (`carried`), its id kept, with both labels added."""
     extensions = dict(carried.get("extensions") or {})
     extensions[EXTENSION_ID] = _extension(item, inline_content=True)
     marks = [*carried.get("object_marking_refs", ()), *_markings(item)]
