@@ -6,6 +6,7 @@ the decision refuses."""
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -341,11 +342,16 @@ def test_a_partners_stix_with_a_number_json_has_not_is_never_served_as_invalid_j
     _strict(got)
 
 
-def test_a_partners_stix_that_is_not_one_object_is_served_as_a_report(cast: Cast) -> None:
+@pytest.mark.parametrize("content", [b"[1, 2]", b'{"type": "note", "x": "\\ud800"}'])
+def test_a_partners_stix_that_is_not_one_object_is_served_as_a_report(
+    cast: Cast, content: bytes
+) -> None:
     """Found by the attack (ADR 0136): a partner's `stix+json` item that is not one JSON
-    object kept no object at receipt, and every page of its collection that reached it failed
-    rebuilding one, for every reader. It is served as a report carrying the content."""
-    item_id = _provided(cast, media_type=STIX_MEDIA_TYPE, content=b"[1, 2]")
+    object, or holds a lone surrogate no UTF-8 writes, kept no object at receipt, and every
+    page of its collection that reached it failed rebuilding one, for every reader. It is
+    served as a report carrying the content."""
+    item_id = _provided(cast, media_type=STIX_MEDIA_TYPE, content=content)
     served = _strict(_paged(cast, "sato")[item_id])
     assert served["type"] == "report"
-    assert served["extensions"][EXTENSION_ID]["content_base64"] == "WzEsIDJd"
+    carried = served["extensions"][EXTENSION_ID]["content_base64"]
+    assert base64.b64decode(carried) == content

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -255,6 +256,10 @@ def _timestamp(moment: datetime) -> str:
     )
 
 
+#: A `\\u` escape of a UTF-16 surrogate, which only a pair makes a character.
+_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
 def _not_json(constant: str) -> Any:
     raise ValueError(f"{constant} is not JSON")
 
@@ -266,9 +271,13 @@ def _one_object(content: bytes) -> dict[str, Any] | None:
     the attack, ADR 0136)."""
     try:
         value = json.loads(content, parse_constant=_not_json)
+        if not isinstance(value, dict):
+            return None
+        if _SURROGATE.search(content):  # an escaped one may stand alone: no UTF-8 writes it
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
     except (ValueError, RecursionError):
         return None
-    return value if isinstance(value, dict) else None
+    return value
 
 
 def _carried(item: StixItem, carried: dict[str, Any]) -> dict[str, Any]:
