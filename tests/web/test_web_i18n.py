@@ -39,13 +39,14 @@ from gsomia.web.pages import label_fields
 
 GSOMIA = Path(reasons.__file__).parent.parent
 #: Every module whose decisions, refusals or errors a page says: the core's, the node's own,
-#: the pages', the labels' (what a form's post reaches), the gate's, and a partner's binding
-#: that does not verify (a rejection the audit page lists, ADR 0135).
+#: the pages', the labels' (what a form's post reaches), the gate's, the store's (a damaged
+#: database, the sign-in's wait) and a partner's binding that does not verify (a rejection
+#: the audit page lists, ADR 0135).
 WALKED = sorted(
     [
         *(
             str(path.relative_to(GSOMIA))
-            for package in ("treaty", "node", "web", "labels", "app")
+            for package in ("treaty", "node", "web", "labels", "app", "store")
             for path in (GSOMIA / package).rglob("*.py")
         ),
         "seal/binding.py",

@@ -4,8 +4,9 @@ reader's language (ADR 0135).
 
 The node raises them in English, as the log, the API and the console keep them; `reasons.REASONS`
 takes these codes beside the decisions' own, and `web.i18n` says them by code. A test walks every
-error raised in `treaty/`, `node/`, `web/`, `labels/` and `app/` and fails on a message
-without a code here or without Korean and Japanese words.
+error raised in `treaty/`, `node/`, `web/`, `labels/`, `app/` and `store/` (and a partner's
+label or binding that does not parse) and fails on a message without a code here or without
+Korean and Japanese words.
 """
 
 from __future__ import annotations
@@ -508,4 +509,51 @@ ERROR_REASONS: dict[str, str] = {
     "binding_recipients": "binding recipients do not match the JWE recipients",
     "jwe_header_binding": "JWE header does not match the binding",
     "label_digest_binding": "label does not match its digest in the binding",
+    # store/ (a page's read meets a damaged or altered database; the sign-in's wait; people)
+    "case_in_clear": "case {case} ({case_kind}) is in clear, not sealed at rest",
+    "case_not_opening": (
+        "case {case} ({case_kind}) does not open with its status and parties: {detail}"
+    ),
+    "case_step_in_clear": "case step {step_id} of {case} is in clear, not sealed at rest",
+    "case_step_not_opening": "case step {step_id} of {case} does not open: {detail}",
+    "no_checkpoint_covers": "no checkpoint covers log entry {index} yet",
+    "database_backend": "database backend '{value}' is not supported",
+    "database_damaged": "the node's database is damaged: {detail}",
+    "database_url": "database URL '{value}' is not valid: {detail}",
+    "database_unreachable": "cannot reach the database {url}: {detail}",
+    "holding_no_seal": (
+        "holding {holding} keeps no seal of its agreement, state, consent and approved purposes"
+    ),
+    "holding_field_altered": "holding {holding}'s {fields} is not what its sealed terms say",
+    "holding_fields_altered": "holding {holding}'s {fields} are not what its sealed terms say",
+    "holding_marking_altered": "holding {holding}'s marking '{marking}' is not its sealed label's",
+    "holding_purpose_altered": "holding {holding}'s purpose '{purpose}' is not its sealed label's",
+    "holding_in_clear": (
+        "holding {holding} lies in clear in the database, where holdings are kept sealed"
+    ),
+    "holding_terms_not_opening": "holding {holding}'s sealed terms do not open as its own: {why}",
+    "holding_stix_not_opening": "holding {holding}'s STIX object does not open as its own: {why}",
+    "holding_envelope_in_clear": (
+        "holding {holding}'s envelope lies in clear, where envelopes are kept sealed"
+    ),
+    "item_in_clear": "item {item} lies in clear in the database, where items are kept sealed",
+    "item_label_altered": "item {item}'s level, releasability or purpose is not its sealed label's",
+    "nf_log_entry": "no log entry {index}",
+    "log_entries_missing": "log entries {index}..{last} are not all stored",
+    "log_dialect": "the log does not support {value}",
+    "log_subtree_missing": "log subtree ({level}, {index}) is not stored",
+    "backup_backend": "cannot back up a {value} database",
+    "pg_restore_into_pg": "a PostgreSQL backup restores into PostgreSQL: give --database URL",
+    "tool_not_installed": "{tool} is not installed",
+    "tool_failed": "{tool} failed: {detail}",
+    "sqlite_restore_into_sqlite": "a SQLite backup restores into a SQLite file",
+    "restore_into_new": "{path} exists: restore into a new database",
+    "passwords_checked_at_once": "too many passwords are being checked at once",
+    "nf_user": "no user named '{person}'",
+    "nf_token": "no token '{value}'",
+    "nf_token_in_force": "no token '{value}' in force",
+    "user_attributed": (
+        "{person} published items or set rules here, which must stay attributed to them"
+    ),
+    "witness_state_changed": "witness state for {nation} changed meanwhile",
 }

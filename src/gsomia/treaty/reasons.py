@@ -620,6 +620,9 @@ _WORDS = {
     "message",
     "seconds",
     "code",
+    "step_id",
+    "index",
+    "last",
 }
 #: A SPIF's tag set as a problem names it: quoted (`repr`), so "{category} {value}" splits where
 #: the quotes end.
