@@ -403,3 +403,26 @@ def test_a_holdings_terms_moved_with_their_columns_onto_another_row_are_damage(
         with pytest.raises(StoreDamaged, match="h1's sealed terms do not open as its own"):
             holdings.of_originator(conn, FIRST.originator, VAULT)
         assert set(holdings.by_ids(conn, ["h3"], VAULT)) == {"h3"}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=pytest.fail.Exception,  # DID NOT RAISE: read as held, nothing else failing
+    reason="left by ADR 0134 and 0136: seals bind values to a row, not to a version",
+)
+def test_a_destroyed_holdings_row_put_back_whole_from_before_is_damage(engine: Engine) -> None:
+    """Found by the attack on ADR 0134, not fixed (ADR 0136): a writer of the database who
+    kept h1's row from before its destruction (a backup, a dump) and writes it back whole,
+    columns, sealed terms, envelope and wrapped data key together, has a holding the node
+    reads as held again, its content opening under the data key that still unwraps. Nothing
+    in the row can tell its past from its present; the destruction's record and the log can."""
+    with engine.connect() as conn:
+        before = dict(
+            conn.execute(select(holdings_table).where(holdings_table.c.id == "h1")).one()._mapping
+        )
+    with engine.begin() as conn:
+        holdings.empty(conn, "h1", "destroyed", VAULT)
+    del before["id"]
+    _changed(engine, "h1", **before)
+    with engine.connect() as conn, pytest.raises(StoreDamaged, match="h1"):
+        holdings.get(conn, "h1", VAULT)
