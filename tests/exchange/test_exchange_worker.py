@@ -250,6 +250,28 @@ def test_flash_goes_one_message_per_batch(kor: Cast) -> None:
     assert {r["state"] for r in rows(kor)} == {outbox.RECEIVED}
 
 
+def test_an_answer_to_flash_waiting_for_the_log_holds_no_flash_thread(kor: Cast) -> None:
+    """Logging a FLASH message's answer waits its turn at the log (24 answers per FLASH item
+    to 24 partners); it waits on threads of its own, never on the FLASH threads the next
+    FLASH item's claim and sealing need (ADR 0130: the 24-partner run found all eight of a
+    delivery process's FLASH threads waiting for that turn, a FLASH item unclaimed 2 s)."""
+    release(kor, precedence="FLASH")
+    w = worker(kor)
+    settled_on: list[str] = []
+    real = w._settle_in_turn
+
+    def settle(*args: Any) -> None:
+        settled_on.append(threading.current_thread().name)
+        real(*args)
+
+    w._settle_in_turn = settle  # type: ignore[method-assign,assignment]
+    send_with = FakeSession(jpn_answers(kor), kor["KOR"])
+    asyncio.run(w._send_all(send_with, w._due(True), flash=True))  # type: ignore[arg-type]
+    assert len(settled_on) == 1
+    assert settled_on[0].startswith("gsomia-flash-answers")
+    assert {r["state"] for r in rows(kor)} == {outbox.RECEIVED}
+
+
 def test_a_rejection_settles_the_row_as_rejected(kor: Cast) -> None:
     jpn = kor["JPN"]
 

@@ -23,11 +23,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import secrets
 import ssl
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -62,6 +64,9 @@ SETTLE_TURN = 16  # rows settled per transaction: FLASH never waits long for the
 LANE_RETRY = 1.0  # seconds a lane waits after an unexpected failure
 IDLE = 1.0  # seconds a lane with nothing due sleeps, unless woken (a commit wakes it at once)
 HELLO_DELAY = 0.5
+#: Threads that log the partners' answers to FLASH messages (ADR 0130): 24 per FLASH item,
+#: each waiting its turn at the log, so none of them may hold a FLASH thread meanwhile.
+FLASH_ANSWER_THREADS = 4
 #: How long a claimed row stays this process's (ADR 0111): longer than its sending can take
 #: (a FLASH message goes alone, within one 30 s call; a bulk round sends its batches to a
 #: partner one after another), so a live process never loses a row it is still sending; a
@@ -154,6 +159,7 @@ class DeliveryWorker:
         self._flights: set[asyncio.Task[None]] = set()
         self._wake_bulk = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._answering: tuple[int, ThreadPoolExecutor] | None = None  # (pid, threads)
 
     def wake(self, priority: int) -> None:
         """Tell the worker there is new work, and the node's delivery processes elsewhere if
@@ -496,8 +502,25 @@ class DeliveryWorker:
         if answers is None:
             return False
         settle = partial(self._settle_in_turn, sealed.flash, peer, sealed.rows, answers)
-        await self._off(sealed.flash, settle)
+        if sealed.flash:
+            # Not on the FLASH threads: the 24-partner run found all eight of a delivery
+            # process's waiting for the log's FLASH-answers turn, and the next FLASH item
+            # committed and unclaimed for 2 s meanwhile (its claim needs one).
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(self._answer_threads(), settle)
+        else:
+            await self._off(False, settle)
         return True
+
+    def _answer_threads(self) -> ThreadPoolExecutor:
+        """The threads that log answers to FLASH messages (started at first use, in this
+        process: a worker built before a fork gets threads of its own in the child)."""
+        if self._answering is None or self._answering[0] != os.getpid():
+            threads = ThreadPoolExecutor(
+                FLASH_ANSWER_THREADS, thread_name_prefix="gsomia-flash-answers"
+            )
+            self._answering = (os.getpid(), threads)
+        return self._answering[1]
 
     async def _post(
         self, session: aiohttp.ClientSession, peer: str, sealed: _Sealed
