@@ -169,6 +169,24 @@ def test_posted_objects_become_drafts_once_keeping_their_ids(
     assert object_of(exported)["id"] == INDICATOR["id"]
 
 
+def test_a_posted_object_json_cannot_hold_is_refused_alone(cast: Cast) -> None:
+    """Found by the attack (ADR 0136): an object holding NaN (Python's reader takes it from a
+    tool's envelope) failed the whole post at the canonical form of what is kept (a
+    ValueError, HTTP 500) instead of being refused as the object it is; the others go on."""
+    node, sato = cast.nodes["JPN"], cast.user("JPN", "sato")
+    nan_id = "indicator--7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+    bad = {
+        **INDICATOR,
+        "id": nan_id,
+        "confidence": float("nan"),
+        "extensions": {EXTENSION_ID: {"classification": "秘"}},
+    }
+    good = {**INDICATOR, "extensions": {EXTENSION_ID: {"classification": "秘"}}}
+    posted = taxii.post_objects(node, sato, _collection(cast, "sato"), [bad, good])
+    assert posted.successes == [INDICATOR["id"]]
+    assert [stix for stix, _ in posted.failures] == [nan_id]
+
+
 def test_export_refuses_as_a_page_would(cast: Cast, provided: list[str]) -> None:
     node = cast.nodes["JPN"]
     [held] = sharing.export(node, cast.user("JPN", "sato"), [provided[2]], action="read:stix")

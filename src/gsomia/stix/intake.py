@@ -104,7 +104,10 @@ def take_in(obj: object, nation: str, default_level: str | None) -> Intake | Ref
             "the object names no classification: mark it in gsomia's extension "
             "(classification) or name one when taking it in (--level)",
         )
-    content = _content(obj)
+    try:
+        content = _content(obj)
+    except ValueError:  # NaN or Infinity, which Python's reader took from the envelope
+        return Refused(stix_id, "the object holds a number JSON has not (NaN or Infinity)")
     if len(content) > MAX_OBJECT_BYTES:
         return Refused(stix_id, f"the object is over {MAX_OBJECT_BYTES} bytes")
     title = str(obj.get("name") or f"{obj['type']} {stix_id}")[:_MAX_TITLE]
