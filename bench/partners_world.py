@@ -3,19 +3,18 @@ security agreement with Korea in force, as their ministries would ship them.
 
 gsomia ships the agreements it has read (KOR–JPN, KOR–USA, JPN–USA); the load test needs 24
 partners, so each of these nations gets a copy of the United States' scheme under its own code
-and a copy of the KOR–USA agreement with it. `install()` makes every node built in this
-process (and in processes forked from it) know them: it replaces the shipped registries where
-the node reads them. Launch a node with them by `python -m bench.partners_world gsomia …`.
+and a copy of the KOR–USA agreement with it, its FLASH budget raised above the bench's samples
+(`bench.world.raised_budget`). `install()` makes every node built in this process (and in
+processes forked from it) know them: it replaces the shipped registries where the node reads
+them. Launch a node with them by `python -m bench.partners_world gsomia …`.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import sys
-from importlib import resources
 
-from gsomia.node import database, home, runtime
+from bench import world
 from gsomia.treaty import agreements as agreement_module
 from gsomia.treaty import schemes as scheme_module
 from gsomia.treaty.agreements import AgreementRegistry, parse_agreement
@@ -28,10 +27,6 @@ PARTNERS = (
 )  # fmt: skip
 
 
-def _data(kind: str, name: str) -> str:
-    return resources.files("gsomia.treaty").joinpath("data", kind, name).read_text("utf-8")
-
-
 def _oid(nation: str) -> str:
     return "2.25." + str(int.from_bytes(hashlib.sha256(nation.encode()).digest()[:15], "big"))
 
@@ -39,7 +34,7 @@ def _oid(nation: str) -> str:
 @functools.cache
 def schemes() -> SchemeRegistry:
     shipped = scheme_module.load_schemes()
-    usa = _data("schemes", "usa.xml").replace(
+    usa = world.data("schemes", "usa.xml").replace(
         "2.25.224721813884720177847356331571953866849", "{oid}"
     )
     copies = [
@@ -57,29 +52,15 @@ def schemes() -> SchemeRegistry:
 @functools.cache
 def agreements() -> AgreementRegistry:
     shipped = agreement_module.load_agreements()
-    # The load test sends its FLASH samples minutes apart, not an hour: under the shipped
-    # budget (10 at once, 60 an hour; ADR 0092) all but the first few would be handled as
-    # IMMEDIATE, and the figure would time demoted messages, not FLASH.
-    text = (
-        _data("agreements", "kor-usa-1987.toml")
-        .replace("flash_per_hour = 60", "flash_per_hour = 100000")
-        .replace("flash_burst = 10", "flash_burst = 10000")
-    )
+    text = world.raised_budget(world.data("agreements", "kor-usa-1987.toml"), "kor-usa-1987.toml")
     copies = [parse_agreement(text.replace("USA", code), schemes()) for code in PARTNERS]
     return AgreementRegistry({**{a.id: a for a in shipped.all()}, **{a.id: a for a in copies}})
 
 
 def install() -> None:
     """Every node built in this process from now on knows the 24 partners."""
-    for module in (runtime, home, database):
-        if hasattr(module, "load_schemes"):
-            module.load_schemes = schemes  # type: ignore[attr-defined]
-    runtime.load_agreements = agreements  # type: ignore[attr-defined]
+    world.install(agreements, schemes)
 
 
 if __name__ == "__main__":  # python -m bench.partners_world gsomia serve …
-    install()
-    from gsomia.cli import main
-
-    sys.argv = sys.argv[1:]
-    main()
+    world.serve(install)
