@@ -279,6 +279,27 @@ def test_a_sentence_without_a_code_stays_english_and_says_so() -> None:
     assert Translator("ko").reason("peer JPN has no endpoint").text == "상대 노드 JPN의 주소가 없음"
 
 
+def test_why_a_delivery_waits_is_said_in_the_readers_language() -> None:
+    """ADR 0135: the officers' banner and the transfers say why a FLASH item still waits: the
+    worker's own words, or the transport's error after its class's name, which the frame
+    says in the reader's language and the transport's words as it gave them."""
+    ko, ja = Translator("ko"), Translator("ja")
+    assert ko.reason("no answer for this message").text == "이 메시지에 대한 회신 없음"
+    assert ja.reason("TimeoutError: ").text == "タイムアウト (TimeoutError)"
+    refused = (
+        "ClientConnectorError: Cannot connect to host jpn:8443 ssl:default [Connection refused]"
+    )
+    said = ko.reason(refused)
+    assert (said.code, said.text) == (
+        "delivery_cannot_connect",
+        "연결할 수 없음 (ClientConnectorError): Cannot connect to host jpn:8443 ssl:default "
+        "[Connection refused]",
+    )
+    assert ja.reason("VerificationError: binding sender does not match the signer").text == (
+        "検証失敗 (VerificationError): 結合情報の送信者が署名者と一致しない"
+    )
+
+
 @pytest.mark.parametrize(
     ("language", "day", "moment"),
     [

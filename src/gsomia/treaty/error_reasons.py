@@ -556,4 +556,14 @@ ERROR_REASONS: dict[str, str] = {
         "{person} published items or set rules here, which must stay attributed to them"
     ),
     "witness_state_changed": "witness state for {nation} changed meanwhile",
+    # exchange.worker: why a delivery waits, on the officers' banner and the transfers (the
+    # transport's own words after the frame, as it gave them)
+    "no_answer_for_message": "no answer for this message",
+    "delivery_timeout": "TimeoutError: ",
+    "delivery_timeout_said": "TimeoutError: {detail}",
+    "delivery_cannot_connect": "ClientConnectorError: {detail}",
+    "delivery_disconnected": "ServerDisconnectedError: {detail}",
+    "delivery_error_answer": "ClientResponseError: {detail}",
+    "delivery_not_verified": "VerificationError: {why}",
+    "delivery_usage": "UsageError: {why}",
 }
