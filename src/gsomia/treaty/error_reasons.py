@@ -418,7 +418,7 @@ ERROR_REASONS: dict[str, str] = {
     "label_field_spaces": "{what} '{value}' has leading, trailing or repeated spaces",
     "label_field_not_nation": "{what} '{value}' is not a nation",
     "label_field_not_datetime": "{what} must be a datetime, not {kind}",
-    "label_field_no_timezone": "{what} {value} has no timezone",
+    "label_field_no_timezone": "{what} {stamp} has no timezone",
     "category_values_list": "category '{tag_set}' values must be a list, not a string",
     "category_no_values": "category '{tag_set}' has no values",
     "category_values_limit": "category '{tag_set}' has {count} values; the limit is {limit}",

@@ -623,6 +623,7 @@ _WORDS = {
     "step_id",
     "index",
     "last",
+    "stamp",
 }
 #: A SPIF's tag set as a problem names it: quoted (`repr`), so "{category} {value}" splits where
 #: the quotes end.
@@ -734,10 +735,18 @@ def explain(sentence: str) -> Explained | None:
     one longer than `LONGEST`."""
     if len(sentence) > LONGEST:
         return None
-    requirement = None
     carried = _REQUIREMENT.match(sentence)
     if carried:
-        sentence, requirement = carried["said"], carried["requirement"]
+        found = _find(carried["said"])
+        if found:
+            return Explained(found[0], found[1], carried["requirement"])
+    # A sentence that only ends like a requirement: "the card is this node's own nation (R0)"
+    # names a nation in parentheses (ADR 0135).
+    found = _find(sentence)
+    return Explained(found[0], found[1]) if found else None
+
+
+def _find(sentence: str) -> tuple[str, dict[str, str]] | None:
     for code, head, tail, pattern in _fenced():
         # The fixed words before the first placeholder and after the last, checked before the
         # pattern: a sentence that ends otherwise is not tried, so a partner's words cannot
@@ -746,7 +755,7 @@ def explain(sentence: str) -> Explained | None:
             continue
         found = pattern.fullmatch(sentence)
         if found:
-            return Explained(code, found.groupdict(), requirement)
+            return code, found.groupdict()
     return None
 
 
