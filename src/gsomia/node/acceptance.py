@@ -109,7 +109,26 @@ def item_from_header(
         created_at=label.created_at,
         categories=label.policy_categories,
     )
-    return item, str(meta.get("title", "")), label
+    return item, _title(meta.get("title", "")), label
+
+
+#: The longest title a partner's header may give, as this node's own API takes one.
+MAX_TITLE = 500
+
+
+def _title(title: object) -> str:
+    """The header's title if a node could have written it: text, at most `MAX_TITLE`
+    characters, that UTF-8 can carry. It was taken as it came (found by the attack, ADR
+    0136): any length the batch carried, shown in every list row and TAXII object of it,
+    any JSON value as Python writes it, or a lone surrogate no UTF-8 carries."""
+    if isinstance(title, str) and len(title) <= MAX_TITLE:
+        try:
+            title.encode("utf-8")
+        except UnicodeEncodeError:
+            pass
+        else:
+            return title
+    raise InputError(f"an item's title is text of at most {MAX_TITLE} characters")
 
 
 def examine(

@@ -144,6 +144,7 @@ ERROR_REASONS: dict[str, str] = {
     # node/acceptance.py
     "header_no_item": "the item header has no item member",
     "item_id_length": "an item id is a string of 1 to {limit} characters",
+    "item_title_text": "an item's title is text of at most {limit} characters",
     "label_id_differs": "the label's id differs from the item's id",
     "label_one_purpose": "an item's label names exactly one purpose",
     "header_malformed": "the item header's precedence or version is malformed",
