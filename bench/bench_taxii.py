@@ -54,7 +54,7 @@ PAGE = 100
 ADDS = 40
 GETS = 20
 ROUNDS = 5
-MACHINE = "2 cores shared with other helpers' work while sampled"
+MACHINE = "2 cores, shared with whatever else ran (the load says how much)"
 
 
 def _provided(net: DevNet) -> str:

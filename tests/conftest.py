@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+from sqlalchemy import Engine
 
 from gsomia.seal import kdf
+from gsomia.store.db import make_engine, migrate
 from gsomia.store.scratch import (
     drop_postgres_database,
     fresh_postgres_database,
@@ -40,6 +42,19 @@ def postgres_admin_url() -> str:
     if url is None:
         pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432 (set GSOMIA_TEST_POSTGRES)")
     return url
+
+
+@pytest.fixture
+def postgres_engine(postgres_admin_url: str) -> Iterator[Engine]:
+    """A fresh, migrated PostgreSQL database of its own, dropped afterwards."""
+    url, name = fresh_postgres_database(postgres_admin_url)
+    engine = make_engine(url)
+    migrate(engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        drop_postgres_database(postgres_admin_url, name)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -14,7 +14,6 @@ from sqlalchemy import Engine
 
 from gsomia.exchange import claimants, outbox
 from gsomia.store.db import make_engine, migrate
-from gsomia.store.scratch import drop_postgres_database, fresh_postgres_database
 from gsomia.store.tables import outbox as outbox_table
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -28,16 +27,6 @@ def engine(database_url: str) -> Iterator[Engine]:
     migrate(engine)
     yield engine
     engine.dispose()
-
-
-@pytest.fixture
-def pg(postgres_admin_url: str) -> Iterator[Engine]:
-    url, name = fresh_postgres_database(postgres_admin_url)
-    engine = make_engine(url)
-    migrate(engine)
-    yield engine
-    engine.dispose()
-    drop_postgres_database(postgres_admin_url, name)
 
 
 def put(engine: Engine, *priorities: int, peer: str = "JPN") -> None:
@@ -149,11 +138,11 @@ def test_next_due_passes_over_rows_another_process_holds(engine: Engine) -> None
         assert outbox.next_due_at(conn, unclaimed_at=NOW + LEASE) == NOW
 
 
-def test_two_claims_at_the_same_moment_skip_each_others_rows(pg: Engine) -> None:
-    put(pg, *[ROUTINE] * 10)
+def test_two_claims_at_the_same_moment_skip_each_others_rows(postgres_engine: Engine) -> None:
+    put(postgres_engine, *[ROUTINE] * 10)
     # Two transactions open at once, as two processes' would be: the second skips the rows
     # the first has locked and not yet committed, rather than waiting for them or taking them.
-    with pg.connect() as one, pg.connect() as two, one.begin():
+    with postgres_engine.connect() as one, postgres_engine.connect() as two, one.begin():
         a = outbox.claim(one, NOW, 6, outbox.Claim("a", NOW + LEASE), flash=False)
         with two.begin():
             b = outbox.claim(two, NOW, 100, outbox.Claim("b", NOW + LEASE), flash=False)

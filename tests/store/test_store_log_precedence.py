@@ -13,15 +13,12 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import Engine, text
 
 from gsomia.exchange.precedence import PrecedenceGate
 from gsomia.ledger.events import EventKind, LogEvent
-from gsomia.store.db import make_engine, migrate
 from gsomia.store.merkle_log import (
     FLASH_ANSWERS_TURN,
     MerkleLog,
@@ -29,22 +26,9 @@ from gsomia.store.merkle_log import (
     in_flash_work,
     log_turn,
 )
-from gsomia.store.scratch import drop_postgres_database, fresh_postgres_database
 
 WHEN = datetime(2026, 12, 3, tzinfo=UTC)
 SETTLE = 30.0  # generous: a bound on a stuck test, never a figure asserted
-
-
-@pytest.fixture
-def engine(postgres_admin_url: str) -> Iterator[Engine]:
-    url, name = fresh_postgres_database(postgres_admin_url)
-    made = make_engine(url)
-    migrate(made)
-    try:
-        yield made
-    finally:
-        made.dispose()
-        drop_postgres_database(postgres_admin_url, name)
 
 
 def _event(actor: str) -> LogEvent:
@@ -57,7 +41,7 @@ class Appender(threading.Thread):
 
     def __init__(
         self,
-        engine: Engine,
+        postgres_engine: Engine,
         actor: str,
         *,
         flash: bool,
@@ -65,7 +49,12 @@ class Appender(threading.Thread):
         turn: str | None = None,
     ):
         super().__init__(daemon=True)
-        self.engine, self.actor, self.flash, self.turn = engine, actor, flash, turn
+        self.engine, self.actor, self.flash, self.turn = (
+            postgres_engine,
+            actor,
+            flash,
+            turn,
+        )
         self.release = threading.Event()
         if release:
             self.release.set()
@@ -93,9 +82,9 @@ class Appender(threading.Thread):
             self.appended.set()
 
 
-def _waiting_on(engine: Engine, actor: str) -> str | None:
+def _waiting_on(postgres_engine: Engine, actor: str) -> str | None:
     """What `actor`'s connection waits for now ("advisory", "tuple", "transactionid"...)."""
-    with engine.connect() as conn:
+    with postgres_engine.connect() as conn:
         rows = conn.execute(
             text(
                 "SELECT l.locktype FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
@@ -106,10 +95,10 @@ def _waiting_on(engine: Engine, actor: str) -> str | None:
         return next(iter(rows), None)
 
 
-def _until_waiting(engine: Engine, actor: str) -> str:
+def _until_waiting(postgres_engine: Engine, actor: str) -> str:
     """What `actor` waits for, once it waits (a bound on a stuck test, not a timing)."""
     for _ in range(int(SETTLE / 0.01)):
-        if (what := _waiting_on(engine, actor)) is not None:
+        if (what := _waiting_on(postgres_engine, actor)) is not None:
             return what
         time.sleep(0.01)
     raise AssertionError(f"{actor} never waited")
@@ -128,65 +117,65 @@ def _released(*appenders: Appender) -> list[int | None]:
 
 
 def test_of_each_kind_of_work_one_queues_for_the_row_and_flash_skips_the_queue(
-    engine: Engine,
+    postgres_engine: Engine,
 ) -> None:
     """PostgreSQL hands the row to its waiters roughly in arrival order (not strictly: a
     waiter re-reads a row its holder updated, and a newcomer can get there first), so what is
     asserted is who waits where: with the row held, one bulk append and one FLASH answer wait
     for it, the others of their kinds wait for their turn, and a FLASH item waits for the row
     alone. Before ADR 0130 all of them waited for the row, the FLASH item behind them."""
-    holder = Appender(engine, "holder", flash=True, release=False)
+    holder = Appender(postgres_engine, "holder", flash=True, release=False)
     holder.start()
     assert holder.appended.wait(SETTLE)
     assert holder.error is None
     kinds = {"bulk": None, "answer": FLASH_ANSWERS_TURN}
     others = [
-        Appender(engine, f"{kind}-{n}", flash=False, release=False, turn=turn)
+        Appender(postgres_engine, f"{kind}-{n}", flash=False, release=False, turn=turn)
         for kind, turn in kinds.items()
         for n in range(3)
     ]
     for appender in others:
         appender.start()
-    waits = {appender.actor: _until_waiting(engine, appender.actor) for appender in others}
+    waits = {appender.actor: _until_waiting(postgres_engine, appender.actor) for appender in others}
     for kind in kinds:
         mine = [what for actor, what in waits.items() if actor.startswith(kind)]
         assert mine.count("advisory") == 2
         assert len([what for what in mine if what in ROW]) == 1
-    flash = Appender(engine, "flash", flash=True, release=False)
+    flash = Appender(postgres_engine, "flash", flash=True, release=False)
     flash.start()
-    assert _until_waiting(engine, "flash") in ROW
+    assert _until_waiting(postgres_engine, "flash") in ROW
     assert _released(holder, flash, *others) == list(range(8))
 
 
-def test_a_flash_append_waits_for_no_turn(engine: Engine) -> None:
+def test_a_flash_append_waits_for_no_turn(postgres_engine: Engine) -> None:
     """A bulk transaction holding the turn but not yet the row does not hold FLASH up."""
-    with engine.begin() as conn:
+    with postgres_engine.begin() as conn:
         conn.execute(
             text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
             {"key": "gsomia.log:bulk-turn"},
         )
-        flash = Appender(engine, "flash-alone", flash=True)
+        flash = Appender(postgres_engine, "flash-alone", flash=True)
         flash.start()
         flash.join(SETTLE)
         assert flash.error is None
         assert flash.index == 0
-        bulk = Appender(engine, "bulk-behind-turn", flash=False)
+        bulk = Appender(postgres_engine, "bulk-behind-turn", flash=False)
         bulk.start()
-        assert _until_waiting(engine, "bulk-behind-turn") == "advisory"
+        assert _until_waiting(postgres_engine, "bulk-behind-turn") == "advisory"
     bulk.join(SETTLE)
     assert bulk.error is None
     assert bulk.index == 1
 
 
-def test_a_transaction_appending_twice_takes_its_turn_once(engine: Engine) -> None:
+def test_a_transaction_appending_twice_takes_its_turn_once(postgres_engine: Engine) -> None:
     """FLASH then bulk in one transaction: no wait for the turn while holding the row (that
     would deadlock with a turn holder waiting for the row)."""
-    with engine.begin() as conn:
+    with postgres_engine.begin() as conn:
         with flash_work():
             first = MerkleLog(conn).append([_event("a")])
-        other = Appender(engine, "bulk-other", flash=False)
+        other = Appender(postgres_engine, "bulk-other", flash=False)
         other.start()
-        assert _until_waiting(engine, "bulk-other") in {"transactionid", "tuple"}
+        assert _until_waiting(postgres_engine, "bulk-other") in {"transactionid", "tuple"}
         second = MerkleLog(conn).append([_event("b")])  # returns: no turn taken here
     other.join(SETTLE)
     assert other.error is None

@@ -8,27 +8,11 @@ processes are connections of their own holding slots, as their checks would.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import Connection, Engine, text
 
 from gsomia.errors import RateLimited
 from gsomia.store import users
-from gsomia.store.db import make_engine, migrate
-from gsomia.store.scratch import drop_postgres_database, fresh_postgres_database
-
-
-@pytest.fixture
-def engine(postgres_admin_url: str) -> Iterator[Engine]:
-    url, name = fresh_postgres_database(postgres_admin_url)
-    made = make_engine(url)
-    migrate(made)
-    try:
-        yield made
-    finally:
-        made.dispose()
-        drop_postgres_database(postgres_admin_url, name)
 
 
 def _hold_slot(conn: Connection, slot: int) -> None:
@@ -39,8 +23,8 @@ def _hold_slot(conn: Connection, slot: int) -> None:
     )
 
 
-def _slots_held(engine: Engine) -> int:
-    with engine.connect() as conn:
+def _slots_held(postgres_engine: Engine) -> int:
+    with postgres_engine.connect() as conn:
         query = (
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database"
             " = (SELECT oid FROM pg_database WHERE datname = current_database())"
@@ -49,25 +33,25 @@ def _slots_held(engine: Engine) -> int:
 
 
 def test_checks_in_the_nodes_other_processes_refuse_one_here(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
+    postgres_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(users, "WAIT_FOR_A_CHECK", 0.0)
-    with engine.connect() as elsewhere:
+    with postgres_engine.connect() as elsewhere:
         for slot in range(users.AT_ONCE):
             _hold_slot(elsewhere, slot)
         # This process has both of its own slots free: the node's are what is full.
-        with engine.connect() as conn, pytest.raises(RateLimited, match="at once"):
+        with postgres_engine.connect() as conn, pytest.raises(RateLimited, match="at once"):
             users.check_password(conn, "nobody", "hunter2")
         elsewhere.rollback()  # those checks ended
-    with engine.connect() as conn:
+    with postgres_engine.connect() as conn:
         assert users.check_password(conn, "nobody", "hunter2") is None  # checked, refused
 
 
-def test_a_check_holds_one_slot_until_its_transaction_ends(engine: Engine) -> None:
-    with engine.connect() as conn:
+def test_a_check_holds_one_slot_until_its_transaction_ends(postgres_engine: Engine) -> None:
+    with postgres_engine.connect() as conn:
         assert users.check_password(conn, "nobody", "hunter2") is None
-        assert _slots_held(engine) == 1
-        with engine.connect() as other:
+        assert _slots_held(postgres_engine) == 1
+        with postgres_engine.connect() as other:
             assert users.check_password(other, "nobody", "hunter2") is None  # the other slot
-            assert _slots_held(engine) == 2
-    assert _slots_held(engine) == 0
+            assert _slots_held(postgres_engine) == 2
+    assert _slots_held(postgres_engine) == 0
