@@ -38,6 +38,7 @@ from gsomia.seal.identity import IdentityCard
 from gsomia.seal.keys import NodeKeys
 from gsomia.seal.opening import (
     MALFORMED,
+    Opener,
     check_content,
     check_recipients,
     open_signed,
@@ -144,15 +145,8 @@ def open_envelope(
     ones: pass `ALL_PROFILES` only where an agreement accepts `classic`.
     """
     jwe, jws = parse_envelope(data)
-    binding, card, prof = open_signed(
-        jws,
-        jwe,
-        keys=keys,
-        senders=senders,
-        revoked=revoked,
-        allowed_profiles=allowed_profiles,
-        canonical_label=canonical_label,
-    )
+    opener = Opener(keys, senders, revoked, allowed_profiles, canonical_label)
+    binding, card, prof = open_signed(jws, jwe, opener)
     try:
         protected = json.loads(b64u_decode(jwe["protected"], what="protected"))
     except (Error, *MALFORMED) as error:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hmac
 import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NoReturn
 
@@ -111,29 +112,27 @@ def sign_binding(
     return jose.sign_jws(payload, keys, prof)
 
 
+@dataclass(frozen=True)
+class Opener:
+    """Who opens, and whom it believes: what `open_envelope`, `open_stream` and `open_file`
+    are each given and hand on whole to `open_signed`, so the three cannot drift apart."""
+
+    keys: NodeKeys
+    senders: Iterable[IdentityCard]
+    revoked: Collection[str]
+    allowed_profiles: Collection[str]
+    canonical_label: LabelCanon
+
+
 def open_signed(
-    jws: Any,
-    jwe: Mapping[str, Any],
-    *,
-    keys: NodeKeys,
-    senders: Iterable[IdentityCard],
-    revoked: Collection[str],
-    allowed_profiles: Collection[str],
-    canonical_label: LabelCanon,
+    jws: Any, jwe: Mapping[str, Any], opener: Opener
 ) -> tuple[Binding, IdentityCard, Profile]:
     """The binding `jws` signs, its signer's card and profile, once the whole opening sequence
-    (above) passed for `keys`; `EnvelopeError` at the first step that fails."""
-    binding, card, prof = _trusted_signer(
-        jws,
-        senders=senders,
-        revoked=revoked,
-        allowed_profiles=allowed_profiles,
-        canonical_label=canonical_label,
-        jwe=jwe,
-    )
-    if keys.key_id not in binding.recipients:
+    (above) passed for `opener.keys`; `EnvelopeError` at the first step that fails."""
+    binding, card, prof = _trusted_signer(jws, jwe, opener)
+    if opener.keys.key_id not in binding.recipients:
         reject("this node is not a recipient")
-    if keys.profile != prof.name:
+    if opener.keys.profile != prof.name:
         reject("this node's keys are of another profile")
     return binding, card, prof
 
@@ -146,13 +145,7 @@ def check_content(binding: Binding, digest: bytes, length: int) -> None:
 
 
 def _trusted_signer(
-    jws: Any,
-    *,
-    senders: Iterable[IdentityCard],
-    revoked: Collection[str],
-    allowed_profiles: Collection[str],
-    canonical_label: LabelCanon,
-    jwe: Mapping[str, Any],
+    jws: Any, jwe: Mapping[str, Any], opener: Opener
 ) -> tuple[Binding, IdentityCard, Profile]:
     """Verify the JWS against the trusted sender it names and the binding against the JWE."""
     try:
@@ -163,19 +156,21 @@ def _trusted_signer(
         reject("JWS is malformed", error)
     if not isinstance(kid, str):  # a list or object would not even be looked up
         reject("JWS names no key id")
-    by_kid = {card.key_id: card for card in senders}
+    by_kid = {card.key_id: card for card in opener.senders}
     if kid not in by_kid:
         reject(f"signer {kid!r} is not a trusted sender")
-    if kid in revoked:
+    if kid in opener.revoked:
         reject(f"signer {kid!r} is revoked")
     card = by_kid[kid]
     prof = profile(card.profile)
-    if prof.name not in allowed_profiles:
+    if prof.name not in opener.allowed_profiles:
         reject(f"profile {prof.name} is not allowed here")
     try:
         payload = jose.verify_jws(jws, card.keys, prof)
         binding = parse_binding(payload)
-        check_binding(binding, prof=prof, jwe=jwe, sender=kid, canonical_label=canonical_label)
+        check_binding(
+            binding, prof=prof, jwe=jwe, sender=kid, canonical_label=opener.canonical_label
+        )
     except Error as error:
         reject(error.message, error)
     except MALFORMED as error:  # a shape the checks above did not foresee: still a rejection

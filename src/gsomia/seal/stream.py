@@ -50,6 +50,7 @@ from gsomia.seal.identity import IdentityCard
 from gsomia.seal.keys import NodeKeys
 from gsomia.seal.opening import (
     MALFORMED,
+    Opener,
     check_content,
     check_recipients,
     open_signed,
@@ -349,18 +350,10 @@ def _read_header(
     return key_jwe, chunk_size, prefix, stream_key
 
 
-def _open_into(
-    src: BinaryIO,
-    out: _Sink,
-    *,
-    keys: NodeKeys,
-    senders: Iterable[IdentityCard],
-    revoked: Collection[str],
-    allowed_profiles: Collection[str],
-    canonical_label: LabelCanon,
-) -> StreamOpened:
+def _open_into(src: BinaryIO, out: _Sink, opener: Opener) -> StreamOpened:
+    keys = opener.keys
     prof = profile(keys.profile)
-    if prof.name not in allowed_profiles:
+    if prof.name not in opener.allowed_profiles:
         reject(f"profile {prof.name} is not allowed here")
     key_jwe, chunk_size, prefix, stream_key = _read_header(src, keys, prof)
     aead, aad = AESGCM(stream_key), key_jwe["protected"].encode("ascii")
@@ -395,15 +388,7 @@ def _open_into(
         jws = _read_json(src, b"S", "jws")
         if src.read(1):
             reject("stream has data after its signature")
-        binding, card, _ = open_signed(
-            jws,
-            key_jwe,
-            keys=keys,
-            senders=senders,
-            revoked=revoked,
-            allowed_profiles=allowed_profiles,
-            canonical_label=canonical_label,
-        )
+        binding, card, _ = open_signed(jws, key_jwe, opener)
         check_content(binding, digest.digest(), length)
     return StreamOpened(
         label=binding.label,
@@ -435,15 +420,8 @@ def open_stream(
     receives nothing if anything fails.
     """
     with _Spool(SPOOL_IN_MEMORY, spool_dir) as spool:
-        opened = _open_into(
-            src,
-            spool,
-            keys=keys,
-            senders=senders,
-            revoked=revoked,
-            allowed_profiles=allowed_profiles,
-            canonical_label=canonical_label,
-        )
+        opener = Opener(keys, senders, revoked, allowed_profiles, canonical_label)
+        opened = _open_into(src, spool, opener)
         spool.copy_to(dst)
     return opened
 
@@ -552,15 +530,8 @@ def open_file(
     tmp = Path(tmp_name)
     try:
         with src.open("rb") as source, os.fdopen(fd, "wb") as spool:
-            opened = _open_into(
-                source,
-                _FileSink(spool, MAX_CHUNK + _TAG),
-                keys=keys,
-                senders=senders,
-                revoked=revoked,
-                allowed_profiles=allowed_profiles,
-                canonical_label=canonical_label,
-            )
+            opener = Opener(keys, senders, revoked, allowed_profiles, canonical_label)
+            opened = _open_into(source, _FileSink(spool, MAX_CHUNK + _TAG), opener)
         tmp.replace(dst)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
