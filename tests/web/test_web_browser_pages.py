@@ -14,6 +14,7 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -40,24 +41,33 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevNet]:
         yield devnet
 
 
+def _held_in_jpn(
+    pair: DevNet, title: str, level: str, precedence: str, text: str
+) -> tuple[str, dict[str, Any]]:
+    """An item kim publishes for JPN and park releases: its id, and JPN's holding of it once
+    sato's node holds it."""
+    item_id = pair.client("KOR", "kim").publish(
+        title=title,
+        level=level,
+        releasable_to=["JPN"],
+        purpose="missile-warning",
+        precedence=precedence,
+        text=text,
+    )
+    pair.client("KOR", "park").release(item_id)
+    sato_api = pair.client("JPN", "sato")
+    held = _until(
+        lambda: [h for h in sato_api.holdings() if h["item_id"] == item_id], "JPN's holding"
+    )[0]
+    return item_id, held
+
+
 def test_refusal_not_found_export_and_agreement_state_in_the_browser(
     pair: DevNet, chromium: Browser
 ) -> None:
     kor, jpn = pair.nodes["KOR"].url, pair.nodes["JPN"].url
-    kim_api, park_api = pair.client("KOR", "kim"), pair.client("KOR", "park")
-    sato_api = pair.client("JPN", "sato")
-    item_id = kim_api.publish(
-        title=TITLE,
-        level="군사II급비밀",
-        releasable_to=["JPN"],
-        purpose="missile-warning",
-        precedence="ROUTINE",
-        text="imagery 02-12",
-    )
-    park_api.release(item_id)
-    held = _until(
-        lambda: [h for h in sato_api.holdings() if h["item_id"] == item_id], "JPN's holding"
-    )[0]
+    park_api = pair.client("KOR", "park")
+    _, held = _held_in_jpn(pair, TITLE, "군사II급비밀", "ROUTINE", "imagery 02-12")
 
     # 1. sato (極秘, an analyst) sees the copy, translate and derive forms; asks the content
     #    for a purpose it was not provided for, and is refused, in Japanese, without them.
@@ -162,20 +172,10 @@ def test_every_page_speaks_the_readers_language_in_the_browser(
     pair: DevNet, chromium: Browser
 ) -> None:
     kor, jpn = pair.nodes["KOR"].url, pair.nodes["JPN"].url
-    kim_api, park_api = pair.client("KOR", "kim"), pair.client("KOR", "park")
-    item_id = kim_api.publish(
-        title="Sohae engine test imagery",
-        level="군사III급비밀",
-        releasable_to=["JPN"],
-        purpose="missile-warning",
-        precedence="PRIORITY",
-        text="imagery 03-12",
+    item_id, held = _held_in_jpn(
+        pair, "Sohae engine test imagery", "군사III급비밀", "PRIORITY", "imagery 03-12"
     )
-    park_api.release(item_id)
     sato_api = pair.client("JPN", "sato")
-    held = _until(
-        lambda: [h for h in sato_api.holdings() if h["item_id"] == item_id], "JPN's holding"
-    )[0]
     with contextlib.suppress(Error):  # refused: another purpose (R13), logged in English
         sato_api.read(held["id"], purpose="press-briefing")
 
@@ -228,20 +228,10 @@ def test_form_errors_are_said_in_the_readers_language_in_the_browser(
     treaty decision) is said in Korean and Japanese like the refusals, on the page the form
     came back to."""
     kor, jpn = pair.nodes["KOR"].url, pair.nodes["JPN"].url
-    kim_api, park_api = pair.client("KOR", "kim"), pair.client("KOR", "park")
-    item_id = kim_api.publish(
-        title="Tonghae launch pad imagery",
-        level="군사III급비밀",
-        releasable_to=["JPN"],
-        purpose="missile-warning",
-        precedence="ROUTINE",
-        text="imagery 04-12",
+    item_id, held = _held_in_jpn(
+        pair, "Tonghae launch pad imagery", "군사III급비밀", "ROUTINE", "imagery 04-12"
     )
-    park_api.release(item_id)
     sato_api = pair.client("JPN", "sato")
-    held = _until(
-        lambda: [h for h in sato_api.holdings() if h["item_id"] == item_id], "JPN's holding"
-    )[0]
 
     # 1. kim publishes for a purpose no one on KOR's node has a need-to-know for: the publish
     #    form comes back with the node's refusal in Korean.
