@@ -13,8 +13,9 @@ from tests.store.store_fixtures import ENDS, NOW, SCHEMES, holding, label, later
 
 from gsomia.errors import StoreDamaged
 from gsomia.seal.at_rest import Vault
-from gsomia.store import db, holdings
+from gsomia.store import db, disposals, holdings
 from gsomia.store.db import make_engine, migrate
+from gsomia.store.tables import disposals as disposals_table
 from gsomia.store.tables import held_cards
 from gsomia.store.tables import holdings as holdings_table
 from gsomia.treaty.classification import DECLASSIFIED, DeclassifiedHolding
@@ -405,24 +406,66 @@ def test_a_holdings_terms_moved_with_their_columns_onto_another_row_are_damage(
         assert set(holdings.by_ids(conn, ["h3"], VAULT)) == {"h3"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,  # DID NOT RAISE: read as held, nothing else failing
-    reason="left by ADR 0134 and 0136: seals bind values to a row, not to a version",
-)
-def test_a_destroyed_holdings_row_put_back_whole_from_before_is_damage(engine: Engine) -> None:
-    """Found by the attack on ADR 0134, not fixed (ADR 0136): a writer of the database who
-    kept h1's row from before its destruction (a backup, a dump) and writes it back whole,
-    columns, sealed terms, envelope and wrapped data key together, has a holding the node
-    reads as held again, its content opening under the data key that still unwraps. Nothing
-    in the row can tell its past from its present; the destruction's record and the log can."""
+@pytest.mark.parametrize("state", ["destroyed", "returned"])
+def test_a_destroyed_holdings_row_put_back_whole_from_before_is_damage(
+    engine: Engine, state: str
+) -> None:
+    """Found by the attack on ADR 0134, left by ADR 0136, fixed by ADR 0139: a writer of the
+    database who kept h1's row from before its destruction or return (a backup, a dump) and
+    writes it back whole, columns, sealed terms, envelope and wrapped data key together, had a
+    holding the node read as held again, its content opening under the data key that still
+    unwraps. Nothing in the row can tell its past from its present; its disposal's record,
+    read beside it by every read, can."""
     with engine.connect() as conn:
         before = dict(
             conn.execute(select(holdings_table).where(holdings_table.c.id == "h1")).one()._mapping
         )
     with engine.begin() as conn:
-        holdings.empty(conn, "h1", "destroyed", VAULT)
+        holdings.empty(conn, "h1", state, VAULT)
+    with engine.connect() as conn:
+        scanned = holdings.page(conn, VAULT, after=None, limit=10, where=ListFilter())
     del before["id"]
     _changed(engine, "h1", **before)
-    with engine.connect() as conn, pytest.raises(StoreDamaged, match="h1"):
-        holdings.get(conn, "h1", VAULT)
+    _every_read(engine, "h1")
+    with engine.connect() as conn:
+        match = f"holding h1 reads as held but was {state}"
+        with pytest.raises(StoreDamaged, match=match):
+            holdings.completed(conn, scanned, VAULT)  # a TAXII page's second read
+        with pytest.raises(StoreDamaged, match=match):
+            holdings.of_originator(conn, FIRST.originator, VAULT)
+        assert set(holdings.by_ids(conn, ["h2", "h3"], VAULT)) == {"h2", "h3"}  # the rest reads
+    with engine.begin() as conn, pytest.raises(StoreDamaged, match=match):
+        holdings.empty(conn, "h1", "destroyed", VAULT)  # never disposed of twice
+
+
+def test_a_disposal_record_saying_anything_but_the_rows_state_is_damage(engine: Engine) -> None:
+    """The record is the node's, written once: one edited to say "held", or a state the
+    row does not say, is damage too (`disposals.contradicted`)."""
+    with engine.begin() as conn:
+        holdings.empty(conn, "h1", "destroyed", VAULT)
+    for said in ("held", "returned"):
+        with engine.begin() as conn:
+            conn.execute(update(disposals_table).values(state=said))
+        with engine.connect() as conn, pytest.raises(StoreDamaged, match="h1 reads as destroyed"):
+            holdings.get(conn, "h1", VAULT)
+
+
+@pytest.mark.parametrize(
+    ("state", "disposed", "contradicted"),
+    [
+        ("held", None, False),
+        ("destroyed", None, False),  # from before the record (the migration records these)
+        ("destroyed", "destroyed", False),
+        ("returned", "returned", False),
+        ("held", "destroyed", True),  # put back from before its destruction
+        ("held", "returned", True),
+        ("returned", "destroyed", True),
+        ("destroyed", "returned", True),
+        ("held", "held", True),  # no record the node writes
+        ("destroyed", "held", True),
+    ],
+)
+def test_a_row_contradicts_its_disposal_unless_it_says_that_disposal(
+    state: str, disposed: str | None, contradicted: bool
+) -> None:
+    assert disposals.contradicted(state, disposed) is contradicted

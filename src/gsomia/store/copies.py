@@ -11,7 +11,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, func, select, update
 
+from gsomia.store import disposals
 from gsomia.store.tables import copies
+
+#: Every column of a copy, and its disposal's record, checked on each read (ADR 0139).
+_WHOLE = select(copies, disposals.disposed_state(disposals.COPY, copies.c.id))
 
 #: The kinds numbered per holding: copies and translations (a derivative is a new item).
 REPRODUCED = ("copy", "translation")
@@ -51,8 +55,16 @@ def insert(
     )
 
 
+def _checked(row: Row[Any]) -> Row[Any]:
+    """The row, unless it contradicts its disposal: StoreDamaged for a copy put back from
+    before its destruction or return (ADR 0139)."""
+    disposals.check(disposals.COPY, row.id, row.state, row.disposed)
+    return row
+
+
 def get(conn: Connection, copy_id: str) -> Row[Any] | None:
-    return conn.execute(select(copies).where(copies.c.id == copy_id)).first()
+    row = conn.execute(_WHOLE.where(copies.c.id == copy_id)).first()
+    return None if row is None else _checked(row)
 
 
 def reproductions(conn: Connection, holding_id: str) -> int:
@@ -64,13 +76,15 @@ def reproductions(conn: Connection, holding_id: str) -> int:
 
 def every(conn: Connection) -> list[Row[Any]]:
     """Every reproduction, in any state, the oldest first."""
-    return list(conn.execute(select(copies).order_by(copies.c.made_at, copies.c.id)))
+    return [_checked(row) for row in conn.execute(_WHOLE.order_by(copies.c.made_at, copies.c.id))]
 
 
 def live(conn: Connection) -> list[dict[str, Any]]:
     """Every reproduction not destroyed, as plain dicts."""
-    rows = conn.execute(select(copies).where(copies.c.state != "destroyed")).mappings()
-    return [dict(row) for row in rows]
+    rows = conn.execute(_WHOLE.where(copies.c.state != "destroyed"))
+    return [
+        {k: v for k, v in _checked(row)._mapping.items() if k != disposals.COLUMN} for row in rows
+    ]
 
 
 def remark(conn: Connection, copy_id: str, level: str, label: Mapping[str, Any]) -> None:
@@ -80,7 +94,9 @@ def remark(conn: Connection, copy_id: str, level: str, label: Mapping[str, Any])
 
 
 def empty(conn: Connection, copy_ids: Collection[str], state: str) -> None:
-    """Erase the content of `copy_ids`, now `state` (destroyed or returned)."""
+    """Erase the content of `copy_ids`, now `state` (destroyed or returned), and record their
+    disposal, the witness a row put back from before contradicts (ADR 0139)."""
     if copy_ids:
         query = update(copies).where(copies.c.id.in_(list(copy_ids)))
         conn.execute(query.values(content=b"", state=state))
+        disposals.record(conn, disposals.COPY, copy_ids, state)

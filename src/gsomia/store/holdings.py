@@ -38,6 +38,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from gsomia.errors import StoreDamaged, VerificationError
 from gsomia.labels import canonical_json, label_from_obj
 from gsomia.seal.at_rest import TEXT_PREFIX, DataKey, Vault, is_sealed, is_sealed_text
+from gsomia.store import disposals
 from gsomia.store.items import handling_terms_of
 from gsomia.store.tables import held_cards, holdings
 from gsomia.treaty.classification import DECLASSIFIED, DeclassifiedHolding
@@ -257,6 +258,7 @@ def _record(
     row: Row[Any] | RowMapping | Mapping[str, Any], vault: Vault, *, titled: bool = True
 ) -> HoldingRecord:
     m = row._mapping if isinstance(row, Row) else row
+    disposals.check(disposals.HOLDING, m["id"], m["state"], m[disposals.COLUMN])
     title, original_label, local_label, binding = _described(m, vault, titled=titled)
     return HoldingRecord(
         id=m["id"],
@@ -295,11 +297,16 @@ def from_row(row: Row[Any] | RowMapping, vault: Vault) -> HoldingRecord:
 
 # Reading ------------------------------------------------------------------------------------
 
+#: Beside each holding read, its disposal's record, one primary-key lookup in the same query:
+#: a row put back from before its disposal contradicts it (ADR 0139).
+_DISPOSED = disposals.disposed_state(disposals.HOLDING, holdings.c.id)
+
 
 def whole() -> Select[Any]:
-    """Every column of a holding, with the card that verified it (stored once, ADR 0096)."""
+    """Every column of a holding, with the card that verified it (stored once, ADR 0096) and
+    its disposal's record (`disposals.disposed_state`: `_record` checks the row against it)."""
     card = held_cards.c.card.label("sender_card")
-    return select(holdings, card).join_from(
+    return select(holdings, card, _DISPOSED).join_from(
         holdings, held_cards, holdings.c.sender_card_digest == held_cards.c.digest
     )
 
@@ -336,9 +343,12 @@ Place = tuple[datetime, str]
 
 #: What a list reads of a holding: not its envelope, nor the card that verified it.
 _LISTED = [
-    column
-    for column in holdings.c
-    if column.name not in ("envelope", "binding", "local_label", "stix")
+    *(
+        column
+        for column in holdings.c
+        if column.name not in ("envelope", "binding", "local_label", "stix")
+    ),
+    _DISPOSED,
 ]
 
 
@@ -510,6 +520,7 @@ def completed(
         holdings.c.state,
         holdings.c.local_level,
         holdings.c.sender_card_digest,
+        _DISPOSED,
         *rest,
     ).where(holdings.c.id.in_([record.id for record in records]))
     rows = {row.id: row._mapping for row in conn.execute(query)}
@@ -521,6 +532,7 @@ def completed(
         m = rows.get(record.id)
         if m is None or m["sender_card_digest"] not in cards:
             continue
+        disposals.check(disposals.HOLDING, record.id, m["state"], m[disposals.COLUMN])
         local, title = m["local_label"], record.title
         if m["stix"] is None and _sealed_at_rest(m, vault):  # rebuilt: title and labels
             key = vault.metadata_key(m["id"])
@@ -672,8 +684,10 @@ def _values(record: HoldingRecord) -> dict[str, Any]:
 def empty(conn: Connection, holding_id: str, state: str, vault: Vault) -> None:
     """Destroyed or returned (`state`): the envelope and its data key are erased (crypto-
     erasure: a copy of the sealed envelope left anywhere no longer opens), the record stays,
-    its state sealed with its other terms (ADR 0134)."""
-    _decide(conn, holding_id, vault, envelope=b"", data_key=None, stix=None, state=state)
+    its state sealed with its other terms (ADR 0134), and its disposal recorded, the witness
+    a row put back from before contradicts (ADR 0139)."""
+    if _decide(conn, holding_id, vault, envelope=b"", data_key=None, stix=None, state=state):
+        disposals.record(conn, disposals.HOLDING, [holding_id], state)
 
 
 def set_approved_purposes(
@@ -684,23 +698,27 @@ def set_approved_purposes(
     _decide(conn, holding_id, vault, approved_purposes=sorted(purposes))
 
 
-def _decide(conn: Connection, holding_id: str, vault: Vault, **values: Any) -> None:
+def _decide(conn: Connection, holding_id: str, vault: Vault, **values: Any) -> bool:
     """Write `values` to the holding, its sealed terms rewritten to say them. The row is read
     locked (PostgreSQL: an approval and a disposal at once must not each seal the other's
     column as it was) and checked first: a column a writer changed is StoreDamaged here, never
-    sealed as the node's own decision. No such holding: nothing to write."""
+    sealed as the node's own decision, and so is a row put back from before its disposal (ADR
+    0139). Whether there was such a holding to write to."""
     query = select(holdings.c.id, holdings.c.title, holdings.c.terms, *_DECIDED_COLUMNS)
     row = conn.execute(query.where(holdings.c.id == holding_id).with_for_update()).first()
     if row is None:
-        return
+        return False
     m = row._mapping
+    disposed = disposals.of_subjects(conn, disposals.HOLDING, [holding_id]).get(holding_id)
+    disposals.check(disposals.HOLDING, holding_id, m["state"], disposed)
     if not _sealed_at_rest(m, vault):  # a row from before ADR 0075, read by the node's pass
         conn.execute(update(holdings).where(holdings.c.id == holding_id).values(**values))
-        return
+        return True
     key = vault.metadata_key(holding_id)
     _decided_as_sealed(m, key, vault)
     terms = _sealed_terms(key, {**m, **values})
     conn.execute(update(holdings).where(holdings.c.id == holding_id).values(**values, terms=terms))
+    return True
 
 
 _DECIDED_COLUMNS = [holdings.c[name] for name in DECIDED]

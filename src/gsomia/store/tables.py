@@ -409,6 +409,16 @@ destructions = Table(
     Column("record", JSON, nullable=False),
 )
 
+disposals = Table(
+    "disposals",
+    metadata,
+    # One row per holding or copy disposed of, written with its emptying and never changed:
+    # the second witness that a row put back from before its disposal contradicts (ADR 0139).
+    Column("subject_kind", String(16), primary_key=True),  # holding | copy
+    Column("subject_id", String(64), primary_key=True),
+    Column("state", String(16), nullable=False),  # destroyed | returned
+)
+
 hub_rules = Table(
     "hub_rules",
     metadata,

@@ -527,6 +527,8 @@ ERROR_REASONS: dict[str, str] = {
     ),
     "holding_field_altered": "holding {holding}'s {fields} is not what its sealed terms say",
     "holding_fields_altered": "holding {holding}'s {fields} are not what its sealed terms say",
+    "holding_put_back": "holding {holding} reads as {state} but was {disposed}",
+    "copy_put_back": "copy {copy} reads as {state} but was {disposed}",
     "holding_marking_altered": "holding {holding}'s marking '{marking}' is not its sealed label's",
     "holding_purpose_altered": "holding {holding}'s purpose '{purpose}' is not its sealed label's",
     "holding_in_clear": (
