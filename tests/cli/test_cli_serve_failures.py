@@ -116,3 +116,15 @@ def test_several_processes_on_sqlite_are_refused_saying_why(
     line = one_error(done)
     assert "needs PostgreSQL" in line
     assert "SQLite" in line
+
+
+def test_the_consoles_own_refusal_is_said_in_the_language_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # ADR 0141: the console's own refusals (`cli/`) are coded too, not only the node's.
+    monkeypatch.delenv("GSOMIA_URL", raising=False)
+    monkeypatch.delenv("GSOMIA_TOKEN", raising=False)
+    done = gsomia("--language", "ko", "item", "list")
+    assert done.returncode == exit_code(UsageError("")), done.stderr
+    assert one_error(done) == "error: 어느 노드에 누구로 접속하는지 지정해야 함"
+    assert "en: say which node and who you are" in done.stderr

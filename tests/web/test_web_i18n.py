@@ -42,11 +42,14 @@ GSOMIA = Path(reasons.__file__).parent.parent
 #: the pages', the labels' (what a form's post reaches), the gate's, the store's (a damaged
 #: database, the sign-in's wait) and a partner's binding that does not verify (a rejection
 #: the audit page lists, ADR 0135).
+PAGES = ["treaty", "node", "web", "labels", "app", "store"]
+#: ... and those the API's problem body, TAXII's error message and the console say (ADR 0141).
+PACKAGES = [*PAGES, "ledger", "exchange", "stix", "api", "cli"]
 WALKED = sorted(
     [
         *(
             str(path.relative_to(GSOMIA))
-            for package in ("treaty", "node", "web", "labels", "app", "store")
+            for package in PACKAGES
             for path in (GSOMIA / package).rglob("*.py")
         ),
         "seal/binding.py",
@@ -67,6 +70,11 @@ def test_the_walk_finds_the_reasons() -> None:
     assert "'xq' is not a date" in sentences  # web.forms, an InputError
     assert "xq is not a node home (no config.toml)" in sentences  # node.home, a UsageError
     assert "sign in first" in sentences  # web.auth, the pages' LoginRequired
+    # The log's, the exchange's, TAXII's and the console's (ADR 0141).
+    assert "the consistency proof is empty" in sentences  # ledger.merkle, a VerificationError
+    assert "xq is not a gsomia bundle" in sentences  # exchange.bundle, a DamagedBundle
+    assert "limit is a whole number" in sentences  # api.taxii, an InputError
+    assert "say which node and who you are" in sentences  # cli.common, a UsageError
     assert len(SAID) > 500
 
 

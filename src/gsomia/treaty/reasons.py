@@ -624,6 +624,11 @@ _WORDS = {
     "index",
     "last",
     "stamp",
+    # Of the log's, the exchange's and the console's errors (ADR 0141).
+    "signer",
+    "type_name",
+    "start",
+    "end",
 }
 #: A SPIF's tag set as a problem names it: quoted (`repr`), so "{category} {value}" splits where
 #: the quotes end.
