@@ -6,6 +6,8 @@ Error
 │   ├── NotFound        the thing asked for does not exist here
 │   ├── Conflict        the request contradicts the current state (illegal transition, duplicate)
 │   ├── TooLarge        a body over the cap of its route, refused before it is read whole
+│   ├── NotAcceptable   the client accepts no media type the route answers in
+│   ├── UnsupportedMediaType  a body in a media type the route does not read
 │   └── DamagedBundle   a courier bundle damaged or truncated in transit: nothing is stored
 ├── Unauthenticated     no valid credential came with the request
 ├── VerificationError   a signature, binding, proof or envelope did not verify; no oracle
@@ -57,6 +59,18 @@ class TooLarge(InputError):
     """A request body exceeds the cap of its route (`gsomia.app.doors`)."""
 
     code = "too_large"
+
+
+class NotAcceptable(InputError):
+    """The request's Accept takes no media type the route answers in (TAXII 2.1: 406)."""
+
+    code = "not_acceptable"
+
+
+class UnsupportedMediaType(InputError):
+    """A body in a media type the route does not read (TAXII 2.1: 415)."""
+
+    code = "unsupported_media_type"
 
 
 class DamagedBundle(InputError):
@@ -136,6 +150,8 @@ _HTTP_STATUS: dict[type[Error], int] = {
     NotFound: 404,
     Conflict: 409,
     TooLarge: 413,
+    NotAcceptable: 406,
+    UnsupportedMediaType: 415,
     Unauthenticated: 401,
     VerificationError: 422,
     PolicyDenied: 403,

@@ -62,7 +62,8 @@ def test_a_posts_status_keeps_no_more_than_a_stix_id_of_each_refused_object(site
 def test_an_envelope_nested_past_the_parsers_depth_is_bad_input(site: Site) -> None:
     api = site.clients["JPN"]
     deep = '{"objects": ' + "[" * 100_000 + "]" * 100_000 + "}"
-    answer = api.post(_objects_url(site), content=deep, headers=site.auth("suzuki"))
+    headers = {**site.auth("suzuki"), "Content-Type": "application/taxii+json;version=2.1"}
+    answer = api.post(_objects_url(site), content=deep, headers=headers)
     assert answer.status_code == 400
 
 
@@ -87,7 +88,8 @@ def test_a_status_is_read_by_its_poster_and_an_officer_and_no_one_else(site: Sit
     found = taxii.collection(node, site.cast.user("JPN", "sato"), AGREEMENT, LAUNCH)
     url = f"/taxii2/{AGREEMENT}/collections/{found.id}/objects/"
     marked = {**INDICATOR, "extensions": {EXTENSION_ID: {"classification": "秘"}}}
-    posted = api.post(url, json={"objects": [marked]}, headers=site.auth("sato"))
+    headers = {**site.auth("sato"), "Content-Type": "application/taxii+json;version=2.1"}
+    posted = api.post(url, content=json.dumps({"objects": [marked]}), headers=headers)
     assert posted.status_code == 202, posted.text
     status = posted.json()
     assert (status["status"], status["success_count"]) == ("complete", 1)

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from gsomia.api.deps import NodeDep, current_user
-from gsomia.errors import InputError, Unauthenticated
+from gsomia.errors import InputError, NotAcceptable, Unauthenticated, UnsupportedMediaType
 from gsomia.node import taxii
 from gsomia.node.runtime import Node
 from gsomia.node.sharing import Handed
@@ -51,16 +51,68 @@ _WHY = {
     401: "no valid credential (Basic or bearer)",
     403: "refused by a rule, with its article",
     404: "not found, or not yours to see",
+    405: "the resource does not take this method",
+    406: "the Accept header takes no application/taxii+json;version=2.1",
     409: "conflicts with the current state",
     413: "the body is over the TAXII door's cap",
+    415: "a post that is not application/taxii+json;version=2.1",
     422: "the request does not fit its schema",
     429: "too many password checks at once; retry after Retry-After",
     503: "a dependency is unavailable; retry later",
 }
 
+
+def _media_types(header: str) -> list[tuple[str, dict[str, str]]]:
+    """The media types (lower case) and their parameters of an Accept or Content-Type value.
+    Hand-written: the stack parses neither (Starlette keeps headers as text)."""
+    found = []
+    for part in header.split(","):
+        kind, *params = (p.strip() for p in part.split(";"))
+        named = dict(p.partition("=")[::2] for p in params if "=" in p)
+        found.append(
+            (kind.lower(), {k.strip().lower(): v.strip().strip('"') for k, v in named.items()})
+        )
+    return found
+
+
+def _is_taxii_21(kind: str, params: dict[str, str]) -> bool:
+    # No version names the latest TAXII, 2.1 (TAXII 2.1 section 1.6.8.1).
+    return kind == "application/taxii+json" and params.get("version", "2.1") == "2.1"
+
+
+def _takes_taxii_21(accept: str) -> bool:
+    for kind, params in _media_types(accept):
+        if params.get("q", "1").strip() in {"0", "0.0", "0.00", "0.000"}:
+            continue
+        if kind in {"*/*", "application/*"} or _is_taxii_21(kind, params):
+            return True
+    return False
+
+
+def negotiated(request: Request) -> None:
+    """What TAXII 2.1 says of media types (section 1.6.8): a request whose Accept takes no
+    TAXII 2.1 is 406; a post whose body is not TAXII 2.1 is 415, before the body is read as
+    an envelope. No Accept takes anything (RFC 9110 section 12.5.1)."""
+    accept = request.headers.get("accept")
+    if accept is not None and not _takes_taxii_21(accept):
+        raise NotAcceptable(
+            f"this server answers in {TAXII_MEDIA_TYPE} only, which the Accept header does "
+            "not take",
+            hint=f"send Accept: {TAXII_MEDIA_TYPE}",
+        )
+    if request.method == "POST":
+        sent = request.headers.get("content-type", "")
+        if not any(_is_taxii_21(kind, params) for kind, params in _media_types(sent)[:1]):
+            raise UnsupportedMediaType(
+                f"a TAXII post is {TAXII_MEDIA_TYPE}, not {sent or 'a body of no media type'}",
+                hint=f"send Content-Type: {TAXII_MEDIA_TYPE}",
+            )
+
+
 router = APIRouter(
     prefix=PREFIX,
     tags=["taxii"],
+    dependencies=[Depends(negotiated)],
     responses={status: {"model": TaxiiError, "description": why} for status, why in _WHY.items()},
 )
 
@@ -153,6 +205,15 @@ def _added_after(value: str | None) -> datetime | None:
     return moment
 
 
+def _limit(value: str | None) -> int | None:
+    """A page's `limit`: a whole number of at least 1 (TAXII 2.1 section 3.4.1), or None."""
+    if value is None:
+        return None
+    if not value.isdecimal() or int(value) < 1:
+        raise InputError(f"limit {value[:20]!r} is not a whole number of at least 1")
+    return int(value)
+
+
 def _page(
     node: Node,
     user: UserRecord,
@@ -162,10 +223,7 @@ def _page(
 ) -> Page:
     params = request.query_params
     match = match_of(params)
-    try:
-        limit = int(params["limit"]) if "limit" in params else None
-    except ValueError:
-        raise InputError("limit is a whole number") from None
+    limit = _limit(params.get("limit"))
     found = taxii.collection(node, user, root, collection_id)
     return taxii.objects_page(
         node,

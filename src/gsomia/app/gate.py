@@ -30,7 +30,13 @@ from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gsomia.api.errors import problem
+from gsomia.api.errors import (
+    TAXII_ERROR_MEDIA_TYPE,
+    TAXII_PREFIX,
+    problem,
+    taxii_headers,
+    taxii_problem,
+)
 from gsomia.app.doors import Door
 from gsomia.errors import Error, RateLimited, TooLarge, Unauthenticated, http_status
 
@@ -167,10 +173,16 @@ async def _answer(send: Send, scope: Scope, error: Error) -> None:
         "request refused at the gate",
         extra={"path": scope["path"], "status": status, "error": error.code},
     )
-    headers: list[tuple[bytes, bytes]] = [(b"content-type", b"application/json")]
+    headers: list[tuple[bytes, bytes]]
+    if scope["path"].startswith(TAXII_PREFIX):  # a tool reads a TAXII error message (ADR 0138)
+        headers = [(b"content-type", TAXII_ERROR_MEDIA_TYPE.encode())]
+        headers += [(k.lower().encode(), v.encode()) for k, v in taxii_headers(status).items()]
+        content = json.dumps(taxii_problem(error, status)).encode()
+    else:
+        headers = [(b"content-type", b"application/json")]
+        content = json.dumps(problem(error)).encode()
     if isinstance(error, RateLimited):
         headers.append((b"retry-after", str(max(1, round(error.retry_after))).encode()))
-    content = json.dumps(problem(error)).encode()
     headers.append((b"content-length", str(len(content)).encode()))
     start: dict[str, Any] = {"type": "http.response.start", "status": status, "headers": headers}
     await send(start)

@@ -355,6 +355,14 @@ ERROR_REASONS: dict[str, str] = {
     "name_or_password_wrong": "the name or password is wrong",
     "taxii_post_batch": "post 1 to {limit} objects at a time",
     "taxii_next_unknown": "`next` is not a position this server handed out",
+    # api/taxii.py, api/errors.py: what TAXII 2.1 says of media types, limits, routes
+    "taxii_not_acceptable": (
+        "this server answers in {media_type} only, which the Accept header does not take"
+    ),
+    "taxii_unsupported_media_type": "a TAXII post is {media_type}, not {sent}",
+    "taxii_limit_positive": "limit {value} is not a whole number of at least 1",
+    "taxii_no_resource": "no TAXII resource at {path}",
+    "taxii_method_not_allowed": "the TAXII resource at {path} does not take this method",
     # node/throttle.py
     "allowance_admits_none": "a peer allowance of {rate}/s with a burst of {burst} admits no one",
     "too_many_requests": "too many requests from {sender}: over {rate} a second",
