@@ -233,6 +233,7 @@ def taxii_pages(
     with httpx.Client(auth=auth, verify=trust(cacert), headers=headers, timeout=60) as http:
         wanted = _taxii_collection(http, root, collection)
         params: dict[str, Any] = {"limit": per_page}
+        seen: set[str] = set()
         while True:
             answer = http.get(f"{root}collections/{wanted}/objects/", params=params)
             if answer.status_code != 200:
@@ -240,11 +241,33 @@ def taxii_pages(
                     f"the TAXII server answered {answer.status_code}: {answer.text[:200]}",
                     hint="check the URL, the collection and the credentials",
                 )
-            envelope = answer.json()
-            yield list(envelope.get("objects", []))
-            if not envelope.get("more") or not envelope.get("next"):
+            envelope = _taxii_json(answer, "an envelope")
+            objects = envelope.get("objects", [])
+            if not isinstance(objects, list):
+                raise InputError(f"the TAXII server at {root} sent objects that are not a list")
+            yield objects
+            next_ = envelope.get("next")
+            if not envelope.get("more") or not next_:
                 return
-            params = {"limit": per_page, "next": envelope["next"]}
+            # A server that hands out a position twice would be paged for ever.
+            if not isinstance(next_, str) or next_ in seen:
+                raise InputError(f"the TAXII server at {root} sent a next it sent before")
+            seen.add(next_)
+            params = {"limit": per_page, "next": next_}
+
+
+def _taxii_json(answer: httpx.Response, what: str) -> dict[str, Any]:
+    """The JSON object a TAXII server answered, or InputError naming what it was not: a
+    tool's answer is input from outside, and junk ends the pull with a reason, not a
+    traceback (ADR 0138)."""
+    where = str(answer.url)
+    try:
+        body = answer.json()
+    except ValueError:  # not JSON, or not UTF-8
+        raise InputError(f"the TAXII server at {where} sent {what} that is not JSON") from None
+    if not isinstance(body, dict):
+        raise InputError(f"the TAXII server at {where} sent {what} that is not a JSON object")
+    return body
 
 
 def _taxii_collection(http: httpx.Client, root: str, collection: str) -> str:
@@ -254,9 +277,16 @@ def _taxii_collection(http: httpx.Client, root: str, collection: str) -> str:
             f"the TAXII server answered {answer.status_code} for its collections",
             hint="check the API root URL and the credentials",
         )
-    for found in answer.json().get("collections", []):
-        if collection in (found.get("id"), found.get("title")):
-            return str(found["id"])
+    found = _taxii_json(answer, "a collections list").get("collections", [])
+    if not isinstance(found, list):
+        raise InputError(f"the TAXII server at {root} sent collections that are not a list")
+    for entry in found:
+        if not isinstance(entry, dict):
+            continue
+        if collection in (entry.get("id"), entry.get("title")):
+            if not isinstance(entry.get("id"), str) or not entry["id"]:
+                raise InputError(f"the TAXII server at {root} names {collection!r} without an id")
+            return str(entry["id"])
     raise NotFound(f"no collection {collection!r} at {root}", hint="name it by id or title")
 
 
