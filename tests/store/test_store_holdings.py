@@ -243,8 +243,8 @@ class _Captured:
         self.dialect = engine.dialect
         self.statement: Any = None
 
-    def execute(self, statement: Any) -> list[Any]:
-        self.statement = statement
+    def execute(self, statement: Any, params: dict[str, Any] | None = None) -> list[Any]:
+        self.statement = statement if params is None else statement.params(params)
         return []
 
 
