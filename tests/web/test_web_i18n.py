@@ -73,7 +73,7 @@ def test_the_walk_finds_the_reasons() -> None:
     # The log's, the exchange's, TAXII's and the console's (ADR 0141).
     assert "the consistency proof is empty" in sentences  # ledger.merkle, a VerificationError
     assert "xq is not a gsomia bundle" in sentences  # exchange.bundle, a DamagedBundle
-    assert "limit is a whole number" in sentences  # api.taxii, an InputError
+    assert "the envelope is not JSON" in sentences  # api.taxii, an InputError
     assert "say which node and who you are" in sentences  # cli.common, a UsageError
     assert len(SAID) > 500
 

@@ -719,7 +719,6 @@ ERROR_REASONS: dict[str, str] = {
     "added_after_not_time": "added_after '{value}' is not a timestamp",
     "envelope_no_objects": "the envelope has no objects list",
     "envelope_not_json": "the envelope is not JSON",
-    "taxii_limit_whole": "limit is a whole number",
     "basic_credentials_base64": "the Basic credentials are not base64 of name:password",
     # cli/ (the console's own refusals of what was typed)
     "since_not_time": "--since '{value}' is not a date or time",
