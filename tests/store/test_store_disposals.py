@@ -106,3 +106,28 @@ def test_the_rows_disposed_of_before_0029_are_recorded_as_their_state_says(
         assert disposals.of_subjects(conn, disposals.COPY, ["c0", "c1"]) == {"c1": "destroyed"}
     command.downgrade(config, "0028")
     engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("logged", "found", "named"),
+    [
+        ({"h1": "destroyed"}, {"h1": "destroyed"}, []),
+        (
+            {"h1": "destroyed", "m1": "returned"},
+            {"h1": "held"},
+            ["h1 (reads as held, logged destroyed)"],
+        ),
+        ({"h1": "returned"}, {"h1": "destroyed"}, ["h1 (reads as destroyed, logged returned)"]),
+        ({"h1": "destroyed"}, {}, []),  # stored nowhere: nothing reads it as held
+        ({}, {"h1": "held"}, []),  # never disposed of
+        (
+            {"c2": "destroyed", "c1": "destroyed"},
+            {"c1": "held", "c2": "held"},
+            ["c1 (reads as held, logged destroyed)", "c2 (reads as held, logged destroyed)"],
+        ),
+    ],
+)
+def test_what_the_verified_log_records_disposed_of_and_the_database_reads_otherwise(
+    logged: dict[str, str], found: dict[str, str], named: list[str]
+) -> None:
+    assert disposals.against_log(logged, found) == named

@@ -51,6 +51,7 @@ def verify(home: HomeOpt) -> None:
         f"checkpoints   {report.checkpoints} verified",
         f"cosigned      {cosigned}",
         f"access_log    {listed}",
+        f"disposals     {report.disposed} the log records, each still disposed of",
     ]
     console.print(Panel.fit("\n".join(lines), title="[green]log verified[/]", border_style="green"))
 

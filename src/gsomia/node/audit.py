@@ -11,7 +11,7 @@ rather than filing it under a guessed kind.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
@@ -119,6 +119,10 @@ EVENT_ACTIONS: Mapping[str, EventKind] = MappingProxyType(
 
 _ADMIN_KINDS = (EventKind.USER_ADMIN, EventKind.KEY_ADMIN, EventKind.AGREEMENT)
 
+#: The actions whose allowed decision disposes of its subjects (the holding, a return's
+#: notice, each copy it covers), and the state each leaves them in (R18, R31).
+DISPOSING: Mapping[str, str] = MappingProxyType({"destroy": "destroyed", "return": "returned"})
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -211,6 +215,18 @@ def record_event(conn: Connection, event: LogEvent) -> int:
     [index] = MerkleLog(conn).append([marked])
     access_log.add(conn, _rows([marked], [index]))
     return index
+
+
+def disposals_logged(events: Iterable[LogEvent]) -> dict[str, str]:
+    """Each subject the log records disposed of, with the state the disposal left it in: the
+    witness of a holding or copy put back from before its disposal that no writer of the
+    database can take away without breaking the cosigned log (ADR 0139)."""
+    disposed: dict[str, str] = {}
+    for event in events:
+        state = DISPOSING.get(str(event.body.get("action")))
+        if state is not None and event.body.get("allowed") is True:
+            disposed.update(dict.fromkeys(event.subjects, state))
+    return disposed
 
 
 def admin_event(

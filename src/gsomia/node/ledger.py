@@ -16,17 +16,19 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
-from gsomia.errors import UsageError
+from gsomia.errors import StoreDamaged, UsageError
 from gsomia.exchange.witness import log_origin, log_verifier
 from gsomia.ledger.audit import AuditReport, audit_naming_entry
 from gsomia.ledger.bundle import ProofBundle
 from gsomia.ledger.checkpoint import SignedCheckpoint
+from gsomia.ledger.events import LogEvent
 from gsomia.ledger.note import NoteVerifier
 from gsomia.ledger.note_keys import CallableSigner, CosignatureV1Signer, Ed25519NoteVerifier
 from gsomia.ledger.policy import LogPolicy
+from gsomia.node.audit import disposals_logged
 from gsomia.node.audit_rows import check_listing
 from gsomia.seal import IdentityCard, NodeKeys, node_note_key
-from gsomia.store import access_log, checkpoints
+from gsomia.store import access_log, checkpoints, copies, disposals, holdings
 from gsomia.store.merkle_log import MerkleLog, leaf_rows
 
 
@@ -104,3 +106,20 @@ def verify_listing(conn: Connection) -> tuple[int, int]:
     and how many predate `log_index` and so name no entry."""
     entries = ((index, entry) for index, entry, _, _ in leaf_rows(conn))
     return check_listing(entries, access_log.by_log_index(conn)), access_log.unproved(conn)
+
+
+def verify_disposals(conn: Connection) -> int:
+    """Check every holding and copy the (already verified) log records disposed of against
+    the database: StoreDamaged naming each that reads otherwise, put back from before its
+    disposal by a writer who took its `disposals` record away too (ADR 0139); how many of
+    those the log records disposed of are stored (and were checked)."""
+    logged = disposals_logged(LogEvent.decode(entry) for _, entry, _, _ in leaf_rows(conn))
+    found = {**copies.states_of(conn, logged), **holdings.states_of(conn, logged)}
+    named = disposals.against_log(logged, found)
+    if named:
+        raise StoreDamaged(
+            f"the verified log records the disposal of {', '.join(named)}",
+            hint="restore the database from a backup taken after the disposal; a row put back "
+            "from before its disposal is never read as held",
+        )
+    return len(found)

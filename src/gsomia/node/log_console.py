@@ -24,7 +24,7 @@ from gsomia.node.audit_rows import AlteredAccessLog
 from gsomia.node.cosigned_file import check_extends
 from gsomia.node.database import open_database
 from gsomia.node.home import CARD, retired_cards
-from gsomia.node.ledger import verify_listing, verify_log
+from gsomia.node.ledger import verify_disposals, verify_listing, verify_log
 from gsomia.seal import IdentityCard, parse_card
 from gsomia.store.ledger import LogStatus, SqlLog
 from gsomia.store.peers import pinned_cards
@@ -63,13 +63,16 @@ class VerifiedLog:
     cosigned: int | None  # size of the kept cosigned checkpoint it extends (None: none yet)
     listed: int  # access_log rows proved against their entries
     unproved: int  # access_log rows from before rows named their entry
+    disposed: int = 0  # holdings and copies it records disposed of, each still disposed of
 
 
 def verify(home: Path) -> VerifiedLog:
     """Recompute the log of the node at `home` and check every signed checkpoint against it;
     `TamperedLog` naming the first bad index if any entry was altered; that it still extends
     the cosigned checkpoint kept in the home (`RolledBackLog`); then every
-    `access_log` row against its entry (`AlteredAccessLog` naming the first that differs)."""
+    `access_log` row against its entry (`AlteredAccessLog` naming the first that differs);
+    then that every holding and copy it records disposed of is still (`StoreDamaged` naming
+    each put back from before, ADR 0139)."""
     with open_database(home, migrated=False) as db, db.reader.connect() as conn:
         card = home_card(home)
         origin = log_origin(card)
@@ -80,8 +83,9 @@ def verify(home: Path) -> VerifiedLog:
         partners = {nation: parse_card(raw) for nation, raw in pinned_cards(conn).items()}
         cosigned = check_extends(home, conn, verifiers, partners)
         listed, unproved = verify_listing(conn)
+        disposed = verify_disposals(conn)
     return VerifiedLog(
-        origin, report.size, report.root, report.checkpoints, cosigned, listed, unproved
+        origin, report.size, report.root, report.checkpoints, cosigned, listed, unproved, disposed
     )
 
 

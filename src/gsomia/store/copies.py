@@ -67,6 +67,20 @@ def get(conn: Connection, copy_id: str) -> Row[Any] | None:
     return None if row is None else _checked(row)
 
 
+def states_of(conn: Connection, copy_ids: Collection[str]) -> dict[str, str]:
+    """The state of each of `copy_ids` stored, by id (read in chunks of `CHUNK` ids)."""
+    ids, found = sorted(copy_ids), {}
+    for start in range(0, len(ids), CHUNK):
+        query = select(copies.c.id, copies.c.state)
+        rows = conn.execute(query.where(copies.c.id.in_(ids[start : start + CHUNK])))
+        found.update({str(i): str(state) for i, state in rows})
+    return found
+
+
+#: How many ids a query names at most (SQLite's limit on parameters is 32,766).
+CHUNK = 1000
+
+
 def reproductions(conn: Connection, holding_id: str) -> int:
     """How many copies and translations of `holding_id` were ever made (the next number - 1)."""
     query = select(func.count()).select_from(copies)

@@ -10,7 +10,7 @@ query), and `contradicted` decides: a row that does not say what its disposal sa
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Label, select
@@ -50,6 +50,18 @@ def _damaged(kind: str, subject_id: str, state: str, disposed: str) -> StoreDama
     if kind == HOLDING:
         return StoreDamaged(f"holding {subject_id} reads as {state} but was {disposed}", hint=_HINT)
     return StoreDamaged(f"copy {subject_id} reads as {state} but was {disposed}", hint=_HINT)
+
+
+def against_log(logged: Mapping[str, str], found: Mapping[str, str]) -> list[str]:
+    """What contradicts the verified log: each id `found` stored in a state (by id) whose
+    disposal `logged` records (by id, the state it left), as "id (reads as state, logged
+    disposal)", by id. A row stored nowhere contradicts nothing: its disposal's record and
+    the log remain."""
+    return [
+        f"{i} (reads as {found[i]}, logged {logged[i]})"
+        for i in sorted(found.keys() & logged.keys())
+        if contradicted(found[i], logged[i])
+    ]
 
 
 def disposed_state(kind: str, subject_id: ColumnElement[Any]) -> Label[Any]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from functools import lru_cache
@@ -590,6 +590,21 @@ def of_items(conn: Connection, item_ids: Sequence[str], vault: Vault) -> list[Ho
 
 def state_of(conn: Connection, holding_id: str) -> str | None:
     return conn.execute(select(holdings.c.state).where(holdings.c.id == holding_id)).scalar()
+
+
+def states_of(conn: Connection, holding_ids: Collection[str]) -> dict[str, str]:
+    """The state of each of `holding_ids` stored, by id (read in chunks the database's limit
+    on a query's parameters allows)."""
+    ids, found = sorted(holding_ids), {}
+    for start in range(0, len(ids), CHUNK):
+        query = select(holdings.c.id, holdings.c.state)
+        rows = conn.execute(query.where(holdings.c.id.in_(ids[start : start + CHUNK])))
+        found.update({str(i): str(state) for i, state in rows})
+    return found
+
+
+#: How many ids a query names at most (SQLite's limit on parameters is 32,766).
+CHUNK = 1000
 
 
 # Writing ------------------------------------------------------------------------------------

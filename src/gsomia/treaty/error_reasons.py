@@ -539,6 +539,7 @@ ERROR_REASONS: dict[str, str] = {
     "holding_fields_altered": "holding {holding}'s {fields} are not what its sealed terms say",
     "holding_put_back": "holding {holding} reads as {state} but was {disposed}",
     "copy_put_back": "copy {copy} reads as {state} but was {disposed}",
+    "log_disposals_contradicted": "the verified log records the disposal of {subjects}",
     "holding_marking_altered": "holding {holding}'s marking '{marking}' is not its sealed label's",
     "holding_purpose_altered": "holding {holding}'s purpose '{purpose}' is not its sealed label's",
     "holding_in_clear": (

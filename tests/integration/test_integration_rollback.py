@@ -1,0 +1,92 @@
+"""A holding destroyed through a real node's API, then put back whole from before with SQL by
+whoever may write its database (ADR 0139): the node's API refuses to read it, naming it, and
+`gsomia audit verify`, run as an auditor would, names it from the log once the writer took
+the disposal's record away too."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, select, update
+from tests.integration.conftest import MakeNet
+
+from gsomia.devnet import DevNet
+from gsomia.errors import Error
+from gsomia.node.assembly import assemble
+from gsomia.node.home import load_home
+from gsomia.node.runtime import Node
+from gsomia.store.tables import disposals, holdings
+
+pytestmark = pytest.mark.integration
+
+
+def _jpn(net: DevNet) -> Node:
+    return assemble(load_home(net.nodes["JPN"].home, net.passphrase))
+
+
+def _held(net: DevNet) -> str:
+    """An item KOR publishes and releases to JPN; JPN's holding of it, once delivered."""
+    kim = net.client("KOR", "kim")
+    item = kim.publish(
+        title="track R",
+        level="군사III급비밀",
+        releasable_to=["JPN"],
+        purpose="missile-warning",
+        text="report R",
+    )
+    net.client("KOR", "park").release(item)
+    sato = net.client("JPN", "sato")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        found = [h["id"] for h in sato.holdings() if h["item_id"] == item]
+        if found:
+            return str(found[0])
+        time.sleep(0.2)
+    pytest.fail("JPN never held the item")
+
+
+def test_a_destroyed_holding_put_back_with_sql_is_refused_and_named_by_verify(
+    make_net: MakeNet,
+) -> None:
+    net = make_net(("KOR", "JPN"))
+    net.start_all()
+    held = _held(net)
+    sato, tanaka = net.client("JPN", "sato"), net.client("JPN", "tanaka")
+    assert sato.read(held, purpose="missile-warning")[0] == b"report R"
+    jpn = _jpn(net)
+    try:
+        with jpn.engine.connect() as conn:
+            row = conn.execute(select(holdings).where(holdings.c.id == held)).one()
+        before: dict[str, Any] = dict(row._mapping)
+        destroyed = tanaka.post(
+            f"/api/v1/holdings/{held}/destroy", {"method": "burning", "officials": ["tanaka"]}
+        )
+        assert destroyed["state"] == "destroyed"
+        with jpn.engine.begin() as conn:
+            conn.execute(update(holdings).where(holdings.c.id == held).values(**before))
+        for read in (
+            lambda: sato.read(held, purpose="missile-warning"),
+            lambda: sato.holding(held),
+            sato.holdings,
+        ):
+            with pytest.raises(Error, match=f"holding {held} reads as held but was destroyed"):
+                read()
+        with jpn.engine.begin() as conn:
+            conn.execute(delete(disposals))
+    finally:
+        jpn.engine.dispose()
+    verified = subprocess.run(
+        [sys.executable, "-m", "gsomia", "audit", "verify", "--home", str(net.nodes["JPN"].home)],
+        env=net.env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert verified.returncode == 74, verified.stdout + verified.stderr  # StoreDamaged
+    said = " ".join(verified.stderr.split())
+    assert f"{held} (reads as held, logged destroyed)" in said, verified.stderr

@@ -1,0 +1,131 @@
+"""A holding and its copy destroyed through the node, then put back whole from before by
+whoever may write its database (ADR 0139): every read refuses them while their disposal's
+record stands, and `gsomia audit verify` names them from the cosignable log even once the
+writer took that record away too."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, select, update
+from tests.node.custody_fixtures import provide
+from tests.node.node_fixtures import Cast, build_cast
+from typer.testing import CliRunner
+
+from gsomia.cli import app
+from gsomia.errors import StoreDamaged
+from gsomia.ledger.events import EventKind, LogEvent
+from gsomia.node import read
+from gsomia.node.audit import disposals_logged
+from gsomia.node.control import disposal
+from gsomia.node.control.copies import make_copies
+from gsomia.node.control.inventory import dependants
+from gsomia.store.tables import copies, disposals, holdings
+
+runner = CliRunner()
+NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def cast(tmp_path: Path) -> Iterator[Cast]:
+    built = build_cast(tmp_path, ("KOR", "JPN"))
+    yield built
+    for node in built.nodes.values():
+        node.engine.dispose()
+
+
+def _rows(cast: Cast, holding_id: str, copy_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    with cast["JPN"].engine.connect() as conn:
+        held = conn.execute(select(holdings).where(holdings.c.id == holding_id)).one()
+        copied = conn.execute(select(copies).where(copies.c.id == copy_id)).one()
+    return dict(held._mapping), dict(copied._mapping)
+
+
+def _put_back(cast: Cast, held: dict[str, Any], copied: dict[str, Any]) -> None:
+    """What a writer of the database who kept both rows from before does: UPDATEs."""
+    with cast["JPN"].engine.begin() as conn:
+        conn.execute(update(holdings).where(holdings.c.id == held["id"]).values(**held))
+        conn.execute(update(copies).where(copies.c.id == copied["id"]).values(**copied))
+
+
+def _verify(cast: Cast, tmp_path: Path) -> Any:
+    return runner.invoke(app, ["audit", "verify", "--home", str(tmp_path / "jpn")])
+
+
+def test_a_destroyed_holding_and_copy_put_back_are_refused_and_named_by_verify(
+    cast: Cast, tmp_path: Path
+) -> None:
+    jpn, sato = cast["JPN"], cast.user("JPN", "sato")
+    held = provide(cast, content=b"track E: 39.0N 125.7E")
+    [copy] = make_copies(jpn, sato, held)
+    before = _rows(cast, held, copy.id)
+    disposal.destroy(
+        jpn,
+        cast.user("JPN", "tanaka"),
+        held,
+        method="shredding",
+        officials=["tanaka", "sato"],
+        dispose_dependants=True,
+    )
+    result = _verify(cast, tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "disposals     2 the log records, each still disposed of" in result.output
+    _put_back(cast, *before)
+    assert _rows(cast, held, copy.id) == before  # read back as it was: every seal opens
+    # While the disposal's record stands, every read refuses the holding and the copy.
+    with pytest.raises(StoreDamaged, match=f"holding {held} reads as held but was destroyed"):
+        read.read_holding(jpn, sato, held)
+    with (
+        jpn.reader.connect() as conn,
+        pytest.raises(StoreDamaged, match=f"copy {copy.id} reads as held but was destroyed"),
+    ):
+        dependants(conn, held)
+    # The writer takes the records away too: the reads cannot tell, the log can.
+    with jpn.engine.begin() as conn:
+        conn.execute(delete(disposals))
+    result = _verify(cast, tmp_path)
+    assert isinstance(result.exception, StoreDamaged), result.output
+    message = result.exception.message
+    assert f"{held} (reads as held, logged destroyed)" in message
+    assert f"{copy.id} (reads as held, logged destroyed)" in message
+
+
+def test_a_returned_holding_put_back_is_named_by_verify(cast: Cast, tmp_path: Path) -> None:
+    held = provide(cast)
+    with cast["JPN"].engine.connect() as conn:
+        before = dict(conn.execute(select(holdings).where(holdings.c.id == held)).one()._mapping)
+    disposal.return_holding(cast["JPN"], cast.user("JPN", "tanaka"), held)
+    with cast["JPN"].engine.begin() as conn:
+        conn.execute(update(holdings).where(holdings.c.id == held).values(**before))
+        conn.execute(delete(disposals))
+    result = _verify(cast, tmp_path)
+    assert isinstance(result.exception, StoreDamaged), result.output
+    assert f"{held} (reads as held, logged returned)" in result.exception.message
+
+
+def _event(action: str, allowed: bool, *subjects: str) -> LogEvent:
+    kind = EventKind.DESTRUCTION if action == "destroy" and allowed else EventKind.DECISION
+    return LogEvent(kind, NOW, "tanaka", subjects, {"action": action, "allowed": allowed})
+
+
+@pytest.mark.parametrize(
+    ("events", "disposed"),
+    [
+        ([_event("destroy", True, "h1", "c1")], {"h1": "destroyed", "c1": "destroyed"}),
+        (
+            [_event("return", True, "h2", "m1", "c2")],
+            {"h2": "returned", "m1": "returned", "c2": "returned"},
+        ),
+        ([_event("destroy", False, "h1"), _event("return", False, "h2")], {}),  # refused
+        ([_event("dispose", True, "h1"), _event("read", True, "h1")], {}),  # decided, not done
+        ([_event("copy", True, "h1", "c1")], {}),
+    ],
+)
+def test_the_log_records_disposed_of_what_an_allowed_destruction_or_return_names(
+    events: list[LogEvent], disposed: dict[str, str]
+) -> None:
+    assert disposals_logged(events) == disposed
