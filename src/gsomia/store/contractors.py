@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from gsomia.store.tables import (
     contractor_releases,
@@ -53,9 +53,14 @@ def add_staff(conn: Connection, row: Mapping[str, Any]) -> None:
     conn.execute(contractor_staff.insert(), [dict(row)])
 
 
+#: Asked once a request by every way out that decides many rows: built once (ADR 0137).
+_STAFF_MEMBER = select(contractor_staff).where(contractor_staff.c.user_name == bindparam("name"))
+
+
 def staff_member(conn: Connection, user_name: str) -> dict[str, Any] | None:
     """The register entry of `user_name`, if they work for a contractor facility."""
-    return _one(conn, select(contractor_staff).where(contractor_staff.c.user_name == user_name))
+    found = conn.execute(_STAFF_MEMBER, {"name": user_name}).first()
+    return None if found is None else dict(found._mapping)
 
 
 def register(conn: Connection, facility_id: str) -> list[dict[str, Any]]:
