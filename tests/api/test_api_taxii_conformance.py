@@ -136,3 +136,38 @@ def test_refusals_made_before_a_route_runs_are_taxii_error_messages(site: Site) 
     assert "GET" in gone.headers["allow"]  # Starlette names the first route's methods only
     # The rest of the node answers as it did.
     assert api.get("/api/v1/no/such", headers=site.auth("sato")).json().get("detail") == "Not Found"
+
+
+def test_date_added_headers_name_the_first_and_last_object_handed_over(site: Site) -> None:
+    """X-TAXII-Date-Added-First/Last (TAXII 2.1 sections 5.4-5.7) are the `date_added` of
+    the first and last object of the answer, as its manifest says them (no test asked before
+    the audit)."""
+    cast, api = site.cast, site.clients["JPN"]
+    for n in range(3):
+        item_id = cast.publish("KOR", "kim", title=f"track {n}", content=f"t{n}".encode())
+        cast.release("KOR", "park", item_id)
+        cast.deliver("KOR", "JPN")  # one at a time: a batch is received at one moment
+    url, headers = _objects_url(site), {**site.auth("sato"), "Accept": TAXII}
+    manifest_url = url.removesuffix("objects/") + "manifest/"
+    entries = api.get(manifest_url, params={"limit": 2}, headers=headers).json()["objects"]
+    assert len(entries) == 2
+    assert entries[0]["date_added"] < entries[1]["date_added"]
+    for answer in (
+        api.get(url, params={"limit": 2}, headers=headers),
+        api.get(manifest_url, params={"limit": 2}, headers=headers),
+    ):
+        assert answer.headers["X-TAXII-Date-Added-First"] == entries[0]["date_added"]
+        assert answer.headers["X-TAXII-Date-Added-Last"] == entries[1]["date_added"]
+    one = entries[1]["id"]
+    for answer in (
+        api.get(f"{url}{one}/", headers=headers),
+        api.get(f"{url}{one}/versions/", headers=headers),
+    ):
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["X-TAXII-Date-Added-First"] == entries[1]["date_added"]
+        assert answer.headers["X-TAXII-Date-Added-Last"] == entries[1]["date_added"]
+    later = api.get(url, params={"added_after": entries[0]["date_added"]}, headers=headers)
+    assert later.headers["X-TAXII-Date-Added-First"] == entries[1]["date_added"]
+    refused = api.get(url, headers={**site.auth("suzuki"), "Accept": TAXII})
+    assert refused.json() == {"more": False}
+    assert "X-TAXII-Date-Added-First" not in refused.headers

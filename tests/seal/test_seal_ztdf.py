@@ -91,7 +91,11 @@ def test_the_opentdf_reader_parses_the_container_and_its_policy() -> None:
     attributes = [a.attribute for a in policy.body.data_attributes]
     assert f"https://gsomia.kor/attr/item/value/{ITEM}" in attributes
     [assertion] = manifest.assertions
-    assert assertion.statement["schema"] == LABEL_SCHEMA
+    # Issue 17 names the URN; the constant alone would follow a typo in it (ADR 0138).
+    assert assertion.statement["schema"] == "urn:nato:stanag:4774:confidentialitymetadatalabel:1:0"
+    assert assertion.statement["format"] == "json-structured"
+    assert assertion.binding is not None
+    assert assertion.binding.method == "jws"
     assert assertion.statement["value"] == LABEL
 
 
