@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+from urllib.parse import quote
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
@@ -46,6 +47,9 @@ def test_a_reader_exports_a_container_and_only_a_reader_gets_its_key(cast: Cast,
     policy = json.loads(base64.b64decode(manifest["encryptionInformation"]["policy"]))
     names = [a["attribute"] for a in policy["body"]["dataAttributes"]]
     assert "https://gsomia.kor/attr/releasable-to/value/JPN" in names
+    # Both classifications as attributes (issue 17), each in its nation's namespace.
+    assert f"https://gsomia.kor/attr/classification/value/{quote('군사II급비밀')}" in names
+    assert f"https://gsomia.jpn/attr/classification/value/{quote('極秘')}" in names
     assert f"https://gsomia.jpn/attr/item/value/{held}" in names
     access = manifest["encryptionInformation"]["keyAccess"][0]
     assert access["url"] == KAS
