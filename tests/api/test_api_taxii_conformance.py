@@ -171,3 +171,28 @@ def test_date_added_headers_name_the_first_and_last_object_handed_over(site: Sit
     refused = api.get(url, headers={**site.auth("suzuki"), "Accept": TAXII})
     assert refused.json() == {"more": False}
     assert "X-TAXII-Date-Added-First" not in refused.headers
+
+
+def test_a_posts_status_names_each_object_taken_in_at_its_own_version(site: Site) -> None:
+    """A status's `successes` are status details whose `version` is the object's (TAXII 2.1
+    section 4.3.1: its `modified`, else `created`), not the moment of the post (found by the
+    audit: every success named the post's own time)."""
+    version = "2026-11-29T06:30:00.000Z"
+    obj = {
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": "indicator--5d0b4c6e-2f1a-4e8b-9c3d-7a6f5e4d3c2b",
+        "created": "2026-11-28T06:30:00.000Z",
+        "modified": version,
+        "pattern": "[ipv4-addr:value = '198.51.100.12']",
+        "pattern_type": "stix",
+        "valid_from": "2026-11-28T06:30:00Z",
+        "extensions": {EXTENSION_ID: {"classification": "秘"}},
+    }
+    headers = {**site.auth("sato"), "Content-Type": TAXII, "Accept": TAXII}
+    for _ in range(2):  # taken in, then already taken in: a success at the same version
+        answer = site.clients["JPN"].post(
+            _objects_url(site), content=json.dumps({"objects": [obj]}), headers=headers
+        )
+        assert answer.status_code == 202, answer.text
+        assert answer.json()["successes"] == [{"id": obj["id"], "version": version}]

@@ -32,7 +32,7 @@ from gsomia.node.runtime import Node
 from gsomia.node.sessions import check_credentials
 from gsomia.node.sharing import Handed
 from gsomia.stix.intake import Intake, Refused, take_in
-from gsomia.stix.matching import Match
+from gsomia.stix.matching import Match, version_of
 from gsomia.stix.objects import NAMESPACE, STIX_MEDIA_TYPE
 from gsomia.store import holdings, items, taxii_statuses
 from gsomia.store.holdings import HoldingRecord
@@ -98,6 +98,7 @@ class Posted:
 
     successes: list[str] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)
+    versions: dict[str, str] = field(default_factory=dict)  # a success's STIX id: its version
     item_ids: list[str] = field(default_factory=list)
     status: dict[str, Any] = field(default_factory=dict)  # as kept, when one is kept
 
@@ -371,6 +372,8 @@ def post_objects(
             posted.failures.append((taken.stix_id, error.message))
             continue
         fresh.setdefault(f"{node.nation}-{taken.item_uuid}", taken)
+        if isinstance(obj, dict):  # take_in took it, so it is one
+            posted.versions.setdefault(taken.stix_id, version_of(obj))
     with node.reader.connect() as conn:
         known = items.own_ids(conn, fresh, node.nation)
     for item_id in known:
@@ -420,7 +423,11 @@ def _status_body(status_id: str, posted: Posted, total: int, now: datetime) -> d
         "request_timestamp": when,
         "total_count": total,
         "success_count": len(posted.successes),
-        "successes": [{"id": i, "version": when} for i in posted.successes],
+        # The object's version (its modified, else created: section 4.3.1), as a tool
+        # compares it with what it posted.
+        "successes": [
+            {"id": i, "version": posted.versions.get(i) or when} for i in posted.successes
+        ],
         "failure_count": len(posted.failures),
         "failures": [
             {"id": i[:_ID_KEPT], "message": why[:_WHY_KEPT]} for i, why in posted.failures
