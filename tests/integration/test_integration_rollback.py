@@ -10,6 +10,7 @@ import sys
 import time
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import delete, select, update
 from tests.integration.conftest import MakeNet
@@ -19,9 +20,13 @@ from gsomia.errors import Error
 from gsomia.node.assembly import assemble
 from gsomia.node.home import load_home
 from gsomia.node.runtime import Node
+from gsomia.node.taxii import collection_id
 from gsomia.store.tables import disposals, holdings
 
 pytestmark = pytest.mark.integration
+
+AGREEMENT, PURPOSE = "KOR-JPN-2016", "missile-warning"
+TAXII = "application/taxii+json;version=2.1"
 
 
 def _jpn(net: DevNet) -> Node:
@@ -35,7 +40,7 @@ def _held(net: DevNet) -> str:
         title="track R",
         level="군사III급비밀",
         releasable_to=["JPN"],
-        purpose="missile-warning",
+        purpose=PURPOSE,
         text="report R",
     )
     net.client("KOR", "park").release(item)
@@ -75,6 +80,16 @@ def test_a_destroyed_holding_put_back_with_sql_is_refused_and_named_by_verify(
         ):
             with pytest.raises(Error, match=f"holding {held} reads as held but was destroyed"):
                 read()
+        # A partner's tool paging the collection over TAXII is refused too, not handed it.
+        proc = net.nodes["JPN"]
+        collection = collection_id(AGREEMENT, PURPOSE)
+        objects = f"{proc.url}/taxii2/{AGREEMENT}/collections/{collection}/objects/"
+        headers = {"Authorization": f"Bearer {proc.tokens['sato']}", "Accept": TAXII}
+        verify = True if proc.cacert is None else str(proc.cacert)
+        with httpx.Client(verify=verify, timeout=30) as http:
+            answer = http.get(objects, headers=headers)
+        assert answer.status_code == 500, answer.text
+        assert f"holding {held} reads as held but was destroyed" in answer.text
         with jpn.engine.begin() as conn:
             conn.execute(delete(disposals))
     finally:
