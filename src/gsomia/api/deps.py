@@ -32,9 +32,29 @@ def presented(request: Request) -> tuple[str, Carrier]:
     return request.query_params.get("token", ""), Carrier.QUERY
 
 
+#: The scope key under which the gate leaves whom it admitted a body from (`app.admission`):
+#: (the check it asked, the user). The route's own check of the same request takes it
+#: rather than asking again: the token was looked up in the node's record and decided (its
+#: revocation, expiry, issuer) for this request a moment before; asked twice, a POST paid
+#: two lookups and a thread-pool hop (ADR 0137), and a Basic password two hash checks.
+ADMITTED = "gsomia.admitted"
+
+
+def admitted(request: Request, check: str) -> UserRecord | None:
+    """Whom the gate admitted this request's body from by `check`, if it did."""
+    found = request.scope.get(ADMITTED)
+    if found is None or found[0] != check:
+        return None
+    user: UserRecord = found[1]
+    return user
+
+
 def current_user(request: Request, node: Annotated[Node, Depends(get_node)]) -> UserRecord:
     """The user whose token the request carries: in the `Authorization` header, or, on the
     alerts stream alone, a stream token in `?token=`."""
+    known = admitted(request, "token")
+    if known is not None:
+        return known
     token, carrier = presented(request)
     stream_route = request.url.path == STREAM_ROUTE
     return authenticate(node, token, carrier=carrier, stream_route=stream_route)

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from gsomia.api.deps import NodeDep, current_user
+from gsomia.api.deps import NodeDep, admitted, current_user
 from gsomia.errors import InputError, NotAcceptable, Unauthenticated, UnsupportedMediaType
 from gsomia.node import taxii
 from gsomia.node.runtime import Node
@@ -119,6 +119,9 @@ router = APIRouter(
 
 def taxii_user(request: Request, node: NodeDep) -> UserRecord:
     """The person HTTP Basic credentials or a bearer token name."""
+    known = admitted(request, "taxii")
+    if known is not None:
+        return known
     header = request.headers.get("authorization", "")
     if header.startswith("Basic "):
         try:

@@ -3,8 +3,10 @@
 The peer application admits a pinned partner on the TLS link (or, under the development flag,
 anyone over plain HTTP), within that partner's allowance (`gsomia.node.throttle`), on every
 request. The user application admits a body to the API only with a valid token, and to a page
-form only from a signed-in session (the sign-in form excepted); routes then check again what
-they always did, so the gate only ever refuses earlier, never admits more.
+form only from a signed-in session (the sign-in form excepted); routes then check what they
+always did, so the gate only ever refuses earlier, never admits more. A token or TAXII
+credential the gate admitted is left in the scope (`api.deps.ADMITTED`), and the route's
+check of that same request takes it rather than looking it up again (ADR 0137).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import Scope
 
-from gsomia.api.deps import current_user
+from gsomia.api.deps import ADMITTED, current_user
 from gsomia.api.taxii import taxii_user
 from gsomia.app.doors import Credential, Door
 from gsomia.app.gate import Admit, Refused
@@ -48,9 +50,9 @@ def user_admission(node: Node) -> Admit:
             return
         request = Request(scope)
         if door.credential is Credential.TOKEN:
-            await run_in_threadpool(current_user, request, node)
+            scope[ADMITTED] = ("token", await run_in_threadpool(current_user, request, node))
         elif door.credential is Credential.TAXII:
-            await run_in_threadpool(taxii_user, request, node)
+            scope[ADMITTED] = ("taxii", await run_in_threadpool(taxii_user, request, node))
         else:
             signed_in(await run_in_threadpool(load_page, request))
 

@@ -1,0 +1,101 @@
+"""A TAXII post's credential is checked once a request, and still on every request (ADR 0137).
+
+The gate checks a token or Basic credential before it reads a body (ADR 0072), and the route
+then checked the same request again: a POST looked its token up twice (and a Basic poster's
+password was hashed twice, each an Argon2id check holding 64 MiB and a core). The route now
+takes whom the gate admitted for that very request; the next request is checked again, so a
+revoked token or a changed password stops the next post."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+from tests.api.api_fixtures import Site
+from tests.node.node_fixtures import LAUNCH
+
+from gsomia.node import taxii, tokens
+from gsomia.node import taxii as node_taxii
+from gsomia.node.users import set_password
+from gsomia.store import users as store_users
+from gsomia.store.users import token_id
+
+AGREEMENT = "KOR-JPN-2016"
+TAXII = "application/taxii+json;version=2.1"
+
+
+def _objects_url(site: Site) -> str:
+    found = taxii.collection(site.cast["JPN"], site.cast.user("JPN", "suzuki"), AGREEMENT, LAUNCH)
+    return f"/taxii2/{AGREEMENT}/collections/{found.id}/objects/"
+
+
+def _envelope(n: int) -> str:
+    uid = f"3a7c9e1b-5d2f-4a8b-9c0d-{n:012x}"
+    indicator = {
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": f"indicator--{uid}",
+        "created": "2026-11-30T08:00:00.000Z",
+        "modified": "2026-11-30T08:00:00.000Z",
+        "name": "beacon",
+        "pattern": "[ipv4-addr:value = '198.51.100.7']",
+        "pattern_type": "stix",
+        "valid_from": "2026-11-30T08:00:00Z",
+    }
+    return json.dumps({"objects": [indicator]})
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[str]:
+    calls: list[str] = []
+    real = getattr(module, name)
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+def test_a_bearer_post_looks_its_token_up_once_and_a_revoked_one_is_refused_next(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api, url = site.clients["JPN"], _objects_url(site)
+    token = tokens.issue_token(site.cast["JPN"], "suzuki")
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": TAXII}
+    looked_up = _counting(monkeypatch, store_users, "token_holder")
+    answer = api.post(url, content=_envelope(1), headers=headers)
+    assert answer.status_code == 202, answer.text
+    assert looked_up == ["token_holder"]  # the gate's, taken by the route
+    tokens.revoke_token(site.cast["JPN"], token_id(token))
+    answer = api.post(url, content=_envelope(2), headers=headers)
+    assert answer.status_code == 401
+    assert answer.json()["http_status"] == "401"
+
+
+def test_a_basic_post_checks_its_password_once_and_a_changed_one_is_refused_next(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    node, api, url = site.cast["JPN"], site.clients["JPN"], _objects_url(site)
+    set_password(node, "suzuki", "correct horse battery")
+    basic = base64.b64encode(b"suzuki:correct horse battery").decode()
+    headers = {"Authorization": f"Basic {basic}", "Content-Type": TAXII}
+    checked = _counting(monkeypatch, node_taxii, "check_credentials")
+    answer = api.post(url, content=_envelope(3), headers=headers)
+    assert answer.status_code == 202, answer.text
+    assert checked == ["check_credentials"]
+    set_password(node, "suzuki", "another horse entirely")
+    answer = api.post(url, content=_envelope(4), headers=headers)
+    assert answer.status_code == 401
+
+
+def test_a_get_checks_its_token_on_every_request(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api, url = site.clients["JPN"], _objects_url(site)
+    looked_up = _counting(monkeypatch, store_users, "token_holder")
+    for _ in range(3):
+        assert api.get(url, headers={**site.auth("suzuki"), "Accept": TAXII}).status_code == 200
+    assert looked_up == ["token_holder"] * 3
