@@ -26,6 +26,7 @@ from gsomia.node.control.notice_case import NOTICE, get_notice, list_notices
 from gsomia.node.control.notices import reclassify
 from gsomia.node.control.remarking import refuse_holder_change
 from gsomia.node.read import read_holding
+from gsomia.store import copies as stored_copies
 from gsomia.store import holdings as stored_holdings
 from gsomia.store import items as stored_items
 from gsomia.store.tables import case_steps, copies, holdings, transfers
@@ -269,45 +270,44 @@ def test_copies_translations_and_derivatives_follow_the_holding(cast: Cast) -> N
     held = holding(cast, "JPN", item_id)
     jpn = cast["JPN"]
     now = jpn.clock()
-    rows = [
+    rows: list[tuple[str, dict[str, Any]]] = [
         ("copy", {}),
         ("translation", {"language": "en", "source_language": "ko", "translator": "sato"}),
         ("derivative", {"sources": [held["id"]], "derivative_kind": "summary"}),
     ]
+    # Inventoried as the node does (sealed and counted, ADR 0140), not with SQL.
     with jpn.engine.begin() as conn:
         for number, (kind, details) in enumerate(rows, start=1):
-            conn.execute(
-                insert(copies).values(
-                    id=f"{held['id']}/{kind}",
-                    kind=kind,
-                    item_id=item_id,
-                    holding_id=held["id"],
-                    number=number,
-                    level="極秘",
-                    label=held["local_label"],
-                    details=details,
-                    content=None,
-                    made_by="sato",
-                    made_at=now,
-                    state="held",
-                )
-            )
-        # Another item's copy is left alone.
-        conn.execute(
-            insert(copies).values(
-                id=f"other-{uuid.uuid4().hex[:8]}",
-                kind="copy",
-                item_id="KOR-other",
-                holding_id=None,
-                number=1,
+            stored_copies.insert(
+                conn,
+                copy_id=f"{held['id']}/{kind}",
+                kind=kind,
+                item_id=item_id,
+                holding_id=held["id"],
+                number=number,
                 level="極秘",
                 label=held["local_label"],
-                details={},
+                details=details,
                 content=None,
                 made_by="sato",
                 made_at=now,
-                state="held",
+                vault=jpn.vault,
             )
+        # Another item's copy is left alone.
+        stored_copies.insert(
+            conn,
+            copy_id=f"other-{uuid.uuid4().hex[:8]}",
+            kind="copy",
+            item_id="KOR-other",
+            holding_id=None,
+            number=1,
+            level="極秘",
+            label=held["local_label"],
+            details={},
+            content=None,
+            made_by="sato",
+            made_at=now,
+            vault=jpn.vault,
         )
     change(cast, item_id, "downgrade", "군사III급비밀")
     [answer] = pump(cast, "KOR", "JPN")

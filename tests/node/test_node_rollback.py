@@ -83,7 +83,7 @@ def test_a_destroyed_holding_and_copy_put_back_are_refused_and_named_by_verify(
         jpn.reader.connect() as conn,
         pytest.raises(StoreDamaged, match=f"copy {copy.id} reads as held but was destroyed"),
     ):
-        dependants(conn, held)
+        dependants(conn, held, jpn.vault)
     # The writer takes the records away too: the reads cannot tell, the log can.
     with jpn.engine.begin() as conn:
         conn.execute(delete(disposals))

@@ -9,13 +9,16 @@ from pathlib import Path
 import pytest
 from alembic import command
 from sqlalchemy import Connection, Engine, select, text, update
-from tests.store.store_fixtures import NOW
+from tests.store.store_fixtures import NOW, holding
 
 from gsomia.errors import StoreDamaged
-from gsomia.store import copies, disposals
+from gsomia.seal.at_rest import Vault
+from gsomia.store import copies, disposals, holdings
 from gsomia.store.db import alembic_config, make_engine, migrate
 from gsomia.store.tables import copies as copies_table
 from gsomia.store.tables import disposals as disposals_table
+
+VAULT = Vault(bytes(range(32)))
 
 
 def _copy(conn: Connection, copy_id: str, number: int) -> None:
@@ -32,6 +35,7 @@ def _copy(conn: Connection, copy_id: str, number: int) -> None:
         content=b"sealed",
         made_by="officer",
         made_at=NOW,
+        vault=VAULT,  # sealed and counted in h1's terms (ADR 0140)
     )
 
 
@@ -40,6 +44,7 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
     migrate(engine)
     with engine.begin() as conn:
+        holdings.add_all(conn, [holding("h1", "KOR-1")], VAULT)
         _copy(conn, "c1", 1)
         _copy(conn, "c2", 2)
     yield engine
@@ -57,9 +62,9 @@ def test_a_disposed_copys_row_put_back_whole_from_before_is_damage(
             conn.execute(select(copies_table).where(copies_table.c.id == "c1")).one()._mapping
         )
     with engine.begin() as conn:
-        copies.empty(conn, ["c1"], state)
+        copies.empty(conn, ["c1"], state, VAULT)
     with engine.connect() as conn:
-        got = copies.get(conn, "c1")
+        got = copies.get(conn, "c1", VAULT)
         assert got is not None
         assert (got.state, got.content) == (state, b"")
     with engine.begin() as conn:
@@ -67,17 +72,17 @@ def test_a_disposed_copys_row_put_back_whole_from_before_is_damage(
     match = f"copy c1 reads as held but was {state}"
     with engine.connect() as conn:
         for read in (
-            lambda: copies.get(conn, "c1"),
-            lambda: copies.every(conn),
-            lambda: copies.live(conn),
+            lambda: copies.get(conn, "c1", VAULT),
+            lambda: copies.every(conn, VAULT),
+            lambda: copies.live(conn, VAULT),
         ):
             with pytest.raises(StoreDamaged, match=match):
                 read()
-        c2 = copies.get(conn, "c2")
+        c2 = copies.get(conn, "c2", VAULT)
         assert c2 is not None
         assert c2.state == "held"
     with engine.begin() as conn, pytest.raises(StoreDamaged, match=match):
-        copies.empty(conn, ["c1"], "destroyed")
+        copies.empty(conn, ["c1"], "destroyed", VAULT)
 
 
 def test_the_rows_disposed_of_before_0029_are_recorded_as_their_state_says(

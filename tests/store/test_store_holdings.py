@@ -327,6 +327,7 @@ def _every_read(engine: Engine, holding_id: str) -> None:
         {"item_id": "KOR-1"},
         {"sender": "USA"},
         {"precedence": "ROUTINE"},
+        {"copies_made": 5},  # the copies made (R29): raised, past the limit (ADR 0140)
     ],
 )
 def test_a_decided_column_changed_in_clear_is_damage(

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Engine
 from gsomia.exchange import outbox
 from gsomia.seal import NodeKeys
 from gsomia.seal.at_rest import Vault
-from gsomia.store import cases, holdings, items, marks
+from gsomia.store import cases, copies, holdings, items, marks
 
 log = logging.getLogger("gsomia.node")
 
@@ -34,6 +34,7 @@ STEPS_MARK_FILE = "case-steps-sealed"
 CASES_MARK_FILE = "cases-sealed"
 PEERS_MARK_FILE = "outbox-peers-bound"
 COLUMNS_MARK_FILE = "decided-columns-bound"
+COPIES_MARK_FILE = "copies-bound"
 
 
 def seal_clear_rows(engine: Engine, vault: Vault, home: Path, clock: Callable[[], datetime]) -> int:
@@ -128,6 +129,22 @@ def bind_decided_columns(
         clock,
         lambda conn: holdings.bind_terms(conn, vault) + cases.bind_sealed_cases(conn, keys),
         said="sealed the decided columns of %d holdings and cases from before (ADR 0134)",
+    )
+
+
+def bind_copies(engine: Engine, vault: Vault, home: Path, clock: Callable[[], datetime]) -> int:
+    """Seal each copy's columns and each holding's count of copies made, once, after
+    `bind_decided_columns` and with marks of their own (ADR 0140); how many rows. A copy
+    re-marked or deleted by a writer before this ran is sealed and counted as it is: the
+    pass cannot tell, as the passes before it could not."""
+    legacy = vault.sealing_clear_rows()  # terms from before say no count: read to seal it
+    return _once(
+        engine,
+        home / COPIES_MARK_FILE,
+        marks.COPIES_BOUND,
+        clock,
+        lambda conn: copies.bind_terms(conn, legacy),
+        said="sealed %d copies and counts of copies made from before (ADR 0140)",
     )
 
 

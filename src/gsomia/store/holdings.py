@@ -19,7 +19,6 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-import orjson
 from sqlalchemy import (
     Connection,
     Integer,
@@ -38,10 +37,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from gsomia.errors import StoreDamaged, VerificationError
+from gsomia.errors import Conflict, StoreDamaged, VerificationError
 from gsomia.labels import canonical_json, label_from_obj
 from gsomia.seal.at_rest import TEXT_PREFIX, DataKey, Vault, is_sealed, is_sealed_text
-from gsomia.store import disposals
+from gsomia.store import disposals, sealed_terms
 from gsomia.store.items import handling_terms_of
 from gsomia.store.tables import held_cards, holdings
 from gsomia.treaty.classification import DECLASSIFIED, DeclassifiedHolding
@@ -122,7 +121,9 @@ def _described(
 #: an onward transfer's consent, R12), by the originator's approval (`approved_purposes`,
 #: R13) and by a disposal (`state`, R18, R31). Lists and TAXII collections filter on them in
 #: the database, so they stay in clear; `terms` seals what they say, under the holding's
-#: metadata key, rewritten where each is decided (ADR 0134).
+#: metadata key, rewritten where each is decided (ADR 0134). `copies_made` counts the copies
+#: and translations ever made (R29): only up, as each is inventoried, so a copy row deleted
+#: frees no slot under the originator's limit (ADR 0140).
 DECIDED = (
     "item_id",
     "originator",
@@ -133,20 +134,23 @@ DECIDED = (
     "state",
     "consent_id",
     "approved_purposes",
+    "copies_made",
 )
 TERMS = "terms"  # the column name its sealing is bound to
+COPIES_MADE = "copies_made"
 
 
 def _decided(m: RowMapping | Mapping[str, Any]) -> dict[str, Any]:
     """The decided columns of a row, as `terms` seals them (the purposes in a set's order)."""
-    values = {name: m[name] for name in DECIDED}
+    values = {name: m[name] for name in DECIDED if name != COPIES_MADE}
     values["agreement_version"] = int(values["agreement_version"])
     values["approved_purposes"] = sorted(values["approved_purposes"] or ())
+    values[COPIES_MADE] = int(m.get(COPIES_MADE) or 0)  # none at receipt
     return values
 
 
 def _sealed_terms(key: DataKey, m: RowMapping | Mapping[str, Any]) -> str:
-    return key.seal_text(TERMS, orjson.dumps(_decided(m), option=orjson.OPT_SORT_KEYS).decode())
+    return sealed_terms.seal(key, TERMS, _decided(m))
 
 
 def _decided_as_sealed(m: RowMapping | Mapping[str, Any], key: DataKey, vault: Vault) -> None:
@@ -166,14 +170,15 @@ def _decided_as_sealed(m: RowMapping | Mapping[str, Any], key: DataKey, vault: V
             "columns nothing vouches for",
         )
     try:
-        said = orjson.loads(key.open_text(TERMS, sealed))  # json's was a quarter of the check
+        said = sealed_terms.opened(key, TERMS, sealed)
     except VerificationError as error:
         raise StoreDamaged(
             f"holding {m['id']}'s sealed terms do not open as its own: {error.message}",
             hint="restore the database from a backup; rows in clear are never read as genuine",
         ) from None
-    found = _decided(m)
-    differ = [name for name in DECIDED if said.get(name) != found[name]]
+    # Terms sealed before ADR 0140 say no count: only the node's one pass reads them, to seal it.
+    unsaid = _UNCOUNTED if vault.reads_clear else frozenset()
+    differ = sealed_terms.differing(said, _decided(m), unsaid=unsaid)
     if differ:
         raise StoreDamaged(
             f"holding {m['id']}'s {', '.join(differ)} "
@@ -181,6 +186,9 @@ def _decided_as_sealed(m: RowMapping | Mapping[str, Any], key: DataKey, vault: V
             hint="restore the database from a backup; a column changed in the database is "
             "never read as the node's decision",
         )
+
+
+_UNCOUNTED = frozenset({COPIES_MADE})
 
 
 def _marked_as_sealed(m: RowMapping | Mapping[str, Any], local: Any) -> None:
@@ -741,14 +749,52 @@ def set_approved_purposes(
     _decide(conn, holding_id, vault, approved_purposes=sorted(purposes))
 
 
+def copies_made(conn: Connection, holding_id: str, vault: Vault) -> int | None:
+    """How many copies and translations of the holding were ever made (R29), as its sealed
+    terms say (None: no such holding). The row is read locked (PostgreSQL: two copiers at
+    once count one after the other) and checked: StoreDamaged unless its columns say what
+    its terms say (ADR 0140)."""
+    row = _locked(conn, holding_id)
+    if row is None:
+        return None
+    m = row._mapping
+    if _sealed_at_rest(m, vault):
+        _decided_as_sealed(m, vault.metadata_key(holding_id), vault)
+    return int(m[COPIES_MADE] or 0)
+
+
+def count_copy(conn: Connection, holding_id: str, number: int, vault: Vault) -> None:
+    """Copy or translation `number` of the holding is made: its sealed count is now `number`.
+    Conflict unless the count was `number - 1` (another was made meanwhile): numbers are
+    never given twice, and the count never goes down (ADR 0140)."""
+    if copies_made(conn, holding_id, vault) != number - 1:
+        raise Conflict(f"another copy of {holding_id} was made meanwhile; try again")
+    _decide(conn, holding_id, vault, copies_made=number)
+
+
+def bind_copies_made(conn: Connection, counts: Mapping[str, int], vault: Vault) -> int:
+    """Seal each holding's count of copies made as `counts` (the copy rows from before ADR
+    0140) says, zero where it says none; how many holdings. Only the node's one pass does
+    this (`node.at_rest`, its vault reading terms from before): after it, terms that say no
+    count are damage."""
+    ids = list(conn.execute(select(holdings.c.id)).scalars())
+    for holding_id in ids:
+        _decide(conn, holding_id, vault, copies_made=int(counts.get(holding_id, 0)))
+    return len(ids)
+
+
+def _locked(conn: Connection, holding_id: str) -> Row[Any] | None:
+    query = select(holdings.c.id, holdings.c.title, holdings.c.terms, *_DECIDED_COLUMNS)
+    return conn.execute(query.where(holdings.c.id == holding_id).with_for_update()).first()
+
+
 def _decide(conn: Connection, holding_id: str, vault: Vault, **values: Any) -> bool:
     """Write `values` to the holding, its sealed terms rewritten to say them. The row is read
     locked (PostgreSQL: an approval and a disposal at once must not each seal the other's
     column as it was) and checked first: a column a writer changed is StoreDamaged here, never
     sealed as the node's own decision, and so is a row put back from before its disposal (ADR
     0139). Whether there was such a holding to write to."""
-    query = select(holdings.c.id, holdings.c.title, holdings.c.terms, *_DECIDED_COLUMNS)
-    row = conn.execute(query.where(holdings.c.id == holding_id).with_for_update()).first()
+    row = _locked(conn, holding_id)
     if row is None:
         return False
     m = row._mapping

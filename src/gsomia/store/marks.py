@@ -16,6 +16,7 @@ CASE_STEPS_SEALED = "case_steps_sealed"
 OUTBOX_PEERS_BOUND = "outbox_peers_bound"
 CASES_SEALED = "cases_sealed"
 COLUMNS_BOUND = "decided_columns_bound"
+COPIES_BOUND = "copies_bound"
 
 
 def marked(conn: Connection, name: str) -> datetime | None:

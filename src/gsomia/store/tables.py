@@ -288,6 +288,9 @@ holdings = Table(
     # is decided, so a writer of the database cannot change one unseen (ADR 0134). None on
     # rows from before, until the node's one pass seals them.
     Column("terms", Text),
+    # How many copies and translations were ever made (R29), sealed in `terms` too: only up,
+    # so a copy row deleted frees no slot under the originator's limit (ADR 0140).
+    Column("copies_made", Integer, nullable=False, server_default="0"),
     # Lists read in these orders and stop when the page is full (ADR 0095).
     Index("ix_holdings_listed", "received_at", "id"),
     Index("ix_holdings_precedence_listed", "precedence", "received_at", "id"),
@@ -392,6 +395,10 @@ copies = Table(
     Column("made_by", String(100), nullable=False),
     Column("made_at", UTCDateTime, nullable=False),
     Column("state", String(16), nullable=False),  # held | destroyed | returned
+    # Every column but the content (sealed itself), sealed under the copy's metadata key where
+    # each is decided: a writer of the database cannot re-mark a copy unseen (ADR 0140). None
+    # on rows from before, until the node's one pass seals them.
+    Column("terms", Text),
 )
 
 destructions = Table(

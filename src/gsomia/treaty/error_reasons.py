@@ -546,6 +546,13 @@ ERROR_REASONS: dict[str, str] = {
         "holding {holding} lies in clear in the database, where holdings are kept sealed"
     ),
     "holding_terms_not_opening": "holding {holding}'s sealed terms do not open as its own: {why}",
+    "holding_copies_uncounted": (
+        "holding {holding} made {made} copies and translations; {kept} are inventoried"
+    ),
+    "copy_no_seal": "copy {copy} keeps no seal of its marking and label",
+    "copy_field_altered": "copy {copy}'s {fields} is not what its sealed terms say",
+    "copy_fields_altered": "copy {copy}'s {fields} are not what its sealed terms say",
+    "copy_terms_not_opening": "copy {copy}'s sealed terms do not open as its own: {why}",
     "holding_stix_not_opening": "holding {holding}'s STIX object does not open as its own: {why}",
     "holding_envelope_in_clear": (
         "holding {holding}'s envelope lies in clear, where envelopes are kept sealed"

@@ -24,6 +24,7 @@ from gsomia.node.contractor_access import contractor_decision
 from gsomia.node.people import to_person
 from gsomia.node.runtime import Node
 from gsomia.seal import seal_envelope
+from gsomia.seal.at_rest import Vault
 from gsomia.store import copies
 from gsomia.store.holdings import HoldingRecord
 from gsomia.store.users import UserRecord, get_user
@@ -95,9 +96,9 @@ def copy_view(row: Any) -> CopyView:
     )
 
 
-def _unchanged(conn: Connection, holding_id: str, made: int) -> None:
+def _unchanged(conn: Connection, holding_id: str, made: int, vault: Vault) -> None:
     """Refuse to number a reproduction if another was made since `made` was counted."""
-    if copies.reproductions(conn, holding_id) != made:
+    if copies.reproductions(conn, holding_id, vault) != made:
         raise Conflict(f"another copy of {holding_id} was made meanwhile; try again")
 
 
@@ -105,6 +106,7 @@ def _insert(
     conn: Connection,
     row: Any,
     holding: Holding,
+    vault: Vault,
     *,
     copy_id: str,
     kind: str,
@@ -130,6 +132,7 @@ def _insert(
         content=content,
         made_by=made_by,
         made_at=made_at,
+        vault=vault,
     )
 
 
@@ -180,7 +183,7 @@ def seal_own(node: Node, content: bytes, copy_id: str, marking: str, now: dateti
 
 def get_copy(node: Node, copy_id: str) -> CopyView:
     with node.reader.connect() as conn:
-        row = copies.get(conn, copy_id)
+        row = copies.get(conn, copy_id, node.vault)
     if row is None:
         raise NotFound(f"no copy {copy_id}")
     return copy_view(row)
@@ -199,7 +202,7 @@ def make_copies(node: Node, user: UserRecord, holding_id: str, count: int = 1) -
     holding = read.treaty_holding(node, row)
     now = node.clock()
     with node.reader.connect() as conn:
-        made = copies.reproductions(conn, row.id)
+        made = copies.reproductions(conn, row.id, node.vault)
     _contractor_check(node, user.name, row, now, "copy")
     decision: Decision = Decision.allow("", "", "")
     for offset in range(count):
@@ -208,7 +211,7 @@ def make_copies(node: Node, user: UserRecord, holding_id: str, count: int = 1) -
             refuse(node, actor=user.name, action="copy", subject=row.id, decision=decision)
     new_ids = []
     with node.engine.begin() as conn:
-        _unchanged(conn, row.id, made)
+        _unchanged(conn, row.id, made, node.vault)
         entries = [audit.Entry(user.name, Action.REPRODUCE.value, row.id, role)]
         for offset in range(count):
             copy = make_copy(person, holding, made + offset, now)
@@ -216,6 +219,7 @@ def make_copies(node: Node, user: UserRecord, holding_id: str, count: int = 1) -
                 conn,
                 row,
                 holding,
+                node.vault,
                 copy_id=copy.id,
                 kind="copy",
                 item_id=copy.item_id,
@@ -265,7 +269,7 @@ def translate(
     now = node.clock()
     with node.reader.connect() as conn:
         worker = to_person(get_user(conn, translator), node.scheme(now.date()))
-        made = copies.reproductions(conn, row.id)
+        made = copies.reproductions(conn, row.id, node.vault)
     decision = suspension(worker, holding, now) or may_assign_translation(
         worker, holding, made, now
     )
@@ -277,11 +281,12 @@ def translate(
     )
     sealed = seal_own(node, content.encode(), done.id, row.local_level, now)
     with node.engine.begin() as conn:
-        _unchanged(conn, row.id, made)
+        _unchanged(conn, row.id, made, node.vault)
         _insert(
             conn,
             row,
             holding,
+            node.vault,
             copy_id=done.id,
             kind="translation",
             item_id=done.item_id,

@@ -99,7 +99,7 @@ def derive(
         "R8",
     )
     with node.engine.begin() as conn:
-        _keep(conn, made, title=title, sealed=sealed, made_by=user.name, now=now)
+        _keep(conn, node, made, title=title, sealed=sealed, made_by=user.name, now=now)
         audit.record_all(
             conn,
             [
@@ -126,7 +126,14 @@ def _checked(kind: str, sources: Sequence[str], title: str, content: str) -> Der
 
 
 def _keep(
-    conn: Connection, made: Derivative, *, title: str, sealed: bytes, made_by: str, now: datetime
+    conn: Connection,
+    node: Node,
+    made: Derivative,
+    *,
+    title: str,
+    sealed: bytes,
+    made_by: str,
+    now: datetime,
 ) -> None:
     """Inventory the derivative: its marking, originators and caveats, its sealed content."""
     marking = made.marking.level.native
@@ -158,4 +165,5 @@ def _keep(
         content=sealed,
         made_by=made_by,
         made_at=now,
+        vault=node.vault,
     )

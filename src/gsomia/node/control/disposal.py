@@ -63,9 +63,11 @@ def _method(name: str) -> DestructionMethod:
         raise InputError(f"unknown destruction method {name!r}", hint=f"one of {choices}") from None
 
 
-def _open_dependants(conn: Connection, holding_id: str) -> tuple[list[Any], dict[str, Disposition]]:
+def _open_dependants(
+    conn: Connection, holding_id: str, vault: Vault
+) -> tuple[list[Any], dict[str, Disposition]]:
     """The copies, translations and derivatives still held, and those already disposed of."""
-    rows = dependants(conn, holding_id)
+    rows = dependants(conn, holding_id, vault)
     disposed = {r.id: Disposition(r.state) for r in rows if r.state in ("destroyed", "returned")}
     return [r for r in rows if r.id not in disposed], disposed
 
@@ -74,7 +76,7 @@ def _empty(
     conn: Connection, vault: Vault, holding_id: str, covers: Sequence[str], state: str
 ) -> None:
     holdings.empty(conn, holding_id, state, vault)
-    copies.empty(conn, covers, state)
+    copies.empty(conn, covers, state, vault)
 
 
 def _record_json(record: DestructionRecord) -> dict[str, Any]:
@@ -108,7 +110,7 @@ def destroy(
     now = node.clock()
     with node.reader.connect() as conn:
         people = [to_person(get_user(conn, name), node.scheme(now.date())) for name in officials]
-        open_, disposed = _open_dependants(conn, row.id)
+        open_, disposed = _open_dependants(conn, row.id, node.vault)
     covers = frozenset(r.id for r in open_) if dispose_dependants else frozenset()
     record = DestructionRecord(
         uuid.uuid4().hex,
@@ -166,7 +168,7 @@ def return_holding(
     holding = read.treaty_holding(node, row)
     now = node.clock()
     with node.reader.connect() as conn:
-        open_, disposed = _open_dependants(conn, row.id)
+        open_, disposed = _open_dependants(conn, row.id, node.vault)
     covers = frozenset(r.id for r in open_) if dispose_dependants else frozenset()
     record = ReturnRecord(
         uuid.uuid4().hex,

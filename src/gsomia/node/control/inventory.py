@@ -21,6 +21,7 @@ from gsomia.node.authority import authorise
 from gsomia.node.control.copies import CopyView, copy_view
 from gsomia.node.control.derivatives import source_holding
 from gsomia.node.runtime import Node
+from gsomia.seal.at_rest import Vault
 from gsomia.store import copies, destructions, transfers
 from gsomia.store.access_log import about
 from gsomia.store.users import UserRecord
@@ -34,11 +35,11 @@ from gsomia.treaty.inventory import (
 from gsomia.treaty.roles import Action
 
 
-def dependants(conn: Connection, holding_id: str) -> list[Any]:
+def dependants(conn: Connection, holding_id: str, vault: Vault) -> list[Any]:
     """The copies, translations and derivatives made from `holding_id` (any state)."""
     return [
         row
-        for row in copies.every(conn)
+        for row in copies.every(conn, vault)
         if row.holding_id == holding_id
         or (row.kind == "derivative" and holding_id in row.details.get("sources", ()))
     ]
@@ -122,7 +123,7 @@ def inventory(node: Node, user: UserRecord, subject_id: str) -> Inventory:
     item_id, here = holding.item.id, f"{node.nation} node"
     events: list[CustodyEvent] = []
     with node.reader.connect() as conn:
-        made = [copy_view(r) for r in dependants(conn, row.id)]
+        made = [copy_view(r) for r in dependants(conn, row.id, node.vault)]
         ids = [row.id, *(c.id for c in made)]
         destroyed = [_destruction_json(r) for r in destructions.of_subjects(conn, ids)]
         moved = transfers.of_item(conn, item_id)

@@ -20,6 +20,7 @@ from gsomia.labels import label_from_obj, label_to_obj
 from gsomia.node.read import own_item as read_own_item
 from gsomia.node.read import treaty_holding
 from gsomia.node.runtime import Node
+from gsomia.seal.at_rest import Vault
 from gsomia.store import copies, holdings, items
 from gsomia.store.items import ItemRecord
 from gsomia.treaty.classification import DECLASSIFIED
@@ -87,11 +88,13 @@ def _relabel_any(value: Any, mapping: Mapping[str, str]) -> Any:
 # Copies, translations and derivatives --------------------------------------------------------
 
 
-def _copy_rows(conn: Connection, item_id: str, source_id: str) -> list[dict[str, Any]]:
+def _copy_rows(
+    conn: Connection, item_id: str, source_id: str, vault: Vault
+) -> list[dict[str, Any]]:
     """Copies and translations of `item_id`, and derivatives made from `source_id` (a holding,
     or the originator's own item)."""
     found = []
-    for row in copies.live(conn):
+    for row in copies.live(conn, vault):
         details = row["details"] if isinstance(row["details"], dict) else {}
         if row["kind"] == "derivative":
             if source_id in details.get("sources", ()) or row["item_id"] == item_id:
@@ -109,7 +112,7 @@ def remark_own_copies(conn: Connection, node: Node, before: Item, after: Level |
         Holding(before.id, replace(before, level=after), node.nation, after) if after else None
     )
     changed = []
-    for row in _copy_rows(conn, before.id, before.id):
+    for row in _copy_rows(conn, before.id, before.id, node.vault):
         if row["kind"] == "derivative":
             level = _derivative_level(conn, node, row, own, current)
         elif row["holding_id"] is None:
@@ -117,7 +120,7 @@ def remark_own_copies(conn: Connection, node: Node, before: Item, after: Level |
         else:
             continue
         label = _relabel_any(row["label"], {before.level.native: marking, row["level"]: level})
-        copies.remark(conn, row["id"], level, label)
+        copies.remark(conn, row["id"], level, label, node.vault)
         changed.append(row["id"])
     return changed
 
@@ -134,7 +137,7 @@ def remark_copies(
     """Re-mark every copy, translation and derivative of the holding (R14); their ids."""
     mapping = {before.item.level.native: original, before.level.native: local}
     changed: list[str] = []
-    for row in _copy_rows(conn, before.item.id, before.id):
+    for row in _copy_rows(conn, before.item.id, before.id, node.vault):
         if row["kind"] == "derivative":
             level = _derivative_level(conn, node, row, before, after)
         elif after is None:
@@ -151,7 +154,8 @@ def remark_copies(
             )
             level = remark(copy, after).markings.level.native
         mapping_row = {**mapping, row["level"]: level}
-        copies.remark(conn, row["id"], level, _relabel_any(row["label"], mapping_row))
+        label = _relabel_any(row["label"], mapping_row)
+        copies.remark(conn, row["id"], level, label, node.vault)
         changed.append(row["id"])
     return changed
 
