@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, select, update
 
 from gsomia.errors import StoreDamaged
 from gsomia.seal import generate_node_keys
@@ -94,3 +94,24 @@ def test_a_document_sealed_for_its_id_and_kind_alone_is_bound_once(engine: Engin
         assert cases.bind_sealed_cases(conn, KEYS) == 0
     with engine.connect() as conn:
         assert cases.document_of(conn, "p1", keys=KEYS) == {"purpose": "training"}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=pytest.fail.Exception,  # DID NOT RAISE: read as requested again
+    reason="left by ADR 0139: only disposal has a second witness read with the row",
+)
+def test_a_cases_row_put_back_whole_from_before_its_answer_is_damage(engine: Engine) -> None:
+    """Left open by ADR 0139: a writer of the database who kept p1's row from before it was
+    answered (a consent revoked, a case closed, a request refused) writes it back whole:
+    status and document sealed together, so it opens as it was, to be answered again."""
+    with engine.connect() as conn:
+        before = dict(
+            conn.execute(select(cases_table).where(cases_table.c.id == "p1")).one()._mapping
+        )
+    with engine.begin() as conn:
+        cases.save(conn, "p1", "refused", {**DOCUMENT, "decided_by": "park"}, NOW, keys=KEYS)
+    del before["id"]
+    _set(engine, **before)
+    with engine.connect() as conn, pytest.raises(StoreDamaged, match="p1"):
+        cases.find(conn, "purpose", "p1", keys=KEYS)

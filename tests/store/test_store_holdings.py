@@ -439,6 +439,35 @@ def test_a_destroyed_holdings_row_put_back_whole_from_before_is_damage(
         holdings.empty(conn, "h1", "destroyed", VAULT)  # never disposed of twice
 
 
+@pytest.mark.xfail(
+    strict=True,
+    raises=pytest.fail.Exception,  # DID NOT RAISE: read at its marking of before
+    reason="left by ADR 0139: only disposal has a second witness read with the row",
+)
+def test_a_remarked_holdings_row_put_back_whole_from_before_is_damage(engine: Engine) -> None:
+    """Left open by ADR 0139: a writer of the database who kept h3's row from before the
+    originator's notice upgraded it (R14) writes it back whole: labels, level and kept STIX
+    object of before, each seal opening, so readers cleared for the old marking read it."""
+    with engine.connect() as conn:
+        before = dict(
+            conn.execute(select(holdings_table).where(holdings_table.c.id == "h3")).one()._mapping
+        )
+    with engine.begin() as conn:
+        holdings.remark(
+            conn,
+            "h3",
+            local_level="機密",
+            local_label={"marking": "機密"},
+            original_label=label("KOR-3", marking="군사I급비밀"),
+            binding="signed",
+            vault=VAULT,
+        )
+    del before["id"]
+    _changed(engine, "h3", **before)
+    with engine.connect() as conn, pytest.raises(StoreDamaged, match="h3"):
+        holdings.get(conn, "h3", VAULT)
+
+
 def test_a_disposal_record_saying_anything_but_the_rows_state_is_damage(engine: Engine) -> None:
     """The record is the node's, written once: one edited to say "held", or a state the
     row does not say, is damage too (`disposals.contradicted`)."""
