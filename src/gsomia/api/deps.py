@@ -57,7 +57,9 @@ def current_user(request: Request, node: Annotated[Node, Depends(get_node)]) -> 
         return known
     token, carrier = presented(request)
     stream_route = request.url.path == STREAM_ROUTE
-    return authenticate(node, token, carrier=carrier, stream_route=stream_route)
+    user = authenticate(node, token, carrier=carrier, stream_route=stream_route)
+    request.state.language = user.language  # an error is said in it (`api.errors`, ADR 0141)
+    return user
 
 
 NodeDep = Annotated[Node, Depends(get_node)]

@@ -53,6 +53,7 @@ from gsomia.node.runtime import Node
 from gsomia.node.throttle import Allowance, Throttle
 from gsomia.node.watch import watch
 from gsomia.web import install as install_web
+from gsomia.web.i18n import Translator
 from gsomia.web.render import refused_page
 
 log = logging.getLogger("gsomia.node")
@@ -107,7 +108,7 @@ def create_user_app(node: Node, *, run_worker: bool = True, shared: bool = False
         lifespan=lifespan,
     )
     app.state.node = node
-    errors.install(app)
+    errors.install(app, words=Translator)  # errors in the reader's language (ADR 0141)
     # TAXII first: a request is matched against the routes in order, each a regex and
     # FastAPI's bookkeeping (~3 us), and TAXII's 10 sat behind the API's 85, a tenth of a
     # TAXII GET's own time (py-spy, ADR 0137); its prefix /taxii2 is its own, so the order
