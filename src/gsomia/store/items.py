@@ -23,7 +23,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, RowMapping, select, tuple_, update
+from sqlalchemy import Connection, Row, RowMapping, bindparam, select, tuple_, update
 
 from gsomia.errors import StoreDamaged
 from gsomia.labels import (
@@ -244,10 +244,17 @@ def originator_of(conn: Connection, item_id: str) -> str | None:
     return conn.execute(select(items.c.originator).where(items.c.id == item_id)).scalar()
 
 
+#: Asked by every TAXII post: built once, it keeps its cache key (ADR 0137).
+_OWN_IDS = select(items.c.id).where(
+    items.c.id.in_(bindparam("ids", expanding=True)),
+    items.c.originator == bindparam("originator"),
+)
+
+
 def own_ids(conn: Connection, item_ids: Iterable[str], originator: str) -> set[str]:
     """Those of `item_ids` that `originator` originated here."""
-    query = select(items.c.id).where(items.c.id.in_(list(item_ids)))
-    return set(conn.execute(query.where(items.c.originator == originator)).scalars())
+    found = conn.execute(_OWN_IDS, {"ids": list(item_ids), "originator": originator})
+    return set(found.scalars())
 
 
 def released_to(conn: Connection, item_ids: Sequence[str]) -> dict[str, set[str]]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, bindparam, select
 
 from gsomia.store.tables import release_rules
 
@@ -70,11 +70,18 @@ def add(
     return int(key[0])
 
 
+#: Asked by every publication to a feed (each TAXII post): built once (ADR 0137).
+_UNEXPIRED = (
+    select(release_rules)
+    .where(
+        release_rules.c.feed == bindparam("feed"),
+        release_rules.c.expires_at > bindparam("now", type_=release_rules.c.expires_at.type),
+    )
+    .order_by(release_rules.c.id)
+)
+
+
 def unexpired(conn: Connection, feed: str, now: datetime) -> list[ReleaseRuleRecord]:
     """The rules for `feed` that have not ended at `now`, oldest first."""
-    rows = conn.execute(
-        select(release_rules)
-        .where(release_rules.c.feed == feed, release_rules.c.expires_at > now)
-        .order_by(release_rules.c.id)
-    )
+    rows = conn.execute(_UNEXPIRED, {"feed": feed, "now": now})
     return [_record(row) for row in rows]

@@ -147,9 +147,12 @@ def remove_user(conn: Connection, name: str) -> None:
         ) from exc
 
 
+_COMMUNITIES = select(users.c.communities)
+
+
 def communities(conn: Connection) -> set[str]:
     """Every need-to-know community some person of this node belongs to."""
-    rows = conn.execute(select(users.c.communities))
+    rows = conn.execute(_COMMUNITIES)
     return {community for (found,) in rows for community in (found or ())}
 
 
