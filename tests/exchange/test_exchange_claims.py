@@ -129,13 +129,21 @@ def test_a_round_that_stopped_early_lets_go_of_the_rows_it_did_not_reach(
     assert claim(engine, "b") == [held[2].message_id]
 
 
-def test_next_due_passes_over_rows_another_process_holds(engine: Engine) -> None:
+def test_next_due_passes_over_rows_another_process_holds_until_its_claim_lapses(
+    engine: Engine,
+) -> None:
+    """A row another process holds is due again when the claim lapses (its process may have
+    died): the lane sleeps until then, not until its fallback (ADR 0142)."""
     put(engine, ROUTINE)
     claim(engine, "a")
     with engine.connect() as conn:
         assert outbox.next_due_at(conn) == NOW
-        assert outbox.next_due_at(conn, unclaimed_at=NOW) is None
+        assert outbox.next_due_at(conn, unclaimed_at=NOW) == NOW + LEASE
         assert outbox.next_due_at(conn, unclaimed_at=NOW + LEASE) == NOW
+    with engine.begin() as conn:
+        outbox.release(conn, "a")
+    with engine.connect() as conn:
+        assert outbox.next_due_at(conn, unclaimed_at=NOW) == NOW
 
 
 def test_two_claims_at_the_same_moment_skip_each_others_rows(postgres_engine: Engine) -> None:

@@ -370,7 +370,7 @@ def test_a_peer_without_endpoint_is_retried(kor: Cast) -> None:
 
 def test_idle_delay(kor: Cast) -> None:
     w = worker(kor)
-    assert w._idle_delay() == 1.0  # nothing queued: look again in a second
+    assert w._idle_delay() == w.fallback  # nothing queued: only the safety net (ADR 0142)
     release(kor)
     assert w._idle_delay() == 0.01  # already due: at once (the floor)
 

@@ -301,16 +301,18 @@ def next_due_at(
 ) -> datetime | None:
     """When the earliest queued message (of one lane, if `flash` says which) becomes due, or
     None if nothing is queued; of those no process holds a claim on at `unclaimed_at`, if
-    given (another process is sending the rest)."""
-    query = select(func.min(outbox.c.next_attempt_at)).where(
-        outbox.c.state == QUEUED, *_lane(flash)
-    )
-    if unclaimed_at is not None:
-        query = query.where(
-            or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until <= unclaimed_at)
-        )
-    value = conn.execute(query).scalar_one_or_none()
-    return value if isinstance(value, datetime) else None
+    given (another process is sending the rest), or else when the first such claim lapses
+    (its process may have died: its rows are then this one's to send)."""
+    queued = (outbox.c.state == QUEUED, *_lane(flash))
+    if unclaimed_at is None:
+        value = conn.execute(select(func.min(outbox.c.next_attempt_at)).where(*queued)).scalar()
+        return value if isinstance(value, datetime) else None
+    free = or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until <= unclaimed_at)
+    due = select(func.min(outbox.c.next_attempt_at)).where(*queued, free).scalar_subquery()
+    lapse = select(func.min(outbox.c.claimed_until)).where(*queued, ~free).scalar_subquery()
+    times = conn.execute(select(due, lapse)).one()
+    found = [value for value in times if isinstance(value, datetime)]
+    return min(found, default=None)
 
 
 _SETTLE = (

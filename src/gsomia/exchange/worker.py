@@ -62,7 +62,13 @@ _draw = secrets.SystemRandom().random  # jitter must differ between nodes, not b
 BULK_BATCH = 64  # small enough that a partner's inbox transaction stays short
 SETTLE_TURN = 16  # rows settled per transaction: FLASH never waits long for the lock
 LANE_RETRY = 1.0  # seconds a lane waits after an unexpected failure
-IDLE = 1.0  # seconds a lane with nothing due sleeps, unless woken (a commit wakes it at once)
+#: Seconds a lane with nothing due sleeps at the most (ADR 0142). It is woken sooner by what
+#: gives it work: a commit of this process (`wake`), one of the node's other processes (their
+#: word, `gsomia.node.fanout`), any other writer (the node's watch sees the database change,
+#: `gsomia.store.changes`), and its own next due time (a retry, a partner's back-off, another
+#: process's lapsing claim), which it computes. This is a safety net only, not how work is
+#: found: at 1 s it cost an idle node a query per lane a second.
+FALLBACK = 30.0
 HELLO_DELAY = 0.5
 #: Threads that log the partners' answers to FLASH messages (ADR 0130): 24 per FLASH item,
 #: each waiting its turn at the log, so none of them may hold a FLASH thread meanwhile.
@@ -160,6 +166,8 @@ class DeliveryWorker:
         self._wake_bulk = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._answering: tuple[int, ThreadPoolExecutor] | None = None  # (pid, threads)
+        #: The longest a lane sleeps with nothing due (`FALLBACK`; a test sets it longer).
+        self.fallback = FALLBACK
 
     def wake(self, priority: int) -> None:
         """Tell the worker there is new work, and the node's delivery processes elsewhere if
@@ -178,6 +186,14 @@ class DeliveryWorker:
                 self._holds += 1
         event = self._wake_flash if priority == FLASH else self._wake_bulk
         self._loop.call_soon_threadsafe(event.set)
+
+    def wake_lanes(self) -> None:
+        """Have both lanes look at the outbox again (the database changed, by whom is not
+        known): no FLASH row is known to be waiting, so the bulk lane is not held for it."""
+        if self._loop is None:
+            return
+        self._loop.call_soon_threadsafe(self._wake_flash.set)
+        self._loop.call_soon_threadsafe(self._wake_bulk.set)
 
     def _take_holds(self) -> int:
         with self._holds_lock:
@@ -259,7 +275,7 @@ class DeliveryWorker:
                         continue
                     # Nothing new: what is due is in flight (a round that ends wakes the
                     # lane), or nothing is.
-                    delay = IDLE if rows else await self._off(True, self._idle_delay, True)
+                    delay = self.fallback if rows else await self._off(True, self._idle_delay, True)
                 elif rows:
                     await self._send_all(session, rows, flash=False)
                     continue
@@ -350,17 +366,18 @@ class DeliveryWorker:
 
     def _idle_delay(self, flash: bool | None = None) -> float:
         """How long the lane (or, for None, the worker) may sleep: until its earliest row is
-        due, or a resting partner's turn comes, at most `IDLE` (a commit wakes it sooner)."""
+        due, a resting partner's turn comes or another process's claim lapses, at most
+        `fallback` (anything that gives it work sooner wakes it)."""
         now = self._clock()
         with self._reader.connect() as conn:
             mine = now if self.claimant is not None else None
             when = outbox.next_due_at(conn, flash=flash, unclaimed_at=mine)
         if when is None:
-            return IDLE
+            return self.fallback
         if when <= now:  # due, but for a partner that rests: wait for its turn
             turns = [until for _, (_, until) in self._resting(flash) if until > now]
             when = min(turns, default=now)
-        return min(IDLE, max(0.01, (when - now).total_seconds()))
+        return min(self.fallback, max(0.01, (when - now).total_seconds()))
 
     def _resting(self, flash: bool | None) -> list[tuple[str, tuple[int, datetime]]]:
         """The back-offs that hold the lane (None: either lane)."""

@@ -33,9 +33,12 @@ from gsomia.node import cosigned_file
 from gsomia.node.runtime import Node
 from gsomia.seal import IdentityCard
 from gsomia.store import checkpoints, marks
+from gsomia.store.changes import Changes
 from gsomia.store.merkle_log import MerkleLog
 
 log = logging.getLogger("gsomia.log")
+
+FALLBACK = 30.0  # seconds: partners are offered the latest checkpoint at least this often
 
 
 def checkpoint_offer(
@@ -109,29 +112,65 @@ async def offer_checkpoint(
 
 
 async def keep_log(node: Node, stop: asyncio.Event) -> None:
-    """Issue checkpoints as the policy says, and have each agreement partner cosign them."""
-    tick = min(1.0, node.ledger.policy.checkpoint_seconds / 2)
+    """Issue checkpoints as the policy says, and have each agreement partner cosign them.
+
+    Each tick first asks whether the database changed at all (`gsomia.store.changes`, a few
+    microseconds); the log and the partners' cosignatures are read only if it did, or while a
+    checkpoint is still owed or a partner is behind (ADR 0142). An idle node read them every
+    second before, for nothing."""
+    seconds = node.ledger.policy.checkpoint_seconds
+    tick = min(1.0, seconds / 2)
     last_offer = 0.0
+    unsigned = unoffered = True  # entries no checkpoint covers; a partner maybe behind
+    changes = Changes(node.engine)
     timeout = aiohttp.ClientTimeout(total=10, connect=3)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
-        while not stop.is_set():
-            try:
-                await asyncio.to_thread(_checkpoint_tick, node)
-                if time.monotonic() - last_offer >= node.ledger.policy.checkpoint_seconds:
-                    last_offer = time.monotonic()
-                    await _offer_all(node, session)
-            except (Error, aiohttp.ClientError, TimeoutError, OSError) as exc:
-                log.warning("log upkeep: %s", exc)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=tick)
+    try:
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            while not stop.is_set():
+                try:
+                    changed = await asyncio.to_thread(changes.seen)
+                    # An agreement may come into force with nothing written: offer anyway,
+                    # now and then.
+                    quiet = time.monotonic() - last_offer >= FALLBACK
+                    unoffered = unoffered or changed or quiet
+                    if changed or unsigned:
+                        unsigned = await asyncio.to_thread(_checkpoint_tick, node)
+                    if unoffered and time.monotonic() - last_offer >= seconds:
+                        last_offer = time.monotonic()
+                        unoffered = await _offer_all(node, session)
+                except (Error, aiohttp.ClientError, TimeoutError, OSError) as exc:
+                    log.warning("log upkeep: %s", exc)
+                    unsigned = unoffered = True
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=tick)
+    finally:
+        changes.close()
 
 
-def _checkpoint_tick(node: Node) -> None:
+def _checkpoint_tick(node: Node) -> bool:
+    """Sign a checkpoint if one is due; whether entries remain that none covers yet (one
+    falls due within `checkpoint_seconds`)."""
+    if node.ledger.signer is None:
+        return False
     with node.engine.begin() as conn:
         node.ledger.checkpoint_if_due(conn, node.clock())
+        last = checkpoints.last_issued(conn)
+        return MerkleLog(conn).frontier().size > (0 if last is None else last[0])
 
 
-async def _offer_all(node: Node, session: aiohttp.ClientSession) -> None:
+def _behind(node: Node, cards: list[IdentityCard]) -> bool:
+    """Whether any of `cards`' nodes has not cosigned this node's latest checkpoint."""
+    with node.reader.connect() as conn:
+        latest = checkpoints.latest(conn)
+        if latest is None:
+            return False
+        size = latest.checkpoint.size
+        return any(checkpoints.largest_cosigned(conn, log_origin(c)) < size for c in cards)
+
+
+async def _offer_all(node: Node, session: aiohttp.ClientSession) -> bool:
+    """Offer the latest checkpoint to each agreement partner that has not cosigned it;
+    whether any partner is still behind (to be offered again after `checkpoint_seconds`)."""
     now = node.clock()
     partners = []
     for card in node.peer_cards():
@@ -144,3 +183,4 @@ async def _offer_all(node: Node, session: aiohttp.ClientSession) -> None:
     for (card, _), result in zip(partners, results, strict=True):
         if isinstance(result, BaseException):
             log.info("%s did not cosign at %s: %s", card.nation, now.isoformat(), result)
+    return await asyncio.to_thread(_behind, node, [card for card, _ in partners])

@@ -1,6 +1,11 @@
 """The serving node's watch, once a second: what other processes changed, and FLASH that
 has not gone out.
 
+Each second it asks only whether the database changed (`gsomia.store.changes`: a few
+microseconds, no table read); when it did, by whichever process, it reads what follows and
+wakes the delivery lanes, which otherwise sleep until their next due time (ADR 0142). So what
+another process commits is acted on within a second, as when everything was read each second.
+
 - `gsomia peer add`, `gsomia agreement …` run in their own process on the node's database;
   the watch notices (`Node.notice_changes`) and the node uses the new partner set at once.
   A partner whose pin or endpoint changed is tried again at once, without its back-off.
@@ -21,6 +26,7 @@ from gsomia.exchange import outbox
 from gsomia.exchange.worker import FLASH
 from gsomia.node.officer_alerts import alert_officers
 from gsomia.node.runtime import Node
+from gsomia.store.changes import Changes
 
 log = logging.getLogger("gsomia.delivery")
 
@@ -69,13 +75,22 @@ def raise_undelivered(node: Node, sent: outbox.Sent) -> None:
 
 
 async def watch(node: Node, stop: asyncio.Event) -> None:
-    """`look` every `TICK` seconds until `stop`; a failed look is logged and tried again."""
-    while not stop.is_set():
-        try:
-            await asyncio.to_thread(look, node)
-        except (Error, OSError, ValueError) as exc:
-            log.warning("node watch: %s", exc)
-        except Exception:  # the database went away under us: the next look tries again
-            log.exception("node watch failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=TICK)
+    """Every `TICK` seconds until `stop`: if the database changed, wake the delivery lanes and
+    `look`; a failed look is logged and tried again at the next tick."""
+    changes = Changes(node.engine)
+    try:
+        while not stop.is_set():
+            try:
+                if await asyncio.to_thread(changes.seen):
+                    node.worker.wake_lanes()
+                    await asyncio.to_thread(look, node)
+            except (Error, OSError, ValueError) as exc:
+                changes.close()  # the next tick looks again, changed or not
+                log.warning("node watch: %s", exc)
+            except Exception:  # the database went away under us: the next look tries again
+                changes.close()
+                log.exception("node watch failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=TICK)
+    finally:
+        changes.close()
