@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import delete, select, update
 from tests.node.custody_fixtures import provide
 from tests.node.node_fixtures import Cast, build_cast
@@ -20,14 +22,16 @@ from gsomia.cli import app
 from gsomia.errors import StoreDamaged
 from gsomia.ledger.events import EventKind, LogEvent
 from gsomia.node import read
-from gsomia.node.audit import disposals_logged
+from gsomia.node.audit import DISPOSING, disposals_logged
 from gsomia.node.control import disposal
 from gsomia.node.control.copies import make_copies
 from gsomia.node.control.inventory import dependants
+from gsomia.node.ledger import may_dispose
 from gsomia.store.tables import copies, disposals, holdings
 
 runner = CliRunner()
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+_DECIDED_KEYS = {"action", "allowed", "reason"}
 
 
 @pytest.fixture
@@ -129,3 +133,30 @@ def test_the_log_records_disposed_of_what_an_allowed_destruction_or_return_names
     events: list[LogEvent], disposed: dict[str, str]
 ) -> None:
     assert disposals_logged(events) == disposed
+
+
+_TEXT = st.text(max_size=20)
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | _TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    action=st.sampled_from([*DISPOSING, "read", "dispose", "destroyed", "copy"]),
+    allowed=st.booleans(),
+    actor=st.text(min_size=1, max_size=20),
+    subjects=st.lists(st.text(min_size=1, max_size=20), min_size=1, max_size=3),
+    details=st.dictionaries(_TEXT.filter(lambda k: k not in _DECIDED_KEYS), _VALUES, max_size=4),
+)
+def test_verify_decodes_every_entry_that_disposes_of_anything(
+    action: str, allowed: bool, actor: str, subjects: list[str], details: dict[str, Any]
+) -> None:
+    """`audit verify` decodes only the entries whose bytes may be a disposal's: whatever else
+    the event carries (any text, nested bodies), none that disposes is skipped."""
+    body = {**details, "action": action, "allowed": allowed, "reason": "r"}
+    event = LogEvent(EventKind.DECISION, NOW, actor, tuple(subjects), body)
+    if disposals_logged([event]):
+        assert may_dispose(event.encode())

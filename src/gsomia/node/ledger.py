@@ -25,7 +25,7 @@ from gsomia.ledger.events import LogEvent
 from gsomia.ledger.note import NoteVerifier
 from gsomia.ledger.note_keys import CallableSigner, CosignatureV1Signer, Ed25519NoteVerifier
 from gsomia.ledger.policy import LogPolicy
-from gsomia.node.audit import disposals_logged
+from gsomia.node.audit import DISPOSING, disposals_logged
 from gsomia.node.audit_rows import check_listing
 from gsomia.seal import IdentityCard, NodeKeys, node_note_key
 from gsomia.store import access_log, checkpoints, copies, disposals, holdings
@@ -113,7 +113,8 @@ def verify_disposals(conn: Connection) -> int:
     the database: StoreDamaged naming each that reads otherwise, put back from before its
     disposal by a writer who took its `disposals` record away too (ADR 0139); how many of
     those the log records disposed of are stored (and were checked)."""
-    logged = disposals_logged(LogEvent.decode(entry) for _, entry, _, _ in leaf_rows(conn))
+    entries = (entry for _, entry, _, _ in leaf_rows(conn))
+    logged = disposals_logged(LogEvent.decode(e) for e in entries if may_dispose(e))
     found = {**copies.states_of(conn, logged), **holdings.states_of(conn, logged)}
     named = disposals.against_log(logged, found)
     if named:
@@ -123,3 +124,15 @@ def verify_disposals(conn: Connection) -> int:
             "from before its disposal is never read as held",
         )
     return len(found)
+
+
+#: The bytes the entry of every disposal holds: a leaf is its event's RFC 8785 form (checked
+#: by `LogEvent.decode`), without spaces, ASCII letters never escaped, so an entry without
+#: them disposes of nothing and is not decoded again (decoding every entry was 1.65 s CPU a
+#: 100,000 entries).
+_DISPOSING = tuple(f'"action":"{action}"'.encode() for action in DISPOSING)
+
+
+def may_dispose(entry: bytes) -> bool:
+    """Whether a log entry's bytes may be a disposal's: False only for one that is not."""
+    return any(marker in entry for marker in _DISPOSING)
