@@ -123,8 +123,8 @@ def test_the_cli_commands_ask_the_node(
     from fastapi.testclient import TestClient  # noqa: PLC0415
     from typer.testing import CliRunner  # noqa: PLC0415
 
-    from gsomia.cli import custody as cli_custody  # noqa: PLC0415
     from gsomia.cli.app import app  # noqa: PLC0415
+    from gsomia.cli.common import Reach  # noqa: PLC0415
     from gsomia.client import NodeClient  # noqa: PLC0415
     from gsomia.errors import PolicyDenied  # noqa: PLC0415
 
@@ -135,7 +135,7 @@ def test_the_cli_commands_ask_the_node(
         client._http = TestClient(site.clients["JPN"].app, headers=who["headers"])  # type: ignore[assignment]
         return client
 
-    monkeypatch.setattr(cli_custody, "connect", connect)
+    monkeypatch.setattr(Reach, "connect", connect)  # the seam every command reaches through
     held = provide(site.cast, terms={"copy_limit": 2})
     runner = CliRunner()
     made = runner.invoke(app, ["item", "copy", held, "--count", "2"])

@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 
 from gsomia.cli.app import console
-from gsomia.cli.common import As, Home, Token, Url, connect, grid, listed, moment, styled
+from gsomia.cli.common import REACH, Reach, grid, listed, moment, reaching, styled
 from gsomia.cli.items import item_app
 from gsomia.errors import UsageError
 
@@ -47,31 +47,27 @@ def _copies_table(rows: list[dict[str, Any]], title: str) -> Table:
 
 
 @item_app.command("copy")
-def copy(  # noqa: PLR0917 - Typer maps parameters to options
+@reaching
+def copy(
     holding: Annotated[str, typer.Argument(help="holding (or item) id")],
     count: Annotated[int, typer.Option(help="how many copies")] = 1,
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Make numbered copies of a holding (refused beyond the originator's copy limit)."""
-    with connect(home, user, url, token) as client:
+    with reach.connect() as client:
         made = client.post(f"/api/v1/holdings/{holding}/copies", {"count": count})
     console.print(_copies_table(made, f"copies of {holding}"))
 
 
 @item_app.command("translate")
+@reaching
 def translate(  # noqa: PLR0917 - Typer maps parameters to options
     holding: Annotated[str, typer.Argument(help="holding (or item) id")],
     translator: Annotated[str, typer.Option(help="a cleared person of this node")],
     language: Annotated[str, typer.Option(help="language of the translation, e.g. ja")],
     file: Annotated[Path, typer.Option(help="the translated text (UTF-8)")],
     source_language: Annotated[str, typer.Option(help="the original's language")] = "ko",
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Record a translation by a cleared translator; it is counted and controlled as a copy."""
     body = {
@@ -80,22 +76,20 @@ def translate(  # noqa: PLR0917 - Typer maps parameters to options
         "source_language": source_language,
         "content": _text(file),
     }
-    with connect(home, user, url, token) as client:
+    with reach.connect() as client:
         made = client.post(f"/api/v1/holdings/{holding}/translations", body)
     console.print(_copies_table([made], f"translation of {holding}"))
 
 
 @item_app.command("derive")
+@reaching
 def derive(  # noqa: PLR0917 - Typer maps parameters to options
     source: Annotated[list[str], typer.Option(help="a holding or own item id (repeat)")],
     kind: Annotated[str, typer.Option(help="extract | summary | compilation")],
     title: Annotated[str, typer.Option(help="the derivative's title")],
     file: Annotated[Path, typer.Option(help="the derivative's text (UTF-8)")],
     level: Annotated[str | None, typer.Option(help="a marking at or above the sources'")] = None,
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Make an extract, summary or compilation, marked at least at its highest source."""
     body: dict[str, Any] = {
@@ -106,12 +100,13 @@ def derive(  # noqa: PLR0917 - Typer maps parameters to options
     }
     if level:
         body["level"] = level
-    with connect(home, user, url, token) as client:
+    with reach.connect() as client:
         made = client.post("/api/v1/derivatives", body)
     console.print(_copies_table([made], f"{kind} of {', '.join(source)}"))
 
 
 @item_app.command("destroy")
+@reaching
 def destroy(  # noqa: PLR0917 - Typer maps parameters to options
     holding: Annotated[str, typer.Argument(help="holding (or item) id")],
     method: Annotated[str, typer.Option(help="shredding, burning, cryptographic erasure, …")],
@@ -120,10 +115,7 @@ def destroy(  # noqa: PLR0917 - Typer maps parameters to options
     dependants: Annotated[
         bool, typer.Option("--dependants", help="destroy its copies and derivatives with it")
     ] = False,
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Destroy a holding and record it; its content is erased from the node's store."""
     body = {
@@ -132,7 +124,7 @@ def destroy(  # noqa: PLR0917 - Typer maps parameters to options
         "witnesses": witness or [],
         "dispose_dependants": dependants,
     }
-    with connect(home, user, url, token) as client:
+    with reach.connect() as client:
         record = client.post(f"/api/v1/holdings/{holding}/destroy", body)
     console.print(
         f"{styled('destroyed')} {record['holding_id']} by {record['method']} "
@@ -144,32 +136,28 @@ def destroy(  # noqa: PLR0917 - Typer maps parameters to options
 
 
 @item_app.command("return")
-def return_(  # noqa: PLR0917 - Typer maps parameters to options
+@reaching
+def return_(
     holding: Annotated[str, typer.Argument(help="holding (or item) id")],
     dependants: Annotated[
         bool, typer.Option("--dependants", help="return its copies and derivatives with it")
     ] = False,
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Give a holding back to its originator; the originator's node is notified."""
-    with connect(home, user, url, token) as client:
+    with reach.connect() as client:
         done = client.post(f"/api/v1/holdings/{holding}/return", {"dispose_dependants": dependants})
     console.print(f"{styled('returned')} {done['holding_id']} to {done['to']} (notice queued)")
 
 
 @item_app.command("inventory")
+@reaching
 def inventory(
     holding: Annotated[str, typer.Argument(help="holding or own item id")],
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Chain of custody, copies, destruction records and readers of a holding or own item."""
-    with connect(home, user, url, token) as client:
+    with reach.connect() as client:
         found = client.get(f"/api/v1/holdings/{holding}/inventory")
     subject = found["holding"]
     console.print(
