@@ -93,12 +93,13 @@ def test_password_checks_run_at_most_two_at_once(
 def test_a_sign_in_over_the_limit_is_refused_unchecked(
     cast: Cast, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(users, "_checking", threading.BoundedSemaphore(1))
+    monkeypatch.setattr(users, "_checking", users._Turns(1))
     monkeypatch.setattr(users, "WAIT_FOR_A_CHECK", 0.0)
-    users._checking.acquire()  # a check running elsewhere
-    with pytest.raises(RateLimited, match="at once"):
+    with (
+        users._checking.slot("elsewhere", 0, time.monotonic()),  # a check running
+        pytest.raises(RateLimited, match="at once"),
+    ):
         sessions.sign_in(cast["JPN"], "sato", "whatever", "sid-over-the-limit")
-    users._checking.release()
 
 
 def test_guesses_sent_at_once_get_the_five_tries_and_no_more(

@@ -49,7 +49,8 @@ def check_credentials(
 ) -> UserRecord | None:
     """The person if `password` is theirs and they are not disabled; None if not (the failure
     counted). `PolicyDenied` without checking the password while the name must wait after
-    failures; `RateLimited` while too many checks run (`gsomia.store.users.AT_ONCE`).
+    failures; `RateLimited` while too many checks run (`gsomia.store.users.AT_ONCE`), and at
+    once for a source with recent failures while others wait for a check (ADR 0140).
 
     Each try is counted as a failure before its password is checked, in one short transaction
     that holds the name (`store.hold_name`), and taken back when it succeeds (ADR 0127).
@@ -71,10 +72,11 @@ def check_credentials(
         )
         if not waiting.allowed:
             raise PolicyDenied(waiting.reason, article=waiting.article)
+        recent = store.source_failures(conn, source) if source else 0  # before this try's
         store.record_failure(conn, name, source, now, forget_before=now - FORGET_FAILURES)
     try:
         with db.reader.connect() as conn:
-            user = people.check_password(conn, name, password)
+            user = people.check_password(conn, name, password, source=source, failures=recent)
     except Exception:
         with db.engine.begin() as conn:  # never checked (too many at once): not a failure
             store.hold_name(conn, name)

@@ -115,6 +115,13 @@ def name_failures(conn: Connection, name: str) -> tuple[int, datetime | None]:
     return int(row[0]), row[1]
 
 
+def source_failures(conn: Connection, source: str) -> int:
+    """Failures counted recently from `source` for every name together: whose password check
+    goes last when the node's check slots are wanted (ADR 0140)."""
+    query = select(func.coalesce(func.sum(login_failures.c.failures), 0))
+    return int(conn.execute(query.where(login_failures.c.source == source)).scalar_one())
+
+
 def record_failure(
     conn: Connection, name: str, source: str, now: datetime, *, forget_before: datetime
 ) -> None:

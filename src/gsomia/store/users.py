@@ -7,9 +7,12 @@ secret with that much entropy). Passwords, where people use them, are hashed wit
 from __future__ import annotations
 
 import hashlib
+import itertools
 import secrets
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -20,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from gsomia.errors import Conflict, NotFound, RateLimited
 from gsomia.store.tables import api_tokens, users, web_sessions
+from gsomia.treaty import check_turns
 
 _hasher = PasswordHasher()
 #: Password checks running at once in the node: in this process, and on PostgreSQL in all the
@@ -30,10 +34,67 @@ _hasher = PasswordHasher()
 AT_ONCE = 2
 #: How long a check waits for one running to finish before it is refused.
 WAIT_FOR_A_CHECK = 0.5
-_checking = threading.BoundedSemaphore(AT_ONCE)
 #: How often a check waiting for one of the node's slots tries them again.
 SLOT_POLL = 0.01
 _TRY_SLOT = text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))")
+#: Held (shared, by the session) by each check from a source without failures while it waits
+#: for a slot, in every process of the node on PostgreSQL: one from a source with failures
+#: that finds the slots taken and this held elsewhere is refused at once (ADR 0140).
+_CLEAN = (0x6753, 0x0140)  # two int4: advisory lock keys of their own, not a text hash
+_WAIT_CLEAN = text("SELECT pg_advisory_lock_shared(:a, :b)")
+_DONE_CLEAN = text("SELECT pg_advisory_unlock_shared(:a, :b)")
+_CLEAN_ELSEWHERE = text(
+    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+    " AND classid = :a AND objid = :b AND objsubid = 2 AND pid <> pg_backend_pid())"
+)
+
+
+class _Turns:
+    """This process's check slots, shared as `treaty.check_turns` decides: each waiting
+    check asks again whenever a slot is let go or a waiter leaves."""
+
+    def __init__(self, at_once: int) -> None:
+        self._at_once = at_once
+        self._changed = threading.Condition()
+        self._waiting: dict[int, check_turns.Try] = {}
+        self._holding: list[str] = []
+        self._tickets = itertools.count()
+
+    def waiting(self) -> list[check_turns.Try]:
+        with self._changed:
+            return list(self._waiting.values())
+
+    @contextmanager
+    def slot(self, source: str, failures: int, deadline: float) -> Iterator[None]:
+        """Hold one of this process's slots while the block runs; `RateLimited` if refused
+        at once (failures, with others to go first) or if none is given by `deadline`."""
+        with self._changed:
+            me = check_turns.Try(next(self._tickets), source, failures)
+            self._waiting[me.ticket] = me
+            self._changed.notify_all()  # a try with failures waiting may be refused now
+            try:
+                while True:
+                    free = self._at_once - len(self._holding)
+                    now = check_turns.turns(list(self._waiting.values()), self._holding, free)
+                    if me.ticket in now.admitted:
+                        break
+                    left = deadline - time.monotonic()
+                    if me.ticket in now.refused or left <= 0:
+                        raise _too_many()
+                    self._changed.wait(left)
+            finally:
+                del self._waiting[me.ticket]
+                self._changed.notify_all()
+            self._holding.append(source)
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._holding.remove(source)
+                self._changed.notify_all()
+
+
+_checking = _Turns(AT_ONCE)
 # Verifying against a real hash for unknown users keeps login time from telling who exists.
 _DUMMY_HASH = _hasher.hash("gsomia-no-such-user")
 
@@ -163,19 +224,19 @@ def set_password(conn: Connection, name: str, password: str) -> None:
     )
 
 
-def check_password(conn: Connection, name: str, password: str) -> UserRecord | None:
+def check_password(
+    conn: Connection, name: str, password: str, *, source: str = "", failures: int = 0
+) -> UserRecord | None:
     """The user if `password` is theirs, else None (timing does not reveal which part failed);
     `RateLimited` while `AT_ONCE` checks run for longer than `WAIT_FOR_A_CHECK` seconds, in
-    this process or (PostgreSQL) in the node's processes together: `conn`'s transaction holds
-    the node's slot until it ends, so end it once the check is done (a `connect()` block)."""
+    this process or (PostgreSQL) in the node's processes together, and at once for a try from
+    a `source` with recent `failures` while others wait (`treaty.check_turns`, ADR 0140); a
+    source holds one slot at most. `conn`'s transaction holds the node's slot until it ends,
+    so end it once the check is done (a `connect()` block)."""
     deadline = time.monotonic() + WAIT_FOR_A_CHECK
-    if not _checking.acquire(timeout=WAIT_FOR_A_CHECK):
-        raise _too_many()
-    try:
-        _take_node_slot(conn, deadline)
+    with _checking.slot(source, failures, deadline):
+        _take_node_slot(conn, deadline, source, failures)
         return _checked(conn, name, password)
-    finally:
-        _checking.release()
 
 
 def _too_many() -> RateLimited:
@@ -186,17 +247,43 @@ def _too_many() -> RateLimited:
     )
 
 
-def _take_node_slot(conn: Connection, deadline: float) -> None:
+def _take_node_slot(conn: Connection, deadline: float, source: str, failures: int) -> None:
     """One of the node's `AT_ONCE` check slots, across its processes, for `conn`'s
     transaction: on PostgreSQL a transaction-scoped advisory lock per slot (let go when the
-    transaction ends, whatever happens in it, or with the connection if the process dies);
-    `RateLimited` if none is free by `deadline`. On SQLite the node is one process, which
-    `_checking` already bounds."""
+    transaction ends, whatever happens in it, or with the connection if the process dies),
+    after the source's own lock (one slot a source in the whole node); a try from a source
+    without failures holds `_CLEAN` shared while it waits, and one with failures that finds
+    the slots taken while another process holds it is refused at once (`treaty.check_turns`'s
+    rule across processes). `RateLimited` if none is free by `deadline`. On SQLite the node
+    is one process, which `_checking` already shares out."""
     if conn.dialect.name != "postgresql":
         return
+    if source:
+        _poll(conn, [f"gsomia.password-source:{source}"], deadline)
+    clean = {"a": _CLEAN[0], "b": _CLEAN[1]}
     keys = [f"gsomia.password-check:{slot}" for slot in range(AT_ONCE)]
+    if failures:
+        _poll(conn, keys, deadline, refuse=lambda: _clean_waiting(conn))
+        return
+    conn.execute(_WAIT_CLEAN, clean)  # the session's (a process that dies lets it go)
+    try:
+        _poll(conn, keys, deadline)
+    finally:
+        conn.execute(_DONE_CLEAN, clean)
+
+
+def _clean_waiting(conn: Connection) -> bool:
+    """Whether a try from a source without failures waits for a slot in another process."""
+    return bool(conn.execute(_CLEAN_ELSEWHERE, {"a": _CLEAN[0], "b": _CLEAN[1]}).scalar_one())
+
+
+def _poll(
+    conn: Connection, keys: list[str], deadline: float, *, refuse: Callable[[], bool] | None = None
+) -> None:
+    """Take one of the advisory locks `keys` for the transaction, trying again each
+    `SLOT_POLL`; `RateLimited` by `deadline`, or at once when `refuse` says so."""
     while not any(conn.execute(_TRY_SLOT, {"key": key}).scalar_one() for key in keys):
-        if time.monotonic() >= deadline:
+        if (refuse is not None and refuse()) or time.monotonic() >= deadline:
             raise _too_many()
         time.sleep(SLOT_POLL)
 
