@@ -12,7 +12,7 @@ from tests.api.api_fixtures import Site
 from typer.testing import CliRunner
 
 from gsomia.cli import app
-from gsomia.cli import items as cli_items
+from gsomia.cli.common import Reach
 from gsomia.client import NodeClient
 from gsomia.errors import UsageError
 
@@ -95,7 +95,7 @@ def _cli(site: Site, monkeypatch: pytest.MonkeyPatch, nation: str, name: str) ->
     # Starlette's TestClient speaks the same client API (httpx2): the seam is the transport.
     client._http = site.clients[nation]  # type: ignore[assignment]
     client._http.headers["Authorization"] = f"Bearer {site.tokens[name]}"
-    monkeypatch.setattr(cli_items, "connect", lambda *_: nullcontext(client))
+    monkeypatch.setattr(Reach, "connect", lambda *_: nullcontext(client))
 
 
 def test_the_cli_pages_and_filters_through_the_api(

@@ -14,7 +14,7 @@ from tests.node.custody_fixtures import provide
 from typer.testing import CliRunner
 
 from gsomia.cli import app
-from gsomia.cli import items as cli_items
+from gsomia.cli.common import Reach
 from gsomia.client import NodeClient
 from gsomia.node import short_ids
 from gsomia.node.short_ids import MIN_PREFIX, looks_short
@@ -83,7 +83,7 @@ def test_item_show_is_a_table_and_takes_a_short_id(
         )
         return client
 
-    monkeypatch.setattr(cli_items, "connect", connect)
+    monkeypatch.setattr(Reach, "connect", connect)
     shown = CliRunner().invoke(app, ["item", "show", held[:8]], env={"COLUMNS": "200"})
     assert shown.exit_code == 0, shown.output
     assert f"holding {held}" in shown.output

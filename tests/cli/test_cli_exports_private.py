@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gsomia.cli import app
-from gsomia.cli import items as cli_items
+from gsomia.cli.common import Reach
 
 SECRET = "track of a classified launch"
 
@@ -39,7 +39,7 @@ class _Client:
 def test_an_export_is_written_readable_by_its_owner_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, format_: str
 ) -> None:
-    monkeypatch.setattr(cli_items, "connect", lambda *_: _Client())
+    monkeypatch.setattr(Reach, "connect", lambda *_: _Client())
     out = tmp_path / f"export.{format_}"
     out.write_text("an older file, world-readable")
     out.chmod(0o644)

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gsomia.cli import app
-from gsomia.cli import items as cli_items
+from gsomia.cli.common import Reach
 from gsomia.client import Listed
 
 REDACTED = "[redacted]"
@@ -47,7 +47,7 @@ class _Client:
 def test_redacted_rows_and_bracketed_titles_print_as_written(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(cli_items, "connect", lambda *_: _Client())
+    monkeypatch.setattr(Reach, "connect", lambda *_: _Client())
     result = CliRunner().invoke(
         app, ["item", "list", "--url", "http://x", "--token", "t"], env={"COLUMNS": "200"}
     )

@@ -13,7 +13,8 @@ from tests.cli.test_cli_common import run, stand_in
 from typer.testing import CliRunner
 
 import gsomia.cli
-from gsomia.cli import compromise, consent, items, notices, visits
+from gsomia.cli import compromise, consent, notices, visits
+from gsomia.cli.common import Reach
 from gsomia.client import Listed
 from gsomia.errors import UsageError
 
@@ -81,7 +82,7 @@ class _Pages:
 
 
 def test_item_list_as_csv_takes_one_list(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(items, "connect", lambda *_: _Pages())
+    monkeypatch.setattr(Reach, "connect", lambda *_: _Pages())
     base = ["item", "list", "--url", "http://x", "--token", "t", "--csv"]
     both = CliRunner().invoke(gsomia.cli.app, base)
     assert isinstance(both.exception, UsageError)

@@ -19,14 +19,12 @@ from rich.table import Table
 from gsomia.cli.app import app, console
 from gsomia.cli.common import (
     PRECEDENCE_STYLE,
-    As,
-    Home,
-    Token,
-    Url,
-    connect,
+    REACH,
+    Reach,
     grid,
     listed,
     moment,
+    reaching,
     styled,
     write_private,
 )
@@ -38,6 +36,7 @@ app.add_typer(item_app, name="item")
 
 
 @item_app.command("publish")
+@reaching
 def publish(  # noqa: PLR0917 - Typer maps parameters to options
     title: Annotated[str, typer.Option(help="subject line")],
     level: Annotated[str, typer.Option(help="classification in your national scheme")],
@@ -59,10 +58,7 @@ def publish(  # noqa: PLR0917 - Typer maps parameters to options
     purpose_ends: Annotated[
         str | None, typer.Option(help="when the purpose ends (ISO, with zone): return or destroy")
     ] = None,
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Submit an item; it waits for an officer's release (nothing is shared automatically)."""
     fields: dict[str, Any] = {
@@ -83,22 +79,20 @@ def publish(  # noqa: PLR0917 - Typer maps parameters to options
         fields["media_type"] = media_type or "application/octet-stream"
     else:
         fields["text"] = text
-    with connect(home, user, url, token) as client:
+    with reach.connect() as client:
         item_id = client.publish(**fields)
     console.print(f"[green]published[/] {item_id} (draft: an officer must release it)")
     typer.echo(item_id)
 
 
 @item_app.command("release")
+@reaching
 def release(
     item_id: Annotated[str, typer.Argument()],
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Release an item to each partner it is releasable to; shows each decision."""
-    with connect(home, user, url, token) as client:
+    with reach.connect() as client:
         outcomes = client.release(item_id)
     table = Table("partner", "decision", "reason", "article", title=f"release of {item_id}")
     for outcome in outcomes:
@@ -114,6 +108,7 @@ LISTS = {"items": "/api/v1/items", "holdings": "/api/v1/holdings"}
 
 
 @item_app.command("list")
+@reaching
 def list_items(  # noqa: PLR0917 - Typer maps parameters to options
     what: Annotated[
         str, typer.Option(help="items (published here) | holdings (from partners) | both")
@@ -135,10 +130,7 @@ def list_items(  # noqa: PLR0917 - Typer maps parameters to options
     ids: Annotated[
         bool, typer.Option("--ids", help="only the full ids, one a line (for scripts)")
     ] = False,
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """A page of this node's own items and of what it holds from partners, newest first;
     filters match what you may see of a row (a redacted row matches none on what it hides)."""
@@ -149,7 +141,7 @@ def list_items(  # noqa: PLR0917 - Typer maps parameters to options
     asked = {"limit": limit, "cursor": cursor, "level": level, "partner": partner}
     asked |= {"precedence": precedence, "purpose": purpose, "state": state, "text": text}
     names = list(LISTS) if what == "both" else [what]
-    with connect(home, user, url, token) as client:
+    with reach.connect() as client:
         pages = {name: client.page(LISTS[name], **asked) for name in names}
     if ids:
         for page in pages.values():
@@ -213,16 +205,14 @@ def _holdings_table(rows: list[dict[str, Any]]) -> Table:
 
 
 @item_app.command("show")
-def show(  # noqa: PLR0917 - Typer maps parameters to options
+@reaching
+def show(
     item_id: Annotated[str, typer.Argument(help="the id, or its first characters as listed")],
     as_json: Annotated[bool, typer.Option("--json", help="as the API answers it")] = False,
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """An item of this node with its transfers, or a holding with both its labels."""
-    with connect(home, user, url, token) as client:
+    with reach.connect() as client:
         try:
             record = client.item(item_id)
             title = f"item {record.get('id', item_id)}"
@@ -264,6 +254,7 @@ def _show_record(record: dict[str, Any], title: str) -> None:
 
 
 @item_app.command("assure")
+@reaching
 def assure(  # noqa: PLR0917 - Typer maps parameters to options
     item_id: Annotated[str, typer.Argument(help="one of this node's items")],
     party: Annotated[str, typer.Option(help="the receiving party, e.g. JPN")],
@@ -274,13 +265,10 @@ def assure(  # noqa: PLR0917 - Typer maps parameters to options
     equivalent_protection: Annotated[
         bool, typer.Option(help="the note promises substantially equivalent protection")
     ] = False,
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Record the other party's written assurance before a hand-over (Art. 7.5; R22)."""
-    with connect(home, user, url, token) as client:
+    with reach.connect() as client:
         client.record_assurance(
             item_id,
             party=party,
@@ -294,24 +282,23 @@ def assure(  # noqa: PLR0917 - Typer maps parameters to options
 
 
 @item_app.command("hand-over")
-def hand_over(  # noqa: PLR0917 - Typer maps parameters to options
+@reaching
+def hand_over(
     item_id: Annotated[str, typer.Argument(help="one of this node's items")],
     party: Annotated[str, typer.Option(help="the receiving party, e.g. JPN")],
     representative: Annotated[str, typer.Option(help="its representative")],
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Hand an item to the other party's representative: only under a recorded assurance
     that covers it; refused, with the reason, otherwise (R22)."""
-    with connect(home, user, url, token) as client:
+    with reach.connect() as client:
         decision = client.hand_over(item_id, party, representative)
     console.print(f"[green]handed over[/] — {decision['reason']} ({decision['article']})")
 
 
 @item_app.command("label")
-def label(  # noqa: PLR0917 - Typer maps parameters to options
+@reaching
+def label(
     item_id: Annotated[str, typer.Argument(help="an own item's id or a holding's")],
     fmt: Annotated[
         str,
@@ -319,20 +306,18 @@ def label(  # noqa: PLR0917 - Typer maps parameters to options
             "--format", help="xml (ADatP-4774), json (its JSON form) or ism (US ISM and banner)"
         ),
     ] = "xml",
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Print an item's confidentiality label as partners' tools read it (a holding's label set:
     the originator's label unchanged and this nation's alternative)."""
-    with connect(home, user, url, token) as client:
+    with reach.connect() as client:
         content = client.item_label(item_id, fmt)
     sys.stdout.buffer.write(content if content.endswith(b"\n") else content + b"\n")
 
 
 @item_app.command("read")
-def read(  # noqa: PLR0917 - Typer maps parameters to options
+@reaching
+def read(
     holding_id: Annotated[str, typer.Argument()],
     purpose: Annotated[
         str | None,
@@ -345,19 +330,17 @@ def read(  # noqa: PLR0917 - Typer maps parameters to options
             "intellectual-property caveat allows official use only (R15)"
         ),
     ] = None,
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Read a holding's content, if the access decision allows you (it is logged either way)."""
-    with connect(home, user, url, token) as client:
+    with reach.connect() as client:
         content, _ = client.read(holding_id, purpose, use)
     sys.stdout.buffer.write(content)
 
 
 @item_app.command("export")
-def export(  # noqa: PLR0917 - Typer maps parameters to options
+@reaching
+def export(
     item_ids: Annotated[
         list[str] | None, typer.Argument(help="items or holdings; none: all you may read")
     ] = None,
@@ -365,19 +348,16 @@ def export(  # noqa: PLR0917 - Typer maps parameters to options
         str, typer.Option("--format", help="stix (a bundle) | ztdf (one item, needs --out)")
     ] = "stix",
     out: Annotated[Path | None, typer.Option(help="write here instead of stdout")] = None,
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """Export items as a partner tool reads them: a STIX 2.1 bundle with both labels (each
     object read through the access decision, and logged)."""
     if format_ == "ztdf":
-        _export_ztdf(item_ids or [], out, connect(home, user, url, token))
+        _export_ztdf(item_ids or [], out, reach.connect())
         return
     if format_ != "stix":
         raise UsageError(f"unknown format {format_!r}", hint="use --format stix or ztdf")
-    with connect(home, user, url, token) as client:
+    with reach.connect() as client:
         bundle = client.export_stix(list(item_ids or []))
     data = json.dumps(bundle, ensure_ascii=False, indent=2).encode("utf-8")
     reports = sum(1 for o in bundle["objects"] if o["type"] not in _DEFINITIONS)
@@ -403,6 +383,7 @@ def _export_ztdf(item_ids: list[str], out: Path | None, session: Any) -> None:
 
 
 @app.command("transfers")
+@reaching
 def transfers(  # noqa: PLR0917 - Typer maps parameters to options
     limit: Annotated[int, typer.Option(min=1, max=500, help="rows on a page")] = 50,
     cursor: Annotated[str | None, typer.Option(help="the page a previous list named")] = None,
@@ -410,15 +391,12 @@ def transfers(  # noqa: PLR0917 - Typer maps parameters to options
     state: Annotated[str | None, typer.Option(help="queued, received or rejected")] = None,
     precedence: Annotated[str | None, typer.Option(help="FLASH … ROUTINE")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="the page as JSON")] = False,
-    home: Home = None,
-    user: As = None,
-    url: Url = None,
-    token: Token = None,
+    reach: Reach = REACH,
 ) -> None:
     """A page of the transfers of this node's items, newest first: queued, received (and
     marked how) or rejected."""
     asked = {"limit": limit, "cursor": cursor, "partner": partner, "state": state}
-    with connect(home, user, url, token) as client:
+    with reach.connect() as client:
         page = client.page("/api/v1/transfers", **asked, precedence=precedence)
     if as_json:
         answer = {"rows": page.rows, "next": page.next, "prev": page.previous}
