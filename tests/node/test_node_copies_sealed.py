@@ -16,9 +16,12 @@ from tests.node.custody_fixtures import provide
 from tests.node.node_fixtures import Cast
 
 from gsomia.errors import PolicyDenied, StoreDamaged
+from gsomia.node import at_rest
 from gsomia.node.control import inventory
 from gsomia.node.control.copies import get_copy, make_copies, translate
-from gsomia.store.tables import copies
+from gsomia.store import holdings as stored_holdings
+from gsomia.store import marks, sealed_terms
+from gsomia.store.tables import copies, holdings, store_marks
 
 
 def _row(cast: Cast, copy_id: str) -> dict[str, Any]:
@@ -78,3 +81,36 @@ def test_a_deleted_copy_row_does_not_free_a_copy_slot(cast: Cast) -> None:
             conn.execute(copies.insert().values(**kept))
     with pytest.raises(PolicyDenied, match="allows 2 copies"):
         make_copies(jpn, sato, held)
+
+
+def test_copies_from_before_are_sealed_and_counted_once_by_the_node(cast: Cast) -> None:
+    """A node from before ADR 0140 kept copies without a seal and holdings whose terms say no
+    count: `migrate`'s one pass (marks in the database and the home) seals and counts them;
+    while either mark stands, nothing is sealed as the node's and they are damage."""
+    held = provide(cast)
+    jpn, sato = cast["JPN"], cast.user("JPN", "sato")
+    first, second = make_copies(jpn, sato, held, 2)
+    with jpn.engine.begin() as conn:  # as they were before: no seal, no count
+        conn.execute(update(copies).where(copies.c.holding_id == held).values(terms=None))
+        row = conn.execute(select(holdings).where(holdings.c.id == held)).one()
+        key = jpn.vault.metadata_key(held)
+        said = sealed_terms.opened(key, stored_holdings.TERMS, row.terms)
+        del said["copies_made"]
+        old = sealed_terms.seal(key, stored_holdings.TERMS, said)
+        conn.execute(update(holdings).where(holdings.c.id == held).values(terms=old, copies_made=0))
+    jpn.migrate()  # marked already: nothing is sealed as the node's
+    with pytest.raises(StoreDamaged, match=first.id):
+        get_copy(jpn, first.id)
+    with jpn.engine.begin() as conn:
+        conn.execute(store_marks.delete().where(store_marks.c.name == marks.COPIES_BOUND))
+    jpn.migrate()  # the home's mark remains: still nothing sealed
+    with pytest.raises(StoreDamaged, match=first.id):
+        get_copy(jpn, first.id)
+    (jpn.home.path / at_rest.COPIES_MARK_FILE).unlink()
+    with jpn.engine.begin() as conn:
+        conn.execute(store_marks.delete().where(store_marks.c.name == marks.COPIES_BOUND))
+    jpn.migrate()  # a node from before: sealed and counted once
+    assert (jpn.home.path / at_rest.COPIES_MARK_FILE).exists()
+    assert [get_copy(jpn, c.id).number for c in (first, second)] == [1, 2]
+    [third] = make_copies(jpn, sato, held)
+    assert third.number == 3  # counted from the rows there were
