@@ -28,22 +28,32 @@ class SessionLock:
         self._dsn = conninfo(engine)
         self._key = key
         self._conn: psycopg.Connection[tuple[object, ...]] | None = None
+        #: The connection that asks while another process holds the lock, kept between asks:
+        #: a new one each time cost the server a backend started and ended every 2 s for each
+        #: process not keeping the log (ADR 0142).
+        self._asking: psycopg.Connection[tuple[object, ...]] | None = None
 
     def take(self) -> bool:
         """Whether this process holds the lock now (taken now, or before and still held)."""
         if self.held():
             return True
         try:
-            conn = psycopg.connect(self._dsn, autocommit=True)
+            if self._asking is None:
+                self._asking = psycopg.connect(self._dsn, autocommit=True)
+            row = self._asking.execute("SELECT pg_try_advisory_lock(%s)", (self._key,)).fetchone()
         except psycopg.Error as error:
             log.warning("cannot ask for the log keeper's lock: %s", error)
+            self._stop_asking()
             return False
-        row = conn.execute("SELECT pg_try_advisory_lock(%s)", (self._key,)).fetchone()
         if row is None or not row[0]:
-            conn.close()
             return False
-        self._conn = conn
+        self._conn, self._asking = self._asking, None
         return True
+
+    def _stop_asking(self) -> None:
+        conn, self._asking = self._asking, None
+        if conn is not None:
+            conn.close()
 
     def held(self) -> bool:
         if self._conn is None:
@@ -56,6 +66,7 @@ class SessionLock:
         return True
 
     def release(self) -> None:
+        self._stop_asking()
         conn, self._conn = self._conn, None
         if conn is not None:
             conn.close()  # the server lets the lock go with the session
