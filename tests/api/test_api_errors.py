@@ -61,12 +61,12 @@ from gsomia.web.i18n import Translator, catalogue
 )
 def test_problem_bodies(error: Error, body: dict[str, Any]) -> None:
     assert problem(error) == body
-    assert problem(error, "en", Translator("en")) == body  # English words change nothing
+    assert problem(error, "en", Translator) == body  # English words change nothing
 
 
 def test_a_problem_in_the_readers_language_keeps_the_english_beside_it() -> None:
     error = NotFound("no item KOR-7", hint="list them with `gsomia item list`")
-    body = problem(error, "ja", Translator("ja"))
+    body = problem(error, "ja", Translator)
     said = (body["title"], body["detail"], body["code"])
     assert said == ("見つからない", "資料KOR-7はない", "no_item")
     assert (body["message"], body["hint"], body["error"]) == (
@@ -202,3 +202,24 @@ def test_a_taxii_error_message_is_said_in_the_readers_language_with_its_code(
     assert said["title"] == "見つからない"
     assert said["description"] == Translator("ja").reason(english["description"]).text
     assert said["description"] != english["description"]
+
+
+def test_the_gates_refusal_is_said_in_the_language_the_request_asks(site: Site) -> None:
+    # Refused before any route runs (no token: `app.gate`), so no person's language is known.
+    api = site.clients["KOR"]
+    plain = api.get("/api/v1/items")
+    asked = api.get("/api/v1/items", headers={"Accept-Language": "ko"})
+    for answer in (plain, asked):
+        assert answer.status_code == 401, answer.text
+        assert answer.headers["content-type"] == "application/problem+json"
+    english, said = plain.json(), asked.json()
+    assert (plain.headers["content-language"], asked.headers["content-language"]) == ("en", "ko")
+    assert english["code"] == said["code"] == "api_token_required"  # the sentence's own code
+    assert said["message"] == english["message"] == english["detail"]
+    assert said["detail"] == Translator("ko").reason(english["message"]).text != english["detail"]
+    assert said["title"] == "인증되지 않음"
+    taxii = api.get("/taxii2/", headers={"Accept-Language": "ja"})
+    assert taxii.status_code == 401, taxii.text
+    assert taxii.headers["content-type"].startswith("application/taxii+json")
+    assert (taxii.json()["title"], taxii.json()["http_status"]) == ("認証されていない", "401")
+    assert taxii.json()["error_code"] == "api_token_required"

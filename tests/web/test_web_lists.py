@@ -177,4 +177,4 @@ def test_a_form_over_its_doors_cap_comes_back_as_a_page_in_the_readers_language(
     # The API's door still answers JSON, in English.
     api = client.post("/api/v1/consents", content=b"{" * (doors.SMALL + 1))
     assert api.status_code in (401, 413)
-    assert api.headers["content-type"] == "application/json"
+    assert api.headers["content-type"] == "application/problem+json"  # RFC 9457, ADR 0141

@@ -93,29 +93,34 @@ def _kind(error: Error) -> type[Error]:
 
 
 def problem(
-    error: Error, language: str = DEFAULT, words: Words | None = None, *, status: int | None = None
+    error: Error,
+    language: str = DEFAULT,
+    words: WordsOf | None = None,
+    *,
+    status: int | None = None,
 ) -> dict[str, Any]:
-    """The JSON body of an error answer, in `language` when `words` (its catalogue) are given;
-    `status` when the answer's is not the error's own (a body FastAPI refused is 422).
+    """The JSON body of an error answer, in `language` when `words` (the catalogue of each
+    language) are given; `status` when the answer's is not the error's own (a body FastAPI
+    refused is 422).
 
-    Costs an error only: the code is found once (`reasons.explain`), by the words when they
-    say the message in another language, else here."""
+    Costs an error only, and the same sentence once: its code and words are kept per
+    language (`_said`), as the gate refuses the same few sentences again and again."""
     kind = _kind(error)
-    said = words.reason(error.message) if words is not None and language != DEFAULT else None
-    found = said.code if said is not None else _code_of(error.message)
+    spoken = words is not None and language != DEFAULT
+    detail, found = _said(words, language, error.message) if spoken else _english(error.message)
     body: dict[str, Any] = {
         "type": f"urn:gsomia:error:{error.code}",
         "title": TITLES[kind],
         "status": status or http_status(error),
-        "detail": error.message,
+        "detail": detail,
         "code": found or error.code,
         "error": error.code,
         "message": error.message,
     }
-    if said is not None and words is not None:
-        title = words(f"problem.{kind.code}")
-        body["title"] = title if title != f"problem.{kind.code}" else TITLES[kind]
-        body["detail"] = said.text
+    if spoken and words is not None:
+        key = f"problem.{kind.code}"
+        title = words(language)(key)
+        body["title"] = title if title != key else TITLES[kind]
     if error.hint:
         body["hint"] = error.hint
     if isinstance(error, PolicyDenied):
@@ -124,11 +129,17 @@ def problem(
 
 
 @lru_cache(maxsize=1024)
-def _code_of(message: str) -> str | None:
+def _english(message: str) -> tuple[str, str | None]:
     # Pure, and the same few sentences come again and again (every request without a token
     # is "a valid API token is required", refused by the gate): found once, not each time.
     found = explain(message)
-    return found.code if found else None
+    return message, found.code if found else None
+
+
+@lru_cache(maxsize=1024)
+def _said(words: WordsOf, language: str, message: str) -> tuple[str, str | None]:
+    said = words(language).reason(message)
+    return said.text, said.code
 
 
 def accepted_language(header: str) -> str | None:
@@ -175,7 +186,7 @@ TAXII_ERROR_MEDIA_TYPE = "application/taxii+json;version=2.1"
 
 
 def taxii_problem(
-    error: Error, status: int, language: str = DEFAULT, words: Words | None = None
+    error: Error, status: int, language: str = DEFAULT, words: WordsOf | None = None
 ) -> dict[str, object]:
     """The body of a TAXII 2.1 error message (section 3.6.1), as a partner tool reads it: for
     every refusal under `/taxii2/`, the gate's too (ADR 0138); the problem's title, words and
@@ -218,16 +229,15 @@ def install(app: FastAPI, words: WordsOf | None = None) -> None:
         request: Request, error: Error, status: int, headers: dict[str, str] | None = None
     ) -> JSONResponse:
         language = reader_language(request) if words is not None else DEFAULT
-        said_in = words(language) if words is not None else None
         if request.url.path.startswith(TAXII_PREFIX):
             response = JSONResponse(
-                taxii_problem(error, status, language, said_in),
+                taxii_problem(error, status, language, words),
                 status_code=status,
                 media_type=TAXII_ERROR_MEDIA_TYPE,
                 headers={**taxii_headers(status), **(headers or {})},
             )
         else:
-            body = problem(error, language, said_in, status=status)
+            body = problem(error, language, words, status=status)
             response = JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
         response.headers["Content-Language"] = language
         response.headers["Vary"] = "Accept-Language"

@@ -31,14 +31,18 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gsomia.api.errors import (
+    DEFAULT,
+    PROBLEM_JSON,
     TAXII_ERROR_MEDIA_TYPE,
     TAXII_PREFIX,
+    accepted_language,
     problem,
     taxii_headers,
     taxii_problem,
 )
 from gsomia.app.doors import Door
 from gsomia.errors import Error, RateLimited, TooLarge, Unauthenticated, http_status
+from gsomia.web.i18n import Translator
 
 log = logging.getLogger("gsomia.gate")
 
@@ -174,13 +178,16 @@ async def _answer(send: Send, scope: Scope, error: Error) -> None:
         extra={"path": scope["path"], "status": status, "error": error.code},
     )
     headers: list[tuple[bytes, bytes]]
+    # In the language the request asks, as a route's refusal (ADR 0141); no person is known yet.
+    language = accepted_language(Headers(scope=scope).get("accept-language", "")) or DEFAULT
     if scope["path"].startswith(TAXII_PREFIX):  # a tool reads a TAXII error message (ADR 0138)
         headers = [(b"content-type", TAXII_ERROR_MEDIA_TYPE.encode())]
         headers += [(k.lower().encode(), v.encode()) for k, v in taxii_headers(status).items()]
-        content = json.dumps(taxii_problem(error, status)).encode()
+        content = json.dumps(taxii_problem(error, status, language, Translator)).encode()
     else:
-        headers = [(b"content-type", b"application/json")]
-        content = json.dumps(problem(error)).encode()
+        headers = [(b"content-type", PROBLEM_JSON.encode())]
+        content = json.dumps(problem(error, language, Translator)).encode()
+    headers += [(b"content-language", language.encode()), (b"vary", b"Accept-Language")]
     if isinstance(error, RateLimited):
         headers.append((b"retry-after", str(max(1, round(error.retry_after))).encode()))
     headers.append((b"content-length", str(len(content)).encode()))
