@@ -189,3 +189,22 @@ def test_the_gate_marks_flash_work_on_its_threads_and_inside_flash() -> None:
         assert in_flash_work()
     assert not in_flash_work()
     assert gate.threads.submit(in_flash_work).result(SETTLE)
+
+
+def test_two_first_appends_queue_on_the_row_one_makes(postgres_engine: Engine) -> None:
+    """The state row is made only by an append that finds none (ADR 0137: asked on every
+    append it was a third of an append's own time): the second of two first appends waits
+    for the first's row, then appends after it, never a second entry 0."""
+    with postgres_engine.begin() as conn:
+        conn.execute(text("DELETE FROM log_state"))  # a log no append has touched
+        assert MerkleLog(conn).size() == 0
+    first = Appender(postgres_engine, "first", flash=True, release=False)
+    first.start()
+    assert first.appended.wait(SETTLE)
+    assert first.error is None
+    second = Appender(postgres_engine, "second", flash=True)
+    second.start()
+    assert _until_waiting(postgres_engine, "second") in ROW
+    assert _released(first, second) == [0, 1]
+    with postgres_engine.connect() as conn:
+        assert MerkleLog(conn).size() == 2
