@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Row, RowMapping, func, select, update
 
 from gsomia.errors import StoreDamaged, VerificationError
 from gsomia.seal.at_rest import Vault
-from gsomia.store import disposals, holdings, sealed_terms
+from gsomia.store import db, disposals, holdings, sealed_terms
 from gsomia.store.tables import copies
 
 #: Every column of a copy, and its disposal's record, checked on each read (ADR 0139).
@@ -85,17 +85,8 @@ def get(conn: Connection, copy_id: str, vault: Vault) -> Row[Any] | None:
 
 
 def states_of(conn: Connection, copy_ids: Collection[str]) -> dict[str, str]:
-    """The state of each of `copy_ids` stored, by id (read in chunks of `CHUNK` ids)."""
-    ids, found = sorted(copy_ids), {}
-    for start in range(0, len(ids), CHUNK):
-        query = select(copies.c.id, copies.c.state)
-        rows = conn.execute(query.where(copies.c.id.in_(ids[start : start + CHUNK])))
-        found.update({str(i): str(state) for i, state in rows})
-    return found
-
-
-#: How many ids a query names at most (SQLite's limit on parameters is 32,766).
-CHUNK = 1000
+    """The state of each of `copy_ids` stored, by id."""
+    return db.states_of(conn, copies, copy_ids)
 
 
 def reproductions(conn: Connection, holding_id: str, vault: Vault) -> int:

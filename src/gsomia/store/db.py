@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, select, text
 from sqlalchemy.engine import ExceptionContext, make_url
 
 from gsomia.errors import StoreDamaged, Unavailable, UsageError
@@ -247,3 +248,17 @@ def vacuum(engine: Engine, tables: tuple[str, ...] = ("holdings", "copies")) -> 
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         for table in tables:
             conn.exec_driver_sql(f'VACUUM "{table}"')
+
+
+#: How many ids a query names at most (SQLite's limit on parameters is 32,766).
+CHUNK = 1000
+
+
+def states_of(conn: Connection, table: Table, ids: Collection[str]) -> dict[str, str]:
+    """The `state` of each of `ids` stored in `table`, by id (read in chunks of `CHUNK` ids)."""
+    ordered, found = sorted(ids), {}
+    for start in range(0, len(ordered), CHUNK):
+        query = select(table.c.id, table.c.state)
+        rows = conn.execute(query.where(table.c.id.in_(ordered[start : start + CHUNK])))
+        found.update({str(i): str(state) for i, state in rows})
+    return found

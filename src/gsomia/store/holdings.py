@@ -40,7 +40,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from gsomia.errors import Conflict, StoreDamaged, VerificationError
 from gsomia.labels import canonical_json, label_from_obj
 from gsomia.seal.at_rest import TEXT_PREFIX, DataKey, Vault, is_sealed, is_sealed_text
-from gsomia.store import disposals, sealed_terms
+from gsomia.store import db, disposals, sealed_terms
 from gsomia.store.items import handling_terms_of
 from gsomia.store.tables import held_cards, holdings
 from gsomia.treaty.classification import DECLASSIFIED, DeclassifiedHolding
@@ -601,18 +601,8 @@ def state_of(conn: Connection, holding_id: str) -> str | None:
 
 
 def states_of(conn: Connection, holding_ids: Collection[str]) -> dict[str, str]:
-    """The state of each of `holding_ids` stored, by id (read in chunks the database's limit
-    on a query's parameters allows)."""
-    ids, found = sorted(holding_ids), {}
-    for start in range(0, len(ids), CHUNK):
-        query = select(holdings.c.id, holdings.c.state)
-        rows = conn.execute(query.where(holdings.c.id.in_(ids[start : start + CHUNK])))
-        found.update({str(i): str(state) for i, state in rows})
-    return found
-
-
-#: How many ids a query names at most (SQLite's limit on parameters is 32,766).
-CHUNK = 1000
+    """The state of each of `holding_ids` stored, by id."""
+    return db.states_of(conn, holdings, holding_ids)
 
 
 # Writing ------------------------------------------------------------------------------------
