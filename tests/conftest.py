@@ -71,6 +71,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         drop_postgres_database(admin, name)
 
 
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An empty, migrated database on each backend. A module that needs rows in it first
+    overrides this fixture and asks for `engine` itself, which is this one."""
+    made = make_engine(database_url)
+    migrate(made)
+    yield made
+    made.dispose()
+
+
 SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 
 

@@ -4,7 +4,6 @@ when its lease lapses."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,20 +12,11 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from gsomia.exchange import claimants, outbox
-from gsomia.store.db import make_engine, migrate
 from gsomia.store.tables import outbox as outbox_table
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 FLASH, ROUTINE = 0, 3
 LEASE = timedelta(minutes=5)
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 def put(engine: Engine, *priorities: int, peer: str = "JPN") -> None:

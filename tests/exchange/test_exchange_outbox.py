@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,7 +12,6 @@ from gsomia.errors import StoreDamaged
 from gsomia.exchange import outbox
 from gsomia.exchange.backoff import next_attempt
 from gsomia.seal import generate_node_keys
-from gsomia.store.db import make_engine, migrate
 from gsomia.store.tables import answer_batches
 from gsomia.store.tables import outbox as outbox_table
 from gsomia.treaty.items import Precedence
@@ -21,14 +19,6 @@ from gsomia.treaty.items import Precedence
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 FLASH, IMMEDIATE, PRIORITY, ROUTINE = 0, 1, 2, 3
 KEYS = generate_node_keys(nation="KOR")
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 def put(engine: Engine, message_id: str, priority: int, *, peer: str = "JPN") -> None:

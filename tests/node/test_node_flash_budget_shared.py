@@ -6,7 +6,6 @@ processes: `tests/integration/test_integration_shared_limits.py`."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -15,7 +14,7 @@ from prometheus_client import CollectorRegistry, Counter
 from sqlalchemy import Engine, update
 
 from gsomia.node.flash_budget import FlashBudgets
-from gsomia.store.db import make_engine, migrate
+from gsomia.store.db import make_engine
 from gsomia.store.tables import shared_buckets
 from gsomia.treaty.flash import FlashBudget
 from gsomia.treaty.items import Precedence
@@ -33,14 +32,6 @@ class _Labelled:
 
     def count(self, peer: str) -> float:
         return float(self.counter.labels(peer)._value.get())
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    made = make_engine(database_url)
-    migrate(made)
-    yield made
-    made.dispose()
 
 
 def test_two_processes_share_one_budget_and_log_the_run_once(

@@ -27,7 +27,7 @@ from gsomia.node.home import init_home
 from gsomia.node.runtime import Node
 from gsomia.node.watch import watch
 from gsomia.store.changes import Changes
-from gsomia.store.db import make_engine, migrate
+from gsomia.store.db import make_engine
 
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 HOUR = 3600.0
@@ -43,14 +43,6 @@ with engine.begin() as conn:
     outbox.enqueue(conn, message_id="from-elsewhere", kind="item", peer="JPN", priority=3,
                    body=b"sealed", now=datetime.now(UTC))
 """
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 def put(engine: Engine, message_id: str, now: datetime) -> None:

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
-import pytest
 from sqlalchemy import Engine
 from tests.store.store_fixtures import NOW, later
 
 from gsomia.store import agreement_events
 from gsomia.store.agreement_events import AgreementEventRecord
-from gsomia.store.db import make_engine, migrate
 from gsomia.treaty.lifecycle import Event, EventKind
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    migrate(engine)
-    yield engine
-    engine.dispose()
-
 
 NOTICE = Event(EventKind.TERMINATION_NOTICE, date(2026, 11, 1), "note 1", party="KOR")
 WITHDRAWN = Event(EventKind.NOTICE_WITHDRAWN, date(2026, 11, 20), "note 2", party="KOR")

@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy import Engine
 from tests.store.store_fixtures import NOW
 
 from gsomia.store import peers
-from gsomia.store.db import make_engine, migrate
 from gsomia.store.peers import Peer
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 def card(nation: str, fingerprint: str) -> bytes:

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from tests.store.store_fixtures import NOW
 
 from gsomia.store import transfers
-from gsomia.store.db import make_engine, migrate
 from gsomia.store.tables import transfers as transfers_table
 from gsomia.store.transfers import Provision
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 def provision(item_id: str, to_nation: str = "JPN") -> Provision:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -11,17 +10,8 @@ from sqlalchemy import Engine, func, select
 from tests.store.store_fixtures import NOW
 
 from gsomia.store import taxii_statuses
-from gsomia.store.db import make_engine, migrate
 from gsomia.store.tables import taxii_statuses as table
 from gsomia.store.taxii_statuses import KeptStatus
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 def _status(n: int, padding: int = 0) -> KeptStatus:
