@@ -85,6 +85,22 @@ def sealed(sender: Node, receiver: Node, *messages: Plain) -> bytes:
     )  # fmt: skip
 
 
+def held_by(
+    sender: Node, receiver: Node, draft: Draft, *, author: str = "kim", officer: str = "park"
+) -> Accepted:
+    """`draft` published by `author` on `sender`, released by `officer` and received by
+    `receiver` in this process (no courier): the receiver's acceptance of it."""
+    with sender.engine.connect() as conn:
+        writer, releaser = get_user(conn, author), get_user(conn, officer)
+    item_id = publish.publish(sender, writer, draft)
+    [outcome] = release.release(sender, releaser, item_id)
+    assert outcome.envelope is not None
+    assert outcome.message_id is not None
+    plain = unqueued(sender.keys, outcome.message_id, outcome.envelope, outcome.nation)
+    _, [accepted] = receive.receive_batch(receiver, sender.nation, sealed(sender, receiver, plain))
+    return accepted
+
+
 def post_batch(client: Any, data: bytes) -> Any:
     """POST a v2 batch to a peer API `client` (httpx or Starlette's test client)."""
     return client.post(V2_PATH, content=data, headers={"Content-Type": CBOR})

@@ -10,14 +10,11 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
-from tests.node.node_fixtures import sealed
+from tests.node.node_fixtures import held_by
 from tests.web.conftest import PASSWORD, Site, sign_in
 
 from gsomia.node import publish as publishing
-from gsomia.node import release as releasing
-from gsomia.node.receive import receive_batch
 from gsomia.node.users import PersonDraft, register
-from gsomia.seal.held import unqueued
 from gsomia.store.tables import access_log
 from gsomia.store.users import get_user, set_password
 
@@ -122,9 +119,6 @@ def test_a_row_the_list_shows_redacted_is_not_exported_and_is_counted(
 
 def test_a_reader_refused_a_holding_exports_no_row_of_it(sites: dict[str, Site]) -> None:
     """suzuki (秘) is refused what sato (極秘) reads: the inbox export follows the list."""
-    kor, jpn = sites["KOR"].node, sites["JPN"].node
-    with kor.engine.connect() as conn:
-        kim, park = get_user(conn, "kim"), get_user(conn, "park")
     draft = publishing.Draft(
         title=f"{TAG} held",
         level="군사II급비밀",
@@ -133,11 +127,7 @@ def test_a_reader_refused_a_holding_exports_no_row_of_it(sites: dict[str, Site])
         precedence="ROUTINE",
         content=b"x",
     )
-    [outcome] = releasing.release(kor, park, publishing.publish(kor, kim, draft))
-    assert outcome.message_id is not None
-    assert outcome.envelope is not None
-    plain = unqueued(kor.keys, outcome.message_id, outcome.envelope, outcome.nation)
-    _, [accepted] = receive_batch(jpn, "KOR", sealed(kor, jpn, plain))
+    accepted = held_by(sites["KOR"].node, sites["JPN"].node, draft)
     sato, suzuki = sites["JPN"].client(), sites["JPN"].client()
     sign_in(sato, "sato")
     sign_in(suzuki, "suzuki")

@@ -10,16 +10,13 @@ from datetime import date
 
 import pytest
 from sqlalchemy import func, select, update
-from tests.node.node_fixtures import sealed
+from tests.node.node_fixtures import held_by
 from tests.web.conftest import PASSWORD, Site, csrf_of, sign_in
 
 from gsomia.exchange import outbox
 from gsomia.node import publish as publishing
-from gsomia.node import release as releasing
-from gsomia.node.receive import receive_batch
-from gsomia.seal.held import unqueued
 from gsomia.store.tables import access_log, items
-from gsomia.store.users import UserRecord, add_user, get_user, list_users
+from gsomia.store.users import UserRecord, add_user, list_users
 from gsomia.web.session import COOKIE, KEY_FILE
 
 TRACK = "DPRK launch track: launched 05:57 KST from Sunan, impact in the East Sea 05:59 KST."
@@ -219,9 +216,6 @@ def test_a_conflict_on_a_page_form_answers_409_like_the_api(sites: dict[str, Sit
 @pytest.fixture(scope="module")
 def holding_id(sites: dict[str, Site]) -> str:
     """A FLASH item published and released on KOR, received in-process by JPN."""
-    kor, jpn = sites["KOR"].node, sites["JPN"].node
-    with kor.engine.connect() as conn:
-        kim, park = get_user(conn, "kim"), get_user(conn, "park")
     draft = publishing.Draft(
         title="DPRK launch track",
         level="군사II급비밀",
@@ -230,13 +224,7 @@ def holding_id(sites: dict[str, Site]) -> str:
         precedence="FLASH",
         content=TRACK.encode(),
     )
-    item_id = publishing.publish(kor, kim, draft)
-    [outcome] = releasing.release(kor, park, item_id)
-    assert outcome.envelope is not None
-    assert outcome.message_id is not None
-    plain = unqueued(kor.keys, outcome.message_id, outcome.envelope, outcome.nation)
-    _, accepted = receive_batch(jpn, "KOR", sealed(kor, jpn, plain))
-    return accepted[0].holding_id
+    return held_by(sites["KOR"].node, sites["JPN"].node, draft).holding_id
 
 
 def test_an_admins_item_page_shows_the_transfers_refused_in_place(

@@ -6,36 +6,24 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select, update
-from tests.node.node_fixtures import sealed
+from tests.node.node_fixtures import held_by
 from tests.web.conftest import Site, sign_in
 
-from gsomia.node import publish as publishing
-from gsomia.node import release as releasing
 from gsomia.node.control import disposal
-from gsomia.node.receive import receive_batch
-from gsomia.seal.held import unqueued
+from gsomia.node.publish import Draft
 from gsomia.store.tables import holdings
 from gsomia.store.users import get_user
 
 
 def _held(sites: dict[str, Site]) -> str:
-    kor, jpn = sites["KOR"].node, sites["JPN"].node
-    with kor.engine.connect() as conn:
-        kim, park = get_user(conn, "kim"), get_user(conn, "park")
-    draft = publishing.Draft(
+    draft = Draft(
         title="track W",
         level="군사III급비밀",
         releasable_to=("JPN",),
         purpose="missile-warning",
         content=b"report W",
     )
-    item_id = publishing.publish(kor, kim, draft)
-    [outcome] = releasing.release(kor, park, item_id)
-    assert outcome.envelope is not None
-    assert outcome.message_id is not None
-    plain = unqueued(kor.keys, outcome.message_id, outcome.envelope, outcome.nation)
-    _, accepted = receive_batch(jpn, "KOR", sealed(kor, jpn, plain))
-    return accepted[0].holding_id
+    return held_by(sites["KOR"].node, sites["JPN"].node, draft).holding_id
 
 
 def test_a_destroyed_holding_put_back_is_refused_by_the_pages(sites: dict[str, Site]) -> None:
