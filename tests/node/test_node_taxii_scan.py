@@ -5,12 +5,15 @@ nationality) opened, unsealed and decided the whole collection. A page now looks
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
 import pytest
 from bench.holdings_load import copy_holdings, template_of
 from tests.node.node_fixtures import LAUNCH, Cast
 
+from gsomia.errors import InputError
 from gsomia.node import paging, taxii
 from gsomia.store import holdings
 
@@ -148,3 +151,62 @@ def test_a_refused_readers_page_reads_no_row_whole(
     assert taxii.objects_page(node, user, found, limit=taxii.MAX_LIMIT).objects == []
     assert sum(n for n, _ in reads) == 0
     assert opened == []  # the kept objects read with the rows stay sealed
+
+
+def _said(cursor: str) -> str:
+    """Everything a `next` says to whoever reads it: the text, and the text it decodes to
+    from base64 (the form it had), where it decodes."""
+    try:
+        decoded = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    except (binascii.Error, ValueError):
+        decoded = b""
+    return cursor + "\n" + decoded.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("name", ["suzuki", "miller"])
+def test_a_refused_readers_next_names_no_row_it_may_not_read(
+    cast: Cast, collection_of_many: int, name: str
+) -> None:
+    # Found by the attack (ADR 0143): `next` was the base64 of the last row a page looked at,
+    # so a reader refused every row of a page read the holding id and the arrival time, to
+    # the microsecond, of a holding it may not see (DESIGN: lists show nothing else).
+    node, user = cast["JPN"], cast.user("JPN", name)
+    found = taxii.collection(node, user, AGREEMENT, LAUNCH)
+    page = taxii.objects_page(node, user, found, limit=1)
+    assert page.objects == [] and page.next is not None
+    said = _said(page.next)
+    with node.reader.connect() as conn:
+        rows = holdings.collection_page(
+            conn,
+            node.vault,
+            agreement_id=AGREEMENT,
+            purpose=LAUNCH,
+            after=None,
+            limit=paging.BUDGET + 1,
+        )
+    assert len(rows) == paging.BUDGET + 1
+    for record, _ in rows:
+        assert record.id not in said
+        assert record.received_at.isoformat() not in said
+        assert record.received_at.isoformat()[:19] not in said
+
+
+def test_a_next_is_the_servers_own_for_that_reader_and_collection(
+    cast: Cast, collection_of_many: int
+) -> None:
+    # A `next` made up or altered by a tool, or handed out to another person, is no position
+    # (ADR 0143): each is only what this server handed to that reader for that collection.
+    node = cast["JPN"]
+    sato, suzuki = cast.user("JPN", "sato"), cast.user("JPN", "suzuki")
+    found = taxii.collection(node, sato, AGREEMENT, LAUNCH)
+    page = taxii.objects_page(node, sato, found, limit=1)
+    assert page.next is not None
+    again = taxii.objects_page(node, sato, found, next_=page.next, limit=1)
+    assert len(again.objects) == 1 and again.objects[0].key != page.objects[0].key
+    made_up = base64.urlsafe_b64encode(b"2000-01-01T00:00:00+00:00|x").decode().rstrip("=")
+    altered = page.next[:-2] + ("AA" if page.next[-2:] != "AA" else "BB")
+    for forged in (made_up, altered):
+        with pytest.raises(InputError):
+            taxii.objects_page(node, sato, found, next_=forged, limit=1)
+    with pytest.raises(InputError):
+        taxii.objects_page(node, suzuki, found, next_=page.next, limit=1)
