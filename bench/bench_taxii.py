@@ -51,7 +51,7 @@ from bench.medallion_server import Medallion
 from gsomia.devnet import DevNet
 from gsomia.node import sharing
 from gsomia.node.runtime import Node
-from gsomia.node.taxii import collection_id, cursor_of
+from gsomia.node.taxii import collection_id, cursor_of, position_key
 from gsomia.stix.objects import EXTENSION_ID, StixItem, object_of
 from gsomia.store.holdings import HoldingRecord
 
@@ -246,10 +246,12 @@ def _flatness(small: _Served, big: _Served) -> tuple[list[float], list[float], l
     ):
         _page_rate(near, small.objects, 1)  # warm both before sampling
         _page_rate(far, big.objects, 1)
+        # A position deep in the big collection, sealed as the node seals sato's (ADR 0143).
+        sealer = position_key(big.jpn, "sato", collection_id(AGREEMENT, PURPOSE))
         for n in range(ROUNDS):
             deep = big.template.received_at + timedelta(milliseconds=90_000 + 1_500 * n)
             at_1k.append(_page_rate(near, small.objects, 10))
-            at_100k.append(_page_rate(far, big.objects, 10, start=cursor_of(deep, "")))
+            at_100k.append(_page_rate(far, big.objects, 10, start=cursor_of(sealer, deep, "")))
             loads.append(os.getloadavg()[0])
     return at_1k, at_100k, loads
 

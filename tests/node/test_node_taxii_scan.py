@@ -173,7 +173,8 @@ def test_a_refused_readers_next_names_no_row_it_may_not_read(
     node, user = cast["JPN"], cast.user("JPN", name)
     found = taxii.collection(node, user, AGREEMENT, LAUNCH)
     page = taxii.objects_page(node, user, found, limit=1)
-    assert page.objects == [] and page.next is not None
+    assert page.objects == []
+    assert page.next is not None
     said = _said(page.next)
     with node.reader.connect() as conn:
         rows = holdings.collection_page(
@@ -202,7 +203,8 @@ def test_a_next_is_the_servers_own_for_that_reader_and_collection(
     page = taxii.objects_page(node, sato, found, limit=1)
     assert page.next is not None
     again = taxii.objects_page(node, sato, found, next_=page.next, limit=1)
-    assert len(again.objects) == 1 and again.objects[0].key != page.objects[0].key
+    assert len(again.objects) == 1
+    assert again.objects[0].key != page.objects[0].key
     made_up = base64.urlsafe_b64encode(b"2000-01-01T00:00:00+00:00|x").decode().rstrip("=")
     altered = page.next[:-2] + ("AA" if page.next[-2:] != "AA" else "BB")
     for forged in (made_up, altered):

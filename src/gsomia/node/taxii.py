@@ -26,12 +26,20 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from gsomia.errors import Conflict, Error, InputError, NotFound, Unauthenticated
+from gsomia.errors import (
+    Conflict,
+    Error,
+    InputError,
+    NotFound,
+    Unauthenticated,
+    VerificationError,
+)
 from gsomia.node import publish, sharing
 from gsomia.node.paging import BUDGET
 from gsomia.node.runtime import Node
 from gsomia.node.sessions import check_credentials
 from gsomia.node.sharing import Handed
+from gsomia.seal.at_rest import DataKey
 from gsomia.stix.intake import Intake, Refused, take_in
 from gsomia.stix.matching import Match, version_of
 from gsomia.stix.objects import NAMESPACE, STIX_MEDIA_TYPE
@@ -58,6 +66,7 @@ __all__ = [
     "get_object",
     "item_ids_of",
     "objects_page",
+    "position_key",
     "post_objects",
     "posted_status",
     "stamp",
@@ -157,19 +166,34 @@ def basic_user(node: Node, name: str, password: str, *, source: str = "") -> Use
 # Paging -------------------------------------------------------------------------------------
 
 
-def cursor_of(added: datetime, key: str) -> str:
-    """The `next` of a page whose last row scanned is (`added`, `key`)."""
-    return base64.urlsafe_b64encode(f"{added.isoformat()}|{key}".encode()).decode().rstrip("=")
+#: The column a `next` is sealed for (`DataKey.seal`), under `position_key`'s key.
+_NEXT = "next"
 
 
-def _uncursor(text: str) -> tuple[datetime, str]:
+def position_key(node: Node, reader: str, collection: str) -> DataKey:
+    """The key the positions of `reader` (a person's name) in `collection` (its id) are sealed
+    under: one a reader and collection, derived from the node's key, so a `next` opens only
+    for whom it was handed to, there."""
+    return node.vault.metadata_key(f"taxii-next\n{collection}\n{reader}")
+
+
+def cursor_of(key: DataKey, added: datetime, row: str) -> str:
+    """The `next` of a page whose last row looked at is (`added`, `row`), sealed: in the
+    clear it was the id and arrival time of that row, which the reader may have been refused
+    (found by the attack, ADR 0143)."""
+    sealed = key.seal(_NEXT, f"{added.isoformat()}|{row}".encode())
+    return base64.urlsafe_b64encode(sealed).decode().rstrip("=")
+
+
+def _uncursor(key: DataKey, text: str) -> tuple[datetime, str]:
+    """The position `cursor_of` sealed under `key`; InputError for any other text."""
     try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
-        added, key = raw.split("|", 1)
-        return datetime.fromisoformat(added), key
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+        sealed = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        added, row = key.open(_NEXT, sealed).decode().split("|", 1)
+        return datetime.fromisoformat(added), row
+    except (binascii.Error, UnicodeDecodeError, ValueError, VerificationError):
         raise InputError(
-            "`next` is not a position this server handed out",
+            "`next` is not a position this server handed out to you in this collection",
             hint="page again from the start, or with added_after",
         ) from None
 
@@ -200,7 +224,8 @@ def objects_page(
     handed over. An object the read decision allows but `match` does not is opened to be
     matched and not handed over (nor logged): the filter is the tool's, not a read."""
     limit = min(max(1, limit or DEFAULT_LIMIT), MAX_LIMIT)
-    after = _uncursor(next_) if next_ else None
+    sealer = position_key(node, user.name, found.id)
+    after = _uncursor(sealer, next_) if next_ else None
     item_ids = item_ids_of(node, match.ids) if match.ids else None
     reader = sharing.reader_of(node, user)
     handed: list[Handed] = []
@@ -246,7 +271,7 @@ def objects_page(
         if not more:
             break
     sharing.hand_over(node, reader, decided, action=ACTION)
-    cursor = cursor_of(*after) if more and after is not None else None
+    cursor = cursor_of(sealer, *after) if more and after is not None else None
     return Page(handed, more, cursor)
 
 
