@@ -140,3 +140,22 @@ def test_every_taxii_route_refuses_a_request_without_valid_credentials(
         # 403 for a wrong password once the sign-in back-off holds (ADR 0116), never an answer.
         assert answer.status_code in {401, 403}, (method, path, answer.text)
         assert answer.json()["http_status"] == str(answer.status_code)
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer gsm_wrong", "Basic c3V6dWtpOndyb25n"])
+@pytest.mark.parametrize("content", [b"", b"{}"])
+def test_a_post_without_a_body_is_refused_for_its_credentials_not_its_body(
+    site: Site, authorization: str | None, content: bytes
+) -> None:
+    # Found by the attack (ADR 0143): a post declaring no body (`Content-Length: 0`) passed
+    # the gate unchecked (it checks credentials before reading a body, and there was none),
+    # and the route read the envelope before asking who sent it, so anyone was told 400
+    # "the envelope is not JSON" in place of 401: the body judged before the credentials.
+    api = site.clients["JPN"]
+    headers = {"Accept": TAXII, "Content-Type": TAXII}
+    if authorization is not None:
+        headers["Authorization"] = authorization
+    if not content:
+        headers["Content-Length"] = "0"
+    answer = api.post(_objects_url(site), headers=headers, content=content)
+    assert answer.status_code in {401, 403}, answer.text
