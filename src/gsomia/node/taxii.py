@@ -40,6 +40,14 @@ from gsomia.node.runtime import Node
 from gsomia.node.sessions import check_credentials
 from gsomia.node.sharing import Handed
 from gsomia.seal.at_rest import DataKey
+from gsomia.stix.definitions import (
+    DEFINITION_TYPES,
+    TAG_BYTES,
+    Definition,
+    definition_of_id,
+    definitions_of,
+    plan,
+)
 from gsomia.stix.intake import Intake, Refused, take_in
 from gsomia.stix.matching import Match, version_of
 from gsomia.stix.objects import NAMESPACE, STIX_MEDIA_TYPE
@@ -168,6 +176,10 @@ def basic_user(node: Node, name: str, password: str, *, source: str = "") -> Use
 
 #: The column a `next` is sealed for (`DataKey.seal`), under `position_key`'s key.
 _NEXT = "next"
+#: Definitions a cursor remembers as handed in its session (`TAG_BYTES` each): past it, a
+#: definition not remembered is handed again before its next referrer (the same id and
+#: version, which a tool takes as the same object), rather than a `next` without bound.
+MAX_CARRIED = 200
 
 
 def position_key(node: Node, reader: str, collection: str) -> DataKey:
@@ -177,25 +189,64 @@ def position_key(node: Node, reader: str, collection: str) -> DataKey:
     return node.vault.metadata_key(f"taxii-next\n{collection}\n{reader}")
 
 
-def cursor_of(key: DataKey, added: datetime, row: str) -> str:
-    """The `next` of a page whose last row looked at is (`added`, `row`), sealed: in the
-    clear it was the id and arrival time of that row, which the reader may have been refused
-    (found by the attack, ADR 0143)."""
-    sealed = key.seal(_NEXT, f"{added.isoformat()}|{row}".encode())
-    return base64.urlsafe_b64encode(sealed).decode().rstrip("=")
+def cursor_of(
+    key: DataKey,
+    added: datetime | None,
+    row: str = "",
+    handed: frozenset[bytes] = frozenset(),
+    *,
+    since: datetime | None = None,
+) -> str:
+    """The `next` of a page whose last row looked at is (`added`, `row`), after the
+    definitions `handed` in its paging session (ADR 0144), sealed: in the clear it was the id
+    and arrival time of that row, which the reader may have been refused (found by the
+    attack, ADR 0143). With no row gone past yet (the page held only definitions), the
+    position is the start, or after `since` (its added_after)."""
+    tags = _b64(b"".join(sorted(handed)[:MAX_CARRIED]))
+    if added is not None:
+        where = f"@|{added.isoformat()}|{row}"
+    else:
+        where = f"~|{since.isoformat() if since is not None else ''}|"
+    sealed = key.seal(_NEXT, f"{tags}|{where}".encode())
+    return _b64(sealed)
 
 
-def _uncursor(key: DataKey, text: str) -> tuple[datetime, str]:
-    """The position `cursor_of` sealed under `key`; InputError for any other text."""
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass(frozen=True)
+class _Cursor:
+    after: tuple[datetime, str] | None = None
+    since: datetime | None = None
+    handed: frozenset[bytes] = frozenset()
+
+
+def _uncursor(key: DataKey, text: str) -> _Cursor:
+    """The position and definitions `cursor_of` sealed under `key`; InputError for any other
+    text."""
     try:
-        sealed = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        added, row = key.open(_NEXT, sealed).decode().split("|", 1)
-        return datetime.fromisoformat(added), row
+        opened = key.open(_NEXT, _unb64(text)).decode()
+        carried, kind, moment, row = opened.split("|", 3)
+        tags = _unb64(carried)
+        if len(tags) % TAG_BYTES or len(tags) > MAX_CARRIED * TAG_BYTES:
+            raise ValueError("not tags")
+        after, since = None, None
+        if kind == "@":
+            after = datetime.fromisoformat(moment), row
+        elif moment:
+            since = datetime.fromisoformat(moment)
     except (binascii.Error, UnicodeDecodeError, ValueError, VerificationError):
         raise InputError(
             "`next` is not a position this server handed out to you in this collection",
             hint="page again from the start, or with added_after",
         ) from None
+    handed = frozenset(tags[i : i + TAG_BYTES] for i in range(0, len(tags), TAG_BYTES))
+    return _Cursor(after, since, handed)
 
 
 def item_ids_of(node: Node, stix_ids: frozenset[str]) -> list[str]:
@@ -221,12 +272,18 @@ def objects_page(
     match: Match = Match(),  # noqa: B008 - frozen: one shared value is safe
 ) -> Page:
     """The next page of `found` `user` may read that `match` admits, each object logged as
-    handed over. An object the read decision allows but `match` does not is opened to be
-    matched and not handed over (nor logged): the filter is the tool's, not a read."""
+    handed over, each preceded by the definitions it refers to that this paging session has
+    not handed yet (ADR 0144). An object the read decision allows but `match` does not is
+    opened to be matched and not handed over (nor logged): the filter is the tool's, not a
+    read; the definitions before it are in the stream all the same."""
     limit = min(max(1, limit or DEFAULT_LIMIT), MAX_LIMIT)
     sealer = position_key(node, user.name, found.id)
-    after = _uncursor(sealer, next_) if next_ else None
-    item_ids = item_ids_of(node, match.ids) if match.ids else None
+    cursor = _uncursor(sealer, next_) if next_ else _Cursor()
+    after, handed_tags = cursor.after, set(cursor.handed)
+    added_after = cursor.since or added_after
+    # A definition's id names no item: a match of one reads the collection, not item rows.
+    narrowed = match.ids and not any(i.partition("--")[0] in DEFINITION_TYPES for i in match.ids)
+    item_ids = item_ids_of(node, match.ids) if narrowed else None
     reader = sharing.reader_of(node, user)
     handed: list[Handed] = []
     decided: list[tuple[str, Decision]] = []
@@ -248,31 +305,50 @@ def objects_page(
             )
         more = len(rows) > want
         seen = _decided(node, reader, rows[:want], room=limit - len(handed))
-        more = more or len(seen) < len(rows[:want])  # the page filled before the chunk ended
+        planned = plan(
+            [(d.allowed, _definitions(r) if d.allowed else ()) for r, _, d in seen],
+            frozenset(handed_tags),
+            limit - len(handed),
+        )
         # A row that came with its kept object needs no second read (`collection_page`).
         wholes = _completed(
-            node, [(r, size) for r, size, d in seen if d.allowed and r.stix is None]
+            node,
+            [(r, size) for r, size, d in seen[: planned.stop] if d.allowed and r.stix is None],
         )
-        stop = len(seen)  # rows of `seen` this page went past
-        for at, (record, _, decision) in enumerate(seen):
-            if not decision.allowed:
-                continue
+        stop = planned.stop  # rows of `seen` this page went past
+        for step in planned.steps:
             if carried >= PAGE_BYTES:
-                stop, more = at, True
+                stop = step.row
                 break
+            record, _, decision = seen[step.row]
+            if step.definition is not None:
+                handed_tags.add(step.definition.tag)
+                if match.admits(step.definition.object):
+                    data = step.definition.data
+                    handed.append(Handed(data, record.received_at, step.definition.id, ""))
+                    carried += len(data)
+                continue
             data = sharing.holding_json(node, record if record.stix else next(wholes))
             if match.filters and not match.admits(json.loads(data)):
                 continue
             decided.append((record.id, decision))
             handed.append(Handed(data, record.received_at, record.id, record.item_id))
             carried += len(data)
+        more = more or stop < len(rows[:want])  # the page filled before the chunk ended
         if stop:
             after, scanned = (seen[stop - 1][0].received_at, seen[stop - 1][0].id), scanned + stop
         if not more:
             break
     sharing.hand_over(node, reader, decided, action=ACTION)
-    cursor = cursor_of(sealer, *after) if more and after is not None else None
-    return Page(handed, more, cursor)
+    fresh = frozenset(handed_tags)
+    added, key = after if after is not None else (None, "")
+    next_ = cursor_of(sealer, added, key, fresh, since=added_after) if more else None
+    return Page(handed, more, next_ or None)
+
+
+def _definitions(record: HoldingRecord) -> tuple[Definition, ...]:
+    """What the object a holding is served as refers to (`sharing.holding_item`'s labels)."""
+    return definitions_of(record.originator, (record.original_label, record.local_label))
 
 
 def _decided(
@@ -329,7 +405,12 @@ def get_object(
 ) -> Handed:
     """The object `object_id` of `found`, if `user` may read it and `match` admits it;
     NotFound otherwise (logged as a refusal when the read decision refused it), as a page
-    would not show it."""
+    would not show it. A definition is got as a page from the start would give it: with the
+    `date_added` of the first object `user` may read that refers to it (ADR 0144)."""
+    if object_id.partition("--")[0] in DEFINITION_TYPES:
+        definition = _definition_got(node, user, found, object_id, match)
+        if definition is not None:
+            return definition
     tail = object_id.partition("--")[2]
     try:
         uid = uuid.UUID(tail)
@@ -365,6 +446,41 @@ def get_object(
         raise NotFound(f"no object {object_id} in this collection matches")
     sharing.hand_over(node, reader, [(record.id, decision)], action=ACTION)
     return handed
+
+
+def _definition_got(
+    node: Node, user: UserRecord, found: Collection, object_id: str, match: Match
+) -> Handed | None:
+    """The definition `object_id` as the first object of `found` `user` may read that refers
+    to it has it, looked for among the first `BUDGET` rows; None if none of them does."""
+    reader = sharing.reader_of(node, user)
+    after: tuple[datetime, str] | None = None
+    scanned = 0
+    while scanned < BUDGET:
+        want = min(BUDGET - scanned, SCAN_CHUNK)
+        with node.reader.connect() as conn:
+            rows = holdings.collection_page(
+                conn,
+                node.vault,
+                agreement_id=found.agreement_id,
+                purpose=found.purpose,
+                after=after,
+                limit=want,
+            )
+        for record, _ in rows:
+            wanted = definition_of_id(
+                object_id, record.originator, (record.original_label, record.local_label)
+            )
+            if wanted is None or not sharing.holding_decision(node, reader, record).allowed:
+                continue
+            if not match.admits(wanted.object):
+                return None
+            return Handed(wanted.data, record.received_at, wanted.id, "")
+        if len(rows) < want:
+            return None
+        scanned += len(rows)
+        after = rows[-1][0].received_at, rows[-1][0].id
+    return None
 
 
 # Posting ------------------------------------------------------------------------------------

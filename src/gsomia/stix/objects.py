@@ -38,16 +38,20 @@ __all__ = [
     "EXTENSION",
     "EXTENSION_ID",
     "NAMESPACE",
+    "PROJECT_IDENTITY",
     "STIX_MEDIA_TYPE",
     "StixItem",
     "bundle_of",
     "created_of",
     "definitions",
     "identity_id",
+    "identity_of",
     "labels_of",
+    "marking_named",
     "marking_of",
     "object_of",
     "serialised",
+    "statement_of",
     "stix_id",
 ]
 
@@ -85,7 +89,7 @@ EXTENSION = stix2.ExtensionDefinition(
     extension_types=["property-extension"],
 )
 
-_PROJECT_IDENTITY = stix2.Identity(
+PROJECT_IDENTITY = stix2.Identity(
     id=_PROJECT,
     created=DEFINED,
     modified=DEFINED,
@@ -129,7 +133,8 @@ def identity_id(nation: str) -> str:
     return "identity--" + _derived(f"nation:{nation}")
 
 
-def _identity(nation: str) -> stix2.Identity:
+def identity_of(nation: str) -> stix2.Identity:
+    """The `identity` of `nation` as originator."""
     return stix2.Identity(
         id=identity_id(nation),
         created=DEFINED,
@@ -142,7 +147,7 @@ def _identity(nation: str) -> stix2.Identity:
     )
 
 
-def _statement(label: Mapping[str, Any]) -> tuple[str, str]:
+def statement_of(label: Mapping[str, Any]) -> tuple[str, str]:
     """The banner a national marking shows, and the policy it is of, read from the label's
     JSON as `gsomia.labels.json` writes it (a page of objects reads them for every object)."""
     info = label["ConfidentialityInformation"]
@@ -159,7 +164,8 @@ def _statement(label: Mapping[str, Any]) -> tuple[str, str]:
 
 
 @lru_cache(maxsize=256)
-def _marking(banner: str, policy: str) -> stix2.MarkingDefinition:
+def marking_named(banner: str, policy: str) -> stix2.MarkingDefinition:
+    """The marking-definition of the banner `banner` of `policy`."""
     return stix2.MarkingDefinition(
         id="marking-definition--" + _derived(f"{policy}\n{banner}"),
         created=DEFINED,
@@ -172,7 +178,7 @@ def _marking(banner: str, policy: str) -> stix2.MarkingDefinition:
 
 def marking_of(label: Mapping[str, Any]) -> stix2.MarkingDefinition:
     """The marking-definition of one national marking: a statement a tool shows as a banner."""
-    return _marking(*_statement(label))
+    return marking_named(*statement_of(label))
 
 
 def _extension(item: StixItem, *, inline_content: bool) -> dict[str, Any]:
@@ -293,13 +299,13 @@ def _carried(item: StixItem, carried: dict[str, Any]) -> dict[str, Any]:
 def definitions(items: Iterable[StixItem]) -> list[dict[str, Any]]:
     """What `items`' objects refer to: the extension definition, gsomia's identity, each
     originating nation's identity and each national marking's definition, once each."""
-    found: dict[str, Any] = {str(EXTENSION.id): EXTENSION, _PROJECT: _PROJECT_IDENTITY}
+    found: dict[str, Any] = {str(EXTENSION.id): EXTENSION, _PROJECT: PROJECT_IDENTITY}
     for item in items:
         labels = [item.originator_label, *([item.national_label] if item.national_label else [])]
         for label in labels:
             marking = marking_of(label)
             found[str(marking.id)] = marking
-        found[identity_id(item.originator)] = _identity(item.originator)
+        found[identity_id(item.originator)] = identity_of(item.originator)
     return [json.loads(obj.serialize()) for obj in found.values()]
 
 
