@@ -24,9 +24,10 @@ from gsomia.ledger.events import EventKind, LogEvent
 from gsomia.node import read
 from gsomia.node.audit import DISPOSING, disposals_logged
 from gsomia.node.control import disposal
-from gsomia.node.control.copies import make_copies
+from gsomia.node.control.copies import make_copies, translate
 from gsomia.node.control.inventory import dependants
 from gsomia.node.ledger import may_dispose
+from gsomia.store import copies as stored_copies
 from gsomia.store.tables import copies, disposals, holdings
 
 runner = CliRunner()
@@ -109,6 +110,41 @@ def test_a_returned_holding_put_back_is_named_by_verify(cast: Cast, tmp_path: Pa
     result = _verify(cast, tmp_path)
     assert isinstance(result.exception, StoreDamaged), result.output
     assert f"{held} (reads as held, logged returned)" in result.exception.message
+
+
+def test_a_copy_deleted_with_its_holdings_count_put_back_is_named_by_verify(
+    cast: Cast, tmp_path: Path
+) -> None:
+    """Found by the attack (ADR 0143), left by ADR 0140 as "a copy row and its holding's terms
+    put back together": a writer who kept the holding's row from before its copy was made
+    deletes the copy and writes the row back. Every seal opens and the count agrees with the
+    rows (none made, none kept), so the copy leaves the inventory unseen and its slot under
+    the originator's limit is free again. The log records it made: verify names it."""
+    jpn, sato = cast["JPN"], cast.user("JPN", "sato")
+    held = provide(cast)
+    with jpn.engine.connect() as conn:
+        before = dict(conn.execute(select(holdings).where(holdings.c.id == held)).one()._mapping)
+    [copy] = make_copies(jpn, sato, held)
+    translation = translate(
+        jpn,
+        cast.user("JPN", "tanaka"),
+        held,
+        translator="sato",
+        language="ja",
+        source_language="ko",
+        content="訳",
+    )
+    result = _verify(cast, tmp_path)
+    assert result.exit_code == 0, result.output
+    with jpn.engine.begin() as conn:
+        conn.execute(delete(copies).where(copies.c.holding_id == held))
+        conn.execute(update(holdings).where(holdings.c.id == held).values(**before))
+    with jpn.reader.connect() as conn:  # the reads cannot tell: nothing made, nothing kept
+        assert stored_copies.reproductions(conn, held, jpn.vault) == 0
+    result = _verify(cast, tmp_path)
+    assert isinstance(result.exception, StoreDamaged), result.output
+    assert f"{copy.id} (logged made, stored nowhere)" in result.exception.message
+    assert f"{translation.id} (logged made, stored nowhere)" in result.exception.message
 
 
 def _event(action: str, allowed: bool, *subjects: str) -> LogEvent:
