@@ -242,8 +242,9 @@ def _uncursor(key: DataKey, text: str) -> _Cursor:
             since = datetime.fromisoformat(moment)
     except (binascii.Error, UnicodeDecodeError, ValueError, VerificationError):
         raise InputError(
-            "`next` is not a position this server handed out to you in this collection",
-            hint="page again from the start, or with added_after",
+            "`next` is not a position this server handed out",
+            hint="a `next` is yours in its collection only; page again from the start, or "
+            "with added_after",
         ) from None
     handed = frozenset(tags[i : i + TAG_BYTES] for i in range(0, len(tags), TAG_BYTES))
     return _Cursor(after, since, handed)
