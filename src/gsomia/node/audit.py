@@ -11,7 +11,7 @@ rather than filing it under a guessed kind.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
@@ -227,6 +227,30 @@ def disposals_logged(events: Iterable[LogEvent]) -> dict[str, str]:
         if state is not None and event.body.get("allowed") is True:
             disposed.update(dict.fromkeys(event.subjects, state))
     return disposed
+
+
+#: The actions whose allowed entry makes a numbered copy or translation: its id is the
+#: entry's second subject (`node.control.copies`: the holding, then the copy).
+MAKING_COPIES = ("copy", "translate")
+
+
+def copies_logged(events: Iterable[LogEvent]) -> set[str]:
+    """Each copy and translation the log records made: a copy is never deleted, only
+    destroyed or returned, so each must be stored in some state. The witness of a copy
+    deleted by a writer who also put back its holding's count from before it was made, which
+    every seal and count then agrees with (found by the attack, ADR 0143)."""
+    made: set[str] = set()
+    for event in events:
+        body = event.body
+        if body.get("action") in MAKING_COPIES and body.get("allowed") is True:
+            made.update(event.subjects[1:2])
+    return made
+
+
+def unstored(made: Collection[str], found: Collection[str]) -> list[str]:
+    """Each of `made` (copies the log records made) not among `found` (stored), as
+    "id (logged made, stored nowhere)", by id."""
+    return [f"{i} (logged made, stored nowhere)" for i in sorted(set(made) - set(found))]
 
 
 def admin_event(

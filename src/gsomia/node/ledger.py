@@ -25,7 +25,13 @@ from gsomia.ledger.events import LogEvent
 from gsomia.ledger.note import NoteVerifier
 from gsomia.ledger.note_keys import CallableSigner, CosignatureV1Signer, Ed25519NoteVerifier
 from gsomia.ledger.policy import LogPolicy
-from gsomia.node.audit import DISPOSING, disposals_logged
+from gsomia.node.audit import (
+    DISPOSING,
+    MAKING_COPIES,
+    copies_logged,
+    disposals_logged,
+    unstored,
+)
 from gsomia.node.audit_rows import check_listing
 from gsomia.seal import IdentityCard, NodeKeys, node_note_key
 from gsomia.store import access_log, checkpoints, copies, disposals, holdings
@@ -111,17 +117,31 @@ def verify_listing(conn: Connection) -> tuple[int, int]:
 def verify_disposals(conn: Connection) -> int:
     """Check every holding and copy the (already verified) log records disposed of against
     the database: StoreDamaged naming each that reads otherwise, put back from before its
-    disposal by a writer who took its `disposals` record away too (ADR 0139); how many of
-    those the log records disposed of are stored (and were checked)."""
+    disposal by a writer who took its `disposals` record away too (ADR 0139), and each copy
+    or translation it records made that is stored nowhere, deleted by a writer who put its
+    holding's count back from before it too (ADR 0143); how many of those the log records
+    disposed of are stored (and were checked)."""
     entries = (entry for _, entry, _, _ in leaf_rows(conn))
-    logged = disposals_logged(LogEvent.decode(e) for e in entries if may_dispose(e))
-    found = {**copies.states_of(conn, logged), **holdings.states_of(conn, logged)}
+    events = [LogEvent.decode(e) for e in entries if may_dispose(e) or may_make_copy(e)]
+    logged = disposals_logged(events)
+    made = copies_logged(events)
+    stored = copies.states_of(conn, made | logged.keys())
+    found = {i: stored[i] for i in stored.keys() & logged.keys()}
+    found.update(holdings.states_of(conn, logged))
     named = disposals.against_log(logged, found)
     if named:
         raise StoreDamaged(
             f"the verified log records the disposal of {', '.join(named)}",
             hint="restore the database from a backup taken after the disposal; a row put back "
             "from before its disposal is never read as held",
+        )
+    missing = unstored(made, stored)
+    if missing:
+        raise StoreDamaged(
+            "the verified log records copies and translations the database no longer "
+            f"keeps: {', '.join(missing)}",
+            hint="restore the database from a backup; a copy is never deleted, only destroyed "
+            "or returned",
         )
     return len(found)
 
@@ -136,3 +156,12 @@ _DISPOSING = tuple(f'"action":"{action}"'.encode() for action in DISPOSING)
 def may_dispose(entry: bytes) -> bool:
     """Whether a log entry's bytes may be a disposal's: False only for one that is not."""
     return any(marker in entry for marker in _DISPOSING)
+
+
+_MAKING = tuple(f'"action":"{action}"'.encode() for action in MAKING_COPIES)
+
+
+def may_make_copy(entry: bytes) -> bool:
+    """Whether a log entry's bytes may be a copy's or translation's making: False only for
+    one that is not."""
+    return any(marker in entry for marker in _MAKING)
