@@ -541,8 +541,7 @@ ERROR_REASONS: dict[str, str] = {
     "copy_put_back": "copy {copy} reads as {state} but was {disposed}",
     "log_disposals_contradicted": "the verified log records the disposal of {subjects}",
     "log_copies_missing": (
-        "the verified log records copies and translations the database no longer keeps: "
-        "{subjects}"
+        "the verified log records copies and translations the database no longer keeps: {subjects}"
     ),
     "holding_marking_altered": "holding {holding}'s marking '{marking}' is not its sealed label's",
     "holding_purpose_altered": "holding {holding}'s purpose '{purpose}' is not its sealed label's",
