@@ -32,6 +32,12 @@ ERRORS = (
     "InvalidBanner",  # a caveat or a marking (`labels.ism`)
     "LabelFormatError",  # a partner's label that does not parse: a rejection the log lists
     "_deny",  # a decision said through a module's own wrapper (`treaty.sessions`)
+    # A scheme's own refusals of a marking and of its data file (`treaty.schemes`) and the
+    # seals' refusal of a key rotation (`seal.rotation`), ADR 0147.
+    "UnknownMarking",
+    "AmbiguousMarking",
+    "SchemeFileError",
+    "RotationRefused",
 )
 CALLS = DECISIONS + ERRORS
 #: A sentence that is only another reason passed on ("{why}", "{why} (R12)"), or another
@@ -126,16 +132,39 @@ def _said(node: ast.expr, scope: _Scope, line: int, depth: int = 0) -> list[tupl
     return None
 
 
+def _made_in_init(tree: ast.Module) -> set[ast.Call]:
+    """The `super().__init__(message, ...)` calls of an error class of `CALLS`' kin: the
+    sentence such a class makes itself ("'x' is not a marking of the KOR scheme", ADR 0147)."""
+    found = set()
+    for cls in ast.walk(tree):
+        if not isinstance(cls, ast.ClassDef):
+            continue
+        bases = {getattr(b, "attr", getattr(b, "id", "")) for b in cls.bases}
+        if not bases & set(CALLS):
+            continue
+        for node in ast.walk(cls):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "__init__"
+                and isinstance(node.func.value, ast.Call)
+                and getattr(node.func.value.func, "id", "") == "super"
+            ):
+                found.add(node)
+    return found
+
+
 def said_in(path: Path, root: Path) -> Iterator[Said]:
     tree = ast.parse(path.read_text("utf-8"))
     scope = _Scope(tree)
     where = path.relative_to(root)
+    made = _made_in_init(tree)
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call) or not node.args:
             continue
         called = node.func
         name = called.attr if isinstance(called, ast.Attribute) else getattr(called, "id", "")
-        if name not in CALLS:
+        if name not in CALLS and node not in made:
             continue
         for sentence, holes in _said(node.args[0], scope, node.lineno) or []:
             if sentence and not _PASSED_ON.match(sentence):

@@ -75,6 +75,9 @@ def test_the_walk_finds_the_reasons() -> None:
     assert "xq is not a gsomia bundle" in sentences  # exchange.bundle, a DamagedBundle
     assert "the envelope is not JSON" in sentences  # api.taxii, an InputError
     assert "say which node and who you are" in sentences  # cli.common, a UsageError
+    # A sentence an error class makes in its own __init__, and a scheme file's (ADR 0147).
+    assert "'xq' is not a marking of the xq scheme" in sentences  # treaty.schemes
+    assert "scheme file is not well-formed XML: xq" in sentences  # treaty.schemes
     assert len(SAID) > 500
 
 

@@ -753,4 +753,13 @@ ERROR_REASONS: dict[str, str] = {
     # node/tokens.py: the gate's refusal of a request without a token (the walk took a choice
     # with a value passed on for no sentence; ADR 0141)
     "api_token_required": "a valid API token is required",
+    # treaty/schemes.py: a marking the scheme does not know, the node's SPIF files (ADR 0147)
+    "marking_unknown": "'{marking}' is not a marking of the {scheme} scheme",
+    "marking_ambiguous": "'{marking}' could be any of {count} levels of the {scheme} scheme",
+    "marking_names_two_levels": "marking '{marking}' names two levels of the {nation} scheme",
+    "scheme_file_not_xml": "scheme file is not well-formed XML: {detail}",
+    "scheme_file_doctype": "scheme file carries a DOCTYPE; SPIF files must not declare one",
+    "scheme_file_not_spif": "scheme file is not an Open XML SPIF 2.0 or 2.1 document",
+    "spif_no_policy_name": "SPIF has no securityPolicyId/@name naming the nation",
+    "spif_no_levels": "the {nation} SPIF defines no securityClassification",
 }
