@@ -354,9 +354,7 @@ ERROR_REASONS: dict[str, str] = {
     # node/taxii.py
     "name_or_password_wrong": "the name or password is wrong",
     "taxii_post_batch": "post 1 to {limit} objects at a time",
-    "taxii_next_unknown": (
-        "`next` is not a position this server handed out to you in this collection"
-    ),
+    "taxii_next_unknown": "`next` is not a position this server handed out",
     # api/taxii.py, api/errors.py: what TAXII 2.1 says of media types, limits, routes
     "taxii_not_acceptable": (
         "this server answers in {media_type} only, which the Accept header does not take"
