@@ -14,6 +14,7 @@ from stix2validator import ValidationOptions, validate_instance
 from tests.stix.test_stix_objects import _item, _label
 
 from gsomia.stix.definitions import Definition, Step, definitions_of, plan
+from gsomia.stix.intake import Intake, Refused, take_in
 from gsomia.stix.objects import object_of, serialised
 
 STRICT = ValidationOptions(strict=True, version="2.1")
@@ -112,3 +113,21 @@ def test_definitions_handed_before_are_not_handed_again(
     handed = frozenset(d.tag for d in POOL[::2])
     planned = plan(rows, handed, limit)
     assert not {s.definition.tag for s in planned.steps if s.definition is not None} & handed
+
+
+def test_a_definition_posted_back_is_not_taken_in_but_a_tools_own_identity_is() -> None:
+    # A tool posting back what it paged (ADR 0144) makes no draft of gsomia's definitions.
+    for found in definitions_of("KOR", (_label(),)):
+        refused = take_in(dict(found.object), "JPN", "秘")
+        assert isinstance(refused, Refused), found.id
+        assert refused.stix_id == found.id
+    theirs = {
+        "type": "identity",
+        "spec_version": "2.1",
+        "id": "identity--6c1f4a52-0d5e-4b7a-9f3c-2e8d7a6b5c4d",
+        "created": "2026-11-30T08:00:00.000Z",
+        "modified": "2026-11-30T08:00:00.000Z",
+        "name": "KOR",
+        "identity_class": "organization",
+    }
+    assert isinstance(take_in(theirs, "JPN", "秘"), Intake)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gsomia.labels import canonical_json
-from gsomia.stix.objects import EXTENSION_ID, labels_of
+from gsomia.stix.objects import EXTENSION_ID, PROJECT_IDENTITY, identity_id, labels_of
 
 __all__ = ["MAX_OBJECT_BYTES", "Intake", "Refused", "take_in"]
 
@@ -65,10 +65,20 @@ def _identified(obj: object) -> tuple[str, str] | Refused:
         return Refused(stix_id, "the object has no valid STIX id matching its type")
     if match.group(1) in ("bundle", "marking-definition", "extension-definition"):
         return Refused(stix_id, f"a {match.group(1)} is not an item")
+    if match.group(1) == "identity" and stix_id in _definitions_of(obj):
+        # gsomia's own, as a collection hands it before the objects referring to it (ADR
+        # 0144): a tool posting back what it paged would otherwise make a nation a draft.
+        return Refused(stix_id, "gsomia's identity of a nation is a definition, not an item")
     try:
         return stix_id, str(uuid.UUID(match.group(2)))
     except ValueError:
         return Refused(stix_id, "the object's id does not end in a UUID")
+
+
+def _definitions_of(obj: Mapping[str, Any]) -> tuple[str, ...]:
+    """The ids gsomia gives its own identities that `obj` could be: its own, and the one of
+    the nation it names."""
+    return (str(PROJECT_IDENTITY.id), identity_id(str(obj.get("name", ""))))
 
 
 def _foreign(obj: Mapping[str, Any], nation: str) -> str | None:
