@@ -335,7 +335,10 @@ def objects_page(
             decided.append((record.id, decision))
             handed.append(Handed(data, record.received_at, record.id, record.item_id))
             carried += len(data)
-        more = more or stop < len(rows[:want])  # the page filled before the chunk ended
+        # The page filled before the chunk ended: `more` only if a row left is one the
+        # reader may read. Said of any row left, it told a reader that an object it may not
+        # see had come (found by the attack, ADR 0143); the rows are in hand, none is read.
+        more = more or _readable_left(node, reader, seen[stop:], rows[len(seen) : want])
         if stop:
             after, scanned = (seen[stop - 1][0].received_at, seen[stop - 1][0].id), scanned + stop
         if not more:
@@ -345,6 +348,19 @@ def objects_page(
     added, key = after if after is not None else (None, "")
     next_ = cursor_of(sealer, added, key, fresh, since=added_after) if more else None
     return Page(handed, more, next_ or None)
+
+
+def _readable_left(
+    node: Node,
+    reader: sharing.Reader,
+    decided: Sequence[tuple[HoldingRecord, int, Decision]],
+    undecided: Sequence[tuple[HoldingRecord, int]],
+) -> bool:
+    """Whether a row a page read and did not hand over is one `reader` may read: `decided`
+    as decided, then `undecided` decided one by one until one is."""
+    if any(decision.allowed for _, _, decision in decided):
+        return True
+    return any(sharing.holding_decision(node, reader, row).allowed for row, _ in undecided)
 
 
 def _definitions(record: HoldingRecord) -> tuple[Definition, ...]:
