@@ -43,17 +43,13 @@ GSOMIA = Path(reasons.__file__).parent.parent
 #: database, the sign-in's wait) and a partner's binding that does not verify (a rejection
 #: the audit page lists, ADR 0135).
 PAGES = ["treaty", "node", "web", "labels", "app", "store"]
-#: ... and those the API's problem body, TAXII's error message and the console say (ADR 0141).
-PACKAGES = [*PAGES, "ledger", "exchange", "stix", "api", "cli"]
+#: ... and those the API's problem body, TAXII's error message and the console say (ADR 0141),
+#: and the seals' (keys, envelopes, cards, tokens, rotations; `seal/binding.py` since ADR 0135).
+PACKAGES = [*PAGES, "ledger", "exchange", "stix", "api", "cli", "seal"]
 WALKED = sorted(
-    [
-        *(
-            str(path.relative_to(GSOMIA))
-            for package in PACKAGES
-            for path in (GSOMIA / package).rglob("*.py")
-        ),
-        "seal/binding.py",
-    ]
+    str(path.relative_to(GSOMIA))
+    for package in PACKAGES
+    for path in (GSOMIA / package).rglob("*.py")
 )
 SAID = [said for module in WALKED for said in said_in(GSOMIA / module, GSOMIA)]
 
@@ -78,6 +74,9 @@ def test_the_walk_finds_the_reasons() -> None:
     # A sentence an error class makes in its own __init__, and a scheme file's (ADR 0147).
     assert "'xq' is not a marking of the xq scheme" in sentences  # treaty.schemes
     assert "scheme file is not well-formed XML: xq" in sentences  # treaty.schemes
+    assert "the data key of xq does not unwrap here" in sentences  # seal.at_rest
+    assert "envelope could not be opened" in sentences  # seal.opening, in EnvelopeError
+    assert "the new card: xq" in sentences  # seal.rotation, a RotationRefused
     assert len(SAID) > 500
 
 
@@ -205,6 +204,19 @@ def test_a_state_inside_a_reason_and_a_reason_inside_a_reason_are_translated() -
     )
     nested = "consent c-1 does not allow this release: personnel security clearance expired"
     assert t.reason(nested).text == "同意c-1はこの提供を認めない: 秘密取扱資格の期限切れ"
+
+
+def test_a_seals_refusal_and_the_error_inside_it_are_said_in_the_readers_language() -> None:
+    # A partner's key rotation refused for its new card's own fault (ADR 0147): both sentences
+    # are said here, the values (a field's name, a marking) as they were given.
+    english = "the new card: identity card type must be 'gsomia-card/1'"
+    said = Translator("ko").reason(english)
+    assert (said.code, said.text) == (
+        "rotation_new_card",
+        "새 카드: 신원 카드의 type은 'gsomia-card/1'이어야 함",
+    )
+    marking = Translator("ja").reason("'SECERT' is not a marking of the KOR v3 scheme")
+    assert (marking.code, marking.text) == ("marking_unknown", "'SECERT'はKOR v3体系の表示ではない")
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

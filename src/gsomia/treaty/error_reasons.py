@@ -7,8 +7,9 @@ takes these codes beside the decisions' own, and `web.i18n` says them by code. A
 error raised in `treaty/`, `node/`, `web/`, `labels/`, `app/` and `store/` (and a partner's
 label or binding that does not parse), and in `ledger/`, `exchange/`, `stix/`, `api/` and
 `cli/`, whose errors the API's problem body, TAXII's error message and the console say in the
-reader's language (ADR 0141), and fails on a message without a code here or without Korean and
-Japanese words.
+reader's language (ADR 0141), and in `seal/` and `treaty.schemes` (keys, envelopes, cards,
+tokens, rotations, the national schemes' files and markings: ADR 0147), and fails on a message
+without a code here or without Korean and Japanese words.
 """
 
 from __future__ import annotations
@@ -762,4 +763,204 @@ ERROR_REASONS: dict[str, str] = {
     "scheme_file_not_spif": "scheme file is not an Open XML SPIF 2.0 or 2.1 document",
     "spif_no_policy_name": "SPIF has no securityPolicyId/@name naming the nation",
     "spif_no_levels": "the {nation} SPIF defines no securityClassification",
+    # seal/ (keys, envelopes, batches, at-rest seals, tokens, cards and rotations; ADR 0147)
+    # seal/at_rest.py
+    "storage_key_not_32": "the node's storage key is not 32 bytes",
+    "data_key_erased": "the data key of {owner} was erased: nothing of it opens",
+    "data_key_not_unwrapping": "the data key of {owner} does not unwrap here",
+    # seal/batch.py
+    "batch_inclusion_malformed": "the inclusion proof is malformed",
+    "batch_inclusion_short": "the inclusion proof is too short",
+    "batch_inclusion_long": "the inclusion proof is too long",
+    "batch_size_range": "a batch holds 1 to {limit} messages",
+    "batch_head_not_v2": "not a v2 batch head",
+    "batch_size_root_range": "batch size or root is out of range",
+    "batch_other_signer": "the batch names another signer",
+    "batch_signatures_malformed": "the batch signatures are malformed",
+    "batch_message_not_signed": "the message is not in the signed batch",
+    # seal/cbor.py
+    "cbor_not_canonical": "{what} is not canonical CBOR",
+    "cbor_tags_here": "CBOR tags are not allowed here",
+    "cbor_bytes_after": "{what} has bytes after its value",
+    "cbor_truncated": "{what} is truncated",
+    "cbor_members": "{what} must have exactly the members {members}",
+    "cbor_wrong_type": "{what} has the wrong type",
+    "cbor_not_cbor": "{what} is not CBOR",
+    "cbor_too_many_items": "{what} holds more than {limit} CBOR data items",
+    "cbor_tag_or_shared": "{what} holds a CBOR tag or shared reference, which are not allowed",
+    "cbor_too_deep": "{what} nests deeper than {limit} levels",
+    # seal/documents.py
+    "document_no_card": "no identity card is known to verify it against",
+    "document_not_gsomia": "the {kind} is not a gsomia {kind} document",
+    "document_not_signed_by": "the {kind} is not signed by {nation}'s node: {why}",
+    "document_not_signed": "the {kind} is not a signed document: {detail}",
+    "document_no_binding": "{item} carries no binding of its label by {nation}",
+    "document_binding_members": "{nation}'s binding of {item} has the wrong members",
+    "document_binding_other_item": "{nation}'s binding names another item than {item}",
+    "document_label_differs": "the label of {item} differs from the label {nation} bound to it",
+    "document_content_differs": (
+        "the content of {item} differs from the content {nation} bound to it"
+    ),
+    # seal/encoding.py
+    "not_base64url": "{what} is not base64url",
+    "not_canonical_base64url": "{what} is not canonical base64url",
+    "json_no_floats": "floats are not allowed in canonical JSON (their text is ambiguous)",
+    "json_keys_strings": "JSON object keys must be strings",
+    "json_not_serialisable": "not JSON-serialisable: {detail}",
+    "json_larger_than": "{what} is larger than {limit} bytes",
+    "json_not_valid": "{what} is not valid JSON: {detail}",
+    "json_not_an_object": "{what} is not a JSON object",
+    # seal/evidence.py, seal/held.py
+    "evidence_proof_malformed": "the proof is malformed",
+    "evidence_malformed": "the evidence is malformed: {why}",
+    "evidence_other_message": "the evidence is of another message",
+    "stored_message_malformed": "a stored message is malformed",
+    # seal/identity.py (an identity card as a partner sends it)
+    "card_nation_code": "nation '{nation}' is not an ISO 3166 alpha-3 code or NATO",
+    "card_name": "name must be a non-empty string of at most 200 characters",
+    "card_endpoints": "endpoints must be a list of at most 32 URLs",
+    "card_endpoint_url": "endpoint '{url}' is not an http(s) URL",
+    "card_created_aware": "created must be timezone-aware",
+    "card_tls_base64": "identity card tls is not base64: {detail}",
+    "card_members": "identity card members wrong (missing {missing}, unexpected {extra})",
+    "card_type": "identity card type must be '{expected}'",
+    "card_profile_string": "identity card profile must be a string",
+    "card_created_form": "created must be an RFC 3339 UTC time like 2026-01-31T12:00:00Z",
+    "card_created_invalid": "created is not a valid time: {value}",
+    "card_said": "identity card: {why}",
+    "card_key_id": "identity card key_id does not match its keys",
+    "card_fingerprint": "identity card fingerprint does not match its contents",
+    # seal/inspect.py
+    "inspect_not_envelope": "not a gsomia envelope ({type_name}: {detail})",
+    "inspect_not_stream": "not a gsomia stream",
+    "inspect_stream_truncated": "stream is truncated",
+    "inspect_frame_unknown": "unknown frame type '{kind}'",
+    "inspect_not_stream_why": "not a gsomia stream ({type_name}: {detail})",
+    # seal/jwks.py
+    "jwk_members": "public key must have exactly the members {members}",
+    "jwk_member_value": "public key member '{member}' must be '{expected}'",
+    "jwks_kem_sig": "keys must be an object with exactly 'kem' and 'sig'",
+    "jwks_signature_count": "profile {profile} needs {count} signature keys",
+    "jwk_hybrid_768_size": "MLKEM768-X25519 public key must be 1216 bytes",
+    "jwk_hybrid_1024_size": "MLKEM1024-P384 public key must be 1665 bytes",
+    "jwk_invalid": "invalid public key: {detail}",
+    "jwk_p384_members": "P-384 key must have exactly kty, crv, x, y",
+    "jwk_p384_kind": "P-384 key must have kty EC and crv P-384",
+    "jwk_p384_size": "P-384 coordinates must be 48 bytes",
+    # seal/kdf.py (a key file's passphrase and its scrypt parameters)
+    "passphrase_weak": "the key passphrase is too weak: {detail}",
+    "scrypt_n_range": "scrypt n={value} is outside 2^10..2^20 or not a power of two",
+    "scrypt_r_p_range": "scrypt r={r}, p={p} are outside what gsomia writes",
+    "kdf_file_not": "{path} is not a gsomia-kdf/1 scrypt file",
+    "kdf_file_unreadable": "{path} is not readable: {detail}",
+    # seal/keys.py, seal/link_keys.py, seal/notes.py (the node's key files and its TLS certificate)
+    "token_keys_profiles": "keys in a PKCS#11 token are for the {profiles} profiles",
+    "token_keys_none_for": "a {profile} node keeps no keys in a PKCS#11 token (ADR 0091)",
+    "key_files_profile": "key files in {path} do not match profile {profile}",
+    "cannot_read_path": "cannot read {path}: {detail}",
+    "not_certificate_of": "{path} is not the certificate of {key}",
+    "key_file_cannot_read": "cannot read key file {path}: {detail}",
+    "key_file_readable": "key file {path} is readable by others",
+    "key_file_cannot_decrypt": "cannot decrypt key file {path}",
+    "rewrap_leftover": "{path} is left from an interrupted rewrap",
+    "tls_key_not_ecdsa": "the TLS certificate's key must be ECDSA",
+    "tls_key_curve": (
+        "the TLS certificate of a {profile} node must hold a {expected} key, not {given}"
+    ),
+    "tls_not_self_signed": "the TLS certificate is not a valid self-signed certificate: {detail}",
+    "not_der_certificate": "not a DER certificate: {detail}",
+    "not_pem_certificate": "not a PEM certificate: {detail}",
+    "storage_key_file_not": "{path} is not a gsomia-storage-key/1 file",
+    "cannot_decrypt_path": "cannot decrypt {path}",
+    "storage_key_file_unreadable": "{path} is not a readable storage key file: {detail}",
+    "storage_key_file_empty": "{path} holds no 32-byte storage key",
+    "ed25519_seed_size": "an Ed25519 seed is {size} bytes, not {count}",
+    # seal/opening.py, seal/origin.py, seal/padding.py, seal/storage.py, seal/suite.py (envelopes
+    # and their bindings; the one sentence an envelope that does not open says)
+    "envelope_not_opened": "envelope could not be opened",
+    "profile_not_allowed": "profile {profile} is not allowed here",
+    "envelope_no_recipient": "an envelope needs at least one recipient",
+    "envelope_recipient_twice": "the same recipient is named twice",
+    "recipient_profile_differs": (
+        "recipient {nation} '{name}' uses profile {profile}, this node {own_profile}"
+    ),
+    "binding_head_not_of": "the binding's head is not {nation}'s",
+    "binding_item_malformed": "the binding's item or label is malformed",
+    "binding_of_malformed": "{nation}'s binding is malformed: {why}",
+    "binding_beyond_batch": "a binding refers to what its batch does not carry",
+    "binding_shared_head_malformed": "a shared binding head is malformed",
+    "padding_malformed": "padding is malformed",
+    "stored_not_sealed": "the stored value is not sealed at rest",
+    "stored_not_opening": "the stored value does not open under this node's key",
+    "batch_profile_signatures": "the batch does not carry the profile's signatures",
+    "batch_signature_failed": "a batch signature did not verify",
+    # seal/profiles.py, seal/stream.py
+    "profile_unknown": "unknown envelope profile '{value}'",
+    "crypto_build_no_pq": "this cryptography build cannot do ML-KEM/ML-DSA/hybrid HPKE ({detail})",
+    "chunk_size_range": "chunk_size must be within {least}..{most} bytes",
+    # seal/rotation.py (a partner's key rotation statement, refused)
+    "rotation_card_signs": "each card must be the card of the keys that sign for it",
+    "rotation_same_nation": "a rotation keeps the node's nation",
+    "rotation_not_statement": "not a gsomia-key-rotation/1 statement",
+    "rotation_old_card_claimed": (
+        "the statement replaces card {claimed}…, not the card pinned for {nation} ({pinned}…): "
+        "an old statement sent again, or one the pinned keys did not make"
+    ),
+    "rotation_not_signed_pinned": (
+        "the key rotation statement is not signed by the keys pinned for {nation} (card "
+        "{pinned}…): {why}"
+    ),
+    "rotation_speaks_for": "the statement speaks for {claimed}, not {nation}",
+    "rotation_old_card_differs": (
+        "the statement replaces card {claimed}…, but the card pinned for {nation} is {pinned}…: "
+        "an old statement sent again"
+    ),
+    "rotation_older": "the statement is older than the card it replaces",
+    "rotation_ahead": "the statement is dated {stamp}, ahead of this clock",
+    "rotation_new_card": "the new card: {why}",
+    "rotation_new_keys_unsigned": "the new card's keys did not sign the statement",
+    "rotation_signatures_differ": "the two signatures of the statement are over different payloads",
+    "rotation_payload_not_json": "the statement's payload is not JSON",
+    "rotation_payload_members": "the statement's payload has the wrong members",
+    "rotation_signed_not_statement": "the signed payload is not a gsomia-key-rotation/1 statement",
+    "rotation_time_form": "the statement's time is not RFC 3339 UTC",
+    "rotation_new_nation": "the new card is {new}'s, not {old}'s",
+    "rotation_new_profile": "the new card uses the {new} profile, the pinned one {old}",
+    "rotation_same_keys": "the new card carries the same keys as the pinned one",
+    "rotation_same_tls": "the new card must carry a new TLS key: the link is pinned too",
+    # seal/token.py, seal/token_uri.py (a PKCS#11 token, its URI and PIN)
+    "pkcs11_module_load": "cannot load the PKCS#11 module {path}: {detail}",
+    "token_keys_count": (
+        "token '{token}' holds {count} keys labelled '{label}' with id {key} (one is needed)"
+    ),
+    "token_keys_exist": "token '{token}' already holds keys labelled '{label}'",
+    "token_point_invalid": "the token's public key is not a 32-byte curve25519 point",
+    "token_unreachable": "token '{token}' is no longer reachable ({type_name})",
+    "token_refused": "token '{token}' refused the operation ({type_name})",
+    "token_wrong_pin": "wrong PIN for token '{token}'",
+    "token_not_found": "no token labelled '{token}' in {path}",
+    "token_label_twice": "more than one token is labelled '{token}'",
+    "token_pin_locked": "the PIN of token '{token}' is locked",
+    "token_cannot_open": "cannot open token '{token}': {type_name}",
+    "pkcs11_uri_attribute": "PKCS#11 URI: '{name}' is not a {part} attribute here",
+    "pkcs11_uri_twice": "PKCS#11 URI: '{name}' is given twice",
+    "pkcs11_uri_not": "'{value}' is not a PKCS#11 URI (it must begin with pkcs11:)",
+    "pkcs11_uri_escape": "PKCS#11 URI: a %-escape is not UTF-8",
+    "pkcs11_uri_pin_clear": "a PIN in the PKCS#11 URI would be kept in clear in config.toml",
+    "pkcs11_uri_pin_source": "PKCS#11 URI: pin-source=file:/path or pin-source=env:NAME is needed",
+    "token_pin_variable": "the token PIN variable {name} is not set or empty",
+    "token_pin_file_unreadable": "cannot read the token PIN file {path}: {detail}",
+    "token_pin_file_readable": "token PIN file {path} is readable by others",
+    # seal/ztdf.py (a ZTDF container and its key access)
+    "ztdf_no_ed25519": "this node's profile has no Ed25519 key to sign an assertion with",
+    "ztdf_container_size": "a container is at most {limit} bytes",
+    "ztdf_not_container": "not a TDF container: {detail}",
+    "ztdf_manifest_object": "a TDF manifest is a JSON object",
+    "ztdf_rewrap_malformed": "the key access request is malformed: {detail}",
+    "ztdf_policy_unbound": "the policy is not the one the key was bound to",
+    "ztdf_client_key_pem": "clientPublicKey is not a PEM public key",
+    "ztdf_client_key_rsa": "clientPublicKey must be an RSA key of at least 2048 bits",
+    "ztdf_payload_key": "the payload does not decrypt under this key",
+    # seal/cbor.py: a value over its cap, before anything is decoded
+    "cbor_over_limit": "{what} of {size} bytes exceeds the {limit}-byte limit",
 }
