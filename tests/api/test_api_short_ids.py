@@ -52,6 +52,17 @@ def test_an_ambiguous_prefix_is_a_conflict_and_an_unknown_one_not_found(site: Si
     both = client.get("/api/v1/holdings/abcdef0", headers=site.auth("sato"))
     assert both.status_code == 409
     assert "begins more than one" in both.json()["message"]
+    # Said as a route's error is, in the language asked, the English kept (ADR 0147).
+    asked = {**site.auth("sato"), "Accept-Language": "ja"}
+    said = client.get("/api/v1/holdings/abcdef0", headers=asked)
+    assert said.status_code == 409
+    assert said.headers["content-type"] == "application/problem+json"
+    assert said.headers["content-language"] == "ja"
+    body = said.json()
+    assert body["code"] == "short_id_ambiguous"
+    assert body["message"] == both.json()["message"]
+    assert body["detail"].startswith("abcdef0で始まる")
+    assert both.json()["detail"] == both.json()["message"]
     assert short_ids.expand(jpn, "holdings", "abcdef02") == "abcdef02" + second[8:]
     assert client.get("/api/v1/holdings/fedcba98", headers=site.auth("sato")).status_code == 404
 

@@ -3,7 +3,8 @@ begins `f59bb757`, on every route and page under `/items/` and `/holdings/` (iss
 
 ASGI middleware: the path's id segment is expanded (`gsomia.node.short_ids`) before any route
 sees it, so each route still decides on the full id, exactly as before. Only a request with a
-valid token or session gets a prefix looked up; an ambiguous prefix is a 409.
+valid token or session gets a prefix looked up; an ambiguous prefix is a 409, answered as a
+route's error is: an RFC 9457 problem in the language the request asks (ADR 0141, 0147).
 """
 
 from __future__ import annotations
@@ -12,15 +13,17 @@ import json
 import re
 
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gsomia.api.deps import current_user
-from gsomia.api.errors import problem
+from gsomia.api.errors import DEFAULT, PROBLEM_JSON, accepted_language, problem
 from gsomia.errors import Error, http_status
 from gsomia.node import short_ids
 from gsomia.node.runtime import Node
 from gsomia.web.auth import load_page, signed_in
+from gsomia.web.i18n import Translator
 
 #: Paths that carry an id: (the part before it, api?, kind, the id, the rest).
 _PATHS = (
@@ -75,8 +78,16 @@ class ShortIds:
         try:
             full = await run_in_threadpool(short_ids.expand, self.node, kind, match["id"])
         except Error as error:
-            body = json.dumps(problem(error)).encode()
-            headers = [(b"content-type", b"application/json")]
+            # Said as a route says its errors, in the language asked; the person's own is not
+            # read here (the route that would record it has not run).
+            asked = accepted_language(Headers(scope=scope).get("accept-language", ""))
+            language = asked or DEFAULT
+            body = json.dumps(problem(error, language, Translator)).encode()
+            headers = [
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-language", language.encode()),
+                (b"vary", b"Accept-Language"),
+            ]
             await send(
                 {"type": "http.response.start", "status": http_status(error), "headers": headers}
             )
