@@ -7,6 +7,7 @@ outside any write, at most two at a time; a guess over that is `RateLimited` (42
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 import time
@@ -18,6 +19,7 @@ from tests.node.node_fixtures import Cast
 from gsomia.errors import PolicyDenied, RateLimited, Unauthenticated
 from gsomia.node import sessions, taxii
 from gsomia.store import users
+from gsomia.treaty.sessions import FREE_FAILURES
 
 GUESSES = 8
 AT_ONCE = 2  # two cores' worth of Argon2id, 128 MiB
@@ -127,3 +129,20 @@ def test_guesses_sent_at_once_get_the_five_tries_and_no_more(
         thread.join()
     assert outcomes.count(None) == 5, outcomes  # checked and wrong: ADR 0089's five free tries
     assert outcomes.count(PolicyDenied) == 7  # told to wait, unchecked
+
+
+@pytest.mark.parametrize("source", ["203.0.113.7", ""])
+def test_a_held_back_try_reads_the_same_for_a_name_that_exists_and_one_that_does_not(
+    cast: Cast, source: str
+) -> None:
+    # Tried by the attack (ADR 0143): the refusal after failures, and the failures before it,
+    # say nothing of whether the name is a person of the node.
+    node = cast["JPN"]
+    said = {}
+    for name in ("miller", "nobody-of-this-node"):
+        for _ in range(FREE_FAILURES):
+            assert sessions.check_credentials(node, name, "wrong", source=source) is None
+        with pytest.raises(PolicyDenied) as refused:
+            sessions.check_credentials(node, name, "wrong", source=source)
+        said[name] = re.sub(r"\d+", "N", refused.value.message)
+    assert said["miller"] == said["nobody-of-this-node"]
