@@ -23,7 +23,7 @@ from gsomia.errors import StoreDamaged
 from gsomia.ledger.events import EventKind, LogEvent
 from gsomia.node import read
 from gsomia.node.audit import DISPOSING, disposals_logged
-from gsomia.node.control import disposal
+from gsomia.node.control import derivatives, disposal
 from gsomia.node.control.copies import make_copies, translate
 from gsomia.node.control.inventory import dependants
 from gsomia.node.ledger import may_dispose
@@ -145,6 +145,22 @@ def test_a_copy_deleted_with_its_holdings_count_put_back_is_named_by_verify(
     assert isinstance(result.exception, StoreDamaged), result.output
     assert f"{copy.id} (logged made, stored nowhere)" in result.exception.message
     assert f"{translation.id} (logged made, stored nowhere)" in result.exception.message
+
+
+def test_a_deleted_derivative_is_named_by_verify(cast: Cast, tmp_path: Path) -> None:
+    """Found by the attack (ADR 0143): a derivative (a summary of a 極秘 holding) is counted
+    by no holding, so a writer who deletes its row leaves nothing a read can miss. The log
+    records it made: verify names it."""
+    jpn, sato = cast["JPN"], cast.user("JPN", "sato")
+    held = provide(cast)
+    made = derivatives.derive(jpn, sato, [held], kind="summary", title="summary", content="s")
+    result = _verify(cast, tmp_path)
+    assert result.exit_code == 0, result.output
+    with jpn.engine.begin() as conn:
+        conn.execute(delete(copies).where(copies.c.id == made.id))
+    result = _verify(cast, tmp_path)
+    assert isinstance(result.exception, StoreDamaged), result.output
+    assert f"{made.id} (logged made, stored nowhere)" in result.exception.message
 
 
 def _event(action: str, allowed: bool, *subjects: str) -> LogEvent:
