@@ -229,13 +229,14 @@ def disposals_logged(events: Iterable[LogEvent]) -> dict[str, str]:
     return disposed
 
 
-#: The actions whose allowed entry makes a numbered copy or translation: its id is the
-#: entry's second subject (`node.control.copies`: the holding, then the copy).
-MAKING_COPIES = ("copy", "translate")
+#: The actions whose allowed entry makes a row of `copies`: a numbered copy, a translation
+#: or a derivative, whose id is the entry's second subject (`node.control.copies` and
+#: `.derivatives`: the holding or sources, then the copy).
+MAKING_COPIES = ("copy", "translate", "derive")
 
 
 def copies_logged(events: Iterable[LogEvent]) -> set[str]:
-    """Each copy and translation the log records made: a copy is never deleted, only
+    """Each copy, translation and derivative the log records made: one is never deleted, only
     destroyed or returned, so each must be stored in some state. The witness of a copy
     deleted by a writer who also put back its holding's count from before it was made, which
     every seal and count then agrees with (found by the attack, ADR 0143)."""
