@@ -5,6 +5,7 @@ the node's resident memory stays where it was. Before the gate, the peer body wa
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -110,3 +111,25 @@ def test_a_1gb_body_without_a_token_or_session_is_refused_unread(net: DevNet) ->
     assert form in (303, None)
     assert peak.growth <= GROWTH_MB, f"grew by {peak.growth:.1f} MB"
     assert _count(net, items) == before
+
+
+def test_a_request_head_without_end_is_refused_at_16_kib(net: DevNet) -> None:
+    """The user listener parses with httptools (ADR 0145), which alone keeps a head of any
+    length: the node's protocol refuses it past h11's 16 KiB, with 431, and closes."""
+    process = net.nodes["JPN"].process
+    assert process is not None
+    host, port = net.nodes["JPN"].url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port))) as conn, Peak(process.pid) as peak:
+        conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: node\r\nX-Pad: ")
+        try:
+            for _ in range(64 * 1024):  # up to 64 MiB of one header, never ended
+                conn.sendall(b"a" * 1024)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        conn.settimeout(30)
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 431")
+    assert peak.growth <= GROWTH_MB, f"grew by {peak.growth:.1f} MB"
+    assert httpx.get(f"{net.nodes['JPN'].url}/healthz").status_code == 200

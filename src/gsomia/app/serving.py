@@ -29,6 +29,7 @@ from typing import Any
 import uvicorn
 
 from gsomia.app.apps import create_peer_app, create_user_app
+from gsomia.app.http_parsing import BoundedHttpTools
 from gsomia.app.processes import check_several, run_processes
 from gsomia.app.tls_scope import TlsScopeProtocol
 from gsomia.errors import UsageError
@@ -164,7 +165,7 @@ def _serve(
     """Both servers on `sockets` until SIGINT or SIGTERM; the signals caught. `processes`: the
     node's API processes serving these sockets, which share its peer allowance."""
     user_app = create_user_app(node, shared=shared)
-    user_server = _server(user_app, user)
+    user_server = _server(user_app, user, http=BoundedHttpTools)
     peer_app = create_peer_app(node, processes=processes)
     peer_server = _server(peer_app, peer, lifespan="off", http=TlsScopeProtocol)
     caught: list[int] = []
