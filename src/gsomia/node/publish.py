@@ -276,12 +276,10 @@ def _plans(
     node: Node,
     records: Sequence[ItemRecord],
     labels: Sequence[ConfidentialityLabel],
+    rules: Mapping[str, Mapping[str, StandingRelease]],
     now: datetime,
-) -> tuple[dict[str, dict[str, StandingRelease]], list[list[Outcome]]]:
-    """The standing rules of the items' feeds, and per item what they release (R50)."""
-    feeds = {record.feed for record in records if record.feed}
-    with node.reader.connect() as conn:
-        rules = {feed: standing_releases(conn, node, feed, now) for feed in feeds}
+) -> list[list[Outcome]]:
+    """Per item, what the standing `rules` of its feed release (R50)."""
     ruled = [r for r in records if r.feed and rules[r.feed]]
     # One signature binds every item the rules may release, not one per item (ADR 0070).
     bound = dict(zip((r.id for r in ruled), bindings(node, ruled), strict=True)) if ruled else {}
@@ -291,7 +289,7 @@ def _plans(
         else []
         for r, label in zip(records, labels, strict=True)
     ]
-    return rules, plans
+    return plans
 
 
 def _store(  # noqa: PLR0917 - what one publication writes together
@@ -355,13 +353,17 @@ def _publish(
 ) -> list[Published]:
     person, allowed = authorise(node, user, Action.PUBLISH, "batch" if len(drafts) > 1 else "item")
     now = node.clock()
+    feeds = {draft.feed for draft in drafts if draft.feed}
+    # One read connection for both (each its own was a checkout, BEGIN and ROLLBACK more: ADR
+    # 0145); the rules are read before the items are made, as a feed names them either way.
     with node.reader.connect() as conn:
         communities = users.communities(conn)
+        rules = {feed: standing_releases(conn, node, feed, now) for feed in feeds}
     known = _known_partners(node)
     made = [_record(node, user, draft, now, communities, known=known) for draft in drafts]
     records = [record for record, _ in made]
     _check_markings(node, person, user, records, now)
-    rules, plans = _plans(node, records, [label for _, label in made], now)
+    plans = _plans(node, records, [label for _, label in made], rules, now)
     if not flash:
         node.precedence.yield_to_flash()
     kept = _store(node, user, records, plans, rules, allowed, now, also=also)
