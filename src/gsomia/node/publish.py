@@ -283,13 +283,12 @@ def _plans(
     ruled = [r for r in records if r.feed and rules[r.feed]]
     # One signature binds every item the rules may release, not one per item (ADR 0070).
     bound = dict(zip((r.id for r in ruled), bindings(node, ruled), strict=True)) if ruled else {}
-    plans = [
+    return [
         plan(node, r, r.releasable_to, rules[r.feed].get, now, binding=bound[r.id], label=label)
         if r.feed and r.id in bound
         else []
         for r, label in zip(records, labels, strict=True)
     ]
-    return plans
 
 
 def _store(  # noqa: PLR0917 - what one publication writes together
