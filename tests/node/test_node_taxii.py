@@ -13,7 +13,14 @@ from tests.node.node_fixtures import LAUNCH, Cast
 from gsomia.errors import InputError, NotFound
 from gsomia.node import sharing, taxii
 from gsomia.node.release import RuleDraft, set_release_rule
-from gsomia.stix.objects import EXTENSION_ID, labels_of, object_of, stix_id
+from gsomia.stix.objects import (
+    EXTENSION_ID,
+    PROJECT_IDENTITY,
+    identity_id,
+    labels_of,
+    object_of,
+    stix_id,
+)
 from gsomia.store import holdings, items
 
 AGREEMENT = "KOR-JPN-2016"
@@ -243,3 +250,45 @@ def test_a_refused_object_amid_allowed_ones_never_appears_and_each_handed_one_is
         assert len(reads) == 2  # once a paging, each object its own entry
         assert all(r["allowed"] for r in reads)
     assert not [r for r in cast.log("JPN", held[ids[1]]) if r["action"] == "read:taxii"]
+
+
+def test_a_posted_identity_with_gsomias_id_for_a_nation_is_refused_whatever_its_name(
+    cast: Cast,
+) -> None:
+    """Found by the attack (ADR 0148): intake refused gsomia's identity of a nation only when
+    the posted one kept the nation's name (its id was derived from `name`) and only in the
+    UUID's lower case. Named otherwise, or its id in upper case, a poster's identity took the
+    id gsomia gives Korea (or gsomia itself) and was served under it to the partner, whose
+    tools resolve every report's `created_by_ref` to it: a forged nation."""
+    node, sato = cast.nodes["JPN"], cast.user("JPN", "sato")
+    korea, ours = identity_id("KOR"), str(PROJECT_IDENTITY.id)
+
+    def upper(stix: str) -> str:
+        kind, _, uid = stix.partition("--")
+        return f"{kind}--{uid.upper()}"
+
+    forged = [
+        {**_IDENTITY, "id": korea, "name": "Republic of Korea (it says)"},
+        {**_IDENTITY, "id": upper(korea), "name": "KOR"},
+        {**_IDENTITY, "id": upper(ours), "name": "gsomia"},
+        {**_IDENTITY, "id": identity_id("JPN"), "name": "Japan"},
+    ]
+    posted = taxii.post_objects(node, sato, _collection(cast, "sato"), forged, default_level="秘")
+    assert posted.successes == []
+    assert [stix for stix, _ in posted.failures] == [o["id"] for o in forged]
+    # A tool's own identity, of any name, is still taken in.
+    theirs = {**_IDENTITY, "name": "KOR"}
+    assert taxii.post_objects(
+        node, sato, _collection(cast, "sato"), [theirs], default_level="秘"
+    ).successes == [theirs["id"]]
+
+
+_IDENTITY = {
+    "type": "identity",
+    "spec_version": "2.1",
+    "id": "identity--3b7e1d2c-5a4f-4e6d-9c8b-7a6f5e4d3c2b",
+    "created": "2026-11-30T08:00:00.000Z",
+    "modified": "2026-11-30T08:00:00.000Z",
+    "name": "a tool",
+    "identity_class": "organization",
+}
