@@ -523,8 +523,9 @@ def post_objects(
     scheme = node.scheme(node.clock().date())
     posted = Posted()
     fresh: dict[str, Intake] = {}
+    nations = _nations_of(node)
     for obj in objects:
-        taken = take_in(obj, node.nation, default_level)
+        taken = take_in(obj, node.nation, default_level, nations=nations)
         if isinstance(taken, Refused):
             posted.failures.append((taken.stix_id, taken.reason))
             continue
@@ -564,6 +565,13 @@ def post_objects(
         with node.engine.begin() as conn:
             keep(conn)
     return posted
+
+
+def _nations_of(node: Node) -> frozenset[str]:
+    """Every nation the node knows: its schemes' and its agreements' parties (gsomia defines
+    an identity for each as originator)."""
+    parties = (party for agreement in node.agreements.all() for party in agreement.parties)
+    return frozenset((node.nation, *node.schemes.nations(), *parties))
 
 
 #: What a status keeps of a refused object's id (a STIX id is a type of at most 250

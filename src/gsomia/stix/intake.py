@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,7 +54,7 @@ def _originator(label: Mapping[str, Any]) -> str:
     return value.rsplit(":", 1)[-1]
 
 
-def _identified(obj: object) -> tuple[str, str] | Refused:
+def _identified(obj: object, nations: Iterable[str]) -> tuple[str, str] | Refused:
     """The object's STIX id and the UUID it ends in, or why it has none."""
     if not isinstance(obj, dict):
         return Refused("", "an object is a JSON object")
@@ -65,20 +65,25 @@ def _identified(obj: object) -> tuple[str, str] | Refused:
         return Refused(stix_id, "the object has no valid STIX id matching its type")
     if match.group(1) in ("bundle", "marking-definition", "extension-definition"):
         return Refused(stix_id, f"a {match.group(1)} is not an item")
-    if match.group(1) == "identity" and stix_id in _definitions_of(obj):
-        # gsomia's own, as a collection hands it before the objects referring to it (ADR
-        # 0144): a tool posting back what it paged would otherwise make a nation a draft.
-        return Refused(stix_id, "gsomia's identity of a nation is a definition, not an item")
     try:
-        return stix_id, str(uuid.UUID(match.group(2)))
+        item_uuid = str(uuid.UUID(match.group(2)))
     except ValueError:
         return Refused(stix_id, "the object's id does not end in a UUID")
+    if match.group(1) == "identity" and f"identity--{item_uuid}" in _identities(obj, nations):
+        # gsomia's own, as a collection hands it before the objects referring to it (ADR
+        # 0144): a tool posting back what it paged would otherwise make a nation a draft.
+        # Judged by the id, in any case, for every nation known: judged by the name it
+        # carries, an identity named otherwise took Korea's id and was served under it to
+        # the partner as Korea (found by the attack, ADR 0148).
+        return Refused(stix_id, "gsomia's identity of a nation is a definition, not an item")
+    return stix_id, item_uuid
 
 
-def _definitions_of(obj: Mapping[str, Any]) -> tuple[str, ...]:
-    """The ids gsomia gives its own identities that `obj` could be: its own, and the one of
-    the nation it names."""
-    return (str(PROJECT_IDENTITY.id), identity_id(str(obj.get("name", ""))))
+def _identities(obj: Mapping[str, Any], nations: Iterable[str]) -> frozenset[str]:
+    """The ids gsomia gives its own identities that `obj` could be: its own, each known
+    nation's, and the one of the nation it names."""
+    named = (str(obj.get("name", "")), *nations)
+    return frozenset((str(PROJECT_IDENTITY.id), *(identity_id(n) for n in named)))
 
 
 def _foreign(obj: Mapping[str, Any], nation: str) -> str | None:
@@ -95,9 +100,12 @@ def _foreign(obj: Mapping[str, Any], nation: str) -> str | None:
     return None
 
 
-def take_in(obj: object, nation: str, default_level: str | None) -> Intake | Refused:
-    """`obj` as a draft of `nation`'s, or why not."""
-    identified = _identified(obj)
+def take_in(
+    obj: object, nation: str, default_level: str | None, *, nations: Iterable[str] = ()
+) -> Intake | Refused:
+    """`obj` as a draft of `nation`'s, or why not. `nations`: every nation the node knows,
+    whose identities gsomia defines (`stix.objects.identity_of`) and no object may take."""
+    identified = _identified(obj, nations)
     if isinstance(identified, Refused):
         return identified
     assert isinstance(obj, dict)  # _identified refuses anything else
