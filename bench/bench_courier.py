@@ -56,7 +56,7 @@ def _node(root: Path, nation: str, name: str) -> Node:
             record = UserRecord(
                 person, nation, clearance, VALID, ("missile-warning",), (role,), True
             )
-            add_user(conn, record, node.clock())
+            add_user(conn, record, node.clock(), node.vault)
     return node
 
 
@@ -67,7 +67,7 @@ def _pin(a: Node, b: Node) -> None:
 
 def _user(node: Node, name: str) -> UserRecord:
     with node.engine.connect() as conn:
-        return get_user(conn, name)
+        return get_user(conn, name, node.vault)
 
 
 def _queue(kor: Node) -> None:

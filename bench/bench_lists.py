@@ -199,7 +199,7 @@ def _before_pages(node: Node, kind: str, name: str) -> Callable[[], object]:
 
 def _user(node: Node, name: str):  # type: ignore[no-untyped-def]
     with node.engine.connect() as conn:
-        return get_user(conn, name)
+        return get_user(conn, name, node.vault)
 
 
 def _node(home: Path, passphrase: str, copy: Path | None = None) -> Node:

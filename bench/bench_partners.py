@@ -418,4 +418,4 @@ def _held() -> str:
 
 def _reader(node: Node):  # type: ignore[no-untyped-def]
     with node.engine.connect() as conn:
-        return get_user(conn, "reader")
+        return get_user(conn, "reader", node.vault)

@@ -51,7 +51,7 @@ def _exchange(workdir: Path) -> tuple[float, float, float]:
     kor, jpn = net.node("KOR"), net.node("JPN")
     try:
         with kor.engine.connect() as conn:
-            kim, park = get_user(conn, "kim"), get_user(conn, "park")
+            kim, park = get_user(conn, "kim", kor.vault), get_user(conn, "park", kor.vault)
         until = kor.clock() + timedelta(days=30)
         set_release_rule(
             kor, park, RuleDraft(FEED, ("JPN",), "군사II급비밀", "missile-warning", until)

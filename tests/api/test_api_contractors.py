@@ -21,6 +21,7 @@ def _people(site: Site) -> dict[str, dict[str, str]]:
             conn,
             UserRecord("ono", "JPN", "極秘", VALID, (LAUNCH,), ("analyst",), True),
             jpn.clock(),
+            jpn.vault,
         )
         tokens = {n: issue_token(conn, n, jpn.clock()) for n in ("tanaka", "ono")}
     return {n: {"Authorization": f"Bearer {t}"} for n, t in tokens.items()}

@@ -238,7 +238,7 @@ def admin(site: Site) -> str:
     node = site.cast["KOR"]
     record = UserRecord("lee", "KOR", "군사I급비밀", VALID, (), ("admin",), True)
     with node.engine.begin() as conn:
-        add_user(conn, record, node.clock())
+        add_user(conn, record, node.clock(), node.vault)
         site.tokens["lee"] = issue_token(conn, "lee", node.clock())
     return "lee"
 

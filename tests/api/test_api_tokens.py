@@ -9,12 +9,10 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
 from tests.api.api_fixtures import Site
 
 from gsomia.node import live
 from gsomia.store import users as store_users
-from gsomia.store.tables import users
 from gsomia.store.users import issue_token, token_id
 from gsomia.treaty.credentials import MAX_LIVE_TOKENS
 
@@ -163,8 +161,8 @@ def _person_of_jpn(site: Site, name: str) -> str:
     """A JPN person like sato, of this test alone, and an API token of theirs."""
     node = site.cast["JPN"]
     with node.engine.begin() as conn:
-        sato = store_users.get_user(conn, "sato")
-        store_users.add_user(conn, replace(sato, name=name), node.clock())
+        sato = store_users.get_user(conn, "sato", node.vault)
+        store_users.add_user(conn, replace(sato, name=name), node.clock(), node.vault)
         return issue_token(conn, name, node.clock())
 
 
@@ -172,7 +170,7 @@ def _expire_clearance(site: Site, name: str) -> None:
     node = site.cast["JPN"]
     yesterday = node.clock().date() - timedelta(days=1)
     with node.engine.begin() as conn:
-        conn.execute(update(users).where(users.c.name == name).values(clearance_expires=yesterday))
+        store_users.update_user(conn, name, {"clearance_expires": yesterday}, node.vault)
 
 
 def test_a_person_whose_clearance_expired_opens_no_alerts_stream(site: Site) -> None:

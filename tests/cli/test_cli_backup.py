@@ -21,14 +21,16 @@ from typer.testing import CliRunner
 
 from gsomia.cli import app
 from gsomia.errors import Conflict, UsageError, exit_code
+from gsomia.node import at_rest
 from gsomia.node.assembly import assemble
 from gsomia.node.backup import TamperedBackup
 from gsomia.node.home import init_home, load_home
 from gsomia.node.publish import Draft, publish
 from gsomia.node.users import PersonDraft, get_user, register
+from gsomia.store import marks
 from gsomia.store.db import alembic_config, behind
 from gsomia.store.scratch import drop_postgres_database, fresh_postgres_database
-from gsomia.store.tables import access_log, items
+from gsomia.store.tables import access_log, items, store_marks
 
 PASSPHRASE = "passphrase-for-tests"
 ENV = {"GSOMIA_PASSPHRASE": PASSPHRASE}
@@ -180,6 +182,9 @@ def test_an_upgrade_backs_the_home_up_before_it_migrates(tmp_path: Path) -> None
     node = assemble(load_home(home, PASSPHRASE))
     try:
         assert node.migrate() is None  # up to date: nothing to back up
+        with node.engine.begin() as conn:  # an older version bound no one (0031 refuses then)
+            conn.execute(store_marks.delete().where(store_marks.c.name == marks.USERS_BOUND))
+        (home / at_rest.USERS_MARK_FILE).unlink()
         command.downgrade(alembic_config(node.engine), "-1")  # as an older version left it
         taken = node.migrate()
         assert taken is not None

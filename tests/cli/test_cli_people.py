@@ -23,7 +23,7 @@ from gsomia.store.users import list_users, token_id, user_for_token
 from gsomia.treaty.schemes import AmbiguousMarking
 
 PASSPHRASE = "passphrase-for-tests"
-runner = CliRunner()
+runner = CliRunner(env={"GSOMIA_PASSPHRASE": PASSPHRASE})  # people are sealed under its key
 
 
 @pytest.fixture(scope="module")
@@ -86,8 +86,11 @@ def test_user_add_refusals(
     assert isinstance(result.exception, error)  # type: ignore[attr-defined]
     assert words in str(result.exception)  # type: ignore[attr-defined]
     if name != "kim":
-        with open_database(homes["KOR"]) as db, db.engine.connect() as conn:
-            assert name not in {u.name for u in list_users(conn)}  # nothing stored
+        with (
+            open_database(homes["KOR"], passphrase=lambda: PASSPHRASE) as db,
+            db.engine.connect() as conn,
+        ):
+            assert name not in {u.name for u in list_users(conn, db.vault)}  # nothing stored
 
 
 def test_user_token_is_shown_once_and_logged(homes: dict[str, Path]) -> None:
@@ -97,7 +100,7 @@ def test_user_token_is_shown_once_and_logged(homes: dict[str, Path]) -> None:
     token = result.output.strip()
     node = assemble(load_home(homes["KOR"], PASSPHRASE))
     with node.engine.connect() as conn:
-        found = user_for_token(conn, token)
+        found = user_for_token(conn, token, node.vault)
     node.engine.dispose()
     assert found is not None
     assert found.name == "kim"
@@ -155,9 +158,9 @@ def test_user_disable_revokes_the_tokens_and_is_logged(homes: dict[str, Path]) -
     assert result.exit_code == 0, result.output
     assert "disabled" in result.output
     assert (EventKind.USER_ADMIN, "oh", "user:disable") in _log(homes["KOR"])
-    with open_database(homes["KOR"]) as db:
+    with open_database(homes["KOR"], passphrase=lambda: PASSPHRASE) as db:
         with db.engine.connect() as conn:
-            assert user_for_token(conn, token) is None
+            assert user_for_token(conn, token, db.vault) is None
         with pytest.raises(Unauthenticated):
             authenticate(db, token)
 
@@ -199,8 +202,11 @@ def test_user_update_renews_a_clearance_and_logs_old_and_new(homes: dict[str, Pa
     result = runner.invoke(app, [*args, "--language", "ko", "--role", "officer"])
     assert result.exit_code == 0, result.output
     assert "until 2031-06-30, officer, ko" in result.output
-    with open_database(homes["KOR"]) as db, db.engine.connect() as conn:
-        [han] = [u for u in list_users(conn) if u.name == "han"]
+    with (
+        open_database(homes["KOR"], passphrase=lambda: PASSPHRASE) as db,
+        db.engine.connect() as conn,
+    ):
+        [han] = [u for u in list_users(conn, db.vault) if u.name == "han"]
         log = SqlLog(conn)
         [event] = [
             e
@@ -225,8 +231,11 @@ def test_user_update_sets_the_spif_categories_a_person_holds(homes: dict[str, Pa
         app, [*args, "--category", " Compartment = TRACK", "--category", "Mission=BRAVO"]
     )
     assert result.exit_code == 0, result.output
-    with open_database(homes["KOR"]) as db, db.engine.connect() as conn:
-        [seo] = [u for u in list_users(conn) if u.name == "seo"]
+    with (
+        open_database(homes["KOR"], passphrase=lambda: PASSPHRASE) as db,
+        db.engine.connect() as conn,
+    ):
+        [seo] = [u for u in list_users(conn, db.vault) if u.name == "seo"]
     assert seo.categories == ("Compartment=TRACK", "Mission=BRAVO")
 
 

@@ -127,7 +127,7 @@ class Cast:
 
     def user(self, nation: str, name: str) -> UserRecord:
         with self.nodes[nation].engine.connect() as conn:
-            return get_user(conn, name)
+            return get_user(conn, name, self.nodes[nation].vault)
 
     def publish(self, nation: str, author: str, **fields: Any) -> str:
         draft = Draft(
@@ -206,11 +206,11 @@ def give_community(node: Node, community: str) -> None:
     it (a purpose no one has is refused at publication, issue 16)."""
     name = f"ntk-{community}"
     with node.engine.begin() as conn:
-        if any(u.name == name for u in list_users(conn)):
+        if any(u.name == name for u in list_users(conn, node.vault)):
             return
         clearance = node.scheme().levels[-1].native
         record = UserRecord(name, node.nation, clearance, VALID, (community,), ("analyst",), True)
-        add_user(conn, record, node.clock())
+        add_user(conn, record, node.clock(), node.vault)
 
 
 def build_cast(
@@ -237,7 +237,7 @@ def build_cast(
                 record = UserRecord(
                     name, nationality, clearance, expires, communities, (role,), registered
                 )
-                add_user(conn, record, node.clock())
+                add_user(conn, record, node.clock(), node.vault)
         nodes[nation] = node
     if pin:
         for nation, node in nodes.items():

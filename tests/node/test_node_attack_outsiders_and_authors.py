@@ -15,14 +15,14 @@ import itertools
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from tests.node.node_fixtures import LAUNCH, VALID, Cast
 
 from gsomia.errors import NotFound, Unauthenticated
 from gsomia.node import sharing, taxii, ztdf
 from gsomia.seal.ztdf import read_container
-from gsomia.store.tables import login_failures, users
-from gsomia.store.users import UserRecord, add_user
+from gsomia.store.tables import login_failures
+from gsomia.store.users import UserRecord, add_user, update_user
 
 _serial = itertools.count()
 KAS = "https://kor.example/api/v1/kas"
@@ -49,7 +49,7 @@ def _author(cast: Cast) -> str:
     name = f"author{next(_serial)}"
     record = UserRecord(name, "KOR", "군사II급비밀", VALID, (LAUNCH,), ("analyst",), True)
     with node.engine.begin() as conn:
-        add_user(conn, record, node.clock())
+        add_user(conn, record, node.clock(), node.vault)
     return name
 
 
@@ -66,7 +66,7 @@ def test_an_author_takes_away_their_item_only_while_cleared_for_it(
     assert sharing.export(node, cast.user("KOR", name), [item_id], action="read:stix")
     container = ztdf.export_container(node, cast.user("KOR", name), item_id, KAS)
     with node.engine.begin() as conn:
-        conn.execute(update(users).where(users.c.name == name).values(**change))
+        update_user(conn, name, change, node.vault)
     author = cast.user("KOR", name)
     with pytest.raises(NotFound):
         sharing.export(node, author, [item_id], action="read:stix")

@@ -40,7 +40,7 @@ def officers(cast: Cast) -> Cast:
     node = cast["KOR"]
     with node.engine.begin() as conn:
         for record in OFFICERS:
-            add_user(conn, record, node.clock())
+            add_user(conn, record, node.clock(), node.vault)
     return cast
 
 

@@ -14,13 +14,12 @@ from collections.abc import Iterator
 from importlib import resources
 
 import pytest
-from sqlalchemy import update
 from tests.node.node_fixtures import Cast, build_cast
 
 from gsomia.errors import InputError, PolicyDenied
 from gsomia.node import labels, read
 from gsomia.store import items
-from gsomia.store.tables import users
+from gsomia.store.users import update_user
 from gsomia.treaty.schemes import load_schemes, parse_spif, registry_from
 
 TAG_SETS = b"""
@@ -65,7 +64,7 @@ def cats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cast]:
 
 def hold(cast: Cast, nation: str, name: str, *held: str) -> None:
     with cast[nation].engine.begin() as conn:
-        conn.execute(update(users).where(users.c.name == name).values(categories=list(held)))
+        update_user(conn, name, {"categories": held}, cast[nation].vault)
 
 
 def test_r48_a_label_the_spif_refuses_is_not_published_and_the_rule_is_named(

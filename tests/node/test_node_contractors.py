@@ -40,7 +40,7 @@ def _person(cast: Cast, clearance: str = "極秘", communities: tuple[str, ...] 
     name = f"staff{next(_serial)}"
     record = UserRecord(name, "JPN", clearance, VALID, communities, ("analyst",), True)
     with jpn.engine.begin() as conn:
-        add_user(conn, record, jpn.clock())
+        add_user(conn, record, jpn.clock(), jpn.vault)
     return name
 
 

@@ -43,7 +43,7 @@ def _record(i: int) -> holdings.HoldingRecord:
 def jpn(cast: Cast) -> Cast:
     node = cast["JPN"]
     with node.engine.begin() as conn:
-        add_user(conn, ITO, node.clock())
+        add_user(conn, ITO, node.clock(), node.vault)
         holdings.add_all(conn, [_record(i) for i in range(COUNT)], node.vault)
     return cast
 

@@ -29,9 +29,9 @@ def held(cast: Cast) -> tuple[str, str]:
     """A KOR 군사II급비밀 item JPN holds as 極秘: (item id, holding id)."""
     for nation, record in EXTRA.items():
         with cast[nation].engine.begin() as conn:
-            add_user(conn, record, cast[nation].clock())
+            add_user(conn, record, cast[nation].clock(), cast[nation].vault)
     with cast["KOR"].engine.begin() as conn:
-        add_user(conn, LAPSED_KOR, cast["KOR"].clock())
+        add_user(conn, LAPSED_KOR, cast["KOR"].clock(), cast["KOR"].vault)
     item_id = cast.publish("KOR", "kim", title="listing: launch track")
     _, [got] = cast.send("KOR", "JPN", cast.release("KOR", "park", item_id))
     return item_id, got.holding_id

@@ -84,7 +84,7 @@ def test_a_long_feed_name_makes_a_rule(
     kor = _on(database_url, tmp_path, "KOR", "ROK MND", engines)
     park = UserRecord("park", "KOR", "군사I급비밀", VALID, (LAUNCH,), ("officer",), True)
     with kor.engine.begin() as conn:
-        add_user(conn, park, kor.clock())
+        add_user(conn, park, kor.clock(), kor.vault)
     draft = RuleDraft(
         feed="f" * 100,
         to_nations=("JPN",),

@@ -11,6 +11,7 @@ from argon2 import PasswordHasher, Type
 from sqlalchemy import Engine, select
 
 from gsomia.errors import Conflict, NotFound
+from gsomia.seal.at_rest import Vault
 from gsomia.store import users as users_module
 from gsomia.store.db import make_engine, migrate
 from gsomia.store.tables import api_tokens, users
@@ -32,29 +33,31 @@ TANAKA = UserRecord(
     "tanaka", "JPN", "機密", date(2030, 1, 1), ("missile-warning", "c2"), ("officer",), True, "ja"
 )
 
+VAULT = Vault(bytes(range(32)))  # a node's key-encryption key, for its people's terms
+
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
     migrate(engine)
     with engine.begin() as conn:
-        add_user(conn, SATO, NOW)
-        add_user(conn, TANAKA, NOW)
+        add_user(conn, SATO, NOW, VAULT)
+        add_user(conn, TANAKA, NOW, VAULT)
     yield engine
     engine.dispose()
 
 
 def test_add_get_list_and_duplicates(engine: Engine) -> None:
     with engine.connect() as conn:
-        assert get_user(conn, "sato") == SATO
-        assert get_user(conn, "tanaka") == TANAKA
-        assert list_users(conn) == [SATO, TANAKA]
+        assert get_user(conn, "sato", VAULT) == SATO
+        assert get_user(conn, "tanaka", VAULT) == TANAKA
+        assert list_users(conn, VAULT) == [SATO, TANAKA]
         with pytest.raises(NotFound, match="no user named 'kato'"):
-            get_user(conn, "kato")
+            get_user(conn, "kato", VAULT)
     with pytest.raises(Conflict, match="already exists"), engine.begin() as conn:
-        add_user(conn, SATO, NOW)
+        add_user(conn, SATO, NOW, VAULT)
     with engine.connect() as conn:
-        assert [u.name for u in list_users(conn)] == ["sato", "tanaka"]
+        assert [u.name for u in list_users(conn, VAULT)] == ["sato", "tanaka"]
 
 
 def test_tokens_issue_lookup_revoke(engine: Engine) -> None:
@@ -65,11 +68,11 @@ def test_tokens_issue_lookup_revoke(engine: Engine) -> None:
     assert first.startswith("gsm_")
     assert len({first, second, other}) == 3
     with engine.connect() as conn:
-        assert user_for_token(conn, first) == SATO
-        assert user_for_token(conn, second) == SATO
-        assert user_for_token(conn, other) == TANAKA
-        assert user_for_token(conn, first + "x") is None
-        assert user_for_token(conn, "") is None
+        assert user_for_token(conn, first, VAULT) == SATO
+        assert user_for_token(conn, second, VAULT) == SATO
+        assert user_for_token(conn, other, VAULT) == TANAKA
+        assert user_for_token(conn, first + "x", VAULT) is None
+        assert user_for_token(conn, "", VAULT) is None
         # Only a digest is kept, never the token itself.
         stored = set(conn.execute(select(api_tokens.c.token_hash)).scalars())
         assert first not in stored
@@ -77,15 +80,15 @@ def test_tokens_issue_lookup_revoke(engine: Engine) -> None:
     with engine.begin() as conn:
         revoke_tokens(conn, "sato", NOW)
     with engine.connect() as conn:
-        assert user_for_token(conn, first) is None
-        assert user_for_token(conn, second) is None
-        assert user_for_token(conn, other) == TANAKA
+        assert user_for_token(conn, first, VAULT) is None
+        assert user_for_token(conn, second, VAULT) is None
+        assert user_for_token(conn, other, VAULT) == TANAKA
     with engine.begin() as conn:
         fresh = issue_token(conn, "sato", NOW)
         with pytest.raises(NotFound):
             issue_token(conn, "kato", NOW)
     with engine.connect() as conn:
-        assert user_for_token(conn, fresh) == SATO
+        assert user_for_token(conn, fresh, VAULT) == SATO
 
 
 def test_the_password_hasher_is_argon2id_with_owasp_parameters() -> None:
@@ -107,14 +110,16 @@ def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.usefixtures("cheap_hashes")
 def test_passwords(engine: Engine) -> None:
     with engine.begin() as conn:
-        add_user(conn, replace(SATO, name="kato"), NOW, password="correct horse battery staple")
+        add_user(
+            conn, replace(SATO, name="kato"), NOW, VAULT, password="correct horse battery staple"
+        )
         set_password(conn, "tanaka", "correct horse battery staple")
     with engine.connect() as conn:
-        assert check_password(conn, "tanaka", "correct horse battery staple") == TANAKA
-        assert check_password(conn, "tanaka", "Correct horse battery staple") is None
-        assert check_password(conn, "sato", "") is None  # no password set
-        assert check_password(conn, "nobody", "correct horse battery staple") is None
-        assert check_password(conn, "kato", "correct horse battery staple") == replace(
+        assert check_password(conn, "tanaka", "correct horse battery staple", VAULT) == TANAKA
+        assert check_password(conn, "tanaka", "Correct horse battery staple", VAULT) is None
+        assert check_password(conn, "sato", "", VAULT) is None  # no password set
+        assert check_password(conn, "nobody", "correct horse battery staple", VAULT) is None
+        assert check_password(conn, "kato", "correct horse battery staple", VAULT) == replace(
             SATO, name="kato"
         )
         stored = conn.execute(select(users.c.password_hash).where(users.c.name == "tanaka"))
@@ -124,5 +129,5 @@ def test_passwords(engine: Engine) -> None:
         with pytest.raises(NotFound):
             set_password(conn, "nobody", "x")
     with engine.connect() as conn:
-        assert check_password(conn, "sato", "another long passphrase") == SATO
-        assert check_password(conn, "sato", "correct horse battery staple") is None
+        assert check_password(conn, "sato", "another long passphrase", VAULT) == SATO
+        assert check_password(conn, "sato", "correct horse battery staple", VAULT) is None

@@ -29,8 +29,8 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
     migrate(engine)
     with engine.begin() as conn:
-        add_user(conn, KIM, NOW)
-        add_user(conn, PARK, NOW)
+        add_user(conn, KIM, NOW, VAULT)
+        add_user(conn, PARK, NOW, VAULT)
         items.add_all(
             conn, [FIRST, SECOND, replace(THIRD, created_at=later(2), state="released")], VAULT
         )

@@ -12,7 +12,10 @@ import pytest
 from sqlalchemy import Connection, Engine, text
 
 from gsomia.errors import RateLimited
+from gsomia.seal.at_rest import Vault
 from gsomia.store import users
+
+VAULT = Vault(bytes(range(32)))  # a node's key-encryption key, for its people's terms
 
 
 def _hold_slot(conn: Connection, slot: int) -> None:
@@ -41,17 +44,17 @@ def test_checks_in_the_nodes_other_processes_refuse_one_here(
             _hold_slot(elsewhere, slot)
         # This process has both of its own slots free: the node's are what is full.
         with postgres_engine.connect() as conn, pytest.raises(RateLimited, match="at once"):
-            users.check_password(conn, "nobody", "hunter2")
+            users.check_password(conn, "nobody", "hunter2", VAULT)
         elsewhere.rollback()  # those checks ended
     with postgres_engine.connect() as conn:
-        assert users.check_password(conn, "nobody", "hunter2") is None  # checked, refused
+        assert users.check_password(conn, "nobody", "hunter2", VAULT) is None  # checked, refused
 
 
 def test_a_check_holds_one_slot_until_its_transaction_ends(postgres_engine: Engine) -> None:
     with postgres_engine.connect() as conn:
-        assert users.check_password(conn, "nobody", "hunter2") is None
+        assert users.check_password(conn, "nobody", "hunter2", VAULT) is None
         assert _slots_held(postgres_engine) == 1
         with postgres_engine.connect() as other:
-            assert users.check_password(other, "nobody", "hunter2") is None  # the other slot
+            assert users.check_password(other, "nobody", "hunter2", VAULT) is None  # the other slot
             assert _slots_held(postgres_engine) == 2
     assert _slots_held(postgres_engine) == 0

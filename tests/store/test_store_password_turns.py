@@ -19,7 +19,10 @@ import pytest
 from sqlalchemy import Engine, text
 
 from gsomia.errors import RateLimited
+from gsomia.seal.at_rest import Vault
 from gsomia.store import users
+
+VAULT = Vault(bytes(range(32)))  # a node's key-encryption key, for its people's terms
 
 LONG = 60.0  # seconds a waiting try may wait: never reached while the test runs
 
@@ -165,7 +168,7 @@ def test_across_processes_a_guess_is_refused_while_a_clean_try_waits(
 
         def person() -> None:
             with postgres_engine.connect() as conn:
-                outcome.append(users.check_password(conn, "nobody", "pw", source="desk"))
+                outcome.append(users.check_password(conn, "nobody", "pw", VAULT, source="desk"))
 
         desk = threading.Thread(target=person, daemon=True)
         desk.start()
@@ -174,7 +177,7 @@ def test_across_processes_a_guess_is_refused_while_a_clean_try_waits(
             postgres_engine.connect() as conn,
             pytest.raises(RateLimited, match="at once"),
         ):
-            users.check_password(conn, "nobody", "pw", source="guesser", failures=3)
+            users.check_password(conn, "nobody", "pw", VAULT, source="guesser", failures=3)
         assert outcome == []  # the person still waits: the slots are still held
         elsewhere.rollback()  # those checks ended
     desk.join(LONG)
@@ -189,6 +192,6 @@ def test_across_processes_a_source_holds_one_slot(
     with postgres_engine.connect() as elsewhere:
         _hold(elsewhere, "gsomia.password-source:desk")  # desk's check in another process
         with postgres_engine.connect() as conn, pytest.raises(RateLimited, match="at once"):
-            users.check_password(conn, "nobody", "pw", source="desk")
+            users.check_password(conn, "nobody", "pw", VAULT, source="desk")
         with postgres_engine.connect() as conn:  # another source takes a free slot
-            assert users.check_password(conn, "nobody", "pw", source="office") is None
+            assert users.check_password(conn, "nobody", "pw", VAULT, source="office") is None

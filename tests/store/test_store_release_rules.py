@@ -8,10 +8,13 @@ import pytest
 from sqlalchemy import Engine
 from tests.store.store_fixtures import KIM, NOW, PARK, PURPOSE, later
 
+from gsomia.seal.at_rest import Vault
 from gsomia.store import release_rules
 from gsomia.store.db import make_engine, migrate
 from gsomia.store.release_rules import ReleaseRuleRecord
 from gsomia.store.users import add_user
+
+VAULT = Vault(bytes(range(32)))  # a node's key-encryption key, for its people's terms
 
 
 @pytest.fixture
@@ -19,8 +22,8 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
     migrate(engine)
     with engine.begin() as conn:
-        add_user(conn, KIM, NOW)
-        add_user(conn, PARK, NOW)
+        add_user(conn, KIM, NOW, VAULT)
+        add_user(conn, PARK, NOW, VAULT)
     yield engine
     engine.dispose()
 

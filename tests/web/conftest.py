@@ -10,15 +10,13 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import update
 
 from gsomia.app import create_app
 from gsomia.devnet import DevNet
 from gsomia.node.assembly import assemble
 from gsomia.node.home import load_home
 from gsomia.node.runtime import Node
-from gsomia.store.tables import users
-from gsomia.store.users import set_password
+from gsomia.store.users import set_password, update_user
 
 PASSWORD = "correct horse battery staple"
 LANGUAGES = {"kim": "ko", "park": "ko", "sato": "ja", "suzuki": "ja", "tanaka": "ja"}
@@ -32,7 +30,7 @@ def prepare_people(net: DevNet) -> None:
             for name, *_ in net.cast.get(proc.nation, ()):
                 set_password(conn, name, PASSWORD)
                 language = LANGUAGES.get(name, "en")
-                conn.execute(update(users).where(users.c.name == name).values(language=language))
+                update_user(conn, name, {"language": language}, node.vault)
         node.engine.dispose()
 
 

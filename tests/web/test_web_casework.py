@@ -53,7 +53,7 @@ def provide(
     """A KOR item (軍事II級 → 極秘 at JPN) released to JPN: (item id, JPN holding id)."""
     kor = sites["KOR"].node
     with kor.engine.connect() as conn:
-        kim, park = get_user(conn, "kim"), get_user(conn, "park")
+        kim, park = get_user(conn, "kim", kor.vault), get_user(conn, "park", kor.vault)
     draft = publishing.Draft(
         title=title,
         level="군사II급비밀",

@@ -19,7 +19,7 @@ def test_the_item_page_shows_the_category_marking(sites: dict[str, Site]) -> Non
         + [parse_spif(kor_with_categories())]
     )
     with kor.engine.connect() as conn:
-        kim = get_user(conn, "kim")
+        kim = get_user(conn, "kim", kor.vault)
     draft = Draft(
         title="Compartmented track",
         level="군사II급비밀",

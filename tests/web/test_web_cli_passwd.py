@@ -9,10 +9,16 @@ import pytest
 from typer.testing import CliRunner
 
 from gsomia.cli import app
-from gsomia.node.home import init_home, read_config
+from gsomia.node.home import KEYS, init_home, read_config
 from gsomia.node.runtime import utcnow
+from gsomia.seal.at_rest import Vault
+from gsomia.seal.keys import load_storage_key
 from gsomia.store.db import make_engine, migrate
 from gsomia.store.users import UserRecord, add_user, check_password
+
+
+def _vault(home: Path) -> Vault:
+    return Vault(load_storage_key(home / KEYS, "passphrase-for-tests"))
 
 
 @pytest.fixture
@@ -25,7 +31,7 @@ def home(tmp_path: Path) -> Path:
         record = UserRecord(
             "kim", "KOR", "군사II급비밀", date(2030, 1, 1), ("x",), ("analyst",), True
         )
-        add_user(conn, record, utcnow())
+        add_user(conn, record, utcnow(), _vault(path))
     engine.dispose()
     return path
 
@@ -39,8 +45,8 @@ def test_passwd_from_the_environment(home: Path) -> None:
     assert result.exit_code == 0, result.output
     engine = make_engine(read_config(home).database_url)
     with engine.connect() as conn:
-        assert check_password(conn, "kim", "a long enough passphrase") is not None
-        assert check_password(conn, "kim", "another passphrase") is None
+        assert check_password(conn, "kim", "a long enough passphrase", _vault(home)) is not None
+        assert check_password(conn, "kim", "another passphrase", _vault(home)) is None
     engine.dispose()
 
 

@@ -19,7 +19,7 @@ def test_r33_the_contractors_page_lists_facilities_and_refuses_a_release_in_plac
 ) -> None:
     jpn = sites["JPN"].node
     with jpn.engine.connect() as conn:
-        tanaka = get_user(conn, "tanaka")
+        tanaka = get_user(conn, "tanaka", jpn.vault)
     contractors.add_facility(
         jpn, tanaka, facility_id="kawasaki", name="Kawasaki Gifu", clearance="秘",
         clearance_expires=date(2099, 12, 31), security_officer="Mori",
@@ -64,7 +64,7 @@ def test_r38_an_agreed_security_visit_shows_on_the_control_page_with_the_hosts_r
 ) -> None:
     jpn = sites["JPN"].node
     with jpn.engine.connect() as conn:
-        tanaka = get_user(conn, "tanaka")
+        tanaka = get_user(conn, "tanaka", jpn.vault)
     now = jpn.clock()
     visit = security_visits.plan_visit(
         jpn, tanaka, visiting_party="KOR", host_party="JPN", representatives=["Col. Choi"],

@@ -77,7 +77,7 @@ def provide(sites: dict[str, Site], title: str = "DPRK launch track") -> tuple[s
     """A KOR item released to JPN and received there: (item id, JPN holding id)."""
     kor = sites["KOR"].node
     with kor.engine.connect() as conn:
-        kim, park = get_user(conn, "kim"), get_user(conn, "park")
+        kim, park = get_user(conn, "kim", kor.vault), get_user(conn, "park", kor.vault)
     draft = publishing.Draft(
         title=title,
         level="군사II급비밀",

@@ -21,7 +21,7 @@ def test_r27_an_overdue_dispatch_is_shown_on_the_officers_dashboard(
 ) -> None:
     kor = sites["KOR"].node
     with kor.engine.connect() as conn:
-        kim, park = get_user(conn, "kim"), get_user(conn, "park")
+        kim, park = get_user(conn, "kim", kor.vault), get_user(conn, "park", kor.vault)
     draft = publishing.Draft(
         title="Survey by courier",
         level="군사III급비밀",

@@ -27,7 +27,7 @@ def made(sites: dict[str, Site]) -> dict[str, str]:
     of KOR, `lee`, with no need-to-know for their purpose (R20), who sees them redacted."""
     kor = sites["KOR"].node
     with kor.engine.connect() as conn:
-        kim = get_user(conn, "kim")
+        kim = get_user(conn, "kim", kor.vault)
     ids = {}
     for key, title, precedence in (
         ("formula", f"=HYPERLINK(1) {TAG}", "ROUTINE"),

@@ -30,7 +30,7 @@ def _link(html: str, rel: str) -> str | None:
 def test_the_dashboard_pages_its_items_and_keeps_the_filter(sites: dict[str, Site]) -> None:
     kor = sites["KOR"].node
     with kor.engine.connect() as conn:
-        kim = get_user(conn, "kim")
+        kim = get_user(conn, "kim", kor.vault)
     drafts = [
         publishing.Draft(
             title=f"paged item {n}",
@@ -132,7 +132,7 @@ def test_the_dashboards_transfers_take_the_partner_and_precedence_filters(
     its partner and its precedence (issue 16)."""
     kor = sites["KOR"].node
     with kor.engine.connect() as conn:
-        kim, park = get_user(conn, "kim"), get_user(conn, "park")
+        kim, park = get_user(conn, "kim", kor.vault), get_user(conn, "park", kor.vault)
     sent = []
     for precedence in ("FLASH", "ROUTINE"):
         draft = publishing.Draft(

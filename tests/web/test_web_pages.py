@@ -241,7 +241,7 @@ def test_an_admins_item_page_shows_the_transfers_refused_in_place(
         record = UserRecord(
             "lee", "KOR", "군사I급비밀", date(2099, 12, 31), (purpose,), ("admin",), True
         )
-        add_user(conn, record, kor.clock(), password=PASSWORD)
+        add_user(conn, record, kor.clock(), kor.vault, password=PASSWORD)
     client = sites["KOR"].client()
     sign_in(client, "lee")
     page = client.get(f"/items/{item_id}")
@@ -261,7 +261,7 @@ def test_the_dashboard_lists_only_what_the_person_may_see(
         "ito", "JPN", "秘", date(2099, 12, 31), ("missile-warning",), ("officer",), True
     )
     with jpn.engine.begin() as conn:
-        add_user(conn, officer, jpn.clock(), password=PASSWORD)
+        add_user(conn, officer, jpn.clock(), jpn.vault, password=PASSWORD)
     link = f'href="/holdings/{holding_id}"'
     for name, linked, redacted in (
         ("sato", True, False),
@@ -487,11 +487,11 @@ def test_a_missing_holding_is_not_found_not_refused(sites: dict[str, Site]) -> N
 def test_the_people_page_is_for_admins_and_in_their_language(sites: dict[str, Site]) -> None:
     kor = sites["KOR"].node
     with kor.engine.begin() as conn:
-        if "choi" not in {u.name for u in list_users(conn)}:
+        if "choi" not in {u.name for u in list_users(conn, kor.vault)}:
             admin = UserRecord(
                 "choi", "KOR", "군사III급비밀", date(2099, 1, 1), (), ("admin",), True, "ko"
             )
-            add_user(conn, admin, kor.clock(), password=PASSWORD)
+            add_user(conn, admin, kor.clock(), kor.vault, password=PASSWORD)
     choi, kim = sites["KOR"].client(), sites["KOR"].client()
     sign_in(choi, "choi")
     sign_in(kim, "kim")

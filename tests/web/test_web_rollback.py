@@ -33,7 +33,7 @@ def test_a_destroyed_holding_put_back_is_refused_by_the_pages(sites: dict[str, S
         before: dict[str, Any] = dict(
             conn.execute(select(holdings).where(holdings.c.id == held)).one()._mapping
         )
-        tanaka = get_user(conn, "tanaka")
+        tanaka = get_user(conn, "tanaka", jpn.vault)
     disposal.destroy(jpn, tanaka, held, method="burning", officials=["tanaka"])
     with jpn.engine.begin() as conn:
         conn.execute(update(holdings).where(holdings.c.id == held).values(**before))

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from tests.web.conftest import PASSWORD, Site, csrf_of, sign_in
 
 from gsomia.app import create_app
@@ -19,8 +19,8 @@ from gsomia.node import live, sessions
 from gsomia.node import users as people
 from gsomia.node.tokens import issue_token
 from gsomia.store import sessions as stored_sessions
-from gsomia.store.tables import login_failures, users
-from gsomia.store.users import UserRecord, add_user
+from gsomia.store.tables import login_failures
+from gsomia.store.users import UserRecord, add_user, update_user
 from gsomia.treaty.sessions import NAME_FREE_FAILURES, NAME_MAX_BACKOFF
 from gsomia.web.session import COOKIE
 
@@ -32,7 +32,7 @@ def person(sites: dict[str, Site], request: pytest.FixtureRequest) -> str:
     name = "p-" + str(request.node.name)[-40:].replace("[", "-").replace("]", "")
     record = UserRecord(name, "KOR", "군사II급비밀", date(2099, 1, 1), ("x",), ("analyst",), True)
     with node.engine.begin() as conn:
-        add_user(conn, record, node.clock(), password=PASSWORD)
+        add_user(conn, record, node.clock(), node.vault, password=PASSWORD)
     return name
 
 
@@ -90,9 +90,7 @@ def test_a_session_ends_when_the_clearance_expires(sites: dict[str, Site], perso
     sign_in(client, person)
     with site.node.engine.begin() as conn:
         yesterday = site.node.clock().date() - timedelta(days=1)
-        conn.execute(
-            update(users).where(users.c.name == person).values(clearance_expires=yesterday)
-        )
+        update_user(conn, person, {"clearance_expires": yesterday}, site.node.vault)
     assert not _signed_in(client)
 
 
@@ -229,9 +227,7 @@ def test_the_pages_stream_ends_when_the_clearance_expires(
     reader = _read_events(client, lines)
     with site.node.engine.begin() as conn:
         yesterday = site.node.clock().date() - timedelta(days=1)
-        conn.execute(
-            update(users).where(users.c.name == person).values(clearance_expires=yesterday)
-        )
+        update_user(conn, person, {"clearance_expires": yesterday}, site.node.vault)
     reader.join(timeout=30)
     assert not reader.is_alive()
     assert any("clearance" in line for line in lines), lines

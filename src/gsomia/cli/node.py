@@ -263,7 +263,7 @@ def user_add(  # noqa: PLR0917 - Typer maps parameters to options
         language=language,
         categories=tuple(category or ()),
     )
-    with open_database(home) as db:
+    with open_database(home, passphrase=passphrase) as db:
         record = register(db, draft)
     console.print(f"[green]added[/] {name} ({record.nationality}, {record.clearance}, {role})")
 
@@ -342,7 +342,7 @@ def user_list(
 ) -> None:
     """People of this node: clearance and when it expires (red once it has), communities,
     role, register, language, and whether they are disabled."""
-    with open_database(home) as db:
+    with open_database(home, passphrase=passphrase) as db:
         users = list_users(db)
         today = db.clock().date()
     if as_json:
@@ -421,7 +421,7 @@ def user_update(  # noqa: PLR0917 - Typer maps parameters to options
         enable=enable,
         categories=tuple(category) if category else None,
     )
-    with open_database(home) as db:
+    with open_database(home, passphrase=passphrase) as db:
         record = update(db, name, change)
     console.print(
         f"[green]updated[/] {name} ({record.nationality}, {record.clearance} until "

@@ -10,6 +10,7 @@ import typer
 
 from gsomia.cli.app import console
 from gsomia.cli.common import HomeOpt
+from gsomia.cli.identity import passphrase
 from gsomia.cli.node import user_app
 from gsomia.errors import InputError
 from gsomia.node.database import open_database
@@ -42,6 +43,6 @@ def user_passwd(home: HomeOpt, name: Annotated[str, typer.Argument()]) -> None:
 @user_app.command("disable")
 def user_disable(home: HomeOpt, name: Annotated[str, typer.Argument()]) -> None:
     """Disable a person: their web sessions end, their tokens are revoked, no sign-in works."""
-    with open_database(home) as db:
+    with open_database(home, passphrase=passphrase) as db:
         disable(db, name)
     console.print(f"[red]disabled[/] {name}: sessions ended, tokens revoked")

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Engine
 from gsomia.exchange import outbox
 from gsomia.seal import NodeKeys
 from gsomia.seal.at_rest import Vault
-from gsomia.store import cases, copies, holdings, items, marks
+from gsomia.store import cases, copies, holdings, items, marks, users
 
 log = logging.getLogger("gsomia.node")
 
@@ -35,6 +35,7 @@ CASES_MARK_FILE = "cases-sealed"
 PEERS_MARK_FILE = "outbox-peers-bound"
 COLUMNS_MARK_FILE = "decided-columns-bound"
 COPIES_MARK_FILE = "copies-bound"
+USERS_MARK_FILE = "users-bound"
 
 
 def seal_clear_rows(engine: Engine, vault: Vault, home: Path, clock: Callable[[], datetime]) -> int:
@@ -145,6 +146,23 @@ def bind_copies(engine: Engine, vault: Vault, home: Path, clock: Callable[[], da
         clock,
         lambda conn: copies.bind_terms(conn, legacy),
         said="sealed %d copies and counts of copies made from before (ADR 0140)",
+    )
+
+
+def bind_users(engine: Engine, vault: Vault, home: Path, clock: Callable[[], datetime]) -> int:
+    """Seal what each person's clear columns say (clearance, nationality, roles,
+    need-to-know), once, with marks of their own (ADR 0146); how many people. Run by the node
+    at start and by a console command that unlocked the storage key, whichever comes first
+    after the upgrade. A clearance a writer raised before this ran is sealed as it is: the
+    pass cannot tell, as the passes before it could not."""
+    legacy = vault.sealing_clear_rows()
+    return _once(
+        engine,
+        home / USERS_MARK_FILE,
+        marks.USERS_BOUND,
+        clock,
+        lambda conn: users.bind_terms(conn, legacy),
+        said="sealed the clearances and need-to-know of %d people from before (ADR 0146)",
     )
 
 

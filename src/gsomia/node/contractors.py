@@ -131,7 +131,7 @@ def add_staff(node: Node, user: UserRecord, facility_id: str, person: str) -> di
     try:
         with node.engine.begin() as conn:
             _facility_row(conn, facility_id)
-            get_user(conn, person)  # NotFound for someone this node does not know
+            get_user(conn, person, node.vault)  # NotFound for someone this node does not know
             stored.add_staff(conn, {
                 "user_name": person, "facility_id": facility_id, "briefed_at": None,
                 "added_by": user.name, "added_at": now,

@@ -1,9 +1,11 @@
-"""A node's database opened on its own machine without its keys: the operator's console.
+"""A node's database opened on its own machine: the operator's console.
 
-Registering people, issuing tokens, setting passwords, listing partners and checking the log
-need the database and public material only, so `gsomia user`, `gsomia peer list` and
-`gsomia audit` run without the key passphrase. `Database` is what those use cases ask of
-either door: a running `Node` or a `NodeDatabase` opened here.
+Issuing tokens, setting passwords, listing partners and checking the log need the database and
+public material only, so `gsomia user token`, `gsomia peer list` and `gsomia audit` run without
+the key passphrase. Registering, changing, listing and disabling people read or write what is
+sealed of them under the node's storage key (ADR 0146): their commands ask for the passphrase
+(`vault`, unlocked once when first needed). `Database` is what those use cases ask of either
+door: a running `Node` or a `NodeDatabase` opened here.
 """
 
 from __future__ import annotations
@@ -13,14 +15,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import Engine
 
-from gsomia.errors import Unavailable
-from gsomia.node.home import NodeConfig, read_config
+from gsomia.errors import Unavailable, UsageError
+from gsomia.node import at_rest
+from gsomia.node.home import KEYS, NodeConfig, read_config
 from gsomia.node.runtime import utcnow
+from gsomia.seal.at_rest import Vault
+from gsomia.seal.keys import load_storage_key
 from gsomia.store.db import make_engine, migrate, ping, reader
 from gsomia.treaty.schemes import Scheme, SchemeRegistry, load_schemes
 
@@ -44,16 +50,33 @@ class Database(Protocol):
 
     def scheme(self, day: date | None = None) -> Scheme: ...
 
+    @property
+    def vault(self) -> Vault: ...
+
 
 @dataclass(frozen=True)
 class NodeDatabase:
-    """The database of the node home at `home`, with its configuration; no keys."""
+    """The database of the node home at `home`, with its configuration; its storage key only
+    once `vault` is asked for, from `passphrase` (None: the command holds no key)."""
 
     home: Path
     config: NodeConfig
     engine: Engine
     clock: Callable[[], datetime] = utcnow
     schemes: SchemeRegistry = field(default_factory=load_schemes)
+    passphrase: Callable[[], str] | None = None
+
+    @cached_property
+    def vault(self) -> Vault:
+        """The node's vault, from the storage key sealed in the home under the passphrase;
+        people registered before ADR 0146 sealed first, once (as `Node.migrate` does)."""
+        if self.passphrase is None:
+            raise UsageError(
+                "this needs the node's storage key", hint="give the key passphrase"
+            )  # a programming error of the command: it did not ask
+        vault = Vault(load_storage_key(self.home / KEYS, self.passphrase()))
+        at_rest.bind_users(self.engine, vault, self.home, self.clock)
+        return vault
 
     @property
     def nation(self) -> str:
@@ -69,15 +92,21 @@ class NodeDatabase:
 
 
 @contextmanager
-def open_database(home: Path, *, migrated: bool = True) -> Iterator[NodeDatabase]:
+def open_database(
+    home: Path, *, migrated: bool = True, passphrase: Callable[[], str] | None = None
+) -> Iterator[NodeDatabase]:
     """The database of the node home at `home`, brought to the current schema unless
-    `migrated` is False (the log's checks read it as it is); disposed of on the way out."""
+    `migrated` is False (the log's checks read it as it is); disposed of on the way out.
+    `passphrase`: asked for when the command first needs the storage key (people's rows)."""
     config = read_config(home)
     engine = make_engine(config.database_url)
     try:
         if migrated:
             migrate(engine)
-        yield NodeDatabase(home, config, engine)
+        db = NodeDatabase(home, config, engine, passphrase=passphrase)
+        if passphrase is not None:
+            _ = db.vault  # now, outside any transaction: its first unlock writes (bind_users)
+        yield db
     finally:
         engine.dispose()
 

@@ -72,7 +72,7 @@ def show_flash(node: Node, alerts: Sequence[dict[str, Any]]) -> None:
     now = node.clock()
     scheme = node.scheme(now.date())
     with node.reader.connect() as conn:
-        people = [to_person(get_user(conn, name), scheme) for name in sorted(watching)]
+        people = [to_person(get_user(conn, name, node.vault), scheme) for name in sorted(watching)]
         held = holdings.by_ids(conn, [a["holding"] for a in alerts], node.vault)
     contractors = {name for name in watching if works_for_a_contractor(node, name)}
     for alert in alerts:
@@ -119,7 +119,7 @@ def _person(node: Node, name: str, until: datetime | None) -> Standing:
     """The stream's person still active with a clearance in force, until it expires."""
     now = node.clock()
     with node.reader.connect() as conn:
-        user = get_user(conn, name)
+        user = get_user(conn, name, node.vault)
     if user.disabled_at is not None:
         return Standing(ended=f"{name} is disabled")
     person = to_person(user, node.scheme(now.date()))

@@ -30,6 +30,6 @@ def show_officers(node: Node, event: Mapping[str, Any]) -> None:
     if not watching:
         return
     with node.reader.connect() as conn:
-        officers = {u for u in sorted(watching) if OFFICER in get_user(conn, u).roles}
+        officers = {u for u in sorted(watching) if OFFICER in get_user(conn, u, node.vault).roles}
     if officers:
         node.alerts.publish(officers, dict(event))

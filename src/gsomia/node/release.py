@@ -271,7 +271,7 @@ def standing_releases(
     scheme = node.scheme(now.date())
     found: dict[str, StandingRelease] = {}
     for rule in release_rules.unexpired(conn, feed, now):
-        officer = to_person(get_user(conn, rule.officer), scheme)
+        officer = to_person(get_user(conn, rule.officer, node.vault), scheme)
         for nation in rule.to_nations:
             found[nation] = StandingRelease(
                 rule_id=str(rule.id),

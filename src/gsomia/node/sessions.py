@@ -76,7 +76,9 @@ def check_credentials(
         store.record_failure(conn, name, source, now, forget_before=now - FORGET_FAILURES)
     try:
         with db.reader.connect() as conn:
-            user = people.check_password(conn, name, password, source=source, failures=recent)
+            user = people.check_password(
+                conn, name, password, db.vault, source=source, failures=recent
+            )
     except Exception:
         with db.engine.begin() as conn:  # never checked (too many at once): not a failure
             store.hold_name(conn, name)
@@ -89,14 +91,17 @@ def check_credentials(
     return user
 
 
-def _state(row: store.SessionRow) -> SessionState:
+def _state(row: store.SessionRow, user: UserRecord) -> SessionState:
+    """The session with what its person's sealed row says (ADR 0146): a `disabled_at` or
+    clearance expiry a writer changed in the database is damage at `get_user`, not a session
+    kept alive."""
     return SessionState(
         row.user_name,
         row.started_at,
         row.last_seen_at,
         row.ended_at,
-        row.disabled_at,
-        row.clearance_expires,
+        user.disabled_at,
+        user.clearance_expires,
     )
 
 
@@ -106,9 +111,10 @@ def standing(db: Database, sid: str, name: str) -> Decision:
     person ends it, and an open stream alone does not keep an idle session alive."""
     with db.reader.connect() as conn:
         row = store.find(conn, sid)
-    if row is None or row.user_name != name:
-        return may_continue_session(None, db.clock())
-    return may_continue_session(_state(row), db.clock())
+        if row is None or row.user_name != name:
+            return may_continue_session(None, db.clock())
+        user = people.get_user(conn, name, db.vault)
+    return may_continue_session(_state(row, user), db.clock())
 
 
 def resume(db: Database, sid: str, name: str) -> UserRecord | None:
@@ -117,10 +123,10 @@ def resume(db: Database, sid: str, name: str) -> UserRecord | None:
     now = db.clock()
     with db.reader.connect() as conn:
         row = store.find(conn, sid)
-    if row is None or row.user_name != name:
-        return None
-    state = _state(row)
-    if not may_continue_session(state, now).allowed:
+        if row is None or row.user_name != name:
+            return None
+        user = people.get_user(conn, name, db.vault)
+    if not may_continue_session(_state(row, user), now).allowed:
         if row.ended_at is None:
             with db.engine.begin() as conn:
                 store.end(conn, sid, now, "expired")
@@ -128,8 +134,7 @@ def resume(db: Database, sid: str, name: str) -> UserRecord | None:
     if now - row.last_seen_at >= min(TOUCH_EVERY, IDLE_LIMIT):
         with db.engine.begin() as conn:
             store.touch(conn, sid, now)
-    with db.reader.connect() as conn:
-        return people.get_user(conn, name)
+    return user
 
 
 def sign_out(db: Database, sid: str) -> None:

@@ -72,7 +72,7 @@ def _held(db: Database, token: str) -> tuple[UserRecord, TokenState] | None:
     if not token:
         return None
     with db.reader.connect() as conn:
-        held = store.token_holder(conn, token)
+        held = store.token_holder(conn, token, db.vault)
         return (held[0], state_of(held[1], conn)) if held is not None else None
 
 
@@ -218,8 +218,8 @@ def console_token(db: Database, home: Path, name: str, *, hours: float) -> str:
     kept = _kept(path)
     if kept:
         with db.reader.connect() as conn:
-            held = store.token_holder(conn, kept)
-        if held is not None and held[0].name == name and reusable(state_of(held[1]), now):
+            held = store.token_row(conn, kept)  # its holder is read, and checked, at its use
+        if held is not None and held.user_name == name and reusable(state_of(held), now):
             return kept
     with db.engine.begin() as conn:
         _make_room(conn, name, now, name)

@@ -100,7 +100,7 @@ def register(db: Database, draft: PersonDraft, *, actor: str = OPERATOR) -> User
     )
     now = db.clock()
     with db.engine.begin() as conn:
-        store.add_user(conn, record, now)
+        store.add_user(conn, record, now, db.vault)
         audit.record_event(
             conn,
             admin_event(
@@ -121,13 +121,13 @@ def register(db: Database, draft: PersonDraft, *, actor: str = OPERATOR) -> User
 
 def list_users(db: Database) -> list[UserRecord]:
     with db.reader.connect() as conn:
-        return store.list_users(conn)
+        return store.list_users(conn, db.vault)
 
 
 def get_user(db: Database, name: str) -> UserRecord:
     """The person named `name`; `NotFound` if there is none."""
     with db.reader.connect() as conn:
-        return store.get_user(conn, name)
+        return store.get_user(conn, name, db.vault)
 
 
 def set_password(db: Database, name: str, password: str) -> None:
@@ -143,8 +143,7 @@ def disable(db: Database, name: str, *, actor: str = OPERATOR) -> None:
     logged (R16). The person stays on record, so what they did stays attributed."""
     now = db.clock()
     with db.engine.begin() as conn:
-        store.get_user(conn, name)
-        sessions.disable(conn, name, now)
+        store.disable(conn, name, now, db.vault)
         ended = sessions.end_all(conn, name, now, "disabled")
         store.revoke_tokens(conn, name, now)
         audit.record_event(
@@ -214,10 +213,10 @@ def update(db: Database, name: str, change: PersonChange, *, actor: str = OPERAT
         raise InputError("nothing to change", hint="say what: --clearance-expires, --role, …")
     now = db.clock()
     with db.engine.begin() as conn:
-        before = store.get_user(conn, name)
-        store.update_user(conn, name, values)
+        before = store.get_user(conn, name, db.vault)
+        store.update_user(conn, name, values, db.vault)
         if change.enable:
-            store.enable(conn, name)
+            store.enable(conn, name, db.vault)
         if {"clearance", "roles", "nationality", "registered", "categories"} & set(values):
             sessions.end_all(conn, name, now, "changed")
         changed = {
@@ -234,7 +233,7 @@ def update(db: Database, name: str, change: PersonChange, *, actor: str = OPERAT
                 **changed,
             ),
         )  # fmt: skip
-        return store.get_user(conn, name)
+        return store.get_user(conn, name, db.vault)
 
 
 def _shown(value: object) -> str:
@@ -260,4 +259,4 @@ def remove(db: Database, name: str, *, actor: str = OPERATOR) -> None:
 def check_password(db: Database, name: str, password: str) -> UserRecord | None:
     """The person if `password` is theirs (no timing tells which part failed), else None."""
     with db.reader.connect() as conn:
-        return store.check_password(conn, name, password)
+        return store.check_password(conn, name, password, db.vault)

@@ -99,6 +99,10 @@ def is_sealed_text(value: str) -> bool:
     return value.startswith(TEXT_PREFIX)
 
 
+#: How many opened values a vault keeps (`Vault.opened`) before it forgets them all.
+REMEMBERED = 4096
+
+
 class Vault:
     """The node's key-encryption key: makes, wraps and unwraps data keys. Never stored."""
 
@@ -110,6 +114,11 @@ class Vault:
         #: Whether rows kept in clear from before ADR 0075 may be read as they are: only while
         #: the node seals them, once (`node.at_rest`, ADR 0088). Otherwise such a row is damage.
         self.reads_clear = False
+        #: What sealed values said when opened, by (owner, column, sealed value): the same
+        #: value opens the same way under the same key, so a read that finds it again (a
+        #: person's terms, read on every request that carries a token, ADR 0146) need not
+        #: derive and open again. Bounded by `REMEMBERED`; shared by `sealing_clear_rows`'s view.
+        self.opened: dict[tuple[str, str, str], Any] = {}
 
     def sealing_clear_rows(self) -> Vault:
         """This vault, reading rows kept in clear: for the one pass that seals them."""

@@ -363,3 +363,9 @@ def rewrap_node_keys(
     for old in retired.iterdir():
         old.unlink()
     retired.rmdir()
+
+
+def load_storage_key(directory: Path, passphrase: str) -> bytes:
+    """The storage key alone (what seals rows at rest), for a console command that needs no
+    other key: UsageError on a wrong passphrase or a missing file."""
+    return read_storage_key(directory / STORAGE_KEY_FILE, kdf.secret(directory, passphrase))

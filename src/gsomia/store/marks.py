@@ -17,6 +17,7 @@ OUTBOX_PEERS_BOUND = "outbox_peers_bound"
 CASES_SEALED = "cases_sealed"
 COLUMNS_BOUND = "decided_columns_bound"
 COPIES_BOUND = "copies_bound"
+USERS_BOUND = "users_bound"
 
 
 def marked(conn: Connection, name: str) -> datetime | None:

@@ -164,11 +164,3 @@ def clear_failures(conn: Connection, name: str, source: str) -> None:
             login_failures.c.name == name, login_failures.c.source == source
         )
     )
-
-
-def disable(conn: Connection, name: str, now: datetime) -> None:
-    conn.execute(
-        update(users)
-        .where(users.c.name == name, users.c.disabled_at.is_(None))
-        .values(disabled_at=now)
-    )

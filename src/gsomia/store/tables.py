@@ -41,6 +41,8 @@ users = Table(
     Column("disabled_at", UTCDateTime),  # `gsomia user disable`: no session, no token
     # SPIF security categories held, "tag set=value" (ADR 0104).
     Column("categories", JSON, nullable=False, server_default="[]"),
+    # What the columns above decide, sealed under the person's metadata key (ADR 0146).
+    Column("terms", Text),
 )
 
 api_tokens = Table(

@@ -2,6 +2,13 @@
 
 A token is 256 random bits shown once; only its SHA-256 is stored (a fast hash suffices for a
 secret with that much entropy). Passwords, where people use them, are hashed with Argon2id.
+
+What decides a person's access (nationality, clearance and its expiry, communities, roles,
+register, categories, language, disabled) stays in clear and is sealed beside it in `terms`,
+under a metadata key of the person's name, where it is decided (added, updated, disabled,
+enabled). Every read that makes a `UserRecord` checks it: a column a writer of the database
+changed, a row swapped with another person's, or terms copied from another row are
+`StoreDamaged` naming the person (ADR 0146).
 """
 
 from __future__ import annotations
@@ -13,15 +20,19 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from argon2.exceptions import VerificationError as HashMismatch
 from sqlalchemy import Connection, bindparam, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from gsomia.errors import Conflict, NotFound, RateLimited
+from gsomia.errors import Conflict, NotFound, RateLimited, StoreDamaged, VerificationError
+from gsomia.seal.at_rest import REMEMBERED, DataKey, Vault
+from gsomia.store import sealed_terms
 from gsomia.store.tables import api_tokens, users, web_sessions
 from gsomia.treaty import check_turns
 
@@ -114,9 +125,20 @@ class UserRecord:
     categories: tuple[str, ...] = ()
 
 
-def _record(row: object) -> UserRecord:
+#: The column name a person's sealing is bound to (not a holding's or a copy's terms).
+TERMS = "user_terms"
+
+
+def _key(vault: Vault, name: str) -> DataKey:
+    """The key a person's terms are sealed under: of their name, in a space of its own (no
+    holding or copy id derives it)."""
+    return vault.metadata_key(f"users:{name}")
+
+
+def _record(row: object, vault: Vault) -> UserRecord:
+    """The person `row` says, once its columns are what its sealed terms say (ADR 0146)."""
     m = row._mapping  # type: ignore[attr-defined]
-    return UserRecord(
+    user = UserRecord(
         name=m["name"],
         nationality=m["nationality"],
         clearance=m["clearance"],
@@ -128,10 +150,80 @@ def _record(row: object) -> UserRecord:
         disabled_at=m["disabled_at"],
         categories=tuple(m["categories"] or ()),
     )
+    _as_sealed(user, m["terms"], vault)
+    return user
+
+
+def _decided(user: UserRecord) -> dict[str, Any]:
+    """What a person's terms seal, as JSON reads it back."""
+    return {
+        "name": user.name,
+        "nationality": user.nationality,
+        "clearance": user.clearance,
+        "clearance_expires": user.clearance_expires.isoformat(),
+        "communities": list(user.communities),
+        "roles": list(user.roles),
+        "registered": user.registered,
+        "language": user.language,
+        "disabled_at": user.disabled_at.astimezone(UTC).isoformat() if user.disabled_at else None,
+        "categories": list(user.categories),
+    }
+
+
+def _sealed(user: UserRecord, vault: Vault) -> str:
+    return sealed_terms.seal(_key(vault, user.name), TERMS, _decided(user))
+
+
+def _as_sealed(user: UserRecord, sealed: str | None, vault: Vault) -> None:
+    """StoreDamaged unless `user`'s columns say what their sealed terms say: a writer of the
+    database who raised a clearance, changed a nationality or roles, or put another person's
+    row or terms here. A row without terms is damage too, except to the node's one pass over
+    rows from before (`vault.reads_clear`), which seals them."""
+    if sealed is None:
+        if vault.reads_clear:
+            return
+        raise StoreDamaged(
+            f"user {user.name} keeps no seal of their clearance and need-to-know",
+            hint="restore the database from a backup; a person's clearance is never read from "
+            "columns nothing vouches for",
+        )
+    try:
+        said = _opened(vault, user.name, sealed)
+    except VerificationError as error:
+        raise StoreDamaged(
+            f"user {user.name}'s sealed terms do not open as their own: {error.message}",
+            hint="restore the database from a backup; rows in clear are never read as genuine",
+        ) from None
+    differ = sealed_terms.differing(said, _decided(user))
+    if differ:
+        raise StoreDamaged(
+            f"user {user.name}'s {', '.join(differ)} "
+            f"{'is' if len(differ) == 1 else 'are'} not what their sealed terms say",
+            hint="restore the database from a backup; a column changed in the database is "
+            "never read as the node's decision",
+        )
+
+
+def _opened(vault: Vault, name: str, sealed: str) -> dict[str, Any]:
+    """What `name`'s terms `sealed` say; each sealed value opened once a process (a token
+    check reads its person on every request: the key's derivation and the open were most of
+    the check's cost, ADR 0146). VerificationError if it is not `name`'s."""
+    known = (name, TERMS, sealed)
+    said: dict[str, Any] | None = vault.opened.get(known)
+    if said is None:
+        said = sealed_terms.opened(_key(vault, name), TERMS, sealed)
+        if len(vault.opened) >= REMEMBERED:
+            vault.opened.clear()
+        vault.opened[known] = said
+    return said
 
 
 def add_user(
-    conn: Connection, user: UserRecord, now: datetime, password: str | None = None
+    conn: Connection,
+    user: UserRecord,
+    now: datetime,
+    vault: Vault,
+    password: str | None = None,
 ) -> None:
     try:
         conn.execute(
@@ -145,23 +237,28 @@ def add_user(
                 registered=user.registered,
                 language=user.language,
                 categories=list(user.categories),
+                disabled_at=user.disabled_at,
                 password_hash=_hasher.hash(password) if password else None,
                 created_at=now,
+                terms=_sealed(user, vault),
             )
         )
     except IntegrityError as exc:
         raise Conflict(f"user {user.name!r} already exists", hint="choose another name") from exc
 
 
-def get_user(conn: Connection, name: str) -> UserRecord:
-    row = conn.execute(select(users).where(users.c.name == name)).first()
+_USER = select(users).where(users.c.name == bindparam("name"))
+
+
+def get_user(conn: Connection, name: str, vault: Vault) -> UserRecord:
+    row = conn.execute(_USER, {"name": name}).first()
     if row is None:
         raise NotFound(f"no user named {name!r}", hint="`gsomia user list` shows who exists")
-    return _record(row)
+    return _record(row, vault)
 
 
-def list_users(conn: Connection) -> list[UserRecord]:
-    return [_record(row) for row in conn.execute(select(users).order_by(users.c.name))]
+def list_users(conn: Connection, vault: Vault) -> list[UserRecord]:
+    return [_record(row, vault) for row in conn.execute(select(users).order_by(users.c.name))]
 
 
 #: The columns `update_user` may change (the name is the person's key in the log).
@@ -177,25 +274,61 @@ UPDATABLE = (
 )
 
 
-def update_user(conn: Connection, name: str, changes: dict[str, object]) -> None:
+def update_user(conn: Connection, name: str, changes: dict[str, object], vault: Vault) -> None:
     """Set `changes` (columns of `UPDATABLE`) on `name`'s row; NotFound if there is none."""
     unknown = set(changes) - set(UPDATABLE)
     if unknown:
         raise ValueError(f"not updatable: {sorted(unknown)}")
-    values = {k: list(v) if isinstance(v, tuple) else v for k, v in changes.items()}
-    if conn.execute(update(users).where(users.c.name == name).values(**values)).rowcount == 0:
-        raise NotFound(f"no user named {name!r}", hint="`gsomia user list` shows who exists")
+    _decide(conn, name, vault, **changes)
 
 
-def enable(conn: Connection, name: str) -> None:
+def enable(conn: Connection, name: str, vault: Vault) -> None:
     """Undo `disable`: the person may sign in again (with a new token or password)."""
-    conn.execute(update(users).where(users.c.name == name).values(disabled_at=None))
+    _decide(conn, name, vault, disabled_at=None)
+
+
+def disable(conn: Connection, name: str, now: datetime, vault: Vault) -> None:
+    """`gsomia user disable`: no session, no token from `now` (one disabled stays so since)."""
+    if get_user(conn, name, vault).disabled_at is None:
+        _decide(conn, name, vault, disabled_at=now)
+
+
+def _decide(conn: Connection, name: str, vault: Vault, **changes: Any) -> None:
+    """Write `changes` to `name`'s row, its sealed terms rewritten to say them; the row read
+    locked and checked first, so a column a writer changed is damage here, never sealed as
+    the node's. NotFound if there is no such person."""
+    row = conn.execute(select(users).where(users.c.name == name).with_for_update()).first()
+    if row is None:
+        raise NotFound(f"no user named {name!r}", hint="`gsomia user list` shows who exists")
+    user = replace(_record(row, vault), **changes)
+    values = {k: list(v) if isinstance(v, tuple) else v for k, v in changes.items()}
+    conn.execute(
+        update(users).where(users.c.name == name).values(**values, terms=_sealed(user, vault))
+    )
+
+
+def bind_terms(conn: Connection, vault: Vault) -> int:
+    """Seal the terms of each person who keeps none (registered before ADR 0146) as their
+    columns say them; how many. Only the node's one pass does this (`node.at_rest`): after
+    it, a person without terms is damage."""
+    rows = conn.execute(select(users).where(users.c.terms.is_(None))).all()
+    for row in rows:
+        terms = _sealed(_record(row, vault), vault)
+        conn.execute(update(users).where(users.c.name == row.name).values(terms=terms))
+    return len(rows)
+
+
+def _known(conn: Connection, name: str) -> None:
+    """NotFound unless `name` is a person of this node: for what decides nothing on their
+    clearance (a token, a password, a removal), so the console does these without the key."""
+    if conn.execute(select(users.c.name).where(users.c.name == name)).first() is None:
+        raise NotFound(f"no user named {name!r}", hint="`gsomia user list` shows who exists")
 
 
 def remove_user(conn: Connection, name: str) -> None:
     """Delete `name` with their tokens and sessions; Conflict if other records name them
     (items they published, rules they set), which must stay attributed."""
-    get_user(conn, name)
+    _known(conn, name)
     try:
         with conn.begin_nested():
             conn.execute(delete(api_tokens).where(api_tokens.c.user_name == name))
@@ -218,14 +351,20 @@ def communities(conn: Connection) -> set[str]:
 
 
 def set_password(conn: Connection, name: str, password: str) -> None:
-    get_user(conn, name)
+    _known(conn, name)
     conn.execute(
         update(users).where(users.c.name == name).values(password_hash=_hasher.hash(password))
     )
 
 
 def check_password(
-    conn: Connection, name: str, password: str, *, source: str = "", failures: int = 0
+    conn: Connection,
+    name: str,
+    password: str,
+    vault: Vault,
+    *,
+    source: str = "",
+    failures: int = 0,
 ) -> UserRecord | None:
     """The user if `password` is theirs, else None (timing does not reveal which part failed);
     `RateLimited` while `AT_ONCE` checks run for longer than `WAIT_FOR_A_CHECK` seconds, in
@@ -236,7 +375,7 @@ def check_password(
     deadline = time.monotonic() + WAIT_FOR_A_CHECK
     with _checking.slot(source, failures, deadline):
         _take_node_slot(conn, deadline, source, failures)
-        return _checked(conn, name, password)
+        return _checked(conn, name, password, vault)
 
 
 def _too_many() -> RateLimited:
@@ -288,14 +427,14 @@ def _poll(
         time.sleep(SLOT_POLL)
 
 
-def _checked(conn: Connection, name: str, password: str) -> UserRecord | None:
+def _checked(conn: Connection, name: str, password: str, vault: Vault) -> UserRecord | None:
     row = conn.execute(select(users).where(users.c.name == name)).first()
     stored = row._mapping["password_hash"] if row is not None else None
     try:
         _hasher.verify(stored or _DUMMY_HASH, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
+    except (VerifyMismatchError, HashMismatch, InvalidHashError):
         return None
-    return _record(row) if row is not None and stored else None
+    return _record(row, vault) if row is not None and stored else None
 
 
 def _digest(token: str) -> str:
@@ -313,7 +452,7 @@ def issue_token(
 ) -> str:
     """A new token for `name`, kept as its hash; it expires at `expires_at` (default: 12 hours
     on, the node's default lifetime). `parent`: the token that issued it, which it needs."""
-    get_user(conn, name)
+    _known(conn, name)  # whoever uses it is read, and checked, at each use
     token = "gsm_" + secrets.token_urlsafe(32)
     conn.execute(
         api_tokens.insert().values(
@@ -419,6 +558,11 @@ def live_tokens(conn: Connection, name: str, now: datetime) -> list[TokenRow]:
     return [_token_row(row) for row in conn.execute(query)]
 
 
+def token_row(conn: Connection, token: str) -> TokenRow | None:
+    """What is kept of `token`, without its holder: None if it was never issued."""
+    return token_by_hash(conn, _digest(token))
+
+
 def token_by_hash(conn: Connection, digest: str) -> TokenRow | None:
     row = conn.execute(_TOKEN, {"digest": digest}).first()
     return _token_row(row) if row is not None else None
@@ -442,15 +586,15 @@ _HOLDER = (
 _TOKEN = select(api_tokens).where(api_tokens.c.token_hash == bindparam("digest"))
 
 
-def token_holder(conn: Connection, token: str) -> tuple[UserRecord, TokenRow] | None:
+def token_holder(conn: Connection, token: str, vault: Vault) -> tuple[UserRecord, TokenRow] | None:
     """The person `token` was issued to and what is kept of it, revoked or expired alike
     (whether it still stands is the core's decision); None if it was never issued."""
     row = conn.execute(_HOLDER, {"digest": _digest(token)}).first()
-    return (_record(row), _token_row(row)) if row is not None else None
+    return (_record(row, vault), _token_row(row)) if row is not None else None
 
 
-def user_for_token(conn: Connection, token: str) -> UserRecord | None:
+def user_for_token(conn: Connection, token: str, vault: Vault) -> UserRecord | None:
     """The person behind `token` unless it was revoked. Whether it may be used now (its
     lifetime, its scope) is `gsomia.treaty.credentials.may_use_token`'s to say."""
-    held = token_holder(conn, token)
+    held = token_holder(conn, token, vault)
     return held[0] if held is not None and held[1].revoked_at is None else None

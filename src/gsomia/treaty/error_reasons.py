@@ -557,6 +557,11 @@ ERROR_REASONS: dict[str, str] = {
     "copy_field_altered": "copy {copy}'s {fields} is not what its sealed terms say",
     "copy_fields_altered": "copy {copy}'s {fields} are not what its sealed terms say",
     "copy_terms_not_opening": "copy {copy}'s sealed terms do not open as its own: {why}",
+    "user_no_seal": "user {user} keeps no seal of their clearance and need-to-know",
+    "user_field_altered": "user {user}'s {fields} is not what their sealed terms say",
+    "user_fields_altered": "user {user}'s {fields} are not what their sealed terms say",
+    "user_terms_not_opening": "user {user}'s sealed terms do not open as their own: {why}",
+    "needs_storage_key": "this needs the node's storage key",
     "holding_stix_not_opening": "holding {holding}'s STIX object does not open as its own: {why}",
     "holding_envelope_in_clear": (
         "holding {holding}'s envelope lies in clear, where envelopes are kept sealed"

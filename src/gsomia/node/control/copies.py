@@ -268,7 +268,7 @@ def translate(
     holding = read.treaty_holding(node, row)
     now = node.clock()
     with node.reader.connect() as conn:
-        worker = to_person(get_user(conn, translator), node.scheme(now.date()))
+        worker = to_person(get_user(conn, translator, node.vault), node.scheme(now.date()))
         made = copies.reproductions(conn, row.id, node.vault)
     decision = suspension(worker, holding, now) or may_assign_translation(
         worker, holding, made, now

@@ -109,7 +109,10 @@ def destroy(
     holding = read.treaty_holding(node, row)
     now = node.clock()
     with node.reader.connect() as conn:
-        people = [to_person(get_user(conn, name), node.scheme(now.date())) for name in officials]
+        people = [
+            to_person(get_user(conn, name, node.vault), node.scheme(now.date()))
+            for name in officials
+        ]
         open_, disposed = _open_dependants(conn, row.id, node.vault)
     covers = frozenset(r.id for r in open_) if dispose_dependants else frozenset()
     record = DestructionRecord(
