@@ -91,7 +91,10 @@ def held_by(
     """`draft` published by `author` on `sender`, released by `officer` and received by
     `receiver` in this process (no courier): the receiver's acceptance of it."""
     with sender.engine.connect() as conn:
-        writer, releaser = get_user(conn, author), get_user(conn, officer)
+        writer, releaser = (
+            get_user(conn, author, sender.vault),
+            get_user(conn, officer, sender.vault),
+        )
     item_id = publish.publish(sender, writer, draft)
     [outcome] = release.release(sender, releaser, item_id)
     assert outcome.envelope is not None
