@@ -96,15 +96,11 @@ def test_a_document_sealed_for_its_id_and_kind_alone_is_bound_once(engine: Engin
         assert cases.document_of(conn, "p1", keys=KEYS) == {"purpose": "training"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,  # DID NOT RAISE: read as requested again
-    reason="left by ADR 0139: only disposal has a second witness read with the row",
-)
 def test_a_cases_row_put_back_whole_from_before_its_answer_is_damage(engine: Engine) -> None:
     """Left open by ADR 0139: a writer of the database who kept p1's row from before it was
     answered (a consent revoked, a case closed, a request refused) writes it back whole:
-    status and document sealed together, so it opens as it was, to be answered again."""
+    status and document sealed together, so it opened as it was, to be answered again. Now
+    its document is sealed with its version, witnessed beside it (ADR 0146)."""
     with engine.connect() as conn:
         before = dict(
             conn.execute(select(cases_table).where(cases_table.c.id == "p1")).one()._mapping

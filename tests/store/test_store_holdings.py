@@ -439,15 +439,11 @@ def test_a_destroyed_holdings_row_put_back_whole_from_before_is_damage(
         holdings.empty(conn, "h1", "destroyed", VAULT)  # never disposed of twice
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,  # DID NOT RAISE: read at its marking of before
-    reason="left by ADR 0139: only disposal has a second witness read with the row",
-)
 def test_a_remarked_holdings_row_put_back_whole_from_before_is_damage(engine: Engine) -> None:
     """Left open by ADR 0139: a writer of the database who kept h3's row from before the
     originator's notice upgraded it (R14) writes it back whole: labels, level and kept STIX
-    object of before, each seal opening, so readers cleared for the old marking read it."""
+    object of before, each seal opening, so readers cleared for the old marking read it. Now
+    its terms seal its version, witnessed beside it (ADR 0146)."""
     with engine.connect() as conn:
         before = dict(
             conn.execute(select(holdings_table).where(holdings_table.c.id == "h3")).one()._mapping

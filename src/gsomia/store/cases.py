@@ -32,6 +32,7 @@ from gsomia.errors import StoreDamaged, VerificationError
 from gsomia.seal import NodeKeys
 from gsomia.seal.encoding import b64u, b64u_decode
 from gsomia.seal.storage import open_at_rest, seal_at_rest
+from gsomia.store import row_versions
 from gsomia.store.tables import case_steps, cases
 
 SEALED = "sealed"
@@ -102,8 +103,14 @@ class Case:
 BOUND = ("status", "item_id", "originator", "counterpart", "opened_by")
 
 
-def _case_context(case_id: str, kind: str, columns: Mapping[str, Any] | RowMapping) -> str:
+def _case_context(
+    case_id: str, kind: str, columns: Mapping[str, Any] | RowMapping, version: int = 0
+) -> str:
+    """What a case's document is sealed for: its id, kind, `BOUND` columns and, once it was
+    saved, its version (ADR 0146: its row of before, put back whole, no longer opens)."""
     bound = [kind, case_id, *(columns[name] for name in BOUND)]
+    if version:
+        return "case/3:" + orjson.dumps([*bound, version]).decode("utf-8")
     return "case/2:" + orjson.dumps(bound).decode("utf-8")
 
 
@@ -123,9 +130,10 @@ def sealed_case(
     opened_by: str,
     item_id: str | None = None,
     originator: str | None = None,
+    version: int = 0,
 ) -> dict[str, str]:
-    """A case's document as kept: sealed, bound to the case's id, kind and the clear columns
-    the workflows decide on (`BOUND`)."""
+    """A case's document as kept: sealed, bound to the case's id, kind, the clear columns
+    the workflows decide on (`BOUND`) and its version (0 until it is first saved)."""
     columns = {
         "status": status,
         "item_id": item_id,
@@ -133,7 +141,7 @@ def sealed_case(
         "counterpart": counterpart,
         "opened_by": opened_by,
     }
-    context = _case_context(case_id, kind, columns)
+    context = _case_context(case_id, kind, columns, version)
     return {SEALED: b64u(seal_at_rest(keys, orjson.dumps(dict(document)), context))}
 
 
@@ -145,13 +153,23 @@ def _is_sealed_case(document: Any) -> bool:
     )
 
 
-def _opened(keys: NodeKeys, row: Row[Any]) -> Case:
-    """The case of `row`, its document opened; `StoreDamaged` naming it otherwise."""
+#: Beside each case read, its witnessed version (ADR 0146), one primary-key lookup.
+_WHOLE = select(cases, row_versions.witnessed(row_versions.CASE, cases.c.id))
+
+
+def _opened(keys: NodeKeys, row: Row[Any], version: int | None = None) -> Case:
+    """The case of `row`, its document opened under its witnessed version (`version`, else
+    the one read beside the row); `StoreDamaged` naming it otherwise: a row put back from
+    before a save does not open under the version its witness says."""
     if not _is_sealed_case(row.document):
         raise StoreDamaged(f"case {row.id} ({row.kind}) is in clear, not sealed at rest")
+    if version is None:
+        version = int(row._mapping.get(row_versions.COLUMN) or 0)
     try:
         plain = open_at_rest(
-            keys, b64u_decode(row.document[SEALED]), _case_context(row.id, row.kind, row._mapping)
+            keys,
+            b64u_decode(row.document[SEALED]),
+            _case_context(row.id, row.kind, row._mapping, version),
         )
     except VerificationError as error:
         raise StoreDamaged(
@@ -223,11 +241,13 @@ def save(
 ) -> None:
     """Write a case's new status and document, sealed as `insert` seals it. The case as
     stored is opened first: a writer's change to its columns is StoreDamaged here, never
-    sealed as the node's (ADR 0134)."""
+    sealed as the node's (ADR 0134). Its version advances (ADR 0146)."""
     row = conn.execute(select(cases).where(cases.c.id == case_id)).first()
     if row is None:
         return  # no such case: nothing to save, as the UPDATE it was found nothing
-    was = _opened(keys, row)
+    version = row_versions.version_of(conn, row_versions.CASE, case_id)
+    was = _opened(keys, row, version)
+    version = row_versions.advance(conn, row_versions.CASE, case_id, version)
     sealed = sealed_case(
         keys,
         case_id,
@@ -238,6 +258,7 @@ def save(
         originator=was.originator,
         counterpart=was.counterpart,
         opened_by=was.opened_by,
+        version=version,
     )
     conn.execute(
         update(cases)
@@ -292,29 +313,27 @@ def find(
     conn: Connection, kind: str, case_id: str, *, keys: NodeKeys, lock: bool = False
 ) -> Case | None:
     """The case of `kind`, or None; `lock` holds its row for this transaction (PostgreSQL)."""
-    query = select(cases).where(cases.c.id == case_id, cases.c.kind == kind)
-    row = conn.execute(query.with_for_update() if lock else query).first()
+    query = _WHOLE.where(cases.c.id == case_id, cases.c.kind == kind)
+    row = conn.execute(query.with_for_update(of=cases) if lock else query).first()
     return None if row is None else _opened(keys, row)
 
 
 def document_of(conn: Connection, case_id: str, *, keys: NodeKeys) -> Any:
     """The document of the case `case_id`, of any kind, opened; or None."""
-    row = conn.execute(select(cases).where(cases.c.id == case_id)).first()
+    row = conn.execute(_WHOLE.where(cases.c.id == case_id)).first()
     return None if row is None else _opened(keys, row).document
 
 
 def all_of(conn: Connection, kind: str, *, keys: NodeKeys) -> list[Case]:
     """The cases of `kind`, newest first."""
-    query = select(cases).where(cases.c.kind == kind).order_by(cases.c.opened_at.desc())
+    query = _WHOLE.where(cases.c.kind == kind).order_by(cases.c.opened_at.desc())
     return [_opened(keys, row) for row in conn.execute(query)]
 
 
 def of_item(conn: Connection, kind: str, item_id: str, *, keys: NodeKeys) -> list[Case]:
     """The cases of `kind` about `item_id`, oldest first."""
-    query = (
-        select(cases)
-        .where(cases.c.kind == kind, cases.c.item_id == item_id)
-        .order_by(cases.c.opened_at)
+    query = _WHOLE.where(cases.c.kind == kind, cases.c.item_id == item_id).order_by(
+        cases.c.opened_at
     )
     return [_opened(keys, row) for row in conn.execute(query)]
 
@@ -323,7 +342,7 @@ def of_items(
     conn: Connection, kind: str, item_ids: Collection[str], *, keys: NodeKeys
 ) -> list[Case]:
     """The cases of `kind` about any of `item_ids` (an indexed column)."""
-    query = select(cases).where(cases.c.kind == kind, cases.c.item_id.in_(set(item_ids)))
+    query = _WHOLE.where(cases.c.kind == kind, cases.c.item_id.in_(set(item_ids)))
     return [_opened(keys, row) for row in conn.execute(query)]
 
 

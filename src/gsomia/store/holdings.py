@@ -40,7 +40,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from gsomia.errors import Conflict, StoreDamaged, VerificationError
 from gsomia.labels import canonical_json, label_from_obj
 from gsomia.seal.at_rest import TEXT_PREFIX, DataKey, Vault, is_sealed, is_sealed_text
-from gsomia.store import db, disposals, sealed_terms
+from gsomia.store import db, disposals, row_versions, sealed_terms
 from gsomia.store.items import handling_terms_of
 from gsomia.store.tables import held_cards, holdings
 from gsomia.treaty.classification import DECLASSIFIED, DeclassifiedHolding
@@ -149,20 +149,31 @@ def _decided(m: RowMapping | Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _sealed_terms(key: DataKey, m: RowMapping | Mapping[str, Any]) -> str:
-    return sealed_terms.seal(key, TERMS, _decided(m))
+#: The member of `terms` that says the row's version (ADR 0146): absent while it is 0.
+VERSION = "version"
 
 
-def _decided_as_sealed(m: RowMapping | Mapping[str, Any], key: DataKey, vault: Vault) -> None:
+def _sealed_terms(key: DataKey, m: RowMapping | Mapping[str, Any], version: int = 0) -> str:
+    said = _decided(m)
+    if version:
+        said[VERSION] = version
+    return sealed_terms.seal(key, TERMS, said)
+
+
+def _decided_as_sealed(
+    m: RowMapping | Mapping[str, Any], key: DataKey, vault: Vault, witness: int | None = None
+) -> int:
     """StoreDamaged unless the row's decided columns say what its sealed `terms` says: a
     writer of the database who added an approved purpose widened need-to-know, and one who
     changed the agreement, state or consent changed what the decisions saw (left open by ADR
     0129, found by its attack; ADR 0134). A row without `terms` is damage too, except to the
-    node's one pass over rows from before (`vault.reads_clear`), which seals them."""
+    node's one pass over rows from before (`vault.reads_clear`), which seals them. The version
+    the terms say must be the row's witnessed one (`witness`, else the one read beside the
+    row): a row put back from before a change is damage (ADR 0146). That version."""
     sealed = m["terms"]
     if sealed is None:
         if vault.reads_clear:
-            return
+            return 0
         raise StoreDamaged(
             f"holding {m['id']} keeps no seal of its agreement, state, consent and approved "
             "purposes",
@@ -186,6 +197,10 @@ def _decided_as_sealed(m: RowMapping | Mapping[str, Any], key: DataKey, vault: V
             hint="restore the database from a backup; a column changed in the database is "
             "never read as the node's decision",
         )
+    version = int(said.get(VERSION, 0))
+    witnessed = m.get(row_versions.COLUMN) if witness is None else witness
+    row_versions.check(row_versions.HOLDING, m["id"], version, int(witnessed or 0))
+    return version
 
 
 _UNCOUNTED = frozenset({COPIES_MADE})
@@ -311,13 +326,16 @@ def from_row(row: Row[Any] | RowMapping, vault: Vault) -> HoldingRecord:
 #: Beside each holding read, its disposal's record, one primary-key lookup in the same query:
 #: a row put back from before its disposal contradicts it (ADR 0139).
 _DISPOSED = disposals.disposed_state(disposals.HOLDING, holdings.c.id)
+#: And its witnessed version, another primary-key lookup: a row put back from before a change
+#: the node sealed into it (a re-marking, an approval) says an older one (ADR 0146).
+_WITNESSED = row_versions.witnessed(row_versions.HOLDING, holdings.c.id)
 
 
 def whole() -> Select[Any]:
     """Every column of a holding, with the card that verified it (stored once, ADR 0096) and
     its disposal's record (`disposals.disposed_state`: `_record` checks the row against it)."""
     card = held_cards.c.card.label("sender_card")
-    return select(holdings, card, _DISPOSED).join_from(
+    return select(holdings, card, _DISPOSED, _WITNESSED).join_from(
         holdings, held_cards, holdings.c.sender_card_digest == held_cards.c.digest
     )
 
@@ -360,6 +378,7 @@ _LISTED = [
         if column.name not in ("envelope", "binding", "local_label", "stix")
     ),
     _DISPOSED,
+    _WITNESSED,
 ]
 
 
@@ -794,8 +813,10 @@ def _decide(conn: Connection, holding_id: str, vault: Vault, **values: Any) -> b
         conn.execute(update(holdings).where(holdings.c.id == holding_id).values(**values))
         return True
     key = vault.metadata_key(holding_id)
-    _decided_as_sealed(m, key, vault)
-    terms = _sealed_terms(key, {**m, **values})
+    witness = row_versions.version_of(conn, row_versions.HOLDING, holding_id)
+    version = _decided_as_sealed(m, key, vault, witness)
+    version = row_versions.advance(conn, row_versions.HOLDING, holding_id, version)
+    terms = _sealed_terms(key, {**m, **values}, version)
     conn.execute(update(holdings).where(holdings.c.id == holding_id).values(**values, terms=terms))
     return True
 
@@ -827,7 +848,9 @@ def remark(
 ) -> None:
     """Re-mark the holding as the originator's classification notice says (R14), its labels
     sealed as they were stored (in clear only on a row from before). The STIX object it kept
-    carries the old labels: it is dropped, and rebuilt from the envelope when read."""
+    carries the old labels: it is dropped, and rebuilt from the envelope when read. The row's
+    version advances with its terms (`_decide`): its row of before, put back, is damage."""
+    _decide(conn, holding_id, vault)
     title = conn.execute(select(holdings.c.title).where(holdings.c.id == holding_id)).scalar()
     labels: dict[str, Any] = {
         "local_label": dict(local_label),

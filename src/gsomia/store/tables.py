@@ -428,6 +428,17 @@ disposals = Table(
     Column("state", String(16), nullable=False),  # destroyed | returned
 )
 
+row_versions = Table(
+    "row_versions",
+    metadata,
+    # The version of each holding and case changed since it was written, advanced in the
+    # transaction that seals the change into the row: the second witness a row put back from
+    # before a re-marking or an answer contradicts (ADR 0146). None here: version 0.
+    Column("subject_kind", String(16), primary_key=True),  # holding | case
+    Column("subject_id", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+
 hub_rules = Table(
     "hub_rules",
     metadata,
