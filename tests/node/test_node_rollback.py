@@ -139,8 +139,10 @@ def test_a_copy_deleted_with_its_holdings_count_put_back_is_named_by_verify(
     with jpn.engine.begin() as conn:
         conn.execute(delete(copies).where(copies.c.holding_id == held))
         conn.execute(update(holdings).where(holdings.c.id == held).values(**before))
-    with jpn.reader.connect() as conn:  # the reads cannot tell: nothing made, nothing kept
-        assert stored_copies.reproductions(conn, held, jpn.vault) == 0
+    with jpn.reader.connect() as conn, pytest.raises(StoreDamaged, match=f"{held} reads as its"):
+        # The holding's terms say no count and the rows agree, but its version is older than
+        # its witness says: put back from before the copy was made (ADR 0146).
+        stored_copies.reproductions(conn, held, jpn.vault)
     result = _verify(cast, tmp_path)
     assert isinstance(result.exception, StoreDamaged), result.output
     assert f"{copy.id} (logged made, stored nowhere)" in result.exception.message

@@ -768,7 +768,8 @@ def copies_made(conn: Connection, holding_id: str, vault: Vault) -> int | None:
         return None
     m = row._mapping
     if _sealed_at_rest(m, vault):
-        _decided_as_sealed(m, vault.metadata_key(holding_id), vault)
+        witness = row_versions.version_of(conn, row_versions.HOLDING, holding_id)
+        _decided_as_sealed(m, vault.metadata_key(holding_id), vault, witness)
     return int(m[COPIES_MADE] or 0)
 
 

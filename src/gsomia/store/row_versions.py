@@ -62,10 +62,18 @@ def advance(conn: Connection, kind: str, subject_id: str, version: int) -> int:
 
 
 def check(kind: str, subject_id: str, sealed: int, witness: int) -> None:
-    """StoreDamaged unless the row's seal says the version its witness says (`behind`)."""
-    if sealed != witness:
-        raise StoreDamaged(
-            f"{kind} {subject_id} reads as its version {sealed} but was changed to {witness}",
-            hint="restore the database from a backup; a row put back from before a change the "
-            "node made is never read as current (ADR 0146)",
-        )
+    """StoreDamaged unless the row's seal says the version its witness says: an older one is
+    a row put back from before a change, a newer one a witness edited or deleted."""
+    if sealed == witness:
+        return
+    if kind == HOLDING:
+        said = f"holding {subject_id} reads as its version {sealed} but was changed to {witness}"
+    else:
+        said = f"case {subject_id} reads as its version {sealed} but was changed to {witness}"
+    raise StoreDamaged(said, hint=_HINT)
+
+
+_HINT = (
+    "restore the database from a backup; a row put back from before a change the node made "
+    "is never read as current (ADR 0146)"
+)

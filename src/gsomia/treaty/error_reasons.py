@@ -562,6 +562,12 @@ ERROR_REASONS: dict[str, str] = {
     "user_fields_altered": "user {user}'s {fields} are not what their sealed terms say",
     "user_terms_not_opening": "user {user}'s sealed terms do not open as their own: {why}",
     "needs_storage_key": "this needs the node's storage key",
+    "holding_version_put_back": (
+        "holding {holding} reads as its version {sealed} but was changed to {witness}"
+    ),
+    "case_version_put_back": (
+        "case {case} reads as its version {sealed} but was changed to {witness}"
+    ),
     "holding_stix_not_opening": "holding {holding}'s STIX object does not open as its own: {why}",
     "holding_envelope_in_clear": (
         "holding {holding}'s envelope lies in clear, where envelopes are kept sealed"
