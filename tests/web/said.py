@@ -38,6 +38,11 @@ ERRORS = (
     "AmbiguousMarking",
     "SchemeFileError",
     "RotationRefused",
+    # Why an envelope did not open: its sender is told "envelope could not be opened", the
+    # reason goes to the log and inside "the partner's answers did not open: …" (ADR 0147).
+    "EnvelopeError",
+    "reject",
+    "Mismatch",
 )
 CALLS = DECISIONS + ERRORS
 #: A sentence that is only another reason passed on ("{why}", "{why} (R12)"), or another

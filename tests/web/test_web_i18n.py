@@ -77,6 +77,7 @@ def test_the_walk_finds_the_reasons() -> None:
     assert "the data key of xq does not unwrap here" in sentences  # seal.at_rest
     assert "envelope could not be opened" in sentences  # seal.opening, in EnvelopeError
     assert "the new card: xq" in sentences  # seal.rotation, a RotationRefused
+    assert "stream chunk xq did not authenticate" in sentences  # seal.stream, a reason
     assert len(SAID) > 500
 
 
@@ -215,6 +216,9 @@ def test_a_seals_refusal_and_the_error_inside_it_are_said_in_the_readers_languag
         "rotation_new_card",
         "새 카드: 신원 카드의 type은 'gsomia-card/1'이어야 함",
     )
+    # Why a partner's answers did not open, on the officers' banner: the reason inside too.
+    banner = Translator("ja").reason("the partner's answers did not open: JWS names no key id")
+    assert banner.text == "相手国の回答が開けない: JWSに鍵IDがない"
     marking = Translator("ja").reason("'SECERT' is not a marking of the KOR v3 scheme")
     assert (marking.code, marking.text) == ("marking_unknown", "'SECERT'はKOR v3体系の表示ではない")
 
