@@ -1,0 +1,66 @@
+"""People's rows put back from before a change the node logged (ADR 0148): a writer of the
+database, holding no key, who kept a person's row from before their clearance was lowered,
+their role changed or they were disabled, or from before they were removed, writes it back
+whole. Whatever seals the row to the person (ADR 0146) opens on the row of before as on the
+row of now; the cosignable log, which records every registration, change, disabling and
+removal, does not agree, and `gsomia audit verify` names each such person."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+from tests.node.node_fixtures import Cast, build_cast
+from typer.testing import CliRunner
+
+from gsomia.cli import app
+from gsomia.errors import StoreDamaged
+from gsomia.node.users import PersonChange, PersonDraft, disable, register, remove
+from gsomia.node.users import update as change
+from gsomia.store.tables import users
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cast(tmp_path: Path) -> Iterator[Cast]:
+    built = build_cast(tmp_path, ("KOR", "JPN"))
+    yield built
+    for node in built.nodes.values():
+        node.engine.dispose()
+
+
+def _row(cast: Cast, name: str) -> dict[str, Any]:
+    with cast["JPN"].engine.connect() as conn:
+        return dict(conn.execute(select(users).where(users.c.name == name)).one()._mapping)
+
+
+def _verify(tmp_path: Path) -> Any:
+    return runner.invoke(app, ["audit", "verify", "--home", str(tmp_path / "jpn")])
+
+
+def test_a_person_put_back_from_before_a_logged_change_is_named_by_verify(
+    cast: Cast, tmp_path: Path
+) -> None:
+    jpn = cast["JPN"]
+    expires = date(jpn.clock().year + 2, 12, 31)
+    register(jpn, PersonDraft("ito", "JPN", "秘", expires, ("missile-warning",), "analyst"))
+    kept = {name: _row(cast, name) for name in ("sato", "suzuki", "ito")}
+    change(jpn, "sato", PersonChange(clearance="秘", role="auditor"))  # lowered
+    disable(jpn, "suzuki")
+    remove(jpn, "ito")
+    assert _verify(tmp_path).exit_code == 0, _verify(tmp_path).output  # as the node left it
+    with jpn.engine.begin() as conn:
+        for name in ("sato", "suzuki"):
+            conn.execute(update(users).where(users.c.name == name).values(**kept[name]))
+        conn.execute(users.insert().values(**kept["ito"]))
+    result = _verify(tmp_path)
+    assert isinstance(result.exception, StoreDamaged), result.output
+    said = result.exception.message
+    assert "sato (clearance 極秘, logged 秘; roles analyst, logged auditor)" in said
+    assert "suzuki (disabled false, logged true)" in said
+    assert "ito (kept, logged removed)" in said
