@@ -48,19 +48,20 @@ def test_a_person_put_back_from_before_a_logged_change_is_named_by_verify(
 ) -> None:
     jpn = cast["JPN"]
     expires = date(jpn.clock().year + 2, 12, 31)
-    register(jpn, PersonDraft("ito", "JPN", "秘", expires, ("missile-warning",), "analyst"))
-    kept = {name: _row(cast, name) for name in ("sato", "suzuki", "ito")}
-    change(jpn, "sato", PersonChange(clearance="秘", role="auditor"))  # lowered
-    disable(jpn, "suzuki")
-    remove(jpn, "ito")
+    for name in ("ito", "mori", "kato"):  # registered through the node, so logged
+        register(jpn, PersonDraft(name, "JPN", "極秘", expires, ("missile-warning",), "analyst"))
+    kept = {name: _row(cast, name) for name in ("ito", "mori", "kato")}
+    change(jpn, "ito", PersonChange(clearance="秘", role="auditor"))  # lowered
+    disable(jpn, "mori")
+    remove(jpn, "kato")
     assert _verify(tmp_path).exit_code == 0, _verify(tmp_path).output  # as the node left it
     with jpn.engine.begin() as conn:
-        for name in ("sato", "suzuki"):
+        for name in ("ito", "mori"):
             conn.execute(update(users).where(users.c.name == name).values(**kept[name]))
-        conn.execute(users.insert().values(**kept["ito"]))
+        conn.execute(users.insert().values(**kept["kato"]))
     result = _verify(tmp_path)
     assert isinstance(result.exception, StoreDamaged), result.output
     said = result.exception.message
-    assert "sato (clearance 極秘, logged 秘; roles analyst, logged auditor)" in said
-    assert "suzuki (disabled false, logged true)" in said
-    assert "ito (kept, logged removed)" in said
+    assert "ito (clearance 極秘, logged 秘; roles analyst, logged auditor)" in said
+    assert "mori (disabled false, logged true)" in said
+    assert "kato (kept, logged removed)" in said

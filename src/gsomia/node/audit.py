@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -252,6 +252,90 @@ def unstored(made: Collection[str], found: Collection[str]) -> list[str]:
     """Each of `made` (copies the log records made) not among `found` (stored), as
     "id (logged made, stored nowhere)", by id."""
     return [f"{i} (logged made, stored nowhere)" for i in sorted(set(made) - set(found))]
+
+
+#: The fields of a person the log says (`node.users`: `user:add` logs the first five, its
+#: `role` being `roles`; `user:update` logs each changed one as "before -> after").
+PERSON_FIELDS = (
+    "nationality",
+    "clearance",
+    "clearance_expires",
+    "registered",
+    "roles",
+    "communities",
+    "language",
+    "categories",
+)
+#: What a person's entry in `people_logged` says of one the log records removed.
+REMOVED = "removed"
+
+
+def people_logged(events: Iterable[LogEvent]) -> dict[str, dict[str, str]]:
+    """Each person the log records registered, with what it says of them after every change,
+    disabling and removal, in order (each field as `shown` writes it; `REMOVED` for one
+    removed). The witness of a person's row put back from before a change: their sealed terms
+    (ADR 0146) open on the row of before as on the row of now (found by the attack, ADR
+    0148)."""
+    people: dict[str, dict[str, str]] = {}
+    for event in events:
+        body, name = event.body, event.subjects[0] if event.subjects else ""
+        action = body.get("action")
+        if action == "user:add":
+            added = {k: str(body[k]) for k in PERSON_FIELDS if k in body}
+            if "role" in body:
+                added["roles"] = str(body["role"])
+            people[name] = {**added, "disabled": "false"}
+            continue
+        said = people.get(name)
+        if said is None:
+            continue  # registered before the log said what a person is: nothing to compare
+        if action == "user:remove":
+            people[name] = {REMOVED: "true"}
+        elif action == "user:disable":
+            said["disabled"] = "true"
+        elif action == "user:update":
+            for key in PERSON_FIELDS:
+                value = body.get(key)
+                if isinstance(value, str) and " -> " in value:
+                    said[key] = value.rsplit(" -> ", 1)[1]
+            if body.get("enabled") == "true":
+                said["disabled"] = "false"
+    return people
+
+
+def shown(value: object) -> str:
+    """A person's field as the log writes it (`node.users`): lists joined by commas, dates in
+    ISO form, yes or no in lower case."""
+    if isinstance(value, tuple | list):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return str(value).lower()
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def people_against_log(
+    logged: Mapping[str, Mapping[str, str]], kept: Mapping[str, Mapping[str, str]]
+) -> list[str]:
+    """Each person whose row (`kept`: each field as `shown` writes it) says otherwise than
+    the log (`people_logged`), as "name (field kept, logged value; ...)", by name."""
+    named = []
+    for name in sorted(logged):
+        said, row = logged[name], kept.get(name)
+        if REMOVED in said:
+            if row is not None:
+                named.append(f"{name} (kept, logged removed)")
+            continue
+        if row is None:
+            named.append(f"{name} (kept nowhere, logged not removed)")
+            continue
+        differ = [
+            f"{key} {row[key]}, logged {value}"
+            for key, value in said.items()
+            if key in row and row[key].lower() != value.lower()
+        ]
+        if differ:
+            named.append(f"{name} ({'; '.join(differ)})")
+    return named
 
 
 def admin_event(

@@ -28,13 +28,17 @@ from gsomia.ledger.policy import LogPolicy
 from gsomia.node.audit import (
     DISPOSING,
     MAKING_COPIES,
+    PERSON_FIELDS,
     copies_logged,
     disposals_logged,
+    people_against_log,
+    people_logged,
+    shown,
     unstored,
 )
 from gsomia.node.audit_rows import check_listing
 from gsomia.seal import IdentityCard, NodeKeys, node_note_key
-from gsomia.store import access_log, checkpoints, copies, disposals, holdings
+from gsomia.store import access_log, checkpoints, copies, disposals, holdings, people_columns
 from gsomia.store.merkle_log import MerkleLog, leaf_rows
 
 
@@ -144,6 +148,39 @@ def verify_disposals(conn: Connection) -> int:
             "or returned",
         )
     return len(found)
+
+
+def verify_people(conn: Connection) -> int:
+    """Check every person the (already verified) log records registered against their row:
+    StoreDamaged naming each whose clearance, nationality, roles, need-to-know, register
+    entry or disabling the row says otherwise than the log's last word on them, and each
+    the log records removed whose row is there: a row put back from before a change, which
+    the row's own seal cannot tell (ADR 0146 seals the row to the person, not to its
+    version; found by the attack, ADR 0148). Read raw, as the writer left them: what each
+    read makes of a row is the read's check. How many people were compared."""
+    entries = (entry for _, entry, _, _ in leaf_rows(conn))
+    logged = people_logged(LogEvent.decode(e) for e in entries if _PERSON in e)
+    kept = {
+        name: {
+            **{k: shown(row[k]) for k in PERSON_FIELDS},
+            "disabled": shown(row["disabled_at"] is not None),
+        }
+        for name, row in people_columns.as_kept(conn, logged, PERSON_FIELDS).items()
+    }
+    named = people_against_log(logged, kept)
+    if named:
+        raise StoreDamaged(
+            f"the verified log records people otherwise than the database keeps them: "
+            f"{', '.join(named)}",
+            hint="restore the database from a backup taken after the last change to them; a "
+            "person's row put back from before a change is never read as current",
+        )
+    return len(logged)
+
+
+#: The bytes every entry about a person's registration, change, disabling or removal holds
+#: (as `_DISPOSING` below): the others are not decoded.
+_PERSON = b'"action":"user:'
 
 
 #: The bytes the entry of every disposal holds: a leaf is its event's RFC 8785 form (checked

@@ -24,7 +24,7 @@ from gsomia.node.audit_rows import AlteredAccessLog
 from gsomia.node.cosigned_file import check_extends
 from gsomia.node.database import open_database
 from gsomia.node.home import CARD, retired_cards
-from gsomia.node.ledger import verify_disposals, verify_listing, verify_log
+from gsomia.node.ledger import verify_disposals, verify_listing, verify_log, verify_people
 from gsomia.seal import IdentityCard, parse_card
 from gsomia.store.ledger import LogStatus, SqlLog
 from gsomia.store.peers import pinned_cards
@@ -84,6 +84,7 @@ def verify(home: Path) -> VerifiedLog:
         cosigned = check_extends(home, conn, verifiers, partners)
         listed, unproved = verify_listing(conn)
         disposed = verify_disposals(conn)
+        verify_people(conn)
     return VerifiedLog(
         origin, report.size, report.root, report.checkpoints, cosigned, listed, unproved, disposed
     )

@@ -544,6 +544,9 @@ ERROR_REASONS: dict[str, str] = {
     "log_copies_missing": (
         "the verified log records copies and translations the database no longer keeps: {subjects}"
     ),
+    "log_people_contradicted": (
+        "the verified log records people otherwise than the database keeps them: {subjects}"
+    ),
     "holding_marking_altered": "holding {holding}'s marking '{marking}' is not its sealed label's",
     "holding_purpose_altered": "holding {holding}'s purpose '{purpose}' is not its sealed label's",
     "holding_in_clear": (
