@@ -19,9 +19,11 @@ from typer.testing import CliRunner
 
 from gsomia.cli import app
 from gsomia.errors import StoreDamaged
-from gsomia.node.users import PersonChange, PersonDraft, disable, register, remove
+from gsomia.node import at_rest
+from gsomia.node.users import PersonChange, PersonDraft, disable, get_user, register, remove
 from gsomia.node.users import update as change
-from gsomia.store.tables import users
+from gsomia.store import marks
+from gsomia.store.tables import store_marks, users
 
 runner = CliRunner()
 
@@ -65,3 +67,25 @@ def test_a_person_put_back_from_before_a_logged_change_is_named_by_verify(
     assert "ito (clearance 極秘, logged 秘; roles analyst, logged auditor)" in said
     assert "mori (disabled false, logged true)" in said
     assert "kato (kept, logged removed)" in said
+
+
+def test_a_raised_clearance_passed_off_as_from_before_the_seal_is_named_by_verify(
+    cast: Cast, tmp_path: Path
+) -> None:
+    """A writer of the home (on SQLite the database lies in it) raises a person's clearance,
+    clears their seal and takes away both marks of the one pass that seals people from
+    before (ADR 0146): at the next start the node seals the raised clearance as its own, and
+    every read takes it. The log says what the node registered: verify names the person."""
+    jpn = cast["JPN"]
+    expires = date(jpn.clock().year + 2, 12, 31)
+    register(jpn, PersonDraft("ito", "JPN", "秘", expires, ("missile-warning",), "analyst"))
+    with jpn.engine.begin() as conn:
+        raised = update(users).where(users.c.name == "ito")
+        conn.execute(raised.values(clearance="極秘", terms=None))
+        conn.execute(store_marks.delete().where(store_marks.c.name == marks.USERS_BOUND))
+    (jpn.home.path / at_rest.USERS_MARK_FILE).unlink()
+    jpn.migrate()  # the next start: a node from before, as far as it can tell
+    assert get_user(jpn, "ito").clearance == "極秘"  # every read takes it now
+    result = _verify(tmp_path)
+    assert isinstance(result.exception, StoreDamaged), result.output
+    assert "ito (clearance 極秘, logged 秘)" in result.exception.message
