@@ -424,7 +424,7 @@ def seal_clear_steps(conn: Connection, keys: NodeKeys) -> int:
 def seal_clear_cases(conn: Connection, keys: NodeKeys) -> int:
     """Seal the cases' documents kept in clear from before they were sealed; how many. Only for
     the node's one pass (`gsomia.node.at_rest`): after it, a case in clear is damage."""
-    rows = conn.execute(select(cases))
+    rows = conn.execute(_WHOLE)  # with its version: sealed as the reads will open it
     clear = [r for r in rows if not _is_sealed_case(r.document)]
     for r in clear:
         document = r.document if isinstance(r.document, Mapping) else {"value": r.document}
@@ -436,7 +436,9 @@ def seal_clear_cases(conn: Connection, keys: NodeKeys) -> int:
 
 def _resealed(keys: NodeKeys, row: Row[Any], document: Mapping[str, Any]) -> dict[str, str]:
     m = row._mapping
-    return sealed_case(keys, row.id, row.kind, document, **{name: m[name] for name in BOUND})
+    columns = {name: m[name] for name in BOUND}
+    version = int(m.get(row_versions.COLUMN) or 0)
+    return sealed_case(keys, row.id, row.kind, document, **columns, version=version)
 
 
 def bind_sealed_cases(conn: Connection, keys: NodeKeys) -> int:
@@ -444,12 +446,13 @@ def bind_sealed_cases(conn: Connection, keys: NodeKeys) -> int:
     (before ADR 0134); how many. Only for the node's one pass (`gsomia.node.at_rest`): after
     it, such a document does not open. One that opens under neither stays damage."""
     bound = 0
-    for row in conn.execute(select(cases)).all():
+    for row in conn.execute(_WHOLE).all():
         if not _is_sealed_case(row.document):
             continue  # in clear: damage (sealed, if from before, by `seal_clear_cases`)
         sealed = b64u_decode(row.document[SEALED])
         try:
-            open_at_rest(keys, sealed, _case_context(row.id, row.kind, row._mapping))
+            version = int(row._mapping.get(row_versions.COLUMN) or 0)
+            open_at_rest(keys, sealed, _case_context(row.id, row.kind, row._mapping, version))
             continue  # bound already
         except VerificationError:
             pass
