@@ -292,3 +292,20 @@ _IDENTITY = {
     "name": "a tool",
     "identity_class": "organization",
 }
+
+
+def test_a_partners_object_posted_back_without_gsomias_extension_is_refused(
+    cast: Cast, provided: list[str]
+) -> None:
+    """Found by the attack (ADR 0148): intake knew a partner's object only by the originator
+    label in gsomia's extension. A tool that keeps no extension it does not know (or a person
+    who deletes it) posted a KOR object JPN had paged back to JPN's collection, and it became
+    JPN's own draft under the same STIX id: Korea's control of it gone (Art. 7.1(b)). The node
+    holds it as Korea's: the id names it."""
+    node, sato = cast.nodes["JPN"], cast.user("JPN", "sato")
+    found = _collection(cast, "sato")
+    partners = taxii.get_object(node, sato, found, stix_id(provided[1])).object
+    stripped = {k: v for k, v in partners.items() if k != "extensions"}
+    posted = taxii.post_objects(node, sato, found, [stripped], default_level="秘")
+    assert posted.successes == []
+    assert [stix for stix, _ in posted.failures] == [partners["id"]]
