@@ -539,6 +539,15 @@ def post_objects(
             posted.versions.setdefault(taken.stix_id, version_of(obj))
     with node.reader.connect() as conn:
         known = items.own_ids(conn, fresh, node.nation)
+        held = holdings.ids_of_items(conn, _partners_ids(fresh, node.nation, nations))
+    for item_id, taken in list(fresh.items()):
+        # A partner's item held here, posted back under its own id: its originator label
+        # rode in gsomia's extension, which a tool may drop (found by the attack, ADR 0148).
+        owner = next((n for n in sorted(nations) if f"{n}-{taken.item_uuid}" in held), None)
+        if owner is not None and item_id not in known:
+            del fresh[item_id]
+            posted.failures.append((taken.stix_id, _held_as_partners(owner)))
+            posted.versions.pop(taken.stix_id, None)
     for item_id in known:
         posted.successes.append(fresh.pop(item_id).stix_id)
         posted.item_ids.append(item_id)
@@ -565,6 +574,18 @@ def post_objects(
         with node.engine.begin() as conn:
             keep(conn)
     return posted
+
+
+def _partners_ids(fresh: dict[str, Intake], nation: str, nations: frozenset[str]) -> list[str]:
+    """The item ids another nation's item of each of `fresh`'s UUIDs is held under."""
+    return sorted(f"{n}-{t.item_uuid}" for t in fresh.values() for n in nations if n != nation)
+
+
+def _held_as_partners(owner: str) -> str:
+    return (
+        f"the object is {owner}'s item held here: a partner's item is not taken in as this "
+        "nation's own (Art. 7.1(b))"
+    )
 
 
 def _nations_of(node: Node) -> frozenset[str]:
