@@ -543,10 +543,11 @@ def post_objects(
     for item_id, taken in list(fresh.items()):
         # A partner's item held here, posted back under its own id: its originator label
         # rode in gsomia's extension, which a tool may drop (found by the attack, ADR 0148).
-        owner = next((n for n in sorted(nations) if f"{n}-{taken.item_uuid}" in held), None)
-        if owner is not None and item_id not in known:
+        # Said without whose: the poster may not be cleared to read it, and knowing its id
+        # is not knowing whose it is (existence is said, as a refusal must be).
+        if item_id not in known and any(f"{n}-{taken.item_uuid}" in held for n in nations):
             del fresh[item_id]
-            posted.failures.append((taken.stix_id, _held_as_partners(owner)))
+            posted.failures.append((taken.stix_id, _HELD_AS_PARTNERS))
             posted.versions.pop(taken.stix_id, None)
     for item_id in known:
         posted.successes.append(fresh.pop(item_id).stix_id)
@@ -581,11 +582,10 @@ def _partners_ids(fresh: dict[str, Intake], nation: str, nations: frozenset[str]
     return sorted(f"{n}-{t.item_uuid}" for t in fresh.values() for n in nations if n != nation)
 
 
-def _held_as_partners(owner: str) -> str:
-    return (
-        f"the object is {owner}'s item held here: a partner's item is not taken in as this "
-        "nation's own (Art. 7.1(b))"
-    )
+_HELD_AS_PARTNERS = (
+    "the object is a partner's item held here: a partner's item is not taken in as this "
+    "nation's own (Art. 7.1(b))"
+)
 
 
 def _nations_of(node: Node) -> frozenset[str]:
