@@ -309,3 +309,32 @@ def test_a_partners_object_posted_back_without_gsomias_extension_is_refused(
     posted = taxii.post_objects(node, sato, found, [stripped], default_level="秘")
     assert posted.successes == []
     assert [stix for stix, _ in posted.failures] == [partners["id"]]
+
+
+def test_a_posted_object_said_made_by_another_nation_or_gsomia_is_refused(cast: Cast) -> None:
+    """Found by the attack (ADR 0148): an object JPN posts said it was made by gsomia's
+    identity of Korea (`created_by_ref`), and the partner's tools, resolving it through the
+    identities the collection hands, showed Korea's government as its author; the item is
+    Japan's. gsomia's identities are the node's to give, as its markings are."""
+    node, sato = cast.nodes["JPN"], cast.user("JPN", "sato")
+    marked = {"extensions": {EXTENSION_ID: {"classification": "秘"}}}
+    kinds = {
+        "Korea": identity_id("KOR"),
+        "gsomia": str(PROJECT_IDENTITY.id),
+        "Korea, upper case": "identity--" + identity_id("KOR").partition("--")[2].upper(),
+    }
+    forged = [
+        {
+            **INDICATOR,
+            **marked,
+            "id": f"indicator--{n}a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+            "created_by_ref": ref,
+        }
+        for n, ref in enumerate(kinds.values())
+    ]
+    posted = taxii.post_objects(node, sato, _collection(cast, "sato"), forged)
+    assert posted.successes == []
+    assert [stix for stix, _ in posted.failures] == [o["id"] for o in forged]
+    own = {**INDICATOR, **marked, "id": "indicator--9a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"}
+    own["created_by_ref"] = identity_id("JPN")  # its own nation's: as gsomia serves it
+    assert taxii.post_objects(node, sato, _collection(cast, "sato"), [own]).successes == [own["id"]]
