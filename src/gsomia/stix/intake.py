@@ -86,6 +86,25 @@ def _identities(obj: Mapping[str, Any], nations: Iterable[str]) -> frozenset[str
     return frozenset((str(PROJECT_IDENTITY.id), *(identity_id(n) for n in named)))
 
 
+def _claimed_author(obj: Mapping[str, Any], nation: str, nations: Iterable[str]) -> str | None:
+    """Why `obj` may not be taken in if its `created_by_ref` is gsomia's own identity or
+    gsomia's identity of a nation other than `nation` (its UUID in any case)."""
+    ref = obj.get("created_by_ref")
+    if not isinstance(ref, str) or not ref.startswith("identity--"):
+        return None
+    try:
+        named = f"identity--{uuid.UUID(ref.partition('--')[2])}"
+    except ValueError:
+        return None
+    others = frozenset(nations) - {nation}
+    if named not in {str(PROJECT_IDENTITY.id), *(identity_id(n) for n in others)}:
+        return None
+    return (
+        "the object says it was made by gsomia or another nation's government "
+        "(created_by_ref): only its own nation's identity may be named"
+    )
+
+
 def _foreign(obj: Mapping[str, Any], nation: str) -> str | None:
     """Why `obj` is a partner's item, if gsomia's extension says it is."""
     try:
@@ -110,7 +129,9 @@ def take_in(
         return identified
     assert isinstance(obj, dict)  # _identified refuses anything else
     stix_id, item_uuid = identified
-    foreign = _foreign(obj, nation)
+    # gsomia's identities are the node's to give, as its markings are: served, a ref to
+    # another government's resolved to it as author of this nation's item (ADR 0148).
+    foreign = _foreign(obj, nation) or _claimed_author(obj, nation, nations)
     if foreign is not None:
         return Refused(stix_id, foreign)
     fields = (obj.get("extensions") or {}).get(EXTENSION_ID) or {}
