@@ -51,7 +51,8 @@ from bench.medallion_server import Medallion
 from gsomia.devnet import DevNet
 from gsomia.node import sharing
 from gsomia.node.runtime import Node
-from gsomia.node.taxii import collection_id, cursor_of, position_key
+from gsomia.node.taxii import collection_id
+from gsomia.node.taxii_cursor import cursor_of, position_key
 from gsomia.stix.objects import EXTENSION_ID, StixItem, object_of
 from gsomia.store.holdings import HoldingRecord
 

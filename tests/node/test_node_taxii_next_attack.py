@@ -13,7 +13,7 @@ import pytest
 from tests.node.node_fixtures import LAUNCH, Cast
 
 from gsomia.errors import InputError
-from gsomia.node import taxii
+from gsomia.node import taxii, taxii_cursor
 from gsomia.stix.definitions import TAG_BYTES
 
 AGREEMENT = "KOR-JPN-2016"
@@ -53,8 +53,8 @@ def test_a_next_opens_in_its_own_collection_and_api_root_only(
     # The partner's node, were the same collection id asked there: another storage key.
     kor = cast["KOR"]
     assert (
-        taxii.position_key(kor, "sato", found.id).key
-        != taxii.position_key(node, "sato", found.id).key
+        taxii_cursor.position_key(kor, "sato", found.id).key
+        != taxii_cursor.position_key(node, "sato", found.id).key
     )
 
 
@@ -62,7 +62,7 @@ def test_a_next_opens_in_its_own_collection_and_api_root_only(
     "said",
     [
         b"\x00" * (TAG_BYTES + 1) + b"|~||",  # tags not whole
-        b"\x00" * TAG_BYTES * (taxii.MAX_CARRIED + 1) + b"|~||",  # past what a next carries
+        b"\x00" * TAG_BYTES * (taxii_cursor.MAX_CARRIED + 1) + b"|~||",  # past what a next carries
         b"|@|not a time|row",
         b"|@|2026-12-04T00:00:00+00:00",  # a field short
         b"no bars at all",
@@ -78,7 +78,7 @@ def test_the_servers_own_seal_around_what_it_never_writes_is_no_position(
     if said.startswith(b"\x00"):
         tags, _, rest = said.partition(b"|")
         said = _b64(tags).encode() + b"|" + rest
-    sealed = _b64(taxii.position_key(node, sato.name, found.id).seal("next", said))
+    sealed = _b64(taxii_cursor.position_key(node, sato.name, found.id).seal("next", said))
     with pytest.raises(InputError):
         taxii.objects_page(node, sato, found, next_=sealed, limit=1)
 

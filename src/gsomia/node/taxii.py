@@ -14,8 +14,6 @@ kept (`gsomia.stix.intake`), released by an officer or under a standing rule for
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import uuid
 from collections.abc import Iterator, Sequence
@@ -32,17 +30,15 @@ from gsomia.errors import (
     InputError,
     NotFound,
     Unauthenticated,
-    VerificationError,
 )
 from gsomia.node import publish, sharing
 from gsomia.node.paging import BUDGET
 from gsomia.node.runtime import Node
 from gsomia.node.sessions import check_credentials
 from gsomia.node.sharing import Handed
-from gsomia.seal.at_rest import DataKey
+from gsomia.node.taxii_cursor import Cursor, cursor_of, opened, position_key
 from gsomia.stix.definitions import (
     DEFINITION_TYPES,
-    TAG_BYTES,
     Definition,
     definition_of_id,
     definitions_of,
@@ -70,11 +66,9 @@ __all__ = [
     "basic_user",
     "collection",
     "collections",
-    "cursor_of",
     "get_object",
     "item_ids_of",
     "objects_page",
-    "position_key",
     "post_objects",
     "posted_status",
     "stamp",
@@ -174,82 +168,6 @@ def basic_user(node: Node, name: str, password: str, *, source: str = "") -> Use
 # Paging -------------------------------------------------------------------------------------
 
 
-#: The column a `next` is sealed for (`DataKey.seal`), under `position_key`'s key.
-_NEXT = "next"
-#: Definitions a cursor remembers as handed in its session (`TAG_BYTES` each): past it, a
-#: definition not remembered is handed again before its next referrer (the same id and
-#: version, which a tool takes as the same object), rather than a `next` without bound.
-MAX_CARRIED = 200
-
-
-def position_key(node: Node, reader: str, collection: str) -> DataKey:
-    """The key the positions of `reader` (a person's name) in `collection` (its id) are sealed
-    under: one a reader and collection, derived from the node's key, so a `next` opens only
-    for whom it was handed to, there."""
-    return node.vault.metadata_key(f"taxii-next\n{collection}\n{reader}")
-
-
-def cursor_of(
-    key: DataKey,
-    added: datetime | None,
-    row: str = "",
-    handed: frozenset[bytes] = frozenset(),
-    *,
-    since: datetime | None = None,
-) -> str:
-    """The `next` of a page whose last row looked at is (`added`, `row`), after the
-    definitions `handed` in its paging session (ADR 0144), sealed: in the clear it was the id
-    and arrival time of that row, which the reader may have been refused (found by the
-    attack, ADR 0143). With no row gone past yet (the page held only definitions), the
-    position is the start, or after `since` (its added_after)."""
-    tags = _b64(b"".join(sorted(handed)[:MAX_CARRIED]))
-    if added is not None:
-        where = f"@|{added.isoformat()}|{row}"
-    else:
-        where = f"~|{since.isoformat() if since is not None else ''}|"
-    sealed = key.seal(_NEXT, f"{tags}|{where}".encode())
-    return _b64(sealed)
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-@dataclass(frozen=True)
-class _Cursor:
-    after: tuple[datetime, str] | None = None
-    since: datetime | None = None
-    handed: frozenset[bytes] = frozenset()
-
-
-def _uncursor(key: DataKey, text: str) -> _Cursor:
-    """The position and definitions `cursor_of` sealed under `key`; InputError for any other
-    text."""
-    try:
-        opened = key.open(_NEXT, _unb64(text)).decode()
-        carried, kind, moment, row = opened.split("|", 3)
-        tags = _unb64(carried)
-        if len(tags) % TAG_BYTES or len(tags) > MAX_CARRIED * TAG_BYTES:
-            raise ValueError("not tags")
-        after, since = None, None
-        if kind == "@":
-            after = datetime.fromisoformat(moment), row
-        elif moment:
-            since = datetime.fromisoformat(moment)
-    except (binascii.Error, UnicodeDecodeError, ValueError, VerificationError):
-        raise InputError(
-            "`next` is not a position this server handed out",
-            hint="a `next` is yours in its collection only; page again from the start, or "
-            "with added_after",
-        ) from None
-    handed = frozenset(tags[i : i + TAG_BYTES] for i in range(0, len(tags), TAG_BYTES))
-    return _Cursor(after, since, handed)
-
-
 def item_ids_of(node: Node, stix_ids: frozenset[str]) -> list[str]:
     """The item ids a holding of any of `stix_ids` may have: the partner's item id ends in
     the object's UUID (`stix.objects.stix_id`, `stix.intake`), from any nation's."""
@@ -279,7 +197,7 @@ def objects_page(
     read; the definitions before it are in the stream all the same."""
     limit = min(max(1, limit or DEFAULT_LIMIT), MAX_LIMIT)
     sealer = position_key(node, user.name, found.id)
-    cursor = _uncursor(sealer, next_) if next_ else _Cursor()
+    cursor = opened(sealer, next_) if next_ else Cursor()
     after, handed_tags = cursor.after, set(cursor.handed)
     added_after = cursor.since or added_after
     # A definition's id names no item: a match of one reads the collection, not item rows.
