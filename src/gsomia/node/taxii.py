@@ -390,9 +390,12 @@ def _definition_got(
     to it has it, looked for among the first `BUDGET` rows; None if none of them does."""
     reader = sharing.reader_of(node, user)
     after: tuple[datetime, str] | None = None
-    scanned = 0
+    scanned, chunk = 0, 1
     while scanned < BUDGET:
-        want = min(BUDGET - scanned, SCAN_CHUNK)
+        # The first row a reader may see usually refers to the definition: read it alone
+        # first, then chunks doubling to SCAN_CHUNK (a chunk of 100 decoded every row of it).
+        want = min(BUDGET - scanned, chunk)
+        chunk = min(chunk * 2, SCAN_CHUNK)
         with node.reader.connect() as conn:
             rows = holdings.collection_page(
                 conn,
