@@ -1,0 +1,107 @@
+"""A banner is gsomia's to show (ADR 0152): an object a tool posted that names one of gsomia's
+marking-definitions (a lower banner beside the true one, or any other) is served with that
+ref dropped and its item's own banners added; the tool's own markings (TLP, PAP, anything
+not gsomia's) stay as the tool wrote them."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+from stix2validator import ValidationOptions, validate_instance
+from tests.stix.test_stix_objects import INDICATOR, _item, _label
+
+from gsomia.stix.intake import Intake, take_in
+from gsomia.stix.objects import (
+    STIX_MEDIA_TYPE,
+    is_gsomias_marking,
+    marking_named,
+    marking_of,
+    object_of,
+)
+
+STRICT = ValidationOptions(strict=True, version="2.1")
+TLP_RED = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"  # STIX 2.1's own TLP
+LOWER = str(marking_named("UNCLASSIFIED", "KOR v3").id)
+TOOLS_OWN = "marking-definition--" + "5" * 8 + "-5555-4555-8555-" + "5" * 12
+
+
+def _served(posted: dict[str, Any]) -> dict[str, Any]:
+    taken = take_in(posted, "KOR", "군사II급비밀")
+    assert isinstance(taken, Intake), taken
+    item = _item(
+        item_id=f"KOR-{taken.item_uuid}", media_type=STIX_MEDIA_TYPE, content=taken.content
+    )
+    return object_of(item)
+
+
+def _true_banners() -> set[str]:
+    return {str(marking_of(_label()).id), str(marking_of(_label("JPN", "極秘")).id)}
+
+
+def test_a_posted_ref_to_another_of_gsomias_banners_is_dropped_the_tools_own_kept() -> None:
+    posted = {
+        **INDICATOR,
+        "object_marking_refs": [LOWER, TLP_RED, TOOLS_OWN, LOWER.upper()],
+        "granular_markings": [
+            {"marking_ref": LOWER, "selectors": ["description"]},
+            {"marking_ref": TOOLS_OWN, "selectors": ["name"]},
+        ],
+    }
+    served = _served(posted)
+    assert set(served["object_marking_refs"]) == {TLP_RED, TOOLS_OWN} | _true_banners()
+    assert served["granular_markings"] == [{"marking_ref": TOOLS_OWN, "selectors": ["name"]}]
+    result = validate_instance(served, STRICT)
+    assert result.is_valid, [str(e) for e in result.errors]
+
+
+def test_granular_markings_all_of_gsomias_leave_none() -> None:
+    granular = [{"marking_ref": LOWER, "selectors": ["description"]}]
+    served = _served({**INDICATOR, "granular_markings": granular})
+    assert "granular_markings" not in served
+    assert set(served["object_marking_refs"]) == _true_banners()
+
+
+def test_refs_that_are_not_a_list_of_ids_are_not_served_as_markings() -> None:
+    served = _served({**INDICATOR, "object_marking_refs": LOWER})  # a string, not a list
+    assert set(served["object_marking_refs"]) == _true_banners()
+
+
+@given(banner=st.text(min_size=1, max_size=40), policy=st.text(min_size=1, max_size=20))
+def test_every_marking_gsomia_makes_is_known_as_gsomias_and_a_uuid4(
+    banner: str, policy: str
+) -> None:
+    marking = str(marking_named(banner, policy).id)
+    assert is_gsomias_marking(marking)
+    assert is_gsomias_marking(marking.upper())
+    assert uuid.UUID(marking.partition("--")[2]).version == 4
+
+
+@given(st.uuids(version=4))
+def test_a_tools_random_marking_is_not_gsomias(drawn: uuid.UUID) -> None:
+    # Its last six bytes are "gsomia" once in 2**48 draws.
+    assert not is_gsomias_marking(f"marking-definition--{drawn}")
+
+
+def test_ids_of_other_kinds_or_not_ids_are_not_gsomias_markings() -> None:
+    tail = LOWER.partition("--")[2]
+    others = (f"identity--{tail}", tail, "marking-definition--", "marking-definition--x", None, 7)
+    for ref in others:
+        assert not is_gsomias_marking(ref)
+
+
+def test_taken_in_the_object_is_kept_without_gsomias_markings() -> None:
+    posted = {
+        **INDICATOR,
+        "object_marking_refs": [LOWER, TOOLS_OWN],
+        "granular_markings": [{"marking_ref": LOWER, "selectors": ["name"]}],
+    }
+    taken = take_in(posted, "KOR", "군사II급비밀")
+    assert isinstance(taken, Intake)
+    kept = json.loads(taken.content)
+    assert kept["object_marking_refs"] == [TOOLS_OWN]
+    assert "granular_markings" not in kept
+    assert posted["object_marking_refs"] == [LOWER, TOOLS_OWN]  # the caller's object unchanged
