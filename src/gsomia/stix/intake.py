@@ -21,7 +21,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from gsomia.labels import canonical_json
-from gsomia.stix.objects import EXTENSION_ID, PROJECT_IDENTITY, identity_id, labels_of
+from gsomia.stix.objects import (
+    EXTENSION_ID,
+    PROJECT_IDENTITY,
+    identity_id,
+    labels_of,
+    without_gsomias_markings,
+)
 
 __all__ = ["MAX_OBJECT_BYTES", "Intake", "Refused", "take_in"]
 
@@ -154,9 +160,9 @@ def take_in(
 
 
 def _content(obj: Mapping[str, Any]) -> bytes:
-    """The object as stored: without gsomia's extension (it is added again, from the item's
-    own labels, whenever the item is served)."""
-    kept = dict(obj)
+    """The object as stored: without gsomia's extension and markings (added again, from the
+    item's own labels, whenever the item is served)."""
+    kept = without_gsomias_markings(obj)
     extensions = {k: v for k, v in (obj.get("extensions") or {}).items() if k != EXTENSION_ID}
     if extensions:
         kept["extensions"] = extensions

@@ -15,6 +15,10 @@ is served as that object, its id kept, with the extension and the markings added
 Pure: ids are derived, never drawn: the item id's own UUID, or `_derived` (a name hashed as
 UUIDv5 does, under `NAMESPACE`, then marked version 4, since STIX 2.1 requires its SDO ids to
 be UUIDv4 and strict validation refuses anything else; the bits are as unguessable as v5's).
+A marking-definition's id also ends with `MARKING_TAG` (ADR 0152): a banner is gsomia's to
+show, and an object a tool posted may name one its item does not carry (a lower banner beside
+the true one); served, every ref to a marking of gsomia's is dropped before the item's own are
+added, and only an id that says whose it is can be told from a tool's own marking.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from gsomia.labels.media import essence
 __all__ = [
     "EXTENSION",
     "EXTENSION_ID",
+    "MARKING_TAG",
     "NAMESPACE",
     "PROJECT_IDENTITY",
     "STIX_MEDIA_TYPE",
@@ -46,6 +51,7 @@ __all__ = [
     "definitions",
     "identity_id",
     "identity_of",
+    "is_gsomias_marking",
     "labels_of",
     "marking_named",
     "marking_of",
@@ -53,6 +59,7 @@ __all__ = [
     "serialised",
     "statement_of",
     "stix_id",
+    "without_gsomias_markings",
 ]
 
 #: The namespace of every id gsomia derives (a fixed UUIDv4, chosen once).
@@ -66,6 +73,31 @@ DEFINED = datetime(2016, 11, 23, tzinfo=UTC)
 def _derived(name: str) -> str:
     """A stable UUID for `name`: its UUIDv5 under `NAMESPACE`, marked version 4 (see above)."""
     return str(uuid.UUID(bytes=uuid.uuid5(NAMESPACE, name).bytes, version=4))
+
+
+#: The last six bytes of every marking-definition id gsomia makes ("gsomia" in ASCII): 74
+#: hashed bits stay, and a tool's random UUIDv4 ends so once in 2**48. The last, since a
+#: TAXII `next` names a definition by its first bytes (`stix.definitions.tag`).
+MARKING_TAG = b"gsomia"
+
+
+def _marking_id(name: str) -> str:
+    derived = uuid.uuid5(NAMESPACE, name).bytes
+    tagged = uuid.UUID(bytes=derived[: -len(MARKING_TAG)] + MARKING_TAG, version=4)
+    return f"marking-definition--{tagged}"
+
+
+def is_gsomias_marking(ref: object) -> bool:
+    """Whether `ref` names a marking-definition of gsomia's (any case: tools differ)."""
+    if not isinstance(ref, str):
+        return False
+    kind, _, rest = ref.partition("--")
+    if kind.lower() != "marking-definition":
+        return False
+    try:
+        return uuid.UUID(rest).bytes.endswith(MARKING_TAG)
+    except ValueError:
+        return False
 
 
 _PROJECT = "identity--" + _derived("gsomia")
@@ -167,7 +199,7 @@ def statement_of(label: Mapping[str, Any]) -> tuple[str, str]:
 def marking_named(banner: str, policy: str) -> stix2.MarkingDefinition:
     """The marking-definition of the banner `banner` of `policy`."""
     return stix2.MarkingDefinition(
-        id="marking-definition--" + _derived(f"{policy}\n{banner}"),
+        id=_marking_id(f"{policy}\n{banner}"),
         created=DEFINED,
         created_by_ref=_PROJECT,
         name=f"{banner} ({policy})",
@@ -287,13 +319,42 @@ def _one_object(content: bytes) -> dict[str, Any] | None:
 
 
 def _carried(item: StixItem, carried: dict[str, Any]) -> dict[str, Any]:
-    """The STIX object the item's content is (`carried`), its id kept, with both labels added."""
+    """The STIX object the item's content is (`carried`), its id kept, with both labels added
+    after the tool's own markings (any of gsomia's it named dropped: ADR 0152)."""
+    carried = without_gsomias_markings(carried)
     extensions = dict(carried.get("extensions") or {})
     extensions[EXTENSION_ID] = _extension(item, inline_content=True)
-    marks = [*carried.get("object_marking_refs", ()), *_markings(item)]
     carried["extensions"] = extensions
+    marks = [*carried.get("object_marking_refs", ()), *_markings(item)]
     carried["object_marking_refs"] = list(dict.fromkeys(marks))
     return carried
+
+
+def without_gsomias_markings(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """`obj` naming only its tool's own markings: a banner is the node's to show, from an
+    item's labels, and a ref to one of gsomia's beside them (a lower banner beside the true
+    one) is dropped, in `object_marking_refs` and in `granular_markings` (ADR 0152). Refs
+    that are not ids (a string where a list belongs) are no marking either."""
+    kept = dict(obj)
+    own = obj.get("object_marking_refs")
+    refs = [r for r in own if isinstance(r, str)] if isinstance(own, list) else []
+    refs = [ref for ref in refs if not is_gsomias_marking(ref)]
+    if refs:
+        kept["object_marking_refs"] = refs
+    else:
+        kept.pop("object_marking_refs", None)
+    granular = obj.get("granular_markings")
+    if isinstance(granular, list):
+        rest = [
+            marking
+            for marking in granular
+            if not (isinstance(marking, dict) and is_gsomias_marking(marking.get("marking_ref")))
+        ]
+        if rest:
+            kept["granular_markings"] = rest
+        else:
+            kept.pop("granular_markings", None)
+    return kept
 
 
 def definitions(items: Iterable[StixItem]) -> list[dict[str, Any]]:
