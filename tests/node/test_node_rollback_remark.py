@@ -28,7 +28,8 @@ from gsomia.node import read
 from gsomia.node.control.copies import make_copies
 from gsomia.node.control.notices import reclassify
 from gsomia.store import copies as stored_copies
-from gsomia.store.tables import cases, copies, holdings, row_versions
+from gsomia.store import items as stored_items
+from gsomia.store.tables import cases, copies, holdings, items, row_versions
 
 runner = CliRunner()
 
@@ -138,4 +139,27 @@ def test_a_case_put_back_from_before_its_last_step_with_its_witness_is_named_by_
     result = _verify(tmp_path, "kor")
     assert isinstance(result.exception, StoreDamaged), result.output
     said = result.exception.message
-    assert f"case {notice_id} (status open, logged acknowledged; version 0, logged 1)" in said
+    said_of_case = "status awaiting acknowledgements, logged acknowledged; version 0, logged 1"
+    assert f"case {notice_id} ({said_of_case})" in said
+
+
+def test_the_originators_item_put_back_from_before_its_upgrade_is_named_by_verify(
+    cast: Cast, tmp_path: Path
+) -> None:
+    """The originator's own item is not versioned: its row of before, put back whole, opens as
+    it did (its label sealed under its data key), and every read takes the lower marking.
+    The log's `reclassify` says the marking it set: verify names the item."""
+    kor = cast["KOR"]
+    item_id = cast.publish("KOR", "kim", level="군사III급비밀", releasable_to=("JPN",))
+    before = _row(cast, "KOR", items, item_id)
+    reclassify(kor, cast.user("KOR", "park"), item_id, change="upgrade", level="군사II급비밀")
+    assert _verify(tmp_path, "kor").exit_code == 0, _verify(tmp_path, "kor").output
+    _put_back(cast, "KOR", items, before)
+    with kor.engine.connect() as conn:
+        kept = stored_items.get(conn, item_id, kor.vault)
+    assert kept is not None
+    assert kept.level == "군사III급비밀"  # every read takes it: the hole
+    result = _verify(tmp_path, "kor")
+    assert isinstance(result.exception, StoreDamaged), result.output
+    said = f"item {item_id} (marked 군사III급비밀, logged 군사II급비밀)"
+    assert said in result.exception.message

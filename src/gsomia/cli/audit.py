@@ -52,6 +52,7 @@ def verify(home: HomeOpt) -> None:
         f"cosigned      {cosigned}",
         f"access_log    {listed}",
         f"disposals     {report.disposed} the log records, each still disposed of",
+        f"re-markings   {report.kept} rows the log records, each as it records them",
     ]
     console.print(Panel.fit("\n".join(lines), title="[green]log verified[/]", border_style="green"))
 

@@ -338,6 +338,99 @@ def people_against_log(
     return named
 
 
+#: The body member by which an entry says what a row stood at once the decision was applied
+#: (ADR 0151): `{"kind", "id"}` and each of `KEPT_FIELDS` the row's kind keeps, in clear. A
+#: re-marking says its holding's marking and version, each copy's and the item's marking; a
+#: case's step says the case's status and version.
+KEPT_AS = "kept_as"
+#: What a row kept as the log says: its marking (holdings, copies, items: the clear level
+#: column the lists and the read decision take), a case's status, and the version its
+#: witness says (holdings and cases, ADR 0146).
+KEPT_FIELDS = ("marking", "status", "version")
+#: The kinds of row an entry may say it kept.
+KEPT_KINDS = ("holding", "copy", "item", "case")
+
+#: The events no decision names: a case's step (`case_event`), filed as what the case is about.
+_CASE_FILING: Mapping[str, EventKind] = MappingProxyType(
+    {
+        "consent": EventKind.CONSENT,
+        "compromise": EventKind.COMPROMISE,
+        "notice": EventKind.CLASSIFICATION_CHANGE,
+    }
+)
+
+
+def kept_as(kind: str, subject_id: str, **said: str | int) -> dict[str, Any]:
+    """The details member of an entry saying the row `kind` `subject_id` now stands at `said`
+    (`KEPT_FIELDS` only): the log's word that `audit verify` holds the row to."""
+    if kind not in KEPT_KINDS or not set(said) <= set(KEPT_FIELDS):
+        raise UndeclaredAction(f"no row of kind {kind!r} keeps {sorted(said)} in the log")
+    return {KEPT_AS: {"kind": kind, "id": subject_id, **said}}
+
+
+def case_event(
+    case_id: str, case_kind: str, *, status: str, version: int, now: datetime
+) -> LogEvent:
+    """The event of a case's step: the status and version its row now stands at, so that a
+    row put back from before the step with its witness is named by `verify` (ADR 0151). Not
+    listed: the step's own decision is (each workflow logs it)."""
+    kind = _CASE_FILING.get(case_kind, EventKind.DECISION)
+    body = {"action": "case_step", **kept_as("case", case_id, status=status, version=version)}
+    return LogEvent(kind, now, "node", (case_id,), body)
+
+
+def rows_logged(events: Iterable[LogEvent]) -> dict[tuple[str, str], dict[str, str | int]]:
+    """Each row an allowed entry (or a case's step) says it kept, by (kind, id), with the log's
+    last word on each of its fields: the witness of a holding, copy, item or case put back
+    from before a re-marking or a step together with its `row_versions` witness, which the
+    seals then agree with (left by ADR 0146 and 0148; ADR 0151)."""
+    rows: dict[tuple[str, str], dict[str, str | int]] = {}
+    for event in events:
+        said = event.body.get(KEPT_AS)
+        if not isinstance(said, Mapping) or event.body.get("allowed", True) is not True:
+            continue
+        kind, subject_id = said.get("kind"), said.get("id")
+        if kind not in KEPT_KINDS or not isinstance(subject_id, str):
+            continue
+        fields = {k: v for k, v in said.items() if k in KEPT_FIELDS and isinstance(v, str | int)}
+        rows.setdefault((kind, subject_id), {}).update(fields)
+    return rows
+
+
+#: How `rows_against_log` names each field.
+_SAID = {"marking": "marked", "status": "status", "version": "version"}
+
+
+def rows_against_log(
+    logged: Mapping[tuple[str, str], Mapping[str, str | int]],
+    kept: Mapping[tuple[str, str], Mapping[str, str | int]],
+) -> list[str]:
+    """Each row whose clear marking or status (`kept`, as the writer left it) is not the
+    log's last word, or whose witnessed version is lower (missing is 0), as "kind id (marked
+    秘, logged 極秘; version 0, logged 1)", or "(kept nowhere)", by kind and id. A higher
+    version is no contradiction: a holding's version also moves with changes the log does
+    not version (an approval, a copy counted), and a witness ahead of its row's seal is what
+    every read refuses."""
+    named = []
+    for key in sorted(logged):
+        said, row = logged[key], kept.get(key)
+        if row is None:
+            named.append(f"{key[0]} {key[1]} (kept nowhere)")
+            continue
+        differ = []
+        for field_name in KEPT_FIELDS:
+            value = said.get(field_name)
+            if value is None or field_name not in row:
+                continue
+            found = row[field_name]
+            lower = isinstance(value, int) and int(found) < value
+            if lower or (isinstance(value, str) and str(found) != value):
+                differ.append(f"{_SAID[field_name]} {found}, logged {value}")
+        if differ:
+            named.append(f"{key[0]} {key[1]} ({'; '.join(differ)})")
+    return named
+
+
 def admin_event(
     kind: EventKind, *, actor: str, action: str, subject: str, now: datetime, **details: str
 ) -> LogEvent:

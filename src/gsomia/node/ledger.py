@@ -27,18 +27,29 @@ from gsomia.ledger.note_keys import CallableSigner, CosignatureV1Signer, Ed25519
 from gsomia.ledger.policy import LogPolicy
 from gsomia.node.audit import (
     DISPOSING,
+    KEPT_AS,
     MAKING_COPIES,
     PERSON_FIELDS,
     copies_logged,
     disposals_logged,
     people_against_log,
     people_logged,
+    rows_against_log,
+    rows_logged,
     shown,
     unstored,
 )
 from gsomia.node.audit_rows import check_listing
 from gsomia.seal import IdentityCard, NodeKeys, node_note_key
-from gsomia.store import access_log, checkpoints, copies, disposals, holdings, people_columns
+from gsomia.store import (
+    access_log,
+    checkpoints,
+    copies,
+    disposals,
+    holdings,
+    kept_rows,
+    people_columns,
+)
 from gsomia.store.merkle_log import MerkleLog, leaf_rows
 
 
@@ -176,6 +187,36 @@ def verify_people(conn: Connection) -> int:
             "person's row put back from before a change is never read as current",
         )
     return len(logged)
+
+
+def verify_kept(conn: Connection) -> int:
+    """Check every holding, copy, item and case the (already verified) log says it re-marked
+    or stepped against its row: StoreDamaged naming each whose clear marking or status is not
+    the log's last word on it, whose witnessed version is lower than the log's (missing is
+    0), or that is stored nowhere: a row put back from before with its `row_versions` witness
+    deleted or set back, which every seal and witness then agree with (left by ADR 0146 and
+    0148; ADR 0151). Read raw, as the writer left them. How many rows were compared."""
+    entries = (entry for _, entry, _, _ in leaf_rows(conn))
+    logged = rows_logged(LogEvent.decode(e) for e in entries if may_keep(e))
+    named = rows_against_log(logged, kept_rows.as_kept(conn, logged))
+    if named:
+        raise StoreDamaged(
+            "the verified log records re-markings and cases otherwise than the database keeps "
+            f"them: {', '.join(named)}",
+            hint="restore the database from a backup taken after the last re-marking or step; "
+            "a row put back from before one is never read as current",
+        )
+    return len(logged)
+
+
+#: The bytes every entry that says what a row was kept as holds (as `_DISPOSING` below).
+_KEPT = f'"{KEPT_AS}":{{'.encode()
+
+
+def may_keep(entry: bytes) -> bool:
+    """Whether a log entry's bytes may say what a row was kept as: False only for one that
+    does not."""
+    return _KEPT in entry
 
 
 #: The bytes every entry about a person's registration, change, disabling or removal holds

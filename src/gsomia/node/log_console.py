@@ -24,7 +24,13 @@ from gsomia.node.audit_rows import AlteredAccessLog
 from gsomia.node.cosigned_file import check_extends
 from gsomia.node.database import open_database
 from gsomia.node.home import CARD, retired_cards
-from gsomia.node.ledger import verify_disposals, verify_listing, verify_log, verify_people
+from gsomia.node.ledger import (
+    verify_disposals,
+    verify_kept,
+    verify_listing,
+    verify_log,
+    verify_people,
+)
 from gsomia.seal import IdentityCard, parse_card
 from gsomia.store.ledger import LogStatus, SqlLog
 from gsomia.store.peers import pinned_cards
@@ -64,6 +70,7 @@ class VerifiedLog:
     listed: int  # access_log rows proved against their entries
     unproved: int  # access_log rows from before rows named their entry
     disposed: int = 0  # holdings and copies it records disposed of, each still disposed of
+    kept: int = 0  # holdings, copies, items and cases it records re-marked or stepped, each so
 
 
 def verify(home: Path) -> VerifiedLog:
@@ -72,7 +79,9 @@ def verify(home: Path) -> VerifiedLog:
     the cosigned checkpoint kept in the home (`RolledBackLog`); then every
     `access_log` row against its entry (`AlteredAccessLog` naming the first that differs);
     then that every holding and copy it records disposed of is still (`StoreDamaged` naming
-    each put back from before, ADR 0139)."""
+    each put back from before, ADR 0139), every person as it records them (ADR 0148), and
+    every re-marked holding, copy and item and every case at its last logged marking,
+    status and version (ADR 0151)."""
     with open_database(home, migrated=False) as db, db.reader.connect() as conn:
         card = home_card(home)
         origin = log_origin(card)
@@ -85,8 +94,17 @@ def verify(home: Path) -> VerifiedLog:
         listed, unproved = verify_listing(conn)
         disposed = verify_disposals(conn)
         verify_people(conn)
+        kept = verify_kept(conn)
     return VerifiedLog(
-        origin, report.size, report.root, report.checkpoints, cosigned, listed, unproved, disposed
+        origin,
+        report.size,
+        report.root,
+        report.checkpoints,
+        cosigned,
+        listed,
+        unproved,
+        disposed,
+        kept,
     )
 
 

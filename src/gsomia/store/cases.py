@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import Connection, Row, RowMapping, select, update
@@ -230,6 +230,13 @@ def insert(
     )
 
 
+class Saved(NamedTuple):
+    """A case saved: its kind and the version it now has."""
+
+    kind: str
+    version: int
+
+
 def save(
     conn: Connection,
     case_id: str,
@@ -238,13 +245,14 @@ def save(
     now: datetime,
     *,
     keys: NodeKeys,
-) -> None:
+) -> Saved | None:
     """Write a case's new status and document, sealed as `insert` seals it. The case as
     stored is opened first: a writer's change to its columns is StoreDamaged here, never
-    sealed as the node's (ADR 0134). Its version advances (ADR 0146)."""
+    sealed as the node's (ADR 0134). Its version advances (ADR 0146). Its kind and new
+    version, for the log (ADR 0151)."""
     row = conn.execute(select(cases).where(cases.c.id == case_id)).first()
     if row is None:
-        return  # no such case: nothing to save, as the UPDATE it was found nothing
+        return None  # no such case: nothing to save, as the UPDATE it was found nothing
     version = row_versions.version_of(conn, row_versions.CASE, case_id)
     was = _opened(keys, row, version)
     version = row_versions.advance(conn, row_versions.CASE, case_id, version)
@@ -265,6 +273,7 @@ def save(
         .where(cases.c.id == case_id)
         .values(status=status, document=sealed, updated_at=now)
     )
+    return Saved(was.kind, version)
 
 
 def add_step(

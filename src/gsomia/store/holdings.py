@@ -846,11 +846,12 @@ def remark(
     original_label: Mapping[str, Any],
     binding: str | None,
     vault: Vault,
-) -> None:
+) -> int:
     """Re-mark the holding as the originator's classification notice says (R14), its labels
     sealed as they were stored (in clear only on a row from before). The STIX object it kept
     carries the old labels: it is dropped, and rebuilt from the envelope when read. The row's
-    version advances with its terms (`_decide`): its row of before, put back, is damage."""
+    version advances with its terms (`_decide`): its row of before, put back, is damage. The
+    version it now has, for the log (ADR 0151)."""
     _decide(conn, holding_id, vault)
     title = conn.execute(select(holdings.c.title).where(holdings.c.id == holding_id)).scalar()
     labels: dict[str, Any] = {
@@ -866,6 +867,7 @@ def remark(
         .where(holdings.c.id == holding_id)
         .values(local_level=local_level, binding=binding, stix=None, **labels)
     )
+    return row_versions.version_of(conn, row_versions.HOLDING, holding_id)
 
 
 # Treaty values ------------------------------------------------------------------------------

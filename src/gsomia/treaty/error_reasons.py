@@ -547,6 +547,10 @@ ERROR_REASONS: dict[str, str] = {
     "log_people_contradicted": (
         "the verified log records people otherwise than the database keeps them: {subjects}"
     ),
+    "log_remarkings_contradicted": (
+        "the verified log records re-markings and cases otherwise than the database keeps "
+        "them: {subjects}"
+    ),
     "holding_marking_altered": "holding {holding}'s marking '{marking}' is not its sealed label's",
     "holding_purpose_altered": "holding {holding}'s purpose '{purpose}' is not its sealed label's",
     "holding_in_clear": (

@@ -14,15 +14,37 @@ from typing import Any
 from sqlalchemy import Connection
 
 from gsomia.errors import NotFound
+from gsomia.node import audit
 from gsomia.node.control.settlement import Answered
 from gsomia.seal import NodeKeys
 from gsomia.store import cases
-from gsomia.store.cases import all_of, find, insert, save, steps
+from gsomia.store.cases import all_of, find, insert, steps
 
 __all__ = ["all_of", "awaiting", "find", "insert", "iso", "load", "parse", "save", "step", "steps"]
 
 #: Recording an act of a case (the name workflows read best).
 step = cases.add_step
+
+
+def save(
+    conn: Connection,
+    case_id: str,
+    status: str,
+    document: Mapping[str, Any],
+    now: datetime,
+    *,
+    keys: NodeKeys,
+) -> None:
+    """Write a case's new status and document (`cases.save`), and log the status and version
+    its row now stands at, in the same transaction: its witness lies in the same database as
+    the row, and a writer who puts both back from before the step is named by `audit verify`
+    against the log (ADR 0151)."""
+    saved = cases.save(conn, case_id, status, document, now, keys=keys)
+    if saved is None:
+        return
+    event = audit.case_event(case_id, saved.kind, status=status, version=saved.version, now=now)
+    audit.record_all(conn, [], now, also=[event])
+
 
 #: Where a user finds the cases of a kind that has no `gsomia KIND list` of its own.
 _LISTED_BY = {"onward": "`gsomia item custody ITEM` shows an item's onward releases"}

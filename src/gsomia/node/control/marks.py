@@ -104,14 +104,17 @@ def _copy_rows(
     return found
 
 
-def remark_own_copies(conn: Connection, node: Node, before: Item, after: Level | None) -> list[str]:
-    """The originator's own copies and derivatives of its item follow its new marking."""
+def remark_own_copies(
+    conn: Connection, node: Node, before: Item, after: Level | None
+) -> dict[str, str]:
+    """The originator's own copies and derivatives of its item follow its new marking; the
+    marking of each, by id."""
     marking = after.native if after is not None else DECLASSIFIED
     own = Holding(before.id, before, node.nation, before.level)
     current = (
         Holding(before.id, replace(before, level=after), node.nation, after) if after else None
     )
-    changed = []
+    changed: dict[str, str] = {}
     for row in _copy_rows(conn, before.id, before.id, node.vault):
         if row["kind"] == "derivative":
             level = _derivative_level(conn, node, row, own, current)
@@ -121,7 +124,7 @@ def remark_own_copies(conn: Connection, node: Node, before: Item, after: Level |
             continue
         label = _relabel_any(row["label"], {before.level.native: marking, row["level"]: level})
         copies.remark(conn, row["id"], level, label, node.vault)
-        changed.append(row["id"])
+        changed[row["id"]] = level
     return changed
 
 
@@ -133,10 +136,11 @@ def remark_copies(
     after: Holding | None,
     original: str,
     local: str,
-) -> list[str]:
-    """Re-mark every copy, translation and derivative of the holding (R14); their ids."""
+) -> dict[str, str]:
+    """Re-mark every copy, translation and derivative of the holding (R14); the marking of
+    each, by id."""
     mapping = {before.item.level.native: original, before.level.native: local}
-    changed: list[str] = []
+    changed: dict[str, str] = {}
     for row in _copy_rows(conn, before.item.id, before.id, node.vault):
         if row["kind"] == "derivative":
             level = _derivative_level(conn, node, row, before, after)
@@ -156,7 +160,7 @@ def remark_copies(
         mapping_row = {**mapping, row["level"]: level}
         label = _relabel_any(row["label"], mapping_row)
         copies.remark(conn, row["id"], level, label, node.vault)
-        changed.append(row["id"])
+        changed[row["id"]] = level
     return changed
 
 

@@ -55,12 +55,14 @@ class Incoming:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a handler decided about a message: the decision to log, on what subject, and any
-    further fields for the signed answer."""
+    """What a handler decided about a message: the decision to log, on what subject, any
+    further fields for the signed answer, and any the log records beside the decision (what a
+    re-marking left its holding at, ADR 0151)."""
 
     decision: Decision
     subject: str
     answer: Mapping[str, Any] = field(default_factory=dict)
+    logged: Mapping[str, Any] = field(default_factory=dict)
 
 
 #: A handler applies a verified message in the caller's transaction, or raises an `Error`
@@ -167,6 +169,7 @@ def _receive_one(
                 outcome.subject,
                 outcome.decision,
                 also=(message.id,),
+                details=outcome.logged,
             )
             audit.record_all(conn, [entry], now)
             return accepted

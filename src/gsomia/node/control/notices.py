@@ -117,12 +117,30 @@ def reclassify(
         _open_case(
             conn, node, officer, notice, document=document, sent=sent, remarked=remarked, now=now
         )
-        details = {"previous": notice.previous.native, "level": marking, "holders": sent.holders}
+        details = {
+            "previous": notice.previous.native,
+            "level": marking,
+            "holders": sent.holders,
+            **audit.kept_as("item", item_id, marking=marking),
+        }
+        # Each own copy's marking is logged as a holder's are (`remarking`): verify holds it.
+        copies_followed = [
+            audit.Entry(
+                officer.name,
+                "remark",
+                copy_id,
+                Decision.allow(f"{copy_id} follows {item_id}: {level}", ARTICLE, "R14"),
+                (notice.id,),
+                audit.kept_as("copy", copy_id, marking=level),
+            )
+            for copy_id, level in remarked.items()
+        ]
         audit.record_all(
             conn,
             [
                 audit.Entry(officer.name, Action.CHANGE_CLASSIFICATION.value, item_id, allowed),
                 audit.Entry(officer.name, "reclassify", item_id, decision, (notice.id,), details),
+                *copies_followed,
             ],
             now,
         )
@@ -138,7 +156,7 @@ def _open_case(
     *,
     document: dict[str, Any],
     sent: Addressed,
-    remarked: list[str],
+    remarked: dict[str, str],
     now: datetime,
 ) -> None:
     """The notice's case: every holder outstanding until it acknowledges, done if none."""
@@ -151,7 +169,7 @@ def _open_case(
         "outstanding": holders,
         "messages": sent.messages,
         "unreachable": sent.unreachable,
-        "copies": remarked,
+        "copies": list(remarked),
     }
     casebook.insert(
         conn,

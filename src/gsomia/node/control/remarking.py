@@ -183,8 +183,9 @@ def _on_notice(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
             copy_id,
             Decision.allow(f"{copy_id} follows {row.id}: {applied.local}", ARTICLE, "R14"),
             (notice.id,),
+            audit.kept_as("copy", copy_id, marking=level),
         )
-        for copy_id in applied.copies
+        for copy_id, level in applied.copies.items()
     ]
     audit.record_all(conn, entries, now)
     wake(node, Precedence.IMMEDIATE)  # the worker also finds it on its next look
@@ -192,19 +193,22 @@ def _on_notice(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
         decision,
         row.id,
         {"notice": notice.id, "holding": row.id, "level": ack.level, "marked": applied.local},
+        audit.kept_as("holding", row.id, marking=applied.local, version=applied.version),
     )
 
 
 @dataclass(frozen=True)
 class _Applied:
-    """A notice applied to a holding: the notice, the holding before, its new local marking,
-    and the copies, translations and derivatives re-marked with it."""
+    """A notice applied to a holding: the notice, the holding before, its new local marking
+    and version, and the copies, translations and derivatives re-marked with it (each one's
+    marking, by id)."""
 
     notice: ClassificationNotice
     holding_id: str
     before: Holding
     local: str
-    copies: list[str]
+    copies: dict[str, str]
+    version: int
 
 
 def _remark(  # noqa: PLR0917 - the notice, the holding as stored and as the treaty sees it
@@ -220,7 +224,7 @@ def _remark(  # noqa: PLR0917 - the notice, the holding as stored and as the tre
     original = notice.new_level.native if notice.new_level is not None else DECLASSIFIED
     local = remarking.level.native if remarking.level is not None else DECLASSIFIED
     original_label = relabel(row.original_label, original)
-    holdings.remark(
+    version = holdings.remark(
         conn,
         row.id,
         local_level=local,
@@ -232,7 +236,7 @@ def _remark(  # noqa: PLR0917 - the notice, the holding as stored and as the tre
     remarked = remark_copies(
         conn, node, before=holding, after=remarking.holding, original=original, local=local
     )
-    return _Applied(notice, row.id, holding, local, remarked)
+    return _Applied(notice, row.id, holding, local, remarked, version)
 
 
 def _keep_case(
@@ -257,7 +261,7 @@ def _keep_case(
         "local_previous": applied.before.level.native,
         "local_level": applied.local,
         "via": via_ids,
-        "copies": applied.copies,
+        "copies": list(applied.copies),
     }
     casebook.insert(
         conn,
