@@ -18,6 +18,7 @@ from tests.api.api_fixtures import Site
 from tests.node.node_fixtures import LAUNCH
 
 from gsomia.api import taxii as taxii_api
+from gsomia.app.http_parsing import MAX_HEAD
 from gsomia.node import taxii, tokens
 from gsomia.node import taxii as node_taxii
 from gsomia.node.users import set_password
@@ -143,7 +144,7 @@ def test_every_taxii_route_refuses_a_request_without_valid_credentials(
 
 
 @pytest.mark.parametrize("authorization", [None, "Bearer gsm_wrong", "Basic c3V6dWtpOndyb25n"])
-@pytest.mark.parametrize("content", [b"", b"{}"])
+@pytest.mark.parametrize("content", [b"", b"{}", b"not json"])
 def test_a_post_without_a_body_is_refused_for_its_credentials_not_its_body(
     site: Site, authorization: str | None, content: bytes
 ) -> None:
@@ -159,3 +160,44 @@ def test_a_post_without_a_body_is_refused_for_its_credentials_not_its_body(
         headers["Content-Length"] = "0"
     answer = api.post(_objects_url(site), headers=headers, content=content)
     assert answer.status_code in {401, 403}, answer.text
+
+
+def _hops(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Thread hops counted by who took them: the gate's credential check, the route's work."""
+    from gsomia.app import admission  # noqa: PLC0415 - patched here alone
+
+    hops = {"gate": 0, "route": 0}
+    for module, who in ((admission, "gate"), (taxii_api, "route")):
+        real = module.run_in_threadpool
+
+        async def counted(*args: Any, _real: Any = real, _who: str = who, **kwargs: Any) -> Any:
+            hops[_who] += 1
+            return await _real(*args, **kwargs)
+
+        monkeypatch.setattr(module, "run_in_threadpool", counted)
+    return hops
+
+
+@pytest.mark.parametrize(
+    ("padding", "gate_hops"),
+    [(0, 0), (MAX_HEAD, 1)],  # a body no longer than a head; one longer
+)
+def test_a_small_post_is_one_thread_hop_and_a_larger_one_is_asked_before_it_is_read(
+    site: Site, monkeypatch: pytest.MonkeyPatch, padding: int, gate_hops: int
+) -> None:
+    # ADR 0149: a body no longer than a request head is read unasked and its credentials asked
+    # in the route's thread; a larger one is still asked for at the gate, before it is read.
+    api, url = site.clients["JPN"], _objects_url(site)
+    body = _envelope(20 + gate_hops) + " " * padding
+    assert (len(body) <= MAX_HEAD) is (gate_hops == 0)
+    hops = _hops(monkeypatch)
+    headers = {**site.auth("suzuki"), "Content-Type": TAXII}
+    answer = api.post(url, content=body, headers=headers)
+    assert answer.status_code == 202, answer.text
+    assert hops == {"gate": gate_hops, "route": 1}
+    # Wrong credentials: the larger body is refused at the gate, the route never runs.
+    hops.update(gate=0, route=0)
+    wrong = {"Authorization": "Bearer gsm_wrong", "Content-Type": TAXII}
+    answer = api.post(url, content=body, headers=wrong)
+    assert answer.status_code == 401, answer.text
+    assert hops == {"gate": gate_hops, "route": 1 - gate_hops}
