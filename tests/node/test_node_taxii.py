@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import Connection, event
 from tests.node.node_fixtures import LAUNCH, Cast
 
 from gsomia.errors import InputError, NotFound
@@ -227,6 +228,33 @@ def test_posted_objects_go_out_at_once_under_a_standing_rule_for_their_feed(
     assert record.state == "released"
     assert record.released_by is not None
     assert "tanaka" in record.released_by
+
+
+def test_a_post_reads_on_one_connection_and_writes_in_one_transaction(cast: Cast) -> None:
+    # ADR 0149: what intake asks (taken in already? a partner's item held here?) and what
+    # publishing reads (communities, the feed's standing rules) share one read connection.
+    node = cast.nodes["JPN"]
+    begun: list[bool] = []
+
+    def counted(conn: Connection) -> None:
+        begun.append(bool(conn.get_execution_options().get("gsomia_read_only")))
+
+    fresh = {
+        **INDICATOR,
+        "id": "indicator--6d2f0b45-8c3e-4f70-9bac-1d2e3f4a5b6c",
+        "extensions": {EXTENSION_ID: {"classification": "秘"}},
+    }
+    found, sato = _collection(cast, "sato"), cast.user("JPN", "sato")
+    event.listen(node.engine, "begin", counted)
+    try:
+        posted = taxii.post_objects(node, sato, found, [fresh])
+        again = taxii.post_objects(node, sato, found, [fresh])
+    finally:
+        event.remove(node.engine, "begin", counted)
+    assert posted.successes == again.successes == [fresh["id"]]
+    assert again.item_ids == posted.item_ids
+    # The new object: one read, one write; taken in already: one read, nothing written.
+    assert begun == [True, False, True]
 
 
 def test_a_refused_object_amid_allowed_ones_never_appears_and_each_handed_one_is_logged(

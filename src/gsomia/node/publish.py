@@ -321,15 +321,35 @@ def _store(  # noqa: PLR0917 - what one publication writes together
     return {record.id: outcomes for (record, _), outcomes in zip(planned, kept, strict=True)}
 
 
+@dataclass(frozen=True)
+class Standing:
+    """What publishing reads before it makes the items, at `now`: the need-to-know
+    communities (a purpose must be one) and each feed's standing release rules (R50)."""
+
+    now: datetime
+    communities: set[str]
+    rules: dict[str, dict[str, StandingRelease]]
+
+
+def standing(conn: Connection, node: Node, feeds: set[str], now: datetime) -> Standing:
+    """`Standing` at `now` for items of `feeds`, read on `conn`: a caller that reads before it
+    publishes reads these on its own connection (a TAXII post: ADR 0149)."""
+    rules = {feed: standing_releases(conn, node, feed, now) for feed in feeds}
+    return Standing(now, users.communities(conn), rules)
+
+
 def publish_batch(
     node: Node,
     user: UserRecord,
     drafts: Sequence[Draft],
     *,
     also: Callable[[Connection], None] | None = None,
+    read: Standing | None = None,
 ) -> list[Published]:
     """Store `drafts` as items; release those whose feed has a standing rule, in one go;
     `also` writes what belongs with them in the same transaction (a TAXII post's status).
+    `read` is what the caller read of `standing` for these drafts' feeds just before (else
+    it is read here).
 
     A batch with a FLASH item is FLASH work (`gsomia.exchange.precedence`): bulk work of this
     node yields to it; any other batch yields to FLASH work in hand before it writes.
@@ -338,8 +358,8 @@ def publish_batch(
         raise InputError(f"publish 1 to {MAX_BATCH} items at a time")
     if any(d.precedence.strip().upper() == Precedence.FLASH.name for d in drafts):
         with node.precedence.flash():
-            return _publish(node, user, drafts, flash=True, also=also)
-    return _publish(node, user, drafts, flash=False, also=also)
+            return _publish(node, user, drafts, flash=True, also=also, read=read)
+    return _publish(node, user, drafts, flash=False, also=also, read=read)
 
 
 def _publish(
@@ -348,16 +368,17 @@ def _publish(
     drafts: Sequence[Draft],
     *,
     flash: bool,
-    also: Callable[[Connection], None] | None = None,
+    also: Callable[[Connection], None] | None,
+    read: Standing | None,
 ) -> list[Published]:
     person, allowed = authorise(node, user, Action.PUBLISH, "batch" if len(drafts) > 1 else "item")
-    now = node.clock()
     feeds = {draft.feed for draft in drafts if draft.feed}
-    # One read connection for both (each its own was a checkout, BEGIN and ROLLBACK more: ADR
-    # 0145); the rules are read before the items are made, as a feed names them either way.
-    with node.reader.connect() as conn:
-        communities = users.communities(conn)
-        rules = {feed: standing_releases(conn, node, feed, now) for feed in feeds}
+    if read is None or not feeds <= read.rules.keys():
+        # One read connection for both (each its own was a checkout, BEGIN and ROLLBACK more:
+        # ADR 0145); the rules are read before the items are made, as a feed names them.
+        with node.reader.connect() as conn:
+            read = standing(conn, node, feeds, node.clock())
+    now, communities, rules = read.now, read.communities, read.rules
     known = _known_partners(node)
     made = [_record(node, user, draft, now, communities, known=known) for draft in drafts]
     records = [record for record, _ in made]

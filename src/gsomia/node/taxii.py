@@ -458,9 +458,7 @@ def post_objects(
         fresh.setdefault(f"{node.nation}-{taken.item_uuid}", taken)
         if isinstance(obj, dict):  # take_in took it, so it is one
             posted.versions.setdefault(taken.stix_id, version_of(obj))
-    with node.reader.connect() as conn:
-        known = items.own_ids(conn, fresh, node.nation)
-        held = holdings.ids_of_items(conn, _partners_ids(fresh, node.nation, nations))
+    known, held, read = _read_for(node, fresh, nations, _feed(found))
     for item_id, taken in list(fresh.items()):
         # A partner's item held here, posted back under its own id: its originator label
         # rode in gsomia's extension, which a tool may drop (found by the attack, ADR 0148).
@@ -486,7 +484,7 @@ def post_objects(
     if fresh:
         drafts = [_draft(taken, partner, found) for taken in fresh.values()]
         try:
-            published = publish.publish_batch(node, user, drafts, also=keep)
+            published = publish.publish_batch(node, user, drafts, also=keep, read=read)
         except Conflict as error:  # a racing post took the same objects in first
             raise Conflict(
                 error.message, hint="post again: what was taken in is a success"
@@ -496,6 +494,20 @@ def post_objects(
         with node.engine.begin() as conn:
             keep(conn)
     return posted
+
+
+def _read_for(
+    node: Node, fresh: dict[str, Intake], nations: frozenset[str], feed: str
+) -> tuple[set[str], dict[str, str], publish.Standing | None]:
+    """Which of `fresh` are taken in already, which are partners' items held here, and what
+    publishing the rest reads: on one read connection (each connection was a checkout, BEGIN
+    and ROLLBACK more: ADR 0149)."""
+    with node.reader.connect() as conn:
+        known = items.own_ids(conn, fresh, node.nation)
+        held = holdings.ids_of_items(conn, _partners_ids(fresh, node.nation, nations))
+        if not fresh.keys() - known:
+            return known, held, None
+        return known, held, publish.standing(conn, node, {feed}, node.clock())
 
 
 def _partners_ids(fresh: dict[str, Intake], nation: str, nations: frozenset[str]) -> list[str]:
@@ -571,6 +583,10 @@ def _may_read(user: UserRecord, poster: str) -> bool:
     return user.name == poster or SECURITY_OFFICER in grants
 
 
+def _feed(found: Collection) -> str:
+    return f"taxii:{found.agreement_id}:{found.purpose}"[:100]
+
+
 def _draft(taken: Intake, partner: str, found: Collection) -> publish.Draft:
     return publish.Draft(
         title=taken.title,
@@ -579,6 +595,6 @@ def _draft(taken: Intake, partner: str, found: Collection) -> publish.Draft:
         purpose=found.purpose,
         media_type=STIX_MEDIA_TYPE,
         content=taken.content,
-        feed=f"taxii:{found.agreement_id}:{found.purpose}"[:100],
+        feed=_feed(found),
         item_uuid=taken.item_uuid,
     )
