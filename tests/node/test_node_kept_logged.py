@@ -20,7 +20,7 @@ from gsomia.node.audit import (
     rows_against_log,
     rows_logged,
 )
-from gsomia.node.ledger import may_keep
+from gsomia.node.ledger import may_be_checked, may_dispose, may_keep, may_make_copy
 
 NOW = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
 
@@ -129,3 +129,26 @@ def test_verify_decodes_every_entry_that_says_what_a_row_was_kept_as(
     event = LogEvent(EventKind.DECISION, NOW, "KOR", (subject,), body)
     if rows_logged([event]):
         assert may_keep(event.encode())
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    action=st.sampled_from(
+        ["destroy", "return", "copy", "translate", "derive", "user:add", "user:update", "read"]
+    ),
+    subject=st.text(min_size=1, max_size=20),
+    details=st.dictionaries(_TEXT, _VALUES, max_size=4),
+    said=st.booleans(),
+)
+def test_the_one_scan_decodes_every_entry_any_check_decodes(
+    action: str, subject: str, details: dict[str, Any], said: bool
+) -> None:
+    """`audit verify` reads the log once for the checks against the rows (`ledger.scan`),
+    testing each entry's bytes with one pattern: none that a check's own test takes is
+    skipped, whatever the entry carries."""
+    kept = kept_as("copy", subject, marking="極秘") if said else {}
+    body = {**details, "action": action, "allowed": True, **kept}
+    entry = LogEvent(EventKind.DECISION, NOW, "KOR", (subject,), body).encode()
+    each = may_dispose(entry) or may_make_copy(entry) or b'"action":"user:' in entry
+    if each or may_keep(entry):
+        assert may_be_checked(entry)

@@ -25,6 +25,7 @@ from gsomia.node.cosigned_file import check_extends
 from gsomia.node.database import open_database
 from gsomia.node.home import CARD, retired_cards
 from gsomia.node.ledger import (
+    scan,
     verify_disposals,
     verify_kept,
     verify_listing,
@@ -92,9 +93,10 @@ def verify(home: Path) -> VerifiedLog:
         partners = {nation: parse_card(raw) for nation, raw in pinned_cards(conn).items()}
         cosigned = check_extends(home, conn, verifiers, partners)
         listed, unproved = verify_listing(conn)
-        disposed = verify_disposals(conn)
-        verify_people(conn)
-        kept = verify_kept(conn)
+        scanned = scan(conn)  # one pass for the checks against the rows
+        disposed = verify_disposals(conn, scanned)
+        verify_people(conn, scanned)
+        kept = verify_kept(conn, scanned)
     return VerifiedLog(
         origin,
         report.size,
