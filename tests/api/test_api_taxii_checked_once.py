@@ -201,3 +201,18 @@ def test_a_small_post_is_one_thread_hop_and_a_larger_one_is_asked_before_it_is_r
     answer = api.post(url, content=body, headers=wrong)
     assert answer.status_code == 401, answer.text
     assert hops == {"gate": gate_hops, "route": 1 - gate_hops}
+
+
+def test_no_request_asks_for_an_opentelemetry_provider(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ADR 0149: FastAPI's OpenTelemetry bridge asked on every request whether a provider had
+    # been configured (the node configures none); it is off in both applications.
+    from opentelemetry import metrics, trace  # noqa: PLC0415 - patched here alone
+
+    asked = _counting(monkeypatch, trace, "get_tracer_provider")
+    asked += _counting(monkeypatch, metrics, "get_meter_provider")
+    api, url = site.clients["JPN"], _objects_url(site)
+    assert api.get(url, headers={**site.auth("suzuki"), "Accept": TAXII}).status_code == 200
+    assert api.get("/healthz").status_code == 200
+    assert asked == []
