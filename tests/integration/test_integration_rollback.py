@@ -21,7 +21,7 @@ from gsomia.node.assembly import assemble
 from gsomia.node.home import load_home
 from gsomia.node.runtime import Node
 from gsomia.node.taxii import collection_id
-from gsomia.store.tables import disposals, holdings
+from gsomia.store.tables import disposals, holdings, row_versions
 
 pytestmark = pytest.mark.integration
 
@@ -105,3 +105,48 @@ def test_a_destroyed_holding_put_back_with_sql_is_refused_and_named_by_verify(
     assert verified.returncode == 74, verified.stdout + verified.stderr  # StoreDamaged
     said = " ".join(verified.stderr.split())
     assert f"{held} (reads as held, logged destroyed)" in said, verified.stderr
+
+
+def test_a_remarked_holding_put_back_with_its_witness_is_named_by_verify(
+    make_net: MakeNet,
+) -> None:
+    """KOR upgrades an item JPN holds (R14); a writer of JPN's database puts the holding's
+    row back from before with SQL and deletes its `row_versions` witness: every read takes
+    the old, lower marking (left for the reads), and `gsomia audit verify` names it from the
+    marking and version the log says the re-marking left (ADR 0151)."""
+    net = make_net(("KOR", "JPN"))
+    net.start_all()
+    held = _held(net)
+    sato, park = net.client("JPN", "sato"), net.client("KOR", "park")
+    assert sato.holding(held)["marking"] == "秘"
+    jpn = _jpn(net)
+    try:
+        with jpn.engine.connect() as conn:
+            row = conn.execute(select(holdings).where(holdings.c.id == held)).one()
+        before: dict[str, Any] = dict(row._mapping)
+        park.post(
+            f"/api/v1/items/{before['item_id']}/classification",
+            {"change": "upgrade", "level": "군사II급비밀"},
+        )
+        deadline = time.monotonic() + 60
+        while sato.holding(held)["marking"] != "極秘":
+            if time.monotonic() > deadline:
+                pytest.fail("JPN never re-marked the holding")
+            time.sleep(0.2)
+        with jpn.engine.begin() as conn:
+            conn.execute(update(holdings).where(holdings.c.id == held).values(**before))
+            conn.execute(delete(row_versions).where(row_versions.c.subject_id == held))
+        assert sato.holding(held)["marking"] == "秘"  # the reads cannot tell
+    finally:
+        jpn.engine.dispose()
+    verified = subprocess.run(
+        [sys.executable, "-m", "gsomia", "audit", "verify", "--home", str(net.nodes["JPN"].home)],
+        env=net.env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert verified.returncode == 74, verified.stdout + verified.stderr  # StoreDamaged
+    said = " ".join(verified.stderr.split())
+    assert f"holding {held} (marked 秘, logged 極秘; version 0, logged 1)" in said, said
