@@ -1,0 +1,124 @@
+"""A token's row put back from before its revocation (ADR 0150): a writer of the database,
+holding no key, who kept the row (and its seal) of a token in force writes it back whole after
+the node revoked it, retired it or disabled its holder. The seal vouches for the row of before
+as for the row of now; the cosignable log records each revocation, retirement and disabling,
+and `gsomia audit verify` names each such token."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+from tests.node.node_fixtures import Cast, build_cast
+from typer.testing import CliRunner
+
+from gsomia.cli import app
+from gsomia.errors import StoreDamaged
+from gsomia.ledger.events import EventKind
+from gsomia.node.audit import admin_event
+from gsomia.node import tokens_logged
+from gsomia.node.tokens import authenticate, issue, revoke_token
+from gsomia.node.users import disable
+from gsomia.store.tables import api_tokens
+from gsomia.store.users import _digest, token_id
+from gsomia.treaty.credentials import MAX_LIVE_TOKENS
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cast(tmp_path: Path) -> Iterator[Cast]:
+    built = build_cast(tmp_path, ("KOR", "JPN"))
+    yield built
+    for node in built.nodes.values():
+        node.engine.dispose()
+
+
+def _row(cast: Cast, token: str) -> dict[str, Any]:
+    with cast["JPN"].engine.connect() as conn:
+        query = select(api_tokens).where(api_tokens.c.token_hash == _digest(token))
+        return dict(conn.execute(query).one()._mapping)
+
+
+def _put_back(cast: Cast, token: str, row: dict[str, Any]) -> None:
+    with cast["JPN"].engine.begin() as conn:
+        query = update(api_tokens).where(api_tokens.c.token_hash == _digest(token))
+        conn.execute(query.values(**row))
+
+
+def _verify(tmp_path: Path) -> Any:
+    return runner.invoke(app, ["audit", "verify", "--home", str(tmp_path / "jpn")])
+
+
+def test_a_token_put_back_from_before_its_revocation_is_named_by_verify(
+    cast: Cast, tmp_path: Path
+) -> None:
+    jpn = cast["JPN"]
+    revoked = issue(jpn, "sato").token
+    retired = issue(jpn, "suzuki").token
+    kept = {t: _row(cast, t) for t in (revoked, retired)}
+    revoke_token(jpn, token_id(revoked))
+    for _ in range(MAX_LIVE_TOKENS):  # suzuki's oldest retired to make room, logged
+        issue(jpn, "suzuki")
+    assert _verify(tmp_path).exit_code == 0, _verify(tmp_path).output  # as the node left it
+    for token in (revoked, retired):
+        _put_back(cast, token, kept[token])
+    assert authenticate(jpn, revoked).name == "sato"  # the read cannot tell a row of before
+    result = _verify(tmp_path)
+    assert isinstance(result.exception, StoreDamaged), result.output
+    said = result.exception.message
+    assert "the verified log records the revocation of tokens" in said
+    assert f"{token_id(revoked)} of sato (in force, logged revoked)" in said
+    assert f"{token_id(retired)} of suzuki (in force, logged revoked)" in said
+
+
+def test_a_token_put_back_from_before_its_holder_was_disabled_is_named_by_verify(
+    cast: Cast, tmp_path: Path
+) -> None:
+    jpn = cast["JPN"]
+    token = issue(jpn, "suzuki").token
+    kept = _row(cast, token)
+    disable(jpn, "suzuki")
+    _put_back(cast, token, kept)
+    result = _verify(tmp_path)
+    assert isinstance(result.exception, StoreDamaged), result.output
+    assert f"{token_id(token)} of suzuki (in force, logged revoked)" in result.exception.message
+
+
+def test_revocations_are_read_from_the_log() -> None:
+    at = datetime(2026, 12, 4, tzinfo=UTC)
+
+    def said(action: str, subject: str, **body: str) -> Any:
+        return admin_event(
+            EventKind.KEY_ADMIN if action.startswith("user:token") else EventKind.USER_ADMIN,
+            actor="operator",
+            action=action,
+            subject=subject,
+            now=at,
+            **body,
+        )
+
+    logged = tokens_logged.revocations_logged(
+        [
+            said("user:token", "sato", token="a" * 16, scope="api", expires="x"),
+            said("user:token-revoke", "sato", token="a" * 16),
+            said("user:token-retire", "ito", tokens=f"{'b' * 16},{'c' * 16}", reason="cap"),
+            said("user:disable", "mori", sessions_ended="0"),
+        ]
+    )
+    assert logged.tokens == {"a" * 16: at, "b" * 16: at, "c" * 16: at}
+    assert logged.people == {"mori": at}
+    rows = [
+        tokens_logged.KeptToken("a" * 16, "sato", at, None),  # revoked, in force again
+        tokens_logged.KeptToken("b" * 16, "ito", at, at),  # retired, kept so
+        tokens_logged.KeptToken("d" * 16, "mori", at, None),  # issued before the disabling
+        tokens_logged.KeptToken("e" * 16, "mori", datetime(2027, 1, 1, tzinfo=UTC), None),
+    ]
+    assert tokens_logged.against_log(logged, rows) == [
+        f"{'a' * 16} of sato (in force, logged revoked)",
+        f"{'d' * 16} of mori (in force, logged revoked)",
+    ]
