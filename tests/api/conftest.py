@@ -20,7 +20,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     for nation, node in cast.nodes.items():
         with node.engine.begin() as conn:
             for name in ("kim", "park", "yoon") if nation == "KOR" else ("sato", "suzuki"):
-                tokens[name] = issue_token(conn, name, node.clock())
+                tokens[name] = issue_token(conn, name, node.clock(), node.vault)
     clients = {n: TestClient(create_app(node, run_worker=False)) for n, node in cast.nodes.items()}
     partner = {"KOR": "JPN", "JPN": "KOR"}
     peers = {n: peer_client(node, cast[partner[n]].card) for n, node in cast.nodes.items()}

@@ -30,7 +30,7 @@ def officers(site: Site) -> Site:
     """The site with a token for JPN's officer as well."""
     node = site.cast["JPN"]
     with node.engine.begin() as conn:
-        site.tokens["tanaka"] = issue_token(conn, "tanaka", node.clock())
+        site.tokens["tanaka"] = issue_token(conn, "tanaka", node.clock(), node.vault)
     return site
 
 

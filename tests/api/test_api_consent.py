@@ -24,7 +24,7 @@ def trio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     for nation, node in cast.nodes.items():
         with node.engine.begin() as conn:
             for name in PEOPLE[nation]:
-                tokens[name] = issue_token(conn, name, node.clock())
+                tokens[name] = issue_token(conn, name, node.clock(), node.vault)
     clients = {n: TestClient(create_app(node, run_worker=False)) for n, node in cast.nodes.items()}
     for client in clients.values():
         client.__enter__()

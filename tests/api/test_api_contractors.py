@@ -23,7 +23,7 @@ def _people(site: Site) -> dict[str, dict[str, str]]:
             jpn.clock(),
             jpn.vault,
         )
-        tokens = {n: issue_token(conn, n, jpn.clock()) for n in ("tanaka", "ono")}
+        tokens = {n: issue_token(conn, n, jpn.clock(), jpn.vault) for n in ("tanaka", "ono")}
     return {n: {"Authorization": f"Bearer {t}"} for n, t in tokens.items()}
 
 

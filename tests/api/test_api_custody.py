@@ -14,7 +14,7 @@ def officer(site: Site) -> dict[str, str]:
     """A bearer token for tanaka, JPN's officer."""
     node = site.cast["JPN"]
     with node.engine.begin() as conn:
-        site.tokens["tanaka"] = issue_token(conn, "tanaka", node.clock())
+        site.tokens["tanaka"] = issue_token(conn, "tanaka", node.clock(), node.vault)
     return site.auth("tanaka")
 
 

@@ -239,7 +239,7 @@ def admin(site: Site) -> str:
     record = UserRecord("lee", "KOR", "군사I급비밀", VALID, (), ("admin",), True)
     with node.engine.begin() as conn:
         add_user(conn, record, node.clock(), node.vault)
-        site.tokens["lee"] = issue_token(conn, "lee", node.clock())
+        site.tokens["lee"] = issue_token(conn, "lee", node.clock(), node.vault)
     return "lee"
 
 

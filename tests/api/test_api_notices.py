@@ -43,7 +43,7 @@ def officer(site: Site) -> dict[str, str]:
     """JPN's officer tanaka, whom the shared site gives no token."""
     node = site.cast["JPN"]
     with node.engine.begin() as conn:
-        token = issue_token(conn, "tanaka", node.clock())
+        token = issue_token(conn, "tanaka", node.clock(), node.vault)
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -88,9 +88,9 @@ def test_an_officer_downgrades_and_the_holder_acknowledges(
     assert applied["status"] == "received", applied
     # Notices are for officers, release authorities and auditors (Action.VIEW_NOTICES).
     with site.cast["JPN"].engine.begin() as conn:
-        officer = {
-            "Authorization": f"Bearer {issue_token(conn, 'tanaka', site.cast['JPN'].clock())}"
-        }
+        jpn_node = site.cast["JPN"]
+        token = issue_token(conn, "tanaka", jpn_node.clock(), jpn_node.vault)
+        officer = {"Authorization": f"Bearer {token}"}
     mine = jpn.get(f"/api/v1/notices/{notice['id']}", headers=officer).json()
     assert mine["direction"] == "received"
     assert (mine["holding_id"], mine["local_previous"], mine["local_level"]) == (

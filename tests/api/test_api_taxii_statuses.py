@@ -84,7 +84,7 @@ def test_a_status_is_read_by_its_poster_and_an_officer_and_no_one_else(site: Sit
     api, node = site.clients["JPN"], site.cast["JPN"]
     with node.engine.begin() as conn:
         for name in ("tanaka", "nakamura"):  # JPN's officer; an analyst of another community
-            site.tokens[name] = issue_token(conn, name, node.clock())
+            site.tokens[name] = issue_token(conn, name, node.clock(), node.vault)
     found = taxii.collection(node, site.cast.user("JPN", "sato"), AGREEMENT, LAUNCH)
     url = f"/taxii2/{AGREEMENT}/collections/{found.id}/objects/"
     marked = {**INDICATOR, "extensions": {EXTENSION_ID: {"classification": "秘"}}}

@@ -41,7 +41,7 @@ def test_an_expired_token_is_refused(site: Site) -> None:
     node = site.cast["JPN"]
     now = node.clock()
     with node.engine.begin() as conn:
-        old = issue_token(conn, "sato", now - timedelta(hours=13), expires_at=now)
+        old = issue_token(conn, "sato", now - timedelta(hours=13), node.vault, expires_at=now)
     response = site.clients["JPN"].get("/api/v1/me", headers={"Authorization": f"Bearer {old}"})
     assert response.status_code == 401
     assert "expired" in response.json()["message"]
@@ -51,7 +51,7 @@ def test_a_person_lists_and_revokes_their_own_tokens(site: Site) -> None:
     jpn = site.clients["JPN"]
     node = site.cast["JPN"]
     with node.engine.begin() as conn:
-        mine = issue_token(conn, "suzuki", node.clock())
+        mine = issue_token(conn, "suzuki", node.clock(), node.vault)
     auth = {"Authorization": f"Bearer {mine}"}
     listed = jpn.get("/api/v1/tokens", headers=auth).json()
     assert {t["scope"] for t in listed} >= {"api"}
@@ -75,7 +75,7 @@ def test_revoking_a_token_ends_the_stream_tokens_it_issued(site: Site) -> None:
     """Before: a stream token minted by a token outlived that token's revocation."""
     jpn, node = site.clients["JPN"], site.cast["JPN"]
     with node.engine.begin() as conn:
-        parent = issue_token(conn, "sato", node.clock())
+        parent = issue_token(conn, "sato", node.clock(), node.vault)
     auth = {"Authorization": f"Bearer {parent}"}
     stream = jpn.post("/api/v1/tokens", json={}, headers=auth).json()["token"]
     parent_id = token_id(parent)
@@ -109,7 +109,7 @@ def test_an_open_stream_ends_when_its_token_or_its_issuer_is_revoked(site: Site)
     """Before: an open SSE stream went on after its token was revoked."""
     jpn, node = site.clients["JPN"], site.cast["JPN"]
     with node.engine.begin() as conn:
-        parent = issue_token(conn, "sato", node.clock())
+        parent = issue_token(conn, "sato", node.clock(), node.vault)
     auth = {"Authorization": f"Bearer {parent}"}
     for revoked in ("stream", "issuer"):
         stream = jpn.post("/api/v1/tokens", json={}, headers=auth).json()["token"]
@@ -127,9 +127,15 @@ def test_an_open_stream_ends_when_its_token_expires(site: Site) -> None:
     node = site.cast["JPN"]
     now = node.clock()
     with node.engine.begin() as conn:
-        parent = issue_token(conn, "sato", now)
+        parent = issue_token(conn, "sato", now, node.vault)
         brief = issue_token(
-            conn, "sato", now, scope="stream", expires_at=now + timedelta(seconds=1), parent=parent
+            conn,
+            "sato",
+            now,
+            node.vault,
+            scope="stream",
+            expires_at=now + timedelta(seconds=1),
+            parent=parent,
         )
     lines: list[str] = []
     reader = _read_stream(site, brief, lines)
@@ -145,8 +151,8 @@ def test_a_person_holds_at_most_the_cap_of_tokens_in_force_the_oldest_retired(
     """Before: every request for a stream token left one more in force."""
     jpn, node = site.clients["JPN"], site.cast["JPN"]
     with node.engine.begin() as conn:
-        store_users.revoke_tokens(conn, "suzuki", node.clock())
-        mine = issue_token(conn, "suzuki", node.clock())
+        store_users.revoke_tokens(conn, "suzuki", node.clock(), node.vault)
+        mine = issue_token(conn, "suzuki", node.clock(), node.vault)
     auth = {"Authorization": f"Bearer {mine}"}
     issued = [jpn.post("/api/v1/tokens", json={}, headers=auth).json() for _ in range(17)]
     retired = [ident for answer in issued for ident in answer["retired"]]
@@ -163,7 +169,7 @@ def _person_of_jpn(site: Site, name: str) -> str:
     with node.engine.begin() as conn:
         sato = store_users.get_user(conn, "sato", node.vault)
         store_users.add_user(conn, replace(sato, name=name), node.clock(), node.vault)
-        return issue_token(conn, name, node.clock())
+        return issue_token(conn, name, node.clock(), node.vault)
 
 
 def _expire_clearance(site: Site, name: str) -> None:

@@ -46,7 +46,7 @@ def officer(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The CLI's `Reach.connect` reaches JPN's application as tanaka."""
     jpn = cast["JPN"]
     with jpn.engine.begin() as conn:
-        token = issue_token(conn, "tanaka", jpn.clock())
+        token = issue_token(conn, "tanaka", jpn.clock(), jpn.vault)
     with TestClient(create_app(jpn, run_worker=False)) as http:
         http.headers["Authorization"] = f"Bearer {token}"
 

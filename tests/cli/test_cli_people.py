@@ -133,12 +133,14 @@ def test_user_tokens_lists_and_revoke_ends_a_token(homes: dict[str, Path]) -> No
 
 
 def test_the_console_token_is_kept_and_reused_not_minted_per_call(
-    homes: dict[str, Path],
+    homes: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Before: every `--home --as` call left a new permanent token (24 in an afternoon)."""
+    """Before: every `--home --as` call left a new permanent token (24 in an afternoon). A new
+    one is sealed under the storage key (ADR 0150): the passphrase is asked for then."""
     _add(homes["KOR"], "kim", "--role", "analyst")
     home = homes["KOR"]
-    with open_database(home) as db:
+    monkeypatch.setenv("GSOMIA_PASSPHRASE", PASSPHRASE)
+    with open_database(home, passphrase=lambda: PASSPHRASE) as db:
         first = connect(home, "kim", None, None)
         second = connect(home, "kim", None, None)
         console_rows = [t for t in list_tokens(db, "kim") if t.scope == "console"]

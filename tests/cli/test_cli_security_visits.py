@@ -44,7 +44,7 @@ def cast(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cast]:
 def officer(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     jpn = cast["JPN"]
     with jpn.engine.begin() as conn:
-        token = issue_token(conn, "tanaka", jpn.clock())
+        token = issue_token(conn, "tanaka", jpn.clock(), jpn.vault)
     with TestClient(create_app(jpn, run_worker=False)) as http:
         http.headers["Authorization"] = f"Bearer {token}"
 

@@ -47,7 +47,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     tokens = {}
     with cast["KOR"].engine.begin() as conn:
         for name in ("kim", "yoon", "park"):
-            tokens[name] = issue_token(conn, name, cast["KOR"].clock())
+            tokens[name] = issue_token(conn, name, cast["KOR"].clock(), cast["KOR"].vault)
     clients = {n: TestClient(create_app(node, run_worker=False)) for n, node in cast.nodes.items()}
     peers = {"KOR": peer_client(cast["KOR"], cast["JPN"].card)}
     peers["JPN"] = peer_client(cast["JPN"], cast["KOR"].card)

@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 from gsomia.cli import app
 from gsomia.errors import StoreDamaged
 from gsomia.ledger.events import EventKind
-from gsomia.node.audit import admin_event
 from gsomia.node import tokens_logged
+from gsomia.node.audit import admin_event
 from gsomia.node.tokens import authenticate, issue, revoke_token
 from gsomia.node.users import disable
 from gsomia.store.tables import api_tokens

@@ -32,7 +32,7 @@ def _home_with_items(root: Path) -> tuple[Path, str]:
     for n in range(5):
         cast.publish("KOR", "kim", title=f"track {n}")
     with node.engine.begin() as conn:
-        token = issue_token(conn, "park", node.clock())
+        token = issue_token(conn, "park", node.clock(), node.vault)
     node.engine.dispose()
     with closing(sqlite3.connect(root / "kor" / "node.db")) as raw:
         raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -62,9 +62,9 @@ def test_add_get_list_and_duplicates(engine: Engine) -> None:
 
 def test_tokens_issue_lookup_revoke(engine: Engine) -> None:
     with engine.begin() as conn:
-        first = issue_token(conn, "sato", NOW)
-        second = issue_token(conn, "sato", NOW)
-        other = issue_token(conn, "tanaka", NOW)
+        first = issue_token(conn, "sato", NOW, VAULT)
+        second = issue_token(conn, "sato", NOW, VAULT)
+        other = issue_token(conn, "tanaka", NOW, VAULT)
     assert first.startswith("gsm_")
     assert len({first, second, other}) == 3
     with engine.connect() as conn:
@@ -78,15 +78,15 @@ def test_tokens_issue_lookup_revoke(engine: Engine) -> None:
         assert first not in stored
         assert all(len(h) == 64 for h in stored)
     with engine.begin() as conn:
-        revoke_tokens(conn, "sato", NOW)
+        revoke_tokens(conn, "sato", NOW, VAULT)
     with engine.connect() as conn:
         assert user_for_token(conn, first, VAULT) is None
         assert user_for_token(conn, second, VAULT) is None
         assert user_for_token(conn, other, VAULT) == TANAKA
     with engine.begin() as conn:
-        fresh = issue_token(conn, "sato", NOW)
+        fresh = issue_token(conn, "sato", NOW, VAULT)
         with pytest.raises(NotFound):
-            issue_token(conn, "kato", NOW)
+            issue_token(conn, "kato", NOW, VAULT)
     with engine.connect() as conn:
         assert user_for_token(conn, fresh, VAULT) == SATO
 
@@ -113,7 +113,7 @@ def test_passwords(engine: Engine) -> None:
         add_user(
             conn, replace(SATO, name="kato"), NOW, VAULT, password="correct horse battery staple"
         )
-        set_password(conn, "tanaka", "correct horse battery staple")
+        set_password(conn, "tanaka", "correct horse battery staple", VAULT)
     with engine.connect() as conn:
         assert check_password(conn, "tanaka", "correct horse battery staple", VAULT) == TANAKA
         assert check_password(conn, "tanaka", "Correct horse battery staple", VAULT) is None
@@ -125,9 +125,9 @@ def test_passwords(engine: Engine) -> None:
         stored = conn.execute(select(users.c.password_hash).where(users.c.name == "tanaka"))
         assert stored.scalar_one().startswith("$argon2id$")
     with engine.begin() as conn:
-        set_password(conn, "sato", "another long passphrase")
+        set_password(conn, "sato", "another long passphrase", VAULT)
         with pytest.raises(NotFound):
-            set_password(conn, "nobody", "x")
+            set_password(conn, "nobody", "x", VAULT)
     with engine.connect() as conn:
         assert check_password(conn, "sato", "another long passphrase", VAULT) == SATO
         assert check_password(conn, "sato", "correct horse battery staple", VAULT) is None

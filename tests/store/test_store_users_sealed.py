@@ -115,7 +115,7 @@ def test_a_persons_row_changed_in_the_database_is_damage_at_every_read(
 ) -> None:
     change, words = attack
     with engine.begin() as conn:
-        token = store.issue_token(conn, "tanaka", NOW)
+        token = store.issue_token(conn, "tanaka", NOW, VAULT)
         change(conn)
     reads: list[Callable[[Connection], object]] = [
         lambda c: store.get_user(c, "tanaka", VAULT),
@@ -149,7 +149,7 @@ def test_the_node_seals_what_it_decides(engine: Engine) -> None:
     assert tanaka.disabled_at == NOW
     with engine.begin() as conn:
         store.enable(conn, "tanaka", VAULT)
-        store.set_password(conn, "tanaka", "a new passphrase of words")  # not sealed: kept
+        store.set_password(conn, "tanaka", "a new passphrase of words", VAULT)
     with engine.connect() as conn:
         assert store.get_user(conn, "tanaka", VAULT).disabled_at is None
         assert store.check_password(conn, "tanaka", "a new passphrase of words", VAULT) is not None

@@ -28,7 +28,7 @@ def prepare_people(net: DevNet) -> None:
         node = assemble(load_home(proc.home, net.passphrase))
         with node.engine.begin() as conn:
             for name, *_ in net.cast.get(proc.nation, ()):
-                set_password(conn, name, PASSWORD)
+                set_password(conn, name, PASSWORD, node.vault)
                 language = LANGUAGES.get(name, "en")
                 update_user(conn, name, {"language": language}, node.vault)
         node.engine.dispose()

@@ -49,7 +49,7 @@ def test_after_a_notice_both_nodes_say_the_same_on_every_face(tmp_path: Path) ->
     for node, officer in ((kor, "park"), (jpn, "tanaka")):
         assert standing.standing(node, "KOR-JPN-2016", day).state is State.TERMINATION_NOTIFIED
         with node.engine.begin() as conn:
-            set_password(conn, officer, PASSWORD)
+            set_password(conn, officer, PASSWORD, node.vault)
         client = TestClient(create_app(node, run_worker=False))
         sign_in(client, officer)
         dashboard = client.get("/").text

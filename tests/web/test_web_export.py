@@ -54,7 +54,7 @@ def made(sites: dict[str, Site]) -> dict[str, str]:
         ),
     )
     with kor.engine.begin() as conn:
-        set_password(conn, "lee", PASSWORD)
+        set_password(conn, "lee", PASSWORD, kor.vault)
     return ids
 
 

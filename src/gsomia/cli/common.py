@@ -28,6 +28,7 @@ import click
 import typer
 from rich.table import Table
 
+from gsomia.cli.identity import passphrase
 from gsomia.client import NodeClient
 from gsomia.errors import Error, UsageError
 from gsomia.node.database import open_database
@@ -64,7 +65,7 @@ def _cacert() -> Path | None:
 
 def connect(home: Path | None, user: str | None, url: str | None, token: str | None) -> NodeClient:
     if home is not None and user is not None:
-        with open_database(home) as db:
+        with open_database(home, passphrase=passphrase, unlock=False) as db:
             token = console_token(db, home, user, hours=db.config.token_hours)
         config = db.config
         running = serving_of(home)  # where this home's node listens, if it runs

@@ -277,8 +277,9 @@ def user_token(
     ] = None,
     revoke: Annotated[str | None, typer.Option(help="revoke the token with this id")] = None,
 ) -> None:
-    """Issue an API token for a person (shown once), or `--revoke ID` one."""
-    with open_database(home) as db:
+    """Issue an API token for a person (shown once), or `--revoke ID` one; each token's row is
+    sealed under the storage key (the key passphrase: GSOMIA_PASSPHRASE or the prompt)."""
+    with open_database(home, passphrase=passphrase) as db:
         if revoke is not None:
             holder = revoke_token(db, revoke)
             console.print(f"[red]revoked[/] token {revoke} of {holder}")
@@ -298,8 +299,9 @@ def user_tokens(
     name: Annotated[str | None, typer.Argument(help="only this person's")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="as JSON")] = False,
 ) -> None:
-    """Tokens issued on this node: id, holder, scope, when issued, expires, revoked."""
-    with open_database(home) as db:
+    """Tokens issued on this node: id, holder, scope, when issued, expires, revoked (each
+    checked against its seal: the key passphrase, GSOMIA_PASSPHRASE or the prompt)."""
+    with open_database(home, passphrase=passphrase) as db:
         rows = list_tokens(db, name)
         now = db.clock()
     if as_json:

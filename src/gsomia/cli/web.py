@@ -34,8 +34,9 @@ def _password() -> str:
 
 @user_app.command("passwd")
 def user_passwd(home: HomeOpt, name: Annotated[str, typer.Argument()]) -> None:
-    """Set a person's web sign-in password (from $GSOMIA_USER_PASSWORD or a hidden prompt)."""
-    with open_database(home) as db:
+    """Set a person's web sign-in password (from $GSOMIA_USER_PASSWORD or a hidden prompt),
+    sealed under the storage key (the key passphrase: GSOMIA_PASSPHRASE or the prompt)."""
+    with open_database(home, passphrase=passphrase) as db:
         set_password(db, name, _password())
     console.print(f"[green]password set[/] for {name}")
 

@@ -36,6 +36,7 @@ PEERS_MARK_FILE = "outbox-peers-bound"
 COLUMNS_MARK_FILE = "decided-columns-bound"
 COPIES_MARK_FILE = "copies-bound"
 USERS_MARK_FILE = "users-bound"
+CREDENTIALS_MARK_FILE = "credentials-bound"
 
 
 def seal_clear_rows(engine: Engine, vault: Vault, home: Path, clock: Callable[[], datetime]) -> int:
@@ -163,6 +164,23 @@ def bind_users(engine: Engine, vault: Vault, home: Path, clock: Callable[[], dat
         clock,
         lambda conn: users.bind_terms(conn, legacy),
         said="sealed the clearances and need-to-know of %d people from before (ADR 0146)",
+    )
+
+
+def bind_credentials(
+    engine: Engine, vault: Vault, home: Path, clock: Callable[[], datetime]
+) -> int:
+    """Seal each token, password verifier and web session kept from before ADR 0150, once,
+    with marks of their own, run where `bind_users` is; how many rows. A token a writer
+    inserted before this ran is sealed as it is: the pass cannot tell, as the passes before
+    it could not (the log names the tokens the node issued and revoked)."""
+    return _once(
+        engine,
+        home / CREDENTIALS_MARK_FILE,
+        marks.CREDENTIALS_BOUND,
+        clock,
+        lambda conn: users.bind_credentials(conn, vault),
+        said="sealed %d tokens, password verifiers and web sessions from before (ADR 0150)",
     )
 
 

@@ -76,6 +76,7 @@ class NodeDatabase:
             )  # a programming error of the command: it did not ask
         vault = Vault(load_storage_key(self.home / KEYS, self.passphrase()))
         at_rest.bind_users(self.engine, vault, self.home, self.clock)
+        at_rest.bind_credentials(self.engine, vault, self.home, self.clock)
         return vault
 
     @property
@@ -93,18 +94,23 @@ class NodeDatabase:
 
 @contextmanager
 def open_database(
-    home: Path, *, migrated: bool = True, passphrase: Callable[[], str] | None = None
+    home: Path,
+    *,
+    migrated: bool = True,
+    passphrase: Callable[[], str] | None = None,
+    unlock: bool = True,
 ) -> Iterator[NodeDatabase]:
     """The database of the node home at `home`, brought to the current schema unless
     `migrated` is False (the log's checks read it as it is); disposed of on the way out.
-    `passphrase`: asked for when the command first needs the storage key (people's rows)."""
+    `passphrase`: asked for when the command first needs the storage key (people's rows), at
+    once unless `unlock` is False (the console token: the key only if a new one is issued)."""
     config = read_config(home)
     engine = make_engine(config.database_url)
     try:
         if migrated:
             migrate(engine)
         db = NodeDatabase(home, config, engine, passphrase=passphrase)
-        if passphrase is not None:
+        if passphrase is not None and unlock:
             _ = db.vault  # now, outside any transaction: its first unlock writes (bind_users)
         yield db
     finally:

@@ -42,6 +42,8 @@ from gsomia.node.audit import (
     unstored,
 )
 from gsomia.node.audit_rows import check_listing
+from gsomia.node.tokens_logged import KeptToken, revocations_logged
+from gsomia.node.tokens_logged import against_log as tokens_against_log
 from gsomia.seal import IdentityCard, NodeKeys, node_note_key
 from gsomia.store import (
     access_log,
@@ -53,6 +55,7 @@ from gsomia.store import (
     people_columns,
 )
 from gsomia.store.merkle_log import MerkleLog, leaf_rows
+from gsomia.store.users import kept_in_force
 
 
 def unix(when: datetime) -> int:
@@ -282,3 +285,22 @@ def may_be_checked(entry: bytes) -> bool:
     decodes (`may_dispose`, `may_make_copy`, a person's, `may_keep`): False only for one that
     is none of them."""
     return _ANY_WANTED.search(entry) is not None
+
+
+def verify_tokens(conn: Connection, scanned: Scanned | None = None) -> int:
+    """Check every token kept in force against the revocations, retirements and disablings
+    the (already verified) log records: StoreDamaged naming each it records revoked, put back
+    whole from before its revocation (its seal vouches for the row of before as for the row
+    of now, ADR 0150). Their entries are among the people's (`"action":"user:`). Read raw,
+    as the writer left them. How many tokens in force were compared."""
+    logged = revocations_logged((scanned or scan(conn)).people)
+    kept = [KeptToken(*row) for row in kept_in_force(conn)]
+    named = tokens_against_log(logged, kept)
+    if named:
+        raise StoreDamaged(
+            "the verified log records the revocation of tokens the database keeps in force: "
+            f"{', '.join(named)}",
+            hint="restore the database from a backup taken after the revocation; a token put "
+            "back from before its revocation never stands for anyone once verify names it",
+        )
+    return len(kept)

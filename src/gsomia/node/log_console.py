@@ -31,6 +31,7 @@ from gsomia.node.ledger import (
     verify_listing,
     verify_log,
     verify_people,
+    verify_tokens,
 )
 from gsomia.seal import IdentityCard, parse_card
 from gsomia.store.ledger import LogStatus, SqlLog
@@ -97,6 +98,7 @@ def verify(home: Path) -> VerifiedLog:
         disposed = verify_disposals(conn, scanned)
         verify_people(conn, scanned)
         kept = verify_kept(conn, scanned)
+        verify_tokens(conn, scanned)
     return VerifiedLog(
         origin,
         report.size,

@@ -192,6 +192,7 @@ class Node:
         at_rest.bind_decided_columns(self.engine, self.vault, self.keys, self.home.path, self.clock)
         at_rest.bind_copies(self.engine, self.vault, self.home.path, self.clock)
         at_rest.bind_users(self.engine, self.vault, self.home.path, self.clock)
+        at_rest.bind_credentials(self.engine, self.vault, self.home.path, self.clock)
         return taken
 
     def check_store(self) -> None:

@@ -40,7 +40,7 @@ def sign_in(
     user = check_credentials(db, name, password, source=source)
     if user is not None:
         with db.engine.begin() as conn:
-            store.start(conn, sid, user.name, db.clock())
+            store.start(conn, sid, user.name, db.clock(), db.vault)
     return user
 
 
@@ -110,7 +110,7 @@ def standing(db: Database, sid: str, name: str) -> Decision:
     asks at each keep-alive (ADR 0086), so that a logout, a password change or disabling the
     person ends it, and an open stream alone does not keep an idle session alive."""
     with db.reader.connect() as conn:
-        row = store.find(conn, sid)
+        row = store.find(conn, sid, db.vault)
         if row is None or row.user_name != name:
             return may_continue_session(None, db.clock())
         user = people.get_user(conn, name, db.vault)
@@ -122,27 +122,27 @@ def resume(db: Database, sid: str, name: str) -> UserRecord | None:
     session that no longer stands is ended, so that it stays ended)."""
     now = db.clock()
     with db.reader.connect() as conn:
-        row = store.find(conn, sid)
+        row = store.find(conn, sid, db.vault)
         if row is None or row.user_name != name:
             return None
         user = people.get_user(conn, name, db.vault)
     if not may_continue_session(_state(row, user), now).allowed:
         if row.ended_at is None:
             with db.engine.begin() as conn:
-                store.end(conn, sid, now, "expired")
+                store.end(conn, sid, now, "expired", db.vault)
         return None
     if now - row.last_seen_at >= min(TOUCH_EVERY, IDLE_LIMIT):
         with db.engine.begin() as conn:
-            store.touch(conn, sid, now)
+            store.touch(conn, sid, now, db.vault)
     return user
 
 
 def sign_out(db: Database, sid: str) -> None:
     with db.engine.begin() as conn:
-        store.end(conn, sid, db.clock(), "logout")
+        store.end(conn, sid, db.clock(), "logout", db.vault)
 
 
 def end_sessions(db: Database, name: str, why: str, at: datetime | None = None) -> int:
     """End every open session of `name` (a password change, disabling); how many."""
     with db.engine.begin() as conn:
-        return store.end_all(conn, name, at or db.clock(), why)
+        return store.end_all(conn, name, at or db.clock(), why, db.vault)

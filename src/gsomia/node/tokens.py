@@ -24,6 +24,7 @@ from gsomia.ledger.events import EventKind
 from gsomia.node import audit
 from gsomia.node.audit import admin_event
 from gsomia.node.database import Database
+from gsomia.seal.at_rest import Vault
 from gsomia.store import users as store
 from gsomia.store.users import TokenRow, UserRecord, token_id
 from gsomia.treaty import credentials
@@ -57,12 +58,15 @@ OPERATOR = "operator"
 CONSOLE_TOKENS = "console-tokens"
 
 
-def state_of(row: TokenRow, conn: Connection | None = None) -> TokenState:
-    """What the core needs of `row`: with `conn`, the state of the token that issued it."""
+def state_of(
+    row: TokenRow, conn: Connection | None = None, vault: Vault | None = None
+) -> TokenState:
+    """What the core needs of `row`: with `conn` and `vault`, the state of the token that
+    issued it (its row checked as every token's is)."""
     state = TokenState(Scope(row.scope), row.created_at, row.expires_at, row.revoked_at)
-    if row.parent is None or conn is None:
+    if row.parent is None or conn is None or vault is None:
         return replace(state, orphan=row.parent is not None)
-    parent = store.token_by_hash(conn, row.parent)
+    parent = store.token_by_hash(conn, row.parent, vault)
     if parent is None:
         return replace(state, orphan=True)
     return replace(state, parent=state_of(parent))
@@ -73,7 +77,7 @@ def _held(db: Database, token: str) -> tuple[UserRecord, TokenState] | None:
         return None
     with db.reader.connect() as conn:
         held = store.token_holder(conn, token, db.vault)
-        return (held[0], state_of(held[1], conn)) if held is not None else None
+        return (held[0], state_of(held[1], conn, db.vault)) if held is not None else None
 
 
 def authenticate(
@@ -128,9 +132,9 @@ def issue(
     now = db.clock()
     expires = token_expiry(now, hours)
     with db.engine.begin() as conn:
-        retired = _make_room(conn, name, now, actor, keep=parent)
+        retired = _make_room(db, conn, name, now, actor, keep=parent)
         token = store.issue_token(
-            conn, name, now, scope=scope.value, expires_at=expires, parent=parent
+            conn, name, now, db.vault, scope=scope.value, expires_at=expires, parent=parent
         )
         event = admin_event(
             EventKind.KEY_ADMIN,
@@ -159,14 +163,14 @@ def issue_token(
 
 
 def _make_room(
-    conn: Connection, name: str, now: datetime, actor: str, *, keep: str | None = None
+    db: Database, conn: Connection, name: str, now: datetime, actor: str, *, keep: str | None = None
 ) -> list[str]:
     """Retire `name`'s oldest tokens in force beyond the cap (never `keep`), logged; their ids."""
-    live = store.live_tokens(conn, name, now)
+    live = store.live_tokens(conn, name, now, db.vault)
     kept = token_id(keep) if keep is not None else None
     retired = to_retire([(row.id, row.created_at) for row in live], keep=kept)
     if retired:
-        store.retire_tokens(conn, name, retired, now)
+        store.retire_tokens(conn, name, retired, now, db.vault)
         event = admin_event(
             EventKind.KEY_ADMIN,
             actor=actor,
@@ -183,7 +187,7 @@ def _make_room(
 def list_tokens(db: Database, name: str | None = None) -> list[TokenRow]:
     """`name`'s tokens (everyone's if None), newest first, revoked and expired included."""
     with db.reader.connect() as conn:
-        return store.list_tokens(conn, name)
+        return store.list_tokens(conn, db.vault, name)
 
 
 def revoke_token(
@@ -193,7 +197,7 @@ def revoke_token(
     The holder's name."""
     now = db.clock()
     with db.engine.begin() as conn:
-        holder = store.revoke_token(conn, ident, now, owner=owner)
+        holder = store.revoke_token(conn, ident, now, db.vault, owner=owner)
         event = admin_event(
             EventKind.KEY_ADMIN,
             actor=actor,
@@ -217,14 +221,15 @@ def console_token(db: Database, home: Path, name: str, *, hours: float) -> str:
     now = db.clock()
     kept = _kept(path)
     if kept:
-        with db.reader.connect() as conn:
-            held = store.token_row(conn, kept)  # its holder is read, and checked, at its use
+        with db.reader.connect() as conn:  # unchecked: the token is checked at its use
+            held = store.kept_token(conn, kept)
         if held is not None and held.user_name == name and reusable(state_of(held), now):
             return kept
+    vault = db.vault  # unlocked before the transaction: its first unlock writes (the passes)
     with db.engine.begin() as conn:
-        _make_room(conn, name, now, name)
+        _make_room(db, conn, name, now, name)
         token = store.issue_token(
-            conn, name, now, scope=Scope.CONSOLE.value, expires_at=token_expiry(now, hours)
+            conn, name, now, vault, scope=Scope.CONSOLE.value, expires_at=token_expiry(now, hours)
         )
     _keep(folder, path, token)
     return token

@@ -134,8 +134,8 @@ def set_password(db: Database, name: str, password: str) -> None:
     """Set `name`'s password for the pages (kept as an Argon2id hash); every session signed
     in with the old one ends (whoever knew it may be signed in)."""
     with db.engine.begin() as conn:
-        store.set_password(conn, name, password)
-        sessions.end_all(conn, name, db.clock(), "password")
+        store.set_password(conn, name, password, db.vault)
+        sessions.end_all(conn, name, db.clock(), "password", db.vault)
 
 
 def disable(db: Database, name: str, *, actor: str = OPERATOR) -> None:
@@ -144,8 +144,8 @@ def disable(db: Database, name: str, *, actor: str = OPERATOR) -> None:
     now = db.clock()
     with db.engine.begin() as conn:
         store.disable(conn, name, now, db.vault)
-        ended = sessions.end_all(conn, name, now, "disabled")
-        store.revoke_tokens(conn, name, now)
+        ended = sessions.end_all(conn, name, now, "disabled", db.vault)
+        store.revoke_tokens(conn, name, now, db.vault)
         audit.record_event(
             conn,
             admin_event(
@@ -218,7 +218,7 @@ def update(db: Database, name: str, change: PersonChange, *, actor: str = OPERAT
         if change.enable:
             store.enable(conn, name, db.vault)
         if {"clearance", "roles", "nationality", "registered", "categories"} & set(values):
-            sessions.end_all(conn, name, now, "changed")
+            sessions.end_all(conn, name, now, "changed", db.vault)
         changed = {
             key: f"{_shown(getattr(before, key))} -> {_shown(value)}"
             for key, value in values.items()

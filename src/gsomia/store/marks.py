@@ -18,6 +18,7 @@ CASES_SEALED = "cases_sealed"
 COLUMNS_BOUND = "decided_columns_bound"
 COPIES_BOUND = "copies_bound"
 USERS_BOUND = "users_bound"
+CREDENTIALS_BOUND = "credentials_bound"
 
 
 def marked(conn: Connection, name: str) -> datetime | None:

@@ -1,6 +1,9 @@
 """Web sessions and failed sign-ins as rows; what they mean is `gsomia.treaty.sessions`'s.
 
-A session id is a bearer secret like a token: only its SHA-256 is kept.
+A session id is a bearer secret like a token: only its SHA-256 is kept, with a seal under the
+node's key over the row (`store.credential_seals`): a session a writer of the database inserted
+for an id of their own, or one they opened again, kept alive or moved to another person, is
+`StoreDamaged` (ADR 0150).
 """
 
 from __future__ import annotations
@@ -8,9 +11,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, text, update
+from sqlalchemy import ColumnElement, Connection, delete, func, select, text, update
 
+from gsomia.errors import StoreDamaged
+from gsomia.seal.at_rest import Vault
+from gsomia.store import credential_seals
 from gsomia.store.tables import login_failures, users, web_sessions
 
 
@@ -28,53 +35,111 @@ class SessionRow:
     clearance_expires: date
 
 
-def start(conn: Connection, sid: str, user_name: str, now: datetime) -> None:
-    conn.execute(
-        web_sessions.insert().values(
-            sid_hash=_digest(sid), user_name=user_name, started_at=now, last_seen_at=now
+_SEALED = credential_seals.SESSION_COLUMNS
+
+
+def _seal(values: dict[str, Any], vault: Vault) -> str:
+    return credential_seals.session(vault, values)
+
+
+def _vouched(row: object, vault: Vault) -> dict[str, Any]:
+    """The sealed columns of the session `row`, once its seal vouches for them."""
+    m = row._mapping  # type: ignore[attr-defined]
+    values = {name: m[web_sessions.c[name]] for name in _SEALED}
+    ident, holder, kept = values["sid_hash"][:16], values["user_name"], m[web_sessions.c.seal]
+    if kept is None:
+        raise StoreDamaged(
+            f"web session {ident} of {holder} keeps no seal",
+            hint="restore the database from a backup; a session nothing vouches for never "
+            "signs anyone in",
         )
-    )
+    if not credential_seals.vouches(kept, _seal(values, vault)):
+        raise StoreDamaged(
+            f"web session {ident} of {holder} is not what its seal says",
+            hint="restore the database from a backup; a session's holder, times or ending "
+            "changed in the database never signs anyone in",
+        )
+    return values
 
 
-def find(conn: Connection, sid: str) -> SessionRow | None:
+def start(conn: Connection, sid: str, user_name: str, now: datetime, vault: Vault) -> None:
+    values: dict[str, Any] = {
+        "sid_hash": _digest(sid),
+        "user_name": user_name,
+        "started_at": now,
+        "last_seen_at": now,
+        "ended_at": None,
+        "ended_why": None,
+    }
+    conn.execute(web_sessions.insert().values(**values, seal=_seal(values, vault)))
+
+
+def find(conn: Connection, sid: str, vault: Vault) -> SessionRow | None:
     """The session `sid` with what its person's row says now, or None if never started."""
     row = conn.execute(
         select(
-            web_sessions.c.user_name,
-            web_sessions.c.started_at,
-            web_sessions.c.last_seen_at,
-            web_sessions.c.ended_at,
+            web_sessions,
             users.c.disabled_at,
             users.c.clearance_expires,
         )
         .join(users, users.c.name == web_sessions.c.user_name)
         .where(web_sessions.c.sid_hash == _digest(sid))
     ).first()
-    return SessionRow(*row) if row is not None else None
-
-
-def touch(conn: Connection, sid: str, now: datetime) -> None:
-    conn.execute(
-        update(web_sessions).where(web_sessions.c.sid_hash == _digest(sid)).values(last_seen_at=now)
+    if row is None:
+        return None
+    values = _vouched(row, vault)
+    return SessionRow(
+        values["user_name"],
+        values["started_at"],
+        values["last_seen_at"],
+        values["ended_at"],
+        row.disabled_at,
+        row.clearance_expires,
     )
 
 
-def end(conn: Connection, sid: str, now: datetime, why: str) -> None:
-    conn.execute(
-        update(web_sessions)
-        .where(web_sessions.c.sid_hash == _digest(sid), web_sessions.c.ended_at.is_(None))
-        .values(ended_at=now, ended_why=why)
-    )
+def _change(conn: Connection, which: ColumnElement[bool], vault: Vault, **changes: Any) -> int:
+    """Set `changes` on the sessions `which` selects, each resealed; each read locked and
+    checked first, so a row a writer changed is damage here, never resealed as the node's.
+    How many."""
+    rows = conn.execute(select(web_sessions).where(which).with_for_update()).all()
+    for row in rows:
+        values = {**_vouched(row, vault), **changes}
+        conn.execute(
+            update(web_sessions)
+            .where(web_sessions.c.sid_hash == values["sid_hash"])
+            .values(**changes, seal=_seal(values, vault))
+        )
+    return len(rows)
 
 
-def end_all(conn: Connection, user_name: str, now: datetime, why: str) -> int:
+def touch(conn: Connection, sid: str, now: datetime, vault: Vault) -> None:
+    _change(conn, web_sessions.c.sid_hash == _digest(sid), vault, last_seen_at=now)
+
+
+def end(conn: Connection, sid: str, now: datetime, why: str, vault: Vault) -> None:
+    which = (web_sessions.c.sid_hash == _digest(sid)) & web_sessions.c.ended_at.is_(None)
+    _change(conn, which, vault, ended_at=now, ended_why=why)
+
+
+def end_all(conn: Connection, user_name: str, now: datetime, why: str, vault: Vault) -> int:
     """End every open session of `user_name`; how many."""
-    result = conn.execute(
-        update(web_sessions)
-        .where(web_sessions.c.user_name == user_name, web_sessions.c.ended_at.is_(None))
-        .values(ended_at=now, ended_why=why)
-    )
-    return int(result.rowcount or 0)
+    which = (web_sessions.c.user_name == user_name) & web_sessions.c.ended_at.is_(None)
+    return _change(conn, which, vault, ended_at=now, ended_why=why)
+
+
+def bind_seals(conn: Connection, vault: Vault) -> int:
+    """Seal each session kept without a seal (from before ADR 0150) as its columns say; how
+    many. Only the node's one pass does this (`store.users.bind_credentials`)."""
+    rows = conn.execute(select(web_sessions).where(web_sessions.c.seal.is_(None))).all()
+    for row in rows:
+        values = {name: row._mapping[name] for name in _SEALED}
+        conn.execute(
+            update(web_sessions)
+            .where(web_sessions.c.sid_hash == values["sid_hash"])
+            .values(seal=_seal(values, vault))
+        )
+    return len(rows)
 
 
 #: Rows of failures kept at most: guesses spread over many names and addresses do not grow the

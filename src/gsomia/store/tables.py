@@ -43,6 +43,8 @@ users = Table(
     Column("categories", JSON, nullable=False, server_default="[]"),
     # What the columns above decide, sealed under the person's metadata key (ADR 0146).
     Column("terms", Text),
+    # HMAC of the name and `password_hash` under the KEK's key for verifiers (ADR 0150).
+    Column("password_seal", String(64)),
 )
 
 api_tokens = Table(
@@ -57,6 +59,8 @@ api_tokens = Table(
     Column("expires_at", UTCDateTime),  # NULL only for tokens issued before tokens expired
     # The hash of the token that issued this one (a stream token), which it stands or falls with.
     Column("parent", String(64)),
+    # HMAC of every column above under the KEK's key for tokens (ADR 0150).
+    Column("seal", String(64)),
 )
 
 #: Signed-in web sessions, so that what ends one (logout, a password change, disabling the
@@ -70,6 +74,8 @@ web_sessions = Table(
     Column("last_seen_at", UTCDateTime, nullable=False),
     Column("ended_at", UTCDateTime),
     Column("ended_why", String(32)),  # logout | password | disabled | expired
+    # HMAC of every column above under the KEK's key for sessions (ADR 0150).
+    Column("seal", String(64)),
 )
 
 #: Marks the node leaves once a one-time step is done (ADR 0088): `at_rest_sealed` once rows kept

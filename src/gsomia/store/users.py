@@ -9,6 +9,11 @@ under a metadata key of the person's name, where it is decided (added, updated, 
 enabled). Every read that makes a `UserRecord` checks it: a column a writer of the database
 changed, a row swapped with another person's, or terms copied from another row are
 `StoreDamaged` naming the person (ADR 0146).
+
+What authenticates a person — each token's row, the password's verifier — carries an HMAC under
+the node's key (`store.credential_seals`): a row a writer of the database inserted, edited or
+moved to another person is `StoreDamaged` naming the token or the person at every read
+(ADR 0150).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import itertools
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -27,12 +32,13 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from argon2.exceptions import VerificationError as HashMismatch
-from sqlalchemy import Connection, bindparam, delete, func, select, text, update
+from sqlalchemy import ColumnElement, Connection, bindparam, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from gsomia.errors import Conflict, NotFound, RateLimited, StoreDamaged, VerificationError
 from gsomia.seal.at_rest import REMEMBERED, DataKey, Vault
-from gsomia.store import sealed_terms
+from gsomia.store import credential_seals, sealed_terms
+from gsomia.store.sessions import bind_seals as web_sessions_bind
 from gsomia.store.tables import api_tokens, users, web_sessions
 from gsomia.treaty import check_turns
 
@@ -238,9 +244,9 @@ def add_user(
                 language=user.language,
                 categories=list(user.categories),
                 disabled_at=user.disabled_at,
-                password_hash=_hasher.hash(password) if password else None,
                 created_at=now,
                 terms=_sealed(user, vault),
+                **_verifier(user.name, password, vault),
             )
         )
     except IntegrityError as exc:
@@ -350,11 +356,46 @@ def communities(conn: Connection) -> set[str]:
     return {community for (found,) in rows for community in (found or ())}
 
 
-def set_password(conn: Connection, name: str, password: str) -> None:
+def _verifier(name: str, password: str | None, vault: Vault) -> dict[str, str | None]:
+    """The columns that keep `name`'s `password`: its Argon2id hash and that hash's seal."""
+    if not password:
+        return {"password_hash": None, "password_seal": None}
+    verifier = _hasher.hash(password)
+    return {
+        "password_hash": verifier,
+        "password_seal": credential_seals.password(vault, name, verifier),
+    }
+
+
+def set_password(conn: Connection, name: str, password: str, vault: Vault) -> None:
     _known(conn, name)
     conn.execute(
-        update(users).where(users.c.name == name).values(password_hash=_hasher.hash(password))
+        update(users).where(users.c.name == name).values(**_verifier(name, password, vault))
     )
+
+
+def _vouched_verifier(row: object, vault: Vault) -> str | None:
+    """The password verifier of the person `row`, once its seal says the node set it there for
+    them; None if they have none. A verifier a writer of the database wrote (of a password they
+    chose), or copied from another person's row with its seal, is `StoreDamaged` (ADR 0150)."""
+    m = row._mapping  # type: ignore[attr-defined]
+    verifier: str | None = m["password_hash"]
+    if verifier is None:
+        return None
+    name, kept = m["name"], m["password_seal"]
+    if kept is None:
+        raise StoreDamaged(
+            f"user {name}'s password verifier keeps no seal",
+            hint="restore the database from a backup, or set the password again with "
+            "`gsomia user passwd`; a verifier nothing vouches for never signs anyone in",
+        )
+    if not credential_seals.vouches(kept, credential_seals.password(vault, name, verifier)):
+        raise StoreDamaged(
+            f"user {name}'s password verifier is not the one the node set",
+            hint="restore the database from a backup, or set the password again with "
+            "`gsomia user passwd`; a verifier written in the database never signs anyone in",
+        )
+    return verifier
 
 
 def check_password(
@@ -429,12 +470,13 @@ def _poll(
 
 def _checked(conn: Connection, name: str, password: str, vault: Vault) -> UserRecord | None:
     row = conn.execute(select(users).where(users.c.name == name)).first()
-    stored = row._mapping["password_hash"] if row is not None else None
+    user = _record(row, vault) if row is not None else None
+    stored = _vouched_verifier(row, vault) if row is not None else None
     try:
         _hasher.verify(stored or _DUMMY_HASH, password)
     except (VerifyMismatchError, HashMismatch, InvalidHashError):
         return None
-    return _record(row, vault) if row is not None and stored else None
+    return user if stored else None
 
 
 def _digest(token: str) -> str:
@@ -445,25 +487,27 @@ def issue_token(
     conn: Connection,
     name: str,
     now: datetime,
+    vault: Vault,
     *,
     scope: str = "api",
     expires_at: datetime | None = None,
     parent: str | None = None,
 ) -> str:
-    """A new token for `name`, kept as its hash; it expires at `expires_at` (default: 12 hours
-    on, the node's default lifetime). `parent`: the token that issued it, which it needs."""
+    """A new token for `name`, kept as its hash and sealed to them; it expires at `expires_at`
+    (default: 12 hours on, the node's default lifetime). `parent`: the token that issued it,
+    which it needs."""
     _known(conn, name)  # whoever uses it is read, and checked, at each use
     token = "gsm_" + secrets.token_urlsafe(32)
-    conn.execute(
-        api_tokens.insert().values(
-            token_hash=_digest(token),
-            user_name=name,
-            created_at=now,
-            scope=scope,
-            expires_at=expires_at or now + timedelta(hours=12),
-            parent=_digest(parent) if parent is not None else None,
-        )
-    )
+    values: dict[str, Any] = {
+        "token_hash": _digest(token),
+        "user_name": name,
+        "created_at": now,
+        "scope": scope,
+        "expires_at": expires_at or now + timedelta(hours=12),
+        "parent": _digest(parent) if parent is not None else None,
+        "revoked_at": None,
+    }
+    conn.execute(api_tokens.insert().values(**values, seal=_token_seal(values, vault)))
     return token
 
 
@@ -481,18 +525,53 @@ class TokenRow:
 
 
 TOKEN_ID_CHARS = 16
+_SEALED = credential_seals.TOKEN_COLUMNS
+#: By the table's columns: a row joined with its holder's (whose `created_at` has the same
+#: name) reads the token's.
+_TOKEN_COLUMNS = {name: api_tokens.c[name] for name in (*_SEALED, "seal")}
 
 
-def _token_row(row: object) -> TokenRow:
+def _token_seal(values: dict[str, Any], vault: Vault) -> str:
+    return credential_seals.token(vault, values)
+
+
+def _token_row(row: object, vault: Vault) -> TokenRow:
+    """What `row` keeps of a token, once its seal vouches for it: a row a writer of the
+    database inserted (the digest of a secret of their own), or edited (un-revoked, its
+    lifetime extended, its scope widened, moved to another person, re-parented), is
+    `StoreDamaged` naming the token (ADR 0150)."""
     m = row._mapping  # type: ignore[attr-defined]
+    values = {name: m[column] for name, column in _TOKEN_COLUMNS.items()}
+    ident, holder = values["token_hash"][:TOKEN_ID_CHARS], values["user_name"]
+    known = (values["token_hash"], credential_seals.TOKENS, str(values["seal"]))
+    if vault.opened.get(known) != values:  # vouched for once a process, while it reads so
+        if values["seal"] is None:
+            raise StoreDamaged(
+                f"token {ident} of {holder} keeps no seal of its holder, scope and lifetime",
+                hint="restore the database from a backup; a token nothing vouches for never "
+                "stands for anyone",
+            )
+        if not credential_seals.vouches(values["seal"], _token_seal(values, vault)):
+            raise StoreDamaged(
+                f"token {ident} of {holder} is not what its seal says",
+                hint="restore the database from a backup; a token's holder, scope, lifetime, "
+                "issuer or revocation changed in the database never stands for anyone",
+            )
+        if len(vault.opened) >= REMEMBERED:
+            vault.opened.clear()
+        vault.opened[known] = values
+    return _as_kept(values)
+
+
+def _as_kept(values: Mapping[str, Any]) -> TokenRow:
     return TokenRow(
-        id=m["token_hash"][:TOKEN_ID_CHARS],
-        user_name=m["user_name"],
-        scope=m["scope"],
-        created_at=m["created_at"],
-        expires_at=m["expires_at"],
-        revoked_at=m["revoked_at"],
-        parent=m["parent"],
+        id=values["token_hash"][:TOKEN_ID_CHARS],
+        user_name=values["user_name"],
+        scope=values["scope"],
+        created_at=values["created_at"],
+        expires_at=values["expires_at"],
+        revoked_at=values["revoked_at"],
+        parent=values["parent"],
     )
 
 
@@ -500,20 +579,37 @@ def token_id(token: str) -> str:
     return _digest(token)[:TOKEN_ID_CHARS]
 
 
-def list_tokens(conn: Connection, name: str | None = None) -> list[TokenRow]:
+def list_tokens(conn: Connection, vault: Vault, name: str | None = None) -> list[TokenRow]:
     """`name`'s tokens (everyone's if None), newest first."""
     query = select(api_tokens).order_by(api_tokens.c.created_at.desc())
     if name is not None:
         query = query.where(api_tokens.c.user_name == name)
-    return [_token_row(row) for row in conn.execute(query)]
+    return [_token_row(row, vault) for row in conn.execute(query)]
 
 
-def revoke_token(conn: Connection, ident: str, now: datetime, *, owner: str | None = None) -> str:
+def _revoke(conn: Connection, which: ColumnElement[bool], now: datetime, vault: Vault) -> None:
+    """Revoke the tokens in force `which` selects, each resealed to say so; each read locked
+    and checked first, so a row a writer changed is damage here, never resealed as the
+    node's."""
+    query = select(api_tokens).where(api_tokens.c.revoked_at.is_(None), which)
+    for row in conn.execute(query.with_for_update()).all():
+        _token_row(row, vault)
+        values = {**{name: row._mapping[name] for name in _SEALED}, "revoked_at": now}
+        conn.execute(
+            update(api_tokens)
+            .where(api_tokens.c.token_hash == values["token_hash"])
+            .values(revoked_at=now, seal=_token_seal(values, vault))
+        )
+
+
+def revoke_token(
+    conn: Connection, ident: str, now: datetime, vault: Vault, *, owner: str | None = None
+) -> str:
     """Revoke the token whose id is `ident` (of `owner`, if given); its holder's name.
     `NotFound` if there is no such token in force."""
     if len(ident) != TOKEN_ID_CHARS or not all(c in "0123456789abcdef" for c in ident):
         raise NotFound(f"no token {ident!r}", hint="`gsomia user tokens` lists the ids")
-    query = select(api_tokens.c.token_hash, api_tokens.c.user_name).where(
+    query = select(api_tokens).where(
         api_tokens.c.token_hash.startswith(ident), api_tokens.c.revoked_at.is_(None)
     )
     if owner is not None:
@@ -521,59 +617,61 @@ def revoke_token(conn: Connection, ident: str, now: datetime, *, owner: str | No
     row = conn.execute(query).first()
     if row is None:
         raise NotFound(f"no token {ident!r} in force", hint="`gsomia user tokens` lists the ids")
-    in_force = api_tokens.c.revoked_at.is_(None)
-    conn.execute(
-        update(api_tokens)  # the token and the stream tokens it issued
-        .where(
-            in_force,
-            (api_tokens.c.token_hash == row.token_hash) | (api_tokens.c.parent == row.token_hash),
-        )
-        .values(revoked_at=now)
-    )
-    return str(row.user_name)
+    held = _token_row(row, vault)
+    digest = row._mapping["token_hash"]
+    # the token and the stream tokens it issued
+    _revoke(conn, (api_tokens.c.token_hash == digest) | (api_tokens.c.parent == digest), now, vault)
+    return held.user_name
 
 
-def retire_tokens(conn: Connection, name: str, ids: list[str], now: datetime) -> None:
+def retire_tokens(conn: Connection, name: str, ids: list[str], now: datetime, vault: Vault) -> None:
     """Revoke `name`'s tokens of the ids `ids`, and the stream tokens they issued."""
     ident = func.substr(api_tokens.c.token_hash, 1, TOKEN_ID_CHARS)
     chosen = select(api_tokens.c.token_hash).where(api_tokens.c.user_name == name, ident.in_(ids))
     hashes = list(conn.execute(chosen).scalars())
-    conn.execute(
-        update(api_tokens)
-        .where(
-            api_tokens.c.revoked_at.is_(None),
-            api_tokens.c.token_hash.in_(hashes) | api_tokens.c.parent.in_(hashes),
-        )
-        .values(revoked_at=now)
-    )
+    _revoke(conn, api_tokens.c.token_hash.in_(hashes) | api_tokens.c.parent.in_(hashes), now, vault)
 
 
-def live_tokens(conn: Connection, name: str, now: datetime) -> list[TokenRow]:
+def live_tokens(conn: Connection, name: str, now: datetime, vault: Vault) -> list[TokenRow]:
     """`name`'s tokens in force at `now`: not revoked, not expired."""
     query = select(api_tokens).where(
         api_tokens.c.user_name == name,
         api_tokens.c.revoked_at.is_(None),
         api_tokens.c.expires_at > now,
     )
-    return [_token_row(row) for row in conn.execute(query)]
+    return [_token_row(row, vault) for row in conn.execute(query)]
 
 
-def token_row(conn: Connection, token: str) -> TokenRow | None:
+def token_row(conn: Connection, token: str, vault: Vault) -> TokenRow | None:
     """What is kept of `token`, without its holder: None if it was never issued."""
-    return token_by_hash(conn, _digest(token))
+    return token_by_hash(conn, _digest(token), vault)
 
 
-def token_by_hash(conn: Connection, digest: str) -> TokenRow | None:
+def token_by_hash(conn: Connection, digest: str, vault: Vault) -> TokenRow | None:
     row = conn.execute(_TOKEN, {"digest": digest}).first()
-    return _token_row(row) if row is not None else None
+    return _token_row(row, vault) if row is not None else None
 
 
-def revoke_tokens(conn: Connection, name: str, now: datetime) -> None:
-    conn.execute(
-        update(api_tokens)
-        .where(api_tokens.c.user_name == name, api_tokens.c.revoked_at.is_(None))
-        .values(revoked_at=now)
+def kept_token(conn: Connection, token: str) -> TokenRow | None:
+    """What the row of `token` says, unchecked: only for the console to tell whether to ask
+    for a new one (`node.tokens.console_token`), without the storage key; whatever uses the
+    token is checked at that use. None if never issued."""
+    row = conn.execute(_TOKEN, {"digest": _digest(token)}).first()
+    return _as_kept(dict(row._mapping)) if row is not None else None
+
+
+def kept_in_force(conn: Connection) -> list[tuple[str, str, datetime, datetime | None]]:
+    """Each token the database keeps unrevoked, as (id, holder, issued, revoked) and unchecked:
+    for `gsomia audit verify` to hold against the log's revocations (`node.ledger
+    .verify_tokens`), as a writer of the database left them."""
+    query = select(api_tokens.c.token_hash, api_tokens.c.user_name, api_tokens.c.created_at).where(
+        api_tokens.c.revoked_at.is_(None)
     )
+    return [(h[:TOKEN_ID_CHARS], name, at, None) for h, name, at in conn.execute(query)]
+
+
+def revoke_tokens(conn: Connection, name: str, now: datetime, vault: Vault) -> None:
+    _revoke(conn, api_tokens.c.user_name == name, now, vault)
 
 
 #: Asked on every request that carries a token: built once, the statements keep their cache
@@ -590,7 +688,10 @@ def token_holder(conn: Connection, token: str, vault: Vault) -> tuple[UserRecord
     """The person `token` was issued to and what is kept of it, revoked or expired alike
     (whether it still stands is the core's decision); None if it was never issued."""
     row = conn.execute(_HOLDER, {"digest": _digest(token)}).first()
-    return (_record(row, vault), _token_row(row)) if row is not None else None
+    if row is None:
+        return None
+    held = _token_row(row, vault)  # first: a token moved to another person names the token
+    return _record(row, vault), held
 
 
 def user_for_token(conn: Connection, token: str, vault: Vault) -> UserRecord | None:
@@ -598,3 +699,23 @@ def user_for_token(conn: Connection, token: str, vault: Vault) -> UserRecord | N
     lifetime, its scope) is `gsomia.treaty.credentials.may_use_token`'s to say."""
     held = token_holder(conn, token, vault)
     return held[0] if held is not None and held[1].revoked_at is None else None
+
+
+def bind_credentials(conn: Connection, vault: Vault) -> int:
+    """Seal each token, password verifier and web session kept without a seal (from before
+    ADR 0150) as its columns say; how many. Only the node's one pass does this
+    (`node.at_rest.bind_credentials`): after it, one without a seal is damage."""
+    tokens = conn.execute(select(api_tokens).where(api_tokens.c.seal.is_(None))).all()
+    for row in tokens:
+        values = {name: row._mapping[name] for name in _SEALED}
+        conn.execute(
+            update(api_tokens)
+            .where(api_tokens.c.token_hash == values["token_hash"])
+            .values(seal=_token_seal(values, vault))
+        )
+    unsealed = users.c.password_hash.is_not(None) & users.c.password_seal.is_(None)
+    people = conn.execute(select(users.c.name, users.c.password_hash).where(unsealed)).all()
+    for name, verifier in people:
+        seal = credential_seals.password(vault, name, verifier)
+        conn.execute(update(users).where(users.c.name == name).values(password_seal=seal))
+    return len(tokens) + len(people) + web_sessions_bind(conn, vault)

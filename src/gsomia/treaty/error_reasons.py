@@ -569,6 +569,15 @@ ERROR_REASONS: dict[str, str] = {
     "user_fields_altered": "user {user}'s {fields} are not what their sealed terms say",
     "user_terms_not_opening": "user {user}'s sealed terms do not open as their own: {why}",
     "needs_storage_key": "this needs the node's storage key",
+    "token_no_seal": "token {token} of {user} keeps no seal of its holder, scope and lifetime",
+    "token_altered": "token {token} of {user} is not what its seal says",
+    "password_no_seal": "user {user}'s password verifier keeps no seal",
+    "password_altered": "user {user}'s password verifier is not the one the node set",
+    "session_no_seal": "web session {session} of {user} keeps no seal",
+    "session_altered": "web session {session} of {user} is not what its seal says",
+    "log_tokens_contradicted": (
+        "the verified log records the revocation of tokens the database keeps in force: {subjects}"
+    ),
     "holding_version_put_back": (
         "holding {holding} reads as its version {sealed} but was changed to {witness}"
     ),
