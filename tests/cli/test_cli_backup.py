@@ -182,9 +182,11 @@ def test_an_upgrade_backs_the_home_up_before_it_migrates(tmp_path: Path) -> None
     node = assemble(load_home(home, PASSPHRASE))
     try:
         assert node.migrate() is None  # up to date: nothing to back up
-        with node.engine.begin() as conn:  # an older version bound no one (0031 refuses then)
-            conn.execute(store_marks.delete().where(store_marks.c.name == marks.USERS_BOUND))
+        with node.engine.begin() as conn:  # an older version bound no one (0033 refuses then)
+            bound = (marks.USERS_BOUND, marks.CREDENTIALS_BOUND)
+            conn.execute(store_marks.delete().where(store_marks.c.name.in_(bound)))
         (home / at_rest.USERS_MARK_FILE).unlink()
+        (home / at_rest.CREDENTIALS_MARK_FILE).unlink()
         command.downgrade(alembic_config(node.engine), "-1")  # as an older version left it
         taken = node.migrate()
         assert taken is not None

@@ -30,8 +30,11 @@ def a_finished_pid() -> int:
     return int(done.stdout)
 
 
-def test_the_cli_goes_where_the_homes_running_node_listens(pair: Cast) -> None:
+def test_the_cli_goes_where_the_homes_running_node_listens(
+    pair: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
     home = pair["JPN"].home.path
+    monkeypatch.setenv("GSOMIA_PASSPHRASE", "pw-JPN-0123456789")  # the console token is sealed
     before = connect(home, "sato", None, None)
     assert before.url == "http://127.0.0.1:8400"  # the config's default: no node recorded
     record_serving(home, Serving("JPN", os.getpid(), "http://127.0.0.1:8470", "https://x:8471"))
