@@ -30,7 +30,7 @@ ROUNDS = 15
 CHECKS = 3000
 
 
-def _unchecked(row: object, vault: Vault) -> store.TokenRow:
+def _unchecked(row: object, _vault: Vault) -> store.TokenRow:
     m = row._mapping  # type: ignore[attr-defined]
     return store._as_kept({name: m[column] for name, column in store._TOKEN_COLUMNS.items()})
 
@@ -56,12 +56,12 @@ def main() -> None:
     with engine.connect() as conn:
         _round(conn, token, vault)  # warm: statements compiled, the person's terms opened
         for _ in range(ROUNDS):
-            store._token_row = checked  # type: ignore[assignment]
+            setattr(store, "_token_row", checked)  # noqa: B010 - swapped for the A/B
             a = _round(conn, token, vault)
-            store._token_row = _unchecked  # type: ignore[assignment]
+            setattr(store, "_token_row", _unchecked)  # noqa: B010
             b = _round(conn, token, vault)
             paired.append(a - b)
-        store._token_row = checked  # type: ignore[assignment]
+        setattr(store, "_token_row", checked)  # noqa: B010
     values: dict[str, Any] = {
         "token_hash": "0" * 64, "user_name": "sato", "created_at": NOW, "scope": "api",
         "expires_at": NOW, "parent": None, "revoked_at": None,
