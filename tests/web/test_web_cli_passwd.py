@@ -40,7 +40,10 @@ def test_passwd_from_the_environment(home: Path) -> None:
     result = CliRunner().invoke(
         app,
         ["user", "passwd", "--home", str(home), "kim"],
-        env={"GSOMIA_USER_PASSWORD": "a long enough passphrase"},
+        env={  # the verifier is sealed under the storage key (ADR 0150)
+            "GSOMIA_USER_PASSWORD": "a long enough passphrase",
+            "GSOMIA_PASSPHRASE": "passphrase-for-tests",
+        },
     )
     assert result.exit_code == 0, result.output
     engine = make_engine(read_config(home).database_url)
@@ -52,6 +55,9 @@ def test_passwd_from_the_environment(home: Path) -> None:
 
 def test_short_password_is_refused(home: Path) -> None:
     result = CliRunner().invoke(
-        app, ["user", "passwd", "--home", str(home), "kim"], env={"GSOMIA_USER_PASSWORD": "short"}
+        app,
+        ["user", "passwd", "--home", str(home), "kim"],
+        env={"GSOMIA_USER_PASSWORD": "short", "GSOMIA_PASSPHRASE": "passphrase-for-tests"},
     )
     assert result.exit_code != 0
+    assert "at least 12 characters" in str(result.exception)
