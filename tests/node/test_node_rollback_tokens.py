@@ -1,8 +1,9 @@
-"""A token's row put back from before its revocation (ADR 0150): a writer of the database,
-holding no key, who kept the row (and its seal) of a token in force writes it back whole after
-the node revoked it, retired it or disabled its holder. The seal vouches for the row of before
-as for the row of now; the cosignable log records each revocation, retirement and disabling,
-and `gsomia audit verify` names each such token."""
+"""A token's row put back from before its revocation, or a password verifier from before a
+change (ADR 0150): a writer of the database, holding no key, who kept the row (and its seal)
+of a token in force writes it back whole after the node revoked it, retired it or disabled its
+holder, or a person's old verifier and seal after the node set a new password. The seal
+vouches for the row of before as for the row of now; the cosignable log records each
+revocation, retirement, disabling and password set, and `gsomia audit verify` names each."""
 
 from __future__ import annotations
 
@@ -22,8 +23,8 @@ from gsomia.ledger.events import EventKind
 from gsomia.node import tokens_logged
 from gsomia.node.audit import admin_event
 from gsomia.node.tokens import authenticate, issue, revoke_token
-from gsomia.node.users import disable
-from gsomia.store.tables import api_tokens
+from gsomia.node.users import check_password, disable, set_password
+from gsomia.store.tables import api_tokens, users
 from gsomia.store.users import _digest, token_id
 from gsomia.treaty.credentials import MAX_LIVE_TOKENS
 
@@ -122,3 +123,45 @@ def test_revocations_are_read_from_the_log() -> None:
         f"{'a' * 16} of sato (in force, logged revoked)",
         f"{'d' * 16} of mori (in force, logged revoked)",
     ]
+
+
+def test_a_password_verifier_put_back_from_before_a_change_is_named_by_verify(
+    cast: Cast, tmp_path: Path
+) -> None:
+    jpn = cast["JPN"]
+    set_password(jpn, "sato", "the old passphrase, leaked")
+    with jpn.engine.connect() as conn:
+        query = select(users.c.password_hash, users.c.password_seal).where(users.c.name == "sato")
+        old = dict(conn.execute(query).one()._mapping)
+    set_password(jpn, "sato", "the new passphrase, after")
+    assert _verify(tmp_path).exit_code == 0, _verify(tmp_path).output  # as the node left it
+    with jpn.engine.begin() as conn:
+        conn.execute(update(users).where(users.c.name == "sato").values(**old))
+    assert check_password(jpn, "sato", "the old passphrase, leaked") is not None  # reads cannot
+    result = _verify(tmp_path)
+    assert isinstance(result.exception, StoreDamaged), result.output
+    said = result.exception.message
+    assert "the verified log records passwords the database keeps otherwise: sato" in said
+
+
+def test_passwords_are_read_from_the_log() -> None:
+    at = datetime(2026, 12, 4, tzinfo=UTC)
+
+    def said(action: str, subject: str, **body: str) -> Any:
+        return admin_event(
+            EventKind.USER_ADMIN, actor="operator", action=action, subject=subject, now=at, **body
+        )
+
+    logged = tokens_logged.passwords_logged(
+        [
+            said("user:passwd", "sato", verifier="a" * 16),
+            said("user:passwd", "sato", verifier="b" * 16),  # the last word
+            said("user:passwd", "ito", verifier="c" * 16),
+            said("user:remove", "ito"),  # removed: nothing of theirs to compare
+            said("user:passwd", "mori", verifier="d" * 16),
+        ]
+    )
+    assert logged == {"sato": "b" * 16, "mori": "d" * 16}
+    kept = {"sato": "a" * 64, "mori": "d" * 64}  # sato's of before
+    assert tokens_logged.passwords_against_log(logged, kept) == ["sato"]
+    assert tokens_logged.passwords_against_log(logged, {"mori": "d" * 64}) == ["sato"]
