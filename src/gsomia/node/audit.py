@@ -108,6 +108,7 @@ EVENT_ACTIONS: Mapping[str, EventKind] = MappingProxyType(
         "identity:rotate": EventKind.KEY_ADMIN,  # new node keys, announced (ADR 0093)
         "user:token": EventKind.KEY_ADMIN,
         "user:token-revoke": EventKind.KEY_ADMIN,
+        "user:passwd": EventKind.KEY_ADMIN,  # with its verifier's seal (ADR 0150)
         "user:token-retire": EventKind.KEY_ADMIN,
         "user:add": EventKind.USER_ADMIN,
         "user:disable": EventKind.USER_ADMIN,

@@ -42,7 +42,12 @@ from gsomia.node.audit import (
     unstored,
 )
 from gsomia.node.audit_rows import check_listing
-from gsomia.node.tokens_logged import KeptToken, revocations_logged
+from gsomia.node.tokens_logged import (
+    KeptToken,
+    passwords_against_log,
+    passwords_logged,
+    revocations_logged,
+)
 from gsomia.node.tokens_logged import against_log as tokens_against_log
 from gsomia.seal import IdentityCard, NodeKeys, node_note_key
 from gsomia.store import (
@@ -55,7 +60,7 @@ from gsomia.store import (
     people_columns,
 )
 from gsomia.store.merkle_log import MerkleLog, leaf_rows
-from gsomia.store.users import kept_in_force
+from gsomia.store.users import kept_in_force, password_seals
 
 
 def unix(when: datetime) -> int:
@@ -293,7 +298,8 @@ def verify_tokens(conn: Connection, scanned: Scanned | None = None) -> int:
     whole from before its revocation (its seal vouches for the row of before as for the row
     of now, ADR 0150). Their entries are among the people's (`"action":"user:`). Read raw,
     as the writer left them. How many tokens in force were compared."""
-    logged = revocations_logged((scanned or scan(conn)).people)
+    events = (scanned or scan(conn)).people
+    logged = revocations_logged(events)
     kept = [KeptToken(*row) for row in kept_in_force(conn)]
     named = tokens_against_log(logged, kept)
     if named:
@@ -302,5 +308,14 @@ def verify_tokens(conn: Connection, scanned: Scanned | None = None) -> int:
             f"{', '.join(named)}",
             hint="restore the database from a backup taken after the revocation; a token put "
             "back from before its revocation never stands for anyone once verify names it",
+        )
+    passwords = passwords_logged(events)
+    otherwise = passwords_against_log(passwords, password_seals(conn, passwords))
+    if otherwise:
+        raise StoreDamaged(
+            "the verified log records passwords the database keeps otherwise: "
+            f"{', '.join(otherwise)}",
+            hint="restore the database from a backup taken after the last password change, or "
+            "set the password again with `gsomia user passwd`",
         )
     return len(kept)

@@ -1,16 +1,19 @@
-"""Tokens the log records revoked, against the rows kept of them (ADR 0150): pure.
+"""Tokens the log records revoked, and passwords it records set, against the rows kept of
+them (ADR 0150): pure.
 
 A token's seal (`store.credential_seals`) binds its row to its holder and to whether it was
 revoked, not to a version: a writer of the database who kept the row of a token in force
 writes it back whole after the node revoked it, and the seal vouches for it. The cosignable
 log records every revocation (`user:token-revoke`), every retirement to make room
 (`user:token-retire`) and every disabling of a person (`user:disable`, which revokes each token
-they hold); `gsomia audit verify` holds the tokens kept in force against them.
+they hold); `gsomia audit verify` holds the tokens kept in force against them. So for a
+password: each one set (`user:passwd`) is logged with the start of its verifier's seal, and a
+verifier put back from before a change keeps another seal.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -64,3 +67,28 @@ def against_log(logged: Revocations, kept: Iterable[KeptToken]) -> list[str]:
         if row.id in logged.tokens or (disabled is not None and row.created_at <= disabled):
             named.append(f"{row.id} of {row.user_name} (in force, logged revoked)")
     return named
+
+
+#: How much of a verifier's seal (hex) the log records: enough to tell one from another, not
+#: the whole MAC.
+VERIFIER_LOGGED = 16
+
+
+def passwords_logged(events: Iterable[LogEvent]) -> dict[str, str]:
+    """The start of the seal of each person's verifier the log last records set; none for one
+    registered or removed since (another person of that name, or none)."""
+    logged: dict[str, str] = {}
+    for event in events:
+        body, subject = event.body, event.subjects[0] if event.subjects else ""
+        action = body.get("action")
+        if action == "user:passwd" and isinstance(body.get("verifier"), str):
+            logged[subject] = body["verifier"]
+        elif action in {"user:add", "user:remove"}:
+            logged.pop(subject, None)
+    return logged
+
+
+def passwords_against_log(logged: Mapping[str, str], kept: Mapping[str, str | None]) -> list[str]:
+    """Each person whose verifier's seal (`kept`, as the row keeps it) is not the one the log
+    last records set, by name."""
+    return [name for name in sorted(logged) if not (kept.get(name) or "").startswith(logged[name])]

@@ -17,6 +17,7 @@ from gsomia.node import audit
 from gsomia.node.audit import admin_event
 from gsomia.node.database import Database
 from gsomia.node.tokens import console_token, issue_token
+from gsomia.node.tokens_logged import VERIFIER_LOGGED
 from gsomia.store import sessions
 from gsomia.store import users as store
 from gsomia.store.users import UserRecord
@@ -130,12 +131,26 @@ def get_user(db: Database, name: str) -> UserRecord:
         return store.get_user(conn, name, db.vault)
 
 
-def set_password(db: Database, name: str, password: str) -> None:
+def set_password(db: Database, name: str, password: str, *, actor: str = OPERATOR) -> None:
     """Set `name`'s password for the pages (kept as an Argon2id hash); every session signed
-    in with the old one ends (whoever knew it may be signed in)."""
+    in with the old one ends (whoever knew it may be signed in). Logged with the start of its
+    verifier's seal, which `audit verify` holds the row against: an old verifier put back
+    whole with its seal is otherwise one the node set (ADR 0150)."""
+    now = db.clock()
     with db.engine.begin() as conn:
-        store.set_password(conn, name, password, db.vault)
-        sessions.end_all(conn, name, db.clock(), "password", db.vault)
+        seal = store.set_password(conn, name, password, db.vault)
+        sessions.end_all(conn, name, now, "password", db.vault)
+        audit.record_event(
+            conn,
+            admin_event(
+                EventKind.KEY_ADMIN,
+                actor=actor,
+                action="user:passwd",
+                subject=name,
+                now=now,
+                verifier=seal[:VERIFIER_LOGGED],
+            ),
+        )
 
 
 def disable(db: Database, name: str, *, actor: str = OPERATOR) -> None:

@@ -23,7 +23,7 @@ import itertools
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -367,11 +367,20 @@ def _verifier(name: str, password: str | None, vault: Vault) -> dict[str, str | 
     }
 
 
-def set_password(conn: Connection, name: str, password: str, vault: Vault) -> None:
+def set_password(conn: Connection, name: str, password: str, vault: Vault) -> str:
+    """Set `name`'s password; the seal of its verifier (what the log records of it)."""
     _known(conn, name)
-    conn.execute(
-        update(users).where(users.c.name == name).values(**_verifier(name, password, vault))
-    )
+    verifier = _verifier(name, password, vault)
+    conn.execute(update(users).where(users.c.name == name).values(**verifier))
+    return str(verifier["password_seal"])
+
+
+def password_seals(conn: Connection, names: Collection[str]) -> dict[str, str | None]:
+    """The seal beside each of `names`' password verifier, as the database keeps it,
+    unchecked: for `gsomia audit verify` to hold against the log (`node.ledger
+    .verify_tokens`)."""
+    query = select(users.c.name, users.c.password_seal).where(users.c.name.in_(sorted(names)))
+    return {row.name: row.password_seal for row in conn.execute(query)}
 
 
 def _vouched_verifier(row: object, vault: Vault) -> str | None:

@@ -575,6 +575,9 @@ ERROR_REASONS: dict[str, str] = {
     "password_altered": "user {user}'s password verifier is not the one the node set",
     "session_no_seal": "web session {session} of {user} keeps no seal",
     "session_altered": "web session {session} of {user} is not what its seal says",
+    "log_passwords_contradicted": (
+        "the verified log records passwords the database keeps otherwise: {subjects}"
+    ),
     "log_tokens_contradicted": (
         "the verified log records the revocation of tokens the database keeps in force: {subjects}"
     ),
