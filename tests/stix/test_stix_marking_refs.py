@@ -105,3 +105,54 @@ def test_taken_in_the_object_is_kept_without_gsomias_markings() -> None:
     assert kept["object_marking_refs"] == [TOOLS_OWN]
     assert "granular_markings" not in kept
     assert posted["object_marking_refs"] == [LOWER, TOOLS_OWN]  # the caller's object unchanged
+
+
+#: TLP markings that let a reader share beyond the item's REL TO list: STIX 2.1's own TLP:WHITE
+#: and TLP:GREEN, and TLP 2.0's TLP:CLEAR and TLP:GREEN (the fixed ids of the OASIS extension).
+TLP_WIDER = (
+    "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9",
+    "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da",
+    "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
+    "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+)
+TLP_AMBER = "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"
+
+
+def test_a_tlp_marking_that_shares_beyond_the_rel_to_list_is_not_served_beside_it() -> None:
+    # Found by the attack (ADR 0153): TLP:CLEAR ("disclosure is not limited") or TLP:GREEN
+    # (the community) beside 군사II급비밀//REL TO JPN, KOR is a lower banner beside the true
+    # one, as ADR 0152's UNCLASSIFIED was; a narrower one (AMBER, RED) says nothing wider.
+    wider = [*TLP_WIDER, TLP_WIDER[2].upper()]
+    posted = {
+        **INDICATOR,
+        "object_marking_refs": [*wider, TLP_AMBER, TLP_RED, TOOLS_OWN],
+        "granular_markings": [{"marking_ref": ref, "selectors": ["description"]} for ref in wider],
+    }
+    taken = take_in(posted, "KOR", "군사II급비밀")
+    assert isinstance(taken, Intake)
+    assert json.loads(taken.content)["object_marking_refs"] == [TLP_AMBER, TLP_RED, TOOLS_OWN]
+    served = _served(posted)
+    assert set(served["object_marking_refs"]) == {TLP_AMBER, TLP_RED, TOOLS_OWN} | _true_banners()
+    assert "granular_markings" not in served
+    # Served again from content a partner's intake did not clean (the envelope's content).
+    item = _item(
+        item_id=f"KOR-{taken.item_uuid}",
+        media_type=STIX_MEDIA_TYPE,
+        content=json.dumps(posted).encode(),
+    )
+    assert set(object_of(item)["object_marking_refs"]).isdisjoint(wider)
+
+
+def test_gsomias_marking_in_another_spelling_is_still_gsomias() -> None:
+    # uuid.UUID reads braces, urn: and no hyphens; a lenient consumer may trim spaces.
+    tail = LOWER.partition("--")[2]
+    spellings = (
+        f"marking-definition--{{{tail}}}",
+        f"marking-definition--urn:uuid:{tail}",
+        f"marking-definition--{tail.replace('-', '')}",
+        f" {LOWER}",
+        f"{LOWER}\n",
+        f"MARKING-DEFINITION--{tail.upper()}",
+    )
+    for ref in spellings:
+        assert is_gsomias_marking(ref), ref
