@@ -45,6 +45,7 @@ __all__ = [
     "NAMESPACE",
     "PROJECT_IDENTITY",
     "STIX_MEDIA_TYPE",
+    "TLP_WIDER_THAN_REL_TO",
     "StixItem",
     "bundle_of",
     "created_of",
@@ -87,17 +88,48 @@ def _marking_id(name: str) -> str:
     return f"marking-definition--{tagged}"
 
 
+#: TLP markings that let a reader share beyond an item's REL TO list (STIX 2.1's TLP:WHITE and
+#: TLP:GREEN, TLP 2.0's TLP:CLEAR and TLP:GREEN, by their fixed ids): beside a classified
+#: item's banner each is a lower banner beside the true one, as one of gsomia's is (ADR 0153).
+#: AMBER, AMBER+STRICT and RED say nothing wider than the item's banner and stay.
+TLP_WIDER_THAN_REL_TO = frozenset(
+    uuid.UUID(u)
+    for u in (
+        "613f2e26-407d-48c7-9eca-b8e91df99dc9",
+        "34098fce-860f-48ae-8e50-ebd3cc5e41da",
+        "94868c89-83c2-464b-929b-a1a8aa3c8487",
+        "bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+    )
+)
+
+
+def _marking_uuid(ref: object) -> uuid.UUID | None:
+    """The UUID `ref` names a marking-definition by, in any spelling a lenient consumer
+    resolves (any case, spaces about it; braces, `urn:uuid:` and no hyphens, as `uuid` reads)."""
+    if not isinstance(ref, str):
+        return None
+    kind, _, rest = ref.strip().partition("--")
+    if kind.lower() != "marking-definition":
+        return None
+    try:
+        return uuid.UUID(rest)
+    except ValueError:
+        return None
+
+
 def is_gsomias_marking(ref: object) -> bool:
     """Whether `ref` names a marking-definition of gsomia's (any case: tools differ)."""
-    if not isinstance(ref, str):
-        return False
-    kind, _, rest = ref.partition("--")
-    if kind.lower() != "marking-definition":
-        return False
-    try:
-        return uuid.UUID(rest).bytes.endswith(MARKING_TAG)
-    except ValueError:
-        return False
+    named = _marking_uuid(ref)
+    return named is not None and named.bytes.endswith(MARKING_TAG)
+
+
+def _not_served(ref: object) -> bool:
+    """Whether a ref a tool wrote is a banner no item of gsomia's may be shown beside: one of
+    gsomia's own, or a TLP that shares wider than any REL TO list."""
+    named = _marking_uuid(ref)
+    return named is not None and (
+        named.bytes.endswith(MARKING_TAG) or named in TLP_WIDER_THAN_REL_TO
+    )
 
 
 _PROJECT = "identity--" + _derived("gsomia")
@@ -333,12 +365,13 @@ def _carried(item: StixItem, carried: dict[str, Any]) -> dict[str, Any]:
 def without_gsomias_markings(obj: Mapping[str, Any]) -> dict[str, Any]:
     """`obj` naming only its tool's own markings: a banner is the node's to show, from an
     item's labels, and a ref to one of gsomia's beside them (a lower banner beside the true
-    one) is dropped, in `object_marking_refs` and in `granular_markings` (ADR 0152). Refs
-    that are not ids (a string where a list belongs) are no marking either."""
+    one) is dropped, in `object_marking_refs` and in `granular_markings` (ADR 0152), and so
+    is a TLP that shares wider than the item's REL TO list (ADR 0153). Refs that are not ids
+    (a string where a list belongs) are no marking either."""
     kept = dict(obj)
     own = obj.get("object_marking_refs")
     refs = [r for r in own if isinstance(r, str)] if isinstance(own, list) else []
-    refs = [ref for ref in refs if not is_gsomias_marking(ref)]
+    refs = [ref for ref in refs if not _not_served(ref)]
     if refs:
         kept["object_marking_refs"] = refs
     else:
@@ -348,7 +381,7 @@ def without_gsomias_markings(obj: Mapping[str, Any]) -> dict[str, Any]:
         rest = [
             marking
             for marking in granular
-            if not (isinstance(marking, dict) and is_gsomias_marking(marking.get("marking_ref")))
+            if not (isinstance(marking, dict) and _not_served(marking.get("marking_ref")))
         ]
         if rest:
             kept["granular_markings"] = rest
