@@ -152,6 +152,26 @@ def test_the_console_token_is_kept_and_reused_not_minted_per_call(
     assert console_rows[0].expires_at is not None
 
 
+def test_a_copy_of_the_home_holds_no_live_console_token(
+    homes: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by the attack (ADR 0153): the console kept each person's token in clear in
+    `<home>/console-tokens`, so a thief of the disk (a copy of the home, no passphrase) or a
+    writer of the home (ADR 0150's insider) read an officer's live token and had the API as
+    them; the seals of ADR 0150 vouch for that row, as the node issued it."""
+    _add(homes["KOR"], "yun", "--role", "officer")
+    home = homes["KOR"]
+    monkeypatch.setenv("GSOMIA_PASSPHRASE", PASSPHRASE)
+    client = connect(home, "yun", None, None)
+    token = client._http.headers["authorization"].removeprefix("Bearer ").encode()
+    holding = [p for p in home.rglob("*") if p.is_file() and token in p.read_bytes()]
+    assert holding == []
+    assert (
+        connect(home, "yun", None, None)._http.headers["authorization"]
+        == f"Bearer {token.decode()}"
+    )
+
+
 def test_user_disable_revokes_the_tokens_and_is_logged(homes: dict[str, Path]) -> None:
     _add(homes["KOR"], "oh", "--role", "analyst")
     home = str(homes["KOR"])
