@@ -36,6 +36,17 @@ settings.register_profile("gsomia", deadline=None, suppress_health_check=[Health
 settings.load_profile("gsomia")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def console_runtime_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The console keeps its tokens outside every home (ADR 0153): here, not in `/dev/shm`,
+    for this run alone (node processes and CLI subprocesses inherit it)."""
+    runtime = tmp_path_factory.mktemp("runtime")
+    runtime.chmod(0o700)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GSOMIA_RUNTIME_DIR", str(runtime))
+        yield runtime
+
+
 @pytest.fixture(scope="session")
 def postgres_admin_url() -> str:
     url = postgres_admin_url_or_none()

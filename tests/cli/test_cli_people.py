@@ -17,7 +17,7 @@ from gsomia.ledger.events import EventKind
 from gsomia.node.assembly import assemble
 from gsomia.node.database import open_database
 from gsomia.node.home import CARD, init_home, load_home
-from gsomia.node.tokens import CONSOLE_TOKENS, authenticate, list_tokens
+from gsomia.node.tokens import CONSOLE_TOKENS, authenticate, console_folder, list_tokens
 from gsomia.store.ledger import SqlLog
 from gsomia.store.users import list_users, token_id, user_for_token
 from gsomia.treaty.schemes import AmbiguousMarking
@@ -146,7 +146,9 @@ def test_the_console_token_is_kept_and_reused_not_minted_per_call(
         console_rows = [t for t in list_tokens(db, "kim") if t.scope == "console"]
     assert first._http.headers["authorization"] == second._http.headers["authorization"]
     assert len(console_rows) == 1
-    kept = home / CONSOLE_TOKENS / "kim"
+    folder = console_folder(home)
+    assert folder is not None
+    kept = folder / "kim"
     assert first._http.headers["authorization"] == f"Bearer {kept.read_text()}"
     assert stat.S_IMODE(kept.stat().st_mode) == 0o600
     assert console_rows[0].expires_at is not None
@@ -170,6 +172,26 @@ def test_a_copy_of_the_home_holds_no_live_console_token(
         connect(home, "yun", None, None)._http.headers["authorization"]
         == f"Bearer {token.decode()}"
     )
+
+
+def test_tokens_kept_in_the_home_before_are_deleted_and_none_kept_where_others_may_write(
+    homes: dict[str, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _add(homes["KOR"], "seo", "--role", "analyst")
+    home = homes["KOR"]
+    monkeypatch.setenv("GSOMIA_PASSPHRASE", PASSPHRASE)
+    (home / CONSOLE_TOKENS).mkdir(exist_ok=True)
+    (home / CONSOLE_TOKENS / "seo").write_text("a token kept before ADR 0153")
+    shared = tmp_path / "shared"
+    (shared / "gsomia").mkdir(parents=True)
+    (shared / "gsomia").chmod(0o777)  # a runtime directory another account may write
+    monkeypatch.setenv("GSOMIA_RUNTIME_DIR", str(shared))
+    assert console_folder(home) is None
+    first = connect(home, "seo", None, None)._http.headers["authorization"]
+    second = connect(home, "seo", None, None)._http.headers["authorization"]
+    assert first != second  # nothing kept: each call issues its own
+    assert not (home / CONSOLE_TOKENS).exists()
+    assert [p for p in shared.rglob("*") if p.is_file()] == []
 
 
 def test_user_disable_revokes_the_tokens_and_is_logged(homes: dict[str, Path]) -> None:

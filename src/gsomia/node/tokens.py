@@ -3,9 +3,11 @@
 Whether a token stands for its person on a request is the core's decision
 (`gsomia.treaty.credentials.may_use_token`); here the token is looked up, the decision asked,
 and issuing or revoking one is logged as a key administration event (R16). The CLI on the
-node's own machine keeps one console token per person in `<home>/console-tokens/NAME` (0600)
-and reuses it until it nears its expiry, instead of leaving a new permanent token in the
-database on every call.
+node's own machine keeps one console token per person (0600) and reuses it until it nears its
+expiry, instead of leaving a new permanent token in the database on every call. It keeps them
+outside the home, in the account's runtime directory (`console_folder`): a copy of the home (a
+thief of the disk) or a writer of it (on SQLite, the database's) read them there in clear, live
+tokens the node's seals vouch for (ADR 0153).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
+import stat
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -45,6 +49,7 @@ __all__ = [
     "Issued",
     "TokenRow",
     "authenticate",
+    "console_folder",
     "console_token",
     "issue",
     "issue_token",
@@ -210,16 +215,46 @@ def revoke_token(
     return holder
 
 
+#: Where the console keeps its tokens when neither variable names a runtime directory: a
+#: memory file system on Linux, in a folder of the account's own.
+_SHARED_MEMORY = Path("/dev/shm")  # noqa: S108 - checked to be the account's own, mode 0700
+
+
+def console_folder(home: Path) -> Path | None:
+    """Where the console keeps `home`'s tokens: `GSOMIA_RUNTIME_DIR`, else `XDG_RUNTIME_DIR`
+    (the account's, in memory), else a folder of the account's own in `/dev/shm`; one folder
+    a home. Never the home: a copy of it holds no live credential (ADR 0153). None if no such
+    place is the account's alone: then nothing is kept, and each call issues a token."""
+    named = os.environ.get("GSOMIA_RUNTIME_DIR") or os.environ.get("XDG_RUNTIME_DIR")
+    if named:
+        root = Path(named) / "gsomia"
+    elif _SHARED_MEMORY.is_dir():
+        root = _SHARED_MEMORY / f"gsomia-{os.getuid()}"
+    else:
+        return None
+    try:
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        held = root.lstat()
+    except OSError:
+        return None
+    if not stat.S_ISDIR(held.st_mode) or held.st_uid != os.getuid() or held.st_mode & 0o077:
+        return None  # another account's, or a link it planted: not ours to keep tokens in
+    place = hashlib.sha256(str(home.resolve()).encode()).hexdigest()[:32]
+    return root / CONSOLE_TOKENS / place
+
+
 def console_token(db: Database, home: Path, name: str, *, hours: float) -> str:
-    """The token the CLI uses for `name` on the node's machine: the one kept in the home while
-    it has more than a few minutes to live, else a new one (kept in its place, mode 0600).
+    """The token the CLI uses for `name` on the node's machine: the one kept for the home
+    (`console_folder`) while it has more than a few minutes to live, else a new one (kept in
+    its place, mode 0600).
 
     Not logged as an administration event: it stands for a person already registered, on the
     node's own machine, and whatever it is used for is decided and logged by its use case."""
-    folder = home / CONSOLE_TOKENS
-    path = folder / _file_name(name)
+    _forget_kept_in_home(home)
+    folder = console_folder(home)
+    path = folder / _file_name(name) if folder is not None else None
     now = db.clock()
-    kept = _kept(path)
+    kept = _kept(path) if path is not None else ""
     if kept:
         with db.reader.connect() as conn:  # unchecked: the token is checked at its use
             held = store.kept_token(conn, kept)
@@ -231,8 +266,16 @@ def console_token(db: Database, home: Path, name: str, *, hours: float) -> str:
         token = store.issue_token(
             conn, name, now, vault, scope=Scope.CONSOLE.value, expires_at=token_expiry(now, hours)
         )
-    _keep(folder, path, token)
+    if folder is not None and path is not None:
+        _keep(folder, path, token)
     return token
+
+
+def _forget_kept_in_home(home: Path) -> None:
+    """Delete the tokens kept in the home before ADR 0153 (live ones, in clear)."""
+    old = home / CONSOLE_TOKENS
+    if old.is_dir() and not old.is_symlink():
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _file_name(name: str) -> str:
@@ -251,7 +294,7 @@ def _kept(path: Path) -> str:
 
 def _keep(folder: Path, path: Path, token: str) -> None:
     """Write `token` to `path` readable by the node's account alone, replacing atomically."""
-    folder.mkdir(mode=0o700, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     fresh = path.with_name(f".{path.name}.{os.getpid()}")
     fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as out:
