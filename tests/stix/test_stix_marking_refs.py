@@ -16,6 +16,7 @@ from tests.stix.test_stix_objects import INDICATOR, _item, _label
 
 from gsomia.stix.intake import Intake, take_in
 from gsomia.stix.objects import (
+    EXTENSION_ID,
     STIX_MEDIA_TYPE,
     is_gsomias_marking,
     marking_named,
@@ -156,3 +157,30 @@ def test_gsomias_marking_in_another_spelling_is_still_gsomias() -> None:
     )
     for ref in spellings:
         assert is_gsomias_marking(ref), ref
+
+
+def test_gsomias_extension_under_another_spelling_of_its_id_is_not_kept_nor_served() -> None:
+    # Found by the attack (ADR 0153): intake dropped gsomia's extension by its exact key, so a
+    # copy under the id in upper case (or braces) was stored and served beside the node's own,
+    # carrying labels a tool wrote (UNCLASSIFIED) to any consumer that reads ids as UUIDs.
+    kind, _, tail = EXTENSION_ID.partition("--")
+    lower = _label("KOR", "UNCLASSIFIED")
+    forged = {"extension_type": "property-extension", "national_label": json.dumps(lower)}
+    own = "extension-definition--" + "6" * 8 + "-6666-4666-8666-" + "6" * 12
+    posted = {
+        **INDICATOR,
+        "extensions": {
+            f"{kind}--{tail.upper()}": forged,
+            f"{kind.upper()}--{{{tail}}}": forged,
+            own: {"extension_type": "property-extension", "x": 1},
+        },
+    }
+    taken = take_in(posted, "KOR", "군사II급비밀")
+    assert isinstance(taken, Intake)
+    assert set(json.loads(taken.content)["extensions"]) == {own}
+    item = _item(
+        item_id=f"KOR-{taken.item_uuid}",
+        media_type=STIX_MEDIA_TYPE,
+        content=json.dumps(posted).encode(),
+    )
+    assert set(object_of(item)["extensions"]) == {own, EXTENSION_ID}
