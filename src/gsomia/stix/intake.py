@@ -26,6 +26,7 @@ from gsomia.stix.objects import (
     PROJECT_IDENTITY,
     identity_id,
     labels_of,
+    without_gsomias_extension,
     without_gsomias_markings,
 )
 
@@ -163,7 +164,7 @@ def _content(obj: Mapping[str, Any]) -> bytes:
     """The object as stored: without gsomia's extension and markings (added again, from the
     item's own labels, whenever the item is served)."""
     kept = without_gsomias_markings(obj)
-    extensions = {k: v for k, v in (obj.get("extensions") or {}).items() if k != EXTENSION_ID}
+    extensions = without_gsomias_extension(obj.get("extensions"))
     if extensions:
         kept["extensions"] = extensions
     else:

@@ -52,6 +52,7 @@ __all__ = [
     "definitions",
     "identity_id",
     "identity_of",
+    "is_gsomias_extension",
     "is_gsomias_marking",
     "labels_of",
     "marking_named",
@@ -60,6 +61,7 @@ __all__ = [
     "serialised",
     "statement_of",
     "stix_id",
+    "without_gsomias_extension",
     "without_gsomias_markings",
 ]
 
@@ -117,6 +119,27 @@ def _marking_uuid(ref: object) -> uuid.UUID | None:
         return None
 
 
+def is_gsomias_extension(key: object) -> bool:
+    """Whether an `extensions` key names gsomia's extension-definition in any spelling a
+    consumer that reads ids as UUIDs resolves (any case, braces, spaces about it): its fields
+    are the node's to write, from an item's labels (ADR 0153)."""
+    if not isinstance(key, str):
+        return False
+    kind, _, rest = key.strip().partition("--")
+    try:
+        named = uuid.UUID(rest)
+    except ValueError:
+        return False
+    return kind.lower() == "extension-definition" and named == _EXTENSION_UUID
+
+
+def without_gsomias_extension(extensions: object) -> dict[str, Any]:
+    """A tool's own `extensions`, gsomia's dropped in whatever spelling (ADR 0153)."""
+    if not isinstance(extensions, Mapping):
+        return {}
+    return {k: v for k, v in extensions.items() if not is_gsomias_extension(k)}
+
+
 def is_gsomias_marking(ref: object) -> bool:
     """Whether `ref` names a marking-definition of gsomia's (any case: tools differ)."""
     named = _marking_uuid(ref)
@@ -134,6 +157,7 @@ def _not_served(ref: object) -> bool:
 
 _PROJECT = "identity--" + _derived("gsomia")
 EXTENSION_ID = "extension-definition--" + _derived("gsomia-labels-1.0")
+_EXTENSION_UUID = uuid.UUID(EXTENSION_ID.partition("--")[2])
 
 #: gsomia's extension definition: the labels a STIX object carries (property extension).
 EXTENSION = stix2.ExtensionDefinition(
@@ -354,7 +378,7 @@ def _carried(item: StixItem, carried: dict[str, Any]) -> dict[str, Any]:
     """The STIX object the item's content is (`carried`), its id kept, with both labels added
     after the tool's own markings (any of gsomia's it named dropped: ADR 0152)."""
     carried = without_gsomias_markings(carried)
-    extensions = dict(carried.get("extensions") or {})
+    extensions = without_gsomias_extension(carried.get("extensions"))
     extensions[EXTENSION_ID] = _extension(item, inline_content=True)
     carried["extensions"] = extensions
     marks = [*carried.get("object_marking_refs", ()), *_markings(item)]
