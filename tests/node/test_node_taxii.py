@@ -366,3 +366,19 @@ def test_a_posted_object_said_made_by_another_nation_or_gsomia_is_refused(cast: 
     own = {**INDICATOR, **marked, "id": "indicator--9a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"}
     own["created_by_ref"] = identity_id("JPN")  # its own nation's: as gsomia serves it
     assert taxii.post_objects(node, sato, _collection(cast, "sato"), [own]).successes == [own["id"]]
+
+
+def test_a_posted_object_whose_extensions_are_not_an_object_is_refused_alone(cast: Cast) -> None:
+    """Found by the attack (ADR 0153): `extensions` a list, a string, or gsomia's extension a
+    list, failed the whole post reading the extension (an AttributeError, HTTP 500) instead of
+    being refused as the object it is; the others go on (as ADR 0136's NaN)."""
+    node, sato = cast.nodes["JPN"], cast.user("JPN", "sato")
+    good = {**INDICATOR, "extensions": {EXTENSION_ID: {"classification": "秘"}}}
+    shapes = ([1], "x", {EXTENSION_ID: ["classification", "秘"]})
+    bad = [
+        {**INDICATOR, "id": f"indicator--7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4{n}", "extensions": e}
+        for n, e in enumerate(shapes)
+    ]
+    posted = taxii.post_objects(node, sato, _collection(cast, "sato"), [*bad, good])
+    assert posted.successes == [INDICATOR["id"]]
+    assert [stix for stix, _ in posted.failures] == [b["id"] for b in bad]
