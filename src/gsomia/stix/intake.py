@@ -112,6 +112,18 @@ def _claimed_author(obj: Mapping[str, Any], nation: str, nations: Iterable[str])
     )
 
 
+def _misshapen(obj: Mapping[str, Any]) -> str | None:
+    """Why `obj`'s extensions cannot be read as STIX 2.1 (3.2) has them, a dictionary of
+    dictionaries: read so below, anything else failed the whole post with an AttributeError
+    (found by the attack, ADR 0153)."""
+    extensions = obj.get("extensions")
+    if extensions is None or (
+        isinstance(extensions, dict) and all(isinstance(v, dict) for v in extensions.values())
+    ):
+        return None
+    return "the object's extensions are not a dictionary of objects"
+
+
 def _foreign(obj: Mapping[str, Any], nation: str) -> str | None:
     """Why `obj` is a partner's item, if gsomia's extension says it is."""
     try:
@@ -138,7 +150,7 @@ def take_in(
     stix_id, item_uuid = identified
     # gsomia's identities are the node's to give, as its markings are: served, a ref to
     # another government's resolved to it as author of this nation's item (ADR 0148).
-    foreign = _foreign(obj, nation) or _claimed_author(obj, nation, nations)
+    foreign = _misshapen(obj) or _foreign(obj, nation) or _claimed_author(obj, nation, nations)
     if foreign is not None:
         return Refused(stix_id, foreign)
     fields = (obj.get("extensions") or {}).get(EXTENSION_ID) or {}
