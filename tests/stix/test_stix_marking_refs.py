@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 from stix2validator import ValidationOptions, validate_instance
 from tests.stix.test_stix_objects import INDICATOR, _item, _label
 
-from gsomia.stix.intake import Intake, take_in
+from gsomia.stix.intake import Intake, Refused, take_in
 from gsomia.stix.objects import (
     EXTENSION_ID,
     STIX_MEDIA_TYPE,
+    identity_id,
     is_gsomias_marking,
     marking_named,
     marking_of,
@@ -184,3 +185,15 @@ def test_gsomias_extension_under_another_spelling_of_its_id_is_not_kept_nor_serv
         content=json.dumps(posted).encode(),
     )
     assert set(object_of(item)["extensions"]) == {own, EXTENSION_ID}
+
+
+def test_an_author_ref_to_a_nations_identity_in_another_spelling_is_refused() -> None:
+    # Found by the attack (ADR 0153): ADR 0148 judged `created_by_ref` only when it began with
+    # `identity--` exactly; the same identity in upper case or with a space about it, resolved
+    # by a lenient consumer, still named Korea's government the author of Japan's item.
+    tail = identity_id("KOR").partition("--")[2]
+    spellings = (f"IDENTITY--{tail}", f" identity--{tail}", f"Identity--{{{tail}}}\n")
+    for ref in spellings:
+        refused = take_in({**INDICATOR, "created_by_ref": ref}, "JPN", "秘", nations=("KOR", "JPN"))
+        assert isinstance(refused, Refused), ref
+        assert "created_by_ref" in refused.reason
