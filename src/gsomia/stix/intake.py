@@ -97,10 +97,15 @@ def _claimed_author(obj: Mapping[str, Any], nation: str, nations: Iterable[str])
     """Why `obj` may not be taken in if its `created_by_ref` is gsomia's own identity or
     gsomia's identity of a nation other than `nation` (its UUID in any case)."""
     ref = obj.get("created_by_ref")
-    if not isinstance(ref, str) or not ref.startswith("identity--"):
+    if not isinstance(ref, str):
+        return None
+    # Read as a lenient consumer resolves it (any case, spaces about it), as marking refs are
+    # (found by the attack, ADR 0153).
+    kind, _, rest = ref.strip().partition("--")
+    if kind.lower() != "identity":
         return None
     try:
-        named = f"identity--{uuid.UUID(ref.partition('--')[2])}"
+        named = f"identity--{uuid.UUID(rest)}"
     except ValueError:
         return None
     others = frozenset(nations) - {nation}
