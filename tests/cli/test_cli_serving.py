@@ -68,3 +68,22 @@ def test_an_answer_from_another_nations_node_is_refused(pair: Cast) -> None:
     with pytest.raises(Exception, match="token") as unknown:  # KOR's own answer, read
         meant_for_kor.me()
     assert not isinstance(unknown.value, UsageError)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://192.0.2.7:8470", "https://attacker.invalid:443", "http://198.51.100.1"]
+)
+def test_a_home_naming_a_node_off_this_machine_gets_no_token(
+    pair: Cast, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    """Found by the attack (ADR 0153): a writer of the home (no key) wrote `serving.json` (or
+    `[server] listen`) naming a server of theirs, and every `--home --as` call sent that
+    person's live console token there first (the nation check reads the answer after)."""
+    home = pair["JPN"].home.path
+    monkeypatch.setenv("GSOMIA_PASSPHRASE", "pw-JPN-0123456789")
+    record_serving(home, Serving("JPN", os.getpid(), url, "https://x:8471"))
+    try:
+        with pytest.raises(UsageError, match="not on this machine"):
+            connect(home, "sato", None, None)
+    finally:
+        clear_serving(home, os.getpid())
