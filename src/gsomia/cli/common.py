@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import functools
 import inspect
+import ipaddress
 import os
+import socket
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
+from urllib.parse import urlsplit
 
 import click
 import typer
@@ -66,12 +69,13 @@ def _cacert() -> Path | None:
 def connect(home: Path | None, user: str | None, url: str | None, token: str | None) -> NodeClient:
     if home is not None and user is not None:
         with open_database(home, passphrase=passphrase, unlock=False) as db:
+            config = db.config
+            running = serving_of(home)  # where this home's node listens, if it runs
+            if not url:
+                scheme = "https" if config.tls else "http"
+                url = running.url if running else f"{scheme}://{config.listen}"
+                _on_this_machine(url)  # before a token is issued or sent
             token = console_token(db, home, user, hours=db.config.token_hours)
-        config = db.config
-        running = serving_of(home)  # where this home's node listens, if it runs
-        url = url or (
-            running.url if running else f"{'https' if config.tls else 'http'}://{config.listen}"
-        )
         own = Path(config.tls_cert) if config.tls_cert else home / KEYS / TLS_CERT_FILE
         secure = url.startswith("https://")
         return NodeClient(
@@ -83,6 +87,39 @@ def connect(home: Path | None, user: str | None, url: str | None, token: str | N
         "say which node and who you are",
         hint="use --home DIR --as USER on the node's machine, or --url and --token",
     )
+
+
+def _on_this_machine(url: str) -> None:
+    """Refuse `url`, read from the home, unless every address its host names is this
+    machine's (one a socket binds to): the console sends a person's live token with its first
+    request, and a writer of the home (no key) could name a server of theirs in
+    `serving.json` or `[server] listen` (found by the attack, ADR 0153)."""
+    host = urlsplit(url).hostname or ""
+    try:
+        found = {
+            str(info[4][0]) for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+        }
+    except (OSError, UnicodeError):
+        found = set()
+    if not found or not all(_bindable(address) for address in found):
+        raise UsageError(
+            f"the home names its node at {host or url!r}, not on this machine: the console sends "
+            "a person's token only to a node of this machine",
+            hint="check serving.json and [server] listen in the home; for a node elsewhere, "
+            "use --url and --token",
+        )
+
+
+def _bindable(address: str) -> bool:
+    if ipaddress.ip_address(address.partition("%")[0]).is_loopback:
+        return True  # whether or not this machine has IPv6 up for ::1
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((address, 0))
+        except OSError:
+            return False
+    return True
 
 
 @dataclass(frozen=True)
