@@ -17,6 +17,7 @@ from tests.stix.test_stix_objects import INDICATOR, _item, _label
 from gsomia.stix.intake import Intake, Refused, take_in
 from gsomia.stix.objects import (
     EXTENSION_ID,
+    PROJECT_IDENTITY,
     STIX_MEDIA_TYPE,
     identity_id,
     is_gsomias_marking,
@@ -197,3 +198,25 @@ def test_an_author_ref_to_a_nations_identity_in_another_spelling_is_refused() ->
         refused = take_in({**INDICATOR, "created_by_ref": ref}, "JPN", "秘", nations=("KOR", "JPN"))
         assert isinstance(refused, Refused), ref
         assert "created_by_ref" in refused.reason
+
+
+def test_a_carried_object_a_partner_node_says_another_government_made_is_served_as_its_own() -> (
+    None
+):
+    # Found by the attack (ADR 0153): ADR 0148 refused such a `created_by_ref` at this node's
+    # intake, but a hostile partner node writes the envelope's content itself: KOR's item
+    # said JPN's government (or gsomia) made it, and JPN's node served it so to its analysts.
+    tail = identity_id("JPN").partition("--")[2]
+    tools_own = "identity--" + "7" * 8 + "-7777-4777-8777-" + "7" * 12
+    said = {
+        identity_id("JPN"): identity_id("KOR"),
+        f"IDENTITY--{tail.upper()}": identity_id("KOR"),
+        str(PROJECT_IDENTITY.id): identity_id("KOR"),
+        identity_id("USA"): identity_id("KOR"),
+        identity_id("KOR"): identity_id("KOR"),
+        tools_own: tools_own,
+    }
+    for ref, served in said.items():
+        content = json.dumps({**INDICATOR, "created_by_ref": ref}).encode()
+        item = _item(media_type=STIX_MEDIA_TYPE, content=content)
+        assert object_of(item)["created_by_ref"] == served, ref
