@@ -37,6 +37,7 @@ import stix2
 
 from gsomia.labels import TAG_RELEASABLE_TO, canonical_json
 from gsomia.labels.media import essence
+from gsomia.treaty.schemes import load_schemes
 
 __all__ = [
     "EXTENSION",
@@ -378,12 +379,38 @@ def _carried(item: StixItem, carried: dict[str, Any]) -> dict[str, Any]:
     """The STIX object the item's content is (`carried`), its id kept, with both labels added
     after the tool's own markings (any of gsomia's it named dropped: ADR 0152)."""
     carried = without_gsomias_markings(carried)
+    if _names_a_government(carried.get("created_by_ref"), item.originator):
+        # A partner node writes its envelope's content itself, past its own intake's check
+        # (ADR 0148): the author gsomia names is the item's originator (ADR 0153).
+        carried["created_by_ref"] = identity_id(item.originator)
     extensions = without_gsomias_extension(carried.get("extensions"))
     extensions[EXTENSION_ID] = _extension(item, inline_content=True)
     carried["extensions"] = extensions
     marks = [*carried.get("object_marking_refs", ()), *_markings(item)]
     carried["object_marking_refs"] = list(dict.fromkeys(marks))
     return carried
+
+
+@lru_cache(maxsize=1)
+def _governments() -> frozenset[uuid.UUID]:
+    """The UUIDs of gsomia's identities: its own and each nation's a scheme is known for."""
+    nations = load_schemes().nations()
+    named = (str(PROJECT_IDENTITY.id), *(identity_id(n) for n in nations))
+    return frozenset(uuid.UUID(ref.partition("--")[2]) for ref in named)
+
+
+def _names_a_government(ref: object, originator: str) -> bool:
+    """Whether `ref` (read as a consumer resolves it) is one of gsomia's identities other than
+    `originator`'s."""
+    if not isinstance(ref, str):
+        return False
+    kind, _, rest = ref.strip().partition("--")
+    try:
+        named = uuid.UUID(rest)
+    except ValueError:
+        return False
+    own = uuid.UUID(identity_id(originator).partition("--")[2])
+    return kind.lower() == "identity" and named in _governments() and named != own
 
 
 def without_gsomias_markings(obj: Mapping[str, Any]) -> dict[str, Any]:
