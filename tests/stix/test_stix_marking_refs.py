@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 from stix2validator import ValidationOptions, validate_instance
-from tests.stix.test_stix_objects import INDICATOR, _item, _label
+from tests.stix.test_stix_objects import INDICATOR, ITEM_ID, _item, _label
 
 from gsomia.stix.intake import Intake, Refused, take_in
 from gsomia.stix.objects import (
@@ -220,3 +220,29 @@ def test_a_carried_object_a_partner_node_says_another_government_made_is_served_
         content = json.dumps({**INDICATOR, "created_by_ref": ref}).encode()
         item = _item(media_type=STIX_MEDIA_TYPE, content=content)
         assert object_of(item)["created_by_ref"] == served, ref
+
+
+def test_a_carried_object_is_served_under_its_items_id_and_never_as_a_definition() -> None:
+    # Found by the attack (ADR 0153): served, a carried object kept the id its content says,
+    # and a partner node writes that content itself: KOR's item served under the id of JPN's
+    # own object (a consumer that upserts by id took it as a new version of JPN's), or as a
+    # marking-definition under one of gsomia's ids, redefining a banner beside the node's.
+    item_uuid = ITEM_ID.partition("-")[2]
+    jpn_own = "indicator--11111111-2222-4333-8444-555555555555"
+    served = object_of(
+        _item(media_type=STIX_MEDIA_TYPE, content=json.dumps({**INDICATOR, "id": jpn_own}).encode())
+    )
+    assert served["id"] == f"indicator--{item_uuid}"
+    banner = marking_named("UNCLASSIFIED", "KOR v3")
+    forged = json.loads(banner.serialize())
+    for content in (
+        forged,
+        {**forged, "id": f"marking-definition--{item_uuid}"},
+        {"type": "identity", "id": identity_id("JPN"), "name": "Japan", "spec_version": "2.1"},
+        {"type": "bundle", "id": f"bundle--{item_uuid}", "objects": []},
+        {**INDICATOR, "type": "malware"},  # a type its id does not say
+    ):
+        served = object_of(_item(media_type=STIX_MEDIA_TYPE, content=json.dumps(content).encode()))
+        assert served["type"] not in ("marking-definition", "identity", "bundle"), content
+        assert served["id"].endswith(item_uuid), content
+        assert served["id"].partition("--")[0] == served["type"], content
