@@ -243,6 +243,14 @@ def test_a_carried_object_is_served_under_its_items_id_and_never_as_a_definition
         {**INDICATOR, "type": "malware"},  # a type its id does not say
     ):
         served = object_of(_item(media_type=STIX_MEDIA_TYPE, content=json.dumps(content).encode()))
-        assert served["type"] not in ("marking-definition", "identity", "bundle"), content
+        assert served["type"] not in ("marking-definition", "bundle"), content
         assert served["id"].endswith(item_uuid), content
         assert served["id"].partition("--")[0] == served["type"], content
+    # An item whose UUID a partner node chose as JPN's identity's: carried as a report.
+    jpn = identity_id("JPN")
+    item = _item(
+        item_id="KOR-" + jpn.partition("--")[2],
+        media_type=STIX_MEDIA_TYPE,
+        content=json.dumps({"type": "identity", "id": jpn, "name": "Japan"}).encode(),
+    )
+    assert object_of(item)["type"] == "report"

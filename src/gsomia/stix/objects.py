@@ -308,7 +308,7 @@ def object_of(item: StixItem) -> dict[str, Any]:
     with `stix2` and validate it strictly."""
     if essence(item.media_type) == essence(STIX_MEDIA_TYPE):
         carried = _one_object(item.content)
-        if carried is not None:
+        if carried is not None and _may_carry(item, carried):
             return _carried(item, carried)
         # Not one JSON object (a partner's, or NaN inside): a report carrying it, as any
         # content that is not text, rather than a page that fails or is not JSON (ADR 0136).
@@ -375,10 +375,30 @@ def _one_object(content: bytes) -> dict[str, Any] | None:
     return value
 
 
+#: What a carried object may not be: no item (`stix.intake`), or gsomia's to define.
+_NOT_CARRIED = frozenset(("bundle", "marking-definition", "extension-definition"))
+_TYPE = re.compile(r"^[a-z0-9][a-z0-9-]{1,248}[a-z0-9]$")
+
+
+def _may_carry(item: StixItem, carried: Mapping[str, Any]) -> bool:
+    """Whether `carried` may be served as the object it says it is, under its item's id: a
+    partner node writes its envelope's content itself, past its own intake, so a type intake
+    refuses, or gsomia's identity of a government (the item's UUID chosen as one), is served
+    as a report carrying it instead (ADR 0153)."""
+    kind = carried.get("type")
+    if not isinstance(kind, str) or not _TYPE.match(kind) or kind in _NOT_CARRIED:
+        return False
+    own = uuid.UUID(_uuid_of(item.item_id))
+    return not (kind == "identity" and own in _governments())
+
+
 def _carried(item: StixItem, carried: dict[str, Any]) -> dict[str, Any]:
     """The STIX object the item's content is (`carried`), its id kept, with both labels added
     after the tool's own markings (any of gsomia's it named dropped: ADR 0152)."""
     carried = without_gsomias_markings(carried)
+    # The item's id, whatever the content says: under another's, a consumer that upserts by
+    # id took it as a new version of that object (found by the attack, ADR 0153).
+    carried["id"] = f"{carried['type']}--{_uuid_of(item.item_id)}"
     if _names_a_government(carried.get("created_by_ref"), item.originator):
         # A partner node writes its envelope's content itself, past its own intake's check
         # (ADR 0148): the author gsomia names is the item's originator (ADR 0153).
