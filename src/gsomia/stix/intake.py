@@ -26,6 +26,7 @@ from gsomia.stix.objects import (
     PROJECT_IDENTITY,
     identity_id,
     labels_of,
+    ref_uuid,
     without_gsomias_extension,
     without_gsomias_markings,
 )
@@ -96,18 +97,11 @@ def _identities(obj: Mapping[str, Any], nations: Iterable[str]) -> frozenset[str
 def _claimed_author(obj: Mapping[str, Any], nation: str, nations: Iterable[str]) -> str | None:
     """Why `obj` may not be taken in if its `created_by_ref` is gsomia's own identity or
     gsomia's identity of a nation other than `nation` (its UUID in any case)."""
-    ref = obj.get("created_by_ref")
-    if not isinstance(ref, str):
+    # Read as a lenient consumer resolves it, as marking refs are (ADR 0153).
+    author = ref_uuid(obj.get("created_by_ref"), "identity")
+    if author is None:
         return None
-    # Read as a lenient consumer resolves it (any case, spaces about it), as marking refs are
-    # (found by the attack, ADR 0153).
-    kind, _, rest = ref.strip().partition("--")
-    if kind.lower() != "identity":
-        return None
-    try:
-        named = f"identity--{uuid.UUID(rest)}"
-    except ValueError:
-        return None
+    named = f"identity--{author}"
     others = frozenset(nations) - {nation}
     if named not in {str(PROJECT_IDENTITY.id), *(identity_id(n) for n in others)}:
         return None

@@ -59,6 +59,7 @@ __all__ = [
     "marking_named",
     "marking_of",
     "object_of",
+    "ref_uuid",
     "serialised",
     "statement_of",
     "stix_id",
@@ -106,13 +107,14 @@ TLP_WIDER_THAN_REL_TO = frozenset(
 )
 
 
-def _marking_uuid(ref: object) -> uuid.UUID | None:
-    """The UUID `ref` names a marking-definition by, in any spelling a lenient consumer
-    resolves (any case, spaces about it; braces, `urn:uuid:` and no hyphens, as `uuid` reads)."""
+def ref_uuid(ref: object, kind: str) -> uuid.UUID | None:
+    """The UUID `ref` names an object of type `kind` by, in any spelling a lenient consumer
+    resolves (any case, spaces about it; braces, `urn:uuid:` and no hyphens, as `uuid` reads);
+    None if it names no such object (found by the attack, ADR 0153)."""
     if not isinstance(ref, str):
         return None
-    kind, _, rest = ref.strip().partition("--")
-    if kind.lower() != "marking-definition":
+    named_kind, _, rest = ref.strip().partition("--")
+    if named_kind.lower() != kind:
         return None
     try:
         return uuid.UUID(rest)
@@ -124,14 +126,7 @@ def is_gsomias_extension(key: object) -> bool:
     """Whether an `extensions` key names gsomia's extension-definition in any spelling a
     consumer that reads ids as UUIDs resolves (any case, braces, spaces about it): its fields
     are the node's to write, from an item's labels (ADR 0153)."""
-    if not isinstance(key, str):
-        return False
-    kind, _, rest = key.strip().partition("--")
-    try:
-        named = uuid.UUID(rest)
-    except ValueError:
-        return False
-    return kind.lower() == "extension-definition" and named == _EXTENSION_UUID
+    return ref_uuid(key, "extension-definition") == _EXTENSION_UUID
 
 
 def without_gsomias_extension(extensions: object) -> dict[str, Any]:
@@ -143,14 +138,14 @@ def without_gsomias_extension(extensions: object) -> dict[str, Any]:
 
 def is_gsomias_marking(ref: object) -> bool:
     """Whether `ref` names a marking-definition of gsomia's (any case: tools differ)."""
-    named = _marking_uuid(ref)
+    named = ref_uuid(ref, "marking-definition")
     return named is not None and named.bytes.endswith(MARKING_TAG)
 
 
 def _not_served(ref: object) -> bool:
     """Whether a ref a tool wrote is a banner no item of gsomia's may be shown beside: one of
     gsomia's own, or a TLP that shares wider than any REL TO list."""
-    named = _marking_uuid(ref)
+    named = ref_uuid(ref, "marking-definition")
     return named is not None and (
         named.bytes.endswith(MARKING_TAG) or named in TLP_WIDER_THAN_REL_TO
     )
@@ -422,15 +417,9 @@ def _governments() -> frozenset[uuid.UUID]:
 def _names_a_government(ref: object, originator: str) -> bool:
     """Whether `ref` (read as a consumer resolves it) is one of gsomia's identities other than
     `originator`'s."""
-    if not isinstance(ref, str):
-        return False
-    kind, _, rest = ref.strip().partition("--")
-    try:
-        named = uuid.UUID(rest)
-    except ValueError:
-        return False
+    named = ref_uuid(ref, "identity")
     own = uuid.UUID(identity_id(originator).partition("--")[2])
-    return kind.lower() == "identity" and named in _governments() and named != own
+    return named is not None and named in _governments() and named != own
 
 
 def without_gsomias_markings(obj: Mapping[str, Any]) -> dict[str, Any]:
