@@ -103,7 +103,7 @@ def _on_this_machine(url: str) -> None:
         found = set()
     if not found or not all(_bindable(address) for address in found):
         raise UsageError(
-            f"the home names its node at {host or url!r}, not on this machine: the console sends "
+            f"the home names its node at '{host or url}', not on this machine: the console sends "
             "a person's token only to a node of this machine",
             hint="check serving.json and [server] listen in the home; for a node elsewhere, "
             "use --url and --token",

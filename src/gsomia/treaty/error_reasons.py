@@ -781,6 +781,10 @@ ERROR_REASONS: dict[str, str] = {
     "json_or_csv": "--json or --csv, not both",
     "scheme_no_category": "the {nation} scheme defines no category '{value}'",
     "password_length": "a password needs at least {limit} characters",
+    "home_node_elsewhere": (
+        "the home names its node at '{host}', not on this machine: the console sends a "
+        "person's token only to a node of this machine"
+    ),
     # node/tokens.py: the gate's refusal of a request without a token (the walk took a choice
     # with a value passed on for no sentence; ADR 0141)
     "api_token_required": "a valid API token is required",
