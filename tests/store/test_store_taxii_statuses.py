@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Engine, func, select
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, delete, func, select, update
 from tests.store.store_fixtures import NOW
 
 from gsomia.store import taxii_statuses
+from gsomia.store.tables import taxii_status_totals as totals
 from gsomia.store.tables import taxii_statuses as table
 from gsomia.store.taxii_statuses import KeptStatus
 
@@ -47,3 +51,70 @@ def test_past_the_bytes_the_oldest_go_until_the_rest_fit(
         total = conn.execute(select(func.sum(table.c.size))).scalar_one()
     assert _kept(engine) == ["s3", "s4", "s5"]
     assert total <= 3000
+
+
+def _totals(engine: Engine) -> tuple[int, int, int, int]:
+    """(kept as the totals row says, size as it says, rows counted, sizes summed)."""
+    with engine.connect() as conn:
+        kept, size = conn.execute(select(totals.c.kept, totals.c.size)).one()
+        counted, summed = conn.execute(
+            select(func.count(), func.coalesce(func.sum(table.c.size), 0))
+        ).one()
+    return kept, size, counted, summed
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(paddings=st.lists(st.integers(min_value=0, max_value=2500), min_size=1, max_size=12))
+def test_the_totals_row_is_the_count_and_sum_of_what_is_kept(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, paddings: list[int]
+) -> None:
+    """After every post, in any mix of sizes: the totals row says what a scan counts, both
+    bounds hold (one status alone may pass the bytes), and what is kept is the newest run."""
+    monkeypatch.setattr(taxii_statuses, "KEPT", 4)
+    monkeypatch.setattr(taxii_statuses, "KEPT_BYTES", 4000)
+    with engine.begin() as conn:
+        conn.execute(delete(table))
+        conn.execute(update(totals).values(kept=0, size=0))
+    posted: list[str] = []
+    for n, padding in enumerate(paddings):
+        with engine.begin() as conn:
+            taxii_statuses.add(conn, _status(n, padding))
+        posted.append(f"s{n}")
+        kept, size, counted, summed = _totals(engine)
+        assert (kept, size) == (counted, summed)
+        assert 1 <= kept <= 4
+        assert size <= 4000 or kept == 1
+        assert _kept(engine) == posted[-kept:]
+
+
+def test_a_post_rolled_back_moves_no_total(engine: Engine) -> None:
+    before = _totals(engine)
+
+    def post_that_fails() -> None:
+        with engine.begin() as conn:
+            taxii_statuses.add(conn, _status(1, padding=100))
+            raise RuntimeError("the post's publication failed")
+
+    with pytest.raises(RuntimeError, match="publication failed"):
+        post_that_fails()
+    assert _totals(engine) == before
+
+
+def test_posts_at_once_keep_the_totals_exact(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four posters at once, past the count: the totals row is taken first in each post, so no
+    post reads a total another has moved under it (on PostgreSQL, READ COMMITTED)."""
+    monkeypatch.setattr(taxii_statuses, "KEPT", 10)
+
+    def poster(first: int) -> None:
+        for n in range(first, first + 15):
+            with engine.begin() as conn:
+                taxii_statuses.add(conn, _status(n, padding=n))
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(poster, (0, 100, 200, 300)))
+    kept, size, counted, summed = _totals(engine)
+    assert (kept, size) == (counted, summed) == (10, summed)

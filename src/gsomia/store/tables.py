@@ -574,3 +574,13 @@ taxii_statuses = Table(
     Column("size", Integer, nullable=False),
     Column("body", JSON, nullable=False),
 )
+
+taxii_status_totals = Table(
+    "taxii_status_totals",
+    metadata,
+    # How many statuses are kept and their size together, one row (`id` 1) kept beside them in
+    # each post's transaction: the bound checked without a scan of every status (ADR 0154).
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("kept", Integer, nullable=False),
+    Column("size", BigInteger, nullable=False),
+)

@@ -1,5 +1,6 @@
 """The statuses of TAXII posts (ADR 0118): one row a post, the oldest dropped past `KEPT`
-statuses or `KEPT_BYTES` of them together, so posting cannot fill the database."""
+statuses or `KEPT_BYTES` of them together, so posting cannot fill the database. Their count
+and size are kept in one row beside them (`taxii_status_totals`, ADR 0154)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Integer, bindparam, delete, func, select
+from sqlalchemy import BigInteger, Connection, Integer, bindparam, delete, func, select, update
 
-from gsomia.store.tables import taxii_statuses
+from gsomia.store.tables import taxii_status_totals, taxii_statuses
 
 __all__ = ["KEPT", "KEPT_BYTES", "KeptStatus", "add", "get"]
 
@@ -24,18 +25,27 @@ KEPT_BYTES = 32 << 20
 #: Every post's statements, built once: built on each post, their construction was half of
 #: keeping a status, a tenth of a single-object POST (py-spy, ADR 0137).
 _INSERT = taxii_statuses.insert()
-_HELD = select(func.count(), func.coalesce(func.sum(taxii_statuses.c.size), 0))
-_SEQ = taxii_statuses.c.seq
-#: The oldest past `KEPT` go in one statement, not in a walk of every row kept (which was as
-#: much of a post's time as its log entry, py-spy, ADR 0124).
-_CUTOFF = (
-    select(_SEQ)
-    .order_by(_SEQ.desc())
-    .offset(bindparam("kept", type_=Integer))
-    .limit(1)
-    .scalar_subquery()
+_TOTALS = taxii_status_totals.c
+#: The totals move in the post's transaction, so the bound is checked in a constant number of
+#: statements, not by counting and summing every status kept (ADR 0154). The UPDATE takes the
+#: row's lock first: on PostgreSQL two posts at once see each other's totals, not a stale sum.
+_COUNT_IN = (
+    update(taxii_status_totals)
+    .where(_TOTALS.id == 1)
+    .values(kept=_TOTALS.kept + 1, size=_TOTALS.size + bindparam("added", type_=BigInteger))
+    .returning(_TOTALS.kept, _TOTALS.size)
 )
-_DROP_PAST_COUNT = delete(taxii_statuses).where(_SEQ <= _CUTOFF)
+_COUNT_OUT = (
+    update(taxii_status_totals)
+    .where(_TOTALS.id == 1)
+    .values(
+        kept=_TOTALS.kept - bindparam("dropped", type_=Integer),
+        size=_TOTALS.size - bindparam("freed", type_=BigInteger),
+    )
+)
+_SEQ = taxii_statuses.c.seq
+_OLDEST = select(func.min(_SEQ)).scalar_subquery()
+_DROP_OLDEST = delete(taxii_statuses).where(_SEQ == _OLDEST).returning(taxii_statuses.c.size)
 
 
 @dataclass(frozen=True)
@@ -48,7 +58,9 @@ class KeptStatus:
 
 
 def add(conn: Connection, status: KeptStatus) -> None:
-    """Keep `status`, then drop the oldest past `KEPT` statuses or `KEPT_BYTES`."""
+    """Keep `status`, then drop the oldest while more than `KEPT` statuses or `KEPT_BYTES` of
+    them together are kept. The newest is always kept: a status is at most about 1 MB, far
+    under `KEPT_BYTES`."""
     size = len(json.dumps(status.body, ensure_ascii=False))
     conn.execute(
         _INSERT,
@@ -61,23 +73,13 @@ def add(conn: Connection, status: KeptStatus) -> None:
             "body": dict(status.body),
         },
     )
-    count, total = conn.execute(_HELD).one()
-    if count <= KEPT and total <= KEPT_BYTES:
-        return
-    if total <= KEPT_BYTES:
-        # Only the count is past its bound, as on every post once a node has kept `KEPT`.
-        conn.execute(_DROP_PAST_COUNT, {"kept": KEPT})
-        return
-    rows = conn.execute(
-        select(taxii_statuses.c.seq, taxii_statuses.c.size).order_by(taxii_statuses.c.seq.desc())
-    )
-    kept, carried, oldest_kept = 0, 0, None
-    for seq, row_size in rows:
-        if kept == KEPT or carried + row_size > KEPT_BYTES:
-            break
-        kept, carried, oldest_kept = kept + 1, carried + row_size, seq
-    # The newest is always kept: a status is at most about 1 MB, far under `KEPT_BYTES`.
-    conn.execute(delete(taxii_statuses).where(taxii_statuses.c.seq < (oldest_kept or 0)))
+    kept, carried = conn.execute(_COUNT_IN, {"added": size}).one()
+    dropped, freed = 0, 0
+    while kept - dropped > 1 and (kept - dropped > KEPT or carried - freed > KEPT_BYTES):
+        freed += conn.execute(_DROP_OLDEST).scalar_one()
+        dropped += 1
+    if dropped:
+        conn.execute(_COUNT_OUT, {"dropped": dropped, "freed": freed})
 
 
 def get(conn: Connection, status_id: str) -> KeptStatus | None:
