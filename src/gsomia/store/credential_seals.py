@@ -12,11 +12,12 @@ revocation matches, which `audit verify` names from the log (`node.tokens_logged
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from sqlalchemy import Connection, Table, select, update
 
 from gsomia.seal.at_rest import Vault
 
@@ -67,3 +68,24 @@ def password(vault: Vault, name: str, verifier: str) -> str:
 def vouches(kept: str | None, expected: str) -> bool:
     """Whether the seal `kept` beside a row is the one its columns call for."""
     return kept is not None and hmac.compare_digest(kept, expected)
+
+
+def seal_unsealed(
+    conn: Connection,
+    table: Table,
+    key_column: str,
+    seal_of: Callable[[Vault, Mapping[str, Any]], str],
+    vault: Vault,
+) -> int:
+    """Seal each row of `table` kept without a seal (from before ADR 0150) as its columns say
+    (`seal_of`: `token` or `session`), each found again by its `key_column`; how many. Only
+    the node's one pass calls this (`store.users.bind_credentials`)."""
+    rows = conn.execute(select(table).where(table.c.seal.is_(None))).all()
+    for row in rows:
+        values = {column.name: row._mapping[column] for column in table.c}
+        conn.execute(
+            update(table)
+            .where(table.c[key_column] == values[key_column])
+            .values(seal=seal_of(vault, values))
+        )
+    return len(rows)

@@ -131,15 +131,9 @@ def end_all(conn: Connection, user_name: str, now: datetime, why: str, vault: Va
 def bind_seals(conn: Connection, vault: Vault) -> int:
     """Seal each session kept without a seal (from before ADR 0150) as its columns say; how
     many. Only the node's one pass does this (`store.users.bind_credentials`)."""
-    rows = conn.execute(select(web_sessions).where(web_sessions.c.seal.is_(None))).all()
-    for row in rows:
-        values = {name: row._mapping[name] for name in _SEALED}
-        conn.execute(
-            update(web_sessions)
-            .where(web_sessions.c.sid_hash == values["sid_hash"])
-            .values(seal=_seal(values, vault))
-        )
-    return len(rows)
+    return credential_seals.seal_unsealed(
+        conn, web_sessions, "sid_hash", credential_seals.session, vault
+    )
 
 
 #: Rows of failures kept at most: guesses spread over many names and addresses do not grow the

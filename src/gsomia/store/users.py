@@ -714,17 +714,12 @@ def bind_credentials(conn: Connection, vault: Vault) -> int:
     """Seal each token, password verifier and web session kept without a seal (from before
     ADR 0150) as its columns say; how many. Only the node's one pass does this
     (`node.at_rest.bind_credentials`): after it, one without a seal is damage."""
-    tokens = conn.execute(select(api_tokens).where(api_tokens.c.seal.is_(None))).all()
-    for row in tokens:
-        values = {name: row._mapping[name] for name in _SEALED}
-        conn.execute(
-            update(api_tokens)
-            .where(api_tokens.c.token_hash == values["token_hash"])
-            .values(seal=_token_seal(values, vault))
-        )
+    tokens = credential_seals.seal_unsealed(
+        conn, api_tokens, "token_hash", credential_seals.token, vault
+    )
     unsealed = users.c.password_hash.is_not(None) & users.c.password_seal.is_(None)
     people = conn.execute(select(users.c.name, users.c.password_hash).where(unsealed)).all()
     for name, verifier in people:
         seal = credential_seals.password(vault, name, verifier)
         conn.execute(update(users).where(users.c.name == name).values(password_seal=seal))
-    return len(tokens) + len(people) + web_sessions_bind(conn, vault)
+    return tokens + len(people) + web_sessions_bind(conn, vault)
