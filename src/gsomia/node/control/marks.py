@@ -2,8 +2,9 @@
 its labels, and every copy, translation and derivative made from it (R8, R14).
 
 Both sides need it: the originator re-marks its own item's copies and derivatives when it
-issues a notice (`notices`), each holder its holding's when it applies one (`remarking`). It
-decides nothing: the treaty core (`remark`, `remark_derivative`) says what each becomes.
+issues a notice (`notices`), each holder its holding's when it applies one (`remarking`), and
+each logs every copy it re-marked alike (`copies_followed`). It decides nothing: the treaty
+core (`remark`, `remark_derivative`) says what each becomes.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from sqlalchemy import Connection
 
 from gsomia.errors import Conflict
 from gsomia.labels import label_from_obj, label_to_obj
+from gsomia.node import audit
+from gsomia.node.control.notice_case import ARTICLE
 from gsomia.node.read import own_item as read_own_item
 from gsomia.node.read import treaty_holding
 from gsomia.node.runtime import Node
@@ -25,6 +28,7 @@ from gsomia.store import copies, holdings, items
 from gsomia.store.items import ItemRecord
 from gsomia.treaty.classification import DECLASSIFIED
 from gsomia.treaty.custody import Copy, markings_of, remark
+from gsomia.treaty.decision import Decision
 from gsomia.treaty.derivatives import (
     Derivative,
     DerivativeKind,
@@ -126,6 +130,35 @@ def remark_own_copies(
         copies.remark(conn, row["id"], level, label, node.vault)
         changed[row["id"]] = level
     return changed
+
+
+def copies_followed(
+    actor: str,
+    followed: str,
+    remarked: Mapping[str, str],
+    notice_id: str,
+    *,
+    said: str | None = None,
+) -> list[audit.Entry]:
+    """The log's entry for each copy `remarked` (its marking by id, as `remark_own_copies` and
+    `remark_copies` return them) after `followed` under the notice `notice_id`: each says the
+    copy's marking as kept (`audit.kept_as`), so `audit verify` holds the copy's row to it
+    (ADR 0151). The reason names `said` (a holder names its holding's new marking), else each
+    copy's own."""
+    entries = []
+    for copy_id, level in remarked.items():
+        why = f"{copy_id} follows {followed}: {level if said is None else said}"
+        entries.append(
+            audit.Entry(
+                actor,
+                "remark",
+                copy_id,
+                Decision.allow(why, ARTICLE, "R14"),
+                (notice_id,),
+                audit.kept_as("copy", copy_id, marking=level),
+            )
+        )
+    return entries
 
 
 def remark_copies(

@@ -24,7 +24,7 @@ from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.authority import authorise, refuse
 from gsomia.node.control import casebook
-from gsomia.node.control.marks import own_item, relabel, remark_own_copies
+from gsomia.node.control.marks import copies_followed, own_item, relabel, remark_own_copies
 from gsomia.node.control.messages import Handler, Incoming, Outcome, text, wake, when
 from gsomia.node.control.notice_case import (
     ACK,
@@ -124,23 +124,13 @@ def reclassify(
             **audit.kept_as("item", item_id, marking=marking),
         }
         # Each own copy's marking is logged as a holder's are (`remarking`): verify holds it.
-        copies_followed = [
-            audit.Entry(
-                officer.name,
-                "remark",
-                copy_id,
-                Decision.allow(f"{copy_id} follows {item_id}: {level}", ARTICLE, "R14"),
-                (notice.id,),
-                audit.kept_as("copy", copy_id, marking=level),
-            )
-            for copy_id, level in remarked.items()
-        ]
+        followed = copies_followed(officer.name, item_id, remarked, notice.id)
         audit.record_all(
             conn,
             [
                 audit.Entry(officer.name, Action.CHANGE_CLASSIFICATION.value, item_id, allowed),
                 audit.Entry(officer.name, "reclassify", item_id, decision, (notice.id,), details),
-                *copies_followed,
+                *followed,
             ],
             now,
         )

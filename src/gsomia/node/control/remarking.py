@@ -23,7 +23,7 @@ from gsomia.exchange.kinds import Kind
 from gsomia.node import audit
 from gsomia.node.authority import refuse
 from gsomia.node.control import casebook
-from gsomia.node.control.marks import held, parse_level, relabel, remark_copies
+from gsomia.node.control.marks import copies_followed, held, parse_level, relabel, remark_copies
 from gsomia.node.control.messages import Handler, Incoming, Outcome, send, text, texts, wake, when
 from gsomia.node.control.notice_case import ACK, APPLIED, ARTICLE, CASE, NOTICE, ack_json
 from gsomia.node.runtime import Node
@@ -176,17 +176,9 @@ def _on_notice(conn: Connection, node: Node, incoming: Incoming) -> Outcome:
     ack = acknowledge(remarking, node.nation, now)
     _keep_case(conn, incoming, applied, ack, via_ids, keys=node.keys)
     _acknowledge(conn, node, incoming, ack)
-    entries = [
-        audit.Entry(
-            incoming.sender,
-            "remark",
-            copy_id,
-            Decision.allow(f"{copy_id} follows {row.id}: {applied.local}", ARTICLE, "R14"),
-            (notice.id,),
-            audit.kept_as("copy", copy_id, marking=level),
-        )
-        for copy_id, level in applied.copies.items()
-    ]
+    entries = copies_followed(
+        incoming.sender, row.id, applied.copies, notice.id, said=applied.local
+    )
     audit.record_all(conn, entries, now)
     wake(node, Precedence.IMMEDIATE)  # the worker also finds it on its next look
     return Outcome(
