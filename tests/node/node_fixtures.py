@@ -7,13 +7,15 @@ the wire and the worker are tested on their own, so these tests stay in-process 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from gsomia.exchange import outbox
 from gsomia.exchange.answers import verify_answers
@@ -248,3 +250,25 @@ def build_cast(
                 if other != nation:
                     add_peer(node, peer.card.to_bytes(), f"https://{other.lower()}.invalid")
     return Cast(nodes)
+
+
+@contextmanager
+def own_cast(root: Path, nations: tuple[str, ...]) -> Iterator[Cast]:
+    """A cast of `nations` under `root` for one test alone (the conftest's is shared by a
+    module): for tests that write behind the node's back, as a writer of its database does.
+    Its engines are disposed after."""
+    built = build_cast(root, nations)
+    try:
+        yield built
+    finally:
+        for node in built.nodes.values():
+            node.engine.dispose()
+
+
+def audit_verify(home: Path) -> Any:
+    """`gsomia audit verify` of the node whose home is `home`, as its operator runs it."""
+    # Here, not at the top: the many tests that import this module and run no command do not
+    # load the whole CLI (a second and a half).
+    from gsomia.cli import app  # noqa: PLC0415
+
+    return CliRunner().invoke(app, ["audit", "verify", "--home", str(home)])

@@ -15,10 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select, update
 from tests.node.custody_fixtures import provide
-from tests.node.node_fixtures import Cast, build_cast
-from typer.testing import CliRunner
+from tests.node.node_fixtures import Cast, audit_verify, own_cast
 
-from gsomia.cli import app
 from gsomia.errors import StoreDamaged
 from gsomia.ledger.events import EventKind, LogEvent
 from gsomia.node import read
@@ -30,17 +28,14 @@ from gsomia.node.ledger import may_dispose
 from gsomia.store import copies as stored_copies
 from gsomia.store.tables import copies, disposals, holdings
 
-runner = CliRunner()
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 _DECIDED_KEYS = {"action", "allowed", "reason"}
 
 
 @pytest.fixture
 def cast(tmp_path: Path) -> Iterator[Cast]:
-    built = build_cast(tmp_path, ("KOR", "JPN"))
-    yield built
-    for node in built.nodes.values():
-        node.engine.dispose()
+    with own_cast(tmp_path, ("KOR", "JPN")) as built:
+        yield built
 
 
 def _rows(cast: Cast, holding_id: str, copy_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -55,10 +50,6 @@ def _put_back(cast: Cast, held: dict[str, Any], copied: dict[str, Any]) -> None:
     with cast["JPN"].engine.begin() as conn:
         conn.execute(update(holdings).where(holdings.c.id == held["id"]).values(**held))
         conn.execute(update(copies).where(copies.c.id == copied["id"]).values(**copied))
-
-
-def _verify(cast: Cast, tmp_path: Path) -> Any:
-    return runner.invoke(app, ["audit", "verify", "--home", str(tmp_path / "jpn")])
 
 
 def test_a_destroyed_holding_and_copy_put_back_are_refused_and_named_by_verify(
@@ -76,7 +67,7 @@ def test_a_destroyed_holding_and_copy_put_back_are_refused_and_named_by_verify(
         officials=["tanaka", "sato"],
         dispose_dependants=True,
     )
-    result = _verify(cast, tmp_path)
+    result = audit_verify(tmp_path / "jpn")
     assert result.exit_code == 0, result.output
     assert "disposals     2 the log records, each still disposed of" in result.output
     _put_back(cast, *before)
@@ -92,7 +83,7 @@ def test_a_destroyed_holding_and_copy_put_back_are_refused_and_named_by_verify(
     # The writer takes the records away too: the reads cannot tell, the log can.
     with jpn.engine.begin() as conn:
         conn.execute(delete(disposals))
-    result = _verify(cast, tmp_path)
+    result = audit_verify(tmp_path / "jpn")
     assert isinstance(result.exception, StoreDamaged), result.output
     message = result.exception.message
     assert f"{held} (reads as held, logged destroyed)" in message
@@ -107,7 +98,7 @@ def test_a_returned_holding_put_back_is_named_by_verify(cast: Cast, tmp_path: Pa
     with cast["JPN"].engine.begin() as conn:
         conn.execute(update(holdings).where(holdings.c.id == held).values(**before))
         conn.execute(delete(disposals))
-    result = _verify(cast, tmp_path)
+    result = audit_verify(tmp_path / "jpn")
     assert isinstance(result.exception, StoreDamaged), result.output
     assert f"{held} (reads as held, logged returned)" in result.exception.message
 
@@ -134,7 +125,7 @@ def test_a_copy_deleted_with_its_holdings_count_put_back_is_named_by_verify(
         source_language="ko",
         content="訳",
     )
-    result = _verify(cast, tmp_path)
+    result = audit_verify(tmp_path / "jpn")
     assert result.exit_code == 0, result.output
     with jpn.engine.begin() as conn:
         conn.execute(delete(copies).where(copies.c.holding_id == held))
@@ -143,7 +134,7 @@ def test_a_copy_deleted_with_its_holdings_count_put_back_is_named_by_verify(
         # The holding's terms say no count and the rows agree, but its version is older than
         # its witness says: put back from before the copy was made (ADR 0146).
         stored_copies.reproductions(conn, held, jpn.vault)
-    result = _verify(cast, tmp_path)
+    result = audit_verify(tmp_path / "jpn")
     assert isinstance(result.exception, StoreDamaged), result.output
     assert f"{copy.id} (logged made, stored nowhere)" in result.exception.message
     assert f"{translation.id} (logged made, stored nowhere)" in result.exception.message
@@ -156,11 +147,11 @@ def test_a_deleted_derivative_is_named_by_verify(cast: Cast, tmp_path: Path) -> 
     jpn, sato = cast["JPN"], cast.user("JPN", "sato")
     held = provide(cast)
     made = derivatives.derive(jpn, sato, [held], kind="summary", title="summary", content="s")
-    result = _verify(cast, tmp_path)
+    result = audit_verify(tmp_path / "jpn")
     assert result.exit_code == 0, result.output
     with jpn.engine.begin() as conn:
         conn.execute(delete(copies).where(copies.c.id == made.id))
-    result = _verify(cast, tmp_path)
+    result = audit_verify(tmp_path / "jpn")
     assert isinstance(result.exception, StoreDamaged), result.output
     assert f"{made.id} (logged made, stored nowhere)" in result.exception.message
 

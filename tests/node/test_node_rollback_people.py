@@ -14,10 +14,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, update
-from tests.node.node_fixtures import Cast, build_cast
-from typer.testing import CliRunner
+from tests.node.node_fixtures import Cast, audit_verify, own_cast
 
-from gsomia.cli import app
 from gsomia.errors import StoreDamaged
 from gsomia.node import at_rest
 from gsomia.node.users import PersonChange, PersonDraft, disable, get_user, register, remove
@@ -25,24 +23,16 @@ from gsomia.node.users import update as change
 from gsomia.store import marks
 from gsomia.store.tables import store_marks, users
 
-runner = CliRunner()
-
 
 @pytest.fixture
 def cast(tmp_path: Path) -> Iterator[Cast]:
-    built = build_cast(tmp_path, ("KOR", "JPN"))
-    yield built
-    for node in built.nodes.values():
-        node.engine.dispose()
+    with own_cast(tmp_path, ("KOR", "JPN")) as built:
+        yield built
 
 
 def _row(cast: Cast, name: str) -> dict[str, Any]:
     with cast["JPN"].engine.connect() as conn:
         return dict(conn.execute(select(users).where(users.c.name == name)).one()._mapping)
-
-
-def _verify(tmp_path: Path) -> Any:
-    return runner.invoke(app, ["audit", "verify", "--home", str(tmp_path / "jpn")])
 
 
 def test_a_person_put_back_from_before_a_logged_change_is_named_by_verify(
@@ -56,12 +46,13 @@ def test_a_person_put_back_from_before_a_logged_change_is_named_by_verify(
     change(jpn, "ito", PersonChange(clearance="秘", role="auditor"))  # lowered
     disable(jpn, "mori")
     remove(jpn, "kato")
-    assert _verify(tmp_path).exit_code == 0, _verify(tmp_path).output  # as the node left it
+    verified = audit_verify(tmp_path / "jpn")  # as the node left it
+    assert verified.exit_code == 0, verified.output
     with jpn.engine.begin() as conn:
         for name in ("ito", "mori"):
             conn.execute(update(users).where(users.c.name == name).values(**kept[name]))
         conn.execute(users.insert().values(**kept["kato"]))
-    result = _verify(tmp_path)
+    result = audit_verify(tmp_path / "jpn")
     assert isinstance(result.exception, StoreDamaged), result.output
     said = result.exception.message
     assert "ito (clearance 極秘, logged 秘; roles analyst, logged auditor)" in said
@@ -86,6 +77,6 @@ def test_a_raised_clearance_passed_off_as_from_before_the_seal_is_named_by_verif
     (jpn.home.path / at_rest.USERS_MARK_FILE).unlink()
     jpn.migrate()  # the next start: a node from before, as far as it can tell
     assert get_user(jpn, "ito").clearance == "極秘"  # every read takes it now
-    result = _verify(tmp_path)
+    result = audit_verify(tmp_path / "jpn")
     assert isinstance(result.exception, StoreDamaged), result.output
     assert "ito (clearance 極秘, logged 秘)" in result.exception.message

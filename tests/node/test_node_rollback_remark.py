@@ -18,11 +18,9 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, select, update
 from tests.node.custody_fixtures import provide
-from tests.node.node_fixtures import Cast, build_cast
+from tests.node.node_fixtures import Cast, audit_verify, own_cast
 from tests.node.test_node_notices import pump
-from typer.testing import CliRunner
 
-from gsomia.cli import app
 from gsomia.errors import StoreDamaged
 from gsomia.node import read
 from gsomia.node.control.copies import make_copies
@@ -31,15 +29,11 @@ from gsomia.store import copies as stored_copies
 from gsomia.store import items as stored_items
 from gsomia.store.tables import cases, copies, holdings, items, row_versions
 
-runner = CliRunner()
-
 
 @pytest.fixture
 def cast(tmp_path: Path) -> Iterator[Cast]:
-    built = build_cast(tmp_path, ("KOR", "JPN"))
-    yield built
-    for node in built.nodes.values():
-        node.engine.dispose()
+    with own_cast(tmp_path, ("KOR", "JPN")) as built:
+        yield built
 
 
 def _row(cast: Cast, nation: str, table: Any, row_id: str) -> dict[str, Any]:
@@ -54,10 +48,6 @@ def _put_back(cast: Cast, nation: str, table: Any, row: dict[str, Any]) -> None:
 
 def _level(row: Any) -> str:
     return str(row._mapping["level"])
-
-
-def _verify(tmp_path: Path, home: str) -> Any:
-    return runner.invoke(app, ["audit", "verify", "--home", str(tmp_path / home)])
 
 
 def _upgraded(cast: Cast, *, copied: bool) -> tuple[str, str, dict[str, Any], dict[str, Any]]:
@@ -88,14 +78,15 @@ def test_a_remarked_holding_put_back_with_its_witness_deleted_is_named_by_verify
     """Never changed before its re-marking: its row of before is version 0, which a missing
     witness says."""
     held, _, held_before, _ = _upgraded(cast, copied=False)
-    assert _verify(tmp_path, "jpn").exit_code == 0, _verify(tmp_path, "jpn").output
+    verified = audit_verify(tmp_path / "jpn")
+    assert verified.exit_code == 0, verified.output
     _put_back(cast, "JPN", holdings, held_before)
     with cast["JPN"].engine.begin() as conn:
         conn.execute(delete(row_versions).where(row_versions.c.subject_id == held))
     # The reads cannot tell (the seal, the witness and the labels agree): the hole this closes
     # in verify, and leaves in the reads (ADR 0151).
     assert read.holding_row(cast["JPN"], held).local_level == "秘"
-    result = _verify(tmp_path, "jpn")
+    result = audit_verify(tmp_path / "jpn")
     assert isinstance(result.exception, StoreDamaged), result.output
     assert f"holding {held} (marked 秘, logged 極秘; version 0, logged 1)" in (
         result.exception.message
@@ -108,7 +99,8 @@ def test_a_remarked_holding_and_copy_put_back_with_the_witness_set_back_are_name
     """Changed once before (its copy counted): the witness is set back to 1, as its row of
     before says; the copy, re-marked with it and not versioned, is put back too."""
     held, _, held_before, copy_before = _upgraded(cast, copied=True)
-    assert _verify(tmp_path, "jpn").exit_code == 0, _verify(tmp_path, "jpn").output
+    verified = audit_verify(tmp_path / "jpn")
+    assert verified.exit_code == 0, verified.output
     _put_back(cast, "JPN", holdings, held_before)
     _put_back(cast, "JPN", copies, copy_before)
     with cast["JPN"].engine.begin() as conn:
@@ -117,7 +109,7 @@ def test_a_remarked_holding_and_copy_put_back_with_the_witness_set_back_are_name
     assert read.holding_row(cast["JPN"], held).local_level == "秘"
     with cast["JPN"].reader.connect() as conn:
         assert _level(stored_copies.get(conn, copy_before["id"], cast["JPN"].vault)) == "秘"
-    result = _verify(tmp_path, "jpn")
+    result = audit_verify(tmp_path / "jpn")
     assert isinstance(result.exception, StoreDamaged), result.output
     said = result.exception.message
     assert f"holding {held} (marked 秘, logged 極秘; version 1, logged 2)" in said
@@ -132,11 +124,12 @@ def test_a_case_put_back_from_before_its_last_step_with_its_witness_is_named_by_
     [ack] = pump(cast, "JPN", "KOR")  # the case moves on: acknowledged
     assert ack["status"] == "received", ack
     assert _row(cast, "KOR", cases, notice_id)["status"] != opened["status"]
-    assert _verify(tmp_path, "kor").exit_code == 0, _verify(tmp_path, "kor").output
+    verified = audit_verify(tmp_path / "kor")
+    assert verified.exit_code == 0, verified.output
     _put_back(cast, "KOR", cases, opened)
     with cast["KOR"].engine.begin() as conn:
         conn.execute(delete(row_versions).where(row_versions.c.subject_id == notice_id))
-    result = _verify(tmp_path, "kor")
+    result = audit_verify(tmp_path / "kor")
     assert isinstance(result.exception, StoreDamaged), result.output
     said = result.exception.message
     said_of_case = "status awaiting acknowledgements, logged acknowledged; version 0, logged 1"
@@ -153,13 +146,14 @@ def test_the_originators_item_put_back_from_before_its_upgrade_is_named_by_verif
     item_id = cast.publish("KOR", "kim", level="군사III급비밀", releasable_to=("JPN",))
     before = _row(cast, "KOR", items, item_id)
     reclassify(kor, cast.user("KOR", "park"), item_id, change="upgrade", level="군사II급비밀")
-    assert _verify(tmp_path, "kor").exit_code == 0, _verify(tmp_path, "kor").output
+    verified = audit_verify(tmp_path / "kor")
+    assert verified.exit_code == 0, verified.output
     _put_back(cast, "KOR", items, before)
     with kor.engine.connect() as conn:
         kept = stored_items.get(conn, item_id, kor.vault)
     assert kept is not None
     assert kept.level == "군사III급비밀"  # every read takes it: the hole
-    result = _verify(tmp_path, "kor")
+    result = audit_verify(tmp_path / "kor")
     assert isinstance(result.exception, StoreDamaged), result.output
     said = f"item {item_id} (marked 군사III급비밀, logged 군사II급비밀)"
     assert said in result.exception.message

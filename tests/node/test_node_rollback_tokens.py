@@ -14,10 +14,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, update
-from tests.node.node_fixtures import Cast, build_cast
-from typer.testing import CliRunner
+from tests.node.node_fixtures import Cast, audit_verify, own_cast
 
-from gsomia.cli import app
 from gsomia.errors import StoreDamaged
 from gsomia.ledger.events import EventKind
 from gsomia.node import tokens_logged
@@ -28,15 +26,11 @@ from gsomia.store.tables import api_tokens, users
 from gsomia.store.users import _digest, token_id
 from gsomia.treaty.credentials import MAX_LIVE_TOKENS
 
-runner = CliRunner()
-
 
 @pytest.fixture
 def cast(tmp_path: Path) -> Iterator[Cast]:
-    built = build_cast(tmp_path, ("KOR", "JPN"))
-    yield built
-    for node in built.nodes.values():
-        node.engine.dispose()
+    with own_cast(tmp_path, ("KOR", "JPN")) as built:
+        yield built
 
 
 def _row(cast: Cast, token: str) -> dict[str, Any]:
@@ -51,10 +45,6 @@ def _put_back(cast: Cast, token: str, row: dict[str, Any]) -> None:
         conn.execute(query.values(**row))
 
 
-def _verify(tmp_path: Path) -> Any:
-    return runner.invoke(app, ["audit", "verify", "--home", str(tmp_path / "jpn")])
-
-
 def test_a_token_put_back_from_before_its_revocation_is_named_by_verify(
     cast: Cast, tmp_path: Path
 ) -> None:
@@ -65,11 +55,12 @@ def test_a_token_put_back_from_before_its_revocation_is_named_by_verify(
     revoke_token(jpn, token_id(revoked))
     for _ in range(MAX_LIVE_TOKENS):  # suzuki's oldest retired to make room, logged
         issue(jpn, "suzuki")
-    assert _verify(tmp_path).exit_code == 0, _verify(tmp_path).output  # as the node left it
+    verified = audit_verify(tmp_path / "jpn")  # as the node left it
+    assert verified.exit_code == 0, verified.output
     for token in (revoked, retired):
         _put_back(cast, token, kept[token])
     assert authenticate(jpn, revoked).name == "sato"  # the read cannot tell a row of before
-    result = _verify(tmp_path)
+    result = audit_verify(tmp_path / "jpn")
     assert isinstance(result.exception, StoreDamaged), result.output
     said = result.exception.message
     assert "the verified log records the revocation of tokens" in said
@@ -85,7 +76,7 @@ def test_a_token_put_back_from_before_its_holder_was_disabled_is_named_by_verify
     kept = _row(cast, token)
     disable(jpn, "suzuki")
     _put_back(cast, token, kept)
-    result = _verify(tmp_path)
+    result = audit_verify(tmp_path / "jpn")
     assert isinstance(result.exception, StoreDamaged), result.output
     assert f"{token_id(token)} of suzuki (in force, logged revoked)" in result.exception.message
 
@@ -134,11 +125,12 @@ def test_a_password_verifier_put_back_from_before_a_change_is_named_by_verify(
         query = select(users.c.password_hash, users.c.password_seal).where(users.c.name == "sato")
         old = dict(conn.execute(query).one()._mapping)
     set_password(jpn, "sato", "the new passphrase, after")
-    assert _verify(tmp_path).exit_code == 0, _verify(tmp_path).output  # as the node left it
+    verified = audit_verify(tmp_path / "jpn")  # as the node left it
+    assert verified.exit_code == 0, verified.output
     with jpn.engine.begin() as conn:
         conn.execute(update(users).where(users.c.name == "sato").values(**old))
     assert check_password(jpn, "sato", "the old passphrase, leaked") is not None  # reads cannot
-    result = _verify(tmp_path)
+    result = audit_verify(tmp_path / "jpn")
     assert isinstance(result.exception, StoreDamaged), result.output
     said = result.exception.message
     assert "the verified log records passwords the database keeps otherwise: sato" in said

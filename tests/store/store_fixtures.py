@@ -1,10 +1,13 @@
-"""Records for the repository tests: KOR's item on KOR's node and JPN's holding of it."""
+"""Records for the repository tests: KOR's item on KOR's node and JPN's holding of it, and
+JPN's people with their passwords."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+
+from sqlalchemy import Engine
 
 from gsomia.labels import (
     TAG_COPY_LIMIT,
@@ -16,9 +19,10 @@ from gsomia.labels import (
     make_label,
     national_policy,
 )
+from gsomia.seal.at_rest import Vault
 from gsomia.store.holdings import HoldingRecord
 from gsomia.store.items import ItemRecord
-from gsomia.store.users import UserRecord
+from gsomia.store.users import UserRecord, add_user
 from gsomia.treaty.schemes import load_schemes
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -123,3 +127,20 @@ def holding(holding_id: str, item_id: str, **fields: Any) -> HoldingRecord:
 
 def later(minutes: int) -> datetime:
     return NOW + timedelta(minutes=minutes)
+
+
+#: The storage key of the tests that seal people and their credentials (a node's comes from
+#: its KEK).
+VAULT = Vault(bytes(range(32)))
+#: The password of each person `with_people` keeps.
+PASSWORD = "correct horse battery staple"
+SATO = UserRecord("sato", "JPN", "極秘", date(2030, 1, 1), ("missile-warning",), ("officer",), True)
+
+
+def with_people(engine: Engine, people: Iterable[UserRecord], at: datetime) -> Engine:
+    """`engine` (the conftest's: migrated, on each backend) keeping `people`, each added `at`
+    with the password `PASSWORD`, sealed under `VAULT`."""
+    with engine.begin() as conn:
+        for person in people:
+            add_user(conn, person, at, VAULT, password=PASSWORD)
+    return engine

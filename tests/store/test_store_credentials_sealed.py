@@ -7,40 +7,31 @@ PostgreSQL."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import Connection, Engine, select, update
+from tests.store.store_fixtures import PASSWORD, SATO, VAULT, with_people
 
 from gsomia.errors import StoreDamaged
 from gsomia.seal.at_rest import Vault
 from gsomia.store import sessions
 from gsomia.store import users as store
-from gsomia.store.db import make_engine, migrate
 from gsomia.store.tables import api_tokens, users, web_sessions
 from gsomia.store.users import UserRecord
 
 NOW = datetime(2026, 12, 4, 3, 0, tzinfo=UTC)
-VAULT = Vault(bytes(range(32)))
-PASSWORD = "correct horse battery staple"
 MINE = "the writer's own passphrase"
-SATO = UserRecord("sato", "JPN", "極秘", date(2030, 1, 1), ("missile-warning",), ("officer",), True)
 TANAKA = UserRecord("tanaka", "JPN", "秘", date(2030, 1, 1), ("c2",), ("analyst",), True)
 SID = "a-session-id-of-tanakas"
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    migrate(engine)
-    with engine.begin() as conn:
-        store.add_user(conn, SATO, NOW, VAULT, password=PASSWORD)
-        store.add_user(conn, TANAKA, NOW, VAULT, password=PASSWORD)
-    yield engine
-    engine.dispose()
+def engine(engine: Engine) -> Engine:
+    return with_people(engine, (SATO, TANAKA), NOW)
 
 
 def _digest(secret: str) -> str:
