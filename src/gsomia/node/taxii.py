@@ -37,6 +37,7 @@ from gsomia.node.runtime import Node
 from gsomia.node.sessions import check_credentials
 from gsomia.node.sharing import Handed
 from gsomia.node.taxii_cursor import Cursor, cursor_of, opened, position_key
+from gsomia.node.tokens import authenticate
 from gsomia.stix.definitions import (
     DEFINITION_TYPES,
     Definition,
@@ -47,11 +48,12 @@ from gsomia.stix.definitions import (
 from gsomia.stix.intake import Intake, Refused, take_in
 from gsomia.stix.matching import Match, version_of
 from gsomia.stix.objects import NAMESPACE, STIX_MEDIA_TYPE
-from gsomia.store import holdings, items, taxii_statuses
+from gsomia.store import holdings, items, taxii_statuses, users
 from gsomia.store.holdings import HoldingRecord
 from gsomia.store.taxii_statuses import KeptStatus
 from gsomia.store.users import UserRecord
 from gsomia.treaty.agreements import Agreement
+from gsomia.treaty.credentials import Carrier
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.people import SECURITY_OFFICER
 from gsomia.treaty.roles import ROLE_GRANTS
@@ -61,6 +63,7 @@ __all__ = [
     "Collection",
     "Page",
     "Posted",
+    "Presented",
     "agreement_of",
     "api_roots",
     "basic_user",
@@ -72,6 +75,7 @@ __all__ = [
     "post_objects",
     "posted_status",
     "stamp",
+    "still_admitted",
 ]
 
 MAX_LIMIT = 1000
@@ -151,6 +155,36 @@ def collection(node: Node, user: UserRecord, agreement_id: str, wanted: str) -> 
         f"no collection {wanted} for you under {agreement_id}",
         hint=f"GET /taxii2/{agreement_id}/collections/ lists yours",
     )
+
+
+@dataclass(frozen=True)
+class Presented:
+    """The credentials a post was admitted by: a bearer token (and how it came), or the name
+    whose password HTTP Basic credentials checked. The post's write transaction checks them
+    again (`still_admitted`)."""
+
+    token: str = ""
+    carrier: Carrier = Carrier.HEADER
+    basic_name: str = ""
+
+
+def still_admitted(node: Node, conn: Connection, presented: Presented) -> None:
+    """`Unauthenticated` unless what admitted a post still stands, read in the transaction
+    that writes it: a token revoked, expired or left without its issuer, or a person disabled
+    or removed, since the post was admitted commits nothing (ADR 0154). Checked after the
+    post's log entry is appended, whose lock a logged revocation also takes: a revocation
+    either commits first and is seen here, or waits and is logged after the post."""
+    if not presented.basic_name:
+        authenticate(node, presented.token, carrier=presented.carrier, conn=conn)
+        return
+    try:
+        person: UserRecord | None = users.get_user(conn, presented.basic_name, node.vault)
+    except NotFound:
+        person = None
+    if person is None or person.disabled_at is not None:
+        raise Unauthenticated(
+            "the name or password is wrong", hint="or send `Authorization: Bearer <token>`"
+        )
 
 
 def basic_user(node: Node, name: str, password: str, *, source: str = "") -> UserRecord:
@@ -432,6 +466,7 @@ def post_objects(
     *,
     default_level: str | None = None,
     status_id: str | None = None,
+    presented: Presented | None = None,
 ) -> Posted:
     """Each of `objects` as a draft of this nation's for the collection's purpose, releasable
     to the agreement's other party, its STIX id kept; an object already taken in is a success
@@ -472,13 +507,16 @@ def post_objects(
         posted.successes.append(fresh.pop(item_id).stix_id)
         posted.item_ids.append(item_id)
     posted.successes.extend(taken.stix_id for taken in fresh.values())
-    keep = None
+    kept = None
     if status_id is not None:
         now = node.clock()
         posted.status.update(_status_body(status_id, posted, len(objects), now))
         kept = KeptStatus(status_id, found.agreement_id, user.name, now, posted.status)
 
-        def keep(conn: Connection) -> None:
+    def keep(conn: Connection) -> None:
+        if presented is not None:
+            still_admitted(node, conn, presented)
+        if kept is not None:
             taxii_statuses.add(conn, kept)
 
     if fresh:
@@ -490,7 +528,7 @@ def post_objects(
                 error.message, hint="post again: what was taken in is a success"
             ) from error
         posted.item_ids.extend(p.id for p in published)
-    elif keep is not None:
+    elif kept is not None or presented is not None:
         with node.engine.begin() as conn:
             keep(conn)
     return posted

@@ -77,19 +77,30 @@ def state_of(
     return replace(state, parent=state_of(parent))
 
 
-def _held(db: Database, token: str) -> tuple[UserRecord, TokenState] | None:
+def _held(
+    db: Database, token: str, conn: Connection | None
+) -> tuple[UserRecord, TokenState] | None:
     if not token:
         return None
-    with db.reader.connect() as conn:
-        held = store.token_holder(conn, token, db.vault)
-        return (held[0], state_of(held[1], conn, db.vault)) if held is not None else None
+    if conn is None:
+        with db.reader.connect() as reader:
+            return _held(db, token, reader)
+    held = store.token_holder(conn, token, db.vault)
+    return (held[0], state_of(held[1], conn, db.vault)) if held is not None else None
 
 
 def authenticate(
-    db: Database, token: str, *, carrier: Carrier = Carrier.HEADER, stream_route: bool = False
+    db: Database,
+    token: str,
+    *,
+    carrier: Carrier = Carrier.HEADER,
+    stream_route: bool = False,
+    conn: Connection | None = None,
 ) -> UserRecord:
-    """The person `token` stands for on this request; `Unauthenticated` saying why not."""
-    held = _held(db, token)
+    """The person `token` stands for on this request; `Unauthenticated` saying why not. Read
+    on `conn` if given: a write transaction checks again the token that admitted what it
+    writes, so a token revoked while the request was in hand commits nothing (ADR 0154)."""
+    held = _held(db, token, conn)
     decision = may_use_token(
         held[1] if held else None,
         db.clock(),
@@ -110,7 +121,7 @@ def authenticate(
 def standing_until(db: Database, token: str) -> datetime | None:
     """Until when `token` stands (its expiry or its issuer's), or None if it does not now: an
     open stream asks again at each keep-alive and ends when it gets None."""
-    held = _held(db, token)
+    held = _held(db, token, None)
     if held is None or held[0].disabled_at is not None:
         return None
     return credentials.standing_until(held[1], db.clock())
