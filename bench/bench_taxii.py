@@ -11,7 +11,12 @@ know): every object of every page passes the read decision, is opened, and is lo
 * `taxii_add_per_s_10k`: single-object POSTs per second with 10,000 stored (each one a draft
   item published on the node: label, sealing at rest, log entry), the median of `SAMPLES`
   samples on each server (medallion's swung 2-3x between runs of one short sample).
-  Anchor: medallion's.
+  Anchor: medallion's. Both servers run at once and their samples alternate (a node sample,
+  then a medallion one), so a change in the shared machine's speed falls on both: measured
+  one after the other, minutes apart, the ratio swung from 55x to 110x while each server's
+  CPU a POST stayed put (ADR 0154). Both are posted to by the standard library's
+  `http.client` on one keep-alive connection: httpx spent 0.9-1.4 ms of the client's CPU a
+  POST, a fifth of the node's figure, measuring the client (the client's CPU is in the note).
 * `taxii_page_objects_per_s_10k`: objects per second paging with `limit=100` at 10,000 stored
   (the node: all 100 pages; medallion: its first page at 10,000, 3 at 1,000: a page there
   scans every stored object's versions, minutes at 10,000 on this machine).
@@ -31,6 +36,8 @@ evidence a shared machine's load does not stretch as it stretches wall time.
 
 from __future__ import annotations
 
+import base64
+import http.client
 import json
 import os
 import statistics
@@ -42,12 +49,13 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
 from bench.figures import Figure
 from bench.holdings_load import copy_holdings, template_of
-from bench.medallion_server import Medallion
+from bench.medallion_server import PASSWORD, USER, Medallion
 from gsomia.devnet import DevNet
 from gsomia.node import sharing
 from gsomia.node.runtime import Node
@@ -120,13 +128,6 @@ def _add_rate(add: Callable[[int], None], count: int, start: int) -> float:
     return count / (time.perf_counter() - started)
 
 
-def _median_add_rate(add: Callable[[int], None], count: int, start: int) -> float:
-    """The median of `SAMPLES` samples of `_add_rate`, each of `count` new objects."""
-    return statistics.median(
-        _add_rate(add, count, start + sample * count) for sample in range(SAMPLES)
-    )
-
-
 def _indicator(n: int) -> dict[str, Any]:
     return {
         "type": "indicator",
@@ -147,11 +148,43 @@ def _indicator(n: int) -> dict[str, Any]:
     }
 
 
-def _node_add(http: httpx.Client, url: str) -> Callable[[int], None]:
+class _Poster:
+    """Single-object POSTs to one server over one keep-alive connection of `http.client`."""
+
+    def __init__(self, url: str, headers: dict[str, str]) -> None:
+        parts = urlsplit(url)
+        self.path = parts.path
+        self.headers = {**headers, "Content-Type": TAXII}
+        self.connection = http.client.HTTPConnection(parts.hostname or "", parts.port)
+
+    def post(self, body: bytes) -> None:
+        try:
+            self.connection.request("POST", self.path, body, self.headers)
+        except (BrokenPipeError, ConnectionResetError):
+            # medallion's server may close a kept-alive connection unasked: a new one, as
+            # httpx's pool opens; the request was not sent, so it is sent once.
+            self.connection.close()
+            self.connection.request("POST", self.path, body, self.headers)
+        answer = self.connection.getresponse()
+        data = answer.read()
+        if not 200 <= answer.status < 300:
+            raise RuntimeError(f"POST {self.path}: {answer.status} {data[:300]!r}")
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def _node_add(poster: _Poster) -> Callable[[int], None]:
     def add(n: int) -> None:
         obj = {**_indicator(1_000_000 + n), "extensions": {EXTENSION_ID: {"classification": "秘"}}}
-        body = json.dumps({"objects": [obj]})  # TAXII 2.1's media type, or 415 (ADR 0138)
-        http.post(url, content=body, headers={"Content-Type": TAXII}).raise_for_status()
+        poster.post(json.dumps({"objects": [obj]}).encode())  # TAXII's media type (ADR 0138)
+
+    return add
+
+
+def _medallion_add(poster: _Poster) -> Callable[[int], None]:
+    def add(n: int) -> None:
+        poster.post(json.dumps({"objects": [_indicator(n)]}).encode())
 
     return add
 
@@ -171,34 +204,82 @@ def _bounded(found: dict[str, float], late: list[str], key: str, measure: Any) -
         late.append(key)
 
 
-def _medallion(workdir: Path, reports: list[dict[str, Any]]) -> tuple[dict[str, float], list[str]]:
+@dataclass
+class _Anchor:
+    """medallion beside the node, filled to 10,000 stored before the node's adds begin."""
+
+    server: Medallion
+    http: httpx.Client
+    poster: _Poster
+    spent: Callable[[], float]
+    found: dict[str, float]
+    late: list[str]
+
+
+@contextmanager
+def _medallion(workdir: Path, reports: list[dict[str, Any]]) -> Iterator[_Anchor]:
     server = Medallion(workdir, page_size=PAGE)
     server.start()
     assert server.process is not None
-    spent = _cpu_spent(server.process.pid)
-    found: dict[str, float] = {}
-    late: list[str] = []
+    basic = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+    poster = _Poster(server.objects_url, {"Authorization": f"Basic {basic}", "Accept": TAXII})
     try:
         with server.client() as http:
             http.timeout = httpx.Timeout(MEDALLION_WAIT)
+            anchor = _Anchor(server, http, poster, _cpu_spent(server.process.pid), {}, [])
             server.add(http, reports[:1000])
-            _bounded(found, late, "page_1k", lambda: _page_rate(http, server.objects_url, 3))
+            _bounded(
+                anchor.found,
+                anchor.late,
+                "page_1k",
+                lambda: _page_rate(http, server.objects_url, 3),
+            )
             for start in range(1000, 10_000, 1000):
                 server.add(http, reports[start : start + 1000])
-            spent()
-            found["add_10k"] = _median_add_rate(
-                lambda n: server.add(http, [_indicator(n)]), MEDALLION_ADDS, 0
-            )
-            found["add_cpu_ms"] = spent() / (SAMPLES * MEDALLION_ADDS)
-            one = f"{server.objects_url}{reports[5000]['id']}/"
-            _bounded(found, late, "get_10k", lambda: _get_ms(http, one, MEDALLION_GETS))
-            if "get_10k" not in late:  # else its CPU is of requests it never answered
-                found["get_cpu_ms"] = spent() / MEDALLION_GETS
-            _bounded(found, late, "page_10k", lambda: _page_rate(http, server.objects_url, 1))
+            yield anchor
     finally:
+        poster.close()
         server.stop()
-    print("medallion:", found, "not answered in time:", late)
-    return found, late
+    print("medallion:", anchor.found, "not answered in time:", anchor.late)
+
+
+def _medallion_reads(anchor: _Anchor, one_id: str) -> None:
+    """medallion's get and page at 10,000 stored (after its adds: a few more stored)."""
+    found, late, http = anchor.found, anchor.late, anchor.http
+    anchor.spent()
+    one = f"{anchor.server.objects_url}{one_id}/"
+    _bounded(found, late, "get_10k", lambda: _get_ms(http, one, MEDALLION_GETS))
+    if "get_10k" not in late:  # else its CPU is of requests it never answered
+        found["get_cpu_ms"] = anchor.spent() / MEDALLION_GETS
+    _bounded(found, late, "page_10k", lambda: _page_rate(http, anchor.server.objects_url, 1))
+
+
+def _alternating_adds(
+    node_add: Callable[[int], None], node_spent: Callable[[], float], anchor: _Anchor
+) -> dict[str, float]:
+    """`SAMPLES` rounds of a node sample of `ADDS` then a medallion sample of
+    `MEDALLION_ADDS`: each server's median rate, its CPU a POST, and this process's (the
+    client's) CPU a node POST."""
+    medallion_add = _medallion_add(anchor.poster)
+    node_rates, medallion_rates = [], []
+    node_cpu = medallion_cpu = client_cpu = 0.0
+    for sample in range(SAMPLES):
+        node_spent()
+        client = time.process_time()
+        node_rates.append(_add_rate(node_add, ADDS, sample * ADDS))
+        client_cpu += time.process_time() - client
+        node_cpu += node_spent()
+        anchor.spent()
+        medallion_rates.append(_add_rate(medallion_add, MEDALLION_ADDS, sample * MEDALLION_ADDS))
+        medallion_cpu += anchor.spent()
+    anchor.found["add_10k"] = statistics.median(medallion_rates)
+    anchor.found["add_cpu_ms"] = medallion_cpu / (SAMPLES * MEDALLION_ADDS)
+    print("adds, node:", node_rates, "medallion:", medallion_rates)
+    return {
+        "add_10k": statistics.median(node_rates),
+        "add_cpu_ms": node_cpu / (SAMPLES * ADDS),
+        "add_client_cpu_ms": client_cpu * 1000 / (SAMPLES * ADDS),
+    }
 
 
 def _reports(template_item: StixItem, count: int) -> list[dict[str, Any]]:
@@ -283,7 +364,9 @@ def _cpu_spent(pid: int) -> Callable[[], float]:
     return spent
 
 
-def _node(workdir: Path) -> tuple[dict[str, float], StixItem, list[float]]:
+def _node(workdir: Path) -> tuple[dict[str, float], dict[str, float], list[str], list[float]]:
+    """The node's figures, medallion's (its adds alternating with the node's), the keys
+    medallion did not answer in time, and the load average at each flatness round."""
     found: dict[str, float] = {}
     with _served(workdir / "big") as big:
         with httpx.Client(headers=big.headers, timeout=600) as http:
@@ -298,25 +381,29 @@ def _node(workdir: Path) -> tuple[dict[str, float], StixItem, list[float]]:
             found["page_cpu_ms"] = spent() / (100 * PAGE)
             found["get_10k"] = _get_ms(http, f"{big.objects}{first['id']}/", GETS)
             found["get_cpu_ms"] = spent() / GETS
-            found["add_10k"] = _median_add_rate(_node_add(http, big.objects), ADDS, 0)
-            found["add_cpu_ms"] = spent() / (SAMPLES * ADDS)
+            reports = _reports(sharing.holding_item(big.jpn, big.template), 10_000)
+            with _medallion(workdir / "medallion", reports) as anchor:
+                poster = _Poster(big.objects, big.headers)
+                try:
+                    found |= _alternating_adds(_node_add(poster), spent, anchor)
+                finally:
+                    poster.close()
+                _medallion_reads(anchor, reports[5000]["id"])
             copy_holdings(big.jpn, big.template, 90_000, after=9999)
             found["get_100k"] = _get_ms(http, f"{big.objects}{first['id']}/", GETS)
-        sample = sharing.holding_item(big.jpn, big.template)
         with _served(workdir / "small") as small:
             copy_holdings(small.jpn, small.template, 999)
             at_1k, at_100k, loads = _flatness(small, big)
     found["page_1k"] = statistics.median(at_1k)
     found["page_100k"] = statistics.median(at_100k)
     print("node:", found, "1k:", at_1k, "100k:", at_100k, "load:", loads)
-    return found, sample, loads
+    return found, anchor.found, anchor.late, loads
 
 
 def run() -> dict[str, Figure]:
     with tempfile.TemporaryDirectory() as root:
-        node, sample, loads = _node(Path(root) / "net")
+        node, reference, late, loads = _node(Path(root) / "net")
         load = os.getloadavg()[1]  # the 5-minute load average: while the node was sampled
-        reference, late = _medallion(Path(root) / "medallion", _reports(sample, 10_000))
     same_run = "medallion 3.0 (memory backend), same run, same client"
 
     def anchor(key: str) -> str:
@@ -338,8 +425,10 @@ def run() -> dict[str, Figure]:
             anchor("add_10k"),
             reference["add_10k"],
             f"single-object POSTs, the median of {SAMPLES} samples of {ADDS} on the node (each "
-            f"a draft item) and of {MEDALLION_ADDS} on medallion; CPU a POST: the node "
-            f"{node['add_cpu_ms']:.2f} ms, medallion {reference['add_cpu_ms']:.1f} ms; {note}",
+            f"a draft item) and of {MEDALLION_ADDS} on medallion, alternating, both servers "
+            f"up at once; http.client, one keep-alive connection; CPU a POST: the node "
+            f"{node['add_cpu_ms']:.2f} ms, medallion {reference['add_cpu_ms']:.1f} ms, the "
+            f"client {node['add_client_cpu_ms']:.2f} ms a node POST; {note}",
         ),
         "taxii_page_objects_per_s_10k": Figure(
             node["page_10k"],
