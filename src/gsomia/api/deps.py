@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from fastapi import Depends, Request
 
@@ -10,9 +10,6 @@ from gsomia.node.runtime import Node
 from gsomia.node.tokens import authenticate
 from gsomia.node.users import UserRecord
 from gsomia.treaty.credentials import Carrier
-
-if TYPE_CHECKING:
-    from sqlalchemy import Connection
 
 
 async def get_node(request: Request) -> Node:
@@ -55,18 +52,12 @@ def admitted(request: Request, check: str) -> UserRecord | None:
 def current_user(request: Request, node: Annotated[Node, Depends(get_node)]) -> UserRecord:
     """The user whose token the request carries: in the `Authorization` header, or, on the
     alerts stream alone, a stream token in `?token=`."""
-    return token_user(request, node)
-
-
-def token_user(request: Request, node: Node, reader: Connection | None = None) -> UserRecord:
-    """`current_user`, its token read on `reader` if given: a TAXII post reads its token and
-    what it publishes on one read connection (ADR 0154)."""
     known = admitted(request, "token")
     if known is not None:
         return known
     token, carrier = presented(request)
     stream_route = request.scope["path"] == STREAM_ROUTE  # `request.url` builds the whole URL
-    user = authenticate(node, token, carrier=carrier, stream_route=stream_route, conn=reader)
+    user = authenticate(node, token, carrier=carrier, stream_route=stream_route)
     request.state.language = user.language  # an error is said in it (`api.errors`, ADR 0141)
     return user
 

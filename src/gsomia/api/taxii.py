@@ -14,13 +14,13 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from gsomia.api.deps import NodeDep, admitted, presented, token_user
+from gsomia.api.deps import NodeDep, admitted, current_user, presented
 from gsomia.errors import InputError, NotAcceptable, Unauthenticated, UnsupportedMediaType
 from gsomia.node import taxii
 from gsomia.node.runtime import Node
@@ -29,9 +29,6 @@ from gsomia.node.taxii import Collection, Page
 from gsomia.node.users import UserRecord
 from gsomia.stix.matching import Match, match_of, version_of
 from gsomia.stix.objects import STIX_MEDIA_TYPE
-
-if TYPE_CHECKING:
-    from sqlalchemy import Connection
 
 __all__ = ["MAX_ENVELOPE", "PREFIX", "TAXII_MEDIA_TYPE", "router", "taxii_user"]
 
@@ -124,9 +121,8 @@ router = APIRouter(
 )
 
 
-def taxii_user(request: Request, node: NodeDep, reader: Connection | None = None) -> UserRecord:
-    """The person HTTP Basic credentials or a bearer token name (a token read on `reader` if
-    given)."""
+def taxii_user(request: Request, node: NodeDep) -> UserRecord:
+    """The person HTTP Basic credentials or a bearer token name."""
     known = admitted(request, "taxii")
     if known is not None:
         return known
@@ -138,7 +134,7 @@ def taxii_user(request: Request, node: NodeDep, reader: Connection | None = None
             raise Unauthenticated("the Basic credentials are not base64 of name:password") from None
         source = request.client.host if request.client else ""
         return taxii.basic_user(node, name, password, source=source)
-    return token_user(request, node, reader)
+    return current_user(request, node)
 
 
 @dataclass(frozen=True)
@@ -151,8 +147,8 @@ class Caller:
     request: Request
     node: Node
 
-    def user(self, reader: Connection | None = None) -> UserRecord:
-        return taxii_user(self.request, self.node, reader)
+    def user(self) -> UserRecord:
+        return taxii_user(self.request, self.node)
 
     def presented(self, user: UserRecord) -> taxii.Presented:
         """What admitted `user` on this request, for a write to check again (ADR 0154)."""
@@ -398,21 +394,12 @@ async def add_objects(
     body = await request.body()
 
     def post() -> taxii.Posted:
-        # One read connection for the token and what publishing reads (ADR 0154): a checkout,
-        # BEGIN and ROLLBACK fewer a post.
-        with taxii.reading(node) as reader:
-            user = who.user(reader)
-            objects = _envelope_objects(body)
-            found = taxii.collection(node, user, root, collection_id)
-            return taxii.post_objects(
-                node,
-                user,
-                found,
-                objects,
-                status_id=str(uuid.uuid4()),
-                presented=who.presented(user),
-                reader=reader,
-            )
+        user = who.user()
+        objects = _envelope_objects(body)
+        found = taxii.collection(node, user, root, collection_id)
+        return taxii.post_objects(
+            node, user, found, objects, status_id=str(uuid.uuid4()), presented=who.presented(user)
+        )
 
     posted = await run_in_threadpool(post)
     return _answer(posted.status, status=202)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -75,7 +74,6 @@ __all__ = [
     "objects_page",
     "post_objects",
     "posted_status",
-    "reading",
     "stamp",
     "still_admitted",
 ]
@@ -469,7 +467,6 @@ def post_objects(
     default_level: str | None = None,
     status_id: str | None = None,
     presented: Presented | None = None,
-    reader: Connection | None = None,
 ) -> Posted:
     """Each of `objects` as a draft of this nation's for the collection's purpose, releasable
     to the agreement's other party, its STIX id kept; an object already taken in is a success
@@ -496,7 +493,7 @@ def post_objects(
         fresh.setdefault(f"{node.nation}-{taken.item_uuid}", taken)
         if isinstance(obj, dict):  # take_in took it, so it is one
             posted.versions.setdefault(taken.stix_id, version_of(obj))
-    known, held, read = _read_for(node, fresh, nations, _feed(found), reader)
+    known, held, read = _read_for(node, fresh, nations, _feed(found))
     for item_id, taken in list(fresh.items()):
         # A partner's item held here, posted back under its own id: its originator label
         # rode in gsomia's extension, which a tool may drop (found by the attack, ADR 0148).
@@ -537,22 +534,13 @@ def post_objects(
     return posted
 
 
-def reading(node: Node) -> AbstractContextManager[Connection]:
-    """A read connection for a post's credentials and what it reads before it writes."""
-    return node.reader.connect()
-
-
 def _read_for(
-    node: Node,
-    fresh: dict[str, Intake],
-    nations: frozenset[str],
-    feed: str,
-    reader: Connection | None,
+    node: Node, fresh: dict[str, Intake], nations: frozenset[str], feed: str
 ) -> tuple[set[str], dict[str, str], publish.Standing | None]:
     """Which of `fresh` are taken in already, which are partners' items held here, and what
-    publishing the rest reads: on one read connection, `reader` if given (each connection was
-    a checkout, BEGIN and ROLLBACK more: ADR 0149)."""
-    with nullcontext(reader) if reader is not None else reading(node) as conn:
+    publishing the rest reads: on one read connection (each connection was a checkout, BEGIN
+    and ROLLBACK more: ADR 0149)."""
+    with node.reader.connect() as conn:
         known = items.own_ids(conn, fresh, node.nation)
         held = holdings.ids_of_items(conn, _partners_ids(fresh, node.nation, nations))
         if not fresh.keys() - known:
