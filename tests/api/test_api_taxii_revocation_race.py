@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from tests.api.api_fixtures import Site
 from tests.api.test_api_taxii_checked_once import TAXII, _envelope, _objects_url
+from tests.node.node_fixtures import LAUNCH
 
 from gsomia.app.http_parsing import MAX_HEAD
 from gsomia.node import taxii as node_taxii
@@ -83,3 +84,24 @@ def test_a_post_whose_credentials_still_stand_commits(site: Site) -> None:
     answer = api.post(url, content=_classified(93), headers=headers)
     assert answer.status_code == 202, answer.text
     assert _drafts(site) == before + 1
+
+
+def test_an_intake_whose_token_is_revoked_before_its_write_is_not_committed(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Found by the attack on ADR 0154: `POST /api/v1/intake/stix` writes the same drafts by the
+    # same `post_objects`, and was not given the credentials to read again.
+    api = site.clients["JPN"]
+    token = tokens.issue_token(site.cast["JPN"], "suzuki")
+    _withdrawn_first(monkeypatch, lambda: tokens.revoke_token(site.cast["JPN"], token_id(token)))
+    before = _drafts(site)
+    body = {
+        "agreement": "KOR-JPN-2016",
+        "purpose": LAUNCH,
+        "objects": json.loads(_classified(94))["objects"],
+    }
+    answer = api.post(
+        "/api/v1/intake/stix", json=body, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert answer.status_code == 401, answer.text
+    assert _drafts(site) == before

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from gsomia.api.deps import NodeDep, UserDep
+from gsomia.api.deps import NodeDep, UserDep, presented
 from gsomia.api.models.base import Body
 from gsomia.api.models.problems import AUTHENTICATED
 from gsomia.labels.media import attachment_headers
@@ -51,11 +51,20 @@ class IntakeRequest(Body):
 
 
 @router.post("/intake/stix", status_code=201)
-def take_in(body: IntakeRequest, user: UserDep, node: NodeDep) -> dict[str, Any]:
+def take_in(body: IntakeRequest, request: Request, user: UserDep, node: NodeDep) -> dict[str, Any]:
     """Each object as a draft of this nation's, its STIX id kept; one already taken in is a
-    success and is not taken in twice; a partner's item is refused (ADR 0115)."""
+    success and is not taken in twice; a partner's item is refused (ADR 0115). The token is
+    read again in the write, as a TAXII post's is (ADR 0154)."""
     found = taxii.collection(node, user, body.agreement, body.purpose)
-    posted = taxii.post_objects(node, user, found, body.objects, default_level=body.level)
+    token, carrier = presented(request)
+    posted = taxii.post_objects(
+        node,
+        user,
+        found,
+        body.objects,
+        default_level=body.level,
+        presented=taxii.Presented(token=token, carrier=carrier),
+    )
     return {
         "successes": posted.successes,
         "failures": [{"id": i, "reason": why} for i, why in posted.failures],
