@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from gsomia.node.runtime import Node
+from gsomia.node.taxii import Presented
 from gsomia.node.tokens import authenticate
 from gsomia.node.users import UserRecord
 from gsomia.treaty.credentials import Carrier
@@ -30,6 +31,15 @@ def presented(request: Request) -> tuple[str, Carrier]:
     if header.startswith("Bearer "):
         return header.removeprefix("Bearer ").strip(), Carrier.HEADER
     return request.query_params.get("token", ""), Carrier.QUERY
+
+
+def admitted_by(request: Request, user: UserRecord) -> Presented:
+    """What admitted `user` on this request, for its write to check again (ADR 0154): the name
+    HTTP Basic credentials named, else the token `presented` takes."""
+    if request.headers.get("authorization", "").startswith("Basic "):
+        return Presented(basic_name=user.name)
+    token, carrier = presented(request)
+    return Presented(token=token, carrier=carrier)
 
 
 #: The scope key under which the gate leaves whom it admitted a body from (`app.admission`):

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from gsomia.api.deps import NodeDep, UserDep, presented
+from gsomia.api.deps import NodeDep, UserDep, admitted_by
 from gsomia.api.models.base import Body
 from gsomia.api.models.problems import AUTHENTICATED
 from gsomia.labels.media import attachment_headers
@@ -56,14 +56,13 @@ def take_in(body: IntakeRequest, request: Request, user: UserDep, node: NodeDep)
     success and is not taken in twice; a partner's item is refused (ADR 0115). The token is
     read again in the write, as a TAXII post's is (ADR 0154)."""
     found = taxii.collection(node, user, body.agreement, body.purpose)
-    token, carrier = presented(request)
     posted = taxii.post_objects(
         node,
         user,
         found,
         body.objects,
         default_level=body.level,
-        presented=taxii.Presented(token=token, carrier=carrier),
+        presented=admitted_by(request, user),
     )
     return {
         "successes": posted.successes,

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from gsomia.api.deps import NodeDep, admitted, current_user, presented
+from gsomia.api.deps import NodeDep, admitted, admitted_by, current_user
 from gsomia.errors import InputError, NotAcceptable, Unauthenticated, UnsupportedMediaType
 from gsomia.node import taxii
 from gsomia.node.runtime import Node
@@ -149,13 +149,6 @@ class Caller:
 
     def user(self) -> UserRecord:
         return taxii_user(self.request, self.node)
-
-    def presented(self, user: UserRecord) -> taxii.Presented:
-        """What admitted `user` on this request, for a write to check again (ADR 0154)."""
-        if self.request.headers.get("authorization", "").startswith("Basic "):
-            return taxii.Presented(basic_name=user.name)
-        token, carrier = presented(self.request)
-        return taxii.Presented(token=token, carrier=carrier)
 
 
 async def caller(request: Request, node: NodeDep) -> Caller:
@@ -398,7 +391,12 @@ async def add_objects(
         objects = _envelope_objects(body)
         found = taxii.collection(node, user, root, collection_id)
         return taxii.post_objects(
-            node, user, found, objects, status_id=str(uuid.uuid4()), presented=who.presented(user)
+            node,
+            user,
+            found,
+            objects,
+            status_id=str(uuid.uuid4()),
+            presented=admitted_by(request, user),
         )
 
     posted = await run_in_threadpool(post)
