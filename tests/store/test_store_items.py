@@ -48,6 +48,8 @@ def test_an_item_reads_back_as_it_was_stored(engine: Engine) -> None:
         assert items.originator_of(conn, "KOR-9") is None
         assert items.own_ids(conn, ["KOR-1", "KOR-9"], "KOR") == {"KOR-1"}
         assert items.own_ids(conn, ["KOR-1"], "JPN") == set()
+        assert items.own_ids(conn, ["KOR-2"], "KOR") == {"KOR-2"}  # one id: its own query
+        assert items.own_ids(conn, [], "KOR") == set()
 
 
 def test_lists_newest_first_and_drafts_oldest_first(engine: Engine) -> None:
