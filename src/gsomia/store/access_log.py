@@ -4,11 +4,12 @@ by subject for an item's or a holding's page, the reads of one subject for its r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, func, select, tuple_
 
+from gsomia.store import driver_rows
 from gsomia.store.tables import access_log
 
 
@@ -70,52 +71,10 @@ def unproved(conn: Connection) -> int:
     )
 
 
-#: The columns `add` writes, in its statement's order: every column but the id (tested).
-_ADDED = ("at", "actor", "action", "subject", "allowed", "reason", "article", "log_index")
-_INSERT = (
-    "INSERT INTO access_log (at, actor, action, subject, allowed, reason, article, log_index) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-)
-
-
 def add(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     """Append `rows` (each derived from, and naming, its Merkle log entry)."""
     if not rows:
         return
-    if conn.dialect.name != "sqlite":
-        conn.execute(access_log.insert(), [dict(row) for row in rows])
-        return
-    # Straight to the driver, each value through its column type's own bind processor (what
-    # SQLAlchemy would apply): its per-row parameter handling was a fifth of a TAXII page's
-    # log, one row per object handed over (py-spy, ADR 0132), as it was of the Merkle
-    # append's (issue 14).
-    processors = [_processor(conn, name) for name in _ADDED]
-    values = [
-        tuple(
-            value if process is None else process(value)
-            for process, value in zip(processors, (row[name] for name in _ADDED), strict=True)
-        )
-        for row in rows
-    ]
-    conn.exec_driver_sql(_INSERT, values)
-
-
-def _processor(conn: Connection, name: str) -> Callable[[Any], Any] | None:
-    """What SQLAlchemy applies to a value of column `name` on this connection's dialect (the
-    dialect's own type: SQLite's DATETIME writes its text form, not the driver's adapter)."""
-    kind = access_log.c[name].type.dialect_impl(conn.dialect)
-    found: Callable[[Any], Any] | None = kind.bind_processor(conn.dialect)
-    return found
-
-
-def acted_on(conn: Connection, actor: str, action: str, subjects: Sequence[str]) -> set[str]:
-    """Which of `subjects` `actor` has an allowed `action` logged on (an acknowledgement)."""
-    if not subjects:
-        return set()
-    query = select(access_log.c.subject).where(
-        access_log.c.actor == actor,
-        access_log.c.action == action,
-        access_log.c.allowed.is_(True),
-        access_log.c.subject.in_(list(subjects)),
-    )
-    return {str(subject) for (subject,) in conn.execute(query)}
+    # Straight to the driver on SQLite: SQLAlchemy's per-row parameter handling was a fifth
+    # of a TAXII page's log, one row per object handed over (py-spy, ADR 0132).
+    driver_rows.insert(conn, access_log, rows)

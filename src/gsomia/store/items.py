@@ -35,6 +35,7 @@ from gsomia.labels import (
 )
 from gsomia.seal.at_rest import DataKey, Vault, is_sealed_text
 from gsomia.seal.encoding import canonical_json
+from gsomia.store import driver_rows
 from gsomia.store.tables import items, outbox
 from gsomia.treaty.items import Item, Precedence
 from gsomia.treaty.listing import ListFilter
@@ -299,7 +300,7 @@ def provision(conn: Connection, item_id: str, partner: str) -> tuple[str, int] |
 
 def add_all(conn: Connection, records: Sequence[ItemRecord], vault: Vault) -> None:
     """Store `records`, each sealed under a data key of its own."""
-    conn.execute(items.insert(), [_values(record, vault) for record in records])
+    driver_rows.insert(conn, items, [_values(record, vault) for record in records])
 
 
 def seal_clear_rows(conn: Connection, vault: Vault) -> int:

@@ -1,0 +1,120 @@
+"""`driver_rows.insert`: on SQLite it writes straight to the driver (ADR 0132, issue 17); what it
+stores must be what SQLAlchemy's own insert stores, read back the same, on both backends: an
+access-log row and an item row (JSON, binary, dates, booleans, NULLs)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Column, Integer, MetaData, String, Table, select
+from tests.store.store_fixtures import KIM
+
+from gsomia.seal.at_rest import Vault
+from gsomia.store import access_log, driver_rows
+from gsomia.store.db import make_engine, migrate
+from gsomia.store.tables import access_log as table
+from gsomia.store.tables import items
+from gsomia.store.users import add_user
+
+AT = datetime(2026, 12, 3, 17, 25, 53, 973005, tzinfo=UTC)
+
+
+def _row(subject: str, allowed: bool, index: int | None) -> dict[str, object]:
+    return {
+        "at": AT,
+        "actor": "sato",
+        "action": "read:taxii",
+        "subject": subject,
+        "allowed": allowed,
+        "reason": "cleared, a need to know",
+        "article": "Art. 7.1 R19",
+        "log_index": index,
+    }
+
+
+def _item(item_id: str) -> dict[str, Any]:
+    return {
+        "id": item_id,
+        "originator": "JPN",
+        "title": "sealed title",
+        "level": "秘",
+        "releasable_to": ["KOR", "JPN"],
+        "purpose": "missile-warning",
+        "precedence": "FLASH",
+        "caveats": [],
+        "feed": None,
+        "media_type": "text/plain",
+        "author": KIM.name,
+        "state": "draft",
+        "released_by": None,
+        "content": b"\x00sealed\xff",
+        "label": {"sealed": "x", "n": [1, 2]},
+        "created_at": AT,
+        "released_at": None,
+        "data_key": b"wrapped",
+    }
+
+
+def test_rows_added_are_stored_as_sqlalchemys_insert_stores_them(database_url: str) -> None:
+    engine = make_engine(database_url)
+    migrate(engine)
+    rows = [_row("h1", True, 7), _row("h2", False, None)]
+    try:
+        with engine.begin() as conn:
+            access_log.add(conn, rows)
+            conn.execute(table.insert(), [{**rows[0], "subject": "h3"}])
+            access_log.add(conn, [])
+        with engine.connect() as conn:
+            found = access_log.about(conn, ["h1", "h2", "h3"], None)
+            # As the driver hands it back: SQLite's text, PostgreSQL's instant.
+            raw = conn.exec_driver_sql("SELECT subject, at FROM access_log").all()
+            stored = {str(subject): at for subject, at in raw}
+        assert [{k: r[k] for k in rows[0]} for r in found] == [*rows, {**rows[0], "subject": "h3"}]
+        assert stored["h1"] == stored["h3"]  # the same text (SQLite) or instant (PostgreSQL)
+        assert found[0]["at"].tzinfo is not None
+    finally:
+        engine.dispose()
+
+
+def test_an_item_row_is_stored_as_sqlalchemys_insert_stores_it(database_url: str) -> None:
+    engine = make_engine(database_url)
+    migrate(engine)
+    columns = list(_item("x"))
+    try:
+        with engine.begin() as conn:
+            add_user(conn, KIM, AT, Vault(bytes(range(32))))
+            driver_rows.insert(conn, items, [_item("JPN-1"), _item("JPN-2")])
+            conn.execute(items.insert(), [_item("JPN-3")])
+        with engine.connect() as conn:
+            found = {
+                row.id: row._mapping for row in conn.execute(select(*(items.c[c] for c in columns)))
+            }
+            sql = f"SELECT id, {', '.join(columns[1:])} FROM items ORDER BY id"
+            raw = [tuple(r)[1:] for r in conn.exec_driver_sql(sql).all()]
+        assert {k: found["JPN-1"][k] for k in columns} == _item("JPN-1")
+        assert {k: found["JPN-2"][k] for k in columns} == _item("JPN-2")
+        assert raw[0] == raw[1] == raw[2]  # byte for byte what SQLAlchemy's own insert wrote
+    finally:
+        engine.dispose()
+
+
+def test_a_default_computed_in_python_goes_through_sqlalchemy(database_url: str) -> None:
+    engine = make_engine(database_url)
+    counted = Table(
+        "counted",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("name", String(10)),
+        Column("kind", String(10), default=lambda: "python"),
+    )
+    counted.create(engine)
+    try:
+        with engine.begin() as conn:
+            driver_rows.insert(conn, counted, [{"id": 1, "name": "a"}])
+            driver_rows.insert(conn, counted, [{"id": 2, "name": "b", "kind": "given"}])
+        with engine.connect() as conn:
+            kinds = dict(conn.execute(select(counted.c.id, counted.c.kind)).all())
+        assert kinds == {1: "python", 2: "given"}
+    finally:
+        engine.dispose()
