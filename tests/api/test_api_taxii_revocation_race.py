@@ -74,6 +74,10 @@ def test_a_basic_post_whose_person_is_disabled_before_its_write_is_not_committed
     headers = {"Authorization": f"Basic {basic}", "Content-Type": TAXII}
     answer = api.post(url, content=_classified(92), headers=headers)
     assert answer.status_code == 401, answer.text
+    # They proved the password a moment ago: told why, and whom to ask, not "wrong password".
+    said = answer.json()
+    assert "disabled or removed" in said["description"], said
+    assert "security officer" in json.dumps(said, ensure_ascii=False), said
     assert _drafts(site) == before
 
 

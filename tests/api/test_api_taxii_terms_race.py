@@ -1,8 +1,8 @@
 """A person's terms changed while a TAXII post of theirs is in hand (found by the attack on ADR
-0154, left): the write reads again whether the credential stands, not what it allows, so a
-post by someone whose role was taken away, or whose clearance was lowered below what they
-posted, after they were admitted still commits. Strict xfail: it holds the hole open until
-`still_admitted` holds the person it reads to the admitted person's terms."""
+0154): the write read again whether the credential stands, not what it allows, so a post by
+someone whose clearance was lowered below what they posted after they were admitted still
+committed. The write now holds the person it reads again to the admitted person's terms
+(`gsomia.node.admission.held`, `treaty.credentials.may_write_on`): 403, nothing committed."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from gsomia.node import tokens
 from gsomia.node.users import PersonChange
 from gsomia.node.users import update as update_user
 from gsomia.stix.objects import EXTENSION_ID
-from gsomia.store.tables import items
+from gsomia.store.tables import items, taxii_statuses
 
 
 def _marked(n: int, level: str) -> str:
@@ -34,6 +34,11 @@ def _drafts(site: Site) -> int:
         return int(conn.execute(select(func.count()).select_from(items)).scalar_one())
 
 
+def _statuses(site: Site) -> int:
+    with site.cast["JPN"].engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(taxii_statuses)).scalar_one())
+
+
 def _changed_first(monkeypatch: pytest.MonkeyPatch, change: Callable[[], object]) -> None:
     real = node_taxii.post_objects
 
@@ -44,9 +49,6 @@ def _changed_first(monkeypatch: pytest.MonkeyPatch, change: Callable[[], object]
     monkeypatch.setattr(node_taxii, "post_objects", changed_first)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="left by ADR 0154: the write re-reads the credential, not the terms"
-)
 def test_a_post_whose_poster_loses_the_clearance_it_posted_at_is_not_committed(
     site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -56,6 +58,26 @@ def test_a_post_whose_poster_loses_the_clearance_it_posted_at_is_not_committed(
     before = _drafts(site)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": TAXII}
     answer = api.post(url, content=_marked(203, "極秘"), headers=headers)
-    # Today: 202 and a 極秘 draft by a person now cleared to 秘.
-    assert answer.status_code in {401, 403}, answer.text
+    # Before: 202 and a 極秘 draft by a person now cleared to 秘.
+    assert answer.status_code == 403, answer.text
+    assert "changed while the request was in hand" in answer.json()["description"]
     assert _drafts(site) == before
+
+
+def test_a_post_of_objects_all_known_whose_poster_loses_a_term_writes_no_status(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Nothing is published: the status alone is written, and it is held to the terms too.
+    node, api, url = site.cast["JPN"], site.clients["JPN"], _objects_url(site)
+    token = tokens.issue_token(node, "miller")
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": TAXII}
+    first = api.post(url, content=_marked(204, "秘"), headers=headers)
+    assert first.status_code == 202, first.text
+    before = _statuses(site)
+    _changed_first(monkeypatch, lambda: update_user(node, "miller", PersonChange(clearance="秘")))
+    answer = api.post(url, content=_marked(204, "秘"), headers=headers)
+    assert answer.status_code == 403, answer.text
+    assert _statuses(site) == before
+    monkeypatch.undo()
+    again = api.post(url, content=_marked(204, "秘"), headers=headers)
+    assert again.status_code == 202, again.text  # sent again, decided on the terms as they are

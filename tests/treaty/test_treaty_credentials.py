@@ -3,7 +3,9 @@ properties over every combination."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -14,8 +16,11 @@ from gsomia.treaty.credentials import (
     REUSE_MARGIN,
     Carrier,
     Scope,
+    Terms,
     TokenState,
+    may_stand_by_password,
     may_use_token,
+    may_write_on,
     reusable,
     standing_until,
     to_retire,
@@ -119,3 +124,46 @@ def test_one_more_token_retires_the_oldest_beyond_the_cap(
 ) -> None:
     tokens = [(f"t{i:02d}", NOW + timedelta(minutes=i)) for i in range(live)]
     assert to_retire(list(reversed(tokens)), keep=keep) == retired
+
+
+SATO = Terms(
+    name="sato",
+    nationality="JPN",
+    clearance="極秘",
+    clearance_expires=date(2099, 12, 31),
+    communities=frozenset({"missile-warning"}),
+    roles=frozenset({"analyst"}),
+    registered=True,
+    categories=frozenset(),
+    disabled=False,
+)
+#: Each term changed one way (ADR 0154: a write decided on the terms before is refused).
+CHANGED: dict[str, Any] = {
+    "clearance": "秘",
+    "clearance_expires": date(2026, 12, 1),
+    "communities": frozenset(),
+    "roles": frozenset({"auditor"}),
+    "nationality": "USA",
+    "registered": False,
+    "categories": frozenset({"Releasable To=KOR"}),
+    "disabled": True,
+    "name": "suzuki",
+}
+
+
+@pytest.mark.parametrize("term", sorted(CHANGED))
+def test_a_write_decided_on_terms_that_changed_is_refused(term: str) -> None:
+    decision = may_write_on(SATO, replace(SATO, **{term: CHANGED[term]}))
+    assert not decision.allowed
+    assert "send it again" in decision.reason
+    assert (decision.article, decision.requirement) == ("Art. 6(e)", "R16")
+
+
+def test_a_write_on_the_same_terms_goes_ahead() -> None:
+    assert may_write_on(SATO, replace(SATO)).allowed
+
+
+def test_a_password_stands_only_for_a_person_still_there_and_enabled() -> None:
+    assert may_stand_by_password(SATO).allowed
+    assert not may_stand_by_password(replace(SATO, disabled=True)).allowed
+    assert not may_stand_by_password(None).allowed

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from gsomia.node.admission import Presented
 from gsomia.node.runtime import Node
-from gsomia.node.taxii import Presented
 from gsomia.node.tokens import authenticate
 from gsomia.node.users import UserRecord
 from gsomia.treaty.credentials import Carrier

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
-from gsomia.api.deps import NodeDep, UserDep, presented
+from gsomia.api.deps import NodeDep, UserDep, admitted_by, presented
 from gsomia.api.models.lists import Listed, link_pages
 from gsomia.api.models.problems import AUTHENTICATED
 from gsomia.api.models.users import (
@@ -49,17 +49,27 @@ def me(user: UserDep, node: NodeDep) -> dict[str, Any]:
 
 
 @router.post("/items", status_code=201)
-def publish_item(body: PublishRequest, user: UserDep, node: NodeDep) -> dict[str, str]:
+def publish_item(
+    body: PublishRequest, request: Request, user: UserDep, node: NodeDep
+) -> dict[str, str]:
     """Submit an item; it waits as a draft until an officer releases it (R50), unless its feed
-    has a standing release rule."""
-    [published] = publishing.publish_batch(node, user, [body.draft()])
+    has a standing release rule. The token and the person's terms are read again in the
+    write (ADR 0154)."""
+    [published] = publishing.publish_batch(
+        node, user, [body.draft()], presented=admitted_by(request, user)
+    )
     return {"id": published.id, "state": published.state}
 
 
 @router.post("/items:batch", status_code=201)
-def publish_items(body: list[PublishRequest], user: UserDep, node: NodeDep) -> list[dict[str, str]]:
-    """Submit up to 1,000 items in one transaction (a sensor feed's burst)."""
-    published = publishing.publish_batch(node, user, [request.draft() for request in body])
+def publish_items(
+    body: list[PublishRequest], request: Request, user: UserDep, node: NodeDep
+) -> list[dict[str, str]]:
+    """Submit up to 1,000 items in one transaction (a sensor feed's burst), held to the token
+    and the person's terms as one item is."""
+    published = publishing.publish_batch(
+        node, user, [each.draft() for each in body], presented=admitted_by(request, user)
+    )
     return [{"id": p.id, "state": p.state} for p in published]
 
 

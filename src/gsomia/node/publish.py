@@ -26,7 +26,8 @@ from gsomia.labels import (
     national_policy,
 )
 from gsomia.labels.media import check_media_type
-from gsomia.node import audit
+from gsomia.node import admission, audit
+from gsomia.node.admission import Presented
 from gsomia.node.authority import authorise, refuse
 from gsomia.node.release import Outcome, bindings, commit, plan, standing_releases
 from gsomia.node.runtime import Node
@@ -301,9 +302,12 @@ def _store(  # noqa: PLR0917 - what one publication writes together
     now: datetime,
     *,
     also: Callable[[Connection], None] | None = None,
+    presented: Presented | None = None,
 ) -> dict[str, list[Outcome]]:
     """Store the items, their publication decisions and what their standing rules released,
-    and what `also` writes, in one transaction; what was recorded per released item."""
+    and what `also` writes, in one transaction; what was recorded per released item. With
+    `presented`, the transaction reads the request's credentials and the person's terms again
+    once its log entries are appended, and rolls back unless they still hold (ADR 0154)."""
     with node.engine.begin() as conn:
         items.add_all(conn, records, node.vault)
         audit.record_all(
@@ -311,6 +315,8 @@ def _store(  # noqa: PLR0917 - what one publication writes together
             [audit.Entry(user.name, Action.PUBLISH.value, r.id, allowed) for r in records],
             now,
         )
+        if presented is not None:
+            admission.held(node, conn, presented, user)
         if also is not None:
             also(conn)
         planned = [(r, outcomes) for r, outcomes in zip(records, plans, strict=True) if outcomes]
@@ -345,11 +351,14 @@ def publish_batch(
     *,
     also: Callable[[Connection], None] | None = None,
     read: Standing | None = None,
+    presented: Presented | None = None,
 ) -> list[Published]:
     """Store `drafts` as items; release those whose feed has a standing rule, in one go;
     `also` writes what belongs with them in the same transaction (a TAXII post's status).
     `read` is what the caller read of `standing` for these drafts' feeds just before (else
-    it is read here).
+    it is read here). `presented` is what admitted the request `user` made, if it came from
+    outside: the write commits only if it still stands and `user`'s terms are unchanged
+    (`gsomia.node.admission`), every route that publishes alike.
 
     A batch with a FLASH item is FLASH work (`gsomia.exchange.precedence`): bulk work of this
     node yields to it; any other batch yields to FLASH work in hand before it writes.
@@ -358,8 +367,10 @@ def publish_batch(
         raise InputError(f"publish 1 to {MAX_BATCH} items at a time")
     if any(d.precedence.strip().upper() == Precedence.FLASH.name for d in drafts):
         with node.precedence.flash():
-            return _publish(node, user, drafts, flash=True, also=also, read=read)
-    return _publish(node, user, drafts, flash=False, also=also, read=read)
+            return _publish(
+                node, user, drafts, flash=True, also=also, read=read, presented=presented
+            )
+    return _publish(node, user, drafts, flash=False, also=also, read=read, presented=presented)
 
 
 def _publish(
@@ -370,8 +381,10 @@ def _publish(
     flash: bool,
     also: Callable[[Connection], None] | None,
     read: Standing | None,
+    presented: Presented | None,
 ) -> list[Published]:
-    person, allowed = authorise(node, user, Action.PUBLISH, "batch" if len(drafts) > 1 else "item")
+    subject = "batch" if len(drafts) > 1 else "item"
+    person, allowed = authorise(node, user, Action.PUBLISH, subject)
     feeds = {draft.feed for draft in drafts if draft.feed}
     if read is None or not feeds <= read.rules.keys():
         # One read connection for both (each its own was a checkout, BEGIN and ROLLBACK more:
@@ -386,7 +399,12 @@ def _publish(
     plans = _plans(node, records, [label for _, label in made], rules, now)
     if not flash:
         node.precedence.yield_to_flash()
-    kept = _store(node, user, records, plans, rules, allowed, now, also=also)
+    with admission.refused_when_withdrawn(
+        node, actor=user.name, action=Action.PUBLISH.value, subject=subject
+    ):
+        kept = _store(
+            node, user, records, plans, rules, allowed, now, also=also, presented=presented
+        )
     published = []
     for record in records:
         outcomes = tuple(kept.get(record.id, ()))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -31,13 +31,13 @@ from gsomia.errors import (
     NotFound,
     Unauthenticated,
 )
-from gsomia.node import publish, sharing
+from gsomia.node import admission, publish, sharing
+from gsomia.node.admission import Presented
 from gsomia.node.paging import BUDGET
 from gsomia.node.runtime import Node
 from gsomia.node.sessions import check_credentials
 from gsomia.node.sharing import Handed
 from gsomia.node.taxii_cursor import Cursor, cursor_of, opened, position_key
-from gsomia.node.tokens import authenticate
 from gsomia.stix.definitions import (
     DEFINITION_TYPES,
     Definition,
@@ -48,22 +48,20 @@ from gsomia.stix.definitions import (
 from gsomia.stix.intake import Intake, Refused, take_in
 from gsomia.stix.matching import Match, version_of
 from gsomia.stix.objects import NAMESPACE, STIX_MEDIA_TYPE
-from gsomia.store import holdings, items, taxii_statuses, users
+from gsomia.store import holdings, items, taxii_statuses
 from gsomia.store.holdings import HoldingRecord
 from gsomia.store.taxii_statuses import KeptStatus
 from gsomia.store.users import UserRecord
 from gsomia.treaty.agreements import Agreement
-from gsomia.treaty.credentials import Carrier
 from gsomia.treaty.decision import Decision
 from gsomia.treaty.people import SECURITY_OFFICER
-from gsomia.treaty.roles import ROLE_GRANTS
+from gsomia.treaty.roles import ROLE_GRANTS, Action
 
 __all__ = [
     "MAX_LIMIT",
     "Collection",
     "Page",
     "Posted",
-    "Presented",
     "agreement_of",
     "api_roots",
     "basic_user",
@@ -75,7 +73,6 @@ __all__ = [
     "post_objects",
     "posted_status",
     "stamp",
-    "still_admitted",
 ]
 
 MAX_LIMIT = 1000
@@ -155,36 +152,6 @@ def collection(node: Node, user: UserRecord, agreement_id: str, wanted: str) -> 
         f"no collection {wanted} for you under {agreement_id}",
         hint=f"GET /taxii2/{agreement_id}/collections/ lists yours",
     )
-
-
-@dataclass(frozen=True)
-class Presented:
-    """The credentials a post was admitted by: a bearer token (and how it came), or the name
-    whose password HTTP Basic credentials checked. The post's write transaction checks them
-    again (`still_admitted`)."""
-
-    token: str = ""
-    carrier: Carrier = Carrier.HEADER
-    basic_name: str = ""
-
-
-def still_admitted(node: Node, conn: Connection, presented: Presented) -> None:
-    """`Unauthenticated` unless what admitted a post still stands, read in the transaction
-    that writes it: a token revoked, expired or left without its issuer, or a person disabled
-    or removed, since the post was admitted commits nothing (ADR 0154). Checked after the
-    post's log entry is appended, whose lock a logged revocation also takes: a revocation
-    either commits first and is seen here, or waits and is logged after the post."""
-    if not presented.basic_name:
-        authenticate(node, presented.token, carrier=presented.carrier, conn=conn)
-        return
-    try:
-        person: UserRecord | None = users.get_user(conn, presented.basic_name, node.vault)
-    except NotFound:
-        person = None
-    if person is None or person.disabled_at is not None:
-        raise Unauthenticated(
-            "the name or password is wrong", hint="or send `Authorization: Bearer <token>`"
-        )
 
 
 def basic_user(node: Node, name: str, password: str, *, source: str = "") -> UserRecord:
@@ -514,24 +481,43 @@ def post_objects(
         kept = KeptStatus(status_id, found.agreement_id, user.name, now, posted.status)
 
     def keep(conn: Connection) -> None:
-        if presented is not None:
-            still_admitted(node, conn, presented)
         if kept is not None:
             taxii_statuses.add(conn, kept)
 
     if fresh:
         drafts = [_draft(taken, partner, found) for taken in fresh.values()]
         try:
-            published = publish.publish_batch(node, user, drafts, also=keep, read=read)
+            published = publish.publish_batch(
+                node, user, drafts, also=keep, read=read, presented=presented
+            )
         except Conflict as error:  # a racing post took the same objects in first
             raise Conflict(
                 error.message, hint="post again: what was taken in is a success"
             ) from error
         posted.item_ids.extend(p.id for p in published)
     elif kept is not None or presented is not None:
-        with node.engine.begin() as conn:
-            keep(conn)
+        _write_alone(node, user, presented, keep, subject=status_id or "batch")
     return posted
+
+
+def _write_alone(
+    node: Node,
+    user: UserRecord,
+    presented: Presented | None,
+    keep: Callable[[Connection], None],
+    *,
+    subject: str,
+) -> None:
+    """A post that publishes nothing (its objects all taken in already): its status alone is
+    written, held to its credentials and terms as publishing's write is (a status saying
+    "taken in" by a revoked token is still a write by it)."""
+    refused = admission.refused_when_withdrawn(
+        node, actor=user.name, action=Action.PUBLISH.value, subject=subject
+    )
+    with refused, node.engine.begin() as conn:
+        if presented is not None:
+            admission.held(node, conn, presented, user)
+        keep(conn)
 
 
 def _read_for(

@@ -6,13 +6,17 @@ where its scope says: `api` and `console` tokens in the `Authorization` header o
 a `stream` token only on the one route a browser's EventSource cannot send a header to, and
 only there in the query string, where it is written into proxies' and servers' access logs.
 Decided here, with `now` given; the shell looks the token up and asks.
+
+A write reads its request's credentials again in its own transaction (ADR 0154): whether the
+person a password admitted is still there and not disabled (`may_stand_by_password`), and
+whether the person's terms are still the ones the request was decided on (`may_write_on`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from gsomia.treaty.decision import Decision
@@ -23,8 +27,11 @@ __all__ = [
     "REUSE_MARGIN",
     "Carrier",
     "Scope",
+    "Terms",
     "TokenState",
+    "may_stand_by_password",
     "may_use_token",
+    "may_write_on",
     "reusable",
     "standing_until",
     "to_retire",
@@ -144,3 +151,49 @@ def reusable(token: TokenState | None, now: datetime) -> bool:
         and token.expires_at is not None
         and token.expires_at - REUSE_MARGIN > now
     )
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What the decisions on a person's request were taken on: who they are, the clearance
+    and its expiry, need-to-know, categories, roles, the register, and whether disabled."""
+
+    name: str
+    nationality: str
+    clearance: str
+    clearance_expires: date
+    communities: frozenset[str]
+    roles: frozenset[str]
+    registered: bool
+    categories: frozenset[str]
+    disabled: bool
+
+
+#: Said to a person whose password admitted a request and who was disabled or removed before
+#: its write: they proved the password a moment ago, so this tells them nothing new about it.
+PERSON_WITHDRAWN = "the person the name and password admitted was disabled or removed since"
+#: A write decided on terms that no longer hold: refused whole, as one that came a moment
+#: later would be; sent again, it is decided on the terms as they are now.
+TERMS_CHANGED = (
+    "your clearance, roles or need-to-know changed while the request was in hand: nothing was "
+    "written; send it again"
+)
+
+
+def may_stand_by_password(terms: Terms | None) -> Decision:
+    """May the person HTTP Basic credentials admitted still stand for the request, read again
+    in its write (`terms`, None if no longer there)? Not if removed or disabled since. The
+    password is not checked again: one Argon2id check a request (ADR 0137)."""
+    if terms is None or terms.disabled:
+        return _deny(PERSON_WITHDRAWN)
+    return Decision.allow("the person the password admitted is still enabled", ARTICLE, REQUIREMENT)
+
+
+def may_write_on(admitted: Terms, now: Terms) -> Decision:
+    """May a write decided on `admitted`'s terms commit, the person read again as `now` in its
+    transaction? Only if nothing changed: a clearance lowered or a role taken away while the
+    request was in hand would otherwise commit what the terms now refuse (ADR 0154). A change
+    that grants more refuses too: the write was not decided on it, and sent again it is."""
+    if now != admitted:
+        return _deny(TERMS_CHANGED)
+    return Decision.allow("the terms the request was decided on still hold", ARTICLE, REQUIREMENT)

@@ -135,6 +135,16 @@ REASONS: dict[str, str] = {
     "session_in_force": "{person}'s session is in force",
     "sign_in_may_be_tried": "sign-in may be tried",
     "token_in_force": "a {scope} token in force",
+    # A write reading its request's credentials and terms again (treaty.credentials, ADR 0154).
+    "password_withdrawn": (
+        "the person the name and password admitted was disabled or removed since"
+    ),
+    "password_still_enabled": "the person the password admitted is still enabled",
+    "terms_changed": (
+        "your clearance, roles or need-to-know changed while the request was in hand: nothing "
+        "was written; send it again"
+    ),
+    "terms_still_hold": "the terms the request was decided on still hold",
     # Security categories (treaty.categories, ADR 0104).
     "categories_held": (
         "holds every restrictive category and a permissive value of each permissive category"
