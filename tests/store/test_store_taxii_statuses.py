@@ -118,3 +118,93 @@ def test_posts_at_once_keep_the_totals_exact(
         list(pool.map(poster, (0, 100, 200, 300)))
     kept, size, counted, summed = _totals(engine)
     assert (kept, size) == (counted, summed) == (10, summed)
+
+
+# A writer of the database who changes the totals row (found by the attack on ADR 0154): a
+# row missing, or above the true count, made every post that keeps a status fail
+# (`NoResultFound`); one set low let the table grow past its bound. The row is counted again
+# from the statuses when it cannot be what they are.
+
+
+def _post(engine: Engine, n: int, padding: int = 0) -> None:
+    with engine.begin() as conn:
+        taxii_statuses.add(conn, _status(n, padding))
+
+
+def _true(engine: Engine) -> None:
+    kept, size, counted, summed = _totals(engine)
+    assert (kept, size) == (counted, summed)
+
+
+def test_a_totals_row_deleted_is_counted_again(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(taxii_statuses, "KEPT", 5)
+    for n in range(3):
+        _post(engine, n, padding=10)
+    with engine.begin() as conn:
+        conn.execute(delete(totals))
+    _post(engine, 3, padding=10)
+    assert _kept(engine) == ["s0", "s1", "s2", "s3"]
+    _true(engine)
+    for n in range(4, 9):
+        _post(engine, n)
+    assert _kept(engine) == [f"s{n}" for n in range(4, 9)]
+    _true(engine)
+
+
+@pytest.mark.parametrize("column", ["kept", "size"])
+def test_a_totals_row_set_above_the_truth_is_counted_again(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, column: str
+) -> None:
+    monkeypatch.setattr(taxii_statuses, "KEPT", 5)
+    monkeypatch.setattr(taxii_statuses, "KEPT_BYTES", 4000)
+    for n in range(3):
+        _post(engine, n, padding=10)
+    with engine.begin() as conn:
+        conn.execute(update(totals).values({column: 10**9}))
+    _post(engine, 3, padding=10)
+    kept = _kept(engine)
+    assert kept[-1] == "s3"  # the newest is always kept
+    if column == "kept":
+        # More than the posts since could have left: found out at the first drop (it costs
+        # no statement more a post), so one status goes, not every one.
+        assert kept == ["s1", "s2", "s3"]
+    _true(engine)
+
+
+def test_a_totals_row_set_low_does_not_let_the_table_pass_its_bound(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(taxii_statuses, "KEPT", 5)
+    for n in range(5):
+        _post(engine, n)
+    with engine.begin() as conn:
+        conn.execute(update(totals).values(kept=0, size=0))
+    for n in range(5, 12):
+        _post(engine, n)
+        assert len(_kept(engine)) <= 5
+    assert _kept(engine) == [f"s{n}" for n in range(7, 12)]
+    _true(engine)
+
+
+def test_posts_rolled_back_among_others_keep_the_totals_true(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A post rolled back leaves its `seq` unused on PostgreSQL (a sequence never goes back):
+    the bound by posts since then keeps fewer, and the row stays what is kept."""
+    monkeypatch.setattr(taxii_statuses, "KEPT", 5)
+
+    def post_that_fails(n: int) -> None:
+        with engine.begin() as conn:
+            taxii_statuses.add(conn, _status(n))
+            raise RuntimeError("the post's publication failed")
+
+    for n in range(20):
+        if n % 3 == 0:
+            with pytest.raises(RuntimeError, match="publication failed"):
+                post_that_fails(100 + n)
+        _post(engine, n, padding=n)
+        _true(engine)
+        assert 1 <= len(_kept(engine)) <= 5
+    assert _kept(engine)[-1] == "s19"
