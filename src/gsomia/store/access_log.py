@@ -78,3 +78,16 @@ def add(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     # Straight to the driver on SQLite: SQLAlchemy's per-row parameter handling was a fifth
     # of a TAXII page's log, one row per object handed over (py-spy, ADR 0132).
     driver_rows.insert(conn, access_log, rows)
+
+
+def acted_on(conn: Connection, actor: str, action: str, subjects: Sequence[str]) -> set[str]:
+    """Which of `subjects` `actor` has an allowed `action` logged on (an acknowledgement)."""
+    if not subjects:
+        return set()
+    query = select(access_log.c.subject).where(
+        access_log.c.actor == actor,
+        access_log.c.action == action,
+        access_log.c.allowed.is_(True),
+        access_log.c.subject.in_(list(subjects)),
+    )
+    return {str(subject) for (subject,) in conn.execute(query)}
