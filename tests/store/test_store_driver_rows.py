@@ -7,9 +7,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, select
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, select
+from sqlalchemy.exc import IntegrityError
 from tests.store.store_fixtures import KIM
 
+from gsomia.errors import UsageError
 from gsomia.seal.at_rest import Vault
 from gsomia.store import access_log, driver_rows
 from gsomia.store.db import make_engine, migrate
@@ -116,5 +119,69 @@ def test_a_default_computed_in_python_goes_through_sqlalchemy(database_url: str)
         with engine.connect() as conn:
             kinds = dict(conn.execute(select(counted.c.id, counted.c.kind)).all())
         assert kinds == {1: "python", 2: "given"}
+    finally:
+        engine.dispose()
+
+
+def test_a_row_the_driver_refuses_raises_as_sqlalchemy_raises_and_changes_nothing(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url)
+    migrate(engine)
+    try:
+        with engine.begin() as conn:
+            add_user(conn, KIM, AT, Vault(bytes(range(32))))
+            driver_rows.insert(conn, items, [_item("JPN-1")])
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            driver_rows.insert(conn, items, [_item("JPN-1")])  # the same id again
+        with engine.begin() as conn:
+            with pytest.raises(IntegrityError):
+                driver_rows.insert(conn, items, [{**_item("JPN-2"), "author": "nobody"}])
+            if conn.dialect.name == "sqlite":  # PostgreSQL aborts the whole transaction
+                driver_rows.insert(conn, items, [_item("JPN-3")])  # SQLite's goes on
+        with engine.connect() as conn:
+            kept = set(conn.execute(select(items.c.id)).scalars())
+        assert kept == ({"JPN-1", "JPN-3"} if engine.dialect.name == "sqlite" else {"JPN-1"})
+    finally:
+        engine.dispose()
+
+
+_TITLE = driver_rows.Straight(
+    select(items.c.title).where(items.c.id == bindparam("id"), items.c.originator == "JPN")
+)
+
+
+def test_a_straight_select_takes_its_literals_and_begins_as_sqlalchemy_would(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url)
+    migrate(engine)
+    try:
+        with engine.begin() as conn:
+            add_user(conn, KIM, AT, Vault(bytes(range(32))))
+            driver_rows.insert(
+                conn, items, [_item("JPN-1"), {**_item("KOR-1"), "originator": "KOR"}]
+            )
+        with engine.connect() as conn:
+            assert _TITLE.rows(conn, {"id": "JPN-1"}) == [("sealed title",)]
+            assert conn.in_transaction()  # begun: what it reads next is the same snapshot
+            assert _TITLE.rows(conn, {"id": "KOR-1"}) == []  # the literal "JPN" is kept
+    finally:
+        engine.dispose()
+
+
+def test_a_result_the_driver_does_not_give_as_sqlalchemy_would_is_refused(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url)
+    migrate(engine)
+    dated = driver_rows.Straight(select(items.c.created_at).where(items.c.id == bindparam("id")))
+    try:
+        with engine.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                with pytest.raises(UsageError, match="created_at"):
+                    dated.rows(conn, {"id": "JPN-1"})
+            else:  # PostgreSQL goes through SQLAlchemy, which converts it
+                assert dated.rows(conn, {"id": "JPN-1"}) == []
     finally:
         engine.dispose()

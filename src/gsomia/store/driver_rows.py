@@ -1,16 +1,27 @@
-"""Rows inserted straight through the database driver on SQLite, each value through its column
-type's own bind processor (what SQLAlchemy itself would apply), on the hot paths a TAXII post
+"""Statements run straight through the database driver on SQLite, on the hot paths a TAXII post
 and a page take: SQLAlchemy's per-statement work (its compiled cache's key, the parameters'
-construction, the execution context) was about a fifth of a single-object post's CPU (py-spy,
-issue 17; ADR 0132 and issue 14 found the same on the log's appends). Elsewhere, and for a
-table with a default SQLAlchemy applies in Python, the rows go through SQLAlchemy's insert."""
+construction, the execution context, the result's set-up) was 30-60 µs a statement, where
+sqlite3's own is 1-2 µs, and a single-object post runs 13 (py-spy and in-process timing,
+issue 17; ADR 0132 and issue 14 found the same on the log's appends).
+
+Each value goes through its column type's own bind processor, what SQLAlchemy itself would
+apply, so the rows stored are byte for byte SQLAlchemy's (tested). A statement runs on the
+driver inside the connection's transaction, begun as SQLAlchemy's autobegin begins one (the
+engine's `begin` handler issues the `BEGIN`). A statement the driver refuses is run again
+through SQLAlchemy, which raises as it always raises, through the engine's error handlers (a
+damaged file is `StoreDamaged`): the failed one changed nothing, as SQLite undoes a failed
+statement. A batch of more than one row goes through SQLAlchemy's driver-level `executemany`
+(a failed row there may follow rows already written, which the driver alone cannot undo).
+PostgreSQL, and a table with a default SQLAlchemy computes in Python, go through SQLAlchemy."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, Table
+from sqlalchemy import Connection, CursorResult, Dialect, Table
+from sqlalchemy.sql import Executable
 
 from gsomia.errors import UsageError
 
@@ -23,24 +34,83 @@ def insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) ->
         return
     columns = tuple(rows[0])
     key = (table.name, columns)
-    if key not in _COMPILED and conn.dialect.name == "sqlite":
-        _COMPILED[key] = (
-            _compiled(table, columns, conn.dialect) if _straight(table, columns) else None
-        )
-    compiled = _COMPILED.get(key) if conn.dialect.name == "sqlite" else None
+    if key not in _INSERTS and conn.dialect.name == "sqlite":
+        straight = _straight(table, columns)
+        _INSERTS[key] = _insert_of(table, columns, conn.dialect) if straight else None
+    compiled = _INSERTS.get(key) if conn.dialect.name == "sqlite" else None
     if compiled is None:
         conn.execute(table.insert(), [dict(row) for row in rows])
         return
     statement, order, processors = compiled
-    conn.exec_driver_sql(
-        statement,
-        [
-            tuple(
-                value if process is None else process(value)
-                for process, value in zip(processors, (row[c] for c in order), strict=True)
-            )
-            for row in rows
-        ],
+    values = [
+        tuple(
+            value if process is None else process(value)
+            for process, value in zip(processors, (row[c] for c in order), strict=True)
+        )
+        for row in rows
+    ]
+    if len(values) == 1:
+        run(conn, statement, values[0])
+    else:
+        conn.exec_driver_sql(statement, values)
+
+
+def run(conn: Connection, statement: str, values: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    """The rows SQLite's `statement` (qmark) gives with `values`, run on the driver inside
+    `conn`'s transaction (begun here if it was not); through SQLAlchemy if the driver refuses
+    it."""
+    if not conn.in_transaction():
+        conn.begin()  # as SQLAlchemy's autobegin would: the engine's `begin` handler's BEGIN
+    driver = conn.connection.driver_connection
+    if isinstance(driver, sqlite3.Connection):
+        try:
+            return driver.execute(statement, values).fetchall()
+        except sqlite3.Error:
+            pass  # raised again below as SQLAlchemy raises it
+    return _rows_of(conn.exec_driver_sql(statement, values))
+
+
+class Straight:
+    """A Core statement run on SQLite's driver (`run`), compiled for it once; its named
+    parameters are given as SQLAlchemy takes them. Only for statements whose parameters and
+    results need no conversion beyond their types' bind processors: strings, integers, bytes
+    (checked when it is compiled). Elsewhere it runs through SQLAlchemy."""
+
+    def __init__(self, statement: Executable) -> None:
+        self.statement = statement
+        self._compiled: tuple[str, tuple[tuple[str, Any, Processor], ...]] | None = None
+
+    def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        if conn.dialect.name != "sqlite":
+            return _rows_of(conn.execute(self.statement, params))
+        if self._compiled is None:
+            self._compiled = _compile(self.statement, conn.dialect)
+        statement, binds = self._compiled
+        values = tuple(
+            params.get(name, value) if process is None else process(params.get(name, value))
+            for name, value, process in binds
+        )
+        return run(conn, statement, values)
+
+
+def _rows_of(result: CursorResult[Any]) -> list[tuple[Any, ...]]:
+    return [tuple(row) for row in result] if result.returns_rows else []
+
+
+def _compile(
+    statement: Executable, dialect: Dialect
+) -> tuple[str, tuple[tuple[str, Any, Processor], ...]]:
+    """`statement` as SQLite's driver takes it, and each of its parameters in order: its name,
+    the value it was built with (a literal in the statement), and its type's bind processor."""
+    compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+    for column in getattr(compiled, "_result_columns", ()):
+        kind = column[3]
+        if kind.dialect_impl(dialect).result_processor(dialect, None) is not None:
+            raise UsageError(f"{column[0]}: a result the driver alone does not give as it is")
+    binds = compiled.binds  # by the name each parameter has in the compiled statement
+    return str(compiled), tuple(
+        (name, binds[name].value, binds[name].type.dialect_impl(dialect).bind_processor(dialect))
+        for name in compiled.positiontup or ()
     )
 
 
@@ -55,14 +125,14 @@ def _straight(table: Table, columns: tuple[str, ...]) -> bool:
     )
 
 
-#: Per table and columns, on SQLite (the only dialect taken straight): built once.
-#: None where the driver may not take them straight (`_straight`).
-_COMPILED: dict[
+#: Per table and columns, on SQLite (the only dialect taken straight), built once; None where
+#: the driver may not take them straight (`_straight`).
+_INSERTS: dict[
     tuple[str, tuple[str, ...]], tuple[str, tuple[str, ...], tuple[Processor, ...]] | None
 ] = {}
 
 
-def _compiled(
+def _insert_of(
     table: Table, columns: tuple[str, ...], dialect: Dialect
 ) -> tuple[str, tuple[str, ...], tuple[Processor, ...]]:
     """SQLAlchemy's own compiled insert of `columns` (qmark, as sqlite3 takes it), and the

@@ -250,10 +250,13 @@ _OWN_IDS = select(items.c.id).where(
     items.c.id.in_(bindparam("ids", expanding=True)),
     items.c.originator == bindparam("originator"),
 )
-#: One id, as a single-object TAXII post asks: an expanding IN is rendered again on every
-#: execution, a fifth of this read's time there (py-spy, issue 17).
-_OWN_ID = select(items.c.id).where(
-    items.c.id == bindparam("id"), items.c.originator == bindparam("originator")
+#: One id, as a single-object TAXII post asks, straight to SQLite's driver: an expanding IN
+#: is rendered again on every execution, and SQLAlchemy's per-statement work was most of this
+#: read's time there (py-spy, issue 17).
+_OWN_ID = driver_rows.Straight(
+    select(items.c.id).where(
+        items.c.id == bindparam("id"), items.c.originator == bindparam("originator")
+    )
 )
 
 
@@ -261,9 +264,8 @@ def own_ids(conn: Connection, item_ids: Iterable[str], originator: str) -> set[s
     """Those of `item_ids` that `originator` originated here."""
     ids = list(item_ids)
     if len(ids) == 1:
-        found = conn.execute(_OWN_ID, {"id": ids[0], "originator": originator})
-    else:
-        found = conn.execute(_OWN_IDS, {"ids": ids, "originator": originator})
+        return {found for (found,) in _OWN_ID.rows(conn, {"id": ids[0], "originator": originator})}
+    found = conn.execute(_OWN_IDS, {"ids": ids, "originator": originator})
     return set(found.scalars())
 
 
