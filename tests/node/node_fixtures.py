@@ -225,13 +225,20 @@ def build_cast(
     pin: bool = True,
     profile: str = DEFAULT_PROFILE,
     clock: Callable[[], datetime] | None = None,
+    database_urls: dict[str, str] | None = None,
 ) -> Cast:
     """Homes under `root` (keys of `profile`), the people of `PEOPLE`, and (if `pin`) every
-    pair of cards pinned; the nodes read `clock` (a `Clock` a test moves) if given."""
+    pair of cards pinned; the nodes read `clock` (a `Clock` a test moves) if given, and keep
+    their records in `database_urls[nation]` if given (else SQLite in the home)."""
     nodes = {}
     for nation in nations:
         home = init_home(
-            root / nation.lower(), nation, NAMES[nation], f"pw-{nation}-0123456789", profile
+            root / nation.lower(),
+            nation,
+            NAMES[nation],
+            f"pw-{nation}-0123456789",
+            profile,
+            database_url=(database_urls or {}).get(nation),
         )
         node = assemble(home) if clock is None else assemble(home, clock=clock)
         node.migrate()

@@ -50,6 +50,7 @@ from gsomia.stix.matching import Match, version_of
 from gsomia.stix.objects import NAMESPACE, STIX_MEDIA_TYPE
 from gsomia.store import holdings, items, taxii_statuses
 from gsomia.store.holdings import HoldingRecord
+from gsomia.store.merkle_log import MerkleLog
 from gsomia.store.taxii_statuses import KeptStatus
 from gsomia.store.users import UserRecord
 from gsomia.treaty.agreements import Agreement
@@ -516,6 +517,9 @@ def _write_alone(
     )
     with refused, node.engine.begin() as conn:
         if presented is not None:
+            # No log entry here takes the log row's lock, which orders a logged revocation
+            # against the re-read on PostgreSQL (READ COMMITTED): taken for it, before it.
+            MerkleLog(conn).hold()
             admission.held(node, conn, presented, user)
         keep(conn)
 

@@ -226,6 +226,16 @@ class MerkleLog:
         _SET_STATE_STRAIGHT.rows(self.conn, {"new_size": new.size, "new_frontier": new.to_bytes()})
         return list(range(old.size, new.size))
 
+    def hold(self) -> None:
+        """Lock the log's row until commit, appending nothing: a write that logs nothing (a
+        TAXII post of objects all taken in already writes only its status) is then ordered
+        against one that logs (a revocation) as an append is (ADR 0154). Marked as held, so
+        an append later in the same transaction does not wait for a turn while holding it."""
+        if self.conn.execute(_FRONTIER_LOCKED).first() is None:
+            self._ensure_state_row()
+            self.conn.execute(_FRONTIER_LOCKED).one()
+        self.conn.info[_HOLDS_ROW] = self.conn.get_transaction()
+
     def _ensure_state_row(self) -> None:
         """Create the empty state row if missing, so two first appends queue on its lock.
 
