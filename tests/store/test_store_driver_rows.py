@@ -12,12 +12,11 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, sele
 from sqlalchemy.exc import IntegrityError
 from tests.store.store_fixtures import KIM
 
-from gsomia.errors import UsageError
 from gsomia.seal.at_rest import Vault
 from gsomia.store import access_log, driver_rows
 from gsomia.store.db import make_engine, migrate
 from gsomia.store.tables import access_log as table
-from gsomia.store.tables import items
+from gsomia.store.tables import items, users
 from gsomia.store.users import add_user
 
 AT = datetime(2026, 12, 3, 17, 25, 53, 973005, tzinfo=UTC)
@@ -170,18 +169,35 @@ def test_a_straight_select_takes_its_literals_and_begins_as_sqlalchemy_would(
         engine.dispose()
 
 
-def test_a_result_the_driver_does_not_give_as_sqlalchemy_would_is_refused(
-    database_url: str,
-) -> None:
+_HELD = driver_rows.Straight(
+    select(items, users.c.nationality, users.c.created_at)
+    .join(users, users.c.name == items.c.author)
+    .where(items.c.id == bindparam("id"))
+)
+
+
+def test_what_a_straight_select_reads_is_what_sqlalchemy_reads(database_url: str) -> None:
+    """Dates, JSON, booleans and bytes come back converted, as SQLAlchemy's own read gives
+    them; a mapping has each value under its column and under the name SQLAlchemy's mapping
+    gives it (the second of two columns of one name labelled apart)."""
     engine = make_engine(database_url)
     migrate(engine)
-    dated = driver_rows.Straight(select(items.c.created_at).where(items.c.id == bindparam("id")))
     try:
+        with engine.begin() as conn:
+            add_user(conn, KIM, AT, Vault(bytes(range(32))))
+            driver_rows.insert(conn, items, [_item("JPN-1")])
         with engine.connect() as conn:
-            if conn.dialect.name == "sqlite":
-                with pytest.raises(UsageError, match="created_at"):
-                    dated.rows(conn, {"id": "JPN-1"})
-            else:  # PostgreSQL goes through SQLAlchemy, which converts it
-                assert dated.rows(conn, {"id": "JPN-1"}) == []
+            [ours] = _HELD.mappings(conn, {"id": "JPN-1"})
+            [theirs] = conn.execute(_HELD.statement, {"id": "JPN-1"}).mappings().all()
+            assert _HELD.rows(conn, {"id": "JPN-1"}) == [
+                tuple(r) for r in conn.execute(_HELD.statement, {"id": "JPN-1"})
+            ]
+        for column in (*items.c, users.c.nationality, users.c.created_at):
+            assert ours[column] == theirs[column], column
+        assert ours["label"] == {"sealed": "x", "n": [1, 2]}
+        assert ours[items.c.created_at] == AT
+        assert ours["nationality"] == KIM.nationality
+        assert {k: v for k, v in ours.items() if isinstance(k, str)} == dict(theirs)
+        assert ours["created_at_1"] == AT  # the person's, labelled apart as SQLAlchemy does
     finally:
         engine.dispose()

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, CursorResult, Dialect, Table
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import ColumnElement, Executable
 
 from gsomia.errors import UsageError
 
@@ -71,46 +72,81 @@ def run(conn: Connection, statement: str, values: tuple[Any, ...]) -> list[tuple
 
 
 class Straight:
-    """A Core statement run on SQLite's driver (`run`), compiled for it once; its named
-    parameters are given as SQLAlchemy takes them. Only for statements whose parameters and
-    results need no conversion beyond their types' bind processors: strings, integers, bytes
-    (checked when it is compiled). Elsewhere it runs through SQLAlchemy."""
+    """A Core statement run on SQLite's driver (`run`), compiled for it once: its named
+    parameters are given as SQLAlchemy takes them, and what it reads comes back through its
+    columns' result processors (a date, JSON, a boolean), as SQLAlchemy gives them. Elsewhere
+    it runs through SQLAlchemy."""
 
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
-        self._compiled: tuple[str, tuple[tuple[str, Any, Processor], ...]] | None = None
+        self._compiled: _Compiled | None = None
 
     def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         if conn.dialect.name != "sqlite":
             return _rows_of(conn.execute(self.statement, params))
-        if self._compiled is None:
-            self._compiled = _compile(self.statement, conn.dialect)
-        statement, binds = self._compiled
+        compiled = self._compiled or self._compile(conn.dialect)
         values = tuple(
             params.get(name, value) if process is None else process(params.get(name, value))
-            for name, value, process in binds
+            for name, value, process in compiled.binds
         )
-        return run(conn, statement, values)
+        found = run(conn, compiled.sql, values)
+        if not compiled.converts:
+            return found
+        pairs = [(process, i) for i, process in enumerate(compiled.results)]
+        return [
+            tuple(row[i] if process is None else process(row[i]) for process, i in pairs)
+            for row in found
+        ]
+
+    def mappings(self, conn: Connection, params: Mapping[str, Any]) -> list[Mapping[Any, Any]]:
+        """The rows as mappings, each value under its column and under its label (its name,
+        or for a second column of a name, the name SQLAlchemy's own mapping gives it)."""
+        if conn.dialect.name != "sqlite":
+            return [row._mapping for row in conn.execute(self.statement, params)]
+        compiled = self._compiled or self._compile(conn.dialect)
+        return [{key: row[i] for key, i in compiled.keys} for row in self.rows(conn, params)]
+
+    def _compile(self, dialect: Dialect) -> _Compiled:
+        self._compiled = _compile(self.statement, dialect)
+        return self._compiled
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    #: Each parameter in order: its name, the value it was built with (a literal), and its
+    #: type's bind processor.
+    binds: tuple[tuple[str, Any, Processor], ...]
+    results: tuple[Processor, ...]
+    #: Each result's place under its column object and under its label.
+    keys: tuple[tuple[Any, int], ...]
+
+    @property
+    def converts(self) -> bool:
+        return any(process is not None for process in self.results)
 
 
 def _rows_of(result: CursorResult[Any]) -> list[tuple[Any, ...]]:
     return [tuple(row) for row in result] if result.returns_rows else []
 
 
-def _compile(
-    statement: Executable, dialect: Dialect
-) -> tuple[str, tuple[tuple[str, Any, Processor], ...]]:
-    """`statement` as SQLite's driver takes it, and each of its parameters in order: its name,
-    the value it was built with (a literal in the statement), and its type's bind processor."""
+def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
+    """`statement` as SQLite's driver takes it, with what converts its values each way."""
     compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
-    for column in getattr(compiled, "_result_columns", ()):
-        kind = column[3]
-        if kind.dialect_impl(dialect).result_processor(dialect, None) is not None:
-            raise UsageError(f"{column[0]}: a result the driver alone does not give as it is")
+    columns = getattr(compiled, "_result_columns", ())
+    keys: list[tuple[Any, int]] = []
+    for i, (label, _, objects, _kind) in enumerate(columns):
+        keys.extend((found, i) for found in objects if isinstance(found, ColumnElement))
+        keys.append((label, i))  # a name two columns share is labelled apart, as SQLAlchemy's
     binds = compiled.binds  # by the name each parameter has in the compiled statement
-    return str(compiled), tuple(
-        (name, binds[name].value, binds[name].type.dialect_impl(dialect).bind_processor(dialect))
-        for name in compiled.positiontup or ()
+    return _Compiled(
+        str(compiled),
+        tuple(
+            (n, binds[n].value, binds[n].type.dialect_impl(dialect).bind_processor(dialect))
+            for n in compiled.positiontup or ()
+        ),
+        tuple(c[3].dialect_impl(dialect).result_processor(dialect, None) for c in columns),
+        tuple(keys),
     )
 
 

@@ -37,7 +37,7 @@ from sqlalchemy.exc import IntegrityError
 
 from gsomia.errors import Conflict, NotFound, RateLimited, StoreDamaged, VerificationError
 from gsomia.seal.at_rest import REMEMBERED, DataKey, Vault
-from gsomia.store import credential_seals, sealed_terms
+from gsomia.store import credential_seals, driver_rows, sealed_terms
 from gsomia.store.sessions import bind_seals as web_sessions_bind
 from gsomia.store.tables import api_tokens, users, web_sessions
 from gsomia.treaty import check_turns
@@ -142,8 +142,9 @@ def _key(vault: Vault, name: str) -> DataKey:
 
 
 def _record(row: object, vault: Vault) -> UserRecord:
-    """The person `row` says, once its columns are what its sealed terms say (ADR 0146)."""
-    m = row._mapping  # type: ignore[attr-defined]
+    """The person `row` (a row, or its mapping) says, once its columns are what its sealed
+    terms say (ADR 0146)."""
+    m = _mapping(row)
     user = UserRecord(
         name=m["name"],
         nationality=m["nationality"],
@@ -158,6 +159,11 @@ def _record(row: object, vault: Vault) -> UserRecord:
     )
     _as_sealed(user, m["terms"], vault)
     return user
+
+
+def _mapping(row: object) -> Mapping[Any, Any]:
+    """A row's mapping, or the mapping a straight read gives (`driver_rows.Straight`)."""
+    return row if isinstance(row, Mapping) else row._mapping  # type: ignore[attr-defined]
 
 
 def _decided(user: UserRecord) -> dict[str, Any]:
@@ -549,7 +555,7 @@ def _token_row(row: object, vault: Vault) -> TokenRow:
     database inserted (the digest of a secret of their own), or edited (un-revoked, its
     lifetime extended, its scope widened, moved to another person, re-parented), is
     `StoreDamaged` naming the token (ADR 0150)."""
-    m = row._mapping  # type: ignore[attr-defined]
+    m = _mapping(row)
     values = {name: m[column] for name, column in _TOKEN_COLUMNS.items()}
     ident, holder = values["token_hash"][:TOKEN_ID_CHARS], values["user_name"]
     known = (values["token_hash"], credential_seals.TOKENS, str(values["seal"]))
@@ -685,7 +691,9 @@ def revoke_tokens(conn: Connection, name: str, now: datetime, vault: Vault) -> N
 
 #: Asked on every request that carries a token: built once, the statements keep their cache
 #: keys (built on each request, their construction was a third of the token check, ADR 0137).
-_HOLDER = (
+#: Straight to SQLite's driver: every API and TAXII request reads it, and a post reads it again
+#: in its write (ADR 0154); SQLAlchemy's per-statement work was most of its time (issue 17).
+_HOLDER = driver_rows.Straight(
     select(users, api_tokens)
     .join(api_tokens, api_tokens.c.user_name == users.c.name)
     .where(api_tokens.c.token_hash == bindparam("digest"))
@@ -696,9 +704,10 @@ _TOKEN = select(api_tokens).where(api_tokens.c.token_hash == bindparam("digest")
 def token_holder(conn: Connection, token: str, vault: Vault) -> tuple[UserRecord, TokenRow] | None:
     """The person `token` was issued to and what is kept of it, revoked or expired alike
     (whether it still stands is the core's decision); None if it was never issued."""
-    row = conn.execute(_HOLDER, {"digest": _digest(token)}).first()
-    if row is None:
+    found = _HOLDER.mappings(conn, {"digest": _digest(token)})
+    if not found:
         return None
+    row = found[0]
     held = _token_row(row, vault)  # first: a token moved to another person names the token
     return _record(row, vault), held
 
