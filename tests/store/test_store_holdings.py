@@ -60,6 +60,8 @@ def test_a_holding_is_found_by_its_id_or_its_items(engine: Engine) -> None:
         found = holdings.by_ids(conn, ["h1", "h3", "nothing"], VAULT)
         assert {k: _opened(v) for k, v in found.items()} == {"h1": FIRST, "h3": THIRD}
         assert holdings.ids_of_items(conn, ["KOR-2", "KOR-9"]) == {"KOR-2": "h2"}
+        many = [f"KOR-{n}" for n in range(2, 100)]  # past the count asked straight
+        assert holdings.ids_of_items(conn, many) == {"KOR-2": "h2", "KOR-3": "h3"}
         assert holdings.state_of(conn, "h2") == "held"
         assert holdings.state_of(conn, "nothing") is None
 

@@ -16,10 +16,11 @@ import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     Connection,
     Integer,
     Row,
@@ -40,7 +41,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from gsomia.errors import Conflict, StoreDamaged, VerificationError
 from gsomia.labels import canonical_json, label_from_obj
 from gsomia.seal.at_rest import TEXT_PREFIX, DataKey, Vault, is_sealed, is_sealed_text
-from gsomia.store import db, disposals, row_versions, sealed_terms
+from gsomia.store import db, disposals, driver_rows, row_versions, sealed_terms
 from gsomia.store.items import handling_terms_of
 from gsomia.store.tables import held_cards, holdings
 from gsomia.treaty.classification import DECLASSIFIED, DeclassifiedHolding
@@ -473,8 +474,26 @@ def ids_of_items(conn: Connection, item_ids: Sequence[str]) -> dict[str, str]:
     """The holding id of each of `item_ids` held here."""
     if not item_ids:
         return {}
-    rows = conn.execute(_IDS_OF_ITEMS, {"item_ids": list(item_ids)})
+    rows: Sequence[tuple[Any, ...]]
+    if len(item_ids) > _STRAIGHT_IDS:
+        rows = [tuple(r) for r in conn.execute(_IDS_OF_ITEMS, {"item_ids": list(item_ids)})]
+    else:
+        rows = _ids_of(len(item_ids)).rows(conn, {f"i{n}": i for n, i in enumerate(item_ids)})
     return {str(item_id): str(holding_id) for item_id, holding_id in rows}
+
+
+#: A post of a few objects asks this with one id per nation each (a single object, under 24
+#: agreements: 24): straight to SQLite's driver, one statement built for each count up to this
+#: (`driver_rows`: an expanding IN is rendered again on each execution, issue 17).
+_STRAIGHT_IDS = 64
+
+
+@cache
+def _ids_of(count: int) -> driver_rows.Straight:
+    ids: list[BindParameter[Any]] = [bindparam(f"i{n}") for n in range(count)]
+    return driver_rows.Straight(
+        select(holdings.c.item_id, holdings.c.id).where(holdings.c.item_id.in_(ids))
+    )
 
 
 def collection_page(

@@ -7,12 +7,14 @@ treaty's (`StandingRelease`, `may_provide`); this module only keeps the rules.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, select
 
+from gsomia.store import driver_rows
 from gsomia.store.tables import release_rules
 
 
@@ -28,8 +30,8 @@ class ReleaseRuleRecord:
     expires_at: datetime
 
 
-def _record(row: Row[Any]) -> ReleaseRuleRecord:
-    m = row._mapping
+def _record(row: Row[Any] | Mapping[Any, Any]) -> ReleaseRuleRecord:
+    m = row if isinstance(row, Mapping) else row._mapping
     return ReleaseRuleRecord(
         id=int(m["id"]),
         feed=m["feed"],
@@ -70,8 +72,9 @@ def add(
     return int(key[0])
 
 
-#: Asked by every publication to a feed (each TAXII post): built once (ADR 0137).
-_UNEXPIRED = (
+#: Asked by every publication to a feed (each TAXII post): built once (ADR 0137), and straight
+#: to SQLite's driver (`driver_rows`, issue 17).
+_UNEXPIRED = driver_rows.Straight(
     select(release_rules)
     .where(
         release_rules.c.feed == bindparam("feed"),
@@ -83,5 +86,4 @@ _UNEXPIRED = (
 
 def unexpired(conn: Connection, feed: str, now: datetime) -> list[ReleaseRuleRecord]:
     """The rules for `feed` that have not ended at `now`, oldest first."""
-    rows = conn.execute(_UNEXPIRED, {"feed": feed, "now": now})
-    return [_record(row) for row in rows]
+    return [_record(row) for row in _UNEXPIRED.mappings(conn, {"feed": feed, "now": now})]

@@ -353,12 +353,12 @@ def remove_user(conn: Connection, name: str) -> None:
         ) from exc
 
 
-_COMMUNITIES = select(users.c.communities)
+_COMMUNITIES = driver_rows.Straight(select(users.c.communities))  # each post asks (issue 17)
 
 
 def communities(conn: Connection) -> set[str]:
     """Every need-to-know community some person of this node belongs to."""
-    rows = conn.execute(_COMMUNITIES)
+    rows = _COMMUNITIES.rows(conn, {})
     return {community for (found,) in rows for community in (found or ())}
 
 
