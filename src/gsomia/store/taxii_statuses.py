@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from gsomia.store import driver_rows
 from gsomia.store.tables import taxii_status_totals, taxii_statuses
 
 __all__ = ["KEPT", "KEPT_BYTES", "KeptStatus", "add", "get"]
@@ -75,6 +76,13 @@ _DROP_OLDEST = (
 _DROP = delete(taxii_statuses).where(_ROW.seq == bindparam("seq"))
 _COUNTED = select(func.count(), func.coalesce(func.sum(_ROW.size), 0)).select_from(taxii_statuses)
 _SET = update(taxii_status_totals).where(_TOTALS.id == 1)
+#: A post's four statements at the bound, straight to SQLite's driver (`driver_rows`): with
+#: SQLAlchemy's per-statement work they were the largest part of a post's write (py-spy,
+#: issue 17).
+_INSERT_STRAIGHT = driver_rows.Straight(_INSERT)
+_COUNT_IN_STRAIGHT = driver_rows.Straight(_COUNT_IN)
+_DROP_OLDEST_STRAIGHT = driver_rows.Straight(_DROP_OLDEST)
+_COUNT_OUT_STRAIGHT = driver_rows.Straight(_COUNT_OUT)
 _MADE: dict[str, Executable] = {
     "postgresql": pg_insert(taxii_status_totals).on_conflict_do_nothing(),
     "sqlite": sqlite_insert(taxii_status_totals).on_conflict_do_nothing(),
@@ -95,8 +103,8 @@ def add(conn: Connection, status: KeptStatus) -> None:
     them together are kept, or a status is `KEPT` posts older than this one. The newest is
     always kept: a status is at most about 1 MB, far under `KEPT_BYTES`."""
     size = len(json.dumps(status.body, ensure_ascii=False))
-    newest: int = conn.execute(
-        _INSERT,
+    [(newest,)] = _INSERT_STRAIGHT.rows(
+        conn,
         {
             "id": status.id,
             "api_root": status.api_root,
@@ -105,12 +113,12 @@ def add(conn: Connection, status: KeptStatus) -> None:
             "size": size,
             "body": dict(status.body),
         },
-    ).scalar_one()
-    found = conn.execute(_COUNT_IN, {"added": size}).first()
-    kept, carried = found if found is not None else _made_again(conn, newest, size)
+    )
+    found = _COUNT_IN_STRAIGHT.rows(conn, {"added": size})
+    kept, carried = found[0] if found else _made_again(conn, newest, size)
     dropped, freed, edge = 0, 0, None
     while kept - dropped > KEPT or carried - freed > KEPT_BYTES:
-        gone = conn.execute(_DROP_OLDEST, {"newest": newest}).first()
+        gone = next(iter(_DROP_OLDEST_STRAIGHT.rows(conn, {"newest": newest})), None)
         if gone is None:  # only this post's own is left: the row said more than is kept
             kept, carried = _recounted(conn)
             dropped, freed = 0, 0
@@ -134,7 +142,7 @@ def add(conn: Connection, status: KeptStatus) -> None:
     if kept - dropped < 1:  # the row said fewer than were kept (this post's own is)
         _recounted(conn)
     elif dropped:
-        conn.execute(_COUNT_OUT, {"dropped": dropped, "freed": freed})
+        _COUNT_OUT_STRAIGHT.rows(conn, {"dropped": dropped, "freed": freed})
 
 
 def _recounted(conn: Connection) -> tuple[int, int]:
