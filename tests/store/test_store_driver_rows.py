@@ -4,14 +4,19 @@ access-log row and an item row (JSON, binary, dates, booleans, NULLs)."""
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
+from tests.node.test_node_store_damaged import _corrupt_table
 from tests.store.store_fixtures import KIM
 
+from gsomia.errors import StoreDamaged
 from gsomia.seal.at_rest import Vault
 from gsomia.store import access_log, driver_rows
 from gsomia.store.db import make_engine, migrate
@@ -199,5 +204,32 @@ def test_what_a_straight_select_reads_is_what_sqlalchemy_reads(database_url: str
         assert ours["nationality"] == KIM.nationality
         assert {k: v for k, v in ours.items() if isinstance(k, str)} == dict(theirs)
         assert ours["created_at_1"] == AT  # the person's, labelled apart as SQLAlchemy does
+    finally:
+        engine.dispose()
+
+
+def test_a_damaged_page_read_straight_is_named_as_sqlalchemys_read_names_it(
+    tmp_path: Path,
+) -> None:
+    """The driver's own error is not what is raised: the statement is run again through
+    SQLAlchemy, whose engine handler names the damage (`StoreDamaged`, exit 74, HTTP 500)."""
+    database = tmp_path / "node.db"
+    engine = make_engine(f"sqlite:///{database}")
+    migrate(engine)
+    with engine.begin() as conn:
+        add_user(conn, KIM, AT, Vault(bytes(range(32))))
+        driver_rows.insert(conn, items, [_item(f"JPN-{n}") for n in range(50)])
+    engine.dispose()
+    with closing(sqlite3.connect(database)) as raw:
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    _corrupt_table(database, "items")
+    engine = make_engine(f"sqlite:///{database}")
+    try:
+        with engine.connect() as conn, pytest.raises(StoreDamaged, match="damaged"):
+            _TITLE.rows(conn, {"id": "JPN-7"})
+        with engine.connect() as conn:
+            conn.begin()
+            with pytest.raises(StoreDamaged, match="damaged"):
+                driver_rows.insert(conn, items, [_item("JPN-99")])
     finally:
         engine.dispose()
