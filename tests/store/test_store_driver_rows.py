@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 from tests.node.test_node_store_damaged import _corrupt_table
 from tests.store.store_fixtures import KIM
 
-from gsomia.errors import StoreDamaged
+from gsomia.errors import StoreDamaged, UsageError
 from gsomia.seal.at_rest import Vault
 from gsomia.store import access_log, driver_rows
 from gsomia.store.db import make_engine, migrate
@@ -231,5 +231,48 @@ def test_a_damaged_page_read_straight_is_named_as_sqlalchemys_read_names_it(
             conn.begin()
             with pytest.raises(StoreDamaged, match="damaged"):
                 driver_rows.insert(conn, items, [_item("JPN-99")])
+    finally:
+        engine.dispose()
+
+
+def test_a_row_refused_for_a_full_disk_is_not_run_again_outside_its_transaction(
+    tmp_path: Path,
+) -> None:
+    """SQLite ends the whole transaction on a full disk (and an I/O error, an interrupt): the
+    row run again would commit on its own, and the transaction's earlier writes be gone (found
+    by the attack on ADR 0155). It is raised, and nothing of the transaction is kept."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'n.db'}")
+    migrate(engine)
+    row = {**_row("x" * 50_000, True, None)}
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE published (v BLOB)")  # stands for the items
+        with engine.connect() as conn:
+            pages = conn.exec_driver_sql("PRAGMA page_count").scalar_one()
+            conn.exec_driver_sql(f"PRAGMA max_page_count = {pages + 40}")  # a disk near full
+            conn.commit()
+            conn.begin()
+            conn.exec_driver_sql("INSERT INTO published VALUES (?)", (b"d" * 100_000,))
+            with pytest.raises(OperationalError, match="full"):
+                access_log.add(conn, [row])
+            conn.rollback()  # as the caller's `engine.begin()` would
+            published = conn.exec_driver_sql("SELECT count(*) FROM published").scalar_one()
+            logged = conn.exec_driver_sql("SELECT count(*) FROM access_log").scalar_one()
+        assert (published, logged) == (0, 0)
+    finally:
+        engine.dispose()
+
+
+def test_a_parameter_not_given_is_refused_not_read_as_null(database_url: str) -> None:
+    engine = make_engine(database_url)
+    migrate(engine)
+    try:
+        with engine.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                with pytest.raises(UsageError, match="id: a parameter"):
+                    _TITLE.rows(conn, {"di": "JPN-1"})
+            else:  # SQLAlchemy's own refusal
+                with pytest.raises(StatementError):
+                    _TITLE.rows(conn, {"di": "JPN-1"})
     finally:
         engine.dispose()

@@ -208,3 +208,20 @@ def test_posts_rolled_back_among_others_keep_the_totals_true(
         _true(engine)
         assert 1 <= len(_kept(engine)) <= 5
     assert _kept(engine)[-1] == "s19"
+
+
+def test_a_totals_size_set_high_drops_no_status_within_the_bound(engine: Engine) -> None:
+    """A writer of the database sets the size high: the next post would have dropped every
+    other status for bytes that are not there (found by the attack on ADR 0155); the statuses
+    are counted again first."""
+    with engine.begin() as conn:
+        for n in range(50):
+            taxii_statuses.add(conn, _status(n))
+        conn.execute(update(totals).values(size=1 << 40))
+    with engine.begin() as conn:
+        taxii_statuses.add(conn, _status(99))
+    assert len(_kept(engine)) == 51
+    with engine.connect() as conn:
+        kept, size = conn.execute(select(totals.c.kept, totals.c.size)).one()
+    assert kept == 51
+    assert size < 1 << 20

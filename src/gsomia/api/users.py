@@ -74,7 +74,9 @@ def publish_items(
 
 
 @router.post("/release-rules", status_code=201)
-def set_release_rule(body: ReleaseRuleRequest, user: UserDep, node: NodeDep) -> dict[str, int]:
+def set_release_rule(
+    body: ReleaseRuleRequest, request: Request, user: UserDep, node: NodeDep
+) -> dict[str, int]:
     """An officer sets a standing release rule for a feed: its items go out on publication."""
     rule = RuleDraft(
         feed=body.feed,
@@ -83,13 +85,16 @@ def set_release_rule(body: ReleaseRuleRequest, user: UserDep, node: NodeDep) -> 
         purpose=body.purpose,
         valid_until=body.valid_until,
     )
-    return {"id": releasing.set_release_rule(node, user, rule)}
+    presented = admitted_by(request, user)
+    return {"id": releasing.set_release_rule(node, user, rule, presented=presented)}
 
 
 @router.post("/items/{item_id}/release")
-def release_item(item_id: str, user: UserDep, node: NodeDep) -> list[ReleaseOutcomeOut]:
+def release_item(
+    item_id: str, request: Request, user: UserDep, node: NodeDep
+) -> list[ReleaseOutcomeOut]:
     """Release an item to every partner it is releasable to; one decision per partner."""
-    outcomes = releasing.release(node, user, item_id)
+    outcomes = releasing.release(node, user, item_id, presented=admitted_by(request, user))
     return [
         ReleaseOutcomeOut(
             nation=o.nation,

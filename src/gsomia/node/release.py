@@ -20,7 +20,8 @@ from gsomia.exchange import outbox
 from gsomia.exchange.kinds import Kind, item_header
 from gsomia.exchange.outbox import priority
 from gsomia.labels import ConfidentialityLabel
-from gsomia.node import audit
+from gsomia.node import admission, audit
+from gsomia.node.admission import Presented
 from gsomia.node.authority import authorise
 from gsomia.node.people import to_person
 from gsomia.node.runtime import CHANNEL, Node
@@ -189,7 +190,9 @@ def commit(
     return kept_all
 
 
-def release(node: Node, officer: UserRecord, item_id: str) -> list[Outcome]:
+def release(
+    node: Node, officer: UserRecord, item_id: str, *, presented: Presented | None = None
+) -> list[Outcome]:
     """An officer releases an item to each partner it is releasable to and not yet sent."""
     person, allowed = authorise(node, officer, Action.RELEASE, item_id)
     now = node.clock()
@@ -207,7 +210,10 @@ def release(node: Node, officer: UserRecord, item_id: str) -> list[Outcome]:
     outcomes = plan(
         node, record, remaining, lambda nation: OfficerRelease(item_id, nation, person, now), now
     )
-    with node.engine.begin() as conn:
+    withdrawn = admission.refused_when_withdrawn(
+        node, actor=officer.name, action=Action.RELEASE.value, subject=item_id
+    )
+    with withdrawn, node.engine.begin() as conn:
         audit.record(
             conn,
             actor=officer.name,
@@ -216,6 +222,8 @@ def release(node: Node, officer: UserRecord, item_id: str) -> list[Outcome]:
             decision=allowed,
             now=now,
         )
+        if presented is not None:
+            admission.held(node, conn, presented, officer)
         [kept] = commit(conn, [(record, outcomes)], actor=officer.name, now=now)
     node.worker.wake(priority(Precedence[record.precedence]))
     return kept
@@ -233,8 +241,12 @@ class RuleDraft:
     valid_until: datetime
 
 
-def set_release_rule(node: Node, officer: UserRecord, draft: RuleDraft) -> int:
-    """An officer sets a standing release rule for a feed (R50); its id."""
+def set_release_rule(
+    node: Node, officer: UserRecord, draft: RuleDraft, *, presented: Presented | None = None
+) -> int:
+    """An officer sets a standing release rule for a feed (R50); its id. With `presented`,
+    the write holds itself to what admitted the request and to the officer's terms (ADR
+    0154): a rule releases every later item of its feed."""
     _, allowed = authorise(node, officer, Action.SET_RELEASE_RULE, f"feed:{draft.feed}")
     now = node.clock()
     ceiling = node.scheme(now.date()).parse(draft.ceiling)
@@ -243,7 +255,10 @@ def set_release_rule(node: Node, officer: UserRecord, draft: RuleDraft) -> int:
         raise InputError("a standing rule names the partner nations it releases to")
     if draft.valid_until <= now:
         raise InputError("a standing rule must end in the future")
-    with node.engine.begin() as conn:
+    withdrawn = admission.refused_when_withdrawn(
+        node, actor=officer.name, action=Action.SET_RELEASE_RULE.value, subject=f"feed:{draft.feed}"
+    )
+    with withdrawn, node.engine.begin() as conn:
         audit.record(
             conn,
             actor=officer.name,
@@ -252,6 +267,8 @@ def set_release_rule(node: Node, officer: UserRecord, draft: RuleDraft) -> int:
             decision=allowed,
             now=now,
         )
+        if presented is not None:
+            admission.held(node, conn, presented, officer)
         return release_rules.add(
             conn,
             feed=draft.feed,

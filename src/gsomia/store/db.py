@@ -153,7 +153,11 @@ _RESTORE = "stop the node, keep the damaged file for investigation, and restore 
 def _damaged(context: ExceptionContext) -> StoreDamaged | None:
     """A named `StoreDamaged` in place of the driver's raw error when the database is damaged;
     any other error goes on as it was."""
-    original = context.original_exception
+    return damage_named(context.original_exception)
+
+
+def damage_named(original: BaseException) -> StoreDamaged | None:
+    """`StoreDamaged` naming `original` if it is the driver saying the database is damaged."""
     code = getattr(original, "sqlite_errorcode", None)
     if code is not None and code & 0xFF in _SQLITE_DAMAGED:
         return StoreDamaged(f"the node's database is damaged: {original}", hint=_RESTORE)

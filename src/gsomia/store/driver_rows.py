@@ -22,9 +22,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, CursorResult, Dialect, Table
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ColumnElement, Executable
 
 from gsomia.errors import UsageError
+from gsomia.store.db import damage_named
 
 Processor = Callable[[Any], Any] | None
 
@@ -66,8 +68,15 @@ def run(conn: Connection, statement: str, values: tuple[Any, ...]) -> list[tuple
     if isinstance(driver, sqlite3.Connection):
         try:
             return driver.execute(statement, values).fetchall()
-        except sqlite3.Error:
-            pass  # raised again below as SQLAlchemy raises it
+        except sqlite3.Error as error:
+            if not driver.in_transaction:
+                # SQLite ended the whole transaction (an I/O error, a full disk, an interrupt):
+                # run again, the statement would commit on its own, and every one after it,
+                # without the transaction's writes or its lock (found by the attack, ADR 0155).
+                raise damage_named(error) or DBAPIError.instance(
+                    statement, values, error, sqlite3.Error
+                ) from error
+            # Else only the statement was undone: raised again below as SQLAlchemy raises it.
     return _rows_of(conn.exec_driver_sql(statement, values))
 
 
@@ -85,9 +94,20 @@ class Straight:
         if conn.dialect.name != "sqlite":
             return _rows_of(conn.execute(self.statement, params))
         compiled = self._compiled or self._compile(conn.dialect)
+        try:
+            given = [
+                params[name] if needed else params.get(name, value)
+                for name, value, needed, _ in compiled.binds
+            ]
+        except KeyError as missing:
+            # As SQLAlchemy refuses it: a missing parameter is not NULL (a token read with a
+            # misspelt key would find no token, not fail: found by the attack, ADR 0155).
+            raise UsageError(
+                f"{missing.args[0]}: a parameter the statement needs was not given"
+            ) from None
         values = tuple(
-            params.get(name, value) if process is None else process(params.get(name, value))
-            for name, value, process in compiled.binds
+            value if process is None else process(value)
+            for value, (_, _, _, process) in zip(given, compiled.binds, strict=True)
         )
         found = run(conn, compiled.sql, values)
         if not compiled.converts:
@@ -114,9 +134,9 @@ class Straight:
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
-    #: Each parameter in order: its name, the value it was built with (a literal), and its
-    #: type's bind processor.
-    binds: tuple[tuple[str, Any, Processor], ...]
+    #: Each parameter in order: its name, the value it was built with (a literal), whether
+    #: the caller must give it, and its type's bind processor.
+    binds: tuple[tuple[str, Any, bool, Processor], ...]
     results: tuple[Processor, ...]
     #: Each result's place under its column object and under its label.
     keys: tuple[tuple[Any, int], ...]
@@ -142,7 +162,12 @@ def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
     return _Compiled(
         str(compiled),
         tuple(
-            (n, binds[n].value, binds[n].type.dialect_impl(dialect).bind_processor(dialect))
+            (
+                n,
+                binds[n].value,
+                binds[n].required,
+                binds[n].type.dialect_impl(dialect).bind_processor(dialect),
+            )
             for n in compiled.positiontup or ()
         ),
         tuple(c[3].dialect_impl(dialect).result_processor(dialect, None) for c in columns),

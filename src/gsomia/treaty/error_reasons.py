@@ -597,6 +597,7 @@ ERROR_REASONS: dict[str, str] = {
     "log_entries_missing": "log entries {index}..{last} are not all stored",
     "log_dialect": "the log does not support {value}",
     "driver_insert_columns": "{value}: the insert's parameters are not the columns given",
+    "driver_parameter": "{value}: a parameter the statement needs was not given",
     "log_subtree_missing": "log subtree ({level}, {index}) is not stored",
     "backup_backend": "cannot back up a {value} database",
     "pg_restore_into_pg": "a PostgreSQL backup restores into PostgreSQL: give --database URL",
