@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from tests.api.api_fixtures import Site
 from tests.node.node_fixtures import LAUNCH
 
+from gsomia.node import authority, tokens
 from gsomia.node import release as releasing
-from gsomia.node import tokens
 from gsomia.node.users import PersonChange
 from gsomia.node.users import update as update_user
 from gsomia.store.tables import outbox, release_rules
@@ -114,14 +114,14 @@ def test_a_standing_rule_whose_officer_is_withdrawn_before_its_write_is_not_set(
         withdraw: Callable[[], object] = lambda: tokens.revoke_token(node, token_id(token))  # noqa: E731
     else:
         withdraw = lambda: update_user(node, "tanaka", PersonChange(role="analyst"))  # noqa: E731
-    real = releasing.authorise
+    real = authority.authorise
 
     def authorised(*args: Any, **kwargs: Any) -> Any:
         found = real(*args, **kwargs)
         withdraw()
         return found
 
-    monkeypatch.setattr(releasing, "authorise", authorised)
+    monkeypatch.setattr("gsomia.node.release.authorise", authorised)  # as release.py names it
     before = _rules(site)
     try:
         answer = api.post(
