@@ -5,13 +5,14 @@ access-log row and an item row (JSON, binary, dates, booleans, NULLs)."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, select
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, bindparam, select
 from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 from tests.node.test_node_store_damaged import _corrupt_table
 from tests.store.store_fixtures import KIM
@@ -25,6 +26,17 @@ from gsomia.store.tables import items, users
 from gsomia.store.users import add_user
 
 AT = datetime(2026, 12, 3, 17, 25, 53, 973005, tzinfo=UTC)
+
+
+@pytest.fixture
+def peopled(database_url: str) -> Iterator[Engine]:
+    """A migrated database holding KIM, whom an item row names as its author."""
+    engine = make_engine(database_url)
+    migrate(engine)
+    with engine.begin() as conn:
+        add_user(conn, KIM, AT, Vault(bytes(range(32))))
+    yield engine
+    engine.dispose()
 
 
 def _row(subject: str, allowed: bool, index: int | None) -> dict[str, object]:
@@ -128,26 +140,21 @@ def test_a_default_computed_in_python_goes_through_sqlalchemy(database_url: str)
 
 
 def test_a_row_the_driver_refuses_raises_as_sqlalchemy_raises_and_changes_nothing(
-    database_url: str,
+    peopled: Engine,
 ) -> None:
-    engine = make_engine(database_url)
-    migrate(engine)
-    try:
-        with engine.begin() as conn:
-            add_user(conn, KIM, AT, Vault(bytes(range(32))))
-            driver_rows.insert(conn, items, [_item("JPN-1")])
-        with pytest.raises(IntegrityError), engine.begin() as conn:
-            driver_rows.insert(conn, items, [_item("JPN-1")])  # the same id again
-        with engine.begin() as conn:
-            with pytest.raises(IntegrityError):
-                driver_rows.insert(conn, items, [{**_item("JPN-2"), "author": "nobody"}])
-            if conn.dialect.name == "sqlite":  # PostgreSQL aborts the whole transaction
-                driver_rows.insert(conn, items, [_item("JPN-3")])  # SQLite's goes on
-        with engine.connect() as conn:
-            kept = set(conn.execute(select(items.c.id)).scalars())
-        assert kept == ({"JPN-1", "JPN-3"} if engine.dialect.name == "sqlite" else {"JPN-1"})
-    finally:
-        engine.dispose()
+    engine = peopled
+    with engine.begin() as conn:
+        driver_rows.insert(conn, items, [_item("JPN-1")])
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        driver_rows.insert(conn, items, [_item("JPN-1")])  # the same id again
+    with engine.begin() as conn:
+        with pytest.raises(IntegrityError):
+            driver_rows.insert(conn, items, [{**_item("JPN-2"), "author": "nobody"}])
+        if conn.dialect.name == "sqlite":  # PostgreSQL aborts the whole transaction
+            driver_rows.insert(conn, items, [_item("JPN-3")])  # SQLite's goes on
+    with engine.connect() as conn:
+        kept = set(conn.execute(select(items.c.id)).scalars())
+    assert kept == ({"JPN-1", "JPN-3"} if engine.dialect.name == "sqlite" else {"JPN-1"})
 
 
 _TITLE = driver_rows.Straight(
@@ -156,22 +163,15 @@ _TITLE = driver_rows.Straight(
 
 
 def test_a_straight_select_takes_its_literals_and_begins_as_sqlalchemy_would(
-    database_url: str,
+    peopled: Engine,
 ) -> None:
-    engine = make_engine(database_url)
-    migrate(engine)
-    try:
-        with engine.begin() as conn:
-            add_user(conn, KIM, AT, Vault(bytes(range(32))))
-            driver_rows.insert(
-                conn, items, [_item("JPN-1"), {**_item("KOR-1"), "originator": "KOR"}]
-            )
-        with engine.connect() as conn:
-            assert _TITLE.rows(conn, {"id": "JPN-1"}) == [("sealed title",)]
-            assert conn.in_transaction()  # begun: what it reads next is the same snapshot
-            assert _TITLE.rows(conn, {"id": "KOR-1"}) == []  # the literal "JPN" is kept
-    finally:
-        engine.dispose()
+    engine = peopled
+    with engine.begin() as conn:
+        driver_rows.insert(conn, items, [_item("JPN-1"), {**_item("KOR-1"), "originator": "KOR"}])
+    with engine.connect() as conn:
+        assert _TITLE.rows(conn, {"id": "JPN-1"}) == [("sealed title",)]
+        assert conn.in_transaction()  # begun: what it reads next is the same snapshot
+        assert _TITLE.rows(conn, {"id": "KOR-1"}) == []  # the literal "JPN" is kept
 
 
 _HELD = driver_rows.Straight(
@@ -181,31 +181,26 @@ _HELD = driver_rows.Straight(
 )
 
 
-def test_what_a_straight_select_reads_is_what_sqlalchemy_reads(database_url: str) -> None:
+def test_what_a_straight_select_reads_is_what_sqlalchemy_reads(peopled: Engine) -> None:
     """Dates, JSON, booleans and bytes come back converted, as SQLAlchemy's own read gives
     them; a mapping has each value under its column and under the name SQLAlchemy's mapping
     gives it (the second of two columns of one name labelled apart)."""
-    engine = make_engine(database_url)
-    migrate(engine)
-    try:
-        with engine.begin() as conn:
-            add_user(conn, KIM, AT, Vault(bytes(range(32))))
-            driver_rows.insert(conn, items, [_item("JPN-1")])
-        with engine.connect() as conn:
-            [ours] = _HELD.mappings(conn, {"id": "JPN-1"})
-            [theirs] = conn.execute(_HELD.statement, {"id": "JPN-1"}).mappings().all()
-            assert _HELD.rows(conn, {"id": "JPN-1"}) == [
-                tuple(r) for r in conn.execute(_HELD.statement, {"id": "JPN-1"})
-            ]
-        for column in (*items.c, users.c.nationality, users.c.created_at):
-            assert ours[column] == theirs[column], column
-        assert ours["label"] == {"sealed": "x", "n": [1, 2]}
-        assert ours[items.c.created_at] == AT
-        assert ours["nationality"] == KIM.nationality
-        assert {k: v for k, v in ours.items() if isinstance(k, str)} == dict(theirs)
-        assert ours["created_at_1"] == AT  # the person's, labelled apart as SQLAlchemy does
-    finally:
-        engine.dispose()
+    engine = peopled
+    with engine.begin() as conn:
+        driver_rows.insert(conn, items, [_item("JPN-1")])
+    with engine.connect() as conn:
+        [ours] = _HELD.mappings(conn, {"id": "JPN-1"})
+        [theirs] = conn.execute(_HELD.statement, {"id": "JPN-1"}).mappings().all()
+        assert _HELD.rows(conn, {"id": "JPN-1"}) == [
+            tuple(r) for r in conn.execute(_HELD.statement, {"id": "JPN-1"})
+        ]
+    for column in (*items.c, users.c.nationality, users.c.created_at):
+        assert ours[column] == theirs[column], column
+    assert ours["label"] == {"sealed": "x", "n": [1, 2]}
+    assert ours[items.c.created_at] == AT
+    assert ours["nationality"] == KIM.nationality
+    assert {k: v for k, v in ours.items() if isinstance(k, str)} == dict(theirs)
+    assert ours["created_at_1"] == AT  # the person's, labelled apart as SQLAlchemy does
 
 
 def test_a_damaged_page_read_straight_is_named_as_sqlalchemys_read_names_it(
