@@ -22,6 +22,7 @@ from sqlalchemy import Connection
 from gsomia.errors import NotFound, Unauthenticated
 from gsomia.node.authority import refuse
 from gsomia.node.runtime import Node
+from gsomia.node.sessions import standing_on
 from gsomia.node.tokens import authenticate
 from gsomia.store import users
 from gsomia.store.users import UserRecord
@@ -33,12 +34,15 @@ __all__ = ["Presented", "Withdrawn", "held", "refused_when_withdrawn", "still_ad
 
 @dataclass(frozen=True)
 class Presented:
-    """The credentials a request was admitted by: a bearer token (and how it came), or the
-    name whose password HTTP Basic credentials checked."""
+    """The credentials a request was admitted by: a bearer token (and how it came), the name
+    whose password HTTP Basic credentials checked, or a page's web session."""
 
     token: str = ""
     carrier: Carrier = Carrier.HEADER
     basic_name: str = ""
+    #: A page's: the web session (its id) and whose it is.
+    session: str = ""
+    session_user: str = ""
 
 
 class Withdrawn(Exception):
@@ -68,8 +72,14 @@ def terms_of(user: UserRecord) -> Terms:
 def still_admitted(node: Node, conn: Connection, presented: Presented) -> UserRecord:
     """The person what admitted a request stands for now, read on `conn`; `Unauthenticated`
     if it no longer stands: a token revoked, expired or left without its issuer, or a person
-    disabled or removed. The token through the same `tokens.authenticate`; for Basic, the
-    person (the password is not hashed again: one Argon2id check a request, ADR 0137)."""
+    disabled or removed, or a page's session ended. The token through the same
+    `tokens.authenticate`; for Basic, the person (the password is not hashed again: one
+    Argon2id check a request, ADR 0137); a session through `sessions.standing_on`."""
+    if presented.session:
+        session = standing_on(conn, node, presented.session, presented.session_user)
+        if not session.allowed:
+            raise Unauthenticated(session.reason, hint="sign in again: nothing was written")
+        return users.get_user(conn, presented.session_user, node.vault)
     if not presented.basic_name:
         return authenticate(node, presented.token, carrier=presented.carrier, conn=conn)
     try:

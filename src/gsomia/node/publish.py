@@ -415,6 +415,8 @@ def _publish(
     return published
 
 
-def publish(node: Node, user: UserRecord, draft: Draft) -> str:
+def publish(
+    node: Node, user: UserRecord, draft: Draft, *, presented: Presented | None = None
+) -> str:
     """Store one item (released at once only under a standing rule for its feed); its id."""
-    return publish_batch(node, user, [draft])[0].id
+    return publish_batch(node, user, [draft], presented=presented)[0].id

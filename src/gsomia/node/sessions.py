@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import Connection
+
 from gsomia.errors import PolicyDenied
 from gsomia.node.database import Database
 from gsomia.store import sessions as store
@@ -110,11 +112,16 @@ def standing(db: Database, sid: str, name: str) -> Decision:
     asks at each keep-alive (ADR 0086), so that a logout, a password change or disabling the
     person ends it, and an open stream alone does not keep an idle session alive."""
     with db.reader.connect() as conn:
-        row = store.find(conn, sid, db.vault)
-        if row is None or row.user_name != name:
-            return may_continue_session(None, db.clock())
-        user = people.get_user(conn, name, db.vault)
-    return may_continue_session(_state(row, user), db.clock())
+        return standing_on(conn, db, sid, name)
+
+
+def standing_on(conn: Connection, db: Database, sid: str, name: str) -> Decision:
+    """Whether session `sid` of `name` still stands, read on `conn`: a write's transaction
+    reads again the session that admitted it (`gsomia.node.admission`, ADR 0154)."""
+    row = store.find(conn, sid, db.vault)
+    if row is None or row.user_name != name:
+        return may_continue_session(None, db.clock())
+    return may_continue_session(_state(row, people.get_user(conn, name, db.vault)), db.clock())
 
 
 def resume(db: Database, sid: str, name: str) -> UserRecord | None:

@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 
 from gsomia.errors import Error, PolicyDenied, Unauthenticated
 from gsomia.node import overview, sessions
+from gsomia.node.admission import Presented
 from gsomia.node.runtime import Node
 from gsomia.node.users import UserRecord
 from gsomia.treaty.roles import Action
@@ -70,6 +71,12 @@ class Page:
     @property
     def csrf(self) -> str:
         return self.session.csrf
+
+    @property
+    def presented(self) -> Presented:
+        """What admitted this page's request: its session, read again by a write (ADR 0154)."""
+        assert self.user is not None  # only a signed-in page writes
+        return Presented(session=self.session.sid, session_user=self.user.name)
 
 
 def load_page(request: Request) -> Page:

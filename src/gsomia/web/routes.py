@@ -189,7 +189,7 @@ async def publish(page: PostedSignedIn) -> Response:
         content=content,
     )
     try:
-        item_id = publishing.publish(page.node, page.user, draft)
+        item_id = publishing.publish(page.node, page.user, draft, presented=page.presented)
     except InputError as error:
         return render(
             page,
@@ -231,7 +231,7 @@ def item_page(item_id: str, page: SignedIn) -> Response:
 @router.post("/items/{item_id}/release")
 def release(item_id: str, page: PostedSignedIn) -> Response:
     assert page.user is not None
-    releasing.release(page.node, page.user, item_id)
+    releasing.release(page.node, page.user, item_id, presented=page.presented)
     return redirect(page, f"/items/{item_id}")
 
 
