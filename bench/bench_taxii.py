@@ -14,9 +14,11 @@ know): every object of every page passes the read decision, is opened, and is lo
   Anchor: medallion's. Both servers run at once and their samples alternate (a node sample,
   then a medallion one), so a change in the shared machine's speed falls on both: measured
   one after the other, minutes apart, the ratio swung from 55x to 110x while each server's
-  CPU a POST stayed put (ADR 0154). Both are posted to by the standard library's
-  `http.client` on one keep-alive connection: httpx spent 0.9-1.4 ms of the client's CPU a
-  POST, a fifth of the node's figure, measuring the client (the client's CPU is in the note).
+  CPU a POST stayed put (ADR 0154). Each sample follows its server's untimed warm-up
+  (`NODE_WARM`), as the node sits idle through medallion's 3 s sample (ADR 0155). Both are
+  posted to by the standard library's `http.client` on one keep-alive connection: httpx
+  spent 0.9-1.4 ms of the client's CPU a POST, a fifth of the node's figure, measuring the
+  client (the client's CPU is in the note).
 * `taxii_page_objects_per_s_10k`: objects per second paging with `limit=100` at 10,000 stored
   (the node: all 100 pages; medallion: its first page at 10,000, 3 at 1,000: a page there
   scans every stored object's versions, minutes at 10,000 on this machine).
@@ -74,6 +76,13 @@ ROUNDS = 5
 # shared machine (the node's CPU a POST rose 65 % in one, medallion's 30 %) moved the ratio
 # from 110x to 89x between runs of the same code (ADR 0154); a medallion sample is ~3 s.
 SAMPLES = 9
+# Untimed adds each server takes right before each of its samples. A node sample (40 POSTs,
+# about 0.2 s) follows medallion's 3 s sample, during which the node sat idle; paired in one
+# run, 12 rounds, a burst of 40 after a 3 s idle ran at 264/s against 298/s back to back, and
+# with two untimed POSTs first at 317/s against 325/s (ADR 0155). medallion's sample, 3 s long
+# after the node's 0.2 s, gets one untimed add all the same.
+NODE_WARM = 2
+WARM_IDS = 500_000  # the warm-ups' objects: ids no sample uses
 MEDALLION_ADDS = 6  # a sample on medallion, which adds ~3-5 a second at 10 k stored
 MEDALLION_GETS = 10  # ~0.35-1.5 s each at 10 k stored; 2 a round of the node's gets
 MACHINE = "2 cores, shared with whatever else ran (the load says how much)"
@@ -296,17 +305,22 @@ def _alternating_adds(
     node_add: Callable[[int], None], node_spent: Callable[[], float], anchor: _Anchor
 ) -> dict[str, float]:
     """`SAMPLES` rounds of a node sample of `ADDS` then a medallion sample of
-    `MEDALLION_ADDS`: each server's median rate, its CPU a POST, and this process's (the
-    client's) CPU a node POST."""
+    `MEDALLION_ADDS`, each after its server's untimed warm-up (`NODE_WARM` adds; one on
+    medallion): each server's median rate, its CPU a POST, and this process's (the client's)
+    CPU a node POST."""
     medallion_add = _medallion_add(anchor.poster)
     node_rates, medallion_rates = [], []
     node_cpu = medallion_cpu = client_cpu = 0.0
     for sample in range(SAMPLES):
+        # Each server's untimed warm-up first: it has just sat idle while the other was sampled.
+        for n in range(NODE_WARM):
+            node_add(WARM_IDS + sample * NODE_WARM + n)
         node_spent()
         client = time.process_time()
         node_rates.append(_add_rate(node_add, ADDS, sample * ADDS))
         client_cpu += time.process_time() - client
         node_cpu += node_spent()
+        medallion_add(WARM_IDS + sample)
         anchor.spent()
         medallion_rates.append(_add_rate(medallion_add, MEDALLION_ADDS, sample * MEDALLION_ADDS))
         medallion_cpu += anchor.spent()
@@ -466,7 +480,8 @@ def run() -> dict[str, Figure]:
             reference["add_10k"],
             f"single-object POSTs, the median of {SAMPLES} samples of {ADDS} on the node (each "
             f"a draft item) and of {MEDALLION_ADDS} on medallion, alternating, both servers "
-            f"up at once; http.client, one keep-alive connection; CPU a POST: the node "
+            f"up at once, each sample after {NODE_WARM} untimed adds (medallion: 1); "
+            f"http.client, one keep-alive connection; CPU a POST: the node "
             f"{node['add_cpu_ms']:.2f} ms, medallion {reference['add_cpu_ms']:.1f} ms, the "
             f"client {node['add_client_cpu_ms']:.2f} ms a node POST; {note}",
         ),
